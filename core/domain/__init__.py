@@ -1,0 +1,1 @@
+"""The pure domain: models, the state machine, the dependency graph, request and view types."""

@@ -1,0 +1,126 @@
+"""The errors every layer raises and renders: each carries a code, a message and a fix-it hint.
+
+One hierarchy serves the TUI (inline message), the CLI (stderr / JSON envelope, exit code) and the
+API (status + body), so the three can never explain the same failure differently.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class TaskyardError(Exception):
+    """Base of every error a user can cause or see.
+
+    Attributes:
+        code: A stable machine-readable code (``not_found``, ``invalid_transition`` ...).
+        message: What went wrong, in words, naming the thing that was wrong.
+        hint: How to fix it, or ``None`` when there is nothing the user can do.
+        details: Structured data for programs (blockers, cycle path, suggestions, field).
+    """
+
+    code: ClassVar[str] = "error"
+    http_status: ClassVar[int] = 500
+    exit_code: ClassVar[int] = 1
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details: dict[str, Any] = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON-ready data: the body of the CLI's and the API's error envelopes."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+            "details": self.details,
+        }
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}\nHint: {self.hint}"
+
+
+class ValidationError(TaskyardError):
+    """Input that can never succeed as given: a bad value, a missing field, a too-long title."""
+
+    code = "validation_error"
+    http_status = 422
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        hint: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        merged = dict(details or {})
+        if field is not None:
+            merged.setdefault("field", field)
+        super().__init__(message, hint=hint, details=merged)
+        self.field = field
+
+
+class NotFoundError(TaskyardError):
+    """A task, project, milestone or attachment that does not exist; suggests near matches."""
+
+    code = "not_found"
+    http_status = 404
+    exit_code = 3
+
+
+class ConflictError(TaskyardError):
+    """Someone else changed the thing first (stale version, lost race); nothing was written."""
+
+    code = "conflict"
+    http_status = 409
+    exit_code = 4
+
+
+class DuplicateError(TaskyardError):
+    """A unique name (project slug, key, milestone slug) is already taken."""
+
+    code = "duplicate"
+    http_status = 409
+    exit_code = 4
+
+
+class InvalidTransitionError(TaskyardError):
+    """The state machine does not allow this move from the task's current state."""
+
+    code = "invalid_transition"
+    http_status = 409
+    exit_code = 5
+
+
+class DependencyBlockedError(InvalidTransitionError):
+    """The move needs every blocker resolved (done or cancelled), and some are not."""
+
+    code = "dependency_violation"
+
+
+class ClaimRequiredError(InvalidTransitionError):
+    """``in_progress`` is entered only by a worker's claim or the explicit force path."""
+
+    code = "claim_required"
+
+
+class CycleError(TaskyardError):
+    """A dependency edge that would close a cycle (or point a task at itself)."""
+
+    code = "circular_dependency"
+    http_status = 409
+    exit_code = 5
+
+
+class StorageError(TaskyardError):
+    """The database cannot be opened, migrated or written (not the user's input)."""
+
+    code = "storage_error"
+    http_status = 503
+    exit_code = 6

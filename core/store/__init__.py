@@ -1,0 +1,1 @@
+"""SqlTaskEngine: taskyard's store on SQLAlchemy Core, for SQLite and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Dialect-specific connection setup and statements (SQLite, PostgreSQL)."""

@@ -1,0 +1,247 @@
+"""Finding projects, milestones and tasks by what people type: id, slug, key, name or ref.
+
+A miss is a ``NotFoundError`` that lists the nearest matches (``details["suggestions"]``), so
+"web-ap" answers "did you mean web-app?" in the CLI, the TUI and the API alike.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, func, insert, select
+
+from core.domain.identifiers import derive_key, format_ref, parse_ref, slugify
+from core.errors import NotFoundError, ValidationError
+from core.store import tables as t
+from core.store.context import TxContext
+from core.store.rows import select_tasks
+
+DEFAULT_PROJECT_SLUG = "inbox"
+DEFAULT_PROJECT_NAME = "Inbox"
+DEFAULT_PROJECT_KEY = "TY"
+
+
+def near_matches(word: str, candidates: Iterable[str], *, limit: int = 3) -> list[str]:
+    """The candidates closest to ``word`` (case-insensitive), best first."""
+    pool = {c.lower(): c for c in candidates}
+    hits = difflib.get_close_matches(word.lower(), list(pool), n=limit, cutoff=0.5)
+    prefix = [c for lc, c in pool.items() if lc.startswith(word.lower()) and c not in hits]
+    return ([pool[h] for h in hits] + prefix)[:limit]
+
+
+def _did_you_mean(suggestions: Sequence[str], fallback: str) -> str:
+    if suggestions:
+        return "Did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+    return fallback
+
+
+def find_project(conn: Connection, ref: str, *, lock: bool = False) -> RowMapping:
+    """The project whose id, slug or key is ``ref`` (slug and key case-insensitively).
+
+    Raises:
+        NotFoundError: no such project; suggestions name the closest slugs.
+    """
+    P = t.projects
+    text = ref.strip()
+    query = select(P).where(
+        (P.c.id == text) | (P.c.slug == text.lower()) | (P.c.key == text.upper())
+    )
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is not None:
+        return row
+    names = [r.slug for r in conn.execute(select(P.c.slug, P.c.key))] + [
+        r.key for r in conn.execute(select(P.c.key))
+    ]
+    suggestions = near_matches(text, names)
+    raise NotFoundError(
+        f"No project {ref!r}.",
+        hint=_did_you_mean(suggestions, "List projects with `taskyard project list`."),
+        details={"field": "project", "input": ref, "suggestions": suggestions},
+    )
+
+
+def default_project(conn: Connection, ctx: TxContext, *, lock: bool = False) -> RowMapping:
+    """The project for tasks that name none: ``inbox``, created the first time it is needed."""
+    P = t.projects
+    query = select(P).where(P.c.slug == DEFAULT_PROJECT_SLUG)
+    row = conn.execute(query.with_for_update() if lock else query).mappings().first()
+    if row is not None:
+        return row
+    key = DEFAULT_PROJECT_KEY
+    if conn.execute(select(P.c.id).where(P.c.key == key)).first() is not None:
+        key = unique_key(conn, derive_key(DEFAULT_PROJECT_NAME))
+    project_id = ctx.new_id()
+    conn.execute(
+        insert(t.projects).values(
+            id=project_id,
+            slug=DEFAULT_PROJECT_SLUG,
+            key=key,
+            name=DEFAULT_PROJECT_NAME,
+            description="Tasks that were not given a project.",
+            task_seq=0,
+            created_at=ctx.now,
+        )
+    )
+    ctx.emit(
+        "project.created",
+        project_id=project_id,
+        payload={"slug": DEFAULT_PROJECT_SLUG, "key": key, "name": DEFAULT_PROJECT_NAME},
+    )
+    return conn.execute(select(P).where(P.c.id == project_id)).mappings().one()
+
+
+def project_or_default(
+    conn: Connection, ctx: TxContext, ref: str | None, *, lock: bool = False
+) -> RowMapping:
+    """``find_project(ref)``, or the default project when ``ref`` is ``None``."""
+    if ref is None:
+        return default_project(conn, ctx, lock=lock)
+    return find_project(conn, ref, lock=lock)
+
+
+def unique_key(conn: Connection, base: str) -> str:
+    """``base``, or ``base2``, ``base3`` ... whichever is free."""
+    taken = {r.key for r in conn.execute(select(t.projects.c.key))}
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base[:8]}{n}" in taken:
+        n += 1
+    return f"{base[:8]}{n}"
+
+
+def find_milestone(
+    conn: Connection, project_id: str, ref: str, *, field: str = "milestone"
+) -> RowMapping:
+    """The project's milestone whose id, slug or name is ``ref`` (case-insensitively).
+
+    Raises:
+        NotFoundError: none matches; suggestions name the closest slugs.
+    """
+    M = t.milestones
+    text = ref.strip()
+    row = (
+        conn.execute(
+            select(M).where(
+                M.c.project_id == project_id,
+                (M.c.id == text)
+                | (M.c.slug == text.lower())
+                | (M.c.slug == slugify(text))
+                | (func.lower(M.c.name) == text.lower()),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is not None:
+        return row
+    slugs = [r.slug for r in conn.execute(select(M.c.slug).where(M.c.project_id == project_id))]
+    suggestions = near_matches(text, slugs)
+    raise NotFoundError(
+        f"No milestone {ref!r} in this project.",
+        hint=_did_you_mean(
+            suggestions,
+            "List milestones with `taskyard milestone list`, or create it "
+            "(--create-milestone when adding a task).",
+        ),
+        details={"field": field, "input": ref, "suggestions": suggestions},
+    )
+
+
+def find_task(conn: Connection, ref: str, *, lock: bool = False, field: str = "task") -> RowMapping:
+    """The task whose id or ref (``TY-42``, any case) is ``ref``.
+
+    Raises:
+        NotFoundError: no such task.
+    """
+    rows = find_tasks(conn, [ref], lock=lock)
+    if ref in rows:
+        return rows[ref]
+    raise task_not_found(conn, ref, field=field)
+
+
+def find_tasks(
+    conn: Connection, refs: Sequence[str], *, lock: bool = False
+) -> dict[str, RowMapping]:
+    """The tasks named by ``refs`` (ids or refs), keyed by the reference as given.
+
+    Rows are locked in id order when ``lock`` is set, so concurrent writers cannot deadlock
+    on the same set of tasks.
+    """
+    T, P = t.tasks, t.projects
+    ids = [r.strip() for r in refs if parse_ref(r) is None]
+    parsed = {r: p for r in refs if (p := parse_ref(r)) is not None}
+    found: dict[str, RowMapping] = {}
+    conditions: list[Any] = []
+    if ids:
+        conditions.append(T.c.id.in_(ids))
+    for key, number in set(parsed.values()):
+        conditions.append((P.c.key == key) & (T.c.number == number))
+    if not conditions:
+        return found
+    query = select_tasks().where(_any(conditions)).order_by(T.c.id)
+    if lock:
+        query = query.with_for_update(of=T)
+    rows = list(conn.execute(query).mappings())
+    by_id = {r["id"]: r for r in rows}
+    by_ref = {(r["key"], r["number"]): r for r in rows}
+    for ref in refs:
+        p = parse_ref(ref)
+        row = by_ref.get(p) if p is not None else by_id.get(ref.strip())
+        if row is not None:
+            found[ref] = row
+    return found
+
+
+def _any(conditions: list[Any]) -> Any:
+    clause = conditions[0]
+    for c in conditions[1:]:
+        clause = clause | c
+    return clause
+
+
+def task_not_found(conn: Connection, ref: str, *, field: str = "task") -> NotFoundError:
+    """The error for a task reference that matches nothing, with a hint that fits the input."""
+    parsed = parse_ref(ref)
+    if parsed is not None:
+        key, number = parsed
+        has_key = conn.execute(select(t.projects.c.id).where(t.projects.c.key == key)).first()
+        if has_key is None:
+            keys = [r.key for r in conn.execute(select(t.projects.c.key))]
+            suggestions = [format_ref(k, number) for k in near_matches(key, keys)]
+            return NotFoundError(
+                f"No task {ref!r}: no project uses the key {key!r}.",
+                hint=_did_you_mean(suggestions, "List projects with `taskyard project list`."),
+                details={"field": field, "input": ref, "suggestions": suggestions},
+            )
+        return NotFoundError(
+            f"No task {ref!r}.",
+            hint="It may have been deleted; list tasks with `taskyard task list`.",
+            details={"field": field, "input": ref, "suggestions": []},
+        )
+    return NotFoundError(
+        f"No task {ref!r}.",
+        hint="Refer to a task by its ref (like TY-42) or its id; "
+        "list tasks with `taskyard task list`.",
+        details={"field": field, "input": ref, "suggestions": []},
+    )
+
+
+def require_same_project(task: RowMapping, other: RowMapping, *, field: str) -> None:
+    """Dependencies and parents stay inside one project.
+
+    Raises:
+        ValidationError: the two tasks are in different projects.
+    """
+    if task["project_id"] != other["project_id"]:
+        raise ValidationError(
+            f"{format_ref(other['key'], other['number'])} is in another project than "
+            f"{format_ref(task['key'], task['number'])}.",
+            field=field,
+            hint="Dependencies and parents must be in the same project; move one of the tasks "
+            "or pick a task from the same project.",
+        )

@@ -1,0 +1,298 @@
+"""Read operations: one task in full, filtered pages, the board's windows, the ready queue.
+
+The board never loads every task: it counts per state with one grouped query and fetches a
+window of cards per column through the ``(project_id, status, priority_rank, created_at, id)``
+index, so 100,000 tasks cost about what 100 do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, case, func, select
+
+from core.domain.commands import BoardQuery, SortField, TaskQuery
+from core.domain.identifiers import parse_ref
+from core.domain.models import Attachment, Priority, Task, TaskCard, TaskLink, TaskStatus
+from core.domain.states import RESOLVED_STATES
+from core.domain.views import BoardColumn, BoardView, Page
+from core.errors import NotFoundError
+from core.store import tables as t
+from core.store.events import last_seq
+from core.store.graph_ops import chunks
+from core.store.lookup import find_milestone, find_project, find_task
+from core.store.rows import (
+    attachment_from_row,
+    card_from_row,
+    link_from_row,
+    select_cards,
+    select_tasks,
+    task_from_row,
+)
+
+T, D, L, P, A = t.tasks, t.task_dependencies, t.task_labels, t.projects, t.attachments
+
+#: Board column order; also the ``status`` sort order of lists.
+STATUS_ORDER = {s.value: i for i, s in enumerate(TaskStatus)}
+
+#: Cards within a column: the scheduler's order (priority, then age).
+CARD_ORDER = (T.c.priority_rank, T.c.created_at, T.c.id)
+
+
+def _filters(
+    conn: Connection,
+    *,
+    project: str | None,
+    milestone: str | None,
+    priorities: Sequence[Priority],
+    labels: Sequence[str],
+    assignee: str | None,
+    text: str | None,
+) -> list[Any]:
+    clauses: list[Any] = []
+    project_id: str | None = None
+    if project:
+        project_id = find_project(conn, project)["id"]
+        clauses.append(T.c.project_id == project_id)
+    if milestone:
+        if project_id is None:
+            raise NotFoundError(
+                f"Milestone {milestone!r} needs a project to be looked up in.",
+                hint="Give the project too (--project SLUG).",
+                details={"field": "milestone", "input": milestone, "suggestions": []},
+            )
+        clauses.append(T.c.milestone_id == find_milestone(conn, project_id, milestone)["id"])
+    if priorities:
+        clauses.append(T.c.priority_rank.in_(sorted({p.rank for p in priorities})))
+    wanted = sorted({x.strip() for x in labels if x.strip()})
+    if wanted:
+        having = (
+            select(L.c.task_id)
+            .where(L.c.label.in_(wanted))
+            .group_by(L.c.task_id)
+            .having(func.count() == len(wanted))
+        )
+        clauses.append(T.c.id.in_(having))
+    if assignee:
+        clauses.append(T.c.assignee == assignee)
+    if text and text.strip():
+        needle = text.strip()
+        match = T.c.title.icontains(needle, autoescape=True) | T.c.description.icontains(
+            needle, autoescape=True
+        )
+        ref = parse_ref(needle)
+        if ref is not None:
+            match = match | ((P.c.key == ref[0]) & (T.c.number == ref[1]))
+        clauses.append(match)
+    return clauses
+
+
+def get_task(conn: Connection, ref: str) -> Task:
+    """One task with its blockers, dependents, children and attachments.
+
+    Raises:
+        NotFoundError: no such task.
+    """
+    row = find_task(conn, ref)
+    return _full_tasks(conn, [row])[0]
+
+
+def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
+    ids = [r["id"] for r in rows]
+    blocked_by: dict[str, list[TaskLink]] = defaultdict(list)
+    blocks: dict[str, list[TaskLink]] = defaultdict(list)
+    children: dict[str, list[str]] = defaultdict(list)
+    files: dict[str, list[Attachment]] = defaultdict(list)
+    link_cols = (T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
+    for part in chunks(ids):
+        q = (
+            select(D.c.task_id.label("owner"), *link_cols)
+            .select_from(D.join(T, T.c.id == D.c.blocker_id).join(P, P.c.id == T.c.project_id))
+            .where(D.c.task_id.in_(part))
+            .order_by(P.c.key, T.c.number)
+        )
+        for r in conn.execute(q).mappings():
+            blocked_by[r["owner"]].append(link_from_row(r))
+        q = (
+            select(D.c.blocker_id.label("owner"), *link_cols)
+            .select_from(D.join(T, T.c.id == D.c.task_id).join(P, P.c.id == T.c.project_id))
+            .where(D.c.blocker_id.in_(part))
+            .order_by(P.c.key, T.c.number)
+        )
+        for r in conn.execute(q).mappings():
+            blocks[r["owner"]].append(link_from_row(r))
+        q2 = select(T.c.parent_id, T.c.id).where(T.c.parent_id.in_(part)).order_by(T.c.number)
+        for r in conn.execute(q2):
+            children[r.parent_id].append(r.id)
+        q3 = select(A.c.id, A.c.task_id, A.c.name, A.c.content_type, A.c.size, A.c.sha256, A.c.created_at)
+        for r in conn.execute(q3.where(A.c.task_id.in_(part)).order_by(A.c.created_at)).mappings():
+            files[r["task_id"]].append(attachment_from_row(r))
+    return [
+        task_from_row(
+            r,
+            blocked_by=blocked_by[r["id"]],
+            blocks=blocks[r["id"]],
+            children_ids=children[r["id"]],
+            attachments=files[r["id"]],
+        )
+        for r in rows
+    ]
+
+
+def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
+    """A page of tasks matching ``query``, in full.
+
+    Raises:
+        NotFoundError: the project or milestone filter names nothing.
+    """
+    clauses = _filters(
+        conn,
+        project=query.project,
+        milestone=query.milestone,
+        priorities=query.priorities,
+        labels=query.labels,
+        assignee=query.assignee,
+        text=query.text,
+    )
+    if query.statuses:
+        clauses.append(T.c.status.in_([s.value for s in query.statuses]))
+    elif not query.include_completed:
+        clauses.append(T.c.status.not_in([s.value for s in RESOLVED_STATES]))
+    base = T.join(P, P.c.id == T.c.project_id)
+    total = conn.execute(select(func.count()).select_from(base).where(*clauses)).scalar_one()
+    column: Any = {
+        SortField.CREATED: T.c.created_at,
+        SortField.UPDATED: T.c.updated_at,
+        SortField.PRIORITY: T.c.priority_rank,
+        SortField.DUE: T.c.due_date,
+        SortField.TITLE: func.lower(T.c.title),
+        SortField.STATUS: case(STATUS_ORDER, value=T.c.status),
+    }[query.sort]
+    order = [column.desc() if query.descending else column.asc()]
+    if query.sort == SortField.DUE:
+        order.insert(0, T.c.due_date.is_(None))  # undated last, both directions
+    order += [T.c.created_at.desc() if query.descending else T.c.created_at.asc(), T.c.id]
+    rows = list(
+        conn.execute(
+            select_tasks()
+            .where(*clauses)
+            .order_by(*order)
+            .limit(query.limit)
+            .offset((query.page - 1) * query.limit)
+        ).mappings()
+    )
+    return Page[Task](
+        items=_full_tasks(conn, rows), total=total, page=query.page, limit=query.limit
+    )
+
+
+def board(conn: Connection, query: BoardQuery) -> BoardView:
+    """Per-state counts and the first ``per_column`` cards of each shown column.
+
+    Raises:
+        NotFoundError: the project or milestone filter names nothing.
+    """
+    seq = last_seq(conn)
+    clauses = _board_filters(conn, query)
+    needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
+    base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
+    counts = dict(
+        conn.execute(
+            select(T.c.status, func.count()).select_from(base).where(*clauses).group_by(T.c.status)
+        ).all()
+    )
+    columns = [
+        BoardColumn(
+            status=status,
+            count=int(counts.get(status.value, 0)),
+            offset=0,
+            cards=_window(conn, clauses, status, 0, query.per_column)
+            if counts.get(status.value)
+            else [],
+        )
+        for status in query.statuses
+    ]
+    return BoardView(columns=columns, last_event_seq=seq)
+
+
+def board_column(
+    conn: Connection, query: BoardQuery, status: TaskStatus, *, offset: int, limit: int
+) -> BoardColumn:
+    """A window of one column (for scrolling), with the column's current count.
+
+    Raises:
+        NotFoundError: the project or milestone filter names nothing.
+    """
+    clauses = _board_filters(conn, query)
+    needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
+    base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
+    count = conn.execute(
+        select(func.count()).select_from(base).where(*clauses, T.c.status == status.value)
+    ).scalar_one()
+    return BoardColumn(
+        status=status,
+        count=count,
+        offset=offset,
+        cards=_window(conn, clauses, status, offset, limit),
+    )
+
+
+def _board_filters(conn: Connection, query: BoardQuery) -> list[Any]:
+    return _filters(
+        conn,
+        project=query.project,
+        milestone=query.milestone,
+        priorities=query.priorities,
+        labels=query.labels,
+        assignee=query.assignee,
+        text=query.text,
+    )
+
+
+def _window(
+    conn: Connection, clauses: list[Any], status: TaskStatus, offset: int, limit: int
+) -> list[TaskCard]:
+    if limit <= 0:
+        return []
+    rows = conn.execute(
+        select_cards()
+        .where(*clauses, T.c.status == status.value)
+        .order_by(*CARD_ORDER)
+        .limit(limit)
+        .offset(offset)
+    ).mappings()
+    return [card_from_row(r) for r in rows]
+
+
+def ready_queue(conn: Connection, *, limit: int, project: str | None) -> list[TaskCard]:
+    """Ready tasks in scheduler order: priority, then creation time.
+
+    A ready task never has an unresolved blocker (the store keeps that invariant), so this is
+    one range scan of the ``(status, priority_rank, created_at, id)`` index.
+
+    Raises:
+        NotFoundError: the project names nothing.
+    """
+    clauses: list[Any] = [T.c.status == TaskStatus.READY.value]
+    if project:
+        clauses.append(T.c.project_id == find_project(conn, project)["id"])
+    rows = conn.execute(select_cards().where(*clauses).order_by(*CARD_ORDER).limit(limit))
+    return [card_from_row(r) for r in rows.mappings()]
+
+
+def attachment_content(conn: Connection, attachment_id: str) -> tuple[Attachment, bytes]:
+    """An attachment's metadata and bytes.
+
+    Raises:
+        NotFoundError: no such attachment.
+    """
+    row = conn.execute(select(A).where(A.c.id == attachment_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(
+            f"No attachment {attachment_id!r}.",
+            hint="See a task's attachments with `taskyard task show REF`.",
+            details={"field": "attachment", "input": attachment_id, "suggestions": []},
+        )
+    return attachment_from_row(row), bytes(row["content"])

@@ -1,0 +1,174 @@
+"""Rows to domain models: the one place that knows how columns map to fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from core.domain.identifiers import format_ref
+from core.domain.models import (
+    Attachment,
+    Milestone,
+    Priority,
+    Project,
+    Task,
+    TaskCard,
+    TaskLink,
+    TaskStatus,
+)
+from core.store import tables as t
+
+T, P = t.tasks, t.projects
+
+#: Task columns a card needs (no description, no JSON blobs but labels).
+CARD_COLUMNS = (
+    T.c.id,
+    T.c.project_id,
+    T.c.number,
+    T.c.title,
+    T.c.task_type,
+    T.c.priority,
+    T.c.status,
+    T.c.labels,
+    T.c.assignee,
+    T.c.milestone_id,
+    T.c.due_date,
+    T.c.unresolved_blockers,
+    T.c.version,
+    T.c.created_at,
+    T.c.updated_at,
+    P.c.key,
+)
+
+
+def select_cards() -> Select[Any]:
+    """``SELECT`` of card columns with the project key joined in (for refs)."""
+    return select(*CARD_COLUMNS).select_from(T.join(P, P.c.id == T.c.project_id))
+
+
+def select_tasks() -> Select[Any]:
+    """``SELECT`` of every task column plus the project key."""
+    return select(T, P.c.key).select_from(T.join(P, P.c.id == T.c.project_id))
+
+
+def project_from_row(row: Mapping[str, Any]) -> Project:
+    """A ``Project`` from a ``projects`` row."""
+    return Project(
+        id=row["id"],
+        slug=row["slug"],
+        key=row["key"],
+        name=row["name"],
+        description=row["description"],
+        repo_path=row["repo_path"],
+        created_at=row["created_at"],
+    )
+
+
+def milestone_from_row(row: Mapping[str, Any]) -> Milestone:
+    """A ``Milestone`` from a ``milestones`` row."""
+    return Milestone(
+        id=row["id"],
+        project_id=row["project_id"],
+        slug=row["slug"],
+        name=row["name"],
+        start_date=row["start_date"],
+        due_date=row["due_date"],
+        created_at=row["created_at"],
+    )
+
+
+def card_from_row(row: Mapping[str, Any]) -> TaskCard:
+    """A ``TaskCard`` from a row of ``select_cards()`` (or ``select_tasks()``)."""
+    return TaskCard(
+        id=row["id"],
+        ref=format_ref(row["key"], row["number"]),
+        project_id=row["project_id"],
+        title=row["title"],
+        task_type=row["task_type"],
+        priority=Priority(row["priority"]),
+        status=TaskStatus(row["status"]),
+        labels=row["labels"],
+        assignee=row["assignee"],
+        milestone_id=row["milestone_id"],
+        due_date=row["due_date"],
+        unresolved_blocker_count=row["unresolved_blockers"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def link_from_row(row: Mapping[str, Any]) -> TaskLink:
+    """A ``TaskLink`` from a row with id, key, number, title and status."""
+    return TaskLink(
+        id=row["id"],
+        ref=format_ref(row["key"], row["number"]),
+        title=row["title"],
+        status=TaskStatus(row["status"]),
+    )
+
+
+def attachment_from_row(row: Mapping[str, Any]) -> Attachment:
+    """An ``Attachment`` (metadata only) from an ``attachments`` row."""
+    return Attachment(
+        id=row["id"],
+        task_id=row["task_id"],
+        name=row["name"],
+        content_type=row["content_type"],
+        size=row["size"],
+        sha256=row["sha256"],
+        created_at=row["created_at"],
+    )
+
+
+def task_from_row(
+    row: Mapping[str, Any],
+    *,
+    blocked_by: Iterable[TaskLink] = (),
+    blocks: Iterable[TaskLink] = (),
+    children_ids: Iterable[str] = (),
+    attachments: Iterable[Attachment] = (),
+    run_ids: Iterable[str] = (),
+) -> Task:
+    """A full ``Task`` from a row of ``select_tasks()`` and its related rows."""
+    return Task.model_validate(
+        {
+            "id": row["id"],
+            "ref": format_ref(row["key"], row["number"]),
+            "project_id": row["project_id"],
+            "title": row["title"],
+            "description": row["description"],
+            "task_type": row["task_type"],
+            "priority": row["priority"],
+            "status": row["status"],
+            "labels": row["labels"],
+            "parent_id": row["parent_id"],
+            "children_ids": list(children_ids),
+            "blocked_by": list(blocked_by),
+            "blocks": list(blocks),
+            "unresolved_blocker_count": row["unresolved_blockers"],
+            "acceptance_criteria": row["acceptance_criteria"],
+            "context_files": row["context_files"],
+            "pipeline_template": row["pipeline_template"],
+            "current_step": row["current_step"],
+            "current_agent_id": row["current_agent_id"],
+            "run_ids": list(run_ids),
+            "retry_count": row["retry_count"],
+            "error": row["error"],
+            "blocked_reason": row["blocked_reason"],
+            "source": row["source"],
+            "milestone_id": row["milestone_id"],
+            "external_id": row["external_id"],
+            "assignee": row["assignee"],
+            "effort_estimate": row["effort_estimate"],
+            "due_date": row["due_date"],
+            "metadata": row["meta"],
+            "attachments": list(attachments),
+            "version": row["version"],
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+            "completed_at": row["completed_at"],
+        }
+    )

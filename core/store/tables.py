@@ -1,0 +1,160 @@
+"""taskyard's tables as SQLAlchemy Core objects, with deterministic constraint names.
+
+The names matter: migrations refer to them and ``store/errors.py`` recognises a violated
+constraint by name to turn it into the right domain error.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from core.store.types import UtcDateTime, json_type
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+ID = String(36)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("slug", String(80), nullable=False, unique=True),  # stored lowercase
+    Column("key", String(10), nullable=False, unique=True),  # stored uppercase
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("repo_path", Text),
+    Column("task_seq", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("slug", String(80), nullable=False),  # stored lowercase
+    Column("name", String(200), nullable=False),
+    Column("start_date", Date),
+    Column("due_date", Date),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("project_id", "slug"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False),
+    Column("number", Integer, nullable=False),  # the 42 of TY-42
+    Column("title", String(500), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("task_type", String(40), nullable=False),
+    Column("priority", String(10), nullable=False),
+    Column("priority_rank", SmallInteger, nullable=False),  # 0 critical .. 3 low: sort key
+    Column("status", String(20), nullable=False),
+    Column("labels", json_type(), nullable=False),
+    Column("acceptance_criteria", json_type(), nullable=False),
+    Column("context_files", json_type(), nullable=False),
+    Column("meta", json_type(), nullable=False),
+    Column("parent_id", ID, ForeignKey("tasks.id", ondelete="SET NULL")),
+    Column("milestone_id", ID, ForeignKey("milestones.id", ondelete="SET NULL")),
+    Column("pipeline_template", String(100)),
+    Column("current_step", String(100)),
+    Column("current_agent_id", String(100)),
+    Column("retry_count", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Column("blocked_reason", json_type()),
+    Column("source", String(30), nullable=False),
+    Column("external_id", String(200)),
+    Column("assignee", String(100)),
+    Column("effort_estimate", Float),
+    Column("due_date", Date),
+    # Blockers not yet done or cancelled: kept in the same transaction as every edge and
+    # status change, so readiness is O(1) and the ready queue is one indexed query.
+    Column("unresolved_blockers", Integer, nullable=False, server_default="0"),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("completed_at", UtcDateTime),
+    UniqueConstraint("project_id", "number"),
+    # external_id is unique per project; NULLs never collide (both dialects).
+    UniqueConstraint("project_id", "external_id"),
+    # The queue and the board columns: status, then priority, then age.
+    Index(None, "status", "priority_rank", "created_at", "id"),
+    Index(None, "project_id", "status", "priority_rank", "created_at", "id"),
+    Index(None, "parent_id"),
+    Index(None, "milestone_id"),
+    Index(None, "assignee"),
+)
+
+task_dependencies = Table(
+    "task_dependencies",
+    metadata,
+    Column("task_id", ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("blocker_id", ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "blocker_id", "task_id"),
+)
+
+task_labels = Table(
+    "task_labels",
+    metadata,
+    Column("task_id", ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("label", String(50), primary_key=True),
+    Index(None, "label", "task_id"),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("task_id", ID, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("content_type", String(200), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "task_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    # INTEGER PRIMARY KEY on SQLite is the rowid: monotonic, and commit-ordered because
+    # SQLite has one writer. PostgreSQL serializes event inserts (store/events.py).
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("id", ID, nullable=False, unique=True),
+    Column("type", String(60), nullable=False),
+    Column("task_id", ID),  # no FK: the audit trail outlives deleted tasks
+    Column("project_id", ID),
+    Column("actor", String(100), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("payload", json_type(), nullable=False),
+    Index(None, "task_id", "seq"),
+)

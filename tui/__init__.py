@@ -1,0 +1,1 @@
+"""taskyard's Textual interface (built in the TUI issue; nothing here yet)."""
