@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import re
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -95,9 +96,17 @@ class AttachmentIn(_Request):
         return data
 
 
+def _size(n: int) -> str:
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MiB"
+    if n % 1024 == 0:
+        return f"{n // 1024} KiB"
+    return f"{n} bytes"
+
+
 def _too_large(name: str, limit: int) -> ValidationError:
     return ValidationError(
-        f"Attachment {name!r} is larger than the {limit // (1024 * 1024)} MiB limit.",
+        f"Attachment {name!r} is larger than the {_size(limit)} limit.",
         field="attachments",
         hint="Attach a smaller file (compress it or keep only the relevant part), or raise "
         "attachment_max_bytes in taskyard.toml.",
@@ -171,7 +180,7 @@ class TaskPatch(_Request):
     metadata: dict[str, Any] | None = None
     pipeline_template: str | None = Field(default=None, max_length=100)
 
-    NOT_NULL: frozenset[str] = frozenset(
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset(
         {"title", "description", "task_type", "priority", "labels", "acceptance_criteria",
          "context_files", "metadata"}
     )  # fmt: skip
@@ -318,13 +327,21 @@ def _describe(err: Any) -> tuple[str, str, str]:
     if kind == "missing":
         return loc, f"{loc} is required.", f"Give a value for {loc}."
     if kind == "string_too_short":
-        return loc, f"{loc} cannot be empty.", f"Give {loc} at least {ctx.get('min_length', 1)} character(s)."
+        return (
+            loc,
+            f"{loc} cannot be empty.",
+            f"Give {loc} at least {ctx.get('min_length', 1)} character(s).",
+        )
     if kind == "string_too_long":
         n = ctx.get("max_length")
         size = len(given) if isinstance(given, str) else "too many"
-        return loc, f"{loc} is {size} characters long; the limit is {n}.", f"Shorten {loc} to {n} characters or fewer."
+        return (
+            loc,
+            f"{loc} is {size} characters long; the limit is {n}.",
+            f"Shorten {loc} to {n} characters or fewer.",
+        )
     if kind in {"enum", "literal_error"}:
-        expected = ctx.get("expected", "")
+        expected = re.sub(r"<\w+\.\w+: ('[^']*')>", r"\1", str(ctx.get("expected", "")))
         return loc, f"{loc} {given!r} is not one of {expected}.", f"Use one of {expected}."
     if kind == "string_pattern_mismatch" and loc.endswith("task_type"):
         return (
@@ -333,7 +350,11 @@ def _describe(err: Any) -> tuple[str, str, str]:
             "Use a lowercase word such as feature, bug, chore, docs or test.",
         )
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        return loc, f"{loc} {given!r} is out of range ({err['msg'].lower()}).", f"Give {loc} a value in range."
+        return (
+            loc,
+            f"{loc} {given!r} is out of range ({err['msg'].lower()}).",
+            f"Give {loc} a value in range.",
+        )
     if kind.startswith("date") or kind.startswith("datetime"):
         return loc, f"{loc} {given!r} is not a date.", "Write dates as YYYY-MM-DD."
     msg = str(err["msg"]).removeprefix("Value error, ")

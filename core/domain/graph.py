@@ -57,7 +57,9 @@ def cycle_through_new_edge(graph: Graph, task: str, blocker: str) -> list[str] |
     return None if back is None else [task, *back]
 
 
-def check_new_edge(graph: Graph, task: str, blocker: str, *, label: Callable[[str], str] = str) -> None:
+def check_new_edge(
+    graph: Graph, task: str, blocker: str, *, label: Callable[[str], str] = str
+) -> None:
     """Refuse an edge that would close a cycle.
 
     Raises:
@@ -173,20 +175,30 @@ def waves(
     if max_parallelism is not None and max_parallelism < 1:
         raise ValueError("max_parallelism must be at least 1")
     pending = {n for n in graph if n not in resolved}
-    done = set(resolved)
     key = order_key or (lambda n: 0)
+    # Kahn's algorithm with in-degrees over unresolved blockers: O(V + E), not O(V * depth).
+    waiting = {n: sum(1 for b in set(graph[n]) if b in pending) for n in pending}
+    reverse = dependents_of({n: graph[n] for n in pending})
+    runnable = [n for n, count in waiting.items() if count == 0]
     result: list[list[str]] = []
-    while pending:
-        runnable = sorted(
-            (n for n in pending if all(b in done or b not in graph for b in graph[n])),
-            key=lambda n: (key(n), n),
-        )
-        if not runnable:
-            raise cycle_error(find_cycle({n: graph[n] for n in pending}) or [])
+    finished = 0
+    while runnable:
+        runnable.sort(key=lambda n: (key(n), n))
         wave = runnable if max_parallelism is None else runnable[:max_parallelism]
+        rest = [] if max_parallelism is None else runnable[max_parallelism:]
         result.append(wave)
-        done.update(wave)
-        pending.difference_update(wave)
+        finished += len(wave)
+        released: list[str] = []
+        for node in wave:
+            for dependent in reverse.get(node, ()):
+                if dependent in waiting:
+                    waiting[dependent] -= 1
+                    if waiting[dependent] == 0:
+                        released.append(dependent)
+        runnable = rest + released
+    if finished != len(pending):
+        left = {n for n, c in waiting.items() if c > 0}
+        raise cycle_error(find_cycle({n: [b for b in graph[n] if b in left] for n in left}) or [])
     return result
 
 

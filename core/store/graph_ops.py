@@ -93,7 +93,9 @@ def find_cycle_path(conn: Connection, task_id: str, blocker_id: str) -> list[str
     while frontier:
         nxt: list[str] = []
         for part in chunks(frontier):
-            for row in conn.execute(select(D.c.task_id, D.c.blocker_id).where(D.c.task_id.in_(part))):
+            for row in conn.execute(
+                select(D.c.task_id, D.c.blocker_id).where(D.c.task_id.in_(part))
+            ):
                 if row.blocker_id in previous:
                     continue
                 previous[row.blocker_id] = row.task_id

@@ -126,7 +126,9 @@ def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
         q2 = select(T.c.parent_id, T.c.id).where(T.c.parent_id.in_(part)).order_by(T.c.number)
         for r in conn.execute(q2):
             children[r.parent_id].append(r.id)
-        q3 = select(A.c.id, A.c.task_id, A.c.name, A.c.content_type, A.c.size, A.c.sha256, A.c.created_at)
+        q3 = select(
+            A.c.id, A.c.task_id, A.c.name, A.c.content_type, A.c.size, A.c.sha256, A.c.created_at
+        )
         for r in conn.execute(q3.where(A.c.task_id.in_(part)).order_by(A.c.created_at)).mappings():
             files[r["task_id"]].append(attachment_from_row(r))
     return [

@@ -163,9 +163,8 @@ class AsyncRunner(Runner):
 
     async def read(self, op: ReadOp[T]) -> T:
         with translate_db_errors():
-            async with self._reader.connect() as conn:
-                async with conn.begin():
-                    return await conn.run_sync(op)
+            async with self._reader.connect() as conn, conn.begin():
+                return await conn.run_sync(op)
 
     async def close(self) -> None:
         await self._engine.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
@@ -231,7 +231,9 @@ def create_task(conn: Connection, ctx: TxContext, req: TaskCreate) -> tuple[str,
             milestone_id=milestone_id,
             pipeline_template=req.pipeline_template,
             retry_count=0,
-            blocked_reason=None if blocked_reason is None else blocked_reason.model_dump(mode="json"),
+            blocked_reason=None
+            if blocked_reason is None
+            else blocked_reason.model_dump(mode="json"),
             source=req.source.value,
             external_id=req.external_id,
             assignee=req.assignee,
@@ -356,7 +358,9 @@ def update_task(
     if "labels" in effective:
         conn.execute(delete(L).where(L.c.task_id == row["id"]))
         if effective["labels"]:
-            conn.execute(insert(L), [{"task_id": row["id"], "label": x} for x in effective["labels"]])
+            conn.execute(
+                insert(L), [{"task_id": row["id"], "label": x} for x in effective["labels"]]
+            )
     result = conn.execute(
         update(T)
         .where(T.c.id == row["id"], T.c.version == row["version"])
@@ -444,7 +448,9 @@ def delete_task(conn: Connection, ctx: TxContext, ref: str) -> tuple[str, str]:
             hint=f"Cancel it first (taskyard task move {ref_of(row)} cancelled), then delete it.",
             details={"ref": ref_of(row), "status": status.value},
         )
-    blocks = [r.task_id for r in conn.execute(select(D.c.task_id).where(D.c.blocker_id == row["id"]))]
+    blocks = [
+        r.task_id for r in conn.execute(select(D.c.task_id).where(D.c.blocker_id == row["id"]))
+    ]
     blocked_by = [
         r.blocker_id for r in conn.execute(select(D.c.blocker_id).where(D.c.task_id == row["id"]))
     ]
@@ -493,7 +499,11 @@ def assign_tasks(
                 "task.updated",
                 task_id=row["id"],
                 project_id=row["project_id"],
-                payload={"ref": ref_of(row), "fields": ["assignee"], "changes": {"assignee": assignee}},
+                payload={
+                    "ref": ref_of(row),
+                    "fields": ["assignee"],
+                    "changes": {"assignee": assignee},
+                },
             )
         card = conn.execute(select_cards().where(T.c.id == row["id"])).mappings().one()
         items.append(BulkItemResult(ref=ref, ok=True, task=card_from_row(card)))

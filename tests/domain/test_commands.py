@@ -111,13 +111,6 @@ def test_new_task_status_must_be_backlog_or_ready(status: str) -> None:
     assert "ready" in (error.hint or "")
 
 
-@pytest.mark.xfail(
-    reason="BUG: core/domain/commands.py::_describe shows Python enum reprs for "
-    "TaskCreate.status (Literal[TaskStatus.BACKLOG, TaskStatus.READY]): the message and hint "
-    "read \"<TaskStatus.BACKLOG: 'backlog'> or <TaskStatus.READY: 'ready'>\" instead of "
-    "\"'backlog' or 'ready'\"",
-    strict=True,
-)
 def test_new_task_status_error_reads_as_plain_words() -> None:
     """The status error lists the choices as 'backlog' or 'ready', without Python internals."""
     error = refused(TaskCreate, {"title": "x", "status": "done"})
@@ -280,13 +273,6 @@ def test_patch_can_clear_optional_fields(field: str) -> None:
     assert parse(TaskPatch, {field: None}).changes() == {field: None}
 
 
-@pytest.mark.xfail(
-    reason="BUG: core/domain/commands.py::TaskPatch.NOT_NULL is annotated without ClassVar, so "
-    "pydantic makes it a request field: parse(TaskPatch, {'NOT_NULL': [], 'title': None}) is "
-    "accepted and .changes() returns {'NOT_NULL': frozenset(), 'title': None} instead of "
-    "refusing the unknown field (and the title is cleared past the not-null guard)",
-    strict=True,
-)
 def test_patch_cannot_switch_off_the_not_null_guard() -> None:
     """A patch cannot smuggle in an internal setting to clear a required field."""
     error = refused(TaskPatch, {"NOT_NULL": [], "title": None})
@@ -355,12 +341,6 @@ def _sizes_in(text: str) -> list[float]:
     return [float(number) * units[unit.lower()] for number, unit in found]
 
 
-@pytest.mark.xfail(
-    reason="BUG: core/domain/commands.py::_too_large prints limit // MiB, so a limit that is "
-    "not a whole number of MiB is misstated: decode(limit=1000) and limit=512 KiB say "
-    "'the 0 MiB limit', limit=1.5 MiB says 'the 1 MiB limit'",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "limit", [1000, 512 * 1024, 1536 * 1024], ids=["1000B", "512KiB", "1.5MiB"]
 )

@@ -1,0 +1,46 @@
+"""Where taskyard keeps its data and how a ``--db`` argument becomes a database URL."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+DB_ENV = "TASKYARD_DB"
+ACTOR_ENV = "TASKYARD_ACTOR"
+
+
+def data_dir() -> Path:
+    """The user data folder (platformdirs), overridable with ``TASKYARD_DATA_DIR``."""
+    override = os.environ.get("TASKYARD_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # deferred: keeps `taskyard --version` free of it
+
+    return Path(platformdirs.user_data_dir("taskyard", appauthor=False))
+
+
+def default_database_url() -> str:
+    """``TASKYARD_DB`` if set, else the SQLite file in the user data folder."""
+    return database_url(os.environ.get(DB_ENV) or str(data_dir() / "taskyard.db"))
+
+
+def database_url(db: str) -> str:
+    """A SQLAlchemy URL from what a person typed: a URL, ``postgres://...`` or a file path."""
+    text = db.strip()
+    if text.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + text.split("://", 1)[1]
+    if "://" in text:
+        return text
+    return "sqlite:///" + str(Path(text).expanduser().resolve())
+
+
+def default_actor() -> str:
+    """Who the events say made a change: ``TASKYARD_ACTOR``, else the login name."""
+    actor = os.environ.get(ACTOR_ENV)
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - containers without a passwd entry
+        return "unknown"

@@ -1,0 +1,242 @@
+"""``TaskEngine``: the one async interface the TUI, the CLI, the server and the orchestrator use.
+
+Requests and answers are pydantic models that serialize as JSON, events are readable by
+sequence number, and nothing depends on being in-process, so a remote ``HttpTaskEngine`` can
+implement the same Protocol and pass the same contract tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol
+
+from core.domain.commands import (
+    AttachmentIn,
+    BoardQuery,
+    MilestoneCreate,
+    ProjectCreate,
+    TaskCreate,
+    TaskImportItem,
+    TaskPatch,
+    TaskQuery,
+)
+from core.domain.models import (
+    Attachment,
+    Event,
+    Milestone,
+    Project,
+    Task,
+    TaskCard,
+    TaskStatus,
+)
+from core.domain.views import (
+    BoardColumn,
+    BoardView,
+    BulkResult,
+    CreateResult,
+    ImportResult,
+    Page,
+)
+
+
+class TaskEngine(Protocol):
+    """Every operation on projects, milestones, tasks, dependencies and events.
+
+    Every method may also raise ``StorageError`` when the database cannot be used.
+    """
+
+    async def close(self) -> None:
+        """Release connections; the engine cannot be used afterwards."""
+
+    # -- projects and milestones -------------------------------------------------------
+    async def create_project(self, request: ProjectCreate) -> Project:
+        """Create a project.
+
+        Raises:
+            ValidationError: bad slug or key.
+            DuplicateError: slug or key already taken.
+        """
+
+    async def list_projects(self) -> list[Project]:
+        """Every project, by slug."""
+
+    async def get_project(self, ref: str) -> Project:
+        """A project by id, slug or key (case-insensitive).
+
+        Raises:
+            NotFoundError: with near-match suggestions.
+        """
+
+    async def create_milestone(self, request: MilestoneCreate) -> Milestone:
+        """Create a milestone in a project (the default project when none is named).
+
+        Raises:
+            NotFoundError: the project does not exist.
+            DuplicateError: the slug is taken in that project.
+        """
+
+    async def list_milestones(self, project: str | None = None) -> list[Milestone]:
+        """A project's milestones by due date (every project's when ``project`` is None).
+
+        Raises:
+            NotFoundError: the project does not exist.
+        """
+
+    async def find_milestones(
+        self, project: str, *, slug: str | None = None, name: str | None = None, limit: int = 10
+    ) -> list[Milestone]:
+        """Milestones matching a slug or name case-insensitively; empty when none match.
+
+        Raises:
+            NotFoundError: the project does not exist.
+        """
+
+    # -- tasks -------------------------------------------------------------------------
+    async def create_task(self, request: TaskCreate) -> CreateResult:
+        """Create a task, or return the one with the same external id (``created=False``).
+
+        Raises:
+            NotFoundError: a referenced project, milestone, parent or blocker is missing.
+            ValidationError: invalid references or attachments.
+            DependencyBlockedError: ``status=ready`` with unresolved blockers.
+        """
+
+    async def get_task(self, ref: str) -> Task:
+        """A task by id or ref, in full.
+
+        Raises:
+            NotFoundError: no such task.
+        """
+
+    async def list_tasks(self, query: TaskQuery) -> Page[Task]:
+        """A filtered, sorted page of tasks.
+
+        Raises:
+            NotFoundError: the project or milestone filter names nothing.
+        """
+
+    async def update_task(
+        self, ref: str, patch: TaskPatch, *, expected_version: int | None
+    ) -> Task:
+        """Change fields; ``expected_version`` guards against overwriting someone else's edit.
+
+        Raises:
+            NotFoundError: the task, milestone or parent does not exist.
+            ConflictError: the task changed since ``expected_version``; nothing was written.
+            ValidationError: an invalid value.
+        """
+
+    async def transition_task(
+        self,
+        ref: str,
+        status: TaskStatus,
+        *,
+        reason: str | None = None,
+        force: bool = False,
+        when_unblocked: bool = False,
+        expected_version: int | None = None,
+    ) -> Task:
+        """Move a task through the state machine.
+
+        Raises:
+            NotFoundError: no such task.
+            InvalidTransitionError: the table forbids the move (``ClaimRequiredError`` for
+                ``in_progress`` without ``force``; ``DependencyBlockedError`` naming blockers).
+            ConflictError: the task changed since ``expected_version``.
+        """
+
+    async def delete_task(self, ref: str) -> str:
+        """Delete a task; returns its ref.
+
+        Raises:
+            NotFoundError: no such task.
+            InvalidTransitionError: it is in progress.
+        """
+
+    async def assign_tasks(self, refs: Sequence[str], assignee: str | None) -> BulkResult:
+        """Set or clear the assignee of many tasks, with a result per reference."""
+
+    async def add_dependency(self, ref: str, blocker: str) -> Task:
+        """Make ``ref`` wait for ``blocker``.
+
+        Raises:
+            NotFoundError: either task is missing.
+            CycleError: the edge would close a cycle (path in the message).
+            ValidationError: different projects.
+            InvalidTransitionError: the task is running or done.
+        """
+
+    async def remove_dependency(self, ref: str, blocker: str) -> Task:
+        """Remove an edge (a parked task whose last blocker this was becomes ready).
+
+        Raises:
+            NotFoundError: either task, or the edge, is missing.
+        """
+
+    async def ready_tasks(self, *, limit: int = 50, project: str | None = None) -> list[TaskCard]:
+        """The ready queue in scheduler order (priority, then creation time).
+
+        Raises:
+            NotFoundError: the project does not exist.
+        """
+
+    async def board(self, query: BoardQuery) -> BoardView:
+        """Per-state counts and a first window of cards per column.
+
+        Raises:
+            NotFoundError: a filter names nothing.
+        """
+
+    async def board_column(
+        self, query: BoardQuery, status: TaskStatus, *, offset: int, limit: int
+    ) -> BoardColumn:
+        """Another window of one column (for scrolling).
+
+        Raises:
+            NotFoundError: a filter names nothing.
+        """
+
+    async def import_tasks(
+        self, items: Sequence[TaskImportItem], *, project: str | None = None
+    ) -> ImportResult:
+        """Create many tasks and their edges in one transaction, or nothing at all.
+
+        Raises:
+            ValidationError: with ``details["errors"]`` giving each bad item's index.
+        """
+
+    # -- attachments -------------------------------------------------------------------
+    async def add_attachment(self, ref: str, attachment: AttachmentIn) -> Attachment:
+        """Store a file with a task.
+
+        Raises:
+            NotFoundError: no such task.
+            ValidationError: not base64, or over the size limit.
+        """
+
+    async def get_attachment(self, attachment_id: str) -> tuple[Attachment, bytes]:
+        """An attachment's metadata and content.
+
+        Raises:
+            NotFoundError: no such attachment.
+        """
+
+    # -- events ------------------------------------------------------------------------
+    async def events(
+        self, *, since: int = 0, limit: int = 500, task: str | None = None
+    ) -> list[Event]:
+        """Events after sequence number ``since``, oldest first.
+
+        Raises:
+            NotFoundError: ``task`` names no task.
+        """
+
+    def follow_events(self, *, since: int = 0, poll_interval: float = 0.5) -> AsyncIterator[Event]:
+        """Every event after ``since``, then each new one as it is committed, forever.
+
+        Local commits wake the follower at once; other processes' commits are seen within
+        ``poll_interval`` seconds. Resuming from the last seen ``seq`` misses nothing.
+        """
+
+    def state_machine(self) -> dict[str, Any]:
+        """The transition table and guards in force, as data."""

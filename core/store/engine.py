@@ -1,0 +1,356 @@
+"""``SqlTaskEngine``: the ``TaskEngine`` on SQLite or PostgreSQL through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+
+from core.domain.commands import (
+    AttachmentIn,
+    BoardQuery,
+    MilestoneCreate,
+    ProjectCreate,
+    TaskCreate,
+    TaskImportItem,
+    TaskPatch,
+    TaskQuery,
+)
+from core.domain.models import (
+    Attachment,
+    Event,
+    Milestone,
+    Project,
+    Task,
+    TaskCard,
+    TaskStatus,
+)
+from core.domain.states import auto_approve_from_env, state_machine_metadata
+from core.domain.views import BoardColumn, BoardView, BulkResult, CreateResult, ImportResult, Page
+from core.errors import StorageError
+from core.store import bulk_import, graph_ops, migrate, project_ops, queries, task_ops
+from core.store.context import StoreSettings, TxContext
+from core.store.dialects import sqlite as sqlite_dialect
+from core.store.errors import translate_db_errors
+from core.store.events import read_events
+from core.store.lookup import find_project, find_task
+from core.store.runner import AsyncRunner, Runner, ThreadRunner
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Now, in UTC."""
+    return datetime.now(UTC)
+
+
+class SqlTaskEngine:
+    """The store-backed engine. Build it with ``await SqlTaskEngine.open(url)``."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        *,
+        actor: str,
+        settings: StoreSettings,
+        clock: Clock = system_clock,
+        id_factory: Callable[[], str] | None = None,
+    ) -> None:
+        self._runner = runner
+        self._actor = actor
+        self._settings = settings
+        self._clock = clock
+        self._id_factory = id_factory
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        actor: str = "taskyard",
+        auto_approve: bool | None = None,
+        clock: Clock = system_clock,
+        id_factory: Callable[[], str] | None = None,
+        attachment_max_bytes: int | None = None,
+    ) -> SqlTaskEngine:
+        """Connect, bring the schema to head, and return a ready engine.
+
+        Args:
+            url: ``sqlite:///path`` (threaded stdlib driver, the fast default),
+                ``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://...``.
+            actor: Who the events name as making changes.
+            auto_approve: ``FEATURE_PRD_AUTO_APPROVE_REVIEW`` (environment when ``None``).
+            clock: The time source (tests pin it).
+            id_factory: New ids (tests pin them); uuid4 by default.
+            attachment_max_bytes: Attachment size limit (10 MiB by default).
+
+        Raises:
+            StorageError: the database cannot be opened or migrated.
+        """
+        settings = StoreSettings(
+            auto_approve=auto_approve_from_env() if auto_approve is None else auto_approve
+        )
+        if attachment_max_bytes is not None:
+            settings.attachment_max_bytes = attachment_max_bytes
+        parsed = make_url(url)
+        runner: Runner
+        try:
+            with translate_db_errors():
+                if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+                    writer, reader = sqlite_dialect.make_engines(parsed)
+                    runner = ThreadRunner(writer, reader)
+                    path = sqlite_dialect.database_path(parsed)
+
+                    def _migrate(conn: Connection, _ctx: TxContext) -> None:
+                        if migrate.needs_upgrade(conn):
+                            migrate.upgrade(conn, sqlite_path=path)
+
+                    engine = cls(
+                        runner, actor=actor, settings=settings, clock=clock, id_factory=id_factory
+                    )
+                    await runner.write(_migrate, engine._ctx)
+                    return engine
+                from sqlalchemy.ext.asyncio import create_async_engine
+
+                if parsed.drivername.startswith("sqlite"):
+                    aengine = create_async_engine(parsed, connect_args={"timeout": 10})
+                    sqlite_dialect.install_pragmas(aengine.sync_engine, begin="BEGIN IMMEDIATE")
+                    path = sqlite_dialect.database_path(parsed)
+                    if path is not None:
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                elif parsed.drivername.startswith("postgresql"):
+                    from core.store.dialects import postgresql
+
+                    aengine = postgresql.make_engine(parsed.set(drivername="postgresql+asyncpg"))
+                    path = None
+                else:
+                    raise StorageError(
+                        f"taskyard cannot use a {parsed.drivername!r} database.",
+                        hint="Use a SQLite file path or URL (sqlite:///...) or a PostgreSQL URL "
+                        "(postgresql://user:pass@host/db).",
+                    )
+                runner = AsyncRunner(aengine)
+                engine = cls(
+                    runner, actor=actor, settings=settings, clock=clock, id_factory=id_factory
+                )
+
+                def _migrate_async(conn: Connection, _ctx: TxContext) -> None:
+                    if migrate.needs_upgrade(conn):
+                        migrate.upgrade(conn, sqlite_path=path)
+
+                await runner.write(_migrate_async, engine._ctx)
+                return engine
+        except StorageError:
+            raise
+        except Exception as exc:
+            raise StorageError(
+                f"Cannot open the database {parsed.render_as_string(hide_password=True)}: {exc}",
+                hint="Check the path or URL given with --db / TASKYARD_DB.",
+            ) from exc
+
+    def _ctx(self) -> TxContext:
+        ctx = TxContext(
+            now=self._clock(),
+            actor=self._actor,
+            dialect=self._runner.dialect,
+            settings=self._settings,
+        )
+        if self._id_factory is not None:
+            ctx.new_id = self._id_factory
+        return ctx
+
+    async def _write(self, op: Callable[[Connection, TxContext], Any]) -> Any:
+        return await self._runner.write(op, self._ctx)
+
+    async def close(self) -> None:
+        """Release connections and threads."""
+        await self._runner.close()
+
+    # -- projects and milestones -------------------------------------------------------
+    async def create_project(self, request: ProjectCreate) -> Project:
+        """See ``TaskEngine.create_project``."""
+        result: Project = await self._write(partial(_call, project_ops.create_project, request))
+        return result
+
+    async def list_projects(self) -> list[Project]:
+        """See ``TaskEngine.list_projects``."""
+        return await self._runner.read(project_ops.list_projects)
+
+    async def get_project(self, ref: str) -> Project:
+        """See ``TaskEngine.get_project``."""
+        from core.store.rows import project_from_row
+
+        return await self._runner.read(lambda c: project_from_row(find_project(c, ref)))
+
+    async def create_milestone(self, request: MilestoneCreate) -> Milestone:
+        """See ``TaskEngine.create_milestone``."""
+        result: Milestone = await self._write(partial(_call, project_ops.create_milestone, request))
+        return result
+
+    async def list_milestones(self, project: str | None = None) -> list[Milestone]:
+        """See ``TaskEngine.list_milestones``."""
+        return await self._runner.read(lambda c: project_ops.list_milestones(c, project))
+
+    async def find_milestones(
+        self, project: str, *, slug: str | None = None, name: str | None = None, limit: int = 10
+    ) -> list[Milestone]:
+        """See ``TaskEngine.find_milestones``."""
+        return await self._runner.read(
+            lambda c: project_ops.find_milestones(c, project, slug=slug, name=name, limit=limit)
+        )
+
+    # -- tasks -------------------------------------------------------------------------
+    async def create_task(self, request: TaskCreate) -> CreateResult:
+        """See ``TaskEngine.create_task``."""
+        task_id, created = await self._write(partial(_call, task_ops.create_task, request))
+        return CreateResult(task=await self.get_task(task_id), created=created)
+
+    async def get_task(self, ref: str) -> Task:
+        """See ``TaskEngine.get_task``."""
+        return await self._runner.read(lambda c: queries.get_task(c, ref))
+
+    async def list_tasks(self, query: TaskQuery) -> Page[Task]:
+        """See ``TaskEngine.list_tasks``."""
+        return await self._runner.read(lambda c: queries.list_tasks(c, query))
+
+    async def update_task(
+        self, ref: str, patch: TaskPatch, *, expected_version: int | None
+    ) -> Task:
+        """See ``TaskEngine.update_task``."""
+        task_id = await self._write(
+            lambda c, x: task_ops.update_task(c, x, ref, patch, expected_version=expected_version)
+        )
+        return await self.get_task(task_id)
+
+    async def transition_task(
+        self,
+        ref: str,
+        status: TaskStatus,
+        *,
+        reason: str | None = None,
+        force: bool = False,
+        when_unblocked: bool = False,
+        expected_version: int | None = None,
+    ) -> Task:
+        """See ``TaskEngine.transition_task``."""
+        task_id = await self._write(
+            lambda c, x: task_ops.transition_task(
+                c,
+                x,
+                ref,
+                TaskStatus(status),
+                reason=reason,
+                force=force,
+                when_unblocked=when_unblocked,
+                expected_version=expected_version,
+            )
+        )
+        return await self.get_task(task_id)
+
+    async def delete_task(self, ref: str) -> str:
+        """See ``TaskEngine.delete_task``."""
+        _, deleted_ref = await self._write(lambda c, x: task_ops.delete_task(c, x, ref))
+        return str(deleted_ref)
+
+    async def assign_tasks(self, refs: Sequence[str], assignee: str | None) -> BulkResult:
+        """See ``TaskEngine.assign_tasks``."""
+        result: BulkResult = await self._write(
+            lambda c, x: task_ops.assign_tasks(c, x, list(refs), assignee)
+        )
+        return result
+
+    async def add_dependency(self, ref: str, blocker: str) -> Task:
+        """See ``TaskEngine.add_dependency``."""
+        task_id = await self._write(lambda c, x: graph_ops.add_dependency(c, x, ref, blocker))
+        return await self.get_task(task_id)
+
+    async def remove_dependency(self, ref: str, blocker: str) -> Task:
+        """See ``TaskEngine.remove_dependency``."""
+        task_id = await self._write(lambda c, x: graph_ops.remove_dependency(c, x, ref, blocker))
+        return await self.get_task(task_id)
+
+    async def ready_tasks(self, *, limit: int = 50, project: str | None = None) -> list[TaskCard]:
+        """See ``TaskEngine.ready_tasks``."""
+        return await self._runner.read(
+            lambda c: queries.ready_queue(c, limit=limit, project=project)
+        )
+
+    async def board(self, query: BoardQuery) -> BoardView:
+        """See ``TaskEngine.board``."""
+        return await self._runner.read(lambda c: queries.board(c, query))
+
+    async def board_column(
+        self, query: BoardQuery, status: TaskStatus, *, offset: int, limit: int
+    ) -> BoardColumn:
+        """See ``TaskEngine.board_column``."""
+        return await self._runner.read(
+            lambda c: queries.board_column(c, query, status, offset=offset, limit=limit)
+        )
+
+    async def import_tasks(
+        self, items: Sequence[TaskImportItem], *, project: str | None = None
+    ) -> ImportResult:
+        """See ``TaskEngine.import_tasks``."""
+        result: ImportResult = await self._write(
+            lambda c, x: bulk_import.import_tasks(c, x, list(items), project)
+        )
+        return result
+
+    # -- attachments -------------------------------------------------------------------
+    async def add_attachment(self, ref: str, attachment: AttachmentIn) -> Attachment:
+        """See ``TaskEngine.add_attachment``."""
+        result: Attachment = await self._write(
+            lambda c, x: task_ops.add_attachment(c, x, ref, attachment)
+        )
+        return result
+
+    async def get_attachment(self, attachment_id: str) -> tuple[Attachment, bytes]:
+        """See ``TaskEngine.get_attachment``."""
+        return await self._runner.read(lambda c: queries.attachment_content(c, attachment_id))
+
+    # -- events ------------------------------------------------------------------------
+    async def events(
+        self, *, since: int = 0, limit: int = 500, task: str | None = None
+    ) -> list[Event]:
+        """See ``TaskEngine.events``."""
+
+        def op(c: Connection) -> list[Event]:
+            task_id = None if task is None else find_task(c, task)["id"]
+            return read_events(c, since=since, limit=limit, task_id=task_id)
+
+        return await self._runner.read(op)
+
+    async def follow_events(
+        self, *, since: int = 0, poll_interval: float = 0.5
+    ) -> AsyncIterator[Event]:
+        """See ``TaskEngine.follow_events``."""
+        cursor = since
+        while True:
+            batch = await self._runner.read(lambda c: read_events(c, since=cursor, limit=500))
+            for event in batch:
+                cursor = event.seq
+                yield event
+            if len(batch) < 500:
+                await self._runner.wait_for_commit(poll_interval)
+            else:
+                await asyncio.sleep(0)
+
+    def state_machine(self) -> dict[str, Any]:
+        """See ``TaskEngine.state_machine``."""
+        return state_machine_metadata(auto_approve=self._settings.auto_approve)
+
+
+def _call(fn: Callable[..., Any], request: Any, conn: Connection, ctx: TxContext) -> Any:
+    return fn(conn, ctx, request)
+
+
+# Static check that the class satisfies the Protocol.
+def _conforms(engine: SqlTaskEngine) -> None:
+    from core.engine import TaskEngine
+
+    _: TaskEngine = engine
