@@ -217,7 +217,8 @@ def _join(states: Iterable[TaskStatus]) -> str:
 
 
 def _moves_hint(current: TaskStatus, auto_approve: bool) -> str:
-    return f"From {current.label} it can go to {_join(allowed_targets(current, auto_approve=auto_approve))}."
+    targets = allowed_targets(current, auto_approve=auto_approve)
+    return f"From {current.label} it can go to {_join(targets)}."
 
 
 def _route_hint(current: TaskStatus, requested: TaskStatus, auto_approve: bool) -> str:

@@ -125,14 +125,16 @@ def import_tasks(
     by_ref: dict[str, dict[str, Any]] = {}
     if refs_needed:
         for ref in refs_needed:
-            key, number = parse_ref(ref)  # type: ignore[misc]
-            row = conn.execute(
+            parsed = parse_ref(ref)
+            assert parsed is not None  # only refs were collected
+            key, number = parsed
+            found = conn.execute(
                 select(T.c.id, T.c.status, T.c.project_id)
                 .select_from(T.join(P, P.c.id == T.c.project_id))
                 .where(P.c.key == key, T.c.number == number)
             ).first()
-            if row is not None:
-                by_ref[ref] = dict(row._mapping)
+            if found is not None:
+                by_ref[ref] = dict(found._mapping)
     for i in new_index:
         pid = projects[item_project[i]]["id"]
         for b in items[i].blocked_by:
@@ -143,7 +145,8 @@ def import_tasks(
                 problems.add(
                     i,
                     "blocked_by",
-                    f"blocker {b!r} is neither an external id in this file or project nor a task ref",
+                    f"blocker {b!r} is neither an external id in this file or project "
+                    "nor a task ref",
                 )
             elif row["project_id"] != pid:
                 problems.add(i, "blocked_by", f"blocker {b} is in another project")
@@ -188,7 +191,8 @@ def import_tasks(
                 problems.add(
                     i,
                     "status",
-                    f"status {status.value} but {len(pending)} blocker(s) are unresolved; import it as blocked or backlog, or mark the blockers done",
+                    f"status {status.value} but {len(pending)} blocker(s) are unresolved; "
+                    "import it as blocked or backlog, or mark the blockers done",
                 )
         elif status == S.BLOCKED:
             reasons[i] = {"kind": "manual", "message": "Imported as blocked."}
@@ -307,14 +311,13 @@ def import_tasks(
                 "imported": True,
             },
         )
-    existing_refs = [
-        format_ref(
-            projects[item_project[i]]["key"],
-            stored[(projects[item_project[i]]["id"], items[i].external_id)]["number"],
-        )  # type: ignore[index]
-        for i in range(len(items))
-        if i not in new_set
-    ]
+    existing_refs = []
+    for i in range(len(items)):
+        if i in new_set:
+            continue
+        project = projects[item_project[i]]
+        number = stored[(project["id"], str(items[i].external_id))]["number"]
+        existing_refs.append(format_ref(project["key"], number))
     return ImportResult(
         created=[refs[i] for i in new_index],
         existing=existing_refs,
@@ -323,8 +326,8 @@ def import_tasks(
     )
 
 
-def _with_real_ids(reason: dict[str, Any], real: dict[str, str]) -> dict[str, Any]:
-    if reason.get("kind") != "dependencies":
+def _with_real_ids(reason: dict[str, Any] | None, real: dict[str, str]) -> dict[str, Any] | None:
+    if reason is None or reason.get("kind") != "dependencies":
         return reason
     return DependencyReason(blockers=[real.get(b, b) for b in reason["blockers"]]).model_dump(
         mode="json"

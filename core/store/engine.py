@@ -331,7 +331,7 @@ class SqlTaskEngine:
         """See ``TaskEngine.follow_events``."""
         cursor = since
         while True:
-            batch = await self._runner.read(lambda c: read_events(c, since=cursor, limit=500))
+            batch = await self._runner.read(partial(_events_after, since=cursor))
             for event in batch:
                 cursor = event.seq
                 yield event
@@ -343,6 +343,10 @@ class SqlTaskEngine:
     def state_machine(self) -> dict[str, Any]:
         """See ``TaskEngine.state_machine``."""
         return state_machine_metadata(auto_approve=self._settings.auto_approve)
+
+
+def _events_after(conn: Connection, *, since: int) -> list[Event]:
+    return read_events(conn, since=since, limit=500)
 
 
 def _call(fn: Callable[..., Any], request: Any, conn: Connection, ctx: TxContext) -> Any:

@@ -124,8 +124,8 @@ def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
         for r in conn.execute(q).mappings():
             blocks[r["owner"]].append(link_from_row(r))
         q2 = select(T.c.parent_id, T.c.id).where(T.c.parent_id.in_(part)).order_by(T.c.number)
-        for r in conn.execute(q2):
-            children[r.parent_id].append(r.id)
+        for child in conn.execute(q2):
+            children[child.parent_id].append(child.id)
         q3 = select(
             A.c.id, A.c.task_id, A.c.name, A.c.content_type, A.c.size, A.c.sha256, A.c.created_at
         )
@@ -200,10 +200,10 @@ def board(conn: Connection, query: BoardQuery) -> BoardView:
     clauses = _board_filters(conn, query)
     needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
     base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
-    counts = dict(
+    counts: dict[str, int] = dict(
         conn.execute(
             select(T.c.status, func.count()).select_from(base).where(*clauses).group_by(T.c.status)
-        ).all()
+        ).tuples()
     )
     columns = [
         BoardColumn(

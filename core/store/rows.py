@@ -53,7 +53,7 @@ def select_tasks() -> Select[Any]:
     return select(T, P.c.key).select_from(T.join(P, P.c.id == T.c.project_id))
 
 
-def project_from_row(row: Mapping[str, Any]) -> Project:
+def project_from_row(row: Mapping[Any, Any]) -> Project:
     """A ``Project`` from a ``projects`` row."""
     return Project(
         id=row["id"],
@@ -66,7 +66,7 @@ def project_from_row(row: Mapping[str, Any]) -> Project:
     )
 
 
-def milestone_from_row(row: Mapping[str, Any]) -> Milestone:
+def milestone_from_row(row: Mapping[Any, Any]) -> Milestone:
     """A ``Milestone`` from a ``milestones`` row."""
     return Milestone(
         id=row["id"],
@@ -79,7 +79,7 @@ def milestone_from_row(row: Mapping[str, Any]) -> Milestone:
     )
 
 
-def card_from_row(row: Mapping[str, Any]) -> TaskCard:
+def card_from_row(row: Mapping[Any, Any]) -> TaskCard:
     """A ``TaskCard`` from a row of ``select_cards()`` (or ``select_tasks()``)."""
     return TaskCard(
         id=row["id"],
@@ -100,7 +100,7 @@ def card_from_row(row: Mapping[str, Any]) -> TaskCard:
     )
 
 
-def link_from_row(row: Mapping[str, Any]) -> TaskLink:
+def link_from_row(row: Mapping[Any, Any]) -> TaskLink:
     """A ``TaskLink`` from a row with id, key, number, title and status."""
     return TaskLink(
         id=row["id"],
@@ -110,7 +110,7 @@ def link_from_row(row: Mapping[str, Any]) -> TaskLink:
     )
 
 
-def attachment_from_row(row: Mapping[str, Any]) -> Attachment:
+def attachment_from_row(row: Mapping[Any, Any]) -> Attachment:
     """An ``Attachment`` (metadata only) from an ``attachments`` row."""
     return Attachment(
         id=row["id"],
@@ -124,7 +124,7 @@ def attachment_from_row(row: Mapping[str, Any]) -> Attachment:
 
 
 def task_from_row(
-    row: Mapping[str, Any],
+    row: Mapping[Any, Any],
     *,
     blocked_by: Iterable[TaskLink] = (),
     blocks: Iterable[TaskLink] = (),

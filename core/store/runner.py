@@ -67,7 +67,7 @@ class Runner(ABC):
         self._committed.set()
         self._committed = asyncio.Event()
 
-    async def wait_for_commit(self, timeout: float) -> None:
+    async def wait_for_commit(self, timeout: float) -> None:  # noqa: ASYNC109 - a poll period
         """Return after the next local commit, or after ``timeout`` seconds."""
         waiter = self._committed
         try:
@@ -107,16 +107,19 @@ class ThreadRunner(Runner):
             return op(conn)
 
     async def write(self, op: WriteOp[T], ctx_factory: Callable[[], TxContext]) -> T:
+        """See ``Runner.write``."""
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(self._write_pool, self._write_tx, op, ctx_factory())
         self.notify_committed()
         return result
 
     async def read(self, op: ReadOp[T]) -> T:
+        """See ``Runner.read``."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._read_pool, self._read_tx, op)
 
     async def close(self) -> None:
+        """See ``Runner.close``."""
         self._write_pool.shutdown(wait=True)
         if self._read_pool is not self._write_pool:
             self._read_pool.shutdown(wait=True)
@@ -139,6 +142,7 @@ class AsyncRunner(Runner):
         )
 
     async def write(self, op: WriteOp[T], ctx_factory: Callable[[], TxContext]) -> T:
+        """See ``Runner.write``."""
         attempt = 0
         while True:
             attempt += 1
@@ -162,9 +166,11 @@ class AsyncRunner(Runner):
         return result
 
     async def read(self, op: ReadOp[T]) -> T:
+        """See ``Runner.read``."""
         with translate_db_errors():
             async with self._reader.connect() as conn, conn.begin():
                 return await conn.run_sync(op)
 
     async def close(self) -> None:
+        """See ``Runner.close``."""
         await self._engine.dispose()
