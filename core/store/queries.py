@@ -200,11 +200,10 @@ def board(conn: Connection, query: BoardQuery) -> BoardView:
     clauses = _board_filters(conn, query)
     needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
     base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
-    counts: dict[str, int] = dict(
-        conn.execute(
-            select(T.c.status, func.count()).select_from(base).where(*clauses).group_by(T.c.status)
-        ).tuples()
-    )
+    grouped = select(T.c.status, func.count()).select_from(base).where(*clauses)
+    counts: dict[str, int] = {
+        status: int(n) for status, n in conn.execute(grouped.group_by(T.c.status))
+    }
     columns = [
         BoardColumn(
             status=status,
