@@ -18,13 +18,12 @@ os.environ.pop("NO_COLOR", None)
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the developer's data folder, database and settings out of every test."""
     monkeypatch.setenv("TASKYARD_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("TASKYARD_DB", raising=False)
     monkeypatch.delenv("FEATURE_PRD_AUTO_APPROVE_REVIEW", raising=False)
     monkeypatch.setenv("TASKYARD_ACTOR", "tester")
-    yield
 
 
 def pg_url() -> str:

@@ -86,8 +86,14 @@ def import_tasks(
             )
         seen[k] = i
     stored: dict[tuple[str, str], dict[str, Any]] = {}
+    # Look up the file's own external ids (to skip ones already stored) and every blocker
+    # named by external id (it may be a task imported earlier).
+    wanted = set(seen)
+    for i, item in enumerate(items):
+        pid = projects[item_project[i]]["id"]
+        wanted.update((pid, b) for b in item.blocked_by if parse_ref(b) is None)
     for project_id in {p["id"] for p in projects.values()}:
-        ext = [e for (pid, e) in seen if pid == project_id]
+        ext = sorted(e for (pid, e) in wanted if pid == project_id)
         for part in chunks(ext):
             query = select(T.c.id, T.c.external_id, T.c.status, T.c.number, T.c.project_id).where(
                 T.c.project_id == project_id, T.c.external_id.in_(part)
@@ -108,7 +114,6 @@ def import_tasks(
     blockers: dict[int, list[str]] = {i: [] for i in new_index}
     status_of: dict[str, TaskStatus] = {}
     refs_needed: set[str] = set()
-    ext_needed: dict[str, set[str]] = {}
     for i in new_index:
         pid = projects[item_project[i]]["id"]
         for b in items[i].blocked_by:
@@ -118,15 +123,12 @@ def import_tasks(
             elif (pid, b) in stored:
                 blockers[i].append(stored[(pid, b)]["id"])
                 status_of[stored[(pid, b)]["id"]] = S(stored[(pid, b)]["status"])
-            elif parse_ref(b) is not None:
-                refs_needed.add(b)
             else:
-                ext_needed.setdefault(pid, set()).add(b)
+                refs_needed.add(b)
     by_ref: dict[str, dict[str, Any]] = {}
-    if refs_needed:
-        for ref in refs_needed:
-            parsed = parse_ref(ref)
-            assert parsed is not None  # only refs were collected
+    for ref in sorted(refs_needed):
+        parsed = parse_ref(ref)
+        if parsed is not None:
             key, number = parsed
             found = conn.execute(
                 select(T.c.id, T.c.status, T.c.project_id)

@@ -1,0 +1,1 @@
+"""The store suite: the TaskEngine contract, invariants, races, migrations and events."""

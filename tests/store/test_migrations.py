@@ -1,0 +1,298 @@
+"""Schema migrations: new databases reach head, existing ones keep their data, newer ones are
+refused untouched, and a SQLite file is copied aside before it is upgraded."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from core.domain.commands import MilestoneCreate, ProjectCreate, TaskCreate
+from core.errors import StorageError
+from core.store import migrate
+from core.store.engine import SqlTaskEngine
+from core.store.tables import metadata
+
+from ._pg import pg_execute, sibling_url
+
+PG_ENV = "TASKYARD_TEST_PG_URL"
+
+
+# ------------------------------------------------------------------------------ helpers
+def sqlite_revision(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+    finally:
+        conn.close()
+
+
+def sqlite_exec(path: Path, sql: str) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def sqlite_count(path: Path, table: str) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def backups(folder: Path) -> list[str]:
+    """The backup copies taskyard made in ``folder``."""
+    return sorted(p.name for p in folder.iterdir() if ".before-" in p.name)
+
+
+def file_state(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+async def seed(url: str) -> list[str]:
+    """Open (creating the schema), add a project, a milestone and two tasks; return the refs."""
+    engine = await SqlTaskEngine.open(url, actor="tester")
+    try:
+        await engine.create_project(ProjectCreate(name="Web App"))
+        await engine.create_milestone(MilestoneCreate(project="web-app", name="M1"))
+        a = await engine.create_task(TaskCreate(title="A", project="web-app", milestone="M1"))
+        b = await engine.create_task(TaskCreate(title="B", project="web-app", blocked_by=["WA-1"]))
+        return [a.task.ref, b.task.ref]
+    finally:
+        await engine.close()
+
+
+@pytest.fixture
+def fresh_pg_url() -> Iterator[str]:
+    """A brand-new, empty PostgreSQL database (no schema at all), dropped afterwards."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server")
+    name = f"ty_mig_{uuid.uuid4().hex[:12]}"
+    asyncio.run(pg_execute(base, f'CREATE DATABASE "{name}"'))
+    yield sibling_url(base, name)
+    asyncio.run(pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def schema_drift(conn: Connection) -> list[object]:
+    return list(compare_metadata(MigrationContext.configure(conn), metadata))
+
+
+# ------------------------------------------------------------------------------ head
+def test_head_revision_matches_the_migration_scripts() -> None:
+    """The revision taskyard expects is the newest migration script, and it knows every one."""
+    scripts = ScriptDirectory(str(migrate.MIGRATIONS_DIR))
+    assert scripts.get_current_head() == migrate.HEAD_REVISION
+    assert {s.revision for s in scripts.walk_revisions()} == set(migrate.KNOWN_REVISIONS)
+
+
+async def test_new_sqlite_file_is_created_at_head(tmp_path: Path) -> None:
+    """Opening a file that does not exist yet creates it with the newest schema, and no backup."""
+    path = tmp_path / "sub" / "new.db"
+    engine = await SqlTaskEngine.open(f"sqlite:///{path}")
+    await engine.close()
+    assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+    assert backups(path.parent) == []
+    engine_sync = create_engine(f"sqlite:///{path}")
+    with engine_sync.connect() as conn:
+        assert schema_drift(conn) == []
+    engine_sync.dispose()
+
+
+async def test_empty_sqlite_file_is_migrated_to_head(tmp_path: Path) -> None:
+    """An existing but empty file gets the schema, without a pointless backup copy."""
+    path = tmp_path / "empty.db"
+    path.touch()
+    engine = await SqlTaskEngine.open(f"sqlite+aiosqlite:///{path}")
+    await engine.close()
+    assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+    assert backups(tmp_path) == []
+
+
+@pytest.mark.postgres
+async def test_empty_postgres_database_is_migrated_to_head(fresh_pg_url: str) -> None:
+    """A brand-new PostgreSQL database gets the newest schema, matching the code's tables."""
+    engine = await SqlTaskEngine.open(fresh_pg_url)
+    await engine.close()
+    rows = await pg_execute(fresh_pg_url, "SELECT version_num FROM alembic_version")
+    assert rows == [(migrate.HEAD_REVISION,)]
+    async_engine = create_async_engine(fresh_pg_url)
+    async with async_engine.connect() as conn:
+        assert await conn.run_sync(schema_drift) == []
+    await async_engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_clients_opening_a_new_postgres_database_together_migrate_it_once(
+    fresh_pg_url: str,
+) -> None:
+    """Five clients starting at once on an empty database all open it; the schema is made once."""
+    engines = await asyncio.gather(*(SqlTaskEngine.open(fresh_pg_url) for _ in range(5)))
+    for engine in engines:
+        await engine.close()
+    rows = await pg_execute(fresh_pg_url, "SELECT version_num FROM alembic_version")
+    assert rows == [(migrate.HEAD_REVISION,)]
+
+
+async def test_clients_opening_a_new_sqlite_file_together_migrate_it_once(
+    tmp_path: Path,
+) -> None:
+    """Five clients starting at once on a new SQLite file all open it; the schema is made once."""
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    engines = await asyncio.gather(*(SqlTaskEngine.open(url) for _ in range(5)))
+    for engine in engines:
+        await engine.close()
+    assert sqlite_revision(tmp_path / "race.db") == [migrate.HEAD_REVISION]
+
+
+# ------------------------------------------------------------------------------ reopen
+async def test_reopening_keeps_the_data(tmp_path: Path) -> None:
+    """Reopening a database at head keeps every task and creates or copies nothing."""
+    path = tmp_path / "keep.db"
+    refs = await seed(f"sqlite:///{path}")
+    events_before = sqlite_count(path, "events")
+    engine = await SqlTaskEngine.open(f"sqlite:///{path}")
+    try:
+        b = await engine.get_task(refs[1])
+        assert [x.ref for x in b.blocked_by] == [refs[0]]
+        assert len(await engine.list_projects()) == 1
+        assert len(await engine.list_milestones()) == 1
+        assert len(await engine.events()) == events_before
+        assert (await engine.create_task(TaskCreate(title="C", project="WA"))).task.ref == "WA-3"
+    finally:
+        await engine.close()
+    assert backups(tmp_path) == []
+
+
+@pytest.mark.postgres
+async def test_reopening_postgres_keeps_the_data(fresh_pg_url: str) -> None:
+    """Reopening a PostgreSQL database at head keeps every task and event."""
+    refs = await seed(fresh_pg_url)
+    engine = await SqlTaskEngine.open(fresh_pg_url)
+    try:
+        assert [t.ref for t in [await engine.get_task(r) for r in refs]] == refs
+        assert [e.type for e in await engine.events()].count("project.created") == 1
+    finally:
+        await engine.close()
+
+
+# ------------------------------------------------------------------------------ newer
+async def test_database_from_a_newer_taskyard_is_refused_untouched(tmp_path: Path) -> None:
+    """A file whose schema is newer than this taskyard is refused and left byte for byte as is."""
+    path = tmp_path / "newer.db"
+    await seed(f"sqlite:///{path}")
+    sqlite_exec(path, "UPDATE alembic_version SET version_num = '9999'")
+    before = file_state(path)
+    with pytest.raises(StorageError) as err:
+        await SqlTaskEngine.open(f"sqlite:///{path}")
+    assert "newer taskyard" in err.value.message
+    assert "9999" in err.value.message
+    assert err.value.hint is not None
+    assert "not changed" in err.value.hint
+    assert file_state(path) == before
+    assert sqlite_revision(path) == ["9999"]
+    assert sqlite_count(path, "tasks") == 2
+    assert backups(tmp_path) == []
+
+
+@pytest.mark.postgres
+async def test_postgres_database_from_a_newer_taskyard_is_refused(fresh_pg_url: str) -> None:
+    """A PostgreSQL database with a newer schema revision is refused and not changed."""
+    await seed(fresh_pg_url)
+    await pg_execute(fresh_pg_url, "UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StorageError) as err:
+        await SqlTaskEngine.open(fresh_pg_url)
+    assert "newer taskyard" in err.value.message
+    assert await pg_execute(fresh_pg_url, "SELECT version_num FROM alembic_version") == [("9999",)]
+    assert await pg_execute(fresh_pg_url, "SELECT count(*) FROM tasks") == [(2,)]
+
+
+# ------------------------------------------------------------------------------ failed upgrade
+async def test_failed_upgrade_leaves_the_data_as_it_was(tmp_path: Path) -> None:
+    """When an upgrade fails half-way, the whole upgrade is rolled back and the data survives."""
+    path = tmp_path / "broken.db"
+    await seed(f"sqlite:///{path}")
+    # Lose the revision: taskyard now thinks the file is empty and tries to create every table,
+    # which fails on the first table that already exists.
+    sqlite_exec(path, "DELETE FROM alembic_version")
+    with pytest.raises(StorageError) as err:
+        await SqlTaskEngine.open(f"sqlite:///{path}")
+    assert "failed" in err.value.message
+    assert sqlite_count(path, "tasks") == 2
+    assert sqlite_revision(path) == []
+    sqlite_exec(path, f"INSERT INTO alembic_version VALUES ('{migrate.HEAD_REVISION}')")
+    engine = await SqlTaskEngine.open(f"sqlite:///{path}")
+    try:
+        assert len((await engine.get_task("WA-2")).blocked_by) == 1
+    finally:
+        await engine.close()
+
+
+@pytest.mark.postgres
+async def test_failed_postgres_upgrade_leaves_the_data_as_it_was(fresh_pg_url: str) -> None:
+    """A PostgreSQL upgrade that fails half-way is rolled back completely."""
+    await seed(fresh_pg_url)
+    await pg_execute(fresh_pg_url, "DELETE FROM alembic_version")
+    with pytest.raises(StorageError):
+        await SqlTaskEngine.open(fresh_pg_url)
+    assert await pg_execute(fresh_pg_url, "SELECT count(*) FROM tasks") == [(2,)]
+    assert await pg_execute(fresh_pg_url, "SELECT count(*) FROM alembic_version") == [(0,)]
+
+
+# ------------------------------------------------------------------------------ backup
+def test_backup_copies_the_file_and_its_journal(tmp_path: Path) -> None:
+    """Before an upgrade from an older revision the file (and its WAL files) is copied aside."""
+    path = tmp_path / "user.db"
+    path.write_bytes(b"main file")
+    path.with_name("user.db-wal").write_bytes(b"wal")
+    path.with_name("user.db-shm").write_bytes(b"shm")
+    copy = migrate.backup_sqlite(path, "0000")
+    assert copy is not None
+    assert copy.parent == tmp_path
+    assert copy.name.startswith(f"user.db.before-{migrate.HEAD_REVISION}-from-0000-")
+    assert copy.read_bytes() == b"main file"
+    assert copy.with_name(copy.name + "-wal").read_bytes() == b"wal"
+    assert copy.with_name(copy.name + "-shm").read_bytes() == b"shm"
+    assert path.read_bytes() == b"main file"
+
+
+def test_backup_is_skipped_for_new_databases(tmp_path: Path) -> None:
+    """Nothing is copied for a database without a revision, or a file that does not exist."""
+    path = tmp_path / "user.db"
+    path.write_bytes(b"x")
+    assert migrate.backup_sqlite(path, None) is None
+    assert migrate.backup_sqlite(tmp_path / "missing.db", "0000") is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["user.db"]
+
+
+def test_needs_upgrade_reads_the_recorded_revision(tmp_path: Path) -> None:
+    """An empty database needs the schema, one at head does not, a newer one is refused."""
+    path = tmp_path / "r.db"
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            assert migrate.current_revision(conn) is None
+            assert migrate.needs_upgrade(conn) is True
+            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            conn.execute(text(f"INSERT INTO alembic_version VALUES ('{migrate.HEAD_REVISION}')"))
+            assert migrate.current_revision(conn) == migrate.HEAD_REVISION
+            assert migrate.needs_upgrade(conn) is False
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+            with pytest.raises(StorageError):
+                migrate.needs_upgrade(conn)
+    finally:
+        engine.dispose()
