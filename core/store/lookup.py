@@ -10,7 +10,9 @@ import difflib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, insert, select
+from sqlalchemy import Connection, RowMapping, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.domain.identifiers import derive_key, format_ref, parse_ref, slugify
 from core.errors import NotFoundError, ValidationError
@@ -45,14 +47,17 @@ def find_project(conn: Connection, ref: str, *, lock: bool = False) -> RowMappin
     """
     P = t.projects
     text = ref.strip()
-    query = select(P).where(
-        (P.c.id == text) | (P.c.slug == text.lower()) | (P.c.key == text.upper())
-    )
-    if lock:
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
-    if row is not None:
-        return row
+    # One project's slug may equal another's key ("wa" / "WA"): the id wins; then text typed
+    # in capitals is taken as a key first (keys are written in capitals), anything else as a slug.
+    by_slug, by_key = P.c.slug == text.lower(), P.c.key == text.upper()
+    order = (by_key, by_slug) if text.isupper() else (by_slug, by_key)
+    for condition in (P.c.id == text, *order):
+        query = select(P).where(condition)
+        if lock:
+            query = query.with_for_update()
+        row = conn.execute(query).mappings().first()
+        if row is not None:
+            return row
     names = [r.slug for r in conn.execute(select(P.c.slug, P.c.key))] + [
         r.key for r in conn.execute(select(P.c.key))
     ]
@@ -75,8 +80,12 @@ def default_project(conn: Connection, ctx: TxContext, *, lock: bool = False) -> 
     if conn.execute(select(P.c.id).where(P.c.key == key)).first() is not None:
         key = unique_key(conn, derive_key(DEFAULT_PROJECT_NAME))
     project_id = ctx.new_id()
-    conn.execute(
-        insert(t.projects).values(
+    # Two first-ever creates can race here on PostgreSQL: the loser inserts nothing and
+    # reads the winner's row below.
+    dialect_insert = pg_insert if ctx.dialect == "postgresql" else sqlite_insert
+    created = conn.execute(
+        dialect_insert(t.projects)
+        .values(
             id=project_id,
             slug=DEFAULT_PROJECT_SLUG,
             key=key,
@@ -85,13 +94,18 @@ def default_project(conn: Connection, ctx: TxContext, *, lock: bool = False) -> 
             task_seq=0,
             created_at=ctx.now,
         )
-    )
-    ctx.emit(
-        "project.created",
-        project_id=project_id,
-        payload={"slug": DEFAULT_PROJECT_SLUG, "key": key, "name": DEFAULT_PROJECT_NAME},
-    )
-    return conn.execute(select(P).where(P.c.id == project_id)).mappings().one()
+        .on_conflict_do_nothing()
+    ).rowcount
+    if created:
+        ctx.emit(
+            "project.created",
+            project_id=project_id,
+            payload={"slug": DEFAULT_PROJECT_SLUG, "key": key, "name": DEFAULT_PROJECT_NAME},
+        )
+    row = conn.execute(query.with_for_update() if lock else query).mappings().first()
+    if row is None:  # pragma: no cover - the key, not the slug, collided in the race
+        raise NotFoundError("The default project could not be created.", hint="Try again.")
+    return row
 
 
 def project_or_default(

@@ -483,13 +483,15 @@ def assign_tasks(
         )
     found = find_tasks(conn, list(dict.fromkeys(refs)), lock=_locking(ctx))
     items: list[BulkItemResult] = []
+    current: dict[str, str | None] = {}  # a task named twice (TY-1, ty-1) changes once
     for ref in refs:
         row = found.get(ref)
         if row is None:
             err: TaskyardError = task_not_found(conn, ref)
             items.append(BulkItemResult(ref=ref, ok=False, error=err.to_dict()))
             continue
-        if row["assignee"] != assignee:
+        if current.setdefault(row["id"], row["assignee"]) != assignee:
+            current[row["id"]] = assignee
             conn.execute(
                 update(T)
                 .where(T.c.id == row["id"])

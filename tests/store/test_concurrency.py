@@ -73,17 +73,9 @@ def check_one_task(results: list[Any]) -> None:
 # ------------------------------------------------------------------------------ (a) external id
 @pytest.mark.parametrize("project", ["web", None], ids=["named-project", "default-project"])
 async def test_twenty_clients_creating_one_external_id_make_one_task(
-    engines: Engines, project: str | None, request: pytest.FixtureRequest
+    engines: Engines, project: str | None
 ) -> None:
     """Twenty clients creating the same external id at once make one task and all see it."""
-    if project is None and "postgres" in request.node.name:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: lookup.default_project inserts the inbox project without "
-                "ON CONFLICT; concurrent first creates on PostgreSQL fail with DuplicateError",
-            )
-        )
     clients = await engines(20)
     if project is not None:
         await clients[0].create_project(ProjectCreate(name="Web"))

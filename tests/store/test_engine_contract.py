@@ -156,12 +156,6 @@ async def test_project_lookup_by_id_slug_and_key_ignores_case(engine: SqlTaskEng
         assert (await engine.get_project(ref)).id == project.id, ref
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: lookup.find_project matches id OR slug OR key and returns .first() with no "
-    "order, so when one project's slug equals another's key ('wa' / 'WA') one of them cannot be "
-    "reached (SQLite returns the slug match for both, PostgreSQL the key match for both)",
-)
 async def test_every_project_is_found_by_its_own_slug_and_key(engine: SqlTaskEngine) -> None:
     """Each project is reached by its own slug and its own key, even when they look alike."""
     await engine.create_project(ProjectCreate(name="Web App"))  # slug web-app, key WA
@@ -648,35 +642,31 @@ async def test_list_filter_naming_nothing_is_not_found(engine: SqlTaskEngine) ->
         await engine.list_tasks(TaskQuery(milestone="m1"))
 
 
-@pytest.mark.parametrize(
-    ("sort", "ascending"),
-    [
-        (SortField.CREATED, ["t1", "t2", "t3", "t4", "t5", "t6"]),
-        (SortField.UPDATED, ["t1", "t2", "t4", "t5", "t6", "t3"]),
-        (SortField.PRIORITY, ["t2", "t3", "t4", "t5", "t6", "t1"]),
-        (SortField.DUE, ["t2", "t1", "t3", "t4", "t5", "t6"]),
-        (SortField.TITLE, ["t3", "t6", "t2", "t5", "t1", "t4"]),
-        (SortField.STATUS, ["t1", "t2", "t3", "t4", "t5", "t6"]),
-    ],
-)
-async def test_list_sorts_both_ways(
-    engine: SqlTaskEngine, sort: SortField, ascending: list[str]
-) -> None:
+SORTS: dict[SortField, tuple[list[str], list[str]]] = {
+    # sort field: (ascending, descending); ties go by creation time in the same direction.
+    SortField.CREATED: (["t1", "t2", "t3", "t4", "t5", "t6"], ["t6", "t5", "t4", "t3", "t2", "t1"]),
+    SortField.UPDATED: (["t1", "t2", "t4", "t5", "t6", "t3"], ["t3", "t6", "t5", "t4", "t2", "t1"]),
+    SortField.PRIORITY: (
+        ["t2", "t3", "t4", "t5", "t6", "t1"],
+        ["t1", "t6", "t5", "t4", "t3", "t2"],
+    ),
+    # undated tasks come last both ways
+    SortField.DUE: (["t2", "t1", "t3", "t4", "t5", "t6"], ["t1", "t2", "t6", "t5", "t4", "t3"]),
+    SortField.TITLE: (["t3", "t6", "t2", "t5", "t1", "t4"], ["t4", "t1", "t5", "t2", "t6", "t3"]),
+    SortField.STATUS: (["t1", "t2", "t3", "t4", "t5", "t6"], ["t6", "t5", "t4", "t3", "t2", "t1"]),
+}
+
+
+async def test_list_sorts_both_ways(engine: SqlTaskEngine) -> None:
     """Every sort field orders the list ascending and descending (ties by creation time)."""
     t = await _list_fixture(engine)
-    query = {"project": "alpha", "include_completed": True, "sort": sort}
-    up = await engine.list_tasks(TaskQuery(descending=False, **query))
-    down = await engine.list_tasks(TaskQuery(descending=True, **query))
-    assert names(up.items, t) == ascending
-    expected_down = {
-        SortField.CREATED: ["t6", "t5", "t4", "t3", "t2", "t1"],
-        SortField.UPDATED: ["t3", "t6", "t5", "t4", "t2", "t1"],
-        SortField.PRIORITY: ["t1", "t6", "t5", "t4", "t3", "t2"],
-        SortField.DUE: ["t1", "t2", "t6", "t5", "t4", "t3"],  # undated stay last
-        SortField.TITLE: ["t4", "t1", "t5", "t2", "t6", "t3"],
-        SortField.STATUS: ["t6", "t5", "t4", "t3", "t2", "t1"],
-    }[sort]
-    assert names(down.items, t) == expected_down
+    assert set(SORTS) == set(SortField)
+    for sort, (ascending, descending) in SORTS.items():
+        query = {"project": "alpha", "include_completed": True, "sort": sort}
+        up = await engine.list_tasks(TaskQuery(descending=False, **query))
+        down = await engine.list_tasks(TaskQuery(descending=True, **query))
+        assert names(up.items, t) == ascending, sort
+        assert names(down.items, t) == descending, sort
 
 
 async def test_list_pages_report_totals(engine: SqlTaskEngine) -> None:
@@ -1254,12 +1244,6 @@ async def test_assign_reports_each_reference(engine: SqlTaskEngine) -> None:
     assert (await engine.get_task(b.ref)).assignee == "ann"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: task_ops.assign_tasks compares each reference against the row read before the "
-    "loop, so a task named twice (TY-1, ty-1) is written twice: two task.updated events and "
-    "version +2 for one change",
-)
 async def test_assign_naming_a_task_twice_changes_it_once(engine: SqlTaskEngine) -> None:
     """Naming the same task twice in one bulk assign changes it once and records one event."""
     task = await new(engine, "A")
