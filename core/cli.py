@@ -125,26 +125,23 @@ PRIORITIES = _EnumChoices("core.domain.models", "Priority")
 SORT_FIELDS = _EnumChoices("core.domain.commands", "SortField")
 
 
-def _positive_int(text: str) -> int:
-    """An argparse type for counts and pages: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
+def _int_at_least(minimum: int, refusal: str) -> Callable[[str], int]:
+    """An argparse type for whole numbers of at least ``minimum`` (counts, pages, sequences)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} {refusal}")
+        return value
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    """An argparse type for sequence numbers: a whole number of at least 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} cannot be negative")
-    return value
+_positive_int = _int_at_least(1, "must be 1 or more")
+_non_negative_int = _int_at_least(0, "cannot be negative")
 
 
 def _number(text: str) -> float:
