@@ -206,8 +206,9 @@ def import_tasks(
     real = {node[i]: ids[i] for i in new_index}
     numbers: dict[int, int] = {}
     refs: dict[int, str] = {}
-    for key, project in projects.items():
-        mine = [i for i in new_index if item_project[i] == key]
+    # Group by project id: one project may be named two ways in one file (slug, key).
+    for project in {p["id"]: p for p in projects.values()}.values():
+        mine = [i for i in new_index if projects[item_project[i]]["id"] == project["id"]]
         if not mine:
             continue
         start = int(project["task_seq"])
