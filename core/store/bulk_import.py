@@ -91,7 +91,7 @@ def import_tasks(
     wanted = set(seen)
     for i, item in enumerate(items):
         pid = projects[item_project[i]]["id"]
-        wanted.update((pid, b) for b in item.blocked_by if parse_ref(b) is None)
+        wanted.update((pid, b) for b in item.blocked_by)  # external ids win over refs
     for project_id in {p["id"] for p in projects.values()}:
         ext = sorted(e for (pid, e) in wanted if pid == project_id)
         for part in chunks(ext):
