@@ -8,20 +8,20 @@ write lock (SQLite); the heaviest test uses separate processes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
 import textwrap
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.domain.commands import ProjectCreate, TaskCreate, TaskPatch
+from core.domain.commands import ProjectCreate, TaskCreate, TaskImportItem, TaskPatch, TaskQuery
 from core.domain.models import TaskStatus
-from core.domain.views import CreateResult
 from core.errors import ConflictError, CycleError
 from core.store.engine import SqlTaskEngine
 
@@ -105,7 +105,10 @@ LAUNCHER = textwrap.dedent(
     async def client() -> None:
         engine = await SqlTaskEngine.open(url, actor=f"process-{os.getpid()}")
         os.write(1, b"ready\\n")  # one write per line: the clients share one pipe
+        give_up = time.monotonic() + 60  # never outlive a failed test
         while not os.path.exists(go):
+            if time.monotonic() > give_up:
+                raise SystemExit(1)
             time.sleep(0.001)
         try:
             result = await engine.create_task(
@@ -158,20 +161,20 @@ async def test_twenty_processes_creating_one_external_id_make_one_task(
         stderr=asyncio.subprocess.PIPE,
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
+        start_new_session=True,  # the launcher and its clients form one group to kill
     )
     try:
         assert proc.stdout is not None
         for _ in range(20):
             line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
             if line.strip() != b"ready":
-                proc.kill()
-                raise AssertionError(f"a client did not start: {line!r} {await proc.communicate()}")
+                raise AssertionError(f"a client did not start: {line!r}")
         go.touch()
         raw_out, raw_err = await asyncio.wait_for(proc.communicate(), timeout=60)
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # no-op when all exited; else no orphans
+        await proc.wait()
     out, err = raw_out.decode(), raw_err.decode()
     assert proc.returncode == 0, err
     answers = [json.loads(line) for line in out.splitlines() if line.strip()]
@@ -280,6 +283,25 @@ async def test_concurrent_creates_get_distinct_consecutive_refs(engines: Engines
     assert sorted(refs, key=lambda r: int(r.split("-")[1])) == [f"TY-{n}" for n in range(1, 31)]
 
 
+async def test_two_clients_importing_one_file_at_once_create_it_once(engines: Engines) -> None:
+    """Two people importing the same file at the same moment: each task is created once."""
+    first, second = await engines(2)
+    await first.create_project(ProjectCreate(name="Import", key="IM"))
+    items = [TaskImportItem(title="item 0", external_id="x0")] + [
+        TaskImportItem(title=f"item {n}", external_id=f"x{n}", blocked_by=[f"x{n - 1}"])
+        for n in range(1, 10)
+    ]
+    results = await asyncio.gather(
+        first.import_tasks(items, project="IM"), second.import_tasks(items, project="IM")
+    )
+    assert sorted(len(r.created) for r in results) == [0, 10]
+    assert sorted(len(r.existing) for r in results) == [0, 10]
+    assert results[0].created + results[1].created == results[0].existing + results[1].existing
+    page = await first.list_tasks(TaskQuery(project="IM", limit=100))
+    assert page.total == 10
+    assert sum(len(t.blocked_by) for t in page.items) == 9
+
+
 # ------------------------------------------------------------------------------ follow
 async def test_a_follower_misses_nothing_while_others_write(engines: Engines) -> None:
     """A client following the event feed sees every event, in order, while others write at once."""
@@ -287,17 +309,23 @@ async def test_a_follower_misses_nothing_while_others_write(engines: Engines) ->
     await watcher.create_project(ProjectCreate(name="Inbox"))  # the writers' default project
     start = (await watcher.events())[-1].seq
     stream = watcher.follow_events(since=start, poll_interval=0.02)
-
-    async def write(client: SqlTaskEngine, n: int) -> list[CreateResult]:
-        return [await client.create_task(TaskCreate(title=f"{n}-{i}")) for i in range(10)]
-
-    started = time.monotonic()
-    await asyncio.gather(*(write(c, n) for n, c in enumerate(writers)))
-    expected = [e.seq for e in await watcher.events(since=start)]
     seen: list[int] = []
-    while len(seen) < len(expected) and time.monotonic() - started < 10:
-        event = await asyncio.wait_for(stream.__anext__(), timeout=5)
-        seen.append(event.seq)
+
+    async def follow() -> None:
+        async for event in stream:
+            seen.append(event.seq)
+            if len(seen) == 30:
+                return
+
+    async def write(client: SqlTaskEngine, n: int) -> None:
+        for i in range(10):
+            await client.create_task(TaskCreate(title=f"{n}-{i}"))
+
+    follower = asyncio.ensure_future(follow())
+    await asyncio.sleep(0.05)
+    await asyncio.gather(*(write(c, n) for n, c in enumerate(writers)))
+    await asyncio.wait_for(follower, timeout=10)
     await stream.aclose()  # type: ignore[attr-defined]
-    assert seen == expected
+    expected = [e.seq for e in await watcher.events(since=start)]
     assert len(expected) == 30
+    assert seen == expected

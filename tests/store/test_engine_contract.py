@@ -630,6 +630,30 @@ async def test_list_filters_each_narrow_the_result(engine: SqlTaskEngine) -> Non
     assert await ids(text="zzz") == set()
 
 
+async def test_text_search_ignores_case_beyond_ascii(
+    engine: SqlTaskEngine, request: pytest.FixtureRequest
+) -> None:
+    """Searching "über" finds "Über uns", and milestone "été" finds "Été", on every engine."""
+    if "sqlite" in request.node.callspec.params["engine"]:
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="BUG: queries._filters uses icontains (lower() LIKE lower()) and "
+                "project_ops.find_milestones / lookup.find_milestone use func.lower: SQLite's "
+                "lower() folds ASCII only, so non-ASCII case-insensitive matches fail on SQLite "
+                "but work on PostgreSQL",
+            )
+        )
+    task = await new(engine, "Über uns", description="Déjà VU")
+    milestone = await engine.create_milestone(MilestoneCreate(name="Été"))
+    for text in ("über", "ÜBER", "déjà vu"):
+        page = await engine.list_tasks(TaskQuery(text=text))
+        assert [t.id for t in page.items] == [task.id], text
+        assert (await engine.board(BoardQuery(text=text))).total == 1, text
+    assert [m.id for m in await engine.find_milestones("inbox", name="été")] == [milestone.id]
+    assert (await new(engine, "In summer", milestone="ÉTÉ")).milestone_id == milestone.id
+
+
 async def test_list_filter_naming_nothing_is_not_found(engine: SqlTaskEngine) -> None:
     """A project or milestone filter that names nothing is an error, not an empty list."""
     await _list_fixture(engine)
@@ -1494,6 +1518,43 @@ async def test_bad_import_names_the_item_and_writes_nothing(
     assert await all_events(engine) == []
     assert await engine.list_projects() == []  # not even the default project
     assert (await new(engine, "After")).ref == "TY-1"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: every task of one import shares ctx.now as created_at, and the ready queue, "
+    "board columns and lists break that tie by id (a random uuid; queries.CARD_ORDER and "
+    "list_tasks' order), not by number: imported tasks come out shuffled, not in file order",
+)
+async def test_imported_tasks_keep_file_order_in_queue_board_and_list(
+    engine: SqlTaskEngine,
+) -> None:
+    """Tasks imported together are queued, shown and listed in the order of the file."""
+    result = await engine.import_tasks(
+        [TaskImportItem(title=f"step {n}", status=S.READY) for n in range(8)]
+    )
+    assert [c.ref for c in await engine.ready_tasks()] == result.created
+    board = await engine.board(BoardQuery())
+    assert [c.ref for c in board.column(S.READY).cards] == result.created
+    listed = await engine.list_tasks(TaskQuery(descending=False))
+    assert [t.ref for t in listed.items] == result.created
+
+
+async def test_import_naming_one_project_two_ways_numbers_tasks_in_turn(
+    engine: SqlTaskEngine,
+) -> None:
+    """Import items naming one project by slug and by key get consecutive refs in that project."""
+    await engine.create_project(ProjectCreate(name="Web App"))
+    result = await engine.import_tasks(
+        [
+            TaskImportItem(title="A", project="web-app"),
+            TaskImportItem(title="B", project="WA"),
+            TaskImportItem(title="C"),
+        ],
+        project="wa",
+    )
+    assert result.created == ["WA-1", "WA-2", "WA-3"]
+    assert (await new(engine, "D", project="WA")).ref == "WA-4"
 
 
 async def test_import_into_a_named_project_refuses_foreign_blockers(engine: SqlTaskEngine) -> None:

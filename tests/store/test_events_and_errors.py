@@ -48,8 +48,7 @@ Op = Callable[[SqlTaskEngine], Awaitable[Any]]
     ]
 )
 def engine(request: pytest.FixtureRequest) -> SqlTaskEngine:
-    """SQLite and PostgreSQL: aiosqlite runs the same store code as SQLite (the contract suite
-    covers it), so these many cases skip it to keep the suite fast."""
+    """SQLite and PostgreSQL (aiosqlite shares SQLite's store code; the contract suite runs it)."""
     return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
 
 

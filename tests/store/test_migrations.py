@@ -148,15 +148,27 @@ async def test_clients_opening_a_new_postgres_database_together_migrate_it_once(
     assert rows == [(migrate.HEAD_REVISION,)]
 
 
+@pytest.mark.xfail(
+    strict=False,  # a race: it shows in roughly one round in ten, so not on every run
+    reason="BUG (intermittent): dialects/sqlite.py install_pragmas runs PRAGMA journal_mode=WAL "
+    "on every new connection; when several clients open a brand-new file at once, one of them "
+    "gets SQLITE_BUSY at once (no busy wait for the journal-mode change) and open() fails with "
+    "StorageError 'stayed locked by another process for too long'",
+)
 async def test_clients_opening_a_new_sqlite_file_together_migrate_it_once(
     tmp_path: Path,
 ) -> None:
-    """Five clients starting at once on a new SQLite file all open it; the schema is made once."""
-    url = f"sqlite:///{tmp_path / 'race.db'}"
-    engines = await asyncio.gather(*(SqlTaskEngine.open(url) for _ in range(5)))
-    for engine in engines:
-        await engine.close()
-    assert sqlite_revision(tmp_path / "race.db") == [migrate.HEAD_REVISION]
+    """Clients starting at once on a new SQLite file all open it; the schema is made once."""
+    for round_ in range(10):
+        path = tmp_path / f"race{round_}.db"
+        engines = await asyncio.gather(
+            *(SqlTaskEngine.open(f"sqlite:///{path}") for _ in range(6)), return_exceptions=True
+        )
+        for engine in engines:
+            if isinstance(engine, SqlTaskEngine):
+                await engine.close()
+        assert [e for e in engines if isinstance(e, BaseException)] == [], round_
+        assert sqlite_revision(path) == [migrate.HEAD_REVISION]
 
 
 # ------------------------------------------------------------------------------ reopen
