@@ -57,7 +57,7 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 DEBUG_ENV = "TASKYARD_DEBUG"
 
-TUI_NOTE = "The interactive board (TUI) is not built yet; use the commands below."
+TUI_NOTE = "Interactive board: run `taskyard` in a terminal. Commands:"
 COMMAND_SUMMARY = (
     "  taskyard task add TITLE [--priority P] [--blocked-by REF]   add a task",
     "  taskyard task list [--status S] [--all]                     list tasks",
@@ -173,6 +173,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--actor", metavar="NAME", help="who the events name (default: $TASKYARD_ACTOR or login)"
+    )
+    board = parser.add_argument_group("interactive board (taskyard with no command)")
+    board.add_argument(
+        "--screen-reader",
+        action="store_true",
+        default=None,
+        help="linear screen-reader mode (also TASKYARD_SCREEN_READER=1 or the config)",
+    )
+    board.add_argument(
+        "--show-cursor",
+        action="store_true",
+        default=None,
+        help="keep the terminal cursor visible on the focused item",
+    )
+    board.add_argument(
+        "--theme",
+        metavar="NAME",
+        help="colour theme (taskyard-dark, taskyard-light, high-contrast, …)",
+    )
+    board.add_argument(
+        "--no-animations", action="store_true", default=None, help="turn off animations"
     )
     parser.set_defaults(handler=_cmd_home)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -440,8 +461,19 @@ async def _run(handler: Handler, args: argparse.Namespace, out: Output) -> int:
         await engine.close()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``taskyard`` with ``argv`` (default: the process arguments); returns the exit code."""
+BoardOpener = Callable[[argparse.Namespace], int]
+"""Opens the interactive board for parsed global options (supplied by the TUI package, which
+core must not import) and returns the exit code."""
+
+
+def main(argv: Sequence[str] | None = None, *, open_board: BoardOpener | None = None) -> int:
+    """Run ``taskyard`` with ``argv`` (default: the process arguments); returns the exit code.
+
+    Args:
+        argv: The words after the program name.
+        open_board: Called instead of printing the text board when no command is given and
+            the output is a terminal (the ``taskyard`` console script passes the TUI here).
+    """
     words = list(sys.argv[1:] if argv is None else argv)
     out = Output(json_mode=_wants_json(words))
     try:
@@ -453,6 +485,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     out = Output(json_mode=bool(args.json))
     handler: Handler = args.handler
+    if handler is _cmd_home and open_board is not None and _interactive(args):
+        return open_board(args)
     try:
         return asyncio.run(_run(handler, args, out))
     except KeyboardInterrupt:
@@ -473,6 +507,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         out.internal_error(exc)
         return EXIT_INTERNAL
+
+
+def _interactive(args: argparse.Namespace) -> bool:
+    """Whether the board should open as the TUI: a terminal on both ends and no ``--json``."""
+    return not args.json and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _wants_json(words: Sequence[str]) -> bool:
