@@ -256,7 +256,7 @@ def test_board_shows_each_state_with_counts(cli: CLI) -> None:
 
     home = cli.ok()
     assert "READY (1)" in home
-    assert "The interactive board (TUI) is not built yet; use the commands below." in home
+    assert "Interactive board: run `taskyard` in a terminal." in home
 
 
 def test_assign_reports_each_task_and_fails_when_any_fails(cli: CLI) -> None:
