@@ -196,6 +196,16 @@ class TaskEngine(Protocol):
             NotFoundError: a filter names nothing.
         """
 
+    async def card_position(self, query: BoardQuery, ref: str) -> tuple[TaskStatus, int] | None:
+        """The column a task's card is in and its index there, under the board's filters.
+
+        ``None`` when the filters leave the task out. The board uses it to keep the selection
+        on a card that moved to a window it has not loaded.
+
+        Raises:
+            NotFoundError: no such task, or a filter names nothing.
+        """
+
     async def import_tasks(
         self, items: Sequence[TaskImportItem], *, project: str | None = None
     ) -> ImportResult:

@@ -1,1 +1,1 @@
-"""taskyard's Textual interface (built in the TUI issue; nothing here yet)."""
+"""taskyard's Textual interface: the board, task detail and forms over ``TaskEngine``."""

@@ -292,6 +292,14 @@ class SqlTaskEngine:
             lambda c: queries.board_column(c, query, status, offset=offset, limit=limit)
         )
 
+    async def card_position(self, query: BoardQuery, ref: str) -> tuple[TaskStatus, int] | None:
+        """See ``TaskEngine.card_position``."""
+
+        def _read(conn: Connection) -> tuple[TaskStatus, int] | None:
+            return queries.card_position(conn, query, find_task(conn, ref)["id"])
+
+        return await self._runner.read(_read)
+
     async def import_tasks(
         self, items: Sequence[TaskImportItem], *, project: str | None = None
     ) -> ImportResult:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, case, func, select, tuple_
 
 from core.domain.commands import BoardQuery, SortField, TaskQuery
 from core.domain.identifiers import parse_ref
@@ -297,3 +297,30 @@ def attachment_content(conn: Connection, attachment_id: str) -> tuple[Attachment
             details={"field": "attachment", "input": attachment_id, "suggestions": []},
         )
     return attachment_from_row(row), bytes(row["content"])
+
+
+def card_position(
+    conn: Connection, query: BoardQuery, task_id: str
+) -> tuple[TaskStatus, int] | None:
+    """Where a task's card sits on the board: its column and its index in that column.
+
+    ``None`` when the board's filters leave the task out.
+
+    Raises:
+        NotFoundError: the project or milestone filter names nothing.
+    """
+    clauses = _board_filters(conn, query)
+    needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
+    base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
+    row = conn.execute(
+        select(T.c.status, *CARD_ORDER).select_from(base).where(*clauses, T.c.id == task_id)
+    ).first()
+    if row is None:
+        return None
+    status = TaskStatus(row[0])
+    before = conn.execute(
+        select(func.count())
+        .select_from(base)
+        .where(*clauses, T.c.status == status.value, tuple_(*CARD_ORDER) < tuple_(*row[1:]))
+    ).scalar_one()
+    return status, int(before)

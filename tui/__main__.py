@@ -1,0 +1,66 @@
+"""``python -m tui`` and the board half of ``taskyard``: settings in, app built, app run.
+
+``make_app`` is the one place an app is built, so the console script, the tests and the
+screenshot script all get the same app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from core.engine import TaskEngine
+from core.errors import TaskyardError
+from tui.app import EngineFactory, TaskyardApp
+from tui.settings import TuiSettings, build_settings
+
+
+def engine_factory_for(settings: TuiSettings) -> EngineFactory:
+    """Open the engine the settings name (the SQLite default, a file, or a URL)."""
+
+    async def open_it() -> TaskEngine:
+        from core.bootstrap import open_engine
+
+        return await open_engine(settings.db, actor=settings.actor)
+
+    return open_it
+
+
+def make_app(settings: TuiSettings, engine_factory: EngineFactory | None = None) -> TaskyardApp:
+    """The app for ``settings``; tests may pass their own engine factory."""
+    return TaskyardApp(settings, engine_factory or engine_factory_for(settings))
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Run the board for the CLI's parsed global options; returns the exit code."""
+    from core.config_file import load_config
+
+    try:
+        settings = build_settings(
+            config=load_config(),
+            db=args.db,
+            actor=args.actor,
+            screen_reader=args.screen_reader,
+            show_cursor=args.show_cursor,
+            theme=args.theme,
+            animations=False if args.no_animations else None,
+        )
+    except TaskyardError as exc:
+        print(f"taskyard: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"Hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    result = make_app(settings).run()
+    return result or 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tui [global options]``: the same as ``taskyard`` with no command."""
+    from core.cli import main as cli_main
+
+    return cli_main(argv, open_board=run_from_args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""``TaskyardApp``: modes, app-wide keys, the engine's lifetime and the live event feed.
+
+The app opens its ``TaskEngine`` itself (snapshot tests run it in a fresh event loop) through
+the factory it is given, follows the engine's event log in one long-lived worker and fans the
+events out to screens through a ``Signal``. Everything the user is told also lands in the
+message log, which ``L`` reopens: nothing important lives only in a five-second toast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from core.domain.models import Event
+from core.engine import TaskEngine
+from core.errors import TaskyardError
+from tui.messages import LogEntry, Severity
+from tui.screens.board import BoardScreen
+from tui.settings import TuiSettings
+from tui.themes import TASKYARD_THEMES
+
+EngineFactory = Callable[[], Awaitable[TaskEngine]]
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TaskyardApp(App[int]):
+    """The taskyard board.
+
+    | Key | Action |
+    | :- | :- |
+    | ? | Every key on this screen, with what it does |
+    | ctrl+p | Command palette: every action by name |
+    | L | The message log (every message of this session) |
+    | q | Quit |
+    """
+
+    TITLE = "taskyard"
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar[dict[str, Callable[[], BoardScreen]]] = {  # type: ignore[assignment]
+        "board": BoardScreen
+    }
+    DEFAULT_MODE = "board"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave taskyard"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key, explained"),
+        Binding(
+            "L",
+            "message_log",
+            "Messages",
+            id="app.message-log",
+            tooltip="Reopen every message of this session",
+        ),
+    ]
+
+    def __init__(
+        self,
+        settings: TuiSettings,
+        engine_factory: EngineFactory,
+        *,
+        clock: Clock = _now,
+    ) -> None:
+        self.settings = settings
+        self._engine_factory = engine_factory
+        self._engine_future: asyncio.Future[TaskEngine] | None = None
+        self.clock = clock
+        self.message_log: list[LogEntry] = []
+        """Every message shown this session, oldest first."""
+        super().__init__(driver_class=_visible_cursor_driver() if settings.cursor_visible else None)
+        self.engine_events: Signal[list[Event]] = Signal(self, "engine-events")
+        """Published with each batch of new events; screens subscribe to stay current."""
+        self.announcements: Signal[LogEntry] = Signal(self, "announcements")
+        """Published with each message, for the screen-reader announcement line."""
+        self.last_event_seq = 0
+        self._following = False
+        self.auto_approve = False
+        """Whether in review can be skipped (``FEATURE_PRD_AUTO_APPROVE_REVIEW``)."""
+        self.animation_level = "full" if settings.animations else "none"
+
+    # -- start and stop -------------------------------------------------------------------
+    def on_mount(self) -> None:
+        for theme in TASKYARD_THEMES:
+            self.register_theme(theme)
+        self.theme = self.settings.theme
+        if self.settings.screen_reader:
+            self.add_class("-screen-reader")
+            self.report(
+                "Screen-reader mode is on (turned on by "
+                f"{self.settings.screen_reader_source}). Press question mark for every key."
+            )
+        self.open_engine()
+        self.apply_keymap()
+
+    def apply_keymap(self) -> None:
+        """Apply ``[keymap]`` from taskyard.toml, reporting ids that name no key."""
+        keymap = self.settings.keymap
+        if not keymap:
+            return
+        known = {b.id for b in self._all_bindings() if b.id}
+        unknown = sorted(set(keymap) - known)
+        for binding_id in unknown:
+            self.report(
+                f"[keymap] names {binding_id!r}, which is not a key of taskyard; ignored. "
+                "Press question mark to see every key with its id.",
+                severity="warning",
+            )
+        self.set_keymap({k: v for k, v in keymap.items() if k in known})
+
+    def _all_bindings(self) -> list[Binding]:
+        from tui.keys import all_bindings
+
+        return all_bindings()
+
+    def _future(self) -> asyncio.Future[TaskEngine]:
+        """The engine-to-be, created on first use (inside the app's own event loop)."""
+        if self._engine_future is None:
+            self._engine_future = asyncio.get_running_loop().create_future()
+        return self._engine_future
+
+    @work(exclusive=True, group="open-engine", exit_on_error=False)
+    async def open_engine(self) -> None:
+        future = self._future()
+        try:
+            engine = await self._engine_factory()
+        except TaskyardError as exc:
+            future.set_exception(exc)
+            self.report_error(exc, title="Cannot open the database")
+            return
+        self.auto_approve = bool(engine.state_machine().get("auto_approve", False))
+        future.set_result(engine)
+
+    async def engine(self) -> TaskEngine:
+        """The open engine, waiting for it if it is still opening.
+
+        Raises:
+            TaskyardError: the engine could not be opened.
+        """
+        return await asyncio.shield(self._future())
+
+    async def on_unmount(self) -> None:
+        future = self._engine_future
+        if (
+            future is not None
+            and future.done()
+            and not future.cancelled()
+            and future.exception() is None
+        ):
+            await future.result().close()
+
+    # -- the live feed ---------------------------------------------------------------------
+    def start_following_from(self, seq: int) -> None:
+        """Follow the event log after ``seq`` (the first board snapshot); later calls no-op.
+
+        Starting from the snapshot's sequence number, not from 0, means a database with a long
+        history does not replay it, and nothing committed after the snapshot is missed.
+        """
+        if self._following:
+            return
+        self._following = True
+        self.last_event_seq = seq
+        self.follow_events(seq)
+
+    @work(exclusive=True, group="follow-events", exit_on_error=False)
+    async def follow_events(self, since: int) -> None:
+        engine = await self.engine()
+        async for event in engine.follow_events(since=since):
+            self.last_event_seq = event.seq
+            self.engine_events.publish([event])
+
+    # -- telling the user ------------------------------------------------------------------
+    def report(
+        self, text: str, *, severity: Severity = "information", title: str | None = None
+    ) -> None:
+        """Tell the user something: a toast (or an announcement line) and the message log."""
+        entry = LogEntry(self.clock(), severity, f"{title}: {text}" if title else text)
+        self.message_log.append(entry)
+        self.announcements.publish(entry)
+        if not self.settings.screen_reader:
+            self.notify(text, title=title or "", severity=severity)
+
+    def report_error(self, exc: TaskyardError, *, title: str | None = None) -> None:
+        """Report an engine error with its hint."""
+        text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
+        self.report(text, severity="error", title=title)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed unexpectedly is reported, never shown as a traceback."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, TaskyardError):
+            self.report_error(error)
+            return
+        self.report(
+            f"Something went wrong ({type(error).__name__}: {error}). The board is still "
+            "usable; if this repeats, run with TASKYARD_DEBUG=1 and report the message log.",
+            severity="error",
+            title="Unexpected error",
+        )
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from tui.modals.help import HelpModal
+
+        self.push_screen(HelpModal(self.screen))
+
+    def action_message_log(self) -> None:
+        from tui.modals.message_log import MessageLogModal
+
+        self.push_screen(MessageLogModal(self.message_log))
+
+
+def _visible_cursor_driver() -> type | None:
+    """A driver that keeps the terminal cursor visible (for braille and screen readers)."""
+    import sys
+
+    if sys.platform == "win32":  # pragma: no cover - Textual's Windows driver differs
+        return None
+    from tui.cursor_driver import VisibleCursorDriver
+
+    return VisibleCursorDriver

@@ -1,0 +1,22 @@
+"""Dialogs (``ModalScreen[T]``), each returning a typed result (loaded on first use)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "FilterModal": "tui.modals.filters",
+    "HelpModal": "tui.modals.help",
+    "MessageLogModal": "tui.modals.message_log",
+    "MoveModal": "tui.modals.move",
+    "ProjectPickerModal": "tui.modals.project_picker",
+    "TaskFormModal": "tui.modals.task_form",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(name)

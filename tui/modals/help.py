@@ -1,0 +1,93 @@
+"""``HelpModal``: every key of the screen underneath, in words, with its id for the keymap."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Markdown
+
+
+def help_markdown(screen: Screen[object]) -> str:
+    """The screen's help text and a table of the keys active on it, as Markdown."""
+    rows: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for key, active in sorted(
+        screen.active_bindings.items(), key=lambda kv: kv[1].binding.id or ""
+    ):
+        binding = active.binding
+        if binding.action in {"command_palette"} or not binding.description:
+            continue
+        shown = screen.app.get_key_display(binding)
+        ident = (binding.description, binding.id or "")
+        if ident in seen:
+            continue
+        seen.add(ident)
+        others = [
+            screen.app.get_key_display(b.binding)
+            for k, b in screen.active_bindings.items()
+            if k != key and b.binding.action == binding.action and b.binding.id == binding.id
+        ]
+        keys = " / ".join([shown, *others])
+        detail = binding.tooltip or ""
+        rows.append(f"| {keys} | {binding.description} | {detail} | `{binding.id or ''}` |")
+    rows.sort(key=lambda row: row.split("|")[2].strip().lower())
+    table = "\n".join(
+        [
+            "| Key | Action | What it does | Id for [keymap] |",
+            "| :- | :- | :- | :- |",
+            *rows,
+            "| ctrl+p | Command palette | Every action by name | |",
+        ]
+    )
+    screen_help = (getattr(screen, "HELP", None) or "").strip()
+    intro = (
+        "Keys can be changed in the `[keymap]` table of taskyard.toml, for example "
+        '`"board.new-task" = "a"`.'
+    )
+    return f"{screen_help}\n\n## Keys\n\n{table}\n\n{intro}\n"
+
+
+class HelpModal(ModalScreen[None]):
+    """Help for the screen underneath.
+
+    | Key | Action |
+    | :- | :- |
+    | escape / ? | Close |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpModal {
+        align: center middle;
+        & > Vertical {
+            width: 90%;
+            max-width: 110;
+            height: 90%;
+            border: round $primary;
+            background: $surface;
+        }
+        & Markdown { height: 1fr; overflow-y: auto; }
+    }
+    """
+
+    def __init__(self, under: Screen[object]) -> None:
+        super().__init__()
+        self.text = help_markdown(under)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Markdown(self.text, id="help-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Markdown).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

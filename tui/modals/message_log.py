@@ -1,0 +1,70 @@
+"""``MessageLogModal``: every message of this session, newest last, reopened with ``L``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Log, Static
+
+from tui.messages import LogEntry
+
+_MARK = {"information": "info", "warning": "warning", "error": "ERROR"}
+
+
+def log_line(entry: LogEntry) -> str:
+    """``10:42:07 ERROR  TY-3 not moved: …`` — severity in words, not only colour."""
+    return f"{entry.at.astimezone():%H:%M:%S} {_MARK[entry.severity]:<7} {entry.text}"
+
+
+class MessageLogModal(ModalScreen[None]):
+    """The message log.
+
+    | Key | Action |
+    | :- | :- |
+    | escape / L | Close |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,L", "dismiss_log", "Close", id="log.close"),
+    ]
+
+    DEFAULT_CSS = """
+    MessageLogModal {
+        align: center middle;
+        & > Vertical {
+            width: 90%;
+            height: 80%;
+            border: round $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        & #log-title { text-style: bold; height: 1; }
+        & Log { height: 1fr; }
+    }
+    """
+
+    def __init__(self, entries: list[LogEntry]) -> None:
+        super().__init__()
+        self.entries = entries
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            count = len(self.entries)
+            yield Static(
+                f"Messages of this session: {count}" if count else "No messages yet.",
+                id="log-title",
+            )
+            yield Log(highlight=False, auto_scroll=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        log = self.query_one(Log)
+        log.write_lines(log_line(e) for e in self.entries)
+        log.focus()
+
+    def action_dismiss_log(self) -> None:
+        self.dismiss(None)

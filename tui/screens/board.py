@@ -1,0 +1,532 @@
+"""``BoardScreen``: the Tasks board, one column per state, and the default landing.
+
+Data flow: the screen owns the ``BoardQuery`` (project, filters, search), asks the engine for
+counts and windows in workers, and hands them down to its columns. Columns ask for more
+windows with ``TaskList.WindowNeeded``. Engine events (from this app, the CLI, a worker or
+another person) schedule one debounced reload that keeps every column's selection and scroll
+position. Refused moves are explained in the status line under the board, where the user is
+looking, and in the message log.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from core.domain.commands import BoardQuery
+from core.domain.models import Event, TaskCard, TaskStatus
+from core.domain.states import allowed_targets
+from core.errors import TaskyardError
+from tui.context import taskyard_app
+from tui.messages import LogEntry
+from tui.widgets.board_column import BoardColumn
+from tui.widgets.task_list import PAGE, TaskList
+
+BOARD_ORDER = tuple(TaskStatus)
+MIN_COLUMN = 30
+"""Narrowest column, in cells: a ref, a priority and a readable piece of title."""
+RELOAD_DELAY = 0.05
+"""Seconds to gather a burst of events into one reload."""
+
+
+class BoardScreen(Screen[None]):
+    """The Tasks board.
+
+    | Key | Action |
+    | :- | :- |
+    | left / h, right / l | Previous or next column |
+    | shift+left, shift+right | Move the task to the neighbouring state (when allowed) |
+    | m | Every move allowed from here |
+    | n | New task |
+    | e | Edit the task |
+    | enter | Open the task |
+    | / | Search |
+    | f | Filters |
+    | p | Switch project |
+    | E | Hide or show empty columns |
+    | r | Reload |
+    """
+
+    CSS_PATH = "board.tcss"
+    AUTO_FOCUS = None
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "column(-1)", "Previous column", show=False, id="board.column-left"),
+        Binding("right,l", "column(1)", "Next column", show=False, id="board.column-right"),
+        Binding(
+            "shift+left",
+            "move(-1)",
+            "Move left",
+            id="board.move-left",
+            tooltip="Move the task to the previous state",
+        ),
+        Binding(
+            "shift+right",
+            "move(1)",
+            "Move right",
+            id="board.move-right",
+            tooltip="Move the task to the next state",
+        ),
+        Binding("m", "moves", "Move…", id="board.moves", tooltip="Every move allowed from here"),
+        Binding("n", "new_task", "New", id="board.new-task", tooltip="Create a task"),
+        Binding("e", "edit_task", "Edit", id="board.edit-task", tooltip="Edit the task"),
+        Binding("slash", "search", "Search", id="board.search", tooltip="Find tasks by text"),
+        Binding("f", "filters", "Filter", id="board.filters", tooltip="Filter the board"),
+        Binding("p", "switch_project", "Project", id="board.project", tooltip="Switch project"),
+        Binding(
+            "E",
+            "toggle_empty",
+            "Hide empty",
+            show=False,
+            id="board.toggle-empty",
+            tooltip="Hide or show empty columns",
+        ),
+        Binding("r", "reload", "Reload", show=False, id="board.reload", tooltip="Read again"),
+        Binding("escape", "clear_search", "Clear search", show=False, id="board.clear-search"),
+    ]
+
+    HELP = """
+## The Tasks board
+
+One column per state. A card shows its ref, priority (a glyph and the word), title, labels,
+assignee and, when it waits for other tasks, **⊘ blocked by N tasks**.
+
+A move the state machine refuses is explained in the line under the board and kept in the
+message log (**L**).
+"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = BoardQuery(per_column=PAGE)
+        """The filters in force (project, milestone, labels, priorities, assignee, text)."""
+        self.hide_empty = False
+        self._reload_timer: Timer | None = None
+        self._follow: tuple[str, TaskStatus] | None = None
+        """A task the selection should follow to its new column after the next reload."""
+        self._loaded = False
+        self.project_name: str | None = None
+
+    # -- layout ---------------------------------------------------------------------------
+    @property
+    def spoken(self) -> bool:
+        return taskyard_app(self).settings.screen_reader
+
+    def compose(self) -> ComposeResult:
+        settings = taskyard_app(self).settings
+        yield Static(id="board-context")
+        yield Input(placeholder="Search titles, refs, labels…", id="board-search")
+        with Horizontal(id="board-columns"):
+            for status in settings.columns:
+                yield BoardColumn(status, spoken=settings.screen_reader)
+        yield Static("Opening the database…", id="board-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        settings = taskyard_app(self).settings
+        self.hide_empty = settings.hide_empty_columns
+        if settings.project:
+            self.query_state = self.query_state.model_copy(update={"project": settings.project})
+        self.set_class(self.spoken, "-screen-reader")
+        taskyard_app(self).engine_events.subscribe(self, self._on_engine_events)
+        taskyard_app(self).announcements.subscribe(self, self._on_announcement)
+        first = self.columns()[0] if self.columns() else None
+        if first is not None:
+            self._set_current(first)
+        self.update_context()
+        self.load_board()
+
+    def columns(self) -> list[BoardColumn]:
+        return list(self.query(BoardColumn))
+
+    def column(self, status: TaskStatus) -> BoardColumn | None:
+        try:
+            return self.query_one(f"#column-{status.value}", BoardColumn)
+        except NoMatches:
+            return None
+
+    def visible_columns(self) -> list[BoardColumn]:
+        return [c for c in self.columns() if c.display or c.has_class("-current")]
+
+    @property
+    def current_column(self) -> BoardColumn | None:
+        for column in self.columns():
+            if column.has_class("-current"):
+                return column
+        return None
+
+    @property
+    def selected_card(self) -> TaskCard | None:
+        column = self.current_column
+        return column.task_list.selected if column else None
+
+    def _set_current(self, column: BoardColumn, *, focus: bool = True) -> None:
+        for other in self.columns():
+            other.set_class(other is column, "-current")
+        if focus:
+            column.task_list.focus()
+        column.scroll_visible(animate=False)
+
+    def update_context(self) -> None:
+        """The line above the board: which project, filters and search are in force."""
+        q = self.query_state
+        parts = [f"Project: {self.project_name or q.project or 'all projects'}"]
+        if q.milestone:
+            parts.append(f"milestone {q.milestone}")
+        if q.labels:
+            parts.append("labels " + ", ".join(q.labels))
+        if q.priorities:
+            parts.append("priority " + " or ".join(p.value for p in q.priorities))
+        if q.assignee:
+            parts.append(f"assignee {q.assignee}")
+        if q.text:
+            parts.append(f"search “{q.text}”")
+        total = sum(c.count for c in self.columns())
+        parts.append(f"{total} task" + ("" if total == 1 else "s"))
+        self.query_one("#board-context", Static).update(" · ".join(parts))
+
+    def set_status(self, text: str, *, error: bool = False) -> None:
+        """The line under the board: the last thing the user should read."""
+        status = self.query_one("#board-status", Static)
+        status.update(text)
+        status.set_class(error, "-error")
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Share the width between the shown columns, never narrower than ``MIN_COLUMN``.
+
+        A narrow terminal gets fewer columns on screen and scrolls sideways to the rest
+        (the focused column is always scrolled into view) instead of squashing cards.
+        """
+        shown = [c for c in self.columns() if c.display]
+        if not shown:
+            return
+        available = self.query_one("#board-columns").size.width or self.size.width
+        width = max(MIN_COLUMN, available // len(shown))
+        for column in shown:
+            column.styles.width = width
+        current = self.current_column
+        if current is not None:
+            self.call_after_refresh(current.scroll_visible, animate=False)
+
+    def _apply_hide_empty(self) -> None:
+        current = self.current_column
+        for column in self.columns():
+            column.display = not (self.hide_empty and column.count == 0) or column is current
+        if self.spoken:
+            for column in self.columns():
+                column.display = column is current
+        self._fit_columns()
+
+    # -- loading --------------------------------------------------------------------------
+    @work(exclusive=True, group="board-load", exit_on_error=False)
+    async def load_board(self) -> None:
+        try:
+            engine = await taskyard_app(self).engine()
+        except TaskyardError as exc:
+            self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
+            return
+        shown = [c.status for c in self.columns()]
+        query = self.query_state.model_copy(update={"statuses": shown, "per_column": PAGE})
+        try:
+            view = await engine.board(query)
+            extra: dict[TaskStatus, list[tuple[int, list[TaskCard], int]]] = {}
+            for column in self.columns():
+                for offset in column.task_list.window_offsets():
+                    if offset:
+                        window = await engine.board_column(
+                            query, column.status, offset=offset, limit=PAGE
+                        )
+                        extra.setdefault(column.status, []).append(
+                            (offset, list(window.cards), window.count)
+                        )
+            follow = self._follow
+            position = None
+            if follow is not None:
+                position = await engine.card_position(query, follow[0])
+        except TaskyardError as exc:
+            taskyard_app(self).report_error(exc, title="Cannot read the board")
+            self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
+            return
+        for col_view in view.columns:
+            shown = self.column(col_view.status)
+            if shown is None:
+                continue
+            column = shown
+            task_list = column.task_list
+            keep = task_list.selected
+            keep_index = task_list.cursor
+            column.set_count(col_view.count)
+            task_list.replace(col_view.count, 0, list(col_view.cards))
+            for offset, cards, count in extra.get(col_view.status, []):
+                task_list.add_window(count, offset, cards)
+            if keep is None or not task_list.select_id(keep.id):
+                task_list.select_index(keep_index)
+        if follow is not None:
+            self._follow = None
+            if position is not None:
+                status, index = position
+                target = self.column(status)
+                if target is not None:
+                    self._set_current(target, focus=self.app.focused is not None)
+                    if index >= PAGE:
+                        window = await engine.board_column(
+                            query, status, offset=(index // PAGE) * PAGE, limit=PAGE
+                        )
+                        target.task_list.add_window(window.count, window.offset, list(window.cards))
+                    target.task_list.select_index(index)
+        self._apply_hide_empty()
+        self.update_context()
+        if not self._loaded:
+            self._loaded = True
+            self.set_status(self._idle_status())
+            taskyard_app(self).start_following_from(view.last_event_seq)
+            current = self.current_column
+            if current is not None and self.app.screen is self:
+                current.task_list.focus()
+
+    def _idle_status(self) -> str:
+        if self.spoken:
+            return "Left and right change column; m moves a task; question mark lists every key."
+        return "Ready. ? for every key, ctrl+p for every action."
+
+    @on(TaskList.WindowNeeded)
+    def _window_needed(self, event: TaskList.WindowNeeded) -> None:
+        event.stop()
+        self.load_window(event.task_list, event.offset, event.limit)
+
+    @work(group="board-window", exit_on_error=False)
+    async def load_window(self, task_list: TaskList, offset: int, limit: int) -> None:
+        engine = await taskyard_app(self).engine()
+        query = self.query_state.model_copy(update={"per_column": PAGE})
+        try:
+            window = await engine.board_column(query, task_list.status, offset=offset, limit=limit)
+        except TaskyardError as exc:
+            taskyard_app(self).report_error(exc, title="Cannot read the board")
+            return
+        task_list.add_window(window.count, offset, list(window.cards))
+
+    def _on_engine_events(self, events: list[Event]) -> None:
+        if self.spoken:
+            for event in events:
+                line = _spoken_event(event)
+                if line:
+                    taskyard_app(self).report(line)
+        if self._reload_timer is not None:
+            self._reload_timer.stop()
+        self._reload_timer = self.set_timer(RELOAD_DELAY, self.load_board)
+
+    def _on_announcement(self, entry: LogEntry) -> None:
+        if entry.severity == "error" or self.spoken:
+            self.set_status(entry.text, error=entry.severity == "error")
+
+    # -- navigation -----------------------------------------------------------------------
+    def action_column(self, step: int) -> None:
+        columns = [c for c in self.columns() if not (self.hide_empty and c.count == 0)]
+        current = self.current_column
+        if not columns or current is None:
+            return
+        index = columns.index(current) if current in columns else 0
+        target = columns[max(0, min(len(columns) - 1, index + step))]
+        if target is current:
+            return
+        row = current.task_list.cursor - int(current.task_list.scroll_y) // max(
+            1, current.task_list.card_height
+        )
+        self._set_current(target)
+        self._apply_hide_empty()
+        target.task_list.select_index(
+            int(target.task_list.scroll_y) // target.task_list.card_height + max(0, row)
+        )
+
+    @on(TaskList.Highlighted)
+    def _highlighted(self, event: TaskList.Highlighted) -> None:
+        column = self.column(event.task_list.status)
+        if column is not None and event.task_list.has_focus and not column.has_class("-current"):
+            self._set_current(column, focus=False)
+
+    # -- actions on the selected card -----------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"move", "moves", "edit_task"} and self.selected_card is None:
+            return None
+        return True
+
+    def action_move(self, step: int) -> None:
+        card = self.selected_card
+        if card is None:
+            return
+        index = BOARD_ORDER.index(card.status) + step
+        if not 0 <= index < len(BOARD_ORDER):
+            edge = "first" if step < 0 else "last"
+            self.set_status(f"{card.ref} is in {card.status.label}, the {edge} state.")
+            return
+        self.move_task(card, BOARD_ORDER[index])
+
+    def action_moves(self) -> None:
+        card = self.selected_card
+        if card is None:
+            return
+        from tui.modals.move import MoveChoice, MoveModal
+
+        auto = taskyard_app(self).auto_approve
+        targets = [s for s in BOARD_ORDER if s in allowed_targets(card.status, auto_approve=auto)]
+
+        def chosen(choice: MoveChoice | None) -> None:
+            if choice is not None:
+                self.move_task(card, choice.status, when_unblocked=choice.when_unblocked)
+
+        self.app.push_screen(MoveModal(card, targets, spoken=self.spoken), chosen)
+
+    @work(group="board-move", exit_on_error=False)
+    async def move_task(
+        self, card: TaskCard, status: TaskStatus, *, when_unblocked: bool = False
+    ) -> None:
+        engine = await taskyard_app(self).engine()
+        try:
+            task = await engine.transition_task(card.ref, status, when_unblocked=when_unblocked)
+        except TaskyardError as exc:
+            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
+            self.set_status(f"Not moved. {text}", error=True)
+            taskyard_app(self).report(text, severity="error", title=f"{card.ref} not moved")
+            return
+        if task.status == status:
+            done = f"{task.ref} moved to {task.status.label}."
+        else:
+            done = (
+                f"{task.ref} is waiting in {task.status.label}: it moves to {status.label} by "
+                "itself when its blockers are done."
+            )
+        # Screen-reader mode hears the move once, from the event feed, like any other change.
+        self.set_status(done)
+        self._follow = (task.id, task.status)
+        self.load_board()
+
+    def action_new_task(self) -> None:
+        from tui.modals.task_form import open_task_form
+
+        column = self.current_column
+        open_task_form(self.app, None, default_status=column.status if column else None)
+
+    def action_edit_task(self) -> None:
+        card = self.selected_card
+        if card is None:
+            return
+        from tui.modals.task_form import open_task_form
+
+        open_task_form(self.app, card.ref)
+
+    @on(TaskList.Opened)
+    def _open(self, event: TaskList.Opened) -> None:
+        from tui.screens.task_detail import TaskDetailScreen
+
+        self.app.push_screen(TaskDetailScreen(event.card.ref))
+
+    # -- search, filters, project ---------------------------------------------------------
+    def action_search(self) -> None:
+        search = self.query_one("#board-search", Input)
+        search.add_class("-open")
+        search.focus()
+
+    @on(Input.Changed, "#board-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        text = event.value.strip() or None
+        if text != self.query_state.text:
+            self.query_state = self.query_state.model_copy(update={"text": text})
+            if self._reload_timer is not None:
+                self._reload_timer.stop()
+            self._reload_timer = self.set_timer(0.15, self._filters_changed)
+
+    @on(Input.Submitted, "#board-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        current = self.current_column
+        if current is not None:
+            current.task_list.focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#board-search", Input)
+        if search.has_class("-open"):
+            search.value = ""
+            search.remove_class("-open")
+            current = self.current_column
+            if current is not None:
+                current.task_list.focus()
+
+    def _filters_changed(self) -> None:
+        for column in self.columns():
+            column.task_list.select_index(0)
+            column.task_list.scroll_to(y=0, animate=False)
+        self.update_context()
+        self.load_board()
+
+    def action_filters(self) -> None:
+        from tui.modals.filters import FilterModal
+
+        def chosen(query: BoardQuery | None) -> None:
+            if query is not None:
+                self.query_state = query
+                self._sync_search_box()
+                self._filters_changed()
+
+        self.app.push_screen(FilterModal(self.query_state), chosen)
+
+    def _sync_search_box(self) -> None:
+        search = self.query_one("#board-search", Input)
+        with search.prevent(Input.Changed):
+            search.value = self.query_state.text or ""
+        search.set_class(bool(self.query_state.text), "-open")
+
+    def action_switch_project(self) -> None:
+        from tui.modals.project_picker import ProjectChoice, ProjectPickerModal
+
+        def chosen(choice: ProjectChoice | None) -> None:
+            if choice is not None:
+                self.query_state = self.query_state.model_copy(
+                    update={"project": choice.slug, "milestone": None}
+                )
+                self.project_name = choice.name
+                self._filters_changed()
+
+        self.app.push_screen(
+            ProjectPickerModal(self.query_state.project, spoken=self.spoken), chosen
+        )
+
+    def action_toggle_empty(self) -> None:
+        self.hide_empty = not self.hide_empty
+        self._apply_hide_empty()
+        self.set_status("Empty columns hidden." if self.hide_empty else "Every column shown.")
+
+    def action_reload(self) -> None:
+        self.load_board()
+
+
+_MOVE_EVENTS = {
+    "task.status_changed",
+    "task.completed",
+    "task.blocked",
+    "task.cancelled",
+    "task.unblocked",
+}
+
+
+def _spoken_event(event: Event) -> str | None:
+    """One plain line for a change made elsewhere, for screen-reader announcements."""
+    ref = str(event.payload.get("ref") or "A task")
+    kind = event.type
+    if kind == "task.created":
+        title = event.payload.get("title")
+        return f"{ref} {title} was created by {event.actor}." if title else None
+    if kind in _MOVE_EVENTS:
+        to = str(event.payload.get("to", "")).replace("_", " ")
+        return f"{ref} moved to {to} by {event.actor}." if to else None
+    if kind == "task.deleted":
+        return f"{ref} was deleted by {event.actor}."
+    return None

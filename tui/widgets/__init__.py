@@ -1,0 +1,8 @@
+"""Reusable widgets; their look is ``DEFAULT_CSS`` with theme variables only."""
+
+from __future__ import annotations
+
+from tui.widgets.board_column import BoardColumn
+from tui.widgets.task_list import TaskList
+
+__all__ = ["BoardColumn", "TaskList"]

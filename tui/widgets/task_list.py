@@ -1,0 +1,432 @@
+"""``TaskList``: one board column's cards as a virtual list, fast at 100,000 tasks.
+
+The list knows how many cards its column holds but keeps only the windows it has been given.
+It draws lines with the Line API (``render_line``), so scrolling costs the lines on screen, not
+the tasks in the column; a line whose card is not loaded yet asks its parent for that window
+(``WindowNeeded``) and reads "loading…" until it arrives. Never a widget per task.
+
+Every state a card is in is said in words and glyphs as well as colour: the selected card has
+a ``›`` marker, the priority a glyph and its name, a blocked card "⊘ blocked by N".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Offset, Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from core.domain.models import Priority, TaskCard, TaskStatus
+
+PAGE = 100
+"""Cards fetched per window request."""
+MAX_PAGES = 30
+"""Windows kept in memory; the ones furthest from the cursor are dropped first."""
+
+PRIORITY_GLYPH = {
+    Priority.CRITICAL: "‼",
+    Priority.HIGH: "▲",
+    Priority.MEDIUM: "■",
+    Priority.LOW: "▽",
+}
+
+
+def blocked_words(count: int) -> str:
+    """``blocked by 1 task`` / ``blocked by 3 tasks``."""
+    return f"blocked by {count} task" + ("" if count == 1 else "s")
+
+
+def spoken_card(card: TaskCard, index: int, total: int) -> str:
+    """A card as one plain sentence for screen readers.
+
+    ``"1 of 3: TY-12 Fix login, priority high, labels ui, assigned to ana, blocked by 1 task"``
+    """
+    parts = [f"{index + 1} of {total}: {card.ref} {card.title}", f"priority {card.priority}"]
+    if card.task_type != "feature":
+        parts.append(f"type {card.task_type}")
+    if card.labels:
+        parts.append("labels " + ", ".join(card.labels))
+    if card.assignee:
+        parts.append(f"assigned to {card.assignee}")
+    if card.unresolved_blocker_count:
+        parts.append(blocked_words(card.unresolved_blocker_count))
+    return ", ".join(parts)
+
+
+class TaskList(ScrollView, can_focus=True):
+    """A virtual, windowed list of one column's cards.
+
+    | Key | Action |
+    | :- | :- |
+    | up / k | Previous card |
+    | down / j | Next card |
+    | page up / page down | A screen up or down |
+    | home / end | First or last card |
+    | enter | Open the card |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Previous card", show=False, id="board.cursor-up"),
+        Binding("down,j", "cursor_down", "Next card", show=False, id="board.cursor-down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="board.page-up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="board.page-down"),
+        Binding("home", "first", "First card", show=False, id="board.first"),
+        Binding("end", "last", "Last card", show=False, id="board.last"),
+        Binding("enter", "open", "Open", id="board.open-task", tooltip="Open the task's details"),
+    ]
+
+    HELP = """
+## A board column
+
+Move between cards with the arrow keys or **j**/**k**, a screen at a time with
+**page up**/**page down**, and to the ends with **home**/**end**. **Enter** opens a card.
+"""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "task-list--ref",
+        "task-list--title",
+        "task-list--meta",
+        "task-list--blocked",
+        "task-list--urgent",
+        "task-list--selected",
+        "task-list--loading",
+    }
+
+    DEFAULT_CSS = """
+    TaskList {
+        height: 1fr;
+        background: $surface;
+        scrollbar-size-vertical: 1;
+        & > .task-list--ref { color: $text-muted; text-style: bold; }
+        & > .task-list--title { color: $text; }
+        & > .task-list--meta { color: $text-muted; }
+        & > .task-list--blocked { color: $text-warning; }
+        & > .task-list--urgent { color: $text-error; text-style: bold; }
+        & > .task-list--selected { background: $boost; }
+        & > .task-list--loading { color: $text-disabled; }
+        &:focus > .task-list--selected { background: $primary 30%; text-style: bold; }
+        &:focus > .task-list--ref { color: $text-primary; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, init=False, always_update=True)
+    """Index of the selected card in the column (0 when the column is empty)."""
+
+    class WindowNeeded(Message):
+        """Cards ``offset`` .. ``offset + limit`` are needed on screen; load them."""
+
+        def __init__(self, task_list: TaskList, offset: int, limit: int) -> None:
+            super().__init__()
+            self.task_list = task_list
+            self.offset = offset
+            self.limit = limit
+
+        @property
+        def control(self) -> TaskList:
+            return self.task_list
+
+    class Highlighted(Message):
+        """The selected card changed (``card`` is None in an empty column)."""
+
+        def __init__(self, task_list: TaskList, card: TaskCard | None) -> None:
+            super().__init__()
+            self.task_list = task_list
+            self.card = card
+
+        @property
+        def control(self) -> TaskList:
+            return self.task_list
+
+    class Opened(Message):
+        """Enter was pressed on a card."""
+
+        def __init__(self, task_list: TaskList, card: TaskCard) -> None:
+            super().__init__()
+            self.task_list = task_list
+            self.card = card
+
+        @property
+        def control(self) -> TaskList:
+            return self.task_list
+
+    def __init__(
+        self,
+        status: TaskStatus,
+        *,
+        spoken: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.status = status
+        self.spoken = spoken
+        """Screen-reader form: one sentence per card, no decoration."""
+        self.total = 0
+        self._cards: dict[int, TaskCard] = {}
+        self._pages: dict[int, None] = {}
+        """Loaded window offsets, least recently used first."""
+        self._pending: set[int] = set()
+        self._request_scheduled = False
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(2048)
+
+    # -- what the parent gives -----------------------------------------------------------
+    @property
+    def card_height(self) -> int:
+        """Lines per card: three and a gap, or one sentence in screen-reader form."""
+        return 1 if self.spoken else 4
+
+    @property
+    def selected(self) -> TaskCard | None:
+        """The selected card, if it is loaded."""
+        return self._cards.get(self.cursor) if self.total else None
+
+    def cards_loaded(self) -> Iterable[TaskCard]:
+        """Every card currently held (for tests and lookups)."""
+        return self._cards.values()
+
+    def replace(self, total: int, offset: int, cards: list[TaskCard]) -> None:
+        """Show a fresh count and window, dropping every other window (which may be stale)."""
+        self._cards.clear()
+        self._pages.clear()
+        self._pending.clear()
+        self._strips.clear()
+        self._set_total(total)
+        self._store(offset, cards)
+        self.refresh()
+        self._announce_selection()
+
+    def add_window(self, total: int, offset: int, cards: list[TaskCard]) -> None:
+        """Add a window that was asked for; the count may have changed meanwhile."""
+        self._pending.discard(offset)
+        if total != self.total:
+            self._set_total(total)
+        self._store(offset, cards)
+        self.refresh()
+        if offset <= self.cursor < offset + len(cards):
+            self._announce_selection()
+
+    def window_offsets(self) -> list[int]:
+        """The window offsets covering the visible lines (what a reload must fetch again)."""
+        first = int(self.scroll_y) // self.card_height
+        last = first + self.scrollable_content_region.height // self.card_height + 1
+        last = max(first, min(last, self.total - 1))
+        return sorted({(i // PAGE) * PAGE for i in (first, last, self.cursor)})
+
+    def select_index(self, index: int) -> None:
+        """Select a card by its position in the column (clamped)."""
+        self.cursor = max(0, min(index, self.total - 1)) if self.total else 0
+
+    def select_id(self, task_id: str) -> bool:
+        """Select the loaded card with this id; ``False`` when it is not loaded here."""
+        for index, card in self._cards.items():
+            if card.id == task_id:
+                self.cursor = index
+                return True
+        return False
+
+    def index_of(self, task_id: str) -> int | None:
+        """The position of a loaded card, or ``None``."""
+        for index, card in self._cards.items():
+            if card.id == task_id:
+                return index
+        return None
+
+    # -- internals ------------------------------------------------------------------------
+    def _set_total(self, total: int) -> None:
+        self.total = total
+        self.virtual_size = Size(self.scrollable_content_region.width, total * self.card_height)
+        if total and self.cursor >= total:
+            self.set_reactive(TaskList.cursor, total - 1)
+        elif not total:
+            self.set_reactive(TaskList.cursor, 0)
+
+    def _store(self, offset: int, cards: list[TaskCard]) -> None:
+        for i, card in enumerate(cards):
+            self._cards[offset + i] = card
+        self._pages.pop(offset, None)
+        self._pages[offset] = None
+        while len(self._pages) > MAX_PAGES:
+            far = max(self._pages, key=lambda page: abs(page - self.cursor))
+            del self._pages[far]
+            for i in range(far, far + PAGE):
+                self._cards.pop(i, None)
+
+    def _need(self, index: int) -> None:
+        offset = (index // PAGE) * PAGE
+        if offset in self._pending:
+            return
+        self._pending.add(offset)
+        if not self._request_scheduled:
+            self._request_scheduled = True
+            self.call_later(self._request_windows)
+
+    def _request_windows(self) -> None:
+        self._request_scheduled = False
+        for offset in sorted(self._pending):
+            self.post_message(self.WindowNeeded(self, offset, PAGE))
+
+    def _announce_selection(self) -> None:
+        self.post_message(self.Highlighted(self, self.selected))
+        self.call_after_refresh(self.place_cursor)
+
+    def place_cursor(self) -> None:
+        """Put the terminal cursor on the selected card's title (screen readers follow it)."""
+        if not self.has_focus or not self.is_mounted:
+            return
+        region = self.content_region
+        height = self.card_height
+        y = self.cursor * height + (0 if self.spoken else 1) - int(self.scroll_y)
+        if self.total == 0:
+            self.app.cursor_position = Offset(region.x + 2, region.y)
+        elif 0 <= y < region.height:
+            self.app.cursor_position = Offset(region.x + 2, region.y + y)
+        self.app.refresh()
+
+    # -- Textual hooks --------------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        height = self.card_height
+        self.scroll_to_region(
+            Region(0, new * height, 1, height), animate=False, force=True, immediate=True
+        )
+        self.refresh()
+        self._announce_selection()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self.call_after_refresh(self.place_cursor)
+
+    def on_focus(self, event: events.Focus) -> None:
+        self.refresh()
+        self._announce_selection()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self.total * self.card_height)
+        self._strips.clear()
+        self.call_after_refresh(self.place_cursor)
+
+    def on_click(self, event: events.Click) -> None:
+        index = (int(self.scroll_y) + event.y) // self.card_height
+        if 0 <= index < self.total:
+            self.focus()
+            self.cursor = index
+
+    def action_cursor_up(self) -> None:
+        if self.cursor > 0:
+            self.cursor -= 1
+
+    def action_cursor_down(self) -> None:
+        if self.cursor < self.total - 1:
+            self.cursor += 1
+
+    def action_page_up(self) -> None:
+        self.select_index(self.cursor - max(1, self.size.height // self.card_height))
+
+    def action_page_down(self) -> None:
+        self.select_index(self.cursor + max(1, self.size.height // self.card_height))
+
+    def action_first(self) -> None:
+        self.select_index(0)
+
+    def action_last(self) -> None:
+        self.select_index(self.total - 1)
+
+    def action_open(self) -> None:
+        card = self.selected
+        if card is not None:
+            self.post_message(self.Opened(self, card))
+
+    # -- drawing --------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = int(self.scroll_y) + y
+        index, row = divmod(line, self.card_height)
+        base = self.rich_style
+        if self.total == 0 and line == 0:
+            text = "  No tasks." if self.spoken else "  (no tasks)"
+            style = base + self.get_component_rich_style("task-list--loading", partial=True)
+            return Strip([Segment(text, style)]).extend_cell_length(width, base)
+        if index >= self.total:
+            return Strip.blank(width, base)
+        card = self._cards.get(index)
+        if card is None:
+            self._need(index)
+            text = "  loading…" if row == 0 else ""
+            style = base + self.get_component_rich_style("task-list--loading")
+            return Strip([Segment(text.ljust(width)[:width], style)])
+        selected = index == self.cursor
+        key = (card.id, card.version, row, width, selected, self.has_focus, self.total, index)
+        cached = self._strips.get(key)
+        if cached is None:
+            cached = self._render_card_line(card, index, row, width, selected)
+            self._strips[key] = cached
+        return cached
+
+    def _render_card_line(
+        self, card: TaskCard, index: int, row: int, width: int, selected: bool
+    ) -> Strip:
+        def style(name: str) -> Style:
+            return self.get_component_rich_style(name, partial=True)
+
+        base = self.rich_style + (style("task-list--selected") if selected else Style())
+        # The marker shows where the keyboard is, so only the focused column draws it.
+        marker = "› " if selected and self.has_focus else "  "
+        segments: list[Segment]
+        if self.spoken:
+            segments = [
+                Segment(marker, base),
+                Segment(spoken_card(card, index, self.total), base),
+            ]
+        elif row == 0:
+            glyph = PRIORITY_GLYPH[card.priority]
+            prio_style = (
+                style("task-list--urgent")
+                if card.priority in (Priority.CRITICAL, Priority.HIGH)
+                else style("task-list--meta")
+            )
+            segments = [
+                Segment(marker, base),
+                Segment(card.ref, base + style("task-list--ref")),
+                Segment("  ", base),
+                Segment(f"{glyph} {card.priority}", base + prio_style),
+            ]
+            if card.task_type != "feature":
+                segments.append(Segment(f" · {card.task_type}", base + style("task-list--meta")))
+        elif row == 1:
+            segments = [
+                Segment(marker, base),
+                Segment(card.title, base + style("task-list--title")),
+            ]
+        elif row == 2:
+            segments = [Segment("  ", base)]
+            meta = " ".join(f"#{label}" for label in card.labels)
+            if card.assignee:
+                meta = f"{meta}  @{card.assignee}" if meta else f"@{card.assignee}"
+            if meta:
+                segments.append(Segment(meta + "  ", base + style("task-list--meta")))
+            if card.unresolved_blocker_count:
+                segments.append(
+                    Segment(
+                        "⊘ " + blocked_words(card.unresolved_blocker_count),
+                        base + style("task-list--blocked"),
+                    )
+                )
+        else:
+            return Strip.blank(width, self.rich_style)
+        strip = Strip(segments)
+        if strip.cell_length > width:
+            strip = strip.crop(0, max(0, width - 1))
+            strip = Strip([*strip, Segment("…", base)])
+        return strip.extend_cell_length(width, base)
