@@ -13,10 +13,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.geometry import Offset
 from textual.signal import Signal
+from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from core.domain.models import Event
@@ -193,6 +195,24 @@ class TaskyardApp(App[int]):
         """Report an engine error with its hint."""
         text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
         self.report(text, severity="error", title=title)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Keep the terminal cursor on whatever has focus (R1: screen readers follow it).
+
+        Lists place it on their highlighted item themselves (``place_cursor``), and Textual's
+        text inputs place it at the caret; anything else gets it at its top-left corner.
+        """
+        widget = event.widget
+        if hasattr(widget, "place_cursor") or isinstance(widget, Input | TextArea):
+            return
+
+        def place() -> None:
+            if widget.has_focus:
+                region = widget.content_region
+                self.cursor_position = Offset(region.x, region.y)
+                self.refresh()
+
+        self.call_after_refresh(place)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed unexpectedly is reported, never shown as a traceback."""
