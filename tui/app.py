@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from core.domain.models import Event
 from core.engine import TaskEngine
 from core.errors import TaskyardError
+from tui.commands import ScreenActions
 from tui.messages import LogEntry, Severity
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
@@ -49,6 +50,7 @@ class TaskyardApp(App[int]):
     """
 
     TITLE = "taskyard"
+    COMMANDS = App.COMMANDS | {ScreenActions}
     CSS_PATH = "app.tcss"
     MODES: ClassVar[dict[str, Callable[[], BoardScreen]]] = {  # type: ignore[assignment]
         "board": BoardScreen

@@ -37,6 +37,16 @@ RELOAD_DELAY = 0.05
 """Seconds to gather a burst of events into one reload."""
 
 
+class BoardColumns(Horizontal):
+    """The row of columns; scrolls sideways on narrow terminals."""
+
+    def watch_scroll_x(self, old: float, new: float) -> None:
+        super().watch_scroll_x(old, new)
+        focused = self.screen.focused
+        if isinstance(focused, TaskList):
+            self.call_after_refresh(focused.place_cursor)
+
+
 class BoardScreen(Screen[None]):
     """The Tasks board.
 
@@ -123,7 +133,7 @@ message log (**L**).
         settings = taskyard_app(self).settings
         yield Static(id="board-context")
         yield Input(placeholder="Search titles, refs, labels…", id="board-search")
-        with Horizontal(id="board-columns"):
+        with BoardColumns(id="board-columns"):
             for status in settings.columns:
                 yield BoardColumn(status, spoken=settings.screen_reader)
         yield Static("Opening the database…", id="board-status")
@@ -135,6 +145,8 @@ message log (**L**).
         if settings.project:
             self.query_state = self.query_state.model_copy(update={"project": settings.project})
         self.set_class(self.spoken, "-screen-reader")
+        # Footer key hints are glyphs (⏎, ←); in screen-reader mode the help says it in words.
+        self.query_one(Footer).display = not self.spoken
         taskyard_app(self).engine_events.subscribe(self, self._on_engine_events)
         taskyard_app(self).announcements.subscribe(self, self._on_announcement)
         first = self.columns()[0] if self.columns() else None
@@ -178,6 +190,9 @@ message log (**L**).
         """The line above the board: which project, filters and search are in force."""
         q = self.query_state
         parts = [f"Project: {self.project_name or q.project or 'all projects'}"]
+        source = taskyard_app(self).settings.screen_reader_source
+        if self.spoken:
+            parts.insert(0, f"Screen-reader mode on ({source})")
         if q.milestone:
             parts.append(f"milestone {q.milestone}")
         if q.labels:

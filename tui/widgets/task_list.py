@@ -62,7 +62,7 @@ def spoken_card(card: TaskCard, index: int, total: int) -> str:
     return ", ".join(parts)
 
 
-class TaskList(ScrollView, can_focus=True):
+class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
     """A virtual, windowed list of one column's cards.
 
     | Key | Action |
@@ -410,19 +410,20 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
                 Segment(card.title, base + style("task-list--title")),
             ]
         elif row == 2:
+            # The blocked marker goes first: it is what a narrow column must not cut off.
             segments = [Segment("  ", base)]
+            if card.unresolved_blocker_count:
+                segments.append(
+                    Segment(
+                        "⊘ " + blocked_words(card.unresolved_blocker_count) + "  ",
+                        base + style("task-list--blocked"),
+                    )
+                )
             meta = " ".join(f"#{label}" for label in card.labels)
             if card.assignee:
                 meta = f"{meta}  @{card.assignee}" if meta else f"@{card.assignee}"
             if meta:
-                segments.append(Segment(meta + "  ", base + style("task-list--meta")))
-            if card.unresolved_blocker_count:
-                segments.append(
-                    Segment(
-                        "⊘ " + blocked_words(card.unresolved_blocker_count),
-                        base + style("task-list--blocked"),
-                    )
-                )
+                segments.append(Segment(meta, base + style("task-list--meta")))
         else:
             return Strip.blank(width, self.rich_style)
         strip = Strip(segments)

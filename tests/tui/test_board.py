@@ -1,0 +1,375 @@
+"""The Tasks board, driven with keys only, checked the way a user would see it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from core.domain.commands import ProjectCreate, TaskCreate
+from core.domain.models import TaskStatus
+from core.store.engine import SqlTaskEngine
+from tui.__main__ import make_app
+from tui.app import TaskyardApp
+from tui.modals.help import HelpModal
+from tui.modals.message_log import MessageLogModal
+from tui.modals.move import MoveModal
+from tui.screens.board import BoardScreen
+from tui.settings import TuiSettings
+from tui.widgets.task_list import TaskList
+
+
+async def settle(pilot: Pilot[int], app: TaskyardApp) -> None:
+    """Let the loading workers finish and the screen redraw (the event follower never ends)."""
+    for _ in range(3):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group != "follow-events" and not w.is_finished]
+        if busy:  # an empty list would mean "every worker", the follower included
+            await app.workers.wait_for_complete(busy)
+    await pilot.pause()
+
+
+async def wait_until(pilot: Pilot[int], predicate: object, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():  # type: ignore[operator]
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+def board(app: TaskyardApp) -> BoardScreen:
+    screen = app.screen
+    assert isinstance(screen, BoardScreen)
+    return screen
+
+
+def focused_list(app: TaskyardApp) -> TaskList:
+    focused = app.focused
+    assert isinstance(focused, TaskList), focused
+    return focused
+
+
+def status_line(app: TaskyardApp) -> str:
+    return str(board(app).query_one("#board-status").render())
+
+
+def screen_text(app: TaskyardApp) -> str:
+    """What the terminal shows, as plain text (no colour, like a braille line)."""
+    return "\n".join(
+        "".join(segment.text for segment in strip)
+        for strip in app.screen._compositor.render_strips()
+    )
+
+
+def assert_cursor_on_title(app: TaskyardApp) -> None:
+    """R1: the terminal cursor sits on the first letter of the focused card's title."""
+    task_list = focused_list(app)
+    card = task_list.selected
+    assert card is not None
+    x, y = app.cursor_position
+    line = screen_text(app).splitlines()[y]
+    assert line[x:].startswith(card.title[:10]), (line, card.title)
+
+
+async def test_opening_shows_every_state_with_counts_and_cards(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, demo_app)
+        text = screen_text(demo_app)
+        for heading in ("BACKLOG · 6", "READY · 2", "IN PROGRESS · 0", "IN REVIEW · 1"):
+            assert heading in text
+        assert "WEB-12" in text and "Two-factor sign-in" in text
+        assert "▲ high" in text  # priority as a glyph and the word
+        assert "⊘ blocked by 2 tasks" in text  # blocked marker says by how many
+        assert "#tests  @chen" in text  # labels and assignee
+        assert "(no tasks)" in text
+        assert focused_list(demo_app).status == TaskStatus.BACKLOG
+        assert_cursor_on_title(demo_app)
+
+
+async def test_arrows_and_hjkl_move_the_selection_and_the_cursor_follows(
+    demo_app: TaskyardApp,
+) -> None:
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, demo_app)
+        await pilot.press("j")
+        await settle(pilot, demo_app)
+        assert focused_list(demo_app).selected.ref == "WEB-6"  # type: ignore[union-attr]
+        assert_cursor_on_title(demo_app)
+        await pilot.press("down", "k")
+        assert focused_list(demo_app).selected.ref == "WEB-6"  # type: ignore[union-attr]
+        await pilot.press("l")
+        await settle(pilot, demo_app)
+        assert focused_list(demo_app).status == TaskStatus.READY
+        assert_cursor_on_title(demo_app)
+        await pilot.press("right", "right")
+        await settle(pilot, demo_app)
+        assert focused_list(demo_app).status == TaskStatus.IN_REVIEW
+        assert focused_list(demo_app).selected.ref == "WEB-2"  # type: ignore[union-attr]
+        assert_cursor_on_title(demo_app)
+        await pilot.press("left", "h", "end", "home")
+        assert focused_list(demo_app).status == TaskStatus.READY
+
+
+async def test_a_legal_move_changes_the_task_and_the_selection_follows_it(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, demo_app)
+        await pilot.press("l")  # Ready: WEB-5 first
+        await pilot.press("shift+left")
+        await wait_until(pilot, lambda: "WEB-5 moved to backlog." in status_line(demo_app))
+        await settle(pilot, demo_app)
+        task_list = focused_list(demo_app)
+        assert task_list.status == TaskStatus.BACKLOG
+        assert task_list.selected is not None and task_list.selected.ref == "WEB-5"
+        assert "READY · 1" in screen_text(demo_app)
+        assert_cursor_on_title(demo_app)
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        assert (await engine.get_task("WEB-5")).status == TaskStatus.BACKLOG
+    finally:
+        await engine.close()
+
+
+async def test_an_illegal_move_is_refused_with_the_blockers_and_the_way_out(
+    demo_app: TaskyardApp,
+) -> None:
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, demo_app)
+        assert focused_list(demo_app).selected.ref == "WEB-12"  # type: ignore[union-attr]
+        await pilot.press("shift+right")
+        await wait_until(pilot, lambda: "not moved" in status_line(demo_app))
+        line = status_line(demo_app)
+        assert "WEB-12 cannot move to ready" in line
+        assert "WEB-2" in line and "in review" in line  # which blocker, in which state
+        assert "WEB-7" in line
+        assert "remove the dependency" in line  # what to do next
+        # Kept in the message log, not only a toast.
+        await pilot.press("L")
+        await settle(pilot, demo_app)
+        assert isinstance(demo_app.screen, MessageLogModal)
+        assert "WEB-12 cannot move to ready" in screen_text(demo_app)
+        assert "ERROR" in screen_text(demo_app)
+        await pilot.press("escape")
+        await settle(pilot, demo_app)
+        assert isinstance(demo_app.screen, BoardScreen)
+        assert focused_list(demo_app).selected.ref == "WEB-12"  # type: ignore[union-attr]
+
+
+async def test_the_move_menu_is_numbered_and_queues_a_blocked_task(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, demo_app)
+        await pilot.press("m")
+        await settle(pilot, demo_app)
+        assert isinstance(demo_app.screen, MoveModal)
+        text = screen_text(demo_app)
+        assert "1. Ready" in text and "2. Cancelled" in text
+        assert "3. Ready when unblocked" in text
+        assert "blocked by 2 tasks" in text
+        await pilot.press("3")
+        await wait_until(pilot, lambda: "waiting in blocked" in status_line(demo_app))
+        await settle(pilot, demo_app)
+        assert focused_list(demo_app).status == TaskStatus.BLOCKED
+        assert focused_list(demo_app).selected.ref == "WEB-12"  # type: ignore[union-attr]
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        task = await engine.get_task("WEB-12")
+        assert task.status == TaskStatus.BLOCKED
+        assert task.blocked_reason is not None and task.blocked_reason.kind == "dependencies"
+    finally:
+        await engine.close()
+
+
+async def test_filters_narrow_the_board_and_say_so(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, demo_app)
+        await pilot.press("f")
+        await settle(pilot, demo_app)
+        await pilot.press("tab", "tab")  # project -> milestone -> labels
+        await pilot.press(*"security", "enter")
+        await settle(pilot, demo_app)
+        text = screen_text(demo_app)
+        assert "labels security" in text
+        assert "BACKLOG · 2" in text and "READY · 1" in text
+        assert "Dark mode" not in text
+        # A project that does not exist is explained next to its field.
+        await pilot.press("f")
+        await settle(pilot, demo_app)
+        await pilot.press(*"web-ap", "enter")
+        await settle(pilot, demo_app)
+        text = screen_text(demo_app)
+        assert "web-ap" in text and "web-app" in text  # the near match is suggested
+        await pilot.press("escape")
+
+
+async def test_search_finds_tasks_by_text_as_you_type(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, demo_app)
+        await pilot.press("slash", *"login")
+        await pilot.pause(0.3)
+        await settle(pilot, demo_app)
+        text = screen_text(demo_app)
+        assert "search “login”" in text
+        assert "Build the login API" in text and "Dark mode" not in text
+        await pilot.press("enter")
+        assert isinstance(demo_app.focused, TaskList)
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        await settle(pilot, demo_app)
+        assert "Dark mode" in screen_text(demo_app)
+
+
+async def test_switching_project_shows_only_its_tasks(demo_db_url: str) -> None:
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        await engine.create_project(ProjectCreate(name="Ops", slug="ops", key="OPS"))
+        await engine.create_task(TaskCreate(title="Rotate the certificates", project="ops"))
+    finally:
+        await engine.close()
+    app = make_app(TuiSettings(db=demo_db_url, animations=False))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        assert "Rotate the certificates" in screen_text(app)
+        await pilot.press("p")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "1. All projects" in text and "Ops  (OPS, ops)" in text
+        await pilot.press("down", "down", "enter")  # All, Ops, Web App (by slug)
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "Project: Web App" in text
+        assert "Rotate the certificates" not in text
+
+
+async def test_a_change_made_by_another_process_appears_without_losing_the_selection(
+    demo_app: TaskyardApp, demo_db_url: str, tmp_path: Path
+) -> None:
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, demo_app)
+        await pilot.press("j", "j")
+        before = focused_list(demo_app).selected
+        assert before is not None
+        env = {**os.environ, "TASKYARD_ACTOR": "cli-user"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "core.cli",
+            "--db",
+            demo_db_url,
+            "task",
+            "add",
+            "Added from the CLI",
+            "--project",
+            "web-app",
+            "--priority",
+            "critical",
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        assert await proc.wait() == 0
+        await wait_until(pilot, lambda: "Added from the CLI" in screen_text(demo_app), 10)
+        await settle(pilot, demo_app)
+        assert "BACKLOG · 7" in screen_text(demo_app)
+        after = focused_list(demo_app).selected
+        assert after is not None and after.id == before.id  # the selection stayed on its card
+
+
+async def test_hiding_empty_columns(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, demo_app)
+        assert "IN PROGRESS · 0" in screen_text(demo_app)
+        await pilot.press("E")
+        await settle(pilot, demo_app)
+        assert "IN PROGRESS" not in screen_text(demo_app)
+        assert "Empty columns hidden." in status_line(demo_app)
+        await pilot.press("l", "l")
+        assert focused_list(demo_app).status == TaskStatus.IN_REVIEW  # skips the hidden one
+
+
+async def test_help_lists_every_key_in_words_and_escape_returns_focus(
+    demo_app: TaskyardApp,
+) -> None:
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, demo_app)
+        opener = demo_app.focused
+        await pilot.press("question_mark")
+        await settle(pilot, demo_app)
+        assert isinstance(demo_app.screen, HelpModal)
+        text = demo_app.screen.text
+        for words in ("Create a task", "Move right", "Filter", "Switch project", "board.new-task"):
+            assert words in text
+        await pilot.press("escape")
+        await settle(pilot, demo_app)
+        assert demo_app.focused is opener  # R5: focus goes back to the opener
+
+
+async def test_narrow_terminal_scrolls_to_the_focused_column(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=(70, 30)) as pilot:
+        await settle(pilot, demo_app)
+        assert "BACKLOG" in screen_text(demo_app)
+        await pilot.press("l", "l", "l", "l")
+        await settle(pilot, demo_app)
+        text = screen_text(demo_app)
+        assert "DONE · 1" in text and "BACKLOG" not in text
+        assert_cursor_on_title(demo_app)
+
+
+async def test_keymap_from_the_config_remaps_keys_and_reports_unknown_ids(
+    demo_db_url: str,
+) -> None:
+    settings = TuiSettings(
+        db=demo_db_url, animations=False, keymap={"board.filters": "g", "board.nonsense": "x"}
+    )
+    app = make_app(settings)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        assert any("board.nonsense" in e.text for e in app.message_log)
+        await pilot.press("g")
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "FilterModal"
+
+
+async def test_screen_reader_mode_reads_one_column_at_a_time(demo_db_url: str) -> None:
+    settings = TuiSettings(
+        db=demo_db_url,
+        animations=False,
+        screen_reader=True,
+        screen_reader_source="TASKYARD_SCREEN_READER=1",
+    )
+    app = make_app(settings)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert (
+            text.splitlines()[0]
+            .strip()
+            .startswith("Screen-reader mode on (TASKYARD_SCREEN_READER=1)")
+        )
+        assert "Backlog, 6 tasks." in text
+        assert "Ready, 2 tasks." not in text  # never two columns side by side
+        assert (
+            "1 of 6: WEB-12 Two-factor sign-in, priority high, labels auth, security, "
+            "assigned to ana, blocked by 2 tasks" in text
+        )
+        for ch in text:  # nothing decorative: no box drawing or block glyphs
+            assert not 0x2500 <= ord(ch) <= 0x259F, ch
+        await pilot.press("l")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "Ready, 2 tasks." in text and "Backlog, 6 tasks." not in text
+        x, y = app.cursor_position
+        assert "WEB-5 Fix flaky signup test" in text.splitlines()[y]
+        # A move is announced once, as a plain line.
+        await pilot.press("shift+left")
+        await wait_until(
+            pilot, lambda: any("WEB-5 moved to backlog" in e.text for e in app.message_log)
+        )
+        await settle(pilot, app)
+        assert sum("WEB-5 moved to backlog" in e.text for e in app.message_log) == 1
