@@ -6,11 +6,14 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
+    "AttachmentViewModal": "tui.modals.attachments",
+    "ConfirmModal": "tui.modals.confirm",
     "FilterModal": "tui.modals.filters",
     "HelpModal": "tui.modals.help",
     "MessageLogModal": "tui.modals.message_log",
     "MoveModal": "tui.modals.move",
     "ProjectPickerModal": "tui.modals.project_picker",
+    "SaveAttachmentModal": "tui.modals.attachments",
     "TaskFormModal": "tui.modals.task_form",
 }
 __all__ = sorted(_WHERE)

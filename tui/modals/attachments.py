@@ -1,0 +1,179 @@
+"""Attachment dialogs: read a text attachment, and save any attachment to a file."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Static, TextArea
+
+from core.domain.models import Attachment
+
+_TEXT_TYPES = {"application/json", "application/xml", "application/x-yaml", "application/toml"}
+
+
+def as_text(attachment: Attachment, data: bytes) -> str | None:
+    """The attachment as text when it is text (by type, or UTF-8 without NUL bytes)."""
+    kind = attachment.content_type.split(";")[0].strip().lower()
+    textual_type = kind.startswith("text/") or kind in _TEXT_TYPES or kind.endswith("+json")
+    if not textual_type and b"\x00" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def size_words(n: int) -> str:
+    """A byte count as people read it."""
+    if n < 1024:
+        return f"{n} byte" + ("" if n == 1 else "s")
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
+
+
+def _write(path: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` (or to ``name`` inside it, when it is a folder)."""
+    path = path.expanduser()
+    if path.is_dir():
+        path = path / name
+    path.write_bytes(data)
+    return path
+
+
+class AttachmentViewModal(ModalScreen[None]):
+    """A text attachment, read-only.
+
+    | Key | Action |
+    | :- | :- |
+    | arrows, page up / page down | Read |
+    | escape | Close |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="attachment.close", tooltip="Back to the task"),
+    ]
+
+    DEFAULT_CSS = """
+    AttachmentViewModal {
+        align: center middle;
+        & > Vertical {
+            width: 90%;
+            height: 85%;
+            border: round $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        & #attachment-title { text-style: bold; height: auto; }
+        & TextArea { height: 1fr; }
+    }
+    """
+
+    def __init__(self, attachment: Attachment, text: str) -> None:
+        super().__init__()
+        self.attachment = attachment
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        a = self.attachment
+        with Vertical():
+            yield Static(
+                f"Attachment {a.name} ({size_words(a.size)}, {a.content_type}), read-only:",
+                id="attachment-title",
+                markup=False,
+            )
+            yield TextArea(self.text, read_only=True, show_line_numbers=False, id="attachment-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class SaveAttachmentModal(ModalScreen[Path | None]):
+    """Type where to save an attachment; errors appear under the field, which keeps focus.
+
+    | Key | Action |
+    | :- | :- |
+    | enter | Save |
+    | escape | Cancel |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="save.cancel", tooltip="Do not save"),
+    ]
+
+    DEFAULT_CSS = """
+    SaveAttachmentModal {
+        align: center middle;
+        & > Vertical {
+            width: 80;
+            height: auto;
+            border: round $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        & #save-title { text-style: bold; }
+        & #save-error { color: $text-error; text-style: bold; display: none; }
+        & #save-error.-shown { display: block; }
+        & #save-note { color: $text-muted; }
+    }
+    """
+
+    def __init__(self, attachment: Attachment, data: bytes, *, directory: Path) -> None:
+        super().__init__()
+        self.attachment = attachment
+        self.data = data
+        self.directory = directory
+
+    def compose(self) -> ComposeResult:
+        a = self.attachment
+        with Vertical():
+            yield Static(
+                f"Save {a.name} ({size_words(a.size)}) to this file:",
+                id="save-title",
+                markup=False,
+            )
+            yield Input(str(self.directory / a.name), id="save-path")
+            yield Static("", id="save-error", markup=False)
+            yield Static(
+                "A folder saves under the attachment's name. An existing file is replaced.",
+                id="save-note",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted, "#save-path")
+    async def _save(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self._error("Error: type a file path to save to.")
+            return
+        try:
+            path = await asyncio.to_thread(_write, Path(text), self.attachment.name, self.data)
+        except OSError as exc:
+            where = exc.filename or text
+            reason = exc.strerror or type(exc).__name__
+            self._error(f"Error: cannot write {where}: {reason}. Choose a folder you can write to.")
+            return
+        self.dismiss(path)
+
+    def _error(self, text: str) -> None:
+        error = self.query_one("#save-error", Static)
+        error.update(text)
+        error.add_class("-shown")
+        self.query_one(Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
