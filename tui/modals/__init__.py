@@ -6,6 +6,9 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
+    "ConflictModal": "tui.modals.conflict",
+    "DependencyPickerModal": "tui.modals.dependency_picker",
+    "DiscardModal": "tui.modals.conflict",
     "FilterModal": "tui.modals.filters",
     "HelpModal": "tui.modals.help",
     "MessageLogModal": "tui.modals.message_log",
