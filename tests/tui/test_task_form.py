@@ -21,7 +21,7 @@ from core.domain.models import Priority
 from core.store.engine import SqlTaskEngine
 from tui.app import TaskyardApp
 from tui.editor import EditorFailed, edit_text
-from tui.modals.conflict import ConflictModal
+from tui.modals.conflict import ConflictModal, DiscardModal
 from tui.modals.dependency_picker import DependencyPickerModal, fuzzy_score
 from tui.modals.task_form import TaskFormModal, merge
 from tui.screens.board import BoardScreen
@@ -147,8 +147,8 @@ async def test_empty_title_is_refused_inline_with_focus_and_cursor_there(
         assert text.startswith("Error: ")
         assert "title cannot be empty" in text
         assert demo_app.focused is modal.query_one("#form-title")
-        await pilot.pause()
-        assert cursor_inside(demo_app, "form-title")
+        # The terminal cursor follows once the form has scrolled the field into view.
+        await wait_until(pilot, lambda: cursor_inside(demo_app, "form-title"), seconds=2)
         assert isinstance(demo_app.screen, TaskFormModal)  # nothing was closed or saved
 
 
@@ -238,6 +238,74 @@ async def test_conflict_keep_editing_loses_nothing(demo_app: TaskyardApp, demo_d
         await wait_until(pilot, lambda: demo_app.screen is modal)
         assert modal.query_one("#form-title", Input).value.endswith(" mine")
         assert error_text(modal, "form").startswith("Error: ")
+
+
+async def test_conflict_overwrite_writes_mine(demo_app: TaskyardApp, demo_db_url: str) -> None:
+    """Overwrite saves my whole form over the other change (their assignee is replaced)."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        modal = await open_edit_form(pilot)
+        ref = modal.ref
+        assert ref is not None
+        mine_assignee = modal.original["assignee"]
+        await pilot.press("end")
+        await type_text(pilot, " over")
+        async with engine_on(demo_db_url, actor="someone") as other:
+            await other.update_task(ref, TaskPatch(assignee="zoe"), expected_version=None)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, ConflictModal))
+        await pilot.press("2")  # Overwrite with mine
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, BoardScreen))
+
+    async with engine_on(demo_db_url) as engine:
+        task = await engine.get_task(ref)
+        assert task.title.endswith(" over")
+        assert (task.assignee or "") == mine_assignee
+
+
+async def test_escape_with_changes_asks_before_discarding(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await open_board(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
+        modal = form(demo_app)
+        await type_text(pilot, "half typed")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, DiscardModal))
+        await pilot.press("escape")  # keep editing
+        await wait_until(pilot, lambda: demo_app.screen is modal)
+        assert modal.query_one("#form-title", Input).value == "half typed"
+        assert demo_app.focused is modal.query_one("#form-title")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, DiscardModal))
+        await pilot.press("2")  # discard
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, BoardScreen))
+
+
+async def test_tab_order_is_reading_order(demo_app: TaskyardApp) -> None:
+    """R5: tab visits the fields top to bottom, then the buttons."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await open_board(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
+        chain = [w.id for w in demo_app.screen.focus_chain]
+        assert chain == [
+            "form-title",
+            "form-project",
+            "form-status",
+            "form-description",
+            "form-task-type",
+            "form-priority",
+            "form-labels",
+            "form-assignee",
+            "form-milestone",
+            "form-due-date",
+            "form-effort",
+            "form-acceptance",
+            "form-context-files",
+            "form-add-dependency",
+            "form-save",
+            "form-cancel",
+        ]
 
 
 # -- dependencies ----------------------------------------------------------------------------

@@ -316,6 +316,8 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         self.blockers: list[TaskLink] = []
         self.loaded = ref is None
         self.saving = False
+        self._again: tuple[bool, int | None] | None = None
+        """Save once more after a conflict: ``(True, version to overwrite or None)``."""
         self._task_types: list[str] = list(KNOWN_TASK_TYPES)
 
     @property
@@ -329,7 +331,8 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         heading = "New task" if self.creating else f"Edit {self.ref}"
-        with VerticalScroll(id="form-body"):
+        # Not a tab stop: the fields scroll into view as focus reaches them.
+        with VerticalScroll(id="form-body", can_focus=False):
             yield Static(heading, id="form-heading")
             yield Static(
                 "ctrl+s saves, escape cancels, ? lists every key."
@@ -422,6 +425,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
     def on_mount(self) -> None:
         self.set_class(self.spoken, "-screen-reader")
         self._show_blockers()
+        self.watch(self.query_one("#form-body"), "scroll_y", self._scrolled, init=False)
         self.query_one("#form-title", Input).focus()
         if self.creating:
             self.original = self.read_raw()
@@ -530,7 +534,28 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         if name == "blocked_by" and not self.blockers:
             widget = self.query_one("#form-add-dependency")
         widget.focus()
-        self.call_after_refresh(widget.scroll_visible, animate=False)
+        body = self.query_one("#form-body")
+
+        def show_label_too() -> None:
+            # The field's label (and, for the first field, the heading) is read with it.
+            if name == FIELDS[0]:
+                body.scroll_home(animate=False)
+            else:
+                widget.scroll_visible(animate=False)
+                for label in self.query(f"#{WIDGET_ID[name]}-label"):
+                    label.scroll_visible(animate=False)
+
+        self.call_after_refresh(show_label_too)
+
+    def _scrolled(self) -> None:
+        """Inputs place the terminal cursor on focus, not after a scroll: follow it (R1)."""
+        self.call_after_refresh(self._place_caret)
+
+    def _place_caret(self) -> None:
+        widget = self.focused
+        if isinstance(widget, Input | TextArea):
+            self.app.cursor_position = widget.cursor_screen_offset
+            self.app.refresh()
 
     def show_validation(self, exc: ValidationError) -> None:
         problems = exc.details.get("errors")
@@ -631,7 +656,12 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         try:
             if self.creating:
                 await self._create()
-            else:
+                return
+            self._again = None
+            await self._update(overwrite_version)
+            while self._again is not None:  # merged or overwriting after a conflict
+                _, overwrite_version = self._again
+                self._again = None
                 await self._update(overwrite_version)
         finally:
             self.saving = False
@@ -756,7 +786,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         if choice == "merge":
             self._merge(theirs)
         elif choice == "overwrite":
-            self.save(overwrite_version=theirs.task.version)
+            self._again = (True, theirs.task.version)
         else:
             self.show_errors([(None, message)])
             self._focus_field("title")
@@ -781,7 +811,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
             note.remove_class("-shown")
         if not both:
             self._note(f"Merged with version {theirs.task.version}; saving.")
-            self.save()
+            self._again = (True, None)
             return
         for name in both:
             note = self.query_one(f"#{WIDGET_ID[name]}-note", Static)
