@@ -8,6 +8,9 @@ from typing import Any
 _WHERE = {
     "AttachmentViewModal": "tui.modals.attachments",
     "ConfirmModal": "tui.modals.confirm",
+    "ConflictModal": "tui.modals.conflict",
+    "DependencyPickerModal": "tui.modals.dependency_picker",
+    "DiscardModal": "tui.modals.conflict",
     "FilterModal": "tui.modals.filters",
     "HelpModal": "tui.modals.help",
     "MessageLogModal": "tui.modals.message_log",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from tui.widgets.blocker_list import BlockerList
 from tui.widgets.board_column import BoardColumn
 from tui.widgets.task_list import TaskList
 
-__all__ = ["BoardColumn", "TaskList"]
+__all__ = ["BlockerList", "BoardColumn", "TaskList"]
