@@ -179,7 +179,8 @@ def taskyard_markers(db: Path) -> tuple[int, list[str]]:
     return total, markers
 
 
-def taskyard_target(db: Path, workdir: str, pycache: str) -> Target:
+def taskyard_target(db: Path, workdir: str, pycache: str, tree: Path | None = None) -> Target:
+    """The console script; with ``tree``, ``python -m tui`` run from another checkout instead."""
     total, markers = taskyard_markers(db)
     env = {
         "TERM": "xterm-256color",
@@ -187,8 +188,12 @@ def taskyard_target(db: Path, workdir: str, pycache: str) -> Target:
         "PYTHONPYCACHEPREFIX": pycache,
     }
     argv = ["env", "-u", "PYTHONDONTWRITEBYTECODE", *(f"{k}={v}" for k, v in env.items())]
-    argv += [str(ROOT / ".venv" / "bin" / "taskyard"), "--db", str(db)]
-    return Target("taskyard", total, argv, workdir, {"TERM": "xterm-256color"}, markers)
+    if tree is None:
+        argv += [str(ROOT / ".venv" / "bin" / "taskyard"), "--db", str(db)]
+        return Target("taskyard", total, argv, workdir, {"TERM": "xterm-256color"}, markers)
+    # The checkout is the working directory, so ``-m tui`` imports its code, not this one's.
+    argv += [str(ROOT / ".venv" / "bin" / "python"), "-m", "tui", "--db", str(db)]
+    return Target(f"@{tree.name}", total, argv, str(tree), {"TERM": "xterm-256color"}, markers)
 
 
 # -- Backlog.md ----------------------------------------------------------------------------------
@@ -262,12 +267,21 @@ def main() -> None:
     ap.add_argument("--backlog-dir", type=Path, default=Path("/tmp/taskyard-bench/backlog"))
     ap.add_argument("--backlog-runs", type=int, default=None, help="runs for the peer")
     ap.add_argument("--make-backlog", action="store_true", help="(re)write the peer's repos")
+    ap.add_argument(
+        "--tree",
+        type=Path,
+        default=None,
+        help="also run `python -m tui` from this checkout (e.g. a `git archive` of an older\n"
+        "commit), interleaved with the current code: a before/after comparison",
+    )
     args = ap.parse_args()
 
     print(f"machine: {machine_note()}")
     workdir = tempfile.mkdtemp(prefix="tui-paint-")
     pycache = tempfile.mkdtemp(prefix="tui-pycache-")
     targets = [taskyard_target(db, workdir, pycache) for db in args.db]
+    if args.tree:
+        targets += [taskyard_target(db, workdir, pycache, args.tree.resolve()) for db in args.db]
     peers: list[Target] = []
     if args.backlog:
         for n in args.backlog_sizes:
@@ -296,7 +310,7 @@ def main() -> None:
     print(f"machine at end: {machine_note()}")
     print(f"{'program':<12}{'tasks':>8}  {'first paint s: median (p90, min)':<40}{'RSS MB':>8}"
           f"{'peak MB':>9}  runs")  # fmt: skip
-    mine = {t.size: t for t in targets}
+    mine = {t.size: t for t in targets if t.name == "taskyard"}
     for t in targets + peers:
         rss = statistics.median(t.rss) if t.rss else float("nan")
         hwm = statistics.median(t.hwm) if t.hwm else float("nan")
@@ -306,11 +320,11 @@ def main() -> None:
         if t.failures:
             line += f" ({t.failures} failed)"
         ref = mine.get(t.size)
-        if t.name != "taskyard" and ref and ref.paints and t.paints:
+        if t is not ref and ref and ref.paints and t.paints:
             ratio = statistics.median(t.paints) / statistics.median(ref.paints)
             line += f"   {ratio:.1f}x taskyard's paint"
         print(line)
-    for t in targets:
+    for t in (t for t in targets if t.name == "taskyard"):
         target = 1.0 if t.size >= 100_000 else 0.8 if t.size >= 10_000 else None
         if target and t.paints:
             med = statistics.median(t.paints)
