@@ -1,4 +1,4 @@
-"""Board fixtures: a deterministic demo database and the app built the way ``taskyard`` builds it."""
+"""TUI fixtures: a deterministic demo database and the app built as ``taskyard`` builds it."""
 
 from __future__ import annotations
 

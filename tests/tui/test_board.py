@@ -33,9 +33,9 @@ async def settle(pilot: Pilot[int], app: TaskyardApp) -> None:
     await pilot.pause()
 
 
-async def wait_until(pilot: Pilot[int], predicate: object, timeout: float = 5.0) -> None:
+async def wait_until(pilot: Pilot[int], predicate: object, seconds: float = 5.0) -> None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + seconds
     while not predicate():  # type: ignore[operator]
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
@@ -82,7 +82,8 @@ async def test_opening_shows_every_state_with_counts_and_cards(demo_app: Taskyar
         text = screen_text(demo_app)
         for heading in ("BACKLOG · 6", "READY · 2", "IN PROGRESS · 0", "IN REVIEW · 1"):
             assert heading in text
-        assert "WEB-12" in text and "Two-factor sign-in" in text
+        assert "WEB-12" in text
+        assert "Two-factor sign-in" in text
         assert "▲ high" in text  # priority as a glyph and the word
         assert "⊘ blocked by 2 tasks" in text  # blocked marker says by how many
         assert "#tests  @chen" in text  # labels and assignee
@@ -126,7 +127,8 @@ async def test_a_legal_move_changes_the_task_and_the_selection_follows_it(
         await settle(pilot, demo_app)
         task_list = focused_list(demo_app)
         assert task_list.status == TaskStatus.BACKLOG
-        assert task_list.selected is not None and task_list.selected.ref == "WEB-5"
+        assert task_list.selected is not None
+        assert task_list.selected.ref == "WEB-5"
         assert "READY · 1" in screen_text(demo_app)
         assert_cursor_on_title(demo_app)
     engine = await SqlTaskEngine.open(demo_db_url)
@@ -146,7 +148,8 @@ async def test_an_illegal_move_is_refused_with_the_blockers_and_the_way_out(
         await wait_until(pilot, lambda: "not moved" in status_line(demo_app))
         line = status_line(demo_app)
         assert "WEB-12 cannot move to ready" in line
-        assert "WEB-2" in line and "in review" in line  # which blocker, in which state
+        assert "WEB-2" in line
+        assert "in review" in line
         assert "WEB-7" in line
         assert "remove the dependency" in line  # what to do next
         # Kept in the message log, not only a toast.
@@ -170,7 +173,8 @@ async def test_the_move_menu_is_numbered_and_queues_a_blocked_task(
         await settle(pilot, demo_app)
         assert isinstance(demo_app.screen, MoveModal)
         text = screen_text(demo_app)
-        assert "1. Ready" in text and "2. Cancelled" in text
+        assert "1. Ready" in text
+        assert "2. Cancelled" in text
         assert "3. Ready when unblocked" in text
         assert "blocked by 2 tasks" in text
         await pilot.press("3")
@@ -182,7 +186,8 @@ async def test_the_move_menu_is_numbered_and_queues_a_blocked_task(
     try:
         task = await engine.get_task("WEB-12")
         assert task.status == TaskStatus.BLOCKED
-        assert task.blocked_reason is not None and task.blocked_reason.kind == "dependencies"
+        assert task.blocked_reason is not None
+        assert task.blocked_reason.kind == "dependencies"
     finally:
         await engine.close()
 
@@ -197,7 +202,8 @@ async def test_filters_narrow_the_board_and_say_so(demo_app: TaskyardApp) -> Non
         await settle(pilot, demo_app)
         text = screen_text(demo_app)
         assert "labels security" in text
-        assert "BACKLOG · 2" in text and "READY · 1" in text
+        assert "BACKLOG · 2" in text
+        assert "READY · 1" in text
         assert "Dark mode" not in text
         # A project that does not exist is explained next to its field.
         await pilot.press("f")
@@ -205,7 +211,8 @@ async def test_filters_narrow_the_board_and_say_so(demo_app: TaskyardApp) -> Non
         await pilot.press(*"web-ap", "enter")
         await settle(pilot, demo_app)
         text = screen_text(demo_app)
-        assert "web-ap" in text and "web-app" in text  # the near match is suggested
+        assert "web-ap" in text
+        assert "web-app" in text
         await pilot.press("escape")
 
 
@@ -217,7 +224,8 @@ async def test_search_finds_tasks_by_text_as_you_type(demo_app: TaskyardApp) -> 
         await settle(pilot, demo_app)
         text = screen_text(demo_app)
         assert "search “login”" in text
-        assert "Build the login API" in text and "Dark mode" not in text
+        assert "Build the login API" in text
+        assert "Dark mode" not in text
         await pilot.press("enter")
         assert isinstance(demo_app.focused, TaskList)
         await pilot.press("escape")
@@ -240,7 +248,8 @@ async def test_switching_project_shows_only_its_tasks(demo_db_url: str) -> None:
         await pilot.press("p")
         await settle(pilot, app)
         text = screen_text(app)
-        assert "1. All projects" in text and "Ops  (OPS, ops)" in text
+        assert "1. All projects" in text
+        assert "Ops  (OPS, ops)" in text
         await pilot.press("down", "down", "enter")  # All, Ops, Web App (by slug)
         await settle(pilot, app)
         text = screen_text(app)
@@ -278,7 +287,8 @@ async def test_a_change_made_by_another_process_appears_without_losing_the_selec
         await settle(pilot, demo_app)
         assert "BACKLOG · 7" in screen_text(demo_app)
         after = focused_list(demo_app).selected
-        assert after is not None and after.id == before.id  # the selection stayed on its card
+        assert after is not None
+        assert after.id == before.id
 
 
 async def test_hiding_empty_columns(demo_app: TaskyardApp) -> None:
@@ -317,7 +327,8 @@ async def test_narrow_terminal_scrolls_to_the_focused_column(demo_app: TaskyardA
         await pilot.press("l", "l", "l", "l")
         await settle(pilot, demo_app)
         text = screen_text(demo_app)
-        assert "DONE · 1" in text and "BACKLOG" not in text
+        assert "DONE · 1" in text
+        assert "BACKLOG" not in text
         assert_cursor_on_title(demo_app)
 
 
@@ -363,8 +374,9 @@ async def test_screen_reader_mode_reads_one_column_at_a_time(demo_db_url: str) -
         await pilot.press("l")
         await settle(pilot, app)
         text = screen_text(app)
-        assert "Ready, 2 tasks." in text and "Backlog, 6 tasks." not in text
-        x, y = app.cursor_position
+        assert "Ready, 2 tasks." in text
+        assert "Backlog, 6 tasks." not in text
+        _x, y = app.cursor_position
         assert "WEB-5 Fix flaky signup test" in text.splitlines()[y]
         # A move is announced once, as a plain line.
         await pilot.press("shift+left")

@@ -273,10 +273,10 @@ message log (**L**).
             self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
             return
         for col_view in view.columns:
-            shown = self.column(col_view.status)
-            if shown is None:
+            found = self.column(col_view.status)
+            if found is None:
                 continue
-            column = shown
+            column = found
             task_list = column.task_list
             keep = task_list.selected
             keep_index = task_list.cursor
