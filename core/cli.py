@@ -14,7 +14,6 @@ and platformdirs are imported inside the command handlers, so ``taskyard --versi
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import contextlib
 import importlib
@@ -488,6 +487,8 @@ def main(argv: Sequence[str] | None = None, *, open_board: BoardOpener | None = 
     if handler is _cmd_home and open_board is not None and _interactive(args):
         return open_board(args)
     try:
+        import asyncio  # here, not at the top: ~45 ms that --version and --help never need
+
         return asyncio.run(_run(handler, args, out))
     except KeyboardInterrupt:
         if getattr(args, "follow", False):

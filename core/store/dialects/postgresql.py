@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    # sqlalchemy.ext.asyncio pulls in sqlalchemy.orm (~60 ms); SQLite start-ups never need it.
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Arbitrary constants naming taskyard's advisory locks.
 EVENT_LOCK_KEY = 0x7A5C_E0E1
@@ -17,6 +20,8 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, de
 
 def make_engine(url: str | URL) -> AsyncEngine:
     """An asyncpg engine with a pool sized for a TUI, a CLI or a worker process."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     return create_async_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
 
 
