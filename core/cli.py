@@ -1,10 +1,11 @@
 """``taskyard``: the scriptable command line for people and agents.
 
-Global options come before the command (``taskyard [--db URL|PATH] [--json] [--actor NAME]
-COMMAND ...``). Every command opens the engine, does one thing and closes it. With ``--json``
-each success prints one envelope (``{"schemaVersion": 1, "kind": ..., ...}``) to stdout and each
-failure prints ``{"schemaVersion": 1, "kind": "error", "error": {...}}`` to stderr; the exit code
-is the error class's ``exit_code`` (2 for usage errors, 130 for Ctrl-C, 70 for a bug).
+Global options may come before the command or after it (``taskyard [--db URL|PATH] [--json]
+[--actor NAME] COMMAND ...`` or ``taskyard ready --json``, as agents tend to type it). Every
+command opens the engine, does one thing and closes it. With ``--json`` each success prints one
+envelope (``{"schemaVersion": 1, "kind": ..., ...}``) to stdout and each failure prints
+``{"schemaVersion": 1, "kind": "error", "error": {...}}`` to stderr; the exit code is the
+error class's ``exit_code`` (2 for usage errors, 130 for Ctrl-C, 70 for a bug).
 
 Only the standard library and ``core.errors`` are imported at module level: pydantic, SQLAlchemy
 and platformdirs are imported inside the command handlers, so ``taskyard --version`` and
@@ -159,20 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="A terminal kanban board that is also the work queue for AI agents.",
-        epilog="Run without a command to see the board. Global options go before the command.",
+        epilog="Run without a command to see the board. --db, --json and --actor may also "
+        "follow the command.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument(
-        "--db",
-        metavar="URL|PATH",
-        help="database URL or SQLite file (default: $TASKYARD_DB or the user data folder)",
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="print one JSON envelope (errors go to stderr)"
-    )
-    parser.add_argument(
-        "--actor", metavar="NAME", help="who the events name (default: $TASKYARD_ACTOR or login)"
-    )
+    _add_global_options(parser, default=None)
     board = parser.add_argument_group("interactive board (taskyard with no command)")
     board.add_argument(
         "--screen-reader",
@@ -231,7 +223,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("states", help="the state machine in force")
     p.set_defaults(handler=_cmd_states)
+    _accept_global_options_after_commands(parser)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    """``--db``, ``--json`` and ``--actor``, with ``default`` for each when it is not given."""
+    parser.add_argument(
+        "--db",
+        metavar="URL|PATH",
+        default=default,
+        help="database URL or SQLite file (default: $TASKYARD_DB or the user data folder)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=default if default is argparse.SUPPRESS else False,
+        help="print one JSON envelope (errors go to stderr)",
+    )
+    parser.add_argument(
+        "--actor",
+        metavar="NAME",
+        default=default,
+        help="who the events name (default: $TASKYARD_ACTOR or login)",
+    )
+
+
+def _accept_global_options_after_commands(parser: argparse.ArgumentParser) -> None:
+    """Let every command take the global options after its name too (``ready --json``).
+
+    Each command gets its own copy with a suppressed default, so an option given after the
+    command wins and one given only before it is not reset by the command's parser (argparse
+    copies a subparser's namespace over the parent's).
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if any(isinstance(a, argparse._SubParsersAction) for a in sub._actions):
+                    _accept_global_options_after_commands(sub)  # a group: task, dep, ...
+                else:
+                    _add_global_options(sub, default=argparse.SUPPRESS)
 
 
 def _group(commands: Any, name: str, help_text: str) -> Any:
@@ -473,6 +504,10 @@ def main(argv: Sequence[str] | None = None, *, open_board: BoardOpener | None = 
         open_board: Called instead of printing the text board when no command is given and
             the output is a terminal (the ``taskyard`` console script passes the TUI here).
     """
+    return _main(argv, open_board)
+
+
+def _main(argv: Sequence[str] | None, open_board: BoardOpener | None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     out = Output(json_mode=_wants_json(words))
     try:
