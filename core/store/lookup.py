@@ -10,12 +10,13 @@ import difflib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, select
+from sqlalchemy import Connection, RowMapping, select
 
 from core.domain.identifiers import derive_key, format_ref, parse_ref, slugify
 from core.errors import NotFoundError, ValidationError
 from core.store import tables as t
 from core.store.context import TxContext
+from core.store.folding import fold, fold_text
 from core.store.rows import select_tasks
 
 DEFAULT_PROJECT_SLUG = "inbox"
@@ -148,7 +149,7 @@ def find_milestone(
                 (M.c.id == text)
                 | (M.c.slug == text.lower())
                 | (M.c.slug == slugify(text))
-                | (func.lower(M.c.name) == text.lower()),
+                | (fold(M.c.name) == fold_text(text)),
             )
         )
         .mappings()

@@ -21,6 +21,7 @@ from core.domain.views import BoardColumn, BoardView, Page
 from core.errors import NotFoundError
 from core.store import tables as t
 from core.store.events import last_seq
+from core.store.folding import fold, fold_text
 from core.store.graph_ops import chunks
 from core.store.lookup import find_milestone, find_project, find_task
 from core.store.rows import (
@@ -79,8 +80,9 @@ def _filters(
         clauses.append(T.c.assignee == assignee)
     if text and text.strip():
         needle = text.strip()
-        match = T.c.title.icontains(needle, autoescape=True) | T.c.description.icontains(
-            needle, autoescape=True
+        folded = fold_text(needle)
+        match = fold(T.c.title).contains(folded, autoescape=True) | fold(T.c.description).contains(
+            folded, autoescape=True
         )
         ref = parse_ref(needle)
         if ref is not None:
@@ -169,7 +171,7 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
         SortField.UPDATED: T.c.updated_at,
         SortField.PRIORITY: T.c.priority_rank,
         SortField.DUE: T.c.due_date,
-        SortField.TITLE: func.lower(T.c.title),
+        SortField.TITLE: fold(T.c.title),
         SortField.STATUS: case(STATUS_ORDER, value=T.c.status),
     }[query.sort]
     order = [column.desc() if query.descending else column.asc()]

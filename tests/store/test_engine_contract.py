@@ -630,20 +630,8 @@ async def test_list_filters_each_narrow_the_result(engine: SqlTaskEngine) -> Non
     assert await ids(text="zzz") == set()
 
 
-async def test_text_search_ignores_case_beyond_ascii(
-    engine: SqlTaskEngine, request: pytest.FixtureRequest
-) -> None:
+async def test_text_search_ignores_case_beyond_ascii(engine: SqlTaskEngine) -> None:
     """Searching "über" finds "Über uns", and milestone "été" finds "Été", on every engine."""
-    if "sqlite" in request.node.callspec.params["engine"]:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: queries._filters uses icontains (lower() LIKE lower()) and "
-                "project_ops.find_milestones / lookup.find_milestone use func.lower: SQLite's "
-                "lower() folds ASCII only, so non-ASCII case-insensitive matches fail on SQLite "
-                "but work on PostgreSQL",
-            )
-        )
     task = await new(engine, "Über uns", description="Déjà VU")
     milestone = await engine.create_milestone(MilestoneCreate(name="Été"))
     for text in ("über", "ÜBER", "déjà vu"):

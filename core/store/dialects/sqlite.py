@@ -17,6 +17,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from core.store.folding import SQLITE_FUNCTION, sqlite_lower
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -43,6 +45,8 @@ def install_pragmas(engine: Engine, *, begin: str) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        # Unicode-aware lower() for case-insensitive search and lookups (see store/folding.py).
+        dbapi_conn.create_function(SQLITE_FUNCTION, 1, sqlite_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
