@@ -38,8 +38,10 @@ T, D, L, P, A = t.tasks, t.task_dependencies, t.task_labels, t.projects, t.attac
 #: Board column order; also the ``status`` sort order of lists.
 STATUS_ORDER = {s.value: i for i, s in enumerate(TaskStatus)}
 
-#: Cards within a column: the scheduler's order (priority, then age).
-CARD_ORDER = (T.c.priority_rank, T.c.created_at, T.c.id)
+#: Cards within a column: the scheduler's order (priority, then age). Tasks created in one
+#: transaction (an import) share ``created_at``; their number, given in file order, keeps them
+#: in that order (``id`` is a random uuid and only settles ties across projects).
+CARD_ORDER = (T.c.priority_rank, T.c.created_at, T.c.number, T.c.id)
 
 
 def _filters(
@@ -177,7 +179,13 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
     order = [column.desc() if query.descending else column.asc()]
     if query.sort == SortField.DUE:
         order.insert(0, T.c.due_date.is_(None))  # undated last, both directions
-    order += [T.c.created_at.desc() if query.descending else T.c.created_at.asc(), T.c.id]
+    # Ties go by creation, in the list's direction: time, then number (an import's tasks share
+    # one time and are numbered in file order).
+    order += [
+        T.c.created_at.desc() if query.descending else T.c.created_at.asc(),
+        T.c.number.desc() if query.descending else T.c.number.asc(),
+        T.c.id,
+    ]
     rows = list(
         conn.execute(
             select_tasks()

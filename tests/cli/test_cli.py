@@ -290,7 +290,9 @@ def test_global_options_work_after_the_command_too(cli: CLI) -> None:
 
     # Before the command still works, and an option given only there is not reset by the
     # command's own copy of it.
-    before = run("--db", str(other), "--json", "--actor", "bob", "task", "move", "TY-1", "cancelled")
+    before = run(
+        "--db", str(other), "--json", "--actor", "bob", "task", "move", "TY-1", "cancelled"
+    )
     assert before.returncode == 0, before.stderr
     events = json.loads(run("--db", str(other), "events", "--json").stdout)["items"]
     actors = {e["type"]: e["actor"] for e in events}

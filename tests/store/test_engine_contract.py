@@ -1508,12 +1508,6 @@ async def test_bad_import_names_the_item_and_writes_nothing(
     assert (await new(engine, "After")).ref == "TY-1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: every task of one import shares ctx.now as created_at, and the ready queue, "
-    "board columns and lists break that tie by id (a random uuid; queries.CARD_ORDER and "
-    "list_tasks' order), not by number: imported tasks come out shuffled, not in file order",
-)
 async def test_imported_tasks_keep_file_order_in_queue_board_and_list(
     engine: SqlTaskEngine,
 ) -> None:
