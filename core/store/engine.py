@@ -105,6 +105,9 @@ class SqlTaskEngine:
                     writer, reader = sqlite_dialect.make_engines(parsed)
                     runner = ThreadRunner(writer, reader)
                     path = sqlite_dialect.database_path(parsed)
+                    if path is not None:
+                        # Off the event loop: it may wait out another program's lock.
+                        await asyncio.to_thread(sqlite_dialect.ensure_wal, path)
 
                     def _migrate(conn: Connection, _ctx: TxContext) -> None:
                         if migrate.needs_upgrade(conn):
@@ -123,6 +126,7 @@ class SqlTaskEngine:
                     path = sqlite_dialect.database_path(parsed)
                     if path is not None:
                         path.parent.mkdir(parents=True, exist_ok=True)
+                        await asyncio.to_thread(sqlite_dialect.ensure_wal, path)
                 elif parsed.drivername.startswith("postgresql"):
                     from core.store.dialects import postgresql
 

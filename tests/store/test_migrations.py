@@ -148,13 +148,6 @@ async def test_clients_opening_a_new_postgres_database_together_migrate_it_once(
     assert rows == [(migrate.HEAD_REVISION,)]
 
 
-@pytest.mark.xfail(
-    strict=False,  # a race: it shows in roughly one round in ten, so not on every run
-    reason="BUG (intermittent): dialects/sqlite.py install_pragmas runs PRAGMA journal_mode=WAL "
-    "on every new connection; when several clients open a brand-new file at once, one of them "
-    "gets SQLITE_BUSY at once (no busy wait for the journal-mode change) and open() fails with "
-    "StorageError 'stayed locked by another process for too long'",
-)
 async def test_clients_opening_a_new_sqlite_file_together_migrate_it_once(
     tmp_path: Path,
 ) -> None:
@@ -169,6 +162,37 @@ async def test_clients_opening_a_new_sqlite_file_together_migrate_it_once(
                 await engine.close()
         assert [e for e in engines if isinstance(e, BaseException)] == [], round_
         assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+
+
+@pytest.mark.parametrize("driver", ["sqlite", "sqlite+aiosqlite"])
+async def test_opening_a_new_file_another_program_is_still_creating_waits_for_it(
+    tmp_path: Path, driver: str
+) -> None:
+    """A client opening a new file while another holds it mid-creation waits, then opens it.
+
+    Switching a file to WAL needs it to itself, and SQLite refuses at once (no busy wait) while
+    another connection is writing it in the old journal mode.
+    """
+    path = tmp_path / "busy.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE other_program (x INTEGER)")
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, other.execute, "COMMIT")
+    try:
+        engine = await SqlTaskEngine.open(f"{driver}:///{path}")
+    finally:
+        other.close()
+    try:
+        assert (await engine.create_task(TaskCreate(title="A"))).task.ref == "TY-1"
+    finally:
+        await engine.close()
+    assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        conn.close()
 
 
 # ------------------------------------------------------------------------------ reopen
