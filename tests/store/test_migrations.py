@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,6 +244,36 @@ async def test_database_from_a_newer_taskyard_is_refused_untouched(tmp_path: Pat
     assert sqlite_revision(path) == ["9999"]
     assert sqlite_count(path, "tasks") == 2
     assert backups(tmp_path) == []
+
+
+def open_handles(path: Path) -> list[str]:
+    """This process's open file descriptors on ``path`` or its -wal/-shm files (Linux)."""
+    fds = Path("/proc/self/fd")
+    names = {str(path), f"{path}-wal", f"{path}-shm"}
+    found = []
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target in names:
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("driver", ["sqlite", "sqlite+aiosqlite"])
+async def test_a_refused_database_is_let_go(tmp_path: Path, driver: str) -> None:
+    """When taskyard refuses a database it keeps no connection, file handle or thread on it."""
+    path = tmp_path / "newer.db"
+    await seed(f"sqlite:///{path}")
+    sqlite_exec(path, "UPDATE alembic_version SET version_num = '9999'")
+    threads_before = {t.name for t in threading.enumerate()}
+    with pytest.raises(StorageError):
+        await SqlTaskEngine.open(f"{driver}:///{path}")
+    assert open_handles(path) == []
+    left = {t.name for t in threading.enumerate()} - threads_before
+    assert [n for n in left if n.startswith("taskyard-")] == []
 
 
 @pytest.mark.postgres
