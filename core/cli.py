@@ -674,11 +674,11 @@ async def _cmd_home(s: Session) -> int:
     from core.domain.commands import BoardQuery
 
     board = await s.engine.board(BoardQuery(per_column=10))
-    if s.out.json:
-        s.out.envelope("board", _dump(board))
-        return 0
-    s.out.lines([*board_lines(board), "", TUI_NOTE, *COMMAND_SUMMARY])
-    return 0
+    return s.out.result(
+        "board",
+        lambda: _dump(board),
+        lambda: [*board_lines(board), "", TUI_NOTE, *COMMAND_SUMMARY],
+    )
 
 
 async def _cmd_init(s: Session) -> int:
@@ -736,25 +736,23 @@ async def _cmd_project_add(s: Session) -> int:
         _given(name=a.name, slug=a.slug, key=a.key, description=a.description, repo_path=repo),
     )
     project = await s.engine.create_project(request)
-    if s.out.json:
-        s.out.envelope("project", {"project": _dump(project)})
-        return 0
-    s.out.lines(
-        [
+    return s.out.result(
+        "project",
+        lambda: {"project": _dump(project)},
+        lambda: [
             f'Created project "{project.name}" (slug {project.slug}, key {project.key}): '
             f"its tasks are {project.key}-1, {project.key}-2, …"
-        ]
+        ],
     )
-    return 0
 
 
 async def _cmd_project_list(s: Session) -> int:
     projects = await s.engine.list_projects()
-    if s.out.json:
-        s.out.envelope("projects", _list_payload([_dump(p) for p in projects]))
-        return 0
-    s.out.lines(project_lines(projects))
-    return 0
+    return s.out.result(
+        "projects",
+        lambda: _list_payload([_dump(p) for p in projects]),
+        lambda: project_lines(projects),
+    )
 
 
 def _list_payload(items: list[Any], *, total: int | None = None, page: int = 1) -> dict[str, Any]:
@@ -841,11 +839,11 @@ async def _cmd_task_add(s: Session) -> int:
         fields["attachments"] = [_attachment(path).model_dump() for path in a.attach]
     request = parse(TaskCreate, fields)
     result = await s.engine.create_task(request)
-    if s.out.json:
-        s.out.envelope("task", {"task": _dump(result.task), "created": result.created})
-        return 0
-    s.out.lines([created_line(result.task, result.created)])
-    return 0
+    return s.out.result(
+        "task",
+        lambda: {"task": _dump(result.task), "created": result.created},
+        lambda: [created_line(result.task, result.created)],
+    )
 
 
 async def _cmd_task_list(s: Session) -> int:
@@ -948,12 +946,12 @@ async def _cmd_task_edit(s: Session) -> int:
         )
     patch = parse(TaskPatch, fields)
     task = await s.engine.update_task(a.ref, patch, expected_version=a.if_version)
-    if s.out.json:
-        s.out.envelope("task", {"task": _dump(task)})
-        return 0
     names = ", ".join(sorted(fields))
-    s.out.lines([f"Updated {task.ref} ({names}); it is now version {task.version}."])
-    return 0
+    return s.out.result(
+        "task",
+        lambda: {"task": _dump(task)},
+        lambda: [f"Updated {task.ref} ({names}); it is now version {task.version}."],
+    )
 
 
 async def _cmd_task_move(s: Session) -> int:
@@ -968,20 +966,14 @@ async def _cmd_task_move(s: Session) -> int:
         when_unblocked=a.when_unblocked,
         expected_version=a.if_version,
     )
-    if s.out.json:
-        s.out.envelope("task", {"task": _dump(task)})
-        return 0
-    s.out.lines(moved_lines(task, str(a.status)))
-    return 0
+    return s.out.result(
+        "task", lambda: {"task": _dump(task)}, lambda: moved_lines(task, str(a.status))
+    )
 
 
 async def _cmd_task_rm(s: Session) -> int:
     ref = await s.engine.delete_task(s.args.ref)
-    if s.out.json:
-        s.out.envelope("deleted", {"ref": ref})
-        return 0
-    s.out.lines([f"Deleted {ref}."])
-    return 0
+    return s.out.result("deleted", lambda: {"ref": ref}, lambda: [f"Deleted {ref}."])
 
 
 async def _cmd_task_assign(s: Session) -> int:
@@ -1013,16 +1005,14 @@ async def _cmd_task_assign(s: Session) -> int:
 async def _cmd_task_attach(s: Session) -> int:
     attachment = await s.engine.add_attachment(s.args.ref, _attachment(s.args.file))
     task = await s.engine.get_task(s.args.ref)
-    if s.out.json:
-        s.out.envelope("task", {"task": _dump(task), "attachment": _dump(attachment)})
-        return 0
-    s.out.lines(
-        [
+    return s.out.result(
+        "task",
+        lambda: {"task": _dump(task), "attachment": _dump(attachment)},
+        lambda: [
             f"Attached {attachment.name} to {task.ref} ({size(attachment.size)}, "
             f"{attachment.content_type}; id {attachment.id})."
-        ]
+        ],
     )
-    return 0
 
 
 async def _cmd_task_import(s: Session) -> int:
@@ -1032,11 +1022,7 @@ async def _cmd_task_import(s: Session) -> int:
         result = await s.engine.import_tasks(items, project=a.project)
     except ValidationError as exc:
         raise _with_line_numbers(exc, lines, str(a.file)) from None
-    if s.out.json:
-        s.out.envelope("import", _dump(result))
-        return 0
-    s.out.lines(import_lines(result))
-    return 0
+    return s.out.result("import", lambda: _dump(result), lambda: import_lines(result))
 
 
 def _read_import(path: str) -> tuple[list[TaskImportItem], list[int]]:
@@ -1144,22 +1130,20 @@ async def _cmd_dep_add(s: Session) -> int:
 
 async def _cmd_dep_rm(s: Session) -> int:
     task = await s.engine.remove_dependency(s.args.ref, s.args.blocker)
-    if s.out.json:
-        s.out.envelope("task", {"task": _dump(task)})
-        return 0
-    s.out.lines([f"{task.ref} no longer waits for {s.args.blocker}; it is {task.status.label}."])
-    return 0
+    return s.out.result(
+        "task",
+        lambda: {"task": _dump(task)},
+        lambda: [f"{task.ref} no longer waits for {s.args.blocker}; it is {task.status.label}."],
+    )
 
 
 async def _cmd_ready(s: Session) -> int:
     cards = await s.engine.ready_tasks(limit=s.args.limit, project=s.args.project)
-    if s.out.json:
-        payload = _list_payload([_dump(c) for c in cards])
-        payload["limit"] = s.args.limit
-        s.out.envelope("ready", payload)
-        return 0
-    s.out.lines(ready_lines(cards))
-    return 0
+    return s.out.result(
+        "ready",
+        lambda: _list_payload([_dump(c) for c in cards]) | {"limit": s.args.limit},
+        lambda: ready_lines(cards),
+    )
 
 
 async def _cmd_board(s: Session) -> int:
