@@ -42,6 +42,8 @@ from core.errors import (
 )
 from core.store.engine import SqlTaskEngine
 
+from .conftest import all_events, finish, last_seq, new
+
 S = TaskStatus
 OpenEngine = Callable[..., Awaitable[SqlTaskEngine]]
 
@@ -89,38 +91,12 @@ async def open_engine(backend_url: str) -> AsyncIterator[OpenEngine]:
         await eng.close()
 
 
-async def new(engine: SqlTaskEngine, title: str = "Task", **fields: Any) -> Task:
-    """Create a task and return it."""
-    return (await engine.create_task(TaskCreate(title=title, **fields))).task
-
-
-async def all_events(engine: SqlTaskEngine, since: int = 0) -> list[Event]:
-    """Every event after ``since``."""
-    return await engine.events(since=since, limit=100_000)
-
-
-async def last_seq(engine: SqlTaskEngine) -> int:
-    """The newest event's sequence number."""
-    events = await all_events(engine)
-    return events[-1].seq if events else 0
-
-
 async def all_tasks(engine: SqlTaskEngine, **filters: Any) -> list[Task]:
     """Every task (including completed ones), oldest first."""
     page = await engine.list_tasks(
         TaskQuery(include_completed=True, limit=1000, descending=False, **filters)
     )
     return page.items
-
-
-async def finish(engine: SqlTaskEngine, ref: str) -> Task:
-    """Take a backlog or ready task all the way to done (force start, review, approve)."""
-    task = await engine.get_task(ref)
-    if task.status == S.BACKLOG:
-        await engine.transition_task(ref, S.READY)
-    await engine.transition_task(ref, S.IN_PROGRESS, force=True)
-    await engine.transition_task(ref, S.IN_REVIEW)
-    return await engine.transition_task(ref, S.DONE)
 
 
 def b64(data: bytes) -> str:
