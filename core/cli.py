@@ -509,18 +509,27 @@ def main(argv: Sequence[str] | None = None, *, open_board: BoardOpener | None = 
     # Start-up (SQLAlchemy, pydantic and the store modules) allocates hundreds of thousands of
     # long-lived objects; the cyclic collector rescans them over and over while they load,
     # which measured ~25 ms of a ~360 ms command. It is back on before a command does its work.
-    collecting = gc.isenabled()
+    global _gc_paused
+    if not gc.isenabled():  # the caller manages the collector itself
+        return _main(argv, open_board)
     gc.disable()
+    _gc_paused = True
     try:
         return _main(argv, open_board)
     finally:
-        if collecting:
-            gc.enable()
+        _start_up_finished()
+
+
+_gc_paused = False
+"""Whether ``main`` turned the cyclic collector off for start-up (and must turn it back on)."""
 
 
 def _start_up_finished() -> None:
     """Turn the cyclic collector back on once the heavy imports are done (see ``main``)."""
-    gc.enable()
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.enable()
 
 
 def _main(argv: Sequence[str] | None, open_board: BoardOpener | None) -> int:
