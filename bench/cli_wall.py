@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/cli_wall.py --runs 15
 
-Runs ``python -m core.cli`` with ``subprocess`` ``--runs`` times per command and reports
+Runs the ``taskyard`` console script of the interpreter's environment (``python -m core.cli``
+when there is none) with ``subprocess`` ``--runs`` times per command and reports
 median / min / p90 wall time (the clock is read around ``subprocess.run``, so fork/exec is
 included, as a user would feel it). The database is a copy of a 10,000-task seed
 (bench/seed.py builds it when missing); ``task add`` writes into its own copy.
@@ -91,21 +92,16 @@ def main() -> None:
     shutil.copy2(args.db, read_db)
     shutil.copy2(args.db, write_db)
     print(f"databases: copies of {args.db} in {tmp}")
-    cli = [PY, "-m", "core.cli"]
+    # The console script users run (tui.launch:main -> core.cli.main), else the module.
+    script = Path(PY).with_name("taskyard")
+    cli = [str(script)] if script.exists() else [PY, "-m", "core.cli"]
+    print(f"command: {shlex.join(cli)}")
     counter = iter(range(1, 1_000_000))
-
-    # The brief's spelling puts --json after the command; the CLI takes global options first.
-    probe = subprocess.run([*cli, "--db", str(read_db), "ready", "--json", "--limit", "20"],
-                           cwd=ROOT, capture_output=True, text=True)  # fmt: skip
-    if probe.returncode != 0:
-        print(f"note: `taskyard --db X ready --json --limit 20` exits {probe.returncode} "
-              f"({probe.stdout.strip()[:120] or probe.stderr.strip()[:120]}); timing "
-              "`taskyard --db X --json ready --limit 20` instead")  # fmt: skip
 
     commands: list[tuple[str, str, list[str] | None]] = [
         ("--version", "taskyard --version", [*cli, "--version"]),
-        ("ready", "taskyard --db 10k --json ready --limit 20",
-         [*cli, "--db", str(read_db), "--json", "ready", "--limit", "20"]),
+        ("ready", "taskyard --db 10k ready --json --limit 20",
+         [*cli, "--db", str(read_db), "ready", "--json", "--limit", "20"]),
         ("task add", "taskyard --db 10k task add TITLE --project bench", None),
         ("board", "taskyard --db 10k --json board",
          [*cli, "--db", str(read_db), "--json", "board"]),
@@ -116,6 +112,11 @@ def main() -> None:
         ("python -c 'import sqlalchemy'", [PY, "-c", "import sqlalchemy"]),
         ("python -c 'import pydantic'", [PY, "-c", "import pydantic"]),
         ("python -c 'import core.store.engine'", [PY, "-c", "import core.store.engine"]),
+        # The floor of any command that uses the store: the libraries alone, nothing of ours.
+        (
+            "floor: import asyncio, pydantic, sqlalchemy(+sqlite)",
+            [PY, "-c", "import asyncio, pydantic, sqlalchemy, sqlalchemy.dialects.sqlite"],
+        ),
     ]
     base_env = dict(os.environ)
     modes = {}

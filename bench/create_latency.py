@@ -6,7 +6,7 @@
 Works on two copies of the seeded database (the original is not changed):
 
 * ``engine.create_task``: the public async API (validated ``TaskCreate`` built per call,
-  the write transaction on the writer thread, then the read-back of the full ``Task``).
+  the write transaction on the writer thread, reading the full ``Task`` back inside it).
 * ``engine write only``: the same ``task_ops.create_task`` transaction without the read-back
   (a private hook, ``engine._write``, used only to split the cost).
 * ``sqlite3 reference``: stdlib sqlite3, WAL + synchronous=NORMAL like the engine, one

@@ -7,6 +7,10 @@ there (the repository is never modified) and times the real CLI from each copy w
 bytecode cache enabled (``PYTHONPYCACHEPREFIX``). Each patch is a plain text replacement; one
 that no longer applies (because core/ changed) is reported and skipped.
 
+Steps 1-3 (and more: the PostgreSQL insert in store/lookup.py, GC off during start-up) are in
+core/ since 2026-11-30, so those patches now report "text not found" and the steps time the
+same code; the script is kept for its floors and as the record of how the change was chosen.
+
 Steps (cumulative):
   0 baseline            core/ as it is
   1 lazy-asyncio-ext    sqlalchemy.ext.asyncio (which drags in sqlalchemy.orm) imported only

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -63,6 +63,22 @@ class Output:
         body: dict[str, Any] = {"schemaVersion": SCHEMA_VERSION, "kind": kind}
         body.update(payload)
         self.json_line(body)
+
+    def result(
+        self,
+        kind: str,
+        payload: Callable[[], Mapping[str, Any]],
+        lines: Callable[[], Iterable[str]],
+    ) -> int:
+        """Print a command's answer, the envelope with ``--json`` or else the text lines.
+
+        Both are callables so that only the form asked for is built. Returns exit code 0.
+        """
+        if self.json:
+            self.envelope(kind, payload())
+        else:
+            self.lines(lines())
+        return 0
 
     def json_line(self, body: Mapping[str, Any]) -> None:
         """Print one JSON object on one line and flush (streams are read line by line)."""

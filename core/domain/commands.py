@@ -33,7 +33,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 def _clean_labels(labels: list[str]) -> list[str]:

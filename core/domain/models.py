@@ -75,7 +75,7 @@ KNOWN_TASK_TYPES: tuple[str, ...] = (
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Project(_Frozen):

@@ -14,7 +14,7 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     """One page of a filtered, sorted list."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     items: list[T]
     total: int
@@ -35,7 +35,7 @@ class Page(BaseModel, Generic[T]):
 class BoardColumn(BaseModel):
     """One state's column: how many tasks it holds and a window of their cards."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     status: TaskStatus
     count: int
@@ -46,7 +46,7 @@ class BoardColumn(BaseModel):
 class BoardView(BaseModel):
     """Every column of the board with its count and first window of cards."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     columns: list[BoardColumn]
     last_event_seq: int = 0
@@ -68,7 +68,7 @@ class BoardView(BaseModel):
 class CreateResult(BaseModel):
     """A created task, or the one that already had this external id (``created=False``)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     task: Task
     created: bool
@@ -77,7 +77,7 @@ class CreateResult(BaseModel):
 class BulkItemResult(BaseModel):
     """The outcome for one task of a bulk operation."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     ref: str
     """The reference as given by the caller."""
@@ -90,7 +90,7 @@ class BulkItemResult(BaseModel):
 class BulkResult(BaseModel):
     """Per-item results of a bulk operation and their summary."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     items: list[BulkItemResult]
 
@@ -113,7 +113,7 @@ class BulkResult(BaseModel):
 class ImportResult(BaseModel):
     """What a bulk import wrote: new tasks, ones already there, edges and warnings."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     created: list[str] = Field(default_factory=list)
     """Refs of the tasks created, in file order."""

@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from core.domain.commands import (
     AttachmentIn,
@@ -98,52 +99,27 @@ class SqlTaskEngine:
         if attachment_max_bytes is not None:
             settings.attachment_max_bytes = attachment_max_bytes
         parsed = make_url(url)
-        runner: Runner
         try:
             with translate_db_errors():
-                if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
-                    writer, reader = sqlite_dialect.make_engines(parsed)
-                    runner = ThreadRunner(writer, reader)
-                    path = sqlite_dialect.database_path(parsed)
+                runner, path = _make_runner(parsed)
+                try:
+                    if path is not None:
+                        # Off the event loop: it may wait out another program's lock.
+                        await asyncio.to_thread(sqlite_dialect.ensure_wal, path)
+                    engine = cls(
+                        runner, actor=actor, settings=settings, clock=clock, id_factory=id_factory
+                    )
 
                     def _migrate(conn: Connection, _ctx: TxContext) -> None:
                         if migrate.needs_upgrade(conn):
                             migrate.upgrade(conn, sqlite_path=path)
 
-                    engine = cls(
-                        runner, actor=actor, settings=settings, clock=clock, id_factory=id_factory
-                    )
                     await runner.write(_migrate, engine._ctx)
-                    return engine
-                from sqlalchemy.ext.asyncio import create_async_engine
-
-                if parsed.drivername.startswith("sqlite"):
-                    aengine = create_async_engine(parsed, connect_args={"timeout": 10})
-                    sqlite_dialect.install_pragmas(aengine.sync_engine, begin="BEGIN IMMEDIATE")
-                    path = sqlite_dialect.database_path(parsed)
-                    if path is not None:
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                elif parsed.drivername.startswith("postgresql"):
-                    from core.store.dialects import postgresql
-
-                    aengine = postgresql.make_engine(parsed.set(drivername="postgresql+asyncpg"))
-                    path = None
-                else:
-                    raise StorageError(
-                        f"taskyard cannot use a {parsed.drivername!r} database.",
-                        hint="Use a SQLite file path or URL (sqlite:///...) or a PostgreSQL URL "
-                        "(postgresql://user:pass@host/db).",
-                    )
-                runner = AsyncRunner(aengine)
-                engine = cls(
-                    runner, actor=actor, settings=settings, clock=clock, id_factory=id_factory
-                )
-
-                def _migrate_async(conn: Connection, _ctx: TxContext) -> None:
-                    if migrate.needs_upgrade(conn):
-                        migrate.upgrade(conn, sqlite_path=path)
-
-                await runner.write(_migrate_async, engine._ctx)
+                except BaseException:
+                    # Refused (newer schema, failed migration, locked file): release the
+                    # connections and threads instead of leaving them to the caller's exit.
+                    await runner.close()
+                    raise
                 return engine
         except StorageError:
             raise
@@ -166,6 +142,19 @@ class SqlTaskEngine:
 
     async def _write(self, op: Callable[[Connection, TxContext], Any]) -> Any:
         return await self._runner.write(op, self._ctx)
+
+    async def _write_then_read(self, op: Callable[[Connection, TxContext], str]) -> Task:
+        """Run a write that names a task, and answer with that task as the write left it.
+
+        The task is read inside the write transaction: a second read transaction would cost
+        about half of a create's time, and could show a later writer's change instead.
+        """
+
+        def write_and_read(conn: Connection, ctx: TxContext) -> Task:
+            return queries.get_task(conn, op(conn, ctx))
+
+        task: Task = await self._write(write_and_read)
+        return task
 
     async def close(self) -> None:
         """Release connections and threads."""
@@ -207,8 +196,13 @@ class SqlTaskEngine:
     # -- tasks -------------------------------------------------------------------------
     async def create_task(self, request: TaskCreate) -> CreateResult:
         """See ``TaskEngine.create_task``."""
-        task_id, created = await self._write(partial(_call, task_ops.create_task, request))
-        return CreateResult(task=await self.get_task(task_id), created=created)
+
+        def op(c: Connection, x: TxContext) -> CreateResult:
+            task_id, created = task_ops.create_task(c, x, request)
+            return CreateResult(task=queries.get_task(c, task_id), created=created)
+
+        result: CreateResult = await self._write(op)
+        return result
 
     async def get_task(self, ref: str) -> Task:
         """See ``TaskEngine.get_task``."""
@@ -222,10 +216,9 @@ class SqlTaskEngine:
         self, ref: str, patch: TaskPatch, *, expected_version: int | None
     ) -> Task:
         """See ``TaskEngine.update_task``."""
-        task_id = await self._write(
+        return await self._write_then_read(
             lambda c, x: task_ops.update_task(c, x, ref, patch, expected_version=expected_version)
         )
-        return await self.get_task(task_id)
 
     async def transition_task(
         self,
@@ -238,7 +231,7 @@ class SqlTaskEngine:
         expected_version: int | None = None,
     ) -> Task:
         """See ``TaskEngine.transition_task``."""
-        task_id = await self._write(
+        return await self._write_then_read(
             lambda c, x: task_ops.transition_task(
                 c,
                 x,
@@ -250,7 +243,6 @@ class SqlTaskEngine:
                 expected_version=expected_version,
             )
         )
-        return await self.get_task(task_id)
 
     async def delete_task(self, ref: str) -> str:
         """See ``TaskEngine.delete_task``."""
@@ -266,13 +258,15 @@ class SqlTaskEngine:
 
     async def add_dependency(self, ref: str, blocker: str) -> Task:
         """See ``TaskEngine.add_dependency``."""
-        task_id = await self._write(lambda c, x: graph_ops.add_dependency(c, x, ref, blocker))
-        return await self.get_task(task_id)
+        return await self._write_then_read(
+            lambda c, x: graph_ops.add_dependency(c, x, ref, blocker)
+        )
 
     async def remove_dependency(self, ref: str, blocker: str) -> Task:
         """See ``TaskEngine.remove_dependency``."""
-        task_id = await self._write(lambda c, x: graph_ops.remove_dependency(c, x, ref, blocker))
-        return await self.get_task(task_id)
+        return await self._write_then_read(
+            lambda c, x: graph_ops.remove_dependency(c, x, ref, blocker)
+        )
 
     async def ready_tasks(self, *, limit: int = 50, project: str | None = None) -> list[TaskCard]:
         """See ``TaskEngine.ready_tasks``."""
@@ -351,6 +345,38 @@ class SqlTaskEngine:
     def state_machine(self) -> dict[str, Any]:
         """See ``TaskEngine.state_machine``."""
         return state_machine_metadata(auto_approve=self._settings.auto_approve)
+
+
+def _make_runner(parsed: URL) -> tuple[Runner, Path | None]:
+    """The runner for a database URL, and the SQLite file behind it (``None`` otherwise).
+
+    Nothing connects yet.
+
+    Raises:
+        StorageError: the URL names a database taskyard cannot use.
+    """
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        writer, reader = sqlite_dialect.make_engines(parsed)
+        return ThreadRunner(writer, reader), sqlite_dialect.database_path(parsed)
+    if parsed.drivername.startswith("sqlite"):
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        aengine = create_async_engine(parsed, connect_args={"timeout": 10})
+        sqlite_dialect.install_pragmas(aengine.sync_engine, begin="BEGIN IMMEDIATE")
+        path = sqlite_dialect.database_path(parsed)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return AsyncRunner(aengine), path
+    if parsed.drivername.startswith("postgresql"):
+        from core.store.dialects import postgresql
+
+        pg_url = parsed.set(drivername="postgresql+asyncpg")
+        return AsyncRunner(postgresql.make_engine(pg_url)), None
+    raise StorageError(
+        f"taskyard cannot use a {parsed.drivername!r} database.",
+        hint="Use a SQLite file path or URL (sqlite:///...) or a PostgreSQL URL "
+        "(postgresql://user:pass@host/db).",
+    )
 
 
 def _events_after(conn: Connection, *, since: int) -> list[Event]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
 from core.domain.commands import MilestoneCreate, ProjectCreate
 from core.domain.identifiers import derive_key, normalize_key, normalize_slug, slugify
@@ -10,6 +10,7 @@ from core.domain.models import Milestone, Project
 from core.errors import DuplicateError, ValidationError
 from core.store import tables as t
 from core.store.context import TxContext
+from core.store.folding import fold, fold_text
 from core.store.lookup import find_project, project_or_default, unique_key
 from core.store.rows import milestone_from_row, project_from_row
 
@@ -142,6 +143,6 @@ def find_milestones(
     if slug:
         query = query.where(M.c.slug == slug.strip().lower())
     if name:
-        query = query.where(func.lower(M.c.name) == name.strip().lower())
+        query = query.where(fold(M.c.name) == fold_text(name.strip()))
     rows = conn.execute(query.order_by(M.c.slug).limit(limit)).mappings()
     return [milestone_from_row(r) for r in rows]

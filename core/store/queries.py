@@ -21,6 +21,7 @@ from core.domain.views import BoardColumn, BoardView, Page
 from core.errors import NotFoundError
 from core.store import tables as t
 from core.store.events import last_seq
+from core.store.folding import fold, fold_text
 from core.store.graph_ops import chunks
 from core.store.lookup import find_milestone, find_project, find_task
 from core.store.rows import (
@@ -37,8 +38,10 @@ T, D, L, P, A = t.tasks, t.task_dependencies, t.task_labels, t.projects, t.attac
 #: Board column order; also the ``status`` sort order of lists.
 STATUS_ORDER = {s.value: i for i, s in enumerate(TaskStatus)}
 
-#: Cards within a column: the scheduler's order (priority, then age).
-CARD_ORDER = (T.c.priority_rank, T.c.created_at, T.c.id)
+#: Cards within a column: the scheduler's order (priority, then age). Tasks created in one
+#: transaction (an import) share ``created_at``; their number, given in file order, keeps them
+#: in that order (``id`` is a random uuid and only settles ties across projects).
+CARD_ORDER = (T.c.priority_rank, T.c.created_at, T.c.number, T.c.id)
 
 
 def _filters(
@@ -79,8 +82,9 @@ def _filters(
         clauses.append(T.c.assignee == assignee)
     if text and text.strip():
         needle = text.strip()
-        match = T.c.title.icontains(needle, autoescape=True) | T.c.description.icontains(
-            needle, autoescape=True
+        folded = fold_text(needle)
+        match = fold(T.c.title).contains(folded, autoescape=True) | fold(T.c.description).contains(
+            folded, autoescape=True
         )
         ref = parse_ref(needle)
         if ref is not None:
@@ -169,13 +173,19 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
         SortField.UPDATED: T.c.updated_at,
         SortField.PRIORITY: T.c.priority_rank,
         SortField.DUE: T.c.due_date,
-        SortField.TITLE: func.lower(T.c.title),
+        SortField.TITLE: fold(T.c.title),
         SortField.STATUS: case(STATUS_ORDER, value=T.c.status),
     }[query.sort]
     order = [column.desc() if query.descending else column.asc()]
     if query.sort == SortField.DUE:
         order.insert(0, T.c.due_date.is_(None))  # undated last, both directions
-    order += [T.c.created_at.desc() if query.descending else T.c.created_at.asc(), T.c.id]
+    # Ties go by creation, in the list's direction: time, then number (an import's tasks share
+    # one time and are numbered in file order).
+    order += [
+        T.c.created_at.desc() if query.descending else T.c.created_at.asc(),
+        T.c.number.desc() if query.descending else T.c.number.asc(),
+        T.c.id,
+    ]
     rows = list(
         conn.execute(
             select_tasks()

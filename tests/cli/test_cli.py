@@ -269,6 +269,42 @@ def test_assign_reports_each_task_and_fails_when_any_fails(cli: CLI) -> None:
     assert "1 assigned, 1 failed." in result.stdout
 
 
+def test_global_options_work_after_the_command_too(cli: CLI) -> None:
+    """Agents type `taskyard ready --json`: --db, --json and --actor may follow the command."""
+    other = cli.tmp / "other.db"
+    head = [sys.executable, "-m", "core.cli"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*head, *args], cwd=ROOT, env=cli.env, capture_output=True, text=True, timeout=60
+        )
+
+    added = run("task", "add", "Ship it", "--ready", "--db", str(other), "--json", "--actor", "ann")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["task"]["ref"] == "TY-1"
+
+    ready = run("ready", "--json", "--limit", "20", "--db", str(other))
+    assert ready.returncode == 0, ready.stderr
+    body = json.loads(ready.stdout)
+    assert (body["kind"], [c["title"] for c in body["items"]]) == ("ready", ["Ship it"])
+
+    # Before the command still works, and an option given only there is not reset by the
+    # command's own copy of it.
+    before = run(
+        "--db", str(other), "--json", "--actor", "bob", "task", "move", "TY-1", "cancelled"
+    )
+    assert before.returncode == 0, before.stderr
+    events = json.loads(run("--db", str(other), "events", "--json").stdout)["items"]
+    actors = {e["type"]: e["actor"] for e in events}
+    assert actors["task.created"] == "ann"
+    assert [e["actor"] for e in events if e["type"] != "task.created"][-1] == "bob"
+    assert not cli.db.exists()  # nothing went to the default --db of the fixture
+
+    bad = run("task", "move", "TY-1", "bogus", "--db", str(other), "--json")
+    assert bad.returncode == 2
+    assert json.loads(bad.stderr)["error"]["code"] == "usage_error"
+
+
 def test_events_as_json_and_followed_line_by_line(cli: CLI) -> None:
     """Events print as one JSON envelope, and --follow streams one JSON object per line."""
     cli.ok("task", "add", "First")

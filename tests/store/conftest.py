@@ -5,6 +5,9 @@ the store suite cannot afford each. ``pg_schema_url`` (overriding the one in tes
 for this folder) therefore hands every test the same migrated database after emptying every
 table and restarting the event sequence: the state a fresh database has right after
 ``SqlTaskEngine.open``. Tests that need a brand-new empty database (migrations) create their own.
+
+It also holds the small helpers the store tests share (``new``, ``all_events``, ``last_seq``,
+``to_review``, ``finish``); import them with ``from .conftest import ...``.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from core.domain.commands import TaskCreate
+from core.domain.models import Event, Task, TaskStatus
 from core.store.engine import SqlTaskEngine
 
 from ._pg import pg_empty, pg_execute, sibling_url
@@ -47,3 +53,35 @@ def pg_schema_url(pg_session_database: str) -> str:
     """The session's PostgreSQL database, emptied: as fresh as a newly migrated one."""
     asyncio.run(pg_empty(pg_session_database))
     return pg_session_database
+
+
+# ------------------------------------------------------------------------------ shared helpers
+async def new(engine: SqlTaskEngine, title: str = "Task", **fields: Any) -> Task:
+    """Create a task and return it."""
+    return (await engine.create_task(TaskCreate(title=title, **fields))).task
+
+
+async def all_events(engine: SqlTaskEngine, since: int = 0) -> list[Event]:
+    """Every event after ``since``."""
+    return await engine.events(since=since, limit=100_000)
+
+
+async def last_seq(engine: SqlTaskEngine) -> int:
+    """The newest event's sequence number (0 when there is none)."""
+    events = await all_events(engine)
+    return events[-1].seq if events else 0
+
+
+async def to_review(engine: SqlTaskEngine, ref: str) -> Task:
+    """Take a backlog or ready task to in review (ready, force start, review)."""
+    task = await engine.get_task(ref)
+    if task.status == TaskStatus.BACKLOG:
+        await engine.transition_task(ref, TaskStatus.READY)
+    await engine.transition_task(ref, TaskStatus.IN_PROGRESS, force=True)
+    return await engine.transition_task(ref, TaskStatus.IN_REVIEW)
+
+
+async def finish(engine: SqlTaskEngine, ref: str) -> Task:
+    """Take a backlog or ready task all the way to done (force start, review, approve)."""
+    await to_review(engine, ref)
+    return await engine.transition_task(ref, TaskStatus.DONE)

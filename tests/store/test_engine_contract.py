@@ -42,6 +42,8 @@ from core.errors import (
 )
 from core.store.engine import SqlTaskEngine
 
+from .conftest import all_events, finish, last_seq, new
+
 S = TaskStatus
 OpenEngine = Callable[..., Awaitable[SqlTaskEngine]]
 
@@ -89,38 +91,12 @@ async def open_engine(backend_url: str) -> AsyncIterator[OpenEngine]:
         await eng.close()
 
 
-async def new(engine: SqlTaskEngine, title: str = "Task", **fields: Any) -> Task:
-    """Create a task and return it."""
-    return (await engine.create_task(TaskCreate(title=title, **fields))).task
-
-
-async def all_events(engine: SqlTaskEngine, since: int = 0) -> list[Event]:
-    """Every event after ``since``."""
-    return await engine.events(since=since, limit=100_000)
-
-
-async def last_seq(engine: SqlTaskEngine) -> int:
-    """The newest event's sequence number."""
-    events = await all_events(engine)
-    return events[-1].seq if events else 0
-
-
 async def all_tasks(engine: SqlTaskEngine, **filters: Any) -> list[Task]:
     """Every task (including completed ones), oldest first."""
     page = await engine.list_tasks(
         TaskQuery(include_completed=True, limit=1000, descending=False, **filters)
     )
     return page.items
-
-
-async def finish(engine: SqlTaskEngine, ref: str) -> Task:
-    """Take a backlog or ready task all the way to done (force start, review, approve)."""
-    task = await engine.get_task(ref)
-    if task.status == S.BACKLOG:
-        await engine.transition_task(ref, S.READY)
-    await engine.transition_task(ref, S.IN_PROGRESS, force=True)
-    await engine.transition_task(ref, S.IN_REVIEW)
-    return await engine.transition_task(ref, S.DONE)
 
 
 def b64(data: bytes) -> str:
@@ -630,20 +606,8 @@ async def test_list_filters_each_narrow_the_result(engine: SqlTaskEngine) -> Non
     assert await ids(text="zzz") == set()
 
 
-async def test_text_search_ignores_case_beyond_ascii(
-    engine: SqlTaskEngine, request: pytest.FixtureRequest
-) -> None:
+async def test_text_search_ignores_case_beyond_ascii(engine: SqlTaskEngine) -> None:
     """Searching "über" finds "Über uns", and milestone "été" finds "Été", on every engine."""
-    if "sqlite" in request.node.callspec.params["engine"]:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: queries._filters uses icontains (lower() LIKE lower()) and "
-                "project_ops.find_milestones / lookup.find_milestone use func.lower: SQLite's "
-                "lower() folds ASCII only, so non-ASCII case-insensitive matches fail on SQLite "
-                "but work on PostgreSQL",
-            )
-        )
     task = await new(engine, "Über uns", description="Déjà VU")
     milestone = await engine.create_milestone(MilestoneCreate(name="Été"))
     for text in ("über", "ÜBER", "déjà vu"):
@@ -1520,12 +1484,6 @@ async def test_bad_import_names_the_item_and_writes_nothing(
     assert (await new(engine, "After")).ref == "TY-1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: every task of one import shares ctx.now as created_at, and the ready queue, "
-    "board columns and lists break that tie by id (a random uuid; queries.CARD_ORDER and "
-    "list_tasks' order), not by number: imported tasks come out shuffled, not in file order",
-)
 async def test_imported_tasks_keep_file_order_in_queue_board_and_list(
     engine: SqlTaskEngine,
 ) -> None:

@@ -37,6 +37,8 @@ from core.errors import (
 )
 from core.store.engine import SqlTaskEngine
 
+from .conftest import all_events, last_seq, new, to_review
+
 S = TaskStatus
 Op = Callable[[SqlTaskEngine], Awaitable[Any]]
 
@@ -52,23 +54,11 @@ def engine(request: pytest.FixtureRequest) -> SqlTaskEngine:
     return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
 
 
-async def new(engine: SqlTaskEngine, title: str, **fields: Any) -> str:
-    """Create a task and return its ref."""
-    return (await engine.create_task(TaskCreate(title=title, **fields))).task.ref
-
-
 async def events_of(engine: SqlTaskEngine, op: Op) -> list[Event]:
     """Run ``op`` and return the events it wrote."""
-    events = await engine.events(limit=100_000)
-    mark = events[-1].seq if events else 0
+    mark = await last_seq(engine)
     await op(engine)
-    return await engine.events(since=mark, limit=100_000)
-
-
-async def to_review(engine: SqlTaskEngine, ref: str) -> None:
-    await engine.transition_task(ref, S.READY)
-    await engine.transition_task(ref, S.IN_PROGRESS, force=True)
-    await engine.transition_task(ref, S.IN_REVIEW)
+    return await all_events(engine, since=mark)
 
 
 async def state(engine: SqlTaskEngine) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,13 +149,6 @@ async def test_clients_opening_a_new_postgres_database_together_migrate_it_once(
     assert rows == [(migrate.HEAD_REVISION,)]
 
 
-@pytest.mark.xfail(
-    strict=False,  # a race: it shows in roughly one round in ten, so not on every run
-    reason="BUG (intermittent): dialects/sqlite.py install_pragmas runs PRAGMA journal_mode=WAL "
-    "on every new connection; when several clients open a brand-new file at once, one of them "
-    "gets SQLITE_BUSY at once (no busy wait for the journal-mode change) and open() fails with "
-    "StorageError 'stayed locked by another process for too long'",
-)
 async def test_clients_opening_a_new_sqlite_file_together_migrate_it_once(
     tmp_path: Path,
 ) -> None:
@@ -169,6 +163,37 @@ async def test_clients_opening_a_new_sqlite_file_together_migrate_it_once(
                 await engine.close()
         assert [e for e in engines if isinstance(e, BaseException)] == [], round_
         assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+
+
+@pytest.mark.parametrize("driver", ["sqlite", "sqlite+aiosqlite"])
+async def test_opening_a_new_file_another_program_is_still_creating_waits_for_it(
+    tmp_path: Path, driver: str
+) -> None:
+    """A client opening a new file while another holds it mid-creation waits, then opens it.
+
+    Switching a file to WAL needs it to itself, and SQLite refuses at once (no busy wait) while
+    another connection is writing it in the old journal mode.
+    """
+    path = tmp_path / "busy.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE other_program (x INTEGER)")
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, other.execute, "COMMIT")
+    try:
+        engine = await SqlTaskEngine.open(f"{driver}:///{path}")
+    finally:
+        other.close()
+    try:
+        assert (await engine.create_task(TaskCreate(title="A"))).task.ref == "TY-1"
+    finally:
+        await engine.close()
+    assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        conn.close()
 
 
 # ------------------------------------------------------------------------------ reopen
@@ -219,6 +244,36 @@ async def test_database_from_a_newer_taskyard_is_refused_untouched(tmp_path: Pat
     assert sqlite_revision(path) == ["9999"]
     assert sqlite_count(path, "tasks") == 2
     assert backups(tmp_path) == []
+
+
+def open_handles(path: Path) -> list[str]:
+    """This process's open file descriptors on ``path`` or its -wal/-shm files (Linux)."""
+    fds = Path("/proc/self/fd")
+    names = {str(path), f"{path}-wal", f"{path}-shm"}
+    found = []
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target in names:
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("driver", ["sqlite", "sqlite+aiosqlite"])
+async def test_a_refused_database_is_let_go(tmp_path: Path, driver: str) -> None:
+    """When taskyard refuses a database it keeps no connection, file handle or thread on it."""
+    path = tmp_path / "newer.db"
+    await seed(f"sqlite:///{path}")
+    sqlite_exec(path, "UPDATE alembic_version SET version_num = '9999'")
+    threads_before = {t.name for t in threading.enumerate()}
+    with pytest.raises(StorageError):
+        await SqlTaskEngine.open(f"{driver}:///{path}")
+    assert open_handles(path) == []
+    left = {t.name for t in threading.enumerate()} - threads_before
+    assert [n for n in left if n.startswith("taskyard-")] == []
 
 
 @pytest.mark.postgres

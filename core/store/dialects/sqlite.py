@@ -10,12 +10,15 @@ so they never take the write lock.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
+
+from core.store.folding import SQLITE_FUNCTION, sqlite_lower
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -40,17 +43,50 @@ def install_pragmas(engine: Engine, *, begin: str) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA journal_mode=WAL")
+        # No journal_mode here: WAL is a property of the file, set once by ensure_wal before
+        # any pool opens. Switching it per connection raced other new connections.
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        # Unicode-aware lower() for case-insensitive search and lookups (see store/folding.py).
+        dbapi_conn.create_function(SQLITE_FUNCTION, 1, sqlite_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql(begin)
 
 
+def ensure_wal(path: Path) -> None:
+    """Put the file in WAL mode (persistent: later connections inherit it), retrying on BUSY.
+
+    Changing the journal mode needs the file to itself, and SQLite answers SQLITE_BUSY at once
+    instead of waiting in the busy handler when another connection is in the middle of creating
+    the schema: several clients opening a new file together saw "database is locked" about one
+    round in ten. On a file already in WAL mode this is one quick no-op.
+
+    Raises:
+        sqlite3.OperationalError: the file cannot be opened, or stayed locked for the whole
+            busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.002
+    while True:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy_error(exc) or time.monotonic() + delay > deadline:
+                raise
+        finally:
+            conn.close()
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
 def make_engines(url: str | URL) -> tuple[Engine, Engine]:
     """The writer engine (one connection, ``BEGIN IMMEDIATE``) and the reader engine.
+
+    Neither connects yet; call ``ensure_wal`` on the file before their first use.
 
     Raises:
         sqlite3.OperationalError: the file's folder cannot be created.
