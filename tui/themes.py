@@ -22,6 +22,11 @@ TASKYARD_DARK = Theme(
     surface="#262626",
     panel="#303030",
     dark=True,
+    variables={
+        "block-cursor-background": "#1d4e7e",
+        "block-cursor-foreground": "#ffffff",
+        "block-cursor-blurred-background": "#34393f",
+    },
 )
 
 TASKYARD_LIGHT = Theme(
@@ -37,6 +42,11 @@ TASKYARD_LIGHT = Theme(
     surface="#f0f0f0",
     panel="#e4e4e4",
     dark=False,
+    variables={
+        "block-cursor-background": "#005faf",
+        "block-cursor-foreground": "#ffffff",
+        "block-cursor-blurred-background": "#d8e2ec",
+    },
 )
 
 HIGH_CONTRAST = Theme(
@@ -55,6 +65,16 @@ HIGH_CONTRAST = Theme(
     dark=True,
     text_alpha=1.0,
     luminosity_spread=0.0,
+    variables={
+        # Selection is reverse video: black on yellow (19.6:1), never white on yellow.
+        "block-cursor-background": "#ffff00",
+        "block-cursor-foreground": "#000000",
+        "block-cursor-text-style": "bold",
+        "block-cursor-blurred-background": "#303030",
+        "block-cursor-blurred-foreground": "#ffffff",
+        "text-muted": "#e0e0e0",
+        "footer-key-foreground": "#ffff00",
+    },
 )
 
 TASKYARD_THEMES = (TASKYARD_DARK, TASKYARD_LIGHT, HIGH_CONTRAST)

@@ -192,7 +192,7 @@ def plan_transition(
                 "Finish or cancel "
                 + ", ".join(b.ref for b in unresolved)
                 + " first, remove the dependency, or queue it to become ready by itself when "
-                "they resolve (CLI: --when-unblocked)."
+                "they resolve (board: m, then Ready when unblocked; CLI: --when-unblocked)."
             ),
             details={
                 "ref": ref,

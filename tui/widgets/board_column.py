@@ -25,7 +25,7 @@ class BoardColumn(Vertical):
     BoardColumn {
         width: 30;
         height: 1fr;
-        border: round $panel-lighten-2;
+        border: round $foreground 45%;
         border-title-color: $text-muted;
         border-title-style: bold;
         &:focus-within { border: round $primary; border-title-color: $text-primary; }

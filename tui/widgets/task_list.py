@@ -111,9 +111,13 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         & > .task-list--meta { color: $text-muted; }
         & > .task-list--blocked { color: $text-warning; }
         & > .task-list--urgent { color: $text-error; text-style: bold; }
-        & > .task-list--selected { background: $boost; }
+        & > .task-list--selected { background: $block-cursor-blurred-background; }
         & > .task-list--loading { color: $text-disabled; }
-        &:focus > .task-list--selected { background: $primary 30%; text-style: bold; }
+        &:focus > .task-list--selected {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: bold;
+        }
         &:focus > .task-list--ref { color: $text-primary; }
     }
     """
@@ -389,6 +393,10 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         self, card: TaskCard, index: int, row: int, width: int, selected: bool, plain: Style
     ) -> Strip:
         def style(name: str) -> Style:
+            # The selected card is drawn in the selection's own colours only: a part's colour
+            # on top of the selection background (white on yellow) would be unreadable.
+            if selected and name != "task-list--selected":
+                return Style()
             return self.get_component_rich_style(name, partial=True)
 
         base = plain + (style("task-list--selected") if selected else Style())
@@ -409,7 +417,10 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
             )
             segments = [
                 Segment(marker, base),
-                Segment(card.ref, base + style("task-list--ref")),
+                # On the selected card the ref takes the selection's colours (contrast).
+                Segment(
+                    card.ref, base + (Style(bold=True) if selected else style("task-list--ref"))
+                ),
                 Segment("  ", base),
                 Segment(f"{glyph} {card.priority}", base + prio_style),
             ]
