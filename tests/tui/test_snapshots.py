@@ -106,3 +106,10 @@ class TestBoardSnapshots:
         priority its glyph and word, and blocked cards say "⊘ blocked by N tasks"."""
         monkeypatch.setenv("NO_COLOR", "1")
         assert snap_compare(app_for(demo_db_url), run_before=loaded, terminal_size=SIZE)
+
+    def test_light_theme(self, snap_compare: Any, demo_db_url: str) -> None:
+        """The light theme: dark text on light columns (titles, labels and the muted
+        priority words all readable, none white on white); the selected card is white on
+        dark blue."""
+        app = app_for(demo_db_url, theme="taskyard-light")
+        assert snap_compare(app, run_before=loaded, terminal_size=SIZE)

@@ -371,7 +371,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         index, row = divmod(line, self.card_height)
         if self.total == 0 and line == 0:
             text = "  No tasks." if self.spoken else "  (no tasks)"
-            style = base + self.get_component_rich_style("task-list--loading", partial=True)
+            style = base + self._part_style("task-list--loading")
             return Strip([Segment(text, style)]).extend_cell_length(width, base)
         if index >= self.total:
             return Strip.blank(width, base)
@@ -389,6 +389,15 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
             self._strips[key] = cached
         return cached
 
+    def _part_style(self, name: str) -> Style:
+        """A part's text colour and attributes, without its background.
+
+        ``partial=True`` would be simpler, but it resolves ``auto`` colours (``$text``,
+        ``$text-muted``) as if on no background, which draws white text on a light theme.
+        """
+        full = self.get_component_rich_style(name)
+        return Style(color=full.color, bold=full.bold, dim=full.dim, italic=full.italic)
+
     def _render_card_line(
         self, card: TaskCard, index: int, row: int, width: int, selected: bool, plain: Style
     ) -> Strip:
@@ -397,7 +406,9 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
             # on top of the selection background (white on yellow) would be unreadable.
             if selected and name != "task-list--selected":
                 return Style()
-            return self.get_component_rich_style(name, partial=True)
+            if name == "task-list--selected":
+                return self.get_component_rich_style(name, partial=True)
+            return self._part_style(name)
 
         base = plain + (style("task-list--selected") if selected else Style())
         # The marker shows where the keyboard is, so only the focused column draws it.
