@@ -191,7 +191,7 @@ async def test_queue_when_unblocked(demo_app: TaskyardApp) -> None:
         task = await engine.get_task("WEB-4")
         assert task.status == TaskStatus.BLOCKED
         assert isinstance(task.blocked_reason, DependencyReason)
-        assert "WEB-4 is queued in blocked" in text_of(screen, "#detail-status")
+        assert "WEB-4 is waiting in blocked" in text_of(screen, "#detail-status")
         assert "Status: blocked" in text_of(screen, "#detail-fields")
         # Already queued: the key is no longer offered.
         assert screen.check_action("queue_when_unblocked", ()) is False
@@ -213,7 +213,7 @@ async def test_a_refused_move_is_explained_on_screen_and_logged(demo_app: Taskya
         status = screen.query_one("#detail-status", Static)
         assert status.has_class("-error")
         said = str(status.render())
-        assert said.startswith("Not moved. WEB-4 cannot move to ready: 1 blocker is not done")
+        assert said.startswith("WEB-4 not moved: WEB-4 cannot move to ready: 1 blocker is not done")
         assert "WEB-2" in said
         assert "queue it to become ready by itself" in said  # the engine's hint
         assert any("WEB-4 not moved" in e.text for e in app.message_log)

@@ -405,23 +405,15 @@ message log (**L**).
     async def move_task(
         self, card: TaskCard, status: TaskStatus, *, when_unblocked: bool = False
     ) -> None:
-        engine = await taskyard_app(self).engine()
-        try:
-            task = await engine.transition_task(card.ref, status, when_unblocked=when_unblocked)
-        except TaskyardError as exc:
-            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
-            self.set_status(f"Not moved. {text}", error=True)
-            taskyard_app(self).report(text, severity="error", title=f"{card.ref} not moved")
+        from tui.moves import move_task
+
+        outcome = await move_task(
+            taskyard_app(self), card.ref, status, when_unblocked=when_unblocked
+        )
+        self.set_status(outcome.text, error=outcome.task is None)
+        task = outcome.task
+        if task is None:
             return
-        if task.status == status:
-            done = f"{task.ref} moved to {task.status.label}."
-        else:
-            done = (
-                f"{task.ref} is waiting in {task.status.label}: it moves to {status.label} by "
-                "itself when its blockers are done."
-            )
-        # Screen-reader mode hears the move once, from the event feed, like any other change.
-        self.set_status(done)
         self._follow = (task.id, task.status)
         self.load_board()
 

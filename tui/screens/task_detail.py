@@ -589,25 +589,16 @@ the title and kept in the message log (**L**).
         task = self.shown_task
         if task is None:
             return
-        engine = await taskyard_app(self).engine()
-        try:
-            moved = await engine.transition_task(
-                task.ref, status, when_unblocked=when_unblocked, expected_version=task.version
-            )
-        except TaskyardError as exc:
-            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
-            self.set_status(f"Not moved. {text}", error=True)
-            taskyard_app(self).report(text, severity="error", title=f"{task.ref} not moved")
-            return
-        if moved.status == status:
-            done = f"{moved.ref} moved to {moved.status.label}."
-        else:
-            done = (
-                f"{moved.ref} is queued in {moved.status.label}: it moves to {status.label} by "
-                "itself when its blockers are done or cancelled."
-            )
-        self.set_status(done)
-        taskyard_app(self).report(done)
+        from tui.moves import move_task
+
+        outcome = await move_task(
+            taskyard_app(self),
+            task.ref,
+            status,
+            when_unblocked=when_unblocked,
+            expected_version=task.version,
+        )
+        self.set_status(outcome.text, error=outcome.task is None)
         self.load_task()
 
     @on(OptionList.OptionSelected, "#detail-deps")
