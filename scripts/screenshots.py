@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -75,13 +74,15 @@ async def take(shot: Shot, workdir: Path, out: Path) -> Path:
         await pilot.pause(0.05)
         svg = Path(app.save_screenshot(filename=f"{shot.name}.svg", path=str(workdir)))
     png = out / f"{shot.name}.png"
-    subprocess.run(["rsvg-convert", "-o", str(png), str(svg)], check=True)
+    convert = await asyncio.create_subprocess_exec("rsvg-convert", "-o", str(png), str(svg))
+    if await convert.wait() != 0:
+        raise SystemExit(f"rsvg-convert failed on {svg}")
     return png
 
 
 async def main(names: list[str]) -> int:
     if shutil.which("rsvg-convert") is None:
-        print("rsvg-convert is missing: apt-get install librsvg2-bin fonts-firacode", file=sys.stderr)
+        sys.stderr.write("rsvg-convert is missing: apt-get install librsvg2-bin fonts-firacode\n")
         return 1
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
