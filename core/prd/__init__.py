@@ -1,0 +1,1 @@
+"""PRD import: a Markdown product document becomes a previewable, committable task graph."""

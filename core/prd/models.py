@@ -1,0 +1,203 @@
+"""The PRD import's data: options, the plan (what would be created), its preview and the job.
+
+Pure pydantic models that serialize as JSON, shared by the planner (``core.prd.plan``), the
+engine (preview against the database, commit), the CLI, the TUI and later the HTTP API.
+A plan is editable before commit (drop a task or an edge, change a priority or type), so the
+commit takes the plan itself, not the document.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.domain.models import Priority
+
+
+class Granularity(enum.StrEnum):
+    """How finely a document is cut into tasks (rules in ``core.prd.plan``)."""
+
+    COARSE = "coarse"
+    BALANCED = "balanced"
+    FINE = "fine"
+
+
+class ImportOptions(BaseModel):
+    """The controls of an import (spec 2.2)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    granularity: Granularity = Granularity.BALANCED
+    auto_ready: bool = False
+    """Tasks without blockers become ready; the others wait in blocked until unblocked."""
+    max_parallelism_hint: int = Field(default=4, ge=1, le=1000)
+    """Workers assumed when estimating waves."""
+    milestone: str | None = None
+    """Attach every task without a milestone of its own to this milestone (slug or name)."""
+    order_dependencies: bool = False
+    """Items of a numbered list depend on the item before them."""
+    project: str | None = None
+    """The project to import into (default project when None)."""
+
+
+class SourceSpan(BaseModel):
+    """Where a planned task came from in the document."""
+
+    model_config = ConfigDict(frozen=True)
+
+    section_path: list[str]
+    """Heading titles from the top down, e.g. ``["Checkout", "Payment form"]``."""
+    line_start: int
+    line_end: int
+
+
+class PlannedMilestone(BaseModel):
+    """A milestone the document names (a "Milestones" section, or "M1: …" headings)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    """Stable id inside the plan (slug-like)."""
+    name: str
+    due_date: str | None = None
+    """ISO date when the document gives one."""
+
+
+class PlannedTask(BaseModel):
+    """One task the import would create (or update, on re-import)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    """Stable id derived from the source and the section path: the task's external_id."""
+    title: str = Field(min_length=1, max_length=500)
+    description: str = ""
+    task_type: str = "feature"
+    priority: Priority = Priority.MEDIUM
+    labels: list[str] = Field(default_factory=list)
+    acceptance_criteria: list[str] = Field(default_factory=list)
+    context_files: list[str] = Field(default_factory=list)
+    milestone_key: str | None = None
+    parent_key: str | None = None
+    source: SourceSpan
+
+
+class PlannedEdge(BaseModel):
+    """``task_key`` waits for ``blocker_key``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_key: str
+    blocker_key: str
+    reason: Literal["explicit", "order", "parent"] = "explicit"
+    """Why: a "Depends on" line, numbered-list order, or a parent waiting for its children."""
+    line: int | None = None
+
+
+class PlanWarning(BaseModel):
+    """Something the author should look at; the import is still possible."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: Literal[
+        "cycle",
+        "dangling_reference",
+        "duplicate_title",
+        "empty_section",
+        "too_big",
+        "no_headings",
+        "dropped_edge",
+    ]
+    message: str
+    line: int | None = None
+    task_key: str | None = None
+    details: dict[str, object] = Field(default_factory=dict)
+
+
+class ImportPlan(BaseModel):
+    """Everything an import would write, computed without touching the database."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    """The document's name (file path or "pasted text")."""
+    source_key: str
+    """Stable prefix of every task key: the same document re-imported gives the same keys."""
+    options: ImportOptions
+    tasks: list[PlannedTask]
+    edges: list[PlannedEdge]
+    milestones: list[PlannedMilestone] = Field(default_factory=list)
+    warnings: list[PlanWarning] = Field(default_factory=list)
+    waves: list[list[str]] = Field(default_factory=list)
+    """Task keys that could run in parallel, wave by wave, at ``max_parallelism_hint``."""
+    critical_path: list[str] = Field(default_factory=list)
+    """The longest chain of dependent task keys."""
+    blocked_roots: list[str] = Field(default_factory=list)
+    """Keys of tasks with no blockers that others wait for (where work must start)."""
+
+
+class DiffKind(enum.StrEnum):
+    """What committing would do with a planned task, compared with what is stored."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+    """Stored from an earlier import of this source, no longer in the document."""
+
+
+class TaskDiff(BaseModel):
+    """One line of the re-import diff."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    kind: DiffKind
+    title: str
+    ref: str | None = None
+    """The stored task's ref, when there is one."""
+    changed_fields: list[str] = Field(default_factory=list)
+    started: bool = False
+    """The stored task has started (in progress or later): never changed or removed
+    automatically, only flagged."""
+
+
+class ImportPreview(BaseModel):
+    """A plan with the diff against the database: what ``commit`` would do, exactly."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plan: ImportPlan
+    diff: list[TaskDiff]
+
+    def count(self, kind: DiffKind) -> int:
+        """How many tasks the diff puts in ``kind``."""
+        return sum(1 for d in self.diff if d.kind == kind)
+
+
+class ImportJobStatus(enum.StrEnum):
+    """Where a committed import stands."""
+
+    COMMITTED = "committed"
+    FAILED = "failed"
+
+
+class ImportJob(BaseModel):
+    """A committed import (spec 3.3)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    source: str
+    status: ImportJobStatus
+    task_count: int
+    edge_count: int
+    warnings: list[PlanWarning] = Field(default_factory=list)
+    created_task_ids: list[str] = Field(default_factory=list)
+    updated_task_ids: list[str] = Field(default_factory=list)
+    flagged_task_ids: list[str] = Field(default_factory=list)
+    """Started tasks the document changed or no longer lists: left as they are, flagged."""
+    options: ImportOptions
+    created_at: AwareDatetime
