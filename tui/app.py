@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.geometry import Offset
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
@@ -52,8 +53,9 @@ class TaskyardApp(App[int]):
     TITLE = "taskyard"
     COMMANDS = App.COMMANDS | {ScreenActions}
     CSS_PATH = "app.tcss"
-    MODES: ClassVar[dict[str, Callable[[], BoardScreen]]] = {  # type: ignore[assignment]
-        "board": BoardScreen
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        "board": BoardScreen,
+        "import": lambda: _prd_import_screen(),
     }
     DEFAULT_MODE = "board"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -241,6 +243,13 @@ class TaskyardApp(App[int]):
         from tui.modals.message_log import MessageLogModal
 
         self.push_screen(MessageLogModal(self.message_log))
+
+
+def _prd_import_screen() -> Screen[Any]:
+    """The PRD import screen, imported on first use (start-up does not pay for it)."""
+    from tui.screens.prd_import import PrdImportScreen
+
+    return PrdImportScreen()
 
 
 def _visible_cursor_driver() -> type | None:

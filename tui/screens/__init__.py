@@ -7,6 +7,7 @@ from typing import Any
 
 _WHERE = {
     "BoardScreen": "tui.screens.board",
+    "PrdImportScreen": "tui.screens.prd_import",
     "TaskDetailScreen": "tui.screens.task_detail",
 }
 __all__ = sorted(_WHERE)

@@ -61,6 +61,7 @@ class BoardScreen(Screen[None]):
     | / | Search |
     | f | Filters |
     | p | Switch project |
+    | i | Import a PRD (preview before anything is written) |
     | E | Hide or show empty columns |
     | r | Reload |
     """
@@ -91,6 +92,9 @@ class BoardScreen(Screen[None]):
         Binding("slash", "search", "Search", id="board.search", tooltip="Find tasks by text"),
         Binding("f", "filters", "Filter", id="board.filters", tooltip="Filter the board"),
         Binding("p", "switch_project", "Project", id="board.project", tooltip="Switch project"),
+        Binding(
+            "i", "import_prd", "Import PRD", id="board.import-prd", tooltip="Import a PRD document"
+        ),
         Binding(
             "E",
             "toggle_empty",
@@ -505,6 +509,14 @@ message log (**L**).
         self.app.push_screen(
             ProjectPickerModal(self.query_state.project, spoken=self.spoken), chosen
         )
+
+    def show_task(self, task_id: str) -> None:
+        """Select a task wherever it is on the board (after an import, for example)."""
+        self._follow = (task_id, TaskStatus.BACKLOG)
+        self.load_board()
+
+    def action_import_prd(self) -> None:
+        self.app.switch_mode("import")
 
     def action_toggle_empty(self) -> None:
         self.hide_empty = not self.hide_empty
