@@ -155,6 +155,15 @@ message log (**L**).
         self.update_context()
         self.load_board()
 
+    def on_screen_suspend(self) -> None:
+        """A dialog is on top: redraw the lists so the focus marker leaves the board."""
+        for task_list in self.query(TaskList):
+            task_list.refresh()
+
+    def on_screen_resume(self) -> None:
+        for task_list in self.query(TaskList):
+            task_list.refresh()
+
     def columns(self) -> list[BoardColumn]:
         return list(self.query(BoardColumn))
 
