@@ -161,8 +161,10 @@ message log (**L**).
             task_list.refresh()
 
     def on_screen_resume(self) -> None:
+        """Back on top: lists redraw their marker and the cursor returns to the card (R1)."""
         for task_list in self.query(TaskList):
             task_list.refresh()
+        self.call_after_refresh(taskyard_app(self).place_cursor_on, self.focused)
 
     def columns(self) -> list[BoardColumn]:
         return list(self.query(BoardColumn))
