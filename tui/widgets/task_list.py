@@ -112,7 +112,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         & > .task-list--blocked { color: $text-warning; }
         & > .task-list--urgent { color: $text-error; text-style: bold; }
         & > .task-list--selected { background: $boost; }
-        & > .task-list--loading { color: $text-disabled; }
+        & > .task-list--loading { color: $text-muted; }
         &:focus > .task-list--selected { background: $primary 30%; text-style: bold; }
         &:focus > .task-list--ref { color: $text-primary; }
     }
