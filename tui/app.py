@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Offset
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -209,14 +210,23 @@ class TaskyardApp(App[int]):
         widget = event.widget
         if hasattr(widget, "place_cursor") or isinstance(widget, Input | TextArea):
             return
+        self.call_after_refresh(self.place_cursor_on, widget)
 
-        def place() -> None:
-            if widget.has_focus:
-                region = widget.content_region
-                self.cursor_position = Offset(region.x, region.y)
-                self.refresh()
-
-        self.call_after_refresh(place)
+    def place_cursor_on(self, widget: Widget | None) -> None:
+        """Put the terminal cursor where ``widget`` (focused) wants it: its item, its caret,
+        or its top-left corner. Screens call this when they come back on top (R1)."""
+        if widget is None or not widget.has_focus or not widget.is_mounted:
+            return
+        place = getattr(widget, "place_cursor", None)
+        if callable(place):
+            place()
+            return
+        if isinstance(widget, Input | TextArea):
+            self.cursor_position = widget.cursor_screen_offset
+        else:
+            region = widget.content_region
+            self.cursor_position = Offset(region.x, region.y)
+        self.refresh()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed unexpectedly is reported, never shown as a traceback."""

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Markdown
 
@@ -73,7 +73,7 @@ class HelpModal(ModalScreen[None]):
             border: round $primary;
             background: $surface;
         }
-        & Markdown { height: 1fr; overflow-y: auto; }
+        & #help-scroll { height: 1fr; }
     }
     """
 
@@ -82,12 +82,14 @@ class HelpModal(ModalScreen[None]):
         self.text = help_markdown(under)
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(), VerticalScroll(id="help-scroll"):
+            # The scroller takes focus (a Markdown cannot): arrows and page keys read on, and
+            # the keyboard and the cursor leave the screen underneath (R5, R1).
             yield Markdown(self.text, id="help-text")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Markdown).focus()
+        self.query_one("#help-scroll", VerticalScroll).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

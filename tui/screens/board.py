@@ -159,6 +159,17 @@ message log (**L**).
         self.update_context()
         self.load_board()
 
+    def on_screen_suspend(self) -> None:
+        """A dialog is on top: redraw the lists so the focus marker leaves the board."""
+        for task_list in self.query(TaskList):
+            task_list.refresh()
+
+    def on_screen_resume(self) -> None:
+        """Back on top: lists redraw their marker and the cursor returns to the card (R1)."""
+        for task_list in self.query(TaskList):
+            task_list.refresh()
+        self.call_after_refresh(taskyard_app(self).place_cursor_on, self.focused)
+
     def columns(self) -> list[BoardColumn]:
         return list(self.query(BoardColumn))
 

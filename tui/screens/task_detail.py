@@ -300,6 +300,10 @@ the title and kept in the message log (**L**).
         taskyard_app(self).engine_events.subscribe(self, self._on_engine_events)
         self.load_task()
 
+    def on_screen_resume(self) -> None:
+        """Back on top after a dialog: the cursor returns to what has focus here (R1)."""
+        self.call_after_refresh(taskyard_app(self).place_cursor_on, self.focused)
+
     def set_status(self, text: str, *, error: bool = False) -> None:
         """The line under the title: the last result or refusal, where the user looks."""
         status = self.query_one("#detail-status", Static)

@@ -49,11 +49,15 @@ class ChoiceList(OptionList):
         self.call_after_refresh(self.place_cursor)
 
     def place_cursor(self) -> None:
-        """Put the terminal cursor at the start of the highlighted choice."""
+        """Put the terminal cursor on the first character of the highlighted choice (its number).
+
+        ``content_region`` already excludes the border and padding, so the choice's text
+        starts at its left edge.
+        """
         if not self.has_focus or self.highlighted is None:
             return
         region = self.content_region
         y = self.highlighted - int(self.scroll_y)
         if 0 <= y < region.height:
-            self.app.cursor_position = Offset(region.x + 1, region.y + y)
+            self.app.cursor_position = Offset(region.x, region.y + y)
             self.app.refresh()

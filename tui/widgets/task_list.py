@@ -112,7 +112,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         & > .task-list--blocked { color: $text-warning; }
         & > .task-list--urgent { color: $text-error; text-style: bold; }
         & > .task-list--selected { background: $block-cursor-blurred-background; }
-        & > .task-list--loading { color: $text-disabled; }
+        & > .task-list--loading { color: $text-muted; }
         &:focus > .task-list--selected {
             background: $block-cursor-background;
             color: $block-cursor-foreground;
@@ -298,6 +298,11 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
             self.app.cursor_position = Offset(region.x + 2, region.y + y)
         self.app.refresh()
 
+    @property
+    def keyboard_here(self) -> bool:
+        """Whether keys go to this list: it has focus and its screen is the one on top."""
+        return self.has_focus and self.is_mounted and self.app.screen is self.screen
+
     # -- Textual hooks --------------------------------------------------------------------
     def watch_cursor(self, old: int, new: int) -> None:
         height = self.card_height
@@ -382,7 +387,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
             style = base + self.get_component_rich_style("task-list--loading")
             return Strip([Segment(text.ljust(width)[:width], style)])
         selected = index == self.cursor
-        key = (card.id, card.version, row, width, selected, self.has_focus, self.total, index)
+        key = (card.id, card.version, row, width, selected, self.keyboard_here, self.total, index)
         cached = self._strips.get(key)
         if cached is None:
             cached = self._render_card_line(card, index, row, width, selected, base)
@@ -411,8 +416,9 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
             return self._part_style(name)
 
         base = plain + (style("task-list--selected") if selected else Style())
-        # The marker shows where the keyboard is, so only the focused column draws it.
-        marker = "› " if selected and self.has_focus else "  "
+        # The marker shows where the keyboard is, so only the focused column draws it, and not
+        # while a dialog on top has the keyboard (a reader would find two "›" on screen).
+        marker = "› " if selected and self.keyboard_here else "  "
         segments: list[Segment]
         if self.spoken:
             segments = [
