@@ -81,7 +81,14 @@ class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("pagedown", "page_down", "Page down", show=False, id="board.page-down"),
         Binding("home", "first", "First card", show=False, id="board.first"),
         Binding("end", "last", "Last card", show=False, id="board.last"),
-        Binding("enter", "open", "Open", id="board.open-task", tooltip="Open the task's details"),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            show=False,
+            id="board.open-task",
+            tooltip="Open the task's details",
+        ),
     ]
 
     HELP = """
