@@ -30,6 +30,7 @@ table, task_lists, strikethrough and url plugins); only the chunk boundaries com
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -239,7 +240,7 @@ class _PosBlockParser(BlockParser):
 def _markdown() -> mistune.Markdown:
     md = mistune.Markdown(renderer=None, block=_PosBlockParser())
     for name in ("table", "task_lists", "strikethrough", "url"):
-        mistune.plugins.import_plugin(name)(md)  # type: ignore[arg-type]
+        mistune.plugins.import_plugin(name)(md)
     return md
 
 
@@ -261,9 +262,9 @@ def _chunk_starts(lines: list[str]) -> list[int]:
             continue
         first = line[0]
         if fence is not None:
-            if first in " `~" and (m := _FENCE.match(line)) and m.group(1).startswith(fence):
-                if not line[m.end() :].strip():
-                    fence = None
+            closing = (m := _FENCE.match(line)) is not None and m.group(1).startswith(fence)
+            if closing and m is not None and not line[m.end() :].strip():
+                fence = None
             continue
         if first in " `~":
             m = _FENCE.match(line)
@@ -336,9 +337,10 @@ def _convert_list(
     loc.cursor = max(loc.cursor, loc.offset_of_line(line_start))
     raw_items = token.get("children", [])
     starts: list[int] = []
+    spans: list[str]
     built: list[tuple[str, bool | None, tuple[str, ...], list[dict[str, Any]]]] = []
     for item in raw_items:
-        spans: list[str] = []
+        spans = []
         texts: list[str] = []
         sublists: list[dict[str, Any]] = []
         for child in item.get("children", []):
@@ -354,7 +356,7 @@ def _convert_list(
         built.append((text, checked, tuple(spans), sublists))
     # Sub-lists are located after their own item, before the next one: walk them in order.
     items: list[ListItem] = []
-    for index, (text, checked, spans, sublists) in enumerate(built):
+    for index, (text, checked, item_spans, sublists) in enumerate(built):
         start = starts[index]
         end = starts[index + 1] - 1 if index + 1 < len(starts) else line_end
         end = max(start, end)
@@ -362,7 +364,7 @@ def _convert_list(
         loc.cursor = loc.offset_of_line(start + 1 if end > start else start)
         lists = tuple(_convert_list(sub, loc, start, end) for sub in sublists)
         loc.cursor = max(saved, loc.cursor)
-        items.append(ListItem(text, checked, spans, lists, start, end))
+        items.append(ListItem(text, checked, item_spans, lists, start, end))
     attrs = token.get("attrs", {})
     return ListBlock(
         ordered=bool(attrs.get("ordered")),
@@ -445,18 +447,18 @@ def _parse_chunk(text: str) -> tuple[_Heading | Block, ...]:
             continue
         start = starts[index]
         end = starts[index + 1] - 1 if index + 1 < len(starts) else total_lines
-        while end > start and not loc.text[
-            loc.offset_of_line(end) : loc.offset_of_line(end + 1)
-        ].strip():
+        while (
+            end > start
+            and not loc.text[loc.offset_of_line(end) : loc.offset_of_line(end + 1)].strip()
+        ):
             end -= 1
         end = max(start, end)
         if token["type"] == "heading":
             spans: list[str] = []
             title = _inline_text(token.get("children", []), spans).strip()
+            # A setext heading's text may span several lines: one title line.
+            title = " ".join(title.split())
             nodes.append(_Heading(int(token["attrs"]["level"]), title, tuple(spans), start))
-            if token.get("style") == "setext":
-                # A setext heading's text may span several lines: one title line.
-                nodes[-1] = _Heading(nodes[-1].level, " ".join(title.split()), tuple(spans), start)
             continue
         block = _convert_block(token, loc, start, end)
         if block is not None:
@@ -474,7 +476,7 @@ def _shift(node: _Heading | Block, delta: int) -> _Heading | Block:
         return ListBlock(
             node.ordered,
             node.start,
-            tuple(cast(ListItem, _shift_item(i, delta)) for i in node.items),
+            tuple(_shift_item(i, delta) for i in node.items),
             node.line_start + delta,
             node.line_end + delta,
         )
@@ -539,7 +541,7 @@ def parse_document(text: str) -> Document:
     starts = _chunk_starts(body_lines)
     starts.append(len(body_lines))
     nodes: list[_Heading | Block] = []
-    for first, after in zip(starts, starts[1:], strict=False):
+    for first, after in itertools.pairwise(starts):
         if first >= after:
             continue
         chunk = "\n".join(body_lines[first:after]) + "\n"
