@@ -12,7 +12,7 @@ the document's title: not a task, not part of any section path; its intro text (
 before the first heading) holds document-wide settings (``ID:``, ``Priority:``, ``Labels:``).
 Headings above the top level group tasks and stay in their section paths. Some sections are
 never tasks: *informational* ones (Overview, Background, Context, Summary, Introduction,
-Motivation, Goals, Non-goals, Out of scope, Open questions, Risks, References, Glossary,
+Motivation, Purpose, Scope, Goals, Non-goals, Out of scope, Open questions, Risks, References, Glossary,
 Appendix, Table of contents — with their sub-sections), *acceptance* ones (Acceptance criteria,
 Done when, Definition of done, Success criteria: their items are the enclosing task's criteria)
 and *milestone lists* (Milestones, Roadmap, Timeline, Phases).
@@ -141,7 +141,7 @@ TOO_BIG: dict[Granularity, tuple[int | None, int]] = {
 # ---------------------------------------------------------------- vocabularies
 
 _INFO_TITLES = re.compile(
-    r"(overview|background|context|summary|introduction|intro|motivation|goals?|non[- ]goals?"
+    r"(overview|purpose|scope|background|context|summary|introduction|intro|motivation|goals?|non[- ]goals?"
     r"|out of scope|open questions?|risks?|references?|glossary|appendix(?: \w+)?"
     r"|table of contents|toc|problem( statement)?|executive summary)",
 )
@@ -505,7 +505,7 @@ class _Builder:
     # ------------------------------------------------------------ classification
 
     def kind(self, section: Section) -> str:
-        title = _norm(section.title)
+        title = _norm(_strip_number(section.title))
         if section is self.title_section:
             return "container"
         if _MILESTONE_HEADING.match(_strip_number(section.title)) and section.children:
