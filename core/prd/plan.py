@@ -12,9 +12,9 @@ the document's title: not a task, not part of any section path; its intro text (
 before the first heading) holds document-wide settings (``ID:``, ``Priority:``, ``Labels:``).
 Headings above the top level group tasks and stay in their section paths. Some sections are
 never tasks: *informational* ones (Overview, Background, Context, Summary, Introduction,
-Motivation, Purpose, Scope, Goals, Non-goals, Out of scope, Open questions, Risks, References, Glossary,
-Appendix, Table of contents — with their sub-sections), *acceptance* ones (Acceptance criteria,
-Done when, Definition of done, Success criteria: their items are the enclosing task's criteria)
+Motivation, Purpose, Scope, Goals, Non-goals, Out of scope, Open questions, Risks, References,
+Glossary, Appendix, Table of contents — with their sub-sections), *acceptance* ones
+(Acceptance criteria, Done when, Definition of done, Success criteria: their items are the enclosing task's criteria)
 and *milestone lists* (Milestones, Roadmap, Timeline, Phases).
 
 **Granularity.**
@@ -141,7 +141,8 @@ TOO_BIG: dict[Granularity, tuple[int | None, int]] = {
 # ---------------------------------------------------------------- vocabularies
 
 _INFO_TITLES = re.compile(
-    r"(overview|purpose|scope|background|context|summary|introduction|intro|motivation|goals?|non[- ]goals?"
+    r"(overview|purpose|scope|background|context|summary|introduction|intro|motivation"
+    r"|goals?|non[- ]goals?"
     r"|out of scope|open questions?|risks?|references?|glossary|appendix(?: \w+)?"
     r"|table of contents|toc|problem( statement)?|executive summary)",
 )

@@ -6,7 +6,7 @@ import pytest
 
 from core.errors import ValidationError
 from core.prd.models import Granularity, ImportOptions
-from core.prd.parse import parse_document
+from core.prd.parse import ListBlock, parse_document
 from core.prd.plan import build_plan
 
 DOC = """# PRD
@@ -82,5 +82,6 @@ def test_parse_line_numbers_skip_headings_in_code() -> None:
     a, b = doc.sections
     assert (a.line_start, a.line_end, b.line_start) == (1, 6, 7)
     lst = a.blocks[1]
-    assert lst.line_start == 5  # type: ignore[union-attr]
-    assert lst.items[0].lists[0].items[0].line_start == 6  # type: ignore[union-attr]
+    assert isinstance(lst, ListBlock)
+    assert lst.line_start == 5
+    assert lst.items[0].lists[0].items[0].line_start == 6
