@@ -11,14 +11,14 @@ import statistics
 import sys
 import time
 
-import _common  # noqa: F401  (puts the repository root on sys.path)
+import _common
 
 from core.prd import parse
 from core.prd.models import Granularity, ImportOptions
 from core.prd.plan import build_plan
 
 sys.path.insert(0, str(_common.ROOT / "tests" / "fixtures" / "prds"))
-from generate_large import large_prd  # noqa: E402
+from generate_large import large_prd
 
 
 def main() -> None:
