@@ -14,8 +14,8 @@ Headings above the top level group tasks and stay in their section paths. Some s
 never tasks: *informational* ones (Overview, Background, Context, Summary, Introduction,
 Motivation, Purpose, Scope, Goals, Non-goals, Out of scope, Open questions, Risks, References,
 Glossary, Appendix, Table of contents — with their sub-sections), *acceptance* ones
-(Acceptance criteria, Done when, Definition of done, Success criteria: their items are the enclosing task's criteria)
-and *milestone lists* (Milestones, Roadmap, Timeline, Phases).
+(Acceptance criteria, Done when, Definition of done, Success criteria: their items are the
+enclosing task's criteria) and *milestone lists* (Milestones, Roadmap, Timeline, Phases).
 
 **Granularity.**
 
