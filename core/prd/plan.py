@@ -103,7 +103,7 @@ from dataclasses import dataclass, field
 
 from core.domain import graph as graphs
 from core.domain.models import Priority
-from core.errors import CycleError
+from core.prd.edit import summarize
 from core.prd.models import (
     Granularity,
     ImportOptions,
@@ -1133,23 +1133,8 @@ def _size_warnings(builder: _Builder, tasks: list[PlannedTask]) -> None:
 def _finish(
     builder: _Builder, tasks: list[PlannedTask], edges: list[PlannedEdge], source: str
 ) -> ImportPlan:
-    graph: dict[str, set[str]] = {t.key: set() for t in tasks}
-    for edge in edges:
-        graph[edge.task_key].add(edge.blocker_key)
-    rank = {t.key: (t.priority.rank, i) for i, t in enumerate(tasks)}
-    try:
-        waves = graphs.waves(
-            graph,
-            max_parallelism=builder.options.max_parallelism_hint,
-            order_key=lambda k: rank[k],
-        )
-        critical = graphs.critical_path(graph)
-    except CycleError:  # pragma: no cover - cycles were broken above
-        waves, critical = [], []
-    waiting_on = {b for blockers in graph.values() for b in blockers}
-    roots = [t.key for t in tasks if not graph[t.key] and t.key in waiting_on]
     warnings = sorted(builder.warnings, key=lambda w: (w.line or 0, w.code))
-    return ImportPlan(
+    plan = ImportPlan(
         source=source,
         source_key=builder.source_key,
         options=builder.options,
@@ -1157,7 +1142,6 @@ def _finish(
         edges=edges,
         milestones=list(builder.milestones.values()),
         warnings=warnings,
-        waves=waves,
-        critical_path=critical,
-        blocked_roots=roots,
     )
+    # Cycles were broken above, so the summary (shared with plan edits) cannot fail here.
+    return summarize(plan)

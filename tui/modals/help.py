@@ -33,8 +33,8 @@ def help_markdown(screen: Screen[object]) -> str:
         ]
         keys = " / ".join([shown, *others])
         detail = binding.tooltip or ""
-        ident = f"`{binding.id}`" if binding.id else "(Textual's own; not remappable)"
-        rows.append(f"| {keys} | {binding.description} | {detail} | {ident} |")
+        remap = f"`{binding.id}`" if binding.id else "(Textual's own; not remappable)"
+        rows.append(f"| {keys} | {binding.description} | {detail} | {remap} |")
     rows.sort(key=lambda row: row.split("|")[2].strip().lower())
     table = "\n".join(
         [
