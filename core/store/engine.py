@@ -317,7 +317,9 @@ class SqlTaskEngine:
         self, text: str, *, source: str, options: ImportOptions
     ) -> ImportPreview:
         """See ``TaskEngine.preview_import``."""
-        plan = _build_plan(text, source=source, options=options)
+        # Planning is pure CPU work (up to ~300 ms for a 1 MB document): off the event loop,
+        # so the TUI keeps drawing while a large document is planned.
+        plan = await asyncio.to_thread(_build_plan, text, source=source, options=options)
         return await self.preview_plan(plan)
 
     async def preview_plan(self, plan: ImportPlan) -> ImportPreview:
