@@ -36,9 +36,13 @@ from core.cli_output import (
     bulk_lines,
     created_line,
     event_line,
+    import_job_lines,
     import_lines,
+    import_list_lines,
     milestone_lines,
     moved_lines,
+    preview_counts,
+    preview_lines,
     project_lines,
     ready_lines,
     size,
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
     from core.domain.commands import AttachmentIn, TaskImportItem
     from core.domain.models import Milestone, Task, TaskLink
     from core.engine import TaskEngine
+    from core.prd.models import ImportPlan
 
 PROG = "taskyard"
 EXIT_USAGE = 2
@@ -69,6 +74,7 @@ COMMAND_SUMMARY = (
     "  taskyard board [--project P]                                this board",
     "  taskyard events [--follow]                                  what changed",
     "  taskyard task import FILE.jsonl                             add many tasks at once",
+    "  taskyard import prd FILE.md [--commit]                      a PRD as tasks (preview)",
     "Run `taskyard COMMAND --help` for every option; add --json for machine-readable output.",
 )
 
@@ -124,6 +130,7 @@ class _EnumChoices:
 STATUSES = _EnumChoices("core.domain.models", "TaskStatus")
 PRIORITIES = _EnumChoices("core.domain.models", "Priority")
 SORT_FIELDS = _EnumChoices("core.domain.commands", "SortField")
+GRANULARITIES = _EnumChoices("core.prd.models", "Granularity")
 
 
 def _int_at_least(minimum: int, refusal: str) -> Callable[[str], int]:
@@ -197,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_milestone_commands(commands)
     _add_task_commands(commands)
     _add_dep_commands(commands)
+    _add_import_commands(commands)
 
     p = commands.add_parser("ready", help="the ready queue, in the order workers take it")
     p.add_argument("--limit", type=_positive_int, default=50, metavar="N")
@@ -452,6 +460,51 @@ def _add_dep_commands(commands: Any) -> None:
     p.add_argument("ref", metavar="REF")
     p.add_argument("blocker", metavar="BLOCKER_REF")
     p.set_defaults(handler=_cmd_dep_rm)
+
+
+def _add_import_commands(commands: Any) -> None:
+    sub = _group(commands, "import", "turn a PRD into tasks (preview, commit) and list imports")
+    p = sub.add_parser(
+        "prd",
+        help="preview a Markdown PRD as tasks and dependencies; --commit writes them",
+        description="Without --commit nothing is written: the preview shows what would be "
+        "created, changed, left alone and no longer in the document. Save the preview with "
+        "--json, edit its plan, and commit that with --plan-json FILE --commit.",
+    )
+    p.add_argument("file", nargs="?", metavar="FILE", help="the Markdown document; - for stdin")
+    p.add_argument(
+        "--plan-json",
+        metavar="FILE",
+        help="a plan (or a saved `import prd --json` preview) instead of a document; - for stdin",
+    )
+    p.add_argument(
+        "--granularity", choices=GRANULARITIES, metavar="G", help="one of: %(choices)s (balanced)"
+    )
+    p.add_argument(
+        "--auto-ready",
+        action="store_true",
+        default=None,
+        help="unblocked tasks become ready; the others wait in blocked until unblocked",
+    )
+    p.add_argument(
+        "--max-parallelism", type=_positive_int, metavar="N", help="workers assumed for waves (4)"
+    )
+    p.add_argument("--milestone", metavar="SLUG", help="for tasks without a milestone of their own")
+    p.add_argument(
+        "--order-deps",
+        action="store_true",
+        default=None,
+        help="items of a numbered list wait for the item before them",
+    )
+    p.add_argument("--project", metavar="P", help="the project to import into (default: inbox)")
+    p.add_argument("--commit", action="store_true", help="write the tasks (one transaction)")
+    p.set_defaults(handler=_cmd_import_prd)
+    p = sub.add_parser("show", help="one committed import")
+    p.add_argument("job_id", metavar="JOB_ID")
+    p.set_defaults(handler=_cmd_import_show)
+    p = sub.add_parser("list", help="recent imports, newest first")
+    p.add_argument("--limit", type=_positive_int, default=20, metavar="N")
+    p.set_defaults(handler=_cmd_import_list)
 
 
 # -- running a command -----------------------------------------------------------------------
@@ -1120,6 +1173,98 @@ def _with_line_numbers(exc: ValidationError, lines: list[int], name: str) -> Val
         field=exc.field,
         hint=exc.hint,
         details=details,
+    )
+
+
+async def _cmd_import_prd(s: Session) -> int:
+    """``import prd``: preview a document or a plan, or commit it."""
+    from core.domain.commands import parse
+    from core.prd.models import ImportOptions
+
+    a = s.args
+    if (a.file is None) == (a.plan_json is None):
+        raise ValidationError(
+            "Give either a Markdown FILE or --plan-json FILE (exactly one).",
+            field="file",
+            hint="taskyard import prd docs/prd.md (preview), then add --commit to write it.",
+        )
+    if a.plan_json is not None:
+        plan = _read_plan(str(a.plan_json))
+        overrides = _given(auto_ready=a.auto_ready, milestone=a.milestone, project=a.project)
+        if overrides:
+            plan = plan.model_copy(update={"options": plan.options.model_copy(update=overrides)})
+        again = f"taskyard import prd --plan-json {a.plan_json} --commit"
+        if not a.commit:
+            preview = await s.engine.preview_plan(plan)
+    else:
+        options = parse(
+            ImportOptions,
+            _given(
+                granularity=a.granularity,
+                auto_ready=a.auto_ready,
+                max_parallelism_hint=a.max_parallelism,
+                milestone=a.milestone,
+                order_dependencies=a.order_deps,
+                project=a.project,
+            ),
+        )
+        text = _read_text(str(a.file))
+        source = "stdin" if a.file == "-" else str(Path(str(a.file)))
+        preview = await s.engine.preview_import(text, source=source, options=options)
+        plan = preview.plan
+        again = (
+            "the same command with --commit (or save it with --json, edit the plan, and "
+            "commit that with --plan-json FILE --commit)"
+        )
+    if not a.commit:
+        return s.out.result(
+            "import_preview",
+            lambda: {**_dump(preview), "counts": preview_counts(preview)},
+            lambda: preview_lines(preview, commit_hint=again),
+        )
+    job = await s.engine.commit_import(plan)
+    return s.out.result(
+        "import_job",
+        lambda: {"job": _dump(job), "created": job.created_refs},
+        lambda: import_job_lines(job),
+    )
+
+
+def _read_plan(path: str) -> ImportPlan:
+    """A plan from a JSON file: the plan itself, or a saved ``import prd --json`` preview.
+
+    Raises:
+        NotFoundError: the file does not exist.
+        ValidationError: it is not JSON, or not a plan (the first bad field is named).
+    """
+    from core.domain.commands import parse
+    from core.prd.models import ImportPlan
+
+    name = "stdin" if path == "-" else path
+    try:
+        data = json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"{name} is not valid JSON (line {exc.lineno}: {exc.msg}).",
+            field="plan_json",
+            hint="Save a plan with `taskyard import prd FILE --json > plan.json` and edit that.",
+        ) from None
+    if isinstance(data, dict) and isinstance(data.get("plan"), dict):
+        data = data["plan"]  # a saved preview envelope
+    return parse(ImportPlan, data, where=f"{name}: ")
+
+
+async def _cmd_import_show(s: Session) -> int:
+    job = await s.engine.get_import(s.args.job_id)
+    return s.out.result("import_job", lambda: {"job": _dump(job)}, lambda: import_job_lines(job))
+
+
+async def _cmd_import_list(s: Session) -> int:
+    jobs = await s.engine.list_imports(limit=s.args.limit)
+    return s.out.result(
+        "import_jobs",
+        lambda: _list_payload([_dump(j) for j in jobs]),
+        lambda: import_list_lines(jobs),
     )
 
 

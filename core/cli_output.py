@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     )
     from core.domain.views import BoardView, BulkResult, ImportResult
     from core.errors import TaskyardError
+    from core.prd.models import ImportJob, ImportPreview
 
 SCHEMA_VERSION = 1
 """Version of the ``--json`` envelope; bumped only when a field changes meaning or goes away."""
@@ -572,6 +573,132 @@ def import_lines(result: ImportResult) -> list[str]:
         out.append("  existing (unchanged): " + ", ".join(result.existing))
     out.extend(f"warning: {w}" for w in result.warnings)
     return out
+
+
+# -- PRD import ------------------------------------------------------------------------------
+DIFF_ORDER = ("new", "changed", "unchanged", "removed")
+
+
+def _short_key(key: str, source_key: str) -> str:
+    """A task key without the document prefix every key of the plan shares."""
+    for prefix in (source_key + "/", source_key + ":", source_key + "#", source_key):
+        if source_key and key.startswith(prefix) and len(key) > len(prefix):
+            return key[len(prefix) :]
+    return key
+
+
+def preview_counts(preview: ImportPreview) -> dict[str, int]:
+    """``{"new": n, "changed": n, "unchanged": n, "removed": n}``."""
+    counts = dict.fromkeys(DIFF_ORDER, 0)
+    for d in preview.diff:
+        counts[str(d.kind)] = counts.get(str(d.kind), 0) + 1
+    return counts
+
+
+def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
+    """A preview as people read it: counts, the task tree, waves, critical path, warnings."""
+    plan = preview.plan
+    short = {t.key: _short_key(t.key, plan.source_key) for t in plan.tasks}
+    counts = preview_counts(preview)
+    out = [
+        f"Preview of {plan.source} ({plan.options.granularity.value}): "
+        f"{plural(len(plan.tasks), 'task')}, "
+        f"{plural(len(plan.edges), 'dependency', 'dependencies')}. Nothing was written.",
+        "  " + ", ".join(f"{kind} {counts[kind]}" for kind in DIFF_ORDER),
+    ]
+    diff = {d.key: d for d in preview.diff}
+    blockers: dict[str, list[str]] = {}
+    for e in plan.edges:
+        blockers.setdefault(e.task_key, []).append(short.get(e.blocker_key, e.blocker_key))
+    children: dict[str | None, list[str]] = {}
+    for t in plan.tasks:
+        parent = t.parent_key if t.parent_key in short else None
+        children.setdefault(parent, []).append(t.key)
+    tasks = {t.key: t for t in plan.tasks}
+    width = max((len(k) for k in short.values()), default=0)
+    out.append("")
+    out.append("Tasks:")
+    stack = [(k, 0) for k in reversed(children.get(None, []))]
+    while stack:
+        k, depth = stack.pop()
+        t, d = tasks[k], diff.get(k)
+        kind = str(d.kind) if d else "new"
+        line = (
+            f"  {kind:<9}  {'  ' * depth}{short[k]:<{width}}  {shorten(t.title, 60)}"
+            f"  [{t.task_type}, {t.priority.value}]"
+        )
+        if blockers.get(k):
+            line += "  waits for: " + ", ".join(blockers[k])
+        if d is not None and d.ref:
+            line += f"  ({d.ref})"
+        if d is not None and d.changed_fields:
+            line += "  changed: " + ", ".join(d.changed_fields)
+        if d is not None and d.started:
+            line += "  STARTED: kept as is, flagged"
+        out.append(line)
+        stack.extend((c, depth + 1) for c in reversed(children.get(k, [])))
+    for d in preview.diff:
+        if str(d.kind) == "removed":
+            state = "started" if d.started else "not started"
+            out.append(
+                f"  removed    {_short_key(d.key, plan.source_key)}  {shorten(d.title, 60)}"
+                f"  ({d.ref}, {state}: kept, flagged)"
+            )
+    if plan.waves:
+        out.append("")
+        out.append(f"Waves (at most {plan.options.max_parallelism_hint} in parallel):")
+        for n, wave in enumerate(plan.waves, 1):
+            out.append(f"  {n}: " + ", ".join(short.get(k, k) for k in wave))
+    if plan.critical_path:
+        out.append("")
+        out.append(
+            f"Critical path: {plural(len(plan.critical_path), 'task')} ("
+            + " → ".join(short.get(k, k) for k in plan.critical_path)
+            + ")"
+        )
+    if plan.blocked_roots:
+        out.append("Blocked roots (start here): " + ", ".join(
+            short.get(k, k) for k in plan.blocked_roots
+        ))  # fmt: skip
+    if plan.milestones:
+        out.append("Milestones: " + ", ".join(m.name for m in plan.milestones))
+    if plan.warnings:
+        out.append("")
+        out.append("Warnings:")
+        for w in plan.warnings:
+            where = f"line {w.line}: " if w.line is not None else ""
+            out.append(f"  {where}{w.code}: {w.message}")
+    out.append("")
+    out.append(f"Commit with: {commit_hint}")
+    return out
+
+
+def import_job_lines(job: ImportJob) -> list[str]:
+    """A committed import: what it created, updated and flagged, and its warnings."""
+    out = [
+        f"Import {job.id} {job.status.value} from {job.source} at {iso(job.created_at)}: "
+        f"{plural(job.task_count, 'task')}, "
+        f"{plural(job.edge_count, 'dependency', 'dependencies')} in the document.",
+        f"  created {len(job.created_task_ids)}, updated {len(job.updated_task_ids)}, "
+        f"flagged {len(job.flagged_task_ids)}",
+    ]
+    if job.created_refs:
+        out.append("  created: " + ", ".join(job.created_refs))
+    for w in job.warnings:
+        where = f"line {w.line}: " if w.line is not None else ""
+        out.append(f"warning: {where}{w.message}")
+    return out
+
+
+def import_list_lines(jobs: Sequence[ImportJob]) -> list[str]:
+    """One line per import job, newest first."""
+    if not jobs:
+        return ["No imports yet. Preview one with `taskyard import prd FILE`."]
+    return [
+        f"{job.id}  {iso(job.created_at)}  {job.source}  created {len(job.created_task_ids)}, "
+        f"updated {len(job.updated_task_ids)}, flagged {len(job.flagged_task_ids)}"
+        for job in jobs
+    ]
 
 
 # -- events ----------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from core.domain.views import (
     ImportResult,
     Page,
 )
+from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 
 
 class TaskEngine(Protocol):
@@ -214,6 +215,59 @@ class TaskEngine(Protocol):
         Raises:
             ValidationError: with ``details["errors"]`` giving each bad item's index.
         """
+
+    # -- PRD import --------------------------------------------------------------------
+    async def preview_import(
+        self, text: str, *, source: str, options: ImportOptions
+    ) -> ImportPreview:
+        """Plan a Markdown document and diff the plan against the database; writes nothing.
+
+        Args:
+            text: The document.
+            source: Its name (a file path, or "pasted text"); re-importing the same source
+                gives the same task keys.
+            options: Granularity, auto_ready, milestone, target project, ...
+
+        Raises:
+            ValidationError: the text cannot be planned, or the plan's data is unusable.
+            NotFoundError: ``options.project`` names no project.
+        """
+
+    async def preview_plan(self, plan: ImportPlan) -> ImportPreview:
+        """Diff an (edited) plan against the database, exactly as ``commit_import`` would.
+
+        Writes nothing.
+
+        Raises:
+            ValidationError: bad plan data (the task key and field are named).
+            CycleError: the plan's edges form a cycle (the path of keys is in the message).
+            NotFoundError: ``options.project`` names no project.
+        """
+
+    async def commit_import(self, plan: ImportPlan) -> ImportJob:
+        """Apply a plan in one transaction, exactly as ``preview_plan`` describes it.
+
+        New tasks are created, changed ones that have not started are updated, started and
+        removed ones are flagged (never changed or deleted), edges between the document's
+        tasks follow the plan, and the job is recorded. Committing the same plan again
+        creates and changes nothing.
+
+        Raises:
+            ValidationError: bad plan data (task key and field named); nothing was written.
+            CycleError: the plan's edges form a cycle, alone or with stored edges.
+            ConflictError: a task to update changed meanwhile; nothing was written.
+            NotFoundError: ``options.project`` names no project.
+        """
+
+    async def get_import(self, job_id: str) -> ImportJob:
+        """A committed import job.
+
+        Raises:
+            NotFoundError: no such job (with near-match suggestions and a hint).
+        """
+
+    async def list_imports(self, *, limit: int = 20) -> list[ImportJob]:
+        """The newest import jobs, newest first."""
 
     # -- attachments -------------------------------------------------------------------
     async def add_attachment(self, ref: str, attachment: AttachmentIn) -> Attachment:

@@ -109,6 +109,10 @@ class PlanWarning(BaseModel):
         "too_big",
         "no_headings",
         "dropped_edge",
+        # Written by the commit, not the planner: a started task the document changed, and a
+        # task the document no longer lists; both are left as they are.
+        "started_task_kept",
+        "removed_task_kept",
     ]
     message: str
     line: int | None = None
@@ -201,3 +205,11 @@ class ImportJob(BaseModel):
     """Started tasks the document changed or no longer lists: left as they are, flagged."""
     options: ImportOptions
     created_at: AwareDatetime
+    source_key: str = ""
+    """The plan's ``source_key``: every job of one document shares it."""
+    project_id: str | None = None
+    """The project the tasks were imported into."""
+    actor: str | None = None
+    """Who committed the import."""
+    created_refs: list[str] = Field(default_factory=list)
+    """Refs of ``created_task_ids`` that still exist, in the same order (read-time)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from core.domain import graph
 from core.domain.commands import TaskImportItem
@@ -284,9 +284,15 @@ def import_tasks(
         )
     if rows:
         conn.execute(insert(T), rows)
-    with_parent = [{"id": ids[i], "parent_id": parents[i]} for i in new_index if parents[i]]
-    for entry in with_parent:
-        conn.execute(update(T).where(T.c.id == entry["id"]).values(parent_id=entry["parent_id"]))
+    # Parents are set after the insert (a child may come before its parent in the file, and
+    # the foreign key is checked row by row), as one executemany: a statement per child cost
+    # ~0.4 s of a 1,000-task PRD commit on SQLite.
+    with_parent = [{"b_id": ids[i], "b_parent": parents[i]} for i in new_index if parents[i]]
+    if with_parent:
+        conn.execute(
+            update(T).where(T.c.id == bindparam("b_id")).values(parent_id=bindparam("b_parent")),
+            with_parent,
+        )
     edge_rows = [
         {"task_id": ids[i], "blocker_id": real.get(b, b), "created_at": ctx.now}
         for i in new_index

@@ -33,8 +33,17 @@ from core.domain.models import (
 )
 from core.domain.states import auto_approve_from_env, state_machine_metadata
 from core.domain.views import BoardColumn, BoardView, BulkResult, CreateResult, ImportResult, Page
-from core.errors import StorageError
-from core.store import bulk_import, graph_ops, migrate, project_ops, queries, task_ops
+from core.errors import StorageError, TaskyardError
+from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
+from core.store import (
+    bulk_import,
+    graph_ops,
+    migrate,
+    prd_import,
+    project_ops,
+    queries,
+    task_ops,
+)
 from core.store.context import StoreSettings, TxContext
 from core.store.dialects import sqlite as sqlite_dialect
 from core.store.errors import translate_db_errors
@@ -303,6 +312,33 @@ class SqlTaskEngine:
         )
         return result
 
+    # -- PRD import --------------------------------------------------------------------
+    async def preview_import(
+        self, text: str, *, source: str, options: ImportOptions
+    ) -> ImportPreview:
+        """See ``TaskEngine.preview_import``."""
+        # Planning is pure CPU work (up to ~300 ms for a 1 MB document): off the event loop,
+        # so the TUI keeps drawing while a large document is planned.
+        plan = await asyncio.to_thread(_build_plan, text, source=source, options=options)
+        return await self.preview_plan(plan)
+
+    async def preview_plan(self, plan: ImportPlan) -> ImportPreview:
+        """See ``TaskEngine.preview_plan``."""
+        return await self._runner.read(lambda c: prd_import.preview_plan(c, plan))
+
+    async def commit_import(self, plan: ImportPlan) -> ImportJob:
+        """See ``TaskEngine.commit_import``."""
+        job: ImportJob = await self._write(lambda c, x: prd_import.commit_plan(c, x, plan))
+        return job
+
+    async def get_import(self, job_id: str) -> ImportJob:
+        """See ``TaskEngine.get_import``."""
+        return await self._runner.read(lambda c: prd_import.get_job(c, job_id))
+
+    async def list_imports(self, *, limit: int = 20) -> list[ImportJob]:
+        """See ``TaskEngine.list_imports``."""
+        return await self._runner.read(lambda c: prd_import.list_jobs(c, limit))
+
     # -- attachments -------------------------------------------------------------------
     async def add_attachment(self, ref: str, attachment: AttachmentIn) -> Attachment:
         """See ``TaskEngine.add_attachment``."""
@@ -377,6 +413,32 @@ def _make_runner(parsed: URL) -> tuple[Runner, Path | None]:
         hint="Use a SQLite file path or URL (sqlite:///...) or a PostgreSQL URL "
         "(postgresql://user:pass@host/db).",
     )
+
+
+PlanBuilder = Callable[..., ImportPlan]
+"""``core.prd.plan.build_plan(text, *, source, options) -> ImportPlan``."""
+
+
+def _build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
+    """Run the planner (pure, CPU-bound, no I/O), imported only when an import needs it.
+
+    Raises:
+        ValidationError: the planner refuses the text.
+        TaskyardError: this build of taskyard has no planner.
+    """
+    import importlib
+
+    try:
+        module = importlib.import_module("core.prd.plan")
+    except ModuleNotFoundError as exc:
+        if exc.name != "core.prd.plan":
+            raise
+        raise TaskyardError(
+            "This build of taskyard cannot plan Markdown documents (core.prd.plan is missing).",
+            hint="Commit a plan instead: taskyard import prd --plan-json PLAN.json --commit.",
+        ) from exc
+    build: PlanBuilder = module.build_plan
+    return build(text, source=source, options=options)
 
 
 def _events_after(conn: Connection, *, since: int) -> list[Event]:

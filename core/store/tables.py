@@ -158,3 +158,26 @@ events = Table(
     Column("payload", json_type(), nullable=False),
     Index(None, "task_id", "seq"),
 )
+
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    # One committed PRD import (core/prd): what it created, updated and flagged, and how.
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_key", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("task_count", Integer, nullable=False),
+    Column("edge_count", Integer, nullable=False),
+    Column("warnings", json_type(), nullable=False),
+    Column("created_task_ids", json_type(), nullable=False),
+    Column("updated_task_ids", json_type(), nullable=False),
+    Column("flagged_task_ids", json_type(), nullable=False),
+    Column("options", json_type(), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # `import list` (newest first) and re-imports of one document into one project.
+    Index(None, "created_at"),
+    Index(None, "project_id", "source_key"),
+)

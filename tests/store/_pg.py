@@ -8,7 +8,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-TABLES = "events, attachments, task_labels, task_dependencies, tasks, milestones, projects"
+TABLES = (
+    "import_jobs, events, attachments, task_labels, task_dependencies, tasks, milestones, projects"
+)
 """Every table of the schema except alembic_version."""
 
 

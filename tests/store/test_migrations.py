@@ -363,3 +363,45 @@ def test_needs_upgrade_reads_the_recorded_revision(tmp_path: Path) -> None:
                 migrate.needs_upgrade(conn)
     finally:
         engine.dispose()
+
+
+# ------------------------------------------------------------------------------ 0002 import_jobs
+def _alembic(conn: Connection, action: str, target: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    getattr(command, action)(config, target)
+
+
+async def test_import_jobs_migration_is_reversible_and_upgrades_existing_data(
+    tmp_path: Path,
+) -> None:
+    """0002 can be taken back to 0001 and forward again; a 0001 file keeps its tasks."""
+    path = tmp_path / "old.db"
+    refs = await seed(f"sqlite:///{path}")
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.begin() as conn:
+            _alembic(conn, "downgrade", "0001")
+        assert sqlite_revision(path) == ["0001"]
+        with sync.connect() as conn:
+            assert not conn.dialect.has_table(conn, "import_jobs")
+    finally:
+        sync.dispose()
+    engine = await SqlTaskEngine.open(f"sqlite:///{path}")
+    try:
+        assert [(await engine.get_task(r)).ref for r in refs] == refs
+        assert await engine.list_imports() == []
+    finally:
+        await engine.close()
+    assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+    assert [b for b in backups(tmp_path) if not b.endswith(("-wal", "-shm"))] != []
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.connect() as conn:
+            assert schema_drift(conn) == []
+    finally:
+        sync.dispose()
