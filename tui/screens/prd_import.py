@@ -14,6 +14,7 @@ import asyncio
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -321,8 +322,9 @@ same document again updates what changed and never duplicates tasks.
             f"{len(plan.tasks)} tasks, {len(plan.edges)} dependencies from {plan.source} "
             f"({plan.options.granularity}): {counts or 'nothing to do'}. "
             f"{len(plan.waves)} waves at {plan.options.max_parallelism_hint} workers; "
-            f"critical path {len(plan.critical_path)} tasks; "
-            f"{len(plan.blocked_roots)} tasks others wait for start the work."
+            f"critical path {_count(len(plan.critical_path), 'task')}; "
+            + _count(len(plan.blocked_roots), "task")
+            + " that others wait for start the work."
         )
         self._fill_tree(plan, diff)
         titles = {t.key: t.title for t in plan.tasks}
@@ -372,12 +374,14 @@ same document again updates what changed and never duplicates tasks.
             waits = blockers.get(task.key, [])
             if waits:
                 label += f" · waits for {len(waits)}"
-            branch = node.add(label, data=("task", task.key, ""), expand=True)
+            # Text, not a markup string: "[new]" and titles with brackets must show as typed.
+            branch = node.add(Text(label), data=("task", task.key, ""), expand=True)
             if highlighted == ("task", task.key, ""):
                 target = branch
             for blocker in waits:
                 leaf = branch.add_leaf(
-                    f"waits for: {titles.get(blocker, blocker)}", data=("edge", task.key, blocker)
+                    Text(f"waits for: {titles.get(blocker, blocker)}"),
+                    data=("edge", task.key, blocker),
                 )
                 if highlighted == ("edge", task.key, blocker):
                     target = leaf
@@ -520,6 +524,10 @@ def path_problem(path: Path) -> str:
     if path.is_dir():
         return "it is a folder"
     return "it is not a readable UTF-8 text file"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _words(exc: TaskyardError) -> str:

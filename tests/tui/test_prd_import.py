@@ -1,0 +1,150 @@
+"""The PRD import screen, by keys only: preview, edit the plan, commit, see it on the board."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.pilot import Pilot
+
+from core.domain.commands import TaskQuery
+from core.domain.models import TaskSource
+from core.store.engine import SqlTaskEngine
+from tui.app import TaskyardApp
+from tui.modals.confirm import ConfirmModal
+from tui.screens.board import BoardScreen
+from tui.screens.prd_import import PlanTree, PrdImportScreen, complete_path
+
+PRDS = Path(__file__).resolve().parent.parent / "fixtures" / "prds"
+CROSS_REFS = PRDS / "cross_refs.md"
+SIZE = (120, 44)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    for _ in range(4):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group != "follow-events" and not w.is_finished]
+        if busy:
+            await app.workers.wait_for_complete(busy)
+    await pilot.pause()
+
+
+def text_of(screen: PrdImportScreen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+async def open_preview(app: App[Any], pilot: Pilot[Any], path: Path) -> PrdImportScreen:
+    await settle(pilot)
+    await pilot.press("i")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, PrdImportScreen)
+    await pilot.press(*str(path), "enter")
+    await settle(pilot)
+    return screen
+
+
+async def test_preview_shows_tasks_dependencies_waves_and_warnings_and_writes_nothing(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        screen = await open_preview(demo_app, pilot, CROSS_REFS)
+        summary = text_of(screen, "#prd-summary")
+        assert "5 tasks, 5 dependencies" in summary
+        assert "5 new" in summary
+        assert "Preview only: nothing is written" in text_of(screen, "#prd-status")
+        tree = screen.query_one(PlanTree)
+        assert demo_app.focused is tree
+        labels = [str(node.label) for node in tree.root.children]
+        assert labels[0].startswith("[new] Index schema · feature")
+        assert any("waits for 2" in label for label in labels)  # Search screen
+        assert "Wave 1: Index schema" in text_of(screen, "#prd-waves")
+        warnings = text_of(screen, "#prd-warnings")
+        assert "Telemetry dashboard" in warnings  # a reference to nothing, with its line
+        assert "line" in warnings
+        # R1: the terminal cursor is on the highlighted task.
+        x, y = demo_app.cursor_position
+        assert tree.content_region.contains(x, y)
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        page = await engine.list_tasks(TaskQuery(include_completed=True, limit=100))
+        assert page.total == 12  # the demo's tasks only: preview wrote nothing
+    finally:
+        await engine.close()
+
+
+async def test_edit_the_plan_then_commit_and_jump_to_the_tasks_on_the_board(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        screen = await open_preview(demo_app, pilot, CROSS_REFS)
+        await pilot.press("down", "down")  # Indexer's "waits for: Index schema"
+        await pilot.press("x")
+        await settle(pilot)
+        assert "no longer waits for" in text_of(screen, "#prd-status")
+        assert "5 tasks, 4 dependencies" in text_of(screen, "#prd-summary")
+        await pilot.press("home", "p")  # Index schema: medium -> low
+        await settle(pilot)
+        assert "is now low" in text_of(screen, "#prd-status")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ConfirmModal)
+        assert "5 tasks created" in demo_app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        status = text_of(screen, "#prd-status")
+        assert "Imported" in status
+        assert "5 tasks created" in status
+        await pilot.press("b")
+        await settle(pilot)
+        board = demo_app.screen
+        assert isinstance(board, BoardScreen)
+        assert board.selected_card is not None
+        assert board.selected_card.title in {"Index schema", "Indexer"}
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        page = await engine.list_tasks(TaskQuery(project=None, include_completed=True, limit=100))
+        by_title = {t.title: t for t in page.items}
+        full = await engine.get_task(by_title["Index schema"].ref)
+        assert full.source == TaskSource.PRD_IMPORT
+        assert full.priority == "low"
+        indexer = await engine.get_task(by_title["Indexer"].ref)
+        assert indexer.blocked_by == []  # the dropped edge was not written
+        assert len(await engine.list_imports()) == 1
+    finally:
+        await engine.close()
+
+
+async def test_a_missing_file_is_explained_next_to_the_path(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        screen = await open_preview(demo_app, pilot, PRDS / "nope.md")
+        status = text_of(screen, "#prd-status")
+        assert "Cannot read" in status
+        assert "there is no such file" in status
+        assert demo_app.focused is screen.query_one("#prd-path")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, BoardScreen)
+
+
+def test_path_completion_extends_what_was_typed() -> None:
+    assert complete_path(str(PRDS / "cross_")) == str(CROSS_REFS)
+    assert complete_path(str(PRDS.parent) + "/prd") == str(PRDS.parent) + "/prd_plans.py"
+    assert complete_path(str(PRDS.parent) + "/prds") == str(PRDS) + "/"
+    assert complete_path("/no/such/folder/x") is None
+
+
+def test_snapshot_preview(snap_compare: Any, demo_db_url: str) -> None:
+    """The import screen after previewing cross_refs.md: the file path, the options, the
+    summary "5 tasks, 5 dependencies … 5 new", the tree with "[new] Index schema · feature ·
+    ■ medium · lines 3-5" highlighted and each task's "waits for" lines."""
+    from tui.__main__ import make_app
+    from tui.settings import TuiSettings
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await open_preview(pilot.app, pilot, Path("tests/fixtures/prds/cross_refs.md"))
+
+    app = make_app(TuiSettings(db=demo_db_url, animations=False))
+    assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
