@@ -158,6 +158,7 @@ message log (**L**).
         first = self.columns()[0] if self.columns() else None
         if first is not None:
             self._set_current(first)
+        self._apply_hide_empty()  # screen-reader mode shows one column from the first frame
         self.update_context()
         self.load_board()
 
