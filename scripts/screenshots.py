@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import sys
 import tempfile
@@ -48,6 +49,11 @@ SHOTS = [
     Shot("high-contrast", settings={"theme": "high-contrast"}),
     Shot("light", settings={"theme": "taskyard-light"}),
     Shot("narrow", keys=["l", "l"], size=(72, 30)),
+    Shot(
+        "prd-import",
+        keys=["i", *"tests/fixtures/prds/multi_milestone.md", "enter"],
+        size=(140, 48),
+    ),
 ]
 
 
@@ -81,6 +87,7 @@ async def take(shot: Shot, workdir: Path, out: Path) -> Path:
 
 
 async def main(names: list[str]) -> int:
+    os.chdir(ROOT)  # shots type paths relative to the repository
     if shutil.which("rsvg-convert") is None:
         sys.stderr.write("rsvg-convert is missing: apt-get install librsvg2-bin fonts-firacode\n")
         return 1

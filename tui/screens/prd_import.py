@@ -325,6 +325,14 @@ same document again updates what changed and never duplicates tasks.
             f"critical path {_count(len(plan.critical_path), 'task')}; "
             + _count(len(plan.blocked_roots), "task")
             + " that others wait for start the work."
+            + (
+                "\nMilestones: "
+                + "; ".join(
+                    m.name + (f" (due {m.due_date})" if m.due_date else "") for m in plan.milestones
+                )
+                if plan.milestones
+                else ""
+            )
         )
         self._fill_tree(plan, diff)
         titles = {t.key: t.title for t in plan.tasks}
