@@ -9,7 +9,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from core.domain.commands import TaskQuery
-from core.domain.models import TaskSource
+from core.domain.models import TaskSource, TaskStatus
 from core.store.engine import SqlTaskEngine
 from tui.app import TaskyardApp
 from tui.modals.confirm import ConfirmModal
@@ -148,3 +148,37 @@ def test_snapshot_preview(snap_compare: Any, demo_db_url: str) -> None:
 
     app = make_app(TuiSettings(db=demo_db_url, animations=False))
     assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+
+async def test_auto_ready_import_puts_tasks_in_the_right_columns(
+    demo_app: TaskyardApp,
+) -> None:
+    """E2E: with "Ready when unblocked", tasks nothing waits on are ready, the rest wait in
+    blocked and say by how many tasks."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        screen = demo_app.screen
+        assert isinstance(screen, PrdImportScreen)
+        await pilot.press(*str(CROSS_REFS))
+        await pilot.press("tab", "tab", "tab")  # path -> pasted text -> granularity -> checkbox
+        assert demo_app.focused is screen.query_one("#prd-auto-ready")
+        await pilot.press("space", "ctrl+r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        board = demo_app.screen
+        assert isinstance(board, BoardScreen)
+        ready = board.column(TaskStatus.READY)
+        blocked = board.column(TaskStatus.BLOCKED)
+        assert ready is not None
+        assert blocked is not None
+        assert {c.title for c in ready.task_list.cards_loaded()} >= {"Index schema"}
+        waiting = {c.title: c for c in blocked.task_list.cards_loaded()}
+        assert {"Indexer", "Query parser", "Search screen", "Docs for search"} <= set(waiting)
+        assert waiting["Search screen"].unresolved_blocker_count == 2
