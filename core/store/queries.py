@@ -1,8 +1,9 @@
 """Read operations: one task in full, filtered pages, the board's windows, the ready queue.
 
 The board never loads every task: it counts per state with one grouped query and fetches a
-window of cards per column through the ``(project_id, status, priority_rank, created_at, id)``
-index, so 100,000 tasks cost about what 100 do.
+window of cards per column through the
+``(project_id, status, priority_rank, created_at, number, id)`` index, so 100,000 tasks cost
+about what 100 do.
 """
 
 from __future__ import annotations
@@ -281,7 +282,7 @@ def ready_queue(conn: Connection, *, limit: int, project: str | None) -> list[Ta
     """Ready tasks in scheduler order: priority, then creation time.
 
     A ready task never has an unresolved blocker (the store keeps that invariant), so this is
-    one range scan of the ``(status, priority_rank, created_at, id)`` index.
+    one range scan of the ``(status, priority_rank, created_at, number, id)`` index.
 
     Raises:
         NotFoundError: the project names nothing.
