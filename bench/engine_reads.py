@@ -82,6 +82,8 @@ async def run(args: argparse.Namespace) -> None:
          lambda: engine.board_column(board_q, TaskStatus.BACKLOG, offset=0, limit=50)),
         ("board_column(backlog, offset=10000, 50)",
          lambda: engine.board_column(board_q, TaskStatus.BACKLOG, offset=10_000, limit=50)),
+        (f"board_column(done, offset={deep // 2}, 50)",
+         lambda: engine.board_column(board_q, TaskStatus.DONE, offset=deep // 2, limit=50)),
         (f"board_column(done, offset={deep}, 50)",
          lambda: engine.board_column(board_q, TaskStatus.DONE, offset=deep, limit=50)),
         (f"get_task({ref!r})", lambda: engine.get_task(ref)),

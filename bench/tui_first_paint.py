@@ -169,7 +169,8 @@ def taskyard_markers(db: Path) -> tuple[int, list[str]]:
         count = conn.execute("SELECT count(*) FROM tasks WHERE status = 'backlog'").fetchone()[0]
         first = conn.execute(
             "SELECT p.key || '-' || t.number FROM tasks t JOIN projects p ON p.id = t.project_id"
-            " WHERE t.status = 'backlog' ORDER BY t.priority_rank, t.created_at, t.id LIMIT 1"
+            " WHERE t.status = 'backlog'"
+            " ORDER BY t.priority_rank, t.created_at, t.number, t.id LIMIT 1"  # CARD_ORDER
         ).fetchone()
     finally:
         conn.close()
@@ -274,6 +275,14 @@ def main() -> None:
         help="also run `python -m tui` from this checkout (e.g. a `git archive` of an older\n"
         "commit), interleaved with the current code: a before/after comparison",
     )
+    ap.add_argument(
+        "--tree-db",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="the databases --tree opens instead of --db (same order): an older checkout\n"
+        "refuses a file that a newer schema revision was applied to",
+    )
     args = ap.parse_args()
 
     print(f"machine: {machine_note()}")
@@ -281,7 +290,10 @@ def main() -> None:
     pycache = tempfile.mkdtemp(prefix="tui-pycache-")
     targets = [taskyard_target(db, workdir, pycache) for db in args.db]
     if args.tree:
-        targets += [taskyard_target(db, workdir, pycache, args.tree.resolve()) for db in args.db]
+        tree_dbs = args.tree_db or args.db
+        if len(tree_dbs) != len(args.db):
+            raise SystemExit("--tree-db needs one file per --db")
+        targets += [taskyard_target(db, workdir, pycache, args.tree.resolve()) for db in tree_dbs]
     peers: list[Target] = []
     if args.backlog:
         for n in args.backlog_sizes:

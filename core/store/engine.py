@@ -123,7 +123,12 @@ class SqlTaskEngine:
                         if migrate.needs_upgrade(conn):
                             migrate.upgrade(conn, sqlite_path=path)
 
-                    await runner.write(_migrate, engine._ctx)
+                    # Nearly every start finds the schema at head: check that in a read
+                    # snapshot, so the start neither takes the write lock (and waits behind
+                    # another program's write) nor opens a write transaction. A database that
+                    # needs the upgrade is checked again under the lock by ``_migrate``.
+                    if await runner.read(migrate.needs_upgrade):
+                        await runner.write(_migrate, engine._ctx)
                 except BaseException:
                     # Refused (newer schema, failed migration, locked file): release the
                     # connections and threads instead of leaving them to the caller's exit.

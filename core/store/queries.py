@@ -1,8 +1,9 @@
 """Read operations: one task in full, filtered pages, the board's windows, the ready queue.
 
 The board never loads every task: it counts per state with one grouped query and fetches a
-window of cards per column through the ``(project_id, status, priority_rank, created_at, id)``
-index, so 100,000 tasks cost about what 100 do.
+window of cards per column through the
+``(project_id, status, priority_rank, created_at, number, id)`` index, so 100,000 tasks cost
+about what 100 do.
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def board_column(
         status=status,
         count=count,
         offset=offset,
-        cards=_window(conn, clauses, status, offset, limit),
+        cards=_window(conn, clauses, status, offset, limit, base=base, count=count),
     )
 
 
@@ -263,25 +264,52 @@ def _board_filters(conn: Connection, query: BoardQuery) -> list[Any]:
 
 
 def _window(
-    conn: Connection, clauses: list[Any], status: TaskStatus, offset: int, limit: int
+    conn: Connection,
+    clauses: list[Any],
+    status: TaskStatus,
+    offset: int,
+    limit: int,
+    *,
+    base: Any = None,
+    count: int | None = None,
 ) -> list[TaskCard]:
     if limit <= 0:
         return []
-    rows = conn.execute(
-        select_cards()
-        .where(*clauses, T.c.status == status.value)
-        .order_by(*CARD_ORDER)
-        .limit(limit)
-        .offset(offset)
-    ).mappings()
+    where = [*clauses, T.c.status == status.value]
+    if offset > 0:
+        # A deep window (scrolling, ``end`` in a 38,000-card column): a plain ``OFFSET`` on
+        # the card query reads and joins every skipped row. Instead, find the sort key of the
+        # window's first card with an ``OFFSET`` over the card-order index alone (covering:
+        # no table row is read), skipping from whichever end of the column is nearer, then
+        # read the window from that key on (an index range). Same cards, same order.
+        key = _key_at(conn, where, offset, base=base if base is not None else T, count=count)
+        if key is None:
+            return []
+        where.append(tuple_(*CARD_ORDER) >= tuple_(*key))
+    rows = conn.execute(select_cards().where(*where).order_by(*CARD_ORDER).limit(limit)).mappings()
     return [card_from_row(r) for r in rows]
+
+
+def _key_at(
+    conn: Connection, where: list[Any], offset: int, *, base: Any, count: int | None
+) -> tuple[Any, ...] | None:
+    """The ``CARD_ORDER`` key of the card at ``offset`` under ``where`` (``None``: past the end)."""
+    keys = select(*CARD_ORDER).select_from(base).where(*where).limit(1)
+    if count is not None and offset >= count:
+        return None
+    if count is not None and offset > count // 2:
+        keys = keys.order_by(*(c.desc() for c in CARD_ORDER)).offset(count - 1 - offset)
+    else:
+        keys = keys.order_by(*CARD_ORDER).offset(offset)
+    row = conn.execute(keys).first()
+    return None if row is None else tuple(row)
 
 
 def ready_queue(conn: Connection, *, limit: int, project: str | None) -> list[TaskCard]:
     """Ready tasks in scheduler order: priority, then creation time.
 
     A ready task never has an unresolved blocker (the store keeps that invariant), so this is
-    one range scan of the ``(status, priority_rank, created_at, id)`` index.
+    one range scan of the ``(status, priority_rank, created_at, number, id)`` index.
 
     Raises:
         NotFoundError: the project names nothing.

@@ -102,9 +102,11 @@ tasks = Table(
     UniqueConstraint("project_id", "number"),
     # external_id is unique per project; NULLs never collide (both dialects).
     UniqueConstraint("project_id", "external_id"),
-    # The queue and the board columns: status, then priority, then age.
-    Index(None, "status", "priority_rank", "created_at", "id"),
-    Index(None, "project_id", "status", "priority_rank", "created_at", "id"),
+    # The queue and the board columns, in exactly ``queries.CARD_ORDER``: status, then
+    # priority, then age (number orders an import's tasks, which share created_at), so no
+    # query has to sort (migration 0002).
+    Index(None, "status", "priority_rank", "created_at", "number", "id"),
+    Index(None, "project_id", "status", "priority_rank", "created_at", "number", "id"),
     Index(None, "parent_id"),
     Index(None, "milestone_id"),
     Index(None, "assignee"),

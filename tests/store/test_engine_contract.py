@@ -1310,6 +1310,34 @@ async def test_board_counts_every_column_and_windows_the_cards(engine: SqlTaskEn
     assert (empty.count, empty.cards) == (3, [])
 
 
+async def test_board_column_windows_at_any_offset_are_slices_of_the_column(
+    engine: SqlTaskEngine,
+) -> None:
+    """A window at any offset, near either end of the column, filtered or not, holds exactly
+    the cards the whole column holds at those positions (deep windows seek by sort key)."""
+    # One import: the tasks share created_at, so number decides among equal priorities.
+    priorities = [Priority.LOW, Priority.HIGH, Priority.MEDIUM, Priority.MEDIUM, Priority.HIGH]
+    items = [
+        TaskImportItem(title=f"T{i}", priority=priorities[i % 5], labels=["odd"] if i % 2 else [])
+        for i in range(23)
+    ]
+    await engine.import_tasks(items)
+    await new(engine, "later", priority=Priority.CRITICAL)
+    for query in (BoardQuery(), BoardQuery(labels=["odd"]), BoardQuery(text="t1")):
+        whole = await engine.board_column(query, S.BACKLOG, offset=0, limit=1000)
+        ids = [c.id for c in whole.cards]
+        assert len(ids) == whole.count > 0
+        for offset in range(whole.count + 2):
+            for limit in (1, 3, 10):
+                window = await engine.board_column(query, S.BACKLOG, offset=offset, limit=limit)
+                assert (window.count, window.offset) == (whole.count, offset)
+                assert [c.id for c in window.cards] == ids[offset : offset + limit], (
+                    query,
+                    offset,
+                    limit,
+                )
+
+
 async def test_board_filters_and_chosen_columns(engine: SqlTaskEngine) -> None:
     """The board shows only the chosen columns and only tasks matching its filters."""
     await engine.create_project(ProjectCreate(name="Web App"))

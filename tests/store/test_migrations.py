@@ -227,6 +227,92 @@ async def test_reopening_postgres_keeps_the_data(fresh_pg_url: str) -> None:
         await engine.close()
 
 
+# ------------------------------------------------------------------------------ 0001 -> 0002
+CARD_INDEXES_0001 = {
+    "ix_tasks_status_priority_rank_created_at_id",
+    "ix_tasks_project_id_status_priority_rank_created_at_id",
+}
+CARD_INDEXES_0002 = {
+    "ix_tasks_status_priority_rank_created_at_number_id",
+    "ix_tasks_project_id_status_priority_rank_created_at_number_id",
+}
+
+
+def alembic_to(conn: Connection, revision: str, *, down: bool) -> None:
+    """Run alembic to ``revision`` on ``conn`` (in its transaction), as store/migrate.py does."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def task_indexes(conn: Connection) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {str(ix["name"]) for ix in inspect(conn).get_indexes("tasks")}
+
+
+async def test_a_0001_file_is_upgraded_to_card_order_indexes(tmp_path: Path) -> None:
+    """A file at 0001 (indexes ending in ``created_at, id``) is copied aside and upgraded to
+    indexes in ``CARD_ORDER``; the schema then equals a fresh one, the data is kept, and the
+    migration goes back down to exactly the 0001 indexes."""
+    path = tmp_path / "old.db"
+    refs = await seed(f"sqlite:///{path}")
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.begin() as conn:
+            alembic_to(conn, "0001", down=True)
+            assert task_indexes(conn) >= CARD_INDEXES_0001
+            assert not CARD_INDEXES_0002 & task_indexes(conn)
+        assert sqlite_revision(path) == ["0001"]
+        engine = await SqlTaskEngine.open(f"sqlite:///{path}")
+        try:
+            assert [(await engine.get_task(r)).ref for r in refs] == refs
+        finally:
+            await engine.close()
+        assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+        copies = [n for n in backups(tmp_path) if not n.endswith(("-wal", "-shm"))]
+        assert [n.split(".before-")[1].split("-20")[0] for n in copies] == [
+            f"{migrate.HEAD_REVISION}-from-0001"
+        ]
+        with sync.connect() as conn:
+            assert task_indexes(conn) >= CARD_INDEXES_0002
+            assert not CARD_INDEXES_0001 & task_indexes(conn)
+            assert schema_drift(conn) == []
+    finally:
+        sync.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_0001_postgres_database_is_upgraded_to_card_order_indexes(
+    fresh_pg_url: str,
+) -> None:
+    """The same upgrade and downgrade on PostgreSQL, in one transaction each."""
+    refs = await seed(fresh_pg_url)
+    async_engine = create_async_engine(fresh_pg_url)
+    try:
+        async with async_engine.begin() as conn:
+            await conn.run_sync(alembic_to, "0001", down=True)
+            assert await conn.run_sync(task_indexes) >= CARD_INDEXES_0001
+        engine = await SqlTaskEngine.open(fresh_pg_url)
+        try:
+            assert [(await engine.get_task(r)).ref for r in refs] == refs
+        finally:
+            await engine.close()
+        rows = await pg_execute(fresh_pg_url, "SELECT version_num FROM alembic_version")
+        assert rows == [(migrate.HEAD_REVISION,)]
+        async with async_engine.connect() as conn:
+            indexes = await conn.run_sync(task_indexes)
+            assert indexes >= CARD_INDEXES_0002
+            assert not CARD_INDEXES_0001 & indexes
+            assert await conn.run_sync(schema_drift) == []
+    finally:
+        await async_engine.dispose()
+
+
 # ------------------------------------------------------------------------------ newer
 async def test_database_from_a_newer_taskyard_is_refused_untouched(tmp_path: Path) -> None:
     """A file whose schema is newer than this taskyard is refused and left byte for byte as is."""

@@ -17,9 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widget import Widget
+from textual.widgets import Input, Static
 
 from core.domain.commands import BoardQuery
 from core.domain.models import Event, TaskCard, TaskStatus
@@ -28,6 +30,7 @@ from core.errors import TaskyardError
 from tui.context import taskyard_app
 from tui.messages import LogEntry
 from tui.widgets.board_column import BoardColumn
+from tui.widgets.footer import StableFooter
 from tui.widgets.task_list import PAGE, TaskList
 
 BOARD_ORDER = tuple(TaskStatus)
@@ -68,6 +71,15 @@ class BoardScreen(Screen[None]):
 
     CSS_PATH = "board.tcss"
     AUTO_FOCUS = None
+
+    # Textual's ``Screen.focused`` is a plain ``Reactive`` (repaint=True): every focus change
+    # marks the whole screen dirty and redraws all of its cells, a full update that was most
+    # of a column switch (~90 ms at 160x45 on the 2-vCPU VM). What a focus change alters is
+    # already repainted where it happens: Textual re-applies ``:focus``/``:focus-within``
+    # styles to the nodes concerned (``Screen._update_focus_styles``) and ``TaskList``
+    # refreshes itself on focus and blur. Same name, same watcher (``_watch_focused``), no
+    # repaint of everything.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "column(-1)", "Previous column", show=False, id="board.column-left"),
@@ -129,6 +141,10 @@ message log (**L**).
         """A task the selection should follow to its new column after the next reload."""
         self._loaded = False
         self.project_name: str | None = None
+        self._columns: list[BoardColumn] | None = None
+        self._current: BoardColumn | None = None
+        """The column the keyboard is in. An attribute, not a CSS class: toggling a class
+        re-applies the stylesheet to both columns' subtrees on every column change."""
 
     # -- layout ---------------------------------------------------------------------------
     @property
@@ -143,7 +159,7 @@ message log (**L**).
             for status in settings.columns:
                 yield BoardColumn(status, spoken=settings.screen_reader)
         yield Static("Opening the database…", id="board-status")
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         settings = taskyard_app(self).settings
@@ -152,7 +168,7 @@ message log (**L**).
             self.query_state = self.query_state.model_copy(update={"project": settings.project})
         self.set_class(self.spoken, "-screen-reader")
         # Footer key hints are glyphs (⏎, ←); in screen-reader mode the help says it in words.
-        self.query_one(Footer).display = not self.spoken
+        self.query_one(StableFooter).display = not self.spoken
         taskyard_app(self).engine_events.subscribe(self, self._on_engine_events)
         taskyard_app(self).announcements.subscribe(self, self._on_announcement)
         first = self.columns()[0] if self.columns() else None
@@ -174,7 +190,15 @@ message log (**L**).
         self.call_after_refresh(taskyard_app(self).place_cursor_on, self.focused)
 
     def columns(self) -> list[BoardColumn]:
-        return list(self.query(BoardColumn))
+        # The columns are composed once and never added or removed: query the DOM once (a
+        # query walks the whole screen, and ``check_action`` asks for the current column on
+        # every binding refresh).
+        if self._columns is None:
+            found = list(self.query(BoardColumn))
+            if not found:  # not composed yet
+                return found
+            self._columns = found
+        return list(self._columns)
 
     def column(self, status: TaskStatus) -> BoardColumn | None:
         try:
@@ -183,14 +207,11 @@ message log (**L**).
             return None
 
     def visible_columns(self) -> list[BoardColumn]:
-        return [c for c in self.columns() if c.display or c.has_class("-current")]
+        return [c for c in self.columns() if c.display or c is self._current]
 
     @property
     def current_column(self) -> BoardColumn | None:
-        for column in self.columns():
-            if column.has_class("-current"):
-                return column
-        return None
+        return self._current
 
     @property
     def selected_card(self) -> TaskCard | None:
@@ -198,10 +219,20 @@ message log (**L**).
         return column.task_list.selected if column else None
 
     def _set_current(self, column: BoardColumn, *, focus: bool = True) -> None:
-        for other in self.columns():
-            other.set_class(other is column, "-current")
+        self._current = column
         if focus:
-            column.task_list.focus()
+            column.task_list.focus(scroll_visible=False)  # scrolled just below, if needed
+        self._scroll_into_view(column)
+
+    def _scroll_into_view(self, column: BoardColumn) -> None:
+        """Scroll the row of columns sideways so ``column`` shows, when it does not already.
+
+        A column that is already on screen is left alone: ``scroll_visible`` queues a scroll
+        and a layout pass even when there is nothing to scroll.
+        """
+        row = self.query_one("#board-columns")
+        if column.region and row.region.contains_region(column.region):
+            return
         column.scroll_visible(animate=False)
 
     def update_context(self) -> None:
@@ -249,7 +280,7 @@ message log (**L**).
             column.styles.width = width
         current = self.current_column
         if current is not None:
-            self.call_after_refresh(current.scroll_visible, animate=False)
+            self.call_after_refresh(self._scroll_into_view, current)
 
     def _apply_hide_empty(self) -> None:
         current = self.current_column
@@ -376,7 +407,8 @@ message log (**L**).
             1, current.task_list.card_height
         )
         self._set_current(target)
-        self._apply_hide_empty()
+        if self.hide_empty or self.spoken:  # otherwise every column shows whatever is current
+            self._apply_hide_empty()
         target.task_list.select_index(
             int(target.task_list.scroll_y) // target.task_list.card_height + max(0, row)
         )
@@ -384,7 +416,7 @@ message log (**L**).
     @on(TaskList.Highlighted)
     def _highlighted(self, event: TaskList.Highlighted) -> None:
         column = self.column(event.task_list.status)
-        if column is not None and event.task_list.has_focus and not column.has_class("-current"):
+        if column is not None and event.task_list.has_focus and column is not self._current:
             self._set_current(column, focus=False)
 
     # -- actions on the selected card -----------------------------------------------------

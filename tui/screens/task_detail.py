@@ -25,7 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.domain.models import (
@@ -42,6 +42,7 @@ from core.domain.states import allowed_targets, is_resolved
 from core.errors import TaskyardError
 from tui.context import taskyard_app
 from tui.widgets.choice_list import ChoiceList
+from tui.widgets.footer import StableFooter
 from tui.widgets.task_list import PRIORITY_GLYPH, blocked_words
 
 BOARD_ORDER = tuple(TaskStatus)
@@ -291,7 +292,7 @@ the title and kept in the message log (**L**).
                 "History, newest first", id="detail-history-heading", classes="detail-section"
             )
             yield Static(id="detail-history", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.set_class(self.spoken, "-screen-reader")

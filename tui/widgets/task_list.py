@@ -26,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from core.domain.models import Priority, TaskCard, TaskStatus
+from tui.context import move_terminal_cursor
 
 PAGE = 100
 """Cards fetched per window request."""
@@ -300,10 +301,9 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         height = self.card_height
         y = self.cursor * height + (0 if self.spoken else 1) - int(self.scroll_y)
         if self.total == 0:
-            self.app.cursor_position = Offset(region.x + 2, region.y)
+            move_terminal_cursor(self, Offset(region.x + 2, region.y))
         elif 0 <= y < region.height:
-            self.app.cursor_position = Offset(region.x + 2, region.y + y)
-        self.app.refresh()
+            move_terminal_cursor(self, Offset(region.x + 2, region.y + y))
 
     @property
     def keyboard_here(self) -> bool:
