@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
@@ -39,6 +40,7 @@ from typing import Any, cast
 import mistune
 from mistune.block_parser import BlockParser
 from mistune.core import BlockState
+from mistune.inline_parser import InlineParser
 
 from core.errors import ValidationError
 
@@ -237,8 +239,62 @@ class _PosBlockParser(BlockParser):
         return super().parse_method(m, state)
 
 
+_INLINE_SYNTAX = re.compile(r"[\\*_!\[\]<~]|http")
+"""Outside code spans, what can start inline syntax other than a line break (mistune's rule
+start characters for the rules ``_markdown`` enables; ``h`` only starts ``http(s)://`` links)."""
+_SOFT_BREAK = re.compile(r" *\n\s*")
+_TICKS = re.compile(r"`+")
+
+
+def _plain_inline(text: str) -> list[dict[str, Any]] | None:
+    """The inline tokens mistune gives for text that is plain apart from code spans and line breaks.
+
+    ``None`` when the text holds anything else (emphasis, links, escapes, HTML, URLs…): mistune
+    parses those. Otherwise this gives what mistune gives, up to how the text is cut into tokens
+    (``_inline_text`` only joins them): a code span runs from a backtick run to the next run of
+    the same length (an unmatched run is text), its newlines become spaces and one space is
+    trimmed from each end when both ends have one; a line break with the spaces around it is one
+    newline.
+    """
+    tokens: list[dict[str, Any]] = []
+    pos = 0
+    if "`" in text:
+        runs = [(m.start(), m.end()) for m in _TICKS.finditer(text)]
+        index = 0
+        while index < len(runs):
+            start, end = runs[index]
+            index += 1
+            size = end - start
+            close = next((k for k in range(index, len(runs)) if runs[k][1] - runs[k][0] == size), 0)
+            if not close:
+                continue  # an unmatched run stays in the text
+            plain = text[pos:start]
+            if _INLINE_SYNTAX.search(plain):
+                return None
+            tokens.append({"type": "text", "raw": _SOFT_BREAK.sub("\n", plain)})
+            code = text[end : runs[close][0]].replace("\n", " ")
+            if code.strip(" ") and code.startswith(" ") and code.endswith(" "):
+                code = code[1:-1]
+            tokens.append({"type": "codespan", "raw": code})
+            pos = runs[close][1]
+            index = close + 1
+    plain = text[pos:]
+    if _INLINE_SYNTAX.search(plain):
+        return None
+    tokens.append({"type": "text", "raw": _SOFT_BREAK.sub("\n", plain)})
+    return tokens
+
+
+class _PlainInlineParser(InlineParser):
+    """mistune's inline parser, with a shortcut for plain text (most of a PRD's prose)."""
+
+    def __call__(self, s: str, env: MutableMapping[str, Any]) -> list[dict[str, Any]]:
+        tokens = _plain_inline(s)
+        return tokens if tokens is not None else super().__call__(s, env)
+
+
 def _markdown() -> mistune.Markdown:
-    md = mistune.Markdown(renderer=None, block=_PosBlockParser())
+    md = mistune.Markdown(renderer=None, block=_PosBlockParser(), inline=_PlainInlineParser())
     for name in ("table", "task_lists", "strikethrough", "url"):
         mistune.plugins.import_plugin(name)(md)
     return md
@@ -298,6 +354,7 @@ def _inline_text(children: list[dict[str, Any]], spans: list[str]) -> str:
 
 
 _WORD = re.compile(r"\w{2,}")
+_NEWLINE = re.compile(r"\n")
 
 
 class _Locator:
@@ -306,7 +363,7 @@ class _Locator:
     def __init__(self, text: str, base_line: int) -> None:
         self.text = text
         self.base_line = base_line
-        self.newlines = [i for i, c in enumerate(text) if c == "\n"]
+        self.newlines = [m.start() for m in _NEWLINE.finditer(text)]
         self.cursor = 0
 
     def line_of(self, offset: int) -> int:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mistune.inline_parser import InlineParser
 
 from core.errors import ValidationError
+from core.prd import parse
 from core.prd.parse import (
     CodeBlock,
     ListBlock,
@@ -153,3 +157,33 @@ def test_line_numbers_survive_crlf_and_blank_runs() -> None:
 def test_unusable_text_is_refused(text: str) -> None:
     with pytest.raises(ValidationError):
         parse_document(text)
+
+
+# The shortcut for plain inline text must give what mistune's own inline parser gives.
+_PLAIN_PIECES = [*"ab `\n\t", "``", "```", "`*`", "` `", "`\n`", "a`b", "  \n", "\u00a0", "\x0b"]
+_MARKUP_PIECES = [*"\\*_h[]<~!", "http://x.y", "é"]
+_inline_pieces = st.sampled_from([*_PLAIN_PIECES, *_MARKUP_PIECES])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_inline_pieces, max_size=30).map("".join))
+def test_the_plain_inline_shortcut_matches_mistune(raw: str) -> None:
+    text = raw.strip(" \r\n\t\f")
+    fast = parse._plain_inline(text)
+    if fast is None:
+        return  # mistune parses it
+    fast_spans: list[str] = []
+    slow_spans: list[str] = []
+    slow = InlineParser.__call__(parse._MD.inline, text, {})
+    assert parse._inline_text(fast, fast_spans) == parse._inline_text(slow, slow_spans)
+    assert fast_spans == slow_spans
+
+
+def test_the_plain_inline_shortcut_leaves_markup_to_mistune() -> None:
+    assert parse._plain_inline("a *b*") is None
+    assert parse._plain_inline("see http://x.io") is None
+    assert parse._plain_inline("`a*b` c") == [
+        {"type": "text", "raw": ""},
+        {"type": "codespan", "raw": "a*b"},
+        {"type": "text", "raw": " c"},
+    ]
