@@ -484,26 +484,49 @@ class _Heading:
     line: int
 
 
-_Item = tuple[_Heading | Block, int]
-"""A chunk's parsed nodes with their end line (relative to the chunk's first line, 1-based)."""
+class _ChunkKey:
+    """A chunk's text and its first line, equal and hashed by the text alone.
+
+    So the chunk cache hands nodes parsed at one position to the same text met at another
+    (a repeated section, or the document re-planned after an edit above): the caller shifts
+    them by the difference, and needs no shift at all when the position is the same.
+    """
+
+    __slots__ = ("first_line", "hash", "text")
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.text = text
+        self.first_line = first_line
+        self.hash = hash(text)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ChunkKey) and other.text == self.text
 
 
 @lru_cache(maxsize=4096)
-def _parse_chunk(text: str) -> tuple[_Heading | Block, ...]:
-    """Parse one chunk; lines are relative (the chunk's first line is 1). Cached by text."""
+def _parse_chunk(key: _ChunkKey) -> tuple[int, tuple[_Heading | Block, ...]]:
+    """The chunk's nodes, with the first line they were parsed at. Cached by text."""
+    return key.first_line, tuple(_convert_chunk(key.text, key.first_line))
+
+
+def _convert_chunk(text: str, first_line: int) -> list[_Heading | Block]:
+    """Parse one chunk whose first line is line ``first_line`` of the document."""
     tokens = cast(list[dict[str, Any]], _MD(text))
-    loc = _Locator(text if text.endswith("\n") else text + "\n", 1)
-    total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    loc = _Locator(text if text.endswith("\n") else text + "\n", first_line)
+    last_line = first_line + text.count("\n") - (1 if text.endswith("\n") else 0)
     positioned = [t for t in tokens if "_pos" in t or t["type"] != "blank_line"]
     starts: list[int] = []
     for token in positioned:
-        starts.append(max(loc.line_of(token.get("_pos", 0)), starts[-1] if starts else 1))
+        starts.append(max(loc.line_of(token.get("_pos", 0)), starts[-1] if starts else first_line))
     nodes: list[_Heading | Block] = []
     for index, token in enumerate(positioned):
         if token["type"] == "blank_line":
             continue
         start = starts[index]
-        end = starts[index + 1] - 1 if index + 1 < len(starts) else total_lines
+        end = starts[index + 1] - 1 if index + 1 < len(starts) else last_line
         while (
             end > start
             and not loc.text[loc.offset_of_line(end) : loc.offset_of_line(end + 1)].strip()
@@ -520,11 +543,11 @@ def _parse_chunk(text: str) -> tuple[_Heading | Block, ...]:
         block = _convert_block(token, loc, start, end)
         if block is not None:
             nodes.append(block)
-    return tuple(nodes)
+    return nodes
 
 
 def _shift(node: _Heading | Block, delta: int) -> _Heading | Block:
-    """The node with every line number moved by ``delta`` (chunk-relative → document)."""
+    """The node with every line number moved by ``delta`` (a cached chunk met elsewhere)."""
     if delta == 0:
         return node
     if isinstance(node, _Heading):
@@ -604,7 +627,9 @@ def parse_document(text: str) -> Document:
         chunk = "\n".join(body_lines[first:after]) + "\n"
         if not chunk.strip():
             continue
-        nodes.extend(_shift(node, first) for node in _parse_chunk(chunk))
+        parsed_at, parsed = _parse_chunk(_ChunkKey(chunk, first + 1))
+        delta = first + 1 - parsed_at
+        nodes.extend(parsed if delta == 0 else (_shift(node, delta) for node in parsed))
     return _build_tree(nodes, lines, front)
 
 

