@@ -254,9 +254,11 @@ def _strongest(priorities: Iterable[Priority]) -> Priority | None:
 
 def _priority_in_text(text: str) -> Priority | None:
     """The strongest ``P0``-``P3`` in the text, else the strongest ``MUST``/``SHOULD``/``COULD``."""
-    levels = _P_LEVEL.findall(text)
+    levels = _P_LEVEL.findall(text) if "P" in text else None
     if levels:
         return _PRIORITY_WORDS[f"p{min(levels)}"]  # the lowest digit is the strongest
+    if "MUST" not in text and "SHOULD" not in text and "COULD" not in text:
+        return None  # the regexes below are slow on long lines: skip them when they cannot match
     words = _MOSCOW.findall(text)
     for word in ("MUST", "SHOULD", "COULD"):  # strongest first
         if word in words:
@@ -331,7 +333,10 @@ def _label_line(line: str) -> tuple[str, str] | None:
 
 def _apply_label(meta: _Meta, word: str, value: str, line: int) -> None:
     if word in _DEP_WORDS:
-        for target in _SPLIT_TARGETS.split(value.rstrip(".")):
+        value = value.rstrip(".")
+        # The split regex only cuts at , ; & or "and" (any case): skip it when none is there.
+        several = any(c in value for c in ",;&") or "and" in value.casefold()
+        for target in _SPLIT_TARGETS.split(value) if several else (value,):
             if target.strip():
                 meta.deps.append((target.strip(), line))
     elif word == "priority":
@@ -420,7 +425,6 @@ def _scan_list(block: ListBlock, meta: _Meta, role: str | None) -> None:
     for item in block.items:
         meta.item_count += 1
         first_line = item.text.split("\n", 1)[0]
-        labelled = _label_line(first_line)
         if item.code_spans:
             meta.files.extend(s for s in item.code_spans if _looks_like_path(s))
         for sub in item.lists:
@@ -433,6 +437,7 @@ def _scan_list(block: ListBlock, meta: _Meta, role: str | None) -> None:
         if role == "ac":
             meta.criteria.append(_clean_title(first_line))
             continue
+        labelled = _label_line(first_line)
         if labelled:
             word, value = labelled
             if word in _AC_WORDS:
