@@ -273,7 +273,7 @@ def _plain_inline(text: str) -> list[dict[str, Any]] | None:
             plain = text[pos:start]
             if _INLINE_SYNTAX.search(plain):
                 return None
-            tokens.append({"type": "text", "raw": _SOFT_BREAK.sub("\n", plain)})
+            tokens.append({"type": "text", "raw": _breaks(plain)})
             code = text[end : runs[close][0]].replace("\n", " ")
             if code.strip(" ") and code.startswith(" ") and code.endswith(" "):
                 code = code[1:-1]
@@ -283,8 +283,12 @@ def _plain_inline(text: str) -> list[dict[str, Any]] | None:
     plain = text[pos:]
     if _INLINE_SYNTAX.search(plain):
         return None
-    tokens.append({"type": "text", "raw": _SOFT_BREAK.sub("\n", plain)})
+    tokens.append({"type": "text", "raw": _breaks(plain)})
     return tokens
+
+
+def _breaks(text: str) -> str:
+    return _SOFT_BREAK.sub("\n", text) if "\n" in text else text
 
 
 class _PlainInlineParser(InlineParser):
