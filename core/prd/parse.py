@@ -13,7 +13,9 @@ How line numbers are computed (the choice, and why it is robust):
    containers (a ``#`` line in a list item or quote) stay inside their chunk; setext headings
    (``Title`` + ``---``) are found by mistune inside a chunk and work as well. Chunking also bounds
    the damage of odd input to one section, and lets unchanged sections be reused from a cache when
-   the same document is previewed again (the TUI re-plans on every option change).
+   the same document is previewed again (the TUI re-plans on every option change). A chunk is
+   converted at its own line numbers and cached by its text; the same text met at another line
+   (a repeated section, or everything below an edit) reuses the nodes shifted by the difference.
 2. Inside a chunk, the parser records where each **top-level block** starts: a block parser
    subclass notes the match position of every block rule (and a state subclass the start of every
    paragraph), so a block's lines run from its start to the line before the next block.
@@ -25,6 +27,9 @@ How line numbers are computed (the choice, and why it is robust):
 
 The structure always comes from mistune's AST (``create_markdown(renderer=None)`` with the
 table, task_lists, strikethrough and url plugins); only the chunk boundaries come from a line scan.
+One shortcut: inline text that holds nothing but words, code spans and line breaks (most of a
+PRD) is split into text and code spans by ``_plain_inline``, which gives what mistune's inline
+parser gives (a property test compares them); any other inline syntax goes to mistune.
 """
 
 from __future__ import annotations
