@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -187,3 +189,11 @@ def test_the_plain_inline_shortcut_leaves_markup_to_mistune() -> None:
         {"type": "codespan", "raw": "a*b"},
         {"type": "text", "raw": " c"},
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([" ", "\n", "a", "\t", "\x0b", "\u00a0", "`", "``", "\u2003"])))
+def test_line_breaks_and_backtick_runs_match_their_regexes(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert parse._breaks(text) == re.sub(r" *\n\s*", "\n", text)
+    assert parse._tick_runs(text) == [(m.start(), m.end()) for m in re.finditer("`+", text)]
