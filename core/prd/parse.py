@@ -13,7 +13,9 @@ How line numbers are computed (the choice, and why it is robust):
    containers (a ``#`` line in a list item or quote) stay inside their chunk; setext headings
    (``Title`` + ``---``) are found by mistune inside a chunk and work as well. Chunking also bounds
    the damage of odd input to one section, and lets unchanged sections be reused from a cache when
-   the same document is previewed again (the TUI re-plans on every option change).
+   the same document is previewed again (the TUI re-plans on every option change). A chunk is
+   converted at its own line numbers and cached by its text; the same text met at another line
+   (a repeated section, or everything below an edit) reuses the nodes shifted by the difference.
 2. Inside a chunk, the parser records where each **top-level block** starts: a block parser
    subclass notes the match position of every block rule (and a state subclass the start of every
    paragraph), so a block's lines run from its start to the line before the next block.
@@ -25,6 +27,9 @@ How line numbers are computed (the choice, and why it is robust):
 
 The structure always comes from mistune's AST (``create_markdown(renderer=None)`` with the
 table, task_lists, strikethrough and url plugins); only the chunk boundaries come from a line scan.
+One shortcut: inline text that holds nothing but words, code spans and line breaks (most of a
+PRD) is split into text and code spans by ``_plain_inline``, which gives what mistune's inline
+parser gives (a property test compares them); any other inline syntax goes to mistune.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
@@ -39,6 +45,7 @@ from typing import Any, cast
 import mistune
 from mistune.block_parser import BlockParser
 from mistune.core import BlockState
+from mistune.inline_parser import InlineParser
 
 from core.errors import ValidationError
 
@@ -226,25 +233,151 @@ class _PosBlockParser(BlockParser):
     state_cls = _PosState
 
     def parse_method(self, m: re.Match[str], state: BlockState) -> int | None:
-        if state.parent is None:
-            cast(_PosState, state).block_start = m.start()
-            count = len(state.tokens)
-            end = super().parse_method(m, state)
-            # A list that ends early is inserted with tokens.insert, bypassing append_token.
-            for token in state.tokens[max(0, count - 1) :]:
-                token.setdefault("_pos", m.start())
-            return end
-        return super().parse_method(m, state)
+        if state.parent is not None:
+            return super().parse_method(m, state)
+        start = m.start()
+        cast(_PosState, state).block_start = start
+        count = len(state.tokens)
+        end = super().parse_method(m, state)
+        # A list that ends early is inserted with tokens.insert, bypassing append_token.
+        tokens = state.tokens
+        for index in range(max(0, count - 1), len(tokens)):
+            tokens[index].setdefault("_pos", start)
+        return end
+
+
+_INLINE_SYNTAX = re.compile(r"[\\*_!\[\]<~]")
+"""Outside code spans, what can start inline syntax other than a line break (mistune's rule
+start characters for the rules ``_markdown`` enables, but ``h``: it only starts ``http(s)://``
+links, so ``_syntax`` looks for ``http`` instead)."""
+_ANY_INLINE = re.compile(r"[\\*_!\[\]<~`\n]")
+
+
+def _syntax(text: str, chars: re.Pattern[str] = _INLINE_SYNTAX) -> bool:
+    """Whether the text holds one of ``chars`` or ``http`` (two tests: faster than one regex)."""
+    return chars.search(text) is not None or "http" in text
+
+
+def _tick_runs(text: str) -> list[tuple[int, int]]:
+    """Start and end of every run of backticks (what ``re.finditer("`+")`` finds)."""
+    runs: list[tuple[int, int]] = []
+    start = text.find("`")
+    while start >= 0:
+        end = start + 1
+        while end < len(text) and text[end] == "`":
+            end += 1
+        runs.append((start, end))
+        start = text.find("`", end)
+    return runs
+
+
+def _plain_inline(text: str) -> list[dict[str, Any]] | None:
+    """The inline tokens mistune gives for text that is plain apart from code spans and line breaks.
+
+    ``None`` when the text holds anything else (emphasis, links, escapes, HTML, URLs…): mistune
+    parses those. Otherwise this gives what mistune gives, up to how the text is cut into tokens
+    (``_inline_text`` only joins them): a code span runs from a backtick run to the next run of
+    the same length (an unmatched run is text), its newlines become spaces and one space is
+    trimmed from each end when both ends have one; a line break with the spaces around it is one
+    newline.
+    """
+    if not _syntax(text, _ANY_INLINE):
+        return [{"type": "text", "raw": text}]  # one line of words: the common case
+    tokens: list[dict[str, Any]] = []
+    pos = 0
+    if "`" in text:
+        runs = _tick_runs(text)
+        index = 0
+        while index < len(runs):
+            start, end = runs[index]
+            index += 1
+            size = end - start
+            close = next((k for k in range(index, len(runs)) if runs[k][1] - runs[k][0] == size), 0)
+            if not close:
+                continue  # an unmatched run stays in the text
+            plain = text[pos:start]
+            if _syntax(plain):
+                return None
+            tokens.append({"type": "text", "raw": _breaks(plain)})
+            code = text[end : runs[close][0]].replace("\n", " ")
+            if code.strip(" ") and code.startswith(" ") and code.endswith(" "):
+                code = code[1:-1]
+            tokens.append({"type": "codespan", "raw": code})
+            pos = runs[close][1]
+            index = close + 1
+    plain = text[pos:]
+    if _syntax(plain):
+        return None
+    tokens.append({"type": "text", "raw": _breaks(plain)})
+    return tokens
+
+
+def _breaks(text: str) -> str:
+    r"""Each line break with the spaces before it and the whitespace after it → one newline.
+
+    What ``re.sub(r" *\n\s*", "\n", text)`` gives (``\s`` is ``str.isspace``), without a
+    regex scan of every character.
+    """
+    newline = text.find("\n")
+    if newline < 0:
+        return text
+    parts: list[str] = []
+    pos = 0
+    while newline >= 0:
+        left = newline
+        while left > pos and text[left - 1] == " ":
+            left -= 1
+        right = newline + 1
+        while right < len(text) and text[right].isspace():
+            right += 1
+        parts.append(text[pos:left])
+        pos = right
+        newline = text.find("\n", pos)
+    parts.append(text[pos:])
+    return "\n".join(parts)
+
+
+class _PlainInlineParser(InlineParser):
+    """mistune's inline parser, with a shortcut for plain text (most of a PRD's prose)."""
+
+    def __call__(self, s: str, env: MutableMapping[str, Any]) -> list[dict[str, Any]]:
+        tokens = _plain_inline(s)
+        return tokens if tokens is not None else super().__call__(s, env)
 
 
 def _markdown() -> mistune.Markdown:
-    md = mistune.Markdown(renderer=None, block=_PosBlockParser())
+    md = mistune.Markdown(renderer=None, block=_PosBlockParser(), inline=_PlainInlineParser())
     for name in ("table", "task_lists", "strikethrough", "url"):
         mistune.plugins.import_plugin(name)(md)
     return md
 
 
 _MD = _markdown()
+
+
+def _tokens(text: str) -> list[dict[str, Any]]:
+    """``_MD(text)`` for a chunk, with less overhead per call (the chunks are many and small).
+
+    What ``Markdown.parse`` does, minus what a chunk does not need: newlines are already
+    normalized and the chunk ends with one; ``_MD`` has no before-parse or after-render hooks
+    and no renderer, and inline text is rendered in place instead of through generators.
+    """
+    state = _MD.block.state_cls()
+    state.process(text)
+    _MD.block.parse(state)
+    for hook in _MD.before_render_hooks:
+        hook(_MD, state)
+    _render_inline(state.tokens, state.env)
+    return state.tokens
+
+
+def _render_inline(tokens: list[dict[str, Any]], env: MutableMapping[str, Any]) -> None:
+    inline = _MD.inline
+    for token in tokens:
+        if "children" in token:
+            _render_inline(token["children"], env)
+        elif "text" in token:
+            token["children"] = inline(token.pop("text").strip(" \r\n\t\f"), env)
 
 
 # ---------------------------------------------------------------- chunking
@@ -298,6 +431,7 @@ def _inline_text(children: list[dict[str, Any]], spans: list[str]) -> str:
 
 
 _WORD = re.compile(r"\w{2,}")
+_NEWLINE = re.compile(r"\n")
 
 
 class _Locator:
@@ -306,7 +440,7 @@ class _Locator:
     def __init__(self, text: str, base_line: int) -> None:
         self.text = text
         self.base_line = base_line
-        self.newlines = [i for i, c in enumerate(text) if c == "\n"]
+        self.newlines = [m.start() for m in _NEWLINE.finditer(text)]
         self.cursor = 0
 
     def line_of(self, offset: int) -> int:
@@ -427,26 +561,49 @@ class _Heading:
     line: int
 
 
-_Item = tuple[_Heading | Block, int]
-"""A chunk's parsed nodes with their end line (relative to the chunk's first line, 1-based)."""
+class _ChunkKey:
+    """A chunk's text and its first line, equal and hashed by the text alone.
+
+    So the chunk cache hands nodes parsed at one position to the same text met at another
+    (a repeated section, or the document re-planned after an edit above): the caller shifts
+    them by the difference, and needs no shift at all when the position is the same.
+    """
+
+    __slots__ = ("first_line", "hash", "text")
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.text = text
+        self.first_line = first_line
+        self.hash = hash(text)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ChunkKey) and other.text == self.text
 
 
 @lru_cache(maxsize=4096)
-def _parse_chunk(text: str) -> tuple[_Heading | Block, ...]:
-    """Parse one chunk; lines are relative (the chunk's first line is 1). Cached by text."""
-    tokens = cast(list[dict[str, Any]], _MD(text))
-    loc = _Locator(text if text.endswith("\n") else text + "\n", 1)
-    total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+def _parse_chunk(key: _ChunkKey) -> tuple[int, tuple[_Heading | Block, ...]]:
+    """The chunk's nodes, with the first line they were parsed at. Cached by text."""
+    return key.first_line, tuple(_convert_chunk(key.text, key.first_line))
+
+
+def _convert_chunk(text: str, first_line: int) -> list[_Heading | Block]:
+    """Parse one chunk whose first line is line ``first_line`` of the document."""
+    tokens = _tokens(text)
+    loc = _Locator(text if text.endswith("\n") else text + "\n", first_line)
+    last_line = first_line + text.count("\n") - (1 if text.endswith("\n") else 0)
     positioned = [t for t in tokens if "_pos" in t or t["type"] != "blank_line"]
     starts: list[int] = []
     for token in positioned:
-        starts.append(max(loc.line_of(token.get("_pos", 0)), starts[-1] if starts else 1))
+        starts.append(max(loc.line_of(token.get("_pos", 0)), starts[-1] if starts else first_line))
     nodes: list[_Heading | Block] = []
     for index, token in enumerate(positioned):
         if token["type"] == "blank_line":
             continue
         start = starts[index]
-        end = starts[index + 1] - 1 if index + 1 < len(starts) else total_lines
+        end = starts[index + 1] - 1 if index + 1 < len(starts) else last_line
         while (
             end > start
             and not loc.text[loc.offset_of_line(end) : loc.offset_of_line(end + 1)].strip()
@@ -463,11 +620,11 @@ def _parse_chunk(text: str) -> tuple[_Heading | Block, ...]:
         block = _convert_block(token, loc, start, end)
         if block is not None:
             nodes.append(block)
-    return tuple(nodes)
+    return nodes
 
 
 def _shift(node: _Heading | Block, delta: int) -> _Heading | Block:
-    """The node with every line number moved by ``delta`` (chunk-relative → document)."""
+    """The node with every line number moved by ``delta`` (a cached chunk met elsewhere)."""
     if delta == 0:
         return node
     if isinstance(node, _Heading):
@@ -545,9 +702,11 @@ def parse_document(text: str) -> Document:
         if first >= after:
             continue
         chunk = "\n".join(body_lines[first:after]) + "\n"
-        if not chunk.strip():
+        if chunk.isspace():
             continue
-        nodes.extend(_shift(node, first) for node in _parse_chunk(chunk))
+        parsed_at, parsed = _parse_chunk(_ChunkKey(chunk, first + 1))
+        delta = first + 1 - parsed_at
+        nodes.extend(parsed if delta == 0 else (_shift(node, delta) for node in parsed))
     return _build_tree(nodes, lines, front)
 
 

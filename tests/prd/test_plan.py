@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from core.errors import ValidationError
@@ -85,3 +87,17 @@ def test_parse_line_numbers_skip_headings_in_code() -> None:
     assert isinstance(lst, ListBlock)
     assert lst.line_start == 5
     assert lst.items[0].lists[0].items[0].line_start == 6
+
+
+def test_planning_restores_the_garbage_collector_state() -> None:
+    assert gc.isenabled()
+    build_plan(DOC, source="x.md", options=ImportOptions())
+    with pytest.raises(ValidationError):
+        build_plan("", source="x.md", options=ImportOptions())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_plan(DOC, source="x.md", options=ImportOptions())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
