@@ -233,7 +233,16 @@ message log (**L**).
         row = self.query_one("#board-columns")
         if column.region and row.region.contains_region(column.region):
             return
-        column.scroll_visible(animate=False)
+        # Scroll to a column boundary, never to the middle of a column: a narrow terminal shows
+        # whole columns, with the focused one fully in view.
+        x, width = column.virtual_region.x, column.virtual_region.width
+        view = row.scrollable_content_region.width
+        if x < row.scroll_x or width >= view:
+            target = x
+        else:
+            starts = sorted(c.virtual_region.x for c in self.columns() if c.display)
+            target = next((start for start in starts if start >= x + width - view), x)
+        row.scroll_to(x=target, animate=False, immediate=True)
 
     def update_context(self) -> None:
         """The line above the board: which project, filters and search are in force."""
