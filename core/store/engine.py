@@ -447,13 +447,7 @@ class SqlTaskEngine:
 
     async def expire_leases(self, now: datetime | None = None) -> list[str]:
         """See ``TaskEngine.expire_leases``."""
-
-        def op(c: Connection, x: TxContext) -> list[str]:
-            if now is not None:
-                x.now = now
-            return run_ops.expire_leases(c, x)
-
-        refs: list[str] = await self._write(op)
+        refs: list[str] = await self._write(lambda c, x: run_ops.expire_leases(c, x, now))
         return refs
 
     async def run_now(self, ref: str) -> Run:

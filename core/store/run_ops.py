@@ -636,15 +636,19 @@ def finish_run(
     )
 
 
-def expire_leases(conn: Connection, ctx: TxContext, limit: int = 1000) -> list[str]:
-    """Expire active runs whose lease ended at or before now; returns their tasks' refs.
+def expire_leases(
+    conn: Connection, ctx: TxContext, now: datetime | None = None, limit: int = 1000
+) -> list[str]:
+    """Expire active runs whose lease ended at or before ``now``; returns their tasks' refs.
 
     Each task goes back to ready counted as a retry (event ``task.lease_expired``), or to
-    blocked when its attempts are used up.
+    blocked when its attempts are used up. ``now`` (the transaction's time by default) only
+    decides which leases are over; what is written is stamped with the transaction's time.
     """
+    cutoff = ctx.now if now is None else now
     query = (
         select(R.c.id)
-        .where(R.c.status.in_(ACTIVE), R.c.lease_expires_at <= ctx.now)
+        .where(R.c.status.in_(ACTIVE), R.c.lease_expires_at <= cutoff)
         .order_by(R.c.lease_expires_at, R.c.id)
         .limit(limit)
     )
