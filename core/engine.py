@@ -7,7 +7,8 @@ implement the same Protocol and pass the same contract tests.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from core.domain.commands import (
@@ -29,6 +30,7 @@ from core.domain.models import (
     TaskCard,
     TaskStatus,
 )
+from core.domain.runs import Claim, Run, Worker
 from core.domain.views import (
     BoardColumn,
     BoardView,
@@ -286,6 +288,137 @@ class TaskEngine(Protocol):
         """
 
     # -- events ------------------------------------------------------------------------
+    # -- workers, claims and runs ------------------------------------------------------
+    async def register_worker(
+        self, worker_id: str, *, host: str, pid: int, slots: int = 1
+    ) -> Worker:
+        """Record a worker process (again after a restart: same id, fresh start time).
+
+        Raises:
+            ValidationError: an empty or reserved id, or fewer than one slot.
+        """
+
+    async def heartbeat(
+        self,
+        worker_id: str,
+        leases: Mapping[str, str] | None = None,
+        *,
+        lease_seconds: float | None = None,
+    ) -> list[str]:
+        """Renew the worker's leases in one statement; returns the ids of the runs renewed.
+
+        ``leases`` maps run id to claim token (every active run of the worker when ``None``).
+        Only active, unexpired runs whose token matches are renewed: a run missing from the
+        answer was lost, and its work must stop. Call ``expire_leases`` on the same beat.
+
+        Raises:
+            NotFoundError: the worker never registered.
+        """
+
+    async def list_workers(self) -> list[Worker]:
+        """Every registered worker; one silent for two lease periods is shown as lost."""
+
+    async def claim_tasks(
+        self,
+        worker_id: str,
+        *,
+        limit: int = 1,
+        project: str | None = None,
+        lease_seconds: float | None = None,
+        max_per_project: int | None = None,
+    ) -> list[Claim]:
+        """Atomically claim up to ``limit`` ready tasks (``ready -> in_progress``), one round trip.
+
+        Scheduler order: priority, then creation time, then number. Tasks with unresolved
+        blockers, or waiting out a retry backoff, are never claimed; ``max_per_project`` caps
+        the tasks in progress per project. Each claim opens a run with a fresh token and lease
+        (event ``task.claimed``). Two claimers never get the same task.
+
+        Raises:
+            ValidationError: ``limit`` outside 1..500, a bad lease or limit.
+            NotFoundError: no such project.
+        """
+
+    async def start_step(self, run_id: str, token: str, step: str) -> Run:
+        """Record that the run began ``step`` (event ``task.step_started``); fenced by the token.
+
+        Raises:
+            NotFoundError: no such run.
+            LeaseLostError: the token no longer holds the task; nothing was written.
+            ValidationError: a bad step name.
+        """
+
+    async def finish_run(
+        self,
+        run_id: str,
+        token: str,
+        *,
+        success: bool,
+        summary: str | None = None,
+        exit_code: int | None = None,
+        error: str | None = None,
+    ) -> Run:
+        """End the run (fenced) and move its task on.
+
+        Success: ``in_review`` (``done`` with auto-approve). Failure: back to ready with
+        ``retry_count + 1`` after the policy's backoff, or ``blocked`` with a ``FailureReason``
+        once the attempts are used up.
+
+        Raises:
+            NotFoundError: no such run.
+            LeaseLostError: the token no longer holds the task; nothing was written.
+        """
+
+    async def expire_leases(self, now: datetime | None = None) -> list[str]:
+        """Expire runs whose lease ended by ``now`` (the engine's clock by default).
+
+        Their tasks go back to ready counted as a retry (event ``task.lease_expired``), or to
+        blocked once the attempts are used up. Any worker calls this on its heartbeat, so
+        recovery needs no separate daemon. Returns the refs of the tasks concerned.
+        """
+
+    async def run_now(self, ref: str) -> Run:
+        """Start the task now, ahead of the queue (the force path, worker ``manual``).
+
+        Idempotent: while the task has an active run, that run is returned.
+
+        Raises:
+            NotFoundError: no such task.
+            DependencyBlockedError: blockers are unresolved (each is named).
+            InvalidTransitionError: the task is not in backlog or ready.
+        """
+
+    async def retry(self, ref: str) -> Task:
+        """Put a task blocked by a failure, or cancelled, back in ready (``retry_count + 1``).
+
+        Raises:
+            NotFoundError: no such task.
+            InvalidTransitionError: it is neither blocked by a failure nor cancelled.
+            DependencyBlockedError: blockers are unresolved.
+        """
+
+    async def cancel(self, ref: str, reason: str) -> Task:
+        """Cancel the task; its active run ends ``cancelled`` with the reason.
+
+        Raises:
+            NotFoundError: no such task.
+            InvalidTransitionError: the task cannot be cancelled from its state.
+        """
+
+    async def runs_of(self, ref: str) -> list[Run]:
+        """The task's runs, oldest first.
+
+        Raises:
+            NotFoundError: no such task.
+        """
+
+    async def get_run(self, run_id: str) -> Run:
+        """One run.
+
+        Raises:
+            NotFoundError: no such run.
+        """
+
     async def events(
         self, *, since: int = 0, limit: int = 500, task: str | None = None
     ) -> list[Event]:

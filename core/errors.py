@@ -124,3 +124,13 @@ class StorageError(TaskyardError):
     code = "storage_error"
     http_status = 503
     exit_code = 6
+
+
+class LeaseLostError(ConflictError):
+    """A worker wrote with a claim it no longer holds (lease expired, run cancelled or ended).
+
+    Nothing was written: another worker may already be running the task, so this worker must
+    stop its work on it.
+    """
+
+    code = "lease_lost"

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.domain.runs import RetryPolicy
+
 
 @dataclass
 class StoreSettings:
@@ -16,6 +18,10 @@ class StoreSettings:
     auto_approve: bool = False
     """``FEATURE_PRD_AUTO_APPROVE_REVIEW``: allow ``in_progress -> done``."""
     attachment_max_bytes: int = 10 * 1024 * 1024
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    """Attempts and backoff for failed runs and expired leases."""
+    lease_seconds: float = 15.0
+    """How long a claim holds without a heartbeat (CLAIMS.md B5: 15 s, renewed every 5 s)."""
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -31,6 +31,7 @@ from core.domain.models import (
     TaskCard,
     TaskStatus,
 )
+from core.domain.runs import Claim, RetryPolicy, Run, Worker
 from core.domain.states import auto_approve_from_env, state_machine_metadata
 from core.domain.views import BoardColumn, BoardView, BulkResult, CreateResult, ImportResult, Page
 from core.errors import StorageError, TaskyardError
@@ -42,6 +43,7 @@ from core.store import (
     prd_import,
     project_ops,
     queries,
+    run_ops,
     task_ops,
 )
 from core.store.context import StoreSettings, TxContext
@@ -87,6 +89,8 @@ class SqlTaskEngine:
         clock: Clock = system_clock,
         id_factory: Callable[[], str] | None = None,
         attachment_max_bytes: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        lease_seconds: float | None = None,
     ) -> SqlTaskEngine:
         """Connect, bring the schema to head, and return a ready engine.
 
@@ -98,6 +102,8 @@ class SqlTaskEngine:
             clock: The time source (tests pin it).
             id_factory: New ids (tests pin them); uuid4 by default.
             attachment_max_bytes: Attachment size limit (10 MiB by default).
+            retry_policy: Attempts and backoff for failed runs and expired leases.
+            lease_seconds: How long a claim holds without a heartbeat (15 s by default).
 
         Raises:
             StorageError: the database cannot be opened or migrated.
@@ -107,6 +113,10 @@ class SqlTaskEngine:
         )
         if attachment_max_bytes is not None:
             settings.attachment_max_bytes = attachment_max_bytes
+        if retry_policy is not None:
+            settings.retry_policy = retry_policy
+        if lease_seconds is not None:
+            settings.lease_seconds = lease_seconds
         parsed = make_url(url)
         try:
             with translate_db_errors():
@@ -355,6 +365,116 @@ class SqlTaskEngine:
     async def get_attachment(self, attachment_id: str) -> tuple[Attachment, bytes]:
         """See ``TaskEngine.get_attachment``."""
         return await self._runner.read(lambda c: queries.attachment_content(c, attachment_id))
+
+    # -- workers, claims and runs ------------------------------------------------------
+    async def register_worker(
+        self, worker_id: str, *, host: str, pid: int, slots: int = 1
+    ) -> Worker:
+        """See ``TaskEngine.register_worker``."""
+        worker: Worker = await self._write(
+            lambda c, x: run_ops.register_worker(c, x, worker_id, host=host, pid=pid, slots=slots)
+        )
+        return worker
+
+    async def heartbeat(
+        self,
+        worker_id: str,
+        leases: Mapping[str, str] | None = None,
+        *,
+        lease_seconds: float | None = None,
+    ) -> list[str]:
+        """See ``TaskEngine.heartbeat``."""
+        renewed: list[str] = await self._write(
+            lambda c, x: run_ops.heartbeat(c, x, worker_id, leases, lease_seconds)
+        )
+        return renewed
+
+    async def list_workers(self) -> list[Worker]:
+        """See ``TaskEngine.list_workers``."""
+        now = self._clock()
+        lost_after = 2 * self._settings.lease_seconds
+        return await self._runner.read(
+            lambda c: run_ops.list_workers(c, now, lost_after=lost_after)
+        )
+
+    async def claim_tasks(
+        self,
+        worker_id: str,
+        *,
+        limit: int = 1,
+        project: str | None = None,
+        lease_seconds: float | None = None,
+        max_per_project: int | None = None,
+    ) -> list[Claim]:
+        """See ``TaskEngine.claim_tasks``."""
+        claims: list[Claim] = await self._write(
+            lambda c, x: run_ops.claim_tasks(
+                c,
+                x,
+                worker_id,
+                limit=limit,
+                project=project,
+                lease_seconds=lease_seconds,
+                max_per_project=max_per_project,
+            )
+        )
+        return claims
+
+    async def start_step(self, run_id: str, token: str, step: str) -> Run:
+        """See ``TaskEngine.start_step``."""
+        run: Run = await self._write(lambda c, x: run_ops.start_step(c, x, run_id, token, step))
+        return run
+
+    async def finish_run(
+        self,
+        run_id: str,
+        token: str,
+        *,
+        success: bool,
+        summary: str | None = None,
+        exit_code: int | None = None,
+        error: str | None = None,
+    ) -> Run:
+        """See ``TaskEngine.finish_run``."""
+        run: Run = await self._write(
+            lambda c, x: run_ops.finish_run(
+                c,
+                x,
+                run_id,
+                token,
+                success=success,
+                summary=summary,
+                exit_code=exit_code,
+                error=error,
+            )
+        )
+        return run
+
+    async def expire_leases(self, now: datetime | None = None) -> list[str]:
+        """See ``TaskEngine.expire_leases``."""
+        refs: list[str] = await self._write(lambda c, x: run_ops.expire_leases(c, x, now))
+        return refs
+
+    async def run_now(self, ref: str) -> Run:
+        """See ``TaskEngine.run_now``."""
+        run: Run = await self._write(lambda c, x: run_ops.run_now(c, x, ref, None))
+        return run
+
+    async def retry(self, ref: str) -> Task:
+        """See ``TaskEngine.retry``."""
+        return await self._write_then_read(lambda c, x: run_ops.retry(c, x, ref))
+
+    async def cancel(self, ref: str, reason: str) -> Task:
+        """See ``TaskEngine.cancel``."""
+        return await self._write_then_read(lambda c, x: run_ops.cancel(c, x, ref, reason))
+
+    async def runs_of(self, ref: str) -> list[Run]:
+        """See ``TaskEngine.runs_of``."""
+        return await self._runner.read(lambda c: run_ops.runs_of(c, ref))
+
+    async def get_run(self, run_id: str) -> Run:
+        """See ``TaskEngine.get_run``."""
+        return await self._runner.read(lambda c: run_ops.get_run(c, run_id))
 
     # -- events ------------------------------------------------------------------------
     async def events(

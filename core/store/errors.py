@@ -7,7 +7,13 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from core.errors import DuplicateError, NotFoundError, StorageError, TaskyardError
+from core.errors import (
+    ConflictError,
+    DuplicateError,
+    NotFoundError,
+    StorageError,
+    TaskyardError,
+)
 
 _UNIQUE_MESSAGES = {
     "uq_projects_slug": ("A project with this slug already exists.", "Pick another --slug."),
@@ -40,6 +46,11 @@ def translate_db_errors() -> Iterator[None]:
         raise
     except IntegrityError as exc:
         text = str(exc.orig)
+        if "uq_runs_task_id_active" in text or "runs.task_id" in text:
+            raise ConflictError(
+                "This task already has an active run: a task runs once at a time.",
+                hint="Wait for the run to end, or cancel it first.",
+            ) from exc
         for marker, (message, hint) in _UNIQUE_MESSAGES.items():
             if marker in text:
                 raise DuplicateError(message, hint=hint) from exc

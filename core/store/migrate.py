@@ -16,10 +16,10 @@ from sqlalchemy import Connection, inspect, text
 
 from core.errors import StorageError
 
-HEAD_REVISION = "0003_card_order_indexes"
+HEAD_REVISION = "0004_runs"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
-KNOWN_REVISIONS = ("0001", "0002_import_jobs", "0003_card_order_indexes")
+KNOWN_REVISIONS = ("0001", "0002_import_jobs", "0003_card_order_indexes", "0004_runs")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

@@ -110,6 +110,7 @@ def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     blocks: dict[str, list[TaskLink]] = defaultdict(list)
     children: dict[str, list[str]] = defaultdict(list)
     files: dict[str, list[Attachment]] = defaultdict(list)
+    run_ids: dict[str, list[str]] = defaultdict(list)
     link_cols = (T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
     for part in chunks(ids):
         q = (
@@ -136,6 +137,9 @@ def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
         )
         for r in conn.execute(q3.where(A.c.task_id.in_(part)).order_by(A.c.created_at)).mappings():
             files[r["task_id"]].append(attachment_from_row(r))
+        q4 = select(t.runs.c.task_id, t.runs.c.id).where(t.runs.c.task_id.in_(part))
+        for run in conn.execute(q4.order_by(t.runs.c.attempt, t.runs.c.started_at)):
+            run_ids[run.task_id].append(run.id)
     return [
         task_from_row(
             r,
@@ -143,6 +147,7 @@ def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
             blocks=blocks[r["id"]],
             children_ids=children[r["id"]],
             attachments=files[r["id"]],
+            run_ids=run_ids[r["id"]],
         )
         for r in rows
     ]

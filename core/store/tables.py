@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from core.store.types import UtcDateTime, json_type
@@ -95,6 +96,8 @@ tasks = Table(
     # Blockers not yet done or cancelled: kept in the same transaction as every edge and
     # status change, so readiness is O(1) and the ready queue is one indexed query.
     Column("unresolved_blockers", Integer, nullable=False, server_default="0"),
+    # A retried task waits in ready until then (the retry policy's backoff); NULL: at once.
+    Column("not_before", UtcDateTime),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -110,6 +113,16 @@ tasks = Table(
     Index(None, "parent_id"),
     Index(None, "milestone_id"),
     Index(None, "assignee"),
+    # The claim order (scheduler order) over ready tasks only: it stays small however many
+    # tasks are done, so a claim costs the same with 1,000 tasks or 1,000,000.
+    Index(
+        "ix_tasks_claim_order",
+        "priority_rank",
+        "created_at",
+        "number",
+        sqlite_where=text("status = 'ready'"),
+        postgresql_where=text("status = 'ready'"),
+    ),
 )
 
 task_dependencies = Table(
@@ -182,4 +195,49 @@ import_jobs = Table(
     # `import list` (newest first) and re-imports of one document into one project.
     Index(None, "created_at"),
     Index(None, "project_id", "source_key"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    # One attempt at a task by one worker (core/domain/runs.py).
+    Column("id", ID, primary_key=True),
+    Column("task_id", ID, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("worker_id", String(100), nullable=False),
+    Column("claim_token", String(36), nullable=False),
+    Column("lease_expires_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("step", String(100)),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("exit_code", Integer),
+    Column("error", Text),
+    Column("summary", Text),
+    # The backstop against double execution: at most one active run per task, whatever the
+    # code above does (CLAIMS.md B1, "A database-level backstop").
+    Index(
+        "uq_runs_task_id_active",
+        "task_id",
+        unique=True,
+        sqlite_where=text("status IN ('queued', 'running')"),
+        postgresql_where=text("status IN ('queued', 'running')"),
+    ),
+    Index(None, "task_id", "attempt"),
+    # Heartbeats (a worker's active runs) and the lease sweep (active runs by expiry).
+    Index(None, "worker_id", "status"),
+    Index(None, "status", "lease_expires_at"),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    # A worker process: registered on start, heartbeating while it lives.
+    Column("id", String(100), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("slots", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("last_heartbeat_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),
 )

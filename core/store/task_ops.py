@@ -25,6 +25,7 @@ from core.errors import (
     TaskyardError,
     ValidationError,
 )
+from core.store import run_ops
 from core.store import tables as t
 from core.store.context import TxContext
 from core.store.graph_ops import (
@@ -427,6 +428,9 @@ def transition_task(
         reason=reason,
         payload=payload,
     )
+    if row["status"] == TaskStatus.IN_PROGRESS.value:
+        # The worker running it loses its claim: its next fenced write is refused.
+        run_ops.close_active_run(conn, ctx, row["id"], f"task moved to {plan.target.value} by hand")
     return str(row["id"])
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 TABLES = (
-    "import_jobs, events, attachments, task_labels, task_dependencies, tasks, milestones, projects"
+    "workers, runs, import_jobs, events, attachments, task_labels, task_dependencies, tasks, "
+    "milestones, projects"
 )
 """Every table of the schema except alembic_version."""
 

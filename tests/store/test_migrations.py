@@ -15,7 +15,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.domain.commands import MilestoneCreate, ProjectCreate, TaskCreate
@@ -491,3 +491,55 @@ async def test_import_jobs_migration_is_reversible_and_upgrades_existing_data(
             assert schema_drift(conn) == []
     finally:
         sync.dispose()
+
+
+# ------------------------------------------------------------------------------ 0004 runs
+async def test_runs_migration_is_reversible_and_upgrades_existing_data(tmp_path: Path) -> None:
+    """0004 can be taken back to 0003 and forward again; tasks survive, the schema matches."""
+    path = tmp_path / "old.db"
+    refs = await seed(f"sqlite:///{path}")
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.begin() as conn:
+            _alembic(conn, "downgrade", "0003_card_order_indexes")
+        assert sqlite_revision(path) == ["0003_card_order_indexes"]
+        with sync.connect() as conn:
+            assert not conn.dialect.has_table(conn, "runs")
+            assert not conn.dialect.has_table(conn, "workers")
+            columns = {c["name"] for c in inspect(conn).get_columns("tasks")}
+            assert "not_before" not in columns
+        assert sqlite_count(path, "task_dependencies") == 1  # no cascade fired on the way down
+    finally:
+        sync.dispose()
+    engine = await SqlTaskEngine.open(f"sqlite:///{path}")
+    try:
+        assert [(await engine.get_task(r)).ref for r in refs] == refs
+        assert await engine.runs_of(refs[0]) == []
+    finally:
+        await engine.close()
+    assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.connect() as conn:
+            assert schema_drift(conn) == []
+            indexes = {i["name"]: i for i in inspect(conn).get_indexes("runs")}
+            assert indexes["uq_runs_task_id_active"]["unique"]
+    finally:
+        sync.dispose()
+
+
+@pytest.mark.postgres
+async def test_runs_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
+    """On PostgreSQL too: down to 0002 and up again leaves the schema the code declares."""
+    await seed(fresh_pg_url)
+    async_engine = create_async_engine(fresh_pg_url)
+    try:
+        async with async_engine.begin() as conn:
+            await conn.run_sync(_alembic, "downgrade", "0003_card_order_indexes")
+        async with async_engine.begin() as conn:
+            await conn.run_sync(_alembic, "upgrade", "head")
+        async with async_engine.connect() as conn:
+            assert await conn.run_sync(schema_drift) == []
+    finally:
+        await async_engine.dispose()
+    assert await pg_execute(fresh_pg_url, "SELECT count(*) FROM tasks") == [(2,)]

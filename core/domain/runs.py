@@ -1,0 +1,156 @@
+"""Runs, workers, claims and the retry policy: the orchestrator's data, pure.
+
+A *run* is one attempt at executing a task. A worker's claim opens it (``running``), with a
+fresh claim token and a lease; every later write by that worker names the token, and the store
+refuses it once the lease is lost (expired, cancelled, or the task was moved by hand). At most
+one run of a task is active at a time: the store backs that with a partial unique index.
+
+Nothing here reads a clock: times come in as arguments.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.domain.models import Priority
+
+
+class RunStatus(enum.StrEnum):
+    """Where a run stands. ``queued`` and ``running`` are *active*; the rest are final."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    """The worker stopped renewing its lease (crashed, hung, lost its network)."""
+
+    @property
+    def active(self) -> bool:
+        """Whether the run still holds its task."""
+        return self in ACTIVE_RUN_STATES
+
+
+ACTIVE_RUN_STATES: frozenset[RunStatus] = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
+"""The states covered by the one-active-run-per-task unique index."""
+
+MANUAL_WORKER_ID = "manual"
+"""The worker id of runs opened by Run Now rather than by a worker's claim."""
+
+
+class WorkerStatus(enum.StrEnum):
+    """A worker process as the monitor shows it."""
+
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    """It said goodbye."""
+    LOST = "lost"
+    """It stopped heartbeating without saying goodbye (derived, never stored)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+
+class Run(_Frozen):
+    """One attempt at a task by one worker."""
+
+    id: str
+    task_id: str
+    attempt: int
+    """1 for the first run of the task, then one more per retry (``retry_count + 1``)."""
+    worker_id: str
+    claim_token: str
+    """The fencing token: every write by the worker names it."""
+    lease_expires_at: AwareDatetime
+    status: RunStatus
+    step: str | None = None
+    started_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
+    exit_code: int | None = None
+    error: str | None = None
+    summary: str | None = None
+
+
+class Worker(_Frozen):
+    """A worker process that claims and runs tasks."""
+
+    id: str
+    host: str
+    pid: int
+    slots: int
+    started_at: AwareDatetime
+    last_heartbeat_at: AwareDatetime
+    status: WorkerStatus
+
+
+class Claim(_Frozen):
+    """What a worker gets for each task it claimed: enough to start, and its fencing token."""
+
+    run_id: str
+    task_id: str
+    ref: str
+    project_id: str
+    title: str
+    task_type: str
+    priority: Priority
+    attempt: int
+    worker_id: str
+    claim_token: str
+    lease_expires_at: AwareDatetime
+
+
+class RetryPolicy(_Frozen):
+    """How often a failing task is tried, and how long it waits in between."""
+
+    max_attempts: int = Field(default=3, ge=1)
+    """Runs allowed before the task is blocked with a failure reason."""
+    backoff_seconds: float = Field(default=5.0, ge=0)
+    """Wait before the second attempt; 0 retries at once."""
+    backoff_factor: float = Field(default=2.0, ge=1)
+    """Each further wait is this many times the previous one."""
+    max_backoff_seconds: float = Field(default=300.0, ge=0)
+
+
+@dataclass(frozen=True)
+class RetryDecision:
+    """After a failed attempt: try again (not before ``not_before``), or give up."""
+
+    retry: bool
+    not_before: datetime | None
+    attempts: int
+
+
+def next_attempt_at(policy: RetryPolicy, attempt: int, failed_at: datetime) -> datetime | None:
+    """When attempt ``attempt + 1`` may start after attempt ``attempt`` failed at ``failed_at``.
+
+    Returns ``None`` when ``attempt`` was the last one the policy allows. The wait grows
+    geometrically: ``backoff_seconds * backoff_factor ** (attempt - 1)``, capped.
+    """
+    if attempt >= policy.max_attempts:
+        return None
+    delay = min(
+        policy.backoff_seconds * policy.backoff_factor ** max(attempt - 1, 0),
+        policy.max_backoff_seconds,
+    )
+    return failed_at + timedelta(seconds=delay)
+
+
+def decide_retry(policy: RetryPolicy, attempt: int, failed_at: datetime) -> RetryDecision:
+    """Retry or give up after attempt ``attempt`` failed (or its lease expired)."""
+    at = next_attempt_at(policy, attempt, failed_at)
+    return RetryDecision(retry=at is not None, not_before=at, attempts=attempt)
+
+
+def worker_status(
+    stored: WorkerStatus, last_heartbeat_at: datetime, now: datetime, *, lost_after: float
+) -> WorkerStatus:
+    """An active worker silent for more than ``lost_after`` seconds is shown as lost."""
+    if stored == WorkerStatus.ACTIVE and (now - last_heartbeat_at).total_seconds() > lost_after:
+        return WorkerStatus.LOST
+    return stored

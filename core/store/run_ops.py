@@ -1,0 +1,862 @@
+"""Claims, leases and runs: the orchestrator's writes, each one transaction with its events.
+
+* A claim moves ready tasks to ``in_progress`` in scheduler order (priority, creation time,
+  number) and opens one run per task with a fresh claim token and a lease. On SQLite the whole
+  claim runs inside the writer's ``BEGIN IMMEDIATE`` transaction (one writer: nothing can
+  interleave); on PostgreSQL the candidates are locked with ``FOR UPDATE SKIP LOCKED``, so
+  concurrent claimers never wait for each other and never get the same row.
+* Every later write by the worker is *fenced*: it names the run and its token, and is refused
+  with ``LeaseLostError`` (writing nothing) unless the run is still active, the token matches
+  and the lease has not expired.
+* ``expire_leases`` is the recovery: any worker calls it on its heartbeat, so no separate daemon
+  is needed. Expired runs give their task back to ready (counted as a retry) or block it once
+  the retry policy's attempts are used up.
+* A partial unique index (``uq_runs_task_id_active``) makes two active runs of one task
+  impossible even if the code here were wrong.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+
+from core.domain.models import (
+    DependencyReason,
+    FailureReason,
+    Priority,
+    TaskStatus,
+)
+from core.domain.runs import (
+    ACTIVE_RUN_STATES,
+    MANUAL_WORKER_ID,
+    Claim,
+    Run,
+    RunStatus,
+    Worker,
+    WorkerStatus,
+    decide_retry,
+    worker_status,
+)
+from core.domain.states import plan_transition
+from core.errors import InvalidTransitionError, LeaseLostError, NotFoundError, ValidationError
+from core.store import tables as t
+from core.store.context import TxContext
+from core.store.graph_ops import blockers_of, ref_of, set_status
+from core.store.lookup import find_task
+
+T, P, R, W = t.tasks, t.projects, t.runs, t.workers
+S = TaskStatus
+ACTIVE = sorted(s.value for s in ACTIVE_RUN_STATES)
+
+#: ``status = 'ready'`` as a literal, not a bound parameter: only then can SQLite's planner
+#: (and PostgreSQL's generic plans) prove the query matches the partial claim-order index.
+READY_LITERAL: ColumnElement[str] = literal_column("'ready'")
+
+MAX_CLAIM_BATCH = 500
+
+
+# ------------------------------------------------------------------------------ rows
+def run_from_row(row: Mapping[Any, Any]) -> Run:
+    """A ``Run`` from a ``runs`` row."""
+    return Run(
+        id=row["id"],
+        task_id=row["task_id"],
+        attempt=row["attempt"],
+        worker_id=row["worker_id"],
+        claim_token=row["claim_token"],
+        lease_expires_at=row["lease_expires_at"],
+        status=RunStatus(row["status"]),
+        step=row["step"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        exit_code=row["exit_code"],
+        error=row["error"],
+        summary=row["summary"],
+    )
+
+
+def _lease_until(ctx: TxContext, lease_seconds: float | None) -> datetime:
+    seconds = ctx.settings.lease_seconds if lease_seconds is None else lease_seconds
+    if seconds <= 0:
+        raise ValidationError("A lease must last longer than 0 seconds.", field="lease_seconds")
+    return ctx.now + timedelta(seconds=seconds)
+
+
+def _task_row(conn: Connection, ctx: TxContext, task_id: str) -> RowMapping:
+    query = (
+        select(T, P.c.key).select_from(T.join(P, P.c.id == T.c.project_id)).where(T.c.id == task_id)
+    )
+    if ctx.dialect == "postgresql":
+        query = query.with_for_update(of=T)
+    return conn.execute(query).mappings().one()
+
+
+def active_run(conn: Connection, ctx: TxContext, task_id: str) -> RowMapping | None:
+    """The task's active run (there is at most one), locked on PostgreSQL."""
+    query = select(R).where(R.c.task_id == task_id, R.c.status.in_(ACTIVE))
+    if ctx.dialect == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).mappings().first()
+
+
+def _insert_run(conn: Connection, ctx: TxContext, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(R), list(rows))
+
+
+def _new_run(
+    ctx: TxContext, *, task_id: str, attempt: int, worker_id: str, lease_until: datetime
+) -> dict[str, Any]:
+    return {
+        "id": ctx.new_id(),
+        "task_id": task_id,
+        "attempt": attempt,
+        "worker_id": worker_id,
+        "claim_token": str(uuid.uuid4()),
+        "lease_expires_at": lease_until,
+        "status": RunStatus.RUNNING.value,
+        "step": None,
+        "started_at": ctx.now,
+        "finished_at": None,
+        "exit_code": None,
+        "error": None,
+        "summary": None,
+    }
+
+
+# ------------------------------------------------------------------------------ workers
+def register_worker(
+    conn: Connection,
+    ctx: TxContext,
+    worker_id: str,
+    *,
+    host: str,
+    pid: int,
+    slots: int,
+) -> Worker:
+    """Record a worker process (again, after a restart: same id, fresh start time).
+
+    Raises:
+        ValidationError: an empty id or fewer than one slot.
+    """
+    if not worker_id.strip() or len(worker_id) > 100:
+        raise ValidationError("A worker id is 1 to 100 characters.", field="worker_id")
+    if worker_id == MANUAL_WORKER_ID:
+        raise ValidationError(
+            f"{MANUAL_WORKER_ID!r} is reserved for Run Now.",
+            field="worker_id",
+            hint="Pick another id.",
+        )
+    if slots < 1:
+        raise ValidationError("A worker needs at least one slot.", field="slots")
+    values = {
+        "host": host,
+        "pid": pid,
+        "slots": slots,
+        "started_at": ctx.now,
+        "last_heartbeat_at": ctx.now,
+        "status": WorkerStatus.ACTIVE.value,
+    }
+    updated = conn.execute(update(W).where(W.c.id == worker_id).values(**values)).rowcount
+    if not updated:
+        conn.execute(insert(W).values(id=worker_id, **values))
+    ctx.emit(
+        "worker.registered",
+        payload={"worker_id": worker_id, "host": host, "pid": pid, "slots": slots},
+    )
+    return Worker(id=worker_id, **values)
+
+
+def heartbeat(
+    conn: Connection,
+    ctx: TxContext,
+    worker_id: str,
+    leases: Mapping[str, str] | None,
+    lease_seconds: float | None,
+) -> list[str]:
+    """Renew the worker's leases in one statement; returns the ids of the runs renewed.
+
+    Only active, unexpired runs of this worker whose token matches are renewed: a run missing
+    from the answer was lost (expired, cancelled, finished) and its work must stop.
+
+    Raises:
+        NotFoundError: the worker never registered.
+    """
+    seen = conn.execute(
+        update(W)
+        .where(W.c.id == worker_id)
+        .values(last_heartbeat_at=ctx.now, status=WorkerStatus.ACTIVE.value)
+    ).rowcount
+    if not seen:
+        raise NotFoundError(
+            f"No worker {worker_id!r} is registered.",
+            hint="Register the worker before it heartbeats.",
+            details={"field": "worker_id", "input": worker_id, "suggestions": []},
+        )
+    if leases is not None and not leases:
+        return []
+    query = (
+        update(R)
+        .where(
+            R.c.worker_id == worker_id,
+            R.c.status.in_(ACTIVE),
+            R.c.lease_expires_at > ctx.now,
+        )
+        .values(lease_expires_at=_lease_until(ctx, lease_seconds))
+        .returning(R.c.id)
+    )
+    if leases is not None:
+        query = query.where(R.c.id.in_(list(leases)), R.c.claim_token.in_(list(leases.values())))
+        renewed = [r.id for r in conn.execute(query)]
+        # Token and run must match as a pair, not only as two sets (a reused token never
+        # happens with uuid4, but the fence should not rest on that).
+        return sorted(r for r in renewed if r in leases)
+    return sorted(r.id for r in conn.execute(query))
+
+
+def list_workers(conn: Connection, now: datetime, *, lost_after: float) -> list[Worker]:
+    """Every registered worker, with ``lost`` for the silent ones."""
+    out = []
+    for r in conn.execute(select(W).order_by(W.c.started_at, W.c.id)).mappings():
+        status = worker_status(
+            WorkerStatus(r["status"]), r["last_heartbeat_at"], now, lost_after=lost_after
+        )
+        out.append(
+            Worker(
+                id=r["id"],
+                host=r["host"],
+                pid=r["pid"],
+                slots=r["slots"],
+                started_at=r["started_at"],
+                last_heartbeat_at=r["last_heartbeat_at"],
+                status=status,
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------ claim
+def _candidates(
+    conn: Connection,
+    ctx: TxContext,
+    *,
+    limit: int,
+    project_id: str | None,
+    skip_projects: set[str],
+    skip_ids: Sequence[str],
+) -> list[RowMapping]:
+    query = (
+        select(
+            T.c.id,
+            T.c.project_id,
+            T.c.number,
+            T.c.title,
+            T.c.task_type,
+            T.c.priority,
+            T.c.retry_count,
+        )
+        .where(
+            T.c.status == READY_LITERAL,
+            T.c.unresolved_blockers == 0,
+            or_(T.c.not_before.is_(None), T.c.not_before <= ctx.now),
+        )
+        .order_by(T.c.priority_rank, T.c.created_at, T.c.number)
+        .limit(limit)
+    )
+    if project_id is not None:
+        query = query.where(T.c.project_id == project_id)
+    if skip_projects:
+        query = query.where(T.c.project_id.not_in(sorted(skip_projects)))
+    if skip_ids:
+        query = query.where(T.c.id.not_in(list(skip_ids)))
+    if ctx.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(conn.execute(query).mappings())
+
+
+def _running_per_project(
+    conn: Connection, ctx: TxContext, project_id: str | None
+) -> dict[str, int]:
+    """Tasks in progress per project, after locking the project rows (PostgreSQL).
+
+    The lock serializes claimers that enforce a per-project limit, so two of them cannot both
+    see "one slot left" and both take it.
+    """
+    if ctx.dialect == "postgresql":
+        lock = select(P.c.id).order_by(P.c.id).with_for_update()
+        if project_id is not None:
+            lock = lock.where(P.c.id == project_id)
+        conn.execute(lock).all()
+    query = (
+        select(T.c.project_id, func.count())
+        .where(T.c.status == S.IN_PROGRESS.value)
+        .group_by(T.c.project_id)
+    )
+    if project_id is not None:
+        query = query.where(T.c.project_id == project_id)
+    return {r[0]: int(r[1]) for r in conn.execute(query)}
+
+
+def claim_tasks(
+    conn: Connection,
+    ctx: TxContext,
+    worker_id: str,
+    *,
+    limit: int,
+    project: str | None,
+    lease_seconds: float | None,
+    max_per_project: int | None,
+) -> list[Claim]:
+    """Claim up to ``limit`` ready tasks whose blockers are all resolved, in scheduler order.
+
+    Raises:
+        ValidationError: a bad limit or lease.
+        NotFoundError: no such project.
+    """
+    if not 1 <= limit <= MAX_CLAIM_BATCH:
+        raise ValidationError(
+            f"A claim takes 1 to {MAX_CLAIM_BATCH} tasks, not {limit}.", field="limit"
+        )
+    if max_per_project is not None and max_per_project < 1:
+        raise ValidationError("max_per_project must be at least 1.", field="max_per_project")
+    lease_until = _lease_until(ctx, lease_seconds)
+    project_id: str | None = None
+    if project is not None:
+        from core.store.lookup import find_project
+
+        project_id = find_project(conn, project)["id"]
+    if max_per_project is None:
+        picked = _candidates(
+            conn, ctx, limit=limit, project_id=project_id, skip_projects=set(), skip_ids=()
+        )
+    else:
+        running = _running_per_project(conn, ctx, project_id)
+        full = {p for p, n in running.items() if n >= max_per_project}
+        picked = []
+        while len(picked) < limit:
+            rows = _candidates(
+                conn,
+                ctx,
+                limit=limit - len(picked),
+                project_id=project_id,
+                skip_projects=full,
+                skip_ids=[r["id"] for r in picked],
+            )
+            if not rows:
+                break
+            for r in rows:
+                p = r["project_id"]
+                if p in full:
+                    continue
+                picked.append(r)
+                running[p] = running.get(p, 0) + 1
+                if running[p] >= max_per_project:
+                    full.add(p)
+    if not picked:
+        return []
+    ids = [r["id"] for r in picked]
+    changed = conn.execute(
+        update(T)
+        .where(T.c.id.in_(ids), T.c.status == S.READY.value)
+        .values(
+            status=S.IN_PROGRESS.value,
+            current_agent_id=worker_id,
+            current_step=None,
+            not_before=None,
+            version=T.c.version + 1,
+            updated_at=ctx.now,
+        )
+    ).rowcount
+    if changed != len(ids):  # pragma: no cover - the lock (or the single writer) forbids it
+        raise InvalidTransitionError("A claimed task changed state during its claim.")
+    keys = {
+        r.id: r.key
+        for r in conn.execute(
+            select(P.c.id, P.c.key).where(P.c.id.in_(sorted({r["project_id"] for r in picked})))
+        )
+    }
+    runs = []
+    claims = []
+    for r in picked:
+        attempt = r["retry_count"] + 1
+        run = _new_run(
+            ctx, task_id=r["id"], attempt=attempt, worker_id=worker_id, lease_until=lease_until
+        )
+        runs.append(run)
+        ref = f"{keys[r['project_id']]}-{r['number']}"
+        claims.append(
+            Claim(
+                run_id=run["id"],
+                task_id=r["id"],
+                ref=ref,
+                project_id=r["project_id"],
+                title=r["title"],
+                task_type=r["task_type"],
+                priority=Priority(r["priority"]),
+                attempt=attempt,
+                worker_id=worker_id,
+                claim_token=run["claim_token"],
+                lease_expires_at=lease_until,
+            )
+        )
+        ctx.emit(
+            "task.claimed",
+            task_id=r["id"],
+            project_id=r["project_id"],
+            payload={
+                "ref": ref,
+                "from": S.READY.value,
+                "to": S.IN_PROGRESS.value,
+                "run_id": run["id"],
+                "worker_id": worker_id,
+                "attempt": attempt,
+            },
+        )
+    _insert_run(conn, ctx, runs)
+    return claims
+
+
+# ------------------------------------------------------------------------------ fenced writes
+def fenced_run(conn: Connection, ctx: TxContext, run_id: str, token: str) -> RowMapping:
+    """The run, if this token still holds it; locked on PostgreSQL.
+
+    Raises:
+        NotFoundError: no such run.
+        LeaseLostError: the token is not the run's, the run has ended, or its lease expired.
+    """
+    query = select(R).where(R.c.id == run_id)
+    if ctx.dialect == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFoundError(
+            f"No run {run_id!r}.",
+            hint="Use the run id a claim returned.",
+            details={"field": "run_id", "input": run_id, "suggestions": []},
+        )
+    status = RunStatus(row["status"])
+    why = None
+    if row["claim_token"] != token:
+        why = "the claim token is not this run's (another claim holds the task)"
+    elif not status.active:
+        why = f"the run has ended ({status.value})"
+    elif row["lease_expires_at"] <= ctx.now:
+        why = f"its lease expired at {row['lease_expires_at'].isoformat()}"
+    if why is not None:
+        raise LeaseLostError(
+            f"Run {run_id} no longer holds its task: {why}. Nothing was written.",
+            hint="Stop working on this task; it is back in the queue or finished elsewhere. "
+            "Heartbeat more often than the lease lasts to keep a claim.",
+            details={"run_id": run_id, "task_id": row["task_id"], "run_status": status.value},
+        )
+    return row
+
+
+def start_step(conn: Connection, ctx: TxContext, run_id: str, token: str, step: str) -> Run:
+    """Record that the run began ``step`` (fenced).
+
+    Raises:
+        NotFoundError: no such run.
+        LeaseLostError: see ``fenced_run``.
+        ValidationError: an empty or too long step name.
+    """
+    if not step.strip() or len(step) > 100:
+        raise ValidationError("A step name is 1 to 100 characters.", field="step")
+    run = fenced_run(conn, ctx, run_id, token)
+    conn.execute(
+        update(R).where(R.c.id == run_id).values(step=step, status=RunStatus.RUNNING.value)
+    )
+    task = _task_row(conn, ctx, run["task_id"])
+    conn.execute(
+        update(T)
+        .where(T.c.id == task["id"])
+        .values(current_step=step, version=T.c.version + 1, updated_at=ctx.now)
+    )
+    ctx.emit(
+        "task.step_started",
+        task_id=task["id"],
+        project_id=task["project_id"],
+        payload={"ref": ref_of(task), "run_id": run_id, "step": step, "attempt": run["attempt"]},
+    )
+    return run_from_row({**run, "step": step, "status": RunStatus.RUNNING.value})
+
+
+def _end_run(
+    conn: Connection, ctx: TxContext, run_id: str, status: RunStatus, **values: Any
+) -> None:
+    conn.execute(
+        update(R).where(R.c.id == run_id).values(status=status.value, finished_at=ctx.now, **values)
+    )
+
+
+def _retry_or_block(
+    conn: Connection,
+    ctx: TxContext,
+    task: RowMapping,
+    run: RowMapping,
+    *,
+    message: str,
+    exit_code: int | None,
+    event_type: str | None,
+    payload: dict[str, Any],
+) -> None:
+    """After a failed or expired attempt: back to ready (counted, with backoff) or blocked."""
+    decision = decide_retry(ctx.settings.retry_policy, run["attempt"], ctx.now)
+    common: dict[str, Any] = {"current_agent_id": None, "current_step": None, "error": message}
+    if decision.retry and task["unresolved_blockers"] == 0:
+        set_status(
+            conn,
+            ctx,
+            task,
+            S.READY,
+            reason=message,
+            event_type=event_type or "task.retry_scheduled",
+            payload={
+                **payload,
+                "retry": True,
+                "attempts": decision.attempts,
+                "not_before": decision.not_before.isoformat() if decision.not_before else None,
+            },
+            extra_values={
+                **common,
+                "retry_count": T.c.retry_count + 1,
+                "not_before": decision.not_before,
+            },
+        )
+        return
+    if decision.retry:  # a blocker was reopened while it ran: wait for it first
+        pending = [
+            b.id for b in blockers_of(conn, task["id"]) if b.status not in (S.DONE, S.CANCELLED)
+        ]
+        reason: Any = DependencyReason(blockers=pending)
+        extra: dict[str, Any] = {**common, "retry_count": T.c.retry_count + 1}
+    else:
+        reason = FailureReason(
+            step=run["step"],
+            message=message,
+            attempts=decision.attempts,
+            exit_code=exit_code,
+        )
+        extra = common
+    set_status(
+        conn,
+        ctx,
+        task,
+        S.BLOCKED,
+        blocked_reason=reason,
+        reason=message,
+        event_type=event_type,
+        payload={**payload, "retry": False, "attempts": decision.attempts},
+        extra_values=extra,
+    )
+
+
+def finish_run(
+    conn: Connection,
+    ctx: TxContext,
+    run_id: str,
+    token: str,
+    *,
+    success: bool,
+    summary: str | None,
+    exit_code: int | None,
+    error: str | None,
+) -> Run:
+    """End the run (fenced) and move its task on.
+
+    Success: ``in_review``, or ``done`` with auto-approve (dependents follow). Failure: back to
+    ready per the retry policy (``retry_count + 1``, not before the backoff), or ``blocked``
+    with a ``FailureReason`` once the attempts are used up.
+
+    Raises:
+        NotFoundError: no such run.
+        LeaseLostError: see ``fenced_run``.
+    """
+    run = fenced_run(conn, ctx, run_id, token)
+    task = _task_row(conn, ctx, run["task_id"])
+    status = RunStatus.SUCCEEDED if success else RunStatus.FAILED
+    _end_run(conn, ctx, run_id, status, summary=summary, exit_code=exit_code, error=error)
+    payload = {"run_id": run_id, "attempt": run["attempt"], "exit_code": exit_code}
+    ctx.emit(
+        f"run.{status.value}",
+        task_id=task["id"],
+        project_id=task["project_id"],
+        payload={"ref": ref_of(task), **payload, "summary": summary, "error": error},
+    )
+    if task["status"] != S.IN_PROGRESS.value:  # pragma: no cover - runs close when tasks move
+        return run_from_row({**run, "status": status.value, "finished_at": ctx.now})
+    if success:
+        target = S.DONE if ctx.settings.auto_approve else S.IN_REVIEW
+        set_status(
+            conn,
+            ctx,
+            task,
+            target,
+            reason=summary,
+            payload=payload,
+            extra_values={"current_agent_id": None, "current_step": None, "error": None},
+        )
+    else:
+        message = (
+            error or summary or (f"exit code {exit_code}" if exit_code is not None else "failed")
+        )
+        _retry_or_block(
+            conn,
+            ctx,
+            task,
+            run,
+            message=message,
+            exit_code=exit_code,
+            event_type=None,
+            payload=payload,
+        )
+    return run_from_row(
+        {
+            **run,
+            "status": status.value,
+            "finished_at": ctx.now,
+            "summary": summary,
+            "exit_code": exit_code,
+            "error": error,
+        }
+    )
+
+
+def expire_leases(
+    conn: Connection, ctx: TxContext, now: datetime | None = None, limit: int = 1000
+) -> list[str]:
+    """Expire active runs whose lease ended at or before ``now``; returns their tasks' refs.
+
+    Each task goes back to ready counted as a retry (event ``task.lease_expired``), or to
+    blocked when its attempts are used up. ``now`` (the transaction's time by default) only
+    decides which leases are over; what is written is stamped with the transaction's time.
+    """
+    cutoff = ctx.now if now is None else now
+    query = (
+        select(R.c.id)
+        .where(R.c.status.in_(ACTIVE), R.c.lease_expires_at <= cutoff)
+        .order_by(R.c.lease_expires_at, R.c.id)
+        .limit(limit)
+    )
+    if ctx.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = [r.id for r in conn.execute(query)]
+    if not ids:
+        return []
+    expired = list(
+        conn.execute(
+            update(R)
+            .where(R.c.id.in_(ids), R.c.status.in_(ACTIVE))
+            .values(
+                status=RunStatus.EXPIRED.value,
+                finished_at=ctx.now,
+                error="lease expired: the worker stopped heartbeating",
+            )
+            .returning(*R.c)
+        ).mappings()
+    )
+    refs = []
+    for run in sorted(expired, key=lambda r: r["task_id"]):
+        task = _task_row(conn, ctx, run["task_id"])
+        refs.append(ref_of(task))
+        if task["status"] != S.IN_PROGRESS.value:  # pragma: no cover - runs close when tasks move
+            continue
+        _retry_or_block(
+            conn,
+            ctx,
+            task,
+            run,
+            message=f"the lease of run {run['id']} (worker {run['worker_id']}) expired",
+            exit_code=None,
+            event_type="task.lease_expired",
+            payload={"run_id": run["id"], "worker_id": run["worker_id"], "attempt": run["attempt"]},
+        )
+    return refs
+
+
+# ------------------------------------------------------------------------------ manual paths
+def run_now(conn: Connection, ctx: TxContext, ref: str, lease_seconds: float | None) -> Run:
+    """Start the task now, ahead of the queue (the force path); idempotent while it runs.
+
+    Raises:
+        NotFoundError: no such task.
+        DependencyBlockedError: blockers are unresolved (the message names them).
+        InvalidTransitionError: the task is not in backlog or ready.
+    """
+    task = find_task(conn, ref, lock=ctx.dialect == "postgresql")
+    current = active_run(conn, ctx, task["id"])
+    if current is not None:
+        return run_from_row(current)
+    status = TaskStatus(task["status"])
+    if status not in (S.BACKLOG, S.READY):
+        raise InvalidTransitionError(
+            f"{ref_of(task)} is {status.label}: Run Now starts tasks in backlog or ready.",
+            hint="Retry a blocked or cancelled task first; a task in review or done has run.",
+            details={"ref": ref_of(task), "from": status.value, "to": S.IN_PROGRESS.value},
+        )
+    # The dependency guard, exactly as a claim would meet it.
+    plan_transition(
+        ref=ref_of(task),
+        current=S.READY,
+        requested=S.IN_PROGRESS,
+        blockers=blockers_of(conn, task["id"]),
+        force=True,
+    )
+    run = _new_run(
+        ctx,
+        task_id=task["id"],
+        attempt=task["retry_count"] + 1,
+        worker_id=MANUAL_WORKER_ID,
+        lease_until=_lease_until(ctx, lease_seconds),
+    )
+    set_status(
+        conn,
+        ctx,
+        task,
+        S.IN_PROGRESS,
+        reason="Run Now",
+        event_type="task.claimed",
+        payload={
+            "forced": True,
+            "run_id": run["id"],
+            "worker_id": MANUAL_WORKER_ID,
+            "attempt": run["attempt"],
+        },
+        extra_values={
+            "current_agent_id": MANUAL_WORKER_ID,
+            "current_step": None,
+            "not_before": None,
+        },
+    )
+    _insert_run(conn, ctx, [run])
+    return run_from_row(run)
+
+
+def retry(conn: Connection, ctx: TxContext, ref: str) -> str:
+    """Put a task blocked by a failure, or a cancelled one, back in ready (counted).
+
+    A manual retry grants one more attempt: ``retry_count`` grows by one, so the next failure
+    past the policy's attempts blocks it again.
+
+    Raises:
+        NotFoundError: no such task.
+        InvalidTransitionError: the task is not blocked by a failure nor cancelled.
+        DependencyBlockedError: blockers are unresolved.
+    """
+    task = find_task(conn, ref, lock=ctx.dialect == "postgresql")
+    status = TaskStatus(task["status"])
+    reason = task["blocked_reason"] or {}
+    if not (status == S.CANCELLED or (status == S.BLOCKED and reason.get("kind") == "failure")):
+        raise InvalidTransitionError(
+            f"{ref_of(task)} is {status.label}"
+            + (f" ({reason.get('kind')})" if status == S.BLOCKED else "")
+            + ": Retry applies to tasks blocked by a failure or cancelled.",
+            hint="Move it by hand instead (task move).",
+            details={"ref": ref_of(task), "from": status.value, "to": S.READY.value},
+        )
+    plan_transition(
+        ref=ref_of(task),
+        current=S.BLOCKED,
+        requested=S.READY,
+        blockers=blockers_of(conn, task["id"]),
+    )
+    set_status(
+        conn,
+        ctx,
+        task,
+        S.READY,
+        reason="retry",
+        event_type="task.retried",
+        payload={"manual": True, "retry_count": task["retry_count"] + 1},
+        extra_values={"retry_count": T.c.retry_count + 1, "not_before": None, "error": None},
+    )
+    return str(task["id"])
+
+
+def cancel(conn: Connection, ctx: TxContext, ref: str, reason: str) -> str:
+    """Cancel the task; its active run (if any) ends ``cancelled`` and records why.
+
+    Raises:
+        NotFoundError: no such task.
+        InvalidTransitionError: the task cannot be cancelled from its state.
+    """
+    task = find_task(conn, ref, lock=ctx.dialect == "postgresql")
+    plan_transition(
+        ref=ref_of(task),
+        current=TaskStatus(task["status"]),
+        requested=S.CANCELLED,
+        blockers=(),
+        reason=reason,
+    )
+    run = active_run(conn, ctx, task["id"])
+    payload: dict[str, Any] = {}
+    if run is not None:
+        _end_run(conn, ctx, run["id"], RunStatus.CANCELLED, error=f"cancelled: {reason}")
+        payload = {"run_id": run["id"]}
+        ctx.emit(
+            "run.cancelled",
+            task_id=task["id"],
+            project_id=task["project_id"],
+            payload={"ref": ref_of(task), "run_id": run["id"], "reason": reason},
+        )
+    set_status(
+        conn,
+        ctx,
+        task,
+        S.CANCELLED,
+        reason=reason,
+        payload=payload,
+        extra_values={"current_agent_id": None, "current_step": None, "not_before": None},
+    )
+    return str(task["id"])
+
+
+def close_active_run(conn: Connection, ctx: TxContext, task_id: str, why: str) -> None:
+    """End the task's active run because the task left ``in_progress`` by another path."""
+    conn.execute(
+        update(R)
+        .where(R.c.task_id == task_id, R.c.status.in_(ACTIVE))
+        .values(status=RunStatus.CANCELLED.value, finished_at=ctx.now, error=why)
+    )
+
+
+# ------------------------------------------------------------------------------ reads
+def runs_of(conn: Connection, ref: str) -> list[Run]:
+    """The task's runs, oldest first.
+
+    Raises:
+        NotFoundError: no such task.
+    """
+    task_id = find_task(conn, ref)["id"]
+    query = select(R).where(R.c.task_id == task_id).order_by(R.c.attempt, R.c.started_at)
+    return [run_from_row(r) for r in conn.execute(query).mappings()]
+
+
+def get_run(conn: Connection, run_id: str) -> Run:
+    """One run.
+
+    Raises:
+        NotFoundError: no such run.
+    """
+    row = conn.execute(select(R).where(R.c.id == run_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(
+            f"No run {run_id!r}.",
+            hint="See a task's runs with runs_of(ref).",
+            details={"field": "run_id", "input": run_id, "suggestions": []},
+        )
+    return run_from_row(row)

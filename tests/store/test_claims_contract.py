@@ -1,0 +1,496 @@
+"""Claims, leases and runs: one contract over SQLite (threaded and aiosqlite) and PostgreSQL.
+
+Each CLAIMS.md B7 pitfall that applies at this level has a test here: the claim order, batches
+that never take more than asked, blockers respected through the counter, the per-project limit,
+fenced writes (a stale token or an expired lease writes nothing), lease expiry counted as a
+retry, attempts used up, Run Now twice giving one run, and the database refusing a second
+active run even when code inserts one directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import insert
+
+from core.domain.commands import ProjectCreate, TaskCreate
+from core.domain.models import FailureReason, TaskStatus
+from core.domain.runs import MANUAL_WORKER_ID, RetryPolicy, RunStatus, WorkerStatus
+from core.errors import (
+    ConflictError,
+    DependencyBlockedError,
+    InvalidTransitionError,
+    LeaseLostError,
+    NotFoundError,
+    ValidationError,
+)
+from core.store import tables as t
+from core.store.engine import SqlTaskEngine
+
+from .conftest import all_events, last_seq
+
+S = TaskStatus
+NO_BACKOFF = RetryPolicy(max_attempts=2, backoff_seconds=0)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+Opener = Callable[..., Awaitable[SqlTaskEngine]]
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("sqlite+aiosqlite", id="aiosqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def claims_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database of the parameter's kind."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("pg_schema_url"))
+    return f"{request.param}:///{tmp_path / 'claims.db'}"
+
+
+@pytest.fixture
+async def open_engine(claims_url: str) -> AsyncIterator[Opener]:
+    """Opens engines on one fresh database, with chosen options."""
+    url = claims_url
+    opened: list[SqlTaskEngine] = []
+
+    async def opener(**options: Any) -> SqlTaskEngine:
+        options.setdefault("retry_policy", NO_BACKOFF)
+        options.setdefault("auto_approve", False)
+        engine = await SqlTaskEngine.open(url, actor="tester", **options)
+        opened.append(engine)
+        return engine
+
+    yield opener
+    for engine in opened:
+        await engine.close()
+
+
+@pytest.fixture
+async def eng(open_engine: Opener) -> SqlTaskEngine:
+    """An engine with two attempts per task and no backoff."""
+    return await open_engine()
+
+
+async def ready(engine: SqlTaskEngine, title: str, **fields: Any) -> str:
+    """Create a ready task; its ref."""
+    fields.setdefault("status", S.READY)
+    return (await engine.create_task(TaskCreate(title=title, **fields))).task.ref
+
+
+# ------------------------------------------------------------------------------ claim
+async def test_claims_follow_priority_then_age_and_skip_other_states(eng: SqlTaskEngine) -> None:
+    """Critical before high before medium before low; equal priority: the older first."""
+    low = await ready(eng, "low", priority="low")
+    crit1 = await ready(eng, "crit1", priority="critical")
+    await eng.create_task(TaskCreate(title="backlog", priority="critical"))
+    high = await ready(eng, "high", priority="high")
+    crit2 = await ready(eng, "crit2", priority="critical")
+    med = await ready(eng, "med", priority="medium")
+    claims = await eng.claim_tasks("w1", limit=10)
+    assert [c.ref for c in claims] == [crit1, crit2, high, med, low]
+    assert [c.attempt for c in claims] == [1] * 5
+    assert len({c.claim_token for c in claims}) == 5
+
+
+async def test_batch_claim_takes_at_most_the_limit_and_opens_a_run_each(
+    eng: SqlTaskEngine,
+) -> None:
+    """Up to N per claim, never more; each claimed task is in progress with a running run."""
+    refs = [await ready(eng, f"t{i}") for i in range(5)]
+    seq = await last_seq(eng)
+    first = await eng.claim_tasks("w1", limit=3)
+    second = await eng.claim_tasks("w2", limit=3)
+    assert [c.ref for c in first] == refs[:3]
+    assert [c.ref for c in second] == refs[3:]
+    assert await eng.claim_tasks("w3", limit=3) == []
+    for claim in [*first, *second]:
+        task = await eng.get_task(claim.ref)
+        assert task.status == S.IN_PROGRESS
+        assert task.current_agent_id == claim.worker_id
+        assert task.run_ids == [claim.run_id]
+        run = await eng.get_run(claim.run_id)
+        assert (run.status, run.worker_id, run.claim_token) == (
+            RunStatus.RUNNING,
+            claim.worker_id,
+            claim.claim_token,
+        )
+        assert run.lease_expires_at > run.started_at
+    claimed = [e for e in await all_events(eng, seq) if e.type == "task.claimed"]
+    assert sorted(e.payload["run_id"] for e in claimed) == sorted(
+        c.run_id for c in [*first, *second]
+    )
+
+
+async def test_claim_limit_is_validated(eng: SqlTaskEngine) -> None:
+    with pytest.raises(ValidationError):
+        await eng.claim_tasks("w1", limit=0)
+    with pytest.raises(ValidationError):
+        await eng.claim_tasks("w1", limit=501)
+
+
+async def test_tasks_with_unresolved_blockers_are_never_claimed(
+    open_engine: Opener,
+) -> None:
+    """The dependent waits until its blocker is done, then is claimed."""
+    eng = await open_engine(auto_approve=True)
+    blocker = await ready(eng, "blocker")
+    dependent = (
+        await eng.create_task(
+            TaskCreate(title="dependent", blocked_by=[blocker], status=S.READY, when_unblocked=True)
+        )
+    ).task
+    assert dependent.status == S.BLOCKED
+    [claim] = await eng.claim_tasks("w1", limit=10)
+    assert claim.ref == blocker
+    assert await eng.claim_tasks("w1", limit=10) == []
+    await eng.finish_run(claim.run_id, claim.claim_token, success=True, summary="ok")
+    assert (await eng.get_task(blocker)).status == S.DONE  # auto-approve
+    [next_claim] = await eng.claim_tasks("w1", limit=10)
+    assert next_claim.ref == dependent.ref
+
+
+async def test_in_review_blocker_still_holds_its_dependent(eng: SqlTaskEngine) -> None:
+    """Without auto-approve a success ends in review, which does not resolve dependents."""
+    blocker = await ready(eng, "blocker")
+    await eng.create_task(
+        TaskCreate(title="dependent", blocked_by=[blocker], status=S.READY, when_unblocked=True)
+    )
+    [claim] = await eng.claim_tasks("w1")
+    await eng.finish_run(claim.run_id, claim.claim_token, success=True)
+    assert (await eng.get_task(blocker)).status == S.IN_REVIEW
+    assert await eng.claim_tasks("w1", limit=10) == []
+
+
+async def test_per_project_limit_caps_tasks_in_progress(eng: SqlTaskEngine) -> None:
+    """With max_per_project=2 each project runs at most two tasks; a finish frees a slot."""
+    await eng.create_project(ProjectCreate(name="Alpha", key="AL"))
+    await eng.create_project(ProjectCreate(name="Beta", key="BE"))
+    for i in range(3):
+        await ready(eng, f"a{i}", project="AL")
+        await ready(eng, f"b{i}", project="BE")
+    claims = await eng.claim_tasks("w1", limit=10, max_per_project=2)
+    assert sorted(c.ref for c in claims) == ["AL-1", "AL-2", "BE-1", "BE-2"]
+    assert await eng.claim_tasks("w1", limit=10, max_per_project=2) == []
+    done = next(c for c in claims if c.ref == "AL-1")
+    await eng.finish_run(done.run_id, done.claim_token, success=True)
+    again = await eng.claim_tasks("w1", limit=10, max_per_project=2)
+    assert [c.ref for c in again] == ["AL-3"]
+
+
+async def test_claim_can_be_limited_to_one_project(eng: SqlTaskEngine) -> None:
+    await eng.create_project(ProjectCreate(name="Alpha", key="AL"))
+    await ready(eng, "inbox task")
+    await ready(eng, "alpha task", project="AL")
+    assert [c.ref for c in await eng.claim_tasks("w1", limit=5, project="alpha")] == ["AL-1"]
+    with pytest.raises(NotFoundError):
+        await eng.claim_tasks("w1", project="nope")
+
+
+# ------------------------------------------------------------------------------ fencing
+async def test_stale_token_writes_nothing(eng: SqlTaskEngine) -> None:
+    """A write naming another token is refused, and neither the task nor the log changes."""
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    before = await eng.get_task(ref)
+    seq = await last_seq(eng)
+    stale = str(uuid.uuid4())
+    with pytest.raises(LeaseLostError) as err:
+        await eng.finish_run(claim.run_id, stale, success=True)
+    assert err.value.hint
+    assert "Nothing was written" in err.value.message
+    with pytest.raises(LeaseLostError):
+        await eng.start_step(claim.run_id, stale, "plan")
+    assert await eng.get_task(ref) == before
+    assert await last_seq(eng) == seq
+    await eng.start_step(claim.run_id, claim.claim_token, "plan")
+    assert (await eng.get_task(ref)).current_step == "plan"
+    await eng.finish_run(claim.run_id, claim.claim_token, success=True, summary="done")
+    with pytest.raises(LeaseLostError, match="ended"):  # a second finish: the run is over
+        await eng.finish_run(claim.run_id, claim.claim_token, success=False)
+    with pytest.raises(NotFoundError):
+        await eng.finish_run("no-such-run", claim.claim_token, success=True)
+
+
+async def test_expired_lease_is_refused_even_before_the_sweep(open_engine: Opener) -> None:
+    clock = Clock()
+    eng = await open_engine(clock=clock)
+    await eng.register_worker("w1", host="h", pid=1)
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1", lease_seconds=10)
+    clock.advance(10)
+    with pytest.raises(LeaseLostError, match="lease expired"):
+        await eng.finish_run(claim.run_id, claim.claim_token, success=True)
+    assert await eng.heartbeat("w1", {claim.run_id: claim.claim_token}) == []
+    assert (await eng.get_task(ref)).status == S.IN_PROGRESS  # until someone sweeps
+
+
+async def test_heartbeat_renews_only_this_workers_live_leases(open_engine: Opener) -> None:
+    clock = Clock()
+    eng = await open_engine(clock=clock)
+    await eng.register_worker("w1", host="h", pid=1, slots=4)
+    await eng.register_worker("w2", host="h", pid=2)
+    for i in range(3):
+        await ready(eng, f"t{i}")
+    mine = await eng.claim_tasks("w1", limit=2, lease_seconds=10)
+    [theirs] = await eng.claim_tasks("w2", lease_seconds=10)
+    clock.advance(5)
+    leases = {c.run_id: c.claim_token for c in mine}
+    assert await eng.heartbeat("w1", leases, lease_seconds=30) == sorted(leases)
+    wrong = {mine[0].run_id: theirs.claim_token, theirs.run_id: theirs.claim_token}
+    assert await eng.heartbeat("w1", wrong) == []
+    clock.advance(10)  # w2's lease ran out; w1's were renewed to t+35
+    assert await eng.expire_leases() == [theirs.ref]
+    assert sorted(await eng.heartbeat("w1")) == sorted(leases)
+    run = await eng.get_run(mine[0].run_id)
+    assert run.lease_expires_at == clock.now + timedelta(seconds=15)
+    with pytest.raises(NotFoundError):
+        await eng.heartbeat("ghost")
+
+
+async def test_workers_register_and_go_lost_when_silent(open_engine: Opener) -> None:
+    clock = Clock()
+    eng = await open_engine(clock=clock, lease_seconds=10)
+    worker = await eng.register_worker("w1", host="box", pid=42, slots=3)
+    assert (worker.status, worker.slots) == (WorkerStatus.ACTIVE, 3)
+    await eng.register_worker("w2", host="box", pid=43)
+    clock.advance(15)
+    await eng.heartbeat("w2")
+    clock.advance(10)
+    by_id = {w.id: w for w in await eng.list_workers()}
+    assert by_id["w1"].status == WorkerStatus.LOST
+    assert by_id["w2"].status == WorkerStatus.ACTIVE
+    with pytest.raises(ValidationError):
+        await eng.register_worker(MANUAL_WORKER_ID, host="box", pid=1)
+    with pytest.raises(ValidationError):
+        await eng.register_worker("w3", host="box", pid=1, slots=0)
+
+
+# ------------------------------------------------------------------------------ leases, retries
+async def test_expired_lease_returns_the_task_counted_as_a_retry(eng: SqlTaskEngine) -> None:
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1", lease_seconds=30)
+    assert await eng.expire_leases(datetime.now(UTC)) == []
+    seq = await last_seq(eng)
+    assert await eng.expire_leases(datetime.now(UTC) + timedelta(minutes=5)) == [ref]
+    task = await eng.get_task(ref)
+    assert (task.status, task.retry_count, task.current_agent_id) == (S.READY, 1, None)
+    assert (await eng.get_run(claim.run_id)).status == RunStatus.EXPIRED
+    [event] = [e for e in await all_events(eng, seq) if e.type == "task.lease_expired"]
+    assert event.payload["run_id"] == claim.run_id
+    assert event.payload["to"] == "ready"
+    with pytest.raises(LeaseLostError):  # the zombie's late write
+        await eng.finish_run(claim.run_id, claim.claim_token, success=True)
+    [again] = await eng.claim_tasks("w2")
+    assert (again.ref, again.attempt) == (ref, 2)
+    assert (await eng.get_task(ref)).run_ids == [claim.run_id, again.run_id]
+
+
+async def test_attempts_used_up_block_the_task_with_the_reason(eng: SqlTaskEngine) -> None:
+    """Two attempts allowed: a failure retries, the second failure blocks with the details."""
+    ref = await ready(eng, "t")
+    [first] = await eng.claim_tasks("w1")
+    await eng.finish_run(first.run_id, first.claim_token, success=False, exit_code=1, error="boom")
+    task = await eng.get_task(ref)
+    assert (task.status, task.retry_count, task.error) == (S.READY, 1, "boom")
+    [second] = await eng.claim_tasks("w1")
+    await eng.start_step(second.run_id, second.claim_token, "verify")
+    seq = await last_seq(eng)
+    await eng.finish_run(
+        second.run_id, second.claim_token, success=False, exit_code=2, error="still broken"
+    )
+    task = await eng.get_task(ref)
+    assert task.status == S.BLOCKED
+    assert task.blocked_reason == FailureReason(
+        step="verify", message="still broken", attempts=2, exit_code=2
+    )
+    types = [e.type for e in await all_events(eng, seq)]
+    assert types == ["run.failed", "task.blocked"]
+    assert [r.status for r in await eng.runs_of(ref)] == [RunStatus.FAILED, RunStatus.FAILED]
+
+
+async def test_expiry_after_the_last_attempt_blocks(eng: SqlTaskEngine) -> None:
+    ref = await ready(eng, "t")
+    for _ in range(2):
+        await eng.claim_tasks("w1", lease_seconds=1)
+        await eng.expire_leases(datetime.now(UTC) + timedelta(hours=1))
+    task = await eng.get_task(ref)
+    assert task.status == S.BLOCKED
+    assert isinstance(task.blocked_reason, FailureReason)
+    assert task.blocked_reason.attempts == 2
+    assert "expired" in task.blocked_reason.message
+
+
+async def test_retry_waits_out_the_backoff(open_engine: Opener) -> None:
+    clock = Clock()
+    eng = await open_engine(
+        clock=clock, retry_policy=RetryPolicy(max_attempts=3, backoff_seconds=60)
+    )
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    await eng.finish_run(claim.run_id, claim.claim_token, success=False, error="flaky")
+    assert (await eng.get_task(ref)).status == S.READY
+    assert await eng.claim_tasks("w1") == []
+    clock.advance(59)
+    assert await eng.claim_tasks("w1") == []
+    clock.advance(1)
+    assert [c.ref for c in await eng.claim_tasks("w1")] == [ref]
+
+
+async def test_success_goes_to_review_or_done_with_auto_approve(open_engine: Opener) -> None:
+    eng = await open_engine()
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    run = await eng.finish_run(claim.run_id, claim.claim_token, success=True, summary="all good")
+    assert (run.status, run.summary, run.finished_at is not None) == (
+        RunStatus.SUCCEEDED,
+        "all good",
+        True,
+    )
+    task = await eng.get_task(ref)
+    assert (task.status, task.current_agent_id) == (S.IN_REVIEW, None)
+    auto = await open_engine(auto_approve=True)
+    ref2 = await ready(auto, "t2")
+    [claim2] = await auto.claim_tasks("w1")
+    await auto.finish_run(claim2.run_id, claim2.claim_token, success=True, exit_code=0)
+    assert (await auto.get_task(ref2)).status == S.DONE
+
+
+# ------------------------------------------------------------------------------ manual paths
+async def test_run_now_twice_gives_one_run(eng: SqlTaskEngine) -> None:
+    ref = (await eng.create_task(TaskCreate(title="backlog task"))).task.ref
+    first = await eng.run_now(ref)
+    second = await eng.run_now(ref)
+    assert first == second
+    assert first.worker_id == MANUAL_WORKER_ID
+    assert [r.id for r in await eng.runs_of(ref)] == [first.id]
+    task = await eng.get_task(ref)
+    assert (task.status, task.current_agent_id) == (S.IN_PROGRESS, MANUAL_WORKER_ID)
+    await eng.finish_run(first.id, first.claim_token, success=True)
+    assert (await eng.get_task(ref)).status == S.IN_REVIEW
+
+
+async def test_run_now_at_the_same_time_gives_one_run(eng: SqlTaskEngine) -> None:
+    ref = await ready(eng, "t")
+    runs = await asyncio.gather(*(eng.run_now(ref) for _ in range(4)))
+    assert len({r.id for r in runs}) == 1
+    assert len(await eng.runs_of(ref)) == 1
+
+
+async def test_run_now_is_refused_with_the_dependency_reason(eng: SqlTaskEngine) -> None:
+    blocker = await ready(eng, "Design")
+    ref = (await eng.create_task(TaskCreate(title="Build", blocked_by=[blocker]))).task.ref
+    with pytest.raises(DependencyBlockedError) as err:
+        await eng.run_now(ref)
+    assert blocker in err.value.message
+    assert await eng.runs_of(ref) == []
+    [claim] = await eng.claim_tasks("w1")
+    await eng.finish_run(claim.run_id, claim.claim_token, success=True)
+    with pytest.raises(InvalidTransitionError, match="in review"):
+        await eng.run_now(blocker)
+
+
+async def test_retry_puts_a_failed_task_back_counted(eng: SqlTaskEngine) -> None:
+    ref = await ready(eng, "t")
+    for _ in range(2):
+        [claim] = await eng.claim_tasks("w1")
+        await eng.finish_run(claim.run_id, claim.claim_token, success=False, error="x")
+    assert (await eng.get_task(ref)).status == S.BLOCKED
+    task = await eng.retry(ref)
+    assert (task.status, task.retry_count, task.blocked_reason) == (S.READY, 2, None)
+    [claim] = await eng.claim_tasks("w1")
+    assert claim.attempt == 3
+    with pytest.raises(InvalidTransitionError):
+        await eng.retry(ref)  # in progress: nothing to retry
+    await eng.transition_task(ref, S.READY)  # by hand: the run ends
+    await eng.transition_task(ref, S.BLOCKED, reason="waiting on legal")
+    with pytest.raises(InvalidTransitionError, match="manual"):
+        await eng.retry(ref)  # blocked by hand, not by a failure
+
+
+async def test_cancel_ends_the_run_and_fences_the_worker(eng: SqlTaskEngine) -> None:
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    task = await eng.cancel(ref, "not needed any more")
+    assert task.status == S.CANCELLED
+    run = await eng.get_run(claim.run_id)
+    assert run.status == RunStatus.CANCELLED
+    assert run.error is not None
+    assert "not needed any more" in run.error
+    with pytest.raises(LeaseLostError):
+        await eng.finish_run(claim.run_id, claim.claim_token, success=True)
+    assert (await eng.retry(ref)).status == S.READY
+    [again] = await eng.claim_tasks("w1")
+    assert again.attempt == 2
+
+
+async def test_moving_a_running_task_by_hand_ends_its_run(eng: SqlTaskEngine) -> None:
+    """The worker loses its claim; the task can be claimed again without a second active run."""
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    await eng.transition_task(ref, S.READY)
+    assert (await eng.get_run(claim.run_id)).status == RunStatus.CANCELLED
+    with pytest.raises(LeaseLostError):
+        await eng.start_step(claim.run_id, claim.claim_token, "plan")
+    [again] = await eng.claim_tasks("w2")
+    assert again.ref == ref
+
+
+async def test_database_refuses_a_second_active_run(eng: SqlTaskEngine) -> None:
+    """Even a direct insert (code gone wrong) cannot give a task two active runs."""
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    now = datetime.now(UTC)
+
+    def insert_run(status: str) -> Callable[[Any, Any], None]:
+        def op(conn: Any, _ctx: Any) -> None:
+            conn.execute(
+                insert(t.runs).values(
+                    id=str(uuid.uuid4()),
+                    task_id=claim.task_id,
+                    attempt=9,
+                    worker_id="rogue",
+                    claim_token=str(uuid.uuid4()),
+                    lease_expires_at=now,
+                    status=status,
+                    started_at=now,
+                )
+            )
+
+        return op
+
+    for status in ("running", "queued"):
+        with pytest.raises(ConflictError, match="active run"):
+            await eng._write(insert_run(status))
+    await eng._write(insert_run("failed"))  # finished runs are not limited
+    assert len(await eng.runs_of(ref)) == 2
+
+
+async def test_unknown_run_and_task(eng: SqlTaskEngine) -> None:
+    with pytest.raises(NotFoundError):
+        await eng.get_run("nope")
+    with pytest.raises(NotFoundError):
+        await eng.runs_of("TY-99")
+    with pytest.raises(NotFoundError):
+        await eng.run_now("TY-99")
