@@ -427,6 +427,10 @@ message log (**L**).
         column = self.column(event.task_list.status)
         if column is not None and event.task_list.has_focus and column is not self._current:
             self._set_current(column, focus=False)
+        # Move and Edit are dimmed without a selected card (check_action): the footer must
+        # follow when the selection appears (first load) or goes (an empty column). The
+        # stable footer recomposes only when that actually changes what it shows.
+        self.refresh_bindings()
 
     # -- actions on the selected card -----------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
