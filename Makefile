@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/taskyard $(ARGS)
 
+# -n auto: the suite is CPU-bound (Textual, SQLite, subprocesses); two workers halve it on a
+# 2-core machine. Every test owns its files, tmux socket and PostgreSQL database.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
