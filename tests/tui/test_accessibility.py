@@ -38,7 +38,8 @@ from textual.widget import Widget
 from core.config_file import ConfigFile
 from core.domain.commands import TaskCreate
 from core.store.engine import SqlTaskEngine
-from tests.tui.test_board import assert_cursor_on_title, screen_text, settle
+from tests.fixtures.tui import settle
+from tests.tui.test_board import assert_cursor_on_title, screen_text
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.modals.help import HelpModal, help_markdown
@@ -79,7 +80,7 @@ async def test_no_color_keeps_every_state_in_words_and_the_selection_as_a_marker
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(TuiSettings(db=demo_db_url, animations=False))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         assert app.no_color
         text = screen_text(app)
         for words in ("BACKLOG · 6", "READY · 2", "▲ high", "■ medium", "⊘ blocked by 2 tasks"):
@@ -91,7 +92,7 @@ async def test_no_color_keeps_every_state_in_words_and_the_selection_as_a_marker
         assert len(lines) == 2, lines  # the ref line and the title line of one card only
         assert "WEB-12" in lines[0]
         await pilot.press("j")
-        await settle(pilot, app)
+        await settle(pilot)
         after = screen_text(app)
         assert after != before  # the selection is visible without colour
         marked = [line for line in after.splitlines() if "›" in line]
@@ -105,9 +106,9 @@ async def test_tab_and_shift_tab_walk_the_detail_screen_in_reading_order(
 ) -> None:
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         app.push_screen(TaskDetailScreen("WEB-2"))
-        await settle(pilot, app)
+        await settle(pilot)
         order = [w.id for w in app.screen.focus_chain]
         assert order == ["detail-body", "detail-deps"], order  # WEB-2 has no attachments
         seen = []
@@ -128,10 +129,10 @@ async def test_tab_and_shift_tab_walk_the_detail_screen_in_reading_order(
 async def test_tab_and_shift_tab_walk_the_form_in_its_focus_chain(demo_app: TaskyardApp) -> None:
     app = demo_app
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("n")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "TaskFormModal")
-        await settle(pilot, app)
+        await settle(pilot)
         chain = [w.id for w in app.screen.focus_chain]
         forward = []
         for _ in chain:
@@ -164,20 +165,20 @@ async def test_escape_from_each_board_dialog_returns_focus_and_cursor(
     """Each dialog takes the keyboard (focus and cursor inside it); escape gives both back."""
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("j")  # not the first card, so "back" is not a coincidence
-        await settle(pilot, app)
+        await settle(pilot)
         opener = app.focused
         for key, modal in BOARD_DIALOGS:
             await pilot.press(key)
             await wait_until(pilot, on_top(app, modal))
-            await settle(pilot, app)
+            await settle(pilot)
             assert app.focused is not None, f"nothing has focus in {modal}"
             assert app.focused.screen is app.screen, modal
             assert cursor_in_focus(app), (modal, app.focused, app.cursor_position)
             await pilot.press("escape")
             await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen))
-            await settle(pilot, app)
+            await settle(pilot)
             assert app.focused is opener, modal
             assert_cursor_on_title(app)
 
@@ -185,20 +186,20 @@ async def test_escape_from_each_board_dialog_returns_focus_and_cursor(
 async def test_escape_from_detail_dialogs_returns_focus(demo_app: TaskyardApp) -> None:
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         app.push_screen(TaskDetailScreen("WEB-2"))
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("d")  # the dependencies list
         await pilot.pause()
         opener = app.focused
         for key, modal in (("m", "MoveModal"), ("e", "TaskFormModal")):
             await pilot.press(key)
             await wait_until(pilot, on_top(app, modal))
-            await settle(pilot, app)
+            await settle(pilot)
             assert cursor_in_focus(app), modal
             await pilot.press("escape")
             await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
-            await settle(pilot, app)
+            await settle(pilot)
             assert app.focused is opener, modal
             assert cursor_in_focus(app), modal
 
@@ -292,7 +293,7 @@ async def test_a_keymap_in_taskyard_toml_remaps_a_key(demo_db_url: str, tmp_path
     assert settings.keymap == {"board.new-task": "a"}
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)  # the old key no longer creates
@@ -309,15 +310,15 @@ async def test_an_error_outlives_its_toast(
     # Textual's toasts last NOTIFICATION_TIMEOUT (5 s); a short one shows the same thing.
     monkeypatch.setattr(TaskyardApp, "NOTIFICATION_TIMEOUT", 0.3)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("shift+right")  # WEB-12 is blocked: refused
         await wait_until(pilot, lambda: any(e.severity == "error" for e in app.message_log))
         await wait_until(pilot, lambda: not app._notifications, seconds=5)  # the toast is gone
-        await settle(pilot, app)
+        await settle(pilot)
         assert "WEB-12 cannot move to ready" in screen_text(app)  # the status line keeps it
         await pilot.press("L")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "MessageLogModal")
-        await settle(pilot, app)
+        await settle(pilot)
         text = screen_text(app)
         assert "ERROR" in text
         assert "WEB-12 cannot move to ready" in text
@@ -331,7 +332,7 @@ async def test_a_change_made_elsewhere_is_announced_once_in_screen_reader_mode(
     )
     app = make_app(settings)
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         engine = await SqlTaskEngine.open(demo_db_url, actor="someone-else")
         try:
             created = await engine.create_task(TaskCreate(title="Announce me", project="web-app"))
@@ -344,7 +345,7 @@ async def test_a_change_made_elsewhere_is_announced_once_in_screen_reader_mode(
 
         await wait_until(pilot, lambda: announced() >= 1)
         await wait_until(pilot, lambda: "Backlog, 7 tasks." in screen_text(app))
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.pause(0.2)  # a second reload or event would announce it again
         assert announced() == 1
         line = next(e.text for e in app.message_log if task.ref in e.text)
@@ -422,7 +423,7 @@ async def test_animations_can_be_turned_off(
     assert settings.animations is False
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         assert app.animation_level == "none"
 
 
@@ -501,14 +502,14 @@ async def test_every_binding_tooltip_is_reachable_in_help(demo_app: TaskyardApp)
     """Tooltips are mouse-only in Textual; the help screen (``?``) lists each one in words."""
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         screens = [app.screen]
         app.push_screen(TaskDetailScreen("WEB-2"))
-        await settle(pilot, app)
+        await settle(pilot)
         screens.append(app.screen)
         await pilot.press("e")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "TaskFormModal")
-        await settle(pilot, app)
+        await settle(pilot)
         screens.append(app.screen)
         for screen in screens:
             text = help_markdown(screen)
@@ -518,7 +519,7 @@ async def test_every_binding_tooltip_is_reachable_in_help(demo_app: TaskyardApp)
                     assert tooltip in text, (type(screen).__name__, active.binding.id)
         # And the help screen really opens on top of the form with that text.
         await pilot.press("escape")
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpModal))
 

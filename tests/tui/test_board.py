@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from core.domain.commands import ProjectCreate, TaskCreate
 from core.domain.models import TaskStatus
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.tui import settle
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.modals.help import HelpModal
@@ -21,16 +22,6 @@ from tui.modals.move import MoveModal
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
 from tui.widgets.task_list import TaskList
-
-
-async def settle(pilot: Pilot[int], app: TaskyardApp) -> None:
-    """Let the loading workers finish and the screen redraw (the event follower never ends)."""
-    for _ in range(3):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "follow-events" and not w.is_finished]
-        if busy:  # an empty list would mean "every worker", the follower included
-            await app.workers.wait_for_complete(busy)
-    await pilot.pause()
 
 
 async def wait_until(pilot: Pilot[int], predicate: object, seconds: float = 5.0) -> None:
@@ -78,7 +69,7 @@ def assert_cursor_on_title(app: TaskyardApp) -> None:
 
 async def test_opening_shows_every_state_with_counts_and_cards(demo_app: TaskyardApp) -> None:
     async with demo_app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         text = screen_text(demo_app)
         for heading in ("BACKLOG · 6", "READY · 2", "IN PROGRESS · 0", "IN REVIEW · 1"):
             assert heading in text
@@ -96,19 +87,19 @@ async def test_arrows_and_hjkl_move_the_selection_and_the_cursor_follows(
     demo_app: TaskyardApp,
 ) -> None:
     async with demo_app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         await pilot.press("j")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert focused_list(demo_app).selected.ref == "WEB-6"  # type: ignore[union-attr]
         assert_cursor_on_title(demo_app)
         await pilot.press("down", "k")
         assert focused_list(demo_app).selected.ref == "WEB-6"  # type: ignore[union-attr]
         await pilot.press("l")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert focused_list(demo_app).status == TaskStatus.READY
         assert_cursor_on_title(demo_app)
         await pilot.press("right", "right")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert focused_list(demo_app).status == TaskStatus.IN_REVIEW
         assert focused_list(demo_app).selected.ref == "WEB-2"  # type: ignore[union-attr]
         assert_cursor_on_title(demo_app)
@@ -120,11 +111,11 @@ async def test_a_legal_move_changes_the_task_and_the_selection_follows_it(
     demo_app: TaskyardApp, demo_db_url: str
 ) -> None:
     async with demo_app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         await pilot.press("l")  # Ready: WEB-5 first
         await pilot.press("shift+left")
         await wait_until(pilot, lambda: "WEB-5 moved to backlog." in status_line(demo_app))
-        await settle(pilot, demo_app)
+        await settle(pilot)
         task_list = focused_list(demo_app)
         assert task_list.status == TaskStatus.BACKLOG
         assert task_list.selected is not None
@@ -142,7 +133,7 @@ async def test_an_illegal_move_is_refused_with_the_blockers_and_the_way_out(
     demo_app: TaskyardApp,
 ) -> None:
     async with demo_app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert focused_list(demo_app).selected.ref == "WEB-12"  # type: ignore[union-attr]
         await pilot.press("shift+right")
         await wait_until(pilot, lambda: "not moved" in status_line(demo_app))
@@ -154,12 +145,12 @@ async def test_an_illegal_move_is_refused_with_the_blockers_and_the_way_out(
         assert "remove the dependency" in line  # what to do next
         # Kept in the message log, not only a toast.
         await pilot.press("L")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert isinstance(demo_app.screen, MessageLogModal)
         assert "WEB-12 cannot move to ready" in screen_text(demo_app)
         assert "ERROR" in screen_text(demo_app)
         await pilot.press("escape")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert isinstance(demo_app.screen, BoardScreen)
         assert focused_list(demo_app).selected.ref == "WEB-12"  # type: ignore[union-attr]
 
@@ -168,9 +159,9 @@ async def test_the_move_menu_is_numbered_and_queues_a_blocked_task(
     demo_app: TaskyardApp, demo_db_url: str
 ) -> None:
     async with demo_app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         await pilot.press("m")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert isinstance(demo_app.screen, MoveModal)
         text = screen_text(demo_app)
         assert "1. Ready" in text
@@ -179,7 +170,7 @@ async def test_the_move_menu_is_numbered_and_queues_a_blocked_task(
         assert "blocked by 2 tasks" in text
         await pilot.press("3")
         await wait_until(pilot, lambda: "waiting in blocked" in status_line(demo_app))
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert focused_list(demo_app).status == TaskStatus.BLOCKED
         assert focused_list(demo_app).selected.ref == "WEB-12"  # type: ignore[union-attr]
     engine = await SqlTaskEngine.open(demo_db_url)
@@ -194,12 +185,12 @@ async def test_the_move_menu_is_numbered_and_queues_a_blocked_task(
 
 async def test_filters_narrow_the_board_and_say_so(demo_app: TaskyardApp) -> None:
     async with demo_app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         await pilot.press("f")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         await pilot.press("tab", "tab")  # project -> milestone -> labels
         await pilot.press(*"security", "enter")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         text = screen_text(demo_app)
         assert "labels security" in text
         assert "BACKLOG · 2" in text
@@ -207,9 +198,9 @@ async def test_filters_narrow_the_board_and_say_so(demo_app: TaskyardApp) -> Non
         assert "Dark mode" not in text
         # A project that does not exist is explained next to its field.
         await pilot.press("f")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         await pilot.press(*"web-ap", "enter")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         text = screen_text(demo_app)
         assert "web-ap" in text
         assert "web-app" in text
@@ -218,10 +209,10 @@ async def test_filters_narrow_the_board_and_say_so(demo_app: TaskyardApp) -> Non
 
 async def test_search_finds_tasks_by_text_as_you_type(demo_app: TaskyardApp) -> None:
     async with demo_app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         await pilot.press("slash", *"login")
         await pilot.pause(0.3)
-        await settle(pilot, demo_app)
+        await settle(pilot)
         text = screen_text(demo_app)
         assert "search “login”" in text
         assert "Build the login API" in text
@@ -230,7 +221,7 @@ async def test_search_finds_tasks_by_text_as_you_type(demo_app: TaskyardApp) -> 
         assert isinstance(demo_app.focused, TaskList)
         await pilot.press("escape")
         await pilot.pause(0.3)
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert "Dark mode" in screen_text(demo_app)
 
 
@@ -243,15 +234,15 @@ async def test_switching_project_shows_only_its_tasks(demo_db_url: str) -> None:
         await engine.close()
     app = make_app(TuiSettings(db=demo_db_url, animations=False))
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         assert "Rotate the certificates" in screen_text(app)
         await pilot.press("p")
-        await settle(pilot, app)
+        await settle(pilot)
         text = screen_text(app)
         assert "1. All projects" in text
         assert "Ops  (OPS, ops)" in text
         await pilot.press("down", "down", "enter")  # All, Ops, Web App (by slug)
-        await settle(pilot, app)
+        await settle(pilot)
         text = screen_text(app)
         assert "Project: Web App" in text
         assert "Rotate the certificates" not in text
@@ -261,7 +252,7 @@ async def test_a_change_made_by_another_process_appears_without_losing_the_selec
     demo_app: TaskyardApp, demo_db_url: str, tmp_path: Path
 ) -> None:
     async with demo_app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         await pilot.press("j", "j")
         before = focused_list(demo_app).selected
         assert before is not None
@@ -284,7 +275,7 @@ async def test_a_change_made_by_another_process_appears_without_losing_the_selec
         )
         assert await proc.wait() == 0
         await wait_until(pilot, lambda: "Added from the CLI" in screen_text(demo_app), 10)
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert "BACKLOG · 7" in screen_text(demo_app)
         after = focused_list(demo_app).selected
         assert after is not None
@@ -293,10 +284,10 @@ async def test_a_change_made_by_another_process_appears_without_losing_the_selec
 
 async def test_hiding_empty_columns(demo_app: TaskyardApp) -> None:
     async with demo_app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert "IN PROGRESS · 0" in screen_text(demo_app)
         await pilot.press("E")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert "IN PROGRESS" not in screen_text(demo_app)
         assert "Empty columns hidden." in status_line(demo_app)
         await pilot.press("l", "l")
@@ -307,25 +298,25 @@ async def test_help_lists_every_key_in_words_and_escape_returns_focus(
     demo_app: TaskyardApp,
 ) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         opener = demo_app.focused
         await pilot.press("question_mark")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert isinstance(demo_app.screen, HelpModal)
         text = demo_app.screen.text
         for words in ("Create a task", "Move right", "Filter", "Switch project", "board.new-task"):
             assert words in text
         await pilot.press("escape")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert demo_app.focused is opener  # R5: focus goes back to the opener
 
 
 async def test_narrow_terminal_scrolls_to_the_focused_column(demo_app: TaskyardApp) -> None:
     async with demo_app.run_test(size=(70, 30)) as pilot:
-        await settle(pilot, demo_app)
+        await settle(pilot)
         assert "BACKLOG" in screen_text(demo_app)
         await pilot.press("l", "l", "l", "l")
-        await settle(pilot, demo_app)
+        await settle(pilot)
         text = screen_text(demo_app)
         assert "DONE · 1" in text
         assert "BACKLOG" not in text
@@ -340,10 +331,10 @@ async def test_keymap_from_the_config_remaps_keys_and_reports_unknown_ids(
     )
     app = make_app(settings)
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         assert any("board.nonsense" in e.text for e in app.message_log)
         await pilot.press("g")
-        await settle(pilot, app)
+        await settle(pilot)
         assert type(app.screen).__name__ == "FilterModal"
 
 
@@ -356,7 +347,7 @@ async def test_screen_reader_mode_reads_one_column_at_a_time(demo_db_url: str) -
     )
     app = make_app(settings)
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         text = screen_text(app)
         assert (
             text.splitlines()[0]
@@ -372,7 +363,7 @@ async def test_screen_reader_mode_reads_one_column_at_a_time(demo_db_url: str) -
         for ch in text:  # nothing decorative: no box drawing or block glyphs
             assert not 0x2500 <= ord(ch) <= 0x259F, ch
         await pilot.press("l")
-        await settle(pilot, app)
+        await settle(pilot)
         text = screen_text(app)
         assert "Ready, 2 tasks." in text
         assert "Backlog, 6 tasks." not in text
@@ -383,5 +374,5 @@ async def test_screen_reader_mode_reads_one_column_at_a_time(demo_db_url: str) -
         await wait_until(
             pilot, lambda: any("WEB-5 moved to backlog" in e.text for e in app.message_log)
         )
-        await settle(pilot, app)
+        await settle(pilot)
         assert sum("WEB-5 moved to backlog" in e.text for e in app.message_log) == 1

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from core.domain.commands import TaskQuery
 from core.domain.models import TaskSource, TaskStatus
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.tui import settle
 from tui.app import TaskyardApp
 from tui.modals.confirm import ConfirmModal
 from tui.screens.board import BoardScreen
@@ -19,16 +20,6 @@ from tui.screens.prd_import import PlanTree, PrdImportScreen, complete_path
 PRDS = Path(__file__).resolve().parent.parent / "fixtures" / "prds"
 CROSS_REFS = PRDS / "cross_refs.md"
 SIZE = (120, 44)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    for _ in range(4):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "follow-events" and not w.is_finished]
-        if busy:
-            await app.workers.wait_for_complete(busy)
-    await pilot.pause()
 
 
 def text_of(screen: PrdImportScreen, selector: str) -> str:

@@ -12,26 +12,17 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from tests.fixtures.tui import settle
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.settings import TuiSettings
 
 SIZE = (120, 40)
+loaded = settle  # what run_before waits for
 
 
 def app_for(url: str, **settings: Any) -> TaskyardApp:
     return make_app(TuiSettings(db=url, animations=False, **settings))
-
-
-async def loaded(pilot: Pilot[int]) -> None:
-    """Wait for the board's first load (the event follower never finishes, so skip it)."""
-    app = pilot.app
-    for _ in range(3):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "follow-events" and not w.is_finished]
-        if busy:
-            await app.workers.wait_for_complete(busy)
-    await pilot.pause()
 
 
 class TestBoardSnapshots:

@@ -20,6 +20,7 @@ from core.domain.commands import AttachmentIn, TaskPatch
 from core.domain.models import DependencyReason, TaskStatus
 from core.domain.states import allowed_targets
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.tui import settle
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.modals.attachments import AttachmentViewModal, SaveAttachmentModal
@@ -34,22 +35,12 @@ from tui.widgets.task_list import TaskList
 SIZE = (120, 40)
 
 
-async def settle(app: TaskyardApp, pilot: Pilot[int]) -> None:
-    """Wait for every worker except the endless event follower, then for the screen."""
-    for _ in range(3):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "follow-events" and w.is_running]
-        if busy:
-            await app.workers.wait_for_complete(busy)
-        await pilot.pause()
-
-
 async def open_detail(app: TaskyardApp, pilot: Pilot[int], ref: str) -> TaskDetailScreen:
     """The board loads, then the detail of ``ref`` is pushed as the board would push it."""
-    await settle(app, pilot)
+    await settle(pilot)
     screen = TaskDetailScreen(ref)
     app.push_screen(screen)
-    await settle(app, pilot)
+    await settle(pilot)
     assert screen.shown_task is not None, screen.query_one("#detail-status", Static).content
     return screen
 
@@ -72,16 +63,16 @@ def cursor_inside_focus(app: TaskyardApp) -> bool:
 async def test_open_web2_from_the_board_shows_what_a_reader_needs(demo_app: TaskyardApp) -> None:
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         # backlog -> ready -> in progress -> in review, where WEB-2 is the only card.
         await pilot.press("right", "right", "right")
-        await settle(app, pilot)
+        await settle(pilot)
         board = app.screen
         assert isinstance(board, BoardScreen)
         assert board.selected_card is not None
         assert board.selected_card.ref == "WEB-2"
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
 
         screen = app.screen
         assert isinstance(screen, TaskDetailScreen)
@@ -133,7 +124,7 @@ async def test_follow_a_dependency_and_come_back(demo_app: TaskyardApp) -> None:
         assert app.focused is deps
         assert cursor_inside_focus(app)
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         web2 = app.screen
         assert isinstance(web2, TaskDetailScreen)
         assert web2.ref == "WEB-2"
@@ -152,7 +143,7 @@ async def test_remove_an_edge_and_the_board_count_drops(demo_app: TaskyardApp) -
         await pilot.pause()
         assert isinstance(app.screen_stack[-1], ConfirmModal)
         await pilot.press("y")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is screen
         assert "WEB-12 no longer waits for WEB-2." in text_of(screen, "#detail-status")
         assert list_lines(screen, "#detail-deps") == [
@@ -163,7 +154,7 @@ async def test_remove_an_edge_and_the_board_count_drops(demo_app: TaskyardApp) -
 
         await pilot.press("escape")
         await asyncio.sleep(0.3)
-        await settle(app, pilot)
+        await settle(pilot)
         backlog = app.screen.query_one("#list-backlog", TaskList)
         card = next(c for c in backlog.cards_loaded() if c.ref == "WEB-12")
         assert card.unresolved_blocker_count == 1
@@ -174,7 +165,7 @@ async def test_keeping_the_edge_changes_nothing(demo_app: TaskyardApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_detail(app, pilot, "WEB-12")
         await pilot.press("d", "x", "escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is screen
         assert text_of(screen, "#detail-status") == "Dependency kept."
         assert len(list_lines(screen, "#detail-deps")) == 2
@@ -186,7 +177,7 @@ async def test_queue_when_unblocked(demo_app: TaskyardApp) -> None:
         screen = await open_detail(app, pilot, "WEB-4")
         assert "Or press u to queue it" in text_of(screen, "#detail-blocked")
         await pilot.press("u")
-        await settle(app, pilot)
+        await settle(pilot)
         engine = await app.engine()
         task = await engine.get_task("WEB-4")
         assert task.status == TaskStatus.BLOCKED
@@ -208,7 +199,7 @@ async def test_a_refused_move_is_explained_on_screen_and_logged(demo_app: Taskya
         # Exactly the moves of the state machine (plus "ready when unblocked").
         assert set(modal.targets) == allowed_targets(TaskStatus.BACKLOG)
         await pilot.press("1")  # 1. Ready
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is screen
         status = screen.query_one("#detail-status", Static)
         assert status.has_class("-error")
@@ -228,7 +219,7 @@ async def test_a_legal_move(demo_app: TaskyardApp) -> None:
         await pilot.press("m")
         await pilot.pause()
         await pilot.press("2")  # in progress, done, blocked -> 2. Done
-        await settle(app, pilot)
+        await settle(pilot)
         assert "WEB-2 moved to done." in text_of(screen, "#detail-status")
         assert "Status: done" in text_of(screen, "#detail-fields")
         assert "Moves from done (m): ready." in text_of(screen, "#detail-moves")
@@ -256,7 +247,7 @@ async def test_live_update_from_another_engine_keeps_focus(
         # slow, busy machine.
         for _ in range(150):
             await asyncio.sleep(0.1)
-            await settle(app, pilot)
+            await settle(pilot)
             if "changed title" in text_of(screen, "#detail-history"):
                 break
         assert text_of(screen, "#detail-heading") == "WEB-2 Build the sign-in API"
@@ -289,7 +280,7 @@ async def test_attachments_view_and_save(demo_db_url: str, tmp_path: Path) -> No
             "2. logo.png (10 bytes, image/png)",
         ]
         await pilot.press("a", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         viewer = app.screen
         assert isinstance(viewer, AttachmentViewModal)
         assert viewer.query_one(TextArea).text == "first line\nsecond line\n"
@@ -299,14 +290,14 @@ async def test_attachments_view_and_save(demo_db_url: str, tmp_path: Path) -> No
 
         # A binary file cannot be viewed: it is offered for saving instead.
         await pilot.press("down", "v")
-        await settle(app, pilot)
+        await settle(pilot)
         saver = app.screen
         assert isinstance(saver, SaveAttachmentModal)
         assert "logo.png is not text" in text_of(screen, "#detail-status")
         field = saver.query_one(Input)
         field.value = str(tmp_path / "missing-folder" / "logo.png")
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is saver
         error = str(saver.query_one("#save-error", Static).render())
         assert error.startswith("Error: cannot write")
@@ -314,7 +305,7 @@ async def test_attachments_view_and_save(demo_db_url: str, tmp_path: Path) -> No
         assert app.focused is field
         field.value = str(tmp_path)
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is screen
         assert (tmp_path / "logo.png").read_bytes() == b"\x89PNG\r\n\x1a\n\x00\x00"
         assert f"Saved logo.png to {tmp_path / 'logo.png'}." in text_of(screen, "#detail-status")
@@ -323,10 +314,10 @@ async def test_attachments_view_and_save(demo_db_url: str, tmp_path: Path) -> No
 async def test_a_missing_task_is_explained_not_a_traceback(demo_app: TaskyardApp) -> None:
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         screen = TaskDetailScreen("WEB-999")
         app.push_screen(screen)
-        await settle(app, pilot)
+        await settle(pilot)
         status = screen.query_one("#detail-status", Static)
         assert status.has_class("-error")
         assert str(status.render()).startswith("Cannot read WEB-999.")
