@@ -212,6 +212,14 @@ class TaskyardApp(App[int]):
             return
         self.call_after_refresh(self.place_cursor_on, widget)
 
+    def place_cursor_after_layout(self, widget: Widget | None) -> None:
+        """Re-place the cursor on ``widget`` once the content above it has been laid out.
+
+        New content (a reloaded detail, a longer description) can take two refreshes to
+        settle: the first lays out the changed widgets, the second the ones they pushed down.
+        """
+        self.call_after_refresh(lambda: self.call_after_refresh(self.place_cursor_on, widget))
+
     def place_cursor_on(self, widget: Widget | None) -> None:
         """Put the terminal cursor where ``widget`` (focused) wants it: its item, its caret,
         or its top-left corner. Screens call this when they come back on top (R1)."""

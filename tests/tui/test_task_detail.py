@@ -254,6 +254,10 @@ async def test_live_update_from_another_engine_keeps_focus(
         assert "someone-else task.updated: changed title" in text_of(screen, "#detail-history")
         assert app.focused is deps
         assert deps.highlighted == 1
+        for _ in range(20):  # the cursor follows once the reloaded page is laid out
+            if cursor_inside_focus(app):
+                break
+            await pilot.pause(0.05)
         assert cursor_inside_focus(app)
 
 

@@ -374,7 +374,7 @@ the title and kept in the message log (**L**).
         self.query_one("#detail-history", Static).update("\n".join(lines))
         self._watched = {task.id, *(b.id for b in task.blocked_by), *(d.id for d in task.blocks)}
         # New content above the focused list moves it: put the terminal cursor back on it (R1).
-        self.call_after_refresh(taskyard_app(self).place_cursor_on, self.focused)
+        taskyard_app(self).place_cursor_after_layout(self.focused)
 
     def _fields(self, task: Task) -> Text:
         rows: list[tuple[str, str]] = [
