@@ -18,6 +18,7 @@ from core.domain.models import (
     TaskLink,
     TaskStatus,
 )
+from core.domain.runs import Run, RunStatus
 from core.store import tables as t
 
 T, P = t.tasks, t.projects
@@ -171,4 +172,23 @@ def task_from_row(
             "updated_at": row["updated_at"],
             "completed_at": row["completed_at"],
         }
+    )
+
+
+def run_from_row(row: Mapping[Any, Any]) -> Run:
+    """A ``Run`` from a ``runs`` row."""
+    return Run(
+        id=row["id"],
+        task_id=row["task_id"],
+        attempt=row["attempt"],
+        worker_id=row["worker_id"],
+        claim_token=row["claim_token"],
+        lease_expires_at=row["lease_expires_at"],
+        status=RunStatus(row["status"]),
+        step=row["step"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        exit_code=row["exit_code"],
+        error=row["error"],
+        summary=row["summary"],
     )

@@ -57,6 +57,7 @@ from core.store import tables as t
 from core.store.context import TxContext
 from core.store.graph_ops import blockers_of, ref_of, set_status
 from core.store.lookup import find_task
+from core.store.rows import run_from_row, select_tasks
 
 T, P, R, W = t.tasks, t.projects, t.runs, t.workers
 S = TaskStatus
@@ -69,26 +70,6 @@ READY_LITERAL: ColumnElement[str] = literal_column("'ready'")
 MAX_CLAIM_BATCH = 500
 
 
-# ------------------------------------------------------------------------------ rows
-def run_from_row(row: Mapping[Any, Any]) -> Run:
-    """A ``Run`` from a ``runs`` row."""
-    return Run(
-        id=row["id"],
-        task_id=row["task_id"],
-        attempt=row["attempt"],
-        worker_id=row["worker_id"],
-        claim_token=row["claim_token"],
-        lease_expires_at=row["lease_expires_at"],
-        status=RunStatus(row["status"]),
-        step=row["step"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        exit_code=row["exit_code"],
-        error=row["error"],
-        summary=row["summary"],
-    )
-
-
 def _lease_until(ctx: TxContext, lease_seconds: float | None) -> datetime:
     seconds = ctx.settings.lease_seconds if lease_seconds is None else lease_seconds
     if seconds <= 0:
@@ -97,9 +78,7 @@ def _lease_until(ctx: TxContext, lease_seconds: float | None) -> datetime:
 
 
 def _task_row(conn: Connection, ctx: TxContext, task_id: str) -> RowMapping:
-    query = (
-        select(T, P.c.key).select_from(T.join(P, P.c.id == T.c.project_id)).where(T.c.id == task_id)
-    )
+    query = select_tasks().where(T.c.id == task_id)
     if ctx.dialect == "postgresql":
         query = query.with_for_update(of=T)
     return conn.execute(query).mappings().one()

@@ -58,6 +58,14 @@ async def open_board(pilot: Pilot[int]) -> None:
     )
 
 
+async def open_new_form(pilot: Pilot[int]) -> TaskFormModal:
+    """The board loads, ``n`` opens the create form."""
+    await open_board(pilot)
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TaskFormModal))
+    return form(pilot.app)  # type: ignore[arg-type]
+
+
 async def open_edit_form(pilot: Pilot[int]) -> TaskFormModal:
     await open_board(pilot)
     await pilot.press("e")
@@ -92,10 +100,7 @@ async def test_create_with_label_and_dependency_from_the_board(
 ) -> None:
     """n, a title, a label, a dependency found by part of its title, ctrl+s: it is all saved."""
     async with demo_app.run_test(size=SIZE) as pilot:
-        await open_board(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
-        modal = form(demo_app)
+        modal = await open_new_form(pilot)
         assert demo_app.focused is modal.query_one("#form-title")
         await type_text(pilot, "Write the release notes")
         # Reading order: title, project, start in, description, type, priority, labels.
@@ -136,10 +141,7 @@ async def test_empty_title_is_refused_inline_with_focus_and_cursor_there(
 ) -> None:
     """R14: "Error: …" under the title, focus and the terminal cursor in the title field."""
     async with demo_app.run_test(size=SIZE) as pilot:
-        await open_board(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
-        modal = form(demo_app)
+        modal = await open_new_form(pilot)
         await pilot.press("tab", "tab", "tab")  # away from the title, to prove focus comes back
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: bool(error_text(modal, "form-title")))
@@ -155,10 +157,7 @@ async def test_empty_title_is_refused_inline_with_focus_and_cursor_there(
 async def test_over_long_title_is_refused_and_kept(demo_app: TaskyardApp) -> None:
     """A 501-character title gets an inline error; the text stays as typed."""
     async with demo_app.run_test(size=SIZE) as pilot:
-        await open_board(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
-        modal = form(demo_app)
+        modal = await open_new_form(pilot)
         title = modal.query_one("#form-title", Input)
         title.post_message(events.Paste("x" * 501))  # a terminal paste
         await pilot.pause()
@@ -264,10 +263,7 @@ async def test_conflict_overwrite_writes_mine(demo_app: TaskyardApp, demo_db_url
 
 async def test_escape_with_changes_asks_before_discarding(demo_app: TaskyardApp) -> None:
     async with demo_app.run_test(size=SIZE) as pilot:
-        await open_board(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
-        modal = form(demo_app)
+        modal = await open_new_form(pilot)
         await type_text(pilot, "half typed")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(demo_app.screen, DiscardModal))
@@ -284,10 +280,8 @@ async def test_escape_with_changes_asks_before_discarding(demo_app: TaskyardApp)
 async def test_tab_order_is_reading_order(demo_app: TaskyardApp) -> None:
     """R5: tab visits the fields top to bottom, then the buttons."""
     async with demo_app.run_test(size=SIZE) as pilot:
-        await open_board(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
-        chain = [w.id for w in demo_app.screen.focus_chain]
+        modal = await open_new_form(pilot)
+        chain = [w.id for w in modal.focus_chain]
         assert chain == [
             "form-title",
             "form-project",
@@ -312,10 +306,7 @@ async def test_tab_order_is_reading_order(demo_app: TaskyardApp) -> None:
 async def test_picker_escape_returns_focus_and_remove_by_key(demo_app: TaskyardApp) -> None:
     """R5: escape on the picker returns focus to the opener; x removes a chosen blocker."""
     async with demo_app.run_test(size=SIZE) as pilot:
-        await open_board(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
-        modal = form(demo_app)
+        modal = await open_new_form(pilot)
         opener = demo_app.focused
         await pilot.press("ctrl+d")
         await wait_until(pilot, lambda: isinstance(demo_app.screen, DependencyPickerModal))
@@ -366,10 +357,7 @@ async def test_ctrl_e_edits_the_description_in_editor(
     """
     async with demo_app.run_test(size=SIZE) as pilot:
         monkeypatch.setattr(demo_app, "suspend", contextlib.nullcontext)
-        await open_board(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
-        modal = form(demo_app)
+        modal = await open_new_form(pilot)
         await pilot.press("ctrl+e")
         await pilot.pause()
         assert modal.query_one("#form-description", TextArea).text == "edited"
@@ -380,10 +368,7 @@ async def test_ctrl_e_without_suspend_says_so_and_keeps_text(
     demo_app: TaskyardApp, editor_script: Path
 ) -> None:
     async with demo_app.run_test(size=SIZE) as pilot:
-        await open_board(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, TaskFormModal))
-        modal = form(demo_app)
+        modal = await open_new_form(pilot)
         await pilot.press("tab", "tab", "tab")
         await type_text(pilot, "mine")
         await pilot.press("ctrl+e")
@@ -447,12 +432,9 @@ def test_snapshot_create_form_empty_title_error(
     """
 
     async def run_before(pilot: Pilot[int]) -> None:
-        await open_board(pilot)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TaskFormModal))
+        modal = await open_new_form(pilot)
         _no_blink(pilot.app)  # type: ignore[arg-type]
         await pilot.press("ctrl+s")
-        modal = form(pilot.app)  # type: ignore[arg-type]
         await wait_until(pilot, lambda: bool(error_text(modal, "form-title")))
 
     assert snap_compare(demo_app, run_before=run_before, terminal_size=SIZE)

@@ -137,7 +137,7 @@ message log (**L**).
         """The filters in force (project, milestone, labels, priorities, assignee, text)."""
         self.hide_empty = False
         self._reload_timer: Timer | None = None
-        self._follow: tuple[str, TaskStatus] | None = None
+        self._follow: str | None = None
         """A task the selection should follow to its new column after the next reload."""
         self._loaded = False
         self.project_name: str | None = None
@@ -325,7 +325,7 @@ message log (**L**).
             follow = self._follow
             position = None
             if follow is not None:
-                position = await engine.card_position(query, follow[0])
+                position = await engine.card_position(query, follow)
         except TaskyardError as exc:
             taskyard_app(self).report_error(exc, title="Cannot read the board")
             self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
@@ -477,7 +477,7 @@ message log (**L**).
         task = outcome.task
         if task is None:
             return
-        self._follow = (task.id, task.status)
+        self._follow = task.id
         self.load_board()
 
     def action_new_task(self) -> None:
@@ -571,7 +571,7 @@ message log (**L**).
 
     def show_task(self, task_id: str) -> None:
         """Select a task wherever it is on the board (after an import, for example)."""
-        self._follow = (task_id, TaskStatus.BACKLOG)
+        self._follow = task_id
         self.load_board()
 
     def action_import_prd(self) -> None:
