@@ -31,6 +31,7 @@ from core.domain.models import (
     TaskCard,
     TaskStatus,
 )
+from core.domain.outcomes import RunOutcome
 from core.domain.runs import Claim, RetryPolicy, Run, Worker
 from core.domain.states import auto_approve_from_env, state_machine_metadata
 from core.domain.views import BoardColumn, BoardView, BulkResult, CreateResult, ImportResult, Page
@@ -40,6 +41,7 @@ from core.store import (
     bulk_import,
     graph_ops,
     migrate,
+    pg_fast,
     prd_import,
     project_ops,
     queries,
@@ -407,6 +409,16 @@ class SqlTaskEngine:
         max_per_project: int | None = None,
     ) -> list[Claim]:
         """See ``TaskEngine.claim_tasks``."""
+        fast = self._runner.pg_fast
+        if fast is not None and project is None and max_per_project is None:
+            ctx = self._ctx()
+            lease_until = run_ops.check_claim(ctx, limit, lease_seconds, max_per_project)
+            fast_claims = await pg_fast.claim(
+                fast, ctx, worker_id, limit=limit, lease_until=lease_until
+            )
+            if fast_claims:
+                self._runner.notify_committed()
+            return fast_claims
         claims: list[Claim] = await self._write(
             lambda c, x: run_ops.claim_tasks(
                 c,
@@ -436,19 +448,44 @@ class SqlTaskEngine:
         error: str | None = None,
     ) -> Run:
         """See ``TaskEngine.finish_run``."""
-        run: Run = await self._write(
-            lambda c, x: run_ops.finish_run(
-                c,
-                x,
-                run_id,
-                token,
-                success=success,
-                summary=summary,
-                exit_code=exit_code,
-                error=error,
-            )
+        outcome = RunOutcome(
+            run_id=run_id,
+            token=token,
+            success=success,
+            summary=summary,
+            exit_code=exit_code,
+            error=error,
         )
+        fast = self._runner.pg_fast
+        if fast is not None and success:
+            done = await pg_fast.finish_successes(fast, self._ctx(), [outcome])
+            if run_id in done:
+                self._runner.notify_committed()
+                return done[run_id]
+            # Not finished by the fast statement (and nothing written): the generic path
+            # refuses with the precise reason, or promotes the task's dependents.
+        run: Run = await self._write(lambda c, x: run_ops.finish_run_outcome(c, x, outcome))
         return run
+
+    async def finish_runs(self, outcomes: Sequence[RunOutcome]) -> list[Run]:
+        """See ``TaskEngine.finish_runs``."""
+        if not outcomes:
+            return []
+        done: dict[str, Run] = {}
+        fast = self._runner.pg_fast
+        if fast is not None:
+            successes = [o for o in outcomes if o.success]
+            if successes:
+                done = await pg_fast.finish_successes(fast, self._ctx(), successes)
+                if done:
+                    self._runner.notify_committed()
+        rest = [o for o in outcomes if o.run_id not in done]
+        if rest:
+            generic: dict[str, Run] = await self._write(
+                lambda c, x: run_ops.finish_runs(c, x, rest)
+            )
+            done.update(generic)
+        return [done[o.run_id] for o in outcomes if o.run_id in done]
 
     async def expire_leases(self, now: datetime | None = None) -> list[str]:
         """See ``TaskEngine.expire_leases``."""

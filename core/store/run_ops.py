@@ -40,6 +40,7 @@ from core.domain.models import (
     Priority,
     TaskStatus,
 )
+from core.domain.outcomes import RunOutcome
 from core.domain.runs import (
     ACTIVE_RUN_STATES,
     MANUAL_WORKER_ID,
@@ -53,9 +54,10 @@ from core.domain.runs import (
 )
 from core.domain.states import plan_transition
 from core.errors import InvalidTransitionError, LeaseLostError, NotFoundError, ValidationError
+from core.store import claim_sql
 from core.store import tables as t
 from core.store.context import TxContext
-from core.store.graph_ops import blockers_of, ref_of, set_status
+from core.store.graph_ops import adjust_dependents, blockers_of, ref_of, set_status
 from core.store.lookup import find_task
 from core.store.rows import run_from_row, select_tasks
 
@@ -267,6 +269,11 @@ def _candidates(
     return list(conn.execute(query).mappings())
 
 
+def _field(row: Any, name: str) -> Any:
+    """A column of a candidate: a ``RowMapping`` (PostgreSQL) or a ``Candidate`` (SQLite)."""
+    return row[name] if isinstance(row, Mapping) else getattr(row, name)
+
+
 def _running_per_project(
     conn: Connection, ctx: TxContext, project_id: str | None
 ) -> dict[str, int]:
@@ -290,6 +297,23 @@ def _running_per_project(
     return {r[0]: int(r[1]) for r in conn.execute(query)}
 
 
+def check_claim(
+    ctx: TxContext, limit: int, lease_seconds: float | None, max_per_project: int | None
+) -> datetime:
+    """Validate a claim's arguments; the end of its lease.
+
+    Raises:
+        ValidationError: a bad limit, lease or per-project limit.
+    """
+    if not 1 <= limit <= MAX_CLAIM_BATCH:
+        raise ValidationError(
+            f"A claim takes 1 to {MAX_CLAIM_BATCH} tasks, not {limit}.", field="limit"
+        )
+    if max_per_project is not None and max_per_project < 1:
+        raise ValidationError("max_per_project must be at least 1.", field="max_per_project")
+    return _lease_until(ctx, lease_seconds)
+
+
 def claim_tasks(
     conn: Connection,
     ctx: TxContext,
@@ -306,20 +330,16 @@ def claim_tasks(
         ValidationError: a bad limit or lease.
         NotFoundError: no such project.
     """
-    if not 1 <= limit <= MAX_CLAIM_BATCH:
-        raise ValidationError(
-            f"A claim takes 1 to {MAX_CLAIM_BATCH} tasks, not {limit}.", field="limit"
-        )
-    if max_per_project is not None and max_per_project < 1:
-        raise ValidationError("max_per_project must be at least 1.", field="max_per_project")
-    lease_until = _lease_until(ctx, lease_seconds)
+    lease_until = check_claim(ctx, limit, lease_seconds, max_per_project)
     project_id: str | None = None
     if project is not None:
         from core.store.lookup import find_project
 
         project_id = find_project(conn, project)["id"]
+    sqlite = ctx.dialect == "sqlite"
+    candidates: Any = claim_sql.sqlite_candidates if sqlite else _candidates
     if max_per_project is None:
-        picked = _candidates(
+        picked = candidates(
             conn, ctx, limit=limit, project_id=project_id, skip_projects=set(), skip_ids=()
         )
     else:
@@ -327,24 +347,26 @@ def claim_tasks(
         full = {p for p, n in running.items() if n >= max_per_project}
         picked = []
         while len(picked) < limit:
-            rows = _candidates(
+            rows = candidates(
                 conn,
                 ctx,
                 limit=limit - len(picked),
                 project_id=project_id,
                 skip_projects=full,
-                skip_ids=[r["id"] for r in picked],
+                skip_ids=[_field(r, "id") for r in picked],
             )
             if not rows:
                 break
             for r in rows:
-                p = r["project_id"]
+                p = _field(r, "project_id")
                 if p in full:
                     continue
                 picked.append(r)
                 running[p] = running.get(p, 0) + 1
                 if running[p] >= max_per_project:
                     full.add(p)
+    if sqlite:
+        return claim_sql.sqlite_claim(conn, ctx, worker_id, picked, lease_until)
     if not picked:
         return []
     ids = [r["id"] for r in picked]
@@ -565,6 +587,24 @@ def finish_run(
         NotFoundError: no such run.
         LeaseLostError: see ``fenced_run``.
     """
+    if success and ctx.dialect == "sqlite":
+        target = S.DONE if ctx.settings.auto_approve else S.IN_REVIEW
+        finished = claim_sql.sqlite_finish_success(
+            conn,
+            ctx,
+            run_id,
+            token,
+            target=target,
+            summary=summary,
+            exit_code=exit_code,
+            error=error,
+        )
+        if finished is not None:
+            if target == S.DONE and finished.has_dependents:
+                adjust_dependents(conn, ctx, finished.task_id, -1, cause=finished.ref)
+            return finished.run
+        # Unknown run, lost lease, or a task moved elsewhere: the generic path below decides
+        # (and refuses with the precise reason); nothing was written yet.
     run = fenced_run(conn, ctx, run_id, token)
     task = _task_row(conn, ctx, run["task_id"])
     status = RunStatus.SUCCEEDED if success else RunStatus.FAILED
@@ -613,6 +653,41 @@ def finish_run(
             "error": error,
         }
     )
+
+
+def finish_run_outcome(conn: Connection, ctx: TxContext, outcome: RunOutcome) -> Run:
+    """``finish_run`` with the arguments of a ``RunOutcome``."""
+    return finish_run(
+        conn,
+        ctx,
+        outcome.run_id,
+        outcome.token,
+        success=outcome.success,
+        summary=outcome.summary,
+        exit_code=outcome.exit_code,
+        error=outcome.error,
+    )
+
+
+def finish_runs(conn: Connection, ctx: TxContext, outcomes: Sequence[RunOutcome]) -> dict[str, Run]:
+    """Finish each run as ``finish_run`` would, in this one transaction; the runs by id.
+
+    A run that no longer holds its task (or does not exist) is skipped and absent from the
+    answer: each outcome runs under its own savepoint, so a refusal writes nothing of it and
+    leaves the others alone.
+    """
+    done: dict[str, Run] = {}
+    for outcome in outcomes:
+        events = len(ctx.pending_events)
+        savepoint = conn.begin_nested()
+        try:
+            done[outcome.run_id] = finish_run_outcome(conn, ctx, outcome)
+        except (LeaseLostError, NotFoundError):
+            savepoint.rollback()
+            del ctx.pending_events[events:]
+        else:
+            savepoint.commit()
+    return done
 
 
 def expire_leases(

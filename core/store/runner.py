@@ -17,10 +17,13 @@ wakes in-process followers after commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -31,6 +34,8 @@ from core.store.events import flush_events
 
 if TYPE_CHECKING:  # only an annotation here; the module costs ~110 ms (all of sqlalchemy.orm)
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from core.store.pg_fast import PgFastPath
 
 T = TypeVar("T")
 
@@ -44,6 +49,8 @@ class Runner(ABC):
     """Executes store operations as transactions and tells followers about commits."""
 
     dialect: str
+    pg_fast: PgFastPath | None = None
+    """PostgreSQL only: raw connections for the claim and finish statements (``pg_fast``)."""
 
     def __init__(self) -> None:
         self._committed = asyncio.Event()
@@ -78,6 +85,19 @@ class Runner(ABC):
             return
 
 
+@dataclass(frozen=True)
+class _Queued:
+    """A write waiting for the writer thread, and where to hand its outcome."""
+
+    op: WriteOp[Any]
+    ctx: TxContext
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+
+_Outcome = tuple["asyncio.Future[Any]", bool, Any]
+
+
 def _run_write(conn: Connection, op: WriteOp[T], ctx: TxContext) -> T:
     result = op(conn, ctx)
     flush_events(conn, ctx)
@@ -85,7 +105,17 @@ def _run_write(conn: Connection, op: WriteOp[T], ctx: TxContext) -> T:
 
 
 class ThreadRunner(Runner):
-    """Synchronous SQLAlchemy on worker threads: SQLite's fast path."""
+    """Synchronous SQLAlchemy on worker threads: SQLite's fast path.
+
+    Writes queue for the one writer thread, which commits them in groups: when several
+    operations are waiting it runs them one after another inside one ``BEGIN IMMEDIATE``
+    transaction, each under its own ``SAVEPOINT`` (an operation that fails is rolled back to
+    its savepoint and fails alone), then commits once and wakes every caller with one
+    callback. Each caller still sees its own operation committed before its ``await``
+    returns; what a group saves is the ~100 µs of begin, commit and thread hop per operation
+    that made eight claimers on one engine cost 3x the claims themselves. A lone operation
+    runs as before, in its own transaction.
+    """
 
     def __init__(self, writer: Engine, reader: Engine) -> None:
         super().__init__()
@@ -99,6 +129,9 @@ class ThreadRunner(Runner):
             if reader is writer
             else ThreadPoolExecutor(4, thread_name_prefix="taskyard-reader")
         )
+        self._queue: list[_Queued] = []
+        self._queue_lock = threading.Lock()
+        self._draining = False
 
     def _write_tx(self, op: WriteOp[T], ctx: TxContext) -> T:
         with translate_db_errors(), self._writer.begin() as conn:
@@ -111,9 +144,68 @@ class ThreadRunner(Runner):
     async def write(self, op: WriteOp[T], ctx_factory: Callable[[], TxContext]) -> T:
         """See ``Runner.write``."""
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._write_pool, self._write_tx, op, ctx_factory())
+        future: asyncio.Future[T] = loop.create_future()
+        with self._queue_lock:
+            self._queue.append(_Queued(op, ctx_factory(), future, loop))
+            start = not self._draining
+            self._draining = True
+        if start:
+            self._write_pool.submit(self._drain)
+        return await future
+
+    def _drain(self) -> None:
+        """On the writer thread: commit whatever is queued, group after group, until empty."""
+        while True:
+            with self._queue_lock:
+                group, self._queue = self._queue, []
+                if not group:
+                    self._draining = False
+                    return
+            outcomes = self._commit_group(group)
+            by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+            for item, outcome in zip(group, outcomes, strict=True):
+                by_loop.setdefault(item.loop, []).append((item.future, *outcome))
+            for loop, settled in by_loop.items():
+                with contextlib.suppress(RuntimeError):  # the caller's loop has closed
+                    loop.call_soon_threadsafe(self._settle, settled)
+
+    def _commit_group(self, group: list[_Queued]) -> list[tuple[bool, Any]]:
+        """Run the group's operations and commit; per operation (succeeded, result or error)."""
+        if len(group) == 1:
+            item = group[0]
+            try:
+                return [(True, self._write_tx(item.op, item.ctx))]
+            except Exception as exc:
+                return [(False, exc)]
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with translate_db_errors(), self._writer.begin() as conn:
+                for item in group:
+                    conn.exec_driver_sql("SAVEPOINT taskyard_op")
+                    try:
+                        with translate_db_errors():
+                            result = _run_write(conn, item.op, item.ctx)
+                    except Exception as exc:
+                        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT taskyard_op")
+                        conn.exec_driver_sql("RELEASE SAVEPOINT taskyard_op")
+                        outcomes.append((False, exc))
+                    else:
+                        conn.exec_driver_sql("RELEASE SAVEPOINT taskyard_op")
+                        outcomes.append((True, result))
+        except Exception as exc:  # begin or commit failed: nothing of the group was written
+            return [(False, exc)] * len(group)
+        return outcomes
+
+    def _settle(self, settled: list[_Outcome]) -> None:
+        """On the event loop: hand each caller its result, then wake the followers once."""
+        for future, ok, value in settled:
+            if future.cancelled():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
         self.notify_committed()
-        return result
 
     async def read(self, op: ReadOp[T]) -> T:
         """See ``Runner.read``."""
@@ -142,6 +234,10 @@ class AsyncRunner(Runner):
             if self.dialect == "postgresql"
             else engine
         )
+        if self.dialect == "postgresql":
+            from core.store.pg_fast import PgFastPath
+
+            self.pg_fast = PgFastPath(engine.url)
 
     async def write(self, op: WriteOp[T], ctx_factory: Callable[[], TxContext]) -> T:
         """See ``Runner.write``."""
@@ -175,4 +271,6 @@ class AsyncRunner(Runner):
 
     async def close(self) -> None:
         """See ``Runner.close``."""
+        if self.pg_fast is not None:
+            await self.pg_fast.close()
         await self._engine.dispose()
