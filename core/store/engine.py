@@ -531,12 +531,13 @@ class SqlTaskEngine:
         """See ``TaskEngine.follow_events``."""
         cursor = since
         while True:
+            signal = self._runner.commit_signal()  # before the read: no commit slips between
             batch = await self._runner.read(partial(_events_after, since=cursor))
             for event in batch:
                 cursor = event.seq
                 yield event
             if len(batch) < 500:
-                await self._runner.wait_for_commit(poll_interval)
+                await self._runner.wait_for_commit(poll_interval, signal)
             else:
                 await asyncio.sleep(0)
 

@@ -76,9 +76,21 @@ class Runner(ABC):
         self._committed.set()
         self._committed = asyncio.Event()
 
-    async def wait_for_commit(self, timeout: float) -> None:  # noqa: ASYNC109 - a poll period
-        """Return after the next local commit, or after ``timeout`` seconds."""
-        waiter = self._committed
+    def commit_signal(self) -> asyncio.Event:
+        """The event the next local commit sets: take it *before* reading, wait on it after.
+
+        A follower that read, then handed events to its consumer (who may commit meanwhile),
+        then started waiting would miss those commits until its poll period ran out.
+        """
+        return self._committed
+
+    async def wait_for_commit(
+        self,
+        timeout: float,  # noqa: ASYNC109 - a poll period
+        signal: asyncio.Event | None = None,
+    ) -> None:
+        """Return after the next local commit (since ``signal`` was taken), or ``timeout`` s."""
+        waiter = self._committed if signal is None else signal
         try:
             await asyncio.wait_for(waiter.wait(), timeout)
         except TimeoutError:
