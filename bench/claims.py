@@ -167,7 +167,8 @@ async def drain_batched(url: str, batch: int) -> tuple[int, float]:
                 outcomes = [
                     RunOutcome(run_id=c.run_id, token=c.claim_token, success=True) for c in claims
                 ]
-                done += len(await engine.finish_runs(outcomes))
+                finished = await engine.finish_runs(outcomes)
+                done += len(finished)  # after the await: `done += len(await ...)` loses updates
 
         start = time.perf_counter()
         await asyncio.gather(*(claimer(n) for n in range(CLAIMERS)))
@@ -249,7 +250,8 @@ async def main() -> None:
                         done, seconds = await drain(url, 1)
                     else:
                         done, seconds = await drain_batched(url, batch)
-                    assert done == args.tasks
+                    if done != args.tasks:
+                        raise AssertionError(f"finished {done} of {args.tasks} tasks")
                     rates.append(done / seconds)
                 finally:
                     await drop_pg_database(url)
