@@ -211,8 +211,16 @@ async def pg_database(base: str) -> str:
 
 
 async def drop_pg_database(url: str) -> None:
+    """Drop a bench database, waiting out an autovacuum worker (FORCE may not end it)."""
     base, name = url.rsplit("/", 1)
-    await _pg_admin(base + "/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for attempt in range(20):
+        try:
+            await _pg_admin(base + "/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except Exception as exc:  # report and move on: the numbers are taken
+            if attempt == 19:
+                print(f"could not drop {name}: {exc}", file=sys.stderr)
+            await asyncio.sleep(0.5)
 
 
 async def main() -> None:
