@@ -171,11 +171,11 @@ class WorkerPool:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         await self._drain(self._config.stop_grace_seconds if grace is None else grace)
-        for task in (self._follow_task, self._beat_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        helpers = {t for t in (self._follow_task, self._beat_task) if t is not None}
+        for task in helpers:
+            task.cancel()
+        if helpers:  # bounded: a helper stuck in a driver must not hold up the shutdown
+            await asyncio.wait(helpers, timeout=5)
 
     # -- internals --------------------------------------------------------------------
     def _say(self, kind: str, ref: str, message: str) -> None:

@@ -71,11 +71,13 @@ class Runner(ABC):
 
     async def wait_for_commit(self, timeout: float) -> None:  # noqa: ASYNC109 - a poll period
         """Return after the next local commit, or after ``timeout`` seconds."""
-        waiter = self._committed
+        # asyncio.wait, not wait_for: on Python 3.11 a cancel that lands as the commit wakes the
+        # waiter can be swallowed by wait_for, leaving the cancelled follower hanging forever.
+        waiter = asyncio.ensure_future(self._committed.wait())
         try:
-            await asyncio.wait_for(waiter.wait(), timeout)
-        except TimeoutError:
-            return
+            await asyncio.wait({waiter}, timeout=timeout)
+        finally:
+            waiter.cancel()
 
 
 def _run_write(conn: Connection, op: WriteOp[T], ctx: TxContext) -> T:
