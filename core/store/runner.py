@@ -90,11 +90,14 @@ class Runner(ABC):
         signal: asyncio.Event | None = None,
     ) -> None:
         """Return after the next local commit (since ``signal`` was taken), or ``timeout`` s."""
-        waiter = self._committed if signal is None else signal
+        # asyncio.wait, not wait_for: on Python 3.11 a cancel that lands as the commit wakes the
+        # waiter can be swallowed by wait_for, leaving the cancelled follower hanging forever.
+        event = self._committed if signal is None else signal
+        waiter = asyncio.ensure_future(event.wait())
         try:
-            await asyncio.wait_for(waiter.wait(), timeout)
-        except TimeoutError:
-            return
+            await asyncio.wait({waiter}, timeout=timeout)
+        finally:
+            waiter.cancel()
 
 
 @dataclass(frozen=True)

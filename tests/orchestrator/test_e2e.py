@@ -1,0 +1,310 @@
+"""End to end with real processes on SQLite and PostgreSQL: pipelines, task graphs, quick actions,
+cancel (the whole process group), retry backoff, a lost lease."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from core.domain.commands import BoardQuery, TaskCreate
+from core.domain.models import FailureReason, TaskStatus
+from core.domain.runs import QuickRunStatus, RunStatus
+from core.errors import DuplicateError
+from core.orchestrator.config import FEATURE_STEPS
+from core.orchestrator.pool import PoolEvent, WorkerPool
+from core.orchestrator.quick import run_quick_action
+from core.store.engine import SqlTaskEngine
+
+from .conftest import Opener, agent_command, make_config, pid_alive, records, wait_until
+
+S = TaskStatus
+
+
+def feature_config(record: Path, **orch: object) -> dict[str, object]:
+    """The default 6-step feature pipeline, every step run by the fake agent."""
+    return {
+        "orchestrator": {"agent": "fake", **orch},
+        "pipelines": {"feature": "default"},
+        "profiles": {
+            "fake": {"command": agent_command("--record", str(record)), "prompt": "stdin"}
+        },
+    }
+
+
+async def _runs_at_least(engine: SqlTaskEngine, ref: str, n: int) -> bool:
+    return len(await engine.runs_of(ref)) >= n
+
+
+async def _status_is(engine: SqlTaskEngine, ref: str, status: TaskStatus) -> bool:
+    return (await engine.get_task(ref)).status == status
+
+
+async def drain(pool: WorkerPool) -> None:
+    await pool.start(once=True)
+    await asyncio.wait_for(pool.wait(), 60)
+    await pool.stop()
+
+
+async def test_a_six_step_pipeline_runs_every_step_then_waits_for_review(
+    open_engine: Opener, tmp_path: Path
+) -> None:
+    record = tmp_path / "calls.jsonl"
+    config = make_config(feature_config(record))
+    engine = await open_engine(config)
+    task = (
+        await engine.create_task(
+            TaskCreate(
+                title="Add a login page",
+                status=S.READY,
+                acceptance_criteria=["a form"],
+                context_files=["web/login.py"],
+            )
+        )
+    ).task
+    events: list[PoolEvent] = []
+    await drain(WorkerPool(engine, config, slots=1, listener=events.append))
+
+    done = await engine.get_task(task.ref)
+    assert done.status == S.IN_REVIEW
+    [run] = await engine.runs_of(task.ref)
+    assert (run.status, run.step_index, run.step_count) == (RunStatus.SUCCEEDED, 6, 6)
+    steps = await engine.run_steps(run.id)
+    assert [(s.index, s.name, s.profile, s.status) for s in steps] == [
+        (i, name, "fake", RunStatus.SUCCEEDED) for i, name in enumerate(FEATURE_STEPS, 1)
+    ]
+    assert all(s.summary and "done with exit 0" in s.summary for s in steps)
+    calls = records(record)
+    assert [c["step"] for c in calls] == list(FEATURE_STEPS)
+    assert {c["ref"] for c in calls} == {task.ref}
+    assert calls[0]["prompt_first_line"] == f"You are working on task {task.ref}: Add a login page"
+    types = [e.type for e in await engine.events(task=task.ref, limit=1000)]
+    started = [t for t in types if t == "task.step_started"]
+    completed = [t for t in types if t == "task.step_completed"]
+    assert (len(started), len(completed)) == (6, 6)
+    assert types.index("task.claimed") < types.index("task.step_started")
+    assert types[-1] == "task.status_changed"  # in_progress -> in_review
+    log = "".join(c.text for c in await engine.read_log(run.id, limit=10_000))
+    for name in FEATURE_STEPS:
+        assert f"{name} 1\n" in log
+    assert "a warning on stderr" in log
+    assert [e.kind for e in events][:2] == ["claimed", "step"]
+    assert events[-1].kind == "succeeded"
+
+    approved = await engine.transition_task(task.ref, S.DONE)
+    assert approved.status == S.DONE
+
+
+async def test_with_auto_approve_a_success_goes_straight_to_done(
+    open_engine: Opener, tmp_path: Path
+) -> None:
+    config = make_config(feature_config(tmp_path / "calls.jsonl", auto_approve=True))
+    engine = await open_engine(config)
+    ref = (await engine.create_task(TaskCreate(title="t", status=S.READY))).task.ref
+    await drain(WorkerPool(engine, config, slots=1))
+    task = await engine.get_task(ref)
+    assert task.status == S.DONE
+    assert any(e.type == "task.completed" for e in await engine.events(task=ref))
+
+
+async def test_a_failing_step_stops_the_pipeline_and_blocks_after_the_attempts(
+    open_engine: Opener, tmp_path: Path
+) -> None:
+    record = tmp_path / "calls.jsonl"
+    data = feature_config(record)
+    data["profiles"]["fake"]["command"] = agent_command(  # type: ignore[index]
+        "--record", str(record), "--fail-step", "verify"
+    )
+    config = make_config(data)
+    engine = await open_engine(config)
+    ref = (await engine.create_task(TaskCreate(title="t", status=S.READY))).task.ref
+    await drain(WorkerPool(engine, config, slots=1))
+    task = await engine.get_task(ref)
+    assert task.status == S.BLOCKED
+    assert isinstance(task.blocked_reason, FailureReason)
+    assert task.blocked_reason.attempts == 2
+    assert task.blocked_reason.step == "verify"
+    assert "step verify failed: exit code 3" in task.blocked_reason.message
+    runs = await engine.runs_of(ref)
+    assert [r.status for r in runs] == [RunStatus.FAILED, RunStatus.FAILED]
+    steps = await engine.run_steps(runs[0].id)
+    assert [s.name for s in steps] == ["plan", "plan_impl", "implement", "verify"]
+    assert steps[-1].status == RunStatus.FAILED
+    assert [c["step"] for c in records(record)].count("review") == 0
+
+
+async def test_a_task_without_command_or_pipeline_is_blocked_with_the_reason(
+    open_engine: Opener,
+) -> None:
+    config = make_config({})
+    engine = await open_engine(config)
+    ref = (
+        await engine.create_task(TaskCreate(title="t", status=S.READY, task_type="bug"))
+    ).task.ref
+    await drain(WorkerPool(engine, config, slots=1))
+    task = await engine.get_task(ref)
+    assert task.status == S.BLOCKED
+    assert isinstance(task.blocked_reason, FailureReason)
+    assert task.blocked_reason.message.startswith(
+        "no command and no pipeline for task_type bug: add a ```sh block"
+    )
+    assert len(await engine.runs_of(ref)) == 1  # no retry: it would fail the same way
+
+
+async def test_a_task_graph_runs_in_dependency_order_on_several_workers(
+    open_engine: Opener, tmp_path: Path
+) -> None:
+    record = tmp_path / "calls.jsonl"
+    config = make_config(
+        {
+            "orchestrator": {"auto_approve": True},
+            "pipelines": {
+                "chore": [{"name": "work", "profile": "fake"}],
+            },
+            "profiles": {
+                "fake": {"command": agent_command("--record", str(record), "--sleep", "0.2")}
+            },
+        }
+    )
+    engine = await open_engine(config)
+
+    async def add(title: str, *blockers: str) -> str:
+        request = TaskCreate(
+            title=title,
+            task_type="chore",
+            status=S.READY,
+            when_unblocked=True,
+            blocked_by=list(blockers),
+        )
+        return (await engine.create_task(request)).task.ref
+
+    a = await add("a")
+    b = await add("b")
+    c = await add("c", a)
+    d = await add("d", a, b)
+    e = await add("e", c, d)
+    f = await add("f")
+    edges = [(a, c), (a, d), (b, d), (c, e), (d, e)]
+    pools = [WorkerPool(await open_engine(config), config, slots=2) for _ in range(3)]
+    for pool in pools:
+        await pool.start()
+    try:
+        assert await wait_until(lambda: _status_is(engine, e, S.DONE), 60)
+    finally:
+        for pool in pools:
+            await pool.stop()
+    spans = {r["ref"]: (r["start"], r["end"]) for r in records(record)}
+    assert sorted(spans) == sorted([a, b, c, d, e, f])
+    for blocker, dependent in edges:
+        assert spans[blocker][1] <= spans[dependent][0], (blocker, dependent)
+    runs = {ref: await engine.runs_of(ref) for ref in spans}
+    assert all(len(r) == 1 and r[0].status == RunStatus.SUCCEEDED for r in runs.values())
+    for blocker, dependent in edges:
+        finished = runs[blocker][0].finished_at
+        assert finished is not None
+        assert finished <= runs[dependent][0].started_at
+    assert len({r[0].worker_id for r in runs.values()}) >= 2  # the work was shared
+
+
+async def test_quick_action_creates_no_task_until_promoted_once(
+    open_engine: Opener, tmp_path: Path
+) -> None:
+    config = make_config({})
+    engine = await open_engine(config)
+    seen: list[str] = []
+    quick = await run_quick_action(
+        engine, config, "echo from quick; echo oops >&2", on_output=lambda s, t: seen.append(t)
+    )
+    assert quick.status == QuickRunStatus.SUCCEEDED
+    assert "from quick\n" in "".join(seen)
+    assert [c.text for c in await engine.read_log(quick.id)] == ["from quick\n", "oops\n"]
+
+    assert (await engine.board(BoardQuery())).total == 0
+    task = await engine.promote_quick_run(quick.id)
+    assert (await engine.board(BoardQuery())).total == 1
+    assert task.metadata["command"] == "echo from quick; echo oops >&2"
+    with pytest.raises(DuplicateError):
+        await engine.promote_quick_run(quick.id)
+    assert (await engine.board(BoardQuery())).total == 1
+
+
+async def test_cancel_kills_the_step_and_its_children(open_engine: Opener, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    config = make_config(
+        {
+            "pipelines": {"chore": [{"name": "work", "profile": "fake"}]},
+            "profiles": {
+                "fake": {
+                    "command": agent_command(
+                        "--child", "--pid-dir", str(pids), "--sleep", "60", "--ignore-term"
+                    )
+                }
+            },
+        }
+    )
+    engine = await open_engine(config)
+    ref = (
+        await engine.create_task(TaskCreate(title="t", status=S.READY, task_type="chore"))
+    ).task.ref
+    pool = WorkerPool(engine, config, slots=1)
+    await pool.start()
+    try:
+        assert await wait_until(lambda: len(list(pids.glob("*"))) == 2)
+        started = [int(p.read_text()) for p in pids.glob("*")]
+        assert all(pid_alive(p) for p in started)
+        await engine.cancel(ref, "not needed")
+        # A heartbeat notices, then SIGTERM (which the agent ignores), the grace, SIGKILL.
+        assert await wait_until(lambda: not any(pid_alive(p) for p in started), 10)
+        assert await wait_until(lambda: pool.running == [], 10)
+    finally:
+        await pool.stop()
+    [run] = await engine.runs_of(ref)
+    assert run.status == RunStatus.CANCELLED
+    assert (await engine.get_task(ref)).status == S.CANCELLED
+
+
+async def test_retry_waits_out_the_backoff(open_engine: Opener) -> None:
+    config = make_config(
+        {
+            "orchestrator": {"retry": {"max_attempts": 3, "backoff_seconds": 1.5}},
+            "pipelines": {"chore": [{"name": "work", "profile": "shell", "command": "exit 1"}]},
+        }
+    )
+    engine = await open_engine(config)
+    ref = (
+        await engine.create_task(TaskCreate(title="t", status=S.READY, task_type="chore"))
+    ).task.ref
+    pool = WorkerPool(engine, config, slots=1)
+    await pool.start()
+    try:
+        assert await wait_until(lambda: _runs_at_least(engine, ref, 2))
+    finally:
+        await pool.stop()
+    first, second = (await engine.runs_of(ref))[:2]
+    assert first.finished_at is not None
+    assert (second.started_at - first.finished_at).total_seconds() >= 1.5
+    [entry] = [e for e in await engine.events(task=ref) if e.type == "task.retry_scheduled"][:1]
+    assert entry.payload["not_before"] is not None
+
+
+async def test_run_now_is_adopted_ahead_of_the_queue(open_engine: Opener) -> None:
+    config = make_config({})
+    engine = await open_engine(config)
+    queued = (
+        await engine.create_task(
+            TaskCreate(title="q", status=S.READY, priority="critical", metadata={"command": "true"})
+        )
+    ).task.ref
+    forced = (
+        await engine.create_task(TaskCreate(title="f", metadata={"command": "true"}))
+    ).task.ref
+    first = await engine.run_now(forced)
+    assert await engine.run_now(forced) == first
+    pool = WorkerPool(engine, config, slots=1)
+    events: list[PoolEvent] = []
+    pool._listener = events.append
+    await drain(pool)
+    claimed = [e.ref for e in events if e.kind == "claimed"]
+    assert claimed == [forced, queued]
+    assert [r.id for r in await engine.runs_of(forced)] == [first.id]
