@@ -88,10 +88,10 @@ def run_line(run: Run, now: datetime) -> str:
 
 
 def step_line(step: RunStep, now: datetime) -> str:
-    """``  ✓ step 1 plan (claude) · 00:12 · exit code 0``: one step of a run, indented."""
+    """``✓ step 1 plan (claude) · succeeded · 00:12 · exit code 0``: one step of a run."""
     end = step.finished_at or now
     seconds = (end - step.started_at).total_seconds()
-    words = f"  {STATUS_MARK[step.status]} step {step.index} {step.name} ({step.profile})"
+    words = f"{STATUS_MARK[step.status]} step {step.index} {step.name} ({step.profile})"
     words += f" · {step.status.value} · {clock_text(seconds)}"
     if step.exit_code is not None:
         words += f" · exit code {step.exit_code}"

@@ -119,7 +119,7 @@ first line of the prompt, its description the prompt and the result) and its ref
         self.recent: list[QuickRun] = []
         self._refs: dict[str, str] = {}
         """Promoted task id -> its ref."""
-        self._running: Worker[None] | None = None
+        self._quick_worker: Worker[None] | None = None
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -202,6 +202,9 @@ first line of the prompt, its description the prompt and the result) and its ref
         self.recent = recent
         if self.shown is not None:
             self.shown = next((r for r in recent if r.id == self.shown.id), self.shown)
+            self._show_heading(self.shown)
+        elif recent:
+            self._show_run(recent[0])  # on opening: the last quick run and its output
         choices = self.query_one("#quick-recent", ChoiceList)
         keep = choices.highlighted
         choices.set_options(
@@ -236,14 +239,19 @@ first line of the prompt, its description the prompt and the result) and its ref
     def _show_run(self, run: QuickRun) -> None:
         self.shown = run
         self.query_one(RunLog).show(run.id)
-        self.query_one("#quick-output-heading", Static).update(
-            f"Output of the {run.profile} run started {run.started_at:%H:%M:%S}: {run.status.value}"
-        )
+        self._show_heading(run)
         self.refresh_bindings()
+
+    def _show_heading(self, run: QuickRun) -> None:
+        words = f"Output of the {run.profile} run started {run.started_at:%H:%M:%S}: "
+        words += run.status.value
+        if run.promoted_task_id:
+            words += f", promoted to {self._refs.get(run.promoted_task_id, 'a task')}"
+        self.query_one("#quick-output-heading", Static).update(words)
 
     # -- running --------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        running = self._running is not None and not self._running.is_finished
+        running = self._quick_worker is not None and not self._quick_worker.is_finished
         shown = self.shown
         if action == "run":
             return None if running else True
@@ -265,7 +273,7 @@ first line of the prompt, its description the prompt and the result) and its ref
             self.query_one("#quick-prompt", TextArea).focus()
             return
         error.display = False
-        self._running = self.run_quick(prompt, self.profile)
+        self._quick_worker = self.run_quick(prompt, self.profile)
         self.refresh_bindings()
 
     @work(exclusive=True, group="quick-run", exit_on_error=False)
@@ -301,8 +309,8 @@ first line of the prompt, its description the prompt and the result) and its ref
         self.load_recent()
 
     def action_stop(self) -> None:
-        if self._running is not None and not self._running.is_finished:
-            self._running.cancel()
+        if self._quick_worker is not None and not self._quick_worker.is_finished:
+            self._quick_worker.cancel()
             self.set_status("Stopped. The run is recorded as cancelled.")
             self.call_later(self.load_recent)
 

@@ -45,6 +45,9 @@ class RunLog(Log):
         border: round $panel-lighten-2;
         background: transparent;
         padding: 0 1;
+        overflow: auto;
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 1;
         &:focus { border: round $primary; }
     }
     """

@@ -33,7 +33,7 @@ class RunPanel(Vertical):
     DEFAULT_CSS = """
     RunPanel {
         height: auto;
-        & #runs-steps { color: $text-muted; }
+        & #runs-steps { color: $text-muted; padding-left: 2; }
         & #runs-log-heading { margin-top: 1; text-style: bold; }
         & RunLog { height: 12; }
     }
@@ -145,8 +145,9 @@ class RunPanel(Vertical):
         lines = [step_line(s, now) for s in self.steps]
         run = self.selected_run
         if run is not None and run.step_count and len(self.steps) < run.step_count:
-            lines.append(f"  {run.step_count - len(self.steps)} more step(s) to come")
-        text = "\n".join(lines) if lines else "  No step has started yet."
+            left = run.step_count - len(self.steps)
+            lines.append(f"{left} more step" + ("" if left == 1 else "s") + " to come")
+        text = "\n".join(lines) if lines else "No step has started yet."
         steps = self.query_one("#runs-steps", Static)
         if str(steps.render()) != text:
             steps.update(text)
