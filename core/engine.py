@@ -30,7 +30,16 @@ from core.domain.models import (
     TaskCard,
     TaskStatus,
 )
-from core.domain.runs import Claim, Run, Worker
+from core.domain.runs import (
+    Claim,
+    ExecutionOverview,
+    LogChunk,
+    QuickRun,
+    QuickRunCreate,
+    Run,
+    RunStep,
+    Worker,
+)
 from core.domain.views import (
     BoardColumn,
     BoardView,
@@ -339,13 +348,126 @@ class TaskEngine(Protocol):
             NotFoundError: no such project.
         """
 
-    async def start_step(self, run_id: str, token: str, step: str) -> Run:
+    async def start_step(
+        self,
+        run_id: str,
+        token: str,
+        step: str,
+        *,
+        index: int | None = None,
+        total: int | None = None,
+        profile: str = "shell",
+    ) -> Run:
         """Record that the run began ``step`` (event ``task.step_started``); fenced by the token.
+
+        Writes the step's ``run_steps`` row (``running``) and the run's ``step_index`` and
+        ``step_count``. ``index`` is the 1-based position in the pipeline (the step after the
+        run's last one when ``None``); ``total`` the pipeline's length (kept when ``None``);
+        ``profile`` the agent profile that runs it.
 
         Raises:
             NotFoundError: no such run.
             LeaseLostError: the token no longer holds the task; nothing was written.
-            ValidationError: a bad step name.
+            ValidationError: a bad step name, profile, index or total.
+        """
+
+    async def finish_step(
+        self,
+        run_id: str,
+        token: str,
+        step: str,
+        *,
+        success: bool,
+        exit_code: int | None = None,
+        summary: str | None = None,
+    ) -> Run:
+        """Record how the running step ``step`` ended (event ``task.step_completed``); fenced.
+
+        The event's payload carries ``success``, ``exit_code`` and ``summary``. The run itself
+        goes on: end it with ``finish_run``.
+
+        Raises:
+            NotFoundError: no such run.
+            LeaseLostError: the token no longer holds the task; nothing was written.
+            InvalidTransitionError: no step of that name is running in the run.
+        """
+
+    async def block_run(
+        self, run_id: str, token: str, *, reason: str, step: str | None = None
+    ) -> Run:
+        """End the run failed *without* a retry and block the task with a ``FailureReason``.
+
+        For a task that cannot succeed as configured (no command and no pipeline for its
+        type, an unknown profile): another attempt would fail the same way.
+
+        Raises:
+            NotFoundError: no such run.
+            LeaseLostError: the token no longer holds the task; nothing was written.
+            ValidationError: an empty reason.
+        """
+
+    async def append_log(
+        self,
+        run_id: str,
+        token: str,
+        text: str,
+        *,
+        stream: str = "stdout",
+        step: str | None = None,
+    ) -> int:
+        """Append output to the run's log; fenced by the token. Returns the chunk's ``seq``.
+
+        Raises:
+            NotFoundError: no such run.
+            LeaseLostError: the token no longer holds the task; nothing was written.
+            ValidationError: a stream other than stdout/stderr/system, or empty or too long
+                text (1,000,000 characters at most).
+        """
+
+    async def read_log(self, owner_id: str, *, since: int = 0, limit: int = 1000) -> list[LogChunk]:
+        """A run's or quick run's log chunks after ``since``, oldest first.
+
+        Raises:
+            ValidationError: a limit outside 1..10,000 or a negative ``since``.
+        """
+
+    def follow_log(
+        self, owner_id: str, *, since: int = 0, poll_interval: float = 0.25
+    ) -> AsyncIterator[LogChunk]:
+        """Every chunk after ``since``, then each new one as it is written.
+
+        Ends once the owner (run or quick run) has finished and every chunk was yielded.
+
+        Raises:
+            NotFoundError: ``owner_id`` is neither a run nor a quick run.
+        """
+
+    async def run_steps(self, run_id: str) -> list[RunStep]:
+        """The run's steps in pipeline order.
+
+        A step still marked running in a run that ended another way (cancelled, lease
+        expired) reads as the run ended.
+
+        Raises:
+            NotFoundError: no such run.
+        """
+
+    async def adopt_forced_runs(
+        self,
+        worker_id: str,
+        *,
+        limit: int = 1,
+        lease_seconds: float | None = None,
+        run_id: str | None = None,
+    ) -> list[Claim]:
+        """Take over queued Run Now runs, oldest first (event ``run.adopted`` each).
+
+        Each gets a fresh claim token and lease and becomes ``running`` under ``worker_id``;
+        workers call this before ``claim_tasks``. ``run_id`` adopts that run only (what
+        ``taskyard run --wait`` does). Two adopters never get the same run.
+
+        Raises:
+            ValidationError: ``limit`` outside 1..500, a bad lease, or the ``manual`` id.
         """
 
     async def finish_run(
@@ -418,6 +540,82 @@ class TaskEngine(Protocol):
         Raises:
             NotFoundError: no such run.
         """
+
+    async def execution_overview(
+        self, *, queue_limit: int = 50, recent_limit: int = 20, max_per_project: int | None = None
+    ) -> ExecutionOverview:
+        """What the execution monitor shows, from one snapshot.
+
+        The queue in scheduler order, each entry saying what it waits for (``None`` when it
+        is next up); running runs and queued Run Now runs with their last log line; workers;
+        recent finished runs; last-hour counts and throughput. ``max_per_project`` is the
+        workers' per-project limit, used to explain waits (none when ``None``).
+
+        Raises:
+            ValidationError: a limit outside 1..500.
+        """
+
+    # -- quick actions -----------------------------------------------------------------
+    async def create_quick_run(self, request: QuickRunCreate) -> QuickRun:
+        """Record a quick action about to run (``running``; event ``quick_run.started``)."""
+
+    async def append_quick_log(
+        self, quick_run_id: str, text: str, *, stream: str = "stdout"
+    ) -> int:
+        """Append output to a running quick run's log; returns the chunk's ``seq``.
+
+        Raises:
+            NotFoundError: no such quick run.
+            InvalidTransitionError: it has finished.
+            ValidationError: a bad stream, or empty or too long text.
+        """
+
+    async def finish_quick_run(
+        self,
+        quick_run_id: str,
+        *,
+        success: bool | None,
+        exit_code: int | None = None,
+        summary: str | None = None,
+    ) -> QuickRun:
+        """End a quick run: succeeded, failed, or cancelled (``success=None``).
+
+        Events ``quick_run.completed``, ``quick_run.failed`` or ``quick_run.cancelled``.
+
+        Raises:
+            NotFoundError: no such quick run.
+            InvalidTransitionError: it has already finished.
+        """
+
+    async def get_quick_run(self, quick_run_id: str) -> QuickRun:
+        """One quick run.
+
+        Raises:
+            NotFoundError: no such quick run.
+        """
+
+    async def list_quick_runs(self, *, limit: int = 20) -> list[QuickRun]:
+        """The newest quick runs, newest first.
+
+        Raises:
+            ValidationError: a limit outside 1..500.
+        """
+
+    async def promote_quick_run(self, quick_run_id: str, *, project: str | None = None) -> Task:
+        """Create the one task a finished quick run becomes (source ``promoted_quick_action``).
+
+        Title: the prompt's first line; description: the prompt and the result summary;
+        ``metadata.command``: the prompt when the profile is ``shell``. Event
+        ``quick_run.promoted``.
+
+        Raises:
+            NotFoundError: no such quick run, or ``project`` names nothing.
+            InvalidTransitionError: the quick run is still running.
+            DuplicateError: it was promoted already (the message names that task).
+        """
+
+    async def latest_event_seq(self) -> int:
+        """The newest event's sequence number (0 for an empty log): where to start following."""
 
     async def events(
         self, *, since: int = 0, limit: int = 500, task: str | None = None

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from core.domain.models import Priority
+from core.domain.models import Priority, TaskCard
 
 
 class RunStatus(enum.StrEnum):
@@ -75,6 +75,10 @@ class Run(_Frozen):
     exit_code: int | None = None
     error: str | None = None
     summary: str | None = None
+    step_index: int | None = None
+    """1-based position of ``step`` in the run's pipeline (``None`` before the first step)."""
+    step_count: int | None = None
+    """How many steps the run's pipeline has (``None`` when unknown)."""
 
 
 class Worker(_Frozen):
@@ -154,3 +158,107 @@ def worker_status(
     if stored == WorkerStatus.ACTIVE and (now - last_heartbeat_at).total_seconds() > lost_after:
         return WorkerStatus.LOST
     return stored
+
+
+# ------------------------------------------------------------------------------ execution
+LOG_STREAMS: tuple[str, ...] = ("stdout", "stderr", "system")
+"""Where a log chunk came from: the process's two pipes, or taskyard itself."""
+
+
+class LogChunk(_Frozen):
+    """A piece of a run's (or a quick run's) output, numbered per owner from 1."""
+
+    seq: int
+    owner_id: str
+    """The run id or the quick run id the output belongs to."""
+    step: str | None = None
+    stream: str
+    """``stdout``, ``stderr`` or ``system`` (taskyard's own notes)."""
+    text: str
+    at: AwareDatetime
+
+
+class RunStep(_Frozen):
+    """One step of a run's pipeline, as it ran."""
+
+    run_id: str
+    index: int
+    """1-based position in the pipeline."""
+    name: str
+    profile: str
+    status: RunStatus
+    """``running``, ``succeeded``, ``failed`` or ``cancelled``."""
+    started_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
+    exit_code: int | None = None
+    summary: str | None = None
+
+
+class QuickRunStatus(enum.StrEnum):
+    """Where a quick action stands."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class QuickRun(_Frozen):
+    """A one-off prompt or command run through a profile; it creates no task unless promoted."""
+
+    id: str
+    prompt: str
+    profile: str
+    status: QuickRunStatus
+    actor: str
+    started_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
+    exit_code: int | None = None
+    result_summary: str | None = None
+    promoted_task_id: str | None = None
+
+
+class QuickRunCreate(_Frozen):
+    """A quick action to record before it runs."""
+
+    prompt: str = Field(min_length=1, max_length=100_000)
+    profile: str = Field(default="shell", min_length=1, max_length=100)
+
+
+class ActiveRun(_Frozen):
+    """A run with what the monitor shows beside it."""
+
+    run: Run
+    ref: str
+    title: str
+    project_id: str
+    last_line: str | None = None
+    """The newest non-empty line of its log."""
+
+
+class QueueEntry(_Frozen):
+    """A ready task in the queue, and why it is not running yet."""
+
+    position: int
+    """1-based place in scheduler order."""
+    card: TaskCard
+    waiting: str | None = None
+    """``None`` when the task is next up; otherwise a sentence saying what it waits for."""
+
+
+class ExecutionOverview(_Frozen):
+    """Everything the execution monitor shows, read in one snapshot."""
+
+    queue: list[QueueEntry]
+    queue_total: int
+    running: list[ActiveRun]
+    queued_forced: list[ActiveRun]
+    """Run Now runs waiting for a worker to adopt them."""
+    workers: list[Worker]
+    recent: list[ActiveRun]
+    """Finished runs, newest first."""
+    completed_last_hour: int
+    failed_last_hour: int
+    throughput_per_min: float
+    """Runs finished in the last 10 minutes, per minute."""
+    at: AwareDatetime

@@ -31,25 +31,39 @@ from core.domain.models import (
     TaskCard,
     TaskStatus,
 )
-from core.domain.runs import Claim, RetryPolicy, Run, Worker
+from core.domain.runs import (
+    Claim,
+    ExecutionOverview,
+    LogChunk,
+    QuickRun,
+    QuickRunCreate,
+    RetryPolicy,
+    Run,
+    RunStep,
+    Worker,
+)
 from core.domain.states import auto_approve_from_env, state_machine_metadata
 from core.domain.views import BoardColumn, BoardView, BulkResult, CreateResult, ImportResult, Page
 from core.errors import StorageError, TaskyardError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.store import (
     bulk_import,
+    execution_view,
     graph_ops,
+    log_ops,
     migrate,
     prd_import,
     project_ops,
     queries,
+    quick_ops,
     run_ops,
+    step_ops,
     task_ops,
 )
 from core.store.context import StoreSettings, TxContext
 from core.store.dialects import sqlite as sqlite_dialect
 from core.store.errors import translate_db_errors
-from core.store.events import read_events
+from core.store.events import last_seq, read_events
 from core.store.lookup import find_project, find_task
 from core.store.runner import AsyncRunner, Runner, ThreadRunner
 
@@ -420,10 +434,113 @@ class SqlTaskEngine:
         )
         return claims
 
-    async def start_step(self, run_id: str, token: str, step: str) -> Run:
+    async def start_step(
+        self,
+        run_id: str,
+        token: str,
+        step: str,
+        *,
+        index: int | None = None,
+        total: int | None = None,
+        profile: str = "shell",
+    ) -> Run:
         """See ``TaskEngine.start_step``."""
-        run: Run = await self._write(lambda c, x: run_ops.start_step(c, x, run_id, token, step))
+        run: Run = await self._write(
+            lambda c, x: run_ops.start_step(
+                c, x, run_id, token, step, index=index, total=total, profile=profile
+            )
+        )
         return run
+
+    async def finish_step(
+        self,
+        run_id: str,
+        token: str,
+        step: str,
+        *,
+        success: bool,
+        exit_code: int | None = None,
+        summary: str | None = None,
+    ) -> Run:
+        """See ``TaskEngine.finish_step``."""
+        run: Run = await self._write(
+            lambda c, x: step_ops.finish_step(
+                c, x, run_id, token, step, success=success, exit_code=exit_code, summary=summary
+            )
+        )
+        return run
+
+    async def block_run(
+        self, run_id: str, token: str, *, reason: str, step: str | None = None
+    ) -> Run:
+        """See ``TaskEngine.block_run``."""
+        run: Run = await self._write(
+            lambda c, x: step_ops.block_run(c, x, run_id, token, reason=reason, step=step)
+        )
+        return run
+
+    async def append_log(
+        self,
+        run_id: str,
+        token: str,
+        text: str,
+        *,
+        stream: str = "stdout",
+        step: str | None = None,
+    ) -> int:
+        """See ``TaskEngine.append_log``."""
+        seq: int = await self._write(
+            lambda c, x: log_ops.append_log(c, x, run_id, token, text, stream=stream, step=step)
+        )
+        return seq
+
+    async def read_log(self, owner_id: str, *, since: int = 0, limit: int = 1000) -> list[LogChunk]:
+        """See ``TaskEngine.read_log``."""
+        return await self._runner.read(
+            lambda c: log_ops.read_log(c, owner_id, since=since, limit=limit)
+        )
+
+    async def follow_log(
+        self, owner_id: str, *, since: int = 0, poll_interval: float = 0.25
+    ) -> AsyncIterator[LogChunk]:
+        """See ``TaskEngine.follow_log``."""
+        cursor = since
+        while True:
+            # "Finished" is read before the chunks: every chunk was committed before the
+            # owner finished, so an empty read after a finished answer really is the end.
+            finished, batch = await self._runner.read(
+                partial(_log_after, owner_id=owner_id, since=cursor)
+            )
+            for chunk in batch:
+                cursor = chunk.seq
+                yield chunk
+            if batch:
+                if len(batch) >= _LOG_BATCH:
+                    await asyncio.sleep(0)
+                continue
+            if finished:
+                return
+            await self._runner.wait_for_commit(poll_interval)
+
+    async def run_steps(self, run_id: str) -> list[RunStep]:
+        """See ``TaskEngine.run_steps``."""
+        return await self._runner.read(lambda c: step_ops.run_steps(c, run_id))
+
+    async def adopt_forced_runs(
+        self,
+        worker_id: str,
+        *,
+        limit: int = 1,
+        lease_seconds: float | None = None,
+        run_id: str | None = None,
+    ) -> list[Claim]:
+        """See ``TaskEngine.adopt_forced_runs``."""
+        claims: list[Claim] = await self._write(
+            lambda c, x: step_ops.adopt_forced_runs(
+                c, x, worker_id, limit=limit, lease_seconds=lease_seconds, run_id=run_id
+            )
+        )
+        return claims
 
     async def finish_run(
         self,
@@ -476,7 +593,73 @@ class SqlTaskEngine:
         """See ``TaskEngine.get_run``."""
         return await self._runner.read(lambda c: run_ops.get_run(c, run_id))
 
+    async def execution_overview(
+        self, *, queue_limit: int = 50, recent_limit: int = 20, max_per_project: int | None = None
+    ) -> ExecutionOverview:
+        """See ``TaskEngine.execution_overview``."""
+        now = self._clock()
+        lost_after = 2 * self._settings.lease_seconds
+        return await self._runner.read(
+            lambda c: execution_view.execution_overview(
+                c,
+                now,
+                queue_limit=queue_limit,
+                recent_limit=recent_limit,
+                max_per_project=max_per_project,
+                lost_after=lost_after,
+            )
+        )
+
+    # -- quick actions -----------------------------------------------------------------
+    async def create_quick_run(self, request: QuickRunCreate) -> QuickRun:
+        """See ``TaskEngine.create_quick_run``."""
+        run: QuickRun = await self._write(lambda c, x: quick_ops.create_quick_run(c, x, request))
+        return run
+
+    async def append_quick_log(
+        self, quick_run_id: str, text: str, *, stream: str = "stdout"
+    ) -> int:
+        """See ``TaskEngine.append_quick_log``."""
+        seq: int = await self._write(
+            lambda c, x: log_ops.append_quick_log(c, x, quick_run_id, text, stream=stream)
+        )
+        return seq
+
+    async def finish_quick_run(
+        self,
+        quick_run_id: str,
+        *,
+        success: bool | None,
+        exit_code: int | None = None,
+        summary: str | None = None,
+    ) -> QuickRun:
+        """See ``TaskEngine.finish_quick_run``."""
+        run: QuickRun = await self._write(
+            lambda c, x: quick_ops.finish_quick_run(
+                c, x, quick_run_id, success=success, exit_code=exit_code, summary=summary
+            )
+        )
+        return run
+
+    async def get_quick_run(self, quick_run_id: str) -> QuickRun:
+        """See ``TaskEngine.get_quick_run``."""
+        return await self._runner.read(lambda c: quick_ops.get_quick_run(c, quick_run_id))
+
+    async def list_quick_runs(self, *, limit: int = 20) -> list[QuickRun]:
+        """See ``TaskEngine.list_quick_runs``."""
+        return await self._runner.read(lambda c: quick_ops.list_quick_runs(c, limit=limit))
+
+    async def promote_quick_run(self, quick_run_id: str, *, project: str | None = None) -> Task:
+        """See ``TaskEngine.promote_quick_run``."""
+        return await self._write_then_read(
+            lambda c, x: quick_ops.promote_quick_run(c, x, quick_run_id, project=project)
+        )
+
     # -- events ------------------------------------------------------------------------
+    async def latest_event_seq(self) -> int:
+        """See ``TaskEngine.latest_event_seq``."""
+        return await self._runner.read(last_seq)
+
     async def events(
         self, *, since: int = 0, limit: int = 500, task: str | None = None
     ) -> list[Event]:
@@ -564,6 +747,14 @@ def _build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan
         ) from exc
     build: PlanBuilder = module.build_plan
     return build(text, source=source, options=options)
+
+
+_LOG_BATCH = 1000
+
+
+def _log_after(conn: Connection, *, owner_id: str, since: int) -> tuple[bool, list[LogChunk]]:
+    finished = log_ops.owner_finished(conn, owner_id)
+    return finished, log_ops.read_log(conn, owner_id, since=since, limit=_LOG_BATCH)
 
 
 def _events_after(conn: Connection, *, since: int) -> list[Event]:

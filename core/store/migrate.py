@@ -16,10 +16,16 @@ from sqlalchemy import Connection, inspect, text
 
 from core.errors import StorageError
 
-HEAD_REVISION = "0004_runs"
+HEAD_REVISION = "0005_orchestration"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
-KNOWN_REVISIONS = ("0001", "0002_import_jobs", "0003_card_order_indexes", "0004_runs")
+KNOWN_REVISIONS = (
+    "0001",
+    "0002_import_jobs",
+    "0003_card_order_indexes",
+    "0004_runs",
+    "0005_orchestration",
+)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

@@ -191,4 +191,6 @@ def run_from_row(row: Mapping[Any, Any]) -> Run:
         exit_code=row["exit_code"],
         error=row["error"],
         summary=row["summary"],
+        step_index=row.get("step_index"),
+        step_count=row.get("step_count"),
     )

@@ -445,21 +445,36 @@ def fenced_run(conn: Connection, ctx: TxContext, run_id: str, token: str) -> Row
     return row
 
 
-def start_step(conn: Connection, ctx: TxContext, run_id: str, token: str, step: str) -> Run:
-    """Record that the run began ``step`` (fenced).
+def start_step(
+    conn: Connection,
+    ctx: TxContext,
+    run_id: str,
+    token: str,
+    step: str,
+    *,
+    index: int | None = None,
+    total: int | None = None,
+    profile: str = "shell",
+) -> Run:
+    """Record that the run began ``step`` (fenced), with its ``run_steps`` row.
 
     Raises:
         NotFoundError: no such run.
         LeaseLostError: see ``fenced_run``.
-        ValidationError: an empty or too long step name.
+        ValidationError: an empty or too long step name, or a bad index or total.
     """
+    from core.store import step_ops
+
     if not step.strip() or len(step) > 100:
         raise ValidationError("A step name is 1 to 100 characters.", field="step")
     run = fenced_run(conn, ctx, run_id, token)
-    conn.execute(
-        update(R).where(R.c.id == run_id).values(step=step, status=RunStatus.RUNNING.value)
-    )
     task = _task_row(conn, ctx, run["task_id"])
+    index, total = step_ops.open_step(conn, ctx, run, step, index, total, profile)
+    conn.execute(
+        update(R)
+        .where(R.c.id == run_id)
+        .values(step=step, status=RunStatus.RUNNING.value, step_index=index, step_count=total)
+    )
     conn.execute(
         update(T)
         .where(T.c.id == task["id"])
@@ -469,9 +484,25 @@ def start_step(conn: Connection, ctx: TxContext, run_id: str, token: str, step: 
         "task.step_started",
         task_id=task["id"],
         project_id=task["project_id"],
-        payload={"ref": ref_of(task), "run_id": run_id, "step": step, "attempt": run["attempt"]},
+        payload={
+            "ref": ref_of(task),
+            "run_id": run_id,
+            "step": step,
+            "attempt": run["attempt"],
+            "index": index,
+            "total": total,
+            "profile": profile,
+        },
     )
-    return run_from_row({**run, "step": step, "status": RunStatus.RUNNING.value})
+    return run_from_row(
+        {
+            **run,
+            "step": step,
+            "status": RunStatus.RUNNING.value,
+            "step_index": index,
+            "step_count": total,
+        }
+    )
 
 
 def _end_run(
@@ -625,9 +656,10 @@ def expire_leases(
     decides which leases are over; what is written is stamped with the transaction's time.
     """
     cutoff = ctx.now if now is None else now
+    # Only running runs: a queued Run Now run waits for a worker to adopt it, however long.
     query = (
         select(R.c.id)
-        .where(R.c.status.in_(ACTIVE), R.c.lease_expires_at <= cutoff)
+        .where(R.c.status == RunStatus.RUNNING.value, R.c.lease_expires_at <= cutoff)
         .order_by(R.c.lease_expires_at, R.c.id)
         .limit(limit)
     )
@@ -639,7 +671,7 @@ def expire_leases(
     expired = list(
         conn.execute(
             update(R)
-            .where(R.c.id.in_(ids), R.c.status.in_(ACTIVE))
+            .where(R.c.id.in_(ids), R.c.status == RunStatus.RUNNING.value)
             .values(
                 status=RunStatus.EXPIRED.value,
                 finished_at=ctx.now,
@@ -670,6 +702,9 @@ def expire_leases(
 # ------------------------------------------------------------------------------ manual paths
 def run_now(conn: Connection, ctx: TxContext, ref: str, lease_seconds: float | None) -> Run:
     """Start the task now, ahead of the queue (the force path); idempotent while it runs.
+
+    The task moves to ``in_progress`` at once and its run is ``queued`` (worker ``manual``)
+    until a worker adopts it.
 
     Raises:
         NotFoundError: no such task.
@@ -702,6 +737,9 @@ def run_now(conn: Connection, ctx: TxContext, ref: str, lease_seconds: float | N
         worker_id=MANUAL_WORKER_ID,
         lease_until=_lease_until(ctx, lease_seconds),
     )
+    # Queued until a worker (or `taskyard run --wait`) adopts it with a fresh token and lease
+    # (step_ops.adopt_forced_runs); the lease sweep leaves queued runs alone.
+    run["status"] = RunStatus.QUEUED.value
     set_status(
         conn,
         ctx,

@@ -214,6 +214,8 @@ runs = Table(
     Column("exit_code", Integer),
     Column("error", Text),
     Column("summary", Text),
+    Column("step_index", Integer),  # 1-based position of `step` in the pipeline (0005)
+    Column("step_count", Integer),
     # The backstop against double execution: at most one active run per task, whatever the
     # code above does (CLAIMS.md B1, "A database-level backstop").
     Index(
@@ -227,6 +229,8 @@ runs = Table(
     # Heartbeats (a worker's active runs) and the lease sweep (active runs by expiry).
     Index(None, "worker_id", "status"),
     Index(None, "status", "lease_expires_at"),
+    # The monitor's recent runs and its last-hour counts (0005).
+    Index(None, "finished_at"),
 )
 
 workers = Table(
@@ -240,4 +244,51 @@ workers = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("last_heartbeat_at", UtcDateTime, nullable=False),
     Column("status", String(20), nullable=False),
+)
+
+run_steps = Table(
+    "run_steps",
+    metadata,
+    # One step of a run's pipeline as it ran (0005).
+    Column("run_id", ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),  # 1-based (RunStep.index)
+    Column("name", String(100), nullable=False),
+    Column("profile", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("exit_code", Integer),
+    Column("summary", Text),
+)
+
+log_chunks = Table(
+    "log_chunks",
+    metadata,
+    # Output of a run or a quick run, numbered per owner from 1 (0005). The owner's fenced
+    # write locks the owner row (PostgreSQL) or holds the single writer (SQLite), so seq =
+    # max + 1 is race-free and a follower reading "after seq N" never skips a late commit.
+    # No FK: the owner is a run or a quick run.
+    Column("owner_id", ID, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("step", String(100)),
+    Column("stream", String(10), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+quick_runs = Table(
+    "quick_runs",
+    metadata,
+    # A one-off prompt or command run through a profile (0005); a task only when promoted.
+    Column("id", ID, primary_key=True),
+    Column("prompt", Text, nullable=False),
+    Column("profile", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("exit_code", Integer),
+    Column("result_summary", Text),
+    Column("promoted_task_id", ID, ForeignKey("tasks.id", ondelete="SET NULL")),
+    Index(None, "started_at"),
 )

@@ -543,3 +543,60 @@ async def test_runs_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
     finally:
         await async_engine.dispose()
     assert await pg_execute(fresh_pg_url, "SELECT count(*) FROM tasks") == [(2,)]
+
+
+# ------------------------------------------------------------------------------ 0005 orchestration
+async def test_orchestration_migration_is_reversible_and_keeps_runs(tmp_path: Path) -> None:
+    """0005 can be taken back to 0004 and forward again; runs survive, the schema matches."""
+    path = tmp_path / "old.db"
+    refs = await seed(f"sqlite:///{path}")
+    engine = await SqlTaskEngine.open(f"sqlite:///{path}", actor="tester")
+    try:
+        run = await engine.run_now(refs[0])
+    finally:
+        await engine.close()
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.begin() as conn:
+            _alembic(conn, "downgrade", "0004_runs")
+        assert sqlite_revision(path) == ["0004_runs"]
+        with sync.connect() as conn:
+            for table in ("run_steps", "log_chunks", "quick_runs"):
+                assert not conn.dialect.has_table(conn, table)
+            columns = {c["name"] for c in inspect(conn).get_columns("runs")}
+            assert {"step_index", "step_count"}.isdisjoint(columns)
+        assert sqlite_count(path, "runs") == 1  # no cascade fired on the way down
+    finally:
+        sync.dispose()
+    engine = await SqlTaskEngine.open(f"sqlite:///{path}")
+    try:
+        [again] = await engine.runs_of(refs[0])
+        assert (again.id, again.step_index, again.step_count) == (run.id, None, None)
+        assert await engine.run_steps(run.id) == []
+        assert await engine.list_quick_runs() == []
+    finally:
+        await engine.close()
+    assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.connect() as conn:
+            assert schema_drift(conn) == []
+    finally:
+        sync.dispose()
+
+
+@pytest.mark.postgres
+async def test_orchestration_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
+    """On PostgreSQL too: down to 0004 and up again leaves the schema the code declares."""
+    await seed(fresh_pg_url)
+    async_engine = create_async_engine(fresh_pg_url)
+    try:
+        async with async_engine.begin() as conn:
+            await conn.run_sync(_alembic, "downgrade", "0004_runs")
+        async with async_engine.begin() as conn:
+            await conn.run_sync(_alembic, "upgrade", "head")
+        async with async_engine.connect() as conn:
+            assert await conn.run_sync(schema_drift) == []
+    finally:
+        await async_engine.dispose()
+    assert await pg_execute(fresh_pg_url, "SELECT count(*) FROM tasks") == [(2,)]

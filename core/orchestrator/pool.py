@@ -1,0 +1,297 @@
+"""``WorkerPool``: one worker process's claim loop, heartbeat and running steps.
+
+* **Claiming.** With free slots the pool first adopts queued Run Now runs, then claims ready
+  tasks (one round trip each). It wakes at once on the engine's events (a task became ready, a
+  Run Now was queued, a run of its own finished) and polls every ``poll_seconds`` anyway,
+  because events from other processes arrive by polling too.
+* **Heartbeat.** One beat per process every ``heartbeat_seconds`` renews every lease it holds
+  (one statement) and sweeps expired leases (recovery needs no daemon). A run missing from the
+  answer was cancelled or lost: its process group is killed and nothing more is written.
+* **Stopping.** ``stop()`` stops claiming, lets running steps finish for ``stop_grace_seconds``,
+  then kills them and fails their runs so they are retried (by this or another worker).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.domain.runs import Claim
+from core.engine import TaskEngine
+from core.errors import TaskyardError
+from core.orchestrator.config import OrchestratorConfig
+from core.orchestrator.steps import RunHandle, execute_claim
+
+WAKE_EVENTS = frozenset(
+    {
+        "task.created",
+        "task.unblocked",
+        "task.retried",
+        "task.retry_scheduled",
+        "task.lease_expired",
+        "task.status_changed",
+        "run.cancelled",
+    }
+)
+"""Events after which a claim may find work (plus a Run Now's forced ``task.claimed``)."""
+
+
+@dataclass(frozen=True)
+class PoolEvent:
+    """Something a worker did, for its log: claimed, step, succeeded, failed, blocked, lost ..."""
+
+    kind: str
+    ref: str
+    message: str
+    worker_id: str
+
+
+Listener = Callable[[PoolEvent], None]
+
+
+def default_worker_id() -> str:
+    """``host-pid-xxxx``: unique per process, readable in the monitor."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:4]}"
+
+
+class WorkerPool:
+    """Claims and runs tasks with up to ``slots`` steps at once, until stopped."""
+
+    def __init__(
+        self,
+        engine: TaskEngine,
+        config: OrchestratorConfig,
+        *,
+        slots: int | None = None,
+        worker_id: str | None = None,
+        project: str | None = None,
+        listener: Listener | None = None,
+    ) -> None:
+        """Prepare a pool (nothing runs until ``start``).
+
+        Args:
+            engine: The engine to claim from and report to.
+            config: Leases, heartbeat, retry, pipelines and profiles.
+            slots: Steps run at once (the config's ``slots`` by default).
+            worker_id: This process's worker id (``host-pid-xxxx`` by default).
+            project: Only claim this project's tasks.
+            listener: Told about every claim, step and finish.
+        """
+        self._engine = engine
+        self._config = config
+        self._slots = slots or config.slots
+        self._worker_id = worker_id or default_worker_id()
+        self._project = project
+        self._listener = listener
+        self._handles: dict[str, RunHandle] = {}
+        self._paused = False
+        self._stopping = False
+        self._once = False
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._beat_task: asyncio.Task[None] | None = None
+        self._follow_task: asyncio.Task[None] | None = None
+        self.claimed = 0
+        """Runs this pool has claimed or adopted since it started."""
+        self.errors: list[str] = []
+        """Engine errors the loops survived (the newest last)."""
+
+    # -- properties -------------------------------------------------------------------
+    @property
+    def worker_id(self) -> str:
+        """This process's worker id."""
+        return self._worker_id
+
+    @property
+    def slots(self) -> int:
+        """How many steps run at once."""
+        return self._slots
+
+    @property
+    def paused(self) -> bool:
+        """Whether claiming is paused (running steps go on)."""
+        return self._paused
+
+    @property
+    def running(self) -> list[str]:
+        """The ids of the runs this pool is working on."""
+        return list(self._handles)
+
+    # -- control ----------------------------------------------------------------------
+    async def start(self, *, once: bool = False, claim: bool = True) -> None:
+        """Register the worker and start the heartbeat, the claim loop and the event follower.
+
+        Args:
+            once: Stop claiming (and let ``wait`` return) once there is nothing left to do.
+            claim: ``False`` runs only what ``execute`` is given (``taskyard run --wait``).
+
+        Raises:
+            ValidationError: a bad worker id or slot count.
+        """
+        self._once = once
+        await self._engine.register_worker(
+            self._worker_id, host=socket.gethostname(), pid=os.getpid(), slots=self._slots
+        )
+        self._beat_task = asyncio.create_task(self._heartbeat_loop())
+        if claim:
+            self._loop_task = asyncio.create_task(self._claim_loop())
+            self._follow_task = asyncio.create_task(self._follow())
+
+    async def wait(self) -> None:
+        """Return when the claim loop ends (``once`` mode: the queue is drained)."""
+        if self._loop_task is not None:
+            await self._loop_task
+        await self._drain(None)
+
+    def pause(self) -> None:
+        """Stop claiming new work; running steps go on."""
+        self._paused = True
+
+    def resume(self) -> None:
+        """Claim again."""
+        self._paused = False
+        self._wake.set()
+
+    async def execute(self, claim: Claim) -> str:
+        """Run one claim in this pool (heartbeats included) and return its outcome."""
+        handle = self._start_run(claim)
+        assert handle.task is not None
+        return await handle.task
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop claiming; give running steps ``grace`` seconds; kill and fail the rest."""
+        self._stopping = True
+        self._wake.set()
+        if self._loop_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        await self._drain(self._config.stop_grace_seconds if grace is None else grace)
+        for task in (self._follow_task, self._beat_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    # -- internals --------------------------------------------------------------------
+    def _say(self, kind: str, ref: str, message: str) -> None:
+        if self._listener is not None:
+            self._listener(PoolEvent(kind, ref, message, self._worker_id))
+
+    def _start_run(self, claim: Claim) -> RunHandle:
+        handle = RunHandle(claim)
+        self._handles[claim.run_id] = handle
+        self.claimed += 1
+        self._say("claimed", claim.ref, f"claimed {claim.title!r} (attempt {claim.attempt})")
+
+        async def run() -> str:
+            try:
+                return await execute_claim(self._engine, self._config, handle, report=self._say)
+            except TaskyardError as exc:
+                self.errors.append(f"{claim.ref}: {exc.message}")
+                self._say("error", claim.ref, exc.message)
+                return "error"
+            finally:
+                self._handles.pop(claim.run_id, None)
+                self._wake.set()
+
+        handle.task = asyncio.create_task(run())
+        return handle
+
+    async def _drain(self, grace: float | None) -> None:
+        tasks = [h.task for h in self._handles.values() if h.task is not None]
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        if not pending:
+            return
+        for handle in list(self._handles.values()):
+            handle.stopping = True
+            await handle.kill()
+        await asyncio.wait(pending)
+
+    async def _claim_once(self) -> int:
+        free = self._slots - len(self._handles)
+        if free <= 0 or self._paused or self._stopping:
+            return 0
+        lease = self._config.lease_seconds
+        claims = await self._engine.adopt_forced_runs(
+            self._worker_id, limit=free, lease_seconds=lease
+        )
+        if len(claims) < free:
+            claims += await self._engine.claim_tasks(
+                self._worker_id,
+                limit=min(free - len(claims), 500),
+                project=self._project,
+                lease_seconds=lease,
+                max_per_project=self._config.max_per_project,
+            )
+        for claim in claims:
+            self._start_run(claim)
+        return len(claims)
+
+    async def _claim_loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            got = 0
+            try:
+                got = await self._claim_once()
+            except TaskyardError as exc:
+                self.errors.append(exc.message)
+                self._say("error", "-", exc.message)
+            if got:
+                continue
+            if self._once and not self._handles and await self._nothing_left():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._config.poll_seconds)
+
+    async def _nothing_left(self) -> bool:
+        """Whether no task is ready, queued for Run Now or running anywhere (``once`` mode)."""
+        overview = await self._engine.execution_overview(queue_limit=1, recent_limit=1)
+        return not (overview.queue_total or overview.running or overview.queued_forced)
+
+    async def _follow(self) -> None:
+        try:
+            since = await self._engine.latest_event_seq()
+            async for event in self._engine.follow_events(
+                since=since, poll_interval=self._config.poll_seconds
+            ):
+                forced = event.type == "task.claimed" and event.payload.get("forced")
+                if forced or event.type in WAKE_EVENTS or event.payload.get("to") == "ready":
+                    self._wake.set()
+        except TaskyardError as exc:  # the poll fallback keeps the pool going
+            self.errors.append(exc.message)
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._config.heartbeat_seconds)
+            await self.beat()
+
+    async def beat(self) -> None:
+        """One heartbeat: renew every lease, stop lost runs, sweep expired leases."""
+        leases = {run_id: h.claim.claim_token for run_id, h in self._handles.items() if not h.lost}
+        try:
+            renewed = set(
+                await self._engine.heartbeat(
+                    self._worker_id, leases, lease_seconds=self._config.lease_seconds
+                )
+            )
+            for run_id in leases.keys() - renewed:
+                handle = self._handles.get(run_id)
+                if handle is not None and not handle.lost:
+                    handle.lost = True
+                    self._say(
+                        "lost", handle.claim.ref, "lease lost (cancelled or expired); killing it"
+                    )
+                    await handle.kill()
+            expired = await self._engine.expire_leases()
+            if expired:
+                self._wake.set()
+        except TaskyardError as exc:
+            self.errors.append(exc.message)
+            self._say("error", "-", f"heartbeat failed: {exc.message}")

@@ -1,0 +1,116 @@
+"""Agent profiles: how a step's command line is built, and the built-in ones.
+
+A profile is a command template (a list of arguments with ``{placeholders}``), how the prompt
+reaches the program (``stdin``, a ``file`` named by ``{prompt_file}``, an ``arg`` via
+``{prompt}``, or ``none``), extra environment variables and a timeout. docs/agents.md shows
+each built-in and how to adapt it; ``[profiles.NAME]`` in taskyard.toml overrides or adds one.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from typing import Literal
+
+PromptMode = Literal["stdin", "file", "arg", "none"]
+PROMPT_MODES: tuple[str, ...] = ("stdin", "file", "arg", "none")
+
+PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "prompt",  # the step's prompt text
+        "prompt_file",  # a file holding it (prompt = "file")
+        "command",  # the task's shell command (the shell profile runs this)
+        "ref",
+        "task_id",
+        "run_id",
+        "step",
+        "attempt",
+        "title",
+        "workdir",
+    }
+)
+"""What a command template may name in braces."""
+
+NOOP = "noop"
+"""A profile that starts no process: the step succeeds at once (benchmarks, stress tests)."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How to run one kind of agent (or the shell) for a step."""
+
+    name: str
+    command: tuple[str, ...]
+    """The program and its arguments, with ``{placeholders}``."""
+    prompt: PromptMode = "stdin"
+    env: dict[str, str] = field(default_factory=dict)
+    timeout_seconds: float | None = None
+    """Kill the step after this long (``None``: the orchestrator's default)."""
+    needs_command: bool = False
+    """The template runs the task's command, so a task without one cannot use it."""
+
+    def render(self, values: dict[str, str]) -> list[str]:
+        """The argument list with every placeholder filled in.
+
+        Raises:
+            KeyError: a placeholder without a value (config validation prevents it).
+        """
+        return [part.format_map(values) for part in self.command]
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{names}`` a template string uses.
+
+    Raises:
+        ValueError: unbalanced braces.
+    """
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+BUILTIN_PROFILES: dict[str, Profile] = {
+    "shell": Profile(
+        name="shell",
+        command=("/bin/sh", "-c", "{command}"),
+        prompt="none",
+        needs_command=True,
+    ),
+    NOOP: Profile(name=NOOP, command=(), prompt="none"),
+    # Claude Code's print mode: non-interactive, reads the prompt from stdin, prints the
+    # result and exits; acceptEdits lets it change files without asking.
+    "claude": Profile(
+        name="claude",
+        command=("claude", "-p", "--permission-mode", "acceptEdits", "--output-format", "text"),
+        prompt="stdin",
+    ),
+    # `codex exec -` reads the prompt from stdin; workspace-write lets it edit the working tree.
+    "codex": Profile(
+        name="codex",
+        command=("codex", "exec", "--sandbox", "workspace-write", "-"),
+        prompt="stdin",
+    ),
+    # Gemini CLI's -p runs headless and appends its text to what stdin carries.
+    "gemini": Profile(
+        name="gemini",
+        command=(
+            "gemini",
+            "--approval-mode",
+            "auto_edit",
+            "-p",
+            "Carry out the task described above.",
+        ),
+        prompt="stdin",
+    ),
+    # aider --message-file: one instruction from a file, apply the edits, exit.
+    "aider": Profile(
+        name="aider",
+        command=("aider", "--yes-always", "--no-stream", "--message-file", "{prompt_file}"),
+        prompt="file",
+    ),
+    # `opencode run PROMPT`: one prompt, non-interactive.
+    "opencode": Profile(
+        name="opencode",
+        command=("opencode", "run", "{prompt}"),
+        prompt="arg",
+    ),
+}
+"""The profiles that exist without any configuration."""

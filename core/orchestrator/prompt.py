@@ -1,0 +1,80 @@
+"""What a step is told: its prompt (the task and what earlier steps did) and the task's command."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from core.domain.models import Task
+
+_FENCE = re.compile(
+    r"^(?P<fence>```|~~~)[ \t]*(?:sh|bash|shell|zsh)[ \t]*\n"
+    r"(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+
+STEP_GUIDANCE = {
+    "plan": "Work out what has to change and write a short plan. Do not change code yet.",
+    "plan_impl": "Turn the plan into concrete implementation steps: files, functions, tests.",
+    "implement": "Make the change in the working tree, following the plan.",
+    "verify": "Run the tests and checks; fix what fails.",
+    "review": "Review the change as a strict reviewer would, and fix what you find.",
+    "commit": "Commit the change with a message that says what and why.",
+}
+
+
+def task_command(task: Task) -> str | None:
+    """The shell command a task carries: ``metadata.command``, else its first ```sh block."""
+    command = task.metadata.get("command")
+    if isinstance(command, str) and command.strip():
+        return command
+    if isinstance(command, list) and command and all(isinstance(c, str) for c in command):
+        return "\n".join(command)
+    match = _FENCE.search(task.description)
+    if match and match.group("body").strip():
+        return match.group("body")
+    return None
+
+
+def build_prompt(
+    task: Task,
+    step: str,
+    *,
+    index: int,
+    total: int,
+    previous: Sequence[tuple[str, str | None]] = (),
+) -> str:
+    """The prompt for one step of a task's pipeline.
+
+    Args:
+        task: The task being run.
+        step: This step's name.
+        index: Its 1-based position in the pipeline.
+        total: The pipeline's length.
+        previous: ``(step, summary)`` of the steps already done in this run.
+    """
+    lines = [
+        f"You are working on task {task.ref}: {task.title}",
+        f"Step {index} of {total}: {step}.",
+    ]
+    if step in STEP_GUIDANCE:
+        lines.append(STEP_GUIDANCE[step])
+    if task.description.strip():
+        lines += ["", "## Description", "", task.description.strip()]
+    if task.acceptance_criteria:
+        lines += ["", "## Acceptance criteria", ""]
+        lines += [f"- {c}" for c in task.acceptance_criteria]
+    if task.context_files:
+        lines += ["", "## Context files", ""]
+        lines += [f"- {f}" for f in task.context_files]
+    done = [(name, summary) for name, summary in previous if summary]
+    if done:
+        lines += ["", "## Earlier steps"]
+        for name, summary in done:
+            lines += ["", f"### {name}", "", (summary or "").strip()]
+    if task.retry_count:
+        lines += [
+            "",
+            f"This is attempt {task.retry_count + 1}; the last one failed: {task.error or '?'}",
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,296 @@
+"""Running one claimed task: resolve its pipeline, run each step's process, record everything.
+
+Every write names the claim's token. When the store refuses one (``LeaseLostError``: the task
+was cancelled, moved by hand, or the lease expired and another worker has it), the run stops
+where it is and writes nothing more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.domain.models import Task
+from core.domain.runs import Claim
+from core.engine import TaskEngine
+from core.errors import LeaseLostError, TaskyardError
+from core.orchestrator.config import OrchestratorConfig, StepSpec
+from core.orchestrator.executor import Invocation, StepProcess, StepResult
+from core.orchestrator.profiles import NOOP, Profile
+from core.orchestrator.prompt import build_prompt, task_command
+
+Reporter = Callable[[str, str, str], None]
+"""``(kind, ref, message)``: what a worker prints per claim, step and finish."""
+
+
+@dataclass
+class RunHandle:
+    """A claimed run while this process works on it."""
+
+    claim: Claim
+    process: StepProcess | None = None
+    lost: bool = False
+    """The store refused a write, or the heartbeat did not renew the lease: stop, write nothing."""
+    stopping: bool = False
+    """The worker is shutting down: fail the run so it is retried elsewhere."""
+    outcome: str | None = None
+    """``succeeded``, ``failed``, ``blocked``, ``lost`` or ``stopped`` once done."""
+    task: asyncio.Task[str] | None = field(default=None, repr=False)
+
+    async def kill(self) -> None:
+        """Stop the current step's whole process group (if one is running)."""
+        if self.process is not None:
+            await self.process.cancel()
+
+
+async def execute_claim(
+    engine: TaskEngine,
+    config: OrchestratorConfig,
+    handle: RunHandle,
+    *,
+    report: Reporter | None = None,
+) -> str:
+    """Run a claimed task's steps to the end; returns the outcome (see ``RunHandle.outcome``)."""
+    say = report or (lambda kind, ref, message: None)
+    claim = handle.claim
+    try:
+        outcome = await _execute(engine, config, handle, say)
+    except LeaseLostError:
+        outcome = "lost"
+    except asyncio.CancelledError:
+        handle.outcome = "stopped"
+        raise
+    if outcome == "lost":
+        handle.lost = True
+        await handle.kill()
+        say("lost", claim.ref, "lost its claim (cancelled, moved or expired); stopped")
+    handle.outcome = outcome
+    return outcome
+
+
+async def _execute(
+    engine: TaskEngine, config: OrchestratorConfig, handle: RunHandle, say: Reporter
+) -> str:
+    claim = handle.claim
+    run_id, token = claim.run_id, claim.claim_token
+    task = await engine.get_task(claim.task_id)
+    command = task_command(task)
+    plan = config.steps_for(task.task_type, task.pipeline_template, command)
+    if isinstance(plan, str):
+        await engine.block_run(run_id, token, reason=plan)
+        say("blocked", claim.ref, plan)
+        return "blocked"
+    for spec in plan:
+        profile = config.profiles[spec.profile]
+        if profile.needs_command and not (spec.command or command):
+            reason = (
+                f"step {spec.name} uses the {spec.profile} profile, which runs the task's "
+                "command, and the task has none: add a ```sh block or metadata.command"
+            )
+            await engine.block_run(run_id, token, reason=reason, step=spec.name)
+            say("blocked", claim.ref, reason)
+            return "blocked"
+    try:
+        workdir = await workdir_for(engine, config, task)
+    except TaskyardError as exc:
+        await engine.finish_run(run_id, token, success=False, error=exc.message)
+        say("failed", claim.ref, exc.message)
+        return "failed"
+    done: list[tuple[str, str | None]] = []
+    summary: str | None = None
+    total = len(plan)
+    for index, spec in enumerate(plan, 1):
+        if handle.stopping:
+            error = f"the worker stopped before step {spec.name}"
+            await engine.finish_run(run_id, token, success=False, error=error)
+            return "stopped"
+        profile = config.profiles[spec.profile]
+        await engine.start_step(
+            run_id, token, spec.name, index=index, total=total, profile=profile.name
+        )
+        say("step", claim.ref, f"step {index}/{total} {spec.name} ({profile.name})")
+        if profile.name == NOOP:
+            await engine.finish_step(run_id, token, spec.name, success=True, exit_code=0)
+            done.append((spec.name, None))
+            continue
+        result = await _run_step(
+            engine, config, handle, task, spec, profile, workdir, index, total, done, command
+        )
+        if handle.lost:
+            return "lost"
+        summary = result.summary()
+        await engine.finish_step(
+            run_id,
+            token,
+            spec.name,
+            success=result.success,
+            exit_code=result.exit_code,
+            summary=summary,
+        )
+        if not result.success:
+            if handle.stopping:
+                error = f"the worker stopped during step {spec.name}"
+                await engine.finish_run(
+                    run_id, token, success=False, exit_code=result.exit_code, error=error
+                )
+                say("stopped", claim.ref, error)
+                return "stopped"
+            error = f"step {spec.name} failed: {result.describe()}"
+            await engine.finish_run(
+                run_id,
+                token,
+                success=False,
+                exit_code=result.exit_code,
+                error=error,
+                summary=summary,
+            )
+            say("failed", claim.ref, error.splitlines()[0])
+            return "failed"
+        done.append((spec.name, summary))
+    await engine.finish_run(run_id, token, success=True, exit_code=0, summary=summary)
+    say("succeeded", claim.ref, "succeeded")
+    return "succeeded"
+
+
+async def _run_step(
+    engine: TaskEngine,
+    config: OrchestratorConfig,
+    handle: RunHandle,
+    task: Task,
+    spec: StepSpec,
+    profile: Profile,
+    workdir: str | None,
+    index: int,
+    total: int,
+    done: list[tuple[str, str | None]],
+    task_cmd: str | None,
+) -> StepResult:
+    claim = handle.claim
+    prompt = build_prompt(task, spec.name, index=index, total=total, previous=done)
+    with tempfile.TemporaryDirectory(prefix="taskyard-") as scratch:
+        prompt_file = Path(scratch) / "prompt.md"
+        if profile.prompt == "file":
+            prompt_file.write_text(prompt, encoding="utf-8")
+        values = {
+            "prompt": prompt,
+            "prompt_file": str(prompt_file),
+            "command": spec.command or task_cmd or "",
+            "ref": claim.ref,
+            "task_id": claim.task_id,
+            "run_id": claim.run_id,
+            "step": spec.name,
+            "attempt": str(claim.attempt),
+            "title": task.title,
+            "workdir": workdir or os.getcwd(),
+        }
+        env = {
+            **os.environ,
+            **profile.env,
+            "TASKYARD_TASK_REF": claim.ref,
+            "TASKYARD_TASK_ID": claim.task_id,
+            "TASKYARD_PROJECT_ID": claim.project_id,
+            "TASKYARD_RUN_ID": claim.run_id,
+            "TASKYARD_WORKER_ID": claim.worker_id,
+            "TASKYARD_STEP": spec.name,
+            "TASKYARD_STEP_INDEX": str(index),
+            "TASKYARD_STEP_COUNT": str(total),
+            "TASKYARD_ATTEMPT": str(claim.attempt),
+            "TASKYARD_PROFILE": profile.name,
+        }
+        if profile.prompt == "file":
+            env["TASKYARD_PROMPT_FILE"] = str(prompt_file)
+        argv = profile.render(values)
+        shown = shlex.join(argv) if profile.prompt != "arg" else f"{argv[0]} …"
+        if len(shown) > 300:
+            shown = shown[:299] + "…"
+
+        async def sink(stream: str, text: str) -> None:
+            if handle.lost:
+                return
+            try:
+                await engine.append_log(
+                    claim.run_id, claim.claim_token, text, stream=stream, step=spec.name
+                )
+            except LeaseLostError:
+                handle.lost = True
+                asyncio.get_running_loop().create_task(handle.kill())
+
+        await sink(
+            "system", f"[taskyard] step {index}/{total} {spec.name} ({profile.name}): {shown}\n"
+        )
+        process = StepProcess(
+            Invocation(
+                argv=argv,
+                cwd=workdir,
+                env=env,
+                stdin=prompt if profile.prompt == "stdin" else None,
+                timeout=profile.timeout_seconds or config.step_timeout_seconds,
+            ),
+            sink,
+            kill_grace=config.kill_grace_seconds,
+        )
+        handle.process = process
+        try:
+            return await process.run()
+        finally:
+            handle.process = None
+
+
+async def workdir_for(engine: TaskEngine, config: OrchestratorConfig, task: Task) -> str | None:
+    """Where a task's steps run: its project's repository (or a worktree of it), else here.
+
+    Raises:
+        TaskyardError: the repository is missing, or its worktree cannot be made.
+    """
+    project = await engine.get_project(task.project_id)
+    if not project.repo_path:
+        return None
+    repo = Path(project.repo_path).expanduser()  # noqa: ASYNC240 - no I/O, a path
+    if not await asyncio.to_thread(repo.is_dir):
+        raise TaskyardError(
+            f"Project {project.slug}'s repository {repo} does not exist.",
+            hint=f"Fix the project's repo path, or create {repo}.",
+        )
+    if not config.worktrees:
+        return str(repo)
+    return str(await ensure_worktree(repo, task.ref, config.worktree_root))
+
+
+async def ensure_worktree(repo: Path, ref: str, root: Path | None) -> Path:
+    """A git worktree of ``repo`` for task ``ref`` on branch ``taskyard/<ref>`` (made once).
+
+    Raises:
+        TaskyardError: ``repo`` is not a git repository, or git refused.
+    """
+    base = root if root is not None else repo.parent / ".taskyard-worktrees" / repo.name
+    path = base / ref
+    if (path / ".git").exists():
+        return path
+    base.mkdir(parents=True, exist_ok=True)
+    branch = f"taskyard/{ref}"
+    proc = await asyncio.create_subprocess_exec(
+        "git",
+        "-C",
+        str(repo),
+        "worktree",
+        "add",
+        "-B",
+        branch,
+        str(path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise TaskyardError(
+            f"Cannot make a git worktree of {repo} for {ref}: "
+            + out.decode(errors="replace").strip(),
+            hint="Check that the project's repo path is a git repository with a commit, or set "
+            "worktrees = false in [orchestrator].",
+        )
+    return path

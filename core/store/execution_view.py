@@ -1,0 +1,191 @@
+"""The execution monitor's read: queue with reasons, running and queued runs, workers, rates.
+
+One read snapshot; every part is an indexed query (the ready queue's index, runs by status,
+runs by finish time), so the monitor costs the same with 1,000 tasks or 1,000,000.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from core.domain.models import TaskStatus
+from core.domain.runs import (
+    ActiveRun,
+    ExecutionOverview,
+    QueueEntry,
+    RunStatus,
+    Worker,
+    WorkerStatus,
+)
+from core.store import tables as t
+from core.store.queries import CARD_ORDER
+from core.store.rows import card_from_row, run_from_row, select_cards
+from core.store.run_ops import list_workers
+
+T, P, R, L = t.tasks, t.projects, t.runs, t.log_chunks
+
+MAX_LIMIT = 500
+
+
+def last_line(conn: Connection, owner_id: str) -> str | None:
+    """The newest non-empty line of a run's or quick run's log."""
+    rows = conn.execute(
+        select(L.c.text).where(L.c.owner_id == owner_id).order_by(L.c.seq.desc()).limit(5)
+    )
+    for (text,) in rows:
+        for line in reversed(text.splitlines()):
+            if line.strip():
+                return str(line.strip())[:500]
+    return None
+
+
+def _active_runs(
+    conn: Connection, where: Sequence[Any], order: Sequence[Any], limit: int
+) -> list[ActiveRun]:
+    query = (
+        select(R, T.c.number, T.c.title, T.c.project_id, P.c.key)
+        .select_from(R.join(T, T.c.id == R.c.task_id).join(P, P.c.id == T.c.project_id))
+        .where(*where)
+        .order_by(*order)
+        .limit(limit)
+    )
+    return [
+        ActiveRun(
+            run=run_from_row(r),
+            ref=f"{r['key']}-{r['number']}",
+            title=r["title"],
+            project_id=r["project_id"],
+            last_line=last_line(conn, r["id"]),
+        )
+        for r in conn.execute(query).mappings()
+    ]
+
+
+def _count(conn: Connection, *where: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(R).where(*where)).scalar_one())
+
+
+def _free_slots(workers: Sequence[Worker], running: Sequence[ActiveRun]) -> int:
+    live = {w.id: w.slots for w in workers if w.status == WorkerStatus.ACTIVE}
+    busy = sum(1 for a in running if a.run.worker_id in live)
+    return max(sum(live.values()) - busy, 0)
+
+
+def _waiting_reasons(
+    conn: Connection,
+    rows: Sequence[Any],
+    *,
+    now: datetime,
+    free: int,
+    any_worker: bool,
+    max_per_project: int | None,
+) -> list[str | None]:
+    """Why each queued task (in scheduler order) is not the next to run, or ``None``."""
+    per_project: dict[str, int] = {}
+    if max_per_project is not None:
+        per_project = {
+            r[0]: int(r[1])
+            for r in conn.execute(
+                select(T.c.project_id, func.count())
+                .where(T.c.status == TaskStatus.IN_PROGRESS.value)
+                .group_by(T.c.project_id)
+            )
+        }
+    reasons: list[str | None] = []
+    taken = 0
+    for r in rows:
+        not_before = r["not_before"]
+        project = r["project_id"]
+        if not_before is not None and not_before > now:
+            reasons.append(f"retry backoff until {not_before.astimezone().strftime('%H:%M:%S')}")
+        elif max_per_project is not None and per_project.get(project, 0) >= max_per_project:
+            reasons.append(f"project {r['key']} at its limit ({per_project[project]} running)")
+        elif not any_worker:
+            reasons.append("no worker is running (start one with `taskyard worker`)")
+        elif taken < free:
+            reasons.append(None)
+            taken += 1
+            per_project[project] = per_project.get(project, 0) + 1
+        else:
+            reasons.append("waiting for a free worker slot")
+    return reasons
+
+
+def execution_overview(
+    conn: Connection,
+    now: datetime,
+    *,
+    queue_limit: int,
+    recent_limit: int,
+    max_per_project: int | None,
+    lost_after: float,
+) -> ExecutionOverview:
+    """The monitor's snapshot at ``now``.
+
+    Raises:
+        ValidationError: a limit outside 1..500.
+    """
+    from core.errors import ValidationError
+
+    for name, value in (("queue_limit", queue_limit), ("recent_limit", recent_limit)):
+        if not 1 <= value <= MAX_LIMIT:
+            raise ValidationError(f"{name} must be 1 to {MAX_LIMIT}.", field=name)
+    ready = T.c.status == TaskStatus.READY.value
+    rows = list(
+        conn.execute(
+            select_cards()
+            .add_columns(T.c.not_before)
+            .where(ready)
+            .order_by(*CARD_ORDER)
+            .limit(queue_limit)
+        ).mappings()
+    )
+    queue_total = int(conn.execute(select(func.count()).select_from(T).where(ready)).scalar_one())
+    running = _active_runs(
+        conn, [R.c.status == RunStatus.RUNNING.value], [R.c.started_at, R.c.id], MAX_LIMIT
+    )
+    queued = _active_runs(
+        conn, [R.c.status == RunStatus.QUEUED.value], [R.c.started_at, R.c.id], MAX_LIMIT
+    )
+    recent = _active_runs(
+        conn,
+        [R.c.finished_at.is_not(None)],
+        [R.c.finished_at.desc(), R.c.id.desc()],
+        recent_limit,
+    )
+    workers = list_workers(conn, now, lost_after=lost_after)
+    reasons = _waiting_reasons(
+        conn,
+        rows,
+        now=now,
+        free=_free_slots(workers, running),
+        any_worker=any(w.status == WorkerStatus.ACTIVE for w in workers),
+        max_per_project=max_per_project,
+    )
+    hour_ago = now - timedelta(hours=1)
+    ten_ago = now - timedelta(minutes=10)
+    return ExecutionOverview(
+        queue=[
+            QueueEntry(position=i, card=card_from_row(r), waiting=why)
+            for i, (r, why) in enumerate(zip(rows, reasons, strict=True), 1)
+        ],
+        queue_total=queue_total,
+        running=running,
+        queued_forced=queued,
+        workers=workers,
+        recent=recent,
+        completed_last_hour=_count(
+            conn, R.c.finished_at >= hour_ago, R.c.status == RunStatus.SUCCEEDED.value
+        ),
+        failed_last_hour=_count(
+            conn,
+            R.c.finished_at >= hour_ago,
+            R.c.status.in_([RunStatus.FAILED.value, RunStatus.EXPIRED.value]),
+        ),
+        throughput_per_min=_count(conn, R.c.finished_at >= ten_ago) / 10,
+        at=now,
+    )
