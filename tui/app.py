@@ -37,6 +37,10 @@ from tui.settings import TuiSettings
 from tui.themes import TASKYARD_THEMES
 
 EngineFactory = Callable[[], Awaitable[TaskEngine]]
+STOP_GRACE = 5.0
+"""Seconds running steps get to finish when the workers are switched off in the monitor."""
+QUIT_GRACE = 1.0
+"""Seconds they get when the app quits: quitting should not hang on a long step."""
 Clock = Callable[[], datetime]
 
 
@@ -189,14 +193,15 @@ class TaskyardApp(App[int]):
         self.report(f"Embedded workers on: {slots}, worker {pool.worker_id}.")
         return True
 
-    async def stop_pool(self, *, quiet: bool = False) -> None:
-        """Stop the embedded workers: running steps are cancelled and their runs closed."""
+    async def stop_pool(self, *, quiet: bool = False, grace: float = STOP_GRACE) -> None:
+        """Stop the embedded workers: running steps get ``grace`` seconds, then they are
+        killed and their runs recorded, so no task is left claimed."""
         async with self._lock():
             pool, self.pool = self.pool, None
             if pool is None:
                 return
             try:
-                await pool.stop()
+                await pool.stop(grace)
             except TaskyardError as exc:
                 if not quiet:
                     self.report_error(exc, title="Embedded workers did not stop cleanly")
@@ -215,7 +220,7 @@ class TaskyardApp(App[int]):
     async def on_unmount(self) -> None:
         # The pool first: its running steps are cancelled and their runs recorded while the
         # engine is still open, so nothing is left claimed until a lease expires.
-        await self.stop_pool(quiet=True)
+        await self.stop_pool(quiet=True, grace=QUIT_GRACE)
         future = self._engine_future
         if (
             future is not None

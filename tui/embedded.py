@@ -20,8 +20,8 @@ class EmbeddedPool(Protocol):
     async def start(self) -> None:
         """Register the worker and start claiming."""
 
-    async def stop(self) -> None:
-        """Stop claiming; running steps are cancelled or finished, and the worker says goodbye."""
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop claiming; give running steps ``grace`` seconds, then kill and record them."""
 
     def pause(self) -> None:
         """Claim nothing new; running work goes on."""

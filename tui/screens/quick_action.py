@@ -286,8 +286,14 @@ first line of the prompt, its description the prompt and the result) and its ref
             from core.orchestrator.quick import run_quick_action
 
             config = OrchestratorConfig.from_config(app.settings.config)
-            task = run_quick_action(engine, config, prompt, profile, on_start=self._started)
-            run = await task
+            output = self.query_one(RunLog)
+            output.show(None)
+            self.query_one("#quick-output-heading", Static).update(
+                f"Output of the {profile} run (live)"
+            )
+            run = await run_quick_action(
+                engine, config, prompt, profile, on_output=output.write_output
+            )
         except TaskyardError as exc:
             text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
             self.set_status(f"Not run: {text}", error=True)
@@ -301,11 +307,6 @@ first line of the prompt, its description the prompt and the result) and its ref
         )
         self.set_status(f"{done} ctrl+t promotes it to a task; ctrl+r runs again.")
         app.report(done)
-        self.load_recent()
-
-    def _started(self, run: QuickRun) -> None:
-        """The quick run is recorded: follow its output."""
-        self._show_run(run)
         self.load_recent()
 
     def action_stop(self) -> None:

@@ -28,11 +28,16 @@ MAX_LINES = 2000
 MARK = {"stderr": "stderr: ", "system": "note: "}
 
 
-def chunk_lines(chunk: LogChunk) -> list[str]:
-    """The lines of a chunk as shown: stdout as written, other streams marked in words."""
-    mark = MARK.get(chunk.stream, "")
-    text = chunk.text[:-1] if chunk.text.endswith("\n") else chunk.text
+def output_lines(stream: str, text: str) -> list[str]:
+    """The lines of some output as shown: stdout as written, other streams marked in words."""
+    mark = MARK.get(stream, "")
+    text = text[:-1] if text.endswith("\n") else text
     return [mark + line for line in text.split("\n")]
+
+
+def chunk_lines(chunk: LogChunk) -> list[str]:
+    """The lines of a stored chunk as shown."""
+    return output_lines(chunk.stream, chunk.text)
 
 
 class RunLog(Log):
@@ -107,6 +112,10 @@ you read further up, new lines do not move the view. Lines from standard error s
             lines.extend(chunk_lines(chunk))
         if lines:
             self.write_lines(lines)
+
+    def write_output(self, stream: str, text: str) -> None:
+        """Show output handed over directly (a quick run in this process, as it happens)."""
+        self.write_lines(output_lines(stream, text))
 
     @work(exclusive=True, group="run-log", exit_on_error=False)
     async def follow(self, owner_id: str) -> None:
