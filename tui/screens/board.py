@@ -122,6 +122,7 @@ class BoardScreen(Screen[None]):
             "a",
             "quick_action",
             "Quick action",
+            show=False,  # the footer is full at 120 columns; help and the palette list it
             id="board.quick-action",
             tooltip="A one-off run of a command or prompt; not on the board unless promoted",
         ),
