@@ -81,7 +81,9 @@ and its process ends. **Escape** keeps the task as it is.
         self.query_one("#cancel-error").display = False
         choices = self.query_one(ChoiceList)
         choices.highlighted = 1  # "Keep it" first: enter on the list never cancels by accident
-        self.query_one("#cancel-reason", Input).focus()
+        reason = self.query_one("#cancel-reason", Input)
+        reason.cursor_blink = taskyard_app(self).settings.animations  # reduced motion (R11)
+        reason.focus()
 
     def _confirm(self) -> None:
         reason_input = self.query_one("#cancel-reason", Input)

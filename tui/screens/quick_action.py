@@ -143,6 +143,10 @@ first line of the prompt, its description the prompt and the result) and its ref
         self.set_class(spoken, "-screen-reader")
         self.query_one(StableFooter).display = not spoken
         self.query_one("#quick-error").display = False
+        # Reduced motion (R11): no blinking caret when animations are off.
+        self.query_one("#quick-prompt", TextArea).cursor_blink = taskyard_app(
+            self
+        ).settings.animations
         self.profiles = self._configured_profiles()
         self._show_profiles()
         self.query_one(RunLog).show(None, placeholder="Nothing has run yet.")
