@@ -75,6 +75,9 @@ COMMAND_SUMMARY = (
     "  taskyard events [--follow]                                  what changed",
     "  taskyard task import FILE.jsonl                             add many tasks at once",
     "  taskyard import prd FILE.md [--commit]                      a PRD as tasks (preview)",
+    "  taskyard worker [--slots N] [--once]                        run ready tasks",
+    "  taskyard run REF [--wait]                                   Run Now",
+    '  taskyard quick "make lint"                                  a one-off command',
     "Run `taskyard COMMAND --help` for every option; add --json for machine-readable output.",
 )
 
@@ -232,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("states", help="the state machine in force")
     p.set_defaults(handler=_cmd_states)
+
+    from core.cli_run import add_run_commands  # stdlib-only at import, like this module
+
+    add_run_commands(commands, _positive_int)
     _accept_global_options_after_commands(parser)
     return parser
 
@@ -538,7 +545,13 @@ async def _run(handler: Handler, args: argparse.Namespace, out: Output) -> int:
     from core.bootstrap import open_engine
 
     url, existed = _database_location(args.db)
-    engine = await open_engine(args.db, actor=args.actor)
+    options: dict[str, Any] = {}
+    if getattr(args, "orchestrated", False):  # worker, run, quick: the orchestrator's settings
+        from core.cli_run import engine_options, load_orchestrator_config
+
+        args.orch_config = load_orchestrator_config()
+        options = engine_options(args.orch_config)
+    engine = await open_engine(args.db, actor=args.actor, **options)
     _start_up_finished()
     try:
         return await handler(Session(args, engine, out, url, existed))

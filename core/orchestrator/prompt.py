@@ -32,7 +32,7 @@ def task_command(task: Task) -> str | None:
         return "\n".join(command)
     match = _FENCE.search(task.description)
     if match and match.group("body").strip():
-        return match.group("body")
+        return match.group("body").strip("\n")
     return None
 
 

@@ -1,0 +1,468 @@
+"""The command line's execution commands: worker, run, retry, cancel, runs, logs and quick.
+
+Like ``core.cli``, only the standard library and ``core.errors`` load at import time; the
+orchestrator and the domain are imported by the handlers that need them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from core.cli import Session
+    from core.domain.runs import LogChunk, QuickRun, Run, RunStep
+    from core.orchestrator.config import OrchestratorConfig
+    from core.orchestrator.pool import PoolEvent
+
+IntType = Callable[[str], int]
+
+QUICK_ACTIONS = ("promote", "list", "show")
+
+
+def add_run_commands(commands: Any, positive_int: IntType) -> None:
+    """Add the execution commands to the command tree."""
+    p = commands.add_parser(
+        "worker",
+        help="claim and run ready tasks until Ctrl-C (one line per claim and finish)",
+        description="Runs tasks' pipelines (taskyard.toml [orchestrator], [pipelines], "
+        "[profiles.*]; see docs/orchestrator.md). Ctrl-C or SIGTERM stops claiming, lets running "
+        "steps finish for stop_grace_seconds, then stops them so they are retried.",
+    )
+    p.add_argument("--slots", type=positive_int, metavar="N", help="steps run at once (config)")
+    p.add_argument("--project", metavar="P", help="only this project's tasks")
+    p.add_argument("--id", dest="worker_id", metavar="ID", help="worker id (host-pid-xxxx)")
+    p.add_argument(
+        "--once", action="store_true", help="exit once nothing is ready, queued or running"
+    )
+    p.set_defaults(handler=_cmd_worker, orchestrated=True)
+
+    p = commands.add_parser("run", help="Run Now: start a task ahead of the queue")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="run it here in the foreground, streaming its log; exit code 0 if it succeeds",
+    )
+    p.set_defaults(handler=_cmd_run, orchestrated=True)
+
+    p = commands.add_parser("retry", help="put a task blocked by a failure (or cancelled) back")
+    p.add_argument("ref", metavar="REF")
+    p.set_defaults(handler=_cmd_retry)
+
+    p = commands.add_parser("cancel", help="cancel a task; its running step is stopped")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--reason", metavar="TEXT", default="cancelled from the command line")
+    p.set_defaults(handler=_cmd_cancel)
+
+    p = commands.add_parser("runs", help="a task's runs and their steps, oldest first")
+    p.add_argument("ref", metavar="REF")
+    p.set_defaults(handler=_cmd_runs)
+
+    p = commands.add_parser("logs", help="a run's (or quick run's) output")
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--since", type=int, default=0, metavar="SEQ", help="after this chunk")
+    p.add_argument("--follow", action="store_true", help="keep printing until the run ends")
+    p.set_defaults(handler=_cmd_logs)
+
+    p = commands.add_parser(
+        "quick",
+        help="run a one-off prompt or command (no task unless promoted)",
+        usage="taskyard quick PROMPT [--profile NAME] | quick promote ID [--project P] | "
+        "quick list [--limit N] | quick show ID",
+        description='`taskyard quick "make lint"` runs a shell command (or, with --profile '
+        "claude, a prompt) here, streams its output and records it as a quick run. Promote a "
+        "quick run to a task with `taskyard quick promote ID`.",
+    )
+    p.add_argument("words", nargs="*", metavar="PROMPT | promote ID | list | show ID")
+    p.add_argument("--prompt", metavar="TEXT", help="the prompt, when it starts with list/show")
+    p.add_argument("--profile", metavar="NAME", default="shell", help="agent profile (shell)")
+    p.add_argument("--project", metavar="P", help="for promote: the task's project")
+    p.add_argument("--limit", type=positive_int, default=20, metavar="N", help="for list")
+    p.set_defaults(handler=_cmd_quick, orchestrated=True)
+
+
+def load_orchestrator_config() -> OrchestratorConfig:
+    """The orchestrator settings in force (taskyard.toml, or the defaults).
+
+    Raises:
+        ValidationError: the config file is bad (the key and the fix are named).
+    """
+    from core.config_file import load_config
+    from core.orchestrator.config import OrchestratorConfig
+
+    return OrchestratorConfig.from_config(load_config())
+
+
+def engine_options(config: OrchestratorConfig) -> dict[str, Any]:
+    """What the engine must know of the orchestrator's settings (retries, leases, approval)."""
+    return {
+        "auto_approve": config.auto_approve,
+        "retry_policy": config.retry,
+        "lease_seconds": config.lease_seconds,
+    }
+
+
+def _config(s: Session) -> OrchestratorConfig:
+    config: OrchestratorConfig = s.args.orch_config
+    return config
+
+
+def _dump(model: Any) -> Any:
+    return model.model_dump(mode="json")
+
+
+def _clock(at: datetime) -> str:
+    return at.astimezone().strftime("%H:%M:%S")
+
+
+# -- worker ------------------------------------------------------------------------------------
+async def _cmd_worker(s: Session) -> int:
+    from core.orchestrator.pool import WorkerPool
+
+    a = s.args
+    config = _config(s)
+    if a.project:
+        await s.engine.get_project(a.project)  # an unknown project fails now, clearly
+
+    def listen(event: PoolEvent) -> None:
+        if s.out.json:
+            s.out.json_line(
+                {
+                    "schemaVersion": 1,
+                    "kind": "worker_event",
+                    "event": event.kind,
+                    "ref": event.ref,
+                    "message": event.message,
+                    "workerId": event.worker_id,
+                }
+            )
+        else:
+            s.out.lines([f"{datetime.now().strftime('%H:%M:%S')}  {event.ref:<10} {event.message}"])
+
+    pool = WorkerPool(
+        s.engine, config, slots=a.slots, worker_id=a.worker_id, project=a.project, listener=listen
+    )
+    await pool.start(once=a.once)
+    if not s.out.json:
+        s.out.lines(
+            [
+                f"Worker {pool.worker_id}: {pool.slots} slot(s), lease {config.lease_seconds:g} s"
+                + (f", project {a.project}" if a.project else "")
+                + (" (until the queue is empty)" if a.once else "; Ctrl-C stops it")
+            ]
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    waiter = asyncio.create_task(pool.wait())
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if stop.is_set() and not s.out.json:
+        running = len(pool.running)
+        s.out.lines(
+            [f"Stopping: {running} running step(s) get {config.stop_grace_seconds:g} s to finish."]
+        )
+    await pool.stop()
+    for task in (waiter, stopper):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(sig)
+    if s.out.json:
+        s.out.envelope(
+            "worker_stopped",
+            {"workerId": pool.worker_id, "runs": pool.claimed, "errors": pool.errors},
+        )
+    else:
+        s.out.lines([f"Worker {pool.worker_id} stopped after {pool.claimed} run(s)."])
+    return 0
+
+
+# -- run / retry / cancel ----------------------------------------------------------------------
+async def _cmd_run(s: Session) -> int:
+    from core.domain.runs import RunStatus
+
+    a = s.args
+    run = await s.engine.run_now(a.ref)
+    task = await s.engine.get_task(a.ref)
+    if not a.wait:
+        if run.status == RunStatus.QUEUED:
+            text = (
+                f"{task.ref} is in progress; run {run.id} waits for a worker "
+                "(start one with `taskyard worker`, or run it here with `taskyard run "
+                f"{task.ref} --wait`)."
+            )
+        else:
+            text = f"{task.ref} is already running: run {run.id} on worker {run.worker_id}."
+        return s.out.result("run", lambda: {"run": _dump(run), "ref": task.ref}, lambda: [text])
+    return await _run_and_wait(s, run)
+
+
+async def _run_and_wait(s: Session, run: Run) -> int:
+    from core.domain.models import TaskStatus
+    from core.orchestrator.pool import WorkerPool
+
+    config = _config(s)
+    pool = WorkerPool(s.engine, config, slots=1)
+    await pool.start(claim=False)
+    try:
+        claims = await s.engine.adopt_forced_runs(
+            pool.worker_id, run_id=run.id, lease_seconds=config.lease_seconds
+        )
+        executing = asyncio.create_task(pool.execute(claims[0])) if claims else None
+        if not claims and not s.out.json:
+            s.out.lines([f"Run {run.id} is running on another worker; following its log."])
+        async for chunk in s.engine.follow_log(run.id):
+            _print_chunk(s, chunk)
+        if executing is not None:
+            await executing
+    finally:
+        await pool.stop()
+    final = await s.engine.get_run(run.id)
+    task = await s.engine.get_task(run.task_id)
+    ok = task.status in (TaskStatus.IN_REVIEW, TaskStatus.DONE)
+    if s.out.json:
+        s.out.envelope("run", {"run": _dump(final), "task": _dump(task), "succeeded": ok})
+    else:
+        s.out.lines([f"{task.ref}: run {final.status.value}; the task is {task.status.label}."])
+    return 0 if ok else 1
+
+
+async def _cmd_retry(s: Session) -> int:
+    task = await s.engine.retry(s.args.ref)
+    return s.out.result(
+        "task",
+        lambda: {"task": _dump(task)},
+        lambda: [f"{task.ref} is ready again (retry {task.retry_count}); a worker will take it."],
+    )
+
+
+async def _cmd_cancel(s: Session) -> int:
+    task = await s.engine.cancel(s.args.ref, s.args.reason)
+    return s.out.result(
+        "task",
+        lambda: {"task": _dump(task)},
+        lambda: [f"Cancelled {task.ref}; a running step is stopped by its worker's heartbeat."],
+    )
+
+
+# -- runs / logs -------------------------------------------------------------------------------
+async def _cmd_runs(s: Session) -> int:
+    runs = await s.engine.runs_of(s.args.ref)
+    steps = {r.id: await s.engine.run_steps(r.id) for r in runs}
+    if s.out.json:
+        s.out.envelope(
+            "runs",
+            {
+                "ref": s.args.ref,
+                "items": [{**_dump(r), "steps": [_dump(x) for x in steps[r.id]]} for r in runs],
+                "total": len(runs),
+            },
+        )
+        return 0
+    if not runs:
+        s.out.lines([f"{s.args.ref} has not run yet."])
+        return 0
+    lines = []
+    for run in runs:
+        lines.append(_run_line(run))
+        lines.extend(_step_line(step) for step in steps[run.id])
+        if run.error:
+            lines.append("    error: " + run.error.splitlines()[0])
+    lines.append("Output: taskyard logs RUN_ID")
+    s.out.lines(lines)
+    return 0
+
+
+def _run_line(run: Run) -> str:
+    where = f"step {run.step_index}/{run.step_count} {run.step}" if run.step_index else ""
+    code = f"exit {run.exit_code}" if run.exit_code is not None else ""
+    parts = [
+        f"run {run.id}",
+        f"attempt {run.attempt}",
+        run.status.value,
+        f"worker {run.worker_id}",
+        f"started {_clock(run.started_at)}",
+        where,
+        code,
+    ]
+    return "  ".join(p for p in parts if p)
+
+
+def _step_line(step: RunStep) -> str:
+    code = f"exit {step.exit_code}" if step.exit_code is not None else ""
+    summary = (step.summary or "").splitlines()[-1:] if step.summary else []
+    parts = [f"    {step.index}. {step.name}", f"({step.profile})", step.status.value, code]
+    if summary:
+        parts.append("— " + summary[0][:80])
+    return "  ".join(p for p in parts if p)
+
+
+def _print_chunk(s: Session, chunk: LogChunk) -> None:
+    if s.out.json:
+        s.out.json_line({"schemaVersion": 1, "kind": "log_chunk", **_dump(chunk)})
+        return
+    stream = sys.stderr if chunk.stream == "stderr" else sys.stdout
+    stream.write(chunk.text)
+    stream.flush()
+
+
+async def _cmd_logs(s: Session) -> int:
+    a = s.args
+    if a.since < 0:
+        raise ValidationError("--since cannot be negative.", field="since")
+    if a.follow:
+        async for chunk in s.engine.follow_log(a.run_id, since=a.since):
+            _print_chunk(s, chunk)
+        return 0
+    chunks: list[LogChunk] = []
+    cursor = a.since
+    while True:
+        batch = await s.engine.read_log(a.run_id, since=cursor, limit=1000)
+        chunks.extend(batch)
+        if len(batch) < 1000:
+            break
+        cursor = batch[-1].seq
+    if not chunks:
+        await _owner_exists(s, a.run_id)
+    if s.out.json:
+        s.out.envelope(
+            "log",
+            {
+                "ownerId": a.run_id,
+                "items": [_dump(c) for c in chunks],
+                "lastSeq": chunks[-1].seq if chunks else a.since,
+            },
+        )
+        return 0
+    for chunk in chunks:
+        _print_chunk(s, chunk)
+    if not chunks:
+        s.out.lines([f"No output from {a.run_id} after chunk {a.since}."])
+    return 0
+
+
+async def _owner_exists(s: Session, owner_id: str) -> None:
+    """Raise NotFoundError unless ``owner_id`` is a run or a quick run."""
+    from core.errors import NotFoundError
+
+    try:
+        await s.engine.get_run(owner_id)
+    except NotFoundError:
+        try:
+            await s.engine.get_quick_run(owner_id)
+        except NotFoundError:
+            raise NotFoundError(
+                f"No run or quick run {owner_id!r}.",
+                hint="Find run ids with `taskyard runs REF` and quick runs with "
+                "`taskyard quick list`.",
+                details={"field": "run_id", "input": owner_id, "suggestions": []},
+            ) from None
+
+
+# -- quick -------------------------------------------------------------------------------------
+async def _cmd_quick(s: Session) -> int:
+    a = s.args
+    words: list[str] = list(a.words)
+    if a.prompt is not None:
+        if words:
+            raise ValidationError(
+                "Give the prompt either as words or with --prompt, not both.", field="prompt"
+            )
+        return await _quick_run(s, a.prompt)
+    if not words:
+        raise ValidationError(
+            'Say what to run: taskyard quick "make lint" (or quick list / show ID / promote ID).',
+            field="prompt",
+            hint='e.g. taskyard quick "pytest -x" or taskyard quick --profile claude '
+            '"Explain the failing test"',
+        )
+    action, rest = words[0], words[1:]
+    if action == "list":
+        if rest:
+            raise _quick_usage("list takes no arguments")
+        runs = await s.engine.list_quick_runs(limit=a.limit)
+        return s.out.result(
+            "quick_runs",
+            lambda: {"items": [_dump(q) for q in runs], "total": len(runs)},
+            lambda: [_quick_line(q) for q in runs] or ["No quick runs yet."],
+        )
+    if action in ("show", "promote"):
+        if len(rest) != 1:
+            raise _quick_usage(f"{action} takes one quick run id")
+        if action == "show":
+            quick = await s.engine.get_quick_run(rest[0])
+            chunks = await s.engine.read_log(quick.id, limit=10_000)
+            return s.out.result(
+                "quick_run",
+                lambda: {"quickRun": _dump(quick), "log": [_dump(c) for c in chunks]},
+                lambda: [
+                    _quick_line(quick),
+                    f"prompt: {quick.prompt}",
+                    *(["", "".join(c.text for c in chunks).rstrip("\n")] if chunks else []),
+                ],
+            )
+        task = await s.engine.promote_quick_run(rest[0], project=a.project)
+        return s.out.result(
+            "task",
+            lambda: {"task": _dump(task)},
+            lambda: [f"Promoted quick run {rest[0]} to {task.ref} ({task.title})."],
+        )
+    return await _quick_run(s, " ".join(words))
+
+
+def _quick_usage(problem: str) -> ValidationError:
+    return ValidationError(
+        f"quick: {problem}.",
+        field="words",
+        hint="taskyard quick PROMPT | quick list | quick show ID | quick promote ID; a prompt "
+        "starting with list/show/promote goes in --prompt.",
+    )
+
+
+def _quick_line(q: QuickRun) -> str:
+    first = q.prompt.splitlines()[0] if q.prompt.strip() else ""
+    promoted = f"  → task {q.promoted_task_id}" if q.promoted_task_id else ""
+    code = f" (exit {q.exit_code})" if q.exit_code is not None else ""
+    return (
+        f"{q.id}  {_clock(q.started_at)}  {q.profile:<8} {q.status.value}{code}  "
+        f"{first[:60]}{promoted}"
+    )
+
+
+async def _quick_run(s: Session, prompt: str) -> int:
+    from core.domain.runs import QuickRunStatus
+    from core.orchestrator.quick import run_quick_action
+
+    def echo(stream: str, text: str) -> None:
+        if s.out.json:
+            return
+        out = sys.stderr if stream == "stderr" else sys.stdout
+        out.write(text)
+        out.flush()
+
+    quick = await run_quick_action(s.engine, _config(s), prompt, s.args.profile, on_output=echo)
+    ok = quick.status == QuickRunStatus.SUCCEEDED
+    if s.out.json:
+        s.out.envelope("quick_run", {"quickRun": _dump(quick)})
+    else:
+        code = f" (exit code {quick.exit_code})" if quick.exit_code is not None else ""
+        s.out.lines(
+            [
+                f"Quick run {quick.id} {quick.status.value}{code}.",
+                f"Make it a task: taskyard quick promote {quick.id}",
+            ]
+        )
+    return 0 if ok else 1
