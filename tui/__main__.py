@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from core.engine import TaskEngine
 from core.errors import TaskyardError
-from tui.app import EngineFactory, TaskyardApp
+from tui.app import Clock, EngineFactory, TaskyardApp
+from tui.embedded import EmbeddedPool, PoolFactory
 from tui.settings import TuiSettings, build_settings
 
 
@@ -27,9 +28,32 @@ def engine_factory_for(settings: TuiSettings) -> EngineFactory:
     return open_it
 
 
-def make_app(settings: TuiSettings, engine_factory: EngineFactory | None = None) -> TaskyardApp:
-    """The app for ``settings``; tests may pass their own engine factory."""
-    return TaskyardApp(settings, engine_factory or engine_factory_for(settings))
+def pool_factory_for(settings: TuiSettings) -> PoolFactory:
+    """The embedded worker pool: ``WorkerPool`` with the pipelines of taskyard.toml."""
+
+    def build(engine: TaskEngine) -> EmbeddedPool:
+        from core.orchestrator.config import OrchestratorConfig
+        from core.orchestrator.pool import WorkerPool
+
+        config = OrchestratorConfig.from_config(settings.config)
+        return WorkerPool(engine, config, slots=settings.worker_slots)
+
+    return build
+
+
+def make_app(
+    settings: TuiSettings,
+    engine_factory: EngineFactory | None = None,
+    *,
+    clock: Clock | None = None,
+) -> TaskyardApp:
+    """The app for ``settings``; tests may pass their own engine factory and clock."""
+    return TaskyardApp(
+        settings,
+        engine_factory or engine_factory_for(settings),
+        pool_factory=pool_factory_for(settings),
+        **({"clock": clock} if clock is not None else {}),
+    )
 
 
 def run_from_args(args: argparse.Namespace) -> int:

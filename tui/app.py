@@ -2,8 +2,11 @@
 
 The app opens its ``TaskEngine`` itself (snapshot tests run it in a fresh event loop) through
 the factory it is given, follows the engine's event log in one long-lived worker and fans the
-events out to screens through a ``Signal``. Everything the user is told also lands in the
-message log, which ``L`` reopens: nothing important lives only in a five-second toast.
+events out to screens through a ``Signal``. When the settings ask for it, it also runs an
+embedded worker pool once the engine is open, and stops it (cancelling or finishing what it
+runs, so nothing stays claimed) before the engine is closed. Everything the user is told
+also lands in the message log, which ``L`` reopens: nothing important lives only in a
+five-second toast.
 """
 
 from __future__ import annotations
@@ -27,12 +30,17 @@ from core.domain.models import Event
 from core.engine import TaskEngine
 from core.errors import TaskyardError
 from tui.commands import ScreenActions
+from tui.embedded import EmbeddedPool, PoolFactory
 from tui.messages import LogEntry, Severity
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
 from tui.themes import TASKYARD_THEMES
 
 EngineFactory = Callable[[], Awaitable[TaskEngine]]
+STOP_GRACE = 5.0
+"""Seconds running steps get to finish when the workers are switched off in the monitor."""
+QUIT_GRACE = 1.0
+"""Seconds they get when the app quits: quitting should not hang on a long step."""
 Clock = Callable[[], datetime]
 
 
@@ -57,6 +65,8 @@ class TaskyardApp(App[int]):
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "board": BoardScreen,
         "import": lambda: _prd_import_screen(),
+        "monitor": lambda: _monitor_screen(),
+        "quick": lambda: _quick_action_screen(),
     }
     DEFAULT_MODE = "board"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,9 +87,14 @@ class TaskyardApp(App[int]):
         engine_factory: EngineFactory,
         *,
         clock: Clock = _now,
+        pool_factory: PoolFactory | None = None,
     ) -> None:
         self.settings = settings
         self._engine_factory = engine_factory
+        self._pool_factory = pool_factory
+        self.pool: EmbeddedPool | None = None
+        """The embedded worker pool while it runs; ``None`` when it is off."""
+        self._pool_lock: asyncio.Lock | None = None
         self._engine_future: asyncio.Future[TaskEngine] | None = None
         self.clock = clock
         self.message_log: list[LogEntry] = []
@@ -146,6 +161,53 @@ class TaskyardApp(App[int]):
             return
         self.auto_approve = bool(engine.state_machine().get("auto_approve", False))
         future.set_result(engine)
+        if self.settings.embedded_workers and self._pool_factory is not None:
+            await self.start_pool()
+
+    # -- the embedded worker pool ---------------------------------------------------------
+    def _lock(self) -> asyncio.Lock:
+        if self._pool_lock is None:
+            self._pool_lock = asyncio.Lock()
+        return self._pool_lock
+
+    async def start_pool(self) -> bool:
+        """Start the embedded workers (after the engine is open); says what happened."""
+        async with self._lock():
+            if self.pool is not None:
+                return True
+            if self._pool_factory is None:
+                self.report(
+                    "This app was built without embedded workers; start `taskyard worker`.",
+                    severity="warning",
+                )
+                return False
+            try:
+                engine = await self.engine()
+                pool = self._pool_factory(engine)
+                await pool.start()
+            except TaskyardError as exc:
+                self.report_error(exc, title="Embedded workers not started")
+                return False
+            self.pool = pool
+        slots = f"{pool.slots} slot" + ("" if pool.slots == 1 else "s")
+        self.report(f"Embedded workers on: {slots}, worker {pool.worker_id}.")
+        return True
+
+    async def stop_pool(self, *, quiet: bool = False, grace: float = STOP_GRACE) -> None:
+        """Stop the embedded workers: running steps get ``grace`` seconds, then they are
+        killed and their runs recorded, so no task is left claimed."""
+        async with self._lock():
+            pool, self.pool = self.pool, None
+            if pool is None:
+                return
+            try:
+                await pool.stop(grace)
+            except TaskyardError as exc:
+                if not quiet:
+                    self.report_error(exc, title="Embedded workers did not stop cleanly")
+                return
+        if not quiet:
+            self.report("Embedded workers off: this app runs no tasks until they are on again.")
 
     async def engine(self) -> TaskEngine:
         """The open engine, waiting for it if it is still opening.
@@ -156,6 +218,9 @@ class TaskyardApp(App[int]):
         return await asyncio.shield(self._future())
 
     async def on_unmount(self) -> None:
+        # The pool first: its running steps are cancelled and their runs recorded while the
+        # engine is still open, so nothing is left claimed until a lease expires.
+        await self.stop_pool(quiet=True, grace=QUIT_GRACE)
         future = self._engine_future
         if (
             future is not None
@@ -261,6 +326,20 @@ class TaskyardApp(App[int]):
         from tui.modals.message_log import MessageLogModal
 
         self.push_screen(MessageLogModal(self.message_log))
+
+
+def _monitor_screen() -> Screen[Any]:
+    """The execution monitor, imported on first use."""
+    from tui.screens.monitor import ExecutionMonitorScreen
+
+    return ExecutionMonitorScreen()
+
+
+def _quick_action_screen() -> Screen[Any]:
+    """The quick action screen, imported on first use."""
+    from tui.screens.quick_action import QuickActionScreen
+
+    return QuickActionScreen()
 
 
 def _prd_import_screen() -> Screen[Any]:

@@ -65,6 +65,8 @@ class BoardScreen(Screen[None]):
     | f | Filters |
     | p | Switch project |
     | i | Import a PRD (preview before anything is written) |
+    | x | Execution monitor: queue, running tasks, workers |
+    | a | Quick action: a one-off run, not on the board unless promoted |
     | E | Hide or show empty columns |
     | r | Reload |
     """
@@ -108,6 +110,21 @@ class BoardScreen(Screen[None]):
         Binding("p", "switch_project", "Project", id="board.project", tooltip="Switch project"),
         Binding(
             "i", "import_prd", "Import PRD", id="board.import-prd", tooltip="Import a PRD document"
+        ),
+        Binding(
+            "x",
+            "monitor",
+            "Monitor",
+            id="board.monitor",
+            tooltip="Execution monitor: the queue, running tasks, workers and their output",
+        ),
+        Binding(
+            "a",
+            "quick_action",
+            "Quick action",
+            show=False,  # the footer is full at 120 columns; help and the palette list it
+            id="board.quick-action",
+            tooltip="A one-off run of a command or prompt; not on the board unless promoted",
         ),
         Binding(
             "E",
@@ -576,6 +593,12 @@ message log (**L**).
 
     def action_import_prd(self) -> None:
         self.app.switch_mode("import")
+
+    def action_monitor(self) -> None:
+        self.app.switch_mode("monitor")
+
+    def action_quick_action(self) -> None:
+        self.app.switch_mode("quick")
 
     def action_toggle_empty(self) -> None:
         self.hide_empty = not self.hide_empty
