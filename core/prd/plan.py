@@ -497,6 +497,7 @@ class _Unit:
     parent: _Unit | None = None
     item: ListItem | None = None
     words: int = 0
+    """Words in the description, for the ``too_big`` warning; 0 when too short to matter."""
     empty: bool = False
 
 
@@ -726,7 +727,7 @@ class _Builder:
             meta=meta,
             section=section,
             inherited=inh,
-            words=len(description.split()),
+            words=_words(description, self.options.granularity),
             empty=not section.blocks and not section.children,
         )
         if coarse:
@@ -789,6 +790,16 @@ class _Builder:
                 if previous is not None and block.ordered and self.options.order_dependencies:
                     unit.meta.deps.append((f"\x00order:{previous.key}", item.line_start))
                 previous = unit
+
+
+def _words(description: str, granularity: Granularity) -> int:
+    """The description's word count, or 0 when it is too short to reach ``too_big``'s limit.
+
+    ``n`` words take at least ``2n - 1`` characters, so text shorter than twice the limit
+    cannot exceed it: most sections skip the split (~2.5% of a 1 MB preview).
+    """
+    limit = TOO_BIG[granularity][1]
+    return len(description.split()) if len(description) >= 2 * limit else 0
 
 
 def _d(match: re.Match[str] | None) -> str | None:
@@ -920,7 +931,7 @@ def _no_headings(builder: _Builder, doc: Document, source: str, inh: _Inherited)
         meta=meta,
         section=fake,
         inherited=inh,
-        words=len(description.split()),
+        words=_words(description, builder.options.granularity),
     )
     builder.units.append(unit)
     builder.warnings.append(
