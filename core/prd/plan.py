@@ -727,7 +727,7 @@ class _Builder:
             meta=meta,
             section=section,
             inherited=inh,
-            words=_words(description, self.options.granularity),
+            words=_word_count(description, self.options.granularity),
             empty=not section.blocks and not section.children,
         )
         if coarse:
@@ -792,7 +792,7 @@ class _Builder:
                 previous = unit
 
 
-def _words(description: str, granularity: Granularity) -> int:
+def _word_count(description: str, granularity: Granularity) -> int:
     """The description's word count, or 0 when it is too short to reach ``too_big``'s limit.
 
     ``n`` words take at least ``2n - 1`` characters, so text shorter than twice the limit
@@ -931,7 +931,7 @@ def _no_headings(builder: _Builder, doc: Document, source: str, inh: _Inherited)
         meta=meta,
         section=fake,
         inherited=inh,
-        words=_words(description, builder.options.granularity),
+        words=_word_count(description, builder.options.granularity),
     )
     builder.units.append(unit)
     builder.warnings.append(
