@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -26,11 +27,14 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
+from core.domain.commands import BoardQuery
 from core.domain.models import Event
+from core.domain.views import BoardView
 from core.engine import TaskEngine
 from core.errors import TaskyardError
 from tui.commands import ScreenActions
 from tui.embedded import EmbeddedPool, PoolFactory
+from tui.first_board import EarlyRead, same_query
 from tui.messages import LogEntry, Severity
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
@@ -42,6 +46,8 @@ STOP_GRACE = 5.0
 QUIT_GRACE = 1.0
 """Seconds they get when the app quits: quitting should not hang on a long step."""
 Clock = Callable[[], datetime]
+FIRST_PAINT_HOLD = 1.5
+"""Seconds the first frame waits for the board's data before the empty board is shown."""
 
 
 def _now() -> datetime:
@@ -88,6 +94,7 @@ class TaskyardApp(App[int]):
         *,
         clock: Clock = _now,
         pool_factory: PoolFactory | None = None,
+        early_board: EarlyRead | None = None,
     ) -> None:
         self.settings = settings
         self._engine_factory = engine_factory
@@ -95,6 +102,11 @@ class TaskyardApp(App[int]):
         self.pool: EmbeddedPool | None = None
         """The embedded worker pool while it runs; ``None`` when it is off."""
         self._pool_lock: asyncio.Lock | None = None
+        self._early_board = early_board
+        """The first board, read before the app started; handed to the board once."""
+        self._open_after = early_board
+        """The app's own engine opens after this early read (and the first frame)."""
+        self._first_paint_released = asyncio.Event()
         self._engine_future: asyncio.Future[TaskEngine] | None = None
         self.clock = clock
         self.message_log: list[LogEntry] = []
@@ -109,6 +121,11 @@ class TaskyardApp(App[int]):
         self.auto_approve = False
         """Whether in review can be skipped (``FEATURE_PRD_AUTO_APPROVE_REVIEW``)."""
         self.animation_level = "full" if settings.animations else "none"
+        self._first_paint_hold = ExitStack()
+        # No frame until the board has its cards (or FIRST_PAINT_HOLD passes): the empty
+        # skeleton was a full render, and the layouts and frames between it and the data
+        # cost as much again, all on the way to the frame the user is waiting for.
+        self._first_paint_hold.enter_context(self.batch_update())
 
     # -- start and stop -------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -123,6 +140,19 @@ class TaskyardApp(App[int]):
             )
         self.open_engine()
         self.apply_keymap()
+        self.set_timer(FIRST_PAINT_HOLD, self.release_first_paint)
+
+    def release_first_paint(self) -> None:
+        """Let frames through: the board has its data, failed to get it, or took too long."""
+        self._first_paint_hold.close()
+        self.call_after_refresh(self._first_paint_released.set)
+
+    async def early_board(self, query: BoardQuery) -> BoardView | None:
+        """The board read before the app started, once, if it answers ``query``."""
+        early, self._early_board = self._early_board, None
+        if early is None or not same_query(early.query, query):
+            return None
+        return await early.result()
 
     def apply_keymap(self) -> None:
         """Apply ``[keymap]`` from taskyard.toml, reporting ids that name no key."""
@@ -153,6 +183,13 @@ class TaskyardApp(App[int]):
     @work(exclusive=True, group="open-engine", exit_on_error=False)
     async def open_engine(self) -> None:
         future = self._future()
+        early = self._open_after
+        if early is not None:
+            # The first board is being read for us: open our engine after it is in (never
+            # two schema upgrades at once) and after the first frame (the store's import and
+            # the open are not in front of it).
+            await early.result()
+            await self._first_paint_released.wait()
         try:
             engine = await self._engine_factory()
         except TaskyardError as exc:
