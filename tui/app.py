@@ -23,6 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Offset
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
@@ -122,6 +123,8 @@ class TaskyardApp(App[int]):
         """Whether in review can be skipped (``FEATURE_PRD_AUTO_APPROVE_REVIEW``)."""
         self.animation_level = "full" if settings.animations else "none"
         self._first_paint_hold = ExitStack()
+        self._first_paint_timer: Timer | None = None
+        self._first_paint_done = False
         # No frame until the board has its cards (or FIRST_PAINT_HOLD passes): the empty
         # skeleton was a full render, and the layouts and frames between it and the data
         # cost as much again, all on the way to the frame the user is waiting for.
@@ -140,10 +143,19 @@ class TaskyardApp(App[int]):
             )
         self.open_engine()
         self.apply_keymap()
-        self.set_timer(FIRST_PAINT_HOLD, self.release_first_paint)
+        self._first_paint_timer = self.set_timer(FIRST_PAINT_HOLD, self.release_first_paint)
 
     def release_first_paint(self) -> None:
-        """Let frames through: the board has its data, failed to get it, or took too long."""
+        """Let frames through: the board has its data, failed to get it, or took too long.
+
+        Only the first call does anything: a second one (the hold's timer after the board
+        loaded) must not schedule another frame on an idle screen.
+        """
+        if self._first_paint_done:
+            return
+        self._first_paint_done = True
+        if self._first_paint_timer is not None:
+            self._first_paint_timer.stop()
         self._first_paint_hold.close()
         self.call_after_refresh(self._first_paint_released.set)
 
