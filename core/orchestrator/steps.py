@@ -95,12 +95,14 @@ async def _execute(
             await engine.block_run(run_id, token, reason=reason, step=spec.name)
             say("blocked", claim.ref, reason)
             return "blocked"
-    try:
-        workdir = await workdir_for(engine, config, task)
-    except TaskyardError as exc:
-        await engine.finish_run(run_id, token, success=False, error=exc.message)
-        say("failed", claim.ref, exc.message)
-        return "failed"
+    workdir: str | None = None
+    if any(config.profiles[spec.profile].name != NOOP for spec in plan):
+        try:
+            workdir = await workdir_for(engine, config, task)
+        except TaskyardError as exc:
+            await engine.finish_run(run_id, token, success=False, error=exc.message)
+            say("failed", claim.ref, exc.message)
+            return "failed"
     done: list[tuple[str, str | None]] = []
     summary: str | None = None
     total = len(plan)
