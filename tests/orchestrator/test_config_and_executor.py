@@ -32,8 +32,9 @@ def test_defaults_need_no_file() -> None:
     assert default.retry.max_attempts == 3
     assert set(BUILTIN_PROFILES) <= set(default.profiles)
     assert default.pipelines == {}
-    [shell] = default.steps_for("feature", None, "make test")  # type: ignore[misc]
-    assert (shell.name, shell.profile) == ("shell", "shell")
+    steps = default.steps_for("feature", None, "make test")
+    assert not isinstance(steps, str)
+    assert [(s.name, s.profile) for s in steps] == [("shell", "shell")]
     reason = default.steps_for("bug", None, None)
     assert reason == (
         "no command and no pipeline for task_type bug: add a ```sh block (or metadata.command) "
