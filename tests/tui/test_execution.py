@@ -207,9 +207,14 @@ async def test_run_now_is_refused_and_the_blockers_are_named(demo_db_url: str) -
 
 # -- the execution monitor ---------------------------------------------------------------------
 async def test_monitor_shows_queue_running_and_workers_live(tmp_path: Path) -> None:
+    go = tmp_path / "go"  # TY-1 runs until the test has seen it running, however slow the machine
     url = await seed(
         tmp_path,
-        TaskCreate(title="First", description=sh("echo one; sleep 2"), status=TaskStatus.READY),
+        TaskCreate(
+            title="First",
+            description=sh(f"echo one; while [ ! -e '{go}' ]; do sleep 0.05; done"),
+            status=TaskStatus.READY,
+        ),
         TaskCreate(title="Second", description=sh("echo two"), status=TaskStatus.READY),
     )
     app = app_for(url)
@@ -225,6 +230,7 @@ async def test_monitor_shows_queue_running_and_workers_live(tmp_path: Path) -> N
         assert app.pool.worker_id in workers
         assert "active" in workers
         await wait_until(pilot, lambda: "one" in log_text(app.screen))
+        go.touch()
         # Live: TY-1 finishes, TY-2 runs and finishes, without a key press.
         await wait_until(
             pilot,
