@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import URL
 
@@ -32,6 +34,9 @@ from core.store.dialects.postgresql import EVENT_LOCK_KEY, RETRYABLE_SQLSTATES
 
 POOL_SIZE = 8
 
+Req = TypeVar("Req")
+Res = TypeVar("Res")
+
 CLAIM = """
 WITH cand AS MATERIALIZED (
     SELECT id, priority_rank, created_at, number FROM tasks
@@ -42,38 +47,41 @@ WITH cand AS MATERIALIZED (
     FOR UPDATE SKIP LOCKED
 ), ranked AS (
     SELECT id, row_number() OVER (ORDER BY priority_rank, created_at, number) AS rn FROM cand
-), fresh AS (
-    SELECT * FROM unnest($3::text[], $4::text[], $5::text[])
-        WITH ORDINALITY AS f(run_id, token, event_id, rn)
+), slots AS (
+    SELECT r.id, f.* FROM ranked AS r
+    JOIN unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+        WITH ORDINALITY AS f(run_id, token, event_id, worker_id, lease_until, rn) ON f.rn = r.rn
 ), upd AS (
-    UPDATE tasks AS t SET status = 'in_progress', current_agent_id = $6, current_step = NULL,
-        not_before = NULL, version = t.version + 1, updated_at = $1
-    FROM ranked WHERE t.id = ranked.id
+    UPDATE tasks AS t SET status = 'in_progress', current_agent_id = s.worker_id,
+        current_step = NULL, not_before = NULL, version = t.version + 1, updated_at = $1
+    FROM slots AS s WHERE t.id = s.id
     RETURNING t.id, t.project_id, t.number, t.title, t.task_type, t.priority,
-        t.retry_count + 1 AS attempt, ranked.rn
+        t.retry_count + 1 AS attempt, s.rn, s.run_id, s.token, s.event_id, s.worker_id,
+        s.lease_until
 ), claimed AS (
-    SELECT u.*, p.key, f.run_id, f.token, f.event_id
-    FROM upd AS u JOIN projects AS p ON p.id = u.project_id JOIN fresh AS f ON f.rn = u.rn
+    SELECT u.*, p.key FROM upd AS u JOIN projects AS p ON p.id = u.project_id
 ), new_runs AS (
     INSERT INTO runs (id, task_id, attempt, worker_id, claim_token, lease_expires_at, status,
                       started_at)
-    SELECT run_id, id, attempt, $6, token, $7, 'running', $1 FROM claimed
+    SELECT run_id, id, attempt, worker_id, token, lease_until, 'running', $1 FROM claimed
 ), new_events AS (
     INSERT INTO events (id, type, task_id, project_id, actor, at, payload)
     SELECT c.event_id, 'task.claimed', c.id, c.project_id, $8, $1,
         jsonb_build_object('ref', c.key || '-' || c.number, 'from', 'ready',
                            'to', 'in_progress', 'run_id', c.run_id,
-                           'worker_id', $6::text, 'attempt', c.attempt)
+                           'worker_id', c.worker_id, 'attempt', c.attempt)
     FROM claimed AS c, (SELECT pg_advisory_xact_lock($9)) AS event_lock
     ORDER BY c.rn
 )
-SELECT id, project_id, number, title, task_type, priority, attempt, key, run_id, token
+SELECT id, project_id, number, title, task_type, priority, attempt, key, run_id, token, rn
 FROM claimed ORDER BY rn
 """
-"""Claim up to $2 ready tasks for worker $6: runs, ``task.claimed`` events, one commit.
+"""Claim up to $2 ready tasks: runs, ``task.claimed`` events, one commit.
 
-$1 now, $3/$4/$5 fresh run ids, tokens and event ids (one per possible claim), $7 the lease
-end, $8 the actor, $9 the event-log lock key. Rows come back in scheduler order.
+$1 now; one slot per possible claim in $3..$7 (run id, token, event id, worker, lease end),
+the n-th task in scheduler order taking slot n, so several workers' claims can share one
+statement; $8 the actor, $9 the event-log lock key. Rows come back in scheduler order, ``rn``
+naming their slot.
 """
 
 FINISH = """
@@ -136,13 +144,131 @@ absent from the answer: the generic path handles them.
 """
 
 
+@dataclass
+class ClaimRequest:
+    """One ``claim_tasks`` call waiting for a claim statement."""
+
+    ctx: TxContext
+    worker_id: str
+    limit: int
+    lease_until: datetime
+
+
+@dataclass
+class FinishRequest:
+    """One ``finish_run`` / ``finish_runs`` call waiting for a finish statement."""
+
+    ctx: TxContext
+    outcomes: Sequence[RunOutcome]
+
+
+class _Coalescer(Generic[Req, Res]):
+    """Merge concurrent calls into one statement: while one is in flight, the next ones queue.
+
+    A call finding nothing in flight starts a statement at once (no added latency when idle);
+    calls arriving meanwhile wait and then share the next statement, up to ``max_weight``
+    (claims: tasks asked for; finishes: outcomes). One statement of each kind is in flight per
+    engine, so its advisory lock and its commit are paid once per group, not once per call
+    (River's batch completer, graphile-worker's local queue). ``run`` answers every request of
+    a group, in order; if its statement fails, every call of that group gets the error.
+    """
+
+    def __init__(
+        self,
+        run: Callable[[list[Req]], Awaitable[list[Res]]],
+        *,
+        weight: Callable[[Req], int],
+        max_weight: int,
+        fits: Callable[[list[Req], Req], bool] | None = None,
+    ) -> None:
+        self._run = run
+        self._weight = weight
+        self._max_weight = max_weight
+        self._fits = fits
+        self._queue: deque[tuple[Req, asyncio.Future[Res]]] = deque()
+        self._drainer: asyncio.Task[None] | None = None
+        self.statements = 0
+        """Statements run so far (tests check that calls were merged)."""
+
+    async def submit(self, request: Req) -> Res:
+        """``request``'s own answer, from whichever statement carried it."""
+        future: asyncio.Future[Res] = asyncio.get_running_loop().create_future()
+        self._queue.append((request, future))
+        if self._drainer is None:
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
+
+    def _take(self) -> list[tuple[Req, asyncio.Future[Res]]]:
+        group = [self._queue.popleft()]
+        total = self._weight(group[0][0])
+        deferred: list[tuple[Req, asyncio.Future[Res]]] = []
+        while self._queue:
+            item = self._queue[0]
+            weight = self._weight(item[0])
+            if total + weight > self._max_weight:
+                break
+            self._queue.popleft()
+            if self._fits is not None and not self._fits([r for r, _ in group], item[0]):
+                deferred.append(item)  # e.g. the same run twice: the next statement
+                continue
+            group.append(item)
+            total += weight
+        self._queue.extendleft(reversed(deferred))
+        return group
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                group = self._take()
+                live = [(r, f) for r, f in group if not f.done()]  # cancelled callers drop out
+                if not live:
+                    continue
+                self.statements += 1
+                try:
+                    answers = await self._run([r for r, _ in live])
+                except Exception as exc:
+                    for _, future in live:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), answer in zip(live, answers, strict=True):
+                    if not future.done():
+                        future.set_result(answer)
+        finally:
+            self._drainer = None
+
+    async def wait_idle(self) -> None:
+        """Let the statement in flight, and the calls queued behind it, finish."""
+        while self._drainer is not None:
+            await asyncio.shield(self._drainer)
+
+
+MAX_CLAIM_GROUP = 500
+"""Most tasks one merged claim statement asks for (as ``MAX_CLAIM_BATCH``)."""
+MAX_FINISH_GROUP = 500
+"""Most outcomes one merged finish statement carries."""
+
+
 class PgFastPath:
-    """A few raw asyncpg connections for the hot statements, each run in autocommit."""
+    """A few raw asyncpg connections for the hot statements, each run in autocommit.
+
+    Claims and successful finishes go through a ``_Coalescer`` each: concurrent calls in one
+    process share one statement and one commit, and each still gets its own answer.
+    """
 
     def __init__(self, url: URL) -> None:
         self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._pool: Any = None
         self._opening = asyncio.Lock()
+        self.claims = _Coalescer[ClaimRequest, list[Claim]](
+            self._claim_group, weight=lambda r: r.limit, max_weight=MAX_CLAIM_GROUP
+        )
+        self.finishes = _Coalescer[FinishRequest, dict[str, Run]](
+            self._finish_group,
+            weight=lambda r: len(r.outcomes),
+            max_weight=MAX_FINISH_GROUP,
+            fits=_no_shared_run,
+        )
 
     async def _get_pool(self) -> Any:
         if self._pool is None:
@@ -162,39 +288,106 @@ class PgFastPath:
             return list(await conn.fetch(sql, *args))
 
     async def close(self) -> None:
-        """Close the connections."""
+        """Let queued calls finish, then close the connections."""
+        await self.claims.wait_idle()
+        await self.finishes.wait_idle()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
 
+    async def _claim_group(self, group: list[ClaimRequest]) -> list[list[Claim]]:
+        ctx = group[-1].ctx  # the latest clock: every caller's lease starts no earlier
+        slots = [r for r in group for _ in range(r.limit)]
+        rows = await _fetch_retrying(
+            self,
+            CLAIM,
+            ctx.now,
+            len(slots),
+            [ctx.new_id() for _ in slots],
+            [str(uuid.uuid4()) for _ in slots],
+            [ctx.new_id() for _ in slots],
+            [r.worker_id for r in slots],
+            [r.lease_until for r in slots],
+            ctx.actor,
+            EVENT_LOCK_KEY,
+        )
+        owner = {id(r): i for i, r in enumerate(group)}
+        answers: list[list[Claim]] = [[] for _ in group]
+        for row in rows:
+            request = slots[row["rn"] - 1]
+            answers[owner[id(request)]].append(
+                Claim.model_construct(
+                    run_id=row["run_id"],
+                    task_id=row["id"],
+                    ref=f"{row['key']}-{row['number']}",
+                    project_id=row["project_id"],
+                    title=row["title"],
+                    task_type=row["task_type"],
+                    priority=Priority(row["priority"]),
+                    attempt=row["attempt"],
+                    worker_id=request.worker_id,
+                    claim_token=row["token"],
+                    lease_expires_at=request.lease_until,
+                )
+            )
+        return answers
+
+    async def _finish_group(self, group: list[FinishRequest]) -> list[dict[str, Run]]:
+        ctx = group[-1].ctx  # the latest clock: a lease must still hold at the commit
+        outcomes = [o for r in group for o in r.outcomes]
+        target = TaskStatus.DONE if ctx.settings.auto_approve else TaskStatus.IN_REVIEW
+        rows = await _fetch_retrying(
+            self,
+            FINISH,
+            [o.run_id for o in outcomes],
+            [o.token for o in outcomes],
+            [o.summary for o in outcomes],
+            [o.exit_code for o in outcomes],
+            [o.error for o in outcomes],
+            [ctx.new_id() for _ in outcomes],
+            [ctx.new_id() for _ in outcomes],
+            ctx.now,
+            target.value,
+            ctx.actor,
+            "task.completed" if target == TaskStatus.DONE else "task.status_changed",
+            EVENT_LOCK_KEY,
+        )
+        finished = {
+            r["run_id"]: Run.model_construct(
+                id=r["run_id"],
+                task_id=r["task_id"],
+                attempt=r["attempt"],
+                worker_id=r["worker_id"],
+                claim_token=r["claim_token"],
+                lease_expires_at=r["lease_expires_at"],
+                status=RunStatus.SUCCEEDED,
+                step=r["step"],
+                started_at=r["started_at"],
+                finished_at=ctx.now,
+                exit_code=r["exit_code"],
+                error=r["error"],
+                summary=r["summary"],
+            )
+            for r in rows
+        }
+        return [
+            {o.run_id: finished[o.run_id] for o in r.outcomes if o.run_id in finished}
+            for r in group
+        ]
+
+
+def _no_shared_run(group: list[FinishRequest], request: FinishRequest) -> bool:
+    """Whether ``request`` names no run already in ``group``.
+
+    Two finishes of one run in one statement would both pass the fence; apart, the second
+    waits for the first's row lock and then finds the run closed.
+    """
+    taken = {o.run_id for r in group for o in r.outcomes}
+    return not any(o.run_id in taken for o in request.outcomes)
+
 
 async def _no_reset(_conn: Any) -> None:
     """The statements leave no session state (no SET, LISTEN or session locks) to reset."""
-
-
-def claim_args(
-    *,
-    now: datetime,
-    limit: int,
-    run_ids: Sequence[str],
-    tokens: Sequence[str],
-    event_ids: Sequence[str],
-    worker_id: str,
-    lease_until: datetime,
-    actor: str,
-) -> tuple[Any, ...]:
-    """``CLAIM``'s parameters, in order."""
-    return (
-        now,
-        limit,
-        list(run_ids),
-        list(tokens),
-        list(event_ids),
-        worker_id,
-        lease_until,
-        actor,
-        EVENT_LOCK_KEY,
-    )
 
 
 RETRIES = 5
@@ -226,81 +419,20 @@ async def _fetch_retrying(fast: PgFastPath, sql: str, *args: Any) -> list[Any]:
 async def claim(
     fast: PgFastPath, ctx: TxContext, worker_id: str, *, limit: int, lease_until: datetime
 ) -> list[Claim]:
-    """Claim up to ``limit`` ready tasks in scheduler order: one statement, one commit."""
-    run_ids = [ctx.new_id() for _ in range(limit)]
-    event_ids = [ctx.new_id() for _ in range(limit)]
-    tokens = [str(uuid.uuid4()) for _ in range(limit)]
-    rows = await _fetch_retrying(
-        fast,
-        CLAIM,
-        *claim_args(
-            now=ctx.now,
-            limit=limit,
-            run_ids=run_ids,
-            tokens=tokens,
-            event_ids=event_ids,
-            worker_id=worker_id,
-            lease_until=lease_until,
-            actor=ctx.actor,
-        ),
-    )
-    return [
-        Claim.model_construct(
-            run_id=r["run_id"],
-            task_id=r["id"],
-            ref=f"{r['key']}-{r['number']}",
-            project_id=r["project_id"],
-            title=r["title"],
-            task_type=r["task_type"],
-            priority=Priority(r["priority"]),
-            attempt=r["attempt"],
-            worker_id=worker_id,
-            claim_token=r["token"],
-            lease_expires_at=lease_until,
-        )
-        for r in rows
-    ]
+    """Claim up to ``limit`` ready tasks in scheduler order; one commit.
+
+    The statement is shared with the process's concurrent claims (``PgFastPath.claims``).
+    """
+    return await fast.claims.submit(ClaimRequest(ctx, worker_id, limit, lease_until))
 
 
 async def finish_successes(
     fast: PgFastPath, ctx: TxContext, outcomes: Sequence[RunOutcome]
 ) -> dict[str, Run]:
-    """Close the successful ``outcomes`` whose fence holds, in one statement; by run id.
+    """Close the successful ``outcomes`` whose fence holds; by run id; one commit.
+
+    The statement is shared with the process's concurrent finishes (``PgFastPath.finishes``).
 
     A run missing from the answer was not touched (see ``FINISH``).
     """
-    target = TaskStatus.DONE if ctx.settings.auto_approve else TaskStatus.IN_REVIEW
-    rows = await _fetch_retrying(
-        fast,
-        FINISH,
-        [o.run_id for o in outcomes],
-        [o.token for o in outcomes],
-        [o.summary for o in outcomes],
-        [o.exit_code for o in outcomes],
-        [o.error for o in outcomes],
-        [ctx.new_id() for _ in outcomes],
-        [ctx.new_id() for _ in outcomes],
-        ctx.now,
-        target.value,
-        ctx.actor,
-        "task.completed" if target == TaskStatus.DONE else "task.status_changed",
-        EVENT_LOCK_KEY,
-    )
-    return {
-        r["run_id"]: Run.model_construct(
-            id=r["run_id"],
-            task_id=r["task_id"],
-            attempt=r["attempt"],
-            worker_id=r["worker_id"],
-            claim_token=r["claim_token"],
-            lease_expires_at=r["lease_expires_at"],
-            status=RunStatus.SUCCEEDED,
-            step=r["step"],
-            started_at=r["started_at"],
-            finished_at=ctx.now,
-            exit_code=r["exit_code"],
-            error=r["error"],
-            summary=r["summary"],
-        )
-        for r in rows
-    }
+    return await fast.finishes.submit(FinishRequest(ctx, outcomes))
