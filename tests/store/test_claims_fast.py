@@ -313,3 +313,33 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
         (),
     )
     assert "CTE cand" in plan, plan  # materialized: the LIMIT fences the UPDATE (CLAIMS.md B7)
+
+
+async def test_the_generic_claim_plan_walks_the_indexes(eng: SqlTaskEngine) -> None:
+    """The plan the fast path caches once (``CLAIM_PLAN_GENERIC``) walks the claim index.
+
+    The candidates come from ``ix_tasks_claim_order`` in order, fenced in a materialized CTE.
+    (How tasks are then updated depends on the table's size: with this fixture's 1,000 rows
+    a sequential scan is cheapest; with 100,000 the plan looks them up by ``pk_tasks``.)
+    """
+    fast = eng._runner.pg_fast
+    if fast is None:
+        return
+    await _mostly_done(eng)
+    await eng._runner.read(lambda c: c.execute(text("ANALYZE")))
+    import asyncpg
+
+    conn = await asyncpg.connect(fast._dsn)
+    try:
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        await conn.execute("PREPARE claim AS " + pg_fast.CLAIM)
+        rows = await conn.fetch(
+            "EXPLAIN EXECUTE claim(now(), 50, ARRAY['r'], ARRAY['t'], ARRAY['e'], ARRAY['w'], "
+            "ARRAY[now()], 'a', 1)"
+        )
+    finally:
+        await conn.close()
+    plan = "\n".join(r[0] for r in rows)
+    cand = plan.split("CTE cand")[1].split("CTE ")[0]
+    assert "Index Scan using ix_tasks_claim_order on tasks" in cand, plan
+    assert "Sort" not in cand, plan
