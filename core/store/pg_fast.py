@@ -188,10 +188,11 @@ class _Coalescer(Generic[Req, Res]):
 
     A call finding nothing in flight starts a statement at once (no added latency when idle);
     calls arriving meanwhile wait and then share the next statement, up to ``max_weight``
-    (claims: tasks asked for; finishes: outcomes). One statement of each kind is in flight per
-    engine, so its advisory lock and its commit are paid once per group, not once per call
-    (River's batch completer, graphile-worker's local queue). ``run`` answers every request of
-    a group, in order; if its statement fails, every call of that group gets the error.
+    (claims: tasks asked for; finishes: outcomes). At most ``in_flight`` statements of each
+    kind run at once per engine, so the advisory lock and the commit are paid once per group,
+    not once per call (River's batch completer, graphile-worker's local queue). ``run``
+    answers every request of a group, in order; if its statement fails, every call of that
+    group gets the error.
     """
 
     def __init__(
@@ -274,14 +275,20 @@ class _Coalescer(Generic[Req, Res]):
             await asyncio.wait(set(self._drainers))
 
 
-MAX_CLAIM_GROUP = 500
-"""Most tasks one merged claim statement asks for (as ``MAX_CLAIM_BATCH``)."""
-MAX_FINISH_GROUP = 500
+MAX_CLAIM_GROUP = 100
+"""Most tasks one merged claim statement asks for."""
+MAX_FINISH_GROUP = 100
 """Most outcomes one merged finish statement carries."""
-IN_FLIGHT = 1
-"""Statements of each kind one engine runs at once. Two or three measured no better (the
-event-log lock and the commit serialize them anyway), and one keeps groups as large as
-possible."""
+IN_FLIGHT = 2
+"""Statements of each kind one engine runs at once.
+
+With one, eight workers claiming 50 each moved in lockstep: one 400-task claim, then one
+400-run finish, never overlapping, one core idle. Two in flight with groups of at most 100
+let claims of one group overlap finishes of another: 2,353–2,365 against 1,369 tasks/s
+(medians of 3, interleaved, load 5–7). Unbatched workers (groups of <= 8) were unchanged.
+Two statements of one kind may then touch the same rows: claims skip each other's rows
+(``SKIP LOCKED``), and a finish waits for the other's row lock and re-checks its fence.
+"""
 
 
 class PgFastPath:

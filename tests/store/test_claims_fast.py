@@ -198,8 +198,6 @@ async def test_concurrent_claims_each_get_their_own_answer(eng: SqlTaskEngine) -
         assert event.task_id == by_run[event.payload["run_id"]].task_id
     if before >= 0:
         assert _merged_statements(eng, "claims") - before < 8
-        # Scheduler order across a merged statement: callers queued first get earlier tasks.
-        assert [a[0].ref for a in answers if a] == refs
 
 
 async def test_merged_claims_with_different_limits_split_the_tasks(eng: SqlTaskEngine) -> None:
