@@ -230,23 +230,31 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--pg", default=os.environ.get("TASKYARD_TEST_PG_URL"))
     parser.add_argument("--latency", action="store_true", help="claim latency, 1k vs 100k tasks")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL figures only")
     args = parser.parse_args()
-    engine_rates, ref_rates = [], []
-    for _ in range(args.runs):  # engine and reference interleaved: same machine load
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            await seed(url, args.tasks)
-            done, seconds = await drain(url, 1)
-            assert done == args.tasks
-            engine_rates.append(done / seconds)
-            await seed(f"sqlite:///{Path(tmp) / 'ref.db'}", args.tasks)
-            ref_rates.append(stdlib_reference(Path(tmp) / "ref.db", args.tasks))
-    eng, ref = statistics.median(engine_rates), statistics.median(ref_rates)
-    print(f"sqlite engine, 8 claimers, claim(1)+finish: {eng:,.0f} tasks/s (median of {args.runs})")
-    print(f"stdlib sqlite3, same two transactions:     {ref:,.0f} tasks/s; ratio {eng / ref:.2f}")
-    print(
-        f"  per run: engine {[round(r) for r in engine_rates]}, ref {[round(r) for r in ref_rates]}"
-    )
+    if not args.no_sqlite:
+        engine_rates, ref_rates = [], []
+        for _ in range(args.runs):  # engine and reference interleaved: same machine load
+            with tempfile.TemporaryDirectory() as tmp:
+                url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+                await seed(url, args.tasks)
+                done, seconds = await drain(url, 1)
+                assert done == args.tasks
+                engine_rates.append(done / seconds)
+                await seed(f"sqlite:///{Path(tmp) / 'ref.db'}", args.tasks)
+                ref_rates.append(stdlib_reference(Path(tmp) / "ref.db", args.tasks))
+        eng, ref = statistics.median(engine_rates), statistics.median(ref_rates)
+        print(
+            f"sqlite engine, 8 claimers, claim(1)+finish: {eng:,.0f} tasks/s "
+            f"(median of {args.runs})"
+        )
+        print(
+            f"stdlib sqlite3, same two transactions:     {ref:,.0f} tasks/s; ratio {eng / ref:.2f}"
+        )
+        print(
+            f"  per run: engine {[round(r) for r in engine_rates]}, "
+            f"ref {[round(r) for r in ref_rates]}"
+        )
     if args.pg:
         for batch in (1, args.batch):
             rates = []
@@ -270,20 +278,27 @@ async def main() -> None:
                 f"{[round(r) for r in rates]})"
             )
     if args.latency:
-        kinds = ["sqlite"] + (["postgres"] if args.pg else [])
+        kinds = ([] if args.no_sqlite else ["sqlite"]) + (["postgres"] if args.pg else [])
         for kind in kinds:
-            medians = {}
-            for total in (1_000, 100_000):
-                if kind == "sqlite":
-                    with tempfile.TemporaryDirectory() as tmp:
-                        url = f"sqlite:///{Path(tmp) / 'lat.db'}"
-                        medians[total] = await claim_latency(url, total, 100)
-                else:
-                    url = await pg_database(args.pg)
-                    try:
-                        medians[total] = await claim_latency(url, total, 100)
-                    finally:
-                        await drop_pg_database(url)
+            medians: dict[int, float] = {}
+            runs: dict[int, list[float]] = {1_000: [], 100_000: []}
+            for _ in range(args.runs):  # 1k and 100k interleaved: same machine load
+                for total in (1_000, 100_000):
+                    if kind == "sqlite":
+                        with tempfile.TemporaryDirectory() as tmp:
+                            url = f"sqlite:///{Path(tmp) / 'lat.db'}"
+                            runs[total].append(await claim_latency(url, total, 100))
+                    else:
+                        url = await pg_database(args.pg)
+                        try:
+                            runs[total].append(await claim_latency(url, total, 100))
+                        finally:
+                            await drop_pg_database(url)
+            for total, values in runs.items():
+                medians[total] = statistics.median(values)
+            print(f"{kind} claim p50 per run, ms: " + ", ".join(
+                f"{total}: {[round(v * 1000, 2) for v in values]}" for total, values in runs.items()
+            ))  # fmt: skip
             small, big = medians[1_000], medians[100_000]
             print(
                 f"{kind} claim p50: 1k tasks {small * 1000:.2f} ms, 100k tasks (90% done) "

@@ -325,6 +325,17 @@ class TaskEngine(Protocol):
             NotFoundError: the worker never registered.
         """
 
+    async def stop_worker(self, worker_id: str) -> Worker:
+        """Mark the worker ``stopped`` (its goodbye: the monitor shows it stopped, not lost).
+
+        Its runs are left alone: the worker finishes or fails them before it says goodbye,
+        and any it could not are recovered when their leases expire. A later
+        ``register_worker`` or ``heartbeat`` makes it active again.
+
+        Raises:
+            NotFoundError: the worker never registered.
+        """
+
     async def list_workers(self) -> list[Worker]:
         """Every registered worker; one silent for two lease periods is shown as lost."""
 
@@ -480,6 +491,7 @@ class TaskEngine(Protocol):
         summary: str | None = None,
         exit_code: int | None = None,
         error: str | None = None,
+        step: str | None = None,
     ) -> Run:
         """End the run (fenced) and move its task on.
 
@@ -487,9 +499,15 @@ class TaskEngine(Protocol):
         ``retry_count + 1`` after the policy's backoff, or ``blocked`` with a ``FailureReason``
         once the attempts are used up.
 
+        ``step`` names the run's running step: it is finished first, as ``finish_step`` would
+        with the same ``success``, ``exit_code`` and ``summary`` (event
+        ``task.step_completed``), in the same transaction, so a worker's last step costs one
+        write instead of two.
+
         Raises:
             NotFoundError: no such run.
             LeaseLostError: the token no longer holds the task; nothing was written.
+            InvalidTransitionError: ``step`` is not running in this run; nothing was written.
         """
 
     async def finish_runs(self, outcomes: Sequence[RunOutcome]) -> list[Run]:
@@ -636,11 +654,15 @@ class TaskEngine(Protocol):
             NotFoundError: ``task`` names no task.
         """
 
-    def follow_events(self, *, since: int = 0, poll_interval: float = 0.5) -> AsyncIterator[Event]:
+    def follow_events(
+        self, *, since: int = 0, poll_interval: float = 0.5, min_interval: float = 0.0
+    ) -> AsyncIterator[Event]:
         """Every event after ``since``, then each new one as it is committed, forever.
 
         Local commits wake the follower at once; other processes' commits are seen within
-        ``poll_interval`` seconds. Resuming from the last seen ``seq`` misses nothing.
+        ``poll_interval`` seconds. ``min_interval`` spaces the reads at least that far apart
+        (a busy process's commits then cost one read per interval, not one per commit).
+        Resuming from the last seen ``seq`` misses nothing.
         """
 
     def state_machine(self) -> dict[str, Any]:

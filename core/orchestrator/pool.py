@@ -1,14 +1,20 @@
 """``WorkerPool``: one worker process's claim loop, heartbeat and running steps.
 
-* **Claiming.** With free slots the pool first adopts queued Run Now runs, then claims ready
-  tasks (one round trip each). It wakes at once on the engine's events (a task became ready, a
-  Run Now was queued, a run of its own finished) and polls every ``poll_seconds`` anyway,
-  because events from other processes arrive by polling too.
+* **Claiming.** With free slots the pool claims ready tasks (one round trip, as many as it has
+  free slots). Queued Run Now runs are adopted first, but only when one may be waiting: at
+  start, after the follower saw a Run Now queued, and on every heartbeat (an adoption is a
+  write transaction; trying one before every claim doubled the writes per task). It wakes at
+  once on the engine's events (a task became ready, a Run Now was queued, a run of its own
+  finished) and polls every ``poll_seconds`` anyway, because events from other processes
+  arrive by polling too.
 * **Heartbeat.** One beat per process every ``heartbeat_seconds`` renews every lease it holds
   (one statement) and sweeps expired leases (recovery needs no daemon). A run missing from the
   answer was cancelled or lost: its process group is killed and nothing more is written.
+* **Cancelling.** The event follower kills a run's process group as soon as it sees the run
+  cancelled (or its task moved out of in progress), without waiting for the heartbeat.
 * **Stopping.** ``stop()`` stops claiming, lets running steps finish for ``stop_grace_seconds``,
-  then kills them and fails their runs so they are retried (by this or another worker).
+  then kills them and fails their runs so they are retried (by this or another worker), and
+  marks the worker ``stopped``.
 """
 
 from __future__ import annotations
@@ -39,6 +45,10 @@ WAKE_EVENTS = frozenset(
     }
 )
 """Events after which a claim may find work (plus a Run Now's forced ``task.claimed``)."""
+
+FOLLOW_MIN_INTERVAL = 0.02
+"""The follower reads events at most this often: a busy process commits hundreds of times a
+second, and one read per commit in every process was most of the database's load."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,9 @@ class WorkerPool:
         self._stopping = False
         self._once = False
         self._wake = asyncio.Event()
+        self._forced_due = True
+        """A queued Run Now may be waiting: try an adoption before the next claim."""
+        self._killers: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._beat_task: asyncio.Task[None] | None = None
         self._follow_task: asyncio.Task[None] | None = None
@@ -172,10 +185,15 @@ class WorkerPool:
                 await self._loop_task
         await self._drain(self._config.stop_grace_seconds if grace is None else grace)
         helpers = {t for t in (self._follow_task, self._beat_task) if t is not None}
+        helpers |= self._killers
         for task in helpers:
             task.cancel()
         if helpers:  # bounded: a helper stuck in a driver must not hold up the shutdown
             await asyncio.wait(helpers, timeout=5)
+        try:  # the goodbye: the monitor shows "stopped", not "lost" two lease periods later
+            await self._engine.stop_worker(self._worker_id)
+        except TaskyardError as exc:
+            self.errors.append(f"stopping: {exc.message}")
 
     # -- internals --------------------------------------------------------------------
     def _say(self, kind: str, ref: str, message: str) -> None:
@@ -219,9 +237,13 @@ class WorkerPool:
         if free <= 0 or self._paused or self._stopping:
             return 0
         lease = self._config.lease_seconds
-        claims = await self._engine.adopt_forced_runs(
-            self._worker_id, limit=free, lease_seconds=lease
-        )
+        claims = []
+        if self._forced_due:
+            claims = await self._engine.adopt_forced_runs(
+                self._worker_id, limit=free, lease_seconds=lease
+            )
+            # All adopted with slots to spare: none is left queued (a full answer may hide more).
+            self._forced_due = len(claims) == free
         if len(claims) < free:
             claims += await self._engine.claim_tasks(
                 self._worker_id,
@@ -259,17 +281,42 @@ class WorkerPool:
         try:
             since = await self._engine.latest_event_seq()
             async for event in self._engine.follow_events(
-                since=since, poll_interval=self._config.poll_seconds
+                since=since,
+                poll_interval=self._config.poll_seconds,
+                min_interval=min(FOLLOW_MIN_INTERVAL, self._config.poll_seconds),
             ):
                 forced = event.type == "task.claimed" and event.payload.get("forced")
+                if forced:
+                    self._forced_due = True
                 if forced or event.type in WAKE_EVENTS or event.payload.get("to") == "ready":
                     self._wake.set()
+                if event.type == "run.cancelled" or event.payload.get("from") == "in_progress":
+                    self._kill_ended(event.payload.get("run_id"), event.task_id)
         except TaskyardError as exc:  # the poll fallback keeps the pool going
             self.errors.append(exc.message)
+
+    def _kill_ended(self, run_id: object, task_id: str | None) -> None:
+        """A run of ours was cancelled, or its task moved on: kill its step now, write nothing.
+
+        Only a run with a step process running is touched: this pool's own finish also moves
+        the task out of in progress, but no step runs by then.
+        """
+        for handle in list(self._handles.values()):
+            claim = handle.claim
+            if handle.lost or handle.process is None:
+                continue
+            if claim.run_id != run_id and (run_id is not None or claim.task_id != task_id):
+                continue
+            handle.lost = True
+            self._say("lost", claim.ref, "cancelled or moved; killing its step")
+            killer = asyncio.create_task(handle.kill())
+            self._killers.add(killer)
+            killer.add_done_callback(self._killers.discard)
 
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(self._config.heartbeat_seconds)
+            self._forced_due = True  # a Run Now queued before a missed event is adopted anyway
             await self.beat()
 
     async def beat(self) -> None:

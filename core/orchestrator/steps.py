@@ -151,8 +151,9 @@ async def _execute(
 
         say("step", claim.ref, f"step {index}/{total} {spec.name} ({profile.name})")
         if profile.name == NOOP:
+            if index == total:  # the last step ends with the run: one write, not two
+                break
             await persist(engine.finish_step, run_id, token, spec.name, success=True, exit_code=0)
-
             done.append((spec.name, None))
             continue
         result = await _run_step(
@@ -161,17 +162,8 @@ async def _execute(
         if handle.lost:
             return "lost"
         summary = result.summary()
-        await persist(
-            engine.finish_step,
-            run_id,
-            token,
-            spec.name,
-            success=result.success,
-            exit_code=result.exit_code,
-            summary=summary,
-        )
-
         if not result.success:
+            # The step and the run end in one transaction (``finish_run(step=...)``).
             if handle.stopping:
                 error = f"the worker stopped during step {spec.name}"
                 await persist(
@@ -181,8 +173,9 @@ async def _execute(
                     success=False,
                     exit_code=result.exit_code,
                     error=error,
+                    summary=summary,
+                    step=spec.name,
                 )
-
                 say("stopped", claim.ref, error)
                 return "stopped"
             error = f"step {spec.name} failed: {result.describe()}"
@@ -194,13 +187,32 @@ async def _execute(
                 exit_code=result.exit_code,
                 error=error,
                 summary=summary,
+                step=spec.name,
             )
-
             say("failed", claim.ref, error.splitlines()[0])
             return "failed"
+        if index == total:
+            break
+        await persist(
+            engine.finish_step,
+            run_id,
+            token,
+            spec.name,
+            success=True,
+            exit_code=result.exit_code,
+            summary=summary,
+        )
         done.append((spec.name, summary))
-    await persist(engine.finish_run, run_id, token, success=True, exit_code=0, summary=summary)
-
+    # The last step ends with the run, in one transaction.
+    await persist(
+        engine.finish_run,
+        run_id,
+        token,
+        success=True,
+        exit_code=0,
+        summary=summary,
+        step=plan[-1].name if plan else None,
+    )
     say("succeeded", claim.ref, "succeeded")
     return "succeeded"
 

@@ -65,7 +65,7 @@ from core.store import (
 from core.store.context import StoreSettings, TxContext
 from core.store.dialects import sqlite as sqlite_dialect
 from core.store.errors import translate_db_errors
-from core.store.events import last_seq, read_events
+from core.store.events import flush_events, last_seq, read_events
 from core.store.lookup import find_project, find_task
 from core.store.runner import AsyncRunner, Runner, ThreadRunner
 
@@ -405,6 +405,11 @@ class SqlTaskEngine:
         )
         return renewed
 
+    async def stop_worker(self, worker_id: str) -> Worker:
+        """See ``TaskEngine.stop_worker``."""
+        worker: Worker = await self._write(lambda c, x: run_ops.stop_worker(c, x, worker_id))
+        return worker
+
     async def list_workers(self) -> list[Worker]:
         """See ``TaskEngine.list_workers``."""
         now = self._clock()
@@ -564,6 +569,7 @@ class SqlTaskEngine:
         summary: str | None = None,
         exit_code: int | None = None,
         error: str | None = None,
+        step: str | None = None,
     ) -> Run:
         """See ``TaskEngine.finish_run``."""
         outcome = RunOutcome(
@@ -575,6 +581,20 @@ class SqlTaskEngine:
             error=error,
         )
         fast = self._runner.pg_fast
+        if step is not None:
+            if fast is None or not success:
+                # One transaction for both (SQLite, and PostgreSQL failures).
+                run: Run = await self._write(
+                    lambda c, x: run_ops.finish_run_outcome(
+                        c, x, _finish_step_first(c, x, outcome, step)
+                    )
+                )
+                return run
+            # PostgreSQL success: the step on its own, then the merged finish statement
+            # (cheaper under load than the generic finish in one transaction).
+            await self.finish_step(
+                run_id, token, step, success=True, exit_code=exit_code, summary=summary
+            )
         if fast is not None and success:
             done = await pg_fast.finish_successes(fast, self._ctx(), [outcome])
             if run_id in done:
@@ -582,8 +602,8 @@ class SqlTaskEngine:
                 return done[run_id]
             # Not finished by the fast statement (and nothing written): the generic path
             # refuses with the precise reason, or promotes the task's dependents.
-        run: Run = await self._write(lambda c, x: run_ops.finish_run_outcome(c, x, outcome))
-        return run
+        generic: Run = await self._write(lambda c, x: run_ops.finish_run_outcome(c, x, outcome))
+        return generic
 
     async def finish_runs(self, outcomes: Sequence[RunOutcome]) -> list[Run]:
         """See ``TaskEngine.finish_runs``."""
@@ -710,18 +730,22 @@ class SqlTaskEngine:
         return await self._runner.read(op)
 
     async def follow_events(
-        self, *, since: int = 0, poll_interval: float = 0.5
+        self, *, since: int = 0, poll_interval: float = 0.5, min_interval: float = 0.0
     ) -> AsyncIterator[Event]:
         """See ``TaskEngine.follow_events``."""
         cursor = since
+        loop = asyncio.get_running_loop()
         while True:
             signal = self._runner.commit_signal()  # before the read: no commit slips between
+            read_at = loop.time()
             batch = await self._runner.read(partial(_events_after, since=cursor))
             for event in batch:
                 cursor = event.seq
                 yield event
             if len(batch) < 500:
                 await self._runner.wait_for_commit(poll_interval, signal)
+                if (pause := read_at + min_interval - loop.time()) > 0:
+                    await asyncio.sleep(pause)
             else:
                 await asyncio.sleep(0)
 
@@ -794,6 +818,26 @@ _LOG_BATCH = 1000
 def _log_after(conn: Connection, *, owner_id: str, since: int) -> tuple[bool, list[LogChunk]]:
     finished = log_ops.owner_finished(conn, owner_id)
     return finished, log_ops.read_log(conn, owner_id, since=since, limit=_LOG_BATCH)
+
+
+def _finish_step_first(
+    conn: Connection, ctx: TxContext, outcome: RunOutcome, step: str
+) -> RunOutcome:
+    """``finish_run(step=...)``'s first half: the step ends as the run does."""
+    step_ops.finish_step(
+        conn,
+        ctx,
+        outcome.run_id,
+        outcome.token,
+        step,
+        success=outcome.success,
+        exit_code=outcome.exit_code,
+        summary=outcome.summary,
+    )
+    # Written now: SQLite's finish writes its events itself, and the log must read step
+    # completed, then run succeeded.
+    flush_events(conn, ctx)
+    return outcome
 
 
 def _events_after(conn: Connection, *, since: int) -> list[Event]:

@@ -209,6 +209,40 @@ def heartbeat(
     return sorted(r.id for r in conn.execute(query))
 
 
+def stop_worker(conn: Connection, ctx: TxContext, worker_id: str) -> Worker:
+    """Mark the worker stopped (its goodbye); event ``worker.stopped``.
+
+    Raises:
+        NotFoundError: the worker never registered.
+    """
+    row = (
+        conn.execute(
+            update(W)
+            .where(W.c.id == worker_id)
+            .values(status=WorkerStatus.STOPPED.value, last_heartbeat_at=ctx.now)
+            .returning(*W.c)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFoundError(
+            f"No worker {worker_id!r} is registered.",
+            hint="Only a registered worker can stop.",
+            details={"field": "worker_id", "input": worker_id, "suggestions": []},
+        )
+    ctx.emit("worker.stopped", payload={"worker_id": worker_id})
+    return Worker(
+        id=row["id"],
+        host=row["host"],
+        pid=row["pid"],
+        slots=row["slots"],
+        started_at=row["started_at"],
+        last_heartbeat_at=row["last_heartbeat_at"],
+        status=WorkerStatus.STOPPED,
+    )
+
+
 def list_workers(conn: Connection, now: datetime, *, lost_after: float) -> list[Worker]:
     """Every registered worker, with ``lost`` for the silent ones."""
     out = []

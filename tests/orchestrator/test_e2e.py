@@ -10,7 +10,7 @@ import pytest
 
 from core.domain.commands import BoardQuery, TaskCreate
 from core.domain.models import FailureReason, TaskStatus
-from core.domain.runs import QuickRunStatus, RunStatus
+from core.domain.runs import QuickRunStatus, RunStatus, WorkerStatus
 from core.errors import DuplicateError
 from core.orchestrator.config import FEATURE_STEPS
 from core.orchestrator.pool import PoolEvent, WorkerPool
@@ -262,6 +262,54 @@ async def test_cancel_kills_the_step_and_its_children(open_engine: Opener, tmp_p
     [run] = await engine.runs_of(ref)
     assert run.status == RunStatus.CANCELLED
     assert (await engine.get_task(ref)).status == S.CANCELLED
+
+
+async def test_cancel_kills_a_running_step_at_once_without_a_heartbeat(
+    open_engine: Opener, tmp_path: Path
+) -> None:
+    """The event follower, not the next heartbeat (30 s away here), kills the step."""
+    pid_file = tmp_path / "pid"
+    config = make_config(
+        {
+            "orchestrator": {"heartbeat_seconds": 30, "lease_seconds": 90},
+            "pipelines": {"chore": [{"name": "work", "profile": "sleepy"}]},
+            "profiles": {
+                "sleepy": {"command": ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"]}
+            },
+        }
+    )
+    engine = await open_engine(config)
+    ref = (
+        await engine.create_task(TaskCreate(title="t", status=S.READY, task_type="chore"))
+    ).task.ref
+    pool = WorkerPool(engine, config, slots=1)
+    await pool.start()
+    try:
+        assert await wait_until(lambda: pid_file.exists() and pid_file.read_text().strip())
+        pid = int(pid_file.read_text())
+        assert pid_alive(pid)
+        await engine.cancel(ref, "not needed")
+        cancelled = asyncio.get_running_loop().time()
+        assert await wait_until(lambda: not pid_alive(pid), 5)
+        assert asyncio.get_running_loop().time() - cancelled < 1.5
+        assert await wait_until(lambda: pool.running == [], 5)
+    finally:
+        await pool.stop()
+    [run] = await engine.runs_of(ref)
+    assert run.status == RunStatus.CANCELLED
+
+
+async def test_a_stopped_pool_says_goodbye(open_engine: Opener) -> None:
+    """The monitor shows the worker stopped, not lost two lease periods later."""
+    config = make_config({})
+    engine = await open_engine(config)
+    pool = WorkerPool(engine, config, slots=1, worker_id="goodbye")
+    await pool.start()
+    [worker] = [w for w in await engine.list_workers() if w.id == "goodbye"]
+    assert worker.status == WorkerStatus.ACTIVE
+    await pool.stop()
+    [worker] = [w for w in await engine.list_workers() if w.id == "goodbye"]
+    assert worker.status == WorkerStatus.STOPPED
 
 
 async def test_retry_waits_out_the_backoff(open_engine: Opener) -> None:

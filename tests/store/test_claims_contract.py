@@ -287,6 +287,53 @@ async def test_workers_register_and_go_lost_when_silent(open_engine: Opener) -> 
         await eng.register_worker("w3", host="box", pid=1, slots=0)
 
 
+async def test_a_stopped_worker_shows_stopped_not_lost(open_engine: Opener) -> None:
+    clock = Clock()
+    eng = await open_engine(clock=clock, lease_seconds=10)
+    await eng.register_worker("w1", host="box", pid=42, slots=2)
+    seq = await last_seq(eng)
+    stopped = await eng.stop_worker("w1")
+    assert (stopped.id, stopped.status, stopped.slots) == ("w1", WorkerStatus.STOPPED, 2)
+    clock.advance(60)  # long past two lease periods: still stopped, never lost
+    [worker] = await eng.list_workers()
+    assert worker.status == WorkerStatus.STOPPED
+    assert [e.type for e in await all_events(eng, seq)] == ["worker.stopped"]
+    await eng.heartbeat("w1")  # back at work: active again
+    [worker] = await eng.list_workers()
+    assert worker.status == WorkerStatus.ACTIVE
+    with pytest.raises(NotFoundError):
+        await eng.stop_worker("nobody")
+
+
+async def test_finish_run_with_its_last_step_is_one_write(eng: SqlTaskEngine) -> None:
+    """``finish_run(step=...)`` ends the step and the run together, events in that order."""
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    await eng.start_step(claim.run_id, claim.claim_token, "only", index=1, total=1)
+    seq = await last_seq(eng)
+    run = await eng.finish_run(
+        claim.run_id, claim.claim_token, success=True, exit_code=0, summary="ok", step="only"
+    )
+    assert run.status == RunStatus.SUCCEEDED
+    [step] = await eng.run_steps(claim.run_id)
+    assert (step.status, step.exit_code, step.summary) == (RunStatus.SUCCEEDED, 0, "ok")
+    types = [e.type for e in await all_events(eng, seq)]
+    assert types == ["task.step_completed", "run.succeeded", "task.status_changed"]
+    assert (await eng.get_task(ref)).status == S.IN_REVIEW
+
+
+async def test_finish_run_with_a_step_not_running_writes_nothing(eng: SqlTaskEngine) -> None:
+    ref = await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    seq = await last_seq(eng)
+    with pytest.raises(InvalidTransitionError):
+        await eng.finish_run(claim.run_id, claim.claim_token, success=False, step="nope")
+    assert await all_events(eng, seq) == []
+    assert (await eng.get_task(ref)).status == S.IN_PROGRESS
+    with pytest.raises(LeaseLostError):
+        await eng.finish_run(claim.run_id, "stale", success=True, step="nope")
+
+
 # ------------------------------------------------------------------------------ leases, retries
 async def test_expired_lease_returns_the_task_counted_as_a_retry(eng: SqlTaskEngine) -> None:
     ref = await ready(eng, "t")

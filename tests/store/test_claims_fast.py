@@ -19,6 +19,7 @@ from core.domain.commands import TaskCreate, TaskImportItem
 from core.domain.models import TaskStatus
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import RunStatus
+from core.errors import LeaseLostError
 from core.store import claim_sql, pg_fast
 from core.store.engine import SqlTaskEngine
 
@@ -161,6 +162,108 @@ async def test_concurrent_finish_and_claim_keep_the_log_in_commit_order(
     assert sum(e.type == "run.succeeded" for e in events) == 60
 
 
+# ------------------------------------------------------------- merged claims and finishes
+def _merged_statements(eng: SqlTaskEngine, kind: str) -> int:
+    """Statements the PostgreSQL coalescer ran for ``kind`` (-1 on SQLite: no coalescer)."""
+    fast = eng._runner.pg_fast
+    if fast is None:
+        return -1
+    return int(getattr(fast, kind).statements)
+
+
+async def test_concurrent_claims_each_get_their_own_answer(eng: SqlTaskEngine) -> None:
+    """Eight claim(1) calls at once over five ready tasks: five get one each, three get none.
+
+    On PostgreSQL the calls share statements; every run and ``task.claimed`` event still names
+    the worker that asked, and the tasks go out in scheduler order.
+    """
+    refs = [await ready(eng, f"t{i}") for i in range(5)]
+    seq = await last_seq(eng)
+    before = _merged_statements(eng, "claims")
+    answers = await asyncio.gather(*(eng.claim_tasks(f"w{n}") for n in range(8)))
+    assert sorted(len(a) for a in answers) == [0, 0, 0, 1, 1, 1, 1, 1]
+    claims = [c for a in answers for c in a]
+    assert sorted(c.ref for c in claims) == sorted(refs)
+    for n, answer in enumerate(answers):
+        for claim in answer:
+            assert claim.worker_id == f"w{n}"
+            run = await eng.get_run(claim.run_id)
+            assert (run.worker_id, run.claim_token) == (f"w{n}", claim.claim_token)
+            assert run.lease_expires_at == claim.lease_expires_at
+    claimed = [e for e in await all_events(eng, seq) if e.type == "task.claimed"]
+    by_run = {c.run_id: c for c in claims}
+    assert len(claimed) == 5
+    for event in claimed:
+        assert event.payload["worker_id"] == by_run[event.payload["run_id"]].worker_id
+        assert event.task_id == by_run[event.payload["run_id"]].task_id
+    if before >= 0:
+        assert _merged_statements(eng, "claims") - before < 8
+
+
+async def test_merged_claims_with_different_limits_split_the_tasks(eng: SqlTaskEngine) -> None:
+    """claim(3) and claim(2) x 2 at once over 6 tasks: no task twice, each within its limit."""
+    for i in range(6):
+        await ready(eng, f"t{i}")
+    answers = await asyncio.gather(
+        eng.claim_tasks("a", limit=3), eng.claim_tasks("b", limit=2), eng.claim_tasks("c", limit=2)
+    )
+    assert sum(len(a) for a in answers) == 6
+    assert all(len(a) <= limit for a, limit in zip(answers, (3, 2, 2), strict=True))
+    ids = [c.task_id for a in answers for c in a]
+    assert len(set(ids)) == 6
+
+
+async def test_one_lost_lease_in_a_merged_finish_fails_only_its_caller(
+    eng: SqlTaskEngine,
+) -> None:
+    """Four finish_run calls at once, one with a stale token: it alone gets LeaseLostError."""
+    for i in range(4):
+        await ready(eng, f"t{i}")
+    claims = await eng.claim_tasks("w", limit=4)
+    seq = await last_seq(eng)
+    before = _merged_statements(eng, "finishes")
+    tokens = [c.claim_token for c in claims]
+    tokens[2] = str(uuid.uuid4())
+    results = await asyncio.gather(
+        *(
+            eng.finish_run(c.run_id, token, success=True, summary=f"s{i}")
+            for i, (c, token) in enumerate(zip(claims, tokens, strict=True))
+        ),
+        return_exceptions=True,
+    )
+    assert isinstance(results[2], LeaseLostError)
+    for i in (0, 1, 3):
+        run = results[i]
+        assert not isinstance(run, BaseException)
+        assert (run.id, run.status, run.summary) == (claims[i].run_id, RunStatus.SUCCEEDED, f"s{i}")
+    assert (await eng.get_run(claims[2].run_id)).status == RunStatus.RUNNING
+    events = await all_events(eng, seq)
+    succeeded = [e.payload["run_id"] for e in events if e.type == "run.succeeded"]
+    assert sorted(succeeded) == sorted(claims[i].run_id for i in (0, 1, 3))
+    if before >= 0:
+        assert _merged_statements(eng, "finishes") - before < 4
+
+
+async def test_two_concurrent_finishes_of_one_run_succeed_once(eng: SqlTaskEngine) -> None:
+    """The same run finished twice at once: one success, one LeaseLostError, one event."""
+    await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w")
+    seq = await last_seq(eng)
+    results = await asyncio.gather(
+        eng.finish_run(claim.run_id, claim.claim_token, success=True),
+        eng.finish_run(claim.run_id, claim.claim_token, success=True),
+        eng.finish_runs([RunOutcome(run_id=claim.run_id, token=claim.claim_token, success=True)]),
+        return_exceptions=True,
+    )
+    batch = results[2]
+    assert not isinstance(batch, BaseException)
+    wins = [r for r in results[:2] if not isinstance(r, BaseException)] + batch
+    assert len(wins) == 1, results
+    assert all(isinstance(r, LeaseLostError) for r in results[:2] if isinstance(r, BaseException))
+    events = await all_events(eng, seq)
+    assert [e.type for e in events].count("run.succeeded") == 1
+
+
 # ------------------------------------------------------------------------------ EXPLAIN guards
 async def _plan(eng: SqlTaskEngine, sql: str, params: Any) -> str:
     def read(conn: Any) -> str:
@@ -201,11 +304,40 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
         .replace("$3::text[]", "ARRAY['r']")
         .replace("$4::text[]", "ARRAY['t']")
         .replace("$5::text[]", "ARRAY['e']")
-        .replace("$6::text", "'w'")
-        .replace("$6", "'w'")
-        .replace("$7", "now()")
+        .replace("$6::text[]", "ARRAY['w']")
+        .replace("$7::timestamptz[]", "ARRAY[now()]")
         .replace("$8", "'a'")
         .replace("$9", "1"),
         (),
     )
     assert "CTE cand" in plan, plan  # materialized: the LIMIT fences the UPDATE (CLAIMS.md B7)
+
+
+async def test_the_generic_claim_plan_walks_the_indexes(eng: SqlTaskEngine) -> None:
+    """The plan the fast path caches once (``CLAIM_PLAN_GENERIC``) walks the claim index.
+
+    The candidates come from ``ix_tasks_claim_order`` in order, fenced in a materialized CTE.
+    (How tasks are then updated depends on the table's size: with this fixture's 1,000 rows
+    a sequential scan is cheapest; with 100,000 the plan looks them up by ``pk_tasks``.)
+    """
+    fast = eng._runner.pg_fast
+    if fast is None:
+        return
+    await _mostly_done(eng)
+    await eng._runner.read(lambda c: c.execute(text("ANALYZE")))
+    import asyncpg
+
+    conn = await asyncpg.connect(fast._dsn)
+    try:
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        await conn.execute("PREPARE claim AS " + pg_fast.CLAIM)
+        rows = await conn.fetch(
+            "EXPLAIN EXECUTE claim(now(), 50, ARRAY['r'], ARRAY['t'], ARRAY['e'], ARRAY['w'], "
+            "ARRAY[now()], 'a', 1)"
+        )
+    finally:
+        await conn.close()
+    plan = "\n".join(r[0] for r in rows)
+    cand = plan.split("CTE cand")[1].split("CTE ")[0]
+    assert "Index Scan using ix_tasks_claim_order on tasks" in cand, plan
+    assert "Sort" not in cand, plan
