@@ -23,6 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fixtures.demo import build_demo_database  # noqa: E402
+from tests.fixtures.execution import (  # noqa: E402
+    build_execution_database,
+    frozen,
+    open_frozen_engine,
+)
+from tests.fixtures.tui import LONG_LIVED  # noqa: E402
 from tui.__main__ import make_app  # noqa: E402
 from tui.settings import TuiSettings  # noqa: E402
 
@@ -33,6 +39,8 @@ class Shot:
     keys: list[str] = field(default_factory=list)
     size: tuple[int, int] = (140, 40)
     settings: dict[str, Any] = field(default_factory=dict)
+    execution: bool = False
+    """Add the execution data (runs, a worker, a quick run) and freeze the clock."""
 
 
 SHOTS = [
@@ -54,6 +62,9 @@ SHOTS = [
         keys=["i", *"tests/fixtures/prds/multi_milestone.md", "enter"],
         size=(140, 48),
     ),
+    Shot("execution-monitor", keys=["x"], execution=True),
+    Shot("task-runs", keys=["x", "enter"], execution=True, size=(140, 48)),
+    Shot("quick-action", keys=["a"], execution=True, size=(140, 44)),
 ]
 
 
@@ -61,7 +72,7 @@ async def settle(pilot: Any) -> None:
     app = pilot.app
     for _ in range(4):
         await pilot.pause(0.05)
-        busy = [w for w in app.workers if w.group != "follow-events" and not w.is_finished]
+        busy = [w for w in app.workers if w.group not in LONG_LIVED and not w.is_finished]
         if busy:
             await app.workers.wait_for_complete(busy)
 
@@ -69,8 +80,13 @@ async def settle(pilot: Any) -> None:
 async def take(shot: Shot, workdir: Path, out: Path) -> Path:
     db = workdir / f"{shot.name}.db"
     url = f"sqlite:///{db}"
-    await build_demo_database(url)
-    app = make_app(TuiSettings(db=url, animations=False, **shot.settings))
+    settings = TuiSettings(db=url, animations=False, **shot.settings)
+    if shot.execution:
+        await build_execution_database(url)
+        app = make_app(settings, lambda: open_frozen_engine(url), clock=frozen())
+    else:
+        await build_demo_database(url)
+        app = make_app(settings)
     async with app.run_test(size=shot.size) as pilot:
         await settle(pilot)
         for key in shot.keys:

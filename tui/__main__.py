@@ -9,11 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from core.engine import TaskEngine
 from core.errors import TaskyardError
-from tui.app import EngineFactory, TaskyardApp
+from tui.embedded import EmbeddedPool, PoolFactory
 from tui.settings import TuiSettings, build_settings
+
+if TYPE_CHECKING:  # the app (and Textual) is imported once the early board read has started
+    from tui.app import Clock, EngineFactory, TaskyardApp
+    from tui.first_board import EarlyRead
 
 
 def engine_factory_for(settings: TuiSettings) -> EngineFactory:
@@ -27,9 +32,40 @@ def engine_factory_for(settings: TuiSettings) -> EngineFactory:
     return open_it
 
 
-def make_app(settings: TuiSettings, engine_factory: EngineFactory | None = None) -> TaskyardApp:
-    """The app for ``settings``; tests may pass their own engine factory."""
-    return TaskyardApp(settings, engine_factory or engine_factory_for(settings))
+def pool_factory_for(settings: TuiSettings) -> PoolFactory:
+    """The embedded worker pool: ``WorkerPool`` with the pipelines of taskyard.toml."""
+
+    def build(engine: TaskEngine) -> EmbeddedPool:
+        from core.orchestrator.config import OrchestratorConfig
+        from core.orchestrator.pool import WorkerPool
+
+        config = OrchestratorConfig.from_config(settings.config)
+        return WorkerPool(engine, config, slots=settings.worker_slots)
+
+    return build
+
+
+def make_app(
+    settings: TuiSettings,
+    engine_factory: EngineFactory | None = None,
+    *,
+    clock: Clock | None = None,
+    early_board: EarlyRead | None = None,
+) -> TaskyardApp:
+    """The app for ``settings``; tests may pass their own engine factory and clock.
+
+    ``early_board`` is the first board already being read (``read_board_early``): the board
+    shows it, and the app opens its own engine after the first frame.
+    """
+    from tui.app import TaskyardApp
+
+    return TaskyardApp(
+        settings,
+        engine_factory or engine_factory_for(settings),
+        pool_factory=pool_factory_for(settings),
+        early_board=early_board,
+        **({"clock": clock} if clock is not None else {}),
+    )
 
 
 def run_from_args(args: argparse.Namespace) -> int:
@@ -51,7 +87,13 @@ def run_from_args(args: argparse.Namespace) -> int:
         if exc.hint:
             print(f"Hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
-    result = make_app(settings).run()
+    from core.bootstrap import read_board_early
+    from tui.first_board import first_board_query
+
+    # Before Textual is imported (and before any thread exists, for the fork): the helper
+    # imports the store, opens the database and reads the board on the other core meanwhile.
+    early = read_board_early(settings.db, actor=settings.actor, query=first_board_query(settings))
+    result = make_app(settings, early_board=early).run()
     return result or 0
 
 

@@ -2,14 +2,18 @@
 
 The app opens its ``TaskEngine`` itself (snapshot tests run it in a fresh event loop) through
 the factory it is given, follows the engine's event log in one long-lived worker and fans the
-events out to screens through a ``Signal``. Everything the user is told also lands in the
-message log, which ``L`` reopens: nothing important lives only in a five-second toast.
+events out to screens through a ``Signal``. When the settings ask for it, it also runs an
+embedded worker pool once the engine is open, and stops it (cancelling or finishing what it
+runs, so nothing stays claimed) before the engine is closed. Everything the user is told
+also lands in the message log, which ``L`` reopens: nothing important lives only in a
+five-second toast.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -19,21 +23,32 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Offset
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
+from core.domain.commands import BoardQuery
 from core.domain.models import Event
+from core.domain.views import BoardView
 from core.engine import TaskEngine
 from core.errors import TaskyardError
 from tui.commands import ScreenActions
+from tui.embedded import EmbeddedPool, PoolFactory
+from tui.first_board import EarlyRead, same_query
 from tui.messages import LogEntry, Severity
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
 from tui.themes import TASKYARD_THEMES
 
 EngineFactory = Callable[[], Awaitable[TaskEngine]]
+STOP_GRACE = 5.0
+"""Seconds running steps get to finish when the workers are switched off in the monitor."""
+QUIT_GRACE = 1.0
+"""Seconds they get when the app quits: quitting should not hang on a long step."""
 Clock = Callable[[], datetime]
+FIRST_PAINT_HOLD = 1.5
+"""Seconds the first frame waits for the board's data before the empty board is shown."""
 
 
 def _now() -> datetime:
@@ -57,6 +72,8 @@ class TaskyardApp(App[int]):
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "board": BoardScreen,
         "import": lambda: _prd_import_screen(),
+        "monitor": lambda: _monitor_screen(),
+        "quick": lambda: _quick_action_screen(),
     }
     DEFAULT_MODE = "board"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,9 +94,20 @@ class TaskyardApp(App[int]):
         engine_factory: EngineFactory,
         *,
         clock: Clock = _now,
+        pool_factory: PoolFactory | None = None,
+        early_board: EarlyRead | None = None,
     ) -> None:
         self.settings = settings
         self._engine_factory = engine_factory
+        self._pool_factory = pool_factory
+        self.pool: EmbeddedPool | None = None
+        """The embedded worker pool while it runs; ``None`` when it is off."""
+        self._pool_lock: asyncio.Lock | None = None
+        self._early_board = early_board
+        """The first board, read before the app started; handed to the board once."""
+        self._open_after = early_board
+        """The app's own engine opens after this early read (and the first frame)."""
+        self._first_paint_released = asyncio.Event()
         self._engine_future: asyncio.Future[TaskEngine] | None = None
         self.clock = clock
         self.message_log: list[LogEntry] = []
@@ -94,6 +122,13 @@ class TaskyardApp(App[int]):
         self.auto_approve = False
         """Whether in review can be skipped (``FEATURE_PRD_AUTO_APPROVE_REVIEW``)."""
         self.animation_level = "full" if settings.animations else "none"
+        self._first_paint_hold = ExitStack()
+        self._first_paint_timer: Timer | None = None
+        self._first_paint_done = False
+        # No frame until the board has its cards (or FIRST_PAINT_HOLD passes): the empty
+        # skeleton was a full render, and the layouts and frames between it and the data
+        # cost as much again, all on the way to the frame the user is waiting for.
+        self._first_paint_hold.enter_context(self.batch_update())
 
     # -- start and stop -------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -108,6 +143,28 @@ class TaskyardApp(App[int]):
             )
         self.open_engine()
         self.apply_keymap()
+        self._first_paint_timer = self.set_timer(FIRST_PAINT_HOLD, self.release_first_paint)
+
+    def release_first_paint(self) -> None:
+        """Let frames through: the board has its data, failed to get it, or took too long.
+
+        Only the first call does anything: a second one (the hold's timer after the board
+        loaded) must not schedule another frame on an idle screen.
+        """
+        if self._first_paint_done:
+            return
+        self._first_paint_done = True
+        if self._first_paint_timer is not None:
+            self._first_paint_timer.stop()
+        self._first_paint_hold.close()
+        self.call_after_refresh(self._first_paint_released.set)
+
+    async def early_board(self, query: BoardQuery) -> BoardView | None:
+        """The board read before the app started, once, if it answers ``query``."""
+        early, self._early_board = self._early_board, None
+        if early is None or not same_query(early.query, query):
+            return None
+        return await early.result()
 
     def apply_keymap(self) -> None:
         """Apply ``[keymap]`` from taskyard.toml, reporting ids that name no key."""
@@ -138,6 +195,13 @@ class TaskyardApp(App[int]):
     @work(exclusive=True, group="open-engine", exit_on_error=False)
     async def open_engine(self) -> None:
         future = self._future()
+        early = self._open_after
+        if early is not None:
+            # The first board is being read for us: open our engine after it is in (never
+            # two schema upgrades at once) and after the first frame (the store's import and
+            # the open are not in front of it).
+            await early.result()
+            await self._first_paint_released.wait()
         try:
             engine = await self._engine_factory()
         except TaskyardError as exc:
@@ -146,6 +210,53 @@ class TaskyardApp(App[int]):
             return
         self.auto_approve = bool(engine.state_machine().get("auto_approve", False))
         future.set_result(engine)
+        if self.settings.embedded_workers and self._pool_factory is not None:
+            await self.start_pool()
+
+    # -- the embedded worker pool ---------------------------------------------------------
+    def _lock(self) -> asyncio.Lock:
+        if self._pool_lock is None:
+            self._pool_lock = asyncio.Lock()
+        return self._pool_lock
+
+    async def start_pool(self) -> bool:
+        """Start the embedded workers (after the engine is open); says what happened."""
+        async with self._lock():
+            if self.pool is not None:
+                return True
+            if self._pool_factory is None:
+                self.report(
+                    "This app was built without embedded workers; start `taskyard worker`.",
+                    severity="warning",
+                )
+                return False
+            try:
+                engine = await self.engine()
+                pool = self._pool_factory(engine)
+                await pool.start()
+            except TaskyardError as exc:
+                self.report_error(exc, title="Embedded workers not started")
+                return False
+            self.pool = pool
+        slots = f"{pool.slots} slot" + ("" if pool.slots == 1 else "s")
+        self.report(f"Embedded workers on: {slots}, worker {pool.worker_id}.")
+        return True
+
+    async def stop_pool(self, *, quiet: bool = False, grace: float = STOP_GRACE) -> None:
+        """Stop the embedded workers: running steps get ``grace`` seconds, then they are
+        killed and their runs recorded, so no task is left claimed."""
+        async with self._lock():
+            pool, self.pool = self.pool, None
+            if pool is None:
+                return
+            try:
+                await pool.stop(grace)
+            except TaskyardError as exc:
+                if not quiet:
+                    self.report_error(exc, title="Embedded workers did not stop cleanly")
+                return
+        if not quiet:
+            self.report("Embedded workers off: this app runs no tasks until they are on again.")
 
     async def engine(self) -> TaskEngine:
         """The open engine, waiting for it if it is still opening.
@@ -156,6 +267,9 @@ class TaskyardApp(App[int]):
         return await asyncio.shield(self._future())
 
     async def on_unmount(self) -> None:
+        # The pool first: its running steps are cancelled and their runs recorded while the
+        # engine is still open, so nothing is left claimed until a lease expires.
+        await self.stop_pool(quiet=True, grace=QUIT_GRACE)
         future = self._engine_future
         if (
             future is not None
@@ -261,6 +375,20 @@ class TaskyardApp(App[int]):
         from tui.modals.message_log import MessageLogModal
 
         self.push_screen(MessageLogModal(self.message_log))
+
+
+def _monitor_screen() -> Screen[Any]:
+    """The execution monitor, imported on first use."""
+    from tui.screens.monitor import ExecutionMonitorScreen
+
+    return ExecutionMonitorScreen()
+
+
+def _quick_action_screen() -> Screen[Any]:
+    """The quick action screen, imported on first use."""
+    from tui.screens.quick_action import QuickActionScreen
+
+    return QuickActionScreen()
 
 
 def _prd_import_screen() -> Screen[Any]:

@@ -16,6 +16,9 @@ from core.domain.models import TaskStatus
 from core.errors import ValidationError
 
 SCREEN_READER_ENV = "TASKYARD_SCREEN_READER"
+EMBEDDED_WORKERS_ENV = "TASKYARD_EMBEDDED_WORKERS"
+DEFAULT_WORKER_SLOTS = 2
+MAX_WORKER_SLOTS = 64
 THEMES = ("taskyard-dark", "taskyard-light", "high-contrast", "ansi-dark", "ansi-light")
 DEFAULT_THEME = "taskyard-dark"
 _TRUE = {"1", "true", "yes", "on"}
@@ -44,6 +47,14 @@ class TuiSettings:
     """Binding id -> keys (``"board.new-task" = "a"``), from ``[keymap]``."""
     project: str | None = None
     """The project to open on; ``None`` for every project."""
+    embedded_workers: bool = False
+    """Run tasks in this process (a worker pool the app starts and stops). ``build_settings``
+    turns it on for a local SQLite database unless told otherwise; built directly (tests),
+    it is off unless asked for, so no test runs tasks by surprise."""
+    worker_slots: int = DEFAULT_WORKER_SLOTS
+    """How many tasks the embedded pool runs at once."""
+    config: ConfigFile = field(default_factory=ConfigFile)
+    """The taskyard.toml the settings came from (the worker pool reads its pipelines)."""
 
     @property
     def cursor_visible(self) -> bool:
@@ -103,7 +114,52 @@ def build_settings(
         hide_empty_columns=_bool(tui, "hide_empty_columns", where),
         keymap=_keymap(config.table("keymap"), f"[keymap] in {config.path}"),
         project=_optional_str(tui, "project", where),
+        embedded_workers=_embedded(tui, where, env, db),
+        worker_slots=_slots(tui, where),
+        config=config,
     )
+
+
+def is_local_database(db: str | None) -> bool:
+    """Whether ``db`` (or the default database) is a SQLite file on this machine."""
+    from core.config import database_url, default_database_url
+
+    url = database_url(db) if db else default_database_url()
+    return url.startswith("sqlite")
+
+
+def _embedded(table: Mapping[str, Any], where: str, env: Mapping[str, str], db: str | None) -> bool:
+    """``TASKYARD_EMBEDDED_WORKERS``, else ``[tui] embedded_workers``, else on for local SQLite.
+
+    A shared PostgreSQL or remote database has its own workers; a board opened on it should
+    not start claiming tasks unless asked to.
+    """
+    raw = env.get(EMBEDDED_WORKERS_ENV, "").strip().lower()
+    if raw:
+        if raw in _TRUE:
+            return True
+        if raw in {"0", "false", "no", "off"}:
+            return False
+        raise ValidationError(
+            f"{EMBEDDED_WORKERS_ENV}={env[EMBEDDED_WORKERS_ENV]!r} is neither on nor off.",
+            field=EMBEDDED_WORKERS_ENV,
+            hint=f"Set {EMBEDDED_WORKERS_ENV}=1 or {EMBEDDED_WORKERS_ENV}=0.",
+        )
+    if "embedded_workers" in table:
+        return _bool(table, "embedded_workers", where)
+    return is_local_database(db)
+
+
+def _slots(table: Mapping[str, Any], where: str) -> int:
+    value = table.get("worker_slots", DEFAULT_WORKER_SLOTS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WORKER_SLOTS:
+        raise ValidationError(
+            f"worker_slots in {where} must be a whole number from 1 to {MAX_WORKER_SLOTS}, "
+            f"not {value!r}.",
+            field="worker_slots",
+            hint=f"For example `worker_slots = {DEFAULT_WORKER_SLOTS}`.",
+        )
+    return value
 
 
 def _bool(table: Mapping[str, Any], key: str, where: str, *, default: bool = False) -> bool:

@@ -11,18 +11,21 @@ import asyncio
 import os
 import shlex
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from core.domain.models import Task
 from core.domain.runs import Claim
 from core.engine import TaskEngine
-from core.errors import LeaseLostError, TaskyardError
+from core.errors import LeaseLostError, StorageError, TaskyardError
 from core.orchestrator.config import OrchestratorConfig, StepSpec
 from core.orchestrator.executor import Invocation, StepProcess, StepResult
 from core.orchestrator.profiles import NOOP, Profile
 from core.orchestrator.prompt import build_prompt, task_command
+
+T = TypeVar("T")
 
 Reporter = Callable[[str, str, str], None]
 """``(kind, ref, message)``: what a worker prints per claim, step and finish."""
@@ -46,6 +49,29 @@ class RunHandle:
         """Stop the current step's whole process group (if one is running)."""
         if self.process is not None:
             await self.process.cancel()
+
+
+STORAGE_RETRIES = 6
+
+
+async def persist(write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """Make a worker's write, retrying while the database is busy or unreachable.
+
+    A write abandoned on a transient error would leave the run to expire and run again; the
+    lease (renewed meanwhile by the heartbeat) gives the retries time. Refusals (lease lost,
+    bad input) are not retried.
+
+    Raises:
+        StorageError: still failing after the retries.
+    """
+    for attempt in range(STORAGE_RETRIES):
+        try:
+            return await write(*args, **kwargs)
+        except StorageError:
+            if attempt == STORAGE_RETRIES - 1:
+                raise
+            await asyncio.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def execute_claim(
@@ -82,7 +108,7 @@ async def _execute(
     command = task_command(task)
     plan = config.steps_for(task.task_type, task.pipeline_template, command)
     if isinstance(plan, str):
-        await engine.block_run(run_id, token, reason=plan)
+        await persist(engine.block_run, run_id, token, reason=plan)
         say("blocked", claim.ref, plan)
         return "blocked"
     for spec in plan:
@@ -92,30 +118,41 @@ async def _execute(
                 f"step {spec.name} uses the {spec.profile} profile, which runs the task's "
                 "command, and the task has none: add a ```sh block or metadata.command"
             )
-            await engine.block_run(run_id, token, reason=reason, step=spec.name)
+            await persist(engine.block_run, run_id, token, reason=reason, step=spec.name)
             say("blocked", claim.ref, reason)
             return "blocked"
-    try:
-        workdir = await workdir_for(engine, config, task)
-    except TaskyardError as exc:
-        await engine.finish_run(run_id, token, success=False, error=exc.message)
-        say("failed", claim.ref, exc.message)
-        return "failed"
+    workdir: str | None = None
+    if any(config.profiles[spec.profile].name != NOOP for spec in plan):
+        try:
+            workdir = await workdir_for(engine, config, task)
+        except TaskyardError as exc:
+            await persist(engine.finish_run, run_id, token, success=False, error=exc.message)
+
+            say("failed", claim.ref, exc.message)
+            return "failed"
     done: list[tuple[str, str | None]] = []
     summary: str | None = None
     total = len(plan)
     for index, spec in enumerate(plan, 1):
         if handle.stopping:
             error = f"the worker stopped before step {spec.name}"
-            await engine.finish_run(run_id, token, success=False, error=error)
+            await persist(engine.finish_run, run_id, token, success=False, error=error)
             return "stopped"
         profile = config.profiles[spec.profile]
-        await engine.start_step(
-            run_id, token, spec.name, index=index, total=total, profile=profile.name
+        await persist(
+            engine.start_step,
+            run_id,
+            token,
+            spec.name,
+            index=index,
+            total=total,
+            profile=profile.name,
         )
+
         say("step", claim.ref, f"step {index}/{total} {spec.name} ({profile.name})")
         if profile.name == NOOP:
-            await engine.finish_step(run_id, token, spec.name, success=True, exit_code=0)
+            await persist(engine.finish_step, run_id, token, spec.name, success=True, exit_code=0)
+
             done.append((spec.name, None))
             continue
         result = await _run_step(
@@ -124,7 +161,8 @@ async def _execute(
         if handle.lost:
             return "lost"
         summary = result.summary()
-        await engine.finish_step(
+        await persist(
+            engine.finish_step,
             run_id,
             token,
             spec.name,
@@ -132,16 +170,24 @@ async def _execute(
             exit_code=result.exit_code,
             summary=summary,
         )
+
         if not result.success:
             if handle.stopping:
                 error = f"the worker stopped during step {spec.name}"
-                await engine.finish_run(
-                    run_id, token, success=False, exit_code=result.exit_code, error=error
+                await persist(
+                    engine.finish_run,
+                    run_id,
+                    token,
+                    success=False,
+                    exit_code=result.exit_code,
+                    error=error,
                 )
+
                 say("stopped", claim.ref, error)
                 return "stopped"
             error = f"step {spec.name} failed: {result.describe()}"
-            await engine.finish_run(
+            await persist(
+                engine.finish_run,
                 run_id,
                 token,
                 success=False,
@@ -149,10 +195,12 @@ async def _execute(
                 error=error,
                 summary=summary,
             )
+
             say("failed", claim.ref, error.splitlines()[0])
             return "failed"
         done.append((spec.name, summary))
-    await engine.finish_run(run_id, token, success=True, exit_code=0, summary=summary)
+    await persist(engine.finish_run, run_id, token, success=True, exit_code=0, summary=summary)
+
     say("succeeded", claim.ref, "succeeded")
     return "succeeded"
 
@@ -213,9 +261,15 @@ async def _run_step(
             if handle.lost:
                 return
             try:
-                await engine.append_log(
-                    claim.run_id, claim.claim_token, text, stream=stream, step=spec.name
+                await persist(
+                    engine.append_log,
+                    claim.run_id,
+                    claim.claim_token,
+                    text,
+                    stream=stream,
+                    step=spec.name,
                 )
+
             except LeaseLostError:
                 handle.lost = True
                 asyncio.get_running_loop().create_task(handle.kill())

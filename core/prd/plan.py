@@ -114,7 +114,6 @@ from core.prd.models import (
     PlannedMilestone,
     PlannedTask,
     PlanWarning,
-    SourceSpan,
 )
 from core.prd.parse import (
     Block,
@@ -222,10 +221,15 @@ def _slug(text: str, limit: int = 60) -> str:
 
 def _norm(text: str) -> str:
     """A reference or title, compared: lower case, no Markdown or punctuation, no "the"."""
-    words = _WORDS.findall(text.casefold())
-    while words and words[0] in ("the", "section", "step", "task"):
-        words = words[1:]
-    return " ".join(words)
+    return _norm_words(_WORDS.findall(text.casefold()))
+
+
+def _norm_words(words: list[str]) -> str:
+    """``_norm`` of a text whose ``_WORDS`` (of its casefold) are ``words``."""
+    skip = 0
+    while skip < len(words) and words[skip] in ("the", "section", "step", "task"):
+        skip += 1
+    return " ".join(words[skip:])
 
 
 def _clean_title(title: str) -> str:
@@ -277,7 +281,12 @@ def _has_word(text: str, word: str) -> bool:
 
 
 def _type_of(title: str) -> str | None:
-    for word in _WORDS.findall(title.casefold()):
+    return _type_of_words(_WORDS.findall(title.casefold()))
+
+
+def _type_of_words(words: list[str]) -> str | None:
+    """``_type_of`` of a title whose ``_WORDS`` (of its casefold) are ``words``."""
+    for word in words:
         if word in _TYPE_WORDS:
             return _TYPE_WORDS[word]
     return None
@@ -323,12 +332,21 @@ class _Meta:
 
 _LABEL_START = frozenset("*_dbraptlmDBRAPTLM")
 """The first characters a label line can start with (ASCII; others go to the regex)."""
+_LABEL_HEADS = frozenset(
+    ["depe", "bloc", "requ", "afte", "prio", "type", "labe", "tags", "mile", "acce", "done", "defi"]
+)
+"""The first four letters of each ``_LABEL_LINE`` word, lower case."""
 
 
 def _label_line(line: str) -> tuple[str, str] | None:
     line = line.strip()
     if line and line[0].isascii() and line[0] not in _LABEL_START:
         return None  # cannot match _LABEL_LINE: skip the regex
+    head = line[2:6] if line.startswith(("**", "__")) else line[:4]
+    if head.isascii() and head.lower() not in _LABEL_HEADS:
+        # Every label word has 4+ letters; only ASCII is tested, as IGNORECASE also folds
+        # some non-ASCII letters (the Kelvin sign, a long s) to ASCII ones.
+        return None
     m = _LABEL_LINE.match(line)
     if not m:
         return None
@@ -497,6 +515,7 @@ class _Unit:
     parent: _Unit | None = None
     item: ListItem | None = None
     words: int = 0
+    """Words in the description, for the ``too_big`` warning; 0 when too short to matter."""
     empty: bool = False
 
 
@@ -507,6 +526,55 @@ class _Inherited:
     milestone: str | None = None
     area: str | None = None
     deps: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(slots=True)
+class _Title:
+    """What the rules read from a heading's title, computed once per distinct title."""
+
+    stripped: str
+    """Without its heading number (``_strip_number``)."""
+    clean: str
+    """``stripped`` cleaned (``_clean_title``): the section path's entry."""
+    norm: str
+    """``stripped`` normalized (``_norm``): for kinds and references."""
+    number: str | None
+    """The heading number (``2.1``), when the title has one."""
+    milestone: re.Match[str] | None
+    """``_MILESTONE_HEADING`` matched on ``stripped``."""
+    priority: Priority | None
+    """``_priority_in_title`` of the whole title."""
+    task_type: str | None
+    """``_type_of`` of the whole title."""
+    listed: str | None
+    """The kind its words alone give: ``milestone-list``, ``ac``, ``info`` or ``None``."""
+
+    @classmethod
+    def of(cls, title: str) -> _Title:
+        stripped = _strip_number(title)
+        clean = _clean_title(stripped)
+        # Most titles have no number: then the stripped title is the title, cleaned once.
+        numbered = stripped is not title
+        number = _HEADING_NUMBER.match(_clean_title(title) if numbered else clean)
+        words = _WORDS.findall(title.casefold())
+        norm = _norm(stripped) if numbered else _norm_words(words)
+        listed = None
+        if _MILESTONE_LIST_TITLES.fullmatch(norm):
+            listed = "milestone-list"
+        elif _AC_TITLES.fullmatch(norm):
+            listed = "ac"
+        elif _INFO_TITLES.fullmatch(norm):
+            listed = "info"
+        return cls(
+            stripped=stripped,
+            clean=clean,
+            norm=norm,
+            number=number.group(1) if number else None,
+            milestone=_MILESTONE_HEADING.match(stripped),
+            priority=_priority_in_title(title),
+            task_type=_type_of_words(words),
+            listed=listed,
+        )
 
 
 @dataclass
@@ -526,6 +594,15 @@ class _Builder:
     group_deps: list[tuple[_Unit, str, int]] = field(default_factory=list)
     kinds: dict[int, str] = field(default_factory=dict)
     """``kind`` per section (by ``id``): it depends only on the section, asked many times."""
+    titles: dict[str, _Title] = field(default_factory=dict)
+    """``_Title`` per heading text: each is read several times per section, and titles repeat
+    ("Acceptance criteria"). Per plan, so a first preview pays for every title."""
+
+    def title(self, section: Section) -> _Title:
+        found = self.titles.get(section.title)
+        if found is None:
+            found = self.titles[section.title] = _Title.of(section.title)
+        return found
 
     # ------------------------------------------------------------ keys and milestones
 
@@ -569,19 +646,15 @@ class _Builder:
         return found
 
     def _kind(self, section: Section) -> str:
-        title = _norm(_strip_number(section.title))
+        info = self.title(section)
         if section is self.title_section:
             return "container"
-        if _MILESTONE_HEADING.match(_strip_number(section.title)) and section.children:
+        if info.milestone and section.children:
             return "milestone"
-        if _MILESTONE_HEADING.match(_strip_number(section.title)):
+        if info.milestone:
             return "milestone-task"
-        if _MILESTONE_LIST_TITLES.fullmatch(title):
-            return "milestone-list"
-        if _AC_TITLES.fullmatch(title):
-            return "ac"
-        if _INFO_TITLES.fullmatch(title):
-            return "info"
+        if info.listed:
+            return info.listed
         if section.level < self.top:
             return "container"
         return "task"
@@ -594,12 +667,12 @@ class _Builder:
     def walk(self, sections: list[Section], path: list[str], inh: _Inherited) -> None:
         for section in sections:
             kind = self.kind(section)
-            title = _strip_number(section.title)
-            number = _HEADING_NUMBER.match(_clean_title(section.title))
-            if number:
-                self.numbers.setdefault(number.group(1), section)
-            self.section_titles.setdefault(_norm(title), []).append(section)
-            sub_path = path if section is self.title_section else [*path, _clean_title(title)]
+            info = self.title(section)
+            title = info.stripped
+            if info.number:
+                self.numbers.setdefault(info.number, section)
+            self.section_titles.setdefault(info.norm, []).append(section)
+            sub_path = path if section is self.title_section else [*path, info.clean]
             if kind == "info":
                 continue
             if kind == "milestone-list":
@@ -611,7 +684,7 @@ class _Builder:
             own_pending = _scan_blocks(section.blocks, own)
             local = self.inherit(inh, own, section, sub_path)
             if kind == "milestone":
-                m = _MILESTONE_HEADING.match(title)
+                m = info.milestone
                 assert m is not None
                 due = _ISO_DATE.search(section.title)
                 local = _replace(
@@ -626,7 +699,7 @@ class _Builder:
                 self.walk(section.children, sub_path, local)
                 continue
             if kind == "milestone-task":
-                m = _MILESTONE_HEADING.match(title)
+                m = info.milestone
                 assert m is not None
                 local = _replace(
                     local,
@@ -665,8 +738,8 @@ class _Builder:
         if area is None and section.level >= self.top and path:
             area = _slug(path[0], 40)
         return _Inherited(
-            priority=own.priority or _priority_in_title(section.title) or inh.priority,
-            task_type=own.task_type or _type_of(section.title) or inh.task_type,
+            priority=own.priority or self.title(section).priority or inh.priority,
+            task_type=own.task_type or self.title(section).task_type or inh.task_type,
             milestone=self.milestone_from_text(own.milestone) if own.milestone else inh.milestone,
             area=area,
             deps=inh.deps,
@@ -712,7 +785,7 @@ class _Builder:
             _scan_blocks(ac_section.blocks, ac, ac_section=True)
             meta.criteria.extend(ac.criteria)
             meta.item_count += ac.item_count
-        title_text = _clean_title(_strip_number(section.title)) or "(untitled)"
+        title_text = self.title(section).clean or "(untitled)"
         end = section.line_end
         description = self.doc.raw(section.line_start + 1, end)
         key = self.unique_key(f"{self.source_key}:{'/'.join(_slug(p) or 'section' for p in path)}")
@@ -726,12 +799,12 @@ class _Builder:
             meta=meta,
             section=section,
             inherited=inh,
-            words=len(description.split()),
+            words=_word_count(description, self.options.granularity),
             empty=not section.blocks and not section.children,
         )
         if coarse:
             priority_in = [
-                p for s in self._subtree(section) if (p := _priority_in_title(s.title)) is not None
+                p for s in self._subtree(section) if (p := self.title(s).priority) is not None
             ]
             if priority_in and meta.priority is None:
                 meta.priority = _strongest(priority_in)
@@ -739,10 +812,10 @@ class _Builder:
         for s in self._subtree(section):
             self.section_units.setdefault(id(s), []).append(unit)
             if s is not section:
-                number = _HEADING_NUMBER.match(_clean_title(s.title))
-                if number:
-                    self.numbers.setdefault(number.group(1), s)
-                self.section_titles.setdefault(_norm(_strip_number(s.title)), []).append(s)
+                info = self.title(s)
+                if info.number:
+                    self.numbers.setdefault(info.number, s)
+                self.section_titles.setdefault(info.norm, []).append(s)
         if self.options.granularity is Granularity.FINE:
             self.add_item_units(unit)
 
@@ -791,6 +864,16 @@ class _Builder:
                 previous = unit
 
 
+def _word_count(description: str, granularity: Granularity) -> int:
+    """The description's word count, or 0 when it is too short to reach ``too_big``'s limit.
+
+    ``n`` words take at least ``2n - 1`` characters, so text shorter than twice the limit
+    cannot exceed it: most sections skip the split (~2.5% of a 1 MB preview).
+    """
+    limit = TOO_BIG[granularity][1]
+    return len(description.split()) if len(description) >= 2 * limit else 0
+
+
 def _d(match: re.Match[str] | None) -> str | None:
     return match.group(1) if match else None
 
@@ -808,11 +891,16 @@ def _replace(inh: _Inherited, **changes: object) -> _Inherited:
 
 
 def _strip_number(title: str) -> str:
-    m = _HEADING_NUMBER.match(title.strip())
+    stripped = title.strip()
+    if not stripped[:1].isdigit():  # isdigit() holds for every \d: no number to strip
+        return title
+    m = _HEADING_NUMBER.match(stripped)
     return m.group(2) if m and m.group(2) else title
 
 
 def _priority_in_title(title: str) -> Priority | None:
+    if "P" not in title and "U" not in title:  # P0-P3; MUST, SHOULD and COULD all hold a "U"
+        return None
     m = _P_LEVEL.search(title)
     if m:
         return _PRIORITY_WORDS[f"p{m.group(1)}"]
@@ -920,7 +1008,7 @@ def _no_headings(builder: _Builder, doc: Document, source: str, inh: _Inherited)
         meta=meta,
         section=fake,
         inherited=inh,
-        words=len(description.split()),
+        words=_word_count(description, builder.options.granularity),
     )
     builder.units.append(unit)
     builder.warnings.append(
@@ -991,9 +1079,12 @@ def _to_task(builder: _Builder, unit: _Unit, doc_meta: _Meta) -> PlannedTask:
         context_files=files,
         milestone_key=milestone,
         parent_key=unit.parent.key if unit.parent else None,
-        source=SourceSpan(
-            section_path=unit.path, line_start=unit.line_start, line_end=unit.line_end
-        ),
+        # A dict: validated by PlannedTask's own (compiled) validator, one model __init__ less.
+        source={
+            "section_path": unit.path,
+            "line_start": unit.line_start,
+            "line_end": unit.line_end,
+        },
     )
 
 

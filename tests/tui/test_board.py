@@ -10,12 +10,14 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from core.domain.commands import ProjectCreate, TaskCreate
+from core.domain.commands import BoardQuery, ProjectCreate, TaskCreate
 from core.domain.models import TaskStatus
+from core.domain.views import BoardView
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.tui import settle
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
+from tui.first_board import first_board_query
 from tui.modals.help import HelpModal
 from tui.modals.message_log import MessageLogModal
 from tui.modals.move import MoveModal
@@ -376,3 +378,93 @@ async def test_screen_reader_mode_reads_one_column_at_a_time(demo_db_url: str) -
         )
         await settle(pilot)
         assert sum("WEB-5 moved to backlog" in e.text for e in app.message_log) == 1
+
+
+_EARLY_READ = """
+import asyncio, sys
+from core.bootstrap import open_engine, read_board_early
+from tui.first_board import first_board_query
+from tui.settings import TuiSettings
+
+query = first_board_query(TuiSettings(db=sys.argv[1]))
+early = read_board_early(sys.argv[1], actor=None, query=query)
+assert early is not None
+
+
+async def main() -> None:
+    view = await early.result()
+    engine = await open_engine(sys.argv[1])
+    try:
+        assert view == await engine.board(query), "the early board differs from the engine's"
+    finally:
+        await engine.close()
+    print(sum(c.count for c in view.columns))
+
+
+asyncio.run(main())
+"""
+
+
+def test_the_early_board_read_is_what_the_engine_answers(demo_db_url: str) -> None:
+    """``read_board_early`` (a forked helper, as ``taskyard`` starts) gives ``board()``'s view.
+
+    Run in a fresh interpreter: like ``taskyard``, it forks before any thread exists (the test
+    process has pytest-xdist's threads).
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", _EARLY_READ, demo_db_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert int(out.stdout) > 0
+
+
+class _GivenEarlyBoard:
+    """An early read whose answer the test gives (the real one forks)."""
+
+    def __init__(self, query: BoardQuery, view: BoardView | None) -> None:
+        self.query = query
+        self.view = view
+        self.asked = 0
+
+    async def result(self) -> BoardView | None:
+        self.asked += 1
+        return self.view
+
+
+async def test_the_board_shows_an_early_read_then_opens_its_own_engine(
+    demo_db_url: str,
+) -> None:
+    """The first frame shows the early read; the app's engine opens after it and takes over."""
+    settings = TuiSettings(db=demo_db_url, animations=False)
+    query = first_board_query(settings)
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        view = await engine.board(query)
+        # The early read is older than the database: a task added since must arrive through
+        # the app's own engine, which follows the event log from the early read's snapshot.
+        project = await engine.get_project("web-app")
+        await engine.create_task(
+            TaskCreate(project=project.slug, title="Added after the early read")
+        )
+    finally:
+        await engine.close()
+    early = _GivenEarlyBoard(query, view)
+    app = make_app(settings, early_board=early)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: "Added after the early read" in screen_text(app), 10)
+        assert "BACKLOG · 7" in screen_text(app)
+    assert early.asked == 2  # the board's first load, and the app before opening its engine
+
+
+async def test_an_early_read_for_another_query_is_not_used(demo_db_url: str) -> None:
+    settings = TuiSettings(db=demo_db_url, animations=False)
+    other = first_board_query(settings).model_copy(update={"text": "nothing matches this"})
+    early = _GivenEarlyBoard(other, BoardView(columns=[], last_event_seq=0))
+    app = make_app(settings, early_board=early)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        assert "BACKLOG · 6" in screen_text(app)

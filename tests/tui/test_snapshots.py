@@ -104,3 +104,100 @@ class TestBoardSnapshots:
         dark blue."""
         app = app_for(demo_db_url, theme="taskyard-light")
         assert snap_compare(app, run_before=loaded, terminal_size=SIZE)
+
+
+class TestExecutionSnapshots:
+    """The execution screens on fixed data (tests/fixtures/execution.py) with a frozen clock:
+    every time, elapsed time and heartbeat age is the same on every run, and no embedded
+    workers run."""
+
+    @staticmethod
+    def execution_app(tmp_path: Path, **settings: Any) -> TaskyardApp:
+        import asyncio
+
+        from tests.fixtures.execution import build_execution_database, frozen, open_frozen_engine
+
+        url = f"sqlite:///{tmp_path / 'execution.db'}"
+        asyncio.run(build_execution_database(url))
+        return make_app(
+            TuiSettings(db=url, animations=False, **settings),
+            lambda: open_frozen_engine(url),
+            clock=frozen(),
+        )
+
+    def test_task_detail_with_runs_and_output(self, snap_compare: Any, tmp_path: Path) -> None:
+        """WEB-5 opened from the monitor's running list: "Runs (1): attempt 1 is running";
+        the Run now line says "not now, it is running already", Retry says when it applies,
+        Cancel is offered; the run reads "▶ attempt 1 · running, step 2 of 3 · implement ·
+        worker w-laptop-1 · 09:53"; step 1 plan succeeded (3 changes), step 2 implement is
+        running, "1 more step to come"; the output box shows five lines, the last one
+        "stderr: warning: slow test (2.1 s)"."""
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await loaded(pilot)
+            await pilot.press("x")
+            await loaded(pilot)
+            await pilot.press("enter")
+            await loaded(pilot)
+            await pilot.pause(0.3)  # the output follower's first read
+            await loaded(pilot)
+
+        app = self.execution_app(tmp_path)
+        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+    def test_execution_monitor(self, snap_compare: Any, tmp_path: Path) -> None:
+        """The monitor: "embedded workers off" in the heading; 1 queued, 1 running, last hour
+        1 completed; Queue: WEB-7 ▲ high, next up; Running (focused, highlighted): WEB-5 at
+        "running, step 2 of 3 · implement · worker w-laptop-1 · 09:53 · last: warning: slow
+        test (2.1 s)"; Workers: "● w-laptop-1 · active · heartbeat 4 s ago · 1 of 2 slots
+        busy"; Recent: "✓ WEB-13 Smoke test the login page · attempt 1 · succeeded, exit
+        code 0"; the output of WEB-5 below; the footer lists Pause/resume (dimmed: no
+        embedded workers), Workers on/off, Cancel task, Quick action."""
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await loaded(pilot)
+            await pilot.press("x")
+            await loaded(pilot)
+            await pilot.pause(0.3)
+            await loaded(pilot)
+
+        app = self.execution_app(tmp_path)
+        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+    def test_execution_monitor_screen_reader(self, snap_compare: Any, tmp_path: Path) -> None:
+        """Screen-reader mode: no borders, no footer; every section one under the other with
+        a heading in words ("Queue, in the order workers take it: 1 task"); rows read "1 of
+        1: …"; the running task says "running, step 2 of 3" and "started 12:00:48" instead of
+        a ticking elapsed time; the worker line has no heartbeat age ("w-laptop-1, active, 1
+        of 2 slots busy")."""
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await loaded(pilot)
+            await pilot.press("x")
+            await loaded(pilot)
+            await pilot.pause(0.3)
+            await loaded(pilot)
+            pilot.app.clear_notifications()
+
+        app = self.execution_app(
+            tmp_path, screen_reader=True, screen_reader_source="--screen-reader"
+        )
+        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+    def test_quick_action(self, snap_compare: Any, tmp_path: Path) -> None:
+        """Quick action: the label "One-off run — not on the board unless you promote it" on
+        top; an empty prompt box with the cursor in it; the numbered profiles, "1. shell
+        (chosen): runs the text as a shell command, the default" first; the output of the
+        last quick run (" M api/auth/login.py", "?? notes.md"); the recent list with "✓
+        12:01:15 shell · git status --short · succeeded, exit code 0"; the footer shows Run,
+        Promote to task, and Stop and Go to task dimmed."""
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await loaded(pilot)
+            await pilot.press("a")
+            await loaded(pilot)
+            await pilot.pause(0.3)
+            await loaded(pilot)
+
+        app = self.execution_app(tmp_path)
+        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)

@@ -78,6 +78,9 @@ class Terminal:
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
         env["XDG_CONFIG_HOME"] = str(self.home / "config")  # no user taskyard.toml
+        # These tests drive the board; the embedded workers (on by default for a SQLite file)
+        # would rightly start running a task as soon as it is moved to ready.
+        env["TASKYARD_EMBEDDED_WORKERS"] = "0"
         return env
 
     def start(self, *args: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 _WHERE = {
     "AttachmentViewModal": "tui.modals.attachments",
+    "CancelModal": "tui.modals.cancel",
     "ConfirmModal": "tui.modals.confirm",
     "ConflictModal": "tui.modals.conflict",
     "DependencyPickerModal": "tui.modals.dependency_picker",

@@ -7,7 +7,9 @@ from typing import Any
 
 _WHERE = {
     "BoardScreen": "tui.screens.board",
+    "ExecutionMonitorScreen": "tui.screens.monitor",
     "PrdImportScreen": "tui.screens.prd_import",
+    "QuickActionScreen": "tui.screens.quick_action",
     "TaskDetailScreen": "tui.screens.task_detail",
 }
 __all__ = sorted(_WHERE)

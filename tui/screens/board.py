@@ -28,10 +28,11 @@ from core.domain.models import Event, TaskCard, TaskStatus
 from core.domain.states import allowed_targets
 from core.errors import TaskyardError
 from tui.context import taskyard_app
+from tui.first_board import PAGE
 from tui.messages import LogEntry
 from tui.widgets.board_column import BoardColumn
 from tui.widgets.footer import StableFooter
-from tui.widgets.task_list import PAGE, TaskList
+from tui.widgets.task_list import TaskList
 
 BOARD_ORDER = tuple(TaskStatus)
 MIN_COLUMN = 30
@@ -65,6 +66,8 @@ class BoardScreen(Screen[None]):
     | f | Filters |
     | p | Switch project |
     | i | Import a PRD (preview before anything is written) |
+    | x | Execution monitor: queue, running tasks, workers |
+    | a | Quick action: a one-off run, not on the board unless promoted |
     | E | Hide or show empty columns |
     | r | Reload |
     """
@@ -108,6 +111,21 @@ class BoardScreen(Screen[None]):
         Binding("p", "switch_project", "Project", id="board.project", tooltip="Switch project"),
         Binding(
             "i", "import_prd", "Import PRD", id="board.import-prd", tooltip="Import a PRD document"
+        ),
+        Binding(
+            "x",
+            "monitor",
+            "Monitor",
+            id="board.monitor",
+            tooltip="Execution monitor: the queue, running tasks, workers and their output",
+        ),
+        Binding(
+            "a",
+            "quick_action",
+            "Quick action",
+            show=False,  # the footer is full at 120 columns; help and the palette list it
+            id="board.quick-action",
+            tooltip="A one-off run of a command or prompt; not on the board unless promoted",
         ),
         Binding(
             "E",
@@ -304,18 +322,31 @@ message log (**L**).
     @work(exclusive=True, group="board-load", exit_on_error=False)
     async def load_board(self) -> None:
         try:
-            engine = await taskyard_app(self).engine()
-        except TaskyardError as exc:
-            self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
-            return
+            await self._load_board()
+        finally:
+            # The first frame waits for the first load (see ``TaskyardApp``), whatever it gave.
+            taskyard_app(self).release_first_paint()
+
+    async def _load_board(self) -> None:
         shown = [c.status for c in self.columns()]
         query = self.query_state.model_copy(update={"statuses": shown, "per_column": PAGE})
+        # The first load may find the board already read (``read_board_early``); then it
+        # needs no engine (one that opens after the first frame), unless it wants more below.
+        view = None if self._loaded else await taskyard_app(self).early_board(query)
+        if view is None:
+            try:
+                await taskyard_app(self).engine()
+            except TaskyardError as exc:  # reported by the app when it failed to open
+                self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
+                return
         try:
-            view = await engine.board(query)
+            if view is None:
+                view = await (await taskyard_app(self).engine()).board(query)
             extra: dict[TaskStatus, list[tuple[int, list[TaskCard], int]]] = {}
             for column in self.columns():
                 for offset in column.task_list.window_offsets():
                     if offset:
+                        engine = await taskyard_app(self).engine()
                         window = await engine.board_column(
                             query, column.status, offset=offset, limit=PAGE
                         )
@@ -325,6 +356,7 @@ message log (**L**).
             follow = self._follow
             position = None
             if follow is not None:
+                engine = await taskyard_app(self).engine()
                 position = await engine.card_position(query, follow)
         except TaskyardError as exc:
             taskyard_app(self).report_error(exc, title="Cannot read the board")
@@ -352,6 +384,7 @@ message log (**L**).
                 if target is not None:
                     self._set_current(target, focus=self.app.focused is not None)
                     if index >= PAGE:
+                        engine = await taskyard_app(self).engine()
                         window = await engine.board_column(
                             query, status, offset=(index // PAGE) * PAGE, limit=PAGE
                         )
@@ -576,6 +609,12 @@ message log (**L**).
 
     def action_import_prd(self) -> None:
         self.app.switch_mode("import")
+
+    def action_monitor(self) -> None:
+        self.app.switch_mode("monitor")
+
+    def action_quick_action(self) -> None:
+        self.app.switch_mode("quick")
 
     def action_toggle_empty(self) -> None:
         self.hide_empty = not self.hide_empty

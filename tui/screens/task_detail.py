@@ -2,10 +2,11 @@
 
 The screen reads top to bottom as a screen reader reads it: the ref and title, a status line
 (refusals and results land there, where the user is looking), every field as "Field: value",
-what blocks the task and the way out, the moves allowed from here, the dependencies both ways
-(a numbered list that carries the terminal cursor), the description (Markdown), acceptance
-criteria, context files, attachments (another numbered list), and the event history, newest
-first.
+what blocks the task and the way out, the moves allowed from here, its runs (Run now, Retry
+and Cancel, each attempt with its steps, and the live output of the selected run), the
+dependencies both ways (a numbered list that carries the terminal cursor), the description
+(Markdown), acceptance criteria, context files, attachments (another numbered list), and the
+event history, newest first.
 
 Data flow: the task is read through the engine in an exclusive worker; engine events that
 touch the task or a task it is linked to schedule one debounced reload, which updates the
@@ -38,11 +39,14 @@ from core.domain.models import (
     TaskLink,
     TaskStatus,
 )
+from core.domain.runs import Run
 from core.domain.states import allowed_targets, is_resolved
 from core.errors import TaskyardError
 from tui.context import taskyard_app
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.footer import StableFooter
+from tui.widgets.run_log import RunLog
+from tui.widgets.run_panel import RunPanel
 from tui.widgets.task_list import PRIORITY_GLYPH, blocked_words
 
 BOARD_ORDER = tuple(TaskStatus)
@@ -155,6 +159,11 @@ class TaskDetailScreen(Screen[None]):
     | tab / shift+tab | Text, dependencies, attachments |
     | up / down, page up / page down | Scroll, or move in a list |
     | m | Every move the state machine allows from here |
+    | R | Run now, ahead of the queue (backlog or ready, no open blockers) |
+    | t | Retry a task blocked by a failure, or cancelled |
+    | c | Cancel the task (asks why; a running step is stopped) |
+    | o | Go to the list of runs |
+    | l | Go to the output of the selected run |
     | e | Edit the task |
     | d | Go to the dependencies list |
     | g / enter | Open the selected dependency |
@@ -178,6 +187,43 @@ class TaskDetailScreen(Screen[None]):
             tooltip="Back to the board, or to the task you came from",
         ),
         Binding("m", "moves", "Move…", id="task.moves", tooltip="Every move allowed from here"),
+        Binding(
+            "R",
+            "run_now",
+            "Run now",
+            id="task.run-now",
+            tooltip="Start the task now, ahead of the queue",
+        ),
+        Binding(
+            "t",
+            "retry",
+            "Retry",
+            id="task.retry",
+            tooltip="Put a task blocked by a failure, or cancelled, back in ready",
+        ),
+        Binding(
+            "c",
+            "cancel_task",
+            "Cancel task",
+            id="task.cancel",
+            tooltip="Cancel the task, saying why; a running step is stopped",
+        ),
+        Binding(
+            "o",
+            "focus_list('#runs-list')",
+            "Runs",
+            show=False,
+            id="task.runs",
+            tooltip="Go to the list of runs (each attempt, newest first)",
+        ),
+        Binding(
+            "l",
+            "focus_output",
+            "Output",
+            show=False,
+            id="task.output",
+            tooltip="Go to the output of the selected run",
+        ),
         Binding("e", "edit", "Edit", id="task.edit", tooltip="Edit the task's fields"),
         Binding(
             "d",
@@ -239,8 +285,14 @@ class TaskDetailScreen(Screen[None]):
 ## Task detail
 
 Everything about one task, top to bottom: its fields, what blocks it and the way out, the
-moves allowed from its state, the description, acceptance criteria, context files,
+moves allowed from its state, its runs, the description, acceptance criteria, context files,
 dependencies both ways, attachments and the history of changes (newest first).
+
+**Runs**: **R** runs the task now (when it is in backlog or ready and nothing it waits for
+is open; otherwise the line under "Runs" says why not), **t** retries a task blocked by a
+failure or cancelled, **c** cancels it after asking why. Each attempt is one line ("attempt
+2 · running, step 2 of 6 · plan_impl · worker w-1 · 00:41") with its steps below; **o** goes
+to the runs, **l** to the output of the highlighted run, which follows it live.
 
 **Tab** moves between the text, the dependencies list and the attachments list; lists are
 numbered, so a digit picks an entry. **Enter** on a dependency opens that task, and
@@ -263,6 +315,8 @@ the title and kept in the message log (**L**).
         """Milestone id -> name, read once per screen."""
         self._reload_timer: Timer | None = None
         self._markdown_source: str | None = None
+        self.runs: list[Run] = []
+        """The task's runs as last read."""
 
     @property
     def spoken(self) -> bool:
@@ -276,6 +330,8 @@ the title and kept in the message log (**L**).
             yield Static(id="detail-fields", markup=False)
             yield Static(id="detail-blocked", markup=False)
             yield Static(id="detail-moves", markup=False)
+            yield Static("Runs", id="detail-runs-heading", classes="detail-section")
+            yield RunPanel(id="detail-runs")
             yield Static("Dependencies", id="detail-deps-heading", classes="detail-section")
             yield Static(id="detail-deps-empty", markup=False)
             yield ChoiceList(id="detail-deps")
@@ -320,6 +376,7 @@ the title and kept in the message log (**L**).
             if task.milestone_id and task.milestone_id not in self._milestones:
                 for milestone in await engine.list_milestones(task.project_id):
                     self._milestones[milestone.id] = milestone.name
+            runs = await engine.runs_of(task.id)
             events: list[Event] = []
             since = 0
             for _ in range(HISTORY_PAGES):
@@ -336,6 +393,7 @@ the title and kept in the message log (**L**).
         self.shown_task = task
         self.ref = task.ref
         await self._show(task, events)
+        self._show_runs(task, runs)
         if first:
             self.set_status(self._idle_status(task))
         self.refresh_bindings()
@@ -437,6 +495,55 @@ the title and kept in the message log (**L**).
                 )
         elif task.status == TaskStatus.BLOCKED:
             lines.append(f"Way out: when the cause is sorted out, {self._key('moves')} moves it.")
+        return lines
+
+    # -- runs -----------------------------------------------------------------------------
+    def _show_runs(self, task: Task, runs: list[Run]) -> None:
+        self.runs = runs
+        active = next((r for r in runs if r.status.active), None)
+        heading = f"Runs ({len(runs)})"
+        if active is not None:
+            heading += f": attempt {active.attempt} is {active.status.value}"
+        self.query_one("#detail-runs-heading", Static).update(heading)
+        self.query_one(RunPanel).show(runs, "\n".join(self._run_actions(task)))
+
+    def _run_now_refusal(self, task: Task) -> str | None:
+        """Why Run now does not apply to the task; ``None`` when it does."""
+        if any(r.status.active for r in self.runs):
+            return "it is running already."
+        if task.status not in (TaskStatus.BACKLOG, TaskStatus.READY):
+            return f"it is {task.status.label}; Run now starts tasks in backlog or ready."
+        unresolved = [b for b in task.blocked_by if not is_resolved(b.status)]
+        if unresolved:
+            names = "; ".join(link_words(b) for b in unresolved)
+            return f"it waits for {names}."
+        return None
+
+    def _can_retry(self, task: Task) -> bool:
+        return task.status == TaskStatus.CANCELLED or (
+            task.status == TaskStatus.BLOCKED and isinstance(task.blocked_reason, FailureReason)
+        )
+
+    def _can_cancel(self, task: Task) -> bool:
+        return task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
+
+    def _run_actions(self, task: Task) -> list[str]:
+        """What Run now, Retry and Cancel would do here, or why they do not apply."""
+        refusal = self._run_now_refusal(task)
+        run_key = self._key("run_now")
+        lines = [
+            f"Run now ({run_key}): starts it now, ahead of the queue."
+            if refusal is None
+            else f"Run now ({run_key}): not now, {refusal}"
+        ]
+        retry_key = self._key("retry")
+        if self._can_retry(task):
+            lines.append(f"Retry ({retry_key}): back to ready for another attempt.")
+        else:
+            lines.append(f"Retry ({retry_key}): only for a task blocked by a failure or cancelled.")
+        cancel_key = self._key("cancel_task")
+        if self._can_cancel(task):
+            lines.append(f"Cancel ({cancel_key}): asks why, then stops it.")
         return lines
 
     def _targets(self, task: Task) -> list[TaskStatus]:
@@ -552,6 +659,17 @@ the title and kept in the message log (**L**).
             return task is not None and self._can_queue(task)
         if action in {"view_attachment", "save_attachment"}:
             return True if self._attachments else None
+        if action == "run_now":
+            # Open blockers leave the key on: pressing it says which ones (from the engine).
+            if task is None or any(r.status.active for r in self.runs):
+                return None
+            return True if task.status in (TaskStatus.BACKLOG, TaskStatus.READY) else None
+        if action == "retry":
+            return True if task is not None and self._can_retry(task) else None
+        if action == "cancel_task":
+            return True if task is not None and self._can_cancel(task) else None
+        if action == "focus_output":
+            return True if self.runs else None
         return True
 
     # -- actions --------------------------------------------------------------------------
@@ -568,6 +686,100 @@ the title and kept in the message log (**L**).
             choice_list.scroll_visible(animate=False)
         else:
             self.set_status("Nothing to select there: the list is empty.")
+
+    def action_focus_output(self) -> None:
+        output = self.query_one(RunLog)
+        if output.display:
+            output.focus()
+            output.scroll_visible(animate=False)
+
+    def action_run_now(self) -> None:
+        self.run_now()
+
+    @work(group="detail-run", exit_on_error=False)
+    async def run_now(self) -> None:
+        task = self.shown_task
+        if task is None:
+            return
+        app = taskyard_app(self)
+        try:
+            engine = await app.engine()
+            run = await engine.run_now(task.ref)
+        except TaskyardError as exc:
+            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
+            self.set_status(f"Run now refused: {text}", error=True)
+            app.report(text, severity="error", title=f"{task.ref} not started")
+            return
+        if app.pool is None:
+            where = (
+                "Embedded workers are off: turn them on in the execution monitor, or start "
+                "`taskyard worker`."
+            )
+        elif app.pool.paused:
+            where = "Embedded workers are paused: resume them in the execution monitor."
+        else:
+            where = "A worker of this app picks it up now."
+        done = f"{task.ref} attempt {run.attempt} is {run.status.value}. {where}"
+        self.set_status(done)
+        app.report(done)
+        self.load_task()
+
+    def action_retry(self) -> None:
+        self.retry_task()
+
+    @work(group="detail-run", exit_on_error=False)
+    async def retry_task(self) -> None:
+        task = self.shown_task
+        if task is None:
+            return
+        app = taskyard_app(self)
+        try:
+            engine = await app.engine()
+            retried = await engine.retry(task.ref)
+        except TaskyardError as exc:
+            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
+            self.set_status(f"Not retried: {text}", error=True)
+            app.report(text, severity="error", title=f"{task.ref} not retried")
+            return
+        done = (
+            f"{retried.ref} is back in {retried.status.label} for attempt "
+            f"{retried.retry_count + 1}."
+        )
+        self.set_status(done)
+        app.report(done)
+        self.load_task()
+
+    def action_cancel_task(self) -> None:
+        task = self.shown_task
+        if task is None:
+            return
+        from tui.modals.cancel import CancelModal
+
+        running = any(r.status.active for r in self.runs)
+
+        def answered(reason: str | None) -> None:
+            if reason is None:
+                self.set_status(f"{task.ref} was not cancelled.")
+            else:
+                self.cancel_task(task.ref, reason)
+
+        self.app.push_screen(CancelModal(task.ref, task.title, running=running), answered)
+
+    @work(group="detail-run", exit_on_error=False)
+    async def cancel_task(self, ref: str, reason: str) -> None:
+        app = taskyard_app(self)
+        try:
+            engine = await app.engine()
+            await engine.cancel(ref, reason)
+        except TaskyardError as exc:
+            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
+            self.set_status(f"Not cancelled: {text}", error=True)
+            app.report(text, severity="error", title=f"{ref} not cancelled")
+            return
+        done = f"{ref} cancelled ({reason})."
+        self.set_status(done)
+        app.report(done)
+        self.load_task()
 
     def action_edit(self) -> None:
         from tui.modals.task_form import open_task_form

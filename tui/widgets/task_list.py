@@ -27,9 +27,8 @@ from textual.strip import Strip
 
 from core.domain.models import Priority, TaskCard, TaskStatus
 from tui.context import move_terminal_cursor
+from tui.first_board import PAGE
 
-PAGE = 100
-"""Cards fetched per window request."""
 MAX_PAGES = 30
 """Windows kept in memory; the ones furthest from the cursor are dropped first."""
 

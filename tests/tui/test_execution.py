@@ -1,0 +1,324 @@
+"""Running tasks from the TUI, driven with keys only, on real SQLite files and real processes.
+
+The embedded worker pool is the app's own (``TuiSettings(embedded_workers=True)``), with a
+short lease and heartbeat so a cancelled step is noticed within a second. Tasks carry their
+command in a ```sh block of the description: the shell profile runs it as a subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static, TextArea
+
+from core.config_file import ConfigFile
+from core.domain.commands import ProjectCreate, TaskCreate, TaskQuery
+from core.domain.models import FailureReason, TaskStatus
+from core.domain.runs import RetryPolicy
+from core.store.engine import SqlTaskEngine
+from tests.fixtures.tui import settle
+from tui.__main__ import make_app
+from tui.app import TaskyardApp
+from tui.modals.cancel import CancelModal
+from tui.screens.monitor import ExecutionMonitorScreen
+from tui.screens.quick_action import QuickActionScreen
+from tui.screens.task_detail import TaskDetailScreen
+from tui.settings import TuiSettings
+from tui.widgets.choice_list import ChoiceList
+from tui.widgets.run_log import RunLog
+
+SIZE = (120, 40)
+FAST = {"orchestrator": {"lease_seconds": 3, "heartbeat_seconds": 0.3, "poll_seconds": 0.2}}
+"""Leases renewed every 0.3 s: a cancel reaches the process within a second."""
+
+
+def sh(command: str) -> str:
+    return f"Run it.\n\n```sh\n{command}\n```\n"
+
+
+async def seed(tmp_path: Path, *tasks: TaskCreate, failed: bool = False) -> str:
+    """A fresh database with project TY and ``tasks`` (TY-1, TY-2, …)."""
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    engine = await SqlTaskEngine.open(url, actor="test", retry_policy=RetryPolicy(max_attempts=1))
+    try:
+        await engine.create_project(ProjectCreate(name="Tests", slug="tests", key="TY"))
+        for task in tasks:
+            await engine.create_task(task.model_copy(update={"project": "tests"}))
+        if failed:  # TY-1 runs once and fails: blocked by a failure
+            await engine.register_worker("w-test", host="test", pid=1)
+            claim = (await engine.claim_tasks("w-test"))[0]
+            await engine.finish_run(claim.run_id, claim.claim_token, success=False, exit_code=3)
+    finally:
+        await engine.close()
+    return url
+
+
+def app_for(url: str, *, workers: bool = True, **settings: object) -> TaskyardApp:
+    return make_app(
+        TuiSettings(
+            db=url,
+            animations=False,
+            embedded_workers=workers,
+            worker_slots=1,
+            config=ConfigFile(data=FAST),
+            **settings,  # type: ignore[arg-type]
+        )
+    )
+
+
+async def wait_until(pilot: Pilot[int], check: Callable[[], bool], seconds: float = 20) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+async def status_of(app: TaskyardApp, ref: str) -> TaskStatus:
+    return (await (await app.engine()).get_task(ref)).status
+
+
+async def wait_for_status(
+    pilot: Pilot[int], app: TaskyardApp, ref: str, status: TaskStatus, seconds: float = 20
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while await status_of(app, ref) != status:
+        if loop.time() > deadline:
+            raise AssertionError(f"{ref} is {await status_of(app, ref)}, not {status}")
+        await pilot.pause(0.1)
+
+
+def text(app: TaskyardApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def log_text(screen: object) -> str:
+    assert hasattr(screen, "query_one")
+    return "\n".join(screen.query_one(RunLog).lines)
+
+
+def lines_of(app: TaskyardApp, selector: str) -> list[str]:
+    choices = app.screen.query_one(selector, ChoiceList)
+    return [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+
+
+async def open_detail(pilot: Pilot[int], app: TaskyardApp, ref: str) -> TaskDetailScreen:
+    await settle(pilot)
+    screen = TaskDetailScreen(ref)
+    app.push_screen(screen)
+    await settle(pilot)
+    assert screen.shown_task is not None
+    return screen
+
+
+async def type_text(pilot: Pilot[int], words: str) -> None:
+    await pilot.press(*("space" if c == " " else c for c in words))
+
+
+# -- the task detail ---------------------------------------------------------------------------
+async def test_run_now_runs_the_task_in_the_app_and_shows_its_output(tmp_path: Path) -> None:
+    url = await seed(tmp_path, TaskCreate(title="Say hello", description=sh("echo hello-run")))
+    app = app_for(url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the backlog card TY-1
+        await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await settle(pilot)
+        screen = app.screen
+        assert "Run now (R): starts it now" in text(app, "#runs-actions")
+        await pilot.press("R")
+        await wait_until(pilot, lambda: "hello-run" in log_text(screen))
+        await wait_for_status(pilot, app, "TY-1", TaskStatus.IN_REVIEW)
+        await wait_until(pilot, lambda: "succeeded" in " ".join(lines_of(app, "#runs-list")))
+        assert lines_of(app, "#runs-list")[0].startswith("1. ✓ attempt 1 · succeeded")
+        assert "TY-1 attempt 1" in text(app, "#detail-status")
+
+
+async def test_retry_puts_a_failed_task_back_in_ready(tmp_path: Path) -> None:
+    url = await seed(
+        tmp_path,
+        TaskCreate(title="Flaky", description=sh("exit 3"), status=TaskStatus.READY),
+        failed=True,
+    )
+    app = app_for(url, workers=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_detail(pilot, app, "TY-1")
+        assert screen.shown_task is not None
+        assert isinstance(screen.shown_task.blocked_reason, FailureReason)
+        assert "Retry (t): back to ready" in text(app, "#runs-actions")
+        await pilot.press("t")
+        await wait_for_status(pilot, app, "TY-1", TaskStatus.READY)
+        await wait_until(pilot, lambda: "back in ready" in text(app, "#detail-status"))
+
+
+async def test_cancel_stops_a_running_step_and_its_process(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    url = await seed(
+        tmp_path, TaskCreate(title="Long", description=sh(f"echo $$ > {pid_file}; exec sleep 30"))
+    )
+    app = app_for(url)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_detail(pilot, app, "TY-1")
+        await pilot.press("R")
+        await wait_until(pilot, lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+        pid = int(pid_file.read_text())
+        os.kill(pid, 0)  # running
+        await wait_until(pilot, lambda: app.screen.check_action("cancel_task", ()) is True)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CancelModal))
+        await pilot.press("enter")  # no reason yet: refused inline, focus stays in the field
+        assert "say why" in text(app, "#cancel-error")
+        await type_text(pilot, "not needed")
+        await pilot.press("enter")
+        await wait_for_status(pilot, app, "TY-1", TaskStatus.CANCELLED)
+
+        def gone() -> bool:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            return False
+
+        await wait_until(pilot, gone, seconds=15)
+        await wait_until(pilot, lambda: "cancelled" in " ".join(lines_of(app, "#runs-list")))
+
+
+async def test_run_now_is_refused_and_the_blockers_are_named(demo_db_url: str) -> None:
+    app = app_for(demo_db_url, workers=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_detail(pilot, app, "WEB-12")
+        before = text(app, "#runs-actions")
+        assert "not now, it waits for WEB-2" in before
+        assert "WEB-7" in before
+        await pilot.press("R")
+        await wait_until(pilot, lambda: "Run now refused" in text(app, "#detail-status"))
+        status = text(app, "#detail-status")
+        assert "WEB-2" in status
+        assert "WEB-7" in status
+        assert await status_of(app, "WEB-12") == TaskStatus.BACKLOG
+
+
+# -- the execution monitor ---------------------------------------------------------------------
+async def test_monitor_shows_queue_running_and_workers_live(tmp_path: Path) -> None:
+    url = await seed(
+        tmp_path,
+        TaskCreate(title="First", description=sh("echo one; sleep 2"), status=TaskStatus.READY),
+        TaskCreate(title="Second", description=sh("echo two"), status=TaskStatus.READY),
+    )
+    app = app_for(url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionMonitorScreen))
+        await wait_until(pilot, lambda: "TY-1 First" in " ".join(lines_of(app, "#monitor-running")))
+        queue = " ".join(lines_of(app, "#monitor-queue"))
+        assert "TY-2 Second" in queue
+        workers = text(app, "#monitor-workers")
+        assert app.pool is not None
+        assert app.pool.worker_id in workers
+        assert "active" in workers
+        await wait_until(pilot, lambda: "one" in log_text(app.screen))
+        # Live: TY-1 finishes, TY-2 runs and finishes, without a key press.
+        await wait_until(
+            pilot,
+            lambda: (
+                "TY-2 Second" in " ".join(lines_of(app, "#monitor-recent"))
+                and "TY-1 First" in " ".join(lines_of(app, "#monitor-recent"))
+            ),
+        )
+        assert "Nothing is ready to run." in text(app, "#monitor-queue-empty")
+
+
+async def test_pause_and_resume_the_embedded_workers(tmp_path: Path) -> None:
+    url = await seed(tmp_path)
+    app = app_for(url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: app.pool is not None)
+        await settle(pilot)
+        await pilot.press("p")
+        assert app.pool is not None
+        assert app.pool.paused
+        assert "paused" in text(app, "#monitor-heading")
+        engine = await app.engine()
+        await engine.create_task(
+            TaskCreate(
+                title="Wait", project="tests", description=sh("echo go"), status=TaskStatus.READY
+            )
+        )
+        await wait_until(pilot, lambda: "TY-1 Wait" in " ".join(lines_of(app, "#monitor-queue")))
+        await pilot.pause(1.0)
+        assert await status_of(app, "TY-1") == TaskStatus.READY  # paused: not claimed
+        await pilot.press("p")
+        assert not app.pool.paused
+        await wait_for_status(pilot, app, "TY-1", TaskStatus.IN_REVIEW)
+
+
+async def test_workers_can_be_switched_off_and_on(tmp_path: Path) -> None:
+    url = await seed(tmp_path)
+    app = app_for(url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: app.pool is not None)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: app.pool is None)
+        await wait_until(pilot, lambda: "embedded workers off" in text(app, "#monitor-heading"))
+        await pilot.press("w")
+        await wait_until(pilot, lambda: app.pool is not None)
+
+
+# -- quick action -------------------------------------------------------------------------------
+async def test_quick_action_runs_and_promotes_exactly_one_task(tmp_path: Path) -> None:
+    url = await seed(tmp_path)
+    app = app_for(url, workers=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuickActionScreen))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QuickActionScreen)
+        assert "not on the board unless you promote it" in text(app, "#quick-label")
+        assert isinstance(app.focused, TextArea)
+        await type_text(pilot, "echo quick-hello")
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: "quick-hello" in log_text(screen))
+        await wait_until(pilot, lambda: screen.check_action("promote", ()) is True)
+        engine = await app.engine()
+        assert (await engine.list_tasks(TaskQuery())).total == 0  # not on the board yet
+        assert "succeeded" in " ".join(lines_of(app, "#quick-recent"))
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: "Promoted to task " in text(app, "#quick-status"))
+        ref = text(app, "#quick-status").split("Promoted to task ")[1].split()[0]
+        await settle(pilot)
+        await pilot.press("ctrl+t")  # promoted already: the key does nothing now
+        await settle(pilot)
+        assert (await engine.list_tasks(TaskQuery())).total == 1
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        detail = app.screen
+        assert isinstance(detail, TaskDetailScreen)
+        await settle(pilot)
+        assert detail.ref == ref
+
+
+@pytest.mark.parametrize("mode", ["monitor", "quick"])
+async def test_escape_goes_back_to_the_board(demo_db_url: str, mode: str) -> None:
+    app = app_for(demo_db_url, workers=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x" if mode == "monitor" else "a")
+        await settle(pilot)
+        assert app.current_mode == mode
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.current_mode == "board"

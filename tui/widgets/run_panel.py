@@ -1,0 +1,172 @@
+"""``RunPanel``: a task's runs (one numbered line each), the steps of the selected run and its
+live output.
+
+The screen hands the runs down (``show``) whenever it reloads the task; the panel keeps the
+highlighted run across reloads, reads that run's steps and follows its output (``RunLog``).
+Elapsed times of active runs tick once a second from the app's clock without reading the
+database again; in screen-reader mode they do not tick (a line that changes every second is
+read out every second), and the reload after each step brings them up to date.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from core.domain.runs import Run, RunStep
+from core.errors import TaskyardError
+from tui.context import taskyard_app
+from tui.run_words import run_line, step_line
+from tui.widgets.choice_list import ChoiceList
+from tui.widgets.run_log import RunLog
+
+
+class RunPanel(Vertical):
+    """Runs of one task, newest first, with the selected run's steps and output."""
+
+    DEFAULT_CSS = """
+    RunPanel {
+        height: auto;
+        & #runs-steps { color: $text-muted; padding-left: 2; }
+        & #runs-log-heading { margin-top: 1; text-style: bold; }
+        & RunLog { height: 12; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.runs: list[Run] = []
+        """The task's runs, newest first (as shown)."""
+        self.steps: list[RunStep] = []
+        """The steps of the selected run."""
+        self._ticker: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="runs-actions", markup=False)
+        yield Static(id="runs-empty", markup=False)
+        yield ChoiceList(id="runs-list")
+        yield Static(id="runs-steps", markup=False)
+        yield Static(id="runs-log-heading", markup=False)
+        yield RunLog(id="runs-log")
+
+    def on_mount(self) -> None:
+        self._set_has_runs(False)
+        self.query_one("#runs-empty", Static).update("No runs yet.")
+
+    @property
+    def spoken(self) -> bool:
+        return taskyard_app(self).settings.screen_reader
+
+    @property
+    def run_list(self) -> ChoiceList:
+        return self.query_one("#runs-list", ChoiceList)
+
+    @property
+    def output(self) -> RunLog:
+        return self.query_one(RunLog)
+
+    @property
+    def selected_run(self) -> Run | None:
+        index = self.run_list.highlighted
+        if not self.runs or index is None or not 0 <= index < len(self.runs):
+            return None
+        return self.runs[index]
+
+    def _set_has_runs(self, has: bool) -> None:
+        for selector in ("#runs-list", "#runs-steps", "#runs-log-heading", "RunLog"):
+            self.query_one(selector).display = has
+        self.query_one("#runs-empty").display = not has
+
+    def show(self, runs: list[Run], actions: str) -> None:
+        """Show ``runs`` (any order) and the line about Run now / Retry / Cancel."""
+        self.query_one("#runs-actions", Static).update(actions)
+        keep = self.selected_run.id if self.selected_run else None
+        self.runs = sorted(runs, key=lambda r: (r.attempt, r.started_at), reverse=True)
+        now = taskyard_app(self).clock()
+        choice_list = self.run_list
+        choice_list.set_options(
+            Option(f"{n}. {run_line(run, now)}", id=run.id)
+            for n, run in enumerate(self.runs, start=1)
+        )
+        self._set_has_runs(bool(self.runs))
+        if not self.runs:
+            if choice_list.has_focus or self.output.has_focus:
+                self.screen.focus_next()
+            return
+        ids = [r.id for r in self.runs]
+        choice_list.highlighted = ids.index(keep) if keep in ids else 0
+        self._selected_changed()
+        self._set_ticking(any(r.status.active for r in self.runs) and not self.spoken)
+
+    @on(OptionList.OptionHighlighted, "#runs-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._selected_changed()
+
+    @on(OptionList.OptionSelected, "#runs-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a run: read its output."""
+        event.stop()
+        self.output.focus()
+
+    def _selected_changed(self) -> None:
+        run = self.selected_run
+        if run is None:
+            return
+        self.query_one("#runs-log-heading", Static).update(
+            f"Output of attempt {run.attempt}"
+            + (" (live)" if run.status.active else f" ({run.status.value})")
+        )
+        self.output.show(run.id)
+        self.load_steps(run.id)
+
+    @work(exclusive=True, group="run-steps", exit_on_error=False)
+    async def load_steps(self, run_id: str) -> None:
+        try:
+            engine = await taskyard_app(self).engine()
+            steps = await engine.run_steps(run_id)
+        except TaskyardError as exc:
+            self.query_one("#runs-steps", Static).update(f"Steps not read: {exc.message}")
+            return
+        selected = self.selected_run
+        if selected is None or selected.id != run_id:
+            return
+        self.steps = steps
+        self._show_steps()
+
+    def _show_steps(self) -> None:
+        now = taskyard_app(self).clock()
+        lines = [step_line(s, now) for s in self.steps]
+        run = self.selected_run
+        if run is not None and run.step_count and len(self.steps) < run.step_count:
+            left = run.step_count - len(self.steps)
+            lines.append(f"{left} more step" + ("" if left == 1 else "s") + " to come")
+        text = "\n".join(lines) if lines else "No step has started yet."
+        steps = self.query_one("#runs-steps", Static)
+        if str(steps.render()) != text:
+            steps.update(text)
+
+    def _set_ticking(self, on: bool) -> None:
+        if on and self._ticker is None:
+            self._ticker = self.set_interval(1.0, self.tick)
+        elif not on and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Bring the elapsed times of active runs up to date, without a database read."""
+        now = now or taskyard_app(self).clock()
+        choice_list = self.run_list
+        for index, run in enumerate(self.runs):
+            if run.status.active:
+                choice_list.replace_option_prompt_at_index(
+                    index, f"{index + 1}. {run_line(run, now)}"
+                )
+        if any(s.finished_at is None for s in self.steps):
+            self._show_steps()
