@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types contracts format clean
+.PHONY: run test stress check lint types contracts format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "taskyard needs Python 3.11 or newer")'
@@ -21,6 +21,11 @@ run: $(STAMP)
 # 2-core machine. Every test owns its files, tmux socket and PostgreSQL database.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# The minutes-long stress tests (4 worker processes x 4 slots draining 10,000 tasks, on SQLite
+# and PostgreSQL). `make test` skips them with that reason; CI runs them after the suite.
+stress: $(STAMP)
+	TASKYARD_STRESS=1 $(BIN)/python -m pytest -n auto -m slow tests/orchestrator/test_no_double_claim.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -73,7 +73,8 @@ def run_workers(url: str, folder: Path) -> tuple[list[int], float, list[str]]:
 @pytest.mark.slow
 @pytest.mark.skipif(
     os.environ.get("TASKYARD_STRESS") != "1",
-    reason="minutes long: set TASKYARD_STRESS=1 to run the 10,000-task worker stress test",
+    reason="minutes long: `make stress` (CI runs it) or TASKYARD_STRESS=1 runs the 10,000-task "
+    "worker stress test",
 )
 async def test_every_task_runs_exactly_once(db_url: str, tmp_path: Path) -> None:
     engine = await SqlTaskEngine.open(db_url, actor="seeder")
