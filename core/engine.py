@@ -114,8 +114,12 @@ class TaskEngine(Protocol):
             DependencyBlockedError: ``status=ready`` with unresolved blockers.
         """
 
-    async def get_task(self, ref: str) -> Task:
+    async def get_task(self, ref: str, *, links: bool = True) -> Task:
         """A task by id or ref, in full.
+
+        ``links=False`` leaves out what lives in other tables (blockers, dependents, children,
+        attachments, runs: empty lists) for callers that need only the task's own fields, such
+        as a worker starting a run: one query instead of six.
 
         Raises:
             NotFoundError: no such task.

@@ -104,7 +104,7 @@ async def _execute(
 ) -> str:
     claim = handle.claim
     run_id, token = claim.run_id, claim.claim_token
-    task = await engine.get_task(claim.task_id)
+    task = await engine.get_task(claim.task_id, links=False)  # its own fields are enough
     command = task_command(task)
     plan = config.steps_for(task.task_type, task.pipeline_template, command)
     if isinstance(plan, str):

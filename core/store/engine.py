@@ -244,9 +244,9 @@ class SqlTaskEngine:
         result: CreateResult = await self._write(op)
         return result
 
-    async def get_task(self, ref: str) -> Task:
+    async def get_task(self, ref: str, *, links: bool = True) -> Task:
         """See ``TaskEngine.get_task``."""
-        return await self._runner.read(lambda c: queries.get_task(c, ref))
+        return await self._runner.read(lambda c: queries.get_task(c, ref, links=links))
 
     async def list_tasks(self, query: TaskQuery) -> Page[Task]:
         """See ``TaskEngine.list_tasks``."""

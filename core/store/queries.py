@@ -94,14 +94,14 @@ def _filters(
     return clauses
 
 
-def get_task(conn: Connection, ref: str) -> Task:
-    """One task with its blockers, dependents, children and attachments.
+def get_task(conn: Connection, ref: str, *, links: bool = True) -> Task:
+    """One task with its blockers, dependents, children and attachments (``links``).
 
     Raises:
         NotFoundError: no such task.
     """
     row = find_task(conn, ref)
-    return _full_tasks(conn, [row])[0]
+    return _full_tasks(conn, [row])[0] if links else task_from_row(row)
 
 
 def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:

@@ -871,6 +871,18 @@ async def test_dependency_guard_names_each_unresolved_blocker(engine: SqlTaskEng
     assert (await engine.get_task(task.ref)).status == S.BACKLOG
 
 
+async def test_get_task_without_links_has_the_same_own_fields(engine: SqlTaskEngine) -> None:
+    """``links=False`` (what a worker reads) drops the related lists and nothing else."""
+    blocker = await new(engine, "Design")
+    task = await new(engine, "Build", blocked_by=[blocker.ref], description="do it", labels=["api"])
+    full = await engine.get_task(task.ref)
+    brief = await engine.get_task(task.id, links=False)
+    assert [b.ref for b in full.blocked_by] == [blocker.ref]
+    assert brief.blocked_by == [] and brief.blocks == [] and brief.attachments == []
+    skip = {"blocked_by", "blocks", "children_ids", "attachments", "run_ids"}
+    assert brief.model_dump(exclude=skip) == full.model_dump(exclude=skip)
+
+
 async def test_force_does_not_skip_the_dependency_guard(engine: SqlTaskEngine) -> None:
     """Run Now on a task (back from review) with an unfinished blocker is refused too."""
     task = await new(engine, "T", status=S.READY)
