@@ -15,13 +15,16 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core.domain.commands import TaskCreate
 from core.domain.models import Event, Task, TaskStatus
+from core.domain.runs import RetryPolicy
 from core.store.engine import SqlTaskEngine
 
 from ._pg import pg_empty, pg_execute, sibling_url
@@ -85,3 +88,55 @@ async def finish(engine: SqlTaskEngine, ref: str) -> Task:
     """Take a backlog or ready task all the way to done (force start, review, approve)."""
     await to_review(engine, ref)
     return await engine.transition_task(ref, TaskStatus.DONE)
+
+
+# -- the orchestrator contracts (claims, steps, logs, quick runs) --------------------------------
+NO_BACKOFF = RetryPolicy(max_attempts=2, backoff_seconds=0)
+"""Two attempts per task, retried at once: failures are quick to drive to blocked."""
+
+
+class Clock:
+    """A clock the test moves by hand (engines take it as ``clock=``)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+Opener = Callable[..., Awaitable[SqlTaskEngine]]
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("sqlite+aiosqlite", id="aiosqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database of the parameter's kind."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("pg_schema_url"))
+    return f"{request.param}:///{tmp_path / 'contract.db'}"
+
+
+@pytest.fixture
+async def open_engine(any_url: str) -> AsyncIterator[Opener]:
+    """Opens engines on one fresh database, with chosen options (no backoff by default)."""
+    opened: list[SqlTaskEngine] = []
+
+    async def opener(**options: Any) -> SqlTaskEngine:
+        options.setdefault("retry_policy", NO_BACKOFF)
+        options.setdefault("auto_approve", False)
+        engine = await SqlTaskEngine.open(any_url, actor="tester", **options)
+        opened.append(engine)
+        return engine
+
+    yield opener
+    for engine in opened:
+        await engine.close()

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,58 +32,9 @@ from core.errors import (
 from core.store import tables as t
 from core.store.engine import SqlTaskEngine
 
-from .conftest import all_events, last_seq
+from .conftest import Clock, Opener, all_events, last_seq
 
 S = TaskStatus
-NO_BACKOFF = RetryPolicy(max_attempts=2, backoff_seconds=0)
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-Opener = Callable[..., Awaitable[SqlTaskEngine]]
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("sqlite+aiosqlite", id="aiosqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
-def claims_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh database of the parameter's kind."""
-    if request.param == "postgres":
-        return str(request.getfixturevalue("pg_schema_url"))
-    return f"{request.param}:///{tmp_path / 'claims.db'}"
-
-
-@pytest.fixture
-async def open_engine(claims_url: str) -> AsyncIterator[Opener]:
-    """Opens engines on one fresh database, with chosen options."""
-    url = claims_url
-    opened: list[SqlTaskEngine] = []
-
-    async def opener(**options: Any) -> SqlTaskEngine:
-        options.setdefault("retry_policy", NO_BACKOFF)
-        options.setdefault("auto_approve", False)
-        engine = await SqlTaskEngine.open(url, actor="tester", **options)
-        opened.append(engine)
-        return engine
-
-    yield opener
-    for engine in opened:
-        await engine.close()
 
 
 @pytest.fixture

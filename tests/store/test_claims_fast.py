@@ -24,12 +24,10 @@ from core.store import claim_sql, pg_fast
 from core.store.engine import SqlTaskEngine
 
 from . import test_claims_contract as contract
-from .conftest import all_events, last_seq
-from .test_claims_contract import Opener, ready
+from .conftest import Opener, all_events, last_seq
+from .test_claims_contract import ready
 
-# The claims contract's fixtures: SQLite (threaded, aiosqlite) and PostgreSQL engines.
-claims_url = contract.claims_url
-open_engine = contract.open_engine
+# The claims contract's engine (conftest's ``open_engine`` runs it on every backend).
 eng = contract.eng
 
 S = TaskStatus

@@ -878,7 +878,7 @@ async def test_get_task_without_links_has_the_same_own_fields(engine: SqlTaskEng
     full = await engine.get_task(task.ref)
     brief = await engine.get_task(task.id, links=False)
     assert [b.ref for b in full.blocked_by] == [blocker.ref]
-    assert brief.blocked_by == [] and brief.blocks == [] and brief.attachments == []
+    assert (brief.blocked_by, brief.blocks, brief.attachments) == ([], [], [])
     skip = {"blocked_by", "blocks", "children_ids", "attachments", "run_ids"}
     assert brief.model_dump(exclude=skip) == full.model_dump(exclude=skip)
 
