@@ -39,7 +39,7 @@ from core.domain.runs import (
     WorkerStatus,
 )
 from core.errors import TaskyardError
-from tui.context import taskyard_app
+from tui.context import cancel_with_reason, taskyard_app
 from tui.run_words import (
     STATUS_MARK,
     age_text,
@@ -533,19 +533,8 @@ them; **w** switches them off or on.
 
     @work(group="monitor-cancel", exit_on_error=False)
     async def cancel_task(self, ref: str, reason: str) -> None:
-        app = taskyard_app(self)
-        try:
-            engine = await app.engine()
-            await engine.cancel(ref, reason)
-        except TaskyardError as exc:
-            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
-            self.set_status(f"Not cancelled: {text}", error=True)
-            app.report(text, severity="error", title=f"{ref} not cancelled")
-            return
-        done = f"{ref} cancelled ({reason})."
-        self.set_status(done)
-        app.report(done)
-        self.schedule_refresh()
+        if await cancel_with_reason(self, ref, reason):
+            self.schedule_refresh()
 
 
 def _spoken_step(event: Event) -> str | None:

@@ -42,7 +42,7 @@ from core.domain.models import (
 from core.domain.runs import Run
 from core.domain.states import allowed_targets, is_resolved
 from core.errors import TaskyardError
-from tui.context import taskyard_app
+from tui.context import attempt, cancel_with_reason, taskyard_app
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.footer import StableFooter
 from tui.widgets.run_log import RunLog
@@ -702,13 +702,13 @@ the title and kept in the message log (**L**).
         if task is None:
             return
         app = taskyard_app(self)
-        try:
-            engine = await app.engine()
-            run = await engine.run_now(task.ref)
-        except TaskyardError as exc:
-            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
-            self.set_status(f"Run now refused: {text}", error=True)
-            app.report(text, severity="error", title=f"{task.ref} not started")
+        run = await attempt(
+            self,
+            lambda engine: engine.run_now(task.ref),
+            refused="Run now refused",
+            title=f"{task.ref} not started",
+        )
+        if run is None:
             return
         if app.pool is None:
             where = (
@@ -733,13 +733,13 @@ the title and kept in the message log (**L**).
         if task is None:
             return
         app = taskyard_app(self)
-        try:
-            engine = await app.engine()
-            retried = await engine.retry(task.ref)
-        except TaskyardError as exc:
-            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
-            self.set_status(f"Not retried: {text}", error=True)
-            app.report(text, severity="error", title=f"{task.ref} not retried")
+        retried = await attempt(
+            self,
+            lambda engine: engine.retry(task.ref),
+            refused="Not retried",
+            title=f"{task.ref} not retried",
+        )
+        if retried is None:
             return
         done = (
             f"{retried.ref} is back in {retried.status.label} for attempt "
@@ -767,19 +767,8 @@ the title and kept in the message log (**L**).
 
     @work(group="detail-run", exit_on_error=False)
     async def cancel_task(self, ref: str, reason: str) -> None:
-        app = taskyard_app(self)
-        try:
-            engine = await app.engine()
-            await engine.cancel(ref, reason)
-        except TaskyardError as exc:
-            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
-            self.set_status(f"Not cancelled: {text}", error=True)
-            app.report(text, severity="error", title=f"{ref} not cancelled")
-            return
-        done = f"{ref} cancelled ({reason})."
-        self.set_status(done)
-        app.report(done)
-        self.load_task()
+        if await cancel_with_reason(self, ref, reason):
+            self.load_task()
 
     def action_edit(self) -> None:
         from tui.modals.task_form import open_task_form
