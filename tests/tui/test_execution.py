@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -64,9 +66,8 @@ def app_for(url: str, *, workers: bool = True, **settings: object) -> TaskyardAp
             db=url,
             animations=False,
             embedded_workers=workers,
-            worker_slots=1,
             config=ConfigFile(data=FAST),
-            **settings,  # type: ignore[arg-type]
+            **{"worker_slots": 1, **settings},  # type: ignore[arg-type]
         )
     )
 
@@ -240,6 +241,52 @@ async def test_monitor_shows_queue_running_and_workers_live(tmp_path: Path) -> N
             ),
         )
         assert "Nothing is ready to run." in text(app, "#monitor-queue-empty")
+
+
+async def test_a_task_graph_runs_in_dependency_order_and_the_monitor_shows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema <- API <- UI and an independent Docs task, on two embedded worker slots with
+    auto-approve: Docs runs beside Schema, API and UI wait for their blockers (never in the
+    queue early), and the monitor's recent list ends up newest first in dependency order."""
+    monkeypatch.setenv("FEATURE_PRD_AUTO_APPROVE_REVIEW", "true")
+    when_unblocked: dict[str, Any] = {"status": TaskStatus.READY, "when_unblocked": True}
+    """Ready once the blockers are done: parked in blocked until then."""
+    go = tmp_path / "go"
+    hold = f"while [ ! -e '{go}' ]; do sleep 0.05; done"
+    url = await seed(
+        tmp_path,
+        TaskCreate(title="Schema", description=sh(f"echo schema; {hold}"), status=TaskStatus.READY),
+        TaskCreate(title="API", description=sh("echo api"), blocked_by=["TY-1"], **when_unblocked),
+        TaskCreate(title="UI", description=sh("echo ui"), blocked_by=["TY-2"], **when_unblocked),
+        TaskCreate(title="Docs", description=sh(f"echo docs; {hold}"), status=TaskStatus.READY),
+    )
+    app = app_for(url, worker_slots=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionMonitorScreen))
+
+        def running() -> str:
+            return " ".join(lines_of(app, "#monitor-running"))
+
+        await wait_until(pilot, lambda: "TY-1 Schema" in running() and "TY-4 Docs" in running())
+        assert "Nothing is ready to run." in text(app, "#monitor-queue-empty")  # API, UI wait
+        go.touch()
+
+        def recent() -> list[str]:  # the refs, newest first
+            return [re.findall(r"TY-\d+", line)[0] for line in lines_of(app, "#monitor-recent")]
+
+        await wait_until(pilot, lambda: len(recent()) == 4)
+        assert [ref for ref in recent() if ref != "TY-4"] == ["TY-3", "TY-2", "TY-1"]
+        engine = await app.engine()
+        runs = {ref: (await engine.runs_of(ref))[0] for ref in ("TY-1", "TY-2", "TY-3")}
+        for blocker, dependent in (("TY-1", "TY-2"), ("TY-2", "TY-3")):
+            finished = runs[blocker].finished_at
+            assert finished is not None
+            assert runs[dependent].started_at >= finished
+        for ref in ("TY-1", "TY-2", "TY-3", "TY-4"):
+            assert await status_of(app, ref) == TaskStatus.DONE
 
 
 async def test_pause_and_resume_the_embedded_workers(tmp_path: Path) -> None:
