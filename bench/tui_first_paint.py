@@ -187,6 +187,9 @@ def taskyard_target(db: Path, workdir: str, pycache: str, tree: Path | None = No
         "TERM": "xterm-256color",
         "XDG_CONFIG_HOME": workdir,
         "PYTHONPYCACHEPREFIX": pycache,
+        # The embedded workers (on by default for a local file) would claim the seeded ready
+        # tasks after the first frame and change the database between runs.
+        "TASKYARD_EMBEDDED_WORKERS": "0",
     }
     argv = ["env", "-u", "PYTHONDONTWRITEBYTECODE", *(f"{k}={v}" for k, v in env.items())]
     if tree is None:
