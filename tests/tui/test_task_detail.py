@@ -380,3 +380,23 @@ class TestTaskDetailSnapshots:
             await open_detail(app, pilot, "WEB-2")
 
         assert snap_compare(demo_app, run_before=run_before, terminal_size=SIZE)
+
+
+async def test_cancel_is_offered_only_where_the_state_machine_allows_it(
+    demo_app: TaskyardApp,
+) -> None:
+    """In review has no move to cancelled: the Runs section says so, the key is off and
+    pressing it opens no dialog; a backlog task offers it."""
+    app = demo_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_detail(app, pilot, "WEB-2")
+        actions = text_of(screen, "#runs-actions")
+        assert "Cancel (c): not from in review; the state machine does not allow it." in actions
+        assert screen.check_action("cancel_task", ()) is None
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.screen is screen
+        app.pop_screen()
+        screen = await open_detail(app, pilot, "WEB-4")
+        assert "Cancel (c): asks why, then stops it." in text_of(screen, "#runs-actions")
+        assert screen.check_action("cancel_task", ()) is True

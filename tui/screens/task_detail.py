@@ -525,7 +525,8 @@ the title and kept in the message log (**L**).
         )
 
     def _can_cancel(self, task: Task) -> bool:
-        return task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
+        """Whether the state machine lets the task go to cancelled from where it is."""
+        return TaskStatus.CANCELLED in self._targets(task)
 
     def _run_actions(self, task: Task) -> list[str]:
         """What Run now, Retry and Cancel would do here, or why they do not apply."""
@@ -544,6 +545,11 @@ the title and kept in the message log (**L**).
         cancel_key = self._key("cancel_task")
         if self._can_cancel(task):
             lines.append(f"Cancel ({cancel_key}): asks why, then stops it.")
+        else:
+            lines.append(
+                f"Cancel ({cancel_key}): not from {task.status.label}; the state machine does "
+                "not allow it."
+            )
         return lines
 
     def _targets(self, task: Task) -> list[TaskStatus]:
