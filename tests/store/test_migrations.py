@@ -528,21 +528,26 @@ async def test_runs_migration_is_reversible_and_upgrades_existing_data(tmp_path:
         sync.dispose()
 
 
-@pytest.mark.postgres
-async def test_runs_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
-    """On PostgreSQL too: down to 0002 and up again leaves the schema the code declares."""
-    await seed(fresh_pg_url)
-    async_engine = create_async_engine(fresh_pg_url)
+async def pg_round_trip(url: str, revision: str) -> None:
+    """Seed, downgrade to ``revision``, upgrade to head: the schema matches and no task is lost."""
+    await seed(url)
+    async_engine = create_async_engine(url)
     try:
         async with async_engine.begin() as conn:
-            await conn.run_sync(_alembic, "downgrade", "0003_card_order_indexes")
+            await conn.run_sync(_alembic, "downgrade", revision)
         async with async_engine.begin() as conn:
             await conn.run_sync(_alembic, "upgrade", "head")
         async with async_engine.connect() as conn:
             assert await conn.run_sync(schema_drift) == []
     finally:
         await async_engine.dispose()
-    assert await pg_execute(fresh_pg_url, "SELECT count(*) FROM tasks") == [(2,)]
+    assert await pg_execute(url, "SELECT count(*) FROM tasks") == [(2,)]
+
+
+@pytest.mark.postgres
+async def test_runs_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
+    """On PostgreSQL too: down to 0002 and up again leaves the schema the code declares."""
+    await pg_round_trip(fresh_pg_url, "0003_card_order_indexes")
 
 
 # ------------------------------------------------------------------------------ 0005 orchestration
@@ -588,15 +593,4 @@ async def test_orchestration_migration_is_reversible_and_keeps_runs(tmp_path: Pa
 @pytest.mark.postgres
 async def test_orchestration_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
     """On PostgreSQL too: down to 0004 and up again leaves the schema the code declares."""
-    await seed(fresh_pg_url)
-    async_engine = create_async_engine(fresh_pg_url)
-    try:
-        async with async_engine.begin() as conn:
-            await conn.run_sync(_alembic, "downgrade", "0004_runs")
-        async with async_engine.begin() as conn:
-            await conn.run_sync(_alembic, "upgrade", "head")
-        async with async_engine.connect() as conn:
-            assert await conn.run_sync(schema_drift) == []
-    finally:
-        await async_engine.dispose()
-    assert await pg_execute(fresh_pg_url, "SELECT count(*) FROM tasks") == [(2,)]
+    await pg_round_trip(fresh_pg_url, "0004_runs")
