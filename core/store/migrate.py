@@ -16,7 +16,7 @@ from sqlalchemy import Connection, inspect, text
 
 from core.errors import StorageError
 
-HEAD_REVISION = "0005_orchestration"
+HEAD_REVISION = "0006_sparse_indexes"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
 KNOWN_REVISIONS = (
@@ -25,6 +25,7 @@ KNOWN_REVISIONS = (
     "0003_card_order_indexes",
     "0004_runs",
     "0005_orchestration",
+    "0006_sparse_indexes",
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

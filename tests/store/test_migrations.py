@@ -594,3 +594,60 @@ async def test_orchestration_migration_is_reversible_and_keeps_runs(tmp_path: Pa
 async def test_orchestration_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
     """On PostgreSQL too: down to 0004 and up again leaves the schema the code declares."""
     await pg_round_trip(fresh_pg_url, "0004_runs")
+
+
+# ------------------------------------------------------------------------------ 0006 sparse indexes
+SPARSE_LOOKUPS = {
+    "ix_tasks_parent_id": "SELECT id FROM tasks WHERE parent_id = 'x'",
+    "ix_tasks_milestone_id": "SELECT id FROM tasks WHERE milestone_id = 'x'",
+    "ix_tasks_assignee": "SELECT id FROM tasks WHERE assignee = 'x'",
+    "ix_runs_finished_at": "SELECT id FROM runs WHERE finished_at >= '2026-01-01'",
+}
+
+
+async def test_sparse_index_migration_is_reversible_and_lookups_keep_their_index(
+    tmp_path: Path,
+) -> None:
+    """0006 can be taken back to 0005 and forward again; tasks survive, and every lookup
+    on a sparse column is still served by its (now partial) index."""
+    path = tmp_path / "old.db"
+    refs = await seed(f"sqlite:///{path}")
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.begin() as conn:
+            _alembic(conn, "downgrade", "0005_orchestration")
+        assert sqlite_revision(path) == ["0005_orchestration"]
+        with sync.connect() as conn:
+            ddl = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_tasks_parent_id'"
+            ).scalar_one()
+            assert "WHERE" not in ddl
+    finally:
+        sync.dispose()
+    engine = await SqlTaskEngine.open(f"sqlite:///{path}")  # upgrades to head again
+    try:
+        assert [(await engine.get_task(ref)).ref for ref in refs] == refs
+    finally:
+        await engine.close()
+    assert sqlite_revision(path) == [migrate.HEAD_REVISION]
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.connect() as conn:
+            assert schema_drift(conn) == []
+            for index, query in SPARSE_LOOKUPS.items():
+                ddl = conn.exec_driver_sql(
+                    f"SELECT sql FROM sqlite_master WHERE name = '{index}'"
+                ).scalar_one()
+                assert "IS NOT NULL" in ddl, ddl
+                plan = " ".join(
+                    str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query)
+                )
+                assert index in plan, (query, plan)
+    finally:
+        sync.dispose()
+
+
+@pytest.mark.postgres
+async def test_sparse_index_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
+    """On PostgreSQL too: down to 0005 and up again leaves the schema the code declares."""
+    await pg_round_trip(fresh_pg_url, "0005_orchestration")
