@@ -43,7 +43,8 @@ class _Problems:
         first = self.items[0]
         more = f" (and {len(self.items) - 1} more)" if len(self.items) > 1 else ""
         raise ValidationError(
-            f"item {first['index'] + 1}: {first['message']}{more}. Nothing was imported.",
+            f"item {first['index'] + 1}: {first['message'].rstrip('.')}{more}. "
+            "Nothing was imported.",
             field=first["field"],
             hint="Fix every listed item and import the file again.",
             details={"errors": self.items},

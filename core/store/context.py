@@ -37,6 +37,9 @@ class TxContext:
     dialect: str
     settings: StoreSettings
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    ids_given: bool = False
+    """``new_id`` is the caller's (tests pin ids): set-based statements then take their ids
+    from it instead of letting the server make random ones."""
     pending_events: list[dict[str, Any]] = field(default_factory=list)
 
     def emit(

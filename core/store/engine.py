@@ -54,6 +54,7 @@ from core.store import (
     log_ops,
     migrate,
     pg_fast,
+    pg_import,
     prd_import,
     project_ops,
     queries,
@@ -178,6 +179,7 @@ class SqlTaskEngine:
         )
         if self._id_factory is not None:
             ctx.new_id = self._id_factory
+            ctx.ids_given = True
         return ctx
 
     async def _write(self, op: Callable[[Connection, TxContext], Any]) -> Any:
@@ -338,6 +340,12 @@ class SqlTaskEngine:
         self, items: Sequence[TaskImportItem], *, project: str | None = None
     ) -> ImportResult:
         """See ``TaskEngine.import_tasks``."""
+        fast = self._runner.pg_fast
+        if fast is not None and pg_import.is_plain(items, project):
+            plain = await pg_import.import_plain(fast, self._ctx(), items, project)
+            if plain is not None:
+                self._runner.notify_committed()
+                return plain
         result: ImportResult = await self._write(
             lambda c, x: bulk_import.import_tasks(c, x, list(items), project)
         )
@@ -436,7 +444,7 @@ class SqlTaskEngine:
                 fast, ctx, worker_id, limit=limit, lease_until=lease_until
             )
             if fast_claims:
-                self._runner.notify_committed()
+                self._runner.notify_committed(readied=False)
             return fast_claims
         claims: list[Claim] = await self._write(
             lambda c, x: run_ops.claim_tasks(

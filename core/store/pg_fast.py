@@ -17,7 +17,6 @@ statements leave no session state behind). The SQL is in ``claim_sql``'s Postgre
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -45,21 +44,22 @@ WITH cand AS MATERIALIZED (
     ORDER BY priority_rank, created_at, number
     LIMIT $2
     FOR UPDATE SKIP LOCKED
-), ranked AS (
-    SELECT id, row_number() OVER (ORDER BY priority_rank, created_at, number) AS rn FROM cand
-), slots AS (
-    SELECT r.id, f.* FROM ranked AS r
-    JOIN unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-        WITH ORDINALITY AS f(run_id, token, event_id, worker_id, lease_until, rn) ON f.rn = r.rn
+), picked AS (
+    SELECT array_agg(id ORDER BY priority_rank, created_at, number) AS ids FROM cand
 ), upd AS (
-    UPDATE tasks AS t SET status = 'in_progress', current_agent_id = s.worker_id,
+    UPDATE tasks AS t SET status = 'in_progress',
+        current_agent_id = ($6::text[])[array_position((SELECT ids FROM picked), t.id)],
         current_step = NULL, not_before = NULL, version = t.version + 1, updated_at = $1
-    FROM slots AS s WHERE t.id = s.id
+    WHERE t.id = ANY ((SELECT ids FROM picked)::text[])
     RETURNING t.id, t.project_id, t.number, t.title, t.task_type, t.priority,
-        t.retry_count + 1 AS attempt, s.rn, s.run_id, s.token, s.event_id, s.worker_id,
-        s.lease_until
+        t.retry_count + 1 AS attempt, array_position((SELECT ids FROM picked), t.id) AS rn
 ), claimed AS (
-    SELECT u.*, p.key FROM upd AS u JOIN projects AS p ON p.id = u.project_id
+    SELECT u.*, p.key,
+        coalesce(($3::text[])[u.rn], gen_random_uuid()::text) AS run_id,
+        coalesce(($4::text[])[u.rn], gen_random_uuid()::text) AS token,
+        coalesce(($5::text[])[u.rn], gen_random_uuid()::text) AS event_id,
+        ($6::text[])[u.rn] AS worker_id, ($7::timestamptz[])[u.rn] AS lease_until
+    FROM upd AS u JOIN projects AS p ON p.id = u.project_id
 ), new_runs AS (
     INSERT INTO runs (id, task_id, attempt, worker_id, claim_token, lease_expires_at, status,
                       started_at)
@@ -78,90 +78,107 @@ FROM claimed ORDER BY rn
 """
 """Claim up to $2 ready tasks: runs, ``task.claimed`` events, one commit.
 
-$1 now; one slot per possible claim in $3..$7 (run id, token, event id, worker, lease end),
-the n-th task in scheduler order taking slot n, so several workers' claims can share one
-statement; $8 the actor, $9 the event-log lock key. Rows come back in scheduler order, ``rn``
-naming their slot.
+$1 now; one slot per possible claim in $6 (worker) and $7 (lease end), the n-th task in
+scheduler order taking slot n, so several workers' claims can share one statement; run ids,
+tokens and event ids from $3..$5 where given (an engine with an id factory), else made by the
+server (``gen_random_uuid``), so a claim that finds little costs no ids; $8 the actor, $9 the
+event-log lock key. Rows come back in scheduler order, ``rn`` naming their slot.
+
+No statement here joins another relation into an ``UPDATE`` or a ``FOR UPDATE``: the claimed
+ids travel as an array (``= ANY``, ``array_position``), because a joined CTE makes PostgreSQL
+build a whole-row copy of every joined row for its recheck machinery, ~11% of the server's
+time on these statements (perf, batched bench).
 """
 
-CLAIM_PLAN_GENERIC = True
-"""Run ``CLAIM`` with one cached generic plan (``plan_cache_mode=force_generic_plan``).
+PLAN_SETTINGS = {"plan_cache_mode": "force_generic_plan", "enable_seqscan": "off"}
+"""Session settings of the fast path's connections: each statement is planned once, to walk
+the indexes, whatever the tables held when it was planned.
 
-Left to itself PostgreSQL plans a prepared statement afresh for its first five runs, then
-keeps a generic plan only if its estimated cost is close to the custom ones'. For this
-seven-part statement planning costs ~0.4 ms, and whether the generic plan wins depends on
-table sizes: with 1,000 tasks it did (claim p50 0.59 ms), with 100,000 (90% done) it did
-not and every claim was planned again (0.95 ms); forced generic, both ran in 0.48–0.60 ms.
-The generic plan still walks the partial index for the candidates (checked in
-``test_claims_fast``); tasks are updated by primary key once the table outgrows a few dozen
-pages (below that a sequential scan is cheaper, and ``ANALYZE`` drops the cached plan as the
-table grows). ``FINISH`` keeps
-the default: its generic plan, built on a small ``runs`` table, scans ``runs``
-sequentially.
+* ``force_generic_plan``: left to itself PostgreSQL plans a prepared statement afresh for its
+  first five runs, then keeps a generic plan only if its estimated cost is close to the
+  custom ones'. Planning these statements costs 0.4–0.7 ms, and whether the generic plan
+  won depended on table sizes: with 1,000 tasks it did (claim p50 0.59 ms), with 100,000
+  (90% done) it did not and every claim was planned again (0.95 ms); forced generic, both
+  ran in 0.48–0.60 ms.
+* ``enable_seqscan=off``: a generic plan made while a table is small (a fresh database, the
+  first claims of a producer filling the queue) scans it sequentially, and keeps doing so
+  as it grows until the next ``ANALYZE``. In pgqueuer's shape that made every claim read
+  every task: 730 µs of server time per task instead of ~200. Every row these statements
+  touch has an index to come by (claim order, primary keys); sequential scans are left
+  only for what has none (e.g. the one-row ``projects`` of a fresh database).
+
+The plans are guarded by ``test_claims_fast`` (EXPLAIN).
 """
 
 FINISH = """
-WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],
-                         $6::text[], $7::text[])
-        WITH ORDINALITY AS i(run_id, token, summary, exit_code, error, run_event_id,
-                             task_event_id, ord)
-), fenced AS MATERIALIZED (
-    SELECT i.*, r.task_id, r.attempt, r.worker_id, r.claim_token, r.lease_expires_at, r.step,
-           r.started_at
-    FROM input AS i JOIN runs AS r ON r.id = i.run_id
-    WHERE r.claim_token = i.token AND r.status IN ('queued', 'running')
-      AND r.lease_expires_at > $8
+WITH fenced AS MATERIALIZED (
+    SELECT r.id, r.task_id FROM runs AS r
+    WHERE r.id = ANY ($1::text[])
+      AND r.claim_token = ($2::text[])[array_position($1::text[], r.id)]
+      AND (r.status IN ('queued', 'running')) IS TRUE AND r.lease_expires_at > $8
     ORDER BY r.id
-    FOR UPDATE OF r
+    FOR UPDATE
 ), moving AS MATERIALIZED (
-    SELECT f.*, t.project_id, t.number
-    FROM fenced AS f JOIN tasks AS t ON t.id = f.task_id
-    WHERE (t.status = 'in_progress') IS TRUE
+    SELECT t.id FROM tasks AS t
+    WHERE t.id = ANY (ARRAY(SELECT task_id FROM fenced))
+      AND (t.status = 'in_progress') IS TRUE
       AND ($9 <> 'done'
            OR NOT EXISTS (SELECT 1 FROM task_dependencies AS d WHERE d.blocker_id = t.id))
     ORDER BY t.id
-    FOR UPDATE OF t
+    FOR UPDATE
 ), done_runs AS (
-    UPDATE runs AS r SET status = 'succeeded', finished_at = $8, summary = m.summary,
-        exit_code = m.exit_code, error = m.error
-    FROM moving AS m WHERE r.id = m.run_id
+    UPDATE runs AS r SET status = 'succeeded', finished_at = $8,
+        summary = ($3::text[])[array_position($1::text[], r.id)],
+        exit_code = ($4::int[])[array_position($1::text[], r.id)],
+        error = ($5::text[])[array_position($1::text[], r.id)]
+    WHERE r.id = ANY (ARRAY(SELECT id FROM fenced))
+      AND r.task_id = ANY (ARRAY(SELECT id FROM moving))
+    RETURNING r.id AS run_id, r.task_id, r.attempt, r.worker_id, r.claim_token,
+        r.lease_expires_at, r.step, r.started_at, r.summary, r.exit_code, r.error,
+        array_position($1::text[], r.id) AS ord
 ), moved AS (
     UPDATE tasks AS t SET status = $9, version = t.version + 1, updated_at = $8,
         blocked_reason = NULL, current_agent_id = NULL, current_step = NULL, error = NULL,
         completed_at = CASE WHEN $9 = 'done' THEN $8 ELSE t.completed_at END
-    FROM moving AS m WHERE t.id = m.task_id
+    WHERE t.id = ANY (ARRAY(SELECT id FROM moving))
 ), new_events AS (
     INSERT INTO events (id, type, task_id, project_id, actor, at, payload)
-    SELECT e.id, e.type, m.task_id, m.project_id, $10, $8, e.payload
-    FROM moving AS m JOIN projects AS p ON p.id = m.project_id
+    SELECT coalesce(e.ids[m.ord], gen_random_uuid()::text), e.type, m.task_id, t.project_id,
+        $10, $8, e.payload
+    FROM done_runs AS m JOIN tasks AS t ON t.id = m.task_id
+    JOIN projects AS p ON p.id = t.project_id
     CROSS JOIN LATERAL (VALUES
-        (m.run_event_id, 'run.succeeded', 1,
-         jsonb_build_object('ref', p.key || '-' || m.number, 'run_id', m.run_id,
+        ($6::text[], 'run.succeeded', 1,
+         jsonb_build_object('ref', p.key || '-' || t.number, 'run_id', m.run_id,
                             'attempt', m.attempt, 'exit_code', m.exit_code,
                             'summary', m.summary, 'error', m.error)),
-        (m.task_event_id, $11, 2,
-         jsonb_build_object('ref', p.key || '-' || m.number, 'from', 'in_progress',
+        ($7::text[], $11, 2,
+         jsonb_build_object('ref', p.key || '-' || t.number, 'from', 'in_progress',
                             'to', $9, 'reason', m.summary, 'run_id', m.run_id,
                             'attempt', m.attempt, 'exit_code', m.exit_code))
-    ) AS e(id, type, k, payload),
+    ) AS e(ids, type, k, payload),
     (SELECT pg_advisory_xact_lock($12)) AS event_lock
     ORDER BY m.ord, e.k
 )
 SELECT run_id, task_id, attempt, worker_id, claim_token, lease_expires_at, step, started_at,
        summary, exit_code, error
-FROM moving ORDER BY ord
+FROM done_runs ORDER BY ord
 """
 """Close the fenced runs $1 (tokens $2) as succeeded and move their tasks to $9, one commit.
 
-The status test on tasks is written ``(…) IS TRUE`` so that it cannot use an index: with
-statistics taken while nothing was in progress the planner otherwise walks the status index
-once per finished run (a nested loop over every in-progress task, 23 ms of a 55 ms finish of
-400 runs) instead of looking each task up by id.
+The status tests are written ``(…) IS TRUE`` so that they cannot use an index: runs and
+tasks are looked up by id. Otherwise, with statistics taken while nothing was running, the
+planner walks every active run (the partial ``uq_runs_task_id_active``) or every
+in-progress task (a nested loop over the status index, 23 ms of a 55 ms finish of 400 runs).
 
 Runs whose token, state or lease does not hold ($8 is now), whose task is no longer in
 progress, or (going to done) whose task has dependents to promote are left untouched and
 absent from the answer: the generic path handles them.
+
+The runs and tasks are matched by arrays and the tables themselves, never by joining two
+CTEs: PostgreSQL guesses one row for a CTE and joins two of them with a nested loop, 10,000
+comparisons for 100 runs (1.5 ms of an 8 ms statement). The runs update repeats the fence,
+so a stale run of a moving task named in the same statement is not closed with it.
 """
 
 
@@ -300,7 +317,7 @@ class PgFastPath:
 
     def __init__(self, url: URL) -> None:
         self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self._pools: dict[bool, Any] = {}
+        self._pool: Any = None
         self._opening = asyncio.Lock()
         self.claims = _Coalescer[ClaimRequest, list[Claim]](
             self._claim_group,
@@ -316,29 +333,24 @@ class PgFastPath:
             in_flight=IN_FLIGHT,
         )
 
-    async def _get_pool(self, generic: bool) -> Any:
-        if generic not in self._pools:
+    async def _get_pool(self) -> Any:
+        if self._pool is None:
             async with self._opening:
-                if generic not in self._pools:
+                if self._pool is None:
                     import asyncpg
 
-                    settings = {"plan_cache_mode": "force_generic_plan"} if generic else {}
-                    self._pools[generic] = await asyncpg.create_pool(
+                    self._pool = await asyncpg.create_pool(
                         self._dsn,
                         min_size=0,
                         max_size=POOL_SIZE,
                         reset=_no_reset,
-                        server_settings=settings,
+                        server_settings=PLAN_SETTINGS,
                     )
-        return self._pools[generic]
+        return self._pool
 
-    async def fetch(self, sql: str, *args: Any, generic: bool = False) -> list[Any]:
-        """Run one statement in autocommit; its rows.
-
-        ``generic``: on a connection that plans the (prepared) statement once for all
-        parameters (``plan_cache_mode=force_generic_plan``), see ``CLAIM_PLAN``.
-        """
-        pool = await self._get_pool(generic)
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        """Run one statement in autocommit (planned as ``PLAN_SETTINGS`` says); its rows."""
+        pool = await self._get_pool()
         async with pool.acquire() as conn:
             return list(await conn.fetch(sql, *args))
 
@@ -346,22 +358,19 @@ class PgFastPath:
         """Let queued calls finish, then close the connections."""
         await self.claims.wait_idle()
         await self.finishes.wait_idle()
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
+        pool, self._pool = self._pool, None
+        if pool is not None:
             await pool.close()
 
     async def _claim_group(self, group: list[ClaimRequest]) -> list[list[Claim]]:
         ctx = group[-1].ctx  # the latest clock: every caller's lease starts no earlier
         slots = [r for r in group for _ in range(r.limit)]
-        rows = await _fetch_retrying(
+        rows = await fetch_retrying(
             self,
             CLAIM,
-            CLAIM_PLAN_GENERIC,
             ctx.now,
             len(slots),
-            [ctx.new_id() for _ in slots],
-            [str(uuid.uuid4()) for _ in slots],
-            [ctx.new_id() for _ in slots],
+            *_ids(ctx, len(slots), 3),
             [r.worker_id for r in slots],
             [r.lease_until for r in slots],
             ctx.actor,
@@ -392,17 +401,15 @@ class PgFastPath:
         ctx = group[-1].ctx  # the latest clock: a lease must still hold at the commit
         outcomes = [o for r in group for o in r.outcomes]
         target = TaskStatus.DONE if ctx.settings.auto_approve else TaskStatus.IN_REVIEW
-        rows = await _fetch_retrying(
+        rows = await fetch_retrying(
             self,
             FINISH,
-            False,
             [o.run_id for o in outcomes],
             [o.token for o in outcomes],
             [o.summary for o in outcomes],
             [o.exit_code for o in outcomes],
             [o.error for o in outcomes],
-            [ctx.new_id() for _ in outcomes],
-            [ctx.new_id() for _ in outcomes],
+            *_ids(ctx, len(outcomes), 2),
             ctx.now,
             target.value,
             ctx.actor,
@@ -433,6 +440,18 @@ class PgFastPath:
         ]
 
 
+def _ids(ctx: TxContext, count: int, kinds: int) -> list[list[str]]:
+    """``kinds`` lists of ``count`` new ids when the engine's ids are given, else empty lists.
+
+    Empty: the statement makes its own (``gen_random_uuid``), and only for the rows it
+    writes. A merged claim offers 100 slots and may fill none; 300 ``uuid4`` strings per
+    statement were 7.5% of the process's time in pgqueuer's shape.
+    """
+    if not ctx.ids_given:
+        return [[] for _ in range(kinds)]
+    return [[ctx.new_id() for _ in range(count)] for _ in range(kinds)]
+
+
 def _no_shared_run(group: list[FinishRequest], request: FinishRequest) -> bool:
     """Whether ``request`` names no run already in ``group``.
 
@@ -450,7 +469,7 @@ async def _no_reset(_conn: Any) -> None:
 RETRIES = 5
 
 
-async def _fetch_retrying(fast: PgFastPath, sql: str, generic: bool, *args: Any) -> list[Any]:
+async def fetch_retrying(fast: PgFastPath, sql: str, *args: Any) -> list[Any]:
     """``fetch``, retried on a deadlock (the statement wrote nothing); errors as ``StorageError``.
 
     Raises:
@@ -462,13 +481,13 @@ async def _fetch_retrying(fast: PgFastPath, sql: str, generic: bool, *args: Any)
     while True:
         attempt += 1
         try:
-            return await fast.fetch(sql, *args, generic=generic)
+            return await fast.fetch(sql, *args)
         except Exception as exc:
             if getattr(exc, "sqlstate", None) in RETRYABLE_SQLSTATES and attempt < RETRIES:
                 await asyncio.sleep(0.005 * attempt)
                 continue
             raise StorageError(
-                f"The database refused a claim or finish: {exc}",
+                f"The database refused the write: {exc}",
                 hint="Check that the PostgreSQL server is up and reachable.",
             ) from exc
 

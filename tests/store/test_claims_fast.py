@@ -13,13 +13,14 @@ import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
-from core.domain.commands import TaskCreate, TaskImportItem
+from core.domain.commands import ProjectCreate, TaskCreate, TaskImportItem
 from core.domain.models import TaskStatus
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import RunStatus
-from core.errors import LeaseLostError
+from core.errors import LeaseLostError, ValidationError
 from core.store import claim_sql, pg_fast
 from core.store.engine import SqlTaskEngine
 
@@ -112,6 +113,65 @@ async def test_hot_path_events_carry_the_generic_payload_keys(open_engine: Opene
     task = await eng.get_task(ref)
     assert task.completed_at is not None
     assert task.current_agent_id is None
+
+
+def _plain(title: str, **fields: Any) -> TaskImportItem:
+    fields.setdefault("status", S.READY)
+    return TaskImportItem(
+        title=title,
+        description="why",
+        task_type="bug",
+        priority="high",
+        acceptance_criteria=["passes"],
+        context_files=["a.py"],
+        metadata={"k": "ü"},
+        assignee="ana",
+        effort_estimate=2.5,
+        **fields,
+    )
+
+
+async def test_a_plain_import_writes_what_the_general_path_writes(open_engine: Opener) -> None:
+    """On PostgreSQL a plain import is one statement (``pg_import``); a label sends the same
+    items down the general path. Both give the same tasks and ``task.created`` payloads."""
+    eng = await open_engine()
+    await eng.create_project(ProjectCreate(name="Web App"))
+    plain = [_plain("a"), _plain("b", status=S.BLOCKED), _plain("c", status=S.DONE)]
+    general = [item.model_copy(update={"labels": ["x"]}) for item in plain]
+    seq = await last_seq(eng)
+    fast_refs = (await eng.import_tasks(plain, project="WA")).created
+    mid = await last_seq(eng)
+    slow_refs = (await eng.import_tasks(general, project="web-app")).created
+    assert fast_refs == ["WA-1", "WA-2", "WA-3"]
+    assert slow_refs == ["WA-4", "WA-5", "WA-6"]
+    skip = {"id", "number", "ref", "labels", "created_at", "updated_at", "completed_at"}
+    for fast_ref, slow_ref in zip(fast_refs, slow_refs, strict=True):
+        fast, slow = await eng.get_task(fast_ref), await eng.get_task(slow_ref)
+        assert fast.model_dump(exclude=skip) == slow.model_dump(exclude=skip)
+        assert (fast.completed_at is None) == (slow.completed_at is None)
+    fast_events = [e for e in await all_events(eng, seq) if e.seq <= mid]
+    slow_events = [e for e in await all_events(eng, mid) if e.type == "task.created"]
+    assert [e.type for e in fast_events] == ["task.created"] * len(plain)
+    for f, g in zip(fast_events, slow_events, strict=True):
+        assert {**f.payload, "ref": None} == {**g.payload, "ref": None}
+        assert (f.actor, f.project_id) == (g.actor, g.project_id)
+
+
+async def test_a_plain_import_names_its_project_as_people_type_it(open_engine: Opener) -> None:
+    """By key, slug or id; none names the inbox (made on first use); a typo is refused and
+    writes nothing."""
+    eng = await open_engine()
+    project = await eng.create_project(ProjectCreate(name="Web App"))
+    assert (await eng.import_tasks([_plain("a")])).created == ["TY-1"]  # inbox, new
+    assert (await eng.import_tasks([_plain("b")])).created == ["TY-2"]
+    for ref in ("WA", "web-app", project.id, "wa"):
+        [created] = (await eng.import_tasks([_plain("c")], project=ref)).created
+        assert created.startswith("WA-")
+    seq = await last_seq(eng)
+    with pytest.raises(ValidationError) as caught:
+        await eng.import_tasks([_plain("d")], project="web-ap")
+    assert caught.value.message == "item 1: No project 'web-ap'. Nothing was imported."
+    assert await all_events(eng, seq) == []
 
 
 async def test_done_with_dependents_promotes_them_through_finish_runs(open_engine: Opener) -> None:
@@ -289,7 +349,7 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
         return
     await eng._runner.read(lambda c: c.execute(text("ANALYZE tasks")))
     # The candidate scan of the claim statement, as the fast path sends it.
-    cand = pg_fast.CLAIM.split("), ranked AS")[0].split("AS MATERIALIZED (")[1]
+    cand = pg_fast.CLAIM.split("), picked AS")[0].split("AS MATERIALIZED (")[1]
     sql = "EXPLAIN " + cand.replace("$1", "now()").replace("$2", "1")
     plan = await _plan(eng, sql, ())
     assert "ix_tasks_claim_order" in plan, plan
@@ -311,31 +371,42 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     assert "CTE cand" in plan, plan  # materialized: the LIMIT fences the UPDATE (CLAIMS.md B7)
 
 
-async def test_the_generic_claim_plan_walks_the_indexes(eng: SqlTaskEngine) -> None:
-    """The plan the fast path caches once (``CLAIM_PLAN_GENERIC``) walks the claim index.
+async def test_the_generic_plans_walk_the_indexes_even_on_a_fresh_database(
+    eng: SqlTaskEngine,
+) -> None:
+    """The plans the fast path caches once (``PLAN_SETTINGS``) read tasks and runs by index.
 
-    The candidates come from ``ix_tasks_claim_order`` in order, fenced in a materialized CTE.
-    (How tasks are then updated depends on the table's size: with this fixture's 1,000 rows
-    a sequential scan is cheapest; with 100,000 the plan looks them up by ``pk_tasks``.)
+    Planned on a fresh, never-analyzed database (what a producer filling an empty queue
+    gets): the claim walks ``ix_tasks_claim_order`` in order, fenced in a materialized CTE,
+    and updates the tasks it took by primary key; the finish takes runs and tasks by
+    primary key. No sequential scan of ``tasks`` or ``runs`` anywhere: such a plan would
+    be kept as the tables grow.
     """
     fast = eng._runner.pg_fast
     if fast is None:
         return
-    await _mostly_done(eng)
-    await eng._runner.read(lambda c: c.execute(text("ANALYZE")))
     import asyncpg
 
-    conn = await asyncpg.connect(fast._dsn)
+    conn = await asyncpg.connect(fast._dsn, server_settings=pg_fast.PLAN_SETTINGS)
     try:
-        await conn.execute("SET plan_cache_mode = force_generic_plan")
         await conn.execute("PREPARE claim AS " + pg_fast.CLAIM)
         rows = await conn.fetch(
             "EXPLAIN EXECUTE claim(now(), 50, ARRAY['r'], ARRAY['t'], ARRAY['e'], ARRAY['w'], "
             "ARRAY[now()], 'a', 1)"
         )
+        claim = "\n".join(r[0] for r in rows)
+        await conn.execute("PREPARE finish AS " + pg_fast.FINISH)
+        rows = await conn.fetch(
+            "EXPLAIN EXECUTE finish(ARRAY['r'], ARRAY['t'], ARRAY[NULL], ARRAY[0], ARRAY[NULL],"
+            " ARRAY['e'], ARRAY['f'], now(), 'in_review', 'a', 'task.status_changed', 1)"
+        )
+        finish = "\n".join(r[0] for r in rows)
     finally:
         await conn.close()
-    plan = "\n".join(r[0] for r in rows)
-    cand = plan.split("CTE cand")[1].split("CTE ")[0]
-    assert "Index Scan using ix_tasks_claim_order on tasks" in cand, plan
-    assert "Sort" not in cand, plan
+    cand = claim.split("CTE cand")[1].split("CTE ")[0]
+    assert "Index Scan using ix_tasks_claim_order on tasks" in cand, claim
+    assert "Sort" not in cand, claim
+    for plan in (claim, finish):
+        assert "Seq Scan on tasks" not in plan, plan
+        assert "Seq Scan on runs" not in plan, plan
+    assert "pk_tasks" in claim.split("CTE upd")[1].split("CTE claimed")[0], claim
