@@ -208,17 +208,20 @@ class ThreadRunner(Runner):
         outcomes: list[tuple[bool, Any]] = []
         try:
             with translate_db_errors(), self._writer.begin() as conn:
+                # Savepoints straight on the driver's connection: through ``exec_driver_sql``
+                # the two statements cost more Python than a fast claim itself.
+                raw = conn.connection.driver_connection
                 for item in group:
-                    conn.exec_driver_sql("SAVEPOINT taskyard_op")
+                    raw.execute("SAVEPOINT taskyard_op")
                     try:
                         with translate_db_errors():
                             result = _run_write(conn, item.op, item.ctx)
                     except Exception as exc:
-                        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT taskyard_op")
-                        conn.exec_driver_sql("RELEASE SAVEPOINT taskyard_op")
+                        raw.execute("ROLLBACK TO SAVEPOINT taskyard_op")
+                        raw.execute("RELEASE SAVEPOINT taskyard_op")
                         outcomes.append((False, exc))
                     else:
-                        conn.exec_driver_sql("RELEASE SAVEPOINT taskyard_op")
+                        raw.execute("RELEASE SAVEPOINT taskyard_op")
                         outcomes.append((True, result))
         except Exception as exc:  # begin or commit failed: nothing of the group was written
             return [(False, exc)] * len(group)

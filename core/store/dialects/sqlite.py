@@ -46,13 +46,22 @@ def install_pragmas(engine: Engine, *, begin: str) -> None:
         # No journal_mode here: WAL is a property of the file, set once by ensure_wal before
         # any pool opens. Switching it per connection raced other new connections.
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Sub-journals in memory: every write of a grouped commit runs under its own SAVEPOINT
+        # (store/runner.py), and SQLite copies each page it first touches inside a savepoint
+        # to a sub-journal, by default a temporary *file*: 13% of the writer's time at eight
+        # claimers. Crash recovery never reads them (the WAL does that).
+        cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
         # Unicode-aware lower() for case-insensitive search and lookups (see store/folding.py).
         dbapi_conn.create_function(SQLITE_FUNCTION, 1, sqlite_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+        raw = conn.connection.driver_connection
+        if isinstance(raw, sqlite3.Connection):
+            raw.execute(begin)  # ~35 µs less than exec_driver_sql, once per write group
+        else:  # aiosqlite: its connection is driven through SQLAlchemy's adapter
+            conn.exec_driver_sql(begin)
 
 
 def ensure_wal(path: Path) -> None:
