@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,14 +35,14 @@ from sqlalchemy import Connection
 
 from core.domain.models import Priority, TaskStatus
 from core.domain.runs import Claim, Run, RunStatus
-from core.store.context import TxContext
+from core.store.context import TxContext, new_uuid
 
 S = TaskStatus
 
 
 def sqlite_time(value: datetime) -> str:
     """An aware time as SQLAlchemy stores it on SQLite (naive UTC, fixed width: sorts right)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _parse_sqlite_time(value: str) -> datetime:
@@ -162,7 +161,7 @@ def sqlite_claim(
     runs, events, claims = [], [], []
     for c in picked:
         attempt = c.retry_count + 1
-        run_id, token, ref = ctx.new_id(), str(uuid.uuid4()), f"{c.key}-{c.number}"
+        run_id, token, ref = ctx.new_id(), new_uuid(), f"{c.key}-{c.number}"
         runs.append((run_id, c.id, attempt, worker_id, token, lease, now))
         payload = {
             "ref": ref,

@@ -2,13 +2,54 @@
 
 from __future__ import annotations
 
-import uuid
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from core.domain.runs import RetryPolicy
+
+
+def new_uuid() -> str:
+    """A random (version 4) UUID in its usual text form, as ``str(uuid.uuid4())`` gives.
+
+    2.5x cheaper than going through ``uuid.UUID`` (0.8 against 2.1 µs), with the same
+    randomness (``os.urandom``): for claim tokens, which must not be guessable from the time.
+    """
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def new_time_uuid() -> str:
+    """A time-ordered (version 7, RFC 9562) UUID: 48 bits of Unix milliseconds, then random.
+
+    Rows keyed by these land next to the rows made just before them, so inserting one
+    touches the index page the previous insert touched instead of a random one: the primary
+    keys of tasks, runs and events, and every index that starts with a task id, grow at
+    their right edge. On SQLite that took the writer from ~430 to ~340 µs per claimed and
+    finished task (docs/performance.md, "Claims").
+    """
+    h = os.urandom(10).hex()
+    tail = f"{h[1:4]}-{_VARIANT[int(h[4], 16) & 3]}{h[5:8]}-{h[8:20]}"
+    return _time_prefix(time.time_ns() // 1_000_000) + tail
+
+
+def time_uuid_prefix(at: datetime) -> str:
+    """The first 15 characters of a ``new_time_uuid`` made at ``at``, up to its version digit.
+
+    Set-based statements on PostgreSQL complete it with the tail of ``gen_random_uuid()``.
+    """
+    return _time_prefix(int(at.timestamp() * 1000))
+
+
+def _time_prefix(millis: int) -> str:
+    h = f"{millis:012x}"
+    return f"{h[:8]}-{h[8:12]}-7"
+
+
+_VARIANT = "89ab"
 
 
 @dataclass
@@ -36,7 +77,7 @@ class TxContext:
     actor: str
     dialect: str
     settings: StoreSettings
-    new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    new_id: Callable[[], str] = field(default=lambda: new_time_uuid())
     ids_given: bool = False
     """``new_id`` is the caller's (tests pin ids): set-based statements then take their ids
     from it instead of letting the server make random ones."""

@@ -28,7 +28,7 @@ from sqlalchemy.engine import URL
 from core.domain.models import Priority, TaskStatus
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import Claim, Run, RunStatus
-from core.store.context import TxContext
+from core.store.context import TxContext, time_uuid_prefix
 from core.store.dialects.postgresql import EVENT_LOCK_KEY, RETRYABLE_SQLSTATES
 
 POOL_SIZE = 8
@@ -55,9 +55,9 @@ WITH cand AS MATERIALIZED (
         t.retry_count + 1 AS attempt, array_position((SELECT ids FROM picked), t.id) AS rn
 ), claimed AS (
     SELECT u.*, p.key,
-        coalesce(($3::text[])[u.rn], gen_random_uuid()::text) AS run_id,
+        coalesce(($3::text[])[u.rn], $10 || substr(gen_random_uuid()::text, 16)) AS run_id,
         coalesce(($4::text[])[u.rn], gen_random_uuid()::text) AS token,
-        coalesce(($5::text[])[u.rn], gen_random_uuid()::text) AS event_id,
+        coalesce(($5::text[])[u.rn], $10 || substr(gen_random_uuid()::text, 16)) AS event_id,
         ($6::text[])[u.rn] AS worker_id, ($7::timestamptz[])[u.rn] AS lease_until
     FROM upd AS u JOIN projects AS p ON p.id = u.project_id
 ), new_runs AS (
@@ -81,8 +81,10 @@ FROM claimed ORDER BY rn
 $1 now; one slot per possible claim in $6 (worker) and $7 (lease end), the n-th task in
 scheduler order taking slot n, so several workers' claims can share one statement; run ids,
 tokens and event ids from $3..$5 where given (an engine with an id factory), else made by the
-server (``gen_random_uuid``), so a claim that finds little costs no ids; $8 the actor, $9 the
-event-log lock key. Rows come back in scheduler order, ``rn`` naming their slot.
+server, so a claim that finds little costs no ids: tokens random (``gen_random_uuid``), run
+and event ids time-ordered like ``context.new_time_uuid`` ($10 is their first 14 characters,
+the statement's millisecond and the version digit, see ``time_uuid_prefix``); $8 the actor, $9
+the event-log lock key. Rows come back in scheduler order, ``rn`` naming their slot.
 
 No statement here joins another relation into an ``UPDATE`` or a ``FOR UPDATE``: the claimed
 ids travel as an array (``= ANY``, ``array_position``), because a joined CTE makes PostgreSQL
@@ -143,7 +145,8 @@ WITH fenced AS MATERIALIZED (
     WHERE t.id = ANY (ARRAY(SELECT id FROM moving))
 ), new_events AS (
     INSERT INTO events (id, type, task_id, project_id, actor, at, payload)
-    SELECT coalesce(e.ids[m.ord], gen_random_uuid()::text), e.type, m.task_id, t.project_id,
+    SELECT coalesce(e.ids[m.ord], $13 || substr(gen_random_uuid()::text, 16)), e.type, m.task_id,
+        t.project_id,
         $10, $8, e.payload
     FROM done_runs AS m JOIN tasks AS t ON t.id = m.task_id
     JOIN projects AS p ON p.id = t.project_id
@@ -375,6 +378,7 @@ class PgFastPath:
             [r.lease_until for r in slots],
             ctx.actor,
             EVENT_LOCK_KEY,
+            time_uuid_prefix(ctx.now),
         )
         owner = {id(r): i for i, r in enumerate(group)}
         answers: list[list[Claim]] = [[] for _ in group]
@@ -415,6 +419,7 @@ class PgFastPath:
             ctx.actor,
             "task.completed" if target == TaskStatus.DONE else "task.status_changed",
             EVENT_LOCK_KEY,
+            time_uuid_prefix(ctx.now),
         )
         finished = {
             r["run_id"]: Run.model_construct(
@@ -443,9 +448,9 @@ class PgFastPath:
 def _ids(ctx: TxContext, count: int, kinds: int) -> list[list[str]]:
     """``kinds`` lists of ``count`` new ids when the engine's ids are given, else empty lists.
 
-    Empty: the statement makes its own (``gen_random_uuid``), and only for the rows it
-    writes. A merged claim offers 100 slots and may fill none; 300 ``uuid4`` strings per
-    statement were 7.5% of the process's time in pgqueuer's shape.
+    Empty: the statement makes its own, and only for the rows it writes. A merged claim
+    offers 100 slots and may fill none; 300 ``uuid4`` strings per statement were 7.5% of the
+    process's time in pgqueuer's shape.
     """
     if not ctx.ids_given:
         return [[] for _ in range(kinds)]

@@ -357,7 +357,8 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     plan = await _plan(
         eng,
         "EXPLAIN "
-        + pg_fast.CLAIM.replace("$1", "now()")
+        + pg_fast.CLAIM.replace("$10", "'01a22cff-f160-7'")
+        .replace("$1", "now()")
         .replace("$2", "1")
         .replace("$3::text[]", "ARRAY['r']")
         .replace("$4::text[]", "ARRAY['t']")
@@ -392,13 +393,14 @@ async def test_the_generic_plans_walk_the_indexes_even_on_a_fresh_database(
         await conn.execute("PREPARE claim AS " + pg_fast.CLAIM)
         rows = await conn.fetch(
             "EXPLAIN EXECUTE claim(now(), 50, ARRAY['r'], ARRAY['t'], ARRAY['e'], ARRAY['w'], "
-            "ARRAY[now()], 'a', 1)"
+            "ARRAY[now()], 'a', 1, '01a22cff-f160-7')"
         )
         claim = "\n".join(r[0] for r in rows)
         await conn.execute("PREPARE finish AS " + pg_fast.FINISH)
         rows = await conn.fetch(
             "EXPLAIN EXECUTE finish(ARRAY['r'], ARRAY['t'], ARRAY[NULL], ARRAY[0], ARRAY[NULL],"
-            " ARRAY['e'], ARRAY['f'], now(), 'in_review', 'a', 'task.status_changed', 1)"
+            " ARRAY['e'], ARRAY['f'], now(), 'in_review', 'a', 'task.status_changed', 1,"
+            " '01a22cff-f160-7')"
         )
         finish = "\n".join(r[0] for r in rows)
     finally:
