@@ -444,7 +444,7 @@ class SqlTaskEngine:
                 fast, ctx, worker_id, limit=limit, lease_until=lease_until
             )
             if fast_claims:
-                self._runner.notify_committed(readied=False)
+                self._runner.notify_committed()
             return fast_claims
         claims: list[Claim] = await self._write(
             lambda c, x: run_ops.claim_tasks(

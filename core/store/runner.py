@@ -54,7 +54,6 @@ class Runner(ABC):
 
     def __init__(self) -> None:
         self._committed = asyncio.Event()
-        self._readied = asyncio.Event()
 
     @abstractmethod
     async def write(self, op: WriteOp[T], ctx_factory: Callable[[], TxContext]) -> T:
@@ -72,18 +71,10 @@ class Runner(ABC):
     async def close(self) -> None:
         """Release connections and threads."""
 
-    def notify_committed(self, *, readied: bool = True) -> None:
-        """Wake everyone waiting for a local commit (the in-process subscription).
-
-        ``readied=False``: the commit cannot have made a task claimable (a claim, a finish
-        that promoted nobody), so claimers waiting on ``ready_signal`` sleep on. Without it,
-        every claim and finish of one worker woke every idle worker to claim nothing.
-        """
+    def notify_committed(self) -> None:
+        """Wake everyone waiting for a local commit (the in-process subscription)."""
         self._committed.set()
         self._committed = asyncio.Event()
-        if readied:
-            self._readied.set()
-            self._readied = asyncio.Event()
 
     def commit_signal(self) -> asyncio.Event:
         """The event the next local commit sets: take it *before* reading, wait on it after.
@@ -92,10 +83,6 @@ class Runner(ABC):
         then started waiting would miss those commits until its poll period ran out.
         """
         return self._committed
-
-    def ready_signal(self) -> asyncio.Event:
-        """Like ``commit_signal``, for the next local commit that may have made work claimable."""
-        return self._readied
 
     async def wait_for_commit(
         self,
