@@ -197,7 +197,7 @@ class ThreadRunner(Runner):
             with translate_db_errors(), self._writer.begin() as conn:
                 # Savepoints straight on the driver's connection: through ``exec_driver_sql``
                 # the two statements cost more Python than a fast claim itself.
-                raw = conn.connection.driver_connection
+                raw: Any = conn.connection.driver_connection  # sqlite3.Connection
                 for item in group:
                     raw.execute("SAVEPOINT taskyard_op")
                     try:
