@@ -70,7 +70,8 @@ WITH cand AS MATERIALIZED (
         jsonb_build_object('ref', c.key || '-' || c.number, 'from', 'ready',
                            'to', 'in_progress', 'run_id', c.run_id,
                            'worker_id', c.worker_id, 'attempt', c.attempt)
-    FROM claimed AS c, (SELECT pg_advisory_xact_lock($9)) AS event_lock
+    FROM claimed AS c,
+        (SELECT pg_advisory_xact_lock($9) WHERE EXISTS (SELECT FROM claimed)) AS event_lock
     ORDER BY c.rn
 )
 SELECT id, project_id, number, title, task_type, priority, attempt, key, run_id, token, rn
@@ -84,7 +85,9 @@ tokens and event ids from $3..$5 where given (an engine with an id factory), els
 server, so a claim that finds little costs no ids: tokens random (``gen_random_uuid``), run
 and event ids time-ordered like ``context.new_time_uuid`` ($10 is their first 14 characters,
 the statement's millisecond and the version digit, see ``time_uuid_prefix``); $8 the actor, $9
-the event-log lock key. Rows come back in scheduler order, ``rn`` naming their slot.
+the event-log lock key, taken only when a task was claimed: an empty claim (an idle worker
+polling) writes nothing and must not queue behind, or hold up, the writers of the event log.
+Rows come back in scheduler order, ``rn`` naming their slot.
 
 No statement here joins another relation into an ``UPDATE`` or a ``FOR UPDATE``: the claimed
 ids travel as an array (``= ANY``, ``array_position``), because a joined CTE makes PostgreSQL
@@ -117,7 +120,7 @@ WITH fenced AS MATERIALIZED (
     SELECT r.id, r.task_id FROM runs AS r
     WHERE r.id = ANY ($1::text[])
       AND r.claim_token = ($2::text[])[array_position($1::text[], r.id)]
-      AND (r.status IN ('queued', 'running')) IS TRUE AND r.lease_expires_at > $8
+      AND (r.status IN ('queued', 'running') AND r.lease_expires_at > $8) IS TRUE
     ORDER BY r.id
     FOR UPDATE
 ), moving AS MATERIALIZED (
@@ -160,7 +163,7 @@ WITH fenced AS MATERIALIZED (
                             'to', $9, 'reason', m.summary, 'run_id', m.run_id,
                             'attempt', m.attempt, 'exit_code', m.exit_code))
     ) AS e(ids, type, k, payload),
-    (SELECT pg_advisory_xact_lock($12)) AS event_lock
+    (SELECT pg_advisory_xact_lock($12) WHERE EXISTS (SELECT FROM done_runs)) AS event_lock
     ORDER BY m.ord, e.k
 )
 SELECT run_id, task_id, attempt, worker_id, claim_token, lease_expires_at, step, started_at,
@@ -169,10 +172,12 @@ FROM done_runs ORDER BY ord
 """
 """Close the fenced runs $1 (tokens $2) as succeeded and move their tasks to $9, one commit.
 
-The status tests are written ``(…) IS TRUE`` so that they cannot use an index: runs and
-tasks are looked up by id. Otherwise, with statistics taken while nothing was running, the
-planner walks every active run (the partial ``uq_runs_task_id_active``) or every
-in-progress task (a nested loop over the status index, 23 ms of a 55 ms finish of 400 runs).
+The status and lease tests are written ``(…) IS TRUE`` so that they cannot use an index:
+runs and tasks are looked up by id. Otherwise the cached plan walked every run whose lease
+ends later (``ix_runs_status_lease_expires_at``: every run of the last lease period,
+finished or not, 3,550 rows for 10 runs in pgqueuer's shape), every active run (the partial
+``uq_runs_task_id_active``) or every in-progress task (a nested loop over the status index,
+23 ms of a 55 ms finish of 400 runs).
 
 Runs whose token, state or lease does not hold ($8 is now), whose task is no longer in
 progress, or (going to done) whose task has dependents to promote are left untouched and
