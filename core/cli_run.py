@@ -281,7 +281,8 @@ async def _cmd_runs(s: Session) -> int:
         lines.extend(_step_line(step) for step in steps[run.id])
         if run.error:
             lines.append("    error: " + run.error.splitlines()[0])
-    lines.append("Output: taskyard logs RUN_ID")
+    newest = max(runs, key=lambda r: r.attempt)
+    lines.append(f"Output: taskyard logs {newest.id}   (any run's id from the list above)")
     s.out.lines(lines)
     return 0
 

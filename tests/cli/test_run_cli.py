@@ -83,6 +83,8 @@ def test_run_now_queues_or_runs_here_with_wait(cli: CLI) -> None:
     result = cli.run("run", failing, "--wait")
     assert result.returncode == 1
     assert "the task is blocked" in result.stdout
+    listing = cli.ok("runs", ref)  # the hint names the run to read, ready to paste
+    assert f"Output: taskyard logs {body['run']['id']}" in listing
 
 
 def test_cancel_stops_a_running_worker_step(cli: CLI) -> None:
