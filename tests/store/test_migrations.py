@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -462,21 +463,28 @@ def _alembic(conn: Connection, action: str, target: str) -> None:
     getattr(command, action)(config, target)
 
 
+@contextmanager
+def downgraded(path: Path, revision: str) -> Iterator[Connection]:
+    """Take the file at ``path`` back to ``revision``; a connection to inspect what is left."""
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.begin() as conn:
+            _alembic(conn, "downgrade", revision)
+        assert sqlite_revision(path) == [revision]
+        with sync.connect() as conn:
+            yield conn
+    finally:
+        sync.dispose()
+
+
 async def test_import_jobs_migration_is_reversible_and_upgrades_existing_data(
     tmp_path: Path,
 ) -> None:
     """0002 can be taken back to 0001 and forward again; a 0001 file keeps its tasks."""
     path = tmp_path / "old.db"
     refs = await seed(f"sqlite:///{path}")
-    sync = create_engine(f"sqlite:///{path}")
-    try:
-        with sync.begin() as conn:
-            _alembic(conn, "downgrade", "0001")
-        assert sqlite_revision(path) == ["0001"]
-        with sync.connect() as conn:
-            assert not conn.dialect.has_table(conn, "import_jobs")
-    finally:
-        sync.dispose()
+    with downgraded(path, "0001") as conn:
+        assert not conn.dialect.has_table(conn, "import_jobs")
     engine = await SqlTaskEngine.open(f"sqlite:///{path}")
     try:
         assert [(await engine.get_task(r)).ref for r in refs] == refs
@@ -498,19 +506,12 @@ async def test_runs_migration_is_reversible_and_upgrades_existing_data(tmp_path:
     """0004 can be taken back to 0003 and forward again; tasks survive, the schema matches."""
     path = tmp_path / "old.db"
     refs = await seed(f"sqlite:///{path}")
-    sync = create_engine(f"sqlite:///{path}")
-    try:
-        with sync.begin() as conn:
-            _alembic(conn, "downgrade", "0003_card_order_indexes")
-        assert sqlite_revision(path) == ["0003_card_order_indexes"]
-        with sync.connect() as conn:
-            assert not conn.dialect.has_table(conn, "runs")
-            assert not conn.dialect.has_table(conn, "workers")
-            columns = {c["name"] for c in inspect(conn).get_columns("tasks")}
-            assert "not_before" not in columns
-        assert sqlite_count(path, "task_dependencies") == 1  # no cascade fired on the way down
-    finally:
-        sync.dispose()
+    with downgraded(path, "0003_card_order_indexes") as conn:
+        assert not conn.dialect.has_table(conn, "runs")
+        assert not conn.dialect.has_table(conn, "workers")
+        columns = {c["name"] for c in inspect(conn).get_columns("tasks")}
+        assert "not_before" not in columns
+    assert sqlite_count(path, "task_dependencies") == 1  # no cascade fired on the way down
     engine = await SqlTaskEngine.open(f"sqlite:///{path}")
     try:
         assert [(await engine.get_task(r)).ref for r in refs] == refs
@@ -560,19 +561,12 @@ async def test_orchestration_migration_is_reversible_and_keeps_runs(tmp_path: Pa
         run = await engine.run_now(refs[0])
     finally:
         await engine.close()
-    sync = create_engine(f"sqlite:///{path}")
-    try:
-        with sync.begin() as conn:
-            _alembic(conn, "downgrade", "0004_runs")
-        assert sqlite_revision(path) == ["0004_runs"]
-        with sync.connect() as conn:
-            for table in ("run_steps", "log_chunks", "quick_runs"):
-                assert not conn.dialect.has_table(conn, table)
-            columns = {c["name"] for c in inspect(conn).get_columns("runs")}
-            assert {"step_index", "step_count"}.isdisjoint(columns)
-        assert sqlite_count(path, "runs") == 1  # no cascade fired on the way down
-    finally:
-        sync.dispose()
+    with downgraded(path, "0004_runs") as conn:
+        for table in ("run_steps", "log_chunks", "quick_runs"):
+            assert not conn.dialect.has_table(conn, table)
+        columns = {c["name"] for c in inspect(conn).get_columns("runs")}
+        assert {"step_index", "step_count"}.isdisjoint(columns)
+    assert sqlite_count(path, "runs") == 1  # no cascade fired on the way down
     engine = await SqlTaskEngine.open(f"sqlite:///{path}")
     try:
         [again] = await engine.runs_of(refs[0])
@@ -612,18 +606,11 @@ async def test_sparse_index_migration_is_reversible_and_lookups_keep_their_index
     on a sparse column is still served by its (now partial) index."""
     path = tmp_path / "old.db"
     refs = await seed(f"sqlite:///{path}")
-    sync = create_engine(f"sqlite:///{path}")
-    try:
-        with sync.begin() as conn:
-            _alembic(conn, "downgrade", "0005_orchestration")
-        assert sqlite_revision(path) == ["0005_orchestration"]
-        with sync.connect() as conn:
-            ddl = conn.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE name = 'ix_tasks_parent_id'"
-            ).scalar_one()
-            assert "WHERE" not in ddl
-    finally:
-        sync.dispose()
+    with downgraded(path, "0005_orchestration") as conn:
+        ddl = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_tasks_parent_id'"
+        ).scalar_one()
+        assert "WHERE" not in ddl
     engine = await SqlTaskEngine.open(f"sqlite:///{path}")  # upgrades to head again
     try:
         assert [(await engine.get_task(ref)).ref for ref in refs] == refs
