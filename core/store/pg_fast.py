@@ -83,7 +83,7 @@ $1 now; one slot per possible claim in $6 (worker) and $7 (lease end), the n-th 
 scheduler order taking slot n, so several workers' claims can share one statement; run ids,
 tokens and event ids from $3..$5 where given (an engine with an id factory), else made by the
 server, so a claim that finds little costs no ids: tokens random (``gen_random_uuid``), run
-and event ids time-ordered like ``context.new_time_uuid`` ($10 is their first 14 characters,
+and event ids time-ordered like ``context.new_time_uuid`` ($10 is their first 15 characters,
 the statement's millisecond and the version digit, see ``time_uuid_prefix``); $8 the actor, $9
 the event-log lock key, taken only when a task was claimed: an empty claim (an idle worker
 polling) writes nothing and must not queue behind, or hold up, the writers of the event log.
