@@ -29,6 +29,9 @@ from core.store.task_ops import resolve_milestone
 T, D, L, P = t.tasks, t.task_dependencies, t.task_labels, t.projects
 S = TaskStatus
 
+IMPORTED_AS_BLOCKED = {"kind": "manual", "message": "Imported as blocked."}
+"""The reason of a task imported as blocked with no blockers (``pg_import`` writes it too)."""
+
 
 class _Problems:
     def __init__(self) -> None:
@@ -198,7 +201,7 @@ def import_tasks(
                     "import it as blocked or backlog, or mark the blockers done",
                 )
         elif status == S.BLOCKED:
-            reasons[i] = {"kind": "manual", "message": "Imported as blocked."}
+            reasons[i] = dict(IMPORTED_AS_BLOCKED)
         final[i] = status
     problems.raise_if_any()
 

@@ -23,6 +23,7 @@ from core.domain.commands import TaskImportItem
 from core.domain.identifiers import format_ref
 from core.domain.models import TaskStatus
 from core.domain.views import ImportResult
+from core.store.bulk_import import IMPORTED_AS_BLOCKED
 from core.store.context import TxContext
 from core.store.dialects.postgresql import EVENT_LOCK_KEY
 from core.store.pg_fast import PgFastPath, fetch_retrying
@@ -79,8 +80,7 @@ a reference: id, then key or slug first by case), numbered after its ``task_seq`
 ``task.created`` events; one commit. No row when no project matches: nothing was written.
 """
 
-MANUAL_BLOCK = json.dumps({"kind": "manual", "message": "Imported as blocked."})
-"""The reason ``bulk_import`` gives a task imported as blocked with no blockers."""
+MANUAL_BLOCK = json.dumps(IMPORTED_AS_BLOCKED)
 
 
 def is_plain(items: Sequence[TaskImportItem], project_ref: str | None) -> bool:
