@@ -6,6 +6,7 @@ the terminal size is fixed, animations are off, and no clock is shown on screen.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,23 @@ class TestExecutionSnapshots:
             clock=frozen(),
         )
 
+    @staticmethod
+    def after_keys(*keys: str, quiet: bool = False) -> Callable[[Pilot[int]], Awaitable[None]]:
+        """A ``run_before`` that presses ``keys`` (letting the screen settle after each), then
+        gives the live followers their first read; ``quiet`` clears the notifications."""
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await loaded(pilot)
+            for key in keys:
+                await pilot.press(key)
+                await loaded(pilot)
+            await pilot.pause(0.3)  # the output and event followers' first read
+            await loaded(pilot)
+            if quiet:
+                pilot.app.clear_notifications()
+
+        return run_before
+
     def test_task_detail_with_runs_and_output(self, snap_compare: Any, tmp_path: Path) -> None:
         """WEB-5 opened from the monitor's running list: "Runs (1): attempt 1 is running";
         the Run now line says "not now, it is running already", Retry says when it applies,
@@ -133,17 +151,8 @@ class TestExecutionSnapshots:
         running, "1 more step to come"; the output box shows five lines, the last one
         "stderr: warning: slow test (2.1 s)"."""
 
-        async def run_before(pilot: Pilot[int]) -> None:
-            await loaded(pilot)
-            await pilot.press("x")
-            await loaded(pilot)
-            await pilot.press("enter")
-            await loaded(pilot)
-            await pilot.pause(0.3)  # the output follower's first read
-            await loaded(pilot)
-
         app = self.execution_app(tmp_path)
-        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(app, run_before=self.after_keys("x", "enter"), terminal_size=SIZE)
 
     def test_execution_monitor(self, snap_compare: Any, tmp_path: Path) -> None:
         """The monitor: "embedded workers off" in the heading; 1 queued, 1 running, last hour
@@ -154,15 +163,8 @@ class TestExecutionSnapshots:
         code 0"; the output of WEB-5 below; the footer lists Pause/resume (dimmed: no
         embedded workers), Workers on/off, Cancel task, Quick action."""
 
-        async def run_before(pilot: Pilot[int]) -> None:
-            await loaded(pilot)
-            await pilot.press("x")
-            await loaded(pilot)
-            await pilot.pause(0.3)
-            await loaded(pilot)
-
         app = self.execution_app(tmp_path)
-        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(app, run_before=self.after_keys("x"), terminal_size=SIZE)
 
     def test_execution_monitor_screen_reader(self, snap_compare: Any, tmp_path: Path) -> None:
         """Screen-reader mode: no borders, no footer; every section one under the other with
@@ -171,17 +173,10 @@ class TestExecutionSnapshots:
         a ticking elapsed time; the worker line has no heartbeat age ("w-laptop-1, active, 1
         of 2 slots busy")."""
 
-        async def run_before(pilot: Pilot[int]) -> None:
-            await loaded(pilot)
-            await pilot.press("x")
-            await loaded(pilot)
-            await pilot.pause(0.3)
-            await loaded(pilot)
-            pilot.app.clear_notifications()
-
         app = self.execution_app(
             tmp_path, screen_reader=True, screen_reader_source="--screen-reader"
         )
+        run_before = self.after_keys("x", quiet=True)
         assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
 
     def test_quick_action(self, snap_compare: Any, tmp_path: Path) -> None:
@@ -192,12 +187,5 @@ class TestExecutionSnapshots:
         12:01:15 shell · git status --short · succeeded, exit code 0"; the footer shows Run,
         Promote to task, and Stop and Go to task dimmed."""
 
-        async def run_before(pilot: Pilot[int]) -> None:
-            await loaded(pilot)
-            await pilot.press("a")
-            await loaded(pilot)
-            await pilot.pause(0.3)
-            await loaded(pilot)
-
         app = self.execution_app(tmp_path)
-        assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+        assert snap_compare(app, run_before=self.after_keys("a"), terminal_size=SIZE)
