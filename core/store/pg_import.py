@@ -26,6 +26,7 @@ from core.domain.views import ImportResult
 from core.store.bulk_import import IMPORTED_AS_BLOCKED
 from core.store.context import TxContext
 from core.store.dialects.postgresql import EVENT_LOCK_KEY
+from core.store.lookup import DEFAULT_PROJECT_SLUG
 from core.store.pg_fast import PgFastPath, fetch_retrying
 
 IMPORT = """
@@ -108,7 +109,7 @@ async def import_plain(
     """
     ref = items[0].project or project_ref
     if ref is None:
-        by_id, by_slug, by_key, key_first = None, "inbox", None, False
+        by_id, by_slug, by_key, key_first = None, DEFAULT_PROJECT_SLUG, None, False
     else:
         text = ref.strip()
         by_id, by_slug, by_key, key_first = text, text.lower(), text.upper(), text.isupper()
