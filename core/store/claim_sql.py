@@ -12,10 +12,8 @@ with constant SQL strings:
   tasks are done (tests/store/test_claim_plan.py guards the plan).
 * PostgreSQL: one statement per claim and one per batch of finishes, run in autocommit on a raw
   asyncpg connection (``core.store.pg_fast``): claim, runs and ``task.claimed`` events in one
-  CTE (shared/CLAIMS.md B1), fenced completion of many runs in another. The event-log advisory
-  lock (``store/events.py``) is taken inside the statement, just before the events are
-  inserted, and released by the statement's own commit: it is never held across a round trip
-  to the client.
+  CTE (shared/CLAIMS.md B1), fenced completion of many runs in another. Their events take no
+  lock: followers of the log wait out writers still in flight (``store/event_feed.py``).
 
 What is written is exactly what the generic path writes (same columns, same event types and
 payload keys, same order); the generic path stays for everything rarer: failures, claims with

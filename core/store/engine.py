@@ -49,6 +49,7 @@ from core.errors import StorageError, TaskyardError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.store import (
     bulk_import,
+    event_feed,
     execution_view,
     graph_ops,
     log_ops,
@@ -318,6 +319,10 @@ class SqlTaskEngine:
 
     async def board(self, query: BoardQuery) -> BoardView:
         """See ``TaskEngine.board``."""
+        if self._runner.dialect == "postgresql":
+            # The cursor first: every event at or below it is then in the board's reads.
+            seq = await event_feed.safe_cursor(self._runner.read)
+            return await self._runner.read(lambda c: queries.board(c, query, event_seq=seq))
         return await self._runner.read(lambda c: queries.board(c, query))
 
     async def board_column(
@@ -724,12 +729,17 @@ class SqlTaskEngine:
     # -- events ------------------------------------------------------------------------
     async def latest_event_seq(self) -> int:
         """See ``TaskEngine.latest_event_seq``."""
+        if self._runner.dialect == "postgresql":
+            return await event_feed.safe_cursor(self._runner.read)
         return await self._runner.read(last_seq)
 
     async def events(
         self, *, since: int = 0, limit: int = 500, task: str | None = None
     ) -> list[Event]:
         """See ``TaskEngine.events``."""
+        if task is None and self._runner.dialect == "postgresql":
+            events, _ = await event_feed.final_events(self._runner.read, since=since, limit=limit)
+            return events
 
         def op(c: Connection) -> list[Event]:
             task_id = None if task is None else find_task(c, task)["id"]
@@ -746,11 +756,16 @@ class SqlTaskEngine:
         while True:
             signal = self._runner.commit_signal()  # before the read: no commit slips between
             read_at = loop.time()
-            batch = await self._runner.read(partial(_events_after, since=cursor))
+            if self._runner.dialect == "postgresql":
+                batch, held = await event_feed.final_events(
+                    self._runner.read, since=cursor, limit=_FOLLOW_BATCH
+                )
+            else:
+                batch, held = await self._runner.read(partial(_events_after, since=cursor)), False
             for event in batch:
                 cursor = event.seq
                 yield event
-            if len(batch) < 500:
+            if not held and len(batch) < _FOLLOW_BATCH:
                 await self._runner.wait_for_commit(poll_interval, signal)
                 if (pause := read_at + min_interval - loop.time()) > 0:
                     await asyncio.sleep(pause)
@@ -821,6 +836,7 @@ def _build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan
 
 
 _LOG_BATCH = 1000
+_FOLLOW_BATCH = 500
 
 
 def _log_after(conn: Connection, *, owner_id: str, since: int) -> tuple[bool, list[LogChunk]]:
@@ -849,7 +865,7 @@ def _finish_step_first(
 
 
 def _events_after(conn: Connection, *, since: int) -> list[Event]:
-    return read_events(conn, since=since, limit=500)
+    return read_events(conn, since=since, limit=_FOLLOW_BATCH)
 
 
 def _call(fn: Callable[..., Any], request: Any, conn: Connection, ctx: TxContext) -> Any:

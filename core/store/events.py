@@ -7,15 +7,12 @@ from sqlalchemy import Connection, func, insert, select
 from core.domain.models import Event
 from core.store import tables as t
 from core.store.context import TxContext
-from core.store.dialects import postgresql
 
 
 def flush_events(conn: Connection, ctx: TxContext) -> None:
     """Write the transaction's events as its last statement (one round trip)."""
     if not ctx.pending_events:
         return
-    if ctx.dialect == "postgresql":
-        postgresql.lock_event_log(conn)
     conn.execute(insert(t.events), ctx.pending_events)
     ctx.pending_events.clear()
 
@@ -23,7 +20,11 @@ def flush_events(conn: Connection, ctx: TxContext) -> None:
 def read_events(
     conn: Connection, *, since: int = 0, limit: int = 500, task_id: str | None = None
 ) -> list[Event]:
-    """Events after ``since`` in sequence order, optionally for one task."""
+    """Events after ``since`` in sequence order, optionally for one task.
+
+    As the database shows them now: on PostgreSQL a follower of the whole log reads through
+    ``event_feed`` instead, which holds back what follows an event still in flight.
+    """
     query = select(t.events).where(t.events.c.seq > since).order_by(t.events.c.seq).limit(limit)
     if task_id is not None:
         query = query.where(t.events.c.task_id == task_id)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, inspect, text
 
 from core.errors import StorageError
 
-HEAD_REVISION = "0006_sparse_indexes"
+HEAD_REVISION = "0007_event_seq_after_xid"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
 KNOWN_REVISIONS = (
@@ -26,6 +26,7 @@ KNOWN_REVISIONS = (
     "0004_runs",
     "0005_orchestration",
     "0006_sparse_indexes",
+    "0007_event_seq_after_xid",
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -1,13 +1,12 @@
 """PostgreSQL's hot path: the claim and the successful finish as one autocommit statement each.
 
 Through SQLAlchemy a claim cost six statements plus BEGIN, COMMIT and a pre-ping (itself a
-BEGIN / SELECT / ROLLBACK) on checkout, about 3 ms of client CPU, and every transaction held
-the event-log advisory lock from its event insert across two client round trips to its
-commit. Here each operation is a single statement on a raw asyncpg connection in autocommit:
+BEGIN / SELECT / ROLLBACK) on checkout, about 3 ms of client CPU, and the transaction stayed
+open across several client round trips. Here each operation is a single statement on a raw
+asyncpg connection in autocommit:
 
 * one round trip, a prepared statement asyncpg caches per connection;
-* the advisory lock is taken inside the statement right before the events are inserted and
-  released by the statement's own commit, so no client latency is ever spent holding it;
+* its rows, runs and events commit together, and no transaction ever waits on the client;
 * nothing to roll back on failure: a statement either wrote everything or nothing.
 
 Connections come from a small asyncpg pool of their own (no pre-ping, no reset query: the
@@ -29,7 +28,7 @@ from core.domain.models import Priority, TaskStatus
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import Claim, Run, RunStatus
 from core.store.context import TxContext, time_uuid_prefix
-from core.store.dialects.postgresql import EVENT_LOCK_KEY, RETRYABLE_SQLSTATES
+from core.store.dialects.postgresql import RETRYABLE_SQLSTATES
 
 POOL_SIZE = 8
 
@@ -55,9 +54,9 @@ WITH cand AS MATERIALIZED (
         t.retry_count + 1 AS attempt, array_position((SELECT ids FROM picked), t.id) AS rn
 ), claimed AS (
     SELECT u.*, p.key,
-        coalesce(($3::text[])[u.rn], $10 || substr(gen_random_uuid()::text, 16)) AS run_id,
+        coalesce(($3::text[])[u.rn], $9 || substr(gen_random_uuid()::text, 16)) AS run_id,
         coalesce(($4::text[])[u.rn], gen_random_uuid()::text) AS token,
-        coalesce(($5::text[])[u.rn], $10 || substr(gen_random_uuid()::text, 16)) AS event_id,
+        coalesce(($5::text[])[u.rn], $9 || substr(gen_random_uuid()::text, 16)) AS event_id,
         ($6::text[])[u.rn] AS worker_id, ($7::timestamptz[])[u.rn] AS lease_until
     FROM upd AS u JOIN projects AS p ON p.id = u.project_id
 ), new_runs AS (
@@ -70,8 +69,7 @@ WITH cand AS MATERIALIZED (
         jsonb_build_object('ref', c.key || '-' || c.number, 'from', 'ready',
                            'to', 'in_progress', 'run_id', c.run_id,
                            'worker_id', c.worker_id, 'attempt', c.attempt)
-    FROM claimed AS c,
-        (SELECT pg_advisory_xact_lock($9) WHERE EXISTS (SELECT FROM claimed)) AS event_lock
+    FROM claimed AS c
     ORDER BY c.rn
 )
 SELECT id, project_id, number, title, task_type, priority, attempt, key, run_id, token, rn
@@ -83,10 +81,8 @@ $1 now; one slot per possible claim in $6 (worker) and $7 (lease end), the n-th 
 scheduler order taking slot n, so several workers' claims can share one statement; run ids,
 tokens and event ids from $3..$5 where given (an engine with an id factory), else made by the
 server, so a claim that finds little costs no ids: tokens random (``gen_random_uuid``), run
-and event ids time-ordered like ``context.new_time_uuid`` ($10 is their first 15 characters,
-the statement's millisecond and the version digit, see ``time_uuid_prefix``); $8 the actor, $9
-the event-log lock key, taken only when a task was claimed: an empty claim (an idle worker
-polling) writes nothing and must not queue behind, or hold up, the writers of the event log.
+and event ids time-ordered like ``context.new_time_uuid`` ($9 is their first 15 characters,
+the statement's millisecond and the version digit, see ``time_uuid_prefix``); $8 the actor.
 Rows come back in scheduler order, ``rn`` naming their slot.
 
 No statement here joins another relation into an ``UPDATE`` or a ``FOR UPDATE``: the claimed
@@ -165,7 +161,7 @@ WITH fenced AS MATERIALIZED (
     WHERE t.id = ANY (ARRAY(SELECT id FROM moving))
 ), new_events AS (
     INSERT INTO events (id, type, task_id, project_id, actor, at, payload)
-    SELECT coalesce(e.ids[m.ord], $13 || substr(gen_random_uuid()::text, 16)), e.type, m.task_id,
+    SELECT coalesce(e.ids[m.ord], $12 || substr(gen_random_uuid()::text, 16)), e.type, m.task_id,
         t.project_id,
         $10, $8, e.payload
     FROM done_runs AS m JOIN tasks AS t ON t.id = m.task_id
@@ -179,8 +175,7 @@ WITH fenced AS MATERIALIZED (
          jsonb_build_object('ref', p.key || '-' || t.number, 'from', 'in_progress',
                             'to', $9, 'reason', m.summary, 'run_id', m.run_id,
                             'attempt', m.attempt, 'exit_code', m.exit_code))
-    ) AS e(ids, type, k, payload),
-    (SELECT pg_advisory_xact_lock($12) WHERE EXISTS (SELECT FROM done_runs)) AS event_lock
+    ) AS e(ids, type, k, payload)
     ORDER BY m.ord, e.k
 )
 SELECT run_id, task_id, attempt, worker_id, claim_token, lease_expires_at, step, started_at,
@@ -231,7 +226,7 @@ class _Coalescer(Generic[Req, Res]):
     A call finding nothing in flight starts a statement at once (no added latency when idle);
     calls arriving meanwhile wait and then share the next statement, up to ``max_weight``
     (claims: tasks asked for; finishes: outcomes). At most ``in_flight`` statements of each
-    kind run at once per engine, so the advisory lock and the commit are paid once per group,
+    kind run at once per engine, so the statement and its commit are paid once per group,
     not once per call (River's batch completer, graphile-worker's local queue). ``run``
     answers every request of a group, in order; if its statement fails, every call of that
     group gets the error.
@@ -401,7 +396,6 @@ class PgFastPath:
             [r.worker_id for r in slots],
             [r.lease_until for r in slots],
             ctx.actor,
-            EVENT_LOCK_KEY,
             time_uuid_prefix(ctx.now),
         )
         owner = {id(r): i for i, r in enumerate(group)}
@@ -442,7 +436,6 @@ class PgFastPath:
             target.value,
             ctx.actor,
             "task.completed" if target == TaskStatus.DONE else "task.status_changed",
-            EVENT_LOCK_KEY,
             time_uuid_prefix(ctx.now),
         )
         finished = {

@@ -3,9 +3,8 @@
 A producer feeding the queue (a CI job, a script, pgqueuer's benchmark shape) adds a few
 plain tasks at a time. On the general path (``bulk_import``) an import of 10 such tasks is
 a pre-ping, BEGIN, the project lock, the number allocation, the tasks insert, the events
-under the event-log lock and COMMIT: 12–15 ms, so one producer could not feed more than
-~800 tasks/s to the workers. Here it is one round trip on the fast path's connections
-(``pg_fast.PgFastPath``), ~1 ms.
+and COMMIT: 12–15 ms, so one producer could not feed more than ~800 tasks/s to the workers.
+Here it is one round trip on the fast path's connections (``pg_fast.PgFastPath``), ~1 ms.
 
 Only *plain* batches take it: one project that already exists, and no blockers, labels,
 milestone, parent or external id on any item, that is, nothing ``bulk_import`` would have
@@ -25,7 +24,6 @@ from core.domain.models import TaskStatus
 from core.domain.views import ImportResult
 from core.store.bulk_import import IMPORTED_AS_BLOCKED
 from core.store.context import TxContext
-from core.store.dialects.postgresql import EVENT_LOCK_KEY
 from core.store.lookup import DEFAULT_PROJECT_SLUG
 from core.store.pg_fast import PgFastPath, fetch_retrying
 
@@ -70,8 +68,7 @@ WITH target AS (
                            'status', i.status, 'priority', i.priority,
                            'task_type', i.task_type, 'blocked_by', '[]'::jsonb,
                            'external_id', NULL, 'source', i.source, 'imported', true)
-    FROM created AS c JOIN input AS i ON i.id = c.id CROSS JOIN proj AS p,
-        (SELECT pg_advisory_xact_lock($25)) AS event_lock
+    FROM created AS c JOIN input AS i ON i.id = c.id CROSS JOIN proj AS p
     ORDER BY c.number
 )
 SELECT key, base FROM proj
@@ -140,7 +137,6 @@ async def import_plain(
         [ctx.new_id() for _ in items],
         ctx.now,
         ctx.actor,
-        EVENT_LOCK_KEY,
     )
     if not rows:
         return None

@@ -206,13 +206,17 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
     )
 
 
-def board(conn: Connection, query: BoardQuery) -> BoardView:
+def board(conn: Connection, query: BoardQuery, *, event_seq: int | None = None) -> BoardView:
     """Per-state counts and the first ``per_column`` cards of each shown column.
+
+    ``event_seq`` is where a follower of the event log picks up from this board (by default
+    the newest event, right for SQLite's one writer; on PostgreSQL the engine passes a cursor
+    it made safe first, ``event_feed.safe_cursor``).
 
     Raises:
         NotFoundError: the project or milestone filter names nothing.
     """
-    seq = last_seq(conn)
+    seq = last_seq(conn) if event_seq is None else event_seq
     clauses = _board_filters(conn, query)
     needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
     base = T.join(P, P.c.id == T.c.project_id) if needs_join else T

@@ -168,7 +168,8 @@ events = Table(
     "events",
     metadata,
     # INTEGER PRIMARY KEY on SQLite is the rowid: monotonic, and commit-ordered because
-    # SQLite has one writer. PostgreSQL serializes event inserts (store/events.py).
+    # SQLite has one writer. PostgreSQL's numbers are drawn at insert time and commit in any
+    # order: its followers wait out writers in flight (store/event_feed.py, migration 0007).
     Column(
         "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),

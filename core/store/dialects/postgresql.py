@@ -10,8 +10,8 @@ from sqlalchemy.engine import URL
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-# Arbitrary constants naming taskyard's advisory locks.
-EVENT_LOCK_KEY = 0x7A5C_E0E1
+# An arbitrary constant naming taskyard's advisory lock (0x7A5C_E0E1 named the event log's
+# until the followers took over keeping it in order: store/event_feed.py).
 MIGRATION_LOCK_KEY = 0x7A5C_E0E2
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
@@ -24,16 +24,6 @@ def make_engine(url: str | URL) -> AsyncEngine:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     return create_async_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
-
-
-def lock_event_log(conn: Connection) -> None:
-    """Serialize event inserts until commit, so ``seq`` order is commit order.
-
-    A bigserial alone hands out numbers at insert time: a reader following ``seq > N`` could
-    see 12 committed before 11 and skip 11 forever. Events are written as the last statement of
-    each transaction, so the lock is held only for the insert and the commit.
-    """
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENT_LOCK_KEY})
 
 
 def lock_migrations(conn: Connection) -> None:
