@@ -258,6 +258,56 @@ async def test_concurrent_claims_each_get_their_own_answer(eng: SqlTaskEngine) -
         assert _merged_statements(eng, "claims") - before < 8
 
 
+async def test_claims_run_side_by_side_only_while_there_is_a_backlog() -> None:
+    """Up to three claim statements run at once while each comes back full; once one comes
+    back short (the queue is drained), calls arriving meanwhile wait and share one statement
+    instead of each racing for the same few new tasks (pgqueuer's shape: five idle workers
+    woken by ten new tasks)."""
+    gate = asyncio.Event()
+    groups: list[list[int]] = []
+    backlog = [True]
+
+    async def run(group: list[int]) -> list[list[int]]:
+        groups.append(group)
+        await gate.wait()
+        return [list(range(n if backlog[0] else 0)) for n in group]
+
+    merge = pg_fast._Coalescer[int, list[int]](
+        run,
+        weight=lambda n: n,
+        max_weight=200,
+        in_flight=3,
+        drained=lambda group, answers: sum(map(len, answers)) < sum(group),
+    )
+
+    async def one_by_one(n: int) -> list[asyncio.Future[list[int]]]:
+        calls = []
+        for _ in range(n):
+            calls.append(asyncio.ensure_future(merge.submit(10)))
+            for _ in range(3):
+                await asyncio.sleep(0)  # the call's statement (if any) is under way
+        return calls
+
+    calls = await one_by_one(4)
+    assert groups == [[10], [10], [10]]  # three at once; the fourth waits for a free slot
+    gate.set()
+    await asyncio.gather(*calls)
+    assert groups[3:] == [[10]]
+
+    gate.clear()
+    groups.clear()
+    backlog[0] = False
+    calls = await one_by_one(1)
+    gate.set()
+    assert await calls[0] == []  # came back short: the queue is drained
+    gate.clear()
+    calls = await one_by_one(5)
+    assert groups[1:] == [[10]]  # one statement in flight, four calls waiting behind it
+    gate.set()
+    assert await asyncio.gather(*calls) == [[]] * 5
+    assert groups[2:] == [[10, 10, 10, 10]]
+
+
 async def test_merged_claims_with_different_limits_split_the_tasks(eng: SqlTaskEngine) -> None:
     """claim(3) and claim(2) x 2 at once over 6 tasks: no task twice, each within its limit."""
     for i in range(6):
