@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import URL
@@ -47,7 +48,8 @@ WITH cand AS MATERIALIZED (
     SELECT array_agg(id ORDER BY priority_rank, created_at, number) AS ids FROM cand
 ), upd AS (
     UPDATE tasks AS t SET status = 'in_progress',
-        current_agent_id = ($6::text[])[array_position((SELECT ids FROM picked), t.id)],
+        current_agent_id =
+            ($6::text[])[width_bucket(array_position((SELECT ids FROM picked), t.id), $10::int[])],
         current_step = NULL, not_before = NULL, version = t.version + 1, updated_at = $1
     WHERE t.id = ANY ((SELECT ids FROM picked)::text[])
     RETURNING t.id, t.project_id, t.number, t.title, t.task_type, t.priority,
@@ -57,7 +59,8 @@ WITH cand AS MATERIALIZED (
         coalesce(($3::text[])[u.rn], $9 || substr(gen_random_uuid()::text, 16)) AS run_id,
         coalesce(($4::text[])[u.rn], gen_random_uuid()::text) AS token,
         coalesce(($5::text[])[u.rn], $9 || substr(gen_random_uuid()::text, 16)) AS event_id,
-        ($6::text[])[u.rn] AS worker_id, ($7::timestamptz[])[u.rn] AS lease_until
+        ($6::text[])[width_bucket(u.rn, $10::int[])] AS worker_id,
+        ($7::timestamptz[])[width_bucket(u.rn, $10::int[])] AS lease_until
     FROM upd AS u JOIN projects AS p ON p.id = u.project_id
 ), new_runs AS (
     INSERT INTO runs (id, task_id, attempt, worker_id, claim_token, lease_expires_at, status,
@@ -77,8 +80,11 @@ FROM claimed ORDER BY rn
 """
 """Claim up to $2 ready tasks: runs, ``task.claimed`` events, one commit.
 
-$1 now; one slot per possible claim in $6 (worker) and $7 (lease end), the n-th task in
-scheduler order taking slot n, so several workers' claims can share one statement; run ids,
+$1 now; several workers' claims share one statement: $6 and $7 hold each caller's worker id
+and lease end, $10 the first of its slots (1, 1 + its limit, ...), and the n-th task in
+scheduler order takes slot n, so its caller is ``width_bucket(n, $10)``. (One array entry
+per slot instead cost asyncpg two ABC checks per entry: 800 for eight claims of 50, and
+batched claims ran ~7% slower.) Run ids,
 tokens and event ids from $3..$5 where given (an engine with an id factory), else made by the
 server, so a claim that finds little costs no ids: tokens random (``gen_random_uuid``), run
 and event ids time-ordered like ``context.new_time_uuid`` ($9 is their first 15 characters,
@@ -407,10 +413,11 @@ class PgFastPath:
             ctx.now,
             len(slots),
             *_ids(ctx, len(slots), 3),
-            [r.worker_id for r in slots],
-            [r.lease_until for r in slots],
+            [r.worker_id for r in group],
+            [r.lease_until for r in group],
             ctx.actor,
             time_uuid_prefix(ctx.now),
+            list(accumulate((r.limit for r in group[:-1]), initial=1)),
         )
         owner = {id(r): i for i, r in enumerate(group)}
         answers: list[list[Claim]] = [[] for _ in group]

@@ -407,7 +407,7 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     plan = await _plan(
         eng,
         "EXPLAIN "
-        + pg_fast.CLAIM.replace("$10", "'01a22cff-f160-7'")
+        + pg_fast.CLAIM.replace("$10::int[]", "ARRAY[1]")
         .replace("$1", "now()")
         .replace("$2", "1")
         .replace("$3::text[]", "ARRAY['r']")
@@ -416,7 +416,7 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
         .replace("$6::text[]", "ARRAY['w']")
         .replace("$7::timestamptz[]", "ARRAY[now()]")
         .replace("$8", "'a'")
-        .replace("$9", "1"),
+        .replace("$9", "'01a22cff-f160-7'"),
         (),
     )
     assert "CTE cand" in plan, plan  # materialized: the LIMIT fences the UPDATE (CLAIMS.md B7)
@@ -462,7 +462,7 @@ async def _check_fast_plans(fast: Any) -> None:
         await conn.execute("PREPARE claim AS " + pg_fast.CLAIM)
         rows = await conn.fetch(
             "EXPLAIN EXECUTE claim(now(), 50, ARRAY['r'], ARRAY['t'], ARRAY['e'], ARRAY['w'], "
-            "ARRAY[now()], 'a', '01a22cff-f160-7')"
+            "ARRAY[now()], 'a', '01a22cff-f160-7', ARRAY[1])"
         )
         claim = "\n".join(r[0] for r in rows)
         await conn.execute("PREPARE finish AS " + pg_fast.FINISH)
