@@ -24,7 +24,7 @@ from core.domain.runs import (
 from core.store import tables as t
 from core.store.queries import CARD_ORDER
 from core.store.rows import card_from_row, run_from_row, select_cards
-from core.store.run_ops import list_workers
+from core.store.run_ops import IS_ACTIVE_RUN, list_workers
 
 T, P, R, L = t.tasks, t.projects, t.runs, t.log_chunks
 
@@ -146,10 +146,16 @@ def execution_overview(
     )
     queue_total = int(conn.execute(select(func.count()).select_from(T).where(ready)).scalar_one())
     running = _active_runs(
-        conn, [R.c.status == RunStatus.RUNNING.value], [R.c.started_at, R.c.id], MAX_LIMIT
+        conn,
+        [IS_ACTIVE_RUN, R.c.status == RunStatus.RUNNING.value],
+        [R.c.started_at, R.c.id],
+        MAX_LIMIT,
     )
     queued = _active_runs(
-        conn, [R.c.status == RunStatus.QUEUED.value], [R.c.started_at, R.c.id], MAX_LIMIT
+        conn,
+        [IS_ACTIVE_RUN, R.c.status == RunStatus.QUEUED.value],
+        [R.c.started_at, R.c.id],
+        MAX_LIMIT,
     )
     recent = _active_runs(
         conn,

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, inspect, text
 
 from core.errors import StorageError
 
-HEAD_REVISION = "0007_event_seq_after_xid"
+HEAD_REVISION = "0008_active_run_indexes"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
 KNOWN_REVISIONS = (
@@ -27,6 +27,7 @@ KNOWN_REVISIONS = (
     "0005_orchestration",
     "0006_sparse_indexes",
     "0007_event_seq_after_xid",
+    "0008_active_run_indexes",
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -192,10 +192,10 @@ FROM done_runs ORDER BY ord
 
 The status and lease tests are written ``(…) IS TRUE`` so that they cannot use an index:
 runs and tasks are looked up by id. Otherwise the cached plan walked every run whose lease
-ends later (``ix_runs_status_lease_expires_at``: every run of the last lease period,
-finished or not, 3,550 rows for 10 runs in pgqueuer's shape), every active run (the partial
-``uq_runs_task_id_active``) or every in-progress task (a nested loop over the status index,
-23 ms of a 55 ms finish of 400 runs).
+ends later (through the index then on ``(status, lease_expires_at)``: every run of the last
+lease period, finished or not, 3,550 rows for 10 runs in pgqueuer's shape; active runs only
+since 0008, still many), every active run (the partial ``uq_runs_task_id_active``) or every
+in-progress task (a nested loop over the status index, 23 ms of a 55 ms finish of 400 runs).
 
 Runs whose token, state or lease does not hold ($8 is now), whose task is no longer in
 progress, or (going to done) whose task has dependents to promote are left untouched and

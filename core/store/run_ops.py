@@ -69,6 +69,13 @@ ACTIVE = sorted(s.value for s in ACTIVE_RUN_STATES)
 #: (and PostgreSQL's generic plans) prove the query matches the partial claim-order index.
 READY_LITERAL: ColumnElement[str] = literal_column("'ready'")
 
+#: ``runs.status IN ('queued', 'running')`` with literal values: the predicate of the runs'
+#: partial indexes (heartbeat, lease sweep, one active run per task), which a planner can
+#: only match when the query spells it (migration 0008).
+IS_ACTIVE_RUN: ColumnElement[bool] = R.c.status.in_(
+    [literal_column(f"'{state}'") for state in ACTIVE]
+)
+
 MAX_CLAIM_BATCH = 500
 
 
@@ -194,7 +201,7 @@ def heartbeat(
         update(R)
         .where(
             R.c.worker_id == worker_id,
-            R.c.status.in_(ACTIVE),
+            IS_ACTIVE_RUN,
             R.c.lease_expires_at > ctx.now,
         )
         .values(lease_expires_at=_lease_until(ctx, lease_seconds))
@@ -768,7 +775,7 @@ def expire_leases(
     # Only running runs: a queued Run Now run waits for a worker to adopt it, however long.
     query = (
         select(R.c.id)
-        .where(R.c.status == RunStatus.RUNNING.value, R.c.lease_expires_at <= cutoff)
+        .where(IS_ACTIVE_RUN, R.c.status == RunStatus.RUNNING.value, R.c.lease_expires_at <= cutoff)
         .order_by(R.c.lease_expires_at, R.c.id)
         .limit(limit)
     )

@@ -19,6 +19,7 @@ from core.store.context import TxContext
 from core.store.graph_ops import ref_of, set_status
 from core.store.rows import run_from_row
 from core.store.run_ops import (
+    IS_ACTIVE_RUN,
     MAX_CLAIM_BATCH,
     _end_run,
     _lease_until,
@@ -231,7 +232,7 @@ def adopt_forced_runs(
     lease_until = _lease_until(ctx, lease_seconds)
     query = (
         select(R.c.id, R.c.task_id, R.c.attempt)
-        .where(R.c.status == RunStatus.QUEUED.value)
+        .where(IS_ACTIVE_RUN, R.c.status == RunStatus.QUEUED.value)
         .order_by(R.c.started_at, R.c.id)
         .limit(limit)
     )

@@ -235,9 +235,20 @@ runs = Table(
         postgresql_where=text("status IN ('queued', 'running')"),
     ),
     Index(None, "task_id", "attempt"),
-    # Heartbeats (a worker's active runs) and the lease sweep (active runs by expiry).
-    Index(None, "worker_id", "status"),
-    Index(None, "status", "lease_expires_at"),
+    # Heartbeats (a worker's active runs) and the lease sweep (active runs by expiry): the
+    # active runs only (0008). Queries spell the predicate literally (``run_ops.ACTIVE_SQL``).
+    Index(
+        "ix_runs_worker_id_active",
+        "worker_id",
+        sqlite_where=text("status IN ('queued', 'running')"),
+        postgresql_where=text("status IN ('queued', 'running')"),
+    ),
+    Index(
+        "ix_runs_lease_expires_at_active",
+        "lease_expires_at",
+        sqlite_where=text("status IN ('queued', 'running')"),
+        postgresql_where=text("status IN ('queued', 'running')"),
+    ),
     # The monitor's recent runs and its last-hour counts (0005); finished runs only (0006).
     Index(
         None,

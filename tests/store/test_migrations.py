@@ -12,14 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.domain.commands import MilestoneCreate, ProjectCreate, TaskCreate
+from core.domain.models import TaskStatus
 from core.errors import StorageError
 from core.store import migrate
 from core.store.engine import SqlTaskEngine
@@ -638,3 +641,78 @@ async def test_sparse_index_migration_is_reversible_and_lookups_keep_their_index
 async def test_sparse_index_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
     """On PostgreSQL too: down to 0005 and up again leaves the schema the code declares."""
     await pg_round_trip(fresh_pg_url, "0005_orchestration")
+
+
+# ------------------------------------------------------------------------------ 0008 active runs
+ACTIVE_RUN_INDEXES = ("ix_runs_worker_id_active", "ix_runs_lease_expires_at_active")
+
+
+async def _run_lookups(url: str) -> list[tuple[str, object]]:
+    """The runs lookups the heartbeat, the lease sweep, the monitor and Run Now adoption
+    send, captured as the engine runs them (statement, parameters)."""
+    captured: list[tuple[str, object]] = []
+
+    def capture(_c: object, _cur: object, sql: str, params: object, *_: object) -> None:
+        if sql.lstrip().startswith(("SELECT", "UPDATE")) and "status IN ('queued'" in sql:
+            captured.append((sql, params))
+
+    event.listen(Engine, "before_cursor_execute", capture)
+    engine = await SqlTaskEngine.open(url)
+    try:
+        await engine.register_worker("w1", host="h", pid=1, slots=1)
+        await engine.create_task(TaskCreate(title="t", status=TaskStatus.READY))
+        await engine.claim_tasks("w1", limit=1)
+        await engine.heartbeat("w1")
+        await engine.expire_leases()
+        await engine.execution_overview()
+        await engine.adopt_forced_runs("w1", limit=1)
+    finally:
+        event.remove(Engine, "before_cursor_execute", capture)
+        await engine.close()
+    assert len(captured) >= 4, captured
+    return captured
+
+
+async def test_active_run_index_migration_is_reversible_and_lookups_use_the_indexes(
+    tmp_path: Path,
+) -> None:
+    """0008 can be taken back to 0007 and forward again; the runs' worker and lease lookups,
+    as the engine sends them, are served by the partial indexes of active runs."""
+    path = tmp_path / "old.db"
+    refs = await seed(f"sqlite:///{path}")
+    with downgraded(path, "0007_event_seq_after_xid") as conn:
+        names = {i["name"] for i in inspect(conn).get_indexes("runs")}
+        assert "ix_runs_status_lease_expires_at" in names
+        assert not names & set(ACTIVE_RUN_INDEXES)
+    lookups = await _run_lookups(f"sqlite:///{path}")  # upgrades to head again
+    engine = await SqlTaskEngine.open(f"sqlite:///{path}")
+    try:
+        assert [(await engine.get_task(ref)).ref for ref in refs] == refs
+    finally:
+        await engine.close()
+    with sqlite3.connect(path) as db:
+        for sql, params in lookups:
+            plan = " ".join(r[-1] for r in db.execute("EXPLAIN QUERY PLAN " + sql, params))
+            assert any(index in plan for index in ACTIVE_RUN_INDEXES) or "(id=?)" in plan, (
+                sql,
+                plan,
+            )
+
+
+@pytest.mark.postgres
+async def test_active_run_indexes_on_postgres(fresh_pg_url: str) -> None:
+    """On PostgreSQL: the round trip leaves the declared schema, and the lookups the engine
+    sends can use the partial indexes (sequential scans off: the tables are tiny)."""
+    await pg_round_trip(fresh_pg_url, "0007_event_seq_after_xid")
+    lookups = await _run_lookups(fresh_pg_url)
+    conn = await asyncpg.connect(fresh_pg_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute("SET enable_seqscan = off")
+        for sql, params in lookups:
+            for n in range(len(params), 0, -1):  # type: ignore[arg-type]
+                value = await conn.fetchval("SELECT quote_nullable($1::text)", str(params[n - 1]))  # type: ignore[index]
+                sql = sql.replace(f"${n}", value)
+            plan = " ".join(r[0] for r in await conn.fetch("EXPLAIN " + sql))
+            assert any(i in plan for i in ACTIVE_RUN_INDEXES) or "pk_runs" in plan, (sql, plan)
+    finally:
+        await conn.close()
