@@ -7,7 +7,7 @@ implement the same Protocol and pass the same contract tests.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -351,6 +351,7 @@ class TaskEngine(Protocol):
         project: str | None = None,
         lease_seconds: float | None = None,
         max_per_project: int | None = None,
+        pipelines: Collection[str] | None = None,
     ) -> list[Claim]:
         """Atomically claim up to ``limit`` ready tasks (``ready -> in_progress``), one round trip.
 
@@ -358,6 +359,11 @@ class TaskEngine(Protocol):
         blockers, or waiting out a retry backoff, are never claimed; ``max_per_project`` caps
         the tasks in progress per project. Each claim opens a run with a fresh token and lease
         (event ``task.claimed``). Two claimers never get the same task.
+
+        ``pipelines`` (a worker's configured pipeline names) claims only tasks the worker can
+        run: those that may carry a command (``metadata.command``, a fenced block in the
+        description), name a pipeline template, or have a task type in ``pipelines``. A
+        ready task with nothing to run is left ready for a person, not claimed and failed.
 
         Raises:
             ValidationError: ``limit`` outside 1..500, a bad lease or limit.
@@ -574,14 +580,21 @@ class TaskEngine(Protocol):
         """
 
     async def execution_overview(
-        self, *, queue_limit: int = 50, recent_limit: int = 20, max_per_project: int | None = None
+        self,
+        *,
+        queue_limit: int = 50,
+        recent_limit: int = 20,
+        max_per_project: int | None = None,
+        pipelines: Collection[str] | None = None,
     ) -> ExecutionOverview:
         """What the execution monitor shows, from one snapshot.
 
         The queue in scheduler order, each entry saying what it waits for (``None`` when it
         is next up); running runs and queued Run Now runs with their last log line; workers;
         recent finished runs; last-hour counts and throughput. ``max_per_project`` is the
-        workers' per-project limit, used to explain waits (none when ``None``).
+        workers' per-project limit, used to explain waits (none when ``None``); ``pipelines``
+        their configured pipelines, to tell the tasks they would never claim (as
+        ``claim_tasks``), which wait for "nothing to run".
 
         Raises:
             ValidationError: a limit outside 1..500.

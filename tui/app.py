@@ -258,6 +258,19 @@ class TaskyardApp(App[int]):
         if not quiet:
             self.report("Embedded workers off: this app runs no tasks until they are on again.")
 
+    def worker_pipelines(self) -> tuple[str, ...] | None:
+        """The pipelines taskyard.toml gives workers, so the monitor can tell which ready
+        tasks none would run; ``None`` when the file's orchestrator settings are invalid
+        (the pool reports that when it starts).
+        """
+        from core.errors import TaskyardError
+        from core.orchestrator.config import OrchestratorConfig
+
+        try:
+            return tuple(OrchestratorConfig.from_config(self.settings.config).pipelines)
+        except TaskyardError:
+            return None
+
     async def engine(self) -> TaskEngine:
         """The open engine, waiting for it if it is still opening.
 

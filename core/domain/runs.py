@@ -251,6 +251,8 @@ class ExecutionOverview(_Frozen):
 
     queue: list[QueueEntry]
     queue_total: int
+    runnable_total: int = 0
+    """Ready tasks a worker would claim (all of them when no pipelines were given)."""
     running: list[ActiveRun]
     queued_forced: list[ActiveRun]
     """Run Now runs waiting for a worker to adopt them."""

@@ -251,6 +251,7 @@ class WorkerPool:
                 project=self._project,
                 lease_seconds=lease,
                 max_per_project=self._config.max_per_project,
+                pipelines=self._config.pipelines.keys(),
             )
         for claim in claims:
             self._start_run(claim)
@@ -273,9 +274,15 @@ class WorkerPool:
                 await asyncio.wait_for(self._wake.wait(), self._config.poll_seconds)
 
     async def _nothing_left(self) -> bool:
-        """Whether no task is ready, queued for Run Now or running anywhere (``once`` mode)."""
-        overview = await self._engine.execution_overview(queue_limit=1, recent_limit=1)
-        return not (overview.queue_total or overview.running or overview.queued_forced)
+        """Whether nothing is left for ``once`` mode: no runnable task, Run Now or run.
+
+        Ready tasks with nothing to run do not count: no worker of this configuration would
+        ever claim them, so waiting for them would never end.
+        """
+        overview = await self._engine.execution_overview(
+            queue_limit=1, recent_limit=1, pipelines=self._config.pipelines.keys()
+        )
+        return not (overview.runnable_total or overview.running or overview.queued_forced)
 
     async def _follow(self) -> None:
         try:

@@ -114,13 +114,27 @@ def sqlite_candidates(
     project_id: str | None,
     skip_projects: set[str],
     skip_ids: Sequence[str],
+    runnable: Sequence[str] | None = None,
 ) -> list[Candidate]:
-    """Ready tasks in scheduler order, read through the partial claim-order index."""
+    """Ready tasks in scheduler order, read through the partial claim-order index.
+
+    ``runnable``: only tasks a worker with these pipelines can run (``run_ops.may_run``).
+    """
     extra = ""
     params: list[Any] = [sqlite_time(ctx.now)]
     if project_id is not None:
         extra += " AND t.project_id = ?"
         params.append(project_id)
+    if runnable is not None:
+        from core.store.run_ops import COMMAND_KEY_PATTERN, COMMAND_PATTERNS
+
+        terms = ["t.pipeline_template IS NOT NULL"]
+        terms += ["t.description LIKE ?"] * len(COMMAND_PATTERNS) + ["t.meta LIKE ?"]
+        params += [*COMMAND_PATTERNS, COMMAND_KEY_PATTERN]
+        if runnable:
+            terms.append(f"t.task_type IN ({', '.join('?' * len(runnable))})")
+            params.extend(runnable)
+        extra += f" AND ({' OR '.join(terms)})"
     if skip_projects:
         extra += f" AND t.project_id NOT IN ({', '.join('?' * len(skip_projects))})"
         params.extend(sorted(skip_projects))

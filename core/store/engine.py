@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -439,14 +439,16 @@ class SqlTaskEngine:
         project: str | None = None,
         lease_seconds: float | None = None,
         max_per_project: int | None = None,
+        pipelines: Collection[str] | None = None,
     ) -> list[Claim]:
         """See ``TaskEngine.claim_tasks``."""
+        runnable = None if pipelines is None else tuple(sorted(set(pipelines)))
         fast = self._runner.pg_fast
         if fast is not None and project is None and max_per_project is None:
             ctx = self._ctx()
             lease_until = run_ops.check_claim(ctx, limit, lease_seconds, max_per_project)
             fast_claims = await pg_fast.claim(
-                fast, ctx, worker_id, limit=limit, lease_until=lease_until
+                fast, ctx, worker_id, limit=limit, lease_until=lease_until, runnable=runnable
             )
             if fast_claims:
                 self._runner.notify_committed()
@@ -460,6 +462,7 @@ class SqlTaskEngine:
                 project=project,
                 lease_seconds=lease_seconds,
                 max_per_project=max_per_project,
+                runnable=runnable,
             )
         )
         return claims
@@ -665,7 +668,12 @@ class SqlTaskEngine:
         return await self._runner.read(lambda c: run_ops.get_run(c, run_id))
 
     async def execution_overview(
-        self, *, queue_limit: int = 50, recent_limit: int = 20, max_per_project: int | None = None
+        self,
+        *,
+        queue_limit: int = 50,
+        recent_limit: int = 20,
+        max_per_project: int | None = None,
+        pipelines: Collection[str] | None = None,
     ) -> ExecutionOverview:
         """See ``TaskEngine.execution_overview``."""
         now = self._clock()
@@ -678,6 +686,7 @@ class SqlTaskEngine:
                 recent_limit=recent_limit,
                 max_per_project=max_per_project,
                 lost_after=lost_after,
+                pipelines=pipelines,
             )
         )
 

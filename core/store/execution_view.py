@@ -6,7 +6,7 @@ runs by finish time), so the monitor costs the same with 1,000 tasks or 1,000,00
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from core.domain.runs import (
 from core.store import tables as t
 from core.store.queries import CARD_ORDER
 from core.store.rows import card_from_row, run_from_row, select_cards
-from core.store.run_ops import IS_ACTIVE_RUN, list_workers
+from core.store.run_ops import IS_ACTIVE_RUN, list_workers, may_run
 
 T, P, R, L = t.tasks, t.projects, t.runs, t.log_chunks
 
@@ -100,7 +100,9 @@ def _waiting_reasons(
     for r in rows:
         not_before = r["not_before"]
         project = r["project_id"]
-        if not_before is not None and not_before > now:
+        if not r.get("may_run", True):
+            reasons.append(NOTHING_TO_RUN.format(task_type=r["task_type"]))
+        elif not_before is not None and not_before > now:
             reasons.append(f"retry backoff until {not_before.astimezone().strftime('%H:%M:%S')}")
         elif max_per_project is not None and per_project.get(project, 0) >= max_per_project:
             reasons.append(f"project {r['key']} at its limit ({per_project[project]} running)")
@@ -115,6 +117,14 @@ def _waiting_reasons(
     return reasons
 
 
+NOTHING_TO_RUN = (
+    "nothing to run: it has no command and {task_type} tasks have no pipeline (add an sh "
+    "code block to its description, or [pipelines.{task_type}] to taskyard.toml)"
+)
+"""Why a ready task no worker would claim waits (``run_ops.may_run``); words, not backticks,
+so a screen reader reads it as a sentence."""
+
+
 def execution_overview(
     conn: Connection,
     now: datetime,
@@ -123,8 +133,12 @@ def execution_overview(
     recent_limit: int,
     max_per_project: int | None,
     lost_after: float,
+    pipelines: Collection[str] | None = None,
 ) -> ExecutionOverview:
     """The monitor's snapshot at ``now``.
+
+    ``pipelines`` (the workers' configured pipelines) marks the ready tasks no worker would
+    claim (``run_ops.may_run``) and leaves them out of ``runnable_total``.
 
     Raises:
         ValidationError: a limit outside 1..500.
@@ -138,13 +152,20 @@ def execution_overview(
     rows = list(
         conn.execute(
             select_cards()
-            .add_columns(T.c.not_before)
+            .add_columns(
+                T.c.not_before,
+                *([] if pipelines is None else [may_run(list(pipelines)).label("may_run")]),
+            )
             .where(ready)
             .order_by(*CARD_ORDER)
             .limit(queue_limit)
         ).mappings()
     )
     queue_total = int(conn.execute(select(func.count()).select_from(T).where(ready)).scalar_one())
+    runnable_total = queue_total
+    if pipelines is not None:
+        runnable = select(func.count()).select_from(T).where(ready, may_run(list(pipelines)))
+        runnable_total = int(conn.execute(runnable).scalar_one())
     running = _active_runs(
         conn,
         [IS_ACTIVE_RUN, R.c.status == RunStatus.RUNNING.value],
@@ -180,6 +201,7 @@ def execution_overview(
             for i, (r, why) in enumerate(zip(rows, reasons, strict=True), 1)
         ],
         queue_total=queue_total,
+        runnable_total=runnable_total,
         running=running,
         queued_forced=queued,
         workers=workers,

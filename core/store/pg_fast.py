@@ -41,6 +41,9 @@ WITH cand AS MATERIALIZED (
     SELECT id, priority_rank, created_at, number FROM tasks
     WHERE status = 'ready' AND unresolved_blockers = 0
       AND (not_before IS NULL OR not_before <= $1)
+      AND ($11::text[] IS NULL OR pipeline_template IS NOT NULL
+           OR description LIKE '%```%' OR description LIKE '%~~~%'
+           OR meta::text LIKE '%"command"%' OR task_type = ANY ($11::text[]))
     ORDER BY priority_rank, created_at, number
     LIMIT $2
     FOR UPDATE SKIP LOCKED
@@ -89,7 +92,9 @@ tokens and event ids from $3..$5 where given (an engine with an id factory), els
 server, so a claim that finds little costs no ids: tokens random (``gen_random_uuid``), run
 and event ids time-ordered like ``context.new_time_uuid`` ($9 is their first 15 characters,
 the statement's millisecond and the version digit, see ``time_uuid_prefix``); $8 the actor.
-Rows come back in scheduler order, ``rn`` naming their slot.
+Rows come back in scheduler order, ``rn`` naming their slot. $11: only tasks a worker with
+these pipelines can run (``run_ops.may_run``, the same patterns), or ``NULL`` for any; calls
+share a statement only when they ask the same.
 
 No statement here joins another relation into an ``UPDATE`` or a ``FOR UPDATE``: the claimed
 ids travel as an array (``= ANY``, ``array_position``), because a joined CTE makes PostgreSQL
@@ -216,6 +221,7 @@ class ClaimRequest:
     worker_id: str
     limit: int
     lease_until: datetime
+    runnable: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -364,6 +370,7 @@ class PgFastPath:
             self._claim_group,
             weight=lambda r: r.limit,
             max_weight=MAX_CLAIM_GROUP,
+            fits=lambda group, request: request.runnable == group[0].runnable,
             in_flight=IN_FLIGHT,
             drained=lambda group, answers: sum(map(len, answers)) < sum(r.limit for r in group),
         )
@@ -418,6 +425,7 @@ class PgFastPath:
             ctx.actor,
             time_uuid_prefix(ctx.now),
             list(accumulate((r.limit for r in group[:-1]), initial=1)),
+            None if group[0].runnable is None else list(group[0].runnable),
         )
         owner = {id(r): i for i, r in enumerate(group)}
         answers: list[list[Claim]] = [[] for _ in group]
@@ -536,13 +544,20 @@ async def fetch_retrying(fast: PgFastPath, sql: str, *args: Any) -> list[Any]:
 
 
 async def claim(
-    fast: PgFastPath, ctx: TxContext, worker_id: str, *, limit: int, lease_until: datetime
+    fast: PgFastPath,
+    ctx: TxContext,
+    worker_id: str,
+    *,
+    limit: int,
+    lease_until: datetime,
+    runnable: tuple[str, ...] | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` ready tasks in scheduler order; one commit.
 
     The statement is shared with the process's concurrent claims (``PgFastPath.claims``).
+    ``runnable``: only tasks a worker with these pipelines can run (see ``CLAIM``).
     """
-    return await fast.claims.submit(ClaimRequest(ctx, worker_id, limit, lease_until))
+    return await fast.claims.submit(ClaimRequest(ctx, worker_id, limit, lease_until, runnable))
 
 
 async def finish_successes(

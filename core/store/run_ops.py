@@ -26,6 +26,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     RowMapping,
+    Text,
+    cast,
     func,
     insert,
     literal_column,
@@ -77,6 +79,26 @@ IS_ACTIVE_RUN: ColumnElement[bool] = R.c.status.in_(
 )
 
 MAX_CLAIM_BATCH = 500
+
+#: What a task that may carry a command looks like to SQL: ``orchestrator.prompt.
+#: task_command`` reads ``metadata.command`` or the first fenced ``sh`` block, which no
+#: SQL both dialects share can parse. These patterns match every such task and a few more
+#: (a description with a fence of another language): those are claimed and, as before,
+#: blocked with the reason; a task with neither is never claimed by a worker.
+COMMAND_PATTERNS = ("%```%", "%~~~%")
+COMMAND_KEY_PATTERN = '%"command"%'
+
+
+def may_run(pipelines: Sequence[str]) -> ColumnElement[bool]:
+    """Tasks a worker with ``pipelines`` can run: a command, a template, or a piped type."""
+    terms: list[ColumnElement[bool]] = [
+        T.c.pipeline_template.is_not(None),
+        *(T.c.description.like(p) for p in COMMAND_PATTERNS),
+        cast(T.c.meta, Text).like(COMMAND_KEY_PATTERN),
+    ]
+    if pipelines:
+        terms.append(T.c.task_type.in_(list(pipelines)))
+    return or_(*terms)
 
 
 def _lease_until(ctx: TxContext, lease_seconds: float | None) -> datetime:
@@ -280,6 +302,7 @@ def _candidates(
     project_id: str | None,
     skip_projects: set[str],
     skip_ids: Sequence[str],
+    runnable: Sequence[str] | None = None,
 ) -> list[RowMapping]:
     query = (
         select(
@@ -301,6 +324,8 @@ def _candidates(
     )
     if project_id is not None:
         query = query.where(T.c.project_id == project_id)
+    if runnable is not None:
+        query = query.where(may_run(runnable))
     if skip_projects:
         query = query.where(T.c.project_id.not_in(sorted(skip_projects)))
     if skip_ids:
@@ -364,8 +389,11 @@ def claim_tasks(
     project: str | None,
     lease_seconds: float | None,
     max_per_project: int | None,
+    runnable: Sequence[str] | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` ready tasks whose blockers are all resolved, in scheduler order.
+
+    ``runnable``: only tasks a worker with these pipelines can run (``may_run``).
 
     Raises:
         ValidationError: a bad limit or lease.
@@ -381,7 +409,13 @@ def claim_tasks(
     candidates: Any = claim_sql.sqlite_candidates if sqlite else _candidates
     if max_per_project is None:
         picked = candidates(
-            conn, ctx, limit=limit, project_id=project_id, skip_projects=set(), skip_ids=()
+            conn,
+            ctx,
+            limit=limit,
+            project_id=project_id,
+            skip_projects=set(),
+            skip_ids=(),
+            runnable=runnable,
         )
     else:
         running = _running_per_project(conn, ctx, project_id)
@@ -395,6 +429,7 @@ def claim_tasks(
                 project_id=project_id,
                 skip_projects=full,
                 skip_ids=[_field(r, "id") for r in picked],
+                runnable=runnable,
             )
             if not rows:
                 break

@@ -137,19 +137,25 @@ async def test_a_failing_step_stops_the_pipeline_and_blocks_after_the_attempts(
 async def test_a_task_without_command_or_pipeline_is_blocked_with_the_reason(
     open_engine: Opener,
 ) -> None:
+    """A task that looks runnable to the claim (a fenced block, but Python, not sh) and one
+    sent with Run now: each runs once and is blocked with the reason, not retried."""
     config = make_config({})
     engine = await open_engine(config)
-    ref = (
-        await engine.create_task(TaskCreate(title="t", status=S.READY, task_type="bug"))
-    ).task.ref
-    await drain(WorkerPool(engine, config, slots=1))
-    task = await engine.get_task(ref)
-    assert task.status == S.BLOCKED
-    assert isinstance(task.blocked_reason, FailureReason)
-    assert task.blocked_reason.message.startswith(
-        "no command and no pipeline for task_type bug: add a ```sh block"
+    snippet = "Try:\n```python\nprint(1)\n```\n"
+    fenced = await engine.create_task(
+        TaskCreate(title="t", status=S.READY, task_type="bug", description=snippet)
     )
-    assert len(await engine.runs_of(ref)) == 1  # no retry: it would fail the same way
+    forced = await engine.create_task(TaskCreate(title="u", status=S.READY, task_type="bug"))
+    await engine.run_now(forced.task.ref)
+    await drain(WorkerPool(engine, config, slots=1))
+    for ref in (fenced.task.ref, forced.task.ref):
+        task = await engine.get_task(ref)
+        assert task.status == S.BLOCKED
+        assert isinstance(task.blocked_reason, FailureReason)
+        assert task.blocked_reason.message.startswith(
+            "no command and no pipeline for task_type bug: add a ```sh block"
+        )
+        assert len(await engine.runs_of(ref)) == 1  # no retry: it would fail the same way
 
 
 async def test_a_task_graph_runs_in_dependency_order_on_several_workers(
@@ -356,3 +362,23 @@ async def test_run_now_is_adopted_ahead_of_the_queue(open_engine: Opener) -> Non
     claimed = [e.ref for e in events if e.kind == "claimed"]
     assert claimed == [forced, queued]
     assert [r.id for r in await engine.runs_of(forced)] == [first.id]
+
+
+async def test_workers_leave_ready_tasks_with_nothing_to_run_alone(open_engine: Opener) -> None:
+    """Opening the TUI on a planning board (embedded workers on by default) must not fail
+    every ready task that has no command: workers claim only what they can run, and a
+    ``--once`` worker still stops once that is done."""
+    config = make_config({})
+    engine = await open_engine(config)
+    plan = (await engine.create_task(TaskCreate(title="Plan the launch", status=S.READY))).task
+    echo = (
+        await engine.create_task(
+            TaskCreate(title="Say hi", status=S.READY, description="```sh\necho hi\n```")
+        )
+    ).task
+    await drain(WorkerPool(engine, config, slots=2))
+
+    assert (await engine.get_task(echo.ref)).status == S.IN_REVIEW
+    untouched = await engine.get_task(plan.ref)
+    assert (untouched.status, untouched.retry_count) == (S.READY, 0)
+    assert await engine.runs_of(plan.ref) == []

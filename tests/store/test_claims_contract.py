@@ -50,6 +50,50 @@ async def ready(engine: SqlTaskEngine, title: str, **fields: Any) -> str:
 
 
 # ------------------------------------------------------------------------------ claim
+async def _runnable_board(engine: SqlTaskEngine) -> dict[str, str]:
+    """Ready tasks, by what they carry: only ``idea`` and ``notes`` have nothing to run."""
+    return {
+        "idea": await ready(engine, "An idea to discuss"),
+        "fence": await ready(engine, "Build", description="Run:\n```sh\nmake build\n```\n"),
+        "meta": await ready(engine, "Lint", metadata={"command": "make lint"}),
+        "template": await ready(engine, "Review", pipeline_template="review"),
+        "typed": await ready(engine, "Write docs", task_type="docs"),
+        "notes": await ready(engine, "Notes", description="plain words", metadata={"k": 1}),
+    }
+
+
+@pytest.mark.parametrize("per_project", [None, 5], ids=["fast", "per-project"])
+async def test_a_worker_claims_only_tasks_it_can_run(
+    eng: SqlTaskEngine, per_project: int | None
+) -> None:
+    """With its pipelines given, a claim skips ready tasks with no command, no template and
+    no piped type: they stay ready (a planning board is not failed task by task). Without,
+    every ready task is claimable, as before. Same answer on every path (PostgreSQL's
+    merged statement, SQLite's indexed read, the per-project path)."""
+    refs = await _runnable_board(eng)
+    claims = await eng.claim_tasks("w", limit=10, pipelines=["docs"], max_per_project=per_project)
+    assert sorted(c.ref for c in claims) == sorted(
+        refs[k] for k in ("fence", "meta", "template", "typed")
+    )
+    for key in ("idea", "notes"):
+        assert (await eng.get_task(refs[key])).status == S.READY
+    assert await eng.claim_tasks("w", limit=10, pipelines=[]) == []
+    rest = await eng.claim_tasks("w", limit=10)
+    assert sorted(c.ref for c in rest) == sorted([refs["idea"], refs["notes"]])
+
+
+async def test_the_monitor_says_which_ready_tasks_nothing_would_run(eng: SqlTaskEngine) -> None:
+    refs = await _runnable_board(eng)
+    overview = await eng.execution_overview(pipelines=["docs"])
+    assert (overview.queue_total, overview.runnable_total) == (6, 4)
+    why = {e.card.ref: e.waiting or "" for e in overview.queue}
+    assert why[refs["idea"]].startswith("nothing to run: it has no command and feature tasks")
+    assert "[pipelines.feature] to taskyard.toml" in why[refs["notes"]]
+    assert not any(why[refs[k]].startswith("nothing") for k in ("fence", "meta", "typed"))
+    plain = await eng.execution_overview()
+    assert plain.runnable_total == plain.queue_total == 6
+
+
 async def test_claims_follow_priority_then_age_and_skip_other_states(eng: SqlTaskEngine) -> None:
     """Critical before high before medium before low; equal priority: the older first."""
     low = await ready(eng, "low", priority="low")

@@ -400,7 +400,9 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     await eng._runner.read(lambda c: c.execute(text("ANALYZE tasks")))
     # The candidate scan of the claim statement, as the fast path sends it.
     cand = pg_fast.CLAIM.split("), picked AS")[0].split("AS MATERIALIZED (")[1]
-    sql = "EXPLAIN " + cand.replace("$1", "now()").replace("$2", "1")
+    sql = "EXPLAIN " + cand.replace("$11::text[]", "ARRAY['feature']").replace(
+        "$1", "now()"
+    ).replace("$2", "1")
     plan = await _plan(eng, sql, ())
     assert "ix_tasks_claim_order" in plan, plan
     assert "Sort" not in plan, plan
@@ -408,6 +410,7 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
         eng,
         "EXPLAIN "
         + pg_fast.CLAIM.replace("$10::int[]", "ARRAY[1]")
+        .replace("$11::text[]", "ARRAY['feature']")
         .replace("$1", "now()")
         .replace("$2", "1")
         .replace("$3::text[]", "ARRAY['r']")
@@ -462,7 +465,7 @@ async def _check_fast_plans(fast: Any) -> None:
         await conn.execute("PREPARE claim AS " + pg_fast.CLAIM)
         rows = await conn.fetch(
             "EXPLAIN EXECUTE claim(now(), 50, ARRAY['r'], ARRAY['t'], ARRAY['e'], ARRAY['w'], "
-            "ARRAY[now()], 'a', '01a22cff-f160-7', ARRAY[1])"
+            "ARRAY[now()], 'a', '01a22cff-f160-7', ARRAY[1], ARRAY['feature'])"
         )
         claim = "\n".join(r[0] for r in rows)
         await conn.execute("PREPARE finish AS " + pg_fast.FINISH)

@@ -156,12 +156,15 @@ class TestExecutionSnapshots:
 
     def test_execution_monitor(self, snap_compare: Any, tmp_path: Path) -> None:
         """The monitor: "embedded workers off" in the heading; 1 queued, 1 running, last hour
-        1 completed; Queue: WEB-7 ▲ high, next up; Running (focused, highlighted): WEB-5 at
-        "running, step 2 of 3 · implement · worker w-laptop-1 · 09:53 · last: warning: slow
-        test (2.1 s)"; Workers: "● w-laptop-1 · active · heartbeat 4 s ago · 1 of 2 slots
-        busy"; Recent: "✓ WEB-13 Smoke test the login page · attempt 1 · succeeded, exit
-        code 0"; the output of WEB-5 below; the footer lists Pause/resume (dimmed: no
-        embedded workers), Workers on/off, Cancel task, Quick action."""
+        1 completed; Queue: WEB-7 ▲ high, "nothing to run: it has no command and feature
+        tasks have no pipeline (add an sh code block to its description, or
+        [pipelines.feature] to taskyard.toml)" (the demo board configures none); Running
+        (focused, highlighted): WEB-5 at "running, step 2 of 3 · implement · worker
+        w-laptop-1 · 09:53 · last: warning: slow test (2.1 s)"; Workers: "● w-laptop-1 ·
+        active · heartbeat 4 s ago · 1 of 2 slots busy"; Recent: "✓ WEB-13 Smoke test the
+        login page · attempt 1 · succeeded, exit code 0"; the output of WEB-5 below; the
+        footer lists Pause/resume (dimmed: no embedded workers), Workers on/off, Cancel task,
+        Quick action."""
 
         app = self.execution_app(tmp_path)
         assert snap_compare(app, run_before=self.after_keys("x"), terminal_size=SIZE)
@@ -169,9 +172,9 @@ class TestExecutionSnapshots:
     def test_execution_monitor_screen_reader(self, snap_compare: Any, tmp_path: Path) -> None:
         """Screen-reader mode: no borders, no footer; every section one under the other with
         a heading in words ("Queue, in the order workers take it: 1 task"); rows read "1 of
-        1: …"; the running task says "running, step 2 of 3" and "started 12:00:48" instead of
-        a ticking elapsed time; the worker line has no heartbeat age ("w-laptop-1, active, 1
-        of 2 slots busy")."""
+        1: …", WEB-7's reason in words ("an sh code block", no backticks); the running task
+        says "running, step 2 of 3" and "started 12:00:48" instead of a ticking elapsed time;
+        the worker line has no heartbeat age ("w-laptop-1, active, 1 of 2 slots busy")."""
 
         app = self.execution_app(
             tmp_path, screen_reader=True, screen_reader_source="--screen-reader"

@@ -151,6 +151,8 @@ them; **w** switches them off or on.
         """List id -> task ref of each row, for enter and cancel."""
         self._runs: dict[str, list[ActiveRun]] = {}
         """List id -> the run behind each row (running and recent)."""
+        self._pipelines: tuple[str, ...] | None = None
+        """The workers' pipelines (taskyard.toml): ready tasks none would run say so."""
 
     @property
     def spoken(self) -> bool:
@@ -188,6 +190,7 @@ them; **w** switches them off or on.
         for name in ("queue", "running", "recent"):
             self.query_one(f"#monitor-{name}", ChoiceList).display = False
         app = taskyard_app(self)
+        self._pipelines = app.worker_pipelines()
         app.engine_events.subscribe(self, self._on_engine_events)
         self.set_interval(SLOW_REFRESH, self.schedule_refresh)
         if not self.spoken:
@@ -237,7 +240,7 @@ them; **w** switches them off or on.
         try:
             engine = await app.engine()
             overview = await engine.execution_overview(
-                queue_limit=QUEUE_LIMIT, recent_limit=RECENT_LIMIT
+                queue_limit=QUEUE_LIMIT, recent_limit=RECENT_LIMIT, pipelines=self._pipelines
             )
         except TaskyardError as exc:
             self.set_status(
