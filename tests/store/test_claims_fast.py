@@ -281,7 +281,7 @@ async def test_claims_run_side_by_side_only_while_there_is_a_backlog() -> None:
     )
 
     async def one_by_one(n: int) -> list[asyncio.Future[list[int]]]:
-        calls = []
+        calls: list[asyncio.Future[list[int]]] = []
         for _ in range(n):
             calls.append(asyncio.ensure_future(merge.submit(10)))
             for _ in range(3):

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -647,10 +648,10 @@ async def test_sparse_index_migration_round_trip_on_postgres(fresh_pg_url: str) 
 ACTIVE_RUN_INDEXES = ("ix_runs_worker_id_active", "ix_runs_lease_expires_at_active")
 
 
-async def _run_lookups(url: str) -> list[tuple[str, object]]:
+async def _run_lookups(url: str) -> list[tuple[str, Any]]:
     """The runs lookups the heartbeat, the lease sweep, the monitor and Run Now adoption
     send, captured as the engine runs them (statement, parameters)."""
-    captured: list[tuple[str, object]] = []
+    captured: list[tuple[str, Any]] = []
 
     def capture(_c: object, _cur: object, sql: str, params: object, *_: object) -> None:
         if sql.lstrip().startswith(("SELECT", "UPDATE")) and "status IN ('queued'" in sql:
@@ -709,8 +710,8 @@ async def test_active_run_indexes_on_postgres(fresh_pg_url: str) -> None:
     try:
         await conn.execute("SET enable_seqscan = off")
         for sql, params in lookups:
-            for n in range(len(params), 0, -1):  # type: ignore[arg-type]
-                value = await conn.fetchval("SELECT quote_nullable($1::text)", str(params[n - 1]))  # type: ignore[index]
+            for n in range(len(params), 0, -1):
+                value = await conn.fetchval("SELECT quote_nullable($1::text)", str(params[n - 1]))
                 sql = sql.replace(f"${n}", value)
             plan = " ".join(r[0] for r in await conn.fetch("EXPLAIN " + sql))
             assert any(i in plan for i in ACTIVE_RUN_INDEXES) or "pk_runs" in plan, (sql, plan)
