@@ -36,10 +36,21 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
+NUL_MESSAGE = "contains a NUL character (\\x00), which text cannot hold; remove it"
+"""PostgreSQL refuses NUL in text and SQLite would keep it; both now refuse it up front."""
+
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
 def _clean_labels(labels: list[str]) -> list[str]:
     seen: dict[str, None] = {}
     for label in labels:
         text = label.strip()
+        _no_nul(text)
         if not text:
             raise ValueError("labels cannot be empty")
         if len(text) > MAX_LABEL:
@@ -55,6 +66,7 @@ def _clean_labels(labels: list[str]) -> list[str]:
 def _clean_items(items: list[str]) -> list[str]:
     cleaned = [i.strip() for i in items if i.strip()]
     for item in cleaned:
+        _no_nul(item)
         if len(item) > MAX_LIST_ITEM:
             raise ValueError(f"an item is longer than {MAX_LIST_ITEM} characters")
     return cleaned
@@ -133,6 +145,7 @@ class _TaskFields(_Request):
 
     _labels = field_validator("labels")(_clean_labels)
     _items = field_validator("acceptance_criteria", "context_files")(_clean_items)
+    _text = field_validator("title", "description", "external_id", "assignee")(_no_nul)
 
     @field_validator("task_type", mode="before")
     @classmethod
@@ -184,6 +197,8 @@ class TaskPatch(_Request):
         {"title", "description", "task_type", "priority", "labels", "acceptance_criteria",
          "context_files", "metadata"}
     )  # fmt: skip
+
+    _text = field_validator("title", "description", "external_id", "assignee")(_no_nul)
 
     @field_validator("labels")
     @classmethod

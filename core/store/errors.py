@@ -13,7 +13,23 @@ from core.errors import (
     NotFoundError,
     StorageError,
     TaskyardError,
+    ValidationError,
 )
+
+UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
+"""PostgreSQL refusing a character in text or JSON: ``character_not_in_repertoire`` (a NUL
+byte, bytes that are not UTF-8) and ``untranslatable_character`` (``\u0000`` in JSON)."""
+
+
+def unstorable_text(exc: BaseException) -> ValidationError:
+    """The input's fault, said as such: not a server problem to retry or report."""
+    said = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return ValidationError(
+        "Some text contains a character the database cannot store: a NUL (\\x00), or bytes "
+        f"that are not UTF-8 ({said}).",
+        hint="Remove the character (often pasted from a binary file) and try again.",
+    )
+
 
 _UNIQUE_MESSAGES = {
     "uq_projects_slug": ("A project with this slug already exists.", "Pick another --slug."),
@@ -39,6 +55,7 @@ def translate_db_errors() -> Iterator[None]:
         DuplicateError: a unique constraint on a user-chosen name.
         NotFoundError: a foreign key pointed at a row that is gone.
         StorageError: the database is locked, unreachable or unusable.
+        ValidationError: text the database cannot store (a NUL character).
     """
     try:
         yield
@@ -75,6 +92,9 @@ def translate_db_errors() -> Iterator[None]:
             "that the server is running.",
         ) from exc
     except DBAPIError as exc:
+        state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        if state in UNSTORABLE_TEXT_SQLSTATES:
+            raise unstorable_text(exc) from exc
         raise StorageError(
             f"The database failed: {exc.orig}", hint="Check the database server and retry."
         ) from exc

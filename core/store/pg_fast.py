@@ -525,8 +525,10 @@ async def fetch_retrying(fast: PgFastPath, sql: str, *args: Any) -> list[Any]:
 
     Raises:
         StorageError: the server refused the statement or cannot be reached.
+        ValidationError: text the database cannot store (a NUL character).
     """
     from core.errors import StorageError
+    from core.store.errors import UNSTORABLE_TEXT_SQLSTATES, unstorable_text
 
     attempt = 0
     while True:
@@ -537,6 +539,8 @@ async def fetch_retrying(fast: PgFastPath, sql: str, *args: Any) -> list[Any]:
             if getattr(exc, "sqlstate", None) in RETRYABLE_SQLSTATES and attempt < RETRIES:
                 await asyncio.sleep(0.005 * attempt)
                 continue
+            if getattr(exc, "sqlstate", None) in UNSTORABLE_TEXT_SQLSTATES:
+                raise unstorable_text(exc) from exc
             raise StorageError(
                 f"The database refused the write: {exc}",
                 hint="Check that the PostgreSQL server is up and reachable.",

@@ -60,6 +60,28 @@ def test_empty_title_is_refused_naming_the_field() -> None:
         assert "at least 1 character" in (error.hint or "")
 
 
+@pytest.mark.parametrize(
+    ("model", "field", "value"),
+    [
+        (TaskCreate, "title", "a\x00b"),
+        (TaskCreate, "description", "x\x00"),
+        (TaskImportItem, "assignee", "\x00ann"),
+        (TaskImportItem, "labels", ["ok", "b\x00d"]),
+        (TaskPatch, "external_id", "E\x00-1"),
+        (TaskPatch, "acceptance_criteria", ["works\x00"]),
+    ],
+)
+def test_a_nul_character_is_refused_naming_the_field(
+    model: type[Any], field: str, value: object
+) -> None:
+    """PostgreSQL cannot store NUL in text and SQLite would keep it silently: both refuse it
+    up front, naming the field (not a server error telling to check the server)."""
+    data: dict[str, Any] = {"title": "t", field: value}
+    error = refused(model, data)
+    assert error.field == field
+    assert "NUL character" in error.message
+
+
 def test_missing_title_is_refused_naming_the_field() -> None:
     """Creating a task without a title says the title is required."""
     error = refused(TaskCreate, {})

@@ -503,6 +503,23 @@ async def test_errors_say_what_went_wrong_and_how_to_fix_it(
     assert str(err) == f"{err.message}\nHint: {err.hint}"
 
 
+async def test_text_postgres_cannot_store_is_the_input_s_fault(engine: SqlTaskEngine) -> None:
+    """A NUL inside metadata (no field check reaches into it) is refused by PostgreSQL on
+    both write paths: a ValidationError that says so, not a StorageError about the server.
+    SQLite stores it."""
+    if engine._runner.dialect != "postgresql":
+        pytest.skip("SQLite stores a NUL inside JSON text")
+    await new(engine, "first")
+    for write in (
+        lambda: engine.import_tasks([TaskImportItem(title="x", metadata={"k": "a\x00b"})]),
+        lambda: new(engine, "y", metadata={"k": "a\x00b"}),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            await write()
+        assert "NUL" in caught.value.message
+        assert "Remove the character" in (caught.value.hint or "")
+
+
 async def test_claim_required_error_explains_the_way_in(engine: SqlTaskEngine) -> None:
     """Asking for in progress by hand says a worker claims tasks, and how to force it."""
     await new(engine, "T", status=S.READY)
