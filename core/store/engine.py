@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,39 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+SKEW_SAMPLES = 3
+
+
+async def server_clock_offset(fast: pg_fast.PgFastPath, clock: Clock) -> timedelta:
+    """How far PostgreSQL's clock is ahead of ``clock``: the fastest of a few round trips.
+
+    Every time a worker writes (a claim's lease end, a finish, the lease sweep's "now") is
+    compared with times other hosts wrote. Each host's own clock made a host 20 s behind
+    write leases that every other worker's sweep took as expired at once; measured against
+    the one server every host shares, they agree to within half a round trip (~0.1 ms).
+    """
+    best: tuple[timedelta, timedelta] | None = None
+    for _ in range(SKEW_SAMPLES):
+        sent = clock()
+        [row] = await fast.fetch("SELECT clock_timestamp()")
+        back = clock()
+        trip = back - sent
+        offset = row[0] - (sent + trip / 2)
+        if best is None or trip < best[0]:
+            best = (trip, offset)
+    assert best is not None
+    return best[1]
+
+
+def offset_clock(clock: Clock, offset: timedelta) -> Clock:
+    """``clock`` moved by ``offset`` (the server's time, read from this host's clock)."""
+
+    def now() -> datetime:
+        return clock() + offset
+
+    return now
+
+
 class SqlTaskEngine:
     """The store-backed engine. Build it with ``await SqlTaskEngine.open(url)``."""
 
@@ -109,6 +142,7 @@ class SqlTaskEngine:
         attachment_max_bytes: int | None = None,
         retry_policy: RetryPolicy | None = None,
         lease_seconds: float | None = None,
+        server_time: bool | None = None,
     ) -> SqlTaskEngine:
         """Connect, bring the schema to head, and return a ready engine.
 
@@ -122,6 +156,10 @@ class SqlTaskEngine:
             attachment_max_bytes: Attachment size limit (10 MiB by default).
             retry_policy: Attempts and backoff for failed runs and expired leases.
             lease_seconds: How long a claim holds without a heartbeat (15 s by default).
+            server_time: On PostgreSQL, read ``clock`` corrected by the server's offset
+                (``server_clock_offset``), so that hosts whose clocks disagree agree on
+                leases and times. By default only the system clock is corrected: a pinned
+                test clock stays as given.
 
         Raises:
             StorageError: the database cannot be opened or migrated.
@@ -157,6 +195,10 @@ class SqlTaskEngine:
                     # needs the upgrade is checked again under the lock by ``_migrate``.
                     if await runner.read(migrate.needs_upgrade):
                         await runner.write(_migrate, engine._ctx)
+                    correct = clock is system_clock if server_time is None else server_time
+                    if correct and runner.pg_fast is not None:
+                        offset = await server_clock_offset(runner.pg_fast, clock)
+                        engine._clock = offset_clock(clock, offset)
                 except BaseException:
                     # Refused (newer schema, failed migration, locked file): release the
                     # connections and threads instead of leaving them to the caller's exit.
