@@ -58,6 +58,13 @@ async def pg(pg_schema_url: str) -> AsyncIterator[tuple[SqlTaskEngine, Any]]:
         await engine.close()
 
 
+async def _open_event(other: Any) -> tuple[Any, int]:
+    """Another writer's event, inserted and not committed: its transaction and ``seq``."""
+    tx = other.transaction()
+    await tx.start()
+    return tx, await other.fetchval(OPEN_EVENT)
+
+
 async def _collect(stream: Any, into: list[Event], n: int) -> None:
     async for event in stream:
         into.append(event)
@@ -74,9 +81,7 @@ async def test_a_follower_waits_for_an_event_committed_late(pg: Any) -> None:
     seen: list[Event] = []
     stream = engine.follow_events(since=start, poll_interval=0.02)
     follower = asyncio.ensure_future(_collect(stream, seen, 2))
-    tx = other.transaction()
-    await tx.start()
-    held = await other.fetchval(OPEN_EVENT)
+    tx, held = await _open_event(other)
     await asyncio.wait_for(engine.create_task(TaskCreate(title="after")), timeout=5)
     await asyncio.sleep(0.3)
     assert seen == []  # task.created is committed, but the open event comes first
@@ -90,9 +95,7 @@ async def test_a_follower_waits_for_an_event_committed_late(pg: Any) -> None:
 async def test_a_rolled_back_number_does_not_hold_the_feed(pg: Any) -> None:
     engine, other = pg
     start = await engine.latest_event_seq()
-    tx = other.transaction()
-    await tx.start()
-    await other.fetchval(OPEN_EVENT)
+    tx, _ = await _open_event(other)
     await tx.rollback()
     await engine.create_task(TaskCreate(title="after the hole"))
     loop = asyncio.get_running_loop()
@@ -107,9 +110,7 @@ async def test_a_rolled_back_number_does_not_hold_the_feed(pg: Any) -> None:
 async def test_a_page_stops_before_an_open_event_until_it_commits(pg: Any) -> None:
     engine, other = pg
     start = await engine.latest_event_seq()
-    tx = other.transaction()
-    await tx.start()
-    held = await other.fetchval(OPEN_EVENT)
+    tx, held = await _open_event(other)
     await engine.create_task(TaskCreate(title="after"))
     read = engine._runner.read
     events, more = await event_feed.final_events(read, since=start, limit=10, patience=0.2)
@@ -125,9 +126,7 @@ async def test_a_starting_cursor_waits_for_writers_below_it(pg: Any) -> None:
     """``latest_event_seq`` (and the board's cursor) answer only once no open event lies
     below the newest one: a follower starting there would skip it."""
     engine, other = pg
-    tx = other.transaction()
-    await tx.start()
-    await other.fetchval(OPEN_EVENT)
+    tx, _ = await _open_event(other)
     await engine.create_task(TaskCreate(title="after"))
     newest = asyncio.ensure_future(engine.latest_event_seq())
     board = asyncio.ensure_future(engine.board(BoardQuery()))
