@@ -6,6 +6,8 @@
 * Output is read as it comes and handed to a sink in batches (every ~100 ms, or sooner once
   8 KB are waiting), so a chatty process costs a few writes per second, not one per line.
 * The last non-empty lines are kept: they become the step's summary, or its error.
+* The group is registered with this process's guard (``guard.GROUPS``) while it runs, so
+  it ends even if this process is killed without a chance to stop it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import signal
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+
+from core.orchestrator.guard import GROUPS
 
 OutputSink = Callable[[str, str], Awaitable[None]]
 """Receives ``(stream, text)``: ``stream`` is ``stdout``, ``stderr`` or ``system``."""
@@ -200,6 +204,7 @@ class StepProcess:
         finally:
             self._started.set()
         proc = self._proc
+        GROUPS.watch(proc.pid)  # ended by the guard if this process dies first
         assert proc.stdout is not None
         assert proc.stderr is not None
         readers = [
@@ -232,6 +237,8 @@ class StepProcess:
                 if rest.strip():
                     self._tail.append(rest)
                 self._partial[stream] = ""
+            if proc.returncode is not None:
+                GROUPS.unwatch(proc.pid)
             await batcher.close()
         return StepResult(
             exit_code=proc.returncode,

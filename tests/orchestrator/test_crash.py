@@ -1,5 +1,6 @@
-"""A worker process killed mid-step: its task comes back within the lease plus one heartbeat, runs
-once more on another worker, and the dead worker's token can write nothing any more."""
+"""A worker process killed mid-step: its agent ends with it, its task comes back within the lease
+plus one heartbeat, runs once more on another worker, and the dead worker's token can write
+nothing any more."""
 
 from __future__ import annotations
 
@@ -77,9 +78,12 @@ async def test_a_killed_worker_loses_its_task_to_another_worker(
         agent_pids = [int(p.read_text()) for p in pids.glob("agent-*")]
         [old] = await engine.runs_of(ref)
         assert (old.worker_id, old.status) == ("doomed", RunStatus.RUNNING)
+        assert all(pid_alive(p) for p in agent_pids)
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         killed_at = time.monotonic()
+        # Its agent (a process group of its own) goes with it: the worker's guard ends it.
+        assert await wait_until(lambda: not any(pid_alive(p) for p in agent_pids), 5)
 
         pool = WorkerPool(engine, fast, slots=1, worker_id="rescuer")
         await pool.start()
@@ -92,7 +96,7 @@ async def test_a_killed_worker_loses_its_task_to_another_worker(
     finally:
         if worker.poll() is None:
             worker.kill()
-        for pid in agent_pids:  # the orphaned agent (its own session) is not the test's
+        for pid in agent_pids:  # should the guard have failed: no process left behind
             if pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)
     assert back_after <= LEASE + BEAT + 1.5, back_after
