@@ -2,12 +2,12 @@
 
 Writers on PostgreSQL draw ``seq`` numbers from a sequence at insert time and commit in any
 order, so a reader can see 12 committed while 11 is still in flight; a follower that moved its
-cursor to 12 would never see 11. Until now every writer held one advisory lock from its event
-insert through its commit, making ``seq`` order commit order; but then every writer waited for
-every other writer's commit, and a producer feeding the queue spent two thirds of its time in
-that line (docs/performance.md, "Claims").
+cursor to 12 would never see 11. One advisory lock held by every writer from its event insert
+through its commit would make ``seq`` order commit order (taskyard did that before 0007), but
+then every writer waits for every other writer's commit: a producer feeding the queue spent
+two thirds of its time in that line (docs/performance.md, "Claims", round 4).
 
-Now the readers do the waiting, and only when there is something to wait for:
+So the readers do the waiting, and only when there is something to wait for:
 
 * A page of events that follows its cursor without a gap (``seq`` since+1, since+2, ...) is
   final: every number in it is committed and none below it is missing.
