@@ -37,6 +37,26 @@ from core.store.context import TxContext, new_uuid
 
 S = TaskStatus
 
+#: What a task that may carry a command looks like to SQL: ``orchestrator.prompt.
+#: task_command`` reads ``metadata.command`` or the first fenced ``sh`` block, which no
+#: SQL both dialects share can parse. These patterns match every such task and a few more
+#: (a description with a fence of another language): those are claimed and, as before,
+#: blocked with the reason; a task with neither is never claimed by a worker.
+COMMAND_PATTERNS = ("%```%", "%~~~%")
+COMMAND_KEY_PATTERN = '%"command"%'
+
+
+def may_carry_command_sql(table: str, meta_text: str) -> str:
+    """The command half of ``run_ops.may_run`` as SQL text, for the statements written by hand.
+
+    ``table`` prefixes the columns (``"t."`` or ``""``); ``meta_text`` reads the metadata as
+    text (``"t.meta"`` on SQLite, ``"meta::text"`` on PostgreSQL). The patterns are constants,
+    so they are inlined as literals.
+    """
+    likes = [f"{table}description LIKE '{p}'" for p in COMMAND_PATTERNS]
+    terms = [f"{table}pipeline_template IS NOT NULL", *likes]
+    return " OR ".join([*terms, f"{meta_text} LIKE '{COMMAND_KEY_PATTERN}'"])
+
 
 def sqlite_time(value: datetime) -> str:
     """An aware time as SQLAlchemy stores it on SQLite (naive UTC, fixed width: sorts right)."""
@@ -126,15 +146,11 @@ def sqlite_candidates(
         extra += " AND t.project_id = ?"
         params.append(project_id)
     if runnable is not None:
-        from core.store.run_ops import COMMAND_KEY_PATTERN, COMMAND_PATTERNS
-
-        terms = ["t.pipeline_template IS NOT NULL"]
-        terms += ["t.description LIKE ?"] * len(COMMAND_PATTERNS) + ["t.meta LIKE ?"]
-        params += [*COMMAND_PATTERNS, COMMAND_KEY_PATTERN]
+        terms = may_carry_command_sql("t.", "t.meta")
         if runnable:
-            terms.append(f"t.task_type IN ({', '.join('?' * len(runnable))})")
+            terms += f" OR t.task_type IN ({', '.join('?' * len(runnable))})"
             params.extend(runnable)
-        extra += f" AND ({' OR '.join(terms)})"
+        extra += f" AND ({terms})"
     if skip_projects:
         extra += f" AND t.project_id NOT IN ({', '.join('?' * len(skip_projects))})"
         params.extend(sorted(skip_projects))

@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL
 from core.domain.models import Priority, TaskStatus
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import Claim, Run, RunStatus
+from core.store.claim_sql import may_carry_command_sql
 from core.store.context import TxContext, time_uuid_prefix
 from core.store.dialects.postgresql import RETRYABLE_SQLSTATES
 
@@ -36,14 +37,16 @@ POOL_SIZE = 8
 Req = TypeVar("Req")
 Res = TypeVar("Res")
 
-CLAIM = """
+CLAIM = (
+    """
 WITH cand AS MATERIALIZED (
     SELECT id, priority_rank, created_at, number FROM tasks
     WHERE status = 'ready' AND unresolved_blockers = 0
       AND (not_before IS NULL OR not_before <= $1)
-      AND ($11::text[] IS NULL OR pipeline_template IS NOT NULL
-           OR description LIKE '%```%' OR description LIKE '%~~~%'
-           OR meta::text LIKE '%"command"%' OR task_type = ANY ($11::text[]))
+      AND ($11::text[] IS NULL OR task_type = ANY ($11::text[])
+           OR """
+    + may_carry_command_sql("", "meta::text")
+    + """)
     ORDER BY priority_rank, created_at, number
     LIMIT $2
     FOR UPDATE SKIP LOCKED
@@ -81,6 +84,7 @@ WITH cand AS MATERIALIZED (
 SELECT id, project_id, number, title, task_type, priority, attempt, key, run_id, token, rn
 FROM claimed ORDER BY rn
 """
+)
 """Claim up to $2 ready tasks: runs, ``task.claimed`` events, one commit.
 
 $1 now; several workers' claims share one statement: $6 and $7 hold each caller's worker id
@@ -93,8 +97,8 @@ server, so a claim that finds little costs no ids: tokens random (``gen_random_u
 and event ids time-ordered like ``context.new_time_uuid`` ($9 is their first 15 characters,
 the statement's millisecond and the version digit, see ``time_uuid_prefix``); $8 the actor.
 Rows come back in scheduler order, ``rn`` naming their slot. $11: only tasks a worker with
-these pipelines can run (``run_ops.may_run``, the same patterns), or ``NULL`` for any; calls
-share a statement only when they ask the same.
+these pipelines can run (``run_ops.may_run``, spelled by ``may_carry_command_sql``), or
+``NULL`` for any; calls share a statement only when they ask the same.
 
 No statement here joins another relation into an ``UPDATE`` or a ``FOR UPDATE``: the claimed
 ids travel as an array (``= ANY``, ``array_position``), because a joined CTE makes PostgreSQL

@@ -80,21 +80,16 @@ IS_ACTIVE_RUN: ColumnElement[bool] = R.c.status.in_(
 
 MAX_CLAIM_BATCH = 500
 
-#: What a task that may carry a command looks like to SQL: ``orchestrator.prompt.
-#: task_command`` reads ``metadata.command`` or the first fenced ``sh`` block, which no
-#: SQL both dialects share can parse. These patterns match every such task and a few more
-#: (a description with a fence of another language): those are claimed and, as before,
-#: blocked with the reason; a task with neither is never claimed by a worker.
-COMMAND_PATTERNS = ("%```%", "%~~~%")
-COMMAND_KEY_PATTERN = '%"command"%'
-
 
 def may_run(pipelines: Sequence[str]) -> ColumnElement[bool]:
-    """Tasks a worker with ``pipelines`` can run: a command, a template, or a piped type."""
+    """Tasks a worker with ``pipelines`` can run: a command, a template, or a piped type.
+
+    The hand-written claims spell the same test with ``claim_sql.may_carry_command_sql``.
+    """
     terms: list[ColumnElement[bool]] = [
         T.c.pipeline_template.is_not(None),
-        *(T.c.description.like(p) for p in COMMAND_PATTERNS),
-        cast(T.c.meta, Text).like(COMMAND_KEY_PATTERN),
+        *(T.c.description.like(p) for p in claim_sql.COMMAND_PATTERNS),
+        cast(T.c.meta, Text).like(claim_sql.COMMAND_KEY_PATTERN),
     ]
     if pipelines:
         terms.append(T.c.task_type.in_(list(pipelines)))
