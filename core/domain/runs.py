@@ -251,7 +251,7 @@ class ExecutionOverview(_Frozen):
 
     queue: list[QueueEntry]
     queue_total: int
-    runnable_total: int = 0
+    runnable_total: int
     """Ready tasks a worker would claim (all of them when no pipelines were given)."""
     running: list[ActiveRun]
     queued_forced: list[ActiveRun]
