@@ -37,6 +37,7 @@ from sqlalchemy import Connection, String, func, select, text
 
 from core.domain.models import Event
 from core.store import tables as t
+from core.store.events import read_events
 
 XID_SPAN = 1 << 32
 
@@ -76,12 +77,10 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class FeedPage:
-    """Events after a cursor as one snapshot saw them."""
+    """Events after a cursor, as one read saw them."""
 
     events: list[Event]
-    snapshot: Snapshot | None
-    """``None`` when the page is empty: there is nothing to hold back."""
-    writers: tuple[int, ...] | None
+    writers: tuple[int, ...] = ()
     """When the page has a gap: the transactions that may still fill it (see ``IN_FLIGHT``)."""
 
     def gap(self, since: int) -> bool:
@@ -90,26 +89,14 @@ class FeedPage:
 
 
 def read_page(conn: Connection, *, since: int, limit: int, writers: bool = True) -> FeedPage:
-    """Up to ``limit`` events after ``since``, with the snapshot that saw them.
+    """Up to ``limit`` events after ``since`` (``events.read_events``).
 
     With ``writers``, a page with a gap also lists the transactions in flight just after the
     page was read: a superset of those that can still fill the gap.
     """
-    events_table = t.events
-    query = (
-        select(events_table, func.pg_current_snapshot().cast(String).label("snapshot"))
-        .where(events_table.c.seq > since)
-        .order_by(events_table.c.seq)
-        .limit(limit)
-    )
-    rows = conn.execute(query).all()
-    if not rows:
-        return FeedPage([], None, None)
-    snapshot = Snapshot.parse(rows[0].snapshot)
-    events = [Event.model_validate(row._mapping) for row in rows]
-    page = FeedPage(events, snapshot, None)
+    page = FeedPage(read_events(conn, since=since, limit=limit))
     if writers and page.gap(since):
-        page = FeedPage(events, snapshot, tuple(conn.execute(IN_FLIGHT).scalar_one()))
+        page = FeedPage(page.events, tuple(conn.execute(IN_FLIGHT).scalar_one()))
     return page
 
 
@@ -129,19 +116,14 @@ def final_part(events: Sequence[Event], since: int, settled_through: int) -> lis
     return taken
 
 
-def newest(conn: Connection) -> tuple[int, Snapshot, tuple[int, ...]]:
-    """The newest event's ``seq``, the snapshot that saw it and the writers then in flight.
+def newest(conn: Connection) -> tuple[int, tuple[int, ...]]:
+    """The newest event's ``seq`` and the writers in flight when it was read.
 
     A cursor at that ``seq`` is safe to follow from once those writers have finished: any of
     them may hold a smaller number not yet committed.
     """
-    row = conn.execute(
-        select(
-            func.coalesce(func.max(t.events.c.seq), 0),
-            func.pg_current_snapshot().cast(String),
-        )
-    ).one()
-    return int(row[0]), Snapshot.parse(row[1]), tuple(conn.execute(IN_FLIGHT).scalar_one())
+    seq = conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one()
+    return int(seq), tuple(conn.execute(IN_FLIGHT).scalar_one())
 
 
 def current_snapshot(conn: Connection) -> Snapshot:
@@ -159,34 +141,43 @@ FIRST_PAUSE = 0.0005
 LONGEST_PAUSE = 0.1
 
 
+async def _outlast(read: Reader, writers: tuple[int, ...], patience: float) -> bool:
+    """Wait until a fresh snapshot shows every one of ``writers`` finished.
+
+    Pauses 0.5 ms, doubling, while they run; ``False`` if one still runs after ``patience``.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    pause = FIRST_PAUSE
+    while writers:
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, LONGEST_PAUSE)
+        snapshot: Snapshot = await read(current_snapshot)
+        writers = tuple(x for x in writers if not snapshot.finished(x))
+    return True
+
+
 async def final_events(
     read: Reader, *, since: int, limit: int, patience: float = PATIENCE
 ) -> tuple[list[Event], bool]:
     """Events after ``since`` that are final now, and whether some were held back behind a gap.
 
-    A page without a gap costs one statement. A gap costs the list of writers in flight, then
-    a re-read once they have all finished (pausing 0.5 ms, doubling, while they run): numbers
+    A page without a gap costs one statement. A gap costs the list of writers in flight, a
+    snapshot per pause while they run, and one re-read once they have all finished: numbers
     still missing then will never come. Held back means that after ``patience`` one of those
     writers was still running, or that the re-read found a new gap: read again.
     """
     page: FeedPage = await read(partial(read_page, since=since, limit=limit))
     if not page.gap(since):
         return page.events, False
-    through, writers = page.events[-1].seq, page.writers or ()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    pause = FIRST_PAUSE
-    while True:
-        if writers:
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, LONGEST_PAUSE)
-        page = await read(partial(read_page, since=since, limit=limit, writers=False))
-        assert page.snapshot is not None  # events are never deleted: the page only grew
-        if all(page.snapshot.finished(x) for x in writers):
-            taken = final_part(page.events, since, through)
-            return taken, len(taken) < len(page.events)
-        if loop.time() >= deadline:
-            return final_part(page.events, since, since), True
+    if not await _outlast(read, page.writers, patience):
+        return final_part(page.events, since, since), True
+    through = page.events[-1].seq
+    page = await read(partial(read_page, since=since, limit=limit, writers=False))
+    taken = final_part(page.events, since, through)
+    return taken, len(taken) < len(page.events)
 
 
 async def safe_cursor(read: Reader, *, patience: float = PATIENCE) -> int:
@@ -197,13 +188,6 @@ async def safe_cursor(read: Reader, *, patience: float = PATIENCE) -> int:
     """
     seq: int
     writers: tuple[int, ...]
-    seq, _, writers = await read(newest)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    pause = FIRST_PAUSE
-    while writers and loop.time() < deadline:
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, LONGEST_PAUSE)
-        snapshot: Snapshot = await read(current_snapshot)
-        writers = tuple(x for x in writers if not snapshot.finished(x))
+    seq, writers = await read(newest)
+    await _outlast(read, writers, patience)
     return seq
