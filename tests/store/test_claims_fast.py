@@ -308,6 +308,88 @@ async def test_claims_run_side_by_side_only_while_there_is_a_backlog() -> None:
     assert groups[2:] == [[10, 10, 10, 10]]
 
 
+async def test_claims_against_a_drained_queue_are_spaced_by_the_cooldown() -> None:
+    """After a claim comes back short, the next statement starts a cooldown after it and
+    carries every call made meanwhile; a full claim, or a quiet spell, lifts the wait."""
+    cooldown = 0.05
+    started: list[tuple[float, list[int]]] = []
+    backlog = [False]
+    loop = asyncio.get_running_loop()
+
+    async def run(group: list[int]) -> list[list[int]]:
+        started.append((loop.time(), group))
+        return [list(range(n if backlog[0] else 0)) for n in group]
+
+    merge = pg_fast._Coalescer[int, list[int]](
+        run,
+        weight=lambda n: n,
+        max_weight=200,
+        in_flight=3,
+        drained=lambda group, answers: sum(map(len, answers)) < sum(group),
+        cooldown=cooldown,
+    )
+
+    assert await merge.submit(10) == []  # the queue is drained
+    first = started[-1][0]
+    calls = []
+    for _ in range(4):  # four workers come back one after the other, well within the cooldown
+        calls.append(asyncio.ensure_future(merge.submit(10)))
+        await asyncio.sleep(0.002)
+    await asyncio.gather(*calls)
+    assert len(started) == 2, "the four calls share one statement"
+    assert started[1][1] == [10, 10, 10, 10]
+    assert started[1][0] - first >= cooldown - 0.001
+
+    backlog[0] = True  # tasks arrived: the next claim still waits out the cooldown ...
+    assert await merge.submit(10) == list(range(10))
+    assert started[2][0] - started[1][0] >= cooldown - 0.001
+    before = loop.time()  # ... but it came back full, so the one after runs at once
+    assert await merge.submit(10) == list(range(10))
+    assert started[3][0] - before < cooldown / 2
+
+    backlog[0] = False
+    await merge.submit(10)  # short again; after a quiet spell longer than the cooldown ...
+    await asyncio.sleep(cooldown * 1.5)
+    before = loop.time()
+    await merge.submit(10)  # ... the next claim does not wait
+    assert started[5][0] - before < cooldown / 2
+
+
+async def test_two_statements_coming_back_short_leave_one_to_carry_the_waiting_calls() -> None:
+    """Two claims in flight both come back short: both of their drainers wait out the
+    cooldown, one statement carries the call that queued meanwhile, and neither fails."""
+    gates = [asyncio.Event(), asyncio.Event(), asyncio.Event()]
+    groups: list[list[int]] = []
+
+    async def run(group: list[int]) -> list[list[int]]:
+        groups.append(group)
+        await gates[len(groups) - 1].wait()
+        return [[] for _ in group]
+
+    merge = pg_fast._Coalescer[int, list[int]](
+        run,
+        weight=lambda n: n,
+        max_weight=200,
+        in_flight=2,
+        drained=lambda group, answers: sum(map(len, answers)) < sum(group),
+        cooldown=0.02,
+    )
+    calls = []
+    for _ in range(3):  # two statements in flight; no free slot for the third call: it queues
+        calls.append(asyncio.ensure_future(merge.submit(10)))
+        for _ in range(3):
+            await asyncio.sleep(0)
+    drainers = set(merge._drainers)
+    assert len(drainers) == 2
+    gates[0].set()
+    await asyncio.sleep(0.005)
+    gates[1].set()
+    gates[2].set()
+    assert await asyncio.gather(*calls) == [[], [], []]
+    await asyncio.gather(*drainers)  # neither drainer failed
+    assert groups == [[10], [10], [10]]
+
+
 async def test_merged_claims_with_different_limits_split_the_tasks(eng: SqlTaskEngine) -> None:
     """claim(3) and claim(2) x 2 at once over 6 tasks: no task twice, each within its limit."""
     for i in range(6):
