@@ -26,6 +26,7 @@ from core.domain.commands import TaskCreate
 from core.domain.models import Event, Task, TaskStatus
 from core.domain.runs import RetryPolicy
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.databases import copy_migrated_sqlite
 
 from ._pg import pg_empty, pg_execute, sibling_url
 
@@ -118,10 +119,11 @@ Opener = Callable[..., Awaitable[SqlTaskEngine]]
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     ]
 )
-def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh database of the parameter's kind."""
+def any_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh, just-migrated database of the parameter's kind."""
     if request.param == "postgres":
         return str(request.getfixturevalue("pg_schema_url"))
+    copy_migrated_sqlite(sqlite_template, tmp_path / "contract.db")
     return f"{request.param}:///{tmp_path / 'contract.db'}"
 
 

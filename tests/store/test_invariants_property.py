@@ -35,6 +35,7 @@ from core.domain.models import Event, Priority, Task, TaskStatus
 from core.domain.states import allowed_targets, is_resolved
 from core.errors import CycleError, InvalidTransitionError, NotFoundError, ValidationError
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.databases import copy_migrated_sqlite
 
 from ._pg import pg_empty
 
@@ -338,11 +339,12 @@ PROPERTY_SETTINGS = settings(
 @settings(PROPERTY_SETTINGS, max_examples=40)
 @given(seed=seed_tasks, ops=operations)
 def test_random_operations_keep_the_invariants_on_sqlite(
-    seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]
+    sqlite_template: Path, seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]
 ) -> None:
     """Whatever people do to tasks and dependencies, a SQLite board stays consistent."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "prop.db"
+        copy_migrated_sqlite(sqlite_template, path)
         asyncio.run(run_sequence(f"sqlite:///{path}", seed, ops, path))
 
 
