@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+REPLACEMENT = "\ufffd"
+
+
+def storable_output(text: str) -> str:
+    """A program's output as the store keeps it: NUL characters shown as U+FFFD (�).
+
+    Programs print NUL (``find -print0``, a binary file sent to the terminal); PostgreSQL
+    text cannot hold it, and refusing the chunk would lose the rest of the output with it,
+    or leave a failed run unable to record why it failed. Typed text is refused instead
+    (``commands.NUL_MESSAGE``): there a person can remove the character. U+FFFD is what the
+    step's decoder already shows for bytes that are not UTF-8.
+    """
+    return text.replace("\x00", REPLACEMENT) if "\x00" in text else text
+
+
+def _storable(text: str | None) -> str | None:
+    return None if text is None else storable_output(text)
 
 
 class RunOutcome(BaseModel):
@@ -17,3 +35,5 @@ class RunOutcome(BaseModel):
     summary: str | None = None
     exit_code: int | None = None
     error: str | None = None
+
+    _output = field_validator("summary", "error")(_storable)

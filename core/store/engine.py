@@ -31,7 +31,7 @@ from core.domain.models import (
     TaskCard,
     TaskStatus,
 )
-from core.domain.outcomes import RunOutcome
+from core.domain.outcomes import RunOutcome, storable_output
 from core.domain.runs import (
     Claim,
     ExecutionOverview,
@@ -540,7 +540,14 @@ class SqlTaskEngine:
         """See ``TaskEngine.finish_step``."""
         run: Run = await self._write(
             lambda c, x: step_ops.finish_step(
-                c, x, run_id, token, step, success=success, exit_code=exit_code, summary=summary
+                c,
+                x,
+                run_id,
+                token,
+                step,
+                success=success,
+                exit_code=exit_code,
+                summary=None if summary is None else storable_output(summary),
             )
         )
         return run
@@ -550,7 +557,9 @@ class SqlTaskEngine:
     ) -> Run:
         """See ``TaskEngine.block_run``."""
         run: Run = await self._write(
-            lambda c, x: step_ops.block_run(c, x, run_id, token, reason=reason, step=step)
+            lambda c, x: step_ops.block_run(
+                c, x, run_id, token, reason=storable_output(reason), step=step
+            )
         )
         return run
 
@@ -565,7 +574,9 @@ class SqlTaskEngine:
     ) -> int:
         """See ``TaskEngine.append_log``."""
         seq: int = await self._write(
-            lambda c, x: log_ops.append_log(c, x, run_id, token, text, stream=stream, step=step)
+            lambda c, x: log_ops.append_log(
+                c, x, run_id, token, storable_output(text), stream=stream, step=step
+            )
         )
         return seq
 
@@ -743,7 +754,9 @@ class SqlTaskEngine:
     ) -> int:
         """See ``TaskEngine.append_quick_log``."""
         seq: int = await self._write(
-            lambda c, x: log_ops.append_quick_log(c, x, quick_run_id, text, stream=stream)
+            lambda c, x: log_ops.append_quick_log(
+                c, x, quick_run_id, storable_output(text), stream=stream
+            )
         )
         return seq
 
@@ -758,7 +771,12 @@ class SqlTaskEngine:
         """See ``TaskEngine.finish_quick_run``."""
         run: QuickRun = await self._write(
             lambda c, x: quick_ops.finish_quick_run(
-                c, x, quick_run_id, success=success, exit_code=exit_code, summary=summary
+                c,
+                x,
+                quick_run_id,
+                success=success,
+                exit_code=exit_code,
+                summary=None if summary is None else storable_output(summary),
             )
         )
         return run

@@ -124,6 +124,37 @@ async def test_log_chunks_are_numbered_per_owner_and_read_after_a_seq(eng: SqlTa
         await eng.append_log(a.run_id, a.claim_token, "")
 
 
+async def test_output_with_a_nul_is_kept_with_the_nul_shown_as_a_replacement_character(
+    eng: SqlTaskEngine,
+) -> None:
+    """Programs print NUL (``find -print0``); PostgreSQL text cannot hold it. Output, step
+    summaries, block reasons and failures keep everything else, the NUL shown as U+FFFD,
+    on every database, instead of losing the chunk or leaving the run unfinishable."""
+    ref = await ready(eng, "prints NULs")
+    await ready(eng, "blocked by its output")
+    first, second = await eng.claim_tasks("w1", limit=2)
+    await eng.append_log(first.run_id, first.claim_token, "a\x00b\n")
+    await eng.start_step(first.run_id, first.claim_token, "build")
+    await eng.finish_step(
+        first.run_id, first.claim_token, "build", success=False, exit_code=1, summary="x\x00"
+    )
+    run = await eng.finish_run(
+        first.run_id, first.claim_token, success=False, exit_code=1, error="bad\x00 output"
+    )
+    assert [c.text for c in await eng.read_log(first.run_id)] == ["a\ufffdb\n"]
+    assert run.error == "bad\ufffd output"
+    [step] = (await eng.run_steps(first.run_id))[-1:]
+    assert step.summary == "x\ufffd"
+    assert (await eng.get_task(ref)).status == S.READY  # retried: the failure was recorded
+    blocked = await eng.block_run(second.run_id, second.claim_token, reason="needs\x00input")
+    assert blocked.status == RunStatus.FAILED
+    quick = await eng.create_quick_run(QuickRunCreate(prompt="printf 'a\\0b'"))
+    await eng.append_quick_log(quick.id, "a\x00b")
+    done = await eng.finish_quick_run(quick.id, success=True, exit_code=0, summary="a\x00b")
+    assert done.result_summary == "a\ufffdb"
+    assert [c.text for c in await eng.read_log(quick.id)] == ["a\ufffdb"]
+
+
 async def test_a_zombies_log_and_step_writes_are_refused(open_engine: Opener) -> None:
     """After its lease expired and another worker took the task, the old token writes nothing."""
     clock = Clock()
