@@ -37,12 +37,27 @@ class _Request(BaseModel):
 
 
 NUL_MESSAGE = "contains a NUL character (\\x00), which text cannot hold; remove it"
-"""PostgreSQL refuses NUL in text and SQLite would keep it; both now refuse it up front."""
+"""PostgreSQL refuses NUL in text and SQLite would keep it; both refuse typed text holding
+it up front. Program output keeps it as U+FFFD instead (``outcomes.storable_output``)."""
 
 
 def _no_nul(value: str | None) -> str | None:
     if value is not None and "\x00" in value:
         raise ValueError(NUL_MESSAGE)
+    return value
+
+
+def _no_nul_inside(value: Any) -> Any:
+    """``value`` if no key or string anywhere inside it holds a NUL (metadata is free-form)."""
+    if isinstance(value, str):
+        _no_nul(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul_inside(key)
+            _no_nul_inside(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _no_nul_inside(item)
     return value
 
 
@@ -145,7 +160,10 @@ class _TaskFields(_Request):
 
     _labels = field_validator("labels")(_clean_labels)
     _items = field_validator("acceptance_criteria", "context_files")(_clean_items)
-    _text = field_validator("title", "description", "external_id", "assignee")(_no_nul)
+    _text = field_validator("title", "description", "external_id", "assignee", "pipeline_template")(
+        _no_nul
+    )
+    _meta = field_validator("metadata")(_no_nul_inside)
 
     @field_validator("task_type", mode="before")
     @classmethod
@@ -198,7 +216,10 @@ class TaskPatch(_Request):
          "context_files", "metadata"}
     )  # fmt: skip
 
-    _text = field_validator("title", "description", "external_id", "assignee")(_no_nul)
+    _text = field_validator("title", "description", "external_id", "assignee", "pipeline_template")(
+        _no_nul
+    )
+    _meta = field_validator("metadata")(_no_nul_inside)
 
     @field_validator("labels")
     @classmethod
@@ -280,6 +301,8 @@ class ProjectCreate(_Request):
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
     repo_path: str | None = None
 
+    _text = field_validator("name", "slug", "key", "description", "repo_path")(_no_nul)
+
 
 class MilestoneCreate(_Request):
     """A new milestone in a project (by id, slug or key)."""
@@ -289,6 +312,8 @@ class MilestoneCreate(_Request):
     slug: str | None = None
     start_date: date | None = None
     due_date: date | None = None
+
+    _text = field_validator("project", "name", "slug")(_no_nul)
 
 
 class TaskImportItem(_TaskFields):

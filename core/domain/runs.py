@@ -14,8 +14,9 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from core.domain.commands import NUL_MESSAGE
 from core.domain.models import Priority, TaskCard
 
 
@@ -223,6 +224,14 @@ class QuickRunCreate(_Frozen):
 
     prompt: str = Field(min_length=1, max_length=100_000)
     profile: str = Field(default="shell", min_length=1, max_length=100)
+
+    @field_validator("prompt", "profile")
+    @classmethod
+    def _typed_text(cls, value: str) -> str:
+        # A NUL cannot be stored on PostgreSQL, nor passed to a program as an argument.
+        if "\x00" in value:
+            raise ValueError(NUL_MESSAGE)
+        return value
 
 
 class ActiveRun(_Frozen):

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from core.domain.commands import parse
 from core.domain.runs import QuickRun, QuickRunCreate
 from core.engine import TaskEngine
 from core.errors import ValidationError
@@ -48,7 +49,8 @@ async def run_quick_action(
             "to taskyard.toml.",
         )
     spec = config.profiles[profile]
-    quick = await engine.create_quick_run(QuickRunCreate(prompt=prompt, profile=profile))
+    request = parse(QuickRunCreate, {"prompt": prompt, "profile": profile})
+    quick = await engine.create_quick_run(request)
 
     async def sink(stream: str, text: str) -> None:
         if on_output is not None:

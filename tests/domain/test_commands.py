@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from core.domain.commands import (
     DEFAULT_ATTACHMENT_LIMIT,
     AttachmentIn,
+    MilestoneCreate,
+    ProjectCreate,
     TaskCreate,
     TaskImportItem,
     TaskPatch,
@@ -28,6 +30,7 @@ from core.domain.identifiers import (
     slugify,
 )
 from core.domain.models import Priority, TaskStatus
+from core.domain.runs import QuickRunCreate
 from core.errors import ValidationError
 
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
@@ -69,14 +72,25 @@ def test_empty_title_is_refused_naming_the_field() -> None:
         (TaskImportItem, "labels", ["ok", "b\x00d"]),
         (TaskPatch, "external_id", "E\x00-1"),
         (TaskPatch, "acceptance_criteria", ["works\x00"]),
+        (TaskCreate, "metadata", {"build": {"args": ["-0", "a\x00b"]}}),
+        (TaskImportItem, "metadata", {"key\x00": 1}),
+        (TaskPatch, "metadata", {"k": "\x00"}),
+        (TaskPatch, "pipeline_template", "bug\x00fix"),
+        (ProjectCreate, "name", "Web\x00"),
+        (ProjectCreate, "repo_path", "/src/\x00app"),
+        (MilestoneCreate, "name", "M1\x00"),
+        (QuickRunCreate, "prompt", "printf 'a\x00b'"),
     ],
 )
 def test_a_nul_character_is_refused_naming_the_field(
     model: type[Any], field: str, value: object
 ) -> None:
     """PostgreSQL cannot store NUL in text and SQLite would keep it silently: both refuse it
-    up front, naming the field (not a server error telling to check the server)."""
-    data: dict[str, Any] = {"title": "t", field: value}
+    up front, naming the field (not a server error telling to check the server), wherever a
+    person typed it: task fields, metadata at any depth, projects, milestones, quick runs."""
+    required = "title" if model in (TaskCreate, TaskImportItem, TaskPatch) else "name"
+    data: dict[str, Any] = {} if model is QuickRunCreate else {required: "t"}
+    data[field] = value
     error = refused(model, data)
     assert error.field == field
     assert "NUL character" in error.message

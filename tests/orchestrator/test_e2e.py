@@ -11,7 +11,7 @@ import pytest
 from core.domain.commands import BoardQuery, TaskCreate
 from core.domain.models import FailureReason, TaskStatus
 from core.domain.runs import QuickRunStatus, RunStatus, WorkerStatus
-from core.errors import DuplicateError
+from core.errors import DuplicateError, ValidationError
 from core.orchestrator.config import FEATURE_STEPS
 from core.orchestrator.pool import PoolEvent, WorkerPool
 from core.orchestrator.quick import run_quick_action
@@ -132,6 +132,37 @@ async def test_a_failing_step_stops_the_pipeline_and_blocks_after_the_attempts(
     assert [s.name for s in steps] == ["plan", "plan_impl", "implement", "verify"]
     assert steps[-1].status == RunStatus.FAILED
     assert [c["step"] for c in records(record)].count("review") == 0
+
+
+async def test_a_command_printing_nul_bytes_keeps_its_output_and_its_failure(
+    open_engine: Opener,
+) -> None:
+    """``printf 'a\\0b'`` then exit 4: the log keeps the output (the NUL shown as U+FFFD)
+    and the task is blocked with the exit code and those lines, on every database."""
+    config = make_config({})
+    engine = await open_engine(config)
+    command = "printf 'found\\0nul\\n'; exit 4"
+    ref = (
+        await engine.create_task(
+            TaskCreate(title="t", status=S.READY, metadata={"command": command})
+        )
+    ).task.ref
+    await drain(WorkerPool(engine, config, slots=1))
+    task = await engine.get_task(ref)
+    assert task.status == S.BLOCKED
+    assert isinstance(task.blocked_reason, FailureReason)
+    assert task.blocked_reason.exit_code == 4
+    assert task.blocked_reason.message.endswith("last output:\nfound\ufffdnul")
+    [run, *_] = await engine.runs_of(ref)
+    log = "".join(c.text for c in await engine.read_log(run.id))
+    assert "found\ufffdnul\n" in log
+
+    quick = await run_quick_action(engine, config, "printf 'x\\0y'")
+    assert quick.status == QuickRunStatus.SUCCEEDED
+    assert "".join(c.text for c in await engine.read_log(quick.id)) == "x\ufffdy"
+    with pytest.raises(ValidationError) as caught:
+        await run_quick_action(engine, config, "")
+    assert caught.value.field == "prompt"
 
 
 async def test_a_task_without_command_or_pipeline_is_blocked_with_the_reason(

@@ -504,15 +504,16 @@ async def test_errors_say_what_went_wrong_and_how_to_fix_it(
 
 
 async def test_text_postgres_cannot_store_is_the_input_s_fault(engine: SqlTaskEngine) -> None:
-    """A NUL inside metadata (no field check reaches into it) is refused by PostgreSQL on
-    both write paths: a ValidationError that says so, not a StorageError about the server.
-    SQLite stores it."""
+    """Should a NUL get past the field checks (a request built without validation), the
+    database's refusal on PostgreSQL is still the input's fault on both write paths: a
+    ValidationError that says so, not a StorageError about the server. SQLite stores it."""
     if engine._runner.dialect != "postgresql":
-        pytest.skip("SQLite stores a NUL inside JSON text")
+        pytest.skip("SQLite stores a NUL inside JSON text; the field checks keep it out")
     await new(engine, "first")
+    meta = {"k": "a\x00b"}
     for write in (
-        lambda: engine.import_tasks([TaskImportItem(title="x", metadata={"k": "a\x00b"})]),
-        lambda: new(engine, "y", metadata={"k": "a\x00b"}),
+        lambda: engine.import_tasks([TaskImportItem.model_construct(title="x", metadata=meta)]),
+        lambda: engine.create_task(TaskCreate.model_construct(title="y", metadata=meta)),
     ):
         with pytest.raises(ValidationError) as caught:
             await write()
