@@ -505,6 +505,28 @@ def test_theme_text_contrast(theme: object) -> None:
     assert not failures, f"{theme.name} (needs {minimum}:1): {failures}"
 
 
+async def test_placeholders_read_like_text_in_every_theme(demo_app: TaskyardApp) -> None:
+    """A placeholder says what a field takes ("Search titles, refs, labels…"): it reads at
+    4.5:1 (7:1 in high-contrast) on its field, where Textual's own style gave 2.5:1."""
+    from textual.widgets import Input
+
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        search = app.screen.query_one("#board-search", Input)
+        failures = []
+        for theme in TASKYARD_THEMES:
+            app.theme = theme.name
+            await settle(pilot)
+            style = search.get_component_rich_style("input--placeholder")
+            assert style.color is not None
+            background = search.background_colors[1]
+            ratio = contrast(background + Color.from_rich_color(style.color), background)
+            if ratio < MINIMUM[theme.name]:
+                failures.append(f"{theme.name}: {ratio:.2f}")
+        assert not failures
+
+
 def test_no_information_is_drawn_in_the_disabled_text_colour() -> None:
     """``$text-disabled`` is below 4.5:1 in every theme, so no TUI style may use it for text
     people need to read ("(no tasks)", "loading…")."""
