@@ -102,6 +102,7 @@ class TaskyardApp(App[int]):
         self._pool_factory = pool_factory
         self.pool: EmbeddedPool | None = None
         """The embedded worker pool while it runs; ``None`` when it is off."""
+        self._asking_to_quit = False
         self._pool_lock: asyncio.Lock | None = None
         self._early_board = early_board
         """The first board, read before the app started; handed to the board once."""
@@ -388,6 +389,39 @@ class TaskyardApp(App[int]):
         from tui.modals.message_log import MessageLogModal
 
         self.push_screen(MessageLogModal(self.message_log))
+
+    async def action_quit(self) -> None:
+        """Leave taskyard; with steps running in this app's workers, ask first.
+
+        Quitting stops those steps (after ``QUIT_GRACE``): an agent an hour into its work
+        would start over, so one key press must not do it unasked.
+        """
+        pool = self.pool
+        refs = [] if pool is None else pool.running_refs
+        if not refs:
+            self.exit()
+            return
+        if self._asking_to_quit:
+            return
+        from tui.modals.confirm import ConfirmModal
+
+        shown = ", ".join(refs[:4]) + (f" and {len(refs) - 4} more" if len(refs) > 4 else "")
+        what = "1 task is" if len(refs) == 1 else f"{len(refs)} tasks are"
+        question = (
+            f"{what} running in this app's workers ({shown}). Quitting stops their steps: "
+            "each run ends as failed, and its task is retried while it has attempts left. "
+            "Quit anyway?"
+        )
+
+        def answered(quit_anyway: bool | None) -> None:
+            self._asking_to_quit = False
+            if quit_anyway:
+                self.exit()
+
+        self._asking_to_quit = True
+        self.push_screen(
+            ConfirmModal(question, yes="Quit and stop them", no="Keep them running"), answered
+        )
 
 
 def _monitor_screen() -> Screen[Any]:

@@ -36,6 +36,9 @@ class EmbeddedPool(Protocol):
     def running(self) -> list[str]: ...
 
     @property
+    def running_refs(self) -> list[str]: ...
+
+    @property
     def slots(self) -> int: ...
 
     @property

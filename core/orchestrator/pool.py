@@ -135,6 +135,11 @@ class WorkerPool:
         """The ids of the runs this pool is working on."""
         return list(self._handles)
 
+    @property
+    def running_refs(self) -> list[str]:
+        """The refs of the tasks whose runs this pool is working on, oldest claim first."""
+        return [handle.claim.ref for handle in self._handles.values()]
+
     # -- control ----------------------------------------------------------------------
     async def start(self, *, once: bool = False, claim: bool = True) -> None:
         """Register the worker and start the heartbeat, the claim loop and the event follower.

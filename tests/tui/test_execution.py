@@ -21,12 +21,13 @@ from textual.widgets import Static, TextArea
 from core.config_file import ConfigFile
 from core.domain.commands import ProjectCreate, TaskCreate, TaskQuery
 from core.domain.models import FailureReason, TaskStatus
-from core.domain.runs import RetryPolicy
+from core.domain.runs import RetryPolicy, RunStatus
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.tui import settle
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.modals.cancel import CancelModal
+from tui.modals.confirm import ConfirmModal
 from tui.screens.monitor import ExecutionMonitorScreen
 from tui.screens.quick_action import QuickActionScreen
 from tui.screens.task_detail import TaskDetailScreen
@@ -189,6 +190,50 @@ async def test_cancel_stops_a_running_step_and_its_process(tmp_path: Path) -> No
 
         await wait_until(pilot, gone, seconds=15)
         await wait_until(pilot, lambda: "cancelled" in " ".join(lines_of(app, "#runs-list")))
+
+
+async def test_quitting_with_a_step_running_asks_first(tmp_path: Path) -> None:
+    """q with a step running in the app's workers asks; "no" keeps it running, "yes" quits,
+    stops the step's process and records the run as failed; the task waits to be retried."""
+    pid_file = tmp_path / "pid"
+    url = await seed(
+        tmp_path,
+        TaskCreate(
+            title="Long",
+            status=TaskStatus.READY,
+            description=sh(f"echo $$ > {pid_file}; exec sleep 30"),
+        ),
+    )
+    app = app_for(url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+        pid = int(pid_file.read_text())
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        question = text(app, "#confirm-question")
+        assert "1 task is running in this app's workers (TY-1)" in question
+        assert "Quit anyway?" in question
+        await pilot.press("q")  # asking again does not stack a second question
+        await settle(pilot)
+        assert sum(isinstance(s, ConfirmModal) for s in app.screen_stack) == 1
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert app.is_running
+        os.kill(pid, 0)  # still running
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running, seconds=10)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    engine = await SqlTaskEngine.open(url, actor="test")
+    try:
+        [run] = await engine.runs_of("TY-1")
+        assert run.status == RunStatus.FAILED
+        assert (await engine.get_task("TY-1")).status == TaskStatus.READY
+    finally:
+        await engine.close()
 
 
 async def test_run_now_is_refused_and_the_blockers_are_named(demo_db_url: str) -> None:
