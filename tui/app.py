@@ -406,12 +406,13 @@ class TaskyardApp(App[int]):
         from tui.modals.confirm import ConfirmModal
 
         shown = ", ".join(refs[:4]) + (f" and {len(refs) - 4} more" if len(refs) > 4 else "")
-        what = "1 task is" if len(refs) == 1 else f"{len(refs)} tasks are"
-        question = (
-            f"{what} running in this app's workers ({shown}). Quitting stops their steps: "
-            "each run ends as failed, and its task is retried while it has attempts left. "
-            "Quit anyway?"
-        )
+        if len(refs) == 1:
+            what = f"1 task is running in this app's workers ({shown}). Quitting stops its "
+            what += "step: the run ends as failed, and the task is retried"
+        else:
+            what = f"{len(refs)} tasks are running in this app's workers ({shown}). Quitting "
+            what += "stops their steps: each run ends as failed, and its task is retried"
+        question = f"{what} while it has attempts left. Quit anyway?"
 
         def answered(quit_anyway: bool | None) -> None:
             self._asking_to_quit = False
