@@ -311,7 +311,7 @@ async def test_claims_run_side_by_side_only_while_there_is_a_backlog() -> None:
 async def test_claims_against_a_drained_queue_are_spaced_by_the_cooldown() -> None:
     """After a claim comes back short, the next statement starts a cooldown after it and
     carries every call made meanwhile; a full claim, or a quiet spell, lifts the wait."""
-    cooldown = 0.05
+    cooldown = 0.2  # long enough that a busy machine cannot blur the timings
     started: list[tuple[float, list[int]]] = []
     backlog = [False]
     loop = asyncio.get_running_loop()
