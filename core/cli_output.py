@@ -479,13 +479,7 @@ def blocked_advice(task: Task) -> list[str]:
                 f"  To stop waiting, remove a dependency: `{drop}`.",
             ]
         if reason.kind == "failure":
-            lines = [
-                "Blocked: execution failed"
-                + (f" at step {reason.step}" if reason.step else "")
-                + (f" after {plural(reason.attempts, 'attempt')}" if reason.attempts else "")
-                + (f" (exit code {reason.exit_code})" if reason.exit_code is not None else "")
-                + f": {reason.message}"
-            ]
+            lines = [f"Blocked: {reason.headline()}"]
             if reason.output_tail:
                 lines.append("  Last output:")
                 lines.extend(f"    {line}".rstrip() for line in reason.output_tail.splitlines())

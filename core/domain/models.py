@@ -133,6 +133,24 @@ class FailureReason(_Frozen):
     exit_code: int | None = None
     output_tail: str | None = None
 
+    def headline(self) -> str:
+        """What failed, in one line, not repeating what the message already says.
+
+        A worker's message names the step and the exit code ("step verify failed: exit code
+        3"); an expired lease's names neither, so they are added after it.
+        """
+        extra = []
+        if self.step and f"step {self.step}" not in self.message:
+            extra.append(f"at step {self.step}")
+        if self.exit_code is not None and f"exit code {self.exit_code}" not in self.message:
+            extra.append(f"exit code {self.exit_code}")
+        after = ""
+        if self.attempts:
+            after = f" after {self.attempts} attempt" + ("" if self.attempts == 1 else "s")
+        return f"execution failed{after}: {self.message}" + (
+            f" ({', '.join(extra)})" if extra else ""
+        )
+
 
 class ManualReason(_Frozen):
     """A person blocked the task and said why."""

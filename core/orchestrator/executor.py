@@ -73,17 +73,20 @@ class StepResult:
             text = "…" + text[-(SUMMARY_CHARS - 1) :]
         return text or None
 
-    def describe(self) -> str:
-        """One sentence on how it ended, with the last lines for a failure."""
+    def ending(self) -> str:
+        """How it ended in a few words ("exit code 2", "timed out"), or why it could not start."""
         if self.error:
-            head = self.error
-        elif self.cancelled:
-            head = "stopped"
-        elif self.timed_out:
-            head = "timed out"
-        else:
-            head = f"exit code {self.exit_code}"
+            return self.error
+        if self.cancelled:
+            return "stopped"
+        if self.timed_out:
+            return "timed out"
+        return f"exit code {self.exit_code}"
+
+    def describe(self) -> str:
+        """How it ended, with the last lines for a failure (one text, for a quick run)."""
         tail = self.summary()
+        head = self.ending()
         return f"{head}; last output:\n{tail}" if tail and not self.success else head
 
 

@@ -178,7 +178,8 @@ async def _execute(
                 )
                 say("stopped", claim.ref, error)
                 return "stopped"
-            error = f"step {spec.name} failed: {result.describe()}"
+            # The last lines go as the summary: the blocked reason shows them on their own.
+            error = f"step {spec.name} failed: {result.ending()}"
             await persist(
                 engine.finish_run,
                 run_id,

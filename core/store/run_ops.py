@@ -616,8 +616,13 @@ def _retry_or_block(
     exit_code: int | None,
     event_type: str | None,
     payload: dict[str, Any],
+    output_tail: str | None = None,
 ) -> None:
-    """After a failed or expired attempt: back to ready (counted, with backoff) or blocked."""
+    """After a failed or expired attempt: back to ready (counted, with backoff) or blocked.
+
+    A blocked task's reason carries ``output_tail``, the attempt's last lines of output,
+    beside the message, so screens show them apart.
+    """
     decision = decide_retry(ctx.settings.retry_policy, run["attempt"], ctx.now)
     common: dict[str, Any] = {"current_agent_id": None, "current_step": None, "error": message}
     if decision.retry and task["unresolved_blockers"] == 0:
@@ -653,6 +658,7 @@ def _retry_or_block(
             message=message,
             attempts=decision.attempts,
             exit_code=exit_code,
+            output_tail=output_tail,
         )
         extra = common
     set_status(
@@ -744,6 +750,7 @@ def finish_run(
             exit_code=exit_code,
             event_type=None,
             payload=payload,
+            output_tail=summary if error else None,  # else the summary is the message
         )
     return run_from_row(
         {

@@ -125,7 +125,7 @@ async def test_a_failing_step_stops_the_pipeline_and_blocks_after_the_attempts(
     assert isinstance(task.blocked_reason, FailureReason)
     assert task.blocked_reason.attempts == 2
     assert task.blocked_reason.step == "verify"
-    assert "step verify failed: exit code 3" in task.blocked_reason.message
+    assert task.blocked_reason.message == "step verify failed: exit code 3"
     runs = await engine.runs_of(ref)
     assert [r.status for r in runs] == [RunStatus.FAILED, RunStatus.FAILED]
     steps = await engine.run_steps(runs[0].id)
@@ -152,7 +152,11 @@ async def test_a_command_printing_nul_bytes_keeps_its_output_and_its_failure(
     assert task.status == S.BLOCKED
     assert isinstance(task.blocked_reason, FailureReason)
     assert task.blocked_reason.exit_code == 4
-    assert task.blocked_reason.message.endswith("last output:\nfound\ufffdnul")
+    assert task.blocked_reason.message == "step shell failed: exit code 4"
+    assert task.blocked_reason.output_tail == "found\ufffdnul"
+    assert task.blocked_reason.headline() == (
+        "execution failed after 2 attempts: step shell failed: exit code 4"
+    )  # the step and the exit code once
     [run, *_] = await engine.runs_of(ref)
     log = "".join(c.text for c in await engine.read_log(run.id))
     assert "found\ufffdnul\n" in log

@@ -359,12 +359,24 @@ async def test_attempts_used_up_block_the_task_with_the_reason(eng: SqlTaskEngin
     await eng.start_step(second.run_id, second.claim_token, "verify")
     seq = await last_seq(eng)
     await eng.finish_run(
-        second.run_id, second.claim_token, success=False, exit_code=2, error="still broken"
+        second.run_id,
+        second.claim_token,
+        success=False,
+        exit_code=2,
+        error="still broken",
+        summary="FAILED test_login\n1 failed",
     )
     task = await eng.get_task(ref)
     assert task.status == S.BLOCKED
     assert task.blocked_reason == FailureReason(
-        step="verify", message="still broken", attempts=2, exit_code=2
+        step="verify",
+        message="still broken",
+        attempts=2,
+        exit_code=2,
+        output_tail="FAILED test_login\n1 failed",  # the last output, apart from the message
+    )
+    assert task.blocked_reason.headline() == (
+        "execution failed after 2 attempts: still broken (at step verify, exit code 2)"
     )
     types = [e.type for e in await all_events(eng, seq)]
     assert types == ["run.failed", "task.blocked"]
@@ -381,6 +393,7 @@ async def test_expiry_after_the_last_attempt_blocks(eng: SqlTaskEngine) -> None:
     assert isinstance(task.blocked_reason, FailureReason)
     assert task.blocked_reason.attempts == 2
     assert "expired" in task.blocked_reason.message
+    assert task.blocked_reason.output_tail is None
 
 
 async def test_retry_waits_out_the_backoff(open_engine: Opener) -> None:

@@ -119,14 +119,7 @@ def blocked_lines(task: Task) -> list[str]:
                 "It becomes ready by itself once they are done or cancelled.",
             ]
         if isinstance(reason, FailureReason):
-            head = "⊘ Blocked: execution failed"
-            if reason.step:
-                head += f" at step {reason.step}"
-            if reason.attempts:
-                head += f" after {reason.attempts} attempt" + ("" if reason.attempts == 1 else "s")
-            if reason.exit_code is not None:
-                head += f" (exit code {reason.exit_code})"
-            lines = [f"{head}: {reason.message}"]
+            lines = [f"⊘ Blocked: {reason.headline()}"]
             if reason.output_tail:
                 lines.append("Last output:")
                 lines.extend(f"  {line}" for line in reason.output_tail.splitlines()[-10:])
