@@ -483,7 +483,7 @@ def blocked_advice(task: Task) -> list[str]:
             if reason.output_tail:
                 lines.append("  Last output:")
                 lines.extend(f"    {line}".rstrip() for line in reason.output_tail.splitlines())
-            lines.append(f"  Fix the cause, then retry: `taskyard task move {ref} ready`.")
+            lines.append(f"  Fix the cause, then retry: `taskyard retry {ref}`.")
             return lines
         return [
             f"Blocked by hand: {reason.message}",

@@ -11,7 +11,7 @@ import mimetypes
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from core.domain.commands import AttachmentIn, TaskCreate, TaskPatch
 from core.domain.identifiers import format_ref, slugify
@@ -419,6 +419,15 @@ def transition_task(
         payload = {"requested": plan.requested.value, "queued_until_unblocked": True}
     if force:
         payload["forced"] = True
+    extra: dict[str, Any] = {}
+    if plan.target == TaskStatus.READY:
+        # Back to ready by hand after runs (a failure, a cancel): the next run is the next
+        # attempt, as after ``retry``, never a second run numbered like the last one.
+        last = conn.execute(
+            select(func.max(t.runs.c.attempt)).where(t.runs.c.task_id == row["id"])
+        ).scalar()
+        if last is not None and last > row["retry_count"]:
+            extra["retry_count"] = last
     set_status(
         conn,
         ctx,
@@ -427,6 +436,7 @@ def transition_task(
         blocked_reason=plan.blocked_reason,
         reason=reason,
         payload=payload,
+        extra_values=extra or None,
     )
     if row["status"] == TaskStatus.IN_PROGRESS.value:
         # The worker running it loses its claim: its next fenced write is refused.

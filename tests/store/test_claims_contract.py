@@ -383,6 +383,33 @@ async def test_attempts_used_up_block_the_task_with_the_reason(eng: SqlTaskEngin
     assert [r.status for r in await eng.runs_of(ref)] == [RunStatus.FAILED, RunStatus.FAILED]
 
 
+async def test_moving_a_failed_task_back_to_ready_by_hand_is_the_next_attempt(
+    eng: SqlTaskEngine,
+) -> None:
+    """Blocked after attempts 1 and 2, moved to ready by hand (as ``retry`` would): the next
+    run is attempt 3, not a second attempt 2; the same after a cancel. A task that never ran
+    starts at attempt 1."""
+    ref = await ready(eng, "t")
+    for _ in range(2):
+        [claim] = await eng.claim_tasks("w1")
+        await eng.finish_run(claim.run_id, claim.claim_token, success=False, exit_code=1)
+    assert (await eng.get_task(ref)).status == S.BLOCKED
+    await eng.transition_task(ref, S.READY)
+    [third] = await eng.claim_tasks("w1")
+    assert third.attempt == 3
+    await eng.cancel(ref, "wrong approach")
+    await eng.transition_task(ref, S.BACKLOG)
+    await eng.transition_task(ref, S.READY)
+    [fourth] = await eng.claim_tasks("w1")
+    assert fourth.attempt == 4
+    assert [r.attempt for r in await eng.runs_of(ref)] == [1, 2, 3, 4]
+    fresh = await ready(eng, "never ran")
+    await eng.transition_task(fresh, S.BACKLOG)
+    await eng.transition_task(fresh, S.READY)
+    [first] = await eng.claim_tasks("w1")
+    assert (first.ref, first.attempt) == (fresh, 1)
+
+
 async def test_expiry_after_the_last_attempt_blocks(eng: SqlTaskEngine) -> None:
     ref = await ready(eng, "t")
     for _ in range(2):
