@@ -106,11 +106,13 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         command=("aider", "--yes-always", "--no-stream", "--message-file", "{prompt_file}"),
         prompt="file",
     ),
-    # `opencode run PROMPT`: one prompt, non-interactive.
+    # `opencode run MESSAGE`: one non-interactive prompt. It reads piped stdin first and adds
+    # the message, so the prompt goes on stdin: any length (one argument stops at 128 KiB on
+    # Linux), and not on the command line that `ps` shows everyone on the machine.
     "opencode": Profile(
         name="opencode",
-        command=("opencode", "run", "{prompt}"),
-        prompt="arg",
+        command=("opencode", "run", "Carry out the task described above."),
+        prompt="stdin",
     ),
 }
 """The profiles that exist without any configuration."""

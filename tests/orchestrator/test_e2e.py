@@ -4,6 +4,7 @@ cancel (the whole process group), retry backoff, a lost lease."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,36 @@ async def test_a_command_printing_nul_bytes_keeps_its_output_and_its_failure(
     with pytest.raises(ValidationError) as caught:
         await run_quick_action(engine, config, "")
     assert caught.value.field == "prompt"
+
+
+async def test_the_opencode_profile_sends_a_long_prompt_on_stdin(
+    open_engine: Opener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The built-in opencode profile, run against a stand-in ``opencode`` on PATH: the prompt
+    (here over Linux's 128 KiB limit for one argument) arrives on stdin, and the command line
+    carries only ``run`` and the short message."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    seen = tmp_path / "seen"
+    fake = bin_dir / "opencode"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {seen}.args\ncat > {seen}.stdin\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    config = make_config({"pipelines": {"feature": [{"name": "implement", "profile": "opencode"}]}})
+    engine = await open_engine(config)
+    long = "x" * 200_000
+    ref = (
+        await engine.create_task(TaskCreate(title="Big", status=S.READY, description=long))
+    ).task.ref
+    await drain(WorkerPool(engine, config, slots=1))
+    assert (await engine.get_task(ref)).status == S.IN_REVIEW
+    assert (tmp_path / "seen.args").read_text().splitlines() == [
+        "run",
+        "Carry out the task described above.",
+    ]
+    prompt = (tmp_path / "seen.stdin").read_text()
+    assert long in prompt
+    assert "Big" in prompt
 
 
 async def test_a_task_without_command_or_pipeline_is_blocked_with_the_reason(
