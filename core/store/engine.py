@@ -806,13 +806,19 @@ class SqlTaskEngine:
         self, *, since: int = 0, limit: int = 500, task: str | None = None
     ) -> list[Event]:
         """See ``TaskEngine.events``."""
-        if task is None and self._runner.dialect == "postgresql":
-            events, _ = await event_feed.final_events(self._runner.read, since=since, limit=limit)
-            return events
+        through = None
+        if self._runner.dialect == "postgresql":
+            if task is None:
+                page, _ = await event_feed.final_events(self._runner.read, since=since, limit=limit)
+                return page
+            # A task's events are not contiguous, so a gap says nothing: read only up to a
+            # seq below which no writer is still running, and a page read with ``since``
+            # never steps past one of its events that commits later.
+            through = await event_feed.safe_cursor(self._runner.read)
 
         def op(c: Connection) -> list[Event]:
             task_id = None if task is None else find_task(c, task)["id"]
-            return read_events(c, since=since, limit=limit, task_id=task_id)
+            return read_events(c, since=since, limit=limit, task_id=task_id, through=through)
 
         return await self._runner.read(op)
 

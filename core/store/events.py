@@ -18,16 +18,24 @@ def flush_events(conn: Connection, ctx: TxContext) -> None:
 
 
 def read_events(
-    conn: Connection, *, since: int = 0, limit: int = 500, task_id: str | None = None
+    conn: Connection,
+    *,
+    since: int = 0,
+    limit: int = 500,
+    task_id: str | None = None,
+    through: int | None = None,
 ) -> list[Event]:
-    """Events after ``since`` in sequence order, optionally for one task.
+    """Events after ``since`` (and up to ``through``) in sequence order, optionally for one task.
 
     As the database shows them now: on PostgreSQL a follower of the whole log reads through
-    ``event_feed`` instead, which holds back what follows an event still in flight.
+    ``event_feed`` instead, which holds back what follows an event still in flight, and a
+    task's history up to ``event_feed.safe_cursor``.
     """
     query = select(t.events).where(t.events.c.seq > since).order_by(t.events.c.seq).limit(limit)
     if task_id is not None:
         query = query.where(t.events.c.task_id == task_id)
+    if through is not None:
+        query = query.where(t.events.c.seq <= through)
     return [Event.model_validate(row._mapping) for row in conn.execute(query)]
 
 

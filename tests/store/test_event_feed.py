@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from core.domain.commands import BoardQuery, ProjectCreate, TaskCreate
-from core.domain.models import Event
+from core.domain.models import Event, TaskStatus
 from core.store import event_feed
 from core.store.engine import SqlTaskEngine
 from core.store.event_feed import Snapshot
@@ -119,6 +119,31 @@ async def test_a_page_stops_before_an_open_event_until_it_commits(pg: Any) -> No
     events, more = await event_feed.final_events(read, since=start, limit=10)
     assert [e.seq for e in events] == [held, held + 1]
     assert not more
+
+
+@pytest.mark.postgres
+async def test_a_task_s_history_waits_for_its_event_still_in_flight(pg: Any) -> None:
+    """Paging one task's history with ``since`` skips nothing: an event of the task still in
+    flight below a committed one holds the page until it commits."""
+    engine, other = pg
+    task = (await engine.create_task(TaskCreate(title="t"))).task
+    start = await engine.latest_event_seq()
+    tx = other.transaction()
+    await tx.start()
+    held = await other.fetchval(
+        OPEN_EVENT.replace("(id, type,", "(task_id, id, type,").replace("VALUES (", "VALUES ($1, "),
+        task.id,
+    )
+    await engine.transition_task(task.ref, TaskStatus.READY)
+    page = asyncio.ensure_future(engine.events(since=start, task=task.ref))
+    await asyncio.sleep(0.3)
+    assert not page.done()
+    await tx.commit()
+    events = await asyncio.wait_for(page, timeout=5)
+    assert [(e.seq, e.type) for e in events] == [
+        (held, "test.open"),
+        (held + 1, "task.status_changed"),
+    ]
 
 
 @pytest.mark.postgres
