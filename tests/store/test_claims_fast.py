@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -258,6 +259,24 @@ async def test_concurrent_claims_each_get_their_own_answer(eng: SqlTaskEngine) -
         assert _merged_statements(eng, "claims") - before < 8
 
 
+def claim_merger(
+    run: Callable[[list[int]], Awaitable[list[list[int]]]],
+    *,
+    in_flight: int = 3,
+    cooldown: float = 0.0,
+) -> pg_fast._Coalescer[int, list[int]]:
+    """A coalescer shaped like the claims one: a request is a limit, an answer the tasks got,
+    and a statement that got less than its calls asked for found the queue drained."""
+    return pg_fast._Coalescer[int, list[int]](
+        run,
+        weight=lambda n: n,
+        max_weight=200,
+        in_flight=in_flight,
+        drained=lambda group, answers: sum(map(len, answers)) < sum(group),
+        cooldown=cooldown,
+    )
+
+
 async def test_claims_run_side_by_side_only_while_there_is_a_backlog() -> None:
     """Up to three claim statements run at once while each comes back full; once one comes
     back short (the queue is drained), calls arriving meanwhile wait and share one statement
@@ -272,13 +291,7 @@ async def test_claims_run_side_by_side_only_while_there_is_a_backlog() -> None:
         await gate.wait()
         return [list(range(n if backlog[0] else 0)) for n in group]
 
-    merge = pg_fast._Coalescer[int, list[int]](
-        run,
-        weight=lambda n: n,
-        max_weight=200,
-        in_flight=3,
-        drained=lambda group, answers: sum(map(len, answers)) < sum(group),
-    )
+    merge = claim_merger(run)
 
     async def one_by_one(n: int) -> list[asyncio.Future[list[int]]]:
         calls: list[asyncio.Future[list[int]]] = []
@@ -320,14 +333,7 @@ async def test_claims_against_a_drained_queue_are_spaced_by_the_cooldown() -> No
         started.append((loop.time(), group))
         return [list(range(n if backlog[0] else 0)) for n in group]
 
-    merge = pg_fast._Coalescer[int, list[int]](
-        run,
-        weight=lambda n: n,
-        max_weight=200,
-        in_flight=3,
-        drained=lambda group, answers: sum(map(len, answers)) < sum(group),
-        cooldown=cooldown,
-    )
+    merge = claim_merger(run, cooldown=cooldown)
 
     assert await merge.submit(10) == []  # the queue is drained
     first = started[-1][0]
@@ -366,14 +372,7 @@ async def test_two_statements_coming_back_short_leave_one_to_carry_the_waiting_c
         await gates[len(groups) - 1].wait()
         return [[] for _ in group]
 
-    merge = pg_fast._Coalescer[int, list[int]](
-        run,
-        weight=lambda n: n,
-        max_weight=200,
-        in_flight=2,
-        drained=lambda group, answers: sum(map(len, answers)) < sum(group),
-        cooldown=0.02,
-    )
+    merge = claim_merger(run, in_flight=2, cooldown=0.02)
     calls = []
     for _ in range(3):  # two statements in flight; no free slot for the third call: it queues
         calls.append(asyncio.ensure_future(merge.submit(10)))
