@@ -334,9 +334,15 @@ class TaskyardApp(App[int]):
 
         Lists place it on their highlighted item themselves (``place_cursor``), and Textual's
         text inputs place it at the caret; anything else gets it at its top-left corner.
+        A text input does that when it gets focus, from its region before the form scrolls it
+        into view: it is placed again at the caret once that scroll is laid out (seen once in
+        CI, the cursor left above a field that tab had scrolled to).
         """
         widget = event.widget
-        if hasattr(widget, "place_cursor") or isinstance(widget, Input | TextArea):
+        if hasattr(widget, "place_cursor"):
+            return
+        if isinstance(widget, Input | TextArea):
+            self.place_cursor_after_layout(widget)
             return
         self.call_after_refresh(self.place_cursor_on, widget)
 
