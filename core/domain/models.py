@@ -221,6 +221,9 @@ class Task(_Frozen):
     current_agent_id: str | None = None
     run_ids: list[str] = Field(default_factory=list)
     retry_count: int = 0
+    interruptions: int = 0
+    """Runs that ended through no fault of the task (lease lost, worker stopped): they are
+    not failed attempts (``retry_count - interruptions`` is)."""
     error: str | None = None
     blocked_reason: BlockedReason | None = None
     source: TaskSource = TaskSource.MANUAL

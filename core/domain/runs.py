@@ -80,6 +80,8 @@ class Run(_Frozen):
     """1-based position of ``step`` in the run's pipeline (``None`` before the first step)."""
     step_count: int | None = None
     """How many steps the run's pipeline has (``None`` when unknown)."""
+    lost_output_bytes: int = 0
+    """Output bytes that could not be stored; the log has a marker where they were."""
 
 
 class Worker(_Frozen):

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, inspect, text
 
 from core.errors import StorageError
 
-HEAD_REVISION = "0008_active_run_indexes"
+HEAD_REVISION = "0009_interruptions_lost_output"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
 KNOWN_REVISIONS = (
@@ -28,6 +28,7 @@ KNOWN_REVISIONS = (
     "0006_sparse_indexes",
     "0007_event_seq_after_xid",
     "0008_active_run_indexes",
+    "0009_interruptions_lost_output",
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

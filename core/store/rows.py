@@ -157,6 +157,7 @@ def task_from_row(
             "current_agent_id": row["current_agent_id"],
             "run_ids": list(run_ids),
             "retry_count": row["retry_count"],
+            "interruptions": row.get("interruptions") or 0,
             "error": row["error"],
             "blocked_reason": row["blocked_reason"],
             "source": row["source"],
@@ -193,4 +194,5 @@ def run_from_row(row: Mapping[Any, Any]) -> Run:
         summary=row["summary"],
         step_index=row.get("step_index"),
         step_count=row.get("step_count"),
+        lost_output_bytes=row.get("lost_output_bytes") or 0,
     )

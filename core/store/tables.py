@@ -86,6 +86,8 @@ tasks = Table(
     Column("current_step", String(100)),
     Column("current_agent_id", String(100)),
     Column("retry_count", Integer, nullable=False, server_default="0"),
+    # Runs that ended through no fault of the task (lease lost, worker stopped): 0009.
+    Column("interruptions", Integer, nullable=False, server_default="0"),
     Column("error", Text),
     Column("blocked_reason", json_type()),
     Column("source", String(30), nullable=False),
@@ -225,6 +227,8 @@ runs = Table(
     Column("summary", Text),
     Column("step_index", Integer),  # 1-based position of `step` in the pipeline (0005)
     Column("step_count", Integer),
+    # Output bytes that could not be stored (a marker in the log shows where): 0009.
+    Column("lost_output_bytes", Integer, nullable=False, server_default="0"),
     # The backstop against double execution: at most one active run per task, whatever the
     # code above does (CLAIMS.md B1, "A database-level backstop").
     Index(
