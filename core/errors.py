@@ -126,6 +126,15 @@ class StorageError(TaskyardError):
     exit_code = 6
 
 
+class DatabaseBusyError(StorageError):
+    """Another process held the database's write lock for longer than a write would wait.
+
+    An expected condition, not a bug: SQLite has one writer at a time, and a long import or
+    a busy worker can hold its lock for many seconds. Nothing was written; trying again later
+    is safe.
+    """
+
+
 class LeaseLostError(ConflictError):
     """A worker wrote with a claim it no longer holds (lease expired, run cancelled or ended).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -66,7 +67,7 @@ from core.store import (
 )
 from core.store.context import StoreSettings, TxContext
 from core.store.dialects import sqlite as sqlite_dialect
-from core.store.errors import translate_db_errors
+from core.store.errors import sqlite_storage_error, translate_db_errors
 from core.store.events import flush_events, last_seq, read_events
 from core.store.lookup import find_project, find_task
 from core.store.runner import AsyncRunner, Runner, ThreadRunner
@@ -174,13 +175,22 @@ class SqlTaskEngine:
         if lease_seconds is not None:
             settings.lease_seconds = lease_seconds
         parsed = make_url(url)
+        path = None
         try:
-            with translate_db_errors():
+            if parsed.drivername.startswith("sqlite"):
+                path = sqlite_dialect.database_path(parsed)
+            with translate_db_errors(path):
                 runner, path = _make_runner(parsed)
                 try:
                     if path is not None:
-                        # Off the event loop: it may wait out another program's lock.
-                        await asyncio.to_thread(sqlite_dialect.ensure_wal, path)
+                        try:
+                            # Off the event loop: it may wait out another program's lock.
+                            await asyncio.to_thread(sqlite_dialect.ensure_wal, path, runner.busy_ms)
+                        except sqlite3.Error as exc:
+                            if not sqlite_dialect.read_only_fallback(path, exc):
+                                raise
+                            await runner.close()
+                            runner, path = _make_runner(parsed, read_only=True)
                     engine = cls(
                         runner, actor=actor, settings=settings, clock=clock, id_factory=id_factory
                     )
@@ -208,6 +218,8 @@ class SqlTaskEngine:
         except StorageError:
             raise
         except Exception as exc:
+            if path is not None:
+                raise sqlite_storage_error(exc, path) from exc
             raise StorageError(
                 f"Cannot open the database {parsed.render_as_string(hide_password=True)}: {exc}",
                 hint="Check the path or URL given with --db / TASKYARD_DB.",
@@ -852,26 +864,35 @@ class SqlTaskEngine:
         return state_machine_metadata(auto_approve=self._settings.auto_approve)
 
 
-def _make_runner(parsed: URL) -> tuple[Runner, Path | None]:
+def _make_runner(parsed: URL, *, read_only: bool = False) -> tuple[Runner, Path | None]:
     """The runner for a database URL, and the SQLite file behind it (``None`` otherwise).
 
-    Nothing connects yet.
+    Nothing connects yet. ``read_only`` opens a SQLite file immutable and read-only (see
+    ``sqlite_dialect.read_only_fallback``), always through the threaded stdlib driver.
 
     Raises:
         StorageError: the URL names a database taskyard cannot use.
+        OSError: the SQLite file's folder cannot be created.
     """
-    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
-        writer, reader = sqlite_dialect.make_engines(parsed)
-        return ThreadRunner(writer, reader), sqlite_dialect.database_path(parsed)
+    lock_wait = sqlite_dialect.lock_wait_seconds()
+    busy_ms = sqlite_dialect.busy_timeout_ms(lock_wait)
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite") or (
+        read_only and parsed.drivername.startswith("sqlite")
+    ):
+        path = sqlite_dialect.database_path(parsed)
+        writer, reader = sqlite_dialect.make_engines(parsed, busy_ms=busy_ms, read_only=read_only)
+        return ThreadRunner(writer, reader, sqlite_path=path, lock_wait=lock_wait), path
     if parsed.drivername.startswith("sqlite"):
         from sqlalchemy.ext.asyncio import create_async_engine
 
-        aengine = create_async_engine(parsed, connect_args={"timeout": 10})
-        sqlite_dialect.install_pragmas(aengine.sync_engine, begin="BEGIN IMMEDIATE")
+        aengine = create_async_engine(parsed, connect_args={"timeout": busy_ms / 1000})
+        sqlite_dialect.install_pragmas(
+            aengine.sync_engine, begin="BEGIN IMMEDIATE", busy_ms=busy_ms
+        )
         path = sqlite_dialect.database_path(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        return AsyncRunner(aengine), path
+        return AsyncRunner(aengine, sqlite_path=path, lock_wait=lock_wait), path
     if parsed.drivername.startswith("postgresql"):
         from core.store.dialects import postgresql
 

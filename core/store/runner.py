@@ -19,16 +19,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
 from core.store.context import TxContext
 from core.store.dialects import postgresql
+from core.store.dialects import sqlite as sqlite_dialect
 from core.store.errors import translate_db_errors
 from core.store.events import flush_events
 
@@ -51,6 +54,8 @@ class Runner(ABC):
     dialect: str
     pg_fast: PgFastPath | None = None
     """PostgreSQL only: raw connections for the claim and finish statements (``pg_fast``)."""
+    busy_ms: int = sqlite_dialect.BUSY_TIMEOUT_MS
+    """SQLite only: how long one statement waits for another process's write lock."""
 
     def __init__(self) -> None:
         self._committed = asyncio.Event()
@@ -137,13 +142,27 @@ class ThreadRunner(Runner):
     processes sharing a file take that lock in turn, so times follow commit order. Read at
     queue time, a run claimed while another engine held the lock to finish its blocker was
     stamped as started 2 ms before the blocker finished.
+
+    A ``BEGIN IMMEDIATE`` that waits out the busy timeout (another process holds the write
+    lock) has done nothing, so the whole transaction starts again after a jittered pause,
+    until ``lock_wait`` seconds have passed; then it fails with ``DatabaseBusyError``.
     """
 
-    def __init__(self, writer: Engine, reader: Engine) -> None:
+    def __init__(
+        self,
+        writer: Engine,
+        reader: Engine,
+        *,
+        sqlite_path: Path | None = None,
+        lock_wait: float = sqlite_dialect.LOCK_WAIT_SECONDS,
+    ) -> None:
         super().__init__()
         self.dialect = writer.dialect.name
         self._writer = writer
         self._reader = reader
+        self._path = sqlite_path
+        self._lock_wait = lock_wait
+        self.busy_ms = sqlite_dialect.busy_timeout_ms(lock_wait)
         self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="taskyard-writer")
         # A database in memory lives in one connection, used by one thread.
         self._read_pool = (
@@ -155,12 +174,27 @@ class ThreadRunner(Runner):
         self._queue_lock = threading.Lock()
         self._draining = False
 
+    @contextlib.contextmanager
+    def _begin_write(self) -> Iterator[Connection]:
+        """``self._writer.begin()``, tried again while another process holds the write lock."""
+        wait = sqlite_dialect.LockWait(self._lock_wait)
+        while True:
+            with contextlib.ExitStack() as stack:
+                try:
+                    conn = stack.enter_context(self._writer.begin())
+                except sqlite_dialect.WriteLockTimeout as exc:
+                    busy: BaseException = exc
+                else:
+                    yield conn
+                    return
+            time.sleep(wait.pause(busy))
+
     def _write_tx(self, op: WriteOp[T], ctx_factory: Callable[[], TxContext]) -> T:
-        with translate_db_errors(), self._writer.begin() as conn:
+        with translate_db_errors(self._path), self._begin_write() as conn:
             return _run_write(conn, op, ctx_factory())
 
     def _read_tx(self, op: ReadOp[T]) -> T:
-        with translate_db_errors(), self._reader.begin() as conn:
+        with translate_db_errors(self._path), self._reader.begin() as conn:
             return op(conn)
 
     async def write(self, op: WriteOp[T], ctx_factory: Callable[[], TxContext]) -> T:
@@ -201,14 +235,14 @@ class ThreadRunner(Runner):
                 return [(False, exc)]
         outcomes: list[tuple[bool, Any]] = []
         try:
-            with translate_db_errors(), self._writer.begin() as conn:
+            with translate_db_errors(self._path), self._begin_write() as conn:
                 # Savepoints straight on the driver's connection: through ``exec_driver_sql``
                 # the two statements cost more Python than a fast claim itself.
                 raw: Any = conn.connection.driver_connection  # sqlite3.Connection
                 for item in group:
                     raw.execute("SAVEPOINT taskyard_op")
                     try:
-                        with translate_db_errors():
+                        with translate_db_errors(self._path):
                             result = _run_write(conn, item.op, item.ctx_factory())
                     except Exception as exc:
                         raw.execute("ROLLBACK TO SAVEPOINT taskyard_op")
@@ -250,10 +284,19 @@ class ThreadRunner(Runner):
 class AsyncRunner(Runner):
     """SQLAlchemy's asyncio engine (asyncpg, aiosqlite) with ``run_sync``."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        sqlite_path: Path | None = None,
+        lock_wait: float = sqlite_dialect.LOCK_WAIT_SECONDS,
+    ) -> None:
         super().__init__()
         self.dialect = engine.dialect.name
         self._engine = engine
+        self._path = sqlite_path
+        self._lock_wait = lock_wait
+        self.busy_ms = sqlite_dialect.busy_timeout_ms(lock_wait)
         self._reader = (
             engine.execution_options(isolation_level="REPEATABLE READ")
             if self.dialect == "postgresql"
@@ -267,14 +310,17 @@ class AsyncRunner(Runner):
     async def write(self, op: WriteOp[T], ctx_factory: Callable[[], TxContext]) -> T:
         """See ``Runner.write``."""
         attempt = 0
+        wait = sqlite_dialect.LockWait(self._lock_wait)
         while True:
             attempt += 1
             ctx = ctx_factory()
             try:
-                with translate_db_errors():
+                with translate_db_errors(self._path):
                     async with self._engine.begin() as conn:
                         result = await conn.run_sync(_run_write, op, ctx)
                 break
+            except sqlite_dialect.WriteLockTimeout as exc:  # BEGIN IMMEDIATE: nothing done
+                await asyncio.sleep(wait.pause(exc))
             except Exception as exc:
                 cause = exc.__cause__
                 retryable = (
@@ -290,7 +336,7 @@ class AsyncRunner(Runner):
 
     async def read(self, op: ReadOp[T]) -> T:
         """See ``Runner.read``."""
-        with translate_db_errors():
+        with translate_db_errors(self._path):
             async with self._reader.connect() as conn, conn.begin():
                 return await conn.run_sync(op)
 
