@@ -320,3 +320,85 @@ async def test_damaged_pages_are_said_to_be_corrupt(db: Path) -> None:
         await open_and_list(db)
     assert "is corrupt" in str(err.value)
     assert ".recover" in str(err.value)
+
+
+# ------------------------------------------------------------------------------ upgrades
+def downgrade(path: Path, revision: str) -> None:
+    """Take a SQLite file's schema back to ``revision``, as an older taskyard left it."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from core.store import migrate
+
+    sync = create_engine(f"sqlite:///{path}")
+    try:
+        with sync.begin() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+            config.attributes["connection"] = conn
+            command.downgrade(config, revision)
+    finally:
+        sync.dispose()
+
+
+def backups_of(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if ".before-" in p.name)
+
+
+async def test_an_upgrade_of_a_read_only_file_says_so_and_copies_it_once(db: Path) -> None:
+    """An old-schema file that cannot be written: the upgrade fails naming the permission
+    (not "report a bug"), keeps its one good backup, and later attempts add no copies."""
+    engine = await open_engine(db)
+    await engine.create_task(TaskCreate(title="old data"))
+    await engine.close()
+    downgrade(db, "0008_active_run_indexes")
+    with immutable(db):
+        for _ in range(3):
+            with pytest.raises(StorageError) as err:
+                await open_engine(db)
+            message = str(err.value)
+            assert "the database was not changed" in message
+            assert f"No write permission on {db}" in message
+            assert "bug" not in message.lower()
+        [copy] = backups_of(db)
+        assert "-from-0008_active_run_indexes-" in copy
+    engine = await open_engine(db)
+    try:
+        assert [t.title for t in (await engine.list_tasks(TaskQuery())).items] == ["old data"]
+    finally:
+        await engine.close()
+    assert backups_of(db) == [copy]
+
+
+async def test_an_upgrade_without_room_for_its_backup_is_refused_before_copying(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """On a full disk the upgrade says how much room the backup needs and how much is free,
+    leaves no partial copy eating the space, and goes through once space is freed."""
+    with small_disk(tmp_path / "small", "3m") as folder:
+        path = folder / "t.db"
+        copy_migrated_sqlite(sqlite_template, path)
+        engine = await open_engine(path)
+        for i in range(20):
+            await engine.create_task(TaskCreate(title=f"task {i}", description="d" * 8000))
+        await engine.close()
+        downgrade(path, "0008_active_run_indexes")
+        ballast = folder / "ballast.bin"
+        room = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+        ballast.write_bytes(b"\0" * max(0, room - path.stat().st_size // 2))
+        for _ in range(2):
+            with pytest.raises(StorageError) as err:
+                await open_engine(path)
+            message = str(err.value)
+            assert "The upgrade needs a backup copy of" in message
+            assert f"MB are free in {folder}" in message
+            assert "server" not in message
+            assert backups_of(path) == []
+        ballast.unlink()
+        engine = await open_engine(path)
+        try:
+            assert len((await engine.list_tasks(TaskQuery(limit=500))).items) == 20
+        finally:
+            await engine.close()
+        assert len(backups_of(path)) == 1

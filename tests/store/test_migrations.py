@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -32,6 +37,7 @@ from core.store.tables import metadata
 from ._pg import pg_execute, sibling_url
 
 PG_ENV = "TASKYARD_TEST_PG_URL"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -412,20 +418,133 @@ async def test_failed_postgres_upgrade_leaves_the_data_as_it_was(fresh_pg_url: s
 
 
 # ------------------------------------------------------------------------------ backup
-def test_backup_copies_the_file_and_its_journal(tmp_path: Path) -> None:
-    """Before an upgrade from an older revision the file (and its WAL files) is copied aside."""
-    path = tmp_path / "user.db"
-    path.write_bytes(b"main file")
-    path.with_name("user.db-wal").write_bytes(b"wal")
-    path.with_name("user.db-shm").write_bytes(b"shm")
-    copy = migrate.backup_sqlite(path, "0000")
+def sqlite_file(path: Path) -> Path:
+    """A small WAL-mode SQLite file with one table and one row."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('in the file')")
+    finally:
+        conn.close()
+    return path
+
+
+def notes_in_alone(copy: Path, tmp_path: Path) -> list[str]:
+    """The rows of a backup copied by itself into an empty folder (no sidecar can help)."""
+    alone = tmp_path / "restored" / "user.db"
+    alone.parent.mkdir()
+    alone.write_bytes(copy.read_bytes())
+    return [str(r[0]) for r in sqlite3.connect(alone).execute("SELECT text FROM notes")]
+
+
+def test_backup_is_one_file_holding_the_commits_still_in_the_wal(tmp_path: Path) -> None:
+    """While another program has the database open, its latest commits are only in the -wal;
+    the backup is still one self-contained file with them, and no sidecar or partial file."""
+    path = sqlite_file(tmp_path / "user.db")
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("PRAGMA wal_autocheckpoint=0")
+        other.execute("INSERT INTO notes VALUES ('only in the wal')")
+        assert path.with_name("user.db-wal").stat().st_size > 0
+        copy = migrate.backup_sqlite(path, "0000")
+    finally:
+        other.close()
     assert copy is not None
     assert copy.parent == tmp_path
     assert copy.name.startswith(f"user.db.before-{migrate.HEAD_REVISION}-from-0000-")
-    assert copy.read_bytes() == b"main file"
-    assert copy.with_name(copy.name + "-wal").read_bytes() == b"wal"
-    assert copy.with_name(copy.name + "-shm").read_bytes() == b"shm"
-    assert path.read_bytes() == b"main file"
+    assert backups(tmp_path) == [copy.name]
+    assert notes_in_alone(copy, tmp_path) == ["in the file", "only in the wal"]
+
+
+def test_a_failed_copy_leaves_no_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy that fails half-way (the disk fills up) leaves neither a partial file nor a
+    truncated file under a backup's name, and the database is untouched."""
+    path = sqlite_file(tmp_path / "user.db")
+    before = path.read_bytes()
+
+    def half_then_full(source: Path, target: Path) -> None:
+        target.write_bytes(source.read_bytes()[: len(before) // 2])
+        raise OSError(28, "No space left on device", str(target))
+
+    monkeypatch.setattr(migrate, "_copy_database", half_then_full)
+    with pytest.raises(OSError, match="No space left"):
+        migrate.backup_sqlite(path, "0000")
+    assert backups(tmp_path) == []
+    assert path.read_bytes() == before
+
+
+def test_a_killed_copy_leaves_no_file_under_a_backup_name(tmp_path: Path) -> None:
+    """kill -9 in the middle of the copy leaves only a ``.partial`` file, never a truncated
+    file under a backup's name; the next backup removes it and makes a complete copy."""
+    path = sqlite_file(tmp_path / "user.db")
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from core.store import migrate\n"
+        "def half_then_killed(source, target):\n"
+        "    target.write_bytes(source.read_bytes()[:1000])\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "migrate._copy_database = half_then_killed\n"
+        "migrate.backup_sqlite(Path(sys.argv[1]), '0000')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    left = backups(tmp_path)
+    assert len(left) == 1
+    assert left[0].endswith(".partial")
+    copy = migrate.backup_sqlite(path, "0000")
+    assert copy is not None
+    assert backups(tmp_path) == [copy.name]
+    assert notes_in_alone(copy, tmp_path) == ["in the file"]
+
+
+def test_a_backup_of_the_same_revision_is_used_again_until_the_file_changes(
+    tmp_path: Path,
+) -> None:
+    """Attempts that fail after the copy do not pile up copies: a complete backup of the same
+    revision is used again, as long as the database has not been written since. Once it has,
+    that backup is stale and a new one is made."""
+    path = sqlite_file(tmp_path / "user.db")
+    first = migrate.backup_sqlite(path, "0000")
+    assert first is not None
+    assert migrate.backup_sqlite(path, "0000") == first
+    assert migrate.backup_sqlite(path, "0001") != first  # another revision: another copy
+    os.utime(first, ns=(first.stat().st_atime_ns, path.stat().st_mtime_ns - 10**9))
+    sqlite_exec(path, "INSERT INTO notes VALUES ('later')")
+    fresh = migrate.backup_sqlite(path, "0000")  # the same name within the same second
+    assert fresh is not None
+    assert notes_in_alone(fresh, tmp_path) == ["in the file", "later"]
+
+
+def test_a_truncated_backup_is_not_used_again(tmp_path: Path) -> None:
+    """A backup cut short (as older releases left behind) is never taken for a complete one."""
+    path = sqlite_file(tmp_path / "user.db")
+    old = path.with_name(f"user.db.before-{migrate.HEAD_REVISION}-from-0000-20260101T000000Z")
+    old.write_bytes(path.read_bytes()[:1500])
+    copy = migrate.backup_sqlite(path, "0000")
+    assert copy not in (None, old)
+    assert notes_in_alone(copy, tmp_path) == ["in the file"]
+
+
+def test_no_backup_is_started_without_room_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without room for the copy, the upgrade is refused before copying, with the space it
+    needs and the space there is."""
+    path = sqlite_file(tmp_path / "user.db")
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage._replace(free=1000))
+    with pytest.raises(StorageError) as err:
+        migrate.backup_sqlite(path, "0000")
+    assert re.search(
+        rf"The upgrade needs a backup copy of [0-9.]+ MB; only 0.0 MB are free in {tmp_path}\.",
+        err.value.message,
+    )
+    assert "Free space or move the database" in str(err.value)
+    assert backups(tmp_path) == []
 
 
 def test_backup_is_skipped_for_new_databases(tmp_path: Path) -> None:
