@@ -402,3 +402,21 @@ async def test_an_upgrade_without_room_for_its_backup_is_refused_before_copying(
         finally:
             await engine.close()
         assert len(backups_of(path)) == 1
+
+
+async def test_an_upgrade_in_a_read_only_folder_says_the_backup_cannot_be_written(
+    db: Path,
+) -> None:
+    """An old-schema file in a folder taskyard cannot write: the upgrade is refused before any
+    copy, naming the folder, not a server or a bug; the file is unchanged."""
+    downgrade(db, "0008_active_run_indexes")
+    before = sqlite_rows(db, "SELECT version_num FROM alembic_version")
+    with immutable(db.parent), pytest.raises(StorageError) as err:
+        await open_engine(db)
+    message = str(err.value)
+    assert f"The upgrade needs to write a backup copy of taskyard.db in {db.parent}" in message
+    assert "read-only" in message
+    assert "server" not in message
+    assert "bug" not in message.lower()
+    assert sqlite_rows(db, "SELECT version_num FROM alembic_version") == before
+    assert backups_of(db) == []

@@ -246,10 +246,15 @@ def read_only_fallback(path: Path, exc: BaseException) -> bool:
 
     In WAL mode SQLite must create ``FILE-wal`` and ``FILE-shm`` next to the file, even to
     read; in a folder it cannot write that fails with "unable to open database file". With
-    neither sidecar present (or an empty ``-wal``) every commit is in the file itself, and
-    nobody can be writing it (a writer would need the same sidecars), so opening it
-    ``immutable`` reads exactly what is there. A non-empty ``-wal`` holds commits the file
+    neither sidecar present (or an empty ``-wal``) every commit is in the file itself, and no
+    process is using it (an open connection keeps its ``-wal``), so opening it ``immutable``
+    reads exactly what is there. A non-empty ``-wal`` holds commits the file
     lacks: reading without it would show old data, so that stays an error.
+
+    ``immutable`` also means SQLite takes no locks: a process that *can* write the folder
+    (another user) and writes meanwhile may make a read fail or see a torn page. That is the
+    price of reading at all where this process cannot create the ``-shm``; writes never
+    happen here, so the file itself is never at risk.
     """
     orig = getattr(exc, "orig", exc)
     if not isinstance(orig, sqlite3.Error) or not path.is_file():
