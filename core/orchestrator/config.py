@@ -8,6 +8,7 @@ is refused with a ``ValidationError`` that names the key and says how to fix it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,9 @@ FEATURE_STEPS: tuple[str, ...] = ("plan", "plan_impl", "implement", "verify", "r
 DEFAULT_TEMPLATE = "default"
 
 SHELL_STEP = "shell"
+
+VARIABLE_PATTERN = re.compile(r"[A-Za-z_*?][A-Za-z0-9_*?]*")
+"""An environment variable name, or a glob of them."""
 """The name of the single step of a task run by its command alone."""
 
 
@@ -73,6 +77,8 @@ class OrchestratorConfig:
     """The profile of the default feature pipeline's steps."""
     pipelines: Mapping[str, tuple[StepSpec, ...]] = field(default_factory=dict)
     profiles: Mapping[str, Profile] = field(default_factory=lambda: dict(BUILTIN_PROFILES))
+    env_deny: tuple[str, ...] = ()
+    """Worker variables (names or globs) no step may see, on top of ``environment.DENY``."""
     source: Path | None = None
     """The file the settings came from."""
 
@@ -95,7 +101,7 @@ class OrchestratorConfig:
                 "workers", "slots", "max_per_project", "lease_seconds", "heartbeat_seconds",
                 "poll_seconds", "step_timeout_seconds", "kill_grace_seconds",
                 "stop_grace_seconds", "retry", "auto_approve", "worktrees", "worktree_root",
-                "agent",
+                "agent", "env_deny",
             },
             where,
         )  # fmt: skip
@@ -188,6 +194,7 @@ class OrchestratorConfig:
             agent=agent,
             pipelines=_pipelines(config.table("pipelines"), profiles, agent, where),
             profiles=profiles,
+            env_deny=_names(orch, "orchestrator", "env_deny", where),
             source=config.path,
         )
 
@@ -272,7 +279,9 @@ def _profiles(table: Mapping[str, Any], where: str) -> dict[str, Profile]:
                 field=key,
                 hint=f'Write [{key}] followed by command = ["my-agent", "--flag"].',
             )
-        _unknown(spec, key, {"command", "prompt", "env", "timeout_seconds"}, where)
+        _unknown(
+            spec, key, {"command", "prompt", "env", "env_passthrough", "timeout_seconds"}, where
+        )
         base = BUILTIN_PROFILES.get(name)
         command = spec.get("command", list(base.command) if base else None)
         if (
@@ -337,6 +346,13 @@ def _profiles(table: Mapping[str, Any], where: str) -> dict[str, Profile]:
         timeout = spec.get("timeout_seconds")
         if timeout is not None:
             timeout = _number(spec, key, "timeout_seconds", where, 600, minimum=0.1)
+        if base is None or "command" in spec:
+            _refuse_task_text_in_shell(key, command, where)
+        passthrough = (
+            _names(spec, key, "env_passthrough", where)
+            if "env_passthrough" in spec
+            else (base.env_passthrough if base else ())
+        )
         profiles[name] = Profile(
             name=name,
             command=tuple(command),
@@ -344,8 +360,59 @@ def _profiles(table: Mapping[str, Any], where: str) -> dict[str, Profile]:
             env=dict(env),
             timeout_seconds=timeout,
             needs_command="command" in used,
+            env_passthrough=passthrough,
         )
     return profiles
+
+
+def _names(table: Mapping[str, Any], name: str, key: str, where: str) -> tuple[str, ...]:
+    """A list of variable names or ``*`` globs (``env_passthrough``, ``env_deny``)."""
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and v and VARIABLE_PATTERN.fullmatch(v) for v in value
+    ):
+        raise ValidationError(
+            f"[{name}] {key}{where} must be a list of variable names or globs.",
+            field=f"{name}.{key}",
+            hint=f'e.g. {key} = ["MY_AGENT_API_KEY", "MY_AGENT_*"]',
+        )
+    return tuple(value)
+
+
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "busybox"})
+"""Programs that parse their ``-c`` argument as shell code."""
+
+TASK_TEXT = ("title", "prompt", "command")
+"""Placeholders filled with text a task's author wrote: never shell code but as a whole."""
+
+
+def _refuse_task_text_in_shell(key: str, command: list[str], where: str) -> None:
+    """Refuse ``sh -c "... {title} ..."``: a title like ``$(rm -rf ~)`` would run.
+
+    A placeholder as its own argument after the script (``sh -c 'agent "$1"' sh {title}``)
+    reaches the program as data and is safe; so is ``{command}`` as the whole script, which
+    is the built-in shell profile's form (the command is meant to run, and was approved).
+    """
+    for i, part in enumerate(command[:-1]):
+        flag = command[i + 1]
+        if Path(part).name not in SHELLS or i + 2 >= len(command):
+            continue
+        if not (flag.startswith("-") and not flag.startswith("--") and "c" in flag):
+            continue
+        script = command[i + 2]
+        if script == "{command}":
+            continue
+        named = [p for p in TASK_TEXT if p in placeholders(script)]
+        if named:
+            shown = ", ".join("{" + p + "}" for p in named)
+            raise ValidationError(
+                f"[{key}] command{where} puts {shown} inside the shell script of "
+                f"{part} {flag}: text from a task would run as shell code (a title such as "
+                "$(rm -rf ~) would run).",
+                field=f"{key}.command",
+                hint=f'Pass it as an argument of its own after the script: ["{part}", "{flag}", '
+                f'\'my-agent "$1"\', "{part}", "{{{named[0]}}}"], or use prompt = "stdin".',
+            )
 
 
 def _pipelines(

@@ -48,6 +48,9 @@ class Profile:
     """Kill the step after this long (``None``: the orchestrator's default)."""
     needs_command: bool = False
     """The template runs the task's command, so a task without one cannot use it."""
+    env_passthrough: tuple[str, ...] = ()
+    """Worker variables (names or ``*`` globs) the step inherits beyond the baseline
+    (``environment.BASELINE``): an agent's API key, say. taskyard's own are never passed."""
 
     def render(self, values: dict[str, str]) -> list[str]:
         """The argument list with every placeholder filled in.
@@ -73,6 +76,9 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         command=("/bin/sh", "-c", "{command}"),
         prompt="none",
         needs_command=True,
+        # The user's own, approved command: it sees what their terminal would, less
+        # taskyard's secrets and URLs with passwords (environment.py).
+        env_passthrough=("*",),
     ),
     NOOP: Profile(name=NOOP, command=(), prompt="none"),
     # Claude Code's print mode: non-interactive, reads the prompt from stdin, prints the
@@ -81,12 +87,23 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         name="claude",
         command=("claude", "-p", "--permission-mode", "acceptEdits", "--output-format", "text"),
         prompt="stdin",
+        # Its key, its settings, and the Bedrock / Vertex routes it can be pointed at.
+        env_passthrough=(
+            "ANTHROPIC_*",
+            "CLAUDE_*",
+            "DISABLE_*",
+            "AWS_*",
+            "CLOUD_ML_REGION",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "GOOGLE_CLOUD_PROJECT",
+        ),
     ),
     # `codex exec -` reads the prompt from stdin; workspace-write lets it edit the working tree.
     "codex": Profile(
         name="codex",
         command=("codex", "exec", "--sandbox", "workspace-write", "-"),
         prompt="stdin",
+        env_passthrough=("OPENAI_*", "CODEX_*"),
     ),
     # Gemini CLI's -p runs headless and appends its text to what stdin carries.
     "gemini": Profile(
@@ -99,12 +116,15 @@ BUILTIN_PROFILES: dict[str, Profile] = {
             "Carry out the task described above.",
         ),
         prompt="stdin",
+        env_passthrough=("GEMINI_*", "GOOGLE_*"),
     ),
     # aider --message-file: one instruction from a file, apply the edits, exit.
     "aider": Profile(
         name="aider",
         command=("aider", "--yes-always", "--no-stream", "--message-file", "{prompt_file}"),
         prompt="file",
+        # aider talks to many providers; each reads its own *_API_KEY (and some a base URL).
+        env_passthrough=("AIDER_*", "*_API_KEY", "*_API_BASE", "OLLAMA_*"),
     ),
     # `opencode run MESSAGE`: one non-interactive prompt. It reads piped stdin first and adds
     # the message, so the prompt goes on stdin: any length (one argument stops at 128 KiB on
@@ -113,6 +133,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         name="opencode",
         command=("opencode", "run", "Carry out the task described above."),
         prompt="stdin",
+        env_passthrough=("OPENCODE_*", "*_API_KEY", "*_API_BASE"),
     ),
 }
 """The profiles that exist without any configuration."""

@@ -17,6 +17,7 @@ from core.domain.runs import QuickRun, QuickRunCreate
 from core.engine import TaskEngine
 from core.errors import ValidationError
 from core.orchestrator.config import OrchestratorConfig
+from core.orchestrator.environment import for_profile
 from core.orchestrator.executor import Invocation, StepProcess
 from core.orchestrator.profiles import NOOP
 
@@ -76,17 +77,16 @@ async def run_quick_action(
             "title": prompt.splitlines()[0] if prompt.strip() else "",
             "workdir": workdir,
         }
-        env = {
-            **os.environ,
-            **spec.env,
-            "TASKYARD_QUICK_RUN_ID": quick.id,
-            "TASKYARD_PROFILE": spec.name,
-        }
+        environment = for_profile(
+            spec,
+            config.env_deny,
+            {"TASKYARD_QUICK_RUN_ID": quick.id, "TASKYARD_PROFILE": spec.name},
+        )
         process = StepProcess(
             Invocation(
                 argv=spec.render(values),
                 cwd=workdir,
-                env=env,
+                env=environment.variables,
                 stdin=prompt if spec.prompt == "stdin" else None,
                 timeout=spec.timeout_seconds or config.step_timeout_seconds,
             ),

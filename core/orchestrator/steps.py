@@ -21,6 +21,7 @@ from core.domain.runs import Claim
 from core.engine import TaskEngine
 from core.errors import LeaseLostError, StorageError, TaskyardError
 from core.orchestrator.config import OrchestratorConfig, StepSpec
+from core.orchestrator.environment import for_profile
 from core.orchestrator.executor import Invocation, StepProcess, StepResult
 from core.orchestrator.profiles import NOOP, Profile
 from core.orchestrator.prompt import build_prompt, task_command
@@ -249,9 +250,7 @@ async def _run_step(
             "title": task.title,
             "workdir": workdir or os.getcwd(),
         }
-        env = {
-            **os.environ,
-            **profile.env,
+        own = {
             "TASKYARD_TASK_REF": claim.ref,
             "TASKYARD_TASK_ID": claim.task_id,
             "TASKYARD_PROJECT_ID": claim.project_id,
@@ -264,7 +263,8 @@ async def _run_step(
             "TASKYARD_PROFILE": profile.name,
         }
         if profile.prompt == "file":
-            env["TASKYARD_PROMPT_FILE"] = str(prompt_file)
+            own["TASKYARD_PROMPT_FILE"] = str(prompt_file)
+        environment = for_profile(profile, config.env_deny, own)
         argv = profile.render(values)
         shown = shlex.join(argv) if profile.prompt != "arg" else f"{argv[0]} …"
         if len(shown) > 300:
@@ -288,13 +288,15 @@ async def _run_step(
                 asyncio.get_running_loop().create_task(handle.kill())
 
         await sink(
-            "system", f"[taskyard] step {index}/{total} {spec.name} ({profile.name}): {shown}\n"
+            "system",
+            f"[taskyard] step {index}/{total} {spec.name} ({profile.name}): {shown}\n"
+            f"[taskyard] {environment.describe()}\n",
         )
         process = StepProcess(
             Invocation(
                 argv=argv,
                 cwd=workdir,
-                env=env,
+                env=environment.variables,
                 stdin=prompt if profile.prompt == "stdin" else None,
                 timeout=profile.timeout_seconds or config.step_timeout_seconds,
             ),
