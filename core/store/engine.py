@@ -580,6 +580,29 @@ class SqlTaskEngine:
         )
         return seq
 
+    async def record_lost_output(
+        self,
+        run_id: str,
+        token: str,
+        *,
+        lost_bytes: int,
+        reason: str,
+        step: str | None = None,
+    ) -> int:
+        """See ``TaskEngine.record_lost_output``."""
+        seq: int = await self._write(
+            lambda c, x: log_ops.record_lost_output(
+                c,
+                x,
+                run_id,
+                token,
+                lost_bytes=lost_bytes,
+                reason=storable_output(reason),
+                step=step,
+            )
+        )
+        return seq
+
     async def read_log(self, owner_id: str, *, since: int = 0, limit: int = 1000) -> list[LogChunk]:
         """See ``TaskEngine.read_log``."""
         return await self._runner.read(

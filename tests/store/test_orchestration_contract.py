@@ -155,6 +155,47 @@ async def test_output_with_a_nul_is_kept_with_the_nul_shown_as_a_replacement_cha
     assert [c.text for c in await eng.read_log(quick.id)] == ["a\ufffdb"]
 
 
+async def test_lost_output_is_marked_in_the_log_and_counted_on_the_run(
+    eng: SqlTaskEngine,
+) -> None:
+    """Output a worker could not store leaves a line in the log where it is missing, and the
+    run counts the bytes, adding up over several losses."""
+    await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    await eng.append_log(claim.run_id, claim.claim_token, "before\n")
+    seq = await eng.record_lost_output(
+        claim.run_id,
+        claim.claim_token,
+        lost_bytes=123_456,
+        reason="The database cannot be reached.\nmore detail",
+        step="build",
+    )
+    await eng.append_log(claim.run_id, claim.claim_token, "after\n")
+    await eng.record_lost_output(claim.run_id, claim.claim_token, lost_bytes=1, reason="disk full")
+    chunks = await eng.read_log(claim.run_id)
+    assert [(c.seq, c.stream, c.step, c.text) for c in chunks] == [
+        (1, "stdout", None, "before\n"),
+        (
+            seq,
+            "system",
+            "build",
+            "\n[taskyard] 123,456 bytes of output were lost: The database cannot be reached.\n",
+        ),
+        (3, "stdout", None, "after\n"),
+        (4, "system", None, "\n[taskyard] 1 byte of output was lost: disk full\n"),
+    ]
+    assert (await eng.get_run(claim.run_id)).lost_output_bytes == 123_457
+    for bad in ({"lost_bytes": 0, "reason": "x"}, {"lost_bytes": 5, "reason": " "}):
+        with pytest.raises(ValidationError):
+            await eng.record_lost_output(claim.run_id, claim.claim_token, **bad)
+    await eng.finish_run(claim.run_id, claim.claim_token, success=True)
+    with pytest.raises(LeaseLostError):
+        await eng.record_lost_output(claim.run_id, claim.claim_token, lost_bytes=5, reason="x")
+    assert (await eng.get_run(claim.run_id)).lost_output_bytes == 123_457
+    [finished] = await eng.runs_of(claim.ref)
+    assert finished.lost_output_bytes == 123_457
+
+
 async def test_a_zombies_log_and_step_writes_are_refused(open_engine: Opener) -> None:
     """After its lease expired and another worker took the task, the old token writes nothing."""
     clock = Clock()
@@ -172,6 +213,7 @@ async def test_a_zombies_log_and_step_writes_are_refused(open_engine: Opener) ->
         eng.finish_step(old.run_id, old.claim_token, "plan", success=True),
         eng.finish_run(old.run_id, old.claim_token, success=True),
         eng.block_run(old.run_id, old.claim_token, reason="x"),
+        eng.record_lost_output(old.run_id, old.claim_token, lost_bytes=1, reason="x"),
     ):
         with pytest.raises(LeaseLostError):
             await write
