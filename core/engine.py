@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from core.domain.commands import (
     AttachmentIn,
@@ -591,6 +591,20 @@ class TaskEngine(Protocol):
 
         Raises:
             NotFoundError: no such task.
+        """
+
+    async def resolve_run_id(
+        self, prefix: str, *, kind: Literal["any", "run", "quick"] = "any"
+    ) -> str:
+        """The full id of the run or quick run whose id starts with ``prefix``.
+
+        Like a short git hash: at least 4 characters, naming one id. ``kind`` limits it to
+        runs or to quick runs.
+
+        Raises:
+            NotFoundError: no such id.
+            ValidationError: ``prefix`` is too short, or starts several ids
+                (``details["candidates"]`` lists up to 10).
         """
 
     async def get_run(self, run_id: str) -> Run:

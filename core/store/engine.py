@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequen
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL, make_url
@@ -60,6 +60,7 @@ from core.store import (
     project_ops,
     queries,
     quick_ops,
+    run_ids,
     run_ops,
     step_ops,
     task_ops,
@@ -738,6 +739,12 @@ class SqlTaskEngine:
     async def runs_of(self, ref: str) -> list[Run]:
         """See ``TaskEngine.runs_of``."""
         return await self._runner.read(lambda c: run_ops.runs_of(c, ref))
+
+    async def resolve_run_id(
+        self, prefix: str, *, kind: Literal["any", "run", "quick"] = "any"
+    ) -> str:
+        """See ``TaskEngine.resolve_run_id``."""
+        return await self._runner.read(lambda c: run_ids.resolve_run_id(c, prefix, kind=kind))
 
     async def get_run(self, run_id: str) -> Run:
         """See ``TaskEngine.get_run``."""

@@ -8,6 +8,7 @@ writes nothing, logs included. Events are written as things happen.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import pytest
@@ -194,6 +195,40 @@ async def test_lost_output_is_marked_in_the_log_and_counted_on_the_run(
     assert (await eng.get_run(claim.run_id)).lost_output_bytes == 123_457
     [finished] = await eng.runs_of(claim.ref)
     assert finished.lost_output_bytes == 123_457
+
+
+async def test_runs_and_quick_runs_are_found_by_the_start_of_their_id(eng: SqlTaskEngine) -> None:
+    """Like a short git hash: enough characters to name one id find it; fewer than 4, or a
+    prefix that names several, are refused with the reason (and the candidates)."""
+    await ready(eng, "a")
+    await ready(eng, "b")
+    a, b = await eng.claim_tasks("w1", limit=2)
+    quick = await eng.create_quick_run(QuickRunCreate(prompt="echo hi"))
+    ids = sorted([a.run_id, b.run_id, quick.id])
+    shared = os.path.commonprefix(ids)
+    assert len(shared) >= 4  # time-ordered ids made together share their start
+    for full in ids:
+        assert await eng.resolve_run_id(full) == full
+        unique = next(
+            full[:n] for n in range(4, 37) if sum(i.startswith(full[:n]) for i in ids) == 1
+        )
+        assert await eng.resolve_run_id(unique) == full
+        assert await eng.resolve_run_id(unique.upper() + " ") == full
+    with pytest.raises(ValidationError) as ambiguous:
+        await eng.resolve_run_id(shared)
+    assert ambiguous.value.details["candidates"] == ids
+    assert all(i in ambiguous.value.message for i in ids)
+    assert await eng.resolve_run_id(shared, kind="quick") == quick.id
+    with pytest.raises(ValidationError) as runs_only:
+        await eng.resolve_run_id(shared, kind="run")
+    assert runs_only.value.details["candidates"] == sorted([a.run_id, b.run_id])
+    with pytest.raises(NotFoundError):
+        await eng.resolve_run_id(quick.id, kind="run")
+    with pytest.raises(ValidationError, match="too short"):
+        await eng.resolve_run_id(ids[0][:3])
+    for missing in ("nope", "ffffffff", "", "0%", ids[0] + "0"):
+        with pytest.raises(NotFoundError):
+            await eng.resolve_run_id(missing)
 
 
 async def test_a_zombies_log_and_step_writes_are_refused(open_engine: Opener) -> None:
