@@ -260,6 +260,8 @@ async def _cmd_cancel(s: Session) -> int:
 
 # -- runs / logs -------------------------------------------------------------------------------
 async def _cmd_runs(s: Session) -> int:
+    from core.domain.runs import lost_output_words
+
     runs = await s.engine.runs_of(s.args.ref)
     steps = {r.id: await s.engine.run_steps(r.id) for r in runs}
     if s.out.json:
@@ -281,6 +283,11 @@ async def _cmd_runs(s: Session) -> int:
         lines.extend(_step_line(step) for step in steps[run.id])
         if run.error:
             lines.append("    error: " + run.error.splitlines()[0])
+        if run.lost_output_bytes:
+            lines.append(
+                f"    {lost_output_words(run.lost_output_bytes)} (a [taskyard] line in its log "
+                "marks where)"
+            )
     newest = max(runs, key=lambda r: r.attempt)
     lines.append(f"Output: taskyard logs {newest.id}   (any run's id from the list above)")
     s.out.lines(lines)

@@ -189,7 +189,10 @@ BIG_STEP = f"seq -w 1 {LINES} | sed 's/$/ {'x' * 92}/'\necho LAST LINE"
 
 def run_worker(url: str, folder: Path) -> tuple[subprocess.CompletedProcess[str], float]:
     config = folder / "taskyard.toml"
-    config.write_text("[orchestrator]\npoll_seconds = 0.2\nlease_seconds = 30\n")
+    config.write_text(
+        "[orchestrator]\npoll_seconds = 0.2\nlease_seconds = 30\n"
+        "[orchestrator.retry]\nmax_attempts = 1\n"
+    )
     env = {
         **os.environ,
         "TASKYARD_CONFIG": str(config),
@@ -250,3 +253,99 @@ async def test_a_step_printing_20_mb_at_full_speed_has_every_line_in_its_log(
     assert all(a == b for a, b in zip(got, expected, strict=False)), "a line is out of place"
     assert got[-1] == "LAST LINE"
     print(f"\n{db_url.split(':')[0]}: 20 MB through a worker in {elapsed:.1f} s")
+
+
+REFUSE_BOOM = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON log_chunks "
+        "WHEN NEW.stream = 'stdout' AND NEW.text LIKE '%BOOM%' "
+        "BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.stream = 'stdout' AND NEW.text LIKE '%BOOM%' THEN "
+        "RAISE EXCEPTION 'simulated disk failure'; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON log_chunks "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_boom()",
+    ],
+}
+"""A database that refuses to store one particular line, as a full disk refuses a write."""
+
+
+async def refuse_boom(url: str) -> None:
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.split(":///", 1)[1]) as conn:
+            for sql in REFUSE_BOOM["sqlite"]:
+                conn.execute(sql)
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for sql in REFUSE_BOOM["postgresql"]:
+            await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.mark.slow
+async def test_output_the_database_refuses_is_marked_and_counted_everywhere(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The database refuses one line of a step's output (after the worker's retries): the
+    worker says so, the log has a marker where the line was, and `taskyard runs` shows the
+    count. The output after it is stored as usual."""
+    engine = await SqlTaskEngine.open(db_url, actor="tester")
+    try:
+        ref = (
+            await engine.create_task(
+                TaskCreate(
+                    title="Unlucky",
+                    status=TaskStatus.READY,
+                    metadata={
+                        "command": "echo before; sleep 0.5; echo BOOM; sleep 0.5; echo after"
+                    },
+                )
+            )
+        ).task.ref
+    finally:
+        await engine.close()
+    await refuse_boom(db_url)
+
+    done, _ = await asyncio.to_thread(run_worker, db_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "step shell: lost 5 bytes of output (The database " in done.stdout, done.stdout
+    assert "succeeded" in done.stdout
+
+    engine = await SqlTaskEngine.open(db_url, actor="tester")
+    try:
+        [run] = await engine.runs_of(ref)
+        chunks = await engine.read_log(run.id)
+    finally:
+        await engine.close()
+    assert run.lost_output_bytes == 5
+    texts = [c.text for c in chunks[1:]]
+    assert texts[0] == "before\n"
+    assert texts[1].startswith("\n[taskyard] 5 bytes of output were lost: The database ")
+    assert "simulated disk failure" in texts[1]
+    assert texts[2:] == ["after\n"]
+
+    listing = await asyncio.to_thread(cli_output, db_url, tmp_path, "runs", ref)
+    assert "lost 5 bytes of output" in listing
+
+
+def cli_output(url: str, folder: Path, *args: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TASKYARD_CONFIG": str(folder / "taskyard.toml")}
+    done = subprocess.run(
+        [sys.executable, "-m", "core.cli", "--db", url, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
