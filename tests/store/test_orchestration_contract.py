@@ -8,7 +8,6 @@ writes nothing, logs included. Events are written as things happen.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 import pytest
@@ -205,7 +204,7 @@ async def test_runs_and_quick_runs_are_found_by_the_start_of_their_id(eng: SqlTa
     a, b = await eng.claim_tasks("w1", limit=2)
     quick = await eng.create_quick_run(QuickRunCreate(prompt="echo hi"))
     ids = sorted([a.run_id, b.run_id, quick.id])
-    shared = os.path.commonprefix(ids)
+    shared = common_start(ids)
     assert len(shared) >= 4  # time-ordered ids made together share their start
     for full in ids:
         assert await eng.resolve_run_id(full) == full
@@ -455,3 +454,12 @@ async def test_concurrent_promotes_make_one_task(eng: SqlTaskEngine) -> None:
     assert "command" not in tasks[0].metadata  # not a shell quick run
     with pytest.raises(NotFoundError):
         await eng.promote_quick_run("nope")
+
+
+def common_start(ids: list[str]) -> str:
+    """The characters every id starts with."""
+    first, last = min(ids), max(ids)
+    n = 0
+    while n < len(first) and first[n] == last[n]:
+        n += 1
+    return first[:n]
