@@ -185,9 +185,11 @@ async def test_lost_output_is_marked_in_the_log_and_counted_on_the_run(
         (4, "system", None, "\n[taskyard] 1 byte of output was lost: disk full\n"),
     ]
     assert (await eng.get_run(claim.run_id)).lost_output_bytes == 123_457
-    for bad in ({"lost_bytes": 0, "reason": "x"}, {"lost_bytes": 5, "reason": " "}):
+    for lost_bytes, reason in ((0, "x"), (5, " ")):
         with pytest.raises(ValidationError):
-            await eng.record_lost_output(claim.run_id, claim.claim_token, **bad)
+            await eng.record_lost_output(
+                claim.run_id, claim.claim_token, lost_bytes=lost_bytes, reason=reason
+            )
     await eng.finish_run(claim.run_id, claim.claim_token, success=True)
     with pytest.raises(LeaseLostError):
         await eng.record_lost_output(claim.run_id, claim.claim_token, lost_bytes=5, reason="x")
