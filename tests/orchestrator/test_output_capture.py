@@ -181,6 +181,20 @@ async def test_a_step_whose_output_cannot_be_stored_reports_the_loss(tmp_path: P
     assert result.summary() == "one\ntwo"
 
 
+async def test_output_still_in_the_pipes_when_a_step_exits_is_read_to_the_end() -> None:
+    """A step prints 2.5 MB and exits while the database is still seconds behind: the worker
+    goes on reading its pipes until everything is stored, rather than giving up on them."""
+    stored: list[tuple[str, str]] = []
+    _, sink = storing_sink(stored, delay=0.5)
+    script = "seq -w 1 25000 | sed 's/$/ " + "x" * 92 + "/'"
+    process = StepProcess(Invocation(["sh", "-c", script]), sink, kill_grace=0.5)  # type: ignore[arg-type]
+    result = await process.run()
+    assert result.exit_code == 0
+    assert result.lost_bytes == 0
+    got = "".join(text for _, text in stored).splitlines()
+    assert got == [f"{n:05d} {'x' * 92}" for n in range(1, 25_001)]
+
+
 # ------------------------------------------------------------------------------ end to end
 LINES = 200_000
 BIG_STEP = f"seq -w 1 {LINES} | sed 's/$/ {'x' * 92}/'\necho LAST LINE"
