@@ -26,6 +26,9 @@ IntType = Callable[[str], int]
 
 QUICK_ACTIONS = ("promote", "list", "show")
 
+LOG_PAGE = 200
+"""Chunks ``logs`` reads at a time: a chunk holds up to 256 KB, so a page stays under 50 MB."""
+
 STDERR_MARK = "[stderr] "
 """Starts each line a step wrote to stderr when ``logs`` prints every stream to stdout."""
 
@@ -405,7 +408,7 @@ async def _cmd_logs(s: Session) -> int:
     printed = 0
     cursor = a.since
     while True:
-        batch = await s.engine.read_log(owner_id, since=cursor, limit=1000)
+        batch = await s.engine.read_log(owner_id, since=cursor, limit=LOG_PAGE)
         if s.out.json:
             chunks.extend(c for c in batch if a.stream in ("all", c.stream))
         else:  # printed as read: a long log is never held whole
@@ -414,7 +417,7 @@ async def _cmd_logs(s: Session) -> int:
             printed += len(batch)
         if batch:
             cursor = batch[-1].seq
-        if len(batch) < 1000:
+        if len(batch) < LOG_PAGE:
             break
     if s.out.json:
         s.out.envelope(
