@@ -44,7 +44,7 @@ BATCH_SECONDS = 0.1
 BATCH_BYTES = 8192
 CHUNK_CHARS = 256 * 1024
 """The longest text handed to the sink at once (the store takes up to 1,000,000 characters).
-A backlog goes out in pieces this big: at 8 KB a write, 20 MB of output took 2,500
+A backlog goes out in pieces this big: at 8 KB a write, 20 MB of output would take 2,500
 transactions; at 256 KB it takes 80."""
 BUFFER_CHARS = 1024 * 1024
 """How much output may wait for the sink before the step's pipes stop being read."""
@@ -133,6 +133,11 @@ def chunked(batch: Sequence[tuple[str, str]], limit: int) -> list[tuple[str, str
         if start < len(text):
             out.append((stream, text[start:]))
     return out
+
+
+def _why(exc: TaskyardError) -> str:
+    """The first line of a store error's message: a log line, not a report."""
+    return next((line for line in exc.message.splitlines() if line.strip()), exc.code)
 
 
 class LogBatcher:
@@ -237,7 +242,7 @@ class LogBatcher:
         try:
             await self._sink(stream, text)
         except TaskyardError as exc:
-            self._lose(len(text.encode("utf-8")), exc.message.splitlines()[0])
+            self._lose(len(text.encode("utf-8")), _why(exc))
 
     def _lose(self, size: int, reason: str) -> None:
         self.lost_bytes += size
@@ -252,7 +257,7 @@ class LogBatcher:
             else:
                 await self._sink("system", lost_output_note(lost, reason))
         except TaskyardError as exc:
-            self.lost_reason = exc.message.splitlines()[0]
+            self.lost_reason = _why(exc)
             return False
         self.unreported_bytes -= lost
         return True
@@ -355,8 +360,15 @@ class StepProcess:
             pending = await self._drain(readers, batcher)
             if pending:  # leftovers of the group hold the pipes open: they go with the step
                 self._signal_group(signal.SIGKILL)
-                for task in await self._drain(pending, batcher):
+                still = await self._drain(pending, batcher)
+                for task in still:
                     task.cancel()
+                if still:  # a process that left the group (setsid) holds a pipe: say so
+                    batcher.write(
+                        "system",
+                        "\n[taskyard] stopped reading the output: a process that left the "
+                        "step's process group still holds its pipe open\n",
+                    )
             for stream, rest in self._partial.items():
                 if rest.strip():
                     self._tail.append(rest)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -193,6 +194,33 @@ async def test_output_still_in_the_pipes_when_a_step_exits_is_read_to_the_end() 
     assert result.lost_bytes == 0
     got = "".join(text for _, text in stored).splitlines()
     assert got == [f"{n:05d} {'x' * 92}" for n in range(1, 25_001)]
+
+
+async def test_giving_up_on_a_pipe_held_open_outside_the_step_is_said_in_the_log(
+    tmp_path: Path,
+) -> None:
+    """A step times out, having started a process in a session of its own (out of reach of
+    the group kill) that keeps the output pipe open: the step still ends, and the log says
+    why reading stopped."""
+    stored: list[tuple[str, str]] = []
+    _, sink = storing_sink(stored)
+    pid = tmp_path / "escaped.pid"
+    process = StepProcess(
+        Invocation(
+            ["sh", "-c", f"setsid sh -c 'echo $$ > {pid}; exec sleep 9' & echo started; sleep 9"],
+            timeout=0.5,
+        ),
+        sink,  # type: ignore[arg-type]
+        kill_grace=0.2,
+    )
+    result = await asyncio.wait_for(process.run(), 10)
+    assert result.timed_out
+    assert stored[0] == ("stdout", "started\n")
+    assert [stream for stream, _ in stored[1:]] == ["system", "system"]
+    assert "timed out after 0.5 s" in stored[1][1]
+    assert "stopped reading the output" in stored[2][1]
+    os.kill(int(pid.read_text()), signal.SIGKILL)
+    await asyncio.sleep(0.2)  # the pipe closes: its transport with it
 
 
 # ------------------------------------------------------------------------------ end to end
