@@ -26,6 +26,12 @@ IntType = Callable[[str], int]
 
 QUICK_ACTIONS = ("promote", "list", "show")
 
+LOG_PAGE = 200
+"""Chunks ``logs`` reads at a time: a chunk holds up to 256 KB, so a page stays under 50 MB."""
+
+STDERR_MARK = "[stderr] "
+"""Starts each line a step wrote to stderr when ``logs`` prints every stream to stdout."""
+
 
 def add_run_commands(commands: Any, positive_int: IntType) -> None:
     """Add the execution commands to the command tree."""
@@ -66,10 +72,29 @@ def add_run_commands(commands: Any, positive_int: IntType) -> None:
     p.add_argument("ref", metavar="REF")
     p.set_defaults(handler=_cmd_runs)
 
-    p = commands.add_parser("logs", help="a run's (or quick run's) output")
+    p = commands.add_parser(
+        "logs",
+        help="a run's (or quick run's) output",
+        description="Prints a run's output to stdout in the order it was printed, so "
+        "`taskyard logs RUN_ID > out.txt` keeps all of it. Lines the step wrote to stderr start "
+        f"with {STDERR_MARK.strip()!r}, and taskyard's own lines with '[taskyard]'; "
+        "--stream picks one stream, unmarked. RUN_ID may be the start of the id (at least 4 "
+        "characters, as long as it names one run), like a short git hash.",
+    )
     p.add_argument("run_id", metavar="RUN_ID")
     p.add_argument("--since", type=int, default=0, metavar="SEQ", help="after this chunk")
-    p.add_argument("--follow", action="store_true", help="keep printing until the run ends")
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep printing until the run ends, then say how it ended",
+    )
+    p.add_argument(
+        "--stream",
+        choices=("all", "stdout", "stderr", "system"),
+        default="all",
+        help="all (default: stderr lines marked), or only stdout, stderr or taskyard's own "
+        "lines, as printed",
+    )
     p.set_defaults(handler=_cmd_logs)
 
     p = commands.add_parser(
@@ -224,8 +249,10 @@ async def _run_and_wait(s: Session, run: Run) -> int:
         executing = asyncio.create_task(pool.execute(claims[0])) if claims else None
         if not claims and not s.out.json:
             s.out.lines([f"Run {run.id} is running on another worker; following its log."])
+        printer = _LogPrinter(s)
         async for chunk in s.engine.follow_log(run.id):
-            _print_chunk(s, chunk)
+            printer.print(chunk)
+        printer.end_line()
         if executing is not None:
             await executing
     finally:
@@ -260,6 +287,8 @@ async def _cmd_cancel(s: Session) -> int:
 
 # -- runs / logs -------------------------------------------------------------------------------
 async def _cmd_runs(s: Session) -> int:
+    from core.domain.runs import lost_output_words
+
     runs = await s.engine.runs_of(s.args.ref)
     steps = {r.id: await s.engine.run_steps(r.id) for r in runs}
     if s.out.json:
@@ -281,6 +310,11 @@ async def _cmd_runs(s: Session) -> int:
         lines.extend(_step_line(step) for step in steps[run.id])
         if run.error:
             lines.append("    error: " + run.error.splitlines()[0])
+        if run.lost_output_bytes:
+            lines.append(
+                f"    {lost_output_words(run.lost_output_bytes)} (a [taskyard] line in its log "
+                "marks where)"
+            )
     newest = max(runs, key=lambda r: r.attempt)
     lines.append(f"Output: taskyard logs {newest.id}   (any run's id from the list above)")
     s.out.lines(lines)
@@ -311,66 +345,132 @@ def _step_line(step: RunStep) -> str:
     return "  ".join(p for p in parts if p)
 
 
-def _print_chunk(s: Session, chunk: LogChunk) -> None:
-    if s.out.json:
-        s.out.json_line({"schemaVersion": 1, "kind": "log_chunk", **_dump(chunk)})
-        return
-    stream = sys.stderr if chunk.stream == "stderr" else sys.stdout
-    stream.write(chunk.text)
-    stream.flush()
+class _LogPrinter:
+    """Prints log chunks to stdout in order; with every stream, stderr lines are marked.
+
+    A line one stream left unfinished is ended before another stream's text, so every line
+    belongs to one stream.
+    """
+
+    def __init__(self, s: Session, stream: str = "all") -> None:
+        self._s = s
+        self._only = None if stream == "all" else stream
+        self._at_line_start = True
+        self._last_stream: str | None = None
+
+    def print(self, chunk: LogChunk) -> None:
+        if self._only is not None and chunk.stream != self._only:
+            return
+        if self._s.out.json:
+            self._s.out.json_line({"schemaVersion": 1, "kind": "log_chunk", **_dump(chunk)})
+            return
+        text = chunk.text
+        if self._only is None:
+            if self._last_stream not in (None, chunk.stream):
+                self.end_line()
+            if chunk.stream == "stderr":
+                text = self._marked(text)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        self._at_line_start = text.endswith("\n")
+        self._last_stream = chunk.stream
+
+    def _marked(self, text: str) -> str:
+        out: list[str] = []
+        for index, piece in enumerate(text.split("\n")):
+            if index:
+                out.append("\n")
+            if piece and (index or self._at_line_start):
+                out.append(STDERR_MARK)
+            out.append(piece)
+        return "".join(out)
+
+    def end_line(self) -> None:
+        """End a line the output left unfinished (before a line of taskyard's own)."""
+        if not self._at_line_start and not self._s.out.json:
+            sys.stdout.write("\n")
+            self._at_line_start = True
 
 
 async def _cmd_logs(s: Session) -> int:
     a = s.args
     if a.since < 0:
         raise ValidationError("--since cannot be negative.", field="since")
+    owner_id = await s.engine.resolve_run_id(a.run_id)
+    printer = _LogPrinter(s, a.stream)
     if a.follow:
-        async for chunk in s.engine.follow_log(a.run_id, since=a.since):
-            _print_chunk(s, chunk)
+        async for chunk in s.engine.follow_log(owner_id, since=a.since):
+            printer.print(chunk)
+        printer.end_line()
+        await _say_how_it_ended(s, owner_id)
         return 0
     chunks: list[LogChunk] = []
+    printed = 0
     cursor = a.since
     while True:
-        batch = await s.engine.read_log(a.run_id, since=cursor, limit=1000)
-        chunks.extend(batch)
-        if len(batch) < 1000:
+        batch = await s.engine.read_log(owner_id, since=cursor, limit=LOG_PAGE)
+        if s.out.json:
+            chunks.extend(c for c in batch if a.stream in ("all", c.stream))
+        else:  # printed as read: a long log is never held whole
+            for chunk in batch:
+                printer.print(chunk)
+            printed += len(batch)
+        if batch:
+            cursor = batch[-1].seq
+        if len(batch) < LOG_PAGE:
             break
-        cursor = batch[-1].seq
-    if not chunks:
-        await _owner_exists(s, a.run_id)
     if s.out.json:
         s.out.envelope(
             "log",
             {
-                "ownerId": a.run_id,
+                "ownerId": owner_id,
                 "items": [_dump(c) for c in chunks],
-                "lastSeq": chunks[-1].seq if chunks else a.since,
+                "lastSeq": cursor,
             },
         )
         return 0
-    for chunk in chunks:
-        _print_chunk(s, chunk)
-    if not chunks:
-        s.out.lines([f"No output from {a.run_id} after chunk {a.since}."])
+    printer.end_line()
+    if not printed:
+        s.out.lines([f"No output from {owner_id} after chunk {a.since}."])
     return 0
 
 
-async def _owner_exists(s: Session, owner_id: str) -> None:
-    """Raise NotFoundError unless ``owner_id`` is a run or a quick run."""
+async def _say_how_it_ended(s: Session, owner_id: str) -> None:
+    """The line ``logs --follow`` ends with: ``— run succeeded (exit code 0)``."""
+    from core.domain.runs import RunStatus, lost_output_words
     from core.errors import NotFoundError
 
     try:
-        await s.engine.get_run(owner_id)
+        run = await s.engine.get_run(owner_id)
     except NotFoundError:
-        try:
-            await s.engine.get_quick_run(owner_id)
-        except NotFoundError:
-            raise NotFoundError(
-                f"No run or quick run {owner_id!r}.",
-                hint="Find run ids with `taskyard runs REF` and quick runs with "
-                "`taskyard quick list`.",
-                details={"field": "run_id", "input": owner_id, "suggestions": []},
-            ) from None
+        quick = await s.engine.get_quick_run(owner_id)
+        status, code, error, lost, what = quick.status.value, quick.exit_code, None, 0, "quick run"
+    else:
+        status, code, error, what = run.status.value, run.exit_code, run.error, "run"
+        lost = run.lost_output_bytes
+        if run.status == RunStatus.CANCELLED and error and error.startswith("cancelled: "):
+            error = error.removeprefix("cancelled: ")
+    if s.out.json:
+        s.out.json_line(
+            {
+                "schemaVersion": 1,
+                "kind": "log_end",
+                "ownerId": owner_id,
+                "status": status,
+                "exitCode": code,
+                "error": error,
+                "lostOutputBytes": lost,
+            }
+        )
+        return
+    words = f"— {what} {status}"
+    if error:
+        words += ": " + error.splitlines()[0]
+    elif code is not None:
+        words += f" (exit code {code})"
+    if lost:
+        words += f"; {lost_output_words(lost)}"
+    s.out.lines([words])
 
 
 # -- quick -------------------------------------------------------------------------------------
@@ -403,8 +503,9 @@ async def _cmd_quick(s: Session) -> int:
     if action in ("show", "promote"):
         if len(rest) != 1:
             raise _quick_usage(f"{action} takes one quick run id")
+        quick_id = await s.engine.resolve_run_id(rest[0], kind="quick")
         if action == "show":
-            quick = await s.engine.get_quick_run(rest[0])
+            quick = await s.engine.get_quick_run(quick_id)
             chunks = await s.engine.read_log(quick.id, limit=10_000)
             return s.out.result(
                 "quick_run",
@@ -415,11 +516,11 @@ async def _cmd_quick(s: Session) -> int:
                     *(["", "".join(c.text for c in chunks).rstrip("\n")] if chunks else []),
                 ],
             )
-        task = await s.engine.promote_quick_run(rest[0], project=a.project)
+        task = await s.engine.promote_quick_run(quick_id, project=a.project)
         return s.out.result(
             "task",
             lambda: {"task": _dump(task)},
-            lambda: [f"Promoted quick run {rest[0]} to {task.ref} ({task.title})."],
+            lambda: [f"Promoted quick run {quick_id} to {task.ref} ({task.title})."],
         )
     return await _quick_run(s, " ".join(words))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from core.domain.commands import (
     AttachmentIn,
@@ -446,6 +446,27 @@ class TaskEngine(Protocol):
                 text (1,000,000 characters at most).
         """
 
+    async def record_lost_output(
+        self,
+        run_id: str,
+        token: str,
+        *,
+        lost_bytes: int,
+        reason: str,
+        step: str | None = None,
+    ) -> int:
+        """Record output that could not be stored (fenced by the token).
+
+        The log gets a ``system`` chunk where the output is missing (``[taskyard] N bytes of
+        output were lost: REASON``) and the run's ``lost_output_bytes`` grows by
+        ``lost_bytes``, in one transaction. Returns the marker chunk's ``seq``.
+
+        Raises:
+            NotFoundError: no such run.
+            LeaseLostError: the token no longer holds the task; nothing was written.
+            ValidationError: ``lost_bytes`` below 1, or an empty reason.
+        """
+
     async def read_log(self, owner_id: str, *, since: int = 0, limit: int = 1000) -> list[LogChunk]:
         """A run's or quick run's log chunks after ``since``, oldest first.
 
@@ -570,6 +591,20 @@ class TaskEngine(Protocol):
 
         Raises:
             NotFoundError: no such task.
+        """
+
+    async def resolve_run_id(
+        self, prefix: str, *, kind: Literal["any", "run", "quick"] = "any"
+    ) -> str:
+        """The full id of the run or quick run whose id starts with ``prefix``.
+
+        Like a short git hash: at least 4 characters, naming one id. ``kind`` limits it to
+        runs or to quick runs.
+
+        Raises:
+            NotFoundError: no such id.
+            ValidationError: ``prefix`` is too short, or starts several ids
+                (``details["candidates"]`` lists up to 10).
         """
 
     async def get_run(self, run_id: str) -> Run:

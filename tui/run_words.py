@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.domain.runs import MANUAL_WORKER_ID, Run, RunStatus, RunStep, Worker, WorkerStatus
+from core.domain.runs import (
+    MANUAL_WORKER_ID,
+    Run,
+    RunStatus,
+    RunStep,
+    Worker,
+    WorkerStatus,
+    lost_output_words,
+)
 
 STATUS_MARK = {
     RunStatus.QUEUED: "…",
@@ -79,6 +87,8 @@ def run_line(run: Run, now: datetime) -> str:
         parts.append(run.step)
     parts.append(worker_words(run.worker_id))
     parts.append(clock_text(elapsed(run, now)))
+    if run.lost_output_bytes:  # the output below has a gap: say so before anyone reads it
+        parts.append(lost_output_words(run.lost_output_bytes))
     line = " · ".join(parts)
     if run.status in (RunStatus.FAILED, RunStatus.EXPIRED, RunStatus.CANCELLED) and run.error:
         line += f" · {first_line(run.error)}"

@@ -168,6 +168,20 @@ LOG_STREAMS: tuple[str, ...] = ("stdout", "stderr", "system")
 """Where a log chunk came from: the process's two pipes, or taskyard itself."""
 
 
+def lost_output_note(lost_bytes: int, reason: str) -> str:
+    """The log line standing where output could not be stored (a ``system`` chunk).
+
+    It starts on a line of its own: the output before it may have ended mid-line.
+    """
+    amount = "1 byte of output was" if lost_bytes == 1 else f"{lost_bytes:,} bytes of output were"
+    return f"\n[taskyard] {amount} lost: {reason}\n"
+
+
+def lost_output_words(lost_bytes: int) -> str:
+    """``lost 123,456 bytes of output``: how ``runs``, the board and the worker say it."""
+    return f"lost {lost_bytes:,} byte{'' if lost_bytes == 1 else 's'} of output"
+
+
 class LogChunk(_Frozen):
     """A piece of a run's (or a quick run's) output, numbered per owner from 1."""
 

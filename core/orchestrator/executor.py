@@ -5,6 +5,12 @@
   period, then SIGKILL. A coding agent's test runner or dev server does not outlive its step.
 * Output is read as it comes and handed to a sink in batches (every ~100 ms, or sooner once
   8 KB are waiting), so a chatty process costs a few writes per second, not one per line.
+  While the database is slower than the process, the backlog goes out in chunks of up to
+  ``CHUNK_CHARS``, and once ``BUFFER_CHARS`` wait the step's pipes are no longer read: the
+  process blocks on its next write instead of the worker's memory growing, and nothing is
+  dropped.
+* Output the sink could not store even after its retries is counted, and a ``[taskyard]``
+  line in the log says how much was lost and why, as soon as a write succeeds again.
 * The last non-empty lines are kept: they become the step's summary, or its error.
 * The group is registered with this process's guard (``guard.GROUPS``) while it runs, so
   it ends even if this process is killed without a chance to stop it.
@@ -15,19 +21,33 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import itertools
 import os
 import signal
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
+from core.domain.runs import lost_output_note
+from core.errors import TaskyardError
 from core.orchestrator.guard import GROUPS
 
 OutputSink = Callable[[str, str], Awaitable[None]]
-"""Receives ``(stream, text)``: ``stream`` is ``stdout``, ``stderr`` or ``system``."""
+"""Receives ``(stream, text)``: ``stream`` is ``stdout``, ``stderr`` or ``system``. Raises a
+``TaskyardError`` when the text could not be stored (after any retries of its own)."""
+
+LostSink = Callable[[int, str], Awaitable[None]]
+"""Receives ``(lost_bytes, reason)`` for output the sink could not store: it records the loss
+(a marker in the log, a count on the run). Raises a ``TaskyardError`` when it cannot."""
 
 BATCH_SECONDS = 0.1
 BATCH_BYTES = 8192
+CHUNK_CHARS = 256 * 1024
+"""The longest text handed to the sink at once (the store takes up to 1,000,000 characters).
+A backlog goes out in pieces this big: at 8 KB a write, 20 MB of output would take 2,500
+transactions; at 256 KB it takes 80."""
+BUFFER_CHARS = 1024 * 1024
+"""How much output may wait for the sink before the step's pipes stop being read."""
 TAIL_LINES = 40
 SUMMARY_LINES = 8
 SUMMARY_CHARS = 2000
@@ -59,6 +79,10 @@ class StepResult:
     error: str | None = None
     """Why it could not start, if it did not."""
     tail: list[str] = field(default_factory=list)
+    lost_bytes: int = 0
+    """Output bytes that could not be stored in the log (a marker there says so)."""
+    lost_reason: str = ""
+    """Why they were lost (the store's error)."""
 
     @property
     def success(self) -> bool:
@@ -90,31 +114,91 @@ class StepResult:
         return f"{head}; last output:\n{tail}" if tail and not self.success else head
 
 
+def chunked(batch: Sequence[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    """``(stream, text)`` pieces merged per run of one stream, then cut to ``limit`` characters.
+
+    A cut falls after a line end when one is in the back half of the piece, so a chunk rarely
+    splits a line; order and streams are kept.
+    """
+    out: list[tuple[str, str]] = []
+    for stream, group in itertools.groupby(batch, key=lambda piece: piece[0]):
+        text = "".join(piece for _, piece in group)
+        start = 0
+        while len(text) - start > limit:
+            end = text.rfind("\n", start, start + limit) + 1
+            if end <= start + limit // 2:
+                end = start + limit
+            out.append((stream, text[start:end]))
+            start = end
+        if start < len(text):
+            out.append((stream, text[start:]))
+    return out
+
+
+def _why(exc: TaskyardError) -> str:
+    """The first line of a store error's message: a log line, not a report."""
+    return next((line for line in exc.message.splitlines() if line.strip()), exc.code)
+
+
 class LogBatcher:
-    """Collects output; hands it to a sink every ``interval`` seconds or ``max_bytes``."""
+    """Collects output; hands it to a sink every ``interval`` seconds or ``max_bytes``.
+
+    Readers call ``room()`` after each ``write``: it waits while ``max_buffer`` characters
+    are waiting, which is the backpressure that bounds memory. Text the sink refuses with a
+    ``TaskyardError`` is counted in ``lost_bytes`` and reported to ``on_lost`` (by default a
+    ``system`` line through the sink) before the next text is stored.
+    """
 
     def __init__(
-        self, sink: OutputSink, *, interval: float = BATCH_SECONDS, max_bytes: int = BATCH_BYTES
+        self,
+        sink: OutputSink,
+        *,
+        on_lost: LostSink | None = None,
+        interval: float = BATCH_SECONDS,
+        max_bytes: int = BATCH_BYTES,
+        chunk_chars: int = CHUNK_CHARS,
+        max_buffer: int = BUFFER_CHARS,
     ) -> None:
         self._sink = sink
+        self._on_lost = on_lost
         self._interval = interval
         self._max_bytes = max_bytes
+        self._chunk_chars = chunk_chars
+        self._max_buffer = max_buffer
         self._buffer: list[tuple[str, str]] = []
         self._size = 0
         self._has_data = asyncio.Event()
         self._full = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
-        self.failures = 0
-        """Batches the sink refused (its exception was swallowed to keep reading)."""
+        self.lost_bytes = 0
+        """UTF-8 bytes of output that could not be stored."""
+        self.unreported_bytes = 0
+        """Of those, bytes whose loss is not recorded yet (``on_lost`` failed too)."""
+        self.lost_reason = ""
+        """Why the last text was lost (the sink's error message)."""
 
     def start(self) -> None:
         """Begin flushing in the background."""
         self._task = asyncio.create_task(self._run())
 
+    @property
+    def backlogged(self) -> bool:
+        """Whether readers are held back: as much output waits as the buffer takes."""
+        return self._size >= self._max_buffer and self._flushing()
+
+    def _flushing(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def write(self, stream: str, text: str) -> None:
-        """Queue text (never blocks)."""
+        """Queue text (never blocks; a reader then awaits ``room()``)."""
         if not text or self._closed:
+            return
+        if self._task is not None and self._task.done():
+            # The flusher died of a bug (``close`` raises it); counting beats buffering forever.
+            self._lose(len(text.encode("utf-8")), "the log writer stopped")
             return
         self._buffer.append((stream, text))
         self._size += len(text)
@@ -122,34 +206,64 @@ class LogBatcher:
         if self._size >= self._max_bytes:
             self._full.set()
 
+    async def room(self) -> None:
+        """Wait until the buffer has room again (at once when it has)."""
+        while self._size >= self._max_buffer and self._flushing():
+            self._room.clear()
+            await self._room.wait()
+
     async def _run(self) -> None:
-        while True:
-            await self._has_data.wait()
-            if not self._closed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._full.wait(), self._interval)
-            await self._flush()
-            if self._closed and not self._buffer:
-                return
+        try:
+            while True:
+                await self._has_data.wait()
+                if not self._closed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._full.wait(), self._interval)
+                await self._flush()
+                if self._closed and not self._buffer:
+                    return
+        finally:
+            self._room.set()  # readers waiting for room must not wait for a dead flusher
 
     async def _flush(self) -> None:
         batch, self._buffer, self._size = self._buffer, [], 0
         self._has_data.clear()
         self._full.clear()
-        merged: list[tuple[str, str]] = []
-        for stream, text in batch:
-            if merged and merged[-1][0] == stream:
-                merged[-1] = (stream, merged[-1][1] + text)
+        self._room.set()
+        for stream, text in chunked(batch, self._chunk_chars):
+            await self._store(stream, text)
+
+    async def _store(self, stream: str, text: str) -> None:
+        if self.unreported_bytes and not await self._report_lost():
+            # The marker must come before any later output; while it cannot be written, the
+            # store is still failing, and this text is lost with the rest.
+            self._lose(len(text.encode("utf-8")), self.lost_reason)
+            return
+        try:
+            await self._sink(stream, text)
+        except TaskyardError as exc:
+            self._lose(len(text.encode("utf-8")), _why(exc))
+
+    def _lose(self, size: int, reason: str) -> None:
+        self.lost_bytes += size
+        self.unreported_bytes += size
+        self.lost_reason = reason
+
+    async def _report_lost(self) -> bool:
+        lost, reason = self.unreported_bytes, self.lost_reason
+        try:
+            if self._on_lost is not None:
+                await self._on_lost(lost, reason)
             else:
-                merged.append((stream, text))
-        for stream, text in merged:
-            try:
-                await self._sink(stream, text)
-            except Exception:
-                self.failures += 1
+                await self._sink("system", lost_output_note(lost, reason))
+        except TaskyardError as exc:
+            self.lost_reason = _why(exc)
+            return False
+        self.unreported_bytes -= lost
+        return True
 
     async def close(self) -> None:
-        """Flush what is left and stop."""
+        """Flush what is left, record any loss not recorded yet, and stop."""
         self._closed = True
         self._has_data.set()
         self._full.set()
@@ -157,16 +271,24 @@ class LogBatcher:
             await self._task
         elif self._buffer:
             await self._flush()
+        if self.unreported_bytes:
+            await self._report_lost()
 
 
 class StepProcess:
     """One step's process. ``await run()`` starts it and returns how it ended."""
 
     def __init__(
-        self, invocation: Invocation, sink: OutputSink, *, kill_grace: float = 5.0
+        self,
+        invocation: Invocation,
+        sink: OutputSink,
+        *,
+        on_lost: LostSink | None = None,
+        kill_grace: float = 5.0,
     ) -> None:
         self.invocation = invocation
         self._sink = sink
+        self._on_lost = on_lost
         self._kill_grace = kill_grace
         self._proc: asyncio.subprocess.Process | None = None
         self._started = asyncio.Event()
@@ -185,7 +307,7 @@ class StepProcess:
         If the awaiting task is cancelled, the process group is stopped first.
         """
         inv = self.invocation
-        batcher = LogBatcher(self._sink)
+        batcher = LogBatcher(self._sink, on_lost=self._on_lost)
         batcher.start()
         try:
             self._proc = await asyncio.create_subprocess_exec(
@@ -203,7 +325,12 @@ class StepProcess:
             message = f"cannot start {inv.argv[0]!r}: {exc.strerror or exc}"
             batcher.write("system", message + "\n")
             await batcher.close()
-            return StepResult(exit_code=None, error=message)
+            return StepResult(
+                exit_code=None,
+                error=message,
+                lost_bytes=batcher.lost_bytes,
+                lost_reason=batcher.lost_reason,
+            )
         finally:
             self._started.set()
         proc = self._proc
@@ -230,12 +357,18 @@ class StepProcess:
         finally:
             if feeder is not None:
                 feeder.cancel()
-            _, pending = await asyncio.wait(readers, timeout=PIPE_GRACE)
+            pending = await self._drain(readers, batcher)
             if pending:  # leftovers of the group hold the pipes open: they go with the step
                 self._signal_group(signal.SIGKILL)
-                await asyncio.wait(pending, timeout=PIPE_GRACE)
-                for task in pending:
+                still = await self._drain(pending, batcher)
+                for task in still:
                     task.cancel()
+                if still:  # a process that left the group (setsid) holds a pipe: say so
+                    batcher.write(
+                        "system",
+                        "\n[taskyard] stopped reading the output: a process that left the "
+                        "step's process group still holds its pipe open\n",
+                    )
             for stream, rest in self._partial.items():
                 if rest.strip():
                     self._tail.append(rest)
@@ -248,7 +381,23 @@ class StepProcess:
             timed_out=timed_out,
             cancelled=self._cancelled,
             tail=list(self._tail),
+            lost_bytes=batcher.lost_bytes,
+            lost_reason=batcher.lost_reason,
         )
+
+    @staticmethod
+    async def _drain(
+        readers: Collection[asyncio.Task[None]], batcher: LogBatcher
+    ) -> set[asyncio.Task[None]]:
+        """Wait ``PIPE_GRACE`` for the readers to reach the end of their pipes; those still reading.
+
+        Readers held back by a slow database are not stuck: they are waited for as long as the
+        backlog lasts, or the output still in the pipes would be lost.
+        """
+        _, pending = await asyncio.wait(readers, timeout=PIPE_GRACE)
+        while pending and batcher.backlogged:
+            _, pending = await asyncio.wait(pending, timeout=PIPE_GRACE)
+        return pending
 
     async def cancel(self) -> None:
         """Stop the whole process group: SIGTERM, then SIGKILL after the grace period."""
@@ -290,6 +439,7 @@ class StepProcess:
             if text:
                 self._keep(stream, text)
                 batcher.write(stream, text)
+                await batcher.room()
 
     def _keep(self, stream: str, text: str) -> None:
         lines = (self._partial[stream] + text).split("\n")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.domain.models import Task
-from core.domain.runs import Claim
+from core.domain.runs import Claim, lost_output_words
 from core.engine import TaskEngine
 from core.errors import LeaseLostError, StorageError, TaskyardError
 from core.orchestrator.config import OrchestratorConfig, StepSpec
@@ -162,6 +162,13 @@ async def _execute(
         )
         if handle.lost:
             return "lost"
+        if result.lost_bytes:
+            say(
+                "output_lost",
+                claim.ref,
+                f"step {spec.name}: {lost_output_words(result.lost_bytes)} "
+                f"({result.lost_reason}); its log marks where",
+            )
         summary = result.summary()
         if not result.success:
             # The step and the run end in one transaction (``finish_run(step=...)``).
@@ -287,6 +294,22 @@ async def _run_step(
                 handle.lost = True
                 asyncio.get_running_loop().create_task(handle.kill())
 
+        async def on_lost(lost_bytes: int, reason: str) -> None:
+            if handle.lost:
+                return
+            try:
+                await persist(
+                    engine.record_lost_output,
+                    claim.run_id,
+                    claim.claim_token,
+                    lost_bytes=lost_bytes,
+                    reason=reason,
+                    step=spec.name,
+                )
+            except LeaseLostError:
+                handle.lost = True
+                asyncio.get_running_loop().create_task(handle.kill())
+
         await sink(
             "system",
             f"[taskyard] step {index}/{total} {spec.name} ({profile.name}): {shown}\n"
@@ -301,6 +324,7 @@ async def _run_step(
                 timeout=profile.timeout_seconds or config.step_timeout_seconds,
             ),
             sink,
+            on_lost=on_lost,
             kill_grace=config.kill_grace_seconds,
         )
         handle.process = process

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequen
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL, make_url
@@ -61,6 +61,7 @@ from core.store import (
     project_ops,
     queries,
     quick_ops,
+    run_ids,
     run_ops,
     step_ops,
     task_ops,
@@ -592,6 +593,29 @@ class SqlTaskEngine:
         )
         return seq
 
+    async def record_lost_output(
+        self,
+        run_id: str,
+        token: str,
+        *,
+        lost_bytes: int,
+        reason: str,
+        step: str | None = None,
+    ) -> int:
+        """See ``TaskEngine.record_lost_output``."""
+        seq: int = await self._write(
+            lambda c, x: log_ops.record_lost_output(
+                c,
+                x,
+                run_id,
+                token,
+                lost_bytes=lost_bytes,
+                reason=storable_output(reason),
+                step=step,
+            )
+        )
+        return seq
+
     async def read_log(self, owner_id: str, *, since: int = 0, limit: int = 1000) -> list[LogChunk]:
         """See ``TaskEngine.read_log``."""
         return await self._runner.read(
@@ -727,6 +751,12 @@ class SqlTaskEngine:
     async def runs_of(self, ref: str) -> list[Run]:
         """See ``TaskEngine.runs_of``."""
         return await self._runner.read(lambda c: run_ops.runs_of(c, ref))
+
+    async def resolve_run_id(
+        self, prefix: str, *, kind: Literal["any", "run", "quick"] = "any"
+    ) -> str:
+        """See ``TaskEngine.resolve_run_id``."""
+        return await self._runner.read(lambda c: run_ids.resolve_run_id(c, prefix, kind=kind))
 
     async def get_run(self, run_id: str) -> Run:
         """See ``TaskEngine.get_run``."""

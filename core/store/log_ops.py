@@ -8,9 +8,9 @@ reader asking for "everything after seq N" can never miss a chunk that committed
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
-from core.domain.runs import LOG_STREAMS, LogChunk, QuickRunStatus
+from core.domain.runs import LOG_STREAMS, LogChunk, QuickRunStatus, lost_output_note
 from core.errors import InvalidTransitionError, NotFoundError, ValidationError
 from core.store import tables as t
 from core.store.context import TxContext
@@ -19,7 +19,7 @@ from core.store.run_ops import fenced_run
 L, R, Q = t.log_chunks, t.runs, t.quick_runs
 
 MAX_CHUNK = 1_000_000
-"""Longest text one append takes (the executor sends ~8 KB at a time)."""
+"""Longest text one append takes (the executor sends at most 256 KB at a time)."""
 
 MAX_READ = 10_000
 
@@ -72,6 +72,39 @@ def append_log(
     _check(text, stream)
     fenced_run(conn, ctx, run_id, token)
     return _insert(conn, ctx, run_id, text, stream, step)
+
+
+def record_lost_output(
+    conn: Connection,
+    ctx: TxContext,
+    run_id: str,
+    token: str,
+    *,
+    lost_bytes: int,
+    reason: str,
+    step: str | None,
+) -> int:
+    """Mark output that could not be stored (fenced); returns the marker chunk's seq.
+
+    A ``system`` chunk says how much and why, and the run's ``lost_output_bytes`` grows.
+
+    Raises:
+        NotFoundError: no such run.
+        LeaseLostError: the token no longer holds the task; nothing was written.
+        ValidationError: ``lost_bytes`` below 1, or an empty reason.
+    """
+    if lost_bytes < 1:
+        raise ValidationError("Lost output is at least 1 byte.", field="lost_bytes")
+    if not reason.strip():
+        raise ValidationError("Say why the output was lost.", field="reason")
+    fenced_run(conn, ctx, run_id, token)
+    conn.execute(
+        update(R)
+        .where(R.c.id == run_id)
+        .values(lost_output_bytes=R.c.lost_output_bytes + lost_bytes)
+    )
+    text = lost_output_note(lost_bytes, reason.strip().splitlines()[0][:500])
+    return _insert(conn, ctx, run_id, text, "system", step)
 
 
 def append_quick_log(

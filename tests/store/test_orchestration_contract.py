@@ -155,6 +155,83 @@ async def test_output_with_a_nul_is_kept_with_the_nul_shown_as_a_replacement_cha
     assert [c.text for c in await eng.read_log(quick.id)] == ["a\ufffdb"]
 
 
+async def test_lost_output_is_marked_in_the_log_and_counted_on_the_run(
+    eng: SqlTaskEngine,
+) -> None:
+    """Output a worker could not store leaves a line in the log where it is missing, and the
+    run counts the bytes, adding up over several losses."""
+    await ready(eng, "t")
+    [claim] = await eng.claim_tasks("w1")
+    await eng.append_log(claim.run_id, claim.claim_token, "before\n")
+    seq = await eng.record_lost_output(
+        claim.run_id,
+        claim.claim_token,
+        lost_bytes=123_456,
+        reason="The database cannot be reached.\nmore detail",
+        step="build",
+    )
+    await eng.append_log(claim.run_id, claim.claim_token, "after\n")
+    await eng.record_lost_output(claim.run_id, claim.claim_token, lost_bytes=1, reason="disk full")
+    chunks = await eng.read_log(claim.run_id)
+    assert [(c.seq, c.stream, c.step, c.text) for c in chunks] == [
+        (1, "stdout", None, "before\n"),
+        (
+            seq,
+            "system",
+            "build",
+            "\n[taskyard] 123,456 bytes of output were lost: The database cannot be reached.\n",
+        ),
+        (3, "stdout", None, "after\n"),
+        (4, "system", None, "\n[taskyard] 1 byte of output was lost: disk full\n"),
+    ]
+    assert (await eng.get_run(claim.run_id)).lost_output_bytes == 123_457
+    for lost_bytes, reason in ((0, "x"), (5, " ")):
+        with pytest.raises(ValidationError):
+            await eng.record_lost_output(
+                claim.run_id, claim.claim_token, lost_bytes=lost_bytes, reason=reason
+            )
+    await eng.finish_run(claim.run_id, claim.claim_token, success=True)
+    with pytest.raises(LeaseLostError):
+        await eng.record_lost_output(claim.run_id, claim.claim_token, lost_bytes=5, reason="x")
+    assert (await eng.get_run(claim.run_id)).lost_output_bytes == 123_457
+    [finished] = await eng.runs_of(claim.ref)
+    assert finished.lost_output_bytes == 123_457
+
+
+async def test_runs_and_quick_runs_are_found_by_the_start_of_their_id(eng: SqlTaskEngine) -> None:
+    """Like a short git hash: enough characters to name one id find it; fewer than 4, or a
+    prefix that names several, are refused with the reason (and the candidates)."""
+    await ready(eng, "a")
+    await ready(eng, "b")
+    a, b = await eng.claim_tasks("w1", limit=2)
+    quick = await eng.create_quick_run(QuickRunCreate(prompt="echo hi"))
+    ids = sorted([a.run_id, b.run_id, quick.id])
+    shared = common_start(ids)
+    assert len(shared) >= 4  # time-ordered ids made together share their start
+    for full in ids:
+        assert await eng.resolve_run_id(full) == full
+        unique = next(
+            full[:n] for n in range(4, 37) if sum(i.startswith(full[:n]) for i in ids) == 1
+        )
+        assert await eng.resolve_run_id(unique) == full
+        assert await eng.resolve_run_id(unique.upper() + " ") == full
+    with pytest.raises(ValidationError) as ambiguous:
+        await eng.resolve_run_id(shared)
+    assert ambiguous.value.details["candidates"] == ids
+    assert all(i in ambiguous.value.message for i in ids)
+    assert await eng.resolve_run_id(shared, kind="quick") == quick.id
+    with pytest.raises(ValidationError) as runs_only:
+        await eng.resolve_run_id(shared, kind="run")
+    assert runs_only.value.details["candidates"] == sorted([a.run_id, b.run_id])
+    with pytest.raises(NotFoundError):
+        await eng.resolve_run_id(quick.id, kind="run")
+    with pytest.raises(ValidationError, match="too short"):
+        await eng.resolve_run_id(ids[0][:3])
+    for missing in ("nope", "ffffffff", "", "0%", ids[0] + "0"):
+        with pytest.raises(NotFoundError):
+            await eng.resolve_run_id(missing)
+
+
 async def test_a_zombies_log_and_step_writes_are_refused(open_engine: Opener) -> None:
     """After its lease expired and another worker took the task, the old token writes nothing."""
     clock = Clock()
@@ -172,6 +249,7 @@ async def test_a_zombies_log_and_step_writes_are_refused(open_engine: Opener) ->
         eng.finish_step(old.run_id, old.claim_token, "plan", success=True),
         eng.finish_run(old.run_id, old.claim_token, success=True),
         eng.block_run(old.run_id, old.claim_token, reason="x"),
+        eng.record_lost_output(old.run_id, old.claim_token, lost_bytes=1, reason="x"),
     ):
         with pytest.raises(LeaseLostError):
             await write
@@ -378,3 +456,12 @@ async def test_concurrent_promotes_make_one_task(eng: SqlTaskEngine) -> None:
     assert "command" not in tasks[0].metadata  # not a shell quick run
     with pytest.raises(NotFoundError):
         await eng.promote_quick_run("nope")
+
+
+def common_start(ids: list[str]) -> str:
+    """The characters every id starts with."""
+    first, last = min(ids), max(ids)
+    n = 0
+    while n < len(first) and first[n] == last[n]:
+        n += 1
+    return first[:n]
