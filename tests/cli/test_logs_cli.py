@@ -45,7 +45,8 @@ def test_logs_sends_every_stream_to_stdout_in_order_with_stderr_marked(cli: CLI)
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0].startswith("[taskyard] step 1/1 shell (shell): ")
-    assert lines[1:] == ["out1", "[stderr] err1", "out2", "[stderr] err2"]
+    assert lines[1].startswith("[taskyard] environment: ")
+    assert lines[2:] == ["out1", "[stderr] err1", "out2", "[stderr] err2"]
     assert cli.ok("logs", run_id, "--stream", "stderr") == "err1\nerr2\n"
     assert cli.ok("logs", run_id, "--stream", "stdout") == "out1\nout2\n"
     items = cli.json("logs", run_id)["items"]
