@@ -23,7 +23,7 @@ import json
 import mimetypes
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -39,12 +39,14 @@ from core.cli_output import (
     import_job_lines,
     import_lines,
     import_list_lines,
+    masked_url,
     milestone_lines,
     moved_lines,
     preview_counts,
     preview_lines,
     project_lines,
     ready_lines,
+    shown_database,
     size,
     task_detail_lines,
     task_list_lines,
@@ -53,7 +55,7 @@ from core.errors import NotFoundError, TaskyardError, ValidationError
 
 if TYPE_CHECKING:
     from core.domain.commands import AttachmentIn, TaskImportItem
-    from core.domain.models import Milestone, Task, TaskLink
+    from core.domain.models import Milestone, Task, TaskCard, TaskLink
     from core.engine import TaskEngine
     from core.prd.models import ImportPlan
 
@@ -545,6 +547,19 @@ async def _run(handler: Handler, args: argparse.Namespace, out: Output) -> int:
     from core.bootstrap import open_engine
 
     url, existed = _database_location(args.db)
+    long_running = getattr(args, "waits_for_work", False) or (
+        handler is _cmd_events and args.follow
+    )
+    if long_running and not existed:
+        # It would make a new, empty database and wait on it forever: a mistyped --db.
+        where = shown_database(url)
+        raise NotFoundError(
+            f"No database at {where}: a new, empty one would be created and nothing would "
+            "ever arrive in it.",
+            hint=f"Run `taskyard --db {where} init` first if that is the one you want, or check "
+            "--db / TASKYARD_DB.",
+            details={"field": "db", "input": where, "suggestions": []},
+        )
     options: dict[str, Any] = {}
     if getattr(args, "orchestrated", False):  # worker, run, quick: the orchestrator's settings
         from core.cli_run import engine_options, load_orchestrator_config
@@ -763,16 +778,14 @@ async def _cmd_init(s: Session) -> int:
         s.out.envelope(
             "init",
             {
-                "database": s.database,
+                "database": masked_url(s.database),
                 "created": not s.existed,
                 "schema": {"state": "up_to_date", "revision": revision},
                 "projects": [p.slug for p in projects],
             },
         )
         return 0
-    where = s.database
-    if s.database.startswith("sqlite:///"):
-        where = s.database.removeprefix("sqlite:///")
+    where = shown_database(s.database)
     state = "created" if not s.existed else "existing"
     lines = [
         f"Database: {where} ({state})",
@@ -968,11 +981,20 @@ async def _cmd_task_list(s: Session) -> int:
 
 
 async def _cmd_task_show(s: Session) -> int:
+    from core.domain.models import TaskStatus
+    from core.orchestrator.outcome import nothing_to_run
+
     task = await s.engine.get_task(s.args.ref)
+    idle: str | None = None
+    if task.status in (TaskStatus.READY, TaskStatus.BACKLOG):
+        pipelines = _pipelines()
+        idle = None if pipelines is None else nothing_to_run(task, pipelines)
     if s.out.json:
-        s.out.envelope("task", {"task": _dump(task)})
+        s.out.envelope("task", {"task": _dump(task), "nothingToRun": idle})
         return 0
-    s.out.lines(task_detail_lines(task, await _context(s.engine, task)))
+    ctx = await _context(s.engine, task)
+    ctx.nothing_to_run = idle
+    s.out.lines(task_detail_lines(task, ctx))
     return 0
 
 
@@ -1305,12 +1327,66 @@ async def _cmd_dep_rm(s: Session) -> int:
 
 
 async def _cmd_ready(s: Session) -> int:
+    from core.domain.commands import TaskQuery
+    from core.domain.models import TaskStatus
+
     cards = await s.engine.ready_tasks(limit=s.args.limit, project=s.args.project)
+    total = len(cards)
+    if total == s.args.limit:  # a full page: the queue may be longer
+        query = TaskQuery(project=s.args.project, statuses=[TaskStatus.READY], limit=1)
+        total = (await s.engine.list_tasks(query)).total
+    idle = await _nothing_to_run(s.engine, cards)
     return s.out.result(
         "ready",
-        lambda: _list_payload([_dump(c) for c in cards]) | {"limit": s.args.limit},
-        lambda: ready_lines(cards),
+        lambda: (
+            _list_payload(
+                [_dump(c) | {"nothingToRun": idle.get(c.ref)} for c in cards], total=total
+            )
+            | {"limit": s.args.limit}
+        ),
+        lambda: ready_lines(cards, total=total, nothing_to_run=idle),
     )
+
+
+def _pipelines() -> Collection[str] | None:
+    """The pipelines taskyard.toml configures, or ``None`` when it cannot be read.
+
+    Only the worker refuses a bad config file; other commands then just say less.
+    """
+    from core.cli_run import load_orchestrator_config
+
+    try:
+        return load_orchestrator_config().pipelines.keys()
+    except TaskyardError:
+        return None
+
+
+async def _nothing_to_run(engine: TaskEngine, cards: Sequence[TaskCard]) -> dict[str, str]:
+    """Why no worker would take each of these ready tasks, by ref (runnable ones left out).
+
+    The execution monitor's snapshot answers for the head of the queue in one read; a task
+    it does not cover (another project's queue) is read and checked on its own.
+    """
+    from core.orchestrator.outcome import NOTHING_TO_RUN, nothing_to_run
+
+    pipelines = _pipelines()
+    if pipelines is None or not cards:
+        return {}
+    overview = await engine.execution_overview(
+        queue_limit=min(len(cards), 500), recent_limit=1, pipelines=pipelines
+    )
+    known = {e.card.ref: e.waiting or "" for e in overview.queue}
+    head = NOTHING_TO_RUN.split(":", 1)[0]
+    idle = {}
+    for card in cards:
+        if card.ref in known:
+            if known[card.ref].startswith(head):
+                idle[card.ref] = NOTHING_TO_RUN.format(task_type=card.task_type)
+        elif overview.runnable_total < overview.queue_total:
+            why = nothing_to_run(await engine.get_task(card.ref, links=False), pipelines)
+            if why:
+                idle[card.ref] = why
+    return idle
 
 
 async def _cmd_board(s: Session) -> int:

@@ -13,6 +13,7 @@ import shlex
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +23,7 @@ from core.engine import TaskEngine
 from core.errors import LeaseLostError, StorageError, TaskyardError
 from core.orchestrator.config import OrchestratorConfig, StepSpec
 from core.orchestrator.executor import Invocation, StepProcess, StepResult
-from core.orchestrator.profiles import NOOP, Profile
+from core.orchestrator.profiles import NOOP, Profile, missing_program
 from core.orchestrator.prompt import build_prompt, task_command
 
 T = TypeVar("T")
@@ -127,9 +128,15 @@ async def _execute(
             workdir = await workdir_for(engine, config, task)
         except TaskyardError as exc:
             await persist(engine.finish_run, run_id, token, success=False, error=exc.message)
-
-            say("failed", claim.ref, exc.message)
+            say("failed", claim.ref, exc.message + await _what_next(engine, config, claim, False))
             return "failed"
+    for spec in plan:  # a program that is not there fails every attempt the same way
+        missing = missing_program(config.profiles[spec.profile], cwd=workdir)
+        if missing:
+            reason = f"step {spec.name}: {missing}"
+            await persist(engine.block_run, run_id, token, reason=reason, step=spec.name)
+            say("blocked", claim.ref, f"{reason}; blocked (taskyard retry {claim.ref})")
+            return "blocked"
     done: list[tuple[str, str | None]] = []
     summary: str | None = None
     total = len(plan)
@@ -190,7 +197,8 @@ async def _execute(
                 summary=summary,
                 step=spec.name,
             )
-            say("failed", claim.ref, error.splitlines()[0])
+            next_ = await _what_next(engine, config, claim, False)
+            say("failed", claim.ref, error.splitlines()[0] + next_)
             return "failed"
         if index == total:
             break
@@ -214,8 +222,26 @@ async def _execute(
         summary=summary,
         step=plan[-1].name if plan else None,
     )
-    say("succeeded", claim.ref, "succeeded")
+    say("succeeded", claim.ref, "succeeded" + await _what_next(engine, config, claim, True))
     return "succeeded"
+
+
+async def _what_next(
+    engine: TaskEngine, config: OrchestratorConfig, claim: Claim, success: bool
+) -> str:
+    """``"; retry 2/3 in 5 s"``, ``" -> in review"`` ...: what the task does now (one read).
+
+    Only words for the worker's line: a failed read says nothing rather than fail the run.
+    """
+    from core.orchestrator.outcome import after_failure, after_success
+
+    try:
+        task = await engine.get_task(claim.task_id, links=success)
+    except TaskyardError:
+        return ""
+    if success:
+        return f" -> {after_success(task)}"
+    return f"; {after_failure(task, config.retry, datetime.now(UTC))}"
 
 
 async def _run_step(

@@ -40,12 +40,16 @@ def add(cli: CLI, title: str, command: str | None = None, *extra: str) -> str:
 def test_worker_once_runs_the_queue_and_reports_each_claim(cli: CLI) -> None:
     ok = add(cli, "greet", "echo hello from a task", "--ready")
     bad = add(cli, "fails", "echo about to fail; exit 4", "--ready")
-    out = cli.ok("worker", "--once", "--slots", "2", "--id", "w-test")
+    result = cli.run("worker", "--once", "--slots", "2", "--id", "w-test")
+    assert result.returncode == 1, result.stderr  # a run failed: scripts and CI notice
+    out = result.stdout
     assert "Worker w-test: 2 slot(s)" in out
+    assert f"database: {cli.db}" in out
     assert ok in out
-    assert "succeeded" in out
-    assert "step shell failed: exit code 4" in out
+    assert "succeeded -> in review" in out
+    assert "step shell failed: exit code 4; blocked after 1 attempt (taskyard retry" in out
     assert "stopped after 2 run(s)" in out
+    assert f"1 run(s) failed: {bad}" in out
     runs = cli.json("runs", ok)
     [run] = runs["items"]
     assert (run["status"], run["steps"][0]["name"], run["steps"][0]["summary"]) == (

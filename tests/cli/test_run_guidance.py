@@ -1,0 +1,179 @@
+"""What the CLI says happens next: retries, blocks, review, tasks with nothing to run, a
+mistyped database and a missing agent program, each in the words a user reads."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.cli.test_cli import CLI
+from tests.conftest import pg_url
+from tests.store._pg import pg_execute, sibling_url
+
+SH = "Run it.\n\n```sh\n{}\n```\n"
+
+
+def configured(tmp_path: Path, extra: str = "", *, attempts: int = 3) -> CLI:
+    cli = CLI(tmp_path)
+    config = tmp_path / "taskyard.toml"
+    config.write_text(
+        "[orchestrator]\npoll_seconds = 0.1\nheartbeat_seconds = 0.5\nlease_seconds = 5\n"
+        f"[orchestrator.retry]\nmax_attempts = {attempts}\nbackoff_seconds = 0.2\n" + extra
+    )
+    cli.env["TASKYARD_CONFIG"] = str(config)
+    return cli
+
+
+def add(cli: CLI, title: str, command: str | None = None, *extra: str) -> str:
+    args = ["task", "add", title, *extra]
+    if command is not None:
+        args += ["--description", SH.format(command)]
+    return str(cli.json(*args)["task"]["ref"])
+
+
+def test_a_failing_task_says_each_retry_then_blocked_and_the_worker_exits_1(
+    tmp_path: Path,
+) -> None:
+    """Each failure says whether it is retried (and when) or now blocked, with the command."""
+    cli = configured(tmp_path)
+    ref = add(cli, "fails", "echo broken; exit 3", "--ready")
+    result = cli.run("worker", "--once", "--id", "w1")
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    assert "step shell failed: exit code 3; retry 2/3 in 0.2 s" in out
+    assert "step shell failed: exit code 3; retry 3/3 in 0.4 s" in out
+    assert f"step shell failed: exit code 3; blocked after 3 attempts (taskyard retry {ref})" in out
+    assert f"3 run(s) failed: {ref} (see taskyard runs REF)." in out
+    json_run = cli.run("worker", "--once", json_mode=True)  # nothing left: a clean exit
+    assert json_run.returncode == 0, json_run.stderr
+
+
+def test_a_success_says_where_the_task_went_and_who_waits_for_it(tmp_path: Path) -> None:
+    """In review, the dependents are counted with the command that releases them."""
+    cli = configured(tmp_path)
+    first = add(cli, "first", "echo one", "--ready")
+    add(cli, "second", "echo two", "--blocked-by", first)
+    add(cli, "third", "echo three", "--blocked-by", first)
+    out = cli.ok("worker", "--once")
+    assert (
+        f"succeeded -> in review; 2 tasks wait for it (approve: taskyard task move {first} done)"
+        in out
+    )
+    cli.env["FEATURE_PRD_AUTO_APPROVE_REVIEW"] = "true"
+    alone = add(cli, "alone", "echo alone", "--ready")
+    out = cli.ok("worker", "--once")
+    assert f"{alone}       succeeded -> done" in out
+
+
+def test_run_wait_on_a_failing_task_says_the_retry_instead_of_ready(tmp_path: Path) -> None:
+    cli = configured(tmp_path)
+    ref = add(cli, "fails", "exit 5")
+    result = cli.run("run", ref, "--wait")
+    assert result.returncode == 1
+    assert (
+        f"{ref}: run failed; retry 2/3 in 0.2 s by a worker (or now: taskyard run {ref} --wait)."
+        in result.stdout
+    )
+
+
+def test_a_task_with_nothing_to_run_is_named_by_ready_show_and_worker(tmp_path: Path) -> None:
+    """No command and no pipeline: every command says so, and none claims a worker takes it."""
+    cli = configured(tmp_path)
+    idle = add(cli, "Just a note", None, "--ready")
+    runs = add(cli, "Runs", "echo fine", "--ready")
+    out = cli.ok("ready")
+    assert f"{idle}  medium    Just a note  <- nothing to run" in out
+    assert (
+        f"Workers leave {idle} in ready: nothing to run: no command, and feature tasks have "
+        "no pipeline." in out
+    )
+    assert f'taskyard task edit {idle} --command "…"' in out
+    body = cli.json("ready")
+    reasons = {item["ref"]: item["nothingToRun"] for item in body["items"]}
+    assert reasons == {
+        idle: "nothing to run: no command, and feature tasks have no pipeline",
+        runs: None,
+    }
+    shown = cli.ok("task", "show", idle)
+    assert "Workers will not take it: nothing to run: no command, and feature tasks" in shown
+    assert "add [pipelines.feature] to taskyard.toml" in shown
+    assert cli.json("task", "show", runs)["nothingToRun"] is None
+    out = cli.ok("worker", "--once")
+    assert "stopped after 1 run(s)" in out
+    assert (
+        f"Left in ready with nothing to run (no command, and no pipeline for their type): {idle}."
+        in out
+    )
+
+
+def test_ready_reports_the_whole_queue_as_total_not_the_page(tmp_path: Path) -> None:
+    cli = configured(tmp_path)
+    for n in range(5):
+        add(cli, f"t{n}", "true", "--ready")
+    body = cli.json("ready", "--limit", "2")
+    assert (len(body["items"]), body["total"], body["limit"]) == (2, 5, 2)
+    assert "Ready queue (2 of 5)" in cli.ok("ready", "--limit", "2")
+
+
+def test_worker_names_its_database_and_refuses_one_that_does_not_exist(tmp_path: Path) -> None:
+    """A mistyped --db would create an empty database and wait on it forever."""
+    cli = configured(tmp_path)
+    cli.db = tmp_path / "typo" / "ty.db"
+    result = cli.run("worker", "--once")
+    assert result.returncode == 3
+    assert f"No database at {cli.db}: a new, empty one would be created" in result.stderr
+    assert f"taskyard --db {cli.db} init" in result.stderr
+    assert not cli.db.parent.exists()  # nothing was created
+    follow = cli.run("events", "--follow")
+    assert follow.returncode == 3
+    assert "No database at" in follow.stderr
+    cli.ok("init")
+    assert f"database: {cli.db}" in cli.ok("worker", "--once")
+
+
+@pytest.mark.postgres
+def test_init_masks_the_password(tmp_path: Path) -> None:
+    """Neither the text nor --json of `init` on PostgreSQL prints the database password."""
+    base = pg_url()
+    name = f"ty_cli_{uuid.uuid4().hex[:12]}"
+    asyncio.run(pg_execute(base, f'CREATE DATABASE "{name}"'))
+    try:
+        cli = CLI(tmp_path)
+        url = sibling_url(base, name)
+        cli.db = url  # type: ignore[assignment]
+        password = make_url(url).password
+        assert password
+        text = cli.ok("init")
+        body = cli.json("init")
+    finally:
+        asyncio.run(pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    assert "Database: postgresql+asyncpg://taskyard:***@" in text, text
+    assert f":{password}@" not in text
+    assert body["database"].startswith("postgresql+asyncpg://taskyard:***@")
+
+
+def test_a_missing_agent_program_blocks_at_once_and_the_banner_warns(tmp_path: Path) -> None:
+    """No retries for a program that is not there: one clear failure naming the fix."""
+    cli = configured(
+        tmp_path,
+        '[profiles.ghost]\ncommand = ["no-such-agent-binary"]\nprompt = "stdin"\n'
+        '[pipelines]\nbug = [{ name = "fix", profile = "ghost" }]\n',
+    )
+    ref = add(cli, "A bug", None, "--ready", "--type", "bug")
+    result = cli.run("worker", "--once")
+    assert result.returncode == 1
+    out = result.stdout
+    assert (
+        "warning: cannot start 'no-such-agent-binary': not found on PATH; install it or fix "
+        "[profiles.ghost] command in taskyard.toml" in out
+    )
+    assert out.count("claimed 'A bug'") == 1
+    task = cli.json("task", "show", ref)["task"]
+    assert task["status"] == "blocked"
+    assert "cannot start 'no-such-agent-binary': not found on PATH" in task["error"]
+    assert os.environ.get("PATH")  # the lookup used the real PATH
