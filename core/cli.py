@@ -355,6 +355,7 @@ def _add_task_commands(commands: Any) -> None:
     p.add_argument("--criterion", dest="criteria", action="append", default=[], metavar="TEXT")
     p.add_argument("--context-file", action="append", default=[], metavar="PATH")
     p.add_argument("--attach", action="append", default=[], metavar="FILE")
+    _add_run_options(p)
     p.set_defaults(handler=_cmd_task_add)
 
     p = sub.add_parser("list", help="a filtered, sorted page of tasks")
@@ -417,6 +418,7 @@ def _add_task_commands(commands: Any) -> None:
     ms.add_argument("--no-milestone", action="store_true")
     p.add_argument("--due", metavar="DATE", help="YYYY-MM-DD")
     p.add_argument("--estimate", type=_number, metavar="N")
+    _add_run_options(p, edit=True)
     p.add_argument(
         "--if-version", type=_positive_int, metavar="N", help="fail if someone changed it since"
     )
@@ -457,6 +459,21 @@ def _add_task_commands(commands: Any) -> None:
     p.add_argument("file", metavar="FILE.jsonl", help="one task object per line; - for stdin")
     p.add_argument("--project", metavar="P", help="for lines that name no project")
     p.set_defaults(handler=_cmd_task_import)
+
+
+def _add_run_options(p: argparse.ArgumentParser, *, edit: bool = False) -> None:
+    """``--command`` and ``--pipeline``: what a worker runs for the task."""
+    clear = " ('' clears it)" if edit else ""
+    p.add_argument(
+        "--command",
+        metavar="CMD",
+        help="a shell command a worker runs for it, kept in metadata.command" + clear,
+    )
+    p.add_argument(
+        "--pipeline",
+        metavar="NAME",
+        help="run it through [pipelines.NAME] of taskyard.toml instead of its type's" + clear,
+    )
 
 
 def _add_dep_commands(commands: Any) -> None:
@@ -925,6 +942,10 @@ async def _cmd_task_add(s: Session) -> int:
         fields["when_unblocked"] = True
     if a.attach:
         fields["attachments"] = [_attachment(path).model_dump() for path in a.attach]
+    if a.command:
+        fields["metadata"] = {"command": a.command}
+    if a.pipeline:
+        fields["pipeline_template"] = a.pipeline
     request = parse(TaskCreate, fields)
     result = await s.engine.create_task(request)
     return s.out.result(
@@ -1035,6 +1056,18 @@ async def _cmd_task_edit(s: Session) -> int:
         fields["assignee"] = None
     if a.no_milestone:
         fields["milestone"] = None
+    if a.pipeline is not None:
+        fields["pipeline_template"] = a.pipeline.strip() or None
+    version = a.if_version
+    if a.command is not None:  # metadata is replaced whole: change the one key of it
+        current = await s.engine.get_task(a.ref, links=False)
+        metadata = dict(current.metadata)
+        if a.command.strip():
+            metadata["command"] = a.command
+        else:
+            metadata.pop("command", None)
+        fields["metadata"] = metadata
+        version = version or current.version  # a concurrent edit of metadata is refused
     if not fields:
         raise ValidationError(
             "Nothing to change: no field was given.",
@@ -1042,8 +1075,8 @@ async def _cmd_task_edit(s: Session) -> int:
             "(see `taskyard task edit --help`).",
         )
     patch = parse(TaskPatch, fields)
-    task = await s.engine.update_task(a.ref, patch, expected_version=a.if_version)
-    names = ", ".join(sorted(fields))
+    task = await s.engine.update_task(a.ref, patch, expected_version=version)
+    names = ", ".join(sorted("command" if f == "metadata" else f for f in fields))
     return s.out.result(
         "task",
         lambda: {"task": _dump(task)},
@@ -1119,7 +1152,10 @@ async def _cmd_task_import(s: Session) -> int:
         result = await s.engine.import_tasks(items, project=a.project)
     except ValidationError as exc:
         raise _with_line_numbers(exc, lines, str(a.file)) from None
-    return s.out.result("import", lambda: _dump(result), lambda: import_lines(result))
+    commands = sum(1 for item in items if item.metadata.get("command"))
+    return s.out.result(
+        "import", lambda: _dump(result), lambda: import_lines(result, commands=commands)
+    )
 
 
 def _read_import(path: str) -> tuple[list[TaskImportItem], list[int]]:
@@ -1152,6 +1188,11 @@ def _read_import(path: str) -> tuple[list[TaskImportItem], list[int]]:
                 {"line": n, "field": None, "message": f"line {n}: expected a JSON object {{...}}."}
             )
             continue
+        if "command" in obj:  # a shell command for workers: kept in metadata.command
+            problem = _command_field(obj)
+            if problem:
+                problems.append({"line": n, "field": "command", "message": f"line {n}: {problem}"})
+                continue
         try:
             items.append(parse(TaskImportItem, obj, where=f"line {n}: "))
             numbers.append(n)
@@ -1179,6 +1220,22 @@ def _read_import(path: str) -> tuple[list[TaskImportItem], list[int]]:
             details={"file": name},
         )
     return items, numbers
+
+
+def _command_field(obj: dict[str, Any]) -> str | None:
+    """Move an import line's ``command`` into ``metadata.command``; the problem, if any."""
+    command = obj.pop("command")
+    metadata = obj.get("metadata")
+    if metadata is None:
+        metadata = obj["metadata"] = {}
+    if not isinstance(metadata, dict):
+        return "metadata must be a JSON object."
+    if "command" in metadata:
+        return "command is given twice, at the top and in metadata; keep one."
+    if not isinstance(command, str) or not command.strip():
+        return "command must be a non-empty string (a shell command for workers)."
+    metadata["command"] = command
+    return None
 
 
 def _with_line_numbers(exc: ValidationError, lines: list[int], name: str) -> ValidationError:

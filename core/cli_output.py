@@ -613,16 +613,25 @@ def bulk_lines(result: BulkResult, assignee: str | None) -> list[str]:
     return out
 
 
-def import_lines(result: ImportResult) -> list[str]:
-    """What an import wrote: created and existing refs, edges and warnings."""
+def ref_list(refs: Sequence[str], shown: int = 10) -> str:
+    """``TY-1, TY-2, … and 4,998 more``: a list of refs that stays one short line."""
+    head = ", ".join(refs[:shown])
+    return head + (f", … and {len(refs) - shown:,} more" if len(refs) > shown else "")
+
+
+def import_lines(result: ImportResult, *, commands: int = 0) -> list[str]:
+    """What an import wrote: created and existing refs (the first few), edges and warnings."""
     out = [
         f"Imported: {len(result.created)} created, {len(result.existing)} already there, "
         f"{plural(result.edges, 'dependency', 'dependencies')}."
     ]
     if result.created:
-        out.append("  created: " + ", ".join(result.created))
+        out.append("  created: " + ref_list(result.created))
     if result.existing:
-        out.append("  existing (unchanged): " + ", ".join(result.existing))
+        out.append("  existing (unchanged): " + ref_list(result.existing))
+    if commands:
+        verb = "carries a command" if commands == 1 else "carry commands"
+        out.append(f"  {plural(commands, 'task')} {verb} (metadata.command)")
     out.extend(f"warning: {w}" for w in result.warnings)
     return out
 
@@ -735,7 +744,7 @@ def import_job_lines(job: ImportJob) -> list[str]:
         f"flagged {len(job.flagged_task_ids)}",
     ]
     if job.created_refs:
-        out.append("  created: " + ", ".join(job.created_refs))
+        out.append("  created: " + ref_list(job.created_refs))
     for w in job.warnings:
         where = f"line {w.line}: " if w.line is not None else ""
         out.append(f"warning: {where}{w.message}")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from core.cli_output import shown_database
+from core.cli_output import ref_list, shown_database
 from core.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -212,12 +212,12 @@ async def _cmd_worker(s: Session) -> int:
     else:
         lines = [f"Worker {pool.worker_id} stopped after {pool.claimed} run(s)."]
         if failures:
-            refs = _refs(list(dict.fromkeys(failures)))
+            refs = ref_list(list(dict.fromkeys(failures)))
             lines.append(f"{len(failures)} run(s) failed: {refs} (see taskyard runs REF).")
         if left:
             lines.append(
                 "Left in ready with nothing to run (no command, and no pipeline for their "
-                f"type): {_refs(left)}."
+                f"type): {ref_list(left)}."
             )
             lines.append(
                 '  Give each a command (taskyard task edit REF --command "…"), a pipeline '
@@ -225,12 +225,6 @@ async def _cmd_worker(s: Session) -> int:
             )
         s.out.lines(lines)
     return 1 if failures else 0
-
-
-def _refs(refs: list[str], shown: int = 10) -> str:
-    """``TY-1, TY-2 … and 8 more``: a list of refs that stays one short line."""
-    head = ", ".join(refs[:shown])
-    return head + (f" … and {len(refs) - shown} more" if len(refs) > shown else "")
 
 
 async def _left_in_ready(s: Session) -> list[str]:

@@ -4,6 +4,7 @@ mistyped database and a missing agent program, each in the words a user reads.""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from pathlib import Path
@@ -177,3 +178,57 @@ def test_a_missing_agent_program_blocks_at_once_and_the_banner_warns(tmp_path: P
     assert task["status"] == "blocked"
     assert "cannot start 'no-such-agent-binary': not found on PATH" in task["error"]
     assert os.environ.get("PATH")  # the lookup used the real PATH
+
+
+def test_task_add_and_edit_take_a_command_and_a_pipeline(tmp_path: Path) -> None:
+    """--command lands in metadata.command and runs; '' clears it, as '' clears --pipeline."""
+    cli = configured(tmp_path)
+    body = cli.json("task", "add", "Say hi", "--ready", "--command", "echo hi from --command")
+    ref = body["task"]["ref"]
+    assert body["task"]["metadata"] == {"command": "echo hi from --command"}
+    out = cli.ok("worker", "--once")
+    assert f"{ref}       succeeded -> in review" in out
+    [run] = cli.json("runs", ref)["items"]
+    assert "hi from --command" in cli.ok("logs", run["id"])
+
+    other = cli.json("task", "add", "Later", "--pipeline", "bug")["task"]
+    assert other["pipeline_template"] == "bug"
+    cli.ok("task", "edit", other["ref"], "--command", "make test")
+    edited = cli.json("task", "edit", other["ref"], "--pipeline", "")["task"]
+    assert (edited["pipeline_template"], edited["metadata"]) == (None, {"command": "make test"})
+    out = cli.ok("task", "edit", other["ref"], "--command", "")
+    assert f"Updated {other['ref']} (command)" in out
+    assert cli.json("task", "show", other["ref"])["task"]["metadata"] == {}
+    assert "--command CMD" in cli.ok("task", "add", "--help")
+    assert "'' clears it" in cli.ok("task", "edit", "--help")
+
+
+def test_jsonl_import_takes_a_top_level_command_and_summarizes_refs(tmp_path: Path) -> None:
+    """`command` goes to metadata.command; thousands of refs do not fill the terminal."""
+    cli = configured(tmp_path)
+    lines = [
+        json.dumps({"title": f"t{n}", "external_id": f"x{n}", "command": f"echo {n}"})
+        for n in range(25)
+    ]
+    lines.append(json.dumps({"title": "plain", "external_id": "plain"}))
+    path = cli.write("tasks.jsonl", "\n".join(lines) + "\n")
+    out = cli.ok("task", "import", str(path))
+    assert "Imported: 26 created" in out
+    assert (
+        "  created: TY-1, TY-2, TY-3, TY-4, TY-5, TY-6, TY-7, TY-8, TY-9, TY-10, … and 16 more"
+        in out
+    )
+    assert "  25 tasks carry commands (metadata.command)" in out
+    assert cli.json("task", "show", "TY-3")["task"]["metadata"] == {"command": "echo 2"}
+    body = cli.json("task", "import", str(path))
+    assert len(body["existing"]) == 26  # --json keeps the whole list
+
+    bad = cli.write(
+        "bad.jsonl",
+        '{"title": "a", "command": ""}\n'
+        '{"title": "b", "command": "x", "metadata": {"command": "y"}}\n',
+    )
+    result = cli.run("task", "import", str(bad))
+    assert result.returncode == 2
+    assert "line 1: command must be a non-empty string" in result.stderr
+    assert "line 2: command is given twice, at the top and in metadata; keep one." in result.stderr
