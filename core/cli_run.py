@@ -37,7 +37,8 @@ def add_run_commands(commands: Any, positive_int: IntType) -> None:
         description="Runs tasks' pipelines (taskyard.toml [orchestrator], [pipelines], "
         "[profiles.*]; see docs/orchestrator.md). Ctrl-C or SIGTERM stops claiming, lets running "
         "steps finish for stop_grace_seconds, then stops them so they are retried. Exit code: "
-        "0, or 1 when a run failed or a task was blocked (for scripts and CI with --once). A "
+        "0, or 1 when a task it ran ended failed or blocked (a failure that a later attempt "
+        "fixed does not count; for scripts and CI with --once). A "
         "database that does not exist yet is refused (a mistyped --db): run `taskyard init`.",
     )
     p.add_argument("--slots", type=positive_int, metavar="N", help="steps run at once (config)")
@@ -144,10 +145,15 @@ async def _cmd_worker(s: Session) -> int:
         await s.engine.get_project(a.project)  # an unknown project fails now, clearly
 
     failures: list[str] = []
+    ended_ok: dict[str, bool] = {}
+    """Each task's last outcome here: a failure a later retry fixed does not fail the exit."""
 
     def listen(event: PoolEvent) -> None:
         if event.kind in ("failed", "blocked", "error"):
             failures.append(event.ref)
+            ended_ok[event.ref] = False
+        elif event.kind == "succeeded":
+            ended_ok[event.ref] = True
         if s.out.json:
             s.out.json_line(
                 {
@@ -224,7 +230,7 @@ async def _cmd_worker(s: Session) -> int:
                 "(--pipeline NAME), or add [pipelines.TYPE] to taskyard.toml."
             )
         s.out.lines(lines)
-    return 1 if failures else 0
+    return 0 if all(ended_ok.values()) else 1
 
 
 async def _left_in_ready(s: Session) -> list[str]:

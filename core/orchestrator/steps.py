@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.domain.models import Task
-from core.domain.runs import Claim
+from core.domain.runs import Claim, RunStatus
 from core.engine import TaskEngine
 from core.errors import LeaseLostError, StorageError, TaskyardError
 from core.orchestrator.config import OrchestratorConfig, StepSpec
@@ -140,6 +140,7 @@ async def _execute(
     done: list[tuple[str, str | None]] = []
     summary: str | None = None
     total = len(plan)
+    last_output = await _last_failure_output(engine, task) if task.retry_count else None
     for index, spec in enumerate(plan, 1):
         if handle.stopping:
             error = f"the worker stopped before step {spec.name}"
@@ -164,8 +165,9 @@ async def _execute(
             done.append((spec.name, None))
             continue
         result = await _run_step(
-            engine, config, handle, task, spec, profile, workdir, index, total, done, command
-        )
+            engine, config, handle, task, spec, profile, workdir, index, total, done, command,
+            last_output,
+        )  # fmt: skip
         if handle.lost:
             return "lost"
         summary = result.summary()
@@ -226,6 +228,16 @@ async def _execute(
     return "succeeded"
 
 
+async def _last_failure_output(engine: TaskEngine, task: Task) -> str | None:
+    """The last lines the newest failed run of ``task`` printed (its summary), if any."""
+    try:
+        runs = await engine.runs_of(task.ref)
+    except TaskyardError:
+        return None
+    failed = [r for r in runs if r.finished_at is not None and r.status == RunStatus.FAILED]
+    return max(failed, key=lambda r: r.attempt).summary if failed else None
+
+
 async def _what_next(
     engine: TaskEngine, config: OrchestratorConfig, claim: Claim, success: bool
 ) -> str:
@@ -256,9 +268,12 @@ async def _run_step(
     total: int,
     done: list[tuple[str, str | None]],
     task_cmd: str | None,
+    last_output: str | None = None,
 ) -> StepResult:
     claim = handle.claim
-    prompt = build_prompt(task, spec.name, index=index, total=total, previous=done)
+    prompt = build_prompt(
+        task, spec.name, index=index, total=total, previous=done, last_output=last_output
+    )
     with tempfile.TemporaryDirectory(prefix="taskyard-") as scratch:
         prompt_file = Path(scratch) / "prompt.md"
         if profile.prompt == "file":

@@ -232,3 +232,28 @@ def test_jsonl_import_takes_a_top_level_command_and_summarizes_refs(tmp_path: Pa
     assert result.returncode == 2
     assert "line 1: command must be a non-empty string" in result.stderr
     assert "line 2: command is given twice, at the top and in metadata; keep one." in result.stderr
+
+
+def test_a_retried_agent_step_is_told_the_failing_steps_last_output(tmp_path: Path) -> None:
+    """fix → verify: attempt 2's fix prompt carries verify's last lines, not only its exit."""
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    cli = configured(
+        tmp_path,
+        "[profiles.scribe]\n"
+        'command = ["/bin/sh", "-c", "cat > \\"$OUT/prompt-$TASKYARD_ATTEMPT.md\\""]\n'
+        f'prompt = "stdin"\nenv = {{ OUT = "{prompts}" }}\n'
+        "[pipelines]\nbug = [\n"
+        '  { name = "fix", profile = "scribe" },\n'
+        '  { name = "verify", profile = "shell", command = "echo collected 3 items; '
+        'echo FAILED test_login: AssertionError; test $TASKYARD_ATTEMPT -ge 2" },\n'
+        "]\n",
+    )
+    ref = add(cli, "Login is broken", None, "--ready", "--type", "bug")
+    out = cli.ok("worker", "--once")
+    assert f"{ref}       succeeded" in out
+    first = (prompts / "prompt-1.md").read_text()
+    second = (prompts / "prompt-2.md").read_text()
+    assert "This is attempt" not in first
+    assert "This is attempt 2; the last one failed: step verify failed: exit code 1" in second
+    assert "collected 3 items\nFAILED test_login: AssertionError" in second
