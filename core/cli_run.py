@@ -479,10 +479,11 @@ async def _cmd_quick(s: Session) -> int:
         if rest:
             raise _quick_usage("list takes no arguments")
         runs = await s.engine.list_quick_runs(limit=a.limit)
+        refs = await _promoted_refs(s, runs)
         return s.out.result(
             "quick_runs",
             lambda: {"items": [_dump(q) for q in runs], "total": len(runs)},
-            lambda: [_quick_line(q) for q in runs] or ["No quick runs yet."],
+            lambda: [_quick_line(q, refs) for q in runs] or ["No quick runs yet."],
         )
     if action in ("show", "promote"):
         if len(rest) != 1:
@@ -490,11 +491,12 @@ async def _cmd_quick(s: Session) -> int:
         if action == "show":
             quick = await s.engine.get_quick_run(rest[0])
             chunks = await s.engine.read_log(quick.id, limit=10_000)
+            refs = await _promoted_refs(s, [quick])
             return s.out.result(
                 "quick_run",
                 lambda: {"quickRun": _dump(quick), "log": [_dump(c) for c in chunks]},
                 lambda: [
-                    _quick_line(quick),
+                    _quick_line(quick, refs),
                     f"prompt: {quick.prompt}",
                     *(["", "".join(c.text for c in chunks).rstrip("\n")] if chunks else []),
                 ],
@@ -517,9 +519,21 @@ def _quick_usage(problem: str) -> ValidationError:
     )
 
 
-def _quick_line(q: QuickRun) -> str:
+async def _promoted_refs(s: Session, runs: list[QuickRun]) -> dict[str, str]:
+    """The refs of the tasks these quick runs were promoted to, by task id."""
+    from core.errors import NotFoundError
+
+    refs = {}
+    for task_id in {q.promoted_task_id for q in runs if q.promoted_task_id}:
+        with contextlib.suppress(NotFoundError):  # deleted since: the id is all there is
+            refs[task_id] = (await s.engine.get_task(task_id, links=False)).ref
+    return refs
+
+
+def _quick_line(q: QuickRun, refs: dict[str, str]) -> str:
     first = q.prompt.splitlines()[0] if q.prompt.strip() else ""
-    promoted = f"  → task {q.promoted_task_id}" if q.promoted_task_id else ""
+    task = refs.get(q.promoted_task_id or "", q.promoted_task_id)
+    promoted = f"  → task {task}" if q.promoted_task_id else ""
     code = f" (exit {q.exit_code})" if q.exit_code is not None else ""
     return (
         f"{q.id}  {_clock(q.started_at)}  {q.profile:<8} {q.status.value}{code}  "

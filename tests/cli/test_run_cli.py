@@ -144,6 +144,9 @@ def test_quick_runs_promotes_lists_and_shows(cli: CLI) -> None:
     assert again.returncode == 4
     assert f"already promoted to {task['ref']}" in again.stderr
     assert len(cli.json("task", "list", "--all")["items"]) == 1
+    # The promoted run names its task by ref, as people type it, not by its id.
+    assert f"→ task {task['ref']}" in cli.ok("quick", "show", quick_id)
+    assert f"echo quick hello  → task {task['ref']}" in cli.ok("quick", "list")
 
 
 def test_bad_input_gets_a_clear_message_and_a_nonzero_exit(cli: CLI) -> None:
