@@ -583,6 +583,12 @@ async def _run(handler: Handler, args: argparse.Namespace, out: Output) -> int:
 
         args.orch_config = load_orchestrator_config()
         options = engine_options(args.orch_config)
+    if getattr(args, "attach", None) or handler is _cmd_task_attach:
+        # Only the commands that store files read [limits]: a broken taskyard.toml must not
+        # stop `task list`.
+        from core.config_file import Limits, load_config
+
+        options["attachment_max_bytes"] = Limits.from_config(load_config()).attachment_max_bytes
     engine = await open_engine(args.db, actor=args.actor, **options)
     _start_up_finished()
     try:

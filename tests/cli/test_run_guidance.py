@@ -257,3 +257,25 @@ def test_a_retried_agent_step_is_told_the_failing_steps_last_output(tmp_path: Pa
     assert "This is attempt" not in first
     assert "This is attempt 2; the last one failed: step verify failed: exit code 1" in second
     assert "collected 3 items\nFAILED test_login: AssertionError" in second
+
+
+def test_limits_attachment_max_bytes_in_taskyard_toml_is_the_attachment_limit(
+    tmp_path: Path,
+) -> None:
+    """The hint's key is real: [limits] attachment_max_bytes sets the per-file limit."""
+    cli = configured(tmp_path, "[limits]\nattachment_max_bytes = 100\n")
+    small = cli.write("small.txt", "x" * 100)
+    big = cli.write("big.txt", "x" * 101)
+    ref = cli.json("task", "add", "With a file", "--attach", str(small))["task"]["ref"]
+    result = cli.run("task", "attach", ref, str(big))
+    assert result.returncode == 2
+    assert "'big.txt' is larger than the 100 bytes limit" in result.stderr
+    assert "raise [limits] attachment_max_bytes in taskyard.toml" in result.stderr
+    assert cli.run("task", "add", "Big", "--attach", str(big)).returncode == 2
+
+    (tmp_path / "taskyard.toml").write_text('[limits]\nattachment_max_bytes = "1MB"\n')
+    bad = cli.run("task", "attach", ref, str(small))
+    assert bad.returncode == 2
+    assert "[limits] attachment_max_bytes is '1MB', not a whole number of bytes" in bad.stderr
+    assert "attachment_max_bytes = 20971520" in bad.stderr
+    cli.ok("task", "list")  # a bad limit stops only the commands that store files
