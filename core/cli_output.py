@@ -755,11 +755,18 @@ def import_list_lines(jobs: Sequence[ImportJob]) -> list[str]:
     """One line per import job, newest first."""
     if not jobs:
         return ["No imports yet. Preview one with `taskyard import prd FILE`."]
-    return [
-        f"{job.id}  {iso(job.created_at)}  {job.source}  created {len(job.created_task_ids)}, "
+    return [_import_list_line(job) for job in jobs]
+
+
+def _import_list_line(job: ImportJob) -> str:
+    head = f"{job.id}  {iso(job.created_at)}  {job.source}  "
+    if job.status.value == "failed":
+        why = next((w.message for w in job.warnings if w.code == "import_failed"), "")
+        return head + "FAILED, nothing written" + (f": {shorten(why, 100)}" if why else "")
+    return (
+        head + f"created {len(job.created_task_ids)}, "
         f"updated {len(job.updated_task_ids)}, flagged {len(job.flagged_task_ids)}"
-        for job in jobs
-    ]
+    )
 
 
 # -- events ----------------------------------------------------------------------------------
