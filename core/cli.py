@@ -1496,6 +1496,8 @@ async def _follow(s: Session) -> int:
     task_id: str | None = None
     if s.args.task:
         task_id = (await s.engine.get_task(s.args.task)).id
+    if not s.out.json:  # which database: a mistyped --db would otherwise just stay silent
+        s.out.lines([f"Following the events of {shown_database(s.database)}; Ctrl-C stops."])
     async for event in s.engine.follow_events(since=s.args.since):
         if task_id is not None and event.task_id != task_id:
             continue

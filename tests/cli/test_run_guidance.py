@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.cli.test_cli import CLI
+from tests.cli.test_cli import CLI, ROOT
 from tests.conftest import pg_url
 from tests.store._pg import pg_execute, sibling_url
 
@@ -135,6 +137,16 @@ def test_worker_names_its_database_and_refuses_one_that_does_not_exist(tmp_path:
     assert "No database at" in follow.stderr
     cli.ok("init")
     assert f"database: {cli.db}" in cli.ok("worker", "--once")
+    follower = subprocess.Popen(
+        cli.argv("events", "--follow"), cwd=ROOT, env=cli.env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert follower.stdout is not None
+        first = follower.stdout.readline()
+    finally:
+        follower.send_signal(signal.SIGINT)
+        follower.communicate(timeout=30)
+    assert first == f"Following the events of {cli.db}; Ctrl-C stops.\n"
 
 
 @pytest.mark.postgres
