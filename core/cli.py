@@ -1398,7 +1398,7 @@ async def _cmd_ready(s: Session) -> int:
     if total == s.args.limit:  # a full page: the queue may be longer
         query = TaskQuery(project=s.args.project, statuses=[TaskStatus.READY], limit=1)
         total = (await s.engine.list_tasks(query)).total
-    idle = await _nothing_to_run(s.engine, cards)
+    idle = _nothing_to_run(cards)
     return s.out.result(
         "ready",
         lambda: (
@@ -1424,32 +1424,16 @@ def _pipelines() -> Collection[str] | None:
         return None
 
 
-async def _nothing_to_run(engine: TaskEngine, cards: Sequence[TaskCard]) -> dict[str, str]:
-    """Why no worker would take each of these ready tasks, by ref (runnable ones left out).
-
-    The execution monitor's snapshot answers for the head of the queue in one read; a task
-    it does not cover (another project's queue) is read and checked on its own.
-    """
-    from core.orchestrator.outcome import NOTHING_TO_RUN, nothing_to_run
+def _nothing_to_run(cards: Sequence[TaskCard]) -> dict[str, str]:
+    """Why no worker would take each of these ready tasks, by ref (runnable ones left out)."""
+    from core.orchestrator.outcome import NOTHING_TO_RUN, card_has_nothing_to_run
 
     pipelines = _pipelines()
-    if pipelines is None or not cards:
-        return {}
-    overview = await engine.execution_overview(
-        queue_limit=min(len(cards), 500), recent_limit=1, pipelines=pipelines
-    )
-    known = {e.card.ref: e.waiting or "" for e in overview.queue}
-    head = NOTHING_TO_RUN.split(":", 1)[0]
-    idle = {}
-    for card in cards:
-        if card.ref in known:
-            if known[card.ref].startswith(head):
-                idle[card.ref] = NOTHING_TO_RUN.format(task_type=card.task_type)
-        elif overview.runnable_total < overview.queue_total:
-            why = nothing_to_run(await engine.get_task(card.ref, links=False), pipelines)
-            if why:
-                idle[card.ref] = why
-    return idle
+    return {
+        c.ref: NOTHING_TO_RUN.format(task_type=c.task_type)
+        for c in cards
+        if card_has_nothing_to_run(c, pipelines)
+    }
 
 
 async def _cmd_board(s: Session) -> int:

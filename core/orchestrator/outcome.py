@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from core.domain.models import FailureReason, Task, TaskStatus
+from core.domain.models import FailureReason, Task, TaskCard, TaskStatus
 from core.domain.runs import RetryPolicy, next_attempt_at
 from core.orchestrator.prompt import task_command
 
@@ -28,6 +28,20 @@ def nothing_to_run(task: Task, pipelines: Collection[str]) -> str | None:
     if task.pipeline_template or task.task_type in pipelines or task_command(task):
         return None
     return NOTHING_TO_RUN.format(task_type=task.task_type)
+
+
+def card_has_nothing_to_run(card: TaskCard, pipelines: Collection[str] | None) -> bool:
+    """Whether no worker with ``pipelines`` would run this ready card (``None``: unknown).
+
+    The card says whether it carries a command or a pipeline (``has_command_or_pipeline``);
+    a card read without that says nothing.
+    """
+    return (
+        pipelines is not None
+        and card.status == TaskStatus.READY
+        and card.has_command_or_pipeline is False
+        and card.task_type not in pipelines
+    )
 
 
 def nothing_to_run_fix(ref: str, task_type: str) -> str:
