@@ -20,6 +20,10 @@ STEP_GUIDANCE = {
     "verify": "Run the tests and checks; fix what fails.",
     "review": "Review the change as a strict reviewer would, and fix what you find.",
     "commit": "Commit the change with a message that says what and why.",
+    # The step names docs/orchestrator.md's sample pipelines use.
+    "fix": "Find the cause of the problem described below and fix it; keep the change small.",
+    "write": "Write what the task asks for in the working tree, then stop.",
+    "test": "Write or run the tests the task needs, and make them pass.",
 }
 
 

@@ -267,6 +267,7 @@ def test_a_retried_agent_step_is_told_the_failing_steps_last_output(tmp_path: Pa
     first = (prompts / "prompt-1.md").read_text()
     second = (prompts / "prompt-2.md").read_text()
     assert "This is attempt" not in first
+    assert "Step 1 of 2: fix.\nFind the cause of the problem" in first  # guidance for `fix` too
     assert "This is attempt 2; the last one failed: step verify failed: exit code 1" in second
     assert "collected 3 items\nFAILED test_login: AssertionError" in second
 
