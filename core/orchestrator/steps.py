@@ -170,6 +170,16 @@ async def _execute(
         )  # fmt: skip
         if handle.lost:
             return "lost"
+        if result.exit_code is None and result.error and not handle.stopping:
+            # It could not start (checked above, but a program can vanish or lose its x bit
+            # meanwhile): every attempt would fail the same way, so block without retries.
+            reason = (
+                f"step {spec.name}: {result.error}; install it or fix [profiles.{profile.name}] "
+                "command"
+            )
+            await persist(engine.block_run, run_id, token, reason=reason, step=spec.name)
+            say("blocked", claim.ref, f"{reason}; blocked (taskyard retry {claim.ref})")
+            return "blocked"
         summary = result.summary()
         if not result.success:
             # The step and the run end in one transaction (``finish_run(step=...)``).

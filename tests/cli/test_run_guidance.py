@@ -292,3 +292,27 @@ def test_limits_attachment_max_bytes_in_taskyard_toml_is_the_attachment_limit(
     assert "[limits] attachment_max_bytes is '1MB', not a whole number of bytes" in bad.stderr
     assert "attachment_max_bytes = 20971520" in bad.stderr
     cli.ok("task", "list")  # a bad limit stops only the commands that store files
+
+
+def test_a_program_that_cannot_start_blocks_at_once_not_after_three_retries(
+    tmp_path: Path,
+) -> None:
+    """An executable whose interpreter is missing passes the PATH check but cannot start."""
+    agent = tmp_path / "agent.sh"
+    agent.write_text("#!/no/such/interpreter\necho never\n")
+    agent.chmod(0o755)
+    cli = configured(
+        tmp_path,
+        f'[profiles.broken]\ncommand = ["{agent}"]\nprompt = "stdin"\n'
+        '[pipelines]\nbug = [{ name = "fix", profile = "broken" }]\n',
+    )
+    ref = add(cli, "A bug", None, "--ready", "--type", "bug")
+    result = cli.run("worker", "--once")
+    assert result.returncode == 1
+    assert "warning:" not in result.stdout  # the file is there and executable
+    assert result.stdout.count("claimed 'A bug'") == 1
+    assert f"cannot start '{agent}'" in result.stdout
+    assert f"install it or fix [profiles.broken] command; blocked (taskyard retry {ref})" in (
+        result.stdout
+    )
+    assert cli.json("task", "show", ref)["task"]["status"] == "blocked"
