@@ -29,6 +29,7 @@ async def open_engine(
     auto_approve: bool | None = None,
     retry_policy: RetryPolicy | None = None,
     lease_seconds: float | None = None,
+    attachment_max_bytes: int | None = None,
 ) -> TaskEngine:
     """Open (creating or upgrading the schema as needed) the engine for ``db``.
 
@@ -39,6 +40,7 @@ async def open_engine(
             when ``None``).
         retry_policy: Attempts and backoff for failed runs (the orchestrator's config).
         lease_seconds: How long a claim holds without a heartbeat.
+        attachment_max_bytes: The per-file attachment limit (``[limits]`` of taskyard.toml).
 
     Raises:
         StorageError: the database cannot be opened or migrated.
@@ -57,6 +59,7 @@ async def open_engine(
         auto_approve=auto_approve,
         retry_policy=retry_policy,
         lease_seconds=lease_seconds,
+        attachment_max_bytes=attachment_max_bytes,
     )
 
 

@@ -23,7 +23,7 @@ import json
 import mimetypes
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -39,12 +39,14 @@ from core.cli_output import (
     import_job_lines,
     import_lines,
     import_list_lines,
+    masked_url,
     milestone_lines,
     moved_lines,
     preview_counts,
     preview_lines,
     project_lines,
     ready_lines,
+    shown_database,
     size,
     task_detail_lines,
     task_list_lines,
@@ -53,7 +55,7 @@ from core.errors import NotFoundError, TaskyardError, ValidationError
 
 if TYPE_CHECKING:
     from core.domain.commands import AttachmentIn, TaskImportItem
-    from core.domain.models import Milestone, Task, TaskLink
+    from core.domain.models import Milestone, Task, TaskCard, TaskLink
     from core.engine import TaskEngine
     from core.prd.models import ImportPlan
 
@@ -353,6 +355,7 @@ def _add_task_commands(commands: Any) -> None:
     p.add_argument("--criterion", dest="criteria", action="append", default=[], metavar="TEXT")
     p.add_argument("--context-file", action="append", default=[], metavar="PATH")
     p.add_argument("--attach", action="append", default=[], metavar="FILE")
+    _add_run_options(p)
     p.set_defaults(handler=_cmd_task_add)
 
     p = sub.add_parser("list", help="a filtered, sorted page of tasks")
@@ -415,6 +418,7 @@ def _add_task_commands(commands: Any) -> None:
     ms.add_argument("--no-milestone", action="store_true")
     p.add_argument("--due", metavar="DATE", help="YYYY-MM-DD")
     p.add_argument("--estimate", type=_number, metavar="N")
+    _add_run_options(p, edit=True)
     p.add_argument(
         "--if-version", type=_positive_int, metavar="N", help="fail if someone changed it since"
     )
@@ -455,6 +459,21 @@ def _add_task_commands(commands: Any) -> None:
     p.add_argument("file", metavar="FILE.jsonl", help="one task object per line; - for stdin")
     p.add_argument("--project", metavar="P", help="for lines that name no project")
     p.set_defaults(handler=_cmd_task_import)
+
+
+def _add_run_options(p: argparse.ArgumentParser, *, edit: bool = False) -> None:
+    """``--command`` and ``--pipeline``: what a worker runs for the task."""
+    clear = " ('' clears it)" if edit else ""
+    p.add_argument(
+        "--command",
+        metavar="CMD",
+        help="a shell command a worker runs for it, kept in metadata.command" + clear,
+    )
+    p.add_argument(
+        "--pipeline",
+        metavar="NAME",
+        help="run it through [pipelines.NAME] of taskyard.toml instead of its type's" + clear,
+    )
 
 
 def _add_dep_commands(commands: Any) -> None:
@@ -545,12 +564,31 @@ async def _run(handler: Handler, args: argparse.Namespace, out: Output) -> int:
     from core.bootstrap import open_engine
 
     url, existed = _database_location(args.db)
+    long_running = getattr(args, "waits_for_work", False) or (
+        handler is _cmd_events and args.follow
+    )
+    if long_running and not existed:
+        # It would make a new, empty database and wait on it forever: a mistyped --db.
+        where = shown_database(url)
+        raise NotFoundError(
+            f"No database at {where}: a new, empty one would be created and nothing would "
+            "ever arrive in it.",
+            hint=f"Run `taskyard --db {where} init` first if that is the one you want, or check "
+            "--db / TASKYARD_DB.",
+            details={"field": "db", "input": where, "suggestions": []},
+        )
     options: dict[str, Any] = {}
     if getattr(args, "orchestrated", False):  # worker, run, quick: the orchestrator's settings
         from core.cli_run import engine_options, load_orchestrator_config
 
         args.orch_config = load_orchestrator_config()
         options = engine_options(args.orch_config)
+    if getattr(args, "attach", None) or handler is _cmd_task_attach:
+        # Only the commands that store files read [limits]: a broken taskyard.toml must not
+        # stop `task list`.
+        from core.config_file import Limits, load_config
+
+        options["attachment_max_bytes"] = Limits.from_config(load_config()).attachment_max_bytes
     engine = await open_engine(args.db, actor=args.actor, **options)
     _start_up_finished()
     try:
@@ -763,16 +801,14 @@ async def _cmd_init(s: Session) -> int:
         s.out.envelope(
             "init",
             {
-                "database": s.database,
+                "database": masked_url(s.database),
                 "created": not s.existed,
                 "schema": {"state": "up_to_date", "revision": revision},
                 "projects": [p.slug for p in projects],
             },
         )
         return 0
-    where = s.database
-    if s.database.startswith("sqlite:///"):
-        where = s.database.removeprefix("sqlite:///")
+    where = shown_database(s.database)
     state = "created" if not s.existed else "existing"
     lines = [
         f"Database: {where} ({state})",
@@ -912,6 +948,10 @@ async def _cmd_task_add(s: Session) -> int:
         fields["when_unblocked"] = True
     if a.attach:
         fields["attachments"] = [_attachment(path).model_dump() for path in a.attach]
+    if a.command:
+        fields["metadata"] = {"command": a.command}
+    if a.pipeline:
+        fields["pipeline_template"] = a.pipeline
     request = parse(TaskCreate, fields)
     result = await s.engine.create_task(request)
     return s.out.result(
@@ -968,11 +1008,20 @@ async def _cmd_task_list(s: Session) -> int:
 
 
 async def _cmd_task_show(s: Session) -> int:
+    from core.domain.models import TaskStatus
+    from core.orchestrator.outcome import nothing_to_run
+
     task = await s.engine.get_task(s.args.ref)
+    idle: str | None = None
+    if task.status in (TaskStatus.READY, TaskStatus.BACKLOG):
+        pipelines = _pipelines()
+        idle = None if pipelines is None else nothing_to_run(task, pipelines)
     if s.out.json:
-        s.out.envelope("task", {"task": _dump(task)})
+        s.out.envelope("task", {"task": _dump(task), "nothingToRun": idle})
         return 0
-    s.out.lines(task_detail_lines(task, await _context(s.engine, task)))
+    ctx = await _context(s.engine, task)
+    ctx.nothing_to_run = idle
+    s.out.lines(task_detail_lines(task, ctx))
     return 0
 
 
@@ -1013,6 +1062,18 @@ async def _cmd_task_edit(s: Session) -> int:
         fields["assignee"] = None
     if a.no_milestone:
         fields["milestone"] = None
+    if a.pipeline is not None:
+        fields["pipeline_template"] = a.pipeline.strip() or None
+    version = a.if_version
+    if a.command is not None:  # metadata is replaced whole: change the one key of it
+        current = await s.engine.get_task(a.ref, links=False)
+        metadata = dict(current.metadata)
+        if a.command.strip():
+            metadata["command"] = a.command
+        else:
+            metadata.pop("command", None)
+        fields["metadata"] = metadata
+        version = version or current.version  # a concurrent edit of metadata is refused
     if not fields:
         raise ValidationError(
             "Nothing to change: no field was given.",
@@ -1020,8 +1081,8 @@ async def _cmd_task_edit(s: Session) -> int:
             "(see `taskyard task edit --help`).",
         )
     patch = parse(TaskPatch, fields)
-    task = await s.engine.update_task(a.ref, patch, expected_version=a.if_version)
-    names = ", ".join(sorted(fields))
+    task = await s.engine.update_task(a.ref, patch, expected_version=version)
+    names = ", ".join(sorted("command" if f == "metadata" else f for f in fields))
     return s.out.result(
         "task",
         lambda: {"task": _dump(task)},
@@ -1097,7 +1158,10 @@ async def _cmd_task_import(s: Session) -> int:
         result = await s.engine.import_tasks(items, project=a.project)
     except ValidationError as exc:
         raise _with_line_numbers(exc, lines, str(a.file)) from None
-    return s.out.result("import", lambda: _dump(result), lambda: import_lines(result))
+    commands = sum(1 for item in items if item.metadata.get("command"))
+    return s.out.result(
+        "import", lambda: _dump(result), lambda: import_lines(result, commands=commands)
+    )
 
 
 def _read_import(path: str) -> tuple[list[TaskImportItem], list[int]]:
@@ -1130,6 +1194,11 @@ def _read_import(path: str) -> tuple[list[TaskImportItem], list[int]]:
                 {"line": n, "field": None, "message": f"line {n}: expected a JSON object {{...}}."}
             )
             continue
+        if "command" in obj:  # a shell command for workers: kept in metadata.command
+            problem = _command_field(obj)
+            if problem:
+                problems.append({"line": n, "field": "command", "message": f"line {n}: {problem}"})
+                continue
         try:
             items.append(parse(TaskImportItem, obj, where=f"line {n}: "))
             numbers.append(n)
@@ -1157,6 +1226,22 @@ def _read_import(path: str) -> tuple[list[TaskImportItem], list[int]]:
             details={"file": name},
         )
     return items, numbers
+
+
+def _command_field(obj: dict[str, Any]) -> str | None:
+    """Move an import line's ``command`` into ``metadata.command``; the problem, if any."""
+    command = obj.pop("command")
+    metadata = obj.get("metadata")
+    if metadata is None:
+        metadata = obj["metadata"] = {}
+    if not isinstance(metadata, dict):
+        return "metadata must be a JSON object."
+    if "command" in metadata:
+        return "command is given twice, at the top and in metadata; keep one."
+    if not isinstance(command, str) or not command.strip():
+        return "command must be a non-empty string (a shell command for workers)."
+    metadata["command"] = command
+    return None
 
 
 def _with_line_numbers(exc: ValidationError, lines: list[int], name: str) -> ValidationError:
@@ -1305,12 +1390,50 @@ async def _cmd_dep_rm(s: Session) -> int:
 
 
 async def _cmd_ready(s: Session) -> int:
+    from core.domain.commands import TaskQuery
+    from core.domain.models import TaskStatus
+
     cards = await s.engine.ready_tasks(limit=s.args.limit, project=s.args.project)
+    total = len(cards)
+    if total == s.args.limit:  # a full page: the queue may be longer
+        query = TaskQuery(project=s.args.project, statuses=[TaskStatus.READY], limit=1)
+        total = (await s.engine.list_tasks(query)).total
+    idle = _nothing_to_run(cards)
     return s.out.result(
         "ready",
-        lambda: _list_payload([_dump(c) for c in cards]) | {"limit": s.args.limit},
-        lambda: ready_lines(cards),
+        lambda: (
+            _list_payload(
+                [_dump(c) | {"nothingToRun": idle.get(c.ref)} for c in cards], total=total
+            )
+            | {"limit": s.args.limit}
+        ),
+        lambda: ready_lines(cards, total=total, nothing_to_run=idle),
     )
+
+
+def _pipelines() -> Collection[str] | None:
+    """The pipelines taskyard.toml configures, or ``None`` when it cannot be read.
+
+    Only the worker refuses a bad config file; other commands then just say less.
+    """
+    from core.cli_run import load_orchestrator_config
+
+    try:
+        return load_orchestrator_config().pipelines.keys()
+    except TaskyardError:
+        return None
+
+
+def _nothing_to_run(cards: Sequence[TaskCard]) -> dict[str, str]:
+    """Why no worker would take each of these ready tasks, by ref (runnable ones left out)."""
+    from core.orchestrator.outcome import NOTHING_TO_RUN, card_has_nothing_to_run
+
+    pipelines = _pipelines()
+    return {
+        c.ref: NOTHING_TO_RUN.format(task_type=c.task_type)
+        for c in cards
+        if card_has_nothing_to_run(c, pipelines)
+    }
 
 
 async def _cmd_board(s: Session) -> int:
@@ -1357,6 +1480,8 @@ async def _follow(s: Session) -> int:
     task_id: str | None = None
     if s.args.task:
         task_id = (await s.engine.get_task(s.args.task)).id
+    if not s.out.json:  # which database: a mistyped --db would otherwise just stay silent
+        s.out.lines([f"Following the events of {shown_database(s.database)}; Ctrl-C stops."])
     async for event in s.engine.follow_events(since=s.args.since):
         if task_id is not None and event.task_id != task_id:
             continue

@@ -48,6 +48,24 @@ REPORT_URL_HINT = (
 )
 
 
+def masked_url(url: str) -> str:
+    """A database URL with its password masked (``postgresql+asyncpg://user:***@host/db``)."""
+    from sqlalchemy.engine import make_url  # only for the commands that show a URL
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def shown_database(url: str) -> str:
+    """A database as a person should see it: a SQLite file's path, else the masked URL."""
+    if url.startswith("sqlite:///") and "?" not in url:
+        return url.removeprefix("sqlite:///")
+    return masked_url(url)
+
+
 class Output:
     """Writes results to stdout and problems to stderr, as JSON or as text.
 
@@ -299,18 +317,49 @@ def task_list_lines(
     return out
 
 
-def ready_lines(cards: Sequence[TaskCard]) -> list[str]:
-    """The ready queue, numbered in the order workers take the tasks."""
+def ready_lines(
+    cards: Sequence[TaskCard],
+    *,
+    total: int | None = None,
+    nothing_to_run: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The ready queue, numbered in the order workers take the tasks.
+
+    Args:
+        cards: The page of the queue to show.
+        total: The whole queue's size, when it is larger than the page.
+        nothing_to_run: Why no worker would take a task, by ref: those are marked, and the
+            fix follows the list.
+    """
     if not cards:
         return [
             "Nothing is ready. Move a task there with `taskyard task move REF ready` "
             "(add --when-unblocked to queue one that still waits for blockers)."
         ]
+    idle = nothing_to_run or {}
     width = _ref_width(cards)
     n_width = len(str(len(cards)))
-    out = [f"Ready queue ({len(cards)}), in the order workers take them:"]
+    size = f"{len(cards)} of {total}" if total is not None and total > len(cards) else len(cards)
+    out = [f"Ready queue ({size}), in the order workers take them:"]
     for n, card in enumerate(cards, 1):
-        out.append(f"  {str(n).rjust(n_width)}. {card_line(card, width)}")
+        mark = "  <- nothing to run" if card.ref in idle else ""
+        out.append(f"  {str(n).rjust(n_width)}. {card_line(card, width)}{mark}")
+    if idle:
+        refs = list(idle)
+        reasons = set(idle.values())
+        why = (
+            reasons.pop()
+            if len(reasons) == 1
+            else "nothing to run: no command, and no pipeline for their types"
+        )
+        out.append("")
+        out.append(
+            f"Workers leave {', '.join(refs[:10])}{' …' if len(refs) > 10 else ''} in ready: {why}."
+        )
+        out.append(
+            f'  Give it a command (taskyard task edit {refs[0]} --command "…"), a pipeline '
+            "(--pipeline NAME), or add [pipelines.TYPE] to taskyard.toml."
+        )
     return out
 
 
@@ -355,6 +404,8 @@ class TaskContext:
     milestone: Milestone | None = None
     parent: TaskLink | None = None
     children: list[TaskLink] = field(default_factory=list)
+    nothing_to_run: str | None = None
+    """Why no worker would run the task, when none would."""
 
 
 def task_detail_lines(task: Task, ctx: TaskContext) -> list[str]:
@@ -426,6 +477,13 @@ def task_detail_lines(task: Task, ctx: TaskContext) -> list[str]:
     if advice:
         out.append("")
         out.extend(advice)
+    if ctx.nothing_to_run:
+        out.append("")
+        out.append(f"Workers will not take it: {ctx.nothing_to_run}.")
+        out.append(
+            f'  Give it a command (taskyard task edit {task.ref} --command "…"), a pipeline '
+            f"(--pipeline NAME), or add [pipelines.{task.task_type}] to taskyard.toml."
+        )
 
     if task.acceptance_criteria:
         out.append("")
@@ -555,16 +613,25 @@ def bulk_lines(result: BulkResult, assignee: str | None) -> list[str]:
     return out
 
 
-def import_lines(result: ImportResult) -> list[str]:
-    """What an import wrote: created and existing refs, edges and warnings."""
+def ref_list(refs: Sequence[str], shown: int = 10) -> str:
+    """``TY-1, TY-2, … and 4,998 more``: a list of refs that stays one short line."""
+    head = ", ".join(refs[:shown])
+    return head + (f", … and {len(refs) - shown:,} more" if len(refs) > shown else "")
+
+
+def import_lines(result: ImportResult, *, commands: int = 0) -> list[str]:
+    """What an import wrote: created and existing refs (the first few), edges and warnings."""
     out = [
         f"Imported: {len(result.created)} created, {len(result.existing)} already there, "
         f"{plural(result.edges, 'dependency', 'dependencies')}."
     ]
     if result.created:
-        out.append("  created: " + ", ".join(result.created))
+        out.append("  created: " + ref_list(result.created))
     if result.existing:
-        out.append("  existing (unchanged): " + ", ".join(result.existing))
+        out.append("  existing (unchanged): " + ref_list(result.existing))
+    if commands:
+        verb = "carries a command" if commands == 1 else "carry commands"
+        out.append(f"  {plural(commands, 'task')} {verb} (metadata.command)")
     out.extend(f"warning: {w}" for w in result.warnings)
     return out
 
@@ -677,7 +744,7 @@ def import_job_lines(job: ImportJob) -> list[str]:
         f"flagged {len(job.flagged_task_ids)}",
     ]
     if job.created_refs:
-        out.append("  created: " + ", ".join(job.created_refs))
+        out.append("  created: " + ref_list(job.created_refs))
     for w in job.warnings:
         where = f"line {w.line}: " if w.line is not None else ""
         out.append(f"warning: {where}{w.message}")
@@ -688,11 +755,18 @@ def import_list_lines(jobs: Sequence[ImportJob]) -> list[str]:
     """One line per import job, newest first."""
     if not jobs:
         return ["No imports yet. Preview one with `taskyard import prd FILE`."]
-    return [
-        f"{job.id}  {iso(job.created_at)}  {job.source}  created {len(job.created_task_ids)}, "
+    return [_import_list_line(job) for job in jobs]
+
+
+def _import_list_line(job: ImportJob) -> str:
+    head = f"{job.id}  {iso(job.created_at)}  {job.source}  "
+    if job.status.value == "failed":
+        why = next((w.message for w in job.warnings if w.code == "import_failed"), "")
+        return head + "FAILED, nothing written" + (f": {shorten(why, 100)}" if why else "")
+    return (
+        head + f"created {len(job.created_task_ids)}, "
         f"updated {len(job.updated_task_ids)}, flagged {len(job.flagged_task_ids)}"
-        for job in jobs
-    ]
+    )
 
 
 # -- events ----------------------------------------------------------------------------------

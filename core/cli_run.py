@@ -14,10 +14,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from core.cli_output import ref_list, shown_database
 from core.errors import ValidationError
 
 if TYPE_CHECKING:
     from core.cli import Session
+    from core.domain.models import Task
     from core.domain.runs import LogChunk, QuickRun, Run, RunStep
     from core.orchestrator.config import OrchestratorConfig
     from core.orchestrator.pool import PoolEvent
@@ -40,15 +42,20 @@ def add_run_commands(commands: Any, positive_int: IntType) -> None:
         help="claim and run ready tasks until Ctrl-C (one line per claim and finish)",
         description="Runs tasks' pipelines (taskyard.toml [orchestrator], [pipelines], "
         "[profiles.*]; see docs/orchestrator.md). Ctrl-C or SIGTERM stops claiming, lets running "
-        "steps finish for stop_grace_seconds, then stops them so they are retried.",
+        "steps finish for stop_grace_seconds, then stops them so they are retried. Exit code: "
+        "0, or 1 when a task it ran ended failed or blocked (a failure that a later attempt "
+        "fixed does not count; for scripts and CI with --once). A "
+        "database that does not exist yet is refused (a mistyped --db): run `taskyard init`.",
     )
     p.add_argument("--slots", type=positive_int, metavar="N", help="steps run at once (config)")
     p.add_argument("--project", metavar="P", help="only this project's tasks")
     p.add_argument("--id", dest="worker_id", metavar="ID", help="worker id (host-pid-xxxx)")
     p.add_argument(
-        "--once", action="store_true", help="exit once nothing is ready, queued or running"
+        "--once",
+        action="store_true",
+        help="exit once nothing runnable is ready, queued or running (exit code 1 if a run failed)",
     )
-    p.set_defaults(handler=_cmd_worker, orchestrated=True)
+    p.set_defaults(handler=_cmd_worker, orchestrated=True, waits_for_work=True)
 
     p = commands.add_parser("run", help="Run Now: start a task ahead of the queue")
     p.add_argument("ref", metavar="REF")
@@ -59,7 +66,12 @@ def add_run_commands(commands: Any, positive_int: IntType) -> None:
     )
     p.set_defaults(handler=_cmd_run, orchestrated=True)
 
-    p = commands.add_parser("retry", help="put a task blocked by a failure (or cancelled) back")
+    p = commands.add_parser(
+        "retry",
+        help="put a task blocked by a failure (or cancelled) back",
+        description="Puts the task back in ready. A task blocked after its last attempt gets "
+        "one more: if that one fails too, it is blocked again at once.",
+    )
     p.add_argument("ref", metavar="REF")
     p.set_defaults(handler=_cmd_retry)
 
@@ -157,7 +169,16 @@ async def _cmd_worker(s: Session) -> int:
     if a.project:
         await s.engine.get_project(a.project)  # an unknown project fails now, clearly
 
+    failures: list[str] = []
+    ended_ok: dict[str, bool] = {}
+    """Each task's last outcome here: a failure a later retry fixed does not fail the exit."""
+
     def listen(event: PoolEvent) -> None:
+        if event.kind in ("failed", "blocked", "error"):
+            failures.append(event.ref)
+            ended_ok[event.ref] = False
+        elif event.kind == "succeeded":
+            ended_ok[event.ref] = True
         if s.out.json:
             s.out.json_line(
                 {
@@ -181,7 +202,9 @@ async def _cmd_worker(s: Session) -> int:
             [
                 f"Worker {pool.worker_id}: {pool.slots} slot(s), lease {config.lease_seconds:g} s"
                 + (f", project {a.project}" if a.project else "")
-                + (" (until the queue is empty)" if a.once else "; Ctrl-C stops it")
+                + (" (until the queue is empty)" if a.once else "; Ctrl-C stops it"),
+                f"  database: {shown_database(s.database)}",
+                *_missing_programs(config),
             ]
         )
     stop = asyncio.Event()
@@ -205,14 +228,60 @@ async def _cmd_worker(s: Session) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(sig)
+    left = await _left_in_ready(s) if a.once else []
     if s.out.json:
         s.out.envelope(
             "worker_stopped",
-            {"workerId": pool.worker_id, "runs": pool.claimed, "errors": pool.errors},
+            {
+                "workerId": pool.worker_id,
+                "runs": pool.claimed,
+                "errors": pool.errors,
+                "failed": failures,
+                "nothingToRun": left,
+            },
         )
     else:
-        s.out.lines([f"Worker {pool.worker_id} stopped after {pool.claimed} run(s)."])
-    return 0
+        lines = [f"Worker {pool.worker_id} stopped after {pool.claimed} run(s)."]
+        if failures:
+            refs = ref_list(list(dict.fromkeys(failures)))
+            lines.append(f"{len(failures)} run(s) failed: {refs} (see taskyard runs REF).")
+        if left:
+            lines.append(
+                "Left in ready with nothing to run (no command, and no pipeline for their "
+                f"type): {ref_list(left)}."
+            )
+            lines.append(
+                '  Give each a command (taskyard task edit REF --command "…"), a pipeline '
+                "(--pipeline NAME), or add [pipelines.TYPE] to taskyard.toml."
+            )
+        s.out.lines(lines)
+    return 0 if all(ended_ok.values()) else 1
+
+
+async def _left_in_ready(s: Session) -> list[str]:
+    """The ready tasks no worker of this configuration would claim (nothing to run)."""
+    from core.orchestrator.outcome import NOTHING_TO_RUN
+
+    overview = await s.engine.execution_overview(
+        queue_limit=500, recent_limit=1, pipelines=_config(s).pipelines.keys()
+    )
+    if overview.runnable_total == overview.queue_total:
+        return []
+    head = NOTHING_TO_RUN.split(":", 1)[0]
+    return [e.card.ref for e in overview.queue if (e.waiting or "").startswith(head)]
+
+
+def _missing_programs(config: OrchestratorConfig) -> list[str]:
+    """Banner lines for the profiles that pipelines use whose program is not on PATH."""
+    from core.orchestrator.profiles import missing_program
+
+    used = {step.profile for steps in config.pipelines.values() for step in steps}
+    lines = []
+    for name in sorted(used):
+        problem = missing_program(config.profiles[name])
+        if problem:
+            lines.append(f"  warning: {problem}")
+    return lines
 
 
 # -- run / retry / cancel ----------------------------------------------------------------------
@@ -263,8 +332,23 @@ async def _run_and_wait(s: Session, run: Run) -> int:
     if s.out.json:
         s.out.envelope("run", {"run": _dump(final), "task": _dump(task), "succeeded": ok})
     else:
-        s.out.lines([f"{task.ref}: run {final.status.value}; the task is {task.status.label}."])
+        s.out.lines([f"{task.ref}: run {final.status.value}; {_next_words(s, task, ok)}."])
     return 0 if ok else 1
+
+
+def _next_words(s: Session, task: Task, ok: bool) -> str:
+    """``the task is in review``, ``retry 2/3 in 5 s by a worker`` ...: what happens now."""
+    from datetime import UTC
+
+    from core.domain.models import TaskStatus
+    from core.orchestrator.outcome import after_failure, after_success
+
+    if ok:
+        return f"the task is {after_success(task)}"
+    if task.status == TaskStatus.READY:
+        words = after_failure(task, _config(s).retry, datetime.now(UTC))
+        return f"{words} by a worker (or now: taskyard run {task.ref} --wait)"
+    return f"the task is {after_failure(task, _config(s).retry, datetime.now(UTC))}"
 
 
 async def _cmd_retry(s: Session) -> int:
@@ -495,10 +579,11 @@ async def _cmd_quick(s: Session) -> int:
         if rest:
             raise _quick_usage("list takes no arguments")
         runs = await s.engine.list_quick_runs(limit=a.limit)
+        refs = await _promoted_refs(s, runs)
         return s.out.result(
             "quick_runs",
             lambda: {"items": [_dump(q) for q in runs], "total": len(runs)},
-            lambda: [_quick_line(q) for q in runs] or ["No quick runs yet."],
+            lambda: [_quick_line(q, refs) for q in runs] or ["No quick runs yet."],
         )
     if action in ("show", "promote"):
         if len(rest) != 1:
@@ -507,11 +592,12 @@ async def _cmd_quick(s: Session) -> int:
         if action == "show":
             quick = await s.engine.get_quick_run(quick_id)
             chunks = await s.engine.read_log(quick.id, limit=10_000)
+            refs = await _promoted_refs(s, [quick])
             return s.out.result(
                 "quick_run",
                 lambda: {"quickRun": _dump(quick), "log": [_dump(c) for c in chunks]},
                 lambda: [
-                    _quick_line(quick),
+                    _quick_line(quick, refs),
                     f"prompt: {quick.prompt}",
                     *(["", "".join(c.text for c in chunks).rstrip("\n")] if chunks else []),
                 ],
@@ -534,9 +620,21 @@ def _quick_usage(problem: str) -> ValidationError:
     )
 
 
-def _quick_line(q: QuickRun) -> str:
+async def _promoted_refs(s: Session, runs: list[QuickRun]) -> dict[str, str]:
+    """The refs of the tasks these quick runs were promoted to, by task id."""
+    from core.errors import NotFoundError
+
+    refs = {}
+    for task_id in {q.promoted_task_id for q in runs if q.promoted_task_id}:
+        with contextlib.suppress(NotFoundError):  # deleted since: the id is all there is
+            refs[task_id] = (await s.engine.get_task(task_id, links=False)).ref
+    return refs
+
+
+def _quick_line(q: QuickRun, refs: dict[str, str]) -> str:
     first = q.prompt.splitlines()[0] if q.prompt.strip() else ""
-    promoted = f"  → task {q.promoted_task_id}" if q.promoted_task_id else ""
+    task = refs.get(q.promoted_task_id or "", q.promoted_task_id)
+    promoted = f"  → task {task}" if q.promoted_task_id else ""
     code = f" (exit {q.exit_code})" if q.exit_code is not None else ""
     return (
         f"{q.id}  {_clock(q.started_at)}  {q.profile:<8} {q.status.value}{code}  "

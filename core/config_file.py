@@ -91,3 +91,49 @@ def load_config(path: Path | None = None) -> ConfigFile:
             field=str(path),
             hint="Check the file's permissions, or point TASKYARD_CONFIG elsewhere.",
         ) from exc
+
+
+LIMITS_KEYS = ("attachment_max_bytes",)
+"""The keys ``[limits]`` may hold."""
+
+MAX_ATTACHMENT_LIMIT = 1024**3
+"""The largest per-file attachment limit accepted (1 GiB): files are held in memory."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``[limits]``: sizes the store enforces (``None``: the store's default)."""
+
+    attachment_max_bytes: int | None = None
+    """The largest file one attachment may be (10 MiB by default)."""
+
+    @classmethod
+    def from_config(cls, config: ConfigFile) -> Limits:
+        """Read ``[limits]`` of a config file.
+
+        Raises:
+            ValidationError: an unknown key or a bad value (the key, the file and the fix).
+        """
+        table = config.table("limits")
+        where = f" in {config.path}" if config.path else ""
+        for key in table:
+            if key not in LIMITS_KEYS:
+                raise ValidationError(
+                    f"[limits] has an unknown key {key!r}{where}.",
+                    field=f"limits.{key}",
+                    hint="Known keys: " + ", ".join(LIMITS_KEYS) + ".",
+                )
+        value = table.get("attachment_max_bytes")
+        if value is None:
+            return cls()
+        if isinstance(value, bool) or not isinstance(value, int):
+            problem = f"is {value!r}, not a whole number of bytes"
+        elif not 1 <= value <= MAX_ATTACHMENT_LIMIT:
+            problem = f"({value}) must be 1 to {MAX_ATTACHMENT_LIMIT} (1 GiB)"
+        else:
+            return cls(attachment_max_bytes=value)
+        raise ValidationError(
+            f"[limits] attachment_max_bytes {problem}{where}.",
+            field="limits.attachment_max_bytes",
+            hint="Write e.g. attachment_max_bytes = 20971520 (20 MiB, no quotes).",
+        )

@@ -266,7 +266,8 @@ class TaskEngine(Protocol):
         New tasks are created, changed ones that have not started are updated, started and
         removed ones are flagged (never changed or deleted), edges between the document's
         tasks follow the plan, and the job is recorded. Committing the same plan again
-        creates and changes nothing.
+        creates and changes nothing. A commit that fails writes none of that; it is recorded
+        afterwards as a ``failed`` job with the reason (event ``import.failed``).
 
         Raises:
             ValidationError: bad plan data (task key and field named); nothing was written.

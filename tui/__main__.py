@@ -26,8 +26,12 @@ def engine_factory_for(settings: TuiSettings) -> EngineFactory:
 
     async def open_it() -> TaskEngine:
         from core.bootstrap import open_engine
+        from core.config_file import Limits
 
-        return await open_engine(settings.db, actor=settings.actor)
+        limits = Limits.from_config(settings.config)
+        return await open_engine(
+            settings.db, actor=settings.actor, attachment_max_bytes=limits.attachment_max_bytes
+        )
 
     return open_it
 

@@ -136,7 +136,7 @@ def _too_large(name: str, limit: int) -> ValidationError:
         f"Attachment {name!r} is larger than the {_size(limit)} limit.",
         field="attachments",
         hint="Attach a smaller file (compress it or keep only the relevant part), or raise "
-        "attachment_max_bytes in taskyard.toml.",
+        "[limits] attachment_max_bytes in taskyard.toml.",
         details={"limit_bytes": limit},
     )
 

@@ -192,6 +192,10 @@ class TaskCard(_Frozen):
     version: int
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    has_command_or_pipeline: bool | None = None
+    """Whether it carries a shell command or names a pipeline, so a worker can run it
+    whatever its type (``None``: not read). Without either, only a pipeline for its type
+    gives a worker something to run."""
 
 
 class Task(_Frozen):

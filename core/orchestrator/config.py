@@ -212,7 +212,7 @@ class OrchestratorConfig:
             return (
                 f"pipeline {pipeline_template!r} is not configured: add a "
                 f"[pipelines.{pipeline_template}] table to taskyard.toml or clear the task's "
-                "pipeline"
+                "pipeline (taskyard task edit REF --pipeline '')"
             )
         if task_type in self.pipelines:
             return self.pipelines[task_type]

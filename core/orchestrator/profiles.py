@@ -8,7 +8,10 @@ each built-in and how to adapt it; ``[profiles.NAME]`` in taskyard.toml override
 
 from __future__ import annotations
 
+import os
+import shutil
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -59,6 +62,34 @@ class Profile:
             KeyError: a placeholder without a value (config validation prevents it).
         """
         return [part.format_map(values) for part in self.command]
+
+
+def missing_program(
+    profile: Profile, *, cwd: str | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """Why ``profile``'s program cannot be started, or ``None`` when it can (or starts none).
+
+    A bare name is looked up on ``PATH`` (the profile's own ``env`` first, as the step sees
+    it); a path (relative to ``cwd``, where the step runs) must be an executable file. A
+    template in the program's place is not checked.
+    """
+    if not profile.command or "{" in profile.command[0]:
+        return None
+    program = profile.command[0]
+    env = {**(os.environ if environ is None else environ), **profile.env}
+    if os.sep in program:
+        path = os.path.join(cwd or os.getcwd(), program)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return None
+        where = "not an executable file"
+    elif shutil.which(program, path=env.get("PATH")) is not None:
+        return None
+    else:
+        where = "not found on PATH"
+    return (
+        f"cannot start {program!r}: {where}; install it or fix [profiles.{profile.name}] "
+        "command in taskyard.toml"
+    )
 
 
 def placeholders(template: str) -> set[str]:

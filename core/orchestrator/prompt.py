@@ -20,6 +20,10 @@ STEP_GUIDANCE = {
     "verify": "Run the tests and checks; fix what fails.",
     "review": "Review the change as a strict reviewer would, and fix what you find.",
     "commit": "Commit the change with a message that says what and why.",
+    # The step names docs/orchestrator.md's sample pipelines use.
+    "fix": "Find the cause of the problem described below and fix it; keep the change small.",
+    "write": "Write what the task asks for in the working tree, then stop.",
+    "test": "Write or run the tests the task needs, and make them pass.",
 }
 
 
@@ -43,6 +47,7 @@ def build_prompt(
     index: int,
     total: int,
     previous: Sequence[tuple[str, str | None]] = (),
+    last_output: str | None = None,
 ) -> str:
     """The prompt for one step of a task's pipeline.
 
@@ -52,6 +57,8 @@ def build_prompt(
         index: Its 1-based position in the pipeline.
         total: The pipeline's length.
         previous: ``(step, summary)`` of the steps already done in this run.
+        last_output: The last lines the failing step of the previous attempt printed, so a
+            retried agent knows why (a fix → verify loop would otherwise retry blind).
     """
     lines = [
         f"You are working on task {task.ref}: {task.title}",
@@ -77,4 +84,6 @@ def build_prompt(
             "",
             f"This is attempt {task.retry_count + 1}; the last one failed: {task.error or '?'}",
         ]
+        if last_output and last_output.strip():
+            lines += ["", "Its last output:", "", "```", last_output.strip(), "```"]
     return "\n".join(lines) + "\n"

@@ -13,17 +13,18 @@ import shlex
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from core.domain.models import Task
-from core.domain.runs import Claim, lost_output_words
+from core.domain.runs import Claim, RunStatus, lost_output_words
 from core.engine import TaskEngine
 from core.errors import LeaseLostError, StorageError, TaskyardError
 from core.orchestrator.config import OrchestratorConfig, StepSpec
 from core.orchestrator.environment import for_profile
 from core.orchestrator.executor import Invocation, StepProcess, StepResult
-from core.orchestrator.profiles import NOOP, Profile
+from core.orchestrator.profiles import NOOP, Profile, missing_program
 from core.orchestrator.prompt import build_prompt, task_command
 
 T = TypeVar("T")
@@ -128,12 +129,19 @@ async def _execute(
             workdir = await workdir_for(engine, config, task)
         except TaskyardError as exc:
             await persist(engine.finish_run, run_id, token, success=False, error=exc.message)
-
-            say("failed", claim.ref, exc.message)
+            say("failed", claim.ref, exc.message + await _what_next(engine, config, claim, False))
             return "failed"
+    for spec in plan:  # a program that is not there fails every attempt the same way
+        missing = missing_program(config.profiles[spec.profile], cwd=workdir)
+        if missing:
+            reason = f"step {spec.name}: {missing}"
+            await persist(engine.block_run, run_id, token, reason=reason, step=spec.name)
+            say("blocked", claim.ref, f"{reason}; blocked (taskyard retry {claim.ref})")
+            return "blocked"
     done: list[tuple[str, str | None]] = []
     summary: str | None = None
     total = len(plan)
+    last_output = await _last_failure_output(engine, task) if task.retry_count else None
     for index, spec in enumerate(plan, 1):
         if handle.stopping:
             error = f"the worker stopped before step {spec.name}"
@@ -158,8 +166,9 @@ async def _execute(
             done.append((spec.name, None))
             continue
         result = await _run_step(
-            engine, config, handle, task, spec, profile, workdir, index, total, done, command
-        )
+            engine, config, handle, task, spec, profile, workdir, index, total, done, command,
+            last_output,
+        )  # fmt: skip
         if handle.lost:
             return "lost"
         if result.lost_bytes:
@@ -169,6 +178,16 @@ async def _execute(
                 f"step {spec.name}: {lost_output_words(result.lost_bytes)} "
                 f"({result.lost_reason}); its log marks where",
             )
+        if result.exit_code is None and result.error and not handle.stopping:
+            # It could not start (checked above, but a program can vanish or lose its x bit
+            # meanwhile): every attempt would fail the same way, so block without retries.
+            reason = (
+                f"step {spec.name}: {result.error}; install it or fix [profiles.{profile.name}] "
+                "command"
+            )
+            await persist(engine.block_run, run_id, token, reason=reason, step=spec.name)
+            say("blocked", claim.ref, f"{reason}; blocked (taskyard retry {claim.ref})")
+            return "blocked"
         summary = result.summary()
         if not result.success:
             # The step and the run end in one transaction (``finish_run(step=...)``).
@@ -198,7 +217,8 @@ async def _execute(
                 summary=summary,
                 step=spec.name,
             )
-            say("failed", claim.ref, error.splitlines()[0])
+            next_ = await _what_next(engine, config, claim, False)
+            say("failed", claim.ref, error.splitlines()[0] + next_)
             return "failed"
         if index == total:
             break
@@ -222,8 +242,36 @@ async def _execute(
         summary=summary,
         step=plan[-1].name if plan else None,
     )
-    say("succeeded", claim.ref, "succeeded")
+    say("succeeded", claim.ref, "succeeded" + await _what_next(engine, config, claim, True))
     return "succeeded"
+
+
+async def _last_failure_output(engine: TaskEngine, task: Task) -> str | None:
+    """The last lines the newest failed run of ``task`` printed (its summary), if any."""
+    try:
+        runs = await engine.runs_of(task.ref)
+    except TaskyardError:
+        return None
+    failed = [r for r in runs if r.finished_at is not None and r.status == RunStatus.FAILED]
+    return max(failed, key=lambda r: r.attempt).summary if failed else None
+
+
+async def _what_next(
+    engine: TaskEngine, config: OrchestratorConfig, claim: Claim, success: bool
+) -> str:
+    """``"; retry 2/3 in 5 s"``, ``" -> in review"`` ...: what the task does now (one read).
+
+    Only words for the worker's line: a failed read says nothing rather than fail the run.
+    """
+    from core.orchestrator.outcome import after_failure, after_success
+
+    try:
+        task = await engine.get_task(claim.task_id, links=success)
+    except TaskyardError:
+        return ""
+    if success:
+        return f" -> {after_success(task)}"
+    return f"; {after_failure(task, config.retry, datetime.now(UTC))}"
 
 
 async def _run_step(
@@ -238,9 +286,12 @@ async def _run_step(
     total: int,
     done: list[tuple[str, str | None]],
     task_cmd: str | None,
+    last_output: str | None = None,
 ) -> StepResult:
     claim = handle.claim
-    prompt = build_prompt(task, spec.name, index=index, total=total, previous=done)
+    prompt = build_prompt(
+        task, spec.name, index=index, total=total, previous=done, last_output=last_output
+    )
     with tempfile.TemporaryDirectory(prefix="taskyard-") as scratch:
         prompt_file = Path(scratch) / "prompt.md"
         if profile.prompt == "file":

@@ -113,6 +113,8 @@ class PlanWarning(BaseModel):
         # task the document no longer lists; both are left as they are.
         "started_task_kept",
         "removed_task_kept",
+        # A commit that failed: its job is recorded as failed, the reason as this warning.
+        "import_failed",
     ]
     message: str
     line: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -427,7 +428,14 @@ class SqlTaskEngine:
 
     async def commit_import(self, plan: ImportPlan) -> ImportJob:
         """See ``TaskEngine.commit_import``."""
-        job: ImportJob = await self._write(lambda c, x: prd_import.commit_plan(c, x, plan))
+        try:
+            job: ImportJob = await self._write(lambda c, x: prd_import.commit_plan(c, x, plan))
+        except TaskyardError as exc:
+            # The commit rolled back; the failure is recorded on its own, best effort, so
+            # `import list` shows it. The caller gets the original error either way.
+            with contextlib.suppress(TaskyardError):
+                await self._write(partial(_record_failed_import, plan=plan, error=exc))
+            raise
         return job
 
     async def get_import(self, job_id: str) -> ImportJob:
@@ -1003,3 +1011,9 @@ def _conforms(engine: SqlTaskEngine) -> None:
     from core.engine import TaskEngine
 
     _: TaskEngine = engine
+
+
+def _record_failed_import(
+    conn: Connection, ctx: TxContext, *, plan: ImportPlan, error: TaskyardError
+) -> ImportJob | None:
+    return prd_import.record_failed_job(conn, ctx, plan, error)

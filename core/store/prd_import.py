@@ -39,7 +39,7 @@ from core.domain import graph
 from core.domain.commands import TaskImportItem, TaskPatch, parse
 from core.domain.identifiers import slugify
 from core.domain.models import TaskSource, TaskStatus
-from core.errors import NotFoundError, ValidationError
+from core.errors import NotFoundError, TaskyardError, ValidationError
 from core.prd.models import (
     DiffKind,
     ImportJob,
@@ -530,6 +530,51 @@ def commit_plan(conn: Connection, ctx: TxContext, plan: ImportPlan) -> ImportJob
             "edges_removed": edges_removed,
             "readied": readied,
         },
+    )
+    return job_from_row(conn, row_values)
+
+
+def record_failed_job(
+    conn: Connection, ctx: TxContext, plan: ImportPlan, error: TaskyardError
+) -> ImportJob | None:
+    """Record a commit that failed (and was rolled back) as a ``failed`` job with the reason.
+
+    Runs in a transaction of its own after the rollback, so ``import list`` shows the failure
+    (event ``import.failed``). Returns ``None`` when there is no project to file it under (the
+    plan named one that does not exist).
+    """
+    try:
+        project = project_or_default(conn, ctx, plan.options.project)
+    except NotFoundError:
+        return None
+    job_id = ctx.new_id()
+    row_values = {
+        "id": job_id,
+        "project_id": str(project["id"]),
+        "source": plan.source,
+        "source_key": plan.source_key,
+        "status": ImportJobStatus.FAILED.value,
+        "task_count": len(plan.tasks),
+        "edge_count": len(plan.edges),
+        "warnings": [
+            PlanWarning(
+                code="import_failed",
+                message=error.message,
+                details={"code": error.code, "hint": error.hint},
+            ).model_dump(mode="json")
+        ],
+        "created_task_ids": [],
+        "updated_task_ids": [],
+        "flagged_task_ids": [],
+        "options": plan.options.model_dump(mode="json"),
+        "actor": ctx.actor,
+        "created_at": ctx.now,
+    }
+    conn.execute(insert(J).values(**row_values))
+    ctx.emit(
+        "import.failed",
+        project_id=str(project["id"]),
+        payload={"job_id": job_id, "source": plan.source, "error": error.message},
     )
     return job_from_row(conn, row_values)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Text, cast, or_, select
 
 from core.domain.identifiers import format_ref
 from core.domain.models import (
@@ -20,6 +20,7 @@ from core.domain.models import (
 )
 from core.domain.runs import Run, RunStatus
 from core.store import tables as t
+from core.store.claim_sql import COMMAND_KEY_PATTERN, COMMAND_PATTERNS
 
 T, P = t.tasks, t.projects
 
@@ -41,6 +42,13 @@ CARD_COLUMNS = (
     T.c.created_at,
     T.c.updated_at,
     P.c.key,
+    # The command half of ``run_ops.may_run``, for the returned rows only: whether a worker
+    # could run the card without a pipeline for its type (a ready card without says so).
+    or_(
+        T.c.pipeline_template.is_not(None),
+        *(T.c.description.like(p) for p in COMMAND_PATTERNS),
+        cast(T.c.meta, Text).like(COMMAND_KEY_PATTERN),
+    ).label("has_command_or_pipeline"),
 )
 
 
@@ -98,7 +106,12 @@ def card_from_row(row: Mapping[Any, Any]) -> TaskCard:
         version=row["version"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        has_command_or_pipeline=_flag(row.get("has_command_or_pipeline")),
     )
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def link_from_row(row: Mapping[Any, Any]) -> TaskLink:

@@ -153,3 +153,25 @@ def test_preview_of_a_markdown_file(cli: CLI) -> None:
     assert cli.json("task", "list")["total"] == 0
     job = cli.json("import", "prd", str(doc), "--commit")
     assert job["created"]
+
+
+def test_a_commit_that_fails_is_listed_as_a_failed_job_with_the_reason(cli: CLI) -> None:
+    """Nothing is written, but `import list` and `import show` say it failed and why."""
+    bad = checkout()
+    tasks = list(bad.tasks)
+    tasks[1] = tasks[1].model_copy(update={"task_type": "no such type!"})
+    path = cli.write("plan.json", bad.model_copy(update={"tasks": tasks}).model_dump_json())
+    result = cli.run("import", "prd", "--plan-json", str(path), "--commit")
+    assert result.returncode == 2
+    assert "is not a valid type name" in result.stderr
+    assert cli.json("task", "list", "--all")["items"] == []
+    [job] = cli.json("import", "list")["items"]
+    assert (job["status"], job["created_task_ids"]) == ("failed", [])
+    assert job["warnings"][0]["code"] == "import_failed"
+    assert "is not a valid type name" in job["warnings"][0]["message"]
+    listed = cli.ok("import", "list")
+    assert f"{job['id']}" in listed
+    assert "FAILED, nothing written: Task 'prd:checkout/api': task_type 'no such type!'" in listed
+    assert "failed" in cli.ok("import", "show", job["id"])
+    events = cli.json("events")["items"]
+    assert events[-1]["type"] == "import.failed"

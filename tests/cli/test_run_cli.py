@@ -40,12 +40,16 @@ def add(cli: CLI, title: str, command: str | None = None, *extra: str) -> str:
 def test_worker_once_runs_the_queue_and_reports_each_claim(cli: CLI) -> None:
     ok = add(cli, "greet", "echo hello from a task", "--ready")
     bad = add(cli, "fails", "echo about to fail; exit 4", "--ready")
-    out = cli.ok("worker", "--once", "--slots", "2", "--id", "w-test")
+    result = cli.run("worker", "--once", "--slots", "2", "--id", "w-test")
+    assert result.returncode == 1, result.stderr  # a run failed: scripts and CI notice
+    out = result.stdout
     assert "Worker w-test: 2 slot(s)" in out
+    assert f"database: {cli.db}" in out
     assert ok in out
-    assert "succeeded" in out
-    assert "step shell failed: exit code 4" in out
+    assert "succeeded -> in review" in out
+    assert "step shell failed: exit code 4; blocked after 1 attempt (taskyard retry" in out
     assert "stopped after 2 run(s)" in out
+    assert f"1 run(s) failed: {bad}" in out
     runs = cli.json("runs", ok)
     [run] = runs["items"]
     assert (run["status"], run["steps"][0]["name"], run["steps"][0]["summary"]) == (
@@ -140,6 +144,9 @@ def test_quick_runs_promotes_lists_and_shows(cli: CLI) -> None:
     assert again.returncode == 4
     assert f"already promoted to {task['ref']}" in again.stderr
     assert len(cli.json("task", "list", "--all")["items"]) == 1
+    # The promoted run names its task by ref, as people type it, not by its id.
+    assert f"→ task {task['ref']}" in cli.ok("quick", "show", quick_id)
+    assert f"echo quick hello  → task {task['ref']}" in cli.ok("quick", "list")
 
 
 def test_bad_input_gets_a_clear_message_and_a_nonzero_exit(cli: CLI) -> None:

@@ -292,14 +292,26 @@ async def test_get_and_list_imports(engine: SqlTaskEngine) -> None:
 async def test_unknown_blocker_key_is_refused_naming_the_task_and_field(
     engine: SqlTaskEngine,
 ) -> None:
-    """An edge to a task that is not in the plan is a ValidationError; nothing is written."""
+    """An edge to a task that is not in the plan is a ValidationError; only the failure is
+    written (a failed job, filed under the default project)."""
     bad = checkout_plan().model_copy(update={"edges": plan([], [("ui", "ghost")]).edges})
     with pytest.raises(ValidationError) as err:
         await engine.commit_import(bad)
     assert err.value.details["key"] == key("ui")
     assert err.value.field == "blocker_key"
     assert "ghost" in err.value.message
-    assert await all_events(engine) == []
+    assert [e.type for e in await all_events(engine)] == ["project.created", "import.failed"]
+    await assert_one_failed_job(engine, "ghost")
+
+
+async def assert_one_failed_job(engine: SqlTaskEngine, words: str) -> None:
+    """The newest import job is a failure that wrote nothing, its reason naming ``words``."""
+    job = (await engine.list_imports())[0]
+    assert job.status == ImportJobStatus.FAILED
+    assert (job.created_task_ids, job.updated_task_ids, job.flagged_task_ids) == ([], [], [])
+    [warning] = job.warnings
+    assert warning.code == "import_failed"
+    assert words in warning.message
 
 
 async def test_unknown_parent_key_is_refused(engine: SqlTaskEngine) -> None:
@@ -330,8 +342,9 @@ async def test_a_bad_last_task_leaves_nothing(engine: SqlTaskEngine) -> None:
         await engine.commit_import(bad)
     assert (err.value.details["key"], err.value.field) == (key("zz"), "title")
     assert await task_count(engine) == 0
-    assert await all_events(engine) == []
-    assert await engine.list_imports() == []
+    assert [e.type for e in await all_events(engine)] == ["project.created", "import.failed"]
+    assert len(await engine.list_imports()) == 1
+    await assert_one_failed_job(engine, "title")
 
 
 async def test_a_failure_mid_commit_rolls_everything_back(engine: SqlTaskEngine) -> None:
@@ -348,8 +361,9 @@ async def test_a_failure_mid_commit_rolls_everything_back(engine: SqlTaskEngine)
         await engine.commit_import(plan([task("a"), task("b"), task("c")], [("b", "a")]))
     assert await task_count(engine) == count
     assert key("c") not in await by_key(engine)
-    assert await last_seq(engine) == seq
-    assert len(await engine.list_imports()) == 1
+    assert [e.type for e in await all_events(engine, since=seq)] == ["import.failed"]
+    assert len(await engine.list_imports()) == 2
+    await assert_one_failed_job(engine, "cycle")
 
 
 async def test_a_thousand_task_plan_commits(engine: SqlTaskEngine) -> None:

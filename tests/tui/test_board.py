@@ -79,7 +79,10 @@ async def test_opening_shows_every_state_with_counts_and_cards(demo_app: Taskyar
         assert "Two-factor sign-in" in text
         assert "▲ high" in text  # priority as a glyph and the word
         assert "⊘ blocked by 2 tasks" in text  # blocked marker says by how many
-        assert "#tests  @chen" in text  # labels and assignee
+        assert "#backend #auth  @ben" in text  # labels and assignee
+        # The demo's ready cards have no command, and no pipeline is configured: no worker
+        # would run them, and their cards say so.
+        assert "∅ nothing to run  #tests" in text
         assert "(no tasks)" in text
         assert focused_list(demo_app).status == TaskStatus.BACKLOG
         assert_cursor_on_title(demo_app)

@@ -394,6 +394,9 @@ message log (**L**).
         self.update_context()
         if not self._loaded:
             self._loaded = True
+            ready = self.column(TaskStatus.READY)
+            if ready is not None:  # after the first frame: reading taskyard.toml costs a little
+                ready.task_list.set_pipelines(taskyard_app(self).worker_pipelines())
             self.set_status(self._idle_status())
             taskyard_app(self).start_following_from(view.last_event_seq)
             current = self.current_column

@@ -45,7 +45,12 @@ def blocked_words(count: int) -> str:
     return f"blocked by {count} task" + ("" if count == 1 else "s")
 
 
-def spoken_card(card: TaskCard, index: int, total: int) -> str:
+NOTHING_TO_RUN_MARK = "∅ nothing to run"
+"""A ready card no worker would claim: no command, and no pipeline for its type (the
+execution monitor and `taskyard ready` say why and how to fix it)."""
+
+
+def spoken_card(card: TaskCard, index: int, total: int, *, nothing_to_run: bool = False) -> str:
     """A card as one plain sentence for screen readers.
 
     ``"1 of 3: TY-12 Fix login, priority high, labels ui, assigned to ana, blocked by 1 task"``
@@ -59,6 +64,8 @@ def spoken_card(card: TaskCard, index: int, total: int) -> str:
         parts.append(f"assigned to {card.assignee}")
     if card.unresolved_blocker_count:
         parts.append(blocked_words(card.unresolved_blocker_count))
+    if nothing_to_run:
+        parts.append("nothing to run")
     return ", ".join(parts)
 
 
@@ -191,6 +198,20 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(2048)
         self._frame: tuple[Style, int] | None = None
         """The base style and width, fixed for the lines of one ``render_lines`` call."""
+        self._pipelines: frozenset[str] | None = None
+        """The workers' pipelines, to mark ready cards none would run (``None``: unknown)."""
+
+    def set_pipelines(self, pipelines: Iterable[str] | None) -> None:
+        """Tell the list which task types have a pipeline, so it can mark the ready cards
+        that no worker would run ("∅ nothing to run")."""
+        self._pipelines = None if pipelines is None else frozenset(pipelines)
+        self._strips.clear()
+        self.refresh()
+
+    def _nothing_to_run(self, card: TaskCard) -> bool:
+        from core.orchestrator.outcome import card_has_nothing_to_run
+
+        return card_has_nothing_to_run(card, self._pipelines)
 
     # -- what the parent gives -----------------------------------------------------------
     @property
@@ -429,7 +450,10 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         if self.spoken:
             segments = [
                 Segment(marker, base),
-                Segment(spoken_card(card, index, self.total), base),
+                Segment(
+                    spoken_card(card, index, self.total, nothing_to_run=self._nothing_to_run(card)),
+                    base,
+                ),
             ]
         elif row == 0:
             glyph = PRIORITY_GLYPH[card.priority]
@@ -463,6 +487,10 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
                         "⊘ " + blocked_words(card.unresolved_blocker_count) + "  ",
                         base + style("task-list--blocked"),
                     )
+                )
+            elif self._nothing_to_run(card):
+                segments.append(
+                    Segment(NOTHING_TO_RUN_MARK + "  ", base + style("task-list--blocked"))
                 )
             meta = " ".join(f"#{label}" for label in card.labels)
             if card.assignee:
