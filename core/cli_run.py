@@ -174,7 +174,9 @@ async def _cmd_worker(s: Session) -> int:
     """Each task's last outcome here: a failure a later retry fixed does not fail the exit."""
 
     def listen(event: PoolEvent) -> None:
-        if event.kind in ("failed", "blocked", "error"):
+        if event.kind in ("failed", "blocked") or (event.kind == "error" and event.ref != "-"):
+            # An error of the worker's own loops ("-": a busy database, say) is survived and
+            # printed; it says nothing about how a task ended.
             failures.append(event.ref)
             ended_ok[event.ref] = False
         elif event.kind == "succeeded":
