@@ -18,6 +18,7 @@ STATUS_MARK = {
     RunStatus.FAILED: "✗",
     RunStatus.CANCELLED: "⊘",
     RunStatus.EXPIRED: "⌛",
+    RunStatus.INTERRUPTED: "⏸",
 }
 """A glyph beside the status word (never instead of it)."""
 
@@ -80,7 +81,8 @@ def run_line(run: Run, now: datetime) -> str:
     parts.append(worker_words(run.worker_id))
     parts.append(clock_text(elapsed(run, now)))
     line = " · ".join(parts)
-    if run.status in (RunStatus.FAILED, RunStatus.EXPIRED, RunStatus.CANCELLED) and run.error:
+    ended_early = (RunStatus.FAILED, RunStatus.EXPIRED, RunStatus.CANCELLED, RunStatus.INTERRUPTED)
+    if run.status in ended_early and run.error:
         line += f" · {first_line(run.error)}"
     elif run.summary and not run.status.active:
         line += f" · {first_line(run.summary)}"
