@@ -72,9 +72,11 @@ def build_prompt(
         lines += ["", "## Earlier steps"]
         for name, summary in done:
             lines += ["", f"### {name}", "", (summary or "").strip()]
-    if task.retry_count:
+    if task.retry_count and task.error:
         lines += [
             "",
-            f"This is attempt {task.retry_count + 1}; the last one failed: {task.error or '?'}",
+            f"This is attempt {task.retry_count + 1}; the last one failed: {task.error}",
         ]
+    elif task.retry_count:  # the runs before were interrupted (or retried by hand): no failure
+        lines += ["", f"This is attempt {task.retry_count + 1}."]
     return "\n".join(lines) + "\n"

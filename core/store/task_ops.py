@@ -412,6 +412,10 @@ def transition_task(
 ) -> str:
     """Move a task through the state machine (dependents follow in the same transaction).
 
+    ``force`` into ``in_progress`` marks the task as worked on by a person: no run and no
+    lease are opened, so no worker runs it and no lease sweep moves it back; it stays until
+    someone moves it on. Run Now (``run_ops.run_now``) is the path that has a worker run it.
+
     Raises:
         NotFoundError: no such task.
         ConflictError: it changed since ``expected_version``.
