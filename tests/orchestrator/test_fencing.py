@@ -152,7 +152,8 @@ async def test_stopping_a_worker_again_and_again_does_not_block_its_task(
     for attempt in (2, 3, 4):
         worker = worker_process(db_url, f"w{attempt}", config_file)
         try:
-            assert await wait_until(lambda a=attempt: (marks / f"started-{a}").exists(), 40), (
+            started = marks / f"started-{attempt}"
+            assert await wait_until(started.exists, 40), (
                 f"attempt {attempt} never started: {(await engine.get_task(ref)).status}"
             )
             worker.send_signal(signal.SIGTERM)
