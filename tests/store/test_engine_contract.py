@@ -709,8 +709,8 @@ async def test_update_changes_fields_and_bumps_version(engine: SqlTaskEngine) ->
         3,
     )
     assert updated.updated_at >= task.updated_at
-    event = (await all_events(engine))[-1]
-    assert event.type == "task.updated"
+    event, assigned = (await all_events(engine))[-2:]
+    assert (event.type, assigned.type) == ("task.updated", "task.assigned")
     assert event.task_id == task.id
     assert "title" in event.payload["fields"]
     assert "description" not in event.payload["fields"]
