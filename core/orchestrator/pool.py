@@ -247,7 +247,12 @@ class WorkerPool:
             self._listener(PoolEvent(kind, ref, message, self._worker_id))
 
     def _start_run(self, claim: Claim, asked_at: float) -> RunHandle:
-        """Run ``claim``, whose lease was granted no earlier than ``asked_at`` (monotonic)."""
+        """Run ``claim``, its lease counted from ``asked_at`` (``time.monotonic``).
+
+        That is when the claim was asked for (the lease cannot start before), or for a claim
+        handed in by ``execute``, when it arrived: milliseconds late, well inside the slack
+        of ``fence_margin``.
+        """
         handle = RunHandle(claim, lease_until=asked_at + self._config.lease_seconds)
         self._handles[claim.run_id] = handle
         self.claimed += 1
