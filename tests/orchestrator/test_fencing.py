@@ -8,11 +8,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from core.domain.commands import TaskCreate
 from core.domain.models import TaskStatus
 from core.domain.runs import RunStatus
+from core.orchestrator.guard import GroupGuard
 from core.orchestrator.pool import WorkerPool
 from core.orchestrator.prompt import build_prompt
 from core.store.engine import SqlTaskEngine
@@ -61,6 +63,32 @@ def ticks(path: Path) -> dict[int, list[float]]:
             at, attempt = line.split()
             out.setdefault(int(attempt), []).append(float(at))
     return out
+
+
+def test_the_guard_ends_a_group_whose_deadline_passes_even_a_stopped_one() -> None:
+    """A step group told a deadline and not told again is ended when the deadline passes,
+    even one that is itself stopped (it gets SIGCONT with its SIGTERM); a group with no
+    deadline (a quick run, no lease) is left alone while the worker lives."""
+    fenced = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True
+    )
+    free = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    guard = GroupGuard()
+    try:
+        os.killpg(fenced.pid, signal.SIGSTOP)
+        guard.watch(fenced.pid)
+        guard.watch(free.pid)
+        started = time.monotonic()
+        guard.fence({fenced.pid: 0.5}, 0.5)
+        assert fenced.wait(10) == -signal.SIGTERM
+        assert 0.4 < time.monotonic() - started < 5
+        assert free.poll() is None
+    finally:
+        for proc in (fenced, free):
+            guard.unwatch(proc.pid)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
 
 
 async def test_a_frozen_workers_step_stops_before_its_task_runs_elsewhere(
