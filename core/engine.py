@@ -429,6 +429,27 @@ class TaskEngine(Protocol):
             ValidationError: an empty reason.
         """
 
+    async def interrupt_run(
+        self,
+        run_id: str,
+        token: str,
+        *,
+        reason: str,
+        exit_code: int | None = None,
+        summary: str | None = None,
+    ) -> Run:
+        """End the run ``interrupted``: its worker stopped on purpose (Ctrl-C, a deploy).
+
+        Not the task's fault: the task goes back to ready at once, without backoff and
+        without using one of the retry policy's attempts (``Task.interruptions`` grows), or is
+        blocked once ``max_interruptions`` of its runs were interrupted. A step still running
+        in the run ends ``interrupted`` with ``exit_code`` and ``summary``.
+
+        Raises:
+            NotFoundError: no such run.
+            LeaseLostError: the token no longer holds the task; nothing was written.
+        """
+
     async def append_log(
         self,
         run_id: str,
@@ -554,9 +575,12 @@ class TaskEngine(Protocol):
     async def expire_leases(self, now: datetime | None = None) -> list[str]:
         """Expire runs whose lease ended by ``now`` (the engine's clock by default).
 
-        Their tasks go back to ready counted as a retry (event ``task.lease_expired``), or to
-        blocked once the attempts are used up. Any worker calls this on its heartbeat, so
-        recovery needs no separate daemon. Returns the refs of the tasks concerned.
+        A lost lease is an interruption, not a failure: the task goes back to ready at once
+        (event ``task.lease_expired``), without backoff and without using one of the retry
+        policy's attempts, or to blocked once ``max_interruptions`` of its runs were
+        interrupted (``task.lease_expired``, then ``task.blocked``). Any worker calls this on
+        its heartbeat, so recovery needs no separate daemon. Returns the refs of the tasks
+        concerned.
         """
 
     async def run_now(self, ref: str) -> Run:

@@ -26,6 +26,7 @@ STATUS_MARK = {
     RunStatus.FAILED: "✗",
     RunStatus.CANCELLED: "⊘",
     RunStatus.EXPIRED: "⌛",
+    RunStatus.INTERRUPTED: "⏸",
 }
 """A glyph beside the status word (never instead of it)."""
 
@@ -90,7 +91,8 @@ def run_line(run: Run, now: datetime) -> str:
     if run.lost_output_bytes:  # the output below has a gap: say so before anyone reads it
         parts.append(lost_output_words(run.lost_output_bytes))
     line = " · ".join(parts)
-    if run.status in (RunStatus.FAILED, RunStatus.EXPIRED, RunStatus.CANCELLED) and run.error:
+    ended_early = (RunStatus.FAILED, RunStatus.EXPIRED, RunStatus.CANCELLED, RunStatus.INTERRUPTED)
+    if run.status in ended_early and run.error:
         line += f" · {first_line(run.error)}"
     elif run.summary and not run.status.active:
         line += f" · {first_line(run.summary)}"

@@ -30,6 +30,9 @@ class RunStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     """The worker stopped renewing its lease (crashed, hung, lost its network)."""
+    INTERRUPTED = "interrupted"
+    """The worker stopped on purpose (Ctrl-C, SIGTERM, a deploy) and ended the run: the task
+    went back to ready, and the run does not count as a failed attempt."""
 
     @property
     def active(self) -> bool:
@@ -64,7 +67,13 @@ class Run(_Frozen):
     id: str
     task_id: str
     attempt: int
-    """1 for the first run of the task, then one more per retry (``retry_count + 1``)."""
+    """1 for the first run of the task, then one more per run (``retry_count + 1``).
+
+    Every run gets the next number, whether the one before failed or was interrupted (lease
+    expired, worker stopped), so attempt numbers stay unique per task. The failures among
+    them are ``attempt - Task.interruptions``: interrupted runs are not the task's fault and
+    do not use up the retry policy's ``max_attempts``.
+    """
     worker_id: str
     claim_token: str
     """The fencing token: every write by the worker names it."""
@@ -122,6 +131,13 @@ class RetryPolicy(_Frozen):
     backoff_factor: float = Field(default=2.0, ge=1)
     """Each further wait is this many times the previous one."""
     max_backoff_seconds: float = Field(default=300.0, ge=0)
+    max_interruptions: int = Field(default=10, ge=1)
+    """Runs that may end through no fault of the task (a worker crashed, froze or was
+    stopped); the one that reaches this number blocks the task, as ``max_attempts`` does for
+    failures. Interrupted runs go back to ready at once, without backoff and without using
+    ``max_attempts``; this separate, generous budget only keeps a task that takes its worker
+    down every time (it eats the memory, it hangs the machine) from looping forever.
+    """
 
 
 @dataclass(frozen=True)
@@ -149,9 +165,21 @@ def next_attempt_at(policy: RetryPolicy, attempt: int, failed_at: datetime) -> d
 
 
 def decide_retry(policy: RetryPolicy, attempt: int, failed_at: datetime) -> RetryDecision:
-    """Retry or give up after attempt ``attempt`` failed (or its lease expired)."""
+    """Retry or give up after failure number ``attempt`` of a task.
+
+    Callers pass the failures so far (``Run.attempt - Task.interruptions``), not the run's
+    attempt number: interrupted runs are not failures.
+    """
     at = next_attempt_at(policy, attempt, failed_at)
     return RetryDecision(retry=at is not None, not_before=at, attempts=attempt)
+
+
+def interruptions_exhausted(policy: RetryPolicy, interruptions: int) -> bool:
+    """Whether ``interruptions`` interrupted runs (the latest included) block the task.
+
+    True once the policy's ``max_interruptions`` is reached.
+    """
+    return interruptions >= policy.max_interruptions
 
 
 def worker_status(

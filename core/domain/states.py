@@ -6,11 +6,16 @@ dependency guard) each unresolved blocker with its state, and a hint that says h
 Rules (unified-task-orchestration.md section 4, DESIGN.md):
 
 * ``TRANSITIONS`` is the spec's table; ``FEATURE_PRD_AUTO_APPROVE_REVIEW`` adds
-  ``in_progress -> done``.
+  ``in_progress -> done``. ``RETRY_TRANSITIONS`` lists the moves of the retry action
+  (``blocked -> ready`` and ``cancelled -> ready``): retry is the only way a cancelled task
+  goes straight back to ready; by hand it goes through backlog.
 * Dependency guard: a task cannot enter ``ready`` or ``in_progress`` while a blocker is
   unresolved; a blocker is resolved when it is ``done`` or ``cancelled``.
 * Claim guard: ``in_progress`` is entered only by a worker's claim or the explicit force path
-  (Run Now, ``task move --force``).
+  (Run Now, ``task move --force``). ``task move --force`` marks a task as being worked on by
+  a person: it opens no run and no lease, so no worker runs it and no lease sweep moves it;
+  it stays in progress until someone moves it on. Run Now (``taskyard run``) is the way to
+  have a worker start it ahead of the queue.
 * Queue when unblocked: asking for ``ready`` with ``when_unblocked`` while blockers are unresolved
   parks the task in ``blocked`` with a dependency reason; the store moves it to ``ready`` by
   itself once the last blocker resolves. The table is checked against the state asked for
@@ -44,6 +49,13 @@ TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = {
 }
 """Allowed manual and automatic moves, exactly as the spec's table."""
 
+RETRY_TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = {
+    S.BLOCKED: frozenset({S.READY}),
+    S.CANCELLED: frozenset({S.READY}),
+}
+"""Extra moves of the retry action only (a task blocked by a failure, or cancelled, goes back
+to ready, counted as the next attempt); a manual move keeps to ``TRANSITIONS``."""
+
 AUTO_APPROVE_TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = {
     S.IN_PROGRESS: frozenset({S.DONE}),
 }
@@ -69,8 +81,16 @@ def is_resolved(status: TaskStatus) -> bool:
     return status in RESOLVED_STATES
 
 
-def allowed_targets(status: TaskStatus, *, auto_approve: bool = False) -> frozenset[TaskStatus]:
-    """The states the table allows from ``status`` (before the guards)."""
+def allowed_targets(
+    status: TaskStatus, *, auto_approve: bool = False, via_retry: bool = False
+) -> frozenset[TaskStatus]:
+    """The states the table allows from ``status`` (before the guards).
+
+    ``via_retry``: the moves of the retry action (``RETRY_TRANSITIONS``) instead of a manual
+    move's.
+    """
+    if via_retry:
+        return RETRY_TRANSITIONS.get(status, frozenset())
     targets = TRANSITIONS[status]
     if auto_approve:
         targets = targets | AUTO_APPROVE_TRANSITIONS.get(status, frozenset())
@@ -124,6 +144,7 @@ def plan_transition(
     auto_approve: bool = False,
     force: bool = False,
     via_claim: bool = False,
+    via_retry: bool = False,
     when_unblocked: bool = False,
 ) -> TransitionPlan:
     """Decide a move, or refuse it with the reason and the way out.
@@ -138,6 +159,7 @@ def plan_transition(
         auto_approve: The ``FEATURE_PRD_AUTO_APPROVE_REVIEW`` override.
         force: The explicit force path into ``in_progress`` (Run Now).
         via_claim: The move is a worker's atomic claim.
+        via_retry: The move is the retry action (``RETRY_TRANSITIONS`` instead of the table).
         when_unblocked: Park a ``ready`` request in ``blocked`` while blockers are unresolved.
 
     Returns:
@@ -154,7 +176,7 @@ def plan_transition(
             hint=_moves_hint(current, auto_approve),
             details={"ref": ref, "from": current.value, "to": requested.value},
         )
-    allowed = allowed_targets(current, auto_approve=auto_approve)
+    allowed = allowed_targets(current, auto_approve=auto_approve, via_retry=via_retry)
     if requested not in allowed:
         raise InvalidTransitionError(
             f"{ref} cannot move from {current.label} to {requested.label}: "
@@ -171,8 +193,9 @@ def plan_transition(
         raise ClaimRequiredError(
             f"{ref} cannot be moved to in progress by hand: a worker claims ready tasks and "
             "starts them.",
-            hint="Leave it in ready for a worker to pick up, or start it now with Run Now "
-            "(CLI: task move REF in_progress --force).",
+            hint="Leave it in ready for a worker to pick up, start it now on a worker with "
+            "Run Now (CLI: taskyard run REF), or mark it as worked on by hand, which no worker "
+            "runs (CLI: task move REF in_progress --force).",
             details={"ref": ref, "from": current.value, "to": requested.value},
         )
     unresolved = [b for b in blockers if not is_resolved(b.status)]
@@ -239,6 +262,9 @@ def state_machine_metadata(*, auto_approve: bool = False) -> dict[str, object]:
         },
         "resolved_states": sorted(s.value for s in RESOLVED_STATES),
         "guarded_states": sorted(s.value for s in GUARDED_STATES),
+        "retry_transitions": {
+            s.value: sorted(t.value for t in targets) for s, targets in RETRY_TRANSITIONS.items()
+        },
         "claim_required": [S.IN_PROGRESS.value],
         "auto_approve": auto_approve,
         "initial_state": S.BACKLOG.value,

@@ -143,7 +143,13 @@ class OrchestratorConfig:
         _unknown(
             retry_table,
             "orchestrator.retry",
-            {"max_attempts", "backoff_seconds", "backoff_factor", "max_backoff_seconds"},
+            {
+                "max_attempts",
+                "backoff_seconds",
+                "backoff_factor",
+                "max_backoff_seconds",
+                "max_interruptions",
+            },
             where,
         )
         r = "orchestrator.retry"
@@ -155,6 +161,9 @@ class OrchestratorConfig:
             backoff_factor=_number(retry_table, r, "backoff_factor", where, 2.0, minimum=1),
             max_backoff_seconds=_number(
                 retry_table, r, "max_backoff_seconds", where, 300.0, minimum=0
+            ),
+            max_interruptions=int(
+                _number(retry_table, r, "max_interruptions", where, 10, minimum=1, whole=True)
             ),
         )
         root = orch.get("worktree_root")

@@ -9,12 +9,23 @@
   arrive by polling too.
 * **Heartbeat.** One beat per process every ``heartbeat_seconds`` renews every lease it holds
   (one statement) and sweeps expired leases (recovery needs no daemon). A run missing from the
-  answer was cancelled or lost: its process group is killed and nothing more is written.
+  answer was cancelled or lost: its process group is killed and nothing more is written. A
+  swept task goes back to ready at once (a lost lease is not the task's fault) and the
+  sweeping worker, like every worker that sees ``task.lease_expired``, wakes to claim it:
+  a crashed worker's task runs again within about a lease plus a heartbeat.
+* **Fencing.** A step never outlives its lease, even when this process is frozen (SIGSTOP,
+  Ctrl-Z, a stuck event loop) and its pipe to the guard stays open. A small timer on the
+  event loop tells the guard (``guard.GroupGuard.fence``), every ``fence_ping_seconds``,
+  until when each leased step may run: ``fence_margin`` before the lease ends, counted from
+  the start of the last renewal that succeeded. When the loop stops, so do the pings, and
+  the guard stops the groups in time; when a renewal is late (a slow or unreachable
+  database), the pool stops the step itself. Either way the run counts as lost: the worker
+  writes nothing more for it, and the lease sweep gives the task back.
 * **Cancelling.** The event follower kills a run's process group as soon as it sees the run
   cancelled (or its task moved out of in progress), without waiting for the heartbeat.
 * **Stopping.** ``stop()`` stops claiming, lets running steps finish for ``stop_grace_seconds``,
-  then kills them and fails their runs so they are retried (by this or another worker), and
-  marks the worker ``stopped``.
+  then kills them and ends their runs ``interrupted``: their tasks go back to ready at once,
+  without using a failed attempt, for this or another worker. It marks the worker ``stopped``.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +43,7 @@ from core.domain.runs import Claim
 from core.engine import TaskEngine
 from core.errors import TaskyardError
 from core.orchestrator.config import OrchestratorConfig
+from core.orchestrator.guard import GRACE_SECONDS, GROUPS
 from core.orchestrator.steps import RunHandle, execute_claim
 
 WAKE_EVENTS = frozenset(
@@ -49,6 +62,28 @@ WAKE_EVENTS = frozenset(
 FOLLOW_MIN_INTERVAL = 0.02
 """The follower reads events at most this often: a busy process commits hundreds of times a
 second, and one read per commit in every process was most of the database's load."""
+
+
+def fence_margin(lease_seconds: float, heartbeat_seconds: float) -> float:
+    """How long before its lease ends a step is stopped when the lease was not renewed.
+
+    ``max(heartbeat, 2 s)``, at most half the lease: the guard's SIGTERM grace (half of
+    the margin, see ``fence_grace``) and SIGKILL fit in it, so the groups are gone before
+    the lease can be swept and the task claimed elsewhere; the rest covers the guard's
+    wake-up and the time between a renewal's start (where the lease is counted from) and
+    its commit. With the default lease (15 s) and heartbeat (5 s): 5 s.
+    """
+    return min(max(heartbeat_seconds, 2.0), lease_seconds / 2)
+
+
+def fence_grace(margin: float) -> float:
+    """The guard's SIGTERM-to-SIGKILL grace when it fences a group (half the margin)."""
+    return min(GRACE_SECONDS, margin / 2)
+
+
+def fence_ping_seconds(heartbeat_seconds: float) -> float:
+    """How often the event loop renews the guard's deadlines (cheap: one pipe write)."""
+    return min(0.5, heartbeat_seconds / 2)
 
 
 @dataclass(frozen=True)
@@ -109,6 +144,7 @@ class WorkerPool:
         self._loop_task: asyncio.Task[None] | None = None
         self._beat_task: asyncio.Task[None] | None = None
         self._follow_task: asyncio.Task[None] | None = None
+        self._fence_task: asyncio.Task[None] | None = None
         self.claimed = 0
         """Runs this pool has claimed or adopted since it started."""
         self.errors: list[str] = []
@@ -156,6 +192,8 @@ class WorkerPool:
             self._worker_id, host=socket.gethostname(), pid=os.getpid(), slots=self._slots
         )
         self._beat_task = asyncio.create_task(self._heartbeat_loop())
+        GROUPS.add_fencer(self._first_fence)
+        self._fence_task = asyncio.create_task(self._fence_loop())
         if claim:
             self._loop_task = asyncio.create_task(self._claim_loop())
             self._follow_task = asyncio.create_task(self._follow())
@@ -177,7 +215,7 @@ class WorkerPool:
 
     async def execute(self, claim: Claim) -> str:
         """Run one claim in this pool (heartbeats included) and return its outcome."""
-        handle = self._start_run(claim)
+        handle = self._start_run(claim, time.monotonic())
         assert handle.task is not None
         return await handle.task
 
@@ -189,12 +227,15 @@ class WorkerPool:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         await self._drain(self._config.stop_grace_seconds if grace is None else grace)
-        helpers = {t for t in (self._follow_task, self._beat_task) if t is not None}
+        helpers = {
+            t for t in (self._follow_task, self._beat_task, self._fence_task) if t is not None
+        }
         helpers |= self._killers
         for task in helpers:
             task.cancel()
         if helpers:  # bounded: a helper stuck in a driver must not hold up the shutdown
             await asyncio.wait(helpers, timeout=5)
+        GROUPS.remove_fencer(self._first_fence)
         try:  # the goodbye: the monitor shows "stopped", not "lost" two lease periods later
             await self._engine.stop_worker(self._worker_id)
         except TaskyardError as exc:
@@ -205,8 +246,14 @@ class WorkerPool:
         if self._listener is not None:
             self._listener(PoolEvent(kind, ref, message, self._worker_id))
 
-    def _start_run(self, claim: Claim) -> RunHandle:
-        handle = RunHandle(claim)
+    def _start_run(self, claim: Claim, asked_at: float) -> RunHandle:
+        """Run ``claim``, its lease counted from ``asked_at`` (``time.monotonic``).
+
+        That is when the claim was asked for (the lease cannot start before), or for a claim
+        handed in by ``execute``, when it arrived: milliseconds late, well inside the slack
+        of ``fence_margin``.
+        """
+        handle = RunHandle(claim, lease_until=asked_at + self._config.lease_seconds)
         self._handles[claim.run_id] = handle
         self.claimed += 1
         self._say("claimed", claim.ref, f"claimed {claim.title!r} (attempt {claim.attempt})")
@@ -242,6 +289,7 @@ class WorkerPool:
         if free <= 0 or self._paused or self._stopping:
             return 0
         lease = self._config.lease_seconds
+        asked_at = time.monotonic()
         claims = []
         if self._forced_due:
             claims = await self._engine.adopt_forced_runs(
@@ -259,7 +307,7 @@ class WorkerPool:
                 pipelines=self._config.pipelines.keys(),
             )
         for claim in claims:
-            self._start_run(claim)
+            self._start_run(claim, asked_at)
         return len(claims)
 
     async def _claim_loop(self) -> None:
@@ -334,12 +382,17 @@ class WorkerPool:
     async def beat(self) -> None:
         """One heartbeat: renew every lease, stop lost runs, sweep expired leases."""
         leases = {run_id: h.claim.claim_token for run_id, h in self._handles.items() if not h.lost}
+        asked_at = time.monotonic()
         try:
             renewed = set(
                 await self._engine.heartbeat(
                     self._worker_id, leases, lease_seconds=self._config.lease_seconds
                 )
             )
+            for run_id in renewed:
+                renewed_handle = self._handles.get(run_id)
+                if renewed_handle is not None:
+                    renewed_handle.lease_until = asked_at + self._config.lease_seconds
             for run_id in leases.keys() - renewed:
                 handle = self._handles.get(run_id)
                 if handle is not None and not handle.lost:
@@ -354,3 +407,50 @@ class WorkerPool:
         except TaskyardError as exc:
             self.errors.append(exc.message)
             self._say("error", "-", f"heartbeat failed: {exc.message}")
+
+    async def _fence_loop(self) -> None:
+        every = fence_ping_seconds(self._config.heartbeat_seconds)
+        while True:
+            self.fence()
+            await asyncio.sleep(every)
+
+    def _first_fence(self, pgid: int) -> tuple[float, float] | None:
+        """The deadline of a step group of ours as it starts (``GroupGuard.add_fencer``)."""
+        margin = fence_margin(self._config.lease_seconds, self._config.heartbeat_seconds)
+        for handle in list(self._handles.values()):
+            process = handle.process
+            if process is not None and process.pid == pgid and not handle.lost:
+                handle.fence_deadline = handle.lease_until - margin
+                return handle.fence_deadline - time.monotonic(), fence_grace(margin)
+        return None
+
+    def fence(self) -> None:
+        """Tell the guard until when each running step may live (see the module docstring).
+
+        A step whose lease was not renewed in time is stopped here (the loop runs, the
+        database is slow or away): its run is lost, and nothing more is written for it.
+        """
+        now = time.monotonic()
+        margin = fence_margin(self._config.lease_seconds, self._config.heartbeat_seconds)
+        deadlines: dict[int, float] = {}
+        for handle in list(self._handles.values()):
+            process = handle.process
+            pid = None if process is None else process.pid
+            if pid is None or handle.lost:
+                continue
+            deadline = handle.lease_until - margin
+            handle.fence_deadline = deadline
+            deadlines[pid] = deadline - now
+            if deadline <= now:
+                handle.lost = True
+                self._say(
+                    "lost",
+                    handle.claim.ref,
+                    "lease not renewed in time (this worker was frozen, or the database is slow or "
+                    "unreachable); stopping its step",
+                )
+                killer = asyncio.create_task(handle.kill())
+                self._killers.add(killer)
+                killer.add_done_callback(self._killers.discard)
+        if deadlines:
+            GROUPS.fence(deadlines, fence_grace(margin))

@@ -79,11 +79,13 @@ def build_prompt(
         lines += ["", "## Earlier steps"]
         for name, summary in done:
             lines += ["", f"### {name}", "", (summary or "").strip()]
-    if task.retry_count:
+    if task.retry_count and task.error:
         lines += [
             "",
-            f"This is attempt {task.retry_count + 1}; the last one failed: {task.error or '?'}",
+            f"This is attempt {task.retry_count + 1}; the last one failed: {task.error}",
         ]
         if last_output and last_output.strip():
             lines += ["", "Its last output:", "", "```", last_output.strip(), "```"]
+    elif task.retry_count:  # the runs before were interrupted (or retried by hand): no failure
+        lines += ["", f"This is attempt {task.retry_count + 1}."]
     return "\n".join(lines) + "\n"

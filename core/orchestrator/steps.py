@@ -11,6 +11,7 @@ import asyncio
 import os
 import shlex
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,10 +43,14 @@ class RunHandle:
     lost: bool = False
     """The store refused a write, or the heartbeat did not renew the lease: stop, write nothing."""
     stopping: bool = False
-    """The worker is shutting down: fail the run so it is retried elsewhere."""
+    """The worker is shutting down: interrupt the run so it runs again (not a failure)."""
     outcome: str | None = None
     """``succeeded``, ``failed``, ``blocked``, ``lost`` or ``stopped`` once done."""
     task: asyncio.Task[str] | None = field(default=None, repr=False)
+    lease_until: float = float("inf")
+    """When the lease ends at the latest, as far as this process knows (``time.monotonic``)."""
+    fence_deadline: float | None = None
+    """When the guard stops the running step unless told otherwise (``time.monotonic``)."""
 
     async def kill(self) -> None:
         """Stop the current step's whole process group (if one is running)."""
@@ -145,7 +150,8 @@ async def _execute(
     for index, spec in enumerate(plan, 1):
         if handle.stopping:
             error = f"the worker stopped before step {spec.name}"
-            await persist(engine.finish_run, run_id, token, success=False, error=error)
+            await persist(engine.interrupt_run, run_id, token, reason=error)
+            say("stopped", claim.ref, f"{error}; back in ready, not counted as a failure")
             return "stopped"
         profile = config.profiles[spec.profile]
         await persist(
@@ -192,18 +198,18 @@ async def _execute(
         if not result.success:
             # The step and the run end in one transaction (``finish_run(step=...)``).
             if handle.stopping:
+                # Stopped on purpose (Ctrl-C, a deploy): not the task's fault, so the run is
+                # interrupted and the task goes back to ready without using an attempt.
                 error = f"the worker stopped during step {spec.name}"
                 await persist(
-                    engine.finish_run,
+                    engine.interrupt_run,
                     run_id,
                     token,
-                    success=False,
+                    reason=error,
                     exit_code=result.exit_code,
-                    error=error,
                     summary=summary,
-                    step=spec.name,
                 )
-                say("stopped", claim.ref, error)
+                say("stopped", claim.ref, f"{error}; back in ready, not counted as a failure")
                 return "stopped"
             # The last lines go as the summary: the blocked reason shows them on their own.
             error = f"step {spec.name} failed: {result.ending()}"
@@ -383,6 +389,11 @@ async def _run_step(
             return await process.run()
         finally:
             handle.process = None
+            if handle.fence_deadline is not None and time.monotonic() >= handle.fence_deadline:
+                # The pings stopped past the deadline (a frozen worker): the guard may have
+                # stopped the step, and the lease may be gone; its result is not the task's.
+                handle.lost = True
+            handle.fence_deadline = None
 
 
 async def workdir_for(engine: TaskEngine, config: OrchestratorConfig, task: Task) -> str | None:

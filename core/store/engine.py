@@ -584,6 +584,29 @@ class SqlTaskEngine:
         )
         return run
 
+    async def interrupt_run(
+        self,
+        run_id: str,
+        token: str,
+        *,
+        reason: str,
+        exit_code: int | None = None,
+        summary: str | None = None,
+    ) -> Run:
+        """See ``TaskEngine.interrupt_run``."""
+        run: Run = await self._write(
+            lambda c, x: run_ops.interrupt_run(
+                c,
+                x,
+                run_id,
+                token,
+                reason=storable_output(reason),
+                exit_code=exit_code,
+                summary=None if summary is None else storable_output(summary),
+            )
+        )
+        return run
+
     async def append_log(
         self,
         run_id: str,

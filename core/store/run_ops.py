@@ -9,8 +9,11 @@
   with ``LeaseLostError`` (writing nothing) unless the run is still active, the token matches
   and the lease has not expired.
 * ``expire_leases`` is the recovery: any worker calls it on its heartbeat, so no separate daemon
-  is needed. Expired runs give their task back to ready (counted as a retry) or block it once
-  the retry policy's attempts are used up.
+  is needed. A run that lost its lease, like one its worker stopped on purpose
+  (``interrupt_run``), is *interrupted*, which is not the task's fault: the task goes back to
+  ready at once (no backoff), ``interruptions`` and ``retry_count`` both grow by one (attempt
+  numbers stay unique), and the failures the retry policy counts are ``attempt -
+  interruptions``. Only a task interrupted ``max_interruptions`` times is blocked.
 * A partial unique index (``uq_runs_task_id_active``) makes two active runs of one task
   impossible even if the code here were wrong.
 """
@@ -52,6 +55,7 @@ from core.domain.runs import (
     Worker,
     WorkerStatus,
     decide_retry,
+    interruptions_exhausted,
     worker_status,
 )
 from core.domain.states import plan_transition
@@ -618,12 +622,14 @@ def _retry_or_block(
     payload: dict[str, Any],
     output_tail: str | None = None,
 ) -> None:
-    """After a failed or expired attempt: back to ready (counted, with backoff) or blocked.
+    """After a failed attempt: back to ready (counted, with backoff) or blocked.
 
     A blocked task's reason carries ``output_tail``, the attempt's last lines of output,
-    beside the message, so screens show them apart.
+    beside the message, so screens show them apart. The policy counts failures only: runs
+    before this one that were interrupted (``interruptions``) are not held against the task.
     """
-    decision = decide_retry(ctx.settings.retry_policy, run["attempt"], ctx.now)
+    failures = max(1, run["attempt"] - task["interruptions"])
+    decision = decide_retry(ctx.settings.retry_policy, failures, ctx.now)
     common: dict[str, Any] = {"current_agent_id": None, "current_step": None, "error": message}
     if decision.retry and task["unresolved_blockers"] == 0:
         set_status(
@@ -661,16 +667,189 @@ def _retry_or_block(
             output_tail=output_tail,
         )
         extra = common
+    _block(
+        conn,
+        ctx,
+        task,
+        reason,
+        message=message,
+        event_type=event_type,
+        payload={**payload, "retry": False, "attempts": decision.attempts},
+        extra_values=extra,
+    )
+
+
+def _block(
+    conn: Connection,
+    ctx: TxContext,
+    task: RowMapping,
+    blocked_reason: Any,
+    *,
+    message: str,
+    event_type: str | None,
+    payload: dict[str, Any],
+    extra_values: dict[str, Any],
+) -> None:
+    """Block the task; a finer event (``task.lease_expired``) is followed by ``task.blocked``.
+
+    Event consumers that know only the spec's vocabulary (webhooks) watch ``task.blocked``;
+    the finer event stays for those that tell a lost lease from a failure.
+    """
     set_status(
         conn,
         ctx,
         task,
         S.BLOCKED,
-        blocked_reason=reason,
+        blocked_reason=blocked_reason,
         reason=message,
         event_type=event_type,
-        payload={**payload, "retry": False, "attempts": decision.attempts},
-        extra_values=extra,
+        payload=payload,
+        extra_values=extra_values,
+    )
+    if event_type not in (None, "task.blocked"):
+        ctx.emit(
+            "task.blocked",
+            task_id=task["id"],
+            project_id=task["project_id"],
+            payload={
+                "ref": ref_of(task),
+                "from": S.IN_PROGRESS.value,
+                "to": S.BLOCKED.value,
+                "reason": message,
+                **payload,
+                "cause": event_type,
+            },
+        )
+
+
+def _requeue_interrupted(
+    conn: Connection,
+    ctx: TxContext,
+    task: RowMapping,
+    run: RowMapping,
+    *,
+    message: str,
+    event_type: str | None,
+    payload: dict[str, Any],
+) -> None:
+    """After a run that ended through no fault of the task (lease lost, worker stopped).
+
+    Back to ready at once: no backoff, and the retry policy's failures are not touched
+    (``interruptions`` grows with ``retry_count``). The task's ``error`` (the last failure's,
+    which the next attempt's prompt quotes) is left as it was. Once ``max_interruptions``
+    runs were interrupted, the task is blocked with a ``FailureReason`` saying so.
+
+    ``event_type``: the task's event (``task.lease_expired``); ``None`` for a stop, which
+    emits ``task.retry_scheduled`` (or ``task.blocked``).
+    """
+    interruptions = task["interruptions"] + 1
+    info = {**payload, "interrupted": True, "interruptions": interruptions}
+    common: dict[str, Any] = {
+        "current_agent_id": None,
+        "current_step": None,
+        "interruptions": T.c.interruptions + 1,
+    }
+    if interruptions_exhausted(ctx.settings.retry_policy, interruptions):
+        text = (
+            f"the runs were interrupted {interruptions} times (worker crashed or stopped); "
+            f"the last: {message}"
+        )
+        reason = FailureReason(step=run["step"], message=text, attempts=run["attempt"])
+        _block(
+            conn,
+            ctx,
+            task,
+            reason,
+            message=text,
+            event_type=event_type,
+            payload={**info, "retry": False, "attempts": run["attempt"]},
+            extra_values={**common, "error": text},
+        )
+        return
+    if task["unresolved_blockers"]:  # a blocker was reopened while it ran: wait for it first
+        pending = [
+            b.id for b in blockers_of(conn, task["id"]) if b.status not in (S.DONE, S.CANCELLED)
+        ]
+        _block(
+            conn,
+            ctx,
+            task,
+            DependencyReason(blockers=pending),
+            message=message,
+            event_type=event_type,
+            payload={**info, "retry": True},
+            extra_values={**common, "retry_count": T.c.retry_count + 1},
+        )
+        return
+    set_status(
+        conn,
+        ctx,
+        task,
+        S.READY,
+        reason=message,
+        event_type=event_type or "task.retry_scheduled",
+        payload={**info, "retry": True, "not_before": None},
+        extra_values={**common, "retry_count": T.c.retry_count + 1, "not_before": None},
+    )
+
+
+def interrupt_run(
+    conn: Connection,
+    ctx: TxContext,
+    run_id: str,
+    token: str,
+    *,
+    reason: str,
+    exit_code: int | None,
+    summary: str | None,
+) -> Run:
+    """End the run ``interrupted`` (fenced) because its worker stopped on purpose.
+
+    The task goes back to ready at once without using a failed attempt (see
+    ``_requeue_interrupted``); a step still running in the run ends ``interrupted`` too.
+    Event ``run.interrupted``, then ``task.retry_scheduled`` (``interrupted: true``).
+
+    Raises:
+        NotFoundError: no such run.
+        LeaseLostError: see ``fenced_run``.
+    """
+    from core.store.step_ops import clip_summary
+
+    run = fenced_run(conn, ctx, run_id, token)
+    task = _task_row(conn, ctx, run["task_id"])
+    status = RunStatus.INTERRUPTED
+    conn.execute(
+        update(t.run_steps)
+        .where(
+            t.run_steps.c.run_id == run_id,
+            t.run_steps.c.status == RunStatus.RUNNING.value,
+        )
+        .values(
+            status=status.value,
+            finished_at=ctx.now,
+            exit_code=exit_code,
+            summary=clip_summary(summary),
+        )
+    )
+    _end_run(conn, ctx, run_id, status, summary=summary, exit_code=exit_code, error=reason)
+    payload = {"run_id": run_id, "attempt": run["attempt"], "exit_code": exit_code}
+    ctx.emit(
+        "run.interrupted",
+        task_id=task["id"],
+        project_id=task["project_id"],
+        payload={"ref": ref_of(task), **payload, "summary": summary, "error": reason},
+    )
+    if task["status"] == S.IN_PROGRESS.value:
+        _requeue_interrupted(conn, ctx, task, run, message=reason, event_type=None, payload=payload)
+    return run_from_row(
+        {
+            **run,
+            "status": status.value,
+            "finished_at": ctx.now,
+            "summary": summary,
+            "exit_code": exit_code,
+            "error": reason,
+        }
     )
 
 
@@ -804,9 +983,11 @@ def expire_leases(
 ) -> list[str]:
     """Expire active runs whose lease ended at or before ``now``; returns their tasks' refs.
 
-    Each task goes back to ready counted as a retry (event ``task.lease_expired``), or to
-    blocked when its attempts are used up. ``now`` (the transaction's time by default) only
-    decides which leases are over; what is written is stamped with the transaction's time.
+    A lost lease is an interruption, not a failure: each task goes back to ready at once,
+    without backoff and without using a failed attempt (event ``task.lease_expired``), or is
+    blocked once ``max_interruptions`` of its runs were interrupted (``task.lease_expired``
+    then ``task.blocked``). ``now`` (the transaction's time by default) only decides which
+    leases are over; what is written is stamped with the transaction's time.
     """
     cutoff = ctx.now if now is None else now
     # Only running runs: a queued Run Now run waits for a worker to adopt it, however long.
@@ -839,13 +1020,12 @@ def expire_leases(
         refs.append(ref_of(task))
         if task["status"] != S.IN_PROGRESS.value:  # pragma: no cover - runs close when tasks move
             continue
-        _retry_or_block(
+        _requeue_interrupted(
             conn,
             ctx,
             task,
             run,
             message=f"the lease of run {run['id']} (worker {run['worker_id']}) expired",
-            exit_code=None,
             event_type="task.lease_expired",
             payload={"run_id": run["id"], "worker_id": run["worker_id"], "attempt": run["attempt"]},
         )
@@ -940,9 +1120,10 @@ def retry(conn: Connection, ctx: TxContext, ref: str) -> str:
         )
     plan_transition(
         ref=ref_of(task),
-        current=S.BLOCKED,
+        current=status,
         requested=S.READY,
         blockers=blockers_of(conn, task["id"]),
+        via_retry=True,
     )
     set_status(
         conn,

@@ -295,6 +295,7 @@ def adopt_forced_runs(
 _STALE_STEP = {
     RunStatus.CANCELLED: RunStatus.CANCELLED,
     RunStatus.EXPIRED: RunStatus.FAILED,
+    RunStatus.INTERRUPTED: RunStatus.INTERRUPTED,
     RunStatus.FAILED: RunStatus.FAILED,
     RunStatus.SUCCEEDED: RunStatus.SUCCEEDED,
 }

@@ -374,13 +374,29 @@ def update_task(
         for k, v in effective.items()
         if k not in {"description", "meta"}
     }
+    payload = {"ref": ref_of(row), "fields": sorted(effective), "changes": shown}
+    if set(effective) != {"assignee"}:
+        ctx.emit("task.updated", task_id=row["id"], project_id=row["project_id"], payload=payload)
+    if "assignee" in effective:
+        _emit_assigned(ctx, row, effective["assignee"], payload)
+    return str(row["id"])
+
+
+def _emit_assigned(
+    ctx: TxContext, row: RowMapping, assignee: str | None, payload: dict[str, Any]
+) -> None:
+    """Event ``task.assigned`` (the spec's name for an assignment).
+
+    A change of the assignee alone emits only this event; with other fields it follows
+    their ``task.updated``. The previous and new assignee are ``previous_assignee`` and
+    ``assignee``, not ``from``/``to``: readers take those keys as a move between states.
+    """
     ctx.emit(
-        "task.updated",
+        "task.assigned",
         task_id=row["id"],
         project_id=row["project_id"],
-        payload={"ref": ref_of(row), "fields": sorted(effective), "changes": shown},
+        payload={**payload, "assignee": assignee, "previous_assignee": row["assignee"]},
     )
-    return str(row["id"])
 
 
 def transition_task(
@@ -395,6 +411,10 @@ def transition_task(
     expected_version: int | None,
 ) -> str:
     """Move a task through the state machine (dependents follow in the same transaction).
+
+    ``force`` into ``in_progress`` marks the task as worked on by a person: no run and no
+    lease are opened, so no worker runs it and no lease sweep moves it back; it stays until
+    someone moves it on. Run Now (``run_ops.run_now``) is the path that has a worker run it.
 
     Raises:
         NotFoundError: no such task.
@@ -511,15 +531,11 @@ def assign_tasks(
                 .where(T.c.id == row["id"])
                 .values(assignee=assignee, version=T.c.version + 1, updated_at=ctx.now)
             )
-            ctx.emit(
-                "task.updated",
-                task_id=row["id"],
-                project_id=row["project_id"],
-                payload={
-                    "ref": ref_of(row),
-                    "fields": ["assignee"],
-                    "changes": {"assignee": assignee},
-                },
+            _emit_assigned(
+                ctx,
+                row,
+                assignee,
+                {"ref": ref_of(row), "fields": ["assignee"], "changes": {"assignee": assignee}},
             )
         card = conn.execute(select_cards().where(T.c.id == row["id"])).mappings().one()
         items.append(BulkItemResult(ref=ref, ok=True, task=card_from_row(card)))

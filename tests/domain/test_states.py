@@ -478,6 +478,7 @@ def test_state_machine_metadata_describes_the_table_and_guards() -> None:
         "transitions",
         "resolved_states",
         "guarded_states",
+        "retry_transitions",
         "claim_required",
         "auto_approve",
         "initial_state",
@@ -495,8 +496,26 @@ def test_state_machine_metadata_describes_the_table_and_guards() -> None:
     assert meta["resolved_states"] == ["cancelled", "done"]
     assert meta["guarded_states"] == ["in_progress", "ready"]
     assert meta["claim_required"] == ["in_progress"]
+    assert meta["retry_transitions"] == {"blocked": ["ready"], "cancelled": ["ready"]}
     assert meta["auto_approve"] is False
     assert meta["initial_state"] == "backlog"
+
+
+def test_retry_takes_a_cancelled_task_to_ready_through_its_own_listed_moves() -> None:
+    """Retry moves a cancelled (or failed) task straight to ready, a move the metadata lists
+    apart; a person moving it by hand still goes through backlog."""
+    plan = plan_transition(
+        ref="TY-1", current=S.CANCELLED, requested=S.READY, blockers=[], via_retry=True
+    )
+    assert plan.target == S.READY
+    with pytest.raises(InvalidTransitionError):
+        plan_transition(ref="TY-1", current=S.CANCELLED, requested=S.READY, blockers=[])
+    with pytest.raises(InvalidTransitionError):  # retry only ever goes to ready
+        plan_transition(
+            ref="TY-1", current=S.CANCELLED, requested=S.BACKLOG, blockers=[], via_retry=True
+        )
+    with pytest.raises(InvalidTransitionError):  # nor from a state the retry table omits
+        plan_transition(ref="TY-1", current=S.DONE, requested=S.READY, blockers=[], via_retry=True)
 
 
 def test_state_machine_metadata_with_auto_approve_adds_in_progress_to_done() -> None:

@@ -29,7 +29,10 @@ def config(data: dict[str, Any], env: dict[str, str] | None = None) -> Orchestra
 def test_defaults_need_no_file() -> None:
     default = config({})
     assert (default.slots, default.lease_seconds, default.auto_approve) == (2, 15.0, False)
-    assert default.retry.max_attempts == 3
+    assert (default.retry.max_attempts, default.retry.max_interruptions) == (3, 10)
+    assert (
+        config({"orchestrator": {"retry": {"max_interruptions": 4}}}).retry.max_interruptions == 4
+    )
     assert set(BUILTIN_PROFILES) <= set(default.profiles)
     assert default.pipelines == {}
     steps = default.steps_for("feature", None, "make test")
@@ -78,6 +81,10 @@ def test_auto_approve_also_comes_from_the_environment() -> None:
         ({"orchestrator": {"lease_seconds": 5, "heartbeat_seconds": 5}}, ["heartbeat_seconds"]),
         ({"orchestrator": {"colour": "red"}}, ["unknown key 'colour'"]),
         ({"orchestrator": {"retry": {"max_attempts": 0}}}, ["[orchestrator.retry] max_attempts"]),
+        (
+            {"orchestrator": {"retry": {"max_interruptions": 0}}},
+            ["[orchestrator.retry] max_interruptions"],
+        ),
         ({"orchestrator": {"auto_approve": "yes"}}, ["true or false"]),
         ({"orchestrator": {"agent": "hal"}}, ["agent = 'hal'", "names no profile"]),
         ({"pipelines": {"bug": "fast"}}, ["[pipelines] bug", "list of steps"]),

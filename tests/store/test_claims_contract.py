@@ -20,6 +20,7 @@ from sqlalchemy import insert
 
 from core.domain.commands import ProjectCreate, TaskCreate
 from core.domain.models import FailureReason, TaskStatus
+from core.domain.outcomes import RunOutcome
 from core.domain.runs import MANUAL_WORKER_ID, RetryPolicy, RunStatus, WorkerStatus
 from core.errors import (
     ConflictError,
@@ -410,17 +411,134 @@ async def test_moving_a_failed_task_back_to_ready_by_hand_is_the_next_attempt(
     assert (first.ref, first.attempt) == (fresh, 1)
 
 
-async def test_expiry_after_the_last_attempt_blocks(eng: SqlTaskEngine) -> None:
+async def test_a_lost_lease_is_back_at_once_and_uses_no_failed_attempt(
+    open_engine: Opener,
+) -> None:
+    """A crashed worker is not the task's fault: its task is claimable right after the sweep
+    (no failure backoff), and the policy's failed attempts are still all there. Attempt
+    numbers keep growing, one per run."""
+    clock = Clock()
+    policy = RetryPolicy(max_attempts=2, backoff_seconds=60)
+    eng = await open_engine(clock=clock, retry_policy=policy)
     ref = await ready(eng, "t")
-    for _ in range(2):
-        await eng.claim_tasks("w1", lease_seconds=1)
-        await eng.expire_leases(datetime.now(UTC) + timedelta(hours=1))
-    task = await eng.get_task(ref)
+    for attempt in (1, 2, 3):
+        [claim] = await eng.claim_tasks("w1", lease_seconds=10)
+        assert claim.attempt == attempt
+        clock.advance(10)
+        assert await eng.expire_leases() == [ref]
+        task = await eng.get_task(ref)
+        assert (task.status, task.interruptions, task.retry_count) == (S.READY, attempt, attempt)
+    events = [e for e in await all_events(eng) if e.type == "task.lease_expired"]
+    assert [e.payload["not_before"] for e in events] == [None, None, None]
+    assert events[-1].payload["interrupted"] is True
+    # Failures still get both attempts: the first failure retries (after the backoff) ...
+    [claim] = await eng.claim_tasks("w1")
+    await eng.finish_run(claim.run_id, claim.claim_token, success=False, error="boom")
+    assert (await eng.get_task(ref)).status == S.READY
+    clock.advance(60)
+    [claim] = await eng.claim_tasks("w1")
+    assert claim.attempt == 5
+    await eng.finish_run(claim.run_id, claim.claim_token, success=False, error="boom again")
+    task = await eng.get_task(ref)  # ... and the second blocks, after 2 failed attempts
     assert task.status == S.BLOCKED
     assert isinstance(task.blocked_reason, FailureReason)
     assert task.blocked_reason.attempts == 2
+
+
+async def test_too_many_interruptions_block_the_task_with_task_blocked(
+    open_engine: Opener,
+) -> None:
+    """A task whose runs keep losing their worker is blocked after ``max_interruptions``,
+    with a reason that says so, and the spec's ``task.blocked`` event follows the finer
+    ``task.lease_expired``."""
+    policy = RetryPolicy(max_attempts=2, backoff_seconds=0, max_interruptions=3)
+    eng = await open_engine(retry_policy=policy)
+    ref = await ready(eng, "t")
+    later = datetime.now(UTC) + timedelta(hours=1)
+    for _ in range(2):
+        await eng.claim_tasks("w1", lease_seconds=1)
+        await eng.expire_leases(later)
+    assert (await eng.get_task(ref)).status == S.READY
+    await eng.claim_tasks("w1", lease_seconds=1)
+    seq = await last_seq(eng)
+    await eng.expire_leases(later)
+    task = await eng.get_task(ref)
+    assert (task.status, task.interruptions) == (S.BLOCKED, 3)
+    assert isinstance(task.blocked_reason, FailureReason)
+    assert "interrupted 3 times (worker crashed or stopped)" in task.blocked_reason.message
     assert "expired" in task.blocked_reason.message
     assert task.blocked_reason.output_tail is None
+    events = await all_events(eng, seq)
+    assert [e.type for e in events] == ["task.lease_expired", "task.blocked"]
+    assert all(e.payload["to"] == "blocked" for e in events)
+    assert (await eng.retry(ref)).status == S.READY  # blocked by a failure: retry applies
+
+
+async def test_a_deliberate_stop_interrupts_the_run_and_requeues_the_task(
+    open_engine: Opener,
+) -> None:
+    """A worker stopped on purpose ends its run ``interrupted``: the task is ready again at
+    once, its failed attempts unused and its last failure (quoted in the next prompt) kept;
+    the stopped worker can write nothing more. Enough stops block it, emitting
+    ``task.blocked`` once."""
+    clock = Clock()
+    policy = RetryPolicy(max_attempts=2, backoff_seconds=60, max_interruptions=3)
+    eng = await open_engine(clock=clock, retry_policy=policy)
+    ref = await ready(eng, "t")
+    [first] = await eng.claim_tasks("w1")
+    await eng.finish_run(first.run_id, first.claim_token, success=False, error="boom")
+    clock.advance(60)
+    for n in (1, 2):
+        [claim] = await eng.claim_tasks("w1")
+        await eng.start_step(claim.run_id, claim.claim_token, "work", index=1, total=1)
+        seq = await last_seq(eng)
+        run = await eng.interrupt_run(
+            claim.run_id,
+            claim.claim_token,
+            reason="the worker stopped during step work",
+            exit_code=-15,
+            summary="half done",
+        )
+        assert (run.status, run.error) == (
+            RunStatus.INTERRUPTED,
+            "the worker stopped during step work",
+        )
+        [step] = await eng.run_steps(claim.run_id)
+        assert (step.status, step.exit_code) == (RunStatus.INTERRUPTED, -15)
+        task = await eng.get_task(ref)
+        assert (task.status, task.interruptions, task.error) == (S.READY, n, "boom")
+        events = await all_events(eng, seq)
+        assert [e.type for e in events] == ["run.interrupted", "task.retry_scheduled"]
+        assert events[1].payload["interrupted"] is True
+        assert events[1].payload["not_before"] is None
+        with pytest.raises(LeaseLostError):
+            await eng.finish_run(claim.run_id, claim.claim_token, success=True)
+    [claim] = await eng.claim_tasks("w1")  # no backoff: claimable at once
+    seq = await last_seq(eng)
+    await eng.interrupt_run(claim.run_id, claim.claim_token, reason="the worker stopped")
+    task = await eng.get_task(ref)
+    assert task.status == S.BLOCKED
+    assert isinstance(task.blocked_reason, FailureReason)
+    assert "interrupted 3 times" in task.blocked_reason.message
+    assert [e.type for e in await all_events(eng, seq)] == ["run.interrupted", "task.blocked"]
+    statuses = [r.status for r in await eng.runs_of(ref)]
+    assert statuses == [RunStatus.FAILED] + [RunStatus.INTERRUPTED] * 3
+
+
+async def test_a_person_forcing_a_task_into_progress_keeps_it_from_workers_and_the_sweep(
+    eng: SqlTaskEngine,
+) -> None:
+    """``task move --force`` into in progress means a person works on it: no run, no lease,
+    so no worker takes it and no lease sweep moves it back, however long it takes; the
+    person moves it on by hand."""
+    ref = await ready(eng, "by hand")
+    await eng.transition_task(ref, S.IN_PROGRESS, force=True)
+    assert await eng.claim_tasks("w1", limit=5) == []
+    assert await eng.adopt_forced_runs("w1", limit=5) == []
+    assert await eng.expire_leases(datetime.now(UTC) + timedelta(days=30)) == []
+    task = await eng.get_task(ref)
+    assert (task.status, task.run_ids, task.current_agent_id) == (S.IN_PROGRESS, [], None)
+    assert (await eng.transition_task(ref, S.IN_REVIEW)).status == S.IN_REVIEW
 
 
 async def test_retry_waits_out_the_backoff(open_engine: Opener) -> None:
@@ -536,6 +654,45 @@ async def test_moving_a_running_task_by_hand_ends_its_run(eng: SqlTaskEngine) ->
         await eng.start_step(claim.run_id, claim.claim_token, "plan")
     [again] = await eng.claim_tasks("w2")
     assert again.ref == ref
+
+
+ZOMBIE_WRITES: dict[str, Callable[[SqlTaskEngine, Any], Any]] = {
+    "success": lambda e, c: e.finish_run(c.run_id, c.claim_token, success=True),
+    "success-with-step": lambda e, c: e.finish_run(
+        c.run_id, c.claim_token, success=True, exit_code=0, step="work"
+    ),
+    "failure": lambda e, c: e.finish_run(c.run_id, c.claim_token, success=False, error="x"),
+    "batch": lambda e, c: e.finish_runs(
+        [RunOutcome(run_id=c.run_id, token=c.claim_token, success=True)]
+    ),
+    "block": lambda e, c: e.block_run(c.run_id, c.claim_token, reason="cannot"),
+    "interrupt": lambda e, c: e.interrupt_run(c.run_id, c.claim_token, reason="stopped"),
+}
+
+
+@pytest.mark.parametrize("write", sorted(ZOMBIE_WRITES))
+async def test_a_closed_run_cannot_finish_the_task_another_worker_now_runs(
+    eng: SqlTaskEngine, write: str
+) -> None:
+    """A run closed by a hand move, its task claimed again by another worker: the first
+    worker's late finish (success, failure, batch, block or stop, on every store path) is
+    refused and the task stays in progress for the second worker."""
+    ref = await ready(eng, "t")
+    [first] = await eng.claim_tasks("w1", lease_seconds=600)
+    await eng.start_step(first.run_id, first.claim_token, "work")
+    await eng.transition_task(ref, S.READY)  # moved back by hand: w1's run is closed
+    [second] = await eng.claim_tasks("w2", lease_seconds=600)
+    seq = await last_seq(eng)
+    if write == "batch":
+        assert await ZOMBIE_WRITES[write](eng, first) == []
+    else:
+        with pytest.raises(LeaseLostError):
+            await ZOMBIE_WRITES[write](eng, first)
+    assert await all_events(eng, seq) == []
+    task = await eng.get_task(ref)
+    assert (task.status, task.current_agent_id) == (S.IN_PROGRESS, "w2")
+    assert (await eng.get_run(first.run_id)).status == RunStatus.CANCELLED
+    assert (await eng.get_run(second.run_id)).status == RunStatus.RUNNING
 
 
 async def test_database_refuses_a_second_active_run(eng: SqlTaskEngine) -> None:

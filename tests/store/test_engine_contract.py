@@ -709,8 +709,8 @@ async def test_update_changes_fields_and_bumps_version(engine: SqlTaskEngine) ->
         3,
     )
     assert updated.updated_at >= task.updated_at
-    event = (await all_events(engine))[-1]
-    assert event.type == "task.updated"
+    event, assigned = (await all_events(engine))[-2:]
+    assert (event.type, assigned.type) == ("task.updated", "task.assigned")
     assert event.task_id == task.id
     assert "title" in event.payload["fields"]
     assert "description" not in event.payload["fields"]
@@ -1251,7 +1251,33 @@ async def test_assign_naming_a_task_twice_changes_it_once(engine: SqlTaskEngine)
     result = await engine.assign_tasks([task.ref, task.ref.lower()], "ann")
     assert [i.ok for i in result.items] == [True, True]
     assert (await engine.get_task(task.ref)).version == task.version + 1
-    assert [e.type for e in await all_events(engine, before)] == ["task.updated"]
+    assert [e.type for e in await all_events(engine, before)] == ["task.assigned"]
+
+
+async def test_an_assignment_emits_task_assigned_naming_both_assignees(
+    engine: SqlTaskEngine,
+) -> None:
+    """Giving a task to someone else emits ``task.assigned`` with the previous and the new
+    assignee (what a webhook consumer of the spec's events listens for); when other fields
+    change with it, their ``task.updated`` comes first."""
+    task = await new(engine, "A", assignee="ann")
+    before = await last_seq(engine)
+    await engine.update_task(task.ref, TaskPatch(assignee="bob"), expected_version=None)
+    await engine.update_task(task.ref, TaskPatch(title="B", assignee=None), expected_version=None)
+    events = await all_events(engine, before)
+    assert [e.type for e in events] == ["task.assigned", "task.updated", "task.assigned"]
+    first, update, second = (e.payload for e in events)
+    assert (first["previous_assignee"], first["assignee"]) == ("ann", "bob")
+    assert update["fields"] == ["assignee", "title"]
+    assert (second["previous_assignee"], second["assignee"]) == ("bob", None)
+    assert "from" not in first  # not a move between states
+    await engine.assign_tasks([task.ref], "cy")
+    [bulk] = await all_events(engine, events[-1].seq)
+    assert (bulk.type, bulk.payload["previous_assignee"], bulk.payload["assignee"]) == (
+        "task.assigned",
+        None,
+        "cy",
+    )
 
 
 async def test_assign_clears_and_skips_unchanged(engine: SqlTaskEngine) -> None:

@@ -212,7 +212,7 @@ WRITES: list[Any] = [
     pytest.param(
         _two_tasks,
         lambda e: e.assign_tasks(["TY-1", "TY-2", "TY-9"], "ann"),
-        ["task.updated", "task.updated"],
+        ["task.assigned", "task.assigned"],
         id="assign",
     ),
     pytest.param(

@@ -86,6 +86,8 @@ def event_summary(event: Event) -> str:
         text = f"moved from {str(p['from']).replace('_', ' ')} to {str(p['to']).replace('_', ' ')}"
         reason = p.get("reason")
         return f"{text} ({reason})" if reason else text
+    if kind == "task.assigned":
+        return f"assigned to {p['assignee']}" if p.get("assignee") else "unassigned"
     if kind == "task.updated":
         fields = p.get("fields") or []
         return "changed " + ", ".join(str(f).replace("_", " ") for f in fields)
