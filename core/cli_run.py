@@ -42,9 +42,9 @@ def add_run_commands(commands: Any, positive_int: IntType) -> None:
         help="claim and run ready tasks until Ctrl-C (one line per claim and finish)",
         description="Runs tasks' pipelines (taskyard.toml [orchestrator], [pipelines], "
         "[profiles.*]; see docs/orchestrator.md). Ctrl-C or SIGTERM stops claiming, lets running "
-        "steps finish for stop_grace_seconds, then stops them so they are retried. Exit code: "
-        "0, or 1 when a task it ran ended failed or blocked (a failure that a later attempt "
-        "fixed does not count; for scripts and CI with --once). A "
+        "steps finish for stop_grace_seconds, then stops them: their tasks go back to ready, "
+        "no failed attempt used. Exit code 0; with --once (scripts, CI), 1 when a task it ran "
+        "ended failed or blocked (a failure that a later attempt fixed does not count). A "
         "database that does not exist yet is refused (a mistyped --db): run `taskyard init`.",
     )
     p.add_argument("--slots", type=positive_int, metavar="N", help="steps run at once (config)")
@@ -257,7 +257,8 @@ async def _cmd_worker(s: Session) -> int:
                 "(--pipeline NAME), or add [pipelines.TYPE] to taskyard.toml."
             )
         s.out.lines(lines)
-    return 0 if all(ended_ok.values()) else 1
+    # A worker stopped on purpose did its job: only --once reports how its tasks ended.
+    return 1 if a.once and not all(ended_ok.values()) else 0
 
 
 async def _left_in_ready(s: Session) -> list[str]:
