@@ -414,11 +414,11 @@ class TaskyardApp(App[int]):
         shown = ", ".join(refs[:4]) + (f" and {len(refs) - 4} more" if len(refs) > 4 else "")
         if len(refs) == 1:
             what = f"1 task is running in this app's workers ({shown}). Quitting stops its "
-            what += "step: the run ends as failed, and the task is retried"
+            what += "step and puts the task back in ready, to start again from the beginning"
         else:
             what = f"{len(refs)} tasks are running in this app's workers ({shown}). Quitting "
-            what += "stops their steps: each run ends as failed, and its task is retried"
-        question = f"{what} while it has attempts left. Quit anyway?"
+            what += "stops their steps and puts the tasks back in ready, to start again"
+        question = f"{what} (no failed attempt is used). Quit anyway?"
 
         def answered(quit_anyway: bool | None) -> None:
             self._asking_to_quit = False

@@ -194,7 +194,8 @@ async def test_cancel_stops_a_running_step_and_its_process(tmp_path: Path) -> No
 
 async def test_quitting_with_a_step_running_asks_first(tmp_path: Path) -> None:
     """q with a step running in the app's workers asks; "no" keeps it running, "yes" quits,
-    stops the step's process and records the run as failed; the task waits to be retried."""
+    stops the step's process and records the run as interrupted; the task is back in ready
+    with no failed attempt used."""
     pid_file = tmp_path / "pid"
     url = await seed(
         tmp_path,
@@ -230,8 +231,10 @@ async def test_quitting_with_a_step_running_asks_first(tmp_path: Path) -> None:
     engine = await SqlTaskEngine.open(url, actor="test")
     try:
         [run] = await engine.runs_of("TY-1")
-        assert run.status == RunStatus.FAILED
-        assert (await engine.get_task("TY-1")).status == TaskStatus.READY
+        assert run.status == RunStatus.INTERRUPTED
+        task = await engine.get_task("TY-1")
+        assert task.status == TaskStatus.READY
+        assert task.retry_count - task.interruptions == 0
     finally:
         await engine.close()
 
