@@ -387,7 +387,10 @@ def command_lines(task: Task, *, actor: str | None = None) -> list[str]:
     info = task.command
     if info is None:
         return []
-    you = (lambda who: f"{who} (you)" if who == actor else who) if actor else (lambda who: who)
+
+    def you(who: str) -> str:
+        return f"{who} (you)" if actor and who == actor else who
+
     set_by = f"set by {you(info.set_by)}" if info.set_by else "set"
     if info.set_at is not None:
         set_by += f" at {iso(info.set_at)}"
@@ -416,8 +419,10 @@ def command_change_text(task: Task, actor: str) -> str:
 
 
 def approved_lines(tasks: Sequence[Task], actor: str) -> list[str]:
-    """What ``taskyard approve`` approved: each task's command, in full, so the approver
-    sees exactly what workers will now run."""
+    """What ``taskyard approve`` approved: each task's command in full.
+
+    The approver sees exactly what workers will now run.
+    """
     out: list[str] = []
     for task in tasks:
         info = task.command

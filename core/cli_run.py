@@ -288,8 +288,11 @@ async def _cmd_worker(s: Session) -> int:
 
 
 async def _left_in_ready(s: Session) -> tuple[list[str], list[str]]:
-    """The ready tasks no worker of this configuration would claim: nothing to run, and
-    commands awaiting approval (or approved by someone the worker does not accept)."""
+    """The ready tasks no worker of this configuration would claim, in two lists.
+
+    Those with nothing to run, and those whose command awaits approval (or was approved by
+    someone the worker does not accept).
+    """
     from core.orchestrator.outcome import NOTHING_TO_RUN
 
     config = _config(s)
@@ -303,9 +306,7 @@ async def _left_in_ready(s: Session) -> tuple[list[str], list[str]]:
         return [], []
     head = NOTHING_TO_RUN.split(":", 1)[0]
     nothing = [e.card.ref for e in overview.queue if (e.waiting or "").startswith(head)]
-    unapproved = [
-        e.card.ref for e in overview.queue if (e.waiting or "").startswith("its command")
-    ]
+    unapproved = [e.card.ref for e in overview.queue if (e.waiting or "").startswith("its command")]
     return nothing, unapproved
 
 

@@ -37,6 +37,7 @@ from core.store.context import TxContext, new_uuid
 
 S = TaskStatus
 
+
 def may_carry_command_sql(table: str) -> str:
     """The command half of ``run_ops.may_run`` as SQL text, for the statements written by hand.
 

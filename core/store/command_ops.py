@@ -57,7 +57,7 @@ def insert_values(ctx: TxContext, meta: Mapping[str, Any], *, approve: bool) -> 
 
 
 def update_values(
-    ctx: TxContext, row: Mapping[str, Any], meta: Mapping[str, Any], *, approve: bool
+    ctx: TxContext, row: RowMapping, meta: Mapping[str, Any], *, approve: bool
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The command columns to write when a task's metadata becomes ``meta``, and what to say.
 

@@ -410,8 +410,7 @@ class PgFastPath:
             weight=lambda r: r.limit,
             max_weight=MAX_CLAIM_GROUP,
             fits=lambda group, request: (
-                (request.runnable, request.approved_by)
-                == (group[0].runnable, group[0].approved_by)
+                (request.runnable, request.approved_by) == (group[0].runnable, group[0].approved_by)
             ),
             in_flight=IN_FLIGHT,
             drained=lambda group, answers: sum(map(len, answers)) < sum(r.limit for r in group),

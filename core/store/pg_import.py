@@ -8,9 +8,10 @@ Here it is one round trip on the fast path's connections (``pg_fast.PgFastPath``
 
 Only *plain* batches take it: one project that already exists, and no blockers, labels,
 milestone, parent, external id or command on any item, that is, nothing ``bulk_import``
-would have to look up, validate against stored rows, write to another table or approve. Everything else, and a
-project that is missing (the general path creates the inbox or names the nearest match),
-goes the general way. Both write the same rows and the same ``task.created`` events.
+would have to look up, validate against stored rows, write to another table or approve.
+Everything else, and a project that is missing (the general path creates the inbox or names
+the nearest match), goes the general way. Both write the same rows and the same
+``task.created`` events.
 """
 
 from __future__ import annotations

@@ -365,7 +365,9 @@ def update_task(
         return str(row["id"])
     command_said = None
     if "meta" in effective:
-        approve = ctx.settings.approve_own_commands if approve_commands is None else approve_commands
+        approve = (
+            ctx.settings.approve_own_commands if approve_commands is None else approve_commands
+        )
         command_columns, command_said = command_ops.update_values(
             ctx, row, effective["meta"], approve=approve
         )
