@@ -1191,13 +1191,15 @@ async def _cmd_task_import(s: Session) -> int:
         result = await s.engine.import_tasks(items, project=a.project)
     except ValidationError as exc:
         raise _with_line_numbers(exc, lines, str(a.file)) from None
+    from core.config import approve_own_commands
     from core.domain.approval import command_text
 
     commands = sum(1 for item in items if command_text(item.metadata) is not None)
+    approver = _actor(s) if approve_own_commands() else None
     return s.out.result(
         "import",
-        lambda: _dump(result) | {"commands": commands, "commandsApprovedBy": _actor(s)},
-        lambda: import_lines(result, commands=commands, approved_by=_actor(s)),
+        lambda: _dump(result) | {"commands": commands, "commandsApprovedBy": approver},
+        lambda: import_lines(result, commands=commands, approved_by=approver),
     )
 
 

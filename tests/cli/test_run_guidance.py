@@ -18,9 +18,6 @@ from tests.cli.test_cli import CLI, ROOT
 from tests.conftest import pg_url
 from tests.store._pg import pg_execute, sibling_url
 
-SH = "Run it.\n\n```sh\n{}\n```\n"
-
-
 def configured(tmp_path: Path, extra: str = "", *, attempts: int = 3) -> CLI:
     cli = CLI(tmp_path)
     config = tmp_path / "taskyard.toml"
@@ -35,7 +32,7 @@ def configured(tmp_path: Path, extra: str = "", *, attempts: int = 3) -> CLI:
 def add(cli: CLI, title: str, command: str | None = None, *extra: str) -> str:
     args = ["task", "add", title, *extra]
     if command is not None:
-        args += ["--description", SH.format(command)]
+        args += ["--command", command]
     return str(cli.json(*args)["task"]["ref"])
 
 
