@@ -280,8 +280,9 @@ async def _cmd_worker(s: Session) -> int:
             )
         if unapproved:
             lines.append(
-                f"Left in ready because their command awaits approval: {ref_list(unapproved)} "
-                "(read it with taskyard task show REF, then taskyard approve REF)."
+                f"Left in ready because their command is not approved: {ref_list(unapproved)} "
+                "(read it with taskyard task show REF, then taskyard approve REF"
+                + (", as one of the approvers this worker takes)." if config.approved_by else ").")
             )
         s.out.lines(lines)
     return 0 if all(ended_ok.values()) else 1
