@@ -364,9 +364,7 @@ them; **w** switches them off or on.
 
     def _summary(self, overview: ExecutionOverview) -> str:
         awaiting = overview.awaiting_approval_total
-        pending = (
-            f" ({awaiting} of them wait for their command to be approved)" if awaiting else ""
-        )
+        pending = f" ({awaiting} of them wait for their command to be approved)" if awaiting else ""
         return (
             f"{_plural(overview.queue_total, 'task')} queued{pending} · "
             f"{len(overview.running)} running · "

@@ -485,8 +485,7 @@ the title and kept in the message log (**L**).
         info = task.command
         if info is None:
             return [
-                "None. Workers run it only through a pipeline; a code block in the "
-                "description never runs. Set a command with the task form (e)."
+                f"None (a code block in the description never runs; {self._key('edit')} sets one)."
             ]
         lines = [f"$ {line}" for line in info.text.splitlines() or [""]]
         if info.set_by:
@@ -711,8 +710,8 @@ the title and kept in the message log (**L**).
         if action == "retry":
             return True if task is not None and self._can_retry(task) else None
         if action == "approve_command":
-            pending = task is not None and task.command is not None and not task.command.approved
-            return True if pending else None
+            # Shown only while there is a command to approve: most tasks have none.
+            return task is not None and task.command is not None and not task.command.approved
         if action == "cancel_task":
             return True if task is not None and self._can_cancel(task) else None
         if action == "focus_output":
