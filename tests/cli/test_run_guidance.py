@@ -18,6 +18,7 @@ from tests.cli.test_cli import CLI, ROOT
 from tests.conftest import pg_url
 from tests.store._pg import pg_execute, sibling_url
 
+
 def configured(tmp_path: Path, extra: str = "", *, attempts: int = 3) -> CLI:
     cli = CLI(tmp_path)
     config = tmp_path / "taskyard.toml"

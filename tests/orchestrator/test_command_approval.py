@@ -68,7 +68,10 @@ async def test_a_sh_block_in_a_description_runs_nothing(
     ).task.ref
     out = await worker_once(db_url, tmp_path)
     assert "stopped after 0 run(s)" in out
-    assert f"Left in ready with nothing to run (no command, and no pipeline for their type): {ref}" in out
+    assert (
+        f"Left in ready with nothing to run (no command, and no pipeline for their type): {ref}"
+        in out
+    )
     assert runs_of(marker) == 0
     assert (await engine.get_task(ref)).status == S.READY
     assert await engine.runs_of(ref) == []
@@ -106,7 +109,8 @@ async def test_an_unapproved_command_runs_only_after_approval_and_once(
     assert "<- command awaits approval" in await taskyard(db_url, "ready")
 
     approved = await taskyard(db_url, "approve", ref)
-    assert f"Approved {ref}" in approved and touch(marker) in approved  # what was approved
+    assert f"Approved {ref}" in approved
+    assert touch(marker) in approved
     await worker_once(db_url, tmp_path)
     await worker_once(db_url, tmp_path)
     assert runs_of(marker) == 1
@@ -145,7 +149,8 @@ async def test_a_command_edited_after_approval_waits_for_approval_again(
     await worker_once(db_url, tmp_path)
     assert (runs_of(first), runs_of(second), runs_of(third)) == (0, 0, 1)
     info = (await engine.get_task(ref)).command
-    assert info is not None and info.approved_by == "ana"
+    assert info is not None
+    assert info.approved_by == "ana"
 
 
 async def test_worker_approved_by_skips_commands_approved_by_others(

@@ -80,7 +80,8 @@ async def test_an_unapproved_command_is_claimed_only_once_approved(
     assert await remote.claim_tasks("w", limit=10) == []  # no pipelines given: still not
     seq = await last_seq(remote)
     [task] = await remote.approve_commands([ref])
-    assert task.command is not None and task.command.approved
+    assert task.command is not None
+    assert task.command.approved
     assert task.command.approved_by == "tester"
     [event] = [e for e in await all_events(remote, seq) if e.type == "task.command_approved"]
     assert event.payload == {
@@ -100,7 +101,8 @@ async def test_changing_the_command_withdraws_its_approval(remote: SqlTaskEngine
     task = await remote.update_task(
         ref, TaskPatch(metadata={"command": "make deploy", "note": 2}), expected_version=None
     )
-    assert task.command is not None and task.command.approved
+    assert task.command is not None
+    assert task.command.approved
     seq = await last_seq(remote)
     task = await remote.update_task(
         ref, TaskPatch(metadata={"command": "make deploy --force"}), expected_version=None
@@ -159,7 +161,8 @@ async def test_approving_a_text_that_changed_since_it_was_read_is_refused(
     now = (await remote.get_task(ref)).command
     assert now is not None
     [task] = await remote.approve_commands([ref], expected_hashes={ref: now.hash})
-    assert task.command is not None and task.command.approved
+    assert task.command is not None
+    assert task.command.approved
 
 
 async def test_run_now_refuses_an_unapproved_command(remote: SqlTaskEngine) -> None:
@@ -217,7 +220,8 @@ async def test_jsonl_import_approves_the_importers_commands_and_prd_commits_do_n
         ]
     )
     a = (await eng.get_task(result.created[0])).command
-    assert a is not None and (a.approved, a.approved_by) == (True, "tester")
+    assert a is not None
+    assert (a.approved, a.approved_by) == (True, "tester")
 
     def prd_like(conn: Any, ctx: Any) -> Any:
         item = TaskImportItem(title="c", status=S.READY, metadata={"command": "echo c"})
@@ -225,7 +229,8 @@ async def test_jsonl_import_approves_the_importers_commands_and_prd_commits_do_n
 
     [c_ref] = (await eng._write(prd_like)).created
     c = (await eng.get_task(c_ref)).command
-    assert c is not None and (c.approved, c.set_by) == (False, "tester")
+    assert c is not None
+    assert (c.approved, c.set_by) == (False, "tester")
     assert await claimed(eng) == [result.created[0]]
 
 

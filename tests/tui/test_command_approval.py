@@ -129,7 +129,8 @@ async def test_the_detail_shows_the_command_and_A_approves_it_after_showing_it(
         await pilot.press("A")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         question = str(app.screen.query_one("#confirm-question", Static).render())
-        assert DEPLOY in question and "Set by agent" in question
+        assert DEPLOY in question
+        assert "Set by agent" in question
         await pilot.press("n")  # "No" keeps it unapproved
         await settle(pilot)
         assert (await command_of(url))[1] is False
@@ -137,9 +138,10 @@ async def test_the_detail_shows_the_command_and_A_approves_it_after_showing_it(
         await pilot.press("A")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
-        await wait_until(pilot, lambda: "Approved by ana" in str(
-            screen.query_one("#detail-command", Static).render()
-        ))
+        await wait_until(
+            pilot,
+            lambda: "Approved by ana" in str(screen.query_one("#detail-command", Static).render()),
+        )
         assert "TY-1's command is approved" in str(
             screen.query_one("#detail-status", Static).render()
         )
