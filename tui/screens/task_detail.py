@@ -88,7 +88,20 @@ def event_summary(event: Event) -> str:
         return f"{text} ({reason})" if reason else text
     if kind == "task.updated":
         fields = p.get("fields") or []
-        return "changed " + ", ".join(str(f).replace("_", " ") for f in fields)
+        text = "changed " + ", ".join(str(f).replace("_", " ") for f in fields)
+        command = p.get("command")
+        if isinstance(command, dict):
+            if command.get("approved_by"):
+                text += f"; command changed, approved by {command['approved_by']}"
+            elif command.get("approval_lapsed"):
+                text += "; command changed, its approval lapsed"
+            elif command.get("hash"):
+                text += "; command changed, not approved"
+            else:
+                text += "; command removed"
+        return text
+    if kind == "task.command_approved":
+        return f"approved its command (hash {p.get('hash', '?')})"
     if kind == "task.dependency_added":
         return f"now waits for {p.get('blocker_ref', 'another task')}"
     if kind == "task.dependency_removed":
