@@ -13,7 +13,12 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from core.config import database_url, default_actor, default_database_url
+from core.config import (
+    approve_own_commands,
+    database_url,
+    default_actor,
+    default_database_url,
+)
 from core.domain.commands import BoardQuery
 from core.domain.views import BoardView
 from core.engine import TaskEngine
@@ -42,6 +47,9 @@ async def open_engine(
         lease_seconds: How long a claim holds without a heartbeat.
         attachment_max_bytes: The per-file attachment limit (``[limits]`` of taskyard.toml).
 
+    Commands the actor sets are approved by it at once unless
+    ``TASKYARD_APPROVE_OWN_COMMANDS=0`` (``core.config.approve_own_commands``).
+
     Raises:
         StorageError: the database cannot be opened or migrated.
     """
@@ -60,6 +68,7 @@ async def open_engine(
         retry_policy=retry_policy,
         lease_seconds=lease_seconds,
         attachment_max_bytes=attachment_max_bytes,
+        approve_own_commands=approve_own_commands(),
     )
 
 

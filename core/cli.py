@@ -32,8 +32,10 @@ from core import __version__
 from core.cli_output import (
     Output,
     TaskContext,
+    approved_lines,
     board_lines,
     bulk_lines,
+    command_change_text,
     created_line,
     event_line,
     import_job_lines,
@@ -77,6 +79,7 @@ COMMAND_SUMMARY = (
     "  taskyard events [--follow]                                  what changed",
     "  taskyard task import FILE.jsonl                             add many tasks at once",
     "  taskyard import prd FILE.md [--commit]                      a PRD as tasks (preview)",
+    "  taskyard approve REF [REF ...]                              let workers run its command",
     "  taskyard worker [--slots N] [--once]                        run ready tasks",
     "  taskyard run REF [--wait]                                   Run Now",
     '  taskyard quick "make lint"                                  a one-off command',
@@ -215,6 +218,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive_int, default=50, metavar="N")
     p.add_argument("--project", metavar="P")
     p.set_defaults(handler=_cmd_ready)
+
+    p = commands.add_parser(
+        "approve",
+        help="approve tasks' commands so workers run them (prints each command)",
+        description="Approve the current command of each task: workers run a task's command "
+        "only once it is approved, and a changed command needs approving again. Each command "
+        "is printed in full. --expect HASH refuses if the text is no longer the one you read "
+        "(its hash, or the first 8+ digits of it, as `taskyard task show` prints).",
+    )
+    p.add_argument("refs", nargs="+", metavar="REF")
+    p.add_argument(
+        "--expect",
+        action="append",
+        metavar="HASH",
+        help="the command hash you read, one per REF in order",
+    )
+    p.set_defaults(handler=_cmd_approve)
 
     p = commands.add_parser("board", help="the board as plain text, one section per state")
     p.add_argument("--project", metavar="P")
@@ -957,8 +977,15 @@ async def _cmd_task_add(s: Session) -> int:
     return s.out.result(
         "task",
         lambda: {"task": _dump(result.task), "created": result.created},
-        lambda: [created_line(result.task, result.created)],
+        lambda: [created_line(result.task, result.created, actor=_actor(s))],
     )
+
+
+def _actor(s: Session) -> str:
+    """Who this command acts as (``--actor``, ``$TASKYARD_ACTOR``, the login name)."""
+    from core.config import default_actor
+
+    return str(s.args.actor or default_actor())
 
 
 async def _cmd_task_list(s: Session) -> int:
@@ -1021,6 +1048,7 @@ async def _cmd_task_show(s: Session) -> int:
         return 0
     ctx = await _context(s.engine, task)
     ctx.nothing_to_run = idle
+    ctx.actor = _actor(s)
     s.out.lines(task_detail_lines(task, ctx))
     return 0
 
@@ -1081,13 +1109,18 @@ async def _cmd_task_edit(s: Session) -> int:
             "(see `taskyard task edit --help`).",
         )
     patch = parse(TaskPatch, fields)
+    before = current.command.hash if a.command is not None and current.command else None
     task = await s.engine.update_task(a.ref, patch, expected_version=version)
     names = ", ".join(sorted("command" if f == "metadata" else f for f in fields))
-    return s.out.result(
-        "task",
-        lambda: {"task": _dump(task)},
-        lambda: [f"Updated {task.ref} ({names}); it is now version {task.version}."],
-    )
+    lines = [f"Updated {task.ref} ({names}); it is now version {task.version}."]
+    if a.command is not None:
+        after = task.command.hash if task.command else None
+        if after != before:
+            change = "command changed" if before and after else "command set"
+            if after is None:
+                change = "command removed"
+            lines.append(f"  {change}; {command_change_text(task, _actor(s))}")
+    return s.out.result("task", lambda: {"task": _dump(task)}, lambda: lines)
 
 
 async def _cmd_task_move(s: Session) -> int:
@@ -1158,9 +1191,15 @@ async def _cmd_task_import(s: Session) -> int:
         result = await s.engine.import_tasks(items, project=a.project)
     except ValidationError as exc:
         raise _with_line_numbers(exc, lines, str(a.file)) from None
-    commands = sum(1 for item in items if item.metadata.get("command"))
+    from core.config import approve_own_commands
+    from core.domain.approval import command_text
+
+    commands = sum(1 for item in items if command_text(item.metadata) is not None)
+    approver = _actor(s) if approve_own_commands() else None
     return s.out.result(
-        "import", lambda: _dump(result), lambda: import_lines(result, commands=commands)
+        "import",
+        lambda: _dump(result) | {"commands": commands, "commandsApprovedBy": approver},
+        lambda: import_lines(result, commands=commands, approved_by=approver),
     )
 
 
@@ -1408,6 +1447,25 @@ async def _cmd_ready(s: Session) -> int:
             | {"limit": s.args.limit}
         ),
         lambda: ready_lines(cards, total=total, nothing_to_run=idle),
+    )
+
+
+async def _cmd_approve(s: Session) -> int:
+    a = s.args
+    expect = a.expect or []
+    if expect and len(expect) != len(a.refs):
+        raise ValidationError(
+            f"--expect was given {len(expect)} time(s) for {len(a.refs)} task(s).",
+            field="expect",
+            hint="Give one --expect HASH per REF, in the same order, or none.",
+        )
+    tasks = await s.engine.approve_commands(
+        a.refs, expected_hashes=dict(zip(a.refs, expect, strict=True)) if expect else None
+    )
+    return s.out.result(
+        "approved",
+        lambda: {"items": [_dump(t) for t in tasks], "approvedBy": _actor(s)},
+        lambda: approved_lines(tasks, _actor(s)),
     )
 
 

@@ -340,10 +340,25 @@ def ready_lines(
     width = _ref_width(cards)
     n_width = len(str(len(cards)))
     size = f"{len(cards)} of {total}" if total is not None and total > len(cards) else len(cards)
+    pending = [c.ref for c in cards if c.command_pending]
     out = [f"Ready queue ({size}), in the order workers take them:"]
     for n, card in enumerate(cards, 1):
-        mark = "  <- nothing to run" if card.ref in idle else ""
+        mark = ""
+        if card.command_pending:
+            mark = f"  <- {COMMAND_AWAITS}"
+        elif card.ref in idle:
+            mark = "  <- nothing to run"
         out.append(f"  {str(n).rjust(n_width)}. {card_line(card, width)}{mark}")
+    if pending or idle:
+        taken = len([c for c in cards if not c.command_pending and c.ref not in idle])
+        out.append(f"  Workers will take {taken} of these {len(cards)}.")
+    if pending:
+        out.append("")
+        out.append(
+            f"Workers leave {ref_list(pending)} in ready until their command is approved: "
+            f"read it (taskyard task show {pending[0]}), then taskyard approve {pending[0]}."
+        )
+    idle = {ref: why for ref, why in idle.items() if ref not in set(pending)}
     if idle:
         refs = list(idle)
         reasons = set(idle.values())
@@ -360,6 +375,66 @@ def ready_lines(
             f'  Give it a command (taskyard task edit {refs[0]} --command "…"), a pipeline '
             "(--pipeline NAME), or add [pipelines.TYPE] to taskyard.toml."
         )
+    return out
+
+
+COMMAND_AWAITS = "command awaits approval"
+"""The mark of a ready task whose command no worker runs until someone approves it."""
+
+
+def command_lines(task: Task, *, actor: str | None = None) -> list[str]:
+    """A task's command: the text, who set it, and who approved it (or how to approve it)."""
+    info = task.command
+    if info is None:
+        return []
+
+    def you(who: str) -> str:
+        return f"{who} (you)" if actor and who == actor else who
+
+    set_by = f"set by {you(info.set_by)}" if info.set_by else "set"
+    if info.set_at is not None:
+        set_by += f" at {iso(info.set_at)}"
+    out = [f"Command ({set_by}; hash {info.hash[:12]}):"]
+    out.extend(f"  {line}".rstrip() for line in info.text.splitlines() or [""])
+    if info.approved:
+        when = f" at {iso(info.approved_at)}" if info.approved_at else ""
+        out.append(f"  Approved by {you(info.approved_by or '?')}{when}: workers run it.")
+    else:
+        lapsed = " (it changed since it was approved)" if info.lapsed else ""
+        out.append(
+            f"  Not approved{lapsed}: workers will not run it until someone approves it "
+            f"(taskyard approve {task.ref})."
+        )
+    return out
+
+
+def command_change_text(task: Task, actor: str) -> str:
+    """A task's command just set or changed: "approved by you", or that it awaits approval."""
+    info = task.command
+    if info is None:
+        return "no command now"
+    if info.approved:
+        return "approved by you" if info.approved_by == actor else f"approved by {info.approved_by}"
+    return f"it awaits approval, workers will not run it until then (taskyard approve {task.ref})"
+
+
+def approved_lines(tasks: Sequence[Task], actor: str) -> list[str]:
+    """What ``taskyard approve`` approved: each task's command in full.
+
+    The approver sees exactly what workers will now run.
+    """
+    out: list[str] = []
+    for task in tasks:
+        info = task.command
+        if info is None:  # pragma: no cover - the engine refuses tasks without one
+            continue
+        if out:
+            out.append("")
+        out.append(
+            f'Approved {task.ref} "{shorten(task.title)}" as {actor} (hash {info.hash[:12]}); '
+            "workers may run:"
+        )
+        out.extend(f"  {line}".rstrip() for line in info.text.splitlines() or [""])
     return out
 
 
@@ -406,6 +481,8 @@ class TaskContext:
     children: list[TaskLink] = field(default_factory=list)
     nothing_to_run: str | None = None
     """Why no worker would run the task, when none would."""
+    actor: str | None = None
+    """Who is looking (their name reads "alice (you)")."""
 
 
 def task_detail_lines(task: Task, ctx: TaskContext) -> list[str]:
@@ -477,6 +554,10 @@ def task_detail_lines(task: Task, ctx: TaskContext) -> list[str]:
     if advice:
         out.append("")
         out.extend(advice)
+    command = command_lines(task, actor=ctx.actor)
+    if command:
+        out.append("")
+        out.extend(command)
     if ctx.nothing_to_run:
         out.append("")
         out.append(f"Workers will not take it: {ctx.nothing_to_run}.")
@@ -497,11 +578,12 @@ def task_detail_lines(task: Task, ctx: TaskContext) -> list[str]:
         out.append("")
         out.append(f"Attachments ({len(task.attachments)}):")
         out.extend(f"  {attachment_text(a)}" for a in task.attachments)
-    if task.metadata:
+    shown_metadata = {k: v for k, v in task.metadata.items() if k != "command" or not command}
+    if shown_metadata:
         out.append("")
         out.append("Metadata:")
         out.extend(
-            f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(task.metadata.items())
+            f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(shown_metadata.items())
         )
     out.append("")
     if task.description.strip():
@@ -559,13 +641,16 @@ def blocked_advice(task: Task) -> list[str]:
 
 
 # -- results of changes ----------------------------------------------------------------------
-def created_line(task: Task, created: bool) -> str:
-    """What ``task add`` did, in one line."""
+def created_line(task: Task, created: bool, *, actor: str | None = None) -> str:
+    """What ``task add`` did, in one line (with the command's approval, given the actor)."""
     if not created:
         return f"{task.ref} already exists for external id {task.external_id} (not created)"
     text = f'Created {task.ref} "{shorten(task.title)}" ({label(task.status)})'
     parked = parked_text(task)
-    return text + (f"; {parked}" if parked else "")
+    text += f"; {parked}" if parked else ""
+    if actor is not None and task.command is not None:
+        text += f"; command set, {command_change_text(task, actor)}"
+    return text
 
 
 def parked_text(task: Task) -> str:
@@ -619,8 +704,14 @@ def ref_list(refs: Sequence[str], shown: int = 10) -> str:
     return head + (f", … and {len(refs) - shown:,} more" if len(refs) > shown else "")
 
 
-def import_lines(result: ImportResult, *, commands: int = 0) -> list[str]:
-    """What an import wrote: created and existing refs (the first few), edges and warnings."""
+def import_lines(
+    result: ImportResult, *, commands: int = 0, approved_by: str | None = None
+) -> list[str]:
+    """What an import wrote: created and existing refs (the first few), edges and warnings.
+
+    ``commands``: how many imported tasks carry a command; ``approved_by``: who approved
+    them as they were imported (``None``: nobody, they await approval).
+    """
     out = [
         f"Imported: {len(result.created)} created, {len(result.existing)} already there, "
         f"{plural(result.edges, 'dependency', 'dependencies')}."
@@ -631,7 +722,15 @@ def import_lines(result: ImportResult, *, commands: int = 0) -> list[str]:
         out.append("  existing (unchanged): " + ref_list(result.existing))
     if commands:
         verb = "carries a command" if commands == 1 else "carry commands"
-        out.append(f"  {plural(commands, 'task')} {verb} (metadata.command)")
+        if approved_by is not None:
+            how = (
+                f"approved by {approved_by} (you, on this database): workers will run them"
+                if commands > 1
+                else f"approved by {approved_by} (you, on this database): workers will run it"
+            )
+        else:
+            how = "awaiting approval (taskyard approve REF)"
+        out.append(f"  {plural(commands, 'task')} {verb} (metadata.command), {how}")
     out.extend(f"warning: {w}" for w in result.warnings)
     return out
 

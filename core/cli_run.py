@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import sys
 from collections.abc import Callable
@@ -50,6 +51,11 @@ def add_run_commands(commands: Any, positive_int: IntType) -> None:
     p.add_argument("--slots", type=positive_int, metavar="N", help="steps run at once (config)")
     p.add_argument("--project", metavar="P", help="only this project's tasks")
     p.add_argument("--id", dest="worker_id", metavar="ID", help="worker id (host-pid-xxxx)")
+    p.add_argument(
+        "--approved-by",
+        metavar="A,B",
+        help="run only commands approved by these actors (config: [orchestrator] approved_by)",
+    )
     p.add_argument(
         "--once",
         action="store_true",
@@ -166,6 +172,16 @@ async def _cmd_worker(s: Session) -> int:
 
     a = s.args
     config = _config(s)
+    if a.approved_by is not None:
+        approvers = tuple(n.strip() for n in a.approved_by.split(",") if n.strip())
+        if not approvers:
+            raise ValidationError(
+                "--approved-by needs at least one actor name.",
+                field="approved_by",
+                hint="e.g. --approved-by alice,bob",
+            )
+        config = dataclasses.replace(config, approved_by=approvers)
+        s.args.orch_config = config
     if a.project:
         await s.engine.get_project(a.project)  # an unknown project fails now, clearly
 
@@ -204,6 +220,11 @@ async def _cmd_worker(s: Session) -> int:
             [
                 f"Worker {pool.worker_id}: {pool.slots} slot(s), lease {config.lease_seconds:g} s"
                 + (f", project {a.project}" if a.project else "")
+                + (
+                    f", commands approved by {', '.join(config.approved_by)}"
+                    if config.approved_by
+                    else ""
+                )
                 + (" (until the queue is empty)" if a.once else "; Ctrl-C stops it"),
                 f"  database: {shown_database(s.database)}",
                 *_missing_programs(config),
@@ -230,7 +251,7 @@ async def _cmd_worker(s: Session) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(sig)
-    left = await _left_in_ready(s) if a.once else []
+    left, unapproved = await _left_in_ready(s) if a.once else ([], [])
     if s.out.json:
         s.out.envelope(
             "worker_stopped",
@@ -240,6 +261,7 @@ async def _cmd_worker(s: Session) -> int:
                 "errors": pool.errors,
                 "failed": failures,
                 "nothingToRun": left,
+                "awaitingApproval": unapproved,
             },
         )
     else:
@@ -256,22 +278,38 @@ async def _cmd_worker(s: Session) -> int:
                 '  Give each a command (taskyard task edit REF --command "…"), a pipeline '
                 "(--pipeline NAME), or add [pipelines.TYPE] to taskyard.toml."
             )
+        if unapproved:
+            lines.append(
+                f"Left in ready because their command is not approved: {ref_list(unapproved)} "
+                "(read it with taskyard task show REF, then taskyard approve REF"
+                + (", as one of the approvers this worker takes)." if config.approved_by else ").")
+            )
         s.out.lines(lines)
     # A worker stopped on purpose did its job: only --once reports how its tasks ended.
     return 1 if a.once and not all(ended_ok.values()) else 0
 
 
-async def _left_in_ready(s: Session) -> list[str]:
-    """The ready tasks no worker of this configuration would claim (nothing to run)."""
+async def _left_in_ready(s: Session) -> tuple[list[str], list[str]]:
+    """The ready tasks no worker of this configuration would claim, in two lists.
+
+    Those with nothing to run, and those whose command awaits approval (or was approved by
+    someone the worker does not accept).
+    """
     from core.orchestrator.outcome import NOTHING_TO_RUN
 
+    config = _config(s)
     overview = await s.engine.execution_overview(
-        queue_limit=500, recent_limit=1, pipelines=_config(s).pipelines.keys()
+        queue_limit=500,
+        recent_limit=1,
+        pipelines=config.pipelines.keys(),
+        approved_by=config.approved_by,
     )
     if overview.runnable_total == overview.queue_total:
-        return []
+        return [], []
     head = NOTHING_TO_RUN.split(":", 1)[0]
-    return [e.card.ref for e in overview.queue if (e.waiting or "").startswith(head)]
+    nothing = [e.card.ref for e in overview.queue if (e.waiting or "").startswith(head)]
+    unapproved = [e.card.ref for e in overview.queue if (e.waiting or "").startswith("its command")]
+    return nothing, unapproved
 
 
 def _missing_programs(config: OrchestratorConfig) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 DB_ENV = "TASKYARD_DB"
 ACTOR_ENV = "TASKYARD_ACTOR"
+APPROVE_OWN_COMMANDS_ENV = "TASKYARD_APPROVE_OWN_COMMANDS"
 
 
 def data_dir() -> Path:
@@ -44,3 +45,14 @@ def default_actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # pragma: no cover - containers without a passwd entry
         return "unknown"
+
+
+def approve_own_commands() -> bool:
+    """Whether commands this process sets count as approved by its actor at once.
+
+    On by default (whoever opens the database directly could run anything anyway).
+    ``TASKYARD_APPROVE_OWN_COMMANDS=0`` turns it off: an agent or a script that writes tasks
+    then leaves every command it sets for a person to approve (``taskyard approve``).
+    """
+    value = os.environ.get(APPROVE_OWN_COMMANDS_ENV, "").strip().lower()
+    return value not in {"0", "false", "no", "off"}

@@ -143,6 +143,29 @@ class TaskEngine(Protocol):
             ValidationError: an invalid value.
         """
 
+    async def approve_commands(
+        self, refs: Sequence[str], *, expected_hashes: Mapping[str, str] | None = None
+    ) -> list[Task]:
+        """Approve the current command text of each task, so workers may run it; all or none.
+
+        The approval names the text (by its hash): changing the command later withdraws it by
+        itself. Each approval writes an event ``task.command_approved`` (ref, approver, hash
+        prefix); a text this actor already approved is left as it is.
+
+        Args:
+            refs: The tasks (refs or ids).
+            expected_hashes: By ref as given: the command hash (or its first 8+ hex digits)
+                the approver read; a task whose text has changed since is refused.
+
+        Returns:
+            The tasks as approved, in the order named.
+
+        Raises:
+            NotFoundError: a ref names no task.
+            ValidationError: a task has no command.
+            ConflictError: a task's command is not the one ``expected_hashes`` names.
+        """
+
     async def transition_task(
         self,
         ref: str,
@@ -260,7 +283,7 @@ class TaskEngine(Protocol):
             NotFoundError: ``options.project`` names no project.
         """
 
-    async def commit_import(self, plan: ImportPlan) -> ImportJob:
+    async def commit_import(self, plan: ImportPlan, *, approve_commands: bool = False) -> ImportJob:
         """Apply a plan in one transaction, exactly as ``preview_plan`` describes it.
 
         New tasks are created, changed ones that have not started are updated, started and
@@ -268,6 +291,10 @@ class TaskEngine(Protocol):
         tasks follow the plan, and the job is recorded. Committing the same plan again
         creates and changes nothing. A commit that fails writes none of that; it is recorded
         afterwards as a ``failed`` job with the reason (event ``import.failed``).
+
+        Commands the plan sets are not approved (no worker runs them until someone calls
+        ``approve_commands``) unless ``approve_commands`` is true: then the engine's actor
+        approves them as it commits.
 
         Raises:
             ValidationError: bad plan data (task key and field named); nothing was written.
@@ -353,6 +380,7 @@ class TaskEngine(Protocol):
         lease_seconds: float | None = None,
         max_per_project: int | None = None,
         pipelines: Collection[str] | None = None,
+        approved_by: Collection[str] | None = None,
     ) -> list[Claim]:
         """Atomically claim up to ``limit`` ready tasks (``ready -> in_progress``), one round trip.
 
@@ -361,10 +389,14 @@ class TaskEngine(Protocol):
         the tasks in progress per project. Each claim opens a run with a fresh token and lease
         (event ``task.claimed``). Two claimers never get the same task.
 
+        A task whose command (``metadata.command``) is not approved is never claimed (see
+        ``approve_commands``); ``approved_by`` claims only tasks whose command, if they have
+        one, was approved by one of those actors.
+
         ``pipelines`` (a worker's configured pipeline names) claims only tasks the worker can
-        run: those that may carry a command (``metadata.command``, a fenced block in the
-        description), name a pipeline template, or have a task type in ``pipelines``. A
-        ready task with nothing to run is left ready for a person, not claimed and failed.
+        run: those that carry a command, name a pipeline template, or have a task type in
+        ``pipelines``. A ready task with nothing to run is left ready for a person, not
+        claimed and failed. Text in a description never counts as a command.
 
         Raises:
             ValidationError: ``limit`` outside 1..500, a bad lease or limit.
@@ -591,7 +623,8 @@ class TaskEngine(Protocol):
         Raises:
             NotFoundError: no such task.
             DependencyBlockedError: blockers are unresolved (each is named).
-            InvalidTransitionError: the task is not in backlog or ready.
+            InvalidTransitionError: the task is not in backlog or ready, or its command is
+                not approved.
         """
 
     async def retry(self, ref: str) -> Task:
@@ -646,6 +679,7 @@ class TaskEngine(Protocol):
         recent_limit: int = 20,
         max_per_project: int | None = None,
         pipelines: Collection[str] | None = None,
+        approved_by: Collection[str] | None = None,
     ) -> ExecutionOverview:
         """What the execution monitor shows, from one snapshot.
 
@@ -654,7 +688,9 @@ class TaskEngine(Protocol):
         recent finished runs; last-hour counts and throughput. ``max_per_project`` is the
         workers' per-project limit, used to explain waits (none when ``None``); ``pipelines``
         their configured pipelines, to tell the tasks they would never claim (as
-        ``claim_tasks``), which wait for "nothing to run".
+        ``claim_tasks``), which wait for "nothing to run"; ready tasks whose command awaits
+        approval (or, with ``approved_by``, was approved by someone else) wait for that, are
+        counted in ``awaiting_approval_total`` and left out of ``runnable_total``.
 
         Raises:
             ValidationError: a limit outside 1..500.

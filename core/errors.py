@@ -110,6 +110,12 @@ class ClaimRequiredError(InvalidTransitionError):
     code = "claim_required"
 
 
+class CommandNotApprovedError(InvalidTransitionError):
+    """The task's command is not approved (or changed since), so nothing may run it yet."""
+
+    code = "command_not_approved"
+
+
 class CycleError(TaskyardError):
     """A dependency edge that would close a cycle (or point a task at itself)."""
 

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from core.domain.approval import CommandInfo
+
 
 class TaskStatus(enum.StrEnum):
     """The seven states of unified-task-orchestration.md, in board order."""
@@ -196,6 +198,9 @@ class TaskCard(_Frozen):
     """Whether it carries a shell command or names a pipeline, so a worker can run it
     whatever its type (``None``: not read). Without either, only a pipeline for its type
     gives a worker something to run."""
+    command_pending: bool = False
+    """It carries a command that is not approved: no worker runs it until someone approves
+    it (``taskyard approve``)."""
 
 
 class Task(_Frozen):
@@ -237,6 +242,9 @@ class Task(_Frozen):
     effort_estimate: float | None = None
     due_date: date | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    command: CommandInfo | None = None
+    """The shell command it carries (``metadata.command``): its text, who set it and who
+    approved it. ``None``: it has none (text in the description never runs)."""
     attachments: list[Attachment] = Field(default_factory=list)
     version: int
     """Bumped by every change; updates name the version they read (optimistic concurrency)."""

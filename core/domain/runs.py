@@ -305,7 +305,10 @@ class ExecutionOverview(_Frozen):
     queue: list[QueueEntry]
     queue_total: int
     runnable_total: int
-    """Ready tasks a worker would claim (all of them when no pipelines were given)."""
+    """Ready tasks a worker would claim (all with a runnable command, or none, when no
+    pipelines were given)."""
+    awaiting_approval_total: int = 0
+    """Ready tasks whose command no worker runs until someone approves it."""
     running: list[ActiveRun]
     queued_forced: list[ActiveRun]
     """Run Now runs waiting for a worker to adopt them."""

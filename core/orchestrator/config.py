@@ -1,7 +1,7 @@
 """Orchestrator settings: taskyard.toml's ``[orchestrator]``, ``[pipelines]``, ``[profiles.*]``.
 
 Every setting has a default, so a machine without a config file runs tasks that carry a shell
-command (``metadata.command`` or a fenced ``sh`` block) as a single ``shell`` step. A bad value
+command (``metadata.command``, set with ``--command``) as a single ``shell`` step. A bad value
 is refused with a ``ValidationError`` that names the key and says how to fix it.
 """
 
@@ -79,6 +79,9 @@ class OrchestratorConfig:
     profiles: Mapping[str, Profile] = field(default_factory=lambda: dict(BUILTIN_PROFILES))
     env_deny: tuple[str, ...] = ()
     """Worker variables (names or globs) no step may see, on top of ``environment.DENY``."""
+    approved_by: tuple[str, ...] | None = None
+    """Run only commands approved by one of these actors (``None``: any approval). Tasks
+    without a command are not affected: approval is about commands."""
     source: Path | None = None
     """The file the settings came from."""
 
@@ -101,7 +104,7 @@ class OrchestratorConfig:
                 "workers", "slots", "max_per_project", "lease_seconds", "heartbeat_seconds",
                 "poll_seconds", "step_timeout_seconds", "kill_grace_seconds",
                 "stop_grace_seconds", "retry", "auto_approve", "worktrees", "worktree_root",
-                "agent", "env_deny",
+                "agent", "env_deny", "approved_by",
             },
             where,
         )  # fmt: skip
@@ -204,6 +207,7 @@ class OrchestratorConfig:
             pipelines=_pipelines(config.table("pipelines"), profiles, agent, where),
             profiles=profiles,
             env_deny=_names(orch, "orchestrator", "env_deny", where),
+            approved_by=_approvers(orch, where),
             source=config.path,
         )
 
@@ -228,9 +232,9 @@ class OrchestratorConfig:
         if command:
             return (StepSpec(name=SHELL_STEP, profile="shell"),)
         return (
-            f"no command and no pipeline for task_type {task_type}: add a ```sh block "
-            f"(or metadata.command) to the task, or a [pipelines.{task_type}] table to "
-            "taskyard.toml"
+            f"no command and no pipeline for task_type {task_type}: give the task a command "
+            f"(taskyard task edit REF --command ...), or add a [pipelines.{task_type}] table "
+            "to taskyard.toml"
         )
 
 
@@ -386,6 +390,24 @@ def _names(table: Mapping[str, Any], name: str, key: str, where: str) -> tuple[s
             hint=f'e.g. {key} = ["MY_AGENT_API_KEY", "MY_AGENT_*"]',
         )
     return tuple(value)
+
+
+def _approvers(orch: Mapping[str, Any], where: str) -> tuple[str, ...] | None:
+    """``[orchestrator] approved_by``: the actors whose approvals a worker accepts."""
+    if "approved_by" not in orch:
+        return None
+    value = orch["approved_by"]
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        raise ValidationError(
+            f"[orchestrator] approved_by{where} must be a non-empty list of actor names.",
+            field="orchestrator.approved_by",
+            hint='e.g. approved_by = ["alice", "bob"]; leave it out to accept any approval.',
+        )
+    return tuple(v.strip() for v in value)
 
 
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "busybox"})

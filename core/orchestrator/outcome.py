@@ -22,8 +22,9 @@ NOTHING_TO_RUN = "nothing to run: no command, and {task_type} tasks have no pipe
 def nothing_to_run(task: Task, pipelines: Collection[str]) -> str | None:
     """Why no worker with ``pipelines`` would run ``task``, or ``None`` when one would.
 
-    A task runs when it carries a command (``metadata.command`` or a fenced sh block), names
-    a pipeline, or has a type with a pipeline; anything else waits in ready for a person.
+    A task runs when it carries a command (``metadata.command``; a code block in the
+    description is not one), names a pipeline, or has a type with a pipeline; anything else
+    waits in ready for a person.
     """
     if task.pipeline_template or task.task_type in pipelines or task_command(task):
         return None

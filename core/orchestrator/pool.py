@@ -305,6 +305,7 @@ class WorkerPool:
                 lease_seconds=lease,
                 max_per_project=self._config.max_per_project,
                 pipelines=self._config.pipelines.keys(),
+                approved_by=self._config.approved_by,
             )
         for claim in claims:
             self._start_run(claim, asked_at)
@@ -329,11 +330,15 @@ class WorkerPool:
     async def _nothing_left(self) -> bool:
         """Whether nothing is left for ``once`` mode: no runnable task, Run Now or run.
 
-        Ready tasks with nothing to run do not count: no worker of this configuration would
-        ever claim them, so waiting for them would never end.
+        Ready tasks with nothing to run, or whose command awaits approval (by an approver
+        this worker accepts), do not count: no worker of this configuration would claim them
+        until someone acts, so waiting for them would never end.
         """
         overview = await self._engine.execution_overview(
-            queue_limit=1, recent_limit=1, pipelines=self._config.pipelines.keys()
+            queue_limit=1,
+            recent_limit=1,
+            pipelines=self._config.pipelines.keys(),
+            approved_by=self._config.approved_by,
         )
         return not (overview.runnable_total or overview.running or overview.queued_forced)
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from core.domain.approval import command_text
 from core.domain.models import Task
-
-_FENCE = re.compile(
-    r"^(?P<fence>```|~~~)[ \t]*(?:sh|bash|shell|zsh)[ \t]*\n"
-    r"(?P<body>.*?)^(?P=fence)[ \t]*$",
-    re.MULTILINE | re.DOTALL,
-)
 
 STEP_GUIDANCE = {
     "plan": "Work out what has to change and write a short plan. Do not change code yet.",
@@ -28,16 +22,12 @@ STEP_GUIDANCE = {
 
 
 def task_command(task: Task) -> str | None:
-    """The shell command a task carries: ``metadata.command``, else its first ```sh block."""
-    command = task.metadata.get("command")
-    if isinstance(command, str) and command.strip():
-        return command
-    if isinstance(command, list) and command and all(isinstance(c, str) for c in command):
-        return "\n".join(command)
-    match = _FENCE.search(task.description)
-    if match and match.group("body").strip():
-        return match.group("body").strip("\n")
-    return None
+    """The shell command a task carries: ``metadata.command`` only.
+
+    A code block in the description is documentation and never runs: whoever wrote the
+    description (a PRD, an import) did not thereby decide that it runs.
+    """
+    return command_text(task.metadata)
 
 
 def build_prompt(

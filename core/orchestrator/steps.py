@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.domain.approval import command_hash
 from core.domain.models import Task
 from core.domain.runs import Claim, RunStatus, lost_output_words
 from core.engine import TaskEngine
@@ -81,6 +82,25 @@ async def persist(write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def command_not_approved(task: Task, command: str | None) -> str | None:
+    """Why the worker must not run ``command``, the task's command as it just read it.
+
+    The claim already skips unapproved commands; this checks again, against the text itself,
+    what the claim could only check by the stored hashes (a command changed between the
+    claim and this read, a row written behind the store's back). ``None``: run it.
+    """
+    if command is None:
+        return None
+    approved = task.command.approved_hash if task.command is not None else None
+    if command_hash(command) == approved:
+        return None
+    return (
+        f"its command is not the approved one (changed or never approved), so it did not "
+        f"run: read it with taskyard task show {task.ref}, approve it with taskyard approve "
+        f"{task.ref}, then taskyard retry {task.ref}"
+    )
+
+
 async def execute_claim(
     engine: TaskEngine,
     config: OrchestratorConfig,
@@ -113,6 +133,11 @@ async def _execute(
     run_id, token = claim.run_id, claim.claim_token
     task = await engine.get_task(claim.task_id, links=False)  # its own fields are enough
     command = task_command(task)
+    unapproved = command_not_approved(task, command)
+    if unapproved is not None:
+        await persist(engine.block_run, run_id, token, reason=unapproved)
+        say("blocked", claim.ref, unapproved)
+        return "blocked"
     plan = config.steps_for(task.task_type, task.pipeline_template, command)
     if isinstance(plan, str):
         await persist(engine.block_run, run_id, token, reason=plan)
@@ -123,7 +148,7 @@ async def _execute(
         if profile.needs_command and not (spec.command or command):
             reason = (
                 f"step {spec.name} uses the {spec.profile} profile, which runs the task's "
-                "command, and the task has none: add a ```sh block or metadata.command"
+                f"command, and the task has none: taskyard task edit {claim.ref} --command ..."
             )
             await persist(engine.block_run, run_id, token, reason=reason, step=spec.name)
             say("blocked", claim.ref, reason)

@@ -20,6 +20,7 @@ from core.domain.models import DependencyReason, TaskStatus
 from core.domain.states import GUARDED_STATES, is_resolved
 from core.domain.views import ImportResult
 from core.errors import NotFoundError, TaskyardError, ValidationError
+from core.store import command_ops
 from core.store import tables as t
 from core.store.context import TxContext
 from core.store.graph_ops import chunks
@@ -55,9 +56,17 @@ class _Problems:
 
 
 def import_tasks(
-    conn: Connection, ctx: TxContext, items: Sequence[TaskImportItem], project_ref: str | None
+    conn: Connection,
+    ctx: TxContext,
+    items: Sequence[TaskImportItem],
+    project_ref: str | None,
+    *,
+    approve_commands: bool | None = None,
 ) -> ImportResult:
     """Create ``items`` and their edges, or raise listing every problem and write nothing.
+
+    Commands the items set (``metadata.command``) are approved by the actor when
+    ``approve_commands`` says so (the engine's ``approve_own_commands`` when ``None``).
 
     Raises:
         ValidationError: ``details["errors"]`` lists ``{index, field, message}`` per problem.
@@ -248,6 +257,7 @@ def import_tasks(
             )
     problems.raise_if_any()
 
+    approve = ctx.settings.approve_own_commands if approve_commands is None else approve_commands
     rows = []
     for i in new_index:
         item = items[i]
@@ -267,6 +277,7 @@ def import_tasks(
                 "acceptance_criteria": item.acceptance_criteria,
                 "context_files": item.context_files,
                 "meta": item.metadata,
+                **command_ops.insert_values(ctx, item.metadata, approve=approve),
                 "parent_id": None,
                 "milestone_id": milestone_ids.get((pid, slugify(item.milestone) or item.milestone))
                 if item.milestone

@@ -37,25 +37,19 @@ from core.store.context import TxContext, new_uuid
 
 S = TaskStatus
 
-#: What a task that may carry a command looks like to SQL: ``orchestrator.prompt.
-#: task_command`` reads ``metadata.command`` or the first fenced ``sh`` block, which no
-#: SQL both dialects share can parse. These patterns match every such task and a few more
-#: (a description with a fence of another language): those are claimed and, as before,
-#: blocked with the reason; a task with neither is never claimed by a worker.
-COMMAND_PATTERNS = ("%```%", "%~~~%")
-COMMAND_KEY_PATTERN = '%"command"%'
 
-
-def may_carry_command_sql(table: str, meta_text: str) -> str:
+def may_carry_command_sql(table: str) -> str:
     """The command half of ``run_ops.may_run`` as SQL text, for the statements written by hand.
 
-    ``table`` prefixes the columns (``"t."`` or ``""``); ``meta_text`` reads the metadata as
-    text (``"t.meta"`` on SQLite, ``"meta::text"`` on PostgreSQL). The patterns are constants,
-    so they are inlined as literals.
+    ``table`` prefixes the columns (``"t."`` or ``""``). Only ``metadata.command`` is a
+    command (its hash is kept in ``command_hash``); text in a description never runs.
     """
-    likes = [f"{table}description LIKE '{p}'" for p in COMMAND_PATTERNS]
-    terms = [f"{table}pipeline_template IS NOT NULL", *likes]
-    return " OR ".join([*terms, f"{meta_text} LIKE '{COMMAND_KEY_PATTERN}'"])
+    return f"{table}pipeline_template IS NOT NULL OR {table}command_hash IS NOT NULL"
+
+
+def command_cleared_sql(table: str) -> str:
+    """``run_ops.command_cleared`` without ``approved_by``: no command, or an approved one."""
+    return f"({table}command_hash IS NULL OR {table}command_hash = {table}command_approved_hash)"
 
 
 def sqlite_time(value: datetime) -> str:
@@ -95,7 +89,8 @@ SELECT t.id, t.project_id, t.number, t.title, t.task_type, t.priority, t.retry_c
 FROM tasks AS t INDEXED BY ix_tasks_claim_order
 JOIN projects AS p ON p.id = t.project_id
 WHERE t.status = 'ready' AND t.unresolved_blockers = 0
-  AND (t.not_before IS NULL OR t.not_before <= ?){extra}
+  AND (t.not_before IS NULL OR t.not_before <= ?)
+  AND {cleared}{extra}
 ORDER BY t.priority_rank, t.created_at, t.number
 LIMIT ?
 """
@@ -135,18 +130,25 @@ def sqlite_candidates(
     skip_projects: set[str],
     skip_ids: Sequence[str],
     runnable: Sequence[str] | None = None,
+    approved_by: Sequence[str] | None = None,
 ) -> list[Candidate]:
     """Ready tasks in scheduler order, read through the partial claim-order index.
 
-    ``runnable``: only tasks a worker with these pipelines can run (``run_ops.may_run``).
+    Never a task whose command is not approved (``run_ops.command_cleared``); with
+    ``approved_by``, only commands those actors approved. ``runnable``: only tasks a worker
+    with these pipelines can run (``run_ops.may_run``).
     """
     extra = ""
     params: list[Any] = [sqlite_time(ctx.now)]
+    if approved_by is not None:
+        marks = ", ".join("?" * len(approved_by)) or "NULL"
+        extra += f" AND (t.command_hash IS NULL OR t.command_approved_by IN ({marks}))"
+        params.extend(approved_by)
     if project_id is not None:
         extra += " AND t.project_id = ?"
         params.append(project_id)
     if runnable is not None:
-        terms = may_carry_command_sql("t.", "t.meta")
+        terms = may_carry_command_sql("t.")
         if runnable:
             terms += f" OR t.task_type IN ({', '.join('?' * len(runnable))})"
             params.extend(runnable)
@@ -158,7 +160,7 @@ def sqlite_candidates(
         extra += f" AND t.id NOT IN ({', '.join('?' * len(skip_ids))})"
         params.extend(skip_ids)
     params.append(limit)
-    sql = SQLITE_CANDIDATES.format(extra=extra)
+    sql = SQLITE_CANDIDATES.format(cleared=command_cleared_sql("t."), extra=extra)
     return [Candidate(*row) for row in _rows(conn, sql, params)]
 
 

@@ -58,6 +58,12 @@ class StoreSettings:
     """Attempts and backoff for failed runs and expired leases."""
     lease_seconds: float = 15.0
     """How long a claim holds without a heartbeat (CLAIMS.md B5: 15 s, renewed every 5 s)."""
+    approve_own_commands: bool = True
+    """A command this engine's actor sets (create, edit, JSONL import) counts as approved by
+    that actor at once. Right for an engine opened on a database directly: whoever holds its
+    credentials is trusted to run commands. The server opens its engines with this off for
+    tokens without the ``run`` permission, so their commands wait for someone who has it
+    (``TaskEngine.approve_commands``). PRD import never approves on its own."""
 
 
 @dataclass

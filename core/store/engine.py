@@ -51,6 +51,7 @@ from core.errors import StorageError, TaskyardError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.store import (
     bulk_import,
+    command_ops,
     event_feed,
     execution_view,
     graph_ops,
@@ -146,6 +147,7 @@ class SqlTaskEngine:
         retry_policy: RetryPolicy | None = None,
         lease_seconds: float | None = None,
         server_time: bool | None = None,
+        approve_own_commands: bool = True,
     ) -> SqlTaskEngine:
         """Connect, bring the schema to head, and return a ready engine.
 
@@ -163,6 +165,9 @@ class SqlTaskEngine:
                 (``server_clock_offset``), so that hosts whose clocks disagree agree on
                 leases and times. By default only the system clock is corrected: a pinned
                 test clock stays as given.
+            approve_own_commands: Commands ``actor`` sets count as approved by it at once
+                (``StoreSettings.approve_own_commands``: on for a database opened directly;
+                the server turns it off for tokens that may not run commands).
 
         Raises:
             StorageError: the database cannot be opened or migrated.
@@ -176,6 +181,7 @@ class SqlTaskEngine:
             settings.retry_policy = retry_policy
         if lease_seconds is not None:
             settings.lease_seconds = lease_seconds
+        settings.approve_own_commands = approve_own_commands
         parsed = make_url(url)
         path = None
         try:
@@ -319,6 +325,18 @@ class SqlTaskEngine:
             lambda c, x: task_ops.update_task(c, x, ref, patch, expected_version=expected_version)
         )
 
+    async def approve_commands(
+        self, refs: Sequence[str], *, expected_hashes: Mapping[str, str] | None = None
+    ) -> list[Task]:
+        """See ``TaskEngine.approve_commands``."""
+
+        def op(conn: Connection, ctx: TxContext) -> list[Task]:
+            ids = command_ops.approve_commands(conn, ctx, list(refs), expected_hashes)
+            return [queries.get_task(conn, task_id) for task_id in ids]
+
+        tasks: list[Task] = await self._write(op)
+        return tasks
+
     async def transition_task(
         self,
         ref: str,
@@ -426,10 +444,12 @@ class SqlTaskEngine:
         """See ``TaskEngine.preview_plan``."""
         return await self._runner.read(lambda c: prd_import.preview_plan(c, plan))
 
-    async def commit_import(self, plan: ImportPlan) -> ImportJob:
+    async def commit_import(self, plan: ImportPlan, *, approve_commands: bool = False) -> ImportJob:
         """See ``TaskEngine.commit_import``."""
         try:
-            job: ImportJob = await self._write(lambda c, x: prd_import.commit_plan(c, x, plan))
+            job: ImportJob = await self._write(
+                lambda c, x: prd_import.commit_plan(c, x, plan, approve_commands=approve_commands)
+            )
         except TaskyardError as exc:
             # The commit rolled back; the failure is recorded on its own, best effort, so
             # `import list` shows it. The caller gets the original error either way.
@@ -503,15 +523,23 @@ class SqlTaskEngine:
         lease_seconds: float | None = None,
         max_per_project: int | None = None,
         pipelines: Collection[str] | None = None,
+        approved_by: Collection[str] | None = None,
     ) -> list[Claim]:
         """See ``TaskEngine.claim_tasks``."""
         runnable = None if pipelines is None else tuple(sorted(set(pipelines)))
+        approvers = None if approved_by is None else tuple(sorted(set(approved_by)))
         fast = self._runner.pg_fast
         if fast is not None and project is None and max_per_project is None:
             ctx = self._ctx()
             lease_until = run_ops.check_claim(ctx, limit, lease_seconds, max_per_project)
             fast_claims = await pg_fast.claim(
-                fast, ctx, worker_id, limit=limit, lease_until=lease_until, runnable=runnable
+                fast,
+                ctx,
+                worker_id,
+                limit=limit,
+                lease_until=lease_until,
+                runnable=runnable,
+                approved_by=approvers,
             )
             if fast_claims:
                 self._runner.notify_committed()
@@ -526,6 +554,7 @@ class SqlTaskEngine:
                 lease_seconds=lease_seconds,
                 max_per_project=max_per_project,
                 runnable=runnable,
+                approved_by=approvers,
             )
         )
         return claims
@@ -800,6 +829,7 @@ class SqlTaskEngine:
         recent_limit: int = 20,
         max_per_project: int | None = None,
         pipelines: Collection[str] | None = None,
+        approved_by: Collection[str] | None = None,
     ) -> ExecutionOverview:
         """See ``TaskEngine.execution_overview``."""
         now = self._clock()
@@ -813,6 +843,7 @@ class SqlTaskEngine:
                 max_per_project=max_per_project,
                 lost_after=lost_after,
                 pipelines=pipelines,
+                approved_by=approved_by,
             )
         )
 

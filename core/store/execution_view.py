@@ -24,7 +24,7 @@ from core.domain.runs import (
 from core.store import tables as t
 from core.store.queries import CARD_ORDER
 from core.store.rows import card_from_row, run_from_row, select_cards
-from core.store.run_ops import IS_ACTIVE_RUN, list_workers, may_run
+from core.store.run_ops import IS_ACTIVE_RUN, command_cleared, list_workers, may_run
 
 T, P, R, L = t.tasks, t.projects, t.runs, t.log_chunks
 
@@ -100,7 +100,11 @@ def _waiting_reasons(
     for r in rows:
         not_before = r["not_before"]
         project = r["project_id"]
-        if not r.get("may_run", True):
+        if r["command_pending"]:
+            reasons.append(AWAITS_APPROVAL.format(ref=f"{r['key']}-{r['number']}"))
+        elif not r["cleared"]:
+            reasons.append(OTHER_APPROVER)
+        elif not r.get("may_run", True):
             reasons.append(NOTHING_TO_RUN.format(task_type=r["task_type"]))
         elif not_before is not None and not_before > now:
             reasons.append(f"retry backoff until {not_before.astimezone().strftime('%H:%M:%S')}")
@@ -118,11 +122,17 @@ def _waiting_reasons(
 
 
 NOTHING_TO_RUN = (
-    "nothing to run: it has no command and {task_type} tasks have no pipeline (add an sh "
-    "code block to its description, or [pipelines.{task_type}] to taskyard.toml)"
+    "nothing to run: it has no command and {task_type} tasks have no pipeline (set one with "
+    "taskyard task edit REF --command, or add [pipelines.{task_type}] to taskyard.toml)"
 )
 """Why a ready task no worker would claim waits (``run_ops.may_run``); words, not backticks,
 so a screen reader reads it as a sentence."""
+
+AWAITS_APPROVAL = "its command awaits approval (taskyard approve {ref})"
+"""Why a ready task whose command is not approved waits (``run_ops.command_cleared``)."""
+
+OTHER_APPROVER = "its command was approved by someone these workers do not take approvals from"
+"""Why a ready task waits for workers started with ``--approved-by`` that leave it out."""
 
 
 def execution_overview(
@@ -134,11 +144,15 @@ def execution_overview(
     max_per_project: int | None,
     lost_after: float,
     pipelines: Collection[str] | None = None,
+    approved_by: Collection[str] | None = None,
 ) -> ExecutionOverview:
     """The monitor's snapshot at ``now``.
 
     ``pipelines`` (the workers' configured pipelines) marks the ready tasks no worker would
-    claim (``run_ops.may_run``) and leaves them out of ``runnable_total``.
+    claim (``run_ops.may_run``) and leaves them out of ``runnable_total``. Ready tasks whose
+    command awaits approval, or (with ``approved_by``) was approved by someone else, are
+    left out of it too (``run_ops.command_cleared``); ``awaiting_approval_total`` counts
+    the first.
 
     Raises:
         ValidationError: a limit outside 1..500.
@@ -149,11 +163,13 @@ def execution_overview(
         if not 1 <= value <= MAX_LIMIT:
             raise ValidationError(f"{name} must be 1 to {MAX_LIMIT}.", field=name)
     ready = T.c.status == TaskStatus.READY.value
+    cleared = command_cleared(None if approved_by is None else sorted(approved_by))
     rows = list(
         conn.execute(
             select_cards()
             .add_columns(
                 T.c.not_before,
+                cleared.label("cleared"),
                 *([] if pipelines is None else [may_run(list(pipelines)).label("may_run")]),
             )
             .where(ready)
@@ -162,10 +178,15 @@ def execution_overview(
         ).mappings()
     )
     queue_total = int(conn.execute(select(func.count()).select_from(T).where(ready)).scalar_one())
-    runnable_total = queue_total
+    runnable = select(func.count()).select_from(T).where(ready, cleared)
     if pipelines is not None:
-        runnable = select(func.count()).select_from(T).where(ready, may_run(list(pipelines)))
-        runnable_total = int(conn.execute(runnable).scalar_one())
+        runnable = runnable.where(may_run(list(pipelines)))
+    runnable_total = int(conn.execute(runnable).scalar_one())
+    pending = T.c.command_hash.is_not(None) & (
+        T.c.command_approved_hash.is_(None) | (T.c.command_hash != T.c.command_approved_hash)
+    )
+    awaiting = select(func.count()).select_from(T).where(ready, pending)
+    awaiting_approval_total = int(conn.execute(awaiting).scalar_one())
     running = _active_runs(
         conn,
         [IS_ACTIVE_RUN, R.c.status == RunStatus.RUNNING.value],
@@ -202,6 +223,7 @@ def execution_overview(
         ],
         queue_total=queue_total,
         runnable_total=runnable_total,
+        awaiting_approval_total=awaiting_approval_total,
         running=running,
         queued_forced=queued,
         workers=workers,

@@ -28,7 +28,7 @@ from sqlalchemy.engine import URL
 from core.domain.models import Priority, TaskStatus
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import Claim, Run, RunStatus
-from core.store.claim_sql import may_carry_command_sql
+from core.store.claim_sql import command_cleared_sql, may_carry_command_sql
 from core.store.context import TxContext, time_uuid_prefix
 from core.store.dialects.postgresql import RETRYABLE_SQLSTATES
 
@@ -43,9 +43,13 @@ WITH cand AS MATERIALIZED (
     SELECT id, priority_rank, created_at, number FROM tasks
     WHERE status = 'ready' AND unresolved_blockers = 0
       AND (not_before IS NULL OR not_before <= $1)
+      AND """
+    + command_cleared_sql("")
+    + """
+      AND ($12::text[] IS NULL OR command_hash IS NULL OR command_approved_by = ANY ($12::text[]))
       AND ($11::text[] IS NULL OR task_type = ANY ($11::text[])
            OR """
-    + may_carry_command_sql("", "meta::text")
+    + may_carry_command_sql("")
     + """)
     ORDER BY priority_rank, created_at, number
     LIMIT $2
@@ -98,7 +102,9 @@ and event ids time-ordered like ``context.new_time_uuid`` ($9 is their first 15 
 the statement's millisecond and the version digit, see ``time_uuid_prefix``); $8 the actor.
 Rows come back in scheduler order, ``rn`` naming their slot. $11: only tasks a worker with
 these pipelines can run (``run_ops.may_run``, spelled by ``may_carry_command_sql``), or
-``NULL`` for any; calls share a statement only when they ask the same.
+``NULL`` for any; $12: only commands these actors approved (``NULL``: any approver). A
+task whose command is not approved is never claimed. Calls share a statement only when they
+ask the same.
 
 No statement here joins another relation into an ``UPDATE`` or a ``FOR UPDATE``: the claimed
 ids travel as an array (``= ANY``, ``array_position``), because a joined CTE makes PostgreSQL
@@ -226,6 +232,7 @@ class ClaimRequest:
     limit: int
     lease_until: datetime
     runnable: tuple[str, ...] | None = None
+    approved_by: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -402,7 +409,9 @@ class PgFastPath:
             self._claim_group,
             weight=lambda r: r.limit,
             max_weight=MAX_CLAIM_GROUP,
-            fits=lambda group, request: request.runnable == group[0].runnable,
+            fits=lambda group, request: (
+                (request.runnable, request.approved_by) == (group[0].runnable, group[0].approved_by)
+            ),
             in_flight=IN_FLIGHT,
             drained=lambda group, answers: sum(map(len, answers)) < sum(r.limit for r in group),
             cooldown=DRAINED_CLAIM_COOLDOWN,
@@ -459,6 +468,7 @@ class PgFastPath:
             time_uuid_prefix(ctx.now),
             list(accumulate((r.limit for r in group[:-1]), initial=1)),
             None if group[0].runnable is None else list(group[0].runnable),
+            None if group[0].approved_by is None else list(group[0].approved_by),
         )
         owner = {id(r): i for i, r in enumerate(group)}
         answers: list[list[Claim]] = [[] for _ in group]
@@ -588,13 +598,17 @@ async def claim(
     limit: int,
     lease_until: datetime,
     runnable: tuple[str, ...] | None = None,
+    approved_by: tuple[str, ...] | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` ready tasks in scheduler order; one commit.
 
     The statement is shared with the process's concurrent claims (``PgFastPath.claims``).
-    ``runnable``: only tasks a worker with these pipelines can run (see ``CLAIM``).
+    ``runnable``: only tasks a worker with these pipelines can run; ``approved_by``: only
+    commands these actors approved (see ``CLAIM``).
     """
-    return await fast.claims.submit(ClaimRequest(ctx, worker_id, limit, lease_until, runnable))
+    return await fast.claims.submit(
+        ClaimRequest(ctx, worker_id, limit, lease_until, runnable, approved_by)
+    )
 
 
 async def finish_successes(

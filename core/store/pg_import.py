@@ -7,10 +7,11 @@ and COMMIT: 12–15 ms, so one producer could not feed more than ~800 tasks/s to
 Here it is one round trip on the fast path's connections (``pg_fast.PgFastPath``), ~1 ms.
 
 Only *plain* batches take it: one project that already exists, and no blockers, labels,
-milestone, parent or external id on any item, that is, nothing ``bulk_import`` would have
-to look up, validate against stored rows or write to another table. Everything else, and a
-project that is missing (the general path creates the inbox or names the nearest match),
-goes the general way. Both write the same rows and the same ``task.created`` events.
+milestone, parent, external id or command on any item, that is, nothing ``bulk_import``
+would have to look up, validate against stored rows, write to another table or approve.
+Everything else, and a project that is missing (the general path creates the inbox or names
+the nearest match), goes the general way. Both write the same rows and the same
+``task.created`` events.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from core.domain.approval import command_text
 from core.domain.commands import TaskImportItem
 from core.domain.identifiers import format_ref
 from core.domain.models import TaskStatus
@@ -92,6 +94,7 @@ def is_plain(items: Sequence[TaskImportItem], project_ref: str | None) -> bool:
         or item.external_id is not None
         or item.milestone
         or item.parent_external_id is not None
+        or command_text(item.metadata) is not None
         for item in items
     )
 

@@ -389,8 +389,14 @@ def _resolve_milestones(
     return ids, extra_id
 
 
-def commit_plan(conn: Connection, ctx: TxContext, plan: ImportPlan) -> ImportJob:
+def commit_plan(
+    conn: Connection, ctx: TxContext, plan: ImportPlan, *, approve_commands: bool = False
+) -> ImportJob:
     """Apply a plan (see the module docstring for exactly what that means).
+
+    Commands the plan sets (``metadata.command``) are approved by the actor only with
+    ``approve_commands``: by default they wait for someone to approve them, however the
+    engine treats its actor's own edits.
 
     Raises:
         ValidationError: bad plan data, naming the task key and the field; nothing written.
@@ -430,7 +436,9 @@ def commit_plan(conn: Connection, ctx: TxContext, plan: ImportPlan) -> ImportJob
     edges_added = edges_removed = 0
     created_ids: list[str] = []
     if new_items:
-        result = bulk_import.import_tasks(conn, ctx, new_items, pid)
+        result = bulk_import.import_tasks(
+            conn, ctx, new_items, pid, approve_commands=approve_commands
+        )
         edges_added += result.edges
         ids = _ids_by_key(conn, pid, [str(i.external_id) for i in new_items])
         created_ids = [ids[str(i.external_id)] for i in new_items]
@@ -463,7 +471,12 @@ def commit_plan(conn: Connection, ctx: TxContext, plan: ImportPlan) -> ImportJob
             fields["milestone"] = milestone_of(task)
         if fields:
             task_ops.update_task(
-                conn, ctx, str(row["id"]), TaskPatch(**fields), expected_version=row["version"]
+                conn,
+                ctx,
+                str(row["id"]),
+                TaskPatch(**fields),
+                expected_version=row["version"],
+                approve_commands=approve_commands,
             )
         if "dependencies" in d.changed_fields:
             have = stored.blockers.get(d.key, set())

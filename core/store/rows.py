@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, or_, select
+from sqlalchemy import Select, and_, or_, select
 
+from core.domain.approval import CommandInfo, command_text
 from core.domain.identifiers import format_ref
 from core.domain.models import (
     Attachment,
@@ -20,7 +21,6 @@ from core.domain.models import (
 )
 from core.domain.runs import Run, RunStatus
 from core.store import tables as t
-from core.store.claim_sql import COMMAND_KEY_PATTERN, COMMAND_PATTERNS
 
 T, P = t.tasks, t.projects
 
@@ -44,11 +44,14 @@ CARD_COLUMNS = (
     P.c.key,
     # The command half of ``run_ops.may_run``, for the returned rows only: whether a worker
     # could run the card without a pipeline for its type (a ready card without says so).
-    or_(
-        T.c.pipeline_template.is_not(None),
-        *(T.c.description.like(p) for p in COMMAND_PATTERNS),
-        cast(T.c.meta, Text).like(COMMAND_KEY_PATTERN),
-    ).label("has_command_or_pipeline"),
+    or_(T.c.pipeline_template.is_not(None), T.c.command_hash.is_not(None)).label(
+        "has_command_or_pipeline"
+    ),
+    # A command no worker may run until someone approves it (``run_ops.command_cleared``).
+    and_(
+        T.c.command_hash.is_not(None),
+        or_(T.c.command_approved_hash.is_(None), T.c.command_hash != T.c.command_approved_hash),
+    ).label("command_pending"),
 )
 
 
@@ -107,6 +110,31 @@ def card_from_row(row: Mapping[Any, Any]) -> TaskCard:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         has_command_or_pipeline=_flag(row.get("has_command_or_pipeline")),
+        command_pending=_pending(row),
+    )
+
+
+def _pending(row: Mapping[Any, Any]) -> bool:
+    if "command_pending" in row:
+        return bool(row["command_pending"])
+    digest = row.get("command_hash")
+    return digest is not None and digest != row.get("command_approved_hash")
+
+
+def command_from_row(row: Mapping[Any, Any]) -> CommandInfo | None:
+    """A task's ``CommandInfo`` from its row (``None``: no command)."""
+    text = command_text(row["meta"] or {})
+    digest = row["command_hash"]
+    if text is None or digest is None:
+        return None
+    return CommandInfo.of(
+        text,
+        digest,
+        set_by=row["command_set_by"],
+        set_at=row["command_set_at"],
+        approved_hash=row["command_approved_hash"],
+        approved_by=row["command_approved_by"],
+        approved_at=row["command_approved_at"],
     )
 
 
@@ -180,6 +208,7 @@ def task_from_row(
             "effort_estimate": row["effort_estimate"],
             "due_date": row["due_date"],
             "metadata": row["meta"],
+            "command": command_from_row(row),
             "attachments": list(attachments),
             "version": row["version"],
             "created_at": row["created_at"],

@@ -29,8 +29,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     RowMapping,
-    Text,
-    cast,
+    and_,
     func,
     insert,
     literal_column,
@@ -59,7 +58,13 @@ from core.domain.runs import (
     worker_status,
 )
 from core.domain.states import plan_transition
-from core.errors import InvalidTransitionError, LeaseLostError, NotFoundError, ValidationError
+from core.errors import (
+    CommandNotApprovedError,
+    InvalidTransitionError,
+    LeaseLostError,
+    NotFoundError,
+    ValidationError,
+)
 from core.store import claim_sql
 from core.store import tables as t
 from core.store.context import TxContext
@@ -88,16 +93,27 @@ MAX_CLAIM_BATCH = 500
 def may_run(pipelines: Sequence[str]) -> ColumnElement[bool]:
     """Tasks a worker with ``pipelines`` can run: a command, a template, or a piped type.
 
-    The hand-written claims spell the same test with ``claim_sql.may_carry_command_sql``.
+    A command is ``metadata.command`` (``command_hash`` is set); a description's text never
+    runs. The hand-written claims spell the same test with ``claim_sql.may_carry_command_sql``.
     """
     terms: list[ColumnElement[bool]] = [
         T.c.pipeline_template.is_not(None),
-        *(T.c.description.like(p) for p in claim_sql.COMMAND_PATTERNS),
-        cast(T.c.meta, Text).like(claim_sql.COMMAND_KEY_PATTERN),
+        T.c.command_hash.is_not(None),
     ]
     if pipelines:
         terms.append(T.c.task_type.in_(list(pipelines)))
     return or_(*terms)
+
+
+def command_cleared(approved_by: Sequence[str] | None = None) -> ColumnElement[bool]:
+    """Tasks whose command a worker may run: none, or its approved text (by ``approved_by``).
+
+    Every claim applies it (``claim_sql.command_cleared_sql`` by hand).
+    """
+    approved = T.c.command_hash == T.c.command_approved_hash
+    if approved_by is not None:
+        approved = and_(approved, T.c.command_approved_by.in_(list(approved_by)))
+    return or_(T.c.command_hash.is_(None), approved)
 
 
 def _lease_until(ctx: TxContext, lease_seconds: float | None) -> datetime:
@@ -302,6 +318,7 @@ def _candidates(
     skip_projects: set[str],
     skip_ids: Sequence[str],
     runnable: Sequence[str] | None = None,
+    approved_by: Sequence[str] | None = None,
 ) -> list[RowMapping]:
     query = (
         select(
@@ -317,6 +334,7 @@ def _candidates(
             T.c.status == READY_LITERAL,
             T.c.unresolved_blockers == 0,
             or_(T.c.not_before.is_(None), T.c.not_before <= ctx.now),
+            command_cleared(approved_by),
         )
         .order_by(T.c.priority_rank, T.c.created_at, T.c.number)
         .limit(limit)
@@ -389,10 +407,13 @@ def claim_tasks(
     lease_seconds: float | None,
     max_per_project: int | None,
     runnable: Sequence[str] | None = None,
+    approved_by: Sequence[str] | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` ready tasks whose blockers are all resolved, in scheduler order.
 
-    ``runnable``: only tasks a worker with these pipelines can run (``may_run``).
+    Never a task whose command is not approved; with ``approved_by`` only commands those
+    actors approved (``command_cleared``). ``runnable``: only tasks a worker with these
+    pipelines can run (``may_run``).
 
     Raises:
         ValidationError: a bad limit or lease.
@@ -415,6 +436,7 @@ def claim_tasks(
             skip_projects=set(),
             skip_ids=(),
             runnable=runnable,
+            approved_by=approved_by,
         )
     else:
         running = _running_per_project(conn, ctx, project_id)
@@ -429,6 +451,7 @@ def claim_tasks(
                 skip_projects=full,
                 skip_ids=[_field(r, "id") for r in picked],
                 runnable=runnable,
+                approved_by=approved_by,
             )
             if not rows:
                 break
@@ -1043,12 +1066,20 @@ def run_now(conn: Connection, ctx: TxContext, ref: str, lease_seconds: float | N
         NotFoundError: no such task.
         DependencyBlockedError: blockers are unresolved (the message names them).
         InvalidTransitionError: the task is not in backlog or ready.
+        CommandNotApprovedError: its command is not approved.
     """
     task = find_task(conn, ref, lock=ctx.dialect == "postgresql")
     current = active_run(conn, ctx, task["id"])
     if current is not None:
         return run_from_row(current)
     status = TaskStatus(task["status"])
+    if task["command_hash"] is not None and task["command_hash"] != task["command_approved_hash"]:
+        raise CommandNotApprovedError(
+            f"{ref_of(task)}'s command is not approved: taskyard approve {ref_of(task)}",
+            hint=f"Read it first (taskyard task show {ref_of(task)}); approving lets every "
+            "worker run it.",
+            details={"ref": ref_of(task)},
+        )
     if status not in (S.BACKLOG, S.READY):
         raise InvalidTransitionError(
             f"{ref_of(task)} is {status.label}: Run Now starts tasks in backlog or ready.",

@@ -104,6 +104,16 @@ tasks = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime),
+    # The command (``meta.command``) and its approval (0010): a worker runs a task's command
+    # only while ``command_hash = command_approved_hash`` (core/domain/approval.py). The
+    # hash follows every write of ``meta``; a changed text no longer matches what was
+    # approved, so the approval lapses with no second write to forget.
+    Column("command_hash", String(64)),
+    Column("command_set_by", String(100)),
+    Column("command_set_at", UtcDateTime),
+    Column("command_approved_hash", String(64)),
+    Column("command_approved_by", String(100)),
+    Column("command_approved_at", UtcDateTime),
     UniqueConstraint("project_id", "number"),
     # external_id is unique per project; NULLs never collide (both dialects).
     UniqueConstraint("project_id", "external_id"),

@@ -25,7 +25,7 @@ from core.errors import (
     TaskyardError,
     ValidationError,
 )
-from core.store import run_ops
+from core.store import command_ops, run_ops
 from core.store import tables as t
 from core.store.context import TxContext
 from core.store.graph_ops import (
@@ -228,6 +228,9 @@ def create_task(conn: Connection, ctx: TxContext, req: TaskCreate) -> tuple[str,
             acceptance_criteria=req.acceptance_criteria,
             context_files=req.context_files,
             meta=req.metadata,
+            **command_ops.insert_values(
+                ctx, req.metadata, approve=ctx.settings.approve_own_commands
+            ),
             parent_id=parent_id,
             milestone_id=milestone_id,
             pipeline_template=req.pipeline_template,
@@ -306,8 +309,12 @@ def update_task(
     patch: TaskPatch,
     *,
     expected_version: int | None,
+    approve_commands: bool | None = None,
 ) -> str:
     """Change a task's fields; refuses if it changed since ``expected_version``.
+
+    A changed command text is approved by the actor when ``approve_commands`` says so (the
+    engine's ``approve_own_commands`` when ``None``); otherwise its approval lapses.
 
     Raises:
         NotFoundError: the task, milestone or parent does not exist.
@@ -356,6 +363,15 @@ def update_task(
     effective = {k: v for k, v in values.items() if row[k] != v}
     if not effective:
         return str(row["id"])
+    command_said = None
+    if "meta" in effective:
+        approve = (
+            ctx.settings.approve_own_commands if approve_commands is None else approve_commands
+        )
+        command_columns, command_said = command_ops.update_values(
+            ctx, row, effective["meta"], approve=approve
+        )
+        effective.update(command_columns)
     if "labels" in effective:
         conn.execute(delete(L).where(L.c.task_id == row["id"]))
         if effective["labels"]:
@@ -372,10 +388,13 @@ def update_task(
     shown = {
         k: (v.isoformat() if hasattr(v, "isoformat") else v)
         for k, v in effective.items()
-        if k not in {"description", "meta"}
+        if k not in {"description", "meta"} and not k.startswith("command_")
     }
-    payload = {"ref": ref_of(row), "fields": sorted(effective), "changes": shown}
-    if set(effective) != {"assignee"}:
+    fields = sorted(k for k in effective if not k.startswith("command_"))
+    payload: dict[str, Any] = {"ref": ref_of(row), "fields": fields, "changes": shown}
+    if command_said is not None:
+        payload["command"] = command_said
+    if set(fields) != {"assignee"}:
         ctx.emit("task.updated", task_id=row["id"], project_id=row["project_id"], payload=payload)
     if "assignee" in effective:
         _emit_assigned(ctx, row, effective["assignee"], payload)

@@ -109,8 +109,8 @@ def test_a_worker_survives_a_lock_held_past_the_lock_wait(cli: CLI, tmp_path: Pa
             "add",
             "after the lock",
             "--ready",
-            "--description",
-            "Run it.\n\n```sh\necho ran after the lock\n```\n",
+            "--command",
+            "echo ran after the lock",
         )
         ref = body["task"]["ref"]
         deadline = time.monotonic() + 30

@@ -33,7 +33,7 @@ def cli(tmp_path: Path) -> CLI:
 def add(cli: CLI, title: str, command: str | None = None, *extra: str) -> str:
     args = ["task", "add", title, *extra]
     if command is not None:
-        args += ["--description", f"Run it.\n\n```sh\n{command}\n```\n"]
+        args += ["--command", command]
     return str(cli.json(*args)["task"]["ref"])
 
 

@@ -18,8 +18,6 @@ from tests.cli.test_cli import CLI, ROOT
 from tests.conftest import pg_url
 from tests.store._pg import pg_execute, sibling_url
 
-SH = "Run it.\n\n```sh\n{}\n```\n"
-
 
 def configured(tmp_path: Path, extra: str = "", *, attempts: int = 3) -> CLI:
     cli = CLI(tmp_path)
@@ -35,7 +33,7 @@ def configured(tmp_path: Path, extra: str = "", *, attempts: int = 3) -> CLI:
 def add(cli: CLI, title: str, command: str | None = None, *extra: str) -> str:
     args = ["task", "add", title, *extra]
     if command is not None:
-        args += ["--description", SH.format(command)]
+        args += ["--command", command]
     return str(cli.json(*args)["task"]["ref"])
 
 
@@ -230,7 +228,8 @@ def test_jsonl_import_takes_a_top_level_command_and_summarizes_refs(tmp_path: Pa
         "  created: TY-1, TY-2, TY-3, TY-4, TY-5, TY-6, TY-7, TY-8, TY-9, TY-10, … and 16 more"
         in out
     )
-    assert "  25 tasks carry commands (metadata.command)" in out
+    assert "  25 tasks carry commands (metadata.command), approved by " in out
+    assert "(you, on this database): workers will run them" in out
     assert cli.json("task", "show", "TY-3")["task"]["metadata"] == {"command": "echo 2"}
     body = cli.json("task", "import", str(path))
     assert len(body["existing"]) == 26  # --json keeps the whole list
@@ -316,3 +315,39 @@ def test_a_program_that_cannot_start_blocks_at_once_not_after_three_retries(
         result.stdout
     )
     assert cli.json("task", "show", ref)["task"]["status"] == "blocked"
+
+
+def test_approve_prints_what_it_approves_and_refuses_clearly(tmp_path: Path) -> None:
+    """`taskyard approve` shows each command in full; a task without one, an unknown ref and
+    a text that changed since it was read are refused with the reason and nothing approved."""
+    cli = configured(tmp_path)
+    cli.env["TASKYARD_APPROVE_OWN_COMMANDS"] = "0"  # an agent writing tasks for a person
+    added = cli.ok("task", "add", "Deploy", "--ready", "--command", "./deploy.sh staging")
+    assert "command set, it awaits approval" in added
+    plain = cli.json("task", "add", "Plan")["task"]["ref"]
+    shown = cli.json("task", "show", "TY-1")["task"]["command"]
+    assert (shown["text"], shown["approved"], shown["approved_by"]) == (
+        "./deploy.sh staging",
+        False,
+        None,
+    )
+    assert "Not approved: workers will not run it" in cli.ok("task", "show", "TY-1")
+
+    no_command = cli.run("approve", "TY-1", plain)
+    assert no_command.returncode == 2
+    assert f"{plain} has no command to approve" in no_command.stderr
+    unknown = cli.run("approve", "TY-99")
+    assert unknown.returncode == 3
+    stale = cli.run("approve", "TY-1", "--expect", "00000000")
+    assert stale.returncode == 4
+    assert "TY-1's command changed since you read it" in stale.stderr
+    assert cli.json("task", "show", "TY-1")["task"]["command"]["approved"] is False
+
+    del cli.env["TASKYARD_APPROVE_OWN_COMMANDS"]
+    out = cli.ok("approve", "TY-1", "--expect", shown["hash"][:12], "--actor", "boss")
+    assert out.splitlines()[:2] == [
+        f'Approved TY-1 "Deploy" as boss (hash {shown["hash"][:12]}); workers may run:',
+        "  ./deploy.sh staging",
+    ]
+    body = cli.json("task", "show", "TY-1")["task"]["command"]
+    assert (body["approved"], body["approved_by"]) == (True, "boss")

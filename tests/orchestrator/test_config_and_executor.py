@@ -40,8 +40,8 @@ def test_defaults_need_no_file() -> None:
     assert [(s.name, s.profile) for s in steps] == [("shell", "shell")]
     reason = default.steps_for("bug", None, None)
     assert reason == (
-        "no command and no pipeline for task_type bug: add a ```sh block (or metadata.command) "
-        "to the task, or a [pipelines.bug] table to taskyard.toml"
+        "no command and no pipeline for task_type bug: give the task a command (taskyard task "
+        "edit REF --command ...), or add a [pipelines.bug] table to taskyard.toml"
     )
 
 

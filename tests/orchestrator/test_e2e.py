@@ -203,25 +203,27 @@ async def test_the_opencode_profile_sends_a_long_prompt_on_stdin(
 async def test_a_task_without_command_or_pipeline_is_blocked_with_the_reason(
     open_engine: Opener,
 ) -> None:
-    """A task that looks runnable to the claim (a fenced block, but Python, not sh) and one
-    sent with Run now: each runs once and is blocked with the reason, not retried."""
+    """A task with a code block in its description (documentation, never a command) is not
+    claimed at all; one sent with Run now runs once and is blocked with the reason, not
+    retried."""
     config = make_config({})
     engine = await open_engine(config)
-    snippet = "Try:\n```python\nprint(1)\n```\n"
+    snippet = "Try:\n```sh\nprint(1)\n```\n"
     fenced = await engine.create_task(
         TaskCreate(title="t", status=S.READY, task_type="bug", description=snippet)
     )
     forced = await engine.create_task(TaskCreate(title="u", status=S.READY, task_type="bug"))
     await engine.run_now(forced.task.ref)
     await drain(WorkerPool(engine, config, slots=1))
-    for ref in (fenced.task.ref, forced.task.ref):
-        task = await engine.get_task(ref)
-        assert task.status == S.BLOCKED
-        assert isinstance(task.blocked_reason, FailureReason)
-        assert task.blocked_reason.message.startswith(
-            "no command and no pipeline for task_type bug: add a ```sh block"
-        )
-        assert len(await engine.runs_of(ref)) == 1  # no retry: it would fail the same way
+    assert (await engine.get_task(fenced.task.ref)).status == S.READY
+    assert await engine.runs_of(fenced.task.ref) == []
+    task = await engine.get_task(forced.task.ref)
+    assert task.status == S.BLOCKED
+    assert isinstance(task.blocked_reason, FailureReason)
+    assert task.blocked_reason.message.startswith(
+        "no command and no pipeline for task_type bug: give the task a command"
+    )
+    assert len(await engine.runs_of(forced.task.ref)) == 1  # no retry: it would fail the same way
 
 
 async def test_a_task_graph_runs_in_dependency_order_on_several_workers(
@@ -439,7 +441,7 @@ async def test_workers_leave_ready_tasks_with_nothing_to_run_alone(open_engine: 
     plan = (await engine.create_task(TaskCreate(title="Plan the launch", status=S.READY))).task
     echo = (
         await engine.create_task(
-            TaskCreate(title="Say hi", status=S.READY, description="```sh\necho hi\n```")
+            TaskCreate(title="Say hi", status=S.READY, metadata={"command": "echo hi"})
         )
     ).task
     await drain(WorkerPool(engine, config, slots=2))

@@ -52,7 +52,8 @@ async def ready(engine: SqlTaskEngine, title: str, **fields: Any) -> str:
 
 # ------------------------------------------------------------------------------ claim
 async def _runnable_board(engine: SqlTaskEngine) -> dict[str, str]:
-    """Ready tasks, by what they carry: only ``idea`` and ``notes`` have nothing to run."""
+    """Ready tasks, by what they carry: ``idea``, ``fence`` and ``notes`` have nothing to run
+    (a code block in a description is documentation, never a command)."""
     return {
         "idea": await ready(engine, "An idea to discuss"),
         "fence": await ready(engine, "Build", description="Run:\n```sh\nmake build\n```\n"),
@@ -73,24 +74,23 @@ async def test_a_worker_claims_only_tasks_it_can_run(
     merged statement, SQLite's indexed read, the per-project path)."""
     refs = await _runnable_board(eng)
     claims = await eng.claim_tasks("w", limit=10, pipelines=["docs"], max_per_project=per_project)
-    assert sorted(c.ref for c in claims) == sorted(
-        refs[k] for k in ("fence", "meta", "template", "typed")
-    )
-    for key in ("idea", "notes"):
+    assert sorted(c.ref for c in claims) == sorted(refs[k] for k in ("meta", "template", "typed"))
+    for key in ("idea", "fence", "notes"):
         assert (await eng.get_task(refs[key])).status == S.READY
     assert await eng.claim_tasks("w", limit=10, pipelines=[]) == []
     rest = await eng.claim_tasks("w", limit=10)
-    assert sorted(c.ref for c in rest) == sorted([refs["idea"], refs["notes"]])
+    assert sorted(c.ref for c in rest) == sorted(refs[k] for k in ("idea", "fence", "notes"))
 
 
 async def test_the_monitor_says_which_ready_tasks_nothing_would_run(eng: SqlTaskEngine) -> None:
     refs = await _runnable_board(eng)
     overview = await eng.execution_overview(pipelines=["docs"])
-    assert (overview.queue_total, overview.runnable_total) == (6, 4)
+    assert (overview.queue_total, overview.runnable_total) == (6, 3)
     why = {e.card.ref: e.waiting or "" for e in overview.queue}
     assert why[refs["idea"]].startswith("nothing to run: it has no command and feature tasks")
+    assert why[refs["fence"]].startswith("nothing to run")
     assert "[pipelines.feature] to taskyard.toml" in why[refs["notes"]]
-    assert not any(why[refs[k]].startswith("nothing") for k in ("fence", "meta", "typed"))
+    assert not any(why[refs[k]].startswith("nothing") for k in ("meta", "typed"))
     plain = await eng.execution_overview()
     assert plain.runnable_total == plain.queue_total == 6
 

@@ -473,7 +473,9 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     """No scan of done tasks, no sort: the claim walks ``ix_tasks_claim_order`` in order."""
     await _mostly_done(eng)
     if eng._runner.dialect == "sqlite":
-        sql = "EXPLAIN QUERY PLAN " + claim_sql.SQLITE_CANDIDATES.format(extra="")
+        sql = "EXPLAIN QUERY PLAN " + claim_sql.SQLITE_CANDIDATES.format(
+            cleared=claim_sql.command_cleared_sql("t."), extra=""
+        )
         plan = await _plan(eng, sql, ("2026-01-01 00:00:00.000000", 1))
         assert "ix_tasks_claim_order" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
@@ -482,8 +484,8 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     # The candidate scan of the claim statement, as the fast path sends it.
     cand = pg_fast.CLAIM.split("), picked AS")[0].split("AS MATERIALIZED (")[1]
     sql = "EXPLAIN " + cand.replace("$11::text[]", "ARRAY['feature']").replace(
-        "$1", "now()"
-    ).replace("$2", "1")
+        "$12::text[]", "NULL::text[]"
+    ).replace("$1", "now()").replace("$2", "1")
     plan = await _plan(eng, sql, ())
     assert "ix_tasks_claim_order" in plan, plan
     assert "Sort" not in plan, plan
@@ -492,6 +494,7 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
         "EXPLAIN "
         + pg_fast.CLAIM.replace("$10::int[]", "ARRAY[1]")
         .replace("$11::text[]", "ARRAY['feature']")
+        .replace("$12::text[]", "NULL::text[]")
         .replace("$1", "now()")
         .replace("$2", "1")
         .replace("$3::text[]", "ARRAY['r']")
@@ -546,7 +549,7 @@ async def _check_fast_plans(fast: Any) -> None:
         await conn.execute("PREPARE claim AS " + pg_fast.CLAIM)
         rows = await conn.fetch(
             "EXPLAIN EXECUTE claim(now(), 50, ARRAY['r'], ARRAY['t'], ARRAY['e'], ARRAY['w'], "
-            "ARRAY[now()], 'a', '01a22cff-f160-7', ARRAY[1], ARRAY['feature'])"
+            "ARRAY[now()], 'a', '01a22cff-f160-7', ARRAY[1], ARRAY['feature'], NULL)"
         )
         claim = "\n".join(r[0] for r in rows)
         await conn.execute("PREPARE finish AS " + pg_fast.FINISH)

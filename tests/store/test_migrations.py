@@ -836,3 +836,119 @@ async def test_active_run_indexes_on_postgres(fresh_pg_url: str) -> None:
             assert any(i in plan for i in ACTIVE_RUN_INDEXES) or "pk_runs" in plan, (sql, plan)
     finally:
         await conn.close()
+
+
+# ------------------------------------------------------------------------------ 0010 commands
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def upgrade_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of the parameter's kind."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("fresh_pg_url"))
+    return f"sqlite:///{tmp_path / 'old.db'}"
+
+
+async def _downgrade(url: str, revision: str) -> None:
+    if url.startswith("sqlite"):
+        with downgraded(Path(url.split(":///", 1)[1]), revision):
+            return
+    async_engine = create_async_engine(url)
+    try:
+        async with async_engine.begin() as conn:
+            await conn.run_sync(_alembic, "downgrade", revision)
+    finally:
+        await async_engine.dispose()
+
+
+async def test_a_0009_database_keeps_its_commands_approved_by_their_creators(
+    upgrade_url: str, tmp_path: Path
+) -> None:
+    """Existing users' tasks keep working after the upgrade: ``metadata.command`` tasks, and
+    open tasks whose description held the ```sh block the old worker ran (copied into
+    ``metadata.command``), are approved by whoever created them (``migration`` when the
+    audit trail lost that), at their creation time. Finished tasks, other languages' blocks
+    and plain tasks get no command. A real worker then runs exactly those commands."""
+    ran = {name: tmp_path / name for name in ("meta", "fenced", "orphan", "done", "python")}
+    refs: dict[str, str] = {}
+    for actor, items in (
+        ("carol", {"meta": {"metadata": {"command": f"echo ran >> {ran['meta']}"}}}),
+        (
+            "dave",
+            {
+                "fenced": {"description": f"First:\n\n```bash\necho ran >> {ran['fenced']}\n```"},
+                "done": {"description": f"```sh\necho ran >> {ran['done']}\n```"},
+                "python": {"description": f"```python\nopen('{ran['python']}', 'w')\n```"},
+                "orphan": {"metadata": {"command": [f"echo ran >> {ran['orphan']}"]}},
+                "plain": {"description": "Just words."},
+            },
+        ),
+    ):
+        engine = await SqlTaskEngine.open(upgrade_url, actor=actor)
+        try:
+            for key, fields in items.items():
+                task = (
+                    await engine.create_task(
+                        TaskCreate(title=key, status=TaskStatus.READY, **fields)  # type: ignore[arg-type]
+                    )
+                ).task
+                refs[key] = task.ref
+                if key == "done":
+                    await engine.transition_task(task.ref, TaskStatus.CANCELLED)
+                if key == "orphan":
+                    orphan_id = task.id
+        finally:
+            await engine.close()
+    await _downgrade(upgrade_url, "0009_interruptions_lost_output")
+    if upgrade_url.startswith("sqlite"):
+        sqlite_exec(
+            Path(upgrade_url.split(":///", 1)[1]),
+            f"DELETE FROM events WHERE task_id = '{orphan_id}'",
+        )
+    else:
+        await pg_execute(upgrade_url, f"DELETE FROM events WHERE task_id = '{orphan_id}'")
+
+    engine = await SqlTaskEngine.open(upgrade_url, actor="someone-else")  # upgrades to head
+    try:
+        tasks = {key: await engine.get_task(ref) for key, ref in refs.items()}
+        for key, creator in (("meta", "carol"), ("fenced", "dave"), ("orphan", "migration")):
+            info = tasks[key].command
+            assert info is not None, key
+            assert (info.approved, info.approved_by, info.set_by) == (True, creator, creator)
+            assert info.approved_at == info.set_at == tasks[key].created_at
+        assert tasks["fenced"].metadata["command"] == f"echo ran >> {ran['fenced']}"
+        assert tasks["fenced"].description.startswith("First:")  # the text is kept as it was
+        for key in ("done", "python", "plain"):
+            assert tasks[key].command is None, key
+            assert "command" not in tasks[key].metadata
+    finally:
+        await engine.close()
+
+    config = tmp_path / "taskyard.toml"
+    config.write_text("[orchestrator]\npoll_seconds = 0.1\nheartbeat_seconds = 0.5\n")
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "core.cli", "--db", upgrade_url, "worker", "--once"],
+        cwd=ROOT,
+        env={**os.environ, "TASKYARD_CONFIG": str(config)},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {k: p.exists() for k, p in ran.items()} == {
+        "meta": True, "fenced": True, "orphan": True, "done": False, "python": False,
+    }  # fmt: skip
+    if upgrade_url.startswith("sqlite"):
+        sync = create_engine(upgrade_url)
+        try:
+            with sync.connect() as conn:
+                assert schema_drift(conn) == []
+        finally:
+            sync.dispose()
+    else:
+        async_engine = create_async_engine(upgrade_url)
+        try:
+            async with async_engine.connect() as conn:
+                assert await conn.run_sync(schema_drift) == []
+        finally:
+            await async_engine.dispose()

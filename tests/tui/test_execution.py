@@ -2,7 +2,8 @@
 
 The embedded worker pool is the app's own (``TuiSettings(embedded_workers=True)``), with a
 short lease and heartbeat so a cancelled step is noticed within a second. Tasks carry their
-command in a ```sh block of the description: the shell profile runs it as a subprocess.
+command in ``metadata.command`` (approved by the local actor who set it): the shell profile
+runs it as a subprocess.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ FAST = {"orchestrator": {"lease_seconds": 3, "heartbeat_seconds": 0.3, "poll_sec
 """Leases renewed every 0.3 s: a cancel reaches the process within a second."""
 
 
-def sh(command: str) -> str:
-    return f"Run it.\n\n```sh\n{command}\n```\n"
+def sh(command: str) -> dict[str, str]:
+    return {"command": command}
 
 
 async def seed(tmp_path: Path, *tasks: TaskCreate, failed: bool = False) -> str:
@@ -126,7 +127,7 @@ async def type_text(pilot: Pilot[int], words: str) -> None:
 
 # -- the task detail ---------------------------------------------------------------------------
 async def test_run_now_runs_the_task_in_the_app_and_shows_its_output(tmp_path: Path) -> None:
-    url = await seed(tmp_path, TaskCreate(title="Say hello", description=sh("echo hello-run")))
+    url = await seed(tmp_path, TaskCreate(title="Say hello", metadata=sh("echo hello-run")))
     app = app_for(url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -146,7 +147,7 @@ async def test_run_now_runs_the_task_in_the_app_and_shows_its_output(tmp_path: P
 async def test_retry_puts_a_failed_task_back_in_ready(tmp_path: Path) -> None:
     url = await seed(
         tmp_path,
-        TaskCreate(title="Flaky", description=sh("exit 3"), status=TaskStatus.READY),
+        TaskCreate(title="Flaky", metadata=sh("exit 3"), status=TaskStatus.READY),
         failed=True,
     )
     app = app_for(url, workers=False)
@@ -163,7 +164,7 @@ async def test_retry_puts_a_failed_task_back_in_ready(tmp_path: Path) -> None:
 async def test_cancel_stops_a_running_step_and_its_process(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
     url = await seed(
-        tmp_path, TaskCreate(title="Long", description=sh(f"echo $$ > {pid_file}; exec sleep 30"))
+        tmp_path, TaskCreate(title="Long", metadata=sh(f"echo $$ > {pid_file}; exec sleep 30"))
     )
     app = app_for(url)
     async with app.run_test(size=SIZE) as pilot:
@@ -202,7 +203,7 @@ async def test_quitting_with_a_step_running_asks_first(tmp_path: Path) -> None:
         TaskCreate(
             title="Long",
             status=TaskStatus.READY,
-            description=sh(f"echo $$ > {pid_file}; exec sleep 30"),
+            metadata=sh(f"echo $$ > {pid_file}; exec sleep 30"),
         ),
     )
     app = app_for(url)
@@ -261,10 +262,10 @@ async def test_monitor_shows_queue_running_and_workers_live(tmp_path: Path) -> N
         tmp_path,
         TaskCreate(
             title="First",
-            description=sh(f"echo one; while [ ! -e '{go}' ]; do sleep 0.05; done"),
+            metadata=sh(f"echo one; while [ ! -e '{go}' ]; do sleep 0.05; done"),
             status=TaskStatus.READY,
         ),
-        TaskCreate(title="Second", description=sh("echo two"), status=TaskStatus.READY),
+        TaskCreate(title="Second", metadata=sh("echo two"), status=TaskStatus.READY),
     )
     app = app_for(url)
     async with app.run_test(size=SIZE) as pilot:
@@ -304,10 +305,10 @@ async def test_a_task_graph_runs_in_dependency_order_and_the_monitor_shows_it(
     hold = f"while [ ! -e '{go}' ]; do sleep 0.05; done"
     url = await seed(
         tmp_path,
-        TaskCreate(title="Schema", description=sh(f"echo schema; {hold}"), status=TaskStatus.READY),
-        TaskCreate(title="API", description=sh("echo api"), blocked_by=["TY-1"], **when_unblocked),
-        TaskCreate(title="UI", description=sh("echo ui"), blocked_by=["TY-2"], **when_unblocked),
-        TaskCreate(title="Docs", description=sh(f"echo docs; {hold}"), status=TaskStatus.READY),
+        TaskCreate(title="Schema", metadata=sh(f"echo schema; {hold}"), status=TaskStatus.READY),
+        TaskCreate(title="API", metadata=sh("echo api"), blocked_by=["TY-1"], **when_unblocked),
+        TaskCreate(title="UI", metadata=sh("echo ui"), blocked_by=["TY-2"], **when_unblocked),
+        TaskCreate(title="Docs", metadata=sh(f"echo docs; {hold}"), status=TaskStatus.READY),
     )
     app = app_for(url, worker_slots=2)
     async with app.run_test(size=SIZE) as pilot:
@@ -352,7 +353,7 @@ async def test_pause_and_resume_the_embedded_workers(tmp_path: Path) -> None:
         engine = await app.engine()
         await engine.create_task(
             TaskCreate(
-                title="Wait", project="tests", description=sh("echo go"), status=TaskStatus.READY
+                title="Wait", project="tests", metadata=sh("echo go"), status=TaskStatus.READY
             )
         )
         await wait_until(pilot, lambda: "TY-1 Wait" in " ".join(lines_of(app, "#monitor-queue")))

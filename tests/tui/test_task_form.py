@@ -296,6 +296,7 @@ async def test_tab_order_is_reading_order(demo_app: TaskyardApp) -> None:
             "form-effort",
             "form-acceptance",
             "form-context-files",
+            "form-command",
             "form-add-dependency",
             "form-save",
             "form-cancel",

@@ -9,6 +9,7 @@ else saved first, the user chooses to merge, overwrite or keep editing. Nothing 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -52,6 +53,7 @@ FIELDS = (
     "effort_estimate",
     "acceptance_criteria",
     "context_files",
+    "command",
     "blocked_by",
 )
 """Every field, in reading (and tab) order."""
@@ -71,6 +73,7 @@ WIDGET_ID = {
     "effort_estimate": "form-effort",
     "acceptance_criteria": "form-acceptance",
     "context_files": "form-context-files",
+    "command": "form-command",
     "blocked_by": "form-blockers",
 }
 LABELS = {
@@ -87,6 +90,10 @@ LABELS = {
     "effort_estimate": "Effort estimate (a number, for example 2.5)",
     "acceptance_criteria": "Acceptance criteria (one per line)",
     "context_files": "Context files (one path per line)",
+    "command": (
+        "Command (a shell command workers run for it, once approved; a code block in the "
+        "description never runs)"
+    ),
     "blocked_by": "Dependencies: waits for (ctrl+d adds; delete or x removes)",
 }
 _ERROR_FIELD = {
@@ -96,6 +103,7 @@ _ERROR_FIELD = {
     "attachments": "title",
     "external_id": "title",
     "task": "title",
+    "metadata": "command",
 }
 
 Raw = dict[str, str]
@@ -139,15 +147,29 @@ def raw_from_task(task: Task, milestone_slug: str | None) -> Raw:
         "effort_estimate": _number(task.effort_estimate),
         "acceptance_criteria": "\n".join(task.acceptance_criteria),
         "context_files": "\n".join(task.context_files),
+        "command": task.command.text if task.command is not None else "",
     }
 
 
-def request_data(raw: Raw, fields: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """Request fields from widget text: lists split, empty optional text as ``None``."""
+def request_data(
+    raw: Raw, fields: tuple[str, ...] | list[str], metadata: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Request fields from widget text: lists split, empty optional text as ``None``.
+
+    The command is ``metadata.command``: ``metadata`` is the task's as loaded (an edit
+    replaces metadata whole, so its other keys are kept), and empty text removes it.
+    """
     data: dict[str, Any] = {}
     for name in fields:
         text = raw.get(name, "")
-        if name == "labels":
+        if name == "command":
+            kept = dict(metadata or {})
+            if text.strip():
+                kept["command"] = text
+            else:
+                kept.pop("command", None)
+            data["metadata"] = kept
+        elif name == "labels":
             data[name] = _split_commas(text)
         elif name in {"acceptance_criteria", "context_files"}:
             data[name] = _lines(text)
@@ -177,6 +199,25 @@ def merge(mine: Raw, base: Raw, theirs: Raw) -> tuple[Raw, set[str]]:
         if mine_changed and theirs_changed and mine.get(name) != theirs.get(name):
             both.add(name)
     return merged, both
+
+
+def command_words(task: Task, before: str | None) -> str:
+    """After a save: what happened to the command ("; command changed; approved by you").
+
+    A command approved in the same write that set it was approved by whoever saved it.
+    """
+    info = task.command
+    after = info.hash if info is not None else None
+    if after == before:
+        return ""
+    if info is None:
+        return "; command removed"
+    change = "command changed" if before is not None else "command set"
+    if info.approved:
+        mine = info.approved_by == info.set_by and info.approved_at == info.set_at
+        who = "you" if mine else info.approved_by
+        return f"; {change}; approved by {who}"
+    return f"; {change}; it awaits approval, workers will not run it until then"
 
 
 def error_field(field: str | None) -> str | None:
@@ -279,7 +320,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         & #form-note { color: $text-muted; }
         & Label { margin-top: 1; }
         & TextArea { height: 6; }
-        & #form-acceptance, & #form-context-files { height: 4; }
+        & #form-acceptance, & #form-context-files, & #form-command { height: 4; }
         & .field-error { color: $text-error; text-style: bold; display: none; }
         & .field-error.-shown { display: block; }
         & .field-note { color: $text-warning; display: none; }
@@ -314,6 +355,10 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         """Field values as loaded (or as the empty form started), to tell what changed."""
         self.original_blockers: list[TaskLink] = []
         self.blockers: list[TaskLink] = []
+        self.metadata: dict[str, Any] = {}
+        """The task's metadata as last loaded: a changed command keeps its other keys."""
+        self.command_hash: str | None = None
+        """The command's hash as loaded, to say after saving whether the command changed."""
         self.loaded = ref is None
         self.saving = False
         self._again: tuple[bool, int | None] | None = None
@@ -386,6 +431,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
             yield from self._field("effort_estimate", Input(id="form-effort"))
             yield from self._field("acceptance_criteria", TextArea(id="form-acceptance"))
             yield from self._field("context_files", TextArea(id="form-context-files"))
+            yield from self._field("command", TextArea(id="form-command"))
             yield Label(LABELS["blocked_by"])
             yield Static("None yet.", id="form-blockers-empty")
             yield BlockerList(id="form-blockers")
@@ -584,6 +630,8 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
             return
         task = loaded.task
         self.version = task.version
+        self.metadata = dict(task.metadata)
+        self.command_hash = task.command.hash if task.command is not None else None
         self.original = dict(loaded.raw)
         self.original_blockers = list(loaded.blockers)
         self.blockers = list(loaded.blockers)
@@ -686,7 +734,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
             self.show_engine_error(exc)
             return
         task = result.task
-        taskyard_app(self).report(f"{task.ref} created")
+        taskyard_app(self).report(f"{task.ref} created{command_words(task, None)}")
         self.dismiss(task.ref)
 
     async def _update(self, overwrite_version: int | None) -> None:
@@ -696,7 +744,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
             changed = list(EDITABLE)
         else:
             changed = [name for name in EDITABLE if raw[name] != self.original.get(name, "")]
-        data = request_data(raw, changed)
+        data = request_data(raw, changed, self.metadata)
         try:
             patch = TaskPatch.model_validate(data)
             patch.changes()
@@ -749,7 +797,8 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
                 self.version = task.version
             return
         assert task is not None
-        taskyard_app(self).report(f"{task.ref} saved")
+        words = command_words(task, self.command_hash)
+        taskyard_app(self).report(f"{task.ref} saved{words}")
         self.dismiss(task.ref)
 
     async def _conflict(self, exc: ConflictError) -> None:
@@ -801,6 +850,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         self.original = dict(theirs.raw)
         self.original_blockers = list(theirs.blockers)
         self.version = theirs.task.version
+        self.metadata = dict(theirs.task.metadata)
         self.blockers = blockers
         self.write_raw(merged)
         self._show_blockers()

@@ -363,8 +363,11 @@ them; **w** switches them off or on.
         return f"{prefix}Execution monitor · {workers}"
 
     def _summary(self, overview: ExecutionOverview) -> str:
+        awaiting = overview.awaiting_approval_total
+        pending = f" ({awaiting} of them wait for their command to be approved)" if awaiting else ""
         return (
-            f"{_plural(overview.queue_total, 'task')} queued · {len(overview.running)} running · "
+            f"{_plural(overview.queue_total, 'task')} queued{pending} · "
+            f"{len(overview.running)} running · "
             f"last hour: {overview.completed_last_hour} completed, "
             f"{overview.failed_last_hour} failed · throughput "
             f"{overview.throughput_per_min:.1f} runs a minute (last 10 minutes)"

@@ -90,7 +90,20 @@ def event_summary(event: Event) -> str:
         return f"assigned to {p['assignee']}" if p.get("assignee") else "unassigned"
     if kind == "task.updated":
         fields = p.get("fields") or []
-        return "changed " + ", ".join(str(f).replace("_", " ") for f in fields)
+        text = "changed " + ", ".join(str(f).replace("_", " ") for f in fields)
+        command = p.get("command")
+        if isinstance(command, dict):
+            if command.get("approved_by"):
+                text += f"; command changed, approved by {command['approved_by']}"
+            elif command.get("approval_lapsed"):
+                text += "; command changed, its approval lapsed"
+            elif command.get("hash"):
+                text += "; command changed, not approved"
+            else:
+                text += "; command removed"
+        return text
+    if kind == "task.command_approved":
+        return f"approved its command (hash {p.get('hash', '?')})"
     if kind == "task.dependency_added":
         return f"now waits for {p.get('blocker_ref', 'another task')}"
     if kind == "task.dependency_removed":
@@ -155,6 +168,7 @@ class TaskDetailScreen(Screen[None]):
     | up / down, page up / page down | Scroll, or move in a list |
     | m | Every move the state machine allows from here |
     | R | Run now, ahead of the queue (backlog or ready, no open blockers) |
+    | A | Approve the task's command, after reading it (workers run only approved ones) |
     | t | Retry a task blocked by a failure, or cancelled |
     | c | Cancel the task (asks why; a running step is stopped) |
     | o | Go to the list of runs |
@@ -188,6 +202,13 @@ class TaskDetailScreen(Screen[None]):
             "Run now",
             id="task.run-now",
             tooltip="Start the task now, ahead of the queue",
+        ),
+        Binding(
+            "A",
+            "approve_command",
+            "Approve command",
+            id="task.approve-command",
+            tooltip="Approve the task's command so workers run it (shows it first)",
         ),
         Binding(
             "t",
@@ -289,6 +310,12 @@ failure or cancelled, **c** cancels it after asking why. Each attempt is one lin
 2 · running, step 2 of 6 · plan_impl · worker w-1 · 00:41") with its steps below; **o** goes
 to the runs, **l** to the output of the highlighted run, which follows it live.
 
+**Command**: a task runs a shell command only when one was set as its command (the task
+form's Command field, `--command`), and only once that exact text is approved; a code block
+in the description never runs. **A** shows the command and asks before approving it.
+Changing the command withdraws the approval (when you change it yourself on this database,
+it is approved by you at once).
+
 **Tab** moves between the text, the dependencies list and the attachments list; lists are
 numbered, so a digit picks an entry. **Enter** on a dependency opens that task, and
 **escape** comes back here. A move the state machine refuses is explained in the line under
@@ -324,6 +351,8 @@ the title and kept in the message log (**L**).
         with VerticalScroll(id="detail-body"):
             yield Static(id="detail-fields", markup=False)
             yield Static(id="detail-blocked", markup=False)
+            yield Static("Command", id="detail-command-heading", classes="detail-section")
+            yield Static(id="detail-command", markup=False)
             yield Static(id="detail-moves", markup=False)
             yield Static("Runs", id="detail-runs-heading", classes="detail-section")
             yield RunPanel(id="detail-runs")
@@ -407,6 +436,7 @@ the title and kept in the message log (**L**).
         block_widget = self.query_one("#detail-blocked", Static)
         block_widget.update("\n".join(blocked))
         block_widget.display = bool(blocked)
+        self.query_one("#detail-command", Static).update("\n".join(self._command_lines(task)))
         self.query_one("#detail-moves", Static).update(self._moves_text(task))
 
         source = task.description.strip() or "_No description._"
@@ -465,6 +495,28 @@ the title and kept in the message log (**L**).
             text.append(value)
         return text
 
+    def _command_lines(self, task: Task) -> list[str]:
+        """The command, who set it, and whether workers may run it (or the key to approve)."""
+        info = task.command
+        if info is None:
+            return [
+                f"None (a code block in the description never runs; {self._key('edit')} sets one)."
+            ]
+        lines = [f"$ {line}" for line in info.text.splitlines() or [""]]
+        if info.set_by:
+            lines.append(f"Set by {info.set_by} at {when(info.set_at)}.")
+        if info.approved:
+            lines.append(
+                f"Approved by {info.approved_by} at {when(info.approved_at)}: workers run it."
+            )
+        else:
+            lapsed = " (it changed since it was approved)" if info.lapsed else ""
+            lines.append(
+                f"⚠ Not approved{lapsed}: workers will not run it. Press "
+                f"{self._key('approve_command')} to approve it after reading it."
+            )
+        return lines
+
     def _key(self, action: str) -> str:
         """The key that runs ``action`` here, as shown in the footer (follows the keymap)."""
         for active in self.active_bindings.values():
@@ -508,6 +560,11 @@ the title and kept in the message log (**L**).
             return "it is running already."
         if task.status not in (TaskStatus.BACKLOG, TaskStatus.READY):
             return f"it is {task.status.label}; Run now starts tasks in backlog or ready."
+        if task.command is not None and not task.command.approved:
+            return (
+                f"its command is not approved; {self._key('approve_command')} approves it "
+                "after showing it."
+            )
         unresolved = [b for b in task.blocked_by if not is_resolved(b.status)]
         if unresolved:
             names = "; ".join(link_words(b) for b in unresolved)
@@ -667,6 +724,9 @@ the title and kept in the message log (**L**).
             return True if task.status in (TaskStatus.BACKLOG, TaskStatus.READY) else None
         if action == "retry":
             return True if task is not None and self._can_retry(task) else None
+        if action == "approve_command":
+            # Shown only while there is a command to approve: most tasks have none.
+            return task is not None and task.command is not None and not task.command.approved
         if action == "cancel_task":
             return True if task is not None and self._can_cancel(task) else None
         if action == "focus_output":
@@ -721,6 +781,46 @@ the title and kept in the message log (**L**).
         else:
             where = "A worker of this app picks it up now."
         done = f"{task.ref} attempt {run.attempt} is {run.status.value}. {where}"
+        self.set_status(done)
+        app.report(done)
+        self.load_task()
+
+    def action_approve_command(self) -> None:
+        task = self.shown_task
+        if task is None or task.command is None or task.command.approved:
+            return
+        info = task.command
+        from tui.modals.confirm import ConfirmModal
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.approve_command(task.ref, info.hash)
+            else:
+                self.set_status(f"{task.ref}'s command was not approved; workers will not run it.")
+
+        who = f" Set by {info.set_by} at {when(info.set_at)}." if info.set_by else ""
+        self.app.push_screen(
+            ConfirmModal(
+                f"Approve the command of {task.ref}? Workers will run exactly this, as a shell "
+                f"command:\n\n{info.text}\n\n{who.strip()}",
+                yes="Approve: workers may run this command",
+                no="Do not approve",
+            ),
+            answered,
+        )
+
+    @work(group="detail-approve", exit_on_error=False)
+    async def approve_command(self, ref: str, expected_hash: str) -> None:
+        app = taskyard_app(self)
+        approved = await attempt(
+            self,
+            lambda engine: engine.approve_commands([ref], expected_hashes={ref: expected_hash}),
+            refused="Not approved",
+            title=f"{ref}'s command not approved",
+        )
+        if approved is None:
+            return
+        done = f"{ref}'s command is approved; workers may run it."
         self.set_status(done)
         app.report(done)
         self.load_task()

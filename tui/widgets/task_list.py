@@ -50,6 +50,17 @@ NOTHING_TO_RUN_MARK = "∅ nothing to run"
 execution monitor and `taskyard ready` say why and how to fix it)."""
 
 
+COMMAND_PENDING_MARK = "⚠ command awaits approval"
+"""A card whose command no worker runs until someone approves it (the detail's ``A``)."""
+
+COMMAND_PENDING_WORDS = "command awaits approval"
+
+
+def command_pending(card: TaskCard) -> bool:
+    """Whether the card shows that its command awaits approval (work not yet over)."""
+    return card.command_pending and card.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
+
+
 def spoken_card(card: TaskCard, index: int, total: int, *, nothing_to_run: bool = False) -> str:
     """A card as one plain sentence for screen readers.
 
@@ -64,7 +75,9 @@ def spoken_card(card: TaskCard, index: int, total: int, *, nothing_to_run: bool 
         parts.append(f"assigned to {card.assignee}")
     if card.unresolved_blocker_count:
         parts.append(blocked_words(card.unresolved_blocker_count))
-    if nothing_to_run:
+    if command_pending(card):
+        parts.append(COMMAND_PENDING_WORDS)
+    elif nothing_to_run:
         parts.append("nothing to run")
     return ", ".join(parts)
 
@@ -487,6 +500,10 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
                         "⊘ " + blocked_words(card.unresolved_blocker_count) + "  ",
                         base + style("task-list--blocked"),
                     )
+                )
+            elif command_pending(card):
+                segments.append(
+                    Segment(COMMAND_PENDING_MARK + "  ", base + style("task-list--blocked"))
                 )
             elif self._nothing_to_run(card):
                 segments.append(
