@@ -543,6 +543,13 @@ def _add_import_commands(commands: Any) -> None:
         help="items of a numbered list wait for the item before them",
     )
     p.add_argument("--project", metavar="P", help="the project to import into (default: inbox)")
+    p.add_argument(
+        "--commands",
+        action="store_true",
+        default=None,
+        help="a task's first shell code block becomes its command; the preview lists each, "
+        "and none runs until approved (without it code blocks are documentation)",
+    )
     p.add_argument("--commit", action="store_true", help="write the tasks (one transaction)")
     p.set_defaults(handler=_cmd_import_prd)
     p = sub.add_parser("show", help="one committed import")
@@ -1326,6 +1333,14 @@ async def _cmd_import_prd(s: Session) -> int:
             hint="taskyard import prd docs/prd.md (preview), then add --commit to write it.",
         )
     if a.plan_json is not None:
+        if a.commands:
+            raise ValidationError(
+                "--commands reads a document's code blocks; a plan already carries its "
+                "commands (each task's command field).",
+                field="commands",
+                hint="Preview the document with --commands --json, save that, edit it, and "
+                "commit it with --plan-json.",
+            )
         plan = _read_plan(str(a.plan_json))
         overrides = _given(auto_ready=a.auto_ready, milestone=a.milestone, project=a.project)
         if overrides:
@@ -1343,6 +1358,7 @@ async def _cmd_import_prd(s: Session) -> int:
                 milestone=a.milestone,
                 order_dependencies=a.order_deps,
                 project=a.project,
+                commands=a.commands,
             ),
         )
         text = _read_text(str(a.file))

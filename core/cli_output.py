@@ -766,6 +766,13 @@ def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
         f"{plural(len(plan.edges), 'dependency', 'dependencies')}. Nothing was written.",
         "  " + ", ".join(f"{kind} {counts[kind]}" for kind in DIFF_ORDER),
     ]
+    commands = sum(1 for t in plan.tasks if t.command is not None)
+    if commands:
+        out.append(
+            f"  ! {plural(commands, 'task')} will carry a shell command (shown under each "
+            "task). None runs until approved: read them, then after the commit: "
+            "taskyard approve REF"
+        )
     diff = {d.key: d for d in preview.diff}
     blockers: dict[str, list[str]] = {}
     for e in plan.edges:
@@ -796,6 +803,8 @@ def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
         if d is not None and d.started:
             line += "  STARTED: kept as is, flagged"
         out.append(line)
+        if t.command is not None:
+            out.extend(_command_lines(t.command, indent=" " * (13 + 2 * depth)))
         stack.extend((c, depth + 1) for c in reversed(children.get(k, [])))
     for d in preview.diff:
         if str(d.kind) == "removed":
@@ -831,6 +840,20 @@ def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
     out.append("")
     out.append(f"Commit with: {commit_hint}")
     return out
+
+
+COMMAND_PREVIEW_LINES = 12
+"""Lines of a planned command the text preview shows (``--json`` has them all)."""
+
+
+def _command_lines(command: str, *, indent: str) -> list[str]:
+    """A planned command under its task, each line behind ``$ `` so it reads as a command."""
+    lines = command.splitlines() or [""]
+    shown = [f"{indent}$ {line}" for line in lines[:COMMAND_PREVIEW_LINES]]
+    if len(lines) > COMMAND_PREVIEW_LINES:
+        rest = len(lines) - COMMAND_PREVIEW_LINES
+        shown.append(f"{indent}  … {plural(rest, 'more line')} (the whole command: --json)")
+    return [f"{indent}runs, once approved:", *shown]
 
 
 def import_job_lines(job: ImportJob) -> list[str]:

@@ -91,6 +91,15 @@ def set_priority(plan: ImportPlan, key: str, priority: Priority) -> ImportPlan:
     return _replace(plan, _task(plan, key).model_copy(update={"priority": priority}))
 
 
+def drop_command(plan: ImportPlan, key: str) -> ImportPlan:
+    """Keep the task but not its command (the code block stays in its description).
+
+    Raises:
+        NotFoundError: no such task in the plan.
+    """
+    return _replace(plan, _task(plan, key).model_copy(update={"command": None}))
+
+
 def set_task_type(plan: ImportPlan, key: str, task_type: str) -> ImportPlan:
     """Change a planned task's type.
 

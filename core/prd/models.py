@@ -40,6 +40,9 @@ class ImportOptions(BaseModel):
     """Items of a numbered list depend on the item before them."""
     project: str | None = None
     """The project to import into (default project when None)."""
+    commands: bool = False
+    """A task's first shell code block becomes its command, which waits for approval before
+    any worker runs it. Off: code blocks are documentation and nothing runs."""
 
 
 class SourceSpan(BaseModel):
@@ -81,6 +84,9 @@ class PlannedTask(BaseModel):
     context_files: list[str] = Field(default_factory=list)
     milestone_key: str | None = None
     parent_key: str | None = None
+    command: str | None = Field(default=None, max_length=100_000)
+    """The shell command the task will carry (``metadata.command``), not approved: only with
+    ``ImportOptions.commands``, or written into a plan by hand."""
     source: SourceSpan
 
 
@@ -109,6 +115,9 @@ class PlanWarning(BaseModel):
         "too_big",
         "no_headings",
         "dropped_edge",
+        # Shell code blocks: made commands that wait for approval, or left as documentation.
+        "commands",
+        "shell_blocks_kept_as_text",
         # Written by the commit, not the planner: a started task the document changed, and a
         # task the document no longer lists; both are left as they are.
         "started_task_kept",

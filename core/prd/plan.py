@@ -105,6 +105,7 @@ from dataclasses import dataclass, field
 
 from core.domain import graph as graphs
 from core.domain.models import Priority
+from core.prd.commands import shell_block
 from core.prd.edit import summarize
 from core.prd.models import (
     Granularity,
@@ -1312,6 +1313,9 @@ def _size_warnings(builder: _Builder, tasks: list[PlannedTask]) -> None:
 def _finish(
     builder: _Builder, tasks: list[PlannedTask], edges: list[PlannedEdge], source: str
 ) -> ImportPlan:
+    tasks, note = _shell_commands(tasks, builder.options.commands)
+    if note is not None:
+        builder.warnings.append(note)
     warnings = sorted(builder.warnings, key=lambda w: (w.line or 0, w.code))
     plan = ImportPlan(
         source=source,
@@ -1324,3 +1328,42 @@ def _finish(
     )
     # Cycles were broken above, so the summary (shared with plan edits) cannot fail here.
     return summarize(plan)
+
+
+def _shell_commands(
+    tasks: list[PlannedTask], make_commands: bool
+) -> tuple[list[PlannedTask], PlanWarning | None]:
+    """The tasks with their shell blocks as commands (when asked), and a note either way.
+
+    Without ``make_commands`` nothing changes, but the author is told that the blocks stay
+    text: a reader who expected them to run learns how, and why it is not the default.
+    """
+    found = {
+        t.key: command
+        for t in tasks
+        if ("```" in t.description or "~~~" in t.description)
+        and (command := shell_block(t.description)) is not None
+    }
+    if not found:
+        return tasks, None
+    keys = list(found)
+    if not make_commands:
+        return tasks, PlanWarning(
+            code="shell_blocks_kept_as_text",
+            message=f"{_count(len(found), 'task')} with a shell code block: the blocks stay in "
+            "the descriptions as documentation and never run. Import with --commands to make "
+            "them commands that wait for approval.",
+            details={"task_keys": keys},
+        )
+    tasks = [t.model_copy(update={"command": found[t.key]}) if t.key in found else t for t in tasks]
+    return tasks, PlanWarning(
+        code="commands",
+        message=f"{_count(len(found), 'task')} will carry a shell command taken from the "
+        "document (listed with each task). None runs until someone approves it: read each "
+        "command, then approve it after the commit (taskyard approve REF).",
+        details={"task_keys": keys},
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -83,8 +83,10 @@ COMPARED_FIELDS = (
     "context_files",
     "milestone",
     "dependencies",
+    "command",
 )
-"""What a re-import compares, in the order ``changed_fields`` lists them."""
+"""What a re-import compares, in the order ``changed_fields`` lists them (``command`` only
+when the plan gives one)."""
 
 MAX_MILESTONE_NAME = 200
 
@@ -178,7 +180,8 @@ def check_plan(plan: ImportPlan) -> dict[str, TaskImportItem]:
                     "source_key": plan.source_key,
                     "section_path": task.source.section_path,
                     "lines": [task.source.line_start, task.source.line_end],
-                }
+                },
+                **({"command": task.command} if task.command is not None else {}),
             },
             "source": TaskSource.PRD_IMPORT,
         }
@@ -316,6 +319,10 @@ def diff_plan(plan: ImportPlan, items: dict[str, TaskImportItem], stored: Stored
             changed.append("milestone")
         if set(wanted_blockers[task.key]) != stored.blockers.get(task.key, set()):
             changed.append("dependencies")
+        # Only a document that gives a command changes it: a command set by hand on a task
+        # whose document has none is the person's, and stays.
+        if task.command is not None and (row["meta"] or {}).get("command") != task.command:
+            changed.append("command")
         out.append(
             TaskDiff(
                 key=task.key,
@@ -469,6 +476,8 @@ def commit_plan(
         }
         if "milestone" in d.changed_fields:
             fields["milestone"] = milestone_of(task)
+        if "command" in d.changed_fields:
+            fields["metadata"] = {**(row["meta"] or {}), "command": task.command}
         if fields:
             task_ops.update_task(
                 conn,

@@ -175,3 +175,53 @@ def test_a_commit_that_fails_is_listed_as_a_failed_job_with_the_reason(cli: CLI)
     assert "failed" in cli.ok("import", "show", job["id"])
     events = cli.json("events")["items"]
     assert events[-1]["type"] == "import.failed"
+
+
+# ------------------------------------------------------------------------------ shell commands
+WITH_COMMANDS = Path(__file__).resolve().parents[1] / "fixtures" / "prd_with_commands.md"
+
+
+def test_code_blocks_stay_text_unless_commands_are_asked_for_and_then_each_is_listed(
+    cli: CLI,
+) -> None:
+    doc = cli.write("billing.md", WITH_COMMANDS.read_text())
+    plain = cli.ok("import", "prd", str(doc))
+    assert "runs, once approved" not in plain
+    assert "shell_blocks_kept_as_text: 2 tasks with a shell code block" in plain
+    out = cli.ok("import", "prd", str(doc), "--commands")
+    assert "! 2 tasks will carry a shell command (shown under each task)" in out
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "Set up the database" in line)
+    assert lines[at + 1].strip() == "runs, once approved:"
+    assert lines[at + 2].strip() == "$ make migrate"
+    assert lines[at + 3].strip() == "$ echo migrated >> ran.log"
+    body = cli.json("import", "prd", str(doc), "--commands")
+    assert {t["title"]: t["command"] for t in body["plan"]["tasks"]} == {
+        "Set up the database": "make migrate\necho migrated >> ran.log",
+        "Write the invoice page": None,
+        "Seed the demo data": "./seed --demo",
+    }
+
+
+def test_commands_of_a_committed_import_are_kept_and_a_changed_one_is_updated(cli: CLI) -> None:
+    doc = cli.write("billing.md", WITH_COMMANDS.read_text())
+    cli.ok("import", "prd", str(doc), "--commands", "--commit")
+    tasks = {t["title"]: t for t in cli.json("task", "list")["items"]}
+    database = cli.json("task", "show", tasks["Set up the database"]["ref"])["task"]
+    assert database["metadata"]["command"] == "make migrate\necho migrated >> ran.log"
+    # The document's command changes: the re-import says so and updates it.
+    doc.write_text(WITH_COMMANDS.read_text().replace("make migrate", "make migrate-all"))
+    again = cli.ok("import", "prd", str(doc), "--commands")
+    assert "changed: description, command" in again
+    cli.ok("import", "prd", str(doc), "--commands", "--commit")
+    database = cli.json("task", "show", tasks["Set up the database"]["ref"])["task"]
+    assert database["metadata"]["command"].startswith("make migrate-all\n")
+    # Re-imported without --commands, the document gives no command: the stored one stays.
+    assert "new 0, changed 0, unchanged 3, removed 0" in cli.ok("import", "prd", str(doc))
+
+
+def test_commands_cannot_be_asked_of_a_saved_plan(cli: CLI) -> None:
+    path = write_plan(cli, checkout())
+    result = cli.run("import", "prd", "--plan-json", str(path), "--commands")
+    assert result.returncode == 2
+    assert "--commands reads a document's code blocks" in result.stderr

@@ -14,6 +14,7 @@ import json
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 from core.prd.models import Granularity, ImportOptions, ImportPlan
 from core.prd.plan import build_plan
@@ -23,7 +24,9 @@ REFERENCE = PRDS / "reference_plans.json"
 sys.path.insert(0, str(PRDS))
 from generate_large import large_prd  # type: ignore[import-not-found]  # noqa: E402
 
-__all__ = ["OPTIONS", "REFERENCE", "digest", "documents", "large_prd", "plan_or_error"]
+__all__ = [
+    "OPTIONS", "REFERENCE", "as_recorded", "digest", "documents", "large_prd", "plan_or_error",
+]  # fmt: skip
 
 HAND_WRITTEN: dict[str, str] = {
     "emphasis_links.md": (
@@ -146,9 +149,28 @@ def documents() -> dict[str, str]:
     return docs
 
 
+ADDED_SINCE_RECORDING = "shell_blocks_kept_as_text"
+"""The one planning note added after the recording (shell blocks stay text by default)."""
+
+
+def as_recorded(plan: ImportPlan) -> dict[str, Any]:
+    """The plan as the recording's models dump it: without what was added since, on purpose.
+
+    The import's ``commands`` option (off here) and the tasks' ``command`` (``None`` with it
+    off) are new fields, and a document with shell blocks gets a note that they stay text.
+    Everything else must be exactly as recorded.
+    """
+    data = plan.model_dump(mode="json")
+    assert data["options"].pop("commands") is False
+    for task in data["tasks"]:
+        assert task.pop("command") is None
+    data["warnings"] = [w for w in data["warnings"] if w["code"] != ADDED_SINCE_RECORDING]
+    return data
+
+
 def plan_json(plan: ImportPlan) -> str:
     """The plan as canonical JSON (sorted keys), what the reference stores or hashes."""
-    return json.dumps(plan.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return json.dumps(as_recorded(plan), sort_keys=True, ensure_ascii=False)
 
 
 def digest(plan: ImportPlan) -> str:
@@ -176,7 +198,7 @@ def record() -> dict[str, dict[str, object]]:
             elif name.startswith("random-"):
                 per[label] = {"sha256": digest(result)}
             else:
-                per[label] = result.model_dump(mode="json")
+                per[label] = as_recorded(result)
         out[name] = per
     text, _ = large_prd()
     out["large"] = {

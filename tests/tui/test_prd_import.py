@@ -19,6 +19,7 @@ from tui.screens.prd_import import PlanTree, PrdImportScreen, complete_path
 
 PRDS = Path(__file__).resolve().parent.parent / "fixtures" / "prds"
 CROSS_REFS = PRDS / "cross_refs.md"
+WITH_COMMANDS = PRDS.parent / "prd_with_commands.md"
 SIZE = (120, 44)
 
 
@@ -173,3 +174,49 @@ async def test_auto_ready_import_puts_tasks_in_the_right_columns(
         waiting = {c.title: c for c in blocked.task_list.cards_loaded()}
         assert {"Indexer", "Query parser", "Search screen", "Docs for search"} <= set(waiting)
         assert waiting["Search screen"].unresolved_blocker_count == 2
+
+
+async def test_shell_blocks_become_commands_only_when_ticked_and_each_can_be_left_out(
+    demo_app: TaskyardApp,
+) -> None:
+    """Untouched, the preview says the blocks stay text; ticked, each command is a line of
+    the plan under its task, and x on that line keeps the task without its command."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        screen = await open_preview(demo_app, pilot, WITH_COMMANDS)
+        assert "stay in the descriptions as documentation and never run" in text_of(
+            screen, "#prd-warnings"
+        )
+        tree = screen.query_one(PlanTree)
+        assert not any(n.data and n.data[0] == "command" for n in _nodes(tree))
+        screen.query_one("#prd-path").focus()
+        await pilot.press(*["tab"] * 8)  # … options, workers, milestone, project, commands
+        assert demo_app.focused is screen.query_one("#prd-commands")
+        await pilot.press("space", "ctrl+r")
+        await settle(pilot)
+        commands = [n for n in _nodes(tree) if n.data and n.data[0] == "command"]
+        assert [str(n.label) for n in commands] == [
+            "command, once approved: make migrate ⏎ echo migrated >> ran.log",
+            "command, once approved: ./seed --demo",
+        ]
+        assert "2 tasks will carry a shell command" in text_of(screen, "#prd-warnings")
+        tree.focus()
+        tree.move_cursor(commands[0])
+        await pilot.press("x")
+        await settle(pilot)
+        assert "will carry no command" in text_of(screen, "#prd-status")
+        assert screen.preview is not None
+        assert [t.command for t in screen.preview.plan.tasks if t.command] == ["./seed --demo"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        question = str(demo_app.screen.query_one("#confirm-question").render())
+        assert "1 task will carry a shell command from the document; none runs" in question
+
+
+def _nodes(tree: PlanTree) -> list[Any]:
+    out: list[Any] = []
+    stack = list(tree.root.children)
+    while stack:
+        node = stack.pop(0)
+        out.append(node)
+        stack[:0] = list(node.children)
+    return out

@@ -27,7 +27,7 @@ from textual.widgets.tree import TreeNode
 
 from core.domain.models import KNOWN_TASK_TYPES, Priority
 from core.errors import TaskyardError, ValidationError
-from core.prd.edit import drop_edge, drop_task, set_priority, set_task_type
+from core.prd.edit import drop_command, drop_edge, drop_task, set_priority, set_task_type
 from core.prd.models import (
     DiffKind,
     Granularity,
@@ -42,7 +42,7 @@ from tui.context import taskyard_app
 from tui.widgets.task_list import PRIORITY_GLYPH
 
 NodeData = tuple[str, str, str]
-"""``("task", key, "")`` or ``("edge", task key, blocker key)``."""
+"""``("task", key, "")``, ``("edge", task key, blocker key)`` or ``("command", key, "")``."""
 
 DIFF_WORDS = {
     DiffKind.NEW: "new",
@@ -133,7 +133,7 @@ class PrdImportScreen(Screen[None]):
             "drop",
             "Leave out",
             id="import.drop",
-            tooltip="Leave the highlighted task or dependency out",
+            tooltip="Leave the highlighted task, dependency or command out",
         ),
         Binding(
             "p",
@@ -174,9 +174,14 @@ granularity and options, and press **ctrl+r** to preview. The preview lists ever
 import would create or change, with its dependencies, the waves in which they could run and
 any warnings (cycles, references to nothing, duplicate titles, empty sections).
 
-Edit the plan before committing: **x** leaves out the highlighted task or dependency, **p**
-and **t** change a task's priority and type. **ctrl+s** commits after asking; importing the
-same document again updates what changed and never duplicates tasks.
+Edit the plan before committing: **x** leaves out the highlighted task, dependency or
+command, **p** and **t** change a task's priority and type. **ctrl+s** commits after asking;
+importing the same document again updates what changed and never duplicates tasks.
+
+Shell code blocks in the document stay documentation: nothing in them runs. Tick **Shell
+blocks become commands** to make each task's first shell block its command; the preview shows
+every such command under its task, and none runs until someone approves it after the commit
+(on the task's detail screen, or `taskyard approve REF`).
 
 * coarse: one task per top-level section;
 * balanced: one task per leaf section, list items as acceptance criteria;
@@ -211,6 +216,10 @@ same document again updates what changed and never duplicates tasks.
                 yield Input(placeholder="workers (4)", id="prd-parallelism", type="integer")
                 yield Input(placeholder="milestone slug (optional)", id="prd-milestone")
                 yield Input(placeholder="project (default)", id="prd-project")
+            yield Checkbox(
+                "Shell code blocks become commands (none runs until someone approves it)",
+                id="prd-commands",
+            )
             yield Static("", id="prd-status")
             yield Static("", id="prd-summary")
             yield PlanTree("Plan", id="prd-tree")
@@ -252,6 +261,7 @@ same document again updates what changed and never duplicates tasks.
             granularity=Granularity(str(self.query_one("#prd-granularity", Select).value)),
             auto_ready=self.query_one("#prd-auto-ready", Checkbox).value,
             order_dependencies=self.query_one("#prd-order", Checkbox).value,
+            commands=self.query_one("#prd-commands", Checkbox).value,
             max_parallelism_hint=int(parallel) if parallel else 4,
             milestone=self.query_one("#prd-milestone", Input).value.strip() or None,
             project=self.query_one("#prd-project", Input).value.strip() or None,
@@ -382,10 +392,19 @@ same document again updates what changed and never duplicates tasks.
             waits = blockers.get(task.key, [])
             if waits:
                 label += f" · waits for {len(waits)}"
+            if task.command is not None:
+                label += " · runs a command once approved"
             # Text, not a markup string: "[new]" and titles with brackets must show as typed.
             branch = node.add(Text(label), data=("task", task.key, ""), expand=True)
             if highlighted == ("task", task.key, ""):
                 target = branch
+            if task.command is not None:
+                leaf = branch.add_leaf(
+                    Text("command, once approved: " + " ⏎ ".join(task.command.splitlines())),
+                    data=("command", task.key, ""),
+                )
+                if highlighted == ("command", task.key, ""):
+                    target = leaf
             for blocker in waits:
                 leaf = branch.add_leaf(
                     Text(f"waits for: {titles.get(blocker, blocker)}"),
@@ -429,6 +448,10 @@ same document again updates what changed and never duplicates tasks.
         if kind == "task":
             title = self._planned(key).title
             self._edit(f"Left out “{title}” and its dependencies.", drop_task(plan, key))
+        elif kind == "command":
+            title = self._planned(key).title
+            words = f"“{title}” will carry no command; its code block stays in the description."
+            self._edit(words, drop_command(plan, key))
         else:
             waiting, blocking = self._planned(key).title, self._planned(blocker).title
             words = f"“{waiting}” no longer waits for “{blocking}”."
@@ -468,6 +491,12 @@ same document again updates what changed and never duplicates tasks.
             f"{preview.count(DiffKind.CHANGED)} updated, {len(preview.plan.edges)} dependencies, "
             f"into {preview.plan.options.project or 'the default project'}."
         )
+        commands = sum(1 for t in preview.plan.tasks if t.command is not None)
+        if commands:
+            question += (
+                f" {_count(commands, 'task')} will carry a shell command from the document; "
+                "none runs until approved."
+            )
 
         def answered(yes: bool | None) -> None:
             if yes:
