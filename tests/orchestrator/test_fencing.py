@@ -114,7 +114,7 @@ async def test_a_frozen_workers_step_stops_before_its_task_runs_elsewhere(
     engine = await open_engine(config)
     ref = (
         await engine.create_task(
-            TaskCreate(title="Ticker", status=S.READY, description=f"```sh\n{script}```\n")
+            TaskCreate(title="Ticker", status=S.READY, metadata={"command": script})
         )
     ).task.ref
     frozen = worker_process(db_url, "frozen", config_file)
@@ -174,7 +174,7 @@ async def test_stopping_a_worker_again_and_again_does_not_block_its_task(
     engine = await open_engine()
     ref = (
         await engine.create_task(
-            TaskCreate(title="Long", status=S.READY, description=f"```sh\n{script}```\n")
+            TaskCreate(title="Long", status=S.READY, metadata={"command": script})
         )
     ).task.ref
     for attempt in (2, 3, 4):
