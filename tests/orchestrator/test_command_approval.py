@@ -201,3 +201,58 @@ async def test_a_command_changed_after_the_claim_is_not_run(
     assert task.status == S.BLOCKED
     assert task.blocked_reason is not None
     assert "its command is not the approved one" in task.blocked_reason.message  # type: ignore[union-attr]
+
+
+PRD = """# Release
+
+## Tag the build
+
+Tag it, then push the tag:
+
+```sh
+{command}
+```
+"""
+
+
+async def test_a_received_prd_runs_nothing_until_its_command_is_approved_once(
+    open_engine: Opener, db_url: str, tmp_path: Path
+) -> None:
+    """Issue 14's acceptance, through the real CLI: a PRD with an ``sh`` block under a section,
+    imported ``--auto-ready --commit``, runs nothing under a worker; imported ``--commands``,
+    its preview lists the command and the task waits for approval; approved, it runs once."""
+    marker = tmp_path / "ran"
+    doc = tmp_path / "release.md"
+    doc.write_text(PRD.format(command=touch(marker)))
+    await open_engine()  # a migrated database the workers may open
+    await taskyard(db_url, "import", "prd", str(doc), "--auto-ready", "--commit")
+    config = tmp_path / "taskyard.toml"
+    config.write_text("[orchestrator]\npoll_seconds = 0.1\nheartbeat_seconds = 0.5\n")
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "core.cli", "--db", db_url, "worker",
+        cwd=REPO,
+        env={**os.environ, "TASKYARD_CONFIG": str(config)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    await asyncio.sleep(4)  # a worker left running: it claims nothing
+    worker.terminate()
+    assert await worker.wait() == 0
+    assert runs_of(marker) == 0
+
+    preview = await taskyard(db_url, "import", "prd", str(doc), "--commands")
+    assert f"$ {touch(marker)}" in preview
+    assert "None runs until approved" in preview
+    await taskyard(db_url, "import", "prd", str(doc), "--commands", "--commit")
+    [item] = json.loads(await taskyard(db_url, "--json", "task", "list"))["items"]
+    shown = json.loads(await taskyard(db_url, "--json", "task", "show", item["ref"]))["task"]
+    assert shown["status"] == "ready"
+    assert shown["command"]["text"] == touch(marker)
+    assert shown["command"]["approved"] is False  # an import never approves, even locally
+    await worker_once(db_url, tmp_path)
+    assert runs_of(marker) == 0
+
+    await taskyard(db_url, "approve", item["ref"])
+    await worker_once(db_url, tmp_path)
+    await worker_once(db_url, tmp_path)
+    assert runs_of(marker) == 1
