@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from core.domain.commands import AttachmentIn, TaskImportItem
     from core.domain.models import Milestone, Task, TaskCard, TaskLink
     from core.engine import TaskEngine
+    from core.orchestrator.step_preview import StepPreview
     from core.prd.models import ImportPlan
 
 PROG = "taskyard"
@@ -1051,13 +1052,55 @@ async def _cmd_task_show(s: Session) -> int:
         pipelines = _pipelines()
         idle = None if pipelines is None else nothing_to_run(task, pipelines)
     if s.out.json:
-        s.out.envelope("task", {"task": _dump(task), "nothingToRun": idle})
+        s.out.envelope(
+            "task", {"task": _dump(task), "nothingToRun": idle, "runsAs": _runs_as_json(task)}
+        )
         return 0
     ctx = await _context(s.engine, task)
     ctx.nothing_to_run = idle
     ctx.actor = _actor(s)
-    s.out.lines(task_detail_lines(task, ctx))
+    lines = task_detail_lines(task, ctx)
+    if task.status in (TaskStatus.BACKLOG, TaskStatus.READY, TaskStatus.BLOCKED):
+        lines += _runs_as(task)
+    s.out.lines(lines)
     return 0
+
+
+def _preview_steps(task: Task) -> list[StepPreview] | str:
+    """The steps a worker would start for the task, or why it would run nothing.
+
+    Raises:
+        ValidationError: taskyard.toml cannot be read (only the worker refuses to start).
+    """
+    from core.cli_run import load_orchestrator_config
+    from core.orchestrator.step_preview import preview_steps
+
+    return preview_steps(load_orchestrator_config(), task)
+
+
+def _runs_as(task: Task) -> list[str]:
+    """What a worker would start for the task (before Run Now or an approval)."""
+    try:
+        steps = _preview_steps(task)
+    except TaskyardError as exc:
+        return ["", f"Runs as: unknown, taskyard.toml cannot be read ({exc.message})"]
+    if isinstance(steps, str):
+        return []  # "nothing to run" is said above, with the fix
+    return ["", "Runs as (a worker starts, step by step):", *(f"  {s.line()}" for s in steps)]
+
+
+def _runs_as_json(task: Task) -> list[dict[str, str]] | None:
+    """``_runs_as`` for ``--json``: ``None`` when nothing would run or the config is unread."""
+    try:
+        steps = _preview_steps(task)
+    except TaskyardError:
+        return None
+    if isinstance(steps, str):
+        return None
+    return [
+        {"step": s.name, "profile": s.profile, "commandLine": s.command_line, "prompt": s.prompt}
+        for s in steps
+    ]
 
 
 async def _context(engine: TaskEngine, task: Task) -> TaskContext:

@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
 from textual.app import App
@@ -40,6 +40,9 @@ from tui.messages import LogEntry, Severity
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
 from tui.themes import TASKYARD_THEMES
+
+if TYPE_CHECKING:
+    from core.orchestrator.config import OrchestratorConfig
 
 EngineFactory = Callable[[], Awaitable[TaskEngine]]
 STOP_GRACE = 5.0
@@ -259,18 +262,22 @@ class TaskyardApp(App[int]):
         if not quiet:
             self.report("Embedded workers off: this app runs no tasks until they are on again.")
 
-    def worker_pipelines(self) -> tuple[str, ...] | None:
-        """The pipelines taskyard.toml gives workers, so the monitor can tell which ready
-        tasks none would run; ``None`` when the file's orchestrator settings are invalid
-        (the pool reports that when it starts).
-        """
-        from core.errors import TaskyardError
+    def worker_config(self) -> OrchestratorConfig | None:
+        """The orchestrator settings of taskyard.toml, as workers started here read them;
+        ``None`` when they are invalid (the pool reports that when it starts)."""
         from core.orchestrator.config import OrchestratorConfig
 
         try:
-            return tuple(OrchestratorConfig.from_config(self.settings.config).pipelines)
+            return OrchestratorConfig.from_config(self.settings.config)
         except TaskyardError:
             return None
+
+    def worker_pipelines(self) -> tuple[str, ...] | None:
+        """The pipelines taskyard.toml gives workers, so the monitor can tell which ready
+        tasks none would run; ``None`` when the file's orchestrator settings are invalid.
+        """
+        config = self.worker_config()
+        return None if config is None else tuple(config.pipelines)
 
     async def engine(self) -> TaskEngine:
         """The open engine, waiting for it if it is still opening.

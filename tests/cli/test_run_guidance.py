@@ -351,3 +351,37 @@ def test_approve_prints_what_it_approves_and_refuses_clearly(tmp_path: Path) -> 
     ]
     body = cli.json("task", "show", "TY-1")["task"]["command"]
     assert (body["approved"], body["approved_by"]) == (True, "boss")
+
+
+def test_task_show_says_what_a_worker_would_start_step_by_step(tmp_path: Path) -> None:
+    """Before Run Now or an approval, `task show` gives each step's profile and exact command
+    line, with the parts known only at run time as <placeholders> (and the same in --json)."""
+    cli = configured(
+        tmp_path,
+        '[pipelines]\nbug = [{ name = "fix", profile = "claude" }, '
+        '{ name = "verify", profile = "shell", command = "make test" }]\n',
+    )
+    add(cli, "Deploy", "./deploy.sh 'staging env'")
+    cli.ok("task", "add", "Crash on save", "--type", "bug")
+    shown = cli.ok("task", "show", "TY-1")
+    assert "Runs as (a worker starts, step by step):" in shown
+    assert "  1/1 shell (shell): /bin/sh -c " in shown
+    assert "· no prompt" in shown
+    bug = cli.json("task", "show", "TY-2")["runsAs"]
+    assert bug == [
+        {
+            "step": "fix",
+            "profile": "claude",
+            "commandLine": "claude -p --permission-mode acceptEdits --output-format text",
+            "prompt": "the prompt on stdin",
+        },
+        {
+            "step": "verify",
+            "profile": "shell",
+            "commandLine": "/bin/sh -c 'make test'",
+            "prompt": "no prompt",
+        },
+    ]
+    assert cli.json("task", "show", "TY-1")["runsAs"][0]["commandLine"] == (
+        "/bin/sh -c './deploy.sh '\"'\"'staging env'\"'\"''"
+    )

@@ -198,3 +198,13 @@ async def test_by_default_the_editor_approves_the_command_they_save(tmp_path: Pa
             "TY-1 saved; command changed; approved by you" in e.text for e in app.message_log
         )
     assert await command_of(url) == ("./deploy.sh --env prod", True, "ana")
+
+
+async def test_the_detail_says_what_run_now_would_start(tmp_path: Path) -> None:
+    """Beside Run now: each step's profile and its exact command line, before anything runs."""
+    url = await seed(tmp_path)
+    app = app_on(url)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_detail(app, pilot, "TY-1")
+        actions = str(screen.query_one("#runs-actions", Static).render())
+        assert f"Runs as 1/1 shell (shell): /bin/sh -c '{DEPLOY}' · no prompt" in actions

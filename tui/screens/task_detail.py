@@ -589,6 +589,7 @@ the title and kept in the message log (**L**).
             if refusal is None
             else f"Run now ({run_key}): not now, {refusal}"
         ]
+        lines += self._runs_as(task)
         retry_key = self._key("retry")
         if self._can_retry(task):
             lines.append(f"Retry ({retry_key}): back to ready for another attempt.")
@@ -603,6 +604,20 @@ the title and kept in the message log (**L**).
                 "not allow it."
             )
         return lines
+
+    def _runs_as(self, task: Task) -> list[str]:
+        """What a worker would start, step by step, so Run now holds no surprise."""
+        from core.orchestrator.step_preview import preview_steps
+
+        if task.status not in (TaskStatus.BACKLOG, TaskStatus.READY, TaskStatus.BLOCKED):
+            return []
+        config = taskyard_app(self).worker_config()
+        if config is None:
+            return ["  Runs as: unknown (taskyard.toml's orchestrator settings are invalid)."]
+        steps = preview_steps(config, task)
+        if isinstance(steps, str):
+            return []  # the Run now line and the board already say there is nothing to run
+        return [f"  Runs as {step.line()}" for step in steps]
 
     def _targets(self, task: Task) -> list[TaskStatus]:
         auto = taskyard_app(self).auto_approve
