@@ -41,18 +41,17 @@ from core.cli_output import (
     import_job_lines,
     import_lines,
     import_list_lines,
-    masked_url,
     milestone_lines,
     moved_lines,
     preview_counts,
     preview_lines,
     project_lines,
     ready_lines,
-    shown_database,
     size,
     task_detail_lines,
     task_list_lines,
 )
+from core.config import masked_url, shown_database
 from core.errors import NotFoundError, TaskyardError, ValidationError
 
 if TYPE_CHECKING:

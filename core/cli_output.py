@@ -48,24 +48,6 @@ REPORT_URL_HINT = (
 )
 
 
-def masked_url(url: str) -> str:
-    """A database URL with its password masked (``postgresql+asyncpg://user:***@host/db``)."""
-    from sqlalchemy.engine import make_url  # only for the commands that show a URL
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
-
-
-def shown_database(url: str) -> str:
-    """A database as a person should see it: a SQLite file's path, else the masked URL."""
-    if url.startswith("sqlite:///") and "?" not in url:
-        return url.removeprefix("sqlite:///")
-    return masked_url(url)
-
-
 class Output:
     """Writes results to stdout and problems to stderr, as JSON or as text.
 

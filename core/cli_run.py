@@ -15,7 +15,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from core.cli_output import ref_list, shown_database
+from core.cli_output import ref_list
+from core.config import shown_database
 from core.errors import ValidationError
 
 if TYPE_CHECKING:

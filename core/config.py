@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from pathlib import Path
 
 DB_ENV = "TASKYARD_DB"
@@ -56,3 +57,21 @@ def approve_own_commands() -> bool:
     """
     value = os.environ.get(APPROVE_OWN_COMMANDS_ENV, "").strip().lower()
     return value not in {"0", "false", "no", "off"}
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>://[^/:@\s]*:)[^@/\s]*@")
+
+
+def masked_url(url: str) -> str:
+    """A database URL with its password masked (``postgresql+asyncpg://user:***@host/db``).
+
+    Plain text work, so the TUI (which imports no SQLAlchemy) can show it too.
+    """
+    return _URL_PASSWORD.sub(r"\g<head>***@", url)
+
+
+def shown_database(url: str) -> str:
+    """A database as a person should see it: a SQLite file's path, else the masked URL."""
+    if url.startswith("sqlite:///") and "?" not in url:
+        return url.removeprefix("sqlite:///")
+    return masked_url(url)

@@ -28,6 +28,7 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
+from core.config import database_url, default_database_url, shown_database
 from core.domain.commands import BoardQuery
 from core.domain.models import Event
 from core.domain.views import BoardView
@@ -243,7 +244,9 @@ class TaskyardApp(App[int]):
                 return False
             self.pool = pool
         slots = f"{pool.slots} slot" + ("" if pool.slots == 1 else "s")
-        self.report(f"Embedded workers on: {slots}, worker {pool.worker_id}.")
+        db = self.settings.db
+        where = shown_database(database_url(db) if db else default_database_url())
+        self.report(f"Embedded workers on: {slots}, worker {pool.worker_id}, database {where}.")
         return True
 
     async def stop_pool(self, *, quiet: bool = False, grace: float = STOP_GRACE) -> None:

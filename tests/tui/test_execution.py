@@ -142,6 +142,10 @@ async def test_run_now_runs_the_task_in_the_app_and_shows_its_output(tmp_path: P
         await wait_until(pilot, lambda: "succeeded" in " ".join(lines_of(app, "#runs-list")))
         assert lines_of(app, "#runs-list")[0].startswith("1. ✓ attempt 1 · succeeded")
         assert "TY-1 attempt 1" in text(app, "#detail-status")
+    # Which database the workers took it from is said when they start (a mistyped --db shows).
+    started = [e.text for e in app.message_log if e.text.startswith("Embedded workers on")]
+    assert started
+    assert started[0].endswith(f"database {tmp_path}/{Path(url).name}.")
 
 
 async def test_retry_puts_a_failed_task_back_in_ready(tmp_path: Path) -> None:
