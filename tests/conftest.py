@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.store.engine import SqlTaskEngine
-from tests.fixtures.databases import copy_migrated_sqlite
-
-PG_ENV = "TASKYARD_TEST_PG_URL"
+from tests.fixtures.databases import copy_migrated_sqlite, pg_url
 
 # Textual pops NO_COLOR when the first App is built, making snapshots depend on test order.
 os.environ.pop("NO_COLOR", None)
@@ -25,14 +23,6 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TASKYARD_DB", raising=False)
     monkeypatch.delenv("FEATURE_PRD_AUTO_APPROVE_REVIEW", raising=False)
     monkeypatch.setenv("TASKYARD_ACTOR", "tester")
-
-
-def pg_url() -> str:
-    """The PostgreSQL URL for tests, or skip with the reason."""
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (.ci/run starts one)")
-    return url
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.cli.test_cli import CLI, ROOT
-from tests.conftest import pg_url
+from tests.fixtures.cli import CLI, ROOT
+from tests.fixtures.databases import pg_url
 from tests.store._pg import pg_execute, sibling_url
 
 SH = "Run it.\n\n```sh\n{}\n```\n"
