@@ -446,6 +446,9 @@ async def test_the_board_shows_an_early_read_then_opens_its_own_engine(
 
 
 async def test_an_early_read_for_another_query_is_not_used(demo_db_url: str) -> None:
+    """The board asks for no early read that answers another query; only the app awaits it,
+    once, before opening its engine. (The screen alone cannot tell: the event replay from
+    ``last_event_seq=0`` reloads the board, so a wrongly used empty read would not show.)"""
     settings = TuiSettings(db=demo_db_url, animations=False)
     other = first_board_query(settings).model_copy(update={"text": "nothing matches this"})
     early = _GivenEarlyBoard(other, BoardView(columns=[], last_event_seq=0))
@@ -453,3 +456,4 @@ async def test_an_early_read_for_another_query_is_not_used(demo_db_url: str) -> 
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         assert "BACKLOG · 6" in screen_text(app)
+    assert early.asked == 1  # the app before opening its engine; the board did not use it
