@@ -122,12 +122,11 @@ MUTANTS = (
     ),
     Mutant(
         "L2",
-        "lease sweep boundary (one microsecond; harmless)",
+        "lease sweep boundary: a lease that ends now is swept now",
         "core/store/run_ops.py",
         "R.c.lease_expires_at <= cutoff)",
         "R.c.lease_expires_at < cutoff)",
         (CLAIMS, "tests/store/test_server_time.py", *SQLITE_ONLY),
-        must_kill=False,
     ),
     Mutant(
         "L3",
@@ -157,10 +156,10 @@ MUTANTS = (
         "V1",
         "version conflict on update",
         "core/store/task_ops.py",
-        "lock=_locking(ctx))\n    if expected_version is not None and "
-        'row["version"] != expected_version:',
-        "lock=_locking(ctx))\n    if expected_version is not None and "
-        'row["version"] < expected_version:',
+        'row["version"] != expected_version:\n'
+        "        raise _stale(conn, row, expected_version)\n    changes = patch.changes()",
+        'row["version"] < expected_version:\n'
+        "        raise _stale(conn, row, expected_version)\n    changes = patch.changes()",
         ("tests/store/test_engine_contract.py", *SQLITE_ONLY),
     ),
     Mutant(
