@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test stress check lint types contracts format clean
+.PHONY: run test stress mutate check lint types contracts format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "taskyard needs Python 3.11 or newer")'
@@ -29,6 +29,12 @@ test: $(STAMP)
 # and PostgreSQL). `make test` skips them with that reason; CI runs them after the suite.
 stress: $(STAMP)
 	TASKYARD_STRESS=1 $(BIN)/python -m pytest -n auto -m slow tests/orchestrator/test_no_double_claim.py $(PYTEST_ARGS)
+
+# The mutation check (scripts/mutate.py): one-line breakages of critical rules, each of which
+# the named tests must catch. A few minutes; exits 1 when a must-kill mutant survives.
+# Set TASKYARD_TEST_PG_URL first (as .ci/run does) so the PostgreSQL tests take part.
+mutate: $(STAMP)
+	$(BIN)/python scripts/mutate.py $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

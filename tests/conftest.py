@@ -10,12 +10,24 @@ from pathlib import Path
 import pytest
 
 from core.store.engine import SqlTaskEngine
-from tests.fixtures.databases import copy_migrated_sqlite
-
-PG_ENV = "TASKYARD_TEST_PG_URL"
+from tests.fixtures.databases import PG_ENV, copy_migrated_sqlite, pg_url
 
 # Textual pops NO_COLOR when the first App is built, making snapshots depend on test order.
 os.environ.pop("NO_COLOR", None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under ``CI=true`` the PostgreSQL half of the suite is required, not skipped.
+
+    Without this a CI machine that lost its PostgreSQL (or a ``.ci/run`` that stopped setting
+    the URL) would skip ~170 tests and still go green. On a laptop (``CI`` unset) those
+    tests skip with the reason, as before.
+    """
+    if os.environ.get("CI", "").lower() == "true" and not os.environ.get(PG_ENV):
+        raise pytest.UsageError(
+            f"CI=true but {PG_ENV} is not set: CI must run the PostgreSQL tests "
+            "(.ci/run starts a server and sets it). Unset CI to skip them locally."
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -25,14 +37,6 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TASKYARD_DB", raising=False)
     monkeypatch.delenv("FEATURE_PRD_AUTO_APPROVE_REVIEW", raising=False)
     monkeypatch.setenv("TASKYARD_ACTOR", "tester")
-
-
-def pg_url() -> str:
-    """The PostgreSQL URL for tests, or skip with the reason."""
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (.ci/run starts one)")
-    return url
 
 
 @pytest.fixture

@@ -3,63 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class CLI:
-    """Runs `python -m core.cli --db <tmp>/t.db ...` the way a user or an agent would."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.db = tmp_path / "t.db"
-        self.tmp = tmp_path
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("TASKYARD_")}
-        self.env.update(
-            TASKYARD_DATA_DIR=str(tmp_path), TASKYARD_ACTOR="tester", PYTHONPATH=str(ROOT)
-        )
-        self.env.pop("FEATURE_PRD_AUTO_APPROVE_REVIEW", None)
-
-    def argv(self, *args: str, json_mode: bool = False) -> list[str]:
-        head = [sys.executable, "-m", "core.cli", "--db", str(self.db)]
-        return head + (["--json"] if json_mode else []) + list(args)
-
-    def run(self, *args: str, json_mode: bool = False) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            self.argv(*args, json_mode=json_mode),
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-    def ok(self, *args: str) -> str:
-        """Stdout of a command that must succeed."""
-        result = self.run(*args)
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    def json(self, *args: str) -> dict[str, Any]:
-        """The envelope of a --json command that must succeed."""
-        result = self.run(*args, json_mode=True)
-        assert result.returncode == 0, result.stderr
-        body: dict[str, Any] = json.loads(result.stdout)
-        assert body["schemaVersion"] == 1
-        return body
-
-    def write(self, name: str, text: str) -> Path:
-        path = self.tmp / name
-        path.write_text(text, encoding="utf-8")
-        return path
+from tests.fixtures.cli import CLI, ROOT
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import CLI, ROOT
+from tests.fixtures.cli import CLI, ROOT
 
 HOLD = (
     "import sqlite3, sys, time\n"

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import CLI, ROOT
-from tests.cli.test_run_cli import add
+from tests.fixtures.cli import CLI, ROOT, add
 
 
 @pytest.fixture

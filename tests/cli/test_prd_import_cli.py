@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.prd.models import ImportPlan, PlannedMilestone
-from tests.cli.test_cli import CLI
+from tests.fixtures.cli import CLI
 from tests.fixtures.prd_plans import plan, task
 
 

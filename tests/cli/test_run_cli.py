@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import CLI, ROOT
+from tests.fixtures.cli import CLI, ROOT, add
 
 FAKE_AGENT = ROOT / "tests" / "fixtures" / "fake_agent.py"
 
@@ -28,13 +28,6 @@ def cli(tmp_path: Path) -> CLI:
     )
     runner.env["TASKYARD_CONFIG"] = str(config)
     return runner
-
-
-def add(cli: CLI, title: str, command: str | None = None, *extra: str) -> str:
-    args = ["task", "add", title, *extra]
-    if command is not None:
-        args += ["--command", command]
-    return str(cli.json(*args)["task"]["ref"])
 
 
 def test_worker_once_runs_the_queue_and_reports_each_claim(cli: CLI) -> None:

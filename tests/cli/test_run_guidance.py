@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.cli.test_cli import CLI, ROOT
-from tests.conftest import pg_url
+from tests.fixtures.cli import CLI, ROOT, add
+from tests.fixtures.databases import pg_url
 from tests.store._pg import pg_execute, sibling_url
 
 
@@ -28,13 +28,6 @@ def configured(tmp_path: Path, extra: str = "", *, attempts: int = 3) -> CLI:
     )
     cli.env["TASKYARD_CONFIG"] = str(config)
     return cli
-
-
-def add(cli: CLI, title: str, command: str | None = None, *extra: str) -> str:
-    args = ["task", "add", title, *extra]
-    if command is not None:
-        args += ["--command", command]
-    return str(cli.json(*args)["task"]["ref"])
 
 
 def test_a_failing_task_says_each_retry_then_blocked_and_the_worker_exits_1(

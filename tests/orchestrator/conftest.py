@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -87,17 +84,3 @@ def pid_alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-async def wait_until(condition: Callable[[], Any], timeout: float = 20.0) -> bool:  # noqa: ASYNC109
-    """Poll ``condition`` (sync or async) every 50 ms until it is true; whether it became so."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if inspect.isawaitable(value):
-            value = await value
-        if value:
-            return True
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)

@@ -15,8 +15,9 @@ from core.errors import ValidationError
 from core.orchestrator.config import FEATURE_STEPS, OrchestratorConfig
 from core.orchestrator.executor import Invocation, LogBatcher, StepProcess
 from core.orchestrator.profiles import BUILTIN_PROFILES
+from tests.fixtures.waiting import wait_until
 
-from .conftest import agent_command, pid_alive, wait_until
+from .conftest import agent_command, pid_alive
 
 
 def config(data: dict[str, Any], env: dict[str, str] | None = None) -> OrchestratorConfig:
@@ -165,7 +166,7 @@ async def test_a_timeout_kills_the_process_group(tmp_path: Path) -> None:
     assert "timed out" in result.describe()
     started = [int(p.read_text()) for p in pids.glob("*")]
     assert len(started) == 2
-    assert await wait_until(lambda: not any(pid_alive(p) for p in started), 5)
+    await wait_until(lambda: not any(pid_alive(p) for p in started), timeout=5)
 
 
 async def test_cancel_stops_the_agent_and_its_grandchild(tmp_path: Path) -> None:
@@ -178,13 +179,13 @@ async def test_cancel_stops_the_agent_and_its_grandchild(tmp_path: Path) -> None
         Invocation(agent_command("--child", "--pid-dir", str(pids), "--sleep", "30")), sink
     )
     running = asyncio.create_task(process.run())
-    assert await wait_until(lambda: len(list(pids.glob("*"))) == 2)
+    await wait_until(lambda: len(list(pids.glob("*"))) == 2, timeout=20)
     started = [int(p.read_text()) for p in pids.glob("*")]
     await process.cancel()
     result = await running
     assert result.cancelled
     # SIGKILL is delivered asynchronously: the grandchild may take a moment to be gone.
-    assert await wait_until(lambda: not any(pid_alive(p) for p in started), 5)
+    await wait_until(lambda: not any(pid_alive(p) for p in started), timeout=5)
 
 
 async def test_a_missing_program_is_a_failed_step_not_a_crash() -> None:

@@ -19,8 +19,9 @@ from core.domain.models import TaskStatus
 from core.domain.runs import RunStatus
 from core.errors import LeaseLostError
 from core.orchestrator.pool import WorkerPool
+from tests.fixtures.waiting import wait_until
 
-from .conftest import REPO, Opener, agent_command, make_config, pid_alive, wait_until
+from .conftest import REPO, Opener, agent_command, make_config, pid_alive
 
 S = TaskStatus
 LEASE, BEAT = 4.0, 1.0
@@ -77,7 +78,7 @@ async def test_a_killed_worker_loses_its_task_to_another_worker(
     )
     agent_pids: list[int] = []
     try:
-        assert await wait_until(lambda: any(pids.glob("agent-*")), 30)
+        await wait_until(lambda: any(pids.glob("agent-*")), timeout=30)
         agent_pids = [int(p.read_text()) for p in pids.glob("agent-*")]
         [old] = await engine.runs_of(ref)
         assert (old.worker_id, old.status) == ("doomed", RunStatus.RUNNING)
@@ -86,14 +87,14 @@ async def test_a_killed_worker_loses_its_task_to_another_worker(
         worker.wait(10)
         killed_at = time.monotonic()
         # Its agent (a process group of its own) goes with it: the worker's guard ends it.
-        assert await wait_until(lambda: not any(pid_alive(p) for p in agent_pids), 5)
+        await wait_until(lambda: not any(pid_alive(p) for p in agent_pids), timeout=5)
 
         pool = WorkerPool(engine, fast, slots=1, worker_id="rescuer")
         await pool.start()
         try:
-            assert await wait_until(lambda: _has_second_run(engine, ref), LEASE + 3 * BEAT + 2)
+            await wait_until(lambda: _has_second_run(engine, ref), timeout=LEASE + 3 * BEAT + 2)
             back_after = time.monotonic() - killed_at
-            assert await wait_until(lambda: _status_is(engine, ref, S.IN_REVIEW), 20)
+            await wait_until(lambda: _status_is(engine, ref, S.IN_REVIEW), timeout=20)
         finally:
             await pool.stop()
     finally:

@@ -17,8 +17,9 @@ from core.orchestrator.config import FEATURE_STEPS
 from core.orchestrator.pool import PoolEvent, WorkerPool
 from core.orchestrator.quick import run_quick_action
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.waiting import wait_until
 
-from .conftest import Opener, agent_command, make_config, pid_alive, records, wait_until
+from .conftest import Opener, agent_command, make_config, pid_alive, records
 
 S = TaskStatus
 
@@ -264,7 +265,7 @@ async def test_a_task_graph_runs_in_dependency_order_on_several_workers(
     for pool in pools:
         await pool.start()
     try:
-        assert await wait_until(lambda: _status_is(engine, e, S.DONE), 60)
+        await wait_until(lambda: _status_is(engine, e, S.DONE), timeout=60)
     finally:
         for pool in pools:
             await pool.stop()
@@ -324,13 +325,13 @@ async def test_cancel_kills_the_step_and_its_children(open_engine: Opener, tmp_p
     pool = WorkerPool(engine, config, slots=1)
     await pool.start()
     try:
-        assert await wait_until(lambda: len(list(pids.glob("*"))) == 2)
+        await wait_until(lambda: len(list(pids.glob("*"))) == 2, timeout=20)
         started = [int(p.read_text()) for p in pids.glob("*")]
         assert all(pid_alive(p) for p in started)
         await engine.cancel(ref, "not needed")
         # A heartbeat notices, then SIGTERM (which the agent ignores), the grace, SIGKILL.
-        assert await wait_until(lambda: not any(pid_alive(p) for p in started), 10)
-        assert await wait_until(lambda: pool.running == [], 10)
+        await wait_until(lambda: not any(pid_alive(p) for p in started), timeout=10)
+        await wait_until(lambda: pool.running == [], timeout=10)
     finally:
         await pool.stop()
     [run] = await engine.runs_of(ref)
@@ -359,14 +360,14 @@ async def test_cancel_kills_a_running_step_at_once_without_a_heartbeat(
     pool = WorkerPool(engine, config, slots=1)
     await pool.start()
     try:
-        assert await wait_until(lambda: pid_file.exists() and pid_file.read_text().strip())
+        await wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), timeout=20)
         pid = int(pid_file.read_text())
         assert pid_alive(pid)
         await engine.cancel(ref, "not needed")
         cancelled = asyncio.get_running_loop().time()
-        assert await wait_until(lambda: not pid_alive(pid), 5)
+        await wait_until(lambda: not pid_alive(pid), timeout=5)
         assert asyncio.get_running_loop().time() - cancelled < 1.5
-        assert await wait_until(lambda: pool.running == [], 5)
+        await wait_until(lambda: pool.running == [], timeout=5)
     finally:
         await pool.stop()
     [run] = await engine.runs_of(ref)
@@ -400,7 +401,7 @@ async def test_retry_waits_out_the_backoff(open_engine: Opener) -> None:
     pool = WorkerPool(engine, config, slots=1)
     await pool.start()
     try:
-        assert await wait_until(lambda: _runs_at_least(engine, ref, 2))
+        await wait_until(lambda: _runs_at_least(engine, ref, 2), timeout=20)
     finally:
         await pool.stop()
     first, second = (await engine.runs_of(ref))[:2]

@@ -4,6 +4,7 @@ worker stopped on purpose gives its task back without using a failed attempt."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import subprocess
@@ -18,8 +19,9 @@ from core.orchestrator.guard import GroupGuard
 from core.orchestrator.pool import WorkerPool
 from core.orchestrator.prompt import build_prompt
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.waiting import wait_until
 
-from .conftest import REPO, Opener, make_config, wait_until
+from .conftest import REPO, Opener, make_config
 
 S = TaskStatus
 LEASE, BEAT = 4.0, 1.0
@@ -119,15 +121,15 @@ async def test_a_frozen_workers_step_stops_before_its_task_runs_elsewhere(
     ).task.ref
     frozen = worker_process(db_url, "frozen", config_file)
     try:
-        assert await wait_until(lambda: len(ticks(tick_file).get(1, [])) >= 1, 30)
+        await wait_until(lambda: len(ticks(tick_file).get(1, [])) >= 1, timeout=30)
         # The step runs and the worker has told its guard (started with the first step).
-        assert await wait_until(lambda: guarded(frozen.pid), 10)
+        await wait_until(lambda: guarded(frozen.pid), timeout=10)
         await asyncio.sleep(0.2)
         frozen.send_signal(signal.SIGSTOP)
         pool = WorkerPool(engine, config, slots=1, worker_id="rescuer")
         await pool.start()
         try:
-            assert await wait_until(lambda: _status_is(engine, ref, S.IN_REVIEW), 60)
+            await wait_until(lambda: _status_is(engine, ref, S.IN_REVIEW), timeout=60)
         finally:
             await pool.stop()
         frozen.send_signal(signal.SIGCONT)
@@ -177,12 +179,16 @@ async def test_stopping_a_worker_again_and_again_does_not_block_its_task(
             TaskCreate(title="Long", status=S.READY, metadata={"command": script})
         )
     ).task.ref
+
+    async def never_started(attempt: int) -> str:
+        return f"attempt {attempt} never started: {(await engine.get_task(ref)).status}"
+
     for attempt in (2, 3, 4):
         worker = worker_process(db_url, f"w{attempt}", config_file)
         try:
             started = marks / f"started-{attempt}"
-            assert await wait_until(started.exists, 40), (
-                f"attempt {attempt} never started: {(await engine.get_task(ref)).status}"
+            await wait_until(
+                started.exists, timeout=40, message=functools.partial(never_started, attempt)
             )
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(30) == 0

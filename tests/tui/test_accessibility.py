@@ -15,7 +15,6 @@ Already covered elsewhere (not repeated here):
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import os
 import re
@@ -32,14 +31,13 @@ import pytest
 from textual.binding import Binding
 from textual.color import Color
 from textual.dom import DOMNode
-from textual.pilot import Pilot
 from textual.widget import Widget
 
 from core.config_file import ConfigFile
 from core.domain.commands import TaskCreate
 from core.store.engine import SqlTaskEngine
-from tests.fixtures.tui import settle
-from tests.tui.test_board import assert_cursor_on_title, screen_text
+from tests.fixtures.tui import assert_cursor_on_title, screen_text, settle
+from tests.fixtures.waiting import wait_until
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.modals.help import HelpModal, help_markdown
@@ -50,15 +48,6 @@ from tui.themes import TASKYARD_THEMES
 from tui.widgets.task_list import TaskList
 
 SIZE = (160, 40)
-
-
-async def wait_until(pilot: Pilot[int], check: Callable[[], bool], seconds: float = 10) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def on_top(app: TaskyardApp, name: str) -> Callable[[], bool]:
@@ -131,7 +120,7 @@ async def test_tab_and_shift_tab_walk_the_form_in_its_focus_chain(demo_app: Task
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("n")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "TaskFormModal")
+        await wait_until(lambda: type(app.screen).__name__ == "TaskFormModal", pilot=pilot)
         await settle(pilot)
         chain = [w.id for w in app.screen.focus_chain]
         forward = []
@@ -139,7 +128,7 @@ async def test_tab_and_shift_tab_walk_the_form_in_its_focus_chain(demo_app: Task
         # cursor is placed once that layout has settled, which takes longer on a busy machine).
         for _ in chain:
             forward.append(app.focused.id if app.focused else None)
-            await wait_until(pilot, lambda: cursor_in_focus(app))
+            await wait_until(lambda: cursor_in_focus(app), pilot=pilot)
             await pilot.press("tab")
         assert forward == chain
         backward = []
@@ -147,7 +136,7 @@ async def test_tab_and_shift_tab_walk_the_form_in_its_focus_chain(demo_app: Task
             await pilot.press("shift+tab")
             await pilot.pause()
             backward.append(app.focused.id if app.focused else None)
-            await wait_until(pilot, lambda: cursor_in_focus(app))
+            await wait_until(lambda: cursor_in_focus(app), pilot=pilot)
         assert backward == list(reversed(chain))[:4]
 
 
@@ -173,13 +162,13 @@ async def test_escape_from_each_board_dialog_returns_focus_and_cursor(
         opener = app.focused
         for key, modal in BOARD_DIALOGS:
             await pilot.press(key)
-            await wait_until(pilot, on_top(app, modal))
+            await wait_until(on_top(app, modal), pilot=pilot)
             await settle(pilot)
             assert app.focused is not None, f"nothing has focus in {modal}"
             assert app.focused.screen is app.screen, modal
             assert cursor_in_focus(app), (modal, app.focused, app.cursor_position)
             await pilot.press("escape")
-            await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen))
+            await wait_until(lambda: isinstance(app.screen, BoardScreen), pilot=pilot)
             await settle(pilot)
             assert app.focused is opener, modal
             assert_cursor_on_title(app)
@@ -196,11 +185,11 @@ async def test_escape_from_detail_dialogs_returns_focus(demo_app: TaskyardApp) -
         opener = app.focused
         for key, modal in (("m", "MoveModal"), ("e", "TaskFormModal")):
             await pilot.press(key)
-            await wait_until(pilot, on_top(app, modal))
+            await wait_until(on_top(app, modal), pilot=pilot)
             await settle(pilot)
             assert cursor_in_focus(app), modal
             await pilot.press("escape")
-            await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+            await wait_until(lambda: isinstance(app.screen, TaskDetailScreen), pilot=pilot)
             await settle(pilot)
             assert app.focused is opener, modal
             assert cursor_in_focus(app), modal
@@ -306,7 +295,7 @@ async def test_a_keymap_in_taskyard_toml_remaps_a_key(demo_db_url: str, tmp_path
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)  # the old key no longer creates
         await pilot.press("a")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "TaskFormModal")
+        await wait_until(lambda: type(app.screen).__name__ == "TaskFormModal", pilot=pilot)
 
 
 # -- R9: changes announced once, errors persist ------------------------------------------------
@@ -317,15 +306,17 @@ async def test_an_error_outlives_its_toast(
     app = demo_app
     # Textual's toasts last NOTIFICATION_TIMEOUT (5 s); a short one shows the same thing.
     monkeypatch.setattr(TaskyardApp, "NOTIFICATION_TIMEOUT", 0.3)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("shift+right")  # WEB-12 is blocked: refused
-        await wait_until(pilot, lambda: any(e.severity == "error" for e in app.message_log))
-        await wait_until(pilot, lambda: not app._notifications, seconds=5)  # the toast is gone
+        await wait_until(lambda: any(e.severity == "error" for e in app.message_log), pilot=pilot)
+        # The toast shows, then is gone (Textual draws each as a ``Toast`` widget).
+        await wait_until(lambda: bool(app.screen.query("Toast")), pilot=pilot)
+        await wait_until(lambda: not app.screen.query("Toast"), timeout=5, pilot=pilot)
         await settle(pilot)
         assert "WEB-12 cannot move to ready" in screen_text(app)  # the status line keeps it
         await pilot.press("L")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "MessageLogModal")
+        await wait_until(lambda: type(app.screen).__name__ == "MessageLogModal", pilot=pilot)
         await settle(pilot)
         text = screen_text(app)
         assert "ERROR" in text
@@ -351,8 +342,8 @@ async def test_a_change_made_elsewhere_is_announced_once_in_screen_reader_mode(
         def announced() -> int:
             return sum(task.ref in e.text and "Announce me" in e.text for e in app.message_log)
 
-        await wait_until(pilot, lambda: announced() >= 1)
-        await wait_until(pilot, lambda: "Backlog, 7 tasks." in screen_text(app))
+        await wait_until(lambda: announced() >= 1, pilot=pilot)
+        await wait_until(lambda: "Backlog, 7 tasks." in screen_text(app), pilot=pilot)
         await settle(pilot)
         await pilot.pause(0.2)  # a second reload or event would announce it again
         assert announced() == 1
@@ -547,7 +538,7 @@ async def test_every_binding_tooltip_is_reachable_in_help(demo_app: TaskyardApp)
         await settle(pilot)
         screens.append(app.screen)
         await pilot.press("e")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "TaskFormModal")
+        await wait_until(lambda: type(app.screen).__name__ == "TaskFormModal", pilot=pilot)
         await settle(pilot)
         screens.append(app.screen)
         for screen in screens:
@@ -560,7 +551,7 @@ async def test_every_binding_tooltip_is_reachable_in_help(demo_app: TaskyardApp)
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpModal))
+        await wait_until(lambda: isinstance(app.screen, HelpModal), pilot=pilot)
 
 
 def test_no_widget_has_a_mouse_only_tooltip() -> None:

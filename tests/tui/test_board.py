@@ -8,13 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from textual.pilot import Pilot
-
 from core.domain.commands import BoardQuery, ProjectCreate, TaskCreate
 from core.domain.models import TaskStatus
 from core.domain.views import BoardView
 from core.store.engine import SqlTaskEngine
-from tests.fixtures.tui import settle
+from tests.fixtures.tui import assert_cursor_on_title, screen_text, settle
+from tests.fixtures.waiting import wait_until
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.first_board import first_board_query
@@ -24,15 +23,6 @@ from tui.modals.move import MoveModal
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
 from tui.widgets.task_list import TaskList
-
-
-async def wait_until(pilot: Pilot[int], predicate: object, seconds: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not predicate():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def board(app: TaskyardApp) -> BoardScreen:
@@ -49,24 +39,6 @@ def focused_list(app: TaskyardApp) -> TaskList:
 
 def status_line(app: TaskyardApp) -> str:
     return str(board(app).query_one("#board-status").render())
-
-
-def screen_text(app: TaskyardApp) -> str:
-    """What the terminal shows, as plain text (no colour, like a braille line)."""
-    return "\n".join(
-        "".join(segment.text for segment in strip)
-        for strip in app.screen._compositor.render_strips()
-    )
-
-
-def assert_cursor_on_title(app: TaskyardApp) -> None:
-    """R1: the terminal cursor sits on the first letter of the focused card's title."""
-    task_list = focused_list(app)
-    card = task_list.selected
-    assert card is not None
-    x, y = app.cursor_position
-    line = screen_text(app).splitlines()[y]
-    assert line[x:].startswith(card.title[:10]), (line, card.title)
 
 
 async def test_opening_shows_every_state_with_counts_and_cards(demo_app: TaskyardApp) -> None:
@@ -119,7 +91,9 @@ async def test_a_legal_move_changes_the_task_and_the_selection_follows_it(
         await settle(pilot)
         await pilot.press("l")  # Ready: WEB-5 first
         await pilot.press("shift+left")
-        await wait_until(pilot, lambda: "WEB-5 moved to backlog." in status_line(demo_app))
+        await wait_until(
+            lambda: "WEB-5 moved to backlog." in status_line(demo_app), timeout=5, pilot=pilot
+        )
         await settle(pilot)
         task_list = focused_list(demo_app)
         assert task_list.status == TaskStatus.BACKLOG
@@ -141,7 +115,7 @@ async def test_an_illegal_move_is_refused_with_the_blockers_and_the_way_out(
         await settle(pilot)
         assert focused_list(demo_app).selected.ref == "WEB-12"  # type: ignore[union-attr]
         await pilot.press("shift+right")
-        await wait_until(pilot, lambda: "not moved" in status_line(demo_app))
+        await wait_until(lambda: "not moved" in status_line(demo_app), timeout=5, pilot=pilot)
         line = status_line(demo_app)
         assert "WEB-12 cannot move to ready" in line
         assert "WEB-2" in line
@@ -174,7 +148,9 @@ async def test_the_move_menu_is_numbered_and_queues_a_blocked_task(
         assert "3. Ready when unblocked" in text
         assert "blocked by 2 tasks" in text
         await pilot.press("3")
-        await wait_until(pilot, lambda: "waiting in blocked" in status_line(demo_app))
+        await wait_until(
+            lambda: "waiting in blocked" in status_line(demo_app), timeout=5, pilot=pilot
+        )
         await settle(pilot)
         assert focused_list(demo_app).status == TaskStatus.BLOCKED
         assert focused_list(demo_app).selected.ref == "WEB-12"  # type: ignore[union-attr]
@@ -279,7 +255,9 @@ async def test_a_change_made_by_another_process_appears_without_losing_the_selec
             stdout=subprocess.DEVNULL,
         )
         assert await proc.wait() == 0
-        await wait_until(pilot, lambda: "Added from the CLI" in screen_text(demo_app), 10)
+        await wait_until(
+            lambda: "Added from the CLI" in screen_text(demo_app), timeout=10, pilot=pilot
+        )
         await settle(pilot)
         assert "BACKLOG · 7" in screen_text(demo_app)
         after = focused_list(demo_app).selected
@@ -377,7 +355,9 @@ async def test_screen_reader_mode_reads_one_column_at_a_time(demo_db_url: str) -
         # A move is announced once, as a plain line.
         await pilot.press("shift+left")
         await wait_until(
-            pilot, lambda: any("WEB-5 moved to backlog" in e.text for e in app.message_log)
+            lambda: any("WEB-5 moved to backlog" in e.text for e in app.message_log),
+            timeout=5,
+            pilot=pilot,
         )
         await settle(pilot)
         assert sum("WEB-5 moved to backlog" in e.text for e in app.message_log) == 1
@@ -458,12 +438,17 @@ async def test_the_board_shows_an_early_read_then_opens_its_own_engine(
     app = make_app(settings, early_board=early)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        await wait_until(pilot, lambda: "Added after the early read" in screen_text(app), 10)
+        await wait_until(
+            lambda: "Added after the early read" in screen_text(app), timeout=10, pilot=pilot
+        )
         assert "BACKLOG · 7" in screen_text(app)
     assert early.asked == 2  # the board's first load, and the app before opening its engine
 
 
 async def test_an_early_read_for_another_query_is_not_used(demo_db_url: str) -> None:
+    """The board asks for no early read that answers another query; only the app awaits it,
+    once, before opening its engine. (The screen alone cannot tell: the event replay from
+    ``last_event_seq=0`` reloads the board, so a wrongly used empty read would not show.)"""
     settings = TuiSettings(db=demo_db_url, animations=False)
     other = first_board_query(settings).model_copy(update={"text": "nothing matches this"})
     early = _GivenEarlyBoard(other, BoardView(columns=[], last_event_seq=0))
@@ -471,3 +456,4 @@ async def test_an_early_read_for_another_query_is_not_used(demo_db_url: str) -> 
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         assert "BACKLOG · 6" in screen_text(app)
+    assert early.asked == 1  # the app before opening its engine; the board did not use it

@@ -8,10 +8,8 @@ runs it as a subprocess.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,68 +17,25 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
-from core.config_file import ConfigFile
-from core.domain.commands import ProjectCreate, TaskCreate, TaskQuery
+from core.domain.commands import TaskCreate, TaskQuery
 from core.domain.models import FailureReason, TaskStatus
-from core.domain.runs import RetryPolicy, RunStatus
+from core.domain.runs import RunStatus
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.tui import settle
-from tui.__main__ import make_app
+from tests.fixtures.tui_runs import app_for, lines_of, log_text, open_detail, seed
+from tests.fixtures.waiting import wait_until
 from tui.app import TaskyardApp
 from tui.modals.cancel import CancelModal
 from tui.modals.confirm import ConfirmModal
 from tui.screens.monitor import ExecutionMonitorScreen
 from tui.screens.quick_action import QuickActionScreen
 from tui.screens.task_detail import TaskDetailScreen
-from tui.settings import TuiSettings
-from tui.widgets.choice_list import ChoiceList
-from tui.widgets.run_log import RunLog
 
 SIZE = (120, 40)
-FAST = {"orchestrator": {"lease_seconds": 3, "heartbeat_seconds": 0.3, "poll_seconds": 0.2}}
-"""Leases renewed every 0.3 s: a cancel reaches the process within a second."""
 
 
 def sh(command: str) -> dict[str, str]:
     return {"command": command}
-
-
-async def seed(tmp_path: Path, *tasks: TaskCreate, failed: bool = False) -> str:
-    """A fresh database with project TY and ``tasks`` (TY-1, TY-2, …)."""
-    url = f"sqlite:///{tmp_path / 'run.db'}"
-    engine = await SqlTaskEngine.open(url, actor="test", retry_policy=RetryPolicy(max_attempts=1))
-    try:
-        await engine.create_project(ProjectCreate(name="Tests", slug="tests", key="TY"))
-        for task in tasks:
-            await engine.create_task(task.model_copy(update={"project": "tests"}))
-        if failed:  # TY-1 runs once and fails: blocked by a failure
-            await engine.register_worker("w-test", host="test", pid=1)
-            claim = (await engine.claim_tasks("w-test"))[0]
-            await engine.finish_run(claim.run_id, claim.claim_token, success=False, exit_code=3)
-    finally:
-        await engine.close()
-    return url
-
-
-def app_for(url: str, *, workers: bool = True, **settings: object) -> TaskyardApp:
-    return make_app(
-        TuiSettings(
-            db=url,
-            animations=False,
-            embedded_workers=workers,
-            config=ConfigFile(data=FAST),
-            **{"worker_slots": 1, **settings},  # type: ignore[arg-type]
-        )
-    )
-
-
-async def wait_until(pilot: Pilot[int], check: Callable[[], bool], seconds: float = 20) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 async def status_of(app: TaskyardApp, ref: str) -> TaskStatus:
@@ -90,35 +45,17 @@ async def status_of(app: TaskyardApp, ref: str) -> TaskStatus:
 async def wait_for_status(
     pilot: Pilot[int], app: TaskyardApp, ref: str, status: TaskStatus, seconds: float = 20
 ) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while await status_of(app, ref) != status:
-        if loop.time() > deadline:
-            raise AssertionError(f"{ref} is {await status_of(app, ref)}, not {status}")
-        await pilot.pause(0.1)
+    async def reached() -> bool:
+        return await status_of(app, ref) == status
+
+    async def actual() -> str:
+        return f"{ref} is {await status_of(app, ref)}, not {status}"
+
+    await wait_until(reached, timeout=seconds, pilot=pilot, message=actual)
 
 
 def text(app: TaskyardApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
-
-
-def log_text(screen: object) -> str:
-    assert hasattr(screen, "query_one")
-    return "\n".join(screen.query_one(RunLog).lines)
-
-
-def lines_of(app: TaskyardApp, selector: str) -> list[str]:
-    choices = app.screen.query_one(selector, ChoiceList)
-    return [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
-
-
-async def open_detail(pilot: Pilot[int], app: TaskyardApp, ref: str) -> TaskDetailScreen:
-    await settle(pilot)
-    screen = TaskDetailScreen(ref)
-    app.push_screen(screen)
-    await settle(pilot)
-    assert screen.shown_task is not None
-    return screen
 
 
 async def type_text(pilot: Pilot[int], words: str) -> None:
@@ -132,14 +69,16 @@ async def test_run_now_runs_the_task_in_the_app_and_shows_its_output(tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("enter")  # the backlog card TY-1
-        await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await wait_until(lambda: isinstance(app.screen, TaskDetailScreen), timeout=20, pilot=pilot)
         await settle(pilot)
         screen = app.screen
         assert "Run now (R): starts it now" in text(app, "#runs-actions")
         await pilot.press("R")
-        await wait_until(pilot, lambda: "hello-run" in log_text(screen))
+        await wait_until(lambda: "hello-run" in log_text(screen), timeout=20, pilot=pilot)
         await wait_for_status(pilot, app, "TY-1", TaskStatus.IN_REVIEW)
-        await wait_until(pilot, lambda: "succeeded" in " ".join(lines_of(app, "#runs-list")))
+        await wait_until(
+            lambda: "succeeded" in " ".join(lines_of(app, "#runs-list")), timeout=20, pilot=pilot
+        )
         assert lines_of(app, "#runs-list")[0].startswith("1. ✓ attempt 1 · succeeded")
         assert "TY-1 attempt 1" in text(app, "#detail-status")
     # Which database the workers took it from is said when they start (a mistyped --db shows).
@@ -162,7 +101,9 @@ async def test_retry_puts_a_failed_task_back_in_ready(tmp_path: Path) -> None:
         assert "Retry (t): back to ready" in text(app, "#runs-actions")
         await pilot.press("t")
         await wait_for_status(pilot, app, "TY-1", TaskStatus.READY)
-        await wait_until(pilot, lambda: "back in ready" in text(app, "#detail-status"))
+        await wait_until(
+            lambda: "back in ready" in text(app, "#detail-status"), timeout=20, pilot=pilot
+        )
 
 
 async def test_cancel_stops_a_running_step_and_its_process(tmp_path: Path) -> None:
@@ -174,12 +115,18 @@ async def test_cancel_stops_a_running_step_and_its_process(tmp_path: Path) -> No
     async with app.run_test(size=SIZE) as pilot:
         await open_detail(pilot, app, "TY-1")
         await pilot.press("R")
-        await wait_until(pilot, lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+        await wait_until(
+            lambda: pid_file.exists() and pid_file.read_text().strip() != "",
+            timeout=20,
+            pilot=pilot,
+        )
         pid = int(pid_file.read_text())
         os.kill(pid, 0)  # running
-        await wait_until(pilot, lambda: app.screen.check_action("cancel_task", ()) is True)
+        await wait_until(
+            lambda: app.screen.check_action("cancel_task", ()) is True, timeout=20, pilot=pilot
+        )
         await pilot.press("c")
-        await wait_until(pilot, lambda: isinstance(app.screen, CancelModal))
+        await wait_until(lambda: isinstance(app.screen, CancelModal), timeout=20, pilot=pilot)
         await pilot.press("enter")  # no reason yet: refused inline, focus stays in the field
         assert "say why" in text(app, "#cancel-error")
         await type_text(pilot, "not needed")
@@ -193,8 +140,10 @@ async def test_cancel_stops_a_running_step_and_its_process(tmp_path: Path) -> No
                 return True
             return False
 
-        await wait_until(pilot, gone, seconds=15)
-        await wait_until(pilot, lambda: "cancelled" in " ".join(lines_of(app, "#runs-list")))
+        await wait_until(gone, timeout=15, pilot=pilot)
+        await wait_until(
+            lambda: "cancelled" in " ".join(lines_of(app, "#runs-list")), timeout=20, pilot=pilot
+        )
 
 
 async def test_quitting_with_a_step_running_asks_first(tmp_path: Path) -> None:
@@ -212,10 +161,14 @@ async def test_quitting_with_a_step_running_asks_first(tmp_path: Path) -> None:
     )
     app = app_for(url)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+        await wait_until(
+            lambda: pid_file.exists() and pid_file.read_text().strip() != "",
+            timeout=20,
+            pilot=pilot,
+        )
         pid = int(pid_file.read_text())
         await pilot.press("q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_until(lambda: isinstance(app.screen, ConfirmModal), timeout=20, pilot=pilot)
         question = text(app, "#confirm-question")
         assert "1 task is running in this app's workers (TY-1)" in question
         assert "Quit anyway?" in question
@@ -228,9 +181,9 @@ async def test_quitting_with_a_step_running_asks_first(tmp_path: Path) -> None:
         assert app.is_running
         os.kill(pid, 0)  # still running
         await pilot.press("q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_until(lambda: isinstance(app.screen, ConfirmModal), timeout=20, pilot=pilot)
         await pilot.press("y")
-        await wait_until(pilot, lambda: not app.is_running, seconds=10)
+        await wait_until(lambda: not app.is_running, timeout=10, pilot=pilot)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     engine = await SqlTaskEngine.open(url, actor="test")
@@ -252,7 +205,9 @@ async def test_run_now_is_refused_and_the_blockers_are_named(demo_db_url: str) -
         assert "not now, it waits for WEB-2" in before
         assert "WEB-7" in before
         await pilot.press("R")
-        await wait_until(pilot, lambda: "Run now refused" in text(app, "#detail-status"))
+        await wait_until(
+            lambda: "Run now refused" in text(app, "#detail-status"), timeout=20, pilot=pilot
+        )
         status = text(app, "#detail-status")
         assert "WEB-2" in status
         assert "WEB-7" in status
@@ -275,23 +230,30 @@ async def test_monitor_shows_queue_running_and_workers_live(tmp_path: Path) -> N
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionMonitorScreen))
-        await wait_until(pilot, lambda: "TY-1 First" in " ".join(lines_of(app, "#monitor-running")))
+        await wait_until(
+            lambda: isinstance(app.screen, ExecutionMonitorScreen), timeout=20, pilot=pilot
+        )
+        await wait_until(
+            lambda: "TY-1 First" in " ".join(lines_of(app, "#monitor-running")),
+            timeout=20,
+            pilot=pilot,
+        )
         queue = " ".join(lines_of(app, "#monitor-queue"))
         assert "TY-2 Second" in queue
         workers = text(app, "#monitor-workers")
         assert app.pool is not None
         assert app.pool.worker_id in workers
         assert "active" in workers
-        await wait_until(pilot, lambda: "one" in log_text(app.screen))
+        await wait_until(lambda: "one" in log_text(app.screen), timeout=20, pilot=pilot)
         go.touch()
         # Live: TY-1 finishes, TY-2 runs and finishes, without a key press.
         await wait_until(
-            pilot,
             lambda: (
                 "TY-2 Second" in " ".join(lines_of(app, "#monitor-recent"))
                 and "TY-1 First" in " ".join(lines_of(app, "#monitor-recent"))
             ),
+            timeout=20,
+            pilot=pilot,
         )
         assert "Nothing is ready to run." in text(app, "#monitor-queue-empty")
 
@@ -318,19 +280,23 @@ async def test_a_task_graph_runs_in_dependency_order_and_the_monitor_shows_it(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionMonitorScreen))
+        await wait_until(
+            lambda: isinstance(app.screen, ExecutionMonitorScreen), timeout=20, pilot=pilot
+        )
 
         def running() -> str:
             return " ".join(lines_of(app, "#monitor-running"))
 
-        await wait_until(pilot, lambda: "TY-1 Schema" in running() and "TY-4 Docs" in running())
+        await wait_until(
+            lambda: "TY-1 Schema" in running() and "TY-4 Docs" in running(), timeout=20, pilot=pilot
+        )
         assert "Nothing is ready to run." in text(app, "#monitor-queue-empty")  # API, UI wait
         go.touch()
 
         def recent() -> list[str]:  # the refs, newest first
             return [re.findall(r"TY-\d+", line)[0] for line in lines_of(app, "#monitor-recent")]
 
-        await wait_until(pilot, lambda: len(recent()) == 4)
+        await wait_until(lambda: len(recent()) == 4, timeout=20, pilot=pilot)
         assert [ref for ref in recent() if ref != "TY-4"] == ["TY-3", "TY-2", "TY-1"]
         engine = await app.engine()
         runs = {ref: (await engine.runs_of(ref))[0] for ref in ("TY-1", "TY-2", "TY-3")}
@@ -348,7 +314,7 @@ async def test_pause_and_resume_the_embedded_workers(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("x")
-        await wait_until(pilot, lambda: app.pool is not None)
+        await wait_until(lambda: app.pool is not None, timeout=20, pilot=pilot)
         await settle(pilot)
         await pilot.press("p")
         assert app.pool is not None
@@ -360,7 +326,11 @@ async def test_pause_and_resume_the_embedded_workers(tmp_path: Path) -> None:
                 title="Wait", project="tests", metadata=sh("echo go"), status=TaskStatus.READY
             )
         )
-        await wait_until(pilot, lambda: "TY-1 Wait" in " ".join(lines_of(app, "#monitor-queue")))
+        await wait_until(
+            lambda: "TY-1 Wait" in " ".join(lines_of(app, "#monitor-queue")),
+            timeout=20,
+            pilot=pilot,
+        )
         await pilot.pause(1.0)
         assert await status_of(app, "TY-1") == TaskStatus.READY  # paused: not claimed
         await pilot.press("p")
@@ -374,12 +344,14 @@ async def test_workers_can_be_switched_off_and_on(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("x")
-        await wait_until(pilot, lambda: app.pool is not None)
+        await wait_until(lambda: app.pool is not None, timeout=20, pilot=pilot)
         await pilot.press("w")
-        await wait_until(pilot, lambda: app.pool is None)
-        await wait_until(pilot, lambda: "embedded workers off" in text(app, "#monitor-heading"))
+        await wait_until(lambda: app.pool is None, timeout=20, pilot=pilot)
+        await wait_until(
+            lambda: "embedded workers off" in text(app, "#monitor-heading"), timeout=20, pilot=pilot
+        )
         await pilot.press("w")
-        await wait_until(pilot, lambda: app.pool is not None)
+        await wait_until(lambda: app.pool is not None, timeout=20, pilot=pilot)
 
 
 # -- quick action -------------------------------------------------------------------------------
@@ -389,7 +361,7 @@ async def test_quick_action_runs_and_promotes_exactly_one_task(tmp_path: Path) -
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, QuickActionScreen))
+        await wait_until(lambda: isinstance(app.screen, QuickActionScreen), timeout=20, pilot=pilot)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, QuickActionScreen)
@@ -397,20 +369,24 @@ async def test_quick_action_runs_and_promotes_exactly_one_task(tmp_path: Path) -
         assert isinstance(app.focused, TextArea)
         await type_text(pilot, "echo quick-hello")
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: "quick-hello" in log_text(screen))
-        await wait_until(pilot, lambda: screen.check_action("promote", ()) is True)
+        await wait_until(lambda: "quick-hello" in log_text(screen), timeout=20, pilot=pilot)
+        await wait_until(
+            lambda: screen.check_action("promote", ()) is True, timeout=20, pilot=pilot
+        )
         engine = await app.engine()
         assert (await engine.list_tasks(TaskQuery())).total == 0  # not on the board yet
         assert "succeeded" in " ".join(lines_of(app, "#quick-recent"))
         await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: "Promoted to task " in text(app, "#quick-status"))
+        await wait_until(
+            lambda: "Promoted to task " in text(app, "#quick-status"), timeout=20, pilot=pilot
+        )
         ref = text(app, "#quick-status").split("Promoted to task ")[1].split()[0]
         await settle(pilot)
         await pilot.press("ctrl+t")  # promoted already: the key does nothing now
         await settle(pilot)
         assert (await engine.list_tasks(TaskQuery())).total == 1
         await pilot.press("ctrl+g")
-        await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await wait_until(lambda: isinstance(app.screen, TaskDetailScreen), timeout=20, pilot=pilot)
         detail = app.screen
         assert isinstance(detail, TaskDetailScreen)
         await settle(pilot)

@@ -8,15 +8,8 @@ from pathlib import Path
 from core.domain.commands import TaskCreate
 from core.domain.models import TaskStatus
 from core.store.engine import SqlTaskEngine
-from tests.tui.test_execution import (
-    SIZE,
-    app_for,
-    lines_of,
-    log_text,
-    open_detail,
-    seed,
-    wait_until,
-)
+from tests.fixtures.tui_runs import app_for, lines_of, log_text, open_detail, seed
+from tests.fixtures.waiting import wait_until
 
 
 async def test_the_run_panel_shows_how_much_output_a_run_lost(tmp_path: Path) -> None:
@@ -33,9 +26,9 @@ async def test_the_run_panel_shows_how_much_output_a_run_lost(tmp_path: Path) ->
     finally:
         await engine.close()
     app = app_for(url, workers=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_detail(pilot, app, "TY-1")
         [line] = lines_of(app, "#runs-list")
         assert "lost 123,456 bytes of output" in line
-        await wait_until(pilot, lambda: "disk full" in log_text(screen))
+        await wait_until(lambda: "disk full" in log_text(screen), timeout=20, pilot=pilot)
         assert "[taskyard] 123,456 bytes of output were lost: disk full" in log_text(screen)

@@ -371,7 +371,9 @@ class TestTaskDetailSnapshots:
         by name, assignee ben, absolute UTC dates); the allowed moves (in progress, done,
         blocked); the numbered dependencies list, first "Blocked by WEB-1 … done (resolved)" then
         the tasks it blocks each with its state; and the start of the Markdown description.
-        The footer shows Back, Move…, Edit, Go to, Remove dependency; no Run Now, Retry, Cancel.
+        The footer shows Back, Move…, Edit, Go to, Remove dependency, Quit and Help in full
+        colour; Run now, Retry and Cancel task are there but dimmed (not for a task in review:
+        the Runs section says why).
         """
 
         async def run_before(pilot: Pilot[int]) -> None:

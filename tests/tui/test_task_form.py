@@ -19,6 +19,7 @@ from textual.widgets import Input, Static, TextArea
 from core.domain.commands import TaskPatch, TaskQuery
 from core.domain.models import Priority
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.waiting import wait_until
 from tui.app import TaskyardApp
 from tui.editor import EditorFailed, edit_text
 from tui.modals.conflict import ConflictModal, DiscardModal
@@ -27,17 +28,6 @@ from tui.modals.task_form import TaskFormModal, merge
 from tui.screens.board import BoardScreen
 
 SIZE = (120, 40)
-
-
-async def wait_until(pilot: Pilot[int], check: Callable[[], bool], seconds: float = 10) -> None:
-    """Let the app run until ``check()`` holds (workers, timers and refreshes included)."""
-    waited = 0.0
-    while not check():
-        await pilot.pause(0.05)
-        waited += 0.05
-        if waited > seconds:
-            raise AssertionError("timed out waiting for the app")
-    await pilot.pause()
 
 
 async def type_text(pilot: Pilot[int], text: str) -> None:
@@ -53,8 +43,7 @@ def form(app: TaskyardApp) -> TaskFormModal:
 async def open_board(pilot: Pilot[int]) -> None:
     app = pilot.app
     await wait_until(
-        pilot,
-        lambda: isinstance(app.screen, BoardScreen) and app.screen._loaded,
+        lambda: isinstance(app.screen, BoardScreen) and app.screen._loaded, pilot=pilot
     )
 
 
@@ -62,16 +51,16 @@ async def open_new_form(pilot: Pilot[int]) -> TaskFormModal:
     """The board loads, ``n`` opens the create form."""
     await open_board(pilot)
     await pilot.press("n")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TaskFormModal))
+    await wait_until(lambda: isinstance(pilot.app.screen, TaskFormModal), pilot=pilot)
     return form(pilot.app)  # type: ignore[arg-type]
 
 
 async def open_edit_form(pilot: Pilot[int]) -> TaskFormModal:
     await open_board(pilot)
     await pilot.press("e")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TaskFormModal))
+    await wait_until(lambda: isinstance(pilot.app.screen, TaskFormModal), pilot=pilot)
     modal = form(pilot.app)  # type: ignore[arg-type]
-    await wait_until(pilot, lambda: modal.loaded)
+    await wait_until(lambda: modal.loaded, pilot=pilot)
     return modal
 
 
@@ -109,20 +98,22 @@ async def test_create_with_label_and_dependency_from_the_board(
         await type_text(pilot, "docs")
 
         await pilot.press("ctrl+d")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, DependencyPickerModal))
+        await wait_until(lambda: isinstance(demo_app.screen, DependencyPickerModal), pilot=pilot)
         picker = demo_app.screen
         assert isinstance(picker, DependencyPickerModal)
         await type_text(pilot, "flaky")
         await wait_until(
-            pilot, lambda: [t.title for t in picker.results] == ["Fix flaky signup test"]
+            lambda: [t.title for t in picker.results] == ["Fix flaky signup test"], pilot=pilot
         )
         await pilot.press("enter")
-        await wait_until(pilot, lambda: demo_app.screen is modal and len(modal.blockers) == 1)
+        await wait_until(lambda: demo_app.screen is modal and len(modal.blockers) == 1, pilot=pilot)
         # The new task takes the blocker's project (dependencies stay in one project).
-        await wait_until(pilot, lambda: modal.query_one("#form-project", Input).value == "web-app")
+        await wait_until(
+            lambda: modal.query_one("#form-project", Input).value == "web-app", pilot=pilot
+        )
 
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, BoardScreen))
+        await wait_until(lambda: isinstance(demo_app.screen, BoardScreen), pilot=pilot)
         assert any(e.text.endswith("created") for e in demo_app.message_log)
 
     async with engine_on(demo_db_url) as engine:
@@ -144,13 +135,13 @@ async def test_empty_title_is_refused_inline_with_focus_and_cursor_there(
         modal = await open_new_form(pilot)
         await pilot.press("tab", "tab", "tab")  # away from the title, to prove focus comes back
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: bool(error_text(modal, "form-title")))
+        await wait_until(lambda: bool(error_text(modal, "form-title")), pilot=pilot)
         text = error_text(modal, "form-title")
         assert text.startswith("Error: ")
         assert "title cannot be empty" in text
         assert demo_app.focused is modal.query_one("#form-title")
         # The terminal cursor follows once the form has scrolled the field into view.
-        await wait_until(pilot, lambda: cursor_inside(demo_app, "form-title"), seconds=2)
+        await wait_until(lambda: cursor_inside(demo_app, "form-title"), timeout=2, pilot=pilot)
         assert isinstance(demo_app.screen, TaskFormModal)  # nothing was closed or saved
 
 
@@ -162,7 +153,7 @@ async def test_over_long_title_is_refused_and_kept(demo_app: TaskyardApp) -> Non
         title.post_message(events.Paste("x" * 501))  # a terminal paste
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: bool(error_text(modal, "form-title")))
+        await wait_until(lambda: bool(error_text(modal, "form-title")), pilot=pilot)
         assert "501 characters long; the limit is 500" in error_text(modal, "form-title")
         assert title.value == "x" * 501
         assert demo_app.focused is title
@@ -184,7 +175,7 @@ async def test_edit_priority_bumps_the_version(demo_app: TaskyardApp, demo_db_ur
         await pilot.pause()
         assert modal.read_raw()["priority"] != before
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, BoardScreen))
+        await wait_until(lambda: isinstance(demo_app.screen, BoardScreen), pilot=pilot)
         assert any(e.text == f"{ref} saved" for e in demo_app.message_log)
 
     async with engine_on(demo_db_url) as engine:
@@ -207,14 +198,14 @@ async def test_conflict_merge_keeps_both_changes(demo_app: TaskyardApp, demo_db_
             await other.update_task(ref, TaskPatch(priority=theirs), expected_version=None)
 
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, ConflictModal))
+        await wait_until(lambda: isinstance(demo_app.screen, ConflictModal), pilot=pilot)
         dialog = demo_app.screen
         assert isinstance(dialog, ConflictModal)
         assert f"{ref} was changed by someone else since you opened it" in dialog.message
         assert "→" in dialog.message
         assert "priority" in dialog.message
         await pilot.press("1")  # Merge
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, BoardScreen))
+        await wait_until(lambda: isinstance(demo_app.screen, BoardScreen), pilot=pilot)
 
     async with engine_on(demo_db_url) as engine:
         task = await engine.get_task(ref)
@@ -232,9 +223,9 @@ async def test_conflict_keep_editing_loses_nothing(demo_app: TaskyardApp, demo_d
         async with engine_on(demo_db_url, actor="someone") as other:
             await other.update_task(ref, TaskPatch(assignee="zoe"), expected_version=None)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, ConflictModal))
+        await wait_until(lambda: isinstance(demo_app.screen, ConflictModal), pilot=pilot)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: demo_app.screen is modal)
+        await wait_until(lambda: demo_app.screen is modal, pilot=pilot)
         assert modal.query_one("#form-title", Input).value.endswith(" mine")
         assert error_text(modal, "form").startswith("Error: ")
 
@@ -251,9 +242,9 @@ async def test_conflict_overwrite_writes_mine(demo_app: TaskyardApp, demo_db_url
         async with engine_on(demo_db_url, actor="someone") as other:
             await other.update_task(ref, TaskPatch(assignee="zoe"), expected_version=None)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, ConflictModal))
+        await wait_until(lambda: isinstance(demo_app.screen, ConflictModal), pilot=pilot)
         await pilot.press("2")  # Overwrite with mine
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, BoardScreen))
+        await wait_until(lambda: isinstance(demo_app.screen, BoardScreen), pilot=pilot)
 
     async with engine_on(demo_db_url) as engine:
         task = await engine.get_task(ref)
@@ -266,15 +257,15 @@ async def test_escape_with_changes_asks_before_discarding(demo_app: TaskyardApp)
         modal = await open_new_form(pilot)
         await type_text(pilot, "half typed")
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, DiscardModal))
+        await wait_until(lambda: isinstance(demo_app.screen, DiscardModal), pilot=pilot)
         await pilot.press("escape")  # keep editing
-        await wait_until(pilot, lambda: demo_app.screen is modal)
+        await wait_until(lambda: demo_app.screen is modal, pilot=pilot)
         assert modal.query_one("#form-title", Input).value == "half typed"
         assert demo_app.focused is modal.query_one("#form-title")
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, DiscardModal))
+        await wait_until(lambda: isinstance(demo_app.screen, DiscardModal), pilot=pilot)
         await pilot.press("2")  # discard
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, BoardScreen))
+        await wait_until(lambda: isinstance(demo_app.screen, BoardScreen), pilot=pilot)
 
 
 async def test_tab_order_is_reading_order(demo_app: TaskyardApp) -> None:
@@ -310,18 +301,19 @@ async def test_picker_escape_returns_focus_and_remove_by_key(demo_app: TaskyardA
         modal = await open_new_form(pilot)
         opener = demo_app.focused
         await pilot.press("ctrl+d")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, DependencyPickerModal))
+        await wait_until(lambda: isinstance(demo_app.screen, DependencyPickerModal), pilot=pilot)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: demo_app.screen is modal)
+        await wait_until(lambda: demo_app.screen is modal, pilot=pilot)
         assert demo_app.focused is opener
 
         await pilot.press("ctrl+d")
-        await wait_until(pilot, lambda: isinstance(demo_app.screen, DependencyPickerModal))
+        await wait_until(lambda: isinstance(demo_app.screen, DependencyPickerModal), pilot=pilot)
         picker = demo_app.screen
         assert isinstance(picker, DependencyPickerModal)
         await type_text(pilot, "lgn api")  # letters in order, not a substring
         await wait_until(
-            pilot, lambda: bool(picker.results) and picker.results[0].title.startswith("Build")
+            lambda: bool(picker.results) and picker.results[0].title.startswith("Build"),
+            pilot=pilot,
         )
         await pilot.press("down")  # to the numbered results; the cursor follows the highlight
         await pilot.pause()
@@ -329,7 +321,7 @@ async def test_picker_escape_returns_focus_and_remove_by_key(demo_app: TaskyardA
         assert demo_app.focused is results
         assert results.region.contains_point(demo_app.cursor_position)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: demo_app.screen is modal and len(modal.blockers) == 1)
+        await wait_until(lambda: demo_app.screen is modal and len(modal.blockers) == 1, pilot=pilot)
 
         modal.query_one("#form-blockers").focus()
         await pilot.press("x")
@@ -436,6 +428,6 @@ def test_snapshot_create_form_empty_title_error(
         modal = await open_new_form(pilot)
         _no_blink(pilot.app)  # type: ignore[arg-type]
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: bool(error_text(modal, "form-title")))
+        await wait_until(lambda: bool(error_text(modal, "form-title")), pilot=pilot)
 
     assert snap_compare(demo_app, run_before=run_before, terminal_size=SIZE)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -80,6 +81,28 @@ def spoken_card(card: TaskCard, index: int, total: int, *, nothing_to_run: bool 
     elif nothing_to_run:
         parts.append("nothing to run")
     return ", ".join(parts)
+
+
+def shorten_sentence(sentence: str, width: int) -> str:
+    """``sentence`` if it fits in ``width`` cells, else its whole clauses that fit and "…".
+
+    A screen reader or braille line must never get half a word ("blocked b…"): the sentence
+    loses whole clauses from the end (", …" says more follows), or whole words when even the
+    first clause is too long. The task's detail (Enter) still says every field.
+    """
+    if cell_len(sentence) <= width:
+        return sentence
+    clauses = sentence.split(", ")
+    for keep in range(len(clauses) - 1, 0, -1):
+        short = ", ".join(clauses[:keep]) + ", …"
+        if cell_len(short) <= width:
+            return short
+    words = clauses[0].split(" ")
+    for keep in range(len(words) - 1, 0, -1):
+        short = " ".join(words[:keep]) + " …"
+        if cell_len(short) <= width:
+            return short
+    return "…"  # not even one word fits: say only that something is there
 
 
 class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -464,7 +487,12 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
             segments = [
                 Segment(marker, base),
                 Segment(
-                    spoken_card(card, index, self.total, nothing_to_run=self._nothing_to_run(card)),
+                    shorten_sentence(
+                        spoken_card(
+                            card, index, self.total, nothing_to_run=self._nothing_to_run(card)
+                        ),
+                        width - len(marker),
+                    ),
                     base,
                 ),
             ]
