@@ -8,7 +8,6 @@ depends on the engine (``approve_own_commands``), and the app says which happene
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -18,7 +17,8 @@ from core.domain.commands import ProjectCreate, TaskCreate
 from core.domain.models import TaskStatus
 from core.engine import TaskEngine
 from core.store.engine import SqlTaskEngine
-from tests.fixtures.tui import settle
+from tests.fixtures.tui import screen_text, settle
+from tests.fixtures.waiting import wait_until
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.modals.confirm import ConfirmModal
@@ -57,21 +57,6 @@ def app_on(url: str, *, own: bool = True, screen_reader: bool = False) -> Taskya
         db=url, animations=False, screen_reader=screen_reader, screen_reader_source="test"
     )
     return make_app(settings, factory)
-
-
-def screen_text(app: TaskyardApp) -> str:
-    return "\n".join(
-        "".join(segment.text for segment in strip)
-        for strip in app.screen._compositor.render_strips()
-    )
-
-
-async def wait_until(pilot: Pilot[int], check: Callable[[], bool]) -> None:
-    for _ in range(200):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out")
 
 
 async def open_detail(app: TaskyardApp, pilot: Pilot[int], ref: str) -> TaskDetailScreen:
@@ -127,7 +112,7 @@ async def test_the_detail_shows_the_command_and_A_approves_it_after_showing_it(
         assert "not now, its command is not approved" in screen_text(app)  # Run now says why
 
         await pilot.press("A")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_until(lambda: isinstance(app.screen, ConfirmModal), pilot=pilot)
         question = str(app.screen.query_one("#confirm-question", Static).render())
         assert DEPLOY in question
         assert "Set by agent" in question
@@ -136,11 +121,11 @@ async def test_the_detail_shows_the_command_and_A_approves_it_after_showing_it(
         assert (await command_of(url))[1] is False
 
         await pilot.press("A")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_until(lambda: isinstance(app.screen, ConfirmModal), pilot=pilot)
         await pilot.press("y")
         await wait_until(
-            pilot,
             lambda: "Approved by ana" in str(screen.query_one("#detail-command", Static).render()),
+            pilot=pilot,
         )
         assert "TY-1's command is approved" in str(
             screen.query_one("#detail-status", Static).render()
@@ -154,17 +139,17 @@ async def edit_command(app: TaskyardApp, pilot: Pilot[int], text: str) -> None:
     """e on the detail, replace the Command field, ctrl+s."""
     await open_detail(app, pilot, "TY-1")
     await pilot.press("e")
-    await wait_until(pilot, lambda: isinstance(app.screen, TaskFormModal))
+    await wait_until(lambda: isinstance(app.screen, TaskFormModal), pilot=pilot)
     modal = app.screen
     assert isinstance(modal, TaskFormModal)
-    await wait_until(pilot, lambda: modal.loaded)
+    await wait_until(lambda: modal.loaded, pilot=pilot)
     field = modal.query_one("#form-command", TextArea)
     assert field.text == DEPLOY
     field.focus()
     field.text = ""
     await pilot.press(*["space" if c == " " else c for c in text])
     await pilot.press("ctrl+s")
-    await wait_until(pilot, lambda: not isinstance(app.screen, TaskFormModal))
+    await wait_until(lambda: not isinstance(app.screen, TaskFormModal), pilot=pilot)
     await settle(pilot)
 
 
