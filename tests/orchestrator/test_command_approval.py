@@ -235,7 +235,7 @@ async def test_a_received_prd_runs_nothing_until_its_command_is_approved_once(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    await asyncio.sleep(4)  # a worker left running: it claims nothing
+    await asyncio.sleep(10)  # a worker left running for 10 s (the test) claims nothing
     worker.terminate()
     assert await worker.wait() == 0
     assert runs_of(marker) == 0
