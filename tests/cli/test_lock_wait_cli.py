@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.cli import CLI, ROOT
+from tests.fixtures.cli import CLI
 
 HOLD = (
     "import sqlite3, sys, time\n"
@@ -90,14 +90,7 @@ def test_a_worker_survives_a_lock_held_past_the_lock_wait(cli: CLI, tmp_path: Pa
     )
     cli.env["TASKYARD_CONFIG"] = str(config)
     cli.env["TASKYARD_LOCK_WAIT"] = "1"
-    worker = subprocess.Popen(
-        cli.argv("worker", "--id", "w-lock"),
-        cwd=ROOT,
-        env=cli.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    worker = cli.start_worker("w-lock")
     try:
         assert worker.stdout is not None
         assert "Worker w-lock" in worker.stdout.readline()

@@ -88,13 +88,7 @@ def test_follow_ends_with_how_the_run_ended(cli: CLI) -> None:
     """`logs --follow` prints the output as it comes and, when the run ends, one line saying
     how: cancelled with the reason, or succeeded with the exit code."""
     ref = add(cli, "slow", "echo started; sleep 30", "--ready")
-    worker = subprocess.Popen(
-        cli.argv("worker", "--id", "w-follow"),
-        cwd=ROOT,
-        env=cli.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = cli.start_worker("w-follow", quiet=True)
     follower = None
     try:
         deadline = time.monotonic() + 30

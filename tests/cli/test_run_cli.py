@@ -86,14 +86,7 @@ def test_run_now_queues_or_runs_here_with_wait(cli: CLI) -> None:
 
 def test_cancel_stops_a_running_worker_step(cli: CLI) -> None:
     ref = add(cli, "slow", "sleep 30", "--ready")
-    worker = subprocess.Popen(
-        cli.argv("worker", "--id", "w-cancel"),
-        cwd=ROOT,
-        env=cli.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    worker = cli.start_worker("w-cancel")
     try:
         deadline = time.monotonic() + 30
         while cli.json("task", "show", ref)["task"]["status"] != "in_progress":
