@@ -3,7 +3,9 @@
 Cold = a fresh chunk cache (first preview of a document); warm = the same document re-planned
 (what the TUI does on every option change). Run: .venv/bin/python bench/prd_preview.py --runs 5
 With ``--cpu`` the times are the process's CPU time (``time.process_time``) and the minimum is
-printed too: steadier than wall time when other work shares the cores.
+printed too: steadier than wall time when other work shares the cores. Each plan runs with the
+cyclic collector paused, as ``SqlTaskEngine.preview_import`` runs it; ``--gc-on`` leaves the
+collector running, to measure what the pause saves.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import _common
 from core.prd import parse
 from core.prd.models import Granularity, ImportOptions
 from core.prd.plan import build_plan
+from core.store.gc_pause import without_cyclic_gc
 
 sys.path.insert(0, str(_common.ROOT / "tests" / "fixtures" / "prds"))
 from generate_large import large_prd
@@ -27,7 +30,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--cpu", action="store_true", help="CPU time instead of wall time")
+    ap.add_argument("--gc-on", action="store_true", help="do not pause the cyclic collector")
     args = ap.parse_args()
+    plan_of = build_plan if args.gc_on else without_cyclic_gc(build_plan)
     clock = time.process_time if args.cpu else time.perf_counter
     text, sections = large_prd()
     print(f"document: {len(text.encode()) / 1e6:.2f} MB, {sections} sections")
@@ -37,10 +42,10 @@ def main() -> None:
         for _ in range(args.runs):
             parse._parse_chunk.cache_clear()
             t0 = clock()
-            plan = build_plan(text, source="large.md", options=options)
+            plan = plan_of(text, source="large.md", options=options)
             cold.append(clock() - t0)
             t0 = clock()
-            build_plan(text, source="large.md", options=options)
+            plan_of(text, source="large.md", options=options)
             warm.append(clock() - t0)
         print(
             f"{granularity.value:9} tasks={len(plan.tasks):5} edges={len(plan.edges):5} "

@@ -72,6 +72,7 @@ from core.store.context import StoreSettings, TxContext
 from core.store.dialects import sqlite as sqlite_dialect
 from core.store.errors import sqlite_storage_error, translate_db_errors
 from core.store.events import flush_events, last_seq, read_events
+from core.store.gc_pause import without_cyclic_gc
 from core.store.lookup import find_project, find_task
 from core.store.runner import AsyncRunner, Runner, ThreadRunner
 
@@ -436,8 +437,11 @@ class SqlTaskEngine:
     ) -> ImportPreview:
         """See ``TaskEngine.preview_import``."""
         # Planning is pure CPU work (up to ~300 ms for a 1 MB document): off the event loop,
-        # so the TUI keeps drawing while a large document is planned.
-        plan = await asyncio.to_thread(_build_plan, text, source=source, options=options)
+        # so the TUI keeps drawing while a large document is planned, with the cyclic
+        # collector paused, as its many small objects would make it run over and over.
+        plan = await asyncio.to_thread(
+            without_cyclic_gc(_build_plan), text, source=source, options=options
+        )
         return await self.preview_plan(plan)
 
     async def preview_plan(self, plan: ImportPlan) -> ImportPreview:
