@@ -1,0 +1,138 @@
+"""Units → ``PlannedTask``s, and the warnings about the tasks' sizes and titles.
+
+The priority, type, criteria, labels and files rules of ``core.prd.plan``'s docstring are
+applied here, to each unit the builder found.
+"""
+
+from __future__ import annotations
+
+from core.domain.models import Priority
+from core.prd.models import Granularity, PlannedTask, PlanWarning
+from core.prd.plan.builder import Builder, Unit
+from core.prd.plan.scan import Meta
+from core.prd.plan.vocab import TITLE_MAX, TOO_BIG, clean_title, priority_in_title, type_of
+
+
+def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
+    """The task a unit becomes; ``doc_meta`` holds the document-wide settings (labels)."""
+    meta, inh = unit.meta, unit.inherited
+    granularity = builder.options.granularity
+    if unit.item is not None:
+        priority = (
+            meta.priority
+            or meta.text_priority
+            or (unit.parent and _unit_priority(unit.parent))
+            or Priority.MEDIUM
+        )
+        task_type = meta.task_type or type_of(unit.title) or _unit_type(unit.parent)
+        criteria: list[str] = [clean_title(i.text) for s in unit.item.lists for i in s.items]
+    else:
+        priority = _unit_priority(unit)
+        task_type = _unit_type(unit)
+        if meta.criteria:
+            criteria = list(meta.criteria)
+        elif granularity is Granularity.COARSE:
+            criteria = list(meta.open_checks)
+        elif granularity is Granularity.BALANCED:
+            criteria = [*meta.plain_items, *meta.open_checks]
+        else:
+            ordered = _ordered_texts(meta)
+            criteria = [t for t in meta.plain_items if t not in ordered]
+    labels: list[str] = []
+    below_top = unit.item is not None or (
+        unit.section is not None and unit.section.level > builder.top
+    )
+    for label in (inh.area if below_top else None, *doc_meta.labels, *meta.labels):
+        if label and label not in labels:
+            labels.append(label)
+    files: list[str] = []
+    for f in meta.files:
+        if f not in files:
+            files.append(f)
+    milestone = builder.milestone_from_text(meta.milestone) if meta.milestone else inh.milestone
+    title, description = unit.title, unit.description
+    if len(title) > TITLE_MAX:
+        description = f"{title}\n\n{description}".strip()
+        title = title[: TITLE_MAX - 1].rstrip() + "…"
+    return PlannedTask(
+        key=unit.key,
+        title=title,
+        description=description,
+        task_type=task_type,
+        priority=priority,
+        labels=labels[:20],
+        acceptance_criteria=[c for c in criteria if c],
+        context_files=files,
+        milestone_key=milestone,
+        parent_key=unit.parent.key if unit.parent else None,
+        # A dict: validated by PlannedTask's own (compiled) validator, one model __init__ less.
+        source={
+            "section_path": unit.path,
+            "line_start": unit.line_start,
+            "line_end": unit.line_end,
+        },
+    )
+
+
+def _ordered_texts(meta: Meta) -> set[str]:
+    return {clean_title(i.text.split("\n", 1)[0]) for b, items in meta.steps for i in items}
+
+
+def _unit_priority(unit: Unit) -> Priority:
+    meta = unit.meta
+    return (
+        meta.priority
+        or (priority_in_title(unit.section.title) if unit.section else None)
+        or meta.text_priority
+        or unit.inherited.priority
+        or Priority.MEDIUM
+    )
+
+
+def _unit_type(unit: Unit | None) -> str:
+    if unit is None:
+        return "feature"
+    return unit.meta.task_type or type_of(unit.title) or unit.inherited.task_type or "feature"
+
+
+def size_warnings(builder: Builder, tasks: list[PlannedTask]) -> None:
+    """Warn about empty sections, tasks too big for the granularity and repeated titles."""
+    max_items, max_words = TOO_BIG[builder.options.granularity]
+    titles: dict[str, list[PlannedTask]] = {}
+    for unit, task in zip(builder.units, tasks, strict=True):
+        titles.setdefault(task.title.casefold(), []).append(task)
+        if unit.empty and unit.item is None:
+            builder.warnings.append(
+                PlanWarning(
+                    code="empty_section",
+                    message=f"“{task.title}” has a heading and nothing under it.",
+                    line=unit.line_start,
+                    task_key=unit.key,
+                )
+            )
+        if unit.item is not None:
+            continue
+        items = unit.meta.item_count
+        if (max_items is not None and items > max_items) or unit.words > max_words:
+            builder.warnings.append(
+                PlanWarning(
+                    code="too_big",
+                    message=f"“{task.title}” is large for {builder.options.granularity.value} "
+                    f"granularity ({items} list items, {unit.words} words); consider splitting "
+                    "it or a finer granularity.",
+                    line=unit.line_start,
+                    task_key=unit.key,
+                    details={"items": items, "words": unit.words},
+                )
+            )
+    for same in titles.values():
+        if len(same) > 1:
+            builder.warnings.append(
+                PlanWarning(
+                    code="duplicate_title",
+                    message=f"{len(same)} tasks are titled “{same[0].title}”.",
+                    line=same[1].source.line_start,
+                    task_key=same[1].key,
+                    details={"keys": [t.key for t in same]},
+                )
+            )
