@@ -17,8 +17,8 @@ import time
 
 import _common
 
-from core.prd import parse
 from core.prd.models import Granularity, ImportOptions
+from core.prd.parse.convert import parse_chunk
 from core.prd.plan import build_plan
 from core.store.gc_pause import without_cyclic_gc
 
@@ -40,7 +40,7 @@ def main() -> None:
         options = ImportOptions(granularity=granularity)
         cold, warm = [], []
         for _ in range(args.runs):
-            parse._parse_chunk.cache_clear()
+            parse_chunk.cache_clear()
             t0 = clock()
             plan = plan_of(text, source="large.md", options=options)
             cold.append(clock() - t0)

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from mistune.inline_parser import InlineParser
 
 from core.errors import ValidationError
-from core.prd import parse
 from core.prd.parse import (
     CodeBlock,
     ListBlock,
@@ -19,7 +18,9 @@ from core.prd.parse import (
     Quote,
     Section,
     Table,
+    convert,
     parse_document,
+    tokens,
 )
 
 
@@ -171,20 +172,20 @@ _inline_pieces = st.sampled_from([*_PLAIN_PIECES, *_MARKUP_PIECES])
 @given(st.lists(_inline_pieces, max_size=30).map("".join))
 def test_the_plain_inline_shortcut_matches_mistune(raw: str) -> None:
     text = raw.strip(" \r\n\t\f")
-    fast = parse._plain_inline(text)
+    fast = tokens._plain_inline(text)
     if fast is None:
         return  # mistune parses it
     fast_spans: list[str] = []
     slow_spans: list[str] = []
-    slow = InlineParser.__call__(parse._MD.inline, text, {})
-    assert parse._inline_text(fast, fast_spans) == parse._inline_text(slow, slow_spans)
+    slow = InlineParser.__call__(tokens._MD.inline, text, {})
+    assert convert._inline_text(fast, fast_spans) == convert._inline_text(slow, slow_spans)
     assert fast_spans == slow_spans
 
 
 def test_the_plain_inline_shortcut_leaves_markup_to_mistune() -> None:
-    assert parse._plain_inline("a *b*") is None
-    assert parse._plain_inline("see http://x.io") is None
-    assert parse._plain_inline("`a*b` c") == [
+    assert tokens._plain_inline("a *b*") is None
+    assert tokens._plain_inline("see http://x.io") is None
+    assert tokens._plain_inline("`a*b` c") == [
         {"type": "text", "raw": ""},
         {"type": "codespan", "raw": "a*b"},
         {"type": "text", "raw": " c"},
@@ -195,5 +196,5 @@ def test_the_plain_inline_shortcut_leaves_markup_to_mistune() -> None:
 @given(st.lists(st.sampled_from([" ", "\n", "a", "\t", "\x0b", "\u00a0", "`", "``", "\u2003"])))
 def test_line_breaks_and_backtick_runs_match_their_regexes(pieces: list[str]) -> None:
     text = "".join(pieces)
-    assert parse._breaks(text) == re.sub(r" *\n\s*", "\n", text)
-    assert parse._tick_runs(text) == [(m.start(), m.end()) for m in re.finditer("`+", text)]
+    assert tokens._breaks(text) == re.sub(r" *\n\s*", "\n", text)
+    assert tokens._tick_runs(text) == [(m.start(), m.end()) for m in re.finditer("`+", text)]
