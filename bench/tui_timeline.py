@@ -30,6 +30,7 @@ out = sys.argv[2]
 sys.argv = ["taskyard", "--db", sys.argv[1]]
 state = {"replaced": False, "done": False}
 import core.bootstrap as cb
+import core.early_board as eb
 
 orig_open = cb.open_engine
 
@@ -54,7 +55,7 @@ async def op(*a, **k):
 
 
 cb.open_engine = op  # the early-board helper (a forked process) calls it too; its marks are lost
-orig_early = cb.read_board_early
+orig_early = eb.read_board_early
 
 
 def early(*a, **k):
@@ -62,8 +63,8 @@ def early(*a, **k):
     return orig_early(*a, **k)
 
 
-cb.read_board_early = early
-orig_result = cb.EarlyBoard.result
+eb.read_board_early = early
+orig_result = eb.EarlyBoard.result
 
 
 async def result(self):
@@ -72,7 +73,7 @@ async def result(self):
     return v
 
 
-cb.EarlyBoard.result = result
+eb.EarlyBoard.result = result
 import tui.__main__ as tm
 
 mark("imported tui.__main__ (Textual not yet)")

@@ -3,6 +3,13 @@
 Requests and answers are pydantic models that serialize as JSON, events are readable by
 sequence number, and nothing depends on being in-process, so a remote ``HttpTaskEngine`` can
 implement the same Protocol and pass the same contract tests.
+
+The module is long because this is where each operation's contract is written down, once:
+its arguments, what it writes (events included), and the errors it raises. Implementations
+point here (``See TaskEngine.x``) and the contract suite tests against it, so the size follows
+the interface. It stays one Protocol rather than several small ones because every caller
+holds one engine and uses parts of all of it: the TUI, the CLI and the server use most of it,
+and a worker reads tasks and projects as well as writing runs.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ def loaded_after(statement: str) -> set[str]:
 
 def test_core_never_imports_the_tui() -> None:
     """Using the engine and the store loads no Textual (the CLI and server stay headless)."""
-    roots = loaded_after("import core.engine, core.bootstrap, core.store.engine")
+    roots = loaded_after("import core.engine, core.bootstrap, core.early_board, core.store.engine")
     assert "textual" not in roots
     assert "tui" not in roots
 

@@ -91,7 +91,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         if exc.hint:
             print(f"Hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
-    from core.bootstrap import read_board_early
+    from core.early_board import read_board_early
     from tui.first_board import first_board_query
 
     # Before Textual is imported (and before any thread exists, for the fork): the helper

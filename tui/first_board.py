@@ -1,7 +1,7 @@
 """The board's first query, known before Textual is imported, so it can be read early.
 
 ``BoardScreen`` asks for exactly this on its first load; ``run_from_args`` hands it to
-``core.bootstrap.read_board_early`` before importing the app, so the board's data is read
+``core.early_board.read_board_early`` before importing the app, so the board's data is read
 on the other core while Textual starts.
 """
 
@@ -28,7 +28,7 @@ def same_query(a: BoardQuery, b: BoardQuery) -> bool:
 
 
 class EarlyRead(Protocol):
-    """A board read before the app started (``core.bootstrap.EarlyBoard``)."""
+    """A board read before the app started (``core.early_board.EarlyBoard``)."""
 
     query: BoardQuery
     """What was asked for; the answer is only good for the same query."""

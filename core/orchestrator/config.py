@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,10 @@ FEATURE_STEPS: tuple[str, ...] = ("plan", "plan_impl", "implement", "verify", "r
 DEFAULT_TEMPLATE = "default"
 
 SHELL_STEP = "shell"
+"""The name of the single step of a task run by its command alone."""
 
 VARIABLE_PATTERN = re.compile(r"[A-Za-z_*?][A-Za-z0-9_*?]*")
 """An environment variable name, or a glob of them."""
-"""The name of the single step of a task run by its command alone."""
 
 
 @dataclass(frozen=True)
@@ -97,95 +97,16 @@ class OrchestratorConfig:
         env = os.environ if environ is None else environ
         where = f" in {config.path}" if config.path else ""
         orch = config.table("orchestrator")
-        _unknown(
-            orch,
-            "orchestrator",
-            {
-                "workers", "slots", "max_per_project", "lease_seconds", "heartbeat_seconds",
-                "poll_seconds", "step_timeout_seconds", "kill_grace_seconds",
-                "stop_grace_seconds", "retry", "auto_approve", "worktrees", "worktree_root",
-                "agent", "env_deny", "approved_by",
-            },
-            where,
-        )  # fmt: skip
-        if "workers" in orch and "slots" in orch:
-            raise ValidationError(
-                f"[orchestrator] sets both workers and slots{where}.",
-                field="orchestrator.slots",
-                hint="They mean the same (steps run at once per worker process); keep one.",
-            )
-        slots = _number(orch, "orchestrator", "slots", where, 2, minimum=1, whole=True)
-        if "workers" in orch:
-            slots = _number(orch, "orchestrator", "workers", where, 2, minimum=1, whole=True)
-        lease = _number(orch, "orchestrator", "lease_seconds", where, 15.0, minimum=1)
-        beat = _number(orch, "orchestrator", "heartbeat_seconds", where, lease / 3, minimum=0.05)
-        if beat >= lease:
-            raise ValidationError(
-                f"[orchestrator] heartbeat_seconds ({beat:g}) must be shorter than lease_seconds "
-                f"({lease:g}){where}: a lease would expire before it is renewed.",
-                field="orchestrator.heartbeat_seconds",
-                hint="Heartbeat about three times per lease, e.g. lease_seconds = 15 and "
-                "heartbeat_seconds = 5.",
-            )
-        limit = orch.get("max_per_project")
-        max_per_project = (
-            None
-            if limit is None
-            else int(
-                _number(orch, "orchestrator", "max_per_project", where, 1, minimum=1, whole=True)
-            )
-        )
-        retry_table = orch.get("retry", {})
-        if not isinstance(retry_table, dict):
-            raise ValidationError(
-                f"[orchestrator] retry{where} must be a table.",
-                field="orchestrator.retry",
-                hint="Write [orchestrator.retry] followed by max_attempts = 3, "
-                "backoff_seconds = 5, backoff_factor = 2.",
-            )
-        _unknown(
-            retry_table,
-            "orchestrator.retry",
-            {
-                "max_attempts",
-                "backoff_seconds",
-                "backoff_factor",
-                "max_backoff_seconds",
-                "max_interruptions",
-            },
-            where,
-        )
-        r = "orchestrator.retry"
-        retry = RetryPolicy(
-            max_attempts=int(
-                _number(retry_table, r, "max_attempts", where, 3, minimum=1, whole=True)
-            ),
-            backoff_seconds=_number(retry_table, r, "backoff_seconds", where, 5.0, minimum=0),
-            backoff_factor=_number(retry_table, r, "backoff_factor", where, 2.0, minimum=1),
-            max_backoff_seconds=_number(
-                retry_table, r, "max_backoff_seconds", where, 300.0, minimum=0
-            ),
-            max_interruptions=int(
-                _number(retry_table, r, "max_interruptions", where, 10, minimum=1, whole=True)
-            ),
-        )
-        root = orch.get("worktree_root")
-        if root is not None and not isinstance(root, str):
-            raise ValidationError(
-                f"[orchestrator] worktree_root{where} must be a path in quotes.",
-                field="orchestrator.worktree_root",
-                hint='e.g. worktree_root = "~/taskyard-worktrees"',
-            )
+        _unknown(orch, "orchestrator", ORCHESTRATOR_KEYS, where)
+        slots = _slots(orch, where)
+        lease, beat = _lease(orch, where)
+        max_per_project = _max_per_project(orch, where)
+        retry = _retry(orch, where)
+        root = _worktree_root(orch, where)
         profiles = _profiles(config.table("profiles"), where)
-        agent = orch.get("agent", "claude")
-        if not isinstance(agent, str) or agent not in profiles:
-            raise ValidationError(
-                f"[orchestrator] agent = {agent!r}{where} names no profile.",
-                field="orchestrator.agent",
-                hint=f"Use one of {', '.join(sorted(profiles))}, or add [profiles.{agent}].",
-            )
+        agent = _agent(orch, profiles, where)
         return cls(
-            slots=int(slots),
+            slots=slots,
             max_per_project=max_per_project,
             lease_seconds=lease,
             heartbeat_seconds=beat,
@@ -238,7 +159,113 @@ class OrchestratorConfig:
         )
 
 
-def _unknown(table: Mapping[str, Any], name: str, known: set[str], where: str) -> None:
+ORCHESTRATOR_KEYS = frozenset(
+    {
+        "workers", "slots", "max_per_project", "lease_seconds", "heartbeat_seconds",
+        "poll_seconds", "step_timeout_seconds", "kill_grace_seconds", "stop_grace_seconds",
+        "retry", "auto_approve", "worktrees", "worktree_root", "agent", "env_deny",
+        "approved_by",
+    }
+)  # fmt: skip
+"""The keys ``[orchestrator]`` may have."""
+
+RETRY_KEYS = frozenset(
+    {
+        "max_attempts",
+        "backoff_seconds",
+        "backoff_factor",
+        "max_backoff_seconds",
+        "max_interruptions",
+    }
+)
+"""The keys ``[orchestrator.retry]`` may have."""
+
+PROFILE_KEYS = frozenset({"command", "prompt", "env", "env_passthrough", "timeout_seconds"})
+"""The keys a ``[profiles.NAME]`` table may have."""
+
+
+def _slots(orch: Mapping[str, Any], where: str) -> int:
+    """``slots``, or its other name ``workers`` (not both)."""
+    if "workers" in orch and "slots" in orch:
+        raise ValidationError(
+            f"[orchestrator] sets both workers and slots{where}.",
+            field="orchestrator.slots",
+            hint="They mean the same (steps run at once per worker process); keep one.",
+        )
+    slots = _number(orch, "orchestrator", "slots", where, 2, minimum=1, whole=True)
+    if "workers" in orch:
+        slots = _number(orch, "orchestrator", "workers", where, 2, minimum=1, whole=True)
+    return int(slots)
+
+
+def _lease(orch: Mapping[str, Any], where: str) -> tuple[float, float]:
+    """``lease_seconds`` and ``heartbeat_seconds``: a lease must be renewed before it ends."""
+    lease = _number(orch, "orchestrator", "lease_seconds", where, 15.0, minimum=1)
+    beat = _number(orch, "orchestrator", "heartbeat_seconds", where, lease / 3, minimum=0.05)
+    if beat >= lease:
+        raise ValidationError(
+            f"[orchestrator] heartbeat_seconds ({beat:g}) must be shorter than lease_seconds "
+            f"({lease:g}){where}: a lease would expire before it is renewed.",
+            field="orchestrator.heartbeat_seconds",
+            hint="Heartbeat about three times per lease, e.g. lease_seconds = 15 and "
+            "heartbeat_seconds = 5.",
+        )
+    return lease, beat
+
+
+def _max_per_project(orch: Mapping[str, Any], where: str) -> int | None:
+    if orch.get("max_per_project") is None:
+        return None
+    return int(_number(orch, "orchestrator", "max_per_project", where, 1, minimum=1, whole=True))
+
+
+def _retry(orch: Mapping[str, Any], where: str) -> RetryPolicy:
+    """``[orchestrator.retry]``: attempts, backoff and interruptions of failed runs."""
+    table = orch.get("retry", {})
+    if not isinstance(table, dict):
+        raise ValidationError(
+            f"[orchestrator] retry{where} must be a table.",
+            field="orchestrator.retry",
+            hint="Write [orchestrator.retry] followed by max_attempts = 3, "
+            "backoff_seconds = 5, backoff_factor = 2.",
+        )
+    r = "orchestrator.retry"
+    _unknown(table, r, RETRY_KEYS, where)
+    return RetryPolicy(
+        max_attempts=int(_number(table, r, "max_attempts", where, 3, minimum=1, whole=True)),
+        backoff_seconds=_number(table, r, "backoff_seconds", where, 5.0, minimum=0),
+        backoff_factor=_number(table, r, "backoff_factor", where, 2.0, minimum=1),
+        max_backoff_seconds=_number(table, r, "max_backoff_seconds", where, 300.0, minimum=0),
+        max_interruptions=int(
+            _number(table, r, "max_interruptions", where, 10, minimum=1, whole=True)
+        ),
+    )
+
+
+def _worktree_root(orch: Mapping[str, Any], where: str) -> str | None:
+    root = orch.get("worktree_root")
+    if root is not None and not isinstance(root, str):
+        raise ValidationError(
+            f"[orchestrator] worktree_root{where} must be a path in quotes.",
+            field="orchestrator.worktree_root",
+            hint='e.g. worktree_root = "~/taskyard-worktrees"',
+        )
+    return root
+
+
+def _agent(orch: Mapping[str, Any], profiles: Mapping[str, Profile], where: str) -> str:
+    """``agent``: the profile of the default feature pipeline's steps; it must exist."""
+    agent = orch.get("agent", "claude")
+    if not isinstance(agent, str) or agent not in profiles:
+        raise ValidationError(
+            f"[orchestrator] agent = {agent!r}{where} names no profile.",
+            field="orchestrator.agent",
+            hint=f"Use one of {', '.join(sorted(profiles))}, or add [profiles.{agent}].",
+        )
+    return agent
+
+
+def _unknown(table: Mapping[str, Any], name: str, known: Collection[str], where: str) -> None:
     for key in table:
         if key not in known:
             raise ValidationError(
@@ -283,99 +310,111 @@ def _flag(table: Mapping[str, Any], key: str, where: str) -> bool:
 
 
 def _profiles(table: Mapping[str, Any], where: str) -> dict[str, Profile]:
+    """The built-in profiles, with ``[profiles.NAME]`` tables adding to or replacing them."""
     profiles = dict(BUILTIN_PROFILES)
     for name, spec in table.items():
-        key = f"profiles.{name}"
-        if not isinstance(spec, dict):
-            raise ValidationError(
-                f"[{key}]{where} must be a table.",
-                field=key,
-                hint=f'Write [{key}] followed by command = ["my-agent", "--flag"].',
-            )
-        _unknown(
-            spec, key, {"command", "prompt", "env", "env_passthrough", "timeout_seconds"}, where
-        )
-        base = BUILTIN_PROFILES.get(name)
-        command = spec.get("command", list(base.command) if base else None)
-        if (
-            not isinstance(command, list)
-            or not command
-            or not all(isinstance(p, str) for p in command)
-        ):
-            raise ValidationError(
-                f"[{key}] command{where} must be a non-empty list of strings.",
-                field=f"{key}.command",
-                hint='Write it as arguments, e.g. command = ["claude", "-p"]; placeholders such '
-                "as {prompt} and {prompt_file} are filled in per step.",
-            )
-        used: set[str] = set()
-        for part in command:
-            try:
-                used |= placeholders(part)
-            except ValueError:
-                raise ValidationError(
-                    f"[{key}] command{where} has unbalanced braces in {part!r}.",
-                    field=f"{key}.command",
-                    hint="Write a literal brace as {{ or }}.",
-                ) from None
-        unknown = sorted(used - PLACEHOLDERS)
-        if unknown:
-            raise ValidationError(
-                f"[{key}] command{where} uses unknown placeholder(s) "
-                + ", ".join("{" + u + "}" for u in unknown)
-                + ".",
-                field=f"{key}.command",
-                hint="Placeholders: " + ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS)),
-            )
-        prompt = spec.get("prompt", base.prompt if base else "stdin")
-        if prompt not in PROMPT_MODES:
-            raise ValidationError(
-                f"[{key}] prompt = {prompt!r}{where} is not valid.",
-                field=f"{key}.prompt",
-                hint='Use "stdin", "file" (the command names {prompt_file}), "arg" (the command '
-                'names {prompt}) or "none".',
-            )
-        if prompt == "file" and "prompt_file" not in used:
-            raise ValidationError(
-                f'[{key}] has prompt = "file" but its command never names {{prompt_file}}{where}.',
-                field=f"{key}.command",
-                hint='Add "{prompt_file}" where the program expects the prompt file.',
-            )
-        if prompt == "arg" and "prompt" not in used:
-            raise ValidationError(
-                f'[{key}] has prompt = "arg" but its command never names {{prompt}}{where}.',
-                field=f"{key}.command",
-                hint='Add "{prompt}" where the program expects the prompt.',
-            )
-        env = spec.get("env", {})
-        if not isinstance(env, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in env.items()
-        ):
-            raise ValidationError(
-                f"[{key}] env{where} must be a table of strings.",
-                field=f"{key}.env",
-                hint='e.g. env = { ANTHROPIC_MODEL = "claude-sonnet-4-5" }',
-            )
-        timeout = spec.get("timeout_seconds")
-        if timeout is not None:
-            timeout = _number(spec, key, "timeout_seconds", where, 600, minimum=0.1)
-        if base is None or "command" in spec:
-            _refuse_task_text_in_shell(key, command, where)
-        passthrough = (
-            _names(spec, key, "env_passthrough", where)
-            if "env_passthrough" in spec
-            else (base.env_passthrough if base else ())
-        )
-        profiles[name] = Profile(
-            name=name,
-            command=tuple(command),
-            prompt=prompt,
-            env=dict(env),
-            timeout_seconds=timeout,
-            needs_command="command" in used,
-            env_passthrough=passthrough,
-        )
+        profiles[name] = _profile(name, spec, where)
     return profiles
+
+
+def _profile(name: str, spec: Any, where: str) -> Profile:
+    """One ``[profiles.NAME]`` table; keys it leaves out come from the built-in of that name."""
+    key = f"profiles.{name}"
+    if not isinstance(spec, dict):
+        raise ValidationError(
+            f"[{key}]{where} must be a table.",
+            field=key,
+            hint=f'Write [{key}] followed by command = ["my-agent", "--flag"].',
+        )
+    _unknown(spec, key, PROFILE_KEYS, where)
+    base = BUILTIN_PROFILES.get(name)
+    command, used = _profile_command(
+        key, spec.get("command", list(base.command) if base else None), where
+    )
+    prompt = spec.get("prompt", base.prompt if base else "stdin")
+    _check_prompt_mode(key, prompt, used, where)
+    env = spec.get("env", {})
+    if not isinstance(env, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in env.items()
+    ):
+        raise ValidationError(
+            f"[{key}] env{where} must be a table of strings.",
+            field=f"{key}.env",
+            hint='e.g. env = { ANTHROPIC_MODEL = "claude-sonnet-4-5" }',
+        )
+    timeout = spec.get("timeout_seconds")
+    if timeout is not None:
+        timeout = _number(spec, key, "timeout_seconds", where, 600, minimum=0.1)
+    if base is None or "command" in spec:
+        _refuse_task_text_in_shell(key, command, where)
+    passthrough = (
+        _names(spec, key, "env_passthrough", where)
+        if "env_passthrough" in spec
+        else (base.env_passthrough if base else ())
+    )
+    return Profile(
+        name=name,
+        command=tuple(command),
+        prompt=prompt,
+        env=dict(env),
+        timeout_seconds=timeout,
+        needs_command="command" in used,
+        env_passthrough=passthrough,
+    )
+
+
+def _profile_command(key: str, command: Any, where: str) -> tuple[list[str], set[str]]:
+    """A profile's ``command`` (a non-empty list of strings) and the placeholders it names."""
+    if not isinstance(command, list) or not command or not all(isinstance(p, str) for p in command):
+        raise ValidationError(
+            f"[{key}] command{where} must be a non-empty list of strings.",
+            field=f"{key}.command",
+            hint='Write it as arguments, e.g. command = ["claude", "-p"]; placeholders such '
+            "as {prompt} and {prompt_file} are filled in per step.",
+        )
+    used: set[str] = set()
+    for part in command:
+        try:
+            used |= placeholders(part)
+        except ValueError:
+            raise ValidationError(
+                f"[{key}] command{where} has unbalanced braces in {part!r}.",
+                field=f"{key}.command",
+                hint="Write a literal brace as {{ or }}.",
+            ) from None
+    unknown = sorted(used - PLACEHOLDERS)
+    if unknown:
+        raise ValidationError(
+            f"[{key}] command{where} uses unknown placeholder(s) "
+            + ", ".join("{" + u + "}" for u in unknown)
+            + ".",
+            field=f"{key}.command",
+            hint="Placeholders: " + ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS)),
+        )
+    return command, used
+
+
+def _check_prompt_mode(key: str, prompt: Any, used: set[str], where: str) -> None:
+    """A profile's ``prompt`` mode; ``file`` and ``arg`` need their placeholder in the command."""
+    if prompt not in PROMPT_MODES:
+        raise ValidationError(
+            f"[{key}] prompt = {prompt!r}{where} is not valid.",
+            field=f"{key}.prompt",
+            hint='Use "stdin", "file" (the command names {prompt_file}), "arg" (the command '
+            'names {prompt}) or "none".',
+        )
+    if prompt == "file" and "prompt_file" not in used:
+        raise ValidationError(
+            f'[{key}] has prompt = "file" but its command never names {{prompt_file}}{where}.',
+            field=f"{key}.command",
+            hint='Add "{prompt_file}" where the program expects the prompt file.',
+        )
+    if prompt == "arg" and "prompt" not in used:
+        raise ValidationError(
+            f'[{key}] has prompt = "arg" but its command never names {{prompt}}{where}.',
+            field=f"{key}.command",
+            hint='Add "{prompt}" where the program expects the prompt.',
+        )
 
 
 def _names(table: Mapping[str, Any], name: str, key: str, where: str) -> tuple[str, ...]:

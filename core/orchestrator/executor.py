@@ -309,6 +309,47 @@ class StepProcess:
         inv = self.invocation
         batcher = LogBatcher(self._sink, on_lost=self._on_lost)
         batcher.start()
+        not_started = await self._start(batcher)
+        if not_started is not None:
+            return not_started
+        proc = self._proc
+        assert proc is not None
+        GROUPS.watch(proc.pid)  # ended by the guard if this process dies first
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        readers = [
+            asyncio.create_task(self._read(proc.stdout, "stdout", batcher)),
+            asyncio.create_task(self._read(proc.stderr, "stderr", batcher)),
+        ]
+        feeder = asyncio.create_task(self._feed(proc, inv.stdin)) if inv.stdin is not None else None
+        timed_out = False
+        try:
+            try:
+                await asyncio.wait_for(proc.wait(), inv.timeout)
+            except TimeoutError:
+                timed_out = True
+                batcher.write("system", f"\n[taskyard] timed out after {inv.timeout:g} s\n")
+                await self.stop()
+        except asyncio.CancelledError:
+            self._cancelled = True
+            await asyncio.shield(self.stop())
+            raise
+        finally:
+            if feeder is not None:
+                feeder.cancel()
+            await self._wind_down(proc, readers, batcher)
+        return StepResult(
+            exit_code=proc.returncode,
+            timed_out=timed_out,
+            cancelled=self._cancelled,
+            tail=list(self._tail),
+            lost_bytes=batcher.lost_bytes,
+            lost_reason=batcher.lost_reason,
+        )
+
+    async def _start(self, batcher: LogBatcher) -> StepResult | None:
+        """Start the process in a session of its own; how it ended if it could not start."""
+        inv = self.invocation
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 *inv.argv,
@@ -333,57 +374,34 @@ class StepProcess:
             )
         finally:
             self._started.set()
-        proc = self._proc
-        GROUPS.watch(proc.pid)  # ended by the guard if this process dies first
-        assert proc.stdout is not None
-        assert proc.stderr is not None
-        readers = [
-            asyncio.create_task(self._read(proc.stdout, "stdout", batcher)),
-            asyncio.create_task(self._read(proc.stderr, "stderr", batcher)),
-        ]
-        feeder = asyncio.create_task(self._feed(proc, inv.stdin)) if inv.stdin is not None else None
-        timed_out = False
-        try:
-            try:
-                await asyncio.wait_for(proc.wait(), inv.timeout)
-            except TimeoutError:
-                timed_out = True
-                batcher.write("system", f"\n[taskyard] timed out after {inv.timeout:g} s\n")
-                await self.stop()
-        except asyncio.CancelledError:
-            self._cancelled = True
-            await asyncio.shield(self.stop())
-            raise
-        finally:
-            if feeder is not None:
-                feeder.cancel()
-            pending = await self._drain(readers, batcher)
-            if pending:  # leftovers of the group hold the pipes open: they go with the step
-                self._signal_group(signal.SIGKILL)
-                still = await self._drain(pending, batcher)
-                for task in still:
-                    task.cancel()
-                if still:  # a process that left the group (setsid) holds a pipe: say so
-                    batcher.write(
-                        "system",
-                        "\n[taskyard] stopped reading the output: a process that left the "
-                        "step's process group still holds its pipe open\n",
-                    )
-            for stream, rest in self._partial.items():
-                if rest.strip():
-                    self._tail.append(rest)
-                self._partial[stream] = ""
-            if proc.returncode is not None:
-                GROUPS.unwatch(proc.pid)
-            await batcher.close()
-        return StepResult(
-            exit_code=proc.returncode,
-            timed_out=timed_out,
-            cancelled=self._cancelled,
-            tail=list(self._tail),
-            lost_bytes=batcher.lost_bytes,
-            lost_reason=batcher.lost_reason,
-        )
+        return None
+
+    async def _wind_down(
+        self,
+        proc: asyncio.subprocess.Process,
+        readers: Collection[asyncio.Task[None]],
+        batcher: LogBatcher,
+    ) -> None:
+        """Once the process ended: read the rest of its output, kill what is left, flush."""
+        pending = await self._drain(readers, batcher)
+        if pending:  # leftovers of the group hold the pipes open: they go with the step
+            self._signal_group(signal.SIGKILL)
+            still = await self._drain(pending, batcher)
+            for task in still:
+                task.cancel()
+            if still:  # a process that left the group (setsid) holds a pipe: say so
+                batcher.write(
+                    "system",
+                    "\n[taskyard] stopped reading the output: a process that left the "
+                    "step's process group still holds its pipe open\n",
+                )
+        for stream, rest in self._partial.items():
+            if rest.strip():
+                self._tail.append(rest)
+            self._partial[stream] = ""
+        if proc.returncode is not None:
+            GROUPS.unwatch(proc.pid)
+        await batcher.close()
 
     @staticmethod
     async def _drain(

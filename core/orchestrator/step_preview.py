@@ -3,7 +3,8 @@
 A person about to press Run Now, or to approve a command, should see exactly what a worker
 would start: the pipeline's steps, the profile of each, and its argument list, with the parts
 only known at run time (the prompt, its file, the run id) shown as ``<placeholders>``. The
-worker builds its real command lines from the same profile templates (``steps._run_step``).
+worker builds its real command lines from the same profile templates
+(``steps._Attempt._placeholders``).
 """
 
 from __future__ import annotations

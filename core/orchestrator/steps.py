@@ -112,7 +112,8 @@ async def execute_claim(
     say = report or (lambda kind, ref, message: None)
     claim = handle.claim
     try:
-        outcome = await _execute(engine, config, handle, say)
+        task = await engine.get_task(claim.task_id, links=False)  # its own fields are enough
+        outcome = await _Attempt(engine, config, handle, say, task, task_command(task)).run()
     except LeaseLostError:
         outcome = "lost"
     except asyncio.CancelledError:
@@ -126,155 +127,344 @@ async def execute_claim(
     return outcome
 
 
-async def _execute(
-    engine: TaskEngine, config: OrchestratorConfig, handle: RunHandle, say: Reporter
-) -> str:
-    claim = handle.claim
-    run_id, token = claim.run_id, claim.claim_token
-    task = await engine.get_task(claim.task_id, links=False)  # its own fields are enough
-    command = task_command(task)
-    unapproved = command_not_approved(task, command)
-    if unapproved is not None:
-        await persist(engine.block_run, run_id, token, reason=unapproved)
-        say("blocked", claim.ref, unapproved)
-        return "blocked"
-    plan = config.steps_for(task.task_type, task.pipeline_template, command)
-    if isinstance(plan, str):
-        await persist(engine.block_run, run_id, token, reason=plan)
-        say("blocked", claim.ref, plan)
-        return "blocked"
-    for spec in plan:
-        profile = config.profiles[spec.profile]
-        if profile.needs_command and not (spec.command or command):
-            reason = (
-                f"step {spec.name} uses the {spec.profile} profile, which runs the task's "
-                f"command, and the task has none: taskyard task edit {claim.ref} --command ..."
+@dataclass(frozen=True)
+class _Step:
+    """One step of a run about to start its process, with what its prompt tells of the run."""
+
+    spec: StepSpec
+    profile: Profile
+    index: int
+    total: int
+    workdir: str | None
+    done: list[tuple[str, str | None]]
+    """The steps finished before this one, with their summaries."""
+    last_output: str | None
+    """What the previous failed attempt printed last, if this is a retry."""
+
+
+@dataclass
+class _Attempt:
+    """One claimed run as this worker carries it out, phase by phase.
+
+    ``run`` checks that the task can run at all, prepares its directory, then runs the steps.
+    A phase that ends the run writes the end (fenced by the claim's token), says it, and
+    returns the outcome (see ``RunHandle.outcome``).
+    """
+
+    engine: TaskEngine
+    config: OrchestratorConfig
+    handle: RunHandle
+    say: Reporter
+    task: Task
+    command: str | None
+    """The task's command as this attempt read it (what the approval was checked against)."""
+
+    @property
+    def claim(self) -> Claim:
+        return self.handle.claim
+
+    async def run(self) -> str:
+        plan = await self._checked_plan()
+        if plan is None:
+            return "blocked"
+        workdir: str | None = None
+        if any(self.config.profiles[spec.profile].name != NOOP for spec in plan):
+            try:
+                workdir = await workdir_for(self.engine, self.config, self.task)
+            except TaskyardError as exc:
+                return await self._fail(exc.message, shown=exc.message)
+        for spec in plan:  # a program that is not there fails every attempt the same way
+            missing = missing_program(self.config.profiles[spec.profile], cwd=workdir)
+            if missing:
+                return await self._block(f"step {spec.name}: {missing}", step=spec.name, retry=True)
+        return await self._run_steps(plan, workdir)
+
+    async def _checked_plan(self) -> tuple[StepSpec, ...] | None:
+        """The steps to run, or ``None`` once the run is blocked because none of it could run.
+
+        The command must be the approved one, the task must have a pipeline (or a command to
+        run as one), and every step whose profile runs the task's command needs one.
+        """
+        task, command = self.task, self.command
+        unapproved = command_not_approved(task, command)
+        if unapproved is not None:
+            await self._block(unapproved)
+            return None
+        plan = self.config.steps_for(task.task_type, task.pipeline_template, command)
+        if isinstance(plan, str):
+            await self._block(plan)
+            return None
+        for spec in plan:
+            if self.config.profiles[spec.profile].needs_command and not (spec.command or command):
+                reason = (
+                    f"step {spec.name} uses the {spec.profile} profile, which runs the task's "
+                    f"command, and the task has none: taskyard task edit {self.claim.ref} "
+                    "--command ..."
+                )
+                await self._block(reason, step=spec.name)
+                return None
+        return plan
+
+    async def _run_steps(self, plan: tuple[StepSpec, ...], workdir: str | None) -> str:
+        """Each step in turn; the last one ends with the run, in one transaction."""
+        claim = self.claim
+        run_id, token = claim.run_id, claim.claim_token
+        done: list[tuple[str, str | None]] = []
+        summary: str | None = None
+        total = len(plan)
+        last_output = (
+            await _last_failure_output(self.engine, self.task) if self.task.retry_count else None
+        )
+        for index, spec in enumerate(plan, 1):
+            if self.handle.stopping:
+                return await self._stop(f"the worker stopped before step {spec.name}")
+            profile = self.config.profiles[spec.profile]
+            await persist(
+                self.engine.start_step,
+                run_id,
+                token,
+                spec.name,
+                index=index,
+                total=total,
+                profile=profile.name,
             )
-            await persist(engine.block_run, run_id, token, reason=reason, step=spec.name)
-            say("blocked", claim.ref, reason)
-            return "blocked"
-    workdir: str | None = None
-    if any(config.profiles[spec.profile].name != NOOP for spec in plan):
-        try:
-            workdir = await workdir_for(engine, config, task)
-        except TaskyardError as exc:
-            await persist(engine.finish_run, run_id, token, success=False, error=exc.message)
-            say("failed", claim.ref, exc.message + await _what_next(engine, config, claim, False))
-            return "failed"
-    for spec in plan:  # a program that is not there fails every attempt the same way
-        missing = missing_program(config.profiles[spec.profile], cwd=workdir)
-        if missing:
-            reason = f"step {spec.name}: {missing}"
-            await persist(engine.block_run, run_id, token, reason=reason, step=spec.name)
-            say("blocked", claim.ref, f"{reason}; blocked (taskyard retry {claim.ref})")
-            return "blocked"
-    done: list[tuple[str, str | None]] = []
-    summary: str | None = None
-    total = len(plan)
-    last_output = await _last_failure_output(engine, task) if task.retry_count else None
-    for index, spec in enumerate(plan, 1):
-        if handle.stopping:
-            error = f"the worker stopped before step {spec.name}"
-            await persist(engine.interrupt_run, run_id, token, reason=error)
-            say("stopped", claim.ref, f"{error}; back in ready, not counted as a failure")
-            return "stopped"
-        profile = config.profiles[spec.profile]
+            self.say("step", claim.ref, f"step {index}/{total} {spec.name} ({profile.name})")
+            if profile.name == NOOP:
+                if index == total:  # the last step ends with the run: one write, not two
+                    break
+                await persist(
+                    self.engine.finish_step, run_id, token, spec.name, success=True, exit_code=0
+                )
+                done.append((spec.name, None))
+                continue
+            step = _Step(spec, profile, index, total, workdir, done, last_output)
+            result = await self._run_step(step)
+            if isinstance(result, str):
+                return result
+            summary = result.summary()
+            if index == total:
+                break
+            await persist(
+                self.engine.finish_step,
+                run_id,
+                token,
+                spec.name,
+                success=True,
+                exit_code=result.exit_code,
+                summary=summary,
+            )
+            done.append((spec.name, summary))
         await persist(
-            engine.start_step,
+            self.engine.finish_run,
             run_id,
             token,
-            spec.name,
-            index=index,
-            total=total,
-            profile=profile.name,
+            success=True,
+            exit_code=0,
+            summary=summary,
+            step=plan[-1].name if plan else None,
         )
+        self.say(
+            "succeeded",
+            claim.ref,
+            "succeeded" + await _what_next(self.engine, self.config, claim, True),
+        )
+        return "succeeded"
 
-        say("step", claim.ref, f"step {index}/{total} {spec.name} ({profile.name})")
-        if profile.name == NOOP:
-            if index == total:  # the last step ends with the run: one write, not two
-                break
-            await persist(engine.finish_step, run_id, token, spec.name, success=True, exit_code=0)
-            done.append((spec.name, None))
-            continue
-        result = await _run_step(
-            engine, config, handle, task, spec, profile, workdir, index, total, done, command,
-            last_output,
-        )  # fmt: skip
-        if handle.lost:
+    async def _run_step(self, step: _Step) -> StepResult | str:
+        """Run one step's process: its result if it succeeded, else how the run ended."""
+        claim, spec = self.claim, step.spec
+        result = await self._run_process(step)
+        if self.handle.lost:
             return "lost"
         if result.lost_bytes:
-            say(
+            self.say(
                 "output_lost",
                 claim.ref,
                 f"step {spec.name}: {lost_output_words(result.lost_bytes)} "
                 f"({result.lost_reason}); its log marks where",
             )
-        if result.exit_code is None and result.error and not handle.stopping:
-            # It could not start (checked above, but a program can vanish or lose its x bit
-            # meanwhile): every attempt would fail the same way, so block without retries.
+        if result.exit_code is None and result.error and not self.handle.stopping:
+            # It could not start (checked before the first step, but a program can vanish or
+            # lose its x bit meanwhile): every attempt would fail the same way, so block
+            # without retries.
             reason = (
-                f"step {spec.name}: {result.error}; install it or fix [profiles.{profile.name}] "
-                "command"
+                f"step {spec.name}: {result.error}; install it or fix "
+                f"[profiles.{step.profile.name}] command"
             )
-            await persist(engine.block_run, run_id, token, reason=reason, step=spec.name)
-            say("blocked", claim.ref, f"{reason}; blocked (taskyard retry {claim.ref})")
-            return "blocked"
+            return await self._block(reason, step=spec.name, retry=True)
+        if result.success:
+            return result
+        # The step and the run end in one transaction (``finish_run(step=...)``).
         summary = result.summary()
-        if not result.success:
-            # The step and the run end in one transaction (``finish_run(step=...)``).
-            if handle.stopping:
-                # Stopped on purpose (Ctrl-C, a deploy): not the task's fault, so the run is
-                # interrupted and the task goes back to ready without using an attempt.
-                error = f"the worker stopped during step {spec.name}"
-                await persist(
-                    engine.interrupt_run,
-                    run_id,
-                    token,
-                    reason=error,
-                    exit_code=result.exit_code,
-                    summary=summary,
-                )
-                say("stopped", claim.ref, f"{error}; back in ready, not counted as a failure")
-                return "stopped"
-            # The last lines go as the summary: the blocked reason shows them on their own.
-            error = f"step {spec.name} failed: {result.ending()}"
-            await persist(
-                engine.finish_run,
-                run_id,
-                token,
-                success=False,
+        if self.handle.stopping:
+            # Stopped on purpose (Ctrl-C, a deploy): not the task's fault, so the run is
+            # interrupted and the task goes back to ready without using an attempt.
+            return await self._stop(
+                f"the worker stopped during step {spec.name}",
                 exit_code=result.exit_code,
-                error=error,
                 summary=summary,
-                step=spec.name,
             )
-            next_ = await _what_next(engine, config, claim, False)
-            say("failed", claim.ref, error.splitlines()[0] + next_)
-            return "failed"
-        if index == total:
-            break
-        await persist(
-            engine.finish_step,
-            run_id,
-            token,
-            spec.name,
-            success=True,
+        # The last lines go as the summary: the blocked reason shows them on their own.
+        error = f"step {spec.name} failed: {result.ending()}"
+        return await self._fail(
+            error,
+            shown=error.splitlines()[0],
             exit_code=result.exit_code,
             summary=summary,
+            step=spec.name,
         )
-        done.append((spec.name, summary))
-    # The last step ends with the run, in one transaction.
-    await persist(
-        engine.finish_run,
-        run_id,
-        token,
-        success=True,
-        exit_code=0,
-        summary=summary,
-        step=plan[-1].name if plan else None,
-    )
-    say("succeeded", claim.ref, "succeeded" + await _what_next(engine, config, claim, True))
-    return "succeeded"
+
+    async def _run_process(self, step: _Step) -> StepResult:
+        """Start the step's program with its prompt, stream its output to the log, wait for it."""
+        spec, profile = step.spec, step.profile
+        prompt = build_prompt(
+            self.task,
+            spec.name,
+            index=step.index,
+            total=step.total,
+            previous=step.done,
+            last_output=step.last_output,
+        )
+        with tempfile.TemporaryDirectory(prefix="taskyard-") as scratch:
+            prompt_file = Path(scratch) / "prompt.md"
+            if profile.prompt == "file":
+                prompt_file.write_text(prompt, encoding="utf-8")
+            environment = for_profile(
+                profile, self.config.env_deny, self._own_variables(step, prompt_file)
+            )
+            argv = profile.render(self._placeholders(step, prompt, prompt_file))
+            shown = shlex.join(argv) if profile.prompt != "arg" else f"{argv[0]} …"
+            if len(shown) > 300:
+                shown = shown[:299] + "…"
+
+            async def sink(stream: str, text: str) -> None:
+                await self._write_while_running(
+                    self.engine.append_log, text, stream=stream, step=spec.name
+                )
+
+            async def on_lost(lost_bytes: int, reason: str) -> None:
+                await self._write_while_running(
+                    self.engine.record_lost_output,
+                    lost_bytes=lost_bytes,
+                    reason=reason,
+                    step=spec.name,
+                )
+
+            await sink(
+                "system",
+                f"[taskyard] step {step.index}/{step.total} {spec.name} ({profile.name}): "
+                f"{shown}\n[taskyard] {environment.describe()}\n",
+            )
+            process = StepProcess(
+                Invocation(
+                    argv=argv,
+                    cwd=step.workdir,
+                    env=environment.variables,
+                    stdin=prompt if profile.prompt == "stdin" else None,
+                    timeout=profile.timeout_seconds or self.config.step_timeout_seconds,
+                ),
+                sink,
+                on_lost=on_lost,
+                kill_grace=self.config.kill_grace_seconds,
+            )
+            handle = self.handle
+            handle.process = process
+            try:
+                return await process.run()
+            finally:
+                handle.process = None
+                if handle.fence_deadline is not None and time.monotonic() >= handle.fence_deadline:
+                    # The pings stopped past the deadline (a frozen worker): the guard may have
+                    # stopped the step, and the lease may be gone; its result is not the task's.
+                    handle.lost = True
+                handle.fence_deadline = None
+
+    def _placeholders(self, step: _Step, prompt: str, prompt_file: Path) -> dict[str, str]:
+        """The values of the profile's command template (``profiles.PLACEHOLDERS``)."""
+        claim = self.claim
+        return {
+            "prompt": prompt,
+            "prompt_file": str(prompt_file),
+            "command": step.spec.command or self.command or "",
+            "ref": claim.ref,
+            "task_id": claim.task_id,
+            "run_id": claim.run_id,
+            "step": step.spec.name,
+            "attempt": str(claim.attempt),
+            "title": self.task.title,
+            "workdir": step.workdir or os.getcwd(),
+        }
+
+    def _own_variables(self, step: _Step, prompt_file: Path) -> dict[str, str]:
+        """The ``TASKYARD_*`` variables a step sees: which task, run, step and attempt it is."""
+        claim = self.claim
+        own = {
+            "TASKYARD_TASK_REF": claim.ref,
+            "TASKYARD_TASK_ID": claim.task_id,
+            "TASKYARD_PROJECT_ID": claim.project_id,
+            "TASKYARD_RUN_ID": claim.run_id,
+            "TASKYARD_WORKER_ID": claim.worker_id,
+            "TASKYARD_STEP": step.spec.name,
+            "TASKYARD_STEP_INDEX": str(step.index),
+            "TASKYARD_STEP_COUNT": str(step.total),
+            "TASKYARD_ATTEMPT": str(claim.attempt),
+            "TASKYARD_PROFILE": step.profile.name,
+        }
+        if step.profile.prompt == "file":
+            own["TASKYARD_PROMPT_FILE"] = str(prompt_file)
+        return own
+
+    async def _write_while_running(
+        self, write: Callable[..., Awaitable[object]], *args: Any, **kwargs: Any
+    ) -> None:
+        """Write for the running step (its output, lost output), fenced by the claim's token.
+
+        Once the store refuses (the claim is lost) the step's process group is stopped and
+        nothing more is written.
+        """
+        if self.handle.lost:
+            return
+        claim = self.claim
+        try:
+            await persist(write, claim.run_id, claim.claim_token, *args, **kwargs)
+        except LeaseLostError:
+            self.handle.lost = True
+            asyncio.get_running_loop().create_task(self.handle.kill())
+
+    async def _block(self, reason: str, *, step: str | None = None, retry: bool = False) -> str:
+        """End the run without a retry and block the task; ``retry``: tell how to retry it."""
+        claim = self.claim
+        await persist(
+            self.engine.block_run, claim.run_id, claim.claim_token, reason=reason, step=step
+        )
+        said = f"{reason}; blocked (taskyard retry {claim.ref})" if retry else reason
+        self.say("blocked", claim.ref, said)
+        return "blocked"
+
+    async def _fail(self, error: str, *, shown: str, **fields: Any) -> str:
+        """End the run failed (the retry policy says what next); ``shown``: the worker's line."""
+        claim = self.claim
+        await persist(
+            self.engine.finish_run,
+            claim.run_id,
+            claim.claim_token,
+            success=False,
+            error=error,
+            **fields,
+        )
+        self.say(
+            "failed", claim.ref, shown + await _what_next(self.engine, self.config, claim, False)
+        )
+        return "failed"
+
+    async def _stop(self, error: str, **fields: Any) -> str:
+        """End the run interrupted: the task goes back to ready without using an attempt."""
+        claim = self.claim
+        await persist(
+            self.engine.interrupt_run, claim.run_id, claim.claim_token, reason=error, **fields
+        )
+        self.say("stopped", claim.ref, f"{error}; back in ready, not counted as a failure")
+        return "stopped"
 
 
 async def _last_failure_output(engine: TaskEngine, task: Task) -> str | None:
@@ -303,122 +493,6 @@ async def _what_next(
     if success:
         return f" -> {after_success(task)}"
     return f"; {after_failure(task, config.retry, datetime.now(UTC))}"
-
-
-async def _run_step(
-    engine: TaskEngine,
-    config: OrchestratorConfig,
-    handle: RunHandle,
-    task: Task,
-    spec: StepSpec,
-    profile: Profile,
-    workdir: str | None,
-    index: int,
-    total: int,
-    done: list[tuple[str, str | None]],
-    task_cmd: str | None,
-    last_output: str | None = None,
-) -> StepResult:
-    claim = handle.claim
-    prompt = build_prompt(
-        task, spec.name, index=index, total=total, previous=done, last_output=last_output
-    )
-    with tempfile.TemporaryDirectory(prefix="taskyard-") as scratch:
-        prompt_file = Path(scratch) / "prompt.md"
-        if profile.prompt == "file":
-            prompt_file.write_text(prompt, encoding="utf-8")
-        values = {
-            "prompt": prompt,
-            "prompt_file": str(prompt_file),
-            "command": spec.command or task_cmd or "",
-            "ref": claim.ref,
-            "task_id": claim.task_id,
-            "run_id": claim.run_id,
-            "step": spec.name,
-            "attempt": str(claim.attempt),
-            "title": task.title,
-            "workdir": workdir or os.getcwd(),
-        }
-        own = {
-            "TASKYARD_TASK_REF": claim.ref,
-            "TASKYARD_TASK_ID": claim.task_id,
-            "TASKYARD_PROJECT_ID": claim.project_id,
-            "TASKYARD_RUN_ID": claim.run_id,
-            "TASKYARD_WORKER_ID": claim.worker_id,
-            "TASKYARD_STEP": spec.name,
-            "TASKYARD_STEP_INDEX": str(index),
-            "TASKYARD_STEP_COUNT": str(total),
-            "TASKYARD_ATTEMPT": str(claim.attempt),
-            "TASKYARD_PROFILE": profile.name,
-        }
-        if profile.prompt == "file":
-            own["TASKYARD_PROMPT_FILE"] = str(prompt_file)
-        environment = for_profile(profile, config.env_deny, own)
-        argv = profile.render(values)
-        shown = shlex.join(argv) if profile.prompt != "arg" else f"{argv[0]} …"
-        if len(shown) > 300:
-            shown = shown[:299] + "…"
-
-        async def sink(stream: str, text: str) -> None:
-            if handle.lost:
-                return
-            try:
-                await persist(
-                    engine.append_log,
-                    claim.run_id,
-                    claim.claim_token,
-                    text,
-                    stream=stream,
-                    step=spec.name,
-                )
-
-            except LeaseLostError:
-                handle.lost = True
-                asyncio.get_running_loop().create_task(handle.kill())
-
-        async def on_lost(lost_bytes: int, reason: str) -> None:
-            if handle.lost:
-                return
-            try:
-                await persist(
-                    engine.record_lost_output,
-                    claim.run_id,
-                    claim.claim_token,
-                    lost_bytes=lost_bytes,
-                    reason=reason,
-                    step=spec.name,
-                )
-            except LeaseLostError:
-                handle.lost = True
-                asyncio.get_running_loop().create_task(handle.kill())
-
-        await sink(
-            "system",
-            f"[taskyard] step {index}/{total} {spec.name} ({profile.name}): {shown}\n"
-            f"[taskyard] {environment.describe()}\n",
-        )
-        process = StepProcess(
-            Invocation(
-                argv=argv,
-                cwd=workdir,
-                env=environment.variables,
-                stdin=prompt if profile.prompt == "stdin" else None,
-                timeout=profile.timeout_seconds or config.step_timeout_seconds,
-            ),
-            sink,
-            on_lost=on_lost,
-            kill_grace=config.kill_grace_seconds,
-        )
-        handle.process = process
-        try:
-            return await process.run()
-        finally:
-            handle.process = None
-            if handle.fence_deadline is not None and time.monotonic() >= handle.fence_deadline:
-                # The pings stopped past the deadline (a frozen worker): the guard may have
-                # stopped the step, and the lease may be gone; its result is not the task's.
-                handle.lost = True
-            handle.fence_deadline = None
 
 
 async def workdir_for(engine: TaskEngine, config: OrchestratorConfig, task: Task) -> str | None:

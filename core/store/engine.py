@@ -1,4 +1,16 @@
-"""``SqlTaskEngine``: the ``TaskEngine`` on SQLite or PostgreSQL through SQLAlchemy Core."""
+"""``SqlTaskEngine``: the ``TaskEngine`` on SQLite or PostgreSQL through SQLAlchemy Core.
+
+The module is long because the interface is wide, not because it mixes concerns: it is a
+facade with one method per ``TaskEngine`` operation, and most are a few lines that open one
+transaction (``_write``, or ``_runner.read`` for a snapshot) and call the ``*_ops`` module
+that holds the logic (``task_ops``, ``run_ops``, ``step_ops``, ``execution_view`` ...). Each
+method's contract is written once, on the Protocol in ``core/engine.py``; here a method says
+``See TaskEngine.x`` and notes only what this engine adds. More than delegation happens in
+``open`` (connect, WAL, the schema upgrade, the PostgreSQL server's clock offset), where
+PostgreSQL's hand-written statements (``pg_fast``) stand in for the generic claim and finish,
+and in the followers of the event log and of run logs. Cutting the class into files by
+section would spread one interface over several places without separating anything.
+"""
 
 from __future__ import annotations
 
@@ -189,31 +201,12 @@ class SqlTaskEngine:
             if parsed.drivername.startswith("sqlite"):
                 path = sqlite_dialect.database_path(parsed)
             with translate_db_errors(path):
-                runner, path = _make_runner(parsed)
+                runner, path = await _open_runner(parsed)
                 try:
-                    if path is not None:
-                        try:
-                            # Off the event loop: it may wait out another program's lock.
-                            await asyncio.to_thread(sqlite_dialect.ensure_wal, path, runner.busy_ms)
-                        except sqlite3.Error as exc:
-                            if not sqlite_dialect.read_only_fallback(path, exc):
-                                raise
-                            await runner.close()
-                            runner, path = _make_runner(parsed, read_only=True)
                     engine = cls(
                         runner, actor=actor, settings=settings, clock=clock, id_factory=id_factory
                     )
-
-                    def _migrate(conn: Connection, _ctx: TxContext) -> None:
-                        if migrate.needs_upgrade(conn):
-                            migrate.upgrade(conn, sqlite_path=path)
-
-                    # Nearly every start finds the schema at head: check that in a read
-                    # snapshot, so the start neither takes the write lock (and waits behind
-                    # another program's write) nor opens a write transaction. A database that
-                    # needs the upgrade is checked again under the lock by ``_migrate``.
-                    if await runner.read(migrate.needs_upgrade):
-                        await runner.write(_migrate, engine._ctx)
+                    await engine._upgrade_schema(path)
                     correct = clock is system_clock if server_time is None else server_time
                     if correct and runner.pg_fast is not None:
                         offset = await server_clock_offset(runner.pg_fast, clock)
@@ -233,6 +226,20 @@ class SqlTaskEngine:
                 f"Cannot open the database {parsed.render_as_string(hide_password=True)}: {exc}",
                 hint="Check the path or URL given with --db / TASKYARD_DB.",
             ) from exc
+
+    async def _upgrade_schema(self, sqlite_path: Path | None) -> None:
+        """Bring the schema to head (``open``), taking the write lock only when it is behind."""
+
+        def _migrate(conn: Connection, _ctx: TxContext) -> None:
+            if migrate.needs_upgrade(conn):
+                migrate.upgrade(conn, sqlite_path=sqlite_path)
+
+        # Nearly every start finds the schema at head: check that in a read snapshot, so the
+        # start neither takes the write lock (and waits behind another program's write) nor
+        # opens a write transaction. A database that needs the upgrade is checked again under
+        # the lock by ``_migrate``.
+        if await self._runner.read(migrate.needs_upgrade):
+            await self._runner.write(_migrate, self._ctx)
 
     def _ctx(self) -> TxContext:
         ctx = TxContext(
@@ -958,6 +965,32 @@ class SqlTaskEngine:
     def state_machine(self) -> dict[str, Any]:
         """See ``TaskEngine.state_machine``."""
         return state_machine_metadata(auto_approve=self._settings.auto_approve)
+
+
+async def _open_runner(parsed: URL) -> tuple[Runner, Path | None]:
+    """``_make_runner``, with a SQLite file put in WAL mode (or opened read-only if it must be).
+
+    Raises:
+        StorageError, OSError, sqlite3.Error: as ``_make_runner`` and ``ensure_wal``; a runner
+            made here is closed first.
+    """
+    runner, path = _make_runner(parsed)
+    try:
+        if path is not None:
+            try:
+                # Off the event loop: it may wait out another program's lock.
+                await asyncio.to_thread(sqlite_dialect.ensure_wal, path, runner.busy_ms)
+            except sqlite3.Error as exc:
+                if not sqlite_dialect.read_only_fallback(path, exc):
+                    raise
+                await runner.close()
+                runner, path = _make_runner(parsed, read_only=True)
+    except BaseException:
+        # Refused (a locked file, a read-only one that cannot fall back): release the
+        # connections and threads instead of leaving them to the caller's exit.
+        await runner.close()
+        raise
+    return runner, path
 
 
 def _make_runner(parsed: URL, *, read_only: bool = False) -> tuple[Runner, Path | None]:

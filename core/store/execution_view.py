@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, func, select
 
 from core.domain.models import TaskStatus
 from core.domain.runs import (
@@ -29,6 +29,8 @@ from core.store.run_ops import IS_ACTIVE_RUN, command_cleared, list_workers, may
 T, P, R, L = t.tasks, t.projects, t.runs, t.log_chunks
 
 MAX_LIMIT = 500
+
+READY = T.c.status == TaskStatus.READY.value
 
 
 def last_line(conn: Connection, owner_id: str) -> str | None:
@@ -162,9 +164,47 @@ def execution_overview(
     for name, value in (("queue_limit", queue_limit), ("recent_limit", recent_limit)):
         if not 1 <= value <= MAX_LIMIT:
             raise ValidationError(f"{name} must be 1 to {MAX_LIMIT}.", field=name)
-    ready = T.c.status == TaskStatus.READY.value
     cleared = command_cleared(None if approved_by is None else sorted(approved_by))
-    rows = list(
+    rows = _queue_rows(conn, cleared, pipelines, queue_limit)
+    queue_total, runnable_total, awaiting_approval_total = _queue_totals(conn, cleared, pipelines)
+    running, queued, recent = _runs(conn, recent_limit)
+    workers = list_workers(conn, now, lost_after=lost_after)
+    reasons = _waiting_reasons(
+        conn,
+        rows,
+        now=now,
+        free=_free_slots(workers, running),
+        any_worker=any(w.status == WorkerStatus.ACTIVE for w in workers),
+        max_per_project=max_per_project,
+    )
+    completed, failed, throughput = _rates(conn, now)
+    return ExecutionOverview(
+        queue=[
+            QueueEntry(position=i, card=card_from_row(r), waiting=why)
+            for i, (r, why) in enumerate(zip(rows, reasons, strict=True), 1)
+        ],
+        queue_total=queue_total,
+        runnable_total=runnable_total,
+        awaiting_approval_total=awaiting_approval_total,
+        running=running,
+        queued_forced=queued,
+        workers=workers,
+        recent=recent,
+        completed_last_hour=completed,
+        failed_last_hour=failed,
+        throughput_per_min=throughput,
+        at=now,
+    )
+
+
+def _queue_rows(
+    conn: Connection,
+    cleared: ColumnElement[bool],
+    pipelines: Collection[str] | None,
+    limit: int,
+) -> list[RowMapping]:
+    """The first ``limit`` ready tasks in scheduler order, with what says why each waits."""
+    return list(
         conn.execute(
             select_cards()
             .add_columns(
@@ -172,21 +212,33 @@ def execution_overview(
                 cleared.label("cleared"),
                 *([] if pipelines is None else [may_run(list(pipelines)).label("may_run")]),
             )
-            .where(ready)
+            .where(READY)
             .order_by(*CARD_ORDER)
-            .limit(queue_limit)
+            .limit(limit)
         ).mappings()
     )
-    queue_total = int(conn.execute(select(func.count()).select_from(T).where(ready)).scalar_one())
-    runnable = select(func.count()).select_from(T).where(ready, cleared)
+
+
+def _queue_totals(
+    conn: Connection, cleared: ColumnElement[bool], pipelines: Collection[str] | None
+) -> tuple[int, int, int]:
+    """Ready tasks: all of them, those a worker may run now, those whose command awaits approval."""
+    queue_total = int(conn.execute(select(func.count()).select_from(T).where(READY)).scalar_one())
+    runnable = select(func.count()).select_from(T).where(READY, cleared)
     if pipelines is not None:
         runnable = runnable.where(may_run(list(pipelines)))
     runnable_total = int(conn.execute(runnable).scalar_one())
     pending = T.c.command_hash.is_not(None) & (
         T.c.command_approved_hash.is_(None) | (T.c.command_hash != T.c.command_approved_hash)
     )
-    awaiting = select(func.count()).select_from(T).where(ready, pending)
-    awaiting_approval_total = int(conn.execute(awaiting).scalar_one())
+    awaiting = select(func.count()).select_from(T).where(READY, pending)
+    return queue_total, runnable_total, int(conn.execute(awaiting).scalar_one())
+
+
+def _runs(
+    conn: Connection, recent_limit: int
+) -> tuple[list[ActiveRun], list[ActiveRun], list[ActiveRun]]:
+    """Runs running now, Run Now runs queued for a worker, and the latest finished ones."""
     running = _active_runs(
         conn,
         [IS_ACTIVE_RUN, R.c.status == RunStatus.RUNNING.value],
@@ -205,37 +257,17 @@ def execution_overview(
         [R.c.finished_at.desc(), R.c.id.desc()],
         recent_limit,
     )
-    workers = list_workers(conn, now, lost_after=lost_after)
-    reasons = _waiting_reasons(
-        conn,
-        rows,
-        now=now,
-        free=_free_slots(workers, running),
-        any_worker=any(w.status == WorkerStatus.ACTIVE for w in workers),
-        max_per_project=max_per_project,
-    )
+    return running, queued, recent
+
+
+def _rates(conn: Connection, now: datetime) -> tuple[int, int, float]:
+    """Runs succeeded and failed in the last hour; runs finished per minute over the last ten."""
     hour_ago = now - timedelta(hours=1)
     ten_ago = now - timedelta(minutes=10)
-    return ExecutionOverview(
-        queue=[
-            QueueEntry(position=i, card=card_from_row(r), waiting=why)
-            for i, (r, why) in enumerate(zip(rows, reasons, strict=True), 1)
-        ],
-        queue_total=queue_total,
-        runnable_total=runnable_total,
-        awaiting_approval_total=awaiting_approval_total,
-        running=running,
-        queued_forced=queued,
-        workers=workers,
-        recent=recent,
-        completed_last_hour=_count(
-            conn, R.c.finished_at >= hour_ago, R.c.status == RunStatus.SUCCEEDED.value
-        ),
-        failed_last_hour=_count(
-            conn,
-            R.c.finished_at >= hour_ago,
-            R.c.status.in_([RunStatus.FAILED.value, RunStatus.EXPIRED.value]),
-        ),
-        throughput_per_min=_count(conn, R.c.finished_at >= ten_ago) / 10,
-        at=now,
+    completed = _count(conn, R.c.finished_at >= hour_ago, R.c.status == RunStatus.SUCCEEDED.value)
+    failed = _count(
+        conn,
+        R.c.finished_at >= hour_ago,
+        R.c.status.in_([RunStatus.FAILED.value, RunStatus.EXPIRED.value]),
     )
+    return completed, failed, _count(conn, R.c.finished_at >= ten_ago) / 10

@@ -365,7 +365,8 @@ async def test_screen_reader_mode_reads_one_column_at_a_time(demo_db_url: str) -
 
 _EARLY_READ = """
 import asyncio, sys
-from core.bootstrap import open_engine, read_board_early
+from core.bootstrap import open_engine
+from core.early_board import read_board_early
 from tui.first_board import first_board_query
 from tui.settings import TuiSettings
 
