@@ -68,6 +68,12 @@ class TaskEngine(Protocol):
     async def close(self) -> None:
         """Release connections; the engine cannot be used afterwards."""
 
+    def schema_revision(self) -> str | None:
+        """The schema revision of the open database (``None`` when this engine cannot tell).
+
+        An engine opens only once the schema is at its release's head, so this is that head.
+        """
+
     # -- projects and milestones -------------------------------------------------------
     async def create_project(self, request: ProjectCreate) -> Project:
         """Create a project.

@@ -139,7 +139,7 @@ MUTANTS = (
     Mutant(
         "P2",
         "the CLI's PRD preview writes nothing",
-        "core/cli.py",
+        "core/cli/commands/imports.py",
         "    if not a.commit:\n        return s.out.result(",
         "    if a.commit is None:\n        return s.out.result(",
         ("tests/cli/test_prd_import_cli.py",),

@@ -273,6 +273,10 @@ class SqlTaskEngine:
         """Release connections and threads."""
         await self._runner.close()
 
+    def schema_revision(self) -> str | None:
+        """See ``TaskEngine.schema_revision``: ``open`` migrates to ``HEAD_REVISION`` first."""
+        return migrate.HEAD_REVISION
+
     # -- projects and milestones -------------------------------------------------------
     async def create_project(self, request: ProjectCreate) -> Project:
         """See ``TaskEngine.create_project``."""

@@ -49,6 +49,18 @@ def test_version_is_fast_and_loads_no_database_libraries() -> None:
     assert elapsed < 3.0
 
 
+def test_init_reports_the_schema_revision_the_engine_gives(cli: CLI) -> None:
+    """`init` says which schema revision the database is at, in text and in --json."""
+    from core.store.migrate import HEAD_REVISION
+
+    text = cli.ok("init")
+    assert f"Schema: up to date (revision {HEAD_REVISION})" in text
+    assert f"Database: {cli.db} (created)" in text
+    body = cli.json("init")
+    assert body["schema"] == {"state": "up_to_date", "revision": HEAD_REVISION}
+    assert body["created"] is False
+
+
 def test_add_list_show_and_move(cli: CLI) -> None:
     """A person adds tasks, lists them, reads one in full, and moves one through a legal move."""
     assert "key TY" in cli.ok("project", "add", "Demo", "--key", "TY")

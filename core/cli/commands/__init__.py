@@ -1,0 +1,45 @@
+"""The commands, one module per command group; ``GROUPS`` is the one list of them.
+
+Each module has a ``register(commands)`` that adds its parsers to the command tree and sets
+each one's ``handler`` (an ``async`` function of a ``Session`` that returns the exit code),
+plus the needs ``Session`` reads (``orchestrated``, ``waits_for_work``, ``stores_files``).
+Adding a command group is a new module here and one line in ``GROUPS``. The modules never
+import each other; what they share lives one level up (``core.cli.arguments``, ``inputs``,
+``replies``, ``orchestration``, ``output``). Like the rest of the package, they import only
+the standard library, ``core.errors`` and ``core.config`` at module level: the domain, the
+store and the orchestrator load inside the handlers, so ``--version`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from core.cli.commands import (
+    board,
+    deps,
+    imports,
+    init,
+    projects,
+    queue,
+    quick,
+    runs,
+    tasks,
+    worker,
+)
+
+GROUPS: tuple[ModuleType, ...] = (
+    init,
+    projects,
+    tasks,
+    deps,
+    imports,
+    queue,
+    board,
+    worker,
+    runs,
+    quick,
+)
+"""Every command group, in the order ``taskyard --help`` lists their commands."""
+
+HOME = board.show_home
+"""What ``taskyard`` with no command runs when the interactive board does not open."""

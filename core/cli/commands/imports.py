@@ -1,0 +1,188 @@
+"""``taskyard import ...``: a PRD as tasks (preview, then commit), and the imports made."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.cli.arguments import GRANULARITIES, Subcommands, group, positive_int
+from core.cli.inputs import given, read_text
+from core.cli.output.imports import (
+    import_job_lines,
+    import_list_lines,
+    preview_counts,
+    preview_lines,
+)
+from core.cli.replies import dump, list_payload
+from core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from core.cli.session import Session
+    from core.prd.models import ImportOptions, ImportPlan
+
+
+def register(commands: Subcommands) -> None:
+    """Add ``import`` and its actions."""
+    sub = group(commands, "import", "turn a PRD into tasks (preview, commit) and list imports")
+    p = sub.add_parser(
+        "prd",
+        help="preview a Markdown PRD as tasks and dependencies; --commit writes them",
+        description="Without --commit nothing is written: the preview shows what would be "
+        "created, changed, left alone and no longer in the document. Save the preview with "
+        "--json, edit its plan, and commit that with --plan-json FILE --commit.",
+    )
+    p.add_argument("file", nargs="?", metavar="FILE", help="the Markdown document; - for stdin")
+    p.add_argument(
+        "--plan-json",
+        metavar="FILE",
+        help="a plan (or a saved `import prd --json` preview) instead of a document; - for stdin",
+    )
+    p.add_argument(
+        "--granularity", choices=GRANULARITIES, metavar="G", help="one of: %(choices)s (balanced)"
+    )
+    p.add_argument(
+        "--auto-ready",
+        action="store_true",
+        default=None,
+        help="unblocked tasks become ready; the others wait in blocked until unblocked",
+    )
+    p.add_argument(
+        "--max-parallelism", type=positive_int, metavar="N", help="workers assumed for waves (4)"
+    )
+    p.add_argument("--milestone", metavar="SLUG", help="for tasks without a milestone of their own")
+    p.add_argument(
+        "--order-deps",
+        action="store_true",
+        default=None,
+        help="items of a numbered list wait for the item before them",
+    )
+    p.add_argument("--project", metavar="P", help="the project to import into (default: inbox)")
+    p.add_argument(
+        "--commands",
+        action="store_true",
+        default=None,
+        help="a task's first shell code block becomes its command; the preview lists each, "
+        "and none runs until approved (without it code blocks are documentation)",
+    )
+    p.add_argument("--commit", action="store_true", help="write the tasks (one transaction)")
+    p.set_defaults(handler=_cmd_import_prd)
+    p = sub.add_parser("show", help="one committed import")
+    p.add_argument("job_id", metavar="JOB_ID")
+    p.set_defaults(handler=_cmd_import_show)
+    p = sub.add_parser("list", help="recent imports, newest first")
+    p.add_argument("--limit", type=positive_int, default=20, metavar="N")
+    p.set_defaults(handler=_cmd_import_list)
+
+
+async def _cmd_import_prd(s: Session) -> int:
+    """``import prd``: preview a document or a plan, or commit it."""
+    a = s.args
+    if (a.file is None) == (a.plan_json is None):
+        raise ValidationError(
+            "Give either a Markdown FILE or --plan-json FILE (exactly one).",
+            field="file",
+            hint="taskyard import prd docs/prd.md (preview), then add --commit to write it.",
+        )
+    if a.plan_json is not None:
+        plan = _given_plan(a)
+        again = f"taskyard import prd --plan-json {a.plan_json} --commit"
+        if not a.commit:
+            preview = await s.engine.preview_plan(plan)
+    else:
+        options = _import_options(a)
+        text = read_text(str(a.file))
+        source = "stdin" if a.file == "-" else str(Path(str(a.file)))
+        preview = await s.engine.preview_import(text, source=source, options=options)
+        plan = preview.plan
+        again = (
+            "the same command with --commit (or save it with --json, edit the plan, and "
+            "commit that with --plan-json FILE --commit)"
+        )
+    if not a.commit:
+        return s.out.result(
+            "import_preview",
+            lambda: {**dump(preview), "counts": preview_counts(preview)},
+            lambda: preview_lines(preview, commit_hint=again),
+        )
+    job = await s.engine.commit_import(plan)
+    return s.out.result(
+        "import_job",
+        lambda: {"job": dump(job), "created": job.created_refs},
+        lambda: import_job_lines(job),
+    )
+
+
+def _given_plan(a: argparse.Namespace) -> ImportPlan:
+    """The plan of ``--plan-json``, with the options given on the command line applied."""
+    if a.commands:
+        raise ValidationError(
+            "--commands reads a document's code blocks; a plan already carries its "
+            "commands (each task's command field).",
+            field="commands",
+            hint="Preview the document with --commands --json, save that, edit it, and "
+            "commit it with --plan-json.",
+        )
+    plan = _read_plan(str(a.plan_json))
+    overrides = given(auto_ready=a.auto_ready, milestone=a.milestone, project=a.project)
+    if overrides:
+        plan = plan.model_copy(update={"options": plan.options.model_copy(update=overrides)})
+    return plan
+
+
+def _import_options(a: argparse.Namespace) -> ImportOptions:
+    """How to turn a document into a plan, from the options given."""
+    from core.domain.commands import parse
+    from core.prd.models import ImportOptions
+
+    return parse(
+        ImportOptions,
+        given(
+            granularity=a.granularity,
+            auto_ready=a.auto_ready,
+            max_parallelism_hint=a.max_parallelism,
+            milestone=a.milestone,
+            order_dependencies=a.order_deps,
+            project=a.project,
+            commands=a.commands,
+        ),
+    )
+
+
+def _read_plan(path: str) -> ImportPlan:
+    """A plan from a JSON file: the plan itself, or a saved ``import prd --json`` preview.
+
+    Raises:
+        NotFoundError: the file does not exist.
+        ValidationError: it is not JSON, or not a plan (the first bad field is named).
+    """
+    from core.domain.commands import parse
+    from core.prd.models import ImportPlan
+
+    name = "stdin" if path == "-" else path
+    try:
+        data = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"{name} is not valid JSON (line {exc.lineno}: {exc.msg}).",
+            field="plan_json",
+            hint="Save a plan with `taskyard import prd FILE --json > plan.json` and edit that.",
+        ) from None
+    if isinstance(data, dict) and isinstance(data.get("plan"), dict):
+        data = data["plan"]  # a saved preview envelope
+    return parse(ImportPlan, data, where=f"{name}: ")
+
+
+async def _cmd_import_show(s: Session) -> int:
+    job = await s.engine.get_import(s.args.job_id)
+    return s.out.result("import_job", lambda: {"job": dump(job)}, lambda: import_job_lines(job))
+
+
+async def _cmd_import_list(s: Session) -> int:
+    jobs = await s.engine.list_imports(limit=s.args.limit)
+    return s.out.result(
+        "import_jobs",
+        lambda: list_payload([dump(j) for j in jobs]),
+        lambda: import_list_lines(jobs),
+    )

@@ -1,0 +1,123 @@
+"""``taskyard project ...`` and ``taskyard milestone ...``: where tasks live."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.cli.arguments import Subcommands, group, positive_int
+from core.cli.inputs import absolute, given
+from core.cli.output.lists import milestone_lines, project_lines
+from core.cli.replies import dump, list_payload
+
+if TYPE_CHECKING:
+    from core.cli.session import Session
+    from core.domain.models import Milestone
+    from core.engine import TaskEngine
+
+
+def register(commands: Subcommands) -> None:
+    """Add ``project`` and ``milestone`` with their actions."""
+    sub = group(commands, "project", "add and list projects")
+    p = sub.add_parser("add", help="create a project")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--slug", metavar="S")
+    p.add_argument("--key", metavar="K", help="ref prefix, e.g. TY for TY-1")
+    p.add_argument("--description", metavar="D")
+    p.add_argument("--repo", metavar="PATH", help="the project's repository")
+    p.set_defaults(handler=_cmd_project_add)
+    p = sub.add_parser("list", help="every project")
+    p.set_defaults(handler=_cmd_project_list)
+
+    sub = group(commands, "milestone", "add, list and find milestones")
+    p = sub.add_parser("add", help="create a milestone")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--project", metavar="P")
+    p.add_argument("--slug", metavar="S")
+    p.add_argument("--start", metavar="DATE", help="YYYY-MM-DD")
+    p.add_argument("--due", metavar="DATE", help="YYYY-MM-DD")
+    p.set_defaults(handler=_cmd_milestone_add)
+    p = sub.add_parser("list", help="milestones by due date")
+    p.add_argument("--project", metavar="P")
+    p.set_defaults(handler=_cmd_milestone_list)
+    p = sub.add_parser("find", help="milestones matching a slug or name")
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument("--slug", metavar="S")
+    p.add_argument("--name", metavar="N")
+    p.add_argument("--limit", type=positive_int, default=10, metavar="N")
+    p.set_defaults(handler=_cmd_milestone_find)
+
+
+async def _cmd_project_add(s: Session) -> int:
+    from core.domain.commands import ProjectCreate, parse
+
+    a = s.args
+    repo = absolute(a.repo) if a.repo else None
+    request = parse(
+        ProjectCreate,
+        given(name=a.name, slug=a.slug, key=a.key, description=a.description, repo_path=repo),
+    )
+    project = await s.engine.create_project(request)
+    return s.out.result(
+        "project",
+        lambda: {"project": dump(project)},
+        lambda: [
+            f'Created project "{project.name}" (slug {project.slug}, key {project.key}): '
+            f"its tasks are {project.key}-1, {project.key}-2, …"
+        ],
+    )
+
+
+async def _cmd_project_list(s: Session) -> int:
+    projects = await s.engine.list_projects()
+    return s.out.result(
+        "projects",
+        lambda: list_payload([dump(p) for p in projects]),
+        lambda: project_lines(projects),
+    )
+
+
+async def _project_slugs(engine: TaskEngine) -> dict[str, str]:
+    return {p.id: p.slug for p in await engine.list_projects()}
+
+
+async def _cmd_milestone_add(s: Session) -> int:
+    from core.domain.commands import MilestoneCreate, parse
+
+    a = s.args
+    request = parse(
+        MilestoneCreate,
+        given(project=a.project, name=a.name, slug=a.slug, start_date=a.start, due_date=a.due),
+    )
+    milestone = await s.engine.create_milestone(request)
+    if s.out.json:
+        s.out.envelope("milestone", {"milestone": dump(milestone)})
+        return 0
+    project = (await _project_slugs(s.engine)).get(milestone.project_id, milestone.project_id)
+    text = f'Created milestone "{milestone.name}" (slug {milestone.slug}) in project {project}'
+    if milestone.due_date is not None:
+        text += f", due {milestone.due_date.isoformat()}"
+    s.out.lines([text + "."])
+    return 0
+
+
+async def _cmd_milestone_list(s: Session) -> int:
+    milestones = await s.engine.list_milestones(s.args.project)
+    await _print_milestones(s, milestones)
+    return 0
+
+
+async def _cmd_milestone_find(s: Session) -> int:
+    a = s.args
+    milestones = await s.engine.find_milestones(a.project, slug=a.slug, name=a.name, limit=a.limit)
+    if not milestones and not s.out.json:
+        s.out.lines([f"No milestone in {a.project} matches."])
+        return 0
+    await _print_milestones(s, milestones)
+    return 0
+
+
+async def _print_milestones(s: Session, milestones: list[Milestone]) -> None:
+    if s.out.json:
+        s.out.envelope("milestones", list_payload([dump(m) for m in milestones]))
+        return
+    s.out.lines(milestone_lines(milestones, await _project_slugs(s.engine)))

@@ -1,0 +1,160 @@
+"""One command's run: open the engine with what the command needs, run it, close the engine.
+
+Also the start-up pause of the garbage collector that ``main`` holds while the heavy modules
+load. Only the standard library is imported at module level; the engine, the configuration
+files and the orchestrator load when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from core.config import shown_database
+from core.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from core.cli.output.writer import Output
+    from core.engine import TaskEngine
+    from core.orchestrator.config import OrchestratorConfig
+
+
+@dataclass
+class Session:
+    """One command's world: its arguments, the open engine and where output goes."""
+
+    args: argparse.Namespace
+    engine: TaskEngine
+    out: Output
+    database: str
+    """The database URL, for messages."""
+    existed: bool
+    """Whether a SQLite file was already there before this command opened it."""
+    orchestrator: OrchestratorConfig | None = None
+    """The orchestrator settings, read for the commands that run work (worker, run, quick)."""
+
+    @property
+    def actor(self) -> str:
+        """Who this command acts as (``--actor``, ``$TASKYARD_ACTOR``, the login name)."""
+        from core.config import default_actor
+
+        return str(self.args.actor or default_actor())
+
+    @property
+    def config(self) -> OrchestratorConfig:
+        """The orchestrator settings of a command that declared ``orchestrated``."""
+        if self.orchestrator is None:  # its parser does not declare orchestrated=True
+            raise RuntimeError(f"{self.args.handler.__name__} reads no orchestrator settings")
+        return self.orchestrator
+
+
+Handler = Callable[[Session], Awaitable[int]]
+"""A command: it writes its answer through ``Session.out`` and returns the exit code."""
+
+
+def asks(args: argparse.Namespace, need: str) -> bool:
+    """Whether the parsed command declares ``need`` (a parser default).
+
+    A command declares a need with ``set_defaults(need=True)``, or with a test of its own
+    arguments when only some uses have it (``events --follow`` waits for work, ``events``
+    does not). The needs: ``orchestrated`` (read the orchestrator settings), ``waits_for_work``
+    (refuse a database that does not exist yet) and ``stores_files`` (read ``[limits]``).
+    """
+    value = getattr(args, need, False)
+    return bool(value(args) if callable(value) else value)
+
+
+def database_location(db: str | None) -> tuple[str, bool]:
+    """The URL the engine will open, and whether its SQLite file exists yet (else ``True``)."""
+    from core.config import database_url, default_database_url
+
+    url = database_url(db) if db else default_database_url()
+    if url.startswith("sqlite") and ":///" in url:
+        path = url.split(":///", 1)[1].split("?", 1)[0]
+        if path and path != ":memory:" and not path.startswith("file:"):
+            return url, Path(path).exists()
+    return url, True
+
+
+async def run_command(
+    handler: Handler, args: argparse.Namespace, out: Output, *, started: Callable[[], None]
+) -> int:
+    """Open the engine, run the command, and always close the engine.
+
+    Args:
+        handler: The command.
+        args: Its parsed arguments.
+        out: Where its answer goes.
+        started: Called once the engine is open (the heavy imports are done).
+    """
+    from core.bootstrap import open_engine
+
+    url, existed = database_location(args.db)
+    if asks(args, "waits_for_work") and not existed:
+        # It would make a new, empty database and wait on it forever: a mistyped --db.
+        where = shown_database(url)
+        raise NotFoundError(
+            f"No database at {where}: a new, empty one would be created and nothing would "
+            "ever arrive in it.",
+            hint=f"Run `taskyard --db {where} init` first if that is the one you want, or check "
+            "--db / TASKYARD_DB.",
+            details={"field": "db", "input": where, "suggestions": []},
+        )
+    options: dict[str, Any] = {}
+    orchestrator = None
+    if asks(args, "orchestrated"):
+        from core.cli.orchestration import engine_options, load_orchestrator_config
+
+        orchestrator = load_orchestrator_config()
+        options = engine_options(orchestrator)
+    if asks(args, "stores_files"):
+        # Only the commands that store files read [limits]: a broken taskyard.toml must not
+        # stop `task list`.
+        from core.config_file import Limits, load_config
+
+        options["attachment_max_bytes"] = Limits.from_config(load_config()).attachment_max_bytes
+    engine = await open_engine(args.db, actor=args.actor, **options)
+    started()
+    try:
+        return await handler(Session(args, engine, out, url, existed, orchestrator))
+    finally:
+        await engine.close()
+
+
+class StartUpPause:
+    """Keeps the cyclic garbage collector off while start-up imports load.
+
+    Start-up (SQLAlchemy, pydantic and the store modules) allocates hundreds of thousands of
+    long-lived objects; the cyclic collector rescans them over and over while they load,
+    which measured ~25 ms of a ~360 ms command. ``finished`` turns it back on before a command
+    does its work (or the board opens), and leaving the ``with`` block does so at the latest.
+    When the collector is already off on entry, the caller manages it and this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self._paused = False
+
+    def __enter__(self) -> StartUpPause:
+        if gc.isenabled():
+            gc.disable()
+            self._paused = True
+        return self
+
+    def finished(self) -> None:
+        """Turn the collector back on, once; later calls do nothing."""
+        if self._paused:
+            self._paused = False
+            gc.enable()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.finished()
