@@ -22,13 +22,11 @@ from core.domain.states import is_resolved
 from core.errors import ConflictError, InvalidTransitionError, NotFoundError
 from core.store import tables as t
 from core.store.context import TxContext
-from core.store.lookup import find_tasks, require_same_project, task_not_found
+from core.store.lookup import chunks, find_tasks, require_same_project, task_not_found
 from core.store.rows import link_from_row
 
 T, D, P = t.tasks, t.task_dependencies, t.projects
 S = TaskStatus
-
-CHUNK = 900  # stay far below every driver's bound-parameter limit
 
 UNRESOLVED = [s.value for s in TaskStatus if not is_resolved(s)]
 
@@ -38,11 +36,6 @@ EVENT_FOR_TARGET = {
     S.BLOCKED: "task.blocked",
     S.CANCELLED: "task.cancelled",
 }
-
-
-def chunks(items: Sequence[str], size: int = CHUNK) -> list[Sequence[str]]:
-    """``items`` in slices of at most ``size``."""
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def ref_of(row: RowMapping) -> str:

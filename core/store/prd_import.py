@@ -55,9 +55,10 @@ from core.prd.models import (
 from core.store import bulk_import, graph_ops, task_ops
 from core.store import tables as t
 from core.store.context import TxContext
-from core.store.graph_ops import chunks, refs_by_id
+from core.store.graph_ops import refs_by_id
 from core.store.lookup import (
     DEFAULT_PROJECT_SLUG,
+    chunks,
     find_milestone,
     find_project,
     near_matches,

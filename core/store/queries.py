@@ -23,8 +23,7 @@ from core.errors import NotFoundError
 from core.store import tables as t
 from core.store.events import last_seq
 from core.store.folding import fold, fold_text
-from core.store.graph_ops import chunks
-from core.store.lookup import find_milestone, find_project, find_task
+from core.store.lookup import chunks, find_milestone, find_project, find_task
 from core.store.rows import (
     attachment_from_row,
     card_from_row,
