@@ -183,8 +183,8 @@ def _validate(
 ) -> _Batch:
     """Each item's project (locked), and the external ids: unique in the file, or stored.
 
-    Reads the stored tasks with the file's external ids (those items are skipped), and every
-    stored task the file names as a blocker: by external id first, then by ref.
+    Reads the stored tasks with the file's external ids (those items are skipped), every
+    stored parent the file names, and every stored blocker: by external id first, then by ref.
     """
     found: dict[str, RowMapping] = {}
     missing: set[str] = set()
@@ -209,7 +209,10 @@ def _validate(
                 i, "external_id", f"external id {item.external_id!r} repeats item {in_file[k] + 1}"
             )
         in_file[k] = i
-    named = [(str(projects[i]["id"]), b) for i, item in enumerate(items) for b in item.blocked_by]
+    named: list[tuple[str, str]] = []
+    for project, item in zip(projects, items, strict=True):
+        parent = [] if item.parent_external_id is None else [item.parent_external_id]
+        named.extend((str(project["id"]), name) for name in [*item.blocked_by, *parent])
     names = TaskResolver(conn).read(external_ids=[*in_file, *named])
     batch = _Batch(items, projects, in_file, names)
     names.read(
