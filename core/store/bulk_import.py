@@ -30,7 +30,8 @@ from core.errors import NotFoundError, TaskyardError, ValidationError
 from core.store import tables as t
 from core.store.context import TxContext
 from core.store.lookup import TaskResolver, project_or_default
-from core.store.task_ops import created_payload, resolve_milestone, task_row
+from core.store.project_ops import resolve_milestone
+from core.store.task_create import created_payload, task_row
 
 T, D, L, P = t.tasks, t.task_dependencies, t.task_labels, t.projects
 S = TaskStatus

@@ -66,6 +66,7 @@ from core.store import (
     run_ids,
     run_ops,
     step_ops,
+    task_create,
     task_ops,
 )
 from core.store.context import StoreSettings, TxContext
@@ -303,7 +304,7 @@ class SqlTaskEngine:
         """See ``TaskEngine.create_task``."""
 
         def op(c: Connection, x: TxContext) -> CreateResult:
-            task_id, created = task_ops.create_task(c, x, request)
+            task_id, created = task_create.create_task(c, x, request)
             return CreateResult(task=queries.get_task(c, task_id), created=created)
 
         result: CreateResult = await self._write(op)

@@ -307,7 +307,7 @@ class Resolved(NamedTuple):
 class TaskResolver:
     """The stored tasks that new tasks name as blockers or parents, read in a few queries.
 
-    The one place the single create (``task_ops.create_task``) and the bulk import
+    The one place the single create (``task_create.create_task``) and the bulk import
     (``bulk_import.import_tasks``, which a PRD commit goes through) decide what such a name
     means, so the two cannot drift: an external id names a task of the creating task's own
     project and wins over a ref; a ref or an id names a task anywhere, and links only to a

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, desc, insert, select, update
+from sqlalchemy import Connection, RowMapping, desc, insert, select
 
 from core.domain import graph
 from core.domain.commands import TaskImportItem, TaskPatch, parse
@@ -59,11 +59,11 @@ from core.store.graph_ops import refs_by_id
 from core.store.lookup import (
     DEFAULT_PROJECT_SLUG,
     chunks,
-    find_milestone,
     find_project,
     near_matches,
     project_or_default,
 )
+from core.store.project_ops import resolve_milestone
 
 T, D, M, J = t.tasks, t.task_dependencies, t.milestones, t.import_jobs
 S = TaskStatus
@@ -376,24 +376,19 @@ def _resolve_milestones(
     conn: Connection, ctx: TxContext, project_id: str, plan: ImportPlan
 ) -> tuple[dict[str, str], str | None]:
     """Ids of the plan's milestones (by key) and of ``options.milestone``, created if missing."""
-    ids: dict[str, str] = {}
-    for m in plan.milestones:
-        try:
-            ids[m.key] = str(find_milestone(conn, project_id, m.name)["id"])
-            continue
-        except NotFoundError:
-            pass
-        ids[m.key] = task_ops.resolve_milestone(conn, ctx, project_id, m.name, create=True)
-        if m.due_date is not None:
-            conn.execute(
-                update(M)
-                .where(M.c.id == ids[m.key])
-                .values(due_date=date.fromisoformat(m.due_date))
-            )
+    ids = {
+        m.key: resolve_milestone(
+            conn,
+            ctx,
+            project_id,
+            m.name,
+            create=True,
+            due_date=None if m.due_date is None else date.fromisoformat(m.due_date),
+        )
+        for m in plan.milestones
+    }
     extra = plan.options.milestone
-    extra_id = (
-        task_ops.resolve_milestone(conn, ctx, project_id, extra, create=True) if extra else None
-    )
+    extra_id = resolve_milestone(conn, ctx, project_id, extra, create=True) if extra else None
     return ids, extra_id
 
 
