@@ -55,6 +55,7 @@ from core.store import (
     event_feed,
     execution_view,
     graph_ops,
+    import_jobs,
     log_ops,
     migrate,
     pg_fast,
@@ -461,11 +462,11 @@ class SqlTaskEngine:
 
     async def get_import(self, job_id: str) -> ImportJob:
         """See ``TaskEngine.get_import``."""
-        return await self._runner.read(lambda c: prd_import.get_job(c, job_id))
+        return await self._runner.read(lambda c: import_jobs.get_job(c, job_id))
 
     async def list_imports(self, *, limit: int = 20) -> list[ImportJob]:
         """See ``TaskEngine.list_imports``."""
-        return await self._runner.read(lambda c: prd_import.list_jobs(c, limit))
+        return await self._runner.read(lambda c: import_jobs.list_jobs(c, limit))
 
     # -- attachments -------------------------------------------------------------------
     async def add_attachment(self, ref: str, attachment: AttachmentIn) -> Attachment:
@@ -1071,4 +1072,4 @@ def _conforms(engine: SqlTaskEngine) -> None:
 def _record_failed_import(
     conn: Connection, ctx: TxContext, *, plan: ImportPlan, error: TaskyardError
 ) -> ImportJob | None:
-    return prd_import.record_failed_job(conn, ctx, plan, error)
+    return import_jobs.record_failed_job(conn, ctx, plan, error)

@@ -40,7 +40,8 @@ def near_matches(word: str, candidates: Iterable[str], *, limit: int = 3) -> lis
     return ([pool[h] for h in hits] + prefix)[:limit]
 
 
-def _did_you_mean(suggestions: Sequence[str], fallback: str) -> str:
+def did_you_mean(suggestions: Sequence[str], fallback: str) -> str:
+    """A hint that names the suggestions, or ``fallback`` when there are none."""
     if suggestions:
         return "Did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
     return fallback
@@ -91,7 +92,7 @@ def find_project(conn: Connection, ref: str, *, lock: bool = False) -> RowMappin
     suggestions = near_matches(ref.strip(), names)
     raise NotFoundError(
         f"No project {ref!r}.",
-        hint=_did_you_mean(suggestions, "List projects with `taskyard project list`."),
+        hint=did_you_mean(suggestions, "List projects with `taskyard project list`."),
         details={"field": "project", "input": ref, "suggestions": suggestions},
     )
 
@@ -189,7 +190,7 @@ def find_milestone(
     suggestions = near_matches(text, slugs)
     raise NotFoundError(
         f"No milestone {ref!r} in this project.",
-        hint=_did_you_mean(
+        hint=did_you_mean(
             suggestions,
             "List milestones with `taskyard milestone list`, or create it "
             "(--create-milestone when adding a task).",
@@ -261,7 +262,7 @@ def task_not_found(conn: Connection, ref: str, *, field: str = "task") -> NotFou
             suggestions = [format_ref(k, number) for k in near_matches(key, keys)]
             return NotFoundError(
                 f"No task {ref!r}: no project uses the key {key!r}.",
-                hint=_did_you_mean(suggestions, "List projects with `taskyard project list`."),
+                hint=did_you_mean(suggestions, "List projects with `taskyard project list`."),
                 details={"field": field, "input": ref, "suggestions": suggestions},
             )
         return NotFoundError(
