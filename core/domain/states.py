@@ -24,7 +24,6 @@ Rules (unified-task-orchestration.md section 4, DESIGN.md):
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,14 +65,6 @@ RESOLVED_STATES: frozenset[TaskStatus] = frozenset({S.DONE, S.CANCELLED})
 
 GUARDED_STATES: frozenset[TaskStatus] = frozenset({S.READY, S.IN_PROGRESS})
 """States a task may not enter while any blocker is unresolved."""
-
-AUTO_APPROVE_ENV = "FEATURE_PRD_AUTO_APPROVE_REVIEW"
-
-
-def auto_approve_from_env(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether the HITL override is switched on in the environment (``true``/``1``/``yes``)."""
-    env = os.environ if environ is None else environ
-    return env.get(AUTO_APPROVE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def is_resolved(status: TaskStatus) -> bool:

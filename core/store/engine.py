@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL, make_url
 
+from core.config import auto_approve_from_env
 from core.domain.commands import (
     AttachmentIn,
     BoardQuery,
@@ -45,7 +46,7 @@ from core.domain.runs import (
     RunStep,
     Worker,
 )
-from core.domain.states import auto_approve_from_env, state_machine_metadata
+from core.domain.states import state_machine_metadata
 from core.domain.views import BoardColumn, BoardView, BulkResult, CreateResult, ImportResult, Page
 from core.errors import StorageError, TaskyardError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
