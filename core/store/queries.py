@@ -110,24 +110,21 @@ def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     children: dict[str, list[str]] = defaultdict(list)
     files: dict[str, list[Attachment]] = defaultdict(list)
     run_ids: dict[str, list[str]] = defaultdict(list)
-    link_cols = (T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
     for part in chunks(ids):
-        q = (
-            select(D.c.task_id.label("owner"), *link_cols)
-            .select_from(D.join(T, T.c.id == D.c.blocker_id).join(P, P.c.id == T.c.project_id))
-            .where(D.c.task_id.in_(part))
-            .order_by(P.c.key, T.c.number)
-        )
-        for r in conn.execute(q).mappings():
-            blocked_by[r["owner"]].append(link_from_row(r))
-        q = (
-            select(D.c.blocker_id.label("owner"), *link_cols)
-            .select_from(D.join(T, T.c.id == D.c.task_id).join(P, P.c.id == T.c.project_id))
-            .where(D.c.blocker_id.in_(part))
-            .order_by(P.c.key, T.c.number)
-        )
-        for r in conn.execute(q).mappings():
-            blocks[r["owner"]].append(link_from_row(r))
+        # An edge is (task_id, blocker_id): a task's blockers are the other end of its edges
+        # as a task, the tasks it blocks the other end of its edges as a blocker.
+        for owner, other, links in (
+            (D.c.task_id, D.c.blocker_id, blocked_by),
+            (D.c.blocker_id, D.c.task_id, blocks),
+        ):
+            q = (
+                select(owner.label("owner"), T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
+                .select_from(D.join(T, T.c.id == other).join(P, P.c.id == T.c.project_id))
+                .where(owner.in_(part))
+                .order_by(P.c.key, T.c.number)
+            )
+            for r in conn.execute(q).mappings():
+                links[r["owner"]].append(link_from_row(r))
         q2 = select(T.c.parent_id, T.c.id).where(T.c.parent_id.in_(part)).order_by(T.c.number)
         for child in conn.execute(q2):
             children[child.parent_id].append(child.id)
