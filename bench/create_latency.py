@@ -7,7 +7,7 @@ Works on two copies of the seeded database (the original is not changed):
 
 * ``engine.create_task``: the public async API (validated ``TaskCreate`` built per call,
   the write transaction on the writer thread, reading the full ``Task`` back inside it).
-* ``engine write only``: the same ``task_ops.create_task`` transaction without the read-back
+* ``engine write only``: the same ``task_create.create_task`` transaction without the read-back
   (a private hook, ``engine._write``, used only to split the cost).
 * ``sqlite3 reference``: stdlib sqlite3, WAL + synchronous=NORMAL like the engine, one
   ``BEGIN IMMEDIATE`` transaction that reads the project row, bumps its task counter
@@ -102,7 +102,7 @@ class Sqlite3Reference:
 
 async def run(args: argparse.Namespace) -> None:
     from core.domain.commands import TaskCreate
-    from core.store import task_ops
+    from core.store import task_create
     from core.store.engine import SqlTaskEngine
 
     if not args.db.exists():
@@ -135,7 +135,7 @@ async def run(args: argparse.Namespace) -> None:
 
     async def write_only() -> None:
         req = request()
-        await engine._write(partial(_create, task_ops.create_task, req))
+        await engine._write(partial(_create, task_create.create_task, req))
 
     async def reference() -> None:
         ref.create()
@@ -191,7 +191,7 @@ def profile_sync(db: Path, n: int) -> None:
     import pstats
 
     from core.domain.commands import TaskCreate
-    from core.store import queries, task_ops
+    from core.store import queries, task_create
     from core.store.context import StoreSettings, TxContext
     from core.store.dialects.sqlite import make_engines
     from core.store.events import flush_events
@@ -204,7 +204,7 @@ def profile_sync(db: Path, n: int) -> None:
         ctx = TxContext(now=datetime.now(UTC), actor="bench", dialect="sqlite",
                         settings=StoreSettings())  # fmt: skip
         with writer.begin() as conn:
-            task_id, _ = task_ops.create_task(conn, ctx, req)
+            task_id, _ = task_create.create_task(conn, ctx, req)
             flush_events(conn, ctx)
         with reader.begin() as conn:
             queries.get_task(conn, task_id)

@@ -5,11 +5,18 @@ from __future__ import annotations
 import getpass
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 DB_ENV = "TASKYARD_DB"
 ACTOR_ENV = "TASKYARD_ACTOR"
 APPROVE_OWN_COMMANDS_ENV = "TASKYARD_APPROVE_OWN_COMMANDS"
+AUTO_APPROVE_ENV = "FEATURE_PRD_AUTO_APPROVE_REVIEW"
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+"""Values of an on/off environment variable that mean on (compared stripped, in lower case)."""
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+"""Values of an on/off environment variable that mean off."""
 
 
 def data_dir() -> Path:
@@ -56,7 +63,17 @@ def approve_own_commands() -> bool:
     then leaves every command it sets for a person to approve (``taskyard approve``).
     """
     value = os.environ.get(APPROVE_OWN_COMMANDS_ENV, "").strip().lower()
-    return value not in {"0", "false", "no", "off"}
+    return value not in FALSE_WORDS
+
+
+def auto_approve_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``FEATURE_PRD_AUTO_APPROVE_REVIEW`` turns human review off (``true``/``1``/...).
+
+    The domain takes the flag as a value (``states.allowed_targets(auto_approve=...)``); the
+    engine and the orchestrator's config read it here when they are not given one.
+    """
+    env = os.environ if environ is None else environ
+    return env.get(AUTO_APPROVE_ENV, "").strip().lower() in TRUE_WORDS
 
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^/:@\s]*:)[^@/\s]*@")

@@ -91,7 +91,7 @@ MUTANTS = (
     Mutant(
         "I1",
         "idempotent create by external id",
-        "core/store/task_ops.py",
+        "core/store/task_create.py",
         "        if existing is not None:\n            return str(existing.id), False\n",
         "        if False:\n            return str(existing.id), False\n",
         ("tests/store/test_engine_contract.py", *SQLITE_ONLY),

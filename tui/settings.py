@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.config import FALSE_WORDS, TRUE_WORDS
 from core.config_file import ConfigFile
 from core.domain.models import TaskStatus
 from core.errors import ValidationError
@@ -21,7 +22,6 @@ DEFAULT_WORKER_SLOTS = 2
 MAX_WORKER_SLOTS = 64
 THEMES = ("taskyard-dark", "taskyard-light", "high-contrast", "ansi-dark", "ansi-light")
 DEFAULT_THEME = "taskyard-dark"
-_TRUE = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def build_settings(
     sr_source: str | None = None
     if screen_reader:
         sr_source = "--screen-reader"
-    elif env.get(SCREEN_READER_ENV, "").strip().lower() in _TRUE:
+    elif env.get(SCREEN_READER_ENV, "").strip().lower() in TRUE_WORDS:
         sr_source = f"{SCREEN_READER_ENV}={env[SCREEN_READER_ENV]}"
     elif _bool(tui, "screen_reader", where):
         sr_source = f"screen_reader = true in {config.path}"
@@ -136,9 +136,9 @@ def _embedded(table: Mapping[str, Any], where: str, env: Mapping[str, str], db: 
     """
     raw = env.get(EMBEDDED_WORKERS_ENV, "").strip().lower()
     if raw:
-        if raw in _TRUE:
+        if raw in TRUE_WORDS:
             return True
-        if raw in {"0", "false", "no", "off"}:
+        if raw in FALSE_WORDS:
             return False
         raise ValidationError(
             f"{EMBEDDED_WORKERS_ENV}={env[EMBEDDED_WORKERS_ENV]!r} is neither on nor off.",

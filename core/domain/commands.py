@@ -321,7 +321,7 @@ class TaskImportItem(_TaskFields):
 
     status: TaskStatus = TaskStatus.BACKLOG
     blocked_by: list[str] = Field(default_factory=list)
-    """Blockers by external id (in this file or already in the project) or by ref."""
+    """Blockers by external id (in this file or already in the project), or by ref or id."""
     project: str | None = None
     milestone: str | None = None
     parent_external_id: str | None = None

@@ -45,14 +45,8 @@ class Priority(enum.StrEnum):
         """0 for critical ... 3 for low: the sort key stored beside the name."""
         return _PRIORITY_RANK[self]
 
-    @classmethod
-    def from_rank(cls, rank: int) -> Priority:
-        """The priority stored as ``rank``."""
-        return _PRIORITY_BY_RANK[rank]
-
 
 _PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
-_PRIORITY_BY_RANK = {rank: p for p, rank in _PRIORITY_RANK.items()}
 
 
 class TaskSource(enum.StrEnum):

@@ -24,7 +24,6 @@ Rules (unified-task-orchestration.md section 4, DESIGN.md):
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,14 +65,6 @@ RESOLVED_STATES: frozenset[TaskStatus] = frozenset({S.DONE, S.CANCELLED})
 
 GUARDED_STATES: frozenset[TaskStatus] = frozenset({S.READY, S.IN_PROGRESS})
 """States a task may not enter while any blocker is unresolved."""
-
-AUTO_APPROVE_ENV = "FEATURE_PRD_AUTO_APPROVE_REVIEW"
-
-
-def auto_approve_from_env(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether the HITL override is switched on in the environment (``true``/``1``/``yes``)."""
-    env = os.environ if environ is None else environ
-    return env.get(AUTO_APPROVE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def is_resolved(status: TaskStatus) -> bool:
@@ -170,6 +161,43 @@ def plan_transition(
         ClaimRequiredError: ``in_progress`` asked for without a claim or ``force``.
         DependencyBlockedError: ``ready``/``in_progress`` asked for with unresolved blockers.
     """
+    _check_table(ref, current, requested, auto_approve=auto_approve, via_retry=via_retry)
+    if requested == S.IN_PROGRESS and not (force or via_claim):
+        raise ClaimRequiredError(
+            f"{ref} cannot be moved to in progress by hand: a worker claims ready tasks and "
+            "starts them.",
+            hint="Leave it in ready for a worker to pick up, start it now on a worker with "
+            "Run Now (CLI: taskyard run REF), or mark it as worked on by hand, which no worker "
+            "runs (CLI: task move REF in_progress --force).",
+            details={"ref": ref, "from": current.value, "to": requested.value},
+        )
+    unresolved = [b for b in blockers if not is_resolved(b.status)]
+    if requested in GUARDED_STATES and unresolved:
+        if requested == S.READY and when_unblocked:
+            return TransitionPlan(
+                target=S.BLOCKED,
+                requested=requested,
+                blocked_reason=DependencyReason(blockers=[b.id for b in unresolved]),
+                parked=True,
+            )
+        raise _dependency_error(ref, current, requested, unresolved)
+    blocked_reason: DependencyReason | ManualReason | None = None
+    if requested == S.BLOCKED:
+        blocked_reason = ManualReason(message=reason or "Blocked by hand.")
+    return TransitionPlan(
+        target=requested, requested=requested, blocked_reason=blocked_reason, parked=False
+    )
+
+
+def _check_table(
+    ref: str,
+    current: TaskStatus,
+    requested: TaskStatus,
+    *,
+    auto_approve: bool,
+    via_retry: bool,
+) -> None:
+    """Refuse a move the table does not have (or one to the state the task is in)."""
     if requested == current:
         raise InvalidTransitionError(
             f"{ref} is already {current.label}.",
@@ -189,46 +217,28 @@ def plan_transition(
                 "allowed": sorted(s.value for s in allowed),
             },
         )
-    if requested == S.IN_PROGRESS and not (force or via_claim):
-        raise ClaimRequiredError(
-            f"{ref} cannot be moved to in progress by hand: a worker claims ready tasks and "
-            "starts them.",
-            hint="Leave it in ready for a worker to pick up, start it now on a worker with "
-            "Run Now (CLI: taskyard run REF), or mark it as worked on by hand, which no worker "
-            "runs (CLI: task move REF in_progress --force).",
-            details={"ref": ref, "from": current.value, "to": requested.value},
-        )
-    unresolved = [b for b in blockers if not is_resolved(b.status)]
-    if requested in GUARDED_STATES and unresolved:
-        if requested == S.READY and when_unblocked:
-            return TransitionPlan(
-                target=S.BLOCKED,
-                requested=requested,
-                blocked_reason=DependencyReason(blockers=[b.id for b in unresolved]),
-                parked=True,
-            )
-        noun = "blocker is" if len(unresolved) == 1 else "blockers are"
-        raise DependencyBlockedError(
-            f"{ref} cannot move to {requested.label}: {len(unresolved)} {noun} not done or "
-            f"cancelled: {describe_blockers(unresolved)}.",
-            hint=(
-                "Finish or cancel "
-                + ", ".join(b.ref for b in unresolved)
-                + " first, remove the dependency, or queue it to become ready by itself when "
-                "they resolve (board: m, then Ready when unblocked; CLI: --when-unblocked)."
-            ),
-            details={
-                "ref": ref,
-                "from": current.value,
-                "to": requested.value,
-                "blockers": [b.model_dump(mode="json") for b in unresolved],
-            },
-        )
-    blocked_reason: DependencyReason | ManualReason | None = None
-    if requested == S.BLOCKED:
-        blocked_reason = ManualReason(message=reason or "Blocked by hand.")
-    return TransitionPlan(
-        target=requested, requested=requested, blocked_reason=blocked_reason, parked=False
+
+
+def _dependency_error(
+    ref: str, current: TaskStatus, requested: TaskStatus, unresolved: Sequence[TaskLink]
+) -> DependencyBlockedError:
+    """The refusal of the dependency guard, naming each unresolved blocker and its state."""
+    noun = "blocker is" if len(unresolved) == 1 else "blockers are"
+    return DependencyBlockedError(
+        f"{ref} cannot move to {requested.label}: {len(unresolved)} {noun} not done or "
+        f"cancelled: {describe_blockers(unresolved)}.",
+        hint=(
+            "Finish or cancel "
+            + ", ".join(b.ref for b in unresolved)
+            + " first, remove the dependency, or queue it to become ready by itself when "
+            "they resolve (board: m, then Ready when unblocked; CLI: --when-unblocked)."
+        ),
+        details={
+            "ref": ref,
+            "from": current.value,
+            "to": requested.value,
+            "blockers": [b.model_dump(mode="json") for b in unresolved],
+        },
     )
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.config import auto_approve_from_env
 from core.config_file import ConfigFile
 from core.domain.runs import RetryPolicy
-from core.domain.states import auto_approve_from_env
 from core.errors import ValidationError
 from core.orchestrator.profiles import (
     BUILTIN_PROFILES,

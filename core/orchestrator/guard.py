@@ -137,7 +137,7 @@ class GroupGuard:
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,  # the terminal's Ctrl-C is for the worker, not it
             )
-        except OSError:  # no guard: steps behave as before (orphans on SIGKILL)
+        except OSError:  # no guard: steps still run, but a SIGKILLed worker leaves them running
             return None
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from core.domain.models import FailureReason, Task, TaskCard, TaskStatus
 from core.domain.runs import RetryPolicy, next_attempt_at
+from core.domain.states import is_resolved
 from core.orchestrator.prompt import task_command
 
 NOTHING_TO_RUN = "nothing to run: no command, and {task_type} tasks have no pipeline"
@@ -82,7 +83,7 @@ def after_success(task: Task) -> str:
     Args:
         task: The task as read (with its links) after the run ended.
     """
-    waiting = [link for link in task.blocks if link.status not in _RESOLVED]
+    waiting = [link for link in task.blocks if not is_resolved(link.status)]
     if task.status == TaskStatus.IN_REVIEW and waiting:
         n = len(waiting)
         return (
@@ -90,6 +91,3 @@ def after_success(task: Task) -> str:
             f"(approve: taskyard task move {task.ref} done)"
         )
     return task.status.label
-
-
-_RESOLVED = (TaskStatus.DONE, TaskStatus.CANCELLED)

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL, make_url
 
+from core.config import auto_approve_from_env
 from core.domain.commands import (
     AttachmentIn,
     BoardQuery,
@@ -57,7 +58,7 @@ from core.domain.runs import (
     RunStep,
     Worker,
 )
-from core.domain.states import auto_approve_from_env, state_machine_metadata
+from core.domain.states import state_machine_metadata
 from core.domain.views import BoardColumn, BoardView, BulkResult, CreateResult, ImportResult, Page
 from core.errors import StorageError, TaskyardError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
@@ -67,6 +68,7 @@ from core.store import (
     event_feed,
     execution_view,
     graph_ops,
+    import_jobs,
     log_ops,
     migrate,
     pg_fast,
@@ -78,6 +80,7 @@ from core.store import (
     run_ids,
     run_ops,
     step_ops,
+    task_create,
     task_ops,
 )
 from core.store.context import StoreSettings, TxContext
@@ -315,7 +318,7 @@ class SqlTaskEngine:
         """See ``TaskEngine.create_task``."""
 
         def op(c: Connection, x: TxContext) -> CreateResult:
-            task_id, created = task_ops.create_task(c, x, request)
+            task_id, created = task_create.create_task(c, x, request)
             return CreateResult(task=queries.get_task(c, task_id), created=created)
 
         result: CreateResult = await self._write(op)
@@ -475,11 +478,11 @@ class SqlTaskEngine:
 
     async def get_import(self, job_id: str) -> ImportJob:
         """See ``TaskEngine.get_import``."""
-        return await self._runner.read(lambda c: prd_import.get_job(c, job_id))
+        return await self._runner.read(lambda c: import_jobs.get_job(c, job_id))
 
     async def list_imports(self, *, limit: int = 20) -> list[ImportJob]:
         """See ``TaskEngine.list_imports``."""
-        return await self._runner.read(lambda c: prd_import.list_jobs(c, limit))
+        return await self._runner.read(lambda c: import_jobs.list_jobs(c, limit))
 
     # -- attachments -------------------------------------------------------------------
     async def add_attachment(self, ref: str, attachment: AttachmentIn) -> Attachment:
@@ -1111,4 +1114,4 @@ def _conforms(engine: SqlTaskEngine) -> None:
 def _record_failed_import(
     conn: Connection, ctx: TxContext, *, plan: ImportPlan, error: TaskyardError
 ) -> ImportJob | None:
-    return prd_import.record_failed_job(conn, ctx, plan, error)
+    return import_jobs.record_failed_job(conn, ctx, plan, error)

@@ -10,7 +10,7 @@ sees the other blocker unfinished and the dependent stays blocked forever. See C
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
@@ -22,13 +22,11 @@ from core.domain.states import is_resolved
 from core.errors import ConflictError, InvalidTransitionError, NotFoundError
 from core.store import tables as t
 from core.store.context import TxContext
-from core.store.lookup import find_tasks, require_same_project, task_not_found
-from core.store.rows import link_from_row
+from core.store.lookup import chunks, find_tasks, require_same_project, task_not_found
+from core.store.rows import link_from_row, select_tasks
 
 T, D, P = t.tasks, t.task_dependencies, t.projects
 S = TaskStatus
-
-CHUNK = 900  # stay far below every driver's bound-parameter limit
 
 UNRESOLVED = [s.value for s in TaskStatus if not is_resolved(s)]
 
@@ -40,12 +38,7 @@ EVENT_FOR_TARGET = {
 }
 
 
-def chunks(items: Sequence[str], size: int = CHUNK) -> list[Sequence[str]]:
-    """``items`` in slices of at most ``size``."""
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def ref_of(row: RowMapping) -> str:
+def ref_of(row: Mapping[Any, Any]) -> str:
     """The ref of a task row that has ``key`` and ``number``."""
     return format_ref(row["key"], row["number"])
 
@@ -125,7 +118,7 @@ def refs_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
 def set_status(
     conn: Connection,
     ctx: TxContext,
-    row: RowMapping,
+    row: Mapping[Any, Any],
     target: TaskStatus,
     *,
     blocked_reason: DependencyReason | Any | None = None,
@@ -217,26 +210,29 @@ def adjust_dependents(
     keys = _project_keys(conn, {r["project_id"] for r in changed})
     for r in sorted(changed, key=lambda r: r["id"]):
         row = {**r, "key": keys[r["project_id"]]}
-        reason = r["blocked_reason"] or {}
-        if (
-            delta < 0
-            and r["unresolved_blockers"] == 0
-            and r["status"] == S.BLOCKED.value
-            and reason.get("kind") == "dependencies"
-        ):
-            set_status(
-                conn,
-                ctx,
-                row,  # type: ignore[arg-type]
-                S.READY,
-                reason=f"{cause} resolved; no blockers left",
-                event_type="task.unblocked",
-                payload={"automatic": True, "cause": cause},
-            )
+        if delta < 0:
+            _unblock(conn, ctx, row, reason=f"{cause} resolved; no blockers left", cause=cause)
         elif delta > 0 and r["status"] == S.READY.value:
             park_for_dependencies(
                 conn, ctx, row, reason=f"{cause} is no longer resolved", cause=cause
             )
+
+
+def _unblock(
+    conn: Connection, ctx: TxContext, row: Mapping[Any, Any], *, reason: str, cause: str
+) -> None:
+    """Move a task parked for its dependencies to ready when none is left (``task.unblocked``)."""
+    waits = (row["blocked_reason"] or {}).get("kind") == "dependencies"
+    if row["unresolved_blockers"] == 0 and row["status"] == S.BLOCKED.value and waits:
+        set_status(
+            conn,
+            ctx,
+            row,
+            S.READY,
+            reason=reason,
+            event_type="task.unblocked",
+            payload={"automatic": True, "cause": cause},
+        )
 
 
 def park_for_dependencies(
@@ -307,17 +303,7 @@ def add_dependency(conn: Connection, ctx: TxContext, task_ref: str, blocker_ref:
         labels = refs_by_id(conn, cycle)
         raise graph.cycle_error(cycle, label=lambda i: labels.get(i, i))
     conn.execute(insert(D).values(task_id=task["id"], blocker_id=blocker["id"], created_at=ctx.now))
-    unresolved = not is_resolved(TaskStatus(blocker["status"]))
-    values: dict[str, Any] = {"version": T.c.version + 1, "updated_at": ctx.now}
-    if unresolved:
-        values["unresolved_blockers"] = T.c.unresolved_blockers + 1
-    conn.execute(update(T).where(T.c.id == task["id"]).values(**values))
-    ctx.emit(
-        "task.dependency_added",
-        task_id=task["id"],
-        project_id=task["project_id"],
-        payload={"ref": ref_of(task), "blocker_id": blocker["id"], "blocker_ref": ref_of(blocker)},
-    )
+    unresolved = _count_edge(conn, ctx, task, blocker, +1, "task.dependency_added")
     if unresolved and status == S.READY:
         fresh = _reload(conn, task["id"])
         park_for_dependencies(
@@ -346,39 +332,37 @@ def remove_dependency(conn: Connection, ctx: TxContext, task_ref: str, blocker_r
             hint=f"See its blockers with `taskyard task show {ref_of(task)}`.",
             details={"field": "blocker", "input": blocker_ref, "suggestions": []},
         )
-    unresolved = not is_resolved(TaskStatus(blocker["status"]))
-    values: dict[str, Any] = {"version": T.c.version + 1, "updated_at": ctx.now}
-    if unresolved:
-        values["unresolved_blockers"] = T.c.unresolved_blockers - 1
-    conn.execute(update(T).where(T.c.id == task["id"]).values(**values))
-    ctx.emit(
-        "task.dependency_removed",
-        task_id=task["id"],
-        project_id=task["project_id"],
-        payload={"ref": ref_of(task), "blocker_id": blocker["id"], "blocker_ref": ref_of(blocker)},
-    )
-    fresh = _reload(conn, task["id"])
-    reason = fresh["blocked_reason"] or {}
-    if (
-        unresolved
-        and fresh["unresolved_blockers"] == 0
-        and fresh["status"] == S.BLOCKED.value
-        and reason.get("kind") == "dependencies"
-    ):
-        set_status(
+    if _count_edge(conn, ctx, task, blocker, -1, "task.dependency_removed"):
+        _unblock(
             conn,
             ctx,
-            fresh,
-            S.READY,
+            _reload(conn, task["id"]),
             reason=f"no longer waits for {ref_of(blocker)}; no blockers left",
-            event_type="task.unblocked",
-            payload={"automatic": True, "cause": ref_of(blocker)},
+            cause=ref_of(blocker),
         )
     return str(task["id"])
 
 
-def _reload(conn: Connection, task_id: str) -> RowMapping:
-    query = (
-        select(T, P.c.key).select_from(T.join(P, P.c.id == T.c.project_id)).where(T.c.id == task_id)
+def _count_edge(
+    conn: Connection, ctx: TxContext, task: RowMapping, blocker: RowMapping, delta: int, event: str
+) -> bool:
+    """Record an added (``delta=+1``) or removed edge on the task's row, and its event.
+
+    Returns whether the blocker is unresolved (only then does the task's count change).
+    """
+    unresolved = not is_resolved(TaskStatus(blocker["status"]))
+    values: dict[str, Any] = {"version": T.c.version + 1, "updated_at": ctx.now}
+    if unresolved:
+        values["unresolved_blockers"] = T.c.unresolved_blockers + delta
+    conn.execute(update(T).where(T.c.id == task["id"]).values(**values))
+    ctx.emit(
+        event,
+        task_id=task["id"],
+        project_id=task["project_id"],
+        payload={"ref": ref_of(task), "blocker_id": blocker["id"], "blocker_ref": ref_of(blocker)},
     )
-    return conn.execute(query).mappings().one()
+    return unresolved
+
+
+def _reload(conn: Connection, task_id: str) -> RowMapping:
+    return conn.execute(select_tasks().where(T.c.id == task_id)).mappings().one()

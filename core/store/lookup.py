@@ -7,8 +7,9 @@ A miss is a ``NotFoundError`` that lists the nearest matches (``details["suggest
 from __future__ import annotations
 
 import difflib
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, RowMapping, select
 
@@ -23,6 +24,13 @@ DEFAULT_PROJECT_SLUG = "inbox"
 DEFAULT_PROJECT_NAME = "Inbox"
 DEFAULT_PROJECT_KEY = "TY"
 
+CHUNK = 900  # stay far below every driver's bound-parameter limit
+
+
+def chunks(items: Sequence[str], size: int = CHUNK) -> list[Sequence[str]]:
+    """``items`` in slices of at most ``size``."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
 
 def near_matches(word: str, candidates: Iterable[str], *, limit: int = 3) -> list[str]:
     """The candidates closest to ``word`` (case-insensitive), best first."""
@@ -32,10 +40,33 @@ def near_matches(word: str, candidates: Iterable[str], *, limit: int = 3) -> lis
     return ([pool[h] for h in hits] + prefix)[:limit]
 
 
-def _did_you_mean(suggestions: Sequence[str], fallback: str) -> str:
+def did_you_mean(suggestions: Sequence[str], fallback: str) -> str:
+    """A hint that names the suggestions, or ``fallback`` when there are none."""
     if suggestions:
         return "Did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
     return fallback
+
+
+class ProjectMatch(NamedTuple):
+    """What a project reference is compared with, in order: the id, then the key or the slug.
+
+    One project's slug may equal another's key ("wa" / "WA"): the id wins; then text typed in
+    capitals is taken as a key first (keys are written in capitals), anything else as a slug.
+    ``find_project`` and PostgreSQL's one-statement import (``pg_import``) both match this way.
+    """
+
+    id: str | None
+    slug: str
+    key: str | None
+    key_first: bool
+
+
+def project_match(ref: str | None) -> ProjectMatch:
+    """How ``ref`` names a project; ``None`` names the default project (by its slug)."""
+    if ref is None:
+        return ProjectMatch(None, DEFAULT_PROJECT_SLUG, None, False)
+    text = ref.strip()
+    return ProjectMatch(text, text.lower(), text.upper(), text.isupper())
 
 
 def find_project(conn: Connection, ref: str, *, lock: bool = False) -> RowMapping:
@@ -45,12 +76,10 @@ def find_project(conn: Connection, ref: str, *, lock: bool = False) -> RowMappin
         NotFoundError: no such project; suggestions name the closest slugs.
     """
     P = t.projects
-    text = ref.strip()
-    # One project's slug may equal another's key ("wa" / "WA"): the id wins; then text typed
-    # in capitals is taken as a key first (keys are written in capitals), anything else as a slug.
-    by_slug, by_key = P.c.slug == text.lower(), P.c.key == text.upper()
-    order = (by_key, by_slug) if text.isupper() else (by_slug, by_key)
-    for condition in (P.c.id == text, *order):
+    match = project_match(ref)
+    by_slug, by_key = P.c.slug == match.slug, P.c.key == match.key
+    order = (by_key, by_slug) if match.key_first else (by_slug, by_key)
+    for condition in (P.c.id == match.id, *order):
         query = select(P).where(condition)
         if lock:
             query = query.with_for_update()
@@ -60,10 +89,10 @@ def find_project(conn: Connection, ref: str, *, lock: bool = False) -> RowMappin
     names = [r.slug for r in conn.execute(select(P.c.slug, P.c.key))] + [
         r.key for r in conn.execute(select(P.c.key))
     ]
-    suggestions = near_matches(text, names)
+    suggestions = near_matches(ref.strip(), names)
     raise NotFoundError(
         f"No project {ref!r}.",
-        hint=_did_you_mean(suggestions, "List projects with `taskyard project list`."),
+        hint=did_you_mean(suggestions, "List projects with `taskyard project list`."),
         details={"field": "project", "input": ref, "suggestions": suggestions},
     )
 
@@ -161,7 +190,7 @@ def find_milestone(
     suggestions = near_matches(text, slugs)
     raise NotFoundError(
         f"No milestone {ref!r} in this project.",
-        hint=_did_you_mean(
+        hint=did_you_mean(
             suggestions,
             "List milestones with `taskyard milestone list`, or create it "
             "(--create-milestone when adding a task).",
@@ -233,7 +262,7 @@ def task_not_found(conn: Connection, ref: str, *, field: str = "task") -> NotFou
             suggestions = [format_ref(k, number) for k in near_matches(key, keys)]
             return NotFoundError(
                 f"No task {ref!r}: no project uses the key {key!r}.",
-                hint=_did_you_mean(suggestions, "List projects with `taskyard project list`."),
+                hint=did_you_mean(suggestions, "List projects with `taskyard project list`."),
                 details={"field": field, "input": ref, "suggestions": suggestions},
             )
         return NotFoundError(
@@ -263,3 +292,68 @@ def require_same_project(task: RowMapping, other: RowMapping, *, field: str) -> 
             hint="Dependencies and parents must be in the same project; move one of the tasks "
             "or pick a task from the same project.",
         )
+
+
+class Resolved(NamedTuple):
+    """What one name of a blocker or a parent means for a task being created."""
+
+    row: RowMapping | None
+    """The stored task it names (id, project_id, key, number, title, status); ``None``: none."""
+    in_project: bool
+    """The task is in the creating task's project: only then may the two be linked."""
+    by_ref: bool
+    """It matched as a ref or an id (not as an external id)."""
+
+
+class TaskResolver:
+    """The stored tasks that new tasks name as blockers or parents, read in a few queries.
+
+    The one place the single create (``task_create.create_task``) and the bulk import
+    (``bulk_import.import_tasks``, which a PRD commit goes through) decide what such a name
+    means, so the two cannot drift: an external id names a task of the creating task's own
+    project and wins over a ref; a ref or an id names a task anywhere, and links only to a
+    task of the same project. Each path words the refusal its own way (the single create
+    raises at the first, the import lists them all).
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        """A resolver that has read nothing yet (see ``read``)."""
+        self._conn = conn
+        self._by_external: dict[tuple[str, str], RowMapping] = {}
+        self._by_ref: dict[str, RowMapping] = {}
+
+    def read(
+        self, *, external_ids: Iterable[tuple[str, str]] = (), refs: Iterable[str] = ()
+    ) -> TaskResolver:
+        """Read the tasks named by ``(project id, external id)`` pairs and by refs or ids."""
+        T, P = t.tasks, t.projects
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for project_id, external_id in sorted(set(external_ids)):
+            wanted[project_id].append(external_id)
+        columns = (T.c.id, T.c.project_id, T.c.number, T.c.title, T.c.status, T.c.external_id)
+        for project_id, external in wanted.items():
+            for part in chunks(external):
+                query = (
+                    select(*columns, P.c.key)
+                    .select_from(T.join(P, P.c.id == T.c.project_id))
+                    .where(T.c.project_id == project_id, T.c.external_id.in_(part))
+                )
+                for row in self._conn.execute(query).mappings():
+                    self._by_external[(project_id, row["external_id"])] = row
+        for part in chunks(list(dict.fromkeys(refs))):
+            self._by_ref.update(find_tasks(self._conn, part))
+        return self
+
+    def stored(self, project_id: str, external_id: str) -> RowMapping | None:
+        """The task of the project with this external id, if it was read and exists."""
+        return self._by_external.get((project_id, external_id))
+
+    def resolve(
+        self, project_id: str, name: str, *, by_external_id: bool = True, by_ref: bool = True
+    ) -> Resolved:
+        """What ``name`` means for a new task of ``project_id`` (as far as ``read`` has read)."""
+        row = self._by_external.get((project_id, name)) if by_external_id else None
+        if row is not None:
+            return Resolved(row, True, False)
+        row = self._by_ref.get(name) if by_ref else None
+        return Resolved(row, row is not None and row["project_id"] == project_id, True)

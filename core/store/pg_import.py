@@ -26,7 +26,7 @@ from core.domain.models import TaskStatus
 from core.domain.views import ImportResult
 from core.store.bulk_import import IMPORTED_AS_BLOCKED
 from core.store.context import TxContext
-from core.store.lookup import DEFAULT_PROJECT_SLUG
+from core.store.lookup import project_match
 from core.store.pg_fast import PgFastPath, fetch_retrying
 
 IMPORT = """
@@ -75,9 +75,9 @@ WITH target AS (
 )
 SELECT key, base FROM proj
 """
-"""Create the tasks $6.. in the project named $1..$4 (as ``lookup.find_project`` resolves
-a reference: id, then key or slug first by case), numbered after its ``task_seq``; their
-``task.created`` events; one commit. No row when no project matches: nothing was written.
+"""Create the tasks $6.. in the project named $1..$4 (``lookup.project_match``: id, then key
+or slug first by case, as ``lookup.find_project`` matches), numbered after its ``task_seq``;
+their ``task.created`` events; one commit. No row when no project matches: nothing was written.
 """
 
 MANUAL_BLOCK = json.dumps(IMPORTED_AS_BLOCKED)
@@ -107,19 +107,11 @@ async def import_plain(
     ``None`` means nothing was written: the general path then creates the default project or
     raises the ``NotFoundError`` with suggestions.
     """
-    ref = items[0].project or project_ref
-    if ref is None:
-        by_id, by_slug, by_key, key_first = None, DEFAULT_PROJECT_SLUG, None, False
-    else:
-        text = ref.strip()
-        by_id, by_slug, by_key, key_first = text, text.lower(), text.upper(), text.isupper()
+    match = project_match(items[0].project or project_ref)
     rows = await fetch_retrying(
         fast,
         IMPORT,
-        by_id,
-        by_slug,
-        by_key,
-        key_first,
+        *match,
         len(items),
         [ctx.new_id() for _ in items],
         [i.title for i in items],

@@ -5,10 +5,10 @@ the task's ``external_id``, so importing the same document again is a diff, not 
 
 Commit semantics, all in the caller's one transaction (nothing is written if any step fails):
 
-1. The plan is checked before anything is written: unique keys, parent, milestone and edge
-   keys that name something in the plan, every field within the store's limits (a
-   ``ValidationError`` names the task key and the field), and no dependency cycle among the
-   plan's edges (``CycleError`` with the path of keys).
+1. The plan is checked before anything is written (``prd_check.check_plan``): unique keys,
+   parent, milestone and edge keys that name something in the plan, every field within the
+   store's limits (a ``ValidationError`` names the task key and the field), and no
+   dependency cycle among the plan's edges (``CycleError`` with the path of keys).
 2. Milestones of the plan and ``options.milestone`` are found by slug or name, or created.
 3. ``new`` tasks are created through the bulk importer (``bulk_import.import_tasks``): source
    ``prd_import``, ``external_id`` = key, parent by key, edges, refs, counters and events.
@@ -33,13 +33,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, desc, insert, select, update
+from sqlalchemy import Connection, RowMapping, select
 
-from core.domain import graph
-from core.domain.commands import TaskImportItem, TaskPatch, parse
+from core.domain.commands import TaskImportItem, TaskPatch
 from core.domain.identifiers import slugify
-from core.domain.models import TaskSource, TaskStatus
-from core.errors import NotFoundError, TaskyardError, ValidationError
+from core.domain.models import TaskStatus
 from core.prd.models import (
     DiffKind,
     ImportJob,
@@ -47,31 +45,28 @@ from core.prd.models import (
     ImportOptions,
     ImportPlan,
     ImportPreview,
-    PlannedMilestone,
     PlannedTask,
     PlanWarning,
     TaskDiff,
 )
-from core.store import bulk_import, graph_ops, task_ops
+from core.store import bulk_import, graph_ops, import_jobs, task_ops
 from core.store import tables as t
 from core.store.context import TxContext
-from core.store.graph_ops import chunks, refs_by_id
+from core.store.graph_ops import ref_of
 from core.store.lookup import (
     DEFAULT_PROJECT_SLUG,
-    find_milestone,
+    chunks,
     find_project,
-    near_matches,
     project_or_default,
 )
+from core.store.prd_check import META_KEY, check_plan, edges_by_task
+from core.store.project_ops import resolve_milestone
 
-T, D, M, J = t.tasks, t.task_dependencies, t.milestones, t.import_jobs
+T, D, M = t.tasks, t.task_dependencies, t.milestones
 S = TaskStatus
 
 STARTED = frozenset({S.IN_PROGRESS, S.IN_REVIEW, S.DONE})
 """States in which a task's work has begun: an import never changes such a task."""
-
-META_KEY = "prd_import"
-"""Where a created task records its provenance in ``meta`` (source, source_key, section)."""
 
 COMPARED_FIELDS = (
     "title",
@@ -85,130 +80,10 @@ COMPARED_FIELDS = (
     "dependencies",
     "command",
 )
-"""What a re-import compares, in the order ``changed_fields`` lists them (``command`` only
-when the plan gives one)."""
+"""What a re-import compares, in the order ``changed_fields`` lists them (``diff_plan``).
 
-MAX_MILESTONE_NAME = 200
-
-
-# -- checking a plan ---------------------------------------------------------------------------
-def _bad(key: str, field_name: str, message: str, hint: str | None = None) -> ValidationError:
-    return ValidationError(
-        f"Task {key!r}: {message}. Nothing was imported.",
-        field=field_name,
-        hint=hint or "Fix the plan (or the document) and commit again.",
-        details={"key": key, "field": field_name},
-    )
-
-
-def _milestone_ref(task: PlannedTask, plan: ImportPlan, names: dict[str, str]) -> str | None:
-    """The milestone a planned task belongs to, by name (slug or name for ``options``)."""
-    if task.milestone_key is not None:
-        return names[task.milestone_key]
-    return plan.options.milestone
-
-
-def check_plan(plan: ImportPlan) -> dict[str, TaskImportItem]:
-    """Validate a plan as the store will write it; returns each task as an import item.
-
-    The items carry no blockers, parent or milestone yet (the commit fills those in).
-
-    Raises:
-        ValidationError: naming the task key and the field (``details["key"]``).
-        CycleError: the plan's edges form a cycle (the path of keys in the message).
-    """
-    tasks: dict[str, PlannedTask] = {}
-    for task in plan.tasks:
-        if task.key in tasks:
-            raise _bad(task.key, "key", "the key appears twice in the plan")
-        if not task.key or len(task.key) > 200:
-            raise _bad(task.key, "key", "a key must be 1 to 200 characters long")
-        tasks[task.key] = task
-    milestones: dict[str, PlannedMilestone] = {}
-    for m in plan.milestones:
-        if not m.name.strip() or len(m.name) > MAX_MILESTONE_NAME or not slugify(m.name):
-            raise _bad(m.key, "milestones.name", f"milestone name {m.name!r} is not usable")
-        if m.due_date is not None:
-            try:
-                date.fromisoformat(m.due_date)
-            except ValueError:
-                raise _bad(
-                    m.key, "milestones.due_date", f"due date {m.due_date!r} is not YYYY-MM-DD"
-                ) from None
-        milestones[m.key] = m
-    for task in plan.tasks:
-        if task.parent_key is not None and task.parent_key not in tasks:
-            raise _bad(
-                task.key, "parent_key", f"parent {task.parent_key!r} is not a task of this plan"
-            )
-        if task.milestone_key is not None and task.milestone_key not in milestones:
-            raise _bad(
-                task.key,
-                "milestone_key",
-                f"milestone {task.milestone_key!r} is not a milestone of this plan",
-            )
-    _check_parents(tasks)
-    for edge in plan.edges:
-        if edge.task_key not in tasks:
-            raise _bad(edge.task_key, "task_key", "an edge names a task that is not in the plan")
-        if edge.blocker_key not in tasks:
-            raise _bad(
-                edge.task_key,
-                "blocker_key",
-                f"blocker {edge.blocker_key!r} is not a task of this plan",
-            )
-    cycle = graph.find_cycle(_edges_by_task(plan))
-    if cycle is not None:
-        err = graph.cycle_error(cycle, label=lambda k: f"{k} ({tasks[k].title})")
-        err.message += " Nothing was imported."
-        err.hint = "Drop one of the edges on that path from the plan and commit again."
-        raise err
-    items: dict[str, TaskImportItem] = {}
-    for task in plan.tasks:
-        data = {
-            "title": task.title,
-            "description": task.description,
-            "task_type": task.task_type,
-            "priority": task.priority,
-            "labels": task.labels,
-            "acceptance_criteria": task.acceptance_criteria,
-            "context_files": task.context_files,
-            "external_id": task.key,
-            "metadata": {
-                META_KEY: {
-                    "source": plan.source,
-                    "source_key": plan.source_key,
-                    "section_path": task.source.section_path,
-                    "lines": [task.source.line_start, task.source.line_end],
-                },
-                **({"command": task.command} if task.command is not None else {}),
-            },
-            "source": TaskSource.PRD_IMPORT,
-        }
-        try:
-            items[task.key] = parse(TaskImportItem, data)
-        except ValidationError as exc:
-            raise _bad(task.key, exc.field or "task", exc.message.rstrip(".")) from exc
-    return items
-
-
-def _check_parents(tasks: dict[str, PlannedTask]) -> None:
-    for start in tasks:
-        seen = {start}
-        current = tasks[start].parent_key
-        while current is not None:
-            if current in seen:
-                raise _bad(start, "parent_key", "its parents form a loop")
-            seen.add(current)
-            current = tasks[current].parent_key
-
-
-def _edges_by_task(plan: ImportPlan) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {task.key: [] for task in plan.tasks}
-    for edge in plan.edges:
-        if edge.blocker_key not in out[edge.task_key]:
-            out[edge.task_key].append(edge.blocker_key)
-    return out
+The first seven are columns compared with the plan's value as it is; ``milestone``,
+``dependencies`` and ``command`` (only when the plan gives one) have rules of their own."""
 
 
 # -- what is stored ----------------------------------------------------------------------------
@@ -294,41 +169,43 @@ def _milestone_matches(row: RowMapping, wanted: str | None) -> bool:
     )
 
 
+def _milestone_ref(task: PlannedTask, plan: ImportPlan, names: dict[str, str]) -> str | None:
+    """The milestone a planned task belongs to, by name (slug or name for ``options``)."""
+    if task.milestone_key is not None:
+        return names[task.milestone_key]
+    return plan.options.milestone
+
+
 def diff_plan(plan: ImportPlan, items: dict[str, TaskImportItem], stored: Stored) -> list[TaskDiff]:
     """What committing would do with each planned task, then the tasks the plan dropped."""
     names = {m.key: m.name for m in plan.milestones}
-    wanted_blockers = _edges_by_task(plan)
+    wanted_blockers = edges_by_task(plan)
     out: list[TaskDiff] = []
     for task in plan.tasks:
         row = stored.tasks.get(task.key)
         if row is None:
             out.append(TaskDiff(key=task.key, kind=DiffKind.NEW, title=task.title))
             continue
-        item = items[task.key]
-        current: dict[str, Any] = {
-            "title": item.title,
-            "description": item.description,
-            "task_type": item.task_type,
-            "priority": item.priority.value,
-            "labels": item.labels,
-            "acceptance_criteria": item.acceptance_criteria,
-            "context_files": item.context_files,
+        differs = {
+            "milestone": not _milestone_matches(row, _milestone_ref(task, plan, names)),
+            "dependencies": set(wanted_blockers[task.key]) != stored.blockers.get(task.key, set()),
+            # Only a document that gives a command changes it: a command set by hand on a task
+            # whose document has none is the person's, and stays.
+            "command": task.command is not None
+            and (row["meta"] or {}).get("command") != task.command,
         }
-        changed = [name for name, value in current.items() if row[name] != value]
-        if not _milestone_matches(row, _milestone_ref(task, plan, names)):
-            changed.append("milestone")
-        if set(wanted_blockers[task.key]) != stored.blockers.get(task.key, set()):
-            changed.append("dependencies")
-        # Only a document that gives a command changes it: a command set by hand on a task
-        # whose document has none is the person's, and stays.
-        if task.command is not None and (row["meta"] or {}).get("command") != task.command:
-            changed.append("command")
+        item = items[task.key]
+        changed = [
+            name
+            for name in COMPARED_FIELDS
+            if (differs[name] if name in differs else row[name] != getattr(item, name))
+        ]
         out.append(
             TaskDiff(
                 key=task.key,
                 kind=DiffKind.CHANGED if changed else DiffKind.UNCHANGED,
                 title=task.title,
-                ref=f"{row['key']}-{row['number']}",
+                ref=ref_of(row),
                 changed_fields=changed,
                 started=S(row["status"]) in STARTED,
             )
@@ -342,7 +219,7 @@ def diff_plan(plan: ImportPlan, items: dict[str, TaskImportItem], stored: Stored
                 key=key,
                 kind=DiffKind.REMOVED,
                 title=row["title"],
-                ref=f"{row['key']}-{row['number']}",
+                ref=ref_of(row),
                 started=S(row["status"]) in STARTED,
             )
         )
@@ -375,25 +252,57 @@ def _resolve_milestones(
     conn: Connection, ctx: TxContext, project_id: str, plan: ImportPlan
 ) -> tuple[dict[str, str], str | None]:
     """Ids of the plan's milestones (by key) and of ``options.milestone``, created if missing."""
-    ids: dict[str, str] = {}
-    for m in plan.milestones:
-        try:
-            ids[m.key] = str(find_milestone(conn, project_id, m.name)["id"])
-            continue
-        except NotFoundError:
-            pass
-        ids[m.key] = task_ops.resolve_milestone(conn, ctx, project_id, m.name, create=True)
-        if m.due_date is not None:
-            conn.execute(
-                update(M)
-                .where(M.c.id == ids[m.key])
-                .values(due_date=date.fromisoformat(m.due_date))
-            )
+    ids = {
+        m.key: resolve_milestone(
+            conn,
+            ctx,
+            project_id,
+            m.name,
+            create=True,
+            due_date=None if m.due_date is None else date.fromisoformat(m.due_date),
+        )
+        for m in plan.milestones
+    }
     extra = plan.options.milestone
-    extra_id = (
-        task_ops.resolve_milestone(conn, ctx, project_id, extra, create=True) if extra else None
-    )
+    extra_id = resolve_milestone(conn, ctx, project_id, extra, create=True) if extra else None
     return ids, extra_id
+
+
+@dataclass
+class _Commit:
+    """A plan being committed: what its phases read, and what they did (for the job)."""
+
+    plan: ImportPlan
+    items: dict[str, TaskImportItem]
+    project_id: str
+    stored: Stored
+    diffs: list[TaskDiff]
+    milestone_ids: dict[str, str]
+    """Plan milestone key -> milestone id."""
+    extra_milestone: str | None
+    """The id of ``options.milestone``, for tasks the plan puts in no milestone."""
+    approve_commands: bool
+    wanted: dict[str, list[str]] = field(init=False)
+    """Task key -> keys of its blockers, as the plan has them."""
+    ids: dict[str, str] = field(default_factory=dict)
+    """Task key -> task id, for the new and the stored tasks."""
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)
+    warnings: list[PlanWarning] = field(init=False)
+    edges_added: int = 0
+    edges_removed: int = 0
+    readied: int = 0
+
+    def __post_init__(self) -> None:
+        self.wanted = edges_by_task(self.plan)
+        self.warnings = list(self.plan.warnings)
+
+    def milestone_of(self, task: PlannedTask) -> str | None:
+        """The id of the milestone a planned task goes into."""
+        if task.milestone_key is not None:
+            return self.milestone_ids[task.milestone_key]
+        return self.extra_milestone
 
 
 def commit_plan(
@@ -413,69 +322,69 @@ def commit_plan(
     """
     items = check_plan(plan)
     project = project_or_default(conn, ctx, plan.options.project, lock=True)
-    pid = str(project["id"])
+    project_id = str(project["id"])
     stored = load_stored(conn, project, plan)
     diffs = diff_plan(plan, items, stored)
-    kinds = {d.key: d for d in diffs}
-    milestone_ids, extra_milestone = _resolve_milestones(conn, ctx, pid, plan)
-    wanted = _edges_by_task(plan)
-    planned = {task.key: task for task in plan.tasks}
+    milestone_ids, extra_milestone = _resolve_milestones(conn, ctx, project_id, plan)
+    commit = _Commit(
+        plan, items, project_id, stored, diffs, milestone_ids, extra_milestone, approve_commands
+    )
+    _create_new(conn, ctx, commit)
+    _update_changed(conn, ctx, commit)
+    if plan.options.auto_ready:
+        _ready_backlog(conn, ctx, commit)
+    return _record(conn, ctx, commit)
 
-    def milestone_of(task: PlannedTask) -> str | None:
-        if task.milestone_key is not None:
-            return milestone_ids[task.milestone_key]
-        return extra_milestone
 
-    # New tasks: the bulk importer (refs, counters, parents, edges, parking, events).
-    status = S.READY if plan.options.auto_ready else S.BACKLOG
+def _create_new(conn: Connection, ctx: TxContext, c: _Commit) -> None:
+    """New tasks, through the bulk importer (refs, counters, parents, edges, parking, events)."""
+    kinds = {d.key: d.kind for d in c.diffs}
+    status = S.READY if c.plan.options.auto_ready else S.BACKLOG
     new_items = [
-        items[task.key].model_copy(
+        c.items[task.key].model_copy(
             update={
                 "status": status,
-                "blocked_by": wanted[task.key],
+                "blocked_by": c.wanted[task.key],
                 "parent_external_id": task.parent_key,
-                "milestone": milestone_of(task),
+                "milestone": c.milestone_of(task),
             }
         )
-        for task in plan.tasks
-        if kinds[task.key].kind == DiffKind.NEW
+        for task in c.plan.tasks
+        if kinds[task.key] == DiffKind.NEW
     ]
-    edges_added = edges_removed = 0
-    created_ids: list[str] = []
     if new_items:
         result = bulk_import.import_tasks(
-            conn, ctx, new_items, pid, approve_commands=approve_commands
+            conn, ctx, new_items, c.project_id, approve_commands=c.approve_commands
         )
-        edges_added += result.edges
-        ids = _ids_by_key(conn, pid, [str(i.external_id) for i in new_items])
-        created_ids = [ids[str(i.external_id)] for i in new_items]
-    else:
-        ids = {}
-    ids.update({k: str(r["id"]) for k, r in stored.tasks.items()})
+        c.edges_added += result.edges
+        c.ids = _ids_by_key(conn, c.project_id, [str(i.external_id) for i in new_items])
+        c.created = [c.ids[str(i.external_id)] for i in new_items]
+    c.ids.update({k: str(r["id"]) for k, r in c.stored.tasks.items()})
 
-    # Changed tasks that have not started: their fields, then their edges.
-    updated: list[str] = []
-    flagged: list[str] = []
-    warnings = list(plan.warnings)
-    for d in diffs:
+
+def _update_changed(conn: Connection, ctx: TxContext, c: _Commit) -> None:
+    """Changed tasks that have not started take the plan's fields and edges.
+
+    Started and removed ones are flagged, with a warning, instead.
+    """
+    planned = {task.key: task for task in c.plan.tasks}
+    for d in c.diffs:
         if d.kind not in (DiffKind.CHANGED, DiffKind.REMOVED):
             continue
-        row = stored.tasks[d.key]
-        if d.kind == DiffKind.REMOVED:
-            flagged.append(str(row["id"]))
-            warnings.append(_removed_warning(d, row))
-            continue
-        if d.started:
-            flagged.append(str(row["id"]))
-            warnings.append(_started_warning(d, row))
+        row = c.stored.tasks[d.key]
+        if d.kind == DiffKind.REMOVED or d.started:
+            c.flagged.append(str(row["id"]))
+            c.warnings.append(
+                _removed_warning(d, row) if d.kind == DiffKind.REMOVED else _started_warning(d, row)
+            )
             continue
         task = planned[d.key]
-        item = items[d.key]
+        item = c.items[d.key]
         fields: dict[str, Any] = {
             name: getattr(item, name) for name in d.changed_fields if name in TaskPatch.model_fields
         }
         if "milestone" in d.changed_fields:
-            fields["milestone"] = milestone_of(task)
+            fields["milestone"] = c.milestone_of(task)
         if "command" in d.changed_fields:
             fields["metadata"] = {**(row["meta"] or {}), "command": task.command}
         if fields:
@@ -485,120 +394,76 @@ def commit_plan(
                 str(row["id"]),
                 TaskPatch(**fields),
                 expected_version=row["version"],
-                approve_commands=approve_commands,
+                approve_commands=c.approve_commands,
             )
         if "dependencies" in d.changed_fields:
-            have = stored.blockers.get(d.key, set())
-            for blocker in wanted[d.key]:
-                if blocker not in have:
-                    graph_ops.add_dependency(conn, ctx, ids[d.key], ids[blocker])
-                    edges_added += 1
-            for blocker in sorted(have - set(wanted[d.key])):
-                graph_ops.remove_dependency(conn, ctx, ids[d.key], ids[blocker])
-                edges_removed += 1
-        updated.append(str(row["id"]))
+            _follow_edges(conn, ctx, c, d.key)
+        c.updated.append(str(row["id"]))
 
-    # auto_ready for tasks of earlier imports still waiting in backlog.
-    readied = 0
-    if plan.options.auto_ready:
-        for d in diffs:
-            if d.kind in (DiffKind.CHANGED, DiffKind.UNCHANGED) and not d.started:
-                task_id = ids[d.key]
-                current = conn.execute(select(T.c.status).where(T.c.id == task_id)).scalar_one()
-                if current == S.BACKLOG.value:
-                    task_ops.transition_task(
-                        conn,
-                        ctx,
-                        task_id,
-                        S.READY,
-                        reason="PRD import with auto_ready",
-                        force=False,
-                        when_unblocked=True,
-                        expected_version=None,
-                    )
-                    readied += 1
 
-    job_id = ctx.new_id()
-    edge_count = sum(len(v) for v in wanted.values())
-    row_values = {
-        "id": job_id,
-        "project_id": pid,
-        "source": plan.source,
-        "source_key": plan.source_key,
-        "status": ImportJobStatus.COMMITTED.value,
-        "task_count": len(plan.tasks),
-        "edge_count": edge_count,
-        "warnings": [w.model_dump(mode="json") for w in warnings],
-        "created_task_ids": created_ids,
-        "updated_task_ids": updated,
-        "flagged_task_ids": flagged,
-        "options": plan.options.model_dump(mode="json"),
-        "actor": ctx.actor,
-        "created_at": ctx.now,
-    }
-    conn.execute(insert(J).values(**row_values))
+def _follow_edges(conn: Connection, ctx: TxContext, c: _Commit, key: str) -> None:
+    """Give a stored task the blockers the plan names, and drop those the plan no longer does."""
+    have = c.stored.blockers.get(key, set())
+    for blocker in c.wanted[key]:
+        if blocker not in have:
+            graph_ops.add_dependency(conn, ctx, c.ids[key], c.ids[blocker])
+            c.edges_added += 1
+    for blocker in sorted(have - set(c.wanted[key])):
+        graph_ops.remove_dependency(conn, ctx, c.ids[key], c.ids[blocker])
+        c.edges_removed += 1
+
+
+def _ready_backlog(conn: Connection, ctx: TxContext, c: _Commit) -> None:
+    """``auto_ready`` for the tasks of earlier imports still waiting in backlog."""
+    for d in c.diffs:
+        if d.kind in (DiffKind.CHANGED, DiffKind.UNCHANGED) and not d.started:
+            task_id = c.ids[d.key]
+            current = conn.execute(select(T.c.status).where(T.c.id == task_id)).scalar_one()
+            if current == S.BACKLOG.value:
+                task_ops.transition_task(
+                    conn,
+                    ctx,
+                    task_id,
+                    S.READY,
+                    reason="PRD import with auto_ready",
+                    force=False,
+                    when_unblocked=True,
+                    expected_version=None,
+                )
+                c.readied += 1
+
+
+def _record(conn: Connection, ctx: TxContext, c: _Commit) -> ImportJob:
+    """The ``import_jobs`` row and the ``import.committed`` event, written last."""
+    row = import_jobs.write_job(
+        conn,
+        ctx,
+        c.plan,
+        c.project_id,
+        ImportJobStatus.COMMITTED,
+        edge_count=sum(len(v) for v in c.wanted.values()),
+        warnings=c.warnings,
+        created=c.created,
+        updated=c.updated,
+        flagged=c.flagged,
+    )
     ctx.emit(
         "import.committed",
-        project_id=pid,
+        project_id=c.project_id,
         payload={
-            "job_id": job_id,
-            "source": plan.source,
-            "source_key": plan.source_key,
-            "created": len(created_ids),
-            "updated": len(updated),
-            "flagged": len(flagged),
-            "unchanged": sum(1 for d in diffs if d.kind == DiffKind.UNCHANGED),
-            "edges_added": edges_added,
-            "edges_removed": edges_removed,
-            "readied": readied,
+            "job_id": row["id"],
+            "source": c.plan.source,
+            "source_key": c.plan.source_key,
+            "created": len(c.created),
+            "updated": len(c.updated),
+            "flagged": len(c.flagged),
+            "unchanged": sum(1 for d in c.diffs if d.kind == DiffKind.UNCHANGED),
+            "edges_added": c.edges_added,
+            "edges_removed": c.edges_removed,
+            "readied": c.readied,
         },
     )
-    return job_from_row(conn, row_values)
-
-
-def record_failed_job(
-    conn: Connection, ctx: TxContext, plan: ImportPlan, error: TaskyardError
-) -> ImportJob | None:
-    """Record a commit that failed (and was rolled back) as a ``failed`` job with the reason.
-
-    Runs in a transaction of its own after the rollback, so ``import list`` shows the failure
-    (event ``import.failed``). Returns ``None`` when there is no project to file it under (the
-    plan named one that does not exist).
-    """
-    try:
-        project = project_or_default(conn, ctx, plan.options.project)
-    except NotFoundError:
-        return None
-    job_id = ctx.new_id()
-    row_values = {
-        "id": job_id,
-        "project_id": str(project["id"]),
-        "source": plan.source,
-        "source_key": plan.source_key,
-        "status": ImportJobStatus.FAILED.value,
-        "task_count": len(plan.tasks),
-        "edge_count": len(plan.edges),
-        "warnings": [
-            PlanWarning(
-                code="import_failed",
-                message=error.message,
-                details={"code": error.code, "hint": error.hint},
-            ).model_dump(mode="json")
-        ],
-        "created_task_ids": [],
-        "updated_task_ids": [],
-        "flagged_task_ids": [],
-        "options": plan.options.model_dump(mode="json"),
-        "actor": ctx.actor,
-        "created_at": ctx.now,
-    }
-    conn.execute(insert(J).values(**row_values))
-    ctx.emit(
-        "import.failed",
-        project_id=str(project["id"]),
-        payload={"job_id": job_id, "source": plan.source, "error": error.message},
-    )
-    return job_from_row(conn, row_values)
+    return import_jobs.job_from_row(conn, row)
 
 
 def _ids_by_key(conn: Connection, project_id: str, keys: Sequence[str]) -> dict[str, str]:
@@ -611,81 +476,23 @@ def _ids_by_key(conn: Connection, project_id: str, keys: Sequence[str]) -> dict[
     return out
 
 
-def _ref(row: RowMapping) -> str:
-    return f"{row['key']}-{row['number']}"
-
-
 def _started_warning(d: TaskDiff, row: RowMapping) -> PlanWarning:
     return PlanWarning(
         code="started_task_kept",
-        message=f"{_ref(row)} {row['title']!r} is {S(row['status']).value}: the document "
+        message=f"{ref_of(row)} {row['title']!r} is {S(row['status']).value}: the document "
         f"changed its {', '.join(d.changed_fields)}, but a started task is never changed by an "
         "import. Edit it by hand if the change still applies.",
         task_key=d.key,
-        details={"ref": _ref(row), "status": row["status"], "changed_fields": d.changed_fields},
+        details={"ref": ref_of(row), "status": row["status"], "changed_fields": d.changed_fields},
     )
 
 
 def _removed_warning(d: TaskDiff, row: RowMapping) -> PlanWarning:
     return PlanWarning(
         code="removed_task_kept",
-        message=f"{_ref(row)} {row['title']!r} is no longer in the document; it was kept as it "
+        message=f"{ref_of(row)} {row['title']!r} is no longer in the document; it was kept as it "
         f"is ({S(row['status']).value}), because an import never deletes work. Cancel or "
         "delete it yourself if it is obsolete.",
         task_key=d.key,
-        details={"ref": _ref(row), "status": row["status"], "started": d.started},
+        details={"ref": ref_of(row), "status": row["status"], "started": d.started},
     )
-
-
-# -- reading jobs ------------------------------------------------------------------------------
-def job_from_row(conn: Connection, row: Any) -> ImportJob:
-    """An ``import_jobs`` row as the model, with the refs of the tasks it created."""
-    created = list(row["created_task_ids"] or [])
-    refs = refs_by_id(conn, created) if created else {}
-    return ImportJob(
-        id=row["id"],
-        source=row["source"],
-        status=ImportJobStatus(row["status"]),
-        task_count=row["task_count"],
-        edge_count=row["edge_count"],
-        warnings=[PlanWarning.model_validate(w) for w in row["warnings"] or []],
-        created_task_ids=created,
-        updated_task_ids=list(row["updated_task_ids"] or []),
-        flagged_task_ids=list(row["flagged_task_ids"] or []),
-        options=ImportOptions.model_validate(row["options"]),
-        created_at=row["created_at"],
-        source_key=row["source_key"],
-        project_id=row["project_id"],
-        actor=row["actor"],
-        created_refs=[refs[i] for i in created if i in refs],
-    )
-
-
-def get_job(conn: Connection, job_id: str) -> ImportJob:
-    """One import job by id.
-
-    Raises:
-        NotFoundError: no such job; suggests the nearest recent ids.
-    """
-    row = conn.execute(select(J).where(J.c.id == job_id.strip())).mappings().first()
-    if row is not None:
-        return job_from_row(conn, row)
-    recent = [r.id for r in conn.execute(select(J.c.id).order_by(desc(J.c.created_at)).limit(50))]
-    suggestions = near_matches(job_id.strip(), recent)
-    hint = (
-        "Did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
-        if suggestions
-        else "List imports with `taskyard import list`."
-    )
-    raise NotFoundError(
-        f"No import job {job_id!r}.",
-        hint=hint,
-        details={"field": "job", "input": job_id, "suggestions": suggestions},
-    )
-
-
-def list_jobs(conn: Connection, limit: int) -> list[ImportJob]:
-    """The newest ``limit`` import jobs, newest first."""
-    query = select(J).order_by(desc(J.c.created_at), desc(J.c.id)).limit(max(1, limit))
-    rows = list(conn.execute(query).mappings())
-    return [job_from_row(conn, r) for r in rows]

@@ -16,15 +16,14 @@ from sqlalchemy import Connection, case, func, select, tuple_
 
 from core.domain.commands import BoardQuery, SortField, TaskQuery
 from core.domain.identifiers import parse_ref
-from core.domain.models import Attachment, Priority, Task, TaskCard, TaskLink, TaskStatus
+from core.domain.models import Attachment, Task, TaskCard, TaskLink, TaskStatus
 from core.domain.states import RESOLVED_STATES
 from core.domain.views import BoardColumn, BoardView, Page
 from core.errors import NotFoundError
 from core.store import tables as t
 from core.store.events import last_seq
 from core.store.folding import fold, fold_text
-from core.store.graph_ops import chunks
-from core.store.lookup import find_milestone, find_project, find_task
+from core.store.lookup import chunks, find_milestone, find_project, find_task
 from core.store.rows import (
     attachment_from_row,
     card_from_row,
@@ -45,16 +44,9 @@ STATUS_ORDER = {s.value: i for i, s in enumerate(TaskStatus)}
 CARD_ORDER = (T.c.priority_rank, T.c.created_at, T.c.number, T.c.id)
 
 
-def _filters(
-    conn: Connection,
-    *,
-    project: str | None,
-    milestone: str | None,
-    priorities: Sequence[Priority],
-    labels: Sequence[str],
-    assignee: str | None,
-    text: str | None,
-) -> list[Any]:
+def _filters(conn: Connection, query: TaskQuery | BoardQuery) -> list[Any]:
+    """The WHERE clauses of the filters a list and a board share (not the states)."""
+    project, milestone, text = query.project, query.milestone, query.text
     clauses: list[Any] = []
     project_id: str | None = None
     if project:
@@ -68,9 +60,9 @@ def _filters(
                 details={"field": "milestone", "input": milestone, "suggestions": []},
             )
         clauses.append(T.c.milestone_id == find_milestone(conn, project_id, milestone)["id"])
-    if priorities:
-        clauses.append(T.c.priority_rank.in_(sorted({p.rank for p in priorities})))
-    wanted = sorted({x.strip() for x in labels if x.strip()})
+    if query.priorities:
+        clauses.append(T.c.priority_rank.in_(sorted({p.rank for p in query.priorities})))
+    wanted = sorted({x.strip() for x in query.labels if x.strip()})
     if wanted:
         having = (
             select(L.c.task_id)
@@ -79,8 +71,8 @@ def _filters(
             .having(func.count() == len(wanted))
         )
         clauses.append(T.c.id.in_(having))
-    if assignee:
-        clauses.append(T.c.assignee == assignee)
+    if query.assignee:
+        clauses.append(T.c.assignee == query.assignee)
     if text and text.strip():
         needle = text.strip()
         folded = fold_text(needle)
@@ -111,24 +103,21 @@ def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     children: dict[str, list[str]] = defaultdict(list)
     files: dict[str, list[Attachment]] = defaultdict(list)
     run_ids: dict[str, list[str]] = defaultdict(list)
-    link_cols = (T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
     for part in chunks(ids):
-        q = (
-            select(D.c.task_id.label("owner"), *link_cols)
-            .select_from(D.join(T, T.c.id == D.c.blocker_id).join(P, P.c.id == T.c.project_id))
-            .where(D.c.task_id.in_(part))
-            .order_by(P.c.key, T.c.number)
-        )
-        for r in conn.execute(q).mappings():
-            blocked_by[r["owner"]].append(link_from_row(r))
-        q = (
-            select(D.c.blocker_id.label("owner"), *link_cols)
-            .select_from(D.join(T, T.c.id == D.c.task_id).join(P, P.c.id == T.c.project_id))
-            .where(D.c.blocker_id.in_(part))
-            .order_by(P.c.key, T.c.number)
-        )
-        for r in conn.execute(q).mappings():
-            blocks[r["owner"]].append(link_from_row(r))
+        # An edge is (task_id, blocker_id): a task's blockers are the other end of its edges
+        # as a task, the tasks it blocks the other end of its edges as a blocker.
+        for owner, other, links in (
+            (D.c.task_id, D.c.blocker_id, blocked_by),
+            (D.c.blocker_id, D.c.task_id, blocks),
+        ):
+            q = (
+                select(owner.label("owner"), T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
+                .select_from(D.join(T, T.c.id == other).join(P, P.c.id == T.c.project_id))
+                .where(owner.in_(part))
+                .order_by(P.c.key, T.c.number)
+            )
+            for r in conn.execute(q).mappings():
+                links[r["owner"]].append(link_from_row(r))
         q2 = select(T.c.parent_id, T.c.id).where(T.c.parent_id.in_(part)).order_by(T.c.number)
         for child in conn.execute(q2):
             children[child.parent_id].append(child.id)
@@ -159,15 +148,7 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
     Raises:
         NotFoundError: the project or milestone filter names nothing.
     """
-    clauses = _filters(
-        conn,
-        project=query.project,
-        milestone=query.milestone,
-        priorities=query.priorities,
-        labels=query.labels,
-        assignee=query.assignee,
-        text=query.text,
-    )
+    clauses = _filters(conn, query)
     if query.statuses:
         clauses.append(T.c.status.in_([s.value for s in query.statuses]))
     elif not query.include_completed:
@@ -217,7 +198,7 @@ def board(conn: Connection, query: BoardQuery, *, event_seq: int | None = None) 
         NotFoundError: the project or milestone filter names nothing.
     """
     seq = last_seq(conn) if event_seq is None else event_seq
-    clauses = _board_filters(conn, query)
+    clauses = _filters(conn, query)
     needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
     base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
     grouped = select(T.c.status, func.count()).select_from(base).where(*clauses)
@@ -246,7 +227,7 @@ def board_column(
     Raises:
         NotFoundError: the project or milestone filter names nothing.
     """
-    clauses = _board_filters(conn, query)
+    clauses = _filters(conn, query)
     needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
     base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
     count = conn.execute(
@@ -257,18 +238,6 @@ def board_column(
         count=count,
         offset=offset,
         cards=_window(conn, clauses, status, offset, limit, base=base, count=count),
-    )
-
-
-def _board_filters(conn: Connection, query: BoardQuery) -> list[Any]:
-    return _filters(
-        conn,
-        project=query.project,
-        milestone=query.milestone,
-        priorities=query.priorities,
-        labels=query.labels,
-        assignee=query.assignee,
-        text=query.text,
     )
 
 
@@ -356,7 +325,7 @@ def card_position(
     Raises:
         NotFoundError: the project or milestone filter names nothing.
     """
-    clauses = _board_filters(conn, query)
+    clauses = _filters(conn, query)
     needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
     base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
     row = conn.execute(

@@ -20,7 +20,7 @@ from core.store.context import TxContext
 from core.store.graph_ops import refs_by_id
 from core.store.log_ops import quick_run_not_found
 from core.store.step_ops import clip_summary
-from core.store.task_ops import create_task
+from core.store.task_create import create_task
 
 Q = t.quick_runs
 

@@ -135,7 +135,7 @@ class ThreadRunner(Runner):
     callback. Each caller still sees its own operation committed before its ``await``
     returns; what a group saves is the ~100 µs of begin, commit and thread hop per operation
     that made eight claimers on one engine cost 3x the claims themselves. A lone operation
-    runs as before, in its own transaction.
+    runs in a transaction of its own.
 
     An operation's context (the clock reading its rows and events carry) is made in the
     writer once the write lock is held, not when the operation was queued: engines and

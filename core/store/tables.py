@@ -123,7 +123,7 @@ tasks = Table(
     Index(None, "status", "priority_rank", "created_at", "number", "id"),
     Index(None, "project_id", "status", "priority_rank", "created_at", "number", "id"),
     # Sparse columns: only rows with a value are indexed (migration 0006). Each entry is
-    # rewritten on every status change on PostgreSQL, so NULLs in them were pure cost.
+    # rewritten on every status change on PostgreSQL, so indexing their NULLs is pure cost.
     *(
         Index(
             None,

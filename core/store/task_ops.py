@@ -1,4 +1,4 @@
-"""Write operations on tasks: create, update, transition, delete, assign, attach.
+"""Write operations on tasks: update, transition, delete, assign, attach (``task_create`` creates).
 
 Each function is one transaction body with the handler shape: load (locking what it will
 change), decide in the domain, write the rows, record the events.
@@ -6,22 +6,18 @@ change), decide in the domain, write the rows, record the events.
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
-from core.domain.commands import AttachmentIn, TaskCreate, TaskPatch
-from core.domain.identifiers import format_ref, slugify
+from core.domain.commands import AttachmentIn, TaskPatch
 from core.domain.models import Attachment, TaskStatus
 from core.domain.states import is_resolved, plan_transition
 from core.domain.views import BulkItemResult, BulkResult
 from core.errors import (
     ConflictError,
     InvalidTransitionError,
-    NotFoundError,
     TaskyardError,
     ValidationError,
 )
@@ -35,68 +31,21 @@ from core.store.graph_ops import (
     set_status,
 )
 from core.store.lookup import (
-    find_milestone,
     find_task,
     find_tasks,
-    project_or_default,
     require_same_project,
     task_not_found,
 )
-from core.store.rows import attachment_from_row, card_from_row, link_from_row, select_cards
+from core.store.project_ops import resolve_milestone
+from core.store.rows import attachment_from_row, card_from_row, select_cards
+from core.store.task_create import insert_attachment
 
-T, D, L, P, M = t.tasks, t.task_dependencies, t.task_labels, t.projects, t.milestones
+T, D, L, P = t.tasks, t.task_dependencies, t.task_labels, t.projects
 S = TaskStatus
 
 
 def _locking(ctx: TxContext) -> bool:
     return ctx.dialect == "postgresql"
-
-
-def resolve_milestone(
-    conn: Connection, ctx: TxContext, project_id: str, ref: str, *, create: bool
-) -> str:
-    """The milestone id for ``ref`` in the project, creating it when asked and missing.
-
-    Raises:
-        NotFoundError: it does not exist and ``create`` is false.
-    """
-    try:
-        return str(find_milestone(conn, project_id, ref)["id"])
-    except NotFoundError:
-        if not create:
-            raise
-    slug = slugify(ref)
-    if not slug:
-        raise ValidationError(
-            f"Milestone {ref!r} has no letters or digits to make a slug from.",
-            field="milestone",
-            hint="Name the milestone with letters or digits.",
-        )
-    milestone_id = ctx.new_id()
-    conn.execute(
-        insert(M).values(
-            id=milestone_id, project_id=project_id, slug=slug, name=ref.strip(), created_at=ctx.now
-        )
-    )
-    ctx.emit(
-        "milestone.created",
-        project_id=project_id,
-        payload={"milestone_id": milestone_id, "slug": slug, "name": ref.strip()},
-    )
-    return milestone_id
-
-
-def _parent_by_external_id(conn: Connection, project_id: str, external_id: str) -> str:
-    row = conn.execute(
-        select(T.c.id).where(T.c.project_id == project_id, T.c.external_id == external_id)
-    ).first()
-    if row is None:
-        raise NotFoundError(
-            f"No task with external id {external_id!r} in this project to be the parent.",
-            hint="Create the parent first, or give the parent by ref with --parent.",
-            details={"field": "parent_external_id", "input": external_id, "suggestions": []},
-        )
-    return str(row.id)
 
 
 def _check_parent(conn: Connection, task_id: str | None, parent: RowMapping) -> None:
@@ -112,168 +61,6 @@ def _check_parent(conn: Connection, task_id: str | None, parent: RowMapping) -> 
             )
         seen.add(current)
         current = conn.execute(select(T.c.parent_id).where(T.c.id == current)).scalar()
-
-
-def _decode_attachments(
-    items: Sequence[AttachmentIn], limit: int
-) -> list[tuple[AttachmentIn, bytes]]:
-    return [(item, item.decode(limit=limit)) for item in items]
-
-
-def _insert_attachment(
-    conn: Connection, ctx: TxContext, task_id: str, item: AttachmentIn, data: bytes
-) -> dict[str, Any]:
-    content_type = (
-        item.content_type or mimetypes.guess_type(item.name)[0] or "application/octet-stream"
-    )
-    row = {
-        "id": ctx.new_id(),
-        "task_id": task_id,
-        "name": item.name,
-        "content_type": content_type,
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "content": data,
-        "created_at": ctx.now,
-    }
-    conn.execute(insert(t.attachments).values(**row))
-    return row
-
-
-def create_task(conn: Connection, ctx: TxContext, req: TaskCreate) -> tuple[str, bool]:
-    """Create a task; with a known external id, return that task instead.
-
-    Returns:
-        ``(task id, created)``.
-
-    Raises:
-        NotFoundError: a referenced project, milestone, parent or blocker does not exist.
-        ValidationError: references cross projects, or an attachment is invalid or too large.
-        DependencyBlockedError: asked for ``ready`` with unresolved blockers.
-    """
-    # Lock the project row first: creates in one project (and their ref numbers and
-    # external-id checks) are serialized, so 20 racing creates with one external id make one
-    # task. The unique index stays as the last line of defence.
-    project = project_or_default(conn, ctx, req.project, lock=True)
-    project_id = project["id"]
-    if req.external_id is not None:
-        existing = conn.execute(
-            select(T.c.id).where(T.c.project_id == project_id, T.c.external_id == req.external_id)
-        ).first()
-        if existing is not None:
-            return str(existing.id), False
-    milestone_id = (
-        resolve_milestone(
-            conn, ctx, project_id, req.milestone, create=req.create_milestone_if_missing
-        )
-        if req.milestone
-        else None
-    )
-    parent_id: str | None = None
-    if req.parent:
-        parent = find_task(conn, req.parent, field="parent")
-        if parent["project_id"] != project_id:
-            raise ValidationError(
-                f"Parent {ref_of(parent)} is in another project.",
-                field="parent",
-                hint="Pick a parent in the same project.",
-            )
-        parent_id = parent["id"]
-    elif req.parent_external_id:
-        parent_id = _parent_by_external_id(conn, project_id, req.parent_external_id)
-    blocker_refs = list(dict.fromkeys(req.blocked_by))
-    blockers = find_tasks(conn, blocker_refs)
-    for ref in blocker_refs:
-        if ref not in blockers:
-            raise task_not_found(conn, ref, field="blocked_by")
-        if blockers[ref]["project_id"] != project_id:
-            raise ValidationError(
-                f"Blocker {ref_of(blockers[ref])} is in another project.",
-                field="blocked_by",
-                hint="Dependencies must be in the same project.",
-            )
-    unique_blockers = {row["id"]: row for row in blockers.values()}
-    files = _decode_attachments(req.attachments, ctx.settings.attachment_max_bytes)
-
-    number = int(project["task_seq"]) + 1
-    conn.execute(update(P).where(P.c.id == project_id).values(task_seq=number))
-    ref = format_ref(project["key"], number)
-    links = [
-        link_from_row(row) for row in sorted(unique_blockers.values(), key=lambda r: r["number"])
-    ]
-    status, blocked_reason = S.BACKLOG, None
-    if req.status == S.READY:
-        plan = plan_transition(
-            ref=ref,
-            current=S.BACKLOG,
-            requested=S.READY,
-            blockers=links,
-            auto_approve=ctx.settings.auto_approve,
-            when_unblocked=req.when_unblocked,
-        )
-        status, blocked_reason = plan.target, plan.blocked_reason
-    task_id = ctx.new_id()
-    conn.execute(
-        insert(T).values(
-            id=task_id,
-            project_id=project_id,
-            number=number,
-            title=req.title,
-            description=req.description,
-            task_type=req.task_type,
-            priority=req.priority.value,
-            priority_rank=req.priority.rank,
-            status=status.value,
-            labels=req.labels,
-            acceptance_criteria=req.acceptance_criteria,
-            context_files=req.context_files,
-            meta=req.metadata,
-            **command_ops.insert_values(
-                ctx, req.metadata, approve=ctx.settings.approve_own_commands
-            ),
-            parent_id=parent_id,
-            milestone_id=milestone_id,
-            pipeline_template=req.pipeline_template,
-            retry_count=0,
-            blocked_reason=None
-            if blocked_reason is None
-            else blocked_reason.model_dump(mode="json"),
-            source=req.source.value,
-            external_id=req.external_id,
-            assignee=req.assignee,
-            effort_estimate=req.effort_estimate,
-            due_date=req.due_date,
-            unresolved_blockers=sum(1 for b in links if not is_resolved(b.status)),
-            version=1,
-            created_at=ctx.now,
-            updated_at=ctx.now,
-        )
-    )
-    if unique_blockers:
-        conn.execute(
-            insert(D),
-            [{"task_id": task_id, "blocker_id": b, "created_at": ctx.now} for b in unique_blockers],
-        )
-    if req.labels:
-        conn.execute(insert(L), [{"task_id": task_id, "label": label} for label in req.labels])
-    stored = [_insert_attachment(conn, ctx, task_id, item, data) for item, data in files]
-    ctx.emit(
-        "task.created",
-        task_id=task_id,
-        project_id=project_id,
-        payload={
-            "ref": ref,
-            "title": req.title,
-            "status": status.value,
-            "priority": req.priority.value,
-            "task_type": req.task_type,
-            "blocked_by": sorted(unique_blockers),
-            "external_id": req.external_id,
-            "source": req.source.value,
-            "attachments": [a["name"] for a in stored],
-        },
-    )
-    return task_id, True
 
 
 def _stale(conn: Connection, row: RowMapping, expected: int) -> ConflictError:
@@ -325,41 +112,7 @@ def update_task(
     if expected_version is not None and row["version"] != expected_version:
         raise _stale(conn, row, expected_version)
     changes = patch.changes()
-    values: dict[str, Any] = {}
-    for name, value in changes.items():
-        if name == "priority":
-            values["priority"], values["priority_rank"] = value.value, value.rank
-        elif name == "milestone":
-            values["milestone_id"] = (
-                None
-                if value is None
-                else resolve_milestone(conn, ctx, row["project_id"], value, create=False)
-            )
-        elif name == "parent":
-            if value is None:
-                values["parent_id"] = None
-            else:
-                parent = find_task(conn, value, field="parent")
-                require_same_project(row, parent, field="parent")
-                _check_parent(conn, row["id"], parent)
-                values["parent_id"] = parent["id"]
-        elif name == "external_id" and value is not None:
-            clash = conn.execute(
-                select(T.c.id).where(
-                    T.c.project_id == row["project_id"],
-                    T.c.external_id == value,
-                    T.c.id != row["id"],
-                )
-            ).first()
-            if clash is not None:
-                raise ValidationError(
-                    f"Another task in this project already has external id {value!r}.",
-                    field="external_id",
-                    hint="External ids are unique per project; pick another.",
-                )
-            values["external_id"] = value
-        else:
-            values[_COLUMN_FOR.get(name, name)] = value
+    values = _column_values(conn, ctx, row, changes)
     effective = {k: v for k, v in values.items() if row[k] != v}
     if not effective:
         return str(row["id"])
@@ -399,6 +152,54 @@ def update_task(
     if "assignee" in effective:
         _emit_assigned(ctx, row, effective["assignee"], payload)
     return str(row["id"])
+
+
+def _column_values(
+    conn: Connection, ctx: TxContext, row: RowMapping, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """A patch's changes as column values, with the references in them resolved and checked.
+
+    Raises:
+        NotFoundError: the milestone or parent does not exist.
+        ValidationError: the parent is in another project or below the task, or the external
+            id is another task's.
+    """
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "priority":
+            values["priority"], values["priority_rank"] = value.value, value.rank
+        elif name == "milestone":
+            values["milestone_id"] = (
+                None
+                if value is None
+                else resolve_milestone(conn, ctx, row["project_id"], value, create=False)
+            )
+        elif name == "parent":
+            if value is None:
+                values["parent_id"] = None
+            else:
+                parent = find_task(conn, value, field="parent")
+                require_same_project(row, parent, field="parent")
+                _check_parent(conn, row["id"], parent)
+                values["parent_id"] = parent["id"]
+        elif name == "external_id" and value is not None:
+            clash = conn.execute(
+                select(T.c.id).where(
+                    T.c.project_id == row["project_id"],
+                    T.c.external_id == value,
+                    T.c.id != row["id"],
+                )
+            ).first()
+            if clash is not None:
+                raise ValidationError(
+                    f"Another task in this project already has external id {value!r}.",
+                    field="external_id",
+                    hint="External ids are unique per project; pick another.",
+                )
+            values["external_id"] = value
+        else:
+            values[_COLUMN_FOR.get(name, name)] = value
+    return values
 
 
 def _emit_assigned(
@@ -570,7 +371,7 @@ def add_attachment(conn: Connection, ctx: TxContext, ref: str, item: AttachmentI
     """
     row = find_task(conn, ref, lock=_locking(ctx))
     data = item.decode(limit=ctx.settings.attachment_max_bytes)
-    stored = _insert_attachment(conn, ctx, row["id"], item, data)
+    stored = insert_attachment(conn, ctx, row["id"], item, data)
     conn.execute(
         update(T).where(T.c.id == row["id"]).values(version=T.c.version + 1, updated_at=ctx.now)
     )

@@ -1474,6 +1474,25 @@ async def test_import_links_to_tasks_already_in_the_project_by_ref(engine: SqlTa
     assert [d.id for d in (await engine.get_task(other.ref)).blocks] == [y.id]
 
 
+async def test_import_names_blockers_by_ref_or_id_as_a_create_does(engine: SqlTaskEngine) -> None:
+    """An import item's blocker may be a task id, as a single create's may (one resolver)."""
+    blocker = await new(engine, "Old")
+    result = await engine.import_tasks([TaskImportItem(title="X", blocked_by=[blocker.id])])
+    x = await engine.get_task(result.created[0])
+    assert [b.id for b in x.blocked_by] == [blocker.id]
+
+
+async def test_import_takes_a_parent_already_in_the_project_by_external_id(
+    engine: SqlTaskEngine,
+) -> None:
+    """An import item's parent may be a task created earlier, named by its external id."""
+    epic = await new(engine, "Epic", external_id="epic")
+    result = await engine.import_tasks([TaskImportItem(title="Child", parent_external_id="epic")])
+    child = await engine.get_task(result.created[0])
+    assert child.parent_id == epic.id
+    assert (await engine.get_task(epic.ref)).children_ids == [child.id]
+
+
 async def test_import_links_to_tasks_already_in_the_project_by_external_id(
     engine: SqlTaskEngine,
 ) -> None:

@@ -245,6 +245,20 @@ async def test_reimport_adds_and_removes_edges_between_imported_tasks(
     assert job.edge_count == 3
 
 
+async def test_reimport_adds_a_new_child_under_a_stored_parent(engine: SqlTaskEngine) -> None:
+    """A section added under an imported one becomes a new task whose parent is the stored one."""
+    await engine.commit_import(checkout_plan())
+    grown = checkout_plan().model_copy(
+        update={
+            "tasks": [*checkout_plan().tasks, task("api-docs", "Document the API", parent="api")]
+        }
+    )
+    job = await engine.commit_import(grown)
+    after = await by_key(engine)
+    assert job.created_task_ids == [after[key("api-docs")].id]
+    assert after[key("api-docs")].parent_id == after[key("api")].id
+
+
 async def test_started_task_is_flagged_not_changed(engine: SqlTaskEngine) -> None:
     """A task someone started keeps its text; the job flags it and says why."""
     await engine.commit_import(checkout_plan(auto_ready=True))
