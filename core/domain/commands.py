@@ -232,12 +232,20 @@ class TaskPatch(_Request):
         return None if value is None else _clean_items(value)
 
     def changes(self) -> dict[str, Any]:
-        """The fields the caller set, by name.
+        """The fields the caller set, by name, in the model's field order.
+
+        The order is the declaration order, not ``model_fields_set``'s (a set, whose order
+        changes with the hash seed), so the same edit writes the same ``task.updated``
+        payload in every process.
 
         Raises:
             ValidationError: a field that cannot be empty was set to ``None``.
         """
-        changed = {name: getattr(self, name) for name in self.model_fields_set}
+        changed = {
+            name: getattr(self, name)
+            for name in type(self).model_fields
+            if name in self.model_fields_set
+        }
         for name, value in changed.items():
             if value is None and name in self.NOT_NULL:
                 raise ValidationError(

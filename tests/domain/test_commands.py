@@ -568,3 +568,26 @@ def test_parse_then_format_ref_is_stable(text: str) -> None:
     key, number = parsed
     assert normalize_key(key) == key
     assert parse_ref(format_ref(key, number)) == parsed
+
+
+def test_a_patch_lists_its_changes_in_field_order_whatever_the_hash_seed() -> None:
+    """The ``task.updated`` payload of one edit is the same in every process."""
+    import subprocess
+    import sys
+
+    script = (
+        "from core.domain.commands import TaskPatch;"
+        "print(list(TaskPatch(title='t', priority='high', description='d', labels=['x'])"
+        ".changes()))"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(seen) == 1, seen
