@@ -1,9 +1,4 @@
-"""import_jobs: one row per committed PRD import
-
-Revision ID: 0002_import_jobs
-Revises: 0001
-Create Date: 2026-11-30 10:00:00.000000
-"""
+"""import_jobs: one row per committed PRD import"""
 
 from typing import Any
 
@@ -13,8 +8,6 @@ from sqlalchemy.dialects import postgresql
 
 revision = "0002_import_jobs"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def _json() -> sa.types.TypeEngine[Any]:

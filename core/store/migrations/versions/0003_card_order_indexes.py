@@ -7,18 +7,12 @@ still ended in ``(created_at, id)``, so every run of tied rows was sorted again:
 tasks the board took 40 ms instead of 22 and a window at offset 10,000 97 ms instead of 25.
 This replaces them with indexes in exactly the sort order. Index changes only: no table is
 rebuilt, and both dialects run it in the upgrade's transaction.
-
-Revision ID: 0003_card_order_indexes
-Revises: 0002_import_jobs
-Create Date: 2026-11-30 10:35:00.000000
 """
 
 from alembic import op
 
 revision = "0003_card_order_indexes"
 down_revision = "0002_import_jobs"
-branch_labels = None
-depends_on = None
 
 OLD = {
     "ix_tasks_status_priority_rank_created_at_id": [

@@ -1,17 +1,10 @@
-"""runs and workers: claims, leases and attempts; tasks.not_before; the claim-order index
-
-Revision ID: 0004_runs
-Revises: 0003_card_order_indexes
-Create Date: 2026-11-30 11:20:00.000000
-"""
+"""runs and workers: claims, leases and attempts; tasks.not_before; the claim-order index"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_runs"
 down_revision = "0003_card_order_indexes"
-branch_labels = None
-depends_on = None
 
 ACTIVE = "status IN ('queued', 'running')"
 READY = "status = 'ready'"

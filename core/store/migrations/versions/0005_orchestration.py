@@ -1,17 +1,10 @@
-"""run steps, log chunks and quick runs; runs.step_index/step_count; runs by finish time
-
-Revision ID: 0005_orchestration
-Revises: 0004_runs
-Create Date: 2026-12-08 10:00:00.000000
-"""
+"""run steps, log chunks and quick runs; runs.step_index/step_count; runs by finish time"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_orchestration"
 down_revision = "0004_runs"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -12,10 +12,6 @@ dialects prove the predicate from the comparison). Batched claims on PostgreSQL:
 
 Index changes only: no table is rebuilt, and both dialects run it in the upgrade's
 transaction.
-
-Revision ID: 0006_sparse_indexes
-Revises: 0005_orchestration
-Create Date: 2026-11-30 15:00:00.000000
 """
 
 import sqlalchemy as sa
@@ -23,8 +19,6 @@ from alembic import op
 
 revision = "0006_sparse_indexes"
 down_revision = "0005_orchestration"
-branch_labels = None
-depends_on = None
 
 SPARSE = {"tasks": ["parent_id", "milestone_id", "assignee"], "runs": ["finished_at"]}
 

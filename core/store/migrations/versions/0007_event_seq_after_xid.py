@@ -13,18 +13,12 @@ takes it a moment earlier, before ``nextval``: ``CASE`` evaluates its condition 
 numbers are drawn in time order across sessions.
 
 SQLite: nothing to do (one writer at a time, numbers in commit order).
-
-Revision ID: 0007_event_seq_after_xid
-Revises: 0006_sparse_indexes
-Create Date: 2026-11-30 18:00:00.000000
 """
 
 from alembic import op
 
 revision = "0007_event_seq_after_xid"
 down_revision = "0006_sparse_indexes"
-branch_labels = None
-depends_on = None
 
 AFTER_XID = (
     "CASE WHEN pg_current_xact_id() IS NOT NULL THEN nextval('events_seq_seq'::regclass) END"

@@ -12,10 +12,6 @@ As ``ix_runs_worker_id_active`` (worker_id) and ``ix_runs_lease_expires_at_activ
 ``uq_runs_task_id_active``, they hold the active runs only; the queries that use them spell
 that predicate as a literal, so both dialects' planners can prove it (run_ops, step_ops,
 execution_view). Index changes only: no table is rebuilt.
-
-Revision ID: 0008_active_run_indexes
-Revises: 0007_event_seq_after_xid
-Create Date: 2026-11-30 18:10:00.000000
 """
 
 import sqlalchemy as sa
@@ -23,8 +19,6 @@ from alembic import op
 
 revision = "0008_active_run_indexes"
 down_revision = "0007_event_seq_after_xid"
-branch_labels = None
-depends_on = None
 
 ACTIVE = sa.text("status IN ('queued', 'running')")
 OLD = {

@@ -10,10 +10,6 @@ not failed attempts: the failure budget is ``attempt - interruptions``, and a se
 larger budget of interruptions keeps a task that kills every worker from running forever.
 
 Both columns are added with a server default of 0, so existing rows need no rewrite.
-
-Revision ID: 0009_interruptions_lost_output
-Revises: 0008_active_run_indexes
-Create Date: 2026-12-06 08:10:00.000000
 """
 
 import sqlalchemy as sa
@@ -21,8 +17,6 @@ from alembic import op
 
 revision = "0009_interruptions_lost_output"
 down_revision = "0008_active_run_indexes"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

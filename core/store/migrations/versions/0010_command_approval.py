@@ -16,10 +16,6 @@ whose description held the block the old code would have run (copied into
 (the actor of its ``task.created`` event, else ``migration``) at its creation time. Only
 tasks that may hold a command are read (a LIKE on the text), and all of them are written by
 one executemany: 100,000 tasks migrate in a few seconds on SQLite.
-
-Revision ID: 0010_command_approval
-Revises: 0009_interruptions_lost_output
-Create Date: 2026-12-06 09:00:00.000000
 """
 
 import hashlib
@@ -32,8 +28,6 @@ from sqlalchemy.dialects import postgresql
 
 revision = "0010_command_approval"
 down_revision = "0009_interruptions_lost_output"
-branch_labels = None
-depends_on = None
 
 COLUMNS = (
     ("command_hash", sa.String(64)),
