@@ -54,8 +54,11 @@ def _filters(
     labels: Sequence[str],
     assignee: str | None,
     text: str | None,
+    in_projects: Sequence[str] | None = None,
 ) -> list[Any]:
     clauses: list[Any] = []
+    if in_projects is not None:
+        clauses.append(T.c.project_id.in_(list(in_projects)))
     project_id: str | None = None
     if project:
         project_id = find_project(conn, project)["id"]
@@ -101,10 +104,11 @@ def get_task(conn: Connection, ref: str, *, links: bool = True) -> Task:
         NotFoundError: no such task.
     """
     row = find_task(conn, ref)
-    return _full_tasks(conn, [row])[0] if links else task_from_row(row)
+    return full_tasks(conn, [row])[0] if links else task_from_row(row)
 
 
-def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
+def full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
+    """``select_tasks`` rows as tasks with their blockers, dependents, children and files."""
     ids = [r["id"] for r in rows]
     blocked_by: dict[str, list[TaskLink]] = defaultdict(list)
     blocks: dict[str, list[TaskLink]] = defaultdict(list)
@@ -153,8 +157,8 @@ def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     ]
 
 
-def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
-    """A page of tasks matching ``query``, in full.
+def task_filters(conn: Connection, query: TaskQuery) -> list[Any]:
+    """The ``WHERE`` clauses of a task list (over ``tasks`` joined with ``projects``).
 
     Raises:
         NotFoundError: the project or milestone filter names nothing.
@@ -167,21 +171,37 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
         labels=query.labels,
         assignee=query.assignee,
         text=query.text,
+        in_projects=query.in_projects,
     )
     if query.statuses:
         clauses.append(T.c.status.in_([s.value for s in query.statuses]))
     elif not query.include_completed:
         clauses.append(T.c.status.not_in([s.value for s in RESOLVED_STATES]))
-    base = T.join(P, P.c.id == T.c.project_id)
-    total = conn.execute(select(func.count()).select_from(base).where(*clauses)).scalar_one()
-    column: Any = {
+    return clauses
+
+
+def sort_column(sort: SortField) -> Any:
+    """The expression a task list sorts by first (ties go by creation)."""
+    return {
         SortField.CREATED: T.c.created_at,
         SortField.UPDATED: T.c.updated_at,
         SortField.PRIORITY: T.c.priority_rank,
         SortField.DUE: T.c.due_date,
         SortField.TITLE: fold(T.c.title),
         SortField.STATUS: case(STATUS_ORDER, value=T.c.status),
-    }[query.sort]
+    }[sort]
+
+
+def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
+    """A page of tasks matching ``query``, in full.
+
+    Raises:
+        NotFoundError: the project or milestone filter names nothing.
+    """
+    clauses = task_filters(conn, query)
+    base = T.join(P, P.c.id == T.c.project_id)
+    total = conn.execute(select(func.count()).select_from(base).where(*clauses)).scalar_one()
+    column: Any = sort_column(query.sort)
     order = [column.desc() if query.descending else column.asc()]
     if query.sort == SortField.DUE:
         order.insert(0, T.c.due_date.is_(None))  # undated last, both directions
@@ -201,9 +221,7 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
             .offset((query.page - 1) * query.limit)
         ).mappings()
     )
-    return Page[Task](
-        items=_full_tasks(conn, rows), total=total, page=query.page, limit=query.limit
-    )
+    return Page[Task](items=full_tasks(conn, rows), total=total, page=query.page, limit=query.limit)
 
 
 def board(conn: Connection, query: BoardQuery, *, event_seq: int | None = None) -> BoardView:
@@ -269,6 +287,7 @@ def _board_filters(conn: Connection, query: BoardQuery) -> list[Any]:
         labels=query.labels,
         assignee=query.assignee,
         text=query.text,
+        in_projects=query.in_projects,
     )
 
 
@@ -314,16 +333,25 @@ def _key_at(
     return None if row is None else tuple(row)
 
 
-def ready_queue(conn: Connection, *, limit: int, project: str | None) -> list[TaskCard]:
+def ready_queue(
+    conn: Connection,
+    *,
+    limit: int,
+    project: str | None,
+    in_projects: Sequence[str] | None = None,
+) -> list[TaskCard]:
     """Ready tasks in scheduler order: priority, then creation time.
 
     A ready task never has an unresolved blocker (the store keeps that invariant), so this is
     one range scan of the ``(status, priority_rank, created_at, number, id)`` index.
+    ``in_projects`` keeps only those projects' tasks (ids).
 
     Raises:
         NotFoundError: the project names nothing.
     """
     clauses: list[Any] = [T.c.status == TaskStatus.READY.value]
+    if in_projects is not None:
+        clauses.append(T.c.project_id.in_(list(in_projects)))
     if project:
         clauses.append(T.c.project_id == find_project(conn, project)["id"])
     rows = conn.execute(select_cards().where(*clauses).order_by(*CARD_ORDER).limit(limit))
