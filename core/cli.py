@@ -261,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     from core.cli_run import add_run_commands  # stdlib-only at import, like this module
 
     add_run_commands(commands, _positive_int)
+    from core.server.cli_commands import register as add_server_commands  # stdlib-only too
+
+    add_server_commands(commands, _positive_int)
     _accept_global_options_after_commands(parser)
     return parser
 
