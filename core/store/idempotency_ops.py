@@ -8,12 +8,12 @@ A key goes through three states, per token:
   says so" commit together, or not at all;
 * ``done``: the answer is stored; every retry gets it again.
 
-A retry that finds ``pending`` waits its turn (409): the first attempt is still running. One
-left ``pending`` longer than ``stale_after`` belongs to a server that stopped before changing
-anything, so a new attempt takes the key over; the old attempt, should it still be alive,
-can no longer write (its fence no longer matches). A key left ``committed`` without an
-answer (the server stopped between the commit and the answer) is refused: its change
-happened, and running it again would make it twice.
+A retry that finds the key ``pending`` or ``committed`` within ``stale_after`` of its start
+waits its turn (409): the first attempt is still running. One left ``pending`` longer belongs
+to a server that stopped before changing anything, so a new attempt takes the key over; the
+old attempt, should it still be alive, can no longer write (its fence no longer matches). A
+key left ``committed`` without an answer (the server stopped between the commit and the
+answer) is refused: its change happened, and running it again would make it twice.
 """
 
 from __future__ import annotations
@@ -73,6 +73,12 @@ def reserve(
         )
     if row["state"] == "done":
         return IdempotencyReservation(response=_response(row))
+    if row["updated_at"] > ctx.now - stale_after:
+        raise ConflictError(
+            f"A request with Idempotency-Key {key!r} is still being processed.",
+            hint="Wait for it to finish, then retry with the same key to get its answer.",
+            details={"idempotency_key": key, "state": row["state"]},
+        )
     if row["state"] == "committed":
         raise ConflictError(
             f"The request with Idempotency-Key {key!r} took effect, but its answer was lost "
@@ -80,12 +86,6 @@ def reserve(
             hint="Read the resource to see the result; do not send the request again with a "
             "new key unless you want the change made twice.",
             details={"idempotency_key": key, "state": "committed"},
-        )
-    if row["updated_at"] > ctx.now - stale_after:
-        raise ConflictError(
-            f"A request with Idempotency-Key {key!r} is still being processed.",
-            hint="Wait for it to finish, then retry with the same key to get its answer.",
-            details={"idempotency_key": key, "state": "pending"},
         )
     conn.execute(
         update(IK)

@@ -9,7 +9,7 @@ about what 100 do.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select, tuple_
@@ -24,6 +24,7 @@ from core.store import tables as t
 from core.store.events import last_seq
 from core.store.folding import fold, fold_text
 from core.store.graph_ops import chunks
+from core.store.hints import likely
 from core.store.lookup import find_milestone, find_project, find_task
 from core.store.rows import (
     attachment_from_row,
@@ -55,6 +56,7 @@ def _filters(
     assignee: str | None,
     text: str | None,
     in_projects: Sequence[str] | None = None,
+    coarse: Callable[[Any], Any] = lambda clause: clause,
 ) -> list[Any]:
     clauses: list[Any] = []
     if in_projects is not None:
@@ -72,7 +74,7 @@ def _filters(
             )
         clauses.append(T.c.milestone_id == find_milestone(conn, project_id, milestone)["id"])
     if priorities:
-        clauses.append(T.c.priority_rank.in_(sorted({p.rank for p in priorities})))
+        clauses.append(coarse(T.c.priority_rank.in_(sorted({p.rank for p in priorities}))))
     wanted = sorted({x.strip() for x in labels if x.strip()})
     if wanted:
         having = (
@@ -157,12 +159,17 @@ def full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     ]
 
 
-def task_filters(conn: Connection, query: TaskQuery) -> list[Any]:
+def task_filters(conn: Connection, query: TaskQuery, *, in_order: bool = False) -> list[Any]:
     """The ``WHERE`` clauses of a task list (over ``tasks`` joined with ``projects``).
+
+    ``in_order``: the caller reads the list in its sort index's order, a page at a time; the
+    state and priority filters (a few values each, so they keep many rows) are then marked
+    ``likely`` for SQLite's planner (see ``core/store/hints.py``).
 
     Raises:
         NotFoundError: the project or milestone filter names nothing.
     """
+    coarse: Callable[[Any], Any] = likely if in_order else (lambda clause: clause)
     clauses = _filters(
         conn,
         project=query.project,
@@ -172,11 +179,12 @@ def task_filters(conn: Connection, query: TaskQuery) -> list[Any]:
         assignee=query.assignee,
         text=query.text,
         in_projects=query.in_projects,
+        coarse=coarse,
     )
     if query.statuses:
-        clauses.append(T.c.status.in_([s.value for s in query.statuses]))
+        clauses.append(coarse(T.c.status.in_([s.value for s in query.statuses])))
     elif not query.include_completed:
-        clauses.append(T.c.status.not_in([s.value for s in RESOLVED_STATES]))
+        clauses.append(coarse(T.c.status.not_in([s.value for s in RESOLVED_STATES])))
     return clauses
 
 

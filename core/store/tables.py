@@ -115,9 +115,11 @@ tasks = Table(
     Column("command_approved_by", String(100)),
     Column("command_approved_at", UtcDateTime),
     UniqueConstraint("project_id", "number"),
-    # The task list's default order (newest first) and its keyset cursor (migration 0011):
-    # without it every list page sorted every matching task (~750 ms at 100,000).
+    # The task list's default order (newest first) and its keyset cursor, over every project
+    # and within one (migration 0011): without them every list page sorted every matching
+    # task (~750 ms at 100,000).
     Index(None, "created_at", "number", "id"),
+    Index(None, "project_id", "created_at", "number", "id"),
     # external_id is unique per project; NULLs never collide (both dialects).
     UniqueConstraint("project_id", "external_id"),
     # The queue and the board columns, in exactly ``queries.CARD_ORDER``: status, then

@@ -72,7 +72,7 @@ def list_tasks_keyset(
         NotFoundError: the project or milestone filter names nothing.
         ValidationError: ``cursor`` was not made by this list (other filters or sort).
     """
-    clauses = task_filters(conn, query)
+    clauses = task_filters(conn, query, in_order=True)
     key = _key(query)
     exprs = [expr for expr, _ in key]
     fingerprint = _fingerprint(query)

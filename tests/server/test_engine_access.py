@@ -81,7 +81,7 @@ async def test_an_idempotency_key_is_committed_with_the_change(engine: SqlTaskEn
         await engine.reserve_idempotency_key("tok", "k1", "fp-b")
     fenced = engine.acting_as("ci", idempotency=first.attempt)
     await fenced.create_task(TaskCreate(title="Once"))
-    with pytest.raises(ConflictError, match="took effect"):
+    with pytest.raises(ConflictError, match="still being processed"):
         await engine.reserve_idempotency_key("tok", "k1", "fp-a")
     answer = StoredResponse(status=201, body='{"ok": true}', headers={"etag": '"v1"'})
     await engine.complete_idempotency_key(first.attempt, answer)
@@ -109,32 +109,30 @@ async def test_a_released_key_runs_again_and_a_superseded_attempt_cannot_write(
     assert page.total == 0
 
 
-@pytest.mark.parametrize("sort", list(SortField))
-@pytest.mark.parametrize("descending", [True, False])
-async def test_keyset_pages_walk_the_same_list_as_offset_pages(
-    engine: SqlTaskEngine, sort: SortField, descending: bool
-) -> None:
-    """Following ``next_cursor`` visits every task once, in ``list_tasks``' order."""
+async def test_keyset_pages_walk_the_same_list_as_offset_pages(engine: SqlTaskEngine) -> None:
+    """Following ``next_cursor`` visits every task once, in ``list_tasks``' order, every sort."""
     for i, title in enumerate(["delta", "alpha", "Charlie", "bravo", "echo", "alpha"]):
         fields: dict[str, object] = {"priority": ["low", "high", "medium"][i % 3]}
         if i % 2:
             fields["due_date"] = f"2027-01-0{i}"
         await engine.create_task(TaskCreate(title=title, **fields))
     await engine.transition_task("TY-2", TaskStatus.READY)
-    query = TaskQuery(sort=sort, descending=descending, limit=4)
-    expected = [
-        t.ref for t in (await engine.list_tasks(query.model_copy(update={"limit": 100}))).items
-    ]
-    walked: list[str] = []
-    cursor = None
-    for _ in range(10):
-        page = await engine.list_tasks_keyset(query.model_copy(update={"limit": 2}), cursor=cursor)
-        walked += [t.ref for t in page.items]
-        assert page.total is None
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    assert walked == expected
+    for sort in SortField:
+        for descending in (True, False):
+            query = TaskQuery(sort=sort, descending=descending, limit=100)
+            expected = [t.ref for t in (await engine.list_tasks(query)).items]
+            walked: list[str] = []
+            cursor = None
+            for _ in range(10):
+                page = await engine.list_tasks_keyset(
+                    query.model_copy(update={"limit": 2}), cursor=cursor
+                )
+                walked += [t.ref for t in page.items]
+                assert page.total is None
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+            assert walked == expected, (sort, descending)
 
 
 async def test_a_cursor_is_refused_with_other_filters_and_counts_only_when_asked(
@@ -169,3 +167,25 @@ async def test_in_projects_limits_lists_boards_and_the_queue(engine: SqlTaskEngi
     assert board.total == 1
     ready = await engine.ready_tasks(in_projects=mine)
     assert [c.title for c in ready] == ["web"]
+
+
+async def test_a_key_left_by_a_stopped_server_is_taken_over_or_refused(sqlite_url: str) -> None:
+    """After a minute, a pending key (nothing changed) runs again; a committed one is refused."""
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    engine = await SqlTaskEngine.open(sqlite_url, actor="tester", clock=lambda: now[0])
+    try:
+        pending = await engine.reserve_idempotency_key("tok", "left-pending", "fp")
+        committed = await engine.reserve_idempotency_key("tok", "left-committed", "fp")
+        assert committed.attempt is not None
+        await engine.acting_as("ci", idempotency=committed.attempt).create_task(
+            TaskCreate(title="Made before the crash")
+        )
+        now[0] += timedelta(seconds=61)
+        taken = await engine.reserve_idempotency_key("tok", "left-pending", "fp")
+        with pytest.raises(ConflictError, match="answer was lost"):
+            await engine.reserve_idempotency_key("tok", "left-committed", "fp")
+    finally:
+        await engine.close()
+    assert taken.attempt is not None
+    assert pending.attempt is not None
+    assert taken.attempt.attempt != pending.attempt.attempt

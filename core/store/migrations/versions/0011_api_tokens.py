@@ -8,10 +8,11 @@ For ``taskyard serve`` (issue 16):
   when it was last used.
 * ``idempotency_keys``: per token and ``Idempotency-Key``, a fingerprint of the request, the
   attempt running it, its state, and the first answer, replayed to retries for a day.
-* ``ix_tasks_created_at_number_id``: the task list sorts newest first by
-  ``(created_at, number, id)`` and had no index in that order, so every page sorted every
-  matching task (~750 ms a page at 100,000 tasks); with it a page is an index range read,
-  and the keyset cursor continues from the last row's key.
+* ``ix_tasks_created_at_number_id`` and ``ix_tasks_project_id_created_at_number_id``: the
+  task list sorts newest first by ``(created_at, number, id)`` and had no index in that
+  order, so every page sorted every matching task (~750 ms a page at 100,000 tasks); with
+  them a page, of every project or of one, is an index range read, and the keyset cursor
+  continues from the last row's key.
 
 New tables and one index: nothing existing is rewritten.
 
@@ -30,6 +31,10 @@ revision = "0011_api_tokens"
 down_revision = "0010_command_approval"
 branch_labels = None
 depends_on = None
+
+
+LIST_ORDER = (["created_at", "number", "id"], ["project_id", "created_at", "number", "id"])
+"""The task list's order (newest first), over every project and within one."""
 
 
 def _json() -> sa.types.TypeEngine[Any]:
@@ -73,11 +78,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_id", "key", name=op.f("pk_idempotency_keys")),
     )
     op.create_index(op.f("ix_idempotency_keys_created_at"), "idempotency_keys", ["created_at"])
-    op.create_index(op.f("ix_tasks_created_at_number_id"), "tasks", ["created_at", "number", "id"])
+    for columns in LIST_ORDER:
+        op.create_index(op.f("ix_tasks_" + "_".join(columns)), "tasks", columns)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_tasks_created_at_number_id"), table_name="tasks")
+    for columns in LIST_ORDER:
+        op.drop_index(op.f("ix_tasks_" + "_".join(columns)), table_name="tasks")
     op.drop_index(op.f("ix_idempotency_keys_created_at"), table_name="idempotency_keys")
     op.drop_table("idempotency_keys")
     op.drop_table("api_tokens")
