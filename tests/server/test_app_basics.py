@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from .conftest import Served, error_of
 
@@ -94,3 +95,43 @@ def test_openapi_declares_every_route_and_its_errors(served: Served) -> None:
             for status in declared - {"200", "201", "304"}:
                 schema = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path)
+
+
+async def test_a_bug_answers_500_with_the_error_body_and_a_request_id(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected exception never shows a traceback: the error body, the id, the log."""
+    from core.domain.access import TokenCreate, TokenScope
+    from core.server.app import create_app
+    from core.store.engine import SqlTaskEngine
+
+    engine = await SqlTaskEngine.open(sqlite_url, actor="tester")
+    secret = (await engine.create_token(TokenCreate(name="a", scope=TokenScope.ADMIN))).secret
+
+    async def broken() -> list[object]:
+        raise RuntimeError("a bug in list_projects")
+
+    monkeypatch.setattr(SqlTaskEngine, "list_projects", lambda self: broken())
+
+    async def open_engine() -> SqlTaskEngine:
+        return engine
+
+    app = create_app(open_engine)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            headers={"Authorization": f"Bearer {secret}"},
+        ) as api,
+    ):
+        response = await api.get("/api/v2/projects")
+    request_id = response.headers["X-Request-ID"]
+    assert response.status_code == 500
+    error = error_of(response)
+    assert error["code"] == "internal_error"
+    assert error["details"] == {"request_id": request_id}
+    assert "RuntimeError" not in response.text
+    assert "list_projects" not in response.text
+    assert "Traceback" not in response.text
+    assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records)

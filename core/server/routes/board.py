@@ -6,17 +6,16 @@ be taken for a task named "board" or "ready" by ``GET /tasks/{ref}``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from core.domain.commands import BoardQuery, parse
 from core.domain.models import Priority, TaskCard, TaskStatus
 from core.domain.views import BoardColumn, BoardView
-from core.engine import TaskEngine
 from core.server.access import project_filter, visible_task
-from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
@@ -24,42 +23,59 @@ from core.server.schemas import CardPosition, Items
 
 router = APIRouter(prefix="/tasks", tags=["board"])
 
-
-async def _board_query(
-    engine: TaskEngine,
-    caller: Caller,
-    *,
-    project: str | None,
-    milestone: str | None,
-    status: list[TaskStatus] | None,
-    priority: list[Priority] | None,
-    label: list[str] | None,
-    assignee: str | None,
-    q: str | None,
-    per_column: int = 0,
-) -> BoardQuery:
-    await project_filter(engine, caller, project)
-    fields: dict[str, Any] = {
-        "project": project,
-        "milestone": milestone,
-        "priorities": priority or [],
-        "labels": label or [],
-        "assignee": assignee,
-        "text": q,
-        "per_column": per_column,
-        "in_projects": caller.visible(),
-    }
-    if status:
-        fields["statuses"] = status
-    return parse(BoardQuery, fields)
-
-
 Project = Annotated[str | None, Query(description="Project id, slug or key")]
-Milestone = Annotated[str | None, Query(description="Milestone (needs project)")]
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """The board's filters, as every board route takes them from the query string."""
+
+    project: str | None
+    milestone: str | None
+    priority: list[Priority] | None
+    label: list[str] | None
+    assignee: str | None
+    q: str | None
+
+    async def query(
+        self,
+        engine: EngineDep,
+        caller: CallerDep,
+        *,
+        status: list[TaskStatus] | None = None,
+        per_column: int = 0,
+    ) -> BoardQuery:
+        """The engine's query, within the caller's projects (404 for one it cannot see)."""
+        await project_filter(engine, caller, self.project)
+        fields: dict[str, Any] = {
+            "project": self.project,
+            "milestone": self.milestone,
+            "priorities": self.priority or [],
+            "labels": self.label or [],
+            "assignee": self.assignee,
+            "text": self.q,
+            "per_column": per_column,
+            "in_projects": caller.visible(),
+        }
+        if status:
+            fields["statuses"] = status
+        return parse(BoardQuery, fields)
+
+
+def board_filters(
+    project: Project = None,
+    milestone: Annotated[str | None, Query(description="Milestone (needs project)")] = None,
+    priority: Annotated[list[Priority] | None, Query(description="Repeatable")] = None,
+    label: Annotated[list[str] | None, Query(description="Repeatable; all must match")] = None,
+    assignee: str | None = None,
+    q: Annotated[str | None, Query(description="Search ref, title and description")] = None,
+) -> BoardFilters:
+    """FastAPI dependency: the filters from the query string."""
+    return BoardFilters(project, milestone, priority, label, assignee, q)
+
+
+FiltersDep = Annotated[BoardFilters, Depends(board_filters)]
 Statuses = Annotated[list[TaskStatus] | None, Query(description="Columns shown (repeatable)")]
-Priorities = Annotated[list[Priority] | None, Query(description="Repeatable")]
-Labels = Annotated[list[str] | None, Query(description="Repeatable; all must match")]
-Search = Annotated[str | None, Query(description="Search ref, title and description")]
 
 
 @router.get(
@@ -71,23 +87,15 @@ Search = Annotated[str | None, Query(description="Search ref, title and descript
 async def board(
     engine: EngineDep,
     caller: CallerDep,
-    project: Project = None,
-    milestone: Milestone = None,
+    filters: FiltersDep,
     status: Statuses = None,
-    priority: Priorities = None,
-    label: Labels = None,
-    assignee: str | None = None,
-    q: Search = None,
     per_column: Annotated[int, Query(ge=0, le=200)] = 50,
 ) -> Response:
     """Per-state counts and up to ``per_column`` cards of each column, in scheduler order.
 
     ``last_event_seq`` is where to follow the event log from to keep the board current.
     """
-    query = await _board_query(
-        engine, caller, project=project, milestone=milestone, status=status,
-        priority=priority, label=label, assignee=assignee, q=q, per_column=per_column,
-    )  # fmt: skip
+    query = await filters.query(engine, caller, status=status, per_column=per_column)
     return model_response(await engine.board(query))
 
 
@@ -101,20 +109,12 @@ async def board_column(
     column: TaskStatus,
     engine: EngineDep,
     caller: CallerDep,
-    project: Project = None,
-    milestone: Milestone = None,
-    priority: Priorities = None,
-    label: Labels = None,
-    assignee: str | None = None,
-    q: Search = None,
+    filters: FiltersDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
     """The column's count and ``limit`` cards from ``offset`` (a deep offset costs no more)."""
-    query = await _board_query(
-        engine, caller, project=project, milestone=milestone, status=None,
-        priority=priority, label=label, assignee=assignee, q=q,
-    )  # fmt: skip
+    query = await filters.query(engine, caller)
     return model_response(await engine.board_column(query, column, offset=offset, limit=limit))
 
 
@@ -146,21 +146,12 @@ async def card_position(
     ref: str,
     engine: EngineDep,
     caller: CallerDep,
-    project: Project = None,
-    milestone: Milestone = None,
+    filters: FiltersDep,
     status: Statuses = None,
-    priority: Priorities = None,
-    label: Labels = None,
-    assignee: str | None = None,
-    q: Search = None,
 ) -> Response:
     """The card's column and index in it; both ``null`` when the filters leave it out."""
     await visible_task(engine, caller, ref, links=False)
-    query = await _board_query(
-        engine, caller, project=project, milestone=milestone, status=status,
-        priority=priority, label=label, assignee=assignee, q=q,
-    )  # fmt: skip
-    found = await engine.card_position(query, ref)
+    found = await engine.card_position(await filters.query(engine, caller, status=status), ref)
     position = (
         CardPosition(status=None, index=None)
         if found is None
