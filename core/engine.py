@@ -18,6 +18,14 @@ from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from core.domain.access import (
+    ApiToken,
+    IdempotencyAttempt,
+    IdempotencyReservation,
+    IssuedToken,
+    StoredResponse,
+    TokenCreate,
+)
 from core.domain.commands import (
     AttachmentIn,
     BoardQuery,
@@ -53,6 +61,7 @@ from core.domain.views import (
     BoardView,
     BulkResult,
     CreateResult,
+    CursorPage,
     ImportResult,
     Page,
 )
@@ -226,8 +235,16 @@ class TaskEngine(Protocol):
             NotFoundError: either task, or the edge, is missing.
         """
 
-    async def ready_tasks(self, *, limit: int = 50, project: str | None = None) -> list[TaskCard]:
+    async def ready_tasks(
+        self,
+        *,
+        limit: int = 50,
+        project: str | None = None,
+        in_projects: Collection[str] | None = None,
+    ) -> list[TaskCard]:
         """The ready queue in scheduler order (priority, then creation time).
+
+        ``in_projects`` keeps only those projects' tasks (ids; the server's token limits).
 
         Raises:
             NotFoundError: the project does not exist.
@@ -793,3 +810,95 @@ class TaskEngine(Protocol):
 
     def state_machine(self) -> dict[str, Any]:
         """The transition table and guards in force, as data."""
+
+    # -- serving: per-request views, keyset lists, tokens, idempotency ------------------
+    def acting_as(
+        self,
+        actor: str,
+        *,
+        approve_own_commands: bool = False,
+        idempotency: IdempotencyAttempt | None = None,
+    ) -> TaskEngine:
+        """A view of this engine whose changes are recorded as ``actor``'s; costs nothing.
+
+        The server makes one per request, naming the request's token. The view shares this
+        engine's connections: closing it releases nothing, and it is usable until this
+        engine is closed.
+
+        Args:
+            actor: Who the view's events and history name.
+            approve_own_commands: Commands the view sets count as approved by ``actor``
+                (``StoreSettings.approve_own_commands``).
+            idempotency: Mark this ``Idempotency-Key`` attempt committed in the transaction
+                of every write the view makes, and refuse the write (``ConflictError``) once
+                another attempt took the key over.
+        """
+
+    async def list_tasks_keyset(
+        self, query: TaskQuery, *, cursor: str | None = None, with_total: bool = False
+    ) -> CursorPage[Task]:
+        """A page of ``list_tasks``' list read by keyset: any depth costs what the first does.
+
+        ``query.page`` is ignored; ``cursor`` (a previous page's ``next_cursor``) says where
+        the page starts. ``with_total`` also counts every match (one more query, which costs
+        more than the page itself on large lists).
+
+        Raises:
+            NotFoundError: the project or milestone filter names nothing.
+            ValidationError: ``cursor`` is not one this list (same filters and sort) gave out.
+        """
+
+    async def check_ready(self) -> str:
+        """The schema revision, once the database answered and its schema is this release's.
+
+        Raises:
+            StorageError: the database cannot be reached, or its schema is another revision
+                (the message says which).
+        """
+
+    async def create_token(self, request: TokenCreate) -> IssuedToken:
+        """Issue an API token; its secret is in the answer and nowhere else, ever.
+
+        Raises:
+            DuplicateError: a token has this name (revoked ones keep theirs).
+            NotFoundError: a project it is limited to does not exist.
+        """
+
+    async def list_tokens(self) -> list[ApiToken]:
+        """Every token (revoked and expired ones too), by name; never a secret."""
+
+    async def revoke_token(self, name: str) -> ApiToken:
+        """Revoke a token at once; revoking it again changes nothing.
+
+        Raises:
+            NotFoundError: no token has this name.
+        """
+
+    async def authenticate_token(self, secret: str) -> ApiToken:
+        """The active token with this secret (its last use is recorded once a minute at most).
+
+        Raises:
+            AuthenticationError: no token has it, or the token expired or was revoked.
+        """
+
+    async def reserve_idempotency_key(
+        self, token_id: str, key: str, fingerprint: str
+    ) -> IdempotencyReservation:
+        """Start an attempt at the request sent with ``key``, or return its stored answer.
+
+        ``fingerprint`` identifies the request (method, path, body): the same key with
+        another request is refused.
+
+        Raises:
+            ValidationError: the key was used for a different request.
+            ConflictError: an attempt at it is still running, or one committed its change
+                and stopped before answering.
+        """
+
+    async def complete_idempotency_key(
+        self, attempt: IdempotencyAttempt, response: StoredResponse
+    ) -> None:
+        """Keep the attempt's answer for a day, for every retry with the same key."""
+
+    async def release_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
+        """Forget a key whose attempt failed without a change, so a retry runs it again."""

@@ -149,3 +149,34 @@ class LeaseLostError(ConflictError):
     """
 
     code = "lease_lost"
+
+
+class AuthenticationError(TaskyardError):
+    """No credentials, or ones that name no valid token (unknown, expired or revoked)."""
+
+    code = "unauthorized"
+    http_status = 401
+    exit_code = 7
+
+
+class PermissionDeniedError(TaskyardError):
+    """Valid credentials whose scope or project list does not cover the request."""
+
+    code = "forbidden"
+    http_status = 403
+    exit_code = 7
+
+
+class PreconditionFailedError(ConflictError):
+    """A conditional request (``If-Match``) named a version the thing no longer has."""
+
+    code = "precondition_failed"
+    http_status = 412
+
+
+class BadRequestError(TaskyardError):
+    """A request that cannot be read at all: malformed JSON, a malformed header."""
+
+    code = "bad_request"
+    http_status = 400
+    exit_code = 2

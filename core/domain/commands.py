@@ -11,6 +11,7 @@ import base64
 import binascii
 import enum
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -285,6 +286,9 @@ class TaskQuery(_Request):
     descending: bool = True
     page: int = Field(default=1, ge=1)
     limit: int = Field(default=50, ge=1, le=1000)
+    in_projects: list[str] | None = None
+    """Only tasks of these projects (ids); ``None``: every project. The server sets it to a
+    token's projects, so a limited token never sees another project's tasks, or counts them."""
 
 
 class BoardQuery(_Request):
@@ -298,6 +302,8 @@ class BoardQuery(_Request):
     assignee: str | None = None
     text: str | None = None
     per_column: int = Field(default=50, ge=0, le=1000)
+    in_projects: list[str] | None = None
+    """Only tasks of these projects (ids); ``None``: every project (see ``TaskQuery``)."""
 
 
 class ProjectCreate(_Request):
@@ -355,7 +361,16 @@ def parse(model: type[M], data: Any, *, where: str = "") -> M:
 
 def from_pydantic(exc: pydantic.ValidationError, *, where: str = "") -> ValidationError:
     """One ``ValidationError`` from pydantic's list of errors (the first leads the message)."""
-    problems = [_describe(err) for err in exc.errors(include_url=False)]
+    return from_error_list(exc.errors(include_url=False), where=where)
+
+
+def from_error_list(errors: Sequence[Any], *, where: str = "") -> ValidationError:
+    """One ``ValidationError`` from pydantic-shaped error dicts (``loc``, ``type``, ``msg``).
+
+    FastAPI reports a request's bad fields in this shape; the API answers with the same words
+    the CLI uses.
+    """
+    problems = [_describe(err) for err in errors]
     field, message, hint = problems[0]
     return ValidationError(
         f"{where}{message}",

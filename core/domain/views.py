@@ -121,3 +121,19 @@ class ImportResult(BaseModel):
     """Refs of tasks whose external id was already in the project (left unchanged)."""
     edges: int = 0
     warnings: list[str] = Field(default_factory=list)
+
+
+class CursorPage(BaseModel, Generic[T]):
+    """One page of a list read by keyset: every page costs the same, however deep.
+
+    ``next_cursor`` continues the same list (same filters and sort) after the last item;
+    ``None`` when there is nothing after it. ``total`` is counted only when asked for: a
+    count reads every matching row, which at 100,000 tasks costs more than the page.
+    """
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    items: list[T]
+    limit: int
+    next_cursor: str | None = None
+    total: int | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,14 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import URL, make_url
 
 from core.config import auto_approve_from_env
+from core.domain.access import (
+    ApiToken,
+    IdempotencyAttempt,
+    IdempotencyReservation,
+    IssuedToken,
+    StoredResponse,
+    TokenCreate,
+)
 from core.domain.commands import (
     AttachmentIn,
     BoardQuery,
@@ -59,7 +68,15 @@ from core.domain.runs import (
     Worker,
 )
 from core.domain.states import state_machine_metadata
-from core.domain.views import BoardColumn, BoardView, BulkResult, CreateResult, ImportResult, Page
+from core.domain.views import (
+    BoardColumn,
+    BoardView,
+    BulkResult,
+    CreateResult,
+    CursorPage,
+    ImportResult,
+    Page,
+)
 from core.errors import StorageError, TaskyardError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.store import (
@@ -68,6 +85,7 @@ from core.store import (
     event_feed,
     execution_view,
     graph_ops,
+    idempotency_ops,
     import_jobs,
     log_ops,
     migrate,
@@ -82,6 +100,8 @@ from core.store import (
     step_ops,
     task_create,
     task_ops,
+    task_pages,
+    token_ops,
 )
 from core.store.context import StoreSettings, TxContext
 from core.store.dialects import sqlite as sqlite_dialect
@@ -143,12 +163,18 @@ class SqlTaskEngine:
         settings: StoreSettings,
         clock: Clock = system_clock,
         id_factory: Callable[[], str] | None = None,
+        fence: IdempotencyAttempt | None = None,
+        owns_runner: bool = True,
     ) -> None:
         self._runner = runner
         self._actor = actor
         self._settings = settings
         self._clock = clock
         self._id_factory = id_factory
+        self._fence = fence
+        """Marks an idempotency key committed in every write's transaction (``acting_as``)."""
+        self._owns_runner = owns_runner
+        """False for views made by ``acting_as``: the engine they came from closes the runner."""
 
     @classmethod
     async def open(
@@ -257,6 +283,8 @@ class SqlTaskEngine:
         return ctx
 
     async def _write(self, op: Callable[[Connection, TxContext], Any]) -> Any:
+        if self._fence is not None:
+            op = partial(_fenced, op, self._fence)
         return await self._runner.write(op, self._ctx)
 
     async def _write_then_read(self, op: Callable[[Connection, TxContext], str]) -> Task:
@@ -273,8 +301,9 @@ class SqlTaskEngine:
         return task
 
     async def close(self) -> None:
-        """Release connections and threads."""
-        await self._runner.close()
+        """Release connections and threads (a view from ``acting_as`` releases nothing)."""
+        if self._owns_runner:
+            await self._runner.close()
 
     def schema_revision(self) -> str | None:
         """See ``TaskEngine.schema_revision``: ``open`` migrates to ``HEAD_REVISION`` first."""
@@ -400,10 +429,17 @@ class SqlTaskEngine:
             lambda c, x: graph_ops.remove_dependency(c, x, ref, blocker)
         )
 
-    async def ready_tasks(self, *, limit: int = 50, project: str | None = None) -> list[TaskCard]:
+    async def ready_tasks(
+        self,
+        *,
+        limit: int = 50,
+        project: str | None = None,
+        in_projects: Collection[str] | None = None,
+    ) -> list[TaskCard]:
         """See ``TaskEngine.ready_tasks``."""
+        within = None if in_projects is None else list(in_projects)
         return await self._runner.read(
-            lambda c: queries.ready_queue(c, limit=limit, project=project)
+            lambda c: queries.ready_queue(c, limit=limit, project=project, in_projects=within)
         )
 
     async def board(self, query: BoardQuery) -> BoardView:
@@ -973,6 +1009,98 @@ class SqlTaskEngine:
         """See ``TaskEngine.state_machine``."""
         return state_machine_metadata(auto_approve=self._settings.auto_approve)
 
+    # -- serving: per-request views, keyset lists, tokens, idempotency ------------------
+    def acting_as(
+        self,
+        actor: str,
+        *,
+        approve_own_commands: bool = False,
+        idempotency: IdempotencyAttempt | None = None,
+    ) -> SqlTaskEngine:
+        """See ``TaskEngine.acting_as``."""
+        settings = dataclasses.replace(self._settings, approve_own_commands=approve_own_commands)
+        return SqlTaskEngine(
+            self._runner,
+            actor=actor,
+            settings=settings,
+            clock=self._clock,
+            id_factory=self._id_factory,
+            fence=idempotency,
+            owns_runner=False,
+        )
+
+    async def list_tasks_keyset(
+        self, query: TaskQuery, *, cursor: str | None = None, with_total: bool = False
+    ) -> CursorPage[Task]:
+        """See ``TaskEngine.list_tasks_keyset``."""
+        return await self._runner.read(
+            lambda c: task_pages.list_tasks_keyset(c, query, cursor=cursor, with_total=with_total)
+        )
+
+    async def check_ready(self) -> str:
+        """See ``TaskEngine.check_ready``."""
+        revision = await self._runner.read(migrate.current_revision)
+        if revision != migrate.HEAD_REVISION:
+            raise StorageError(
+                f"The database schema is at revision {revision or 'none'}; this server "
+                f"needs {migrate.HEAD_REVISION}.",
+                hint="Restart the server (it upgrades an older schema on start), or upgrade "
+                "taskyard if another release migrated the database further.",
+            )
+        return revision
+
+    async def create_token(self, request: TokenCreate) -> IssuedToken:
+        """See ``TaskEngine.create_token``."""
+        issued: IssuedToken = await self._write(lambda c, x: token_ops.create_token(c, x, request))
+        return issued
+
+    async def list_tokens(self) -> list[ApiToken]:
+        """See ``TaskEngine.list_tokens``."""
+        return await self._runner.read(token_ops.list_tokens)
+
+    async def revoke_token(self, name: str) -> ApiToken:
+        """See ``TaskEngine.revoke_token``."""
+        token: ApiToken = await self._write(lambda c, x: token_ops.revoke_token(c, x, name))
+        return token
+
+    async def authenticate_token(self, secret: str) -> ApiToken:
+        """See ``TaskEngine.authenticate_token``."""
+        now = self._clock()
+        token = await self._runner.read(lambda c: token_ops.authenticate(c, secret, now))
+        if token.last_used_at is None or now - token.last_used_at >= token_ops.LAST_USED_EVERY:
+            # In the background: the request must not wait behind another writer (a long
+            # import holds SQLite's lock for seconds) for bookkeeping, nor fail with it.
+            touch = asyncio.ensure_future(self._touch_token(token.id))
+            _BACKGROUND.add(touch)
+            touch.add_done_callback(_BACKGROUND.discard)
+        return token
+
+    async def _touch_token(self, token_id: str) -> None:
+        # RuntimeError: the engine closed meanwhile (its threads no longer take work).
+        with contextlib.suppress(TaskyardError, RuntimeError):
+            await self._runner.write(lambda c, x: token_ops.touch(c, x, token_id), self._ctx)
+
+    async def reserve_idempotency_key(
+        self, token_id: str, key: str, fingerprint: str
+    ) -> IdempotencyReservation:
+        """See ``TaskEngine.reserve_idempotency_key``."""
+        reservation: IdempotencyReservation = await self._runner.write(
+            lambda c, x: idempotency_ops.reserve(c, x, token_id, key, fingerprint), self._ctx
+        )
+        return reservation
+
+    async def complete_idempotency_key(
+        self, attempt: IdempotencyAttempt, response: StoredResponse
+    ) -> None:
+        """See ``TaskEngine.complete_idempotency_key``."""
+        await self._runner.write(
+            lambda c, x: idempotency_ops.complete(c, x, attempt, response), self._ctx
+        )
+
+    async def release_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
+        """See ``TaskEngine.release_idempotency_key``."""
+        await self._runner.write(lambda c, _x: idempotency_ops.release(c, attempt), self._ctx)
+
 
 async def _open_runner(parsed: URL) -> tuple[Runner, Path | None]:
     """``_make_runner``, with a SQLite file put in WAL mode (or opened read-only if it must be).
@@ -1070,6 +1198,9 @@ def _build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan
 _LOG_BATCH = 1000
 _FOLLOW_BATCH = 500
 
+_BACKGROUND: set[asyncio.Future[None]] = set()
+"""Background writes in flight (asyncio keeps only weak references to tasks)."""
+
 
 def _log_after(conn: Connection, *, owner_id: str, since: int) -> tuple[bool, list[LogChunk]]:
     finished = log_ops.owner_finished(conn, owner_id)
@@ -1102,6 +1233,18 @@ def _events_after(conn: Connection, *, since: int) -> list[Event]:
 
 def _call(fn: Callable[..., Any], request: Any, conn: Connection, ctx: TxContext) -> Any:
     return fn(conn, ctx, request)
+
+
+def _fenced(
+    op: Callable[[Connection, TxContext], Any],
+    attempt: IdempotencyAttempt,
+    conn: Connection,
+    ctx: TxContext,
+) -> Any:
+    """``op``, then the idempotency key marked committed in the same transaction."""
+    result = op(conn, ctx)
+    idempotency_ops.fence(conn, attempt)
+    return result
 
 
 # Static check that the class satisfies the Protocol.

@@ -23,7 +23,7 @@ from core.errors import StorageError
 from core.store.dialects import sqlite as sq
 from core.store.errors import os_storage_error, sqlite_storage_error
 
-HEAD_REVISION = "0010_command_approval"
+HEAD_REVISION = "0011_api_tokens"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
 KNOWN_REVISIONS = (
@@ -37,6 +37,7 @@ KNOWN_REVISIONS = (
     "0008_active_run_indexes",
     "0009_interruptions_lost_output",
     "0010_command_approval",
+    "0011_api_tokens",
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

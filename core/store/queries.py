@@ -9,7 +9,7 @@ about what 100 do.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select, tuple_
@@ -23,6 +23,7 @@ from core.errors import NotFoundError
 from core.store import tables as t
 from core.store.events import last_seq
 from core.store.folding import fold, fold_text
+from core.store.hints import likely
 from core.store.lookup import chunks, find_milestone, find_project, find_task
 from core.store.rows import (
     attachment_from_row,
@@ -44,10 +45,25 @@ STATUS_ORDER = {s.value: i for i, s in enumerate(TaskStatus)}
 CARD_ORDER = (T.c.priority_rank, T.c.created_at, T.c.number, T.c.id)
 
 
-def _filters(conn: Connection, query: TaskQuery | BoardQuery) -> list[Any]:
-    """The WHERE clauses of the filters a list and a board share (not the states)."""
-    project, milestone, text = query.project, query.milestone, query.text
+def _filters(
+    conn: Connection,
+    query: TaskQuery | BoardQuery,
+    *,
+    coarse: Callable[[Any], Any] = lambda clause: clause,
+) -> list[Any]:
+    """The WHERE clauses of the filters a list and a board share (not the states).
+
+    ``coarse`` marks the filters that keep many rows (see ``task_filters``).
+    """
+    project, milestone, text, in_projects = (
+        query.project,
+        query.milestone,
+        query.text,
+        query.in_projects,
+    )
     clauses: list[Any] = []
+    if in_projects is not None:
+        clauses.append(T.c.project_id.in_(list(in_projects)))
     project_id: str | None = None
     if project:
         project_id = find_project(conn, project)["id"]
@@ -61,7 +77,7 @@ def _filters(conn: Connection, query: TaskQuery | BoardQuery) -> list[Any]:
             )
         clauses.append(T.c.milestone_id == find_milestone(conn, project_id, milestone)["id"])
     if query.priorities:
-        clauses.append(T.c.priority_rank.in_(sorted({p.rank for p in query.priorities})))
+        clauses.append(coarse(T.c.priority_rank.in_(sorted({p.rank for p in query.priorities}))))
     wanted = sorted({x.strip() for x in query.labels if x.strip()})
     if wanted:
         having = (
@@ -93,10 +109,11 @@ def get_task(conn: Connection, ref: str, *, links: bool = True) -> Task:
         NotFoundError: no such task.
     """
     row = find_task(conn, ref)
-    return _full_tasks(conn, [row])[0] if links else task_from_row(row)
+    return full_tasks(conn, [row])[0] if links else task_from_row(row)
 
 
-def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
+def full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
+    """``select_tasks`` rows as tasks with their blockers, dependents, children and files."""
     ids = [r["id"] for r in rows]
     blocked_by: dict[str, list[TaskLink]] = defaultdict(list)
     blocks: dict[str, list[TaskLink]] = defaultdict(list)
@@ -142,27 +159,47 @@ def _full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     ]
 
 
-def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
-    """A page of tasks matching ``query``, in full.
+def task_filters(conn: Connection, query: TaskQuery, *, in_order: bool = False) -> list[Any]:
+    """The ``WHERE`` clauses of a task list (over ``tasks`` joined with ``projects``).
+
+    ``in_order``: the caller reads the list in its sort index's order, a page at a time; the
+    state and priority filters (a few values each, so they keep many rows) are then marked
+    ``likely`` for SQLite's planner (see ``core/store/hints.py``).
 
     Raises:
         NotFoundError: the project or milestone filter names nothing.
     """
-    clauses = _filters(conn, query)
+    coarse: Callable[[Any], Any] = likely if in_order else (lambda clause: clause)
+    clauses = _filters(conn, query, coarse=coarse)
     if query.statuses:
-        clauses.append(T.c.status.in_([s.value for s in query.statuses]))
+        clauses.append(coarse(T.c.status.in_([s.value for s in query.statuses])))
     elif not query.include_completed:
-        clauses.append(T.c.status.not_in([s.value for s in RESOLVED_STATES]))
-    base = T.join(P, P.c.id == T.c.project_id)
-    total = conn.execute(select(func.count()).select_from(base).where(*clauses)).scalar_one()
-    column: Any = {
+        clauses.append(coarse(T.c.status.not_in([s.value for s in RESOLVED_STATES])))
+    return clauses
+
+
+def sort_column(sort: SortField) -> Any:
+    """The expression a task list sorts by first (ties go by creation)."""
+    return {
         SortField.CREATED: T.c.created_at,
         SortField.UPDATED: T.c.updated_at,
         SortField.PRIORITY: T.c.priority_rank,
         SortField.DUE: T.c.due_date,
         SortField.TITLE: fold(T.c.title),
         SortField.STATUS: case(STATUS_ORDER, value=T.c.status),
-    }[query.sort]
+    }[sort]
+
+
+def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
+    """A page of tasks matching ``query``, in full.
+
+    Raises:
+        NotFoundError: the project or milestone filter names nothing.
+    """
+    clauses = task_filters(conn, query)
+    base = T.join(P, P.c.id == T.c.project_id)
+    total = conn.execute(select(func.count()).select_from(base).where(*clauses)).scalar_one()
+    column: Any = sort_column(query.sort)
     order = [column.desc() if query.descending else column.asc()]
     if query.sort == SortField.DUE:
         order.insert(0, T.c.due_date.is_(None))  # undated last, both directions
@@ -182,9 +219,7 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
             .offset((query.page - 1) * query.limit)
         ).mappings()
     )
-    return Page[Task](
-        items=_full_tasks(conn, rows), total=total, page=query.page, limit=query.limit
-    )
+    return Page[Task](items=full_tasks(conn, rows), total=total, page=query.page, limit=query.limit)
 
 
 def board(conn: Connection, query: BoardQuery, *, event_seq: int | None = None) -> BoardView:
@@ -283,16 +318,25 @@ def _key_at(
     return None if row is None else tuple(row)
 
 
-def ready_queue(conn: Connection, *, limit: int, project: str | None) -> list[TaskCard]:
+def ready_queue(
+    conn: Connection,
+    *,
+    limit: int,
+    project: str | None,
+    in_projects: Sequence[str] | None = None,
+) -> list[TaskCard]:
     """Ready tasks in scheduler order: priority, then creation time.
 
     A ready task never has an unresolved blocker (the store keeps that invariant), so this is
     one range scan of the ``(status, priority_rank, created_at, number, id)`` index.
+    ``in_projects`` keeps only those projects' tasks (ids).
 
     Raises:
         NotFoundError: the project names nothing.
     """
     clauses: list[Any] = [T.c.status == TaskStatus.READY.value]
+    if in_projects is not None:
+        clauses.append(T.c.project_id.in_(list(in_projects)))
     if project:
         clauses.append(T.c.project_id == find_project(conn, project)["id"])
     rows = conn.execute(select_cards().where(*clauses).order_by(*CARD_ORDER).limit(limit))

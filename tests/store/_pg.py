@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 TABLES = (
-    "quick_runs, log_chunks, run_steps, workers, runs, import_jobs, events, attachments, "
-    "task_labels, task_dependencies, tasks, milestones, projects"
+    "idempotency_keys, api_tokens, quick_runs, log_chunks, run_steps, workers, runs, "
+    "import_jobs, events, attachments, task_labels, task_dependencies, tasks, milestones, projects"
 )
 """Every table of the schema except alembic_version."""
 

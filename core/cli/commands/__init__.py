@@ -23,6 +23,7 @@ from core.cli.commands import (
     queue,
     quick,
     runs,
+    serve,
     tasks,
     worker,
 )
@@ -38,6 +39,7 @@ GROUPS: tuple[ModuleType, ...] = (
     worker,
     runs,
     quick,
+    serve,
 )
 """Every command group, in the order ``taskyard --help`` lists their commands."""
 

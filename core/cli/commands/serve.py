@@ -1,0 +1,270 @@
+"""``taskyard serve`` and ``taskyard token create|list|revoke``: the server and its API tokens.
+
+FastAPI, uvicorn and the domain load inside the handlers, so ``taskyard --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from core.cli.arguments import Subcommands, group, positive_int
+from core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from core.cli.session import Session
+    from core.domain.access import ApiToken
+
+DEFAULT_PORT = 8765
+DEFAULT_EXPIRY = "90d"
+
+_SCOPES = ("read", "write", "admin")
+
+
+def register(commands: Subcommands) -> None:
+    """Add ``serve`` and the ``token`` group to the CLI's subparsers."""
+    p = commands.add_parser(
+        "serve",
+        help="serve the database over HTTP (the v2 API) until Ctrl-C",
+        description="Serves the database as the taskyard v2 API (docs at /docs). Every /api "
+        "request needs a token (`taskyard token create NAME`), on localhost too. Prints "
+        "`taskyard server listening on URL` once it accepts requests; Ctrl-C or SIGTERM "
+        "stops it (exit code 0).",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="server processes (PostgreSQL only: SQLite has one writer)",
+    )
+    p.add_argument("--ssl-certfile", metavar="FILE", help="serve HTTPS with this certificate")
+    p.add_argument("--ssl-keyfile", metavar="FILE", help="the certificate's private key")
+    p.set_defaults(handler=_cmd_serve)
+
+    sub = group(commands, "token", "create, list and revoke API tokens")
+    p = sub.add_parser(
+        "create",
+        help="create an API token (its secret is printed once)",
+        description="Creates a token for the server's API. Its name is the actor of every "
+        "change made with it. The secret is printed once and stored only as a hash: keep it.",
+    )
+    p.add_argument("name", metavar="NAME", help="letters, digits, . _ @ - (the actor)")
+    p.add_argument(
+        "--scope",
+        choices=_SCOPES,
+        default="read",
+        metavar="S",
+        help="read, write (also change tasks) or admin (its commands count as approved); "
+        "default read",
+    )
+    p.add_argument(
+        "--project",
+        dest="projects",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="limit it to this project (repeatable); default: every project",
+    )
+    p.add_argument(
+        "--expires",
+        default=DEFAULT_EXPIRY,
+        metavar="WHEN",
+        help=f"90d, 12h, 2w, a date (YYYY-MM-DD) or never (default {DEFAULT_EXPIRY})",
+    )
+    p.set_defaults(handler=_cmd_token_create)
+    p = sub.add_parser("list", help="every token (never its secret)")
+    p.set_defaults(handler=_cmd_token_list)
+    p = sub.add_parser("revoke", help="revoke a token at once")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(handler=_cmd_token_revoke)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535)")
+    return value
+
+
+# -- serve -----------------------------------------------------------------------------------
+async def _cmd_serve(s: Session) -> int:
+    from core.config import shown_database
+    from core.server.serve import ServeOptions, serve_many, serve_one
+
+    a = s.args
+    options = ServeOptions(
+        host=a.host,
+        port=a.port,
+        workers=a.workers,
+        ssl_certfile=a.ssl_certfile,
+        ssl_keyfile=a.ssl_keyfile,
+    )
+    _check_serve_options(options, s.database)
+    no_tokens = not await s.engine.list_tokens()
+    db_option = f"--db {shown_database(s.database)} " if a.db else ""
+
+    def listening(url: str) -> None:
+        if s.out.json:
+            s.out.envelope("server", {"url": url, "tokens": not no_tokens})
+            return
+        lines = [f"taskyard server listening on {url}"]
+        if no_tokens:
+            lines += [
+                "No API tokens yet: every /api request needs one. Create one, then use it:",
+                f"  taskyard {db_option}token create admin --scope admin",
+                f'  curl -H "Authorization: Bearer TOKEN" {url}/api/v2/projects',
+            ]
+        s.out.lines(lines)
+
+    if options.workers > 1:
+        serve_many(s.database, options, listening)
+    else:
+        await serve_one(s.engine, options, listening)
+    return 0
+
+
+def _check_serve_options(options: Any, database: str) -> None:
+    """Refuse option combinations that cannot work, before taking the port.
+
+    Raises:
+        ValidationError: ``--workers`` on SQLite, or a key without its certificate.
+    """
+    if options.workers > 1 and not database.startswith("postgresql"):
+        raise ValidationError(
+            f"--workers {options.workers} needs PostgreSQL: SQLite allows one writer, so "
+            "several server processes would only wait for each other.",
+            field="workers",
+            hint="Serve SQLite with one process (it serves a team), or use "
+            "--db postgresql://USER:PASSWORD@HOST/DB.",
+        )
+    if options.ssl_keyfile and not options.ssl_certfile:
+        raise ValidationError(
+            "--ssl-keyfile needs --ssl-certfile (the certificate it belongs to).",
+            field="ssl_certfile",
+            hint="Give both, or neither to serve plain HTTP (behind a TLS proxy).",
+        )
+
+
+# -- tokens ----------------------------------------------------------------------------------
+async def _cmd_token_create(s: Session) -> int:
+    from core.domain.access import TokenCreate
+    from core.domain.commands import parse
+
+    a = s.args
+    request = parse(
+        TokenCreate,
+        {
+            "name": a.name,
+            "scope": a.scope,
+            "projects": a.projects,
+            "expires_at": parse_expiry(a.expires, _now()),
+        },
+    )
+    issued = await s.engine.create_token(request)
+    token = issued.token
+    return s.out.result(
+        "token",
+        lambda: {"token": issued.secret, "apiToken": token.model_dump(mode="json")},
+        lambda: [
+            f"Created token {token.name} ({_describe(token)}):",
+            f"  {issued.secret}",
+            "Keep it now: it is not shown again. Clients send it as `Authorization: Bearer TOKEN`.",
+        ],
+    )
+
+
+async def _cmd_token_list(s: Session) -> int:
+    tokens = await s.engine.list_tokens()
+    now = _now()
+    if s.out.json:
+        items = [{**t.model_dump(mode="json"), "state": t.state(now)} for t in tokens]
+        s.out.envelope(
+            "tokens", {"items": items, "total": len(items), "page": 1, "limit": max(len(items), 1)}
+        )
+        return 0
+    if not tokens:
+        s.out.lines(["No tokens. Create one with `taskyard token create NAME --scope write`."])
+        return 0
+    lines = []
+    for t in tokens:
+        used = _when(t.last_used_at) if t.last_used_at else "never used"
+        lines.append(
+            f"{t.name:<20} {t.state(now):<8} {_describe(t)}; {t.prefix}…; "
+            f"created {_when(t.created_at)} by {t.created_by}; {used}"
+        )
+    s.out.lines(lines)
+    return 0
+
+
+async def _cmd_token_revoke(s: Session) -> int:
+    token = await s.engine.revoke_token(s.args.name)
+    return s.out.result(
+        "token",
+        lambda: {"apiToken": token.model_dump(mode="json")},
+        lambda: [f"Revoked token {token.name}: requests with it are refused from now on."],
+    )
+
+
+def _describe(token: ApiToken) -> str:
+    projects = ", ".join(token.projects) if token.projects else "every project"
+    expiry = f"expires {_when(token.expires_at)}" if token.expires_at else "never expires"
+    return f"scope {token.scope.value}, {projects}, {expiry}"
+
+
+def _when(at: datetime | None) -> str:
+    return "" if at is None else at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _now() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+_DURATION = re.compile(r"^(\d{1,5})\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_expiry(text: str, now: datetime) -> datetime | None:
+    """When a token given ``--expires TEXT`` at ``now`` stops working (``None``: never).
+
+    Raises:
+        ValidationError: not a duration, a date or ``never``, or not in the future.
+    """
+    from datetime import UTC, date
+
+    word = text.strip().lower()
+    if word == "never":
+        return None
+    match = _DURATION.match(word)
+    if match is not None:
+        amount = int(match.group(1))
+        if amount > 0:
+            return now + timedelta(**{_UNITS[match.group(2)]: amount})
+    else:
+        try:
+            day = date.fromisoformat(word)
+        except ValueError:
+            day = None
+        if day is not None:
+            at = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            if at > now:
+                return at
+    raise ValidationError(
+        f"--expires {text!r} is not a time in the future.",
+        field="expires",
+        hint="Give a duration (30m, 12h, 90d, 2w), a date (YYYY-MM-DD, midnight UTC) or never.",
+    )

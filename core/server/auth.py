@@ -1,0 +1,143 @@
+"""Who is asking: the bearer token of a request, checked once and kept for the request.
+
+Every ``/api`` route needs ``Authorization: Bearer ty_...``, on localhost too (anyone with a
+shell on a shared machine could otherwise drive its workers). A missing, unknown, expired
+or revoked token is a 401; a token whose scope or projects do not cover the request a 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from starlette.types import Scope
+
+from core.domain.access import TOKEN_PREFIX, ApiToken, TokenScope
+from core.engine import TaskEngine
+from core.errors import AuthenticationError, PermissionDeniedError
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The token a request came with: its name is the actor of every change the request makes."""
+
+    token_id: str
+    name: str
+    scope: TokenScope
+    project_ids: frozenset[str] | None
+    """The projects it may see (ids); ``None``: every project."""
+    project_slugs: tuple[str, ...] = ()
+
+    @classmethod
+    def from_token(cls, token: ApiToken) -> Caller:
+        """The caller a valid token makes."""
+        return cls(
+            token_id=token.id,
+            name=token.name,
+            scope=token.scope,
+            project_ids=frozenset(token.project_ids) if token.project_ids else None,
+            project_slugs=tuple(token.projects),
+        )
+
+    @property
+    def restricted(self) -> bool:
+        """Whether the token is limited to some projects."""
+        return self.project_ids is not None
+
+    def sees(self, project_id: str) -> bool:
+        """Whether the token may see the project with this id."""
+        return self.project_ids is None or project_id in self.project_ids
+
+    def visible(self) -> list[str] | None:
+        """The project ids to limit queries to (``None``: no limit)."""
+        return None if self.project_ids is None else sorted(self.project_ids)
+
+    def require(self, needed: TokenScope) -> None:
+        """Refuse unless the token's scope covers ``needed``.
+
+        Raises:
+            PermissionDeniedError: it does not.
+        """
+        if not self.scope.allows(needed):
+            raise PermissionDeniedError(
+                f"The token {self.name!r} has scope {self.scope.value}; this needs {needed.value}.",
+                hint=f"Use a token created with --scope {needed.value} (taskyard token create).",
+                details={"scope": self.scope.value, "needed": needed.value},
+            )
+
+    def require_every_project(self, doing: str) -> None:
+        """Refuse a token limited to some projects (``doing`` says what it wanted).
+
+        Raises:
+            PermissionDeniedError: the token is limited to some projects.
+        """
+        if self.restricted:
+            raise PermissionDeniedError(
+                f"The token {self.name!r} is limited to projects "
+                f"{', '.join(self.project_slugs)}; {doing} needs a token for every project.",
+                hint="Use a token created without --project.",
+                details={"projects": list(self.project_slugs)},
+            )
+
+
+def bearer_secret(scope: Scope) -> str:
+    """The token in the request's ``Authorization: Bearer`` header.
+
+    Raises:
+        AuthenticationError: there is none, or it is not a taskyard token.
+    """
+    header = ""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            header = str(value.decode("latin-1")).strip()
+            break
+    if not header:
+        raise AuthenticationError(
+            "This needs an API token: send it as `Authorization: Bearer TOKEN`.",
+            hint="Create one on the server with `taskyard token create NAME`.",
+        )
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX):
+        raise AuthenticationError(
+            "The Authorization header must be `Bearer ty_...` (a taskyard API token).",
+            hint="Create a token on the server with `taskyard token create NAME`.",
+        )
+    return secret
+
+
+async def authenticate(scope: Scope, engine: TaskEngine) -> Caller:
+    """The request's caller, checked once per request (kept in ``scope["state"]``).
+
+    Raises:
+        AuthenticationError: no token, or not a valid one.
+    """
+    state: dict[str, Any] = scope.setdefault("state", {})
+    caller = state.get("caller")
+    if isinstance(caller, Caller):
+        return caller
+    token = await engine.authenticate_token(bearer_secret(scope))
+    caller = Caller.from_token(token)
+    state["caller"] = caller
+    return caller
+
+
+async def current_caller(request: Request) -> Caller:
+    """FastAPI dependency: the authenticated caller (401 without a valid token)."""
+    from core.server.state import server_state
+
+    return await authenticate(request.scope, server_state(request.app).engine)
+
+
+def require_scope(needed: TokenScope) -> Callable[[Request], Coroutine[Any, Any, Caller]]:
+    """A dependency that authenticates and then insists on ``needed`` (403 otherwise)."""
+
+    async def dependency(request: Request) -> Caller:
+        caller = await current_caller(request)
+        caller.require(needed)
+        return caller
+
+    dependency.__name__ = f"require_{needed.value}"
+    return dependency

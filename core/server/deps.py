@@ -1,0 +1,43 @@
+"""The dependencies routes declare: who asks, with what scope, and the engine to ask.
+
+Routes take these as ``Annotated`` parameters (``engine: EngineDep``) and make one engine
+call; the rules live in the engine, the access checks in ``core.server.access``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from core.domain.access import IdempotencyAttempt, TokenScope
+from core.engine import TaskEngine
+from core.server.auth import Caller, current_caller, require_scope
+from core.server.state import server_state
+
+require_write = require_scope(TokenScope.WRITE)
+require_admin = require_scope(TokenScope.ADMIN)
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+"""The authenticated token (any scope)."""
+WriterDep = Annotated[Caller, Depends(require_write)]
+"""The authenticated token, with scope write or admin."""
+
+
+def request_engine(request: Request, caller: CallerDep) -> TaskEngine:
+    """The engine as the caller: its changes name the token, its writes fence its key.
+
+    Commands an admin token sets count as approved by it; a write token's wait for an
+    approval, as a script's do when ``TASKYARD_APPROVE_OWN_COMMANDS=0``.
+    """
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    attempt = state.get("idempotency")
+    return server_state(request.app).engine.acting_as(
+        caller.name,
+        approve_own_commands=caller.scope is TokenScope.ADMIN,
+        idempotency=attempt if isinstance(attempt, IdempotencyAttempt) else None,
+    )
+
+
+EngineDep = Annotated[TaskEngine, Depends(request_engine)]
+"""The engine, acting as the request's token."""

@@ -1,0 +1,171 @@
+"""``Idempotency-Key`` on every ``POST /api/...``: a retry gets the first answer, changes nothing.
+
+A client that timed out cannot know whether its request took effect; sending it again with
+the same key is safe. The middleware, per token and key:
+
+1. reserves the key with a fingerprint of the request (method, path, query, body): a new
+   key starts an attempt; a finished one answers with its stored response at once
+   (``Idempotent-Replayed: true``); the same key with another request is a 422, and one
+   still running a 409;
+2. runs the request under the attempt: the engine view of the request marks the key
+   committed inside the transaction of each write it makes (``TaskEngine.acting_as``), so
+   the change and "the key took effect" are one commit;
+3. stores a 2xx answer before sending it, so no client sees a success that a retry would not
+   get again; any other answer releases the key (nothing changed), and the retry runs anew.
+
+Being middleware, it covers every POST route, including those added later, without each
+route having to remember it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.domain.access import IdempotencyAttempt, StoredResponse
+from core.errors import BadRequestError, TaskyardError
+from core.server.auth import authenticate
+from core.server.errors import error_response
+from core.server.state import server_state
+
+HEADER = b"idempotency-key"
+MAX_KEY = 255
+KEPT_HEADERS = ("content-type", "etag", "location")
+"""The response headers a replay repeats (the request id is the retry's own)."""
+
+
+class IdempotencyMiddleware:
+    """Makes ``POST /api/...`` with an ``Idempotency-Key`` header safe to retry."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass everything through except keyed POSTs under ``/api/``."""
+        key = _key(scope)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+        try:
+            if not 0 < len(key) <= MAX_KEY or not key.isprintable():
+                raise BadRequestError(
+                    f"Idempotency-Key must be 1 to {MAX_KEY} printable characters.",
+                    hint="Use a random value such as a UUID, one per distinct request.",
+                    details={"field": "Idempotency-Key"},
+                )
+            engine = server_state(scope["app"]).engine
+            caller = await authenticate(scope, engine)
+            body = await _read_body(receive)
+            reservation = await engine.reserve_idempotency_key(
+                caller.token_id, key, _fingerprint(scope, body)
+            )
+        except TaskyardError as exc:
+            await error_response(exc, state)(scope, receive, send)
+            return
+        if reservation.response is not None:
+            await _replay(reservation.response, send)
+            return
+        assert reservation.attempt is not None
+        state["idempotency"] = reservation.attempt
+        await self._run(scope, _replayed_body(body, receive), send, reservation.attempt)
+
+    async def _run(
+        self, scope: Scope, receive: Receive, send: Send, attempt: IdempotencyAttempt
+    ) -> None:
+        engine = server_state(scope["app"]).engine
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def hold(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(scope, receive, hold)
+        except BaseException:
+            await engine.release_idempotency_key(attempt)
+            raise
+        assert start is not None
+        status = int(start["status"])
+        body = b"".join(chunks)
+        if 200 <= status < 300:
+            headers = {
+                k.decode("latin-1"): v.decode("latin-1")
+                for k, v in start.get("headers", [])
+                if k.decode("latin-1").lower() in KEPT_HEADERS
+            }
+            stored = StoredResponse(status=status, body=body.decode("utf-8"), headers=headers)
+            await engine.complete_idempotency_key(attempt, stored)
+        else:
+            await engine.release_idempotency_key(attempt)
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+
+def _key(scope: Scope) -> str | None:
+    if scope["type"] != "http" or scope.get("method") != "POST":
+        return None
+    if not str(scope.get("path", "")).startswith("/api/"):
+        return None
+    for name, value in scope.get("headers", ()):
+        if name == HEADER:
+            return str(value.decode("latin-1").strip())
+    return None
+
+
+def _fingerprint(scope: Scope, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (scope["method"].encode(), scope["path"].encode(), scope["query_string"]):
+        digest.update(part)
+        digest.update(b"\0")
+    digest.update(_canonical(body))
+    return digest.hexdigest()
+
+
+def _canonical(body: bytes) -> bytes:
+    """A JSON body with its keys sorted (a retry may serialise the same object differently)."""
+    try:
+        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        return body
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replayed_body(body: bytes, receive: Receive) -> Receive:
+    """The body already read, then the connection's own messages (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _replay(response: StoredResponse, send: Send) -> None:
+    body = response.body.encode("utf-8")
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+    headers += [(b"idempotent-replayed", b"true"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,22 @@
+"""``/api/v2/state-machine``: the transition table and guards in force, for clients and tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import JSONResponse, Response
+
+from core.server.deps import EngineDep
+
+router = APIRouter(tags=["meta"])
+
+
+@router.get(
+    "/state-machine",
+    response_model=dict[str, Any],
+    summary="The state machine in force",
+)
+async def state_machine(engine: EngineDep) -> Response:
+    """States, allowed moves and guards (the auto-approve flag included) as data."""
+    return JSONResponse(engine.state_machine())

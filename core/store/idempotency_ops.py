@@ -1,0 +1,194 @@
+"""``Idempotency-Key``: a retried request returns its first answer and changes nothing twice.
+
+A key goes through three states, per token:
+
+* ``pending``: an attempt holds it and is running the request;
+* ``committed``: the attempt's change is in. Every write of a fenced engine view
+  (``fence``) sets it in the write's own transaction, so "the change happened" and "the key
+  says so" commit together, or not at all;
+* ``done``: the answer is stored; every retry gets it again.
+
+A retry that finds the key ``pending`` or ``committed`` within ``stale_after`` of its start
+waits its turn (409): the first attempt is still running. One left ``pending`` longer belongs
+to a server that stopped before changing anything, so a new attempt takes the key over; the
+old attempt, should it still be alive, can no longer write (its fence no longer matches). A
+key left ``committed`` without an answer (the server stopped between the commit and the
+answer) is refused: its change happened, and running it again would make it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+
+from core.domain.access import IdempotencyAttempt, IdempotencyReservation, StoredResponse
+from core.errors import ConflictError, ValidationError
+from core.store import tables as t
+from core.store.context import TxContext
+
+IK = t.idempotency_keys
+
+KEEP_FOR = timedelta(hours=24)
+"""How long a key's answer is kept (draft-ietf-httpapi-idempotency-key-header suggests a day)."""
+
+STALE_AFTER = timedelta(seconds=60)
+"""A key pending this long was left by a server that stopped; a retry may take it over."""
+
+
+def reserve(
+    conn: Connection,
+    ctx: TxContext,
+    token_id: str,
+    key: str,
+    fingerprint: str,
+    *,
+    stale_after: timedelta = STALE_AFTER,
+) -> IdempotencyReservation:
+    """Start an attempt at the request under ``key``, or hand back its stored answer.
+
+    Raises:
+        ValidationError: the key was used for a different request (another body or route).
+        ConflictError: an attempt is still running, or an earlier one committed its change
+            and stopped before answering.
+    """
+    conn.execute(delete(IK).where(IK.c.created_at < ctx.now - KEEP_FOR))
+    query = select(IK).where(IK.c.token_id == token_id, IK.c.key == key)
+    if ctx.dialect == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    attempt = ctx.new_id()
+    if row is None:
+        _insert(conn, ctx, token_id, key, fingerprint, attempt)
+        return IdempotencyReservation(
+            attempt=IdempotencyAttempt(token_id=token_id, key=key, attempt=attempt)
+        )
+    if row["fingerprint"] != fingerprint:
+        raise ValidationError(
+            f"The Idempotency-Key {key!r} was already used for a different request.",
+            field="Idempotency-Key",
+            hint="Use a new key for each distinct request; resend a request only with its "
+            "own key, method, path and body.",
+        )
+    if row["state"] == "done":
+        return IdempotencyReservation(response=_response(row))
+    if row["updated_at"] > ctx.now - stale_after:
+        raise ConflictError(
+            f"A request with Idempotency-Key {key!r} is still being processed.",
+            hint="Wait for it to finish, then retry with the same key to get its answer.",
+            details={"idempotency_key": key, "state": row["state"]},
+        )
+    if row["state"] == "committed":
+        raise ConflictError(
+            f"The request with Idempotency-Key {key!r} took effect, but its answer was lost "
+            "(the server stopped before sending it).",
+            hint="Read the resource to see the result; do not send the request again with a "
+            "new key unless you want the change made twice.",
+            details={"idempotency_key": key, "state": "committed"},
+        )
+    conn.execute(
+        update(IK)
+        .where(IK.c.token_id == token_id, IK.c.key == key)
+        .values(attempt=attempt, updated_at=ctx.now)
+    )
+    return IdempotencyReservation(
+        attempt=IdempotencyAttempt(token_id=token_id, key=key, attempt=attempt)
+    )
+
+
+def fence(conn: Connection, attempt: IdempotencyAttempt) -> None:
+    """Mark the key committed in the current write transaction, if the attempt still holds it.
+
+    Raises:
+        ConflictError: another attempt took the key over; the whole write is rolled back.
+    """
+    done = conn.execute(
+        update(IK)
+        .where(
+            IK.c.token_id == attempt.token_id,
+            IK.c.key == attempt.key,
+            IK.c.attempt == attempt.attempt,
+            IK.c.state.in_(("pending", "committed")),
+        )
+        .values(state="committed")
+    ).rowcount
+    if done != 1:
+        raise ConflictError(
+            f"The request with Idempotency-Key {attempt.key!r} was taken over by a retry; "
+            "this attempt changed nothing.",
+            hint="Retry with the same key to get the answer.",
+            details={"idempotency_key": attempt.key},
+        )
+
+
+def complete(
+    conn: Connection, ctx: TxContext, attempt: IdempotencyAttempt, response: StoredResponse
+) -> None:
+    """Store the attempt's answer for retries (nothing if another attempt took the key)."""
+    conn.execute(
+        update(IK)
+        .where(
+            IK.c.token_id == attempt.token_id,
+            IK.c.key == attempt.key,
+            IK.c.attempt == attempt.attempt,
+        )
+        .values(
+            state="done",
+            status_code=response.status,
+            body=response.body,
+            headers=dict(response.headers),
+            updated_at=ctx.now,
+        )
+    )
+
+
+def release(conn: Connection, attempt: IdempotencyAttempt) -> None:
+    """Forget a key whose attempt failed without changing anything, so a retry runs it anew.
+
+    A key its attempt already committed is kept: the change happened.
+    """
+    conn.execute(
+        delete(IK).where(
+            IK.c.token_id == attempt.token_id,
+            IK.c.key == attempt.key,
+            IK.c.attempt == attempt.attempt,
+            IK.c.state == "pending",
+        )
+    )
+
+
+def _insert(
+    conn: Connection, ctx: TxContext, token_id: str, key: str, fingerprint: str, attempt: str
+) -> None:
+    values: dict[str, Any] = {
+        "token_id": token_id,
+        "key": key,
+        "fingerprint": fingerprint,
+        "attempt": attempt,
+        "state": "pending",
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+    }
+    if ctx.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        # Two first requests with one key race here: the loser inserts nothing, and its
+        # reservation fails below as "still being processed".
+        inserted = conn.execute(pg_insert(IK).values(**values).on_conflict_do_nothing()).rowcount
+        if inserted != 1:
+            raise ConflictError(
+                f"A request with Idempotency-Key {key!r} is still being processed.",
+                hint="Wait for it to finish, then retry with the same key to get its answer.",
+                details={"idempotency_key": key, "state": "pending"},
+            )
+        return
+    conn.execute(insert(IK).values(**values))
+
+
+def _response(row: RowMapping) -> StoredResponse:
+    return StoredResponse(
+        status=int(row["status_code"]),
+        body=str(row["body"] or ""),
+        headers={str(k): str(v) for k, v in (row["headers"] or {}).items()},
+    )
