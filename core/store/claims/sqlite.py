@@ -45,6 +45,7 @@ from core.store.claims.shapes import (
     outcome_payload,
 )
 from core.store.context import TxContext
+from core.store.events import flush_events
 from core.store.graph_ops import adjust_dependents
 
 S = TaskStatus
@@ -239,6 +240,11 @@ def finish_success(
     run = _held_run(conn, ctx, outcome.run_id, outcome.token)
     if run is None:
         return None
+    # The events below go straight to the table; what this transaction wrote before through
+    # ``ctx.emit`` (a batch's earlier failures, dependents an earlier finish promoted) goes
+    # first, so the log follows the order of the calls. Only now: the fence held, so nothing
+    # rolls this back alone (``finish_ops.finish_runs``' savepoints).
+    flush_events(conn, ctx)
     now = sqlite_time(ctx.now)
     _run(
         conn,
