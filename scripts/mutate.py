@@ -113,6 +113,14 @@ MUTANTS = (
         (f"{CLAIMS}::test_a_closed_run_cannot_finish_the_task_another_worker_now_runs",),
     ),
     Mutant(
+        "C3",
+        "finish exactly once on PostgreSQL: the finish statement's fence (holds_sql)",
+        "core/store/claims/fence.py",
+        'return f"({run}.status IN ({states}) AND {run}.lease_expires_at > {now}) IS TRUE"',
+        'return f"({run}.lease_expires_at > {now}) IS TRUE"',
+        ("tests/store/test_claim_paths.py", "-k", "fence_in_sql or closed_run"),
+    ),
+    Mutant(
         "L1",
         "lease fence boundary (the fence of every path but PG's)",
         "core/store/claims/fence.py",
