@@ -80,24 +80,20 @@ class Driver:
         self,
         worker_id: str,
         *,
-        limit: int = 1,
-        project: str | None = None,
-        max_per_project: int | None = None,
         pipelines: Collection[str] | None = None,
         approved_by: Collection[str] | None = None,
-        lease_seconds: float | None = None,
+        **ask: Any,
     ) -> list[Claim]:
-        """A claim the path's way (the engine's, or ``claims.claim_tasks`` with GENERIC)."""
+        """A claim the path's way: the engine's, or ``claims.claim_tasks`` with GENERIC.
+
+        ``ask``: ``limit``, ``project``, ``max_per_project``, ``lease_seconds``.
+        """
         if not self.generic:
             return await self.eng.claim_tasks(
-                worker_id,
-                limit=limit,
-                project=project,
-                max_per_project=max_per_project,
-                pipelines=pipelines,
-                approved_by=approved_by,
-                lease_seconds=lease_seconds,
+                worker_id, pipelines=pipelines, approved_by=approved_by, **ask
             )
+        ask = {"limit": 1, "project": None, "max_per_project": None, "lease_seconds": None} | ask
+        # As the engine passes them: sorted, without repeats.
         runnable = None if pipelines is None else sorted(set(pipelines))
         approvers = None if approved_by is None else sorted(set(approved_by))
         got: list[Claim] = await self.eng._write(
@@ -105,31 +101,23 @@ class Driver:
                 c,
                 x,
                 worker_id,
-                limit=limit,
-                project=project,
-                lease_seconds=lease_seconds,
-                max_per_project=max_per_project,
                 runnable=runnable,
                 approved_by=approvers,
                 path=claims.GENERIC,
+                **ask,
             )
         )
         return got
 
     async def finish(self, claim: Claim, *, success: bool = True, **fields: Any) -> Run:
-        """Finish ``claim``'s run the path's way."""
+        """Finish ``claim``'s run the path's way; ``fields``: summary, exit_code, error."""
+        if not self.generic:
+            return await self.eng.finish_run(
+                claim.run_id, claim.claim_token, success=success, **fields
+            )
         outcome = RunOutcome(
             run_id=claim.run_id, token=claim.claim_token, success=success, **fields
         )
-        if not self.generic:
-            return await self.eng.finish_run(
-                outcome.run_id,
-                outcome.token,
-                success=success,
-                summary=outcome.summary,
-                exit_code=outcome.exit_code,
-                error=outcome.error,
-            )
         run: Run = await self.eng._write(
             lambda c, x: finish_ops.finish_run(c, x, outcome, claims.GENERIC)
         )
