@@ -22,7 +22,8 @@ The two paths that run inside the writer's transaction offer the same three func
 (``ClaimPath``: ``GENERIC``, ``SQLITE``); ``claim_tasks`` drives either. All three build
 their candidates, claims, runs and event payloads with ``shapes`` and fence with ``fence``,
 and ``tests/store/test_claim_paths.py`` runs every claim scenario on every path and compares
-what each one returns and writes, field by field.
+what each one returns and writes, field by field. A Run Now run is claimed by adoption
+instead (``step_ops.adopt_forced_runs``), which builds its claim with ``shapes.claim_of``.
 """
 
 from __future__ import annotations
