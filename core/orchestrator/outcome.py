@@ -17,7 +17,7 @@ from core.domain.states import is_resolved
 from core.orchestrator.prompt import task_command
 
 NOTHING_TO_RUN = "nothing to run: no command, and {task_type} tasks have no pipeline"
-"""Why no worker claims a ready task (the claim's ``run_ops.may_run``, spelled in Python)."""
+"""Why no worker claims a ready task (the claim's ``claims.filters.may_run``, in Python)."""
 
 
 def nothing_to_run(task: Task, pipelines: Collection[str]) -> str | None:

@@ -7,7 +7,7 @@ that holds the logic (``task_ops``, ``run_ops``, ``step_ops``, ``execution_view`
 method's contract is written once, on the Protocol in ``core/engine.py``; here a method says
 ``See TaskEngine.x`` and notes only what this engine adds. More than delegation happens in
 ``open`` (connect, WAL, the schema upgrade, the PostgreSQL server's clock offset), where
-PostgreSQL's hand-written statements (``pg_fast``) stand in for the generic claim and finish,
+PostgreSQL's hand-written statements (``claims.postgres``) stand in for the generic claim and finish,
 and in the followers of the event log and of run logs. Cutting the class into files by
 section would spread one interface over several places without separating anything.
 """
@@ -81,12 +81,15 @@ from core.errors import StorageError, TaskyardError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.store import (
     bulk_import,
+    claims,
     command_ops,
     event_feed,
     execution_view,
+    finish_ops,
     graph_ops,
     idempotency_ops,
     import_jobs,
+    lease_ops,
     log_ops,
     migrate,
     pg_fast,
@@ -103,6 +106,7 @@ from core.store import (
     task_pages,
     token_ops,
 )
+from core.store.claims import postgres as claims_pg
 from core.store.context import StoreSettings, TxContext
 from core.store.dialects import sqlite as sqlite_dialect
 from core.store.errors import sqlite_storage_error, translate_db_errors
@@ -538,7 +542,7 @@ class SqlTaskEngine:
     ) -> Worker:
         """See ``TaskEngine.register_worker``."""
         worker: Worker = await self._write(
-            lambda c, x: run_ops.register_worker(c, x, worker_id, host=host, pid=pid, slots=slots)
+            lambda c, x: lease_ops.register_worker(c, x, worker_id, host=host, pid=pid, slots=slots)
         )
         return worker
 
@@ -551,13 +555,13 @@ class SqlTaskEngine:
     ) -> list[str]:
         """See ``TaskEngine.heartbeat``."""
         renewed: list[str] = await self._write(
-            lambda c, x: run_ops.heartbeat(c, x, worker_id, leases, lease_seconds)
+            lambda c, x: lease_ops.heartbeat(c, x, worker_id, leases, lease_seconds)
         )
         return renewed
 
     async def stop_worker(self, worker_id: str) -> Worker:
         """See ``TaskEngine.stop_worker``."""
-        worker: Worker = await self._write(lambda c, x: run_ops.stop_worker(c, x, worker_id))
+        worker: Worker = await self._write(lambda c, x: lease_ops.stop_worker(c, x, worker_id))
         return worker
 
     async def list_workers(self) -> list[Worker]:
@@ -565,7 +569,7 @@ class SqlTaskEngine:
         now = self._clock()
         lost_after = 2 * self._settings.lease_seconds
         return await self._runner.read(
-            lambda c: run_ops.list_workers(c, now, lost_after=lost_after)
+            lambda c: lease_ops.list_workers(c, now, lost_after=lost_after)
         )
 
     async def claim_tasks(
@@ -583,10 +587,10 @@ class SqlTaskEngine:
         runnable = None if pipelines is None else tuple(sorted(set(pipelines)))
         approvers = None if approved_by is None else tuple(sorted(set(approved_by)))
         fast = self._runner.pg_fast
-        if fast is not None and project is None and max_per_project is None:
+        if fast is not None and claims_pg.serves(project, max_per_project):
             ctx = self._ctx()
-            lease_until = run_ops.check_claim(ctx, limit, lease_seconds, max_per_project)
-            fast_claims = await pg_fast.claim(
+            lease_until = claims.check_claim(ctx, limit, lease_seconds, max_per_project)
+            fast_claims = await claims_pg.claim(
                 fast,
                 ctx,
                 worker_id,
@@ -598,8 +602,8 @@ class SqlTaskEngine:
             if fast_claims:
                 self._runner.notify_committed()
             return fast_claims
-        claims: list[Claim] = await self._write(
-            lambda c, x: run_ops.claim_tasks(
+        generic: list[Claim] = await self._write(
+            lambda c, x: claims.claim_tasks(
                 c,
                 x,
                 worker_id,
@@ -611,7 +615,7 @@ class SqlTaskEngine:
                 approved_by=approvers,
             )
         )
-        return claims
+        return generic
 
     async def start_step(
         self,
@@ -625,7 +629,7 @@ class SqlTaskEngine:
     ) -> Run:
         """See ``TaskEngine.start_step``."""
         run: Run = await self._write(
-            lambda c, x: run_ops.start_step(
+            lambda c, x: step_ops.start_step(
                 c, x, run_id, token, step, index=index, total=total, profile=profile
             )
         )
@@ -678,7 +682,7 @@ class SqlTaskEngine:
     ) -> Run:
         """See ``TaskEngine.interrupt_run``."""
         run: Run = await self._write(
-            lambda c, x: run_ops.interrupt_run(
+            lambda c, x: finish_ops.interrupt_run(
                 c,
                 x,
                 run_id,
@@ -804,7 +808,7 @@ class SqlTaskEngine:
             if fast is None or not success:
                 # One transaction for both (SQLite, and PostgreSQL failures).
                 run: Run = await self._write(
-                    lambda c, x: run_ops.finish_run_outcome(
+                    lambda c, x: finish_ops.finish_run(
                         c, x, _finish_step_first(c, x, outcome, step)
                     )
                 )
@@ -815,13 +819,13 @@ class SqlTaskEngine:
                 run_id, token, step, success=True, exit_code=exit_code, summary=summary
             )
         if fast is not None and success:
-            done = await pg_fast.finish_successes(fast, self._ctx(), [outcome])
+            done = await claims_pg.finish_successes(fast, self._ctx(), [outcome])
             if run_id in done:
                 self._runner.notify_committed()
                 return done[run_id]
             # Not finished by the fast statement (and nothing written): the generic path
             # refuses with the precise reason, or promotes the task's dependents.
-        generic: Run = await self._write(lambda c, x: run_ops.finish_run_outcome(c, x, outcome))
+        generic: Run = await self._write(lambda c, x: finish_ops.finish_run(c, x, outcome))
         return generic
 
     async def finish_runs(self, outcomes: Sequence[RunOutcome]) -> list[Run]:
@@ -833,20 +837,20 @@ class SqlTaskEngine:
         if fast is not None:
             successes = [o for o in outcomes if o.success]
             if successes:
-                done = await pg_fast.finish_successes(fast, self._ctx(), successes)
+                done = await claims_pg.finish_successes(fast, self._ctx(), successes)
                 if done:
                     self._runner.notify_committed()
         rest = [o for o in outcomes if o.run_id not in done]
         if rest:
             generic: dict[str, Run] = await self._write(
-                lambda c, x: run_ops.finish_runs(c, x, rest)
+                lambda c, x: finish_ops.finish_runs(c, x, rest)
             )
             done.update(generic)
         return [done[o.run_id] for o in outcomes if o.run_id in done]
 
     async def expire_leases(self, now: datetime | None = None) -> list[str]:
         """See ``TaskEngine.expire_leases``."""
-        refs: list[str] = await self._write(lambda c, x: run_ops.expire_leases(c, x, now))
+        refs: list[str] = await self._write(lambda c, x: lease_ops.expire_leases(c, x, now))
         return refs
 
     async def run_now(self, ref: str) -> Run:

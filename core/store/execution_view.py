@@ -22,9 +22,11 @@ from core.domain.runs import (
     WorkerStatus,
 )
 from core.store import tables as t
+from core.store.claims.fence import IS_ACTIVE_RUN
+from core.store.claims.filters import command_cleared, may_run
+from core.store.lease_ops import list_workers
 from core.store.queries import CARD_ORDER
 from core.store.rows import card_from_row, run_from_row, select_cards
-from core.store.run_ops import IS_ACTIVE_RUN, command_cleared, list_workers, may_run
 
 T, P, R, L = t.tasks, t.projects, t.runs, t.log_chunks
 
@@ -127,11 +129,11 @@ NOTHING_TO_RUN = (
     "nothing to run: it has no command and {task_type} tasks have no pipeline (set one with "
     "taskyard task edit REF --command, or add [pipelines.{task_type}] to taskyard.toml)"
 )
-"""Why a ready task no worker would claim waits (``run_ops.may_run``); words, not backticks,
-so a screen reader reads it as a sentence."""
+"""Why a ready task no worker would claim waits (``claims.filters.may_run``); words, not
+backticks, so a screen reader reads it as a sentence."""
 
 AWAITS_APPROVAL = "its command awaits approval (taskyard approve {ref})"
-"""Why a ready task whose command is not approved waits (``run_ops.command_cleared``)."""
+"""Why a ready task whose command is not approved waits (``claims.filters.command_cleared``)."""
 
 OTHER_APPROVER = "its command was approved by someone these workers do not take approvals from"
 """Why a ready task waits for workers started with ``--approved-by`` that leave it out."""
@@ -151,10 +153,10 @@ def execution_overview(
     """The monitor's snapshot at ``now``.
 
     ``pipelines`` (the workers' configured pipelines) marks the ready tasks no worker would
-    claim (``run_ops.may_run``) and leaves them out of ``runnable_total``. Ready tasks whose
-    command awaits approval, or (with ``approved_by``) was approved by someone else, are
-    left out of it too (``run_ops.command_cleared``); ``awaiting_approval_total`` counts
-    the first.
+    claim (``claims.filters.may_run``) and leaves them out of ``runnable_total``. Ready tasks
+    whose command awaits approval, or (with ``approved_by``) was approved by someone else,
+    are left out of it too (``claims.filters.command_cleared``); ``awaiting_approval_total``
+    counts the first.
 
     Raises:
         ValidationError: a limit outside 1..500.

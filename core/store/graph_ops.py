@@ -115,6 +115,37 @@ def refs_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def touch_task(
+    conn: Connection,
+    ctx: TxContext,
+    row: RowMapping,
+    event_type: str,
+    payload: dict[str, Any],
+    **values: Any,
+) -> None:
+    """Record a change to a task that is not a move, with its event.
+
+    Sets ``values`` and bumps the version, which tells readers (the board, a form about to
+    save) that the task changed; the event's payload is led by the task's ref.
+    """
+    conn.execute(
+        update(T)
+        .where(T.c.id == row["id"])
+        .values(version=T.c.version + 1, updated_at=ctx.now, **values)
+    )
+    task_event(ctx, row, event_type, payload)
+
+
+def task_event(ctx: TxContext, row: RowMapping, event_type: str, payload: dict[str, Any]) -> None:
+    """Write ``event_type`` about the task in ``row``, its payload led by the task's ref."""
+    ctx.emit(
+        event_type,
+        task_id=row["id"],
+        project_id=row["project_id"],
+        payload={"ref": ref_of(row), **payload},
+    )
+
+
 def set_status(
     conn: Connection,
     ctx: TxContext,

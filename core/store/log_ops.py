@@ -13,8 +13,8 @@ from sqlalchemy import Connection, func, insert, select, update
 from core.domain.runs import LOG_STREAMS, LogChunk, QuickRunStatus, lost_output_note
 from core.errors import InvalidTransitionError, NotFoundError, ValidationError
 from core.store import tables as t
+from core.store.claims.fence import fenced_run
 from core.store.context import TxContext
-from core.store.run_ops import fenced_run
 
 L, R, Q = t.log_chunks, t.runs, t.quick_runs
 

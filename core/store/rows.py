@@ -42,12 +42,12 @@ CARD_COLUMNS = (
     T.c.created_at,
     T.c.updated_at,
     P.c.key,
-    # The command half of ``run_ops.may_run``, for the returned rows only: whether a worker
-    # could run the card without a pipeline for its type (a ready card without says so).
+    # The command half of ``claims.filters.may_run``, for the returned rows only: whether a
+    # worker could run the card without a pipeline for its type (a ready card without says so).
     or_(T.c.pipeline_template.is_not(None), T.c.command_hash.is_not(None)).label(
         "has_command_or_pipeline"
     ),
-    # A command no worker may run until someone approves it (``run_ops.command_cleared``).
+    # A command no worker may run until someone approves it (``claims.filters.command_cleared``).
     and_(
         T.c.command_hash.is_not(None),
         or_(T.c.command_approved_hash.is_(None), T.c.command_hash != T.c.command_approved_hash),

@@ -1,34 +1,28 @@
 """Pipeline steps of a run, adopting Run Now runs, and ending a run that cannot succeed.
 
-Every write here is fenced like the rest of a worker's writes (``run_ops.fenced_run``): it
-names the run and its claim token and writes nothing once the lease is lost.
+Every write here is fenced like the rest of a worker's writes (``claims.fence.fenced_run``):
+it names the run and its claim token and writes nothing once the lease is lost.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
-from core.domain.models import FailureReason, Priority, TaskStatus
+from core.domain.models import FailureReason, TaskStatus
 from core.domain.runs import MANUAL_WORKER_ID, Claim, Run, RunStatus, RunStep
 from core.errors import InvalidTransitionError, ValidationError
 from core.store import tables as t
-from core.store.context import TxContext
-from core.store.graph_ops import ref_of, set_status
+from core.store.claims import MAX_CLAIM_BATCH, lease_until
+from core.store.claims.fence import IS_ACTIVE_RUN, fenced_run
+from core.store.claims.shapes import Candidate, claim_of
+from core.store.context import TxContext, new_uuid
+from core.store.graph_ops import ref_of, set_status, task_event, touch_task
 from core.store.rows import run_from_row
-from core.store.run_ops import (
-    IS_ACTIVE_RUN,
-    MAX_CLAIM_BATCH,
-    _end_run,
-    _lease_until,
-    _task_row,
-    fenced_run,
-    get_run,
-)
+from core.store.run_ops import end_run, get_run, task_row
 
-R, RS, T, P = t.runs, t.run_steps, t.tasks, t.projects
+R, RS = t.runs, t.run_steps
 
 MAX_SUMMARY = 4000
 """Longest step or run summary kept (the last lines of output; longer ones keep their end)."""
@@ -91,6 +85,60 @@ def open_step(
     return index, total
 
 
+def start_step(
+    conn: Connection,
+    ctx: TxContext,
+    run_id: str,
+    token: str,
+    step: str,
+    *,
+    index: int | None,
+    total: int | None,
+    profile: str,
+) -> Run:
+    """Record that the run began ``step`` (fenced), with its ``run_steps`` row.
+
+    Raises:
+        NotFoundError: no such run.
+        LeaseLostError: see ``fenced_run``.
+        ValidationError: an empty or too long step name, or a bad index or total.
+    """
+    if not step.strip() or len(step) > 100:
+        raise ValidationError("A step name is 1 to 100 characters.", field="step")
+    run = fenced_run(conn, ctx, run_id, token)
+    task = task_row(conn, ctx, run["task_id"])
+    index, total = open_step(conn, ctx, run, step, index, total, profile)
+    conn.execute(
+        update(R)
+        .where(R.c.id == run_id)
+        .values(step=step, status=RunStatus.RUNNING.value, step_index=index, step_count=total)
+    )
+    touch_task(
+        conn,
+        ctx,
+        task,
+        "task.step_started",
+        {
+            "run_id": run_id,
+            "step": step,
+            "attempt": run["attempt"],
+            "index": index,
+            "total": total,
+            "profile": profile,
+        },
+        current_step=step,
+    )
+    return run_from_row(
+        {
+            **run,
+            "step": step,
+            "status": RunStatus.RUNNING.value,
+            "step_index": index,
+            "step_count": total,
+        }
+    )
+
+
 def finish_step(
     conn: Connection,
     ctx: TxContext,
@@ -137,13 +185,12 @@ def finish_step(
         .where(RS.c.run_id == run_id, RS.c.position == row["position"])
         .values(status=status.value, finished_at=ctx.now, exit_code=exit_code, summary=summary)
     )
-    task = _task_row(conn, ctx, run["task_id"])
-    ctx.emit(
+    task = task_row(conn, ctx, run["task_id"])
+    task_event(
+        ctx,
+        task,
         "task.step_completed",
-        task_id=task["id"],
-        project_id=task["project_id"],
-        payload={
-            "ref": ref_of(task),
+        {
             "run_id": run_id,
             "step": step,
             "index": row["position"],
@@ -179,8 +226,8 @@ def block_run(
     if not reason.strip():
         raise ValidationError("Say why the task is blocked.", field="reason")
     run = fenced_run(conn, ctx, run_id, token)
-    task = _task_row(conn, ctx, run["task_id"])
-    _end_run(conn, ctx, run_id, RunStatus.FAILED, error=reason)
+    task = task_row(conn, ctx, run["task_id"])
+    end_run(conn, ctx, run_id, RunStatus.FAILED, error=reason)
     payload: dict[str, Any] = {"run_id": run_id, "attempt": run["attempt"], "exit_code": None}
     ctx.emit(
         "run.failed",
@@ -229,7 +276,7 @@ def adopt_forced_runs(
         raise ValidationError(
             f"Runs are adopted by a worker, not by {worker_id!r}.", field="worker_id"
         )
-    lease_until = _lease_until(ctx, lease_seconds)
+    until = lease_until(ctx, lease_seconds)
     query = (
         select(R.c.id, R.c.task_id, R.c.attempt)
         .where(IS_ACTIVE_RUN, R.c.status == RunStatus.QUEUED.value)
@@ -243,7 +290,7 @@ def adopt_forced_runs(
     picked = list(conn.execute(query).mappings())
     claims = []
     for run in picked:
-        token = str(uuid.uuid4())
+        token = new_uuid()
         conn.execute(
             update(R)
             .where(R.c.id == run["id"], R.c.status == RunStatus.QUEUED.value)
@@ -251,40 +298,26 @@ def adopt_forced_runs(
                 status=RunStatus.RUNNING.value,
                 worker_id=worker_id,
                 claim_token=token,
-                lease_expires_at=lease_until,
+                lease_expires_at=until,
             )
         )
-        task = _task_row(conn, ctx, run["task_id"])
-        conn.execute(
-            update(T)
-            .where(T.c.id == task["id"])
-            .values(current_agent_id=worker_id, version=T.c.version + 1, updated_at=ctx.now)
-        )
-        ref = ref_of(task)
-        ctx.emit(
+        task = task_row(conn, ctx, run["task_id"])
+        touch_task(
+            conn,
+            ctx,
+            task,
             "run.adopted",
-            task_id=task["id"],
-            project_id=task["project_id"],
-            payload={
-                "ref": ref,
-                "run_id": run["id"],
-                "worker_id": worker_id,
-                "attempt": run["attempt"],
-            },
+            {"run_id": run["id"], "worker_id": worker_id, "attempt": run["attempt"]},
+            current_agent_id=worker_id,
         )
         claims.append(
-            Claim(
+            claim_of(
+                Candidate.from_row(task),
                 run_id=run["id"],
-                task_id=task["id"],
-                ref=ref,
-                project_id=task["project_id"],
-                title=task["title"],
-                task_type=task["task_type"],
-                priority=Priority(task["priority"]),
+                token=token,
                 attempt=run["attempt"],
                 worker_id=worker_id,
-                claim_token=token,
-                lease_expires_at=lease_until,
+                lease_until=until,
             )
         )
     return claims

@@ -255,7 +255,8 @@ runs = Table(
     ),
     Index(None, "task_id", "attempt"),
     # Heartbeats (a worker's active runs) and the lease sweep (active runs by expiry): the
-    # active runs only (0008). Queries spell the predicate literally (``run_ops.ACTIVE_SQL``).
+    # active runs only (0008). Queries spell the predicate literally
+    # (``claims.fence.IS_ACTIVE_RUN``).
     Index(
         "ix_runs_worker_id_active",
         "worker_id",

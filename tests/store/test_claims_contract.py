@@ -69,8 +69,8 @@ async def test_a_worker_claims_only_tasks_it_can_run(
     eng: SqlTaskEngine, per_project: int | None
 ) -> None:
     """With its pipelines given, a claim skips ready tasks with no command, no template and
-    no piped type: they stay ready (a planning board is not failed task by task). Without,
-    every ready task is claimable, as before. Same answer on every path (PostgreSQL's
+    no piped type: they stay ready (a planning board is not failed task by task). Without
+    pipelines, every ready task is claimable. Same answer on every path (PostgreSQL's
     merged statement, SQLite's indexed read, the per-project path)."""
     refs = await _runnable_board(eng)
     claims = await eng.claim_tasks("w", limit=10, pipelines=["docs"], max_per_project=per_project)

@@ -1,8 +1,9 @@
 """The claim hot path: ``finish_runs`` (batch completer), what the plain-SQL paths write, plans.
 
 Runs over SQLite (threaded and aiosqlite) and PostgreSQL like the claims contract. The plain-SQL
-claim and finish (``store/claim_sql.py``, ``store/pg_fast.py``) must write exactly what the
-generic path writes: the payload keys of every event are pinned here, and the EXPLAIN guards
+claim and finish (``store/claims/sqlite.py``, ``store/claims/postgres.py``) must write exactly
+what the generic path writes (``test_claim_paths.py`` compares them field by field): the
+payload keys of every event are pinned here, and the EXPLAIN guards
 keep the claim on the partial index ``ix_tasks_claim_order`` (a claim must cost the same with
 1,000 or 1,000,000 tasks done).
 """
@@ -22,8 +23,10 @@ from core.domain.models import TaskStatus
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import RunStatus
 from core.errors import LeaseLostError, ValidationError
-from core.store import claim_sql, pg_fast
+from core.store.claims import coalescer, postgres
+from core.store.claims import sqlite as claims_sqlite
 from core.store.engine import SqlTaskEngine
+from core.store.pg_fast import PLAN_SETTINGS
 
 from . import test_claims_contract as contract
 from .conftest import Opener, all_events, last_seq
@@ -264,10 +267,10 @@ def claim_merger(
     *,
     in_flight: int = 3,
     cooldown: float = 0.0,
-) -> pg_fast._Coalescer[int, list[int]]:
+) -> coalescer.Coalescer[int, list[int]]:
     """A coalescer shaped like the claims one: a request is a limit, an answer the tasks got,
     and a statement that got less than its calls asked for found the queue drained."""
-    return pg_fast._Coalescer[int, list[int]](
+    return coalescer.Coalescer[int, list[int]](
         run,
         weight=lambda n: n,
         max_weight=200,
@@ -473,16 +476,14 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     """No scan of done tasks, no sort: the claim walks ``ix_tasks_claim_order`` in order."""
     await _mostly_done(eng)
     if eng._runner.dialect == "sqlite":
-        sql = "EXPLAIN QUERY PLAN " + claim_sql.SQLITE_CANDIDATES.format(
-            cleared=claim_sql.command_cleared_sql("t."), extra=""
-        )
+        sql = "EXPLAIN QUERY PLAN " + claims_sqlite.CANDIDATES.format(extra="")
         plan = await _plan(eng, sql, ("2026-01-01 00:00:00.000000", 1))
         assert "ix_tasks_claim_order" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
         return
     await eng._runner.read(lambda c: c.execute(text("ANALYZE tasks")))
     # The candidate scan of the claim statement, as the fast path sends it.
-    cand = pg_fast.CLAIM.split("), picked AS")[0].split("AS MATERIALIZED (")[1]
+    cand = postgres.CLAIM.split("), picked AS")[0].split("AS MATERIALIZED (")[1]
     sql = "EXPLAIN " + cand.replace("$11::text[]", "ARRAY['feature']").replace(
         "$12::text[]", "NULL::text[]"
     ).replace("$1", "now()").replace("$2", "1")
@@ -492,7 +493,7 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     plan = await _plan(
         eng,
         "EXPLAIN "
-        + pg_fast.CLAIM.replace("$10::int[]", "ARRAY[1]")
+        + postgres.CLAIM.replace("$10::int[]", "ARRAY[1]")
         .replace("$11::text[]", "ARRAY['feature']")
         .replace("$12::text[]", "NULL::text[]")
         .replace("$1", "now()")
@@ -544,15 +545,15 @@ async def test_the_generic_plans_walk_the_indexes_even_on_a_fresh_database(
 async def _check_fast_plans(fast: Any) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(fast._dsn, server_settings=pg_fast.PLAN_SETTINGS)
+    conn = await asyncpg.connect(fast._dsn, server_settings=PLAN_SETTINGS)
     try:
-        await conn.execute("PREPARE claim AS " + pg_fast.CLAIM)
+        await conn.execute("PREPARE claim AS " + postgres.CLAIM)
         rows = await conn.fetch(
             "EXPLAIN EXECUTE claim(now(), 50, ARRAY['r'], ARRAY['t'], ARRAY['e'], ARRAY['w'], "
             "ARRAY[now()], 'a', '01a22cff-f160-7', ARRAY[1], ARRAY['feature'], NULL)"
         )
         claim = "\n".join(r[0] for r in rows)
-        await conn.execute("PREPARE finish AS " + pg_fast.FINISH)
+        await conn.execute("PREPARE finish AS " + postgres.FINISH)
         rows = await conn.fetch(
             "EXPLAIN EXECUTE finish(ARRAY['r'], ARRAY['t'], ARRAY[NULL], ARRAY[0], ARRAY[NULL],"
             " ARRAY['e'], ARRAY['f'], now(), 'in_review', 'a', 'task.status_changed',"
