@@ -7,8 +7,8 @@ that holds the logic (``task_ops``, ``run_ops``, ``step_ops``, ``execution_view`
 method's contract is written once, on the Protocol in ``core/engine.py``; here a method says
 ``See TaskEngine.x`` and notes only what this engine adds. More than delegation happens in
 ``open`` (connect, WAL, the schema upgrade, the PostgreSQL server's clock offset), where
-PostgreSQL's hand-written statements (``claims.postgres``) stand in for the generic claim and finish,
-and in the followers of the event log and of run logs. Cutting the class into files by
+PostgreSQL's hand-written statements (``claims.postgres``) stand in for the generic claim and
+finish, and in the followers of the event log and of run logs. Cutting the class into files by
 section would spread one interface over several places without separating anything.
 """
 
