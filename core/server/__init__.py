@@ -1,0 +1,1 @@
+"""The taskyard server: FastAPI over one ``TaskEngine`` (placeholder docstring, see below)."""
