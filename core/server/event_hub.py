@@ -205,6 +205,15 @@ class Subscription:
             else:
                 await self._catch_up()
 
+    def ready(self, limit: int) -> list[Published]:
+        """Up to ``limit`` events already waiting, given out now (one write for a burst)."""
+        taken: list[Published] = []
+        while self._pending and len(taken) < limit:
+            taken.append(self._pending.popleft())
+        if taken:
+            self.last_seq = taken[-1].seq
+        return taken
+
     async def _wait(self) -> None:
         self._waiter = asyncio.get_running_loop().create_future()
         try:

@@ -88,7 +88,10 @@ async def test_a_stream_from_far_back_reads_the_log_then_the_ring_then_live(
 async def test_a_stream_resuming_inside_the_ring_continues_without_a_gap(
     engine: SqlTaskEngine, hub: EventHub
 ) -> None:
-    """A reconnect a few events back is served from memory and then live, nothing twice."""
+    """A reconnect a few events back is served from memory and then live, nothing twice.
+
+    A commit of three lands as three waiting events: ``ready`` hands over the rest at once.
+    """
     project = await new_project(engine)
     await create_tasks(engine, project, 6)
     log = await all_events(engine)
@@ -96,9 +99,13 @@ async def test_a_stream_resuming_inside_the_ring_continues_without_a_gap(
     subscription = hub.subscribe(EventFilter(), since=log[-3].seq)
     first = await take(subscription, 2)
     assert [e.seq for e in first] == [e.seq for e in log[-2:]]
-    await create_tasks(engine, project, 3, title="Live")
-    live = await take(subscription, 3)
-    assert [e.payload["title"] for e in live] == ["Live 0", "Live 1", "Live 2"]
+    await create_tasks(engine, project, 3, title="Live", per_commit=3)
+    (live,) = await take(subscription, 1)
+    await wait_until(lambda: subscription.queued == 2)
+    waiting = subscription.ready(10)
+    titles = [e.payload["title"] for e in [live, *(p.event for p in waiting)]]
+    assert titles == ["Live 0", "Live 1", "Live 2"]
+    assert subscription.last_seq == waiting[-1].seq
     subscription.close()
 
 

@@ -25,6 +25,8 @@ from core.server.event_hub import EventFilter, EventHub, Resync, Subscription, s
 
 PAGE_LIMIT = 1000
 """The most events one page returns."""
+WRITE_BATCH = 64
+"""The most events sent to a client in one write."""
 SHUTDOWN_GRACE = 2.0
 """Seconds a stream has to end by itself when the server stops (it needs milliseconds)."""
 
@@ -168,13 +170,18 @@ class Heartbeat(ServerSentEvent):
 
 
 async def sse_stream(subscription: Subscription) -> AsyncIterator[bytes]:
-    """The frames of one stream; it leaves the hub however the response ends."""
+    """The frames of one stream; it leaves the hub however the response ends.
+
+    Events that are already waiting go out together, in one write: a burst (an import, a
+    client catching up) costs a few writes per client, not one per event.
+    """
     try:
         async for item in subscription:
             if isinstance(item, Resync):
                 yield sse_frame(str(item.since), "resync", f'{{"since":{item.since}}}')
                 return
-            yield item.frame()
+            waiting = subscription.ready(WRITE_BATCH - 1)
+            yield b"".join([item.frame(), *(p.frame() for p in waiting)])
     finally:
         subscription.close()
 
