@@ -6,12 +6,15 @@
 Starts this script again as a server (``--serve``): uvicorn on a free port, one
 ``EventHub`` and the events routes, plus ``POST /bench/tasks`` which creates a task in the
 server process (a commit there wakes the hub's follower at once, as a create through the API
-does) and ``GET /bench/hub`` (the hub's counts). Then, in phases:
+does), ``GET /bench/commits`` (when each commit reached the event loop) and ``GET
+/bench/hub`` (the hub's counts). Then, in phases:
 
 1. one client, then 100 clients following one project; tasks are created at ``--rate`` per
-   second, and every client times each event from the event's own ``at`` (set inside the
-   write transaction, before its commit: the numbers are an upper bound on commit → client)
-   to the moment its ``data`` line is read;
+   second, one at a time, and every client times each event to the moment its ``data`` line
+   is read, from two starting points: the commit as the server's event loop learns of it
+   (``notify_committed``, which wakes the hub's follower; on SQLite the writer thread
+   committed a little earlier), and the event's own ``at`` (set when its write transaction
+   began: an upper bound that includes the whole write);
 2. 1,000 more clients that follow a quiet project (idle), then phase 1's 100 clients again.
 
 The server's RSS is read from /proc after each phase, and its CPU time over the 100-client
@@ -59,9 +62,20 @@ def serve(db: str) -> None:
     def everyone() -> Viewer:
         return Viewer()
 
+    commits: list[float] = []
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         engine = await open_engine(db, actor="bench")
+        # When each commit reaches the event loop (where it wakes the hub's follower).
+        runner = engine._runner  # type: ignore[attr-defined]
+        wake = runner.notify_committed
+
+        def notify_committed() -> None:
+            commits.append(time.time())
+            wake()
+
+        runner.notify_committed = notify_committed
         async with EventHub(engine, StreamSettings()) as hub:
             app.state.event_hub = hub
             yield
@@ -83,6 +97,10 @@ def serve(db: str) -> None:
         hub: EventHub = request.app.state.event_hub
         made = await hub.engine.create_project(ProjectCreate(name=name))
         return {"id": made.id, "slug": made.slug}
+
+    @app.get("/bench/commits")
+    async def commit_times(last: int) -> list[float]:
+        return commits[-last:]
 
     @app.get("/bench/hub")
     async def stats(request: Request) -> dict[str, Any]:
@@ -111,7 +129,10 @@ class Client:
 
     port: int
     query: str
-    latencies: list[float] = field(default_factory=list)
+    received: list[float] = field(default_factory=list)
+    """When each event's ``data`` line was read (wall clock)."""
+    stamped: list[float] = field(default_factory=list)
+    """Each event's own ``at`` (set in its write transaction)."""
     seqs: list[int] = field(default_factory=list)
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
@@ -134,14 +155,34 @@ class Client:
             if not line:
                 raise ConnectionError("the server closed the stream")
             if line.startswith(b"data: "):
-                now = time.time()
+                self.received.append(time.time())
                 event = json.loads(line[6:])
-                self.latencies.append(now - datetime.fromisoformat(event["at"]).timestamp())
+                self.stamped.append(datetime.fromisoformat(event["at"]).timestamp())
                 self.seqs.append(event["seq"])
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+@dataclass
+class Phase:
+    from_commit: dict[str, float]
+    """Commit seen on the server's event loop → client (ms summary)."""
+    from_at: dict[str, float]
+    """The event's ``at`` (its transaction's start) → client: an upper bound."""
+    cpu: float
+    """Server CPU seconds over the phase."""
+
+    def report(self, name: str, extra_deliveries: int, base: "Phase | None" = None) -> None:
+        """Print the latencies; with ``base`` (one client), the CPU each extra delivery took."""
+        print(fmt_row(f"commit -> client, {name}", self.from_commit, target_ms=10))
+        print(fmt_row(f"event.at -> client, {name}", self.from_at))
+        if base is None:
+            print(f"  server CPU {self.cpu:.2f} s (the creates, and one delivery each)")
+        else:
+            per = (self.cpu - base.cpu) / extra_deliveries * 1e6
+            print(f"  server CPU {self.cpu:.2f} s: {per:.0f} µs per delivery beyond the first")
 
 
 class Bench:
@@ -189,7 +230,9 @@ class Bench:
         while (await self.stats())["live"] < count:  # noqa: ASYNC110 - another process
             await asyncio.sleep(0.1)
 
-    async def phase(self, clients: int, events: int, rate: float, project: dict[str, Any]):  # type: ignore[no-untyped-def]
+    async def phase(
+        self, clients: int, events: int, rate: float, project: dict[str, Any]
+    ) -> "Phase":
         """``clients`` streams on ``project``; ``events`` creates at ``rate``/s; all latencies."""
         idle_before = (await self.stats())["live"]
         streams = [Client(self.port, f"project={project['id']}") for _ in range(clients)]
@@ -215,8 +258,12 @@ class Bench:
         assert len(first) == events
         for s in streams:
             s.close()
-        latencies = [v for s in streams for v in s.latencies]
-        return summarize(latencies), cpu
+        async with httpx.AsyncClient(base_url=self.url, timeout=60) as api:
+            commits = (await api.get("/bench/commits", params={"last": events})).json()
+        # One create at a time, one commit and one event each: the i-th commit is the i-th event.
+        from_commit = [r - c for s in streams for r, c in zip(s.received, commits, strict=True)]
+        from_at = [r - a for s in streams for r, a in zip(s.received, s.stamped, strict=True)]
+        return Phase(summarize(from_commit), summarize(from_at), cpu)
 
     def stop(self) -> None:
         self.server.terminate()
@@ -233,12 +280,11 @@ async def run(args: argparse.Namespace) -> None:
         quiet = await bench.post(f"/bench/projects?name=quiet-{time.time_ns()}")
         rss0 = bench.rss_mb()
         print(f"server RSS, no streams: {rss0:.1f} MB")
-        one, _ = await bench.phase(1, args.events, args.rate, busy)
-        print(fmt_row(f"event.at -> client, 1 client, {args.rate:g}/s", one))
-        many, cpu = await bench.phase(args.clients, args.events, args.rate, busy)
-        deliveries = args.clients * args.events
-        print(fmt_row(f"event.at -> client, {args.clients} clients", many, target_ms=10))
-        print(f"  server CPU {cpu:.2f} s: {cpu / deliveries * 1e6:.0f} µs per delivery")
+        one = await bench.phase(1, args.events, args.rate, busy)
+        one.report(f"1 client, {args.rate:g}/s", 0)
+        many = await bench.phase(args.clients, args.events, args.rate, busy)
+        extra = (args.clients - 1) * args.events
+        many.report(f"{args.clients} clients", extra, one)
         rss_streams = bench.rss_mb()
         idle = [Client(bench.port, f"project={quiet['id']}") for _ in range(args.idle)]
         for i in range(0, args.idle, 100):
@@ -251,14 +297,8 @@ async def run(args: argparse.Namespace) -> None:
             f"({(rss_idle - rss_streams) * 1024 / args.idle:.1f} KB per stream)  target <= 200 MB: "
             f"{'PASS' if rss_idle <= 200 else 'FAIL'}"
         )
-        loaded, cpu = await bench.phase(args.clients, args.events, args.rate, busy)
-        per = cpu / (args.clients * args.events) * 1e6
-        print(
-            fmt_row(f"event.at -> client, {args.clients} + {args.idle} idle", loaded, target_ms=10)
-        )
-        print(
-            f"  server CPU {cpu:.2f} s; {per:.0f} µs per delivery (idle streams filtered out too)"
-        )
+        loaded = await bench.phase(args.clients, args.events, args.rate, busy)
+        loaded.report(f"{args.clients} + {args.idle} idle", extra, one)
         print(f"server RSS after: {bench.rss_mb():.1f} MB; hub: {await bench.stats()}")
         for c in idle:
             c.close()
