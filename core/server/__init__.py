@@ -1,1 +1,36 @@
-"""The taskyard server: FastAPI over one ``TaskEngine`` (placeholder docstring, see below)."""
+"""The taskyard server: the v2 HTTP API over one ``TaskEngine``, started by ``taskyard serve``.
+
+How it fits together:
+
+* ``app.create_app(open_engine)`` builds the FastAPI app. Its lifespan awaits
+  ``open_engine()`` and closes the engine at exit; ``state.server_state(app).engine`` holds
+  it. The server never touches SQL: every route calls ``TaskEngine`` methods, so the rules
+  are the engine's, the same for the CLI, the TUI and remote clients.
+* Middleware, outermost first: ``middleware.RequestContextMiddleware`` (an ``X-Request-ID``
+  on every response, the access-log line, a 500 with the error body instead of a
+  traceback) and ``idempotency.IdempotencyMiddleware`` (``Idempotency-Key`` on every
+  ``POST /api/...``).
+* ``auth``: the bearer token of a request, checked once (``Caller``: its name, scope and
+  project limit). ``deps`` has the ``Annotated`` parameters routes take: ``CallerDep``,
+  ``WriterDep`` (scope write or admin), and ``EngineDep``, the engine acting as the token
+  (``TaskEngine.acting_as``), so events and history name the token.
+* ``access``: a token limited to some projects sees nothing of the others. Reads list with
+  ``in_projects=caller.visible()``; a single thing elsewhere is "not found" (never a 403
+  that would confirm it exists), and ``errors.conceal`` strips near-match suggestions.
+* ``errors``: every failure answers ``{"error": {"code", "message", "hint", "details"}}``
+  with the CLI's codes and the status of its ``TaskyardError`` class; ``error_responses``
+  declares them in OpenAPI. ``responses`` sends models as JSON and tasks with their ETag;
+  ``versions.guarded`` turns a stale ``If-Match`` into a 412 saying what changed.
+* ``routes/``: one router per resource, each ``APIRouter(prefix="/<resource>")``.
+
+Adding a resource (runs, workers, events, ...): write ``routes/<resource>.py`` with
+``router = APIRouter(prefix=..., tags=[...])``, routes that take ``EngineDep`` and
+``CallerDep``/``WriterDep``, declare ``responses=error_responses(...)``, make one engine
+call and return ``model_response(...)``; name a request body parameter ``body``. Then add
+the module to the tuple in ``app.api_router``: every route there needs a token, and POSTs
+get ``Idempotency-Key`` handling without doing anything. Check what a limited token may see
+with ``access`` (by project id), and keep lists keyset-paged with a ``next_cursor``.
+
+``cli_commands`` registers ``taskyard serve`` and ``taskyard token ...`` in the CLI;
+``serve`` runs uvicorn (one process on the CLI's engine, or ``--workers N`` on PostgreSQL).
+"""
