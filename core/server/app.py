@@ -12,9 +12,19 @@ from core import __version__
 from core.engine import TaskEngine
 from core.server.auth import current_caller
 from core.server.errors import error_responses, install_error_handlers
+from core.server.event_hub import EventHub
 from core.server.idempotency import IdempotencyMiddleware
 from core.server.middleware import RequestContextMiddleware
-from core.server.routes import board, health, meta, milestones, projects, task_actions, tasks
+from core.server.routes import (
+    board,
+    events,
+    health,
+    meta,
+    milestones,
+    projects,
+    task_actions,
+    tasks,
+)
 from core.server.state import ServerState
 
 EngineOpener = Callable[[], Awaitable[TaskEngine]]
@@ -47,6 +57,7 @@ def api_router() -> APIRouter:
     )
     for resource in (projects, milestones, board, tasks, task_actions, meta):
         api.include_router(resource.router)
+    api.include_router(events.events_router(current_caller), responses=error_responses(404))
     return api
 
 
@@ -62,9 +73,14 @@ def create_app(open_engine: EngineOpener) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = await open_engine()
         app.state.taskyard = ServerState(engine=engine)
+        # The process's one follower of the event log, feeding every live stream.
+        hub = EventHub(engine)
+        await hub.start()
+        app.state.event_hub = hub
         try:
             yield
         finally:
+            await hub.stop()
             await engine.close()
 
     app = FastAPI(
