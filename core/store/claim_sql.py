@@ -131,12 +131,14 @@ def sqlite_candidates(
     skip_ids: Sequence[str],
     runnable: Sequence[str] | None = None,
     approved_by: Sequence[str] | None = None,
+    in_projects: Sequence[str] | None = None,
 ) -> list[Candidate]:
     """Ready tasks in scheduler order, read through the partial claim-order index.
 
     Never a task whose command is not approved (``run_ops.command_cleared``); with
     ``approved_by``, only commands those actors approved. ``runnable``: only tasks a worker
-    with these pipelines can run (``run_ops.may_run``).
+    with these pipelines can run (``run_ops.may_run``). ``in_projects``: only those
+    projects' tasks (ids; at least one).
     """
     extra = ""
     params: list[Any] = [sqlite_time(ctx.now)]
@@ -147,6 +149,9 @@ def sqlite_candidates(
     if project_id is not None:
         extra += " AND t.project_id = ?"
         params.append(project_id)
+    if in_projects is not None:
+        extra += f" AND t.project_id IN ({', '.join('?' * len(in_projects))})"
+        params.extend(in_projects)
     if runnable is not None:
         terms = may_carry_command_sql("t.")
         if runnable:

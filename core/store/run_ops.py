@@ -319,6 +319,7 @@ def _candidates(
     skip_ids: Sequence[str],
     runnable: Sequence[str] | None = None,
     approved_by: Sequence[str] | None = None,
+    in_projects: Sequence[str] | None = None,
 ) -> list[RowMapping]:
     query = (
         select(
@@ -341,6 +342,8 @@ def _candidates(
     )
     if project_id is not None:
         query = query.where(T.c.project_id == project_id)
+    if in_projects is not None:
+        query = query.where(T.c.project_id.in_(list(in_projects)))
     if runnable is not None:
         query = query.where(may_run(runnable))
     if skip_projects:
@@ -408,12 +411,13 @@ def claim_tasks(
     max_per_project: int | None,
     runnable: Sequence[str] | None = None,
     approved_by: Sequence[str] | None = None,
+    in_projects: Sequence[str] | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` ready tasks whose blockers are all resolved, in scheduler order.
 
     Never a task whose command is not approved; with ``approved_by`` only commands those
     actors approved (``command_cleared``). ``runnable``: only tasks a worker with these
-    pipelines can run (``may_run``).
+    pipelines can run (``may_run``). ``in_projects``: only those projects' tasks (ids).
 
     Raises:
         ValidationError: a bad limit or lease.
@@ -425,6 +429,8 @@ def claim_tasks(
         from core.store.lookup import find_project
 
         project_id = find_project(conn, project)["id"]
+    if in_projects is not None and not in_projects:
+        return []
     sqlite = ctx.dialect == "sqlite"
     candidates: Any = claim_sql.sqlite_candidates if sqlite else _candidates
     if max_per_project is None:
@@ -437,6 +443,7 @@ def claim_tasks(
             skip_ids=(),
             runnable=runnable,
             approved_by=approved_by,
+            in_projects=in_projects,
         )
     else:
         running = _running_per_project(conn, ctx, project_id)
@@ -452,6 +459,7 @@ def claim_tasks(
                 skip_ids=[_field(r, "id") for r in picked],
                 runnable=runnable,
                 approved_by=approved_by,
+                in_projects=in_projects,
             )
             if not rows:
                 break

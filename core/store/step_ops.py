@@ -7,6 +7,7 @@ names the run and its claim token and writes nothing once the lease is lost.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
@@ -212,11 +213,13 @@ def adopt_forced_runs(
     limit: int,
     lease_seconds: float | None,
     run_id: str | None = None,
+    in_projects: Sequence[str] | None = None,
 ) -> list[Claim]:
     """Take over queued Run Now runs, oldest first: fresh token and lease, status running.
 
     On PostgreSQL the queued runs are locked with ``SKIP LOCKED``, so two workers adopting at
     once never get the same run; on SQLite the single writer serializes them.
+    ``in_projects``: only runs of those projects' tasks (ids).
 
     Raises:
         ValidationError: a bad limit, lease or worker id.
@@ -238,6 +241,10 @@ def adopt_forced_runs(
     )
     if run_id is not None:
         query = query.where(R.c.id == run_id)
+    if in_projects is not None:
+        query = query.where(
+            R.c.task_id.in_(select(T.c.id).where(T.c.project_id.in_(list(in_projects))))
+        )
     if ctx.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
     picked = list(conn.execute(query).mappings())
