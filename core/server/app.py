@@ -14,7 +14,21 @@ from core.server.auth import current_caller
 from core.server.errors import error_responses, install_error_handlers
 from core.server.idempotency import IdempotencyMiddleware
 from core.server.middleware import RequestContextMiddleware
-from core.server.routes import board, health, meta, milestones, projects, task_actions, tasks
+from core.server.routes import (
+    board,
+    execution,
+    health,
+    logs,
+    meta,
+    milestones,
+    projects,
+    run_writes,
+    runs,
+    task_actions,
+    task_runs,
+    tasks,
+    workers,
+)
 from core.server.state import ServerState
 
 EngineOpener = Callable[[], Awaitable[TaskEngine]]
@@ -37,15 +51,17 @@ def api_router() -> APIRouter:
     400 and 422 are declared on every route: FastAPI would otherwise document its own
     validation body for them, not the error body the app answers with.
 
-    Order matters where paths overlap: ``board`` (``/tasks/board``, ``/tasks/ready``) comes
-    before ``tasks`` (``/tasks/{ref}``).
+    Order matters where paths overlap: ``board`` (``/tasks/board``, ``/tasks/ready``) and
+    ``task_runs`` (``/tasks/approve``) come before ``tasks`` (``/tasks/{ref}``).
     """
     api = APIRouter(
         prefix=API_PREFIX,
         dependencies=[Depends(current_caller)],
         responses=error_responses(400, 401, 403, 422, 503),
     )
-    for resource in (projects, milestones, board, tasks, task_actions, meta):
+    resources = (projects, milestones, board, task_runs, tasks, task_actions, meta)
+    execution_resources = (workers, runs, run_writes, logs, execution)
+    for resource in resources + execution_resources:
         api.include_router(resource.router)
     return api
 
