@@ -61,6 +61,20 @@ def test_a_log_is_read_page_by_page(served: Served) -> None:
     assert bad.status_code == 422
 
 
+def test_a_retried_chunk_is_written_once(served: Served) -> None:
+    """A chunk sent again with its Idempotency-Key (a timeout, say) gets the first answer."""
+    got = _running(served, "retrier")
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {"token": got["claim_token"], "text": "only once\n"}
+    with served.client("writer") as api:
+        first = api.post(f"/api/v2/runs/{got['run_id']}/log", json=body, headers=key)
+        again = api.post(f"/api/v2/runs/{got['run_id']}/log", json=body, headers=key)
+        log = api.get(f"/api/v2/logs/{got['run_id']}").json()
+    assert first.json() == again.json() == {"seq": 1}
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert [c["text"] for c in log["items"]] == ["only once\n"]
+
+
 def test_a_log_is_followed_live_until_the_run_ends(served: Served) -> None:
     """Chunks written before and during the stream arrive in order, then ``end`` closes it."""
     got = _running(served, "follower")
