@@ -411,6 +411,7 @@ class TaskEngine(Protocol):
         max_per_project: int | None = None,
         pipelines: Collection[str] | None = None,
         approved_by: Collection[str] | None = None,
+        in_projects: Collection[str] | None = None,
     ) -> list[Claim]:
         """Atomically claim up to ``limit`` ready tasks (``ready -> in_progress``), one round trip.
 
@@ -427,6 +428,9 @@ class TaskEngine(Protocol):
         run: those that carry a command, name a pipeline template, or have a task type in
         ``pipelines``. A ready task with nothing to run is left ready for a person, not
         claimed and failed. Text in a description never counts as a command.
+
+        ``in_projects`` claims only those projects' tasks (ids; the server's token limits),
+        in the same scheduler order.
 
         Raises:
             ValidationError: ``limit`` outside 1..500, a bad lease or limit.
@@ -586,12 +590,14 @@ class TaskEngine(Protocol):
         limit: int = 1,
         lease_seconds: float | None = None,
         run_id: str | None = None,
+        in_projects: Collection[str] | None = None,
     ) -> list[Claim]:
         """Take over queued Run Now runs, oldest first (event ``run.adopted`` each).
 
         Each gets a fresh claim token and lease and becomes ``running`` under ``worker_id``;
         workers call this before ``claim_tasks``. ``run_id`` adopts that run only (what
-        ``taskyard run --wait`` does). Two adopters never get the same run.
+        ``taskyard run --wait`` does); ``in_projects`` only runs of those projects' tasks
+        (ids). Two adopters never get the same run.
 
         Raises:
             ValidationError: ``limit`` outside 1..500, a bad lease, or the ``manual`` id.
@@ -710,6 +716,7 @@ class TaskEngine(Protocol):
         max_per_project: int | None = None,
         pipelines: Collection[str] | None = None,
         approved_by: Collection[str] | None = None,
+        in_projects: Collection[str] | None = None,
     ) -> ExecutionOverview:
         """What the execution monitor shows, from one snapshot.
 
@@ -721,6 +728,9 @@ class TaskEngine(Protocol):
         ``claim_tasks``), which wait for "nothing to run"; ready tasks whose command awaits
         approval (or, with ``approved_by``, was approved by someone else) wait for that, are
         counted in ``awaiting_approval_total`` and left out of ``runnable_total``.
+
+        ``in_projects`` (ids; the server's token limits) keeps the queue, the runs, the
+        counts and the rates to those projects; the workers are shown in full.
 
         Raises:
             ValidationError: a limit outside 1..500.

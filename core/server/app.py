@@ -18,12 +18,18 @@ from core.server.middleware import RequestContextMiddleware
 from core.server.routes import (
     board,
     events,
+    execution,
     health,
+    logs,
     meta,
     milestones,
     projects,
+    run_writes,
+    runs,
     task_actions,
+    task_runs,
     tasks,
+    workers,
 )
 from core.server.state import ServerState
 
@@ -47,15 +53,17 @@ def api_router() -> APIRouter:
     400 and 422 are declared on every route: FastAPI would otherwise document its own
     validation body for them, not the error body the app answers with.
 
-    Order matters where paths overlap: ``board`` (``/tasks/board``, ``/tasks/ready``) comes
-    before ``tasks`` (``/tasks/{ref}``).
+    Order matters where paths overlap: ``board`` (``/tasks/board``, ``/tasks/ready``) and
+    ``task_runs`` (``/tasks/approve``) come before ``tasks`` (``/tasks/{ref}``).
     """
     api = APIRouter(
         prefix=API_PREFIX,
         dependencies=[Depends(current_caller)],
         responses=error_responses(400, 401, 403, 422, 503),
     )
-    for resource in (projects, milestones, board, tasks, task_actions, meta):
+    resources = (projects, milestones, board, task_runs, tasks, task_actions, meta)
+    execution_resources = (workers, runs, run_writes, logs, execution)
+    for resource in resources + execution_resources:
         api.include_router(resource.router)
     api.include_router(events.events_router(current_caller), responses=error_responses(404))
     return api

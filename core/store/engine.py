@@ -582,12 +582,14 @@ class SqlTaskEngine:
         max_per_project: int | None = None,
         pipelines: Collection[str] | None = None,
         approved_by: Collection[str] | None = None,
+        in_projects: Collection[str] | None = None,
     ) -> list[Claim]:
         """See ``TaskEngine.claim_tasks``."""
         runnable = None if pipelines is None else tuple(sorted(set(pipelines)))
         approvers = None if approved_by is None else tuple(sorted(set(approved_by)))
+        within = None if in_projects is None else tuple(sorted(set(in_projects)))
         fast = self._runner.pg_fast
-        if fast is not None and claims_pg.serves(project, max_per_project):
+        if fast is not None and claims_pg.serves(project, max_per_project, within):
             ctx = self._ctx()
             lease_until = claims.check_claim(ctx, limit, lease_seconds, max_per_project)
             fast_claims = await claims_pg.claim(
@@ -613,6 +615,7 @@ class SqlTaskEngine:
                 max_per_project=max_per_project,
                 runnable=runnable,
                 approved_by=approvers,
+                in_projects=within,
             )
         )
         return generic
@@ -774,11 +777,19 @@ class SqlTaskEngine:
         limit: int = 1,
         lease_seconds: float | None = None,
         run_id: str | None = None,
+        in_projects: Collection[str] | None = None,
     ) -> list[Claim]:
         """See ``TaskEngine.adopt_forced_runs``."""
+        within = None if in_projects is None else sorted(set(in_projects))
         claims: list[Claim] = await self._write(
             lambda c, x: step_ops.adopt_forced_runs(
-                c, x, worker_id, limit=limit, lease_seconds=lease_seconds, run_id=run_id
+                c,
+                x,
+                worker_id,
+                limit=limit,
+                lease_seconds=lease_seconds,
+                run_id=run_id,
+                in_projects=within,
             )
         )
         return claims
@@ -888,8 +899,10 @@ class SqlTaskEngine:
         max_per_project: int | None = None,
         pipelines: Collection[str] | None = None,
         approved_by: Collection[str] | None = None,
+        in_projects: Collection[str] | None = None,
     ) -> ExecutionOverview:
         """See ``TaskEngine.execution_overview``."""
+        within = None if in_projects is None else sorted(set(in_projects))
         now = self._clock()
         lost_after = 2 * self._settings.lease_seconds
         return await self._runner.read(
@@ -902,6 +915,7 @@ class SqlTaskEngine:
                 lost_after=lost_after,
                 pipelines=pipelines,
                 approved_by=approved_by,
+                in_projects=within,
             )
         )
 

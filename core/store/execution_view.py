@@ -73,10 +73,28 @@ def _count(conn: Connection, *where: Any) -> int:
     return int(conn.execute(select(func.count()).select_from(R).where(*where)).scalar_one())
 
 
-def _free_slots(workers: Sequence[Worker], running: Sequence[ActiveRun]) -> int:
+def _free_slots(conn: Connection, workers: Sequence[Worker]) -> int:
+    """Slots of live workers not running anything, in every project (they take any task)."""
     live = {w.id: w.slots for w in workers if w.status == WorkerStatus.ACTIVE}
-    busy = sum(1 for a in running if a.run.worker_id in live)
-    return max(sum(live.values()) - busy, 0)
+    busy = conn.execute(
+        select(R.c.worker_id, func.count())
+        .where(IS_ACTIVE_RUN, R.c.status == RunStatus.RUNNING.value)
+        .group_by(R.c.worker_id)
+    )
+    taken = sum(int(n) for worker_id, n in busy if worker_id in live)
+    return max(sum(live.values()) - taken, 0)
+
+
+def _runs_within(within: Sequence[str] | None) -> list[ColumnElement[bool]]:
+    """The condition keeping runs of those projects' tasks (none: every run)."""
+    if within is None:
+        return []
+    return [R.c.task_id.in_(select(T.c.id).where(T.c.project_id.in_(list(within))))]
+
+
+def _tasks_within(within: Sequence[str] | None) -> list[ColumnElement[bool]]:
+    """The condition keeping those projects' tasks (none: every task)."""
+    return [] if within is None else [T.c.project_id.in_(list(within))]
 
 
 def _waiting_reasons(
@@ -149,6 +167,7 @@ def execution_overview(
     lost_after: float,
     pipelines: Collection[str] | None = None,
     approved_by: Collection[str] | None = None,
+    in_projects: Sequence[str] | None = None,
 ) -> ExecutionOverview:
     """The monitor's snapshot at ``now``.
 
@@ -157,6 +176,10 @@ def execution_overview(
     whose command awaits approval, or (with ``approved_by``) was approved by someone else,
     are left out of it too (``claims.filters.command_cleared``); ``awaiting_approval_total``
     counts the first.
+
+    ``in_projects`` (ids) keeps the queue, the runs, the counts and the rates to those
+    projects. Workers are everyone's, and so are their free slots: the queue's "next up"
+    says what those slots would take of the projects shown.
 
     Raises:
         ValidationError: a limit outside 1..500.
@@ -167,19 +190,21 @@ def execution_overview(
         if not 1 <= value <= MAX_LIMIT:
             raise ValidationError(f"{name} must be 1 to {MAX_LIMIT}.", field=name)
     cleared = command_cleared(None if approved_by is None else sorted(approved_by))
-    rows = _queue_rows(conn, cleared, pipelines, queue_limit)
-    queue_total, runnable_total, awaiting_approval_total = _queue_totals(conn, cleared, pipelines)
-    running, queued, recent = _runs(conn, recent_limit)
+    rows = _queue_rows(conn, cleared, pipelines, queue_limit, in_projects)
+    queue_total, runnable_total, awaiting_approval_total = _queue_totals(
+        conn, cleared, pipelines, in_projects
+    )
+    running, queued, recent = _runs(conn, recent_limit, in_projects)
     workers = list_workers(conn, now, lost_after=lost_after)
     reasons = _waiting_reasons(
         conn,
         rows,
         now=now,
-        free=_free_slots(workers, running),
+        free=_free_slots(conn, workers),
         any_worker=any(w.status == WorkerStatus.ACTIVE for w in workers),
         max_per_project=max_per_project,
     )
-    completed, failed, throughput = _rates(conn, now)
+    completed, failed, throughput = _rates(conn, now, in_projects)
     return ExecutionOverview(
         queue=[
             QueueEntry(position=i, card=card_from_row(r), waiting=why)
@@ -204,6 +229,7 @@ def _queue_rows(
     cleared: ColumnElement[bool],
     pipelines: Collection[str] | None,
     limit: int,
+    within: Sequence[str] | None,
 ) -> list[RowMapping]:
     """The first ``limit`` ready tasks in scheduler order, with what says why each waits."""
     return list(
@@ -214,7 +240,7 @@ def _queue_rows(
                 cleared.label("cleared"),
                 *([] if pipelines is None else [may_run(list(pipelines)).label("may_run")]),
             )
-            .where(READY)
+            .where(READY, *_tasks_within(within))
             .order_by(*CARD_ORDER)
             .limit(limit)
         ).mappings()
@@ -222,54 +248,63 @@ def _queue_rows(
 
 
 def _queue_totals(
-    conn: Connection, cleared: ColumnElement[bool], pipelines: Collection[str] | None
+    conn: Connection,
+    cleared: ColumnElement[bool],
+    pipelines: Collection[str] | None,
+    within: Sequence[str] | None,
 ) -> tuple[int, int, int]:
     """Ready tasks: all of them, those a worker may run now, those whose command awaits approval."""
-    queue_total = int(conn.execute(select(func.count()).select_from(T).where(READY)).scalar_one())
-    runnable = select(func.count()).select_from(T).where(READY, cleared)
+    ready = [READY, *_tasks_within(within)]
+    queue_total = int(conn.execute(select(func.count()).select_from(T).where(*ready)).scalar_one())
+    runnable = select(func.count()).select_from(T).where(*ready, cleared)
     if pipelines is not None:
         runnable = runnable.where(may_run(list(pipelines)))
     runnable_total = int(conn.execute(runnable).scalar_one())
     pending = T.c.command_hash.is_not(None) & (
         T.c.command_approved_hash.is_(None) | (T.c.command_hash != T.c.command_approved_hash)
     )
-    awaiting = select(func.count()).select_from(T).where(READY, pending)
+    awaiting = select(func.count()).select_from(T).where(*ready, pending)
     return queue_total, runnable_total, int(conn.execute(awaiting).scalar_one())
 
 
 def _runs(
-    conn: Connection, recent_limit: int
+    conn: Connection, recent_limit: int, within: Sequence[str] | None
 ) -> tuple[list[ActiveRun], list[ActiveRun], list[ActiveRun]]:
     """Runs running now, Run Now runs queued for a worker, and the latest finished ones."""
+    tasks = _tasks_within(within)
     running = _active_runs(
         conn,
-        [IS_ACTIVE_RUN, R.c.status == RunStatus.RUNNING.value],
+        [IS_ACTIVE_RUN, R.c.status == RunStatus.RUNNING.value, *tasks],
         [R.c.started_at, R.c.id],
         MAX_LIMIT,
     )
     queued = _active_runs(
         conn,
-        [IS_ACTIVE_RUN, R.c.status == RunStatus.QUEUED.value],
+        [IS_ACTIVE_RUN, R.c.status == RunStatus.QUEUED.value, *tasks],
         [R.c.started_at, R.c.id],
         MAX_LIMIT,
     )
     recent = _active_runs(
         conn,
-        [R.c.finished_at.is_not(None)],
+        [R.c.finished_at.is_not(None), *tasks],
         [R.c.finished_at.desc(), R.c.id.desc()],
         recent_limit,
     )
     return running, queued, recent
 
 
-def _rates(conn: Connection, now: datetime) -> tuple[int, int, float]:
+def _rates(conn: Connection, now: datetime, within: Sequence[str] | None) -> tuple[int, int, float]:
     """Runs succeeded and failed in the last hour; runs finished per minute over the last ten."""
     hour_ago = now - timedelta(hours=1)
     ten_ago = now - timedelta(minutes=10)
-    completed = _count(conn, R.c.finished_at >= hour_ago, R.c.status == RunStatus.SUCCEEDED.value)
+    runs = _runs_within(within)
+    completed = _count(
+        conn, R.c.finished_at >= hour_ago, R.c.status == RunStatus.SUCCEEDED.value, *runs
+    )
     failed = _count(
         conn,
         R.c.finished_at >= hour_ago,
         R.c.status.in_([RunStatus.FAILED.value, RunStatus.EXPIRED.value]),
+        *runs,
     )
-    return completed, failed, _count(conn, R.c.finished_at >= ten_ago) / 10
+    return completed, failed, _count(conn, R.c.finished_at >= ten_ago, *runs) / 10

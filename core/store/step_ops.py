@@ -6,6 +6,7 @@ it names the run and its claim token and writes nothing once the lease is lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
@@ -22,7 +23,7 @@ from core.store.graph_ops import ref_of, set_status, task_event, touch_task
 from core.store.rows import run_from_row
 from core.store.run_ops import end_run, get_run, task_row
 
-R, RS = t.runs, t.run_steps
+R, RS, T = t.runs, t.run_steps, t.tasks
 
 MAX_SUMMARY = 4000
 """Longest step or run summary kept (the last lines of output; longer ones keep their end)."""
@@ -259,11 +260,13 @@ def adopt_forced_runs(
     limit: int,
     lease_seconds: float | None,
     run_id: str | None = None,
+    in_projects: Sequence[str] | None = None,
 ) -> list[Claim]:
     """Take over queued Run Now runs, oldest first: fresh token and lease, status running.
 
     On PostgreSQL the queued runs are locked with ``SKIP LOCKED``, so two workers adopting at
     once never get the same run; on SQLite the single writer serializes them.
+    ``in_projects``: only runs of those projects' tasks (ids).
 
     Raises:
         ValidationError: a bad limit, lease or worker id.
@@ -285,6 +288,10 @@ def adopt_forced_runs(
     )
     if run_id is not None:
         query = query.where(R.c.id == run_id)
+    if in_projects is not None:
+        query = query.where(
+            R.c.task_id.in_(select(T.c.id).where(T.c.project_id.in_(list(in_projects))))
+        )
     if ctx.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
     picked = list(conn.execute(query).mappings())

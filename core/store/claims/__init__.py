@@ -119,23 +119,28 @@ def claim_tasks(
     max_per_project: int | None,
     runnable: Sequence[str] | None = None,
     approved_by: Sequence[str] | None = None,
+    in_projects: Sequence[str] | None = None,
     path: ClaimPath | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` ready tasks whose blockers are all resolved, in scheduler order.
 
     Never a task whose command is not approved; with ``approved_by`` only commands those
     actors approved. ``runnable``: only tasks a worker with these pipelines can run.
-    ``path``: the dialect's (``path_for``) unless named.
+    ``in_projects``: only those projects' tasks (ids). ``path``: the dialect's
+    (``path_for``) unless named.
 
     Raises:
         ValidationError: a bad limit or lease.
         NotFoundError: no such project.
     """
     until = check_claim(ctx, limit, lease_seconds, max_per_project)
+    if in_projects is not None and not in_projects:
+        return []
     query = CandidateQuery(
         project_id=None if project is None else find_project(conn, project)["id"],
         runnable=None if runnable is None else tuple(runnable),
         approved_by=None if approved_by is None else tuple(approved_by),
+        in_projects=None if in_projects is None else tuple(in_projects),
     )
     path = path_for(ctx.dialect) if path is None else path
     if max_per_project is None:

@@ -46,6 +46,8 @@ def candidates(
     )
     if query.project_id is not None:
         read = read.where(T.c.project_id == query.project_id)
+    if query.in_projects is not None:
+        read = read.where(T.c.project_id.in_(list(query.in_projects)))
     if query.runnable is not None:
         read = read.where(may_run(query.runnable))
     if query.skip_projects:

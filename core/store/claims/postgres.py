@@ -15,7 +15,7 @@ payloads come from ``claims.shapes``, and their fence from ``claims.fence``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import accumulate
@@ -377,9 +377,16 @@ def _no_shared_run(group: list[FinishRequest], request: FinishRequest) -> bool:
     return not any(o.run_id in taken for o in request.outcomes)
 
 
-def serves(project: str | None, max_per_project: int | None) -> bool:
-    """Whether ``CLAIM`` can take a claim: it has no project filter and no per-project limit."""
-    return project is None and max_per_project is None
+def serves(
+    project: str | None,
+    max_per_project: int | None,
+    in_projects: Collection[str] | None = None,
+) -> bool:
+    """Whether ``CLAIM`` can take a claim: no project filter and no per-project limit.
+
+    A filter is ``project``, or ``in_projects`` (a token's projects), whatever it holds.
+    """
+    return project is None and max_per_project is None and in_projects is None
 
 
 async def claim(

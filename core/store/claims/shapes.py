@@ -67,6 +67,8 @@ class CandidateQuery:
     """Only tasks a worker with these pipelines can run (``filters.may_run``); ``None``: any."""
     approved_by: tuple[str, ...] | None = None
     """Only commands these actors approved (``filters.command_cleared``); ``None``: any."""
+    in_projects: tuple[str, ...] | None = None
+    """Only these projects' tasks (ids, at least one; the server's token limits)."""
     skip_projects: frozenset[str] = frozenset()
     skip_ids: tuple[str, ...] = ()
 

@@ -152,6 +152,9 @@ def candidates(
     if query.project_id is not None:
         extra += " AND t.project_id = ?"
         params.append(query.project_id)
+    if query.in_projects is not None:
+        extra += f" AND t.project_id IN ({', '.join('?' * len(query.in_projects))})"
+        params.extend(query.in_projects)
     if query.runnable is not None:
         terms = may_carry_command_sql("t.")
         if query.runnable:
