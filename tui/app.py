@@ -345,8 +345,8 @@ class TaskyardApp(App[int]):
         Lists place it on their highlighted item themselves (``place_cursor``), and Textual's
         text inputs place it at the caret; anything else gets it at its top-left corner.
         A text input does that when it gets focus, from its region before the form scrolls it
-        into view: it is placed again at the caret once that scroll is laid out (seen once in
-        CI, the cursor left above a field that tab had scrolled to).
+        into view, so it is placed again at the caret once that scroll is laid out; otherwise
+        the cursor stays above a field that tab has scrolled to.
         """
         widget = event.widget
         if hasattr(widget, "place_cursor"):

@@ -224,9 +224,6 @@ message log (**L**).
         except NoMatches:
             return None
 
-    def visible_columns(self) -> list[BoardColumn]:
-        return [c for c in self.columns() if c.display or c is self._current]
-
     @property
     def current_column(self) -> BoardColumn | None:
         return self._current

@@ -304,13 +304,6 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
                 return True
         return False
 
-    def index_of(self, task_id: str) -> int | None:
-        """The position of a loaded card, or ``None``."""
-        for index, card in self._cards.items():
-            if card.id == task_id:
-                return index
-        return None
-
     # -- internals ------------------------------------------------------------------------
     def _set_total(self, total: int) -> None:
         self.total = total
