@@ -316,7 +316,7 @@ class TaskyardApp(App[int]):
         self.last_event_seq = seq
         self.follow_events(seq)
 
-    @work(exclusive=True, group="follow-events", exit_on_error=False)
+    @work(exclusive=True, group="follow_events", exit_on_error=False)
     async def follow_events(self, since: int) -> None:
         engine = await self.engine()
         async for event in engine.follow_events(since=since):

@@ -8,7 +8,9 @@ nothing here reads the wall clock.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from core.domain.models import Task, TaskStatus
 from core.domain.runs import (
     MANUAL_WORKER_ID,
     Run,
@@ -18,6 +20,9 @@ from core.domain.runs import (
     WorkerStatus,
     lost_output_words,
 )
+
+if TYPE_CHECKING:
+    from core.orchestrator.config import OrchestratorConfig
 
 STATUS_MARK = {
     RunStatus.QUEUED: "…",
@@ -127,3 +132,20 @@ def worker_line(worker: Worker, now: datetime, running: int | None = None) -> st
 def first_line(text: str, limit: int = 100) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def runs_as_lines(config: OrchestratorConfig | None, task: Task) -> list[str]:
+    """What a worker would start for ``task``, step by step, so Run now holds no surprise.
+
+    ``config`` is the orchestrator settings workers read (``None``: they are invalid).
+    """
+    from core.orchestrator.step_preview import preview_steps
+
+    if task.status not in (TaskStatus.BACKLOG, TaskStatus.READY, TaskStatus.BLOCKED):
+        return []
+    if config is None:
+        return ["  Runs as: unknown (taskyard.toml's orchestrator settings are invalid)."]
+    steps = preview_steps(config, task)
+    if isinstance(steps, str):
+        return []  # the Run now line and the board already say there is nothing to run
+    return [f"  Runs as {step.line()}" for step in steps]

@@ -24,7 +24,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -39,7 +38,7 @@ from core.domain.runs import (
     WorkerStatus,
 )
 from core.errors import TaskyardError
-from tui.context import cancel_with_reason, taskyard_app
+from tui.context import taskyard_app
 from tui.run_words import (
     STATUS_MARK,
     age_text,
@@ -50,6 +49,8 @@ from tui.run_words import (
     worker_line,
     worker_words,
 )
+from tui.screens.log_feed import LogFeedScreen
+from tui.task_commands import cancel_with_reason
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.footer import StableFooter
 from tui.widgets.run_log import RunLog
@@ -67,7 +68,7 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-class ExecutionMonitorScreen(Screen[None]):
+class ExecutionMonitorScreen(LogFeedScreen):
     """The execution monitor.
 
     | Key | Action |

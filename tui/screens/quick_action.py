@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker
@@ -23,6 +22,7 @@ from core.domain.runs import QuickRun, QuickRunStatus
 from core.errors import TaskyardError
 from tui.context import taskyard_app
 from tui.run_words import clock_text, first_line
+from tui.screens.log_feed import LogFeedScreen
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.footer import StableFooter
 from tui.widgets.run_log import RunLog
@@ -59,7 +59,7 @@ def quick_line(run: QuickRun, promoted_ref: str | None = None) -> str:
     return words
 
 
-class QuickActionScreen(Screen[None]):
+class QuickActionScreen(LogFeedScreen):
     """Quick action.
 
     | Key | Action |

@@ -27,7 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from core.domain.models import Priority, TaskCard, TaskStatus
-from tui.context import move_terminal_cursor
+from tui.cursor import move_terminal_cursor
 from tui.first_board import PAGE
 
 MAX_PAGES = 30
