@@ -517,7 +517,12 @@ message log (**L**).
         from tui.modals.task_form import open_task_form
 
         column = self.current_column
-        open_task_form(self.app, None, default_status=column.status if column else None)
+        open_task_form(
+            self.app,
+            None,
+            project=self.query_state.project,
+            default_status=column.status if column else None,
+        )
 
     def action_edit_task(self) -> None:
         card = self.selected_card
@@ -525,7 +530,7 @@ message log (**L**).
             return
         from tui.modals.task_form import open_task_form
 
-        open_task_form(self.app, card.ref)
+        open_task_form(self.app, card.ref, project=self.query_state.project)
 
     @on(TaskList.Opened)
     def _open(self, event: TaskList.Opened) -> None:
