@@ -37,21 +37,25 @@ async def attempt(
     *,
     refused: str,
     title: str,
+    done: Callable[[T], str] | None = None,
 ) -> T | None:
     """Run one engine call for ``screen``; ``None`` when the engine refused it.
 
     A refusal is said where the user is looking (the status line, ``refused: why``) and kept
     in the message log under ``title``, so every action that can be refused reports it the
-    same way.
+    same way. With ``done``, what the call did is said the same way (``report_done``).
     """
     app = taskyard_app(cast("DOMNode", screen))
     try:
-        return await call(await app.engine())
+        result = await call(await app.engine())
     except TaskyardError as exc:
         text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
         screen.set_status(f"{refused}: {text}", error=True)
         app.report(text, severity="error", title=title)
         return None
+    if done is not None:
+        report_done(screen, done(result))
+    return result
 
 
 def report_done(screen: HasStatusLine, text: str) -> None:

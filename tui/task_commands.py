@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 from textual.dom import DOMNode
 
 from core.domain.models import Attachment, Event, Task
+from core.domain.runs import Run
 from core.errors import TaskyardError
 from tui.context import HasStatusLine, attempt, report_done, taskyard_app
 
@@ -25,26 +26,28 @@ HISTORY_PAGES = 20
 
 async def run_now(screen: HasStatusLine, task: Task) -> bool:
     """Start ``task`` now, ahead of the queue, and say which worker will take it."""
+
+    def started(run: Run) -> str:
+        pool = taskyard_app(cast("DOMNode", screen)).pool
+        if pool is None:
+            where = (
+                "Embedded workers are off: turn them on in the execution monitor, or start "
+                "`taskyard worker`."
+            )
+        elif pool.paused:
+            where = "Embedded workers are paused: resume them in the execution monitor."
+        else:
+            where = "A worker of this app picks it up now."
+        return f"{task.ref} attempt {run.attempt} is {run.status.value}. {where}"
+
     run = await attempt(
         screen,
         lambda engine: engine.run_now(task.ref),
         refused="Run now refused",
         title=f"{task.ref} not started",
+        done=started,
     )
-    if run is None:
-        return False
-    pool = taskyard_app(cast("DOMNode", screen)).pool
-    if pool is None:
-        where = (
-            "Embedded workers are off: turn them on in the execution monitor, or start "
-            "`taskyard worker`."
-        )
-    elif pool.paused:
-        where = "Embedded workers are paused: resume them in the execution monitor."
-    else:
-        where = "A worker of this app picks it up now."
-    report_done(screen, f"{task.ref} attempt {run.attempt} is {run.status.value}. {where}")
-    return True
+    return run is not None
 
 
 async def approve_command(screen: HasStatusLine, ref: str, expected_hash: str) -> bool:
@@ -54,11 +57,9 @@ async def approve_command(screen: HasStatusLine, ref: str, expected_hash: str) -
         lambda engine: engine.approve_commands([ref], expected_hashes={ref: expected_hash}),
         refused="Not approved",
         title=f"{ref}'s command not approved",
+        done=lambda _: f"{ref}'s command is approved; workers may run it.",
     )
-    if approved is None:
-        return False
-    report_done(screen, f"{ref}'s command is approved; workers may run it.")
-    return True
+    return approved is not None
 
 
 async def retry(screen: HasStatusLine, task: Task) -> bool:
@@ -68,14 +69,9 @@ async def retry(screen: HasStatusLine, task: Task) -> bool:
         lambda engine: engine.retry(task.ref),
         refused="Not retried",
         title=f"{task.ref} not retried",
+        done=lambda t: f"{t.ref} is back in {t.status.label} for attempt {t.retry_count + 1}.",
     )
-    if retried is None:
-        return False
-    report_done(
-        screen,
-        f"{retried.ref} is back in {retried.status.label} for attempt {retried.retry_count + 1}.",
-    )
-    return True
+    return retried is not None
 
 
 async def cancel_with_reason(screen: HasStatusLine, ref: str, reason: str) -> bool:
@@ -85,11 +81,9 @@ async def cancel_with_reason(screen: HasStatusLine, ref: str, reason: str) -> bo
         lambda engine: engine.cancel(ref, reason),
         refused="Not cancelled",
         title=f"{ref} not cancelled",
+        done=lambda _: f"{ref} cancelled ({reason}).",
     )
-    if cancelled is None:
-        return False
-    report_done(screen, f"{ref} cancelled ({reason}).")
-    return True
+    return cancelled is not None
 
 
 async def remove_dependency(screen: HasStatusLine, waiting: str, blocker: str) -> bool:

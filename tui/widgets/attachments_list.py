@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.message import Message
 
 from core.domain.models import Attachment
@@ -20,12 +22,11 @@ def size_words(n: int) -> str:
 class AttachmentsList(ListSection[Attachment]):
     """A task's attachments; enter asks the screen to show the highlighted one."""
 
+    @dataclass
     class Opened(Message):
         """Enter on an attachment: show it (or offer to save it when it is not text)."""
 
-        def __init__(self, attachment: Attachment) -> None:
-            super().__init__()
-            self.attachment = attachment
+        attachment: Attachment
 
     def __init__(self, *, list_id: str) -> None:
         super().__init__("Attachments", list_id=list_id)

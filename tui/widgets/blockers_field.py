@@ -7,6 +7,8 @@ it through ``Removed``. Nothing is saved until the form is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -28,12 +30,11 @@ class BlockersField(Vertical):
     }
     """
 
+    @dataclass
     class Removed(Message):
         """The user removed the blocker ``ref`` from the list."""
 
-        def __init__(self, ref: str) -> None:
-            super().__init__()
-            self.ref = ref
+        ref: str
 
     def __init__(self) -> None:
         super().__init__()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from textual.message import Message
@@ -17,12 +18,11 @@ Direction = Literal["blocked_by", "blocks"]
 class DependenciesList(ListSection[tuple[Direction, TaskLink]]):
     """Both directions of a task's dependencies; enter asks the screen to open the other task."""
 
+    @dataclass
     class Opened(Message):
         """Enter on a dependency: open the other task."""
 
-        def __init__(self, link: TaskLink) -> None:
-            super().__init__()
-            self.link = link
+        link: TaskLink
 
     def __init__(self, *, list_id: str) -> None:
         super().__init__("Dependencies", list_id=list_id)

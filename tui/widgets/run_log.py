@@ -14,6 +14,7 @@ exclusive worker and hands the chunks down. Following another owner starts from 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from textual.geometry import Offset
 from textual.message import Message
@@ -65,14 +66,13 @@ you read further up, new lines do not move the view. Lines from standard error s
 `taskyard run log` shows everything.
 """
 
+    @dataclass
     class Following(Message):
         """The log now shows ``owner_id`` (``None``: nobody's): its screen feeds it that
         owner's output from its first line, and stops feeding it anyone else's."""
 
-        def __init__(self, run_log: RunLog, owner_id: str | None) -> None:
-            super().__init__()
-            self.run_log = run_log
-            self.owner_id = owner_id
+        run_log: RunLog
+        owner_id: str | None
 
         @property
         def control(self) -> RunLog:

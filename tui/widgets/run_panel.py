@@ -13,6 +13,7 @@ read out every second), and the reload after each step brings them up to date.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from textual import on
@@ -41,13 +42,12 @@ class RunPanel(Vertical):
     }
     """
 
+    @dataclass
     class StepsNeeded(Message):
         """The highlighted run changed: its screen reads the run's steps (``show_steps``)."""
 
-        def __init__(self, panel: RunPanel, run_id: str) -> None:
-            super().__init__()
-            self.panel = panel
-            self.run_id = run_id
+        panel: RunPanel
+        run_id: str
 
         @property
         def control(self) -> RunPanel:

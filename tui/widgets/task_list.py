@@ -12,6 +12,7 @@ a ``›`` marker, the priority a glyph and its name, a blocked card "⊘ blocked
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -175,38 +176,35 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
     cursor: reactive[int] = reactive(0, init=False, always_update=True)
     """Index of the selected card in the column (0 when the column is empty)."""
 
+    @dataclass
     class WindowNeeded(Message):
         """Cards ``offset`` .. ``offset + limit`` are needed on screen; load them."""
 
-        def __init__(self, task_list: TaskList, offset: int, limit: int) -> None:
-            super().__init__()
-            self.task_list = task_list
-            self.offset = offset
-            self.limit = limit
+        task_list: TaskList
+        offset: int
+        limit: int
 
         @property
         def control(self) -> TaskList:
             return self.task_list
 
+    @dataclass
     class Highlighted(Message):
         """The selected card changed (``card`` is None in an empty column)."""
 
-        def __init__(self, task_list: TaskList, card: TaskCard | None) -> None:
-            super().__init__()
-            self.task_list = task_list
-            self.card = card
+        task_list: TaskList
+        card: TaskCard | None
 
         @property
         def control(self) -> TaskList:
             return self.task_list
 
+    @dataclass
     class Opened(Message):
         """Enter was pressed on a card."""
 
-        def __init__(self, task_list: TaskList, card: TaskCard) -> None:
-            super().__init__()
-            self.task_list = task_list
-            self.card = card
+        task_list: TaskList
+        card: TaskCard
 
         @property
         def control(self) -> TaskList:
