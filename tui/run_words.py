@@ -8,9 +8,8 @@ nothing here reads the wall clock.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from core.domain.models import Task, TaskStatus
+from core.domain.models import Event
 from core.domain.runs import (
     MANUAL_WORKER_ID,
     Run,
@@ -20,9 +19,6 @@ from core.domain.runs import (
     WorkerStatus,
     lost_output_words,
 )
-
-if TYPE_CHECKING:
-    from core.orchestrator.config import OrchestratorConfig
 
 STATUS_MARK = {
     RunStatus.QUEUED: "…",
@@ -134,18 +130,15 @@ def first_line(text: str, limit: int = 100) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def runs_as_lines(config: OrchestratorConfig | None, task: Task) -> list[str]:
-    """What a worker would start for ``task``, step by step, so Run now holds no surprise.
-
-    ``config`` is the orchestrator settings workers read (``None``: they are invalid).
-    """
-    from core.orchestrator.step_preview import preview_steps
-
-    if task.status not in (TaskStatus.BACKLOG, TaskStatus.READY, TaskStatus.BLOCKED):
-        return []
-    if config is None:
-        return ["  Runs as: unknown (taskyard.toml's orchestrator settings are invalid)."]
-    steps = preview_steps(config, task)
-    if isinstance(steps, str):
-        return []  # the Run now line and the board already say there is nothing to run
-    return [f"  Runs as {step.line()}" for step in steps]
+def spoken_step(event: Event) -> str | None:
+    """One line per step started or finished, for screen-reader announcements."""
+    ref = str(event.payload.get("ref") or "A task")
+    step = event.payload.get("step")
+    if event.type == "task.step_started" and step:
+        index, total = event.payload.get("index"), event.payload.get("total")
+        where = f" (step {index} of {total})" if index and total else ""
+        return f"{ref} started step {step}{where}."
+    if event.type == "task.step_completed" and step:
+        ok = event.payload.get("success")
+        return f"{ref} finished step {step}: {'succeeded' if ok else 'failed'}."
+    return None

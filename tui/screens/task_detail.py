@@ -33,7 +33,6 @@ from core.domain.runs import Run
 from core.errors import TaskyardError
 from tui import task_commands
 from tui.context import report_done, taskyard_app
-from tui.run_words import runs_as_lines
 from tui.screens.log_feed import LogFeedScreen
 from tui.task_words import (
     can_queue,
@@ -247,7 +246,6 @@ the title and kept in the message log (**L**).
         yield Static(f"Reading {self.ref}…", id="detail-status", markup=False)
         with VerticalScroll(id="detail-body"):
             yield FieldsPanel()
-            yield Static("Runs", id="detail-runs-heading", classes="detail-section")
             yield RunPanel(id="detail-runs", clock=taskyard_app(self).clock, spoken=self.spoken)
             yield DependenciesList(list_id="detail-deps")
             yield DescriptionPanel()
@@ -290,14 +288,13 @@ the title and kept in the message log (**L**).
         self.ref = task.ref
         await self._show(task, events)
         self._show_runs(task, runs)
-        if first:
-            self.set_status(self._idle_status(task))
+        if first and (task.status == TaskStatus.BLOCKED or task.unresolved_blocker_count):
+            self.set_status(
+                "This task is held back: the way out is listed below. Question mark: every key."
+            )
+        elif first:
+            self.set_status("Escape goes back. m moves the task. Question mark: every key.")
         self.refresh_bindings()
-
-    def _idle_status(self, task: Task) -> str:
-        if task.status == TaskStatus.BLOCKED or task.unresolved_blocker_count:
-            return "This task is held back: the way out is listed below. Question mark: every key."
-        return "Escape goes back. m moves the task. Question mark: every key."
 
     async def _show(self, task: Task, events: list[Event]) -> None:
         self.query_one("#detail-heading", Static).update(f"{task.ref} {task.title}")
@@ -337,19 +334,28 @@ the title and kept in the message log (**L**).
     # -- runs -----------------------------------------------------------------------------
     def _show_runs(self, task: Task, runs: list[Run]) -> None:
         self.runs = runs
-        active = next((r for r in runs if r.status.active), None)
-        heading = f"Runs ({len(runs)})"
-        if active is not None:
-            heading += f": attempt {active.attempt} is {active.status.value}"
-        self.query_one("#detail-runs-heading", Static).update(heading)
         actions = run_action_lines(
             task,
             runs,
             targets=self._targets(task),
-            runs_as=runs_as_lines(taskyard_app(self).worker_config(), task),
+            runs_as=self._runs_as(task),
             key=self._key,
         )
         self.query_one(RunPanel).show(runs, "\n".join(actions))
+
+    def _runs_as(self, task: Task) -> list[str]:
+        """What a worker would start, step by step, so Run now holds no surprise."""
+        from core.orchestrator.step_preview import preview_steps
+
+        if task.status not in (TaskStatus.BACKLOG, TaskStatus.READY, TaskStatus.BLOCKED):
+            return []
+        config = taskyard_app(self).worker_config()
+        if config is None:
+            return ["  Runs as: unknown (taskyard.toml's orchestrator settings are invalid)."]
+        steps = preview_steps(config, task)
+        if isinstance(steps, str):
+            return []  # the Run now line and the board already say there is nothing to run
+        return [f"  Runs as {step.line()}" for step in steps]
 
     @on(RunPanel.StepsNeeded)
     def _steps_needed(self, event: RunPanel.StepsNeeded) -> None:
@@ -388,14 +394,12 @@ the title and kept in the message log (**L**).
             # Shown only while there is a command to approve: most tasks have none.
             return task is not None and task.command is not None and not task.command.approved
         if action == "cancel_task":
-            return True if task is not None and self._can_cancel(task) else None
+            # Where the state machine lets the task go to cancelled from.
+            cancellable = task is not None and TaskStatus.CANCELLED in self._targets(task)
+            return True if cancellable else None
         if action == "focus_output":
             return True if self.runs else None
         return True
-
-    def _can_cancel(self, task: Task) -> bool:
-        """Whether the state machine lets the task go to cancelled from where it is."""
-        return TaskStatus.CANCELLED in self._targets(task)
 
     # -- actions --------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -541,10 +545,8 @@ the title and kept in the message log (**L**).
         if task is None or selected is None:
             return
         direction, other = selected
-        if direction == "blocked_by":
-            waiting, blocker = task.ref, other.ref
-        else:
-            waiting, blocker = other.ref, task.ref
+        edge = (task.ref, other.ref) if direction == "blocked_by" else (other.ref, task.ref)
+        waiting, blocker = edge
         from tui.modals.confirm import ConfirmModal
 
         def answered(yes: bool | None) -> None:

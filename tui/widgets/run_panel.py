@@ -66,8 +66,13 @@ class RunPanel(Vertical):
         self.steps: list[RunStep] = []
         """The steps of the selected run."""
         self._ticker: Timer | None = None
+        self._steps_asked: str | None = None
+        """The run whose steps were asked for since the last ``show``: the highlight that
+        ``show`` itself moves does not ask twice."""
 
     def compose(self) -> ComposeResult:
+        # The heading carries the page's section class, which the screen styles.
+        yield Static("Runs", id="detail-runs-heading", classes="detail-section")
         yield Static(id="runs-actions", markup=False)
         yield Static(id="runs-empty", markup=False)
         yield ChoiceList(id="runs-list")
@@ -101,6 +106,11 @@ class RunPanel(Vertical):
 
     def show(self, runs: list[Run], actions: str) -> None:
         """Show ``runs`` (any order) and the line about Run now / Retry / Cancel."""
+        heading = f"Runs ({len(runs)})"
+        active = next((r for r in runs if r.status.active), None)
+        if active is not None:
+            heading += f": attempt {active.attempt} is {active.status.value}"
+        self.query_one("#detail-runs-heading", Static).update(heading)
         self.query_one("#runs-actions", Static).update(actions)
         keep = self.selected_run.id if self.selected_run else None
         self.runs = sorted(runs, key=lambda r: (r.attempt, r.started_at), reverse=True)
@@ -117,6 +127,7 @@ class RunPanel(Vertical):
             return
         ids = [r.id for r in self.runs]
         choice_list.highlighted = ids.index(keep) if keep in ids else 0
+        self._steps_asked = None
         self._selected_changed()
         self._set_ticking(any(r.status.active for r in self.runs) and not self.spoken)
 
@@ -140,7 +151,9 @@ class RunPanel(Vertical):
             + (" (live)" if run.status.active else f" ({run.status.value})")
         )
         self.output.show(run.id)
-        self.post_message(self.StepsNeeded(self, run.id))
+        if run.id != self._steps_asked:
+            self._steps_asked = run.id
+            self.post_message(self.StepsNeeded(self, run.id))
 
     def show_steps(self, run_id: str, steps: list[RunStep]) -> None:
         """The steps of run ``run_id``, as read for ``StepsNeeded`` (ignored once another run
