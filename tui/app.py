@@ -197,7 +197,7 @@ class TaskyardApp(App[int]):
             self._engine_future = asyncio.get_running_loop().create_future()
         return self._engine_future
 
-    @work(exclusive=True, group="open-engine", exit_on_error=False)
+    @work(exclusive=True, group="open_engine", exit_on_error=False)
     async def open_engine(self) -> None:
         future = self._future()
         early = self._open_after

@@ -282,7 +282,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         self.show_errors(field_errors(exc))
 
     # -- loading --------------------------------------------------------------------------
-    @work(exclusive=True, group="form-load", exit_on_error=False)
+    @work(exclusive=True, group="load_task", exit_on_error=False)
     async def load_task(self) -> None:
         assert self.ref is not None
         try:
@@ -317,7 +317,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
             self.project = (await engine.get_project(task.project_id)).slug
         return Loaded(task, raw_from_task(task, slug), list(task.blocked_by))
 
-    @work(exclusive=True, group="form-suggest", exit_on_error=False)
+    @work(exclusive=True, group="load_suggestions", exit_on_error=False)
     async def load_suggestions(self, project: str | None) -> None:
         engine = await taskyard_app(self).engine()
         try:
@@ -352,7 +352,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         event.stop()
         self.action_save()
 
-    @work(exclusive=True, group="form-save", exit_on_error=False)
+    @work(exclusive=True, group="save", exit_on_error=False)
     async def save(self, *, overwrite_version: int | None = None) -> None:
         self.saving = True
         try:
@@ -517,7 +517,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         if self.loaded:
             self.pick_dependency()
 
-    @work(exclusive=True, group="form-pick", exit_on_error=False)
+    @work(exclusive=True, group="pick_dependency", exit_on_error=False)
     async def pick_dependency(self) -> None:
         from tui.modals.dependency_picker import DependencyPickerModal
 

@@ -93,7 +93,7 @@ class QuickActionScreen(LogFeedScreen):
             id="quick.open-task",
             tooltip="Open the task the shown run was promoted to",
         ),
-        Binding("escape", "board", "Board", id="quick.back", tooltip="Back to the board"),
+        Binding("escape", "show_board", "Board", id="quick.back", tooltip="Back to the board"),
     ]
 
     HELP = f"""
@@ -190,7 +190,7 @@ first line of the prompt, its description the prompt and the result) and its ref
             self._show_profiles()
             self.set_status(f"Profile: {self.profile}. ctrl+r runs it.")
 
-    @work(exclusive=True, group="quick-recent", exit_on_error=False)
+    @work(exclusive=True, group="load_recent", exit_on_error=False)
     async def load_recent(self) -> None:
         app = taskyard_app(self)
         try:
@@ -353,5 +353,5 @@ first line of the prompt, its description the prompt and the result) and its ref
         ref = self._refs.get(shown.promoted_task_id, shown.promoted_task_id)
         self.app.push_screen(TaskDetailScreen(ref))
 
-    def action_board(self) -> None:
+    def action_show_board(self) -> None:
         self.app.switch_mode("board")

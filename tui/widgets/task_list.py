@@ -123,11 +123,11 @@ class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("down,j", "cursor_down", "Next card", show=False, id="board.cursor-down"),
         Binding("pageup", "page_up", "Page up", show=False, id="board.page-up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="board.page-down"),
-        Binding("home", "first", "First card", show=False, id="board.first"),
-        Binding("end", "last", "Last card", show=False, id="board.last"),
+        Binding("home", "select_first", "First card", show=False, id="board.first"),
+        Binding("end", "select_last", "Last card", show=False, id="board.last"),
         Binding(
             "enter",
-            "open",
+            "open_task",
             "Open",
             show=False,
             id="board.open-task",
@@ -402,13 +402,13 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
     def action_page_down(self) -> None:
         self.select_index(self.cursor + max(1, self.size.height // self.card_height))
 
-    def action_first(self) -> None:
+    def action_select_first(self) -> None:
         self.select_index(0)
 
-    def action_last(self) -> None:
+    def action_select_last(self) -> None:
         self.select_index(self.total - 1)
 
-    def action_open(self) -> None:
+    def action_open_task(self) -> None:
         card = self.selected
         if card is not None:
             self.post_message(self.Opened(self, card))
