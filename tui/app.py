@@ -197,7 +197,7 @@ class TaskyardApp(App[int]):
             self._engine_future = asyncio.get_running_loop().create_future()
         return self._engine_future
 
-    @work(exclusive=True, group="open-engine", exit_on_error=False)
+    @work(exclusive=True, group="open_engine", exit_on_error=False)
     async def open_engine(self) -> None:
         future = self._future()
         early = self._open_after
@@ -316,7 +316,7 @@ class TaskyardApp(App[int]):
         self.last_event_seq = seq
         self.follow_events(seq)
 
-    @work(exclusive=True, group="follow-events", exit_on_error=False)
+    @work(exclusive=True, group="follow_events", exit_on_error=False)
     async def follow_events(self, since: int) -> None:
         engine = await self.engine()
         async for event in engine.follow_events(since=since):
@@ -345,8 +345,8 @@ class TaskyardApp(App[int]):
         Lists place it on their highlighted item themselves (``place_cursor``), and Textual's
         text inputs place it at the caret; anything else gets it at its top-left corner.
         A text input does that when it gets focus, from its region before the form scrolls it
-        into view: it is placed again at the caret once that scroll is laid out (seen once in
-        CI, the cursor left above a field that tab had scrolled to).
+        into view, so it is placed again at the caret once that scroll is laid out; otherwise
+        the cursor stays above a field that tab has scrolled to.
         """
         widget = event.widget
         if hasattr(widget, "place_cursor"):

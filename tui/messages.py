@@ -1,14 +1,10 @@
-"""App-wide messages: what the engine said, and what the user should be told."""
+"""What the user is told, app-wide: the message log's entries and their severities."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-
-from textual.message import Message
-
-from core.domain.models import Event
 
 Severity = Literal["information", "warning", "error"]
 
@@ -20,11 +16,3 @@ class LogEntry:
     at: datetime
     severity: Severity
     text: str
-
-
-class EventsArrived(Message):
-    """New engine events (committed by this app, the CLI, a worker or another person)."""
-
-    def __init__(self, events: list[Event]) -> None:
-        super().__init__()
-        self.events = events

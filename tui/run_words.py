@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.domain.models import Event
 from core.domain.runs import (
     MANUAL_WORKER_ID,
     Run,
@@ -127,3 +128,17 @@ def worker_line(worker: Worker, now: datetime, running: int | None = None) -> st
 def first_line(text: str, limit: int = 100) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def spoken_step(event: Event) -> str | None:
+    """One line per step started or finished, for screen-reader announcements."""
+    ref = str(event.payload.get("ref") or "A task")
+    step = event.payload.get("step")
+    if event.type == "task.step_started" and step:
+        index, total = event.payload.get("index"), event.payload.get("total")
+        where = f" (step {index} of {total})" if index and total else ""
+        return f"{ref} started step {step}{where}."
+    if event.type == "task.step_completed" and step:
+        ok = event.payload.get("success")
+        return f"{ref} finished step {step}: {'succeeded' if ok else 'failed'}."
+    return None

@@ -325,7 +325,7 @@ async def test_a_missing_task_is_explained_not_a_traceback(demo_app: TaskyardApp
         status = screen.query_one("#detail-status", Static)
         assert status.has_class("-error")
         assert str(status.render()).startswith("Cannot read WEB-999.")
-        assert screen.check_action("moves", ()) is None
+        assert screen.check_action("choose_move", ()) is None
 
 
 async def test_screen_reader_mode_has_no_box_borders(demo_db_url: str) -> None:

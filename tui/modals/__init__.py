@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from tui.lazy import lazy_attributes
 
 _WHERE = {
     "AttachmentViewModal": "tui.modals.attachments",
@@ -22,8 +21,4 @@ _WHERE = {
 }
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(import_module(_WHERE[name]), name)
-    raise AttributeError(name)
+__getattr__ = lazy_attributes(_WHERE)

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static, TextArea
 
 from core.domain.models import Attachment
+from tui.widgets.attachments_list import size_words
 
 _TEXT_TYPES = {"application/json", "application/xml", "application/x-yaml", "application/toml"}
 
@@ -28,15 +29,6 @@ def as_text(attachment: Attachment, data: bytes) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-
-
-def size_words(n: int) -> str:
-    """A byte count as people read it."""
-    if n < 1024:
-        return f"{n} byte" + ("" if n == 1 else "s")
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KiB"
-    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 def _write(path: Path, name: str, data: bytes) -> Path:

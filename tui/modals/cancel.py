@@ -7,15 +7,15 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widget import Widget
+from textual.widgets import Input, Static
 
 from tui.context import taskyard_app
+from tui.modals.choice import Choice, ChoiceModal
 from tui.widgets.choice_list import ChoiceList
 
 
-class CancelModal(ModalScreen[str | None]):
+class CancelModal(ChoiceModal[str | None]):
     """Cancel a task, with a reason.
 
     | Key | Action |
@@ -26,19 +26,12 @@ class CancelModal(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "keep", "Keep it", id="cancel.keep", tooltip="Do not cancel"),
+        Binding("escape", "leave", "Keep it", id="cancel.keep", tooltip="Do not cancel"),
     ]
 
     DEFAULT_CSS = """
     CancelModal {
-        align: center middle;
-        & > Vertical {
-            width: 76;
-            height: auto;
-            border: round $warning;
-            background: $surface;
-            padding: 0 1;
-        }
+        & > Vertical { width: 76; border: round $warning; }
         & #cancel-question { text-style: bold; }
         & #cancel-error { color: $text-error; text-style: bold; }
         &.-screen-reader > Vertical { border: none; }
@@ -52,40 +45,46 @@ Type why (it is kept in the task's history) and press **enter**. A running step 
 and its process ends. **Escape** keeps the task as it is.
 """
 
+    FIRST = 1  # "Keep it" first: enter on the list never cancels by accident
+    CHOICES_ID = "cancel-choices"
+
     def __init__(self, ref: str, title: str, *, running: bool) -> None:
-        super().__init__()
+        # "cancel" answers with the typed reason (``choose``), not with a fixed result.
+        choices: list[Choice[str | None]] = [
+            Choice("cancel", f"Cancel {ref} with this reason", None),
+            Choice("keep", "Keep it", None),
+        ]
+        super().__init__(choices, left=None)
         self.ref = ref
         self.title_text = title
         self.running = running
 
-    def compose(self) -> ComposeResult:
+    def compose_question(self) -> ComposeResult:
         stop = " Its running step is stopped and its process ends." if self.running else ""
-        with Vertical():
-            yield Static(
-                f"Cancel {self.ref} “{self.title_text}”?{stop} It moves to cancelled; "
-                "Retry brings it back.",
-                id="cancel-question",
-                markup=False,
-            )
-            yield Input(placeholder="Why? (kept in the history)", id="cancel-reason")
-            yield Static("", id="cancel-error", markup=False)
-            yield ChoiceList(
-                ("cancel", f"Cancel {self.ref} with this reason"),
-                ("keep", "Keep it"),
-                id="cancel-choices",
-            )
-        yield Footer()
+        yield Static(
+            f"Cancel {self.ref} “{self.title_text}”?{stop} It moves to cancelled; "
+            "Retry brings it back.",
+            id="cancel-question",
+            markup=False,
+        )
+        yield Input(placeholder="Why? (kept in the history)", id="cancel-reason")
+        yield Static("", id="cancel-error", markup=False)
 
     def on_mount(self) -> None:
-        self.set_class(taskyard_app(self).settings.screen_reader, "-screen-reader")
+        self.spoken = taskyard_app(self).settings.screen_reader
         self.query_one("#cancel-error").display = False
-        choices = self.query_one(ChoiceList)
-        choices.highlighted = 1  # "Keep it" first: enter on the list never cancels by accident
         reason = self.query_one("#cancel-reason", Input)
         reason.cursor_blink = taskyard_app(self).settings.animations  # reduced motion (R11)
-        reason.focus()
+        super().on_mount()
 
-    def _confirm(self) -> None:
+    def first_focus(self, menu: ChoiceList) -> Widget:
+        return self.query_one("#cancel-reason", Input)
+
+    def choose(self, choice: str) -> None:
+        """Choosing "cancel" takes the typed reason (and asks for one when there is none)."""
+        if choice != "cancel":
+            super().choose(choice)
+            return
         reason_input = self.query_one("#cancel-reason", Input)
         reason = reason_input.value.strip()
         if not reason:
@@ -99,15 +98,4 @@ and its process ends. **Escape** keeps the task as it is.
     @on(Input.Submitted, "#cancel-reason")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._confirm()
-
-    @on(OptionList.OptionSelected, "#cancel-choices")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id == "cancel":
-            self._confirm()
-        else:
-            self.dismiss(None)
-
-    def action_keep(self) -> None:
-        self.dismiss(None)
+        self.choose("cancel")

@@ -4,66 +4,43 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Static
 
-from tui.widgets.choice_list import ChoiceList
+from tui.modals.choice import Choice, ChoiceModal
 
 
-class ConfirmModal(ModalScreen[bool]):
-    """Ask before doing it.
+class ConfirmModal(ChoiceModal[bool]):
+    """Ask before doing it; "No" is highlighted first, so enter alone never destroys anything.
 
     | Key | Action |
     | :- | :- |
-    | up / down, enter | Choose |
     | 1 / y | Yes |
     | 2 / n | No |
     | escape | No |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Do it"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Leave it as it is"),
+        Binding("y", "choose('yes')", "Yes", id="confirm.yes", tooltip="Do it"),
+        Binding("n,escape", "choose('no')", "No", id="confirm.no", tooltip="Leave it as it is"),
     ]
 
     DEFAULT_CSS = """
     ConfirmModal {
-        align: center middle;
-        & > Vertical {
-            width: 72;
-            height: auto;
-            border: round $warning;
-            background: $surface;
-            padding: 0 1;
-        }
+        & > Vertical { width: 72; border: round $warning; }
         & #confirm-question { text-style: bold; }
     }
     """
 
+    FIRST = 1
+    CHOICES_ID = "confirm-choices"
+
     def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
-        super().__init__()
+        super().__init__([Choice("yes", yes, True), Choice("no", no, False)], left=False)
         self.question = question
         self.yes = yes
         self.no = no
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.question, id="confirm-question", markup=False)
-            yield ChoiceList(("yes", self.yes), ("no", self.no), id="confirm-choices")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        choices = self.query_one(ChoiceList)
-        choices.highlighted = 1  # "No" first: enter alone never destroys anything
-        choices.focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id == "yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+    def compose_question(self) -> ComposeResult:
+        yield Static(self.question, id="confirm-question", markup=False)

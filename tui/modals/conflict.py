@@ -1,46 +1,51 @@
 """Questions the task form asks: what to do about someone else's edit, and whether to discard.
 
-Both are numbered ``ChoiceList`` menus; escape always picks the choice that loses nothing
-("Keep editing").
+Both are numbered menus; escape always picks the choice that loses nothing ("Keep editing").
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Static
 
-from tui.widgets.choice_list import ChoiceList
+from tui.modals.choice import Choice, ChoiceModal
+
+T = TypeVar("T")
 
 ConflictChoice = Literal["merge", "overwrite", "keep"]
 
-_DIALOG_CSS = """
-{name} {{
-    align: center middle;
-    & > Vertical {{
-        width: 84;
-        height: auto;
-        border: round $error;
-        background: $surface;
-        padding: 0 1;
-    }}
-    & .question {{ text-style: bold; margin-bottom: 1; }}
-    &.-screen-reader > Vertical {{ border: none; padding: 0; }}
-}}
-"""
+
+class FormQuestionModal(ChoiceModal[T]):
+    """A question about the form's unsaved typing: a red border, the question in bold."""
+
+    DEFAULT_CSS = """
+    FormQuestionModal {
+        & > Vertical { width: 84; border: round $error; }
+        & .question { text-style: bold; margin-bottom: 1; }
+        &.-screen-reader > Vertical { border: none; padding: 0; }
+    }
+    """
+
+    def __init__(
+        self, question: str, choices: list[Choice[T]], *, left: T, spoken: bool = False
+    ) -> None:
+        super().__init__(choices, left=left, spoken=spoken)
+        self.question = question
+
+    QUESTION_ID: ClassVar[str] = "question"
+
+    def compose_question(self) -> ComposeResult:
+        yield Static(self.question, id=self.QUESTION_ID, classes="question")
 
 
-class ConflictModal(ModalScreen[ConflictChoice]):
+class ConflictModal(FormQuestionModal[ConflictChoice]):
     """Someone else saved the task first.
 
     | Key | Action |
     | :- | :- |
-    | up / down, enter | Choose |
     | 1 / 2 / 3 | Merge / Overwrite / Keep editing |
     | escape | Keep editing |
     """
@@ -48,7 +53,7 @@ class ConflictModal(ModalScreen[ConflictChoice]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape",
-            "keep",
+            "leave",
             "Keep editing",
             id="conflict.keep",
             tooltip="Back to the form; nothing is saved",
@@ -64,51 +69,26 @@ class ConflictModal(ModalScreen[ConflictChoice]):
 - **Keep editing** goes back to the form; nothing is saved.
 """
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="ConflictModal")
+    CHOICES_ID = "conflict-choices"
+    QUESTION_ID = "conflict-message"
 
     def __init__(self, message: str, *, spoken: bool = False) -> None:
-        super().__init__()
+        choices: list[Choice[ConflictChoice]] = [
+            Choice(
+                "merge", "Merge: keep my changes, take theirs for fields I did not touch", "merge"
+            ),
+            Choice("overwrite", "Overwrite with mine", "overwrite"),
+            Choice("keep", "Keep editing", "keep"),
+        ]
+        super().__init__(message, choices, left="keep", spoken=spoken)
         self.message = message
-        self.spoken = spoken
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.message, id="conflict-message", classes="question")
-            yield ChoiceList(
-                ("merge", "Merge: keep my changes, take theirs for fields I did not touch"),
-                ("overwrite", "Overwrite with mine"),
-                ("keep", "Keep editing"),
-                id="conflict-choices",
-            )
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_class(self.spoken, "-screen-reader")
-        choices = self.query_one(ChoiceList)
-        choices.highlighted = 0
-        choices.focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        choice = event.option.id
-        if choice == "merge":
-            self.dismiss("merge")
-        elif choice == "overwrite":
-            self.dismiss("overwrite")
-        else:
-            self.dismiss("keep")
-
-    def action_keep(self) -> None:
-        self.dismiss("keep")
 
 
-class DiscardModal(ModalScreen[bool]):
+class DiscardModal(FormQuestionModal[bool]):
     """The form has unsaved changes: discard them?
 
     | Key | Action |
     | :- | :- |
-    | up / down, enter | Choose |
     | 1 / 2 | Keep editing / Discard |
     | escape | Keep editing |
     """
@@ -116,7 +96,7 @@ class DiscardModal(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape",
-            "keep",
+            "leave",
             "Keep editing",
             id="discard.keep",
             tooltip="Back to the form with everything you typed",
@@ -129,37 +109,15 @@ class DiscardModal(ModalScreen[bool]):
 Closing the form now would lose what you typed. **Keep editing** (or escape) goes back to it.
 """
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="DiscardModal")
+    CHOICES_ID = "discard-choices"
+    QUESTION_ID = "discard-message"
 
     def __init__(self, what: str, *, spoken: bool = False) -> None:
-        super().__init__()
+        choices = [
+            Choice("keep", "Keep editing", False),
+            Choice("discard", "Discard my changes and close", True),
+        ]
+        super().__init__(
+            f"{what} has unsaved changes. Discard them?", choices, left=False, spoken=spoken
+        )
         self.what = what
-        self.spoken = spoken
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(
-                f"{self.what} has unsaved changes. Discard them?",
-                id="discard-message",
-                classes="question",
-            )
-            yield ChoiceList(
-                ("keep", "Keep editing"),
-                ("discard", "Discard my changes and close"),
-                id="discard-choices",
-            )
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_class(self.spoken, "-screen-reader")
-        choices = self.query_one(ChoiceList)
-        choices.highlighted = 0
-        choices.focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id == "discard")
-
-    def action_keep(self) -> None:
-        self.dismiss(False)

@@ -150,16 +150,16 @@ The task you are editing and its current blockers are not offered.
     def on_mount(self) -> None:
         self.set_class(self.spoken, "-screen-reader")
         self.query_one("#picker-query", Input).focus()
-        self.search("")
+        self.load_matches("")
 
     @on(Input.Changed, "#picker-query")
     def _typed(self, event: Input.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(SEARCH_DELAY, lambda: self.search(event.value))
+        self._timer = self.set_timer(SEARCH_DELAY, lambda: self.load_matches(event.value))
 
-    @work(exclusive=True, group="picker-search", exit_on_error=False)
-    async def search(self, text: str) -> None:
+    @work(exclusive=True, group="load_matches", exit_on_error=False)
+    async def load_matches(self, text: str) -> None:
         engine = await taskyard_app(self).engine()
         text = text.strip()
         queries = [text] if text else [""]

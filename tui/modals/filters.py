@@ -128,7 +128,7 @@ class FilterModal(ModalScreen[BoardQuery | None]):
     def action_apply(self) -> None:
         self.check_and_apply(self._query())
 
-    @work(exclusive=True, group="filters-check", exit_on_error=False)
+    @work(exclusive=True, group="check_and_apply", exit_on_error=False)
     async def check_and_apply(self, query: BoardQuery) -> None:
         engine = await taskyard_app(self).engine()
         self._show_error("project", None)

@@ -5,17 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Static
 
-from core.domain.models import Project
 from core.errors import TaskyardError
 from tui.context import taskyard_app
-from tui.widgets.choice_list import ChoiceList
+from tui.modals.choice import Choice, ChoiceModal
 
 ALL = "*all*"
 
@@ -28,76 +25,48 @@ class ProjectChoice:
     name: str | None
 
 
-class ProjectPickerModal(ModalScreen[ProjectChoice | None]):
-    """Choose a project.
-
-    | Key | Action |
-    | :- | :- |
-    | up / down, enter | Choose |
-    | 1 … 9 | Choose by number |
-    | escape | Cancel |
-    """
+class ProjectPickerModal(ChoiceModal[ProjectChoice | None]):
+    """Choose a project; escape cancels. The projects are read when the dialog opens."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="project.cancel"),
+        Binding("escape", "leave", "Cancel", id="project.cancel"),
     ]
 
     DEFAULT_CSS = """
     ProjectPickerModal {
-        align: center middle;
-        & > Vertical {
-            width: 70;
-            height: auto;
-            max-height: 80%;
-            border: round $primary;
-            background: $surface;
-            padding: 0 1;
-        }
+        & > Vertical { width: 70; max-height: 80%; }
         & #project-title { text-style: bold; }
     }
     """
 
-    def __init__(self, current: str | None, *, spoken: bool = False) -> None:
-        super().__init__()
-        self.current = current
-        self.spoken = spoken
-        self.projects: list[Project] = []
+    CHOICES_ID = "project-choices"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="project-body"):
-            yield Static("Show the board of:", id="project-title")
-            yield Static("Loading projects…", id="project-loading")
-        yield Footer()
+    def __init__(self, current: str | None, *, spoken: bool = False) -> None:
+        super().__init__([], left=None, placeholder="Loading projects…", spoken=spoken)
+        self.current = current
+
+    def compose_question(self) -> ComposeResult:
+        yield Static("Show the board of:", id="project-title")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.load_projects()
 
-    @work(exclusive=True, group="load-projects", exit_on_error=False)
+    @work(exclusive=True, group="load_projects", exit_on_error=False)
     async def load_projects(self) -> None:
         engine = await taskyard_app(self).engine()
         try:
-            self.projects = await engine.list_projects()
+            projects = await engine.list_projects()
         except TaskyardError as exc:
-            self.query_one("#project-loading", Static).update(f"{exc.message} {exc.hint or ''}")
+            self.query_one(f"#{self.CHOICES_ID}-placeholder", Static).update(
+                f"{exc.message} {exc.hint or ''}"
+            )
             return
-        choices = [(ALL, "All projects")] + [
-            (p.slug, f"{p.name}  ({p.key}, {p.slug})") for p in self.projects
+        choices = [Choice[ProjectChoice | None](ALL, "All projects", ProjectChoice(None, None))]
+        choices += [
+            Choice(p.slug, f"{p.name}  ({p.key}, {p.slug})", ProjectChoice(p.slug, p.name))
+            for p in projects
         ]
-        await self.query_one("#project-loading").remove()
-        choice_list = ChoiceList(*choices, id="project-choices")
-        await self.query_one("#project-body").mount(choice_list)
-        index = next((i for i, (slug, _) in enumerate(choices) if slug == (self.current or ALL)), 0)
-        choice_list.highlighted = index
-        choice_list.focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        slug = event.option.id
-        if slug == ALL or slug is None:
-            self.dismiss(ProjectChoice(None, None))
-            return
-        project = next(p for p in self.projects if p.slug == slug)
-        self.dismiss(ProjectChoice(project.slug, project.name))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        current = self.current or ALL
+        index = next((i for i, c in enumerate(choices) if c.id == current), 0)
+        await self.show_choices(choices, highlighted=index)

@@ -15,7 +15,6 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -25,30 +24,23 @@ from textual.widgets import Input, Static
 
 from core.domain.commands import BoardQuery
 from core.domain.models import Event, TaskCard, TaskStatus
-from core.domain.states import allowed_targets
+from core.domain.views import BoardView
 from core.errors import TaskyardError
+from tui.board_words import context_line, spoken_event
 from tui.context import taskyard_app
 from tui.first_board import PAGE
 from tui.messages import LogEntry
+from tui.task_words import BOARD_ORDER, move_targets
 from tui.widgets.board_column import BoardColumn
+from tui.widgets.board_columns import BoardColumns
 from tui.widgets.footer import StableFooter
+from tui.widgets.search_box import SearchBox
 from tui.widgets.task_list import TaskList
 
-BOARD_ORDER = tuple(TaskStatus)
-MIN_COLUMN = 30
-"""Narrowest column, in cells: a ref, a priority and a readable piece of title."""
 RELOAD_DELAY = 0.05
 """Seconds to gather a burst of events into one reload."""
-
-
-class BoardColumns(Horizontal):
-    """The row of columns; scrolls sideways on narrow terminals."""
-
-    def watch_scroll_x(self, old: float, new: float) -> None:
-        super().watch_scroll_x(old, new)
-        focused = self.screen.focused
-        if isinstance(focused, TaskList):
-            self.call_after_refresh(focused.place_cursor)
+Window = tuple[int, list[TaskCard], int]
+"""A window of a column read again on reload: its offset, its cards, the column's count."""
 
 
 class BoardScreen(Screen[None]):
@@ -85,11 +77,13 @@ class BoardScreen(Screen[None]):
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "column(-1)", "Previous column", show=False, id="board.column-left"),
-        Binding("right,l", "column(1)", "Next column", show=False, id="board.column-right"),
+        Binding(
+            "left,h", "focus_column(-1)", "Previous column", show=False, id="board.column-left"
+        ),
+        Binding("right,l", "focus_column(1)", "Next column", show=False, id="board.column-right"),
         Binding(
             "shift+left",
-            "move(-1)",
+            "move_card(-1)",
             "Move left",
             show=False,
             id="board.move-left",
@@ -97,13 +91,15 @@ class BoardScreen(Screen[None]):
         ),
         Binding(
             "shift+right",
-            "move(1)",
+            "move_card(1)",
             "Move right",
             show=False,
             id="board.move-right",
             tooltip="Move the task to the next state",
         ),
-        Binding("m", "moves", "Move…", id="board.moves", tooltip="Every move allowed from here"),
+        Binding(
+            "m", "choose_move", "Move…", id="board.moves", tooltip="Every move allowed from here"
+        ),
         Binding("n", "new_task", "New", id="board.new-task", tooltip="Create a task"),
         Binding("e", "edit_task", "Edit", id="board.edit-task", tooltip="Edit the task"),
         Binding("slash", "search", "Search", id="board.search", tooltip="Find tasks by text"),
@@ -135,7 +131,7 @@ class BoardScreen(Screen[None]):
             id="board.toggle-empty",
             tooltip="Hide or show empty columns",
         ),
-        Binding("r", "reload", "Reload", show=False, id="board.reload", tooltip="Read again"),
+        Binding("r", "reload_board", "Reload", show=False, id="board.reload", tooltip="Read again"),
         Binding("escape", "clear_search", "Clear search", show=False, id="board.clear-search"),
     ]
 
@@ -172,7 +168,7 @@ message log (**L**).
     def compose(self) -> ComposeResult:
         settings = taskyard_app(self).settings
         yield Static(id="board-context")
-        yield Input(placeholder="Search titles, refs, labels…", id="board-search")
+        yield SearchBox(placeholder="Search titles, refs, labels…", id="board-search")
         with BoardColumns(id="board-columns"):
             for status in settings.columns:
                 yield BoardColumn(status, spoken=settings.screen_reader)
@@ -224,9 +220,6 @@ message log (**L**).
         except NoMatches:
             return None
 
-    def visible_columns(self) -> list[BoardColumn]:
-        return [c for c in self.columns() if c.display or c is self._current]
-
     @property
     def current_column(self) -> BoardColumn | None:
         return self._current
@@ -243,45 +236,19 @@ message log (**L**).
         self._scroll_into_view(column)
 
     def _scroll_into_view(self, column: BoardColumn) -> None:
-        """Scroll the row of columns sideways so ``column`` shows, when it does not already.
-
-        A column that is already on screen is left alone: ``scroll_visible`` queues a scroll
-        and a layout pass even when there is nothing to scroll.
-        """
-        row = self.query_one("#board-columns")
-        if column.region and row.region.contains_region(column.region):
-            return
-        # Scroll to a column boundary, never to the middle of a column: a narrow terminal shows
-        # whole columns, with the focused one fully in view.
-        x, width = column.virtual_region.x, column.virtual_region.width
-        view = row.scrollable_content_region.width
-        if x < row.scroll_x or width >= view:
-            target = x
-        else:
-            starts = sorted(c.virtual_region.x for c in self.columns() if c.display)
-            target = next((start for start in starts if start >= x + width - view), x)
-        row.scroll_to(x=target, animate=False, immediate=True)
+        self.query_one(BoardColumns).scroll_to_column(column, self.columns())
 
     def update_context(self) -> None:
         """The line above the board: which project, filters and search are in force."""
-        q = self.query_state
-        parts = [f"Project: {self.project_name or q.project or 'all projects'}"]
-        source = taskyard_app(self).settings.screen_reader_source
-        if self.spoken:
-            parts.insert(0, f"Screen-reader mode on ({source})")
-        if q.milestone:
-            parts.append(f"milestone {q.milestone}")
-        if q.labels:
-            parts.append("labels " + ", ".join(q.labels))
-        if q.priorities:
-            parts.append("priority " + " or ".join(p.value for p in q.priorities))
-        if q.assignee:
-            parts.append(f"assignee {q.assignee}")
-        if q.text:
-            parts.append(f"search “{q.text}”")
-        total = sum(c.count for c in self.columns())
-        parts.append(f"{total} task" + ("" if total == 1 else "s"))
-        self.query_one("#board-context", Static).update(" · ".join(parts))
+        settings = taskyard_app(self).settings
+        line = context_line(
+            self.query_state,
+            project_name=self.project_name,
+            total=sum(c.count for c in self.columns()),
+            spoken=self.spoken,
+            screen_reader_source=settings.screen_reader_source,
+        )
+        self.query_one("#board-context", Static).update(line)
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         """The line under the board: the last thing the user should read."""
@@ -293,33 +260,23 @@ message log (**L**).
         self._fit_columns()
 
     def _fit_columns(self) -> None:
-        """Share the width between the shown columns, never narrower than ``MIN_COLUMN``.
-
-        A narrow terminal gets fewer columns on screen and scrolls sideways to the rest
-        (the focused column is always scrolled into view) instead of squashing cards.
-        """
+        """Share the width between the shown columns; the current one stays in view."""
         shown = [c for c in self.columns() if c.display]
         if not shown:
             return
-        available = self.query_one("#board-columns").size.width or self.size.width
-        width = max(MIN_COLUMN, available // len(shown))
-        for column in shown:
-            column.styles.width = width
+        self.query_one(BoardColumns).fit(shown, fallback_width=self.size.width)
         current = self.current_column
         if current is not None:
             self.call_after_refresh(self._scroll_into_view, current)
 
     def _apply_hide_empty(self) -> None:
-        current = self.current_column
-        for column in self.columns():
-            column.display = not (self.hide_empty and column.count == 0) or column is current
-        if self.spoken:
-            for column in self.columns():
-                column.display = column is current
+        self.query_one(BoardColumns).show_columns(
+            self.columns(), self.current_column, hide_empty=self.hide_empty, only=self.spoken
+        )
         self._fit_columns()
 
     # -- loading --------------------------------------------------------------------------
-    @work(exclusive=True, group="board-load", exit_on_error=False)
+    @work(exclusive=True, group="load_board", exit_on_error=False)
     async def load_board(self) -> None:
         try:
             await self._load_board()
@@ -328,31 +285,19 @@ message log (**L**).
             taskyard_app(self).release_first_paint()
 
     async def _load_board(self) -> None:
+        """Read the board again, with every window the columns have loaded, and show it:
+        each column keeps its selection, or it moves to the task ``_follow`` names."""
         shown = [c.status for c in self.columns()]
         query = self.query_state.model_copy(update={"statuses": shown, "per_column": PAGE})
         # The first load may find the board already read (``read_board_early``); then it
         # needs no engine (one that opens after the first frame), unless it wants more below.
         view = None if self._loaded else await taskyard_app(self).early_board(query)
-        if view is None:
-            try:
-                await taskyard_app(self).engine()
-            except TaskyardError as exc:  # reported by the app when it failed to open
-                self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
-                return
+        if view is None and not await self._engine_opened():
+            return
         try:
             if view is None:
                 view = await (await taskyard_app(self).engine()).board(query)
-            extra: dict[TaskStatus, list[tuple[int, list[TaskCard], int]]] = {}
-            for column in self.columns():
-                for offset in column.task_list.window_offsets():
-                    if offset:
-                        engine = await taskyard_app(self).engine()
-                        window = await engine.board_column(
-                            query, column.status, offset=offset, limit=PAGE
-                        )
-                        extra.setdefault(column.status, []).append(
-                            (offset, list(window.cards), window.count)
-                        )
+            extra = await self._read_extra_windows(query)
             follow = self._follow
             position = None
             if follow is not None:
@@ -362,11 +307,46 @@ message log (**L**).
             taskyard_app(self).report_error(exc, title="Cannot read the board")
             self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
             return
+        self._show_view(view, extra)
+        if follow is not None:
+            self._follow = None
+            if position is not None:
+                await self._select_followed(query, *position)
+        self._apply_hide_empty()
+        self.update_context()
+        if not self._loaded:
+            self._first_loaded(view)
+
+    async def _engine_opened(self) -> bool:
+        """Whether the engine is open; if it failed to (the app reported it), say why here."""
+        try:
+            await taskyard_app(self).engine()
+        except TaskyardError as exc:
+            self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
+            return False
+        return True
+
+    async def _read_extra_windows(self, query: BoardQuery) -> dict[TaskStatus, list[Window]]:
+        """Each column's loaded windows past the first, read again: a reload keeps them."""
+        extra: dict[TaskStatus, list[Window]] = {}
+        for column in self.columns():
+            for offset in column.task_list.window_offsets():
+                if offset:
+                    engine = await taskyard_app(self).engine()
+                    window = await engine.board_column(
+                        query, column.status, offset=offset, limit=PAGE
+                    )
+                    extra.setdefault(column.status, []).append(
+                        (offset, list(window.cards), window.count)
+                    )
+        return extra
+
+    def _show_view(self, view: BoardView, extra: dict[TaskStatus, list[Window]]) -> None:
+        """Hand each column its count and cards, keeping its selection where it can."""
         for col_view in view.columns:
-            found = self.column(col_view.status)
-            if found is None:
+            column = self.column(col_view.status)
+            if column is None:
                 continue
-            column = found
             task_list = column.task_list
             keep = task_list.selected
             keep_index = task_list.cursor
@@ -376,44 +356,42 @@ message log (**L**).
                 task_list.add_window(count, offset, cards)
             if keep is None or not task_list.select_id(keep.id):
                 task_list.select_index(keep_index)
-        if follow is not None:
-            self._follow = None
-            if position is not None:
-                status, index = position
-                target = self.column(status)
-                if target is not None:
-                    self._set_current(target, focus=self.app.focused is not None)
-                    if index >= PAGE:
-                        engine = await taskyard_app(self).engine()
-                        window = await engine.board_column(
-                            query, status, offset=(index // PAGE) * PAGE, limit=PAGE
-                        )
-                        target.task_list.add_window(window.count, window.offset, list(window.cards))
-                    target.task_list.select_index(index)
-        self._apply_hide_empty()
-        self.update_context()
-        if not self._loaded:
-            self._loaded = True
-            ready = self.column(TaskStatus.READY)
-            if ready is not None:  # after the first frame: reading taskyard.toml costs a little
-                ready.task_list.set_pipelines(taskyard_app(self).worker_pipelines())
-            self.set_status(self._idle_status())
-            taskyard_app(self).start_following_from(view.last_event_seq)
-            current = self.current_column
-            if current is not None and self.app.screen is self:
-                current.task_list.focus()
 
-    def _idle_status(self) -> str:
-        if self.spoken:
-            return "Left and right change column; m moves a task; question mark lists every key."
-        return "Ready. ? for every key, ctrl+p for every action."
+    async def _select_followed(self, query: BoardQuery, status: TaskStatus, index: int) -> None:
+        """Go to the followed card's column and select it, reading its window if needed."""
+        target = self.column(status)
+        if target is None:
+            return
+        self._set_current(target, focus=self.app.focused is not None)
+        if index >= PAGE:
+            engine = await taskyard_app(self).engine()
+            window = await engine.board_column(
+                query, status, offset=(index // PAGE) * PAGE, limit=PAGE
+            )
+            target.task_list.add_window(window.count, window.offset, list(window.cards))
+        target.task_list.select_index(index)
+
+    def _first_loaded(self, view: BoardView) -> None:
+        """After the first load: pipelines, the idle words, the live feed, focus."""
+        self._loaded = True
+        ready = self.column(TaskStatus.READY)
+        if ready is not None:  # after the first frame: reading taskyard.toml costs a little
+            ready.task_list.set_pipelines(taskyard_app(self).worker_pipelines())
+        self.set_status(
+            "Left and right change column; m moves a task; question mark lists every key."
+            if self.spoken
+            else "Ready. ? for every key, ctrl+p for every action."
+        )
+        taskyard_app(self).start_following_from(view.last_event_seq)
+        if self.app.screen is self:
+            self._focus_current()
 
     @on(TaskList.WindowNeeded)
     def _window_needed(self, event: TaskList.WindowNeeded) -> None:
         event.stop()
         self.load_window(event.task_list, event.offset, event.limit)
 
-    @work(group="board-window", exit_on_error=False)
+    @work(group="load_window", exit_on_error=False)
     async def load_window(self, task_list: TaskList, offset: int, limit: int) -> None:
         engine = await taskyard_app(self).engine()
         query = self.query_state.model_copy(update={"per_column": PAGE})
@@ -427,7 +405,7 @@ message log (**L**).
     def _on_engine_events(self, events: list[Event]) -> None:
         if self.spoken:
             for event in events:
-                line = _spoken_event(event)
+                line = spoken_event(event)
                 if line:
                     taskyard_app(self).report(line)
         if self._reload_timer is not None:
@@ -439,7 +417,7 @@ message log (**L**).
             self.set_status(entry.text, error=entry.severity == "error")
 
     # -- navigation -----------------------------------------------------------------------
-    def action_column(self, step: int) -> None:
+    def action_focus_column(self, step: int) -> None:
         columns = [c for c in self.columns() if not (self.hide_empty and c.count == 0)]
         current = self.current_column
         if not columns or current is None:
@@ -470,11 +448,11 @@ message log (**L**).
 
     # -- actions on the selected card -----------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"move", "moves", "edit_task"} and self.selected_card is None:
+        if action in {"move_card", "choose_move", "edit_task"} and self.selected_card is None:
             return None
         return True
 
-    def action_move(self, step: int) -> None:
+    def action_move_card(self, step: int) -> None:
         card = self.selected_card
         if card is None:
             return
@@ -485,14 +463,13 @@ message log (**L**).
             return
         self.move_task(card, BOARD_ORDER[index])
 
-    def action_moves(self) -> None:
+    def action_choose_move(self) -> None:
         card = self.selected_card
         if card is None:
             return
         from tui.modals.move import MoveChoice, MoveModal
 
-        auto = taskyard_app(self).auto_approve
-        targets = [s for s in BOARD_ORDER if s in allowed_targets(card.status, auto_approve=auto)]
+        targets = move_targets(card.status, auto_approve=taskyard_app(self).auto_approve)
 
         def chosen(choice: MoveChoice | None) -> None:
             if choice is not None:
@@ -500,7 +477,7 @@ message log (**L**).
 
         self.app.push_screen(MoveModal(card, targets, spoken=self.spoken), chosen)
 
-    @work(group="board-move", exit_on_error=False)
+    @work(group="move_task", exit_on_error=False)
     async def move_task(
         self, card: TaskCard, status: TaskStatus, *, when_unblocked: bool = False
     ) -> None:
@@ -520,7 +497,12 @@ message log (**L**).
         from tui.modals.task_form import open_task_form
 
         column = self.current_column
-        open_task_form(self.app, None, default_status=column.status if column else None)
+        open_task_form(
+            self.app,
+            None,
+            project=self.query_state.project,
+            default_status=column.status if column else None,
+        )
 
     def action_edit_task(self) -> None:
         card = self.selected_card
@@ -528,7 +510,7 @@ message log (**L**).
             return
         from tui.modals.task_form import open_task_form
 
-        open_task_form(self.app, card.ref)
+        open_task_form(self.app, card.ref, project=self.query_state.project)
 
     @on(TaskList.Opened)
     def _open(self, event: TaskList.Opened) -> None:
@@ -538,9 +520,7 @@ message log (**L**).
 
     # -- search, filters, project ---------------------------------------------------------
     def action_search(self) -> None:
-        search = self.query_one("#board-search", Input)
-        search.add_class("-open")
-        search.focus()
+        self.query_one(SearchBox).open()
 
     @on(Input.Changed, "#board-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -553,18 +533,16 @@ message log (**L**).
 
     @on(Input.Submitted, "#board-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        self._focus_current()
+
+    def action_clear_search(self) -> None:
+        if self.query_one(SearchBox).close():
+            self._focus_current()
+
+    def _focus_current(self) -> None:
         current = self.current_column
         if current is not None:
             current.task_list.focus()
-
-    def action_clear_search(self) -> None:
-        search = self.query_one("#board-search", Input)
-        if search.has_class("-open"):
-            search.value = ""
-            search.remove_class("-open")
-            current = self.current_column
-            if current is not None:
-                current.task_list.focus()
 
     def _filters_changed(self) -> None:
         for column in self.columns():
@@ -579,16 +557,10 @@ message log (**L**).
         def chosen(query: BoardQuery | None) -> None:
             if query is not None:
                 self.query_state = query
-                self._sync_search_box()
+                self.query_one(SearchBox).show_text(query.text or "")
                 self._filters_changed()
 
         self.app.push_screen(FilterModal(self.query_state), chosen)
-
-    def _sync_search_box(self) -> None:
-        search = self.query_one("#board-search", Input)
-        with search.prevent(Input.Changed):
-            search.value = self.query_state.text or ""
-        search.set_class(bool(self.query_state.text), "-open")
 
     def action_switch_project(self) -> None:
         from tui.modals.project_picker import ProjectChoice, ProjectPickerModal
@@ -624,29 +596,5 @@ message log (**L**).
         self._apply_hide_empty()
         self.set_status("Empty columns hidden." if self.hide_empty else "Every column shown.")
 
-    def action_reload(self) -> None:
+    def action_reload_board(self) -> None:
         self.load_board()
-
-
-_MOVE_EVENTS = {
-    "task.status_changed",
-    "task.completed",
-    "task.blocked",
-    "task.cancelled",
-    "task.unblocked",
-}
-
-
-def _spoken_event(event: Event) -> str | None:
-    """One plain line for a change made elsewhere, for screen-reader announcements."""
-    ref = str(event.payload.get("ref") or "A task")
-    kind = event.type
-    if kind == "task.created":
-        title = event.payload.get("title")
-        return f"{ref} {title} was created by {event.actor}." if title else None
-    if kind in _MOVE_EVENTS:
-        to = str(event.payload.get("to", "")).replace("_", " ")
-        return f"{ref} moved to {to} by {event.actor}." if to else None
-    if kind == "task.deleted":
-        return f"{ref} was deleted by {event.actor}."
-    return None

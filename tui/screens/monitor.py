@@ -24,7 +24,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -39,7 +38,7 @@ from core.domain.runs import (
     WorkerStatus,
 )
 from core.errors import TaskyardError
-from tui.context import cancel_with_reason, taskyard_app
+from tui.context import taskyard_app
 from tui.run_words import (
     STATUS_MARK,
     age_text,
@@ -47,9 +46,12 @@ from tui.run_words import (
     elapsed,
     first_line,
     progress_words,
+    spoken_step,
     worker_line,
     worker_words,
 )
+from tui.screens.log_feed import LogFeedScreen
+from tui.task_commands import cancel_with_reason
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.footer import StableFooter
 from tui.widgets.run_log import RunLog
@@ -67,7 +69,7 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-class ExecutionMonitorScreen(Screen[None]):
+class ExecutionMonitorScreen(LogFeedScreen):
     """The execution monitor.
 
     | Key | Action |
@@ -87,10 +89,10 @@ class ExecutionMonitorScreen(Screen[None]):
     AUTO_FOCUS = "#monitor-running"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "board", "Board", id="monitor.back", tooltip="Back to the board"),
+        Binding("escape", "show_board", "Board", id="monitor.back", tooltip="Back to the board"),
         Binding(
             "p",
-            "pause_resume",
+            "toggle_pause",
             "Pause/resume",
             id="monitor.pause",
             tooltip="Pause the embedded workers (running steps go on) or resume them",
@@ -124,7 +126,9 @@ class ExecutionMonitorScreen(Screen[None]):
             id="monitor.quick-action",
             tooltip="A one-off run of a command or prompt",
         ),
-        Binding("r", "reload", "Reload", show=False, id="monitor.reload", tooltip="Read again"),
+        Binding(
+            "r", "reload_overview", "Reload", show=False, id="monitor.reload", tooltip="Read again"
+        ),
     ]
 
     HELP = """
@@ -214,7 +218,7 @@ them; **w** switches them off or on.
     def _on_engine_events(self, events: list[Event]) -> None:
         if self.spoken:
             for event in events:
-                line = _spoken_step(event)
+                line = spoken_step(event)
                 if line:
                     taskyard_app(self).report(line)
         self.schedule_refresh()
@@ -233,7 +237,7 @@ them; **w** switches them off or on.
         self._refresh_timer = None
         self.load_overview()
 
-    @work(exclusive=True, group="monitor-load", exit_on_error=False)
+    @work(exclusive=True, group="load_overview", exit_on_error=False)
     async def load_overview(self) -> None:
         self._last_refresh = time.monotonic()
         app = taskyard_app(self)
@@ -469,7 +473,7 @@ them; **w** switches them off or on.
 
     # -- actions --------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "pause_resume":
+        if action == "toggle_pause":
             return True if taskyard_app(self).pool is not None else None
         if action == "cancel_task":
             return True if self._selected_running_ref() is not None else None
@@ -477,19 +481,19 @@ them; **w** switches them off or on.
             return True if self.query_one(RunLog).owner_id else None
         return True
 
-    def action_board(self) -> None:
+    def action_show_board(self) -> None:
         self.app.switch_mode("board")
 
     def action_quick_action(self) -> None:
         self.app.switch_mode("quick")
 
-    def action_reload(self) -> None:
+    def action_reload_overview(self) -> None:
         self.schedule_refresh()
 
     def action_focus_output(self) -> None:
         self.query_one(RunLog).focus()
 
-    def action_pause_resume(self) -> None:
+    def action_toggle_pause(self) -> None:
         app = taskyard_app(self)
         pool = app.pool
         if pool is None:
@@ -508,7 +512,7 @@ them; **w** switches them off or on.
     def action_toggle_workers(self) -> None:
         self.toggle_workers()
 
-    @work(exclusive=True, group="monitor-workers", exit_on_error=False)
+    @work(exclusive=True, group="toggle_workers", exit_on_error=False)
     async def toggle_workers(self) -> None:
         app = taskyard_app(self)
         if app.pool is not None:
@@ -537,21 +541,7 @@ them; **w** switches them off or on.
 
         self.app.push_screen(CancelModal(ref, active.title, running=True), answered)
 
-    @work(group="monitor-cancel", exit_on_error=False)
+    @work(group="cancel_task", exit_on_error=False)
     async def cancel_task(self, ref: str, reason: str) -> None:
         if await cancel_with_reason(self, ref, reason):
             self.schedule_refresh()
-
-
-def _spoken_step(event: Event) -> str | None:
-    """One line per step started or finished, for screen-reader announcements."""
-    ref = str(event.payload.get("ref") or "A task")
-    step = event.payload.get("step")
-    if event.type == "task.step_started" and step:
-        index, total = event.payload.get("index"), event.payload.get("total")
-        where = f" (step {index} of {total})" if index and total else ""
-        return f"{ref} started step {step}{where}."
-    if event.type == "task.step_completed" and step:
-        ok = event.payload.get("success")
-        return f"{ref} finished step {step}: {'succeeded' if ok else 'failed'}."
-    return None

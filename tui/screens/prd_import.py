@@ -296,10 +296,10 @@ every such command under its task, and none runs until someone approves it after
 
     # -- preview --------------------------------------------------------------------------
     def action_preview(self) -> None:
-        self.run_preview()
+        self.load_preview()
 
-    @work(exclusive=True, group="prd-preview", exit_on_error=False)
-    async def run_preview(self) -> None:
+    @work(exclusive=True, group="load_preview", exit_on_error=False)
+    async def load_preview(self) -> None:
         app = taskyard_app(self)
         self.set_status("Planning…")
         try:
@@ -504,7 +504,7 @@ every such command under its task, and none runs until someone approves it after
 
         self.app.push_screen(ConfirmModal(question, yes="Import", no="Not yet"), answered)
 
-    @work(exclusive=True, group="prd-commit", exit_on_error=False)
+    @work(exclusive=True, group="run_commit", exit_on_error=False)
     async def run_commit(self, plan: ImportPlan) -> None:
         app = taskyard_app(self)
         self.set_status("Importing…")

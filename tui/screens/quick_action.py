@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker
@@ -23,6 +22,7 @@ from core.domain.runs import QuickRun, QuickRunStatus
 from core.errors import TaskyardError
 from tui.context import taskyard_app
 from tui.run_words import clock_text, first_line
+from tui.screens.log_feed import LogFeedScreen
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.footer import StableFooter
 from tui.widgets.run_log import RunLog
@@ -59,7 +59,7 @@ def quick_line(run: QuickRun, promoted_ref: str | None = None) -> str:
     return words
 
 
-class QuickActionScreen(Screen[None]):
+class QuickActionScreen(LogFeedScreen):
     """Quick action.
 
     | Key | Action |
@@ -93,7 +93,7 @@ class QuickActionScreen(Screen[None]):
             id="quick.open-task",
             tooltip="Open the task the shown run was promoted to",
         ),
-        Binding("escape", "board", "Board", id="quick.back", tooltip="Back to the board"),
+        Binding("escape", "show_board", "Board", id="quick.back", tooltip="Back to the board"),
     ]
 
     HELP = f"""
@@ -190,7 +190,7 @@ first line of the prompt, its description the prompt and the result) and its ref
             self._show_profiles()
             self.set_status(f"Profile: {self.profile}. ctrl+r runs it.")
 
-    @work(exclusive=True, group="quick-recent", exit_on_error=False)
+    @work(exclusive=True, group="load_recent", exit_on_error=False)
     async def load_recent(self) -> None:
         app = taskyard_app(self)
         try:
@@ -353,5 +353,5 @@ first line of the prompt, its description the prompt and the result) and its ref
         ref = self._refs.get(shown.promoted_task_id, shown.promoted_task_id)
         self.app.push_screen(TaskDetailScreen(ref))
 
-    def action_board(self) -> None:
+    def action_show_board(self) -> None:
         self.app.switch_mode("board")

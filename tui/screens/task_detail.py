@@ -2,163 +2,61 @@
 
 The screen reads top to bottom as a screen reader reads it: the ref and title, a status line
 (refusals and results land there, where the user is looking), every field as "Field: value",
-what blocks the task and the way out, the moves allowed from here, its runs (Run now, Retry
-and Cancel, each attempt with its steps, and the live output of the selected run), the
-dependencies both ways (a numbered list that carries the terminal cursor), the description
-(Markdown), acceptance criteria, context files, attachments (another numbered list), and the
-event history, newest first.
+what blocks the task and the way out, the moves allowed from here (``FieldsPanel``), its runs
+(Run now, Retry and Cancel, each attempt with its steps, and the live output of the selected
+run: ``RunPanel``), the dependencies both ways (``DependenciesList``, a numbered list that
+carries the terminal cursor), the description (Markdown), acceptance criteria and context
+files (``DescriptionPanel``), attachments (``AttachmentsList``, another numbered list), and
+the event history, newest first (``HistoryPanel``).
 
-Data flow: the task is read through the engine in an exclusive worker; engine events that
-touch the task or a task it is linked to schedule one debounced reload, which updates the
-widgets in place so focus, list highlights and the scroll position stay where they were.
+Data flow: the screen owns every engine call, each in a worker. The task is read in an
+exclusive worker and handed down to the widgets; they post messages up when the user picks
+an entry or when they need data (a run's steps, its output). Engine events that touch the
+task or a task it is linked to schedule one debounced reload, which updates the widgets in
+place so focus, list highlights and the scroll position stay where they were.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Markdown, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
-from core.domain.models import (
-    Attachment,
-    DependencyReason,
-    Event,
-    FailureReason,
-    Task,
-    TaskCard,
-    TaskLink,
-    TaskStatus,
-)
+from core.domain.models import Attachment, Event, Task, TaskStatus
 from core.domain.runs import Run
-from core.domain.states import allowed_targets, is_resolved
 from core.errors import TaskyardError
-from tui.context import attempt, cancel_with_reason, taskyard_app
+from tui import task_commands
+from tui.context import report_done, taskyard_app
+from tui.screens.log_feed import LogFeedScreen
+from tui.task_words import (
+    can_queue,
+    can_retry,
+    card_of,
+    move_targets,
+    run_action_lines,
+    when,
+)
+from tui.widgets.attachments_list import AttachmentsList
 from tui.widgets.choice_list import ChoiceList
+from tui.widgets.dependencies_list import DependenciesList
+from tui.widgets.description_panel import DescriptionPanel
+from tui.widgets.fields_panel import FieldsPanel
 from tui.widgets.footer import StableFooter
+from tui.widgets.history_panel import HistoryPanel
 from tui.widgets.run_log import RunLog
 from tui.widgets.run_panel import RunPanel
-from tui.widgets.task_list import PRIORITY_GLYPH, blocked_words
 
-BOARD_ORDER = tuple(TaskStatus)
 RELOAD_DELAY = 0.05
 """Seconds to gather a burst of events into one reload."""
-HISTORY_PAGE = 500
-HISTORY_PAGES = 20
-"""At most this many pages of events are read for the history (10,000 events)."""
 
 
-# -- words ------------------------------------------------------------------------------------
-def when(value: datetime | date | None) -> str:
-    """An absolute date or time (UTC), never "x minutes ago": the same on every machine."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M %Z").strip()
-    return value.isoformat()
-
-
-def link_words(link: TaskLink) -> str:
-    """``WEB-1 “Design the login page”, done (resolved)``: the other task and its state."""
-    state = link.status.label
-    if is_resolved(link.status):
-        state += " (resolved)"
-    return f"{link.ref} “{link.title}”, {state}"
-
-
-def event_summary(event: Event) -> str:
-    """What an event did, in words."""
-    p = event.payload
-    kind = event.type
-    if kind == "task.created":
-        status = str(p.get("status", "")).replace("_", " ")
-        return f"created in {status}" if status else "created"
-    if "to" in p and "from" in p:
-        text = f"moved from {str(p['from']).replace('_', ' ')} to {str(p['to']).replace('_', ' ')}"
-        reason = p.get("reason")
-        return f"{text} ({reason})" if reason else text
-    if kind == "task.assigned":
-        return f"assigned to {p['assignee']}" if p.get("assignee") else "unassigned"
-    if kind == "task.updated":
-        fields = p.get("fields") or []
-        text = "changed " + ", ".join(str(f).replace("_", " ") for f in fields)
-        command = p.get("command")
-        if isinstance(command, dict):
-            if command.get("approved_by"):
-                text += f"; command changed, approved by {command['approved_by']}"
-            elif command.get("approval_lapsed"):
-                text += "; command changed, its approval lapsed"
-            elif command.get("hash"):
-                text += "; command changed, not approved"
-            else:
-                text += "; command removed"
-        return text
-    if kind == "task.command_approved":
-        return f"approved its command (hash {p.get('hash', '?')})"
-    if kind == "task.dependency_added":
-        return f"now waits for {p.get('blocker_ref', 'another task')}"
-    if kind == "task.dependency_removed":
-        return f"no longer waits for {p.get('blocker_ref', 'another task')}"
-    if kind == "task.attachment_added":
-        return f"attached {p.get('name', 'a file')}"
-    if kind == "task.deleted":
-        return "deleted"
-    rest = {k: v for k, v in p.items() if k != "ref" and v not in (None, [], {}, "")}
-    return ", ".join(f"{k} {v}" for k, v in rest.items()) or kind.rsplit(".", 1)[-1]
-
-
-def event_line(event: Event) -> str:
-    """``2026-11-02 09:07 UTC demo task.created: created in backlog``."""
-    return f"{when(event.at)} {event.actor} {event.type}: {event_summary(event)}"
-
-
-def blocked_lines(task: Task) -> list[str]:
-    """Why the task cannot move on, in words; empty when nothing holds it back."""
-    unresolved = [b for b in task.blocked_by if not is_resolved(b.status)]
-    reason = task.blocked_reason
-    if task.status == TaskStatus.BLOCKED:
-        if isinstance(reason, DependencyReason):
-            waiting = unresolved or [b for b in task.blocked_by if b.id in set(reason.blockers)]
-            names = "; ".join(link_words(b) for b in waiting) or "its blockers"
-            return [
-                f"⊘ Blocked: waiting for {names}.",
-                "It becomes ready by itself once they are done or cancelled.",
-            ]
-        if isinstance(reason, FailureReason):
-            lines = [f"⊘ Blocked: {reason.headline()}"]
-            if reason.output_tail:
-                lines.append("Last output:")
-                lines.extend(f"  {line}" for line in reason.output_tail.splitlines()[-10:])
-            return lines
-        if reason is not None:
-            return [f"⊘ Blocked by hand: {reason.message}"]
-        return ["⊘ Blocked."]
-    if unresolved:
-        names = "; ".join(link_words(b) for b in unresolved)
-        return [f"⊘ {blocked_words(len(unresolved)).capitalize()}: {names}."]
-    return []
-
-
-def card_of(task: Task) -> TaskCard:
-    """The card form of a task (what the move dialog shows)."""
-    return TaskCard.model_validate(task.model_dump(include=set(TaskCard.model_fields)))
-
-
-def _numbered(choices: list[tuple[str, str]]) -> list[Option]:
-    """Options numbered the way ``ChoiceList`` numbers them."""
-    return [Option(f"{n}. {words}", id=oid) for n, (oid, words) in enumerate(choices, start=1)]
-
-
-class TaskDetailScreen(Screen[None]):
+class TaskDetailScreen(LogFeedScreen):
     """One task in full.
 
     | Key | Action |
@@ -195,7 +93,9 @@ class TaskDetailScreen(Screen[None]):
             id="task.back",
             tooltip="Back to the board, or to the task you came from",
         ),
-        Binding("m", "moves", "Move…", id="task.moves", tooltip="Every move allowed from here"),
+        Binding(
+            "m", "choose_move", "Move…", id="task.moves", tooltip="Every move allowed from here"
+        ),
         Binding(
             "R",
             "run_now",
@@ -294,7 +194,7 @@ class TaskDetailScreen(Screen[None]):
             id="task.save-attachment",
             tooltip="Save the selected attachment to a file",
         ),
-        Binding("r", "reload", "Reload", show=False, id="task.reload", tooltip="Read again"),
+        Binding("r", "reload_task", "Reload", show=False, id="task.reload", tooltip="Read again"),
     ]
 
     HELP = """
@@ -328,15 +228,11 @@ the title and kept in the message log (**L**).
         """The task shown (its ref, or its id until loaded)."""
         self.shown_task: Task | None = None
         """The task as last read; ``None`` until the first load."""
-        self._links: dict[str, tuple[str, TaskLink]] = {}
-        """Dependency option id -> ("blocked_by" | "blocks", the other task)."""
-        self._attachments: dict[str, Attachment] = {}
         self._watched: set[str] = set()
         """Task ids whose events make this screen reload (this task and its neighbours)."""
         self._milestones: dict[str, str] = {}
         """Milestone id -> name, read once per screen."""
         self._reload_timer: Timer | None = None
-        self._markdown_source: str | None = None
         self.runs: list[Run] = []
         """The task's runs as last read."""
 
@@ -349,35 +245,16 @@ the title and kept in the message log (**L**).
         yield Static(f"Task {self.ref}", id="detail-heading", markup=False)
         yield Static(f"Reading {self.ref}…", id="detail-status", markup=False)
         with VerticalScroll(id="detail-body"):
-            yield Static(id="detail-fields", markup=False)
-            yield Static(id="detail-blocked", markup=False)
-            yield Static("Command", id="detail-command-heading", classes="detail-section")
-            yield Static(id="detail-command", markup=False)
-            yield Static(id="detail-moves", markup=False)
-            yield Static("Runs", id="detail-runs-heading", classes="detail-section")
-            yield RunPanel(id="detail-runs")
-            yield Static("Dependencies", id="detail-deps-heading", classes="detail-section")
-            yield Static(id="detail-deps-empty", markup=False)
-            yield ChoiceList(id="detail-deps")
-            yield Static("Description", classes="detail-section")
-            yield Markdown("", id="detail-description")
-            yield Static("Acceptance criteria", classes="detail-section")
-            yield Static(id="detail-criteria", markup=False)
-            yield Static("Context files", classes="detail-section")
-            yield Static(id="detail-context", markup=False)
-            yield Static("Attachments", id="detail-attachments-heading", classes="detail-section")
-            yield Static(id="detail-attachments-empty", markup=False)
-            yield ChoiceList(id="detail-attachments")
-            yield Static(
-                "History, newest first", id="detail-history-heading", classes="detail-section"
-            )
-            yield Static(id="detail-history", markup=False)
+            yield FieldsPanel()
+            yield RunPanel(id="detail-runs", clock=taskyard_app(self).clock, spoken=self.spoken)
+            yield DependenciesList(list_id="detail-deps")
+            yield DescriptionPanel()
+            yield AttachmentsList(list_id="detail-attachments")
+            yield HistoryPanel()
         yield StableFooter()
 
     def on_mount(self) -> None:
         self.set_class(self.spoken, "-screen-reader")
-        self.query_one("#detail-deps", ChoiceList).display = False
-        self.query_one("#detail-attachments", ChoiceList).display = False
         taskyard_app(self).engine_events.subscribe(self, self._on_engine_events)
         self.load_task()
 
@@ -392,7 +269,7 @@ the title and kept in the message log (**L**).
         status.set_class(error, "-error")
 
     # -- loading --------------------------------------------------------------------------
-    @work(exclusive=True, group="detail-load", exit_on_error=False)
+    @work(exclusive=True, group="load_task", exit_on_error=False)
     async def load_task(self) -> None:
         try:
             engine = await taskyard_app(self).engine()
@@ -401,14 +278,7 @@ the title and kept in the message log (**L**).
                 for milestone in await engine.list_milestones(task.project_id):
                     self._milestones[milestone.id] = milestone.name
             runs = await engine.runs_of(task.id)
-            events: list[Event] = []
-            since = 0
-            for _ in range(HISTORY_PAGES):
-                page = await engine.events(since=since, limit=HISTORY_PAGE, task=task.id)
-                events.extend(page)
-                if len(page) < HISTORY_PAGE:
-                    break
-                since = page[-1].seq
+            events = await task_commands.read_history(engine, task.id)
         except TaskyardError as exc:
             text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
             self.set_status(f"Cannot read {self.ref}. {text}", error=True)
@@ -418,104 +288,31 @@ the title and kept in the message log (**L**).
         self.ref = task.ref
         await self._show(task, events)
         self._show_runs(task, runs)
-        if first:
-            self.set_status(self._idle_status(task))
+        if first and (task.status == TaskStatus.BLOCKED or task.unresolved_blocker_count):
+            self.set_status(
+                "This task is held back: the way out is listed below. Question mark: every key."
+            )
+        elif first:
+            self.set_status("Escape goes back. m moves the task. Question mark: every key.")
         self.refresh_bindings()
 
-    def _idle_status(self, task: Task) -> str:
-        if task.status == TaskStatus.BLOCKED or task.unresolved_blocker_count:
-            return "This task is held back: the way out is listed below. Question mark: every key."
-        return "Escape goes back. m moves the task. Question mark: every key."
-
     async def _show(self, task: Task, events: list[Event]) -> None:
-        heading = f"{task.ref} {task.title}"
-        self.query_one("#detail-heading", Static).update(heading)
-        self.query_one("#detail-fields", Static).update(self._fields(task))
-        blocked = blocked_lines(task)
-        blocked.extend(self._way_out(task))
-        block_widget = self.query_one("#detail-blocked", Static)
-        block_widget.update("\n".join(blocked))
-        block_widget.display = bool(blocked)
-        self.query_one("#detail-command", Static).update("\n".join(self._command_lines(task)))
-        self.query_one("#detail-moves", Static).update(self._moves_text(task))
-
-        source = task.description.strip() or "_No description._"
-        if source != self._markdown_source:
-            self._markdown_source = source
-            await self.query_one("#detail-description", Markdown).update(source)
-        criteria = "\n".join(f"☐ {c}" for c in task.acceptance_criteria) or "None."
-        self.query_one("#detail-criteria", Static).update(criteria)
-        files = "\n".join(task.context_files) or "None."
-        self.query_one("#detail-context", Static).update(files)
-
-        self._show_dependencies(task)
-        self._show_attachments(task)
-        lines = [event_line(e) for e in reversed(events)] or ["No events."]
-        self.query_one("#detail-history-heading", Static).update(
-            f"History, newest first ({len(events)} event" + ("" if len(events) == 1 else "s") + ")"
+        self.query_one("#detail-heading", Static).update(f"{task.ref} {task.title}")
+        milestone = (
+            self._milestones.get(task.milestone_id, task.milestone_id)
+            if task.milestone_id
+            else None
         )
-        self.query_one("#detail-history", Static).update("\n".join(lines))
+        self.query_one(FieldsPanel).show(
+            task, milestone=milestone, targets=self._targets(task), key=self._key
+        )
+        await self.query_one(DescriptionPanel).show(task)
+        self.query_one(DependenciesList).show(task)
+        self.query_one(AttachmentsList).show(task.attachments)
+        self.query_one(HistoryPanel).show(events)
         self._watched = {task.id, *(b.id for b in task.blocked_by), *(d.id for d in task.blocks)}
         # New content above the focused list moves it: put the terminal cursor back on it (R1).
         taskyard_app(self).place_cursor_after_layout(self.focused)
-
-    def _fields(self, task: Task) -> Text:
-        rows: list[tuple[str, str]] = [
-            ("Status", task.status.label),
-            ("Priority", f"{PRIORITY_GLYPH[task.priority]} {task.priority.value}"),
-            ("Type", task.task_type),
-            ("Labels", ", ".join(task.labels) or "none"),
-            (
-                "Milestone",
-                self._milestones.get(task.milestone_id, task.milestone_id)
-                if task.milestone_id
-                else "none",
-            ),
-            ("Assignee", task.assignee or "unassigned"),
-            ("Due", when(task.due_date) or "no due date"),
-            (
-                "Effort",
-                f"{task.effort_estimate:g}"
-                if task.effort_estimate is not None
-                else "not estimated",
-            ),
-            ("Created", when(task.created_at)),
-            ("Updated", when(task.updated_at)),
-            ("Completed", when(task.completed_at) or "not completed"),
-            ("Source", task.source.value.replace("_", " ")),
-            ("External id", task.external_id or "none"),
-        ]
-        if task.unresolved_blocker_count:
-            rows.insert(1, ("Blocked", f"⊘ {blocked_words(task.unresolved_blocker_count)}"))
-        text = Text()
-        for i, (name, value) in enumerate(rows):
-            if i:
-                text.append("\n")
-            text.append(f"{name}: ", style="bold")
-            text.append(value)
-        return text
-
-    def _command_lines(self, task: Task) -> list[str]:
-        """The command, who set it, and whether workers may run it (or the key to approve)."""
-        info = task.command
-        if info is None:
-            return [
-                f"None (a code block in the description never runs; {self._key('edit')} sets one)."
-            ]
-        lines = [f"$ {line}" for line in info.text.splitlines() or [""]]
-        if info.set_by:
-            lines.append(f"Set by {info.set_by} at {when(info.set_at)}.")
-        if info.approved:
-            lines.append(
-                f"Approved by {info.approved_by} at {when(info.approved_at)}: workers run it."
-            )
-        else:
-            lapsed = " (it changed since it was approved)" if info.lapsed else ""
-            lines.append(
-                f"⚠ Not approved{lapsed}: workers will not run it. Press "
-                f"{self._key('approve_command')} to approve it after reading it."
-            )
-        return lines
 
     def _key(self, action: str) -> str:
         """The key that runs ``action`` here, as shown in the footer (follows the keymap)."""
@@ -524,86 +321,27 @@ the title and kept in the message log (**L**).
                 return self.app.get_key_display(active.binding)
         return action
 
-    def _way_out(self, task: Task) -> list[str]:
-        """The keys that get a held-back task going."""
-        unresolved = [b for b in task.blocked_by if not is_resolved(b.status)]
-        if not unresolved and task.status != TaskStatus.BLOCKED:
-            return []
-        lines: list[str] = []
-        if unresolved:
-            lines.append(
-                f"Way out: in the dependencies list, {self._key('go_to_dependency')} opens the "
-                f"selected blocker and {self._key('remove_dependency')} removes that dependency."
-            )
-            if self._can_queue(task):
-                lines.append(
-                    f"Or press {self._key('queue_when_unblocked')} to queue it: it waits in "
-                    "blocked and becomes ready by itself when its blockers are done or cancelled."
-                )
-        elif task.status == TaskStatus.BLOCKED:
-            lines.append(f"Way out: when the cause is sorted out, {self._key('moves')} moves it.")
-        return lines
+    def _targets(self, task: Task) -> list[TaskStatus]:
+        return move_targets(task.status, auto_approve=taskyard_app(self).auto_approve)
+
+    def _on_engine_events(self, events: list[Event]) -> None:
+        if not any(e.task_id in self._watched for e in events):
+            return
+        if self._reload_timer is not None:
+            self._reload_timer.stop()
+        self._reload_timer = self.set_timer(RELOAD_DELAY, self.load_task)
 
     # -- runs -----------------------------------------------------------------------------
     def _show_runs(self, task: Task, runs: list[Run]) -> None:
         self.runs = runs
-        active = next((r for r in runs if r.status.active), None)
-        heading = f"Runs ({len(runs)})"
-        if active is not None:
-            heading += f": attempt {active.attempt} is {active.status.value}"
-        self.query_one("#detail-runs-heading", Static).update(heading)
-        self.query_one(RunPanel).show(runs, "\n".join(self._run_actions(task)))
-
-    def _run_now_refusal(self, task: Task) -> str | None:
-        """Why Run now does not apply to the task; ``None`` when it does."""
-        if any(r.status.active for r in self.runs):
-            return "it is running already."
-        if task.status not in (TaskStatus.BACKLOG, TaskStatus.READY):
-            return f"it is {task.status.label}; Run now starts tasks in backlog or ready."
-        if task.command is not None and not task.command.approved:
-            return (
-                f"its command is not approved; {self._key('approve_command')} approves it "
-                "after showing it."
-            )
-        unresolved = [b for b in task.blocked_by if not is_resolved(b.status)]
-        if unresolved:
-            names = "; ".join(link_words(b) for b in unresolved)
-            return f"it waits for {names}."
-        return None
-
-    def _can_retry(self, task: Task) -> bool:
-        return task.status == TaskStatus.CANCELLED or (
-            task.status == TaskStatus.BLOCKED and isinstance(task.blocked_reason, FailureReason)
+        actions = run_action_lines(
+            task,
+            runs,
+            targets=self._targets(task),
+            runs_as=self._runs_as(task),
+            key=self._key,
         )
-
-    def _can_cancel(self, task: Task) -> bool:
-        """Whether the state machine lets the task go to cancelled from where it is."""
-        return TaskStatus.CANCELLED in self._targets(task)
-
-    def _run_actions(self, task: Task) -> list[str]:
-        """What Run now, Retry and Cancel would do here, or why they do not apply."""
-        refusal = self._run_now_refusal(task)
-        run_key = self._key("run_now")
-        lines = [
-            f"Run now ({run_key}): starts it now, ahead of the queue."
-            if refusal is None
-            else f"Run now ({run_key}): not now, {refusal}"
-        ]
-        lines += self._runs_as(task)
-        retry_key = self._key("retry")
-        if self._can_retry(task):
-            lines.append(f"Retry ({retry_key}): back to ready for another attempt.")
-        else:
-            lines.append(f"Retry ({retry_key}): only for a task blocked by a failure or cancelled.")
-        cancel_key = self._key("cancel_task")
-        if self._can_cancel(task):
-            lines.append(f"Cancel ({cancel_key}): asks why, then stops it.")
-        else:
-            lines.append(
-                f"Cancel ({cancel_key}): not from {task.status.label}; the state machine does "
-                "not allow it."
-            )
-        return lines
+        self.query_one(RunPanel).show(runs, "\n".join(actions))
 
     def _runs_as(self, task: Task) -> list[str]:
         """What a worker would start, step by step, so Run now holds no surprise."""
@@ -619,131 +357,46 @@ the title and kept in the message log (**L**).
             return []  # the Run now line and the board already say there is nothing to run
         return [f"  Runs as {step.line()}" for step in steps]
 
-    def _targets(self, task: Task) -> list[TaskStatus]:
-        auto = taskyard_app(self).auto_approve
-        allowed = allowed_targets(task.status, auto_approve=auto)
-        return [s for s in BOARD_ORDER if s in allowed]
+    @on(RunPanel.StepsNeeded)
+    def _steps_needed(self, event: RunPanel.StepsNeeded) -> None:
+        event.stop()
+        self.load_steps(event.panel, event.run_id)
 
-    def _moves_text(self, task: Task) -> str:
-        targets = self._targets(task)
-        names = ", ".join(s.label for s in targets) or "nowhere"
-        text = f"Moves from {task.status.label} ({self._key('moves')}): {names}."
-        if TaskStatus.IN_PROGRESS in targets:
-            text += " In progress is entered when a worker starts it."
-        return text
-
-    def _can_queue(self, task: Task) -> bool:
-        """Queue when unblocked makes sense: blockers remain and it is not queued already."""
-        parked = task.status == TaskStatus.BLOCKED and isinstance(
-            task.blocked_reason, DependencyReason
-        )
-        return (
-            bool(task.unresolved_blocker_count)
-            and not parked
-            and TaskStatus.READY in self._targets(task)
-        )
-
-    def _show_dependencies(self, task: Task) -> None:
-        choices: list[tuple[str, str]] = []
-        self._links = {}
-        for n, link in enumerate(task.blocked_by):
-            oid = f"blocked-by-{n}"
-            self._links[oid] = ("blocked_by", link)
-            choices.append((oid, f"Blocked by {link_words(link)}"))
-        for n, link in enumerate(task.blocks):
-            oid = f"blocks-{n}"
-            self._links[oid] = ("blocks", link)
-            choices.append((oid, f"Blocks {link_words(link)}"))
-        unresolved = task.unresolved_blocker_count
-        self.query_one("#detail-deps-heading", Static).update(
-            f"Dependencies: blocked by {len(task.blocked_by)} ({unresolved} not done or "
-            f"cancelled), blocks {len(task.blocks)}"
-        )
-        self._fill(
-            "#detail-deps",
-            choices,
-            "None: this task waits for no task and no task waits for it.",
-        )
-
-    def _show_attachments(self, task: Task) -> None:
-        self._attachments = {}
-        choices: list[tuple[str, str]] = []
-        for n, attachment in enumerate(task.attachments):
-            oid = f"attachment-{n}"
-            self._attachments[oid] = attachment
-            from tui.modals.attachments import size_words
-
-            choices.append(
-                (
-                    oid,
-                    f"{attachment.name} ({size_words(attachment.size)}, {attachment.content_type})",
-                )
-            )
-        self.query_one("#detail-attachments-heading", Static).update(
-            f"Attachments ({len(choices)})"
-        )
-        self._fill("#detail-attachments", choices, "None.")
-
-    def _fill(self, selector: str, choices: list[tuple[str, str]], empty: str) -> None:
-        """Refill a list in place, keeping its highlight (and so the cursor) where it was."""
-        choice_list = self.query_one(selector, ChoiceList)
-        keep = choice_list.highlighted
-        choice_list.set_options(_numbered(choices))
-        choice_list.display = bool(choices)
-        if choices:
-            choice_list.highlighted = min(keep or 0, len(choices) - 1)
-        elif choice_list.has_focus:
-            self.query_one("#detail-body").focus()
-        self.query_one(f"{selector}-empty", Static).update("" if choices else empty)
-        self.query_one(f"{selector}-empty", Static).display = not choices
-
-    def _on_engine_events(self, events: list[Event]) -> None:
-        if not any(e.task_id in self._watched for e in events):
+    @work(exclusive=True, group="load_steps", exit_on_error=False)
+    async def load_steps(self, panel: RunPanel, run_id: str) -> None:
+        try:
+            engine = await taskyard_app(self).engine()
+            steps = await engine.run_steps(run_id)
+        except TaskyardError as exc:
+            panel.steps_unread(exc.message)
             return
-        if self._reload_timer is not None:
-            self._reload_timer.stop()
-        self._reload_timer = self.set_timer(RELOAD_DELAY, self.load_task)
+        panel.show_steps(run_id, steps)
 
-    # -- selections -----------------------------------------------------------------------
-    def _selected(self, selector: str) -> str | None:
-        choice_list = self.query_one(selector, ChoiceList)
-        if not choice_list.display or choice_list.highlighted is None:
-            return None
-        return choice_list.get_option_at_index(choice_list.highlighted).id
-
-    @property
-    def selected_link(self) -> tuple[str, TaskLink] | None:
-        """The highlighted dependency: its direction and the other task."""
-        oid = self._selected("#detail-deps")
-        return self._links.get(oid) if oid else None
-
-    @property
-    def selected_attachment(self) -> Attachment | None:
-        oid = self._selected("#detail-attachments")
-        return self._attachments.get(oid) if oid else None
-
+    # -- what applies ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         task = self.shown_task
-        if action in {"moves", "edit"}:
+        if action in {"choose_move", "edit"}:
             return True if task is not None else None
         if action in {"go_to_dependency", "remove_dependency"}:
-            return True if self._links else None
+            return True if self.query_one(DependenciesList).entries else None
         if action == "queue_when_unblocked":
-            return task is not None and self._can_queue(task)
+            return task is not None and can_queue(task, self._targets(task))
         if action in {"view_attachment", "save_attachment"}:
-            return True if self._attachments else None
+            return True if self.query_one(AttachmentsList).entries else None
         if action == "run_now":
             # Open blockers leave the key on: pressing it says which ones (from the engine).
             if task is None or any(r.status.active for r in self.runs):
                 return None
             return True if task.status in (TaskStatus.BACKLOG, TaskStatus.READY) else None
         if action == "retry":
-            return True if task is not None and self._can_retry(task) else None
+            return True if task is not None and can_retry(task) else None
         if action == "approve_command":
             # Shown only while there is a command to approve: most tasks have none.
             return task is not None and task.command is not None and not task.command.approved
         if action == "cancel_task":
-            return True if task is not None and self._can_cancel(task) else None
+            # Where the state machine lets the task go to cancelled from.
+            cancellable = task is not None and TaskStatus.CANCELLED in self._targets(task)
+            return True if cancellable else None
         if action == "focus_output":
             return True if self.runs else None
         return True
@@ -752,7 +405,7 @@ the title and kept in the message log (**L**).
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def action_reload(self) -> None:
+    def action_reload_task(self) -> None:
         self.load_task()
 
     def action_focus_list(self, selector: str) -> None:
@@ -772,33 +425,11 @@ the title and kept in the message log (**L**).
     def action_run_now(self) -> None:
         self.run_now()
 
-    @work(group="detail-run", exit_on_error=False)
+    @work(group="run_now", exit_on_error=False)
     async def run_now(self) -> None:
         task = self.shown_task
-        if task is None:
-            return
-        app = taskyard_app(self)
-        run = await attempt(
-            self,
-            lambda engine: engine.run_now(task.ref),
-            refused="Run now refused",
-            title=f"{task.ref} not started",
-        )
-        if run is None:
-            return
-        if app.pool is None:
-            where = (
-                "Embedded workers are off: turn them on in the execution monitor, or start "
-                "`taskyard worker`."
-            )
-        elif app.pool.paused:
-            where = "Embedded workers are paused: resume them in the execution monitor."
-        else:
-            where = "A worker of this app picks it up now."
-        done = f"{task.ref} attempt {run.attempt} is {run.status.value}. {where}"
-        self.set_status(done)
-        app.report(done)
-        self.load_task()
+        if task is not None and await task_commands.run_now(self, task):
+            self.load_task()
 
     def action_approve_command(self) -> None:
         task = self.shown_task
@@ -824,46 +455,19 @@ the title and kept in the message log (**L**).
             answered,
         )
 
-    @work(group="detail-approve", exit_on_error=False)
+    @work(group="approve_command", exit_on_error=False)
     async def approve_command(self, ref: str, expected_hash: str) -> None:
-        app = taskyard_app(self)
-        approved = await attempt(
-            self,
-            lambda engine: engine.approve_commands([ref], expected_hashes={ref: expected_hash}),
-            refused="Not approved",
-            title=f"{ref}'s command not approved",
-        )
-        if approved is None:
-            return
-        done = f"{ref}'s command is approved; workers may run it."
-        self.set_status(done)
-        app.report(done)
-        self.load_task()
+        if await task_commands.approve_command(self, ref, expected_hash):
+            self.load_task()
 
     def action_retry(self) -> None:
         self.retry_task()
 
-    @work(group="detail-run", exit_on_error=False)
+    @work(group="retry_task", exit_on_error=False)
     async def retry_task(self) -> None:
         task = self.shown_task
-        if task is None:
-            return
-        app = taskyard_app(self)
-        retried = await attempt(
-            self,
-            lambda engine: engine.retry(task.ref),
-            refused="Not retried",
-            title=f"{task.ref} not retried",
-        )
-        if retried is None:
-            return
-        done = (
-            f"{retried.ref} is back in {retried.status.label} for attempt "
-            f"{retried.retry_count + 1}."
-        )
-        self.set_status(done)
-        app.report(done)
-        self.load_task()
+        if task is not None and await task_commands.retry(self, task):
+            self.load_task()
 
     def action_cancel_task(self) -> None:
         task = self.shown_task
@@ -881,9 +485,9 @@ the title and kept in the message log (**L**).
 
         self.app.push_screen(CancelModal(task.ref, task.title, running=running), answered)
 
-    @work(group="detail-run", exit_on_error=False)
+    @work(group="cancel_task", exit_on_error=False)
     async def cancel_task(self, ref: str, reason: str) -> None:
-        if await cancel_with_reason(self, ref, reason):
+        if await task_commands.cancel_with_reason(self, ref, reason):
             self.load_task()
 
     def action_edit(self) -> None:
@@ -891,7 +495,7 @@ the title and kept in the message log (**L**).
 
         open_task_form(self.app, self.ref)
 
-    def action_moves(self) -> None:
+    def action_choose_move(self) -> None:
         task = self.shown_task
         if task is None:
             return
@@ -908,7 +512,7 @@ the title and kept in the message log (**L**).
     def action_queue_when_unblocked(self) -> None:
         self.move_task(TaskStatus.READY, when_unblocked=True)
 
-    @work(group="detail-move", exit_on_error=False)
+    @work(group="move_task", exit_on_error=False)
     async def move_task(self, status: TaskStatus, *, when_unblocked: bool = False) -> None:
         task = self.shown_task
         if task is None:
@@ -925,27 +529,24 @@ the title and kept in the message log (**L**).
         self.set_status(outcome.text, error=outcome.task is None)
         self.load_task()
 
-    @on(OptionList.OptionSelected, "#detail-deps")
-    def _dependency_chosen(self, event: OptionList.OptionSelected) -> None:
+    @on(DependenciesList.Opened)
+    def _dependency_opened(self, event: DependenciesList.Opened) -> None:
         event.stop()
-        self.action_go_to_dependency()
+        self.app.push_screen(TaskDetailScreen(event.link.ref))
 
     def action_go_to_dependency(self) -> None:
-        selected = self.selected_link
-        if selected is None:
-            return
-        self.app.push_screen(TaskDetailScreen(selected[1].ref))
+        selected = self.query_one(DependenciesList).selected
+        if selected is not None:
+            self.app.push_screen(TaskDetailScreen(selected[1].ref))
 
     def action_remove_dependency(self) -> None:
         task = self.shown_task
-        selected = self.selected_link
+        selected = self.query_one(DependenciesList).selected
         if task is None or selected is None:
             return
         direction, other = selected
-        if direction == "blocked_by":
-            waiting, blocker = task.ref, other.ref
-        else:
-            waiting, blocker = other.ref, task.ref
+        edge = (task.ref, other.ref) if direction == "blocked_by" else (other.ref, task.ref)
+        waiting, blocker = edge
         from tui.modals.confirm import ConfirmModal
 
         def answered(yes: bool | None) -> None:
@@ -964,48 +565,34 @@ the title and kept in the message log (**L**).
             answered,
         )
 
-    @work(group="detail-dependency", exit_on_error=False)
+    @work(group="remove_dependency", exit_on_error=False)
     async def remove_dependency(self, waiting: str, blocker: str) -> None:
-        engine = await taskyard_app(self).engine()
-        try:
-            await engine.remove_dependency(waiting, blocker)
-        except TaskyardError as exc:
-            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
-            self.set_status(f"Dependency not removed. {text}", error=True)
-            taskyard_app(self).report(text, severity="error", title="Dependency not removed")
-            return
-        done = f"{waiting} no longer waits for {blocker}."
-        self.set_status(done)
-        taskyard_app(self).report(done)
-        self.load_task()
+        if await task_commands.remove_dependency(self, waiting, blocker):
+            self.load_task()
 
-    @on(OptionList.OptionSelected, "#detail-attachments")
-    def _attachment_chosen(self, event: OptionList.OptionSelected) -> None:
+    @on(AttachmentsList.Opened)
+    def _attachment_opened(self, event: AttachmentsList.Opened) -> None:
         event.stop()
-        self.action_view_attachment()
+        self.open_attachment(event.attachment, save=False)
 
     def action_view_attachment(self) -> None:
-        attachment = self.selected_attachment
+        attachment = self.query_one(AttachmentsList).selected
         if attachment is not None:
             self.open_attachment(attachment, save=False)
 
     def action_save_attachment(self) -> None:
-        attachment = self.selected_attachment
+        attachment = self.query_one(AttachmentsList).selected
         if attachment is not None:
             self.open_attachment(attachment, save=True)
 
-    @work(group="detail-attachment", exit_on_error=False)
+    @work(group="open_attachment", exit_on_error=False)
     async def open_attachment(self, attachment: Attachment, *, save: bool) -> None:
         from tui.modals.attachments import AttachmentViewModal, SaveAttachmentModal, as_text
 
-        engine = await taskyard_app(self).engine()
-        try:
-            meta, data = await engine.get_attachment(attachment.id)
-        except TaskyardError as exc:
-            text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
-            self.set_status(f"Cannot read {attachment.name}. {text}", error=True)
-            taskyard_app(self).report(text, severity="error", title="Attachment")
+        read = await task_commands.read_attachment(self, attachment)
+        if read is None:
             return
+        meta, data = read
         if not save:
             content = as_text(meta, data)
             if content is not None:
@@ -1018,8 +605,6 @@ the title and kept in the message log (**L**).
 
         def saved(path: Path | None) -> None:
             if path is not None:
-                done = f"Saved {meta.name} to {path}."
-                self.set_status(done)
-                taskyard_app(self).report(done)
+                report_done(self, f"Saved {meta.name} to {path}.")
 
         await self.app.push_screen(SaveAttachmentModal(meta, data, directory=Path.cwd()), saved)

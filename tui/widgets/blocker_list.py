@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -38,12 +39,11 @@ The tasks this one waits for. **delete** or **x** removes the highlighted one;
 **ctrl+d** adds another.
 """
 
+    @dataclass
     class RemoveRequested(Message):
         """The user asked to remove the blocker with this ref."""
 
-        def __init__(self, ref: str) -> None:
-            super().__init__()
-            self.ref = ref
+        ref: str
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -6,22 +6,22 @@ scrolls the view only when it is already at the bottom: someone reading further 
 their place. Standard error and the runner's own notes are marked in words (``stderr:``,
 ``note:``), not by colour alone.
 
-The widget follows an owner (a run id or a quick run id) with ``engine.follow_log`` in one
-exclusive worker; following another owner cancels the first and starts from a clean page.
+The widget shows one owner (a run id or a quick run id) at a time and says so with
+``RunLog.Following``; its screen reads that owner's output (``engine.follow_log``) in one
+exclusive worker and hands the chunks down. Following another owner starts from a clean page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from textual import work
 from textual.geometry import Offset
 from textual.message import Message
 from textual.widgets import Log
 
 from core.domain.runs import LogChunk
-from core.errors import TaskyardError
-from tui.context import move_terminal_cursor, taskyard_app
+from tui.cursor import move_terminal_cursor
 
 MAX_LINES = 2000
 """Lines kept on screen; older ones are dropped (the full log stays in the database)."""
@@ -66,13 +66,13 @@ you read further up, new lines do not move the view. Lines from standard error s
 `taskyard run log` shows everything.
 """
 
-    class Ended(Message):
-        """The followed owner finished and every line of its output was shown."""
+    @dataclass
+    class Following(Message):
+        """The log now shows ``owner_id`` (``None``: nobody's): its screen feeds it that
+        owner's output from its first line, and stops feeding it anyone else's."""
 
-        def __init__(self, run_log: RunLog, owner_id: str) -> None:
-            super().__init__()
-            self.run_log = run_log
-            self.owner_id = owner_id
+        run_log: RunLog
+        owner_id: str | None
 
         @property
         def control(self) -> RunLog:
@@ -84,8 +84,6 @@ you read further up, new lines do not move the view. Lines from standard error s
         """Whose output is shown (a run id or a quick run id); ``None`` before the first."""
         self.last_seq = 0
         """The sequence number of the last chunk shown."""
-        self.ended = False
-        """Whether the owner finished and everything was shown."""
 
     def show(self, owner_id: str | None, *, placeholder: str = "") -> None:
         """Follow ``owner_id`` from its first line (nothing changes if it is already shown)."""
@@ -93,14 +91,10 @@ you read further up, new lines do not move the view. Lines from standard error s
             return
         self.owner_id = owner_id
         self.last_seq = 0
-        self.ended = False
         self.clear()
-        if owner_id is None:
-            self.workers.cancel_group(self, "run-log")
-            if placeholder:
-                self.write_line(placeholder)
-            return
-        self.follow(owner_id)
+        if owner_id is None and placeholder:
+            self.write_line(placeholder)
+        self.post_message(self.Following(self, owner_id))
 
     def add_chunks(self, chunks: Iterable[LogChunk]) -> None:
         """Show chunks of the followed owner (older or repeated ones are skipped)."""
@@ -116,21 +110,6 @@ you read further up, new lines do not move the view. Lines from standard error s
     def write_output(self, stream: str, text: str) -> None:
         """Show output handed over directly (a quick run in this process, as it happens)."""
         self.write_lines(output_lines(stream, text))
-
-    @work(exclusive=True, group="run-log", exit_on_error=False)
-    async def follow(self, owner_id: str) -> None:
-        try:
-            engine = await taskyard_app(self).engine()
-            async for chunk in engine.follow_log(owner_id, since=self.last_seq):
-                if owner_id != self.owner_id:
-                    return
-                self.add_chunks([chunk])
-        except TaskyardError as exc:
-            taskyard_app(self).report_error(exc, title="Cannot read the output")
-            return
-        if owner_id == self.owner_id:
-            self.ended = True
-            self.post_message(self.Ended(self, owner_id))
 
     def place_cursor(self) -> None:
         """The terminal cursor sits at the start of the last visible line (R1)."""

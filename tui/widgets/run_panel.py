@@ -2,7 +2,9 @@
 live output.
 
 The screen hands the runs down (``show``) whenever it reloads the task; the panel keeps the
-highlighted run across reloads, reads that run's steps and follows its output (``RunLog``).
+highlighted run across reloads, asks its screen for that run's steps (``StepsNeeded``, handed
+down with ``show_steps``) and shows its output (``RunLog``).
+
 Elapsed times of active runs tick once a second from the app's clock without reading the
 database again; in screen-reader mode they do not tick (a line that changes every second is
 read out every second), and the reload after each step brings them up to date.
@@ -10,18 +12,19 @@ read out every second), and the reload after each step brings them up to date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.domain.runs import Run, RunStep
-from core.errors import TaskyardError
-from tui.context import taskyard_app
 from tui.run_words import run_line, step_line
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.run_log import RunLog
@@ -39,15 +42,37 @@ class RunPanel(Vertical):
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    @dataclass
+    class StepsNeeded(Message):
+        """The highlighted run changed: its screen reads the run's steps (``show_steps``)."""
+
+        panel: RunPanel
+        run_id: str
+
+        @property
+        def control(self) -> RunPanel:
+            return self.panel
+
+    def __init__(
+        self, *, clock: Callable[[], datetime], spoken: bool = False, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
+        self.clock = clock
+        """The app's clock: elapsed times are counted to it."""
+        self.spoken = spoken
+        """Screen-reader mode: elapsed times do not tick."""
         self.runs: list[Run] = []
         """The task's runs, newest first (as shown)."""
         self.steps: list[RunStep] = []
         """The steps of the selected run."""
         self._ticker: Timer | None = None
+        self._steps_asked: str | None = None
+        """The run whose steps were asked for since the last ``show``: the highlight that
+        ``show`` itself moves does not ask twice."""
 
     def compose(self) -> ComposeResult:
+        # The heading carries the page's section class, which the screen styles.
+        yield Static("Runs", id="detail-runs-heading", classes="detail-section")
         yield Static(id="runs-actions", markup=False)
         yield Static(id="runs-empty", markup=False)
         yield ChoiceList(id="runs-list")
@@ -58,10 +83,6 @@ class RunPanel(Vertical):
     def on_mount(self) -> None:
         self._set_has_runs(False)
         self.query_one("#runs-empty", Static).update("No runs yet.")
-
-    @property
-    def spoken(self) -> bool:
-        return taskyard_app(self).settings.screen_reader
 
     @property
     def run_list(self) -> ChoiceList:
@@ -85,10 +106,15 @@ class RunPanel(Vertical):
 
     def show(self, runs: list[Run], actions: str) -> None:
         """Show ``runs`` (any order) and the line about Run now / Retry / Cancel."""
+        heading = f"Runs ({len(runs)})"
+        active = next((r for r in runs if r.status.active), None)
+        if active is not None:
+            heading += f": attempt {active.attempt} is {active.status.value}"
+        self.query_one("#detail-runs-heading", Static).update(heading)
         self.query_one("#runs-actions", Static).update(actions)
         keep = self.selected_run.id if self.selected_run else None
         self.runs = sorted(runs, key=lambda r: (r.attempt, r.started_at), reverse=True)
-        now = taskyard_app(self).clock()
+        now = self.clock()
         choice_list = self.run_list
         choice_list.set_options(
             Option(f"{n}. {run_line(run, now)}", id=run.id)
@@ -101,6 +127,7 @@ class RunPanel(Vertical):
             return
         ids = [r.id for r in self.runs]
         choice_list.highlighted = ids.index(keep) if keep in ids else 0
+        self._steps_asked = None
         self._selected_changed()
         self._set_ticking(any(r.status.active for r in self.runs) and not self.spoken)
 
@@ -124,24 +151,25 @@ class RunPanel(Vertical):
             + (" (live)" if run.status.active else f" ({run.status.value})")
         )
         self.output.show(run.id)
-        self.load_steps(run.id)
+        if run.id != self._steps_asked:
+            self._steps_asked = run.id
+            self.post_message(self.StepsNeeded(self, run.id))
 
-    @work(exclusive=True, group="run-steps", exit_on_error=False)
-    async def load_steps(self, run_id: str) -> None:
-        try:
-            engine = await taskyard_app(self).engine()
-            steps = await engine.run_steps(run_id)
-        except TaskyardError as exc:
-            self.query_one("#runs-steps", Static).update(f"Steps not read: {exc.message}")
-            return
+    def show_steps(self, run_id: str, steps: list[RunStep]) -> None:
+        """The steps of run ``run_id``, as read for ``StepsNeeded`` (ignored once another run
+        is highlighted)."""
         selected = self.selected_run
         if selected is None or selected.id != run_id:
             return
         self.steps = steps
         self._show_steps()
 
+    def steps_unread(self, why: str) -> None:
+        """The steps could not be read: say why where they would be."""
+        self.query_one("#runs-steps", Static).update(f"Steps not read: {why}")
+
     def _show_steps(self) -> None:
-        now = taskyard_app(self).clock()
+        now = self.clock()
         lines = [step_line(s, now) for s in self.steps]
         run = self.selected_run
         if run is not None and run.step_count and len(self.steps) < run.step_count:
@@ -161,7 +189,7 @@ class RunPanel(Vertical):
 
     def tick(self, now: datetime | None = None) -> None:
         """Bring the elapsed times of active runs up to date, without a database read."""
-        now = now or taskyard_app(self).clock()
+        now = now or self.clock()
         choice_list = self.run_list
         for index, run in enumerate(self.runs):
             if run.status.active:

@@ -12,6 +12,7 @@ a ``›`` marker, the priority a glyph and its name, a blocked card "⊘ blocked
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -27,7 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from core.domain.models import Priority, TaskCard, TaskStatus
-from tui.context import move_terminal_cursor
+from tui.cursor import move_terminal_cursor
 from tui.first_board import PAGE
 
 MAX_PAGES = 30
@@ -122,11 +123,11 @@ class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("down,j", "cursor_down", "Next card", show=False, id="board.cursor-down"),
         Binding("pageup", "page_up", "Page up", show=False, id="board.page-up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="board.page-down"),
-        Binding("home", "first", "First card", show=False, id="board.first"),
-        Binding("end", "last", "Last card", show=False, id="board.last"),
+        Binding("home", "select_first", "First card", show=False, id="board.first"),
+        Binding("end", "select_last", "Last card", show=False, id="board.last"),
         Binding(
             "enter",
-            "open",
+            "open_task",
             "Open",
             show=False,
             id="board.open-task",
@@ -175,38 +176,35 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
     cursor: reactive[int] = reactive(0, init=False, always_update=True)
     """Index of the selected card in the column (0 when the column is empty)."""
 
+    @dataclass
     class WindowNeeded(Message):
         """Cards ``offset`` .. ``offset + limit`` are needed on screen; load them."""
 
-        def __init__(self, task_list: TaskList, offset: int, limit: int) -> None:
-            super().__init__()
-            self.task_list = task_list
-            self.offset = offset
-            self.limit = limit
+        task_list: TaskList
+        offset: int
+        limit: int
 
         @property
         def control(self) -> TaskList:
             return self.task_list
 
+    @dataclass
     class Highlighted(Message):
         """The selected card changed (``card`` is None in an empty column)."""
 
-        def __init__(self, task_list: TaskList, card: TaskCard | None) -> None:
-            super().__init__()
-            self.task_list = task_list
-            self.card = card
+        task_list: TaskList
+        card: TaskCard | None
 
         @property
         def control(self) -> TaskList:
             return self.task_list
 
+    @dataclass
     class Opened(Message):
         """Enter was pressed on a card."""
 
-        def __init__(self, task_list: TaskList, card: TaskCard) -> None:
-            super().__init__()
-            self.task_list = task_list
-            self.card = card
+        task_list: TaskList
+        card: TaskCard
 
         @property
         def control(self) -> TaskList:
@@ -303,13 +301,6 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
                 self.cursor = index
                 return True
         return False
-
-    def index_of(self, task_id: str) -> int | None:
-        """The position of a loaded card, or ``None``."""
-        for index, card in self._cards.items():
-            if card.id == task_id:
-                return index
-        return None
 
     # -- internals ------------------------------------------------------------------------
     def _set_total(self, total: int) -> None:
@@ -411,13 +402,13 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
     def action_page_down(self) -> None:
         self.select_index(self.cursor + max(1, self.size.height // self.card_height))
 
-    def action_first(self) -> None:
+    def action_select_first(self) -> None:
         self.select_index(0)
 
-    def action_last(self) -> None:
+    def action_select_last(self) -> None:
         self.select_index(self.total - 1)
 
-    def action_open(self) -> None:
+    def action_open_task(self) -> None:
         card = self.selected
         if card is not None:
             self.post_message(self.Opened(self, card))

@@ -1,0 +1,58 @@
+"""The board in words: the context line above it, and the line read out for a change.
+
+Both are plain sentences: the context line names the project, every filter in force and the
+number of tasks; in screen-reader mode, each change made elsewhere is announced once.
+"""
+
+from __future__ import annotations
+
+from core.domain.commands import BoardQuery
+from core.domain.models import Event
+
+
+def context_line(
+    query: BoardQuery,
+    *,
+    project_name: str | None,
+    total: int,
+    spoken: bool,
+    screen_reader_source: str | None,
+) -> str:
+    """``Project: Web app · labels auth · search “login” · 3 tasks``; in screen-reader mode
+    (``spoken``) it starts by saying so and what turned it on (``screen_reader_source``)."""
+    parts = [f"Project: {project_name or query.project or 'all projects'}"]
+    if spoken:
+        parts.insert(0, f"Screen-reader mode on ({screen_reader_source})")
+    if query.milestone:
+        parts.append(f"milestone {query.milestone}")
+    if query.labels:
+        parts.append("labels " + ", ".join(query.labels))
+    if query.priorities:
+        parts.append("priority " + " or ".join(p.value for p in query.priorities))
+    if query.assignee:
+        parts.append(f"assignee {query.assignee}")
+    if query.text:
+        parts.append(f"search “{query.text}”")
+    parts.append(f"{total} task" + ("" if total == 1 else "s"))
+    return " · ".join(parts)
+
+
+MOVE_EVENTS = frozenset(
+    {"task.status_changed", "task.completed", "task.blocked", "task.cancelled", "task.unblocked"}
+)
+"""The event kinds that move a task to another state."""
+
+
+def spoken_event(event: Event) -> str | None:
+    """One plain line for a change made elsewhere, for screen-reader announcements."""
+    ref = str(event.payload.get("ref") or "A task")
+    kind = event.type
+    if kind == "task.created":
+        title = event.payload.get("title")
+        return f"{ref} {title} was created by {event.actor}." if title else None
+    if kind in MOVE_EVENTS:
+        to = str(event.payload.get("to", "")).replace("_", " ")
+        return f"{ref} moved to {to} by {event.actor}." if to else None
+    if kind == "task.deleted":
+        return f"{ref} was deleted by {event.actor}."
+    return None
