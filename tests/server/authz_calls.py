@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from .route_table import MISSING, Operation, Param, Unfillable, minimal_value
-from .world import SEARCH_WORD, WORKER, RunMade, Side, quick_run
+from .world import SEARCH_WORD, WORKER, RunMade, Side, quick_run, token
 
 KIND_BY_NAME = {
     "ref": "task",
@@ -35,6 +35,7 @@ KIND_BY_NAME = {
     "worker_id": "worker",
     "job_id": "import_job",
     "quick_run_id": "quick_run",
+    "owner_id": "run",
 }
 """What a path parameter names, by its name."""
 
@@ -49,6 +50,7 @@ KIND_BY_COLLECTION = {
     "imports": "import_job",
     "jobs": "import_job",
     "quick-runs": "quick_run",
+    "tokens": "token",
 }
 """What a path parameter with a generic name (``{id}``) names, by the segment before it."""
 
@@ -59,8 +61,22 @@ Import jobs name their project too, but may also have none; quick runs, workers 
 values (a board column) belong to no project.
 """
 
-OPTIONAL_FIELDS = frozenset({"project", "title"})
-"""Optional body fields filled anyway: a request must say which project it is about."""
+QUERY_TARGETS = frozenset({"prefix", "project", "ref", "task", "run_id"})
+"""Required query parameters whose value names a thing of one project (a run id prefix)."""
+
+NEEDS: dict[tuple[str, str], dict[str, bool]] = {
+    ("task", "run"): {"command": True},
+    ("task", "retry"): {"cancelled": True},
+    ("quick_run", "promote"): {"finished": True},
+}
+"""What the thing of a ``POST .../{thing}/<action>`` must be, by kind and action, if not new."""
+
+UNOWNED_KINDS = frozenset({"quick_run", "worker", "token"})
+"""Things of no project: a route may hide them all from a token limited to some projects."""
+
+OPTIONAL_FIELDS = frozenset({"project", "title", "text"})
+"""Optional body fields filled anyway: a request must say which project it is about (and a
+PRD preview what to plan)."""
 
 SEARCH_PARAMS = ("q", "text", "search")
 """Query parameters that search text: the leak checks search for ``SEARCH_WORD``."""
@@ -85,11 +101,6 @@ def kind_of(op: Operation, param: Param) -> str:
     )
 
 
-def names_project_things(op: Operation) -> bool:
-    """Whether a path parameter of ``op`` names something that belongs to a project."""
-    return any(kind_of(op, p) in PROJECT_KINDS for p in op.path_params)
-
-
 @dataclass
 class Call:
     """One request, ready to send."""
@@ -100,18 +111,27 @@ class Call:
     body: Any = None
     values: dict[str, str] = field(default_factory=dict)
     """The path parameters' values, by name."""
+    target: str | None = None
+    """The first path or required query parameter that names a thing of one project."""
 
     def echo(self) -> str:
         """Everything the request says: an answer may repeat any of it without leaking."""
         return " ".join([self.url, json.dumps(self.query), json.dumps(self.body)])
 
-    def with_path_value(self, name: str, value: str) -> Call:
-        """The same request with one path parameter replaced."""
+    def value(self, name: str) -> str:
+        """A path or query parameter's value."""
+        return str(self.values[name] if name in self.values else self.query[name])
+
+    def with_value(self, name: str, value: str) -> Call:
+        """The same request with one path or query parameter replaced."""
+        if name not in self.values:
+            query = {**self.query, name: value}
+            return Call(self.op, self.url, query, self.body, self.values, self.target)
         values = {**self.values, name: value}
         url = self.op.path
         for key, given in values.items():
             url = url.replace("{" + key + "}", given)
-        return Call(self.op, url, dict(self.query), self.body, values)
+        return Call(self.op, url, dict(self.query), self.body, values, self.target)
 
 
 class Builder:
@@ -133,13 +153,15 @@ class Builder:
         url = op.path
         for name, value in values.items():
             url = url.replace("{" + name + "}", value)
+        targets = [p.name for p in op.path_params if kind_of(op, p) in PROJECT_KINDS]
         for param in op.query_params:
             if param.required and param.name not in query:
                 query[param.name] = self._filled(op, param.schema, param.name, made)
+                targets += [param.name] if param.name in QUERY_TARGETS else []
         body = None
         if op.body is not None:
             body = self._filled(op, op.body, "", made)
-        return Call(op, url, query, body, values)
+        return Call(op, url, query, body, values, next(iter(targets), None))
 
     def _filled(
         self, op: Operation, schema: dict[str, Any], name: str, made: dict[str, Any]
@@ -163,6 +185,12 @@ class Builder:
             waiting, blocker = self._thing("edge", fresh, self.side.edge)
             made["blocker"] = blocker
             return str(waiting.ref)
+        action = op.path.rsplit("/", 1)[-1]
+        needs = NEEDS.get((kind, action)) if op.path.endswith("}/" + action) else None
+        if needs is not None:
+            made[kind] = self.side.task(**needs).ref if kind == "task" else None
+            made[kind] = made[kind] or quick_run(self.side.db, **needs)
+            return str(made[kind])
         value = self._thing(kind, fresh, lambda: self._make(kind))
         if isinstance(value, RunMade):
             made["run"] = value
@@ -188,6 +216,7 @@ class Builder:
             "worker": lambda: WORKER,
             "import_job": side.import_job,
             "quick_run": lambda: quick_run(side.db),
+            "token": lambda: token(side.db),
         }
         return makers[kind]()
 
@@ -197,10 +226,12 @@ class Builder:
         run = made.get("run")
         simple: dict[str, Any] = {
             "to": "ready",
+            "step": "shell",
+            "host": "localhost",
             "assignee": "ann",
             "reason": "matrix",
             "prompt": "echo matrix",
-            "text": f"{side.word} text",
+            "text": f"# {side.word}\n\n## {SEARCH_WORD} {side.word}\n\nBuild it.\n",
             "worker_id": WORKER,
             "worker": WORKER,
             "content_base64": base64.b64encode(b"matrix").decode(),
@@ -213,14 +244,16 @@ class Builder:
             return f"{SEARCH_WORD} {side.word} made"
         if name in {"name", "slug"}:
             return f"{side.word}-{uuid.uuid4().hex[:8]}"
+        if name == "id":  # a worker's: workers belong to no project
+            return f"w-{uuid.uuid4().hex[:12]}"
         if name in {"blocker", "ref", "task", "parent"}:
             return side.task().ref
         if name in {"refs", "blocked_by"}:
-            return [side.task().ref]
-        if name in {"token", "claim_token", "run_id"}:
+            return [side.task(command=True).ref]
+        if name in {"token", "claim_token", "run_id", "prefix"}:
             run = run or side.run()
             made["run"] = run
-            return run.claim_token if name != "run_id" else run.run_id
+            return run.claim_token if name in {"token", "claim_token"} else run.run_id
         return MISSING
 
 

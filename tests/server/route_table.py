@@ -64,8 +64,9 @@ def _scope_of(dependant: Any) -> TokenScope:
         node = pending.pop()
         for dependency in node.dependencies:
             name = getattr(dependency.call, "__name__", "")
-            if name.startswith("require_"):
-                scope = TokenScope(name.removeprefix("require_"))
+            word = name.removeprefix("require_")
+            if name.startswith("require_") and word in set(TokenScope):
+                scope = TokenScope(word)
                 if scope.allows(needed):
                     needed = scope
             pending.append(dependency)

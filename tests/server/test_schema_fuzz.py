@@ -12,6 +12,7 @@ it exists. A deeper run by hand: ``st run URL/openapi.json -H "Authorization: Be
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,8 +62,10 @@ def fuzzed(
         side.grow()
         waiting, blocker = side.edge()
         lone = side.task()
-        admin = TokenCreate(name="fuzzer", scope=TokenScope.ADMIN)
-        secret = db.run(db.engine.create_token(admin)).secret
+        tokens = {
+            name: db.run(db.engine.create_token(TokenCreate(name=name, scope=TokenScope.ADMIN)))
+            for name in ("fuzzer", "checker")
+        }
     finally:
         db.close()
     REAL.update(
@@ -71,7 +74,9 @@ def fuzzed(
         project=[side.project.slug, side.project.id],
     )
     server = ServerProcess(db_url, folder)
-    yield Served(server=server, db_url=db_url, tokens={"admin": secret})
+    # The fuzzing spends its own token's requests; the other tests get a token of their own.
+    secrets = {"admin": tokens["fuzzer"].secret, "checker": tokens["checker"].secret}
+    yield Served(server=server, db_url=db_url, tokens=secrets)
     code = server.stop()
     assert code == 0, server.log_text()
     assert "Traceback" not in server.log_text(), server.log_text()
@@ -84,6 +89,13 @@ def api_schema(fuzzed: Served) -> Any:
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schemathesis.serializer("application/x-ndjson")  # type: ignore[untyped-decorator]
+def json_lines(context: Any, value: Any) -> bytes:
+    """Bodies of routes that take JSON Lines (a JSONL import): one JSON value per line."""
+    items = value if isinstance(value, list) else [value]
+    return "".join(json.dumps(item) + "\n" for item in items).encode()
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator]
@@ -119,7 +131,7 @@ def test_a_405_allows_every_method_of_the_path(fuzzed: Served) -> None:
     schemathesis (unsupported_method): ``OPTIONS /api/v2/projects`` said ``Allow: POST``,
     though ``GET`` works there too, and ``PUT /api/v2/tasks/X`` said only ``GET``.
     """
-    with fuzzed.client() as api:
+    with fuzzed.client("checker") as api:
         projects = api.options("/api/v2/projects")
         task = api.put("/api/v2/tasks/FUZZ-1")
         health = api.post("/healthz")

@@ -17,6 +17,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from core.domain.access import TokenCreate
 from core.domain.commands import AttachmentIn, MilestoneCreate, ProjectCreate, TaskCreate
 from core.domain.models import Milestone, Project, Task
 from core.domain.runs import QuickRunCreate
@@ -41,6 +42,14 @@ class EngineThread:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self.engine: SqlTaskEngine = self.run(SqlTaskEngine.open(db_url, actor="seeder"))
+        self._worker = False
+
+    def worker(self) -> str:
+        """``WORKER``, registered once (again would restart it: a change every reader sees)."""
+        if not self._worker:
+            self.run(self.engine.register_worker(WORKER, host="localhost", pid=1, slots=1000))
+            self._worker = True
+        return WORKER
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         """Await ``work`` on the engine's loop and return its result."""
@@ -90,8 +99,11 @@ class Side:
         self.markers.update(v for v in values if v)
 
     # -- things, made fresh -------------------------------------------------------------
-    def task(self, *, ready: bool = False, command: bool = False, **fields: Any) -> Task:
-        """A new task here (backlog unless ``ready``; with an approved command if asked)."""
+    def task(
+        self, *, ready: bool = False, command: bool = False, cancelled: bool = False, **fields: Any
+    ) -> Task:
+        """A new task here: backlog unless ``ready`` or ``cancelled``; with an approved
+        command if asked."""
         request = TaskCreate(
             title=fields.pop("title", f"{SEARCH_WORD} {self.word} task"),
             project=self.project.id,
@@ -101,6 +113,8 @@ class Side:
             **fields,
         )
         task = self.db.run(self.db.engine.create_task(request)).task
+        if cancelled:
+            task = self.db.run(self.db.engine.cancel(task.ref, "made cancelled"))
         self.mark(task.id, task.ref)
         return task
 
@@ -124,7 +138,7 @@ class Side:
         """A Run Now run of a new task, taken by ``WORKER``, with a step and a line of output."""
         engine = self.db.engine
         task = self.task(command=True)
-        self.db.run(engine.register_worker(WORKER, host="localhost", pid=1, slots=1000))
+        self.db.worker()
         queued = self.db.run(engine.run_now(task.ref))
         claimed = self.db.run(
             engine.adopt_forced_runs(WORKER, run_id=queued.id, lease_seconds=LEASE)
@@ -175,11 +189,20 @@ class Side:
         self.import_job()
 
 
-def quick_run(db: EngineThread) -> str:
-    """A finished quick run (quick runs belong to no project); returns its id."""
+def quick_run(db: EngineThread, *, finished: bool = False) -> str:
+    """A quick run, running or finished (quick runs belong to no project); returns its id."""
     made = db.run(db.engine.create_quick_run(QuickRunCreate(prompt="echo matrix")))
-    db.run(db.engine.finish_quick_run(made.id, success=True, exit_code=0, summary="done"))
+    db.run(db.engine.append_quick_log(made.id, "matrix output\n"))
+    if finished:
+        db.run(db.engine.finish_quick_run(made.id, success=True, exit_code=0, summary="done"))
     return made.id
+
+
+def token(db: EngineThread) -> str:
+    """A new read token (tokens belong to no project); returns its name."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    db.run(db.engine.create_token(TokenCreate(name=name)))
+    return name
 
 
 def snapshot_side(db: EngineThread, side: Side) -> dict[str, Any]:
