@@ -39,7 +39,7 @@ from .authz_calls import (
 )
 from .conftest import Served, ServerProcess, database_url
 from .route_table import Unfillable, api_operations
-from .world import SEARCH_WORD, EngineThread, Side, snapshot_side
+from .world import DATABASES, SEARCH_WORD, EngineThread, Side, snapshot_side
 
 OPERATIONS = api_operations()
 
@@ -73,13 +73,7 @@ class Matrix:
     their: Builder
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ],
-)
+@pytest.fixture(scope="module", params=DATABASES)
 def matrix(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Matrix]:

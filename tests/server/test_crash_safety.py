@@ -29,7 +29,7 @@ import pytest
 from core.domain.access import TokenCreate, TokenScope
 
 from .conftest import ServerProcess, database_url, error_of
-from .world import EngineThread, Side
+from .world import DATABASES, EngineThread, Side
 
 CLIENTS = 10
 PER_CLIENT = 15
@@ -56,13 +56,7 @@ class Crashable:
             db.close()
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ],
-)
+@pytest.fixture(scope="module", params=DATABASES)
 def crashable(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Crashable:

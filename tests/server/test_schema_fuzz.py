@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from core.domain.access import TokenCreate, TokenScope
 
 from .conftest import Served, ServerProcess, database_url, error_of
-from .world import EngineThread, Side
+from .world import DATABASES, EngineThread, Side
 
 schemathesis = pytest.importorskip(
     "schemathesis", reason="schemathesis is in the test extra: pip install -e '.[test]'"
@@ -43,13 +43,7 @@ REAL: dict[str, list[str]] = {}
 """Real things of the served database, by path parameter name (set by ``fuzzed``)."""
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ],
-)
+@pytest.fixture(scope="module", params=DATABASES)
 def fuzzed(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:

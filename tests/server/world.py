@@ -17,6 +17,8 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import pytest
+
 from core.domain.access import TokenCreate
 from core.domain.commands import AttachmentIn, MilestoneCreate, ProjectCreate, TaskCreate
 from core.domain.models import Milestone, Project, Task
@@ -25,6 +27,12 @@ from core.prd.models import ImportOptions
 from core.store.engine import SqlTaskEngine
 
 T = TypeVar("T")
+
+DATABASES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+"""The kinds of database each acceptance module runs on (``conftest.database_url``)."""
 
 WORKER = "matrix-worker"
 """The one worker that claims every run the tests make."""
