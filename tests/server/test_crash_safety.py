@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,20 @@ def crashable(
     finally:
         db.close()
     return Crashable(db_url, folder, made.secret, project)
+
+
+@pytest.fixture
+def start(crashable: Crashable) -> Iterator[Callable[[], ServerProcess]]:
+    """Starts servers on the test's database; any still running at its end is stopped."""
+    started: list[ServerProcess] = []
+
+    def start_one() -> ServerProcess:
+        started.append(ServerProcess(crashable.db_url, crashable.folder))
+        return started[-1]
+
+    yield start_one
+    for server in started:
+        server.stop()
 
 
 @dataclass
@@ -128,11 +143,11 @@ def titles_in(api: httpx.Client, project: str) -> Counter[str]:
 
 
 def test_kill_9_during_a_burst_of_creates_loses_and_duplicates_nothing(
-    crashable: Crashable,
+    crashable: Crashable, start: Callable[[], ServerProcess]
 ) -> None:
     """Answered creates survive the kill; every retry after the restart makes nothing twice."""
     project = crashable.new_project()
-    server = ServerProcess(crashable.db_url, crashable.folder)
+    server = start()
     creates = [burst_requests(project, client) for client in range(CLIENTS)]
     answered: list[int] = []
     threads = [
@@ -152,7 +167,7 @@ def test_kill_9_during_a_burst_of_creates_loses_and_duplicates_nothing(
     assert len(answered) >= KILL_AFTER, server.log_text()
     assert any(c.status is None for c in every), "the kill landed after the burst"
 
-    restarted = ServerProcess(crashable.db_url, crashable.folder)
+    restarted = start()
     auth = {"Authorization": f"Bearer {crashable.token}"}
     with httpx.Client(base_url=restarted.url, headers=auth, timeout=30) as api:
         for create in (c for c in every if c.task_id is not None):
@@ -247,11 +262,13 @@ def wait_logged(server: ServerProcess, request_ids: list[str]) -> None:
     raise AssertionError(f"not all of {request_ids} were handled:\n{server.log_text()}")
 
 
-def test_a_client_leaving_mid_request_corrupts_nothing(crashable: Crashable) -> None:
+def test_a_client_leaving_mid_request_corrupts_nothing(
+    crashable: Crashable, start: Callable[[], ServerProcess]
+) -> None:
     """Half a body changes nothing (with or without a key); a whole request whose answer is
     never read is done entirely or not at all; the server serves on; the file is sound."""
     project = crashable.new_project()
-    server = ServerProcess(crashable.db_url, crashable.folder)
+    server = start()
     auth = {"Authorization": f"Bearer {crashable.token}"}
     with httpx.Client(base_url=server.url, headers=auth, timeout=30) as api:
         task = api.post("/api/v2/tasks", json={"title": "Target", "project": project}).json()
