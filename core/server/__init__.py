@@ -30,6 +30,9 @@ call and return ``model_response(...)``; name a request body parameter ``body``.
 the module to the tuple in ``app.api_router``: every route there needs a token, and POSTs
 get ``Idempotency-Key`` handling without doing anything. Check what a limited token may see
 with ``access`` (by project id), and keep lists keyset-paged with a ``next_cursor``.
+``tests/server/test_authz_matrix.py`` and ``test_schema_fuzz.py`` cover every route the app
+has; a path parameter or body field the matrix cannot fill fails it, naming what to teach
+``tests/server/authz_calls.py``.
 
 ``core.cli.commands.serve`` adds ``taskyard serve`` and ``taskyard token ...`` to the CLI;
 ``serve`` runs uvicorn (one process on the CLI's engine, or ``--workers N`` on PostgreSQL).

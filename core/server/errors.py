@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
@@ -186,6 +187,23 @@ def http_exception_response(request: Request, exc: StarletteHTTPException) -> Re
         )
     else:
         error = BadRequestError(str(exc.detail))
-    return JSONResponse(
-        error_body(error), status_code=exc.status_code, headers=dict(exc.headers or {})
-    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse(error_body(error), status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at the request's path (a 405's ``Allow`` header).
+
+    Starlette names only the methods of the first route whose path matches, and a path
+    often has several routes (``GET`` and ``POST /api/v2/projects``): its ``Allow`` would
+    leave out methods that work.
+    """
+    path = request.url.path
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(path):
+            methods.update(route.methods or ())
+    return sorted(methods)

@@ -60,6 +60,8 @@ class IdempotencyMiddleware:
             engine = server_state(scope["app"]).engine
             caller = await authenticate(scope, engine)
             body = await _read_body(receive)
+            if body is None:
+                return  # the client left before sending all of it: nothing to do, nobody to tell
             reservation = await engine.reserve_idempotency_key(
                 caller.token_id, key, _fingerprint(scope, body)
             )
@@ -137,16 +139,20 @@ def _canonical(body: bytes) -> bytes:
         return body
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body; ``None`` if the client disconnected before sending all of it.
+
+    A part of a body is not a request: run, it could make a change nobody asked for (a
+    JSON body cut after its closing brace still parses).
+    """
     chunks = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks)
 
 
 def _replayed_body(body: bytes, receive: Receive) -> Receive:
