@@ -29,7 +29,8 @@ def within(caller: Caller, requested: list[str] | None) -> list[str] | None:
 
 
 def _not_found(field: str, ref: str) -> NotFoundError:
-    # A limited token gets ``errors.conceal``'s hint instead, which names its limit.
+    # The field is the engine's own for a missing id (``run_id``), so a hidden run reads
+    # exactly like one that does not exist; a limited token gets ``errors.conceal``'s hint.
     return NotFoundError(
         f"No {field} {ref!r}.",
         hint="A task's runs are listed by GET /api/v2/tasks/{ref}/runs.",
@@ -47,7 +48,7 @@ async def visible_run(engine: TaskEngine, caller: Caller, run_id: str) -> Run:
     if caller.restricted:
         task = await engine.get_task(run.task_id, links=False)
         if not caller.sees(task.project_id):
-            raise _not_found("run", run_id)
+            raise _not_found("run_id", run_id)
     return run
 
 
@@ -116,7 +117,7 @@ async def resolve_run_id(engine: TaskEngine, caller: Caller, prefix: str, kind: 
             raise
         return await _one_visible(engine, caller, prefix, kind, candidates)
     if caller.restricted and not await sees_log_owner(engine, caller, resolved):
-        raise _not_found(_what(kind), prefix)
+        raise _not_found("run_id", prefix)
     return resolved
 
 
@@ -127,7 +128,7 @@ async def _one_visible(
     if len(seen) == 1:
         return seen[0]
     if not seen:
-        raise _not_found(_what(kind), prefix)
+        raise _not_found("run_id", prefix)
     raise ValidationError(
         f"{prefix.strip().lower()!r} starts {len(seen)} ids: {', '.join(seen)}.",
         field="run_id",
@@ -135,6 +136,3 @@ async def _one_visible(
         details={"input": prefix, "candidates": seen},
     )
 
-
-def _what(kind: str) -> str:
-    return {"run": "run", "quick": "quick run"}.get(kind, "run or quick run")
