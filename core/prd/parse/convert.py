@@ -154,7 +154,10 @@ def _convert_block(
         ]
         return Quote(tuple(inner), line_start, line_end)
     if kind == "block_html":
-        return Paragraph(token.get("raw", "").strip(), (), line_start, line_end)
+        raw = token.get("raw", "").strip()
+        if raw.startswith("<!--") and raw.endswith("-->"):
+            return None  # a comment: not part of the document a reader sees
+        return Paragraph(raw, (), line_start, line_end)
     return None
 
 
