@@ -813,6 +813,12 @@ def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
         ))  # fmt: skip
     if plan.milestones:
         out.append("Milestones: " + ", ".join(m.name for m in plan.milestones))
+    if plan.not_tasks:
+        out.append("")
+        out.append("Not tasks (why):")
+        for skipped in plan.not_tasks:
+            where = " > ".join(skipped.section_path)
+            out.append(f"  line {skipped.line_start}: {where} — {skipped.reason}")
     if plan.warnings:
         out.append("")
         out.append("Warnings:")

@@ -209,7 +209,8 @@ def test_a_byte_order_mark_does_not_hide_the_first_heading() -> None:
 def test_html_comments_are_not_part_of_the_document() -> None:
     """A commented-out section is no section, and a comment is no paragraph."""
     doc = parse_document(
-        "## Work\n<!-- owner: sam -->\nText.\n\n<!--\n## Hidden\n- [ ] old idea\n-->\n\n## Next\nMore.\n"
+        "## Work\n<!-- owner: sam -->\nText.\n\n<!--\n## Hidden\n- [ ] old idea\n-->\n\n"
+        "## Next\nMore.\n"
     )
     assert [s.title for s in doc.sections] == ["Work", "Next"]
     work, following = doc.sections

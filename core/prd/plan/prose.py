@@ -47,7 +47,13 @@ class DepRef:
     """The words that state it (``Depends on: A1``, ``can only start after Alpha``)."""
 
 
-_BOUNDARY = re.compile(r"\.(?=\s|$)|[;()\[\]]|\s[—–]\s|\s-\s|[!?](?=\s|$)")
+_BOUNDARY = re.compile(
+    r"\.(?=\s|$)|[;()\[\]]|\s[—–]\s|\s-\s|[!?](?=\s|$)"
+    r"|,\s+(?=(?:but|otherwise|because|so|since|which|as|though|sonst|weil|da|denn|aber"
+    r"|porque|pero|sino|que|sinon|car|mais|parce|puisque)\b)",
+    re.IGNORECASE,
+)
+"""Where a target ends: the end of its sentence or clause, or a parenthesis."""
 _WEAK_BOUNDARY = re.compile(r",\s|:\s")
 _LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
 _REF = r"(?:[A-Z][A-Z0-9]*-?\d+|\d+(?:\.\d+)+)"

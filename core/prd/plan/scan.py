@@ -107,14 +107,14 @@ def _label(text: str) -> tuple[str, str] | None:
 _SENTENCE_END = re.compile(r"(?<=[^\d\s])\.\s+(?=[A-ZÀ-ÖØ-Þ])")
 
 
-def _apply_label(meta: Meta, name: str, value: str, line: int) -> None:
+def _apply_label(meta: Meta, name: str, value: str, line: int, said: str = "") -> None:
+    """Set what a label says; ``said`` is the line as written (why an edge exists)."""
     if name in ("depends", "blocks"):
         value = _SENTENCE_END.split(value, 1)[0].rstrip(". ")
         if value:
             word = "Blocks" if name == "blocks" else "Depends on"
-            meta.deps.append(
-                DepRef(value, line, name == "blocks", "label", phrase=f"{word}: {value}")
-            )
+            phrase = said.strip() or f"{word}: {value}"
+            meta.deps.append(DepRef(value, line, name == "blocks", "label", phrase=phrase))
     elif name == "priority":
         meta.priority = priority_of(value) or meta.priority
     elif name == "type":
@@ -153,7 +153,7 @@ def scan_text(meta: Meta, text: str, spans: Iterable[str], line: int) -> str | N
                 elif name == "depends" and not value:
                     pending = "deps"
                 else:
-                    _apply_label(meta, name, value, line + offset)
+                    _apply_label(meta, name, value, line + offset, raw)
         else:
             prose_lines.append(raw)
             if TASKS_LABEL.fullmatch(raw.strip()):
@@ -280,4 +280,4 @@ def scan_item_fields(meta: Meta, item: ListItem, fields: list[tuple[str, str]]) 
                 for i in iter_items(sub):
                     _apply_label(meta, "depends", i.text, i.line_start)
         else:
-            _apply_label(meta, name, value, item.line_start)
+            _apply_label(meta, name, value, item.line_start, item.text.split("\n", 1)[0])
