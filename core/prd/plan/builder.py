@@ -120,10 +120,7 @@ class Builder:
             if verdict.kind == "milestone":
                 local = replace(local, milestone=self.rules.heading_milestone(section))
             if container:
-                start = len(self.units)
-                self.walk(section.children, sub_path, local)
-                below = [u for u in self.units[start:] if u.parent is None]
-                self.section_units.setdefault(id(section), []).extend(below)
+                self._add_group(section, sub_path, local, own, inh, criteria=False)
                 continue
             if items:
                 self._add_items(section, sub_path, local, own, items)
@@ -157,18 +154,31 @@ class Builder:
                 self.gantt.extend(gantt_lines(block.code.strip(), block.line_start))
 
     def _add_group(
-        self, section: Section, path: list[str], local: Inherited, own: Meta, inh: Inherited
+        self,
+        section: Section,
+        path: list[str],
+        local: Inherited,
+        own: Meta,
+        inh: Inherited,
+        *,
+        criteria: bool = True,
     ) -> None:
-        """Walk a section whose sub-sections are the tasks; they get its criteria and deps."""
+        """Walk a section whose sub-sections are the tasks; they get its deps and criteria.
+
+        A grouping heading (``criteria=False``) passes its deps but not its criteria; the
+        document's title passes neither. Its prose may say the sub-sections run in order.
+        """
         start = len(self.units)
         self.walk(section.children, path, replace(local, deps=()))
         below = [u for u in self.units[start:] if u.parent is None]
         self.section_units.setdefault(id(section), []).extend(below)
-        group_ac = [*own.criteria, *self._ac_meta(section, deep=False).criteria]
-        for unit in below:
-            unit.meta.criteria.extend(group_ac)
-        for dep in (*inh.deps, *own.deps):
-            self.group_deps.append((below, dep))
+        if criteria:
+            group_ac = [*own.criteria, *self._ac_meta(section, deep=False).criteria]
+            for unit in below:
+                unit.meta.criteria.extend(group_ac)
+        if section is not self.title_section:
+            for dep in (*inh.deps, *own.deps):
+                self.group_deps.append((below, dep))
         if any(states_sequence(p) for p in own.prose):
             groups = [g for c in section.children if (g := self.section_units.get(id(c))) and g]
             if len(groups) > 1:

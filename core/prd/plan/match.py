@@ -26,6 +26,7 @@ from core.prd.plan.units import Unit
 from core.prd.plan.vocab import IDENT, WORDS, norm, norm_plain, strip_number
 
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bsowie\b)\s*", re.I)
+_LIST_SPLIT = re.compile(r"\s*[,;]\s*")
 _NUMBER = re.compile(
     r"(?:#|§\s*|\b(?:section|sección|abschnitt|kapitel|chapitre|paragraphe)\s+)(\d+(?:\.\d+)*)"
     r"|(?<![\w.])(\d+(?:\.\d+)+)(?![\w]|\.\d)",
@@ -162,7 +163,7 @@ class Resolver:
             whole = self._whole(head, referrer)
             if whole is not None and not whole.candidates:
                 return whole
-            parts = [p.strip() for p in _SPLIT.split(_without_names(raw, self)) if p.strip()]
+            parts = self._parts(_without_names(raw, self), referrer)
             found = [self._single(p, _cut_aside(p), ref.strength, referrer) for p in parts]
             if not any(f.units or f.candidates for f in found):
                 whole = self._single(raw, head, ref.strength, referrer)
@@ -181,6 +182,23 @@ class Resolver:
                     ),
                 )
         return self._single(raw, head, ref.strength, referrer)
+
+    def _parts(self, text: str, referrer: Unit | None) -> list[str]:
+        """The references a list names, split at commas and semicolons.
+
+        A piece is split again at "and" (und, y, et…) only when it is not a whole title.
+        """
+        parts: list[str] = []
+        for piece in _LIST_SPLIT.split(text):
+            piece = piece.strip()
+            if not piece:
+                continue
+            whole = self._whole(piece, referrer)
+            if whole is not None and not whole.candidates:
+                parts.append(piece)
+            else:
+                parts.extend(p.strip() for p in _SPLIT.split(piece) if p.strip())
+        return parts
 
     def _single(self, raw: str, head: str, strength: str, referrer: Unit | None) -> Found:
         """One reference: its ids and numbers when it names any, else its words."""
