@@ -179,3 +179,31 @@ def test_priorities_from_every_form_and_the_own_beats_the_inherited() -> None:
         "D": "critical",
         "E": "high",
     }
+
+
+def test_a_heading_that_names_a_priority_is_a_bucket_of_that_priority() -> None:
+    plan = plan_of(
+        "# Backlog\n\n## Must have\n- Book a room\n- Cancel a booking\n\n"
+        "## Nice to have\n- Recurring bookings\n\n## Won't have\n- Catering\n"
+    )
+    assert priorities(plan) == {
+        "Book a room": "high",
+        "Cancel a booking": "high",
+        "Recurring bookings": "low",
+    }
+
+
+def test_wrapped_criteria_stay_whole_and_channels_hosts_and_events_are_left_out() -> None:
+    plan = plan_of(
+        "## Catalogue sync\nSlack: #billing-v2, ask legal in #legal. #backend\n\n"
+        "Done when:\n- every active plan has a Price\n  with our plan code\n"
+        "- the drift job pages #billing-v2 on mismatch\n\n"
+        "Uses `core/sync.py`, `tandem.app/press`, `invoice.paid` and `config.yaml`.\n"
+    )
+    (task,) = plan.tasks
+    assert task.acceptance_criteria == [
+        "every active plan has a Price with our plan code",
+        "the drift job pages #billing-v2 on mismatch",
+    ]
+    assert task.labels == ["backend"]
+    assert task.context_files == ["core/sync.py", "config.yaml"]

@@ -89,7 +89,7 @@ def _convert_list(
                 texts.append(_inline_text(child["children"], spans))
             elif child["type"] == "block_code":
                 texts.append(child.get("raw", ""))
-        text = "\n".join(t for t in texts if t).strip()
+        text = "\n\n".join(t for t in texts if t).strip()  # one blank line between blocks
         checked = item["attrs"]["checked"] if item["type"] == "task_list_item" else None
         starts.append(loc.line_of(loc.find(text, limit)))
         built.append((text, checked, tuple(spans), sublists))

@@ -70,6 +70,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
     bucket = (
         verdict.kind == "milestone"
         or info.stage
+        or info.names_priority
         or (section.level <= builder.top and is_bucket_title(info.kind_words))
         or bool(DATE_IN_TITLE.search(info.clean))
         or (builder.rules.checklist and not section.children)

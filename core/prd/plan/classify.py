@@ -24,6 +24,7 @@ from core.prd.plan.lexicon import (
     INFO_CATEGORIES,
     MILESTONE_HEADING,
     MILESTONE_LIST_TITLES,
+    PRIORITY_WORDS,
     STAGE_HEADING,
     TIME_BOX,
     WONT_STATUS,
@@ -49,6 +50,20 @@ from core.prd.plan.vocab import (
 _LEAD = re.compile(r"^[^\w(]+")
 """What may precede a title's words: emphasis marks, emoji, punctuation."""
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+_PRIORITY_FILLER = word_set(
+    "priority|prio|priorität|prioridad|priorité|have|items|stories|requirements|features"
+    "|anforderungen|requisitos|exigences|funcionalidades|fonctionnalités|funktionen"
+)
+
+
+def _named_priority(words: str) -> Priority | None:
+    """The priority a title consists of (``Must have``, ``Should-have stories``, ``P1``)."""
+    if words in PRIORITY_WORDS:
+        return PRIORITY_WORDS[words]
+    kept = " ".join(w for w in words.split() if w not in _PRIORITY_FILLER)
+    return PRIORITY_WORDS.get(kept) if kept else None
 
 
 def _kind_text(title: str) -> str:
@@ -89,6 +104,9 @@ class Title:
     stage: bool
     """A release stage (``Alpha (v0.14)``) or a time box (``Week 1``, ``Launch day``)."""
     priority: Priority | None
+    names_priority: bool
+    """The title is a priority (``Must have``, ``Nice to have``, ``Hohe Priorität``): its items
+    are tasks of that priority."""
     task_type: str | None
     ident: str | None
     """The id the title starts with (``EX-01``)."""
@@ -111,6 +129,7 @@ class Title:
         plain = " ".join(words)
         lead = _LEAD.sub("", clean)
         kind_words = " ".join(WORDS.findall(_kind_text(stripped)))
+        named = _named_priority(kind_words)
         return cls(
             stripped=stripped,
             clean=clean,
@@ -118,7 +137,8 @@ class Title:
             number=number.group(1) if number else None,
             milestone=MILESTONE_HEADING.match(lead),
             stage=bool(STAGE_HEADING.fullmatch(lead)) or bool(TIME_BOX.match(plain)),
-            priority=priority_in_title(title),
+            priority=priority_in_title(title) or named,
+            names_priority=named is not None,
             task_type=type_of_words(WORDS.findall(title.casefold())),
             ident=ident_of(stripped),
             words=plain,

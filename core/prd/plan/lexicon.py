@@ -417,15 +417,15 @@ for _level, _words in {
         "|très haute|très élevée|la plus haute|plus haute|showstopper"
     ),
     Priority.HIGH: (
-        "p1|high|hoch|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
+        "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
         "|indispensable|obligatoire|obligatorio"
     ),
     Priority.MEDIUM: (
-        "p2|medium|normal|normale|mittel|media|medio|moyenne|moyen|should|should have|soll"
+        "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
         "|sollte|deseable|souhaitable|recomendable"
     ),
     Priority.LOW: (
-        "p3|low|lowest|niedrig|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
+        "p3|low|lowest|niedrig|niedrige|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
         "|plus basse|la plus basse|très basse|minor|mineure|mineur"
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|may"
         "|wünschenswert"

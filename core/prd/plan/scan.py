@@ -28,15 +28,15 @@ from core.prd.plan.lexicon import (
 )
 from core.prd.plan.prose import DepRef, find_dependencies
 from core.prd.plan.vocab import (
-    TAG,
     WORDS,
-    clean_title,
     flat_blocks,
+    item_line,
     iter_items,
     looks_like_path,
     priority_in_text,
     priority_of,
     slug,
+    tags_in,
 )
 
 
@@ -164,7 +164,7 @@ def scan_text(meta: Meta, text: str, spans: Iterable[str], line: int) -> str | N
             if head.startswith(("ID:", "PRD-ID:")):
                 meta.declared_id = raw.split(":", 1)[1].strip() or meta.declared_id
         if "#" in raw:
-            meta.labels.extend(slug(tag, 40) for tag in TAG.findall(raw))
+            meta.labels.extend(slug(tag, 40) for tag in tags_in(raw))
     prose = "\n".join(prose_lines)
     if prose.strip():
         meta.prose.append(prose)
@@ -240,15 +240,15 @@ def scan_list(block: ListBlock, meta: Meta, role: str | None) -> None:
             _apply_label(meta, "depends", first_line, item.line_start)
             continue
         if role == "ac":
-            meta.criteria.append(clean_title(first_line))
+            meta.criteria.append(item_line(item.text))
             continue
         fields = label_fields(first_line)
         if fields:
             scan_item_fields(meta, item, fields)
             continue
         if "#" in item.text:
-            meta.labels.extend(slug(tag, 40) for tag in TAG.findall(item.text))
-        text = clean_title(first_line)
+            meta.labels.extend(slug(tag, 40) for tag in tags_in(item.text))
+        text = item_line(item.text)
         if item.checked is False:
             meta.open_checks.append(text)
             steps.append(item)
@@ -274,7 +274,7 @@ def scan_item_fields(meta: Meta, item: ListItem, fields: list[tuple[str, str]]) 
             if value:
                 meta.criteria.append(value)
             for sub in item.lists:
-                meta.criteria.extend(clean_title(i.text) for i in iter_items(sub))
+                meta.criteria.extend(item_line(i.text) for i in iter_items(sub))
         elif name == "depends" and not value:
             for sub in item.lists:
                 for i in iter_items(sub):

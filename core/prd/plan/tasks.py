@@ -11,7 +11,7 @@ from core.prd.models import Granularity, PlannedTask, PlanWarning
 from core.prd.plan.builder import Builder
 from core.prd.plan.scan import Meta
 from core.prd.plan.units import Unit
-from core.prd.plan.vocab import TITLE_MAX, TOO_BIG, clean_title, priority_in_title, type_of
+from core.prd.plan.vocab import TITLE_MAX, TOO_BIG, item_line, priority_in_title, type_of
 
 
 def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
@@ -26,7 +26,7 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
             or Priority.MEDIUM
         )
         task_type = meta.task_type or type_of(unit.title) or _unit_type(unit.parent)
-        criteria: list[str] = [clean_title(i.text) for s in unit.item.lists for i in s.items]
+        criteria: list[str] = [item_line(i.text) for s in unit.item.lists for i in s.items]
     else:
         priority = _unit_priority(unit)
         task_type = _unit_type(unit)
@@ -79,7 +79,7 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
 
 
 def _ordered_texts(meta: Meta) -> set[str]:
-    return {clean_title(i.text.split("\n", 1)[0]) for b, items in meta.steps for i in items}
+    return {item_line(i.text) for b, items in meta.steps for i in items}
 
 
 def _unit_priority(unit: Unit) -> Priority:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from core.domain.models import Priority
 from core.prd.models import Granularity
 from core.prd.parse import Block, ListBlock, ListItem, Quote
-from core.prd.plan.lexicon import NO_PRIORITY, PRIORITY_EMOJI, PRIORITY_WORDS
+from core.prd.plan.lexicon import NO_PRIORITY, PRIORITY_EMOJI, PRIORITY_WORDS, word_set
 
 TITLE_MAX = 500
 
@@ -97,11 +97,55 @@ def clean_title(title: str) -> str:
 
 
 def looks_like_path(span: str) -> bool:
-    """Whether a code span names a context file: a ``/`` or an extension, no spaces, no URL."""
+    """Whether a code span names a context file.
+
+    A path has a ``/`` (but is no URL and no host name such as ``tandem.app/press``) or ends
+    in a file extension people put in repositories (``invoice.paid`` is an event, not a file).
+    """
     span = span.strip()
     if not span or " " in span or "://" in span or span.startswith(("http", "www.", "$", "-")):
         return False
-    return "/" in span or bool(_PATH_EXT.search(span) and not span[0].isdigit())
+    if "/" in span:
+        host = span.split("/", 1)[0]
+        return not (_HOST.fullmatch(host) and not host.startswith("."))
+    m = _PATH_EXT.search(span)
+    return bool(m and not span[0].isdigit() and m.group(0)[1:].casefold() in _FILE_EXTENSIONS)
+
+
+_HOST = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_FILE_EXTENSIONS = word_set(
+    "py|pyi|js|mjs|cjs|ts|tsx|jsx|go|rs|rb|java|kt|kts|swift|m|mm|c|h|cc|cpp|hpp|cs|fs"
+    "|php|ex|exs|erl|dart|scala|clj|lua|pl|r|jl|sh|bash|zsh|fish|ps1|bat|sql|md|rst|txt"
+    "|adoc|json|jsonl|yaml|yml|toml|ini|cfg|conf|env|lock|xml|html|htm|css|scss|sass|less"
+    "|tcss|vue|svelte|proto|graphql|gql|tf|tfvars|hcl|csv|tsv|ipynb|dockerfile|makefile"
+    "|gradle|pom|sbt|cabal|nix|mod|sum|gitignore|editorconfig|plist|storyboard|xib"
+    "|gemspec|podspec"
+)
+
+
+def item_line(text: str) -> str:
+    """A list item's first paragraph on one line: a criterion wrapped over lines stays whole."""
+    return clean_title(" ".join(text.split("\n\n", 1)[0].split()))
+
+
+def tags_in(text: str) -> list[str]:
+    """The ``#tags`` of a text that are labels, not chat channels.
+
+    ``Slack: #billing-v2`` and ``ask legal in #legal`` name channels.
+    """
+    found: list[str] = []
+    for m in TAG.finditer(text):
+        before = text[max(0, m.start() - 40) : m.start()].casefold()
+        if _CHANNEL.search(before):
+            continue
+        found.append(m.group(1))
+    return found
+
+
+_CHANNEL = re.compile(
+    r"(?:slack|channel|canal|kanal|chat|teams|discord|mattermost)\b[^#]*$"
+    r"|\b(?:in|on|to|into|via|pages|ping|post|ask|en|dans|sur|im|auf|an|ins)\s+$"
+)
 
 
 def priority_of(value: str) -> Priority | None:
