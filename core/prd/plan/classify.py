@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from core.domain.models import Priority
 from core.prd.parse import Document, ListBlock, Paragraph, Section, Table
@@ -318,10 +320,7 @@ class SectionRules:
         return found
 
     def _plans_work(self, section: Section) -> bool:
-        found = self.plans.get(id(section))
-        if found is None:
-            found = self.plans[id(section)] = self._plans_work_uncached(section)
-        return found
+        return _memo(self.plans, section, self._plans_work_uncached)
 
     def _plans_work_uncached(self, section: Section) -> bool:
         info = self.title(section)
@@ -346,10 +345,7 @@ class SectionRules:
 
     def verdict(self, section: Section) -> Verdict:
         """What the section is to the rules, and why when it is not work (cached)."""
-        found = self.verdicts.get(id(section))
-        if found is None:
-            found = self.verdicts[id(section)] = self._verdict(section)
-        return found
+        return _memo(self.verdicts, section, self._verdict)
 
     def _verdict(self, section: Section) -> Verdict:
         if section is self.title_section:
@@ -443,10 +439,7 @@ class SectionRules:
 
     def has_work(self, section: Section) -> bool:
         """Whether the section is a task or holds tasks (cached)."""
-        found = self.work.get(id(section))
-        if found is None:
-            found = self.work[id(section)] = self._has_work(section)
-        return found
+        return _memo(self.work, section, self._has_work)
 
     def _has_work(self, section: Section) -> bool:
         kind = self.verdict(section).kind
@@ -476,6 +469,17 @@ def _checklist_only(section: Section) -> bool:
     if not all(isinstance(b, ListBlock) for b in section.blocks):
         return False
     return any(i.checked is False for b in section.blocks for i in iter_items(b))  # type: ignore[arg-type]
+
+
+_T = TypeVar("_T")
+
+
+def _memo(store: dict[int, _T], section: Section, compute: Callable[[Section], _T]) -> _T:
+    """``compute(section)``, kept in ``store`` by the section's identity (asked many times)."""
+    found = store.get(id(section))
+    if found is None:
+        found = store[id(section)] = compute(section)
+    return found
 
 
 def _has_lists(section: Section) -> bool:
