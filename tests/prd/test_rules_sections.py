@@ -207,3 +207,25 @@ def test_wrapped_criteria_stay_whole_and_channels_hosts_and_events_are_left_out(
     ]
     assert task.labels == ["backend"]
     assert task.context_files == ["core/sync.py", "config.yaml"]
+
+
+def test_a_dated_schedule_list_is_work_and_item_titles_lose_their_marks() -> None:
+    retro = plan_of(
+        "# Boutique\n\n## Rétroplanning\n\n- **J-60** — Signer le bail du local\n"
+        "- **J-45** — Travaux d'aménagement, après le bail\n"
+        "- **J-15** — Installation de la caisse, une fois les travaux terminés\n"
+    )
+    assert titles(retro) == [
+        "Signer le bail du local",
+        "Travaux d'aménagement",
+        "Installation de la caisse",
+    ]
+    assert len(retro.edges) == 1
+    requirements = plan_of(
+        "## Functional requirements\n\n- **FR-1** Sellers add a bank account. Priority: P0\n"
+        "- **FR-2** Weekly payout run. Depends on FR-1.\n"
+    )
+    assert priorities(requirements) == {
+        "FR-1 Sellers add a bank account": "critical",
+        "FR-2 Weekly payout run": "medium",
+    }

@@ -71,6 +71,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
         verdict.kind == "milestone"
         or info.stage
         or info.names_priority
+        or (verdict.kind == "task" and info.kind is not None and info.kind[0] == "milestone-list")
         or (section.level <= builder.top and is_bucket_title(info.kind_words))
         or bool(DATE_IN_TITLE.search(info.clean))
         or (builder.rules.checklist and not section.children)
@@ -214,7 +215,9 @@ def _row_unit(
 ) -> Unit:
     ident = cell(row, spec.ident) or None
     text = cell(row, spec.title)
-    title = clean_title(f"{ident} {text}" if ident and not text.startswith(ident) else text)
+    # A number column ("#") only counts rows: it is no name to keep in the title.
+    named = ident is not None and not ident.isdigit() and not text.startswith(ident)
+    title = clean_title(f"{ident} {text}" if named else text)
     line = table.line_start + 2 + index
     meta = Meta()
     meta.priority = priority_of(cell(row, spec.priority)) if spec.priority is not None else None

@@ -195,9 +195,9 @@ class Builder:
         self.section_units.setdefault(id(section), []).extend(below)
         for dep in (*local.deps, *own.deps):
             self.group_deps.append((below, dep))
-        ordered = [u for u, w in zip(below, items, strict=True) if w.ordered]
-        if len(ordered) > 1 and any(states_sequence(p) for p in own.prose):
-            self.sequences.append(([[u] for u in ordered], section.line_start))
+        listed = [u for u, w in zip(below, items, strict=True) if w.item is not None]
+        if len(listed) > 1 and any(states_sequence(p) for p in own.prose):
+            self.sequences.append(([[u] for u in listed], section.line_start))
 
     def inherit(self, inh: Inherited, own: Meta, section: Section, path: list[str]) -> Inherited:
         """What the section passes down: its own settings, else its title's, else ``inh``'s."""

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from core.domain.models import Priority
 from core.prd.parse import Document, ListBlock, Paragraph, Section, Table
-from core.prd.plan.items import marked, task_table
+from core.prd.plan.items import marked, schedule_list, task_table
 from core.prd.plan.lexicon import (
     ACCEPTANCE_TITLES,
     BUCKET_TITLES,
@@ -382,8 +382,8 @@ class SectionRules:
             return Verdict("info", reason_of(category))
         if kind == "conditional" and self._not_work(section, category):
             return Verdict("info", reason_of(category))
-        if kind == "milestone-list" and not self.has_build_plan and _task_table(section):
-            return None  # a schedule table of tasks is the work plan itself
+        if kind == "milestone-list" and not self.has_build_plan and _schedule(section):
+            return None  # a schedule of tasks (a table, a rétroplanning) is the work plan itself
         if kind in ("ac", "milestone-list", "deps"):
             reason = {"milestone-list": "lists milestones", "deps": "states dependencies"}
             return Verdict(kind, reason.get(kind, ""))
@@ -458,8 +458,16 @@ class SectionRules:
         return self.milestones.from_heading(section.title, ident)
 
 
-def _task_table(section: Section) -> bool:
-    return any(isinstance(b, Table) and task_table(b) is not None for b in section.blocks)
+def _schedule(section: Section) -> bool:
+    """Whether a milestones section lists work rather than milestones.
+
+    It does with a table of tasks, or dated items saying what to do (``J-60 — Signer le bail``).
+    """
+    return any(
+        (isinstance(b, Table) and task_table(b) is not None)
+        or (isinstance(b, ListBlock) and schedule_list(b))
+        for b in section.blocks
+    )
 
 
 def _checklist_only(section: Section) -> bool:

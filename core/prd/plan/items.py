@@ -36,6 +36,23 @@ _TRAILING_DASH = re.compile(r"\s*[—–-]+\s*$")
 _TRAILING_OWNERS = re.compile(r"(?:\s+@[A-Za-z][\w.-]*)+\s*$")
 _PAREN = re.compile(r"\s*\(([^()]*)\)")
 _STRUCK_ITEM = re.compile(r"\s*(?:\*\*|__)?~~")
+_SENTENCE = re.compile(r"(?<=[^\d\s])\.\s+")
+_TIME_CODE = re.compile(
+    r"^\s*(?:[JDT][-−]\d+|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?"
+    r"|(?:week|semaine|semana|woche|day|jour|día|tag|w)\s*\d+)\s*[:—–-]\s+",
+    re.IGNORECASE,
+)
+"""A date or countdown an item starts with (``J-60 —``, ``2025-06-01:``, ``Week 3:``)."""
+
+
+def schedule_list(block: ListBlock) -> bool:
+    """Whether most items of a list start with a date or countdown, then say what to do.
+
+    That is a rétroplanning (``J-60 — Signer le bail``), not a list of milestone names.
+    """
+    items = [i.text.split("\n", 1)[0] for i in block.items]
+    timed = [t for t in items if (m := _TIME_CODE.match(t)) and len(t[m.end() :].split()) >= 2]
+    return len(items) >= 2 and len(timed) * 2 > len(items)
 
 
 def struck(first_line: str) -> bool:
@@ -84,10 +101,20 @@ def item_title(first_line: str) -> str:
     Marks are dependency asides, trailing ``— P0`` or ``— after the copy review``, trailing
     ``@owners`` and parentheses of fields (``(Owner: Sam, P1)``).
     """
-    title = first_line
+    title = _TIME_CODE.sub("", first_line, count=1)
     for m in reversed(list(_PAREN.finditer(title))):
         if _aside(m.group(1).strip()):
             title = title[: m.start()] + title[m.end() :]
+    sentences = _SENTENCE.split(title)
+    for n, sentence in enumerate(sentences[1:], start=1):
+        if _is_mark(sentence.rstrip(". ")):  # "Sellers add a bank account. Priority: P0"
+            title = ". ".join(sentences[:n])
+            break
+    clauses = title.split(", ")
+    for n, clause in enumerate(clauses[1:], start=1):
+        if DEP_TRIGGER.match(clause):  # "Travaux, après la signature du bail"
+            title = ", ".join(clauses[:n])
+            break
     parts = _SEGMENT.split(title)
     kept = [parts[0]]
     for part in parts[1:]:

@@ -467,6 +467,8 @@ _FORWARD_STRONG = (
     r"|waits? for|waiting (on|for)|can only (start|begin) (after|once|when)|only (after|once)"
     r"|can ?not (start|begin) (until|before)|can t (start|begin) (until|before)|builds on"
     r"|blocked on|gated (on|by)|prereqs?|baut auf|a la espera de|en attente d[eu]"
+    r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
+    r"|voraussetzung (ist|dafür ist|sind)|setzt voraus, dass|es necesario que|requisito previo"
     r"|abhängig von|hängt von|benötigt|erst nach|erst wenn|wartet auf"
     r"|blockiert (durch|von)|depende de|requiere|necesita|hace falta( que)?"
     r"|solo puede (empezar|comenzar) (cuando|después de|tras)|no puede (empezar|comenzar) hasta"
@@ -490,7 +492,7 @@ _REVERSE_WEAK = r"before|must (happen|be done|ship|land) before|vor|antes de|ava
 
 _LABEL_NOUNS = (
     r"dependencies|dependency|prerequisites?|voraussetzung(?:en)?|abhängigkeit(?:en)?"
-    r"|dependencias?|requisitos previos|prerrequisitos?|dépendances?|pré-?requis"
+    r"|dependencias?|requisitos? previos?|prerrequisitos?|dépendances?|pré-?requis"
 )
 DEP_TRIGGER = re.compile(
     r"(?<![\w-])(?:(?P<fl>(?:" + _LABEL_NOUNS + r")(?=\s*:))"
@@ -506,6 +508,7 @@ id, a heading number or a whole task title."""
 
 DEP_ANCHORS = word_set(
     "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|baut|espera"
+    "|relies on|rely on|necesario"
     "|attente|abhängig|hängt|benötig|erst |wartet|neces|nécess|falta|puede|besoin|peut|after"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
@@ -529,7 +532,8 @@ SEQUENTIAL = re.compile(
     r"|each (step|phase|stage|one|milestone) (starts|begins|waits|can start|only starts|builds on"
     r"|depends on|requires|follows)\b[^.]*\b(previous|prior|preceding|one before|last)"
     r"|(phases|steps|stages|milestones) (are|run|happen|ship) (sequential(ly)?|in order|one after"
-    r" (the )?(other|another))|in the order (below|listed|given|shown)|der reihe nach"
+    r" (the )?(other|another))|in the order (below|listed|given|shown)|(from )?top to bottom"
+    r"|von oben nach unten|de arriba abajo|de haut en bas|der reihe nach"
     r"|nacheinander|aufeinander aufbauend|baut auf (der|dem) vorherigen"
     r"|in (dieser|der angegebenen) reihenfolge|jede[rs]? (schritt|phase)\b[^.]*\b(vorherige|davor)"
     r"|en (este )?orden|uno (tras|después de) otro|secuencial(mente)?"

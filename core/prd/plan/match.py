@@ -48,7 +48,8 @@ _STOP = word_set(
     "|al|que|se|es|son|está|esté|ser|ya|le|les|une|des|du|et|ou|avec|pour|par|dans|au"
     "|aux|sur|qui|est|sont|être|une|fois|come|comes|go|goes|get|gets|use|uses|need"
     "|needs|build|builds|built|start|starts|happen|happens|everything|else|d|l|s|j|n"
-    "|c|qu"
+    "|c|qu|complete|completed|terminé|terminés|terminée|terminées|terminado|terminados"
+    "|listo|listos|fertig|abgeschlossen|erledigt|available|disponible|disponibles"
 )
 _SUFFIXES = ("ing", "ed", "es", "s")
 _PARENS = re.compile(r"\([^()]*\)")
@@ -417,14 +418,17 @@ class Resolver:
     ) -> bool:
         """Whether the shared words make the title the one the text names.
 
-        Two shared words must cover half the title or every word of the text; for a strong
-        phrase one is enough when it is the title's first word, distinctive (long or an
-        acronym, in no other title) and the title has at most three words.
+        Two shared words must cover half the title or every word of the text; one is enough
+        when it is the title's first word, distinctive (long or an acronym, in no other title)
+        and the title has at most three words (after a weak phrase, only when it is the one
+        word the phrase names).
         """
         if len(shared) >= 2 and (len(shared) * 2 >= len(title) or len(shared) == len(phrase)):
             return strength != "weak" or len(shared) == len(phrase)
-        if strength == "weak" or len(shared) != 1 or len(title) > 3 or shared[0] != title[0]:
+        if len(shared) != 1 or len(title) > 3 or shared[0] != title[0]:
             return False
+        if strength == "weak" and len(phrase) != 1:
+            return False  # "une fois les travaux terminés" names "Travaux d'aménagement"
         word = shared[0]
         distinctive = len(word) >= 6 or word in capitals
         return distinctive and len(self.titles_with.get(word, ())) == 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from core.prd.models import PlannedMilestone
 from core.prd.parse import ListBlock, Paragraph, Section, Table
-from core.prd.plan.items import task_table
+from core.prd.plan.items import schedule_list, task_table
 from core.prd.plan.lexicon import MILESTONE_HEADING
 from core.prd.plan.scan import label_fields
 from core.prd.plan.vocab import ISO_DATE, clean_title, flat_blocks, norm, norm_plain, slug
@@ -29,6 +29,7 @@ _SCOPE_COLUMNS = re.compile(
     r"|requisitos|périmètre|contenu|livrables|exigences"
 )
 _LETTER = re.compile(r"[^\W\d_]")
+_ASIDE = re.compile(r"\(([^()]{1,40})\)|\s[—–|·]\s+([^—–|·]{1,40})$")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _ENTRY_END = re.compile(r"\s*\(|\s+[—–|]\s+|\s+-\s+|:\s")
 
@@ -96,6 +97,17 @@ class Milestones:
             return self.add(m.group("id"), bare, due)
         return self.add(bare, bare, due)
 
+    def mentioned(self, title: str) -> str | None:
+        """The milestone a task's title names in an aside, if any.
+
+        ``Referral links (M1)``, ``Export — Beta``.
+        """
+        for m in _ASIDE.finditer(title):
+            key = self.known.get(norm(m.group(1) or m.group(2)))
+            if key is not None:
+                return key
+        return None
+
     def from_heading(self, title: str, ident: str | None) -> str:
         """The milestone a heading declares (``Phase 2: …``, ``Alpha (v0.14)``, a listed name)."""
         clean = clean_title(title)
@@ -112,7 +124,7 @@ class Milestones:
         the emphasis), table rows and sub-headings.
         """
         for block in flat_blocks(section.blocks):
-            if isinstance(block, ListBlock):
+            if isinstance(block, ListBlock) and not schedule_list(block):
                 for item in block.items:
                     self._entry(item.text.split("\n", 1)[0], item.line_start, lines)
             elif isinstance(block, Paragraph):

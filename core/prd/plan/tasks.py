@@ -50,9 +50,13 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
     for f in meta.files:
         if f not in files:
             files.append(f)
-    milestone = unit.milestone or (
-        builder.milestones.from_text(meta.milestone) if meta.milestone else inh.milestone
-    )
+    if unit.milestone is not None:
+        milestone: str | None = unit.milestone
+    elif meta.milestone and (unit.origin != "row" or inh.milestone is None):
+        # A row's week or phase column is schedule detail under a milestone heading.
+        milestone = builder.milestones.from_text(meta.milestone)
+    else:
+        milestone = inh.milestone or builder.milestones.mentioned(unit.title)
     title, description = unit.title, unit.description
     if len(title) > TITLE_MAX:
         description = f"{title}\n\n{description}".strip()
