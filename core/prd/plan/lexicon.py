@@ -469,6 +469,8 @@ _FORWARD_STRONG = (
     r"|blocked on|gated (on|by)|prereqs?|baut auf|a la espera de|en attente d[eu]"
     r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
     r"|voraussetzung (ist|dafür ist|sind)|setzt voraus, dass|es necesario que|requisito previo"
+    r"|waits on|unblocked by|contingent (on|upon)|conditional on|(on hold|paused) until"
+    r"|aufbauend auf|blockiert bis|condicionad[oa] a|conditionné(e)? (par|à)|bloqué(e)? tant que"
     r"|abhängig von|hängt von|benötigt|erst nach|erst wenn|wartet auf"
     r"|blockiert (durch|von)|depende de|requiere|necesita|hace falta( que)?"
     r"|solo puede (empezar|comenzar) (cuando|después de|tras)|no puede (empezar|comenzar) hasta"
@@ -477,7 +479,7 @@ _FORWARD_STRONG = (
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|nach|sobald|después de|tras|on top of"
-    r"|as soon as|en cuanto"
+    r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
 )
 _REVERSE_STRONG = (
@@ -488,7 +490,10 @@ _REVERSE_STRONG = (
     r"|voraussetzung für|nötig für|blockiert|necesari[oa]s? para|requisito para|bloquea"
     r"|imprescindible para|nécessaire (pour|à)|prérequis (pour|à)|indispensable (pour|à)"
 )
-_REVERSE_WEAK = r"before|must (happen|be done|ship|land) before|vor|antes de|avant"
+_REVERSE_WEAK = (
+    r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|previo a|avant"
+    r"|préalable à"
+)
 
 _LABEL_NOUNS = (
     r"dependencies|dependency|prerequisites?|voraussetzung(?:en)?|abhängigkeit(?:en)?"
@@ -508,7 +513,8 @@ id, a heading number or a whole task title."""
 
 DEP_ANCHORS = word_set(
     "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|baut|espera"
-    "|relies on|rely on|necesario"
+    "|relies on|rely on|necesario|unblock|contingent|conditional|on hold|paused|aufbauend"
+    "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|erst |wartet|neces|nécess|falta|puede|besoin|peut|after"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"

@@ -50,6 +50,7 @@ _STOP = word_set(
     "|needs|build|builds|built|start|starts|happen|happens|everything|else|d|l|s|j|n"
     "|c|qu|complete|completed|terminé|terminés|terminée|terminées|terminado|terminados"
     "|listo|listos|fertig|abgeschlossen|erledigt|available|disponible|disponibles"
+    "|completion|fertigstellung|abschluss|umsetzung|finalización|achèvement|finalisation"
 )
 _SUFFIXES = ("ing", "ed", "es", "s")
 _PARENS = re.compile(r"\([^()]*\)")
