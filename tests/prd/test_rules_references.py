@@ -116,3 +116,17 @@ def test_dependency_sections_gantt_blocks_and_phase_gates() -> None:
         "#### Replication\nZ. Needs the Infra.\n"
     )
     assert pairs(gate) == {("IDs", "Replication"), ("Infra", "Replication")}
+
+
+def test_a_dependency_section_orders_phases_and_leaves_out_implied_order() -> None:
+    plan = plan_of(
+        "# Roadmap\n\n## Phase 1: Foundation\n- Recipe model\n- Recipe import\n\n"
+        "## Phase 2: Planning\n- Weekly planner UI\n\n## Phase 3: Shopping\n- Shopping list\n\n"
+        "## Logical Dependency Chain\n- Phase 1 must be complete before Phase 2 starts.\n"
+        "- The shopping list needs the weekly planner UI.\n"
+    )
+    assert pairs(plan) == {
+        ("Recipe model", "Weekly planner UI"),
+        ("Recipe import", "Weekly planner UI"),
+        ("Weekly planner UI", "Shopping list"),
+    }

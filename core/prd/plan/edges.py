@@ -128,11 +128,50 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
         for before, after in itertools.pairwise(groups):
             out.connect(after, before, "order", line, "the document says these run in order")
     out.finish_groups()
+    edges = _without_implied_order(out.edges)
+    out.edges = edges
     for unit in builder.units:
         if unit.parent is not None:
             out.add(unit.parent, unit, "parent", unit.line_start, "a step of this task")
     _memberships(builder, resolver)
     return out.edges
+
+
+def _without_implied_order(edges: list[PlannedEdge]) -> list[PlannedEdge]:
+    """The edges without an ``order`` edge that other edges already imply.
+
+    A dependency chain or a stated order repeats what the text's own dependencies often say
+    ("the shopping list needs the planner" after "Phase 1 before Phase 2"): the order stays,
+    the redundant edge goes. Stated dependencies are always kept.
+    """
+    if not any(e.reason == "order" for e in edges):
+        return edges
+    waits: dict[str, set[str]] = {}
+    for e in edges:
+        waits.setdefault(e.task_key, set()).add(e.blocker_key)
+    kept: list[PlannedEdge] = []
+    for edge in edges:
+        if edge.reason == "order":
+            waits[edge.task_key].discard(edge.blocker_key)
+            if _reaches(waits, edge.task_key, edge.blocker_key):
+                continue  # implied: leave it out
+            waits[edge.task_key].add(edge.blocker_key)
+        kept.append(edge)
+    return kept
+
+
+def _reaches(waits: dict[str, set[str]], start: str, goal: str) -> bool:
+    """Whether ``start`` waits for ``goal`` through a chain of edges."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        for nxt in waits.get(stack.pop(), ()):
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
 
 
 def _usable(builder: Builder, found: Found, dep: DepRef, referrer: Unit | None) -> list[Unit]:
@@ -258,17 +297,20 @@ def _dependency_line(
                 out.connect(list(after.units), list(before.units), "explicit", line, text)
         return
     for dep in find_dependencies(text, line):
-        if dep.strength == "weak" or not dep.subject:
+        if not dep.subject:
             continue
+        # In a dependency section even "before"/"after" state one: "Phase 1 before Phase 2".
         subject = resolver.resolve(DepRef(dep.subject, line, strength="strong"), None)
-        if len(subject.units) != 1:
+        if not subject.units:
             continue
-        found = resolver.resolve(dep, subject.units[0])
-        targets = _usable(builder, found, dep, subject.units[0])
+        referrer = subject.units[0] if len(subject.units) == 1 else None
+        found = resolver.resolve(dep, referrer)
+        targets = _usable(builder, found, dep, referrer)
+        group = found.group or subject.group
         if dep.reverse:
-            out.connect(targets, list(subject.units), "explicit", line, text, group=found.group)
+            out.connect(targets, list(subject.units), "explicit", line, text, group=group)
         else:
-            out.connect(list(subject.units), targets, "explicit", line, text, group=found.group)
+            out.connect(list(subject.units), targets, "explicit", line, text, group=group)
 
 
 def _chain(resolver: Resolver, block: ListBlock, out: _Edges) -> None:
