@@ -6,16 +6,25 @@ With ``--cpu`` the times are the process's CPU time (``time.process_time``) and 
 printed too: steadier than wall time when other work shares the cores. Each plan runs with the
 cyclic collector paused, as ``SqlTaskEngine.preview_import`` runs it; ``--gc-on`` leaves the
 collector running, to measure what the pause saves.
+
+``--varied`` measures issue 21's budgets instead, on text whose sections all differ (the corpus
+documents, each copy's headings numbered, so the chunk cache cannot hide the cost): a 50 KB
+preview, and a 1 MB preview beside mistune's own AST parse of the same text, in the same run
+(CPU time, minimum of the runs).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 
 import _common
+import mistune
 
 from core.prd.models import Granularity, ImportOptions
 from core.prd.parse.convert import parse_chunk
@@ -25,13 +34,62 @@ from core.store.gc_pause import without_cyclic_gc
 sys.path.insert(0, str(_common.ROOT / "tests" / "fixtures" / "prds"))
 from generate_large import large_prd
 
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)$", re.MULTILINE)
+
+
+def varied_text(min_bytes: int) -> str:
+    """The corpus documents one after the other, each copy's headings numbered, to ``min_bytes``."""
+    corpus = _common.ROOT / "tests" / "fixtures" / "prds" / "corpus"
+    texts = [p.read_text(encoding="utf-8-sig") for p in sorted(corpus.glob("*.md"))]
+    texts = [t for t in texts if not t.startswith("# PRD quality corpus")]
+    parts: list[str] = []
+    size = copy = 0
+    while size < min_bytes:
+        suffix = f" ({copy // len(texts)})" if copy >= len(texts) else ""
+        part = _HEADING.sub(rf"\1 \2{suffix}", texts[copy % len(texts)]) + "\n"
+        parts.append(part)
+        size += len(part.encode())
+        copy += 1
+    return "".join(parts)
+
+
+def _best(fn: Callable[[], object], runs: int) -> float:
+    """The fastest of ``runs`` calls, in CPU milliseconds, each with a fresh chunk cache."""
+    times = []
+    for _ in range(runs):
+        parse_chunk.cache_clear()
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return min(times) * 1000
+
+
+def varied(runs: int) -> None:
+    """Issue 21's budgets: a 50 KB preview, and 1 MB of varied text against mistune's parse."""
+    plan_of = without_cyclic_gc(build_plan)
+    plugins = ["table", "task_lists", "strikethrough", "url"]
+    md = mistune.create_markdown(renderer=None, plugins=plugins)
+    options = ImportOptions()
+    for size in (50_000, 1_000_000):
+        text = varied_text(size)
+        plan_ms = _best(partial(plan_of, text, source="varied.md", options=options), runs)
+        mistune_ms = _best(partial(md, text), runs)
+        print(
+            f"{len(text.encode()) / 1000:6.0f} KB varied: preview {plan_ms:6.0f} ms CPU, "
+            f"mistune AST parse {mistune_ms:6.0f} ms CPU (ratio {plan_ms / mistune_ms:.2f})"
+        )
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--cpu", action="store_true", help="CPU time instead of wall time")
     ap.add_argument("--gc-on", action="store_true", help="do not pause the cyclic collector")
+    ap.add_argument("--varied", action="store_true", help="issue 21's budgets on varied text")
     args = ap.parse_args()
+    if args.varied:
+        varied(args.runs)
+        return
     plan_of = build_plan if args.gc_on else without_cyclic_gc(build_plan)
     clock = time.process_time if args.cpu else time.perf_counter
     text, sections = large_prd()

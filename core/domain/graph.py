@@ -179,23 +179,23 @@ def waves(
     # Kahn's algorithm with in-degrees over unresolved blockers: O(V + E), not O(V * depth).
     waiting = {n: sum(1 for b in set(graph[n]) if b in pending) for n in pending}
     reverse = dependents_of({n: graph[n] for n in pending})
-    runnable = [n for n, count in waiting.items() if count == 0]
+    # A heap of (key, id): each wave takes the smallest, as sorting all runnable tasks would,
+    # without re-sorting the ones left waiting for a later wave (O(V log V) in all).
+    runnable = [(key(n), n) for n, count in waiting.items() if count == 0]
+    heapq.heapify(runnable)
     result: list[list[str]] = []
     finished = 0
     while runnable:
-        runnable.sort(key=lambda n: (key(n), n))
-        wave = runnable if max_parallelism is None else runnable[:max_parallelism]
-        rest = [] if max_parallelism is None else runnable[max_parallelism:]
+        size = len(runnable) if max_parallelism is None else min(max_parallelism, len(runnable))
+        wave = [heapq.heappop(runnable)[1] for _ in range(size)]
         result.append(wave)
         finished += len(wave)
-        released: list[str] = []
         for node in wave:
             for dependent in reverse.get(node, ()):
                 if dependent in waiting:
                     waiting[dependent] -= 1
                     if waiting[dependent] == 0:
-                        released.append(dependent)
-        runnable = rest + released
+                        heapq.heappush(runnable, (key(dependent), dependent))
     if finished != len(pending):
         left = {n for n, c in waiting.items() if c > 0}
         raise cycle_error(find_cycle({n: [b for b in graph[n] if b in left] for n in left}) or [])

@@ -54,6 +54,10 @@ class SourceSpan(BaseModel):
     """Heading titles from the top down, e.g. ``["Checkout", "Payment form"]``."""
     line_start: int
     line_end: int
+    kind: Literal["section", "item", "row", "step", "document"] = "section"
+    """Why it is a task: a section of work, a list item or table row that is work of its own
+    (its section is a bucket of work, or it carries its own id, priority or dependency), a
+    step of a section task (fine granularity), or the whole document (no headings)."""
 
 
 class PlannedMilestone(BaseModel):
@@ -100,6 +104,9 @@ class PlannedEdge(BaseModel):
     reason: Literal["explicit", "order", "parent"] = "explicit"
     """Why: a "Depends on" line, numbered-list order, or a parent waiting for its children."""
     line: int | None = None
+    because: str = ""
+    """The document's words that gave the edge (``Depends on: A1``, ``once X ships``, ``the
+    steps run in order``), for the preview."""
 
 
 class PlanWarning(BaseModel):
@@ -110,6 +117,7 @@ class PlanWarning(BaseModel):
     code: Literal[
         "cycle",
         "dangling_reference",
+        "ambiguous_reference",
         "duplicate_title",
         "empty_section",
         "too_big",
@@ -131,6 +139,17 @@ class PlanWarning(BaseModel):
     details: dict[str, object] = Field(default_factory=dict)
 
 
+class SkippedSection(BaseModel):
+    """A section the planner did not make a task, and why (the preview says so)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    section_path: list[str]
+    line_start: int
+    reason: str
+    """In words: "open questions, not work", "struck through: dropped", "lists milestones"…"""
+
+
 class ImportPlan(BaseModel):
     """Everything an import would write, computed without touching the database."""
 
@@ -145,6 +164,8 @@ class ImportPlan(BaseModel):
     edges: list[PlannedEdge]
     milestones: list[PlannedMilestone] = Field(default_factory=list)
     warnings: list[PlanWarning] = Field(default_factory=list)
+    not_tasks: list[SkippedSection] = Field(default_factory=list)
+    """Sections that are not tasks, each with the reason."""
     waves: list[list[str]] = Field(default_factory=list)
     """Task keys that could run in parallel, wave by wave, at ``max_parallelism_hint``."""
     critical_path: list[str] = Field(default_factory=list)

@@ -155,6 +155,24 @@ def test_preview_of_a_markdown_file(cli: CLI) -> None:
     assert job["created"]
 
 
+def test_the_preview_says_why_a_section_is_no_task_and_why_an_edge_exists(cli: CLI) -> None:
+    """Issue 21: the text preview and --json both carry the reasons."""
+    doc = cli.write(
+        "why.md",
+        "# Billing\n\n## Offene Fragen\n\n- Wer zahlt?\n\n## Export\n\nDas Format.\n\n"
+        "## Versand\n\nErst nach dem Export, sonst fehlen Daten.\n",
+    )
+    out = cli.ok("import", "prd", str(doc))
+    assert "Not tasks (why):" in out
+    assert "line 3: Offene Fragen — open questions, not work" in out
+    preview = cli.json("import", "prd", str(doc))["plan"]
+    assert preview["not_tasks"] == [
+        {"section_path": ["Offene Fragen"], "line_start": 3, "reason": "open questions, not work"}
+    ]
+    (edge,) = preview["edges"]
+    assert edge["because"] == "Erst nach dem Export"
+
+
 def test_a_commit_that_fails_is_listed_as_a_failed_job_with_the_reason(cli: CLI) -> None:
     """Nothing is written, but `import list` and `import show` say it failed and why."""
     bad = checkout()

@@ -1,10 +1,15 @@
-"""Documents whose plans were recorded by the pre-optimization planner (``reference_plans.json``).
+"""Documents whose plans are recorded (``reference_plans.json``), so planning cannot drift.
 
 The fixture corpus, a few hand-written documents that exercise Markdown the fixtures do not
 (emphasis, links, entities, setext headings, quotes, HTML, tabs, CRLF), and deterministic
-pseudo-random documents built from fragments. ``python -m tests.prd.reference_docs`` rewrote the
-JSON with the planner of commit 5619ad0 (before the PRD performance work); do not regenerate it to
-make a failing comparison pass: a difference is a change of planning behaviour.
+pseudo-random documents built from fragments. ``python -m tests.prd.reference_docs`` rewrites the
+JSON. The recording was made with the planner of commit 5619ad0 (before the PRD performance work)
+and re-made when issue 21's planner changed the rules on purpose, after reading each difference
+(full milestone names, stage headings such as "Alpha" as milestones, a milestone's list items as
+its tasks, "nothing" as no reference, whole titles before splitting at "and", no close-spelling
+guess between different names). Do not regenerate it to make a failing comparison pass: a
+difference is a change of planning behaviour, to be read and kept only when the new plan is the
+one a careful planner would draw.
 """
 
 from __future__ import annotations

@@ -198,3 +198,21 @@ def test_line_breaks_and_backtick_runs_match_their_regexes(pieces: list[str]) ->
     text = "".join(pieces)
     assert tokens._breaks(text) == re.sub(r" *\n\s*", "\n", text)
     assert tokens._tick_runs(text) == [(m.start(), m.end()) for m in re.finditer("`+", text)]
+
+
+def test_a_byte_order_mark_does_not_hide_the_first_heading() -> None:
+    doc = parse_document("\ufeff# Launch plan\n\n## Week 1\n- [ ] ship\n")
+    (title,) = doc.sections
+    assert (title.title, [c.title for c in title.children]) == ("Launch plan", ["Week 1"])
+
+
+def test_html_comments_are_not_part_of_the_document() -> None:
+    """A commented-out section is no section, and a comment is no paragraph."""
+    doc = parse_document(
+        "## Work\n<!-- owner: sam -->\nText.\n\n<!--\n## Hidden\n- [ ] old idea\n-->\n\n"
+        "## Next\nMore.\n"
+    )
+    assert [s.title for s in doc.sections] == ["Work", "Next"]
+    work, following = doc.sections
+    assert work.blocks == [Paragraph("Text.", (), 3, 3)]
+    assert following.line_start == 10

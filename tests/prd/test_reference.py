@@ -1,8 +1,9 @@
-"""The planner gives exactly the plans recorded before its performance work (same behaviour).
+"""The planner gives exactly the recorded plans (same behaviour).
 
-``reference_plans.json`` was written by ``python -m tests.prd.reference_docs`` with the planner of
-commit 5619ad0: full plans for the corpus and hand-written documents, SHA-256 digests for the
-pseudo-random documents and the >1 MB PRD, at every granularity with and without order edges.
+``reference_plans.json`` is written by ``python -m tests.prd.reference_docs`` (see its docstring
+for when it was re-recorded and why): full plans for the corpus and hand-written documents,
+SHA-256 digests for the pseudo-random documents and the >1 MB PRD, at every granularity with and
+without order edges.
 """
 
 from __future__ import annotations

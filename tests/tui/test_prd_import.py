@@ -131,7 +131,8 @@ def test_path_completion_extends_what_was_typed() -> None:
 def test_snapshot_preview(snap_compare: Any, demo_db_url: str) -> None:
     """The import screen after previewing cross_refs.md: the file path, the options, the
     summary "5 tasks, 5 dependencies … 5 new", the tree with "[new] Index schema · feature ·
-    ■ medium · lines 3-5" highlighted and each task's "waits for" lines."""
+    ■ medium · lines 3-5" highlighted and each task's "waits for" lines, each with the words
+    that gave it ("waits for: Index schema (Depends on: section 1)")."""
     from tui.__main__ import make_app
     from tui.settings import TuiSettings
 

@@ -355,6 +355,10 @@ every such command under its task, and none runs until someone approves it after
             f"Warning (line {w.line}): {w.message}" if w.line else f"Warning: {w.message}"
             for w in plan.warnings
         ]
+        warnings += [
+            f"Not a task (line {n.line_start}): {' > '.join(n.section_path)}, {n.reason}"
+            for n in plan.not_tasks
+        ]
         removed = [d for d in preview.diff if d.kind == DiffKind.REMOVED]
         warnings += [
             f"No longer in the document: {d.ref or d.key} {d.title}"
@@ -377,8 +381,10 @@ every such command under its task, and none runs until someone approves it after
             parent = task.parent_key if task.parent_key in titles else None
             children.setdefault(parent, []).append(task)
         blockers: dict[str, list[str]] = {}
+        because: dict[tuple[str, str], str] = {}
         for edge in plan.edges:
             blockers.setdefault(edge.task_key, []).append(edge.blocker_key)
+            because[(edge.task_key, edge.blocker_key)] = edge.because
         target: TreeNode[NodeData] | None = None
 
         def add(node: TreeNode[NodeData], task: PlannedTask) -> None:
@@ -406,8 +412,11 @@ every such command under its task, and none runs until someone approves it after
                 if highlighted == ("command", task.key, ""):
                     target = leaf
             for blocker in waits:
+                why = because.get((task.key, blocker), "")
                 leaf = branch.add_leaf(
-                    Text(f"waits for: {titles.get(blocker, blocker)}"),
+                    Text(
+                        f"waits for: {titles.get(blocker, blocker)}" + (f" ({why})" if why else "")
+                    ),
                     data=("edge", task.key, blocker),
                 )
                 if highlighted == ("edge", task.key, blocker):

@@ -85,6 +85,7 @@ def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
     out.extend(_tree_lines(plan, preview.diff, short))
     out.extend(_removed_lines(plan, preview.diff))
     out.extend(_schedule_lines(plan, short))
+    out.extend(_not_task_lines(plan))
     if plan.warnings:
         out.append("")
         out.append("Warnings:")
@@ -93,6 +94,17 @@ def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
             out.append(f"  {where}{w.code}: {w.message}")
     out.append("")
     out.append(f"Commit with: {commit_hint}")
+    return out
+
+
+def _not_task_lines(plan: ImportPlan) -> list[str]:
+    """The sections the planner did not make tasks, each with its reason."""
+    if not plan.not_tasks:
+        return []
+    out = ["", "Not tasks (why):"]
+    for skipped in plan.not_tasks:
+        where = " > ".join(skipped.section_path)
+        out.append(f"  line {skipped.line_start}: {where} — {skipped.reason}")
     return out
 
 

@@ -76,6 +76,8 @@ __all__ = [
 def check_text(text: str) -> str:
     """Refuse input no plan can come from; return the text with newlines normalized.
 
+    A leading byte-order mark is dropped too: it would hide a first heading.
+
     Raises:
         ValidationError: the text is empty or only whitespace, or holds NUL / binary bytes.
     """
@@ -91,7 +93,7 @@ def check_text(text: str) -> str:
             field="text",
             hint="Give a Markdown file with headings (## Section) or a list of work items.",
         )
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 _BINARY = re.compile(r"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
@@ -101,16 +103,28 @@ _BINARY = re.compile(r"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 
 _ATX = re.compile(r"#{1,6}(?:[ \t]|$)")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_COMMENT_OPEN = re.compile(r" {0,3}<!--")
 
 
 def _chunk_starts(lines: list[str]) -> list[int]:
-    """0-based indexes of the lines that start a chunk (ATX headings outside code fences)."""
+    """0-based indexes of the lines that start a chunk.
+
+    Those are ATX headings outside code fences and outside HTML comments (a commented-out
+    section is no section).
+    """
     starts = [0]
     fence: str | None = None
+    comment = False
     for index, line in enumerate(lines):
         if not line:
             continue
         first = line[0]
+        if comment:
+            comment = "-->" not in line
+            continue
+        if first in " <" and _COMMENT_OPEN.match(line):
+            comment = "-->" not in line[line.index("<!--") + 4 :]
+            continue
         if fence is not None:
             closing = (m := _FENCE.match(line)) is not None and m.group(1).startswith(fence)
             if closing and m is not None and not line[m.end() :].strip():

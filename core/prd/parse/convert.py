@@ -89,7 +89,7 @@ def _convert_list(
                 texts.append(_inline_text(child["children"], spans))
             elif child["type"] == "block_code":
                 texts.append(child.get("raw", ""))
-        text = "\n".join(t for t in texts if t).strip()
+        text = "\n\n".join(t for t in texts if t).strip()  # one blank line between blocks
         checked = item["attrs"]["checked"] if item["type"] == "task_list_item" else None
         starts.append(loc.line_of(loc.find(text, limit)))
         built.append((text, checked, tuple(spans), sublists))
@@ -154,7 +154,10 @@ def _convert_block(
         ]
         return Quote(tuple(inner), line_start, line_end)
     if kind == "block_html":
-        return Paragraph(token.get("raw", "").strip(), (), line_start, line_end)
+        raw = token.get("raw", "").strip()
+        if raw.startswith("<!--") and raw.endswith("-->"):
+            return None  # a comment: not part of the document a reader sees
+        return Paragraph(raw, (), line_start, line_end)
     return None
 
 

@@ -1,87 +1,109 @@
 """A parsed PRD → an ``ImportPlan``: tasks, dependency edges, milestones, waves and warnings.
 
 Pure and deterministic: the same text, source and options give an equal plan, and nothing is
-read or written (the engine previews the plan against the database and commits it).
+read or written (the engine previews the plan against the database and commits it). Every word
+the rules read, in English, German, Spanish and French, is in ``lexicon``.
 
 The rules (the README quotes them)
 ==================================
 
-**Sections.** The *top level* is H2, or the smallest heading level when the document has no H2.
-When the top level is H2 and the document has exactly one H1 before everything else, that H1 is
-the document's title: not a task, not part of any section path; its intro text (like the text
-before the first heading) holds document-wide settings (``ID:``, ``Priority:``, ``Labels:``).
-Headings above the top level group tasks and stay in their section paths. Some sections are
-never tasks: *informational* ones (Overview, Background, Context, Summary, Introduction,
-Motivation, Purpose, Scope, Goals, Non-goals, Out of scope, Open questions, Risks, References,
-Glossary, Appendix, Table of contents — with their sub-sections), *acceptance* ones
-(Acceptance criteria, Done when, Definition of done, Success criteria: their items are the
-enclosing task's criteria) and *milestone lists* (Milestones, Roadmap, Timeline, Phases).
+**Outline.** A byte-order mark and HTML comments (with any heading inside them) are dropped. A
+bold line standing alone at the start of a paragraph (``**Horaires en temps réel**``) is a
+heading one level below its section, when a section has two or more of them or the one names a
+known kind (``**Done when**``, ``**Notes**``). The *top level* is H2, or the smallest heading
+level when the document has no H2. When the top level is H2 and the document has exactly one H1
+before everything else, that H1 is the document's title: not a task, not part of any section
+path; its intro text (like the text before the first heading) holds document-wide settings.
+Headings above the top level group tasks and stay in their section paths.
+
+**What a section is** (``classify``; every "not work" verdict keeps its reason in
+``ImportPlan.not_tasks``). Struck through (``### ~~Tax~~``) or ``Status: Won't Do``: dropped.
+Titled as *informational* — summary/TL;DR, background/context/problem, goals/non-goals,
+users/personas, success metrics, alternatives, risks, open questions/FAQ, notes/decisions/links,
+glossary/appendix, rollback plans, budget, non-functional requirements, future/won't-do/out of
+scope, sign-off checklists, work already done — with its sub-sections (unless one of them is a
+work plan, a bucket or a milestone: "Status" over "Next"). Conditionally: *scope* unless it
+lists steps; *user stories* unless they carry ids, priorities or dependencies; *design
+narrative* (design, architecture, technical approach, API, data model, testing, rollout,
+security…) when the document has a work plan elsewhere (requirements, implementation plan,
+roadmap, tasks, backlog, phases, milestone headings…). Titles combine (``Risks & mitigations``,
+``Background: how it works today``, ``Notes from the meeting``); a title with an id
+(``A7 Datenschutz``) is always work; a section inside ``<overview>`` / ``<context>`` tags is read
+by the tag's name too. *Acceptance* sections (Acceptance criteria, Done when, Akzeptanzkriterien,
+Criterios, Critères…) give the enclosing task's criteria; *milestone lists* (Milestones,
+Meilensteine, Hitos, Jalons, Roadmap, Timeline, Cronograma, Rétroplanning…) name milestones (a
+schedule table of tasks is the work plan itself when there is no other); *dependency sections*
+(Dependencies, Logical Dependency Chain, Abhängigkeiten, Dependencias, Dépendances…) are read for
+dependencies.
 
 **Granularity.**
 
 - ``coarse``: one task per top-level section, covering its whole subtree; criteria are the items
   of acceptance lists and the open task-list checkboxes anywhere in it.
-- ``balanced``: one task per *leaf* section (a section with no task sub-sections, e.g. H3 under
-  H2). Criteria: the acceptance lists when there are any, else every list item of the section.
-  A section with sub-sections is not a task: its metadata (priority, type, milestone) and its
-  ``Depends on`` lines are inherited by the tasks below it.
-- ``fine``: the balanced tasks, plus one child task (``parent_key``) per open checklist item
-  (``- [ ]``) and per numbered step (``1.``) in the section's own lists (not in acceptance lists).
-  Checked items (``- [x]``) are already done and stay in the description only. The parent task
-  waits for its children (edges with reason ``parent``). Criteria: acceptance lists, else the
-  remaining plain bullets.
+- ``balanced``: one task per *leaf* section (a section with no work sub-sections). A section with
+  sub-sections is not a task: its metadata and dependencies are inherited by the tasks below it.
+  A leaf section's list items or table rows are tasks of their own (``buckets``) when it is a
+  *bucket* (a checklist, tasks, to-dos, steps, "in parallel", a week, a sprint, a date, a
+  release stage, a milestone heading, a work plan such as Roadmap or Requirements, or any
+  checklist-only section of a document made of checklists: its open checkboxes, else its other
+  open items), when most items of a list carry their own id, owner or dependency, when a list
+  follows ``Tasks:``, when its numbered steps are said to run in order, and for the rows of a
+  requirements table (a column named task, requirement, story, feature, summary, name…; id,
+  priority, dependency, notes and milestone columns are read). Checked and struck-through items
+  are not tasks. Otherwise the section is one task and its items are its criteria.
+- ``fine``: the balanced tasks, plus one child task (``parent_key``) per open checklist item and
+  numbered step of a section task (the parent waits for its children, edges with reason
+  ``parent``).
 
 **No headings.** The whole document is one task (title: the first line of text, else the source
-name), with a ``no_headings`` warning; at ``fine`` its checklist items and numbered steps become
-its children as above.
+name), with a ``no_headings`` warning; at ``fine`` its steps become its children.
 
 **Keys** (the future ``external_id``): ``{source_key}:{slug of each heading in the section path,
-joined by /}``; a fine item adds ``/{slug of its text}``; a repeat gets ``~2``, ``~3``. A key only
-depends on its own path, so editing one section never changes another section's keys.
-``source_key`` is the document's declared id (front matter ``id:``/``prd:``, or an ``ID:`` /
-``PRD-ID:`` line before the first task), else the slug of the source's file name without
-extension.
+joined by /}``; an item, row or fine step adds ``/{slug of its title}``; a repeat gets ``~2``,
+``~3``. A key only depends on its own path. ``source_key`` is the document's declared id (front
+matter ``id:``/``prd:``, or an ``ID:`` / ``PRD-ID:`` line before the first task), else the slug of
+the source's file name without extension.
 
-**Extraction** (from a task's own text; a section's settings are inherited by the tasks below):
+**Extraction** (a section's settings are inherited by the tasks below it):
 
-- *Labels lines* at the start of a paragraph line, of a list item, or as a row of a two-column
-  table: ``Depends on``, ``Blocked by``, ``Requires``, ``After``, ``Priority``, ``Type``,
-  ``Labels``/``Tags``, ``Milestone``. List items that are label lines are metadata, not criteria.
-  A list right after an empty ``Acceptance criteria:`` / ``Done when:`` / ``Definition of done:``
-  line is an acceptance list; one after an empty ``Depends on:`` line lists dependencies.
-- *Context files*: code spans that look like paths (contain ``/`` or end in ``.ext``, no spaces,
-  not URLs).
-- *Type*: the ``Type:`` line, else words of the task's title, then of its ancestors' titles:
-  bug/fix/defect/regression/crash → bug; docs/documentation/readme/guide → docs;
-  test/tests/testing/qa/e2e/coverage → test; chore/cleanup/ci/tooling/upgrade/bump/release →
-  chore; refactor/rewrite → refactor; research/spike/investigate → research; else feature.
-- *Priority*: the ``Priority:`` line (P0/critical/urgent/blocker → critical, P1/high → high,
-  P2/medium/normal → medium, P3/low/minor → low, MUST → high, SHOULD → medium, COULD/MAY → low),
-  else ``P0``–``P3`` or upper-case ``MUST``/``SHOULD``/``COULD`` in the title, else in the task's
-  own text (the strongest wins), else inherited, else medium.
-- *Labels*: ``#tags`` in the text (not ``#3``), ``Labels:``/``Tags:`` lines, and the slug of the
-  top-level section for the tasks below it.
-- *Milestones*: items, table rows or sub-sections of a milestone-list section
-  (``M1: Foundations (2026-03-01)``), and headings ``M1: …`` / ``Milestone 2: …`` / ``Phase 3: …``
-  become milestones (key: ``m1`` from the id, else the name's slug; an ISO date is the due date).
-  A milestone heading with sub-sections is a transparent group: its tasks get its milestone. A
-  ``Milestone:`` line names one (created when unknown). ``options.milestone`` is left to the
-  engine, which applies it to tasks whose ``milestone_key`` is ``None``.
-- *Dependencies*: ``Depends on X``, ``Blocked by X``, ``Requires: X``, ``After: X`` (colon
-  required for the last two, so prose "after lunch" is not one), or the same words in parentheses
-  anywhere, e.g. ``(after: Build)``. Several targets split on ``,``, ``;`` and `` and ``. A target
-  is resolved, in order: as a heading number (``#3``, ``section 2.1``, ``2.1`` → the heading
-  numbered so), a task title, a section title (a section that is not itself a task means all the
-  tasks inside it; at coarse, a sub-section means its top-level task), then the closest title
-  (difflib ratio ≥ 0.8, or a unique title starting with the target). Case, punctuation,
-  Markdown and a leading "the"/"section" are ignored. With ``options.order_dependencies`` each
-  numbered step that became a task (fine) waits for the step before it in the same list.
+- *Label lines* in any of the four languages, at the start of a line, as ``A: x · B: y`` fields,
+  or as a two-column table row: depends on/blocked by/requires/needs/after/prerequisites (and
+  Abhängig von, Voraussetzung, Depende de, Requiere, Dépend de, Nécessite…), blocks, priority
+  (Priorität, Prioridad, Priorité), type, labels/tags, milestone, status, acceptance criteria.
+- *Priority*: a ``Priority`` label or a priority stated mid-sentence (``— prioridad alta``), else
+  ``P0``–``P3``, a traffic light (🔴🟠🟡🟢) or MUST/SHOULD/COULD in the title, else in the
+  task's own text and items (a leading ``**Imprescindible.**``, a ``— *Urgent*`` segment; the
+  strongest wins), else inherited, else medium. Words: P0/critical/urgent/blocker/highest →
+  critical, P1/high/MUST → high, P2/medium/SHOULD → medium, P3/low/lowest/COULD/nice to have →
+  low, and their German, Spanish and French equivalents.
+- *Type*: the ``Type:`` line, else words of the task's title, then of its ancestors' titles (not
+  the document title): bug/fix → bug; docs → docs; test/qa → test; chore/cleanup/release → chore;
+  refactor → refactor; research/spike → research; else feature.
+- *Labels*: ``#tags`` in the text (not ``#3``), ``Labels:`` lines, and the slug of the top-level
+  section for the tasks below it. *Context files*: code spans that look like paths.
+- *Milestones*: a milestones section's items, bold lines, table rows and sub-headings (a scope
+  column or a list after a colon names the member tasks: ``M1 Pilot | … | A1, A2``); headings
+  ``M1: …`` / ``Phase 2 — …`` / ``Jalon 1 …`` / ``Week 1 …`` / ``Alpha (v0.14)`` / ``Launch day``
+  and headings named like a listed milestone hold the tasks below them; a ``Milestone:`` line or a
+  task table's milestone column names one. A milestone keeps its full name.
+- *Dependencies* (``prose`` finds them anywhere in a sentence; ``match`` resolves them): labels
+  as above, ``X depends on Y`` / ``X → Y`` / chains in dependency sections, a Mermaid gantt
+  ``after``, and phrases such as "can only start after", "once … ships", "needs", "blocked
+  until", "before" (reversed), "setzt … voraus", "erst nach", "solo puede empezar cuando", "ne
+  peut commencer qu'une fois". "Independent of" / "in parallel with" state none; "none" and
+  "nothing" name nothing. A section whose prose says its steps or sub-sections run in order
+  chains them (reason ``order``); with ``options.order_dependencies`` each numbered step that
+  became a task (fine) waits for the step before it. References resolve by id, heading number,
+  whole title, section, contained title, prefix, shared words, close spelling (see ``match``);
+  a reference that fits several tasks equally is an ``ambiguous_reference`` warning, never an
+  edge. When either end is a group (a section with several tasks), the group's first tasks wait
+  for the other group's last ones. Each edge says in ``because`` which words gave it.
 
 **Warnings.** ``cycle`` (the cycle's keys and titles; the latest-declared non-parent edge on it is
-dropped so the import stays possible), ``dangling_reference`` (the unresolved text),
-``dropped_edge`` (a task declared to depend on itself), ``duplicate_title``, ``empty_section`` (a
-task section with no text), ``too_big`` (coarse: more than 30 list items or 2,000 words; balanced:
-more than 15 items or 800 words; fine: more than 400 words), ``no_headings``.
+dropped), ``dangling_reference`` (a label naming nothing), ``ambiguous_reference`` (the
+candidates), ``dropped_edge`` (a task declared to depend on itself), ``duplicate_title``,
+``empty_section``, ``too_big`` (coarse: more than 30 list items or 2,000 words; balanced: more
+than 15 items or 800 words; fine: more than 400 words), ``no_headings``.
 
 **Preview.** ``waves``: ``core.domain.graph.waves`` at ``max_parallelism_hint`` (priority first);
 ``critical_path``: ``core.domain.graph.critical_path``; ``blocked_roots``: tasks with no blockers
@@ -93,10 +115,12 @@ longer than 500 characters are cut (with "…"); the full text starts the descri
 The modules
 ===========
 
-``vocab`` (the words, patterns and limits above, and the text helpers that apply them), ``scan``
-(what a run of blocks declares), ``builder`` (the walk over the sections: units, keys,
-milestones), ``tasks`` (units → tasks, size and title warnings), ``edges`` (references → edges,
-cycles broken). This module runs them in order.
+``lexicon`` (the words, in four languages), ``vocab`` (limits and text helpers), ``outline``
+(bold headings, struck headings, tags), ``classify`` (what each section is, and why), ``scan``
+(what a run of blocks declares), ``prose`` (dependencies in sentences), ``items`` (item titles,
+marks, task tables, gantt lines), ``buckets`` (which items and rows are tasks), ``milestones``,
+``units``, ``builder`` (the walk over the sections), ``tasks`` (units → tasks), ``match`` (the
+reference matcher), ``edges`` (references → edges, cycles broken). This module runs them in order.
 """
 
 from __future__ import annotations
@@ -105,10 +129,14 @@ from core.prd.commands import shell_block
 from core.prd.edit import summarize
 from core.prd.models import ImportOptions, ImportPlan, PlannedEdge, PlannedTask, PlanWarning
 from core.prd.parse import Section, parse_document
-from core.prd.plan.builder import Builder, Inherited
+from core.prd.plan.builder import Builder
+from core.prd.plan.classify import KNOWN_ALONE, SectionRules
 from core.prd.plan.edges import break_cycles, resolve_edges
+from core.prd.plan.milestones import Milestones
+from core.prd.plan.outline import build_outline
 from core.prd.plan.scan import Meta, scan_blocks
 from core.prd.plan.tasks import size_warnings, to_task
+from core.prd.plan.units import Inherited
 from core.prd.plan.vocab import TOO_BIG, slug, source_stem
 
 __all__ = ["TOO_BIG", "build_plan"]
@@ -126,6 +154,7 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
         ValidationError: the text is empty, whitespace only or binary.
     """
     doc = parse_document(text)
+    outline = build_outline(doc, KNOWN_ALONE)
     sections = doc.walk()
     levels = {s.level for s in sections}
     top = 2 if 2 in levels else min(levels, default=1)
@@ -141,18 +170,23 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     declared = doc.front_matter.get("id") or doc.front_matter.get("prd") or doc_meta.declared_id
     source_key = slug(declared or source_stem(source), 60) or "prd"
 
-    builder = Builder(doc, source_key, options, top, title_section)
+    milestones = Milestones()
+    rules = SectionRules.of(doc, outline, top, title_section, milestones)
+    for section in sections:
+        if rules.lists_milestones(section):
+            milestones.read_section(section, doc.lines)
+    builder = Builder(doc, source_key, options, top, title_section, outline, rules, milestones)
     inherited = Inherited(
         priority=doc_meta.priority,
         task_type=doc_meta.task_type,
-        milestone=builder.milestone_from_text(doc_meta.milestone) if doc_meta.milestone else None,
+        milestone=milestones.from_text(doc_meta.milestone) if doc_meta.milestone else None,
     )
     if not sections:
         builder.add_document_unit(source, inherited)
     else:
         builder.walk(doc.sections, [], inherited)
-    tasks = [to_task(builder, unit, doc_meta) for unit in builder.units]
     edges = resolve_edges(builder)
+    tasks = [to_task(builder, unit, doc_meta) for unit in builder.units]
     edges = break_cycles(builder, edges, {t.key: t.title for t in tasks})
     size_warnings(builder, tasks)
     return _finish(builder, tasks, edges, source)
@@ -171,8 +205,9 @@ def _finish(
         options=builder.options,
         tasks=tasks,
         edges=edges,
-        milestones=list(builder.milestones.values()),
+        milestones=list(builder.milestones.by_key.values()),
         warnings=warnings,
+        not_tasks=builder.skipped,
     )
     # Cycles were broken above, so the summary (shared with plan edits) cannot fail here.
     return summarize(plan)

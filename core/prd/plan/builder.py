@@ -3,124 +3,36 @@
 A unit is everything the later steps need about one task: its key, title, source lines, the
 meta scan of its text and the settings inherited from the sections above it. Units become
 ``PlannedTask``s in ``core.prd.plan.tasks``, and their references become edges in
-``core.prd.plan.edges``.
+``core.prd.plan.edges``. What each section is (work, a group, not work and why) comes from
+``core.prd.plan.classify``; which list items and table rows are tasks from
+``core.prd.plan.buckets``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from core.domain.models import Priority
-from core.prd.models import Granularity, ImportOptions, PlannedMilestone, PlanWarning
-from core.prd.parse import Block, Document, ListBlock, ListItem, Paragraph, Section, Table
+from core.prd.models import Granularity, ImportOptions, PlanWarning, SkippedSection
+from core.prd.parse import Block, CodeBlock, Document, ListBlock, Paragraph, Section
+from core.prd.plan.buckets import WorkItem, work_items
+from core.prd.plan.classify import SectionRules, Title
+from core.prd.plan.items import GanttLine, gantt_lines, item_title
+from core.prd.plan.milestones import Milestones
+from core.prd.plan.outline import Outline
+from core.prd.plan.prose import DepRef, states_sequence
 from core.prd.plan.scan import Meta, scan_blocks, scan_list, scan_text
+from core.prd.plan.units import Inherited, Unit
 from core.prd.plan.vocab import (
-    AC_TITLES,
-    HEADING_NUMBER,
-    INFO_TITLES,
-    ISO_DATE,
-    MILESTONE_HEADING,
-    MILESTONE_LIST_TITLES,
-    PAREN_DEP,
     TOO_BIG,
-    WORDS,
     clean_title,
     flat_blocks,
-    norm,
-    norm_words,
-    priority_in_title,
+    ident_of,
     slug,
     source_stem,
-    strip_number,
     strongest,
-    type_of_words,
 )
-
-
-@dataclass(eq=False)
-class Unit:
-    """A would-be task: a section, a checklist item or step (fine), or the whole document.
-
-    Compared by identity: two units with the same text are still two tasks.
-    """
-
-    key: str
-    title: str
-    path: list[str]
-    line_start: int
-    line_end: int
-    description: str
-    meta: Meta
-    section: Section | None
-    inherited: Inherited
-    parent: Unit | None = None
-    item: ListItem | None = None
-    words: int = 0
-    """Words in the description, for the ``too_big`` warning; 0 when too short to matter."""
-    empty: bool = False
-
-
-@dataclass(frozen=True)
-class Inherited:
-    """The settings a section passes down to the tasks below it (frozen: siblings share it)."""
-
-    priority: Priority | None = None
-    task_type: str | None = None
-    milestone: str | None = None
-    area: str | None = None
-    deps: tuple[tuple[str, int], ...] = ()
-
-
-@dataclass(slots=True)
-class _Title:
-    """What the rules read from a heading's title, computed once per distinct title."""
-
-    stripped: str
-    """Without its heading number (``strip_number``)."""
-    clean: str
-    """``stripped`` cleaned (``clean_title``): the section path's entry."""
-    norm: str
-    """``stripped`` normalized (``norm``): for kinds and references."""
-    number: str | None
-    """The heading number (``2.1``), when the title has one."""
-    milestone: re.Match[str] | None
-    """``MILESTONE_HEADING`` matched on ``stripped``."""
-    priority: Priority | None
-    """``priority_in_title`` of the whole title."""
-    task_type: str | None
-    """``type_of`` of the whole title."""
-    listed: str | None
-    """The kind its words alone give: ``milestone-list``, ``ac``, ``info`` or ``None``."""
-
-    @classmethod
-    def of(cls, title: str) -> _Title:
-        stripped = strip_number(title)
-        clean = clean_title(stripped)
-        # Most titles have no number: then the stripped title is the title, cleaned once.
-        numbered = stripped is not title
-        number = HEADING_NUMBER.match(clean_title(title) if numbered else clean)
-        words = WORDS.findall(title.casefold())
-        normalized = norm(stripped) if numbered else norm_words(words)
-        listed = None
-        if MILESTONE_LIST_TITLES.fullmatch(normalized):
-            listed = "milestone-list"
-        elif AC_TITLES.fullmatch(normalized):
-            listed = "ac"
-        elif INFO_TITLES.fullmatch(normalized):
-            listed = "info"
-        return cls(
-            stripped=stripped,
-            clean=clean,
-            norm=normalized,
-            number=number.group(1) if number else None,
-            milestone=MILESTONE_HEADING.match(stripped),
-            priority=priority_in_title(title),
-            task_type=type_of_words(words),
-            listed=listed,
-        )
 
 
 @dataclass
@@ -135,28 +47,28 @@ class Builder:
     options: ImportOptions
     top: int
     title_section: Section | None
+    outline: Outline
+    rules: SectionRules
+    milestones: Milestones
     units: list[Unit] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
-    milestones: dict[str, PlannedMilestone] = field(default_factory=dict)
     warnings: list[PlanWarning] = field(default_factory=list)
+    skipped: list[SkippedSection] = field(default_factory=list)
     section_units: dict[int, list[Unit]] = field(default_factory=dict)
     numbers: dict[str, Section] = field(default_factory=dict)
     section_titles: dict[str, list[Section]] = field(default_factory=dict)
-    group_deps: list[tuple[Unit, str, int]] = field(default_factory=list)
-    kinds: dict[int, str] = field(default_factory=dict)
-    """``kind`` per section (by ``id``): it depends only on the section, asked many times."""
-    titles: dict[str, _Title] = field(default_factory=dict)
-    """``_Title`` per heading text: each is read several times per section, and titles repeat
-    ("Acceptance criteria"). Per plan, so a first preview pays for every title."""
+    group_deps: list[tuple[list[Unit], DepRef]] = field(default_factory=list)
+    """Dependencies a section states for every task below it."""
+    sequences: list[tuple[list[list[Unit]], int]] = field(default_factory=list)
+    """Groups of tasks the document says run in order (each waits for the one before)."""
+    dep_sections: list[Section] = field(default_factory=list)
+    gantt: list[GanttLine] = field(default_factory=list)
 
-    def title(self, section: Section) -> _Title:
+    def title(self, section: Section) -> Title:
         """What the rules read from the section's heading (cached per heading text)."""
-        found = self.titles.get(section.title)
-        if found is None:
-            found = self.titles[section.title] = _Title.of(section.title)
-        return found
+        return self.rules.title(section)
 
-    # ------------------------------------------------------------ keys and milestones
+    # ------------------------------------------------------------ keys
 
     def unique_key(self, base: str) -> str:
         """``base``, or ``base~2``, ``~3``… when taken; a very long base is cut and hashed."""
@@ -169,150 +81,145 @@ class Builder:
         self.keys.add(key)
         return key
 
-    def milestone(self, ident: str, name: str, due: str | None = None) -> str:
-        """The key of the milestone ``ident``, created when new; a later due date fills a gap."""
-        key = slug(ident) or "milestone"
-        existing = self.milestones.get(key)
-        if existing is None:
-            self.milestones[key] = PlannedMilestone(key=key, name=name[:200] or key, due_date=due)
-        elif due and not existing.due_date:
-            self.milestones[key] = existing.model_copy(update={"due_date": due})
-        return key
-
-    def milestone_from_text(self, text: str) -> str:
-        """A milestone named by a ``Milestone:`` line or list item: find it or create it."""
-        due = ISO_DATE.search(text)
-        bare = clean_title(ISO_DATE.sub("", text).replace("()", "").replace("due", ""))
-        m = MILESTONE_HEADING.match(bare)
-        if m:
-            return self.milestone(m.group("id"), clean_title(m.group("name") or bare), _d(due))
-        for key, ms in self.milestones.items():
-            if norm(ms.name) == norm(bare) or key == slug(bare):
-                return key
-        return self.milestone(bare, bare, _d(due))
-
-    def heading_milestone(self, section: Section) -> str:
-        """The milestone a ``M1: …`` / ``Phase 2: …`` heading declares, with its ISO due date."""
-        info = self.title(section)
-        m = info.milestone
-        assert m is not None
-        name = clean_title(m.group("name") or info.stripped)
-        return self.milestone(m.group("id"), name, _d(ISO_DATE.search(section.title)))
-
-    # ------------------------------------------------------------ classification
-
-    def kind(self, section: Section) -> str:
-        """What the section is to the rules (``task``, ``container``, ``info``, ``ac``…)."""
-        found = self.kinds.get(id(section))
-        if found is None:
-            found = self.kinds[id(section)] = self._kind(section)
-        return found
-
-    def _kind(self, section: Section) -> str:
-        info = self.title(section)
-        if section is self.title_section:
-            return "container"
-        if info.milestone and section.children:
-            return "milestone"
-        if info.milestone:
-            return "milestone-task"
-        if info.listed:
-            return info.listed
-        if section.level < self.top:
-            return "container"
-        return "task"
-
-    def is_task_like(self, section: Section) -> bool:
-        """Whether the section becomes a task (or holds tasks) rather than being read by one."""
-        return self.kind(section) in ("task", "milestone-task")
+    def path_key(self, path: list[str]) -> str:
+        """The key of a section path (before ``unique_key`` makes it unique)."""
+        return f"{self.source_key}:{'/'.join(slug(p) or 'section' for p in path)}"
 
     # ------------------------------------------------------------ walking
 
     def walk(self, sections: list[Section], path: list[str], inh: Inherited) -> None:
         """Add the units of ``sections`` and everything below them, in document order."""
         for section in sections:
-            kind = self.kind(section)
+            verdict = self.rules.verdict(section)
             info = self.title(section)
             if info.number:
                 self.numbers.setdefault(info.number, section)
-            self.section_titles.setdefault(info.norm, []).append(section)
+            self.index_title(section)
             sub_path = path if section is self.title_section else [*path, info.clean]
-            if kind == "info":
+            self._read_gantt(section)
+            if verdict.kind in ("info", "deps", "milestone-list"):
+                self.skip(section, sub_path, verdict.reason)
+                if verdict.kind == "deps":
+                    self.dep_sections.append(section)
+                elif verdict.kind == "milestone-list":
+                    self.walk(self.rules.walked_milestones(section), sub_path, inh)
                 continue
-            if kind == "milestone-list":
-                self.read_milestones(section)
-                continue
-            if kind == "ac":
+            if verdict.kind == "ac":
                 continue  # read by the enclosing task
+            holds_work = any(self.rules.has_work(c) for c in section.children)
+            # A milestone heading over task sections is transparent at every granularity.
+            container = verdict.kind == "container" or (verdict.kind == "milestone" and holds_work)
+            coarse = self.options.granularity is Granularity.COARSE
+            leaf = not container and (coarse or not holds_work)
+            items = work_items(self, section, verdict) if leaf and not coarse else []
             own = Meta()
-            own_pending = scan_blocks(section.blocks, own)
+            own_pending = scan_blocks(
+                section.blocks, own, skip=frozenset(id(w.block) for w in items)
+            )
             local = self.inherit(inh, own, section, sub_path)
-            if kind in ("milestone", "milestone-task"):
-                local = replace(local, milestone=self.heading_milestone(section))
-            if kind in ("milestone", "container"):
-                self.walk(section.children, sub_path, local)
+            if verdict.kind == "milestone":
+                local = replace(local, milestone=self.rules.heading_milestone(section))
+            if container:
+                self._add_group(section, sub_path, local, own, inh, criteria=False)
                 continue
-            task_children = [c for c in section.children if self.is_task_like(c)]
-            if self.options.granularity is Granularity.COARSE or not task_children:
+            if items:
+                self._add_items(section, sub_path, local, own, items)
+            elif leaf:
                 # ``own`` is not used again here: the task's scan continues from it.
                 self.add_section_unit(section, sub_path, local, own, own_pending)
             else:
                 self._add_group(section, sub_path, local, own, inh)
 
+    def index_title(self, section: Section) -> None:
+        """Make the section findable by its title (and its title without a parenthesis)."""
+        info = self.title(section)
+        self.section_titles.setdefault(info.norm, []).append(section)
+        bare = info.clean.split(" (", 1)[0]
+        if bare != info.clean:
+            self.section_titles.setdefault(self.rules.title_of(bare).norm, []).append(section)
+        if info.milestone is not None:
+            ident = self.rules.title_of(info.milestone.group("id")).norm
+            self.section_titles.setdefault(ident, []).append(section)
+
+    def skip(self, section: Section, path: list[str], reason: str) -> None:
+        """Record a section that is not a task, with the reason the preview gives."""
+        if reason:
+            self.skipped.append(
+                SkippedSection(section_path=path, line_start=section.line_start, reason=reason)
+            )
+
+    def _read_gantt(self, section: Section) -> None:
+        for block in flat_blocks(section.blocks):
+            if isinstance(block, CodeBlock) and "gantt" in block.code[:40]:
+                self.gantt.extend(gantt_lines(block.code.strip(), block.line_start))
+
     def _add_group(
-        self, section: Section, path: list[str], local: Inherited, own: Meta, inh: Inherited
+        self,
+        section: Section,
+        path: list[str],
+        local: Inherited,
+        own: Meta,
+        inh: Inherited,
+        *,
+        criteria: bool = True,
     ) -> None:
-        """Walk a section whose sub-sections are the tasks; they get its criteria and deps."""
+        """Walk a section whose sub-sections are the tasks; they get its deps and criteria.
+
+        A grouping heading (``criteria=False``) passes its deps but not its criteria; the
+        document's title passes neither. Its prose may say the sub-sections run in order.
+        """
         start = len(self.units)
         self.walk(section.children, path, replace(local, deps=()))
         below = [u for u in self.units[start:] if u.parent is None]
         self.section_units.setdefault(id(section), []).extend(below)
-        group_ac = [*own.criteria, *self._ac_meta(section, deep=False).criteria]
-        for unit in below:
-            unit.meta.criteria.extend(group_ac)
-        for dep, line in (*inh.deps, *own.deps):
+        if criteria:
+            group_ac = [*own.criteria, *self._ac_meta(section, deep=False).criteria]
             for unit in below:
-                self.group_deps.append((unit, dep, line))
+                unit.meta.criteria.extend(group_ac)
+        if section is not self.title_section:
+            for dep in (*inh.deps, *own.deps):
+                self.group_deps.append((below, dep))
+        if any(states_sequence(p) for p in own.prose):
+            groups = [g for c in section.children if (g := self.section_units.get(id(c))) and g]
+            if len(groups) > 1:
+                self.sequences.append((groups, section.line_start))
+
+    def _add_items(
+        self, section: Section, path: list[str], local: Inherited, own: Meta, items: list[WorkItem]
+    ) -> None:
+        """Add a task per work item of a bucket section; they inherit its settings and deps."""
+        start = len(self.units)
+        for work in items:
+            self.units.append(work.unit(self, path, local))
+        below = self.units[start:]
+        self.section_units.setdefault(id(section), []).extend(below)
+        for dep in (*local.deps, *own.deps):
+            self.group_deps.append((below, dep))
+        listed = [u for u, w in zip(below, items, strict=True) if w.item is not None]
+        if len(listed) > 1 and any(states_sequence(p) for p in own.prose):
+            self.sequences.append(([[u] for u in listed], section.line_start))
 
     def inherit(self, inh: Inherited, own: Meta, section: Section, path: list[str]) -> Inherited:
         """What the section passes down: its own settings, else its title's, else ``inh``'s."""
         area = inh.area
         if area is None and section.level >= self.top and path:
             area = slug(path[0], 40)
+        info = self.title(section)
+        titled = section is not self.title_section
         return Inherited(
-            priority=own.priority or self.title(section).priority or inh.priority,
-            task_type=own.task_type or self.title(section).task_type or inh.task_type,
-            milestone=self.milestone_from_text(own.milestone) if own.milestone else inh.milestone,
+            priority=own.priority or (info.priority if titled else None) or inh.priority,
+            task_type=own.task_type or (info.task_type if titled else None) or inh.task_type,
+            milestone=self.milestones.from_text(own.milestone) if own.milestone else inh.milestone,
             area=area,
             deps=inh.deps,
         )
-
-    def read_milestones(self, section: Section) -> None:
-        """Create the milestones a milestone-list section names (items, rows, sub-sections)."""
-        for block in flat_blocks(section.blocks):
-            if isinstance(block, ListBlock):
-                for item in block.items:
-                    self.milestone_from_text(item.text.split("\n", 1)[0])
-            elif isinstance(block, Table):
-                for row in block.rows:
-                    if row and row[0].strip():
-                        due = next((m for c in row if (m := ISO_DATE.search(c))), None)
-                        name = (
-                            row[0]
-                            if len(row) < 2 or MILESTONE_HEADING.match(row[0]) is None
-                            else f"{row[0]}: {row[1]}"
-                        )
-                        self.milestone_from_text(f"{name} {_d(due) or ''}")
-        for child in section.children:
-            self.milestone_from_text(strip_number(child.title))
-            self.read_milestones(child)
 
     # ------------------------------------------------------------ units
 
     def subtree_blocks(self, section: Section) -> Iterator[Block]:
         """The blocks of the section's task sub-sections, depth first (what coarse adds)."""
         for child in section.children:
-            if self.kind(child) not in ("ac", "info", "milestone-list"):
+            if self.rules.verdict(child).kind not in ("ac", "info", "milestone-list", "deps"):
                 yield from child.blocks
                 yield from self.subtree_blocks(child)
 
@@ -329,9 +236,8 @@ class Builder:
         title_text = self.title(section).clean or "(untitled)"
         end = section.line_end
         description = self.doc.raw(section.line_start + 1, end)
-        key = self.unique_key(f"{self.source_key}:{'/'.join(slug(p) or 'section' for p in path)}")
         unit = Unit(
-            key=key,
+            key=self.unique_key(self.path_key(path)),
             title=title_text,
             path=path,
             line_start=section.line_start,
@@ -342,6 +248,7 @@ class Builder:
             inherited=inh,
             words=word_count(description, self.options.granularity),
             empty=not section.blocks and not section.children,
+            ident=self.title(section).ident,
         )
         if coarse:
             priority_in = [
@@ -356,7 +263,7 @@ class Builder:
                 info = self.title(s)
                 if info.number:
                     self.numbers.setdefault(info.number, s)
-                self.section_titles.setdefault(info.norm, []).append(s)
+                self.index_title(s)
         if self.options.granularity is Granularity.FINE:
             self.add_item_units(unit)
 
@@ -369,15 +276,16 @@ class Builder:
 
     def _ac_sections(self, section: Section, *, deep: bool) -> Iterator[Section]:
         for child in section.children:
-            if self.kind(child) == "ac":
+            kind = self.rules.verdict(child).kind
+            if kind == "ac":
                 yield child
-            elif deep and self.kind(child) not in ("info", "milestone-list"):
+            elif deep and kind not in ("info", "milestone-list", "deps"):
                 yield from self._ac_sections(child, deep=True)
 
     def _subtree(self, section: Section) -> Iterator[Section]:
         yield section
         for child in section.children:
-            if self.kind(child) not in ("info", "milestone-list"):
+            if self.rules.verdict(child).kind not in ("info", "milestone-list", "deps"):
                 yield from self._subtree(child)
 
     def add_item_units(self, parent: Unit) -> None:
@@ -386,10 +294,9 @@ class Builder:
             previous: Unit | None = None
             for item in items:
                 first_line = item.text.split("\n", 1)[0]
-                title = clean_title(PAREN_DEP.sub("", first_line)) or "(untitled step)"
+                title = clean_title(item_title(first_line)) or "(untitled step)"
                 meta = Meta()
                 scan_text(meta, item.text, item.code_spans, item.line_start)
-                meta.deps = [(t, ln) for t, ln in meta.deps if t]
                 for sub in item.lists:
                     scan_list(sub, meta, None)
                 item_slug = slug(title, 48) or "item"
@@ -406,10 +313,14 @@ class Builder:
                     parent=parent,
                     item=item,
                     words=0,
+                    origin="step",
+                    ident=ident_of(title),
                 )
                 self.units.append(unit)
                 if previous is not None and block.ordered and self.options.order_dependencies:
-                    unit.meta.deps.append((f"\x00order:{previous.key}", item.line_start))
+                    unit.meta.deps.append(
+                        DepRef("", item.line_start, strength="label", order_key=previous.key)
+                    )
                 previous = unit
 
     def add_document_unit(self, source: str, inh: Inherited) -> None:
@@ -424,8 +335,6 @@ class Builder:
         elif isinstance(first, ListBlock) and first.items:
             title = first.items[0].text.split("\n", 1)[0]
         title = clean_title(title) or source_stem(source) or "Imported document"
-        fake = Section(1, title, (), 1, max(len(doc.lines), 1), max(len(doc.lines), 1))
-        fake.blocks = list(doc.preamble)
         meta = Meta()
         scan_blocks(doc.preamble, meta)
         description = doc.raw(1, len(doc.lines))
@@ -437,9 +346,10 @@ class Builder:
             line_end=max(len(doc.lines), 1),
             description=description,
             meta=meta,
-            section=fake,
+            section=None,
             inherited=inh,
             words=word_count(description, self.options.granularity),
+            origin="document",
         )
         self.units.append(unit)
         fine = self.options.granularity is Granularity.FINE
@@ -464,7 +374,3 @@ def word_count(description: str, granularity: Granularity) -> int:
     """
     limit = TOO_BIG[granularity][1]
     return len(description.split()) if len(description) >= 2 * limit else 0
-
-
-def _d(match: re.Match[str] | None) -> str | None:
-    return match.group(1) if match else None

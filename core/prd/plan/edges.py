@@ -1,134 +1,232 @@
-"""References and edges: each ``Depends on`` text resolved to the tasks it names, cycles broken.
+"""References and edges: each stated dependency resolved to the tasks it names, cycles broken.
 
-A reference is matched, in order, as a heading number, a task title, a section title, then the
-closest title (the rules are in ``core.prd.plan``'s docstring).
+Dependencies come from a task's own text, from its section (for every task below it), from
+dependency sections (``X depends on Y``, ``A → B``, a numbered chain), from a Mermaid gantt
+block, from order the document states ("the steps run in order") and, at fine granularity,
+from numbered steps (``options.order_dependencies``) and parents waiting for their children.
+When either end is a group (a section with several tasks), the group's first tasks (those
+waiting for nothing else in it) wait for the other group's last ones: the same order with
+fewer edges. An ambiguous reference is a warning with its candidates, never an edge.
 """
 
 from __future__ import annotations
 
-import difflib
 import itertools
-from dataclasses import dataclass
+import re
 
 from core.domain import graph as graphs
 from core.prd.models import PlannedEdge, PlanWarning
-from core.prd.parse import Section
-from core.prd.plan.builder import Builder, Unit
-from core.prd.plan.vocab import REF_NUMBER, norm, strip_number
+from core.prd.parse import ListBlock, Paragraph, Section
+from core.prd.plan.builder import Builder
+from core.prd.plan.lexicon import DEP_TRIGGER
+from core.prd.plan.match import Found, Resolver
+from core.prd.plan.prose import DepRef, find_dependencies
+from core.prd.plan.units import Unit
+from core.prd.plan.vocab import flat_blocks, iter_items, norm, strip_number
+
+_PARTS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b)\s*", re.IGNORECASE)
+_ARROW = re.compile(r"\s*(?:→|->|=>|⟶)\s*")
+_CHAIN_TITLE = re.compile(
+    r"chain|order|sequenc|reihenfolge|kette|orden|cadena|secuencia|ordre|enchaîn|chaîne|séquence"
+)
 
 
-@dataclass
-class _Resolver:
-    """The tasks a reference text names, looked up by title, section and heading number."""
+class _Edges:
+    """The edges found so far, without repeats, and the groups still to connect."""
 
-    builder: Builder
-    by_title: dict[str, list[Unit]]
-    names: list[str]
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+        self.edges: list[PlannedEdge] = []
+        self.seen: set[tuple[str, str]] = set()
+        self.groups: list[tuple[list[Unit], list[Unit], str, int, str]] = []
 
-    @classmethod
-    def of(cls, builder: Builder) -> _Resolver:
-        by_title: dict[str, list[Unit]] = {}
-        for unit in builder.units:
-            by_title.setdefault(norm(unit.title), []).append(unit)
-        names = sorted(set(by_title) | set(builder.section_titles))
-        return cls(builder, by_title, names)
+    def add(self, task: Unit, blocker: Unit, reason: str, line: int | None, because: str) -> None:
+        pair = (task.key, blocker.key)
+        if task is blocker or pair in self.seen:
+            return
+        self.seen.add(pair)
+        self.edges.append(
+            PlannedEdge(
+                task_key=task.key, blocker_key=blocker.key, reason=reason, line=line,
+                because=because[:200],
+            )
+        )  # fmt: skip
 
-    def section_targets(self, section: Section) -> list[Unit]:
-        return self.builder.section_units.get(id(section), [])
+    def connect(
+        self,
+        tasks: list[Unit],
+        blockers: list[Unit],
+        reason: str,
+        line: int,
+        because: str,
+        *,
+        group: bool = True,
+    ) -> None:
+        """``tasks`` wait for ``blockers``; groups are connected after the single edges.
 
-    def resolve(self, text: str) -> list[Unit]:
-        raw = text.strip().strip("\"'`*_“”").strip()
-        number = REF_NUMBER.match(raw)
-        if number and number.group(1) in self.builder.numbers:
-            return self.section_targets(self.builder.numbers[number.group(1)])
-        wanted = norm(strip_number(raw))
-        if not wanted:
-            return []
-        if wanted in self.by_title:
-            return self.by_title[wanted][:1]
-        for section in self.builder.section_titles.get(wanted, []):
-            if targets := self.section_targets(section):
-                return targets
-        starting = [n for n in self.names if n.startswith(wanted) and len(wanted) >= 4]
-        if len(starting) == 1:
-            return self.resolve_name(starting[0])
-        close = difflib.get_close_matches(wanted, self.names, n=1, cutoff=0.8)
-        if close:
-            return self.resolve_name(close[0])
-        return []
+        With ``group`` false the tasks were named one by one: each named pair is an edge.
+        """
+        blockers = [b for b in blockers if b not in tasks]  # a task named in its own list
+        if not tasks or not blockers:
+            return
+        if (len(tasks) == 1 and len(blockers) == 1) or not group:
+            for task in tasks:
+                for blocker in blockers:
+                    self.add(task, blocker, reason, line, because)
+        else:
+            self.groups.append((tasks, blockers, reason, line, because))
 
-    def resolve_name(self, name: str) -> list[Unit]:
-        if name in self.by_title:
-            return self.by_title[name][:1]
-        for section in self.builder.section_titles.get(name, []):
-            if targets := self.section_targets(section):
-                return targets
-        return []
+    def finish_groups(self) -> None:
+        """Connect each group pair through its first and last tasks (see the module doc)."""
+        for tasks, blockers, reason, line, because in self.groups:
+            inside = {u.key for u in tasks}
+            waits = {t for t, b in self.seen if t in inside and b in inside}
+            roots = [u for u in tasks if u.key not in waits] or tasks
+            among = {u.key for u in blockers}
+            waited = {b for t, b in self.seen if t in among and b in among}
+            sinks = [u for u in blockers if u.key not in waited] or blockers
+            for task in roots:
+                for blocker in sinks:
+                    if not _is_ancestor(blocker, task):
+                        self.add(task, blocker, reason, line, because)
 
 
 def resolve_edges(builder: Builder) -> list[PlannedEdge]:
-    """The edges the units declare, in line order, then each parent's edge to its children.
+    """The edges the document states, in line order, then each parent's edge to its children.
 
-    A reference that matches nothing, or only its own task, becomes a warning instead.
+    A label that matches nothing, or only its own task, becomes a warning instead; so does a
+    reference that fits several tasks equally.
     """
-    resolver = _Resolver.of(builder)
-    edges: list[PlannedEdge] = []
-    seen: set[tuple[str, str]] = set()
+    resolver = Resolver.of(builder)
+    out = _Edges(builder)
     by_key = {u.key: u for u in builder.units}
-
-    def add(task: Unit, blocker: Unit, reason: str, line: int | None) -> None:
-        pair = (task.key, blocker.key)
-        if pair in seen:
-            return
-        seen.add(pair)
-        edges.append(
-            PlannedEdge(task_key=task.key, blocker_key=blocker.key, reason=reason, line=line)
-        )
-
-    declared: list[tuple[Unit, str, int]] = []
+    declared: list[tuple[list[Unit], DepRef]] = []
     for unit in builder.units:
-        for dep, line in (*unit.inherited.deps, *unit.meta.deps):
-            declared.append((unit, dep, line))
+        for dep in (*unit.inherited.deps, *unit.meta.deps):
+            declared.append(([unit], dep))
     declared.extend(builder.group_deps)
-    declared.sort(key=lambda d: d[2])
-    for unit, dep, line in declared:
-        if dep.startswith("\x00order:"):
-            add(unit, by_key[dep.removeprefix("\x00order:")], "order", line)
+    declared.sort(key=lambda d: d[1].line)
+    for subjects, dep in declared:
+        if dep.order_key:
+            out.add(subjects[0], by_key[dep.order_key], "order", dep.line, "numbered steps")
             continue
-        targets = resolver.resolve(dep)
+        referrer = subjects[0] if len(subjects) == 1 else None
+        found = resolver.resolve(dep, referrer)
+        targets = _usable(builder, found, dep, referrer)
         if not targets:
-            builder.warnings.append(
-                PlanWarning(
-                    code="dangling_reference",
-                    message=f"“{dep}” (line {line}) matches no section or task; "
-                    "no dependency was added.",
-                    line=line,
-                    task_key=unit.key,
-                    details={"reference": dep},
-                )
-            )
             continue
-        for target in targets:
-            if target is unit:
-                own = unit.section is not None and norm(unit.title) == norm(strip_number(dep))
-                if own or unit.item is not None:
-                    builder.warnings.append(
-                        PlanWarning(
-                            code="dropped_edge",
-                            message=f"“{unit.title}” cannot depend on itself (line {line}).",
-                            line=line,
-                            task_key=unit.key,
-                            details={"reference": dep},
-                        )
-                    )
-                continue
-            if _is_ancestor(target, unit):
-                continue  # a step needing its own parent section: already implied
-            add(unit, target, "explicit", line)
+        group = found.group or len(subjects) > 1
+        because = dep.phrase or dep.target
+        if dep.reverse:
+            out.connect(targets, subjects, "explicit", dep.line, because, group=group)
+        else:
+            out.connect(subjects, targets, "explicit", dep.line, because, group=group)
+    _gantt(builder, resolver, out)
+    for section in builder.dep_sections:
+        _dependency_section(builder, resolver, section, out)
+    for groups, line in builder.sequences:
+        for before, after in itertools.pairwise(groups):
+            out.connect(after, before, "order", line, "the document says these run in order")
+    out.finish_groups()
+    edges = _without_implied_order(out.edges)
+    out.edges = edges
     for unit in builder.units:
         if unit.parent is not None:
-            add(unit.parent, unit, "parent", unit.line_start)
-    return edges
+            out.add(unit.parent, unit, "parent", unit.line_start, "a step of this task")
+    _memberships(builder, resolver)
+    return out.edges
+
+
+def _without_implied_order(edges: list[PlannedEdge]) -> list[PlannedEdge]:
+    """The edges without an ``order`` edge that other edges already imply.
+
+    A dependency chain or a stated order repeats what the text's own dependencies often say
+    ("the shopping list needs the planner" after "Phase 1 before Phase 2"): the order stays,
+    the redundant edge goes. Stated dependencies are always kept.
+    """
+    if not any(e.reason == "order" for e in edges):
+        return edges
+    waits: dict[str, set[str]] = {}
+    for e in edges:
+        waits.setdefault(e.task_key, set()).add(e.blocker_key)
+    kept: list[PlannedEdge] = []
+    for edge in edges:
+        if edge.reason == "order":
+            waits[edge.task_key].discard(edge.blocker_key)
+            if _reaches(waits, edge.task_key, edge.blocker_key):
+                continue  # implied: leave it out
+            waits[edge.task_key].add(edge.blocker_key)
+        kept.append(edge)
+    return kept
+
+
+def _reaches(waits: dict[str, set[str]], start: str, goal: str) -> bool:
+    """Whether ``start`` waits for ``goal`` through a chain of edges."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        for nxt in waits.get(stack.pop(), ()):
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
+
+
+def _usable(builder: Builder, found: Found, dep: DepRef, referrer: Unit | None) -> list[Unit]:
+    """The targets of a resolved reference, after the warnings it calls for."""
+    key = referrer.key if referrer is not None else None
+    if found.candidates:
+        names = [" / ".join(u.title for u in c) for c in found.candidates]
+        builder.warnings.append(
+            PlanWarning(
+                code="ambiguous_reference",
+                message=f"“{dep.target}” (line {dep.line}) could mean "
+                + " or ".join(f"“{n}”" for n in names)
+                + "; no dependency was added. Name the task exactly.",
+                line=dep.line,
+                task_key=key,
+                details={
+                    "reference": dep.target,
+                    "candidates": [[u.key for u in c] for c in found.candidates],
+                },
+            )
+        )
+    for missing in found.missing:
+        builder.warnings.append(_dangling(missing, dep.line, key))
+    if found.none or found.candidates:
+        return []
+    if not found.units:
+        if dep.strength == "label" and not found.missing:
+            builder.warnings.append(_dangling(dep.target, dep.line, key))
+        return []
+    targets = [u for u in found.units if referrer is None or not _is_ancestor(u, referrer)]
+    if referrer is not None and targets == [referrer]:
+        named = {norm(strip_number(p)) for p in _PARTS.split(dep.target)}
+        own = norm(referrer.title) in named | {norm(strip_number(dep.target))}
+        if (own and referrer.section is not None) or referrer.origin == "step":
+            builder.warnings.append(
+                PlanWarning(
+                    code="dropped_edge",
+                    message=f"“{referrer.title}” cannot depend on itself (line {dep.line}).",
+                    line=dep.line,
+                    task_key=referrer.key,
+                    details={"reference": dep.target},
+                )
+            )
+        return []
+    return targets
+
+
+def _dangling(text: str, line: int, key: str | None) -> PlanWarning:
+    return PlanWarning(
+        code="dangling_reference",
+        message=f"“{text}” (line {line}) matches no section or task; no dependency was added.",
+        line=line,
+        task_key=key,
+        details={"reference": text},
+    )
 
 
 def _is_ancestor(maybe: Unit, unit: Unit) -> bool:
@@ -138,6 +236,112 @@ def _is_ancestor(maybe: Unit, unit: Unit) -> bool:
             return True
         parent = parent.parent
     return False
+
+
+def _gantt(builder: Builder, resolver: Resolver, out: _Edges) -> None:
+    """Edges from a Mermaid gantt block: a line waits for the lines it comes ``after``."""
+    labels = {g.ident: g.label for g in builder.gantt if g.ident}
+    for g in builder.gantt:
+        if not g.after:
+            continue
+        task = resolver.resolve(DepRef(g.label, g.line, strength="strong"), None)
+        for ident in g.after:
+            if ident not in labels or len(task.units) != 1:
+                continue
+            blocker = resolver.resolve(DepRef(labels[ident], g.line, strength="strong"), None)
+            if len(blocker.units) == 1:
+                out.add(
+                    task.units[0], blocker.units[0], "explicit", g.line, f"gantt: after {ident}"
+                )
+
+
+def _dependency_section(
+    builder: Builder, resolver: Resolver, section: Section, out: _Edges
+) -> None:
+    """Read a dependency section: ``X depends on Y`` and ``X → Y`` lines, and chains.
+
+    A chain is the list of a section titled like one ("Logical Dependency Chain"): each item
+    that names a task waits for the one before.
+    """
+    chain = bool(_CHAIN_TITLE.search(section.title.casefold()))
+    for s in [section, *_descendants(section)]:
+        for block in flat_blocks(s.blocks):
+            texts: list[tuple[str, int]] = []
+            if isinstance(block, Paragraph):
+                texts = list(zip(block.text.split("\n"), itertools.count(block.line_start)))
+            elif isinstance(block, ListBlock):
+                texts = [(i.text, i.line_start) for i in iter_items(block)]
+                if chain:
+                    _chain(resolver, block, out)
+            for text, line in texts:
+                _dependency_line(builder, resolver, text, line, out)
+
+
+def _descendants(section: Section) -> list[Section]:
+    out: list[Section] = []
+    for child in section.children:
+        out.append(child)
+        out.extend(_descendants(child))
+    return out
+
+
+def _dependency_line(
+    builder: Builder, resolver: Resolver, text: str, line: int, out: _Edges
+) -> None:
+    if any(a in text for a in ("→", "->", "=>", "⟶")):
+        steps = [
+            resolver.resolve(DepRef(p, line, strength="strong"), None) for p in _ARROW.split(text)
+        ]
+        for before, after in itertools.pairwise(steps):
+            if before.units and after.units:
+                out.connect(list(after.units), list(before.units), "explicit", line, text)
+        return
+    for dep in find_dependencies(text, line):
+        if not dep.subject:
+            continue
+        # In a dependency section even "before"/"after" state one: "Phase 1 before Phase 2".
+        subject = resolver.resolve(DepRef(dep.subject, line, strength="strong"), None)
+        if not subject.units:
+            continue
+        referrer = subject.units[0] if len(subject.units) == 1 else None
+        found = resolver.resolve(dep, referrer)
+        targets = _usable(builder, found, dep, referrer)
+        group = found.group or subject.group
+        if dep.reverse:
+            out.connect(targets, list(subject.units), "explicit", line, text, group=group)
+        else:
+            out.connect(list(subject.units), targets, "explicit", line, text, group=group)
+
+
+def _chain(resolver: Resolver, block: ListBlock, out: _Edges) -> None:
+    """A dependency chain's list: the tasks each item names, each after the item before.
+
+    An item names a task by its head (``Recipe import: …``), else anywhere in its text.
+    """
+    previous: list[Unit] = []
+    for item in block.items:
+        first = item.text.split("\n", 1)[0]
+        trigger = DEP_TRIGGER.search(first)
+        lead = first[: trigger.start()] if trigger else first
+        head = re.split(r"[:(—–,]|\s-\s", lead, maxsplit=1)[0]
+        found = resolver.resolve(DepRef(head, item.line_start, strength="strong"), None)
+        if not found.units and head != first:
+            found = resolver.resolve(DepRef(first, item.line_start, strength="weak"), None)
+        if found.units:
+            if previous:
+                out.connect(
+                    list(found.units), previous, "order", item.line_start, "dependency chain"
+                )
+            previous = list(found.units)
+
+
+def _memberships(builder: Builder, resolver: Resolver) -> None:
+    """Put the tasks a milestone table lists (``Umfang: A1, A2``) in that milestone."""
+    for key, text, line in builder.milestones.members:
+        found = resolver.resolve(DepRef(text, line, strength="label"), None)
+        for unit in found.units:
+            if unit.milestone is None:
+                unit.milestone = key
 
 
 def break_cycles(

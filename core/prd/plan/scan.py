@@ -1,7 +1,10 @@
 """The meta scan: what a run of blocks declares (settings, criteria, references, files, steps).
 
 A section's own blocks are scanned once; the builder decides what the result means for the
-section (its task, or settings inherited by the tasks below it).
+section (its task, or settings inherited by the tasks below it). Label lines are read in every
+language of ``core.prd.plan.lexicon``, several to a line when separated by ``·`` or ``|``
+(``Type: Story · Priority: Highest``); dependencies stated anywhere in a sentence come from
+``core.prd.plan.prose``.
 """
 
 from __future__ import annotations
@@ -12,22 +15,28 @@ from dataclasses import dataclass, field
 
 from core.domain.models import Priority
 from core.prd.parse import Block, CodeBlock, ListBlock, ListItem, Paragraph, Table
-from core.prd.plan.vocab import (
-    AC_WORDS,
-    COLON_REQUIRED,
-    DEP_WORDS,
+from core.prd.plan.items import item_priority
+from core.prd.plan.lexicon import (
+    COLON_OPTIONAL,
+    FIELD_SEPARATOR,
     LABEL_LINE,
-    PAREN_DEP,
-    SPLIT_TARGETS,
-    TAG,
+    LABEL_WORDS,
+    MOSCOW_LEAD,
+    PRIORITY_INLINE,
+    PRIORITY_WORDS,
+    TASKS_LABEL,
+)
+from core.prd.plan.prose import DepRef, find_dependencies
+from core.prd.plan.vocab import (
     WORDS,
-    clean_title,
     flat_blocks,
+    item_line,
     iter_items,
     looks_like_path,
     priority_in_text,
     priority_of,
     slug,
+    tags_in,
 )
 
 
@@ -39,119 +48,161 @@ class Meta:
     text_priority: Priority | None = None
     task_type: str | None = None
     milestone: str | None = None
+    status: str | None = None
     labels: list[str] = field(default_factory=list)
     criteria: list[str] = field(default_factory=list)
     plain_items: list[str] = field(default_factory=list)
     open_checks: list[str] = field(default_factory=list)
-    deps: list[tuple[str, int]] = field(default_factory=list)
+    deps: list[DepRef] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     steps: list[tuple[ListBlock, list[ListItem]]] = field(default_factory=list)
     """Per list: the items that become tasks at fine (open checkboxes, numbered steps)."""
     item_count: int = 0
     declared_id: str | None = None
+    prose: list[str] = field(default_factory=list)
+    """The paragraphs' text, for statements about the section's order."""
+
+    def add_text_priority(self, found: Priority | None) -> None:
+        """Keep the strongest priority the text states."""
+        if found is not None and (
+            self.text_priority is None or found.rank < self.text_priority.rank
+        ):
+            self.text_priority = found
 
 
-_LABEL_START = frozenset("*_dbraptlmDBRAPTLM")
-"""The first characters a label line can start with (ASCII; others go to the regex)."""
-_LABEL_HEADS = frozenset(
-    ["depe", "bloc", "requ", "afte", "prio", "type", "labe", "tags", "mile", "acce", "done", "defi"]
-)
-"""The first four letters of each ``LABEL_LINE`` word, lower case."""
+def label_fields(line: str) -> list[tuple[str, str]]:
+    """The (field, value) pairs a line's labels set, or ``[]`` when it is not a label line.
 
-
-def _label_line(line: str) -> tuple[str, str] | None:
+    A line may hold several labels separated by ``·`` or ``|``; it is a label line when its
+    first part is one.
+    """
     line = line.strip()
-    if line and line[0].isascii() and line[0] not in _LABEL_START:
-        return None  # cannot match LABEL_LINE: skip the regex
-    head = line[2:6] if line.startswith(("**", "__")) else line[:4]
-    if head.isascii() and head.lower() not in _LABEL_HEADS:
-        # Every label word has 4+ letters; only ASCII is tested, as IGNORECASE also folds
-        # some non-ASCII letters (the Kelvin sign, a long s) to ASCII ones.
-        return None
-    m = LABEL_LINE.match(line)
+    if not line:
+        return []
+    parts = FIELD_SEPARATOR.split(line) if ("·" in line or "|" in line or "•" in line) else [line]
+    out: list[tuple[str, str]] = []
+    for index, part in enumerate(parts):
+        found = _label(part)
+        if found is None:
+            if index == 0:
+                return []
+            continue
+        out.append(found)
+    return out
+
+
+def _label(text: str) -> tuple[str, str] | None:
+    first = text[:1]
+    if first.isdigit() or first in "([-#>|`":
+        return None  # cannot start a label: skip the regex
+    m = LABEL_LINE.match(text)
     if not m:
         return None
-    word = " ".join(m.group(1).casefold().split())
-    has_colon = m.group(2) is not None
-    if word in COLON_REQUIRED and not has_colon:
+    word = " ".join(m.group("word").casefold().replace("-", " ").split())
+    if m.group("colon") is None and word not in COLON_OPTIONAL:
         return None
-    if word not in DEP_WORDS and not has_colon:
-        return None
-    return word, m.group(3).strip()
+    return LABEL_WORDS[word], m.group("value").strip()
 
 
-def _apply_label(meta: Meta, word: str, value: str, line: int) -> None:
-    if word in DEP_WORDS:
-        value = value.rstrip(".")
-        # The split regex only cuts at , ; & or "and" (any case): skip it when none is there.
-        several = any(c in value for c in ",;&") or "and" in value.casefold()
-        for target in SPLIT_TARGETS.split(value) if several else (value,):
-            if target.strip():
-                meta.deps.append((target.strip(), line))
-    elif word == "priority":
+_SENTENCE_END = re.compile(r"(?<=[^\d\s])\.\s+(?=[A-ZÀ-ÖØ-Þ])")
+
+
+def _apply_label(meta: Meta, name: str, value: str, line: int, said: str = "") -> None:
+    """Set what a label says; ``said`` is the line as written (why an edge exists)."""
+    if name in ("depends", "blocks"):
+        value = _SENTENCE_END.split(value, 1)[0].rstrip(". ")
+        if value:
+            word = "Blocks" if name == "blocks" else "Depends on"
+            phrase = said.strip() or f"{word}: {value}"
+            meta.deps.append(DepRef(value, line, name == "blocks", "label", phrase=phrase))
+    elif name == "priority":
         meta.priority = priority_of(value) or meta.priority
-    elif word == "type":
+    elif name == "type":
         words = WORDS.findall(value.casefold())
         if words:
             meta.task_type = words[0]
-    elif word in ("labels", "tags"):
+    elif name == "labels":
         meta.labels.extend(
             s for part in re.split(r"[,\s]+", value) if (s := slug(part.lstrip("#"), 40))
         )
-    elif word == "milestone" and value.strip():
+    elif name == "milestone" and value.strip():
         meta.milestone = value.strip()
+    elif name == "status":
+        meta.status = value
 
 
 def scan_text(meta: Meta, text: str, spans: Iterable[str], line: int) -> str | None:
-    """Scan prose lines for label lines, tags, files; return the pending list role, if any.
+    """Scan a paragraph: label lines, dependency phrases, priorities, tags, files.
 
-    Each regex runs only on lines holding a character it needs (``(``, ``#``, ``P`` or ``U``):
-    the cheap ``in`` tests give the same result as the regexes, faster.
+    Returns the role its last line announces for a list that follows (``ac``, ``deps``,
+    ``tasks``), if any.
     """
     pending: str | None = None
+    prose_lines: list[str] = []
     for offset, raw in enumerate(text.split("\n")):
-        labelled = _label_line(raw)
         pending = None
-        if labelled:
-            word, value = labelled
-            if word in AC_WORDS:
-                if value:
-                    meta.criteria.append(value)
+        fields = label_fields(raw)
+        if fields:
+            prose_lines.append("")
+            for name, value in fields:
+                if name == "acceptance":
+                    if value:
+                        meta.criteria.append(value)
+                    else:
+                        pending = "ac"
+                elif name == "depends" and not value:
+                    pending = "deps"
                 else:
-                    pending = "ac"
-            elif word in DEP_WORDS and not value:
-                pending = "deps"
-            else:
-                _apply_label(meta, word, value, line + offset)
+                    _apply_label(meta, name, value, line + offset, raw)
+        else:
+            prose_lines.append(raw)
+            if TASKS_LABEL.fullmatch(raw.strip()):
+                pending = "tasks"
         if ":" in raw:
             # upper() maps each character on its own, so the prefix's upper case is enough.
             head = raw.strip()[:7].upper()
             if head.startswith(("ID:", "PRD-ID:")):
                 meta.declared_id = raw.split(":", 1)[1].strip() or meta.declared_id
-        if "(" in raw:
-            for dep in PAREN_DEP.findall(raw):
-                _apply_label(meta, "depends on", dep, line + offset)
         if "#" in raw:
-            meta.labels.extend(slug(tag, 40) for tag in TAG.findall(raw))
-        if "P" in raw or "U" in raw:  # P0-P3; MUST, SHOULD and COULD all hold a "U"
-            found = priority_in_text(raw)
-            if found is not None and (
-                meta.text_priority is None or found.rank < meta.text_priority.rank
-            ):
-                meta.text_priority = found
+            meta.labels.extend(slug(tag, 40) for tag in tags_in(raw))
+    prose = "\n".join(prose_lines)
+    if prose.strip():
+        meta.prose.append(prose)
+        meta.deps.extend(find_dependencies(prose, line))
+    _prose_priority(meta, text)
     meta.files.extend(s.strip() for s in spans if looks_like_path(s))
     return pending
 
 
+def _prose_priority(meta: Meta, prose: str) -> None:
+    if meta.priority is None:
+        inline = PRIORITY_INLINE.search(prose)
+        if inline is not None:
+            meta.priority = priority_of(inline.group("value"))
+    lead = MOSCOW_LEAD.match(prose.lstrip())
+    if lead is not None:
+        meta.add_text_priority(PRIORITY_WORDS.get(lead.group(1).casefold()))
+    meta.add_text_priority(priority_in_text(prose))
+
+
 def scan_blocks(
-    blocks: Iterable[Block], meta: Meta, *, ac_section: bool = False, pending: str | None = None
+    blocks: Iterable[Block],
+    meta: Meta,
+    *,
+    ac_section: bool = False,
+    pending: str | None = None,
+    skip: frozenset[int] = frozenset(),
 ) -> str | None:
     """Add what the blocks declare to ``meta``; return the list role pending after the last one.
 
     ``pending`` continues a scan: scanning ``a`` then ``b`` with the pending role of ``a`` gives
-    the same ``meta`` as scanning ``a + b`` at once.
+    the same ``meta`` as scanning ``a + b`` at once. Lists and tables whose ``id`` is in
+    ``skip`` are left out (their items or rows are tasks of their own).
     """
     for block in flat_blocks(blocks):
+        if id(block) in skip:
+            pending = None
+            continue
         if isinstance(block, Paragraph):
             pending = scan_text(meta, block.text, block.code_spans, block.line_start)
         elif isinstance(block, ListBlock):
@@ -161,8 +212,8 @@ def scan_blocks(
             meta.files.extend(s for s in block.code_spans if looks_like_path(s))
             if len(block.header) == 2:
                 for row in (block.header, *block.rows):
-                    if len(row) == 2 and (labelled := _label_line(f"{row[0]}: {row[1]}")):
-                        _apply_label(meta, *labelled, block.line_start)
+                    if len(row) == 2 and (found := _label(f"{row[0]}: {row[1]}")):
+                        _apply_label(meta, *found, block.line_start)
             pending = None
         elif isinstance(block, CodeBlock):
             pending = None
@@ -186,29 +237,18 @@ def scan_list(block: ListBlock, meta: Meta, role: str | None) -> None:
                 meta.item_count += 1
                 meta.files.extend(s for s in nested.code_spans if looks_like_path(s))
         if role == "deps":
-            _apply_label(meta, "depends on", first_line, item.line_start)
+            _apply_label(meta, "depends", first_line, item.line_start)
             continue
         if role == "ac":
-            meta.criteria.append(clean_title(first_line))
+            meta.criteria.append(item_line(item.text))
             continue
-        labelled = _label_line(first_line)
-        if labelled:
-            word, value = labelled
-            if word in AC_WORDS:
-                if value:
-                    meta.criteria.append(value)
-                for sub in item.lists:
-                    meta.criteria.extend(clean_title(i.text) for i in iter_items(sub))
-            elif word in DEP_WORDS and not value:
-                for sub in item.lists:
-                    for i in iter_items(sub):
-                        _apply_label(meta, "depends on", i.text, i.line_start)
-            else:
-                _apply_label(meta, word, value, item.line_start)
+        fields = label_fields(first_line)
+        if fields:
+            scan_item_fields(meta, item, fields)
             continue
         if "#" in item.text:
-            meta.labels.extend(slug(tag, 40) for tag in TAG.findall(item.text))
-        text = clean_title(first_line)
+            meta.labels.extend(slug(tag, 40) for tag in tags_in(item.text))
+        text = item_line(item.text)
         if item.checked is False:
             meta.open_checks.append(text)
             steps.append(item)
@@ -217,8 +257,27 @@ def scan_list(block: ListBlock, meta: Meta, role: str | None) -> None:
             meta.plain_items.append(text)
         elif item.checked is None:
             meta.plain_items.append(text)
-        if "(" in item.text:
-            for dep in PAREN_DEP.findall(item.text):
-                meta.deps.append((dep.strip(), item.line_start))
+        if item.checked is not True:
+            meta.deps.extend(d for d in find_dependencies(item.text, item.line_start))
+            meta.add_text_priority(item_priority(item.text))
     if steps:
         meta.steps.append((block, steps))
+
+
+def scan_item_fields(meta: Meta, item: ListItem, fields: list[tuple[str, str]]) -> None:
+    """A list item that is a label line: its fields, and what its sub-items list.
+
+    Under a label without a value, the sub-items are criteria or dependencies.
+    """
+    for name, value in fields:
+        if name == "acceptance":
+            if value:
+                meta.criteria.append(value)
+            for sub in item.lists:
+                meta.criteria.extend(item_line(i.text) for i in iter_items(sub))
+        elif name == "depends" and not value:
+            for sub in item.lists:
+                for i in iter_items(sub):
+                    _apply_label(meta, "depends", i.text, i.line_start)
+        else:
+            _apply_label(meta, name, value, item.line_start, item.text.split("\n", 1)[0])

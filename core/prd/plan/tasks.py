@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from core.domain.models import Priority
 from core.prd.models import Granularity, PlannedTask, PlanWarning
-from core.prd.plan.builder import Builder, Unit
+from core.prd.plan.builder import Builder
 from core.prd.plan.scan import Meta
-from core.prd.plan.vocab import TITLE_MAX, TOO_BIG, clean_title, priority_in_title, type_of
+from core.prd.plan.units import Unit
+from core.prd.plan.vocab import TITLE_MAX, TOO_BIG, item_line, priority_in_title, type_of
 
 
 def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
     """The task a unit becomes; ``doc_meta`` holds the document-wide settings (labels)."""
     meta, inh = unit.meta, unit.inherited
     granularity = builder.options.granularity
-    if unit.item is not None:
+    if unit.origin == "step" and unit.item is not None:
         priority = (
             meta.priority
             or meta.text_priority
@@ -25,7 +26,7 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
             or Priority.MEDIUM
         )
         task_type = meta.task_type or type_of(unit.title) or _unit_type(unit.parent)
-        criteria: list[str] = [clean_title(i.text) for s in unit.item.lists for i in s.items]
+        criteria: list[str] = [item_line(i.text) for s in unit.item.lists for i in s.items]
     else:
         priority = _unit_priority(unit)
         task_type = _unit_type(unit)
@@ -33,13 +34,13 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
             criteria = list(meta.criteria)
         elif granularity is Granularity.COARSE:
             criteria = list(meta.open_checks)
-        elif granularity is Granularity.BALANCED:
+        elif granularity is Granularity.BALANCED or unit.origin in ("item", "row"):
             criteria = [*meta.plain_items, *meta.open_checks]
         else:
             ordered = _ordered_texts(meta)
             criteria = [t for t in meta.plain_items if t not in ordered]
     labels: list[str] = []
-    below_top = unit.item is not None or (
+    below_top = unit.origin != "section" or (
         unit.section is not None and unit.section.level > builder.top
     )
     for label in (inh.area if below_top else None, *doc_meta.labels, *meta.labels):
@@ -49,7 +50,13 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
     for f in meta.files:
         if f not in files:
             files.append(f)
-    milestone = builder.milestone_from_text(meta.milestone) if meta.milestone else inh.milestone
+    if unit.milestone is not None:
+        milestone: str | None = unit.milestone
+    elif meta.milestone and (unit.origin != "row" or inh.milestone is None):
+        # A row's week or phase column is schedule detail under a milestone heading.
+        milestone = builder.milestones.from_text(meta.milestone)
+    else:
+        milestone = inh.milestone or builder.milestones.mentioned(unit.title)
     title, description = unit.title, unit.description
     if len(title) > TITLE_MAX:
         description = f"{title}\n\n{description}".strip()
@@ -70,22 +77,23 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
             "section_path": unit.path,
             "line_start": unit.line_start,
             "line_end": unit.line_end,
+            "kind": unit.origin,
         },
     )
 
 
 def _ordered_texts(meta: Meta) -> set[str]:
-    return {clean_title(i.text.split("\n", 1)[0]) for b, items in meta.steps for i in items}
+    return {item_line(i.text) for b, items in meta.steps for i in items}
 
 
 def _unit_priority(unit: Unit) -> Priority:
     meta = unit.meta
+    if unit.section is not None:
+        titled = priority_in_title(unit.section.title)
+    else:
+        titled = priority_in_title(unit.title) if unit.origin == "document" else None
     return (
-        meta.priority
-        or (priority_in_title(unit.section.title) if unit.section else None)
-        or meta.text_priority
-        or unit.inherited.priority
-        or Priority.MEDIUM
+        meta.priority or titled or meta.text_priority or unit.inherited.priority or Priority.MEDIUM
     )
 
 
@@ -101,7 +109,7 @@ def size_warnings(builder: Builder, tasks: list[PlannedTask]) -> None:
     titles: dict[str, list[PlannedTask]] = {}
     for unit, task in zip(builder.units, tasks, strict=True):
         titles.setdefault(task.title.casefold(), []).append(task)
-        if unit.empty and unit.item is None:
+        if unit.empty and unit.origin == "section":
             builder.warnings.append(
                 PlanWarning(
                     code="empty_section",
@@ -110,7 +118,7 @@ def size_warnings(builder: Builder, tasks: list[PlannedTask]) -> None:
                     task_key=unit.key,
                 )
             )
-        if unit.item is not None:
+        if unit.origin not in ("section", "document"):
             continue
         items = unit.meta.item_count
         if (max_items is not None and items > max_items) or unit.words > max_words:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from core.domain.models import Priority
 from core.prd.models import Granularity
 from core.prd.parse import Block, ListBlock, ListItem, Quote
+from core.prd.plan.lexicon import NO_PRIORITY, PRIORITY_EMOJI, PRIORITY_WORDS, word_set
 
 TITLE_MAX = 500
 
@@ -25,60 +26,20 @@ TOO_BIG: dict[Granularity, tuple[int | None, int]] = {
 
 # ---------------------------------------------------------------- vocabularies
 
-INFO_TITLES = re.compile(
-    r"(overview|purpose|scope|background|context|summary|introduction|intro|motivation"
-    r"|goals?|non[- ]goals?"
-    r"|out of scope|open questions?|risks?|references?|glossary|appendix(?: \w+)?"
-    r"|table of contents|toc|problem( statement)?|executive summary)",
-)
-AC_TITLES = re.compile(
-    r"(acceptance criteria|acceptance|done when|definition of done|dod|success criteria)"
-)
-MILESTONE_LIST_TITLES = re.compile(r"(milestones?|roadmap|timeline|phases|milestones? and \w+)")
-MILESTONE_HEADING = re.compile(
-    r"(?P<id>m\d+|milestone\s+\d+|phase\s+\d+)\s*(?:[:.\-—–]\s*(?P<name>.*))?$", re.IGNORECASE
-)
 HEADING_NUMBER = re.compile(r"(\d+(?:\.\d+)*)\.?\s+(.*)$")
 ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
-LABEL_LINE = re.compile(
-    r"(?:\*\*|__)?(depends on|dependencies|depends|blocked by|requires|after|priority|type"
-    r"|labels|tags|milestone|acceptance criteria|done when|definition of done)(?:\*\*|__)?"
-    r"\s*(:)?(?:\*\*|__)?\s*(.*)$",
-    re.IGNORECASE | re.DOTALL,
-)
-DEP_WORDS = {"depends on", "dependencies", "depends", "blocked by", "requires", "after"}
-COLON_REQUIRED = {"requires", "after", "dependencies", "depends"}
-AC_WORDS = {"acceptance criteria", "done when", "definition of done"}
-PAREN_DEP = re.compile(
-    r"\((?:depends on|blocked by|requires|after)\s*:?\s*([^)]*)\)", re.IGNORECASE
-)
 TAG = re.compile(r"(?<![\w&/#`])#([A-Za-z][\w-]{0,39})")
 _P_LEVEL = re.compile(r"\bP([0-3])\b")
 _MOSCOW = re.compile(r"\b(MUST|SHOULD|COULD)\b")
 _PATH_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
-WORDS = re.compile(r"[a-z0-9]+")
-SPLIT_TARGETS = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)
+WORDS = re.compile(r"[^\W_]+")
+"""Words of any script (case-folded text in, so ``Priorität`` is one word)."""
 REF_NUMBER = re.compile(r"(?:#|section\s+|§\s*)?(\d+(?:\.\d+)*)\.?$", re.IGNORECASE)
+IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}-?\d+[a-z]?)(?![\w-])")
+"""An item id as written in a title or a reference (``A1``, ``EX-01``, ``PAY-101``, ``HU-3``)."""
+_P_ONLY = re.compile(r"P[0-3]")
+_EMOJI = re.compile("[" + "".join(PRIORITY_EMOJI) + "]")
 
-_PRIORITY_WORDS: dict[str, Priority] = {
-    "p0": Priority.CRITICAL,
-    "critical": Priority.CRITICAL,
-    "urgent": Priority.CRITICAL,
-    "blocker": Priority.CRITICAL,
-    "highest": Priority.CRITICAL,
-    "p1": Priority.HIGH,
-    "high": Priority.HIGH,
-    "must": Priority.HIGH,
-    "p2": Priority.MEDIUM,
-    "medium": Priority.MEDIUM,
-    "normal": Priority.MEDIUM,
-    "should": Priority.MEDIUM,
-    "p3": Priority.LOW,
-    "low": Priority.LOW,
-    "minor": Priority.LOW,
-    "could": Priority.LOW,
-    "may": Priority.LOW,
-}
 _TYPE_WORDS: dict[str, str] = {}
 for _type, _words in {
     "bug": "bug bugs fix fixes defect defects regression crash crashes hotfix broken",
@@ -109,6 +70,19 @@ def norm(text: str) -> str:
     return norm_words(WORDS.findall(text.casefold()))
 
 
+def norm_plain(text: str) -> str:
+    """The text's case-folded words joined by one space (``norm`` keeps every word)."""
+    return " ".join(WORDS.findall(text.casefold()))
+
+
+def ident_of(title: str) -> str | None:
+    """The id a title starts with (``EX-01 Coordonnées`` → ``EX-01``), if any."""
+    m = IDENT.match(title.lstrip(" *_#[(`"))
+    if m is None or _P_ONLY.fullmatch(m.group(1)):
+        return None
+    return m.group(1)
+
+
 def norm_words(words: list[str]) -> str:
     """``norm`` of a text whose ``WORDS`` (of its casefold) are ``words``."""
     skip = 0
@@ -123,20 +97,67 @@ def clean_title(title: str) -> str:
 
 
 def looks_like_path(span: str) -> bool:
-    """Whether a code span names a context file: a ``/`` or an extension, no spaces, no URL."""
+    """Whether a code span names a context file.
+
+    A path has a ``/`` (but is no URL and no host name such as ``tandem.app/press``) or ends
+    in a file extension people put in repositories (``invoice.paid`` is an event, not a file).
+    """
     span = span.strip()
     if not span or " " in span or "://" in span or span.startswith(("http", "www.", "$", "-")):
         return False
-    return "/" in span or bool(_PATH_EXT.search(span) and not span[0].isdigit())
+    if "/" in span:
+        host = span.split("/", 1)[0]
+        return not (_HOST.fullmatch(host) and not host.startswith("."))
+    m = _PATH_EXT.search(span)
+    return bool(m and not span[0].isdigit() and m.group(0)[1:].casefold() in _FILE_EXTENSIONS)
+
+
+_HOST = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_FILE_EXTENSIONS = word_set(
+    "py|pyi|js|mjs|cjs|ts|tsx|jsx|go|rs|rb|java|kt|kts|swift|m|mm|c|h|cc|cpp|hpp|cs|fs"
+    "|php|ex|exs|erl|dart|scala|clj|lua|pl|r|jl|sh|bash|zsh|fish|ps1|bat|sql|md|rst|txt"
+    "|adoc|json|jsonl|yaml|yml|toml|ini|cfg|conf|env|lock|xml|html|htm|css|scss|sass|less"
+    "|tcss|vue|svelte|proto|graphql|gql|tf|tfvars|hcl|csv|tsv|ipynb|dockerfile|makefile"
+    "|gradle|pom|sbt|cabal|nix|mod|sum|gitignore|editorconfig|plist|storyboard|xib"
+    "|gemspec|podspec"
+)
+
+
+def item_line(text: str) -> str:
+    """A list item's first paragraph on one line: a criterion wrapped over lines stays whole."""
+    return clean_title(" ".join(text.split("\n\n", 1)[0].split()))
+
+
+def tags_in(text: str) -> list[str]:
+    """The ``#tags`` of a text that are labels, not chat channels.
+
+    ``Slack: #billing-v2`` and ``ask legal in #legal`` name channels.
+    """
+    found: list[str] = []
+    for m in TAG.finditer(text):
+        before = text[max(0, m.start() - 40) : m.start()].casefold()
+        if _CHANNEL.search(before):
+            continue
+        found.append(m.group(1))
+    return found
+
+
+_CHANNEL = re.compile(
+    r"(?:slack|channel|canal|kanal|chat|teams|discord|mattermost)\b[^#]*$"
+    r"|\b(?:in|on|to|into|via|pages|ping|post|ask|en|dans|sur|im|auf|an|ins)\s+$"
+)
 
 
 def priority_of(value: str) -> Priority | None:
-    """The priority a ``Priority:`` line names: its first priority word."""
-    for word in WORDS.findall(value.casefold()):
-        if word in _PRIORITY_WORDS:
-            return _PRIORITY_WORDS[word]
-    if "nice to have" in value.casefold():
-        return Priority.LOW
+    """The priority a ``Priority:`` value names: its first priority word, in any language."""
+    words = norm_plain(value).split()
+    if NO_PRIORITY.match(" ".join(words)):
+        return None
+    for index in range(len(words)):
+        for size in (3, 2, 1):
+            found = PRIORITY_WORDS.get(" ".join(words[index : index + size]))
+            if found is not None:
+                return found
     return None
 
 
@@ -146,26 +167,37 @@ def strongest(priorities: Iterable[Priority]) -> Priority | None:
 
 
 def priority_in_text(text: str) -> Priority | None:
-    """The strongest ``P0``-``P3`` in the text, else the strongest ``MUST``/``SHOULD``/``COULD``."""
-    levels = _P_LEVEL.findall(text) if "P" in text else None
-    if levels:
-        return _PRIORITY_WORDS[f"p{min(levels)}"]  # the lowest digit is the strongest
-    for word in ("MUST", "SHOULD", "COULD"):  # strongest first; what _MOSCOW finds, faster
-        if _has_word(text, word):
-            return _PRIORITY_WORDS[word.lower()]
+    """The strongest priority the text marks, if any.
+
+    ``P0``-``P3`` and traffic-light emoji first, else upper-case ``MUST``/``SHOULD``/``COULD``.
+    """
+    found: list[Priority] = []
+    if "P" in text:
+        found.extend(PRIORITY_WORDS[f"p{d}"] for d in _P_LEVEL.findall(text))
+    if _EMOJI.search(text):
+        found.extend(level for mark, level in PRIORITY_EMOJI.items() if mark in text)
+    if found:
+        return strongest(found)
+    if "U" in text:  # MUST, SHOULD and COULD all hold a "U"
+        for word in ("MUST", "SHOULD", "COULD"):  # strongest first
+            if _has_word(text, word):
+                return PRIORITY_WORDS[word.lower()]
     return None
 
 
 def priority_in_title(title: str) -> Priority | None:
-    """A title's first ``P0``-``P3``, else the strongest ``MUST``/``SHOULD``/``COULD`` in it."""
-    if "P" not in title and "U" not in title:  # P0-P3; MUST, SHOULD and COULD all hold a "U"
-        return None
-    m = _P_LEVEL.search(title)
+    """A title's first ``P0``-``P3`` or traffic light, else its strongest MoSCoW word."""
+    m = _P_LEVEL.search(title) if "P" in title else None
     if m:
-        return _PRIORITY_WORDS[f"p{m.group(1)}"]
+        return PRIORITY_WORDS[f"p{m.group(1)}"]
+    for mark, level in PRIORITY_EMOJI.items():
+        if mark in title:
+            return level
+    if "U" not in title:
+        return None
     found = _MOSCOW.findall(title)
     if found:
-        return strongest(_PRIORITY_WORDS[w.lower()] for w in found)
+        return strongest(PRIORITY_WORDS[w.lower()] for w in found)
     return None
 
 

@@ -1,0 +1,246 @@
+"""Sections whose list items or table rows are the tasks (at balanced and fine granularity).
+
+Which items: in a *bucket* (a heading like ``Launch checklist``, ``Tareas técnicas``, a week or
+a release stage, a milestone heading) its open checkboxes, else its other open items; in any
+section, a list whose items mostly carry a mark of their own (an id, a priority, an owner, a
+dependency), and a list announced by ``Tasks:``; and the rows of a requirements table. Items
+under ``Acceptance criteria:`` or ``Depends on:`` stay criteria and dependencies, and checked
+or struck-through items are left out. The section itself is then not a task.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.prd.parse import ListBlock, ListItem, Paragraph, Section, Table
+from core.prd.plan.classify import Verdict, is_bucket_title, is_work_title
+from core.prd.plan.items import (
+    TaskTable,
+    cell,
+    is_label_item,
+    item_priority,
+    item_title,
+    marked,
+    struck,
+    task_table,
+)
+from core.prd.plan.lexicon import DATE_IN_TITLE, TASKS_LABEL
+from core.prd.plan.prose import DepRef, find_dependencies, states_sequence
+from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
+from core.prd.plan.units import Inherited, Unit
+from core.prd.plan.vocab import clean_title, flat_blocks, ident_of, priority_of, slug
+
+if TYPE_CHECKING:
+    from core.prd.plan.builder import Builder
+
+_LIST_MARKER = "-*+0123456789.) \t[]xX"
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One list item or table row that is a task."""
+
+    block: ListBlock | Table
+    item: ListItem | None = None
+    row: tuple[str, ...] | None = None
+    row_index: int = 0
+    spec: TaskTable | None = None
+
+    @property
+    def ordered(self) -> bool:
+        """Whether it is a step of a numbered list (the document may say they run in order)."""
+        return isinstance(self.block, ListBlock) and self.block.ordered
+
+    def unit(self, builder: Builder, path: list[str], inh: Inherited) -> Unit:
+        """The task this item or row becomes."""
+        if self.item is not None:
+            return _item_unit(builder, self.item, path, inh)
+        assert self.row is not None
+        assert self.spec is not None
+        assert isinstance(self.block, Table)
+        return _row_unit(builder, self.block, self.row, self.row_index, self.spec, path, inh)
+
+
+def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[WorkItem]:
+    """The items and rows of the section that are tasks (empty: the section is one task)."""
+    info = builder.title(section)
+    bucket = (
+        verdict.kind == "milestone"
+        or info.stage
+        or info.names_priority
+        or (verdict.kind == "task" and info.kind is not None and info.kind[0] == "milestone-list")
+        or (section.level <= builder.top and is_bucket_title(info.kind_words))
+        or bool(DATE_IN_TITLE.search(info.clean))
+        or (builder.rules.checklist and not section.children)
+        or is_work_title(info.kind_words)
+    )
+    lines = builder.doc.lines
+    lists: list[ListBlock] = []
+    forced: list[ListBlock] = []
+    rows: list[WorkItem] = []
+    role: str | None = None
+    for block in flat_blocks(section.blocks):
+        if isinstance(block, Paragraph):
+            role = _announced(block.text.rsplit("\n", 1)[-1])
+        elif isinstance(block, ListBlock):
+            if role == "tasks":
+                forced.append(block)
+            elif role is None:
+                lists.append(block)
+            role = None
+        elif isinstance(block, Table):
+            spec = task_table(block)
+            if spec is not None:
+                rows.extend(
+                    WorkItem(block, row=row, row_index=n, spec=spec)
+                    for n, row in enumerate(block.rows)
+                    if cell(row, spec.title)
+                )
+            role = None
+        else:
+            role = None
+    if not bucket and any(b.ordered for b in lists) and _says_in_order(section):
+        forced.extend(b for b in lists if b.ordered)
+        lists = [b for b in lists if not b.ordered]
+    chosen: list[WorkItem] = []
+    for block in forced:
+        chosen.extend(WorkItem(block, item=i) for i in _open(block, lines))
+    if bucket:
+        candidates = [(b, _open(b, lines)) for b in lists]
+        if any(i.checked is False for _, items in candidates for i in items):
+            candidates = [(b, [i for i in items if i.checked is False]) for b, items in candidates]
+        for block, items in candidates:
+            chosen.extend(WorkItem(block, item=i) for i in items)
+    else:
+        for block in lists:
+            items = _open(block, lines)
+            if len(items) >= 2 and sum(marked(i.text) for i in items) * 2 > len(items):
+                chosen.extend(WorkItem(block, item=i) for i in items)
+    chosen.extend(rows)
+    return chosen
+
+
+_BOLD_LEAD = re.compile(
+    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?P<name>[^*_]+?)\1\s*"
+    r"(?P<after>[:—–-]\s|[:.]$|$)"
+)
+
+
+def bold_lead(raw: str) -> str | None:
+    """The name a list item leads with in bold, before a separator and its description.
+
+    ``- **Referral links** — a link per customer`` → ``Referral links``; an id alone
+    (``**MOB-201** Register…``) is no name.
+    """
+    m = _BOLD_LEAD.match(raw)
+    if m is None or ident_of(m.group("name").strip()) == m.group("name").strip():
+        return None
+    return m.group("name").strip(" :")
+
+
+def _says_in_order(section: Section) -> bool:
+    return any(
+        isinstance(b, Paragraph) and states_sequence(b.text) for b in flat_blocks(section.blocks)
+    )
+
+
+def _announced(line: str) -> str | None:
+    """The role a paragraph's last line gives the list after it."""
+    if TASKS_LABEL.fullmatch(line.strip()):
+        return "tasks"
+    fields = label_fields(line)
+    if fields and not fields[-1][1]:
+        return (
+            "ac"
+            if fields[-1][0] == "acceptance"
+            else "deps"
+            if fields[-1][0] == "depends"
+            else None
+        )
+    return None
+
+
+def _open(block: ListBlock, lines: list[str]) -> list[ListItem]:
+    """The list's items still to do: not checked, not struck through, not a label line."""
+    out = []
+    for item in block.items:
+        first = item.text.split("\n", 1)[0]
+        if item.checked is True or not first.strip() or is_label_item(first):
+            continue
+        raw = lines[item.line_start - 1] if item.line_start <= len(lines) else ""
+        if struck(raw.lstrip(_LIST_MARKER)):
+            continue
+        out.append(item)
+    return out
+
+
+def _item_unit(builder: Builder, item: ListItem, path: list[str], inh: Inherited) -> Unit:
+    first = item.text.split("\n", 1)[0]
+    lines = builder.doc.lines
+    raw = lines[item.line_start - 1] if item.line_start <= len(lines) else ""
+    title = clean_title(bold_lead(raw) or item_title(first)) or "(untitled item)"
+    meta = Meta()
+    scan_text(meta, item.text, item.code_spans, item.line_start)
+    for sub in item.lists:
+        scan_list(sub, meta, None)
+    if meta.priority is None:
+        meta.priority = item_priority(item.text)
+    return Unit(
+        key=builder.unique_key(f"{builder.path_key(path)}/{slug(title, 48) or 'item'}"),
+        title=title,
+        path=path,
+        line_start=item.line_start,
+        line_end=item.line_end,
+        description=builder.doc.raw(item.line_start, item.line_end),
+        meta=meta,
+        section=None,
+        inherited=inh,
+        item=item,
+        origin="item",
+        ident=ident_of(first),
+    )
+
+
+def _row_unit(
+    builder: Builder,
+    table: Table,
+    row: tuple[str, ...],
+    index: int,
+    spec: TaskTable,
+    path: list[str],
+    inh: Inherited,
+) -> Unit:
+    ident = cell(row, spec.ident) or None
+    text = cell(row, spec.title)
+    # A number column ("#") only counts rows: it is no name to keep in the title.
+    named = ident is not None and not ident.isdigit() and not text.startswith(ident)
+    title = clean_title(f"{ident} {text}" if named else text)
+    line = table.line_start + 2 + index
+    meta = Meta()
+    meta.priority = priority_of(cell(row, spec.priority)) if spec.priority is not None else None
+    if deps := cell(row, spec.deps):
+        meta.deps.append(DepRef(deps, line, strength="label"))
+    if notes := cell(row, spec.notes):
+        meta.deps.extend(find_dependencies(notes, line))
+    if stage := cell(row, spec.milestone):
+        header = table.header[spec.milestone] if spec.milestone is not None else ""
+        meta.milestone = stage if _LETTER.search(stage) else f"{header} {stage}"
+    description = "\n".join(
+        f"{h}: {c}" for h, c in zip(table.header, row, strict=False) if c.strip()
+    )
+    return Unit(
+        key=builder.unique_key(f"{builder.path_key(path)}/{slug(title, 48) or 'row'}"),
+        title=title or "(untitled row)",
+        path=path,
+        line_start=line,
+        line_end=line,
+        description=description,
+        meta=meta,
+        section=None,
+        inherited=inh,
+        origin="row",
+        ident=ident or ident_of(text),
+    )

@@ -1,0 +1,517 @@
+"""What each section is to the planner, and why: work, a group of work, or not work.
+
+The verdict comes from the heading's words (in every language of ``core.prd.plan.lexicon``),
+the tags around the section, a struck-through heading, and three facts about the document:
+whether it has a work plan (then design narrative elsewhere describes what the plan builds), a
+scope section that lists steps, and user stories that carry ids, priorities or dependencies.
+Every "not work" verdict carries the reason the preview shows.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from core.domain.models import Priority
+from core.prd.parse import Document, ListBlock, Paragraph, Section, Table
+from core.prd.plan.items import marked, schedule_list, task_table
+from core.prd.plan.lexicon import (
+    ACCEPTANCE_TITLES,
+    BUCKET_TITLES,
+    CONDITIONAL_CATEGORIES,
+    DEPENDENCY_TITLES,
+    INFO_CATEGORIES,
+    MILESTONE_HEADING,
+    MILESTONE_LIST_TITLES,
+    PRIORITY_WORDS,
+    STAGE_HEADING,
+    TIME_BOX,
+    WONT_STATUS,
+    WORK_TITLES,
+    word_set,
+)
+from core.prd.plan.milestones import Milestones
+from core.prd.plan.outline import Outline
+from core.prd.plan.vocab import (
+    HEADING_NUMBER,
+    WORDS,
+    clean_title,
+    ident_of,
+    iter_items,
+    norm,
+    norm_plain,
+    norm_words,
+    priority_in_title,
+    strip_number,
+    type_of_words,
+)
+
+_LEAD = re.compile(r"^[^\w(]+")
+"""What may precede a title's words: emphasis marks, emoji, punctuation."""
+_TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+_PRIORITY_FILLER = word_set(
+    "priority|prio|priorität|prioridad|priorité|have|items|stories|requirements|features"
+    "|anforderungen|requisitos|exigences|funcionalidades|fonctionnalités|funktionen"
+)
+
+
+def _named_priority(words: str) -> Priority | None:
+    """The priority a title consists of (``Must have``, ``Should-have stories``, ``P1``)."""
+    if words in PRIORITY_WORDS:
+        return PRIORITY_WORDS[words]
+    kept = " ".join(w for w in words.split() if w not in _PRIORITY_FILLER)
+    return PRIORITY_WORDS.get(kept) if kept else None
+
+
+def _kind_text(title: str) -> str:
+    text = _TRAILING_PAREN.sub("", title) or title
+    return re.sub(r"\s*[&/+]\s*", " and ", text).casefold()
+
+
+_CONNECTOR = re.compile(r" (?:and|und|y|e|et|or|oder|o|ou|vs|versus) ")
+_PREPOSITIONS = word_set(
+    "of|from|on|about|for|to|aus|von|zu|zum|zur|über|vom|de|del|sobre|da|du|des|sur"
+)
+KNOWN_ALONE = re.compile(
+    "|".join(
+        [
+            ACCEPTANCE_TITLES.pattern,
+            BUCKET_TITLES.pattern,
+            *(p.pattern for _, p in INFO_CATEGORIES.values()),
+        ]
+    )
+)
+"""Titles that make a lone bold line a heading (``**Done when**``, ``**Notes**``)."""
+
+
+@dataclass(slots=True)
+class Title:
+    """What the rules read from a heading's title, computed once per distinct title."""
+
+    stripped: str
+    """Without its heading number (``strip_number``)."""
+    clean: str
+    """``stripped`` cleaned (``clean_title``): the section path's entry."""
+    norm: str
+    """``stripped`` normalized (``norm``): for kinds and references."""
+    number: str | None
+    """The heading number (``2.1``), when the title has one."""
+    milestone: re.Match[str] | None
+    """``MILESTONE_HEADING`` matched on ``stripped``."""
+    stage: bool
+    """A release stage (``Alpha (v0.14)``) or a time box (``Week 1``, ``Launch day``)."""
+    priority: Priority | None
+    names_priority: bool
+    """The title is a priority (``Must have``, ``Nice to have``, ``Hohe Priorität``): its items
+    are tasks of that priority."""
+    task_type: str | None
+    ident: str | None
+    """The id the title starts with (``EX-01``)."""
+    words: str
+    """Every word of the stripped title, lower case (``norm`` without dropping "the")."""
+    kind: tuple[str, str] | None
+    """``title_kind`` of the title (kind, category), read once."""
+    kind_words: str
+    """The words its kind is read from: without a trailing parenthesis (``Status (updated
+    Apr 3)``), with ``&``, ``/`` and ``+`` read as "and" (``Risks & mitigations``)."""
+
+    @classmethod
+    def of(cls, title: str) -> Title:
+        """Read a title once: every field the rules ask of it."""
+        stripped = strip_number(title)
+        clean = clean_title(stripped)
+        numbered = stripped is not title
+        number = HEADING_NUMBER.match(clean_title(title) if numbered else clean)
+        words = WORDS.findall(stripped.casefold())
+        plain = " ".join(words)
+        lead = _LEAD.sub("", clean)
+        kind_words = " ".join(WORDS.findall(_kind_text(stripped)))
+        named = _named_priority(kind_words)
+        return cls(
+            stripped=stripped,
+            clean=clean,
+            norm=norm_words(words),
+            number=number.group(1) if number else None,
+            milestone=MILESTONE_HEADING.match(lead),
+            stage=bool(STAGE_HEADING.fullmatch(lead)) or bool(TIME_BOX.match(plain)),
+            priority=priority_in_title(title) or named,
+            names_priority=named is not None,
+            task_type=type_of_words(WORDS.findall(title.casefold())),
+            ident=ident_of(stripped),
+            words=plain,
+            kind=title_kind(kind_words, clean),
+            kind_words=kind_words,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A section's kind and, for a section that is not work, the reason."""
+
+    kind: str
+    """``task`` (work, or a group of work), ``container`` (a grouping heading), ``milestone``
+    (a milestone heading), ``info`` (not work), ``ac`` (acceptance criteria of the enclosing
+    task), ``milestone-list`` (names milestones) or ``deps`` (states dependencies)."""
+    reason: str = ""
+
+
+def title_kind(words: str, clean: str) -> tuple[str, str] | None:
+    """The (kind, category) a title's words alone give; ``None`` for an ordinary title.
+
+    Kinds: ``ac``, ``milestone-list``, ``deps``, ``info``, ``conditional`` or ``work``.
+    """
+    found = _whole_kind(words)
+    if found is not None:
+        return found
+    head = clean.split(":", 1)[0] if ":" in clean else ""
+    if head:
+        found = _whole_kind(" ".join(WORDS.findall(head.casefold())))
+        if found is not None and found[0] in ("info", "conditional"):
+            return found
+    parts = _CONNECTOR.split(words)
+    if len(parts) > 1:
+        kinds = [_whole_kind(p) for p in parts]
+        if all(k is not None and k[0] in ("info", "conditional", "deps") for k in kinds):
+            # "Assumptions and dependencies": read for dependencies, not a task.
+            for wanted in ("deps", "conditional"):
+                if any(k is not None and k[0] == wanted for k in kinds):
+                    return next(k for k in kinds if k is not None and k[0] == wanted)
+            return kinds[0]
+    tokens = words.split()
+    for size in (1, 2, 3):
+        if len(tokens) > size and tokens[size] in _PREPOSITIONS:
+            found = _whole_kind(" ".join(tokens[:size]))
+            if found is not None and found[0] == "info":
+                return found
+    return None
+
+
+_KINDS: list[tuple[str, str, re.Pattern[str]]] = [
+    ("ac", "acceptance", ACCEPTANCE_TITLES),
+    ("milestone-list", "milestones", MILESTONE_LIST_TITLES),
+    ("deps", "dependencies", DEPENDENCY_TITLES),
+    *(("info", c, p) for c, (_, p) in INFO_CATEGORIES.items()),
+    *(("conditional", c, p) for c, (_, p) in CONDITIONAL_CATEGORIES.items()),
+    ("work", "work", WORK_TITLES),
+]
+"""In the order they are tried: the first kind whose pattern fits a title wins."""
+_ANY_KIND = re.compile("|".join(f"(?P<k{n}>{p.pattern})" for n, (_, _, p) in enumerate(_KINDS)))
+"""All of ``_KINDS`` at once (one regex run per title instead of twenty)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_kind(words: str) -> tuple[str, str] | None:
+    if not words:
+        return None
+    m = _ANY_KIND.fullmatch(words)
+    if m is None or m.lastgroup is None:
+        return None
+    kind, category, _ = _KINDS[int(m.lastgroup[1:])]  # fullmatch: the first branch that fits
+    return (kind, category)
+
+
+def reason_of(category: str) -> str:
+    """The preview's words for a category of non-work section."""
+    if category in INFO_CATEGORIES:
+        return INFO_CATEGORIES[category][0]
+    if category in CONDITIONAL_CATEGORIES:
+        return CONDITIONAL_CATEGORIES[category][0]
+    return category
+
+
+def lists_steps(section: Section) -> bool:
+    """Whether the section's own blocks hold a numbered list or an open checkbox."""
+    return any(
+        isinstance(b, ListBlock) and (b.ordered or any(i.checked is False for i in iter_items(b)))
+        for b in section.blocks
+    )
+
+
+def is_bucket_title(words: str) -> bool:
+    """Whether the title names a bucket whose list items are each a task."""
+    return bool(BUCKET_TITLES.fullmatch(words)) or bool(TIME_BOX.match(words))
+
+
+def is_work_title(words: str) -> bool:
+    """Whether the title names a work plan (``Roadmap``, ``Requirements``, ``Plan de trabajo``).
+
+    A list directly under such a heading is a list of work items.
+    """
+    return bool(WORK_TITLES.fullmatch(words))
+
+
+def norm_title(title: str) -> str:
+    """``norm`` of a title without its heading number (for matching milestone names)."""
+    return norm(strip_number(title))
+
+
+_STRUCK = "struck through: dropped"
+_WONT = "marked won't do"
+
+
+@dataclass
+class SectionRules:
+    """The verdict on every section of one document (cached: asked many times per section)."""
+
+    outline: Outline
+    top: int
+    title_section: Section | None
+    milestones: Milestones
+    parents: dict[int, Section]
+    titles: dict[str, Title] = field(default_factory=dict)
+    verdicts: dict[int, Verdict] = field(default_factory=dict)
+    work: dict[int, bool] = field(default_factory=dict)
+    plans: dict[int, bool] = field(default_factory=dict)
+    has_plan: bool = False
+    """The document has a work plan: design narrative elsewhere is not work."""
+    has_build_plan: bool = False
+    """The document has a work plan other than its schedule (a schedule table of tasks is
+    then a summary of that plan, not more work)."""
+    checklist: bool = False
+    """The document is a checklist: most sections are nothing but open checkboxes, so each
+    checkbox is a task (an area like "Terraform" is a bucket, not a feature)."""
+
+    @classmethod
+    def of(
+        cls,
+        doc: Document,
+        outline: Outline,
+        top: int,
+        title_section: Section | None,
+        milestones: Milestones,
+    ) -> SectionRules:
+        """The rules for one document: parents, whether it has a work plan, a checklist."""
+        parents: dict[int, Section] = {}
+        for section in doc.walk():
+            for child in section.children:
+                parents[id(child)] = section
+        rules = cls(outline, top, title_section, milestones, parents)
+        sections = doc.walk()
+        rules.has_plan = any(rules._plans_work(s) for s in sections)
+        rules.has_build_plan = any(
+            rules._plans_work(s) and not rules.lists_milestones(s) for s in sections
+        )
+        leaves = [
+            s
+            for s in sections
+            if not s.children
+            and s.blocks
+            and s is not title_section
+            and rules.title(s).kind in (None, ("work", "work"))
+        ]
+        checklists = sum(1 for s in leaves if _checklist_only(s))
+        rules.checklist = checklists >= 2 and checklists * 2 >= len(leaves)
+        return rules
+
+    def title(self, section: Section) -> Title:
+        """What the rules read from the section's heading (cached per heading text)."""
+        return self.title_of(section.title)
+
+    def title_of(self, text: str) -> Title:
+        """``Title.of(text)``, cached per text (titles repeat: "Acceptance criteria")."""
+        found = self.titles.get(text)
+        if found is None:
+            found = self.titles[text] = Title.of(text)
+        return found
+
+    def _plans_work(self, section: Section) -> bool:
+        return _memo(self.plans, section, self._plans_work_uncached)
+
+    def _plans_work_uncached(self, section: Section) -> bool:
+        info = self.title(section)
+        found = info.kind
+        if found is not None and found[0] == "work":
+            return True
+        if any(title_kind(_tag_words(t), t) == ("work", "work") for t in self._tags(section)):
+            return True
+        return (info.milestone is not None or info.stage) and bool(section.children)
+
+    def lists_milestones(self, section: Section) -> bool:
+        """Whether the section's title names a milestones section.
+
+        Read before any other verdict, which may depend on the milestones it names.
+        """
+        info = self.title(section)
+        found = info.kind
+        return info.ident is None and found is not None and found[0] == "milestone-list"
+
+    def _tags(self, section: Section) -> tuple[str, ...]:
+        return self.outline.tags.get(id(section), ())
+
+    def verdict(self, section: Section) -> Verdict:
+        """What the section is to the rules, and why when it is not work (cached)."""
+        return _memo(self.verdicts, section, self._verdict)
+
+    def _verdict(self, section: Section) -> Verdict:
+        if section is self.title_section:
+            return Verdict("container")
+        if id(section) in self.outline.struck:
+            return Verdict("info", _STRUCK)
+        if _wont(section):
+            return Verdict("info", _WONT)
+        info = self.title(section)
+        if info.ident is None:
+            judged = self._by_words(section, info)
+            if judged is not None:
+                return judged
+        if info.milestone is not None or info.stage or norm(info.clean) in self.milestones.known:
+            return Verdict("milestone")
+        if section.level < self.top:
+            return Verdict("container")
+        return Verdict("task")
+
+    def _by_words(self, section: Section, info: Title) -> Verdict | None:
+        found = info.kind
+        if found is None:
+            for tag in reversed(self._tags(section)):
+                tagged = title_kind(_tag_words(tag), tag)
+                if tagged is not None and tagged[0] in ("info", "conditional", "deps"):
+                    found = tagged
+                    break
+        if found is None:
+            return None
+        kind, category = found
+        if kind == "info" and self._holds_plan(section):
+            return None  # "Status" over "In progress" and "Next": a group of work
+        if kind == "info":
+            return Verdict("info", reason_of(category))
+        if kind == "conditional" and self._not_work(section, category):
+            return Verdict("info", reason_of(category))
+        if kind == "milestone-list" and not self.has_build_plan and _schedule(section):
+            return None  # a schedule of tasks (a table, a rétroplanning) is the work plan itself
+        if kind in ("ac", "milestone-list", "deps"):
+            reason = {"milestone-list": "lists milestones", "deps": "states dependencies"}
+            return Verdict(kind, reason.get(kind, ""))
+        return None
+
+    def _holds_plan(self, section: Section) -> bool:
+        """Whether a sub-section is a work plan, a bucket or a milestone.
+
+        Such a sub-section is work even under a heading that is not ("Status" over "Next").
+        """
+        for child in section.children:
+            info = self.title(child)
+            found = info.kind
+            if (found is not None and found[0] == "work") or info.milestone or info.stage:
+                return True
+        return False
+
+    def _not_work(self, section: Section, category: str) -> bool:
+        if category == "scope":
+            return not lists_steps(section)
+        if category == "stories":
+            return not self._stories_are_work(section)
+        return self.has_plan and not self._inside_plan(section)
+
+    def _inside_plan(self, section: Section) -> bool:
+        parent = self.parents.get(id(section))
+        while parent is not None:
+            if self._plans_work(parent):
+                return True
+            parent = self.parents.get(id(parent))
+        return False
+
+    def _stories_are_work(self, section: Section) -> bool:
+        """Whether user stories carry ids, priorities or dependencies (a backlog)."""
+        for child in section.children:
+            info = self.title(child)
+            if info.ident is not None or info.priority is not None:
+                return True
+        for block in section.blocks:
+            if isinstance(block, ListBlock):
+                items = [i.text for i in block.items]
+                if items and sum(marked(t) for t in items) * 2 > len(items):
+                    return True
+        return False
+
+    def walked_milestones(self, section: Section) -> list[Section]:
+        """The sub-sections of a milestones section that hold work of their own.
+
+        Those (with lists or sections below them) are walked as milestone headings; the
+        others are only names.
+        """
+        return [c for c in section.children if self.has_work(c) and _has_lists(c)]
+
+    def has_work(self, section: Section) -> bool:
+        """Whether the section is a task or holds tasks (cached)."""
+        return _memo(self.work, section, self._has_work)
+
+    def _has_work(self, section: Section) -> bool:
+        kind = self.verdict(section).kind
+        if kind in ("info", "ac", "deps"):
+            return False
+        if kind == "milestone-list":
+            return bool(self.walked_milestones(section))
+        if kind == "container":
+            return any(self.has_work(c) for c in section.children)
+        return True
+
+    def heading_milestone(self, section: Section) -> str:
+        """The key of the milestone a milestone heading declares."""
+        info = self.title(section)
+        ident = info.milestone.group("id") if info.milestone is not None else None
+        return self.milestones.from_heading(section.title, ident)
+
+
+def _schedule(section: Section) -> bool:
+    """Whether a milestones section lists work rather than milestones.
+
+    It does with a table of tasks, or dated items saying what to do (``J-60 — Signer le bail``).
+    """
+    return any(
+        (isinstance(b, Table) and task_table(b) is not None)
+        or (isinstance(b, ListBlock) and schedule_list(b))
+        for b in section.blocks
+    )
+
+
+def _checklist_only(section: Section) -> bool:
+    """Whether the section's own text is nothing but lists with an open checkbox."""
+    if not section.blocks or section.children:
+        return False
+    if not all(isinstance(b, ListBlock) for b in section.blocks):
+        return False
+    return any(i.checked is False for b in section.blocks for i in iter_items(b))  # type: ignore[arg-type]
+
+
+_T = TypeVar("_T")
+
+
+def _memo(store: dict[int, _T], section: Section, compute: Callable[[Section], _T]) -> _T:
+    """``compute(section)``, kept in ``store`` by the section's identity (asked many times)."""
+    found = store.get(id(section))
+    if found is None:
+        found = store[id(section)] = compute(section)
+    return found
+
+
+def _has_lists(section: Section) -> bool:
+    return bool(section.children) or any(isinstance(b, ListBlock | Table) for b in section.blocks)
+
+
+def _tag_words(tag: str) -> str:
+    return " ".join(WORDS.findall(tag.casefold().replace("-", " ").replace("_", " ")))
+
+
+def _wont(section: Section) -> bool:
+    """Whether the section's own fields say it will not be done (``Status: Won't Do``)."""
+    for block in section.blocks[:3]:
+        lines: list[str] = []
+        if isinstance(block, Paragraph):
+            lines = block.text.split("\n")
+        elif isinstance(block, ListBlock):
+            lines = [i.text.split("\n", 1)[0] for i in block.items]
+        for line in lines:
+            if "tatu" in line or "stado" in line:  # status, Status, estado, statut
+                for part in re.split(r"\s+[·|•]\s+", line):
+                    name, _, value = part.partition(":")
+                    if norm_plain(name) in ("status", "estado", "statut") and WONT_STATUS.match(
+                        norm_plain(value)
+                    ):
+                        return True
+    return False

@@ -1,0 +1,315 @@
+"""Work items below the section level: list items, table rows and Mermaid gantt lines.
+
+At balanced granularity a list item is a task of its own when it is one: it carries its own id,
+priority, owner or dependency (most items of its list do), or its section is a bucket of work
+(``Launch checklist``, ``Week 2``, ``Tareas técnicas``, a milestone's bullet list, a list after
+``**Tasks**:``). A requirements table (a column named like *requirement*, *task* or *story*)
+gives a task per row, with its id, priority, dependency and milestone columns. A Mermaid
+``gantt`` block states dependencies between its lines (``:b, after a``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.domain.models import Priority
+from core.prd.parse import ListBlock, ListItem, Table
+from core.prd.plan.lexicon import (
+    DEP_TRIGGER,
+    LABEL_LINE,
+    LABEL_WORDS,
+    PRIORITY_INLINE,
+    PRIORITY_WORDS,
+    word_set,
+)
+from core.prd.plan.vocab import (
+    ident_of,
+    norm_plain,
+    priority_in_text,
+    priority_of,
+)
+
+_OWNER = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*")
+_SEGMENT = re.compile(r"\s+[—–]\s*|\s+·\s+|\s+\|\s+")
+_TRAILING_DASH = re.compile(r"\s*[—–-]+\s*$")
+_TRAILING_OWNERS = re.compile(r"(?:\s+@[A-Za-z][\w.-]*)+\s*$")
+_PAREN = re.compile(r"\s*\(([^()]*)\)")
+_STRUCK_ITEM = re.compile(r"\s*(?:\*\*|__)?~~")
+_SENTENCE = re.compile(r"(?<=[^\d\s])\.\s+")
+_TIME_CODE = re.compile(
+    r"^\s*(?:[JDT][-−]\d+|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?"
+    r"|(?:week|semaine|semana|woche|day|jour|día|tag|w)\s*\d+)\s*[:—–-]\s+",
+    re.IGNORECASE,
+)
+"""A date or countdown an item starts with (``J-60 —``, ``2025-06-01:``, ``Week 3:``)."""
+
+
+def schedule_list(block: ListBlock) -> bool:
+    """Whether most items of a list start with a date or countdown, then say what to do.
+
+    That is a rétroplanning (``J-60 — Signer le bail``), not a list of milestone names.
+    """
+    items = [i.text.split("\n", 1)[0] for i in block.items]
+    timed = [t for t in items if (m := _TIME_CODE.match(t)) and len(t[m.end() :].split()) >= 2]
+    return len(items) >= 2 and len(timed) * 2 > len(items)
+
+
+def struck(first_line: str) -> bool:
+    """Whether an item's text starts struck through (``~~Localized screenshots~~ moved``)."""
+    return first_line.startswith("~~") or bool(_STRUCK_ITEM.match(first_line))
+
+
+def marked(text: str) -> bool:
+    """Whether an item carries a mark of its own: an id, an owner or a dependency.
+
+    A priority alone (``- MUST show every open job``) is not one: under a feature's heading
+    such items describe the feature (its criteria, and its priority).
+    """
+    first = text.split("\n", 1)[0]
+    if ident_of(first) is not None or _OWNER.search(text):
+        return True
+    m = DEP_TRIGGER.search(text.replace("\n", " "))
+    return m is not None and m.lastgroup in ("fs", "rs", "fl")
+
+
+def _segment_priority(first_line: str) -> Priority | None:
+    """A priority word standing alone after a dash or a dot (``— *Urgent* · blocked by …``)."""
+    for segment in _SEGMENT.split(first_line)[1:]:
+        words = norm_plain(segment.split(",", 1)[0])
+        if words in PRIORITY_WORDS:
+            return PRIORITY_WORDS[words]
+    return None
+
+
+def item_priority(text: str) -> Priority | None:
+    """The priority an item states, if any.
+
+    That is a ``Priority`` word anywhere, a priority standing alone after a dash, a
+    ``P0``-``P3`` or a traffic light.
+    """
+    inline = PRIORITY_INLINE.search(text)
+    if inline is not None and (found := priority_of(inline.group("value"))) is not None:
+        return found
+    flat = " ".join(text.split())
+    return _segment_priority(flat) or priority_in_text(flat)
+
+
+def item_title(first_line: str) -> str:
+    """An item's first line without what marks it.
+
+    Marks are dependency asides, trailing ``— P0`` or ``— after the copy review``, trailing
+    ``@owners`` and parentheses of fields (``(Owner: Sam, P1)``).
+    """
+    title = _TIME_CODE.sub("", first_line, count=1)
+    for m in reversed(list(_PAREN.finditer(title))):
+        if _aside(m.group(1).strip()):
+            title = title[: m.start()] + title[m.end() :]
+    sentences = _SENTENCE.split(title)
+    for n, sentence in enumerate(sentences[1:], start=1):
+        if _is_mark(sentence.rstrip(". ")):  # "Sellers add a bank account. Priority: P0"
+            title = ". ".join(sentences[:n])
+            break
+    clauses = title.split(", ")
+    for n, clause in enumerate(clauses[1:], start=1):
+        if DEP_TRIGGER.match(clause):  # "Travaux, après la signature du bail"
+            title = ", ".join(clauses[:n])
+            break
+    parts = _SEGMENT.split(title)
+    kept = [parts[0]]
+    for part in parts[1:]:
+        if _is_mark(part):
+            break
+        kept.append(part)
+    title = " — ".join(p for p in kept if p.strip())
+    title = _TRAILING_OWNERS.sub("", _TRAILING_DASH.sub("", title))
+    return title.strip() or first_line.strip()
+
+
+def _aside(text: str) -> bool:
+    """Whether a parenthesis only marks its item.
+
+    It does when it holds a dependency, labels, an owner, a priority or an estimate
+    (``(needs the release branch)``, ``(Owner: Sam, P1)``, ``(@sam)``, ``(3 pts)``).
+    """
+    if DEP_TRIGGER.match(text) or LABEL_LINE.match(text):
+        return True
+    parts = [p.strip() for p in re.split(r"[,;·]", text) if p.strip()]
+    return bool(parts) and all(_is_mark(p) or _ESTIMATE.fullmatch(p) for p in parts)
+
+
+_ESTIMATE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:pts?|points?|sp|story points?|d|days?|h|hours?|w|weeks?|tage?|días?"
+    r"|jours?|j)|(?:xs|s|m|l|xl)",
+    re.IGNORECASE,
+)
+
+
+def _is_mark(segment: str) -> bool:
+    segment = segment.strip(" *_,")
+    if not segment:
+        return True
+    words = norm_plain(segment)
+    head = words.split(",", 1)[0]
+    if head in PRIORITY_WORDS or priority_in_text(segment) is not None:
+        return True
+    if segment.startswith("@") or DEP_TRIGGER.match(segment) or PRIORITY_INLINE.match(segment):
+        return True
+    label = LABEL_LINE.match(segment)
+    if label is not None and label.group("colon") is not None:
+        return True
+    return bool(_FIELD.match(segment))
+
+
+_FIELD = re.compile(
+    r"(?:owner|assignee|estimate|points|effort|due|status|team|verantwortlich|zuständig"
+    r"|aufwand|responsable|estimación|esfuerzo|estado|propriétaire|charge|statut)\s*:",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------- tables
+
+_TITLE_COLUMNS = re.compile(
+    r"(task|work item|item|requirement|req|story|user story|feature|deliverable|what"
+    r"|activity|action|issue|summary|title|epic|step|work ?stream|stream|job|to ?do|aufgabe"
+    r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|zusammenfassung"
+    r"|titel|tarea|requisito|historia|funcionalidad|entregable|actividad|acción|qué|paso"
+    r"|resumen|título|tâche|exigence|besoin|fonctionnalité|livrable|activité|quoi|intitulé"
+    r"|libellé|étape|résumé|titre)s?"
+)
+_NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripción|désignation")
+"""Title columns of last resort (a Notion database's ``Name``), when no column says task."""
+_ID_COLUMNS = re.compile(
+    r"id|key|ref|nr|no|n º|n°|número|numéro|code|#|clé|clave|schlüssel|issue key|ticket"
+)
+_PRIORITY_COLUMNS = re.compile(r"priority|prio|priorität|prioridad|priorité|moscow|importance")
+_DEP_COLUMNS = re.compile(
+    r"depends on|dependencies|dependency|deps|blocked by|after|predecessors?|requires|needs"
+    r"|waits for|abhängig von|abhängigkeiten|voraussetzungen?|vorgänger|nach|blockiert durch"
+    r"|depende de|dependencias|predecesoras?|requiere|después de|tras|bloqueado por"
+    r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|après|bloqué par"
+)
+_NOTE_COLUMNS = re.compile(
+    r"notes?|comments?|remarks|details|links|issue links|linked issues|relations"
+    r"|bemerkungen?|hinweise?|anmerkungen|verknüpfungen|notas|comentarios|observaciones"
+    r"|enlaces|vínculos|remarques|commentaires|liens"
+)
+_MILESTONE_COLUMNS = re.compile(
+    r"milestone|phase|week|sprint|release|stage|meilenstein|woche|hito|fase|semana|jalon"
+    r"|étape|semaine|lot|iteration"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskTable:
+    """Which columns of a table hold a task's parts (``None``: no such column)."""
+
+    title: int
+    ident: int | None
+    priority: int | None
+    deps: int | None
+    notes: int | None
+    milestone: int | None
+
+
+def task_table(table: Table) -> TaskTable | None:
+    """The column roles of a table whose rows are tasks, or ``None`` for any other table."""
+    header = [
+        norm_plain(h.replace("#", " hash ")) if h.strip() == "#" else norm_plain(h)
+        for h in table.header
+    ]
+    if len(header) < 2 or len(table.rows) < 2:
+        return None
+
+    def column(pattern: re.Pattern[str]) -> int | None:
+        return next((i for i, h in enumerate(header) if pattern.fullmatch(h)), None)
+
+    title = column(_TITLE_COLUMNS)
+    if title is None:
+        title = column(_NAME_COLUMNS)
+    if title is None:
+        return None
+    ident = column(_ID_COLUMNS)
+    if ident is None and table.header and table.header[0].strip() == "#":
+        ident = 0
+    return TaskTable(
+        title=title,
+        ident=ident,
+        priority=column(_PRIORITY_COLUMNS),
+        deps=column(_DEP_COLUMNS),
+        notes=column(_NOTE_COLUMNS),
+        milestone=column(_MILESTONE_COLUMNS),
+    )
+
+
+def cell(row: tuple[str, ...], index: int | None) -> str:
+    """The row's cell at ``index`` (empty when there is no such column or cell)."""
+    if index is None or index >= len(row):
+        return ""
+    return row[index].strip()
+
+
+# ---------------------------------------------------------------- mermaid gantt
+
+_GANTT_TASK = re.compile(r"\s*(?P<label>[^:%]+?)\s*:\s*(?P<spec>.+)$")
+_GANTT_KEYWORDS = word_set(
+    "title|dateformat|axisformat|tickinterval|excludes|includes|todaymarker|section|weekday"
+)
+_GANTT_TAGS = frozenset(["crit", "done", "active", "milestone"])
+
+
+@dataclass(frozen=True, slots=True)
+class GanttLine:
+    """A gantt task line: its label, its id and the ids it comes after."""
+
+    label: str
+    ident: str | None
+    after: tuple[str, ...]
+    line: int
+
+
+def gantt_lines(code: str, first_line: int) -> list[GanttLine]:
+    """The task lines of a Mermaid ``gantt`` block (empty for any other code)."""
+    lines = code.split("\n")
+    if not lines or lines[0].strip().casefold() != "gantt":
+        return []
+    out: list[GanttLine] = []
+    for offset, raw in enumerate(lines[1:], start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("%%"):
+            continue
+        if stripped.split(None, 1)[0].casefold() in _GANTT_KEYWORDS:
+            continue
+        m = _GANTT_TASK.match(stripped)
+        if m is None:
+            continue
+        parts = [p.strip() for p in m.group("spec").split(",")]
+        parts = [p for p in parts if p and p.casefold() not in _GANTT_TAGS]
+        ident: str | None = None
+        after: list[str] = []
+        for index, part in enumerate(parts):
+            if part.casefold().startswith("after "):
+                after.extend(part.split()[1:])
+            elif index == 0 and len(parts) >= 3 and re.fullmatch(r"[A-Za-z_][\w-]*", part):
+                ident = part
+        out.append(GanttLine(m.group("label"), ident, tuple(after), first_line + offset))
+    return out
+
+
+def is_label_item(first_line: str) -> bool:
+    """Whether a list item is a label line (``Priority: high``): metadata, not work."""
+    m = LABEL_LINE.match(first_line.strip())
+    if m is None:
+        return False
+    word = " ".join(m.group("word").casefold().replace("-", " ").split())
+    return word in LABEL_WORDS and m.group("colon") is not None
+
+
+def open_items(block: ListBlock) -> list[ListItem]:
+    """The list's top-level items that are still to do: not checked, not struck through."""
+    return [
+        item
+        for item in block.items
+        if item.checked is not True and not struck(item.text.split("\n", 1)[0])
+    ]

@@ -1,0 +1,558 @@
+"""The words the planner reads, in English, German, Spanish and French.
+
+Everything language-specific lives here, so a reader can check what a rule recognises in one
+place and a new language is one edit: what marks a section as informational (and the reason the
+preview gives), a work plan, a bucket of work items, a milestone heading or list; label words
+(``Depends on``, ``Abhängig von``, ``Depende de``, ``Dépend de``…); priority words; and the
+phrases that state a dependency or an order inside a sentence.
+
+Section titles are compared in their ``norm`` form (``core.prd.plan.vocab.norm``): case-folded
+words (any script) joined by one space, so ``"TL;DR"`` is ``"tl dr"`` and ``"Won't do"`` is
+``"won t do"``; the phrases below are written that way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.domain.models import Priority
+
+
+def word_set(spec: str) -> frozenset[str]:
+    """The words (or phrases) of a ``"a|b|c"`` spec: how the word lists below are written."""
+    return frozenset(spec.split("|"))
+
+
+def _phrases(*parts: str) -> re.Pattern[str]:
+    """A pattern that fully matches any of the phrase patterns (on a normalized title)."""
+    return re.compile("(?:" + "|".join(parts) + ")")
+
+
+# ---------------------------------------------------------------- sections that are not work
+
+INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
+    "summary": (
+        "a summary, not work",
+        _phrases(
+            r"(executive |project |product )?summary|overview|tl dr|tldr|abstract|synopsis",
+            r"description|beschreibung|descripción|descriptif",
+            r"intro(duction)?|at a glance|in (short|brief)|about( this document)?",
+            r"überblick|übersicht|(management )?zusammenfassung|kurzfassung|kurzbeschreibung",
+            r"einleitung|einführung|resumen( ejecutivo)?|visión general|introducción",
+            r"en (breve|resumen)|résumé|aperçu|vue d ensemble|synthèse|en bref|présentation",
+        ),
+    ),
+    "background": (
+        "background or context, not work",
+        _phrases(
+            r"background|context|(the )?problem( statement| to solve)?|motivation",
+            r"why( now| this| we re (building|doing) this)?|purpose|rationale",
+            r"current (state|situation|process)|where we are( today)?|status quo",
+            r"assumptions|constraints|prior art|hintergrund|kontext|ausgangs(lage|situation)",
+            r"problem(stellung|beschreibung)?|warum|zweck|ist zustand|annahmen",
+            r"rahmenbedingungen|contexto|antecedentes|(el )?problema|motivación|por qué",
+            r"propósito|situación actual|supuestos|restricciones|contexte|problème",
+            r"problématique|pourquoi|objet|situation actuelle|existant|hypothèses|contraintes",
+            r"enjeux|opportunity|hypothes[ie]s|(design |guiding )?principles|tenets",
+            r"(user |market )?research( findings)?|insights|customer feedback|evidence",
+            r"competitive (analysis|landscape)|competitors|competition|market( analysis)?",
+            r"limitations|known limitations|caveats|regulatory (context|requirements)",
+            r"(legal|regulatory) framework|compliance requirements|marco (legal|regulatorio)",
+            r"normativa|regulación|rechtliche? (rahmen|anforderungen)|wettbewerb|marktanalyse",
+            r"cadre (réglementaire|légal)|réglementation|concurrence|competencia|mercado",
+            r"properties|eigenschaften|propiedades|propriétés|document (info|information)",
+            r"geltungsbereich|zweck des dokuments|objet du document|alcance del documento",
+        ),
+    ),
+    "goals": (
+        "goals, not work",
+        _phrases(
+            r"(business |product |project |key )?goals?|objectives?|aims|non goals?",
+            r"nongoals?|ziele|zielsetzung|nicht ziele|nichtziele|objetivos?|no objetivos",
+            r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
+        ),
+    ),
+    "users": (
+        "who the users are, not work",
+        _phrases(
+            r"(target )?users?|user (personas?|groups?|segments?)|personas?|audience",
+            r"target (audience|groups?|customers|users)|who (it s|is it) for|stakeholders",
+            r"customers|zielgruppen?|nutzer(gruppen)?|benutzer|anwender|stakeholder",
+            r"team|people|members|contacts|owners|roles and responsibilities|raci",
+            r"beteiligte|ansprechpartner(innen)?|rollen|equipo|contactos|responsables",
+            r"équipe|acteurs|gouvernance|organisation( du projet)?|pilotage",
+            r"usuarios?( objetivo)?|público objetivo|destinatarios|utilisateurs?( cibles?)?",
+            r"cibles?|public cible|parties prenantes",
+        ),
+    ),
+    "metrics": (
+        "how success is measured, not work",
+        _phrases(
+            r"(success |key |product |business )?metrics|kpis?|success measures",
+            r"measur(es|ing) (of )?success|how we( ll| will)? measure success",
+            r"north star( metric)?|kennzahlen|metriken|erfolgs(messung|kennzahlen|kriterien)",
+            r"métricas( de éxito)?|indicadores( de éxito)?|indicateurs( de (succès|réussite))?",
+            r"métriques|mesures? de (succès|réussite)",
+        ),
+    ),
+    "alternatives": (
+        "alternatives considered, not work",
+        _phrases(
+            r"alternatives?( considered| rejected)?|(considered|rejected) alternatives",
+            r"options considered|other options|drawbacks|trade ?offs|alternativen",
+            r"(betrachtete|verworfene) alternativen|nachteile",
+            r"alternativas( consideradas| descartadas)?|opciones (consideradas|descartadas)",
+            r"desventajas|alternatives (envisagées|écartées|étudiées)|options écartées",
+            r"inconvénients",
+        ),
+    ),
+    "risks": (
+        "risks, not work",
+        _phrases(
+            r"((technical|key|main|open|known|project) )?risks?( and (mitigations?|issues))?",
+            r"mitigations?|concerns|risiken|riesgos|risques|atténuations?|parades",
+            r"mitigaci(ón|ones)|gegenma(ß|ss)nahmen|risiques? (techniques|projet)",
+            r"mesures d atténuation|medidas de mitigación",
+            r"riesgos (técnicos|del proyecto)|(technische |projekt)?risiken",
+        ),
+    ),
+    "questions": (
+        "open questions, not work",
+        _phrases(
+            r"(open |unresolved )?questions|open (issues|points|items)|faq|q a|tbd|unknowns",
+            r"offene (fragen|punkte)|fragen|preguntas( abiertas| en suspenso| pendientes)?",
+            r"cuestiones abiertas|puntos abiertos|questions (ouvertes|en suspens)",
+            r"points (ouverts|en suspens)",
+        ),
+    ),
+    "notes": (
+        "notes, decisions or links, not work",
+        _phrases(
+            r"notes?|meeting notes|comments|discussion|((weekly|project|latest|status) )?updates",
+            r"changelog|status|acknowledg(e)?ments|further reading|sources|decision record",
+            r"change log|(revision |document |implementation |version )?history",
+            r"decisions?( log| so far| made)?|decided|links|references|resources|see also",
+            r"related( documents| links| work)?|attachments|notizen|anmerkungen|hinweise",
+            r"kommentare|(änderungs|versions)?historie|entscheidungen|referenzen|quellen",
+            r"notas|comentarios|actualizaciones|historial( de cambios)?|decisiones|decidido",
+            r"enlaces|referencias|remarques|commentaires|historique|décisions|décidé|liens",
+            r"références|ressources",
+        ),
+    ),
+    "appendix": (
+        "reference material (glossary, appendix), not work",
+        _phrases(
+            r"append(ix|ices)( [^ ]+)?|glossary|terminology|definitions|table of contents",
+            r"contents|toc|anhang|glossar|begriffe|begriffsdefinitionen|inhaltsverzeichnis",
+            r"anexos?|apéndices?|glosario|índice|annexes?|glossaire|sommaire",
+            r"table des matières|lexique",
+        ),
+    ),
+    "rollback": (
+        "a rollback plan, not planned work",
+        _phrases(
+            r"roll ?back( plan| runbook| strategy| procedure)?|fallback( plan)?",
+            r"back ?out plan|contingency( plan)?|disaster recovery|rückfall(plan|ebene)?",
+            r"notfallplan|plan de (vuelta atrás|reversión|contingencia)|vuelta atrás",
+            r"marcha atrás|plan de (retour arrière|repli|secours)|retour (en )?arrière",
+        ),
+    ),
+    "budget": (
+        "budget or cost, not work",
+        _phrases(
+            r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
+            r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
+        ),
+    ),
+    "nfr": (
+        "non-functional requirements that constrain all the work",
+        _phrases(
+            r"non functional requirements|nfrs?|quality (attributes|requirements)",
+            r"nicht ?funktionale anforderungen|requisitos no funcionales|mengengerüst",
+            r"non requirements|nichtanforderungen",
+            r"exigences non fonctionnelles",
+        ),
+    ),
+    "later": (
+        "future or won't-do items, not planned now",
+        _phrases(
+            r"out of scope|not in scope|non scope|(won t|wont|will not) (do|have|build)( .*)?",
+            r"not doing|(future|later)( work| enhancements?| ideas| improvements)?",
+            r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
+            r"later|ideas for later|parking lot|icebox|deferred",
+            r"not (in )?(this|the first|v\d+|release|version|now)( [^ ]+)?",
+            r"nicht (in|im) (release|version|umfang|scope)( [^ ]+)?|später|zukünftig",
+            r"ausblick|fuera (de|del) alcance|ideas para más adelante|más adelante|futuro",
+            r"no (haremos|incluido)|hors (périmètre|scope|champ)|plus tard|pour plus tard",
+            r"(ideen|ideas|idées) (für später|para después|pour plus tard)|backlog (futur|futuro)",
+            r"(évolutions|pistes) futures|perspectives",
+        ),
+    ),
+    "done": (
+        "work already done",
+        _phrases(
+            r"done|shipped|completed|finished|released|erledigt|abgeschlossen|hecho",
+            r"completado|terminado|terminé|fait|réalisé|livré",
+        ),
+    ),
+    "signoff": (
+        "a sign-off checklist, not work",
+        _phrases(
+            r"(release )?sign ?off( checklist)?|approvals?|approvers|reviewers|freigaben?",
+            r"aprobaciones",
+        ),
+    ),
+}
+"""Category → (the reason the preview gives, the titles that mark it)."""
+
+CONDITIONAL_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
+    "scope": (
+        "scope, not work",
+        _phrases(r"(in )?scope|umfang|abgrenzung|alcance|périmètre|portée"),
+    ),
+    "stories": (
+        "user stories written as context",
+        _phrases(
+            r"(user )?stories|use cases?|scenarios|user journeys?|jobs to be done|jtbd",
+            r"anwendungsfälle|szenarien|historias( de usuario)?|casos de uso|escenarios",
+            r"histoires utilisateurs?|récits utilisateurs?|cas d (usage|utilisation)|scénarios",
+            r"parcours( utilisateurs?| client)?|recorridos? del usuario|customer journeys?",
+            r"nutzerreisen?|user flows?|jobs",
+        ),
+    ),
+    "design": (
+        "design narrative, not work: the work plan implements it",
+        _phrases(
+            r"((detailed|proposed|technical|system|high level|overall) )?(design|architecture)"
+            r"( overview| details| notes| decisions)?",
+            r"proposal|proposed (solution|approach|change)|solution( design| overview)?",
+            r"(technical )?approach|how it works|implementation details|data model",
+            r"api( design)?|interfaces|components|capability tree",
+            r"(functional|structural) decomposition|repository structure|module definitions",
+            r"test(ing)? (strategy|plan|pyramid)|testing|critical test scenarios",
+            r"capacity( planning)?|monitoring|observability|compliance|privacy",
+            r"security( and (compliance|privacy))?|cross cutting concerns|ux( notes)?",
+            r"ui( notes)?|rollout( plan| strategy)?|operational readiness|(lösungs)?entwurf",
+            r"mockups?|wireframes?|designs|figma|user flows?|flows|screens|prototype",
+            r"architektur|technischer ansatz|technisches konzept|lösung|konzept|datenmodell",
+            r"schnittstellen|test(strategie|konzept)|sicherheit|datenschutz",
+            r"diseño( propuesto| técnico| detallado)?|arquitectura|enfoque técnico",
+            r"solución( propuesta)?|propuesta|modelo de datos|aspectos transversales",
+            r"estrategia de pruebas|seguridad|privacidad|conception( détaillée| technique)?",
+            r"approche technique|solution (proposée|technique)|proposition|modèle de données",
+            r"stratégie de test|aspects transverses|sécurité|confidentialité",
+            r"(core|key|main|product) features|feature overview|user experience|ux design",
+            r"schema|storage( layout)?|data flow|sequence diagrams?|diagrams?|infrastructure",
+            r"performance( considerations)?|scalability|reliability|availability|edge cases",
+            r"(tech(nical)?|technology) stack|stack( technique| tecnológico)?|technologies",
+            r"composants|componentes|komponenten|données|datos|modèles? de données|daten",
+            r"cas limites|casos límite|randfälle|sonderfälle|technologie|tecnología",
+            r"cumplimiento( normativo)?|protección de datos|conformité|rgpd|gdpr|dsgvo",
+            r"architecture technique|arquitectura técnica|technische architektur",
+            r"[^ ]+( [^ ]+)? considerations|considérations( [^ ]+)+|consideraciones( [^ ]+)+",
+            r"[^ ]+ überlegungen|[^ ]+aspekte",
+            r"user interface|kernfunktionen|hauptfunktionen|benutzererfahrung",
+            r"funcionalidades (principales|clave)|experiencia de usuario",
+            r"fonctionnalités (principales|clés)|expérience utilisateur",
+        ),
+    ),
+}
+"""Titles that are not work only in some documents: *scope* unless it lists steps, *stories*
+unless they carry ids, priorities or dependencies, *design* when the document has a work plan
+that implements it."""
+
+ACCEPTANCE_TITLES = _phrases(
+    r"acceptance criteria|acceptance|done when|definition of done|dod|success criteria",
+    r"(release|launch|exit) criteria|abnahme|critères de (sortie|lancement)",
+    r"akzeptanzkriterien|abnahmekriterien|criterios( de aceptación)?",
+    r"critères( d acceptation| de réussite)?",
+)
+MILESTONE_LIST_TITLES = _phrases(
+    r"milestones?( and [^ ]+)?|roadmap|timeline|schedule|phases|release plan|gantt( chart)?",
+    r"calendar|key dates|dates|deadlines|meilensteine|zeitplan|terminplan|phasen|zeitleiste",
+    r"hitos|cronograma",
+    r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
+    r"étapes clés",
+)
+DEPENDENCY_TITLES = _phrases(
+    r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
+    r"chaîne (logique )?de dépendances( logique)?|cadena (lógica )?de dependencias( lógica)?",
+    r"(logische )?abhängigkeitskette|graphe de dépendances|grafo de dependencias",
+    r"order of (work|delivery|implementation)|build order|critical path|abhängigkeiten",
+    r"reihenfolge|dependencias|cadena de dependencias|orden de (trabajo|implementación)",
+    r"dépendances|enchaînement|ordonnancement",
+)
+WORK_TITLES = _phrases(
+    r"((functional|product|feature|key|core) )?requirements|features?( list)?|functionality",
+    r"(implementation|work|execution|delivery|development|project|release|launch|build) plan",
+    r"(development )?roadmap|feuille de route( de développement)?|hoja de ruta( de desarrollo)?",
+    r"(entwicklungs|umsetzungs)?fahrplan|plan de (desarrollo|développement)|entwicklungsplan",
+    r"plan of (work|record)|implementation( roadmap)?|development (phases|roadmap)",
+    r"roadmap|milestones|phases|tasks?( list| breakdown)?|work( items| breakdown| packages)?",
+    r"work ?streams|deliverables|backlog|epics|stories|issues|child issues|sub ?tasks",
+    r"(the |our |action |project )?plan|plan of attack|now|next|this (week|sprint|month)",
+    r"next (week|sprint|month)|today|up next|in progress|doing",
+    r"next steps|action items|to ?dos?|(launch )?checklist|steps|graduation criteria",
+    r"(funktionale )?anforderungen|umsetzung(splan)?|arbeitsplan|arbeitspakete|aufgaben",
+    r"vorgehen|ma(ß|ss)nahmen|requisitos( funcionales)?|funcionalidades",
+    r"plan de (trabajo|implementación|acción)|tareas( técnicas)?|entregables|pasos",
+    r"(exigences|besoins)( fonctionnel(le)?s)?|fonctionnalités",
+    r"plan (de travail|de mise en œuvre|d action)|tâches|livrables|chantiers|lots|actions",
+)
+"""Sections that hold the work: with one of them, design narrative elsewhere is not work."""
+
+BUCKET_TITLES = _phrases(
+    r"((launch|release|pre launch|go live) )?check ?list|tasks?( list)?|technical tasks",
+    r"to ?dos?|action items|next steps|steps|work items|chores|(in )?parallel( work| tracks?)?",
+    r"aufgaben|schritte|checkliste|arbeitspakete|tareas( técnicas| pendientes)?|pasos",
+    r"pendientes|lista de (tareas|verificación|comprobación)|en paralelo",
+    r"tâches( techniques)?|étapes|actions|à faire|liste de (contrôle|vérification|tâches)",
+    r"en parallèle",
+)
+"""Sections whose list items are each a task (a bucket, not a feature)."""
+
+TIME_BOX = re.compile(
+    r"(?:week|woche|semana|semaine|sprint|day|tag|día|dia|jour|iteration|iteración"
+    r"|itération|month|monat|mes|mois|q[1-4])\s*\d*\b"
+    r"|(?:launch|release|go live) day|jour j|d day"
+    r"|(?:before|after|pre|post|vor dem|nach dem|antes del?|después del?|avant l[ae]?|après l[ae]?)"
+    r" ?(?:launch|go live|release|lanzamiento|lancement|start|livraison|mise en (?:service|ligne))",
+)
+"""A time box at the start of a normalized title: its list items are tasks, it is a milestone."""
+
+DATE_IN_TITLE = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b"
+    r"|\b\d{1,2}\.? (?:de )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez"
+    r"|ene|abr|ago|dic|janv|févr|fév|mars|avr|juin|juil|août|sept|déc|enero|febrero|marzo"
+    r"|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|januar|februar"
+    r"|märz|april|juni|juli|august|september|oktober|november|dezember|janvier|février"
+    r"|avril|juillet|septembre|octobre|novembre|décembre)[a-zé]*\b",
+    re.IGNORECASE,
+)
+"""A calendar date in a heading (``31 Mar``, ``30 de junio``, ``30.05.2025``): a time box."""
+
+MILESTONE_HEADING = re.compile(
+    r"(?P<id>m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe"
+    r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
+    r"|ola|vague|increment|inkrement|incremento|incrément)\s*\d+[a-z]?)\b"
+    r"\s*(?:[:.\-—–)]\s*)?(?P<name>.*)$",
+    re.IGNORECASE,
+)
+"""A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``)."""
+
+STAGE_HEADING = re.compile(
+    r"(?:alpha|beta|ga|general availability|mvp|rc\d*|release candidate"
+    r"|(?:private |public )?preview|v\d+(?:\.\d+)*)(?:\s*[(:—–-].*)?$",
+    re.IGNORECASE,
+)
+"""A release stage as a whole title (``Alpha (v0.14)``, ``GA``, ``MVP``): a milestone."""
+
+# ---------------------------------------------------------------- labels
+
+LABEL_WORDS: dict[str, str] = {}
+"""A label word (lower case, one space between words) → the field it sets."""
+for _field, _words in {
+    "depends": (
+        "depends on|dependencies|dependency|depends|blocked by|requires|required|needs"
+        "|prerequisites|prerequisite|prereqs|prereq|after|waits for|waiting on|blocked on"
+        "|abhängig von|abhängigkeiten"
+        "|abhängigkeit|voraussetzungen|voraussetzung|benötigt|blockiert durch|blockiert von"
+        "|nach|wartet auf|depende de|dependencias|dependencia|requiere|requisitos previos"
+        "|prerrequisitos|prerrequisito|necesita|bloqueado por|bloqueada por|después de|tras"
+        "|dépend de|dépendances|dépendance|nécessite|requiert|prérequis|pré requis|bloqué par"
+        "|bloquée par|après"
+    ),
+    "blocks": "blocks|blockiert|bloquea|bloque|is blocking|unblocks",
+    "priority": "priority|prio|priorität|prioridad|priorité|importance|moscow",
+    "type": "type|typ|tipo|issue type",
+    "labels": "labels|tags|etiquetas|étiquettes|schlagwörter|schlagworte",
+    "milestone": "milestone|meilenstein|hito|jalon",
+    "acceptance": (
+        "acceptance criteria|done when|definition of done|akzeptanzkriterien"
+        "|abnahmekriterien|criterios de aceptación|criterios|critères d acceptation|critères"
+    ),
+    "status": "status|estado|statut",
+}.items():
+    for _word in _words.split("|"):
+        LABEL_WORDS[_word] = _field
+
+COLON_OPTIONAL = word_set(
+    "depends on|blocked by|abhängig von|blockiert durch|depende de|bloqueado por"
+    "|dépend de|bloqué par|requires|needs|nécessite|requiere|necesita|benötigt|blocks"
+)
+"""Label words that read as a label without a colon (``Depends on X``, ``Nécessite EX-01``)."""
+
+LABEL_LINE = re.compile(
+    r"(?:\*\*|__)?(?P<word>"
+    + "|".join(sorted((re.escape(w).replace(r"\ ", r"[ -]") for w in LABEL_WORDS), key=len)[::-1])
+    + r")(?:\*\*|__)?\s*(?P<colon>:)?(?:\*\*|__)?\s*(?P<value>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A label at the start of a line: ``Depends on: …``, ``**Priorität:** hoch``."""
+
+FIELD_SEPARATOR = re.compile(r"\s+[·|•]\s+")
+"""Between fields on one line (``Type: Story · Priority: High · Status: To Do``)."""
+
+WONT_STATUS = re.compile(
+    r"won t (do|fix|have)|wont (do|fix)|cancel+ed|dropped|rejected|descartad[oa]|cancelad[oa]"
+    r"|no se hará|abgelehnt|verworfen|gestrichen|wird nicht (umgesetzt|gemacht)|abandonné"
+    r"|annulé|rejeté|ne sera pas (fait|traité)"
+)
+"""A ``Status:`` value (normalized) that says the item will not be done."""
+
+NONE_REFERENCE = re.compile(
+    r"(none|nothing|n a|na|no|nobody|keine|nichts|ninguna|ninguno|nada|aucune?|rien|néant)\b.*"
+    r"|can start (right away|immediately|now).*|[-—–]+",
+)
+"""A dependency value (normalized, or its raw dashes) that names no task: no edge, no warning."""
+
+# ---------------------------------------------------------------- priorities
+
+PRIORITY_WORDS: dict[str, Priority] = {}
+"""A priority word or phrase (normalized) → its level. Longer phrases are tried first."""
+for _level, _words in {
+    Priority.CRITICAL: (
+        "p0|critical|critique|kritisch|crítica|crítico|critica|critico|urgent|urgente|dringend"
+        "|blocker|bloquant|bloquante|bloqueante|highest|höchste|máxima|maxima|sehr hoch|muy alta"
+        "|très haute|très élevée|la plus haute|plus haute|showstopper"
+    ),
+    Priority.HIGH: (
+        "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
+        "|indispensable|obligatoire|obligatorio"
+    ),
+    Priority.MEDIUM: (
+        "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
+        "|sollte|deseable|souhaitable|recomendable"
+    ),
+    Priority.LOW: (
+        "p3|low|lowest|niedrig|niedrige|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
+        "|plus basse|la plus basse|très basse|minor|mineure|mineur"
+        "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|may"
+        "|wünschenswert"
+    ),
+}.items():
+    for _word in _words.split("|"):
+        PRIORITY_WORDS[_word] = _level
+
+NO_PRIORITY = re.compile(r"no priority|sin prioridad|keine priorität|aucune priorité|none")
+
+PRIORITY_EMOJI: dict[str, Priority] = {
+    "🔴": Priority.CRITICAL,
+    "🟠": Priority.HIGH,
+    "🟡": Priority.MEDIUM,
+    "🟢": Priority.LOW,
+    "⚪": Priority.LOW,
+}
+"""Traffic-light priorities (a legend may restate them; these are the common reading)."""
+
+MOSCOW_LEAD = re.compile(
+    r"(?:\*\*|__)?(must|should|could|must have|should have|could have|muss|soll|kann"
+    r"|imprescindible|deseable|opcional|indispensable|souhaitable|optionnel(?:le)?)"
+    r"(?:\*\*|__)?\s*[.:!—–-](?:\*\*|__)?\s",
+    re.IGNORECASE,
+)
+"""A MoSCoW word leading a paragraph or item (``**Imprescindible.** El …``, ``- MUST: …``)."""
+
+PRIORITY_INLINE = re.compile(
+    r"\b(?:priorität|prioridad|priorité|priority|prio)(?![\w-])\s*:?\s*\**\s*"
+    r"(?P<value>(?:sehr |muy |très )?[^\W\d_]+|p[0-3])",
+    re.IGNORECASE,
+)
+"""A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
+
+# ---------------------------------------------------------------- dependencies in sentences
+
+_FORWARD_STRONG = (
+    r"depends? on|dependent on|is blocked by|blocked (by|until)|requires|needs"
+    r"|waits? for|waiting (on|for)|can only (start|begin) (after|once|when)|only (after|once)"
+    r"|can ?not (start|begin) (until|before)|can t (start|begin) (until|before)|builds on"
+    r"|blocked on|gated (on|by)|prereqs?|baut auf|a la espera de|en attente d[eu]"
+    r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
+    r"|voraussetzung (ist|dafür ist|sind)|setzt voraus, dass|es necesario que|requisito previo"
+    r"|waits on|unblocked by|contingent (on|upon)|conditional on|(on hold|paused) until"
+    r"|aufbauend auf|blockiert bis|condicionad[oa] a|conditionné(e)? (par|à)|bloqué(e)? tant que"
+    r"|abhängig von|hängt von|benötigt|erst nach|erst wenn|wartet auf"
+    r"|blockiert (durch|von)|depende de|requiere|necesita|hace falta( que)?"
+    r"|solo puede (empezar|comenzar) (cuando|después de|tras)|no puede (empezar|comenzar) hasta"
+    r"|bloquead[oa] por|espera a|dépend de|nécessite|requiert|a besoin d(?:e|u|['’])"
+    r"|ne peut (commencer|démarrer) qu['’ ]\s*(après|une fois|à partir)|bloqué(e)? par"
+)
+_FORWARD_WEAK = (
+    r"after|once|starts? (when|after|once)|following|nach|sobald|después de|tras|on top of"
+    r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
+    r"|una vez|cuando|après|une fois|dès que|quand"
+)
+_REVERSE_STRONG = (
+    r"blocks|is blocking|needed (for|by)|required (for|by)|prerequisite (for|of)|unblocks"
+    r"|(has|have|needs?) to be (\w+ )?(live|done|ready|finished|in place|merged|shipped) before"
+    r"|must be (\w+ )?(live|done|ready|finished|in place|merged|shipped) before"
+    r"|bloque(?=\s+[A-Z][A-Z0-9]*-?\d)"
+    r"|voraussetzung für|nötig für|blockiert|necesari[oa]s? para|requisito para|bloquea"
+    r"|imprescindible para|nécessaire (pour|à)|prérequis (pour|à)|indispensable (pour|à)"
+)
+_REVERSE_WEAK = (
+    r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|previo a|avant"
+    r"|préalable à"
+)
+
+_LABEL_NOUNS = (
+    r"dependencies|dependency|prerequisites?|voraussetzung(?:en)?|abhängigkeit(?:en)?"
+    r"|dependencias?|requisitos? previos?|prerrequisitos?|dépendances?|pré-?requis"
+)
+DEP_TRIGGER = re.compile(
+    r"(?<![\w-])(?:(?P<fl>(?:" + _LABEL_NOUNS + r")(?=\s*:))"
+    r"|(?P<fs>" + _FORWARD_STRONG + r")|(?P<rs>" + _REVERSE_STRONG + r")"
+    r"|(?P<fw>" + _FORWARD_WEAK + r")|(?P<rw>" + _REVERSE_WEAK + r"))(?![\w-])\s*:?\s*",
+    re.IGNORECASE,
+)
+"""A phrase that states a dependency in a sentence. ``fl``: a label noun with its colon
+(``… Voraussetzung: A3.``); ``fs``/``fw``: the text's task waits for what follows
+(strong/weak); ``rs``/``rw``: what follows waits for the text's task. A weak
+phrase ("after", "once", "avant") only counts with a reference a reader cannot misread: an
+id, a heading number or a whole task title."""
+
+DEP_ANCHORS = word_set(
+    "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|baut|espera"
+    "|relies on|rely on|necesario|unblock|contingent|conditional|on hold|paused|aufbauend"
+    "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
+    "|attente|abhängig|hängt|benötig|erst |wartet|neces|nécess|falta|puede|besoin|peut|after"
+    "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
+    "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
+)
+"""Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
+them states no dependency, and skips the (slower) regex."""
+
+GERMAN_VORAUS = re.compile(r"\bsetzt\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
+"""German wraps the target: ``Setzt den Ingest-Dienst voraus``."""
+
+NO_DEPENDENCY = re.compile(
+    r"(?<![\w-])(?:independent (of|from)|(in )?parallel (with|to)|unabhängig von|parallel zu"
+    r"|independiente de|en paralelo (con|a)|indépendant(e)? de|en parallèle (de|avec))(?![\w-])",
+    re.IGNORECASE,
+)
+"""Phrases that state there is no dependency: nothing after them is read as one."""
+
+SEQUENTIAL = re.compile(
+    r"(?<![\w-])(?:in (this |that |the following |the given )?order(?! to)|one after (the )?"
+    r"(other|another)|sequential(ly)?|in sequence|strictly in order"
+    r"|each (step|phase|stage|one|milestone) (starts|begins|waits|can start|only starts|builds on"
+    r"|depends on|requires|follows)\b[^.]*\b(previous|prior|preceding|one before|last)"
+    r"|(phases|steps|stages|milestones) (are|run|happen|ship) (sequential(ly)?|in order|one after"
+    r" (the )?(other|another))|in the order (below|listed|given|shown)|(from )?top to bottom"
+    r"|von oben nach unten|de arriba abajo|de haut en bas|der reihe nach"
+    r"|nacheinander|aufeinander aufbauend|baut auf (der|dem) vorherigen"
+    r"|in (dieser|der angegebenen) reihenfolge|jede[rs]? (schritt|phase)\b[^.]*\b(vorherige|davor)"
+    r"|en (este )?orden|uno (tras|después de) otro|secuencial(mente)?"
+    r"|cada (paso|fase|etapa)\b[^.]*\banterior|dans (cet |l['’ ])?ordre"
+    r"|l['’ ]une après l['’ ]autre|les uns après les autres|séquentiel(le)?(ment)?"
+    r"|chaque (étape|phase)\b[^.]*\bprécédente?)(?![\w-])",
+    re.IGNORECASE,
+)
+"""A statement that the numbered steps (or the sub-sections) of a section run in order."""
+
+TASKS_LABEL = re.compile(
+    r"(?:\*\*|__)?(tasks|to ?do|to dos|work items|aufgaben|tareas|tâches)(?:\*\*|__)?\s*:?"
+    r"(?:\*\*|__)?\s*$",
+    re.IGNORECASE,
+)
+"""A line that announces the list after it as tasks (``**Tasks**:``)."""

@@ -1,0 +1,500 @@
+"""The reference matcher: which tasks a reference text names, or why it names none.
+
+In order: ids and heading numbers in the text (``EX-01``, ``HU-2 y HU-5``, ``2.1``, ``#3``,
+``Phase 1``); a whole task title (exact, or without its id: ``Reservar cita`` is ``HU-2 ·
+Reservar cita``); a section title (every task in it); several references split at ``,`` ``;``
+and ``and``/``und``/``y``/``et`` (only when the whole text is no title); titles contained in the
+text, longest first (``Needs the plan catalogue sync to be finished`` → ``Plan catalogue
+sync``); a unique title that starts with the text; the title sharing the most words with it;
+a close spelling. Case, punctuation, Markdown, a leading "the"/"section" and anything in
+parentheses are ignored. When two tasks fit equally well the reference is *ambiguous*: the
+candidates are reported and no edge is drawn. How far the search goes depends on how the
+dependency was stated (``DepRef.strength``): a weak phrase ("after", "once", "avant") takes
+only ids, heading numbers and whole titles, or a title holding every word it names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from core.prd.plan.builder import Builder
+from core.prd.plan.lexicon import NONE_REFERENCE, word_set
+from core.prd.plan.prose import DepRef
+from core.prd.plan.units import Unit
+from core.prd.plan.vocab import IDENT, WORDS, norm, norm_plain, strip_number
+
+_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bsowie\b)\s*", re.I)
+_LIST_SPLIT = re.compile(r"\s*[,;]\s*")
+_NUMBER = re.compile(
+    r"(?:#|§\s*|\b(?:section|sección|abschnitt|kapitel|chapitre|paragraphe)\s+)(\d+(?:\.\d+)*)"
+    r"|(?<![\w.])(\d+(?:\.\d+)+)(?![\w]|\.\d)",
+    re.IGNORECASE,
+)
+_BARE_NUMBERS = re.compile(r"\d+(?:\.\d+)*\.?(?:\s*(?:,|;|&|and|und|y|et|e)\s*\d+(?:\.\d+)*\.?)*")
+_STAGE_ID = re.compile(
+    r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe|sprint"
+    r"|week|woche|semana|semaine|iteration|release|lot|wave)\s*\d+)\b",
+    re.IGNORECASE,
+)
+_STOP = word_set(
+    "the|a|an|of|for|to|in|on|at|by|with|and|or|is|are|be|been|being|it|its|this|that"
+    "|these|those|from|into|as|first|then|once|when|all|any|some|our|we|they|their"
+    "|there|has|have|had|must|should|will|can|only|after|before|both|least|though"
+    "|done|finished|live|ready|ship|ships|shipped|der|die|das|den|dem|des|ein|eine"
+    "|einen|einem|und|oder|mit|von|zu|zum|zur|für|im|in|am|auf|aus|bei|nach|vor|ist"
+    "|sind|wird|werden|erst|el|la|los|las|un|una|unos|unas|de|del|y|o|con|por|para|en"
+    "|al|que|se|es|son|está|esté|ser|ya|le|les|une|des|du|et|ou|avec|pour|par|dans|au"
+    "|aux|sur|qui|est|sont|être|une|fois|come|comes|go|goes|get|gets|use|uses|need"
+    "|needs|build|builds|built|start|starts|happen|happens|everything|else|d|l|s|j|n"
+    "|c|qu|complete|completed|terminé|terminés|terminée|terminées|terminado|terminados"
+    "|listo|listos|fertig|abgeschlossen|erledigt|available|disponible|disponibles"
+    "|completion|fertigstellung|abschluss|umsetzung|finalización|achèvement|finalisation"
+)
+_SUFFIXES = ("ing", "ed", "es", "s")
+_PARENS = re.compile(r"\([^()]*\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a reference names: tasks, or the equally good candidates when it is ambiguous."""
+
+    units: tuple[Unit, ...] = ()
+    candidates: tuple[tuple[Unit, ...], ...] = ()
+    missing: tuple[str, ...] = ()
+    """Ids or numbers the text names that match nothing (reported for labels)."""
+    none: bool = False
+    """The text says there is no dependency (``none``, ``nothing``, ``—``)."""
+    group: bool = False
+    """Some tasks came from a section named as a whole (its first or last tasks are enough)."""
+
+
+def _stem(word: str) -> str:
+    """A light stem: ``imported``/``imports`` → ``import``, ``share``/``sharing`` → ``shar``.
+
+    English-leaning and harmless elsewhere, as both sides of a comparison are stemmed alike.
+    """
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) >= 5 else word
+
+
+def content_words(text: str) -> list[str]:
+    """The words that carry meaning, lightly stemmed (no articles, no plural ``s``, no digits)."""
+    return [_stem(w) for w in WORDS.findall(text.casefold()) if w not in _STOP and not w.isdigit()]
+
+
+@dataclass
+class Resolver:
+    """The tasks of one plan, indexed by title, id and words."""
+
+    builder: Builder
+    by_title: dict[str, list[Unit]] = field(default_factory=dict)
+    by_ident: dict[str, list[Unit]] = field(default_factory=dict)
+    starts: dict[str, dict[tuple[str, ...], None]] = field(default_factory=dict)
+    """First word → the titles (as word tuples) starting with it, for the containment scan."""
+    words_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Task title → its content words."""
+    titles_with: dict[str, set[str]] = field(default_factory=dict)
+    """Content word → the task titles holding it."""
+    context: dict[str, set[str]] = field(default_factory=dict)
+    """Task title → the content words of the section it is listed in (an item's area)."""
+    by_initial: dict[str, list[str]] = field(default_factory=dict)
+    """Every title by its first letter (filled on the first close-spelling search)."""
+    area_with: dict[str, set[str]] = field(default_factory=dict)
+    """Content word → the task titles listed in a section holding it."""
+
+    @classmethod
+    def of(cls, builder: Builder) -> Resolver:
+        """Index the builder's tasks (and section titles) for resolving references."""
+        resolver = cls(builder)
+        for unit in builder.units:
+            resolver._add_title(unit.title, unit)
+            if unit.origin in ("item", "row") and unit.path:
+                area = set(content_words(unit.path[-1]))
+                resolver.context.setdefault(norm(strip_number(unit.title)), set()).update(area)
+                for word in area:
+                    resolver.area_with.setdefault(word, set()).add(norm(strip_number(unit.title)))
+            if unit.ident:
+                resolver.by_ident.setdefault(unit.ident.casefold(), []).append(unit)
+                bare = (
+                    unit.title.split(unit.ident, 1)[-1] if unit.title.startswith(unit.ident) else ""
+                )
+                if bare.strip():
+                    resolver._add_title(bare, unit)
+        for name in builder.section_titles:
+            if name:
+                resolver._index_start(name)
+        return resolver
+
+    def _add_title(self, title: str, unit: Unit) -> None:
+        name = norm(strip_number(title))
+        if not name:
+            return
+        same = self.by_title.setdefault(name, [])
+        if unit not in same:
+            same.append(unit)
+        self._index_start(name)
+        if name not in self.words_of:
+            bare = _PARENS.sub(" ", title)
+            words = tuple(dict.fromkeys(content_words(bare))) or tuple(content_words(name))
+            self.words_of[name] = words
+            for word in words:
+                self.titles_with.setdefault(word, set()).add(name)
+
+    def _index_start(self, name: str) -> None:
+        words = tuple(name.split())
+        self.starts.setdefault(words[0], {})[words] = None
+
+    # ------------------------------------------------------------ resolving
+
+    def resolve(self, ref: DepRef, referrer: Unit | None) -> Found:
+        """The tasks ``ref`` names, seen from ``referrer`` (whose own section wins a tie)."""
+        raw = ref.target.strip().strip("\"'`*_“”«»").strip()
+        plain = norm_plain(raw)
+        if not plain or NONE_REFERENCE.fullmatch(plain) or not raw.strip("-—–. "):
+            return Found(none=True)
+        exact = self._whole(raw, referrer)  # "Writer library (Go)": its parenthesis is a name
+        if exact is not None and not exact.candidates:
+            return exact
+        head = _cut_aside(raw)
+        if ref.strength != "weak" and _SPLIT.search(_without_names(raw, self)):
+            whole = self._whole(head, referrer)
+            if whole is not None and not whole.candidates:
+                return whole
+            parts = self._parts(_without_names(raw, self), referrer)
+            found = [self._single(p, _cut_aside(p), ref.strength, referrer) for p in parts]
+            if not any(f.units or f.candidates for f in found):
+                whole = self._single(raw, head, ref.strength, referrer)
+                if _empty(whole) and ref.strength == "label":
+                    return Found(missing=tuple(parts))
+                return whole
+            if any(f.units or f.candidates for f in found):
+                lost = [p for p, f in zip(parts, found, strict=True) if _empty(f)]
+                return Found(
+                    units=tuple(dict.fromkeys(u for f in found for u in f.units)),
+                    candidates=tuple(c for f in found for c in f.candidates),
+                    group=any(f.group for f in found),
+                    missing=(
+                        *(m for f in found for m in f.missing),
+                        *(lost if ref.strength == "label" else ()),
+                    ),
+                )
+        return self._single(raw, head, ref.strength, referrer)
+
+    def _parts(self, text: str, referrer: Unit | None) -> list[str]:
+        """The references a list names, split at commas and semicolons.
+
+        A piece is split again at "and" (und, y, et…) only when it is not a whole title.
+        """
+        parts: list[str] = []
+        for piece in _LIST_SPLIT.split(text):
+            piece = piece.strip()
+            if not piece:
+                continue
+            whole = self._whole(piece, referrer)
+            if whole is not None and not whole.candidates:
+                parts.append(piece)
+            else:
+                parts.extend(p.strip() for p in _SPLIT.split(piece) if p.strip())
+        return parts
+
+    def _single(self, raw: str, head: str, strength: str, referrer: Unit | None) -> Found:
+        """One reference: its ids and numbers when it names any, else its words."""
+        found = self._tokens(raw, strength, referrer)
+        if found is not None:
+            return found
+        if head != raw and (exact := self._whole(raw, referrer)) and not exact.candidates:
+            return exact
+        return self._text(head, strength, referrer)
+
+    def _whole(self, text: str, referrer: Unit | None) -> Found | None:
+        """The task or section whose title is exactly the text (``Roles and permissions``)."""
+        wanted = norm(strip_number(text))
+        if wanted in self.by_title:
+            return self._one_of(self.by_title[wanted], referrer)
+        return self._section(wanted)
+
+    def _tokens(self, raw: str, strength: str, referrer: Unit | None) -> Found | None:
+        """Ids, heading numbers and milestone ids in the text, or ``None`` when it has none."""
+        named: list[str] = [m.group(1) for m in IDENT.finditer(raw) if not _p_level(m.group(1))]
+        numbers = [m.group(1) or m.group(2) for m in _NUMBER.finditer(raw)]
+        if strength == "label" and _BARE_NUMBERS.fullmatch(raw.strip()):
+            numbers = re.findall(r"\d+(?:\.\d+)*", raw)
+        stages = [m.group(0) for m in _STAGE_ID.finditer(raw)]
+        units: list[Unit] = []
+        missing: list[str] = []
+        candidates: list[tuple[Unit, ...]] = []
+        group = False
+        for ident in named:
+            got = self.by_ident.get(ident.casefold())
+            titled = None if got else self._section(norm(ident))
+            if got:
+                one = self._one_of(got, referrer)
+                units.extend(one.units)
+                candidates.extend(one.candidates)
+            elif titled is not None:
+                units.extend(titled.units)
+                candidates.extend(titled.candidates)
+                group = group or titled.group
+            elif strength == "label":
+                missing.append(ident if len(named) > 1 else raw)
+        for number in numbers:
+            numbered = self.builder.numbers.get(number.rstrip("."))
+            rows = self.by_ident.get(number.rstrip("."))
+            if rows and numbered is None:
+                units.extend(rows)  # a table's "#" column: "Predecessors: 2, 3"
+            elif numbered is not None:
+                inside = self.builder.section_units.get(id(numbered), [])
+                units.extend(inside)
+                group = group or len(inside) > 1
+            elif strength == "label" and not units:
+                missing.append(number if len(numbers) > 1 else raw)
+        for stage in stages:
+            if (found := self._section(norm(stage))) is not None:
+                units.extend(found.units)
+                candidates.extend(found.candidates)
+                group = group or found.group
+        if not units and not candidates:
+            return None  # nothing the tokens name exists: read the words instead
+        missing = [m for m in missing if m != raw]
+        return Found(
+            units=tuple(dict.fromkeys(units)),
+            candidates=tuple(candidates),
+            missing=tuple(missing),
+            group=group,
+        )
+
+    def _section(self, name: str) -> Found | None:
+        """The tasks of the section titled ``name``, or ``None``.
+
+        Several unrelated sections carrying the name are candidates (``Writer library (Go)``
+        and ``(Python)`` for "Writer library").
+        """
+        groups: list[list[Unit]] = []
+        for section in self.builder.section_titles.get(name, []):
+            targets = self.builder.section_units.get(id(section))
+            if targets and targets not in groups:
+                groups.append(targets)
+        if not groups:
+            return None
+        largest = max(groups, key=len)
+        if all(set(map(id, g)) <= set(map(id, largest)) for g in groups):
+            return Found(units=tuple(largest), group=len(largest) > 1)
+        return Found(candidates=tuple(tuple(g) for g in groups), group=True)
+
+    def _text(self, text: str, strength: str, referrer: Unit | None) -> Found:
+        wanted = norm(strip_number(text))
+        if not wanted:
+            return Found()
+        whole = self._whole(text, referrer)
+        if whole is not None:
+            return whole
+        contained = self._contained(wanted.split(), strength)
+        if contained is not None:
+            return contained
+        if strength != "weak" and len(wanted) >= 4:
+            starting = [n for n in self._names_starting(wanted) if n != wanted]
+            if len(starting) == 1:
+                return self._named(starting[0], referrer)
+            if len(starting) > 1:
+                return Found(candidates=tuple(tuple(self._targets(n)) for n in starting))
+        return self._by_words(text, strength, referrer)
+
+    def _one_of(self, units: list[Unit], referrer: Unit | None) -> Found:
+        """One of several tasks of the same name: the one nearest the referrer.
+
+        Nearest is the longest section path in common; a tie makes the reference ambiguous.
+        """
+        if len(units) == 1:
+            return Found(units=(units[0],))
+        if referrer is not None:
+            shared = [_common(u.path, referrer.path) for u in units]
+            best = max(shared)
+            near = [u for u, n in zip(units, shared, strict=True) if n == best]
+            if len(near) == 1 and best > 0:
+                return Found(units=(near[0],))
+        return Found(candidates=tuple((u,) for u in units))
+
+    def _named(self, name: str, referrer: Unit | None) -> Found:
+        if name in self.by_title:
+            return self._one_of(self.by_title[name], referrer)
+        return self._section(name) or Found()
+
+    def _targets(self, name: str) -> list[Unit]:
+        if name in self.by_title:
+            return self.by_title[name]
+        found = self._section(name)
+        if found is None:
+            return []
+        return list(found.units) or [u for c in found.candidates for u in c]
+
+    def _names_starting(self, wanted: str) -> list[str]:
+        first = wanted.split(" ", 1)[0]
+        return [
+            " ".join(words)
+            for words in self.starts.get(first, [])
+            if " ".join(words).startswith(wanted) and self._targets(" ".join(words))
+        ]
+
+    def _contained(self, words: list[str], strength: str) -> Found | None:
+        """The titles whose words appear in order inside ``words``, longest first."""
+        spans: list[tuple[int, int, str]] = []
+        for start, word in enumerate(words):
+            for title in self.starts.get(word, ()):
+                size = len(title)
+                if tuple(words[start : start + size]) == title:
+                    if (
+                        strength == "weak"
+                        and size < 2
+                        and content_words(" ".join(words)) != [_stem(title[0])]
+                    ):
+                        continue  # "after launch" names "Launch" only when that is all it says
+                    spans.append((start, size, " ".join(title)))
+        if not spans:
+            return None
+        spans.sort(key=lambda s: (-s[1], s[0]))
+        taken: set[int] = set()
+        units: list[Unit] = []
+        candidates: list[tuple[Unit, ...]] = []
+        group = False
+        for start, size, name in spans:
+            cover = set(range(start, start + size))
+            if cover & taken:
+                continue
+            found = self._named(name, None)
+            if not found.units and not found.candidates:
+                continue
+            taken |= cover
+            units.extend(found.units)
+            candidates.extend(found.candidates)
+            group = group or found.group
+        if not units and not candidates:
+            return None
+        return Found(units=tuple(dict.fromkeys(units)), candidates=tuple(candidates), group=group)
+
+    def _by_words(self, text: str, strength: str, referrer: Unit | None) -> Found:
+        """The title sharing the most words with the text (see ``_close_enough``)."""
+        phrase = set(content_words(text))
+        if not phrase:
+            return Found()
+        capitals = {w.casefold() for w in re.findall(r"\b[A-Z][A-Z0-9]+\b", text)}
+        scores: dict[str, tuple[int, float]] = {}
+        for word in phrase:
+            for name in (*self.titles_with.get(word, ()), *self.area_with.get(word, ())):
+                if name in scores:
+                    continue
+                title = self.words_of.get(name)
+                if not title:
+                    continue
+                shared = [w for w in title if w in phrase]
+                area = [w for w in self.context.get(name, ()) if w in phrase and w not in title]
+                if self._close_enough(title, shared, phrase, strength, capitals) or (
+                    len(shared) >= 2 and len(shared) + len(area) == len(phrase)
+                ):
+                    scores[name] = (len(shared), len(shared) / len(title))
+        ranked = sorted(
+            (s, n)
+            for n, s in scores.items()
+            if referrer is None or self.by_title.get(n) != [referrer]
+        )
+        if not ranked:
+            return self._spelling(text) if strength == "label" else Found()
+        best = ranked[-1][0]
+        top = [n for s, n in ranked if s == best]
+        if len(top) == 1:
+            return self._named(top[0], referrer)
+        return Found(candidates=tuple(tuple(self._targets(n)) for n in top))
+
+    def _close_enough(
+        self,
+        title: tuple[str, ...],
+        shared: list[str],
+        phrase: set[str],
+        strength: str,
+        capitals: set[str],
+    ) -> bool:
+        """Whether the shared words make the title the one the text names.
+
+        Two shared words must cover half the title or every word of the text; one is enough
+        when it is the title's first word, distinctive (long or an acronym, in no other title)
+        and the title has at most three words (after a weak phrase, only when it is the one
+        word the phrase names).
+        """
+        if len(shared) >= 2 and (len(shared) * 2 >= len(title) or len(shared) == len(phrase)):
+            return strength != "weak" or len(shared) == len(phrase)
+        if len(shared) != 1 or len(title) > 3 or shared[0] != title[0]:
+            return False
+        if strength == "weak" and len(phrase) != 1:
+            return False  # "une fois les travaux terminés" names "Travaux d'aménagement"
+        word = shared[0]
+        distinctive = len(word) >= 6 or word in capitals
+        return distinctive and len(self.titles_with.get(word, ())) == 1
+
+    def _spelling(self, text: str) -> Found:
+        """A title spelled almost like the text: a typo, not a different name.
+
+        difflib ratio ≥ 0.8, among titles of similar length that start with the same letter.
+        """
+        wanted = norm(strip_number(text))
+        if not self.by_initial:
+            for name in {*self.by_title, *self.builder.section_titles}:
+                if name:
+                    self.by_initial.setdefault(name[0], []).append(name)
+        pool = [
+            n
+            for n in self.by_initial.get(wanted[:1], ())
+            if abs(len(n) - len(wanted)) <= max(3, len(wanted) // 4)
+        ]
+        close = difflib.get_close_matches(wanted, pool, n=2, cutoff=0.8)
+        if len(close) == 2 and difflib.SequenceMatcher(None, wanted, close[0]).ratio() == (
+            difflib.SequenceMatcher(None, wanted, close[1]).ratio()
+        ):
+            return Found(
+                candidates=(tuple(self._targets(close[0])), tuple(self._targets(close[1])))
+            )
+        return Found(units=tuple(self._targets(close[0]))) if close else Found()
+
+
+def _common(a: list[str], b: list[str]) -> int:
+    """How many leading section titles two paths share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _cut_aside(text: str) -> str:
+    """The reference without a parenthesis that explains it (``A (for the seats)``)."""
+    return text.split("(", 1)[0].strip() or text
+
+
+def _without_names(raw: str, resolver: Resolver) -> str:
+    """``raw`` for splitting: a parenthesis that belongs to a title stays, others go."""
+    out: list[str] = []
+    for part in re.split(r"(\([^()]*\))", raw):
+        if part.startswith("(") and not _names_with(out, part, resolver):
+            continue
+        out.append(part)
+    return "".join(out)
+
+
+def _names_with(before: list[str], paren: str, resolver: Resolver) -> bool:
+    words = norm("".join(before) + paren).split()
+    for size in range(1, min(len(words), 8) + 1):
+        if " ".join(words[-size:]) in resolver.by_title:
+            return True
+    return False
+
+
+def _empty(found: Found) -> bool:
+    return not (found.units or found.candidates or found.none or found.missing)
+
+
+def _p_level(ident: str) -> bool:
+    return len(ident) == 2 and ident[0] == "P" and ident[1] in "0123"

@@ -1,0 +1,186 @@
+"""Milestones: the ones a document names, and which tasks each holds.
+
+A document names milestones in a milestones section (``Milestones``, ``Meilensteine``,
+``Hitos``, ``Jalons``, ``Timeline``…: its list items, bold lines, table rows and
+sub-headings), in headings (``Phase 2: …``, ``Jalon 1 — …``, ``Week 1 — …``, ``Alpha (v0.14)``,
+``Launch day``) and in ``Milestone:`` lines. A milestone heading holds the tasks below it; a
+heading named like a listed milestone does too; a table's scope column (``Umfang``, ``Scope``)
+or a task table's milestone column lists its tasks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.prd.models import PlannedMilestone
+from core.prd.parse import ListBlock, Paragraph, Section, Table
+from core.prd.plan.items import schedule_list, task_table
+from core.prd.plan.lexicon import MILESTONE_HEADING
+from core.prd.plan.scan import label_fields
+from core.prd.plan.vocab import ISO_DATE, clean_title, flat_blocks, norm, norm_plain, slug
+
+_EU_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+_BOLD_LEAD = re.compile(r"\s*(?:\*\*|__)(?P<name>[^*_]+?)(?:\*\*|__)")
+_NAME_COLUMNS = re.compile(r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|name")
+_SCOPE_COLUMNS = re.compile(
+    r"scope|includes|contains|content|contents|tasks|requirements|features|items|deliverables"
+    r"|stories|issues|umfang|inhalt|leistungsumfang|anforderungen|alcance|contenido|entregables"
+    r"|requisitos|périmètre|contenu|livrables|exigences"
+)
+_LETTER = re.compile(r"[^\W\d_]")
+_ASIDE = re.compile(r"\(([^()]{1,40})\)|\s[—–|·]\s+([^—–|·]{1,40})$")
+_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_ENTRY_END = re.compile(r"\s*\(|\s+[—–|]\s+|\s+-\s+|:\s")
+
+
+def _split_entry(text: str) -> tuple[str, str]:
+    """A milestone entry's name (an id prefix such as ``M1:`` kept) and what follows it."""
+    m = MILESTONE_HEADING.match(text)
+    head = text[: m.start("name")] if m else ""
+    body = text[len(head) :]
+    end = _ENTRY_END.search(body)
+    if end is None:
+        return text.strip(" :—–-"), ""
+    return (head + body[: end.start()]).strip(" :—–-"), body[end.start() :]
+
+
+def due_date(text: str) -> str | None:
+    """An ISO date in the text (``2026-03-01``, or ``30.05.2026`` written the European way)."""
+    m = ISO_DATE.search(text)
+    if m:
+        return m.group(1)
+    eu = _EU_DATE.search(text)
+    if eu:
+        day, month, year = (int(g) for g in eu.groups())
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+@dataclass
+class Milestones:
+    """The plan's milestones, the names that point at them, and their listed members."""
+
+    by_key: dict[str, PlannedMilestone] = field(default_factory=dict)
+    known: dict[str, str] = field(default_factory=dict)
+    """A milestone's normalized name (whole, and without its id) → its key."""
+    members: list[tuple[str, str, int]] = field(default_factory=list)
+    """(milestone key, the text naming a task, line) from scope columns."""
+
+    def add(self, ident: str, name: str, due: str | None = None) -> str:
+        """The key of the milestone ``ident``, created when new; a later due date fills a gap."""
+        key = slug(ident) or "milestone"
+        existing = self.by_key.get(key)
+        if existing is None:
+            self.by_key[key] = PlannedMilestone(key=key, name=name[:200] or key, due_date=due)
+        elif due and not existing.due_date:
+            self.by_key[key] = existing.model_copy(update={"due_date": due})
+        for alias in (name, ident):
+            if n := norm(alias):
+                self.known.setdefault(n, key)
+        m = MILESTONE_HEADING.match(name)
+        if m and m.group("name") and (n := norm(m.group("name"))):
+            self.known.setdefault(n, key)
+        return key
+
+    def from_text(self, text: str) -> str:
+        """A milestone named by a ``Milestone:`` line or a list entry: find it or create it."""
+        due = due_date(text)
+        bare = ISO_DATE.sub("", text).replace("()", "")
+        bare = clean_title(re.sub(r"\bdue\b", "", bare))
+        found = self.known.get(norm(bare))
+        if found is not None:
+            return found
+        m = MILESTONE_HEADING.match(bare)
+        if m:
+            return self.add(m.group("id"), bare, due)
+        return self.add(bare, bare, due)
+
+    def mentioned(self, title: str) -> str | None:
+        """The milestone a task's title names in an aside, if any.
+
+        ``Referral links (M1)``, ``Export — Beta``.
+        """
+        for m in _ASIDE.finditer(title):
+            key = self.known.get(norm(m.group(1) or m.group(2)))
+            if key is not None:
+                return key
+        return None
+
+    def from_heading(self, title: str, ident: str | None) -> str:
+        """The milestone a heading declares (``Phase 2: …``, ``Alpha (v0.14)``, a listed name)."""
+        clean = clean_title(title)
+        found = self.known.get(norm(clean))
+        if found is not None:
+            return found
+        due = due_date(title)
+        return self.add(ident or clean, clean, due)
+
+    def read_section(self, section: Section, lines: list[str]) -> None:
+        """Create the milestones a milestones section names.
+
+        Those are list items, bold lines (read from the source ``lines``, as parsing drops
+        the emphasis), table rows and sub-headings.
+        """
+        for block in flat_blocks(section.blocks):
+            if isinstance(block, ListBlock) and not schedule_list(block):
+                for item in block.items:
+                    self._entry(item.text.split("\n", 1)[0], item.line_start, lines)
+            elif isinstance(block, Paragraph):
+                for number in range(block.line_start, block.line_end + 1):
+                    self._entry("", number, lines, bold_only=True)
+            elif isinstance(block, Table) and task_table(block) is None:
+                self._table(block)
+        for child in section.children:
+            self.from_text(clean_title(child.title))
+            self.read_section(child, lines)
+
+    def _entry(self, text: str, line: int, lines: list[str], *, bold_only: bool = False) -> None:
+        """A milestone named by a list item or a line.
+
+        ``**Beta** — May 2``, ``M1 – Links and tracking (Jul 15): REF-1, REF-2`` (what
+        follows a colon after the name lists its tasks), ``M1: Foundations (2026-03-01)``.
+        """
+        raw = lines[line - 1] if 0 < line <= len(lines) else text
+        bold = _BOLD_LEAD.match(_ITEM_MARK.sub("", raw, count=1))
+        if bold_only and bold is None:
+            return
+        if bold is None and label_fields(text):
+            return  # "Priority: low" in a milestones list is a setting, not a milestone
+        if bold is not None:
+            name = bold.group("name").strip(" :")
+            rest = _ITEM_MARK.sub("", raw, count=1)[bold.end() :]
+        else:
+            name, rest = _split_entry(text)
+        if not _LETTER.search(name):
+            return
+        key = self.from_text(f"{name} {due_date(rest) or ''}")
+        members = rest.split(":", 1)[1] if ":" in rest else ""
+        for part in re.split(r"\s*[,;]\s*|\s+(?:and|und|y|et)\s+", members):
+            if part.strip():
+                self.members.append((key, part.strip(), line))
+
+    def _table(self, table: Table) -> None:
+        header = [norm_plain(h) for h in table.header]
+        name_col = next((i for i, h in enumerate(header) if _NAME_COLUMNS.fullmatch(h)), 0)
+        scope_col = next((i for i, h in enumerate(header) if _SCOPE_COLUMNS.fullmatch(h)), None)
+        for row in table.rows:
+            if name_col >= len(row) or not _LETTER.search(row[name_col]):
+                continue
+            name = row[name_col].strip()
+            following = name_col + 1
+            if (
+                MILESTONE_HEADING.fullmatch(name)
+                and following < len(row)
+                and following != scope_col
+                and _LETTER.search(row[following])
+                and due_date(row[following]) is None
+            ):
+                name = f"{name}: {row[following].strip()}"
+            due = next((d for c in row if (d := due_date(c))), None)
+            key = self.from_text(f"{name} {due or ''}")
+            if scope_col is not None and scope_col < len(row):
+                for part in re.split(r"\s*[,;]\s*|\s+(?:and|und|y|et)\s+", row[scope_col]):
+                    if part.strip():
+                        self.members.append((key, part.strip(), table.line_start))

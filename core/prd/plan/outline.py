@@ -1,0 +1,152 @@
+"""The document's outline as a careful reader sees it, before any rule reads the sections.
+
+Three things the Markdown tree does not say: a **bold line** standing alone at the start of a
+paragraph (``**Horaires en temps réel**``, ``**HU-1 · Registro de mascotas** 🔴``) is a heading
+one level below its section; a heading whose text is **struck through** (``### ~~Tax…~~``) was
+dropped; and a section inside an XML-like tag pair (``<overview>`` … ``</overview>``, as Task
+Master templates write) is classified by the tag's name as well as its own title.
+
+The parsed nodes are shared with the parser's chunk cache and never changed: a split paragraph
+becomes a new ``Paragraph``, and only the (per-parse) ``Section`` objects are rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.prd.parse import Block, Document, Paragraph, Section
+from core.prd.plan.lexicon import LABEL_WORDS, word_set
+
+_BOLD_LINE = re.compile(r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1(?P<rest>[^\w*_`~\[]*)$")
+_PROPERTY_WORDS = word_set(
+    "owner|assignee|author|authors|lead|team|date|version|reviewers|status|estimate"
+    "|due|responsable|autor|autora|autor:innen|propriétaire|auteur|verantwortlich"
+    "|datum|fecha"
+)
+_STRUCK_HEADING = re.compile(r"#{1,6}\s+(?:[A-Z][A-Z0-9]*-?\d+\s+)?(?:\*\*|__)?~~")
+_TAG_LINE = re.compile(r"\s*<(/?)([A-Za-z][\w-]*)>\s*$")
+_MAX_WORDS = 12
+
+
+@dataclass
+class Outline:
+    """What the pre-pass learned about the sections (keyed by ``id(section)``)."""
+
+    struck: set[int] = field(default_factory=set)
+    """Sections whose heading is struck through."""
+    tags: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Names of the tags a section lies inside, innermost last."""
+    pseudo: set[int] = field(default_factory=set)
+    """Sections made from a bold line."""
+
+
+def build_outline(doc: Document, known: re.Pattern[str]) -> Outline:
+    """Turn bold lines into sections (in place), find struck headings and tag context.
+
+    ``known`` fully matches the normalized titles that are a heading even alone (acceptance,
+    informational, tasks…): a single other bold line in a section stays text, as it is more
+    often an inline label than a heading.
+    """
+    outline = Outline()
+    lines = doc.lines
+    # The title-less start of a document: bold lines there are top-level headings.
+    if doc.preamble:
+        level = 2 if any(s.level == 1 for s in doc.sections) else 1
+        holder = Section(level - 1, "", (), 1, 1, 1, list(doc.preamble), [])
+        made = _split(holder, lines, known, outline, level)
+        if made:
+            doc.preamble[:] = holder.blocks
+            doc.sections[:0] = made
+    stack = list(doc.sections)
+    while stack:
+        section = stack.pop()
+        made = _split(section, lines, known, outline, section.level + 1)
+        if made:
+            section.children[:0] = made
+        stack.extend(section.children)
+        raw = lines[section.line_start - 1] if section.line_start <= len(lines) else ""
+        if id(section) not in outline.pseudo and "~~" in raw and _STRUCK_HEADING.match(raw):
+            outline.struck.add(id(section))
+    _tag_context(doc, outline)
+    return outline
+
+
+def _bold_title(block: Block, lines: list[str]) -> str | None:
+    """The heading a paragraph's bold first line makes, or ``None``."""
+    if not isinstance(block, Paragraph) or block.line_start > len(lines):
+        return None
+    raw = lines[block.line_start - 1]
+    if "**" not in raw and "__" not in raw:
+        return None
+    m = _BOLD_LINE.match(raw)
+    if m is None:
+        return None
+    title = m.group("title").strip()
+    if title.endswith((":", ".")) or len(title.split()) > _MAX_WORDS:
+        return None
+    head = " ".join(re.findall(r"[^\W_]+", title.casefold()))
+    if head in LABEL_WORDS or head in _PROPERTY_WORDS:
+        return None
+    rest = m.group("rest").strip()
+    return f"{title} {rest}" if rest else title
+
+
+def _split(
+    section: Section, lines: list[str], known: re.Pattern[str], outline: Outline, level: int
+) -> list[Section]:
+    """Cut the section's blocks at its bold-line headings; return the new child sections."""
+    marks = [(i, t) for i, b in enumerate(section.blocks) if (t := _bold_title(b, lines))]
+    if not marks:
+        return []
+    if len(marks) == 1:
+        title = marks[0][1]
+        if not known.fullmatch(" ".join(re.findall(r"[^\W_]+", title.casefold()))):
+            return []
+    blocks = section.blocks
+    made: list[Section] = []
+    next_start = section.children[0].line_start - 1 if section.children else section.line_end
+    for n, (index, title) in enumerate(marks):
+        first = blocks[index]
+        assert isinstance(first, Paragraph)
+        end_index = marks[n + 1][0] if n + 1 < len(marks) else len(blocks)
+        own: list[Block] = []
+        if "\n" in first.text:
+            rest = first.text.split("\n", 1)[1]
+            own.append(Paragraph(rest, first.code_spans, first.line_start + 1, first.line_end))
+        own.extend(blocks[index + 1 : end_index])
+        if not own:
+            continue  # a bold line with nothing under it is emphasis, not a heading
+        end = blocks[end_index].line_start - 1 if end_index < len(blocks) else next_start
+        child = Section(level, title, (), first.line_start, max(end, first.line_start), 0, own)
+        child.body_line_end = max(b.line_end for b in own)
+        outline.pseudo.add(id(child))
+        made.append(child)
+    if made:
+        section.blocks = blocks[: marks[0][0]]
+        section.body_line_end = max(
+            (b.line_end for b in section.blocks), default=section.line_start
+        )
+    return made
+
+
+def _tag_context(doc: Document, outline: Outline) -> None:
+    """Record, for each section, the XML-like tags open at its heading."""
+    events: list[tuple[int, bool, str]] = []
+    for number, line in enumerate(doc.lines, start=1):
+        if "<" in line and (m := _TAG_LINE.match(line)):
+            events.append((number, m.group(1) == "", m.group(2).casefold()))
+    if not events:
+        return
+    open_tags: list[str] = []
+    position = 0
+    for section in doc.walk():
+        while position < len(events) and events[position][0] < section.line_start:
+            _, opening, name = events[position]
+            if opening:
+                open_tags.append(name)
+            elif name in open_tags:
+                del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name)]
+            position += 1
+        if open_tags:
+            outline.tags[id(section)] = tuple(open_tags)

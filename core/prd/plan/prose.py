@@ -1,0 +1,149 @@
+"""Dependencies stated in sentences, and the reference tokens inside them.
+
+A label at the start of a line (``Depends on: A1``) is read by the meta scan; this module finds
+the same statements anywhere in a sentence (``…per seat. Depends on: Invitations``, ``Needs the
+us-east-1 infrastructure (1.3).``, ``Solo puede empezar cuando la API esté desplegada``, ``Setzt
+den Ingest-Dienst voraus``) and cuts out the text that names the other task. Which task that
+text names is the matcher's business (``core.prd.plan.match``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from core.prd.plan.lexicon import (
+    DEP_ANCHORS,
+    DEP_TRIGGER,
+    GERMAN_VORAUS,
+    NO_DEPENDENCY,
+    SEQUENTIAL,
+)
+
+Strength = Literal["label", "strong", "weak"]
+
+
+@dataclass(frozen=True, slots=True)
+class DepRef:
+    """A dependency a text states: what it names, where, and which way it points.
+
+    ``strength`` decides how hard the matcher may look and whether a miss is reported:
+    ``label`` (``Depends on: X``: any match, a miss is a warning), ``strong`` (``needs X``,
+    ``can only start after X``: also a close match of words, a miss is silent), ``weak``
+    (``after X``, ``once X``, ``before X``: only an id, a heading number or a whole title).
+    """
+
+    target: str
+    line: int
+    reverse: bool = False
+    """The named task waits for this text's task (``blocks X``, ``before X``)."""
+    strength: Strength = "label"
+    subject: str = ""
+    """The words before the phrase in the same clause (``X depends on Y``: ``X``)."""
+    order_key: str = ""
+    """For an edge from the document's order (``order``), the key of the previous step."""
+    phrase: str = ""
+    """The words that state it (``Depends on: A1``, ``can only start after Alpha``)."""
+
+
+_BOUNDARY = re.compile(
+    r"\.(?=\s|$)|[;()\[\]]|\s[—–]\s|\s-\s|[!?](?=\s|$)"
+    r"|,\s+(?=(?:but|otherwise|because|so|since|which|as|though|sonst|weil|da|denn|aber"
+    r"|porque|pero|sino|que|sinon|car|mais|parce|puisque)\b)",
+    re.IGNORECASE,
+)
+"""Where a target ends: the end of its sentence or clause, or a parenthesis."""
+_WEAK_BOUNDARY = re.compile(r",\s|:\s")
+_LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
+_REF = r"(?:[A-Z][A-Z0-9]*-?\d+|\d+(?:\.\d+)+)"
+_PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
+_LEAD_SPAN = 40
+_TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
+
+
+def find_dependencies(text: str, line: int) -> list[DepRef]:
+    """The dependencies stated anywhere in ``text``, each with the line it is on.
+
+    ``text`` is a paragraph or an item (its line breaks read as spaces); ``line`` is its
+    first line.
+    """
+    lowered = text.casefold()
+    first = min((p for a in DEP_ANCHORS if (p := lowered.find(a)) >= 0), default=-1)
+    if first < 0:
+        return []
+    flat = text.replace("\n", " ")
+    found: list[DepRef] = []
+    blocked = [m.span() for m in NO_DEPENDENCY.finditer(flat)] if _maybe_none(flat) else []
+    # A phrase starts at most a few words before its anchor ("can only start after").
+    for m in DEP_TRIGGER.finditer(flat, max(0, first - _LEAD_SPAN)):
+        start = m.start()
+        if any(a <= start and _same_clause(flat, a, start) for a, _ in blocked):
+            continue
+        kind = m.lastgroup or "fw"
+        strength: Strength = "weak" if kind in ("fw", "rw") else "strong"
+        if kind == "fl" or m.group(0).rstrip().endswith(":"):  # "(after: Build)" is a label
+            strength = "label"
+        rest = flat[m.end() :]
+        if rest.startswith("["):  # Task Master: "Depends on [a, b]"
+            close = rest.find("]")
+            raw = rest[1 : close if close > 0 else len(rest)]
+        else:
+            raw = _cut(rest, strength)
+        at = line + text.count("\n", 0, start)
+        subject = _subject(flat, start)
+        reverse = kind in ("rs", "rw")
+        target = _TRAILING.sub("", raw.strip())
+        if target:
+            phrase = flat[start : m.end() + len(raw)].strip()
+            found.append(DepRef(target, at, reverse, strength, subject, phrase=phrase))
+        after = rest[len(raw) :].lstrip() if not rest.startswith("[") else ""
+        paren = _PAREN_REFS.match(after) if after.startswith("(") else None
+        if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
+            found.append(DepRef(paren.group(1), at, reverse, "label", subject))
+    if "voraus" in flat.casefold():
+        for m in GERMAN_VORAUS.finditer(flat):
+            at = line + text.count("\n", 0, m.start())
+            subject = _subject(flat, m.start())
+            found.append(DepRef(m.group("target"), at, False, "strong", subject, phrase=m.group(0)))
+    return found
+
+
+def _maybe_none(flat: str) -> bool:
+    lowered = flat.casefold()
+    return any(
+        w in lowered for w in ("independ", "parallel", "unabhängig", "paralelo", "parallèle")
+    )
+
+
+def _same_clause(text: str, a: int, b: int) -> bool:
+    return _BOUNDARY.search(text, a, b) is None
+
+
+def _cut(rest: str, strength: Strength) -> str:
+    """The target: the text up to the end of its clause (and, for a weak phrase, a comma).
+
+    A heading number that starts it keeps its period (``1. Delta``).
+    """
+    end = len(rest)
+    number = _LEADING_NUMBER.match(rest)
+    m = _BOUNDARY.search(rest, number.end() if number else 0)
+    if m:
+        end = m.start()
+    if strength == "weak":
+        w = _WEAK_BOUNDARY.search(rest, 0, end)
+        if w:
+            end = w.start()
+    return rest[:end]
+
+
+def _subject(flat: str, start: int) -> str:
+    """The clause's words before ``start`` (what a dependency section says depends)."""
+    head = flat[:start]
+    cut = max(head.rfind(". "), head.rfind("; "), head.rfind(" — "), head.rfind(" · "))
+    return head[cut + 2 :].strip(" :-—–*") if cut >= 0 else head.strip(" :-—–*")
+
+
+def states_sequence(text: str) -> bool:
+    """Whether the text says its section's steps (or sub-sections) run one after the other."""
+    return SEQUENTIAL.search(text.replace("\n", " ")) is not None

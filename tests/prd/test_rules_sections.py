@@ -1,0 +1,231 @@
+"""Issue 21's planning rules on small documents: what is a task, its priority, its milestone."""
+
+from __future__ import annotations
+
+from core.prd.models import Granularity, ImportOptions, ImportPlan
+from core.prd.plan import build_plan
+
+
+def plan_of(text: str, granularity: Granularity = Granularity.BALANCED) -> ImportPlan:
+    return build_plan(text, source="doc.md", options=ImportOptions(granularity=granularity))
+
+
+def titles(plan: ImportPlan) -> list[str]:
+    return [t.title for t in plan.tasks]
+
+
+def reasons(plan: ImportPlan) -> dict[str, str]:
+    return {" > ".join(n.section_path): n.reason for n in plan.not_tasks}
+
+
+def priorities(plan: ImportPlan) -> dict[str, str]:
+    return {t.title: t.priority.value for t in plan.tasks}
+
+
+def milestones(plan: ImportPlan) -> dict[str, str | None]:
+    names = {m.key: m.name for m in plan.milestones}
+    return {t.title: names.get(t.milestone_key or "") for t in plan.tasks}
+
+
+def test_informational_sections_in_four_languages_are_not_tasks_and_say_why() -> None:
+    plan = plan_of(
+        "# PRD\n\n## TL;DR\nShort.\n\n## Ausgangslage\nHeute.\n\n## Objetivos y no objetivos\n"
+        "- más\n\n## Questions en suspens\n- qui ?\n\n## Risks & mitigations\n- x\n\n"
+        "## Notizen aus dem Refinement\n- y\n\n## Status (updated Apr 3)\nOk.\n\n"
+        "## Export\nDo it.\n"
+    )
+    assert titles(plan) == ["Export"]
+    assert reasons(plan) == {
+        "TL;DR": "a summary, not work",
+        "Ausgangslage": "background or context, not work",
+        "Objetivos y no objetivos": "goals, not work",
+        "Questions en suspens": "open questions, not work",
+        "Risks & mitigations": "risks, not work",
+        "Notizen aus dem Refinement": "notes, decisions or links, not work",
+        "Status (updated Apr 3)": "notes, decisions or links, not work",
+    }
+
+
+def test_design_narrative_is_no_task_when_a_work_plan_implements_it() -> None:
+    design = "## Detailed design\n\n### Storage\nClickHouse.\n\n### API\nREST.\n\n"
+    with_plan = plan_of(
+        f"# Doc\n\n{design}## Work plan\n\n### Writer\nEmit.\n\n### Consumer\nStore.\n"
+    )
+    assert titles(with_plan) == ["Writer", "Consumer"]
+    assert reasons(with_plan)["Detailed design"].startswith("design narrative")
+    alone = plan_of(f"# Doc\n\n{design}")
+    assert titles(alone) == ["Storage", "API"]
+
+
+def test_struck_won_t_do_and_future_sections_are_dropped() -> None:
+    plan = plan_of(
+        "# Epic\n\n## Issues\n\n### PAY-1 Wallet buttons\nRender them.\n\n"
+        "### PAY-2 ~~Samsung Pay~~\nDropped.\n\n### PAY-3 Export\n- **Status:** Won't Do\n\n"
+        "## Ideas para más adelante\n- tienda\n"
+    )
+    assert titles(plan) == ["PAY-1 Wallet buttons"]
+    assert set(reasons(plan).values()) == {
+        "struck through: dropped",
+        "marked won't do",
+        "future or won't-do items, not planned now",
+    }
+
+
+def test_user_stories_are_context_unless_they_carry_ids() -> None:
+    context = plan_of("## User stories\n- As a user, I want X.\n\n## Build X\nDo.\n")
+    assert titles(context) == ["Build X"]
+    backlog = plan_of(
+        "## Historias\n\n**HU-1 · Registro** 🔴\nComo dueño…\n\n**HU-2 · Cita** 🟢\nX.\n"
+    )
+    assert priorities(backlog) == {"HU-1 · Registro 🔴": "critical", "HU-2 · Cita 🟢": "low"}
+
+
+def test_checklist_weeks_give_a_task_per_open_item_in_a_milestone_per_week() -> None:
+    plan = plan_of(
+        "# Launch\n\n## Week 1 — freeze (31 Mar)\n- [ ] Cut the branch @omar\n"
+        "- [ ] Fix the crash @omar — P0\n- [x] Sign the agreement\n\n## After launch\n"
+        "- [ ] ~~Localized screenshots~~ moved\n- [ ] Retro with everyone\n"
+    )
+    assert milestones(plan) == {
+        "Cut the branch": "Week 1 — freeze (31 Mar)",
+        "Fix the crash": "Week 1 — freeze (31 Mar)",
+        "Retro with everyone": "After launch",
+    }
+    assert priorities(plan)["Fix the crash"] == "critical"
+    assert {t.source.kind for t in plan.tasks} == {"item"}
+
+
+def test_a_feature_s_bullets_are_its_criteria_and_priority_but_marked_items_are_tasks() -> None:
+    feature = plan_of("## Job list\nShow jobs.\n\n- MUST show every job\n- COULD sort them\n")
+    (job,) = feature.tasks
+    assert (job.title, job.priority.value) == ("Job list", "high")
+    assert job.acceptance_criteria == ["MUST show every job", "COULD sort them"]
+    issues = plan_of(
+        "## Foundations\n\n- **MOB-1** Register tokens — *Urgent*\n"
+        "- **MOB-2** Token cleanup — *High* · blocked by MOB-1\n"
+    )
+    assert priorities(issues) == {
+        "MOB-1 Register tokens": "critical",
+        "MOB-2 Token cleanup": "high",
+    }
+    assert len(issues.edges) == 1
+
+
+def test_requirements_table_rows_are_tasks_with_priority_and_dependencies() -> None:
+    plan = plan_of(
+        "## Requirements\n\n| ID | Requirement | Priority | Notes |\n|---|---|---|---|\n"
+        "| R1 | Local store | P0 | Foundation |\n| R2 | Download | P1 | Needs R1 |\n"
+    )
+    assert priorities(plan) == {"R1 Local store": "critical", "R2 Download": "high"}
+    (edge,) = plan.edges
+    assert (edge.blocker_key, edge.task_key) == (plan.tasks[0].key, plan.tasks[1].key)
+    assert {t.source.kind for t in plan.tasks} == {"row"}
+
+
+def test_bold_lines_are_headings_and_done_when_gives_criteria() -> None:
+    plan = plan_of(
+        "## Chantiers\n\n**Horaires en temps réel**\nProchains passages. Priorité : haute.\n\n"
+        "**Calcul d'itinéraire**\nVia OTP. Dépend de : Horaires en temps réel.\n\n"
+        "## Search\nReplace LIKE.\n\n**Done when**\n- p95 under 150 ms\n"
+    )
+    assert titles(plan) == ["Horaires en temps réel", "Calcul d'itinéraire", "Search"]
+    assert plan.tasks[0].priority.value == "high"
+    assert plan.tasks[2].acceptance_criteria == ["p95 under 150 ms"]
+    assert len(plan.edges) == 1
+
+
+def test_numbered_steps_said_to_run_in_order_are_tasks_in_a_chain() -> None:
+    plan = plan_of(
+        "## Pasos\n\nVan en orden: cada paso empieza cuando el anterior está terminado.\n\n"
+        "1. Alta de la cuenta\n2. Integrar el SDK\n3. Probar en test\n"
+    )
+    assert titles(plan) == ["Alta de la cuenta", "Integrar el SDK", "Probar en test"]
+    chain = {(e.blocker_key.rsplit("/", 1)[1], e.task_key.rsplit("/", 1)[1]) for e in plan.edges}
+    assert chain == {
+        ("alta-de-la-cuenta", "integrar-el-sdk"),
+        ("integrar-el-sdk", "probar-en-test"),
+    }
+    assert {e.reason for e in plan.edges} == {"order"}
+
+
+def test_milestone_headings_tables_and_lists_attach_their_tasks() -> None:
+    jalon = plan_of("## Jalon 1 — Référencement (31 mars)\n\n### EX-01 Compte\nX.\n")
+    assert milestones(jalon) == {"EX-01 Compte": "Jalon 1 — Référencement (31 mars)"}
+    table = plan_of(
+        "## 5. Anforderungen\n\n### A1 Kalender\nX.\n\n### A2 Erinnerungen\nY.\n\n"
+        "## 6. Meilensteine\n\n| Meilenstein | Termin | Umfang |\n|---|---|---|\n"
+        "| M1 Pilot | 30.05.2025 | A1 |\n| M2 Rollout | 31.08.2025 | A2 |\n"
+    )
+    assert milestones(table) == {"A1 Kalender": "M1 Pilot", "A2 Erinnerungen": "M2 Rollout"}
+    assert [m.due_date for m in table.milestones] == ["2025-05-30", "2025-08-31"]
+    listed = plan_of(
+        "## Milestones\n\n**Foundations** — May 2\n**Delivery** — May 16\n\n## Issues\n\n"
+        "### Foundations\n- **MOB-1** Tokens\n- **MOB-2** Table\n\n### Delivery\n"
+        "- **MOB-3** Sender · blocked by MOB-1\n- **MOB-4** Fan-out · blocked by MOB-3\n"
+    )
+    assert set(milestones(listed).values()) == {"Foundations", "Delivery"}
+
+
+def test_priorities_from_every_form_and_the_own_beats_the_inherited() -> None:
+    plan = plan_of(
+        "# Epic\n\nPriority: High\n\n## A\nPriorität: niedrig\n\n## B\n"
+        "**Imprescindible.** El cliente paga.\n\n## C\nTexto. Priorité : basse.\n\n"
+        "## D\n- **Type:** Story · **Priority:** Highest\n\n## E\nNothing stated.\n"
+    )
+    assert priorities(plan) == {
+        "A": "low",
+        "B": "high",
+        "C": "low",
+        "D": "critical",
+        "E": "high",
+    }
+
+
+def test_a_heading_that_names_a_priority_is_a_bucket_of_that_priority() -> None:
+    plan = plan_of(
+        "# Backlog\n\n## Must have\n- Book a room\n- Cancel a booking\n\n"
+        "## Nice to have\n- Recurring bookings\n\n## Won't have\n- Catering\n"
+    )
+    assert priorities(plan) == {
+        "Book a room": "high",
+        "Cancel a booking": "high",
+        "Recurring bookings": "low",
+    }
+
+
+def test_wrapped_criteria_stay_whole_and_channels_hosts_and_events_are_left_out() -> None:
+    plan = plan_of(
+        "## Catalogue sync\nSlack: #billing-v2, ask legal in #legal. #backend\n\n"
+        "Done when:\n- every active plan has a Price\n  with our plan code\n"
+        "- the drift job pages #billing-v2 on mismatch\n\n"
+        "Uses `core/sync.py`, `tandem.app/press`, `invoice.paid` and `config.yaml`.\n"
+    )
+    (task,) = plan.tasks
+    assert task.acceptance_criteria == [
+        "every active plan has a Price with our plan code",
+        "the drift job pages #billing-v2 on mismatch",
+    ]
+    assert task.labels == ["backend"]
+    assert task.context_files == ["core/sync.py", "config.yaml"]
+
+
+def test_a_dated_schedule_list_is_work_and_item_titles_lose_their_marks() -> None:
+    retro = plan_of(
+        "# Boutique\n\n## Rétroplanning\n\n- **J-60** — Signer le bail du local\n"
+        "- **J-45** — Travaux d'aménagement, après le bail\n"
+        "- **J-15** — Installation de la caisse, une fois les travaux terminés\n"
+    )
+    assert titles(retro) == [
+        "Signer le bail du local",
+        "Travaux d'aménagement",
+        "Installation de la caisse",
+    ]
+    assert len(retro.edges) == 1
+    requirements = plan_of(
+        "## Functional requirements\n\n- **FR-1** Sellers add a bank account. Priority: P0\n"
+        "- **FR-2** Weekly payout run. Depends on FR-1.\n"
+    )
+    assert priorities(requirements) == {
+        "FR-1 Sellers add a bank account": "critical",
+        "FR-2 Weekly payout run": "medium",
+    }
