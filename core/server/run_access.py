@@ -135,4 +135,3 @@ async def _one_visible(
         hint="Give more characters of the id, enough to tell them apart.",
         details={"input": prefix, "candidates": seen},
     )
-

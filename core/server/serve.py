@@ -152,11 +152,20 @@ class _Supervisor(Multiprocess):
         self._on_ready = on_ready
 
     def init_processes(self) -> None:
-        """Start the workers, wait until each serves, then report."""
+        """Start the workers, wait until each serves, then report.
+
+        A worker may take longer than one health-check interval to start on a busy machine
+        (opening the engine, migrating, starting the event follower): it is waited for as
+        long as it lives, so the listening line comes late rather than never. One that dies
+        is left to the supervisor's loop, which stops everything when it failed at start.
+        """
         super().init_processes()
         timeout = self.config.timeout_worker_healthcheck
-        if all(p.wait_until_ready(timeout, self.should_exit) for p in self.processes):
-            self._on_ready()
+        for process in self.processes:
+            while not process.wait_until_ready(timeout, self.should_exit):
+                if self.should_exit.is_set() or not process.process.is_alive():
+                    return
+        self._on_ready()
 
 
 def app_from_environment() -> FastAPI:

@@ -14,10 +14,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ class ServerProcess:
         self.db_url = db_url
         self.log = folder / f"server-{uuid.uuid4().hex[:6]}.log"
         self.stdout_lines: list[str] = []
+        self._listening = threading.Event()
+        self._url: str | None = None
         argv = [sys.executable, "-m", "core.cli", "--db", db_url, "serve", "--port", "0", *extra]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
@@ -63,28 +65,34 @@ class ServerProcess:
         self.url = self._wait_listening()
 
     def _wait_listening(self) -> str:
-        assert self.process.stdout is not None
-        deadline = datetime.now(UTC) + timedelta(seconds=START_TIMEOUT)
-        while datetime.now(UTC) < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            self.stdout_lines.append(line.rstrip("\n"))
-            if line.startswith(LISTENING):
-                return line[len(LISTENING) :].strip()
+        # A reader thread, so a server that never prints fails the test at the deadline
+        # instead of blocking a readline forever.
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
+        if self._listening.wait(START_TIMEOUT) and self._url is not None:
+            return self._url
         self.stop()
         raise AssertionError(
             f"the server did not start; stdout: {self.stdout_lines}; log:\n{self.log_text()}"
         )
+
+    def _read_stdout(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.stdout_lines.append(line.rstrip("\n"))
+            if self._url is None and line.startswith(LISTENING):
+                self._url = line[len(LISTENING) :].strip()
+                self._listening.set()
+        self._listening.set()  # the server ended without listening
 
     def log_text(self) -> str:
         """Everything the server wrote to stderr (its log) so far."""
         return self.log.read_text(errors="replace")
 
     def rest_of_stdout(self) -> list[str]:
-        """The stdout lines after the listening line (read once the server stopped)."""
-        assert self.process.stdout is not None
-        return self.stdout_lines + [line.rstrip("\n") for line in self.process.stdout]
+        """Every stdout line the server printed (read once it stopped)."""
+        self._reader.join(timeout=30)
+        return list(self.stdout_lines)
 
     def stop(self) -> int:
         """SIGTERM, as systemd stops it; returns the exit code."""
