@@ -460,6 +460,13 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
     def _render_card_line(
         self, card: TaskCard, index: int, row: int, width: int, selected: bool, plain: Style
     ) -> Strip:
+        """One screen line of a card, its spans left to right.
+
+        Longer than our usual function on purpose: it runs for every visible line on every
+        frame of a scroll (bench/tui_keys.py times key repeats), and it reads as one pass
+        over the line's parts in the order they are drawn.
+        """
+
         def style(name: str) -> Style:
             # The selected card is drawn in the selection's own colours only: a part's colour
             # on top of the selection background (white on yellow) would be unreadable.
