@@ -21,10 +21,12 @@ from core.server.routes import (
     attachments,
     board,
     health,
+    imports,
     meta,
     milestones,
     projects,
     task_actions,
+    task_import,
     tasks,
 )
 from core.server.settings import ServerSettings
@@ -66,6 +68,8 @@ def api_router() -> APIRouter:
         tasks,
         task_actions,
         attachments,
+        imports,
+        task_import,
         meta,
     )
     for resource in resources:
