@@ -25,6 +25,7 @@ from core.server.routes import (
     meta,
     milestones,
     projects,
+    quick_runs,
     task_actions,
     task_import,
     tasks,
@@ -70,6 +71,7 @@ def api_router() -> APIRouter:
         attachments,
         imports,
         task_import,
+        quick_runs,
         meta,
     )
     for resource in resources:
