@@ -23,12 +23,14 @@ from core.server.routes import (
     health,
     imports,
     meta,
+    milestone_search,
     milestones,
     projects,
     quick_runs,
     task_actions,
     task_import,
     tasks,
+    tokens,
 )
 from core.server.settings import ServerSettings
 from core.server.state import ServerState
@@ -65,6 +67,7 @@ def api_router() -> APIRouter:
     resources = (
         projects,
         milestones,
+        milestone_search,
         board,
         tasks,
         task_actions,
@@ -72,6 +75,7 @@ def api_router() -> APIRouter:
         imports,
         task_import,
         quick_runs,
+        tokens,
         meta,
     )
     for resource in resources:
