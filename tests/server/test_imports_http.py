@@ -107,15 +107,22 @@ def test_only_an_admin_may_approve_an_imports_commands(served: Served) -> None:
 
 def test_preview_refusals_name_the_problem(served: Served) -> None:
     """Text and plan together, neither, or an unknown project are refused with the reason."""
+    plan = _preview(served, "writer", text=PRD)["plan"]
     with served.client("writer") as api:
-        both = api.post("/api/v2/import/prd/preview", json={"text": PRD, "plan": {}})
+        both = api.post("/api/v2/import/prd/preview", json={"text": PRD, "plan": plan})
         neither = api.post("/api/v2/import/prd/preview", json={"source": "x.md"})
+        plan_and_options = api.post(
+            "/api/v2/import/prd/preview", json={"plan": plan, "options": {"auto_ready": True}}
+        )
         nowhere = api.post(
             "/api/v2/import/prd/preview", json={"text": PRD, "options": {"project": "nope-nope"}}
         )
         no_job = api.get("/api/v2/import/no-such-job")
     assert both.status_code == 422
+    assert "not both" in error_of(both)["message"]
     assert neither.status_code == 422
+    assert plan_and_options.status_code == 422
+    assert "a plan carries its own" in error_of(plan_and_options)["message"]
     assert nowhere.status_code == 404
     assert no_job.status_code == 404
     assert error_of(no_job)["code"] == "not_found"
@@ -183,8 +190,11 @@ def test_a_json_list_import_and_its_all_or_nothing_refusal(served: Served) -> No
         unknown_blocker = api.post(
             "/api/v2/import/tasks", json={"items": [bad["items"][2]]}, params=params
         )
+        empty = api.post("/api/v2/import/tasks", json={"items": []}, params=params)
         tasks = api.get("/api/v2/tasks", params=params).json()["items"]
     assert made.status_code == 201
+    assert empty.status_code == 200
+    assert empty.json()["items"] == empty.json()["created"] == []
     assert [(i["index"], i["line"]) for i in made.json()["items"]] == [(0, None), (1, None)]
     two = next(t for t in tasks if t["title"] == "Two")
     assert two["command"]["text"] == "make"

@@ -52,6 +52,8 @@ class PreviewBody(BaseModel):
     def _one_input(self) -> Self:
         if (self.text is None) == (self.plan is None):
             raise ValueError("give either text (a Markdown document) or plan, not both")
+        if self.plan is not None and self.model_fields_set & {"source", "options"}:
+            raise ValueError("source and options go with text; a plan carries its own")
         return self
 
 

@@ -143,8 +143,6 @@ def _items(body: bytes, content_type: str | None) -> tuple[list[TaskImportItem],
             field="items",
             hint="Name the project with ?project=SLUG; each item may name its own.",
         )
-    if not data["items"]:
-        raise ValidationError("items holds no tasks.", field="items")
     return parse_items(data["items"], BODY_NAME), None
 
 
