@@ -174,6 +174,28 @@ class PreconditionFailedError(ConflictError):
     http_status = 412
 
 
+class PayloadTooLargeError(ValidationError):
+    """A request body or a file larger than the server accepts; nothing was stored.
+
+    A ``ValidationError`` (the input can never succeed as sent) with its own code and status,
+    so a client catching validation errors catches this one too.
+    """
+
+    code = "payload_too_large"
+    http_status = 413
+
+
+class RateLimitedError(TaskyardError):
+    """A token sent more requests than its rate limit allows; nothing was done.
+
+    ``details.retry_after`` says how many seconds until the next request is accepted.
+    """
+
+    code = "rate_limited"
+    http_status = 429
+    exit_code = 6
+
+
 class BadRequestError(TaskyardError):
     """A request that cannot be read at all: malformed JSON, a malformed header."""
 

@@ -8,8 +8,11 @@ How it fits together:
   are the engine's, the same for the CLI, the TUI and remote clients.
 * Middleware, outermost first: ``middleware.RequestContextMiddleware`` (an ``X-Request-ID``
   on every response, the access-log line, a 500 with the error body instead of a
-  traceback) and ``idempotency.IdempotencyMiddleware`` (``Idempotency-Key`` on every
-  ``POST /api/...``).
+  traceback), ``rate_limit.RateLimitMiddleware`` (a token bucket per token, the
+  ``RateLimit-*`` headers, 429), ``body_limit.BodyLimitMiddleware`` (413 for a body over
+  its limit, before or while it is read) and ``idempotency.IdempotencyMiddleware``
+  (``Idempotency-Key`` on every ``POST /api/...``). ``settings.ServerSettings`` holds the
+  limits (taskyard.toml ``[server]``, the environment, ``serve``'s options).
 * ``auth``: the bearer token of a request, checked once (``Caller``: its name, scope and
   project limit). ``deps`` has the ``Annotated`` parameters routes take: ``CallerDep``,
   ``WriterDep`` (scope write or admin), and ``EngineDep``, the engine acting as the token

@@ -7,30 +7,40 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
+from starlette.types import Scope
 
 from core import __version__
 from core.engine import TaskEngine
 from core.server.auth import current_caller
+from core.server.body_limit import BodyLimit, BodyLimitMiddleware
 from core.server.errors import error_responses, install_error_handlers
 from core.server.event_hub import EventHub
 from core.server.idempotency import IdempotencyMiddleware
 from core.server.middleware import RequestContextMiddleware
+from core.server.rate_limit import RateLimitMiddleware, TokenBuckets
 from core.server.routes import (
+    attachments,
     board,
     events,
     execution,
     health,
+    imports,
     logs,
     meta,
+    milestone_search,
     milestones,
     projects,
+    quick_runs,
     run_writes,
     runs,
     task_actions,
+    task_import,
     task_runs,
     tasks,
+    tokens,
     workers,
 )
+from core.server.settings import ServerSettings
 from core.server.state import ServerState
 
 EngineOpener = Callable[[], Awaitable[TaskEngine]]
@@ -51,7 +61,8 @@ def api_router() -> APIRouter:
     """``/api/v2``: every route needs a valid token, and declares the errors any route can give.
 
     400 and 422 are declared on every route: FastAPI would otherwise document its own
-    validation body for them, not the error body the app answers with.
+    validation body for them, not the error body the app answers with. 429 too: every
+    request counts against its token's rate limit.
 
     Order matters where paths overlap: ``board`` (``/tasks/board``, ``/tasks/ready``) and
     ``task_runs`` (``/tasks/approve``) come before ``tasks`` (``/tasks/{ref}``).
@@ -59,9 +70,23 @@ def api_router() -> APIRouter:
     api = APIRouter(
         prefix=API_PREFIX,
         dependencies=[Depends(current_caller)],
-        responses=error_responses(400, 401, 403, 422, 503),
+        responses=error_responses(400, 401, 403, 422, 429, 503),
     )
-    resources = (projects, milestones, board, task_runs, tasks, task_actions, meta)
+    resources = (
+        projects,
+        milestones,
+        milestone_search,
+        board,
+        task_runs,
+        tasks,
+        task_actions,
+        attachments,
+        imports,
+        task_import,
+        quick_runs,
+        tokens,
+        meta,
+    )
     execution_resources = (workers, runs, run_writes, logs, execution)
     for resource in resources + execution_resources:
         api.include_router(resource.router)
@@ -69,13 +94,15 @@ def api_router() -> APIRouter:
     return api
 
 
-def create_app(open_engine: EngineOpener) -> FastAPI:
+def create_app(open_engine: EngineOpener, settings: ServerSettings | None = None) -> FastAPI:
     """The server app; ``open_engine`` is awaited when it starts, and the engine closed at exit.
 
     Args:
         open_engine: Opens the engine to serve (``core.bootstrap.open_engine`` for a
             database, or a test's own).
+        settings: Rate limits and body sizes (the defaults when ``None``).
     """
+    settings = settings or ServerSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,9 +125,29 @@ def create_app(open_engine: EngineOpener) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    # Added last = outermost: the request id wraps everything, idempotency the routes.
+    # Added last = outermost: the request id wraps everything; a request over its token's
+    # rate is refused before its body is read, and a body over its limit before the
+    # idempotency middleware reads it; idempotency wraps the routes.
+    buckets = TokenBuckets(settings.rate_limit, settings.burst) if settings.rate_limit else None
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit_for=body_limits(settings))
+    app.add_middleware(RateLimitMiddleware, buckets=buckets)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(api_router())
     return app
+
+
+def body_limits(settings: ServerSettings) -> Callable[[Scope], BodyLimit]:
+    """The body limit of each request: an attachment upload's file, or any other body."""
+    files = BodyLimit(
+        settings.attachment_max_bytes, "an attachment", "[limits] attachment_max_bytes"
+    )
+    bodies = BodyLimit(settings.request_max_bytes, "a request body", "[server] request_max_bytes")
+
+    def limit_for(scope: Scope) -> BodyLimit:
+        if scope.get("method") == "POST" and attachments.UPLOAD_PATH.match(scope["path"]):
+            return files
+        return bodies
+
+    return limit_for

@@ -33,6 +33,9 @@ from core.server.state import server_state
 
 HEADER = b"idempotency-key"
 MAX_KEY = 255
+SECRET_ANSWERS = frozenset({"/api/v2/tokens"})
+"""POSTs whose answer holds a secret shown once, so it is never stored for replays; a retry
+changes nothing anyway (a token's name is taken by the first attempt)."""
 KEPT_HEADERS = ("content-type", "etag", "location")
 """The response headers a replay repeats (the request id is the retry's own)."""
 
@@ -114,7 +117,8 @@ class IdempotencyMiddleware:
 def _key(scope: Scope) -> str | None:
     if scope["type"] != "http" or scope.get("method") != "POST":
         return None
-    if not str(scope.get("path", "")).startswith("/api/"):
+    path = str(scope.get("path", ""))
+    if not path.startswith("/api/") or path.rstrip("/") in SECRET_ANSWERS:
         return None
     for name, value in scope.get("headers", ()):
         if name == HEADER:

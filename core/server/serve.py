@@ -24,6 +24,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 from core.config import DB_ENV
 from core.engine import TaskEngine
 from core.server.app import create_app
+from core.server.settings import ServerSettings
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,10 @@ class _Server(uvicorn.Server):
 
 
 async def serve_one(
-    engine: TaskEngine, options: ServeOptions, on_listening: Callable[[str], None]
+    engine: TaskEngine,
+    options: ServeOptions,
+    on_listening: Callable[[str], None],
+    settings: ServerSettings,
 ) -> None:
     """Serve ``engine`` (already open; the caller closes it) until SIGINT or SIGTERM.
 
@@ -120,17 +124,23 @@ async def serve_one(
     async def open_view() -> TaskEngine:
         return engine.acting_as("taskyard-server")
 
-    config = _config(create_app(open_view), options)
+    config = _config(create_app(open_view, settings), options)
     await _Server(config, lambda port: on_listening(_url(options, port))).serve()
 
 
-def serve_many(db_url: str, options: ServeOptions, on_listening: Callable[[str], None]) -> None:
+def serve_many(
+    db_url: str,
+    options: ServeOptions,
+    on_listening: Callable[[str], None],
+    settings: ServerSettings,
+) -> None:
     """Run ``options.workers`` server processes on one socket until SIGINT or SIGTERM.
 
     Blocking: uvicorn's supervisor restarts a worker that dies. ``on_listening`` is called
-    once every worker is serving.
+    once every worker is serving. Each process reads ``settings`` from the environment.
     """
     os.environ[DB_ENV] = db_url
+    os.environ.update(settings.environment())
     config = _config(
         "core.server.serve:app_from_environment",
         options,
@@ -169,13 +179,24 @@ class _Supervisor(Multiprocess):
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one ``--workers`` process: its engine opens on ``TASKYARD_DB``."""
+    """The app of one ``--workers`` process: its engine opens on ``TASKYARD_DB``.
+
+    Its settings are the parent's (``serve_many`` put them in the environment) and
+    taskyard.toml's ``[limits]``, read again here.
+    """
     from core.bootstrap import open_engine
+    from core.config_file import load_config
+
+    settings = ServerSettings.load(load_config(), os.environ)
 
     async def open_from_environment() -> TaskEngine:
-        return await open_engine(os.environ[DB_ENV], actor="taskyard-server")
+        return await open_engine(
+            os.environ[DB_ENV],
+            actor="taskyard-server",
+            attachment_max_bytes=settings.attachment_max_bytes,
+        )
 
-    return create_app(open_from_environment)
+    return create_app(open_from_environment, settings)
 
 
 def _url(options: ServeOptions, port: int) -> str:

@@ -49,7 +49,21 @@ def register(commands: Subcommands) -> None:
     )
     p.add_argument("--ssl-certfile", metavar="FILE", help="serve HTTPS with this certificate")
     p.add_argument("--ssl-keyfile", metavar="FILE", help="the certificate's private key")
-    p.set_defaults(handler=_cmd_serve)
+    p.add_argument(
+        "--rate-limit",
+        type=_count,
+        metavar="N",
+        help="requests per minute per token (0: no limit; default [server] rate_limit, "
+        "TASKYARD_RATE_LIMIT or 600)",
+    )
+    p.add_argument(
+        "--rate-burst",
+        type=_count,
+        metavar="N",
+        help="requests a token may make at once (default: the rate limit)",
+    )
+    # stores_files: the engine reads [limits] (attachment sizes), as the server does.
+    p.set_defaults(handler=_cmd_serve, stores_files=True)
 
     sub = group(commands, "token", "create, list and revoke API tokens")
     p = sub.add_parser(
@@ -99,12 +113,29 @@ def _port(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is below 0")
+    return value
+
+
 # -- serve -----------------------------------------------------------------------------------
 async def _cmd_serve(s: Session) -> int:
+    import os
+
     from core.config import shown_database
+    from core.config_file import load_config
     from core.server.serve import ServeOptions, serve_many, serve_one
+    from core.server.settings import ServerSettings
 
     a = s.args
+    settings = ServerSettings.load(
+        load_config(), os.environ, rate_limit=a.rate_limit, rate_burst=a.rate_burst
+    )
     options = ServeOptions(
         host=a.host,
         port=a.port,
@@ -130,9 +161,9 @@ async def _cmd_serve(s: Session) -> int:
         s.out.lines(lines)
 
     if options.workers > 1:
-        serve_many(s.database, options, listening)
+        serve_many(s.database, options, listening, settings)
     else:
-        await serve_one(s.engine, options, listening)
+        await serve_one(s.engine, options, listening, settings)
     return 0
 
 

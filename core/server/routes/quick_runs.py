@@ -1,0 +1,217 @@
+"""``/api/v2/quick-runs``: one-off actions recorded with their output, and promoted to tasks.
+
+A quick action runs where the person typed it (their TUI or terminal); the server records
+it: created ``running``, its output appended as it comes, finished with the outcome, and
+turned into exactly one task if someone promotes it. Quick runs belong to no project, so a
+token limited to projects sees only the quick runs it made itself, and promotes only into
+its projects.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from core.domain.models import Task
+from core.domain.runs import LogChunk, QuickRun, QuickRunCreate
+from core.engine import TaskEngine
+from core.errors import DuplicateError, NotFoundError
+from core.server.auth import Caller
+from core.server.deps import CallerDep, EngineDep, WriterDep
+from core.server.errors import error_responses
+from core.server.responses import model_response, task_response
+from core.server.schemas import Items
+from core.server.scoping import hidden, settled_project
+
+router = APIRouter(prefix="/quick-runs", tags=["quick runs"])
+
+MAX_LIST = 500
+"""Quick runs per list at most (the engine's own bound)."""
+MAX_CHUNKS = 10_000
+
+
+class LogBody(BaseModel):
+    """Output to append to a running quick run's log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    stream: Literal["stdout", "stderr", "system"] = "stdout"
+
+
+class Appended(BaseModel):
+    """Where the appended output landed in the log."""
+
+    seq: int
+
+
+class FinishBody(BaseModel):
+    """How the quick run ended: succeeded (true), failed (false) or cancelled (null)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    success: bool | None
+    exit_code: int | None = None
+    summary: str | None = None
+
+
+class PromoteBody(BaseModel):
+    """Where the promoted task goes (``null``: the default project, or a limited token's one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: str | None = None
+
+
+class LogPage(BaseModel):
+    """Log chunks after ``since``, oldest first; ask again from ``next_since`` for more."""
+
+    items: list[LogChunk]
+    next_since: int
+    """The last chunk's ``seq`` (``since`` again when nothing new was written)."""
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=QuickRun,
+    responses=error_responses(413),
+    summary="Record a quick action about to run",
+)
+async def create(body: QuickRunCreate, engine: EngineDep, caller: WriterDep) -> Response:
+    """A new quick run, ``running``, made by the token (event ``quick_run.started``)."""
+    run = await engine.create_quick_run(body)
+    return model_response(run, status=201, headers={"Location": f"/api/v2/quick-runs/{run.id}"})
+
+
+@router.get("", response_model=Items[QuickRun], summary="List recent quick runs")
+async def list_quick_runs(
+    engine: EngineDep,
+    caller: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 20,
+) -> Response:
+    """Newest first; a token limited to projects lists only its own."""
+    if not caller.restricted:
+        return model_response(Items[QuickRun](items=await engine.list_quick_runs(limit=limit)))
+    own = [r for r in await engine.list_quick_runs(limit=MAX_LIST) if r.actor == caller.name]
+    return model_response(Items[QuickRun](items=own[:limit]))
+
+
+@router.get(
+    "/{quick_run_id}",
+    response_model=QuickRun,
+    responses=error_responses(404),
+    summary="Read a quick run",
+)
+async def get_quick_run(quick_run_id: str, engine: EngineDep, caller: CallerDep) -> Response:
+    """The quick run: prompt, profile, status, exit code, summary, promoted task."""
+    return model_response(await _visible(engine, caller, quick_run_id))
+
+
+@router.post(
+    "/{quick_run_id}/log",
+    response_model=Appended,
+    responses=error_responses(404, 409, 413),
+    summary="Append output to a running quick run",
+)
+async def append_log(
+    quick_run_id: str, body: LogBody, engine: EngineDep, caller: WriterDep
+) -> Response:
+    """The chunk's ``seq``; 409 once the quick run has finished."""
+    await _visible(engine, caller, quick_run_id)
+    seq = await engine.append_quick_log(quick_run_id, body.text, stream=body.stream)
+    return model_response(Appended(seq=seq))
+
+
+@router.get(
+    "/{quick_run_id}/log",
+    response_model=LogPage,
+    responses=error_responses(404),
+    summary="Read a quick run's output",
+)
+async def read_log(
+    quick_run_id: str,
+    engine: EngineDep,
+    caller: CallerDep,
+    since: Annotated[int, Query(ge=0, description="The last seq already read")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_CHUNKS)] = 1000,
+) -> Response:
+    """Chunks after ``since``, oldest first."""
+    await _visible(engine, caller, quick_run_id)
+    chunks = await engine.read_log(quick_run_id, since=since, limit=limit)
+    return model_response(LogPage(items=chunks, next_since=chunks[-1].seq if chunks else since))
+
+
+@router.post(
+    "/{quick_run_id}/finish",
+    response_model=QuickRun,
+    responses=error_responses(404, 409),
+    summary="Record how a quick run ended",
+)
+async def finish(
+    quick_run_id: str, body: FinishBody, engine: EngineDep, caller: WriterDep
+) -> Response:
+    """Succeeded, failed or cancelled (``success: null``); 409 if it had already ended."""
+    await _visible(engine, caller, quick_run_id)
+    run = await engine.finish_quick_run(
+        quick_run_id, success=body.success, exit_code=body.exit_code, summary=body.summary
+    )
+    return model_response(run)
+
+
+@router.post(
+    "/{quick_run_id}/promote",
+    status_code=201,
+    response_model=Task,
+    responses=error_responses(404, 409),
+    summary="Turn a finished quick run into a task",
+)
+async def promote(
+    quick_run_id: str, engine: EngineDep, caller: WriterDep, body: PromoteBody | None = None
+) -> Response:
+    """The one task it becomes (409 while it runs, or if it was promoted already).
+
+    A shell quick run's prompt becomes the task's command, approved only when an admin
+    token promotes it.
+    """
+    await _visible(engine, caller, quick_run_id)
+    project = await settled_project(engine, caller, body.project if body else None)
+    try:
+        task = await engine.promote_quick_run(quick_run_id, project=project)
+    except DuplicateError as exc:
+        raise await _without_hidden_task(exc, engine, caller) from None
+    return task_response(task, status=201, headers={"Location": f"/api/v2/tasks/{task.ref}"})
+
+
+async def _visible(engine: TaskEngine, caller: Caller, quick_run_id: str) -> QuickRun:
+    """The quick run, if the caller may see it (a limited token: only its own).
+
+    Raises:
+        NotFoundError: no such quick run, or one the caller may not see.
+    """
+    run = await engine.get_quick_run(quick_run_id)
+    if caller.restricted and run.actor != caller.name:
+        raise hidden("quick_run_id", quick_run_id, "quick run")
+    return run
+
+
+async def _without_hidden_task(
+    exc: DuplicateError, engine: TaskEngine, caller: Caller
+) -> DuplicateError:
+    """The "already promoted to REF" error, without the ref when the caller cannot see it."""
+    task_id = exc.details.get("task_id")
+    if not caller.restricted or not isinstance(task_id, str):
+        return exc
+    try:
+        task: Task | None = await engine.get_task(task_id, links=False)
+    except NotFoundError:
+        task = None
+    if task is not None and caller.sees(task.project_id):
+        return exc
+    quick_run_id = exc.details.get("quick_run_id")
+    return DuplicateError(
+        f"Quick run {quick_run_id} was already promoted.", details={"quick_run_id": quick_run_id}
+    )
