@@ -46,7 +46,14 @@ def server_env(data_dir: Path) -> dict[str, str]:
 class ServerProcess:
     """``taskyard --db URL serve ...`` running in a subprocess; ``url`` once it listens."""
 
-    def __init__(self, db_url: str, folder: Path, *extra: str) -> None:
+    def __init__(self, db_url: str, folder: Path, *extra: str, rate_limited: bool = False) -> None:
+        """Start the server; ``rate_limited`` keeps the default per-token rate limits.
+
+        Tests make hundreds of requests a minute with one token, so their servers run
+        without rate limits unless a test is about them.
+        """
+        if not rate_limited and "--rate-limit" not in extra:
+            extra = (*extra, "--rate-limit", "0")
         self.db_url = db_url
         self.log = folder / f"server-{uuid.uuid4().hex[:6]}.log"
         self.stdout_lines: list[str] = []

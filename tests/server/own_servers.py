@@ -37,7 +37,7 @@ def serving(
             (home / "taskyard").mkdir(parents=True)
             (home / "taskyard" / "taskyard.toml").write_text(config)
             env.setenv("XDG_CONFIG_HOME", str(home))
-        server = ServerProcess(db_url, folder, *options)
+        server = ServerProcess(db_url, folder, *options, rate_limited=True)
     served = Served(server=server, db_url=db_url)
     try:
         served.add_tokens(*STANDARD_TOKENS)
