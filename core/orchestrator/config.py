@@ -198,9 +198,20 @@ def _slots(orch: Mapping[str, Any], where: str) -> int:
     return int(slots)
 
 
+WEEK = 7 * 24 * 3600
+"""The longest lease the store grants (``core.store.claims.MAX_LEASE_SECONDS``)."""
+
+
 def _lease(orch: Mapping[str, Any], where: str) -> tuple[float, float]:
     """``lease_seconds`` and ``heartbeat_seconds``: a lease must be renewed before it ends."""
     lease = _number(orch, "orchestrator", "lease_seconds", where, 15.0, minimum=1)
+    if lease > WEEK:
+        raise ValidationError(
+            f"[orchestrator] lease_seconds = {lease:g}{where} is longer than a week: a crashed "
+            "worker's task would be stuck that long.",
+            field="orchestrator.lease_seconds",
+            hint="Leases are renewed by heartbeats; keep them short, e.g. lease_seconds = 15.",
+        )
     beat = _number(orch, "orchestrator", "heartbeat_seconds", where, lease / 3, minimum=0.05)
     if beat >= lease:
         raise ValidationError(

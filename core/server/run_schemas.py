@@ -9,10 +9,17 @@ in the body, never in the URL, which the access log records.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import LogChunk
+
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+"""A number stored in a 32-bit column (exit codes, pids, counts): a larger one is a 422 here,
+not a database error."""
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 MAX_BATCH = 10_000
 """Leases renewed, runs finished or tasks approved in one request at most: far more than a
@@ -26,10 +33,10 @@ class _Request(BaseModel):
 class WorkerRegistration(_Request):
     """A worker process starting (again: same id, fresh start time)."""
 
-    id: str
-    host: str
-    pid: int
-    slots: int = 1
+    id: str = Field(min_length=1, max_length=100)
+    host: str = Field(max_length=255)
+    pid: Count
+    slots: int = Field(default=1, ge=1, le=10_000)
 
 
 class HeartbeatBody(_Request):
@@ -78,9 +85,9 @@ class StepStart(_Fenced):
     """The run begins a step of its pipeline."""
 
     step: str
-    index: int | None = None
+    index: Count | None = None
     """1-based position in the pipeline (``null``: after the run's last step)."""
-    total: int | None = None
+    total: Count | None = None
     profile: str = "shell"
 
 
@@ -89,7 +96,7 @@ class StepFinish(_Fenced):
 
     step: str
     success: bool
-    exit_code: int | None = None
+    exit_code: Int32 | None = None
     summary: str | None = None
 
 
@@ -104,7 +111,7 @@ class RunInterrupt(_Fenced):
     """End the run interrupted: its worker stopped on purpose."""
 
     reason: str
-    exit_code: int | None = None
+    exit_code: Int32 | None = None
     summary: str | None = None
 
 
@@ -119,7 +126,7 @@ class LogAppend(_Fenced):
 class LostOutput(_Fenced):
     """Output that could not be stored: the log gets a marker where it was."""
 
-    lost_bytes: int
+    lost_bytes: Count
     reason: str
     step: str | None = None
 
@@ -129,7 +136,7 @@ class RunFinish(_Fenced):
 
     success: bool
     summary: str | None = None
-    exit_code: int | None = None
+    exit_code: Int32 | None = None
     error: str | None = None
     step: str | None = None
 

@@ -55,10 +55,13 @@ BAD_TOKENS = [
 READS_THAT_POST: dict[str, str] = {}
 """Routes that take a method other than GET but need only a read token, with the reason."""
 
-VOLATILE = frozenset({"last_event_seq", "next_since", "last_heartbeat_at", "last_used_at", "at"})
+VOLATILE = frozenset(
+    {"last_event_seq", "next_since", "last_heartbeat_at", "last_used_at", "at", "waiting"}
+)
 """Fields that move when anything anywhere happens, or with time: positions in the event log
-and clocks (``at``: when an overview was read). They say that something happened, never
-what, in which project, or how much of it."""
+and clocks (``at``: when an overview was read; ``waiting``: a queued task's "retry backoff
+until 11:28:29" turns into "waiting for a free worker slot" as the clock passes it). They say
+that something happened, never what, in which project, or how much of it."""
 
 
 @dataclass

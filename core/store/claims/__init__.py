@@ -79,15 +79,24 @@ def path_for(dialect: str) -> ClaimPath:
     return SQLITE if dialect == "sqlite" else GENERIC
 
 
+MAX_LEASE_SECONDS = 7 * 24 * 3600
+"""A lease longer than a week would keep a crashed worker's task from everyone that long (and
+a huge number would overflow the clock's arithmetic)."""
+
+
 def lease_until(ctx: TxContext, lease_seconds: float | None) -> datetime:
     """When a lease granted now ends (the store's default length when ``None``).
 
     Raises:
-        ValidationError: a lease of 0 seconds or less.
+        ValidationError: a lease of 0 seconds or less, or of more than a week.
     """
     seconds = ctx.settings.lease_seconds if lease_seconds is None else lease_seconds
-    if seconds <= 0:
-        raise ValidationError("A lease must last longer than 0 seconds.", field="lease_seconds")
+    if not 0 < seconds <= MAX_LEASE_SECONDS:
+        raise ValidationError(
+            f"A lease must last longer than 0 seconds and at most {MAX_LEASE_SECONDS:,} "
+            f"(a week), not {seconds}.",
+            field="lease_seconds",
+        )
     return ctx.now + timedelta(seconds=seconds)
 
 
