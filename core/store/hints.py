@@ -15,6 +15,7 @@ from sqlalchemy import Boolean
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import NullType
 
 
 class likely(FunctionElement[bool]):
@@ -33,3 +34,30 @@ def _likely_default(element: likely, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(likely, "sqlite")
 def _likely_sqlite(element: likely, compiler: SQLCompiler, **kw: Any) -> str:
     return f"likely({compiler.process(element.clauses, **kw)})"
+
+
+class unlikely(FunctionElement[Any]):
+    """``unlikely(condition)`` on SQLite (a filter that keeps few rows); plain elsewhere.
+
+    SQLite then reads the rows through the condition's own index and sorts the few it keeps,
+    instead of walking the sort's index past thousands of rows that fail it.
+
+    It is untyped on purpose: a ``Boolean`` function is compared with 1 on SQLite (which has
+    no boolean type), and ``unlikely(c) = 1`` hides ``c`` from the planner's choice of index,
+    the one thing this hint is for. (``likely`` keeps its ``= 1``: it is meant to keep SQLite
+    off the filter's index.)
+    """
+
+    type = NullType()
+    name = "unlikely"
+    inherit_cache = True
+
+
+@compiles(unlikely)
+def _unlikely_default(element: unlikely, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(unlikely, "sqlite")
+def _unlikely_sqlite(element: unlikely, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"unlikely({compiler.process(element.clauses, **kw)})"
