@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, tuple_
+from sqlalchemy import Connection, Select, bindparam, case, func, select, tuple_
 
 from core.domain.commands import BoardQuery, SortField, TaskQuery
 from core.domain.identifiers import parse_ref
@@ -154,6 +154,41 @@ def get_task(conn: Connection, ref: str, *, links: bool = True) -> Task:
     return full_tasks(conn, [row])[0] if links else task_from_row(row)
 
 
+def _links(owner: Any, other: Any) -> Select[Any]:
+    """The tasks at the ``other`` end of the edges whose ``owner`` end is one of ``ids``.
+
+    An edge is (task_id, blocker_id): a task's blockers are the other end of its edges as a
+    task, the tasks it blocks the other end of its edges as a blocker.
+    """
+    return (
+        select(owner.label("owner"), T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
+        .select_from(D.join(T, T.c.id == other).join(P, P.c.id == T.c.project_id))
+        .where(owner.in_(bindparam("ids", expanding=True)))
+        .order_by(P.c.key, T.c.number)
+    )
+
+
+# What ``full_tasks`` reads besides the rows, built once: building a statement costs more
+# Python than SQLite takes to run it (five of them for every page and every task read).
+_BLOCKERS = _links(D.c.task_id, D.c.blocker_id)
+_DEPENDENTS = _links(D.c.blocker_id, D.c.task_id)
+_CHILDREN = (
+    select(T.c.parent_id, T.c.id)
+    .where(T.c.parent_id.in_(bindparam("ids", expanding=True)))
+    .order_by(T.c.number)
+)
+_FILES = (
+    select(A.c.id, A.c.task_id, A.c.name, A.c.content_type, A.c.size, A.c.sha256, A.c.created_at)
+    .where(A.c.task_id.in_(bindparam("ids", expanding=True)))
+    .order_by(A.c.created_at)
+)
+_RUNS = (
+    select(t.runs.c.task_id, t.runs.c.id)
+    .where(t.runs.c.task_id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.runs.c.attempt, t.runs.c.started_at)
+)
+
+
 def full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     """``select_tasks`` rows as tasks with their blockers, dependents, children and files."""
     ids = [r["id"] for r in rows]
@@ -163,30 +198,15 @@ def full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     files: dict[str, list[Attachment]] = defaultdict(list)
     run_ids: dict[str, list[str]] = defaultdict(list)
     for part in chunks(ids):
-        # An edge is (task_id, blocker_id): a task's blockers are the other end of its edges
-        # as a task, the tasks it blocks the other end of its edges as a blocker.
-        for owner, other, links in (
-            (D.c.task_id, D.c.blocker_id, blocked_by),
-            (D.c.blocker_id, D.c.task_id, blocks),
-        ):
-            q = (
-                select(owner.label("owner"), T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
-                .select_from(D.join(T, T.c.id == other).join(P, P.c.id == T.c.project_id))
-                .where(owner.in_(part))
-                .order_by(P.c.key, T.c.number)
-            )
-            for r in conn.execute(q).mappings():
+        bound = {"ids": part}
+        for query, links in ((_BLOCKERS, blocked_by), (_DEPENDENTS, blocks)):
+            for r in conn.execute(query, bound).mappings():
                 links[r["owner"]].append(link_from_row(r))
-        q2 = select(T.c.parent_id, T.c.id).where(T.c.parent_id.in_(part)).order_by(T.c.number)
-        for child in conn.execute(q2):
+        for child in conn.execute(_CHILDREN, bound):
             children[child.parent_id].append(child.id)
-        q3 = select(
-            A.c.id, A.c.task_id, A.c.name, A.c.content_type, A.c.size, A.c.sha256, A.c.created_at
-        )
-        for r in conn.execute(q3.where(A.c.task_id.in_(part)).order_by(A.c.created_at)).mappings():
+        for r in conn.execute(_FILES, bound).mappings():
             files[r["task_id"]].append(attachment_from_row(r))
-        q4 = select(t.runs.c.task_id, t.runs.c.id).where(t.runs.c.task_id.in_(part))
-        for run in conn.execute(q4.order_by(t.runs.c.attempt, t.runs.c.started_at)):
+        for run in conn.execute(_RUNS, bound):
             run_ids[run.task_id].append(run.id)
     return [
         task_from_row(

@@ -21,7 +21,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from core.domain.commands import SortField, TaskQuery
 from core.domain.models import Task
@@ -35,6 +35,9 @@ from core.store.rows import select_tasks
 T, P = t.tasks, t.projects
 
 CURSOR_VERSION = 1
+
+_BY_IDS = select_tasks().where(T.c.id.in_(bindparam("ids", expanding=True)))
+"""A page's tasks by id (built once: building it cost more than running it)."""
 
 _KIND_OF_SORT = {
     SortField.CREATED: "datetime",
@@ -73,7 +76,7 @@ def list_tasks_keyset(
         keys = keys[: query.limit]
         next_cursor = _encode(fingerprint, list(keys[-1]))
     ids = [key[-1] for key in keys]
-    by_id = {r["id"]: r for r in conn.execute(select_tasks().where(T.c.id.in_(ids))).mappings()}
+    by_id = {r["id"]: r for r in conn.execute(_BY_IDS, {"ids": ids}).mappings()}
     rows = [by_id[i] for i in ids]
     total = None
     if with_total:
