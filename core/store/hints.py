@@ -18,25 +18,31 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType
 
 
-class likely(FunctionElement[bool]):
-    """``likely(condition)`` on SQLite; the plain condition elsewhere."""
+class _Hint(FunctionElement[Any]):
+    """A planner hint: ``name(condition)`` on SQLite, the plain condition elsewhere."""
+
+    inherit_cache = True
+
+
+@compiles(_Hint)
+def _hint_default(element: _Hint, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_Hint, "sqlite")
+def _hint_sqlite(element: _Hint, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{element.name}({compiler.process(element.clauses, **kw)})"
+
+
+class likely(_Hint):
+    """``likely(condition)`` on SQLite: a filter that keeps most rows."""
 
     type = Boolean()
     name = "likely"
     inherit_cache = True
 
 
-@compiles(likely)
-def _likely_default(element: likely, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-@compiles(likely, "sqlite")
-def _likely_sqlite(element: likely, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"likely({compiler.process(element.clauses, **kw)})"
-
-
-class unlikely(FunctionElement[Any]):
+class unlikely(_Hint):
     """``unlikely(condition)`` on SQLite (a filter that keeps few rows); plain elsewhere.
 
     SQLite then reads the rows through the condition's own index and sorts the few it keeps,
@@ -51,13 +57,3 @@ class unlikely(FunctionElement[Any]):
     type = NullType()
     name = "unlikely"
     inherit_cache = True
-
-
-@compiles(unlikely)
-def _unlikely_default(element: unlikely, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-@compiles(unlikely, "sqlite")
-def _unlikely_sqlite(element: unlikely, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"unlikely({compiler.process(element.clauses, **kw)})"
