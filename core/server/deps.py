@@ -24,11 +24,13 @@ WriterDep = Annotated[Caller, Depends(require_write)]
 """The authenticated token, with scope write or admin."""
 
 
-def request_engine(request: Request, caller: CallerDep) -> TaskEngine:
+async def request_engine(request: Request, caller: CallerDep) -> TaskEngine:
     """The engine as the caller: its changes name the token, its writes fence its key.
 
     Commands an admin token sets count as approved by it; a write token's wait for an
-    approval, as a script's do when ``TASKYARD_APPROVE_OWN_COMMANDS=0``.
+    approval, as a script's do when ``TASKYARD_APPROVE_OWN_COMMANDS=0``. Async although it
+    awaits nothing: FastAPI runs a plain ``def`` dependency on a worker thread, a thread hop
+    on every request for a few attribute reads.
     """
     state: dict[str, Any] = request.scope.setdefault("state", {})
     attempt = state.get("idempotency")

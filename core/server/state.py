@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 
 from core.engine import TaskEngine
+from core.server.auth import TokenCache
 
 
 @dataclass
@@ -15,6 +16,8 @@ class ServerState:
 
     engine: TaskEngine
     """The engine opened at start; requests use views of it (``TaskEngine.acting_as``)."""
+    tokens: TokenCache = field(default_factory=TokenCache)
+    """Tokens that passed recently (``auth.TokenCache``)."""
 
 
 def server_state(app: Starlette) -> ServerState:

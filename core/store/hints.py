@@ -15,21 +15,45 @@ from sqlalchemy import Boolean
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import NullType
 
 
-class likely(FunctionElement[bool]):
-    """``likely(condition)`` on SQLite; the plain condition elsewhere."""
+class _Hint(FunctionElement[Any]):
+    """A planner hint: ``name(condition)`` on SQLite, the plain condition elsewhere."""
+
+    inherit_cache = True
+
+
+@compiles(_Hint)
+def _hint_default(element: _Hint, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_Hint, "sqlite")
+def _hint_sqlite(element: _Hint, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{element.name}({compiler.process(element.clauses, **kw)})"
+
+
+class likely(_Hint):
+    """``likely(condition)`` on SQLite: a filter that keeps most rows."""
 
     type = Boolean()
     name = "likely"
     inherit_cache = True
 
 
-@compiles(likely)
-def _likely_default(element: likely, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
+class unlikely(_Hint):
+    """``unlikely(condition)`` on SQLite (a filter that keeps few rows); plain elsewhere.
 
+    SQLite then reads the rows through the condition's own index and sorts the few it keeps,
+    instead of walking the sort's index past thousands of rows that fail it.
 
-@compiles(likely, "sqlite")
-def _likely_sqlite(element: likely, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"likely({compiler.process(element.clauses, **kw)})"
+    It is untyped on purpose: a ``Boolean`` function is compared with 1 on SQLite (which has
+    no boolean type), and ``unlikely(c) = 1`` hides ``c`` from the planner's choice of index,
+    the one thing this hint is for. (``likely`` keeps its ``= 1``: it is meant to keep SQLite
+    off the filter's index.)
+    """
+
+    type = NullType()
+    name = "unlikely"
+    inherit_cache = True

@@ -23,7 +23,7 @@ from core.errors import StorageError
 from core.store.dialects import sqlite as sq
 from core.store.errors import os_storage_error, sqlite_storage_error
 
-HEAD_REVISION = "0011_api_tokens"
+HEAD_REVISION = "0012_list_sort_indexes"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
 KNOWN_REVISIONS = (
@@ -38,6 +38,7 @@ KNOWN_REVISIONS = (
     "0009_interruptions_lost_output",
     "0010_command_approval",
     "0011_api_tokens",
+    "0012_list_sort_indexes",
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -50,13 +50,13 @@ WITH target AS (
                              pipeline_template, blocked_reason, source, assignee,
                              effort_estimate, due_date, event_id, ord)
 ), created AS (
-    INSERT INTO tasks (id, project_id, number, title, description, task_type, priority,
-                       priority_rank, status, labels, acceptance_criteria, context_files, meta,
-                       pipeline_template, retry_count, blocked_reason, source, assignee,
-                       effort_estimate, due_date, unresolved_blockers, version, created_at,
-                       updated_at, completed_at)
-    SELECT i.id, p.id, p.base + i.ord, i.title, i.description, i.task_type, i.priority,
-           i.priority_rank, i.status, '[]'::jsonb, i.acceptance_criteria::jsonb,
+    INSERT INTO tasks (id, project_id, number, title, title_key, description, task_type,
+                       priority, priority_rank, status, labels, acceptance_criteria,
+                       context_files, meta, pipeline_template, retry_count, blocked_reason,
+                       source, assignee, effort_estimate, due_date, unresolved_blockers,
+                       version, created_at, updated_at, completed_at)
+    SELECT i.id, p.id, p.base + i.ord, i.title, lower(i.title), i.description, i.task_type,
+           i.priority, i.priority_rank, i.status, '[]'::jsonb, i.acceptance_criteria::jsonb,
            i.context_files::jsonb, i.meta::jsonb, i.pipeline_template, 0,
            i.blocked_reason::jsonb, i.source, i.assignee, i.effort_estimate, i.due_date, 0, 1,
            $23, $23, CASE WHEN i.status = 'done' THEN $23::timestamptz END

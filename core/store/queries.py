@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, tuple_
+from sqlalchemy import Connection, Select, bindparam, case, func, select, tuple_
 
 from core.domain.commands import BoardQuery, SortField, TaskQuery
 from core.domain.identifiers import parse_ref
@@ -45,6 +46,69 @@ STATUS_ORDER = {s.value: i for i, s in enumerate(TaskStatus)}
 CARD_ORDER = (T.c.priority_rank, T.c.created_at, T.c.number, T.c.id)
 
 
+@dataclass(frozen=True)
+class FilterParts:
+    """The filters a list and a board share, resolved (ids looked up, text folded).
+
+    Task lists choose per filter how it is read (``store/list_plans.py``); the board and the
+    offset list turn them into clauses with ``_filters``.
+    """
+
+    in_projects: list[str] | None
+    project_id: str | None
+    milestone_id: str | None
+    ranks: list[int]
+    labels: list[str]
+    """Every one must be present; distinct, sorted."""
+    assignee: str | None
+    text: Any | None
+    """The search clause, if any (it matches the project key: see ``needs_join``)."""
+    needs_join: bool
+    """The text is a ref (``WA-12``): its clause reads ``projects.key``."""
+
+
+def filter_parts(conn: Connection, query: TaskQuery | BoardQuery) -> FilterParts:
+    """``query``'s shared filters, resolved.
+
+    Raises:
+        NotFoundError: the project or milestone filter names nothing.
+    """
+    project_id: str | None = None
+    if query.project:
+        project_id = find_project(conn, query.project)["id"]
+    milestone_id: str | None = None
+    if query.milestone:
+        if project_id is None:
+            raise NotFoundError(
+                f"Milestone {query.milestone!r} needs a project to be looked up in.",
+                hint="Give the project too (--project SLUG).",
+                details={"field": "milestone", "input": query.milestone, "suggestions": []},
+            )
+        milestone_id = find_milestone(conn, project_id, query.milestone)["id"]
+    text: Any | None = None
+    needs_join = False
+    if query.text and query.text.strip():
+        needle = query.text.strip()
+        folded = fold_text(needle)
+        text = fold(T.c.title).contains(folded, autoescape=True) | fold(T.c.description).contains(
+            folded, autoescape=True
+        )
+        ref = parse_ref(needle)
+        if ref is not None:
+            text = text | ((P.c.key == ref[0]) & (T.c.number == ref[1]))
+            needs_join = True
+    return FilterParts(
+        in_projects=None if query.in_projects is None else list(query.in_projects),
+        project_id=project_id,
+        milestone_id=milestone_id,
+        ranks=sorted({p.rank for p in query.priorities}),
+        labels=sorted({x.strip() for x in query.labels if x.strip()}),
+        assignee=query.assignee,
+        text=text,
+        needs_join=needs_join,
+    )
+
+
 def _filters(
     conn: Connection,
     query: TaskQuery | BoardQuery,
@@ -55,50 +119,28 @@ def _filters(
 
     ``coarse`` marks the filters that keep many rows (see ``task_filters``).
     """
-    project, milestone, text, in_projects = (
-        query.project,
-        query.milestone,
-        query.text,
-        query.in_projects,
-    )
+    parts = filter_parts(conn, query)
     clauses: list[Any] = []
-    if in_projects is not None:
-        clauses.append(T.c.project_id.in_(list(in_projects)))
-    project_id: str | None = None
-    if project:
-        project_id = find_project(conn, project)["id"]
-        clauses.append(T.c.project_id == project_id)
-    if milestone:
-        if project_id is None:
-            raise NotFoundError(
-                f"Milestone {milestone!r} needs a project to be looked up in.",
-                hint="Give the project too (--project SLUG).",
-                details={"field": "milestone", "input": milestone, "suggestions": []},
-            )
-        clauses.append(T.c.milestone_id == find_milestone(conn, project_id, milestone)["id"])
-    if query.priorities:
-        clauses.append(coarse(T.c.priority_rank.in_(sorted({p.rank for p in query.priorities}))))
-    wanted = sorted({x.strip() for x in query.labels if x.strip()})
-    if wanted:
+    if parts.in_projects is not None:
+        clauses.append(T.c.project_id.in_(parts.in_projects))
+    if parts.project_id is not None:
+        clauses.append(T.c.project_id == parts.project_id)
+    if parts.milestone_id is not None:
+        clauses.append(T.c.milestone_id == parts.milestone_id)
+    if parts.ranks:
+        clauses.append(coarse(T.c.priority_rank.in_(parts.ranks)))
+    if parts.labels:
         having = (
             select(L.c.task_id)
-            .where(L.c.label.in_(wanted))
+            .where(L.c.label.in_(parts.labels))
             .group_by(L.c.task_id)
-            .having(func.count() == len(wanted))
+            .having(func.count() == len(parts.labels))
         )
         clauses.append(T.c.id.in_(having))
-    if query.assignee:
-        clauses.append(T.c.assignee == query.assignee)
-    if text and text.strip():
-        needle = text.strip()
-        folded = fold_text(needle)
-        match = fold(T.c.title).contains(folded, autoescape=True) | fold(T.c.description).contains(
-            folded, autoescape=True
-        )
-        ref = parse_ref(needle)
-        if ref is not None:
-            match = match | ((P.c.key == ref[0]) & (T.c.number == ref[1]))
-        clauses.append(match)
+    if parts.assignee:
+        clauses.append(T.c.assignee == parts.assignee)
+    if parts.text is not None:
+        clauses.append(parts.text)
     return clauses
 
 
@@ -112,6 +154,41 @@ def get_task(conn: Connection, ref: str, *, links: bool = True) -> Task:
     return full_tasks(conn, [row])[0] if links else task_from_row(row)
 
 
+def _links(owner: Any, other: Any) -> Select[Any]:
+    """The tasks at the ``other`` end of the edges whose ``owner`` end is one of ``ids``.
+
+    An edge is (task_id, blocker_id): a task's blockers are the other end of its edges as a
+    task, the tasks it blocks the other end of its edges as a blocker.
+    """
+    return (
+        select(owner.label("owner"), T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
+        .select_from(D.join(T, T.c.id == other).join(P, P.c.id == T.c.project_id))
+        .where(owner.in_(bindparam("ids", expanding=True)))
+        .order_by(P.c.key, T.c.number)
+    )
+
+
+# What ``full_tasks`` reads besides the rows, built once: building a statement costs more
+# Python than SQLite takes to run it (five of them for every page and every task read).
+_BLOCKERS = _links(D.c.task_id, D.c.blocker_id)
+_DEPENDENTS = _links(D.c.blocker_id, D.c.task_id)
+_CHILDREN = (
+    select(T.c.parent_id, T.c.id)
+    .where(T.c.parent_id.in_(bindparam("ids", expanding=True)))
+    .order_by(T.c.number)
+)
+_FILES = (
+    select(A.c.id, A.c.task_id, A.c.name, A.c.content_type, A.c.size, A.c.sha256, A.c.created_at)
+    .where(A.c.task_id.in_(bindparam("ids", expanding=True)))
+    .order_by(A.c.created_at)
+)
+_RUNS = (
+    select(t.runs.c.task_id, t.runs.c.id)
+    .where(t.runs.c.task_id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.runs.c.attempt, t.runs.c.started_at)
+)
+
+
 def full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     """``select_tasks`` rows as tasks with their blockers, dependents, children and files."""
     ids = [r["id"] for r in rows]
@@ -121,30 +198,15 @@ def full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     files: dict[str, list[Attachment]] = defaultdict(list)
     run_ids: dict[str, list[str]] = defaultdict(list)
     for part in chunks(ids):
-        # An edge is (task_id, blocker_id): a task's blockers are the other end of its edges
-        # as a task, the tasks it blocks the other end of its edges as a blocker.
-        for owner, other, links in (
-            (D.c.task_id, D.c.blocker_id, blocked_by),
-            (D.c.blocker_id, D.c.task_id, blocks),
-        ):
-            q = (
-                select(owner.label("owner"), T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
-                .select_from(D.join(T, T.c.id == other).join(P, P.c.id == T.c.project_id))
-                .where(owner.in_(part))
-                .order_by(P.c.key, T.c.number)
-            )
-            for r in conn.execute(q).mappings():
+        bound = {"ids": part}
+        for query, links in ((_BLOCKERS, blocked_by), (_DEPENDENTS, blocks)):
+            for r in conn.execute(query, bound).mappings():
                 links[r["owner"]].append(link_from_row(r))
-        q2 = select(T.c.parent_id, T.c.id).where(T.c.parent_id.in_(part)).order_by(T.c.number)
-        for child in conn.execute(q2):
+        for child in conn.execute(_CHILDREN, bound):
             children[child.parent_id].append(child.id)
-        q3 = select(
-            A.c.id, A.c.task_id, A.c.name, A.c.content_type, A.c.size, A.c.sha256, A.c.created_at
-        )
-        for r in conn.execute(q3.where(A.c.task_id.in_(part)).order_by(A.c.created_at)).mappings():
+        for r in conn.execute(_FILES, bound).mappings():
             files[r["task_id"]].append(attachment_from_row(r))
-        q4 = select(t.runs.c.task_id, t.runs.c.id).where(t.runs.c.task_id.in_(part))
-        for run in conn.execute(q4.order_by(t.runs.c.attempt, t.runs.c.started_at)):
+        for run in conn.execute(_RUNS, bound):
             run_ids[run.task_id].append(run.id)
     return [
         task_from_row(
@@ -185,7 +247,7 @@ def sort_column(sort: SortField) -> Any:
         SortField.UPDATED: T.c.updated_at,
         SortField.PRIORITY: T.c.priority_rank,
         SortField.DUE: T.c.due_date,
-        SortField.TITLE: fold(T.c.title),
+        SortField.TITLE: T.c.title_key,
         SortField.STATUS: case(STATUS_ORDER, value=T.c.status),
     }[sort]
 

@@ -47,6 +47,12 @@ ReadOp = Callable[[Connection], T]
 
 DEADLOCK_RETRIES = 5
 
+READERS = 2
+"""Reader threads (SQLite). Reads are mostly Python, which one thread runs at a time; more
+threads only queue for the GIL and hand it over more often. A server under 32 connections
+served 161 list pages/s with 4 readers, 203 with 2 and 240 with 1 (docs/performance.md);
+two keep one slow read (a count, a text search) from holding up every other."""
+
 
 class Runner(ABC):
     """Executes store operations as transactions and tells followers about commits."""
@@ -168,7 +174,7 @@ class ThreadRunner(Runner):
         self._read_pool = (
             self._write_pool
             if reader is writer
-            else ThreadPoolExecutor(4, thread_name_prefix="taskyard-reader")
+            else ThreadPoolExecutor(READERS, thread_name_prefix="taskyard-reader")
         )
         self._queue: list[_Queued] = []
         self._queue_lock = threading.Lock()

@@ -71,6 +71,10 @@ tasks = Table(
     Column("project_id", ID, ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False),
     Column("number", Integer, nullable=False),  # the 42 of TY-42
     Column("title", String(500), nullable=False),
+    # The title folded as ``store/folding.py`` folds it (0012), written with every title:
+    # the task list's sort by title reads it through an index (an index on SQLite's
+    # application fold function would break every other program that writes the file).
+    Column("title_key", String(500), nullable=False, server_default=""),
     Column("description", Text, nullable=False, server_default=""),
     Column("task_type", String(40), nullable=False),
     Column("priority", String(10), nullable=False),
@@ -120,6 +124,20 @@ tasks = Table(
     # task (~750 ms at 100,000).
     Index(None, "created_at", "number", "id"),
     Index(None, "project_id", "created_at", "number", "id"),
+    # The list's other sorts (0012; ``store/list_plans.py``): by last change, by title, and
+    # by due date over dated tasks only (the undated come last, read in creation order).
+    # Sorts by priority and state read the card-order indexes below, a range per pair.
+    Index(None, "updated_at", "created_at", "number", "id"),
+    Index(None, "title_key", "created_at", "number", "id"),
+    Index(
+        None,
+        "due_date",
+        "created_at",
+        "number",
+        "id",
+        sqlite_where=text("due_date IS NOT NULL"),
+        postgresql_where=text("due_date IS NOT NULL"),
+    ),
     # external_id is unique per project; NULLs never collide (both dialects).
     UniqueConstraint("project_id", "external_id"),
     # The queue and the board columns, in exactly ``queries.CARD_ORDER``: status, then

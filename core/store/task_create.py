@@ -22,6 +22,7 @@ from core.errors import NotFoundError, ValidationError
 from core.store import command_ops
 from core.store import tables as t
 from core.store.context import TxContext
+from core.store.folding import fold_text
 from core.store.graph_ops import ref_of
 from core.store.lookup import TaskResolver, project_or_default, task_not_found
 from core.store.project_ops import resolve_milestone
@@ -199,6 +200,7 @@ def task_row(
         "project_id": project_id,
         "number": number,
         "title": fields.title,
+        "title_key": fold_text(fields.title),
         "description": fields.description,
         "task_type": fields.task_type,
         "priority": fields.priority.value,

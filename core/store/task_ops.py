@@ -24,6 +24,7 @@ from core.errors import (
 from core.store import command_ops, run_ops
 from core.store import tables as t
 from core.store.context import TxContext
+from core.store.folding import fold_text
 from core.store.graph_ops import (
     adjust_dependents,
     blockers_of,
@@ -131,10 +132,12 @@ def update_task(
             conn.execute(
                 insert(L), [{"task_id": row["id"], "label": x} for x in effective["labels"]]
             )
+    # The folded title follows the title (the list's sort by title); not a field of its own.
+    title_key = {"title_key": fold_text(effective["title"])} if "title" in effective else {}
     result = conn.execute(
         update(T)
         .where(T.c.id == row["id"], T.c.version == row["version"])
-        .values(**effective, version=T.c.version + 1, updated_at=ctx.now)
+        .values(**effective, **title_key, version=T.c.version + 1, updated_at=ctx.now)
     )
     if result.rowcount != 1:  # pragma: no cover - the row is locked (PG) or we are the writer
         raise _stale(conn, row, row["version"])

@@ -21,23 +21,23 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Date, func, literal, select, tuple_
+from sqlalchemy import Connection, bindparam, func, select
 
 from core.domain.commands import SortField, TaskQuery
 from core.domain.models import Task
 from core.domain.views import CursorPage
 from core.errors import ValidationError
+from core.store import list_plans
 from core.store import tables as t
-from core.store.queries import full_tasks, sort_column, task_filters
+from core.store.queries import filter_parts, full_tasks, task_filters
 from core.store.rows import select_tasks
 
 T, P = t.tasks, t.projects
 
 CURSOR_VERSION = 1
 
-#: Undated tasks come last in both directions: their due date reads as the far end.
-_UNDATED_ASC = date(9999, 12, 31)
-_UNDATED_DESC = date(1, 1, 1)
+_BY_IDS = select_tasks().where(T.c.id.in_(bindparam("ids", expanding=True)))
+"""A page's tasks by id (built once: building it cost more than running it)."""
 
 _KIND_OF_SORT = {
     SortField.CREATED: "datetime",
@@ -49,16 +49,10 @@ _KIND_OF_SORT = {
 }
 
 
-def _key(query: TaskQuery) -> list[tuple[Any, str]]:
-    """The keyset's expressions in order, each with the kind of value it holds."""
-    tail = [(T.c.created_at, "datetime"), (T.c.number, "int"), (T.c.id, "str")]
-    if query.sort == SortField.CREATED:
-        return tail
-    first: Any = sort_column(query.sort)
-    if query.sort == SortField.DUE:
-        undated = _UNDATED_DESC if query.descending else _UNDATED_ASC
-        first = func.coalesce(T.c.due_date, literal(undated, Date()))
-    return [(first, _KIND_OF_SORT[query.sort]), *tail]
+def _kinds(query: TaskQuery) -> list[str]:
+    """The kind of value each key expression holds (how a cursor's values are read back)."""
+    tail = ["datetime", "int", "str"]
+    return tail if query.sort == SortField.CREATED else [_KIND_OF_SORT[query.sort], *tail]
 
 
 def list_tasks_keyset(
@@ -66,40 +60,28 @@ def list_tasks_keyset(
 ) -> CursorPage[Task]:
     """A page of tasks matching ``query`` after ``cursor`` (from the start when ``None``).
 
-    ``query.page`` is not used: the cursor says where the page starts.
+    ``query.page`` is not used: the cursor says where the page starts. The page's keys are
+    read first, through the index ``list_plans`` picks, then its tasks in full by id.
 
     Raises:
         NotFoundError: the project or milestone filter names nothing.
         ValidationError: ``cursor`` was not made by this list (other filters or sort).
     """
-    clauses = task_filters(conn, query, in_order=True)
-    key = _key(query)
-    exprs = [expr for expr, _ in key]
+    parts = filter_parts(conn, query)
     fingerprint = _fingerprint(query)
-    where = list(clauses)
-    if cursor is not None:
-        values = _decode(cursor, fingerprint, [kind for _, kind in key])
-        bound = tuple_(*(literal(v, e.type) for e, v in zip(exprs, values, strict=True)))
-        where.append(tuple_(*exprs) < bound if query.descending else tuple_(*exprs) > bound)
-    order = [e.desc() if query.descending else e.asc() for e in exprs]
-    labelled = [e.label(f"_key{i}") for i, e in enumerate(exprs)]
-    rows = list(
-        conn.execute(
-            select_tasks()
-            .add_columns(*labelled)
-            .where(*where)
-            .order_by(*order)
-            .limit(query.limit + 1)
-        ).mappings()
-    )
+    bound = None if cursor is None else tuple(_decode(cursor, fingerprint, _kinds(query)))
+    keys = list_plans.page_keys(conn, query, parts, bound, query.limit + 1)
     next_cursor = None
-    if len(rows) > query.limit:
-        rows = rows[: query.limit]
-        last = rows[-1]
-        next_cursor = _encode(fingerprint, [last[f"_key{i}"] for i in range(len(exprs))])
+    if len(keys) > query.limit:
+        keys = keys[: query.limit]
+        next_cursor = _encode(fingerprint, list(keys[-1]))
+    ids = [key[-1] for key in keys]
+    by_id = {r["id"]: r for r in conn.execute(_BY_IDS, {"ids": ids}).mappings()}
+    rows = [by_id[i] for i in ids]
     total = None
     if with_total:
         base = T.join(P, P.c.id == T.c.project_id)
+        clauses = task_filters(conn, query)
         total = conn.execute(select(func.count()).select_from(base).where(*clauses)).scalar_one()
     return CursorPage[Task](
         items=full_tasks(conn, rows), limit=query.limit, next_cursor=next_cursor, total=total

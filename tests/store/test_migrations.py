@@ -27,7 +27,7 @@ from sqlalchemy import Connection, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.domain.commands import MilestoneCreate, ProjectCreate, TaskCreate
+from core.domain.commands import MilestoneCreate, ProjectCreate, SortField, TaskCreate, TaskQuery
 from core.domain.models import TaskStatus
 from core.errors import StorageError
 from core.store import migrate
@@ -952,3 +952,60 @@ async def test_a_0009_database_keeps_its_commands_approved_by_their_creators(
                 assert await conn.run_sync(schema_drift) == []
         finally:
             await async_engine.dispose()
+
+
+# ------------------------------------------------------------------------------ 0012 list sorts
+LIST_SORT_INDEXES = {
+    "ix_tasks_updated_at_created_at_number_id",
+    "ix_tasks_title_key_created_at_number_id",
+    "ix_tasks_due_date_created_at_number_id",
+}
+
+
+async def seed_titles(url: str) -> None:
+    engine = await SqlTaskEngine.open(url, actor="tester")
+    try:
+        for title in ("Zed", "Über", "apple"):
+            await engine.create_task(TaskCreate(title=title))
+    finally:
+        await engine.close()
+
+
+async def titles_by_title(url: str) -> list[str]:
+    engine = await SqlTaskEngine.open(url, actor="tester")
+    try:
+        page = await engine.list_tasks_keyset(TaskQuery(sort=SortField.TITLE, descending=False))
+        return [t.title for t in page.items]
+    finally:
+        await engine.close()
+
+
+async def test_list_sort_migration_is_reversible_and_folds_existing_titles(
+    tmp_path: Path,
+) -> None:
+    """0012 down to 0011 and up again: the indexes come back, old titles get their folded key."""
+    path = tmp_path / "old.db"
+    url = f"sqlite:///{path}"
+    await seed_titles(url)
+    with downgraded(path, "0011_api_tokens") as conn:
+        assert "title_key" not in {c["name"] for c in inspect(conn).get_columns("tasks")}
+        assert LIST_SORT_INDEXES.isdisjoint(i["name"] for i in inspect(conn).get_indexes("tasks"))
+    assert await titles_by_title(url) == ["apple", "Zed", "Über"]  # upgraded on open
+    sync = create_engine(url)
+    try:
+        with sync.connect() as conn:
+            assert schema_drift(conn) == []
+            names = {i["name"] for i in inspect(conn).get_indexes("tasks")}
+            assert names >= LIST_SORT_INDEXES
+            keys = sorted(r[0] for r in conn.execute(text("SELECT title_key FROM tasks")))
+            assert keys == ["apple", "zed", "über"]
+    finally:
+        sync.dispose()
+
+
+@pytest.mark.postgres
+async def test_list_sort_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
+    """On PostgreSQL too: down to 0011 and up again; existing titles get their folded key."""
+    await pg_round_trip(fresh_pg_url, "0011_api_tokens")
+    rows = await pg_execute(fresh_pg_url, "SELECT title, title_key FROM tasks ORDER BY title")
+    assert rows == [("A", "a"), ("B", "b")]

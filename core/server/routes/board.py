@@ -62,7 +62,7 @@ class BoardFilters:
         return parse(BoardQuery, fields)
 
 
-def board_filters(
+async def board_filters(
     project: Project = None,
     milestone: Annotated[str | None, Query(description="Milestone (needs project)")] = None,
     priority: Annotated[list[Priority] | None, Query(description="Repeatable")] = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from core.domain.access import ApiToken, IssuedToken, TokenCreate
@@ -20,6 +20,7 @@ from core.server.deps import EngineDep, require_admin
 from core.server.errors import error_responses
 from core.server.responses import model_response
 from core.server.schemas import Items
+from core.server.state import server_state
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -62,6 +63,14 @@ async def list_tokens(engine: EngineDep, caller: AdminDep) -> Response:
     responses=error_responses(404),
     summary="Revoke a token",
 )
-async def revoke_token(name: str, engine: EngineDep, caller: AdminDep) -> Response:
-    """Refused from now on; revoking it again changes nothing."""
-    return model_response(await engine.revoke_token(name))
+async def revoke_token(
+    name: str, engine: EngineDep, caller: AdminDep, request: Request
+) -> Response:
+    """Refused from now on; revoking it again changes nothing.
+
+    This process forgets every token it trusted at once; other ``--workers`` processes stop
+    trusting it within their cache's 2 seconds.
+    """
+    token = await engine.revoke_token(name)
+    server_state(request.app).tokens.forget()
+    return model_response(token)
