@@ -2,7 +2,7 @@
 
 import itertools
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import pytest
 from hypothesis import given, settings
@@ -305,13 +305,20 @@ def test_waves_of_a_long_chain_run_one_task_at_a_time() -> None:
 def test_waves_of_a_deep_chain_are_as_fast_as_ordering_it() -> None:
     """Planning waves for a 3,000-task chain takes about as long as ordering it, not seconds."""
     graph = chain(3_000)
-    start = time.perf_counter()
-    topological_order(graph)
-    order_time = time.perf_counter() - start
-    start = time.perf_counter()
-    planned = waves(graph)
-    waves_time = time.perf_counter() - start
-    assert len(planned) == 3_000
+
+    def best_of_three(work: Callable[[], object]) -> float:
+        # The fastest of three: a neighbour's burst of CPU or a GC pause during one run says
+        # nothing about the algorithm, a quadratic one is slow every time.
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    order_time = best_of_three(lambda: topological_order(graph))
+    waves_time = best_of_three(lambda: waves(graph))
+    assert len(waves(graph)) == 3_000
     # Both are linear work; allow a wide constant factor so only quadratic behaviour fails.
     assert waves_time < 50 * order_time + 0.05, (waves_time, order_time)
 

@@ -41,6 +41,9 @@ from .conftest import Served, ServerProcess, database_url
 from .route_table import Unfillable, api_operations
 from .world import DATABASES, SEARCH_WORD, EngineThread, Side, snapshot_side
 
+# Every route against every kind of token on both databases: left to `make slow`.
+pytestmark = pytest.mark.slow
+
 OPERATIONS = api_operations()
 
 BAD_TOKENS = [

@@ -32,6 +32,9 @@ from core.domain.access import TokenCreate, TokenScope
 from .conftest import ServerProcess, database_url, error_of
 from .world import DATABASES, EngineThread, Side
 
+# kill -9 and disconnect runs against real servers: left to `make slow`.
+pytestmark = pytest.mark.slow
+
 CLIENTS = 10
 PER_CLIENT = 15
 KILL_AFTER = 40

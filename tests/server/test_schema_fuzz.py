@@ -24,6 +24,9 @@ from core.domain.access import TokenCreate, TokenScope
 from .conftest import Served, ServerProcess, database_url, error_of
 from .world import DATABASES, EngineThread, Side
 
+# schemathesis over every operation on both databases: a fuzz run, left to `make slow`.
+pytestmark = pytest.mark.slow
+
 schemathesis = pytest.importorskip(
     "schemathesis", reason="schemathesis is in the test extra: pip install -e '.[test]'"
 )

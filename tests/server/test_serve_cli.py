@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from core.server.auth import TOKEN_CACHE_SECONDS
 
 from .conftest import ROOT, ServerProcess, server_env
 
@@ -68,7 +71,13 @@ def test_token_commands_create_list_and_revoke(tmp_path: Path) -> None:
             auth = {"Authorization": f"Bearer {secret}"}
             before = api.get("/api/v2/projects", headers=auth)
             revoked = taskyard(db, tmp_path, "token", "revoke", "ci", "--json")
+            # The server trusts a token that passed for TOKEN_CACHE_SECONDS: a revocation
+            # by another process (this CLI) is refused within that bound, not later.
+            deadline = time.monotonic() + TOKEN_CACHE_SECONDS + 1
             after = api.get("/api/v2/projects", headers=auth)
+            while after.status_code == 200 and time.monotonic() < deadline:
+                time.sleep(0.1)
+                after = api.get("/api/v2/projects", headers=auth)
     finally:
         server.stop()
     assert before.status_code == 200
