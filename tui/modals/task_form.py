@@ -268,14 +268,10 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         self.call_after_refresh(show_label_too)
 
     def _scrolled(self) -> None:
-        """Inputs place the terminal cursor on focus, not after a scroll: follow it (R1)."""
-        self.call_after_refresh(self._place_caret)
-
-    def _place_caret(self) -> None:
-        widget = self.focused
-        if isinstance(widget, Input | TextArea):
-            self.app.cursor_position = widget.cursor_screen_offset
-            self.app.refresh()
+        """The cursor is placed when a field gets focus, before the form scrolls it into view
+        (tab, shift+tab wrapping to the end): place it again once the scroll is laid out, on
+        any kind of field, or it stays where the field was (R1)."""
+        self.call_after_refresh(lambda: taskyard_app(self).place_cursor_on(self.focused))
 
     def show_refusal(self, exc: TaskyardError) -> None:
         """Put what the engine (or the request model) refused under the fields concerned."""
