@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import PG_ENV, copy_migrated_sqlite, pg_url
+from tests.fixtures.pg import create_database, drop_database
 
 # Textual pops NO_COLOR when the first App is built, making snapshots depend on test order.
 os.environ.pop("NO_COLOR", None)
@@ -69,24 +69,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_schema_url() -> Iterator[str]:
     """A fresh PostgreSQL database of its own for one test, dropped afterwards."""
     base = pg_url()
-    import asyncio
-
-    import asyncpg
-
-    plain = base.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"ty_{uuid.uuid4().hex[:12]}"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(plain)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    head, _, _ = plain.rpartition("/")
-    yield f"postgresql+asyncpg://{head.split('://', 1)[1]}/{name}"
-    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    name, url = create_database(base, "ty")
+    yield url
+    drop_database(base, name)
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@ mistyped database and a missing agent program, each in the words a user reads.""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from tests.fixtures.cli import CLI, ROOT, add
 from tests.fixtures.databases import pg_url
-from tests.store._pg import pg_execute, sibling_url
+from tests.fixtures.pg import create_database, drop_database
 
 
 def configured(tmp_path: Path, extra: str = "", *, attempts: int = 3) -> CLI:
@@ -144,18 +142,16 @@ def test_worker_names_its_database_and_refuses_one_that_does_not_exist(tmp_path:
 def test_init_masks_the_password(tmp_path: Path) -> None:
     """Neither the text nor --json of `init` on PostgreSQL prints the database password."""
     base = pg_url()
-    name = f"ty_cli_{uuid.uuid4().hex[:12]}"
-    asyncio.run(pg_execute(base, f'CREATE DATABASE "{name}"'))
+    name, url = create_database(base, "ty_cli")
     try:
         cli = CLI(tmp_path)
-        url = sibling_url(base, name)
         cli.db = url  # type: ignore[assignment]
         password = make_url(url).password
         assert password
         text = cli.ok("init")
         body = cli.json("init")
     finally:
-        asyncio.run(pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(base, name)
     assert "Database: postgresql+asyncpg://taskyard:***@" in text, text
     assert f":{password}@" not in text
     assert body["database"].startswith("postgresql+asyncpg://taskyard:***@")

@@ -27,6 +27,7 @@ import pytest
 from core.domain.access import TokenCreate, TokenScope
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import PG_ENV
+from tests.fixtures.pg import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
@@ -166,15 +167,12 @@ STANDARD_TOKENS = (
 @pytest.fixture(scope="module")
 def pg_module_url() -> Iterator[str]:
     """A PostgreSQL database of the module's own, dropped at its end."""
-    from tests.store._pg import pg_execute, sibling_url
-
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (.ci/run starts one)")
-    name = f"ty_srv_{uuid.uuid4().hex[:12]}"
-    asyncio.run(pg_execute(base, f'CREATE DATABASE "{name}"'))
-    yield sibling_url(base, name)
-    asyncio.run(pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    name, url = create_database(base, "ty_srv")
+    yield url
+    drop_database(base, name)
 
 
 def database_url(request: pytest.FixtureRequest, folder: Path) -> str:

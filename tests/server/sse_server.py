@@ -34,6 +34,7 @@ from core.domain.commands import ProjectCreate, TaskCreate, TaskImportItem
 from core.domain.models import Event, Project
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import PG_ENV
+from tests.fixtures.pg import create_database, drop_database
 from tests.server.sse_app import LISTENING, SETTINGS_ENV, SNDBUF_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,15 +119,12 @@ class Served:
 @pytest.fixture(scope="module")
 def pg_url_for_module() -> Iterator[str]:
     """A PostgreSQL database for one module, dropped at its end (skips without a server)."""
-    from tests.store._pg import pg_execute, sibling_url
-
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (.ci/run starts one)")
-    name = f"ty_sse_{uuid.uuid4().hex[:12]}"
-    asyncio.run(pg_execute(base, f'CREATE DATABASE "{name}"'))
-    yield sibling_url(base, name)
-    asyncio.run(pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    name, url = create_database(base, "ty_sse")
+    yield url
+    drop_database(base, name)
 
 
 def serve(

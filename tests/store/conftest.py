@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,8 +26,7 @@ from core.domain.models import Event, Task, TaskStatus
 from core.domain.runs import RetryPolicy
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import copy_migrated_sqlite
-
-from ._pg import pg_empty, pg_execute, sibling_url
+from tests.fixtures.pg import create_database, drop_database, pg_empty
 
 PG_ENV = "TASKYARD_TEST_PG_URL"
 
@@ -39,9 +37,7 @@ def pg_session_database() -> Iterator[str]:
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (.ci/run starts one)")
-    name = f"ty_store_{uuid.uuid4().hex[:12]}"
-    asyncio.run(pg_execute(base, f'CREATE DATABASE "{name}"'))
-    url = sibling_url(base, name)
+    name, url = create_database(base, "ty_store")
 
     async def migrate() -> None:
         engine = await SqlTaskEngine.open(url, actor="tester")
@@ -49,7 +45,7 @@ def pg_session_database() -> Iterator[str]:
 
     asyncio.run(migrate())
     yield url
-    asyncio.run(pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_database(base, name)
 
 
 @pytest.fixture

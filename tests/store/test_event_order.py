@@ -25,8 +25,7 @@ from core.domain.commands import ProjectCreate, TaskCreate, TaskPatch
 from core.store.engine import SqlTaskEngine
 from core.store.events import read_events
 from tests.fixtures.databases import copy_migrated_sqlite
-
-from ._pg import pg_execute
+from tests.fixtures.pg import pg_execute
 
 
 @pytest.fixture

@@ -36,8 +36,7 @@ from core.domain.states import allowed_targets, is_resolved
 from core.errors import CycleError, InvalidTransitionError, NotFoundError, ValidationError
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import copy_migrated_sqlite
-
-from ._pg import pg_empty
+from tests.fixtures.pg import pg_empty
 
 S = TaskStatus
 REFUSALS = (InvalidTransitionError, CycleError, ValidationError, NotFoundError)

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +32,7 @@ from core.errors import StorageError
 from core.store import migrate
 from core.store.engine import SqlTaskEngine
 from core.store.tables import metadata
-
-from ._pg import pg_execute, sibling_url
+from tests.fixtures.pg import create_database, drop_database, pg_execute
 
 PG_ENV = "TASKYARD_TEST_PG_URL"
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,10 +92,9 @@ def fresh_pg_url() -> Iterator[str]:
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server")
-    name = f"ty_mig_{uuid.uuid4().hex[:12]}"
-    asyncio.run(pg_execute(base, f'CREATE DATABASE "{name}"'))
-    yield sibling_url(base, name)
-    asyncio.run(pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    name, url = create_database(base, "ty_mig")
+    yield url
+    drop_database(base, name)
 
 
 def schema_drift(conn: Connection) -> list[object]:
