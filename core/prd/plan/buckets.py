@@ -26,7 +26,7 @@ from core.prd.plan.items import (
     struck,
     task_table,
 )
-from core.prd.plan.lexicon import DATE_IN_TITLE, TASKS_LABEL
+from core.prd.plan.lexicon import DATE_IN_TITLE, MILESTONE_HEADING, STAGE_HEADING, TASKS_LABEL
 from core.prd.plan.prose import DepRef, find_dependencies, states_sequence
 from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
@@ -48,6 +48,7 @@ class WorkItem:
     row: tuple[str, ...] | None = None
     row_index: int = 0
     spec: TaskTable | None = None
+    group: str | None = None
 
     @property
     def ordered(self) -> bool:
@@ -61,7 +62,7 @@ class WorkItem:
         assert self.row is not None
         assert self.spec is not None
         assert isinstance(self.block, Table)
-        return _row_unit(builder, self.block, self.row, self.row_index, self.spec, path, inh)
+        return _row_unit(builder, self, path, inh)
 
 
 def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[WorkItem]:
@@ -94,11 +95,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
         elif isinstance(block, Table):
             spec = task_table(block)
             if spec is not None:
-                rows.extend(
-                    WorkItem(block, row=row, row_index=n, spec=spec)
-                    for n, row in enumerate(block.rows)
-                    if cell(row, spec.title)
-                )
+                rows.extend(_table_rows(block, spec))
             role = None
         else:
             role = None
@@ -204,15 +201,43 @@ def _item_unit(builder: Builder, item: ListItem, path: list[str], inh: Inherited
     )
 
 
-def _row_unit(
-    builder: Builder,
-    table: Table,
-    row: tuple[str, ...],
-    index: int,
-    spec: TaskTable,
-    path: list[str],
-    inh: Inherited,
-) -> Unit:
+def _table_rows(table: Table, spec: TaskTable) -> list[WorkItem]:
+    """The task rows of a task table, each with the group row above it (if any)."""
+    rows: list[WorkItem] = []
+    group: str | None = None
+    for n, row in enumerate(table.rows):
+        if (heading := _group_heading(row, spec)) is not None:
+            group = heading
+        elif cell(row, spec.title):
+            rows.append(WorkItem(table, row=row, row_index=n, spec=spec, group=group))
+    return rows
+
+
+_BOLD_CELL = re.compile(r"(\*\*|__)(?P<text>.+?)\1")
+
+
+def _group_heading(row: tuple[str, ...], spec: TaskTable) -> str | None:
+    """The name of a row that heads the rows below it (``| **Phase 1 — Travaux** | | |``).
+
+    Schedules group their rows so: one filled cell, in bold or naming a stage (phase, lot,
+    sprint…), and no title of its own. The rows below belong to it as to a milestone.
+    """
+    filled = [c.strip() for c in row if c.strip()]
+    if len(filled) != 1 or (cell(row, spec.title) and spec.title != row.index(filled[0])):
+        return None
+    text = filled[0]
+    bold = _BOLD_CELL.fullmatch(text)
+    name = bold.group("text").strip() if bold else text
+    if bold or MILESTONE_HEADING.match(name) or STAGE_HEADING.match(name):
+        return name
+    return None
+
+
+def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited) -> Unit:
+    table, row, index, spec = work.block, work.row, work.row_index, work.spec
+    assert isinstance(table, Table)
+    assert row is not None
+    assert spec is not None
     ident = cell(row, spec.ident) or None
     text = cell(row, spec.title)
     # A number column ("#") only counts rows: it is no name to keep in the title.
@@ -228,6 +253,8 @@ def _row_unit(
     if stage := cell(row, spec.milestone):
         header = table.header[spec.milestone] if spec.milestone is not None else ""
         meta.milestone = stage if _LETTER.search(stage) else f"{header} {stage}"
+    elif work.group:
+        meta.milestone = work.group
     description = "\n".join(
         f"{h}: {c}" for h, c in zip(table.header, row, strict=False) if c.strip()
     )

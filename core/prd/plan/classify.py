@@ -402,8 +402,8 @@ class SectionRules:
         return False
 
     def _not_work(self, section: Section, category: str) -> bool:
-        if category == "scope":
-            return not lists_steps(section)
+        if category == "scope":  # "Scope" over its milestones' checklists is the plan
+            return not (lists_steps(section) or self._holds_plan(section))
         if category == "stories":
             return not self._stories_are_work(section)
         return self.has_plan and not self._inside_plan(section)

@@ -213,12 +213,19 @@ class TaskTable:
     milestone: int | None
 
 
+_NUMBER_SIGN = re.compile(r"\s*n\s*[°º]\s*", re.IGNORECASE)
+
+
+def _header(text: str) -> str:
+    """A column's name to match: ``#`` and ``N°`` (whose sign plain text drops) say number."""
+    if text.strip() == "#" or _NUMBER_SIGN.fullmatch(text):
+        return "no"
+    return norm_plain(text)
+
+
 def task_table(table: Table) -> TaskTable | None:
     """The column roles of a table whose rows are tasks, or ``None`` for any other table."""
-    header = [
-        norm_plain(h.replace("#", " hash ")) if h.strip() == "#" else norm_plain(h)
-        for h in table.header
-    ]
+    header = [_header(h) for h in table.header]
     if len(header) < 2 or len(table.rows) < 2:
         return None
 
@@ -230,12 +237,9 @@ def task_table(table: Table) -> TaskTable | None:
         title = column(_NAME_COLUMNS)
     if title is None:
         return None
-    ident = column(_ID_COLUMNS)
-    if ident is None and table.header and table.header[0].strip() == "#":
-        ident = 0
     return TaskTable(
         title=title,
-        ident=ident,
+        ident=column(_ID_COLUMNS),
         priority=column(_PRIORITY_COLUMNS),
         deps=column(_DEP_COLUMNS),
         notes=column(_NOTE_COLUMNS),

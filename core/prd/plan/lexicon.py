@@ -89,7 +89,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         "how success is measured, not work",
         _phrases(
             r"(success |key |product |business )?metrics|kpis?|success measures",
-            r"measur(es|ing) (of )?success|how we( ll| will)? measure success",
+            r"measur(es|ing) (of )?success|how we( ll| will)? measure (success|it)",
+            r"wie wir (den )?erfolg messen|cómo (lo )?mediremos( el éxito)?",
+            r"comment (nous )?mesurer(ons)? (le succès|la réussite)",
             r"north star( metric)?|kennzahlen|metriken|erfolgs(messung|kennzahlen|kriterien)",
             r"métricas( de éxito)?|indicadores( de éxito)?|indicateurs( de (succès|réussite))?",
             r"métriques|mesures? de (succès|réussite)",

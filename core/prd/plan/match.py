@@ -27,6 +27,8 @@ from core.prd.plan.vocab import IDENT, WORDS, norm, norm_plain, strip_number
 
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bsowie\b)\s*", re.I)
 _LIST_SPLIT = re.compile(r"\s*[,;]\s*")
+_ID_LIST_SPLIT = re.compile(r"\s*(?:[,;&/+]|\band\b|\bund\b|\bsowie\b|\bet\b)\s*", re.I)
+"""Splits a cell of letter ids; the one-letter conjunctions (``y``, ``e``) may be ids there."""
 _NUMBER = re.compile(
     r"(?:#|§\s*|\b(?:section|sección|abschnitt|kapitel|chapitre|paragraphe)\s+)(\d+(?:\.\d+)*)"
     r"|(?<![\w.])(\d+(?:\.\d+)+)(?![\w]|\.\d)",
@@ -218,9 +220,23 @@ class Resolver:
             return self._one_of(self.by_title[wanted], referrer)
         return self._section(wanted)
 
+    def _bare_idents(self, raw: str) -> list[str]:
+        """A table cell of ids with no digits (``C, D``), when every one is a row's id.
+
+        Plans keyed by letters (a Gantt table's ``A`` … ``I``) name their predecessors and a
+        milestone's rows that way. Only a cell (a label) is read so, and only when each part
+        is an id of the document: a word in a sentence is never taken for one.
+        """
+        parts = [p for p in _ID_LIST_SPLIT.split(raw.strip()) if p]
+        if parts and all(p.casefold() in self.by_ident for p in parts):
+            return parts
+        return []
+
     def _tokens(self, raw: str, strength: str, referrer: Unit | None) -> Found | None:
         """Ids, heading numbers and milestone ids in the text, or ``None`` when it has none."""
         named: list[str] = [m.group(1) for m in IDENT.finditer(raw) if not _p_level(m.group(1))]
+        if strength == "label" and not named:
+            named = self._bare_idents(raw)
         numbers = [m.group(1) or m.group(2) for m in _NUMBER.finditer(raw)]
         if strength == "label" and _BARE_NUMBERS.fullmatch(raw.strip()):
             numbers = re.findall(r"\d+(?:\.\d+)*", raw)

@@ -1,7 +1,8 @@
 """The document's outline as a careful reader sees it, before any rule reads the sections.
 
 Three things the Markdown tree does not say: a **bold line** standing alone at the start of a
-paragraph (``**Horaires en temps réel**``, ``**HU-1 · Registro de mascotas** 🔴``) is a heading
+paragraph (``**Horaires en temps réel**``, ``**HU-1 · Registro de mascotas** 🔴``, ``**Search
+API** (Priya)``) is a heading
 one level below its section; a heading whose text is **struck through** (``### ~~Tax…~~``) was
 dropped; and a section inside an XML-like tag pair (``<overview>`` … ``</overview>``, as Task
 Master templates write) is classified by the tag's name as well as its own title.
@@ -18,7 +19,10 @@ from dataclasses import dataclass, field
 from core.prd.parse import Block, Document, Paragraph, Section
 from core.prd.plan.lexicon import LABEL_WORDS, word_set
 
-_BOLD_LINE = re.compile(r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1(?P<rest>[^\w*_`~\[]*)$")
+_BOLD_LINE = re.compile(
+    r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1(?P<rest>[^\w*_`~\[(]*(?:\([^()]*\)\s*)?)$"
+)
+"""A bold line, maybe with an emoji or an owner in parentheses: ``**Search API** (Priya)``."""
 _PROPERTY_WORDS = word_set(
     "owner|assignee|author|authors|lead|team|date|version|reviewers|status|estimate"
     "|due|responsable|autor|autora|autor:innen|propriétaire|auteur|verantwortlich"
