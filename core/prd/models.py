@@ -182,6 +182,9 @@ class DiffKind(enum.StrEnum):
     UNCHANGED = "unchanged"
     REMOVED = "removed"
     """Stored from an earlier import of this source, no longer in the document."""
+    RENAMED = "renamed"
+    """A stored task whose title (so its key) changed in the document, matched by its words:
+    committing keeps the task, its ref and history, under the new title and key."""
 
 
 class TaskDiff(BaseModel):
@@ -195,6 +198,10 @@ class TaskDiff(BaseModel):
     ref: str | None = None
     """The stored task's ref, when there is one."""
     changed_fields: list[str] = Field(default_factory=list)
+    previous_key: str | None = None
+    """For a renamed task: the key it is stored under (the key of the earlier title)."""
+    previous_title: str | None = None
+    """For a renamed task: its stored title."""
     started: bool = False
     """The stored task has started (in progress or later): never changed or removed
     automatically, only flagged."""

@@ -12,6 +12,9 @@ Commit semantics, all in the caller's one transaction (nothing is written if any
 2. Milestones of the plan and ``options.milestone`` are found by slug or name, or created.
 3. ``new`` tasks are created through the bulk importer (``bulk_import.import_tasks``): source
    ``prd_import``, ``external_id`` = key, parent by key, edges, refs, counters and events.
+3a. ``renamed`` tasks (a stored task whose title, so key, changed in the document, matched by
+   its words: ``core.prd.renames``) take their new key, and unless started the plan's fields,
+   before the new tasks are created, so those can name them; their ref and history stay.
 4. ``changed`` tasks that have not started are updated (versioned against the version the diff
    read; a concurrent edit is a ``ConflictError``), with their ``task.updated`` events.
 5. Edges between tasks of this document follow the plan: missing ones are added, ones the
@@ -49,6 +52,7 @@ from core.prd.models import (
     PlanWarning,
     TaskDiff,
 )
+from core.prd.renames import Wording, match_renames
 from core.store import bulk_import, graph_ops, import_jobs, task_ops
 from core.store import tables as t
 from core.store.context import TxContext
@@ -180,15 +184,19 @@ def diff_plan(plan: ImportPlan, items: dict[str, TaskImportItem], stored: Stored
     """What committing would do with each planned task, then the tasks the plan dropped."""
     names = {m.key: m.name for m in plan.milestones}
     wanted_blockers = edges_by_task(plan)
+    stored_key = _stored_keys(plan, items, stored)
+    planned_key = {old: new for new, old in stored_key.items()}
     out: list[TaskDiff] = []
     for task in plan.tasks:
-        row = stored.tasks.get(task.key)
-        if row is None:
+        key = stored_key.get(task.key)
+        if key is None:
             out.append(TaskDiff(key=task.key, kind=DiffKind.NEW, title=task.title))
             continue
+        row = stored.tasks[key]
+        have = {planned_key.get(b, b) for b in stored.blockers.get(key, set())}
         differs = {
             "milestone": not _milestone_matches(row, _milestone_ref(task, plan, names)),
-            "dependencies": set(wanted_blockers[task.key]) != stored.blockers.get(task.key, set()),
+            "dependencies": set(wanted_blockers[task.key]) != have,
             # Only a document that gives a command changes it: a command set by hand on a task
             # whose document has none is the person's, and stays.
             "command": task.command is not None
@@ -200,19 +208,22 @@ def diff_plan(plan: ImportPlan, items: dict[str, TaskImportItem], stored: Stored
             for name in COMPARED_FIELDS
             if (differs[name] if name in differs else row[name] != getattr(item, name))
         ]
+        renamed = key != task.key
+        kind = DiffKind.RENAMED if renamed else DiffKind.CHANGED if changed else DiffKind.UNCHANGED
         out.append(
             TaskDiff(
                 key=task.key,
-                kind=DiffKind.CHANGED if changed else DiffKind.UNCHANGED,
+                kind=kind,
                 title=task.title,
                 ref=ref_of(row),
                 changed_fields=changed,
+                previous_key=key if renamed else None,
+                previous_title=row["title"] if renamed else None,
                 started=S(row["status"]) in STARTED,
             )
         )
-    planned = {task.key for task in plan.tasks}
     for key, row in sorted(stored.tasks.items(), key=lambda kv: kv[1]["number"]):
-        if key in planned:
+        if key in planned_key:
             continue
         out.append(
             TaskDiff(
@@ -224,6 +235,25 @@ def diff_plan(plan: ImportPlan, items: dict[str, TaskImportItem], stored: Stored
             )
         )
     return out
+
+
+def _stored_keys(
+    plan: ImportPlan, items: dict[str, TaskImportItem], stored: Stored
+) -> dict[str, str]:
+    """``planned key -> stored key``: the same key, or a stored task renamed in the document."""
+    same = {task.key: task.key for task in plan.tasks if task.key in stored.tasks}
+    planned = {task.key for task in plan.tasks}
+    new = [
+        Wording(task.key, task.title, items[task.key].description or "")
+        for task in plan.tasks
+        if task.key not in same
+    ]
+    gone = [
+        Wording(key, row["title"], row["description"] or "")
+        for key, row in stored.tasks.items()
+        if key not in planned
+    ]
+    return same | match_renames(new, gone)
 
 
 def _find_project_for_preview(conn: Connection, options: ImportOptions) -> RowMapping | None:
@@ -329,6 +359,7 @@ def commit_plan(
     commit = _Commit(
         plan, items, project_id, stored, diffs, milestone_ids, extra_milestone, approve_commands
     )
+    _rename(conn, ctx, commit)
     _create_new(conn, ctx, commit)
     _update_changed(conn, ctx, commit)
     if plan.options.auto_ready:
@@ -360,50 +391,80 @@ def _create_new(conn: Connection, ctx: TxContext, c: _Commit) -> None:
         c.ids = _ids_by_key(conn, c.project_id, [str(i.external_id) for i in new_items])
         c.created = [c.ids[str(i.external_id)] for i in new_items]
     c.ids.update({k: str(r["id"]) for k, r in c.stored.tasks.items()})
+    c.ids.update({d.key: c.ids[d.previous_key] for d in c.diffs if d.previous_key})
 
 
 def _update_changed(conn: Connection, ctx: TxContext, c: _Commit) -> None:
     """Changed tasks that have not started take the plan's fields and edges.
 
-    Started and removed ones are flagged, with a warning, instead.
+    Started and removed ones are flagged, with a warning, instead. Renamed ones took their
+    fields and new key before the new tasks were created (``_rename``): here they follow the
+    plan's edges, which may name new tasks.
     """
-    planned = {task.key: task for task in c.plan.tasks}
     for d in c.diffs:
-        if d.kind not in (DiffKind.CHANGED, DiffKind.REMOVED):
+        if d.kind not in (DiffKind.CHANGED, DiffKind.REMOVED, DiffKind.RENAMED):
             continue
-        row = c.stored.tasks[d.key]
+        row = c.stored.tasks[d.previous_key or d.key]
         if d.kind == DiffKind.REMOVED or d.started:
             c.flagged.append(str(row["id"]))
             c.warnings.append(
                 _removed_warning(d, row) if d.kind == DiffKind.REMOVED else _started_warning(d, row)
             )
             continue
-        task = planned[d.key]
-        item = c.items[d.key]
-        fields: dict[str, Any] = {
-            name: getattr(item, name) for name in d.changed_fields if name in TaskPatch.model_fields
-        }
-        if "milestone" in d.changed_fields:
-            fields["milestone"] = c.milestone_of(task)
-        if "command" in d.changed_fields:
-            fields["metadata"] = {**(row["meta"] or {}), "command": task.command}
-        if fields:
-            task_ops.update_task(
-                conn,
-                ctx,
-                str(row["id"]),
-                TaskPatch(**fields),
-                expected_version=row["version"],
-                approve_commands=c.approve_commands,
-            )
+        if d.kind == DiffKind.CHANGED and (fields := _plan_fields(c, d, row)):
+            _patch(conn, ctx, c, row, fields)
         if "dependencies" in d.changed_fields:
-            _follow_edges(conn, ctx, c, d.key)
+            _follow_edges(conn, ctx, c, d)
         c.updated.append(str(row["id"]))
 
 
-def _follow_edges(conn: Connection, ctx: TxContext, c: _Commit, key: str) -> None:
+def _rename(conn: Connection, ctx: TxContext, c: _Commit) -> None:
+    """Renamed tasks take their new key, and unless started the plan's fields, first.
+
+    So a new task of the plan can name one as its blocker or parent by its new key.
+
+    The key changes even on a started task: it is the import's bookkeeping (the next import
+    finds the task by it), not the person's work.
+    """
+    for d in c.diffs:
+        if d.kind != DiffKind.RENAMED or d.previous_key is None:
+            continue
+        row = c.stored.tasks[d.previous_key]
+        fields = {} if d.started else _plan_fields(c, d, row)
+        _patch(conn, ctx, c, row, fields | {"external_id": d.key})
+
+
+def _plan_fields(c: _Commit, d: TaskDiff, row: RowMapping) -> dict[str, Any]:
+    """The fields of a stored task that the plan changes, as a ``TaskPatch`` takes them."""
+    task = next(t for t in c.plan.tasks if t.key == d.key)
+    item = c.items[d.key]
+    fields: dict[str, Any] = {
+        name: getattr(item, name) for name in d.changed_fields if name in TaskPatch.model_fields
+    }
+    if "milestone" in d.changed_fields:
+        fields["milestone"] = c.milestone_of(task)
+    if "command" in d.changed_fields:
+        fields["metadata"] = {**(row["meta"] or {}), "command": task.command}
+    return fields
+
+
+def _patch(conn: Connection, ctx: TxContext, c: _Commit, row: RowMapping, fields: Any) -> None:
+    """Update a stored task, versioned against the row the diff read."""
+    task_ops.update_task(
+        conn,
+        ctx,
+        str(row["id"]),
+        TaskPatch(**fields),
+        expected_version=row["version"],
+        approve_commands=c.approve_commands,
+    )
+
+
+def _follow_edges(conn: Connection, ctx: TxContext, c: _Commit, d: TaskDiff) -> None:
     """Give a stored task the blockers the plan names, and drop those the plan no longer does."""
-    have = c.stored.blockers.get(key, set())
+    key = d.key
+    renamed = {x.previous_key: x.key for x in c.diffs if x.previous_key}
+    have = {renamed.get(b, b) for b in c.stored.blockers.get(d.previous_key or key, set())}
     for blocker in c.wanted[key]:
         if blocker not in have:
             graph_ops.add_dependency(conn, ctx, c.ids[key], c.ids[blocker])
@@ -416,7 +477,7 @@ def _follow_edges(conn: Connection, ctx: TxContext, c: _Commit, key: str) -> Non
 def _ready_backlog(conn: Connection, ctx: TxContext, c: _Commit) -> None:
     """``auto_ready`` for the tasks of earlier imports still waiting in backlog."""
     for d in c.diffs:
-        if d.kind in (DiffKind.CHANGED, DiffKind.UNCHANGED) and not d.started:
+        if d.kind in (DiffKind.CHANGED, DiffKind.UNCHANGED, DiffKind.RENAMED) and not d.started:
             task_id = c.ids[d.key]
             current = conn.execute(select(T.c.status).where(T.c.id == task_id)).scalar_one()
             if current == S.BACKLOG.value:
@@ -458,6 +519,7 @@ def _record(conn: Connection, ctx: TxContext, c: _Commit) -> ImportJob:
             "updated": len(c.updated),
             "flagged": len(c.flagged),
             "unchanged": sum(1 for d in c.diffs if d.kind == DiffKind.UNCHANGED),
+            "renamed": sum(1 for d in c.diffs if d.kind == DiffKind.RENAMED),
             "edges_added": c.edges_added,
             "edges_removed": c.edges_removed,
             "readied": c.readied,

@@ -62,7 +62,7 @@ def test_preview_as_json_is_a_plan_an_agent_can_edit_and_commit(cli: CLI) -> Non
     path = write_plan(cli, checkout())
     preview = cli.json("import", "prd", "--plan-json", str(path))
     assert preview["kind"] == "import_preview"
-    assert preview["counts"] == {"new": 4, "changed": 0, "unchanged": 0, "removed": 0}
+    assert preview["counts"] == {"new": 4, "renamed": 0, "changed": 0, "unchanged": 0, "removed": 0}
     assert [d["kind"] for d in preview["diff"]] == ["new"] * 4
     # The agent drops the UI task (and its edge) from the saved preview, then commits it.
     preview["plan"]["tasks"] = [t for t in preview["plan"]["tasks"] if t["title"] != "Payment UI"]
@@ -243,3 +243,23 @@ def test_commands_cannot_be_asked_of_a_saved_plan(cli: CLI) -> None:
     result = cli.run("import", "prd", "--plan-json", str(path), "--commands")
     assert result.returncode == 2
     assert "--commands reads a document's code blocks" in result.stderr
+
+
+def test_a_renamed_section_is_previewed_as_renamed_and_keeps_its_ref(cli: CLI) -> None:
+    """Renaming a heading between imports: the preview says renamed, with the title it had;
+    the commit renames the stored task instead of adding a second one."""
+    text = (
+        "# Checkout\n\n## Payment form\n\nCard fields, 3-D Secure and the error states.\n\n"
+        "## Receipts\n\nEmail a PDF receipt after each payment. Depends on: Payment form\n"
+    )
+    doc = cli.write("checkout.md", text)
+    cli.ok("import", "prd", str(doc), "--commit")
+    ref = {t["title"]: t["ref"] for t in cli.json("task", "list")["items"]}["Payment form"]
+    doc.write_text(text.replace("## Payment form", "## Card payment form"))
+    preview = cli.ok("import", "prd", str(doc))
+    assert "new 0, renamed 1, changed 0, unchanged 1, removed 0" in preview
+    assert "was: “Payment form”" in preview
+    cli.ok("import", "prd", str(doc), "--commit")
+    titles = {t["ref"]: t["title"] for t in cli.json("task", "list")["items"]}
+    assert titles[ref] == "Card payment form"
+    assert len(titles) == 2

@@ -48,6 +48,7 @@ DIFF_WORDS = {
     DiffKind.NEW: "new",
     DiffKind.CHANGED: "changed",
     DiffKind.UNCHANGED: "unchanged",
+    DiffKind.RENAMED: "renamed",
     DiffKind.REMOVED: "no longer in the document",
 }
 PRIORITY_CYCLE = [Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM, Priority.LOW]

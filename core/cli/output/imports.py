@@ -43,7 +43,7 @@ def import_lines(
     return out
 
 
-DIFF_ORDER = ("new", "changed", "unchanged", "removed")
+DIFF_ORDER = ("new", "renamed", "changed", "unchanged", "removed")
 
 
 def _short_key(key: str, source_key: str) -> str:
@@ -55,7 +55,7 @@ def _short_key(key: str, source_key: str) -> str:
 
 
 def preview_counts(preview: ImportPreview) -> dict[str, int]:
-    """``{"new": n, "changed": n, "unchanged": n, "removed": n}``."""
+    """``{"new": n, "renamed": n, "changed": n, "unchanged": n, "removed": n}``."""
     counts = dict.fromkeys(DIFF_ORDER, 0)
     for d in preview.diff:
         counts[str(d.kind)] = counts.get(str(d.kind), 0) + 1
@@ -71,7 +71,11 @@ def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
         f"Preview of {plan.source} ({plan.options.granularity.value}): "
         f"{plural(len(plan.tasks), 'task')}, "
         f"{plural(len(plan.edges), 'dependency', 'dependencies')}. Nothing was written.",
-        "  " + ", ".join(f"{kind} {counts[kind]}" for kind in DIFF_ORDER),
+        # "renamed" only when a task was: most previews have none, and say so by omission.
+        "  "
+        + ", ".join(
+            f"{kind} {counts[kind]}" for kind in DIFF_ORDER if kind != "renamed" or counts[kind]
+        ),
     ]
     commands = sum(1 for t in plan.tasks if t.command is not None)
     if commands:
@@ -134,6 +138,8 @@ def _tree_lines(plan: ImportPlan, diffs: Sequence[TaskDiff], short: dict[str, st
             line += "  waits for: " + ", ".join(blockers[k])
         if d is not None and d.ref:
             line += f"  ({d.ref})"
+        if d is not None and d.previous_title is not None:
+            line += f"  was: “{shorten(d.previous_title, 60)}”"
         if d is not None and d.changed_fields:
             line += "  changed: " + ", ".join(d.changed_fields)
         if d is not None and d.started:

@@ -36,6 +36,8 @@ def _inline_text(children: list[dict[str, Any]], spans: list[str]) -> str:
 
 
 _WORD = re.compile(r"\w{2,}")
+_ITEM_LEAD = re.compile(r"[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?[^\w\n]*")
+"""What stands before an item's first word on its line: indent, marker, checkbox, markup."""
 _NEWLINE = re.compile(r"\n")
 
 
@@ -62,11 +64,26 @@ class _Locator:
         word = _WORD.search(first_line)
         for probe in (first_line[:40], word.group(0) if word else ""):
             if probe:
-                found = self.text.find(probe, self.cursor, limit)
+                found = self._find_at_item_start(probe, limit)
                 if found >= 0:
                     self.cursor = found + len(probe)
                     return found
         return min(self.cursor, max(limit - 1, 0))
+
+    def _find_at_item_start(self, probe: str, limit: int) -> int:
+        """The first place of ``probe`` that starts an item's line, else its first place.
+
+        An item's plain text loses its Markdown (``**MOB-222** Pre-permission…``), so the
+        probe is often only its first word, which the previous item's wrapped lines may hold
+        too (``blocked by MOB-212``): the place right after a list marker is the item's.
+        """
+        first = found = self.text.find(probe, self.cursor, limit)
+        while found >= 0:
+            line_start = self.text.rfind("\n", 0, found) + 1
+            if _ITEM_LEAD.fullmatch(self.text, line_start, found):
+                return found
+            found = self.text.find(probe, found + 1, limit)
+        return first
 
 
 def _convert_list(

@@ -28,7 +28,6 @@ from core.prd.plan.lexicon import (
 )
 from core.prd.plan.prose import DepRef, find_dependencies
 from core.prd.plan.vocab import (
-    WORDS,
     flat_blocks,
     item_line,
     iter_items,
@@ -37,6 +36,7 @@ from core.prd.plan.vocab import (
     priority_of,
     slug,
     tags_in,
+    type_name,
 )
 
 
@@ -118,9 +118,7 @@ def _apply_label(meta: Meta, name: str, value: str, line: int, said: str = "") -
     elif name == "priority":
         meta.priority = priority_of(value) or meta.priority
     elif name == "type":
-        words = WORDS.findall(value.casefold())
-        if words:
-            meta.task_type = words[0]
+        meta.task_type = type_name(value) or meta.task_type
     elif name == "labels":
         meta.labels.extend(
             s for part in re.split(r"[,\s]+", value) if (s := slug(part.lstrip("#"), 40))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from core.domain.models import Priority
@@ -51,6 +52,38 @@ for _type, _words in {
 }.items():
     for _word in _words.split():
         _TYPE_WORDS[_word] = _type
+
+
+_TYPE_NAMES: dict[str, str] = {}
+for _type, _names in {
+    "epic": "epic|épopée|epopee|épica|epica",
+    "story": "story|user story|historia|historia de usuario|histoire|récit|user-story",
+    "task": "task|tâche|tache|aufgabe|tarea",
+    "subtask": "subtask|sub-task|sous-tâche|sous-tache|unteraufgabe|subtarea",
+    "bug": "bug|bogue|fehler|error|defect|anomalie",
+    "improvement": "improvement|amélioration|verbesserung|mejora",
+}.items():
+    for _name in _names.split("|"):
+        _TYPE_NAMES[_name] = _type
+_TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+
+
+def type_name(value: str) -> str | None:
+    """A ``Type:`` label's value as a task type name (``Épopée`` → ``epic``), or ``None``.
+
+    Type names are lowercase ASCII words; a tracker's words in other languages map to the
+    usual ones, and any other word is kept without its accents when that makes it one.
+    """
+    text = " ".join(WORDS.findall(value.casefold()))
+    if not text:
+        return None
+    if text in _TYPE_NAMES:
+        return _TYPE_NAMES[text]
+    first = text.split()[0]
+    if first in _TYPE_NAMES:
+        return _TYPE_NAMES[first]
+    plain = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode()
+    return plain if _TYPE_NAME.fullmatch(plain) else None
 
 
 # ---------------------------------------------------------------- text helpers
