@@ -64,6 +64,13 @@ from core.store.lookup import (
     project_or_default,
 )
 from core.store.prd_check import META_KEY, check_plan, edges_by_task
+from core.store.prd_flags import (
+    CHANGED_IN_DOCUMENT,
+    NOT_IN_DOCUMENT,
+    removed_warning,
+    started_warning,
+    without_flags,
+)
 from core.store.project_ops import resolve_milestone
 
 T, D, M = t.tasks, t.task_dependencies, t.milestones
@@ -207,6 +214,7 @@ def diff_plan(plan: ImportPlan, items: dict[str, TaskImportItem], stored: Stored
             name
             for name in COMPARED_FIELDS
             if (differs[name] if name in differs else row[name] != getattr(item, name))
+            and not (name == "labels" and without_flags(row[name]) == item.labels)
         ]
         renamed = key != task.key
         kind = DiffKind.RENAMED if renamed else DiffKind.CHANGED if changed else DiffKind.UNCHANGED
@@ -402,13 +410,16 @@ def _update_changed(conn: Connection, ctx: TxContext, c: _Commit) -> None:
     plan's edges, which may name new tasks.
     """
     for d in c.diffs:
+        if d.kind == DiffKind.UNCHANGED:
+            _unflag(conn, ctx, c, c.stored.tasks[d.key])
         if d.kind not in (DiffKind.CHANGED, DiffKind.REMOVED, DiffKind.RENAMED):
             continue
         row = c.stored.tasks[d.previous_key or d.key]
         if d.kind == DiffKind.REMOVED or d.started:
+            _flag(conn, ctx, c, d, row)
             c.flagged.append(str(row["id"]))
             c.warnings.append(
-                _removed_warning(d, row) if d.kind == DiffKind.REMOVED else _started_warning(d, row)
+                removed_warning(d, row) if d.kind == DiffKind.REMOVED else started_warning(d, row)
             )
             continue
         if d.kind == DiffKind.CHANGED and (fields := _plan_fields(c, d, row)):
@@ -435,17 +446,48 @@ def _rename(conn: Connection, ctx: TxContext, c: _Commit) -> None:
 
 
 def _plan_fields(c: _Commit, d: TaskDiff, row: RowMapping) -> dict[str, Any]:
-    """The fields of a stored task that the plan changes, as a ``TaskPatch`` takes them."""
+    """The fields of a stored task that the plan changes, as a ``TaskPatch`` takes them.
+
+    The document's labels replace the stored ones, but the flag ``changed-in-document`` stays:
+    a person takes it off.
+    """
     task = next(t for t in c.plan.tasks if t.key == d.key)
     item = c.items[d.key]
     fields: dict[str, Any] = {
         name: getattr(item, name) for name in d.changed_fields if name in TaskPatch.model_fields
     }
+    if "labels" in fields and CHANGED_IN_DOCUMENT in (row["labels"] or ()):
+        fields["labels"] = [*item.labels, CHANGED_IN_DOCUMENT]
+    elif NOT_IN_DOCUMENT in (row["labels"] or ()):
+        fields["labels"] = [x for x in row["labels"] if x != NOT_IN_DOCUMENT]
     if "milestone" in d.changed_fields:
         fields["milestone"] = c.milestone_of(task)
     if "command" in d.changed_fields:
         fields["metadata"] = {**(row["meta"] or {}), "command": task.command}
     return fields
+
+
+def _flag(conn: Connection, ctx: TxContext, c: _Commit, d: TaskDiff, row: RowMapping) -> None:
+    """Label a kept task that the document dropped, or changed after its work began."""
+    flag = NOT_IN_DOCUMENT if d.kind == DiffKind.REMOVED else CHANGED_IN_DOCUMENT
+    have = list(row["labels"] or ())
+    # A changed task is in the document: an earlier "not-in-document" no longer holds.
+    want = [x for x in have if x != NOT_IN_DOCUMENT] if flag == CHANGED_IN_DOCUMENT else have
+    if flag not in want:
+        want = [*want, flag]
+    if want != have:
+        # A renamed task was given its new key first, a version ago.
+        version = row["version"] + (d.kind == DiffKind.RENAMED)
+        task_ops.update_task(
+            conn, ctx, str(row["id"]), TaskPatch(labels=want), expected_version=version
+        )
+
+
+def _unflag(conn: Connection, ctx: TxContext, c: _Commit, row: RowMapping) -> None:
+    """A task back in the document as it is loses ``not-in-document``."""
+    if NOT_IN_DOCUMENT in (row["labels"] or ()):
+        labels = [x for x in row["labels"] if x != NOT_IN_DOCUMENT]
+        _patch(conn, ctx, c, row, {"labels": labels})
 
 
 def _patch(conn: Connection, ctx: TxContext, c: _Commit, row: RowMapping, fields: Any) -> None:
@@ -536,25 +578,3 @@ def _ids_by_key(conn: Connection, project_id: str, keys: Sequence[str]) -> dict[
         )
         out.update({r.external_id: r.id for r in conn.execute(query)})
     return out
-
-
-def _started_warning(d: TaskDiff, row: RowMapping) -> PlanWarning:
-    return PlanWarning(
-        code="started_task_kept",
-        message=f"{ref_of(row)} {row['title']!r} is {S(row['status']).value}: the document "
-        f"changed its {', '.join(d.changed_fields)}, but a started task is never changed by an "
-        "import. Edit it by hand if the change still applies.",
-        task_key=d.key,
-        details={"ref": ref_of(row), "status": row["status"], "changed_fields": d.changed_fields},
-    )
-
-
-def _removed_warning(d: TaskDiff, row: RowMapping) -> PlanWarning:
-    return PlanWarning(
-        code="removed_task_kept",
-        message=f"{ref_of(row)} {row['title']!r} is no longer in the document; it was kept as it "
-        f"is ({S(row['status']).value}), because an import never deletes work. Cancel or "
-        "delete it yourself if it is obsolete.",
-        task_key=d.key,
-        details={"ref": ref_of(row), "status": row["status"], "started": d.started},
-    )

@@ -275,9 +275,15 @@ async def test_started_task_is_flagged_not_changed(engine: SqlTaskEngine) -> Non
     warning = next(w for w in job.warnings if w.code == "started_task_kept")
     assert warning.task_key == key("design")
     assert "title" in warning.message
+    assert kept.labels == ["ux", "changed-in-document"]  # seen wherever the task shows
     preview = await engine.preview_plan(with_task(checkout_plan(), "design", title="X"))
     diff = next(d for d in preview.diff if d.key == key("design"))
     assert (diff.kind, diff.started) == (DiffKind.CHANGED, True)
+    # The document back as the task is: the label alone is no change, and it stays for a
+    # person to take off.
+    again = await engine.preview_plan(checkout_plan(auto_ready=True))
+    diff = next(d for d in again.diff if d.key == key("design"))
+    assert diff.kind == DiffKind.UNCHANGED
 
 
 async def test_removed_tasks_are_kept_and_flagged(engine: SqlTaskEngine) -> None:
@@ -290,6 +296,14 @@ async def test_removed_tasks_are_kept_and_flagged(engine: SqlTaskEngine) -> None
     warning = next(w for w in job.warnings if w.code == "removed_task_kept")
     assert "never deletes" in warning.message
     assert warning.task_key == key("ui")
+    assert (await engine.get_task(ui.ref)).labels == ["not-in-document"]
+    flagged = await engine.list_tasks(TaskQuery(labels=["not-in-document"]))
+    assert [t.ref for t in flagged.items] == [ui.ref]
+    # Put back in the document, the task is found again and loses the label.
+    back = await engine.preview_plan(checkout_plan())
+    assert {d.kind for d in back.diff} == {DiffKind.UNCHANGED}
+    await engine.commit_import(checkout_plan())
+    assert (await engine.get_task(ui.ref)).labels == []
 
 
 async def test_get_and_list_imports(engine: SqlTaskEngine) -> None:
