@@ -101,8 +101,9 @@ class PlannedEdge(BaseModel):
 
     task_key: str
     blocker_key: str
-    reason: Literal["explicit", "order", "parent"] = "explicit"
-    """Why: a "Depends on" line, numbered-list order, or a parent waiting for its children."""
+    reason: Literal["explicit", "order", "parent", "suggested"] = "explicit"
+    """Why: a "Depends on" line, numbered-list order, a parent waiting for its children, or an
+    agent's suggestion (``--planner agent``; ``because`` holds its reason)."""
     line: int | None = None
     because: str = ""
     """The document's words that gave the edge (``Depends on: A1``, ``once X ships``, ``the
@@ -150,6 +151,32 @@ class SkippedSection(BaseModel):
     """In words: "open questions, not work", "struck through: dropped", "lists milestones"…"""
 
 
+class PlanSuggestion(BaseModel):
+    """One change an agent proposed to the deterministic plan (``--planner agent``).
+
+    Applied suggestions are in the plan (an edge with reason ``suggested``, a priority, new
+    sub-tasks) and listed here with the agent's reason; refused ones say why. Nothing an agent
+    says is committed without the preview that shows it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["edge", "priority", "split"]
+    task_key: str
+    blocker_key: str | None = None
+    """For an edge: the task that ``task_key`` would wait for."""
+    priority: Priority | None = None
+    parts: list[str] = Field(default_factory=list)
+    """For a split: the titles of the sub-tasks."""
+    reason: str = ""
+    """The agent's one-line reason."""
+    agent: str = ""
+    """The profile that suggested it."""
+    applied: bool = False
+    refused: str = ""
+    """Why a suggestion was not applied (an unknown key, a cycle, nothing to change)."""
+
+
 class ImportPlan(BaseModel):
     """Everything an import would write, computed without touching the database."""
 
@@ -172,6 +199,8 @@ class ImportPlan(BaseModel):
     """The longest chain of dependent task keys."""
     blocked_roots: list[str] = Field(default_factory=list)
     """Keys of tasks with no blockers that others wait for (where work must start)."""
+    suggestions: list[PlanSuggestion] = Field(default_factory=list)
+    """What an agent proposed (``--planner agent``), applied or refused, with its reasons."""
 
 
 class DiffKind(enum.StrEnum):

@@ -66,6 +66,15 @@ def register(commands: Subcommands) -> None:
         help="a task's first shell code block becomes its command; the preview lists each, "
         "and none runs until approved (without it code blocks are documentation)",
     )
+    p.add_argument(
+        "--planner",
+        default="rules",
+        metavar="rules|agent[:PROFILE]",
+        help="rules (the default) plans alone; agent[:PROFILE] also asks an agent profile "
+        "(the configured agent without :PROFILE) for missed dependencies, priorities and "
+        "splits, shown in the preview as suggested with its reasons (preview only: commit "
+        "the saved plan with --plan-json)",
+    )
     p.add_argument("--commit", action="store_true", help="write the tasks (one transaction)")
     p.set_defaults(handler=_cmd_import_prd)
     p = sub.add_parser("show", help="one committed import")
@@ -85,6 +94,7 @@ async def _cmd_import_prd(s: Session) -> int:
             field="file",
             hint="taskyard import prd docs/prd.md (preview), then add --commit to write it.",
         )
+    agent = _planner_agent(a)
     if a.plan_json is not None:
         plan = _given_plan(a)
         again = f"taskyard import prd --plan-json {a.plan_json} --commit"
@@ -96,6 +106,17 @@ async def _cmd_import_prd(s: Session) -> int:
         source = "stdin" if a.file == "-" else str(Path(str(a.file)))
         preview = await s.engine.preview_import(text, source=source, options=options)
         plan = preview.plan
+        if agent is not None:
+            from core.cli.orchestration import load_orchestrator_config
+            from core.orchestrator.plan_assist import assisted_plan
+
+            config = load_orchestrator_config()
+            plan = await assisted_plan(config, agent or None, text, plan)
+            preview = await s.engine.preview_plan(plan)
+            again = (
+                "--json > plan.json, read the suggestions, then "
+                "taskyard import prd --plan-json plan.json --commit"
+            )
         again = (
             "the same command with --commit (or save it with --json, edit the plan, and "
             "commit that with --plan-json FILE --commit)"
@@ -112,6 +133,35 @@ async def _cmd_import_prd(s: Session) -> int:
         lambda: {"job": dump(job), "created": job.created_refs},
         lambda: import_job_lines(job),
     )
+
+
+def _planner_agent(a: argparse.Namespace) -> str | None:
+    """The profile of ``--planner agent[:PROFILE]``, or ``None`` for the rules alone.
+
+    ``""`` (``--planner agent``) means the configured agent.
+
+    Raises:
+        ValidationError: an unknown planner, or an agent asked to commit straight away or to
+            plan an already made plan.
+    """
+    planner = str(a.planner)
+    if planner == "rules":
+        return None
+    kind, _, profile = planner.partition(":")
+    if kind != "agent":
+        raise ValidationError(
+            f"No planner {planner!r}.",
+            field="planner",
+            hint="Use --planner rules (the default) or --planner agent[:PROFILE].",
+        )
+    if a.commit or a.plan_json is not None:
+        raise ValidationError(
+            "An agent's suggestions are only ever committed from a preview you have read.",
+            field="planner",
+            hint="taskyard import prd FILE --planner agent --json > plan.json, then "
+            "taskyard import prd --plan-json plan.json --commit.",
+        )
+    return profile
 
 
 def _given_plan(a: argparse.Namespace) -> ImportPlan:

@@ -88,6 +88,7 @@ def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
     out.append("Tasks:")
     out.extend(_tree_lines(plan, preview.diff, short))
     out.extend(_removed_lines(plan, preview.diff))
+    out.extend(_suggestion_lines(plan, short))
     out.extend(_schedule_lines(plan, short))
     out.extend(_not_task_lines(plan))
     if plan.warnings:
@@ -98,6 +99,24 @@ def preview_lines(preview: ImportPreview, *, commit_hint: str) -> list[str]:
             out.append(f"  {where}{w.code}: {w.message}")
     out.append("")
     out.append(f"Commit with: {commit_hint}")
+    return out
+
+
+def _suggestion_lines(plan: ImportPlan, short: dict[str, str]) -> list[str]:
+    """What an agent suggested (``--planner agent``): applied, or refused and why."""
+    if not plan.suggestions:
+        return []
+    out = ["", f"Suggested by {plan.suggestions[0].agent} (applied above unless refused):"]
+    for s in plan.suggestions:
+        task = short.get(s.task_key, s.task_key)
+        if s.kind == "edge":
+            what = f"{task} waits for {short.get(s.blocker_key or '', s.blocker_key)}"
+        elif s.kind == "priority":
+            what = f"{task} priority {s.priority.value if s.priority else '?'}"
+        else:
+            what = f"split {task} into: " + "; ".join(s.parts)
+        state = f"refused: {s.refused}" if s.refused else "applied"
+        out.append(f"  {what} — {s.reason or 'no reason given'} ({state})")
     return out
 
 
@@ -117,7 +136,8 @@ def _tree_lines(plan: ImportPlan, diffs: Sequence[TaskDiff], short: dict[str, st
     diff = {d.key: d for d in diffs}
     blockers: dict[str, list[str]] = {}
     for e in plan.edges:
-        blockers.setdefault(e.task_key, []).append(short.get(e.blocker_key, e.blocker_key))
+        mark = " (suggested)" if e.reason == "suggested" else ""
+        blockers.setdefault(e.task_key, []).append(short.get(e.blocker_key, e.blocker_key) + mark)
     children: dict[str | None, list[str]] = {}
     for t in plan.tasks:
         parent = t.parent_key if t.parent_key in short else None
