@@ -161,11 +161,13 @@ ADDED_SINCE_RECORDING = "shell_blocks_kept_as_text"
 def as_recorded(plan: ImportPlan) -> dict[str, Any]:
     """The plan as the recording's models dump it: without what was added since, on purpose.
 
-    The import's ``commands`` option (off here) and the tasks' ``command`` (``None`` with it
-    off) are new fields, and a document with shell blocks gets a note that they stay text.
+    The import's ``commands`` option (off here), the tasks' ``command`` (``None`` with it
+    off) and the plan's ``suggestions`` (empty without an agent) are new fields, and a document
+    with shell blocks gets a note that they stay text.
     Everything else must be exactly as recorded.
     """
     data = plan.model_dump(mode="json")
+    assert data.pop("suggestions") == []  # an agent's, only with --planner agent
     assert data["options"].pop("commands") is False
     for task in data["tasks"]:
         assert task.pop("command") is None

@@ -113,6 +113,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"((technical|key|main|open|known|project) )?risks?( and (mitigations?|issues))?",
             r"mitigations?|concerns|risiken|riesgos|risques|atténuations?|parades",
+            r"rabbit holes?|pitfalls|gotchas|stolpersteine|escollos|écueils",
             r"mitigaci(ón|ones)|gegenma(ß|ss)nahmen|risiques? (techniques|projet)",
             r"mesures d atténuation|medidas de mitigación",
             r"riesgos (técnicos|del proyecto)|(technische |projekt)?risiken",
@@ -180,6 +181,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"out of scope|not in scope|non scope|(won t|wont|will not) (do|have|build)( .*)?",
             r"not doing|(future|later)( work| enhancements?| ideas| improvements)?",
+            r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
             r"later|ideas for later|parking lot|icebox|deferred",
             r"not (in )?(this|the first|v\d+|release|version|now)( [^ ]+)?",

@@ -55,6 +55,12 @@ _STOP = word_set(
     "|completion|fertigstellung|abschluss|umsetzung|finalización|achèvement|finalisation"
 )
 _SUFFIXES = ("ing", "ed", "es", "s")
+_NUMBERED_PART = re.compile(
+    r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
+    r"|paso|fase|partie|étape|volet|lot)\s*\d+[a-z]?\s*[:.)—–-]\s*",
+    re.IGNORECASE,
+)
+"""A numbered part before a title (``Scope 2 — Push the rota``): the title is also its name."""
 _PARENS = re.compile(r"\([^()]*\)")
 
 
@@ -127,6 +133,8 @@ class Resolver:
                 )
                 if bare.strip():
                     resolver._add_title(bare, unit)
+            if (numbered := _NUMBERED_PART.match(unit.title)) and unit.title[numbered.end() :]:
+                resolver._add_title(unit.title[numbered.end() :], unit)  # "Push the rota"
         for name in builder.section_titles:
             if name:
                 resolver._index_start(name)
@@ -447,8 +455,11 @@ class Resolver:
         if strength == "weak" and len(phrase) != 1:
             return False  # "une fois les travaux terminés" names "Travaux d'aménagement"
         word = shared[0]
-        distinctive = len(word) >= 6 or word in capitals
-        return distinctive and len(self.titles_with.get(word, ())) == 1
+        # The text's only word ("after the push") may be shorter: it names nothing else.
+        distinctive = len(word) >= (4 if len(phrase) == 1 else 6) or word in capitals
+        # One task may go by two names ("Scope 2 — Push the rota", "Push the rota").
+        tasks = {id(u) for n in self.titles_with.get(word, ()) for u in self.by_title.get(n, ())}
+        return distinctive and len(tasks) == 1
 
     def _spelling(self, text: str) -> Found:
         """A title spelled almost like the text: a typo, not a different name.
