@@ -122,20 +122,22 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
 
 _BOLD_LEAD = re.compile(
     r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?P<name>[^*_]+?)\1\s*"
-    r"(?P<after>[:—–-]\s|[:.]$|$)"
+    r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<after>[:—–-]\s|[:.]$|$)"
 )
 
 
-def bold_lead(raw: str) -> str | None:
-    """The name a list item leads with in bold, before a separator and its description.
+def bold_lead(raw: str) -> tuple[str, list[str]] | None:
+    """The name a list item leads with in bold, and the labels in brackets after it.
 
-    ``- **Referral links** — a link per customer`` → ``Referral links``; an id alone
-    (``**MOB-201** Register…``) is no name.
+    ``- **Referral links** — a link per customer`` → ``Referral links``; a card exported
+    from a board, ``- **CMS setup** [platform] — Storyblok…``, gives the label ``platform``
+    too. An id alone (``**MOB-201** Register…``) is no name.
     """
     m = _BOLD_LEAD.match(raw)
     if m is None or ident_of(m.group("name").strip()) == m.group("name").strip():
         return None
-    return m.group("name").strip(" :")
+    tags = re.findall(r"\[([^\]\n]+)\]", m.group("tags"))
+    return m.group("name").strip(" :"), [t for tag in tags if (t := slug(tag, 40))]
 
 
 def _says_in_order(section: Section) -> bool:
@@ -178,9 +180,12 @@ def _item_unit(builder: Builder, item: ListItem, path: list[str], inh: Inherited
     first = item.text.split("\n", 1)[0]
     lines = builder.doc.lines
     raw = lines[item.line_start - 1] if item.line_start <= len(lines) else ""
-    title = clean_title(bold_lead(raw) or item_title(first)) or "(untitled item)"
+    lead = bold_lead(raw)
+    title = clean_title(lead[0] if lead else item_title(first)) or "(untitled item)"
     meta = Meta()
     scan_text(meta, item.text, item.code_spans, item.line_start)
+    if lead:
+        meta.labels.extend(label for label in lead[1] if label not in meta.labels)
     for sub in item.lists:
         scan_list(sub, meta, None)
     if meta.priority is None:

@@ -199,10 +199,26 @@ def strongest(priorities: Iterable[Priority]) -> Priority | None:
     return min(priorities, key=lambda p: p.rank, default=None)
 
 
+_PRIORITY_PHRASE = re.compile(
+    r"\b(?:(highest|high|top|critical|medium|normal|low|lowest)[ -]priority"
+    r"|(höchste|hohe|mittlere|niedrige) priorität|prioridad (máxima|alta|media|baja)"
+    r"|priorité (maximale|haute|élevée|moyenne|basse))\b",
+    re.IGNORECASE,
+)
+"""A priority said in words inside a sentence: "High priority.", "prioridad alta"."""
+_PHRASE_LEVELS = {
+    **dict.fromkeys(("highest", "top", "critical", "höchste", "máxima", "maximale"), "critical"),
+    **dict.fromkeys(("high", "hohe", "alta", "haute", "élevée"), "high"),
+    **dict.fromkeys(("medium", "normal", "mittlere", "media", "moyenne"), "medium"),
+    **dict.fromkeys(("low", "lowest", "niedrige", "baja", "basse"), "low"),
+}
+
+
 def priority_in_text(text: str) -> Priority | None:
     """The strongest priority the text marks, if any.
 
-    ``P0``-``P3`` and traffic-light emoji first, else upper-case ``MUST``/``SHOULD``/``COULD``.
+    ``P0``-``P3`` and traffic-light emoji first, then a phrase ("High priority"), else
+    upper-case ``MUST``/``SHOULD``/``COULD``.
     """
     found: list[Priority] = []
     if "P" in text:
@@ -211,6 +227,8 @@ def priority_in_text(text: str) -> Priority | None:
         found.extend(level for mark, level in PRIORITY_EMOJI.items() if mark in text)
     if found:
         return strongest(found)
+    if (said := _PRIORITY_PHRASE.search(text)) is not None:
+        return Priority(_PHRASE_LEVELS[next(w for w in said.groups() if w).casefold()])
     if "U" in text:  # MUST, SHOULD and COULD all hold a "U"
         for word in ("MUST", "SHOULD", "COULD"):  # strongest first
             if _has_word(text, word):
