@@ -58,7 +58,8 @@ class WorkItem:
     def unit(self, builder: Builder, path: list[str], inh: Inherited) -> Unit:
         """The task this item or row becomes."""
         if self.item is not None:
-            return _item_unit(builder, self.item, path, inh)
+            assert isinstance(self.block, ListBlock)
+            return _item_unit(builder, self.item, path, inh, self.block)
         assert self.row is not None
         assert self.spec is not None
         assert isinstance(self.block, Table)
@@ -140,6 +141,30 @@ def bold_lead(raw: str) -> tuple[str, list[str]] | None:
     return m.group("name").strip(" :"), [t for tag in tags if (t := slug(tag, 40))]
 
 
+def _names_a_person(name: str, block: ListBlock, builder: Builder) -> bool:
+    """Whether a list's bold leads are owners (meeting actions), not the items' names.
+
+    A name (one or two capitalised words) that leads two items of the list, or that the
+    document's head lists (``**Attendees:** Lucía, Marcos``), is a person.
+    """
+    words = name.split()
+    if not 1 <= len(words) <= 2 or not all(w[:1].isupper() and w.isalpha() for w in words):
+        return False
+    lines = builder.doc.lines
+    leads = [
+        lead[0]
+        for item in block.items
+        if item.line_start <= len(lines) and (lead := bold_lead(lines[item.line_start - 1]))
+    ]
+    if leads.count(name) >= 2:
+        return True
+    first_heading = builder.doc.sections[0].line_start if builder.doc.sections else 1
+    head = lines[: max(first_heading - 1, 0)]
+    if builder.doc.sections and builder.doc.sections[0].level == 1:
+        head = lines[: builder.doc.sections[0].body_line_end]
+    return re.search(rf"\b{re.escape(name)}\b", "\n".join(head)) is not None
+
+
 def _says_in_order(section: Section) -> bool:
     return any(
         isinstance(b, Paragraph) and states_sequence(b.text) for b in flat_blocks(section.blocks)
@@ -176,11 +201,17 @@ def _open(block: ListBlock, lines: list[str]) -> list[ListItem]:
     return out
 
 
-def _item_unit(builder: Builder, item: ListItem, path: list[str], inh: Inherited) -> Unit:
+def _item_unit(
+    builder: Builder, item: ListItem, path: list[str], inh: Inherited, block: ListBlock
+) -> Unit:
     first = item.text.split("\n", 1)[0]
     lines = builder.doc.lines
     raw = lines[item.line_start - 1] if item.line_start <= len(lines) else ""
     lead = bold_lead(raw)
+    if lead and _names_a_person(lead[0], block, builder):
+        # "**Marcos** — Terminar la API": the work is what follows the owner's name.
+        rest = first.split(lead[0], 1)[-1].lstrip(" :—–-")
+        lead = (item_title(rest), lead[1]) if rest else lead
     title = clean_title(lead[0] if lead else item_title(first)) or "(untitled item)"
     meta = Meta()
     scan_text(meta, item.text, item.code_spans, item.line_start)

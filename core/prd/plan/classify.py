@@ -252,6 +252,7 @@ def norm_title(title: str) -> str:
 
 _STRUCK = "struck through: dropped"
 _WONT = "marked won't do"
+_EMPTY_BUCKET = "an empty list of work: nothing to do in it"
 
 
 @dataclass
@@ -359,6 +360,10 @@ class SectionRules:
             judged = self._by_words(section, info)
             if judged is not None:
                 return judged
+            if not section.blocks and not section.children:
+                words = norm_plain(info.clean)
+                if is_bucket_title(words) or is_work_title(words):
+                    return Verdict("info", _EMPTY_BUCKET)  # a board's empty "Doing" column
         if info.milestone is not None or info.stage or norm(info.clean) in self.milestones.known:
             return Verdict("milestone")
         if section.level < self.top:

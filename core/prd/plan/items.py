@@ -95,6 +95,9 @@ def item_priority(text: str) -> Priority | None:
     return _segment_priority(flat) or priority_in_text(flat)
 
 
+_SENTENCE_STOP = re.compile(r"(?<=[^.\s])\.$")
+
+
 def item_title(first_line: str) -> str:
     """An item's first line without what marks it.
 
@@ -110,11 +113,12 @@ def item_title(first_line: str) -> str:
         if _is_mark(sentence.rstrip(". ")):  # "Sellers add a bank account. Priority: P0"
             title = ". ".join(sentences[:n])
             break
-    clauses = title.split(", ")
-    for n, clause in enumerate(clauses[1:], start=1):
-        if DEP_TRIGGER.match(clause):  # "Travaux, après la signature du bail"
-            title = ", ".join(clauses[:n])
-            break
+    for comma in (", ", "; "):
+        clauses = title.split(comma)
+        for n, clause in enumerate(clauses[1:], start=1):
+            if DEP_TRIGGER.match(clause):  # "Travaux, après la signature du bail"
+                title = comma.join(clauses[:n])
+                break
     parts = _SEGMENT.split(title)
     kept = [parts[0]]
     for part in parts[1:]:
@@ -123,6 +127,7 @@ def item_title(first_line: str) -> str:
         kept.append(part)
     title = " — ".join(p for p in kept if p.strip())
     title = _TRAILING_OWNERS.sub("", _TRAILING_DASH.sub("", title))
+    title = _SENTENCE_STOP.sub("", title.strip())  # "Revisar los términos legales."
     return title.strip() or first_line.strip()
 
 

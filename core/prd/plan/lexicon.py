@@ -140,6 +140,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"notas|comentarios|actualizaciones|historial( de cambios)?|decisiones|decidido",
             r"enlaces|referencias|remarques|commentaires|historique|décisions|décidé|liens",
             r"références|ressources",
+            r"next meeting|(attendees|participants)|nächste(s)? (besprechung|treffen|termin)",
+            r"teilnehmer(innen)?|próxima reunión|asistentes|prochaine réunion|participants",
         ),
     ),
     "appendix": (
@@ -300,6 +302,7 @@ WORK_TITLES = _phrases(
     r"(funktionale )?anforderungen|umsetzung(splan)?|arbeitsplan|arbeitspakete|aufgaben",
     r"vorgehen|ma(ß|ss)nahmen|requisitos( funcionales)?|funcionalidades",
     r"plan de (trabajo|implementación|acción)|tareas( técnicas)?|entregables|pasos",
+    r"acciones( pendientes| acordadas)?|próximos pasos|nächste schritte|prochaines étapes",
     r"(exigences|besoins)( fonctionnel(le)?s)?|fonctionnalités",
     r"plan (de travail|de mise en œuvre|d action)|tâches|livrables|chantiers|lots|actions",
 )
@@ -310,6 +313,8 @@ BUCKET_TITLES = _phrases(
     r"to ?dos?|action items|next steps|steps|work items|chores|(in )?parallel( work| tracks?)?",
     r"aufgaben|schritte|checkliste|arbeitspakete|tareas( técnicas| pendientes)?|pasos",
     r"pendientes|lista de (tareas|verificación|comprobación)|en paralelo",
+    r"acciones( pendientes| acordadas)?|próximos pasos|nächste schritte|offene aufgaben",
+    r"actions (à mener|à faire)|prochaines étapes|follow ups?|action points",
     r"tâches( techniques)?|étapes|actions|à faire|liste de (contrôle|vérification|tâches)",
     r"en parallèle",
 )

@@ -53,6 +53,7 @@ _STOP = word_set(
     "|c|qu|complete|completed|terminé|terminés|terminée|terminées|terminado|terminados"
     "|listo|listos|fertig|abgeschlossen|erledigt|available|disponible|disponibles"
     "|completion|fertigstellung|abschluss|umsetzung|finalización|achèvement|finalisation"
+    "|production|producción|produktion|prod|esté|estén|sea|sean|soit|soient|sei|seien"
 )
 _SUFFIXES = ("ing", "ed", "es", "s")
 _NUMBERED_PART = re.compile(
