@@ -56,6 +56,7 @@ class TaskyardMCP(MCPServer[Any]):
             instructions=INSTRUCTIONS,
             version=__version__,
             warn_on_duplicate_tools=False,
+            log_level="WARNING",
         )
         self.serving = serving
         self._listing: list[MCPTool] | None = None
