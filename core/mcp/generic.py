@@ -187,7 +187,7 @@ async def do(
 ) -> CallToolResult:
     """Run an engine operation describe lists, with its arguments; answers in full."""
     op = _operation(operation)
-    engine, guard = calls(ctx, write=op.writes)
+    engine, guard = await calls(ctx, write=op.writes)
     try:
         parsed = arguments_model(op.name).model_validate(arguments or {})
     except pydantic.ValidationError as exc:

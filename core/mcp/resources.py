@@ -17,13 +17,13 @@ ALL_PROJECTS = "all"
 
 async def task_resource(ref: str, ctx: Context) -> str:
     """A task as an agent works from it (the ``show`` tool's compact answer)."""
-    engine, guard = calls(ctx)
+    engine, guard = await calls(ctx)
     return json.dumps(task_detail(await guard.task(engine, ref)), ensure_ascii=False)
 
 
 async def board_resource(project: str, ctx: Context) -> str:
     """How many tasks are in each state, and the first few of each column."""
-    engine, guard = calls(ctx)
+    engine, guard = await calls(ctx)
     chosen = None if project == ALL_PROJECTS else await guard.project(engine, project)
     view = await engine.board(BoardQuery(project=chosen, per_column=5, in_projects=guard.within()))
     summary: dict[str, Any] = {

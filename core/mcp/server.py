@@ -1,14 +1,15 @@
 """``build_server``: the MCP server over any ``TaskEngine``, and how a tool reaches it.
 
-The engine is given as a function, not an object: ``taskyard serve`` opens its engine in
-the app's lifespan, after the MCP server was built. Whatever ``TaskEngine`` it returns is
-served (the local ``SqlTaskEngine``, or a remote one), so nothing here knows where the data
+The engine is given as an async function, not an object: ``taskyard serve`` opens its
+engine in the app's lifespan, after the MCP server was built, and ``taskyard mcp`` answers
+its agent's handshake while its engine is still opening. Whatever ``TaskEngine`` it returns
+is served (the local ``SqlTaskEngine``, or a remote one), so nothing here knows where the data
 lives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,8 @@ INSTRUCTIONS = (
 class Serving:
     """What the server's tools share: where the engine comes from, and the stdio caller."""
 
-    engine: Callable[[], TaskEngine]
+    engine: Callable[[], Awaitable[TaskEngine]]
+    """Returns the engine to serve; awaited on each call (it may still be opening)."""
     local: Guard | None
     """The caller of every call without an HTTP request (stdio); ``None``: refuse those."""
     registered: set[str] = field(default_factory=set)
@@ -107,7 +109,7 @@ def guard_of(ctx: Context[Any]) -> Guard:
     )
 
 
-def calls(ctx: Context[Any], *, write: bool = False) -> tuple[TaskEngine, Guard]:
+async def calls(ctx: Context[Any], *, write: bool = False) -> tuple[TaskEngine, Guard]:
     """The engine acting as the caller, and the caller's guard (scope write when ``write``).
 
     Raises:
@@ -119,7 +121,7 @@ def calls(ctx: Context[Any], *, write: bool = False) -> tuple[TaskEngine, Guard]
         guard.require_write()
     server = ctx.mcp_server
     assert isinstance(server, TaskyardMCP)
-    return guard.engine(server.serving.engine()), guard
+    return guard.engine(await server.serving.engine()), guard
 
 
 def serving_of(ctx: Context[Any]) -> Serving:
@@ -129,11 +131,11 @@ def serving_of(ctx: Context[Any]) -> Serving:
     return server.serving
 
 
-def build_server(engine: Callable[[], TaskEngine], local: Guard | None) -> TaskyardMCP:
+def build_server(engine: Callable[[], Awaitable[TaskEngine]], local: Guard | None) -> TaskyardMCP:
     """The MCP server with every tool, resource and prompt.
 
     Args:
-        engine: Returns the engine to serve (called on each request; cheap).
+        engine: Returns the engine to serve (awaited on each request: cheap once open).
         local: The caller of requests without an HTTP request (``guard.LOCAL`` for stdio);
             ``None`` over HTTP, where every request's token makes its guard.
     """

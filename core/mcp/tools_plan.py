@@ -89,7 +89,7 @@ async def prd_preview(
     full: bool = False,
 ) -> CallToolResult:
     """Plan a PRD (Markdown text) into tasks and dependencies; writes nothing."""
-    engine, guard = calls(ctx)
+    engine, guard = await calls(ctx)
     fields = _options(project, milestone, granularity, auto_ready)
     preview = await _preview(engine, guard, text, source, fields, writing=False)
     return answer(entire(preview) if full else _plan_brief(preview))
@@ -105,7 +105,7 @@ async def prd_commit(
     auto_ready: bool = False,
 ) -> CallToolResult:
     """Write the plan prd_preview showed (same arguments); re-committing updates, never doubles."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     fields = _options(project, milestone, granularity, auto_ready)
     preview = await _preview(engine, guard, text, source, fields, writing=True)
     job = await engine.commit_import(preview.plan)
@@ -128,7 +128,7 @@ async def events(
     full: bool = False,
 ) -> CallToolResult:
     """Events after sequence number since, oldest first; pass back next to continue."""
-    engine, guard = calls(ctx)
+    engine, guard = await calls(ctx)
     if task is not None:
         await guard.check_task(engine, task)
     found = await engine.events(since=since, limit=max(1, min(limit, 500)), task=task)

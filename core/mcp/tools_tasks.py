@@ -43,7 +43,7 @@ async def ready(
     ctx: Context, project: str | None = None, limit: int = 20, full: bool = False
 ) -> CallToolResult:
     """The ready queue in the order workers take it (priority, then age)."""
-    engine, guard = calls(ctx)
+    engine, guard = await calls(ctx)
     project = await guard.project(engine, project)
     cards = await engine.ready_tasks(
         limit=max(1, min(limit, 500)), project=project, in_projects=guard.within()
@@ -64,7 +64,7 @@ async def find(
     full: bool = False,
 ) -> CallToolResult:
     """Find tasks by text (title, description, ref) and filters; newest first."""
-    engine, guard = calls(ctx)
+    engine, guard = await calls(ctx)
     query = parse(
         TaskQuery,
         given(
@@ -86,7 +86,7 @@ async def find(
 
 async def show(ctx: Context, ref: str, full: bool = False) -> CallToolResult:
     """One task: description, criteria, blockers, dependents and runs."""
-    engine, guard = calls(ctx)
+    engine, guard = await calls(ctx)
     task = await guard.task(engine, ref)
     if not full:
         return answer(task_detail(task))
@@ -109,7 +109,7 @@ async def create(
     ready: bool = False,
 ) -> CallToolResult:
     """Create a task (backlog, or ready). With external_id, a second call returns the first."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     for blocker in blocked_by or ():
         await guard.check_task(engine, blocker, field="blocked_by")
     request = parse(
@@ -146,7 +146,7 @@ async def update(
     expected_version: int | None = None,
 ) -> CallToolResult:
     """Change a task's fields; expected_version refuses if someone changed it since."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     await guard.check_task(engine, ref)
     patch = parse(
         TaskPatch,
@@ -174,7 +174,7 @@ async def move(
     expected_version: int | None = None,
 ) -> CallToolResult:
     """Move a task through the state machine; a refusal says why and what to do instead."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     await guard.check_task(engine, ref)
     task = await engine.transition_task(
         ref,
@@ -188,7 +188,7 @@ async def move(
 
 async def add_dependency(ctx: Context, ref: str, blocker: str) -> CallToolResult:
     """Make ref wait for blocker (refused if it would close a cycle)."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     await guard.check_task(engine, ref)
     await guard.check_task(engine, blocker, field="blocker")
     task = await engine.add_dependency(ref, blocker)
@@ -197,7 +197,7 @@ async def add_dependency(ctx: Context, ref: str, blocker: str) -> CallToolResult
 
 async def remove_dependency(ctx: Context, ref: str, blocker: str) -> CallToolResult:
     """Stop ref waiting for blocker."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     await guard.check_task(engine, ref)
     await guard.check_task(engine, blocker, field="blocker")
     task = await engine.remove_dependency(ref, blocker)

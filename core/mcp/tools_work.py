@@ -48,7 +48,7 @@ async def claim(
     lease_seconds: float | None = None,
 ) -> CallToolResult:
     """Claim the next ready task: its detail, run_id and claim_token (keep it); null if none."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     project = await guard.project(engine, project)
     await engine.expire_leases()
     worker_id = await _worker(engine, serving_of(ctx), agent or guard.name)
@@ -77,7 +77,7 @@ async def renew(
     ctx: Context, run_id: str, claim_token: str, lease_seconds: float | None = None
 ) -> CallToolResult:
     """Extend the lease of a claimed task; lease_lost means stop: it is no longer yours."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     await guard.check_run(engine, run_id)
     await engine.expire_leases()
     run = await engine.get_run(run_id)
@@ -97,7 +97,7 @@ async def renew(
 
 async def progress(ctx: Context, run_id: str, claim_token: str, text: str) -> CallToolResult:
     """Write a progress note into the claimed task's log."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     await guard.check_run(engine, run_id)
     seq = await engine.append_log(run_id, claim_token, text.rstrip("\n") + "\n")
     return answer({"seq": seq})
@@ -112,7 +112,7 @@ async def finish(
     reason: str | None = None,
 ) -> CallToolResult:
     """End a claimed task: done, in_review, or failed with a reason (retried or blocked)."""
-    engine, guard = calls(ctx, write=True)
+    engine, guard = await calls(ctx, write=True)
     await guard.check_run(engine, run_id)
     if outcome == "failed" and not (reason and reason.strip()):
         raise ValidationError(

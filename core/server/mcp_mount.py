@@ -121,7 +121,11 @@ def mount_mcp(app: FastAPI, settings: ServerSettings) -> AbstractAsyncContextMan
     The SDK's session manager needs its task group running before the first request, and
     can run once: the lifespan enters the returned context around its ``yield``.
     """
-    server = build_server(lambda: server_state(app).engine, local=None)
+
+    async def engine() -> TaskEngine:
+        return server_state(app).engine
+
+    server = build_server(engine, local=None)
     server.streamable_http_app(
         json_response=True,
         stateless_http=True,

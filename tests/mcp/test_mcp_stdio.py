@@ -326,3 +326,15 @@ async def test_resources_and_prompt(agent: ClientSession) -> None:
     assert "prd_preview" in text
     assert "prd_commit" in text
     assert "docs/checkout.md" in text
+
+
+async def test_handshake_comes_before_the_database_and_its_error_after(tmp_path: Path) -> None:
+    """The agent's handshake is answered while the engine opens; a database that cannot
+    open answers each tool call with the CLI's storage error instead of a dead server."""
+    missing = tmp_path / "no-such-folder" / "deeper" / "x.db"
+    (tmp_path / "no-such-folder").write_text("a file where a folder should be")
+    async with over_stdio(f"sqlite:///{missing}", tmp_path, "lost") as lost:
+        assert len((await lost.list_tools()).tools) == 17
+        error = await refused(lost, "ready")
+        assert error["code"] == "storage_error"
+        assert error["hint"]
