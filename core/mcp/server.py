@@ -9,6 +9,7 @@ lives.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,13 +54,14 @@ class TaskyardMCP(MCPServer[Any]):
     """The SDK's server, answering a ``TaskyardError`` as a tool error with its code and hint."""
 
     def __init__(self, serving: Serving) -> None:
+        # The SDK's constructor configures the root logger (``basicConfig`` with a Rich
+        # handler); where logs go is the CLI's and ``serve``'s choice, so it is put back.
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
         super().__init__(
-            "taskyard",
-            instructions=INSTRUCTIONS,
-            version=__version__,
-            warn_on_duplicate_tools=False,
-            log_level="WARNING",
+            "taskyard", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING"
         )
+        root.handlers[:], root.level = handlers, level
         self.serving = serving
         self._listing: list[MCPTool] | None = None
 

@@ -8,11 +8,14 @@ nothing of the others, not even that a task there exists.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from tests.mcp.clients import call, over_http, refused
 from tests.server.conftest import Served
+from tests.server.own_servers import serving
 
 
 def _title() -> str:
@@ -88,3 +91,22 @@ async def test_limited_token_sees_only_its_project(served_mcp: Served) -> None:
         assert got is None or got["task"]["ref"].startswith("ALPHA-")
         feed = await call(limited, "events", limit=500)
         assert all(e.get("ref", "ALPHA-").startswith("ALPHA-") for e in feed["items"])
+
+
+@pytest.fixture(scope="module", params=[pytest.param("sqlite", id="sqlite")])
+def rate_limited(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """A server whose tokens may make two requests at once, then one a minute."""
+    with serving(request, tmp_path_factory.mktemp("mcp_rate"), "--rate-limit", "1",
+                 "--rate-burst", "2") as served:  # fmt: skip
+        yield served
+
+
+def test_mcp_requests_count_against_the_tokens_rate_limit(rate_limited: Served) -> None:
+    message = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    with rate_limited.client("reader") as http:
+        answers = [http.post("/mcp", json=message) for _ in range(3)]
+    assert [a.status_code == 429 for a in answers] == [False, False, True]
+    assert answers[2].json()["error"]["code"] == "rate_limited"
+    assert int(answers[2].headers["Retry-After"]) >= 1
