@@ -16,7 +16,8 @@ How it fits together:
 * ``resources``: a task and the board summary as resources, and the PRD-to-plan prompt.
 
 Two transports serve it: ``taskyard mcp`` (stdio, ``core.cli.commands.mcp``) on the CLI's
-engine with ``guard.LOCAL`` (the local user may do anything), and ``/mcp`` in ``taskyard
-serve`` (``core.server.mcp_mount``), where each request's bearer token makes its guard.
+engine with a ``guard.LocalGuard`` (the local user, as ``--actor``, may do anything), and
+``/mcp`` in ``taskyard serve`` (``core.server.mcp_mount``), where each request's bearer
+token makes its guard.
 The SDK loads only when one of them starts, so the package root imports nothing heavy.
 """

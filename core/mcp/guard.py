@@ -1,6 +1,6 @@
 """Who is calling a tool: what they may write and which projects they may see.
 
-Over stdio the caller is the local user, who may do anything the CLI may (``LOCAL``). Over
+Over stdio the caller is the local user, who may do anything the CLI may (``LocalGuard``). Over
 HTTP the server's bearer token decides (``core.server.mcp_mount.TokenGuard``): its scope
 and its project limit, checked by the same functions the API's routes use, so a token sees
 exactly as much through ``/mcp`` as through ``/api/v2``.
@@ -66,7 +66,7 @@ class LocalGuard:
 
     restricted = False
 
-    def __init__(self, name: str = "local") -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
 
     def engine(self, base: TaskEngine) -> TaskEngine:
@@ -108,7 +108,3 @@ class LocalGuard:
     def shown(self, error: TaskyardError) -> TaskyardError:
         """Errors as they are."""
         return error
-
-
-LOCAL = LocalGuard()
-"""The guard of ``taskyard mcp`` on a local database."""

@@ -138,7 +138,7 @@ def build_server(engine: Callable[[], Awaitable[TaskEngine]], local: Guard | Non
 
     Args:
         engine: Returns the engine to serve (awaited on each request: cheap once open).
-        local: The caller of requests without an HTTP request (``guard.LOCAL`` for stdio);
+        local: The caller of requests without an HTTP request (a ``guard.LocalGuard`` for stdio);
             ``None`` over HTTP, where every request's token makes its guard.
     """
     from core.mcp import generic, resources, tools_plan, tools_tasks, tools_work
