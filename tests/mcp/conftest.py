@@ -1,60 +1,31 @@
-"""A real ``taskyard serve`` for the MCP-over-HTTP tests, started as tests/server's are.
+"""A real ``taskyard serve`` for the MCP-over-HTTP tests: tests/server's own ``served``.
 
-The server, its tokens and its databases come from ``tests.server.conftest`` (imported, so
-the two suites start servers the same way). Two projects are made before it starts:
-``alpha`` and ``beta``; the ``limited`` token (scope write) sees only ``alpha``.
+The server, its database (SQLite file, PostgreSQL) and its admin, writer and reader tokens
+are ``tests.server.conftest``'s fixtures, imported so both suites start servers the same
+way. ``served_mcp`` adds projects ``alpha`` and ``beta`` and the ``limited`` token (scope
+write), which sees only ``alpha``.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-
 import pytest
 
 from core.domain.access import TokenCreate, TokenScope
-from core.domain.commands import ProjectCreate
-from core.store.engine import SqlTaskEngine
-from tests.server.conftest import (
-    STANDARD_TOKENS,
-    Served,
-    ServerProcess,
-    database_url,
-    pg_module_url,
-)
+from tests.server.conftest import Served, pg_module_url, served
 
-__all__ = ["pg_module_url", "served_mcp"]
+__all__ = ["pg_module_url", "served", "served_mcp"]
 
 LIMITED = TokenCreate(name="limited", scope=TokenScope.WRITE, projects=["alpha"])
 
 
-async def _seed(db_url: str) -> None:
-    engine = await SqlTaskEngine.open(db_url, actor="tester")
-    try:
+@pytest.fixture(scope="module")
+def served_mcp(served: Served) -> Served:
+    """The module's server with projects alpha and beta and the ``limited`` token."""
+    with served.client() as api:
         for name in ("alpha", "beta"):
-            await engine.create_project(ProjectCreate(name=name, slug=name, key=name.upper()))
-    finally:
-        await engine.close()
-
-
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ],
-)
-def served_mcp(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    """A server with projects alpha and beta and the admin, writer, reader, limited tokens."""
-    folder = tmp_path_factory.mktemp("served_mcp")
-    db_url = database_url(request, folder)
-    asyncio.run(_seed(db_url))
-    server = ServerProcess(db_url, folder)
-    served = Served(server=server, db_url=db_url)
-    served.add_tokens(*STANDARD_TOKENS, LIMITED)
-    yield served
-    code = server.stop()
-    assert code == 0, server.log_text()
-    assert "Traceback" not in server.log_text(), server.log_text()
+            answer = api.post(
+                "/api/v2/projects", json={"name": name, "slug": name, "key": name.upper()}
+            )
+            assert answer.status_code == 201, answer.text
+    served.add_tokens(LIMITED)
+    return served
