@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from mcp_types import Tool as MCPTool
 
 from core import __version__
 from core.engine import TaskEngine
-from core.errors import AuthenticationError
+from core.errors import AuthenticationError, TaskyardError
 from core.mcp.errors import error_result, taskyard_error
 from core.mcp.guard import Guard
 from core.mcp.spec import slim_schema
@@ -85,7 +86,8 @@ class TaskyardMCP(MCPServer[Any]):
             if error is None:
                 raise
             if context is not None:
-                error = guard_of(context).shown(error)
+                with suppress(TaskyardError):  # no caller to shape it for: said as it is
+                    error = guard_of(context).shown(error)
             return error_result(error)
 
 
