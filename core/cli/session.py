@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,14 @@ class Session:
 
 Handler = Callable[[Session], Awaitable[int]]
 """A command: it writes its answer through ``Session.out`` and returns the exit code."""
+
+EngineOwner = Callable[
+    [argparse.Namespace, Callable[[], Coroutine[Any, Any, "TaskEngine"]], Callable[[], None]],
+    Awaitable[int],
+]
+"""A command that opens the engine itself, when it needs it (``set_defaults(opens_engine=...)``):
+it gets its arguments, the engine's opener and ``started`` (to call once its heavy imports
+are done), closes the engine, and returns the exit code. Its ``handler`` is not called."""
 
 
 def asks(args: argparse.Namespace, need: str) -> bool:
@@ -118,6 +127,12 @@ async def run_command(
         from core.config_file import Limits, load_config
 
         options["attachment_max_bytes"] = Limits.from_config(load_config()).attachment_max_bytes
+    opens_itself: EngineOwner | None = getattr(args, "opens_engine", None)
+    if opens_itself is not None:
+        # The command opens the engine when it needs it, with the options read above
+        # (``taskyard mcp`` answers its agent's handshake while the store loads).
+        opener = partial(open_engine, args.db, actor=args.actor, **options)
+        return await opens_itself(args, opener, started)
     engine = await open_engine(args.db, actor=args.actor, **options)
     started()
     try:

@@ -37,6 +37,9 @@ with ``access`` (by project id), and keep lists keyset-paged with a ``next_curso
 has; a path parameter or body field the matrix cannot fill fails it, naming what to teach
 ``tests/server/authz_calls.py``.
 
+``mcp_mount`` serves the MCP server (``core.mcp``) at ``/mcp``: the same tokens, scopes,
+project limits and rate limits, its tools checked by the functions in ``access``.
+
 ``core.cli.commands.serve`` adds ``taskyard serve`` and ``taskyard token ...`` to the CLI;
 ``serve`` runs uvicorn (one process on the CLI's engine, or ``--workers N`` on PostgreSQL).
 """

@@ -16,6 +16,7 @@ from core.server.body_limit import BodyLimit, BodyLimitMiddleware
 from core.server.errors import error_responses, install_error_handlers
 from core.server.event_hub import EventHub
 from core.server.idempotency import IdempotencyMiddleware
+from core.server.mcp_mount import mount_mcp
 from core.server.middleware import RequestContextMiddleware
 from core.server.rate_limit import RateLimitMiddleware, TokenBuckets
 from core.server.routes import (
@@ -113,7 +114,8 @@ def create_app(open_engine: EngineOpener, settings: ServerSettings | None = None
         await hub.start()
         app.state.event_hub = hub
         try:
-            yield
+            async with mcp_sessions:
+                yield
         finally:
             await hub.stop()
             await engine.close()
@@ -135,6 +137,7 @@ def create_app(open_engine: EngineOpener, settings: ServerSettings | None = None
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(api_router())
+    mcp_sessions = mount_mcp(app, settings)
     return app
 
 

@@ -105,7 +105,7 @@ class TokenBuckets:
 
 
 class RateLimitMiddleware:
-    """Counts each authenticated ``/api`` request against its token's bucket.
+    """Counts each authenticated ``/api`` and ``/mcp`` request against its token's bucket.
 
     It sits outside the idempotency middleware and the body limit, so a refused request is
     refused before its body is read or a key reserved.
@@ -118,7 +118,7 @@ class RateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse a request over its token's limit; label every other answer."""
         buckets = self.buckets
-        if buckets is None or scope["type"] != "http" or not scope["path"].startswith("/api/"):
+        if buckets is None or scope["type"] != "http" or not _counted(scope["path"]):
             await self.app(scope, receive, send)
             return
         try:
@@ -143,6 +143,11 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, receive, labelled)
+
+
+def _counted(path: str) -> bool:
+    """Whether a request to ``path`` counts: the API's, and the MCP server's (``/mcp``)."""
+    return path.startswith("/api/") or path == "/mcp"
 
 
 def _refusal(scope: Scope, token: str, per_minute: int, decision: Decision) -> ASGIApp:

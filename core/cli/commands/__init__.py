@@ -19,6 +19,7 @@ from core.cli.commands import (
     deps,
     imports,
     init,
+    mcp,
     projects,
     queue,
     quick,
@@ -40,6 +41,7 @@ GROUPS: tuple[ModuleType, ...] = (
     runs,
     quick,
     serve,
+    mcp,
 )
 """Every command group, in the order ``taskyard --help`` lists their commands."""
 
