@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from core.errors import ValidationError
@@ -43,7 +45,7 @@ def test_no_answer_quotes_what_the_agent_said() -> None:
 
 
 def test_what_changes_nothing_or_is_malformed_is_refused_with_why() -> None:
-    raw = [
+    raw: list[dict[str, Any]] = [
         {"kind": "edge", "task": key("ui"), "blocker": key("api"), "reason": "again"},
         {"kind": "edge", "task": key("api"), "blocker": key("api")},
         {"kind": "priority", "task": key("api"), "priority": "urgent"},
