@@ -19,6 +19,7 @@ from core.cli.commands import (
     deps,
     imports,
     init,
+    orchestrators,
     projects,
     queue,
     quick,
@@ -40,6 +41,7 @@ GROUPS: tuple[ModuleType, ...] = (
     runs,
     quick,
     serve,
+    orchestrators,
 )
 """Every command group, in the order ``taskyard --help`` lists their commands."""
 

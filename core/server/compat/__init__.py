@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from core.server.compat import v1
+from core.server.compat import orchestrators, v1
 
 
 def compat_router() -> APIRouter:
     """Every compatibility route, for ``create_app`` to include beside ``/api/v2``."""
     router = APIRouter()
     router.include_router(v1.router)
+    router.include_router(orchestrators.router)
     return router

@@ -1,0 +1,180 @@
+"""``/api/v2/orchestrators`` and ``/api/v2/task-changes``: the v2 side of the older task API.
+
+These are v2 routes (v2's error body, ``Items`` lists, the domain models as JSON) for the
+``TaskEngine`` methods the ``/api/tasks`` shim is built on, so ``HttpTaskEngine`` can carry
+them too: ``create/list/get/remove_orchestrator`` and ``changed_tasks``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response
+
+from core.domain.commands import TaskQuery, parse
+from core.domain.models import Priority, TaskStatus
+from core.domain.orchestrators import Orchestrator, OrchestratorCreate, TaskChanges
+from core.engine import TaskEngine
+from core.errors import NotFoundError, ValidationError
+from core.server.access import project_filter
+from core.server.auth import Caller, current_caller
+from core.server.deps import CallerDep, EngineDep, WriterDep
+from core.server.errors import error_responses
+from core.server.responses import model_response
+from core.server.schemas import Items
+
+router = APIRouter(
+    prefix="/api/v2",
+    tags=["orchestrators"],
+    dependencies=[Depends(current_caller)],
+    responses=error_responses(400, 401, 403, 422, 429, 503),
+)
+
+ProjectParam = Annotated[str | None, Query(description="Project id, slug or key")]
+
+
+async def visible_orchestrator(
+    engine: TaskEngine, caller: Caller, ref: str, project: str | None = None
+) -> Orchestrator:
+    """The orchestrator ``ref`` names, if the caller may see its project.
+
+    Raises:
+        NotFoundError: none, or one in a project the caller may not see.
+    """
+    await project_filter(engine, caller, project)
+    found = await engine.get_orchestrator(ref, project=project)
+    if not caller.sees(found.project_id):
+        raise NotFoundError(
+            f"No orchestrator {ref!r}.",
+            hint="Check the reference; this token sees only its own projects.",
+            details={"field": "orchestrator", "input": ref, "suggestions": []},
+        )
+    return found
+
+
+@router.post(
+    "/orchestrators",
+    status_code=201,
+    response_model=Orchestrator,
+    responses=error_responses(404, 409),
+    summary="Add an orchestrator (an agent identity) to a project",
+)
+async def create_orchestrator(
+    body: OrchestratorCreate, engine: EngineDep, caller: WriterDep
+) -> Response:
+    """A new orchestrator; its name is the assignee of the tasks it works."""
+    await project_filter(engine, caller, body.project)
+    made = await engine.create_orchestrator(body)
+    return model_response(
+        made, status=201, headers={"Location": f"/api/v2/orchestrators/{made.id}"}
+    )
+
+
+@router.get(
+    "/orchestrators",
+    response_model=Items[Orchestrator],
+    responses=error_responses(404),
+    summary="List orchestrators",
+)
+async def list_orchestrators(
+    engine: EngineDep, caller: CallerDep, project: ProjectParam = None
+) -> Response:
+    """Orchestrators by name, of one project or of every project the token sees."""
+    await project_filter(engine, caller, project)
+    found = [o for o in await engine.list_orchestrators(project) if caller.sees(o.project_id)]
+    return model_response(Items[Orchestrator](items=found))
+
+
+@router.get(
+    "/orchestrators/{ref}",
+    response_model=Orchestrator,
+    responses=error_responses(404),
+    summary="Read an orchestrator by id or name",
+)
+async def get_orchestrator(
+    ref: str, engine: EngineDep, caller: CallerDep, project: ProjectParam = None
+) -> Response:
+    """The orchestrator; a name used in several projects needs ``project``."""
+    return model_response(await visible_orchestrator(engine, caller, ref, project))
+
+
+@router.delete(
+    "/orchestrators/{ref}",
+    response_model=Orchestrator,
+    responses=error_responses(404),
+    summary="Remove an orchestrator",
+)
+async def remove_orchestrator(
+    ref: str, engine: EngineDep, caller: WriterDep, project: ProjectParam = None
+) -> Response:
+    """Remove it and answer with what it was; its tasks keep their assignee."""
+    found = await visible_orchestrator(engine, caller, ref, project)
+    return model_response(await engine.remove_orchestrator(found.id))
+
+
+MAX_CHANGES = 1000
+
+
+@router.get(
+    "/task-changes",
+    response_model=TaskChanges,
+    responses=error_responses(404),
+    summary="Tasks changed after a cursor (commit-ordered: nothing committed late is missed)",
+)
+async def changed_tasks(
+    engine: EngineDep,
+    caller: CallerDep,
+    since: Annotated[
+        str, Query(description="A previous answer's cursor (0: from the start), or a time")
+    ] = "0",
+    project: ProjectParam = None,
+    status: Annotated[list[TaskStatus] | None, Query(description="Repeatable")] = None,
+    priority: Annotated[list[Priority] | None, Query(description="Repeatable")] = None,
+    assignee: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_CHANGES)] = 100,
+) -> Response:
+    """Tasks whose latest change is after ``since``, oldest change first, done ones too.
+
+    Ask again from the answer's ``cursor``: it stops below any change still being
+    committed, so a change that commits after a later one is not stepped over. A time
+    (ISO 8601) compares with ``updated_at``, which a late commit can slip under.
+    """
+    await project_filter(engine, caller, project)
+    query = parse(
+        TaskQuery,
+        {
+            "project": project,
+            "statuses": status or [],
+            "priorities": priority or [],
+            "assignee": assignee,
+            "include_completed": True,
+            "in_projects": caller.visible(),
+        },
+    )
+    changes = await engine.changed_tasks(query, since=parse_since(since), limit=limit)
+    return model_response(changes)
+
+
+def parse_since(text: str) -> int | datetime:
+    """A poll's ``since``: a cursor (a whole number) or an ISO 8601 time with its zone.
+
+    Raises:
+        ValidationError: neither.
+    """
+    value = text.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise ValidationError(
+            f"since must be a cursor from a previous answer or a time with its zone, not {text!r}.",
+            field="since",
+            hint="Send back the cursor of the last answer, e.g. since=1234.",
+            details={"input": text},
+        )
+    return when
