@@ -57,6 +57,7 @@ from core.domain.runs import (
     RunStep,
     Worker,
 )
+from core.domain.task_change import TaskChange
 from core.domain.views import (
     BoardColumn,
     BoardView,
@@ -958,4 +959,22 @@ class TaskEngine(Protocol):
 
         Raises:
             NotFoundError: the project or milestone filter names nothing.
+        """
+
+    async def change_task(
+        self, ref: str, change: TaskChange, *, expected_version: int | None = None
+    ) -> Task:
+        """Change a task's fields, its whole blocker set and its state, in one transaction.
+
+        Each part follows the rules of ``update_task``, ``add/remove_dependency`` and
+        ``transition_task`` (a move to cancelled is ``cancel``); a refusal of any part
+        changes nothing.
+
+        Raises:
+            NotFoundError: no such task.
+            ConflictError: it changed since ``expected_version``.
+            ValidationError: a field is invalid, or blockers are missing or in another
+                project (``details.unresolved``, ``details.circular``).
+            CycleError: blockers would close a cycle (``details.circular``).
+            InvalidTransitionError: a move is refused.
         """

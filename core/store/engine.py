@@ -69,6 +69,7 @@ from core.domain.runs import (
     Worker,
 )
 from core.domain.states import state_machine_metadata
+from core.domain.task_change import TaskChange
 from core.domain.views import (
     BoardColumn,
     BoardView,
@@ -103,6 +104,7 @@ from core.store import (
     run_ids,
     run_ops,
     step_ops,
+    task_change,
     task_create,
     task_ops,
     task_pages,
@@ -1144,6 +1146,16 @@ class SqlTaskEngine:
             lambda c, x: orchestrator_ops.remove_orchestrator(c, x, ref, project)
         )
         return gone
+
+    async def change_task(
+        self, ref: str, change: TaskChange, *, expected_version: int | None = None
+    ) -> Task:
+        """See ``TaskEngine.change_task``."""
+        return await self._write_then_read(
+            lambda c, x: task_change.change_task(
+                c, x, ref, change, expected_version=expected_version
+            )
+        )
 
     async def changed_tasks(
         self, query: TaskQuery, *, since: int | datetime, limit: int = 100

@@ -1,4 +1,4 @@
-"""Orchestrators and ``changed_tasks``: the engine side of the ``/api/tasks`` compatibility API.
+"""Orchestrators, ``changed_tasks`` and ``change_task``: the engine side of ``/api/tasks``.
 
 The poll's cursor is an event ``seq`` made safe before the read: a change that commits after
 a later one (PostgreSQL, another writer's transaction held open) is still returned by the
@@ -13,8 +13,16 @@ from datetime import timedelta
 import pytest
 
 from core.domain.commands import ProjectCreate, TaskCreate, TaskPatch, TaskQuery
+from core.domain.models import TaskStatus
 from core.domain.orchestrators import OrchestratorCreate
-from core.errors import DuplicateError, NotFoundError
+from core.domain.task_change import TaskChange, TaskMove
+from core.errors import (
+    CycleError,
+    DuplicateError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+)
 from core.store.engine import SqlTaskEngine
 
 from .conftest import Opener
@@ -72,6 +80,61 @@ async def test_changed_tasks_pages_in_change_order_and_filters(engine: SqlTaskEn
     assert (nothing.items, nothing.cursor) == ([], rest.cursor)
     by_time = await engine.changed_tasks(TaskQuery(), since=first.created_at - timedelta(seconds=1))
     assert {t.id for t in by_time.items} == {first.id, second.id}
+
+
+async def test_change_task_applies_fields_blockers_and_moves_at_once(
+    engine: SqlTaskEngine,
+) -> None:
+    blocker = (await engine.create_task(TaskCreate(title="design", project="web"))).task
+    task = (await engine.create_task(TaskCreate(title="build", project="web"))).task
+    changed = await engine.change_task(
+        task.ref,
+        TaskChange(
+            fields=TaskPatch(title="build it", priority="high"),
+            blocked_by=[blocker.ref],
+            moves=[TaskMove(status=TaskStatus.READY, when_unblocked=True)],
+        ),
+        expected_version=task.version,
+    )
+    assert changed.title == "build it"
+    assert [b.id for b in changed.blocked_by] == [blocker.id]
+    assert changed.status is TaskStatus.BLOCKED
+
+
+async def test_a_refused_move_leaves_the_fields_and_blockers_unchanged(
+    engine: SqlTaskEngine,
+) -> None:
+    blocker = (await engine.create_task(TaskCreate(title="design", project="web"))).task
+    task = (await engine.create_task(TaskCreate(title="build", project="web"))).task
+    with pytest.raises(InvalidTransitionError):
+        await engine.change_task(
+            task.ref,
+            TaskChange(
+                fields=TaskPatch(title="renamed"),
+                blocked_by=[blocker.ref],
+                moves=[
+                    TaskMove(status=TaskStatus.READY),
+                    TaskMove(status=TaskStatus.IN_PROGRESS, force=True),
+                ],
+            ),
+        )
+    after = await engine.get_task(task.ref)
+    assert (after.title, after.blocked_by, after.status) == ("build", [], TaskStatus.BACKLOG)
+
+
+async def test_every_bad_blocker_is_named_together(engine: SqlTaskEngine) -> None:
+    first = (await engine.create_task(TaskCreate(title="a", project="web"))).task
+    second = (
+        await engine.create_task(TaskCreate(title="b", project="web", blocked_by=[first.ref]))
+    ).task
+    with pytest.raises(ValidationError) as bad:
+        await engine.change_task(first.ref, TaskChange(blocked_by=[second.ref, "WEB-99", "nope"]))
+    assert bad.value.details["unresolved"] == ["WEB-99", "nope"]
+    assert bad.value.details["circular"] == [second.ref]
+    with pytest.raises(CycleError) as cycle:
+        await engine.change_task(first.ref, TaskChange(blocked_by=[second.ref, first.ref]))
+    assert cycle.value.details["circular"] == [second.ref, first.ref]
+    assert (await engine.get_task(first.ref)).blocked_by == []
 
 
 LATE_EVENT = """
