@@ -136,7 +136,7 @@ def create_app(open_engine: EngineOpener, settings: ServerSettings | None = None
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(api_router())
-    app.include_router(compat_router())
+    app.include_router(compat_router(settings))
     return app
 
 

@@ -39,8 +39,10 @@ def json_answer(
     return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE)
 
 
-def answering_with(render: Renderer) -> type[APIRoute]:
+def answering_with(render: Renderer, headers: dict[str, str] | None = None) -> type[APIRoute]:
     """A route class whose routes answer their failures through ``render``.
+
+    ``headers`` go on every answer (``render`` sets them on failures itself).
 
     A token limited to some projects gets not-found errors without near matches, as in v2
     (they could name things in projects it cannot see).
@@ -52,7 +54,9 @@ def answering_with(render: Renderer) -> type[APIRoute]:
 
             async def answer(request: Request) -> Response:
                 try:
-                    return await handler(request)
+                    response = await handler(request)
+                    response.headers.update(headers or {})
+                    return response
                 except RequestValidationError as exc:
                     return render(exc)
                 except TaskyardError as exc:
