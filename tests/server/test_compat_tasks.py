@@ -381,3 +381,25 @@ def test_orchestrators_are_managed_over_v2(served: Served) -> None:
     assert removed.json() == vp
     assert gone.status_code == 404
     assert set(changes.json()) == {"items", "cursor", "has_more"}
+
+
+def test_change_task_over_v2_is_all_or_nothing(served: Served) -> None:
+    """``POST /api/v2/tasks/{ref}/changes``: ``change_task`` for remote engines."""
+    project, vp = workspace(served)
+    with served.client() as api:
+        blocker = create(api, project, vp, title="Design")
+        task = create(api, project, vp, title="Build")
+        changed = api.post(
+            f"/api/v2/tasks/{task['id']}/changes",
+            json={"fields": {"title": "Build it"}, "blocked_by": [blocker["id"]],
+                  "moves": [{"status": "ready", "when_unblocked": True}]},
+        )  # fmt: skip
+        refused = api.post(
+            f"/api/v2/tasks/{task['id']}/changes",
+            json={"fields": {"title": "Never"}, "moves": [{"status": "done"}]},
+        )
+        after = api.get(f"/api/v2/tasks/{task['id']}").json()
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["title"], changed.json()["status"]) == ("Build it", "blocked")
+    assert refused.status_code == 409
+    assert after["title"] == "Build it"

@@ -18,9 +18,16 @@ from typing import Any, TypeVar
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from core.errors import AuthenticationError, NotFoundError, StorageError, TaskyardError
+from core.errors import (
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    StorageError,
+    TaskyardError,
+)
 from core.server.errors import conceal
 
 Failure = TaskyardError | RequestValidationError
@@ -59,6 +66,10 @@ def answering_with(render: Renderer, headers: dict[str, str] | None = None) -> t
                     return response
                 except RequestValidationError as exc:
                     return render(exc)
+                except StarletteHTTPException as exc:
+                    if exc.status_code != 400:  # FastAPI's "error parsing the body"
+                        raise
+                    return render(BadRequestError(str(exc.detail)))
                 except TaskyardError as exc:
                     caller = request.scope.get("state", {}).get("caller")
                     if isinstance(exc, NotFoundError) and caller is not None and caller.restricted:

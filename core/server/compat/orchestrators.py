@@ -1,8 +1,9 @@
-"""``/api/v2/orchestrators`` and ``/api/v2/task-changes``: the v2 side of the older task API.
+"""``/api/v2/orchestrators``, ``/api/v2/task-changes``, ``/api/v2/tasks/{ref}/changes``.
 
-These are v2 routes (v2's error body, ``Items`` lists, the domain models as JSON) for the
-``TaskEngine`` methods the ``/api/tasks`` shim is built on, so ``HttpTaskEngine`` can carry
-them too: ``create/list/get/remove_orchestrator`` and ``changed_tasks``.
+The v2 side of the older task API: v2 routes (v2's error body, ``Items`` lists, the domain
+models as JSON) for the ``TaskEngine`` methods the ``/api/tasks`` shim is built on, so
+``HttpTaskEngine`` can carry them too: ``create/list/get/remove_orchestrator``,
+``changed_tasks`` and ``change_task``.
 """
 
 from __future__ import annotations
@@ -10,19 +11,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response
 
 from core.domain.commands import TaskQuery, parse
-from core.domain.models import Priority, TaskStatus
+from core.domain.models import Priority, Task, TaskStatus
 from core.domain.orchestrators import Orchestrator, OrchestratorCreate, TaskChanges
+from core.domain.task_change import TaskChange
 from core.engine import TaskEngine
 from core.errors import NotFoundError, ValidationError
-from core.server.access import project_filter
+from core.server.access import check_all_visible, check_visible, project_filter
 from core.server.auth import Caller, current_caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
-from core.server.responses import model_response
+from core.server.responses import if_match_version, model_response, task_response
 from core.server.schemas import Items
 
 router = APIRouter(
@@ -44,6 +46,8 @@ async def visible_orchestrator(
         NotFoundError: none, or one in a project the caller may not see.
     """
     await project_filter(engine, caller, project)
+    if project is None and caller.restricted and len(caller.project_slugs) == 1:
+        project = caller.project_slugs[0]  # a name is then looked up in its project only
     found = await engine.get_orchestrator(ref, project=project)
     if not caller.sees(found.project_id):
         raise NotFoundError(
@@ -88,29 +92,29 @@ async def list_orchestrators(
 
 
 @router.get(
-    "/orchestrators/{ref}",
+    "/orchestrators/{orchestrator}",
     response_model=Orchestrator,
     responses=error_responses(404),
     summary="Read an orchestrator by id or name",
 )
 async def get_orchestrator(
-    ref: str, engine: EngineDep, caller: CallerDep, project: ProjectParam = None
+    orchestrator: str, engine: EngineDep, caller: CallerDep, project: ProjectParam = None
 ) -> Response:
     """The orchestrator; a name used in several projects needs ``project``."""
-    return model_response(await visible_orchestrator(engine, caller, ref, project))
+    return model_response(await visible_orchestrator(engine, caller, orchestrator, project))
 
 
 @router.delete(
-    "/orchestrators/{ref}",
+    "/orchestrators/{orchestrator}",
     response_model=Orchestrator,
     responses=error_responses(404),
     summary="Remove an orchestrator",
 )
 async def remove_orchestrator(
-    ref: str, engine: EngineDep, caller: WriterDep, project: ProjectParam = None
+    orchestrator: str, engine: EngineDep, caller: WriterDep, project: ProjectParam = None
 ) -> Response:
     """Remove it and answer with what it was; its tasks keep their assignee."""
-    found = await visible_orchestrator(engine, caller, ref, project)
+    found = await visible_orchestrator(engine, caller, orchestrator, project)
     return model_response(await engine.remove_orchestrator(found.id))
 
 
@@ -178,3 +182,26 @@ def parse_since(text: str) -> int | datetime:
             details={"input": text},
         )
     return when
+
+
+@router.post(
+    "/tasks/{ref}/changes",
+    response_model=Task,
+    responses=error_responses(404, 409, 412),
+    summary="Change a task's fields, blockers and state in one transaction",
+)
+async def change_task(
+    ref: str,
+    body: TaskChange,
+    engine: EngineDep,
+    caller: WriterDep,
+    if_match: Annotated[str | None, Header(description='The ETag you read ("v7")')] = None,
+) -> Response:
+    """Apply every part or none: the fields, the whole new blocker set, then the moves.
+
+    ``If-Match`` refuses (409) if the task changed since the version read.
+    """
+    await check_visible(engine, caller, ref)
+    await check_all_visible(engine, caller, body.blocked_by or [], field="blocked_by")
+    expected = if_match_version(if_match)
+    return task_response(await engine.change_task(ref, body, expected_version=expected))

@@ -188,20 +188,32 @@ async def assignee_name(engine: TaskEngine, caller: Caller, ref: str, project: s
     return (await orchestrator(engine, caller, ref, project, field="assignee")).name
 
 
-async def unresolved_dependencies(
+async def sort_tasks(
     engine: TaskEngine, caller: Caller, refs: list[str], project_id: str
-) -> list[str]:
-    """The ``dependsOn`` entries that name no task of the project (all of them, at once)."""
-    missing = []
+) -> tuple[list[str], list[str], list[str]]:
+    """``refs`` split three ways: no task the caller sees, another project's, ``project_id``'s.
+
+    Dependencies must be in the task's project, and an orchestrator works only on its own.
+    """
+    missing: list[str] = []
+    elsewhere: list[str] = []
+    kept: list[str] = []
     for ref in refs:
         try:
             task = await visible_task(engine, caller, ref, links=False)
         except NotFoundError:
             missing.append(ref)
             continue
-        if task.project_id != project_id:
-            missing.append(ref)
-    return missing
+        (kept if task.project_id == project_id else elsewhere).append(ref)
+    return missing, elsewhere, kept
+
+
+async def unresolved_dependencies(
+    engine: TaskEngine, caller: Caller, refs: list[str], project_id: str
+) -> list[str]:
+    """The ``dependsOn`` entries that name no task of the project (all of them, at once)."""
+    missing, elsewhere, _ = await sort_tasks(engine, caller, refs, project_id)
+    return [ref for ref in refs if ref in missing or ref in elsewhere]
 
 
 def dependency_error(missing: list[str]) -> ValidationError:

@@ -15,13 +15,9 @@ from starlette.responses import Response
 
 from core.domain.commands import BoardQuery, SortField, TaskQuery, parse
 from core.domain.models import TaskStatus
-from core.engine import TaskEngine
-from core.errors import NotFoundError
-from core.server.access import visible_task
-from core.server.auth import Caller
 from core.server.compat.framing import json_answer
 from core.server.compat.orchestrators import parse_since
-from core.server.compat.tasks_api import Listed, orchestrator, pagination, values_of
+from core.server.compat.tasks_api import Listed, orchestrator, pagination, sort_tasks, values_of
 from core.server.compat.tasks_frame import legacy_router, spend_poll
 from core.server.compat.tasks_shapes import (
     SHOWN_AS,
@@ -47,7 +43,11 @@ BACKLOG_SORTS = {
 }
 
 
-@router.post("/api/tasks/assign", summary="Assign tasks to an orchestrator")
+@router.post(
+    "/api/tasks/assign",
+    summary="Assign tasks to an orchestrator",
+    responses={207: {"description": "Some tasks were not assigned: see failed and notFound."}},
+)
 async def assign(body: AssignBody, engine: EngineDep, caller: WriterDep) -> Response:
     """200 when every task was assigned, 207 with what failed and what was not found.
 
@@ -55,7 +55,11 @@ async def assign(body: AssignBody, engine: EngineDep, caller: WriterDep) -> Resp
     assigned what to whom.
     """
     vp = await orchestrator(engine, caller, body.assigneeId, None, field="assignee")
-    not_found, failed, refs = await _sort_out(engine, caller, body.taskIds, vp.project_id)
+    not_found, elsewhere, refs = await sort_tasks(engine, caller, body.taskIds, vp.project_id)
+    failed: list[dict[str, Any]] = [
+        {"taskId": ref, "success": False, "error": "Task is in another workspace."}
+        for ref in elsewhere
+    ]
     assigned = []
     if refs:
         result = await engine.assign_tasks(refs, vp.name)
@@ -82,28 +86,6 @@ async def assign(body: AssignBody, engine: EngineDep, caller: WriterDep) -> Resp
         "message": "Tasks assigned successfully" if complete else "Partial assignment completed",
     }
     return json_answer(body_out, status=200 if complete else 207)
-
-
-async def _sort_out(
-    engine: TaskEngine, caller: Caller, refs: list[str], project_id: str
-) -> tuple[list[str], list[dict[str, Any]], list[str]]:
-    """The refs no task answers to, those in another workspace, and the ones to assign."""
-    not_found: list[str] = []
-    failed: list[dict[str, Any]] = []
-    kept: list[str] = []
-    for ref in refs:
-        try:
-            task = await visible_task(engine, caller, ref, links=False)
-        except NotFoundError:
-            not_found.append(ref)
-            continue
-        if task.project_id != project_id:
-            failed.append(
-                {"taskId": ref, "success": False, "error": "Task is in another workspace."}
-            )
-        else:
-            kept.append(ref)
-    return not_found, failed, kept
 
 
 @router.post("/api/tasks/poll", summary="Poll an orchestrator's tasks (deltas with since)")

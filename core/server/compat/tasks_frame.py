@@ -99,8 +99,6 @@ def _details(error: TaskyardError) -> dict[str, Any]:
     field = details.get("field")
     if isinstance(field, str):
         details["field"] = FIELD_NAMES.get(field, field)
-    if error.hint:
-        details.setdefault("hint", error.hint)
     return details
 
 
@@ -213,6 +211,6 @@ def legacy_router(**options: Any) -> APIRouter:
     return APIRouter(
         dependencies=[Depends(check_version)],
         route_class=answering_with(render, {"X-API-Version": API_VERSION}),
-        responses={s: {"model": LegacyError} for s in (400, 401, 403, 404, 429, 503)},
+        responses={s: {"model": LegacyError} for s in (400, 401, 403, 404, 409, 429, 503)},
         **options,
     )

@@ -99,6 +99,8 @@ def _detail(error: TaskyardError) -> list[dict[str, Any]]:
             s if isinstance(s, dict) else {"slug": str(s), "id": None}
             for s in details.get("suggestions") or []
         ]
+    else:
+        item["ctx"] = {k: v for k, v in details.items() if k not in {"loc", "field", "input"}}
     return [item]
 
 
@@ -107,7 +109,7 @@ router = APIRouter(
     tags=["v1 (compatibility)"],
     dependencies=[Depends(current_caller)],
     route_class=answering_with(render),
-    responses={s: {"model": V1ErrorBody} for s in (401, 403, 404, 409, 422, 503)},
+    responses={s: {"model": V1ErrorBody} for s in (400, 401, 403, 404, 409, 422, 503)},
 )
 
 

@@ -247,6 +247,9 @@ class V1ErrorItem(BaseModel):
     msg: str
     input: object = None
     suggestions: list[Suggestion] | None = None
+    """Near matches with their ids (for an unresolved reference)."""
+    ctx: dict[str, object] | None = None
+    """What else the error knows (a refused scope, a limit), as pydantic's ``ctx``."""
 
 
 class V1ErrorBody(BaseModel):
