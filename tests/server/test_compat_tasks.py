@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from .conftest import Served, new_project
+from .conftest import Served, new_project, new_task
 
 TASK_KEYS = {
     "id", "title", "description", "priority", "status", "vpId", "workspaceId", "channelId",
@@ -236,7 +236,17 @@ def test_example3_assign_reports_each_task(served: Served) -> None:
             json={"taskIds": [*ids, "task_789"], "assigneeId": vp["id"],
                   "reason": "VP has capacity for these tasks"},
         )  # fmt: skip
-        complete = api.post("/api/tasks/assign", json={"taskIds": ids, "assigneeId": vp["name"]})
+        complete = api.post(
+            "/api/tasks/assign",
+            json={"taskIds": ids, "assigneeId": vp["name"],
+                  "reason": "User has capacity for these tasks",
+                  "metadata": {"assignmentPriority": "urgent"}},
+        )  # fmt: skip
+        other_project, _ = workspace(served)
+        elsewhere = new_task(served, other_project, "Elsewhere")
+        mixed = api.post(
+            "/api/tasks/assign", json={"taskIds": [ids[0], elsewhere["id"]], "assigneeId": vp["id"]}
+        )
         nobody = api.post("/api/tasks/assign", json={"taskIds": ids, "assigneeId": "user_789"})
     assert partial.status_code == 207
     body = partial.json()
@@ -249,6 +259,11 @@ def test_example3_assign_reports_each_task(served: Served) -> None:
     assert body["summary"] == {"total": 3, "successful": 2, "failed": 0, "notFound": 1}
     assert complete.status_code == 200
     assert complete.json()["summary"]["successful"] == 2
+    assert complete.json()["message"] == "Tasks assigned successfully"
+    assert mixed.status_code == 207
+    assert mixed.json()["data"]["failed"] == [
+        {"taskId": elsewhere["id"], "success": False, "error": "Task is in another workspace."}
+    ]
     error(nobody, 404, "ASSIGNEE_NOT_FOUND")
 
 

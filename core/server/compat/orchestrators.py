@@ -134,12 +134,19 @@ async def changed_tasks(
         str, Query(description="A previous answer's cursor (0: from the start), or a time")
     ] = "0",
     project: ProjectParam = None,
+    milestone: Annotated[str | None, Query(description="Milestone (needs project)")] = None,
     status: Annotated[list[TaskStatus] | None, Query(description="Repeatable")] = None,
     priority: Annotated[list[Priority] | None, Query(description="Repeatable")] = None,
+    label: Annotated[list[str] | None, Query(description="Repeatable; all must match")] = None,
     assignee: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(description="Search ref, title and description")] = None,
+    include_completed: Annotated[bool, Query(description="Done and cancelled too")] = True,
     limit: Annotated[int, Query(ge=1, le=MAX_CHANGES)] = 100,
 ) -> Response:
-    """Tasks whose latest change is after ``since``, oldest change first, done ones too.
+    """Tasks whose latest change is after ``since``, oldest change first.
+
+    The filters are the task list's; done and cancelled tasks are included unless
+    ``include_completed=false``.
 
     Ask again from the answer's ``cursor``: it stops below any change still being
     committed, so a change that commits after a later one is not stepped over. A time
@@ -150,10 +157,13 @@ async def changed_tasks(
         TaskQuery,
         {
             "project": project,
+            "milestone": milestone,
             "statuses": status or [],
             "priorities": priority or [],
+            "labels": label or [],
             "assignee": assignee,
-            "include_completed": True,
+            "text": q,
+            "include_completed": include_completed,
             "in_projects": caller.visible(),
         },
     )
