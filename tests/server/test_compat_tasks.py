@@ -386,16 +386,25 @@ def test_orchestrators_are_managed_over_v2(served: Served) -> None:
     """``/api/v2/orchestrators``: list, read by id or name, remove."""
     project, vp = workspace(served)
     with served.client() as api:
+        task = create(api, project, vp)
         listed = api.get("/api/v2/orchestrators", params={"project": project["slug"]})
         by_name = api.get(f"/api/v2/orchestrators/{vp['name']}", params={"project": project["id"]})
         removed = api.delete(f"/api/v2/orchestrators/{vp['id']}")
         gone = api.get(f"/api/v2/orchestrators/{vp['id']}")
-        changes = api.get("/api/v2/task-changes", params={"since": "0", "project": project["slug"]})
+        changes = api.get(
+            "/api/v2/task-changes",
+            params={"since": "0", "project": project["slug"], "status": ["backlog", "ready"]},
+        )
+        none_done = api.get(
+            "/api/v2/task-changes", params={"project": project["slug"], "status": "done"}
+        )
     assert listed.json()["items"] == [vp]
     assert by_name.json() == vp
     assert removed.json() == vp
     assert gone.status_code == 404
     assert set(changes.json()) == {"items", "cursor", "has_more"}
+    assert [t["id"] for t in changes.json()["items"]] == [task["id"]]
+    assert none_done.json()["items"] == []
 
 
 def test_change_task_over_v2_is_all_or_nothing(served: Served) -> None:

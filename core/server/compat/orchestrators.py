@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from core.domain.commands import TaskQuery, parse
@@ -121,6 +122,42 @@ async def remove_orchestrator(
 MAX_CHANGES = 1000
 
 
+class ChangeFilters(BaseModel):
+    """The query of ``GET /task-changes``: a cursor, a page size and the task list's filters."""
+
+    since: str = Field(
+        default="0",
+        max_length=64,
+        description="A previous answer's cursor (0: from the start), or a time",
+    )
+    limit: int = Field(default=100, ge=1, le=MAX_CHANGES)
+    project: str | None = Field(default=None, description="Project id, slug or key")
+    milestone: str | None = Field(default=None, description="Milestone (needs project)")
+    status: list[TaskStatus] = Field(default_factory=list, description="Repeatable")
+    priority: list[Priority] = Field(default_factory=list, description="Repeatable")
+    label: list[str] = Field(default_factory=list, description="Repeatable; all must match")
+    assignee: str | None = Field(default=None, max_length=100)
+    q: str | None = Field(default=None, description="Search ref, title and description")
+    include_completed: bool = Field(default=True, description="Done and cancelled too")
+
+    def task_query(self, caller: Caller) -> TaskQuery:
+        """The engine's query, within the caller's projects."""
+        return parse(
+            TaskQuery,
+            dict(
+                project=self.project,
+                milestone=self.milestone,
+                statuses=self.status,
+                priorities=self.priority,
+                labels=self.label,
+                assignee=self.assignee,
+                text=self.q,
+                include_completed=self.include_completed,
+                in_projects=caller.visible(),
+            ),
+        )
+
+
 @router.get(
     "/task-changes",
     response_model=TaskChanges,
@@ -128,46 +165,20 @@ MAX_CHANGES = 1000
     summary="Tasks changed after a cursor (commit-ordered: nothing committed late is missed)",
 )
 async def changed_tasks(
-    engine: EngineDep,
-    caller: CallerDep,
-    since: Annotated[
-        str, Query(description="A previous answer's cursor (0: from the start), or a time")
-    ] = "0",
-    project: ProjectParam = None,
-    milestone: Annotated[str | None, Query(description="Milestone (needs project)")] = None,
-    status: Annotated[list[TaskStatus] | None, Query(description="Repeatable")] = None,
-    priority: Annotated[list[Priority] | None, Query(description="Repeatable")] = None,
-    label: Annotated[list[str] | None, Query(description="Repeatable; all must match")] = None,
-    assignee: Annotated[str | None, Query(max_length=100)] = None,
-    q: Annotated[str | None, Query(description="Search ref, title and description")] = None,
-    include_completed: Annotated[bool, Query(description="Done and cancelled too")] = True,
-    limit: Annotated[int, Query(ge=1, le=MAX_CHANGES)] = 100,
+    filters: Annotated[ChangeFilters, Query()], engine: EngineDep, caller: CallerDep
 ) -> Response:
     """Tasks whose latest change is after ``since``, oldest change first.
 
     The filters are the task list's; done and cancelled tasks are included unless
-    ``include_completed=false``.
-
-    Ask again from the answer's ``cursor``: it stops below any change still being
-    committed, so a change that commits after a later one is not stepped over. A time
-    (ISO 8601) compares with ``updated_at``, which a late commit can slip under.
+    ``include_completed=false``. Ask again from the answer's ``cursor``: it stops below any
+    change still being committed, so a change that commits after a later one is not
+    stepped over. A time (ISO 8601) compares with ``updated_at``, which a late commit can
+    slip under.
     """
-    await project_filter(engine, caller, project)
-    query = parse(
-        TaskQuery,
-        {
-            "project": project,
-            "milestone": milestone,
-            "statuses": status or [],
-            "priorities": priority or [],
-            "labels": label or [],
-            "assignee": assignee,
-            "text": q,
-            "include_completed": include_completed,
-            "in_projects": caller.visible(),
-        },
+    await project_filter(engine, caller, filters.project)
+    changes = await engine.changed_tasks(
+        filters.task_query(caller), since=parse_since(filters.since), limit=filters.limit
     )
-    changes = await engine.changed_tasks(query, since=parse_since(since), limit=limit)
     return model_response(changes)
 
 
