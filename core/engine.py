@@ -45,6 +45,7 @@ from core.domain.models import (
     TaskCard,
     TaskStatus,
 )
+from core.domain.orchestrators import Orchestrator, OrchestratorCreate, TaskChanges
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import (
     Claim,
@@ -56,6 +57,7 @@ from core.domain.runs import (
     RunStep,
     Worker,
 )
+from core.domain.task_change import TaskChange
 from core.domain.views import (
     BoardColumn,
     BoardView,
@@ -912,3 +914,67 @@ class TaskEngine(Protocol):
 
     async def release_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
         """Forget a key whose attempt failed without a change, so a retry runs it again."""
+
+    # -- orchestrators and polling (task-management-api.md) -------------------------------
+
+    async def create_orchestrator(self, request: OrchestratorCreate) -> Orchestrator:
+        """Add an orchestrator (an agent identity) to a project.
+
+        Raises:
+            NotFoundError: no such project.
+            DuplicateError: the project has an orchestrator of this name.
+        """
+
+    async def list_orchestrators(self, project: str | None = None) -> list[Orchestrator]:
+        """A project's orchestrators by name (every project's when ``project`` is None).
+
+        Raises:
+            NotFoundError: no such project.
+        """
+
+    async def get_orchestrator(self, ref: str, *, project: str | None = None) -> Orchestrator:
+        """An orchestrator by id, or by name (within ``project`` when given).
+
+        Raises:
+            NotFoundError: none, or the name is used in several projects and none was given.
+        """
+
+    async def remove_orchestrator(self, ref: str, *, project: str | None = None) -> Orchestrator:
+        """Remove an orchestrator; its tasks keep their assignee.
+
+        Raises:
+            NotFoundError: as ``get_orchestrator``.
+        """
+
+    async def changed_tasks(
+        self, query: TaskQuery, *, since: int | datetime, limit: int = 100
+    ) -> TaskChanges:
+        """Tasks matching ``query`` changed after ``since``, oldest change first.
+
+        ``since`` is a previous answer's ``cursor`` (an event ``seq``; 0 for every change on
+        record): nothing committed after it is ever skipped, whatever order concurrent
+        writers commit in. A ``datetime`` compares with ``updated_at`` instead, which a
+        change that commits late can slip under. ``query.page``, ``sort`` and ``limit`` are
+        ignored.
+
+        Raises:
+            NotFoundError: the project or milestone filter names nothing.
+        """
+
+    async def change_task(
+        self, ref: str, change: TaskChange, *, expected_version: int | None = None
+    ) -> Task:
+        """Change a task's fields, its whole blocker set and its state, in one transaction.
+
+        Each part follows the rules of ``update_task``, ``add/remove_dependency`` and
+        ``transition_task`` (a move to cancelled is ``cancel``); a refusal of any part
+        changes nothing.
+
+        Raises:
+            NotFoundError: no such task.
+            ConflictError: it changed since ``expected_version``.
+            ValidationError: a field is invalid, or blockers are missing or in another
+                project (``details.unresolved``, ``details.circular``).
+            CycleError: blockers would close a cycle (``details.circular``).
+            InvalidTransitionError: a move is refused.
+        """

@@ -13,6 +13,7 @@ from core import __version__
 from core.engine import TaskEngine
 from core.server.auth import current_caller
 from core.server.body_limit import BodyLimit, BodyLimitMiddleware
+from core.server.compat import compat_router
 from core.server.errors import error_responses, install_error_handlers
 from core.server.event_hub import EventHub
 from core.server.idempotency import IdempotencyMiddleware
@@ -137,6 +138,7 @@ def create_app(open_engine: EngineOpener, settings: ServerSettings | None = None
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(api_router())
+    app.include_router(compat_router(settings))
     mcp_sessions = mount_mcp(app, settings)
     return app
 

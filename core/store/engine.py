@@ -55,6 +55,7 @@ from core.domain.models import (
     TaskCard,
     TaskStatus,
 )
+from core.domain.orchestrators import Orchestrator, OrchestratorCreate, TaskChanges
 from core.domain.outcomes import RunOutcome, storable_output
 from core.domain.runs import (
     Claim,
@@ -68,6 +69,7 @@ from core.domain.runs import (
     Worker,
 )
 from core.domain.states import state_machine_metadata
+from core.domain.task_change import TaskChange
 from core.domain.views import (
     BoardColumn,
     BoardView,
@@ -92,6 +94,7 @@ from core.store import (
     lease_ops,
     log_ops,
     migrate,
+    orchestrator_ops,
     pg_fast,
     pg_import,
     prd_import,
@@ -101,6 +104,7 @@ from core.store import (
     run_ids,
     run_ops,
     step_ops,
+    task_change,
     task_create,
     task_ops,
     task_pages,
@@ -1118,6 +1122,54 @@ class SqlTaskEngine:
     async def release_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
         """See ``TaskEngine.release_idempotency_key``."""
         await self._runner.write(lambda c, _x: idempotency_ops.release(c, attempt), self._ctx)
+
+    # -- orchestrators and polling (task-management-api.md) -------------------------------
+
+    async def create_orchestrator(self, request: OrchestratorCreate) -> Orchestrator:
+        """See ``TaskEngine.create_orchestrator``."""
+        made: Orchestrator = await self._write(
+            partial(_call, orchestrator_ops.create_orchestrator, request)
+        )
+        return made
+
+    async def list_orchestrators(self, project: str | None = None) -> list[Orchestrator]:
+        """See ``TaskEngine.list_orchestrators``."""
+        return await self._runner.read(lambda c: orchestrator_ops.list_orchestrators(c, project))
+
+    async def get_orchestrator(self, ref: str, *, project: str | None = None) -> Orchestrator:
+        """See ``TaskEngine.get_orchestrator``."""
+        return await self._runner.read(lambda c: orchestrator_ops.get_orchestrator(c, ref, project))
+
+    async def remove_orchestrator(self, ref: str, *, project: str | None = None) -> Orchestrator:
+        """See ``TaskEngine.remove_orchestrator``."""
+        gone: Orchestrator = await self._write(
+            lambda c, x: orchestrator_ops.remove_orchestrator(c, x, ref, project)
+        )
+        return gone
+
+    async def change_task(
+        self, ref: str, change: TaskChange, *, expected_version: int | None = None
+    ) -> Task:
+        """See ``TaskEngine.change_task``."""
+        return await self._write_then_read(
+            lambda c, x: task_change.change_task(
+                c, x, ref, change, expected_version=expected_version
+            )
+        )
+
+    async def changed_tasks(
+        self, query: TaskQuery, *, since: int | datetime, limit: int = 100
+    ) -> TaskChanges:
+        """See ``TaskEngine.changed_tasks``."""
+        if self._runner.dialect == "postgresql":
+            through = await event_feed.safe_cursor(self._runner.read)
+        else:
+            through = await self._runner.read(last_seq)
+        return await self._runner.read(
+            lambda c: orchestrator_ops.changed_tasks(
+                c, query, since=since, through=through, limit=limit
+            )
+        )
 
 
 async def _open_runner(parsed: URL) -> tuple[Runner, Path | None]:

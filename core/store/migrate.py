@@ -23,7 +23,7 @@ from core.errors import StorageError
 from core.store.dialects import sqlite as sq
 from core.store.errors import os_storage_error, sqlite_storage_error
 
-HEAD_REVISION = "0012_list_sort_indexes"
+HEAD_REVISION = "0013_orchestrators"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
 KNOWN_REVISIONS = (
@@ -39,6 +39,7 @@ KNOWN_REVISIONS = (
     "0010_command_approval",
     "0011_api_tokens",
     "0012_list_sort_indexes",
+    "0013_orchestrators",
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -374,6 +374,23 @@ api_tokens = Table(
     Column("last_used_at", UtcDateTime),
 )
 
+orchestrators = Table(
+    "orchestrators",
+    metadata,
+    # An agent identity in a project (0013; task-management-api.md's "VP"): its name is the
+    # assignee of the tasks it works; the user it acts for is kept as given.
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("role", String(200), nullable=False),
+    Column("user_id", String(200), nullable=False),
+    Column("user_name", String(200), nullable=False),
+    Column("user_email", String(320), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

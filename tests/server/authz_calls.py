@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from core.domain.orchestrators import Orchestrator, OrchestratorCreate
+
 from .route_table import MISSING, Operation, Param, Unfillable, minimal_value
 from .world import SEARCH_WORD, WORKER, RunMade, Side, quick_run, token
 
@@ -36,6 +38,10 @@ KIND_BY_NAME = {
     "job_id": "import_job",
     "quick_run_id": "quick_run",
     "owner_id": "run",
+    "project_id": "project",
+    "task_id": "task",
+    "vp_id": "orchestrator",
+    "orchestrator": "orchestrator",
 }
 """What a path parameter names, by its name."""
 
@@ -54,7 +60,9 @@ KIND_BY_COLLECTION = {
 }
 """What a path parameter with a generic name (``{id}``) names, by the segment before it."""
 
-PROJECT_KINDS = frozenset({"project", "task", "blocker", "milestone", "run", "attachment"})
+PROJECT_KINDS = frozenset(
+    {"project", "task", "blocker", "milestone", "run", "attachment", "orchestrator"}
+)
 """Things that belong to one project: another project's are "not found" to a limited token.
 
 Import jobs name their project too, but may also have none; quick runs, workers and enum
@@ -74,9 +82,9 @@ NEEDS: dict[tuple[str, str], dict[str, bool]] = {
 UNOWNED_KINDS = frozenset({"quick_run", "worker", "token"})
 """Things of no project: a route may hide them all from a token limited to some projects."""
 
-OPTIONAL_FIELDS = frozenset({"project", "title", "text"})
-"""Optional body fields filled anyway: a request must say which project it is about (and a
-PRD preview what to plan)."""
+OPTIONAL_FIELDS = frozenset({"project", "project_id", "title", "text"})
+"""Optional body fields filled anyway: a request must say which project it is about (v1
+says it as ``project_id``), and a PRD preview what to plan."""
 
 SEARCH_PARAMS = ("q", "text", "search")
 """Query parameters that search text: the leak checks search for ``SEARCH_WORD``."""
@@ -217,8 +225,24 @@ class Builder:
             "import_job": side.import_job,
             "quick_run": lambda: quick_run(side.db),
             "token": lambda: token(side.db),
+            "orchestrator": lambda: self._orchestrator(fresh=True).id,
         }
         return makers[kind]()
+
+    def _orchestrator(self, *, fresh: bool = False) -> Orchestrator:
+        """An orchestrator of this side (the same one unless ``fresh``), its names marked."""
+        if fresh or "vp" not in self._stable:
+            side = self.side
+            request = OrchestratorCreate(
+                project=side.project.id, name=f"{side.word}-{uuid.uuid4().hex[:6]}"
+            )
+            made = side.db.run(side.db.engine.create_orchestrator(request))
+            side.mark(made.id, made.name)
+            if fresh:
+                return made
+            self._stable["vp"] = made
+        vp: Orchestrator = self._stable["vp"]
+        return vp
 
     def provide(self, name: str, schema: dict[str, Any], made: dict[str, Any]) -> Any:
         """A body field's or query parameter's value, by its name; ``MISSING`` if unknown."""
@@ -240,6 +264,12 @@ class Builder:
             return simple[name]
         if name == "project":
             return side.project.slug
+        if name in {"project_id", "workspaceId"}:
+            return side.project.id
+        if name in {"vpId", "assigneeId"}:
+            return self._orchestrator().id
+        if name == "taskIds":
+            return [side.task().id]
         if name == "title":
             return f"{SEARCH_WORD} {side.word} made"
         if name in {"name", "slug"}:

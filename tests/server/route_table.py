@@ -19,6 +19,10 @@ from core.server.app import create_app
 
 READS = frozenset({"GET", "HEAD"})
 
+API_PREFIXES = ("/api/", "/v1/")
+"""Where the routes that need a token live: v2, the compatibility APIs' ``/api/tasks`` and
+``/api/orchestrators``, and ``/v1``."""
+
 
 @dataclass(frozen=True)
 class Param:
@@ -74,7 +78,7 @@ def _scope_of(dependant: Any) -> TokenScope:
 
 
 def api_operations() -> list[Operation]:
-    """Every operation under ``/api/``, in the app's order, with its OpenAPI description.
+    """Every operation under ``API_PREFIXES``, in the app's order, with its OpenAPI description.
 
     Raises:
         AssertionError: a route is left out of the OpenAPI document (nothing could be
@@ -87,7 +91,7 @@ def api_operations() -> list[Operation]:
         if not isinstance(route.original_route, APIRoute):
             continue
         path = str(route.path_format)
-        if not path.startswith("/api/"):
+        if not path.startswith(API_PREFIXES):
             continue
         for method in sorted(route.methods or ()):
             described = spec["paths"].get(path, {}).get(method.lower())

@@ -1006,3 +1006,27 @@ async def test_list_sort_migration_round_trip_on_postgres(fresh_pg_url: str) -> 
     await pg_round_trip(fresh_pg_url, "0011_api_tokens")
     rows = await pg_execute(fresh_pg_url, "SELECT title, title_key FROM tasks ORDER BY title")
     assert rows == [("A", "a"), ("B", "b")]
+
+
+# ------------------------------------------------------------------------------ 0013 orchestrators
+async def test_orchestrators_migration_is_reversible(tmp_path: Path) -> None:
+    """0013 down to 0012 and up again: the table goes and comes back, the schema matches."""
+    path = tmp_path / "old.db"
+    url = f"sqlite:///{path}"
+    await seed_titles(url)
+    with downgraded(path, "0012_list_sort_indexes") as conn:
+        assert not inspect(conn).has_table("orchestrators")
+    assert len(await titles_by_title(url)) == 3  # upgraded on open
+    sync = create_engine(url)
+    try:
+        with sync.connect() as conn:
+            assert schema_drift(conn) == []
+            assert inspect(conn).has_table("orchestrators")
+    finally:
+        sync.dispose()
+
+
+@pytest.mark.postgres
+async def test_orchestrators_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
+    """On PostgreSQL too: down to 0012 and up again, with the schema as the tables say."""
+    await pg_round_trip(fresh_pg_url, "0012_list_sort_indexes")

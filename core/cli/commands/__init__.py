@@ -20,6 +20,7 @@ from core.cli.commands import (
     imports,
     init,
     mcp,
+    orchestrators,
     projects,
     queue,
     quick,
@@ -42,6 +43,7 @@ GROUPS: tuple[ModuleType, ...] = (
     quick,
     serve,
     mcp,
+    orchestrators,
 )
 """Every command group, in the order ``taskyard --help`` lists their commands."""
 

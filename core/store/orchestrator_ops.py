@@ -1,0 +1,183 @@
+"""Orchestrators (the "VPs" of task-management-api.md), and tasks changed after an event cursor.
+
+An orchestrator is found by id, or by name within its project (names are unique per
+project, and are what its tasks' assignee holds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from core.domain.commands import TaskQuery
+from core.domain.orchestrators import (
+    Orchestrator,
+    OrchestratorCreate,
+    OrchestratorUser,
+    TaskChanges,
+)
+from core.errors import DuplicateError, NotFoundError
+from core.store import tables as t
+from core.store.context import TxContext
+from core.store.lookup import find_project, near_matches
+from core.store.queries import full_tasks, task_filters
+from core.store.rows import select_tasks
+
+V, E, T = t.orchestrators, t.events, t.tasks
+
+
+def _from_row(row: Mapping[Any, Any]) -> Orchestrator:
+    return Orchestrator(
+        id=row["id"],
+        project_id=row["project_id"],
+        name=row["name"],
+        role=row["role"],
+        user=OrchestratorUser(id=row["user_id"], name=row["user_name"], email=row["user_email"]),
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+    )
+
+
+def create_orchestrator(conn: Connection, ctx: TxContext, req: OrchestratorCreate) -> Orchestrator:
+    """Add an orchestrator to a project (event ``orchestrator.created``).
+
+    Raises:
+        NotFoundError: no such project.
+        DuplicateError: the project has an orchestrator of this name.
+    """
+    project_id = find_project(conn, req.project)["id"]
+    taken = select(V.c.id).where(V.c.project_id == project_id, V.c.name == req.name)
+    if conn.execute(taken).first() is not None:
+        raise DuplicateError(
+            f"The project already has an orchestrator named {req.name!r}.",
+            hint="Pick another name, or remove the existing one first.",
+            details={"field": "name", "input": req.name},
+        )
+    row = {
+        "id": ctx.new_id(),
+        "project_id": project_id,
+        "name": req.name,
+        "role": req.role,
+        "user_id": req.user_id or req.user_email or req.name,
+        "user_name": req.user_name,
+        "user_email": req.user_email,
+        "created_at": ctx.now,
+        "created_by": ctx.actor,
+    }
+    conn.execute(insert(V).values(**row))
+    ctx.emit(
+        "orchestrator.created",
+        project_id=project_id,
+        payload={"id": row["id"], "name": req.name, "role": req.role},
+    )
+    return _from_row(row)
+
+
+def list_orchestrators(conn: Connection, project: str | None) -> list[Orchestrator]:
+    """A project's orchestrators by name (every project's when ``project`` is None).
+
+    Raises:
+        NotFoundError: no such project.
+    """
+    query = select(V).order_by(V.c.name, V.c.id)
+    if project is not None:
+        query = query.where(V.c.project_id == find_project(conn, project)["id"])
+    return [_from_row(r) for r in conn.execute(query).mappings()]
+
+
+def get_orchestrator(conn: Connection, ref: str, project: str | None = None) -> Orchestrator:
+    """The orchestrator with this id, or this name (within ``project`` when given).
+
+    Raises:
+        NotFoundError: none (or the project does not exist); suggestions name close names.
+    """
+    text = ref.strip()
+    query = select(V).where((V.c.id == text) | (V.c.name == text))
+    if project is not None:
+        project_id = find_project(conn, project)["id"]
+        query = query.where(V.c.project_id == project_id)
+    rows = list(conn.execute(query.order_by(V.c.id).limit(2)).mappings())
+    exact = [r for r in rows if r["id"] == text] or rows
+    if len(exact) == 1:
+        return _from_row(exact[0])
+    names = (
+        select(V.c.name)
+        if project is None
+        else select(V.c.name).where(V.c.project_id == project_id)
+    )
+    suggestions = near_matches(text, [r.name for r in conn.execute(names)])
+    many = len(exact) > 1
+    raise NotFoundError(
+        f"Orchestrator name {ref!r} is used in several projects."
+        if many
+        else f"No orchestrator {ref!r}.",
+        hint="Give its id, or its project too."
+        if many
+        else "List them with `taskyard orchestrator list`.",
+        details={"field": "orchestrator", "input": ref, "suggestions": suggestions},
+    )
+
+
+def remove_orchestrator(
+    conn: Connection, ctx: TxContext, ref: str, project: str | None = None
+) -> Orchestrator:
+    """Remove an orchestrator (event ``orchestrator.removed``); its tasks keep their assignee.
+
+    Raises:
+        NotFoundError: no such orchestrator.
+    """
+    found = get_orchestrator(conn, ref, project)
+    conn.execute(delete(V).where(V.c.id == found.id))
+    ctx.emit(
+        "orchestrator.removed",
+        project_id=found.project_id,
+        payload={"id": found.id, "name": found.name},
+    )
+    return found
+
+
+def changed_tasks(
+    conn: Connection, query: TaskQuery, *, since: int | datetime, through: int, limit: int
+) -> TaskChanges:
+    """Tasks matching ``query`` whose latest event is after ``since``, oldest change first.
+
+    ``through`` is an event ``seq`` below which every writer has committed (the caller made
+    it safe): events above it are left for the next call, so a change committed late, with
+    a smaller ``seq`` than one already seen, is never stepped over. A ``datetime`` is the
+    older API's timestamp: tasks changed after it by ``updated_at`` (a transaction's start),
+    which can miss a change that commits late; the returned cursor cannot.
+    """
+    clauses = task_filters(conn, query)
+    if isinstance(since, datetime):
+        rows = conn.execute(
+            select_tasks()
+            .where(*clauses, T.c.updated_at > since)
+            .order_by(T.c.updated_at, T.c.created_at, T.c.number, T.c.id)
+            .limit(limit + 1)
+        ).mappings()
+        found = list(rows)
+        return TaskChanges(
+            items=full_tasks(conn, found[:limit]), cursor=through, has_more=len(found) > limit
+        )
+    latest = (
+        select(E.c.task_id, func.max(E.c.seq).label("change_seq"))
+        .where(E.c.seq > since, E.c.seq <= through, E.c.task_id.is_not(None))
+        .group_by(E.c.task_id)
+        .subquery()
+    )
+    statement = (
+        select_tasks()
+        .add_columns(latest.c.change_seq)
+        .join(latest, latest.c.task_id == T.c.id)
+        .where(*clauses)
+        .order_by(latest.c.change_seq)
+        .limit(limit + 1)
+    )
+    found = list(conn.execute(statement).mappings())
+    more = len(found) > limit
+    page = found[:limit]
+    cursor = int(page[-1]["change_seq"]) if more else through
+    return TaskChanges(items=full_tasks(conn, page), cursor=cursor, has_more=more)
