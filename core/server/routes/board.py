@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
-from core.api.schemas import CardPosition, Items
+from core.api.schemas import CardPosition
 from core.domain.commands import BoardQuery, parse
-from core.domain.models import Priority, TaskCard, TaskStatus
+from core.domain.models import Priority, TaskStatus
 from core.domain.views import BoardColumn, BoardView
 from core.server.access import project_filter, visible_task
 from core.server.deps import CallerDep, EngineDep
@@ -116,24 +116,6 @@ async def board_column(
     """The column's count and ``limit`` cards from ``offset`` (a deep offset costs no more)."""
     query = await filters.query(engine, caller)
     return model_response(await engine.board_column(query, column, offset=offset, limit=limit))
-
-
-@router.get(
-    "/ready",
-    response_model=Items[TaskCard],
-    responses=error_responses(404, 422),
-    summary="The ready queue, in the order workers claim it",
-)
-async def ready(
-    engine: EngineDep,
-    caller: CallerDep,
-    project: Project = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> Response:
-    """Ready tasks by priority, then age: what a worker claims next comes first."""
-    await project_filter(engine, caller, project)
-    cards = await engine.ready_tasks(limit=limit, project=project, in_projects=caller.visible())
-    return model_response(Items[TaskCard](items=cards))
 
 
 @router.get(

@@ -16,14 +16,14 @@ from starlette.responses import Response
 from core.api.run_schemas import ExpiredTasks, LeaseSweep, RunId, RunsFinish
 from core.api.schemas import Items
 from core.domain.outcomes import RunOutcome
-from core.domain.runs import Run, RunStep
+from core.domain.runs import Run
 from core.engine import TaskEngine
 from core.errors import NotFoundError, ValidationError
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.run_access import check_run, resolve_run_id, sees_run, visible_run
+from core.server.run_access import resolve_run_id, sees_run
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -45,29 +45,6 @@ async def resolve(
     Several matches are a 422 listing them (``details.candidates``).
     """
     return model_response(RunId(id=await resolve_run_id(engine, caller, prefix, kind)))
-
-
-@router.get(
-    "/{run_id}",
-    response_model=Run,
-    responses=error_responses(404),
-    summary="Read a run",
-)
-async def get_run(run_id: str, engine: EngineDep, caller: CallerDep) -> Response:
-    """One run: its state, worker, step, lease and how it ended."""
-    return model_response(await visible_run(engine, caller, run_id))
-
-
-@router.get(
-    "/{run_id}/steps",
-    response_model=Items[RunStep],
-    responses=error_responses(404),
-    summary="A run's steps",
-)
-async def run_steps(run_id: str, engine: EngineDep, caller: CallerDep) -> Response:
-    """The run's steps in pipeline order (a step left running by an ended run reads as ended)."""
-    await check_run(engine, caller, run_id)
-    return model_response(Items[RunStep](items=await engine.run_steps(run_id)))
 
 
 @router.post(

@@ -1,0 +1,113 @@
+"""The ``core.api.endpoint.Access`` checks, as the table's generic routes make them.
+
+Each check reads the call's arguments by their names on the wire (``Endpoint.argument``
+maps them to the engine's) and refuses, or narrows ``in_projects``, before the engine is
+called. The rules are those of ``core.server.access`` and ``run_access``: for a token
+limited to some projects, anything elsewhere is "not found", never a 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from core.api.endpoint import Access, Endpoint
+from core.domain.access import TokenScope
+from core.engine import TaskEngine
+from core.errors import PermissionDeniedError
+from core.server.access import check_all_visible, check_visible, project_filter
+from core.server.auth import Caller
+from core.server.run_access import check_run, within
+from core.server.scoping import hidden
+
+Check = Callable[[Endpoint, TaskEngine, Caller, dict[str, Any]], Awaitable[None]]
+
+DOING = {"create_project": "creating a project"}
+"""What an ``EVERY_PROJECT`` call does, for the refusal."""
+
+
+def _value(entry: Endpoint, args: dict[str, Any], wire: str) -> Any:
+    return args.get(entry.argument(wire))
+
+
+async def _every_project(
+    entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]
+) -> None:
+    caller.require_every_project(DOING.get(entry.method, entry.method.replace("_", " ")))
+
+
+async def _admin(entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]) -> None:
+    caller.require(TokenScope.ADMIN)
+
+
+async def _project(
+    entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]
+) -> None:
+    await project_filter(engine, caller, _value(entry, args, "project"))
+
+
+async def _task(entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]) -> None:
+    await check_visible(engine, caller, _value(entry, args, "ref"))
+
+
+async def _blocker(
+    entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]
+) -> None:
+    await check_visible(engine, caller, _value(entry, args, "blocker"), field="blocker")
+
+
+async def _tasks(entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]) -> None:
+    await check_all_visible(engine, caller, _value(entry, args, "refs"), field="task")
+
+
+async def _run(entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]) -> None:
+    await check_run(engine, caller, _value(entry, args, "run_id"))
+
+
+async def _quick_run(
+    entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]
+) -> None:
+    # Unlimited tokens need no read first: the engine says "no quick run" in the same words.
+    if caller.restricted:
+        quick_run_id = _value(entry, args, "quick_run_id")
+        if (await engine.get_quick_run(quick_run_id)).actor != caller.name:
+            raise hidden("quick_run_id", quick_run_id, "quick run")
+
+
+async def _named_leases(
+    entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]
+) -> None:
+    if _value(entry, args, "leases") is None and caller.restricted:
+        raise PermissionDeniedError(
+            f"The token {caller.name!r} is limited to some projects: a heartbeat with it "
+            "renews only the leases it names.",
+            hint="Send leases: {run id: claim token} for each run the worker holds.",
+            details={"field": "leases"},
+        )
+
+
+async def _in_projects(
+    entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]
+) -> None:
+    name = entry.argument("in_projects")
+    args[name] = within(caller, args.get(name))
+
+
+CHECKS: dict[Access, Check] = {
+    Access.EVERY_PROJECT: _every_project,
+    Access.ADMIN: _admin,
+    Access.PROJECT: _project,
+    Access.TASK: _task,
+    Access.BLOCKER: _blocker,
+    Access.TASKS: _tasks,
+    Access.RUN: _run,
+    Access.QUICK_RUN: _quick_run,
+    Access.NAMED_LEASES: _named_leases,
+    Access.IN_PROJECTS: _in_projects,
+}
+"""The check of each ``Access`` made before the engine call (``VISIBLE_ITEMS`` is after)."""
+
+
+def visible_items(caller: Caller, items: list[Any]) -> list[Any]:
+    """``Access.VISIBLE_ITEMS``: the projects in ``items`` the caller may see."""
+    return [item for item in items if caller.sees(item.id)]
