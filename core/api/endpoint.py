@@ -134,12 +134,18 @@ class Endpoint:
             return quote(value, safe="/" if match.group(2) == "path" else "")
 
         url = API_PREFIX + _PATH_PARAM.sub(fill, self.path)
-        params: dict[str, Any] = {}
-        for wire in self.query.model_fields if self.query else ():
-            value = args.get(self.argument(wire))
-            if value is not None:
-                params[wire] = to_jsonable_python(value)
-        return HttpCall(self.http, url, params, self._json_body(args))
+        return HttpCall(self.http, url, self._query_string(args), self._json_body(args))
+
+    def _query_string(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        if self.query is None:
+            return {}
+        given = {
+            wire: args[self.argument(wire)]
+            for wire in self.query.model_fields
+            if args.get(self.argument(wire)) is not None
+        }
+        # Serialized by the model: a field may say how its value is written in a URL.
+        return self.query.model_construct(**given).model_dump(mode="json", include=set(given))
 
     def _json_body(self, args: Mapping[str, Any]) -> Any:
         if self.body_arg is not None:
@@ -157,10 +163,14 @@ class Endpoint:
     ) -> dict[str, Any]:
         """The engine's arguments from a request's path values, query values and body.
 
-        The server's side of ``call``: body fields keep their parsed values (models stay
-        models).
+        The server's side of ``call``: the query values go through the query model (its
+        fields may say how a URL writes a value), body fields keep their parsed values
+        (models stay models).
         """
-        wire: dict[str, Any] = {**path, **query}
+        wire: dict[str, Any] = dict(path)
+        if self.query is not None:
+            parsed = self.query.model_validate(query)
+            wire.update({name: getattr(parsed, name) for name in type(parsed).model_fields})
         if body is not None and self.body_arg is None:
             wire.update({name: getattr(body, name) for name in type(body).model_fields})
         args = {self.argument(name): value for name, value in wire.items()}

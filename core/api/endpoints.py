@@ -39,6 +39,7 @@ from core.api.run_schemas import (
     LogAppend,
     LogSeq,
     LostOutput,
+    OverviewQuery,
     Renewed,
     RunBlock,
     RunFinish,
@@ -51,7 +52,15 @@ from core.api.schemas import Deleted, DependencyBody, Items, MilestoneSearch, Re
 from core.domain.access import TokenScope
 from core.domain.commands import ProjectCreate
 from core.domain.models import Milestone, Project, Task, TaskCard
-from core.domain.runs import Claim, QuickRun, QuickRunCreate, Run, RunStep, Worker
+from core.domain.runs import (
+    Claim,
+    ExecutionOverview,
+    QuickRun,
+    QuickRunCreate,
+    Run,
+    RunStep,
+    Worker,
+)
 
 READ, WRITE, ADMIN = TokenScope.READ, TokenScope.WRITE, TokenScope.ADMIN
 
@@ -533,7 +542,27 @@ RUNS = (
     ),
 )
 
-ENDPOINTS: tuple[Endpoint, ...] = PROJECTS + TASKS + QUICK_RUNS + WORKERS + RUNS
+EXECUTION = (
+    Endpoint(
+        "execution_overview",
+        "GET",
+        "/execution/overview",
+        "The execution monitor's snapshot",
+        "runs",
+        """The queue in scheduler order, runs, workers and rates, as ``taskyard monitor`` shows.
+
+        ``pipeline`` (the workers' pipelines) and ``approved_by`` (the approvers they accept)
+        explain which ready tasks no worker would take, as the workers would decide.
+        """,
+        access=(Access.IN_PROJECTS,),
+        query=OverviewQuery,
+        renamed={"pipeline": "pipelines", "in_project": "in_projects"},
+        answer=ExecutionOverview,
+        errors=(422,),
+    ),
+)
+
+ENDPOINTS: tuple[Endpoint, ...] = PROJECTS + TASKS + QUICK_RUNS + WORKERS + RUNS + EXECUTION
 """Every entry, in the order the server adds their routes."""
 
 ENDPOINTS_BY_METHOD = {entry.method: entry for entry in ENDPOINTS}

@@ -36,8 +36,6 @@ HAND_WRITTEN: dict[str, str] = {
     "out, as lost ones.",
     "expire_leases": "POST /runs/expire-leases: refuses a now after the server's clock, and "
     "lists only the caller's tasks.",
-    "execution_overview": "GET /execution/overview: repeatable names where one empty value "
-    "means the empty list.",
     "add_attachment": "POST /tasks/{ref}/attachments: the file is the raw request body.",
     "get_attachment": "GET /attachments/{id} and .../content: metadata and the raw file, "
     "visible by the attachment's task.",

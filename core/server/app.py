@@ -22,7 +22,6 @@ from core.server.routes import (
     attachments,
     board,
     events,
-    execution,
     health,
     imports,
     logs,
@@ -85,7 +84,6 @@ def api_router() -> APIRouter:
         tokens,
         meta,
         logs,
-        execution,
     )
     for resource in resources:
         api.include_router(resource.router)
