@@ -3,15 +3,21 @@
 ``core.server.access`` keeps reads within a token's projects; this module does the same for
 requests that name a project only implicitly (an import, a promoted quick run: "the default
 project") and for things found by their own id (an import job, a quick run, an attachment),
-whose project or owner decides whether the token may see them.
+whose project or owner decides whether the token may see them (``access.hidden`` words the
+refusal).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from core.engine import TaskEngine
-from core.errors import NotFoundError, ValidationError
+from core.errors import ValidationError
 from core.server.access import project_filter
 from core.server.auth import Caller
+
+T = TypeVar("T")
 
 
 async def settled_project(
@@ -42,14 +48,18 @@ async def settled_project(
     return project
 
 
-def hidden(field: str, ref: str, what: str) -> NotFoundError:
-    """The "not found" for something that exists but that the caller may not see.
+async def newest_seen(
+    fetch: Callable[[int], Awaitable[list[T]]],
+    limit: int,
+    *,
+    scanned: int,
+    seen: Callable[[T], bool] | None,
+) -> list[T]:
+    """The newest ``limit`` things of a list the engine keeps for every project (or actor).
 
-    Worded as the engine words a missing one, and concealed for limited tokens the same way
-    (``core.server.errors.conceal``), so the two answers cannot be told apart.
+    ``seen`` is ``None`` for a caller who sees everything: the engine lists ``limit``. For
+    others, those ``seen`` among the newest ``scanned`` (the engine cannot filter them).
     """
-    return NotFoundError(
-        f"No {what} {ref!r}.",
-        hint="Check the id; this token sees only its own projects.",
-        details={"field": field, "input": ref, "suggestions": []},
-    )
+    if seen is None:
+        return await fetch(limit)
+    return [item for item in await fetch(scanned) if seen(item)][:limit]

@@ -15,10 +15,9 @@ from core.api.endpoint import Access, Endpoint
 from core.domain.access import TokenScope
 from core.engine import TaskEngine
 from core.errors import PermissionDeniedError
-from core.server.access import check_all_visible, check_visible, project_filter
+from core.server.access import check_all_visible, check_visible, hidden, project_filter
 from core.server.auth import Caller
 from core.server.run_access import check_run, within
-from core.server.scoping import hidden
 
 Check = Callable[[Endpoint, TaskEngine, Caller, dict[str, Any]], Awaitable[None]]
 

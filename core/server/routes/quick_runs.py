@@ -20,11 +20,12 @@ from core.domain.models import Task
 from core.domain.runs import QuickRun
 from core.engine import TaskEngine
 from core.errors import DuplicateError, NotFoundError
+from core.server.access import hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response, task_response
-from core.server.scoping import hidden, settled_project
+from core.server.scoping import newest_seen, settled_project
 
 router = APIRouter(prefix="/quick-runs", tags=["quick runs"])
 
@@ -40,10 +41,13 @@ async def list_quick_runs(
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 20,
 ) -> Response:
     """Newest first; a token limited to projects lists only its own."""
-    if not caller.restricted:
-        return model_response(Items[QuickRun](items=await engine.list_quick_runs(limit=limit)))
-    own = [r for r in await engine.list_quick_runs(limit=MAX_LIST) if r.actor == caller.name]
-    return model_response(Items[QuickRun](items=own[:limit]))
+    runs = await newest_seen(
+        lambda n: engine.list_quick_runs(limit=n),
+        limit,
+        scanned=MAX_LIST,
+        seen=(lambda run: run.actor == caller.name) if caller.restricted else None,
+    )
+    return model_response(Items[QuickRun](items=runs))
 
 
 @router.get(
