@@ -57,8 +57,17 @@ class Access(enum.StrEnum):
     """A limited token names the ``leases`` it renews (403 for ``null``: every lease)."""
     IN_PROJECTS = "in_projects"
     """``in_projects`` is narrowed to the token's projects (its projects when ``None``)."""
+    VISIBLE_OUTCOMES = "visible_outcomes"
+    """``outcomes`` keeps those of runs the token sees; the others are left out, as lost."""
+    SERVER_CLOCK = "server_clock"
+    """``now`` may not be later than the server's clock (422): leases end by its time."""
     VISIBLE_ITEMS = "visible_items"
-    """The answer's items (projects) keep only those the token sees."""
+    """After the call: the answer's items (projects) keep only those the token sees."""
+    VISIBLE_REFS = "visible_refs"
+    """After the call: the answer's task refs keep only those the token sees."""
+    OWN_ITEMS = "own_items"
+    """A limited token's list holds only what it made (its name is their ``actor``), the
+    newest ``limit`` among as many as the engine lists at most."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,7 @@ class Endpoint:
     """What the call does, for people: the route's OpenAPI description."""
     scope: TokenScope = TokenScope.READ
     access: tuple[Access, ...] = ()
-    """Checked in this order (``VISIBLE_ITEMS`` on the answer)."""
+    """Checked in this order (those on the answer after the call)."""
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     body_arg: str | None = None

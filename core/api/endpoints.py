@@ -29,13 +29,15 @@ reason); a test keeps the three covering the whole Protocol.
 from __future__ import annotations
 
 from core.api.endpoint import Access, Endpoint
-from core.api.quick_run_schemas import Appended, FinishBody, LogBody
+from core.api.quick_run_schemas import Appended, FinishBody, LogBody, QuickRunList
 from core.api.run_schemas import (
     AdoptBody,
     ApproveBody,
     CancelBody,
     ClaimBody,
+    ExpiredTasks,
     HeartbeatBody,
+    LeaseSweep,
     LogAppend,
     LogSeq,
     LostOutput,
@@ -44,6 +46,7 @@ from core.api.run_schemas import (
     RunBlock,
     RunFinish,
     RunInterrupt,
+    RunsFinish,
     StepFinish,
     StepStart,
     WorkerRegistration,
@@ -257,6 +260,18 @@ TASKS = (
 )
 
 QUICK_RUNS = (
+    Endpoint(
+        "list_quick_runs",
+        "GET",
+        "/quick-runs",
+        "List recent quick runs",
+        "quick runs",
+        "Newest first; a token limited to projects lists only its own.",
+        access=(Access.OWN_ITEMS,),
+        query=QuickRunList,
+        answer=Items[QuickRun],
+        answer_field="items",
+    ),
     Endpoint(
         "create_quick_run",
         "POST",
@@ -542,6 +557,48 @@ RUNS = (
     ),
 )
 
+RUN_BATCHES = (
+    Endpoint(
+        "finish_runs",
+        "POST",
+        "/runs/finish",
+        "Finish many runs at once",
+        "runs",
+        """Finish each run as ``POST /runs/{id}/finish`` would, each fenced by its own token.
+
+        The answer lists the runs finished, in the order given; a run that no longer holds its
+        task (lease lost, cancelled, finished, unknown, or not the token's to see) is left out
+        and nothing is written for it.
+        """,
+        scope=WRITE,
+        access=(Access.VISIBLE_OUTCOMES,),
+        body=RunsFinish,
+        answer=Items[Run],
+        answer_field="items",
+        errors=(422,),
+    ),
+    Endpoint(
+        "expire_leases",
+        "POST",
+        "/runs/expire-leases",
+        "Expire the leases that ended",
+        "runs",
+        """Expire runs whose lease ended by ``now`` (the server's clock when ``null``).
+
+        Workers call it on every heartbeat, so a crashed worker's tasks go back to ready
+        without a separate daemon. ``now`` may not be later than the server's clock: leases end
+        by the server's time, not a client's. The answer names the tasks concerned (for a
+        limited token, only those of its projects).
+        """,
+        scope=WRITE,
+        access=(Access.SERVER_CLOCK, Access.VISIBLE_REFS),
+        body=LeaseSweep,
+        answer=ExpiredTasks,
+        answer_field="refs",
+        errors=(422,),
+    ),
+)
+
 EXECUTION = (
     Endpoint(
         "execution_overview",
@@ -562,7 +619,9 @@ EXECUTION = (
     ),
 )
 
-ENDPOINTS: tuple[Endpoint, ...] = PROJECTS + TASKS + QUICK_RUNS + WORKERS + RUNS + EXECUTION
+ENDPOINTS: tuple[Endpoint, ...] = (
+    PROJECTS + TASKS + QUICK_RUNS + WORKERS + RUNS + RUN_BATCHES + EXECUTION
+)
 """Every entry, in the order the server adds their routes."""
 
 ENDPOINTS_BY_METHOD = {entry.method: entry for entry in ENDPOINTS}

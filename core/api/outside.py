@@ -27,15 +27,10 @@ HAND_WRITTEN: dict[str, str] = {
     "run_now": "POST /tasks/{ref}/run: 201 for a run it started, 200 for the active run.",
     "promote_quick_run": "POST /quick-runs/{id}/promote: the project settled for a limited "
     "token, and an 'already promoted' error that may not name a task it cannot see.",
-    "list_quick_runs": "GET /quick-runs: a limited token lists only the quick runs it made.",
     "read_log": "GET /logs/{owner_id} (and GET /quick-runs/{id}/log): a run a limited token "
     "cannot see has an empty log, and the page's next_since is computed.",
     "follow_log": "GET /logs/{owner_id}/stream: a Server-Sent Events stream.",
     "resolve_run_id": "GET /runs/resolve: a prefix resolves among the runs the caller sees.",
-    "finish_runs": "POST /runs/finish: outcomes of runs a limited token cannot see are left "
-    "out, as lost ones.",
-    "expire_leases": "POST /runs/expire-leases: refuses a now after the server's clock, and "
-    "lists only the caller's tasks.",
     "add_attachment": "POST /tasks/{ref}/attachments: the file is the raw request body.",
     "get_attachment": "GET /attachments/{id} and .../content: metadata and the raw file, "
     "visible by the attachment's task.",

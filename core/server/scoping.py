@@ -9,15 +9,10 @@ refusal).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from core.engine import TaskEngine
 from core.errors import ValidationError
 from core.server.access import project_filter
 from core.server.auth import Caller
-
-T = TypeVar("T")
 
 
 async def settled_project(
@@ -46,20 +41,3 @@ async def settled_project(
         project = caller.project_slugs[0]
     await project_filter(engine, caller, project)
     return project
-
-
-async def newest_seen(
-    fetch: Callable[[int], Awaitable[list[T]]],
-    limit: int,
-    *,
-    scanned: int,
-    seen: Callable[[T], bool] | None,
-) -> list[T]:
-    """The newest ``limit`` things of a list the engine keeps for every project (or actor).
-
-    ``seen`` is ``None`` for a caller who sees everything: the engine lists ``limit``. For
-    others, those ``seen`` among the newest ``scanned`` (the engine cannot filter them).
-    """
-    if seen is None:
-        return await fetch(limit)
-    return [item for item in await fetch(scanned) if seen(item)][:limit]

@@ -9,15 +9,18 @@ limited to some projects, anything elsewhere is "not found", never a 403.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import annotated_types
 
 from core.api.endpoint import Access, Endpoint
 from core.domain.access import TokenScope
 from core.engine import TaskEngine
-from core.errors import PermissionDeniedError
+from core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from core.server.access import check_all_visible, check_visible, hidden, project_filter
 from core.server.auth import Caller
-from core.server.run_access import check_run, within
+from core.server.run_access import check_run, sees_run, within
 
 Check = Callable[[Endpoint, TaskEngine, Caller, dict[str, Any]], Awaitable[None]]
 
@@ -92,6 +95,41 @@ async def _in_projects(
     args[name] = within(caller, args.get(name))
 
 
+async def _visible_outcomes(
+    entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]
+) -> None:
+    if caller.restricted:
+        name = entry.argument("outcomes")
+        args[name] = [o for o in args[name] if await sees_run(engine, caller, o.run_id)]
+
+
+async def _server_clock(
+    entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]
+) -> None:
+    now = _value(entry, args, "now")
+    if now is not None and now > datetime.now(UTC):
+        raise ValidationError(
+            "now may not be later than the server's clock: leases end by the server's time.",
+            field="now",
+            hint="Leave now out (null) to expire what has ended by now.",
+            details={"input": now.isoformat()},
+        )
+
+
+async def _own_items(
+    entry: Endpoint, engine: TaskEngine, caller: Caller, args: dict[str, Any]
+) -> None:
+    if caller.restricted:
+        args[entry.argument("limit")] = most(entry)
+
+
+def most(entry: Endpoint) -> int:
+    """The largest ``limit`` the entry's query takes (what a limited token's list scans)."""
+    assert entry.query is not None
+    bounds = entry.query.model_fields["limit"].metadata
+    return next(cast(int, b.le) for b in bounds if isinstance(b, annotated_types.Le))
+
+
 CHECKS: dict[Access, Check] = {
     Access.EVERY_PROJECT: _every_project,
     Access.ADMIN: _admin,
@@ -103,10 +141,49 @@ CHECKS: dict[Access, Check] = {
     Access.QUICK_RUN: _quick_run,
     Access.NAMED_LEASES: _named_leases,
     Access.IN_PROJECTS: _in_projects,
+    Access.VISIBLE_OUTCOMES: _visible_outcomes,
+    Access.SERVER_CLOCK: _server_clock,
+    Access.OWN_ITEMS: _own_items,
 }
-"""The check of each ``Access`` made before the engine call (``VISIBLE_ITEMS`` is after)."""
+"""The check of each ``Access`` made before the engine call."""
+
+AfterCheck = Callable[[TaskEngine, Caller, dict[str, Any], list[Any]], Awaitable[list[Any]]]
+"""A check of the answer: the engine, the caller, the arguments asked for, the result."""
 
 
-def visible_items(caller: Caller, items: list[Any]) -> list[Any]:
-    """``Access.VISIBLE_ITEMS``: the projects in ``items`` the caller may see."""
+async def _visible_items(
+    engine: TaskEngine, caller: Caller, asked: dict[str, Any], items: list[Any]
+) -> list[Any]:
     return [item for item in items if caller.sees(item.id)]
+
+
+async def _visible_refs(
+    engine: TaskEngine, caller: Caller, asked: dict[str, Any], refs: list[Any]
+) -> list[Any]:
+    if not caller.restricted:
+        return refs
+    return [ref for ref in refs if await _sees_task(engine, caller, ref)]
+
+
+async def _sees_task(engine: TaskEngine, caller: Caller, ref: str) -> bool:
+    try:
+        task = await engine.get_task(ref, links=False)
+    except NotFoundError:
+        return False
+    return caller.sees(task.project_id)
+
+
+async def _own(
+    engine: TaskEngine, caller: Caller, asked: dict[str, Any], items: list[Any]
+) -> list[Any]:
+    if not caller.restricted:
+        return items
+    return [item for item in items if item.actor == caller.name][: asked["limit"]]
+
+
+AFTER: dict[Access, AfterCheck] = {
+    Access.VISIBLE_ITEMS: _visible_items,
+    Access.VISIBLE_REFS: _visible_refs,
+    Access.OWN_ITEMS: _own,
+}
+"""The check of each ``Access`` made on the answer (``OWN_ITEMS`` is both)."""

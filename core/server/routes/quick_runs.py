@@ -15,7 +15,6 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from core.api.quick_run_schemas import LogPage, PromoteBody
-from core.api.schemas import Items
 from core.domain.models import Task
 from core.domain.runs import QuickRun
 from core.engine import TaskEngine
@@ -25,29 +24,13 @@ from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response, task_response
-from core.server.scoping import newest_seen, settled_project
+from core.server.scoping import settled_project
 
 router = APIRouter(prefix="/quick-runs", tags=["quick runs"])
 
 MAX_LIST = 500
 """Quick runs per list at most (the engine's own bound)."""
 MAX_CHUNKS = 10_000
-
-
-@router.get("", response_model=Items[QuickRun], summary="List recent quick runs")
-async def list_quick_runs(
-    engine: EngineDep,
-    caller: CallerDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 20,
-) -> Response:
-    """Newest first; a token limited to projects lists only its own."""
-    runs = await newest_seen(
-        lambda n: engine.list_quick_runs(limit=n),
-        limit,
-        scanned=MAX_LIST,
-        seen=(lambda run: run.actor == caller.name) if caller.restricted else None,
-    )
-    return model_response(Items[QuickRun](items=runs))
 
 
 @router.get(

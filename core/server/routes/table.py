@@ -21,7 +21,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic.fields import FieldInfo
 from starlette.responses import Response
 
-from core.api.endpoint import Access, Endpoint
+from core.api.endpoint import Endpoint
 from core.api.endpoints import ENDPOINTS
 from core.domain.access import TokenScope
 from core.domain.models import Task
@@ -30,7 +30,7 @@ from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import ErrorBody, error_responses
 from core.server.responses import model_response, task_response
-from core.server.table_access import CHECKS, visible_items
+from core.server.table_access import AFTER, CHECKS
 
 _CALLER = {TokenScope.READ: CallerDep, TokenScope.WRITE: WriterDep, TokenScope.ADMIN: WriterDep}
 """The token's dependency by scope. An admin call (``Access.ADMIN``) is checked once the
@@ -70,18 +70,20 @@ def table_router() -> APIRouter:
 
 def table_route(entry: Endpoint) -> Callable[..., Awaitable[Response]]:
     """The endpoint function for ``entry``, with the signature FastAPI reads."""
-    checks = [CHECKS[a] for a in entry.access if a is not Access.VISIBLE_ITEMS]
+    checks = [CHECKS[a] for a in entry.access if a in CHECKS]
+    after = [AFTER[a] for a in entry.access if a in AFTER]
     method_name = entry.method
 
     async def endpoint(engine: TaskEngine, caller: Caller, **values: Any) -> Response:
         body = values.pop("body", None)
         path = {name: values.pop(name) for name in entry.path_params}
         args = entry.arguments(path, values, body)
+        asked = dict(args)
         for check in checks:
             await check(entry, engine, caller, args)
         result = await getattr(engine, method_name)(**args)
-        if Access.VISIBLE_ITEMS in entry.access:
-            result = visible_items(caller, result)
+        for check_answer in after:
+            result = await check_answer(engine, caller, asked, result)
         return _answer(entry, result)
 
     endpoint.__name__ = entry.method
