@@ -39,6 +39,9 @@ class Access(enum.StrEnum):
 
     EVERY_PROJECT = "every_project"
     """Only a token for every project may call it (403 otherwise)."""
+    TOKEN_ADMIN = "token_admin"
+    """An admin token for every project, checked with the token before the request is read
+    (403): any other token could issue itself a wider one."""
     ADMIN = "admin"
     """Scope admin, checked once the request is read (a bad body is a 422 for anyone)."""
     PROJECT = "project"
@@ -65,6 +68,9 @@ class Access(enum.StrEnum):
     """After the call: the answer's items (projects) keep only those the token sees."""
     VISIBLE_REFS = "visible_refs"
     """After the call: the answer's task refs keep only those the token sees."""
+    FORGET_TOKENS = "forget_tokens"
+    """After the call: the server stops trusting the tokens it checked (so a revoked one is
+    refused from the next request on)."""
     OWN_ITEMS = "own_items"
     """A limited token's list holds only what it made (its name is their ``actor``), the
     newest ``limit`` among as many as the engine lists at most."""
@@ -119,6 +125,8 @@ class Endpoint:
     """Error statuses besides those every route may answer (400, 401, 403, 422, 429, 503)."""
     error_notes: Mapping[int, str] = field(default_factory=dict)
     """What an error status means here, where the general description says too little."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Headers every successful answer carries."""
     location: str | None = None
     """``Location`` of a created thing, under ``API_PREFIX``, filled from the answer's fields."""
 

@@ -24,6 +24,9 @@ status, ``Location`` and, for a ``Task``, its ``ETag``.
 The methods this table leaves out are in ``core.api.outside``: ``HAND_WRITTEN`` (served by a
 route written out, with the reason) or ``NOT_SERVED`` (not an HTTP call at all, with the
 reason); a test keeps the three covering the whole Protocol.
+
+The module is long because it is the API's one description: an entry per method, each with
+its words for OpenAPI. Split, the entries would be harder to find and compare.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from core.api.run_schemas import (
     WorkerRegistration,
 )
 from core.api.schemas import Deleted, DependencyBody, Items, MilestoneSearch, ReadyQuery
-from core.domain.access import TokenScope
+from core.domain.access import ApiToken, IssuedToken, TokenCreate, TokenScope
 from core.domain.commands import ProjectCreate
 from core.domain.models import Milestone, Project, Task, TaskCard
 from core.domain.runs import (
@@ -619,8 +622,59 @@ EXECUTION = (
     ),
 )
 
+TOKENS = (
+    Endpoint(
+        "create_token",
+        "POST",
+        "/tokens",
+        "Issue a token (its secret is in this answer only)",
+        "tokens",
+        """The token and its secret; keep the secret, it is stored only as a hash.
+
+        ``expires_at`` null means it never expires (``taskyard token create`` defaults to 90
+        days). 409 if a token, even a revoked one, has the name.
+        """,
+        scope=ADMIN,
+        access=(Access.TOKEN_ADMIN,),
+        body=TokenCreate,
+        body_arg="request",
+        answer=IssuedToken,
+        status=201,
+        errors=(404, 409),
+        headers={"Cache-Control": "no-store"},
+    ),
+    Endpoint(
+        "list_tokens",
+        "GET",
+        "/tokens",
+        "List tokens (never their secrets)",
+        "tokens",
+        "Every token by name, revoked and expired ones too.",
+        scope=ADMIN,
+        access=(Access.TOKEN_ADMIN,),
+        answer=Items[ApiToken],
+        answer_field="items",
+    ),
+    Endpoint(
+        "revoke_token",
+        "DELETE",
+        "/tokens/{name}",
+        "Revoke a token",
+        "tokens",
+        """Refused from now on; revoking it again changes nothing.
+
+        This process forgets every token it trusted at once; other ``--workers`` processes stop
+        trusting it within their cache's 2 seconds.
+        """,
+        scope=ADMIN,
+        access=(Access.TOKEN_ADMIN, Access.FORGET_TOKENS),
+        answer=ApiToken,
+        errors=(404,),
+    ),
+)
+
 ENDPOINTS: tuple[Endpoint, ...] = (
-    PROJECTS + TASKS + QUICK_RUNS + WORKERS + RUNS + RUN_BATCHES + EXECUTION
+    PROJECTS + TASKS + QUICK_RUNS + WORKERS + RUNS + RUN_BATCHES + EXECUTION + TOKENS
 )
 """Every entry, in the order the server adds their routes."""
 

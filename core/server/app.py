@@ -34,7 +34,6 @@ from core.server.routes import (
     task_import,
     task_runs,
     tasks,
-    tokens,
 )
 from core.server.settings import ServerSettings
 from core.server.state import ServerState
@@ -81,7 +80,6 @@ def api_router() -> APIRouter:
         imports,
         task_import,
         quick_runs,
-        tokens,
         meta,
         logs,
     )

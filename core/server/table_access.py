@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import annotated_types
+from fastapi import Request
 
 from core.api.endpoint import Access, Endpoint
 from core.domain.access import TokenScope
@@ -21,6 +22,7 @@ from core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from core.server.access import check_all_visible, check_visible, hidden, project_filter
 from core.server.auth import Caller
 from core.server.run_access import check_run, sees_run, within
+from core.server.state import server_state
 
 Check = Callable[[Endpoint, TaskEngine, Caller, dict[str, Any]], Awaitable[None]]
 
@@ -147,18 +149,19 @@ CHECKS: dict[Access, Check] = {
 }
 """The check of each ``Access`` made before the engine call."""
 
-AfterCheck = Callable[[TaskEngine, Caller, dict[str, Any], list[Any]], Awaitable[list[Any]]]
-"""A check of the answer: the engine, the caller, the arguments asked for, the result."""
+AfterCheck = Callable[[Request, TaskEngine, Caller, dict[str, Any], Any], Awaitable[Any]]
+"""A check of the answer: the request, the engine, the caller, the arguments asked for and
+the result, which it returns (narrowed, or as it is)."""
 
 
 async def _visible_items(
-    engine: TaskEngine, caller: Caller, asked: dict[str, Any], items: list[Any]
+    request: Request, engine: TaskEngine, caller: Caller, asked: dict[str, Any], items: list[Any]
 ) -> list[Any]:
     return [item for item in items if caller.sees(item.id)]
 
 
 async def _visible_refs(
-    engine: TaskEngine, caller: Caller, asked: dict[str, Any], refs: list[Any]
+    request: Request, engine: TaskEngine, caller: Caller, asked: dict[str, Any], refs: list[Any]
 ) -> list[Any]:
     if not caller.restricted:
         return refs
@@ -174,14 +177,22 @@ async def _sees_task(engine: TaskEngine, caller: Caller, ref: str) -> bool:
 
 
 async def _own(
-    engine: TaskEngine, caller: Caller, asked: dict[str, Any], items: list[Any]
+    request: Request, engine: TaskEngine, caller: Caller, asked: dict[str, Any], items: list[Any]
 ) -> list[Any]:
     if not caller.restricted:
         return items
     return [item for item in items if item.actor == caller.name][: asked["limit"]]
 
 
+async def _forget_tokens(
+    request: Request, engine: TaskEngine, caller: Caller, asked: dict[str, Any], result: Any
+) -> Any:
+    server_state(request.app).tokens.forget()
+    return result
+
+
 AFTER: dict[Access, AfterCheck] = {
+    Access.FORGET_TOKENS: _forget_tokens,
     Access.VISIBLE_ITEMS: _visible_items,
     Access.VISIBLE_REFS: _visible_refs,
     Access.OWN_ITEMS: _own,

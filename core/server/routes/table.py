@@ -17,17 +17,17 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import annotated_types
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic.fields import FieldInfo
 from starlette.responses import Response
 
-from core.api.endpoint import Endpoint
+from core.api.endpoint import Access, Endpoint
 from core.api.endpoints import ENDPOINTS
 from core.domain.access import TokenScope
 from core.domain.models import Task
 from core.engine import TaskEngine
 from core.server.auth import Caller
-from core.server.deps import CallerDep, EngineDep, WriterDep
+from core.server.deps import CallerDep, EngineDep, TokenAdminDep, WriterDep
 from core.server.errors import ErrorBody, error_responses
 from core.server.responses import model_response, task_response
 from core.server.table_access import AFTER, CHECKS
@@ -74,7 +74,9 @@ def table_route(entry: Endpoint) -> Callable[..., Awaitable[Response]]:
     after = [AFTER[a] for a in entry.access if a in AFTER]
     method_name = entry.method
 
-    async def endpoint(engine: TaskEngine, caller: Caller, **values: Any) -> Response:
+    async def endpoint(
+        request: Request, engine: TaskEngine, caller: Caller, **values: Any
+    ) -> Response:
         body = values.pop("body", None)
         path = {name: values.pop(name) for name in entry.path_params}
         args = entry.arguments(path, values, body)
@@ -83,7 +85,7 @@ def table_route(entry: Endpoint) -> Callable[..., Awaitable[Response]]:
             await check(entry, engine, caller, args)
         result = await getattr(engine, method_name)(**args)
         for check_answer in after:
-            result = await check_answer(engine, caller, asked, result)
+            result = await check_answer(request, engine, caller, asked, result)
         return _answer(entry, result)
 
     endpoint.__name__ = entry.method
@@ -103,8 +105,10 @@ def _parameters(entry: Endpoint) -> list[inspect.Parameter]:
         ]
     if entry.body is not None:
         params.append(inspect.Parameter("body", keyword, annotation=entry.body))
+    token = TokenAdminDep if Access.TOKEN_ADMIN in entry.access else _CALLER[entry.scope]
+    params.append(inspect.Parameter("request", keyword, annotation=Request))
     params.append(inspect.Parameter("engine", keyword, annotation=EngineDep))
-    params.append(inspect.Parameter("caller", keyword, annotation=_CALLER[entry.scope]))
+    params.append(inspect.Parameter("caller", keyword, annotation=token))
     return params
 
 
@@ -130,7 +134,7 @@ def _answer(entry: Endpoint, result: Any) -> Response:
     if answer is None:
         return Response(status_code=entry.status)
     location = entry.location_of(answer)
-    headers = {"Location": location} if location is not None else None
+    headers = {**entry.headers, **({"Location": location} if location is not None else {})}
     if isinstance(answer, Task):
-        return task_response(answer, status=entry.status, headers=headers)
-    return model_response(answer, status=entry.status, headers=headers)
+        return task_response(answer, status=entry.status, headers=headers or None)
+    return model_response(answer, status=entry.status, headers=headers or None)
