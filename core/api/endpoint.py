@@ -13,7 +13,7 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, cast
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -76,6 +76,21 @@ class Access(enum.StrEnum):
     newest ``limit`` among as many as the engine lists at most."""
 
 
+class ArgumentQuery(Protocol):
+    """A query model whose fields stand for engine arguments of another shape.
+
+    ``core.api.board_schemas.BoardFilters``: the board's filters are one ``BoardQuery``.
+    """
+
+    @classmethod
+    def engine_arguments(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """The engine's arguments from a request's values, after the server's checks."""
+
+    @classmethod
+    def query_values(cls, args: Mapping[str, Any]) -> dict[str, Any]:
+        """The query values (by field) a client sends for the engine's ``args``."""
+
+
 @dataclass(frozen=True)
 class HttpCall:
     """What a client sends for one engine call: method, URL path, query string and body."""
@@ -112,6 +127,9 @@ class Endpoint:
     access: tuple[Access, ...] = ()
     """Checked in this order (those on the answer after the call)."""
     query: type[BaseModel] | None = None
+    """The query string's fields (an ``ArgumentQuery`` builds the arguments they stand for)."""
+    path_types: Mapping[str, type] = field(default_factory=dict)
+    """A path parameter's type, where it is not ``str``."""
     body: type[BaseModel] | None = None
     body_arg: str | None = None
     renamed: Mapping[str, str] = field(default_factory=dict)
@@ -156,11 +174,16 @@ class Endpoint:
     def _query_string(self, args: Mapping[str, Any]) -> dict[str, Any]:
         if self.query is None:
             return {}
-        given = {
-            wire: args[self.argument(wire)]
-            for wire in self.query.model_fields
-            if args.get(self.argument(wire)) is not None
-        }
+        builder = self._argument_query()
+        if builder is not None:
+            values = builder.query_values(args)
+            given = {wire: value for wire, value in values.items() if value is not None}
+        else:
+            given = {
+                wire: args[self.argument(wire)]
+                for wire in self.query.model_fields
+                if args.get(self.argument(wire)) is not None
+            }
         # Serialized by the model: a field may say how its value is written in a URL.
         return self.query.model_construct(**given).model_dump(mode="json", include=set(given))
 
@@ -194,6 +217,19 @@ class Endpoint:
         if self.body_arg is not None:
             args[self.body_arg] = body
         return args
+
+    def assembled(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The arguments as the engine takes them, once the server has checked ``args``.
+
+        They are ``args`` unless the query model is an ``ArgumentQuery``, which builds them.
+        """
+        builder = self._argument_query()
+        return args if builder is None else builder.engine_arguments(args)
+
+    def _argument_query(self) -> type[ArgumentQuery] | None:
+        if self.query is None or not hasattr(self.query, "engine_arguments"):
+            return None
+        return cast("type[ArgumentQuery]", self.query)
 
     def wrap(self, result: Any) -> BaseModel | None:
         """The answer carrying the engine's ``result`` (the server's side)."""

@@ -31,6 +31,7 @@ its words for OpenAPI. Split, the entries would be harder to find and compare.
 
 from __future__ import annotations
 
+from core.api.board_schemas import BoardColumnParams, BoardParams
 from core.api.endpoint import Access, Endpoint
 from core.api.quick_run_schemas import Appended, FinishBody, LogBody, QuickRunList
 from core.api.run_schemas import (
@@ -57,7 +58,7 @@ from core.api.run_schemas import (
 from core.api.schemas import Deleted, DependencyBody, Items, MilestoneSearch, ReadyQuery
 from core.domain.access import ApiToken, IssuedToken, TokenCreate, TokenScope
 from core.domain.commands import ProjectCreate
-from core.domain.models import Milestone, Project, Task, TaskCard
+from core.domain.models import Milestone, Project, Task, TaskCard, TaskStatus
 from core.domain.runs import (
     Claim,
     ExecutionOverview,
@@ -67,6 +68,7 @@ from core.domain.runs import (
     RunStep,
     Worker,
 )
+from core.domain.views import BoardColumn, BoardView
 
 READ, WRITE, ADMIN = TokenScope.READ, TokenScope.WRITE, TokenScope.ADMIN
 
@@ -149,6 +151,35 @@ PROJECTS = (
 )
 
 TASKS = (
+    Endpoint(
+        "board",
+        "GET",
+        "/tasks/board",
+        "The board: counts and the first cards of each column",
+        "board",
+        """Per-state counts and up to ``per_column`` cards of each column, in scheduler order.
+
+        ``last_event_seq`` is where to follow the event log from to keep the board current.
+        """,
+        access=(Access.PROJECT, Access.IN_PROJECTS),
+        query=BoardParams,
+        answer=BoardView,
+        errors=(404, 422),
+    ),
+    Endpoint(
+        "board_column",
+        "GET",
+        "/tasks/board/{column}",
+        "A window of one board column",
+        "board",
+        "The column's count and ``limit`` cards from ``offset`` (a deep offset costs no more).",
+        access=(Access.PROJECT, Access.IN_PROJECTS),
+        query=BoardColumnParams,
+        path_types={"column": TaskStatus},
+        renamed={"column": "status"},
+        answer=BoardColumn,
+        errors=(404, 422),
+    ),
     Endpoint(
         "ready_tasks",
         "GET",

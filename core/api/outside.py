@@ -19,9 +19,6 @@ HAND_WRITTEN: dict[str, str] = {
     "(status, priority, label, q, order), narrowed to the caller's projects.",
     "assign_tasks": "POST /tasks/assign: tasks a limited token cannot see fail alone, in "
     "place, as missing ones do.",
-    "board": "GET /tasks/board: the board's filters from the query string become a "
-    "BoardQuery within the caller's projects.",
-    "board_column": "GET /tasks/board/{column}: the board's filters, as board.",
     "card_position": "GET /tasks/{ref}/card-position: the board's filters, and a pair "
     "answered as CardPosition.",
     "run_now": "POST /tasks/{ref}/run: 201 for a run it started, 200 for the active run.",

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import annotated_types
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from starlette.responses import Response
 
@@ -35,6 +36,8 @@ from core.server.table_access import AFTER, CHECKS
 _CALLER = {TokenScope.READ: CallerDep, TokenScope.WRITE: WriterDep, TokenScope.ADMIN: WriterDep}
 """The token's dependency by scope. An admin call (``Access.ADMIN``) is checked once the
 request is read, so a bad body is a 422 for any writer."""
+
+Q = TypeVar("Q", bound=BaseModel)
 
 _BOUNDS = {
     annotated_types.Ge: "ge",
@@ -83,7 +86,7 @@ def table_route(entry: Endpoint) -> Callable[..., Awaitable[Response]]:
         asked = dict(args)
         for check in checks:
             await check(entry, engine, caller, args)
-        result = await getattr(engine, method_name)(**args)
+        result = await getattr(engine, method_name)(**entry.assembled(args))
         for check_answer in after:
             result = await check_answer(request, engine, caller, asked, result)
         return _answer(entry, result)
@@ -96,7 +99,9 @@ def table_route(entry: Endpoint) -> Callable[..., Awaitable[Response]]:
 def _parameters(entry: Endpoint) -> list[inspect.Parameter]:
     keyword = inspect.Parameter.KEYWORD_ONLY
     params = [
-        inspect.Parameter(name, keyword, annotation=Annotated[str, Path()])
+        inspect.Parameter(
+            name, keyword, annotation=Annotated[entry.path_types.get(name, str), Path()]
+        )
         for name in entry.path_params
     ]
     if entry.query is not None:
@@ -110,6 +115,17 @@ def _parameters(entry: Endpoint) -> list[inspect.Parameter]:
     params.append(inspect.Parameter("engine", keyword, annotation=EngineDep))
     params.append(inspect.Parameter("caller", keyword, annotation=token))
     return params
+
+
+def query_dependency(model: type[Q]) -> Callable[..., Awaitable[Q]]:
+    """A dependency reading ``model``'s fields from the query string, as table routes do."""
+
+    async def dependency(**values: Any) -> Q:
+        return model.model_validate(values)
+
+    params = [_query_parameter(name, field) for name, field in model.model_fields.items()]
+    dependency.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return dependency
 
 
 def _query_parameter(name: str, field: FieldInfo) -> inspect.Parameter:
