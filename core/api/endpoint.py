@@ -32,9 +32,9 @@ _PATH_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 class Access(enum.StrEnum):
     """A check the server makes before (or, for answers, after) the engine call.
 
-    They only matter to a token limited to some projects, or of too small a scope: for
-    such a token, something of another project is "not found" (404, never a 403 that
-    would confirm it exists). The arguments named are the engine's.
+    Most concern a token limited to some projects: for it, something of another project is
+    "not found" (404, never a 403 that would confirm it exists). Arguments are named as a
+    request carries them (``get_project``'s ``project`` is the engine's ``ref``).
     """
 
     EVERY_PROJECT = "every_project"
