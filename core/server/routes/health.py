@@ -1,6 +1,7 @@
 """``/healthz`` (the process answers) and ``/readyz`` (the database too): no token needed.
 
-A load balancer or systemd watchdog polls these, and it has no token.
+A load balancer or systemd watchdog polls these, and it has no token. Outside ``/api/v2``
+and so outside the API table (``core.api``).
 """
 
 from __future__ import annotations

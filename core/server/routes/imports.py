@@ -5,6 +5,10 @@ what is written is exactly what was previewed. Committing the same plan again cr
 nothing twice. Commands a plan carries are never approved by an import unless the request
 says ``approve_commands`` and its token is an admin (whose own commands count as approved
 anyway); otherwise they wait for ``taskyard approve`` like any imported command.
+
+Not in the API table (``core.api``): its models are ``core.prd``'s, which the table may not
+import; one preview route serves two engine methods; and a limited token's imports land in
+its own project (``scoping.settled_project``), its jobs listed by their projects.
 """
 
 from __future__ import annotations

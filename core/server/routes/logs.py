@@ -9,6 +9,10 @@ and gets exactly the chunks it missed. Comment lines every 15 s keep proxies fro
 quiet stream.
 
 A token limited to some projects reads only its projects' runs and the quick runs it made.
+
+Not in the API table (``core.api``): the stream is Server-Sent Events with ``Last-Event-ID``,
+and a page of a log a limited token may not see is empty (as a log with no output), not a
+404, with a ``next_since`` worked out from the page.
 """
 
 from __future__ import annotations

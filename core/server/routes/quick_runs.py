@@ -5,6 +5,11 @@ it: created ``running``, its output appended as it comes, finished with the outc
 turned into exactly one task if someone promotes it. Quick runs belong to no project, so a
 token limited to projects sees only the quick runs it made itself, and promotes only into
 its projects.
+
+Most quick-run routes are entries of the API table (``core.api``). Written out here: the
+output page (``read_log`` is served at ``/logs`` too, with another page shape), and promote,
+whose project is settled for a limited token and whose "already promoted" error may not
+name a task that token cannot see.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""``/api/v2/tasks/{ref}/transition``, ``/dependencies``, and ``/tasks/assign``: moving tasks."""
+"""``POST /api/v2/tasks/{ref}/transition`` and ``/tasks/assign``: moving tasks.
+
+Not in the API table (``core.api``), which holds the dependency routes: a move takes
+``If-Match`` (or ``if_version``) and a stale version is a 412 saying what changed
+(``versions.guarded``); an assignment fails, in place, each task a limited token cannot see.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``/api/v2/tasks/{ref}/runs``, ``/run``, ``/retry``, ``/cancel`` and ``/tasks/approve``.
+"""``POST /api/v2/tasks/{ref}/run``: Run Now (a task's runs, retry, cancel: ``core.api``).
 
 What a person does to a task's execution: read its runs, Run Now, retry, cancel, and
 approve the commands workers may run. Run Now is idempotent in the engine: while the task
@@ -8,6 +8,9 @@ has an active run, asking again returns that run; the answer's status says which
 Approving a command is what lets every worker run it, so it needs an admin token (the
 scope whose own commands count as approved); the approval is recorded under the token's
 name, which is what workers started with ``--approved-by`` match.
+
+Only Run Now is written out here: its status depends on the task before and the run after.
+A task's runs, retry, cancel and approvals are entries of the API table (``core.api``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
-"""``/api/v2/tasks``: create, list (keyset pages), read, change and delete tasks.
+"""``/api/v2/tasks``: create, list (keyset pages), read and change tasks.
 
 Reads carry ``ETag: "v{version}"``; ``If-None-Match`` answers 304 when the client's copy is
 current, and ``If-Match`` on a change refuses (412) to overwrite a newer version.
+
+Not in the API table (``core.api``), which holds delete: these headers, a create answering
+201 or 200 as the task is new or found by ``external_id`` (its project settled for a limited
+token), and a list whose query string is a ``TaskQuery`` under other names.
 """
 
 from __future__ import annotations
