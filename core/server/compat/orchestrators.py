@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from core.api.schemas import Items
 from core.domain.commands import TaskQuery, parse
 from core.domain.models import Priority, Task, TaskStatus
 from core.domain.orchestrators import Orchestrator, OrchestratorCreate, TaskChanges
@@ -26,7 +27,6 @@ from core.server.auth import Caller, current_caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import if_match_version, model_response, task_response
-from core.server.schemas import Items
 
 router = APIRouter(
     prefix="/api/v2",

@@ -6,6 +6,10 @@ type as ``Content-Type``), not multipart: any HTTP client can send a file that w
 file itself. ``core.server.body_limit`` refuses a body over ``[limits] attachment_max_bytes``
 with a 413 before it is read (``Content-Length``) or as soon as it passes the limit
 (chunked), so the route below only ever holds a body within the limit.
+
+Not in the API table (``core.api``): the bodies are raw bytes both ways, and the engine's
+``get_attachment`` answers metadata and bytes together, which two routes serve apart; a
+limited token's access goes by the attachment's task.
 """
 
 from __future__ import annotations
@@ -21,12 +25,11 @@ from starlette.responses import Response
 from core.domain.commands import MAX_ATTACHMENT_NAME, AttachmentIn, parse
 from core.domain.models import Attachment
 from core.engine import TaskEngine
-from core.server.access import check_visible
+from core.server.access import check_visible, hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.scoping import hidden
 
 router = APIRouter(tags=["attachments"])
 

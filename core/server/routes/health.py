@@ -1,6 +1,7 @@
 """``/healthz`` (the process answers) and ``/readyz`` (the database too): no token needed.
 
-A load balancer or systemd watchdog polls these, and it has no token.
+A load balancer or systemd watchdog polls these, and it has no token. Outside ``/api/v2``
+and so outside the API table (``core.api``).
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from core.api.schemas import Health, Readiness
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.schemas import Health, Readiness
 from core.server.state import server_state
 
 router = APIRouter(tags=["health"])

@@ -5,6 +5,10 @@ what is written is exactly what was previewed. Committing the same plan again cr
 nothing twice. Commands a plan carries are never approved by an import unless the request
 says ``approve_commands`` and its token is an admin (whose own commands count as approved
 anyway); otherwise they wait for ``taskyard approve`` like any imported command.
+
+Not in the API table (``core.api``): its models are ``core.prd``'s, which the table may not
+import; one preview route serves two engine methods; and a limited token's imports land in
+its own project (``scoping.settled_project``), its jobs listed by their projects.
 """
 
 from __future__ import annotations
@@ -15,16 +19,17 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.responses import Response
 
+from core.api.schemas import Items
 from core.domain.access import TokenScope
 from core.engine import TaskEngine
 from core.errors import PermissionDeniedError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
+from core.server.access import hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.schemas import Items
-from core.server.scoping import hidden, settled_project
+from core.server.scoping import settled_project
 
 router = APIRouter(prefix="/import", tags=["import"])
 

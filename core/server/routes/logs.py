@@ -9,6 +9,10 @@ and gets exactly the chunks it missed. Comment lines every 15 s keep proxies fro
 quiet stream.
 
 A token limited to some projects reads only its projects' runs and the quick runs it made.
+
+Not in the API table (``core.api``): the stream is Server-Sent Events with ``Last-Event-ID``,
+and a page of a log a limited token may not see is empty (as a log with no output), not a
+404, with a ``next_since`` worked out from the page.
 """
 
 from __future__ import annotations
@@ -24,13 +28,13 @@ from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.responses import Response
 
+from core.api.run_schemas import LogPage
 from core.domain.runs import LogChunk
 from core.errors import BadRequestError
 from core.server.deps import CallerDep, EngineDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
 from core.server.run_access import check_log_owner, sees_log_owner
-from core.server.run_schemas import LogPage
 
 router = APIRouter(prefix="/logs", tags=["logs"])
 

@@ -1,4 +1,8 @@
-"""``/api/v2/state-machine``: the transition table and guards in force, for clients and tests."""
+"""``/api/v2/state-machine``: the transition table and guards in force, for clients and tests.
+
+Not in the API table (``core.api``): the engine answers a plain JSON object, without awaiting,
+not a model the table's routes send.
+"""
 
 from __future__ import annotations
 

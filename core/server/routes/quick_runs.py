@@ -5,125 +5,37 @@ it: created ``running``, its output appended as it comes, finished with the outc
 turned into exactly one task if someone promotes it. Quick runs belong to no project, so a
 token limited to projects sees only the quick runs it made itself, and promotes only into
 its projects.
+
+Most quick-run routes are entries of the API table (``core.api``). Written out here: the
+output page (``read_log`` is served at ``/logs`` too, with another page shape), and promote,
+whose project is settled for a limited token and whose "already promoted" error may not
+name a task that token cannot see.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from core.api.quick_run_schemas import LogPage, PromoteBody
 from core.domain.models import Task
-from core.domain.runs import LogChunk, QuickRun, QuickRunCreate
+from core.domain.runs import QuickRun
 from core.engine import TaskEngine
 from core.errors import DuplicateError, NotFoundError
+from core.server.access import hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response, task_response
-from core.server.schemas import Items
-from core.server.scoping import hidden, settled_project
+from core.server.scoping import settled_project
 
 router = APIRouter(prefix="/quick-runs", tags=["quick runs"])
 
 MAX_LIST = 500
 """Quick runs per list at most (the engine's own bound)."""
 MAX_CHUNKS = 10_000
-
-
-class LogBody(BaseModel):
-    """Output to append to a running quick run's log."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=1)
-    stream: Literal["stdout", "stderr", "system"] = "stdout"
-
-
-class Appended(BaseModel):
-    """Where the appended output landed in the log."""
-
-    seq: int
-
-
-class FinishBody(BaseModel):
-    """How the quick run ended: succeeded (true), failed (false) or cancelled (null)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    success: bool | None
-    exit_code: int | None = None
-    summary: str | None = None
-
-
-class PromoteBody(BaseModel):
-    """Where the promoted task goes (``null``: the default project, or a limited token's one)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    project: str | None = None
-
-
-class LogPage(BaseModel):
-    """Log chunks after ``since``, oldest first; ask again from ``next_since`` for more."""
-
-    items: list[LogChunk]
-    next_since: int
-    """The last chunk's ``seq`` (``since`` again when nothing new was written)."""
-
-
-@router.post(
-    "",
-    status_code=201,
-    response_model=QuickRun,
-    responses=error_responses(413),
-    summary="Record a quick action about to run",
-)
-async def create(body: QuickRunCreate, engine: EngineDep, caller: WriterDep) -> Response:
-    """A new quick run, ``running``, made by the token (event ``quick_run.started``)."""
-    run = await engine.create_quick_run(body)
-    return model_response(run, status=201, headers={"Location": f"/api/v2/quick-runs/{run.id}"})
-
-
-@router.get("", response_model=Items[QuickRun], summary="List recent quick runs")
-async def list_quick_runs(
-    engine: EngineDep,
-    caller: CallerDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 20,
-) -> Response:
-    """Newest first; a token limited to projects lists only its own."""
-    if not caller.restricted:
-        return model_response(Items[QuickRun](items=await engine.list_quick_runs(limit=limit)))
-    own = [r for r in await engine.list_quick_runs(limit=MAX_LIST) if r.actor == caller.name]
-    return model_response(Items[QuickRun](items=own[:limit]))
-
-
-@router.get(
-    "/{quick_run_id}",
-    response_model=QuickRun,
-    responses=error_responses(404),
-    summary="Read a quick run",
-)
-async def get_quick_run(quick_run_id: str, engine: EngineDep, caller: CallerDep) -> Response:
-    """The quick run: prompt, profile, status, exit code, summary, promoted task."""
-    return model_response(await _visible(engine, caller, quick_run_id))
-
-
-@router.post(
-    "/{quick_run_id}/log",
-    response_model=Appended,
-    responses=error_responses(404, 409, 413),
-    summary="Append output to a running quick run",
-)
-async def append_log(
-    quick_run_id: str, body: LogBody, engine: EngineDep, caller: WriterDep
-) -> Response:
-    """The chunk's ``seq``; 409 once the quick run has finished."""
-    await _visible(engine, caller, quick_run_id)
-    seq = await engine.append_quick_log(quick_run_id, body.text, stream=body.stream)
-    return model_response(Appended(seq=seq))
 
 
 @router.get(
@@ -143,23 +55,6 @@ async def read_log(
     await _visible(engine, caller, quick_run_id)
     chunks = await engine.read_log(quick_run_id, since=since, limit=limit)
     return model_response(LogPage(items=chunks, next_since=chunks[-1].seq if chunks else since))
-
-
-@router.post(
-    "/{quick_run_id}/finish",
-    response_model=QuickRun,
-    responses=error_responses(404, 409),
-    summary="Record how a quick run ended",
-)
-async def finish(
-    quick_run_id: str, body: FinishBody, engine: EngineDep, caller: WriterDep
-) -> Response:
-    """Succeeded, failed or cancelled (``success: null``); 409 if it had already ended."""
-    await _visible(engine, caller, quick_run_id)
-    run = await engine.finish_quick_run(
-        quick_run_id, success=body.success, exit_code=body.exit_code, summary=body.summary
-    )
-    return model_response(run)
 
 
 @router.post(

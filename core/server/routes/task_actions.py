@@ -1,4 +1,9 @@
-"""``/api/v2/tasks/{ref}/transition``, ``/dependencies``, and ``/tasks/assign``: moving tasks."""
+"""``POST /api/v2/tasks/{ref}/transition`` and ``/tasks/assign``: moving tasks.
+
+Not in the API table (``core.api``), which holds the dependency routes: a move takes
+``If-Match`` (or ``if_version``) and a stale version is a 412 saying what changed
+(``versions.guarded``); an assignment fails, in place, each task a limited token cannot see.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from starlette.responses import Response
 
+from core.api.schemas import AssignBody, TransitionBody
 from core.domain.models import Task
 from core.domain.views import BulkItemResult, BulkResult
 from core.errors import BadRequestError, NotFoundError
@@ -14,7 +20,6 @@ from core.server.access import check_visible, visible_task
 from core.server.deps import EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import if_match_version, model_response, task_response
-from core.server.schemas import AssignBody, DependencyBody, TransitionBody
 from core.server.versions import guarded
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -55,36 +60,6 @@ async def transition(
         expected_version=expected,
     )
     return task_response(await guarded(engine, ref, expected, move))
-
-
-@router.post(
-    "/{ref}/dependencies",
-    response_model=Task,
-    responses=error_responses(404, 409, 422),
-    summary="Make a task wait for another",
-)
-async def add_dependency(
-    ref: str, body: DependencyBody, engine: EngineDep, caller: WriterDep
-) -> Response:
-    """``ref`` waits for ``blocker`` (same project; a cycle is refused with its path)."""
-    await check_visible(engine, caller, ref)
-    await check_visible(engine, caller, body.blocker, field="blocker")
-    return task_response(await engine.add_dependency(ref, body.blocker))
-
-
-@router.delete(
-    "/{ref}/dependencies/{blocker}",
-    response_model=Task,
-    responses=error_responses(404),
-    summary="Stop a task waiting for another",
-)
-async def remove_dependency(
-    ref: str, blocker: str, engine: EngineDep, caller: WriterDep
-) -> Response:
-    """Remove the edge; a task parked for its blockers becomes ready when this was the last."""
-    await check_visible(engine, caller, ref)
-    await check_visible(engine, caller, blocker, field="blocker")
-    return task_response(await engine.remove_dependency(ref, blocker))
 
 
 @router.post(

@@ -4,6 +4,9 @@ The import is one transaction: every item is checked first, and one bad item (a 
 an unknown blocker, a cycle) imports nothing and lists every problem with its line or
 index. Items whose ``external_id`` is already in their project are left as they are, so
 sending the same file again creates nothing twice. The answer says what became of each item.
+
+Not in the API table (``core.api``): the body is JSON Lines or JSON, read by hand, and the
+answer's status says whether anything was created.
 """
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
-"""``/api/v2/tasks``: create, list (keyset pages), read, change and delete tasks.
+"""``/api/v2/tasks``: create, list (keyset pages), read and change tasks.
 
 Reads carry ``ETag: "v{version}"``; ``If-None-Match`` answers 304 when the client's copy is
 current, and ``If-Match`` on a change refuses (412) to overwrite a newer version.
+
+Not in the API table (``core.api``), which holds delete: these headers, a create answering
+201 or 200 as the task is new or found by ``external_id`` (its project settled for a limited
+token), and a list whose query string is a ``TaskQuery`` under other names.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from core.server.responses import (
     not_modified,
     task_response,
 )
-from core.server.schemas import Deleted
 from core.server.versions import guarded
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -178,15 +181,3 @@ async def update_task(
         engine, ref, expected, engine.update_task(ref, body, expected_version=expected)
     )
     return task_response(task)
-
-
-@router.delete(
-    "/{ref}",
-    response_model=Deleted,
-    responses=error_responses(404, 409),
-    summary="Delete a task",
-)
-async def delete_task(ref: str, engine: EngineDep, caller: WriterDep) -> Response:
-    """Delete the task (not while it runs); its dependents stop waiting for it."""
-    await check_visible(engine, caller, ref)
-    return model_response(Deleted(ref=await engine.delete_task(ref)))
