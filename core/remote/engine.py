@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from datetime import date
 from typing import Any, Literal, NoReturn, TypeVar
 from urllib.parse import quote
 
@@ -151,8 +152,13 @@ class HttpTaskEngine(RunCalls):
         return Project.model_validate(await self._get(f"/projects/{seg(ref)}"))
 
     async def create_milestone(self, request: MilestoneCreate) -> Milestone:
-        body = _body(request)
-        project = body.pop("project", None) or (await self._default_project()).slug
+        project = request.project or (await self._default_project()).slug
+        body = {
+            "name": request.name,
+            "slug": request.slug,
+            "due": _iso(request.due_date),
+            "start": _iso(request.start_date),
+        }
         data = await self._post(f"/projects/{seg(project)}/milestones", body)
         return Milestone.model_validate(data)
 
@@ -464,6 +470,10 @@ def _body(request: BaseModel) -> dict[str, Any]:
     """A request model as the JSON body its route reads (fields left at default included)."""
     data: dict[str, Any] = request.model_dump(mode="json", exclude_none=False)
     return data
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _board_filters(query: BoardQuery) -> dict[str, Any]:
