@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
+from core.api.schemas import CardPosition, Items
 from core.domain.commands import BoardQuery, parse
 from core.domain.models import Priority, TaskCard, TaskStatus
 from core.domain.views import BoardColumn, BoardView
@@ -19,7 +20,6 @@ from core.server.access import project_filter, visible_task
 from core.server.deps import CallerDep, EngineDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.schemas import CardPosition, Items
 
 router = APIRouter(prefix="/tasks", tags=["board"])
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from core.api.schemas import Health, Readiness
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.schemas import Health, Readiness
 from core.server.state import server_state
 
 router = APIRouter(tags=["health"])

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.responses import Response
 
+from core.api.schemas import Items
 from core.domain.access import TokenScope
 from core.engine import TaskEngine
 from core.errors import PermissionDeniedError
@@ -23,7 +24,6 @@ from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.schemas import Items
 from core.server.scoping import hidden, settled_project
 
 router = APIRouter(prefix="/import", tags=["import"])

@@ -24,13 +24,13 @@ from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.responses import Response
 
+from core.api.run_schemas import LogPage
 from core.domain.runs import LogChunk
 from core.errors import BadRequestError
 from core.server.deps import CallerDep, EngineDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
 from core.server.run_access import check_log_owner, sees_log_owner
-from core.server.run_schemas import LogPage
 
 router = APIRouter(prefix="/logs", tags=["logs"])
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from core.api.schemas import Items
 from core.domain.models import Milestone
 from core.server.access import visible_project
 from core.server.deps import CallerDep, EngineDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.schemas import Items
 
 router = APIRouter(prefix="/projects/{project}/milestones", tags=["milestones"])
 

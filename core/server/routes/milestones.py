@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from core.api.schemas import Items, MilestoneBody
 from core.domain.commands import MilestoneCreate, parse
 from core.domain.models import Milestone
 from core.server.access import visible_project
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.schemas import Items, MilestoneBody
 
 router = APIRouter(prefix="/projects/{project}/milestones", tags=["milestones"])
 

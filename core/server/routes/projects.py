@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from core.api.schemas import Items
 from core.domain.commands import ProjectCreate
 from core.domain.models import Project
 from core.server.access import visible_project
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.schemas import Items
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 

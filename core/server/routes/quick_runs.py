@@ -9,21 +9,21 @@ its projects.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from core.api.quick_run_schemas import Appended, FinishBody, LogBody, LogPage, PromoteBody
+from core.api.schemas import Items
 from core.domain.models import Task
-from core.domain.runs import LogChunk, QuickRun, QuickRunCreate
+from core.domain.runs import QuickRun, QuickRunCreate
 from core.engine import TaskEngine
 from core.errors import DuplicateError, NotFoundError
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response, task_response
-from core.server.schemas import Items
 from core.server.scoping import hidden, settled_project
 
 router = APIRouter(prefix="/quick-runs", tags=["quick runs"])
@@ -31,47 +31,6 @@ router = APIRouter(prefix="/quick-runs", tags=["quick runs"])
 MAX_LIST = 500
 """Quick runs per list at most (the engine's own bound)."""
 MAX_CHUNKS = 10_000
-
-
-class LogBody(BaseModel):
-    """Output to append to a running quick run's log."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=1)
-    stream: Literal["stdout", "stderr", "system"] = "stdout"
-
-
-class Appended(BaseModel):
-    """Where the appended output landed in the log."""
-
-    seq: int
-
-
-class FinishBody(BaseModel):
-    """How the quick run ended: succeeded (true), failed (false) or cancelled (null)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    success: bool | None
-    exit_code: int | None = None
-    summary: str | None = None
-
-
-class PromoteBody(BaseModel):
-    """Where the promoted task goes (``null``: the default project, or a limited token's one)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    project: str | None = None
-
-
-class LogPage(BaseModel):
-    """Log chunks after ``since``, oldest first; ask again from ``next_since`` for more."""
-
-    items: list[LogChunk]
-    next_since: int
-    """The last chunk's ``seq`` (``since`` again when nothing new was written)."""
 
 
 @router.post(

@@ -18,12 +18,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from core.domain.runs import Run
-from core.server.deps import EngineDep, WriterDep
-from core.server.errors import ErrorBody, error_responses
-from core.server.responses import model_response
-from core.server.run_access import check_run
-from core.server.run_schemas import (
+from core.api.run_schemas import (
     LogAppend,
     LogSeq,
     LostOutput,
@@ -33,6 +28,11 @@ from core.server.run_schemas import (
     StepFinish,
     StepStart,
 )
+from core.domain.runs import Run
+from core.server.deps import EngineDep, WriterDep
+from core.server.errors import ErrorBody, error_responses
+from core.server.responses import model_response
+from core.server.run_access import check_run
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from core.api.run_schemas import ExpiredTasks, LeaseSweep, RunId, RunsFinish
+from core.api.schemas import Items
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import Run, RunStep
 from core.engine import TaskEngine
@@ -22,8 +24,6 @@ from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
 from core.server.run_access import check_run, resolve_run_id, sees_run, visible_run
-from core.server.run_schemas import ExpiredTasks, LeaseSweep, RunId, RunsFinish
-from core.server.schemas import Items
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from starlette.responses import Response
 
+from core.api.schemas import AssignBody, DependencyBody, TransitionBody
 from core.domain.models import Task
 from core.domain.views import BulkItemResult, BulkResult
 from core.errors import BadRequestError, NotFoundError
@@ -14,7 +15,6 @@ from core.server.access import check_visible, visible_task
 from core.server.deps import EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import if_match_version, model_response, task_response
-from core.server.schemas import AssignBody, DependencyBody, TransitionBody
 from core.server.versions import guarded
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])

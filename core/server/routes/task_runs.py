@@ -15,6 +15,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from core.api.run_schemas import ApproveBody, CancelBody
+from core.api.schemas import Items
 from core.domain.access import TokenScope
 from core.domain.models import Task, TaskStatus
 from core.domain.runs import MANUAL_WORKER_ID, Run, RunStatus
@@ -22,8 +24,6 @@ from core.server.access import check_all_visible, check_visible, visible_task
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response, task_response
-from core.server.run_schemas import ApproveBody, CancelBody
-from core.server.schemas import Items
 
 router = APIRouter(prefix="/tasks", tags=["runs"])
 

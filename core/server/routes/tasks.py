@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
+from core.api.schemas import Deleted
 from core.domain.commands import SortField, TaskCreate, TaskPatch, TaskQuery, parse
 from core.domain.models import Priority, Task, TaskStatus
 from core.domain.views import CursorPage
@@ -27,7 +28,6 @@ from core.server.responses import (
     not_modified,
     task_response,
 )
-from core.server.schemas import Deleted
 from core.server.versions import guarded
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])

@@ -14,12 +14,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from core.api.schemas import Items
 from core.domain.access import ApiToken, IssuedToken, TokenCreate
 from core.server.auth import Caller
 from core.server.deps import EngineDep, require_admin
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.schemas import Items
 from core.server.state import server_state
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])

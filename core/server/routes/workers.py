@@ -16,6 +16,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from core.api.run_schemas import (
+    AdoptBody,
+    ClaimBody,
+    HeartbeatBody,
+    Renewed,
+    WorkerRegistration,
+)
+from core.api.schemas import Items
 from core.domain.runs import Claim, Worker
 from core.errors import PermissionDeniedError
 from core.server.access import project_filter
@@ -23,14 +31,6 @@ from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
 from core.server.run_access import within
-from core.server.run_schemas import (
-    AdoptBody,
-    ClaimBody,
-    HeartbeatBody,
-    Renewed,
-    WorkerRegistration,
-)
-from core.server.schemas import Items
 
 router = APIRouter(prefix="/workers", tags=["workers"])
 

@@ -89,3 +89,18 @@ class Readiness(BaseModel):
 
     status: Literal["ready"] = "ready"
     revision: str
+
+
+class ReadyQuery(BaseModel):
+    """The query string of ``GET /tasks/ready``."""
+
+    project: str | None = Field(default=None, description="Project id, slug or key")
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class MilestoneSearch(BaseModel):
+    """The query string of ``GET /projects/{project}/milestones/search``."""
+
+    slug: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=10, ge=1, le=500)
