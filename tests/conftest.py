@@ -11,7 +11,7 @@ import pytest
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import PG_ENV, copy_migrated_sqlite, pg_url
 from tests.fixtures.pg import create_database, drop_database
-from tests.fixtures.remote import remote_pg_engine, remote_sqlite_engine
+from tests.fixtures.remote import pytest_collection_hook, remote_pg_engine, remote_sqlite_engine
 
 __all__ = ["remote_pg_engine", "remote_sqlite_engine"]  # fixtures, found by their names here
 
@@ -31,6 +31,11 @@ def pytest_configure(config: pytest.Config) -> None:
             f"CI=true but {PG_ENV} is not set: CI must run the PostgreSQL tests "
             "(.ci/run starts a server and sets it). Unset CI to skip them locally."
         )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``local_only(reason)`` skip their remote runs, saying why."""
+    pytest_collection_hook(items)
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import date
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, TypeAdapter
@@ -58,13 +59,24 @@ from core.domain.views import (
     Page,
 )
 from core.engine import TaskEngine
-from core.errors import TaskyardError, ValidationError
+from core.errors import DuplicateError, NotFoundError, TaskyardError, ValidationError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.remote.runs import RunCalls
 from core.remote.stream import StatusCallback, follow_stream
 from core.remote.transport import Transport
 
 M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_PROJECT = "inbox"
+"""The slug of the project for things that name none (the engine makes it when first needed)."""
+NO_LINKS: dict[str, Any] = {
+    "children_ids": [],
+    "blocked_by": [],
+    "blocks": [],
+    "run_ids": [],
+    "attachments": [],
+}
+"""A task's fields that live in other tables, empty (``get_task(links=False)``)."""
 
 MAX_PAGE = 200
 """The most tasks the server's keyset list returns per page."""
@@ -130,9 +142,11 @@ class HttpTaskEngine(RunCalls):
         return f"HttpTaskEngine({self.transport.server!r})"
 
     async def close(self) -> None:
+        """See ``TaskEngine.close``."""
         await self.transport.close()
 
     def schema_revision(self) -> str | None:
+        """See ``TaskEngine.schema_revision``."""
         return self._revision
 
     async def _get(self, path: str, **params: Any) -> Any:
@@ -143,50 +157,87 @@ class HttpTaskEngine(RunCalls):
 
     # -- projects and milestones -------------------------------------------------------
     async def create_project(self, request: ProjectCreate) -> Project:
-        return Project.model_validate(await self._post("/projects", _body(request)))
+        """See ``TaskEngine.create_project``."""
+        result: Project = await self._api("create_project", request=request)
+        return result
 
     async def list_projects(self) -> list[Project]:
-        return _many(_PROJECTS, await self._get("/projects"))
+        """See ``TaskEngine.list_projects``."""
+        result: list[Project] = await self._api("list_projects")
+        return result
 
     async def get_project(self, ref: str) -> Project:
-        return Project.model_validate(await self._get(f"/projects/{seg(ref)}"))
+        """See ``TaskEngine.get_project``."""
+        result: Project = await self._api("get_project", ref=ref)
+        return result
 
     async def create_milestone(self, request: MilestoneCreate) -> Milestone:
-        project = request.project or (await self._default_project()).slug
+        """See ``TaskEngine.create_milestone``.
+
+        The route names the project in its path, so a milestone for "the default project"
+        names ``inbox``, made first (as the engine makes it) when it does not exist yet.
+        """
+        project = request.project or DEFAULT_PROJECT
         body = {
             "name": request.name,
             "slug": request.slug,
             "due": _iso(request.due_date),
             "start": _iso(request.start_date),
         }
-        data = await self._post(f"/projects/{seg(project)}/milestones", body)
+        path = f"/projects/{seg(project)}/milestones"
+        try:
+            data = await self._post(path, body)
+        except NotFoundError:
+            if request.project is not None:
+                raise
+            await self._ensure_default_project()
+            data = await self._post(path, body)
         return Milestone.model_validate(data)
 
-    async def _default_project(self) -> Project:
-        return await self.get_project("default")
+    async def _ensure_default_project(self) -> None:
+        inbox = ProjectCreate(
+            name="Inbox",
+            slug=DEFAULT_PROJECT,
+            key="TY",
+            description="Tasks that were not given a project.",
+        )
+        with contextlib.suppress(DuplicateError):  # made meanwhile
+            await self.create_project(inbox)
 
     async def list_milestones(self, project: str | None = None) -> list[Milestone]:
+        """See ``TaskEngine.list_milestones``."""
         if project is not None:
-            return _many(_MILESTONES, await self._get(f"/projects/{seg(project)}/milestones"))
+            result: list[Milestone] = await self._api("list_milestones", project=project)
+            return result
         found: list[Milestone] = []
         for each in await self.list_projects():
             found.extend(await self.list_milestones(each.id))
-        return sorted(found, key=lambda m: (m.due is None, m.due, m.name))
+        return sorted(found, key=lambda m: (m.due_date is None, m.due_date or date.min, m.slug))
 
     async def find_milestones(
         self, project: str, *, slug: str | None = None, name: str | None = None, limit: int = 10
     ) -> list[Milestone]:
-        path = f"/projects/{seg(project)}/milestones/search"
-        return _many(_MILESTONES, await self._get(path, slug=slug, name=name, limit=limit))
+        """See ``TaskEngine.find_milestones``."""
+        result: list[Milestone] = await self._api(
+            "find_milestones", project=project, slug=slug, name=name, limit=limit
+        )
+        return result
 
     # -- tasks -------------------------------------------------------------------------
     async def create_task(self, request: TaskCreate) -> CreateResult:
+        """See ``TaskEngine.create_task``."""
         response = await self.transport.request("POST", "/api/v2/tasks", json=_body(request))
         task = Task.model_validate_json(response.content)
         return CreateResult(task=task, created=response.status_code == 201)
 
     async def get_task(self, ref: str, *, links: bool = True) -> Task:
-        return Task.model_validate(await self._get(f"/tasks/{seg(ref)}"))
+        """See ``TaskEngine.get_task``.
+
+        The route always answers with the links; ``links=False`` leaves them out here, so
+        the answer is the same as a local engine's.
+        """
+        task = Task.model_validate(await self._get(f"/tasks/{seg(ref)}"))
+        return task if links else task.model_copy(update=NO_LINKS)
 
     async def list_tasks(self, query: TaskQuery) -> Page[Task]:
         """Offset pages read as keyset pages: the pages before ``query.page`` are walked."""
@@ -214,6 +265,7 @@ class HttpTaskEngine(RunCalls):
     async def list_tasks_keyset(
         self, query: TaskQuery, *, cursor: str | None = None, with_total: bool = False
     ) -> CursorPage[Task]:
+        """See ``TaskEngine.list_tasks_keyset``."""
         params = {
             "project": query.project,
             "milestone": query.milestone,
@@ -234,6 +286,7 @@ class HttpTaskEngine(RunCalls):
     async def update_task(
         self, ref: str, patch: TaskPatch, *, expected_version: int | None
     ) -> Task:
+        """See ``TaskEngine.update_task``."""
         headers = {} if expected_version is None else {"If-Match": f'"v{expected_version}"'}
         data = await self.transport.json(
             "PATCH",
@@ -246,8 +299,12 @@ class HttpTaskEngine(RunCalls):
     async def approve_commands(
         self, refs: Sequence[str], *, expected_hashes: Mapping[str, str] | None = None
     ) -> list[Task]:
-        body = {"refs": list(refs), "expected_hashes": dict(expected_hashes or {}) or None}
-        return _many(_TASKS, await self._post("/tasks/approve", body))
+        """See ``TaskEngine.approve_commands``."""
+        hashes = dict(expected_hashes) if expected_hashes is not None else None
+        result: list[Task] = await self._api(
+            "approve_commands", refs=list(refs), expected_hashes=hashes
+        )
+        return result
 
     async def transition_task(
         self,
@@ -259,6 +316,7 @@ class HttpTaskEngine(RunCalls):
         when_unblocked: bool = False,
         expected_version: int | None = None,
     ) -> Task:
+        """See ``TaskEngine.transition_task``."""
         body = {
             "to": status.value,
             "reason": reason,
@@ -269,20 +327,24 @@ class HttpTaskEngine(RunCalls):
         return Task.model_validate(await self._post(f"/tasks/{seg(ref)}/transition", body))
 
     async def delete_task(self, ref: str) -> str:
-        data = await self.transport.json("DELETE", f"/api/v2/tasks/{seg(ref)}")
-        return str(data["ref"])
+        """See ``TaskEngine.delete_task``."""
+        result: str = await self._api("delete_task", ref=ref)
+        return result
 
     async def assign_tasks(self, refs: Sequence[str], assignee: str | None) -> BulkResult:
+        """See ``TaskEngine.assign_tasks``."""
         data = await self._post("/tasks/assign", {"refs": list(refs), "assignee": assignee})
         return BulkResult.model_validate(data)
 
     async def add_dependency(self, ref: str, blocker: str) -> Task:
-        data = await self._post(f"/tasks/{seg(ref)}/dependencies", {"blocker": blocker})
-        return Task.model_validate(data)
+        """See ``TaskEngine.add_dependency``."""
+        result: Task = await self._api("add_dependency", ref=ref, blocker=blocker)
+        return result
 
     async def remove_dependency(self, ref: str, blocker: str) -> Task:
-        path = f"/api/v2/tasks/{seg(ref)}/dependencies/{seg(blocker)}"
-        return Task.model_validate(await self.transport.json("DELETE", path))
+        """See ``TaskEngine.remove_dependency``."""
+        result: Task = await self._api("remove_dependency", ref=ref, blocker=blocker)
+        return result
 
     async def ready_tasks(
         self,
@@ -291,13 +353,14 @@ class HttpTaskEngine(RunCalls):
         project: str | None = None,
         in_projects: Collection[str] | None = None,
     ) -> list[TaskCard]:
-        data = await self._get("/tasks/ready", limit=limit, project=project)
-        cards = _many(_CARDS, data)
+        """See ``TaskEngine.ready_tasks``."""
+        cards: list[TaskCard] = await self._api("ready_tasks", limit=limit, project=project)
         if in_projects is not None:
             cards = [c for c in cards if c.project_id in set(in_projects)]
         return cards
 
     async def board(self, query: BoardQuery) -> BoardView:
+        """See ``TaskEngine.board``."""
         params = {**_board_filters(query), "status": query.statuses}
         data = await self._get("/tasks/board", per_column=query.per_column, **params)
         return BoardView.model_validate(data)
@@ -305,11 +368,20 @@ class HttpTaskEngine(RunCalls):
     async def board_column(
         self, query: BoardQuery, status: TaskStatus, *, offset: int, limit: int
     ) -> BoardColumn:
+        """See ``TaskEngine.board_column``; a window over the route's 200 is read in parts."""
         path = f"/tasks/board/{status.value}"
-        data = await self._get(path, offset=offset, limit=limit, **_board_filters(query))
-        return BoardColumn.model_validate(data)
+        cards: list[TaskCard] = []
+        while True:
+            want = min(MAX_PAGE, limit - len(cards))
+            at = offset + len(cards)
+            data = await self._get(path, offset=at, limit=want, **_board_filters(query))
+            column = BoardColumn.model_validate(data)
+            cards.extend(column.cards)
+            if len(cards) >= limit or len(column.cards) < want:
+                return column.model_copy(update={"offset": offset, "cards": cards})
 
     async def card_position(self, query: BoardQuery, ref: str) -> tuple[TaskStatus, int] | None:
+        """See ``TaskEngine.card_position``."""
         params = {**_board_filters(query), "status": query.statuses}
         data = await self._get(f"/tasks/{seg(ref)}/card-position", **params)
         if data.get("status") is None:
@@ -319,6 +391,7 @@ class HttpTaskEngine(RunCalls):
     async def import_tasks(
         self, items: Sequence[TaskImportItem], *, project: str | None = None
     ) -> ImportResult:
+        """See ``TaskEngine.import_tasks``."""
         body = {"items": [i.model_dump(mode="json", exclude_unset=True) for i in items]}
         data = await self._post("/import/tasks", body, project=project)
         return ImportResult.model_validate({k: data[k] for k in ImportResult.model_fields})
@@ -327,10 +400,12 @@ class HttpTaskEngine(RunCalls):
     async def preview_import(
         self, text: str, *, source: str, options: ImportOptions
     ) -> ImportPreview:
+        """See ``TaskEngine.preview_import``."""
         body = {"text": text, "source": source, "options": options.model_dump(mode="json")}
         return ImportPreview.model_validate(await self._post("/import/prd/preview", body))
 
     async def preview_plan(self, plan: ImportPlan) -> ImportPreview:
+        """See ``TaskEngine.preview_plan``."""
         body = {
             "plan": plan.model_dump(mode="json"),
             "source": plan.source,
@@ -339,17 +414,21 @@ class HttpTaskEngine(RunCalls):
         return ImportPreview.model_validate(await self._post("/import/prd/preview", body))
 
     async def commit_import(self, plan: ImportPlan, *, approve_commands: bool = False) -> ImportJob:
+        """See ``TaskEngine.commit_import``."""
         body = {"plan": plan.model_dump(mode="json"), "approve_commands": approve_commands}
         return ImportJob.model_validate(await self._post("/import/prd/commit", body))
 
     async def get_import(self, job_id: str) -> ImportJob:
+        """See ``TaskEngine.get_import``."""
         return ImportJob.model_validate(await self._get(f"/import/{seg(job_id)}"))
 
     async def list_imports(self, *, limit: int = 20) -> list[ImportJob]:
+        """See ``TaskEngine.list_imports``."""
         return _many(_JOBS, await self._get("/import", limit=limit))
 
     # -- attachments -------------------------------------------------------------------
     async def add_attachment(self, ref: str, attachment: AttachmentIn) -> Attachment:
+        """See ``TaskEngine.add_attachment``."""
         try:
             content = base64.b64decode(attachment.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -370,6 +449,7 @@ class HttpTaskEngine(RunCalls):
         return Attachment.model_validate_json(response.content)
 
     async def get_attachment(self, attachment_id: str) -> tuple[Attachment, bytes]:
+        """See ``TaskEngine.get_attachment``."""
         meta = Attachment.model_validate(await self._get(f"/attachments/{seg(attachment_id)}"))
         path = f"/api/v2/attachments/{seg(attachment_id)}/content"
         response = await self.transport.request("GET", path)
@@ -388,6 +468,7 @@ class HttpTaskEngine(RunCalls):
     async def events(
         self, *, since: int = 0, limit: int = 500, task: str | None = None
     ) -> list[Event]:
+        """See ``TaskEngine.events``."""
         found: list[Event] = []
         while len(found) < limit:
             want = min(EVENT_PAGE, limit - len(found))
@@ -401,6 +482,7 @@ class HttpTaskEngine(RunCalls):
     async def follow_events(
         self, *, since: int = 0, poll_interval: float = 0.5, min_interval: float = 0.0
     ) -> AsyncIterator[Event]:
+        """See ``TaskEngine.follow_events``."""
         async for event in follow_stream(self.transport, since=since, on_status=self.on_status):
             yield event
 
@@ -418,38 +500,47 @@ class HttpTaskEngine(RunCalls):
         approve_own_commands: bool = False,
         idempotency: IdempotencyAttempt | None = None,
     ) -> TaskEngine:
+        """See ``TaskEngine.acting_as``."""
         _not_served("acting_as: over HTTP the actor is always the token's name")
 
     async def check_ready(self) -> str:
+        """See ``TaskEngine.check_ready``."""
         from core.remote.meta import readiness
 
         self._revision = await readiness(self.transport)
         return self._revision
 
     async def create_token(self, request: TokenCreate) -> IssuedToken:
+        """See ``TaskEngine.create_token``."""
         return IssuedToken.model_validate(await self._post("/tokens", _body(request)))
 
     async def list_tokens(self) -> list[ApiToken]:
+        """See ``TaskEngine.list_tokens``."""
         return _many(_TOKENS, await self._get("/tokens"))
 
     async def revoke_token(self, name: str) -> ApiToken:
+        """See ``TaskEngine.revoke_token``."""
         data = await self.transport.json("DELETE", f"/api/v2/tokens/{seg(name)}")
         return ApiToken.model_validate(data)
 
     async def authenticate_token(self, secret: str) -> ApiToken:
+        """See ``TaskEngine.authenticate_token``."""
         _not_served("authenticate_token: the server checks tokens itself")
 
     async def reserve_idempotency_key(
         self, token_id: str, key: str, fingerprint: str
     ) -> IdempotencyReservation:
+        """See ``TaskEngine.reserve_idempotency_key``."""
         _not_served("Idempotency-Key bookkeeping is the server's own")
 
     async def complete_idempotency_key(
         self, attempt: IdempotencyAttempt, response: StoredResponse
     ) -> None:
+        """See ``TaskEngine.complete_idempotency_key``."""
         _not_served("Idempotency-Key bookkeeping is the server's own")
 
     async def release_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
+        """See ``TaskEngine.release_idempotency_key``."""
         _not_served("Idempotency-Key bookkeeping is the server's own")
 
 

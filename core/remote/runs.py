@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 from pydantic import TypeAdapter
 
+from core.api.endpoints import ENDPOINTS_BY_METHOD
+from core.domain.models import Task
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import (
     Claim,
@@ -26,7 +28,6 @@ from core.domain.runs import (
     RunStep,
     Worker,
 )
-from core.domain.models import Task
 from core.remote.transport import Transport
 
 _CLAIMS = TypeAdapter(list[Claim])
@@ -51,15 +52,26 @@ class RunCalls:
 
     transport: Transport
 
+    async def _api(self, method: str, **args: Any) -> Any:
+        """Call the engine method ``method`` through its entry in the API table."""
+        entry = ENDPOINTS_BY_METHOD[method]
+        call = entry.call(args)
+        data = await self.transport.json(call.method, call.url, params=call.params, json=call.json)
+        return entry.result(data)
+
     async def _call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """A route the table leaves out (``core.api.outside.HAND_WRITTEN``)."""
         return await self.transport.json(method, "/api/v2" + path, json=body, params=params)
 
     # -- workers and claims ----------------------------------------------------------
     async def register_worker(
         self, worker_id: str, *, host: str, pid: int, slots: int = 1
     ) -> Worker:
-        body = {"id": worker_id, "host": host, "pid": pid, "slots": slots}
-        return Worker.model_validate(await self._call("POST", "/workers", body))
+        """See ``TaskEngine.register_worker``."""
+        result: Worker = await self._api(
+            "register_worker", worker_id=worker_id, host=host, pid=pid, slots=slots
+        )
+        return result
 
     async def heartbeat(
         self,
@@ -68,15 +80,22 @@ class RunCalls:
         *,
         lease_seconds: float | None = None,
     ) -> list[str]:
-        body = {"leases": None if leases is None else dict(leases), "lease_seconds": lease_seconds}
-        data = await self._call("POST", f"/workers/{_seg(worker_id)}/heartbeat", body)
-        return [str(r) for r in data["renewed"]]
+        """See ``TaskEngine.heartbeat``."""
+        leased = None if leases is None else dict(leases)
+        result: list[str] = await self._api(
+            "heartbeat", worker_id=worker_id, leases=leased, lease_seconds=lease_seconds
+        )
+        return result
 
     async def stop_worker(self, worker_id: str) -> Worker:
-        return Worker.model_validate(await self._call("POST", f"/workers/{_seg(worker_id)}/stop"))
+        """See ``TaskEngine.stop_worker``."""
+        result: Worker = await self._api("stop_worker", worker_id=worker_id)
+        return result
 
     async def list_workers(self) -> list[Worker]:
-        return _WORKERS.validate_python((await self._call("GET", "/workers"))["items"])
+        """See ``TaskEngine.list_workers``."""
+        result: list[Worker] = await self._api("list_workers")
+        return result
 
     async def claim_tasks(
         self,
@@ -90,17 +109,19 @@ class RunCalls:
         approved_by: Collection[str] | None = None,
         in_projects: Collection[str] | None = None,
     ) -> list[Claim]:
-        body = {
-            "limit": limit,
-            "project": project,
-            "lease_seconds": lease_seconds,
-            "max_per_project": max_per_project,
-            "pipelines": _ids(pipelines),
-            "approved_by": _ids(approved_by),
-            "in_projects": _ids(in_projects),
-        }
-        data = await self._call("POST", f"/workers/{_seg(worker_id)}/claims", body)
-        return _CLAIMS.validate_python(data["items"])
+        """See ``TaskEngine.claim_tasks``."""
+        result: list[Claim] = await self._api(
+            "claim_tasks",
+            worker_id=worker_id,
+            limit=limit,
+            project=project,
+            lease_seconds=lease_seconds,
+            max_per_project=max_per_project,
+            pipelines=_ids(pipelines),
+            approved_by=_ids(approved_by),
+            in_projects=_ids(in_projects),
+        )
+        return result
 
     async def adopt_forced_runs(
         self,
@@ -111,19 +132,18 @@ class RunCalls:
         run_id: str | None = None,
         in_projects: Collection[str] | None = None,
     ) -> list[Claim]:
-        body = {
-            "limit": limit,
-            "lease_seconds": lease_seconds,
-            "run_id": run_id,
-            "in_projects": _ids(in_projects),
-        }
-        data = await self._call("POST", f"/workers/{_seg(worker_id)}/adoptions", body)
-        return _CLAIMS.validate_python(data["items"])
+        """See ``TaskEngine.adopt_forced_runs``."""
+        result: list[Claim] = await self._api(
+            "adopt_forced_runs",
+            worker_id=worker_id,
+            limit=limit,
+            lease_seconds=lease_seconds,
+            run_id=run_id,
+            in_projects=_ids(in_projects),
+        )
+        return result
 
     # -- a run's steps, log and end (fenced by the claim token) ------------------------
-    async def _run_write(self, run_id: str, what: str, body: dict[str, Any]) -> Any:
-        return await self._call("POST", f"/runs/{_seg(run_id)}/{what}", body)
-
     async def start_step(
         self,
         run_id: str,
@@ -134,8 +154,17 @@ class RunCalls:
         total: int | None = None,
         profile: str = "shell",
     ) -> Run:
-        body = {"token": token, "step": step, "index": index, "total": total, "profile": profile}
-        return Run.model_validate(await self._run_write(run_id, "steps", body))
+        """See ``TaskEngine.start_step``."""
+        result: Run = await self._api(
+            "start_step",
+            run_id=run_id,
+            token=token,
+            step=step,
+            index=index,
+            total=total,
+            profile=profile,
+        )
+        return result
 
     async def finish_step(
         self,
@@ -147,20 +176,26 @@ class RunCalls:
         exit_code: int | None = None,
         summary: str | None = None,
     ) -> Run:
-        body = {
-            "token": token,
-            "step": step,
-            "success": success,
-            "exit_code": exit_code,
-            "summary": summary,
-        }
-        return Run.model_validate(await self._run_write(run_id, "steps/finish", body))
+        """See ``TaskEngine.finish_step``."""
+        result: Run = await self._api(
+            "finish_step",
+            run_id=run_id,
+            token=token,
+            step=step,
+            success=success,
+            exit_code=exit_code,
+            summary=summary,
+        )
+        return result
 
     async def block_run(
         self, run_id: str, token: str, *, reason: str, step: str | None = None
     ) -> Run:
-        body = {"token": token, "reason": reason, "step": step}
-        return Run.model_validate(await self._run_write(run_id, "block", body))
+        """See ``TaskEngine.block_run``."""
+        result: Run = await self._api(
+            "block_run", run_id=run_id, token=token, reason=reason, step=step
+        )
+        return result
 
     async def interrupt_run(
         self,
@@ -171,8 +206,16 @@ class RunCalls:
         exit_code: int | None = None,
         summary: str | None = None,
     ) -> Run:
-        body = {"token": token, "reason": reason, "exit_code": exit_code, "summary": summary}
-        return Run.model_validate(await self._run_write(run_id, "interrupt", body))
+        """See ``TaskEngine.interrupt_run``."""
+        result: Run = await self._api(
+            "interrupt_run",
+            run_id=run_id,
+            token=token,
+            reason=reason,
+            exit_code=exit_code,
+            summary=summary,
+        )
+        return result
 
     async def append_log(
         self,
@@ -183,8 +226,11 @@ class RunCalls:
         stream: str = "stdout",
         step: str | None = None,
     ) -> int:
-        body = {"token": token, "text": text, "stream": stream, "step": step}
-        return int((await self._run_write(run_id, "log", body))["seq"])
+        """See ``TaskEngine.append_log``."""
+        result: int = await self._api(
+            "append_log", run_id=run_id, token=token, text=text, stream=stream, step=step
+        )
+        return result
 
     async def record_lost_output(
         self,
@@ -195,8 +241,16 @@ class RunCalls:
         reason: str,
         step: str | None = None,
     ) -> int:
-        body = {"token": token, "lost_bytes": lost_bytes, "reason": reason, "step": step}
-        return int((await self._run_write(run_id, "lost-output", body))["seq"])
+        """See ``TaskEngine.record_lost_output``."""
+        result: int = await self._api(
+            "record_lost_output",
+            run_id=run_id,
+            token=token,
+            lost_bytes=lost_bytes,
+            reason=reason,
+            step=step,
+        )
+        return result
 
     async def finish_run(
         self,
@@ -209,27 +263,33 @@ class RunCalls:
         error: str | None = None,
         step: str | None = None,
     ) -> Run:
-        body = {
-            "token": token,
-            "success": success,
-            "summary": summary,
-            "exit_code": exit_code,
-            "error": error,
-            "step": step,
-        }
-        return Run.model_validate(await self._run_write(run_id, "finish", body))
+        """See ``TaskEngine.finish_run``."""
+        result: Run = await self._api(
+            "finish_run",
+            run_id=run_id,
+            token=token,
+            success=success,
+            summary=summary,
+            exit_code=exit_code,
+            error=error,
+            step=step,
+        )
+        return result
 
     async def finish_runs(self, outcomes: Sequence[RunOutcome]) -> list[Run]:
+        """See ``TaskEngine.finish_runs``."""
         body = {"outcomes": [o.model_dump(mode="json") for o in outcomes]}
         return _RUNS.validate_python((await self._call("POST", "/runs/finish", body))["items"])
 
     async def expire_leases(self, now: datetime | None = None) -> list[str]:
+        """See ``TaskEngine.expire_leases``."""
         body = {"now": None if now is None else now.isoformat()}
         data = await self._call("POST", "/runs/expire-leases", body)
         return [str(r) for r in data["refs"]]
 
     # -- logs ----------------------------------------------------------------------------
     async def read_log(self, owner_id: str, *, since: int = 0, limit: int = 1000) -> list[LogChunk]:
+        """See ``TaskEngine.read_log``."""
         data = await self._call("GET", f"/logs/{_seg(owner_id)}", since=since, limit=limit)
         return _CHUNKS.validate_python(data["items"])
 
@@ -245,30 +305,40 @@ class RunCalls:
             yield chunk
 
     async def run_steps(self, run_id: str) -> list[RunStep]:
-        data = await self._call("GET", f"/runs/{_seg(run_id)}/steps")
-        return _STEPS.validate_python(data["items"])
+        """See ``TaskEngine.run_steps``."""
+        result: list[RunStep] = await self._api("run_steps", run_id=run_id)
+        return result
 
     # -- the task's runs -------------------------------------------------------------------
     async def run_now(self, ref: str) -> Run:
+        """See ``TaskEngine.run_now``."""
         return Run.model_validate(await self._call("POST", f"/tasks/{_seg(ref)}/run"))
 
     async def retry(self, ref: str) -> Task:
-        return Task.model_validate(await self._call("POST", f"/tasks/{_seg(ref)}/retry"))
+        """See ``TaskEngine.retry``."""
+        result: Task = await self._api("retry", ref=ref)
+        return result
 
     async def cancel(self, ref: str, reason: str) -> Task:
-        data = await self._call("POST", f"/tasks/{_seg(ref)}/cancel", {"reason": reason})
-        return Task.model_validate(data)
+        """See ``TaskEngine.cancel``."""
+        result: Task = await self._api("cancel", ref=ref, reason=reason)
+        return result
 
     async def runs_of(self, ref: str) -> list[Run]:
-        return _RUNS.validate_python((await self._call("GET", f"/tasks/{_seg(ref)}/runs"))["items"])
+        """See ``TaskEngine.runs_of``."""
+        result: list[Run] = await self._api("runs_of", ref=ref)
+        return result
 
     async def resolve_run_id(
         self, prefix: str, *, kind: Literal["any", "run", "quick"] = "any"
     ) -> str:
+        """See ``TaskEngine.resolve_run_id``."""
         return str((await self._call("GET", "/runs/resolve", prefix=prefix, kind=kind))["id"])
 
     async def get_run(self, run_id: str) -> Run:
-        return Run.model_validate(await self._call("GET", f"/runs/{_seg(run_id)}"))
+        """See ``TaskEngine.get_run``."""
+        result: Run = await self._api("get_run", run_id=run_id)
+        return result
 
     async def execution_overview(
         self,
@@ -280,6 +350,7 @@ class RunCalls:
         approved_by: Collection[str] | None = None,
         in_projects: Collection[str] | None = None,
     ) -> ExecutionOverview:
+        """See ``TaskEngine.execution_overview``."""
         params = {
             "queue_limit": queue_limit,
             "recent_limit": recent_limit,
@@ -294,15 +365,18 @@ class RunCalls:
 
     # -- quick actions ---------------------------------------------------------------------
     async def create_quick_run(self, request: QuickRunCreate) -> QuickRun:
-        data = await self._call("POST", "/quick-runs", request.model_dump(mode="json"))
-        return QuickRun.model_validate(data)
+        """See ``TaskEngine.create_quick_run``."""
+        result: QuickRun = await self._api("create_quick_run", request=request)
+        return result
 
     async def append_quick_log(
         self, quick_run_id: str, text: str, *, stream: str = "stdout"
     ) -> int:
-        body = {"text": text, "stream": stream}
-        data = await self._call("POST", f"/quick-runs/{_seg(quick_run_id)}/log", body)
-        return int(data["seq"])
+        """See ``TaskEngine.append_quick_log``."""
+        result: int = await self._api(
+            "append_quick_log", quick_run_id=quick_run_id, text=text, stream=stream
+        )
+        return result
 
     async def finish_quick_run(
         self,
@@ -312,17 +386,29 @@ class RunCalls:
         exit_code: int | None = None,
         summary: str | None = None,
     ) -> QuickRun:
-        body = {"success": success, "exit_code": exit_code, "summary": summary}
-        data = await self._call("POST", f"/quick-runs/{_seg(quick_run_id)}/finish", body)
-        return QuickRun.model_validate(data)
+        """See ``TaskEngine.finish_quick_run``."""
+        result: QuickRun = await self._api(
+            "finish_quick_run",
+            quick_run_id=quick_run_id,
+            success=success,
+            exit_code=exit_code,
+            summary=summary,
+        )
+        return result
 
     async def get_quick_run(self, quick_run_id: str) -> QuickRun:
-        return QuickRun.model_validate(await self._call("GET", f"/quick-runs/{_seg(quick_run_id)}"))
+        """See ``TaskEngine.get_quick_run``."""
+        result: QuickRun = await self._api("get_quick_run", quick_run_id=quick_run_id)
+        return result
 
     async def list_quick_runs(self, *, limit: int = 20) -> list[QuickRun]:
-        return _QUICK.validate_python((await self._call("GET", "/quick-runs", limit=limit))["items"])
+        """See ``TaskEngine.list_quick_runs``."""
+        return _QUICK.validate_python(
+            (await self._call("GET", "/quick-runs", limit=limit))["items"]
+        )
 
     async def promote_quick_run(self, quick_run_id: str, *, project: str | None = None) -> Task:
+        """See ``TaskEngine.promote_quick_run``."""
         path = f"/quick-runs/{_seg(quick_run_id)}/promote"
         body = None if project is None else {"project": project}
         return Task.model_validate(await self._call("POST", path, body))

@@ -91,7 +91,8 @@ class Backoff:
         """The wait before the next attempt (and count one more failure)."""
         self.failures += 1
         base = min(self.ceiling, self.first * 2 ** (self.failures - 1))
-        return max(self.floor, base * random.uniform(0.8, 1.2))
+        wait: float = max(self.floor, base * random.uniform(0.8, 1.2))
+        return wait
 
 
 async def follow_stream(
@@ -120,7 +121,9 @@ async def follow_stream(
     last = since
     status: ConnectionStatus | None = None
 
-    def report(state: ConnectionState, retry_in: float | None = None, reason: str | None = None):
+    def report(
+        state: ConnectionState, retry_in: float | None = None, reason: str | None = None
+    ) -> None:
         nonlocal status
         if status is not None and status.state is state and retry_in is None:
             return

@@ -188,11 +188,11 @@ class Transport:
         )
 
 
-def _query(params: JsonParams | None) -> list[tuple[str, str]] | None:
+def _query(params: JsonParams | None) -> list[tuple[str, str | int | float | bool | None]] | None:
     """Query parameters as httpx sends them: ``None`` left out, lists repeated, bools as words."""
     if params is None:
         return None
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str | int | float | bool | None]] = []
     for key, value in params.items():
         values = value if isinstance(value, list | tuple | set | frozenset) else [value]
         for item in values:

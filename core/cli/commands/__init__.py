@@ -22,6 +22,7 @@ from core.cli.commands import (
     projects,
     queue,
     quick,
+    remote,
     runs,
     serve,
     tasks,
@@ -40,6 +41,7 @@ GROUPS: tuple[ModuleType, ...] = (
     runs,
     quick,
     serve,
+    remote,
 )
 """Every command group, in the order ``taskyard --help`` lists their commands."""
 
