@@ -11,7 +11,11 @@ import pytest
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import PG_ENV, copy_migrated_sqlite, pg_url
 from tests.fixtures.pg import create_database, drop_database
-from tests.fixtures.remote import pytest_collection_hook, remote_pg_engine, remote_sqlite_engine
+from tests.fixtures.remote import (
+    remote_pg_engine,
+    remote_sqlite_engine,
+    skip_remote_runs_of_local_only,
+)
 
 __all__ = ["remote_pg_engine", "remote_sqlite_engine"]  # fixtures, found by their names here
 
@@ -35,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked ``local_only(reason)`` skip their remote runs, saying why."""
-    pytest_collection_hook(items)
+    skip_remote_runs_of_local_only(items)
 
 
 @pytest.fixture(autouse=True)

@@ -118,11 +118,11 @@ def error_from_body(status: int, body: Any, *, where: str) -> TaskyardError:
     if isinstance(error, ValidationError):
         error.field = error.details.get("field")
     if cls is AuthenticationError:
-        error.hint = error.hint or LOGIN_HINT
+        error.hint = f"{error.hint} {LOGIN_HINT}" if error.hint else LOGIN_HINT
     return error
 
 
-LOGIN_HINT = "Log in again with `taskyard login URL`, or pass a valid --token / TASKYARD_TOKEN."
+LOGIN_HINT = "To use another token: `taskyard login URL`, --token or TASKYARD_TOKEN."
 
 
 def _bare(status: int, where: str) -> TaskyardError:
