@@ -8,7 +8,6 @@ not in the process list of a running remote command.
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.remote import Served, served_sqlite
+from tests.fixtures.remote import Served, cli_env, served_sqlite, taskyard
 from tests.fixtures.servers import ROOT
 
 __all__ = ["served_sqlite"]
@@ -28,31 +27,6 @@ HEAVY = ("sqlalchemy", "alembic", "aiosqlite", "asyncpg", "core.store", "fastapi
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     return tmp_path / "config"
-
-
-def cli_env(config_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKYARD_")}
-    env.update(
-        TASKYARD_CONFIG_DIR=str(config_dir),
-        TASKYARD_DATA_DIR=str(config_dir.parent / "data"),
-        PYTHONPATH=str(ROOT),
-        **extra,
-    )
-    return env
-
-
-def taskyard(
-    env: dict[str, str], *args: str, stdin: str | None = None, python: tuple[str, ...] = ()
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *python, "-m", "core.cli", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_login_status_logout(served_sqlite: Served, config_dir: Path) -> None:
