@@ -406,11 +406,7 @@ class HttpTaskEngine(RunCalls):
 
     async def preview_plan(self, plan: ImportPlan) -> ImportPreview:
         """See ``TaskEngine.preview_plan``."""
-        body = {
-            "plan": plan.model_dump(mode="json"),
-            "source": plan.source,
-            "options": plan.options.model_dump(mode="json"),
-        }
+        body = {"plan": plan.model_dump(mode="json")}
         return ImportPreview.model_validate(await self._post("/import/prd/preview", body))
 
     async def commit_import(self, plan: ImportPlan, *, approve_commands: bool = False) -> ImportJob:

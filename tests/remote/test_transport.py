@@ -25,7 +25,7 @@ SECRET = "ty_" + "s3cr3t" * 8
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def flaky(fail_times: int, error: type[Exception], seen: list[httpx.Request]) -> Handler:
+def flaky(fail_times: int, error: type[httpx.TransportError], seen: list[httpx.Request]) -> Handler:
     """A server whose first ``fail_times`` requests fail with ``error``, then answer ``{}``."""
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -145,7 +145,9 @@ def test_an_answer_without_the_error_body_says_what_answered() -> None:
 
 
 def test_a_refused_token_explains_how_to_log_in_again() -> None:
-    body = {"error": {"code": "unauthorized", "message": "Expired.", "hint": None, "details": {}}}
+    body: dict[str, object] = {
+        "error": {"code": "unauthorized", "message": "Expired.", "hint": None, "details": {}}
+    }
     error = error_from_body(401, body, where="s")
     assert "taskyard login" in str(error.hint)
 
