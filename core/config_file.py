@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,12 @@ class ConfigFile:
     path: Path | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
-    def table(self, name: str) -> dict[str, Any]:
-        """A top-level table, or an empty one.
+    def table(self, name: str, known: Sequence[str] | None = None) -> dict[str, Any]:
+        """A top-level table, or an empty one; with ``known``, only those keys are allowed.
 
         Raises:
-            ValidationError: ``name`` is in the file but is not a table.
+            ValidationError: ``name`` is in the file but is not a table, or has a key not
+                ``known`` (the key, the file and the keys it may have).
         """
         value = self.data.get(name, {})
         if not isinstance(value, dict):
@@ -38,6 +40,14 @@ class ConfigFile:
                 f"[{name}] in {self.path} must be a table, not {type(value).__name__}.",
                 field=name,
                 hint=f"Write it as a table: a line '[{name}]' followed by 'key = value' lines.",
+            )
+        unknown = [key for key in value if key not in known] if known is not None else []
+        if unknown:
+            where = f" in {self.path}" if self.path else ""
+            raise ValidationError(
+                f"[{name}] has an unknown key {unknown[0]!r}{where}.",
+                field=f"{name}.{unknown[0]}",
+                hint="Known keys: " + ", ".join(known or ()) + ".",
             )
         return value
 
@@ -114,15 +124,8 @@ class Limits:
         Raises:
             ValidationError: an unknown key or a bad value (the key, the file and the fix).
         """
-        table = config.table("limits")
+        table = config.table("limits", LIMITS_KEYS)
         where = f" in {config.path}" if config.path else ""
-        for key in table:
-            if key not in LIMITS_KEYS:
-                raise ValidationError(
-                    f"[limits] has an unknown key {key!r}{where}.",
-                    field=f"limits.{key}",
-                    hint="Known keys: " + ", ".join(LIMITS_KEYS) + ".",
-                )
         value = table.get("attachment_max_bytes")
         if value is None:
             return cls()

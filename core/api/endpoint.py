@@ -13,7 +13,7 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, cast
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -39,6 +39,9 @@ class Access(enum.StrEnum):
 
     EVERY_PROJECT = "every_project"
     """Only a token for every project may call it (403 otherwise)."""
+    TOKEN_ADMIN = "token_admin"
+    """An admin token for every project, checked with the token before the request is read
+    (403): any other token could issue itself a wider one."""
     ADMIN = "admin"
     """Scope admin, checked once the request is read (a bad body is a 422 for anyone)."""
     PROJECT = "project"
@@ -57,8 +60,35 @@ class Access(enum.StrEnum):
     """A limited token names the ``leases`` it renews (403 for ``null``: every lease)."""
     IN_PROJECTS = "in_projects"
     """``in_projects`` is narrowed to the token's projects (its projects when ``None``)."""
+    VISIBLE_OUTCOMES = "visible_outcomes"
+    """``outcomes`` keeps those of runs the token sees; the others are left out, as lost."""
+    SERVER_CLOCK = "server_clock"
+    """``now`` may not be later than the server's clock (422): leases end by its time."""
     VISIBLE_ITEMS = "visible_items"
-    """The answer's items (projects) keep only those the token sees."""
+    """After the call: the answer's items (projects) keep only those the token sees."""
+    VISIBLE_REFS = "visible_refs"
+    """After the call: the answer's task refs keep only those the token sees."""
+    FORGET_TOKENS = "forget_tokens"
+    """After the call: the server stops trusting the tokens it checked (so a revoked one is
+    refused from the next request on)."""
+    OWN_ITEMS = "own_items"
+    """A limited token's list holds only what it made (its name is their ``actor``), the
+    newest ``limit`` among as many as the engine lists at most."""
+
+
+class ArgumentQuery(Protocol):
+    """A query model whose fields stand for engine arguments of another shape.
+
+    ``core.api.board_schemas.BoardFilters``: the board's filters are one ``BoardQuery``.
+    """
+
+    @classmethod
+    def engine_arguments(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """The engine's arguments from a request's values, after the server's checks."""
+
+    @classmethod
+    def query_values(cls, args: Mapping[str, Any]) -> dict[str, Any]:
+        """The query values (by field) a client sends for the engine's ``args``."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +125,11 @@ class Endpoint:
     """What the call does, for people: the route's OpenAPI description."""
     scope: TokenScope = TokenScope.READ
     access: tuple[Access, ...] = ()
-    """Checked in this order (``VISIBLE_ITEMS`` on the answer)."""
+    """Checked in this order (those on the answer after the call)."""
     query: type[BaseModel] | None = None
+    """The query string's fields (an ``ArgumentQuery`` builds the arguments they stand for)."""
+    path_types: Mapping[str, type] = field(default_factory=dict)
+    """A path parameter's type, where it is not ``str``."""
     body: type[BaseModel] | None = None
     body_arg: str | None = None
     renamed: Mapping[str, str] = field(default_factory=dict)
@@ -110,6 +143,8 @@ class Endpoint:
     """Error statuses besides those every route may answer (400, 401, 403, 422, 429, 503)."""
     error_notes: Mapping[int, str] = field(default_factory=dict)
     """What an error status means here, where the general description says too little."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Headers every successful answer carries."""
     location: str | None = None
     """``Location`` of a created thing, under ``API_PREFIX``, filled from the answer's fields."""
 
@@ -134,12 +169,23 @@ class Endpoint:
             return quote(value, safe="/" if match.group(2) == "path" else "")
 
         url = API_PREFIX + _PATH_PARAM.sub(fill, self.path)
-        params: dict[str, Any] = {}
-        for wire in self.query.model_fields if self.query else ():
-            value = args.get(self.argument(wire))
-            if value is not None:
-                params[wire] = to_jsonable_python(value)
-        return HttpCall(self.http, url, params, self._json_body(args))
+        return HttpCall(self.http, url, self._query_string(args), self._json_body(args))
+
+    def _query_string(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        if self.query is None:
+            return {}
+        builder = self._argument_query()
+        if builder is not None:
+            values = builder.query_values(args)
+            given = {wire: value for wire, value in values.items() if value is not None}
+        else:
+            given = {
+                wire: args[self.argument(wire)]
+                for wire in self.query.model_fields
+                if args.get(self.argument(wire)) is not None
+            }
+        # Serialized by the model: a field may say how its value is written in a URL.
+        return self.query.model_construct(**given).model_dump(mode="json", include=set(given))
 
     def _json_body(self, args: Mapping[str, Any]) -> Any:
         if self.body_arg is not None:
@@ -157,16 +203,33 @@ class Endpoint:
     ) -> dict[str, Any]:
         """The engine's arguments from a request's path values, query values and body.
 
-        The server's side of ``call``: body fields keep their parsed values (models stay
-        models).
+        The server's side of ``call``: the query values go through the query model (its
+        fields may say how a URL writes a value), body fields keep their parsed values
+        (models stay models).
         """
-        wire: dict[str, Any] = {**path, **query}
+        wire: dict[str, Any] = dict(path)
+        if self.query is not None:
+            parsed = self.query.model_validate(query)
+            wire.update({name: getattr(parsed, name) for name in type(parsed).model_fields})
         if body is not None and self.body_arg is None:
             wire.update({name: getattr(body, name) for name in type(body).model_fields})
         args = {self.argument(name): value for name, value in wire.items()}
         if self.body_arg is not None:
             args[self.body_arg] = body
         return args
+
+    def assembled(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The arguments as the engine takes them, once the server has checked ``args``.
+
+        They are ``args`` unless the query model is an ``ArgumentQuery``, which builds them.
+        """
+        builder = self._argument_query()
+        return args if builder is None else builder.engine_arguments(args)
+
+    def _argument_query(self) -> type[ArgumentQuery] | None:
+        if self.query is None or not hasattr(self.query, "engine_arguments"):
+            return None
+        return cast("type[ArgumentQuery]", self.query)
 
     def wrap(self, result: Any) -> BaseModel | None:
         """The answer carrying the engine's ``result`` (the server's side)."""

@@ -24,34 +24,51 @@ status, ``Location`` and, for a ``Task``, its ``ETag``.
 The methods this table leaves out are in ``core.api.outside``: ``HAND_WRITTEN`` (served by a
 route written out, with the reason) or ``NOT_SERVED`` (not an HTTP call at all, with the
 reason); a test keeps the three covering the whole Protocol.
+
+The module is long because it is the API's one description: an entry per method, each with
+its words for OpenAPI. Split, the entries would be harder to find and compare.
 """
 
 from __future__ import annotations
 
+from core.api.board_schemas import BoardColumnParams, BoardParams
 from core.api.endpoint import Access, Endpoint
-from core.api.quick_run_schemas import Appended, FinishBody, LogBody
+from core.api.quick_run_schemas import Appended, FinishBody, LogBody, QuickRunList
 from core.api.run_schemas import (
     AdoptBody,
     ApproveBody,
     CancelBody,
     ClaimBody,
+    ExpiredTasks,
     HeartbeatBody,
+    LeaseSweep,
     LogAppend,
     LogSeq,
     LostOutput,
+    OverviewQuery,
     Renewed,
     RunBlock,
     RunFinish,
     RunInterrupt,
+    RunsFinish,
     StepFinish,
     StepStart,
     WorkerRegistration,
 )
 from core.api.schemas import Deleted, DependencyBody, Items, MilestoneSearch, ReadyQuery
-from core.domain.access import TokenScope
+from core.domain.access import ApiToken, IssuedToken, TokenCreate, TokenScope
 from core.domain.commands import ProjectCreate
-from core.domain.models import Milestone, Project, Task, TaskCard
-from core.domain.runs import Claim, QuickRun, QuickRunCreate, Run, RunStep, Worker
+from core.domain.models import Milestone, Project, Task, TaskCard, TaskStatus
+from core.domain.runs import (
+    Claim,
+    ExecutionOverview,
+    QuickRun,
+    QuickRunCreate,
+    Run,
+    RunStep,
+    Worker,
+)
+from core.domain.views import BoardColumn, BoardView
 
 READ, WRITE, ADMIN = TokenScope.READ, TokenScope.WRITE, TokenScope.ADMIN
 
@@ -134,6 +151,35 @@ PROJECTS = (
 )
 
 TASKS = (
+    Endpoint(
+        "board",
+        "GET",
+        "/tasks/board",
+        "The board: counts and the first cards of each column",
+        "board",
+        """Per-state counts and up to ``per_column`` cards of each column, in scheduler order.
+
+        ``last_event_seq`` is where to follow the event log from to keep the board current.
+        """,
+        access=(Access.PROJECT, Access.IN_PROJECTS),
+        query=BoardParams,
+        answer=BoardView,
+        errors=(404, 422),
+    ),
+    Endpoint(
+        "board_column",
+        "GET",
+        "/tasks/board/{column}",
+        "A window of one board column",
+        "board",
+        "The column's count and ``limit`` cards from ``offset`` (a deep offset costs no more).",
+        access=(Access.PROJECT, Access.IN_PROJECTS),
+        query=BoardColumnParams,
+        path_types={"column": TaskStatus},
+        renamed={"column": "status"},
+        answer=BoardColumn,
+        errors=(404, 422),
+    ),
     Endpoint(
         "ready_tasks",
         "GET",
@@ -248,6 +294,18 @@ TASKS = (
 )
 
 QUICK_RUNS = (
+    Endpoint(
+        "list_quick_runs",
+        "GET",
+        "/quick-runs",
+        "List recent quick runs",
+        "quick runs",
+        "Newest first; a token limited to projects lists only its own.",
+        access=(Access.OWN_ITEMS,),
+        query=QuickRunList,
+        answer=Items[QuickRun],
+        answer_field="items",
+    ),
     Endpoint(
         "create_quick_run",
         "POST",
@@ -533,7 +591,122 @@ RUNS = (
     ),
 )
 
-ENDPOINTS: tuple[Endpoint, ...] = PROJECTS + TASKS + QUICK_RUNS + WORKERS + RUNS
+RUN_BATCHES = (
+    Endpoint(
+        "finish_runs",
+        "POST",
+        "/runs/finish",
+        "Finish many runs at once",
+        "runs",
+        """Finish each run as ``POST /runs/{id}/finish`` would, each fenced by its own token.
+
+        The answer lists the runs finished, in the order given; a run that no longer holds its
+        task (lease lost, cancelled, finished, unknown, or not the token's to see) is left out
+        and nothing is written for it.
+        """,
+        scope=WRITE,
+        access=(Access.VISIBLE_OUTCOMES,),
+        body=RunsFinish,
+        answer=Items[Run],
+        answer_field="items",
+        errors=(422,),
+    ),
+    Endpoint(
+        "expire_leases",
+        "POST",
+        "/runs/expire-leases",
+        "Expire the leases that ended",
+        "runs",
+        """Expire runs whose lease ended by ``now`` (the server's clock when ``null``).
+
+        Workers call it on every heartbeat, so a crashed worker's tasks go back to ready
+        without a separate daemon. ``now`` may not be later than the server's clock: leases end
+        by the server's time, not a client's. The answer names the tasks concerned (for a
+        limited token, only those of its projects).
+        """,
+        scope=WRITE,
+        access=(Access.SERVER_CLOCK, Access.VISIBLE_REFS),
+        body=LeaseSweep,
+        answer=ExpiredTasks,
+        answer_field="refs",
+        errors=(422,),
+    ),
+)
+
+EXECUTION = (
+    Endpoint(
+        "execution_overview",
+        "GET",
+        "/execution/overview",
+        "The execution monitor's snapshot",
+        "runs",
+        """The queue in scheduler order, runs, workers and rates, as ``taskyard monitor`` shows.
+
+        ``pipeline`` (the workers' pipelines) and ``approved_by`` (the approvers they accept)
+        explain which ready tasks no worker would take, as the workers would decide.
+        """,
+        access=(Access.IN_PROJECTS,),
+        query=OverviewQuery,
+        renamed={"pipeline": "pipelines", "in_project": "in_projects"},
+        answer=ExecutionOverview,
+        errors=(422,),
+    ),
+)
+
+TOKENS = (
+    Endpoint(
+        "create_token",
+        "POST",
+        "/tokens",
+        "Issue a token (its secret is in this answer only)",
+        "tokens",
+        """The token and its secret; keep the secret, it is stored only as a hash.
+
+        ``expires_at`` null means it never expires (``taskyard token create`` defaults to 90
+        days). 409 if a token, even a revoked one, has the name.
+        """,
+        scope=ADMIN,
+        access=(Access.TOKEN_ADMIN,),
+        body=TokenCreate,
+        body_arg="request",
+        answer=IssuedToken,
+        status=201,
+        errors=(404, 409),
+        headers={"Cache-Control": "no-store"},
+    ),
+    Endpoint(
+        "list_tokens",
+        "GET",
+        "/tokens",
+        "List tokens (never their secrets)",
+        "tokens",
+        "Every token by name, revoked and expired ones too.",
+        scope=ADMIN,
+        access=(Access.TOKEN_ADMIN,),
+        answer=Items[ApiToken],
+        answer_field="items",
+    ),
+    Endpoint(
+        "revoke_token",
+        "DELETE",
+        "/tokens/{name}",
+        "Revoke a token",
+        "tokens",
+        """Refused from now on; revoking it again changes nothing.
+
+        This process forgets every token it trusted at once; other ``--workers`` processes stop
+        trusting it within their cache's 2 seconds.
+        """,
+        scope=ADMIN,
+        access=(Access.TOKEN_ADMIN, Access.FORGET_TOKENS),
+        answer=ApiToken,
+        errors=(404,),
+    ),
+)
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    PROJECTS + TASKS + QUICK_RUNS + WORKERS + RUNS + RUN_BATCHES + EXECUTION + TOKENS
+)
 """Every entry, in the order the server adds their routes."""
 
 ENDPOINTS_BY_METHOD = {entry.method: entry for entry in ENDPOINTS}

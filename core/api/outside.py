@@ -19,25 +19,15 @@ HAND_WRITTEN: dict[str, str] = {
     "(status, priority, label, q, order), narrowed to the caller's projects.",
     "assign_tasks": "POST /tasks/assign: tasks a limited token cannot see fail alone, in "
     "place, as missing ones do.",
-    "board": "GET /tasks/board: the board's filters from the query string become a "
-    "BoardQuery within the caller's projects.",
-    "board_column": "GET /tasks/board/{column}: the board's filters, as board.",
     "card_position": "GET /tasks/{ref}/card-position: the board's filters, and a pair "
     "answered as CardPosition.",
     "run_now": "POST /tasks/{ref}/run: 201 for a run it started, 200 for the active run.",
     "promote_quick_run": "POST /quick-runs/{id}/promote: the project settled for a limited "
     "token, and an 'already promoted' error that may not name a task it cannot see.",
-    "list_quick_runs": "GET /quick-runs: a limited token lists only the quick runs it made.",
     "read_log": "GET /logs/{owner_id} (and GET /quick-runs/{id}/log): a run a limited token "
     "cannot see has an empty log, and the page's next_since is computed.",
     "follow_log": "GET /logs/{owner_id}/stream: a Server-Sent Events stream.",
     "resolve_run_id": "GET /runs/resolve: a prefix resolves among the runs the caller sees.",
-    "finish_runs": "POST /runs/finish: outcomes of runs a limited token cannot see are left "
-    "out, as lost ones.",
-    "expire_leases": "POST /runs/expire-leases: refuses a now after the server's clock, and "
-    "lists only the caller's tasks.",
-    "execution_overview": "GET /execution/overview: repeatable names where one empty value "
-    "means the empty list.",
     "add_attachment": "POST /tasks/{ref}/attachments: the file is the raw request body.",
     "get_attachment": "GET /attachments/{id} and .../content: metadata and the raw file, "
     "visible by the attachment's task.",
@@ -50,9 +40,6 @@ HAND_WRITTEN: dict[str, str] = {
     "commit_import": "POST /import/prd/commit: admin-only approve_commands, and core.prd models.",
     "get_import": "GET /import/{job_id}: visible by the job's project (core.prd models).",
     "list_imports": "GET /import: a limited token sees its projects' jobs only.",
-    "create_token": "POST /tokens: the secret is answered once, never stored for replays.",
-    "list_tokens": "GET /tokens: admin tokens for every project only.",
-    "revoke_token": "DELETE /tokens/{name}: the server forgets the token it trusted at once.",
     "events": "GET /events: pages of the event log within the caller's projects.",
     "follow_events": "GET /events/stream: a Server-Sent Events stream (core.server.event_hub).",
     "latest_event_seq": "GET /events: a page's next_since is where the log ends.",

@@ -48,3 +48,9 @@ class LogPage(BaseModel):
     items: list[LogChunk]
     next_since: int
     """The last chunk's ``seq`` (``since`` again when nothing new was written)."""
+
+
+class QuickRunList(BaseModel):
+    """The query string of ``GET /quick-runs``."""
+
+    limit: int = Field(default=20, ge=1, le=500)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
 from core.domain.outcomes import RunOutcome
 from core.domain.runs import LogChunk
@@ -191,3 +191,34 @@ class LogPage(BaseModel):
     items: list[LogChunk]
     next_since: int | None
     """Pass as ``since`` for the next page; ``null`` when this page was not full."""
+
+
+def _without_blanks(values: list[str] | None) -> list[str] | None:
+    return None if values is None else [v for v in values if v]
+
+
+def _blank_for_none_at_all(values: list[str] | None) -> list[str] | None:
+    return values if values != [] else [""]
+
+
+Names = Annotated[
+    list[str] | None,
+    AfterValidator(_without_blanks),
+    PlainSerializer(_blank_for_none_at_all),
+    Field(description="Repeatable; one empty value (`?pipeline=`) stands for none at all"),
+]
+"""A repeatable query parameter: absent is ``None``; one empty value alone, the empty list
+(a query string cannot otherwise say "none at all")."""
+
+
+class OverviewQuery(BaseModel):
+    """The query string of ``GET /execution/overview`` (the limits are the engine's to check)."""
+
+    queue_limit: int = Field(default=50, description="1 to 500 queued tasks")
+    recent_limit: int = Field(default=20, description="1 to 500 finished runs")
+    max_per_project: int | None = Field(
+        default=None, description="The workers' per-project limit, to explain waits"
+    )
+    pipeline: Names = None
+    approved_by: Names = None
+    in_project: list[str] | None = Field(default=None, description="Project ids (repeatable)")

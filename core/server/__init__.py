@@ -24,13 +24,20 @@ How it fits together:
   with the CLI's codes and the status of its ``TaskyardError`` class; ``error_responses``
   declares them in OpenAPI. ``responses`` sends models as JSON and tasks with their ETag;
   ``versions.guarded`` turns a stale ``If-Match`` into a 412 saying what changed.
-* ``routes/``: one router per resource, each ``APIRouter(prefix="/<resource>")``.
+* ``routes/``: ``table`` builds the routes of ``core.api.endpoints``' table (most
+  ``TaskEngine`` methods: path, query and body, scope, access checks, answer, all declared
+  there once, for the server and remote clients alike); the other modules are the routes
+  that differ from that shape (streams, raw file bodies, ETag preconditions, answers a
+  limited token sees filtered), one router per resource, each ``APIRouter(prefix=...)``.
 
-Adding a resource (runs, workers, events, ...): write ``routes/<resource>.py`` with
-``router = APIRouter(prefix=..., tags=[...])``, routes that take ``EngineDep`` and
-``CallerDep``/``WriterDep``, declare ``responses=error_responses(...)``, make one engine
-call and return ``model_response(...)``; name a request body parameter ``body``. Then add
-the module to the tuple in ``app.api_router``: every route there needs a token, and POSTs
+Adding an engine method: add its ``Endpoint`` to ``core.api.endpoints`` (a new ``Access``
+check goes in ``table_access``); the route, its OpenAPI description and a remote client's
+call all follow from the entry. A route that cannot be an entry goes in
+``routes/<resource>.py`` with ``router = APIRouter(prefix=..., tags=[...])``, routes that take
+``EngineDep`` and ``CallerDep``/``WriterDep``, declare ``responses=error_responses(...)``,
+make one engine call and return ``model_response(...)`` (name a request body parameter
+``body``); add the module to the tuple in ``app.api_router`` and the method to
+``core.api.outside.HAND_WRITTEN`` with the reason. Every route there needs a token, and POSTs
 get ``Idempotency-Key`` handling without doing anything. Check what a limited token may see
 with ``access`` (by project id), and keep lists keyset-paged with a ``next_cursor``.
 ``tests/server/test_authz_matrix.py`` and ``test_schema_fuzz.py`` cover every route the app

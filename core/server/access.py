@@ -14,11 +14,20 @@ from core.engine import TaskEngine
 from core.errors import NotFoundError
 from core.server.auth import Caller
 
+LIMITED_HINT = "Check the reference; this token sees only its own projects."
 
-def _not_found(field: str, ref: str) -> NotFoundError:
+
+def hidden(
+    field: str, ref: str, what: str | None = None, *, hint: str = LIMITED_HINT
+) -> NotFoundError:
+    """The "not found" for something the caller may not see (``what``: its name, else ``field``).
+
+    Worded as the engine words a missing one, and concealed for limited tokens the same way
+    (``core.server.errors.conceal``), so the two answers cannot be told apart.
+    """
     return NotFoundError(
-        f"No {field} {ref!r}.",
-        hint="Check the reference; this token sees only its own projects.",
+        f"No {what or field} {ref!r}.",
+        hint=hint,
         details={"field": field, "input": ref, "suggestions": []},
     )
 
@@ -31,7 +40,7 @@ async def visible_project(engine: TaskEngine, caller: Caller, ref: str) -> Proje
     """
     project = await engine.get_project(ref)
     if not caller.sees(project.id):
-        raise _not_found("project", ref)
+        raise hidden("project", ref)
     return project
 
 
@@ -56,7 +65,7 @@ async def visible_task(
     """
     task = await engine.get_task(ref, links=links)
     if not caller.sees(task.project_id):
-        raise _not_found(field, ref)
+        raise hidden(field, ref)
     return task
 
 

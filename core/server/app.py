@@ -22,23 +22,18 @@ from core.server.routes import (
     attachments,
     board,
     events,
-    execution,
     health,
     imports,
     logs,
     meta,
-    milestone_search,
     milestones,
-    projects,
     quick_runs,
-    run_writes,
     runs,
+    table,
     task_actions,
     task_import,
     task_runs,
     tasks,
-    tokens,
-    workers,
 )
 from core.server.settings import ServerSettings
 from core.server.state import ServerState
@@ -64,18 +59,19 @@ def api_router() -> APIRouter:
     validation body for them, not the error body the app answers with. 429 too: every
     request counts against its token's rate limit.
 
-    Order matters where paths overlap: ``board`` (``/tasks/board``, ``/tasks/ready``) and
-    ``task_runs`` (``/tasks/approve``) come before ``tasks`` (``/tasks/{ref}``).
+    Order matters where paths overlap: ``runs`` (``GET /runs/resolve``) comes before the
+    table's routes (``GET /runs/{run_id}``), and those (``GET /tasks/ready``) before
+    ``tasks`` (``GET /tasks/{ref}``); ``board`` (``/tasks/board``) too.
     """
     api = APIRouter(
         prefix=API_PREFIX,
         dependencies=[Depends(current_caller)],
         responses=error_responses(400, 401, 403, 422, 429, 503),
     )
+    api.include_router(runs.router)
+    api.include_router(table.table_router())
     resources = (
-        projects,
         milestones,
-        milestone_search,
         board,
         task_runs,
         tasks,
@@ -84,11 +80,10 @@ def api_router() -> APIRouter:
         imports,
         task_import,
         quick_runs,
-        tokens,
         meta,
+        logs,
     )
-    execution_resources = (workers, runs, run_writes, logs, execution)
-    for resource in resources + execution_resources:
+    for resource in resources:
         api.include_router(resource.router)
     api.include_router(events.events_router(current_caller), responses=error_responses(404))
     return api

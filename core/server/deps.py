@@ -24,6 +24,16 @@ WriterDep = Annotated[Caller, Depends(require_write)]
 """The authenticated token, with scope write or admin."""
 
 
+async def require_token_admin(caller: Annotated[Caller, Depends(require_admin)]) -> Caller:
+    """An admin token for every project (403 otherwise): token management needs one."""
+    caller.require_every_project("managing tokens")
+    return caller
+
+
+TokenAdminDep = Annotated[Caller, Depends(require_token_admin)]
+"""The authenticated token, an admin one for every project."""
+
+
 async def request_engine(request: Request, caller: CallerDep) -> TaskEngine:
     """The engine as the caller: its changes name the token, its writes fence its key.
 

@@ -8,11 +8,13 @@ project skip these reads: each costs a query or two, and only limits need them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Literal
 
 from core.domain.runs import Run
 from core.engine import TaskEngine
 from core.errors import NotFoundError, ValidationError
+from core.server.access import hidden
 from core.server.auth import Caller
 
 RunKind = Literal["any", "run", "quick"]
@@ -28,14 +30,9 @@ def within(caller: Caller, requested: list[str] | None) -> list[str] | None:
     return sorted(set(visible) & set(requested))
 
 
-def _not_found(field: str, ref: str) -> NotFoundError:
-    # The field is the engine's own for a missing id (``run_id``), so a hidden run reads
-    # exactly like one that does not exist; a limited token gets ``errors.conceal``'s hint.
-    return NotFoundError(
-        f"No {field} {ref!r}.",
-        hint="A task's runs are listed by GET /api/v2/tasks/{ref}/runs.",
-        details={"field": field, "input": ref, "suggestions": []},
-    )
+RUNS_HINT = "A task's runs are listed by GET /api/v2/tasks/{ref}/runs."
+"""The field is the engine's own for a missing id (``run_id``), so a hidden run reads exactly
+like one that does not exist; a limited token gets ``errors.conceal``'s hint instead."""
 
 
 async def visible_run(engine: TaskEngine, caller: Caller, run_id: str) -> Run:
@@ -48,7 +45,7 @@ async def visible_run(engine: TaskEngine, caller: Caller, run_id: str) -> Run:
     if caller.restricted:
         task = await engine.get_task(run.task_id, links=False)
         if not caller.sees(task.project_id):
-            raise _not_found("run_id", run_id)
+            raise hidden("run_id", run_id, hint=RUNS_HINT)
     return run
 
 
@@ -64,8 +61,12 @@ async def check_run(engine: TaskEngine, caller: Caller, run_id: str) -> None:
 
 async def sees_run(engine: TaskEngine, caller: Caller, run_id: str) -> bool:
     """Whether ``run_id`` is a run the caller may see."""
+    return await _found(visible_run(engine, caller, run_id))
+
+
+async def _found(check: Awaitable[object]) -> bool:
     try:
-        await visible_run(engine, caller, run_id)
+        await check
     except NotFoundError:
         return False
     return True
@@ -85,18 +86,14 @@ async def check_log_owner(engine: TaskEngine, caller: Caller, owner_id: str) -> 
     try:
         quick = await engine.get_quick_run(owner_id)
     except NotFoundError:
-        raise _not_found("run or quick run", owner_id) from None
+        raise hidden("run or quick run", owner_id, hint=RUNS_HINT) from None
     if caller.restricted and quick.actor != caller.name:
-        raise _not_found("run or quick run", owner_id)
+        raise hidden("run or quick run", owner_id, hint=RUNS_HINT)
 
 
 async def sees_log_owner(engine: TaskEngine, caller: Caller, owner_id: str) -> bool:
     """Whether ``owner_id`` is a run or quick run the caller may see."""
-    try:
-        await check_log_owner(engine, caller, owner_id)
-    except NotFoundError:
-        return False
-    return True
+    return await _found(check_log_owner(engine, caller, owner_id))
 
 
 async def resolve_run_id(engine: TaskEngine, caller: Caller, prefix: str, kind: RunKind) -> str:
@@ -117,7 +114,7 @@ async def resolve_run_id(engine: TaskEngine, caller: Caller, prefix: str, kind: 
             raise
         return await _one_visible(engine, caller, prefix, kind, candidates)
     if caller.restricted and not await sees_log_owner(engine, caller, resolved):
-        raise _not_found("run_id", prefix)
+        raise hidden("run_id", prefix, hint=RUNS_HINT)
     return resolved
 
 
@@ -128,7 +125,7 @@ async def _one_visible(
     if len(seen) == 1:
         return seen[0]
     if not seen:
-        raise _not_found("run_id", prefix)
+        raise hidden("run_id", prefix, hint=RUNS_HINT)
     raise ValidationError(
         f"{prefix.strip().lower()!r} starts {len(seen)} ids: {', '.join(seen)}.",
         field="run_id",

@@ -3,13 +3,14 @@
 ``core.server.access`` keeps reads within a token's projects; this module does the same for
 requests that name a project only implicitly (an import, a promoted quick run: "the default
 project") and for things found by their own id (an import job, a quick run, an attachment),
-whose project or owner decides whether the token may see them.
+whose project or owner decides whether the token may see them (``access.hidden`` words the
+refusal).
 """
 
 from __future__ import annotations
 
 from core.engine import TaskEngine
-from core.errors import NotFoundError, ValidationError
+from core.errors import ValidationError
 from core.server.access import project_filter
 from core.server.auth import Caller
 
@@ -40,16 +41,3 @@ async def settled_project(
         project = caller.project_slugs[0]
     await project_filter(engine, caller, project)
     return project
-
-
-def hidden(field: str, ref: str, what: str) -> NotFoundError:
-    """The "not found" for something that exists but that the caller may not see.
-
-    Worded as the engine words a missing one, and concealed for limited tokens the same way
-    (``core.server.errors.conceal``), so the two answers cannot be told apart.
-    """
-    return NotFoundError(
-        f"No {what} {ref!r}.",
-        hint="Check the id; this token sees only its own projects.",
-        details={"field": field, "input": ref, "suggestions": []},
-    )

@@ -78,15 +78,8 @@ class ServerSettings:
             ValidationError: an unknown ``[server]`` key, or a value that is not a whole
                 number in its range (the key or variable, where, and the fix).
         """
-        table = config.table("server")
+        table = config.table("server", SERVER_KEYS)
         where = f" in {config.path}" if config.path else ""
-        for key in table:
-            if key not in SERVER_KEYS:
-                raise ValidationError(
-                    f"[server] has an unknown key {key!r}{where}.",
-                    field=f"server.{key}",
-                    hint="Known keys: " + ", ".join(SERVER_KEYS) + ".",
-                )
         values: dict[str, int] = {}
         for knob in _KNOBS:
             option = given.get(knob.key)

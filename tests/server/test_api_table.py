@@ -13,6 +13,8 @@ import pytest
 from core.api.endpoint import API_PREFIX, Endpoint
 from core.api.endpoints import ENDPOINTS, ENDPOINTS_BY_METHOD
 from core.api.outside import HAND_WRITTEN, NOT_SERVED
+from core.domain.commands import BoardQuery
+from core.domain.models import Priority, TaskStatus
 from core.domain.runs import Worker
 from core.engine import TaskEngine
 
@@ -39,6 +41,9 @@ def test_entries_carry_arguments_the_engine_takes(entry: Endpoint) -> None:
     for model in (entry.query, entry.body if entry.body_arg is None else None):
         wire += list(model.model_fields) if model is not None else []
     names = [entry.argument(w) for w in wire] + ([entry.body_arg] if entry.body_arg else [])
+    if entry.query is not None and hasattr(entry.query, "engine_arguments"):
+        defaults = entry.arguments(dict.fromkeys(entry.path_params, "x"), {}, None)
+        names = list(entry.assembled(defaults))
     assert set(names) <= set(parameters) - {"self"}
     required = {
         n for n, p in parameters.items() if n != "self" and p.default is inspect.Parameter.empty
@@ -66,3 +71,22 @@ def test_a_client_builds_the_call_and_reads_the_answer() -> None:
         "status": "active",
     }
     assert isinstance(ENDPOINTS_BY_METHOD["stop_worker"].result(worker), Worker)
+
+
+def test_the_board_query_travels_as_its_filters_and_comes_back_whole() -> None:
+    entry = ENDPOINTS_BY_METHOD["board_column"]
+    query = BoardQuery(
+        project="web", priorities=[Priority.HIGH], labels=["ui"], text="login", per_column=0
+    )
+    call = entry.call({"query": query, "status": TaskStatus.READY, "offset": 5, "limit": 9})
+    assert call.url == f"{API_PREFIX}/tasks/board/ready"
+    assert call.params == {
+        "project": "web",
+        "priority": ["high"],
+        "label": ["ui"],
+        "q": "login",
+        "offset": 5,
+        "limit": 9,
+    }
+    args = entry.arguments({"column": "ready"}, call.params, None)
+    assert entry.assembled(args) == {"query": query, "status": "ready", "offset": 5, "limit": 9}

@@ -21,12 +21,11 @@ from starlette.responses import Response
 from core.domain.commands import MAX_ATTACHMENT_NAME, AttachmentIn, parse
 from core.domain.models import Attachment
 from core.engine import TaskEngine
-from core.server.access import check_visible
+from core.server.access import check_visible, hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.scoping import hidden
 
 router = APIRouter(tags=["attachments"])
 

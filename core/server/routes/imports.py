@@ -20,11 +20,12 @@ from core.domain.access import TokenScope
 from core.engine import TaskEngine
 from core.errors import PermissionDeniedError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
+from core.server.access import hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response
-from core.server.scoping import hidden, settled_project
+from core.server.scoping import settled_project
 
 router = APIRouter(prefix="/import", tags=["import"])
 

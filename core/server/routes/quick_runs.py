@@ -14,75 +14,23 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from core.api.quick_run_schemas import Appended, FinishBody, LogBody, LogPage, PromoteBody
-from core.api.schemas import Items
+from core.api.quick_run_schemas import LogPage, PromoteBody
 from core.domain.models import Task
-from core.domain.runs import QuickRun, QuickRunCreate
+from core.domain.runs import QuickRun
 from core.engine import TaskEngine
 from core.errors import DuplicateError, NotFoundError
+from core.server.access import hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import error_responses
 from core.server.responses import model_response, task_response
-from core.server.scoping import hidden, settled_project
+from core.server.scoping import settled_project
 
 router = APIRouter(prefix="/quick-runs", tags=["quick runs"])
 
 MAX_LIST = 500
 """Quick runs per list at most (the engine's own bound)."""
 MAX_CHUNKS = 10_000
-
-
-@router.post(
-    "",
-    status_code=201,
-    response_model=QuickRun,
-    responses=error_responses(413),
-    summary="Record a quick action about to run",
-)
-async def create(body: QuickRunCreate, engine: EngineDep, caller: WriterDep) -> Response:
-    """A new quick run, ``running``, made by the token (event ``quick_run.started``)."""
-    run = await engine.create_quick_run(body)
-    return model_response(run, status=201, headers={"Location": f"/api/v2/quick-runs/{run.id}"})
-
-
-@router.get("", response_model=Items[QuickRun], summary="List recent quick runs")
-async def list_quick_runs(
-    engine: EngineDep,
-    caller: CallerDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 20,
-) -> Response:
-    """Newest first; a token limited to projects lists only its own."""
-    if not caller.restricted:
-        return model_response(Items[QuickRun](items=await engine.list_quick_runs(limit=limit)))
-    own = [r for r in await engine.list_quick_runs(limit=MAX_LIST) if r.actor == caller.name]
-    return model_response(Items[QuickRun](items=own[:limit]))
-
-
-@router.get(
-    "/{quick_run_id}",
-    response_model=QuickRun,
-    responses=error_responses(404),
-    summary="Read a quick run",
-)
-async def get_quick_run(quick_run_id: str, engine: EngineDep, caller: CallerDep) -> Response:
-    """The quick run: prompt, profile, status, exit code, summary, promoted task."""
-    return model_response(await _visible(engine, caller, quick_run_id))
-
-
-@router.post(
-    "/{quick_run_id}/log",
-    response_model=Appended,
-    responses=error_responses(404, 409, 413),
-    summary="Append output to a running quick run",
-)
-async def append_log(
-    quick_run_id: str, body: LogBody, engine: EngineDep, caller: WriterDep
-) -> Response:
-    """The chunk's ``seq``; 409 once the quick run has finished."""
-    await _visible(engine, caller, quick_run_id)
-    seq = await engine.append_quick_log(quick_run_id, body.text, stream=body.stream)
-    return model_response(Appended(seq=seq))
 
 
 @router.get(
@@ -102,23 +50,6 @@ async def read_log(
     await _visible(engine, caller, quick_run_id)
     chunks = await engine.read_log(quick_run_id, since=since, limit=limit)
     return model_response(LogPage(items=chunks, next_since=chunks[-1].seq if chunks else since))
-
-
-@router.post(
-    "/{quick_run_id}/finish",
-    response_model=QuickRun,
-    responses=error_responses(404, 409),
-    summary="Record how a quick run ended",
-)
-async def finish(
-    quick_run_id: str, body: FinishBody, engine: EngineDep, caller: WriterDep
-) -> Response:
-    """Succeeded, failed or cancelled (``success: null``); 409 if it had already ended."""
-    await _visible(engine, caller, quick_run_id)
-    run = await engine.finish_quick_run(
-        quick_run_id, success=body.success, exit_code=body.exit_code, summary=body.summary
-    )
-    return model_response(run)
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from starlette.responses import Response
 
-from core.api.schemas import AssignBody, DependencyBody, TransitionBody
+from core.api.schemas import AssignBody, TransitionBody
 from core.domain.models import Task
 from core.domain.views import BulkItemResult, BulkResult
 from core.errors import BadRequestError, NotFoundError
@@ -55,36 +55,6 @@ async def transition(
         expected_version=expected,
     )
     return task_response(await guarded(engine, ref, expected, move))
-
-
-@router.post(
-    "/{ref}/dependencies",
-    response_model=Task,
-    responses=error_responses(404, 409, 422),
-    summary="Make a task wait for another",
-)
-async def add_dependency(
-    ref: str, body: DependencyBody, engine: EngineDep, caller: WriterDep
-) -> Response:
-    """``ref`` waits for ``blocker`` (same project; a cycle is refused with its path)."""
-    await check_visible(engine, caller, ref)
-    await check_visible(engine, caller, body.blocker, field="blocker")
-    return task_response(await engine.add_dependency(ref, body.blocker))
-
-
-@router.delete(
-    "/{ref}/dependencies/{blocker}",
-    response_model=Task,
-    responses=error_responses(404),
-    summary="Stop a task waiting for another",
-)
-async def remove_dependency(
-    ref: str, blocker: str, engine: EngineDep, caller: WriterDep
-) -> Response:
-    """Remove the edge; a task parked for its blockers becomes ready when this was the last."""
-    await check_visible(engine, caller, ref)
-    await check_visible(engine, caller, blocker, field="blocker")
-    return task_response(await engine.remove_dependency(ref, blocker))
 
 
 @router.post(

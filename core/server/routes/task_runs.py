@@ -15,51 +15,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from core.api.run_schemas import ApproveBody, CancelBody
-from core.api.schemas import Items
-from core.domain.access import TokenScope
-from core.domain.models import Task, TaskStatus
+from core.domain.models import TaskStatus
 from core.domain.runs import MANUAL_WORKER_ID, Run, RunStatus
-from core.server.access import check_all_visible, check_visible, visible_task
-from core.server.deps import CallerDep, EngineDep, WriterDep
+from core.server.access import visible_task
+from core.server.deps import EngineDep, WriterDep
 from core.server.errors import error_responses
-from core.server.responses import model_response, task_response
+from core.server.responses import model_response
 
 router = APIRouter(prefix="/tasks", tags=["runs"])
 
 STARTABLE = frozenset({TaskStatus.BACKLOG, TaskStatus.READY})
 """Where Run Now starts a task from; from anywhere else it answers the task's active run."""
-
-
-@router.post(
-    "/approve",
-    response_model=Items[Task],
-    responses=error_responses(404, 409, 422),
-    summary="Approve tasks' commands (admin)",
-)
-async def approve_commands(body: ApproveBody, engine: EngineDep, caller: WriterDep) -> Response:
-    """Approve the current command text of each task, all or none, so workers may run it.
-
-    ``expected_hashes`` (by ref as given) refuses (409) a task whose command changed since
-    the approver read it, as ``taskyard approve REF --expect HASH``. Needs an admin token;
-    the approval names the token.
-    """
-    caller.require(TokenScope.ADMIN)
-    await check_all_visible(engine, caller, body.refs, field="task")
-    tasks = await engine.approve_commands(body.refs, expected_hashes=body.expected_hashes)
-    return model_response(Items[Task](items=tasks))
-
-
-@router.get(
-    "/{ref}/runs",
-    response_model=Items[Run],
-    responses=error_responses(404),
-    summary="A task's runs",
-)
-async def runs_of(ref: str, engine: EngineDep, caller: CallerDep) -> Response:
-    """Every run of the task, oldest first."""
-    await check_visible(engine, caller, ref)
-    return model_response(Items[Run](items=await engine.runs_of(ref)))
 
 
 @router.post(
@@ -90,31 +56,3 @@ async def run_now(ref: str, engine: EngineDep, caller: WriterDep) -> Response:
     if not started:
         return model_response(run)
     return model_response(run, status=201, headers={"Location": f"/api/v2/runs/{run.id}"})
-
-
-@router.post(
-    "/{ref}/retry",
-    response_model=Task,
-    responses=error_responses(404, 409),
-    summary="Retry a failed or cancelled task",
-)
-async def retry(ref: str, engine: EngineDep, caller: WriterDep) -> Response:
-    """Put a task blocked by a failure, or cancelled, back in ready (one more attempt)."""
-    await check_visible(engine, caller, ref)
-    return task_response(await engine.retry(ref))
-
-
-@router.post(
-    "/{ref}/cancel",
-    response_model=Task,
-    responses=error_responses(404, 409, 422),
-    summary="Cancel a task (and its running run)",
-)
-async def cancel(ref: str, body: CancelBody, engine: EngineDep, caller: WriterDep) -> Response:
-    """Cancel the task; its active run ends ``cancelled`` with the reason, its worker stops.
-
-    Cancelling a cancelled task is a 409 saying so; a retry of the same request with the
-    same ``Idempotency-Key`` gets the first answer instead.
-    """
-    await check_visible(engine, caller, ref)
-    return task_response(await engine.cancel(ref, body.reason))

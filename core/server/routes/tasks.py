@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
-from core.api.schemas import Deleted
 from core.domain.commands import SortField, TaskCreate, TaskPatch, TaskQuery, parse
 from core.domain.models import Priority, Task, TaskStatus
 from core.domain.views import CursorPage
@@ -178,15 +177,3 @@ async def update_task(
         engine, ref, expected, engine.update_task(ref, body, expected_version=expected)
     )
     return task_response(task)
-
-
-@router.delete(
-    "/{ref}",
-    response_model=Deleted,
-    responses=error_responses(404, 409),
-    summary="Delete a task",
-)
-async def delete_task(ref: str, engine: EngineDep, caller: WriterDep) -> Response:
-    """Delete the task (not while it runs); its dependents stop waiting for it."""
-    await check_visible(engine, caller, ref)
-    return model_response(Deleted(ref=await engine.delete_task(ref)))
