@@ -361,21 +361,19 @@ class HttpTaskEngine(RunCalls):
 
     async def board(self, query: BoardQuery) -> BoardView:
         """See ``TaskEngine.board``."""
-        params = {**_board_filters(query), "status": query.statuses}
-        data = await self._get("/tasks/board", per_column=query.per_column, **params)
-        return BoardView.model_validate(data)
+        result: BoardView = await self._api("board", query=query)
+        return result
 
     async def board_column(
         self, query: BoardQuery, status: TaskStatus, *, offset: int, limit: int
     ) -> BoardColumn:
         """See ``TaskEngine.board_column``; a window over the route's 200 is read in parts."""
-        path = f"/tasks/board/{status.value}"
         cards: list[TaskCard] = []
         while True:
             want = min(MAX_PAGE, limit - len(cards))
-            at = offset + len(cards)
-            data = await self._get(path, offset=at, limit=want, **_board_filters(query))
-            column = BoardColumn.model_validate(data)
+            column: BoardColumn = await self._api(
+                "board_column", query=query, status=status, offset=offset + len(cards), limit=want
+            )
             cards.extend(column.cards)
             if len(cards) >= limit or len(column.cards) < want:
                 return column.model_copy(update={"offset": offset, "cards": cards})
@@ -508,16 +506,18 @@ class HttpTaskEngine(RunCalls):
 
     async def create_token(self, request: TokenCreate) -> IssuedToken:
         """See ``TaskEngine.create_token``."""
-        return IssuedToken.model_validate(await self._post("/tokens", _body(request)))
+        result: IssuedToken = await self._api("create_token", request=request)
+        return result
 
     async def list_tokens(self) -> list[ApiToken]:
         """See ``TaskEngine.list_tokens``."""
-        return _many(_TOKENS, await self._get("/tokens"))
+        result: list[ApiToken] = await self._api("list_tokens")
+        return result
 
     async def revoke_token(self, name: str) -> ApiToken:
         """See ``TaskEngine.revoke_token``."""
-        data = await self.transport.json("DELETE", f"/api/v2/tokens/{seg(name)}")
-        return ApiToken.model_validate(data)
+        result: ApiToken = await self._api("revoke_token", name=name)
+        return result
 
     async def authenticate_token(self, secret: str) -> ApiToken:
         """See ``TaskEngine.authenticate_token``."""
@@ -574,10 +574,5 @@ def _board_filters(query: BoardQuery) -> dict[str, Any]:
     }
 
 
-_PROJECTS = TypeAdapter(list[Project])
-_MILESTONES = TypeAdapter(list[Milestone])
-_TASKS = TypeAdapter(list[Task])
-_CARDS = TypeAdapter(list[TaskCard])
 _JOBS = TypeAdapter(list[ImportJob])
-_TOKENS = TypeAdapter(list[ApiToken])
 _EVENTS = TypeAdapter(list[Event])

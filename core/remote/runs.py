@@ -30,13 +30,7 @@ from core.domain.runs import (
 )
 from core.remote.transport import Transport
 
-_CLAIMS = TypeAdapter(list[Claim])
-_RUNS = TypeAdapter(list[Run])
-_STEPS = TypeAdapter(list[RunStep])
-_WORKERS = TypeAdapter(list[Worker])
 _CHUNKS = TypeAdapter(list[LogChunk])
-_QUICK = TypeAdapter(list[QuickRun])
-LOG_PAGE = 1000
 
 
 def _seg(value: str) -> str:
@@ -278,14 +272,13 @@ class RunCalls:
 
     async def finish_runs(self, outcomes: Sequence[RunOutcome]) -> list[Run]:
         """See ``TaskEngine.finish_runs``."""
-        body = {"outcomes": [o.model_dump(mode="json") for o in outcomes]}
-        return _RUNS.validate_python((await self._call("POST", "/runs/finish", body))["items"])
+        result: list[Run] = await self._api("finish_runs", outcomes=list(outcomes))
+        return result
 
     async def expire_leases(self, now: datetime | None = None) -> list[str]:
         """See ``TaskEngine.expire_leases``."""
-        body = {"now": None if now is None else now.isoformat()}
-        data = await self._call("POST", "/runs/expire-leases", body)
-        return [str(r) for r in data["refs"]]
+        result: list[str] = await self._api("expire_leases", now=now)
+        return result
 
     # -- logs ----------------------------------------------------------------------------
     async def read_log(self, owner_id: str, *, since: int = 0, limit: int = 1000) -> list[LogChunk]:
@@ -351,17 +344,16 @@ class RunCalls:
         in_projects: Collection[str] | None = None,
     ) -> ExecutionOverview:
         """See ``TaskEngine.execution_overview``."""
-        params = {
-            "queue_limit": queue_limit,
-            "recent_limit": recent_limit,
-            "max_per_project": max_per_project,
-            # One empty value stands for "no pipelines at all", as opposed to no filter.
-            "pipeline": None if pipelines is None else (list(pipelines) or [""]),
-            "approved_by": _ids(approved_by),
-            "in_project": _ids(in_projects),
-        }
-        data = await self._call("GET", "/execution/overview", **params)
-        return ExecutionOverview.model_validate(data)
+        result: ExecutionOverview = await self._api(
+            "execution_overview",
+            queue_limit=queue_limit,
+            recent_limit=recent_limit,
+            max_per_project=max_per_project,
+            pipelines=_ids(pipelines),
+            approved_by=_ids(approved_by),
+            in_projects=_ids(in_projects),
+        )
+        return result
 
     # -- quick actions ---------------------------------------------------------------------
     async def create_quick_run(self, request: QuickRunCreate) -> QuickRun:
@@ -403,9 +395,8 @@ class RunCalls:
 
     async def list_quick_runs(self, *, limit: int = 20) -> list[QuickRun]:
         """See ``TaskEngine.list_quick_runs``."""
-        return _QUICK.validate_python(
-            (await self._call("GET", "/quick-runs", limit=limit))["items"]
-        )
+        result: list[QuickRun] = await self._api("list_quick_runs", limit=limit)
+        return result
 
     async def promote_quick_run(self, quick_run_id: str, *, project: str | None = None) -> Task:
         """See ``TaskEngine.promote_quick_run``."""
