@@ -128,6 +128,10 @@ async def test_changing_the_command_withdraws_its_approval(remote: SqlTaskEngine
     assert await claimed(remote) == []
 
 
+@pytest.mark.local_only(
+    "one actor both with and without approve_own_commands; over HTTP that follows the "
+    "token's scope, one per name"
+)
 async def test_a_local_edit_of_the_command_is_approved_by_the_editor(
     open_engine: Opener,
 ) -> None:
