@@ -151,17 +151,9 @@ class Transport:
                 raise self.error_of(response)
             return response
 
-    async def json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: JsonParams | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Any:
-        """``request``'s answer as parsed JSON (``None`` for an empty body)."""
-        response = await self.request(method, path, params=params, json=json, headers=headers)
+    async def json(self, method: str, path: str, **options: Any) -> Any:
+        """``request``'s answer (same options) as parsed JSON (``None`` for an empty body)."""
+        response = await self.request(method, path, **options)
         return response.json() if response.content else None
 
     def error_of(self, response: httpx.Response) -> TaskyardError:

@@ -8,8 +8,7 @@ from pathlib import Path
 from core.domain.commands import ProjectCreate, TaskCreate
 from core.engine import TaskEngine
 from core.remote.engine import HttpTaskEngine
-from tests.fixtures.databases import copy_migrated_sqlite
-from tests.fixtures.remote import ThreadServer, issue_tester_token
+from tests.fixtures.remote import start_thread_server
 from tests.fixtures.tui import screen_text, settle
 from tests.fixtures.waiting import wait_until
 from tui.app import TaskyardApp
@@ -19,11 +18,7 @@ from tui.settings import TuiSettings
 async def test_the_board_shows_the_servers_tasks_and_another_clients_change(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
-    copy_migrated_sqlite(sqlite_template, tmp_path / "served.db")
-    db_url = f"sqlite:///{tmp_path / 'served.db'}"
-    secret = await issue_tester_token(db_url)
-    server = ThreadServer(db_url)
-    url = await asyncio.to_thread(server.start)
+    server, url, secret = await start_thread_server(tmp_path, sqlite_template)
     other = await HttpTaskEngine.open(url, secret)
     await other.create_project(ProjectCreate(name="Web", slug="web", key="WEB"))
     await other.create_task(TaskCreate(title="Served task", project="web"))

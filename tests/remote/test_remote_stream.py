@@ -11,8 +11,7 @@ from core.domain.models import Event
 from core.remote.engine import HttpTaskEngine
 from core.remote.stream import Backoff, ConnectionState, ConnectionStatus
 from core.store.engine import SqlTaskEngine
-from tests.fixtures.databases import copy_migrated_sqlite
-from tests.fixtures.remote import ThreadServer, issue_tester_token
+from tests.fixtures.remote import ThreadServer, start_thread_server
 from tests.fixtures.waiting import wait_until
 
 
@@ -45,12 +44,9 @@ def test_connection_states_read_as_words() -> None:
 async def test_a_follower_resumes_after_a_restart_with_what_was_written_meanwhile(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
-    copy_migrated_sqlite(sqlite_template, tmp_path / "served.db")
-    db_url = f"sqlite:///{tmp_path / 'served.db'}"
-    secret = await issue_tester_token(db_url)
     port = free_port()
-    server = ThreadServer(db_url, port=port)
-    url = await asyncio.to_thread(server.start)
+    server, url, secret = await start_thread_server(tmp_path, sqlite_template, port=port)
+    db_url = server.db_url
     remote = await HttpTaskEngine.open(url, secret)
     states: list[ConnectionStatus] = []
     remote.on_status = states.append
