@@ -14,10 +14,11 @@ from tests.fixtures.pg import create_database, drop_database
 from tests.fixtures.remote import (
     remote_pg_engine,
     remote_sqlite_engine,
+    served_sqlite,
     skip_remote_runs_of_local_only,
 )
 
-__all__ = ["remote_pg_engine", "remote_sqlite_engine"]  # fixtures, found by their names here
+__all__ = ["remote_pg_engine", "remote_sqlite_engine", "served_sqlite"]  # fixtures, by name
 
 # Textual pops NO_COLOR when the first App is built, making snapshots depend on test order.
 os.environ.pop("NO_COLOR", None)

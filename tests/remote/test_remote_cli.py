@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.remote import Served, cli_env, served_sqlite, taskyard
+from tests.fixtures.remote import Served, cli_env, taskyard
 from tests.fixtures.servers import ROOT
-
-__all__ = ["served_sqlite"]
 
 HEAVY = ("sqlalchemy", "alembic", "aiosqlite", "asyncpg", "core.store", "fastapi", "uvicorn")
 

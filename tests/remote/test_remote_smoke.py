@@ -25,9 +25,7 @@ from core.errors import (
 )
 from core.remote.engine import HttpTaskEngine
 from core.remote.stream import ConnectionState, ConnectionStatus
-from tests.fixtures.remote import Served, served_sqlite
-
-__all__ = ["served_sqlite"]
+from tests.fixtures.remote import Served
 
 
 @pytest.fixture

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.fixtures.remote import Served, cli_env, served_sqlite, taskyard
+import pytest
 
-__all__ = ["served_sqlite"]
+from tests.fixtures.remote import Served, cli_env, taskyard
 
 
+@pytest.mark.slow  # six CLI processes and a worker's polling: ~35 s on a loaded machine
 def test_a_remote_worker_runs_the_queue_through_the_api(
     served_sqlite: Served, tmp_path: Path
 ) -> None:
