@@ -1,7 +1,7 @@
-"""The composition root: ``open_engine`` opens the ``TaskEngine`` for a database,
-``open_remote_engine`` the one for a taskyard server.
+"""The composition root: ``open_engine`` (a database) and ``open_remote_engine`` (a server).
 
-The CLI and the TUI get their engine here and import no implementation themselves. How the
+Each opens the ``TaskEngine`` for where the user points. The CLI and the TUI get their engine
+here and import no implementation themselves. How the
 board's first read runs ahead of the app (a forked helper that calls ``open_engine`` too) is
 ``core.early_board``.
 """
