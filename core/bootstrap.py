@@ -1,6 +1,7 @@
-"""The composition root: ``open_engine`` picks and opens the ``TaskEngine`` for a database.
+"""The composition root: ``open_engine`` (a database) and ``open_remote_engine`` (a server).
 
-The CLI and the TUI get their engine here and import no implementation themselves. How the
+Each opens the ``TaskEngine`` for where the user points. The CLI and the TUI get their engine
+here and import no implementation themselves. How the
 board's first read runs ahead of the app (a forked helper that calls ``open_engine`` too) is
 ``core.early_board``.
 """
@@ -67,3 +68,22 @@ async def open_engine(
         attachment_max_bytes=attachment_max_bytes,
         approve_own_commands=approve_own_commands(),
     )
+
+
+async def open_remote_engine(server: str, token: str | None = None) -> TaskEngine:
+    """Connect to the taskyard server at ``server`` with ``token`` (or the configured one).
+
+    Imports no SQLAlchemy, alembic or store module: a remote command starts without them.
+
+    Raises:
+        ValidationError: ``server`` is not an http(s) URL.
+        AuthenticationError: no token is given, set or stored for the server.
+        ServerUnreachableError: the server does not answer.
+        IncompatibleServerError: what answers is not a taskyard server of this version.
+    """
+    from core.remote.credentials import resolve_token
+    from core.remote.engine import HttpTaskEngine
+    from core.remote.transport import normalize_server
+
+    url = normalize_server(server)
+    return await HttpTaskEngine.open(url, resolve_token(url, token))

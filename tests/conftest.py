@@ -11,6 +11,14 @@ import pytest
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import PG_ENV, copy_migrated_sqlite, pg_url
 from tests.fixtures.pg import create_database, drop_database
+from tests.fixtures.remote import (
+    remote_pg_engine,
+    remote_sqlite_engine,
+    served_sqlite,
+    skip_remote_runs_of_local_only,
+)
+
+__all__ = ["remote_pg_engine", "remote_sqlite_engine", "served_sqlite"]  # fixtures, by name
 
 # Textual pops NO_COLOR when the first App is built, making snapshots depend on test order.
 os.environ.pop("NO_COLOR", None)
@@ -28,6 +36,11 @@ def pytest_configure(config: pytest.Config) -> None:
             f"CI=true but {PG_ENV} is not set: CI must run the PostgreSQL tests "
             "(.ci/run starts a server and sets it). Unset CI to skip them locally."
         )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``local_only(reason)`` skip their remote runs, saying why."""
+    skip_remote_runs_of_local_only(items)
 
 
 @pytest.fixture(autouse=True)
@@ -105,6 +118,12 @@ async def pg_engine(pg_schema_url: str) -> AsyncIterator[SqlTaskEngine]:
         pytest.param("sqlite_engine", id="sqlite"),
         pytest.param("aiosqlite_engine", id="aiosqlite"),
         pytest.param("pg_engine", id="postgres", marks=pytest.mark.postgres),
+        # HttpTaskEngine through a server subprocess of each test's own: the whole suite
+        # again, so it runs with `make slow`; tests/remote has the quick subset.
+        pytest.param("remote_sqlite_engine", id="remote-sqlite", marks=pytest.mark.slow),
+        pytest.param(
+            "remote_pg_engine", id="remote-postgres", marks=[pytest.mark.slow, pytest.mark.postgres]
+        ),
     ]
 )
 def engine(request: pytest.FixtureRequest) -> SqlTaskEngine:

@@ -91,6 +91,15 @@ def run_from_args(args: argparse.Namespace) -> int:
         if exc.hint:
             print(f"Hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
+    from core.cli.session import remote_server
+
+    try:
+        server = remote_server(args)
+    except TaskyardError as exc:
+        print(f"taskyard: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    if server is not None:
+        return _run_remote(settings, server, args)
     from core.early_board import read_board_early
     from tui.first_board import first_board_query
 
@@ -98,6 +107,26 @@ def run_from_args(args: argparse.Namespace) -> int:
     # imports the store, opens the database and reads the board on the other core meanwhile.
     early = read_board_early(settings.db, actor=settings.actor, query=first_board_query(settings))
     result = make_app(settings, early_board=early).run()
+    return result or 0
+
+
+def _run_remote(settings: TuiSettings, server: str, args: argparse.Namespace) -> int:
+    """The board on a taskyard server: the same app over ``HttpTaskEngine``.
+
+    No early read (that forks a helper onto the database) and no embedded workers: against
+    a server, workers run where ``taskyard worker --server`` is started.
+    """
+    from core.cli.session import token_option
+    from tui.app import TaskyardApp
+
+    token = token_option(args)
+
+    async def open_remote() -> TaskEngine:
+        from core.bootstrap import open_remote_engine
+
+        return await open_remote_engine(server, token)
+
+    result = TaskyardApp(settings, open_remote).run()
     return result or 0
 
 

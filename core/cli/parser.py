@@ -33,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="A terminal kanban board that is also the work queue for AI agents.",
-        epilog="Run without a command to see the board. --db, --json and --actor may also "
-        "follow the command.",
+        epilog="Run without a command to see the board. --db, --json, --actor, --server and "
+        "--token may also follow the command.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_global_options(parser, default=None)
@@ -73,7 +73,7 @@ def _add_board_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
-    """``--db``, ``--json`` and ``--actor``, with ``default`` for each when it is not given."""
+    """``--db``, ``--json``, ``--actor``, ``--server`` and ``--token``, with ``default`` each."""
     parser.add_argument(
         "--db",
         metavar="URL|PATH",
@@ -91,6 +91,20 @@ def _add_global_options(parser: argparse.ArgumentParser, *, default: Any) -> Non
         metavar="NAME",
         default=default,
         help="who the events name (default: $TASKYARD_ACTOR or login)",
+    )
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        default=default,
+        help="use a taskyard server instead of a database "
+        "(default: $TASKYARD_SERVER or [remote] server in taskyard.toml)",
+    )
+    parser.add_argument(
+        "--token",
+        metavar="TOKEN",
+        default=default,
+        help="the server's API token; - reads it from stdin "
+        "(default: $TASKYARD_TOKEN or the one `taskyard login` stored)",
     )
 
 

@@ -65,6 +65,9 @@ EngineOwner = Callable[
 it gets its arguments, the engine's opener and ``started`` (to call once its heavy imports
 are done), closes the engine, and returns the exit code. Its ``handler`` is not called."""
 
+StandaloneHandler = Callable[[argparse.Namespace, "Output"], Awaitable[int]]
+"""A command that opens no engine (``standalone``): login, logout, status."""
+
 
 def asks(args: argparse.Namespace, need: str) -> bool:
     """Whether the parsed command declares ``need`` (a parser default).
@@ -101,6 +104,14 @@ async def run_command(
         out: Where its answer goes.
         started: Called once the engine is open (the heavy imports are done).
     """
+    if asks(args, "standalone"):
+        # login, logout, status: they reach a server themselves, with no engine.
+        started()
+        standalone: StandaloneHandler = args.handler
+        return await standalone(args, out)
+    server = remote_server(args)
+    if server is not None:
+        return await _run_remote(handler, args, out, server, started=started)
     from core.bootstrap import open_engine
 
     url, existed = database_location(args.db)
@@ -137,6 +148,86 @@ async def run_command(
     started()
     try:
         return await handler(Session(args, engine, out, url, existed, orchestrator))
+    finally:
+        await engine.close()
+
+
+def remote_server(args: argparse.Namespace) -> str | None:
+    """The server the command goes to (``None``: a database).
+
+    ``--server``, else ``TASKYARD_SERVER``, else taskyard.toml's ``[remote] server``; an
+    explicit ``--db`` means the database, and a command that works only on a database
+    (``local_only``: serve, init) ignores the environment's and the file's server.
+
+    Raises:
+        ValidationError: ``--server`` with ``--db``, or with a command that works only on a
+            database.
+    """
+    from core.errors import ValidationError
+
+    option = getattr(args, "server", None)
+    if option and args.db:
+        raise ValidationError(
+            "--server and --db name two different places: give one.",
+            field="server",
+            hint="Drop --db to use the server, or --server to open the database.",
+        )
+    if asks(args, "local_only"):
+        if option:
+            raise ValidationError(
+                "This command works on a database, not through a server.",
+                field="server",
+                hint="Run it where the database is, with --db (or no --server).",
+            )
+        return None
+    if args.db:
+        return None
+    from core.remote.credentials import configured_server
+
+    try:
+        return configured_server(option)
+    except ValidationError:
+        if option:
+            raise
+        return None  # a broken taskyard.toml must not stop a local `task list`
+
+
+def token_option(args: argparse.Namespace) -> str | None:
+    """``--token``; ``-`` reads it from stdin, so it never shows in a process list."""
+    import sys
+
+    given = getattr(args, "token", None)
+    if given == "-":
+        return sys.stdin.readline().strip() or None
+    return str(given) if given else None
+
+
+async def _run_remote(
+    handler: Handler,
+    args: argparse.Namespace,
+    out: Output,
+    server: str,
+    *,
+    started: Callable[[], None],
+) -> int:
+    """Run the command on an ``HttpTaskEngine`` (the orchestrator settings still read)."""
+    from core.bootstrap import open_remote_engine
+
+    orchestrator = None
+    if asks(args, "orchestrated"):
+        from core.cli.orchestration import load_orchestrator_config
+
+        orchestrator = load_orchestrator_config()
+    opens_itself: EngineOwner | None = getattr(args, "opens_engine", None)
+    if opens_itself is not None:  # taskyard --server URL mcp
+        return await opens_itself(
+            args, partial(open_remote_engine, server, token_option(args)), started
+        )
+    engine = await open_remote_engine(server, token_option(args))
+    started()
+    try:
+        session = Session(args, engine, out, server, True, orchestrator)
+        return await handler(session)
     finally:
         await engine.close()
 

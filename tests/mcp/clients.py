@@ -20,7 +20,7 @@ from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.server.conftest import server_env
+from tests.fixtures.servers import server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 

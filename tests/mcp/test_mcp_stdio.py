@@ -20,8 +20,8 @@ import pytest
 import pytest_asyncio
 from mcp import ClientSession
 
+from tests.fixtures.servers import server_env
 from tests.mcp.clients import ROOT, Held, call, over_stdio, refused
-from tests.server.conftest import server_env
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

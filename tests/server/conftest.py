@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,89 +24,7 @@ from core.domain.access import TokenCreate, TokenScope
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import PG_ENV
 from tests.fixtures.pg import create_database, drop_database
-
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 60.0
-"""Seconds for a server to start (imports and a migration, on a loaded 2-core machine)."""
-
-LISTENING = "taskyard server listening on "
-
-
-def server_env(data_dir: Path) -> dict[str, str]:
-    """The environment of a server or CLI subprocess: the developer's settings left out."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKYARD_")}
-    env.update(TASKYARD_DATA_DIR=str(data_dir), TASKYARD_ACTOR="tester", PYTHONPATH=str(ROOT))
-    env.pop("FEATURE_PRD_AUTO_APPROVE_REVIEW", None)
-    return env
-
-
-class ServerProcess:
-    """``taskyard --db URL serve ...`` running in a subprocess; ``url`` once it listens."""
-
-    def __init__(self, db_url: str, folder: Path, *extra: str, rate_limited: bool = False) -> None:
-        """Start the server; ``rate_limited`` keeps the default per-token rate limits.
-
-        Tests make hundreds of requests a minute with one token, so their servers run
-        without rate limits unless a test is about them.
-        """
-        if not rate_limited and "--rate-limit" not in extra:
-            extra = (*extra, "--rate-limit", "0")
-        self.db_url = db_url
-        self.log = folder / f"server-{uuid.uuid4().hex[:6]}.log"
-        self.stdout_lines: list[str] = []
-        self._listening = threading.Event()
-        self._url: str | None = None
-        argv = [sys.executable, "-m", "core.cli", "--db", db_url, "serve", "--port", "0", *extra]
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                argv,
-                cwd=ROOT,
-                env=server_env(folder),
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-            )
-        self.url = self._wait_listening()
-
-    def _wait_listening(self) -> str:
-        # A reader thread, so a server that never prints fails the test at the deadline
-        # instead of blocking a readline forever.
-        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
-        self._reader.start()
-        if self._listening.wait(START_TIMEOUT) and self._url is not None:
-            return self._url
-        self.stop()
-        raise AssertionError(
-            f"the server did not start; stdout: {self.stdout_lines}; log:\n{self.log_text()}"
-        )
-
-    def _read_stdout(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.stdout_lines.append(line.rstrip("\n"))
-            if self._url is None and line.startswith(LISTENING):
-                self._url = line[len(LISTENING) :].strip()
-                self._listening.set()
-        self._listening.set()  # the server ended without listening
-
-    def log_text(self) -> str:
-        """Everything the server wrote to stderr (its log) so far."""
-        return self.log.read_text(errors="replace")
-
-    def rest_of_stdout(self) -> list[str]:
-        """Every stdout line the server printed (read once it stopped)."""
-        self._reader.join(timeout=30)
-        return list(self.stdout_lines)
-
-    def stop(self) -> int:
-        """SIGTERM, as systemd stops it; returns the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
+from tests.fixtures.servers import ROOT, ServerProcess, server_env  # noqa: F401 (re-exported)
 
 
 @dataclass

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import STANDARD_TOKENS, Served, ServerProcess, database_url
+from tests.fixtures.servers import ServerProcess
+
+from .conftest import STANDARD_TOKENS, Served, database_url
 
 DATABASES = [
     pytest.param("sqlite", id="sqlite"),

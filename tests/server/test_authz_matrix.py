@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from core.domain.access import TokenCreate, TokenScope
+from tests.fixtures.servers import ServerProcess
 
 from .authz_calls import (
     SEARCH_PARAMS,
@@ -37,7 +38,7 @@ from .authz_calls import (
     leaks,
     send,
 )
-from .conftest import Served, ServerProcess, database_url
+from .conftest import Served, database_url
 from .route_table import Unfillable, api_operations
 from .world import DATABASES, SEARCH_WORD, EngineThread, Side, snapshot_side
 

@@ -18,8 +18,9 @@ import httpx
 import pytest
 
 from core.domain.access import TokenCreate, TokenScope
+from tests.fixtures.servers import ServerProcess
 
-from .conftest import Served, ServerProcess, _issue, new_project
+from .conftest import Served, _issue, new_project
 
 LATE_EVENT = """
 INSERT INTO events (id, type, task_id, project_id, actor, at, payload)

@@ -28,8 +28,9 @@ import httpx
 import pytest
 
 from core.domain.access import TokenCreate, TokenScope
+from tests.fixtures.servers import ServerProcess
 
-from .conftest import ServerProcess, database_url, error_of
+from .conftest import database_url, error_of
 from .world import DATABASES, EngineThread, Side
 
 # kill -9 and disconnect runs against real servers: left to `make slow`.

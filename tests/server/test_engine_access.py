@@ -20,6 +20,9 @@ from core.store.engine import SqlTaskEngine
 from core.store.token_ops import secret_hash
 
 
+@pytest.mark.local_only(
+    "the remote engine's own token is in the list, and secrets' storage is the server's"
+)
 async def test_a_token_is_issued_once_and_stored_only_as_a_hash(engine: SqlTaskEngine) -> None:
     """The secret comes back once; the list shows its prefix, never the secret."""
     await engine.create_project(ProjectCreate(name="Web", slug="web"))
@@ -40,6 +43,7 @@ async def test_a_token_is_issued_once_and_stored_only_as_a_hash(engine: SqlTaskE
         await engine.create_token(TokenCreate(name="other", projects=["nope"]))
 
 
+@pytest.mark.local_only("authenticate_token is the server's own (NOT_SERVED in core.api.outside)")
 async def test_unknown_expired_and_revoked_tokens_are_refused(engine: SqlTaskEngine) -> None:
     """Each says why (the holder already has the secret); a revoke takes effect at once."""
     soon = await engine.create_token(
@@ -60,6 +64,7 @@ async def test_unknown_expired_and_revoked_tokens_are_refused(engine: SqlTaskEng
     assert types.count("token.revoked") == 1
 
 
+@pytest.mark.local_only("acting_as is the server's own: over HTTP the token is the actor")
 async def test_a_view_acts_as_another_actor_on_the_same_connections(engine: SqlTaskEngine) -> None:
     """Changes through ``acting_as`` name its actor; closing the view releases nothing."""
     view = engine.acting_as("ci-bot")
@@ -70,6 +75,7 @@ async def test_a_view_acts_as_another_actor_on_the_same_connections(engine: SqlT
     assert actors == ["ci-bot", "tester"]
 
 
+@pytest.mark.local_only("Idempotency-Key bookkeeping is the server's own (its middleware)")
 async def test_an_idempotency_key_is_committed_with_the_change(engine: SqlTaskEngine) -> None:
     """Replay after completion; refuse a different request; refuse a committed, unanswered one."""
     first = await engine.reserve_idempotency_key("tok", "k1", "fp-a")
@@ -92,6 +98,7 @@ async def test_an_idempotency_key_is_committed_with_the_change(engine: SqlTaskEn
     assert other_token.attempt is not None
 
 
+@pytest.mark.local_only("Idempotency-Key bookkeeping is the server's own (its middleware)")
 async def test_a_released_key_runs_again_and_a_superseded_attempt_cannot_write(
     engine: SqlTaskEngine,
 ) -> None:
@@ -150,6 +157,9 @@ async def test_a_cursor_is_refused_with_other_filters_and_counts_only_when_asked
         await engine.list_tasks_keyset(TaskQuery(limit=1), cursor="garbage!")
 
 
+@pytest.mark.local_only(
+    "in_projects is set by the server from the token's projects; a client does not send it"
+)
 async def test_in_projects_limits_lists_boards_and_the_queue(engine: SqlTaskEngine) -> None:
     """A project limit keeps other projects' tasks out of every read that lists tasks."""
     web = await engine.create_project(ProjectCreate(name="Web", slug="web"))

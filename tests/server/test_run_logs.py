@@ -16,7 +16,9 @@ from typing import Any
 
 from httpx_sse import ServerSentEvent, connect_sse
 
-from .conftest import STANDARD_TOKENS, Served, ServerProcess, error_of, new_project
+from tests.fixtures.servers import ServerProcess
+
+from .conftest import STANDARD_TOKENS, Served, error_of, new_project
 from .workers import claim, fenced, ready_task, register
 
 

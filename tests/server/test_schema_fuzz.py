@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from core.domain.access import TokenCreate, TokenScope
+from tests.fixtures.servers import ServerProcess
 
-from .conftest import Served, ServerProcess, database_url, error_of
+from .conftest import Served, database_url, error_of
 from .world import DATABASES, EngineThread, Side
 
 # schemathesis over every operation on both databases: a fuzz run, left to `make slow`.

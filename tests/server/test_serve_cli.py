@@ -12,8 +12,7 @@ import httpx
 import pytest
 
 from core.server.auth import TOKEN_CACHE_SECONDS
-
-from .conftest import ROOT, ServerProcess, server_env
+from tests.fixtures.servers import ROOT, ServerProcess, server_env
 
 
 def taskyard(db: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:

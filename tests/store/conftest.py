@@ -27,6 +27,7 @@ from core.domain.runs import RetryPolicy
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import copy_migrated_sqlite
 from tests.fixtures.pg import create_database, drop_database, pg_empty
+from tests.fixtures.remote import RemoteEngines, is_remote
 
 PG_ENV = "TASKYARD_TEST_PG_URL"
 
@@ -113,24 +114,39 @@ Opener = Callable[..., Awaitable[SqlTaskEngine]]
         pytest.param("sqlite", id="sqlite"),
         pytest.param("sqlite+aiosqlite", id="aiosqlite"),
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+        # The same database kinds through a server and HttpTaskEngine (``open_engine``).
+        pytest.param("remote-sqlite", id="remote-sqlite", marks=pytest.mark.slow),
+        pytest.param(
+            "remote-postgres", id="remote-postgres", marks=[pytest.mark.slow, pytest.mark.postgres]
+        ),
     ]
 )
 def any_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """A fresh, just-migrated database of the parameter's kind."""
-    if request.param == "postgres":
+    if request.param == "remote-sqlite":
+        copy_migrated_sqlite(sqlite_template, tmp_path / "contract.db")
+        return f"sqlite:///{tmp_path / 'contract.db'}"
+    if request.param in {"postgres", "remote-postgres"}:
         return str(request.getfixturevalue("pg_schema_url"))
     copy_migrated_sqlite(sqlite_template, tmp_path / "contract.db")
     return f"{request.param}:///{tmp_path / 'contract.db'}"
 
 
 @pytest.fixture
-async def open_engine(any_url: str) -> AsyncIterator[Opener]:
-    """Opens engines on one fresh database, with chosen options (no backoff by default)."""
+async def open_engine(any_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Opener]:
+    """Opens engines on one fresh database, with chosen options (no backoff by default).
+
+    For the ``remote-*`` kinds each engine is an ``HttpTaskEngine`` on a server of its own
+    over an engine with those options (``tests.fixtures.remote.RemoteEngines``).
+    """
     opened: list[SqlTaskEngine] = []
+    remote = RemoteEngines(any_url) if is_remote(request) else None
 
     async def opener(**options: Any) -> SqlTaskEngine:
         options.setdefault("retry_policy", NO_BACKOFF)
         options.setdefault("auto_approve", False)
+        if remote is not None:
+            return await remote.open(**options)  # type: ignore[return-value]
         engine = await SqlTaskEngine.open(any_url, actor="tester", **options)
         opened.append(engine)
         return engine
@@ -138,3 +154,5 @@ async def open_engine(any_url: str) -> AsyncIterator[Opener]:
     yield opener
     for engine in opened:
         await engine.close()
+    if remote is not None:
+        await remote.close()

@@ -330,6 +330,10 @@ async def test_finish_run_with_a_step_not_running_writes_nothing(eng: SqlTaskEng
 
 
 # ------------------------------------------------------------------------------ leases, retries
+@pytest.mark.local_only(
+    "expire_leases is called with a `now` ahead of the wall clock, which the server refuses"
+    " (leases end by its time)"
+)
 async def test_expired_lease_returns_the_task_counted_as_a_retry(eng: SqlTaskEngine) -> None:
     ref = await ready(eng, "t")
     [claim] = await eng.claim_tasks("w1", lease_seconds=30)
@@ -445,6 +449,10 @@ async def test_a_lost_lease_is_back_at_once_and_uses_no_failed_attempt(
     assert task.blocked_reason.attempts == 2
 
 
+@pytest.mark.local_only(
+    "expire_leases is called with a `now` ahead of the wall clock, which the server refuses"
+    " (leases end by its time)"
+)
 async def test_too_many_interruptions_block_the_task_with_task_blocked(
     open_engine: Opener,
 ) -> None:
@@ -525,6 +533,10 @@ async def test_a_deliberate_stop_interrupts_the_run_and_requeues_the_task(
     assert statuses == [RunStatus.FAILED] + [RunStatus.INTERRUPTED] * 3
 
 
+@pytest.mark.local_only(
+    "expire_leases is called with a `now` ahead of the wall clock, which the server refuses"
+    " (leases end by its time)"
+)
 async def test_a_person_forcing_a_task_into_progress_keeps_it_from_workers_and_the_sweep(
     eng: SqlTaskEngine,
 ) -> None:
@@ -695,6 +707,9 @@ async def test_a_closed_run_cannot_finish_the_task_another_worker_now_runs(
     assert (await eng.get_run(second.run_id)).status == RunStatus.RUNNING
 
 
+@pytest.mark.local_only(
+    "it writes through the store's private connection to test a database constraint"
+)
 async def test_database_refuses_a_second_active_run(eng: SqlTaskEngine) -> None:
     """Even a direct insert (code gone wrong) cannot give a task two active runs."""
     ref = await ready(eng, "t")

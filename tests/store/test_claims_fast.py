@@ -233,6 +233,7 @@ def _merged_statements(eng: SqlTaskEngine, kind: str) -> int:
     return int(getattr(fast, kind).statements)
 
 
+@pytest.mark.local_only("it drives the store's private claim batcher (engine._runner)")
 async def test_concurrent_claims_each_get_their_own_answer(eng: SqlTaskEngine) -> None:
     """Eight claim(1) calls at once over five ready tasks: five get one each, three get none.
 
@@ -405,6 +406,7 @@ async def test_merged_claims_with_different_limits_split_the_tasks(eng: SqlTaskE
     assert len(set(ids)) == 6
 
 
+@pytest.mark.local_only("it drives the store's private finish batcher (engine._runner)")
 async def test_one_lost_lease_in_a_merged_finish_fails_only_its_caller(
     eng: SqlTaskEngine,
 ) -> None:
@@ -472,6 +474,7 @@ async def _mostly_done(eng: SqlTaskEngine) -> None:
     )
 
 
+@pytest.mark.local_only("it reads the store's query plans (engine._runner)")
 async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> None:
     """No scan of done tasks, no sort: the claim walks ``ix_tasks_claim_order`` in order."""
     await _mostly_done(eng)
@@ -510,6 +513,7 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     assert "CTE cand" in plan, plan  # materialized: the LIMIT fences the UPDATE (CLAIMS.md B7)
 
 
+@pytest.mark.local_only("it reads the store's query plans (engine._runner)")
 async def test_the_generic_plans_walk_the_indexes_even_on_a_fresh_database(
     eng: SqlTaskEngine,
 ) -> None:

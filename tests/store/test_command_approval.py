@@ -66,6 +66,10 @@ async def test_a_command_set_locally_is_approved_by_its_author_at_once(eng: SqlT
     assert await claimed(eng) == [ref]
 
 
+@pytest.mark.local_only(
+    "one actor both with and without approve_own_commands; over HTTP that follows the "
+    "token's scope, one per name"
+)
 @pytest.mark.parametrize("per_project", [None, 5], ids=["fast", "per-project"])
 async def test_an_unapproved_command_is_claimed_only_once_approved(
     remote: SqlTaskEngine, per_project: int | None
@@ -93,6 +97,11 @@ async def test_an_unapproved_command_is_claimed_only_once_approved(
     assert await claimed(remote, max_per_project=per_project) == []
 
 
+@pytest.mark.local_only(
+    "over HTTP approving needs an admin token, and the server approves the commands an "
+    "admin token sets: one actor that sets commands unapproved and approves them is two "
+    "tokens"
+)
 async def test_changing_the_command_withdraws_its_approval(remote: SqlTaskEngine) -> None:
     """The approval names the text: an edit (metadata replaced whole) leaves it behind, and
     the update event says the approval lapsed. Other metadata changes keep it."""
@@ -119,6 +128,10 @@ async def test_changing_the_command_withdraws_its_approval(remote: SqlTaskEngine
     assert await claimed(remote) == []
 
 
+@pytest.mark.local_only(
+    "one actor both with and without approve_own_commands; over HTTP that follows the "
+    "token's scope, one per name"
+)
 async def test_a_local_edit_of_the_command_is_approved_by_the_editor(
     open_engine: Opener,
 ) -> None:
@@ -133,6 +146,11 @@ async def test_a_local_edit_of_the_command_is_approved_by_the_editor(
     assert await claimed(editor) == [ref]
 
 
+@pytest.mark.local_only(
+    "over HTTP approving needs an admin token, and the server approves the commands an "
+    "admin token sets: one actor that sets commands unapproved and approves them is two "
+    "tokens"
+)
 async def test_approving_refuses_tasks_without_a_command_or_unknown_and_approves_none(
     remote: SqlTaskEngine,
 ) -> None:
@@ -145,6 +163,11 @@ async def test_approving_refuses_tasks_without_a_command_or_unknown_and_approves
     assert (await remote.get_task(cmd)).command.approved is False  # type: ignore[union-attr]
 
 
+@pytest.mark.local_only(
+    "over HTTP approving needs an admin token, and the server approves the commands an "
+    "admin token sets: one actor that sets commands unapproved and approves them is two "
+    "tokens"
+)
 async def test_approving_a_text_that_changed_since_it_was_read_is_refused(
     remote: SqlTaskEngine,
 ) -> None:
@@ -165,6 +188,11 @@ async def test_approving_a_text_that_changed_since_it_was_read_is_refused(
     assert task.command.approved
 
 
+@pytest.mark.local_only(
+    "over HTTP approving needs an admin token, and the server approves the commands an "
+    "admin token sets: one actor that sets commands unapproved and approves them is two "
+    "tokens"
+)
 async def test_run_now_refuses_an_unapproved_command(remote: SqlTaskEngine) -> None:
     ref = await ready(remote, "Deploy", metadata={"command": "make deploy"})
     with pytest.raises(CommandNotApprovedError, match=f"taskyard approve {ref}"):
@@ -208,6 +236,7 @@ async def test_the_monitor_counts_ready_tasks_waiting_for_approval(remote: SqlTa
     assert why[pending] == f"its command awaits approval (taskyard approve {pending})"
 
 
+@pytest.mark.local_only("it writes through the store's private connection (engine._write)")
 async def test_jsonl_import_approves_the_importers_commands_and_prd_commits_do_not(
     eng: SqlTaskEngine,
 ) -> None:

@@ -361,6 +361,10 @@ async def test_cycle_in_an_edited_plan_is_refused_with_its_path(engine: SqlTaskE
         await engine.preview_plan(looped)
 
 
+@pytest.mark.local_only(
+    "the invalid plan (model_construct) is refused by the server's body validation before "
+    "the engine sees it: a 422 naming the field, no import.failed job"
+)
 async def test_a_bad_last_task_leaves_nothing(engine: SqlTaskEngine) -> None:
     """An over-long title on the last task refuses the whole import, naming key and field."""
     good = checkout_plan()
@@ -394,6 +398,10 @@ async def test_a_failure_mid_commit_rolls_everything_back(engine: SqlTaskEngine)
     await assert_one_failed_job(engine, "cycle")
 
 
+@pytest.mark.local_only(
+    "GET /tasks/ready caps limit at 500 and the test asks for 1000 (reported as a gap of "
+    "the API table)"
+)
 async def test_a_thousand_task_plan_commits(engine: SqlTaskEngine) -> None:
     """A 1,000-task plan with ~1,100 edges is committed whole, then re-committed as a no-op."""
     big = generated_plan(1000, auto_ready=True)

@@ -24,6 +24,7 @@ from core.cli.commands import (
     projects,
     queue,
     quick,
+    remote,
     runs,
     serve,
     tasks,
@@ -44,6 +45,7 @@ GROUPS: tuple[ModuleType, ...] = (
     serve,
     mcp,
     orchestrators,
+    remote,
 )
 """Every command group, in the order ``taskyard --help`` lists their commands."""
 

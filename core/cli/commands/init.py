@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def register(commands: Subcommands) -> None:
     """Add ``init``."""
     p = commands.add_parser("init", help="create or open the database and show its state")
-    p.set_defaults(handler=_cmd_init)
+    p.set_defaults(handler=_cmd_init, local_only=True)
 
 
 async def _cmd_init(s: Session) -> int:

@@ -63,7 +63,7 @@ def register(commands: Subcommands) -> None:
         help="requests a token may make at once (default: the rate limit)",
     )
     # stores_files: the engine reads [limits] (attachment sizes), as the server does.
-    p.set_defaults(handler=_cmd_serve, stores_files=True)
+    p.set_defaults(handler=_cmd_serve, stores_files=True, local_only=True)
 
     sub = group(commands, "token", "create, list and revoke API tokens")
     p = sub.add_parser(

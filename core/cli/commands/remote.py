@@ -1,0 +1,190 @@
+"""``taskyard login URL``, ``logout [URL]`` and ``status [URL]``: using a taskyard server.
+
+``login`` takes the token from ``--token`` (``-``: stdin), ``TASKYARD_TOKEN``, stdin when it
+is not a terminal, or a hidden prompt; checks it against the server; and stores it for that
+server in the user config folder, readable by its owner only (``core.remote.credentials``).
+``status`` says, like ``gh auth status``, where it would connect, as whom, with which scope,
+the server's version and the round-trip time, and exits 1 on any problem. None of them
+opens an engine, and none prints a token.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from core.cli.output.writer import Output
+
+EXIT_PROBLEM = 1
+
+
+def register(commands: Any) -> None:
+    """Add ``login``, ``logout`` and ``status``."""
+    p = commands.add_parser(
+        "login",
+        help="check a server's token and store it for later commands",
+        description="Store a token for a taskyard server (in the user config folder, 0600). "
+        "The token comes from --token (- for stdin), TASKYARD_TOKEN, stdin, or a prompt.",
+    )
+    p.add_argument("url", metavar="URL", help="the server, as `taskyard serve` printed it")
+    p.set_defaults(handler=_cmd_login, standalone=True)
+    p = commands.add_parser("logout", help="forget the token stored for a server")
+    p.add_argument("url", metavar="URL", nargs="?", help="the server (default: the configured one)")
+    p.set_defaults(handler=_cmd_logout, standalone=True)
+    p = commands.add_parser(
+        "status", help="where commands connect, as whom, the server's version and round trip"
+    )
+    p.add_argument("url", metavar="URL", nargs="?", help="the server (default: the configured one)")
+    p.set_defaults(handler=_cmd_status, standalone=True)
+
+
+def _token_for_login(args: argparse.Namespace) -> str:
+    import os
+    import sys
+
+    from core.errors import ValidationError
+    from core.remote.credentials import TOKEN_ENV
+
+    given = getattr(args, "token", None)
+    token: str | None
+    if given == "-" or (not given and not os.environ.get(TOKEN_ENV) and not sys.stdin.isatty()):
+        token = sys.stdin.readline().strip()
+    elif given:
+        token = str(given)
+    elif os.environ.get(TOKEN_ENV):
+        token = os.environ[TOKEN_ENV]
+    else:
+        import getpass
+
+        token = getpass.getpass("Token (input hidden): ").strip()
+    if not token:
+        raise ValidationError(
+            "No token given.",
+            field="token",
+            hint="Paste the token `taskyard token create` printed, or pipe it in.",
+        )
+    return token
+
+
+async def _cmd_login(args: argparse.Namespace, out: Output) -> int:
+    from core.errors import AuthenticationError
+    from core.remote.credentials import Login, save_login
+    from core.remote.meta import server_status
+    from core.remote.transport import Transport, normalize_server
+
+    server = normalize_server(args.url)
+    token = _token_for_login(args)
+    transport = Transport(server, token)
+    try:
+        status = await server_status(transport)
+    finally:
+        await transport.close()
+    if status.problem is not None:
+        raise status.problem
+    if status.token_name is None:  # pragma: no cover - server_status reports it
+        raise AuthenticationError(f"{server} did not accept the token.")
+    path = save_login(Login(server, token, status.token_name))
+    return out.result(
+        "login",
+        lambda: {"server": server, "name": status.token_name, "scope": status.scope},
+        lambda: [
+            f"Logged in to {server} as {status.token_name} (scope {status.scope}).",
+            f"The token is stored in {path} (readable by you only).",
+        ],
+    )
+
+
+def _server_or_configured(args: argparse.Namespace) -> str:
+    from core.errors import ValidationError
+    from core.remote.credentials import configured_server
+    from core.remote.transport import normalize_server
+
+    server = args.url or configured_server(getattr(args, "server", None))
+    if not server:
+        raise ValidationError(
+            "Which server? None is given or configured.",
+            field="server",
+            hint="Name it (taskyard status URL), or set --server / TASKYARD_SERVER.",
+        )
+    return normalize_server(server)
+
+
+async def _cmd_logout(args: argparse.Namespace, out: Output) -> int:
+    from core.remote.credentials import forget_login
+
+    server = _server_or_configured(args)
+    forgotten = forget_login(server)
+    return out.result(
+        "logout",
+        lambda: {"server": server, "forgotten": forgotten},
+        lambda: [
+            f"Logged out of {server}: its token is forgotten here (it stays valid on the server)."
+            if forgotten
+            else f"No token was stored for {server}."
+        ],
+    )
+
+
+def _token_source(args: argparse.Namespace, server: str) -> tuple[str | None, str]:
+    """The token for ``server`` and where it came from, in words."""
+    import os
+
+    from core.remote.credentials import TOKEN_ENV, credentials_path, stored_logins
+
+    given = getattr(args, "token", None)
+    if given:
+        from core.cli.session import token_option
+
+        return token_option(args), "--token"
+    if os.environ.get(TOKEN_ENV):
+        return os.environ[TOKEN_ENV], TOKEN_ENV
+    login = stored_logins().get(server)
+    if login is not None:
+        return login.token, str(credentials_path())
+    return None, "none"
+
+
+async def _cmd_status(args: argparse.Namespace, out: Output) -> int:
+    from core.remote.meta import server_status
+    from core.remote.transport import Transport
+
+    server = _server_or_configured(args)
+    token, source = _token_source(args, server)
+    transport = Transport(server, token)
+    try:
+        status = await server_status(transport)
+    finally:
+        await transport.close()
+    problem = status.problem
+    if token is None and problem is None:
+        from core.errors import AuthenticationError
+
+        problem = AuthenticationError(
+            "No token.", hint=f"Run `taskyard login {server}`, or set TASKYARD_TOKEN."
+        )
+    payload = {
+        "server": server,
+        "ok": problem is None,
+        "name": status.token_name,
+        "scope": status.scope,
+        "projects": list(status.projects),
+        "version": status.version,
+        "revision": status.revision,
+        "round_trip_ms": round(status.round_trip_ms, 1),
+        "token_source": source,
+        "problem": None if problem is None else problem.to_dict(),
+    }
+    lines = [server]
+    if problem is None:
+        where = ", ".join(status.projects) or "every project"
+        lines.append(f"  ✓ Logged in as {status.token_name} (scope {status.scope}, {where})")
+    else:
+        lines.append(f"  ✗ {problem.message}")
+        if problem.hint:
+            lines.append(f"    {problem.hint}")
+    if status.version or status.revision:
+        lines.append(f"  Server: taskyard {status.version or '?'}, schema {status.revision}")
+    lines.append(f"  Round trip: {status.round_trip_ms:.1f} ms")
+    lines.append(f"  Token from: {source}")
+    out.result("status", lambda: payload, lambda: lines)
+    return 0 if problem is None else EXIT_PROBLEM

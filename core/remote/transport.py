@@ -1,0 +1,210 @@
+"""One connection to a taskyard server: keep-alive, timeouts, a bearer token, safe retries.
+
+Every request goes through ``Transport.request``. A request that met a network error (refused,
+timed out, connection dropped) is sent again, a few times with a short backoff, only when
+sending it twice cannot do a thing twice:
+
+* a ``GET`` (or ``HEAD``) reads;
+* a ``POST`` carries an ``Idempotency-Key`` (one per call, the same on every retry): the
+  server answers a retry with the first answer and changes nothing (``core.server.idempotency``);
+* any request that never reached the server (the connection could not be opened).
+
+A ``PATCH`` or ``DELETE`` whose connection dropped mid-way is not sent again: it is
+guarded by the task's version or answers "not found" the second time, so the caller is told
+instead. An answer of 400 or more becomes the ``TaskyardError`` the engine raised on the
+server (``core.remote.errors``). The token goes only to this server (redirects are not
+followed) and appears in no message, log line or ``repr``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from core import __version__
+from core.errors import TaskyardError
+from core.remote.errors import ServerUnreachableError, error_from_body
+
+CONNECT_TIMEOUT = 3.0
+"""Seconds to open a connection: a server that does not accept by then is down or far."""
+READ_TIMEOUT = 30.0
+"""Seconds to wait for an answer (a large import commits in seconds on a loaded machine)."""
+ATTEMPTS = 4
+"""Sends of one request at most, the first included, when retrying is safe."""
+BACKOFF = (0.2, 0.5, 1.0)
+"""Seconds before each retry."""
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+JsonParams = Mapping[str, Any]
+
+
+def normalize_server(url: str) -> str:
+    """A server's base URL as given by a person: ``http://`` added when no scheme, no ``/`` end.
+
+    Raises:
+        ValidationError: not an http(s) URL with a host.
+    """
+    from core.errors import ValidationError
+
+    text = url.strip()
+    if "://" not in text:
+        text = f"http://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValidationError(
+            f"{url!r} is not a server URL.",
+            field="server",
+            hint="Give the URL `taskyard serve` printed, e.g. http://127.0.0.1:8765.",
+        )
+    if parts.username or parts.password:
+        raise ValidationError(
+            "A server URL must not carry credentials.",
+            field="server",
+            hint="Pass the token with --token, TASKYARD_TOKEN or `taskyard login`.",
+        )
+    return text.rstrip("/")
+
+
+class Transport:
+    """An ``httpx.AsyncClient`` for one server and token, with retries and typed errors."""
+
+    def __init__(
+        self,
+        server: str,
+        token: str | None,
+        *,
+        timeout: httpx.Timeout | None = None,
+        attempts: int = ATTEMPTS,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """Prepare the client; nothing is sent until the first request.
+
+        Args:
+            server: The server's base URL (``normalize_server`` form).
+            token: The bearer token (``None``: send none, for the open routes).
+            timeout: Connect and read timeouts (``CONNECT_TIMEOUT``, ``READ_TIMEOUT``).
+            attempts: Sends of a request that may be retried, the first included.
+            http_transport: httpx's transport (tests put a fault injector here).
+        """
+        self.server = server
+        self.attempts = max(1, attempts)
+        headers = {"User-Agent": f"taskyard/{__version__}", "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.client = httpx.AsyncClient(
+            base_url=server,
+            headers=headers,
+            timeout=timeout or httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            follow_redirects=False,
+            transport=http_transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"Transport({self.server!r})"
+
+    async def close(self) -> None:
+        """Close the connections; the transport cannot be used afterwards."""
+        await self.client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: JsonParams | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send a request (again, where safe) and return its successful answer.
+
+        Raises:
+            TaskyardError: the server's error, as the class the engine raised there.
+            ServerUnreachableError: no answer after the attempts allowed.
+        """
+        method = method.upper()
+        sent_headers = dict(headers or {})
+        if method == "POST":
+            sent_headers.setdefault(IDEMPOTENCY_HEADER, uuid.uuid4().hex)
+        retry_any = method in SAFE_METHODS or IDEMPOTENCY_HEADER in sent_headers
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self.client.request(
+                    method, path, params=_query(params), json=json, headers=sent_headers
+                )
+            except httpx.TransportError as exc:
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if attempt >= self.attempts or not (retry_any or never_sent):
+                    raise self.unreachable(exc) from None
+                await asyncio.sleep(BACKOFF[min(attempt, len(BACKOFF)) - 1])
+                continue
+            if response.status_code >= 400:
+                raise self.error_of(response)
+            return response
+
+    async def json(self, method: str, path: str, **options: Any) -> Any:
+        """``request``'s answer (same options) as parsed JSON (``None`` for an empty body)."""
+        response = await self.request(method, path, **options)
+        return response.json() if response.content else None
+
+    def error_of(self, response: httpx.Response) -> TaskyardError:
+        """The error an answer of 400 or more stands for."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return error_from_body(response.status_code, body, where=self.where)
+
+    @property
+    def where(self) -> str:
+        """The server, for messages."""
+        return f"the taskyard server at {self.server}"
+
+    def unreachable(self, exc: BaseException) -> ServerUnreachableError:
+        """The error for a server that gave no answer (the network error in words)."""
+        reason = _reason(exc)
+        return ServerUnreachableError(
+            f"Cannot reach {self.where}: {reason}.",
+            hint="Check that `taskyard serve` runs there and the URL (--server, "
+            "TASKYARD_SERVER) is right; try again once the network is back.",
+            details={"server": self.server, "reason": reason},
+        )
+
+
+def _query(params: JsonParams | None) -> list[tuple[str, str | int | float | bool | None]] | None:
+    """Query parameters as httpx sends them: ``None`` left out, lists repeated, bools as words."""
+    if params is None:
+        return None
+    pairs: list[tuple[str, str | int | float | bool | None]] = []
+    for key, value in params.items():
+        values = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        for item in values:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                pairs.append((key, "true" if item else "false"))
+            else:
+                pairs.append((key, str(getattr(item, "value", item))))
+    return pairs
+
+
+def _reason(exc: BaseException) -> str:
+    """A network error in a few words (httpx's own text names no header, so no token)."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "no connection within the connect timeout"
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer within the timeout"
+    if isinstance(exc, httpx.ConnectError):
+        return f"connection refused or failed ({exc})" if str(exc) else "connection refused"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection"
+    return str(exc) or type(exc).__name__
