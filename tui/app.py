@@ -83,6 +83,28 @@ class TaskyardApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave taskyard"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key, explained"),
+        # Priority: Textual moves focus on tab only once the key has bubbled up from the
+        # focused widget, and keys that arrive meanwhile (a paste, a fast typist) are already
+        # queued for the old field. Handled here, before any widget sees a key, focus has
+        # moved by the time the next key is routed (review finding 28).
+        Binding(
+            "tab",
+            "focus_next",
+            "Next field",
+            show=False,
+            priority=True,
+            id="app.focus-next",
+            tooltip="Move to the next field or list, in reading order",
+        ),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="app.focus-previous",
+            tooltip="Move to the previous field or list",
+        ),
         Binding(
             "L",
             "message_log",
@@ -396,6 +418,13 @@ class TaskyardApp(App[int]):
         )
 
     # -- actions ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Tab is left to a text area that indents with it (``tab_behavior="indent"``)."""
+        if action in {"focus_next", "focus_previous"}:
+            focused = self.focused
+            return not (isinstance(focused, TextArea) and focused.tab_behavior == "indent")
+        return True
+
     def action_help(self) -> None:
         from tui.modals.help import HelpModal
 
