@@ -36,6 +36,7 @@ from core.prd.models import (
 from tui.context import taskyard_app
 from tui.prd_edits import PlanEdits
 from tui.widgets.plan_tree import DIFF_WORDS, NodeData, PlanTree
+from tui.widgets.tick_box import TickBox
 
 PRIORITY_CYCLE = [Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM, Priority.LOW]
 
@@ -163,6 +164,7 @@ every such command under its task, and none runs until someone approves it after
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        spoken = taskyard_app(self).settings.screen_reader
         with VerticalScroll(id="prd-form"):
             yield Static(
                 "Import a PRD: a Markdown document becomes tasks and dependencies.", id="prd-title"
@@ -178,14 +180,15 @@ every such command under its task, and none runs until someone approves it after
                     allow_blank=False,
                     id="prd-granularity",
                 )
-                yield Checkbox("Ready when unblocked", id="prd-auto-ready")
-                yield Checkbox("Numbered lists are ordered", id="prd-order")
+                yield TickBox("Ready when unblocked", spoken=spoken, id="prd-auto-ready")
+                yield TickBox("Numbered lists are ordered", spoken=spoken, id="prd-order")
             with Horizontal(id="prd-options-2"):
                 yield Input(placeholder="workers (4)", id="prd-parallelism", type="integer")
                 yield Input(placeholder="milestone slug (optional)", id="prd-milestone")
                 yield Input(placeholder="project (default)", id="prd-project")
-            yield Checkbox(
+            yield TickBox(
                 "Shell code blocks become commands (none runs until someone approves it)",
+                spoken=spoken,
                 id="prd-commands",
             )
             yield Static("", id="prd-status")
