@@ -216,7 +216,8 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         self.watch(self.query_one("#form-body"), "scroll_y", self._scrolled, init=False)
         # The title keeps focus while an edited task loads: a disabled title would hand focus
         # (and the scroll) to the next field, and what is typed meanwhile is kept (load_task).
-        self.query_one("#form-title", Input).focus()
+        # The form opens at its heading: focus alone scrolls the title to the middle.
+        self._focus_field("title")
         if self.creating:
             self.original = self.read_raw()
             self.load_suggestions(self.project)

@@ -31,10 +31,27 @@ from tui.form_data import (
 from tui.widgets.blockers_field import BlockersField
 
 
-def text_input(value: str = "", *, widget_id: str, placeholder: str = "") -> Input:
-    """A one-line field that keeps its text when focus arrives: Textual's select-all on focus
-    lets the first key silently replace a whole title the user may not even see selected."""
-    return Input(value, placeholder=placeholder, id=widget_id, select_on_focus=False)
+class FieldInput(Input):
+    """A one-line field of the form.
+
+    It keeps its text when focus arrives: Textual's select-all on focus lets the first key
+    silently replace a whole title the user may not even see selected. And it leaves the
+    terminal cursor alone while unfocused: Textual moves the cursor to an input's caret
+    whenever its text changes, focused or not, so a value the form fills in (the project a
+    dependency brings, a loaded task) took the cursor away from the field being typed in (R1).
+    """
+
+    def __init__(self, value: str = "", *, widget_id: str, placeholder: str = "") -> None:
+        super().__init__(value, placeholder=placeholder, id=widget_id, select_on_focus=False)
+
+    def watch_selection(self) -> None:
+        focused = self.screen.focused if self.is_attached else None
+        if focused is None or focused is self:
+            return
+        if isinstance(focused, Input | TextArea):
+            self.app.cursor_position = focused.cursor_screen_offset
+        else:
+            self.app.cursor_position = focused.content_region.offset
 
 
 def field_notes(name: str) -> ComposeResult:
@@ -67,11 +84,11 @@ class TaskFields(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="form-error", classes="field-error")
-        yield from self._field("title", text_input(widget_id="form-title"))
+        yield from self._field("title", FieldInput(widget_id="form-title"))
         if self.creating:
             yield from self._field(
                 "project",
-                text_input(
+                FieldInput(
                     self.project or "", placeholder="default project", widget_id="form-project"
                 ),
             )
@@ -87,7 +104,7 @@ class TaskFields(Vertical):
         yield from self._field("description", TextArea(id="form-description", soft_wrap=True))
         yield Label(LABELS["task_type"])
         yield Select(self._type_options(), value="feature", allow_blank=False, id="form-task-type")
-        yield text_input(placeholder="another type, lowercase", widget_id="form-task-type-other")
+        yield FieldInput(placeholder="another type, lowercase", widget_id="form-task-type-other")
         yield from field_notes("task_type")
         yield from self._field(
             "priority",
@@ -98,13 +115,13 @@ class TaskFields(Vertical):
                 id="form-priority",
             ),
         )
-        yield from self._field("labels", text_input(widget_id="form-labels"))
-        yield from self._field("assignee", text_input(widget_id="form-assignee"))
-        yield from self._field("milestone", text_input(widget_id="form-milestone"))
+        yield from self._field("labels", FieldInput(widget_id="form-labels"))
+        yield from self._field("assignee", FieldInput(widget_id="form-assignee"))
+        yield from self._field("milestone", FieldInput(widget_id="form-milestone"))
         yield from self._field(
-            "due_date", text_input(placeholder="YYYY-MM-DD", widget_id="form-due-date")
+            "due_date", FieldInput(placeholder="YYYY-MM-DD", widget_id="form-due-date")
         )
-        yield from self._field("effort_estimate", text_input(widget_id="form-effort"))
+        yield from self._field("effort_estimate", FieldInput(widget_id="form-effort"))
         yield from self._field("acceptance_criteria", TextArea(id="form-acceptance"))
         yield from self._field("context_files", TextArea(id="form-context-files"))
         yield from self._field("command", TextArea(id="form-command"))

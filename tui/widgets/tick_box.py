@@ -7,18 +7,23 @@ reads as ticked (R9). In screen-reader mode the state is also said in words afte
 
 from __future__ import annotations
 
-from textual.content import Content, ContentText
-from textual.geometry import Size
+from textual.content import Content
 from textual.widgets import Checkbox
+
+
+def _label(words: str, value: bool, spoken: bool) -> str:
+    if not spoken:
+        return words
+    return f"{words}, checked" if value else f"{words}, not checked"
 
 
 class TickBox(Checkbox):
     """A checkbox drawn as ``[x] label`` or ``[ ] label`` (``label, checked`` when spoken)."""
 
-    def __init__(
-        self, label: ContentText, value: bool = False, *, spoken: bool = False, id: str
-    ) -> None:
-        super().__init__(label, value, id=id)
+    def __init__(self, words: str, value: bool = False, *, spoken: bool = False, id: str) -> None:
+        super().__init__(_label(words, value, spoken), value, id=id)
+        self.words = words
+        """The label without the state."""
         self.spoken = spoken
         """Screen-reader mode: the state is said in words too."""
 
@@ -28,12 +33,6 @@ class TickBox(Checkbox):
         glyph = "[x]" if self.value else "[ ]"
         return Content.styled(glyph, self.get_visual_style("toggle--label"))
 
-    def render(self) -> Content:
-        style = self.get_visual_style("toggle--label")
-        words = self._label
+    def watch_value(self, value: bool) -> None:
         if self.spoken:
-            words = Content.assemble(words, ", checked" if self.value else ", not checked")
-        return Content.assemble(self._button, words.pad(1, 1).stylize_before(style))
-
-    def get_content_width(self, container: Size, viewport: Size) -> int:
-        return self.render().cell_length
+            self.label = _label(self.words, value, self.spoken)
