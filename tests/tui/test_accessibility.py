@@ -120,6 +120,7 @@ async def test_checkboxes_show_their_state_as_a_glyph_and_in_words(
         app.screen.query_one("#filter-high").focus()
         await pilot.press("space")
         await settle(pilot)
+        assert app.screen.query_one("#filter-high").has_class("-on")  # Textual's own state
         text = screen_text(app)
         if spoken:
             assert "[x] high, checked" in text

@@ -33,6 +33,7 @@ class TickBox(Checkbox):
         glyph = "[x]" if self.value else "[ ]"
         return Content.styled(glyph, self.get_visual_style("toggle--label"))
 
-    def watch_value(self, value: bool) -> None:
+    def watch_value(self) -> None:
+        super().watch_value()
         if self.spoken:
-            self.label = _label(self.words, value, self.spoken)
+            self.label = _label(self.words, self.value, self.spoken)
