@@ -11,14 +11,12 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from core.domain.commands import ProjectCreate, TaskCreate
+from core.domain.commands import TaskCreate
 from core.domain.models import TaskStatus
 from core.domain.runs import RetryPolicy
-from core.store.engine import SqlTaskEngine
-from tests.fixtures.tui import screen_text, settle
-from tests.fixtures.tui_runs import app_for, open_detail, seed
+from tests.fixtures.tui import screen_text
+from tests.fixtures.tui_runs import app_for, open_detail, open_monitor, seed
 from tests.fixtures.waiting import wait_until
-from tui.screens.monitor import ExecutionMonitorScreen
 from tui.widgets.run_log import RunLog
 
 SIZE = (120, 40)
@@ -94,26 +92,6 @@ async def test_after_retry_the_detail_shows_the_new_attempt(tmp_path: Path) -> N
         await wait_until(lambda: "second-try" in log.lines, timeout=20, pilot=pilot)
 
 
-async def seed_retrying(tmp_path: Path, command: str) -> str:
-    """TY-1 ready with ``command``, retried once at once after a failure."""
-    url = f"sqlite:///{tmp_path / 'retry.db'}"
-    policy = RetryPolicy(max_attempts=2, backoff_seconds=0)
-    engine = await SqlTaskEngine.open(url, actor="test", retry_policy=policy)
-    try:
-        await engine.create_project(ProjectCreate(name="Tests", slug="tests", key="TY"))
-        await engine.create_task(
-            TaskCreate(
-                title="Flaky",
-                project="tests",
-                status=TaskStatus.READY,
-                metadata={"command": command},
-            )
-        )
-    finally:
-        await engine.close()
-    return url
-
-
 async def test_the_monitor_follows_the_tail_and_moves_to_the_automatic_retry(
     tmp_path: Path,
 ) -> None:
@@ -121,15 +99,14 @@ async def test_the_monitor_follows_the_tail_and_moves_to_the_automatic_retry(
     go = tmp_path / "go"
     first = f"touch '{marker}'; {CHATTY}; while [ ! -e '{go}' ]; do sleep 0.05; done; exit 3"
     command = f"if [ -e '{marker}' ]; then echo second-try; else {first}; fi"
-    url = await seed_retrying(tmp_path, command)
+    url = await seed(
+        tmp_path,
+        TaskCreate(title="Flaky", status=TaskStatus.READY, metadata={"command": command}),
+        policy=RetryPolicy(max_attempts=2, backoff_seconds=0),
+    )
     app = app_for(url)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("x")
-        await wait_until(
-            lambda: isinstance(app.screen, ExecutionMonitorScreen), timeout=20, pilot=pilot
-        )
-        screen = app.screen
+        screen = await open_monitor(pilot, app)
         log = screen.query_one(RunLog)
         await wait_until(lambda: "all-done" in log.lines, timeout=20, pilot=pilot)
         await wait_until(lambda: at_the_end(log), pilot=pilot, timeout=2)
