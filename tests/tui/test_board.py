@@ -144,7 +144,9 @@ async def test_the_message_log_wraps_long_messages(demo_app: TaskyardApp) -> Non
         await pilot.press("L")
         await wait_until(lambda: isinstance(demo_app.screen, MessageLogModal), pilot=pilot)
         await settle(pilot)
-        text = " ".join(line.strip(" │") for line in screen_text(demo_app).splitlines())
+        log = demo_app.screen.query("RichLog, Log").first().region
+        rows = screen_text(demo_app).splitlines()[log.y : log.bottom]
+        text = " ".join(row[log.x : log.right] for row in rows)
         assert "remove the dependency" in " ".join(text.split())
 
 
