@@ -51,6 +51,8 @@ STOP_GRACE = 5.0
 QUIT_GRACE = 1.0
 """Seconds they get when the app quits: quitting should not hang on a long step."""
 Clock = Callable[[], datetime]
+SWITCH_PAINT_DELAY = 0.1
+"""Seconds after a mode switch when its screen is woken to paint (Textual holds 0.05 s)."""
 FIRST_PAINT_HOLD = 1.5
 """Seconds the first frame waits for the board's data before the empty board is shown."""
 
@@ -83,6 +85,28 @@ class TaskyardApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave taskyard"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key, explained"),
+        # Priority: Textual moves focus on tab only once the key has bubbled up from the
+        # focused widget, and keys that arrive meanwhile (a paste, a fast typist) are already
+        # queued for the old field. Handled here, before any widget sees a key, focus has
+        # moved by the time the next key is routed (review finding 28).
+        Binding(
+            "tab",
+            "focus_next",
+            "Next field",
+            show=False,
+            priority=True,
+            id="app.focus-next",
+            tooltip="Move to the next field or list, in reading order",
+        ),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="app.focus-previous",
+            tooltip="Move to the previous field or list",
+        ),
         Binding(
             "L",
             "message_log",
@@ -146,9 +170,28 @@ class TaskyardApp(App[int]):
                 "Screen-reader mode is on (turned on by "
                 f"{self.settings.screen_reader_source}). Press question mark for every key."
             )
+        self.mode_change_signal.subscribe(self, self._mode_changed)
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         self.open_engine()
         self.apply_keymap()
         self._first_paint_timer = self.set_timer(FIRST_PAINT_HOLD, self.release_first_paint)
+
+    def _mode_changed(self, _mode: str) -> None:
+        """Paint the new mode's screen once Textual's switch delay is over.
+
+        ``switch_mode`` holds updates for 50 ms (``delay_update``). A screen that goes idle
+        within them skips its paint, and the refresh at the end of the delay finds it already
+        marked dirty and does not wake it: the old screen stayed on the terminal until the next
+        key (escape from PRD import or the monitor, seen in a real terminal). Waking it after
+        the delay paints it.
+        """
+        self.set_timer(SWITCH_PAINT_DELAY, lambda: self.screen.check_idle())
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        """A screen came on top (pushed, popped, a mode switched to): the cursor goes to what
+        has focus there, once it is laid out (R1). A screen whose focus does not change sends
+        no focus event, so nothing else would move the cursor off the screen it covered."""
+        self.place_cursor_after_layout(screen.focused)
 
     def release_first_paint(self) -> None:
         """Let frames through: the board has its data, failed to get it, or took too long.
@@ -396,6 +439,13 @@ class TaskyardApp(App[int]):
         )
 
     # -- actions ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Tab is left to a text area that indents with it (``tab_behavior="indent"``)."""
+        if action in {"focus_next", "focus_previous"}:
+            focused = self.focused
+            return not (isinstance(focused, TextArea) and focused.tab_behavior == "indent")
+        return True
+
     def action_help(self) -> None:
         from tui.modals.help import HelpModal
 

@@ -89,6 +89,48 @@ async def test_no_color_keeps_every_state_in_words_and_the_selection_as_a_marker
         assert "WEB-12" not in "".join(marked)
 
 
+@pytest.mark.parametrize(
+    ("environ", "theme", "spoken"),
+    [
+        ({"NO_COLOR": "1"}, None, False),
+        ({}, "high-contrast", False),
+        ({}, None, True),
+    ],
+    ids=["no-color", "high-contrast", "screen-reader"],
+)
+async def test_checkboxes_show_their_state_as_a_glyph_and_in_words(
+    demo_db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    theme: str | None,
+    spoken: bool,
+) -> None:
+    """Review finding 4: a ticked box reads ``[x]``, an unticked one ``[ ]`` (plain text, as a
+    braille line shows it); in screen-reader mode the state is also a word."""
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    settings = TuiSettings(db=demo_db_url, animations=False, screen_reader=spoken)
+    if theme is not None:
+        settings = TuiSettings(db=demo_db_url, animations=False, theme=theme)
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await wait_until(on_top(app, "FilterModal"), pilot=pilot)
+        app.screen.query_one("#filter-high").focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert app.screen.query_one("#filter-high").has_class("-on")  # Textual's own state
+        text = screen_text(app)
+        if spoken:
+            assert "[x] high, checked" in text
+            assert "[ ] critical, not checked" in text
+        else:
+            assert "[x] high" in text
+            assert "[ ] low" in text
+            assert "[ ] critical" in text
+
+
 # -- R5: focus order and no traps ------------------------------------------------------------
 async def test_tab_and_shift_tab_walk_the_detail_screen_in_reading_order(
     demo_app: TaskyardApp,

@@ -134,6 +134,35 @@ async def test_an_illegal_move_is_refused_with_the_blockers_and_the_way_out(
         assert focused_list(demo_app).selected.ref == "WEB-12"  # type: ignore[union-attr]
 
 
+async def test_the_message_log_wraps_long_messages(demo_app: TaskyardApp) -> None:
+    """Review finding 22: at 80 columns a refusal is read to its end (its way out) in the log,
+    wrapped, not cut at the dialog's edge."""
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+right")  # WEB-12 is blocked: refused, with what to do next
+        await wait_until(lambda: "not moved" in status_line(demo_app), timeout=5, pilot=pilot)
+        await pilot.press("L")
+        await wait_until(lambda: isinstance(demo_app.screen, MessageLogModal), pilot=pilot)
+        await settle(pilot)
+        log = demo_app.screen.query("RichLog, Log").first().region
+        rows = screen_text(demo_app).splitlines()[log.y : log.bottom]
+        text = " ".join(row[log.x : log.right] for row in rows)
+        assert "remove the dependency" in " ".join(text.split())
+
+
+async def test_a_toast_never_covers_the_status_line(demo_db_url: str) -> None:
+    """Review finding 22: the toast of a refused move stands above the status line."""
+    app = make_app(TuiSettings(db=demo_db_url, animations=False))
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+right")
+        await wait_until(lambda: bool(app.screen.query("Toast")), pilot=pilot)
+        await settle(pilot)
+        status = app.screen.query_one("#board-status").region
+        for toast in app.screen.query("Toast"):
+            assert not toast.region.overlaps(status), (toast.region, status)
+
+
 async def test_the_move_menu_is_numbered_and_queues_a_blocked_task(
     demo_app: TaskyardApp, demo_db_url: str
 ) -> None:
@@ -143,11 +172,11 @@ async def test_the_move_menu_is_numbered_and_queues_a_blocked_task(
         await settle(pilot)
         assert isinstance(demo_app.screen, MoveModal)
         text = screen_text(demo_app)
-        assert "1. Ready" in text
-        assert "2. Cancelled" in text
-        assert "3. Ready when unblocked" in text
-        assert "blocked by 2 tasks" in text
-        await pilot.press("3")
+        # Review finding 17: the move that will be accepted first, the refused one says why.
+        assert "1. Ready when unblocked" in text
+        assert "2. Ready (refused now: blocked by 2 tasks not yet done)" in text
+        assert "3. Cancelled" in text
+        await pilot.press("1")
         await wait_until(
             lambda: "waiting in blocked" in status_line(demo_app), timeout=5, pilot=pilot
         )

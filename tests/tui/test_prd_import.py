@@ -15,7 +15,8 @@ from tests.fixtures.tui import settle
 from tui.app import TaskyardApp
 from tui.modals.confirm import ConfirmModal
 from tui.screens.board import BoardScreen
-from tui.screens.prd_import import PlanTree, PrdImportScreen, complete_path
+from tui.screens.prd_import import PrdImportScreen, complete_path
+from tui.widgets.plan_tree import PlanTree
 
 PRDS = Path(__file__).resolve().parent.parent / "fixtures" / "prds"
 CROSS_REFS = PRDS / "cross_refs.md"
@@ -221,3 +222,66 @@ def _nodes(tree: PlanTree) -> list[Any]:
         out.append(node)
         stack[:0] = list(node.children)
     return out
+
+
+# -- editing a preview: the highlight stays, edits survive a second preview, options apply --
+def highlighted_title(screen: PrdImportScreen) -> str:
+    node = screen.query_one(PlanTree).cursor_node
+    assert node is not None
+    assert node.data is not None
+    assert screen.preview is not None
+    return next(t.title for t in screen.preview.plan.tasks if t.key == node.data[1])
+
+
+async def test_edits_apply_to_the_highlighted_task_and_the_highlight_stays(
+    demo_app: TaskyardApp,
+) -> None:
+    """Review finding 3: p then t on the last task change that task, twice."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        screen = await open_preview(demo_app, pilot, CROSS_REFS)
+        await pilot.press("end")
+        tree = screen.query_one(PlanTree)
+        while tree.cursor_node is None or (tree.cursor_node.data or ("",))[0] != "task":
+            await pilot.press("up")
+        title = highlighted_title(screen)
+        await pilot.press("p")
+        await settle(pilot)
+        assert highlighted_title(screen) == title
+        await pilot.press("t")
+        await settle(pilot)
+        assert highlighted_title(screen) == title
+        assert f"“{title}” is now a" in text_of(screen, "#prd-status")
+        assert screen.preview is not None
+        task = next(t for t in screen.preview.plan.tasks if t.title == title)
+        assert (task.priority, task.task_type) != ("medium", "feature")
+        # R1: the terminal cursor is on the highlighted line.
+        _x, y = demo_app.cursor_position
+        assert y == tree.content_region.y + tree.cursor_line - int(tree.scroll_y)
+
+
+async def test_a_second_preview_keeps_the_edits_and_a_changed_project_applies(
+    demo_app: TaskyardApp,
+) -> None:
+    """Review finding 3: ctrl+r again keeps p/t/x edits (and says so); a project typed after
+    the preview is the one the import goes into."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        screen = await open_preview(demo_app, pilot, CROSS_REFS)
+        await pilot.press("home", "p")  # Index schema: medium -> low
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.preview is not None
+        schema = next(t for t in screen.preview.plan.tasks if t.title == "Index schema")
+        assert schema.priority == "low"
+        assert "kept" in text_of(screen, "#prd-status")
+
+        screen.query_one("#prd-project").value = "web-app"  # type: ignore[attr-defined]
+        screen.query_one(PlanTree).focus()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ConfirmModal)
+        assert "into web-app" in demo_app.screen.question
+        assert screen.preview is not None
+        assert screen.preview.plan.options.project == "web-app"
+        schema = next(t for t in screen.preview.plan.tasks if t.title == "Index schema")
+        assert schema.priority == "low"

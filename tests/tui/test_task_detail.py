@@ -198,7 +198,7 @@ async def test_a_refused_move_is_explained_on_screen_and_logged(demo_app: Taskya
         assert isinstance(modal, MoveModal)
         # Exactly the moves of the state machine (plus "ready when unblocked").
         assert set(modal.targets) == allowed_targets(TaskStatus.BACKLOG)
-        await pilot.press("1")  # 1. Ready
+        await pilot.press("2")  # 2. Ready (1. is Ready when unblocked)
         await settle(pilot)
         assert app.screen is screen
         status = screen.query_one("#detail-status", Static)

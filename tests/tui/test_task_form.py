@@ -431,3 +431,42 @@ def test_snapshot_create_form_empty_title_error(
         await wait_until(lambda: bool(error_text(modal, "form-title")), pilot=pilot)
 
     assert snap_compare(demo_app, run_before=run_before, terminal_size=SIZE)
+
+
+# -- opening the edit form, and keys typed faster than focus moves ---------------------------
+async def test_edit_form_opens_at_its_heading_and_the_first_key_adds_to_the_title(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    """Review finding 1: the form opens at its top, focus and cursor in the title, nothing
+    selected; a key typed then goes after the title instead of replacing it."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        modal = await open_edit_form(pilot)
+        title = modal.query_one("#form-title", Input)
+        original = title.value
+        assert original
+        await wait_until(lambda: cursor_inside(demo_app, "form-title"), timeout=2, pilot=pilot)
+        assert demo_app.focused is title
+        assert modal.query_one("#form-body").scroll_y == 0
+        assert title.selection.is_empty
+        assert title.cursor_position == len(original)
+        heading = modal.query_one("#form-heading")
+        assert modal.query_one("#form-body").region.contains(heading.region.x, heading.region.y)
+        await pilot.press("X")
+        assert title.value == original + "X"
+
+
+async def test_keys_typed_right_after_tab_land_in_the_field_tab_moved_to(
+    demo_app: TaskyardApp,
+) -> None:
+    """Review finding 28: ``abc``, tab, ``def`` sent in one burst (a paste, a fast typist)
+    go to the two fields in order, not all into the first."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        modal = await open_new_form(pilot)
+        project = modal.query_one("#form-project", Input)
+        project.value = ""
+        for key in ["a", "b", "c", "tab", "d", "e", "f"]:
+            character = key if len(key) == 1 else None
+            demo_app.post_message(events.Key(key, character))  # as the driver sends them
+        await wait_until(lambda: project.value == "def", pilot=pilot, timeout=3)
+        assert modal.query_one("#form-title", Input).value == "abc"
+        assert demo_app.focused is project

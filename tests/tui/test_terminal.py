@@ -264,3 +264,112 @@ def test_screen_reader_mode_says_so_first_and_draws_no_boxes(
     terminal.wait_cursor_on("1 of 2: WEB-5")
     terminal.keys("q")
     terminal.wait_for("EXITED-0")
+
+
+def label_above(terminal: Terminal) -> str:
+    """The label of the text field the cursor is in: two rows up (the field's top border is
+    between them)."""
+    _x, y, _visible = terminal.cursor()
+    return terminal.lines()[y - 2] if y >= 2 else ""
+
+
+def wait_cursor_in_field(terminal: Terminal, label: str) -> None:
+    """R1: the cursor is inside the text field under ``label`` (at its caret)."""
+    terminal.wait_for(
+        lambda: label in label_above(terminal) and "▊" in terminal.text_before_cursor()
+    )
+
+
+def test_the_cursor_is_on_the_focused_item_on_every_screen_and_after_every_action(
+    terminal: Terminal, demo_db_url: str
+) -> None:
+    """Issue 20 / review finding 6: walk the board, every dialog and screen, and the actions
+    that moved focus without the cursor (an edit form opening, a refused save, the dependency
+    picker closing, PRD import reopened); after each step the cursor sits on what has focus."""
+    terminal.start("--db", demo_db_url)
+    terminal.wait_for("Ready. ? for every key")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("n")  # the new-task form: in the empty title
+    terminal.wait_for("Start in")
+    wait_cursor_in_field(terminal, "Title")
+    terminal.keys("C-s")  # refused: the error is shown and the cursor stays in the title
+    terminal.wait_for("Error: title cannot be empty")
+    wait_cursor_in_field(terminal, "Title")
+    terminal.keys("C-d")  # the dependency picker: in its search field
+    terminal.wait_for("ref or part of a title")
+    terminal.wait_for(lambda: "▊" in terminal.text_before_cursor())
+    terminal.type("flaky")
+    terminal.wait_for(lambda: terminal.text_before_cursor().rstrip().endswith("flaky"))
+    terminal.keys("Enter")  # back in the form, in the title (not where the picker wrote)
+    terminal.wait_for("WEB-5")
+    wait_cursor_in_field(terminal, "Title")
+    terminal.keys("Escape")
+    terminal.wait_for("Discard")
+    terminal.wait_for(lambda: "1. " in terminal.cursor_line() or "2. " in terminal.cursor_line())
+    terminal.keys("2")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("e")  # the edit form: at the end of the title, which is on screen
+    terminal.wait_for("Edit WEB-12")
+    terminal.wait_for(lambda: terminal.text_before_cursor().rstrip().endswith("Two-factor sign-in"))
+    assert "Title" in label_above(terminal)
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("i")  # PRD import, twice: in the file field each time
+    terminal.wait_for("Import a PRD")
+    wait_cursor_in_field(terminal, "File (Markdown")
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+    terminal.keys("i")
+    terminal.wait_for("Import a PRD")
+    wait_cursor_in_field(terminal, "File (Markdown")
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("f")  # filters: in the project field
+    terminal.wait_for("Filter the board")
+    wait_cursor_in_field(terminal, "Project (slug")
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("m")  # the move menu: on its first choice
+    terminal.wait_for("Move WEB-12")
+    terminal.wait_for(lambda: terminal.cursor_line().startswith("1. "))
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("p")  # the project picker: on its highlighted line
+    terminal.wait_for(lambda: terminal.cursor_line().startswith("1. "))
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("?")  # help: at the top left of the help text, inside its frame
+    terminal.wait_for("Id for [keymap]")
+    terminal.wait_for(
+        lambda: terminal.cursor()[1] < 6 and "│" in terminal.text_before_cursor()[-4:]
+    )
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("L")  # the message log: on its first line, inside the frame
+    terminal.wait_for("No messages yet.")
+    terminal.wait_for(lambda: terminal.text_before_cursor().endswith("│ "))
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("Enter")  # task detail: on its fields, then back
+    terminal.wait_for("Status")
+    terminal.wait_cursor_on("Status: backlog")
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("x")  # the execution monitor: on the first queued task, then back
+    terminal.wait_for("Workers")
+    terminal.wait_for(lambda: "1. WEB-5" in terminal.cursor_line()[:12])
+    terminal.keys("Escape")
+    terminal.wait_cursor_on("Two-factor sign-in")
+
+    terminal.keys("q")
+    terminal.wait_for("EXITED-0")

@@ -19,6 +19,7 @@ from core.domain.commands import BoardQuery
 from core.domain.models import Priority
 from core.errors import TaskyardError
 from tui.context import taskyard_app
+from tui.widgets.tick_box import TickBox
 
 
 def _split(text: str) -> list[str]:
@@ -67,6 +68,7 @@ class FilterModal(ModalScreen[BoardQuery | None]):
 
     def compose(self) -> ComposeResult:
         q = self.initial
+        spoken = taskyard_app(self).settings.screen_reader
         with VerticalScroll():
             yield Static("Filter the board (leave a field empty for no filter)", classes="title")
             yield Label("Project (slug, key or name)")
@@ -80,8 +82,11 @@ class FilterModal(ModalScreen[BoardQuery | None]):
             yield Label("Priority (any of the ticked ones; none ticked for all)")
             with Horizontal(id="filter-priorities"):
                 for priority in Priority:
-                    yield Checkbox(
-                        priority.value, priority in q.priorities, id=f"filter-{priority.value}"
+                    yield TickBox(
+                        priority.value,
+                        priority in q.priorities,
+                        spoken=spoken,
+                        id=f"filter-{priority.value}",
                     )
             yield Label("Assignee")
             yield Input(q.assignee or "", id="filter-assignee")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Footer, RichLog, Static
 
 from tui.messages import LogEntry
 
@@ -43,7 +44,7 @@ class MessageLogModal(ModalScreen[None]):
             padding: 0 1;
         }
         & #log-title { text-style: bold; height: 1; }
-        & Log { height: 1fr; }
+        & RichLog { height: 1fr; background: $surface; }
     }
     """
 
@@ -58,12 +59,15 @@ class MessageLogModal(ModalScreen[None]):
                 f"Messages of this session: {count}" if count else "No messages yet.",
                 id="log-title",
             )
-            yield Log(highlight=False, auto_scroll=True)
+            # Wrapped, not cut at the edge: a refusal's reason and its way out are at the end
+            # of a long line (review finding 22).
+            yield RichLog(wrap=True, auto_scroll=True, id="log-lines")
         yield Footer()
 
     def on_mount(self) -> None:
-        log = self.query_one(Log)
-        log.write_lines(log_line(e) for e in self.entries)
+        log = self.query_one(RichLog)
+        for entry in self.entries:
+            log.write(Text(log_line(entry)))
         log.focus()
 
     def action_dismiss_log(self) -> None:

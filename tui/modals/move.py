@@ -25,14 +25,11 @@ class MoveChoice:
 
 
 def move_choices(card: TaskCard, targets: list[TaskStatus]) -> list[Choice[MoveChoice | None]]:
-    """Each allowed state, then "Ready when unblocked" when the card waits for open blockers."""
+    """Each allowed state; a card that waits for open blockers gets "Ready when unblocked"
+    first, and its plain Ready says why it will be refused (review finding 17)."""
     choices: list[Choice[MoveChoice | None]] = []
-    for status in targets:
-        words = status.label.capitalize()
-        if status == TaskStatus.IN_PROGRESS:
-            words += " (started by a worker or Run Now)"
-        choices.append(Choice(status.value, words, MoveChoice(status)))
-    if card.unresolved_blocker_count and TaskStatus.READY in targets:
+    waiting = bool(card.unresolved_blocker_count) and TaskStatus.READY in targets
+    if waiting:
         choices.append(
             Choice(
                 WHEN_UNBLOCKED,
@@ -40,6 +37,14 @@ def move_choices(card: TaskCard, targets: list[TaskStatus]) -> list[Choice[MoveC
                 MoveChoice(TaskStatus.READY, when_unblocked=True),
             )
         )
+    for status in targets:
+        words = status.label.capitalize()
+        if status == TaskStatus.IN_PROGRESS:
+            words += " (started by a worker or Run Now)"
+        if status == TaskStatus.READY and waiting:
+            blocked = blocked_words(card.unresolved_blocker_count)
+            words += f" (refused now: {blocked} not yet done)"
+        choices.append(Choice(status.value, words, MoveChoice(status)))
     return choices
 
 

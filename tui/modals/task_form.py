@@ -214,12 +214,14 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
     def on_mount(self) -> None:
         self.set_class(self.spoken, "-screen-reader")
         self.watch(self.query_one("#form-body"), "scroll_y", self._scrolled, init=False)
-        self.query_one("#form-title", Input).focus()
+        # The title keeps focus while an edited task loads: a disabled title would hand focus
+        # (and the scroll) to the next field, and what is typed meanwhile is kept (load_task).
+        # The form opens at its heading: focus alone scrolls the title to the middle.
+        self._focus_field("title")
         if self.creating:
             self.original = self.read_raw()
             self.load_suggestions(self.project)
         else:
-            self.query_one("#form-title", Input).disabled = True
             self.load_task()
 
     # -- reading and writing the fields ---------------------------------------------------
@@ -264,6 +266,9 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
                 widget.scroll_visible(animate=False)
                 for label in self.query(f"#{WIDGET_ID[name]}-label"):
                     label.scroll_visible(animate=False)
+            # Focus may not have moved (the field had it) and the scroll may not change
+            # either: the cursor is placed on the field whatever happened (R1).
+            taskyard_app(self).place_cursor_after_layout(widget)
 
         self.call_after_refresh(show_label_too)
 
@@ -292,14 +297,16 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         self.command_hash = task.command.hash if task.command is not None else None
         self.original = dict(loaded.raw)
         self.original_blockers = list(loaded.blockers)
+        title = self.query_one("#form-title", Input)
+        typed = title.value  # keys pressed while the task loaded go after its title
         self.fields.set_blockers(loaded.blockers)
         self.fields.write_raw(loaded.raw)
+        if typed:
+            title.value = loaded.raw["title"] + typed
         self.loaded = True
-        title = self.query_one("#form-title", Input)
-        title.disabled = False
-        title.focus()
         title.cursor_position = len(title.value)
         self._note(f"{task.ref}, {task.status.label}, version {task.version}. ctrl+s saves.")
+        self._focus_field("title")
 
     async def _load(self, ref: str) -> Loaded:
         engine = await taskyard_app(self).engine()

@@ -430,11 +430,13 @@ them; **w** switches them off or on.
             if choice_list.has_focus and choice_list.highlighted is not None and runs:
                 return runs[min(choice_list.highlighted, len(runs) - 1)]
         log = self.query_one(RunLog)
+        running = self._runs.get("#monitor-running", [])
         for runs in self._runs.values():
             for active in runs:
                 if active.run.id == log.owner_id:
-                    return active
-        running = self._runs.get("#monitor-running", [])
+                    # The shown run ended and its task runs again (a retry): show the new one.
+                    retry = next((r for r in running if r.run.task_id == active.run.task_id), None)
+                    return retry or active
         return running[0] if running else None
 
     def _follow_selected(self) -> None:

@@ -14,20 +14,16 @@ import asyncio
 from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.geometry import Offset
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea, Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea
 
 from core.domain.models import KNOWN_TASK_TYPES, Priority
 from core.errors import TaskyardError, ValidationError
-from core.prd.edit import drop_command, drop_edge, drop_task, set_priority, set_task_type
 from core.prd.models import (
     DiffKind,
     Granularity,
@@ -36,21 +32,12 @@ from core.prd.models import (
     ImportPlan,
     ImportPreview,
     PlannedTask,
-    TaskDiff,
 )
 from tui.context import taskyard_app
-from tui.widgets.task_list import PRIORITY_GLYPH
+from tui.prd_edits import PlanEdits
+from tui.widgets.plan_tree import DIFF_WORDS, NodeData, PlanTree
+from tui.widgets.tick_box import TickBox
 
-NodeData = tuple[str, str, str]
-"""``("task", key, "")``, ``("edge", task key, blocker key)`` or ``("command", key, "")``."""
-
-DIFF_WORDS = {
-    DiffKind.NEW: "new",
-    DiffKind.CHANGED: "changed",
-    DiffKind.UNCHANGED: "unchanged",
-    DiffKind.RENAMED: "renamed",
-    DiffKind.REMOVED: "no longer in the document",
-}
 PRIORITY_CYCLE = [Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM, Priority.LOW]
 
 
@@ -80,29 +67,6 @@ def complete_path(value: str) -> str | None:
         if name.startswith(stem) and name != stem and (stem.startswith(".") or name[0] != "."):
             return prefix + name
     return None
-
-
-class PlanTree(Tree[NodeData]):
-    """The planned tasks and their dependencies; the terminal cursor follows the highlight."""
-
-    def watch_cursor_line(self, previous_line: int, line: int) -> None:
-        super().watch_cursor_line(previous_line, line)
-        self.call_after_refresh(self.place_cursor)
-
-    def place_cursor(self) -> None:
-        if not self.has_focus or self.cursor_line < 0:
-            return
-        region = self.content_region
-        y = self.cursor_line - int(self.scroll_y)
-        node = self.cursor_node
-        if 0 <= y < region.height and node is not None:
-            depth = 0
-            while node.parent is not None and node.parent is not self.root:
-                node, depth = node.parent, depth + 1
-            # Each level is indented by the guide (4 cells); the label starts after it.
-            x = min(region.x + 4 * depth + 4, region.right - 1)
-            self.app.cursor_position = Offset(x, region.y + y)
-            self.app.refresh()
 
 
 class PrdImportScreen(Screen[None]):
@@ -193,9 +157,14 @@ every such command under its task, and none runs until someone approves it after
         super().__init__()
         self.preview: ImportPreview | None = None
         self.job: ImportJob | None = None
+        self.edits = PlanEdits()
+        """The edits made by hand, applied again to every new preview."""
+        self._previewed: tuple[ImportOptions, str] | None = None
+        """The options and the document text the preview was planned from."""
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        spoken = taskyard_app(self).settings.screen_reader
         with VerticalScroll(id="prd-form"):
             yield Static(
                 "Import a PRD: a Markdown document becomes tasks and dependencies.", id="prd-title"
@@ -211,14 +180,15 @@ every such command under its task, and none runs until someone approves it after
                     allow_blank=False,
                     id="prd-granularity",
                 )
-                yield Checkbox("Ready when unblocked", id="prd-auto-ready")
-                yield Checkbox("Numbered lists are ordered", id="prd-order")
+                yield TickBox("Ready when unblocked", spoken=spoken, id="prd-auto-ready")
+                yield TickBox("Numbered lists are ordered", spoken=spoken, id="prd-order")
             with Horizontal(id="prd-options-2"):
                 yield Input(placeholder="workers (4)", id="prd-parallelism", type="integer")
                 yield Input(placeholder="milestone slug (optional)", id="prd-milestone")
                 yield Input(placeholder="project (default)", id="prd-project")
-            yield Checkbox(
+            yield TickBox(
                 "Shell code blocks become commands (none runs until someone approves it)",
+                spoken=spoken,
                 id="prd-commands",
             )
             yield Static("", id="prd-status")
@@ -301,8 +271,13 @@ every such command under its task, and none runs until someone approves it after
 
     @work(exclusive=True, group="load_preview", exit_on_error=False)
     async def load_preview(self) -> None:
-        app = taskyard_app(self)
         self.set_status("Planning…")
+        await self._plan()
+
+    async def _plan(self, changed: str = "") -> bool:
+        """Plan the document with the options as they are now, redo the edits made by hand,
+        and show the result; ``changed`` opens the status line. False when refused."""
+        app = taskyard_app(self)
         try:
             options = self._options()
             text, source = await self._source()
@@ -311,15 +286,23 @@ every such command under its task, and none runs until someone approves it after
         except TaskyardError as exc:
             self.set_status(_words(exc), error=True)
             app.report(_words(exc), severity="error", title="PRD not previewed")
-            return
+            return False
         self.job = None
+        self._previewed = (options, text)
+        plan, kept, dropped = self.edits.replay(preview.plan)
+        if kept or dropped:
+            preview = _edited(preview, plan)
         self.show_preview(preview)
-        tree = self.query_one(PlanTree)
-        tree.focus()
-        self.set_status(
-            "Preview only: nothing is written. x leaves out, p and t change priority and type, "
-            "ctrl+s commits."
-        )
+        self.query_one(PlanTree).focus()
+        words = [changed, "Preview only: nothing is written."]
+        if kept:
+            words.append(f"Your {_count(kept, 'edit')} to the plan are kept.")
+        if dropped:
+            gone = "its task or dependency is" if dropped == 1 else "their tasks are"
+            words.append(f"{_count(dropped, 'edit')} no longer applies: {gone} gone.")
+        words.append("x leaves out, p and t change priority and type, ctrl+s commits.")
+        self.set_status(" ".join(w for w in words if w))
+        return True
 
     def show_preview(self, preview: ImportPreview) -> None:
         """Show a (possibly edited) preview: summary, tree, waves and warnings."""
@@ -345,7 +328,7 @@ every such command under its task, and none runs until someone approves it after
                 else ""
             )
         )
-        self._fill_tree(plan, diff)
+        self.query_one(PlanTree).fill(plan, diff)
         titles = {t.key: t.title for t in plan.tasks}
         waves = [
             f"Wave {n}: " + "; ".join(titles[k] for k in wave)
@@ -371,74 +354,10 @@ every such command under its task, and none runs until someone approves it after
         )
         self.refresh_bindings()
 
-    def _fill_tree(self, plan: ImportPlan, diff: dict[str, TaskDiff]) -> None:
-        tree = self.query_one(PlanTree)
-        highlighted = tree.cursor_node.data if tree.cursor_node is not None else None
-        tree.clear()
-        tree.display = True
-        titles = {t.key: t.title for t in plan.tasks}
-        children: dict[str | None, list[PlannedTask]] = {}
-        for task in plan.tasks:
-            parent = task.parent_key if task.parent_key in titles else None
-            children.setdefault(parent, []).append(task)
-        blockers: dict[str, list[str]] = {}
-        because: dict[tuple[str, str], str] = {}
-        for edge in plan.edges:
-            blockers.setdefault(edge.task_key, []).append(edge.blocker_key)
-            because[(edge.task_key, edge.blocker_key)] = edge.because
-        target: TreeNode[NodeData] | None = None
-
-        def add(node: TreeNode[NodeData], task: PlannedTask) -> None:
-            nonlocal target
-            kind = diff.get(task.key)
-            label = (
-                f"[{DIFF_WORDS[kind.kind] if kind else 'new'}] {task.title} · {task.task_type} · "
-                f"{PRIORITY_GLYPH[task.priority]} {task.priority}"
-                f" · lines {task.source.line_start}-{task.source.line_end}"
-            )
-            waits = blockers.get(task.key, [])
-            if waits:
-                label += f" · waits for {len(waits)}"
-            if task.command is not None:
-                label += " · runs a command once approved"
-            # Text, not a markup string: "[new]" and titles with brackets must show as typed.
-            branch = node.add(Text(label), data=("task", task.key, ""), expand=True)
-            if highlighted == ("task", task.key, ""):
-                target = branch
-            if task.command is not None:
-                leaf = branch.add_leaf(
-                    Text("command, once approved: " + " ⏎ ".join(task.command.splitlines())),
-                    data=("command", task.key, ""),
-                )
-                if highlighted == ("command", task.key, ""):
-                    target = leaf
-            for blocker in waits:
-                why = because.get((task.key, blocker), "")
-                leaf = branch.add_leaf(
-                    Text(
-                        f"waits for: {titles.get(blocker, blocker)}" + (f" ({why})" if why else "")
-                    ),
-                    data=("edge", task.key, blocker),
-                )
-                if highlighted == ("edge", task.key, blocker):
-                    target = leaf
-            for child in children.get(task.key, []):
-                add(branch, child)
-
-        for task in children.get(None, []):
-            add(tree.root, task)
-        tree.root.expand()
-        if target is not None:
-            tree.move_cursor(target)
-        elif tree.root.children:
-            tree.move_cursor(tree.root.children[0])
-
     # -- edits ----------------------------------------------------------------------------
     def _edit(self, change: str, plan: ImportPlan) -> None:
         assert self.preview is not None
-        keys = {t.key for t in plan.tasks}
-        diff = [d for d in self.preview.diff if d.key in keys or d.kind == DiffKind.REMOVED]
-        self.show_preview(ImportPreview(plan=plan, diff=diff))
+        self.show_preview(_edited(self.preview, plan))
         self.set_status(f"{change} Still a preview: ctrl+s commits.")
 
     def _highlighted(self) -> NodeData | None:
@@ -457,15 +376,15 @@ every such command under its task, and none runs until someone approves it after
         plan = self.preview.plan
         if kind == "task":
             title = self._planned(key).title
-            self._edit(f"Left out “{title}” and its dependencies.", drop_task(plan, key))
+            self._edit(f"Left out “{title}” and its dependencies.", self.edits.drop_task(plan, key))
         elif kind == "command":
             title = self._planned(key).title
             words = f"“{title}” will carry no command; its code block stays in the description."
-            self._edit(words, drop_command(plan, key))
+            self._edit(words, self.edits.drop_command(plan, key))
         else:
             waiting, blocking = self._planned(key).title, self._planned(blocker).title
             words = f"“{waiting}” no longer waits for “{blocking}”."
-            self._edit(words, drop_edge(plan, key, blocker))
+            self._edit(words, self.edits.drop_edge(plan, key, blocker))
 
     def action_cycle_priority(self) -> None:
         data = self._highlighted()
@@ -474,7 +393,8 @@ every such command under its task, and none runs until someone approves it after
             return
         task = self._planned(data[1])
         nxt = PRIORITY_CYCLE[(PRIORITY_CYCLE.index(task.priority) + 1) % len(PRIORITY_CYCLE)]
-        self._edit(f"“{task.title}” is now {nxt}.", set_priority(self.preview.plan, task.key, nxt))
+        plan = self.edits.set_priority(self.preview.plan, task.key, nxt)
+        self._edit(f"“{task.title}” is now {nxt}.", plan)
 
     def action_cycle_type(self) -> None:
         data = self._highlighted()
@@ -485,16 +405,34 @@ every such command under its task, and none runs until someone approves it after
         types = list(KNOWN_TASK_TYPES)
         index = types.index(task.task_type) + 1 if task.task_type in types else 0
         nxt = types[index % len(types)]
-        self._edit(
-            f"“{task.title}” is now a {nxt}.", set_task_type(self.preview.plan, task.key, nxt)
-        )
+        plan = self.edits.set_task_type(self.preview.plan, task.key, nxt)
+        self._edit(f"“{task.title}” is now a {nxt}.", plan)
 
     # -- commit ---------------------------------------------------------------------------
     def action_commit(self) -> None:
-        if self.preview is None:
+        if self.preview is not None:
+            self.commit_current()
+
+    @work(exclusive=True, group="load_preview", exit_on_error=False)
+    async def commit_current(self) -> None:
+        """Ask to commit what the options and document say now: when they changed since the
+        preview (a project typed afterwards), plan again first, keeping the edits."""
+        try:
+            options = self._options()
+            text, _source = await self._source()
+        except TaskyardError as exc:
+            self.set_status(_words(exc), error=True)
             return
+        if (options, text) != self._previewed:
+            changed = "The options or the document changed since the preview: planned again."
+            if not await self._plan(changed):
+                return
+        self._confirm_commit()
+
+    def _confirm_commit(self) -> None:
         from tui.modals.confirm import ConfirmModal
 
+        assert self.preview is not None
         preview = self.preview
         question = (
             f"Write this import? {preview.count(DiffKind.NEW)} tasks created, "
@@ -527,6 +465,7 @@ every such command under its task, and none runs until someone approves it after
             return
         self.job = job
         self.preview = None
+        self.edits.clear()
         done = (
             f"Imported (job {job.id[:8]}): {len(job.created_task_ids)} tasks created, "
             f"{len(job.updated_task_ids)} updated, {job.edge_count} dependencies"
@@ -553,6 +492,13 @@ every such command under its task, and none runs until someone approves it after
 
     def action_back(self) -> None:
         self.app.switch_mode("board")
+
+
+def _edited(preview: ImportPreview, plan: ImportPlan) -> ImportPreview:
+    """``preview`` with an edited ``plan``: the diff keeps the tasks the plan still has."""
+    keys = {t.key for t in plan.tasks}
+    diff = [d for d in preview.diff if d.key in keys or d.kind == DiffKind.REMOVED]
+    return ImportPreview(plan=plan, diff=diff)
 
 
 def _read_document(typed: str) -> tuple[Path, str | None]:

@@ -1,10 +1,11 @@
 """``RunLog``: the live output of one run or quick run, as text lines with bounded memory.
 
 It is Textual's ``Log`` (the Line API: one ``Strip`` per visible line, no widget per line),
-capped at ``MAX_LINES`` so a chatty agent cannot grow the app without limit. New output
-scrolls the view only when it is already at the bottom: someone reading further up keeps
-their place. Standard error and the runner's own notes are marked in words (``stderr:``,
-``note:``), not by colour alone.
+capped at ``MAX_LINES`` so a chatty agent cannot grow the app without limit. It follows the
+tail like ``tail -f`` in a pager: new output scrolls the view to the end until the user
+scrolls up, and reaching the end again (``end``, scrolling down) follows again. Standard
+error and the runner's own notes are marked in words (``stderr:``, ``note:``), not by colour
+alone.
 
 The widget shows one owner (a run id or a quick run id) at a time and says so with
 ``RunLog.Following``; its screen reads that owner's output (``engine.follow_log``) in one
@@ -84,6 +85,8 @@ you read further up, new lines do not move the view. Lines from standard error s
         """Whose output is shown (a run id or a quick run id); ``None`` before the first."""
         self.last_seq = 0
         """The sequence number of the last chunk shown."""
+        self.following = True
+        """New lines scroll the view to the end: true until the user scrolls up."""
 
     def show(self, owner_id: str | None, *, placeholder: str = "") -> None:
         """Follow ``owner_id`` from its first line (nothing changes if it is already shown)."""
@@ -91,6 +94,7 @@ you read further up, new lines do not move the view. Lines from standard error s
             return
         self.owner_id = owner_id
         self.last_seq = 0
+        self.following = True
         self.clear()
         if owner_id is None and placeholder:
             self.write_line(placeholder)
@@ -105,11 +109,43 @@ you read further up, new lines do not move the view. Lines from standard error s
             self.last_seq = chunk.seq
             lines.extend(chunk_lines(chunk))
         if lines:
-            self.write_lines(lines)
+            self._write(lines)
 
     def write_output(self, stream: str, text: str) -> None:
         """Show output handed over directly (a quick run in this process, as it happens)."""
-        self.write_lines(output_lines(stream, text))
+        self._write(output_lines(stream, text))
+
+    def _write(self, lines: list[str]) -> None:
+        """Add lines; while following, scroll to them once they are laid out.
+
+        ``Log``'s own ``auto_scroll`` scrolls at once, before the layout has given the log
+        its scrollbar, and a log without a scrollbar does not scroll: it stops at the first
+        screenful and, no longer at the end, never follows again.
+        """
+        self.write_lines(lines, scroll_end=False)
+        if self.following:
+            self.call_after_refresh(self._follow)
+
+    def _follow(self) -> None:
+        """Scroll to the last line, unless the user has scrolled up since it was written."""
+        if self.following and not self.is_vertical_scrollbar_grabbed:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+
+    def watch_show_horizontal_scrollbar(self) -> None:
+        """A long line brings a horizontal scrollbar, which takes the last visible row."""
+        if self.following:
+            self.call_after_refresh(self._follow)
+
+    def on_resize(self) -> None:
+        if self.following:
+            self.call_after_refresh(self._follow)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Scrolling away from the end stops following; coming back to it follows again.
+        The cursor moves with the view (it sits on the last visible line)."""
+        super().watch_scroll_y(old_value, new_value)
+        self.following = new_value >= self.max_scroll_y
+        self.call_after_refresh(self.place_cursor)
 
     def place_cursor(self) -> None:
         """The terminal cursor sits at the start of the last visible line (R1)."""
@@ -120,8 +156,4 @@ you read further up, new lines do not move the view. Lines from standard error s
         move_terminal_cursor(self, Offset(region.x, region.y + visible - 1))
 
     def on_focus(self) -> None:
-        self.call_after_refresh(self.place_cursor)
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
         self.call_after_refresh(self.place_cursor)

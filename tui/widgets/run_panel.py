@@ -2,7 +2,8 @@
 live output.
 
 The screen hands the runs down (``show``) whenever it reloads the task; the panel keeps the
-highlighted run across reloads, asks its screen for that run's steps (``StepsNeeded``, handed
+run the user highlighted across reloads (the newest one while they are on the newest: a retry
+shows its new attempt), asks its screen for that run's steps (``StepsNeeded``, handed
 down with ``show_steps``) and shows its output (``RunLog``).
 
 Elapsed times of active runs tick once a second from the app's clock without reading the
@@ -112,7 +113,9 @@ class RunPanel(Vertical):
             heading += f": attempt {active.attempt} is {active.status.value}"
         self.query_one("#detail-runs-heading", Static).update(heading)
         self.query_one("#runs-actions", Static).update(actions)
-        keep = self.selected_run.id if self.selected_run else None
+        # A new attempt (a retry) takes the output pane unless the user picked an older run.
+        picked = self.selected_run
+        keep = picked.id if picked and self.runs and picked.id != self.runs[0].id else None
         self.runs = sorted(runs, key=lambda r: (r.attempt, r.started_at), reverse=True)
         now = self.clock()
         choice_list = self.run_list

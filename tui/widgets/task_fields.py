@@ -31,6 +31,29 @@ from tui.form_data import (
 from tui.widgets.blockers_field import BlockersField
 
 
+class FieldInput(Input):
+    """A one-line field of the form.
+
+    It keeps its text when focus arrives: Textual's select-all on focus lets the first key
+    silently replace a whole title the user may not even see selected. And it leaves the
+    terminal cursor alone while unfocused: Textual moves the cursor to an input's caret
+    whenever its text changes, focused or not, so a value the form fills in (the project a
+    dependency brings, a loaded task) took the cursor away from the field being typed in (R1).
+    """
+
+    def __init__(self, value: str = "", *, widget_id: str, placeholder: str = "") -> None:
+        super().__init__(value, placeholder=placeholder, id=widget_id, select_on_focus=False)
+
+    def watch_selection(self) -> None:
+        focused = self.screen.focused if self.is_attached else None
+        if focused is None or focused is self:
+            return
+        if isinstance(focused, Input | TextArea):
+            self.app.cursor_position = focused.cursor_screen_offset
+        else:
+            self.app.cursor_position = focused.content_region.offset
+
+
 def field_notes(name: str) -> ComposeResult:
     """The hidden error and note lines under field ``name``."""
     yield Static(id=f"{WIDGET_ID[name]}-error", classes="field-error")
@@ -61,11 +84,13 @@ class TaskFields(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="form-error", classes="field-error")
-        yield from self._field("title", Input(id="form-title"))
+        yield from self._field("title", FieldInput(widget_id="form-title"))
         if self.creating:
             yield from self._field(
                 "project",
-                Input(self.project or "", placeholder="default project", id="form-project"),
+                FieldInput(
+                    self.project or "", placeholder="default project", widget_id="form-project"
+                ),
             )
             yield from self._field(
                 "status",
@@ -79,7 +104,7 @@ class TaskFields(Vertical):
         yield from self._field("description", TextArea(id="form-description", soft_wrap=True))
         yield Label(LABELS["task_type"])
         yield Select(self._type_options(), value="feature", allow_blank=False, id="form-task-type")
-        yield Input(placeholder="another type, lowercase", id="form-task-type-other")
+        yield FieldInput(placeholder="another type, lowercase", widget_id="form-task-type-other")
         yield from field_notes("task_type")
         yield from self._field(
             "priority",
@@ -90,11 +115,13 @@ class TaskFields(Vertical):
                 id="form-priority",
             ),
         )
-        yield from self._field("labels", Input(id="form-labels"))
-        yield from self._field("assignee", Input(id="form-assignee"))
-        yield from self._field("milestone", Input(id="form-milestone"))
-        yield from self._field("due_date", Input(placeholder="YYYY-MM-DD", id="form-due-date"))
-        yield from self._field("effort_estimate", Input(id="form-effort"))
+        yield from self._field("labels", FieldInput(widget_id="form-labels"))
+        yield from self._field("assignee", FieldInput(widget_id="form-assignee"))
+        yield from self._field("milestone", FieldInput(widget_id="form-milestone"))
+        yield from self._field(
+            "due_date", FieldInput(placeholder="YYYY-MM-DD", widget_id="form-due-date")
+        )
+        yield from self._field("effort_estimate", FieldInput(widget_id="form-effort"))
         yield from self._field("acceptance_criteria", TextArea(id="form-acceptance"))
         yield from self._field("context_files", TextArea(id="form-context-files"))
         yield from self._field("command", TextArea(id="form-command"))
