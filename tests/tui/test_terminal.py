@@ -264,3 +264,38 @@ def test_screen_reader_mode_says_so_first_and_draws_no_boxes(
     terminal.wait_cursor_on("1 of 2: WEB-5")
     terminal.keys("q")
     terminal.wait_for("EXITED-0")
+
+
+def test_screen_reader_arrow_key_rewrites_only_the_lines_that_changed(
+    terminal: Terminal, demo_db_url: str, tmp_path: Path
+) -> None:
+    """R10: in screen-reader mode one ``down`` rewrites the two lines whose selection changed,
+    not the whole column (readers that speak new text would read the column again).
+
+    The bytes tmux receives from the app are copied to a file (``pipe-pane``); one key may
+    write at most a few lines' worth: the two changed 120-cell lines with their colours are
+    about 500 bytes, the whole column about 6 KB.
+    """
+    terminal.start("--db", demo_db_url, "--screen-reader")
+    terminal.wait_cursor_on("1 of 6: WEB-12 Two-factor sign-in")
+    out = tmp_path / "bytes.out"
+    terminal.tmux("pipe-pane", "-o", "-t", terminal.session, f"cat >> {shlex.quote(str(out))}")
+
+    def quiet() -> int:
+        """Bytes written so far, once nothing more has come for 0.5 s."""
+        size = -1
+        while True:
+            time.sleep(0.5)
+            now = out.stat().st_size if out.exists() else 0
+            if now == size:
+                return now
+            size = now
+
+    before = quiet()
+    terminal.keys("Down")
+    terminal.wait_cursor_on("2 of 6:")
+    written = quiet() - before
+    print(f"{written} bytes for one arrow key")
+    assert 0 < written <= 2500, f"{written} bytes written for one arrow key"
+    terminal.keys("q")
+    terminal.wait_for("EXITED-0")

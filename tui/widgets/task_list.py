@@ -173,7 +173,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
     }
     """
 
-    cursor: reactive[int] = reactive(0, init=False, always_update=True)
+    cursor: reactive[int] = reactive(0, init=False, always_update=True, repaint=False)
     """Index of the selected card in the column (0 when the column is empty)."""
 
     @dataclass
@@ -359,11 +359,24 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
 
     # -- Textual hooks --------------------------------------------------------------------
     def watch_cursor(self, old: int, new: int) -> None:
+        """Repaint only the two cards whose selection changed (a scroll repaints the rest).
+
+        Readers that speak new text read every line rewritten: repainting the whole list
+        would read the column again on every arrow key (R10).
+        """
         height = self.card_height
+        top = int(self.scroll_y)
         self.scroll_to_region(
             Region(0, new * height, 1, height), animate=False, force=True, immediate=True
         )
-        self.refresh()
+        if int(self.scroll_y) != top:
+            self.refresh()
+        else:
+            width = self.size.width
+            self.refresh(
+                Region(0, old * height - top, width, height),
+                Region(0, new * height - top, width, height),
+            )
         self._announce_selection()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
