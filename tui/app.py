@@ -12,6 +12,7 @@ five-second toast.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from core.domain.models import Event
 from core.domain.views import BoardView
 from core.engine import TaskEngine
 from core.errors import TaskyardError
+from tui.board_words import MOVE_EVENTS
 from tui.commands import ScreenActions
 from tui.embedded import EmbeddedPool, PoolFactory
 from tui.first_board import EarlyRead, same_query
@@ -125,6 +127,9 @@ class TaskyardApp(App[int]):
         self.last_event_seq = 0
         self._following = False
         self.auto_approve = False
+        self.own_moves: Counter[str] = Counter()
+        """Refs this session is moving in screen-reader mode: each move says itself, so the
+        event feed does not say it a second time (``said_already``)."""
         """Whether in review can be skipped (``FEATURE_PRD_AUTO_APPROVE_REVIEW``)."""
         self.animation_level = "full" if settings.animations else "none"
         self._first_paint_hold = ExitStack()
@@ -333,6 +338,14 @@ class TaskyardApp(App[int]):
         self.announcements.publish(entry)
         if not self.settings.screen_reader:
             self.notify(text, title=title or "", severity=severity)
+
+    def said_already(self, event: Event) -> bool:
+        """Whether ``event`` is a move this session made and has already said (once each)."""
+        ref = str(event.payload.get("ref"))
+        if event.type not in MOVE_EVENTS or self.own_moves[ref] <= 0:
+            return False
+        self.own_moves[ref] -= 1
+        return True
 
     def report_error(self, exc: TaskyardError, *, title: str | None = None) -> None:
         """Report an engine error with its hint."""

@@ -406,7 +406,7 @@ message log (**L**).
         if self.spoken:
             for event in events:
                 line = spoken_event(event)
-                if line:
+                if line and not taskyard_app(self).said_already(event):
                     taskyard_app(self).report(line)
         if self._reload_timer is not None:
             self._reload_timer.stop()
@@ -486,10 +486,13 @@ message log (**L**).
         outcome = await move_task(
             taskyard_app(self), card.ref, status, when_unblocked=when_unblocked
         )
-        self.set_status(outcome.text, error=outcome.task is None)
         task = outcome.task
-        if task is None:
+        if task is None:  # the refusal is reported, and so already in the status line
             return
+        if self.spoken:  # said once, and kept in the message log with what the feed says
+            taskyard_app(self).report(outcome.text)
+        else:
+            self.set_status(outcome.text)
         self._follow = task.id
         self.load_board()
 
