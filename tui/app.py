@@ -412,7 +412,7 @@ class TaskyardApp(App[int]):
     def action_help(self) -> None:
         from tui.modals.help import HelpModal
 
-        self.push_screen(HelpModal(self.screen))
+        self.push_screen(HelpModal(self.screen, spoken=self.settings.screen_reader))
 
     def action_message_log(self) -> None:
         from tui.modals.message_log import MessageLogModal
