@@ -41,7 +41,7 @@ from tui.embedded import EmbeddedPool, PoolFactory
 from tui.first_board import EarlyRead, same_query
 from tui.messages import LogEntry, Severity
 from tui.screens.board import BoardScreen
-from tui.settings import TuiSettings
+from tui.settings import THEMES, TuiSettings, remember
 from tui.themes import TASKYARD_THEMES
 
 if TYPE_CHECKING:
@@ -85,9 +85,7 @@ class TaskyardApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave taskyard"),
         # f1 as well: in a form, ? is a character typed into the focused field.
-        Binding(
-            "question_mark,f1", "help", "Help", id="app.help", tooltip="Every key, explained"
-        ),
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key, explained"),
         Binding(
             "L",
             "message_log",
@@ -107,6 +105,8 @@ class TaskyardApp(App[int]):
         early_board: EarlyRead | None = None,
     ) -> None:
         self.settings = settings
+        self._theme_kept = settings.theme
+        """The theme the next start opens with, as far as this app knows."""
         self._engine_factory = engine_factory
         self._pool_factory = pool_factory
         self.pool: EmbeddedPool | None = None
@@ -410,6 +410,34 @@ class TaskyardApp(App[int]):
             severity="error",
             title="Unexpected error",
         )
+
+    # -- themes ----------------------------------------------------------------------------
+    def search_themes(self) -> None:
+        """The palette's theme list (``ctrl+p`` → theme): the themes ``--theme`` accepts."""
+        from textual.command import CommandPalette
+
+        from tui.commands import ThemeChoices
+
+        self.push_screen(CommandPalette(providers=[ThemeChoices], placeholder="Search for themes…"))
+
+    def watch_theme(self, name: str) -> None:
+        """A theme picked in the palette is kept for the next start (``remember_in``)."""
+        path = self.settings.remember_in
+        if path is None or name == self._theme_kept or name not in THEMES:
+            return
+        self._theme_kept = name
+        try:
+            remember(path, "theme", name)
+        except OSError as exc:
+            self.report(
+                f"Theme {name} for this session: it cannot be kept for the next start "
+                f"({exc.strerror or exc}).",
+                severity="warning",
+            )
+            return
+        source = self.settings.theme_source
+        later = f", but {source} chooses the next start's theme" if source else ""
+        self.report(f"Theme {name}, remembered in {path}{later}.")
 
     # -- actions ---------------------------------------------------------------------------
     def action_help(self) -> None:
