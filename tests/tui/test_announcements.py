@@ -19,6 +19,7 @@ from tests.fixtures.tui import screen_text, settle
 from tests.fixtures.waiting import wait_until
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
+from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
 
 SIZE = (120, 30)
@@ -144,6 +145,7 @@ async def test_your_own_move_is_said_once_not_again_by_the_event_feed(demo_db_ur
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = app.screen
+        assert isinstance(board, BoardScreen)
         said: list[str] = []
         status = board.set_status
 
