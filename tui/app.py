@@ -84,8 +84,7 @@ class TaskyardApp(App[int]):
     DEFAULT_MODE = "board"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave taskyard"),
-        # f1 as well: in a form, ? is a character typed into the focused field.
-        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key, explained"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key, explained"),
         Binding(
             "L",
             "message_log",
