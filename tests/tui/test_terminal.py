@@ -237,7 +237,7 @@ def test_show_cursor_makes_the_terminal_cursor_visible(
     """R2: ``--show-cursor`` keeps the real cursor visible; by default it is hidden but placed."""
     terminal.start("--db", str(tmp_path / "board.db"), *args)
     terminal.wait_for("Ready. ? for every key")
-    terminal.wait_cursor_on("(no tasks)")
+    terminal.wait_cursor_on("(no tasks yet")
     assert terminal.cursor()[2] is visible
     terminal.keys("q")
     terminal.wait_for("EXITED-0")
