@@ -583,14 +583,9 @@ async def test_screen_reader_dialogs_replace_the_board_and_draw_no_frames(
 ) -> None:
     """No screen line mixes board text with dialog text, and nothing decorative is drawn:
     no box-drawing, block or braille characters (R7)."""
-    settings = TuiSettings(
-        db=demo_db_url,
-        animations=False,
-        embedded_workers=False,
-        screen_reader=True,
-        screen_reader_source="test",
+    app = make_app(
+        TuiSettings(db=demo_db_url, animations=False, screen_reader=True, screen_reader_source="t")
     )
-    app = make_app(settings)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         assert "1 of 6: WEB-12" in screen_text(app)
