@@ -57,7 +57,8 @@ class TestBoardSnapshots:
 
     def test_help(self, snap_compare: Any, demo_db_url: str) -> None:
         """The help dialog over the board: what the board shows, then a table of keys
-        with the action in words, what it does, and the binding id for [keymap]."""
+        with the action in words, what it does (never an empty cell), and the binding id
+        for [keymap]."""
 
         async def run_before(pilot: Pilot[int]) -> None:
             await loaded(pilot)

@@ -36,7 +36,7 @@ def help_markdown(screen: Screen[object], *, spoken: bool = False) -> str:
             if k != key and b.binding.action == binding.action and b.binding.id == binding.id
         ]
         keys = " / ".join([shown, *others])
-        detail = binding.tooltip or ""
+        detail = binding.tooltip or binding.description  # no empty cell for Textual's keys
         remap = f"`{binding.id}`" if binding.id else "(Textual's own; not remappable)"
         rows.append((keys, binding.description, detail, remap))
     rows.sort(key=lambda row: row[1].lower())
@@ -44,7 +44,7 @@ def help_markdown(screen: Screen[object], *, spoken: bool = False) -> str:
     if spoken:
         table = "\n".join(
             f"- {keys}: {action}"
-            + (f", {detail}" if detail else "")
+            + (f", {detail}" if detail != action else "")
             + (f"; id {remap}" if remap else "")
             + "."
             for keys, action, detail, remap in rows
