@@ -71,10 +71,15 @@ def find_config(cwd: Path | None = None) -> Path | None:
     local = (cwd or Path.cwd()) / FILE_NAME
     if local.is_file():
         return local
+    user = user_config_folder() / FILE_NAME
+    return user if user.is_file() else None
+
+
+def user_config_folder() -> Path:
+    """The user's taskyard folder for settings (``~/.config/taskyard`` on Linux)."""
     import platformdirs  # deferred: only the board and the workers read the config
 
-    user = Path(platformdirs.user_config_dir("taskyard", appauthor=False)) / FILE_NAME
-    return user if user.is_file() else None
+    return Path(platformdirs.user_config_dir("taskyard", appauthor=False))
 
 
 def load_config(path: Path | None = None) -> ConfigFile:

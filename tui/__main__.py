@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from core.engine import TaskEngine
 from core.errors import TaskyardError
 from tui.embedded import EmbeddedPool, PoolFactory
-from tui.settings import TuiSettings, build_settings
+from tui.settings import TuiSettings, build_settings, remembered_path
 
 if TYPE_CHECKING:  # the app (and Textual) is imported once the early board read has started
     from tui.app import Clock, EngineFactory, TaskyardApp
@@ -85,6 +85,7 @@ def run_from_args(args: argparse.Namespace) -> int:
             show_cursor=args.show_cursor,
             theme=args.theme,
             animations=False if args.no_animations else None,
+            remember_in=remembered_path(),
         )
     except TaskyardError as exc:
         print(f"taskyard: {exc.message}", file=sys.stderr)

@@ -12,6 +12,7 @@ five-second toast.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -34,12 +35,13 @@ from core.domain.models import Event
 from core.domain.views import BoardView
 from core.engine import TaskEngine
 from core.errors import TaskyardError
+from tui.board_words import MOVE_EVENTS
 from tui.commands import ScreenActions
 from tui.embedded import EmbeddedPool, PoolFactory
 from tui.first_board import EarlyRead, same_query
 from tui.messages import LogEntry, Severity
 from tui.screens.board import BoardScreen
-from tui.settings import TuiSettings
+from tui.settings import THEMES, TuiSettings, remember
 from tui.themes import TASKYARD_THEMES
 
 if TYPE_CHECKING:
@@ -126,6 +128,8 @@ class TaskyardApp(App[int]):
         early_board: EarlyRead | None = None,
     ) -> None:
         self.settings = settings
+        self._theme_kept = settings.theme
+        """The theme the next start opens with, as far as this app knows."""
         self._engine_factory = engine_factory
         self._pool_factory = pool_factory
         self.pool: EmbeddedPool | None = None
@@ -149,6 +153,9 @@ class TaskyardApp(App[int]):
         self.last_event_seq = 0
         self._following = False
         self.auto_approve = False
+        self.own_moves: Counter[str] = Counter()
+        """Refs this session is moving in screen-reader mode: each move says itself, so the
+        event feed does not say it a second time (``said_already``)."""
         """Whether in review can be skipped (``FEATURE_PRD_AUTO_APPROVE_REVIEW``)."""
         self.animation_level = "full" if settings.animations else "none"
         self._first_paint_hold = ExitStack()
@@ -377,6 +384,14 @@ class TaskyardApp(App[int]):
         if not self.settings.screen_reader:
             self.notify(text, title=title or "", severity=severity)
 
+    def said_already(self, event: Event) -> bool:
+        """Whether ``event`` is a move this session made and has already said (once each)."""
+        ref = str(event.payload.get("ref"))
+        if event.type not in MOVE_EVENTS or self.own_moves[ref] <= 0:
+            return False
+        self.own_moves[ref] -= 1
+        return True
+
     def report_error(self, exc: TaskyardError, *, title: str | None = None) -> None:
         """Report an engine error with its hint."""
         text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
@@ -438,6 +453,34 @@ class TaskyardApp(App[int]):
             title="Unexpected error",
         )
 
+    # -- themes ----------------------------------------------------------------------------
+    def search_themes(self) -> None:
+        """The palette's theme list (``ctrl+p`` → theme): the themes ``--theme`` accepts."""
+        from textual.command import CommandPalette
+
+        from tui.commands import ThemeChoices
+
+        self.push_screen(CommandPalette(providers=[ThemeChoices], placeholder="Search for themes…"))
+
+    def watch_theme(self, name: str) -> None:
+        """A theme picked in the palette is kept for the next start (``remember_in``)."""
+        path = self.settings.remember_in
+        if path is None or name == self._theme_kept or name not in THEMES:
+            return
+        self._theme_kept = name
+        try:
+            remember(path, "theme", name)
+        except OSError as exc:
+            self.report(
+                f"Theme {name} for this session: it cannot be kept for the next start "
+                f"({exc.strerror or exc}).",
+                severity="warning",
+            )
+            return
+        source = self.settings.theme_source
+        later = f", but {source} chooses the next start's theme" if source else ""
+        self.report(f"Theme {name}, remembered in {path}{later}.")
+
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab is left to a text area that indents with it (``tab_behavior="indent"``)."""
@@ -449,7 +492,7 @@ class TaskyardApp(App[int]):
     def action_help(self) -> None:
         from tui.modals.help import HelpModal
 
-        self.push_screen(HelpModal(self.screen))
+        self.push_screen(HelpModal(self.screen, spoken=self.settings.screen_reader))
 
     def action_message_log(self) -> None:
         from tui.modals.message_log import MessageLogModal

@@ -56,3 +56,20 @@ def spoken_event(event: Event) -> str | None:
     if kind == "task.deleted":
         return f"{ref} was deleted by {event.actor}."
     return None
+
+
+def filtered(query: BoardQuery) -> bool:
+    """Whether a filter or search hides tasks (the project is where the board looks, not a
+    filter)."""
+    return bool(query.milestone or query.labels or query.priorities or query.assignee or query.text)
+
+
+def empty_words(query: BoardQuery, *, board_total: int, first: bool, spoken: bool) -> str:
+    """What an empty column says: that the filter hides its tasks, or, on an empty board, how
+    to start (in the ``first`` column only)."""
+    if filtered(query):
+        return "None match the filter." if spoken else "(none match the filter)"
+    if board_total == 0 and first:
+        start = "n creates a task, i imports a PRD, p switches project"
+        return f"No tasks yet: {start}." if spoken else f"(no tasks yet: {start})"
+    return "No tasks." if spoken else "(no tasks)"

@@ -6,9 +6,13 @@ screen can never disagree: one action, one key, one palette entry, one help line
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.theme import ThemeProvider
+
+from tui.settings import THEMES
 
 _HIDDEN_ACTIONS = {"command_palette"}
 
@@ -50,3 +54,15 @@ class ScreenActions(Provider):
                     partial(self.screen.run_action, action),
                     help=help_text,
                 )
+
+
+class ThemeChoices(ThemeProvider):
+    """The palette's themes: the ones ``--theme`` and ``[tui]`` accept (their contrast is
+    tested), not every theme Textual ships."""
+
+    @property
+    def commands(self) -> list[tuple[str, Callable[[], None]]]:
+        def pick(name: str) -> None:
+            self.app.theme = name
+
+        return [(name, partial(pick, name)) for name in THEMES]

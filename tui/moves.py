@@ -28,22 +28,34 @@ async def move_task(
 ) -> MoveOutcome:
     """Ask the engine for the move; a refusal is reported (message log) with its reason.
 
-    A success is not announced here: screen-reader mode hears every change once, from the
-    event feed, whoever made it.
+    A success is not announced here: the screen says the outcome. In screen-reader mode the
+    event feed then leaves this move's event unsaid (``TaskyardApp.said_already``), so the
+    change is heard once; it is expected before the engine call because the feed can deliver
+    the event before that call returns.
     """
     engine = await app.engine()
+    if app.settings.screen_reader:
+        app.own_moves[ref] += 1
     try:
         task = await engine.transition_task(
             ref, status, when_unblocked=when_unblocked, expected_version=expected_version
         )
     except TaskyardError as exc:
+        _unexpect(app, ref)
         reason = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
         app.report(reason, severity="error", title=f"{ref} not moved")
         return MoveOutcome(f"{ref} not moved: {reason}", None)
     if task.status == status:
         return MoveOutcome(f"{task.ref} moved to {task.status.label}.", task)
+    _unexpect(app, ref)  # parked to wait: the feed's line says where it went
     return MoveOutcome(
         f"{task.ref} is waiting in {task.status.label}: it moves to {status.label} by itself "
         "when its blockers are done or cancelled.",
         task,
     )
+
+
+def _unexpect(app: TaskyardApp, ref: str) -> None:
+    """The feed may say this move after all (refused, or parked to wait)."""
+    if app.own_moves[ref] > 0:
+        app.own_moves[ref] -= 1

@@ -7,8 +7,10 @@ taskyard.toml) and passed into the app; nothing in the TUI reads the environment
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from core.config import FALSE_WORDS, TRUE_WORDS
@@ -39,6 +41,12 @@ class TuiSettings:
     show_cursor: bool = False
     """Keep the terminal cursor visible (implied by screen-reader mode)."""
     theme: str = DEFAULT_THEME
+    theme_source: str | None = None
+    """What chose ``theme`` when it was not the default (``--theme``, ``theme = … in PATH``,
+    your last choice): said when a palette choice will not be the next start's theme."""
+    remember_in: Path | None = None
+    """Where a theme picked in the palette is kept for the next start; ``None``: nowhere
+    (settings built directly, as tests do, never write the user's files)."""
     animations: bool = True
     columns: tuple[TaskStatus, ...] = tuple(TaskStatus)
     """Which state columns the board shows, in order."""
@@ -72,6 +80,7 @@ def build_settings(
     show_cursor: bool | None = None,
     theme: str | None = None,
     animations: bool | None = None,
+    remember_in: Path | None = None,
 ) -> TuiSettings:
     """Merge the command line (arguments), the environment and the config file, in that order.
 
@@ -90,13 +99,7 @@ def build_settings(
     elif _bool(tui, "screen_reader", where):
         sr_source = f"screen_reader = true in {config.path}"
 
-    chosen_theme = theme or str(tui.get("theme", DEFAULT_THEME))
-    if chosen_theme not in THEMES:
-        raise ValidationError(
-            f"Unknown theme {chosen_theme!r}.",
-            field="theme",
-            hint="Choose one of: " + ", ".join(THEMES) + ".",
-        )
+    chosen_theme, theme_source = _theme(theme, tui, config.path, remember_in)
     if animations is None:
         animations = _bool(tui, "animations", where, default=True)
         if env.get("TEXTUAL_ANIMATIONS", "").strip().lower() == "none":
@@ -109,6 +112,8 @@ def build_settings(
         screen_reader_source=sr_source,
         show_cursor=bool(show_cursor) or _bool(tui, "show_cursor", where),
         theme=chosen_theme,
+        theme_source=theme_source,
+        remember_in=remember_in,
         animations=animations,
         columns=_columns(tui, where),
         hide_empty_columns=_bool(tui, "hide_empty_columns", where),
@@ -219,3 +224,71 @@ def _keymap(table: Mapping[str, Any], where: str) -> dict[str, str]:
             )
         keymap[binding_id] = keys.strip()
     return keymap
+
+
+REMEMBERED_FILE = "remembered.toml"
+"""What the board remembers between starts (the theme picked in the palette), in the user's
+taskyard folder beside taskyard.toml, which stays the user's own file."""
+
+
+def remembered_path() -> Path:
+    from core.config_file import user_config_folder
+
+    return user_config_folder() / REMEMBERED_FILE
+
+
+def _theme(
+    given: str | None, tui: Mapping[str, Any], path: Path | None, remember_in: Path | None
+) -> tuple[str, str | None]:
+    """The theme and what chose it: ``--theme``, then ``[tui]``, then the last palette choice.
+
+    Raises:
+        ValidationError: ``--theme`` or ``theme`` in ``[tui]`` names no taskyard theme.
+    """
+    hint = "Choose one of: " + ", ".join(THEMES) + " (the palette offers the same)."
+    if given:
+        if given not in THEMES:
+            raise ValidationError(f"--theme {given!r} is not a taskyard theme.", hint=hint)
+        return given, "--theme"
+    if "theme" in tui:
+        named = str(tui["theme"])
+        if named not in THEMES:
+            raise ValidationError(
+                f"theme = {named!r} in [tui] in {path} is not a taskyard theme.",
+                field="theme",
+                hint=hint,
+            )
+        return named, f"theme = {named!r} in {path}"
+    last = read_remembered(remember_in).get("theme") if remember_in else None
+    if isinstance(last, str) and last in THEMES:
+        return last, None
+    return DEFAULT_THEME, None
+
+
+def read_remembered(path: Path) -> dict[str, Any]:
+    """What was remembered; nothing when the file is missing or unreadable (it is a help)."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def remember(path: Path, key: str, value: str) -> None:
+    """Keep ``key = "value"`` in ``path`` beside what is there.
+
+    Raises:
+        OSError: the folder or file cannot be written.
+    """
+    data = {k: v for k, v in read_remembered(path).items() if isinstance(v, str)}
+    data[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{k} = {_toml_string(v)}" for k, v in sorted(data.items())]
+    path.write_text(
+        "# Written by the taskyard board: your last choices.\n" + "\n".join(lines) + "\n"
+    )
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from core.domain.models import (
     DependencyReason,
-    Event,
     FailureReason,
     Task,
     TaskCard,
@@ -45,52 +44,6 @@ def link_words(link: TaskLink) -> str:
     if is_resolved(link.status):
         state += " (resolved)"
     return f"{link.ref} “{link.title}”, {state}"
-
-
-def event_summary(event: Event) -> str:
-    """What an event did, in words."""
-    p = event.payload
-    kind = event.type
-    if kind == "task.created":
-        status = str(p.get("status", "")).replace("_", " ")
-        return f"created in {status}" if status else "created"
-    if "to" in p and "from" in p:
-        text = f"moved from {str(p['from']).replace('_', ' ')} to {str(p['to']).replace('_', ' ')}"
-        reason = p.get("reason")
-        return f"{text} ({reason})" if reason else text
-    if kind == "task.assigned":
-        return f"assigned to {p['assignee']}" if p.get("assignee") else "unassigned"
-    if kind == "task.updated":
-        fields = p.get("fields") or []
-        text = "changed " + ", ".join(str(f).replace("_", " ") for f in fields)
-        command = p.get("command")
-        if isinstance(command, dict):
-            if command.get("approved_by"):
-                text += f"; command changed, approved by {command['approved_by']}"
-            elif command.get("approval_lapsed"):
-                text += "; command changed, its approval lapsed"
-            elif command.get("hash"):
-                text += "; command changed, not approved"
-            else:
-                text += "; command removed"
-        return text
-    if kind == "task.command_approved":
-        return f"approved its command (hash {p.get('hash', '?')})"
-    if kind == "task.dependency_added":
-        return f"now waits for {p.get('blocker_ref', 'another task')}"
-    if kind == "task.dependency_removed":
-        return f"no longer waits for {p.get('blocker_ref', 'another task')}"
-    if kind == "task.attachment_added":
-        return f"attached {p.get('name', 'a file')}"
-    if kind == "task.deleted":
-        return "deleted"
-    rest = {k: v for k, v in p.items() if k != "ref" and v not in (None, [], {}, "")}
-    return ", ".join(f"{k} {v}" for k, v in rest.items()) or kind.rsplit(".", 1)[-1]
-
-
-def event_line(event: Event) -> str:
-    """``2026-11-02 09:07 UTC demo task.created: created in backlog``."""
-    return f"{when(event.at)} {event.actor} {event.type}: {event_summary(event)}"
 
 
 def unresolved_blockers(task: Task) -> list[TaskLink]:

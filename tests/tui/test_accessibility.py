@@ -605,3 +605,41 @@ def test_no_widget_has_a_mouse_only_tooltip() -> None:
                 offenders.append(f"{path}:{number}")
     assert not offenders
     assert issubclass(TaskList, Widget)
+
+
+# -- finding 5: in screen-reader mode a dialog replaces the view ------------------------------
+DIALOG_KEYS = [
+    ("n", "TaskFormModal"),
+    ("e", "TaskFormModal"),
+    ("m", "MoveModal"),
+    ("f", "FilterModal"),
+    ("p", "ProjectPickerModal"),
+    ("question_mark", "HelpModal"),
+    ("L", "MessageLogModal"),
+]
+
+
+@pytest.mark.parametrize(("key", "dialog"), DIALOG_KEYS, ids=[d for _k, d in DIALOG_KEYS])
+async def test_screen_reader_dialogs_replace_the_board_and_draw_no_frames(
+    demo_db_url: str, key: str, dialog: str
+) -> None:
+    """No screen line mixes board text with dialog text, and nothing decorative is drawn:
+    no box-drawing, block or braille characters (R7)."""
+    app = make_app(
+        TuiSettings(db=demo_db_url, animations=False, screen_reader=True, screen_reader_source="t")
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert "1 of 6: WEB-12" in screen_text(app)
+        await pilot.press(key)
+        await wait_until(on_top(app, dialog), pilot=pilot)
+        await settle(pilot)
+        # A checkbox draws its state between half blocks; its glyphs are the checkbox's own
+        # business (finding 4), the frame around it is this test's.
+        text = screen_text(app).replace("▐X▌", "[X]")
+        for board_words in ("1 of 6: WEB-12", "Backlog, 6 tasks.", "Screen-reader mode on"):
+            assert board_words not in text, text
+        decoration = sorted(
+            {ch for ch in text if 0x2500 <= ord(ch) <= 0x259F or 0x2800 <= ord(ch) <= 0x28FF}
+        )
+        assert not decoration, f"decorative characters in {dialog}: {decoration}\n{text}"

@@ -19,6 +19,7 @@ from tests.fixtures.tui import screen_text, settle
 from tests.fixtures.waiting import wait_until
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
+from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
 
 SIZE = (120, 30)
@@ -135,3 +136,30 @@ async def test_a_refusal_is_a_toast_only_outside_screen_reader_mode(
             assert "WEB-12 cannot move to ready" in screen_text(app)  # said in the status line
         else:
             await wait_until(lambda: bool(app.screen.query("Toast")), pilot=pilot)
+
+
+async def test_your_own_move_is_said_once_not_again_by_the_event_feed(demo_db_url: str) -> None:
+    """One change, one announcement: the move's own sentence, never the feed's copy of it
+    ("WEB-5 moved to backlog by ana." after "WEB-5 moved to backlog.")."""
+    app = spoken_app(demo_db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        board = app.screen
+        assert isinstance(board, BoardScreen)
+        said: list[str] = []
+        status = board.set_status
+
+        def spy(text: str, *, error: bool = False) -> None:
+            said.append(text)
+            status(text, error=error)
+
+        board.set_status = spy  # type: ignore[method-assign]
+        await pilot.press("l")  # Ready: WEB-5 first
+        await settle(pilot)
+        await pilot.press("shift+left")
+        await wait_until(lambda: "Backlog, 7 tasks." in screen_text(app), pilot=pilot)
+        await settle(pilot)
+        await pilot.pause(0.3)  # the feed delivers the move's event after the move returns
+        await settle(pilot)
+        assert [s for s in said if "WEB-5" in s] == ["WEB-5 moved to backlog."]
+        assert [e.text for e in app.message_log if "WEB-5" in e.text] == ["WEB-5 moved to backlog."]

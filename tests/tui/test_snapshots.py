@@ -28,9 +28,10 @@ def app_for(url: str, **settings: Any) -> TaskyardApp:
 
 class TestBoardSnapshots:
     def test_empty_board(self, snap_compare: Any, tmp_path: Path) -> None:
-        """A brand-new database: seven columns with their names and "· 0" counts, each
-        saying "(no tasks)"; the context line says "all projects · 0 tasks"; the footer
-        lists the keys in words."""
+        """A brand-new database: seven columns with their names and "· 0" counts; Backlog
+        says how to start ("(no tasks yet: n creates a task, i imports a PRD, p switches
+        project)", wrapped), the others "(no tasks)"; the context line says "all projects ·
+        0 tasks"; the footer lists the keys in words."""
         app = app_for(f"sqlite:///{tmp_path / 'empty.db'}")
         assert snap_compare(app, run_before=loaded, terminal_size=(230, 30))
 
@@ -56,7 +57,8 @@ class TestBoardSnapshots:
 
     def test_help(self, snap_compare: Any, demo_db_url: str) -> None:
         """The help dialog over the board: what the board shows, then a table of keys
-        with the action in words, what it does, and the binding id for [keymap]."""
+        with the action in words, what it does (never an empty cell), and the binding id
+        for [keymap]."""
 
         async def run_before(pilot: Pilot[int]) -> None:
             await loaded(pilot)

@@ -98,8 +98,8 @@ async def test_open_web2_from_the_board_shows_what_a_reader_needs(demo_app: Task
         assert deps[0] == "1. Blocked by WEB-1 “Design the login page”, done (resolved)"
         assert "2. Blocks WEB-3 “Password reset emails”, blocked" in deps
         history = text_of(screen, "#detail-history").splitlines()
-        assert history[0].endswith("task.status_changed: moved from in progress to in review")
-        assert history[-1].endswith("task.created: created in backlog")
+        assert history[0].endswith(": Moved from in progress to in review.")
+        assert history[-1].endswith(": Created in backlog.")
         moves = text_of(screen, "#detail-moves")
         assert moves == (
             "Moves from in review (m): in progress, done, blocked. "
@@ -248,10 +248,13 @@ async def test_live_update_from_another_engine_keeps_focus(
         for _ in range(150):
             await asyncio.sleep(0.1)
             await settle(pilot)
-            if "changed title" in text_of(screen, "#detail-history"):
+            if "Edited title" in text_of(screen, "#detail-history"):
                 break
         assert text_of(screen, "#detail-heading") == "WEB-2 Build the sign-in API"
-        assert "someone-else task.updated: changed title" in text_of(screen, "#detail-history")
+        assert (
+            "someone-else: Edited title from “Build the login API” to “Build the sign-in API”."
+            in text_of(screen, "#detail-history")
+        )
         assert app.focused is deps
         assert deps.highlighted == 1
         for _ in range(20):  # the cursor follows once the reloaded page is laid out

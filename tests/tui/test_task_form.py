@@ -138,7 +138,7 @@ async def test_empty_title_is_refused_inline_with_focus_and_cursor_there(
         await wait_until(lambda: bool(error_text(modal, "form-title")), pilot=pilot)
         text = error_text(modal, "form-title")
         assert text.startswith("Error: ")
-        assert "title cannot be empty" in text
+        assert "Title cannot be empty" in text
         assert demo_app.focused is modal.query_one("#form-title")
         # The terminal cursor follows once the form has scrolled the field into view.
         await wait_until(lambda: cursor_inside(demo_app, "form-title"), timeout=2, pilot=pilot)
@@ -419,7 +419,7 @@ def test_snapshot_create_form_empty_title_error(
     """The "New task" form over the demo board after ctrl+s with an empty title.
 
     The reviewer must see: the form with the heading "New task"; directly under the Title
-    field the line "Error: title cannot be empty." in the error colour (the words, not only
+    field the line "Error: Title cannot be empty." in the error colour (the words, not only
     the colour); the title field focused; every other field still empty; project web-app is
     not preset (the board shows all projects).
     """

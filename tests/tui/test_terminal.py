@@ -237,7 +237,7 @@ def test_show_cursor_makes_the_terminal_cursor_visible(
     """R2: ``--show-cursor`` keeps the real cursor visible; by default it is hidden but placed."""
     terminal.start("--db", str(tmp_path / "board.db"), *args)
     terminal.wait_for("Ready. ? for every key")
-    terminal.wait_cursor_on("(no tasks)")
+    terminal.wait_cursor_on("(no tasks yet")
     assert terminal.cursor()[2] is visible
     terminal.keys("q")
     terminal.wait_for("EXITED-0")
@@ -294,7 +294,7 @@ def test_the_cursor_is_on_the_focused_item_on_every_screen_and_after_every_actio
     terminal.wait_for("Start in")
     wait_cursor_in_field(terminal, "Title")
     terminal.keys("C-s")  # refused: the error is shown and the cursor stays in the title
-    terminal.wait_for("Error: title cannot be empty")
+    terminal.wait_for("Error: Title cannot be empty")
     wait_cursor_in_field(terminal, "Title")
     terminal.keys("C-d")  # the dependency picker: in its search field
     terminal.wait_for("ref or part of a title")
@@ -371,5 +371,37 @@ def test_the_cursor_is_on_the_focused_item_on_every_screen_and_after_every_actio
     terminal.keys("Escape")
     terminal.wait_cursor_on("Two-factor sign-in")
 
+
+def test_screen_reader_arrow_key_rewrites_only_the_lines_that_changed(
+    terminal: Terminal, demo_db_url: str, tmp_path: Path
+) -> None:
+    """R10: in screen-reader mode one ``down`` rewrites the two lines whose selection changed,
+    not the whole column (readers that speak new text would read the column again).
+
+    The bytes tmux receives from the app are copied to a file (``pipe-pane``); one key may
+    write at most a few lines' worth: the two changed 120-cell lines with their colours are
+    about 500 bytes, the whole column about 6 KB.
+    """
+    terminal.start("--db", demo_db_url, "--screen-reader")
+    terminal.wait_cursor_on("1 of 6: WEB-12 Two-factor sign-in")
+    out = tmp_path / "bytes.out"
+    terminal.tmux("pipe-pane", "-o", "-t", terminal.session, f"cat >> {shlex.quote(str(out))}")
+
+    def quiet() -> int:
+        """Bytes written so far, once nothing more has come for 0.5 s."""
+        size = -1
+        while True:
+            time.sleep(0.5)
+            now = out.stat().st_size if out.exists() else 0
+            if now == size:
+                return now
+            size = now
+
+    before = quiet()
+    terminal.keys("Down")
+    terminal.wait_cursor_on("2 of 6:")
+    written = quiet() - before
+    print(f"{written} bytes for one arrow key")
+    assert 0 < written <= 2500, f"{written} bytes written for one arrow key"
     terminal.keys("q")
     terminal.wait_for("EXITED-0")

@@ -11,9 +11,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Markdown
 
 
-def help_markdown(screen: Screen[object]) -> str:
-    """The screen's help text and a table of the keys active on it, as Markdown."""
-    rows: list[str] = []
+def help_markdown(screen: Screen[object], *, spoken: bool = False) -> str:
+    """The screen's help text and a table of the keys active on it, as Markdown.
+
+    ``spoken`` (screen-reader mode): one sentence per key instead of the table, whose frame
+    a screen reader reads out cell border by cell border.
+    """
+    rows: list[tuple[str, str, str, str]] = []
     seen: set[tuple[str, str]] = set()
     for key, active in sorted(
         screen.active_bindings.items(), key=lambda kv: kv[1].binding.id or ""
@@ -32,18 +36,27 @@ def help_markdown(screen: Screen[object]) -> str:
             if k != key and b.binding.action == binding.action and b.binding.id == binding.id
         ]
         keys = " / ".join([shown, *others])
-        detail = binding.tooltip or ""
+        detail = binding.tooltip or binding.description  # no empty cell for Textual's keys
         remap = f"`{binding.id}`" if binding.id else "(Textual's own; not remappable)"
-        rows.append(f"| {keys} | {binding.description} | {detail} | {remap} |")
-    rows.sort(key=lambda row: row.split("|")[2].strip().lower())
-    table = "\n".join(
-        [
-            "| Key | Action | What it does | Id for [keymap] |",
-            "| :- | :- | :- | :- |",
-            *rows,
-            "| ctrl+p | Command palette | Every action by name | |",
-        ]
-    )
+        rows.append((keys, binding.description, detail, remap))
+    rows.sort(key=lambda row: row[1].lower())
+    rows.append(("ctrl+p", "Command palette", "Every action by name", ""))
+    if spoken:
+        table = "\n".join(
+            f"- {keys}: {action}"
+            + (f", {detail}" if detail != action else "")
+            + (f"; id {remap}" if remap else "")
+            + "."
+            for keys, action, detail, remap in rows
+        )
+    else:
+        table = "\n".join(
+            [
+                "| Key | Action | What it does | Id for [keymap] |",
+                "| :- | :- | :- | :- |",
+                *(f"| {' | '.join(row)} |" for row in rows),
+            ]
+        )
     screen_help = (getattr(screen, "HELP", None) or "").strip()
     intro = (
         "Keys can be changed in the `[keymap]` table of taskyard.toml, for example "
@@ -78,9 +91,9 @@ class HelpModal(ModalScreen[None]):
     }
     """
 
-    def __init__(self, under: Screen[object]) -> None:
+    def __init__(self, under: Screen[object], *, spoken: bool = False) -> None:
         super().__init__()
-        self.text = help_markdown(under)
+        self.text = help_markdown(under, spoken=spoken)
 
     def compose(self) -> ComposeResult:
         with Vertical(), VerticalScroll(id="help-scroll"):

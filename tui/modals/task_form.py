@@ -20,6 +20,7 @@ from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Static, TextArea
 
 from core.domain.commands import TaskCreate, TaskPatch, from_pydantic
@@ -45,6 +46,7 @@ from tui.form_data import (
     raw_from_task,
     request_data,
 )
+from tui.form_words import worded_errors
 from tui.widgets.blockers_field import BlockersField
 from tui.widgets.task_fields import TaskFields
 
@@ -78,6 +80,7 @@ class TaskFormModal(ModalScreen[str | None]):
     | ctrl+s | Save |
     | ctrl+e | Edit the description in $VISUAL / $EDITOR (vi when unset) |
     | ctrl+d | Add a dependency (search by ref or title) |
+    | f1 | Every key of the form, explained |
     | delete / x | In the dependency list: remove the highlighted blocker |
     | escape | Cancel (asks first when something was changed) |
     """
@@ -105,6 +108,10 @@ class TaskFormModal(ModalScreen[str | None]):
             priority=True,
             id="form.external-editor",
             tooltip="Edit the description in $VISUAL or $EDITOR (vi when unset)",
+        ),
+        # The help key of every screen, here as f1 only: a ? is typed into the focused field.
+        Binding(
+            "f1", "app.help", "Help", id="form.help", tooltip="Every key of the form, explained"
         ),
         Binding(
             "ctrl+d",
@@ -197,7 +204,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
         with VerticalScroll(id="form-body", can_focus=False):
             yield Static(heading, id="form-heading")
             yield Static(
-                "ctrl+s saves, escape cancels, ? lists every key."
+                "ctrl+s saves, escape cancels, f1 lists every key."
                 if self.creating
                 else f"Loading {self.ref}…",
                 id="form-note",
@@ -267,10 +274,24 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
                 for label in self.query(f"#{WIDGET_ID[name]}-label"):
                     label.scroll_visible(animate=False)
             # Focus may not have moved (the field had it) and the scroll may not change
-            # either: the cursor is placed on the field whatever happened (R1).
-            taskyard_app(self).place_cursor_after_layout(widget)
+            # either: the cursor is placed on the field whatever happened (R1), again after
+            # the field's error line is scrolled into view.
+            self.call_after_refresh(self._show_error_line, name, widget)
 
         self.call_after_refresh(show_label_too)
+
+    def _show_error_line(self, name: str, widget: Widget) -> None:
+        """Scroll the field's error line (under it) into view, then its label again if that
+        scrolled it out: the label wins when the two do not fit together."""
+        taskyard_app(self).place_cursor_after_layout(widget)
+        body = self.query_one("#form-body")
+        for error in self.query(f"#{WIDGET_ID[name]}-error.-shown"):
+            body.scroll_to_widget(error, animate=False, immediate=True)
+            top = self.query_one("#form-heading") if name == FIELDS[0] else None
+            for label in self.query(f"#{WIDGET_ID[name]}-label"):
+                top = top or label
+            if top is not None:
+                body.scroll_to_widget(top, animate=False, immediate=True)
 
     def _scrolled(self) -> None:
         """The cursor is placed when a field gets focus, before the form scrolls it into view
@@ -280,7 +301,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
 
     def show_refusal(self, exc: TaskyardError) -> None:
         """Put what the engine (or the request model) refused under the fields concerned."""
-        self.show_errors(field_errors(exc))
+        self.show_errors(worded_errors(field_errors(exc), self.read_raw()))
 
     # -- loading --------------------------------------------------------------------------
     @work(exclusive=True, group="load_task", exit_on_error=False)

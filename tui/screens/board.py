@@ -26,7 +26,7 @@ from core.domain.commands import BoardQuery
 from core.domain.models import Event, TaskCard, TaskStatus
 from core.domain.views import BoardView
 from core.errors import TaskyardError
-from tui.board_words import context_line, spoken_event
+from tui.board_words import context_line, empty_words, spoken_event
 from tui.context import taskyard_app
 from tui.first_board import PAGE
 from tui.messages import LogEntry
@@ -241,14 +241,21 @@ message log (**L**).
     def update_context(self) -> None:
         """The line above the board: which project, filters and search are in force."""
         settings = taskyard_app(self).settings
+        total = sum(c.count for c in self.columns())
         line = context_line(
             self.query_state,
             project_name=self.project_name,
-            total=sum(c.count for c in self.columns()),
+            total=total,
             spoken=self.spoken,
             screen_reader_source=settings.screen_reader_source,
         )
         self.query_one("#board-context", Static).update(line)
+        for index, column in enumerate(self.columns()):
+            column.task_list.say_when_empty(
+                empty_words(
+                    self.query_state, board_total=total, first=index == 0, spoken=self.spoken
+                )
+            )
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         """The line under the board: the last thing the user should read."""
@@ -406,7 +413,7 @@ message log (**L**).
         if self.spoken:
             for event in events:
                 line = spoken_event(event)
-                if line:
+                if line and not taskyard_app(self).said_already(event):
                     taskyard_app(self).report(line)
         if self._reload_timer is not None:
             self._reload_timer.stop()
@@ -486,10 +493,13 @@ message log (**L**).
         outcome = await move_task(
             taskyard_app(self), card.ref, status, when_unblocked=when_unblocked
         )
-        self.set_status(outcome.text, error=outcome.task is None)
         task = outcome.task
-        if task is None:
+        if task is None:  # the refusal is reported, and so already in the status line
             return
+        if self.spoken:  # said once, and kept in the message log with what the feed says
+            taskyard_app(self).report(outcome.text)
+        else:
+            self.set_status(outcome.text)
         self._follow = task.id
         self.load_board()
 

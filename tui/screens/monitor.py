@@ -63,6 +63,9 @@ SLOW_REFRESH = 5.0
 """Seconds between reads when no event arrives (heartbeats and lost workers are not events)."""
 QUEUE_LIMIT = 50
 RECENT_LIMIT = 20
+STOPPED_LISTED = 600.0
+"""Seconds a stopped worker stays listed: every board session that ran workers leaves one
+behind, so older ones are counted in one line instead."""
 
 
 def _plural(n: int, noun: str) -> str:
@@ -298,12 +301,18 @@ them; **w** switches them off or on.
         busy: dict[str, int] = {}
         for active in overview.running:
             busy[active.run.worker_id] = busy.get(active.run.worker_id, 0) + 1
-        self._update("#monitor-workers-heading", f"Workers: {len(overview.workers)}")
-        self._update(
-            "#monitor-workers",
-            "\n".join(self._worker_line(w, now, busy.get(w.id, 0)) for w in overview.workers)
-            or "No worker has registered. Press w to switch on this app's workers.",
-        )
+        listed = [
+            w
+            for w in overview.workers
+            if w.status != WorkerStatus.STOPPED
+            or (now - w.last_heartbeat_at).total_seconds() < STOPPED_LISTED
+        ]
+        lines = [self._worker_line(w, now, busy.get(w.id, 0)) for w in listed]
+        if gone := len(overview.workers) - len(listed):
+            lines.append(f"{_plural(gone, 'worker')} stopped over 10 minutes ago, not listed.")
+        self._update("#monitor-workers-heading", f"Workers: {len(listed)}")
+        none = "No worker has registered. Press w to switch on this app's workers."
+        self._update("#monitor-workers", "\n".join(lines) or none)
         self._update("#monitor-recent-heading", f"Recent, newest first: {len(overview.recent)}")
         self._runs["#monitor-recent"] = list(overview.recent)
         self._fill(
@@ -419,6 +428,9 @@ them; **w** switches them off or on.
             # No heartbeat age: it would change on every refresh and be read out each time.
             slots = f"{busy} of {_plural(worker.slots, 'slot')} busy"
             return f"{worker.id}, active, {slots}, host {worker.host}, pid {worker.pid}"
+        if self.spoken:  # as the active line is said: no glyph, no age that changes each read
+            last = worker.last_heartbeat_at.strftime("%H:%M UTC")
+            return f"{worker.id}, {worker.status.value}, last heard at {last}, host {worker.host}"
         return worker_line(worker, now, busy)
 
     # -- selection ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from core.domain.models import Event
-from tui.task_words import event_line
+from tui.history_words import history_lines
 
 
 class HistoryPanel(Vertical):
@@ -27,5 +27,5 @@ class HistoryPanel(Vertical):
         self.query_one("#detail-history-heading", Static).update(
             f"History, newest first ({count} event" + ("" if count == 1 else "s") + ")"
         )
-        lines = [event_line(e) for e in reversed(events)] or ["No events."]
+        lines = history_lines(events)[::-1] or ["No events."]
         self.query_one("#detail-history", Static).update("\n".join(lines))

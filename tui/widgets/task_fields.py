@@ -81,6 +81,8 @@ class TaskFields(Vertical):
         self.default_status = default_status
         self._task_types: list[str] = list(KNOWN_TASK_TYPES)
         self._has_blockers = False
+        self._refused: dict[str, str] = {}
+        """Fields shown with an error, and the text the error was about."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="form-error", classes="field-error")
@@ -225,6 +227,7 @@ class TaskFields(Vertical):
         """Offer "Ready when unblocked" as the start state only while there are blockers."""
         has = bool(self.blockers)
         self._has_blockers = has
+        self.clear_lines("#form-blockers-error")  # it was about the dependencies as they were
         if not self.creating:
             return
         status = self.query_one("#form-status", Select)
@@ -250,15 +253,32 @@ class TaskFields(Vertical):
         """Show each ``(field, message)`` under its field (the others cleared); returns the
         first of those fields in reading order, ``None`` when no message names a field."""
         self.clear_lines(".field-error")
+        self._refused = {}
         first: str | None = None
         for field, message in errors:
             name = error_field(field)
+            if name is not None and name != "blocked_by":
+                self._refused[name] = self._read(name)
             self.show_line(
                 f"#{WIDGET_ID[name]}-error" if name else "#form-error", f"Error: {message}"
             )
             if name and (first is None or FIELDS.index(name) < FIELDS.index(first)):
                 first = name
         return first
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    def _edited(self) -> None:
+        """An error leaves as soon as its field no longer holds the text it was about.
+
+        Compared by text, not by which widget changed: a change message can arrive after
+        the errors it predates were shown.
+        """
+        for name, text in list(self._refused.items()):
+            if self._read(name) != text:
+                del self._refused[name]
+                self.clear_lines(f"#{WIDGET_ID[name]}-error")
 
     def field_widget(self, name: str) -> Widget | None:
         """The widget that takes focus for field ``name``; ``None`` for an empty blocker list

@@ -11,6 +11,7 @@ a ``›`` marker, the priority a glyph and its name, a blocked card "⊘ blocked
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -173,7 +174,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
     }
     """
 
-    cursor: reactive[int] = reactive(0, init=False, always_update=True)
+    cursor: reactive[int] = reactive(0, init=False, always_update=True, repaint=False)
     """Index of the selected card in the column (0 when the column is empty)."""
 
     @dataclass
@@ -234,6 +235,14 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         """The base style and width, fixed for the lines of one ``render_lines`` call."""
         self._pipelines: frozenset[str] | None = None
         """The workers' pipelines, to mark ready cards none would run (``None``: unknown)."""
+        self._empty_words = "No tasks." if spoken else "(no tasks)"
+
+    def say_when_empty(self, words: str) -> None:
+        """What the list says while it has no cards: why it is empty, and what to do."""
+        if words != self._empty_words:
+            self._empty_words = words
+            if self.total == 0:
+                self.refresh()
 
     def set_pipelines(self, pipelines: Iterable[str] | None) -> None:
         """Tell the list which task types have a pipeline, so it can mark the ready cards
@@ -359,11 +368,24 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
 
     # -- Textual hooks --------------------------------------------------------------------
     def watch_cursor(self, old: int, new: int) -> None:
+        """Repaint only the two cards whose selection changed (a scroll repaints the rest).
+
+        Readers that speak new text read every line rewritten: repainting the whole list
+        would read the column again on every arrow key (R10).
+        """
         height = self.card_height
+        top = int(self.scroll_y)
         self.scroll_to_region(
             Region(0, new * height, 1, height), animate=False, force=True, immediate=True
         )
-        self.refresh()
+        if int(self.scroll_y) != top:
+            self.refresh()
+        else:
+            width = self.size.width
+            self.refresh(
+                Region(0, old * height - top, width, height),
+                Region(0, new * height - top, width, height),
+            )
         self._announce_selection()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
@@ -428,10 +450,13 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         base, width = self._frame or (self.rich_style, self.scrollable_content_region.width)
         line = int(self.scroll_y) + y
         index, row = divmod(line, self.card_height)
-        if self.total == 0 and line == 0:
-            text = "  No tasks." if self.spoken else "  (no tasks)"
-            style = base + self._part_style("task-list--loading")
-            return Strip([Segment(text, style)]).extend_cell_length(width, base)
+        if self.total == 0:
+            # Wrapped to the column: the words say how to start, and columns are narrow.
+            lines = textwrap.wrap(self._empty_words, max(8, width - 3)) if line < 6 else []
+            if line < len(lines):
+                style = base + self._part_style("task-list--loading")
+                text = ("  " if line == 0 else "   ") + lines[line]
+                return Strip([Segment(text, style)]).extend_cell_length(width, base)
         if index >= self.total:
             return Strip.blank(width, base)
         card = self._cards.get(index)
