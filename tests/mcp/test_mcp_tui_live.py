@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from core.domain.commands import TaskCreate
 from core.domain.models import TaskStatus
-from tests.fixtures.tui import settle
+from tests.fixtures.tui import screen_text, settle
 from tests.fixtures.tui_runs import app_for, lines_of, log_text, seed
 from tests.fixtures.waiting import wait_until
 from tests.mcp.clients import call, over_stdio
@@ -52,3 +52,20 @@ async def test_monitor_follows_an_mcp_agent(tmp_path: Path) -> None:
             pilot=pilot,
         )
         assert "TY-1" not in running()
+
+
+async def test_the_board_follows_an_mcp_agent(tmp_path: Path) -> None:
+    """The card moves from Ready to In progress on the agent's claim and to In review on its
+    finish, with no key pressed: the board reads the agent's work from the event log."""
+    url = await seed(tmp_path, TaskCreate(title="Agent work", status=TaskStatus.READY))
+    app = app_for(url, workers=False)
+    async with app.run_test(size=SIZE) as pilot, over_stdio(url, tmp_path, "claude") as agent:
+        await settle(pilot)
+        assert "READY · 1" in screen_text(app)
+        got = await call(agent, "claim", agent="claude")
+        run, token = got["run_id"], got["claim_token"]
+        await wait_until(lambda: "IN PROGRESS · 1" in screen_text(app), timeout=20, pilot=pilot)
+        assert "READY · 0" in screen_text(app)
+        await call(agent, "finish", run_id=run, claim_token=token, outcome="in_review")
+        await wait_until(lambda: "IN REVIEW · 1" in screen_text(app), timeout=20, pilot=pilot)
+        assert "IN PROGRESS · 0" in screen_text(app)
