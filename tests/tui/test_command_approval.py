@@ -131,7 +131,7 @@ async def test_the_detail_shows_the_command_and_A_approves_it_after_showing_it(
             screen.query_one("#detail-status", Static).render()
         )
         history = str(screen.query_one("#detail-history", Static).render())
-        assert "ana task.command_approved: approved its command (hash " in history
+        assert "ana: Approved its command." in history
     assert await command_of(url) == (DEPLOY, True, "ana")
 
 

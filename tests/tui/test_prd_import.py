@@ -124,7 +124,7 @@ async def test_a_missing_file_is_explained_next_to_the_path(demo_app: TaskyardAp
 
 def test_path_completion_extends_what_was_typed() -> None:
     assert complete_path(str(PRDS / "cross_")) == str(CROSS_REFS)
-    assert complete_path(str(PRDS.parent) + "/prd") == str(PRDS.parent) + "/prd_plans.py"
+    assert complete_path(str(PRDS.parent) + "/prd_p") == str(PRDS.parent) + "/prd_plans.py"
     assert complete_path(str(PRDS.parent) + "/prds") == str(PRDS) + "/"
     assert complete_path("/no/such/folder/x") is None
 
