@@ -46,6 +46,31 @@ async def over_stdio(db: str, data_dir: Path, actor: str = "agent") -> AsyncIter
 
 
 @asynccontextmanager
+async def over_stdio_to_server(
+    server_url: str, token: str, data_dir: Path
+) -> AsyncIterator[ClientSession]:
+    """An initialized client of ``taskyard --server URL mcp``: stdio, on a server's engine.
+
+    The token goes in through the environment (``TASKYARD_TOKEN``), as an agent's
+    configuration passes it, never on the command line.
+    """
+    env = server_env(data_dir) | {"TASKYARD_TOKEN": token}
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "core.cli", "--server", server_url, "mcp"],
+        env=env,
+        cwd=ROOT,
+    )
+    with (data_dir / "mcp-remote.log").open("w") as errlog:
+        async with (
+            stdio_client(params, errlog=errlog) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            yield session
+
+
+@asynccontextmanager
 async def over_http(base_url: str, token: str | None) -> AsyncIterator[ClientSession]:
     """An initialized client of ``/mcp`` on a running ``taskyard serve``."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.mcp.clients import call, over_http, refused
+from tests.mcp.clients import call, over_http, over_stdio_to_server, refused
 from tests.server.conftest import Served
 from tests.server.own_servers import serving
 
@@ -37,6 +37,24 @@ async def test_listing_and_work_loop_over_http(served_mcp: Served) -> None:
         assert error["code"] == "lease_lost"
         feed = await call(agent, "events", task=created["ref"], full=True)
         assert {e["actor"] for e in feed["items"]} == {"writer"}
+
+
+async def test_taskyard_mcp_with_server_works_through_the_api(
+    served_mcp: Served, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``taskyard --server URL mcp``: a stdio server for a local agent, on a team's server,
+    with that token's rights (the reader may read, never write)."""
+    folder = tmp_path_factory.mktemp("mcp-remote")
+    async with over_stdio_to_server(served_mcp.url, served_mcp.tokens["writer"], folder) as a:
+        created = await call(a, "create", title=_title(), project="beta", ready=True)
+        assert (await call(a, "show", ref=created["ref"]))["ref"] == created["ref"]
+    async with over_stdio_to_server(served_mcp.url, served_mcp.tokens["reader"], folder) as r:
+        assert (await call(r, "show", ref=created["ref"]))["title"] == created["title"]
+        error = await refused(r, "move", ref=created["ref"], status="backlog")
+        assert error["code"] == "forbidden"
+    with served_mcp.client() as api:
+        task = api.get(f"/api/v2/tasks/{created['ref']}").json()
+    assert task["status"] == "ready"
 
 
 def test_no_token_is_refused_with_the_api_error(served_mcp: Served) -> None:
