@@ -250,7 +250,7 @@ async def test_edits_apply_to_the_highlighted_task_and_the_highlight_stays(
         await pilot.press("t")
         await settle(pilot)
         assert highlighted_title(screen) == title
-        assert f"“{title}” is now a" in text_of(screen, "#prd-status")
+        assert f"“{title}” is now of type" in text_of(screen, "#prd-status")
         assert screen.preview is not None
         task = next(t for t in screen.preview.plan.tasks if t.title == title)
         assert (task.priority, task.task_type) != ("medium", "feature")

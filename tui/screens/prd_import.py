@@ -318,7 +318,12 @@ every such command under its task, and none runs until someone approves it after
             f"{len(plan.waves)} waves at {plan.options.max_parallelism_hint} workers; "
             f"critical path {_count(len(plan.critical_path), 'task')}; "
             + _count(len(plan.blocked_roots), "task")
-            + " that others wait for start the work."
+            + (
+                " that others wait for starts"
+                if len(plan.blocked_roots) == 1
+                else " that others wait for start"
+            )
+            + " the work."
             + (
                 "\nMilestones: "
                 + "; ".join(
@@ -406,7 +411,7 @@ every such command under its task, and none runs until someone approves it after
         index = types.index(task.task_type) + 1 if task.task_type in types else 0
         nxt = types[index % len(types)]
         plan = self.edits.set_task_type(self.preview.plan, task.key, nxt)
-        self._edit(f"“{task.title}” is now a {nxt}.", plan)
+        self._edit(f"“{task.title}” is now of type {nxt}.", plan)
 
     # -- commit ---------------------------------------------------------------------------
     def action_commit(self) -> None:

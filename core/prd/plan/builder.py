@@ -233,7 +233,9 @@ class Builder:
         ac = self._ac_meta(section, deep=coarse)
         meta.criteria.extend(ac.criteria)
         meta.item_count += ac.item_count
-        title_text = self.title(section).clean or "(untitled)"
+        info = self.title(section)
+        title_text = info.clean or "(untitled)"
+        meta.labels.extend(tag for tag in info.tags if tag not in meta.labels)
         end = section.line_end
         description = self.doc.raw(section.line_start + 1, end)
         unit = Unit(

@@ -37,6 +37,7 @@ from core.prd.plan.milestones import Milestones
 from core.prd.plan.outline import Outline
 from core.prd.plan.vocab import (
     HEADING_NUMBER,
+    TAG,
     WORDS,
     clean_title,
     ident_of,
@@ -120,9 +121,17 @@ class Title:
     """The words its kind is read from: without a trailing parenthesis (``Status (updated
     Apr 3)``), with ``&``, ``/`` and ``+`` read as "and" (``Risks & mitigations``)."""
 
+    tags: tuple[str, ...] = ()
+    """``#tags`` that end the title (``Receipt email #email``): the task's labels, not words
+    of its title."""
+
     @classmethod
     def of(cls, title: str) -> Title:
         """Read a title once: every field the rules ask of it."""
+        tags: tuple[str, ...] = ()
+        if "#" in title and (trailing := _TRAILING_TAGS.search(title)) and trailing.start():
+            tags = tuple(TAG.findall(trailing.group(0)))
+            title = title[: trailing.start()].rstrip()
         stripped = strip_number(title)
         clean = clean_title(stripped)
         numbered = stripped is not title
@@ -146,7 +155,12 @@ class Title:
             words=plain,
             kind=title_kind(kind_words, clean),
             kind_words=kind_words,
+            tags=tags,
         )
+
+
+_TRAILING_TAGS = re.compile(r"(?:\s+#[A-Za-z][\w-]{0,39})+\s*$")
+"""One or more ``#tags`` at the end of a heading, after its words."""
 
 
 @dataclass(frozen=True, slots=True)
