@@ -2,8 +2,9 @@
 
 A preview is planned again from the document whenever the user asks (ctrl+r) or changes an
 option after previewing. The edits they made by hand (a task or a dependency left out, a
-priority or a type changed) are not in the document; they are recorded here by the keys the
-planner gives (stable for the same document) and applied again to the new plan. An edit whose
+priority or a type changed, a left-out section made a task) are not in the document; they
+are recorded here by the keys the planner gives (stable for the same document) and applied
+again to the new plan. An edit whose
 task or dependency the new plan no longer has is dropped, and counted so the screen can say so.
 """
 
@@ -14,7 +15,14 @@ from dataclasses import dataclass, field
 
 from core.domain.models import Priority
 from core.errors import TaskyardError
-from core.prd.edit import drop_command, drop_edge, drop_task, set_priority, set_task_type
+from core.prd.edit import (
+    drop_command,
+    drop_edge,
+    drop_task,
+    make_task,
+    set_priority,
+    set_task_type,
+)
 from core.prd.models import ImportPlan
 
 Edit = Callable[[ImportPlan], ImportPlan]
@@ -54,6 +62,9 @@ class PlanEdits:
 
     def set_task_type(self, plan: ImportPlan, key: str, task_type: str) -> ImportPlan:
         return self._record(f"type {key}", lambda p: set_task_type(p, key, task_type), plan)
+
+    def make_task(self, plan: ImportPlan, line_start: int) -> ImportPlan:
+        return self._record(f"make-task {line_start}", lambda p: make_task(p, line_start), plan)
 
     def replay(self, plan: ImportPlan) -> tuple[ImportPlan, int, int]:
         """``plan`` with every recorded edit that still applies; returns the plan and how

@@ -1,6 +1,7 @@
 """Changing an import plan before it is committed, and recomputing what the preview shows.
 
-The preview screen lets people drop a task or an edge and change a priority or a type; each
+The preview screen lets people drop a task or an edge, change a priority or a type, and make a
+section the planner left out a task after all; each
 edit returns a new plan whose waves, critical path and blocked roots are recomputed here, so
 what is shown is always what ``commit_import`` would write. Pure: no I/O.
 """
@@ -8,9 +9,10 @@ what is shown is always what ``commit_import`` would write. Pure: no I/O.
 from __future__ import annotations
 
 from core.domain.graph import critical_path, waves
+from core.domain.identifiers import slugify
 from core.domain.models import Priority
 from core.errors import NotFoundError, ValidationError
-from core.prd.models import ImportPlan, PlannedEdge, PlannedTask
+from core.prd.models import ImportPlan, PlannedEdge, PlannedTask, SourceSpan
 
 
 def summarize(plan: ImportPlan) -> ImportPlan:
@@ -120,6 +122,39 @@ def set_task_type(plan: ImportPlan, key: str, task_type: str) -> ImportPlan:
 def blockers_of(plan: ImportPlan, key: str) -> list[PlannedEdge]:
     """The edges that make ``key`` wait, in plan order."""
     return [e for e in plan.edges if e.task_key == key]
+
+
+def make_task(plan: ImportPlan, line_start: int) -> ImportPlan:
+    """Make the section the planner left out at ``line_start`` a task after all.
+
+    The person overrules the planner's reason (a "Rollout" that is work in this document):
+    the section becomes a task of its own, titled by its heading, its text the description.
+
+    Raises:
+        NotFoundError: no section left out starts at that line.
+    """
+    skipped = next((n for n in plan.not_tasks if n.line_start == line_start), None)
+    if skipped is None:
+        raise NotFoundError(
+            f"No section left out at line {line_start}.",
+            hint="Preview again: the document may have changed.",
+        )
+    path = skipped.section_path
+    key = f"{plan.source_key}:{'/'.join(slugify(p) for p in path) or 'section'}"
+    while any(t.key == key for t in plan.tasks):
+        key += "~made"
+    task = PlannedTask(
+        key=key,
+        title=path[-1] if path else "(untitled)",
+        description=skipped.text,
+        source=SourceSpan(
+            section_path=path, line_start=skipped.line_start, line_end=skipped.line_end
+        ),
+    )
+    rest = [n for n in plan.not_tasks if n is not skipped]
+    at = next((i for i, t in enumerate(plan.tasks) if t.source.line_start > line_start), None)
+    tasks = [*plan.tasks[:at], task, *plan.tasks[at:]] if at is not None else [*plan.tasks, task]
+    return summarize(plan.model_copy(update={"tasks": tasks, "not_tasks": rest}))
 
 
 def _replace(plan: ImportPlan, task: PlannedTask) -> ImportPlan:

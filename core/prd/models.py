@@ -149,6 +149,11 @@ class SkippedSection(BaseModel):
     line_start: int
     reason: str
     """In words: "open questions, not work", "struck through: dropped", "lists milestones"…"""
+    line_end: int = 0
+    """The section's last line (its sub-sections included)."""
+    text: str = ""
+    """The section's own text under its heading: the description if a person makes it a task
+    after all (``core.prd.edit.make_task``)."""
 
 
 class PlanSuggestion(BaseModel):

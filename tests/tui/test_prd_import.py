@@ -285,3 +285,33 @@ async def test_a_second_preview_keeps_the_edits_and_a_changed_project_applies(
         assert screen.preview.plan.options.project == "web-app"
         schema = next(t for t in screen.preview.plan.tasks if t.title == "Index schema")
         assert schema.priority == "low"
+
+
+async def test_m_makes_a_section_that_is_not_a_task_a_task(
+    demo_app: TaskyardApp, tmp_path: Path
+) -> None:
+    """Issue 21: the preview says why a section is not a task, and one key makes it a task
+    (the person knows the risk's mitigation is work here); a second preview keeps that."""
+    doc = tmp_path / "launch.md"
+    doc.write_text(
+        "# Launch\n\n## Build the API\n\nEndpoints.\n\n## Risks\n\nAdd a fallback provider.\n"
+    )
+    async with demo_app.run_test(size=SIZE) as pilot:
+        screen = await open_preview(demo_app, pilot, doc)
+        assert screen.preview is not None
+        assert [n.section_path for n in screen.preview.plan.not_tasks] == [["Risks"]]
+        tree = screen.query_one(PlanTree)
+        await pilot.press("end")
+        while tree.cursor_node is None or (tree.cursor_node.data or ("",))[0] != "skipped":
+            await pilot.press("up")
+        assert "Risks" in str(tree.cursor_node.label)
+        await pilot.press("m")
+        await settle(pilot)
+        titles = [t.title for t in screen.preview.plan.tasks]
+        assert titles == ["Build the API", "Risks"]
+        assert screen.preview.plan.tasks[1].description == "Add a fallback provider."
+        assert screen.preview.plan.not_tasks == []
+        assert "“Risks” is a task after all" in text_of(screen, "#prd-status")
+        await pilot.press("ctrl+r")  # planned again from the document: the edit is kept
+        await settle(pilot)
+        assert [t.title for t in screen.preview.plan.tasks] == ["Build the API", "Risks"]

@@ -115,6 +115,13 @@ class PrdImportScreen(Screen[None]):
             tooltip="Next type for the highlighted task",
         ),
         Binding(
+            "m",
+            "make_task",
+            "Make a task",
+            id="import.make-task",
+            tooltip="Make the highlighted section that is not a task a task after all",
+        ),
+        Binding(
             "ctrl+s",
             "commit",
             "Commit",
@@ -140,7 +147,9 @@ import would create or change, with its dependencies, the waves in which they co
 any warnings (cycles, references to nothing, duplicate titles, empty sections).
 
 Edit the plan before committing: **x** leaves out the highlighted task, dependency or
-command, **p** and **t** change a task's priority and type. **ctrl+s** commits after asking;
+command, **p** and **t** change a task's priority and type. Under **Not tasks** each section
+the planner left out says why; **m** makes the highlighted one a task after all. **ctrl+s**
+commits after asking;
 importing the same document again updates what changed and never duplicates tasks.
 
 Shell code blocks in the document stay documentation: nothing in them runs. Tick **Shell
@@ -214,7 +223,10 @@ every such command under its task, and none runs until someone approves it after
         status.set_class(error, "-error")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"drop", "cycle_priority", "cycle_type", "commit"} and self.preview is None:
+        if (
+            action in {"drop", "cycle_priority", "cycle_type", "make_task", "commit"}
+            and self.preview is None
+        ):
             return None
         return not (action == "show_on_board" and self.job is None)
 
@@ -373,11 +385,25 @@ every such command under its task, and none runs until someone approves it after
         assert self.preview is not None
         return next(t for t in self.preview.plan.tasks if t.key == key)
 
+    def action_make_task(self) -> None:
+        data = self._highlighted()
+        if self.preview is None or data is None or data[0] != "skipped":
+            self.set_status("Highlight a section under “Not tasks” to make it a task.")
+            return
+        line = int(data[1])
+        skipped = next(n for n in self.preview.plan.not_tasks if n.line_start == line)
+        plan = self.edits.make_task(self.preview.plan, line)
+        title = " > ".join(skipped.section_path)
+        self._edit(f"“{title}” is a task after all (it was left out: {skipped.reason}).", plan)
+
     def action_drop(self) -> None:
         data = self._highlighted()
         if self.preview is None or data is None:
             return
         kind, key, blocker = data
+        if kind not in ("task", "command", "edge"):
+            self.set_status("Highlight a task, a dependency or a command to leave it out.")
+            return
         plan = self.preview.plan
         if kind == "task":
             title = self._planned(key).title

@@ -1,5 +1,6 @@
 """``PlanTree``: a PRD import's planned tasks as a tree, each with its command and the tasks
-it waits for; the highlight survives a refill and the terminal cursor follows it (R1)."""
+it waits for, then the sections that are not tasks with the reason; the highlight survives a
+refill and the terminal cursor follows it (R1)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from core.prd.models import DiffKind, ImportPlan, PlannedTask, TaskDiff
 from tui.widgets.task_list import PRIORITY_GLYPH
 
 NodeData = tuple[str, str, str]
-"""``("task", key, "")``, ``("edge", task key, blocker key)`` or ``("command", key, "")``."""
+"""``("task", key, "")``, ``("edge", task key, blocker key)``, ``("command", key, "")``, or a
+section the planner left out, ``("skipped", its first line, "")`` (under ``("skipped-group",
+"", "")``)."""
 
 DIFF_WORDS = {
     DiffKind.NEW: "new",
@@ -102,6 +105,23 @@ class PlanTree(Tree[NodeData]):
 
         for task in children.get(None, []):
             add(self.root, task)
+        if plan.not_tasks:
+            left_out = self.root.add(
+                Text(f"Not tasks ({len(plan.not_tasks)}), each with why: m makes one a task"),
+                data=("skipped-group", "", ""),
+                expand=True,
+            )
+            for skipped in plan.not_tasks:
+                data: NodeData = ("skipped", str(skipped.line_start), "")
+                leaf = left_out.add_leaf(
+                    Text(
+                        f"{' > '.join(skipped.section_path)} · {skipped.reason}"
+                        f" · line {skipped.line_start}"
+                    ),
+                    data=data,
+                )
+                if highlighted == data:
+                    target = leaf
         self.root.expand()
         # New nodes have no line until the tree lays its lines out, and ``move_cursor`` on
         # such a node moves nowhere: find the highlighted one's line through the laid-out tree.

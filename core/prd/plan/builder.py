@@ -145,7 +145,13 @@ class Builder:
         """Record a section that is not a task, with the reason the preview gives."""
         if reason:
             self.skipped.append(
-                SkippedSection(section_path=path, line_start=section.line_start, reason=reason)
+                SkippedSection(
+                    section_path=path,
+                    line_start=section.line_start,
+                    reason=reason,
+                    line_end=section.line_end,
+                    text=self.doc.raw(section.line_start + 1, section.body_line_end),
+                )
             )
 
     def _read_gantt(self, section: Section) -> None:
