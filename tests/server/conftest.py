@@ -164,6 +164,29 @@ STANDARD_TOKENS = (
 )
 
 
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A server module's PostgreSQL server runs in ``make slow`` unless the module keeps it.
+
+    Every module here serves on SQLite and on PostgreSQL. Most test what the HTTP layer adds
+    (routes, tokens, bodies, limits), which does not depend on the database; the engine's SQL
+    is tested on PostgreSQL in tests/store. Their PostgreSQL half (a database, a migration and
+    a server process per module, about a third of the server suite's time) is left to
+    ``make slow``. A module whose behaviour differs on PostgreSQL (claims, locking, the order
+    of events) sets ``POSTGRES_IN_DEFAULT_RUN = True`` and keeps it in ``make test``.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or HERE not in item.path.parents:
+            continue
+        if "postgres" not in callspec.params.values():
+            continue
+        if not getattr(item.module, "POSTGRES_IN_DEFAULT_RUN", False):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="module")
 def pg_module_url() -> Iterator[str]:
     """A PostgreSQL database of the module's own, dropped at its end."""
