@@ -167,8 +167,13 @@ STANDARD_TOKENS = (
 HERE = Path(__file__).resolve().parent
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist names the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A server module's PostgreSQL server runs in ``make slow`` unless the module keeps it.
+    """Keep each module on one xdist worker; leave most PostgreSQL servers to ``make slow``.
+
+    A module's servers are module-scoped: split over two workers (``-n auto`` hands out tests
+    one by one), each worker would start them again. ``make test`` runs ``--dist loadgroup``,
+    and every test here is grouped by its module.
 
     Every module here serves on SQLite and on PostgreSQL. Most test what the HTTP layer adds
     (routes, tokens, bodies, limits), which does not depend on the database; the engine's SQL
@@ -178,8 +183,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     of events) sets ``POSTGRES_IN_DEFAULT_RUN = True`` and keeps it in ``make test``.
     """
     for item in items:
+        if HERE not in item.path.parents:
+            continue
+        item.add_marker(pytest.mark.xdist_group(item.path.stem))
         callspec = getattr(item, "callspec", None)
-        if callspec is None or HERE not in item.path.parents:
+        if callspec is None:
             continue
         if "postgres" not in callspec.params.values():
             continue
