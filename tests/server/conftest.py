@@ -191,7 +191,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue
         if "postgres" not in callspec.params.values():
             continue
-        if not getattr(item.module, "POSTGRES_IN_DEFAULT_RUN", False):
+        module = getattr(item, "module", None)  # a test function's module (pytest.Function)
+        if not getattr(module, "POSTGRES_IN_DEFAULT_RUN", False):
             item.add_marker(pytest.mark.slow)
 
 
