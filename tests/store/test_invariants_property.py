@@ -335,65 +335,52 @@ PROPERTY_SETTINGS = settings(
 )
 
 
-QUICK_EXAMPLES = {"sqlite": 12, "postgres": 3}
-"""Random sequences (10 to 35 operations each) per backend in ``make test``: every kind of
-operation runs dozens of times."""
-LONG_EXAMPLES = {"sqlite": 40, "postgres": 8}
-"""Random sequences per backend in ``make slow`` (the fuzzing at length)."""
+EXAMPLES = {
+    "quick": {"sqlite": 12, "postgres": 3},
+    "long": {"sqlite": 40, "postgres": 8},
+}
+"""Random sequences (10 to 35 operations each) per run and backend. ``make test`` draws the
+quick ones, where every kind of operation still runs dozens of times; ``make slow`` fuzzes at
+length."""
+LENGTHS = [pytest.param("quick"), pytest.param("long", marks=pytest.mark.slow)]
 
 
-def on_sqlite(
-    sqlite_template: Path, seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]
-) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "prop.db"
-        copy_migrated_sqlite(sqlite_template, path)
-        asyncio.run(run_sequence(f"sqlite:///{path}", seed, ops, path))
+def property_run(length: str, backend: str) -> settings:
+    """The hypothesis settings of one run: its number of sequences."""
+    return settings(PROPERTY_SETTINGS, max_examples=EXAMPLES[length][backend])
 
 
-def on_postgres(database: str, seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]) -> None:
-    async def main() -> None:
-        await pg_empty(database)
-        await run_sequence(database, seed, ops, None)
-
-    asyncio.run(main())
-
-
-@settings(PROPERTY_SETTINGS, max_examples=QUICK_EXAMPLES["sqlite"])
-@given(seed=seed_tasks, ops=operations)
+@pytest.mark.parametrize("length", LENGTHS)
 def test_random_operations_keep_the_invariants_on_sqlite(
-    sqlite_template: Path, seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]
+    sqlite_template: Path, length: str
 ) -> None:
     """Whatever people do to tasks and dependencies, a SQLite board stays consistent."""
-    on_sqlite(sqlite_template, seed, ops)
 
+    @property_run(length, "sqlite")
+    @given(seed=seed_tasks, ops=operations)
+    def check(seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "prop.db"
+            copy_migrated_sqlite(sqlite_template, path)
+            asyncio.run(run_sequence(f"sqlite:///{path}", seed, ops, path))
 
-@pytest.mark.slow
-@settings(PROPERTY_SETTINGS, max_examples=LONG_EXAMPLES["sqlite"])
-@given(seed=seed_tasks, ops=operations)
-def test_many_random_operations_keep_the_invariants_on_sqlite(
-    sqlite_template: Path, seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]
-) -> None:
-    """The SQLite property at length."""
-    on_sqlite(sqlite_template, seed, ops)
+    check()
 
 
 @pytest.mark.postgres
-@settings(PROPERTY_SETTINGS, max_examples=QUICK_EXAMPLES["postgres"])
-@given(seed=seed_tasks, ops=operations)
+@pytest.mark.parametrize("length", LENGTHS)
 def test_random_operations_keep_the_invariants_on_postgres(
-    pg_session_database: str, seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]
+    pg_session_database: str, length: str
 ) -> None:
     """Whatever people do to tasks and dependencies, a PostgreSQL board stays consistent."""
-    on_postgres(pg_session_database, seed, ops)
 
+    @property_run(length, "postgres")
+    @given(seed=seed_tasks, ops=operations)
+    def check(seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]) -> None:
+        async def main() -> None:
+            await pg_empty(pg_session_database)
+            await run_sequence(pg_session_database, seed, ops, None)
 
-@pytest.mark.slow
-@pytest.mark.postgres
-@settings(PROPERTY_SETTINGS, max_examples=LONG_EXAMPLES["postgres"])
-@given(seed=seed_tasks, ops=operations)
-def test_many_random_operations_keep_the_invariants_on_postgres(
-    pg_session_database: str, seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]
-) -> None:
-    """The PostgreSQL property at length."""
-    on_postgres(pg_session_database, seed, ops)
+        asyncio.run(main())
+
+    check()
