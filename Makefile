@@ -23,14 +23,16 @@ run: $(STAMP)
 # it): otherwise every CLI and app process the tests start compiles taskyard again (~70 ms).
 # Tests marked slow (stress, fuzzing, the authorization matrix, kill -9 and scale runs) are left
 # to `make slow`, which CI runs after this: the suite stays within its 8-minute budget.
+# --dist loadgroup: the tests of one server module (grouped in tests/server/conftest.py) run on
+# one worker, which starts that module's servers once. docs/testing.md: where the time goes.
 test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache \
-		$(BIN)/python -m pytest -n auto -m "not slow" $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -n auto --dist loadgroup -m "not slow" $(PYTEST_ARGS)
 
 # Every test marked slow, the stress tests included: what `make test` leaves out.
 slow: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache TASKYARD_STRESS=1 \
-		$(BIN)/python -m pytest -n auto -m slow $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -n auto --dist loadgroup -m slow $(PYTEST_ARGS)
 
 # The minutes-long stress tests alone (4 worker processes x 4 slots draining 10,000 tasks, on
 # SQLite and PostgreSQL).

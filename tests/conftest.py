@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import PG_ENV, copy_migrated_sqlite, pg_url
-from tests.fixtures.pg import create_database, drop_database
+from tests.fixtures.pg import create_database, drop_database, pg_empty, pg_end_other_connections
 from tests.fixtures.remote import (
     remote_pg_engine,
     remote_sqlite_engine,
@@ -78,13 +79,33 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    """A fresh PostgreSQL database of its own for one test, dropped afterwards."""
+@pytest.fixture(scope="session")
+def pg_session_database() -> Iterator[str]:
+    """A PostgreSQL database migrated to head, shared by the test process, dropped at its end."""
     base = pg_url()
-    name, url = create_database(base, "ty")
+    name, url = create_database(base, "ty_session")
+
+    async def migrate() -> None:
+        engine = await SqlTaskEngine.open(url, actor="tester")
+        await engine.close()
+
+    asyncio.run(migrate())
     yield url
     drop_database(base, name)
+
+
+@pytest.fixture
+def pg_schema_url(pg_session_database: str) -> str:
+    """The test process's PostgreSQL database, emptied: as fresh as a newly migrated one.
+
+    Creating, migrating and dropping a database per test cost about a second each; emptying
+    the shared one (``pg_empty``) takes milliseconds. A connection a previous test's process
+    left behind (a killed or frozen worker) is ended first, so its locks cannot hold the
+    emptying up. Tests that need a brand-new empty database (migrations) create their own.
+    """
+    asyncio.run(pg_end_other_connections(pg_session_database))
+    asyncio.run(pg_empty(pg_session_database))
+    return pg_session_database
 
 
 @pytest.fixture

@@ -85,13 +85,15 @@ def test_run_now_queues_or_runs_here_with_wait(cli: CLI) -> None:
 
 
 def test_cancel_stops_a_running_worker_step(cli: CLI) -> None:
-    ref = add(cli, "slow", "sleep 30", "--ready")
+    started = cli.tmp / "started"
+    ref = add(cli, "slow", f"touch {started}; sleep 30", "--ready")
     worker = cli.start_worker("w-cancel")
     try:
         deadline = time.monotonic() + 30
-        while cli.json("task", "show", ref)["task"]["status"] != "in_progress":
+        while not started.exists():  # the step's process runs (in progress is too early)
             assert time.monotonic() < deadline
             time.sleep(0.2)
+        assert cli.json("task", "show", ref)["task"]["status"] == "in_progress"
         body = cli.json("cancel", ref, "--reason", "changed my mind")
         assert body["task"]["status"] == "cancelled"
         [run] = cli.json("runs", ref)["items"]

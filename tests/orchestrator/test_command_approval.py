@@ -13,6 +13,8 @@ from pathlib import Path
 from core.domain.commands import TaskCreate, TaskPatch
 from core.domain.models import TaskStatus
 from core.orchestrator.steps import RunHandle, execute_claim
+from core.store.engine import SqlTaskEngine
+from tests.fixtures.waiting import wait_until
 
 from .conftest import REPO, Opener, make_config
 
@@ -48,6 +50,14 @@ def touch(path: Path) -> str:
 
 def runs_of(path: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+async def heartbeats_span(engine: SqlTaskEngine, seconds: float) -> bool:
+    """Whether a registered worker's heartbeats reach ``seconds`` past its start."""
+    return any(
+        (worker.last_heartbeat_at - worker.started_at).total_seconds() >= seconds
+        for worker in await engine.list_workers()
+    )
 
 
 async def test_a_sh_block_in_a_description_runs_nothing(
@@ -224,7 +234,7 @@ async def test_a_received_prd_runs_nothing_until_its_command_is_approved_once(
     marker = tmp_path / "ran"
     doc = tmp_path / "release.md"
     doc.write_text(PRD.format(command=touch(marker)))
-    await open_engine()  # a migrated database the workers may open
+    engine = await open_engine()  # a migrated database the workers may open
     await taskyard(db_url, "import", "prd", str(doc), "--auto-ready", "--commit")
     config = tmp_path / "taskyard.toml"
     config.write_text("[orchestrator]\npoll_seconds = 0.1\nheartbeat_seconds = 0.5\n")
@@ -235,7 +245,9 @@ async def test_a_received_prd_runs_nothing_until_its_command_is_approved_once(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    await asyncio.sleep(10)  # a worker left running for 10 s (the issue's test) claims nothing
+    # A worker left running (the issue's test) claims nothing: its claim loop polls every
+    # 0.1 s between heartbeats, so heartbeats spanning 2 s mean some twenty polls went by.
+    await wait_until(lambda: heartbeats_span(engine, 2.0), timeout=60)
     worker.terminate()
     assert await worker.wait() == 0
     assert runs_of(marker) == 0

@@ -78,6 +78,38 @@ STANDARD_TOKENS = (
 )
 
 
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist names the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each module on one xdist worker; leave most PostgreSQL servers to ``make slow``.
+
+    A module's servers are module-scoped: split over two workers (``-n auto`` hands out tests
+    one by one), each worker would start them again. ``make test`` runs ``--dist loadgroup``,
+    and every test here is grouped by its module.
+
+    Every module here serves on SQLite and on PostgreSQL. Most test what the HTTP layer adds
+    (routes, tokens, bodies, limits), which does not depend on the database; the engine's SQL
+    is tested on PostgreSQL in tests/store. Their PostgreSQL half (a database, a migration and
+    a server process per module, about a third of the server suite's time) is left to
+    ``make slow``. A module whose behaviour differs on PostgreSQL (claims, locking, the order
+    of events) sets ``POSTGRES_IN_DEFAULT_RUN = True`` and keeps it in ``make test``.
+    """
+    for item in items:
+        if HERE not in item.path.parents:
+            continue
+        item.add_marker(pytest.mark.xdist_group(item.path.stem))
+        callspec = getattr(item, "callspec", None)
+        if callspec is None:
+            continue
+        if "postgres" not in callspec.params.values():
+            continue
+        module = getattr(item, "module", None)  # a test function's module (pytest.Function)
+        if not getattr(module, "POSTGRES_IN_DEFAULT_RUN", False):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="module")
 def pg_module_url() -> Iterator[str]:
     """A PostgreSQL database of the module's own, dropped at its end."""

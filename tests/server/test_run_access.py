@@ -19,6 +19,9 @@ from core.store.engine import SqlTaskEngine
 from .conftest import Served, error_of, new_project, new_task
 from .workers import claim, fenced, ready_task, register
 
+POSTGRES_IN_DEFAULT_RUN = True
+"""A limited token's claims run PostgreSQL's own claim SQL: `make test` keeps that half."""
+
 
 async def _quick_runs(db_url: str, actors: tuple[str, ...]) -> list[str]:
     """Finished quick runs made by ``actors`` (as the quick action screen records them)."""

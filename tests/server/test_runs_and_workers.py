@@ -14,6 +14,9 @@ from typing import Any
 from .conftest import Served, error_of, new_project, new_task
 from .workers import claim, fenced, ready_task, register
 
+POSTGRES_IN_DEFAULT_RUN = True
+"""Claims, leases and fences run PostgreSQL's own claim SQL: `make test` keeps that half."""
+
 
 def test_a_full_worker_cycle_over_http(served: Served) -> None:
     """Register, claim, two steps with output and a lost-output note, finish: task in review."""

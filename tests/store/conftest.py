@@ -1,10 +1,9 @@
-"""Store-suite fixtures: one migrated PostgreSQL database per session, emptied before each test.
+"""Store-suite fixtures and helpers.
 
-Creating a PostgreSQL database costs about half a second, which the ~100 PostgreSQL cases of
-the store suite cannot afford each. ``pg_schema_url`` (overriding the one in tests/conftest.py
-for this folder) therefore hands every test the same migrated database after emptying every
-table and restarting the event sequence: the state a fresh database has right after
-``SqlTaskEngine.open``. Tests that need a brand-new empty database (migrations) create their own.
+The PostgreSQL cases get ``pg_schema_url`` from tests/conftest.py: the test process's one
+migrated database, emptied before each test (the state a fresh database has right after
+``SqlTaskEngine.open``). Tests that need a brand-new empty database (migrations) create their
+own.
 
 It also holds the small helpers the store tests share (``new``, ``all_events``, ``last_seq``,
 ``to_review``, ``finish``); import them with ``from .conftest import ...``.
@@ -12,9 +11,7 @@ It also holds the small helpers the store tests share (``new``, ``all_events``, 
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,34 +23,9 @@ from core.domain.models import Event, Task, TaskStatus
 from core.domain.runs import RetryPolicy
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.databases import copy_migrated_sqlite
-from tests.fixtures.pg import create_database, drop_database, pg_empty
 from tests.fixtures.remote import RemoteEngines, is_remote
 
 PG_ENV = "TASKYARD_TEST_PG_URL"
-
-
-@pytest.fixture(scope="session")
-def pg_session_database() -> Iterator[str]:
-    """A PostgreSQL database migrated to head, shared by the session and dropped at its end."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (.ci/run starts one)")
-    name, url = create_database(base, "ty_store")
-
-    async def migrate() -> None:
-        engine = await SqlTaskEngine.open(url, actor="tester")
-        await engine.close()
-
-    asyncio.run(migrate())
-    yield url
-    drop_database(base, name)
-
-
-@pytest.fixture
-def pg_schema_url(pg_session_database: str) -> str:
-    """The session's PostgreSQL database, emptied: as fresh as a newly migrated one."""
-    asyncio.run(pg_empty(pg_session_database))
-    return pg_session_database
 
 
 # ------------------------------------------------------------------------------ shared helpers

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -27,6 +27,8 @@ from core.store.claims import coalescer, postgres
 from core.store.claims import sqlite as claims_sqlite
 from core.store.engine import SqlTaskEngine
 from core.store.pg_fast import PLAN_SETTINGS
+from tests.fixtures.databases import pg_url
+from tests.fixtures.pg import create_database, drop_database
 
 from . import test_claims_contract as contract
 from .conftest import Opener, all_events, last_seq
@@ -513,9 +515,20 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
     assert "CTE cand" in plan, plan  # materialized: the LIMIT fences the UPDATE (CLAIMS.md B7)
 
 
+@pytest.fixture
+def fresh_pg_url() -> Iterator[str]:
+    """A brand-new PostgreSQL database: its tables were never analyzed, nor emptied (the
+    shared database's statistics remember earlier tests' rows)."""
+    base = pg_url()
+    name, url = create_database(base, "ty_fresh")
+    yield url
+    drop_database(base, name)
+
+
+@pytest.mark.postgres
 @pytest.mark.local_only("it reads the store's query plans (engine._runner)")
 async def test_the_generic_plans_walk_the_indexes_even_on_a_fresh_database(
-    eng: SqlTaskEngine,
+    fresh_pg_url: str,
 ) -> None:
     """The plans the fast path caches once (``PLAN_SETTINGS``) read tasks and runs by index.
 
@@ -528,22 +541,25 @@ async def test_the_generic_plans_walk_the_indexes_even_on_a_fresh_database(
     of ``tasks`` or ``runs`` and no sort of the ready tasks anywhere: such a plan is kept as
     the tables grow, and made every claim read every ready task.
     """
-    fast = eng._runner.pg_fast
-    if fast is None:
-        return
-    import asyncpg
+    eng = await SqlTaskEngine.open(fresh_pg_url, actor="tester")
+    try:
+        fast = eng._runner.pg_fast
+        assert fast is not None
+        import asyncpg
 
-    admin = await asyncpg.connect(fast._dsn)
-    try:  # no ANALYZE by autovacuum in between: the statistics still say the table is empty
-        await admin.execute("ALTER TABLE tasks SET (autovacuum_enabled = off)")
+        admin = await asyncpg.connect(fast._dsn)
+        try:  # no ANALYZE by autovacuum in between: the statistics still say the table is empty
+            await admin.execute("ALTER TABLE tasks SET (autovacuum_enabled = off)")
+        finally:
+            await admin.close()
+        for imported in (0, 10_000):  # from ~10,000 such a plan sorted every ready task
+            if imported:
+                await eng.import_tasks(
+                    [TaskImportItem(title=f"t{i}", status=S.READY) for i in range(imported)]
+                )
+            await _check_fast_plans(fast)
     finally:
-        await admin.close()
-    for imported in (0, 10_000):  # from ~10,000 such a plan sorted every ready task
-        if imported:
-            await eng.import_tasks(
-                [TaskImportItem(title=f"t{i}", status=S.READY) for i in range(imported)]
-            )
-        await _check_fast_plans(fast)
+        await eng.close()
 
 
 async def _check_fast_plans(fast: Any) -> None:

@@ -335,28 +335,52 @@ PROPERTY_SETTINGS = settings(
 )
 
 
-@settings(PROPERTY_SETTINGS, max_examples=40)
-@given(seed=seed_tasks, ops=operations)
+EXAMPLES = {
+    "quick": {"sqlite": 12, "postgres": 3},
+    "long": {"sqlite": 40, "postgres": 8},
+}
+"""Random sequences (10 to 35 operations each) per run and backend. ``make test`` draws the
+quick ones, where every kind of operation still runs dozens of times; ``make slow`` fuzzes at
+length."""
+LENGTHS = [pytest.param("quick"), pytest.param("long", marks=pytest.mark.slow)]
+
+
+def property_run(length: str, backend: str) -> settings:
+    """The hypothesis settings of one run: its number of sequences."""
+    return settings(PROPERTY_SETTINGS, max_examples=EXAMPLES[length][backend])
+
+
+@pytest.mark.parametrize("length", LENGTHS)
 def test_random_operations_keep_the_invariants_on_sqlite(
-    sqlite_template: Path, seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]
+    sqlite_template: Path, length: str
 ) -> None:
     """Whatever people do to tasks and dependencies, a SQLite board stays consistent."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "prop.db"
-        copy_migrated_sqlite(sqlite_template, path)
-        asyncio.run(run_sequence(f"sqlite:///{path}", seed, ops, path))
+
+    @property_run(length, "sqlite")
+    @given(seed=seed_tasks, ops=operations)
+    def check(seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "prop.db"
+            copy_migrated_sqlite(sqlite_template, path)
+            asyncio.run(run_sequence(f"sqlite:///{path}", seed, ops, path))
+
+    check()
 
 
 @pytest.mark.postgres
-@settings(PROPERTY_SETTINGS, max_examples=8)
-@given(seed=seed_tasks, ops=operations)
+@pytest.mark.parametrize("length", LENGTHS)
 def test_random_operations_keep_the_invariants_on_postgres(
-    pg_session_database: str, seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]
+    pg_session_database: str, length: str
 ) -> None:
     """Whatever people do to tasks and dependencies, a PostgreSQL board stays consistent."""
 
-    async def main() -> None:
-        await pg_empty(pg_session_database)
-        await run_sequence(pg_session_database, seed, ops, None)
+    @property_run(length, "postgres")
+    @given(seed=seed_tasks, ops=operations)
+    def check(seed: list[tuple[Any, ...]], ops: list[tuple[Any, ...]]) -> None:
+        async def main() -> None:
+            await pg_empty(pg_session_database)
+            await run_sequence(pg_session_database, seed, ops, None)
 
-    asyncio.run(main())
+        asyncio.run(main())
+
+    check()
