@@ -167,7 +167,13 @@ def test_the_preview_says_why_a_section_is_no_task_and_why_an_edge_exists(cli: C
     assert "line 3: Offene Fragen — open questions, not work" in out
     preview = cli.json("import", "prd", str(doc))["plan"]
     assert preview["not_tasks"] == [
-        {"section_path": ["Offene Fragen"], "line_start": 3, "reason": "open questions, not work"}
+        {
+            "section_path": ["Offene Fragen"],
+            "line_start": 3,
+            "reason": "open questions, not work",
+            "line_end": 6,
+            "text": "- Wer zahlt?",
+        }
     ]
     (edge,) = preview["edges"]
     assert edge["because"] == "Erst nach dem Export"
