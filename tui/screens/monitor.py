@@ -160,6 +160,8 @@ them; **w** switches them off or on.
         """List id -> the run behind each row (running and recent)."""
         self._pipelines: tuple[str, ...] | None = None
         """The workers' pipelines (taskyard.toml): ready tasks none would run say so."""
+        self._lists_shown = False
+        """A list has been given focus once: from then on focus is the person's to move."""
 
     @property
     def spoken(self) -> bool:
@@ -321,8 +323,27 @@ them; **w** switches them off or on.
             [self._recent_line(a) for a in overview.recent],
             "Nothing has finished yet.",
         )
+        self._focus_a_list()
         self.refresh_bindings()
         self._follow_selected()
+
+    def _focus_a_list(self) -> None:
+        """Give focus to the first list shown (running, queue, recent) when nothing has it.
+
+        The lists are hidden until the first overview arrives, so ``AUTO_FOCUS`` may find
+        none to focus, and a list emptied under focus passes it on to whatever is next; the
+        cursor must still be on a list's highlighted row (R1), whatever the load's timing.
+        """
+        focused = self.focused
+        settled = focused is not None and focused.display
+        if settled and (self._lists_shown or isinstance(focused, ChoiceList)):
+            return  # the person's choice, once the lists have been shown
+        for name in ("running", "queue", "recent"):
+            choice_list = self.query_one(f"#monitor-{name}", ChoiceList)
+            if choice_list.display:
+                self._lists_shown = True
+                choice_list.focus()
+                return
 
     def _update(self, selector: str, text: str) -> None:
         """Change a line only when its text changed: an unchanged monitor writes nothing."""
