@@ -318,8 +318,10 @@ def test_the_cursor_is_on_the_focused_item_on_every_screen_and_after_every_actio
     # Once the loaded task is laid out (a loaded machine may show a step before it), the
     # cursor is at the end of the title, under its label.
     terminal.wait_for(
-        lambda: terminal.text_before_cursor().rstrip().endswith("Two-factor sign-in")
-        and "Title" in label_above(terminal)
+        lambda: (
+            terminal.text_before_cursor().rstrip().endswith("Two-factor sign-in")
+            and "Title" in label_above(terminal)
+        )
     )
     terminal.keys("Escape")
     terminal.wait_cursor_on("Two-factor sign-in")
