@@ -454,7 +454,7 @@ WORKERS = (
         body=AdoptBody,
         answer=Items[Claim],
         answer_field="items",
-        errors=(422,),
+        errors=(404, 422),  # a worker id no route can hold (a newline) matches no route
     ),
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 REPLACEMENT = "\ufffd"
 
@@ -33,7 +33,8 @@ class RunOutcome(BaseModel):
     """The run's claim token: the finish is fenced by it."""
     success: bool
     summary: str | None = None
-    exit_code: int | None = None
+    exit_code: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    """A process's exit status (negative: the signal that ended it); a 32-bit integer."""
     error: str | None = None
 
     _output = field_validator("summary", "error")(_storable)

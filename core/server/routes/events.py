@@ -63,7 +63,7 @@ def request_hub(request: Request) -> EventHub:
 
 HubDep = Annotated[EventHub, Depends(request_hub)]
 
-SinceQuery = Annotated[int | None, Query(ge=0, description="Events after this seq.")]
+SinceQuery = Annotated[int | None, Query(ge=0, le=2**63 - 1, description="Events after this seq.")]
 ProjectQuery = Annotated[
     str | None, Query(description="Only this project's events (id, slug or key).")
 ]
@@ -100,7 +100,7 @@ def events_router(viewer: ViewerDependency) -> APIRouter:
     async def list_events(
         hub: HubDep,
         caller: Viewer,
-        since: Annotated[int, Query(ge=0, description="Events after this seq.")] = 0,
+        since: Annotated[int, Query(ge=0, le=2**63 - 1, description="Events after this seq.")] = 0,
         limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 100,
         project: ProjectQuery = None,
         task: TaskQuery = None,

@@ -58,7 +58,9 @@ async def read_log(
     owner_id: str,
     engine: EngineDep,
     caller: CallerDep,
-    since: Annotated[int, Query(description="Chunks after this seq (0: from the start)")] = 0,
+    since: Annotated[
+        int, Query(ge=0, le=2**31 - 1, description="Chunks after this seq (0: from the start)")
+    ] = 0,
     limit: Annotated[int, Query(description=f"1 to {MAX_PAGE:,} chunks")] = 1000,
 ) -> Response:
     """The chunks after ``since``, oldest first; ``next_since`` continues a full page.
@@ -88,7 +90,7 @@ async def follow_log(
     owner_id: str,
     engine: EngineDep,
     caller: CallerDep,
-    since: Annotated[int, Query(ge=0, description="Chunks after this seq")] = 0,
+    since: Annotated[int, Query(ge=0, le=2**31 - 1, description="Chunks after this seq")] = 0,
     poll_interval: Annotated[
         float, Query(ge=0.05, le=10, description="Seconds between reads for other processes")
     ] = 0.25,
