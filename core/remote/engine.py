@@ -64,7 +64,7 @@ from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.remote.orchestrators import OrchestratorCalls
 from core.remote.runs import RunCalls
 from core.remote.stream import StatusCallback, follow_stream
-from core.remote.transport import Transport
+from core.remote.transport import Transport, if_match
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -288,7 +288,7 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
         self, ref: str, patch: TaskPatch, *, expected_version: int | None
     ) -> Task:
         """See ``TaskEngine.update_task``."""
-        headers = {} if expected_version is None else {"If-Match": f'"v{expected_version}"'}
+        headers = if_match(expected_version)
         data = await self.transport.json(
             "PATCH",
             f"/api/v2/tasks/{seg(ref)}",

@@ -16,7 +16,7 @@ from core.domain.commands import TaskQuery
 from core.domain.models import Task
 from core.domain.orchestrators import Orchestrator, OrchestratorCreate, TaskChanges
 from core.domain.task_change import TaskChange
-from core.remote.transport import Transport
+from core.remote.transport import Transport, if_match
 
 
 def _seg(value: str) -> str:
@@ -79,7 +79,7 @@ class OrchestratorCalls:
         self, ref: str, change: TaskChange, *, expected_version: int | None = None
     ) -> Task:
         """See ``TaskEngine.change_task``."""
-        headers = {} if expected_version is None else {"If-Match": f'"v{expected_version}"'}
+        headers = if_match(expected_version)
         data = await self.transport.json(
             "POST",
             f"/api/v2/tasks/{_seg(ref)}/changes",

@@ -208,3 +208,8 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, httpx.RemoteProtocolError):
         return "the server closed the connection"
     return str(exc) or type(exc).__name__
+
+
+def if_match(expected_version: int | None) -> dict[str, str]:
+    """The ``If-Match`` header for a versioned write (none when no version is expected)."""
+    return {} if expected_version is None else {"If-Match": f'"v{expected_version}"'}
