@@ -62,7 +62,7 @@ from core.remote.orchestrators import OrchestratorCalls
 from core.remote.runs import RunCalls
 from core.remote.stream import StatusCallback, follow_stream
 from core.remote.table import table_method
-from core.remote.transport import Transport, if_match
+from core.remote.transport import Transport, write_task
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -268,14 +268,8 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
         self, ref: str, patch: TaskPatch, *, expected_version: int | None
     ) -> Task:
         """See ``TaskEngine.update_task``."""
-        headers = if_match(expected_version)
-        data = await self.transport.json(
-            "PATCH",
-            f"/api/v2/tasks/{seg(ref)}",
-            json=patch.model_dump(mode="json", exclude_unset=True),
-            headers=headers,
-        )
-        return Task.model_validate(data)
+        path = f"/api/v2/tasks/{seg(ref)}"
+        return await write_task(self.transport, "PATCH", path, patch, expected_version)
 
     approve_commands = table_method(TaskEngine.approve_commands)
 
