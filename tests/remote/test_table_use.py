@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -12,6 +12,7 @@ from core.api.endpoints import ENDPOINTS_BY_METHOD
 from core.api.outside import HAND_WRITTEN, NOT_SERVED
 from core.engine import TaskEngine
 from core.remote.engine import HttpTaskEngine
+from core.remote.transport import Transport
 
 PROTOCOL = sorted(
     name
@@ -56,7 +57,7 @@ class _Recording:
 
 async def test_a_table_method_sends_the_protocol_defaults_and_collections_as_lists() -> None:
     transport = _Recording({"items": []})
-    engine = HttpTaskEngine(transport)  # type: ignore[arg-type]
+    engine = HttpTaskEngine(cast(Transport, transport))
     assert await engine.claim_tasks("w 1", pipelines={"ci"}, in_projects=("web",)) == []
     body = {
         "limit": 1,
