@@ -3,7 +3,8 @@
 Each method makes the request its route takes and parses the answer back into the engine's
 own model (``Model.model_validate``), so callers get the same objects and the same
 ``TaskyardError`` classes as from ``SqlTaskEngine``; the contract suite runs against both. The
-actor is the token's name: the server records every change under it.
+actor is the token's name: the server records every change under it. A method that is
+exactly its API table entry's call is made from it (``core.remote.table.table_method``).
 
 Operations that exist only inside the server (who a token is, ``Idempotency-Key``
 bookkeeping, acting as another actor) raise ``NotServedError``. The worker, run and quick-run
@@ -15,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
@@ -26,9 +27,7 @@ from core.domain.access import (
     ApiToken,
     IdempotencyAttempt,
     IdempotencyReservation,
-    IssuedToken,
     StoredResponse,
-    TokenCreate,
 )
 from core.domain.commands import (
     AttachmentIn,
@@ -44,14 +43,12 @@ from core.domain.models import (
     Attachment,
     Event,
     Milestone,
-    Project,
     Task,
     TaskCard,
     TaskStatus,
 )
 from core.domain.views import (
     BoardColumn,
-    BoardView,
     BulkResult,
     CreateResult,
     CursorPage,
@@ -64,7 +61,8 @@ from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.remote.orchestrators import OrchestratorCalls
 from core.remote.runs import RunCalls
 from core.remote.stream import StatusCallback, follow_stream
-from core.remote.transport import Transport, if_match
+from core.remote.table import table_method
+from core.remote.transport import Transport, write_task
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -157,20 +155,9 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
         return await self.transport.json("POST", "/api/v2" + path, json=body, params=params)
 
     # -- projects and milestones -------------------------------------------------------
-    async def create_project(self, request: ProjectCreate) -> Project:
-        """See ``TaskEngine.create_project``."""
-        result: Project = await self._api("create_project", request=request)
-        return result
-
-    async def list_projects(self) -> list[Project]:
-        """See ``TaskEngine.list_projects``."""
-        result: list[Project] = await self._api("list_projects")
-        return result
-
-    async def get_project(self, ref: str) -> Project:
-        """See ``TaskEngine.get_project``."""
-        result: Project = await self._api("get_project", ref=ref)
-        return result
+    create_project = table_method(TaskEngine.create_project)
+    list_projects = table_method(TaskEngine.list_projects)
+    get_project = table_method(TaskEngine.get_project)
 
     async def create_milestone(self, request: MilestoneCreate) -> Milestone:
         """See ``TaskEngine.create_milestone``.
@@ -215,14 +202,7 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
             found.extend(await self.list_milestones(each.id))
         return sorted(found, key=lambda m: (m.due_date is None, m.due_date or date.min, m.slug))
 
-    async def find_milestones(
-        self, project: str, *, slug: str | None = None, name: str | None = None, limit: int = 10
-    ) -> list[Milestone]:
-        """See ``TaskEngine.find_milestones``."""
-        result: list[Milestone] = await self._api(
-            "find_milestones", project=project, slug=slug, name=name, limit=limit
-        )
-        return result
+    find_milestones = table_method(TaskEngine.find_milestones)
 
     # -- tasks -------------------------------------------------------------------------
     async def create_task(self, request: TaskCreate) -> CreateResult:
@@ -288,24 +268,10 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
         self, ref: str, patch: TaskPatch, *, expected_version: int | None
     ) -> Task:
         """See ``TaskEngine.update_task``."""
-        headers = if_match(expected_version)
-        data = await self.transport.json(
-            "PATCH",
-            f"/api/v2/tasks/{seg(ref)}",
-            json=patch.model_dump(mode="json", exclude_unset=True),
-            headers=headers,
-        )
-        return Task.model_validate(data)
+        path = f"/api/v2/tasks/{seg(ref)}"
+        return await write_task(self.transport, "PATCH", path, patch, expected_version)
 
-    async def approve_commands(
-        self, refs: Sequence[str], *, expected_hashes: Mapping[str, str] | None = None
-    ) -> list[Task]:
-        """See ``TaskEngine.approve_commands``."""
-        hashes = dict(expected_hashes) if expected_hashes is not None else None
-        result: list[Task] = await self._api(
-            "approve_commands", refs=list(refs), expected_hashes=hashes
-        )
-        return result
+    approve_commands = table_method(TaskEngine.approve_commands)
 
     async def transition_task(
         self,
@@ -327,25 +293,15 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
         }
         return Task.model_validate(await self._post(f"/tasks/{seg(ref)}/transition", body))
 
-    async def delete_task(self, ref: str) -> str:
-        """See ``TaskEngine.delete_task``."""
-        result: str = await self._api("delete_task", ref=ref)
-        return result
+    delete_task = table_method(TaskEngine.delete_task)
 
     async def assign_tasks(self, refs: Sequence[str], assignee: str | None) -> BulkResult:
         """See ``TaskEngine.assign_tasks``."""
         data = await self._post("/tasks/assign", {"refs": list(refs), "assignee": assignee})
         return BulkResult.model_validate(data)
 
-    async def add_dependency(self, ref: str, blocker: str) -> Task:
-        """See ``TaskEngine.add_dependency``."""
-        result: Task = await self._api("add_dependency", ref=ref, blocker=blocker)
-        return result
-
-    async def remove_dependency(self, ref: str, blocker: str) -> Task:
-        """See ``TaskEngine.remove_dependency``."""
-        result: Task = await self._api("remove_dependency", ref=ref, blocker=blocker)
-        return result
+    add_dependency = table_method(TaskEngine.add_dependency)
+    remove_dependency = table_method(TaskEngine.remove_dependency)
 
     async def ready_tasks(
         self,
@@ -360,10 +316,7 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
             cards = [c for c in cards if c.project_id in set(in_projects)]
         return cards
 
-    async def board(self, query: BoardQuery) -> BoardView:
-        """See ``TaskEngine.board``."""
-        result: BoardView = await self._api("board", query=query)
-        return result
+    board = table_method(TaskEngine.board)
 
     async def board_column(
         self, query: BoardQuery, status: TaskStatus, *, offset: int, limit: int
@@ -505,20 +458,9 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
         self._revision = await readiness(self.transport)
         return self._revision
 
-    async def create_token(self, request: TokenCreate) -> IssuedToken:
-        """See ``TaskEngine.create_token``."""
-        result: IssuedToken = await self._api("create_token", request=request)
-        return result
-
-    async def list_tokens(self) -> list[ApiToken]:
-        """See ``TaskEngine.list_tokens``."""
-        result: list[ApiToken] = await self._api("list_tokens")
-        return result
-
-    async def revoke_token(self, name: str) -> ApiToken:
-        """See ``TaskEngine.revoke_token``."""
-        result: ApiToken = await self._api("revoke_token", name=name)
-        return result
+    create_token = table_method(TaskEngine.create_token)
+    list_tokens = table_method(TaskEngine.list_tokens)
+    revoke_token = table_method(TaskEngine.revoke_token)
 
     async def authenticate_token(self, secret: str) -> ApiToken:
         """See ``TaskEngine.authenticate_token``."""

@@ -16,7 +16,7 @@ from core.domain.commands import TaskQuery
 from core.domain.models import Task
 from core.domain.orchestrators import Orchestrator, OrchestratorCreate, TaskChanges
 from core.domain.task_change import TaskChange
-from core.remote.transport import Transport, if_match
+from core.remote.transport import Transport, write_task
 
 
 def _seg(value: str) -> str:
@@ -79,11 +79,5 @@ class OrchestratorCalls:
         self, ref: str, change: TaskChange, *, expected_version: int | None = None
     ) -> Task:
         """See ``TaskEngine.change_task``."""
-        headers = if_match(expected_version)
-        data = await self.transport.json(
-            "POST",
-            f"/api/v2/tasks/{_seg(ref)}/changes",
-            json=change.model_dump(mode="json", exclude_unset=True),
-            headers=headers,
-        )
-        return Task.model_validate(data)
+        path = f"/api/v2/tasks/{_seg(ref)}/changes"
+        return await write_task(self.transport, "POST", path, change, expected_version)

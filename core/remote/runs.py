@@ -4,31 +4,23 @@ Every write a worker makes with a claim carries its claim token in the body: the
 engine fences it exactly as a local one would (``LeaseLostError`` when the lease is gone).
 Claims, heartbeats and finishes are POSTs with an ``Idempotency-Key``, so a worker whose
 connection dropped mid-request sends them again without claiming or finishing twice.
+
+Most of these methods are their API table entry's call (``table_method``); the routes
+written out on the server (``core.api.outside.HAND_WRITTEN``) are called by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import TypeAdapter
 
-from core.api.endpoints import ENDPOINTS_BY_METHOD
 from core.domain.models import Task
-from core.domain.outcomes import RunOutcome
-from core.domain.runs import (
-    Claim,
-    ExecutionOverview,
-    LogChunk,
-    QuickRun,
-    QuickRunCreate,
-    Run,
-    RunStep,
-    Worker,
-)
-from core.remote.transport import Transport
+from core.domain.runs import LogChunk, Run
+from core.engine import TaskEngine
+from core.remote.table import TableCalls, table_method
 
 _CHUNKS = TypeAdapter(list[LogChunk])
 
@@ -37,248 +29,31 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-def _ids(values: Collection[str] | None) -> list[str] | None:
-    return None if values is None else list(values)
-
-
-class RunCalls:
+class RunCalls(TableCalls):
     """Workers, claims, runs, logs and quick runs, over ``self.transport``."""
-
-    transport: Transport
-
-    async def _api(self, method: str, **args: Any) -> Any:
-        """Call the engine method ``method`` through its entry in the API table."""
-        entry = ENDPOINTS_BY_METHOD[method]
-        call = entry.call(args)
-        data = await self.transport.json(call.method, call.url, params=call.params, json=call.json)
-        return entry.result(data)
 
     async def _call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         """A route the table leaves out (``core.api.outside.HAND_WRITTEN``)."""
         return await self.transport.json(method, "/api/v2" + path, json=body, params=params)
 
     # -- workers and claims ----------------------------------------------------------
-    async def register_worker(
-        self, worker_id: str, *, host: str, pid: int, slots: int = 1
-    ) -> Worker:
-        """See ``TaskEngine.register_worker``."""
-        result: Worker = await self._api(
-            "register_worker", worker_id=worker_id, host=host, pid=pid, slots=slots
-        )
-        return result
-
-    async def heartbeat(
-        self,
-        worker_id: str,
-        leases: Mapping[str, str] | None = None,
-        *,
-        lease_seconds: float | None = None,
-    ) -> list[str]:
-        """See ``TaskEngine.heartbeat``."""
-        leased = None if leases is None else dict(leases)
-        result: list[str] = await self._api(
-            "heartbeat", worker_id=worker_id, leases=leased, lease_seconds=lease_seconds
-        )
-        return result
-
-    async def stop_worker(self, worker_id: str) -> Worker:
-        """See ``TaskEngine.stop_worker``."""
-        result: Worker = await self._api("stop_worker", worker_id=worker_id)
-        return result
-
-    async def list_workers(self) -> list[Worker]:
-        """See ``TaskEngine.list_workers``."""
-        result: list[Worker] = await self._api("list_workers")
-        return result
-
-    async def claim_tasks(
-        self,
-        worker_id: str,
-        *,
-        limit: int = 1,
-        project: str | None = None,
-        lease_seconds: float | None = None,
-        max_per_project: int | None = None,
-        pipelines: Collection[str] | None = None,
-        approved_by: Collection[str] | None = None,
-        in_projects: Collection[str] | None = None,
-    ) -> list[Claim]:
-        """See ``TaskEngine.claim_tasks``."""
-        result: list[Claim] = await self._api(
-            "claim_tasks",
-            worker_id=worker_id,
-            limit=limit,
-            project=project,
-            lease_seconds=lease_seconds,
-            max_per_project=max_per_project,
-            pipelines=_ids(pipelines),
-            approved_by=_ids(approved_by),
-            in_projects=_ids(in_projects),
-        )
-        return result
-
-    async def adopt_forced_runs(
-        self,
-        worker_id: str,
-        *,
-        limit: int = 1,
-        lease_seconds: float | None = None,
-        run_id: str | None = None,
-        in_projects: Collection[str] | None = None,
-    ) -> list[Claim]:
-        """See ``TaskEngine.adopt_forced_runs``."""
-        result: list[Claim] = await self._api(
-            "adopt_forced_runs",
-            worker_id=worker_id,
-            limit=limit,
-            lease_seconds=lease_seconds,
-            run_id=run_id,
-            in_projects=_ids(in_projects),
-        )
-        return result
+    register_worker = table_method(TaskEngine.register_worker)
+    heartbeat = table_method(TaskEngine.heartbeat)
+    stop_worker = table_method(TaskEngine.stop_worker)
+    list_workers = table_method(TaskEngine.list_workers)
+    claim_tasks = table_method(TaskEngine.claim_tasks)
+    adopt_forced_runs = table_method(TaskEngine.adopt_forced_runs)
 
     # -- a run's steps, log and end (fenced by the claim token) ------------------------
-    async def start_step(
-        self,
-        run_id: str,
-        token: str,
-        step: str,
-        *,
-        index: int | None = None,
-        total: int | None = None,
-        profile: str = "shell",
-    ) -> Run:
-        """See ``TaskEngine.start_step``."""
-        result: Run = await self._api(
-            "start_step",
-            run_id=run_id,
-            token=token,
-            step=step,
-            index=index,
-            total=total,
-            profile=profile,
-        )
-        return result
-
-    async def finish_step(
-        self,
-        run_id: str,
-        token: str,
-        step: str,
-        *,
-        success: bool,
-        exit_code: int | None = None,
-        summary: str | None = None,
-    ) -> Run:
-        """See ``TaskEngine.finish_step``."""
-        result: Run = await self._api(
-            "finish_step",
-            run_id=run_id,
-            token=token,
-            step=step,
-            success=success,
-            exit_code=exit_code,
-            summary=summary,
-        )
-        return result
-
-    async def block_run(
-        self, run_id: str, token: str, *, reason: str, step: str | None = None
-    ) -> Run:
-        """See ``TaskEngine.block_run``."""
-        result: Run = await self._api(
-            "block_run", run_id=run_id, token=token, reason=reason, step=step
-        )
-        return result
-
-    async def interrupt_run(
-        self,
-        run_id: str,
-        token: str,
-        *,
-        reason: str,
-        exit_code: int | None = None,
-        summary: str | None = None,
-    ) -> Run:
-        """See ``TaskEngine.interrupt_run``."""
-        result: Run = await self._api(
-            "interrupt_run",
-            run_id=run_id,
-            token=token,
-            reason=reason,
-            exit_code=exit_code,
-            summary=summary,
-        )
-        return result
-
-    async def append_log(
-        self,
-        run_id: str,
-        token: str,
-        text: str,
-        *,
-        stream: str = "stdout",
-        step: str | None = None,
-    ) -> int:
-        """See ``TaskEngine.append_log``."""
-        result: int = await self._api(
-            "append_log", run_id=run_id, token=token, text=text, stream=stream, step=step
-        )
-        return result
-
-    async def record_lost_output(
-        self,
-        run_id: str,
-        token: str,
-        *,
-        lost_bytes: int,
-        reason: str,
-        step: str | None = None,
-    ) -> int:
-        """See ``TaskEngine.record_lost_output``."""
-        result: int = await self._api(
-            "record_lost_output",
-            run_id=run_id,
-            token=token,
-            lost_bytes=lost_bytes,
-            reason=reason,
-            step=step,
-        )
-        return result
-
-    async def finish_run(
-        self,
-        run_id: str,
-        token: str,
-        *,
-        success: bool,
-        summary: str | None = None,
-        exit_code: int | None = None,
-        error: str | None = None,
-        step: str | None = None,
-    ) -> Run:
-        """See ``TaskEngine.finish_run``."""
-        result: Run = await self._api(
-            "finish_run",
-            run_id=run_id,
-            token=token,
-            success=success,
-            summary=summary,
-            exit_code=exit_code,
-            error=error,
-            step=step,
-        )
-        return result
-
-    async def finish_runs(self, outcomes: Sequence[RunOutcome]) -> list[Run]:
-        """See ``TaskEngine.finish_runs``."""
-        result: list[Run] = await self._api("finish_runs", outcomes=list(outcomes))
-        return result
-
-    async def expire_leases(self, now: datetime | None = None) -> list[str]:
-        """See ``TaskEngine.expire_leases``."""
-        result: list[str] = await self._api("expire_leases", now=now)
-        return result
+    start_step = table_method(TaskEngine.start_step)
+    finish_step = table_method(TaskEngine.finish_step)
+    block_run = table_method(TaskEngine.block_run)
+    interrupt_run = table_method(TaskEngine.interrupt_run)
+    append_log = table_method(TaskEngine.append_log)
+    record_lost_output = table_method(TaskEngine.record_lost_output)
+    finish_run = table_method(TaskEngine.finish_run)
+    finish_runs = table_method(TaskEngine.finish_runs)
+    expire_leases = table_method(TaskEngine.expire_leases)
 
     # -- logs ----------------------------------------------------------------------------
     async def read_log(self, owner_id: str, *, since: int = 0, limit: int = 1000) -> list[LogChunk]:
@@ -297,30 +72,16 @@ class RunCalls:
         ):
             yield chunk
 
-    async def run_steps(self, run_id: str) -> list[RunStep]:
-        """See ``TaskEngine.run_steps``."""
-        result: list[RunStep] = await self._api("run_steps", run_id=run_id)
-        return result
+    run_steps = table_method(TaskEngine.run_steps)
 
     # -- the task's runs -------------------------------------------------------------------
     async def run_now(self, ref: str) -> Run:
         """See ``TaskEngine.run_now``."""
         return Run.model_validate(await self._call("POST", f"/tasks/{_seg(ref)}/run"))
 
-    async def retry(self, ref: str) -> Task:
-        """See ``TaskEngine.retry``."""
-        result: Task = await self._api("retry", ref=ref)
-        return result
-
-    async def cancel(self, ref: str, reason: str) -> Task:
-        """See ``TaskEngine.cancel``."""
-        result: Task = await self._api("cancel", ref=ref, reason=reason)
-        return result
-
-    async def runs_of(self, ref: str) -> list[Run]:
-        """See ``TaskEngine.runs_of``."""
-        result: list[Run] = await self._api("runs_of", ref=ref)
-        return result
+    retry = table_method(TaskEngine.retry)
+    cancel = table_method(TaskEngine.cancel)
+    runs_of = table_method(TaskEngine.runs_of)
 
     async def resolve_run_id(
         self, prefix: str, *, kind: Literal["any", "run", "quick"] = "any"
@@ -328,75 +89,15 @@ class RunCalls:
         """See ``TaskEngine.resolve_run_id``."""
         return str((await self._call("GET", "/runs/resolve", prefix=prefix, kind=kind))["id"])
 
-    async def get_run(self, run_id: str) -> Run:
-        """See ``TaskEngine.get_run``."""
-        result: Run = await self._api("get_run", run_id=run_id)
-        return result
-
-    async def execution_overview(
-        self,
-        *,
-        queue_limit: int = 50,
-        recent_limit: int = 20,
-        max_per_project: int | None = None,
-        pipelines: Collection[str] | None = None,
-        approved_by: Collection[str] | None = None,
-        in_projects: Collection[str] | None = None,
-    ) -> ExecutionOverview:
-        """See ``TaskEngine.execution_overview``."""
-        result: ExecutionOverview = await self._api(
-            "execution_overview",
-            queue_limit=queue_limit,
-            recent_limit=recent_limit,
-            max_per_project=max_per_project,
-            pipelines=_ids(pipelines),
-            approved_by=_ids(approved_by),
-            in_projects=_ids(in_projects),
-        )
-        return result
+    get_run = table_method(TaskEngine.get_run)
+    execution_overview = table_method(TaskEngine.execution_overview)
 
     # -- quick actions ---------------------------------------------------------------------
-    async def create_quick_run(self, request: QuickRunCreate) -> QuickRun:
-        """See ``TaskEngine.create_quick_run``."""
-        result: QuickRun = await self._api("create_quick_run", request=request)
-        return result
-
-    async def append_quick_log(
-        self, quick_run_id: str, text: str, *, stream: str = "stdout"
-    ) -> int:
-        """See ``TaskEngine.append_quick_log``."""
-        result: int = await self._api(
-            "append_quick_log", quick_run_id=quick_run_id, text=text, stream=stream
-        )
-        return result
-
-    async def finish_quick_run(
-        self,
-        quick_run_id: str,
-        *,
-        success: bool | None,
-        exit_code: int | None = None,
-        summary: str | None = None,
-    ) -> QuickRun:
-        """See ``TaskEngine.finish_quick_run``."""
-        result: QuickRun = await self._api(
-            "finish_quick_run",
-            quick_run_id=quick_run_id,
-            success=success,
-            exit_code=exit_code,
-            summary=summary,
-        )
-        return result
-
-    async def get_quick_run(self, quick_run_id: str) -> QuickRun:
-        """See ``TaskEngine.get_quick_run``."""
-        result: QuickRun = await self._api("get_quick_run", quick_run_id=quick_run_id)
-        return result
-
-    async def list_quick_runs(self, *, limit: int = 20) -> list[QuickRun]:
-        """See ``TaskEngine.list_quick_runs``."""
-        result: list[QuickRun] = await self._api("list_quick_runs", limit=limit)
-        return result
+    create_quick_run = table_method(TaskEngine.create_quick_run)
+    append_quick_log = table_method(TaskEngine.append_quick_log)
+    finish_quick_run = table_method(TaskEngine.finish_quick_run)
+    get_quick_run = table_method(TaskEngine.get_quick_run)
+    list_quick_runs = table_method(TaskEngine.list_quick_runs)
 
     async def promote_quick_run(self, quick_run_id: str, *, project: str | None = None) -> Task:
         """See ``TaskEngine.promote_quick_run``."""

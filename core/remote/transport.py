@@ -25,8 +25,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import BaseModel
 
 from core import __version__
+from core.domain.models import Task
 from core.errors import TaskyardError
 from core.remote.errors import ServerUnreachableError, error_from_body
 
@@ -210,6 +212,14 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def if_match(expected_version: int | None) -> dict[str, str]:
-    """The ``If-Match`` header for a versioned write (none when no version is expected)."""
-    return {} if expected_version is None else {"If-Match": f'"v{expected_version}"'}
+async def write_task(
+    transport: Transport, method: str, path: str, change: BaseModel, expected_version: int | None
+) -> Task:
+    """A write to one task guarded by its version, answered with the task.
+
+    The body is ``change``'s fields as the caller set them (an unset field is left alone,
+    ``None`` clears it); ``If-Match`` names ``expected_version`` when there is one.
+    """
+    headers = {} if expected_version is None else {"If-Match": f'"v{expected_version}"'}
+    body = change.model_dump(mode="json", exclude_unset=True)
+    return Task.model_validate(await transport.json(method, path, json=body, headers=headers))

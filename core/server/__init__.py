@@ -34,12 +34,13 @@ Adding an engine method: add its ``Endpoint`` to ``core.api.endpoints`` (a new `
 check goes in ``table_access``); the route, its OpenAPI description and a remote client's
 call all follow from the entry. A route that cannot be an entry goes in
 ``routes/<resource>.py`` with ``router = APIRouter(prefix=..., tags=[...])``, routes that take
-``EngineDep`` and ``CallerDep``/``WriterDep``, declare ``responses=error_responses(...)``,
-make one engine call and return ``model_response(...)`` (name a request body parameter
-``body``); add the module to the tuple in ``app.api_router`` and the method to
-``core.api.outside.HAND_WRITTEN`` with the reason. Every route there needs a token, and POSTs
-get ``Idempotency-Key`` handling without doing anything. Check what a limited token may see
-with ``access`` (by project id), and keep lists keyset-paged with a ``next_cursor``.
+``EngineDep`` and ``CallerDep``/``WriterDep``, declare their answer and errors with
+``**errors.documented(Model, 404, summary=...)``, make one engine call and return
+``model_response(...)`` (name a request body parameter ``body``); add the module to the
+tuple in ``app.api_router`` and the method to ``core.api.outside.HAND_WRITTEN`` with the
+reason. Every route there needs a token, and POSTs get ``Idempotency-Key`` handling without
+doing anything. Check what a limited token may see with ``access`` (by project id), and keep
+lists keyset-paged with a ``next_cursor``.
 ``tests/server/test_authz_matrix.py`` and ``test_schema_fuzz.py`` cover every route the app
 has; a path parameter or body field the matrix cannot fill fails it, naming what to teach
 ``tests/server/authz_calls.py``.

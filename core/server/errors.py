@@ -67,6 +67,24 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorBody, "description": _DESCRIPTIONS[s]} for s in statuses}
 
 
+def documented(
+    model: Any, *errors: int, summary: str, status: int = 200, existing: str | None = None
+) -> dict[str, Any]:
+    """A written-out route's OpenAPI keywords: ``@router.get(path, **documented(...))``.
+
+    The route answers ``model`` with ``status``, or one of ``errors`` (besides those every
+    route declares). ``existing`` describes the 200 with the same model that an idempotent
+    create (201) answers when the thing was there already.
+    """
+    responses = error_responses(*errors)
+    if existing is not None:
+        responses = {200: {"model": model, "description": existing}, **responses}
+    declared: dict[str, Any] = {"response_model": model, "responses": responses}
+    if status != 200:
+        declared["status_code"] = status
+    return {**declared, "summary": summary}
+
+
 def error_body(error: TaskyardError) -> dict[str, Any]:
     """The JSON body of an error response."""
     return {"error": error.to_dict()}

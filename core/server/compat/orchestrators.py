@@ -25,7 +25,7 @@ from core.errors import NotFoundError, ValidationError
 from core.server.access import check_all_visible, check_visible, project_filter
 from core.server.auth import Caller, current_caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
-from core.server.errors import error_responses
+from core.server.errors import documented, error_responses
 from core.server.responses import if_match_version, model_response, task_response
 
 router = APIRouter(
@@ -61,10 +61,13 @@ async def visible_orchestrator(
 
 @router.post(
     "/orchestrators",
-    status_code=201,
-    response_model=Orchestrator,
-    responses=error_responses(404, 409),
-    summary="Add an orchestrator (an agent identity) to a project",
+    **documented(
+        Orchestrator,
+        404,
+        409,
+        status=201,
+        summary="Add an orchestrator (an agent identity) to a project",
+    ),
 )
 async def create_orchestrator(
     body: OrchestratorCreate, engine: EngineDep, caller: WriterDep
@@ -77,12 +80,7 @@ async def create_orchestrator(
     )
 
 
-@router.get(
-    "/orchestrators",
-    response_model=Items[Orchestrator],
-    responses=error_responses(404),
-    summary="List orchestrators",
-)
+@router.get("/orchestrators", **documented(Items[Orchestrator], 404, summary="List orchestrators"))
 async def list_orchestrators(
     engine: EngineDep, caller: CallerDep, project: ProjectParam = None
 ) -> Response:
@@ -94,9 +92,7 @@ async def list_orchestrators(
 
 @router.get(
     "/orchestrators/{orchestrator}",
-    response_model=Orchestrator,
-    responses=error_responses(404),
-    summary="Read an orchestrator by id or name",
+    **documented(Orchestrator, 404, summary="Read an orchestrator by id or name"),
 )
 async def get_orchestrator(
     orchestrator: str, engine: EngineDep, caller: CallerDep, project: ProjectParam = None
@@ -107,9 +103,7 @@ async def get_orchestrator(
 
 @router.delete(
     "/orchestrators/{orchestrator}",
-    response_model=Orchestrator,
-    responses=error_responses(404),
-    summary="Remove an orchestrator",
+    **documented(Orchestrator, 404, summary="Remove an orchestrator"),
 )
 async def remove_orchestrator(
     orchestrator: str, engine: EngineDep, caller: WriterDep, project: ProjectParam = None
@@ -207,9 +201,9 @@ def parse_since(text: str) -> int | datetime:
 
 @router.post(
     "/tasks/{ref}/changes",
-    response_model=Task,
-    responses=error_responses(404, 409, 412),
-    summary="Change a task's fields, blockers and state in one transaction",
+    **documented(
+        Task, 404, 409, 412, summary="Change a task's fields, blockers and state in one transaction"
+    ),
 )
 async def change_task(
     ref: str,

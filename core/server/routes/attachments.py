@@ -28,7 +28,7 @@ from core.engine import TaskEngine
 from core.server.access import check_visible, hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
-from core.server.errors import error_responses
+from core.server.errors import documented, error_responses
 from core.server.responses import model_response
 
 router = APIRouter(tags=["attachments"])
@@ -48,11 +48,10 @@ _UPLOAD_DOC = {
 
 @router.post(
     "/tasks/{ref}/attachments",
-    status_code=201,
-    response_model=Attachment,
-    responses=error_responses(404, 413),
     openapi_extra={"requestBody": _UPLOAD_DOC},
-    summary="Attach a file to a task (the raw body)",
+    **documented(
+        Attachment, 404, 413, status=201, summary="Attach a file to a task (the raw body)"
+    ),
 )
 async def upload(
     ref: str,
@@ -84,9 +83,7 @@ async def upload(
 
 @router.get(
     "/attachments/{attachment_id}",
-    response_model=Attachment,
-    responses=error_responses(404),
-    summary="Read an attachment's name, type, size and checksum",
+    **documented(Attachment, 404, summary="Read an attachment's name, type, size and checksum"),
 )
 async def get_attachment(attachment_id: str, engine: EngineDep, caller: CallerDep) -> Response:
     """The attachment's metadata (its bytes are at ``.../content``)."""

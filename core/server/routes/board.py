@@ -16,7 +16,7 @@ from core.api.board_schemas import CardParams
 from core.api.schemas import CardPosition
 from core.server.access import project_filter, visible_task
 from core.server.deps import CallerDep, EngineDep
-from core.server.errors import error_responses
+from core.server.errors import documented
 from core.server.responses import model_response
 from core.server.routes.table import query_dependency
 
@@ -27,9 +27,9 @@ CardQuery = Annotated[CardParams, Depends(query_dependency(CardParams))]
 
 @router.get(
     "/{ref}/card-position",
-    response_model=CardPosition,
-    responses=error_responses(404, 422),
-    summary="Where a task's card is on a board with these filters",
+    **documented(
+        CardPosition, 404, 422, summary="Where a task's card is on a board with these filters"
+    ),
 )
 async def card_position(
     ref: str, engine: EngineDep, caller: CallerDep, params: CardQuery

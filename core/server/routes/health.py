@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from core.api.schemas import Health, Readiness
-from core.server.errors import error_responses
+from core.server.errors import documented
 from core.server.responses import model_response
 from core.server.state import server_state
 
@@ -25,9 +25,7 @@ async def healthz() -> Response:
 
 @router.get(
     "/readyz",
-    response_model=Readiness,
-    responses=error_responses(503),
-    summary="The database answers and its schema is current",
+    **documented(Readiness, 503, summary="The database answers and its schema is current"),
 )
 async def readyz(request: Request) -> Response:
     """200 once the database answers and its schema is this release's; 503 with the reason."""

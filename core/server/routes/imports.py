@@ -27,7 +27,7 @@ from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.server.access import hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
-from core.server.errors import error_responses
+from core.server.errors import documented
 from core.server.responses import model_response
 from core.server.scoping import settled_project
 
@@ -74,9 +74,9 @@ class CommitBody(BaseModel):
 
 @router.post(
     "/prd/preview",
-    response_model=ImportPreview,
-    responses=error_responses(404, 409, 413),
-    summary="Preview a PRD (or a plan) as tasks; writes nothing",
+    **documented(
+        ImportPreview, 404, 409, 413, summary="Preview a PRD (or a plan) as tasks; writes nothing"
+    ),
 )
 async def preview(body: PreviewBody, engine: EngineDep, caller: WriterDep) -> Response:
     """The plan and what committing it would do: new, changed, unchanged and removed tasks.
@@ -97,10 +97,9 @@ async def preview(body: PreviewBody, engine: EngineDep, caller: WriterDep) -> Re
 
 @router.post(
     "/prd/commit",
-    status_code=201,
-    response_model=ImportJob,
-    responses=error_responses(404, 409, 413),
-    summary="Write a previewed plan (one transaction)",
+    **documented(
+        ImportJob, 404, 409, 413, status=201, summary="Write a previewed plan (one transaction)"
+    ),
 )
 async def commit(body: CommitBody, engine: EngineDep, caller: WriterDep) -> Response:
     """The job: the tasks created, updated and flagged (the same plan again changes nothing).
@@ -134,12 +133,7 @@ async def list_imports(
     return model_response(Items[ImportJob](items=seen[:limit]))
 
 
-@router.get(
-    "/{job_id}",
-    response_model=ImportJob,
-    responses=error_responses(404),
-    summary="Read an import job",
-)
+@router.get("/{job_id}", **documented(ImportJob, 404, summary="Read an import job"))
 async def get_import(job_id: str, engine: EngineDep, caller: CallerDep) -> Response:
     """One job: its status, counts, warnings and the tasks it created, updated or flagged."""
     job = await engine.get_import(job_id)

@@ -32,7 +32,7 @@ from core.api.run_schemas import LogPage
 from core.domain.runs import LogChunk
 from core.errors import BadRequestError
 from core.server.deps import CallerDep, EngineDep
-from core.server.errors import error_responses
+from core.server.errors import documented, error_responses
 from core.server.responses import model_response
 from core.server.run_access import check_log_owner, sees_log_owner
 
@@ -48,12 +48,7 @@ MAX_PAGE = 10_000
 """Chunks per page at most (the engine's own limit)."""
 
 
-@router.get(
-    "/{owner_id}",
-    response_model=LogPage,
-    responses=error_responses(422),
-    summary="Read a run's log",
-)
+@router.get("/{owner_id}", **documented(LogPage, 422, summary="Read a run's log"))
 async def read_log(
     owner_id: str,
     engine: EngineDep,

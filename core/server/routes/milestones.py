@@ -14,7 +14,7 @@ from core.domain.commands import MilestoneCreate, parse
 from core.domain.models import Milestone
 from core.server.access import visible_project
 from core.server.deps import EngineDep, WriterDep
-from core.server.errors import error_responses
+from core.server.errors import documented
 from core.server.responses import model_response
 
 router = APIRouter(prefix="/projects/{project}/milestones", tags=["milestones"])
@@ -22,10 +22,7 @@ router = APIRouter(prefix="/projects/{project}/milestones", tags=["milestones"])
 
 @router.post(
     "",
-    status_code=201,
-    response_model=Milestone,
-    responses=error_responses(404, 409, 422),
-    summary="Create a milestone in a project",
+    **documented(Milestone, 404, 409, 422, status=201, summary="Create a milestone in a project"),
 )
 async def create_milestone(
     project: str, body: MilestoneBody, engine: EngineDep, caller: WriterDep

@@ -27,29 +27,21 @@ from core.errors import DuplicateError, NotFoundError
 from core.server.access import hidden
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
-from core.server.errors import error_responses
+from core.server.errors import documented
 from core.server.responses import model_response, task_response
+from core.server.routes.logs import MAX_PAGE
 from core.server.scoping import settled_project
 
 router = APIRouter(prefix="/quick-runs", tags=["quick runs"])
 
-MAX_LIST = 500
-"""Quick runs per list at most (the engine's own bound)."""
-MAX_CHUNKS = 10_000
 
-
-@router.get(
-    "/{quick_run_id}/log",
-    response_model=LogPage,
-    responses=error_responses(404),
-    summary="Read a quick run's output",
-)
+@router.get("/{quick_run_id}/log", **documented(LogPage, 404, summary="Read a quick run's output"))
 async def read_log(
     quick_run_id: str,
     engine: EngineDep,
     caller: CallerDep,
     since: Annotated[int, Query(ge=0, description="The last seq already read")] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_CHUNKS)] = 1000,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
 ) -> Response:
     """Chunks after ``since``, oldest first."""
     await _visible(engine, caller, quick_run_id)
@@ -59,10 +51,7 @@ async def read_log(
 
 @router.post(
     "/{quick_run_id}/promote",
-    status_code=201,
-    response_model=Task,
-    responses=error_responses(404, 409),
-    summary="Turn a finished quick run into a task",
+    **documented(Task, 404, 409, status=201, summary="Turn a finished quick run into a task"),
 )
 async def promote(
     quick_run_id: str, engine: EngineDep, caller: WriterDep, body: PromoteBody | None = None

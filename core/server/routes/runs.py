@@ -16,19 +16,14 @@ from starlette.responses import Response
 
 from core.api.run_schemas import RunId
 from core.server.deps import CallerDep, EngineDep
-from core.server.errors import error_responses
+from core.server.errors import documented
 from core.server.responses import model_response
 from core.server.run_access import resolve_run_id
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
 
-@router.get(
-    "/resolve",
-    response_model=RunId,
-    responses=error_responses(404, 422),
-    summary="The full id a run id prefix names",
-)
+@router.get("/resolve", **documented(RunId, 404, 422, summary="The full id a run id prefix names"))
 async def resolve(
     engine: EngineDep,
     caller: CallerDep,

@@ -18,7 +18,7 @@ from core.domain.views import BulkItemResult, BulkResult
 from core.errors import BadRequestError, NotFoundError
 from core.server.access import check_visible, visible_task
 from core.server.deps import EngineDep, WriterDep
-from core.server.errors import error_responses
+from core.server.errors import documented
 from core.server.responses import if_match_version, model_response, task_response
 from core.server.versions import guarded
 
@@ -27,9 +27,7 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 @router.post(
     "/{ref}/transition",
-    response_model=Task,
-    responses=error_responses(400, 404, 409, 412, 422),
-    summary="Move a task to another state",
+    **documented(Task, 400, 404, 409, 412, 422, summary="Move a task to another state"),
 )
 async def transition(
     ref: str,
@@ -63,10 +61,7 @@ async def transition(
 
 
 @router.post(
-    "/assign",
-    response_model=BulkResult,
-    responses=error_responses(422),
-    summary="Set or clear the assignee of many tasks",
+    "/assign", **documented(BulkResult, 422, summary="Set or clear the assignee of many tasks")
 )
 async def assign(body: AssignBody, engine: EngineDep, caller: WriterDep) -> Response:
     """One result per reference, in the order given; a missing task fails alone."""

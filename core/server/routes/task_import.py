@@ -27,7 +27,7 @@ from core.errors import BadRequestError, NotFoundError, ValidationError
 from core.server.access import project_filter
 from core.server.auth import Caller
 from core.server.deps import EngineDep, WriterDep
-from core.server.errors import error_responses
+from core.server.errors import documented
 from core.server.responses import model_response
 from core.server.scoping import settled_project
 
@@ -79,14 +79,16 @@ class TaskImportReport(ImportResult):
 
 @router.post(
     "/tasks",
-    status_code=201,
-    response_model=TaskImportReport,
-    responses={
-        200: {"model": TaskImportReport, "description": "Every item was already imported."},
-        **error_responses(404, 409, 413),
-    },
     openapi_extra={"requestBody": _BODY_DOC},
-    summary="Import many tasks (JSON Lines, or a JSON list); all or nothing",
+    **documented(
+        TaskImportReport,
+        404,
+        409,
+        413,
+        status=201,
+        existing="Every item was already imported.",
+        summary="Import many tasks (JSON Lines, or a JSON list); all or nothing",
+    ),
 )
 async def import_tasks(
     request: Request,

@@ -22,7 +22,7 @@ from core.domain.models import TaskStatus
 from core.domain.runs import MANUAL_WORKER_ID, Run, RunStatus
 from core.server.access import visible_task
 from core.server.deps import EngineDep, WriterDep
-from core.server.errors import error_responses
+from core.server.errors import documented
 from core.server.responses import model_response
 
 router = APIRouter(prefix="/tasks", tags=["runs"])
@@ -33,13 +33,14 @@ STARTABLE = frozenset({TaskStatus.BACKLOG, TaskStatus.READY})
 
 @router.post(
     "/{ref}/run",
-    status_code=201,
-    response_model=Run,
-    responses={
-        200: {"model": Run, "description": "The task was already running: its active run."},
-        **error_responses(404, 409),
-    },
-    summary="Run Now: start a task ahead of the queue",
+    **documented(
+        Run,
+        404,
+        409,
+        status=201,
+        existing="The task was already running: its active run.",
+        summary="Run Now: start a task ahead of the queue",
+    ),
 )
 async def run_now(ref: str, engine: EngineDep, caller: WriterDep) -> Response:
     """Start the task now (queued for the next worker to adopt): 201 with the new run.

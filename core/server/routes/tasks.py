@@ -23,7 +23,7 @@ from core.errors import ValidationError
 from core.server.access import check_all_visible, check_visible, project_filter, visible_task
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
-from core.server.errors import error_responses
+from core.server.errors import documented, error_responses
 from core.server.responses import (
     if_match_version,
     model_response,
@@ -46,13 +46,15 @@ IfMatch = Annotated[
 
 @router.post(
     "",
-    status_code=201,
-    response_model=Task,
-    responses={
-        200: {"model": Task, "description": "A task with this external_id already existed."},
-        **error_responses(404, 409, 422),
-    },
-    summary="Create a task (idempotent by external_id)",
+    **documented(
+        Task,
+        404,
+        409,
+        422,
+        status=201,
+        existing="A task with this external_id already existed.",
+        summary="Create a task (idempotent by external_id)",
+    ),
 )
 async def create_task(body: TaskCreate, engine: EngineDep, caller: WriterDep) -> Response:
     """A new task (201), or the project's existing task with the same ``external_id`` (200).
@@ -89,12 +91,7 @@ async def _within_callers_projects(
     return body
 
 
-@router.get(
-    "",
-    response_model=CursorPage[Task],
-    responses=error_responses(404, 422),
-    summary="List tasks (keyset pages)",
-)
+@router.get("", **documented(CursorPage[Task], 404, 422, summary="List tasks (keyset pages)"))
 async def list_tasks(
     engine: EngineDep,
     caller: CallerDep,
@@ -164,10 +161,7 @@ async def get_task(
 
 
 @router.patch(
-    "/{ref}",
-    response_model=Task,
-    responses=error_responses(400, 404, 409, 412, 422),
-    summary="Change a task's fields",
+    "/{ref}", **documented(Task, 400, 404, 409, 412, 422, summary="Change a task's fields")
 )
 async def update_task(
     ref: str, body: TaskPatch, engine: EngineDep, caller: WriterDep, if_match: IfMatch = None
