@@ -361,7 +361,9 @@ def _run_options(*, edit: bool = False) -> tuple[Arg, Arg]:
     )
 
 
-ADD = Command(
+_ANY_OF = "one of: %(choices)s (repeatable)"
+
+_ADD = Command(
     "add",
     _cmd_task_add,
     "create a task",
@@ -399,26 +401,15 @@ ADD = Command(
     needs={"stores_files": lambda args: bool(args.attach)},
 )
 
-LIST = Command(
+_LIST = Command(
     "list",
     _cmd_task_list,
     "a filtered, sorted page of tasks",
     (
         project(),
         arg("--milestone", metavar="M"),
-        *(
-            repeated(
-                flag,
-                dest=dest,
-                choices=choices,
-                metavar=metavar,
-                help="one of: %(choices)s (repeatable)",
-            )
-            for flag, dest, choices, metavar in (
-                ("--status", "statuses", STATUSES, "S"),
-                ("--priority", "priorities", PRIORITIES, "P"),
-            )
-        ),
+        repeated("--status", dest="statuses", choices=STATUSES, metavar="S", help=_ANY_OF),
+        repeated("--priority", dest="priorities", choices=PRIORITIES, metavar="P", help=_ANY_OF),
         repeated("--label", dest="labels", metavar="L", help="all must match"),
         arg("--assignee", metavar="A"),
         arg("--search", metavar="TEXT", help="in ref, title and description"),
@@ -436,7 +427,7 @@ LIST = Command(
     ),
 )
 
-EDIT = Command(
+_EDIT = Command(
     "edit",
     _cmd_task_edit,
     "change fields (only the ones given)",
@@ -461,7 +452,7 @@ EDIT = Command(
     ),
 )
 
-MOVE = Command(
+_MOVE = Command(
     "move",
     _cmd_task_move,
     "move a task to another state",
@@ -484,11 +475,11 @@ COMMANDS: Commands = (
         "task",
         "add, list, show, change and import tasks",
         (
-            ADD,
-            LIST,
+            _ADD,
+            _LIST,
             Command("show", _cmd_task_show, "everything about one task", (REF,)),
-            EDIT,
-            MOVE,
+            _EDIT,
+            _MOVE,
             Command("rm", _cmd_task_rm, "delete a task", (REF,)),
             Command(
                 "assign",
