@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Callable, Iterator
-from typing import TypeAlias
 
 
 class EnumChoices:
@@ -75,12 +74,3 @@ def number(text: str) -> float:
 
 
 PROG = "taskyard"
-
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-"""What ``add_subparsers`` returns: each command module adds its parsers to it."""
-
-
-def group(commands: Subcommands, name: str, help_text: str) -> Subcommands:
-    """A command that takes an action (``task add``, ``dep rm``): its parser's actions."""
-    parser = commands.add_parser(name, help=help_text)
-    return parser.add_subparsers(title="actions", metavar="ACTION", required=True)

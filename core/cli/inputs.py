@@ -23,6 +23,11 @@ def given(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def picked(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The options ``names`` of the command line, by name (their ``dest`` is the field name)."""
+    return {name: getattr(args, name) for name in names}
+
+
 def absolute(path: str) -> str:
     """A path as an absolute one, so it means the same from any working folder."""
     return str(Path(path).expanduser().resolve())
@@ -40,10 +45,9 @@ def read_text(path: str) -> str:
     try:
         return read_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
-        raise ValidationError(
+        raise _unusable(
             f"{path} is not UTF-8 text.",
-            field="file",
-            hint="Save it as UTF-8 (attach binary files with --attach instead).",
+            "Save it as UTF-8 (attach binary files with --attach instead).",
         ) from None
 
 
@@ -63,11 +67,14 @@ def read_bytes(path: str) -> bytes:
             details={"field": "file", "input": path},
         ) from None
     except OSError as exc:
-        raise ValidationError(
-            f"Cannot read {path}: {exc.strerror or exc}.",
-            field="file",
-            hint="Check that it is a readable file.",
+        raise _unusable(
+            f"Cannot read {path}: {exc.strerror or exc}.", "Check that it is a readable file."
         ) from None
+
+
+def _unusable(message: str, hint: str) -> ValidationError:
+    """A file that is there but cannot be read as asked: the error names the file input."""
+    return ValidationError(message, field="file", hint=hint)
 
 
 def attachment(path: str) -> AttachmentIn:

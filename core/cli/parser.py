@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 from core import __version__
 from core.cli.arguments import PROG
 from core.cli.commands import GROUPS, HOME
+from core.cli.specs import add_commands
 
 
 class UsageError(Exception):
@@ -41,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_board_options(parser)
     parser.set_defaults(handler=HOME)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for group in GROUPS:
-        group.register(commands)
+    for module in GROUPS:
+        add_commands(commands, module.COMMANDS)
     _accept_global_options_after_commands(parser)
     return parser
 

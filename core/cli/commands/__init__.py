@@ -1,13 +1,14 @@
 """The commands, one module per command group; ``GROUPS`` is the one list of them.
 
-Each module has a ``register(commands)`` that adds its parsers to the command tree and sets
-each one's ``handler`` (an ``async`` function of a ``Session`` that returns the exit code),
-plus the needs ``Session`` reads (``orchestrated``, ``waits_for_work``, ``stores_files``).
+Each module ends with ``COMMANDS``, its commands as data (``core.cli.specs``): each one's
+arguments, its ``handler`` (an ``async`` function of a ``Session`` that returns the exit
+code) and the needs ``Session`` reads (``orchestrated``, ``waits_for_work``, ``stores_files``).
 Adding a command group is a new module here and one line in ``GROUPS``. The modules never
-import each other; what they share lives one level up (``core.cli.arguments``, ``inputs``,
-``replies``, ``orchestration``, ``output``). Like the rest of the package, they import only
-the standard library, ``core.errors`` and ``core.config`` at module level: the domain, the
-store and the orchestrator load inside the handlers, so ``--version`` and ``--help`` stay fast.
+import each other; what they share lives one level up (``core.cli.arguments``, ``options``,
+``specs``, ``inputs``, ``replies``, ``orchestration``, ``output``). Like the rest of the
+package, they import only the standard library, ``core.errors`` and ``core.config`` at module
+level: the domain, the store and the orchestrator load inside the handlers, so ``--version``
+and ``--help`` stay fast.
 """
 
 from __future__ import annotations

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from core.cli.arguments import Subcommands, non_negative_int, positive_int
+from core.cli.arguments import non_negative_int
 from core.cli.inputs import given
+from core.cli.options import limit, project
 from core.cli.output.lists import board_lines, event_line
 from core.cli.replies import dump, list_payload
+from core.cli.specs import Command, Commands, arg
 from core.config import shown_database
 
 if TYPE_CHECKING:
@@ -35,31 +37,6 @@ COMMAND_SUMMARY = (
     '  taskyard quick "make lint"                                  a one-off command',
     "Run `taskyard COMMAND --help` for every option; add --json for machine-readable output.",
 )
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``board``, ``events`` and ``states``."""
-    p = commands.add_parser("board", help="the board as plain text, one section per state")
-    p.add_argument("--project", metavar="P")
-    p.add_argument("--milestone", metavar="M")
-    p.add_argument(
-        "--limit", type=positive_int, default=10, metavar="N", help="cards per column (10)"
-    )
-    p.set_defaults(handler=_cmd_board)
-
-    p = commands.add_parser("events", help="the audit trail, oldest first")
-    p.add_argument("--since", type=non_negative_int, default=0, metavar="SEQ")
-    p.add_argument("--task", metavar="REF", help="only this task's events")
-    p.add_argument("--limit", type=positive_int, default=100, metavar="N")
-    p.add_argument(
-        "--follow",
-        action="store_true",
-        help="keep printing new events until Ctrl-C (with --json: one object per line)",
-    )
-    p.set_defaults(handler=_cmd_events, waits_for_work=lambda args: args.follow)
-
-    p = commands.add_parser("states", help="the state machine in force")
-    p.set_defaults(handler=_cmd_states)
 
 
 async def show_home(s: Session) -> int:
@@ -149,3 +126,30 @@ async def _cmd_states(s: Session) -> int:
     else:
         s.out.lines([json.dumps(machine, indent=2, ensure_ascii=False)])
     return 0
+
+
+COMMANDS: Commands = (
+    Command(
+        "board",
+        _cmd_board,
+        "the board as plain text, one section per state",
+        (project(), arg("--milestone", metavar="M"), limit(10, "cards per column (10)")),
+    ),
+    Command(
+        "events",
+        _cmd_events,
+        "the audit trail, oldest first",
+        (
+            arg("--since", type=non_negative_int, default=0, metavar="SEQ"),
+            arg("--task", metavar="REF", help="only this task's events"),
+            limit(100),
+            arg(
+                "--follow",
+                action="store_true",
+                help="keep printing new events until Ctrl-C (with --json: one object per line)",
+            ),
+        ),
+        needs={"waits_for_work": lambda args: args.follow},
+    ),
+    Command("states", _cmd_states, "the state machine in force"),
+)

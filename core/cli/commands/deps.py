@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.cli.arguments import Subcommands, group
+from core.cli.options import REF
 from core.cli.replies import dump, task_reply
+from core.cli.specs import Command, Commands, Group, arg
 
 if TYPE_CHECKING:
     from core.cli.session import Session
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``dep`` and its actions."""
-    sub = group(commands, "dep", "add and remove dependencies")
-    p = sub.add_parser("add", help="make REF wait for BLOCKER_REF")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("blocker", metavar="BLOCKER_REF")
-    p.set_defaults(handler=_cmd_dep_add)
-    p = sub.add_parser("rm", help="stop REF waiting for BLOCKER_REF")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("blocker", metavar="BLOCKER_REF")
-    p.set_defaults(handler=_cmd_dep_rm)
 
 
 async def _cmd_dep_add(s: Session) -> int:
@@ -42,3 +30,17 @@ async def _cmd_dep_rm(s: Session) -> int:
     task = await s.engine.remove_dependency(s.args.ref, s.args.blocker)
     text = f"{task.ref} no longer waits for {s.args.blocker}; it is {task.status.label}."
     return task_reply(s.out, task, lambda: [text])
+
+
+BLOCKER = arg("blocker", metavar="BLOCKER_REF")
+
+COMMANDS: Commands = (
+    Group(
+        "dep",
+        "add and remove dependencies",
+        (
+            Command("add", _cmd_dep_add, "make REF wait for BLOCKER_REF", (REF, BLOCKER)),
+            Command("rm", _cmd_dep_rm, "stop REF waiting for BLOCKER_REF", (REF, BLOCKER)),
+        ),
+    ),
+)

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.cli.arguments import GRANULARITIES, Subcommands, group, positive_int
-from core.cli.inputs import given, read_text
+from core.cli.arguments import GRANULARITIES, positive_int
+from core.cli.inputs import given, picked, read_text
+from core.cli.options import limit, project
 from core.cli.output.imports import (
     import_job_lines,
     import_list_lines,
@@ -16,73 +17,12 @@ from core.cli.output.imports import (
     preview_lines,
 )
 from core.cli.replies import dump, list_payload
+from core.cli.specs import Command, Commands, Group, arg
 from core.errors import ValidationError
 
 if TYPE_CHECKING:
     from core.cli.session import Session
     from core.prd.models import ImportOptions, ImportPlan
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``import`` and its actions."""
-    sub = group(commands, "import", "turn a PRD into tasks (preview, commit) and list imports")
-    p = sub.add_parser(
-        "prd",
-        help="preview a Markdown PRD as tasks and dependencies; --commit writes them",
-        description="Without --commit nothing is written: the preview shows what would be "
-        "created, changed, left alone and no longer in the document. Save the preview with "
-        "--json, edit its plan, and commit that with --plan-json FILE --commit.",
-    )
-    p.add_argument("file", nargs="?", metavar="FILE", help="the Markdown document; - for stdin")
-    p.add_argument(
-        "--plan-json",
-        metavar="FILE",
-        help="a plan (or a saved `import prd --json` preview) instead of a document; - for stdin",
-    )
-    p.add_argument(
-        "--granularity", choices=GRANULARITIES, metavar="G", help="one of: %(choices)s (balanced)"
-    )
-    p.add_argument(
-        "--auto-ready",
-        action="store_true",
-        default=None,
-        help="unblocked tasks become ready; the others wait in blocked until unblocked",
-    )
-    p.add_argument(
-        "--max-parallelism", type=positive_int, metavar="N", help="workers assumed for waves (4)"
-    )
-    p.add_argument("--milestone", metavar="SLUG", help="for tasks without a milestone of their own")
-    p.add_argument(
-        "--order-deps",
-        action="store_true",
-        default=None,
-        help="items of a numbered list wait for the item before them",
-    )
-    p.add_argument("--project", metavar="P", help="the project to import into (default: inbox)")
-    p.add_argument(
-        "--commands",
-        action="store_true",
-        default=None,
-        help="a task's first shell code block becomes its command; the preview lists each, "
-        "and none runs until approved (without it code blocks are documentation)",
-    )
-    p.add_argument(
-        "--planner",
-        default="rules",
-        metavar="rules|agent[:PROFILE]",
-        help="rules (the default) plans alone; agent[:PROFILE] also asks an agent profile "
-        "(the configured agent without :PROFILE) for missed dependencies, priorities and "
-        "splits, shown in the preview as suggested with its reasons (preview only: commit "
-        "the saved plan with --plan-json)",
-    )
-    p.add_argument("--commit", action="store_true", help="write the tasks (one transaction)")
-    p.set_defaults(handler=_cmd_import_prd)
-    p = sub.add_parser("show", help="one committed import")
-    p.add_argument("job_id", metavar="JOB_ID")
-    p.set_defaults(handler=_cmd_import_show)
-    p = sub.add_parser("list", help="recent imports, newest first")
-    p.add_argument("--limit", type=positive_int, default=20, metavar="N")
-    p.set_defaults(handler=_cmd_import_list)
 
 
 async def _cmd_import_prd(s: Session) -> int:
@@ -175,10 +115,22 @@ def _given_plan(a: argparse.Namespace) -> ImportPlan:
             "commit it with --plan-json.",
         )
     plan = _read_plan(str(a.plan_json))
-    overrides = given(auto_ready=a.auto_ready, milestone=a.milestone, project=a.project)
+    overrides = given(**picked(a, "auto_ready", "milestone", "project"))
     if overrides:
         plan = plan.model_copy(update={"options": plan.options.model_copy(update=overrides)})
     return plan
+
+
+_OPTION_FIELDS = (
+    "granularity",
+    "auto_ready",
+    "max_parallelism_hint",
+    "milestone",
+    "order_dependencies",
+    "project",
+    "commands",
+)
+"""The options of ``import prd`` that are ``ImportOptions`` fields of the same name."""
 
 
 def _import_options(a: argparse.Namespace) -> ImportOptions:
@@ -186,18 +138,7 @@ def _import_options(a: argparse.Namespace) -> ImportOptions:
     from core.domain.commands import parse
     from core.prd.models import ImportOptions
 
-    return parse(
-        ImportOptions,
-        given(
-            granularity=a.granularity,
-            auto_ready=a.auto_ready,
-            max_parallelism_hint=a.max_parallelism,
-            milestone=a.milestone,
-            order_dependencies=a.order_deps,
-            project=a.project,
-            commands=a.commands,
-        ),
-    )
+    return parse(ImportOptions, given(**picked(a, *_OPTION_FIELDS)))
 
 
 def _read_plan(path: str) -> ImportPlan:
@@ -236,3 +177,87 @@ async def _cmd_import_list(s: Session) -> int:
         lambda: list_payload([dump(j) for j in jobs]),
         lambda: import_list_lines(jobs),
     )
+
+
+COMMANDS: Commands = (
+    Group(
+        "import",
+        "turn a PRD into tasks (preview, commit) and list imports",
+        (
+            Command(
+                "prd",
+                _cmd_import_prd,
+                "preview a Markdown PRD as tasks and dependencies; --commit writes them",
+                (
+                    arg(
+                        "file", nargs="?", metavar="FILE", help="the Markdown document; - for stdin"
+                    ),
+                    arg(
+                        "--plan-json",
+                        metavar="FILE",
+                        help="a plan (or a saved `import prd --json` preview) instead of a "
+                        "document; - for stdin",
+                    ),
+                    arg(
+                        "--granularity",
+                        choices=GRANULARITIES,
+                        metavar="G",
+                        help="one of: %(choices)s (balanced)",
+                    ),
+                    arg(
+                        "--auto-ready",
+                        action="store_true",
+                        default=None,
+                        help="unblocked tasks become ready; the others wait in blocked until "
+                        "unblocked",
+                    ),
+                    arg(
+                        "--max-parallelism",
+                        dest="max_parallelism_hint",
+                        type=positive_int,
+                        metavar="N",
+                        help="workers assumed for waves (4)",
+                    ),
+                    arg(
+                        "--milestone",
+                        metavar="SLUG",
+                        help="for tasks without a milestone of their own",
+                    ),
+                    arg(
+                        "--order-deps",
+                        dest="order_dependencies",
+                        action="store_true",
+                        default=None,
+                        help="items of a numbered list wait for the item before them",
+                    ),
+                    project("the project to import into (default: inbox)"),
+                    arg(
+                        "--commands",
+                        action="store_true",
+                        default=None,
+                        help="a task's first shell code block becomes its command; the preview "
+                        "lists each, and none runs until approved (without it code blocks are "
+                        "documentation)",
+                    ),
+                    arg(
+                        "--planner",
+                        default="rules",
+                        metavar="rules|agent[:PROFILE]",
+                        help="rules (the default) plans alone; agent[:PROFILE] also asks an agent "
+                        "profile (the configured agent without :PROFILE) for missed "
+                        "dependencies, priorities and splits, shown in the preview as suggested "
+                        "with its reasons (preview only: commit the saved plan with --plan-json)",
+                    ),
+                    arg("--commit", action="store_true", help="write the tasks (one transaction)"),
+                ),
+                description="Without --commit nothing is written: the preview shows what would "
+                "be created, changed, left alone and no longer in the document. Save the preview "
+                "with --json, edit its plan, and commit that with --plan-json FILE --commit.",
+            ),
+            Command(
+                "show", _cmd_import_show, "one committed import", (arg("job_id", metavar="JOB_ID"),)
+            ),
+            Command("list", _cmd_import_list, "recent imports, newest first", (limit(20),)),
+        ),
+    ),
+)

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.cli.arguments import Subcommands
+from core.cli.specs import Command, Commands
 from core.config import masked_url, shown_database
 
 if TYPE_CHECKING:
     from core.cli.session import Session
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``init``."""
-    p = commands.add_parser("init", help="create or open the database and show its state")
-    p.set_defaults(handler=_cmd_init, local_only=True)
 
 
 async def _cmd_init(s: Session) -> int:
@@ -42,3 +36,13 @@ async def _cmd_init(s: Session) -> int:
         lines.append('Next: taskyard project add NAME, or taskyard task add "A first task"')
     s.out.lines(lines)
     return 0
+
+
+COMMANDS: Commands = (
+    Command(
+        "init",
+        _cmd_init,
+        "create or open the database and show its state",
+        needs={"local_only": True},
+    ),
+)

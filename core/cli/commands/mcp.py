@@ -16,24 +16,12 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from core.cli.arguments import Subcommands
+from core.cli.specs import Command, Commands
 from core.errors import TaskyardError
 
 if TYPE_CHECKING:
     from core.cli.session import Session
     from core.engine import TaskEngine
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``mcp``."""
-    p = commands.add_parser(
-        "mcp",
-        help="serve the MCP tools on stdio, for a coding agent (see docs/mcp.md)",
-        description="Runs taskyard's MCP server on stdin/stdout until the agent closes it: "
-        "the ready queue, tasks, claims with leases, PRD planning and the event feed, as "
-        "MCP tools. Configure your agent to start `taskyard mcp` (docs/mcp.md).",
-    )
-    p.set_defaults(handler=_never, opens_engine=_serve_stdio)
 
 
 async def _never(s: Session) -> int:
@@ -72,3 +60,16 @@ async def _close(opening: asyncio.Task[TaskEngine]) -> None:
     except TaskyardError:  # every tool call was answered with this error already
         return
     await engine.close()
+
+
+COMMANDS: Commands = (
+    Command(
+        "mcp",
+        _never,
+        "serve the MCP tools on stdio, for a coding agent (see docs/mcp.md)",
+        description="Runs taskyard's MCP server on stdin/stdout until the agent closes it: "
+        "the ready queue, tasks, claims with leases, PRD planning and the event feed, as "
+        "MCP tools. Configure your agent to start `taskyard mcp` (docs/mcp.md).",
+        needs={"opens_engine": _serve_stdio},
+    ),
+)

@@ -4,47 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.cli.arguments import Subcommands, group, positive_int
-from core.cli.inputs import absolute, given
+from core.cli.inputs import absolute, given, picked
+from core.cli.options import DUE, limit, project
 from core.cli.output.lists import milestone_lines, project_lines
 from core.cli.replies import dump, list_payload
+from core.cli.specs import Command, Commands, Group, arg
 
 if TYPE_CHECKING:
     from core.cli.session import Session
     from core.domain.models import Milestone
     from core.engine import TaskEngine
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``project`` and ``milestone`` with their actions."""
-    sub = group(commands, "project", "add and list projects")
-    p = sub.add_parser("add", help="create a project")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--slug", metavar="S")
-    p.add_argument("--key", metavar="K", help="ref prefix, e.g. TY for TY-1")
-    p.add_argument("--description", metavar="D")
-    p.add_argument("--repo", metavar="PATH", help="the project's repository")
-    p.set_defaults(handler=_cmd_project_add)
-    p = sub.add_parser("list", help="every project")
-    p.set_defaults(handler=_cmd_project_list)
-
-    sub = group(commands, "milestone", "add, list and find milestones")
-    p = sub.add_parser("add", help="create a milestone")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--project", metavar="P")
-    p.add_argument("--slug", metavar="S")
-    p.add_argument("--start", metavar="DATE", help="YYYY-MM-DD")
-    p.add_argument("--due", metavar="DATE", help="YYYY-MM-DD")
-    p.set_defaults(handler=_cmd_milestone_add)
-    p = sub.add_parser("list", help="milestones by due date")
-    p.add_argument("--project", metavar="P")
-    p.set_defaults(handler=_cmd_milestone_list)
-    p = sub.add_parser("find", help="milestones matching a slug or name")
-    p.add_argument("project", metavar="PROJECT")
-    p.add_argument("--slug", metavar="S")
-    p.add_argument("--name", metavar="N")
-    p.add_argument("--limit", type=positive_int, default=10, metavar="N")
-    p.set_defaults(handler=_cmd_milestone_find)
 
 
 async def _cmd_project_add(s: Session) -> int:
@@ -86,7 +55,7 @@ async def _cmd_milestone_add(s: Session) -> int:
     a = s.args
     request = parse(
         MilestoneCreate,
-        given(project=a.project, name=a.name, slug=a.slug, start_date=a.start, due_date=a.due),
+        given(**picked(a, "project", "name", "slug", "start_date", "due_date")),
     )
     milestone = await s.engine.create_milestone(request)
     if s.out.json:
@@ -121,3 +90,54 @@ async def _print_milestones(s: Session, milestones: list[Milestone]) -> None:
         s.out.envelope("milestones", list_payload([dump(m) for m in milestones]))
         return
     s.out.lines(milestone_lines(milestones, await _project_slugs(s.engine)))
+
+
+NAME = arg("name", metavar="NAME")
+SLUG = arg("--slug", metavar="S")
+
+COMMANDS: Commands = (
+    Group(
+        "project",
+        "add and list projects",
+        (
+            Command(
+                "add",
+                _cmd_project_add,
+                "create a project",
+                (
+                    NAME,
+                    SLUG,
+                    arg("--key", metavar="K", help="ref prefix, e.g. TY for TY-1"),
+                    arg("--description", metavar="D"),
+                    arg("--repo", metavar="PATH", help="the project's repository"),
+                ),
+            ),
+            Command("list", _cmd_project_list, "every project"),
+        ),
+    ),
+    Group(
+        "milestone",
+        "add, list and find milestones",
+        (
+            Command(
+                "add",
+                _cmd_milestone_add,
+                "create a milestone",
+                (
+                    NAME,
+                    project(),
+                    SLUG,
+                    arg("--start", dest="start_date", metavar="DATE", help="YYYY-MM-DD"),
+                    DUE,
+                ),
+            ),
+            Command("list", _cmd_milestone_list, "milestones by due date", (project(),)),
+            Command(
+                "find",
+                _cmd_milestone_find,
+                "milestones matching a slug or name",
+                (arg("project", metavar="PROJECT"), SLUG, arg("--name", metavar="N"), limit(10)),
+            ),
+        ),
+    ),
+)

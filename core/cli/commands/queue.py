@@ -5,41 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from core.cli.arguments import Subcommands, positive_int
+from core.cli.options import limit, project
 from core.cli.orchestration import configured_pipelines
 from core.cli.output.lists import ready_lines
 from core.cli.output.task import approved_lines
 from core.cli.replies import dump, list_payload
+from core.cli.specs import Command, Commands, arg
 from core.errors import ValidationError
 
 if TYPE_CHECKING:
     from core.cli.session import Session
     from core.domain.models import TaskCard
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``ready`` and ``approve``."""
-    p = commands.add_parser("ready", help="the ready queue, in the order workers take it")
-    p.add_argument("--limit", type=positive_int, default=50, metavar="N")
-    p.add_argument("--project", metavar="P")
-    p.set_defaults(handler=_cmd_ready)
-
-    p = commands.add_parser(
-        "approve",
-        help="approve tasks' commands so workers run them (prints each command)",
-        description="Approve the current command of each task: workers run a task's command "
-        "only once it is approved, and a changed command needs approving again. Each command "
-        "is printed in full. --expect HASH refuses if the text is no longer the one you read "
-        "(its hash, or the first 8+ digits of it, as `taskyard task show` prints).",
-    )
-    p.add_argument("refs", nargs="+", metavar="REF")
-    p.add_argument(
-        "--expect",
-        action="append",
-        metavar="HASH",
-        help="the command hash you read, one per REF in order",
-    )
-    p.set_defaults(handler=_cmd_approve)
 
 
 async def _cmd_ready(s: Session) -> int:
@@ -91,3 +67,28 @@ async def _cmd_approve(s: Session) -> int:
         lambda: {"items": [dump(t) for t in tasks], "approvedBy": s.actor},
         lambda: approved_lines(tasks, s.actor),
     )
+
+
+COMMANDS: Commands = (
+    Command(
+        "ready", _cmd_ready, "the ready queue, in the order workers take it", (limit(50), project())
+    ),
+    Command(
+        "approve",
+        _cmd_approve,
+        "approve tasks' commands so workers run them (prints each command)",
+        (
+            arg("refs", nargs="+", metavar="REF"),
+            arg(
+                "--expect",
+                action="append",
+                metavar="HASH",
+                help="the command hash you read, one per REF in order",
+            ),
+        ),
+        description="Approve the current command of each task: workers run a task's command "
+        "only once it is approved, and a changed command needs approving again. Each command "
+        "is printed in full. --expect HASH refuses if the text is no longer the one you read "
+        "(its hash, or the first 8+ digits of it, as `taskyard task show` prints).",
+    ),
+)

@@ -9,33 +9,15 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING
 
-from core.cli.arguments import Subcommands, positive_int
+from core.cli.options import limit, project
 from core.cli.output.runs import quick_line
 from core.cli.replies import dump, task_reply
+from core.cli.specs import Command, Commands, arg
 from core.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from core.cli.session import Session
     from core.domain.runs import QuickRun
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``quick``."""
-    p = commands.add_parser(
-        "quick",
-        help="run a one-off prompt or command (no task unless promoted)",
-        usage="taskyard quick PROMPT [--profile NAME] | quick promote ID [--project P] | "
-        "quick list [--limit N] | quick show ID",
-        description='`taskyard quick "make lint"` runs a shell command (or, with --profile '
-        "claude, a prompt) here, streams its output and records it as a quick run. Promote a "
-        "quick run to a task with `taskyard quick promote ID`.",
-    )
-    p.add_argument("words", nargs="*", metavar="PROMPT | promote ID | list | show ID")
-    p.add_argument("--prompt", metavar="TEXT", help="the prompt, when it starts with list/show")
-    p.add_argument("--profile", metavar="NAME", default="shell", help="agent profile (shell)")
-    p.add_argument("--project", metavar="P", help="for promote: the task's project")
-    p.add_argument("--limit", type=positive_int, default=20, metavar="N", help="for list")
-    p.set_defaults(handler=_cmd_quick, orchestrated=True)
 
 
 async def _cmd_quick(s: Session) -> int:
@@ -138,3 +120,25 @@ async def _quick_run(s: Session, prompt: str) -> int:
             ]
         )
     return 0 if ok else 1
+
+
+COMMANDS: Commands = (
+    Command(
+        "quick",
+        _cmd_quick,
+        "run a one-off prompt or command (no task unless promoted)",
+        (
+            arg("words", nargs="*", metavar="PROMPT | promote ID | list | show ID"),
+            arg("--prompt", metavar="TEXT", help="the prompt, when it starts with list/show"),
+            arg("--profile", metavar="NAME", default="shell", help="agent profile (shell)"),
+            project("for promote: the task's project"),
+            limit(20, "for list"),
+        ),
+        usage="taskyard quick PROMPT [--profile NAME] | quick promote ID [--project P] | "
+        "quick list [--limit N] | quick show ID",
+        description='`taskyard quick "make lint"` runs a shell command (or, with --profile '
+        "claude, a prompt) here, streams its output and records it as a quick run. Promote a "
+        "quick run to a task with `taskyard quick promote ID`.",
+        needs={"orchestrated": True},
+    ),
+)

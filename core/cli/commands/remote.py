@@ -11,31 +11,11 @@ opens an engine, and none prints a token.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from core.cli.output.writer import Output
+from core.cli.specs import Command, Commands, arg
 
 EXIT_PROBLEM = 1
-
-
-def register(commands: Any) -> None:
-    """Add ``login``, ``logout`` and ``status``."""
-    p = commands.add_parser(
-        "login",
-        help="check a server's token and store it for later commands",
-        description="Store a token for a taskyard server (in the user config folder, 0600). "
-        "The token comes from --token (- for stdin), TASKYARD_TOKEN, stdin, or a prompt.",
-    )
-    p.add_argument("url", metavar="URL", help="the server, as `taskyard serve` printed it")
-    p.set_defaults(handler=_cmd_login, standalone=True)
-    p = commands.add_parser("logout", help="forget the token stored for a server")
-    p.add_argument("url", metavar="URL", nargs="?", help="the server (default: the configured one)")
-    p.set_defaults(handler=_cmd_logout, standalone=True)
-    p = commands.add_parser(
-        "status", help="where commands connect, as whom, the server's version and round trip"
-    )
-    p.add_argument("url", metavar="URL", nargs="?", help="the server (default: the configured one)")
-    p.set_defaults(handler=_cmd_status, standalone=True)
 
 
 def _token_for_login(args: argparse.Namespace) -> str:
@@ -188,3 +168,31 @@ async def _cmd_status(args: argparse.Namespace, out: Output) -> int:
     lines.append(f"  Token from: {source}")
     out.result("status", lambda: payload, lambda: lines)
     return 0 if problem is None else EXIT_PROBLEM
+
+
+STANDALONE = {"standalone": True}
+"""None of them opens an engine: their handlers take the arguments and the output."""
+
+SERVER = arg("url", metavar="URL", nargs="?", help="the server (default: the configured one)")
+
+COMMANDS: Commands = (
+    Command(
+        "login",
+        _cmd_login,
+        "check a server's token and store it for later commands",
+        (arg("url", metavar="URL", help="the server, as `taskyard serve` printed it"),),
+        description="Store a token for a taskyard server (in the user config folder, 0600). "
+        "The token comes from --token (- for stdin), TASKYARD_TOKEN, stdin, or a prompt.",
+        needs=STANDALONE,
+    ),
+    Command(
+        "logout", _cmd_logout, "forget the token stored for a server", (SERVER,), needs=STANDALONE
+    ),
+    Command(
+        "status",
+        _cmd_status,
+        "where commands connect, as whom, the server's version and round trip",
+        (SERVER,),
+        needs=STANDALONE,
+    ),
+)

@@ -5,73 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from core.cli.options import REF
 from core.cli.output.runs import STDERR_MARK, LogPrinter, runs_lines
 from core.cli.replies import dump, task_reply
+from core.cli.specs import Command, Commands, arg
 from core.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
-    from core.cli.arguments import Subcommands
     from core.cli.session import Session
     from core.domain.models import Task
     from core.domain.runs import LogChunk, Run
 
 LOG_PAGE = 200
 """Chunks ``logs`` reads at a time: a chunk holds up to 256 KB, so a page stays under 50 MB."""
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``run``, ``retry``, ``cancel``, ``runs`` and ``logs``."""
-    p = commands.add_parser("run", help="Run Now: start a task ahead of the queue")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument(
-        "--wait",
-        action="store_true",
-        help="run it here in the foreground, streaming its log; exit code 0 if it succeeds",
-    )
-    p.set_defaults(handler=_cmd_run, orchestrated=True)
-
-    p = commands.add_parser(
-        "retry",
-        help="put a task blocked by a failure (or cancelled) back",
-        description="Puts the task back in ready. A task blocked after its last attempt gets "
-        "one more: if that one fails too, it is blocked again at once.",
-    )
-    p.add_argument("ref", metavar="REF")
-    p.set_defaults(handler=_cmd_retry)
-
-    p = commands.add_parser("cancel", help="cancel a task; its running step is stopped")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("--reason", metavar="TEXT", default="cancelled from the command line")
-    p.set_defaults(handler=_cmd_cancel)
-
-    p = commands.add_parser("runs", help="a task's runs and their steps, oldest first")
-    p.add_argument("ref", metavar="REF")
-    p.set_defaults(handler=_cmd_runs)
-
-    p = commands.add_parser(
-        "logs",
-        help="a run's (or quick run's) output",
-        description="Prints a run's output to stdout in the order it was printed, so "
-        "`taskyard logs RUN_ID > out.txt` keeps all of it. Lines the step wrote to stderr start "
-        f"with {STDERR_MARK.strip()!r}, and taskyard's own lines with '[taskyard]'; "
-        "--stream picks one stream, unmarked. RUN_ID may be the start of the id (at least 4 "
-        "characters, as long as it names one run), like a short git hash.",
-    )
-    p.add_argument("run_id", metavar="RUN_ID")
-    p.add_argument("--since", type=int, default=0, metavar="SEQ", help="after this chunk")
-    p.add_argument(
-        "--follow",
-        action="store_true",
-        help="keep printing until the run ends, then say how it ended",
-    )
-    p.add_argument(
-        "--stream",
-        choices=("all", "stdout", "stderr", "system"),
-        default="all",
-        help="all (default: stderr lines marked), or only stdout, stderr or taskyard's own "
-        "lines, as printed",
-    )
-    p.set_defaults(handler=_cmd_logs)
 
 
 async def _cmd_run(s: Session) -> int:
@@ -253,3 +199,62 @@ async def _say_how_it_ended(s: Session, owner_id: str) -> None:
     if lost:
         words += f"; {lost_output_words(lost)}"
     s.out.lines([words])
+
+
+COMMANDS: Commands = (
+    Command(
+        "run",
+        _cmd_run,
+        "Run Now: start a task ahead of the queue",
+        (
+            REF,
+            arg(
+                "--wait",
+                action="store_true",
+                help="run it here in the foreground, streaming its log; exit code 0 if it succeeds",
+            ),
+        ),
+        needs={"orchestrated": True},
+    ),
+    Command(
+        "retry",
+        _cmd_retry,
+        "put a task blocked by a failure (or cancelled) back",
+        (REF,),
+        description="Puts the task back in ready. A task blocked after its last attempt gets "
+        "one more: if that one fails too, it is blocked again at once.",
+    ),
+    Command(
+        "cancel",
+        _cmd_cancel,
+        "cancel a task; its running step is stopped",
+        (REF, arg("--reason", metavar="TEXT", default="cancelled from the command line")),
+    ),
+    Command("runs", _cmd_runs, "a task's runs and their steps, oldest first", (REF,)),
+    Command(
+        "logs",
+        _cmd_logs,
+        "a run's (or quick run's) output",
+        (
+            arg("run_id", metavar="RUN_ID"),
+            arg("--since", type=int, default=0, metavar="SEQ", help="after this chunk"),
+            arg(
+                "--follow",
+                action="store_true",
+                help="keep printing until the run ends, then say how it ended",
+            ),
+            arg(
+                "--stream",
+                choices=("all", "stdout", "stderr", "system"),
+                default="all",
+                help="all (default: stderr lines marked), or only stdout, stderr or taskyard's "
+                "own lines, as printed",
+            ),
+        ),
+        description="Prints a run's output to stdout in the order it was printed, so "
+        "`taskyard logs RUN_ID > out.txt` keeps all of it. Lines the step wrote to stderr start "
+        f"with {STDERR_MARK.strip()!r}, and taskyard's own lines with '[taskyard]'; "
+        "--stream picks one stream, unmarked. RUN_ID may be the start of the id (at least 4 "
+        "characters, as long as it names one run), like a short git hash.",
+    ),
+)

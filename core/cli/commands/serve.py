@@ -10,7 +10,11 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.cli.arguments import Subcommands, group, positive_int
+from core.cli.arguments import positive_int
+from core.cli.inputs import picked
+from core.cli.options import repeated
+from core.cli.replies import list_payload
+from core.cli.specs import Command, Commands, Group, arg
 from core.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -21,86 +25,6 @@ DEFAULT_PORT = 8765
 DEFAULT_EXPIRY = "90d"
 
 _SCOPES = ("read", "write", "admin")
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``serve`` and the ``token`` group to the CLI's subparsers."""
-    p = commands.add_parser(
-        "serve",
-        help="serve the database over HTTP (the v2 API) until Ctrl-C",
-        description="Serves the database as the taskyard v2 API (docs at /docs). Every /api "
-        "request needs a token (`taskyard token create NAME`), on localhost too. Prints "
-        "`taskyard server listening on URL` once it accepts requests; Ctrl-C or SIGTERM "
-        "stops it (exit code 0).",
-    )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    p.add_argument(
-        "--port",
-        type=_port,
-        default=DEFAULT_PORT,
-        help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
-    )
-    p.add_argument(
-        "--workers",
-        type=positive_int,
-        default=1,
-        metavar="N",
-        help="server processes (PostgreSQL only: SQLite has one writer)",
-    )
-    p.add_argument("--ssl-certfile", metavar="FILE", help="serve HTTPS with this certificate")
-    p.add_argument("--ssl-keyfile", metavar="FILE", help="the certificate's private key")
-    p.add_argument(
-        "--rate-limit",
-        type=_count,
-        metavar="N",
-        help="requests per minute per token (0: no limit; default [server] rate_limit, "
-        "TASKYARD_RATE_LIMIT or 600)",
-    )
-    p.add_argument(
-        "--rate-burst",
-        type=_count,
-        metavar="N",
-        help="requests a token may make at once (default: the rate limit)",
-    )
-    # stores_files: the engine reads [limits] (attachment sizes), as the server does.
-    p.set_defaults(handler=_cmd_serve, stores_files=True, local_only=True)
-
-    sub = group(commands, "token", "create, list and revoke API tokens")
-    p = sub.add_parser(
-        "create",
-        help="create an API token (its secret is printed once)",
-        description="Creates a token for the server's API. Its name is the actor of every "
-        "change made with it. The secret is printed once and stored only as a hash: keep it.",
-    )
-    p.add_argument("name", metavar="NAME", help="letters, digits, . _ @ - (the actor)")
-    p.add_argument(
-        "--scope",
-        choices=_SCOPES,
-        default="read",
-        metavar="S",
-        help="read, write (also change tasks) or admin (its commands count as approved); "
-        "default read",
-    )
-    p.add_argument(
-        "--project",
-        dest="projects",
-        action="append",
-        default=[],
-        metavar="SLUG",
-        help="limit it to this project (repeatable); default: every project",
-    )
-    p.add_argument(
-        "--expires",
-        default=DEFAULT_EXPIRY,
-        metavar="WHEN",
-        help=f"90d, 12h, 2w, a date (YYYY-MM-DD) or never (default {DEFAULT_EXPIRY})",
-    )
-    p.set_defaults(handler=_cmd_token_create)
-    p = sub.add_parser("list", help="every token (never its secret)")
-    p.set_defaults(handler=_cmd_token_list)
-    p = sub.add_parser("revoke", help="revoke a token at once")
-    p.add_argument("name", metavar="NAME")
-    p.set_defaults(handler=_cmd_token_revoke)
 
 
 def _port(text: str) -> int:
@@ -195,15 +119,8 @@ async def _cmd_token_create(s: Session) -> int:
     from core.domain.commands import parse
 
     a = s.args
-    request = parse(
-        TokenCreate,
-        {
-            "name": a.name,
-            "scope": a.scope,
-            "projects": a.projects,
-            "expires_at": parse_expiry(a.expires, _now()),
-        },
-    )
+    fields = picked(a, "name", "scope", "projects")
+    request = parse(TokenCreate, fields | {"expires_at": parse_expiry(a.expires, _now())})
     issued = await s.engine.create_token(request)
     token = issued.token
     return s.out.result(
@@ -222,9 +139,7 @@ async def _cmd_token_list(s: Session) -> int:
     now = _now()
     if s.out.json:
         items = [{**t.model_dump(mode="json"), "state": t.state(now)} for t in tokens]
-        s.out.envelope(
-            "tokens", {"items": items, "total": len(items), "page": 1, "limit": max(len(items), 1)}
-        )
+        s.out.envelope("tokens", list_payload(items))
         return 0
     if not tokens:
         s.out.lines(["No tokens. Create one with `taskyard token create NAME --scope write`."])
@@ -299,3 +214,94 @@ def parse_expiry(text: str, now: datetime) -> datetime | None:
         field="expires",
         hint="Give a duration (30m, 12h, 90d, 2w), a date (YYYY-MM-DD, midnight UTC) or never.",
     )
+
+
+COMMANDS: Commands = (
+    Command(
+        "serve",
+        _cmd_serve,
+        "serve the database over HTTP (the v2 API) until Ctrl-C",
+        (
+            arg("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)"),
+            arg(
+                "--port",
+                type=_port,
+                default=DEFAULT_PORT,
+                help=f"port to listen on ({DEFAULT_PORT}; 0 picks a free one)",
+            ),
+            arg(
+                "--workers",
+                type=positive_int,
+                default=1,
+                metavar="N",
+                help="server processes (PostgreSQL only: SQLite has one writer)",
+            ),
+            arg("--ssl-certfile", metavar="FILE", help="serve HTTPS with this certificate"),
+            arg("--ssl-keyfile", metavar="FILE", help="the certificate's private key"),
+            arg(
+                "--rate-limit",
+                type=_count,
+                metavar="N",
+                help="requests per minute per token (0: no limit; default [server] rate_limit, "
+                "TASKYARD_RATE_LIMIT or 600)",
+            ),
+            arg(
+                "--rate-burst",
+                type=_count,
+                metavar="N",
+                help="requests a token may make at once (default: the rate limit)",
+            ),
+        ),
+        description="Serves the database as the taskyard v2 API (docs at /docs). Every /api "
+        "request needs a token (`taskyard token create NAME`), on localhost too. Prints "
+        "`taskyard server listening on URL` once it accepts requests; Ctrl-C or SIGTERM "
+        "stops it (exit code 0).",
+        # stores_files: the engine reads [limits] (attachment sizes), as the server does.
+        needs={"stores_files": True, "local_only": True},
+    ),
+    Group(
+        "token",
+        "create, list and revoke API tokens",
+        (
+            Command(
+                "create",
+                _cmd_token_create,
+                "create an API token (its secret is printed once)",
+                (
+                    arg("name", metavar="NAME", help="letters, digits, . _ @ - (the actor)"),
+                    arg(
+                        "--scope",
+                        choices=_SCOPES,
+                        default="read",
+                        metavar="S",
+                        help="read, write (also change tasks) or admin (its commands count as "
+                        "approved); default read",
+                    ),
+                    repeated(
+                        "--project",
+                        dest="projects",
+                        metavar="SLUG",
+                        help="limit it to this project (repeatable); default: every project",
+                    ),
+                    arg(
+                        "--expires",
+                        default=DEFAULT_EXPIRY,
+                        metavar="WHEN",
+                        help=f"90d, 12h, 2w, a date (YYYY-MM-DD) or never (default "
+                        f"{DEFAULT_EXPIRY})",
+                    ),
+                ),
+                description="Creates a token for the server's API. Its name is the actor of "
+                "every change made with it. The secret is printed once and stored only as a "
+                "hash: keep it.",
+            ),
+            Command("list", _cmd_token_list, "every token (never its secret)"),
+            Command(
+                "revoke",
+                _cmd_token_revoke,
+                "revoke a token at once",
+                (arg("name", metavar="NAME"),),
+            ),
+        ),
+    ),
+)

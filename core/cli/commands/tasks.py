@@ -7,18 +7,10 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from core.cli.arguments import (
-    PRIORITIES,
-    PROG,
-    SORT_FIELDS,
-    STATUSES,
-    Subcommands,
-    group,
-    number,
-    positive_int,
-)
-from core.cli.inputs import attachment, description, given
+from core.cli.arguments import PRIORITIES, PROG, SORT_FIELDS, STATUSES, positive_int
+from core.cli.inputs import attachment, description, given, picked
 from core.cli.jsonl import read_import, with_line_numbers
+from core.cli.options import DUE, ESTIMATE, REF, limit, project, repeated
 from core.cli.orchestration import configured_pipelines, load_orchestrator_config
 from core.cli.output.imports import import_lines
 from core.cli.output.lists import task_list_lines
@@ -31,7 +23,8 @@ from core.cli.output.task import (
     task_detail_lines,
 )
 from core.cli.output.text import size
-from core.cli.replies import dump, task_reply
+from core.cli.replies import dump, list_payload, task_reply
+from core.cli.specs import Arg, Command, Commands, Group, arg, one_of
 from core.errors import NotFoundError, TaskyardError, ValidationError
 
 if TYPE_CHECKING:
@@ -41,161 +34,16 @@ if TYPE_CHECKING:
     from core.orchestrator.step_preview import StepPreview
 
 
-def register(commands: Subcommands) -> None:
-    """Add ``task`` and its actions."""
-    sub = group(commands, "task", "add, list, show, change and import tasks")
-    _add_add(sub)
-    _add_list(sub)
-    p = sub.add_parser("show", help="everything about one task")
-    p.add_argument("ref", metavar="REF")
-    p.set_defaults(handler=_cmd_task_show)
-    _add_edit(sub)
-    _add_move(sub)
-    p = sub.add_parser("rm", help="delete a task")
-    p.add_argument("ref", metavar="REF")
-    p.set_defaults(handler=_cmd_task_rm)
-    p = sub.add_parser(
-        "assign",
-        help="set or clear the assignee of many tasks",
-        usage=f"{PROG} task assign [-h] (ASSIGNEE REF [REF ...] | --clear REF [REF ...])",
-    )
-    p.add_argument("words", nargs="+", metavar="ASSIGNEE REF")
-    p.add_argument("--clear", action="store_true", help="unassign the tasks")
-    p.set_defaults(handler=_cmd_task_assign)
-    p = sub.add_parser("attach", help="store a file with a task")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("file", metavar="FILE")
-    p.set_defaults(handler=_cmd_task_attach, stores_files=True)
-    p = sub.add_parser("import", help="add tasks from a JSON Lines file, all or nothing")
-    p.add_argument("file", metavar="FILE.jsonl", help="one task object per line; - for stdin")
-    p.add_argument("--project", metavar="P", help="for lines that name no project")
-    p.set_defaults(handler=_cmd_task_import)
-
-
-def _add_add(sub: Subcommands) -> None:
-    p = sub.add_parser("add", help="create a task")
-    p.add_argument("title", metavar="TITLE")
-    p.add_argument("--type", dest="task_type", metavar="T", help="feature, bug, chore, ...")
-    p.add_argument(
-        "--priority", choices=PRIORITIES, metavar="P", help="one of: %(choices)s (medium)"
-    )
-    p.add_argument("--project", metavar="SLUG")
-    p.add_argument("--milestone", metavar="SLUG")
-    p.add_argument(
-        "--create-milestone", action="store_true", help="create the milestone if it is missing"
-    )
-    p.add_argument("--external-id", metavar="X", help="idempotency key: adding twice is a no-op")
-    p.add_argument("--blocked-by", action="append", default=[], metavar="REF")
-    p.add_argument("--label", dest="labels", action="append", default=[], metavar="L")
-    text = p.add_mutually_exclusive_group()
-    text.add_argument("--description", metavar="D")
-    text.add_argument("--description-file", metavar="F|-", help="read it from a file or stdin")
-    p.add_argument("--assignee", metavar="A")
-    p.add_argument("--estimate", type=number, metavar="N")
-    p.add_argument("--due", metavar="DATE", help="YYYY-MM-DD")
-    p.add_argument("--parent", metavar="REF")
-    p.add_argument("--ready", action="store_true", help="create it in ready, not backlog")
-    p.add_argument(
-        "--when-unblocked",
-        action="store_true",
-        help="ready, or wait in blocked until its blockers are done (implies --ready)",
-    )
-    p.add_argument("--criterion", dest="criteria", action="append", default=[], metavar="TEXT")
-    p.add_argument("--context-file", action="append", default=[], metavar="PATH")
-    p.add_argument("--attach", action="append", default=[], metavar="FILE")
-    _add_run_options(p)
-    p.set_defaults(handler=_cmd_task_add, stores_files=lambda args: bool(args.attach))
-
-
-def _add_list(sub: Subcommands) -> None:
-    p = sub.add_parser("list", help="a filtered, sorted page of tasks")
-    p.add_argument("--project", metavar="P")
-    p.add_argument("--milestone", metavar="M")
-    for flag, dest, choices, metavar in (
-        ("--status", "statuses", STATUSES, "S"),
-        ("--priority", "priorities", PRIORITIES, "P"),
-    ):
-        p.add_argument(
-            flag,
-            dest=dest,
-            action="append",
-            default=[],
-            choices=choices,
-            metavar=metavar,
-            help="one of: %(choices)s (repeatable)",
-        )
-    p.add_argument(
-        "--label", dest="labels", action="append", default=[], metavar="L", help="all must match"
-    )
-    p.add_argument("--assignee", metavar="A")
-    p.add_argument("--search", metavar="TEXT", help="in ref, title and description")
-    p.add_argument("--all", action="store_true", help="include done and cancelled tasks")
-    p.add_argument(
-        "--sort", choices=SORT_FIELDS, default="created", metavar="F", help="one of: %(choices)s"
-    )
-    p.add_argument("--asc", action="store_true", help="ascending (default: descending)")
-    p.add_argument("--page", type=positive_int, default=1, metavar="N")
-    p.add_argument("--limit", type=positive_int, default=50, metavar="N")
-    p.set_defaults(handler=_cmd_task_list)
-
-
-def _add_edit(sub: Subcommands) -> None:
-    p = sub.add_parser("edit", help="change fields (only the ones given)")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("--title", metavar="TEXT")
-    text = p.add_mutually_exclusive_group()
-    text.add_argument("--description", metavar="D")
-    text.add_argument("--description-file", metavar="F|-")
-    p.add_argument("--type", dest="task_type", metavar="T")
-    p.add_argument("--priority", choices=PRIORITIES, metavar="P", help="one of: %(choices)s")
-    labels = p.add_mutually_exclusive_group()
-    labels.add_argument(
-        "--label", dest="labels", action="append", metavar="L", help="replaces the labels"
-    )
-    labels.add_argument("--clear-labels", action="store_true")
-    who = p.add_mutually_exclusive_group()
-    who.add_argument("--assignee", metavar="A")
-    who.add_argument("--unassign", action="store_true")
-    ms = p.add_mutually_exclusive_group()
-    ms.add_argument("--milestone", metavar="M")
-    ms.add_argument("--no-milestone", action="store_true")
-    p.add_argument("--due", metavar="DATE", help="YYYY-MM-DD")
-    p.add_argument("--estimate", type=number, metavar="N")
-    _add_run_options(p, edit=True)
-    p.add_argument(
-        "--if-version", type=positive_int, metavar="N", help="fail if someone changed it since"
-    )
-    p.set_defaults(handler=_cmd_task_edit)
-
-
-def _add_move(sub: Subcommands) -> None:
-    p = sub.add_parser("move", help="move a task to another state")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("status", choices=STATUSES, metavar="STATUS", help="one of: %(choices)s")
-    p.add_argument("--reason", metavar="TEXT", help="why (kept when blocking by hand)")
-    p.add_argument("--force", action="store_true", help="start it now (into in_progress)")
-    p.add_argument(
-        "--when-unblocked",
-        action="store_true",
-        help="for ready: wait in blocked until the blockers are done, then become ready",
-    )
-    p.add_argument("--if-version", type=positive_int, metavar="N")
-    p.set_defaults(handler=_cmd_task_move)
-
-
-def _add_run_options(p: argparse.ArgumentParser, *, edit: bool = False) -> None:
-    """``--command`` and ``--pipeline``: what a worker runs for the task."""
-    clear = " ('' clears it)" if edit else ""
-    p.add_argument(
-        "--command",
-        metavar="CMD",
-        help="a shell command a worker runs for it, kept in metadata.command" + clear,
-    )
-    p.add_argument(
-        "--pipeline",
-        metavar="NAME",
-        help="run it through [pipelines.NAME] of taskyard.toml instead of its type's" + clear,
-    )
+_SHARED_FIELDS = (
+    "title",
+    "task_type",
+    "priority",
+    "assignee",
+    "milestone",
+    "due_date",
+    "effort_estimate",
+)
+"""The options ``task add`` and ``task edit`` share that are task fields of the same name."""
 
 
 def task_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -205,15 +53,9 @@ def task_fields(args: argparse.Namespace) -> dict[str, Any]:
     ``edit`` the clearing options and the command, which it merges into the metadata.
     """
     return given(
-        title=args.title,
+        **picked(args, *_SHARED_FIELDS),
         description=description(args),
-        task_type=args.task_type,
-        priority=args.priority,
         labels=args.labels or None,
-        assignee=args.assignee,
-        milestone=args.milestone,
-        due_date=args.due,
-        effort_estimate=args.estimate,
     )
 
 
@@ -249,50 +91,42 @@ async def _cmd_task_add(s: Session) -> int:
     )
 
 
+_QUERY_FIELDS = (
+    "project",
+    "milestone",
+    "statuses",
+    "priorities",
+    "labels",
+    "assignee",
+    "sort",
+    "page",
+    "limit",
+)
+"""The ``task list`` options that are ``TaskQuery`` fields of the same name."""
+
+
 async def _cmd_task_list(s: Session) -> int:
     from core.domain.commands import TaskQuery, parse
 
     a = s.args
-    query = parse(
-        TaskQuery,
-        given(
-            project=a.project,
-            milestone=a.milestone,
-            statuses=a.statuses,
-            priorities=a.priorities,
-            labels=a.labels,
-            assignee=a.assignee,
-            text=a.search,
-            include_completed=a.all,
-            sort=a.sort,
-            descending=not a.asc,
-            page=a.page,
-            limit=a.limit,
-        ),
-    )
+    fields = picked(a, *_QUERY_FIELDS)
+    fields |= {"text": a.search, "include_completed": a.all, "descending": not a.asc}
+    query = parse(TaskQuery, given(**fields))
     page = await s.engine.list_tasks(query)
-    if s.out.json:
-        s.out.envelope(
-            "tasks",
-            {
-                "items": [dump(t) for t in page.items],
-                "total": page.total,
-                "page": page.page,
-                "limit": page.limit,
-                "hasNext": page.has_next,
-            },
-        )
-        return 0
-    s.out.lines(
-        task_list_lines(
+    return s.out.result(
+        "tasks",
+        lambda: (
+            list_payload([dump(t) for t in page.items], total=page.total, page=page.page)
+            | {"limit": page.limit, "hasNext": page.has_next}
+        ),
+        lambda: task_list_lines(
             page.items,
             total=page.total,
             page=page.page,
             limit=page.limit,
             include_completed=query.include_completed or bool(query.statuses),
-        )
+        ),
     )
-    return 0
 
 
 async def _cmd_task_show(s: Session) -> int:
@@ -465,17 +299,15 @@ async def _cmd_task_assign(s: Session) -> int:
             )
         assignee, words = words[0], words[1:]
     result = await s.engine.assign_tasks(words, assignee)
-    if s.out.json:
-        s.out.envelope(
-            "bulk",
-            {
-                "items": [dump(i) for i in result.items],
-                "succeeded": result.succeeded,
-                "failed": result.failed,
-            },
-        )
-    else:
-        s.out.lines(bulk_lines(result, assignee))
+    s.out.result(
+        "bulk",
+        lambda: {
+            "items": [dump(i) for i in result.items],
+            "succeeded": result.succeeded,
+            "failed": result.failed,
+        },
+        lambda: bulk_lines(result, assignee),
+    )
     return 1 if result.failed else 0
 
 
@@ -510,3 +342,171 @@ async def _cmd_task_import(s: Session) -> int:
         lambda: dump(result) | {"commands": commands, "commandsApprovedBy": approver},
         lambda: import_lines(result, commands=commands, approved_by=approver),
     )
+
+
+def _run_options(*, edit: bool = False) -> tuple[Arg, Arg]:
+    """``--command`` and ``--pipeline``: what a worker runs for the task."""
+    clear = " ('' clears it)" if edit else ""
+    return (
+        arg(
+            "--command",
+            metavar="CMD",
+            help="a shell command a worker runs for it, kept in metadata.command" + clear,
+        ),
+        arg(
+            "--pipeline",
+            metavar="NAME",
+            help="run it through [pipelines.NAME] of taskyard.toml instead of its type's" + clear,
+        ),
+    )
+
+
+_ANY_OF = "one of: %(choices)s (repeatable)"
+
+_ADD = Command(
+    "add",
+    _cmd_task_add,
+    "create a task",
+    (
+        arg("title", metavar="TITLE"),
+        arg("--type", dest="task_type", metavar="T", help="feature, bug, chore, ..."),
+        arg("--priority", choices=PRIORITIES, metavar="P", help="one of: %(choices)s (medium)"),
+        project(metavar="SLUG"),
+        arg("--milestone", metavar="SLUG"),
+        arg(
+            "--create-milestone", action="store_true", help="create the milestone if it is missing"
+        ),
+        arg("--external-id", metavar="X", help="idempotency key: adding twice is a no-op"),
+        repeated("--blocked-by", metavar="REF"),
+        repeated("--label", dest="labels", metavar="L"),
+        one_of(
+            arg("--description", metavar="D"),
+            arg("--description-file", metavar="F|-", help="read it from a file or stdin"),
+        ),
+        arg("--assignee", metavar="A"),
+        ESTIMATE,
+        DUE,
+        arg("--parent", metavar="REF"),
+        arg("--ready", action="store_true", help="create it in ready, not backlog"),
+        arg(
+            "--when-unblocked",
+            action="store_true",
+            help="ready, or wait in blocked until its blockers are done (implies --ready)",
+        ),
+        repeated("--criterion", dest="criteria", metavar="TEXT"),
+        repeated("--context-file", metavar="PATH"),
+        repeated("--attach", metavar="FILE"),
+        *_run_options(),
+    ),
+    needs={"stores_files": lambda args: bool(args.attach)},
+)
+
+_LIST = Command(
+    "list",
+    _cmd_task_list,
+    "a filtered, sorted page of tasks",
+    (
+        project(),
+        arg("--milestone", metavar="M"),
+        repeated("--status", dest="statuses", choices=STATUSES, metavar="S", help=_ANY_OF),
+        repeated("--priority", dest="priorities", choices=PRIORITIES, metavar="P", help=_ANY_OF),
+        repeated("--label", dest="labels", metavar="L", help="all must match"),
+        arg("--assignee", metavar="A"),
+        arg("--search", metavar="TEXT", help="in ref, title and description"),
+        arg("--all", action="store_true", help="include done and cancelled tasks"),
+        arg(
+            "--sort",
+            choices=SORT_FIELDS,
+            default="created",
+            metavar="F",
+            help="one of: %(choices)s",
+        ),
+        arg("--asc", action="store_true", help="ascending (default: descending)"),
+        arg("--page", type=positive_int, default=1, metavar="N"),
+        limit(50),
+    ),
+)
+
+_EDIT = Command(
+    "edit",
+    _cmd_task_edit,
+    "change fields (only the ones given)",
+    (
+        REF,
+        arg("--title", metavar="TEXT"),
+        one_of(arg("--description", metavar="D"), arg("--description-file", metavar="F|-")),
+        arg("--type", dest="task_type", metavar="T"),
+        arg("--priority", choices=PRIORITIES, metavar="P", help="one of: %(choices)s"),
+        one_of(
+            arg("--label", dest="labels", action="append", metavar="L", help="replaces the labels"),
+            arg("--clear-labels", action="store_true"),
+        ),
+        one_of(arg("--assignee", metavar="A"), arg("--unassign", action="store_true")),
+        one_of(arg("--milestone", metavar="M"), arg("--no-milestone", action="store_true")),
+        DUE,
+        ESTIMATE,
+        *_run_options(edit=True),
+        arg(
+            "--if-version", type=positive_int, metavar="N", help="fail if someone changed it since"
+        ),
+    ),
+)
+
+_MOVE = Command(
+    "move",
+    _cmd_task_move,
+    "move a task to another state",
+    (
+        REF,
+        arg("status", choices=STATUSES, metavar="STATUS", help="one of: %(choices)s"),
+        arg("--reason", metavar="TEXT", help="why (kept when blocking by hand)"),
+        arg("--force", action="store_true", help="start it now (into in_progress)"),
+        arg(
+            "--when-unblocked",
+            action="store_true",
+            help="for ready: wait in blocked until the blockers are done, then become ready",
+        ),
+        arg("--if-version", type=positive_int, metavar="N"),
+    ),
+)
+
+COMMANDS: Commands = (
+    Group(
+        "task",
+        "add, list, show, change and import tasks",
+        (
+            _ADD,
+            _LIST,
+            Command("show", _cmd_task_show, "everything about one task", (REF,)),
+            _EDIT,
+            _MOVE,
+            Command("rm", _cmd_task_rm, "delete a task", (REF,)),
+            Command(
+                "assign",
+                _cmd_task_assign,
+                "set or clear the assignee of many tasks",
+                (
+                    arg("words", nargs="+", metavar="ASSIGNEE REF"),
+                    arg("--clear", action="store_true", help="unassign the tasks"),
+                ),
+                usage=f"{PROG} task assign [-h] (ASSIGNEE REF [REF ...] | --clear REF [REF ...])",
+            ),
+            Command(
+                "attach",
+                _cmd_task_attach,
+                "store a file with a task",
+                (REF, arg("file", metavar="FILE")),
+                needs={"stores_files": True},
+            ),
+            Command(
+                "import",
+                _cmd_task_import,
+                "add tasks from a JSON Lines file, all or nothing",
+                (
+                    arg("file", metavar="FILE.jsonl", help="one task object per line; - for stdin"),
+                    project("for lines that name no project"),
+                ),
+            ),
+        ),
+    ),
+)

@@ -7,8 +7,10 @@ import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from core.cli.arguments import Subcommands, positive_int
+from core.cli.arguments import positive_int
+from core.cli.options import project
 from core.cli.output.runs import worker_banner, worker_stopped_lines
+from core.cli.specs import Command, Commands, arg
 from core.config import shown_database
 from core.errors import ValidationError
 
@@ -17,34 +19,6 @@ if TYPE_CHECKING:
     from core.cli.session import Session
     from core.orchestrator.config import OrchestratorConfig
     from core.orchestrator.pool import PoolEvent, WorkerPool
-
-
-def register(commands: Subcommands) -> None:
-    """Add ``worker``."""
-    p = commands.add_parser(
-        "worker",
-        help="claim and run ready tasks until Ctrl-C (one line per claim and finish)",
-        description="Runs tasks' pipelines (taskyard.toml [orchestrator], [pipelines], "
-        "[profiles.*]; see docs/orchestrator.md). Ctrl-C or SIGTERM stops claiming, lets running "
-        "steps finish for stop_grace_seconds, then stops them: their tasks go back to ready, "
-        "no failed attempt used. Exit code 0; with --once (scripts, CI), 1 when a task it ran "
-        "ended failed or blocked (a failure that a later attempt fixed does not count). A "
-        "database that does not exist yet is refused (a mistyped --db): run `taskyard init`.",
-    )
-    p.add_argument("--slots", type=positive_int, metavar="N", help="steps run at once (config)")
-    p.add_argument("--project", metavar="P", help="only this project's tasks")
-    p.add_argument("--id", dest="worker_id", metavar="ID", help="worker id (host-pid-xxxx)")
-    p.add_argument(
-        "--approved-by",
-        metavar="A,B",
-        help="run only commands approved by these actors (config: [orchestrator] approved_by)",
-    )
-    p.add_argument(
-        "--once",
-        action="store_true",
-        help="exit once nothing runnable is ready, queued or running (exit code 1 if a run failed)",
-    )
-    p.set_defaults(handler=_cmd_worker, orchestrated=True, waits_for_work=True)
 
 
 class _Outcomes:
@@ -213,3 +187,36 @@ def _missing_programs(config: OrchestratorConfig) -> list[str]:
         if problem:
             lines.append(f"  warning: {problem}")
     return lines
+
+
+COMMANDS: Commands = (
+    Command(
+        "worker",
+        _cmd_worker,
+        "claim and run ready tasks until Ctrl-C (one line per claim and finish)",
+        (
+            arg("--slots", type=positive_int, metavar="N", help="steps run at once (config)"),
+            project("only this project's tasks"),
+            arg("--id", dest="worker_id", metavar="ID", help="worker id (host-pid-xxxx)"),
+            arg(
+                "--approved-by",
+                metavar="A,B",
+                help="run only commands approved by these actors (config: [orchestrator] "
+                "approved_by)",
+            ),
+            arg(
+                "--once",
+                action="store_true",
+                help="exit once nothing runnable is ready, queued or running (exit code 1 if a "
+                "run failed)",
+            ),
+        ),
+        description="Runs tasks' pipelines (taskyard.toml [orchestrator], [pipelines], "
+        "[profiles.*]; see docs/orchestrator.md). Ctrl-C or SIGTERM stops claiming, lets running "
+        "steps finish for stop_grace_seconds, then stops them: their tasks go back to ready, "
+        "no failed attempt used. Exit code 0; with --once (scripts, CI), 1 when a task it ran "
+        "ended failed or blocked (a failure that a later attempt fixed does not count). A "
+        "database that does not exist yet is refused (a mistyped --db): run `taskyard init`.",
+        needs={"orchestrated": True, "waits_for_work": True},
+    ),
+)
