@@ -37,6 +37,7 @@ async def move_task(
     if app.settings.screen_reader:
         app.own_moves[ref] += 1
     try:
+        app.connection.check_write()
         task = await engine.transition_task(
             ref, status, when_unblocked=when_unblocked, expected_version=expected_version
         )

@@ -378,6 +378,11 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
 
     @work(exclusive=True, group="save", exit_on_error=False)
     async def save(self, *, overwrite_version: int | None = None) -> None:
+        try:
+            taskyard_app(self).connection.check_write()
+        except TaskyardError as exc:  # the server is unreachable: the form keeps its text
+            self.show_refusal(exc)
+            return
         self.saving = True
         try:
             if self.creating:
