@@ -267,7 +267,8 @@ class TaskyardApp(App[int]):
             engine = await self._engine_factory()
         except TaskyardError as exc:
             future.set_exception(exc)
-            self.report_error(exc, title="Cannot open the database")
+            where = "the server" if self.connection.remote else "the database"
+            self.report_error(exc, title=f"Cannot open {where}")
             return
         self.auto_approve = bool(engine.state_machine().get("auto_approve", False))
         future.set_result(engine)

@@ -28,7 +28,7 @@ from textual.app import App
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 
-from core.errors import StorageError
+from core.errors import AuthenticationError, StorageError
 
 CONNECTED = "connected"
 RECONNECTING = "reconnecting"
@@ -182,6 +182,15 @@ class ConnectionWatch:
             f"Offline since {since} — {self._countdown()}; your change was not sent.",
             hint="Try again once the server line at the top says connected.",
         )
+
+    def saw_error(self, exc: Exception) -> None:
+        """A call was refused: a refused token (revoked or expired) asks to log in again.
+
+        The stream may stay open after a token is revoked, so a write is often the first to
+        hear of it.
+        """
+        if isinstance(exc, AuthenticationError):
+            self.ask_to_log_in()
 
     # -- re-login --------------------------------------------------------------------------
     def ask_to_log_in(self) -> None:

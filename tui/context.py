@@ -54,6 +54,7 @@ async def attempt(
         text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
         screen.set_status(f"{refused}: {text}", error=True)
         app.report(text, severity="error", title=title)
+        app.connection.saw_error(exc)
         return None
     if done is not None:
         report_done(screen, done(result))

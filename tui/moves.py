@@ -45,6 +45,7 @@ async def move_task(
         _unexpect(app, ref)
         reason = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
         app.report(reason, severity="error", title=f"{ref} not moved")
+        app.connection.saw_error(exc)
         return MoveOutcome(f"{ref} not moved: {reason}", None)
     if task.status == status:
         return MoveOutcome(f"{task.ref} moved to {task.status.label}.", task)

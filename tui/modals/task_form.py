@@ -302,6 +302,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
     def show_refusal(self, exc: TaskyardError) -> None:
         """Put what the engine (or the request model) refused under the fields concerned."""
         self.show_errors(worded_errors(field_errors(exc), self.read_raw()))
+        taskyard_app(self).connection.saw_error(exc)
 
     # -- loading --------------------------------------------------------------------------
     @work(exclusive=True, group="load_task", exit_on_error=False)
