@@ -121,6 +121,8 @@ class ConnectionWatch:
                     "every screen is read again."
                 )
                 self._teller.reread_everything()
+            elif before == UNAUTHORIZED:
+                self._teller.report("Server connected again: it accepted the new token.")
         elif status.state == UNAUTHORIZED:
             self.down_since = None
             self._teller.report(

@@ -46,6 +46,14 @@ def remote_demo(db_url: str, *, spoken: bool = False) -> TaskyardApp:
     return app
 
 
+def report(app: TaskyardApp, *states: str, retry_in: float | None = 4) -> None:
+    """The follower's reports, in order (each but ``connected`` with a wait)."""
+    for state in states:
+        app.connection.report_status(
+            Report(state, retry_in=None if state == "connected" else retry_in)
+        )
+
+
 def line_text(app: TaskyardApp) -> str:
     return str(app.screen.query_one(ConnectionLine).render())
 
@@ -67,10 +75,10 @@ async def test_the_line_says_the_state_in_words_on_the_board_and_the_monitor(
     app = remote_demo(demo_db_url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.connection.report_status(Report("connected"))
+        report(app, "connected")
         await pilot.pause()
         assert f"Server: connected to {SERVER}" in screen_text(app)
-        app.connection.report_status(Report("offline", retry_in=4))
+        report(app, "offline")
         await pilot.pause()
         assert "offline since" in line_text(app)
         assert "reconnecting in 4 s" in line_text(app) or "in 3 s" in line_text(app)
@@ -86,8 +94,7 @@ async def test_offline_moves_are_refused_with_the_reason_and_nothing_is_sent(
     app = remote_demo(demo_db_url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.connection.report_status(Report("connected"))
-        app.connection.report_status(Report("offline", retry_in=4))
+        report(app, "connected", "offline")
         await pilot.press("l")  # Ready: WEB-5 first
         await pilot.press("shift+left")
         await wait_until(lambda: "not moved" in board_status(app), timeout=5, pilot=pilot)
@@ -104,7 +111,7 @@ async def test_an_offline_save_keeps_the_forms_text(demo_db_url: str) -> None:
     app = remote_demo(demo_db_url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.connection.report_status(Report("reconnecting", retry_in=2))
+        report(app, "reconnecting", retry_in=2)
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, TaskFormModal)
