@@ -22,6 +22,7 @@ from tui.app import TaskyardApp
 from tui.modals.relogin import ReloginModal
 from tui.modals.task_form import TaskFormModal
 from tui.screens.board import BoardScreen
+from tui.screens.quick_action import QuickActionScreen
 from tui.settings import TuiSettings
 from tui.widgets.connection_line import ConnectionLine
 
@@ -163,3 +164,18 @@ async def test_a_refused_token_asks_to_log_in_again(demo_db_url: str) -> None:
         await settle(pilot)
         assert isinstance(app.screen, BoardScreen)
         assert "Server: unauthorized" in line_text(app)
+
+
+async def test_an_offline_quick_action_is_not_started(demo_db_url: str) -> None:
+    """A quick run is recorded on the server as it runs: while offline it does not start."""
+    app = remote_demo(demo_db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        report(app, "connected", "offline")
+        await pilot.press("a")
+        await wait_until(lambda: isinstance(app.screen, QuickActionScreen), pilot=pilot)
+        await settle(pilot)
+        await pilot.press(*"echo", "space", *"never-run", "ctrl+r")
+        status = app.screen.query_one("#quick-status")
+        await wait_until(lambda: "Not run: Offline since" in str(status.render()), pilot=pilot)
+        assert "never-run" in screen_text(app)  # the prompt is still there to run again
