@@ -164,6 +164,11 @@ class ConnectionWatch:
         return f"Server: offline since {since} — {countdown}"
 
     @property
+    def healthy(self) -> bool:
+        """Connected, or not yet told otherwise (the line is not highlighted)."""
+        return self.status is None or self.status.state == CONNECTED
+
+    @property
     def counting_down(self) -> bool:
         """Whether the words change by themselves (the countdown to the next attempt)."""
         return self.status is not None and self.status.state in (RECONNECTING, OFFLINE)

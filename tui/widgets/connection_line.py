@@ -25,6 +25,9 @@ class LinkWords(Protocol):
     @property
     def counting_down(self) -> bool: ...
 
+    @property
+    def healthy(self) -> bool: ...
+
 
 class ConnectionLine(Static):
     """The server link in words, kept current by the link's ``changed`` signal."""
@@ -60,4 +63,4 @@ class ConnectionLine(Static):
 
     def show_words(self) -> None:
         self.update(self._link.words(spoken=self._spoken))
-        self.set_class(self._link.counting_down, "-down")
+        self.set_class(not self._link.healthy, "-down")
