@@ -23,6 +23,7 @@ from core.engine import TaskEngine
 
 if TYPE_CHECKING:
     from core.domain.runs import RetryPolicy
+    from core.remote.stream import StatusCallback
 
 
 async def open_engine(
@@ -70,10 +71,13 @@ async def open_engine(
     )
 
 
-async def open_remote_engine(server: str, token: str | None = None) -> TaskEngine:
+async def open_remote_engine(
+    server: str, token: str | None = None, *, on_status: StatusCallback | None = None
+) -> TaskEngine:
     """Connect to the taskyard server at ``server`` with ``token`` (or the configured one).
 
     Imports no SQLAlchemy, alembic or store module: a remote command starts without them.
+    ``on_status`` is told each change of the event stream's connection (the TUI's line).
 
     Raises:
         ValidationError: ``server`` is not an http(s) URL.
@@ -86,4 +90,6 @@ async def open_remote_engine(server: str, token: str | None = None) -> TaskEngin
     from core.remote.transport import normalize_server
 
     url = normalize_server(server)
-    return await HttpTaskEngine.open(url, resolve_token(url, token))
+    engine = await HttpTaskEngine.open(url, resolve_token(url, token))
+    engine.on_status = on_status
+    return engine

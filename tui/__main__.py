@@ -118,17 +118,36 @@ def _run_remote(settings: TuiSettings, server: str, args: argparse.Namespace) ->
     a server, workers run where ``taskyard worker --server`` is started.
     """
     from core.cli.session import token_option
+
+    result = remote_app(settings, server, token_option(args)).run()
+    return result or 0
+
+
+def remote_app(settings: TuiSettings, server: str, token: str | None) -> TaskyardApp:
+    """The app on the server at ``server``, its connection line fed by the event stream.
+
+    A token pasted into the re-login dialog opens a new engine on the same server, which
+    the app uses from then on.
+    """
     from tui.app import TaskyardApp
 
-    token = token_option(args)
-
-    async def open_remote() -> TaskEngine:
+    async def open_with(secret: str | None) -> TaskEngine:
         from core.bootstrap import open_remote_engine
 
-        return await open_remote_engine(server, token)
+        return await open_remote_engine(server, secret, on_status=app.connection.report_status)
 
-    result = TaskyardApp(settings, open_remote).run()
-    return result or 0
+    async def reopen(secret: str) -> None:
+        try:
+            engine = await open_with(secret)
+        except TaskyardError as exc:
+            app.report_error(exc, title="That token was not accepted")
+            app.connection.ask_to_log_in()
+            return
+        await app.replace_engine(engine)
+
+    app = TaskyardApp(settings, lambda: open_with(token))
+    app.connection.watch_server(server, reopen=reopen)
+    return app
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,9 +34,10 @@ from core.domain.commands import BoardQuery
 from core.domain.models import Event
 from core.domain.views import BoardView
 from core.engine import TaskEngine
-from core.errors import TaskyardError
+from core.errors import AuthenticationError, TaskyardError
 from tui.board_words import MOVE_EVENTS
 from tui.commands import ScreenActions
+from tui.connection import ConnectionWatch
 from tui.embedded import EmbeddedPool, PoolFactory
 from tui.first_board import EarlyRead, same_query
 from tui.messages import LogEntry, Severity
@@ -150,6 +151,8 @@ class TaskyardApp(App[int]):
         """Published with each batch of new events; screens subscribe to stay current."""
         self.announcements: Signal[LogEntry] = Signal(self, "announcements")
         """Published with each message, for the screen-reader announcement line."""
+        self.connection = ConnectionWatch(self, self, spoken=settings.screen_reader)
+        """The server link (for a remote engine): its line, refusals and re-login."""
         self.last_event_seq = 0
         self._following = False
         self.auto_approve = False
@@ -179,6 +182,8 @@ class TaskyardApp(App[int]):
             )
         self.mode_change_signal.subscribe(self, self._mode_changed)
         self.screen_change_signal.subscribe(self, self._screen_changed)
+        # The first screen comes on top without a screen change: it gets its line here.
+        self.call_after_refresh(lambda: self.connection.show_on(self.screen))
         self.open_engine()
         self.apply_keymap()
         self._first_paint_timer = self.set_timer(FIRST_PAINT_HOLD, self.release_first_paint)
@@ -199,6 +204,7 @@ class TaskyardApp(App[int]):
         has focus there, once it is laid out (R1). A screen whose focus does not change sends
         no focus event, so nothing else would move the cursor off the screen it covered."""
         self.place_cursor_after_layout(screen.focused)
+        self.connection.show_on(screen)
 
     def release_first_paint(self) -> None:
         """Let frames through: the board has its data, failed to get it, or took too long.
@@ -261,7 +267,8 @@ class TaskyardApp(App[int]):
             engine = await self._engine_factory()
         except TaskyardError as exc:
             future.set_exception(exc)
-            self.report_error(exc, title="Cannot open the database")
+            where = "the server" if self.connection.remote else "the database"
+            self.report_error(exc, title=f"Cannot open {where}")
             return
         self.auto_approve = bool(engine.state_machine().get("auto_approve", False))
         future.set_result(engine)
@@ -369,9 +376,32 @@ class TaskyardApp(App[int]):
     @work(exclusive=True, group="follow_events", exit_on_error=False)
     async def follow_events(self, since: int) -> None:
         engine = await self.engine()
-        async for event in engine.follow_events(since=since):
-            self.last_event_seq = event.seq
-            self.engine_events.publish([event])
+        try:
+            async for event in engine.follow_events(since=since):
+                self.last_event_seq = event.seq
+                self.engine_events.publish([event])
+        except AuthenticationError:
+            if not self.connection.remote:
+                raise
+            # The server refused the token: the connection line and the re-login dialog
+            # say so (``ConnectionWatch``); the feed resumes when an engine replaces this one.
+
+    def reread_everything(self) -> None:
+        """Every screen reads its data again (an empty batch of events means "anything may
+        have changed"): the link came back after events it may not have replayed."""
+        self.engine_events.publish([])
+
+    async def replace_engine(self, engine: TaskEngine) -> None:
+        """Use ``engine`` from now on (the same server, a new token): the feed follows it from
+        the last event seen, every screen reads again, and the old engine is closed."""
+        old = self._engine_future
+        self._engine_future = asyncio.get_running_loop().create_future()
+        self._engine_future.set_result(engine)
+        self._following = False
+        self.start_following_from(self.last_event_seq)
+        self.reread_everything()
+        if old is not None and old.done() and not old.cancelled() and old.exception() is None:
+            await old.result().close()
 
     # -- telling the user ------------------------------------------------------------------
     def report(

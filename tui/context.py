@@ -44,14 +44,17 @@ async def attempt(
     A refusal is said where the user is looking (the status line, ``refused: why``) and kept
     in the message log under ``title``, so every action that can be refused reports it the
     same way. With ``done``, what the call did is said the same way (``report_done``).
+    Every call made here writes, so none is sent while the server is unreachable.
     """
     app = taskyard_app(cast("DOMNode", screen))
     try:
+        app.connection.check_write()
         result = await call(await app.engine())
     except TaskyardError as exc:
         text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
         screen.set_status(f"{refused}: {text}", error=True)
         app.report(text, severity="error", title=title)
+        app.connection.saw_error(exc)
         return None
     if done is not None:
         report_done(screen, done(result))

@@ -37,6 +37,7 @@ async def move_task(
     if app.settings.screen_reader:
         app.own_moves[ref] += 1
     try:
+        app.connection.check_write()
         task = await engine.transition_task(
             ref, status, when_unblocked=when_unblocked, expected_version=expected_version
         )
@@ -44,6 +45,7 @@ async def move_task(
         _unexpect(app, ref)
         reason = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
         app.report(reason, severity="error", title=f"{ref} not moved")
+        app.connection.saw_error(exc)
         return MoveOutcome(f"{ref} not moved: {reason}", None)
     if task.status == status:
         return MoveOutcome(f"{task.ref} moved to {task.status.label}.", task)

@@ -91,6 +91,7 @@ async def remove_dependency(screen: HasStatusLine, waiting: str, blocker: str) -
     app = taskyard_app(cast("DOMNode", screen))
     engine = await app.engine()
     try:
+        app.connection.check_write()
         await engine.remove_dependency(waiting, blocker)
     except TaskyardError as exc:
         text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"

@@ -16,6 +16,7 @@ _WHERE = {
     "MessageLogModal": "tui.modals.message_log",
     "MoveModal": "tui.modals.move",
     "ProjectPickerModal": "tui.modals.project_picker",
+    "ReloginModal": "tui.modals.relogin",
     "SaveAttachmentModal": "tui.modals.attachments",
     "TaskFormModal": "tui.modals.task_form",
 }

@@ -302,6 +302,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
     def show_refusal(self, exc: TaskyardError) -> None:
         """Put what the engine (or the request model) refused under the fields concerned."""
         self.show_errors(worded_errors(field_errors(exc), self.read_raw()))
+        taskyard_app(self).connection.saw_error(exc)
 
     # -- loading --------------------------------------------------------------------------
     @work(exclusive=True, group="load_task", exit_on_error=False)
@@ -378,6 +379,11 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
 
     @work(exclusive=True, group="save", exit_on_error=False)
     async def save(self, *, overwrite_version: int | None = None) -> None:
+        try:
+            taskyard_app(self).connection.check_write()
+        except TaskyardError as exc:  # the server is unreachable: the form keeps its text
+            self.show_refusal(exc)
+            return
         self.saving = True
         try:
             if self.creating:

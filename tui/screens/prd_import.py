@@ -488,6 +488,7 @@ every such command under its task, and none runs until someone approves it after
         app = taskyard_app(self)
         self.set_status("Importing…")
         try:
+            app.connection.check_write()
             engine = await app.engine()
             job = await engine.commit_import(plan)
         except TaskyardError as exc:

@@ -285,6 +285,7 @@ first line of the prompt, its description the prompt and the result) and its ref
         app = taskyard_app(self)
         self.set_status(f"Running with {profile}… ctrl+b stops it.")
         try:
+            app.connection.check_write()  # the run is recorded on the server as it goes
             engine = await app.engine()
             from core.orchestrator.config import OrchestratorConfig
             from core.orchestrator.quick import run_quick_action
@@ -329,6 +330,7 @@ first line of the prompt, its description the prompt and the result) and its ref
         if shown is None:
             return
         try:
+            app.connection.check_write()
             engine = await app.engine()
             task = await engine.promote_quick_run(shown.id)
         except TaskyardError as exc:

@@ -16,6 +16,7 @@ _WHERE = {
     "BoardColumn": "tui.widgets.board_column",
     "BoardColumns": "tui.widgets.board_columns",
     "ChoiceList": "tui.widgets.choice_list",
+    "ConnectionLine": "tui.widgets.connection_line",
     "DependenciesList": "tui.widgets.dependencies_list",
     "DescriptionPanel": "tui.widgets.description_panel",
     "FieldsPanel": "tui.widgets.fields_panel",
