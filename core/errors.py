@@ -23,6 +23,20 @@ class TaskyardError(Exception):
     http_status: ClassVar[int] = 500
     exit_code: ClassVar[int] = 1
 
+    def __init_subclass__(
+        cls,
+        *,
+        code: str | None = None,
+        http_status: int | None = None,
+        exit_code: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Each error declares its codes in its class line; one it leaves out is inherited."""
+        super().__init_subclass__(**kwargs)
+        cls.code = cls.code if code is None else code
+        cls.http_status = cls.http_status if http_status is None else http_status
+        cls.exit_code = cls.exit_code if exit_code is None else exit_code
+
     def __init__(
         self, message: str, *, hint: str | None = None, details: dict[str, Any] | None = None
     ) -> None:
@@ -44,12 +58,8 @@ class TaskyardError(Exception):
         return self.message if self.hint is None else f"{self.message}\nHint: {self.hint}"
 
 
-class ValidationError(TaskyardError):
+class ValidationError(TaskyardError, code="validation_error", http_status=422, exit_code=2):
     """Input that can never succeed as given: a bad value, a missing field, a too-long title."""
-
-    code = "validation_error"
-    http_status = 422
-    exit_code = 2
 
     def __init__(
         self,
@@ -66,70 +76,42 @@ class ValidationError(TaskyardError):
         self.field = field
 
 
-class NotFoundError(TaskyardError):
+class NotFoundError(TaskyardError, code="not_found", http_status=404, exit_code=3):
     """A task, project, milestone or attachment that does not exist; suggests near matches."""
 
-    code = "not_found"
-    http_status = 404
-    exit_code = 3
 
-
-class ConflictError(TaskyardError):
+class ConflictError(TaskyardError, code="conflict", http_status=409, exit_code=4):
     """Someone else changed the thing first (stale version, lost race); nothing was written."""
 
-    code = "conflict"
-    http_status = 409
-    exit_code = 4
 
-
-class DuplicateError(TaskyardError):
+class DuplicateError(TaskyardError, code="duplicate", http_status=409, exit_code=4):
     """A unique name (project slug, key, milestone slug) is already taken."""
 
-    code = "duplicate"
-    http_status = 409
-    exit_code = 4
 
-
-class InvalidTransitionError(TaskyardError):
+class InvalidTransitionError(
+    TaskyardError, code="invalid_transition", http_status=409, exit_code=5
+):
     """The state machine does not allow this move from the task's current state."""
 
-    code = "invalid_transition"
-    http_status = 409
-    exit_code = 5
 
-
-class DependencyBlockedError(InvalidTransitionError):
+class DependencyBlockedError(InvalidTransitionError, code="dependency_violation"):
     """The move needs every blocker resolved (done or cancelled), and some are not."""
 
-    code = "dependency_violation"
 
-
-class ClaimRequiredError(InvalidTransitionError):
+class ClaimRequiredError(InvalidTransitionError, code="claim_required"):
     """``in_progress`` is entered only by a worker's claim or the explicit force path."""
 
-    code = "claim_required"
 
-
-class CommandNotApprovedError(InvalidTransitionError):
+class CommandNotApprovedError(InvalidTransitionError, code="command_not_approved"):
     """The task's command is not approved (or changed since), so nothing may run it yet."""
 
-    code = "command_not_approved"
 
-
-class CycleError(TaskyardError):
+class CycleError(TaskyardError, code="circular_dependency", http_status=409, exit_code=5):
     """A dependency edge that would close a cycle (or point a task at itself)."""
 
-    code = "circular_dependency"
-    http_status = 409
-    exit_code = 5
 
-
-class StorageError(TaskyardError):
+class StorageError(TaskyardError, code="storage_error", http_status=503, exit_code=6):
     """The database cannot be opened, migrated or written (not the user's input)."""
-
-    code = "storage_error"
-    http_status = 503
-    exit_code = 6
 
 
 class DatabaseBusyError(StorageError):
@@ -141,64 +123,40 @@ class DatabaseBusyError(StorageError):
     """
 
 
-class LeaseLostError(ConflictError):
+class LeaseLostError(ConflictError, code="lease_lost"):
     """A worker wrote with a claim it no longer holds (lease expired, run cancelled or ended).
 
     Nothing was written: another worker may already be running the task, so this worker must
     stop its work on it.
     """
 
-    code = "lease_lost"
 
-
-class AuthenticationError(TaskyardError):
+class AuthenticationError(TaskyardError, code="unauthorized", http_status=401, exit_code=7):
     """No credentials, or ones that name no valid token (unknown, expired or revoked)."""
 
-    code = "unauthorized"
-    http_status = 401
-    exit_code = 7
 
-
-class PermissionDeniedError(TaskyardError):
+class PermissionDeniedError(TaskyardError, code="forbidden", http_status=403, exit_code=7):
     """Valid credentials whose scope or project list does not cover the request."""
 
-    code = "forbidden"
-    http_status = 403
-    exit_code = 7
 
-
-class PreconditionFailedError(ConflictError):
+class PreconditionFailedError(ConflictError, code="precondition_failed", http_status=412):
     """A conditional request (``If-Match``) named a version the thing no longer has."""
 
-    code = "precondition_failed"
-    http_status = 412
 
-
-class PayloadTooLargeError(ValidationError):
+class PayloadTooLargeError(ValidationError, code="payload_too_large", http_status=413):
     """A request body or a file larger than the server accepts; nothing was stored.
 
     A ``ValidationError`` (the input can never succeed as sent) with its own code and status,
     so a client catching validation errors catches this one too.
     """
 
-    code = "payload_too_large"
-    http_status = 413
 
-
-class RateLimitedError(TaskyardError):
+class RateLimitedError(TaskyardError, code="rate_limited", http_status=429, exit_code=6):
     """A token sent more requests than its rate limit allows; nothing was done.
 
     ``details.retry_after`` says how many seconds until the next request is accepted.
     """
 
-    code = "rate_limited"
-    http_status = 429
-    exit_code = 6
 
-
-class BadRequestError(TaskyardError):
+class BadRequestError(TaskyardError, code="bad_request", http_status=400, exit_code=2):
     """A request that cannot be read at all: malformed JSON, a malformed header."""
-
-    code = "bad_request"
-    http_status = 400
-    exit_code = 2

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from typing import TypeVar
 
 from core.errors import CycleError
+
+N = TypeVar("N", bound=Hashable)
+"""A node: a task id, or a state of the task state machine (``states.shortest_route``)."""
 
 Graph = Mapping[str, Collection[str]]
 """``task id -> ids of the tasks it is blocked by``."""
@@ -26,11 +30,13 @@ def dependents_of(graph: Graph) -> dict[str, set[str]]:
     return reverse
 
 
-def path_between(
-    start: str, goal: str, blockers_of: Callable[[str], Iterable[str]]
-) -> list[str] | None:
-    """Shortest chain ``start -> ... -> goal`` following blocked-by edges, or ``None``."""
-    previous: dict[str, str | None] = {start: None}
+def path_between(start: N, goal: N, blockers_of: Callable[[N], Iterable[N]]) -> list[N] | None:
+    """Shortest chain ``start -> ... -> goal`` following ``blockers_of``'s edges, or ``None``.
+
+    Breadth first, so among equally short chains the one found first in ``blockers_of``'s
+    order wins: callers that need a stable answer give the edges in a stable order.
+    """
+    previous: dict[N, N | None] = {start: None}
     queue = deque([start])
     while queue:
         node = queue.popleft()

@@ -24,10 +24,10 @@ Rules (unified-task-orchestration.md section 4, DESIGN.md):
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from core.domain.graph import path_between
 from core.domain.models import DependencyReason, ManualReason, TaskLink, TaskStatus
 from core.errors import (
     ClaimRequiredError,
@@ -92,20 +92,9 @@ def shortest_route(
     source: TaskStatus, target: TaskStatus, *, auto_approve: bool = False
 ) -> list[TaskStatus] | None:
     """The fewest moves from ``source`` to ``target`` through the table, both ends included."""
-    previous: dict[TaskStatus, TaskStatus | None] = {source: None}
-    queue = deque([source])
-    while queue:
-        state = queue.popleft()
-        if state == target:
-            route = [state]
-            while (before := previous[route[-1]]) is not None:
-                route.append(before)
-            return route[::-1]
-        for nxt in sorted(allowed_targets(state, auto_approve=auto_approve)):
-            if nxt not in previous:
-                previous[nxt] = state
-                queue.append(nxt)
-    return None
+    return path_between(
+        source, target, lambda state: sorted(allowed_targets(state, auto_approve=auto_approve))
+    )
 
 
 def describe_blockers(blockers: Iterable[TaskLink]) -> str:

@@ -110,30 +110,34 @@ class PlannedEdge(BaseModel):
     steps run in order``), for the preview."""
 
 
+WarningCode = Literal[
+    "cycle",
+    "dangling_reference",
+    "ambiguous_reference",
+    "duplicate_title",
+    "empty_section",
+    "too_big",
+    "no_headings",
+    "dropped_edge",
+    # Shell code blocks: made commands that wait for approval, or left as documentation.
+    "commands",
+    "shell_blocks_kept_as_text",
+    # Written by the commit, not the planner: a started task the document changed, and a
+    # task the document no longer lists; both are left as they are.
+    "started_task_kept",
+    "removed_task_kept",
+    # A commit that failed: its job is recorded as failed, the reason as this warning.
+    "import_failed",
+]
+"""What a ``PlanWarning`` is about."""
+
+
 class PlanWarning(BaseModel):
     """Something the author should look at; the import is still possible."""
 
     model_config = ConfigDict(frozen=True)
 
-    code: Literal[
-        "cycle",
-        "dangling_reference",
-        "ambiguous_reference",
-        "duplicate_title",
-        "empty_section",
-        "too_big",
-        "no_headings",
-        "dropped_edge",
-        # Shell code blocks: made commands that wait for approval, or left as documentation.
-        "commands",
-        "shell_blocks_kept_as_text",
-        # Written by the commit, not the planner: a started task the document changed, and a
-        # task the document no longer lists; both are left as they are.
-        "started_task_kept",
-        "removed_task_kept",
-        # A commit that failed: its job is recorded as failed, the reason as this warning.
-        "import_failed",
-    ]
+    code: WarningCode
     message: str
     line: int | None = None
     task_key: str | None = None

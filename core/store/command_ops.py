@@ -23,7 +23,7 @@ from core.domain.approval import HASH_PREFIX, command_hash, command_text
 from core.errors import ConflictError, ValidationError
 from core.store import tables as t
 from core.store.context import TxContext
-from core.store.graph_ops import ref_of
+from core.store.graph_ops import ref_of, task_event
 from core.store.lookup import find_tasks, task_not_found
 
 T = t.tasks
@@ -135,11 +135,11 @@ def approve_commands(
                 updated_at=ctx.now,
             )
         )
-        ctx.emit(
+        task_event(
+            ctx,
+            row,
             "task.command_approved",
-            task_id=row["id"],
-            project_id=row["project_id"],
-            payload={"ref": ref_of(row), "approved_by": ctx.actor, "hash": digest[:HASH_PREFIX]},
+            {"approved_by": ctx.actor, "hash": digest[:HASH_PREFIX]},
         )
     return out
 

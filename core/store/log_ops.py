@@ -15,6 +15,7 @@ from core.errors import InvalidTransitionError, NotFoundError, ValidationError
 from core.store import tables as t
 from core.store.claims.fence import fenced_run
 from core.store.context import TxContext
+from core.store.rows import model_from_row
 
 L, R, Q = t.log_chunks, t.runs, t.quick_runs
 
@@ -154,17 +155,7 @@ def read_log(conn: Connection, owner_id: str, *, since: int, limit: int) -> list
     rows = conn.execute(
         select(L).where(L.c.owner_id == owner_id, L.c.seq > since).order_by(L.c.seq).limit(limit)
     )
-    return [
-        LogChunk(
-            seq=r["seq"],
-            owner_id=r["owner_id"],
-            step=r["step"],
-            stream=r["stream"],
-            text=r["text"],
-            at=r["at"],
-        )
-        for r in rows.mappings()
-    ]
+    return [model_from_row(LogChunk, r) for r in rows.mappings()]
 
 
 def owner_finished(conn: Connection, owner_id: str) -> bool:

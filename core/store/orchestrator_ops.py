@@ -24,21 +24,14 @@ from core.store import tables as t
 from core.store.context import TxContext
 from core.store.lookup import find_project, near_matches
 from core.store.queries import full_tasks, task_filters
-from core.store.rows import select_tasks
+from core.store.rows import model_from_row, select_tasks
 
 V, E, T = t.orchestrators, t.events, t.tasks
 
 
 def _from_row(row: Mapping[Any, Any]) -> Orchestrator:
-    return Orchestrator(
-        id=row["id"],
-        project_id=row["project_id"],
-        name=row["name"],
-        role=row["role"],
-        user=OrchestratorUser(id=row["user_id"], name=row["user_name"], email=row["user_email"]),
-        created_at=row["created_at"],
-        created_by=row["created_by"],
-    )
+    user = OrchestratorUser(id=row["user_id"], name=row["user_name"], email=row["user_email"])
+    return model_from_row(Orchestrator, row, user=user)
 
 
 def create_orchestrator(conn: Connection, ctx: TxContext, req: OrchestratorCreate) -> Orchestrator:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, case, func, select, tuple_
+from sqlalchemy import Connection, FromClause, Select, bindparam, case, func, select, tuple_
 
 from core.domain.commands import BoardQuery, SortField, TaskQuery
 from core.domain.identifiers import parse_ref
@@ -284,6 +284,17 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
     return Page[Task](items=full_tasks(conn, rows), total=total, page=query.page, limit=query.limit)
 
 
+def _board_source(conn: Connection, query: BoardQuery) -> tuple[list[Any], FromClause]:
+    """The board's WHERE clauses and the tables they read.
+
+    The tasks alone, or joined with their projects when the search text is a ref (its
+    clause reads ``projects.key``); counts and windows must agree, so all three use this.
+    """
+    clauses = _filters(conn, query)
+    needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
+    return clauses, (T.join(P, P.c.id == T.c.project_id) if needs_join else T)
+
+
 def board(conn: Connection, query: BoardQuery, *, event_seq: int | None = None) -> BoardView:
     """Per-state counts and the first ``per_column`` cards of each shown column.
 
@@ -295,9 +306,7 @@ def board(conn: Connection, query: BoardQuery, *, event_seq: int | None = None) 
         NotFoundError: the project or milestone filter names nothing.
     """
     seq = last_seq(conn) if event_seq is None else event_seq
-    clauses = _filters(conn, query)
-    needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
-    base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
+    clauses, base = _board_source(conn, query)
     grouped = select(T.c.status, func.count()).select_from(base).where(*clauses)
     counts: dict[str, int] = {
         status: int(n) for status, n in conn.execute(grouped.group_by(T.c.status))
@@ -324,9 +333,7 @@ def board_column(
     Raises:
         NotFoundError: the project or milestone filter names nothing.
     """
-    clauses = _filters(conn, query)
-    needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
-    base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
+    clauses, base = _board_source(conn, query)
     count = conn.execute(
         select(func.count()).select_from(base).where(*clauses, T.c.status == status.value)
     ).scalar_one()
@@ -431,9 +438,7 @@ def card_position(
     Raises:
         NotFoundError: the project or milestone filter names nothing.
     """
-    clauses = _filters(conn, query)
-    needs_join = query.text is not None and parse_ref(query.text.strip()) is not None
-    base = T.join(P, P.c.id == T.c.project_id) if needs_join else T
+    clauses, base = _board_source(conn, query)
     row = conn.execute(
         select(T.c.status, *CARD_ORDER).select_from(base).where(*clauses, T.c.id == task_id)
     ).first()

@@ -19,6 +19,7 @@ from core.store import tables as t
 from core.store.context import TxContext
 from core.store.graph_ops import refs_by_id
 from core.store.log_ops import quick_run_not_found
+from core.store.rows import model_from_row
 from core.store.step_ops import clip_summary
 from core.store.task_create import create_task
 
@@ -29,18 +30,7 @@ MAX_LIST = 500
 
 def quick_run_from_row(row: RowMapping | dict[str, Any]) -> QuickRun:
     """A ``QuickRun`` from a ``quick_runs`` row."""
-    return QuickRun(
-        id=row["id"],
-        prompt=row["prompt"],
-        profile=row["profile"],
-        status=QuickRunStatus(row["status"]),
-        actor=row["actor"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        exit_code=row["exit_code"],
-        result_summary=row["result_summary"],
-        promoted_task_id=row["promoted_task_id"],
-    )
+    return model_from_row(QuickRun, row, status=QuickRunStatus(row["status"]))
 
 
 def _row(conn: Connection, ctx: TxContext | None, quick_run_id: str) -> RowMapping:

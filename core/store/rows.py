@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_, select
 
 from core.domain.approval import CommandInfo, command_text
@@ -23,6 +24,8 @@ from core.domain.runs import Run, RunStatus
 from core.store import tables as t
 
 T, P = t.tasks, t.projects
+
+M = TypeVar("M", bound=BaseModel)
 
 #: Task columns a card needs (no description, no JSON blobs but labels).
 CARD_COLUMNS = (
@@ -65,30 +68,24 @@ def select_tasks() -> Select[Any]:
     return select(T, P.c.key).select_from(T.join(P, P.c.id == T.c.project_id))
 
 
+def model_from_row(model: type[M], row: Mapping[Any, Any], **fields: Any) -> M:
+    """``model`` from a row whose columns carry its fields' names.
+
+    ``fields`` gives the ones that are not a column of that name (a converted value, a
+    nested model, a column some queries leave out); every other field reads its column.
+    """
+    values = {name: row[name] for name in model.model_fields if name not in fields}
+    return model.model_validate(values | fields)
+
+
 def project_from_row(row: Mapping[Any, Any]) -> Project:
     """A ``Project`` from a ``projects`` row."""
-    return Project(
-        id=row["id"],
-        slug=row["slug"],
-        key=row["key"],
-        name=row["name"],
-        description=row["description"],
-        repo_path=row["repo_path"],
-        created_at=row["created_at"],
-    )
+    return model_from_row(Project, row)
 
 
 def milestone_from_row(row: Mapping[Any, Any]) -> Milestone:
     """A ``Milestone`` from a ``milestones`` row."""
-    return Milestone(
-        id=row["id"],
-        project_id=row["project_id"],
-        slug=row["slug"],
-        name=row["name"],
-        start_date=row["start_date"],
-        due_date=row["due_date"],
-        created_at=row["created_at"],
-    )
+    return model_from_row(Milestone, row)
 
 
 def card_from_row(row: Mapping[Any, Any]) -> TaskCard:
@@ -154,15 +151,7 @@ def link_from_row(row: Mapping[Any, Any]) -> TaskLink:
 
 def attachment_from_row(row: Mapping[Any, Any]) -> Attachment:
     """An ``Attachment`` (metadata only) from an ``attachments`` row."""
-    return Attachment(
-        id=row["id"],
-        task_id=row["task_id"],
-        name=row["name"],
-        content_type=row["content_type"],
-        size=row["size"],
-        sha256=row["sha256"],
-        created_at=row["created_at"],
-    )
+    return model_from_row(Attachment, row)
 
 
 def task_from_row(
@@ -219,21 +208,11 @@ def task_from_row(
 
 
 def run_from_row(row: Mapping[Any, Any]) -> Run:
-    """A ``Run`` from a ``runs`` row."""
-    return Run(
-        id=row["id"],
-        task_id=row["task_id"],
-        attempt=row["attempt"],
-        worker_id=row["worker_id"],
-        claim_token=row["claim_token"],
-        lease_expires_at=row["lease_expires_at"],
+    """A ``Run`` from a ``runs`` row (the step position and lost bytes may be left out)."""
+    return model_from_row(
+        Run,
+        row,
         status=RunStatus(row["status"]),
-        step=row["step"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        exit_code=row["exit_code"],
-        error=row["error"],
-        summary=row["summary"],
         step_index=row.get("step_index"),
         step_count=row.get("step_count"),
         lost_output_bytes=row.get("lost_output_bytes") or 0,

@@ -63,8 +63,14 @@ class Runner(ABC):
     busy_ms: int = sqlite_dialect.BUSY_TIMEOUT_MS
     """SQLite only: how long one statement waits for another process's write lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: str, *, sqlite_path: Path | None, lock_wait: float) -> None:
         self._committed = asyncio.Event()
+        self.dialect = dialect
+        self._path = sqlite_path
+        """The SQLite file (``None``: PostgreSQL, or a database in memory), for error hints."""
+        self._lock_wait = lock_wait
+        """SQLite: seconds a write retries against another process's lock (``LockWait``)."""
+        self.busy_ms = sqlite_dialect.busy_timeout_ms(lock_wait)
 
     @abstractmethod
     async def write(self, op: WriteOp[T], ctx_factory: Callable[[], TxContext]) -> T:
@@ -162,13 +168,9 @@ class ThreadRunner(Runner):
         sqlite_path: Path | None = None,
         lock_wait: float = sqlite_dialect.LOCK_WAIT_SECONDS,
     ) -> None:
-        super().__init__()
-        self.dialect = writer.dialect.name
+        super().__init__(writer.dialect.name, sqlite_path=sqlite_path, lock_wait=lock_wait)
         self._writer = writer
         self._reader = reader
-        self._path = sqlite_path
-        self._lock_wait = lock_wait
-        self.busy_ms = sqlite_dialect.busy_timeout_ms(lock_wait)
         self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="taskyard-writer")
         # A database in memory lives in one connection, used by one thread.
         self._read_pool = (
@@ -297,12 +299,8 @@ class AsyncRunner(Runner):
         sqlite_path: Path | None = None,
         lock_wait: float = sqlite_dialect.LOCK_WAIT_SECONDS,
     ) -> None:
-        super().__init__()
-        self.dialect = engine.dialect.name
+        super().__init__(engine.dialect.name, sqlite_path=sqlite_path, lock_wait=lock_wait)
         self._engine = engine
-        self._path = sqlite_path
-        self._lock_wait = lock_wait
-        self.busy_ms = sqlite_dialect.busy_timeout_ms(lock_wait)
         self._reader = (
             engine.execution_options(isolation_level="REPEATABLE READ")
             if self.dialect == "postgresql"

@@ -101,18 +101,18 @@ def replace_blockers(conn: Connection, ctx: TxContext, task_id: str, refs: list[
     details = {"unresolved": unresolved, "circular": circular}
     if unresolved:
         raise ValidationError(
-            "Invalid task dependencies: "
-            + ", ".join(repr(r) for r in unresolved)
-            + " not found in the task's project.",
+            f"Invalid task dependencies: {_listed(unresolved)} not found in the task's project.",
             field="blocked_by",
             hint="Give blockers that exist in the same project.",
             details=details,
         )
     if circular:
         raise CycleError(
-            "These blockers would close a dependency cycle: "
-            + ", ".join(repr(r) for r in circular)
-            + ".",
+            f"These blockers would close a dependency cycle: {_listed(circular)}.",
             hint="Drop them; a task cannot wait, even indirectly, for itself.",
             details=details,
         )
+
+
+def _listed(refs: list[str]) -> str:
+    return ", ".join(repr(r) for r in refs)

@@ -30,6 +30,7 @@ from core.store.graph_ops import (
     blockers_of,
     ref_of,
     set_status,
+    task_event,
 )
 from core.store.lookup import (
     find_task,
@@ -315,12 +316,11 @@ def delete_task(conn: Connection, ctx: TxContext, ref: str) -> tuple[str, str]:
         # Its dependents no longer wait for it: some may become ready.
         adjust_dependents(conn, ctx, row["id"], -1, cause=f"{ref_of(row)} (deleted)")
     conn.execute(delete(T).where(T.c.id == row["id"]))
-    ctx.emit(
+    task_event(
+        ctx,
+        row,
         "task.deleted",
-        task_id=row["id"],
-        project_id=row["project_id"],
-        payload={
-            "ref": ref_of(row),
+        {
             "title": row["title"],
             "status": status.value,
             "blocked_by": sorted(blocked_by),
@@ -378,15 +378,10 @@ def add_attachment(conn: Connection, ctx: TxContext, ref: str, item: AttachmentI
     conn.execute(
         update(T).where(T.c.id == row["id"]).values(version=T.c.version + 1, updated_at=ctx.now)
     )
-    ctx.emit(
+    task_event(
+        ctx,
+        row,
         "task.attachment_added",
-        task_id=row["id"],
-        project_id=row["project_id"],
-        payload={
-            "ref": ref_of(row),
-            "attachment_id": stored["id"],
-            "name": stored["name"],
-            "size": stored["size"],
-        },
+        {"attachment_id": stored["id"], "name": stored["name"], "size": stored["size"]},
     )
     return attachment_from_row(stored)

@@ -14,7 +14,13 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from core.prd.models import Granularity, ImportOptions, PlanWarning, SkippedSection
+from core.prd.models import (
+    Granularity,
+    ImportOptions,
+    PlanWarning,
+    SkippedSection,
+    WarningCode,
+)
 from core.prd.parse import Block, CodeBlock, Document, ListBlock, Paragraph, Section
 from core.prd.plan.buckets import WorkItem, work_items
 from core.prd.plan.classify import SectionRules, Title
@@ -63,6 +69,22 @@ class Builder:
     """Groups of tasks the document says run in order (each waits for the one before)."""
     dep_sections: list[Section] = field(default_factory=list)
     gantt: list[GanttLine] = field(default_factory=list)
+
+    def warn(
+        self,
+        *,
+        code: WarningCode,
+        message: str,
+        line: int | None,
+        task_key: str | None,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        """Add a warning for the author: the import is still possible."""
+        self.warnings.append(
+            PlanWarning(
+                code=code, message=message, line=line, task_key=task_key, details=details or {}
+            )
+        )
 
     def title(self, section: Section) -> Title:
         """What the rules read from the section's heading (cached per heading text)."""
@@ -361,14 +383,12 @@ class Builder:
         )
         self.units.append(unit)
         fine = self.options.granularity is Granularity.FINE
-        self.warnings.append(
-            PlanWarning(
-                code="no_headings",
-                message="The document has no headings: it was planned as one task"
-                + (" with its checklist items and numbered steps as sub-tasks." if fine else "."),
-                line=1,
-                task_key=unit.key,
-            )
+        self.warn(
+            code="no_headings",
+            message="The document has no headings: it was planned as one task"
+            + (" with its checklist items and numbered steps as sub-tasks." if fine else "."),
+            line=1,
+            task_key=unit.key,
         )
         if fine:
             self.add_item_units(unit)

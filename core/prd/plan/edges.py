@@ -179,19 +179,17 @@ def _usable(builder: Builder, found: Found, dep: DepRef, referrer: Unit | None) 
     key = referrer.key if referrer is not None else None
     if found.candidates:
         names = [" / ".join(u.title for u in c) for c in found.candidates]
-        builder.warnings.append(
-            PlanWarning(
-                code="ambiguous_reference",
-                message=f"“{dep.target}” (line {dep.line}) could mean "
-                + " or ".join(f"“{n}”" for n in names)
-                + "; no dependency was added. Name the task exactly.",
-                line=dep.line,
-                task_key=key,
-                details={
-                    "reference": dep.target,
-                    "candidates": [[u.key for u in c] for c in found.candidates],
-                },
-            )
+        builder.warn(
+            code="ambiguous_reference",
+            message=f"“{dep.target}” (line {dep.line}) could mean "
+            + " or ".join(f"“{n}”" for n in names)
+            + "; no dependency was added. Name the task exactly.",
+            line=dep.line,
+            task_key=key,
+            details={
+                "reference": dep.target,
+                "candidates": [[u.key for u in c] for c in found.candidates],
+            },
         )
     for missing in found.missing:
         builder.warnings.append(_dangling(missing, dep.line, key))
@@ -206,14 +204,12 @@ def _usable(builder: Builder, found: Found, dep: DepRef, referrer: Unit | None) 
         named = {norm(strip_number(p)) for p in _PARTS.split(dep.target)}
         own = norm(referrer.title) in named | {norm(strip_number(dep.target))}
         if (own and referrer.section is not None) or referrer.origin == "step":
-            builder.warnings.append(
-                PlanWarning(
-                    code="dropped_edge",
-                    message=f"“{referrer.title}” cannot depend on itself (line {dep.line}).",
-                    line=dep.line,
-                    task_key=referrer.key,
-                    details={"reference": dep.target},
-                )
+            builder.warn(
+                code="dropped_edge",
+                message=f"“{referrer.title}” cannot depend on itself (line {dep.line}).",
+                line=dep.line,
+                task_key=referrer.key,
+                details={"reference": dep.target},
             )
         return []
     return targets
@@ -366,17 +362,15 @@ def break_cycles(
         drop = max(candidates, key=lambda e: order[(e.task_key, e.blocker_key)])
         kept.remove(drop)
         names = [titles.get(k, k) for k in cycle]
-        builder.warnings.append(
-            PlanWarning(
-                code="cycle",
-                message=f"Dependency cycle: {' → '.join(names)}. Dropped “{titles[drop.task_key]}"
-                f" depends on {titles[drop.blocker_key]}” so the rest can be imported.",
-                line=drop.line,
-                task_key=drop.task_key,
-                details={
-                    "cycle": cycle,
-                    "cycle_titles": names,
-                    "dropped_edge": {"task_key": drop.task_key, "blocker_key": drop.blocker_key},
-                },
-            )
+        builder.warn(
+            code="cycle",
+            message=f"Dependency cycle: {' → '.join(names)}. Dropped “{titles[drop.task_key]}"
+            f" depends on {titles[drop.blocker_key]}” so the rest can be imported.",
+            line=drop.line,
+            task_key=drop.task_key,
+            details={
+                "cycle": cycle,
+                "cycle_titles": names,
+                "dropped_edge": {"task_key": drop.task_key, "blocker_key": drop.blocker_key},
+            },
         )

@@ -7,7 +7,7 @@ applied here, to each unit the builder found.
 from __future__ import annotations
 
 from core.domain.models import Priority
-from core.prd.models import Granularity, PlannedTask, PlanWarning
+from core.prd.models import Granularity, PlannedTask
 from core.prd.plan.builder import Builder
 from core.prd.plan.scan import Meta
 from core.prd.plan.units import Unit
@@ -110,37 +110,31 @@ def size_warnings(builder: Builder, tasks: list[PlannedTask]) -> None:
     for unit, task in zip(builder.units, tasks, strict=True):
         titles.setdefault(task.title.casefold(), []).append(task)
         if unit.empty and unit.origin == "section":
-            builder.warnings.append(
-                PlanWarning(
-                    code="empty_section",
-                    message=f"“{task.title}” has a heading and nothing under it.",
-                    line=unit.line_start,
-                    task_key=unit.key,
-                )
+            builder.warn(
+                code="empty_section",
+                message=f"“{task.title}” has a heading and nothing under it.",
+                line=unit.line_start,
+                task_key=unit.key,
             )
         if unit.origin not in ("section", "document"):
             continue
         items = unit.meta.item_count
         if (max_items is not None and items > max_items) or unit.words > max_words:
-            builder.warnings.append(
-                PlanWarning(
-                    code="too_big",
-                    message=f"“{task.title}” is large for {builder.options.granularity.value} "
-                    f"granularity ({items} list items, {unit.words} words); consider splitting "
-                    "it or a finer granularity.",
-                    line=unit.line_start,
-                    task_key=unit.key,
-                    details={"items": items, "words": unit.words},
-                )
+            builder.warn(
+                code="too_big",
+                message=f"“{task.title}” is large for {builder.options.granularity.value} "
+                f"granularity ({items} list items, {unit.words} words); consider splitting "
+                "it or a finer granularity.",
+                line=unit.line_start,
+                task_key=unit.key,
+                details={"items": items, "words": unit.words},
             )
     for same in titles.values():
         if len(same) > 1:
-            builder.warnings.append(
-                PlanWarning(
-                    code="duplicate_title",
-                    message=f"{len(same)} tasks are titled “{same[0].title}”.",
-                    line=same[1].source.line_start,
-                    task_key=same[1].key,
-                    details={"keys": [t.key for t in same]},
-                )
+            builder.warn(
+                code="duplicate_title",
+                message=f"{len(same)} tasks are titled “{same[0].title}”.",
+                line=same[1].source.line_start,
+                task_key=same[1].key,
+                details={"keys": [t.key for t in same]},
             )

@@ -41,30 +41,34 @@ IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}-?\d+[a-z]?)(?![\w-])")
 _P_ONLY = re.compile(r"P[0-3]")
 _EMOJI = re.compile("[" + "".join(PRIORITY_EMOJI) + "]")
 
-_TYPE_WORDS: dict[str, str] = {}
-for _type, _words in {
-    "bug": "bug bugs fix fixes defect defects regression crash crashes hotfix broken",
-    "docs": "docs doc documentation readme guide guides manual changelog tutorial",
-    "test": "test tests testing qa e2e coverage",
-    "chore": "chore chores cleanup ci tooling upgrade upgrades bump release housekeeping",
-    "refactor": "refactor refactoring rewrite",
-    "research": "research spike investigate investigation",
-}.items():
-    for _word in _words.split():
-        _TYPE_WORDS[_word] = _type
+
+def _by_word(groups: dict[str, str], sep: str | None) -> dict[str, str]:
+    """Each word of each group's ``sep``-separated list, mapped to the group's name."""
+    return {word: name for name, words in groups.items() for word in words.split(sep)}
 
 
-_TYPE_NAMES: dict[str, str] = {}
-for _type, _names in {
-    "epic": "epic|épopée|epopee|épica|epica",
-    "story": "story|user story|historia|historia de usuario|histoire|récit|user-story",
-    "task": "task|tâche|tache|aufgabe|tarea",
-    "subtask": "subtask|sub-task|sous-tâche|sous-tache|unteraufgabe|subtarea",
-    "bug": "bug|bogue|fehler|error|defect|anomalie",
-    "improvement": "improvement|amélioration|verbesserung|mejora",
-}.items():
-    for _name in _names.split("|"):
-        _TYPE_NAMES[_name] = _type
+_TYPE_WORDS = _by_word(
+    {
+        "bug": "bug bugs fix fixes defect defects regression crash crashes hotfix broken",
+        "docs": "docs doc documentation readme guide guides manual changelog tutorial",
+        "test": "test tests testing qa e2e coverage",
+        "chore": "chore chores cleanup ci tooling upgrade upgrades bump release housekeeping",
+        "refactor": "refactor refactoring rewrite",
+        "research": "research spike investigate investigation",
+    },
+    None,
+)
+_TYPE_NAMES = _by_word(
+    {
+        "epic": "epic|épopée|epopee|épica|epica",
+        "story": "story|user story|historia|historia de usuario|histoire|récit|user-story",
+        "task": "task|tâche|tache|aufgabe|tarea",
+        "subtask": "subtask|sub-task|sous-tâche|sous-tache|unteraufgabe|subtarea",
+        "bug": "bug|bogue|fehler|error|defect|anomalie",
+        "improvement": "improvement|amélioration|verbesserung|mejora",
+    },
+    "|",
+)
 _TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 
 

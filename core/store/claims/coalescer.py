@@ -10,10 +10,48 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 Req = TypeVar("Req")
 Res = TypeVar("Res")
+Waiter = TypeVar("Waiter")
+
+
+@dataclass(frozen=True)
+class _Grouping(Generic[Req]):
+    """Which queued calls one statement carries.
+
+    A pure rule over the queue, kept apart from the pacing (``in_flight``, ``drained``,
+    ``cooldown``) so each can be read on its own.
+    """
+
+    weight: Callable[[Req], int]
+    max_weight: int
+    fits: Callable[[list[Req], Req], bool] | None
+
+    def take(self, queue: deque[tuple[Req, Waiter]]) -> list[tuple[Req, Waiter]]:
+        """The next group, taken from the head of ``queue``.
+
+        The head call always, then the calls behind it while their weight fits; a call that
+        does not ``fit`` the group stays queued, in its place, for the next statement.
+        """
+        group = [queue.popleft()]
+        total = self.weight(group[0][0])
+        deferred: list[tuple[Req, Waiter]] = []
+        while queue:
+            item = queue[0]
+            weight = self.weight(item[0])
+            if total + weight > self.max_weight:
+                break
+            queue.popleft()
+            if self.fits is not None and not self.fits([r for r, _ in group], item[0]):
+                deferred.append(item)  # e.g. the same run twice: the next statement
+                continue
+            group.append(item)
+            total += weight
+        queue.extendleft(reversed(deferred))
+        return group
 
 
 class Coalescer(Generic[Req, Res]):
@@ -53,9 +91,7 @@ class Coalescer(Generic[Req, Res]):
         cooldown: float = 0.0,
     ) -> None:
         self._run = run
-        self._weight = weight
-        self._max_weight = max_weight
-        self._fits = fits
+        self._grouping = _Grouping(weight, max_weight, fits)
         self._queue: deque[tuple[Req, asyncio.Future[Res]]] = deque()
         self._in_flight = in_flight
         self._limit = in_flight
@@ -75,24 +111,6 @@ class Coalescer(Generic[Req, Res]):
             self._drainers.add(asyncio.create_task(self._drain()))
         return await future
 
-    def _take(self) -> list[tuple[Req, asyncio.Future[Res]]]:
-        group = [self._queue.popleft()]
-        total = self._weight(group[0][0])
-        deferred: list[tuple[Req, asyncio.Future[Res]]] = []
-        while self._queue:
-            item = self._queue[0]
-            weight = self._weight(item[0])
-            if total + weight > self._max_weight:
-                break
-            self._queue.popleft()
-            if self._fits is not None and not self._fits([r for r, _ in group], item[0]):
-                deferred.append(item)  # e.g. the same run twice: the next statement
-                continue
-            group.append(item)
-            total += weight
-        self._queue.extendleft(reversed(deferred))
-        return group
-
     async def _drain(self) -> None:
         try:
             loop = asyncio.get_running_loop()
@@ -101,7 +119,7 @@ class Coalescer(Generic[Req, Res]):
                 if delay > 0:
                     await asyncio.sleep(delay)  # calls made meanwhile join this statement
                     continue  # another drainer may have taken them all, or drained again
-                group = self._take()
+                group = self._grouping.take(self._queue)
                 live = [(r, f) for r, f in group if not f.done()]  # cancelled callers drop out
                 if not live:
                     continue

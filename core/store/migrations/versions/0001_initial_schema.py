@@ -2,7 +2,8 @@
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from core.store.migrations.columns import foreign_key, json_type
 
 revision = "0001"
 down_revision = None
@@ -24,11 +25,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.String(length=36), nullable=True),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column(
-            "payload",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("payload", json_type(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_events")),
         sa.UniqueConstraint("id", name=op.f("uq_events_id")),
     )
@@ -58,12 +55,7 @@ def upgrade() -> None:
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_milestones_project_id_projects"),
-            ondelete="CASCADE",
-        ),
+        foreign_key("milestones", "project_id", "projects", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_milestones")),
         sa.UniqueConstraint("project_id", "slug", name=op.f("uq_milestones_project_id_slug")),
     )
@@ -78,26 +70,10 @@ def upgrade() -> None:
         sa.Column("priority", sa.String(length=10), nullable=False),
         sa.Column("priority_rank", sa.SmallInteger(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column(
-            "labels",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "acceptance_criteria",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "context_files",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "meta",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("labels", json_type(), nullable=False),
+        sa.Column("acceptance_criteria", json_type(), nullable=False),
+        sa.Column("context_files", json_type(), nullable=False),
+        sa.Column("meta", json_type(), nullable=False),
         sa.Column("parent_id", sa.String(length=36), nullable=True),
         sa.Column("milestone_id", sa.String(length=36), nullable=True),
         sa.Column("pipeline_template", sa.String(length=100), nullable=True),
@@ -105,11 +81,7 @@ def upgrade() -> None:
         sa.Column("current_agent_id", sa.String(length=100), nullable=True),
         sa.Column("retry_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column(
-            "blocked_reason",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
+        sa.Column("blocked_reason", json_type(), nullable=True),
         sa.Column("source", sa.String(length=30), nullable=False),
         sa.Column("external_id", sa.String(length=200), nullable=True),
         sa.Column("assignee", sa.String(length=100), nullable=True),
@@ -120,21 +92,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["milestone_id"],
-            ["milestones.id"],
-            name=op.f("fk_tasks_milestone_id_milestones"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["tasks.id"], name=op.f("fk_tasks_parent_id_tasks"), ondelete="SET NULL"
-        ),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_tasks_project_id_projects"),
-            ondelete="RESTRICT",
-        ),
+        foreign_key("tasks", "milestone_id", "milestones", ondelete="SET NULL"),
+        foreign_key("tasks", "parent_id", "tasks", ondelete="SET NULL"),
+        foreign_key("tasks", "project_id", "projects", ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tasks")),
         sa.UniqueConstraint(
             "project_id", "external_id", name=op.f("uq_tasks_project_id_external_id")
@@ -166,9 +126,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name=op.f("fk_attachments_task_id_tasks"), ondelete="CASCADE"
-        ),
+        foreign_key("attachments", "task_id", "tasks", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
     )
     with op.batch_alter_table("attachments", schema=None) as batch_op:
@@ -179,18 +137,8 @@ def upgrade() -> None:
         sa.Column("task_id", sa.String(length=36), nullable=False),
         sa.Column("blocker_id", sa.String(length=36), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["blocker_id"],
-            ["tasks.id"],
-            name=op.f("fk_task_dependencies_blocker_id_tasks"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["task_id"],
-            ["tasks.id"],
-            name=op.f("fk_task_dependencies_task_id_tasks"),
-            ondelete="CASCADE",
-        ),
+        foreign_key("task_dependencies", "blocker_id", "tasks", ondelete="CASCADE"),
+        foreign_key("task_dependencies", "task_id", "tasks", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("task_id", "blocker_id", name=op.f("pk_task_dependencies")),
     )
     with op.batch_alter_table("task_dependencies", schema=None) as batch_op:
@@ -204,9 +152,7 @@ def upgrade() -> None:
         "task_labels",
         sa.Column("task_id", sa.String(length=36), nullable=False),
         sa.Column("label", sa.String(length=50), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name=op.f("fk_task_labels_task_id_tasks"), ondelete="CASCADE"
-        ),
+        foreign_key("task_labels", "task_id", "tasks", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("task_id", "label", name=op.f("pk_task_labels")),
     )
     with op.batch_alter_table("task_labels", schema=None) as batch_op:

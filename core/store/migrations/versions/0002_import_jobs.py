@@ -1,17 +1,12 @@
 """import_jobs: one row per committed PRD import"""
 
-from typing import Any
-
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from core.store.migrations.columns import foreign_key, json_type
 
 revision = "0002_import_jobs"
 down_revision = "0001"
-
-
-def _json() -> sa.types.TypeEngine[Any]:
-    return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def upgrade() -> None:
@@ -24,19 +19,14 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("task_count", sa.Integer(), nullable=False),
         sa.Column("edge_count", sa.Integer(), nullable=False),
-        sa.Column("warnings", _json(), nullable=False),
-        sa.Column("created_task_ids", _json(), nullable=False),
-        sa.Column("updated_task_ids", _json(), nullable=False),
-        sa.Column("flagged_task_ids", _json(), nullable=False),
-        sa.Column("options", _json(), nullable=False),
+        sa.Column("warnings", json_type(), nullable=False),
+        sa.Column("created_task_ids", json_type(), nullable=False),
+        sa.Column("updated_task_ids", json_type(), nullable=False),
+        sa.Column("flagged_task_ids", json_type(), nullable=False),
+        sa.Column("options", json_type(), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_import_jobs_project_id_projects"),
-            ondelete="CASCADE",
-        ),
+        foreign_key("import_jobs", "project_id", "projects", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_jobs")),
     )
     with op.batch_alter_table("import_jobs", schema=None) as batch_op:

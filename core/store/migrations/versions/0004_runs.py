@@ -3,6 +3,8 @@
 import sqlalchemy as sa
 from alembic import op
 
+from core.store.migrations.columns import foreign_key
+
 revision = "0004_runs"
 down_revision = "0003_card_order_indexes"
 
@@ -36,9 +38,7 @@ def upgrade() -> None:
         sa.Column("exit_code", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("summary", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name=op.f("fk_runs_task_id_tasks"), ondelete="CASCADE"
-        ),
+        foreign_key("runs", "task_id", "tasks", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_runs")),
     )
     op.create_index(

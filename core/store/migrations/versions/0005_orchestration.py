@@ -3,6 +3,8 @@
 import sqlalchemy as sa
 from alembic import op
 
+from core.store.migrations.columns import foreign_key
+
 revision = "0005_orchestration"
 down_revision = "0004_runs"
 
@@ -23,9 +25,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("exit_code", sa.Integer(), nullable=True),
         sa.Column("summary", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["run_id"], ["runs.id"], name=op.f("fk_run_steps_run_id_runs"), ondelete="CASCADE"
-        ),
+        foreign_key("run_steps", "run_id", "runs", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("run_id", "position", name=op.f("pk_run_steps")),
     )
     op.create_table(
@@ -50,12 +50,7 @@ def upgrade() -> None:
         sa.Column("exit_code", sa.Integer(), nullable=True),
         sa.Column("result_summary", sa.Text(), nullable=True),
         sa.Column("promoted_task_id", sa.String(length=36), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["promoted_task_id"],
-            ["tasks.id"],
-            name=op.f("fk_quick_runs_promoted_task_id_tasks"),
-            ondelete="SET NULL",
-        ),
+        foreign_key("quick_runs", "promoted_task_id", "tasks", ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quick_runs")),
     )
     op.create_index(op.f("ix_quick_runs_started_at"), "quick_runs", ["started_at"])

@@ -17,11 +17,10 @@ For ``taskyard serve`` (issue 16):
 New tables and one index: nothing existing is rewritten.
 """
 
-from typing import Any
-
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from core.store.migrations.columns import json_type
 
 revision = "0011_api_tokens"
 down_revision = "0010_command_approval"
@@ -29,10 +28,6 @@ down_revision = "0010_command_approval"
 
 LIST_ORDER = (["created_at", "number", "id"], ["project_id", "created_at", "number", "id"])
 """The task list's order (newest first), over every project and within one."""
-
-
-def _json() -> sa.types.TypeEngine[Any]:
-    return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def _time() -> sa.DateTime:
@@ -47,7 +42,7 @@ def upgrade() -> None:
         sa.Column("secret_hash", sa.String(64), nullable=False),
         sa.Column("prefix", sa.String(16), nullable=False),
         sa.Column("scope", sa.String(10), nullable=False),
-        sa.Column("project_ids", _json(), nullable=False),
+        sa.Column("project_ids", json_type(), nullable=False),
         sa.Column("created_at", _time(), nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
         sa.Column("expires_at", _time(), nullable=True),
@@ -66,7 +61,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(10), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("body", sa.Text(), nullable=True),
-        sa.Column("headers", _json(), nullable=True),
+        sa.Column("headers", json_type(), nullable=True),
         sa.Column("created_at", _time(), nullable=False),
         sa.Column("updated_at", _time(), nullable=False),
         sa.PrimaryKeyConstraint("token_id", "key", name=op.f("pk_idempotency_keys")),

@@ -15,6 +15,8 @@ both indexed already. One new table: nothing existing is rewritten.
 import sqlalchemy as sa
 from alembic import op
 
+from core.store.migrations.columns import foreign_key
+
 revision = "0013_orchestrators"
 down_revision = "0012_list_sort_indexes"
 
@@ -31,12 +33,7 @@ def upgrade() -> None:
         sa.Column("user_email", sa.String(320), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_orchestrators_project_id_projects"),
-            ondelete="CASCADE",
-        ),
+        foreign_key("orchestrators", "project_id", "projects", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orchestrators")),
         sa.UniqueConstraint("project_id", "name", name=op.f("uq_orchestrators_project_id_name")),
     )
