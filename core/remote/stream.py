@@ -95,6 +95,30 @@ class Backoff:
         return wait
 
 
+class _StatusReporter:
+    """Tells the listener of a change of state once, with when that state began.
+
+    A repeated state is said again only with a new countdown (``retry_in``), so a screen
+    reader hears "offline" once, not at every attempt; "offline since" keeps the moment the
+    link went offline, not the moment of the last try.
+    """
+
+    def __init__(self, on_status: StatusCallback | None) -> None:
+        self._on_status = on_status
+        self._status: ConnectionStatus | None = None
+
+    def __call__(
+        self, state: ConnectionState, retry_in: float | None = None, reason: str | None = None
+    ) -> None:
+        status = self._status
+        if status is not None and status.state is state and retry_in is None:
+            return
+        changed_at = status.since if status and status.state is state else datetime.now(UTC)
+        self._status = ConnectionStatus(state, changed_at, retry_in, reason)
+        if self._on_status is not None:
+            self._on_status(self._status)
+
+
 async def follow_stream(
     transport: Transport,
     *,
@@ -119,20 +143,7 @@ async def follow_stream(
     """
     backoff = backoff or Backoff()
     last = since
-    status: ConnectionStatus | None = None
-
-    def report(
-        state: ConnectionState, retry_in: float | None = None, reason: str | None = None
-    ) -> None:
-        nonlocal status
-        if status is not None and status.state is state and retry_in is None:
-            return
-        # "offline since" is when it went offline, not when it last tried.
-        changed_at = status.since if status and status.state is state else datetime.now(UTC)
-        status = ConnectionStatus(state, changed_at, retry_in, reason)
-        if on_status is not None:
-            on_status(status)
-
+    report = _StatusReporter(on_status)
     timeout = httpx.Timeout(READ_TIMEOUT, connect=transport.client.timeout.connect)
     while True:
         reason = "the server ended the stream"
