@@ -308,9 +308,16 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
             .offset((query.page - 1) * query.limit)
         ).scalars()
     )
-    by_id = {r["id"]: r for r in conn.execute(_BY_IDS, {"ids": ids}).mappings()} if ids else {}
-    rows = [by_id[i] for i in ids]
-    return Page[Task](items=full_tasks(conn, rows), total=total, page=query.page, limit=query.limit)
+    items = full_tasks(conn, rows_by_ids(conn, ids))
+    return Page[Task](items=items, total=total, page=query.page, limit=query.limit)
+
+
+def rows_by_ids(conn: Connection, ids: Sequence[str]) -> list[Any]:
+    """``select_tasks`` rows of ``ids``, in that order (a page found by id, then loaded)."""
+    if not ids:
+        return []
+    by_id = {r["id"]: r for r in conn.execute(_BY_IDS, {"ids": list(ids)}).mappings()}
+    return [by_id[i] for i in ids]
 
 
 def _list_order(query: TaskQuery, parts: FilterParts) -> list[Any]:

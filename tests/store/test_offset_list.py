@@ -1,4 +1,4 @@
-"""The offset task list (``list_tasks``, behind ``/api/tasks``): its order and its totals.
+"""The offset task list and the poll's changes (``/api/tasks``): order, totals, pages.
 
 Pages are found by id through an index and the total is kept while the database is
 unchanged (``store/list_totals.py``); neither may change what a page holds or what it
@@ -114,3 +114,20 @@ def test_a_kept_count_follows_another_connections_commit(tmp_path: object) -> No
         writer.execute(insert(numbers).values(n=1))
         writer.commit()
         assert list_totals.count(reader, statement, "all") == 1
+
+
+async def test_changes_are_read_by_ref_and_in_change_order(open_engine: Opener) -> None:
+    """The poll's page is found by id like the list's: a ref search still joins projects,
+    and the tasks come back oldest change first, a page at a time."""
+    engine = await open_engine()
+    await engine.create_project(ProjectCreate(name="Web"))
+    since = await engine.latest_event_seq()
+    first, second, third = [await new(engine, title, project="web") for title in "abc"]
+    await engine.transition_task(first.ref, TaskStatus.CANCELLED)  # now the latest change
+    query = TaskQuery(include_completed=True)
+    page = await engine.changed_tasks(query, since=since, limit=2)
+    assert ([t.id for t in page.items], page.has_more) == ([second.id, third.id], True)
+    rest = await engine.changed_tasks(query, since=page.cursor, limit=2)
+    assert ([t.id for t in rest.items], rest.has_more) == ([first.id], False)
+    by_ref = await engine.changed_tasks(TaskQuery(text=third.ref), since=since, limit=5)
+    assert [t.id for t in by_ref.items] == [third.id]
