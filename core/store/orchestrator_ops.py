@@ -182,9 +182,9 @@ def changed_tasks(
         .order_by(latest.c.change_seq)
         .limit(limit + 1)
     )
-    found = list(conn.execute(statement))
-    more = len(found) > limit
-    page = found[:limit]
+    keys = conn.execute(statement).all()
+    more = len(keys) > limit
+    page = keys[:limit]
     cursor = int(page[-1].change_seq) if more else through
-    rows = rows_by_ids(conn, [r.task_id for r in page])
-    return TaskChanges(items=full_tasks(conn, rows), cursor=cursor, has_more=more)
+    loaded = rows_by_ids(conn, [key.task_id for key in page])
+    return TaskChanges(items=full_tasks(conn, loaded), cursor=cursor, has_more=more)
