@@ -298,46 +298,65 @@ def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
     key = query.model_dump_json(exclude={"page", "limit", "sort", "descending"})
     total = list_totals.count(conn, select(func.count()).select_from(base).where(*counted), key)
     hint: Callable[[Any], Any] = likely if total > SPARSE_TOTAL else _plain
+    offset, limit = (query.page - 1) * query.limit, query.limit
+    # Past the middle a page is nearer the list's end: on SQLite it is read from there, in
+    # the reverse order (the total and the page are one read transaction's snapshot, and
+    # ``list_totals`` keeps a total only while nothing was committed), so no page walks
+    # more than half the list. PostgreSQL reads each statement afresh: it walks forward.
+    backwards = conn.dialect.name == "sqlite" and offset > total // 2
+    if backwards:
+        end = max(total - offset, 0)
+        offset, limit = max(end - limit, 0), min(limit, end)
     ids = list(
         conn.execute(
             select(T.c.id)
             .select_from(base)
             .where(*_part_clauses(parts, hint), *_state_clauses(query, hint))
-            .order_by(*_list_order(query, parts))
-            .limit(query.limit)
-            .offset((query.page - 1) * query.limit)
+            .order_by(*_list_order(query, parts, reverse=backwards))
+            .limit(limit)
+            .offset(offset)
         ).scalars()
     )
+    if backwards:
+        ids.reverse()
     items = full_tasks(conn, rows_by_ids(conn, ids))
     return Page[Task](items=items, total=total, page=query.page, limit=query.limit)
 
 
 def rows_by_ids(conn: Connection, ids: Sequence[str]) -> list[Any]:
-    """``select_tasks`` rows of ``ids``, in that order (a page found by id, then loaded)."""
+    """``select_tasks`` rows of ``ids``, in that order (a page found by id, then loaded).
+
+    A task deleted since its id was read (PostgreSQL reads each statement afresh) is left out.
+    """
     if not ids:
         return []
     by_id = {r["id"]: r for r in conn.execute(_BY_IDS, {"ids": list(ids)}).mappings()}
-    return [by_id[i] for i in ids]
+    return [by_id[i] for i in ids if i in by_id]
 
 
-def _list_order(query: TaskQuery, parts: FilterParts) -> list[Any]:
-    """The offset list's ``ORDER BY``: the sort, then creation in the list's direction, then id.
+def _list_order(query: TaskQuery, parts: FilterParts, *, reverse: bool = False) -> list[Any]:
+    """The offset list's ``ORDER BY``: the sort, then creation in its direction, then id.
 
-    Terms that cannot break a tie are left out, so SQLite reads the order from an index
-    instead of sorting each run of equal keys: creation order repeats nothing after
-    ``created_at``, and within one project ``number`` is unique, so ``id`` decides nothing.
+    ``reverse`` gives the exact reverse order, to read a page from the list's end. Terms
+    that cannot break a tie are left out, so SQLite reads the order from an index instead
+    of sorting each run of equal keys: creation order repeats nothing after ``created_at``,
+    and within one project ``number`` is unique, so ``id`` decides nothing.
     """
-    column: Any = sort_column(query.sort)
-    order = [column.desc() if query.descending else column.asc()]
+    descending = query.descending != reverse
+
+    def way(term: Any, down: bool) -> Any:
+        return term.desc() if down else term.asc()
+
+    order = [way(sort_column(query.sort), descending)]
     if query.sort == SortField.DUE:
-        order.insert(0, T.c.due_date.is_(None))  # undated last, both directions
+        order.insert(0, way(T.c.due_date.is_(None), reverse))  # undated last, both directions
     # Ties go by creation, in the list's direction: time, then number (an import's tasks share
     # one time and are numbered in file order).
     if query.sort != SortField.CREATED:
-        order.append(T.c.created_at.desc() if query.descending else T.c.created_at.asc())
-    order.append(T.c.number.desc() if query.descending else T.c.number.asc())
+        order.append(way(T.c.created_at, descending))
+    order.append(way(T.c.number, descending))
     if parts.project_id is None:
-        order.append(T.c.id)
+        order.append(way(T.c.id, reverse))
     return order
 
 

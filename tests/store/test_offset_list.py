@@ -8,11 +8,13 @@ id, and a write is counted by the next page.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import column, create_engine, func, insert, select, table, text
 
 from core.domain.commands import ProjectCreate, SortField, TaskQuery
-from core.domain.models import Task, TaskStatus
+from core.domain.models import Priority, Task, TaskStatus
 from core.store import list_totals
 from core.store.engine import SqlTaskEngine
 
@@ -131,3 +133,30 @@ async def test_changes_are_read_by_ref_and_in_change_order(open_engine: Opener) 
     assert ([t.id for t in rest.items], rest.has_more) == ([first.id], False)
     by_ref = await engine.changed_tasks(TaskQuery(text=third.ref), since=since, limit=5)
     assert [t.id for t in by_ref.items] == [third.id]
+
+
+async def test_pages_past_the_middle_hold_what_one_long_page_does(open_engine: Opener) -> None:
+    """Past the middle a page is read from the list's end (SQLite): for every sort, both
+    ways, with ties, undated tasks and a cancelled one, the pages join into the whole list."""
+    clock = Clock()
+    engine = await open_engine(clock=clock)
+    await engine.create_project(ProjectCreate(name="Web"))
+    await engine.create_project(ProjectCreate(name="Api"))
+    for n in range(9):
+        await new(
+            engine,
+            "same" if n % 3 else f"title {n}",
+            project="web" if n % 2 else "api",
+            priority=list(Priority)[n % 4],
+            due_date=None if n % 3 == 0 else date(2027, 1, 1 + n % 2),
+        )
+        if n % 4 == 0:
+            clock.advance(1)  # the others tie on created_at with a neighbour
+    newest = (await engine.list_tasks(TaskQuery(limit=1))).items[0]
+    await engine.transition_task(newest.ref, TaskStatus.CANCELLED)
+    for sort in SortField:
+        for descending in (True, False):
+            shape = {"sort": sort, "descending": descending, "include_completed": True}
+            whole = await engine.list_tasks(TaskQuery(limit=100, **shape))
+            paged, totals = await _pages(engine, **shape)
+            assert (paged, totals) == ([t.id for t in whole.items], {9}), (sort, descending)
