@@ -149,7 +149,7 @@ def link_from_row(row: Mapping[Any, Any]) -> TaskLink:
     """A ``TaskLink`` from a row with id, key, number, title and status.
 
     Built without validation: every field comes from a column of its type, and a page of
-    tasks carries hundreds of links (validating them was a fifth of a poll's time).
+    tasks carries hundreds of links (validating them was a sixth of a poll's time).
     """
     return TaskLink.model_construct(
         id=row["id"],
