@@ -6,8 +6,10 @@
 
 It takes the poll's cursor, changes 1 % of the tasks (1,000 title edits through the engine),
 then times ``changed_tasks`` from that cursor a page of 100 at a time until the changes are
-read, over every project and for one assignee (an orchestrator's tasks). Targets: a page of
-100 changes ≤ 10 ms; ``/api/tasks``' list page (``list_tasks``, offset pages of 20) ≤ 10 ms.
+read, over every project and for one assignee (an orchestrator's tasks); then ``/api/tasks``'
+list (``list_tasks``, offset pages of 20) over every task and over the open ones (the API's
+default), at pages 1, 10, 100, 1000, the middle and the last, and the last again after a
+write (its total is counted afresh). Targets: a page of 100 changes ≤ 10 ms; a list page ≤ 10 ms.
 """
 
 from __future__ import annotations
@@ -75,16 +77,42 @@ async def run(args: argparse.Namespace) -> None:
             f"{statistics.median(times):.1f} ms (CPU {statistics.median(CPU):.1f}), max "
             f"{max(times):.1f} ms (target {TARGET_MS})"
         )
-    for page in (1, 10, 100, 1000):
-        query = TaskQuery(limit=20, page=page, include_completed=True)
-        await engine.list_tasks(query)
+    await _list_pages(engine, "every task", include_completed=True)
+    await _list_pages(engine, "open tasks, the API's default", include_completed=False)
+    await engine.close()
+
+
+async def _list_pages(engine: Any, label: str, *, include_completed: bool) -> None:
+    """Pages 1, 10, 100, 1000, the middle and the last of 20 tasks, five calls each (the
+    middle walks furthest); then the last with a one-task write before each call (its total
+    is counted afresh)."""
+    from core.domain.commands import TaskPatch, TaskQuery
+
+    def query(page: int) -> TaskQuery:
+        return TaskQuery(limit=20, page=page, include_completed=include_completed)
+
+    last = -(-(await engine.list_tasks(query(1))).total // 20)
+    print(f"list ({label}): {last} pages of 20")
+    for page in sorted({1, 10, 100, 1000, (last + 1) // 2, last}):
+        await engine.list_tasks(query(page))
         CPU.clear()
-        runs = [(await timed(engine.list_tasks(query)))[0] for _ in range(5)]
+        runs = [(await timed(engine.list_tasks(query(page))))[0] for _ in range(5)]
         print(
             f"list page {page} of 20: median {statistics.median(runs):.1f} ms "
             f"(CPU {statistics.median(CPU):.1f})"
         )
-    await engine.close()
+    some = (await engine.list_tasks(query(1))).items[0]
+    CPU.clear()
+    runs = []
+    for n in range(5):
+        await engine.update_task(
+            some.id, TaskPatch(title=f"{some.title} {n}"), expected_version=None
+        )
+        runs.append((await timed(engine.list_tasks(query(last))))[0])
+    print(
+        f"list page {last} after a write: median {statistics.median(runs):.1f} ms "
+        f"(CPU {statistics.median(CPU):.1f})"
+    )
 
 
 def _ids(conn: Any) -> list[str]:

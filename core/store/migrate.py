@@ -23,7 +23,7 @@ from core.errors import StorageError
 from core.store.dialects import sqlite as sq
 from core.store.errors import os_storage_error, sqlite_storage_error
 
-HEAD_REVISION = "0013_orchestrators"
+HEAD_REVISION = "0014_newest_first_index"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
 KNOWN_REVISIONS = (
@@ -40,6 +40,7 @@ KNOWN_REVISIONS = (
     "0011_api_tokens",
     "0012_list_sort_indexes",
     "0013_orchestrators",
+    "0014_newest_first_index",
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -21,6 +21,7 @@ from core.domain.models import Attachment, Task, TaskCard, TaskLink, TaskStatus
 from core.domain.states import RESOLVED_STATES
 from core.domain.views import BoardColumn, BoardView, Page
 from core.errors import NotFoundError
+from core.store import list_totals
 from core.store import tables as t
 from core.store.events import last_seq
 from core.store.folding import fold, fold_text
@@ -119,7 +120,11 @@ def _filters(
 
     ``coarse`` marks the filters that keep many rows (see ``task_filters``).
     """
-    parts = filter_parts(conn, query)
+    return _part_clauses(filter_parts(conn, query), coarse)
+
+
+def _part_clauses(parts: FilterParts, coarse: Callable[[Any], Any]) -> list[Any]:
+    """The clauses of resolved filters (``_filters``), for a caller that needs them twice."""
     clauses: list[Any] = []
     if parts.in_projects is not None:
         clauses.append(T.c.project_id.in_(parts.in_projects))
@@ -232,12 +237,16 @@ def task_filters(conn: Connection, query: TaskQuery, *, in_order: bool = False) 
         NotFoundError: the project or milestone filter names nothing.
     """
     coarse: Callable[[Any], Any] = likely if in_order else (lambda clause: clause)
-    clauses = _filters(conn, query, coarse=coarse)
+    return [*_filters(conn, query, coarse=coarse), *_state_clauses(query, coarse)]
+
+
+def _state_clauses(query: TaskQuery, coarse: Callable[[Any], Any]) -> list[Any]:
+    """The state filter of a task list: the states named, or the open ones by default."""
     if query.statuses:
-        clauses.append(coarse(T.c.status.in_([s.value for s in query.statuses])))
-    elif not query.include_completed:
-        clauses.append(coarse(T.c.status.not_in([s.value for s in RESOLVED_STATES])))
-    return clauses
+        return [coarse(T.c.status.in_([s.value for s in query.statuses]))]
+    if not query.include_completed:
+        return [coarse(T.c.status.not_in([s.value for s in RESOLVED_STATES]))]
+    return []
 
 
 def sort_column(sort: SortField) -> Any:
@@ -252,36 +261,103 @@ def sort_column(sort: SortField) -> Any:
     }[sort]
 
 
+_BY_IDS = select_tasks().where(T.c.id.in_(bindparam("ids", expanding=True)))
+"""A page's tasks by id (built once: building it costs more than running it)."""
+
+_OPEN_STATES = [s.value for s in TaskStatus if s not in RESOLVED_STATES]
+
+SPARSE_TOTAL = 2500
+"""Up to this many matches the page is found through the most selective filter's index and
+its matches sorted; above it, the filters keep many rows and the page walks the sort's index
+(``core/store/hints.py``; ``list_plans.SPARSE_ROWS`` has the measurements)."""
+
+
+def _plain(clause: Any) -> Any:
+    return clause
+
+
 def list_tasks(conn: Connection, query: TaskQuery) -> Page[Task]:
     """A page of tasks matching ``query``, in full.
+
+    The page's ids are read from ``tasks`` alone (``projects`` only for a ref search) and
+    then those rows loaded: the offset is skipped inside the sort's index, not by reading
+    full joined rows (newest first, ``ix_tasks_newest_first`` holds the order and the
+    state). The total counts the open states by name (a range each in the status index,
+    where ``NOT IN`` reads all of it) and is kept while the database is unchanged
+    (``list_totals``).
 
     Raises:
         NotFoundError: the project or milestone filter names nothing.
     """
-    clauses = task_filters(conn, query)
-    base = T.join(P, P.c.id == T.c.project_id)
-    total = conn.execute(select(func.count()).select_from(base).where(*clauses)).scalar_one()
-    column: Any = sort_column(query.sort)
-    order = [column.desc() if query.descending else column.asc()]
+    parts = filter_parts(conn, query)
+    base = T.join(P, P.c.id == T.c.project_id) if parts.needs_join else T
+    states = [s.value for s in query.statuses] or ([] if query.include_completed else _OPEN_STATES)
+    counted = _part_clauses(parts, _plain)
+    if states:
+        counted.append(T.c.status.in_(states))
+    key = query.model_dump_json(exclude={"page", "limit", "sort", "descending"})
+    total = list_totals.count(conn, select(func.count()).select_from(base).where(*counted), key)
+    hint: Callable[[Any], Any] = likely if total > SPARSE_TOTAL else _plain
+    offset, limit = (query.page - 1) * query.limit, query.limit
+    # Past the middle a page is nearer the list's end: on SQLite it is read from there, in
+    # the reverse order (the total and the page are one read transaction's snapshot, and
+    # ``list_totals`` keeps a total only while nothing was committed), so no page walks
+    # more than half the list. PostgreSQL reads each statement afresh: it walks forward.
+    backwards = conn.dialect.name == "sqlite" and offset > total // 2
+    if backwards:
+        end = max(total - offset, 0)
+        offset, limit = max(end - limit, 0), min(limit, end)
+    ids = list(
+        conn.execute(
+            select(T.c.id)
+            .select_from(base)
+            .where(*_part_clauses(parts, hint), *_state_clauses(query, hint))
+            .order_by(*_list_order(query, parts, reverse=backwards))
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+    )
+    if backwards:
+        ids.reverse()
+    items = full_tasks(conn, rows_by_ids(conn, ids))
+    return Page[Task](items=items, total=total, page=query.page, limit=query.limit)
+
+
+def rows_by_ids(conn: Connection, ids: Sequence[str]) -> list[Any]:
+    """``select_tasks`` rows of ``ids``, in that order (a page found by id, then loaded).
+
+    A task deleted since its id was read (PostgreSQL reads each statement afresh) is left out.
+    """
+    if not ids:
+        return []
+    by_id = {r["id"]: r for r in conn.execute(_BY_IDS, {"ids": list(ids)}).mappings()}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _list_order(query: TaskQuery, parts: FilterParts, *, reverse: bool = False) -> list[Any]:
+    """The offset list's ``ORDER BY``: the sort, then creation in its direction, then id.
+
+    ``reverse`` gives the exact reverse order, to read a page from the list's end. Terms
+    that cannot break a tie are left out, so SQLite reads the order from an index instead
+    of sorting each run of equal keys: creation order repeats nothing after ``created_at``,
+    and within one project ``number`` is unique, so ``id`` decides nothing.
+    """
+    descending = query.descending != reverse
+
+    def way(term: Any, down: bool) -> Any:
+        return term.desc() if down else term.asc()
+
+    order = [way(sort_column(query.sort), descending)]
     if query.sort == SortField.DUE:
-        order.insert(0, T.c.due_date.is_(None))  # undated last, both directions
+        order.insert(0, way(T.c.due_date.is_(None), reverse))  # undated last, both directions
     # Ties go by creation, in the list's direction: time, then number (an import's tasks share
     # one time and are numbered in file order).
-    order += [
-        T.c.created_at.desc() if query.descending else T.c.created_at.asc(),
-        T.c.number.desc() if query.descending else T.c.number.asc(),
-        T.c.id,
-    ]
-    rows = list(
-        conn.execute(
-            select_tasks()
-            .where(*clauses)
-            .order_by(*order)
-            .limit(query.limit)
-            .offset((query.page - 1) * query.limit)
-        ).mappings()
-    )
-    return Page[Task](items=full_tasks(conn, rows), total=total, page=query.page, limit=query.limit)
+    if query.sort != SortField.CREATED:
+        order.append(way(T.c.created_at, descending))
+    order.append(way(T.c.number, descending))
+    if parts.project_id is None:
+        order.append(way(T.c.id, reverse))
+    return order
 
 
 def _board_source(conn: Connection, query: BoardQuery) -> tuple[list[Any], FromClause]:

@@ -168,6 +168,18 @@ tasks = Table(
     ),
 )
 
+# The offset list's default order exactly (newest first, ties by id ascending), with the
+# state and priority its filters check: a deep page is skipped inside the index, no row
+# read (migration 0014; ``queries.list_tasks``).
+Index(
+    "ix_tasks_newest_first",
+    tasks.c.created_at.desc(),
+    tasks.c.number.desc(),
+    tasks.c.id,
+    tasks.c.status,
+    tasks.c.priority_rank,
+)
+
 task_dependencies = Table(
     "task_dependencies",
     metadata,

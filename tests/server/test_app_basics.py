@@ -24,7 +24,7 @@ def test_readyz_reports_the_schema_revision(served: Served) -> None:
     with served.client(token=None) as api:
         response = api.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "revision": "0013_orchestrators"}
+    assert response.json() == {"status": "ready", "revision": "0014_newest_first_index"}
 
 
 def test_every_response_carries_a_request_id(served: Served) -> None:

@@ -1030,3 +1030,48 @@ async def test_orchestrators_migration_is_reversible(tmp_path: Path) -> None:
 async def test_orchestrators_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
     """On PostgreSQL too: down to 0012 and up again, with the schema as the tables say."""
     await pg_round_trip(fresh_pg_url, "0012_list_sort_indexes")
+
+
+# ------------------------------------------------------------------------------ 0014 newest first
+NEWEST_FIRST_PAGE = (
+    "SELECT id FROM tasks WHERE status NOT IN ('done', 'cancelled') "
+    "ORDER BY created_at DESC, number DESC, id LIMIT 20 OFFSET 40"
+)
+
+
+async def test_newest_first_index_migration_is_reversible_and_serves_the_offset_list(
+    tmp_path: Path,
+) -> None:
+    """0014 down to 0013 and up again: the index goes and comes back in the list's order,
+    and a page of open tasks, newest first, is read from it without a sort."""
+    path = tmp_path / "old.db"
+    url = f"sqlite:///{path}"
+    await seed_titles(url)
+    with downgraded(path, "0013_orchestrators") as conn:
+        assert "ix_tasks_newest_first" not in {
+            i["name"] for i in inspect(conn).get_indexes("tasks")
+        }
+    assert len(await titles_by_title(url)) == 3  # upgraded on open
+    sync = create_engine(url)
+    try:
+        with sync.connect() as conn:
+            assert schema_drift(conn) == []
+            ddl = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_tasks_newest_first'"
+            ).scalar_one()
+            assert "created_at DESC, number DESC, id, status, priority_rank" in ddl, ddl
+            plan = [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + NEWEST_FIRST_PAGE)]
+            assert plan == ["SCAN tasks USING COVERING INDEX ix_tasks_newest_first"], plan
+    finally:
+        sync.dispose()
+
+
+@pytest.mark.postgres
+async def test_newest_first_index_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
+    """On PostgreSQL too: down to 0013 and up again, the index in the list's order."""
+    await pg_round_trip(fresh_pg_url, "0013_orchestrators")
+    rows = await pg_execute(
+        fresh_pg_url,
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_tasks_newest_first'",
+    )
+    assert "(created_at DESC, number DESC, id, status, priority_rank)" in rows[0][0], rows
