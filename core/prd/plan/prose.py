@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.prd.plan.lexicon import (
-    DEP_ANCHORS,
+    DEP_ANCHOR,
     DEP_TRIGGER,
     GERMAN_VORAUS,
     NO_DEPENDENCY,
@@ -59,9 +59,6 @@ _LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
 _REF = r"(?:[A-Z][A-Z0-9]*-?\d+|\d+(?:\.\d+)+)"
 _PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
 _LEAD_SPAN = 40
-_ANCHOR = re.compile("|".join(re.escape(a) for a in sorted(DEP_ANCHORS)))
-"""Any of ``DEP_ANCHORS``: its leftmost match is where the first of them starts (one regex
-scan instead of a ``str.find`` per anchor)."""
 _TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
 
 
@@ -71,7 +68,7 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
     ``text`` is a paragraph or an item (its line breaks read as spaces); ``line`` is its
     first line.
     """
-    anchor = _ANCHOR.search(text.casefold())
+    anchor = DEP_ANCHOR.search(text.casefold())
     if anchor is None:
         return []
     first = anchor.start()
