@@ -63,6 +63,8 @@ class Builder:
     """Groups of tasks the document says run in order (each waits for the one before)."""
     dep_sections: list[Section] = field(default_factory=list)
     gantt: list[GanttLine] = field(default_factory=list)
+    path_slugs: dict[str, str] = field(default_factory=dict)
+    """Heading → its piece of a key: every task below a heading repeats it."""
 
     def title(self, section: Section) -> Title:
         """What the rules read from the section's heading (cached per heading text)."""
@@ -83,7 +85,14 @@ class Builder:
 
     def path_key(self, path: list[str]) -> str:
         """The key of a section path (before ``unique_key`` makes it unique)."""
-        return f"{self.source_key}:{'/'.join(slug(p) or 'section' for p in path)}"
+        slugs = self.path_slugs
+        pieces = []
+        for heading in path:
+            piece = slugs.get(heading)
+            if piece is None:
+                piece = slugs[heading] = slug(heading) or "section"
+            pieces.append(piece)
+        return f"{self.source_key}:{'/'.join(pieces)}"
 
     # ------------------------------------------------------------ walking
 

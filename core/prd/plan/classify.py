@@ -378,7 +378,8 @@ class SectionRules:
                 words = norm_plain(info.clean)
                 if is_bucket_title(words) or is_work_title(words):
                     return Verdict("info", _EMPTY_BUCKET)  # a board's empty "Doing" column
-        if info.milestone is not None or info.stage or norm(info.clean) in self.milestones.known:
+        # info.norm is norm(info.clean): cleaning only trims non-word marks and spaces.
+        if info.milestone is not None or info.stage or info.norm in self.milestones.known:
             return Verdict("milestone")
         if section.level < self.top:
             return Verdict("container")

@@ -124,9 +124,10 @@ class Resolver:
             resolver._add_title(unit.title, unit)
             if unit.origin in ("item", "row") and unit.path:
                 area = set(content_words(unit.path[-1]))
-                resolver.context.setdefault(norm(strip_number(unit.title)), set()).update(area)
+                name = norm(strip_number(unit.title))
+                resolver.context.setdefault(name, set()).update(area)
                 for word in area:
-                    resolver.area_with.setdefault(word, set()).add(norm(strip_number(unit.title)))
+                    resolver.area_with.setdefault(word, set()).add(name)
             if unit.ident:
                 resolver.by_ident.setdefault(unit.ident.casefold(), []).append(unit)
                 bare = (
