@@ -115,6 +115,13 @@ class Resolver:
     """Every title by its first letter (filled on the first close-spelling search)."""
     area_with: dict[str, set[str]] = field(default_factory=dict)
     """Content word → the task titles listed in a section holding it."""
+    titled: set[tuple[str, int]] = field(default_factory=set)
+    """(title, id of a unit) pairs already in ``by_title``."""
+    by_prefix: dict[int, tuple[list[Unit], dict[tuple[str, ...], list[Unit]]]] = field(
+        default_factory=dict
+    )
+    """For a long list of same-named tasks (by the list's identity, kept alive here): each
+    leading part of their section paths → the tasks under it, in the list's order."""
 
     @classmethod
     def of(cls, builder: Builder) -> Resolver:
@@ -146,9 +153,9 @@ class Resolver:
         name = norm(strip_number(title))
         if not name:
             return
-        same = self.by_title.setdefault(name, [])
-        if unit not in same:
-            same.append(unit)
+        if (name, id(unit)) not in self.titled:
+            self.titled.add((name, id(unit)))
+            self.by_title.setdefault(name, []).append(unit)
         self._index_start(name)
         if name not in self.words_of:
             bare = _PARENS.sub(" ", title)
@@ -338,12 +345,33 @@ class Resolver:
         if len(units) == 1:
             return Found(units=(units[0],))
         if referrer is not None:
-            shared = [_common(u.path, referrer.path) for u in units]
-            best = max(shared)
-            near = [u for u, n in zip(units, shared, strict=True) if n == best]
+            near, best = self._nearest(units, referrer.path)
             if len(near) == 1 and best > 0:
                 return Found(units=(near[0],))
         return Found(candidates=tuple((u,) for u in units))
+
+    def _nearest(self, units: list[Unit], path: list[str]) -> tuple[list[Unit], int]:
+        """The units sharing the longest leading section path with ``path``, and its length.
+
+        A long list (a sub-heading every feature repeats: "Backend", "Tests") is indexed by
+        path prefix once, so each reference to it costs its path's length, not the list's.
+        """
+        if len(units) < 8:
+            shared = [_common(u.path, path) for u in units]
+            best = max(shared)
+            return [u for u, n in zip(units, shared, strict=True) if n == best], best
+        held = self.by_prefix.get(id(units))
+        if held is None or held[0] is not units:
+            index: dict[tuple[str, ...], list[Unit]] = {}
+            for unit in units:
+                for size in range(1, len(unit.path) + 1):
+                    index.setdefault(tuple(unit.path[:size]), []).append(unit)
+            held = self.by_prefix[id(units)] = (units, index)
+        for size in range(len(path), 0, -1):
+            near = held[1].get(tuple(path[:size]))
+            if near is not None:
+                return near, size
+        return units, 0
 
     def _named(self, name: str, referrer: Unit | None) -> Found:
         if name in self.by_title:
