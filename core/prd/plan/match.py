@@ -437,10 +437,12 @@ class Resolver:
             return Found()
         capitals = {w.casefold() for w in re.findall(r"\b[A-Z][A-Z0-9]+\b", text)}
         scores: dict[str, tuple[int, float]] = {}
+        tried: set[str] = set()  # a title's verdict does not depend on the word that found it
         for word in phrase:
             for name in (*self.titles_with.get(word, ()), *self.area_with.get(word, ())):
-                if name in scores:
+                if name in tried:
                     continue
+                tried.add(name)
                 title = self.words_of.get(name)
                 if not title:
                     continue
