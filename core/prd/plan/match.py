@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from core.prd.plan.builder import Builder
@@ -115,6 +116,8 @@ class Resolver:
     """Every title by its first letter (filled on the first close-spelling search)."""
     area_with: dict[str, set[str]] = field(default_factory=dict)
     """Content word → the task titles listed in a section holding it."""
+    repeated_words: set[str] = field(default_factory=set)
+    """Titles whose words (``words_of``) hold a word twice: they count it twice."""
     titled: set[tuple[str, int]] = field(default_factory=set)
     """(title, id of a unit) pairs already in ``by_title``."""
     by_prefix: dict[int, tuple[list[Unit], dict[tuple[str, ...], list[Unit]]]] = field(
@@ -161,6 +164,8 @@ class Resolver:
             bare = _PARENS.sub(" ", title)
             words = tuple(dict.fromkeys(content_words(bare))) or tuple(content_words(name))
             self.words_of[name] = words
+            if len(set(words)) != len(words):
+                self.repeated_words.add(name)
             for word in words:
                 self.titles_with.setdefault(word, set()).add(name)
 
@@ -436,34 +441,46 @@ class Resolver:
         if not phrase:
             return Found()
         capitals = {w.casefold() for w in re.findall(r"\b[A-Z][A-Z0-9]+\b", text)}
-        scores: dict[str, tuple[int, float]] = {}
-        tried: set[str] = set()  # a title's verdict does not depend on the word that found it
-        for word in phrase:
-            for name in (*self.titles_with.get(word, ()), *self.area_with.get(word, ())):
-                if name in tried:
+        for names in self._by_shared_count(phrase):
+            scores: dict[str, tuple[int, float]] = {}
+            for name in names:
+                if referrer is not None and self.by_title.get(name) == [referrer]:
                     continue
-                tried.add(name)
-                title = self.words_of.get(name)
-                if not title:
-                    continue
+                title = self.words_of[name]
                 shared = [w for w in title if w in phrase]
                 area = [w for w in self.context.get(name, ()) if w in phrase and w not in title]
                 if self._close_enough(title, shared, phrase, strength, capitals) or (
                     len(shared) >= 2 and len(shared) + len(area) == len(phrase)
                 ):
                     scores[name] = (len(shared), len(shared) / len(title))
-        ranked = sorted(
-            (s, n)
-            for n, s in scores.items()
-            if referrer is None or self.by_title.get(n) != [referrer]
-        )
-        if not ranked:
-            return self._spelling(text) if strength == "label" else Found()
-        best = ranked[-1][0]
-        top = [n for s, n in ranked if s == best]
-        if len(top) == 1:
-            return self._named(top[0], referrer)
-        return Found(candidates=tuple(tuple(self._targets(n)) for n in top))
+            if scores:
+                best = max(scores.values())
+                top = sorted(n for n, s in scores.items() if s == best)
+                if len(top) == 1:
+                    return self._named(top[0], referrer)
+                return Found(candidates=tuple(tuple(self._targets(n)) for n in top))
+        return self._spelling(text) if strength == "label" else Found()
+
+    def _by_shared_count(self, phrase: set[str]) -> list[list[str]]:
+        """The titles holding words of ``phrase``, grouped by how many, most first.
+
+        A title's score starts with that count, so the first group with an accepted title
+        holds the best one: the many titles that share only a common word or two with a
+        reference are counted (in C, through ``Counter``) and never judged one by one. A title
+        sharing no word is never accepted, so the titles of an item's area are not read here.
+        """
+        counts: Counter[str] = Counter()
+        for word in phrase:
+            counts.update(self.titles_with.get(word, ()))
+        groups: dict[int, list[str]] = {}
+        for name, count in counts.items():
+            title = self.words_of.get(name)
+            if not title:
+                continue
+            if name in self.repeated_words:
+                count = sum(1 for w in title if w in phrase)
+            groups.setdefault(count, []).append(name)
+        return [groups[count] for count in sorted(groups, reverse=True)]
 
     def _close_enough(
         self,
