@@ -10,12 +10,13 @@ collector running, to measure what the pause saves.
 ``--varied`` measures issue 21's budgets instead, on text whose sections all differ (the corpus
 documents, each copy's headings numbered, so the chunk cache cannot hide the cost): a 50 KB
 preview, and a 1 MB preview beside mistune's own AST parse of the same text, in the same run
-(CPU time, minimum of the runs).
+(CPU time, median and minimum of the runs, each run with every cache of the planner cleared).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import statistics
 import sys
@@ -27,8 +28,9 @@ import _common
 import mistune
 
 from core.prd.models import Granularity, ImportOptions
+from core.prd.parse import _chunk_starts
 from core.prd.parse.convert import parse_chunk
-from core.prd.plan import build_plan
+from core.prd.plan import build_plan, classify
 from core.store.gc_pause import without_cyclic_gc
 
 sys.path.insert(0, str(_common.ROOT / "tests" / "fixtures" / "prds"))
@@ -38,30 +40,51 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)$", re.MULTILINE)
 
 
 def varied_text(min_bytes: int) -> str:
-    """The corpus documents one after the other, each copy's headings numbered, to ``min_bytes``."""
+    """The corpus documents one after the other, each copy's headings numbered, to ``min_bytes``.
+
+    The first copy of each document is the corpus text itself (40 real-world styles, four
+    languages); later copies number every heading (``## Goals (3)``). No chunk (a heading and
+    the text up to the next one, what the parser caches) appears twice: a chunk already
+    emitted (a bare heading two documents share, ``## Requirements``) gets its copy's number.
+    """
     corpus = _common.ROOT / "tests" / "fixtures" / "prds" / "corpus"
     texts = [p.read_text(encoding="utf-8-sig") for p in sorted(corpus.glob("*.md"))]
     texts = [t for t in texts if not t.startswith("# PRD quality corpus")]
+    seen: set[str] = set()
     parts: list[str] = []
     size = copy = 0
     while size < min_bytes:
         suffix = f" ({copy // len(texts)})" if copy >= len(texts) else ""
-        part = _HEADING.sub(rf"\1 \2{suffix}", texts[copy % len(texts)]) + "\n"
+        lines = (_HEADING.sub(rf"\1 \2{suffix}", texts[copy % len(texts)]) + "\n").split("\n")
+        starts = [*_chunk_starts(lines)[1:], len(lines)]
+        for first, after in itertools.pairwise(starts):
+            chunk = "\n".join(lines[first:after])
+            if chunk in seen:
+                lines[first] += f" (copy {copy})"
+                chunk = "\n".join(lines[first:after])
+            seen.add(chunk)
+        part = "\n".join(lines)
         parts.append(part)
         size += len(part.encode())
         copy += 1
     return "".join(parts)
 
 
-def _best(fn: Callable[[], object], runs: int) -> float:
-    """The fastest of ``runs`` calls, in CPU milliseconds, each with a fresh chunk cache."""
+def _cold() -> None:
+    """Forget what the planner cached from earlier runs (parsed chunks, title kinds)."""
+    parse_chunk.cache_clear()
+    classify._whole_kind.cache_clear()
+
+
+def _cpu_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median and minimum of ``runs`` calls, in CPU milliseconds, each one cold (``_cold``)."""
     times = []
     for _ in range(runs):
-        parse_chunk.cache_clear()
+        _cold()
         t0 = time.process_time()
         fn()
         times.append(time.process_time() - t0)
-    return min(times) * 1000
+    return statistics.median(times) * 1000, min(times) * 1000
 
 
 def varied(runs: int) -> None:
@@ -72,11 +95,13 @@ def varied(runs: int) -> None:
     options = ImportOptions()
     for size in (50_000, 1_000_000):
         text = varied_text(size)
-        plan_ms = _best(partial(plan_of, text, source="varied.md", options=options), runs)
-        mistune_ms = _best(partial(md, text), runs)
+        plan = partial(plan_of, text, source="varied.md", options=options)
+        plan_med, plan_min = _cpu_ms(plan, runs)
+        parse_med, parse_min = _cpu_ms(partial(md, text), runs)
         print(
-            f"{len(text.encode()) / 1000:6.0f} KB varied: preview {plan_ms:6.0f} ms CPU, "
-            f"mistune AST parse {mistune_ms:6.0f} ms CPU (ratio {plan_ms / mistune_ms:.2f})"
+            f"{len(text.encode()) / 1000:6.0f} KB varied: preview median {plan_med:5.0f} ms CPU "
+            f"(min {plan_min:.0f}), mistune AST parse median {parse_med:5.0f} ms CPU "
+            f"(min {parse_min:.0f}); ratio of medians {plan_med / parse_med:.2f}"
         )
 
 

@@ -182,6 +182,30 @@ def test_the_plain_inline_shortcut_matches_mistune(raw: str) -> None:
     assert fast_spans == slow_spans
 
 
+_BOLD_PIECES = ["**", "**", "a", "b", " ", "\n", "  \n", ".", ":", "(", "é", "→", "*", "`", "_"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_BOLD_PIECES), max_size=20).map("".join))
+def test_the_bold_shortcut_matches_mistune(raw: str) -> None:
+    """``**bold**`` spans that skip mistune give its text: flanking, nesting, breaks, edges."""
+    text = raw.strip(" \r\n\t\f")
+    fast = tokens._plain_inline(text)
+    if fast is not None:
+        slow = InlineParser.__call__(tokens._MD.inline, text, {})
+        assert convert._inline_text(fast, []) == convert._inline_text(slow, [])
+
+
+def test_the_bold_shortcut_takes_only_unambiguous_pairs() -> None:
+    assert tokens._plain_inline("**Done when** x") == [
+        {"type": "text", "raw": ""},
+        {"type": "strong", "children": [{"type": "text", "raw": "Done when"}]},
+        {"type": "text", "raw": " x"},
+    ]
+    for text in ("**a **b** c**", "a**b**", "**a", "***a***", "**a** _b_", "** a**"):
+        assert tokens._plain_inline(text) is None, text
+
+
 def test_the_plain_inline_shortcut_leaves_markup_to_mistune() -> None:
     assert tokens._plain_inline("a *b*") is None
     assert tokens._plain_inline("see http://x.io") is None

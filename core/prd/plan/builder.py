@@ -69,6 +69,8 @@ class Builder:
     """Groups of tasks the document says run in order (each waits for the one before)."""
     dep_sections: list[Section] = field(default_factory=list)
     gantt: list[GanttLine] = field(default_factory=list)
+    path_slugs: dict[str, str] = field(default_factory=dict)
+    """Heading → its piece of a key: every task below a heading repeats it."""
 
     def warn(
         self,
@@ -105,7 +107,14 @@ class Builder:
 
     def path_key(self, path: list[str]) -> str:
         """The key of a section path (before ``unique_key`` makes it unique)."""
-        return f"{self.source_key}:{'/'.join(slug(p) or 'section' for p in path)}"
+        slugs = self.path_slugs
+        pieces = []
+        for heading in path:
+            piece = slugs.get(heading)
+            if piece is None:
+                piece = slugs[heading] = slug(heading) or "section"
+            pieces.append(piece)
+        return f"{self.source_key}:{'/'.join(pieces)}"
 
     # ------------------------------------------------------------ walking
 

@@ -70,8 +70,14 @@ def _named_priority(words: str) -> Priority | None:
 
 
 def _kind_text(title: str) -> str:
-    text = _TRAILING_PAREN.sub("", title) or title
-    return re.sub(r"\s*[&/+]\s*", " and ", text).casefold()
+    # Each pattern needs a character most titles lack: test for it before running it.
+    text = (_TRAILING_PAREN.sub("", title) or title) if ")" in title else title
+    if "&" in text or "/" in text or "+" in text:
+        text = _AND_SIGN.sub(" and ", text)
+    return text.casefold()
+
+
+_AND_SIGN = re.compile(r"\s*[&/+]\s*")
 
 
 _CONNECTOR = re.compile(r" (?:and|und|y|e|et|or|oder|o|ou|vs|versus) ")
@@ -378,7 +384,8 @@ class SectionRules:
                 words = norm_plain(info.clean)
                 if is_bucket_title(words) or is_work_title(words):
                     return Verdict("info", _EMPTY_BUCKET)  # a board's empty "Doing" column
-        if info.milestone is not None or info.stage or norm(info.clean) in self.milestones.known:
+        # info.norm is norm(info.clean): cleaning only trims non-word marks and spaces.
+        if info.milestone is not None or info.stage or info.norm in self.milestones.known:
             return Verdict("milestone")
         if section.level < self.top:
             return Verdict("container")

@@ -38,6 +38,8 @@ class _Edges:
         self.builder = builder
         self.edges: list[PlannedEdge] = []
         self.seen: set[tuple[str, str]] = set()
+        self.blockers_of: dict[str, set[str]] = {}
+        """``seen`` by task key: what each task waits for (a group reads only its own tasks)."""
         self.groups: list[tuple[list[Unit], list[Unit], str, int, str]] = []
 
     def add(self, task: Unit, blocker: Unit, reason: str, line: int | None, because: str) -> None:
@@ -45,6 +47,7 @@ class _Edges:
         if task is blocker or pair in self.seen:
             return
         self.seen.add(pair)
+        self.blockers_of.setdefault(task.key, set()).add(blocker.key)
         self.edges.append(
             PlannedEdge(
                 task_key=task.key, blocker_key=blocker.key, reason=reason, line=line,
@@ -80,15 +83,19 @@ class _Edges:
         """Connect each group pair through its first and last tasks (see the module doc)."""
         for tasks, blockers, reason, line, because in self.groups:
             inside = {u.key for u in tasks}
-            waits = {t for t, b in self.seen if t in inside and b in inside}
-            roots = [u for u in tasks if u.key not in waits] or tasks
+            roots = [u for u in tasks if not self._waits_within(u.key, inside)] or tasks
             among = {u.key for u in blockers}
-            waited = {b for t, b in self.seen if t in among and b in among}
+            waited = {b for t in among for b in self.blockers_of.get(t, ()) if b in among}
             sinks = [u for u in blockers if u.key not in waited] or blockers
             for task in roots:
                 for blocker in sinks:
                     if not _is_ancestor(blocker, task):
                         self.add(task, blocker, reason, line, because)
+
+    def _waits_within(self, key: str, keys: set[str]) -> bool:
+        """Whether the task waits for one of ``keys`` (an edge seen so far)."""
+        blockers = self.blockers_of.get(key)
+        return blockers is not None and not blockers.isdisjoint(keys)
 
 
 def resolve_edges(builder: Builder) -> list[PlannedEdge]:

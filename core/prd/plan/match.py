@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from core.prd.plan.builder import Builder
@@ -115,6 +116,15 @@ class Resolver:
     """Every title by its first letter (filled on the first close-spelling search)."""
     area_with: dict[str, set[str]] = field(default_factory=dict)
     """Content word → the task titles listed in a section holding it."""
+    repeated_words: set[str] = field(default_factory=set)
+    """Titles whose words (``words_of``) hold a word twice: they count it twice."""
+    titled: set[tuple[str, int]] = field(default_factory=set)
+    """(title, id of a unit) pairs already in ``by_title``."""
+    by_prefix: dict[int, tuple[list[Unit], dict[tuple[str, ...], list[Unit]]]] = field(
+        default_factory=dict
+    )
+    """For a long list of same-named tasks (by the list's identity, kept alive here): each
+    leading part of their section paths → the tasks under it, in the list's order."""
 
     @classmethod
     def of(cls, builder: Builder) -> Resolver:
@@ -124,9 +134,10 @@ class Resolver:
             resolver._add_title(unit.title, unit)
             if unit.origin in ("item", "row") and unit.path:
                 area = set(content_words(unit.path[-1]))
-                resolver.context.setdefault(norm(strip_number(unit.title)), set()).update(area)
+                name = norm(strip_number(unit.title))
+                resolver.context.setdefault(name, set()).update(area)
                 for word in area:
-                    resolver.area_with.setdefault(word, set()).add(norm(strip_number(unit.title)))
+                    resolver.area_with.setdefault(word, set()).add(name)
             if unit.ident:
                 resolver.by_ident.setdefault(unit.ident.casefold(), []).append(unit)
                 bare = (
@@ -145,14 +156,16 @@ class Resolver:
         name = norm(strip_number(title))
         if not name:
             return
-        same = self.by_title.setdefault(name, [])
-        if unit not in same:
-            same.append(unit)
+        if (name, id(unit)) not in self.titled:
+            self.titled.add((name, id(unit)))
+            self.by_title.setdefault(name, []).append(unit)
         self._index_start(name)
         if name not in self.words_of:
             bare = _PARENS.sub(" ", title)
             words = tuple(dict.fromkeys(content_words(bare))) or tuple(content_words(name))
             self.words_of[name] = words
+            if len(set(words)) != len(words):
+                self.repeated_words.add(name)
             for word in words:
                 self.titles_with.setdefault(word, set()).add(name)
 
@@ -337,12 +350,33 @@ class Resolver:
         if len(units) == 1:
             return Found(units=(units[0],))
         if referrer is not None:
-            shared = [_common(u.path, referrer.path) for u in units]
-            best = max(shared)
-            near = [u for u, n in zip(units, shared, strict=True) if n == best]
+            near, best = self._nearest(units, referrer.path)
             if len(near) == 1 and best > 0:
                 return Found(units=(near[0],))
         return Found(candidates=tuple((u,) for u in units))
+
+    def _nearest(self, units: list[Unit], path: list[str]) -> tuple[list[Unit], int]:
+        """The units sharing the longest leading section path with ``path``, and its length.
+
+        A long list (a sub-heading every feature repeats: "Backend", "Tests") is indexed by
+        path prefix once, so each reference to it costs its path's length, not the list's.
+        """
+        if len(units) < 8:
+            shared = [_common(u.path, path) for u in units]
+            best = max(shared)
+            return [u for u, n in zip(units, shared, strict=True) if n == best], best
+        held = self.by_prefix.get(id(units))
+        if held is None or held[0] is not units:
+            index: dict[tuple[str, ...], list[Unit]] = {}
+            for unit in units:
+                for size in range(1, len(unit.path) + 1):
+                    index.setdefault(tuple(unit.path[:size]), []).append(unit)
+            held = self.by_prefix[id(units)] = (units, index)
+        for size in range(len(path), 0, -1):
+            near = held[1].get(tuple(path[:size]))
+            if near is not None:
+                return near, size
+        return units, 0
 
     def _named(self, name: str, referrer: Unit | None) -> Found:
         if name in self.by_title:
@@ -407,32 +441,46 @@ class Resolver:
         if not phrase:
             return Found()
         capitals = {w.casefold() for w in re.findall(r"\b[A-Z][A-Z0-9]+\b", text)}
-        scores: dict[str, tuple[int, float]] = {}
-        for word in phrase:
-            for name in (*self.titles_with.get(word, ()), *self.area_with.get(word, ())):
-                if name in scores:
+        for names in self._by_shared_count(phrase):
+            scores: dict[str, tuple[int, float]] = {}
+            for name in names:
+                if referrer is not None and self.by_title.get(name) == [referrer]:
                     continue
-                title = self.words_of.get(name)
-                if not title:
-                    continue
+                title = self.words_of[name]
                 shared = [w for w in title if w in phrase]
                 area = [w for w in self.context.get(name, ()) if w in phrase and w not in title]
                 if self._close_enough(title, shared, phrase, strength, capitals) or (
                     len(shared) >= 2 and len(shared) + len(area) == len(phrase)
                 ):
                     scores[name] = (len(shared), len(shared) / len(title))
-        ranked = sorted(
-            (s, n)
-            for n, s in scores.items()
-            if referrer is None or self.by_title.get(n) != [referrer]
-        )
-        if not ranked:
-            return self._spelling(text) if strength == "label" else Found()
-        best = ranked[-1][0]
-        top = [n for s, n in ranked if s == best]
-        if len(top) == 1:
-            return self._named(top[0], referrer)
-        return Found(candidates=tuple(tuple(self._targets(n)) for n in top))
+            if scores:
+                best = max(scores.values())
+                top = sorted(n for n, s in scores.items() if s == best)
+                if len(top) == 1:
+                    return self._named(top[0], referrer)
+                return Found(candidates=tuple(tuple(self._targets(n)) for n in top))
+        return self._spelling(text) if strength == "label" else Found()
+
+    def _by_shared_count(self, phrase: set[str]) -> list[list[str]]:
+        """The titles holding words of ``phrase``, grouped by how many, most first.
+
+        A title's score starts with that count, so the first group with an accepted title
+        holds the best one: the many titles that share only a common word or two with a
+        reference are counted (in C, through ``Counter``) and never judged one by one. A title
+        sharing no word is never accepted, so the titles of an item's area are not read here.
+        """
+        counts: Counter[str] = Counter()
+        for word in phrase:
+            counts.update(self.titles_with.get(word, ()))
+        groups: dict[int, list[str]] = {}
+        for name, count in counts.items():
+            title = self.words_of.get(name)
+            if not title:
+                continue
+            if name in self.repeated_words:
+                count = sum(1 for w in title if w in phrase)
+            groups.setdefault(count, []).append(name)
+        return [groups[count] for count in sorted(groups, reverse=True)]
 
     def _close_enough(
         self,

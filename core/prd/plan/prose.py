@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.prd.plan.lexicon import (
-    DEP_ANCHORS,
+    DEP_ANCHOR,
     DEP_TRIGGER,
     GERMAN_VORAUS,
     NO_DEPENDENCY,
@@ -68,10 +68,10 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
     ``text`` is a paragraph or an item (its line breaks read as spaces); ``line`` is its
     first line.
     """
-    lowered = text.casefold()
-    first = min((p for a in DEP_ANCHORS if (p := lowered.find(a)) >= 0), default=-1)
-    if first < 0:
+    anchor = DEP_ANCHOR.search(text.casefold())
+    if anchor is None:
         return []
+    first = anchor.start()
     flat = text.replace("\n", " ")
     found: list[DepRef] = []
     blocked = [m.span() for m in NO_DEPENDENCY.finditer(flat)] if _maybe_none(flat) else []

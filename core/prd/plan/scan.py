@@ -23,6 +23,7 @@ from core.prd.plan.lexicon import (
     LABEL_WORDS,
     MOSCOW_LEAD,
     PRIORITY_INLINE,
+    PRIORITY_INLINE_HINT,
     PRIORITY_WORDS,
     TASKS_LABEL,
 )
@@ -173,7 +174,7 @@ def scan_text(meta: Meta, text: str, spans: Iterable[str], line: int) -> str | N
 
 
 def _prose_priority(meta: Meta, prose: str) -> None:
-    if meta.priority is None:
+    if meta.priority is None and PRIORITY_INLINE_HINT.search(prose):
         inline = PRIORITY_INLINE.search(prose)
         if inline is not None:
             meta.priority = priority_of(inline.group("value"))
