@@ -8,6 +8,11 @@ else saved first, the user chooses to merge, overwrite or keep editing. Nothing 
 
 The fields are ``TaskFields`` and the dependency section ``BlockersField``; what they hold is
 text (``tui.form_data.Raw``), which this modal turns into requests.
+
+The module is longer than our ~600 lines because it is one flow — load, edit, validate,
+save, and on a conflict merge or overwrite — whose steps share the loaded version, the
+user's unsaved text and the error lines; the fields and the dependency section, which hold
+no flow, already live in their own widgets.
 """
 
 from __future__ import annotations
