@@ -8,6 +8,7 @@ where it is and writes nothing more.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import shlex
 import tempfile
@@ -60,26 +61,36 @@ class RunHandle:
 
 
 STORAGE_RETRIES = 6
+"""Tries of a worker's write that fails on a busy or unreachable store, at least."""
+RETRY_PAUSE_MAX = 2.0
+"""Seconds between two tries at most (the backoff doubles from 0.2 s up to this)."""
 
 
-async def persist(write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-    """Make a worker's write, retrying while the database is busy or unreachable.
+async def persist(
+    handle: RunHandle, write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+) -> T:
+    """Make a worker's write for ``handle``'s run, retrying while the store is busy or away.
 
-    A write abandoned on a transient error would leave the run to expire and run again; the
-    lease (renewed meanwhile by the heartbeat) gives the retries time. Refusals (lease lost,
-    bad input) are not retried.
+    A write abandoned on a transient error leaves the run to expire and run again, though
+    its step may have run: so it is tried ``STORAGE_RETRIES`` times, and then on for as long
+    as the run's lease lasts (a server restarting, a database failing over; the heartbeat
+    renews the lease once it is back). Past the lease the store refuses it anyway. Refusals
+    (lease lost, bad input) are not retried, and neither is a write for a run already lost.
 
     Raises:
-        StorageError: still failing after the retries.
+        StorageError: still failing after the retries, or the lease is over.
     """
-    for attempt in range(STORAGE_RETRIES):
+    tries = 0
+    while True:
         try:
             return await write(*args, **kwargs)
         except StorageError:
-            if attempt == STORAGE_RETRIES - 1:
+            tries += 1
+            pause = min(0.2 * 2 ** (tries - 1), RETRY_PAUSE_MAX)
+            lease_left = time.monotonic() + pause < handle.lease_until < math.inf
+            if handle.lost or (tries >= STORAGE_RETRIES and not lease_left):
                 raise
-            await asyncio.sleep(0.2 * 2**attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
+            await asyncio.sleep(pause)
 
 
 def command_not_approved(task: Task, command: str | None) -> str | None:
@@ -220,6 +231,7 @@ class _Attempt:
                 return await self._stop(f"the worker stopped before step {spec.name}")
             profile = self.config.profiles[spec.profile]
             await persist(
+                self.handle,
                 self.engine.start_step,
                 run_id,
                 token,
@@ -233,7 +245,13 @@ class _Attempt:
                 if index == total:  # the last step ends with the run: one write, not two
                     break
                 await persist(
-                    self.engine.finish_step, run_id, token, spec.name, success=True, exit_code=0
+                    self.handle,
+                    self.engine.finish_step,
+                    run_id,
+                    token,
+                    spec.name,
+                    success=True,
+                    exit_code=0,
                 )
                 done.append((spec.name, None))
                 continue
@@ -245,6 +263,7 @@ class _Attempt:
             if index == total:
                 break
             await persist(
+                self.handle,
                 self.engine.finish_step,
                 run_id,
                 token,
@@ -255,6 +274,7 @@ class _Attempt:
             )
             done.append((spec.name, summary))
         await persist(
+            self.handle,
             self.engine.finish_run,
             run_id,
             token,
@@ -426,7 +446,7 @@ class _Attempt:
             return
         claim = self.claim
         try:
-            await persist(write, claim.run_id, claim.claim_token, *args, **kwargs)
+            await persist(self.handle, write, claim.run_id, claim.claim_token, *args, **kwargs)
         except LeaseLostError:
             self.handle.lost = True
             asyncio.get_running_loop().create_task(self.handle.kill())
@@ -435,7 +455,12 @@ class _Attempt:
         """End the run without a retry and block the task; ``retry``: tell how to retry it."""
         claim = self.claim
         await persist(
-            self.engine.block_run, claim.run_id, claim.claim_token, reason=reason, step=step
+            self.handle,
+            self.engine.block_run,
+            claim.run_id,
+            claim.claim_token,
+            reason=reason,
+            step=step,
         )
         said = f"{reason}; blocked (taskyard retry {claim.ref})" if retry else reason
         self.say("blocked", claim.ref, said)
@@ -445,6 +470,7 @@ class _Attempt:
         """End the run failed (the retry policy says what next); ``shown``: the worker's line."""
         claim = self.claim
         await persist(
+            self.handle,
             self.engine.finish_run,
             claim.run_id,
             claim.claim_token,
@@ -461,7 +487,12 @@ class _Attempt:
         """End the run interrupted: the task goes back to ready without using an attempt."""
         claim = self.claim
         await persist(
-            self.engine.interrupt_run, claim.run_id, claim.claim_token, reason=error, **fields
+            self.handle,
+            self.engine.interrupt_run,
+            claim.run_id,
+            claim.claim_token,
+            reason=error,
+            **fields,
         )
         self.say("stopped", claim.ref, f"{error}; back in ready, not counted as a failure")
         return "stopped"
