@@ -29,6 +29,9 @@ from tests.fixtures.servers import ServerProcess
 PROCESSES = 4
 SLOTS = 4
 TASKS = int(os.environ.get("TASKYARD_STRESS_TASKS", "10000"))
+WAIT = 2400
+"""Seconds a worker may take: 10,000 tasks through one server took 16 minutes on SQLite with
+the 2-core machine at a load of 12 (four HTTP requests per task, one server process)."""
 
 CONFIG = """
 [orchestrator]
@@ -71,7 +74,7 @@ async def test_remote_workers_run_every_task_exactly_once(served_db: str, tmp_pa
         for i in range(PROCESSES)
     ]
     try:
-        codes = [await asyncio.to_thread(w.process.wait, 900) for w in workers]
+        codes = [await asyncio.to_thread(w.process.wait, WAIT) for w in workers]
     finally:
         for worker in workers:
             worker.stop()
