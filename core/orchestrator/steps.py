@@ -230,8 +230,7 @@ class _Attempt:
             if self.handle.stopping:
                 return await self._stop(f"the worker stopped before step {spec.name}")
             profile = self.config.profiles[spec.profile]
-            await persist(
-                self.handle,
+            await self._persist(
                 self.engine.start_step,
                 run_id,
                 token,
@@ -244,14 +243,8 @@ class _Attempt:
             if profile.name == NOOP:
                 if index == total:  # the last step ends with the run: one write, not two
                     break
-                await persist(
-                    self.handle,
-                    self.engine.finish_step,
-                    run_id,
-                    token,
-                    spec.name,
-                    success=True,
-                    exit_code=0,
+                await self._persist(
+                    self.engine.finish_step, run_id, token, spec.name, success=True, exit_code=0
                 )
                 done.append((spec.name, None))
                 continue
@@ -262,8 +255,7 @@ class _Attempt:
             summary = result.summary()
             if index == total:
                 break
-            await persist(
-                self.handle,
+            await self._persist(
                 self.engine.finish_step,
                 run_id,
                 token,
@@ -273,8 +265,7 @@ class _Attempt:
                 summary=summary,
             )
             done.append((spec.name, summary))
-        await persist(
-            self.handle,
+        await self._persist(
             self.engine.finish_run,
             run_id,
             token,
@@ -434,6 +425,10 @@ class _Attempt:
             own["TASKYARD_PROMPT_FILE"] = str(prompt_file)
         return own
 
+    async def _persist(self, write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """``persist`` for this attempt's run."""
+        return await persist(self.handle, write, *args, **kwargs)
+
     async def _write_while_running(
         self, write: Callable[..., Awaitable[object]], *args: Any, **kwargs: Any
     ) -> None:
@@ -446,7 +441,7 @@ class _Attempt:
             return
         claim = self.claim
         try:
-            await persist(self.handle, write, claim.run_id, claim.claim_token, *args, **kwargs)
+            await self._persist(write, claim.run_id, claim.claim_token, *args, **kwargs)
         except LeaseLostError:
             self.handle.lost = True
             asyncio.get_running_loop().create_task(self.handle.kill())
@@ -454,13 +449,8 @@ class _Attempt:
     async def _block(self, reason: str, *, step: str | None = None, retry: bool = False) -> str:
         """End the run without a retry and block the task; ``retry``: tell how to retry it."""
         claim = self.claim
-        await persist(
-            self.handle,
-            self.engine.block_run,
-            claim.run_id,
-            claim.claim_token,
-            reason=reason,
-            step=step,
+        await self._persist(
+            self.engine.block_run, claim.run_id, claim.claim_token, reason=reason, step=step
         )
         said = f"{reason}; blocked (taskyard retry {claim.ref})" if retry else reason
         self.say("blocked", claim.ref, said)
@@ -469,8 +459,7 @@ class _Attempt:
     async def _fail(self, error: str, *, shown: str, **fields: Any) -> str:
         """End the run failed (the retry policy says what next); ``shown``: the worker's line."""
         claim = self.claim
-        await persist(
-            self.handle,
+        await self._persist(
             self.engine.finish_run,
             claim.run_id,
             claim.claim_token,
@@ -486,13 +475,8 @@ class _Attempt:
     async def _stop(self, error: str, **fields: Any) -> str:
         """End the run interrupted: the task goes back to ready without using an attempt."""
         claim = self.claim
-        await persist(
-            self.handle,
-            self.engine.interrupt_run,
-            claim.run_id,
-            claim.claim_token,
-            reason=error,
-            **fields,
+        await self._persist(
+            self.engine.interrupt_run, claim.run_id, claim.claim_token, reason=error, **fields
         )
         self.say("stopped", claim.ref, f"{error}; back in ready, not counted as a failure")
         return "stopped"

@@ -29,6 +29,12 @@ PROCESSES = 4
 SLOTS = 4
 TASKS = int(os.environ.get("TASKYARD_STRESS_TASKS", "10000"))
 
+STRESS = pytest.mark.skipif(
+    os.environ.get("TASKYARD_STRESS") != "1",
+    reason="minutes long: `make stress` (CI runs it) or TASKYARD_STRESS=1 runs the 10,000-task "
+    "worker stress tests",
+)
+
 CONFIG = """
 [orchestrator]
 lease_seconds = 60
@@ -71,11 +77,7 @@ def run_workers(url: str, folder: Path) -> tuple[list[int], float, list[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    os.environ.get("TASKYARD_STRESS") != "1",
-    reason="minutes long: `make stress` (CI runs it) or TASKYARD_STRESS=1 runs the 10,000-task "
-    "worker stress test",
-)
+@STRESS
 async def test_every_task_runs_exactly_once(db_url: str, tmp_path: Path) -> None:
     engine = await SqlTaskEngine.open(db_url, actor="seeder")
     try:

@@ -1,16 +1,15 @@
 """No double execution through the API: 4 ``taskyard worker --server URL`` processes × 4 slots.
 
-The remote twin of ``tests/orchestrator/test_no_double_claim.py``: one ``taskyard serve``
-process on SQLite, then on PostgreSQL, 10,000 tasks with a one-step ``noop`` pipeline (no
-process spawned, but every write a step makes: claim, ``start_step``, ``finish_run``, each
-over HTTP). Every task must run exactly once: one run, one step, one claim event and one
-success event each.
+The remote twin of ``tests/orchestrator/test_no_double_claim.py`` (its workers, slots, tasks
+and configuration): one ``taskyard serve`` process on SQLite, then on PostgreSQL, 10,000
+tasks with a one-step ``noop`` pipeline (no process spawned, but every write a step makes:
+claim, ``start_step``, ``finish_run``, each over HTTP). Every task must run exactly once:
+one run, one step, one claim event and one success event each.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
@@ -25,23 +24,11 @@ from tests.fixtures.remote_workers import (
     seed_ready_tasks,
 )
 from tests.fixtures.servers import ServerProcess
+from tests.orchestrator.test_no_double_claim import CONFIG, PROCESSES, SLOTS, STRESS, TASKS
 
-PROCESSES = 4
-SLOTS = 4
-TASKS = int(os.environ.get("TASKYARD_STRESS_TASKS", "10000"))
 WAIT = 2400
 """Seconds a worker may take: 10,000 tasks through one server took 16 minutes on SQLite with
 the 2-core machine at a load of 12 (four HTTP requests per task, one server process)."""
-
-CONFIG = """
-[orchestrator]
-lease_seconds = 60
-heartbeat_seconds = 5
-poll_seconds = 0.2
-
-[pipelines]
-feature = [{ name = "noop", profile = "noop" }]
-"""
 
 
 @pytest.fixture(
@@ -59,11 +46,7 @@ def served_db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: P
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    os.environ.get("TASKYARD_STRESS") != "1",
-    reason="minutes long: `make stress` (CI runs it) or TASKYARD_STRESS=1 runs the 10,000-task "
-    "remote worker stress test",
-)
+@STRESS
 async def test_remote_workers_run_every_task_exactly_once(served_db: str, tmp_path: Path) -> None:
     token = await issue_tester_token(served_db)
     await seed_ready_tasks(served_db, TASKS)
