@@ -22,28 +22,9 @@ from sqlalchemy import text
 from core.domain.commands import TaskImportItem
 from core.domain.models import TaskStatus
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.stress import CONFIG, PROCESSES, SLOTS, STRESS, TASKS
 
 from .conftest import REPO
-
-PROCESSES = 4
-SLOTS = 4
-TASKS = int(os.environ.get("TASKYARD_STRESS_TASKS", "10000"))
-
-STRESS = pytest.mark.skipif(
-    os.environ.get("TASKYARD_STRESS") != "1",
-    reason="minutes long: `make stress` (CI runs it) or TASKYARD_STRESS=1 runs the 10,000-task "
-    "worker stress tests",
-)
-
-CONFIG = """
-[orchestrator]
-lease_seconds = 60
-heartbeat_seconds = 5
-poll_seconds = 0.2
-
-[pipelines]
-feature = [{ name = "noop", profile = "noop" }]
-"""
 
 
 async def rows(engine: SqlTaskEngine, sql: str) -> list[Any]:

@@ -1,7 +1,7 @@
 """No double execution through the API: 4 ``taskyard worker --server URL`` processes × 4 slots.
 
-The remote twin of ``tests/orchestrator/test_no_double_claim.py`` (its workers, slots, tasks
-and configuration): one ``taskyard serve`` process on SQLite, then on PostgreSQL, 10,000
+The remote twin of ``tests/orchestrator/test_no_double_claim.py`` (the same shape,
+``tests/fixtures/stress.py``): one ``taskyard serve`` process on SQLite, then on PostgreSQL, 10,000
 tasks with a one-step ``noop`` pipeline (no process spawned, but every write a step makes:
 claim, ``start_step``, ``finish_run``, each over HTTP). Every task must run exactly once:
 one run, one step, one claim event and one success event each.
@@ -24,7 +24,7 @@ from tests.fixtures.remote_workers import (
     seed_ready_tasks,
 )
 from tests.fixtures.servers import ServerProcess
-from tests.orchestrator.test_no_double_claim import CONFIG, PROCESSES, SLOTS, STRESS, TASKS
+from tests.fixtures.stress import CONFIG, PROCESSES, SLOTS, STRESS, TASKS
 
 WAIT = 2400
 """Seconds a worker may take: 10,000 tasks through one server took 16 minutes on SQLite with
