@@ -27,8 +27,8 @@ from tests.fixtures.servers import ServerProcess
 from tests.fixtures.stress import CONFIG, PROCESSES, SLOTS, STRESS, TASKS
 
 WAIT = 2400
-"""Seconds a worker may take: 10,000 tasks through one server took 16 minutes on SQLite with
-the 2-core machine at a load of 12 (four HTTP requests per task, one server process)."""
+"""Seconds a worker may take: 10,000 tasks through one server took 8 minutes on SQLite at a
+load of 8 on the 2 cores, and more than 15 at a load of 12 (four requests per task)."""
 
 
 @pytest.fixture(
