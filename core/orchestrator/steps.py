@@ -8,6 +8,7 @@ where it is and writes nothing more.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import shlex
 import tempfile
@@ -60,26 +61,36 @@ class RunHandle:
 
 
 STORAGE_RETRIES = 6
+"""Tries of a worker's write that fails on a busy or unreachable store, at least."""
+RETRY_PAUSE_MAX = 2.0
+"""Seconds between two tries at most (the backoff doubles from 0.2 s up to this)."""
 
 
-async def persist(write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-    """Make a worker's write, retrying while the database is busy or unreachable.
+async def persist(
+    handle: RunHandle, write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+) -> T:
+    """Make a worker's write for ``handle``'s run, retrying while the store is busy or away.
 
-    A write abandoned on a transient error would leave the run to expire and run again; the
-    lease (renewed meanwhile by the heartbeat) gives the retries time. Refusals (lease lost,
-    bad input) are not retried.
+    A write abandoned on a transient error leaves the run to expire and run again, though
+    its step may have run: so it is tried ``STORAGE_RETRIES`` times, and then on for as long
+    as the run's lease lasts (a server restarting, a database failing over; the heartbeat
+    renews the lease once it is back). Past the lease the store refuses it anyway. Refusals
+    (lease lost, bad input) are not retried, and neither is a write for a run already lost.
 
     Raises:
-        StorageError: still failing after the retries.
+        StorageError: still failing after the retries, or the lease is over.
     """
-    for attempt in range(STORAGE_RETRIES):
+    tries = 0
+    while True:
         try:
             return await write(*args, **kwargs)
         except StorageError:
-            if attempt == STORAGE_RETRIES - 1:
+            tries += 1
+            pause = min(0.2 * 2 ** (tries - 1), RETRY_PAUSE_MAX)
+            lease_left = time.monotonic() + pause < handle.lease_until < math.inf
+            if handle.lost or (tries >= STORAGE_RETRIES and not lease_left):
                 raise
-            await asyncio.sleep(0.2 * 2**attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
+            await asyncio.sleep(pause)
 
 
 def command_not_approved(task: Task, command: str | None) -> str | None:
@@ -219,7 +230,7 @@ class _Attempt:
             if self.handle.stopping:
                 return await self._stop(f"the worker stopped before step {spec.name}")
             profile = self.config.profiles[spec.profile]
-            await persist(
+            await self._persist(
                 self.engine.start_step,
                 run_id,
                 token,
@@ -232,7 +243,7 @@ class _Attempt:
             if profile.name == NOOP:
                 if index == total:  # the last step ends with the run: one write, not two
                     break
-                await persist(
+                await self._persist(
                     self.engine.finish_step, run_id, token, spec.name, success=True, exit_code=0
                 )
                 done.append((spec.name, None))
@@ -244,7 +255,7 @@ class _Attempt:
             summary = result.summary()
             if index == total:
                 break
-            await persist(
+            await self._persist(
                 self.engine.finish_step,
                 run_id,
                 token,
@@ -254,7 +265,7 @@ class _Attempt:
                 summary=summary,
             )
             done.append((spec.name, summary))
-        await persist(
+        await self._persist(
             self.engine.finish_run,
             run_id,
             token,
@@ -414,6 +425,10 @@ class _Attempt:
             own["TASKYARD_PROMPT_FILE"] = str(prompt_file)
         return own
 
+    async def _persist(self, write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """``persist`` for this attempt's run."""
+        return await persist(self.handle, write, *args, **kwargs)
+
     async def _write_while_running(
         self, write: Callable[..., Awaitable[object]], *args: Any, **kwargs: Any
     ) -> None:
@@ -426,7 +441,7 @@ class _Attempt:
             return
         claim = self.claim
         try:
-            await persist(write, claim.run_id, claim.claim_token, *args, **kwargs)
+            await self._persist(write, claim.run_id, claim.claim_token, *args, **kwargs)
         except LeaseLostError:
             self.handle.lost = True
             asyncio.get_running_loop().create_task(self.handle.kill())
@@ -434,7 +449,7 @@ class _Attempt:
     async def _block(self, reason: str, *, step: str | None = None, retry: bool = False) -> str:
         """End the run without a retry and block the task; ``retry``: tell how to retry it."""
         claim = self.claim
-        await persist(
+        await self._persist(
             self.engine.block_run, claim.run_id, claim.claim_token, reason=reason, step=step
         )
         said = f"{reason}; blocked (taskyard retry {claim.ref})" if retry else reason
@@ -444,7 +459,7 @@ class _Attempt:
     async def _fail(self, error: str, *, shown: str, **fields: Any) -> str:
         """End the run failed (the retry policy says what next); ``shown``: the worker's line."""
         claim = self.claim
-        await persist(
+        await self._persist(
             self.engine.finish_run,
             claim.run_id,
             claim.claim_token,
@@ -460,7 +475,7 @@ class _Attempt:
     async def _stop(self, error: str, **fields: Any) -> str:
         """End the run interrupted: the task goes back to ready without using an attempt."""
         claim = self.claim
-        await persist(
+        await self._persist(
             self.engine.interrupt_run, claim.run_id, claim.claim_token, reason=error, **fields
         )
         self.say("stopped", claim.ref, f"{error}; back in ready, not counted as a failure")

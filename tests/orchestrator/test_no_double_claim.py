@@ -22,22 +22,9 @@ from sqlalchemy import text
 from core.domain.commands import TaskImportItem
 from core.domain.models import TaskStatus
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.stress import CONFIG, PROCESSES, SLOTS, STRESS, TASKS
 
 from .conftest import REPO
-
-PROCESSES = 4
-SLOTS = 4
-TASKS = int(os.environ.get("TASKYARD_STRESS_TASKS", "10000"))
-
-CONFIG = """
-[orchestrator]
-lease_seconds = 60
-heartbeat_seconds = 5
-poll_seconds = 0.2
-
-[pipelines]
-feature = [{ name = "noop", profile = "noop" }]
-"""
 
 
 async def rows(engine: SqlTaskEngine, sql: str) -> list[Any]:
@@ -71,11 +58,7 @@ def run_workers(url: str, folder: Path) -> tuple[list[int], float, list[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    os.environ.get("TASKYARD_STRESS") != "1",
-    reason="minutes long: `make stress` (CI runs it) or TASKYARD_STRESS=1 runs the 10,000-task "
-    "worker stress test",
-)
+@STRESS
 async def test_every_task_runs_exactly_once(db_url: str, tmp_path: Path) -> None:
     engine = await SqlTaskEngine.open(db_url, actor="seeder")
     try:
