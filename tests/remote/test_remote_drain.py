@@ -24,7 +24,7 @@ from tests.fixtures.remote_workers import (
     seed_ready_tasks,
 )
 from tests.fixtures.servers import ServerProcess
-from tests.fixtures.stress import CONFIG, PROCESSES, SLOTS, STRESS, TASKS
+from tests.fixtures.stress import CONFIG, EVERY_BACKEND, PROCESSES, SLOTS, STRESS, TASKS
 
 WAIT = 2400
 """Seconds a worker may take: 10,000 tasks through one server took 8 minutes on SQLite at a
@@ -33,7 +33,7 @@ load of 8 on the 2 cores, and more than 15 at a load of 12 (four requests per ta
 
 @pytest.fixture(
     params=[
-        pytest.param("sqlite", id="sqlite"),
+        pytest.param("sqlite", id="sqlite", marks=EVERY_BACKEND),
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     ]
 )
