@@ -192,14 +192,33 @@ def remote_server(args: argparse.Namespace) -> str | None:
         return None  # a broken taskyard.toml must not stop a local `task list`
 
 
+TOKEN_IN_ARGV = (
+    "a token given on the command line shows in the process list to everyone on this machine",
+    "pass `--token -` and type it on stdin, set TASKYARD_TOKEN, or run `taskyard login URL` once",
+)
+
+
 def token_option(args: argparse.Namespace) -> str | None:
-    """``--token``; ``-`` reads it from stdin, so it never shows in a process list."""
+    """``--token``; ``-`` reads it from stdin, so it never shows in a process list.
+
+    A literal token still works (scripts rely on it) but is warned about on stderr, since
+    ``ps`` shows it for as long as the command runs; the warning never repeats the token.
+    """
+    import json
     import sys
 
     given = getattr(args, "token", None)
     if given == "-":
         return sys.stdin.readline().strip() or None
-    return str(given) if given else None
+    if not given:
+        return None
+    message, hint = TOKEN_IN_ARGV
+    if getattr(args, "json", False):
+        warning = {"code": "token_on_command_line", "message": message, "hint": hint}
+        print(json.dumps({"warning": warning}), file=sys.stderr, flush=True)
+    else:
+        print(f"warning: {message}\nhint: {hint}", file=sys.stderr, flush=True)
+    return str(given)
 
 
 async def _run_remote(

@@ -120,3 +120,29 @@ def test_serve_and_init_refuse_a_server(config_dir: Path) -> None:
     refused = taskyard(env, "--server", "http://127.0.0.1:9", "init")
     assert refused.returncode == 2
     assert "works on a database" in refused.stderr
+
+
+def test_a_token_on_the_command_line_works_but_is_warned_about_without_repeating_it(
+    served_sqlite: Served, config_dir: Path
+) -> None:
+    """``--token VALUE`` shows in ``ps`` while the command runs: say so, and how to avoid it."""
+    env = cli_env(config_dir)
+    token = served_sqlite.token
+    text = taskyard(env, "--server", served_sqlite.url, "--token", token, "project", "list")
+    assert text.returncode == 0, text.stderr
+    assert "warning: a token given on the command line shows in the process list" in text.stderr
+    assert "TASKYARD_TOKEN" in text.stderr
+    as_json = taskyard(
+        env, "--server", served_sqlite.url, "--token", token, "--json", "project", "list"
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    warning = json.loads(as_json.stderr.strip().splitlines()[0])["warning"]
+    assert warning["code"] == "token_on_command_line"
+    json.loads(as_json.stdout)  # stdout stays one JSON document
+    quiet = taskyard(
+        env, "--server", served_sqlite.url, "--token", "-", "project", "list", stdin=token + "\n"
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    assert "warning" not in quiet.stderr
+    for run in (text, as_json, quiet):
+        assert token not in run.stdout + run.stderr
