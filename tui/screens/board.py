@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.css.query import NoMatches
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -26,6 +26,7 @@ from core.domain.commands import BoardQuery
 from core.domain.models import Event, TaskCard, TaskStatus
 from core.domain.views import BoardView
 from core.errors import TaskyardError
+from tui.board_keys import BOARD_BINDINGS
 from tui.board_words import context_line, empty_words, spoken_event
 from tui.context import taskyard_app
 from tui.first_board import PAGE
@@ -76,64 +77,7 @@ class BoardScreen(Screen[None]):
     # repaint of everything.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "left,h", "focus_column(-1)", "Previous column", show=False, id="board.column-left"
-        ),
-        Binding("right,l", "focus_column(1)", "Next column", show=False, id="board.column-right"),
-        Binding(
-            "shift+left",
-            "move_card(-1)",
-            "Move left",
-            show=False,
-            id="board.move-left",
-            tooltip="Move the task to the previous state",
-        ),
-        Binding(
-            "shift+right",
-            "move_card(1)",
-            "Move right",
-            show=False,
-            id="board.move-right",
-            tooltip="Move the task to the next state",
-        ),
-        Binding(
-            "m", "choose_move", "Move…", id="board.moves", tooltip="Every move allowed from here"
-        ),
-        Binding("n", "new_task", "New", id="board.new-task", tooltip="Create a task"),
-        Binding("e", "edit_task", "Edit", id="board.edit-task", tooltip="Edit the task"),
-        Binding("slash", "search", "Search", id="board.search", tooltip="Find tasks by text"),
-        Binding("f", "filters", "Filter", id="board.filters", tooltip="Filter the board"),
-        Binding("p", "switch_project", "Project", id="board.project", tooltip="Switch project"),
-        Binding(
-            "i", "import_prd", "Import PRD", id="board.import-prd", tooltip="Import a PRD document"
-        ),
-        Binding(
-            "x",
-            "monitor",
-            "Monitor",
-            id="board.monitor",
-            tooltip="Execution monitor: the queue, running tasks, workers and their output",
-        ),
-        Binding(
-            "a",
-            "quick_action",
-            "Quick action",
-            show=False,  # the footer is full at 120 columns; help and the palette list it
-            id="board.quick-action",
-            tooltip="A one-off run of a command or prompt; not on the board unless promoted",
-        ),
-        Binding(
-            "E",
-            "toggle_empty",
-            "Hide empty",
-            show=False,
-            id="board.toggle-empty",
-            tooltip="Hide or show empty columns",
-        ),
-        Binding("r", "reload_board", "Reload", show=False, id="board.reload", tooltip="Read again"),
-        Binding("escape", "clear_search", "Clear search", show=False, id="board.clear-search"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = BOARD_BINDINGS
 
     HELP = """
 ## The Tasks board

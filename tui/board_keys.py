@@ -1,0 +1,64 @@
+"""The board's keys: one ``Binding`` each, with words, a tooltip and an id for ``[keymap]``.
+
+Kept apart from ``BoardScreen`` so the screen module holds behaviour; the actions the keys
+name are the screen's ``action_*`` methods (the conveniences delegate to ``board_actions``).
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+BOARD_BINDINGS: list[BindingType] = [
+    Binding("left,h", "focus_column(-1)", "Previous column", show=False, id="board.column-left"),
+    Binding("right,l", "focus_column(1)", "Next column", show=False, id="board.column-right"),
+    Binding(
+        "shift+left",
+        "move_card(-1)",
+        "Move left",
+        show=False,
+        id="board.move-left",
+        tooltip="Move the task to the previous state",
+    ),
+    Binding(
+        "shift+right",
+        "move_card(1)",
+        "Move right",
+        show=False,
+        id="board.move-right",
+        tooltip="Move the task to the next state",
+    ),
+    Binding("m", "choose_move", "Move…", id="board.moves", tooltip="Every move allowed from here"),
+    Binding("n", "new_task", "New", id="board.new-task", tooltip="Create a task"),
+    Binding("e", "edit_task", "Edit", id="board.edit-task", tooltip="Edit the task"),
+    Binding("slash", "search", "Search", id="board.search", tooltip="Find tasks by text"),
+    Binding("f", "filters", "Filter", id="board.filters", tooltip="Filter the board"),
+    Binding("p", "switch_project", "Project", id="board.project", tooltip="Switch project"),
+    Binding(
+        "i", "import_prd", "Import PRD", id="board.import-prd", tooltip="Import a PRD document"
+    ),
+    Binding(
+        "x",
+        "monitor",
+        "Monitor",
+        id="board.monitor",
+        tooltip="Execution monitor: the queue, running tasks, workers and their output",
+    ),
+    Binding(
+        "a",
+        "quick_action",
+        "Quick action",
+        show=False,  # the footer is full at 120 columns; help and the palette list it
+        id="board.quick-action",
+        tooltip="A one-off run of a command or prompt; not on the board unless promoted",
+    ),
+    Binding(
+        "E",
+        "toggle_empty",
+        "Hide empty",
+        show=False,
+        id="board.toggle-empty",
+        tooltip="Hide or show empty columns",
+    ),
+    Binding("r", "reload_board", "Reload", show=False, id="board.reload", tooltip="Read again"),
+    Binding("escape", "clear_search", "Clear search", show=False, id="board.clear-search"),
+]
