@@ -115,7 +115,7 @@ class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
     | up / k | Previous card |
     | down / j | Next card |
     | page up / page down | A screen up or down |
-    | home / end | First or last card |
+    | home / g, end / G | First or last card |
     | enter | Open the card |
     """
 
@@ -124,8 +124,8 @@ class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("down,j", "cursor_down", "Next card", show=False, id="board.cursor-down"),
         Binding("pageup", "page_up", "Page up", show=False, id="board.page-up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="board.page-down"),
-        Binding("home", "select_first", "First card", show=False, id="board.first"),
-        Binding("end", "select_last", "Last card", show=False, id="board.last"),
+        Binding("home,g", "select_first", "First card", show=False, id="board.first"),
+        Binding("end,G", "select_last", "Last card", show=False, id="board.last"),
         Binding(
             "enter",
             "open_task",
@@ -140,7 +140,8 @@ class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
 ## A board column
 
 Move between cards with the arrow keys or **j**/**k**, a screen at a time with
-**page up**/**page down**, and to the ends with **home**/**end**. **Enter** opens a card.
+**page up**/**page down**, and to the ends with **home**/**end** (or **g**/**G**).
+**Enter** opens a card.
 """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
