@@ -60,5 +60,21 @@ BOARD_BINDINGS: list[BindingType] = [
         tooltip="Hide or show empty columns",
     ),
     Binding("r", "reload_board", "Reload", show=False, id="board.reload", tooltip="Read again"),
+    Binding(
+        "y",
+        "copy_ref",
+        "Copy ref",
+        show=False,
+        id="board.copy-ref",
+        tooltip="Copy the task's ref (WEB-4) to the clipboard",
+    ),
+    Binding(
+        "u",
+        "undo_move",
+        "Undo move",
+        show=False,
+        id="board.undo-move",
+        tooltip="Move the task you last moved back, unless it changed since",
+    ),
     Binding("escape", "clear_search", "Clear search", show=False, id="board.clear-search"),
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from core.domain.models import TaskStatus
+from core.domain.commands import TaskPatch
+from core.domain.models import Task, TaskStatus
+from core.store.engine import SqlTaskEngine
 from tests.fixtures.tui import assert_cursor_on_title, settle
+from tests.fixtures.waiting import wait_until
 from tui.app import TaskyardApp
 from tui.screens.board import BoardScreen
 from tui.widgets.task_list import TaskList
@@ -40,3 +43,66 @@ async def test_g_and_shift_g_go_to_the_top_and_bottom_of_a_column(demo_app: Task
         await settle(pilot)
         assert backlog.cursor == 0
         assert_cursor_on_title(demo_app)
+
+
+async def test_y_copies_the_ref_and_says_so(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert demo_app.clipboard == "WEB-12"
+        assert "Copied WEB-12 to the clipboard." in status_line(demo_app)
+
+
+async def test_u_undoes_the_last_move_through_the_engine(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert "Nothing to undo" in status_line(demo_app)
+        await pilot.press("l", "shift+left")  # WEB-5: ready -> backlog
+        await wait_until(lambda: "WEB-5 moved to backlog." in status_line(demo_app), pilot=pilot)
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_until(lambda: "Undone: WEB-5" in status_line(demo_app), pilot=pilot)
+        await settle(pilot)
+        assert "WEB-5 is back in ready" in status_line(demo_app)
+        selected = focused_list(demo_app).selected
+        assert selected is not None
+        assert selected.ref == "WEB-5"  # the selection followed
+        assert focused_list(demo_app).status == TaskStatus.READY
+        await pilot.press("u")  # one level: the undo itself is not undone
+        await settle(pilot)
+        assert "Nothing to undo" in status_line(demo_app)
+    assert (await _task(demo_db_url, "WEB-5")).status == TaskStatus.READY
+
+
+async def test_undo_refuses_when_the_task_changed_since_the_move(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "shift+left")  # WEB-5: ready -> backlog
+        await wait_until(lambda: "WEB-5 moved to backlog." in status_line(demo_app), pilot=pilot)
+        engine = await SqlTaskEngine.open(demo_db_url)  # someone else edits it meanwhile
+        try:
+            task = await engine.get_task("WEB-5")
+            await engine.update_task("WEB-5", TaskPatch(title="Renamed"), expected_version=None)
+        finally:
+            await engine.close()
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_until(lambda: "not moved" in status_line(demo_app), pilot=pilot)
+    after = await _task(demo_db_url, "WEB-5")
+    assert after.status == TaskStatus.BACKLOG
+    assert after.version == task.version + 1
+
+
+async def _task(url: str, ref: str) -> Task:
+    engine = await SqlTaskEngine.open(url)
+    try:
+        return await engine.get_task(ref)
+    finally:
+        await engine.close()

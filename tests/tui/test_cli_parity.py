@@ -62,6 +62,8 @@ PARITY: dict[str, str | Interface] = {
     "board.first": NAV,
     "board.last": NAV,
     "board.open-task": "task show TY-1",
+    "board.copy-ref": Interface("copies a ref the CLI prints (task list) to the clipboard"),
+    "board.undo-move": "task move TY-1 backlog --if-version 4",
     # task detail
     "task.back": NAV,
     "task.moves": "task move TY-1 done",

@@ -26,6 +26,8 @@ from core.domain.commands import BoardQuery
 from core.domain.models import Event, TaskCard, TaskStatus
 from core.domain.views import BoardView
 from core.errors import TaskyardError
+from tui import board_actions
+from tui.board_actions import LastMove
 from tui.board_keys import BOARD_BINDINGS
 from tui.board_words import context_line, empty_words, spoken_event
 from tui.context import taskyard_app
@@ -63,6 +65,8 @@ class BoardScreen(Screen[None]):
     | a | Quick action: a one-off run, not on the board unless promoted |
     | E | Hide or show empty columns |
     | r | Reload |
+    | y | Copy the task's ref to the clipboard |
+    | u | Undo the last move made here (unless the task changed since) |
     """
 
     CSS_PATH = "board.tcss"
@@ -95,6 +99,8 @@ message log (**L**).
         """The filters in force (project, milestone, labels, priorities, assignee, text)."""
         self.hide_empty = False
         self._reload_timer: Timer | None = None
+        self.last_move: LastMove | None = None
+        """The last move made here, which ``u`` undoes."""
         self._follow: str | None = None
         """A task the selection should follow to its new column after the next reload."""
         self._loaded = False
@@ -399,7 +405,8 @@ message log (**L**).
 
     # -- actions on the selected card -----------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"move_card", "choose_move", "edit_task"} and self.selected_card is None:
+        on_card = {"move_card", "choose_move", "edit_task", "copy_ref"}
+        if action in on_card and self.selected_card is None:
             return None
         return True
 
@@ -440,6 +447,7 @@ message log (**L**).
         task = outcome.task
         if task is None:  # the refusal is reported, and so already in the status line
             return
+        self.last_move = LastMove(card.ref, task.id, card.status, task.status, task.version)
         if self.spoken:  # said once, and kept in the message log with what the feed says
             taskyard_app(self).report(outcome.text)
         else:
@@ -552,3 +560,10 @@ message log (**L**).
 
     def action_reload_board(self) -> None:
         self.load_board()
+
+    # -- conveniences (tui/board_actions.py) ----------------------------------------------
+    def action_copy_ref(self) -> None:
+        board_actions.copy_ref(self)
+
+    def action_undo_move(self) -> None:
+        board_actions.undo_move(self)
