@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.domain.commands import TaskPatch
 from core.domain.models import Task, TaskStatus
+from core.errors import NotFoundError
 from core.store.engine import SqlTaskEngine
-from tests.fixtures.tui import assert_cursor_on_title, settle
+from tests.fixtures.tui import assert_cursor_on_title, screen_text, settle
 from tests.fixtures.waiting import wait_until
 from tui.app import TaskyardApp
+from tui.modals.confirm import ConfirmModal
+from tui.modals.name_prompt import NameModal
 from tui.screens.board import BoardScreen
 from tui.widgets.task_list import TaskList
 
@@ -98,6 +103,68 @@ async def test_undo_refuses_when_the_task_changed_since_the_move(
     after = await _task(demo_db_url, "WEB-5")
     assert after.status == TaskStatus.BACKLOG
     assert after.version == task.version + 1
+
+
+async def test_d_deletes_the_task_after_asking(demo_app: TaskyardApp, demo_db_url: str) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await wait_until(lambda: isinstance(demo_app.screen, ConfirmModal), pilot=pilot)
+        assert "Delete WEB-12" in screen_text(demo_app)
+        await pilot.press("enter")  # "Keep it" is highlighted: enter alone deletes nothing
+        await wait_until(lambda: isinstance(demo_app.screen, BoardScreen), pilot=pilot)
+        await pilot.press("d")
+        await wait_until(lambda: isinstance(demo_app.screen, ConfirmModal), pilot=pilot)
+        await pilot.press("y")
+        await wait_until(lambda: "WEB-12 deleted." in status_line(demo_app), pilot=pilot)
+        await settle(pilot)
+        assert "BACKLOG · 5" in screen_text(demo_app)  # six before
+        assert_cursor_on_title(demo_app)
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        with pytest.raises(NotFoundError):
+            await engine.get_task("WEB-12")
+    finally:
+        await engine.close()
+
+
+async def test_shift_r_runs_the_selected_task_now(demo_app: TaskyardApp, demo_db_url: str) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "R")  # WEB-5, first in ready
+        await wait_until(lambda: "WEB-5 attempt 1" in status_line(demo_app), pilot=pilot)
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        assert [run.attempt for run in await engine.runs_of("WEB-5")] == [1]
+    finally:
+        await engine.close()
+
+
+async def test_new_project_and_milestone_from_the_board(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        await wait_until(lambda: isinstance(demo_app.screen, NameModal), pilot=pilot)
+        await pilot.press("enter")  # no name yet: said next to the field, nothing created
+        await settle(pilot)
+        assert "Error: type a name first." in screen_text(demo_app)
+        await pilot.press(*"Mobile app", "enter")
+        await wait_until(lambda: "Project Mobile app created" in status_line(demo_app), pilot=pilot)
+        await settle(pilot)
+        assert "Project: Mobile app" in screen_text(demo_app)
+        await pilot.press("M")
+        await wait_until(lambda: isinstance(demo_app.screen, NameModal), pilot=pilot)
+        assert "New milestone in project Mobile app." in screen_text(demo_app)
+        await pilot.press(*"Beta", "enter")
+        await wait_until(lambda: "Milestone Beta created" in status_line(demo_app), pilot=pilot)
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        project = await engine.get_project("mobile-app")
+        assert [m.name for m in await engine.list_milestones(project.slug)] == ["Beta"]
+    finally:
+        await engine.close()
 
 
 async def _task(url: str, ref: str) -> Task:

@@ -64,6 +64,10 @@ PARITY: dict[str, str | Interface] = {
     "board.open-task": "task show TY-1",
     "board.copy-ref": Interface("copies a ref the CLI prints (task list) to the clipboard"),
     "board.undo-move": "task move TY-1 backlog --if-version 4",
+    "board.run-now": "run TY-1",
+    "board.delete-task": "task rm TY-1",
+    "board.new-project": 'project add "Web app"',
+    "board.new-milestone": 'milestone add "Beta" --project web',
     # task detail
     "task.back": NAV,
     "task.moves": "task move TY-1 done",
@@ -122,6 +126,7 @@ PARITY: dict[str, str | Interface] = {
     "help.close": CLOSE,
     "log.close": CLOSE,
     "move.cancel": CLOSE,
+    "name.cancel": CLOSE,
     "project.cancel": CLOSE,
     "save.cancel": CLOSE,
     "form.save": 'task add "A title" --description "Why" --priority high --due 2026-12-31',

@@ -15,6 +15,7 @@ _WHERE = {
     "HelpModal": "tui.modals.help",
     "MessageLogModal": "tui.modals.message_log",
     "MoveModal": "tui.modals.move",
+    "NameModal": "tui.modals.name_prompt",
     "ProjectPickerModal": "tui.modals.project_picker",
     "SaveAttachmentModal": "tui.modals.attachments",
     "TaskFormModal": "tui.modals.task_form",

@@ -67,6 +67,9 @@ class BoardScreen(Screen[None]):
     | r | Reload |
     | y | Copy the task's ref to the clipboard |
     | u | Undo the last move made here (unless the task changed since) |
+    | R | Run the task now |
+    | d / delete | Delete the task (asks first) |
+    | P, M | New project, new milestone |
     """
 
     CSS_PATH = "board.tcss"
@@ -405,7 +408,7 @@ message log (**L**).
 
     # -- actions on the selected card -----------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        on_card = {"move_card", "choose_move", "edit_task", "copy_ref"}
+        on_card = {"move_card", "choose_move", "edit_task", "copy_ref", "run_now", "delete_task"}
         if action in on_card and self.selected_card is None:
             return None
         return True
@@ -529,15 +532,17 @@ message log (**L**).
 
         def chosen(choice: ProjectChoice | None) -> None:
             if choice is not None:
-                self.query_state = self.query_state.model_copy(
-                    update={"project": choice.slug, "milestone": None}
-                )
-                self.project_name = choice.name
-                self._filters_changed()
+                self.show_project(choice.slug, choice.name)
 
         self.app.push_screen(
             ProjectPickerModal(self.query_state.project, spoken=self.spoken), chosen
         )
+
+    def show_project(self, slug: str | None, name: str | None) -> None:
+        """Show one project's board (every project's for ``None``), without a milestone."""
+        self.query_state = self.query_state.model_copy(update={"project": slug, "milestone": None})
+        self.project_name = name
+        self._filters_changed()
 
     def show_task(self, task_id: str) -> None:
         """Select a task wherever it is on the board (after an import, for example)."""
@@ -567,3 +572,15 @@ message log (**L**).
 
     def action_undo_move(self) -> None:
         board_actions.undo_move(self)
+
+    def action_run_now(self) -> None:
+        board_actions.run_now(self)
+
+    def action_delete_task(self) -> None:
+        board_actions.delete_task(self)
+
+    def action_new_project(self) -> None:
+        board_actions.new_project(self)
+
+    def action_new_milestone(self) -> None:
+        board_actions.new_milestone(self)
