@@ -64,6 +64,7 @@ class MoveModal(ChoiceModal[MoveChoice | None]):
     """
 
     CHOICES_ID = "move-choices"
+    FILTERABLE = True
 
     def __init__(self, card: TaskCard, targets: list[TaskStatus], *, spoken: bool = False) -> None:
         super().__init__(
