@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.domain.commands import TaskPatch
 from core.domain.models import Task, TaskStatus
 from core.errors import NotFoundError
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.execution import (
+    NOW,
+    build_execution_database,
+    frozen,
+    open_frozen_engine,
+)
 from tests.fixtures.tui import assert_cursor_on_title, screen_text, settle
 from tests.fixtures.waiting import wait_until
+from tui.__main__ import make_app
 from tui.app import TaskyardApp
+from tui.board_running import running_words
 from tui.modals.confirm import ConfirmModal
 from tui.modals.name_prompt import NameModal
 from tui.screens.board import BoardScreen
+from tui.settings import TuiSettings
 from tui.widgets.task_list import TaskList
 
 SIZE = (160, 40)
@@ -173,3 +184,34 @@ async def _task(url: str, ref: str) -> Task:
         return await engine.get_task(ref)
     finally:
         await engine.close()
+
+
+async def test_a_running_card_says_its_step_time_and_worker(tmp_path: Path) -> None:
+    """WEB-5 runs at step 2 of 3 on w-laptop-1 (tests/fixtures/execution.py), 9 min 53 s in."""
+    url = f"sqlite:///{tmp_path / 'execution.db'}"
+    await build_execution_database(url)
+    app = make_app(TuiSettings(db=url, animations=False), lambda: open_frozen_engine(url))
+    app.clock = frozen()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # Seven columns at 160: the card shows the longest words that fit.
+        await wait_until(lambda: "▶ running 9 min · 2/3" in screen_text(app), pilot=pilot)
+        run = (await (await app.engine()).runs_of("WEB-5"))[-1]
+    assert running_words(run, NOW, spoken=False)[0] == (
+        "▶ running, step 2 of 3 implement · 9 min · worker w-laptop-1"
+    )
+    spoken = make_app(
+        TuiSettings(db=url, animations=False, screen_reader=True),
+        lambda: open_frozen_engine(url),
+    )
+    spoken.clock = frozen()
+    async with spoken.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l")  # In progress: one column at a time
+        await wait_until(
+            lambda: (
+                "WEB-5 Fix flaky signup test, priority high, running, step 2 of 3 "
+                "implement, started 12:00:48, worker w-laptop-1" in screen_text(spoken)
+            ),
+            pilot=pilot,
+        )

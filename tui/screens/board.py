@@ -29,6 +29,7 @@ from core.errors import TaskyardError
 from tui import board_actions
 from tui.board_actions import LastMove
 from tui.board_keys import BOARD_BINDINGS
+from tui.board_running import RunningCards
 from tui.board_words import context_line, empty_words, spoken_event
 from tui.context import taskyard_app
 from tui.first_board import PAGE
@@ -102,6 +103,7 @@ message log (**L**).
         """The filters in force (project, milestone, labels, priorities, assignee, text)."""
         self.hide_empty = False
         self._reload_timer: Timer | None = None
+        self.running_cards = RunningCards(self)
         self.last_move: LastMove | None = None
         """The last move made here, which ``u`` undoes."""
         self._follow: str | None = None
@@ -268,6 +270,7 @@ message log (**L**).
             self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
             return
         self._show_view(view, extra)
+        self.running_cards.reload()
         if follow is not None:
             self._follow = None
             if position is not None:

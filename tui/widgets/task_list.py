@@ -64,12 +64,21 @@ def command_pending(card: TaskCard) -> bool:
     return card.command_pending and card.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
 
 
-def spoken_card(card: TaskCard, index: int, total: int, *, nothing_to_run: bool = False) -> str:
+def spoken_card(
+    card: TaskCard,
+    index: int,
+    total: int,
+    *,
+    nothing_to_run: bool = False,
+    running: str | None = None,
+) -> str:
     """A card as one plain sentence for screen readers.
 
     ``"1 of 3: TY-12 Fix login, priority high, labels ui, assigned to ana, blocked by 1 task"``
     """
     parts = [f"{index + 1} of {total}: {card.ref} {card.title}", f"priority {card.priority}"]
+    if running:
+        parts.append(running)
     if card.task_type != "feature":
         parts.append(f"type {card.task_type}")
     if card.labels:
@@ -149,6 +158,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         "task-list--title",
         "task-list--meta",
         "task-list--blocked",
+        "task-list--running",
         "task-list--urgent",
         "task-list--selected",
         "task-list--loading",
@@ -163,6 +173,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         & > .task-list--title { color: $text; }
         & > .task-list--meta { color: $text-muted; }
         & > .task-list--blocked { color: $text-warning; }
+        & > .task-list--running { color: $text-success; }
         & > .task-list--urgent { color: $text-error; text-style: bold; }
         & > .task-list--selected { background: $block-cursor-blurred-background; }
         & > .task-list--loading { color: $text-muted; }
@@ -237,6 +248,8 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         self._pipelines: frozenset[str] | None = None
         """The workers' pipelines, to mark ready cards none would run (``None``: unknown)."""
         self._empty_words = "No tasks." if spoken else "(no tasks)"
+        self._run_words: dict[str, tuple[str, ...]] = {}
+        """Task id -> how its run is going, in words, longest first (``set_running``)."""
 
     def say_when_empty(self, words: str) -> None:
         """What the list says while it has no cards: why it is empty, and what to do."""
@@ -251,6 +264,14 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         self._pipelines = None if pipelines is None else frozenset(pipelines)
         self._strips.clear()
         self.refresh()
+
+    def set_running(self, running: dict[str, tuple[str, ...]]) -> None:
+        """Say on each running card (by task id) how its run is going: the longest of its
+        words that fits the card."""
+        if running != self._run_words:
+            self._run_words = running
+            self._strips.clear()
+            self.refresh()
 
     def _nothing_to_run(self, card: TaskCard) -> bool:
         from core.orchestrator.outcome import card_has_nothing_to_run
@@ -513,7 +534,11 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
                 Segment(
                     shorten_sentence(
                         spoken_card(
-                            card, index, self.total, nothing_to_run=self._nothing_to_run(card)
+                            card,
+                            index,
+                            self.total,
+                            nothing_to_run=self._nothing_to_run(card),
+                            running=self._run_words.get(card.id, ("",))[0],
                         ),
                         width - len(marker),
                     ),
@@ -546,7 +571,11 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         elif row == 2:
             # The blocked marker goes first: it is what a narrow column must not cut off.
             segments = [Segment("  ", base)]
-            if card.unresolved_blocker_count:
+            running = self._run_words.get(card.id)
+            if running:
+                fit = next((w for w in running if cell_len(w) + 2 < width), running[-1])
+                segments.append(Segment(fit + "  ", base + style("task-list--running")))
+            elif card.unresolved_blocker_count:
                 segments.append(
                     Segment(
                         "⊘ " + blocked_words(card.unresolved_blocker_count) + "  ",
