@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.containers import VerticalScroll
 
 from core.domain.commands import TaskPatch
 from core.domain.models import Task, TaskStatus
@@ -22,10 +23,12 @@ from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.board_running import running_words
 from tui.modals.confirm import ConfirmModal
+from tui.modals.filters import FilterModal
 from tui.modals.name_prompt import NameModal
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
 from tui.widgets.task_list import TaskList
+from tui.widgets.tick_box import TickBox
 
 SIZE = (160, 40)
 
@@ -215,3 +218,20 @@ async def test_a_running_card_says_its_step_time_and_worker(tmp_path: Path) -> N
             ),
             pilot=pilot,
         )
+
+
+async def test_screen_reader_filter_priorities_fit_the_dialog(demo_db_url: str) -> None:
+    """Spoken, each box says its state in words: one per line, none past the dialog's edge."""
+    app = make_app(TuiSettings(db=demo_db_url, animations=False, screen_reader=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await wait_until(lambda: isinstance(app.screen, FilterModal), pilot=pilot)
+        await settle(pilot)
+        dialog = app.screen.query_one(VerticalScroll).content_region
+        boxes = list(app.screen.query(TickBox))
+        assert len(boxes) == 4
+        for box in boxes:
+            assert box.region.right <= dialog.right, box.words
+        assert len({box.region.y for box in boxes}) == 4  # one line each
+        await pilot.press("escape")
