@@ -24,6 +24,7 @@ from tui.app import TaskyardApp
 from tui.board_running import running_words
 from tui.modals.confirm import ConfirmModal
 from tui.modals.filters import FilterModal
+from tui.modals.help import HelpModal
 from tui.modals.name_prompt import NameModal
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
@@ -235,3 +236,23 @@ async def test_screen_reader_filter_priorities_fit_the_dialog(demo_db_url: str) 
             assert box.region.right <= dialog.right, box.words
         assert len({box.region.y for box in boxes}) == 4  # one line each
         await pilot.press("escape")
+
+
+async def test_help_footer_shows_its_keys_and_end_reaches_the_end(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await wait_until(lambda: isinstance(demo_app.screen, HelpModal), pilot=pilot)
+        await settle(pilot)
+        footer = screen_text(demo_app).splitlines()[-1]
+        for key in ("esc Close", "home Top", "end End"):
+            assert key in footer
+        assert "home and end go to its top and its end" in screen_text(demo_app)
+        scroller = demo_app.screen.query_one("#help-scroll", VerticalScroll)
+        await pilot.press("end")
+        await settle(pilot)
+        assert scroller.scroll_y == scroller.max_scroll_y > 0
+        assert "Keys can be changed in the" in screen_text(demo_app)
+        await pilot.press("home")
+        await settle(pilot)
+        assert scroller.scroll_y == 0

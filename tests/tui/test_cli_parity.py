@@ -124,6 +124,8 @@ PARITY: dict[str, str | Interface] = {
     "filters.clear": "task list",
     "filters.apply": "task list --priority high",
     "help.close": CLOSE,
+    "help.top": NAV,
+    "help.end": NAV,
     "log.close": CLOSE,
     "move.cancel": CLOSE,
     "name.cancel": CLOSE,
