@@ -77,6 +77,22 @@ BOARD_BINDINGS: list[BindingType] = [
         tooltip="Move the task you last moved back, unless it changed since",
     ),
     Binding(
+        "space",
+        "toggle_mark",
+        "Mark",
+        show=False,
+        id="board.mark",
+        tooltip="Mark or unmark the task for a bulk move (m) or assign (A)",
+    ),
+    Binding(
+        "A",
+        "assign",
+        "Assign",
+        show=False,
+        id="board.assign",
+        tooltip="Assign the marked tasks, or this one, to someone (empty unassigns)",
+    ),
+    Binding(
         "R",
         "run_now",
         "Run now",

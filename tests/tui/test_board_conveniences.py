@@ -22,6 +22,7 @@ from tests.fixtures.waiting import wait_until
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.board_running import running_words
+from tui.modals.bulk_move import BulkMoveModal
 from tui.modals.confirm import ConfirmModal
 from tui.modals.filters import FilterModal
 from tui.modals.help import HelpModal
@@ -256,3 +257,45 @@ async def test_help_footer_shows_its_keys_and_end_reaches_the_end(demo_app: Task
         await pilot.press("home")
         await settle(pilot)
         assert scroller.scroll_y == 0
+
+
+async def test_space_marks_cards_for_a_bulk_move(demo_app: TaskyardApp, demo_db_url: str) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "space")  # WEB-5 in ready
+        await settle(pilot)
+        assert "WEB-5 marked; 1 task marked: m moves them" in status_line(demo_app)
+        assert "[x] WEB-5" in screen_text(demo_app)
+        await pilot.press("j", "space")  # WEB-7
+        await settle(pilot)
+        assert "2 tasks marked" in status_line(demo_app)
+        await pilot.press("m")
+        await wait_until(lambda: isinstance(demo_app.screen, BulkMoveModal), pilot=pilot)
+        assert "Move 2 marked tasks (WEB-5, WEB-7) to:" in screen_text(demo_app)
+        await pilot.press(*"back", "enter")  # typing narrows this menu too
+        await wait_until(lambda: "2 tasks moved to backlog." in status_line(demo_app), pilot=pilot)
+        await settle(pilot)
+        assert "[x]" not in screen_text(demo_app)  # the marks are spent
+    for ref in ("WEB-5", "WEB-7"):
+        assert (await _task(demo_db_url, ref)).status == TaskStatus.BACKLOG
+
+
+async def test_bulk_assign_and_escape_clears_the_marks(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "j", "space", "j", "space", "space")  # WEB-12, WEB-6
+        await settle(pilot)
+        assert "2 tasks marked" in status_line(demo_app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Marks cleared." in status_line(demo_app)
+        assert "[x]" not in screen_text(demo_app)
+        await pilot.press("k", "space", "k", "space", "A")  # WEB-6, WEB-12
+        await wait_until(lambda: isinstance(demo_app.screen, NameModal), pilot=pilot)
+        assert "Assign WEB-6, WEB-12 to" in screen_text(demo_app)
+        await pilot.press(*"dana", "enter")
+        await wait_until(lambda: "2 tasks assigned to dana." in status_line(demo_app), pilot=pilot)
+    for ref in ("WEB-6", "WEB-12"):
+        assert (await _task(demo_db_url, ref)).assignee == "dana"

@@ -68,6 +68,8 @@ PARITY: dict[str, str | Interface] = {
     "board.delete-task": "task rm TY-1",
     "board.new-project": 'project add "Web app"',
     "board.new-milestone": 'milestone add "Beta" --project web',
+    "board.mark": Interface("marks cards for one bulk move or assign; the CLI takes many refs"),
+    "board.assign": "task assign ana TY-1 TY-2",
     # task detail
     "task.back": NAV,
     "task.moves": "task move TY-1 done",
@@ -128,6 +130,7 @@ PARITY: dict[str, str | Interface] = {
     "help.end": NAV,
     "log.close": CLOSE,
     "move.cancel": CLOSE,
+    "bulk-move.cancel": CLOSE,
     "name.cancel": CLOSE,
     "project.cancel": CLOSE,
     "save.cancel": CLOSE,

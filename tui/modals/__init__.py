@@ -6,6 +6,7 @@ from tui.lazy import lazy_attributes
 
 _WHERE = {
     "AttachmentViewModal": "tui.modals.attachments",
+    "BulkMoveModal": "tui.modals.bulk_move",
     "CancelModal": "tui.modals.cancel",
     "ConfirmModal": "tui.modals.confirm",
     "ConflictModal": "tui.modals.conflict",

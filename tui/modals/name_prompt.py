@@ -39,7 +39,9 @@ class NameModal(ChoiceModal[str | None]):
 
     CHOICES_ID = "name-choices"
 
-    def __init__(self, question: str, *, placeholder: str, create: str) -> None:
+    def __init__(
+        self, question: str, *, placeholder: str, create: str, allow_empty: bool = False
+    ) -> None:
         # "create" answers with the typed name (``choose``), not with a fixed result.
         choices: list[Choice[str | None]] = [
             Choice("create", create, None),
@@ -48,6 +50,8 @@ class NameModal(ChoiceModal[str | None]):
         super().__init__(choices, left=None)
         self.question = question
         self.input_placeholder = placeholder
+        self.allow_empty = allow_empty
+        """An empty name is an answer too (an assignee cleared), not an error."""
 
     def compose_question(self) -> ComposeResult:
         yield Static(self.question, id="name-question", markup=False)
@@ -70,7 +74,7 @@ class NameModal(ChoiceModal[str | None]):
             return
         field = self.query_one("#name-input", Input)
         name = field.value.strip()
-        if not name:
+        if not name and not self.allow_empty:
             error = self.query_one("#name-error", Static)
             error.update("Error: type a name first.")
             error.display = True

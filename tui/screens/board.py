@@ -29,6 +29,7 @@ from core.errors import TaskyardError
 from tui import board_actions
 from tui.board_actions import LastMove
 from tui.board_keys import BOARD_BINDINGS
+from tui.board_marks import Marks
 from tui.board_running import RunningCards
 from tui.board_words import context_line, empty_words, spoken_event
 from tui.context import taskyard_app
@@ -55,22 +56,18 @@ class BoardScreen(Screen[None]):
     | left / h, right / l | Previous or next column |
     | shift+left, shift+right | Move the task to the neighbouring state (when allowed) |
     | m | Every move allowed from here |
-    | n | New task |
-    | e | Edit the task |
+    | n, e | New task; edit the task |
     | enter | Open the task |
-    | / | Search |
-    | f | Filters |
-    | p | Switch project |
+    | /, f, p | Search; filters; switch project |
     | i | Import a PRD (preview before anything is written) |
     | x | Execution monitor: queue, running tasks, workers |
     | a | Quick action: a one-off run, not on the board unless promoted |
     | E | Hide or show empty columns |
     | r | Reload |
-    | y | Copy the task's ref to the clipboard |
-    | u | Undo the last move made here (unless the task changed since) |
-    | R | Run the task now |
-    | d / delete | Delete the task (asks first) |
+    | y, u | Copy the task's ref; undo the last move made here (unless the task changed) |
+    | R, d / delete | Run the task now; delete it (asks first) |
     | P, M | New project, new milestone |
+    | space, A | Mark the task (m moves the marked tasks); assign them, or this one |
     """
 
     CSS_PATH = "board.tcss"
@@ -104,6 +101,7 @@ message log (**L**).
         self.hide_empty = False
         self._reload_timer: Timer | None = None
         self.running_cards = RunningCards(self)
+        self.marks = Marks(self)
         self.last_move: LastMove | None = None
         """The last move made here, which ``u`` undoes."""
         self._follow: str | None = None
@@ -411,8 +409,10 @@ message log (**L**).
 
     # -- actions on the selected card -----------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        on_card = {"move_card", "choose_move", "edit_task", "copy_ref", "run_now", "delete_task"}
-        if action in on_card and self.selected_card is None:
+        on_card = {"move_card", "edit_task", "copy_ref", "run_now", "delete_task", "toggle_mark"}
+        if action in {"choose_move", "assign"} and self.marks.cards:
+            return True
+        if action in {*on_card, "choose_move", "assign"} and self.selected_card is None:
             return None
         return True
 
@@ -429,6 +429,9 @@ message log (**L**).
 
     def action_choose_move(self) -> None:
         card = self.selected_card
+        if self.marks.cards:
+            self.marks.choose_move()
+            return
         if card is None:
             return
         from tui.modals.move import MoveChoice, MoveModal
@@ -506,6 +509,8 @@ message log (**L**).
     def action_clear_search(self) -> None:
         if self.query_one(SearchBox).close():
             self._focus_current()
+        else:
+            self.marks.clear()
 
     def _focus_current(self) -> None:
         current = self.current_column
@@ -587,3 +592,9 @@ message log (**L**).
 
     def action_new_milestone(self) -> None:
         board_actions.new_milestone(self)
+
+    def action_toggle_mark(self) -> None:
+        self.marks.toggle()
+
+    def action_assign(self) -> None:
+        self.marks.choose_assignee()

@@ -46,12 +46,15 @@ def spoken_card(
     *,
     nothing_to_run: bool = False,
     running: str | None = None,
+    marked: bool = False,
 ) -> str:
     """A card as one plain sentence for screen readers.
 
     ``"1 of 3: TY-12 Fix login, priority high, labels ui, assigned to ana, blocked by 1 task"``
     """
     parts = [f"{index + 1} of {total}: {card.ref} {card.title}", f"priority {card.priority}"]
+    if marked:
+        parts.insert(1, "marked")
     if running:
         parts.append(running)
     if card.task_type != "feature":

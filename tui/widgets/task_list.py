@@ -177,6 +177,8 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         self._pipelines: frozenset[str] | None = None
         """The workers' pipelines, to mark ready cards none would run (``None``: unknown)."""
         self._empty_words = "No tasks." if spoken else "(no tasks)"
+        self._marked: frozenset[str] = frozenset()
+        """Ids of the cards marked for a bulk move or assign (``set_marked``)."""
         self._run_words: dict[str, tuple[str, ...]] = {}
         """Task id -> how its run is going, in words, longest first (``set_running``)."""
 
@@ -193,6 +195,13 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         self._pipelines = None if pipelines is None else frozenset(pipelines)
         self._strips.clear()
         self.refresh()
+
+    def set_marked(self, marked: frozenset[str]) -> None:
+        """Show ``[x]`` on the cards with these ids (marked for a bulk action)."""
+        if marked != self._marked:
+            self._marked = marked
+            self._strips.clear()
+            self.refresh()
 
     def set_running(self, running: dict[str, tuple[str, ...]]) -> None:
         """Say on each running card (by task id) how its run is going: the longest of its
@@ -468,6 +477,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
                             self.total,
                             nothing_to_run=self._nothing_to_run(card),
                             running=self._run_words.get(card.id, ("",))[0],
+                            marked=card.id in self._marked,
                         ),
                         width - len(marker),
                     ),
@@ -483,6 +493,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
             )
             segments = [
                 Segment(marker, base),
+                Segment("[x] " if card.id in self._marked else "", base),
                 # On the selected card the ref takes the selection's colours (contrast).
                 Segment(
                     card.ref, base + (Style(bold=True) if selected else style("task-list--ref"))
