@@ -124,5 +124,12 @@ BOARD_BINDINGS: list[BindingType] = [
         id="board.new-milestone",
         tooltip="Create a milestone in the project shown",
     ),
-    Binding("escape", "clear_search", "Clear search", show=False, id="board.clear-search"),
+    Binding(
+        "escape",
+        "clear_search",
+        "Clear search",
+        show=False,
+        id="board.clear-search",
+        tooltip="Close the search; with no search open, unmark the marked tasks",
+    ),
 ]

@@ -130,7 +130,7 @@ PARITY: dict[str, str | Interface] = {
     "help.end": NAV,
     "log.close": CLOSE,
     "move.cancel": CLOSE,
-    "bulk-move.cancel": CLOSE,
+    "bulkmove.cancel": CLOSE,
     "name.cancel": CLOSE,
     "project.cancel": CLOSE,
     "save.cancel": CLOSE,

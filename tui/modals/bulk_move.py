@@ -16,7 +16,7 @@ class BulkMoveModal(ChoiceModal[TaskStatus | None]):
     """Choose a state for the marked tasks; escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "leave", "Cancel", id="bulk-move.cancel", tooltip="Move nothing"),
+        Binding("escape", "leave", "Cancel", id="bulkmove.cancel", tooltip="Move nothing"),
     ]
 
     DEFAULT_CSS = """
