@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from tui.context import taskyard_app
-from tui.modals.choice import Choice, ChoiceModal
-from tui.widgets.choice_list import ChoiceList
+from tui.modals.choice import Choice
+from tui.modals.typed_answer import TypedAnswerModal
 
 
-class NameModal(ChoiceModal[str | None]):
+class NameModal(TypedAnswerModal):
     """Type a name and press enter; escape leaves without creating anything.
 
     | Key | Action |
@@ -38,11 +35,15 @@ class NameModal(ChoiceModal[str | None]):
     """
 
     CHOICES_ID = "name-choices"
+    ANSWER = "create"
+    FIELD_ID = "name-input"
+    ERROR_ID = "name-error"
+    EMPTY_ERROR = "Error: type a name first."
 
     def __init__(
         self, question: str, *, placeholder: str, create: str, allow_empty: bool = False
     ) -> None:
-        # "create" answers with the typed name (``choose``), not with a fixed result.
+        # "create" answers with the typed name, not with a fixed result.
         choices: list[Choice[str | None]] = [
             Choice("create", create, None),
             Choice("leave", "Cancel", None),
@@ -50,39 +51,9 @@ class NameModal(ChoiceModal[str | None]):
         super().__init__(choices, left=None)
         self.question = question
         self.input_placeholder = placeholder
-        self.allow_empty = allow_empty
-        """An empty name is an answer too (an assignee cleared), not an error."""
+        self.allow_empty = allow_empty  # an assignee cleared
 
     def compose_question(self) -> ComposeResult:
         yield Static(self.question, id="name-question", markup=False)
         yield Input(placeholder=self.input_placeholder, id="name-input")
         yield Static("", id="name-error", markup=False)
-
-    def on_mount(self) -> None:
-        self.spoken = taskyard_app(self).settings.screen_reader
-        self.query_one("#name-error").display = False
-        self.query_one("#name-input", Input).cursor_blink = taskyard_app(self).settings.animations
-        super().on_mount()
-
-    def first_focus(self, menu: ChoiceList) -> Widget:
-        return self.query_one("#name-input", Input)
-
-    def choose(self, choice: str) -> None:
-        """Choosing "create" takes the typed name (and asks for one when there is none)."""
-        if choice != "create":
-            super().choose(choice)
-            return
-        field = self.query_one("#name-input", Input)
-        name = field.value.strip()
-        if not name and not self.allow_empty:
-            error = self.query_one("#name-error", Static)
-            error.update("Error: type a name first.")
-            error.display = True
-            field.focus()
-            return
-        self.dismiss(name)
-
-    @on(Input.Submitted, "#name-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.choose("create")
