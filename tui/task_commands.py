@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.dom import DOMNode
 
-from core.domain.models import Attachment, Event, Task
+from core.domain.models import Attachment, Event, Task, TaskCard
 from core.domain.runs import Run
 from core.errors import TaskyardError
 from tui.context import HasStatusLine, attempt, report_done, taskyard_app
@@ -24,7 +24,7 @@ HISTORY_PAGES = 20
 """At most this many pages of events are read for a task's history (10,000 events)."""
 
 
-async def run_now(screen: HasStatusLine, task: Task) -> bool:
+async def run_now(screen: HasStatusLine, task: Task | TaskCard) -> bool:
     """Start ``task`` now, ahead of the queue, and say which worker will take it."""
 
     def started(run: Run) -> str:

@@ -20,7 +20,7 @@ from core.domain.models import (
 )
 from core.domain.runs import Run
 from core.domain.states import allowed_targets, is_resolved
-from tui.widgets.task_list import blocked_words
+from tui.widgets.card_words import blocked_words
 
 BOARD_ORDER = tuple(TaskStatus)
 """The states in board order: moves are offered in this order."""

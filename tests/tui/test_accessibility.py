@@ -1,4 +1,5 @@
-"""Automated checks for ACCESSIBILITY.md R1-R14 that the flow tests do not already make.
+"""Automated checks for ACCESSIBILITY.md R1-R14 that the flow tests do not already make (R15,
+CLI parity: ``test_cli_parity.py``).
 
 Already covered elsewhere (not repeated here):
 - R1 on the board: ``test_board.py`` (``assert_cursor_on_title`` after each key) and, in a real

@@ -339,13 +339,13 @@ async def test_keymap_from_the_config_remaps_keys_and_reports_unknown_ids(
     demo_db_url: str,
 ) -> None:
     settings = TuiSettings(
-        db=demo_db_url, animations=False, keymap={"board.filters": "g", "board.nonsense": "x"}
+        db=demo_db_url, animations=False, keymap={"board.filters": "z", "board.nonsense": "x"}
     )
     app = make_app(settings)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         assert any("board.nonsense" in e.text for e in app.message_log)
-        await pilot.press("g")
+        await pilot.press("z")
         await settle(pilot)
         assert type(app.screen).__name__ == "FilterModal"
 

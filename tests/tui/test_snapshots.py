@@ -56,9 +56,11 @@ class TestBoardSnapshots:
         assert snap_compare(app_for(demo_db_url), run_before=run_before, terminal_size=(70, 30))
 
     def test_help(self, snap_compare: Any, demo_db_url: str) -> None:
-        """The help dialog over the board: what the board shows, then a table of keys
-        with the action in words, what it does (never an empty cell), and the binding id
-        for [keymap]."""
+        """The help dialog over the board: a first line saying how to move around the help
+        (home and end, escape, ? or q), what the board shows, then a table of keys with the
+        action in words, what it does (never an empty cell), and the binding id for [keymap]
+        (y Copy ref and d / del Delete among them); the footer reads "home Top end End esc
+        Close"."""
 
         async def run_before(pilot: Pilot[int]) -> None:
             await loaded(pilot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.fixtures.tui import screen_text, settle
 from tui.__main__ import make_app
 from tui.settings import TuiSettings
-from tui.widgets.task_list import shorten_sentence
+from tui.widgets.card_words import shorten_sentence
 
 SENTENCE = (
     "4 of 6: WEB-11 Load test the login API, priority high, labels perf, "

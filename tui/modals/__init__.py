@@ -6,6 +6,7 @@ from tui.lazy import lazy_attributes
 
 _WHERE = {
     "AttachmentViewModal": "tui.modals.attachments",
+    "BulkMoveModal": "tui.modals.bulk_move",
     "CancelModal": "tui.modals.cancel",
     "ConfirmModal": "tui.modals.confirm",
     "ConflictModal": "tui.modals.conflict",
@@ -15,6 +16,7 @@ _WHERE = {
     "HelpModal": "tui.modals.help",
     "MessageLogModal": "tui.modals.message_log",
     "MoveModal": "tui.modals.move",
+    "NameModal": "tui.modals.name_prompt",
     "ProjectPickerModal": "tui.modals.project_picker",
     "ReloginModal": "tui.modals.relogin",
     "SaveAttachmentModal": "tui.modals.attachments",

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from tui.context import taskyard_app
-from tui.modals.choice import Choice, ChoiceModal
-from tui.widgets.choice_list import ChoiceList
+from tui.modals.choice import Choice
+from tui.modals.typed_answer import TypedAnswerModal
 
 
-class CancelModal(ChoiceModal[str | None]):
+class CancelModal(TypedAnswerModal):
     """Cancel a task, with a reason.
 
     | Key | Action |
@@ -47,9 +44,13 @@ and its process ends. **Escape** keeps the task as it is.
 
     FIRST = 1  # "Keep it" first: enter on the list never cancels by accident
     CHOICES_ID = "cancel-choices"
+    ANSWER = "cancel"
+    FIELD_ID = "cancel-reason"
+    ERROR_ID = "cancel-error"
+    EMPTY_ERROR = "Error: say why the task is cancelled (one line is enough)."
 
     def __init__(self, ref: str, title: str, *, running: bool) -> None:
-        # "cancel" answers with the typed reason (``choose``), not with a fixed result.
+        # "cancel" answers with the typed reason, not with a fixed result.
         choices: list[Choice[str | None]] = [
             Choice("cancel", f"Cancel {ref} with this reason", None),
             Choice("keep", "Keep it", None),
@@ -69,33 +70,3 @@ and its process ends. **Escape** keeps the task as it is.
         )
         yield Input(placeholder="Why? (kept in the history)", id="cancel-reason")
         yield Static("", id="cancel-error", markup=False)
-
-    def on_mount(self) -> None:
-        self.spoken = taskyard_app(self).settings.screen_reader
-        self.query_one("#cancel-error").display = False
-        reason = self.query_one("#cancel-reason", Input)
-        reason.cursor_blink = taskyard_app(self).settings.animations  # reduced motion (R11)
-        super().on_mount()
-
-    def first_focus(self, menu: ChoiceList) -> Widget:
-        return self.query_one("#cancel-reason", Input)
-
-    def choose(self, choice: str) -> None:
-        """Choosing "cancel" takes the typed reason (and asks for one when there is none)."""
-        if choice != "cancel":
-            super().choose(choice)
-            return
-        reason_input = self.query_one("#cancel-reason", Input)
-        reason = reason_input.value.strip()
-        if not reason:
-            error = self.query_one("#cancel-error", Static)
-            error.update("Error: say why the task is cancelled (one line is enough).")
-            error.display = True
-            reason_input.focus()
-            return
-        self.dismiss(reason)
-
-    @on(Input.Submitted, "#cancel-reason")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.choose("cancel")

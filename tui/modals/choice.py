@@ -19,8 +19,11 @@ from textual.widget import Widget
 from textual.widgets import Footer, OptionList, Static
 
 from tui.widgets.choice_list import ChoiceList
+from tui.widgets.filter_list import FilterList
 
 T = TypeVar("T")
+
+TYPE_TO_FILTER = "Type to narrow the list."
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class ChoiceModal(ModalScreen[T]):
     CHOICES_ID: ClassVar[str] = "choices"
     """The id of the menu (``ChoiceList``); its placeholder is ``<id>-placeholder``."""
 
+    FILTERABLE: ClassVar[bool] = False
+    """Typing narrows the menu (a ``FilterList``); the line under it says what is typed."""
+
     def __init__(
         self, choices: list[Choice[T]], *, left: T, placeholder: str = "", spoken: bool = False
     ) -> None:
@@ -79,9 +85,11 @@ class ChoiceModal(ModalScreen[T]):
         with Vertical():
             yield from self.compose_question()
             if self._menu:
-                yield ChoiceList(*self._menu, id=self.CHOICES_ID)
+                yield self._menu_widget(self._menu)
             elif self.placeholder:
                 yield Static(self.placeholder, id=f"{self.CHOICES_ID}-placeholder")
+            if self.FILTERABLE:
+                yield Static(TYPE_TO_FILTER, id=f"{self.CHOICES_ID}-typed", markup=False)
             yield from self.compose_notes()
         yield Footer()
 
@@ -107,10 +115,29 @@ class ChoiceModal(ModalScreen[T]):
         """Put the menu in the placeholder's place (for choices read after the dialog opened)."""
         self.results = {c.id: c.result for c in choices}
         await self.query_one(f"#{self.CHOICES_ID}-placeholder").remove()
-        menu = ChoiceList(*((c.id, c.words) for c in choices), id=self.CHOICES_ID)
-        await self.query_one(Vertical).mount(menu)
+        menu = self._menu_widget([(c.id, c.words) for c in choices])
+        typed = self.query(f"#{self.CHOICES_ID}-typed")
+        await self.query_one(Vertical).mount(menu, before=typed.first() if typed else None)
         menu.highlighted = highlighted
         menu.focus()
+
+    def _menu_widget(self, menu: list[tuple[str, str]]) -> ChoiceList:
+        if self.FILTERABLE:
+            return FilterList(*menu, id=self.CHOICES_ID)
+        return ChoiceList(*menu, id=self.CHOICES_ID)
+
+    @on(FilterList.Filtered)
+    def _filtered(self, event: FilterList.Filtered) -> None:
+        """Say what is typed and what is left, in words (the list alone is only shorter)."""
+        event.stop()
+        if not event.typed:
+            words = TYPE_TO_FILTER
+        elif event.shown:
+            words = f"Typed “{event.typed}”: {event.shown} of {event.total} shown; "
+            words += "backspace widens."
+        else:
+            words = f"Typed “{event.typed}”: none of {event.total} match; backspace widens."
+        self.query_one(f"#{self.CHOICES_ID}-typed", Static).update(words)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

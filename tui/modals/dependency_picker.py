@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -84,6 +84,7 @@ class DependencyPickerModal(ModalScreen[TaskLink | None]):
     | up / down | Move in the results |
     | enter | Add the highlighted task (from the search box: the first result) |
     | 1 … 9 | Add a result by number (in the results) |
+    | (type, in the results) | Back to the search, narrowing it |
     | escape | Cancel, back to the form |
     """
 
@@ -142,7 +143,10 @@ The task you are editing and its current blockers are not offered.
         with Vertical():
             yield Label("Add a dependency: this task waits for the one you choose.")
             yield Label("Search refs and titles")
-            yield Input(placeholder="ref or part of a title", id="picker-query")
+            # Not select-all on focus: a letter typed in the results comes back here to be added.
+            yield Input(
+                placeholder="ref or part of a title", id="picker-query", select_on_focus=False
+            )
             yield Static("Searching…", id="picker-status")
             yield ChoiceList(id="picker-results")
         yield Footer()
@@ -212,6 +216,19 @@ The task you are editing and its current blockers are not offered.
 
     def _status(self, text: str) -> None:
         self.query_one("#picker-status", Static).update(text)
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed in the results narrows the search further: back to the search box
+        with it (digits still choose by number)."""
+        query = self.query_one("#picker-query", Input)
+        character = event.character
+        if self.focused is query or not character or not character.isprintable():
+            return
+        if not character.isdigit():
+            event.stop()
+            event.prevent_default()
+            query.focus()
+            query.insert_text_at_cursor(character)
 
     def action_to_results(self) -> None:
         choices = self.query_one("#picker-results", ChoiceList)

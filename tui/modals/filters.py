@@ -58,6 +58,8 @@ class FilterModal(ModalScreen[BoardQuery | None]):
         & .field-error { color: $text-error; text-style: bold; display: none; }
         & .field-error.-shown { display: block; }
         & #filter-priorities { height: auto; }
+        /* Spoken, a box says its state in words and four no longer fit on one line. */
+        & #filter-priorities.-stacked { layout: vertical; }
         & #filter-buttons { height: auto; margin-top: 1; }
     }
     """
@@ -80,7 +82,7 @@ class FilterModal(ModalScreen[BoardQuery | None]):
             yield Label("Labels (comma-separated; a task must have all of them)")
             yield Input(", ".join(q.labels), id="filter-labels")
             yield Label("Priority (any of the ticked ones; none ticked for all)")
-            with Horizontal(id="filter-priorities"):
+            with Horizontal(id="filter-priorities", classes="-stacked" if spoken else ""):
                 for priority in Priority:
                     yield TickBox(
                         priority.value,

@@ -65,16 +65,41 @@ def help_markdown(screen: Screen[object], *, spoken: bool = False) -> str:
     return f"{screen_help}\n\n## Keys\n\n{table}\n\n{intro}\n"
 
 
+HELP_KEYS = (
+    "This help scrolls with the arrows and page up/page down; home and end go to its top "
+    "and its end; escape, ? or q closes it.\n\n"
+)
+
+
 class HelpModal(ModalScreen[None]):
     """Help for the screen underneath.
 
     | Key | Action |
     | :- | :- |
-    | escape / ? | Close |
+    | escape / ? / q | Close |
+    | home, end | The top or the end of the help (the arrows and page keys scroll) |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+        # In the footer, so the keys that move around the help are on screen too. Priority:
+        # otherwise the focused scroller's own (unshown) home and end hide them there.
+        Binding(
+            "home",
+            "scroll_help('home')",
+            "Top",
+            priority=True,
+            id="help.top",
+            tooltip="The first line",
+        ),
+        Binding(
+            "end",
+            "scroll_help('end')",
+            "End",
+            priority=True,
+            id="help.end",
+            tooltip="The last line",
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -93,7 +118,7 @@ class HelpModal(ModalScreen[None]):
 
     def __init__(self, under: Screen[object], *, spoken: bool = False) -> None:
         super().__init__()
-        self.text = help_markdown(under, spoken=spoken)
+        self.text = HELP_KEYS + help_markdown(under, spoken=spoken)
 
     def compose(self) -> ComposeResult:
         with Vertical(), VerticalScroll(id="help-scroll"):
@@ -107,3 +132,10 @@ class HelpModal(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_scroll_help(self, where: str) -> None:
+        scroller = self.query_one("#help-scroll", VerticalScroll)
+        if where == "home":
+            scroller.scroll_home(animate=False)
+        else:
+            scroller.scroll_end(animate=False)

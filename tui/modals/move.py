@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from core.domain.models import TaskCard, TaskStatus
 from tui.modals.choice import Choice, ChoiceModal
-from tui.widgets.task_list import blocked_words
+from tui.widgets.card_words import blocked_words
 
 WHEN_UNBLOCKED = "ready-when-unblocked"
 
@@ -64,6 +64,7 @@ class MoveModal(ChoiceModal[MoveChoice | None]):
     """
 
     CHOICES_ID = "move-choices"
+    FILTERABLE = True
 
     def __init__(self, card: TaskCard, targets: list[TaskStatus], *, spoken: bool = False) -> None:
         super().__init__(

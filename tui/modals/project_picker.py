@@ -40,6 +40,7 @@ class ProjectPickerModal(ChoiceModal[ProjectChoice | None]):
     """
 
     CHOICES_ID = "project-choices"
+    FILTERABLE = True
 
     def __init__(self, current: str | None, *, spoken: bool = False) -> None:
         super().__init__([], left=None, placeholder="Loading projects…", spoken=spoken)

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.css.query import NoMatches
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -26,6 +26,11 @@ from core.domain.commands import BoardQuery
 from core.domain.models import Event, TaskCard, TaskStatus
 from core.domain.views import BoardView
 from core.errors import TaskyardError
+from tui import board_actions
+from tui.board_actions import LastMove
+from tui.board_keys import BOARD_BINDINGS
+from tui.board_marks import Marks
+from tui.board_running import RunningCards
 from tui.board_words import context_line, empty_words, spoken_event
 from tui.context import taskyard_app
 from tui.first_board import PAGE
@@ -51,17 +56,18 @@ class BoardScreen(Screen[None]):
     | left / h, right / l | Previous or next column |
     | shift+left, shift+right | Move the task to the neighbouring state (when allowed) |
     | m | Every move allowed from here |
-    | n | New task |
-    | e | Edit the task |
+    | n, e | New task; edit the task |
     | enter | Open the task |
-    | / | Search |
-    | f | Filters |
-    | p | Switch project |
+    | /, f, p | Search; filters; switch project |
     | i | Import a PRD (preview before anything is written) |
     | x | Execution monitor: queue, running tasks, workers |
     | a | Quick action: a one-off run, not on the board unless promoted |
     | E | Hide or show empty columns |
     | r | Reload |
+    | y, u | Copy the task's ref; undo the last move made here (unless the task changed) |
+    | R, d / delete | Run the task now; delete it (asks first) |
+    | P, M | New project, new milestone |
+    | space, A | Mark the task (m moves the marked tasks); assign them, or this one |
     """
 
     CSS_PATH = "board.tcss"
@@ -76,64 +82,7 @@ class BoardScreen(Screen[None]):
     # repaint of everything.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "left,h", "focus_column(-1)", "Previous column", show=False, id="board.column-left"
-        ),
-        Binding("right,l", "focus_column(1)", "Next column", show=False, id="board.column-right"),
-        Binding(
-            "shift+left",
-            "move_card(-1)",
-            "Move left",
-            show=False,
-            id="board.move-left",
-            tooltip="Move the task to the previous state",
-        ),
-        Binding(
-            "shift+right",
-            "move_card(1)",
-            "Move right",
-            show=False,
-            id="board.move-right",
-            tooltip="Move the task to the next state",
-        ),
-        Binding(
-            "m", "choose_move", "Move…", id="board.moves", tooltip="Every move allowed from here"
-        ),
-        Binding("n", "new_task", "New", id="board.new-task", tooltip="Create a task"),
-        Binding("e", "edit_task", "Edit", id="board.edit-task", tooltip="Edit the task"),
-        Binding("slash", "search", "Search", id="board.search", tooltip="Find tasks by text"),
-        Binding("f", "filters", "Filter", id="board.filters", tooltip="Filter the board"),
-        Binding("p", "switch_project", "Project", id="board.project", tooltip="Switch project"),
-        Binding(
-            "i", "import_prd", "Import PRD", id="board.import-prd", tooltip="Import a PRD document"
-        ),
-        Binding(
-            "x",
-            "monitor",
-            "Monitor",
-            id="board.monitor",
-            tooltip="Execution monitor: the queue, running tasks, workers and their output",
-        ),
-        Binding(
-            "a",
-            "quick_action",
-            "Quick action",
-            show=False,  # the footer is full at 120 columns; help and the palette list it
-            id="board.quick-action",
-            tooltip="A one-off run of a command or prompt; not on the board unless promoted",
-        ),
-        Binding(
-            "E",
-            "toggle_empty",
-            "Hide empty",
-            show=False,
-            id="board.toggle-empty",
-            tooltip="Hide or show empty columns",
-        ),
-        Binding("r", "reload_board", "Reload", show=False, id="board.reload", tooltip="Read again"),
-        Binding("escape", "clear_search", "Clear search", show=False, id="board.clear-search"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = BOARD_BINDINGS
 
     HELP = """
 ## The Tasks board
@@ -151,6 +100,10 @@ message log (**L**).
         """The filters in force (project, milestone, labels, priorities, assignee, text)."""
         self.hide_empty = False
         self._reload_timer: Timer | None = None
+        self.running_cards = RunningCards(self)
+        self.marks = Marks(self)
+        self.last_move: LastMove | None = None
+        """The last move made here, which ``u`` undoes."""
         self._follow: str | None = None
         """A task the selection should follow to its new column after the next reload."""
         self._loaded = False
@@ -315,6 +268,7 @@ message log (**L**).
             self.set_status(f"{exc.message} {exc.hint or ''}".strip(), error=True)
             return
         self._show_view(view, extra)
+        self.running_cards.reload()
         if follow is not None:
             self._follow = None
             if position is not None:
@@ -455,7 +409,10 @@ message log (**L**).
 
     # -- actions on the selected card -----------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"move_card", "choose_move", "edit_task"} and self.selected_card is None:
+        on_card = {"move_card", "edit_task", "copy_ref", "run_now", "delete_task", "toggle_mark"}
+        if action in {"choose_move", "assign"} and self.marks.cards:
+            return True
+        if action in {*on_card, "choose_move", "assign"} and self.selected_card is None:
             return None
         return True
 
@@ -472,6 +429,9 @@ message log (**L**).
 
     def action_choose_move(self) -> None:
         card = self.selected_card
+        if self.marks.cards:
+            self.marks.choose_move()
+            return
         if card is None:
             return
         from tui.modals.move import MoveChoice, MoveModal
@@ -496,6 +456,7 @@ message log (**L**).
         task = outcome.task
         if task is None:  # the refusal is reported, and so already in the status line
             return
+        self.last_move = LastMove(card.ref, task.id, card.status, task.status, task.version)
         if self.spoken:  # said once, and kept in the message log with what the feed says
             taskyard_app(self).report(outcome.text)
         else:
@@ -548,6 +509,8 @@ message log (**L**).
     def action_clear_search(self) -> None:
         if self.query_one(SearchBox).close():
             self._focus_current()
+        else:
+            self.marks.clear()
 
     def _focus_current(self) -> None:
         current = self.current_column
@@ -577,15 +540,17 @@ message log (**L**).
 
         def chosen(choice: ProjectChoice | None) -> None:
             if choice is not None:
-                self.query_state = self.query_state.model_copy(
-                    update={"project": choice.slug, "milestone": None}
-                )
-                self.project_name = choice.name
-                self._filters_changed()
+                self.show_project(choice.slug, choice.name)
 
         self.app.push_screen(
             ProjectPickerModal(self.query_state.project, spoken=self.spoken), chosen
         )
+
+    def show_project(self, slug: str | None, name: str | None) -> None:
+        """Show one project's board (every project's for ``None``), without a milestone."""
+        self.query_state = self.query_state.model_copy(update={"project": slug, "milestone": None})
+        self.project_name = name
+        self._filters_changed()
 
     def show_task(self, task_id: str) -> None:
         """Select a task wherever it is on the board (after an import, for example)."""
@@ -608,3 +573,28 @@ message log (**L**).
 
     def action_reload_board(self) -> None:
         self.load_board()
+
+    # -- conveniences (tui/board_actions.py) ----------------------------------------------
+    def action_copy_ref(self) -> None:
+        board_actions.copy_ref(self)
+
+    def action_undo_move(self) -> None:
+        board_actions.undo_move(self)
+
+    def action_run_now(self) -> None:
+        board_actions.run_now(self)
+
+    def action_delete_task(self) -> None:
+        board_actions.delete_task(self)
+
+    def action_new_project(self) -> None:
+        board_actions.new_project(self)
+
+    def action_new_milestone(self) -> None:
+        board_actions.new_milestone(self)
+
+    def action_toggle_mark(self) -> None:
+        self.marks.toggle()
+
+    def action_assign(self) -> None:
+        self.marks.choose_assignee()

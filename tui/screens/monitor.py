@@ -52,10 +52,10 @@ from tui.run_words import (
 )
 from tui.screens.log_feed import LogFeedScreen
 from tui.task_commands import cancel_with_reason
+from tui.widgets.card_words import PRIORITY_GLYPH
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.footer import StableFooter
 from tui.widgets.run_log import RunLog
-from tui.widgets.task_list import PRIORITY_GLYPH
 
 MIN_INTERVAL = 0.25
 """Seconds between two overview reads at most (4 refreshes a second)."""

@@ -20,6 +20,7 @@ _WHERE = {
     "DependenciesList": "tui.widgets.dependencies_list",
     "DescriptionPanel": "tui.widgets.description_panel",
     "FieldsPanel": "tui.widgets.fields_panel",
+    "FilterList": "tui.widgets.filter_list",
     "HistoryPanel": "tui.widgets.history_panel",
     "ListSection": "tui.widgets.list_section",
     "RunLog": "tui.widgets.run_log",

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from core.domain.models import Task, TaskStatus
 from tui.task_words import KeyName, blocked_lines, can_queue, unresolved_blockers, when
-from tui.widgets.task_list import PRIORITY_GLYPH, blocked_words
+from tui.widgets.card_words import PRIORITY_GLYPH, blocked_words
 
 
 def field_rows(task: Task, milestone: str | None) -> list[tuple[str, str]]:

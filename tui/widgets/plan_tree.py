@@ -10,7 +10,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from core.prd.models import DiffKind, ImportPlan, PlannedTask, TaskDiff
-from tui.widgets.task_list import PRIORITY_GLYPH
+from tui.widgets.card_words import PRIORITY_GLYPH
 
 NodeData = tuple[str, str, str]
 """``("task", key, "")``, ``("edge", task key, blocker key)``, ``("command", key, "")``, or a

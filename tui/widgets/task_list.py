@@ -31,80 +31,18 @@ from textual.strip import Strip
 from core.domain.models import Priority, TaskCard, TaskStatus
 from tui.cursor import move_terminal_cursor
 from tui.first_board import PAGE
+from tui.widgets.card_words import (
+    COMMAND_PENDING_MARK,
+    NOTHING_TO_RUN_MARK,
+    PRIORITY_GLYPH,
+    blocked_words,
+    command_pending,
+    shorten_sentence,
+    spoken_card,
+)
 
 MAX_PAGES = 30
 """Windows kept in memory; the ones furthest from the cursor are dropped first."""
-
-PRIORITY_GLYPH = {
-    Priority.CRITICAL: "‼",
-    Priority.HIGH: "▲",
-    Priority.MEDIUM: "■",
-    Priority.LOW: "▽",
-}
-
-
-def blocked_words(count: int) -> str:
-    """``blocked by 1 task`` / ``blocked by 3 tasks``."""
-    return f"blocked by {count} task" + ("" if count == 1 else "s")
-
-
-NOTHING_TO_RUN_MARK = "∅ nothing to run"
-"""A ready card no worker would claim: no command, and no pipeline for its type (the
-execution monitor and `taskyard ready` say why and how to fix it)."""
-
-
-COMMAND_PENDING_MARK = "⚠ command awaits approval"
-"""A card whose command no worker runs until someone approves it (the detail's ``A``)."""
-
-COMMAND_PENDING_WORDS = "command awaits approval"
-
-
-def command_pending(card: TaskCard) -> bool:
-    """Whether the card shows that its command awaits approval (work not yet over)."""
-    return card.command_pending and card.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
-
-
-def spoken_card(card: TaskCard, index: int, total: int, *, nothing_to_run: bool = False) -> str:
-    """A card as one plain sentence for screen readers.
-
-    ``"1 of 3: TY-12 Fix login, priority high, labels ui, assigned to ana, blocked by 1 task"``
-    """
-    parts = [f"{index + 1} of {total}: {card.ref} {card.title}", f"priority {card.priority}"]
-    if card.task_type != "feature":
-        parts.append(f"type {card.task_type}")
-    if card.labels:
-        parts.append("labels " + ", ".join(card.labels))
-    if card.assignee:
-        parts.append(f"assigned to {card.assignee}")
-    if card.unresolved_blocker_count:
-        parts.append(blocked_words(card.unresolved_blocker_count))
-    if command_pending(card):
-        parts.append(COMMAND_PENDING_WORDS)
-    elif nothing_to_run:
-        parts.append("nothing to run")
-    return ", ".join(parts)
-
-
-def shorten_sentence(sentence: str, width: int) -> str:
-    """``sentence`` if it fits in ``width`` cells, else its whole clauses that fit and "…".
-
-    A screen reader or braille line must never get half a word ("blocked b…"): the sentence
-    loses whole clauses from the end (", …" says more follows), or whole words when even the
-    first clause is too long. The task's detail (Enter) still says every field.
-    """
-    if cell_len(sentence) <= width:
-        return sentence
-    clauses = sentence.split(", ")
-    for keep in range(len(clauses) - 1, 0, -1):
-        short = ", ".join(clauses[:keep]) + ", …"
-        if cell_len(short) <= width:
-            return short
-    words = clauses[0].split(" ")
-    for keep in range(len(words) - 1, 0, -1):
-        short = " ".join(words[:keep]) + " …"
-        if cell_len(short) <= width:
-            return short
-    return "…"  # not even one word fits: say only that something is there
 
 
 class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -115,7 +53,7 @@ class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
     | up / k | Previous card |
     | down / j | Next card |
     | page up / page down | A screen up or down |
-    | home / end | First or last card |
+    | home / g, end / G | First or last card |
     | enter | Open the card |
     """
 
@@ -124,8 +62,8 @@ class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("down,j", "cursor_down", "Next card", show=False, id="board.cursor-down"),
         Binding("pageup", "page_up", "Page up", show=False, id="board.page-up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="board.page-down"),
-        Binding("home", "select_first", "First card", show=False, id="board.first"),
-        Binding("end", "select_last", "Last card", show=False, id="board.last"),
+        Binding("home,g", "select_first", "First card", show=False, id="board.first"),
+        Binding("end,G", "select_last", "Last card", show=False, id="board.last"),
         Binding(
             "enter",
             "open_task",
@@ -140,7 +78,8 @@ class TaskList(ScrollView, can_focus=True, inherit_bindings=False):
 ## A board column
 
 Move between cards with the arrow keys or **j**/**k**, a screen at a time with
-**page up**/**page down**, and to the ends with **home**/**end**. **Enter** opens a card.
+**page up**/**page down**, and to the ends with **home**/**end** (or **g**/**G**).
+**Enter** opens a card.
 """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -148,6 +87,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         "task-list--title",
         "task-list--meta",
         "task-list--blocked",
+        "task-list--running",
         "task-list--urgent",
         "task-list--selected",
         "task-list--loading",
@@ -162,6 +102,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         & > .task-list--title { color: $text; }
         & > .task-list--meta { color: $text-muted; }
         & > .task-list--blocked { color: $text-warning; }
+        & > .task-list--running { color: $text-success; }
         & > .task-list--urgent { color: $text-error; text-style: bold; }
         & > .task-list--selected { background: $block-cursor-blurred-background; }
         & > .task-list--loading { color: $text-muted; }
@@ -236,6 +177,10 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         self._pipelines: frozenset[str] | None = None
         """The workers' pipelines, to mark ready cards none would run (``None``: unknown)."""
         self._empty_words = "No tasks." if spoken else "(no tasks)"
+        self._marked: frozenset[str] = frozenset()
+        """Ids of the cards marked for a bulk move or assign (``set_marked``)."""
+        self._run_words: dict[str, tuple[str, ...]] = {}
+        """Task id -> how its run is going, in words, longest first (``set_running``)."""
 
     def say_when_empty(self, words: str) -> None:
         """What the list says while it has no cards: why it is empty, and what to do."""
@@ -250,6 +195,21 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         self._pipelines = None if pipelines is None else frozenset(pipelines)
         self._strips.clear()
         self.refresh()
+
+    def set_marked(self, marked: frozenset[str]) -> None:
+        """Show ``[x]`` on the cards with these ids (marked for a bulk action)."""
+        if marked != self._marked:
+            self._marked = marked
+            self._strips.clear()
+            self.refresh()
+
+    def set_running(self, running: dict[str, tuple[str, ...]]) -> None:
+        """Say on each running card (by task id) how its run is going: the longest of its
+        words that fits the card."""
+        if running != self._run_words:
+            self._run_words = running
+            self._strips.clear()
+            self.refresh()
 
     def _nothing_to_run(self, card: TaskCard) -> bool:
         from core.orchestrator.outcome import card_has_nothing_to_run
@@ -512,7 +472,12 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
                 Segment(
                     shorten_sentence(
                         spoken_card(
-                            card, index, self.total, nothing_to_run=self._nothing_to_run(card)
+                            card,
+                            index,
+                            self.total,
+                            nothing_to_run=self._nothing_to_run(card),
+                            running=self._run_words.get(card.id, ("",))[0],
+                            marked=card.id in self._marked,
                         ),
                         width - len(marker),
                     ),
@@ -528,6 +493,7 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
             )
             segments = [
                 Segment(marker, base),
+                Segment("[x] " if card.id in self._marked else "", base),
                 # On the selected card the ref takes the selection's colours (contrast).
                 Segment(
                     card.ref, base + (Style(bold=True) if selected else style("task-list--ref"))
@@ -545,7 +511,11 @@ Move between cards with the arrow keys or **j**/**k**, a screen at a time with
         elif row == 2:
             # The blocked marker goes first: it is what a narrow column must not cut off.
             segments = [Segment("  ", base)]
-            if card.unresolved_blocker_count:
+            running = self._run_words.get(card.id)
+            if running:
+                fit = next((w for w in running if cell_len(w) + 2 < width), running[-1])
+                segments.append(Segment(fit + "  ", base + style("task-list--running")))
+            elif card.unresolved_blocker_count:
                 segments.append(
                     Segment(
                         "⊘ " + blocked_words(card.unresolved_blocker_count) + "  ",

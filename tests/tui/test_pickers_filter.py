@@ -1,0 +1,99 @@
+"""Type-to-filter in the pickers (move, project, dependency): typing narrows the list."""
+
+from __future__ import annotations
+
+from core.domain.commands import ProjectCreate
+from core.store.engine import SqlTaskEngine
+from tests.fixtures.tui import screen_text, settle
+from tests.fixtures.waiting import wait_until
+from tui.__main__ import make_app
+from tui.app import TaskyardApp
+from tui.modals.dependency_picker import DependencyPickerModal
+from tui.modals.move import MoveModal
+from tui.modals.project_picker import ProjectPickerModal
+from tui.screens.board import BoardScreen
+from tui.settings import TuiSettings
+from tui.widgets.filter_list import FilterList
+
+SIZE = (160, 40)
+
+
+def menu(app: TaskyardApp) -> FilterList:
+    found = app.screen.query_one(FilterList)
+    assert app.focused is found
+    return found
+
+
+def shown(app: TaskyardApp) -> list[str]:
+    options = menu(app)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_typing_narrows_the_move_menu_and_says_so(demo_app: TaskyardApp) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "m")  # WEB-5 in ready
+        await wait_until(lambda: isinstance(demo_app.screen, MoveModal), pilot=pilot)
+        assert "Type to narrow the list." in screen_text(demo_app)
+        total = len(shown(demo_app))
+        await pilot.press("c", "a")
+        await settle(pilot)
+        assert shown(demo_app) == ["1. Cancelled"]
+        assert f"Typed “ca”: 1 of {total} shown; backspace widens." in screen_text(demo_app)
+        await pilot.press("x")
+        await settle(pilot)
+        assert shown(demo_app) == []
+        assert "none of" in screen_text(demo_app)
+        await pilot.press("backspace", "backspace")
+        await settle(pilot)
+        assert len(shown(demo_app)) > 1
+        assert all("c" in words.lower() for words in shown(demo_app))
+        await pilot.press("a", "1")  # digits still choose, by the numbers shown
+        await wait_until(lambda: isinstance(demo_app.screen, BoardScreen), pilot=pilot)
+        await wait_until(lambda: "WEB-5 moved to cancelled." in screen_text(demo_app), pilot=pilot)
+
+
+async def test_typing_narrows_the_project_picker(demo_db_url: str) -> None:
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        for name in ("Ops", "Quality", "Mobile"):
+            await engine.create_project(ProjectCreate(name=name))
+    finally:
+        await engine.close()
+    app = make_app(TuiSettings(db=demo_db_url, animations=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await wait_until(lambda: isinstance(app.screen, ProjectPickerModal), pilot=pilot)
+        await settle(pilot)
+        await pilot.press("q", "u")  # q types, it does not quit
+        await settle(pilot)
+        assert isinstance(app.screen, ProjectPickerModal)
+        assert shown(app) == ["1. Quality  (QUA, quality)"]
+        await pilot.press("enter")
+        await wait_until(lambda: "Project: Quality" in screen_text(app), pilot=pilot)
+
+
+async def test_typing_in_the_dependency_results_narrows_the_search(
+    demo_app: TaskyardApp,
+) -> None:
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_until(lambda: type(demo_app.screen).__name__ == "TaskFormModal", pilot=pilot)
+        await settle(pilot)
+        await pilot.press("ctrl+d")
+        await wait_until(lambda: isinstance(demo_app.screen, DependencyPickerModal), pilot=pilot)
+        picker = demo_app.screen
+        assert isinstance(picker, DependencyPickerModal)
+        await wait_until(lambda: len(picker.results) > 1, pilot=pilot)
+        await pilot.press("down")
+        await pilot.pause()
+        assert demo_app.focused is picker.query_one("#picker-results")
+        await pilot.press(*"flaky")
+        await wait_until(
+            lambda: [t.title for t in picker.results] == ["Fix flaky signup test"], pilot=pilot
+        )
+        query = picker.query_one("#picker-query")
+        assert demo_app.focused is query
+        assert query.value == "flaky"  # type: ignore[attr-defined]
