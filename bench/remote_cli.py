@@ -46,7 +46,7 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, bytes]:
 
 
 def import_profile(argv: list[str], env: dict[str, str]) -> Counter[str]:
-    """Self import time (ms) by package for one run of ``argv`` under ``-X importtime``."""
+    """Self import time (µs) by package for one run of ``argv`` under ``-X importtime``."""
     p = subprocess.run(
         [sys.executable, "-X", "importtime", *argv],
         cwd=ROOT,
@@ -61,7 +61,7 @@ def import_profile(argv: list[str], env: dict[str, str]) -> Counter[str]:
         own, _, name = line[len("import time:") :].split("|")
         parts = name.strip().split(".")
         package = ".".join(parts[:2]) if parts[0] == "core" else parts[0]
-        by_package[package] += int(own) / 1000
+        by_package[package] += int(own)
     return by_package
 
 
@@ -129,10 +129,10 @@ def main() -> None:
                 for name, argv in commands.items():
                     module_argv = ["-m", "core.cli", *argv[len(cli) :]]
                     profile = import_profile(module_argv, client_env)
-                    total = sum(profile.values())
+                    total = sum(profile.values()) / 1000
                     print(f"\nimport time by package, {name}: {total:.0f} ms in all")
-                    for package, ms in profile.most_common(args.top):
-                        print(f"  {package:<28}{ms:8.1f} ms")
+                    for package, us in profile.most_common(args.top):
+                        print(f"  {package:<28}{us / 1000:8.1f} ms")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\nmachine at end: {machine_note()}  (load {os.getloadavg()[0]:.2f})")
