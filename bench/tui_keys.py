@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import os
 import shutil
 import statistics
@@ -54,6 +55,20 @@ from _server import BenchServer, bench_env, issue_token
 
 FRAMES: list[float] = []
 MOVES = "moves (round trip / move -> screen)"
+REQUESTS: list[str] = []
+"""The remote engine's HTTP requests, by path: whether a key press reaches the server."""
+
+
+def count_requests() -> None:
+    from core.remote.transport import Transport
+
+    original = Transport.request
+
+    async def request(self: Transport, method: str, path: str, **options: Any) -> Any:
+        REQUESTS.append(f"{method} {path.split('?')[0]}")
+        return await original(self, method, path, **options)
+
+    Transport.request = request  # type: ignore[method-assign]
 
 
 def install_hook() -> None:
@@ -183,6 +198,7 @@ async def run_db(
         print(f"  {db.name}: board loaded {time.perf_counter() - t0:.2f} s after mount wait")
         for key in "jkjkj":  # warm-up
             await press(pilot, key)
+        sent = len(REQUESTS)
 
         def rec(name: str, value: tuple[float, float]) -> None:
             results.setdefault(name, []).append(value)
@@ -205,6 +221,9 @@ async def run_db(
         for _ in range(5):
             rec(f"end / home in {biggest.status.value}", await press(pilot, "end"))
             rec(f"end / home in {biggest.status.value}", await press(pilot, "home"))
+        if server is not None:
+            during = collections.Counter(REQUESTS[sent:])
+            print(f"  HTTP requests during the key presses: {sum(during.values())} {dict(during)}")
         if move_count:
             await press(pilot, "home")
             results[MOVES] = await moves(pilot, move_count)
@@ -253,6 +272,7 @@ def main() -> None:
     # The embedded workers (on by default for a local file) would claim ready tasks meanwhile.
     os.environ["TASKYARD_EMBEDDED_WORKERS"] = "0"
     install_hook()
+    count_requests()
     tmp = Path(tempfile.mkdtemp(prefix="tui-keys-"))
     try:
         for db in args.db:
