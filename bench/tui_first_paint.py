@@ -21,6 +21,12 @@ private ``PYTHONPYCACHEPREFIX`` (like an installed taskyard; this environment se
 ``PYTHONDONTWRITEBYTECODE``), filled by the warm-up run. The board runs in an empty temporary
 folder with no taskyard.toml and an empty XDG config home.
 
+``--server``: each database is also served by a ``taskyard serve`` subprocess on a copy of
+it (started before the runs, so its start-up is not counted, like a server that is already
+up), and the board is opened on it (``taskyard --server URL``, the token in
+``TASKYARD_TOKEN``), interleaved with the local runs; RSS is the client's alone. Issue 17's
+target: remote first paint <= 1.2x the local first paint of the same run.
+
 Peer: Backlog.md (npm ``backlog.md``), ``backlog board`` in a git repository of N task files
 written in its own format (``--make-backlog`` writes them from the same generator as
 ``seed.py``: same titles, priorities, labels, assignees and dependency edges; our 7 states are
@@ -35,12 +41,15 @@ import shutil
 import sqlite3
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from _common import ROOT, generate_items, machine_note, percentile
+from _server import BenchServer, bench_env, issue_token, taskyard_argv
 
 SOCKET = "taskyard-bench"
 WIDTH, HEIGHT = 160, 45
@@ -193,11 +202,44 @@ def taskyard_target(db: Path, workdir: str, pycache: str, tree: Path | None = No
     }
     argv = ["env", "-u", "PYTHONDONTWRITEBYTECODE", *(f"{k}={v}" for k, v in env.items())]
     if tree is None:
-        argv += [str(ROOT / ".venv" / "bin" / "taskyard"), "--db", str(db)]
+        # This checkout's code, also when the interpreter's editable install is another one.
+        argv += [f"PYTHONPATH={ROOT}", *taskyard_argv(), "--db", str(db)]
         return Target("taskyard", total, argv, workdir, {"TERM": "xterm-256color"}, markers)
     # The checkout is the working directory, so ``-m tui`` imports its code, not this one's.
-    argv += [str(ROOT / ".venv" / "bin" / "python"), "-m", "tui", "--db", str(db)]
+    argv += [sys.executable, "-m", "tui", "--db", str(db)]
     return Target(f"@{tree.name}", total, argv, str(tree), {"TERM": "xterm-256color"}, markers)
+
+
+def remote_target(db: Path, url: str, token: str, workdir: str, pycache: str) -> Target:
+    """The console script on the server at ``url``, which serves a copy of ``db``."""
+    total, markers = taskyard_markers(db)
+    env = {
+        "TERM": "xterm-256color",
+        "XDG_CONFIG_HOME": workdir,
+        "TASKYARD_CONFIG_DIR": workdir,  # no stored login
+        "PYTHONPYCACHEPREFIX": pycache,
+        "PYTHONPATH": str(ROOT),
+        "TASKYARD_TOKEN": token,
+    }
+    argv = ["env", "-u", "PYTHONDONTWRITEBYTECODE", *(f"{k}={v}" for k, v in env.items())]
+    argv += [*taskyard_argv(), "--server", url]
+    return Target("remote", total, argv, workdir, {"TERM": "xterm-256color"}, markers)
+
+
+def start_servers(dbs: list[Path], stack: ExitStack, workdir: str, pycache: str) -> list[Target]:
+    """A server on a copy of each database (closed by ``stack``), and a target on each."""
+    targets = []
+    for db in dbs:
+        folder = Path(tempfile.mkdtemp(prefix="tui-paint-server-"))
+        stack.callback(shutil.rmtree, folder, ignore_errors=True)
+        served = folder / db.name
+        shutil.copy2(db, served)
+        env = bench_env(folder)
+        token = issue_token(served, env)
+        server = stack.enter_context(BenchServer(served, env, folder / "server.log"))
+        print(f"serving a copy of {db} at {server.url}", flush=True)
+        targets.append(remote_target(db, server.url, token, workdir, pycache))
+    return targets
 
 
 # -- Backlog.md ----------------------------------------------------------------------------------
@@ -286,6 +328,7 @@ def main() -> None:
         help="the databases --tree opens instead of --db (same order): an older checkout\n"
         "refuses a file that a newer schema revision was applied to",
     )
+    ap.add_argument("--server", action="store_true", help="also on a taskyard server (a copy)")
     args = ap.parse_args()
 
     print(f"machine: {machine_note()}")
@@ -306,8 +349,11 @@ def main() -> None:
                 make_backlog(n, repo, args.backlog)
                 print(f"wrote Backlog.md repo {repo} ({time.perf_counter() - t0:.1f} s)")
             peers.append(backlog_target(repo, args.backlog))
+    stack = ExitStack()
     start_server()
     try:
+        if args.server:
+            targets += start_servers(args.db, stack, workdir, pycache)
         poll = args.poll / 1000
         for t in targets + peers:  # warm-up: bytecode cache, page cache
             measure(t, poll=poll, timeout=args.timeout, settle=0)
@@ -318,6 +364,7 @@ def main() -> None:
                 measure(t, poll=poll, timeout=args.timeout, settle=args.settle)
             print(f"  run {i + 1}/{args.runs} done, load {os.getloadavg()[0]:.2f}", flush=True)
     finally:
+        stack.close()
         tmux("kill-server", check=False)
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(pycache, ignore_errors=True)
@@ -335,6 +382,9 @@ def main() -> None:
         if t.failures:
             line += f" ({t.failures} failed)"
         ref = mine.get(t.size)
+        if t.name == "remote" and ref and ref.paints and t.paints:
+            pairs = statistics.median(r / v for r, v in zip(t.paints, ref.paints, strict=False))
+            line += f"   pairs {pairs:.2f}x"
         if t is not ref and ref and ref.paints and t.paints:
             ratio = statistics.median(t.paints) / statistics.median(ref.paints)
             line += f"   {ratio:.1f}x taskyard's paint"
@@ -345,6 +395,12 @@ def main() -> None:
             med = statistics.median(t.paints)
             print(f"taskyard {t.size}: target <= {target} s: {'PASS' if med <= target else 'FAIL'}"
                   f"; RSS target <= 200 MB: {'PASS' if max(t.hwm) <= 200 else 'FAIL'}")  # fmt: skip
+    for t in (t for t in targets if t.name == "remote"):
+        ref = mine.get(t.size)
+        if ref and ref.paints and t.paints:
+            ratio = statistics.median(t.paints) / statistics.median(ref.paints)
+            print(f"remote {t.size}: {ratio:.2f}x the local first paint; target <= 1.2x: "
+                  f"{'PASS' if ratio <= 1.2 else 'FAIL'}")  # fmt: skip
 
 
 if __name__ == "__main__":

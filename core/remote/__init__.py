@@ -12,3 +12,13 @@
 Nothing here imports SQLAlchemy, alembic, the store or the server (an import-linter
 contract), so a remote command starts without them.
 """
+
+import sys
+
+# ``import httpx`` also imports httpx's command-line client whenever its extras happen to be
+# installed (click, rich and pygments are, for uvicorn and Textual): a third of httpx's import
+# time, which no taskyard process uses. A ``None`` entry in ``sys.modules`` makes that one
+# import fail (Python's documented way to block a module), and httpx falls back to its stub
+# ``httpx.main``; every other part of httpx is untouched. Nothing to do once httpx is loaded.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]

@@ -72,7 +72,10 @@ def test_status_exits_1_on_a_refused_token_or_a_server_that_is_down(
 def test_commands_work_through_the_server_without_sql_or_the_store(
     served_sqlite: Served, config_dir: Path
 ) -> None:
-    """``--server ... ready`` imports no SQLAlchemy, alembic, store or server code."""
+    """``--server ... ready`` imports no SQLAlchemy, alembic, store or server code.
+
+    Nor httpx's command-line client (click, rich, pygments), which ``core.remote`` blocks.
+    """
     env = cli_env(config_dir, TASKYARD_SERVER=served_sqlite.url)
     token = served_sqlite.token
     added = taskyard(env, "--token", "-", "task", "add", "Remote task", stdin=token)
@@ -83,6 +86,7 @@ def test_commands_work_through_the_server_without_sql_or_the_store(
     assert json.loads(ready.stdout)["kind"] == "ready"
     imported = {line.rsplit("|", 1)[-1].strip() for line in ready.stderr.splitlines()}
     assert not {m for m in imported if m.split(".")[0] in HEAVY or m.startswith(HEAVY)}
+    assert not {m.split(".")[0] for m in imported} & {"click", "rich", "pygments"}
     assert token not in added.stdout + added.stderr + ready.stdout
     assert token not in served_sqlite.server.log_text()
 
