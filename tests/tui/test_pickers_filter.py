@@ -10,6 +10,7 @@ from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.modals.dependency_picker import DependencyPickerModal
 from tui.modals.move import MoveModal
+from tui.modals.name_prompt import NameModal
 from tui.modals.project_picker import ProjectPickerModal
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
@@ -97,3 +98,30 @@ async def test_typing_in_the_dependency_results_narrows_the_search(
         query = picker.query_one("#picker-query")
         assert demo_app.focused is query
         assert query.value == "flaky"  # type: ignore[attr-defined]
+
+
+async def test_f2_in_the_project_picker_renames_the_highlighted_project(
+    demo_db_url: str,
+) -> None:
+    """f2 asks for the new name; the list then shows it, the slug and key unchanged."""
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        await engine.create_project(ProjectCreate(name="Quality"))
+    finally:
+        await engine.close()
+    app = make_app(TuiSettings(db=demo_db_url, animations=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await wait_until(lambda: isinstance(app.screen, ProjectPickerModal), pilot=pilot)
+        await settle(pilot)
+        await pilot.press("q", "u", "f2")
+        await wait_until(lambda: isinstance(app.screen, NameModal), pilot=pilot)
+        await pilot.press(*"QA team", "enter")
+        await wait_until(lambda: isinstance(app.screen, ProjectPickerModal), pilot=pilot)
+        await wait_until(
+            lambda: "Project quality is now named QA team." in screen_text(app), pilot=pilot
+        )
+        assert shown(app) == ["1. QA team  (QUA, quality)"]
+        await pilot.press("enter")
+        await wait_until(lambda: "Project: QA team" in screen_text(app), pilot=pilot)
