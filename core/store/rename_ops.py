@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, Table, select, update
 
 from core.domain.commands import MilestonePatch, ProjectPatch
 from core.domain.models import Milestone, Project
@@ -35,13 +35,8 @@ def update_project(conn: Connection, ctx: TxContext, ref: str, patch: ProjectPat
     """
     row = find_project(conn, ref, lock=ctx.dialect == "postgresql")
     changed = _changed(row, patch.changes())
-    if changed:
-        conn.execute(update(P).where(P.c.id == row["id"]).values(**changed))
-        ctx.emit(
-            "project.updated",
-            project_id=row["id"],
-            payload={"slug": row["slug"], "key": row["key"], **_said(row, changed)},
-        )
+    said = {"slug": row["slug"], "key": row["key"]}
+    _write(conn, ctx, P, row, changed, "project.updated", row["id"], said)
     return project_from_row({**row, **changed})
 
 
@@ -62,13 +57,8 @@ def update_milestone(
     changed = _changed(row, patch.changes())
     if "name" in changed:
         _refuse_taken_name(conn, owner, row, changed["name"])
-    if changed:
-        conn.execute(update(M).where(M.c.id == row["id"]).values(**changed))
-        ctx.emit(
-            "milestone.updated",
-            project_id=owner["id"],
-            payload={"milestone_id": row["id"], "slug": row["slug"], **_said(row, changed)},
-        )
+    said = {"milestone_id": row["id"], "slug": row["slug"]}
+    _write(conn, ctx, M, row, changed, "milestone.updated", owner["id"], said)
     return milestone_from_row({**row, **changed})
 
 
@@ -77,14 +67,31 @@ def _changed(row: RowMapping, changes: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in changes.items() if row[name] != value}
 
 
-def _said(row: RowMapping, changed: dict[str, Any]) -> dict[str, Any]:
-    """The event's account of ``changed``: which fields, their new and their old values."""
+def _write(
+    conn: Connection,
+    ctx: TxContext,
+    table: Table,
+    row: RowMapping,
+    changed: dict[str, Any],
+    event: str,
+    project_id: str,
+    said: dict[str, Any],
+) -> None:
+    """Write ``changed`` to the row, and its event (nothing at all when nothing changed).
+
+    The event says ``said``, then which fields changed, their new and their old values.
+    """
+    if not changed:
+        return
+    conn.execute(update(table).where(table.c.id == row["id"]).values(**changed))
     shown = [name for name in changed if name not in _NOT_REPEATED]
-    return {
+    payload = {
+        **said,
         "fields": sorted(changed),
         "changes": {name: changed[name] for name in shown},
         "before": {name: row[name] for name in shown},
     }
+    ctx.emit(event, project_id=project_id, payload=payload)
 
 
 def _refuse_taken_name(conn: Connection, owner: RowMapping, row: RowMapping, name: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from core.domain.commands import ProjectCreate
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.tui import screen_text, settle
@@ -54,19 +56,28 @@ async def test_typing_narrows_the_move_menu_and_says_so(demo_app: TaskyardApp) -
         await wait_until(lambda: "WEB-5 moved to cancelled." in screen_text(demo_app), pilot=pilot)
 
 
-async def test_typing_narrows_the_project_picker(demo_db_url: str) -> None:
-    engine = await SqlTaskEngine.open(demo_db_url)
+async def app_with_projects(url: str, *names: str) -> TaskyardApp:
+    """The TUI on the demo database with more projects, ``names``."""
+    engine = await SqlTaskEngine.open(url)
     try:
-        for name in ("Ops", "Quality", "Mobile"):
+        for name in names:
             await engine.create_project(ProjectCreate(name=name))
     finally:
         await engine.close()
-    app = make_app(TuiSettings(db=demo_db_url, animations=False))
+    return make_app(TuiSettings(db=url, animations=False))
+
+
+async def open_project_picker(app: TaskyardApp, pilot: Pilot[int]) -> None:
+    await settle(pilot)
+    await pilot.press("p")
+    await wait_until(lambda: isinstance(app.screen, ProjectPickerModal), pilot=pilot)
+    await settle(pilot)
+
+
+async def test_typing_narrows_the_project_picker(demo_db_url: str) -> None:
+    app = await app_with_projects(demo_db_url, "Ops", "Quality", "Mobile")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        await wait_until(lambda: isinstance(app.screen, ProjectPickerModal), pilot=pilot)
-        await settle(pilot)
+        await open_project_picker(app, pilot)
         await pilot.press("q", "u")  # q types, it does not quit
         await settle(pilot)
         assert isinstance(app.screen, ProjectPickerModal)
@@ -104,17 +115,9 @@ async def test_f2_in_the_project_picker_renames_the_highlighted_project(
     demo_db_url: str,
 ) -> None:
     """f2 asks for the new name; the list then shows it, the slug and key unchanged."""
-    engine = await SqlTaskEngine.open(demo_db_url)
-    try:
-        await engine.create_project(ProjectCreate(name="Quality"))
-    finally:
-        await engine.close()
-    app = make_app(TuiSettings(db=demo_db_url, animations=False))
+    app = await app_with_projects(demo_db_url, "Quality")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        await wait_until(lambda: isinstance(app.screen, ProjectPickerModal), pilot=pilot)
-        await settle(pilot)
+        await open_project_picker(app, pilot)
         await pilot.press("q", "u", "f2")
         await wait_until(lambda: isinstance(app.screen, NameModal), pilot=pilot)
         await pilot.press(*"QA team", "enter")

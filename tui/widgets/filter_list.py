@@ -66,8 +66,10 @@ class FilterList(ChoiceList):
         self.post_message(self.Filtered(self, typed, len(shown), len(self._choices)))
 
     def reword(self, option_id: str, words: str) -> None:
-        """Give one choice new words (a renamed project), keeping what is typed and the
-        highlight on that choice when it is still shown."""
+        """Give one choice new words (a renamed project).
+
+        What is typed stays, and the highlight goes to that choice when it is still shown.
+        """
         self._choices = [(cid, words if cid == option_id else old) for cid, old in self._choices]
         self.narrow(self.typed)
         with_id = [
