@@ -30,7 +30,9 @@ from core.domain.commands import (
     AttachmentIn,
     BoardQuery,
     MilestoneCreate,
+    MilestonePatch,
     ProjectCreate,
+    ProjectPatch,
     TaskCreate,
     TaskImportItem,
     TaskPatch,
@@ -104,12 +106,42 @@ class TaskEngine(Protocol):
             NotFoundError: with near-match suggestions.
         """
 
+    async def update_project(self, ref: str, patch: ProjectPatch) -> Project:
+        """Rename a project or change its description (by id, slug or key).
+
+        The slug and the key stay: task refs, URLs and limited tokens name the project by
+        them. Names need not be unique (the slug is what tells projects apart). Writes
+        ``project.updated`` with the changed fields and their old values, or nothing when
+        nothing changes.
+
+        Raises:
+            NotFoundError: no such project (with near-match suggestions).
+            ValidationError: an empty or too long name or description.
+        """
+
     async def create_milestone(self, request: MilestoneCreate) -> Milestone:
         """Create a milestone in a project (the default project when none is named).
 
         Raises:
             NotFoundError: the project does not exist.
             DuplicateError: the slug is taken in that project.
+        """
+
+    async def update_milestone(
+        self, project: str, milestone: str, patch: MilestonePatch
+    ) -> Milestone:
+        """Rename a project's milestone (by id, slug or name, as a task names it).
+
+        The slug stays: tasks, filters and scripts name the milestone by it. The new name
+        may not be another milestone's in the project (case-insensitively): a task may name
+        its milestone by name, and that name must keep meaning one. Writes
+        ``milestone.updated`` with the changed fields and their old values, or nothing when
+        nothing changes.
+
+        Raises:
+            NotFoundError: no such project, or no such milestone in it.
+            DuplicateError: another milestone of the project has that name.
+            ValidationError: an empty or too long name.
         """
 
     async def list_milestones(self, project: str | None = None) -> list[Milestone]:

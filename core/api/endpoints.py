@@ -57,7 +57,7 @@ from core.api.run_schemas import (
 )
 from core.api.schemas import Deleted, DependencyBody, Items, MilestoneSearch, ReadyQuery
 from core.domain.access import ApiToken, IssuedToken, TokenCreate, TokenScope
-from core.domain.commands import ProjectCreate
+from core.domain.commands import MilestonePatch, ProjectCreate, ProjectPatch
 from core.domain.models import Milestone, Project, Task, TaskCard, TaskStatus
 from core.domain.runs import (
     Claim,
@@ -124,6 +124,23 @@ PROJECTS = (
         errors=(404,),
     ),
     Endpoint(
+        "update_project",
+        "PATCH",
+        "/projects/{project}",
+        "Rename a project or change its description",
+        "projects",
+        """The fields given (not ``null``) change; the slug and key stay, so refs and URLs
+        keep working. Writes ``project.updated`` when something changed.
+        """,
+        scope=WRITE,
+        access=(Access.PROJECT,),
+        renamed={"project": "ref"},
+        body=ProjectPatch,
+        body_arg="patch",
+        answer=Project,
+        errors=(404,),
+    ),
+    Endpoint(
         "list_milestones",
         "GET",
         "/projects/{project}/milestones",
@@ -134,6 +151,23 @@ PROJECTS = (
         answer=Items[Milestone],
         answer_field="items",
         errors=(404,),
+    ),
+    Endpoint(
+        "update_milestone",
+        "PATCH",
+        "/projects/{project}/milestones/{milestone:path}",
+        "Rename a milestone",
+        "milestones",
+        """The milestone is named by id, slug or name; its slug stays. A name another
+        milestone of the project has is refused (409). Writes ``milestone.updated`` when
+        something changed.
+        """,
+        scope=WRITE,
+        access=(Access.PROJECT,),
+        body=MilestonePatch,
+        body_arg="patch",
+        answer=Milestone,
+        errors=(404, 409),
     ),
     Endpoint(
         "find_milestones",

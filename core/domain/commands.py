@@ -27,6 +27,8 @@ MAX_LABEL = 50
 MAX_LABELS = 50
 MAX_LIST_ITEM = 2_000
 MAX_ATTACHMENT_NAME = 255
+MAX_NAME = 200
+"""A project's or milestone's name, created or renamed."""
 TASK_TYPE_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
 DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024
 
@@ -309,7 +311,7 @@ class BoardQuery(_Request):
 class ProjectCreate(_Request):
     """A new project; slug and key are derived from the name when omitted."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=MAX_NAME)
     slug: str | None = None
     key: str | None = None
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
@@ -322,12 +324,50 @@ class MilestoneCreate(_Request):
     """A new milestone in a project (by id, slug or key)."""
 
     project: str | None = None
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=MAX_NAME)
     slug: str | None = None
     start_date: date | None = None
     due_date: date | None = None
 
     _text = field_validator("project", "name", "slug")(_no_nul)
+
+
+class _Rename(_Request):
+    """Changes to a project or milestone: the fields that are set (not ``None``) change.
+
+    None of these fields can be cleared, so ``None`` means "unchanged" rather than "clear"
+    as in ``TaskPatch``: the patch then travels whole (every field, as JSON) and means the
+    same on the server. Slugs and keys never change: they are how tasks, refs (``WEB-12``),
+    URLs, scripts and tokens limited to a project name it, and a rename must not break them.
+    """
+
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller set to a value, by name, in the model's field order.
+
+        The order is the declaration order, so the same rename writes the same event
+        payload in every process.
+        """
+        return {
+            name: getattr(self, name)
+            for name in type(self).model_fields
+            if getattr(self, name) is not None
+        }
+
+
+class ProjectPatch(_Rename):
+    """A project's new name and/or description (its slug and key stay)."""
+
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
+
+    _text = field_validator("name", "description")(_no_nul)
+
+
+class MilestonePatch(_Rename):
+    """A milestone's new name (its slug stays)."""
+
+    _text = field_validator("name")(_no_nul)
 
 
 class TaskImportItem(_TaskFields):

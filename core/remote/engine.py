@@ -158,6 +158,7 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
     create_project = table_method(TaskEngine.create_project)
     list_projects = table_method(TaskEngine.list_projects)
     get_project = table_method(TaskEngine.get_project)
+    update_project = table_method(TaskEngine.update_project)
 
     async def create_milestone(self, request: MilestoneCreate) -> Milestone:
         """See ``TaskEngine.create_milestone``.
@@ -203,6 +204,7 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
         return sorted(found, key=lambda m: (m.due_date is None, m.due_date or date.min, m.slug))
 
     find_milestones = table_method(TaskEngine.find_milestones)
+    update_milestone = table_method(TaskEngine.update_milestone)
 
     # -- tasks -------------------------------------------------------------------------
     async def create_task(self, request: TaskCreate) -> CreateResult:

@@ -40,7 +40,9 @@ from core.domain.commands import (
     AttachmentIn,
     BoardQuery,
     MilestoneCreate,
+    MilestonePatch,
     ProjectCreate,
+    ProjectPatch,
     TaskCreate,
     TaskImportItem,
     TaskPatch,
@@ -101,6 +103,7 @@ from core.store import (
     project_ops,
     queries,
     quick_ops,
+    rename_ops,
     run_ids,
     run_ops,
     step_ops,
@@ -333,9 +336,25 @@ class SqlTaskEngine:
 
         return await self._runner.read(lambda c: project_from_row(find_project(c, ref)))
 
+    async def update_project(self, ref: str, patch: ProjectPatch) -> Project:
+        """See ``TaskEngine.update_project``."""
+        result: Project = await self._write(
+            lambda c, x: rename_ops.update_project(c, x, ref, patch)
+        )
+        return result
+
     async def create_milestone(self, request: MilestoneCreate) -> Milestone:
         """See ``TaskEngine.create_milestone``."""
         result: Milestone = await self._write(partial(_call, project_ops.create_milestone, request))
+        return result
+
+    async def update_milestone(
+        self, project: str, milestone: str, patch: MilestonePatch
+    ) -> Milestone:
+        """See ``TaskEngine.update_milestone``."""
+        result: Milestone = await self._write(
+            lambda c, x: rename_ops.update_milestone(c, x, project, milestone, patch)
+        )
         return result
 
     async def list_milestones(self, project: str | None = None) -> list[Milestone]:

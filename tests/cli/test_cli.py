@@ -303,3 +303,27 @@ def test_events_as_json_and_followed_line_by_line(cli: CLI) -> None:
         if follower.poll() is None:
             follower.kill()
             follower.wait()
+
+
+def test_rename_a_project_and_a_milestone_keeping_their_slugs(cli: CLI) -> None:
+    """Renames answer with the new name in text and JSON; a taken name or a typo is an error."""
+    cli.ok("project", "add", "Web", "--key", "WEB")
+    cli.ok("milestone", "add", "Beta", "--project", "web")
+    cli.ok("milestone", "add", "GA", "--project", "web")
+
+    said = cli.ok("project", "rename", "WEB", "Website")
+    project = cli.json("project", "rename", "web", "Public site")["project"]
+    milestone = cli.json("milestone", "rename", "web", "beta", "Public beta")["milestone"]
+
+    assert said == 'Project web is now named "Website" (its slug web and key WEB stay).\n'
+    assert (project["slug"], project["key"], project["name"]) == ("web", "WEB", "Public site")
+    assert (milestone["slug"], milestone["name"]) == ("beta", "Public beta")
+    assert cli.ok("milestone", "rename", "web", "ga", "Launch") == (
+        'Milestone ga in project web is now named "Launch" (its slug stays).\n'
+    )
+    taken = cli.run("milestone", "rename", "web", "launch", "public BETA")
+    assert taken.returncode == 4
+    assert "already has a milestone named 'public BETA' (beta)" in taken.stderr
+    assert "hint: " in taken.stderr
+    missing = json.loads(cli.run("project", "rename", "wbe", "X", json_mode=True).stderr)
+    assert missing["error"]["code"] == "not_found"

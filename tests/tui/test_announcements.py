@@ -55,6 +55,8 @@ SPOKEN: dict[str, tuple[dict[str, Any], str | None]] = {
     "run.adopted": ({}, None),
     "project.created": ({}, None),
     "milestone.created": ({}, None),
+    "project.updated": ({}, None),
+    "milestone.updated": ({}, None),
     "import.committed": ({}, None),
     "import.failed": ({}, None),
     "worker.registered": ({}, None),

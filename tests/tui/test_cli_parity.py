@@ -133,6 +133,7 @@ PARITY: dict[str, str | Interface] = {
     "bulkmove.cancel": CLOSE,
     "name.cancel": CLOSE,
     "project.cancel": CLOSE,
+    "project.rename": 'project rename web "Web site"',
     "relogin.close": CLOSE,
     "save.cancel": CLOSE,
     "form.save": 'task add "A title" --description "Why" --priority high --due 2026-12-31',

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from core.domain.commands import ProjectCreate
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.tui import screen_text, settle
@@ -10,6 +12,7 @@ from tui.__main__ import make_app
 from tui.app import TaskyardApp
 from tui.modals.dependency_picker import DependencyPickerModal
 from tui.modals.move import MoveModal
+from tui.modals.name_prompt import NameModal
 from tui.modals.project_picker import ProjectPickerModal
 from tui.screens.board import BoardScreen
 from tui.settings import TuiSettings
@@ -53,19 +56,28 @@ async def test_typing_narrows_the_move_menu_and_says_so(demo_app: TaskyardApp) -
         await wait_until(lambda: "WEB-5 moved to cancelled." in screen_text(demo_app), pilot=pilot)
 
 
-async def test_typing_narrows_the_project_picker(demo_db_url: str) -> None:
-    engine = await SqlTaskEngine.open(demo_db_url)
+async def app_with_projects(url: str, *names: str) -> TaskyardApp:
+    """The TUI on the demo database with more projects, ``names``."""
+    engine = await SqlTaskEngine.open(url)
     try:
-        for name in ("Ops", "Quality", "Mobile"):
+        for name in names:
             await engine.create_project(ProjectCreate(name=name))
     finally:
         await engine.close()
-    app = make_app(TuiSettings(db=demo_db_url, animations=False))
+    return make_app(TuiSettings(db=url, animations=False))
+
+
+async def open_project_picker(app: TaskyardApp, pilot: Pilot[int]) -> None:
+    await settle(pilot)
+    await pilot.press("p")
+    await wait_until(lambda: isinstance(app.screen, ProjectPickerModal), pilot=pilot)
+    await settle(pilot)
+
+
+async def test_typing_narrows_the_project_picker(demo_db_url: str) -> None:
+    app = await app_with_projects(demo_db_url, "Ops", "Quality", "Mobile")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        await wait_until(lambda: isinstance(app.screen, ProjectPickerModal), pilot=pilot)
-        await settle(pilot)
+        await open_project_picker(app, pilot)
         await pilot.press("q", "u")  # q types, it does not quit
         await settle(pilot)
         assert isinstance(app.screen, ProjectPickerModal)
@@ -97,3 +109,22 @@ async def test_typing_in_the_dependency_results_narrows_the_search(
         query = picker.query_one("#picker-query")
         assert demo_app.focused is query
         assert query.value == "flaky"  # type: ignore[attr-defined]
+
+
+async def test_f2_in_the_project_picker_renames_the_highlighted_project(
+    demo_db_url: str,
+) -> None:
+    """f2 asks for the new name; the list then shows it, the slug and key unchanged."""
+    app = await app_with_projects(demo_db_url, "Quality")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_project_picker(app, pilot)
+        await pilot.press("q", "u", "f2")
+        await wait_until(lambda: isinstance(app.screen, NameModal), pilot=pilot)
+        await pilot.press(*"QA team", "enter")
+        await wait_until(lambda: isinstance(app.screen, ProjectPickerModal), pilot=pilot)
+        await wait_until(
+            lambda: "Project quality is now named QA team." in screen_text(app), pilot=pilot
+        )
+        assert shown(app) == ["1. QA team  (QUA, quality)"]
+        await pilot.press("enter")
+        await wait_until(lambda: "Project: QA team" in screen_text(app), pilot=pilot)

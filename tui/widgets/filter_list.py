@@ -64,3 +64,16 @@ class FilterList(ChoiceList):
         )
         self.highlighted = 0 if shown else None
         self.post_message(self.Filtered(self, typed, len(shown), len(self._choices)))
+
+    def reword(self, option_id: str, words: str) -> None:
+        """Give one choice new words (a renamed project).
+
+        What is typed stays, and the highlight goes to that choice when it is still shown.
+        """
+        self._choices = [(cid, words if cid == option_id else old) for cid, old in self._choices]
+        self.narrow(self.typed)
+        with_id = [
+            i for i in range(self.option_count) if self.get_option_at_index(i).id == option_id
+        ]
+        if with_id:
+            self.highlighted = with_id[0]

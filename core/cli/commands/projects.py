@@ -45,6 +45,21 @@ async def _cmd_project_list(s: Session) -> int:
     )
 
 
+async def _cmd_project_rename(s: Session) -> int:
+    from core.domain.commands import ProjectPatch, parse
+
+    patch = parse(ProjectPatch, {"name": s.args.name})
+    project = await s.engine.update_project(s.args.ref, patch)
+    return s.out.result(
+        "project",
+        lambda: {"project": dump(project)},
+        lambda: [
+            f'Project {project.slug} is now named "{project.name}" '
+            f"(its slug {project.slug} and key {project.key} stay)."
+        ],
+    )
+
+
 async def _project_slugs(engine: TaskEngine) -> dict[str, str]:
     return {p.id: p.slug for p in await engine.list_projects()}
 
@@ -67,6 +82,22 @@ async def _cmd_milestone_add(s: Session) -> int:
         text += f", due {milestone.due_date.isoformat()}"
     s.out.lines([text + "."])
     return 0
+
+
+async def _cmd_milestone_rename(s: Session) -> int:
+    from core.domain.commands import MilestonePatch, parse
+
+    a = s.args
+    patch = parse(MilestonePatch, {"name": a.name})
+    milestone = await s.engine.update_milestone(a.project, a.milestone, patch)
+    return s.out.result(
+        "milestone",
+        lambda: {"milestone": dump(milestone)},
+        lambda: [
+            f'Milestone {milestone.slug} in project {a.project} is now named "{milestone.name}" '
+            f"(its slug stays)."
+        ],
+    )
 
 
 async def _cmd_milestone_list(s: Session) -> int:
@@ -98,7 +129,7 @@ SLUG = arg("--slug", metavar="S")
 COMMANDS: Commands = (
     Group(
         "project",
-        "add and list projects",
+        "add, list and rename projects",
         (
             Command(
                 "add",
@@ -113,11 +144,17 @@ COMMANDS: Commands = (
                 ),
             ),
             Command("list", _cmd_project_list, "every project"),
+            Command(
+                "rename",
+                _cmd_project_rename,
+                "give a project a new name (its slug and key stay)",
+                (arg("ref", metavar="REF", help="the project's slug, key or id"), NAME),
+            ),
         ),
     ),
     Group(
         "milestone",
-        "add, list and find milestones",
+        "add, list, find and rename milestones",
         (
             Command(
                 "add",
@@ -137,6 +174,16 @@ COMMANDS: Commands = (
                 _cmd_milestone_find,
                 "milestones matching a slug or name",
                 (arg("project", metavar="PROJECT"), SLUG, arg("--name", metavar="N"), limit(10)),
+            ),
+            Command(
+                "rename",
+                _cmd_milestone_rename,
+                "give a milestone a new name (its slug stays)",
+                (
+                    arg("project", metavar="PROJECT"),
+                    arg("milestone", metavar="MILESTONE", help="its slug, name or id"),
+                    NAME,
+                ),
             ),
         ),
     ),
