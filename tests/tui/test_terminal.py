@@ -355,7 +355,7 @@ def test_the_cursor_is_on_the_focused_item_on_every_screen_and_after_every_actio
     terminal.wait_cursor_on("Two-factor sign-in")
 
     terminal.keys("?")  # help: at the top left of the help text, inside its frame
-    terminal.wait_for("Id for [keymap]")
+    terminal.wait_for("This help scrolls")
     terminal.wait_for(
         lambda: terminal.cursor()[1] < 6 and "│" in terminal.text_before_cursor()[-4:]
     )
