@@ -13,6 +13,9 @@ from textual.geometry import Offset
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+LAYOUT_TRIES = 5
+"""Refreshes to wait for a just-shown list to be laid out before placing the cursor."""
+
 
 class ChoiceList(OptionList):
     """One-line, numbered choices; digits jump to a choice, the cursor follows the highlight."""
@@ -48,11 +51,13 @@ class ChoiceList(OptionList):
     def on_focus(self, event: events.Focus) -> None:
         self.call_after_refresh(self.place_cursor)
 
-    def place_cursor(self) -> None:
+    def place_cursor(self, tries: int = LAYOUT_TRIES) -> None:
         """Put the terminal cursor on the first character of the highlighted choice (its number).
 
         ``content_region`` already excludes the border and padding, so the choice's text
-        starts at its left edge.
+        starts at its left edge. A list shown and focused in the same moment (the monitor's,
+        when its first overview arrives) has no size until a later refresh lays it out: the
+        cursor is placed then, a few refreshes at most, rather than left where it was.
         """
         if not self.has_focus or self.highlighted is None:
             return
@@ -61,3 +66,5 @@ class ChoiceList(OptionList):
         if 0 <= y < region.height:
             self.app.cursor_position = Offset(region.x, region.y + y)
             self.app.refresh()
+        elif region.height == 0 and tries > 0:
+            self.call_after_refresh(self.place_cursor, tries - 1)
