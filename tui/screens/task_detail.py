@@ -35,7 +35,7 @@ from textual.widgets import Static
 from core.domain.models import Attachment, Event, Task, TaskStatus
 from core.domain.runs import Run
 from core.errors import TaskyardError
-from tui import task_commands
+from tui import detail_actions, task_commands
 from tui.context import report_done, taskyard_app
 from tui.screens.log_feed import LogFeedScreen
 from tui.task_words import (
@@ -83,6 +83,7 @@ class TaskDetailScreen(LogFeedScreen):
     | a | Go to the attachments list |
     | v / enter | View the selected attachment (text) |
     | s | Save the selected attachment to a file |
+    | f | Attach a file (asks for its path) |
     | r | Read the task again |
     """
 
@@ -198,6 +199,14 @@ class TaskDetailScreen(LogFeedScreen):
             id="task.save-attachment",
             tooltip="Save the selected attachment to a file",
         ),
+        Binding(
+            "f",
+            "attach_file",
+            "Attach file",
+            show=False,
+            id="task.attach-file",
+            tooltip="Attach a file to the task (asks for its path)",
+        ),
         Binding("r", "reload_task", "Reload", show=False, id="task.reload", tooltip="Read again"),
     ]
 
@@ -219,6 +228,10 @@ form's Command field, `--command`), and only once that exact text is approved; a
 in the description never runs. **A** shows the command and asks before approving it.
 Changing the command withdraws the approval (when you change it yourself on this database,
 it is approved by you at once).
+
+**Attachments**: **f** attaches a file (type its path; a missing file, a folder or a file
+over the size limit is explained under the field), **a** goes to the list, **v** reads the
+selected one and **s** saves it to a file.
 
 **Tab** moves between the text, the dependencies list and the attachments list; lists are
 numbered, so a digit picks an entry. **Enter** on a dependency opens that task, and
@@ -379,7 +392,7 @@ the title and kept in the message log (**L**).
     # -- what applies ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         task = self.shown_task
-        if action in {"choose_move", "edit"}:
+        if action in {"choose_move", "edit", "attach_file"}:
             return True if task is not None else None
         if action in {"go_to_dependency", "remove_dependency"}:
             return True if self.query_one(DependenciesList).entries else None
@@ -578,6 +591,9 @@ the title and kept in the message log (**L**).
     def _attachment_opened(self, event: AttachmentsList.Opened) -> None:
         event.stop()
         self.open_attachment(event.attachment, save=False)
+
+    def action_attach_file(self) -> None:
+        detail_actions.attach_file(self)
 
     def action_view_attachment(self) -> None:
         attachment = self.query_one(AttachmentsList).selected
