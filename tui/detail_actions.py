@@ -1,4 +1,4 @@
-"""Task-detail actions that live outside the screen module: attach a file.
+"""Task-detail actions that live outside the screen module: attach a file, delete the task.
 
 Each takes the ``TaskDetailScreen`` it acts for and goes through the engine as the screen's
 own actions do; the screen's ``action_*`` methods delegate here so that the screen module
@@ -11,13 +11,13 @@ import asyncio
 import base64
 import mimetypes
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from core.config_file import MAX_ATTACHMENT_LIMIT
 from core.domain.commands import AttachmentIn, parse
 from core.domain.models import Attachment
 from core.errors import TaskyardError
-from tui.context import report_done, taskyard_app
+from tui.context import HasStatusLine, report_done, taskyard_app
 from tui.widgets.attachments_list import size_words
 
 if TYPE_CHECKING:
@@ -88,3 +88,21 @@ def attach_file(screen: TaskDetailScreen) -> None:
             screen.load_task()
 
     screen.app.push_screen(AttachFileModal(task.ref, attach, directory=directory), attached)
+
+
+def delete_task(screen: TaskDetailScreen) -> None:
+    """Delete the task shown after asking, then go back to the board, which says so."""
+    task = screen.shown_task
+    if task is None:
+        return
+    from tui import task_commands
+    from tui.screens.task_detail import TaskDetailScreen
+
+    def deleted(text: str) -> None:
+        app = taskyard_app(screen)
+        # Every detail page is closed: the one below may be a task that waited for this one.
+        while isinstance(app.screen, TaskDetailScreen) and len(app.screen_stack) > 1:
+            app.pop_screen()
+        report_done(cast("HasStatusLine", app.screen), text)
+
+    task_commands.ask_to_delete(screen, task.ref, task.title, deleted)

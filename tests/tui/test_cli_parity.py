@@ -89,6 +89,7 @@ PARITY: dict[str, str | Interface] = {
     "task.save-attachment": "task show TY-1 --json",
     "task.reload": "task show TY-1",
     "task.attach-file": "task attach TY-1 notes.txt",
+    "task.delete": "task rm TY-1",
     # execution monitor
     "monitor.back": NAV,
     "monitor.pause": Interface(

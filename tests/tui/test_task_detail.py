@@ -19,6 +19,7 @@ from textual.widgets import Input, Markdown, Static, TextArea
 from core.domain.commands import AttachmentIn, TaskPatch
 from core.domain.models import DependencyReason, TaskStatus
 from core.domain.states import allowed_targets
+from core.errors import NotFoundError
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.tui import settle
 from tui.__main__ import make_app
@@ -452,3 +453,32 @@ async def test_attach_a_file_from_the_detail(demo_app: TaskyardApp, tmp_path: Pa
         await settle(pilot)
         assert app.screen is screen
         assert len(list_lines(screen, "#detail-attachments")) == 1
+
+
+async def test_delete_from_the_detail_asks_then_returns_to_the_board(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    """D asks first; enter alone keeps the task; yes deletes it and the board says so."""
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_detail(app, pilot, "WEB-12")
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")  # "Keep it"
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        board = app.screen
+        assert isinstance(board, BoardScreen)
+        assert "WEB-12 deleted." in str(board.query_one("#board-status", Static).render())
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        with pytest.raises(NotFoundError):
+            await engine.get_task("WEB-12")
+    finally:
+        await engine.close()
