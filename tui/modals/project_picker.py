@@ -42,12 +42,22 @@ class ProjectPickerModal(ChoiceModal[ProjectChoice | None]):
     CHOICES_ID = "project-choices"
     FILTERABLE = True
 
-    def __init__(self, current: str | None, *, spoken: bool = False) -> None:
+    def __init__(
+        self,
+        current: str | None,
+        *,
+        spoken: bool = False,
+        question: str = "Show the board of:",
+        every: str = "All projects",
+    ) -> None:
         super().__init__([], left=None, placeholder="Loading projects…", spoken=spoken)
         self.current = current
+        self.question = question
+        self.every = every
+        """The words of the first choice, the one without a project."""
 
     def compose_question(self) -> ComposeResult:
-        yield Static("Show the board of:", id="project-title")
+        yield Static(self.question, id="project-title", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -63,7 +73,7 @@ class ProjectPickerModal(ChoiceModal[ProjectChoice | None]):
                 f"{exc.message} {exc.hint or ''}"
             )
             return
-        choices = [Choice[ProjectChoice | None](ALL, "All projects", ProjectChoice(None, None))]
+        choices = [Choice[ProjectChoice | None](ALL, self.every, ProjectChoice(None, None))]
         choices += [
             Choice(p.slug, f"{p.name}  ({p.key}, {p.slug})", ProjectChoice(p.slug, p.name))
             for p in projects
