@@ -93,30 +93,13 @@ def delete_task(board: BoardScreen) -> None:
     card = board.selected_card
     if card is None:
         return
-    from tui.modals.confirm import ConfirmModal
+    from tui import task_commands
 
-    def answered(yes: bool | None) -> None:
-        if yes:
-            board.run_worker(_delete(board, card), group="delete_task", exit_on_error=False)
-
-    question = (
-        f"Delete {card.ref} “{card.title}”? Its dependencies and attachments go with it, and "
-        "tasks waiting for it stop waiting. This cannot be undone (cancel keeps a task, in "
-        "cancelled)."
-    )
-    board.app.push_screen(ConfirmModal(question, yes=f"Delete {card.ref}", no="Keep it"), answered)
-
-
-async def _delete(board: BoardScreen, card: TaskCard) -> None:
-    deleted = await attempt(
-        board,
-        lambda engine: engine.delete_task(card.ref),
-        refused=f"{card.ref} not deleted",
-        title=f"{card.ref} not deleted",
-    )
-    if deleted is not None:
-        report_done(board, f"{deleted} deleted.")
+    def deleted(text: str) -> None:
+        report_done(board, text)
         board.load_board()
+
+    task_commands.ask_to_delete(board, card.ref, card.title, deleted)
 
 
 def new_project(board: BoardScreen) -> None:

@@ -1,12 +1,13 @@
 """Engine calls on one task for the screens that offer them, each saying how it went.
 
-Run now, approve the command, retry, cancel, remove a dependency and read an attachment: a
-refusal is said on the screen's status line and kept in the message log (``attempt``), and
-so is what was done. ``read_history`` reads the events a task page lists.
+Run now, approve the command, retry, cancel, delete (after asking), remove a dependency and
+read an attachment: a refusal is said on the screen's status line and kept in the message
+log (``attempt``), and so is what was done. ``read_history`` reads the events a task page lists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from textual.dom import DOMNode
@@ -17,6 +18,8 @@ from core.errors import TaskyardError
 from tui.context import HasStatusLine, attempt, report_done, taskyard_app
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from core.engine import TaskEngine
 
 HISTORY_PAGE = 500
@@ -84,6 +87,38 @@ async def cancel_with_reason(screen: HasStatusLine, ref: str, reason: str) -> bo
         done=lambda _: f"{ref} cancelled ({reason}).",
     )
     return cancelled is not None
+
+
+def ask_to_delete(
+    screen: Screen[None], ref: str, title: str, deleted: Callable[[str], None]
+) -> None:
+    """Delete a task once the user says so ("Keep it" is what enter alone picks).
+
+    ``screen`` (one with a status line) says a refusal; ``deleted`` gets the sentence saying
+    what was deleted, for the screen the user is left on.
+    """
+    from tui.modals.confirm import ConfirmModal
+
+    async def delete() -> None:
+        result = await attempt(
+            cast("HasStatusLine", screen),
+            lambda engine: engine.delete_task(ref),
+            refused=f"{ref} not deleted",
+            title=f"{ref} not deleted",
+        )
+        if result is not None:
+            deleted(f"{result} deleted.")
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            screen.run_worker(delete(), group="delete_task", exit_on_error=False)
+
+    question = (
+        f"Delete {ref} “{title}”? Its dependencies and attachments go with it, and "
+        "tasks waiting for it stop waiting. This cannot be undone (cancel keeps a task, in "
+        "cancelled)."
+    )
+    screen.app.push_screen(ConfirmModal(question, yes=f"Delete {ref}", no="Keep it"), answered)
 
 
 async def remove_dependency(screen: HasStatusLine, waiting: str, blocker: str) -> bool:

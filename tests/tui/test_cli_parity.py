@@ -88,6 +88,8 @@ PARITY: dict[str, str | Interface] = {
     "task.view-attachment": "task show TY-1 --json",
     "task.save-attachment": "task show TY-1 --json",
     "task.reload": "task show TY-1",
+    "task.attach-file": "task attach TY-1 notes.txt",
+    "task.delete": "task rm TY-1",
     # execution monitor
     "monitor.back": NAV,
     "monitor.pause": Interface(
@@ -136,6 +138,7 @@ PARITY: dict[str, str | Interface] = {
     "project.rename": 'project rename web "Web site"',
     "relogin.close": CLOSE,
     "save.cancel": CLOSE,
+    "attach.cancel": CLOSE,
     "form.save": 'task add "A title" --description "Why" --priority high --due 2026-12-31',
     "form.cancel": CLOSE,
     "form.external-editor": "task edit TY-1 --description-file notes.md",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from core.domain.commands import TaskCreate, TaskQuery
 from core.domain.models import FailureReason, TaskStatus
@@ -27,9 +27,12 @@ from tests.fixtures.waiting import wait_until
 from tui.app import TaskyardApp
 from tui.modals.cancel import CancelModal
 from tui.modals.confirm import ConfirmModal
+from tui.modals.name_prompt import NameModal
+from tui.modals.project_picker import ProjectPickerModal
 from tui.screens.monitor import ExecutionMonitorScreen
 from tui.screens.quick_action import QuickActionScreen
 from tui.screens.task_detail import TaskDetailScreen
+from tui.widgets.choice_list import ChoiceList
 
 SIZE = (120, 40)
 
@@ -377,9 +380,30 @@ async def test_quick_action_runs_and_promotes_exactly_one_task(tmp_path: Path) -
         assert (await engine.list_tasks(TaskQuery())).total == 0  # not on the board yet
         assert "succeeded" in " ".join(lines_of(app, "#quick-recent"))
         await pilot.press("ctrl+t")
+        await wait_until(lambda: isinstance(app.screen, NameModal), timeout=20, pilot=pilot)
+        await pilot.press("escape")  # leaving the title promotes nothing
+        await wait_until(lambda: app.screen is screen, timeout=20, pilot=pilot)
+        assert "Not promoted." in text(app, "#quick-status")
+        assert (await engine.list_tasks(TaskQuery())).total == 0
+        await pilot.press("ctrl+t")
+        await wait_until(lambda: isinstance(app.screen, NameModal), timeout=20, pilot=pilot)
+        title = app.screen.query_one(Input)
+        assert title.value == "echo quick-hello"  # the prompt's first line
+        title.value = "Say hello"
+        await pilot.press("enter")
+        await wait_until(
+            lambda: (
+                isinstance(app.screen, ProjectPickerModal)
+                and app.screen.query_one(ChoiceList).option_count > 1
+            ),
+            timeout=20,
+            pilot=pilot,
+        )
+        await pilot.press("enter")  # the highlighted project: the one the board opened on
         await wait_until(
             lambda: "Promoted to task " in text(app, "#quick-status"), timeout=20, pilot=pilot
         )
+        assert "“Say hello”" in text(app, "#quick-status")
         ref = text(app, "#quick-status").split("Promoted to task ")[1].split()[0]
         await settle(pilot)
         await pilot.press("ctrl+t")  # promoted already: the key does nothing now

@@ -19,6 +19,7 @@ from textual.widgets import Input, Markdown, Static, TextArea
 from core.domain.commands import AttachmentIn, TaskPatch
 from core.domain.models import DependencyReason, TaskStatus
 from core.domain.states import allowed_targets
+from core.errors import NotFoundError
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.tui import settle
 from tui.__main__ import make_app
@@ -405,3 +406,79 @@ async def test_cancel_is_offered_only_where_the_state_machine_allows_it(
         screen = await open_detail(app, pilot, "WEB-4")
         assert "Cancel (c): asks why, then stops it." in text_of(screen, "#runs-actions")
         assert screen.check_action("cancel_task", ()) is True
+
+
+async def test_attach_a_file_from_the_detail(demo_app: TaskyardApp, tmp_path: Path) -> None:
+    """f asks for a path; what cannot be attached is said under the field, in words."""
+    from tui.modals.attach_file import AttachFileModal
+
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"hello\n")
+    large = tmp_path / "large.bin"
+    large.write_bytes(b"\x00" * (10 * 1024 * 1024 + 1))
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_detail(app, pilot, "WEB-2")
+        assert not list_lines(screen, "#detail-attachments")
+        await pilot.press("f")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, AttachFileModal)
+        field = modal.query_one(Input)
+        assert app.focused is field
+
+        async def refused(path: Path) -> str:
+            field.value = str(path)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is modal
+            assert app.focused is field
+            return str(modal.query_one("#attach-error", Static).render())
+
+        assert "there is no file at" in await refused(tmp_path / "missing.txt")
+        assert "is a folder" in await refused(tmp_path)
+        assert "larger than the 10 MiB limit" in await refused(large)
+
+        field.value = str(notes)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "Attached notes.txt (6 bytes) to WEB-2." in text_of(screen, "#detail-status")
+        assert list_lines(screen, "#detail-attachments") == ["1. notes.txt (6 bytes, text/plain)"]
+
+        # Escape attaches nothing.
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert len(list_lines(screen, "#detail-attachments")) == 1
+
+
+async def test_delete_from_the_detail_asks_then_returns_to_the_board(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    """D asks first; enter alone keeps the task; yes deletes it and the board says so."""
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_detail(app, pilot, "WEB-12")
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")  # "Keep it"
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        board = app.screen
+        assert isinstance(board, BoardScreen)
+        assert "WEB-12 deleted." in str(board.query_one("#board-status", Static).render())
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        with pytest.raises(NotFoundError):
+            await engine.get_task("WEB-12")
+    finally:
+        await engine.close()

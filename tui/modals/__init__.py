@@ -5,6 +5,7 @@ from __future__ import annotations
 from tui.lazy import lazy_attributes
 
 _WHERE = {
+    "AttachFileModal": "tui.modals.attach_file",
     "AttachmentViewModal": "tui.modals.attachments",
     "BulkMoveModal": "tui.modals.bulk_move",
     "CancelModal": "tui.modals.cancel",

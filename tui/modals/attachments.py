@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +15,8 @@ from textual.widgets import Footer, Input, Static, TextArea
 
 from core.domain.models import Attachment
 from tui.widgets.attachments_list import size_words
+
+T = TypeVar("T")
 
 _TEXT_TYPES = {"application/json", "application/xml", "application/x-yaml", "application/toml"}
 
@@ -91,7 +93,73 @@ class AttachmentViewModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-class SaveAttachmentModal(ModalScreen[Path | None]):
+class PathModal(ModalScreen[T]):
+    """Type a path and press enter; a refusal appears under the field, which keeps focus.
+
+    The dialog stays open until ``accept`` takes the path, so a mistyped one is corrected in
+    place. Each dialog names its parts with ``PREFIX`` (``save-path``, ``save-error``).
+    """
+
+    PREFIX: ClassVar[str] = "path"
+    EMPTY_ERROR: ClassVar[str] = "Error: type a path."
+
+    DEFAULT_CSS = """
+    PathModal {
+        align: center middle;
+        & > Vertical {
+            width: 80;
+            height: auto;
+            border: round $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        & .-title { text-style: bold; }
+        & .-error { color: $text-error; text-style: bold; display: none; }
+        & .-error.-shown { display: block; }
+        & .-note { color: $text-muted; }
+    }
+    """
+
+    def __init__(self, title: str, note: str, *, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.title_words = title
+        self.note = note
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        p = self.PREFIX
+        with Vertical():
+            yield Static(self.title_words, id=f"{p}-title", classes="-title", markup=False)
+            yield Input(self.value, placeholder=self.placeholder, id=f"{p}-path")
+            yield Static("", id=f"{p}-error", classes="-error", markup=False)
+            yield Static(self.note, id=f"{p}-note", classes="-note", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    async def accept(self, text: str) -> T | str:
+        """What the dialog returns for the typed path, or why it cannot, in words."""
+        raise NotImplementedError
+
+    @on(Input.Submitted)
+    async def _path_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        outcome = await self.accept(text) if text else self.EMPTY_ERROR
+        if isinstance(outcome, str):
+            error = self.query_one(f"#{self.PREFIX}-error", Static)
+            error.update(outcome)
+            error.add_class("-shown")
+            self.query_one(Input).focus()
+            return
+        self.dismiss(outcome)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SaveAttachmentModal(PathModal[Path]):
     """Type where to save an attachment; errors appear under the field, which keeps focus.
 
     | Key | Action |
@@ -104,68 +172,24 @@ class SaveAttachmentModal(ModalScreen[Path | None]):
         Binding("escape", "cancel", "Cancel", id="save.cancel", tooltip="Do not save"),
     ]
 
-    DEFAULT_CSS = """
-    SaveAttachmentModal {
-        align: center middle;
-        & > Vertical {
-            width: 80;
-            height: auto;
-            border: round $primary;
-            background: $surface;
-            padding: 0 1;
-        }
-        & #save-title { text-style: bold; }
-        & #save-error { color: $text-error; text-style: bold; display: none; }
-        & #save-error.-shown { display: block; }
-        & #save-note { color: $text-muted; }
-    }
-    """
+    PREFIX = "save"
+    EMPTY_ERROR = "Error: type a file path to save to."
 
     def __init__(self, attachment: Attachment, data: bytes, *, directory: Path) -> None:
-        super().__init__()
+        a = attachment
+        super().__init__(
+            f"Save {a.name} ({size_words(a.size)}) to this file:",
+            "A folder saves under the attachment's name. An existing file is replaced.",
+            value=str(directory / a.name),
+        )
         self.attachment = attachment
         self.data = data
         self.directory = directory
 
-    def compose(self) -> ComposeResult:
-        a = self.attachment
-        with Vertical():
-            yield Static(
-                f"Save {a.name} ({size_words(a.size)}) to this file:",
-                id="save-title",
-                markup=False,
-            )
-            yield Input(str(self.directory / a.name), id="save-path")
-            yield Static("", id="save-error", markup=False)
-            yield Static(
-                "A folder saves under the attachment's name. An existing file is replaced.",
-                id="save-note",
-            )
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Submitted, "#save-path")
-    async def _save(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text:
-            self._error("Error: type a file path to save to.")
-            return
+    async def accept(self, text: str) -> Path | str:
         try:
-            path = await asyncio.to_thread(_write, Path(text), self.attachment.name, self.data)
+            return await asyncio.to_thread(_write, Path(text), self.attachment.name, self.data)
         except OSError as exc:
             where = exc.filename or text
             reason = exc.strerror or type(exc).__name__
-            self._error(f"Error: cannot write {where}: {reason}. Choose a folder you can write to.")
-            return
-        self.dismiss(path)
-
-    def _error(self, text: str) -> None:
-        error = self.query_one("#save-error", Static)
-        error.update(text)
-        error.add_class("-shown")
-        self.query_one(Input).focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+            return f"Error: cannot write {where}: {reason}. Choose a folder you can write to."

@@ -41,7 +41,13 @@ class NameModal(TypedAnswerModal):
     EMPTY_ERROR = "Error: type a name first."
 
     def __init__(
-        self, question: str, *, placeholder: str, create: str, allow_empty: bool = False
+        self,
+        question: str,
+        *,
+        placeholder: str,
+        create: str,
+        allow_empty: bool = False,
+        value: str = "",
     ) -> None:
         # "create" answers with the typed name, not with a fixed result.
         choices: list[Choice[str | None]] = [
@@ -52,8 +58,10 @@ class NameModal(TypedAnswerModal):
         self.question = question
         self.input_placeholder = placeholder
         self.allow_empty = allow_empty  # an assignee cleared
+        self.value = value
+        """What the field starts with (a title to accept or change)."""
 
     def compose_question(self) -> ComposeResult:
         yield Static(self.question, id="name-question", markup=False)
-        yield Input(placeholder=self.input_placeholder, id="name-input")
+        yield Input(self.value, placeholder=self.input_placeholder, id="name-input")
         yield Static("", id="name-error", markup=False)

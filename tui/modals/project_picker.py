@@ -66,12 +66,22 @@ class ProjectPickerModal(ChoiceModal[ProjectChoice | None]):
     CHOICES_ID = "project-choices"
     FILTERABLE = True
 
-    def __init__(self, current: str | None, *, spoken: bool = False) -> None:
+    def __init__(
+        self,
+        current: str | None,
+        *,
+        spoken: bool = False,
+        question: str = "Show the board of:",
+        every: str = "All projects",
+    ) -> None:
         super().__init__([], left=None, placeholder="Loading projects…", spoken=spoken)
         self.current = current
+        self.question = question
+        self.every = every
+        """The words of the first choice, the one without a project."""
 
     def compose_question(self) -> ComposeResult:
-        yield Static("Show the board of:", id="project-title")
+        yield Static(self.question, id="project-title", markup=False)
 
     def compose_notes(self) -> ComposeResult:
         yield Static("", id="project-status", markup=False)
@@ -96,7 +106,7 @@ class ProjectPickerModal(ChoiceModal[ProjectChoice | None]):
                 f"{exc.message} {exc.hint or ''}"
             )
             return
-        choices = [Choice[ProjectChoice | None](ALL, "All projects", ProjectChoice(None, None))]
+        choices = [Choice[ProjectChoice | None](ALL, self.every, ProjectChoice(None, None))]
         choices += [Choice(p.slug, _words(p), ProjectChoice(p.slug, p.name)) for p in projects]
         current = self.current or ALL
         index = next((i for i, c in enumerate(choices) if c.id == current), 0)

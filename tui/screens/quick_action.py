@@ -18,6 +18,7 @@ from textual.widgets import Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from core.domain.commands import MAX_TITLE, TaskPatch
 from core.domain.runs import QuickRun, QuickRunStatus
 from core.errors import TaskyardError
 from tui.context import taskyard_app
@@ -67,7 +68,7 @@ class QuickActionScreen(LogFeedScreen):
     | tab / shift+tab | Prompt, profile, output, recent runs |
     | ctrl+r | Run it |
     | ctrl+b | Stop the run |
-    | ctrl+t | Promote the shown run to a task (exactly one) |
+    | ctrl+t | Promote the shown run to a task (exactly one; asks its title and project) |
     | ctrl+g | Open the task it was promoted to |
     | digits (in the profile menu) | Choose a profile |
     | escape | Back to the board |
@@ -104,7 +105,9 @@ profile, choose the profile in the numbered menu (type its number) and press **c
 The output follows below; **ctrl+b** stops it. Recent quick runs are listed at the bottom:
 highlight one to see its output again.
 
-**ctrl+t** promotes the shown run to a task: exactly one task is created (its title is the
+**ctrl+t** promotes the shown run to a task: it asks for the title (the prompt's first line
+to start with) and the project (escape at either promotes nothing); exactly one task is
+created (its title is the
 first line of the prompt, its description the prompt and the result) and its ref is shown;
 **ctrl+g** opens it. Until then, nothing is added to the board.
 """
@@ -329,14 +332,24 @@ first line of the prompt, its description the prompt and the result) and its ref
         shown = self.shown
         if shown is None:
             return
+        asked = await ask_title_and_project(self, shown)
+        if asked is None:
+            self.set_status("Not promoted. ctrl+t asks again.")
+            return
+        title, project = asked
         try:
             app.connection.check_write()
             engine = await app.engine()
-            task = await engine.promote_quick_run(shown.id)
+            task = await engine.promote_quick_run(shown.id, project=project)
+            if title != task.title:
+                task = await engine.update_task(
+                    task.ref, TaskPatch(title=title), expected_version=task.version
+                )
         except TaskyardError as exc:
             text = exc.message if exc.hint is None else f"{exc.message} {exc.hint}"
             self.set_status(f"Not promoted: {text}", error=True)
             app.report(text, severity="error", title="Promote to task")
+            self.load_recent()
             return
         self._refs[task.id] = task.ref
         self.shown = shown.model_copy(update={"promoted_task_id": task.id})
@@ -357,3 +370,38 @@ first line of the prompt, its description the prompt and the result) and its ref
 
     def action_show_board(self) -> None:
         self.app.switch_mode("board")
+
+
+async def ask_title_and_project(
+    screen: QuickActionScreen, run: QuickRun
+) -> tuple[str, str | None] | None:
+    """The title and project the promoted task gets; ``None`` when the user left either.
+
+    The title starts as the prompt's first line (the engine's own choice) and the project as
+    the one the board opened on.
+    """
+    from tui.modals.name_prompt import NameModal
+    from tui.modals.project_picker import ProjectPickerModal
+
+    title = await screen.app.push_screen_wait(
+        NameModal(
+            "Promote to a task. Its title:",
+            placeholder="A title",
+            create="Next: the project",
+            value=first_line(run.prompt, MAX_TITLE).strip(),
+        )
+    )
+    if title is None:
+        return None
+    settings = taskyard_app(screen).settings
+    project = await screen.app.push_screen_wait(
+        ProjectPickerModal(
+            settings.project,
+            spoken=settings.screen_reader,
+            question=f"Promote “{title}” into the project:",
+            every="The default project",
+        )
+    )
+    if project is None:
+        return None
+    return title, project.slug

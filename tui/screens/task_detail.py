@@ -35,7 +35,7 @@ from textual.widgets import Static
 from core.domain.models import Attachment, Event, Task, TaskStatus
 from core.domain.runs import Run
 from core.errors import TaskyardError
-from tui import task_commands
+from tui import detail_actions, task_commands
 from tui.context import report_done, taskyard_app
 from tui.screens.log_feed import LogFeedScreen
 from tui.task_words import (
@@ -83,6 +83,8 @@ class TaskDetailScreen(LogFeedScreen):
     | a | Go to the attachments list |
     | v / enter | View the selected attachment (text) |
     | s | Save the selected attachment to a file |
+    | f | Attach a file (asks for its path) |
+    | D / delete | Delete the task (asks first), back to the board |
     | r | Read the task again |
     """
 
@@ -198,6 +200,22 @@ class TaskDetailScreen(LogFeedScreen):
             id="task.save-attachment",
             tooltip="Save the selected attachment to a file",
         ),
+        Binding(
+            "f",
+            "attach_file",
+            "Attach file",
+            show=False,
+            id="task.attach-file",
+            tooltip="Attach a file to the task (asks for its path)",
+        ),
+        Binding(
+            "D,delete",
+            "delete_task",
+            "Delete",
+            show=False,
+            id="task.delete",
+            tooltip="Delete the task (asks first) and go back to the board",
+        ),
         Binding("r", "reload_task", "Reload", show=False, id="task.reload", tooltip="Read again"),
     ]
 
@@ -219,6 +237,13 @@ form's Command field, `--command`), and only once that exact text is approved; a
 in the description never runs. **A** shows the command and asks before approving it.
 Changing the command withdraws the approval (when you change it yourself on this database,
 it is approved by you at once).
+
+**Attachments**: **f** attaches a file (type its path; a missing file, a folder or a file
+over the size limit is explained under the field), **a** goes to the list, **v** reads the
+selected one and **s** saves it to a file.
+
+**D** (or **delete**) deletes the task after asking ("Keep it" is what enter alone picks)
+and goes back to the board.
 
 **Tab** moves between the text, the dependencies list and the attachments list; lists are
 numbered, so a digit picks an entry. **Enter** on a dependency opens that task, and
@@ -379,7 +404,7 @@ the title and kept in the message log (**L**).
     # -- what applies ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         task = self.shown_task
-        if action in {"choose_move", "edit"}:
+        if action in {"choose_move", "edit", "attach_file", "delete_task"}:
             return True if task is not None else None
         if action in {"go_to_dependency", "remove_dependency"}:
             return True if self.query_one(DependenciesList).entries else None
@@ -578,6 +603,12 @@ the title and kept in the message log (**L**).
     def _attachment_opened(self, event: AttachmentsList.Opened) -> None:
         event.stop()
         self.open_attachment(event.attachment, save=False)
+
+    def action_delete_task(self) -> None:
+        detail_actions.delete_task(self)
+
+    def action_attach_file(self) -> None:
+        detail_actions.attach_file(self)
 
     def action_view_attachment(self) -> None:
         attachment = self.query_one(AttachmentsList).selected
