@@ -467,7 +467,8 @@ async def test_delete_from_the_detail_asks_then_returns_to_the_board(
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("enter")  # "Keep it"
         await settle(pilot)
-        assert app.screen is screen
+        shown: object = app.screen  # not narrowed by the isinstance above: the screen changed
+        assert shown is screen
         await pilot.press("delete")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)

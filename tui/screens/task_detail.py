@@ -15,7 +15,7 @@ an entry or when they need data (a run's steps, its output). Engine events that 
 task or a task it is linked to schedule one debounced reload, which updates the widgets in
 place so focus, list highlights and the scroll position stay where they were.
 
-The module is a little over our ~600 lines because every engine call of the screen is here
+The module is over our ~600 lines because every engine call and key of the screen is here
 (that is the data-flow rule above: widgets never call the engine); each part of the page is
 drawn by its own widget module.
 """
