@@ -462,11 +462,13 @@ class TaskyardApp(App[int]):
             place()
             return
         if isinstance(widget, Input | TextArea):
-            self.cursor_position = widget.cursor_screen_offset
+            where = widget.cursor_screen_offset
         else:
             region = widget.content_region
-            self.cursor_position = Offset(region.x, region.y)
-        self.refresh()
+            where = Offset(region.x, region.y)
+        if where != self.cursor_position:  # an unchanged screen writes nothing (R10)
+            self.cursor_position = where
+            self.refresh()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed unexpectedly is reported, never shown as a traceback."""

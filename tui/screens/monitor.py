@@ -324,6 +324,9 @@ them; **w** switches them off or on.
             "Nothing has finished yet.",
         )
         self._focus_a_list()
+        # New lines above the focused list (a wrapped heading, a longer queue) move it down:
+        # the cursor follows once the update is laid out (R1).
+        taskyard_app(self).place_cursor_after_layout(self.focused)
         self.refresh_bindings()
         self._follow_selected()
 

@@ -64,7 +64,9 @@ class ChoiceList(OptionList):
         region = self.content_region
         y = self.highlighted - int(self.scroll_y)
         if 0 <= y < region.height:
-            self.app.cursor_position = Offset(region.x, region.y + y)
-            self.app.refresh()
+            where = Offset(region.x, region.y + y)
+            if where != self.app.cursor_position:  # an unchanged screen writes nothing
+                self.app.cursor_position = where
+                self.app.refresh()
         elif region.height == 0 and tries > 0:
             self.call_after_refresh(self.place_cursor, tries - 1)
