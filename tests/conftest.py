@@ -40,8 +40,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``local_only(reason)`` skip their remote runs, saying why."""
+    """Tests marked ``local_only(reason)`` skip their remote runs, saying why; the PostgreSQL
+    run of a test marked ``slow_on_postgres(reason)`` joins ``make slow``."""
     skip_remote_runs_of_local_only(items)
+    for item in items:
+        if item.get_closest_marker("slow_on_postgres") and "postgres" in item.keywords:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

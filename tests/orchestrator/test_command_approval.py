@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from core.domain.commands import TaskCreate, TaskPatch
 from core.domain.models import TaskStatus
 from core.orchestrator.steps import RunHandle, execute_claim
@@ -225,6 +227,9 @@ Tag it, then push the tag:
 """
 
 
+@pytest.mark.slow_on_postgres(
+    "8 s: a worker left running; approval is the same rows on either database"
+)
 async def test_a_received_prd_runs_nothing_until_its_command_is_approved_once(
     open_engine: Opener, db_url: str, tmp_path: Path
 ) -> None:

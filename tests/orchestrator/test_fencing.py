@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from core.domain.commands import TaskCreate
 from core.domain.models import TaskStatus
 from core.domain.runs import RunStatus
@@ -93,6 +95,7 @@ def test_the_guard_ends_a_group_whose_deadline_passes_even_a_stopped_one() -> No
                 proc.wait(5)
 
 
+@pytest.mark.slow_on_postgres("16 s: a frozen process's guard, the same on either database")
 async def test_a_frozen_workers_step_stops_before_its_task_runs_elsewhere(
     open_engine: Opener, db_url: str, tmp_path: Path
 ) -> None:
@@ -154,6 +157,9 @@ async def test_a_frozen_workers_step_stops_before_its_task_runs_elsewhere(
     assert ended == []  # only the sweep ended the frozen worker's run
 
 
+@pytest.mark.slow_on_postgres(
+    "a stop signal and the run it interrupts, the same on either database"
+)
 async def test_stopping_a_worker_again_and_again_does_not_block_its_task(
     open_engine: Opener, db_url: str, tmp_path: Path
 ) -> None:

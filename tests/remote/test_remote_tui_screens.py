@@ -7,8 +7,9 @@ task, move a card, edit with someone else saving first (412, the merge dialog), 
 a revoked token (the re-login dialog, then a pasted token that works), a quick action,
 a PRD import, and Run Now with a remote worker's live output.
 
-The server's start is paid once; the four quickest walks run in the default suite, the rest
-with ``make slow``.
+The server's start is paid once per module; the whole module runs with ``make slow`` (CI),
+since a server subprocess under a Pilot app costs the default run more than its 8 minutes allow
+(``tests/remote/test_remote_board.py`` keeps a quick remote board in ``make test``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ from tui.widgets.connection_line import ConnectionLine
 SIZE = (160, 44)
 S = TypeVar("S", bound=Screen[Any])
 CROSS_REFS = ROOT / "tests" / "fixtures" / "prds" / "cross_refs.md"
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
