@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
@@ -22,6 +23,9 @@ PRDS = Path(__file__).resolve().parent.parent / "fixtures" / "prds"
 CROSS_REFS = PRDS / "cross_refs.md"
 WITH_COMMANDS = PRDS.parent / "prd_with_commands.md"
 SIZE = (120, 44)
+
+# Each walk previews and commits a real plan (5-9 s apiece on 2 cores): `make slow` (CI).
+pytestmark = pytest.mark.slow
 
 
 def text_of(screen: PrdImportScreen, selector: str) -> str:

@@ -32,6 +32,9 @@ TIMEOUT = 15.0
 """Seconds any one expected screen may take to appear (first paint is ~1 s here)."""
 
 pytestmark = [
+    # Real terminals, real processes and their timing: minutes of the default run's budget
+    # (docs/testing.md), so `make slow` (CI) runs them.
+    pytest.mark.slow,
     pytest.mark.skipif(
         TMUX is None, reason="tmux is not installed (apt-get install tmux; .ci/run does it)"
     ),
@@ -301,6 +304,7 @@ def test_the_cursor_is_on_the_focused_item_on_every_screen_and_after_every_actio
     terminal.wait_for(lambda: "▊" in terminal.text_before_cursor())
     terminal.type("flaky")
     terminal.wait_for(lambda: terminal.text_before_cursor().rstrip().endswith("flaky"))
+    terminal.wait_for("1 match for")  # the search answered: enter adds that match
     terminal.keys("Enter")  # back in the form, in the title (not where the picker wrote)
     # The blocker's project became the form's (the note says so); the blockers list itself is
     # below the title's error line, out of a 40-row view.
