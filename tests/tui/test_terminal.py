@@ -28,8 +28,9 @@ import pytest
 TMUX = shutil.which("tmux")
 TASKYARD = Path(sys.executable).with_name("taskyard")
 WIDTH, HEIGHT = 120, 40
-TIMEOUT = 15.0
-"""Seconds any one expected screen may take to appear (first paint is ~1 s here)."""
+TIMEOUT = 30.0
+"""Seconds any one expected screen may take to appear (first paint is ~1 s here; `make slow`
+runs these beside stress tests that keep both cores busy)."""
 
 pytestmark = [
     # Real terminals, real processes and their timing: minutes of the default run's budget
