@@ -36,7 +36,7 @@ slow: $(STAMP)
 
 # The minutes-long stress tests alone (4 worker processes x 4 slots draining 10,000 tasks, on
 # SQLite and PostgreSQL, on the database directly and through one server). `make slow`, which
-# CI runs, leaves out the remote drain on SQLite (TASKYARD_STRESS=all brings it back).
+# CI runs, leaves out the remote drain (TASKYARD_STRESS=all brings it back).
 stress: $(STAMP)
 	TASKYARD_STRESS=all $(BIN)/python -m pytest -n auto -m slow tests/orchestrator/test_no_double_claim.py \
 		tests/remote/test_remote_drain.py $(PYTEST_ARGS)

@@ -33,7 +33,7 @@ load of 8 on the 2 cores, and more than 15 at a load of 12 (four requests per ta
 
 @pytest.fixture(
     params=[
-        pytest.param("sqlite", id="sqlite", marks=EVERY_BACKEND),
+        pytest.param("sqlite", id="sqlite"),
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     ]
 )
@@ -47,6 +47,7 @@ def served_db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: P
 
 @pytest.mark.slow
 @STRESS
+@EVERY_BACKEND
 async def test_remote_workers_run_every_task_exactly_once(served_db: str, tmp_path: Path) -> None:
     token = await issue_tester_token(served_db)
     await seed_ready_tasks(served_db, TASKS)
