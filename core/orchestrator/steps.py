@@ -76,18 +76,24 @@ async def persist(
     as the run's lease lasts (a server restarting, a database failing over; the heartbeat
     renews the lease once it is back). Past the lease the store refuses it anyway. Refusals
     (lease lost, bad input) are not retried, and neither is a write for a run already lost.
+    The lease that counts is the one held when the failures began: a write the store keeps
+    refusing while the heartbeat still renews (a trigger, a full disk) must end, not be
+    retried for as long as the renewals succeed.
 
     Raises:
         StorageError: still failing after the retries, or the lease is over.
     """
     tries = 0
+    until = math.inf
     while True:
         try:
             return await write(*args, **kwargs)
         except StorageError:
             tries += 1
+            if tries == 1:
+                until = handle.lease_until
             pause = min(0.2 * 2 ** (tries - 1), RETRY_PAUSE_MAX)
-            lease_left = time.monotonic() + pause < handle.lease_until < math.inf
+            lease_left = time.monotonic() + pause < until < math.inf
             if handle.lost or (tries >= STORAGE_RETRIES and not lease_left):
                 raise
             await asyncio.sleep(pause)
