@@ -41,6 +41,8 @@ from tui.__main__ import remote_app
 from tui.app import TaskyardApp
 from tui.modals.confirm import ConfirmModal
 from tui.modals.conflict import ConflictModal
+from tui.modals.name_prompt import NameModal
+from tui.modals.project_picker import ProjectPickerModal
 from tui.modals.relogin import ReloginModal
 from tui.modals.task_form import TaskFormModal
 from tui.screens.board import BoardScreen
@@ -48,6 +50,7 @@ from tui.screens.prd_import import PrdImportScreen
 from tui.screens.quick_action import QuickActionScreen
 from tui.screens.task_detail import TaskDetailScreen
 from tui.settings import TuiSettings
+from tui.widgets.choice_list import ChoiceList
 from tui.widgets.connection_line import ConnectionLine
 
 SIZE = (160, 44)
@@ -239,7 +242,18 @@ async def test_a_quick_action_runs_here_and_is_promoted_through_the_server(
         await pilot.press(*"echo", "space", *"quick-remote", "ctrl+r")
         await wait_until(lambda: "quick-remote" in log_text(screen), pilot=pilot, timeout=20)
         await wait_until(lambda: screen.check_action("promote", ()) is True, pilot=pilot)
-        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+t")  # asks the title (kept as typed), then the project
+        await wait_until(lambda: isinstance(app.screen, NameModal), timeout=20, pilot=pilot)
+        await pilot.press("enter")
+        await wait_until(
+            lambda: (
+                isinstance(app.screen, ProjectPickerModal)
+                and app.screen.query_one(ChoiceList).option_count > 1
+            ),
+            timeout=20,
+            pilot=pilot,
+        )
+        await pilot.press("enter")
 
         def status() -> str:
             return str(screen.query_one("#quick-status").render())
