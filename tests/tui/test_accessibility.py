@@ -355,8 +355,10 @@ async def test_an_error_outlives_its_toast(
         await pilot.press("shift+right")  # WEB-12 is blocked: refused
         # The toast shows, then is gone (Textual draws each as a ``Toast`` widget).
         await wait_until(
-            lambda: any(e.severity == "error" for e in app.message_log)
-            and bool(app.screen.query("Toast")),
+            lambda: (
+                any(e.severity == "error" for e in app.message_log)
+                and bool(app.screen.query("Toast"))
+            ),
             pilot=pilot,
         )
         await wait_until(lambda: not app.screen.query("Toast"), timeout=10, pilot=pilot)
@@ -602,9 +604,14 @@ async def test_every_binding_tooltip_is_reachable_in_help(demo_app: TaskyardApp)
 
 
 def test_no_widget_has_a_mouse_only_tooltip() -> None:
-    """Widget tooltips (``tooltip=`` on a widget, not a Binding) would be unreachable by keys."""
+    """Widget tooltips (``tooltip=`` on a widget, not a Binding) would be unreachable by keys.
+
+    The footer is the one widget that sets one: the tooltip of the binding under the pointer,
+    which the test above finds in the help."""
     offenders = []
     for path in Path("tui").rglob("*.py"):
+        if path == Path("tui/widgets/footer.py"):
+            continue
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             if re.search(r"\.tooltip\s*=|\bwith_tooltip\(", line):
                 offenders.append(f"{path}:{number}")

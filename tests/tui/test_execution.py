@@ -236,13 +236,13 @@ async def test_monitor_shows_queue_running_and_workers_live(tmp_path: Path) -> N
         await wait_until(
             lambda: isinstance(app.screen, ExecutionMonitorScreen), timeout=20, pilot=pilot
         )
+        # The running list and the queue are two lists, drawn one after the other.
         await wait_until(
-            lambda: "TY-1 First" in " ".join(lines_of(app, "#monitor-running")),
+            lambda: "TY-1 First" in " ".join(lines_of(app, "#monitor-running"))
+            and "TY-2 Second" in " ".join(lines_of(app, "#monitor-queue")),
             timeout=20,
             pilot=pilot,
         )
-        queue = " ".join(lines_of(app, "#monitor-queue"))
-        assert "TY-2 Second" in queue
         workers = text(app, "#monitor-workers")
         assert app.pool is not None
         assert app.pool.worker_id in workers

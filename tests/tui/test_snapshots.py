@@ -46,7 +46,8 @@ class TestBoardSnapshots:
     def test_narrow_terminal(self, snap_compare: Any, demo_db_url: str) -> None:
         """70 columns wide after moving right twice: two whole columns (Ready, In progress)
         are shown at a readable width, not seven squashed ones; the horizontal scrollbar
-        shows there is more; the focused In progress column has the highlighted border."""
+        shows there is more; the focused In progress column has the highlighted border. The
+        footer shows the keys that fit whole (up to "p Project") and the palette key."""
 
         async def run_before(pilot: Pilot[int]) -> None:
             await loaded(pilot)

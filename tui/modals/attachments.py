@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from core.domain.models import Attachment
 from tui.widgets.attachments_list import size_words
+from tui.widgets.footer import KeyFooter
 
 T = TypeVar("T")
 
@@ -84,7 +85,7 @@ class AttachmentViewModal(ModalScreen[None]):
                 markup=False,
             )
             yield TextArea(self.text, read_only=True, show_line_numbers=False, id="attachment-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -134,7 +135,7 @@ class PathModal(ModalScreen[T]):
             yield Input(self.value, placeholder=self.placeholder, id=f"{p}-path")
             yield Static("", id=f"{p}-error", classes="-error", markup=False)
             yield Static(self.note, id=f"{p}-note", classes="-note", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

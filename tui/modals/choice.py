@@ -16,10 +16,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from tui.widgets.choice_list import ChoiceList
 from tui.widgets.filter_list import FilterList
+from tui.widgets.footer import KeyFooter
 
 T = TypeVar("T")
 
@@ -91,7 +92,7 @@ class ChoiceModal(ModalScreen[T]):
             if self.FILTERABLE:
                 yield Static(TYPE_TO_FILTER, id=f"{self.CHOICES_ID}-typed", markup=False)
             yield from self.compose_notes()
-        yield Footer()
+        yield KeyFooter()
 
     def compose_question(self) -> ComposeResult:
         """What the dialog asks, above the menu."""

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.domain.commands import TaskQuery
@@ -23,6 +23,7 @@ from core.domain.models import Task, TaskLink
 from core.errors import TaskyardError
 from tui.context import taskyard_app
 from tui.widgets.choice_list import ChoiceList
+from tui.widgets.footer import KeyFooter
 
 SEARCH_DELAY = 0.15
 """Seconds of typing pause before the engine is asked."""
@@ -149,7 +150,7 @@ The task you are editing and its current blockers are not offered.
             )
             yield Static("Searching…", id="picker-status")
             yield ChoiceList(id="picker-results")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_class(self.spoken, "-screen-reader")

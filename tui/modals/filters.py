@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from core.domain.commands import BoardQuery
 from core.domain.models import Priority
 from core.errors import TaskyardError
 from tui.context import taskyard_app
+from tui.widgets.footer import KeyFooter
 from tui.widgets.tick_box import TickBox
 
 
@@ -98,7 +99,7 @@ class FilterModal(ModalScreen[BoardQuery | None]):
                 yield Button("Apply", variant="primary", id="filter-apply")
                 yield Button("Clear all", id="filter-clear")
                 yield Button("Cancel", id="filter-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter-project", Input).focus()

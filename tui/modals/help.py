@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
+
+from tui.widgets.footer import KeyFooter
 
 
 def help_markdown(screen: Screen[object], *, spoken: bool = False) -> str:
@@ -125,7 +127,7 @@ class HelpModal(ModalScreen[None]):
             # The scroller takes focus (a Markdown cannot): arrows and page keys read on, and
             # the keyboard and the cursor leave the screen underneath (R5, R1).
             yield Markdown(self.text, id="help-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll", VerticalScroll).focus()

@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, RichLog, Static
+from textual.widgets import RichLog, Static
 
 from tui.messages import LogEntry
+from tui.widgets.footer import KeyFooter
 
 _MARK = {"information": "info", "warning": "warning", "error": "ERROR"}
 
@@ -62,7 +63,7 @@ class MessageLogModal(ModalScreen[None]):
             # Wrapped, not cut at the edge: a refusal's reason and its way out are at the end
             # of a long line (review finding 22).
             yield RichLog(wrap=True, auto_scroll=True, id="log-lines")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         log = self.query_one(RichLog)

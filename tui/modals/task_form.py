@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Static, TextArea
+from textual.widgets import Button, Input, Static, TextArea
 
 from core.domain.commands import TaskCreate, TaskPatch, from_pydantic
 from core.domain.models import Task, TaskLink, TaskStatus
@@ -53,6 +53,7 @@ from tui.form_data import (
 )
 from tui.form_words import worded_errors
 from tui.widgets.blockers_field import BlockersField
+from tui.widgets.footer import KeyFooter
 from tui.widgets.task_fields import TaskFields
 
 __all__ = ["TaskFormModal", "merge", "open_task_form"]
@@ -221,7 +222,7 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
                 yield Button("Add dependency", id="form-add-dependency")
                 yield Button("Save", variant="primary", id="form-save")
                 yield Button("Cancel", id="form-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_class(self.spoken, "-screen-reader")
@@ -272,12 +273,14 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
 
         def show_label_too() -> None:
             # The field's label (and, for the first field, the heading) is read with it.
+            # Immediate: a deferred scroll, computed now, would land after the error line's
+            # scrolls below and undo them.
             if name == FIELDS[0]:
-                body.scroll_home(animate=False)
+                body.scroll_home(animate=False, immediate=True)
             else:
-                widget.scroll_visible(animate=False)
+                widget.scroll_visible(animate=False, immediate=True)
                 for label in self.query(f"#{WIDGET_ID[name]}-label"):
-                    label.scroll_visible(animate=False)
+                    label.scroll_visible(animate=False, immediate=True)
             # Focus may not have moved (the field had it) and the scroll may not change
             # either: the cursor is placed on the field whatever happened (R1), again after
             # the field's error line is scrolled into view.

@@ -38,7 +38,7 @@ from tui.messages import LogEntry
 from tui.task_words import BOARD_ORDER, move_targets
 from tui.widgets.board_column import BoardColumn
 from tui.widgets.board_columns import BoardColumns
-from tui.widgets.footer import StableFooter
+from tui.widgets.footer import KeyFooter
 from tui.widgets.search_box import SearchBox
 from tui.widgets.task_list import TaskList
 
@@ -126,7 +126,7 @@ message log (**L**).
             for status in settings.columns:
                 yield BoardColumn(status, spoken=settings.screen_reader)
         yield Static("Opening the database…", id="board-status")
-        yield StableFooter()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         settings = taskyard_app(self).settings
@@ -135,7 +135,7 @@ message log (**L**).
             self.query_state = self.query_state.model_copy(update={"project": settings.project})
         self.set_class(self.spoken, "-screen-reader")
         # Footer key hints are glyphs (⏎, ←); in screen-reader mode the help says it in words.
-        self.query_one(StableFooter).display = not self.spoken
+        self.query_one(KeyFooter).display = not self.spoken
         taskyard_app(self).engine_events.subscribe(self, self._on_engine_events)
         taskyard_app(self).announcements.subscribe(self, self._on_announcement)
         first = self.columns()[0] if self.columns() else None

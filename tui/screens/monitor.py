@@ -54,7 +54,7 @@ from tui.screens.log_feed import LogFeedScreen
 from tui.task_commands import cancel_with_reason
 from tui.widgets.card_words import PRIORITY_GLYPH
 from tui.widgets.choice_list import ChoiceList
-from tui.widgets.footer import StableFooter
+from tui.widgets.footer import KeyFooter
 from tui.widgets.run_log import RunLog
 
 MIN_INTERVAL = 0.25
@@ -191,11 +191,11 @@ them; **w** switches them off or on.
         yield Static("Output", id="monitor-log-heading", classes="monitor-section")
         yield RunLog(id="monitor-log")
         yield Static("", id="monitor-status", markup=False)
-        yield StableFooter()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_class(self.spoken, "-screen-reader")
-        self.query_one(StableFooter).display = not self.spoken
+        self.query_one(KeyFooter).display = not self.spoken
         for name in ("queue", "running", "recent"):
             self.query_one(f"#monitor-{name}", ChoiceList).display = False
         app = taskyard_app(self)

@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from core.domain.models import KNOWN_TASK_TYPES, Priority
 from core.errors import TaskyardError, ValidationError
@@ -35,6 +35,7 @@ from core.prd.models import (
 )
 from tui.context import taskyard_app
 from tui.prd_edits import PlanEdits
+from tui.widgets.footer import KeyFooter
 from tui.widgets.plan_tree import DIFF_WORDS, NodeData, PlanTree
 from tui.widgets.tick_box import TickBox
 
@@ -205,7 +206,7 @@ every such command under its task, and none runs until someone approves it after
             yield PlanTree("Plan", id="prd-tree")
             yield Static("", id="prd-waves")
             yield Static("", id="prd-warnings")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_class(taskyard_app(self).settings.screen_reader, "-screen-reader")

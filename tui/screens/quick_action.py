@@ -25,7 +25,7 @@ from tui.context import taskyard_app
 from tui.run_words import clock_text, first_line
 from tui.screens.log_feed import LogFeedScreen
 from tui.widgets.choice_list import ChoiceList
-from tui.widgets.footer import StableFooter
+from tui.widgets.footer import KeyFooter
 from tui.widgets.run_log import RunLog
 
 LABEL = "One-off run — not on the board unless you promote it"
@@ -139,12 +139,12 @@ first line of the prompt, its description the prompt and the result) and its ref
             yield Static("Recent quick runs", id="quick-recent-heading", classes="quick-section")
             yield Static("", id="quick-recent-empty", markup=False)
             yield ChoiceList(id="quick-recent")
-        yield StableFooter()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         spoken = taskyard_app(self).settings.screen_reader
         self.set_class(spoken, "-screen-reader")
-        self.query_one(StableFooter).display = not spoken
+        self.query_one(KeyFooter).display = not spoken
         self.query_one("#quick-error").display = False
         # Reduced motion (R11): no blinking caret when animations are off.
         self.query_one("#quick-prompt", TextArea).cursor_blink = taskyard_app(

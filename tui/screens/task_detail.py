@@ -51,7 +51,7 @@ from tui.widgets.choice_list import ChoiceList
 from tui.widgets.dependencies_list import DependenciesList
 from tui.widgets.description_panel import DescriptionPanel
 from tui.widgets.fields_panel import FieldsPanel
-from tui.widgets.footer import StableFooter
+from tui.widgets.footer import KeyFooter
 from tui.widgets.history_panel import HistoryPanel
 from tui.widgets.run_log import RunLog
 from tui.widgets.run_panel import RunPanel
@@ -280,7 +280,7 @@ the title and kept in the message log (**L**).
             yield DescriptionPanel()
             yield AttachmentsList(list_id="detail-attachments")
             yield HistoryPanel()
-        yield StableFooter()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_class(self.spoken, "-screen-reader")

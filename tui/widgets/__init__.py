@@ -26,7 +26,7 @@ _WHERE = {
     "RunLog": "tui.widgets.run_log",
     "RunPanel": "tui.widgets.run_panel",
     "SearchBox": "tui.widgets.search_box",
-    "StableFooter": "tui.widgets.footer",
+    "KeyFooter": "tui.widgets.footer",
     "TaskFields": "tui.widgets.task_fields",
     "TaskList": "tui.widgets.task_list",
 }
