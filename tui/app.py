@@ -457,6 +457,8 @@ class TaskyardApp(App[int]):
         or its top-left corner. Screens call this when they come back on top (R1)."""
         if widget is None or not widget.has_focus or not widget.is_mounted:
             return
+        if widget.screen is not self.screen:  # a screen behind, or in another mode
+            return
         place = getattr(widget, "place_cursor", None)
         if callable(place):
             place()

@@ -17,9 +17,13 @@ def move_terminal_cursor(widget: Widget, offset: Offset) -> None:
     *an* update. ``App.refresh()`` marks the whole screen dirty and redraws every cell (a full
     update: 150-200 ms of a key press on a 160x45 board under load); repainting one cell of
     ``widget`` is enough. Nothing is redrawn when the cursor is already there, because every
-    update ends by putting it back.
+    update ends by putting it back. Only the screen on top moves it.
     """
     app = widget.app
+    if widget.screen is not app.screen:
+        # A screen left in another mode (the monitor, behind the board) keeps its focused
+        # widget and its timers: it must not move the cursor of the screen the user sees.
+        return
     if app.cursor_position == offset:
         return
     app.cursor_position = offset

@@ -61,6 +61,16 @@ def cursor_in_focus(app: TaskyardApp) -> bool:
     return focused is not None and focused.region.contains_point(app.cursor_position)
 
 
+def where_the_cursor_is(app: TaskyardApp) -> str:
+    """For a failed ``cursor_in_focus``: the focused widget, its region and the cursor."""
+    focused = app.focused
+    scrolled = [(w.id, w.scroll_y) for w in (focused.ancestors if focused else []) if w.scroll_y]
+    return (
+        f"focused {focused!r} at {focused.region if focused else None}, "
+        f"cursor at {app.cursor_position}, scrolled {scrolled}"
+    )
+
+
 # -- R3: nothing by colour alone -------------------------------------------------------------
 async def test_no_color_keeps_every_state_in_words_and_the_selection_as_a_marker(
     demo_db_url: str, monkeypatch: pytest.MonkeyPatch
@@ -171,7 +181,9 @@ async def test_tab_and_shift_tab_walk_the_form_in_its_focus_chain(demo_app: Task
         # cursor is placed once that layout has settled, which takes longer on a busy machine).
         for _ in chain:
             forward.append(app.focused.id if app.focused else None)
-            await wait_until(lambda: cursor_in_focus(app), pilot=pilot)
+            await wait_until(
+                lambda: cursor_in_focus(app), pilot=pilot, message=lambda: where_the_cursor_is(app)
+            )
             await pilot.press("tab")
         assert forward == chain
         backward = []
@@ -179,7 +191,9 @@ async def test_tab_and_shift_tab_walk_the_form_in_its_focus_chain(demo_app: Task
             await pilot.press("shift+tab")
             await pilot.pause()
             backward.append(app.focused.id if app.focused else None)
-            await wait_until(lambda: cursor_in_focus(app), pilot=pilot)
+            await wait_until(
+                lambda: cursor_in_focus(app), pilot=pilot, message=lambda: where_the_cursor_is(app)
+            )
         assert backward == list(reversed(chain))[:4]
 
 

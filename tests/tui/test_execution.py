@@ -299,7 +299,13 @@ async def test_a_task_graph_runs_in_dependency_order_and_the_monitor_shows_it(
         def recent() -> list[str]:  # the refs, newest first
             return [re.findall(r"TY-\d+", line)[0] for line in lines_of(app, "#monitor-recent")]
 
-        await wait_until(lambda: len(recent()) == 4, timeout=20, pilot=pilot)
+        await wait_until(
+            lambda: len(recent()) == 4,
+            timeout=20,
+            pilot=pilot,
+            message=lambda: f"recent {recent()}, running {running()!r}, queue "
+            f"{' '.join(lines_of(app, '#monitor-queue'))!r}",
+        )
         assert [ref for ref in recent() if ref != "TY-4"] == ["TY-3", "TY-2", "TY-1"]
         engine = await app.engine()
         runs = {ref: (await engine.runs_of(ref))[0] for ref in ("TY-1", "TY-2", "TY-3")}

@@ -19,6 +19,7 @@ from textual.widgets import Input, Static, TextArea
 from core.domain.commands import TaskPatch, TaskQuery
 from core.domain.models import Priority
 from core.store.engine import SqlTaskEngine
+from tests.fixtures.tui import screen_text, settle
 from tests.fixtures.waiting import wait_until
 from tui.app import TaskyardApp
 from tui.editor import EditorFailed, edit_text
@@ -453,6 +454,22 @@ async def test_edit_form_opens_at_its_heading_and_the_first_key_adds_to_the_titl
         assert modal.query_one("#form-body").region.contains(heading.region.x, heading.region.y)
         await pilot.press("X")
         assert title.value == original + "X"
+
+
+async def test_the_new_form_opens_at_its_heading_and_stays_there(demo_app: TaskyardApp) -> None:
+    """The heading and the Title label stay in view once the form has settled: Textual's own
+    focus scroll (which centred the title a refresh later and hid both) is not used."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_until(lambda: isinstance(demo_app.screen, TaskFormModal), pilot=pilot)
+        modal = demo_app.screen
+        for _ in range(5):  # several refreshes: a late scroll would have happened by now
+            await settle(pilot)
+        await wait_until(lambda: cursor_inside(demo_app, "form-title"), timeout=2, pilot=pilot)
+        assert modal.query_one("#form-body").scroll_y == 0
+        assert "New task" in screen_text(demo_app)
+        assert "Title" in screen_text(demo_app)
 
 
 async def test_keys_typed_right_after_tab_land_in_the_field_tab_moved_to(

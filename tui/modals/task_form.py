@@ -91,6 +91,11 @@ class TaskFormModal(ModalScreen[str | None]):
     | escape | Cancel (asks first when something was changed) |
     """
 
+    AUTO_FOCUS = ""
+    """No automatic focus: ``_focus_field`` focuses the title and scrolls the form itself.
+    Textual's automatic focus would also centre the field after a refresh, at a time that
+    depends on the machine's load, and could hide the heading the form has just shown."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+s",
@@ -268,13 +273,16 @@ starting with **Error:** right under it, and the cursor moves there. Nothing you
 
     def _focus_field(self, name: str) -> None:
         widget = self.fields.field_widget(name) or self.query_one("#form-add-dependency")
-        widget.focus()
+        # The form scrolls itself (below): Textual's own scroll on focus would centre the field
+        # after a refresh, at a time that depends on the machine's load, and could hide the
+        # heading or the label the form has just shown.
+        widget.focus(scroll_visible=False)
         body = self.query_one("#form-body")
 
         def show_label_too() -> None:
             # The field's label (and, for the first field, the heading) is read with it.
             # Immediate: a deferred scroll, computed now, would land after the error line's
-            # scrolls below and undo them.
+            # scrolls below (two refreshes later) and undo them.
             if name == FIELDS[0]:
                 body.scroll_home(animate=False, immediate=True)
             else:

@@ -13,6 +13,8 @@ from textual.geometry import Offset
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.cursor import move_terminal_cursor
+
 LAYOUT_TRIES = 5
 """Refreshes to wait for a just-shown list to be laid out before placing the cursor."""
 
@@ -64,9 +66,6 @@ class ChoiceList(OptionList):
         region = self.content_region
         y = self.highlighted - int(self.scroll_y)
         if 0 <= y < region.height:
-            where = Offset(region.x, region.y + y)
-            if where != self.app.cursor_position:  # an unchanged screen writes nothing
-                self.app.cursor_position = where
-                self.app.refresh()
+            move_terminal_cursor(self, Offset(region.x, region.y + y))
         elif region.height == 0 and tries > 0:
             self.call_after_refresh(self.place_cursor, tries - 1)
