@@ -64,7 +64,8 @@ def cursor_in_focus(app: TaskyardApp) -> bool:
 def where_the_cursor_is(app: TaskyardApp) -> str:
     """For a failed ``cursor_in_focus``: the focused widget, its region and the cursor."""
     focused = app.focused
-    scrolled = [(w.id, w.scroll_y) for w in (focused.ancestors if focused else []) if w.scroll_y]
+    ancestors = focused.ancestors_with_self if focused else []
+    scrolled = [(w.id, w.scroll_y) for w in ancestors if isinstance(w, Widget) and w.scroll_y]
     return (
         f"focused {focused!r} at {focused.region if focused else None}, "
         f"cursor at {app.cursor_position}, scrolled {scrolled}"
