@@ -17,9 +17,13 @@ def context_line(
     total: int,
     spoken: bool,
     screen_reader_source: str | None,
+    off_screen: tuple[int, int] = (0, 0),
 ) -> str:
     """``Project: Web app · labels auth · search “login” · 3 tasks``; in screen-reader mode
-    (``spoken``) it starts by saying so and what turned it on (``screen_reader_source``)."""
+    (``spoken``) it starts by saying so and what turned it on (``screen_reader_source``).
+
+    On a terminal too narrow for every column it ends with how many columns are off screen
+    on each side (``off_screen``): ``1 column left, 4 right (←/→)``."""
     parts = [f"Project: {project_name or query.project or 'all projects'}"]
     if spoken:
         parts.insert(0, f"Screen-reader mode on ({screen_reader_source})")
@@ -34,7 +38,20 @@ def context_line(
     if query.text:
         parts.append(f"search “{query.text}”")
     parts.append(f"{total} task" + ("" if total == 1 else "s"))
+    if any(off_screen):
+        parts.append(off_screen_words(*off_screen))
     return " · ".join(parts)
+
+
+def off_screen_words(left: int, right: int) -> str:
+    """``1 column left, 4 right (←/→)``, ``4 columns right (→)``, ``2 columns left (←)``."""
+    sides = [(left, "left", "←"), (right, "right", "→")]
+    shown = [(count, side, key) for count, side, key in sides if count]
+    first_count = shown[0][0]
+    noun = "column" if first_count == 1 else "columns"
+    words = [f"{first_count} {noun} {shown[0][1]}"] + [f"{c} {side}" for c, side, _ in shown[1:]]
+    keys = "/".join(key for _, _, key in shown)
+    return ", ".join(words) + f" ({keys})"
 
 
 MOVE_EVENTS = frozenset(

@@ -16,6 +16,7 @@ from tests.fixtures.tui import assert_cursor_on_title, screen_text, settle
 from tests.fixtures.waiting import wait_until
 from tui.__main__ import make_app
 from tui.app import TaskyardApp
+from tui.board_words import off_screen_words
 from tui.first_board import first_board_query
 from tui.modals.help import HelpModal
 from tui.modals.message_log import MessageLogModal
@@ -333,6 +334,39 @@ async def test_narrow_terminal_scrolls_to_the_focused_column(demo_app: TaskyardA
         assert "DONE · 1" in text
         assert "BACKLOG" not in text
         assert_cursor_on_title(demo_app)
+
+
+async def test_a_narrow_board_shows_whole_columns_and_says_how_many_are_off_screen(
+    demo_app: TaskyardApp,
+) -> None:
+    """Review finding 23: at 70 cells two columns fit whole (35 each, no sliver of a third);
+    the context line counts the columns off screen on each side as the view moves."""
+
+    def top_lines() -> tuple[str, str]:
+        context, borders = screen_text(demo_app).splitlines()[:2]
+        return context, borders
+
+    async with demo_app.run_test(size=(70, 30)) as pilot:
+        await settle(pilot)
+        await wait_until(lambda: "5 columns right (→)" in top_lines()[0], pilot=pilot)
+        borders = top_lines()[1]
+        assert borders.count("╭") == 2, borders
+        assert borders.rstrip().endswith("╮"), borders
+        await pilot.press("l", "l")
+        await wait_until(
+            lambda: top_lines()[0].endswith("1 column left, 4 right (←/→)"), pilot=pilot
+        )
+        assert top_lines()[1].startswith("╭─ READY")
+        await pilot.press("l", "l", "l", "l")
+        await wait_until(lambda: top_lines()[0].endswith("5 columns left (←)"), pilot=pilot)
+        await pilot.resize_terminal(220, 30)  # every column fits: nothing is said
+        await wait_until(lambda: top_lines()[0].endswith("12 tasks"), pilot=pilot)
+
+
+def test_off_screen_words() -> None:
+    assert off_screen_words(0, 1) == "1 column right (→)"
+    assert off_screen_words(2, 0) == "2 columns left (←)"
+    assert off_screen_words(1, 4) == "1 column left, 4 right (←/→)"
 
 
 async def test_keymap_from_the_config_remaps_keys_and_reports_unknown_ids(

@@ -38,15 +38,17 @@ class TestBoardSnapshots:
     def test_demo_board(self, snap_compare: Any, demo_db_url: str) -> None:
         """The demo project at 120 columns: four columns of 30 cells on screen (Backlog 6,
         Ready 2, In progress 0, In review 1); Done, Blocked and Cancelled are off to the
-        right, which the horizontal scrollbar shows. WEB-12 is selected in Backlog with the
+        right, which the horizontal scrollbar shows and the context line says ("12 tasks ·
+        3 columns right (→)"). WEB-12 is selected in Backlog with the
         `›` marker; cards show the priority glyph and word, "⊘ blocked by N tasks", labels
         and @assignee."""
         assert snap_compare(app_for(demo_db_url), run_before=loaded, terminal_size=SIZE)
 
     def test_narrow_terminal(self, snap_compare: Any, demo_db_url: str) -> None:
-        """70 columns wide after moving right twice: two whole columns (Ready, In progress)
-        are shown at a readable width, not seven squashed ones; the horizontal scrollbar
-        shows there is more; the focused In progress column has the highlighted border. The
+        """70 columns wide after moving right twice: two whole columns of 35 cells (Ready,
+        In progress), not seven squashed ones nor a sliver of a third; the horizontal
+        scrollbar shows there is more and the context line says how many ("1 column left,
+        4 right (←/→)"); the focused In progress column has the highlighted border. The
         footer shows the keys that fit whole (up to "p Project") and the palette key."""
 
         async def run_before(pilot: Pilot[int]) -> None:

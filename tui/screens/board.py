@@ -112,6 +112,8 @@ message log (**L**).
         self._current: BoardColumn | None = None
         """The column the keyboard is in. An attribute, not a CSS class: toggling a class
         re-applies the stylesheet to both columns' subtrees on every column change."""
+        self.off_screen = (0, 0)
+        """Columns not wholly on screen on the left and right (narrow terminals)."""
 
     # -- layout ---------------------------------------------------------------------------
     @property
@@ -201,6 +203,7 @@ message log (**L**).
             total=total,
             spoken=self.spoken,
             screen_reader_source=settings.screen_reader_source,
+            off_screen=self.off_screen,
         )
         self.query_one("#board-context", Static).update(line)
         for index, column in enumerate(self.columns()):
@@ -228,6 +231,11 @@ message log (**L**).
         current = self.current_column
         if current is not None:
             self.call_after_refresh(self._scroll_into_view, current)
+
+    @on(BoardColumns.OffScreen)
+    def _off_screen_changed(self, event: BoardColumns.OffScreen) -> None:
+        self.off_screen = (event.left, event.right)
+        self.update_context()
 
     def _apply_hide_empty(self) -> None:
         self.query_one(BoardColumns).show_columns(
