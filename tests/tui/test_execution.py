@@ -238,8 +238,10 @@ async def test_monitor_shows_queue_running_and_workers_live(tmp_path: Path) -> N
         )
         # The running list and the queue are two lists, drawn one after the other.
         await wait_until(
-            lambda: "TY-1 First" in " ".join(lines_of(app, "#monitor-running"))
-            and "TY-2 Second" in " ".join(lines_of(app, "#monitor-queue")),
+            lambda: (
+                "TY-1 First" in " ".join(lines_of(app, "#monitor-running"))
+                and "TY-2 Second" in " ".join(lines_of(app, "#monitor-queue"))
+            ),
             timeout=20,
             pilot=pilot,
         )
@@ -303,8 +305,10 @@ async def test_a_task_graph_runs_in_dependency_order_and_the_monitor_shows_it(
             lambda: len(recent()) == 4,
             timeout=20,
             pilot=pilot,
-            message=lambda: f"recent {recent()}, running {running()!r}, queue "
-            f"{' '.join(lines_of(app, '#monitor-queue'))!r}",
+            message=lambda: (
+                f"recent {recent()}, running {running()!r}, queue "
+                f"{' '.join(lines_of(app, '#monitor-queue'))!r}"
+            ),
         )
         assert [ref for ref in recent() if ref != "TY-4"] == ["TY-3", "TY-2", "TY-1"]
         engine = await app.engine()
