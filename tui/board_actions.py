@@ -136,6 +136,30 @@ async def _create_project(board: BoardScreen, name: str) -> None:
         )
 
 
+def milestones(board: BoardScreen) -> None:
+    """The milestones of the project the board shows: create one, show the board of one
+    (the milestone filter), or rename one (in the dialog)."""
+    from tui.modals.milestone_picker import MilestoneChoice, MilestonePickerModal
+
+    project = board.query_state.project
+    where = f"project {board.project_name or project}" if project else "every project"
+
+    def chosen(choice: MilestoneChoice | None) -> None:
+        if choice is None:
+            return
+        if choice.kind == "new":
+            new_milestone(board)
+        elif choice.project is not None and choice.project.slug != project:
+            board.show_project(choice.project.slug, choice.project.name, milestone=choice.slug)
+        else:
+            board.show_milestone(choice.slug)
+
+    board.app.push_screen(
+        MilestonePickerModal(project, where, board.query_state.milestone, spoken=board.spoken),
+        chosen,
+    )
+
+
 def new_milestone(board: BoardScreen) -> None:
     """Ask for a name and create a milestone in the project the board shows."""
     from tui.modals.name_prompt import NameModal

@@ -118,11 +118,11 @@ BOARD_BINDINGS: list[BindingType] = [
     ),
     Binding(
         "M",
-        "new_milestone",
-        "New milestone",
+        "milestones",
+        "Milestones",
         show=False,
-        id="board.new-milestone",
-        tooltip="Create a milestone in the project shown",
+        id="board.milestones",
+        tooltip="The milestones of the project shown: create one, show its board, rename one",
     ),
     Binding(
         "escape",

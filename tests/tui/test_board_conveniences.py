@@ -170,7 +170,11 @@ async def test_new_project_and_milestone_from_the_board(
         await wait_until(lambda: "Project Mobile app created" in status_line(demo_app), pilot=pilot)
         await settle(pilot)
         assert "Project: Mobile app" in screen_text(demo_app)
-        await pilot.press("M")
+        await pilot.press("M")  # the milestones dialog: "New milestone…" is highlighted
+        await wait_until(
+            lambda: "enter creates the first one" in screen_text(demo_app), pilot=pilot
+        )
+        await pilot.press("enter")
         await wait_until(lambda: isinstance(demo_app.screen, NameModal), pilot=pilot)
         assert "New milestone in project Mobile app." in screen_text(demo_app)
         await pilot.press(*"Beta", "enter")

@@ -67,7 +67,7 @@ PARITY: dict[str, str | Interface] = {
     "board.run-now": "run TY-1",
     "board.delete-task": "task rm TY-1",
     "board.new-project": 'project add "Web app"',
-    "board.new-milestone": 'milestone add "Beta" --project web',
+    "board.milestones": 'milestone add "Beta" --project web',
     "board.mark": Interface("marks cards for one bulk move or assign; the CLI takes many refs"),
     "board.assign": "task assign ana TY-1 TY-2",
     # task detail

@@ -128,3 +128,49 @@ async def test_f2_in_the_project_picker_renames_the_highlighted_project(
         assert shown(app) == ["1. QA team  (QUA, quality)"]
         await pilot.press("enter")
         await wait_until(lambda: "Project: QA team" in screen_text(app), pilot=pilot)
+
+
+async def test_the_milestones_dialog_shows_a_milestones_board_and_f2_renames_it(
+    demo_app: TaskyardApp, demo_db_url: str
+) -> None:
+    """M lists the milestones of every project (the all-projects board); f2 renames the
+    highlighted one (its slug stays), enter shows its project's board narrowed to it (a
+    milestone belongs to a project), and "Every milestone" takes the filter off again."""
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("M")
+        await wait_until(lambda: "Sign-in MVP" in " ".join(shown(app)), pilot=pilot)
+        assert shown(app) == [
+            "1. New milestone…",
+            "2. Every milestone (no milestone filter)",
+            "3. Sign-in MVP  (sign-in-mvp, due 2026-12-15)",
+        ]
+        await pilot.press("s", "i", "f2")  # typing narrows the list to the milestone
+        await wait_until(lambda: isinstance(app.screen, NameModal), pilot=pilot)
+        await pilot.press(*"Sign-in beta", "enter")
+        await wait_until(
+            lambda: "Milestone sign-in-mvp is now named Sign-in beta." in screen_text(app),
+            pilot=pilot,
+        )
+        assert shown(app) == ["1. Sign-in beta  (sign-in-mvp, due 2026-12-15)"]
+        await pilot.press("enter")
+        await wait_until(
+            lambda: "Project: Web App · milestone sign-in-mvp" in screen_text(app), pilot=pilot
+        )
+        await settle(pilot)
+        board_text = screen_text(app)
+        assert "Two-factor sign-in" in board_text  # labelled auth: in the milestone
+        assert "Fix flaky signup test" not in board_text  # labelled tests: not in it
+        await pilot.press("M")
+        await wait_until(lambda: "Sign-in beta" in " ".join(shown(app)), pilot=pilot)
+        await pilot.press("2")
+        await wait_until(lambda: "milestone sign-in-mvp" not in screen_text(app), pilot=pilot)
+        await settle(pilot)
+        assert "Fix flaky signup test" in screen_text(app)
+    engine = await SqlTaskEngine.open(demo_db_url)
+    try:
+        [milestone] = await engine.list_milestones("web-app")
+        assert (milestone.slug, milestone.name) == ("sign-in-mvp", "Sign-in beta")
+    finally:
+        await engine.close()

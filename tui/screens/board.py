@@ -66,7 +66,8 @@ class BoardScreen(Screen[None]):
     | r | Reload |
     | y, u | Copy the task's ref; undo the last move made here (unless the task changed) |
     | R, d / delete | Run the task now; delete it (asks first) |
-    | P, M | New project, new milestone |
+    | P | New project |
+    | M | Milestones: create one, show its board, rename one (f2) |
     | space, A | Mark the task (m moves the marked tasks); assign them, or this one |
     """
 
@@ -554,9 +555,17 @@ message log (**L**).
             ProjectPickerModal(self.query_state.project, spoken=self.spoken), chosen
         )
 
-    def show_project(self, slug: str | None, name: str | None) -> None:
-        """Show one project's board (every project's for ``None``), without a milestone."""
-        self.query_state = self.query_state.model_copy(update={"project": slug, "milestone": None})
+    def show_milestone(self, slug: str | None) -> None:
+        """Narrow the board to one milestone (``None``: any milestone), filters kept."""
+        self.query_state = self.query_state.model_copy(update={"milestone": slug})
+        self._filters_changed()
+
+    def show_project(
+        self, slug: str | None, name: str | None, *, milestone: str | None = None
+    ) -> None:
+        """Show one project's board (every project's for ``None``), of one ``milestone``."""
+        update = {"project": slug, "milestone": milestone}
+        self.query_state = self.query_state.model_copy(update=update)
         self.project_name = name
         self._filters_changed()
 
@@ -598,8 +607,8 @@ message log (**L**).
     def action_new_project(self) -> None:
         board_actions.new_project(self)
 
-    def action_new_milestone(self) -> None:
-        board_actions.new_milestone(self)
+    def action_milestones(self) -> None:
+        board_actions.milestones(self)
 
     def action_toggle_mark(self) -> None:
         self.marks.toggle()
