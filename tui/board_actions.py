@@ -10,6 +10,7 @@ module keeps to loading, showing and moving.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from core.domain.commands import MilestoneCreate, ProjectCreate
@@ -158,6 +159,25 @@ def milestones(board: BoardScreen) -> None:
         MilestonePickerModal(project, where, board.query_state.milestone, spoken=board.spoken),
         chosen,
     )
+
+
+async def add_demo(board: BoardScreen) -> None:
+    """Add the demo project (``core.demo``) and show its board."""
+    from core.demo import NAME, SLUG, seed_demo
+
+    refs = await attempt(
+        board,
+        lambda engine: seed_demo(engine, today=date.today()),
+        refused="Demo project not added",
+        title="Demo project not added",
+    )
+    if refs is not None:
+        board.show_project(SLUG, NAME)
+        report_done(
+            board,
+            f"Demo project {NAME} added ({len(refs)} tasks, slug {SLUG}); p switches back, "
+            "P creates a project of your own.",
+        )
 
 
 def new_milestone(board: BoardScreen) -> None:

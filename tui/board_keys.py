@@ -117,6 +117,14 @@ BOARD_BINDINGS: list[BindingType] = [
         tooltip="Create a project and show its board",
     ),
     Binding(
+        "D",
+        "demo_project",
+        "Demo project",
+        show=False,
+        id="board.demo-project",
+        tooltip="Add a small demo project (twelve tasks in every column) to look around in",
+    ),
+    Binding(
         "M",
         "milestones",
         "Milestones",

@@ -87,6 +87,6 @@ def empty_words(query: BoardQuery, *, board_total: int, first: bool, spoken: boo
     if filtered(query):
         return "None match the filter." if spoken else "(none match the filter)"
     if board_total == 0 and first:
-        start = "n creates a task, i imports a PRD, p switches project"
+        start = "n creates a task, i imports a PRD, p switches project, D adds a demo project"
         return f"No tasks yet: {start}." if spoken else f"(no tasks yet: {start})"
     return "No tasks." if spoken else "(no tasks)"

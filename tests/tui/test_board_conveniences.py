@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,33 @@ async def test_bulk_assign_and_escape_clears_the_marks(
         await wait_until(lambda: "2 tasks assigned to dana." in status_line(demo_app), pilot=pilot)
     for ref in ("WEB-6", "WEB-12"):
         assert (await _task(demo_db_url, ref)).assignee == "dana"
+
+
+async def test_an_empty_board_offers_the_demo_project_and_d_adds_it(tmp_path: Path) -> None:
+    """Review finding 18: the first start offers a next step, the demo project among them;
+    D adds it and shows its board. Once the board has tasks D does nothing (in the task
+    detail D deletes, so it must not surprise anyone on a full board)."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    app = make_app(TuiSettings(db=url, animations=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        backlog = screen_text(app).split("BACKLOG", 1)[1]
+        words = " ".join(line.split("│")[1].strip() for line in backlog.splitlines()[1:6])
+        assert "p switches project, D adds a demo project)" in words, words
+        await pilot.press("D")
+        await wait_until(lambda: "Demo project Web App added" in status_line(app), pilot=pilot)
+        await wait_until(lambda: "Project: Web App" in screen_text(app), pilot=pilot)
+        await settle(pilot)
+        assert "Two-factor sign-in" in screen_text(app)
+        assert "12 tasks" in screen_text(app)
+        await pilot.press("D")  # the board has tasks now: nothing happens
+        await settle(pilot)
+        assert "Demo project not added" not in status_line(app)
+    engine = await SqlTaskEngine.open(url)
+    try:
+        assert [p.slug for p in await engine.list_projects()] == ["web-app"]
+        [milestone] = await engine.list_milestones("web-app")
+        assert milestone.due_date is not None
+        assert milestone.due_date > date.today()
+    finally:
+        await engine.close()

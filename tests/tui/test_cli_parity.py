@@ -68,6 +68,7 @@ PARITY: dict[str, str | Interface] = {
     "board.delete-task": "task rm TY-1",
     "board.new-project": 'project add "Web app"',
     "board.milestones": 'milestone add "Beta" --project web',
+    "board.demo-project": Interface("a first look at the board; the CLI adds real projects"),
     "board.mark": Interface("marks cards for one bulk move or assign; the CLI takes many refs"),
     "board.assign": "task assign ana TY-1 TY-2",
     # task detail

@@ -30,8 +30,8 @@ class TestBoardSnapshots:
     def test_empty_board(self, snap_compare: Any, tmp_path: Path) -> None:
         """A brand-new database: seven columns with their names and "· 0" counts; Backlog
         says how to start ("(no tasks yet: n creates a task, i imports a PRD, p switches
-        project)", wrapped), the others "(no tasks)"; the context line says "all projects ·
-        0 tasks"; the footer lists the keys in words."""
+        project, D adds a demo project)", wrapped), the others "(no tasks)"; the context
+        line says "all projects · 0 tasks"; the footer lists the keys in words."""
         app = app_for(f"sqlite:///{tmp_path / 'empty.db'}")
         assert snap_compare(app, run_before=loaded, terminal_size=(230, 30))
 

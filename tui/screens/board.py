@@ -68,6 +68,7 @@ class BoardScreen(Screen[None]):
     | R, d / delete | Run the task now; delete it (asks first) |
     | P | New project |
     | M | Milestones: create one, show its board, rename one (f2) |
+    | D | On an empty board: add the demo project (a first look around) |
     | space, A | Mark the task (m moves the marked tasks); assign them, or this one |
     """
 
@@ -423,6 +424,9 @@ message log (**L**).
             return True
         if action in {*on_card, "choose_move", "assign"} and self.selected_card is None:
             return None
+        if action == "demo_project":  # a first look, offered while the board is empty only:
+            # D deletes in the task detail, so it does nothing where there is a task to delete.
+            return not any(c.count for c in self.columns())
         return True
 
     def action_move_card(self, step: int) -> None:
@@ -609,6 +613,9 @@ message log (**L**).
 
     def action_milestones(self) -> None:
         board_actions.milestones(self)
+
+    def action_demo_project(self) -> None:
+        self.run_worker(board_actions.add_demo(self), group="create", exit_on_error=False)
 
     def action_toggle_mark(self) -> None:
         self.marks.toggle()
