@@ -244,6 +244,11 @@ async def test_monitor_shows_queue_running_and_workers_live(tmp_path: Path) -> N
             ),
             timeout=20,
             pilot=pilot,
+            message=lambda: (
+                f"running {lines_of(app, '#monitor-running')}, queue "
+                f"{lines_of(app, '#monitor-queue')}, recent {lines_of(app, '#monitor-recent')}, "
+                f"summary {text(app, '#monitor-summary')!r}"
+            ),
         )
         workers = text(app, "#monitor-workers")
         assert app.pool is not None
