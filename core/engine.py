@@ -935,8 +935,15 @@ class TaskEngine(Protocol):
 
         Raises:
             ValidationError: the key was used for a different request.
-            ConflictError: an attempt at it is still running, or one committed its change
-                and stopped before answering.
+            RequestInProgressError: an attempt at it is still running (its hold is fresh).
+            AnswerLostError: an attempt committed its change and stopped before answering.
+        """
+
+    async def renew_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
+        """Renew a running attempt's hold on its key, so a retry waits for it.
+
+        A hold not renewed for ``KEY_HOLD_SECONDS`` lapses: its server stopped, and a retry
+        takes a key it left pending over at once.
         """
 
     async def complete_idempotency_key(

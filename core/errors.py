@@ -131,6 +131,22 @@ class LeaseLostError(ConflictError, code="lease_lost"):
     """
 
 
+class RequestInProgressError(ConflictError, code="request_in_progress"):
+    """A request with this ``Idempotency-Key`` is still running; nothing was done twice.
+
+    Retrying with the same key a moment later gets its answer (or runs it, if the attempt
+    holding the key died before changing anything: its hold lapses within seconds).
+    """
+
+
+class AnswerLostError(ConflictError, code="answer_lost"):
+    """The request with this ``Idempotency-Key`` took effect, but its answer was lost.
+
+    The server stopped between making the change and sending the answer. The change is in:
+    read the resource to see it; sending the request again with a new key would make it twice.
+    """
+
+
 class AuthenticationError(TaskyardError, code="unauthorized", http_status=401, exit_code=7):
     """No credentials, or ones that name no valid token (unknown, expired or revoked)."""
 

@@ -64,6 +64,7 @@ NOT_SERVED: dict[str, str] = {
     "authenticate_token": "The server checks the bearer token of every request itself.",
     "reserve_idempotency_key": "The server's Idempotency-Key middleware, for any POST.",
     "complete_idempotency_key": "The server's Idempotency-Key middleware.",
+    "renew_idempotency_key": "The server's Idempotency-Key middleware.",
     "release_idempotency_key": "The server's Idempotency-Key middleware.",
     "list_tasks": "Offset pages; clients page with list_tasks_keyset (GET /tasks).",
 }

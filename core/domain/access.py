@@ -102,6 +102,16 @@ class StoredResponse(_Frozen):
     headers: dict[str, str] = Field(default_factory=dict)
 
 
+KEY_HOLD_SECONDS = 6.0
+"""How long an attempt's hold on its ``Idempotency-Key`` lasts unless renewed. A retry that
+finds the key held longer ago belongs to an attempt whose server stopped: it takes a pending
+key over at once rather than waiting on a request that will never finish."""
+
+KEY_RENEW_SECONDS = 2.0
+"""How often a running attempt renews its hold (a third of ``KEY_HOLD_SECONDS``, so a server
+slowed down for a moment keeps its keys)."""
+
+
 class IdempotencyAttempt(_Frozen):
     """One execution of a request under an ``Idempotency-Key``.
 

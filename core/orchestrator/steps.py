@@ -17,20 +17,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from core import request_keys
 from core.domain.approval import command_hash
 from core.domain.models import Task
 from core.domain.runs import Claim, RunStatus, lost_output_words
 from core.engine import TaskEngine
-from core.errors import LeaseLostError, StorageError, TaskyardError
+from core.errors import (
+    AnswerLostError,
+    LeaseLostError,
+    RequestInProgressError,
+    StorageError,
+    TaskyardError,
+)
 from core.orchestrator.config import OrchestratorConfig, StepSpec
 from core.orchestrator.environment import for_profile
 from core.orchestrator.executor import Invocation, StepProcess, StepResult
 from core.orchestrator.profiles import NOOP, Profile, missing_program
 from core.orchestrator.prompt import build_prompt, task_command
-
-T = TypeVar("T")
 
 Reporter = Callable[[str, str, str], None]
 """``(kind, ref, message)``: what a worker prints per claim, step and finish."""
@@ -67,8 +72,8 @@ RETRY_PAUSE_MAX = 2.0
 
 
 async def persist(
-    handle: RunHandle, write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
-) -> T:
+    handle: RunHandle, write: Callable[..., Awaitable[object]], *args: Any, **kwargs: Any
+) -> None:
     """Make a worker's write for ``handle``'s run, retrying while the store is busy or away.
 
     A write abandoned on a transient error leaves the run to expire and run again, though
@@ -80,15 +85,26 @@ async def persist(
     refusing while the heartbeat still renews (a trigger, a full disk) must end, not be
     retried for as long as the renewals succeed.
 
+    Every try sends the same ``Idempotency-Key`` (``core.request_keys``): a server that
+    made the change and stopped before answering must not make it again on the retry. It
+    answers with the first answer, asks to wait while the first try still runs, or says the
+    answer was lost with the server; the write took effect then, which is all a worker
+    needs (no caller here reads a write's answer).
+
     Raises:
         StorageError: still failing after the retries, or the lease is over.
     """
     tries = 0
     until = math.inf
+    write_key = request_keys.new_write()
     while True:
         try:
-            return await write(*args, **kwargs)
-        except StorageError:
+            with request_keys.same_keys(write_key):
+                await write(*args, **kwargs)
+            return
+        except AnswerLostError:
+            return
+        except (StorageError, RequestInProgressError):
             tries += 1
             if tries == 1:
                 until = handle.lease_until
@@ -431,9 +447,11 @@ class _Attempt:
             own["TASKYARD_PROMPT_FILE"] = str(prompt_file)
         return own
 
-    async def _persist(self, write: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    async def _persist(
+        self, write: Callable[..., Awaitable[object]], *args: Any, **kwargs: Any
+    ) -> None:
         """``persist`` for this attempt's run."""
-        return await persist(self.handle, write, *args, **kwargs)
+        await persist(self.handle, write, *args, **kwargs)
 
     async def _write_while_running(
         self, write: Callable[..., Awaitable[object]], *args: Any, **kwargs: Any

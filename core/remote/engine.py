@@ -480,6 +480,10 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
         """See ``TaskEngine.complete_idempotency_key``."""
         _not_served("Idempotency-Key bookkeeping is the server's own")
 
+    async def renew_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
+        """See ``TaskEngine.renew_idempotency_key``."""
+        _not_served("Idempotency-Key bookkeeping is the server's own")
+
     async def release_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
         """See ``TaskEngine.release_idempotency_key``."""
         _not_served("Idempotency-Key bookkeeping is the server's own")

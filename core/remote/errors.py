@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import (
+    AnswerLostError,
     AuthenticationError,
     BadRequestError,
     ClaimRequiredError,
@@ -27,6 +28,7 @@ from core.errors import (
     PermissionDeniedError,
     PreconditionFailedError,
     RateLimitedError,
+    RequestInProgressError,
     StorageError,
     TaskyardError,
     ValidationError,
@@ -46,6 +48,8 @@ _BY_CODE: dict[str, type[TaskyardError]] = {
         CycleError,
         StorageError,
         LeaseLostError,
+        RequestInProgressError,
+        AnswerLostError,
         AuthenticationError,
         PermissionDeniedError,
         PreconditionFailedError,

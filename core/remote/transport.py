@@ -5,8 +5,9 @@ timed out, connection dropped) is sent again, a few times with a short backoff, 
 sending it twice cannot do a thing twice:
 
 * a ``GET`` (or ``HEAD``) reads;
-* a ``POST`` carries an ``Idempotency-Key`` (one per call, the same on every retry): the
-  server answers a retry with the first answer and changes nothing (``core.server.idempotency``);
+* a ``POST`` carries an ``Idempotency-Key`` (one per call, the same on every retry; the same
+  on a caller's own retries of a write too, see ``core.request_keys``): the server answers a
+  retry with the first answer and changes nothing (``core.server.idempotency``);
 * any request that never reached the server (the connection could not be opened).
 
 A ``PATCH`` or ``DELETE`` whose connection dropped mid-way is not sent again: it is
@@ -19,7 +20,6 @@ followed) and appears in no message, log line or ``repr``.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel
 
-from core import __version__
+from core import __version__, request_keys
 from core.domain.models import Task
 from core.errors import TaskyardError
 from core.remote.errors import ServerUnreachableError, error_from_body
@@ -134,7 +134,7 @@ class Transport:
         method = method.upper()
         sent_headers = dict(headers or {})
         if method == "POST":
-            sent_headers.setdefault(IDEMPOTENCY_HEADER, uuid.uuid4().hex)
+            sent_headers.setdefault(IDEMPOTENCY_HEADER, request_keys.next_key())
         retry_any = method in SAFE_METHODS or IDEMPOTENCY_HEADER in sent_headers
         attempt = 0
         while True:

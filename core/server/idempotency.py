@@ -6,8 +6,11 @@ the same key is safe. The middleware, per token and key:
 1. reserves the key with a fingerprint of the request (method, path, query, body): a new
    key starts an attempt; a finished one answers with its stored response at once
    (``Idempotent-Replayed: true``); the same key with another request is a 422, and one
-   still running a 409;
-2. runs the request under the attempt: the engine view of the request marks the key
+   still running a 409 (``request_in_progress``); one whose change was made by a server that
+   stopped before answering a 409 (``answer_lost``);
+2. runs the request under the attempt, renewing its hold on the key every
+   ``KEY_RENEW_SECONDS`` (a retry waits for a live attempt, and takes over from a dead one
+   within seconds): the engine view of the request marks the key
    committed inside the transaction of each write it makes (``TaskEngine.acting_as``), so
    the change and "the key took effect" are one commit;
 3. stores a 2xx answer before sending it, so no client sees a success that a retry would not
@@ -19,17 +22,22 @@ route having to remember it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.domain.access import IdempotencyAttempt, StoredResponse
+from core.domain.access import KEY_RENEW_SECONDS, IdempotencyAttempt, StoredResponse
 from core.errors import BadRequestError, TaskyardError
 from core.server.auth import authenticate
 from core.server.errors import error_response
 from core.server.state import server_state
+
+if TYPE_CHECKING:
+    from core.engine import TaskEngine
 
 HEADER = b"idempotency-key"
 MAX_KEY = 255
@@ -92,11 +100,14 @@ class IdempotencyMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
+        holding = asyncio.ensure_future(_keep_hold(engine, attempt))
         try:
             await self.app(scope, receive, hold)
         except BaseException:
+            await _let_go(holding)
             await engine.release_idempotency_key(attempt)
             raise
+        await _let_go(holding)
         assert start is not None
         status = int(start["status"])
         body = b"".join(chunks)
@@ -112,6 +123,26 @@ class IdempotencyMiddleware:
             await engine.release_idempotency_key(attempt)
         await send(start)
         await send({"type": "http.response.body", "body": body})
+
+
+async def _keep_hold(engine: TaskEngine, attempt: IdempotencyAttempt) -> None:
+    """Renew the attempt's hold on its key while the request runs (most end before the first).
+
+    A retry that comes meanwhile waits for this attempt; once this server stops, the hold
+    lapses and a retry runs the request (or learns its answer was lost) within seconds.
+    """
+    while True:
+        await asyncio.sleep(KEY_RENEW_SECONDS)
+        # A renewal that fails (the database busy or away) is tried again at the next tick;
+        # the request's own write would fail the same way and say so.
+        with contextlib.suppress(TaskyardError):
+            await engine.renew_idempotency_key(attempt)
+
+
+async def _let_go(holding: asyncio.Future[None]) -> None:
+    holding.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await holding
 
 
 def _key(scope: Scope) -> str | None:

@@ -1138,6 +1138,10 @@ class SqlTaskEngine:
             lambda c, x: idempotency_ops.complete(c, x, attempt, response), self._ctx
         )
 
+    async def renew_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
+        """See ``TaskEngine.renew_idempotency_key``."""
+        await self._runner.write(lambda c, x: idempotency_ops.renew(c, x, attempt), self._ctx)
+
     async def release_idempotency_key(self, attempt: IdempotencyAttempt) -> None:
         """See ``TaskEngine.release_idempotency_key``."""
         await self._runner.write(lambda c, _x: idempotency_ops.release(c, attempt), self._ctx)
@@ -1332,7 +1336,7 @@ def _fenced(
 ) -> Any:
     """``op``, then the idempotency key marked committed in the same transaction."""
     result = op(conn, ctx)
-    idempotency_ops.fence(conn, attempt)
+    idempotency_ops.fence(conn, ctx, attempt)
     return result
 
 

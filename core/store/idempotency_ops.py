@@ -8,12 +8,15 @@ A key goes through three states, per token:
   says so" commit together, or not at all;
 * ``done``: the answer is stored; every retry gets it again.
 
-A retry that finds the key ``pending`` or ``committed`` within ``stale_after`` of its start
-waits its turn (409): the first attempt is still running. One left ``pending`` longer belongs
-to a server that stopped before changing anything, so a new attempt takes the key over; the
-old attempt, should it still be alive, can no longer write (its fence no longer matches). A
-key left ``committed`` without an answer (the server stopped between the commit and the
-answer) is refused: its change happened, and running it again would make it twice.
+A running attempt holds its key: the server renews the hold every ``KEY_RENEW_SECONDS``
+(``renew``) and the commit renews it too. A retry that finds the key ``pending`` or
+``committed`` and held within ``KEY_HOLD_SECONDS`` waits its turn (``RequestInProgressError``):
+the first attempt is still running. A hold that lapsed belongs to a server that stopped: a
+``pending`` key is taken over by the retry at once (nothing was changed); the old attempt,
+should it still be alive, can no longer write (its fence no longer matches). A ``committed``
+key whose hold lapsed without an answer (the server stopped between the commit and the
+answer) is refused with ``AnswerLostError``: its change happened, and running it again would
+make it twice.
 """
 
 from __future__ import annotations
@@ -23,8 +26,13 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
-from core.domain.access import IdempotencyAttempt, IdempotencyReservation, StoredResponse
-from core.errors import ConflictError, ValidationError
+from core.domain.access import (
+    KEY_HOLD_SECONDS,
+    IdempotencyAttempt,
+    IdempotencyReservation,
+    StoredResponse,
+)
+from core.errors import AnswerLostError, ConflictError, RequestInProgressError, ValidationError
 from core.store import tables as t
 from core.store.context import TxContext
 
@@ -33,8 +41,8 @@ IK = t.idempotency_keys
 KEEP_FOR = timedelta(hours=24)
 """How long a key's answer is kept (draft-ietf-httpapi-idempotency-key-header suggests a day)."""
 
-STALE_AFTER = timedelta(seconds=60)
-"""A key pending this long was left by a server that stopped; a retry may take it over."""
+STALE_AFTER = timedelta(seconds=KEY_HOLD_SECONDS)
+"""A key not renewed for this long was left by a server that stopped."""
 
 
 def reserve(
@@ -50,8 +58,8 @@ def reserve(
 
     Raises:
         ValidationError: the key was used for a different request (another body or route).
-        ConflictError: an attempt is still running, or an earlier one committed its change
-            and stopped before answering.
+        RequestInProgressError: an attempt at it is still running.
+        AnswerLostError: an earlier attempt committed its change and stopped before answering.
     """
     conn.execute(delete(IK).where(IK.c.created_at < ctx.now - KEEP_FOR))
     query = select(IK).where(IK.c.token_id == token_id, IK.c.key == key)
@@ -74,13 +82,13 @@ def reserve(
     if row["state"] == "done":
         return IdempotencyReservation(response=_response(row))
     if row["updated_at"] > ctx.now - stale_after:
-        raise ConflictError(
+        raise RequestInProgressError(
             f"A request with Idempotency-Key {key!r} is still being processed.",
             hint="Wait for it to finish, then retry with the same key to get its answer.",
             details={"idempotency_key": key, "state": row["state"]},
         )
     if row["state"] == "committed":
-        raise ConflictError(
+        raise AnswerLostError(
             f"The request with Idempotency-Key {key!r} took effect, but its answer was lost "
             "(the server stopped before sending it).",
             hint="Read the resource to see the result; do not send the request again with a "
@@ -97,8 +105,11 @@ def reserve(
     )
 
 
-def fence(conn: Connection, attempt: IdempotencyAttempt) -> None:
+def fence(conn: Connection, ctx: TxContext, attempt: IdempotencyAttempt) -> None:
     """Mark the key committed in the current write transaction, if the attempt still holds it.
+
+    The commit renews the hold too, so a retry that comes while the answer is being
+    stored waits for it instead of taking the change for one whose answer was lost.
 
     Raises:
         ConflictError: another attempt took the key over; the whole write is rolled back.
@@ -111,7 +122,7 @@ def fence(conn: Connection, attempt: IdempotencyAttempt) -> None:
             IK.c.attempt == attempt.attempt,
             IK.c.state.in_(("pending", "committed")),
         )
-        .values(state="committed")
+        .values(state="committed", updated_at=ctx.now)
     ).rowcount
     if done != 1:
         raise ConflictError(
@@ -120,6 +131,20 @@ def fence(conn: Connection, attempt: IdempotencyAttempt) -> None:
             hint="Retry with the same key to get the answer.",
             details={"idempotency_key": attempt.key},
         )
+
+
+def renew(conn: Connection, ctx: TxContext, attempt: IdempotencyAttempt) -> None:
+    """Renew a running attempt's hold on its key (nothing once it is answered or taken over)."""
+    conn.execute(
+        update(IK)
+        .where(
+            IK.c.token_id == attempt.token_id,
+            IK.c.key == attempt.key,
+            IK.c.attempt == attempt.attempt,
+            IK.c.state.in_(("pending", "committed")),
+        )
+        .values(updated_at=ctx.now)
+    )
 
 
 def complete(

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from core import request_keys
 from core.domain.models import Priority
 from core.domain.runs import Claim
-from core.errors import LeaseLostError, StorageError
+from core.errors import AnswerLostError, LeaseLostError, RequestInProgressError, StorageError
 from core.orchestrator import steps
 from core.orchestrator.steps import STORAGE_RETRIES, RunHandle, persist
 
@@ -24,18 +25,24 @@ def handle(lease_left: float) -> RunHandle:
 
 
 class Flaky:
-    """A write that fails ``failures`` times with ``error``, then answers ``"done"``."""
+    """A write that fails ``failures`` times with ``error``, then succeeds.
+
+    It takes a request key as the remote transport would for its POST (``keys``).
+    """
 
     def __init__(self, failures: int, error: Exception) -> None:
         self.failures = failures
         self.error = error
         self.calls = 0
+        self.done = False
+        self.keys: list[str] = []
 
-    async def __call__(self) -> str:
+    async def __call__(self) -> None:
         self.calls += 1
+        self.keys.append(request_keys.next_key())
         if self.calls <= self.failures:
             raise self.error
-        return "done"
+        self.done = True
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +53,8 @@ def quick_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_a_write_outlasts_the_fixed_retries_while_the_lease_lasts() -> None:
     """A server restarting for longer than the fixed retries: the finish still lands."""
     write = Flaky(STORAGE_RETRIES * 3, StorageError("unreachable"))
-    assert await persist(handle(lease_left=60), write) == "done"
+    await persist(handle(lease_left=60), write)
+    assert write.done
     assert write.calls == STORAGE_RETRIES * 3 + 1
 
 
@@ -68,3 +76,28 @@ async def test_refusals_and_lost_runs_are_not_retried() -> None:
     with pytest.raises(StorageError):
         await persist(lost, unreachable)
     assert unreachable.calls == 1
+
+
+async def test_every_try_of_a_write_sends_the_same_request_key() -> None:
+    """A server that made the change before it went away must see the retry as the same request."""
+    write = Flaky(3, StorageError("unreachable"))
+    await persist(handle(lease_left=60), write)
+    assert len(write.keys) == 4
+    assert len(set(write.keys)) == 1
+    other = Flaky(0, StorageError("unreachable"))
+    await persist(handle(lease_left=60), other)
+    assert other.keys[0] != write.keys[0]
+
+
+async def test_a_first_try_still_running_on_the_server_is_waited_for() -> None:
+    write = Flaky(2, RequestInProgressError("still being processed"))
+    await persist(handle(lease_left=60), write)
+    assert write.done
+    assert write.calls == 3
+
+
+async def test_a_write_whose_answer_was_lost_with_the_server_is_not_made_again() -> None:
+    """The change is in (the server says so): one more try with a new key would make it twice."""
+    write = Flaky(1, AnswerLostError("took effect, but its answer was lost"))
+    await persist(handle(lease_left=60), write)
+    assert write.calls == 1

@@ -159,4 +159,6 @@ def test_concurrent_requests_with_one_key_make_one_change(served: Served) -> Non
     assert len(created) == 1
     assert total.json()["total"] == 1
     for refused in (a for a in answers if a.status_code == 409):
-        assert error_of(refused)["details"]["state"] in {"pending", "committed"}
+        error = error_of(refused)
+        assert error["code"] == "request_in_progress", error
+        assert error["details"]["state"] in {"pending", "committed"}

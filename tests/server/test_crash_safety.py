@@ -210,7 +210,7 @@ def _check_retry(create: Create, retry: httpx.Response, before: Counter[str]) ->
 
 
 def _still_pending(every: list[Create], counts: Counter[str]) -> int:
-    """Requests whose key a dead attempt still holds (no task yet: retried after a minute)."""
+    """Requests whose key a dead attempt still holds (no task yet: retried once its hold lapses)."""
     return sum(1 for c in every if c.task_id is None and counts[c.body["title"]] == 0)
 
 

@@ -6,14 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.domain.access import StoredResponse, TokenCreate, TokenScope
+from core.domain.access import KEY_HOLD_SECONDS, StoredResponse, TokenCreate, TokenScope
 from core.domain.commands import ProjectCreate, SortField, TaskCreate, TaskPatch, TaskQuery
 from core.domain.models import TaskStatus
 from core.errors import (
+    AnswerLostError,
     AuthenticationError,
     ConflictError,
     DuplicateError,
     NotFoundError,
+    RequestInProgressError,
     ValidationError,
 )
 from core.store.engine import SqlTaskEngine
@@ -180,19 +182,30 @@ async def test_in_projects_limits_lists_boards_and_the_queue(engine: SqlTaskEngi
 
 
 async def test_a_key_left_by_a_stopped_server_is_taken_over_or_refused(sqlite_url: str) -> None:
-    """After a minute, a pending key (nothing changed) runs again; a committed one is refused."""
+    """Once its hold lapses, a pending key (nothing changed) runs again and a committed one
+    says its answer was lost; a key whose attempt renews its hold keeps retries waiting."""
     now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
     engine = await SqlTaskEngine.open(sqlite_url, actor="tester", clock=lambda: now[0])
+    hold = timedelta(seconds=KEY_HOLD_SECONDS)
     try:
         pending = await engine.reserve_idempotency_key("tok", "left-pending", "fp")
         committed = await engine.reserve_idempotency_key("tok", "left-committed", "fp")
+        alive = await engine.reserve_idempotency_key("tok", "still-running", "fp")
         assert committed.attempt is not None
+        assert alive.attempt is not None
+        now[0] += hold - timedelta(seconds=1)
         await engine.acting_as("ci", idempotency=committed.attempt).create_task(
             TaskCreate(title="Made before the crash")
         )
-        now[0] += timedelta(seconds=61)
+        await engine.renew_idempotency_key(alive.attempt)
+        now[0] += timedelta(seconds=2)
         taken = await engine.reserve_idempotency_key("tok", "left-pending", "fp")
-        with pytest.raises(ConflictError, match="answer was lost"):
+        with pytest.raises(RequestInProgressError):  # the commit renewed the hold
+            await engine.reserve_idempotency_key("tok", "left-committed", "fp")
+        with pytest.raises(RequestInProgressError):
+            await engine.reserve_idempotency_key("tok", "still-running", "fp")
+        now[0] += hold
+        with pytest.raises(AnswerLostError, match="answer was lost"):
             await engine.reserve_idempotency_key("tok", "left-committed", "fp")
     finally:
         await engine.close()

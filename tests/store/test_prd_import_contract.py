@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from core.domain.commands import ProjectCreate, TaskCreate, TaskQuery
-from core.domain.models import Task, TaskSource, TaskStatus
+from core.domain.models import Priority, Task, TaskSource, TaskStatus
 from core.errors import CycleError, NotFoundError, ValidationError
 from core.prd.models import (
     DiffKind,
@@ -207,7 +207,9 @@ async def test_reimport_with_one_changed_section_updates_only_that_task(
     await engine.commit_import(checkout_plan())
     before = await by_key(engine)
     seq = await last_seq(engine)
-    edited = with_task(checkout_plan(), "api", description="Now with refunds", priority="high")
+    edited = with_task(
+        checkout_plan(), "api", description="Now with refunds", priority=Priority.HIGH
+    )
     job = await engine.commit_import(edited)
     after = await by_key(engine)
     api = after[key("api")]
