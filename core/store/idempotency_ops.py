@@ -202,7 +202,7 @@ def _insert(
         # reservation fails below as "still being processed".
         inserted = conn.execute(pg_insert(IK).values(**values).on_conflict_do_nothing()).rowcount
         if inserted != 1:
-            raise ConflictError(
+            raise RequestInProgressError(
                 f"A request with Idempotency-Key {key!r} is still being processed.",
                 hint="Wait for it to finish, then retry with the same key to get its answer.",
                 details={"idempotency_key": key, "state": "pending"},
