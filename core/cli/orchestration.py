@@ -38,7 +38,10 @@ def engine_options(config: OrchestratorConfig) -> dict[str, Any]:
 
 def configured_pipelines() -> Collection[str] | None:
     """The pipelines taskyard.toml configures, or ``None`` when it cannot be read."""
+    from core.config_file import load_config
+    from core.orchestrator.config import pipeline_names
+
     try:
-        return load_orchestrator_config().pipelines.keys()
+        return pipeline_names(load_config())
     except TaskyardError:
         return None

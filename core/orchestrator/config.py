@@ -12,11 +12,10 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.config import auto_approve_from_env
 from core.config_file import ConfigFile
-from core.domain.runs import RetryPolicy
 from core.errors import ValidationError
 from core.orchestrator.profiles import (
     BUILTIN_PROFILES,
@@ -25,6 +24,9 @@ from core.orchestrator.profiles import (
     Profile,
     placeholders,
 )
+
+if TYPE_CHECKING:
+    from core.domain.runs import RetryPolicy
 
 FEATURE_STEPS: tuple[str, ...] = ("plan", "plan_impl", "implement", "verify", "review", "commit")
 """The spec's default feature pipeline, used by ``[pipelines] feature = "default"``."""
@@ -48,6 +50,12 @@ class StepSpec:
     """A shell command for this step instead of the task's (``shell`` profile only)."""
 
 
+def _default_retry() -> RetryPolicy:
+    from core.domain import runs
+
+    return runs.RetryPolicy()
+
+
 @dataclass(frozen=True)
 class OrchestratorConfig:
     """Everything a worker pool needs to know; ``OrchestratorConfig()`` is the no-file default."""
@@ -66,7 +74,7 @@ class OrchestratorConfig:
     """Between SIGTERM and SIGKILL when a step is stopped."""
     stop_grace_seconds: float = 30.0
     """How long a stopping worker lets running steps finish before killing them."""
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = field(default_factory=_default_retry)
     auto_approve: bool = False
     """Successful runs go straight to done instead of in review."""
     worktrees: bool = False
@@ -94,43 +102,10 @@ class OrchestratorConfig:
         Raises:
             ValidationError: a bad value (the message names the key and the fix).
         """
-        env = os.environ if environ is None else environ
-        where = f" in {config.path}" if config.path else ""
-        orch = config.table("orchestrator")
-        _unknown(orch, "orchestrator", ORCHESTRATOR_KEYS, where)
-        slots = _slots(orch, where)
-        lease, beat = _lease(orch, where)
-        max_per_project = _max_per_project(orch, where)
-        retry = _retry(orch, where)
-        root = _worktree_root(orch, where)
-        profiles = _profiles(config.table("profiles"), where)
-        agent = _agent(orch, profiles, where)
-        return cls(
-            slots=slots,
-            max_per_project=max_per_project,
-            lease_seconds=lease,
-            heartbeat_seconds=beat,
-            poll_seconds=_number(orch, "orchestrator", "poll_seconds", where, 2.0, minimum=0.05),
-            step_timeout_seconds=_number(
-                orch, "orchestrator", "step_timeout_seconds", where, 3600.0, minimum=0.1
-            ),
-            kill_grace_seconds=_number(
-                orch, "orchestrator", "kill_grace_seconds", where, 5.0, minimum=0
-            ),
-            stop_grace_seconds=_number(
-                orch, "orchestrator", "stop_grace_seconds", where, 30.0, minimum=0
-            ),
-            retry=retry,
-            auto_approve=_flag(orch, "auto_approve", where) or auto_approve_from_env(env),
-            worktrees=_flag(orch, "worktrees", where),
-            worktree_root=Path(root).expanduser() if root else None,
-            agent=agent,
-            pipelines=_pipelines(config.table("pipelines"), profiles, agent, where),
-            profiles=profiles,
-            env_deny=_names(orch, "orchestrator", "env_deny", where),
-            approved_by=_approvers(orch, where),
-            source=config.path,
-        )
+        from core.domain import runs  # here: pipeline_names reads the file without pydantic
+
+        settings = _settings(config, os.environ if environ is None else environ)
+        return cls(**settings | {"retry": runs.RetryPolicy(**settings["retry"])})
 
     def steps_for(
         self, task_type: str, pipeline_template: str | None, command: str | None
@@ -224,14 +199,76 @@ def _lease(orch: Mapping[str, Any], where: str) -> tuple[float, float]:
     return lease, beat
 
 
+def _settings(config: ConfigFile, env: Mapping[str, str]) -> dict[str, Any]:
+    """``OrchestratorConfig``'s fields read from ``config``, the retry policy as its numbers.
+
+    Everything is checked here; nothing here needs pydantic, so ``pipeline_names`` is cheap.
+
+    Raises:
+        ValidationError: a bad value (the message names the key and the fix).
+    """
+    where = f" in {config.path}" if config.path else ""
+    orch = config.table("orchestrator")
+    _unknown(orch, "orchestrator", ORCHESTRATOR_KEYS, where)
+    slots = _slots(orch, where)
+    lease, beat = _lease(orch, where)
+    max_per_project = _max_per_project(orch, where)
+    retry = _retry(orch, where)
+    root = _worktree_root(orch, where)
+    profiles = _profiles(config.table("profiles"), where)
+    agent = _agent(orch, profiles, where)
+    return dict(
+        slots=slots,
+        max_per_project=max_per_project,
+        lease_seconds=lease,
+        heartbeat_seconds=beat,
+        poll_seconds=_number(orch, "orchestrator", "poll_seconds", where, 2.0, minimum=0.05),
+        step_timeout_seconds=_number(
+            orch, "orchestrator", "step_timeout_seconds", where, 3600.0, minimum=0.1
+        ),
+        kill_grace_seconds=_number(
+            orch, "orchestrator", "kill_grace_seconds", where, 5.0, minimum=0
+        ),
+        stop_grace_seconds=_number(
+            orch, "orchestrator", "stop_grace_seconds", where, 30.0, minimum=0
+        ),
+        retry=retry,
+        auto_approve=_flag(orch, "auto_approve", where) or auto_approve_from_env(env),
+        worktrees=_flag(orch, "worktrees", where),
+        worktree_root=Path(root).expanduser() if root else None,
+        agent=agent,
+        pipelines=_pipelines(config.table("pipelines"), profiles, agent, where),
+        profiles=profiles,
+        env_deny=_names(orch, "orchestrator", "env_deny", where),
+        approved_by=_approvers(orch, where),
+        source=config.path,
+    )
+
+
+def pipeline_names(config: ConfigFile) -> Collection[str]:
+    """The pipelines ``config`` names, checked as ``from_config`` checks the whole file.
+
+    What ``taskyard ready`` needs to say which tasks no worker would run, without the
+    models ``from_config`` builds (a cold remote read imports no pydantic).
+
+    Raises:
+        ValidationError: as ``OrchestratorConfig.from_config``.
+    """
+    pipelines: Mapping[str, Any] = _settings(config, os.environ)["pipelines"]
+    return pipelines.keys()
+
+
 def _max_per_project(orch: Mapping[str, Any], where: str) -> int | None:
     if orch.get("max_per_project") is None:
         return None
     return int(_number(orch, "orchestrator", "max_per_project", where, 1, minimum=1, whole=True))
 
 
-def _retry(orch: Mapping[str, Any], where: str) -> RetryPolicy:
-    """``[orchestrator.retry]``: attempts, backoff and interruptions of failed runs."""
+def _retry(orch: Mapping[str, Any], where: str) -> dict[str, float]:
+    """``[orchestrator.retry]``: attempts, backoff and interruptions of failed runs.
+
+    ``RetryPolicy``'s fields, checked here as its model would (``from_config`` builds it).
+    """
     table = orch.get("retry", {})
     if not isinstance(table, dict):
         raise ValidationError(
@@ -242,7 +279,7 @@ def _retry(orch: Mapping[str, Any], where: str) -> RetryPolicy:
         )
     r = "orchestrator.retry"
     _unknown(table, r, RETRY_KEYS, where)
-    return RetryPolicy(
+    return dict(
         max_attempts=int(_number(table, r, "max_attempts", where, 3, minimum=1, whole=True)),
         backoff_seconds=_number(table, r, "backoff_seconds", where, 5.0, minimum=0),
         backoff_factor=_number(table, r, "backoff_factor", where, 2.0, minimum=1),

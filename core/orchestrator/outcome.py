@@ -14,10 +14,17 @@ from datetime import datetime
 from core.domain.models import FailureReason, Task, TaskCard, TaskStatus
 from core.domain.runs import RetryPolicy, next_attempt_at
 from core.domain.states import is_resolved
+from core.orchestrator.idle import NOTHING_TO_RUN, idle_card
 from core.orchestrator.prompt import task_command
 
-NOTHING_TO_RUN = "nothing to run: no command, and {task_type} tasks have no pipeline"
-"""Why no worker claims a ready task (the claim's ``claims.filters.may_run``, in Python)."""
+__all__ = [
+    "NOTHING_TO_RUN",
+    "after_failure",
+    "after_success",
+    "card_has_nothing_to_run",
+    "nothing_to_run",
+    "nothing_to_run_fix",
+]
 
 
 def nothing_to_run(task: Task, pipelines: Collection[str]) -> str | None:
@@ -33,17 +40,8 @@ def nothing_to_run(task: Task, pipelines: Collection[str]) -> str | None:
 
 
 def card_has_nothing_to_run(card: TaskCard, pipelines: Collection[str] | None) -> bool:
-    """Whether no worker with ``pipelines`` would run this ready card (``None``: unknown).
-
-    The card says whether it carries a command or a pipeline (``has_command_or_pipeline``);
-    a card read without that says nothing.
-    """
-    return (
-        pipelines is not None
-        and card.status == TaskStatus.READY
-        and card.has_command_or_pipeline is False
-        and card.task_type not in pipelines
-    )
+    """Whether no worker with ``pipelines`` would run this ready card (``idle.idle_card``)."""
+    return idle_card(card.status, card.has_command_or_pipeline, card.task_type, pipelines)
 
 
 def nothing_to_run_fix(ref: str, task_type: str) -> str:

@@ -12,7 +12,6 @@ here, and the first tool call waits for the engine if it is not open yet.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,8 @@ from core.cli.specs import Command, Commands
 from core.errors import TaskyardError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from core.cli.session import Session
     from core.engine import TaskEngine
 
@@ -35,6 +36,8 @@ async def _serve_stdio(
     started: Callable[[], None],
 ) -> int:
     """Serve until the agent closes stdin; the engine opens alongside the SDK's import."""
+    import asyncio  # here: the parser imports this module for every command
+
     opening = asyncio.create_task(open_engine())
     from core.config import default_actor
     from core.mcp.guard import LocalGuard
