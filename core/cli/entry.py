@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from core.cli.commands import HOME
 from core.cli.output.writer import Output
 from core.cli.parser import UsageError, build_parser
-from core.cli.session import Handler, StartUpPause, run_command
+from core.cli.session import Handler, StartUpPause, run_command, run_light
 from core.errors import TaskyardError
 
 EXIT_USAGE = 2
@@ -53,6 +53,9 @@ def _main(
         start_up.finished()
         return open_board(args)
     try:
+        answered = run_light(args, out, started=start_up.finished)
+        if answered is not None:
+            return answered
         import asyncio  # here, not at the top: ~45 ms that --version and --help never need
 
         return asyncio.run(run_command(handler, args, out, started=start_up.finished))

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from core.cli.output.writer import Output
     from core.engine import TaskEngine
     from core.orchestrator.config import OrchestratorConfig
+    from core.remote.light import LightClient
 
 
 @dataclass
@@ -67,6 +68,11 @@ are done), closes the engine, and returns the exit code. Its ``handler`` is not 
 
 StandaloneHandler = Callable[[argparse.Namespace, "Output"], Awaitable[int]]
 """A command that opens no engine (``standalone``): login, logout, status."""
+
+LightRead = Callable[[argparse.Namespace, "LightClient", "Output"], int]
+"""A read that, with ``--json`` against a server, prints the server's JSON as the engine path
+would print its models (``set_defaults(light_read=...)``): it is answered through the
+standard-library client, with no engine, no httpx, no pydantic (``run_light``)."""
 
 
 def asks(args: argparse.Namespace, need: str) -> bool:
@@ -150,6 +156,39 @@ async def run_command(
         return await handler(Session(args, engine, out, url, existed, orchestrator))
     finally:
         await engine.close()
+
+
+def run_light(args: argparse.Namespace, out: Output, *, started: Callable[[], None]) -> int | None:
+    """Answer a ``--json`` read through a server without an engine; ``None``: not such a read.
+
+    A cold remote read would spend most of its time importing the engine's client (httpx,
+    the domain models, the API table); a command that declares ``light_read`` is answered
+    through ``core.remote.light`` instead, whenever that client reaches the server as httpx
+    would (no proxy in the environment). Its output is the same bytes.
+
+    Raises:
+        TaskyardError: as the engine path would (no token, the server's refusal, unreachable).
+    """
+    light: LightRead | None = getattr(args, "light_read", None)
+    if light is None or not args.json:
+        return None
+    server = remote_server(args)
+    if server is None:
+        return None
+    from core.remote import light as light_client
+
+    if not light_client.usable():
+        return None
+    from core.remote.basics import normalize_server
+    from core.remote.credentials import resolve_token
+
+    url = normalize_server(server)
+    client = light_client.LightClient(url, resolve_token(url, token_option(args)))
+    started()
+    try:
+        return light(args, client, out)
+    finally:
+        client.close()
 
 
 def remote_server(args: argparse.Namespace) -> str | None:

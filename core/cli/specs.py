@@ -50,8 +50,8 @@ class Command:
     """A command (or a group's action): its parser, and what ``Session`` reads from it.
 
     ``needs`` become parser defaults next to ``handler``: ``orchestrated``,
-    ``waits_for_work``, ``stores_files``, ``local_only``, ``standalone``, ``opens_engine``
-    (``core.cli.session`` says what each means).
+    ``waits_for_work``, ``stores_files``, ``local_only``, ``standalone``, ``opens_engine``,
+    ``light_read`` (``core.cli.session`` says what each means).
     """
 
     name: str

@@ -99,6 +99,18 @@ class IncompatibleServerError(TaskyardError):
     exit_code = 6
 
 
+def not_taskyard(server: str, what: str) -> IncompatibleServerError:
+    """The error for a URL that answers, but not as a taskyard server of this version."""
+    from core import __version__
+
+    return IncompatibleServerError(
+        f"the taskyard server at {server} is not a taskyard server of this version ({what}).",
+        hint=f"This client is taskyard {__version__}: check the URL, or use a client of the "
+        "server's version.",
+        details={"server": server, "client_version": __version__},
+    )
+
+
 def error_from_body(status: int, body: Any, *, where: str) -> TaskyardError:
     """The error a response with ``status`` and (parsed JSON) ``body`` stands for.
 

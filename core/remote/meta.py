@@ -12,17 +12,12 @@ from dataclasses import dataclass
 
 from core import __version__
 from core.errors import AuthenticationError, NotFoundError, TaskyardError
-from core.remote.errors import IncompatibleServerError
+from core.remote.errors import IncompatibleServerError, not_taskyard
 from core.remote.transport import Transport
 
 
 def _not_taskyard(transport: Transport, what: str) -> IncompatibleServerError:
-    return IncompatibleServerError(
-        f"{transport.where} is not a taskyard server of this version ({what}).",
-        hint=f"This client is taskyard {__version__}: check the URL, or use a client of the "
-        "server's version.",
-        details={"server": transport.server, "client_version": __version__},
-    )
+    return not_taskyard(transport.server, what)
 
 
 async def readiness(transport: Transport) -> str:

@@ -28,7 +28,8 @@ from httpx_sse import aconnect_sse
 
 from core.domain.models import Event
 from core.errors import AuthenticationError, PermissionDeniedError
-from core.remote.transport import Transport, _query
+from core.remote.basics import query_pairs
+from core.remote.transport import Transport
 
 STREAM_PATH = "/api/v2/events/stream"
 FIRST_DELAY = 0.5
@@ -152,7 +153,7 @@ async def follow_stream(
                 transport.client,
                 "GET",
                 STREAM_PATH,
-                params=_query(params),
+                params=query_pairs(params),
                 headers={"Last-Event-ID": str(last)},
                 timeout=timeout,
             ) as source:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel
@@ -30,48 +29,20 @@ from pydantic import BaseModel
 from core import __version__, request_keys
 from core.domain.models import Task
 from core.errors import TaskyardError
+from core.remote.basics import (
+    ATTEMPTS,
+    BACKOFF,
+    CONNECT_TIMEOUT,
+    IDEMPOTENCY_HEADER,
+    READ_TIMEOUT,
+    SAFE_METHODS,
+    JsonParams,
+    normalize_server,
+    query_pairs,
+)
 from core.remote.errors import ServerUnreachableError, error_from_body
 
-CONNECT_TIMEOUT = 3.0
-"""Seconds to open a connection: a server that does not accept by then is down or far."""
-READ_TIMEOUT = 30.0
-"""Seconds to wait for an answer (a large import commits in seconds on a loaded machine)."""
-ATTEMPTS = 4
-"""Sends of one request at most, the first included, when retrying is safe."""
-BACKOFF = (0.2, 0.5, 1.0)
-"""Seconds before each retry."""
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-JsonParams = Mapping[str, Any]
-
-
-def normalize_server(url: str) -> str:
-    """A server's base URL as given by a person: ``http://`` added when no scheme, no ``/`` end.
-
-    Raises:
-        ValidationError: not an http(s) URL with a host.
-    """
-    from core.errors import ValidationError
-
-    text = url.strip()
-    if "://" not in text:
-        text = f"http://{text}"
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValidationError(
-            f"{url!r} is not a server URL.",
-            field="server",
-            hint="Give the URL `taskyard serve` printed, e.g. http://127.0.0.1:8765.",
-        )
-    if parts.username or parts.password:
-        raise ValidationError(
-            "A server URL must not carry credentials.",
-            field="server",
-            hint="Pass the token with --token, TASKYARD_TOKEN or `taskyard login`.",
-        )
-    return text.rstrip("/")
+__all__ = ["ATTEMPTS", "BACKOFF", "Transport", "normalize_server", "query_pairs", "write_task"]
 
 
 class Transport:
@@ -141,7 +112,7 @@ class Transport:
             attempt += 1
             try:
                 response = await self.client.request(
-                    method, path, params=_query(params), json=json, headers=sent_headers
+                    method, path, params=query_pairs(params), json=json, headers=sent_headers
                 )
             except httpx.TransportError as exc:
                 never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
@@ -180,23 +151,6 @@ class Transport:
             "TASKYARD_SERVER) is right; try again once the network is back.",
             details={"server": self.server, "reason": reason},
         )
-
-
-def _query(params: JsonParams | None) -> list[tuple[str, str | int | float | bool | None]] | None:
-    """Query parameters as httpx sends them: ``None`` left out, lists repeated, bools as words."""
-    if params is None:
-        return None
-    pairs: list[tuple[str, str | int | float | bool | None]] = []
-    for key, value in params.items():
-        values = value if isinstance(value, list | tuple | set | frozenset) else [value]
-        for item in values:
-            if item is None:
-                continue
-            if isinstance(item, bool):
-                pairs.append((key, "true" if item else "false"))
-            else:
-                pairs.append((key, str(getattr(item, "value", item))))
-    return pairs
 
 
 def _reason(exc: BaseException) -> str:

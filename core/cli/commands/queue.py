@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import argparse
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from core.cli.options import limit, project
 from core.cli.orchestration import configured_pipelines
@@ -12,10 +13,12 @@ from core.cli.output.task import approved_lines
 from core.cli.replies import dump, list_payload
 from core.cli.specs import Command, Commands, arg
 from core.errors import ValidationError
+from core.orchestrator.idle import NOTHING_TO_RUN, idle_card
 
 if TYPE_CHECKING:
+    from core.cli.output.writer import Output
     from core.cli.session import Session
-    from core.domain.models import TaskCard
+    from core.remote.light import LightClient
 
 
 async def _cmd_ready(s: Session) -> int:
@@ -27,26 +30,60 @@ async def _cmd_ready(s: Session) -> int:
     if total == s.args.limit:  # a full page: the queue may be longer
         query = TaskQuery(project=s.args.project, statuses=[TaskStatus.READY], limit=1)
         total = (await s.engine.list_tasks(query)).total
-    idle = _nothing_to_run(cards)
+    dumped = [dump(c) for c in cards]
+    idle = _nothing_to_run(dumped)
     return s.out.result(
         "ready",
-        lambda: (
-            list_payload([dump(c) | {"nothingToRun": idle.get(c.ref)} for c in cards], total=total)
-            | {"limit": s.args.limit}
-        ),
+        lambda: _ready_payload(dumped, idle, total=total, limit=s.args.limit),
         lambda: ready_lines(cards, total=total, nothing_to_run=idle),
     )
 
 
-def _nothing_to_run(cards: Sequence[TaskCard]) -> dict[str, str]:
-    """Why no worker would take each of these ready tasks, by ref (runnable ones left out)."""
-    from core.orchestrator.outcome import NOTHING_TO_RUN, card_has_nothing_to_run
+def _light_ready(args: argparse.Namespace, client: LightClient, out: Output) -> int:
+    """``ready --json`` through a server, from its JSON (``session.run_light``).
 
+    The same requests as ``_cmd_ready`` over ``HttpTaskEngine``, and the same envelope: the
+    cards are the server's JSON of the models that path would dump again.
+    """
+    ready = client.get("/api/v2/tasks/ready", {"limit": args.limit, "project": args.project})
+    if not isinstance(ready, dict) or not isinstance(ready.get("items"), list):
+        raise client.unexpected("/api/v2/tasks/ready")
+    cards: list[dict[str, Any]] = ready["items"]
+    total = len(cards)
+    if total == args.limit:  # a full page: the queue may be longer
+        query = {"project": args.project, "status": "ready", "limit": 1, "total": True}
+        page = client.get("/api/v2/tasks", query)
+        if not isinstance(page, dict) or not isinstance(page.get("total"), int):
+            raise client.unexpected("/api/v2/tasks")
+        total = page["total"]
+    idle = _nothing_to_run(cards)
+    return out.result(
+        "ready",
+        lambda: _ready_payload(cards, idle, total=total, limit=args.limit),
+        list,  # never asked for: run_light answers --json only
+    )
+
+
+def _ready_payload(
+    cards: list[dict[str, Any]], idle: Mapping[str, str], *, total: int, limit: int
+) -> dict[str, Any]:
+    items = [c | {"nothingToRun": idle.get(c["ref"])} for c in cards]
+    return list_payload(items, total=total) | {"limit": limit}
+
+
+def _nothing_to_run(cards: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Why no worker would take each of these ready cards (as JSON), by ref.
+
+    taskyard.toml is read only when a card has neither a command nor a pipeline.
+    """
+    unsure = [c for c in cards if c.get("has_command_or_pipeline") is False]
+    if not unsure:
+        return {}
     pipelines = configured_pipelines()
     return {
-        c.ref: NOTHING_TO_RUN.format(task_type=c.task_type)
-        for c in cards
-        if card_has_nothing_to_run(c, pipelines)
+        c["ref"]: NOTHING_TO_RUN.format(task_type=c["task_type"])
+        for c in unsure
+        if idle_card(c["status"], False, c["task_type"], pipelines)
     }
 
 
@@ -71,7 +108,11 @@ async def _cmd_approve(s: Session) -> int:
 
 COMMANDS: Commands = (
     Command(
-        "ready", _cmd_ready, "the ready queue, in the order workers take it", (limit(50), project())
+        "ready",
+        _cmd_ready,
+        "the ready queue, in the order workers take it",
+        (limit(50), project()),
+        needs={"light_read": _light_ready},
     ),
     Command(
         "approve",
