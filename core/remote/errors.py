@@ -99,6 +99,16 @@ class IncompatibleServerError(TaskyardError):
     exit_code = 6
 
 
+def unreachable(server: str, reason: str) -> ServerUnreachableError:
+    """The error for a server that gave no answer; ``reason``: the network error in words."""
+    return ServerUnreachableError(
+        f"Cannot reach the taskyard server at {server}: {reason}.",
+        hint="Check that `taskyard serve` runs there and the URL (--server, "
+        "TASKYARD_SERVER) is right; try again once the network is back.",
+        details={"server": server, "reason": reason},
+    )
+
+
 def not_taskyard(server: str, what: str) -> IncompatibleServerError:
     """The error for a URL that answers, but not as a taskyard server of this version."""
     from core import __version__

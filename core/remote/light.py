@@ -34,7 +34,7 @@ from core.remote.basics import (
     JsonParams,
     query_pairs,
 )
-from core.remote.errors import ServerUnreachableError, error_from_body, not_taskyard
+from core.remote.errors import error_from_body, not_taskyard, unreachable
 
 PROXY_ENVIRONMENT = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 """Proxies httpx takes from the environment (``trust_env``; lower case too), and
@@ -102,7 +102,7 @@ class LightClient:
             except (OSError, http.client.HTTPException) as exc:
                 self.close()
                 if attempt >= ATTEMPTS:
-                    raise self._unreachable(exc) from None
+                    raise unreachable(self.server, _reason(exc)) from None
                 time.sleep(BACKOFF[min(attempt, len(BACKOFF)) - 1])
                 continue
             return self._answer(status, body, kind, path)
@@ -154,15 +154,6 @@ class LightClient:
         if parsed is None:
             raise not_taskyard(self.server, f"{path} answered without JSON")
         return parsed
-
-    def _unreachable(self, exc: BaseException) -> TaskyardError:
-        reason = _reason(exc)
-        return ServerUnreachableError(
-            f"Cannot reach {self.where}: {reason}.",
-            hint="Check that `taskyard serve` runs there and the URL (--server, "
-            "TASKYARD_SERVER) is right; try again once the network is back.",
-            details={"server": self.server, "reason": reason},
-        )
 
 
 class _ConnectTimeout(OSError):

@@ -40,7 +40,7 @@ from core.remote.basics import (
     normalize_server,
     query_pairs,
 )
-from core.remote.errors import ServerUnreachableError, error_from_body
+from core.remote.errors import ServerUnreachableError, error_from_body, unreachable
 
 __all__ = ["ATTEMPTS", "BACKOFF", "Transport", "normalize_server", "query_pairs", "write_task"]
 
@@ -144,13 +144,7 @@ class Transport:
 
     def unreachable(self, exc: BaseException) -> ServerUnreachableError:
         """The error for a server that gave no answer (the network error in words)."""
-        reason = _reason(exc)
-        return ServerUnreachableError(
-            f"Cannot reach {self.where}: {reason}.",
-            hint="Check that `taskyard serve` runs there and the URL (--server, "
-            "TASKYARD_SERVER) is right; try again once the network is back.",
-            details={"server": self.server, "reason": reason},
-        )
+        return unreachable(self.server, _reason(exc))
 
 
 def _reason(exc: BaseException) -> str:

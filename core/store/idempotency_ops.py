@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, RowMapping, delete, insert, select, update
 
 from core.domain.access import (
     KEY_HOLD_SECONDS,
@@ -116,12 +116,7 @@ def fence(conn: Connection, ctx: TxContext, attempt: IdempotencyAttempt) -> None
     """
     done = conn.execute(
         update(IK)
-        .where(
-            IK.c.token_id == attempt.token_id,
-            IK.c.key == attempt.key,
-            IK.c.attempt == attempt.attempt,
-            IK.c.state.in_(("pending", "committed")),
-        )
+        .where(*_attempts(attempt), IK.c.state.in_(("pending", "committed")))
         .values(state="committed", updated_at=ctx.now)
     ).rowcount
     if done != 1:
@@ -137,12 +132,7 @@ def renew(conn: Connection, ctx: TxContext, attempt: IdempotencyAttempt) -> None
     """Renew a running attempt's hold on its key (nothing once it is answered or taken over)."""
     conn.execute(
         update(IK)
-        .where(
-            IK.c.token_id == attempt.token_id,
-            IK.c.key == attempt.key,
-            IK.c.attempt == attempt.attempt,
-            IK.c.state.in_(("pending", "committed")),
-        )
+        .where(*_attempts(attempt), IK.c.state.in_(("pending", "committed")))
         .values(updated_at=ctx.now)
     )
 
@@ -153,11 +143,7 @@ def complete(
     """Store the attempt's answer for retries (nothing if another attempt took the key)."""
     conn.execute(
         update(IK)
-        .where(
-            IK.c.token_id == attempt.token_id,
-            IK.c.key == attempt.key,
-            IK.c.attempt == attempt.attempt,
-        )
+        .where(*_attempts(attempt))
         .values(
             state="done",
             status_code=response.status,
@@ -173,13 +159,15 @@ def release(conn: Connection, attempt: IdempotencyAttempt) -> None:
 
     A key its attempt already committed is kept: the change happened.
     """
-    conn.execute(
-        delete(IK).where(
-            IK.c.token_id == attempt.token_id,
-            IK.c.key == attempt.key,
-            IK.c.attempt == attempt.attempt,
-            IK.c.state == "pending",
-        )
+    conn.execute(delete(IK).where(*_attempts(attempt), IK.c.state == "pending"))
+
+
+def _attempts(attempt: IdempotencyAttempt) -> tuple[ColumnElement[bool], ...]:
+    """The key's row while ``attempt`` holds it."""
+    return (
+        IK.c.token_id == attempt.token_id,
+        IK.c.key == attempt.key,
+        IK.c.attempt == attempt.attempt,
     )
 
 
