@@ -114,20 +114,32 @@ def run_from_args(args: argparse.Namespace) -> int:
 def _run_remote(settings: TuiSettings, server: str, args: argparse.Namespace) -> int:
     """The board on a taskyard server: the same app over ``HttpTaskEngine``.
 
-    No early read (that forks a helper onto the database) and no embedded workers: against
-    a server, workers run where ``taskyard worker --server`` is started.
+    The first board is asked of the server in a thread before Textual is imported
+    (``core.remote.early_board``). No embedded workers: against a server, workers run where
+    ``taskyard worker --server`` is started.
     """
     from core.cli.session import token_option
+    from core.remote.early_board import read_board_early_remote
+    from tui.first_board import first_board_query
 
-    result = remote_app(settings, server, token_option(args)).run()
+    token = token_option(args)
+    early = read_board_early_remote(server, token, first_board_query(settings))
+    result = remote_app(settings, server, token, early_board=early).run()
     return result or 0
 
 
-def remote_app(settings: TuiSettings, server: str, token: str | None) -> TaskyardApp:
+def remote_app(
+    settings: TuiSettings,
+    server: str,
+    token: str | None,
+    *,
+    early_board: EarlyRead | None = None,
+) -> TaskyardApp:
     """The app on the server at ``server``, its connection line fed by the event stream.
 
     A token pasted into the re-login dialog opens a new engine on the same server, which
-    the app uses from then on.
+    the app uses from then on. ``early_board``: the first board, already asked for; the
+    engine opens once it is painted.
     """
     from tui.app import TaskyardApp
 
@@ -145,7 +157,7 @@ def remote_app(settings: TuiSettings, server: str, token: str | None) -> Taskyar
             return
         await app.replace_engine(engine)
 
-    app = TaskyardApp(settings, lambda: open_with(token))
+    app = TaskyardApp(settings, lambda: open_with(token), early_board=early_board)
     app.connection.watch_server(server, reopen=reopen)
     return app
 

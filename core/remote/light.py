@@ -51,9 +51,13 @@ def usable() -> bool:
 class LightClient:
     """GETs to one server with one token, answered as parsed JSON."""
 
-    def __init__(self, server: str, token: str) -> None:
-        """Prepare the client for ``server`` (``normalize_server`` form); nothing is sent yet."""
+    def __init__(self, server: str, token: str, *, attempts: int = ATTEMPTS) -> None:
+        """Prepare the client for ``server`` (``normalize_server`` form); nothing is sent yet.
+
+        ``attempts``: sends of a request at most, the first included (GETs are safe to resend).
+        """
         self.server = server
+        self.attempts = max(1, attempts)
         parts = urlsplit(server)
         self._https = parts.scheme == "https"
         self._host = parts.hostname or ""
@@ -101,7 +105,7 @@ class LightClient:
                 status, body, kind = self._send(target)
             except (OSError, http.client.HTTPException) as exc:
                 self.close()
-                if attempt >= ATTEMPTS:
+                if attempt >= self.attempts:
                     raise unreachable(self.server, _reason(exc)) from None
                 time.sleep(BACKOFF[min(attempt, len(BACKOFF)) - 1])
                 continue
