@@ -28,16 +28,16 @@ How it fits together:
   ``TaskEngine`` methods: path, query and body, scope, access checks, answer, all declared
   there once, for the server and remote clients alike); the other modules are the routes
   that differ from that shape (streams, raw file bodies, ETag preconditions, answers a
-  limited token sees filtered), one router per resource, each ``APIRouter(prefix=...)``.
+  limited token sees filtered), one router per resource, each ``api_routes.api_router(prefix)``.
 
 Adding an engine method: add its ``Endpoint`` to ``core.api.endpoints`` (a new ``Access``
 check goes in ``table_access``); the route, its OpenAPI description and a remote client's
 call all follow from the entry. A route that cannot be an entry goes in
-``routes/<resource>.py`` with ``router = APIRouter(prefix=..., tags=[...])``, routes that take
+``routes/<resource>.py`` with ``router = api_router("/prefix", tags=[...])``, routes that take
 ``EngineDep`` and ``CallerDep``/``WriterDep``, declare their answer and errors with
 ``**errors.documented(Model, 404, summary=...)``, make one engine call and return
 ``model_response(...)`` (name a request body parameter ``body``); add the module to the
-tuple in ``app.api_router`` and the method to ``core.api.outside.HAND_WRITTEN`` with the
+tuple in ``app.api_routers`` and the method to ``core.api.outside.HAND_WRITTEN`` with the
 reason. Every route there needs a token, and POSTs get ``Idempotency-Key`` handling without
 doing anything. Check what a limited token may see with ``access`` (by project id), and keep
 lists keyset-paged with a ``next_cursor``.

@@ -6,15 +6,16 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.types import Scope
 
 from core import __version__
 from core.engine import TaskEngine
+from core.server.api_routes import add_api_routes, api_router
 from core.server.auth import current_caller
 from core.server.body_limit import BodyLimit, BodyLimitMiddleware
-from core.server.compat import compat_router
-from core.server.errors import error_responses, install_error_handlers
+from core.server.compat import compat_router, orchestrators
+from core.server.errors import install_error_handlers
 from core.server.event_hub import EventHub
 from core.server.idempotency import IdempotencyMiddleware
 from core.server.mcp_mount import mount_mcp
@@ -43,8 +44,6 @@ from core.server.state import ServerState
 EngineOpener = Callable[[], Awaitable[TaskEngine]]
 """Opens the engine the app serves (in the app's event loop, when it starts)."""
 
-API_PREFIX = "/api/v2"
-
 # FastAPI wraps each request body model as ``Annotated[Model, Body(alias=<parameter name>)]``
 # and pydantic 2.14 warns, on the first request of each route, that the alias has no
 # effect there. The alias is FastAPI's, not ours, and it changes nothing; every route names
@@ -54,24 +53,13 @@ warnings.filterwarnings(
 )
 
 
-def api_router() -> APIRouter:
-    """``/api/v2``: every route needs a valid token, and declares the errors any route can give.
-
-    400 and 422 are declared on every route: FastAPI would otherwise document its own
-    validation body for them, not the error body the app answers with. 429 too: every
-    request counts against its token's rate limit.
+def api_routers() -> list[APIRouter]:
+    """The ``/api/v2`` routers, in matching order.
 
     Order matters where paths overlap: ``runs`` (``GET /runs/resolve``) comes before the
     table's routes (``GET /runs/{run_id}``), and those (``GET /tasks/ready``) before
     ``tasks`` (``GET /tasks/{ref}``); ``board`` (``/tasks/board``) too.
     """
-    api = APIRouter(
-        prefix=API_PREFIX,
-        dependencies=[Depends(current_caller)],
-        responses=error_responses(400, 401, 403, 422, 429, 503),
-    )
-    api.include_router(runs.router)
-    api.include_router(table.table_router())
     resources = (
         milestones,
         board,
@@ -85,10 +73,13 @@ def api_router() -> APIRouter:
         meta,
         logs,
     )
-    for resource in resources:
-        api.include_router(resource.router)
-    api.include_router(events.events_router(current_caller), responses=error_responses(404))
-    return api
+    return [
+        runs.router,
+        table.table_router(),
+        *(resource.router for resource in resources),
+        events.events_router(current_caller, api_router(tags=["events"], errors=(404,))),
+        orchestrators.router,
+    ]
 
 
 def create_app(open_engine: EngineOpener, settings: ServerSettings | None = None) -> FastAPI:
@@ -132,7 +123,7 @@ def create_app(open_engine: EngineOpener, settings: ServerSettings | None = None
     app.add_middleware(RateLimitMiddleware, buckets=buckets)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
-    app.include_router(api_router())
+    add_api_routes(app, api_routers())
     app.include_router(compat_router(settings))
     mcp_sessions = mount_mcp(app, settings)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import Header, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
@@ -23,17 +23,13 @@ from core.domain.task_change import TaskChange
 from core.engine import TaskEngine
 from core.errors import NotFoundError, ValidationError
 from core.server.access import check_all_visible, check_visible, project_filter
-from core.server.auth import Caller, current_caller
+from core.server.api_routes import api_router
+from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import documented, error_responses
 from core.server.responses import if_match_version, model_response, task_response
 
-router = APIRouter(
-    prefix="/api/v2",
-    tags=["orchestrators"],
-    dependencies=[Depends(current_caller)],
-    responses=error_responses(400, 401, 403, 422, 429, 503),
-)
+router = api_router(tags=["orchestrators"])
 
 ProjectParam = Annotated[str | None, Query(description="Project id, slug or key")]
 

@@ -19,19 +19,20 @@ import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from core.domain.commands import MAX_ATTACHMENT_NAME, AttachmentIn, parse
 from core.domain.models import Attachment
 from core.engine import TaskEngine
 from core.server.access import check_visible, hidden
+from core.server.api_routes import api_router
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import documented, error_responses
 from core.server.responses import model_response
 
-router = APIRouter(tags=["attachments"])
+router = api_router(tags=["attachments"])
 
 UPLOAD_PATH = re.compile(r"^/api/v2/tasks/[^/]+/attachments/?$")
 """The upload route's path, for the body limit (which runs before routing)."""

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from starlette.responses import Response
 
 from core.api.board_schemas import CardParams
 from core.api.schemas import CardPosition
 from core.server.access import project_filter, visible_task
+from core.server.api_routes import api_router
 from core.server.deps import CallerDep, EngineDep
 from core.server.errors import documented
 from core.server.responses import model_response
 from core.server.routes.table import query_dependency
 
-router = APIRouter(prefix="/tasks", tags=["board"])
+router = api_router("/tasks", tags=["board"])
 
 CardQuery = Annotated[CardParams, Depends(query_dependency(CardParams))]
 

@@ -86,14 +86,16 @@ STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def events_router(viewer: ViewerDependency) -> APIRouter:
+def events_router(viewer: ViewerDependency, router: APIRouter | None = None) -> APIRouter:
     """The events routes, with ``viewer`` as the dependency that says what the caller sees.
 
     Args:
         viewer: The auth layer's dependency for the request's caller (any object with
             ``project_ids``); its own failures (401, 403) answer for these routes too.
+        router: The router to declare them on (the server's ``/api/v2`` one); a new one
+            tagged ``events`` when ``None``.
     """
-    router = APIRouter(tags=["events"])
+    router = router if router is not None else APIRouter(tags=["events"])
     Viewer = Annotated[ProjectViewer, Depends(viewer)]
 
     @router.get("/events", response_model=EventPage, summary="Read the event log")

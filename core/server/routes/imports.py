@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.responses import Response
 
@@ -25,13 +25,14 @@ from core.engine import TaskEngine
 from core.errors import PermissionDeniedError
 from core.prd.models import ImportJob, ImportOptions, ImportPlan, ImportPreview
 from core.server.access import hidden
+from core.server.api_routes import api_router
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import documented
 from core.server.responses import model_response
 from core.server.scoping import settled_project
 
-router = APIRouter(prefix="/import", tags=["import"])
+router = api_router("/import", tags=["import"])
 
 MAX_JOBS = 200
 """Jobs per list at most."""

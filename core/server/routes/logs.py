@@ -24,19 +24,20 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Header, Query
+from fastapi import Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.responses import Response
 
 from core.api.run_schemas import LogPage
 from core.domain.runs import LogChunk
 from core.errors import BadRequestError
+from core.server.api_routes import api_router
 from core.server.deps import CallerDep, EngineDep
 from core.server.errors import documented, error_responses
 from core.server.responses import model_response
 from core.server.run_access import check_log_owner, sees_log_owner
 
-router = APIRouter(prefix="/logs", tags=["logs"])
+router = api_router("/logs", tags=["logs"])
 
 PING_SECONDS = 15
 """A comment line this often on a quiet stream (proxies close idle connections)."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
+from core.server.api_routes import api_router
 from core.server.deps import EngineDep
 
-router = APIRouter(tags=["meta"])
+router = api_router(tags=["meta"])
 
 
 @router.get(

@@ -6,18 +6,18 @@ The body says ``due`` and ``start`` where ``MilestoneCreate`` says ``due_date`` 
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from core.api.schemas import MilestoneBody
 from core.domain.commands import MilestoneCreate, parse
 from core.domain.models import Milestone
 from core.server.access import visible_project
+from core.server.api_routes import api_router
 from core.server.deps import EngineDep, WriterDep
 from core.server.errors import documented
 from core.server.responses import model_response
 
-router = APIRouter(prefix="/projects/{project}/milestones", tags=["milestones"])
+router = api_router("/projects/{project}/milestones", tags=["milestones"])
 
 
 @router.post(

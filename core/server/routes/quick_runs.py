@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.responses import Response
 
 from core.api.quick_run_schemas import LogPage, PromoteBody
@@ -25,6 +25,7 @@ from core.domain.runs import QuickRun
 from core.engine import TaskEngine
 from core.errors import DuplicateError, NotFoundError
 from core.server.access import hidden
+from core.server.api_routes import api_router
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import documented
@@ -32,7 +33,7 @@ from core.server.responses import model_response, task_response
 from core.server.routes.logs import MAX_PAGE
 from core.server.scoping import settled_project
 
-router = APIRouter(prefix="/quick-runs", tags=["quick runs"])
+router = api_router("/quick-runs", tags=["quick runs"])
 
 
 @router.get("/{quick_run_id}/log", **documented(LogPage, 404, summary="Read a quick run's output"))

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.responses import Response
 
 from core.api.run_schemas import RunId
+from core.server.api_routes import api_router
 from core.server.deps import CallerDep, EngineDep
 from core.server.errors import documented
 from core.server.responses import model_response
 from core.server.run_access import resolve_run_id
 
-router = APIRouter(prefix="/runs", tags=["runs"])
+router = api_router("/runs", tags=["runs"])
 
 
 @router.get("/resolve", **documented(RunId, 404, 422, summary="The full id a run id prefix names"))

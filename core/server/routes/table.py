@@ -27,6 +27,7 @@ from core.api.endpoints import ENDPOINTS
 from core.domain.access import TokenScope
 from core.domain.models import Task
 from core.engine import TaskEngine
+from core.server.api_routes import api_router
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, TokenAdminDep, WriterDep
 from core.server.errors import ErrorBody, error_responses
@@ -51,7 +52,7 @@ _BOUNDS = {
 
 def table_router() -> APIRouter:
     """Every entry's route, in the table's order."""
-    router = APIRouter()
+    router = api_router(tags=[])
     for entry in ENDPOINTS:
         responses = error_responses(*entry.errors)
         for status, note in entry.error_notes.items():

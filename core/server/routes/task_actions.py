@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import Header
 from starlette.responses import Response
 
 from core.api.schemas import AssignBody, TransitionBody
@@ -17,12 +17,13 @@ from core.domain.models import Task
 from core.domain.views import BulkItemResult, BulkResult
 from core.errors import BadRequestError, NotFoundError
 from core.server.access import check_visible, visible_task
+from core.server.api_routes import api_router
 from core.server.deps import EngineDep, WriterDep
 from core.server.errors import documented
 from core.server.responses import if_match_version, model_response, task_response
 from core.server.versions import guarded
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = api_router("/tasks", tags=["tasks"])
 
 
 @router.post(

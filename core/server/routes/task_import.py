@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
@@ -25,13 +25,14 @@ from core.domain.views import ImportResult
 from core.engine import TaskEngine
 from core.errors import BadRequestError, NotFoundError, ValidationError
 from core.server.access import project_filter
+from core.server.api_routes import api_router
 from core.server.auth import Caller
 from core.server.deps import EngineDep, WriterDep
 from core.server.errors import documented
 from core.server.responses import model_response
 from core.server.scoping import settled_project
 
-router = APIRouter(prefix="/import", tags=["import"])
+router = api_router("/import", tags=["import"])
 
 BODY_NAME = "the request body"
 JSON_LINES = ("application/x-ndjson", "application/jsonl", "application/json-lines", "text/plain")

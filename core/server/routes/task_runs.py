@@ -15,17 +15,17 @@ A task's runs, retry, cancel and approvals are entries of the API table (``core.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from core.domain.models import TaskStatus
 from core.domain.runs import MANUAL_WORKER_ID, Run, RunStatus
 from core.server.access import visible_task
+from core.server.api_routes import api_router
 from core.server.deps import EngineDep, WriterDep
 from core.server.errors import documented
 from core.server.responses import model_response
 
-router = APIRouter(prefix="/tasks", tags=["runs"])
+router = api_router("/tasks", tags=["runs"])
 
 STARTABLE = frozenset({TaskStatus.BACKLOG, TaskStatus.READY})
 """Where Run Now starts a task from; from anywhere else it answers the task's active run."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import Header, Query
 from starlette.responses import Response
 
 from core.domain.commands import SortField, TaskCreate, TaskPatch, TaskQuery, parse
@@ -21,6 +21,7 @@ from core.domain.views import CursorPage
 from core.engine import TaskEngine
 from core.errors import ValidationError
 from core.server.access import check_all_visible, check_visible, project_filter, visible_task
+from core.server.api_routes import api_router
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, WriterDep
 from core.server.errors import documented, error_responses
@@ -33,7 +34,7 @@ from core.server.responses import (
 )
 from core.server.versions import guarded
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = api_router("/tasks", tags=["tasks"])
 
 MAX_PAGE = 200
 """Tasks per page at most: a page carries every field of each task."""
