@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, RowMapping, bindparam, select
+from sqlalchemy import Connection, RowMapping, Select, bindparam, select
 
 from core.domain.identifiers import derive_key, format_ref, parse_ref, slugify
 from core.errors import NotFoundError, ValidationError
@@ -207,14 +207,24 @@ _BY_REF = select_tasks().where(
 )
 
 
-def find_task(conn: Connection, ref: str, *, lock: bool = False, field: str = "task") -> RowMapping:
+def find_task(
+    conn: Connection,
+    ref: str,
+    *,
+    lock: bool = False,
+    field: str = "task",
+    statements: tuple[Select[Any], Select[Any]] = (_BY_ID, _BY_REF),
+) -> RowMapping:
     """The task whose id or ref (``TY-42``, any case) is ``ref`` (``find_tasks`` for one).
+
+    ``statements``: the row by id and by ref, when more than ``select_tasks()``'s columns are
+    wanted (bound as ``id``, and as ``key`` and ``number``).
 
     Raises:
         NotFoundError: no such task.
     """
     parsed = parse_ref(ref)
-    query = _BY_ID if parsed is None else _BY_REF
+    query = statements[0] if parsed is None else statements[1]
     if lock:
         query = query.with_for_update(of=t.tasks)
     params = {"id": ref.strip()} if parsed is None else {"key": parsed[0], "number": parsed[1]}

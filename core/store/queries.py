@@ -8,16 +8,15 @@ about what 100 do.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, FromClause, Select, bindparam, case, func, select, tuple_
+from sqlalchemy import Connection, FromClause, bindparam, case, func, select, tuple_
 
 from core.domain.commands import BoardQuery, SortField, TaskQuery
 from core.domain.identifiers import parse_ref
-from core.domain.models import Attachment, Task, TaskCard, TaskLink, TaskStatus
+from core.domain.models import Attachment, Task, TaskCard, TaskStatus
 from core.domain.states import RESOLVED_STATES
 from core.domain.views import BoardColumn, BoardView, Page
 from core.errors import NotFoundError
@@ -26,15 +25,15 @@ from core.store import tables as t
 from core.store.events import last_seq
 from core.store.folding import fold, fold_text
 from core.store.hints import likely
-from core.store.lookup import chunks, find_milestone, find_project, find_task
+from core.store.lookup import find_milestone, find_project, find_task
 from core.store.rows import (
     attachment_from_row,
     card_from_row,
-    link_from_row,
     select_cards,
     select_tasks,
     task_from_row,
 )
+from core.store.task_links import LINK_COLUMNS, Links, links_of, read_links
 
 T, D, L, P, A = t.tasks, t.task_dependencies, t.task_labels, t.projects, t.attachments
 
@@ -155,75 +154,37 @@ def get_task(conn: Connection, ref: str, *, links: bool = True) -> Task:
     Raises:
         NotFoundError: no such task.
     """
-    row = find_task(conn, ref)
-    return full_tasks(conn, [row])[0] if links else task_from_row(row)
+    if not links:
+        return task_from_row(find_task(conn, ref))
+    row = find_task(conn, ref, statements=_FULL_BY_ID_OR_REF)
+    return _linked(row, links_of(row))
 
 
-def _links(owner: Any, other: Any) -> Select[Any]:
-    """The tasks at the ``other`` end of the edges whose ``owner`` end is one of ``ids``.
-
-    An edge is (task_id, blocker_id): a task's blockers are the other end of its edges as a
-    task, the tasks it blocks the other end of its edges as a blocker.
-    """
-    return (
-        select(owner.label("owner"), T.c.id, T.c.number, T.c.title, T.c.status, P.c.key)
-        .select_from(D.join(T, T.c.id == other).join(P, P.c.id == T.c.project_id))
-        .where(owner.in_(bindparam("ids", expanding=True)))
-        .order_by(P.c.key, T.c.number)
-    )
-
-
-# What ``full_tasks`` reads besides the rows, built once: building a statement costs more
-# Python than SQLite takes to run it (five of them for every page and every task read).
-_BLOCKERS = _links(D.c.task_id, D.c.blocker_id)
-_DEPENDENTS = _links(D.c.blocker_id, D.c.task_id)
-_CHILDREN = (
-    select(T.c.parent_id, T.c.id)
-    .where(T.c.parent_id.in_(bindparam("ids", expanding=True)))
-    .order_by(T.c.number)
+_FULL_BY_ID_OR_REF = (
+    select_tasks().add_columns(*LINK_COLUMNS).where(T.c.id == bindparam("id")),
+    select_tasks()
+    .add_columns(*LINK_COLUMNS)
+    .where(P.c.key == bindparam("key"), T.c.number == bindparam("number")),
 )
-_FILES = (
-    select(A.c.id, A.c.task_id, A.c.name, A.c.content_type, A.c.size, A.c.sha256, A.c.created_at)
-    .where(A.c.task_id.in_(bindparam("ids", expanding=True)))
-    .order_by(A.c.created_at)
-)
-_RUNS = (
-    select(t.runs.c.task_id, t.runs.c.id)
-    .where(t.runs.c.task_id.in_(bindparam("ids", expanding=True)))
-    .order_by(t.runs.c.attempt, t.runs.c.started_at)
-)
+"""``get_task``'s row with its related things: one statement (built once)."""
 
 
 def full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     """``select_tasks`` rows as tasks with their blockers, dependents, children and files."""
-    ids = [r["id"] for r in rows]
-    blocked_by: dict[str, list[TaskLink]] = defaultdict(list)
-    blocks: dict[str, list[TaskLink]] = defaultdict(list)
-    children: dict[str, list[str]] = defaultdict(list)
-    files: dict[str, list[Attachment]] = defaultdict(list)
-    run_ids: dict[str, list[str]] = defaultdict(list)
-    for part in chunks(ids):
-        bound = {"ids": part}
-        for query, links in ((_BLOCKERS, blocked_by), (_DEPENDENTS, blocks)):
-            for r in conn.execute(query, bound).mappings():
-                links[r["owner"]].append(link_from_row(r))
-        for child in conn.execute(_CHILDREN, bound):
-            children[child.parent_id].append(child.id)
-        for r in conn.execute(_FILES, bound).mappings():
-            files[r["task_id"]].append(attachment_from_row(r))
-        for run in conn.execute(_RUNS, bound):
-            run_ids[run.task_id].append(run.id)
-    return [
-        task_from_row(
-            r,
-            blocked_by=blocked_by[r["id"]],
-            blocks=blocks[r["id"]],
-            children_ids=children[r["id"]],
-            attachments=files[r["id"]],
-            run_ids=run_ids[r["id"]],
-        )
-        for r in rows
-    ]
+    links = read_links(conn, [r["id"] for r in rows])
+    none = Links()
+    return [_linked(r, links.get(r["id"], none)) for r in rows]
+
+
+def _linked(row: Any, links: Links) -> Task:
+    return task_from_row(
+        row,
+        blocked_by=links.blocked_by,
+        blocks=links.blocks,
+        children_ids=links.children_ids,
+        attachments=links.attachments,
+        run_ids=links.run_ids,
+    )
 
 
 def task_filters(conn: Connection, query: TaskQuery, *, in_order: bool = False) -> list[Any]:

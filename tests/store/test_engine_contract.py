@@ -871,6 +871,40 @@ async def test_dependency_guard_names_each_unresolved_blocker(engine: SqlTaskEng
     assert (await engine.get_task(task.ref)).status == S.BACKLOG
 
 
+async def test_a_tasks_related_lists_keep_their_order_in_a_read_and_in_a_page(
+    engine: SqlTaskEngine,
+) -> None:
+    """Blockers and dependents by number, children by number, files oldest first: the same
+    in ``get_task`` and in a list page, whatever order they were given in."""
+    first = await new(engine, "First blocker")
+    second = await new(engine, "Second blocker")
+    third = await new(engine, "Third blocker")
+    parent = await new(engine, "Parent")
+    task = await new(
+        engine,
+        "Build",
+        blocked_by=[third.ref, first.ref, second.ref],
+        attachments=[AttachmentIn(name="first.txt", content_base64=b64(b"1"))],
+    )
+    await engine.add_attachment(task.ref, AttachmentIn(name="second.txt", content_base64=b64(b"2")))
+    kids = [await new(engine, f"Child {n}", parent=parent.ref) for n in range(3)]
+    dependent = await new(engine, "After", blocked_by=[third.ref])
+
+    read = await engine.get_task(task.ref)
+    assert [b.ref for b in read.blocked_by] == [first.ref, second.ref, third.ref]
+    assert (read.blocked_by[0].title, read.blocked_by[0].status) == ("First blocker", S.BACKLOG)
+    assert [a.name for a in read.attachments] == ["first.txt", "second.txt"]
+    assert all(a.created_at.tzinfo is not None for a in read.attachments)
+    assert (await engine.get_task(parent.ref)).children_ids == [k.id for k in kids]
+    assert [b.ref for b in (await engine.get_task(third.ref)).blocks] == [task.ref, dependent.ref]
+
+    page = await engine.list_tasks_keyset(TaskQuery(limit=50), cursor=None)
+    listed = {t.id: t for t in page.items}
+    for ref in (task.ref, parent.ref, third.ref):
+        one = await engine.get_task(ref)
+        assert listed[one.id] == one
+
+
 async def test_get_task_without_links_has_the_same_own_fields(engine: SqlTaskEngine) -> None:
     """``links=False`` (what a worker reads) drops the related lists and nothing else."""
     blocker = await new(engine, "Design")
