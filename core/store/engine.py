@@ -124,6 +124,11 @@ from core.store.runner import AsyncRunner, Runner, ThreadRunner
 
 Clock = Callable[[], datetime]
 
+POINT_READ_CARDS = 100
+"""The head of the ready queue is read on the caller's thread up to this many cards (an index
+range of ~0.5 ms; ``Runner.read``'s ``point``); a longer one, or one kept to a token's
+projects (which may skip over many other projects' cards), goes to a reader thread."""
+
 
 def system_clock() -> datetime:
     """Now, in UTC."""
@@ -382,7 +387,7 @@ class SqlTaskEngine:
 
     async def get_task(self, ref: str, *, links: bool = True) -> Task:
         """See ``TaskEngine.get_task``."""
-        return await self._runner.read(lambda c: queries.get_task(c, ref, links=links))
+        return await self._runner.read(lambda c: queries.get_task(c, ref, links=links), point=True)
 
     async def list_tasks(self, query: TaskQuery) -> Page[Task]:
         """See ``TaskEngine.list_tasks``."""
@@ -466,7 +471,8 @@ class SqlTaskEngine:
         """See ``TaskEngine.ready_tasks``."""
         within = None if in_projects is None else list(in_projects)
         return await self._runner.read(
-            lambda c: queries.ready_queue(c, limit=limit, project=project, in_projects=within)
+            lambda c: queries.ready_queue(c, limit=limit, project=project, in_projects=within),
+            point=within is None and limit <= POINT_READ_CARDS,
         )
 
     async def board(self, query: BoardQuery) -> BoardView:

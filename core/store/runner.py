@@ -81,8 +81,12 @@ class Runner(ABC):
         """
 
     @abstractmethod
-    async def read(self, op: ReadOp[T]) -> T:
-        """Run ``op`` in a read-only snapshot."""
+    async def read(self, op: ReadOp[T], *, point: bool = False) -> T:
+        """Run ``op`` in a read-only snapshot.
+
+        ``point``: ``op`` reads a few rows through an index (one task, the head of the ready
+        queue), never a scan or a count; a runner may run it on the caller's thread.
+        """
 
     @abstractmethod
     async def close(self) -> None:
@@ -274,8 +278,17 @@ class ThreadRunner(Runner):
                 future.set_exception(value)
         self.notify_committed()
 
-    async def read(self, op: ReadOp[T]) -> T:
-        """See ``Runner.read``."""
+    async def read(self, op: ReadOp[T], *, point: bool = False) -> T:
+        """See ``Runner.read``.
+
+        A point read runs on the caller's thread, in a reader connection of its own: it costs
+        SQLite ~0.1 ms, and handing it to a reader thread and back cost as much again (the
+        wake-ups, and the GIL passed back and forth), a fifth of ``GET /api/v2/tasks/{ref}``
+        (docs/performance.md, "Point reads"). Anything that may scan keeps to the reader
+        threads, where SQLite's C code runs beside the event loop.
+        """
+        if point and self._read_pool is not self._write_pool:
+            return self._read_tx(op)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._read_pool, self._read_tx, op)
 
@@ -338,8 +351,8 @@ class AsyncRunner(Runner):
         self.notify_committed()
         return result
 
-    async def read(self, op: ReadOp[T]) -> T:
-        """See ``Runner.read``."""
+    async def read(self, op: ReadOp[T], *, point: bool = False) -> T:
+        """See ``Runner.read`` (``point`` changes nothing: the driver is asynchronous)."""
         with translate_db_errors(self._path):
             async with self._reader.connect() as conn, conn.begin():
                 return await conn.run_sync(op)
