@@ -11,8 +11,11 @@ connections and reports requests/s and latency percentiles. Every ratio is again
 
 Routes: ``/healthz`` (no database, no token), a task by ref (``GET /api/v2/tasks/{ref}``, a
 random one of 2,000 per request), the first page of the task list (50 full tasks), a page
-of the list at a random depth (one of 100 cursors), a board column of 50 cards, and
-``POST /api/v2/tasks`` with and without an ``Idempotency-Key``. The create rate is compared
+of the list at a random depth (one of 100 cursors), the head of the ready queue (50 cards,
+a list of cards as a board or a worker reads it), a board column of 50 cards (with the
+column's count), ``GET /api/v2/state-machine`` (a token checked, no database: what any API
+route costs before its own work), and ``POST /api/v2/tasks`` with and without an
+``Idempotency-Key``. The create rate is compared
 with the engine's own ``create_task`` in-process, with as many concurrent callers as
 connections, on another copy of the same database, in the same run.
 
@@ -255,8 +258,12 @@ def main() -> None:
             % ('""', token, 3, "/api/v2/tasks?limit=50"),
             "GET /api/v2/tasks?limit=50&cursor= (random depth)": LUA_PICK
             % (lua_list(data["cursors"]), token, 4, "/api/v2/tasks?limit=50&cursor="),
-            "GET /api/v2/tasks/board/ready?limit=50 (cards)": LUA_PICK
+            "GET /api/v2/tasks/ready?limit=50 (50 cards)": LUA_PICK
+            % ('""', token, 6, "/api/v2/tasks/ready?limit=50"),
+            "GET /api/v2/tasks/board/ready?limit=50 (cards + count)": LUA_PICK
             % ('""', token, 5, "/api/v2/tasks/board/ready?limit=50"),
+            "GET /api/v2/state-machine (token, no database)": LUA_PICK
+            % ('""', token, 7, "/api/v2/state-machine"),
             "POST /api/v2/tasks": LUA_CREATE % (token, tag, "false"),
             "POST /api/v2/tasks + Idempotency-Key": LUA_CREATE % (token, tag, "true"),
         }
