@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -12,6 +11,7 @@ from starlette.types import Scope
 
 from core import __version__
 from core.engine import TaskEngine
+from core.heap import frozen_heap
 from core.server.api_routes import add_api_routes, api_router
 from core.server.auth import current_caller
 from core.server.body_limit import BodyLimit, BodyLimitMiddleware
@@ -102,8 +102,10 @@ def create_app(open_engine: EngineOpener, settings: ServerSettings | None = None
         await hub.start()
         app.state.event_hub = hub
         try:
-            async with mcp_sessions, frozen_heap():
-                yield
+            # What start-up built lives as long as the process: out of full collections.
+            async with mcp_sessions:
+                with frozen_heap(collect=True):
+                    yield
         finally:
             await hub.stop()
             await engine.close()
@@ -128,25 +130,6 @@ def create_app(open_engine: EngineOpener, settings: ServerSettings | None = None
     app.include_router(compat_router(settings))
     mcp_sessions = mount_mcp(app, settings)
     return app
-
-
-@asynccontextmanager
-async def frozen_heap() -> AsyncIterator[None]:
-    """Keep what the server built at start out of the cyclic collector's full passes.
-
-    Modules, the app, its routes and models, the engine and its compiled statements live as
-    long as the process, yet every full collection walked them all: ~130 ms each, nine in
-    six seconds under 32 clients reading tasks, and the whole of the 99th percentile
-    (docs/performance.md, "Collector pauses"). ``gc.freeze`` moves them to a generation no
-    collection visits; what requests allocate is collected as before. Unfrozen at exit, so
-    an app started and stopped inside a longer process (the tests) leaves nothing behind.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def body_limits(settings: ServerSettings) -> Callable[[Scope], BodyLimit]:
