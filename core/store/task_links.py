@@ -24,13 +24,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.domain.identifiers import format_ref
-from core.domain.models import Attachment, TaskLink, TaskStatus
+from core.domain.models import Attachment, TaskLink
 from core.store import tables as t
 from core.store.lookup import chunks
 
 T, D, P, A, R = t.tasks, t.task_dependencies, t.projects, t.attachments, t.runs
-
-_STATES = {s.value: s for s in TaskStatus}
 
 
 class json_rows(FunctionElement[Any]):
@@ -121,10 +119,7 @@ def links_of(row: Any) -> Links:
 def _links(items: list[list[Any]]) -> list[TaskLink]:
     """``(id, number, title, status, key)`` items as links, by project key, then number."""
     items.sort(key=lambda i: (i[4], i[1]))
-    return [
-        TaskLink(id=i[0], ref=format_ref(i[4], i[1]), title=i[2], status=_STATES[i[3]])
-        for i in items
-    ]
+    return [TaskLink(id=i[0], ref=format_ref(i[4], i[1]), title=i[2], status=i[3]) for i in items]
 
 
 def _files(task_id: str, items: list[list[Any]]) -> list[Attachment]:
