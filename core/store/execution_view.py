@@ -22,11 +22,12 @@ from core.domain.runs import (
     WorkerStatus,
 )
 from core.store import tables as t
+from core.store.card_json import cards_from_json
 from core.store.claims.fence import IS_ACTIVE_RUN
 from core.store.claims.filters import command_cleared, may_run
 from core.store.lease_ops import list_workers
 from core.store.queries import CARD_ORDER
-from core.store.rows import card_from_row, run_from_row, select_cards
+from core.store.rows import COMMAND_PENDING, run_from_row, select_cards
 
 T, P, R, L = t.tasks, t.projects, t.runs, t.log_chunks
 
@@ -207,8 +208,10 @@ def execution_overview(
     completed, failed, throughput = _rates(conn, now, in_projects)
     return ExecutionOverview(
         queue=[
-            QueueEntry(position=i, card=card_from_row(r), waiting=why)
-            for i, (r, why) in enumerate(zip(rows, reasons, strict=True), 1)
+            QueueEntry(position=i, card=card, waiting=why)
+            for i, (card, why) in enumerate(
+                zip(cards_from_json(r["card"] for r in rows), reasons, strict=True), 1
+            )
         ],
         queue_total=queue_total,
         runnable_total=runnable_total,
@@ -236,6 +239,11 @@ def _queue_rows(
         conn.execute(
             select_cards()
             .add_columns(
+                T.c.project_id,
+                T.c.number,
+                T.c.task_type,
+                P.c.key,
+                COMMAND_PENDING.label("command_pending"),
                 T.c.not_before,
                 cleared.label("cleared"),
                 *([] if pipelines is None else [may_run(list(pipelines)).label("may_run")]),

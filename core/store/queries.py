@@ -22,13 +22,13 @@ from core.domain.views import BoardColumn, BoardView, Page
 from core.errors import NotFoundError
 from core.store import list_totals
 from core.store import tables as t
+from core.store.card_json import cards_from_json
 from core.store.events import last_seq
 from core.store.folding import fold, fold_text
 from core.store.hints import likely
 from core.store.lookup import find_milestone, find_project, find_task
 from core.store.rows import (
     attachment_from_row,
-    card_from_row,
     select_cards,
     select_tasks,
     task_from_row,
@@ -404,8 +404,8 @@ def _window(
         if key is None:
             return []
         where.append(tuple_(*CARD_ORDER) >= tuple_(*key))
-    rows = conn.execute(select_cards().where(*where).order_by(*CARD_ORDER).limit(limit)).mappings()
-    return [card_from_row(r) for r in rows]
+    rows = conn.execute(select_cards().where(*where).order_by(*CARD_ORDER).limit(limit))
+    return cards_from_json(rows.scalars().all())
 
 
 def _key_at(
@@ -439,13 +439,26 @@ def ready_queue(
     Raises:
         NotFoundError: the project names nothing.
     """
+    if in_projects is None and not project:
+        rows = conn.execute(_READY_HEAD, {"limit": limit})
+        return cards_from_json(rows.scalars().all())
     clauses: list[Any] = [T.c.status == TaskStatus.READY.value]
     if in_projects is not None:
         clauses.append(T.c.project_id.in_(list(in_projects)))
     if project:
         clauses.append(T.c.project_id == find_project(conn, project)["id"])
     rows = conn.execute(select_cards().where(*clauses).order_by(*CARD_ORDER).limit(limit))
-    return [card_from_row(r) for r in rows.mappings()]
+    return cards_from_json(rows.scalars().all())
+
+
+#: The ready queue's head across projects, what workers and boards poll most: built once, so a
+#: read spends nothing on building the statement or its cache key.
+_READY_HEAD = (
+    select_cards()
+    .where(T.c.status == TaskStatus.READY.value)
+    .order_by(*CARD_ORDER)
+    .limit(bindparam("limit"))
+)
 
 
 def attachment_content(conn: Connection, attachment_id: str) -> tuple[Attachment, bytes]:

@@ -6,61 +6,60 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, String, and_, cast, or_, select
 
 from core.domain.approval import CommandInfo, command_text
 from core.domain.identifiers import format_ref
 from core.domain.models import (
     Attachment,
     Milestone,
-    Priority,
     Project,
     Task,
-    TaskCard,
     TaskLink,
-    TaskStatus,
 )
 from core.domain.runs import Run, RunStatus
 from core.store import tables as t
+from core.store.card_json import card_object, json_value, utc_text
 
 T, P = t.tasks, t.projects
 
 M = TypeVar("M", bound=BaseModel)
 
-#: Task columns a card needs (no description, no JSON blobs but labels).
-CARD_COLUMNS = (
-    T.c.id,
-    T.c.project_id,
-    T.c.number,
-    T.c.title,
-    T.c.task_type,
-    T.c.priority,
-    T.c.status,
-    T.c.labels,
-    T.c.assignee,
-    T.c.milestone_id,
-    T.c.due_date,
-    T.c.unresolved_blockers,
-    T.c.version,
-    T.c.created_at,
-    T.c.updated_at,
-    P.c.key,
-    # The command half of ``claims.filters.may_run``, for the returned rows only: whether a
-    # worker could run the card without a pipeline for its type (a ready card without says so).
-    or_(T.c.pipeline_template.is_not(None), T.c.command_hash.is_not(None)).label(
-        "has_command_or_pipeline"
-    ),
-    # A command no worker may run until someone approves it (``claims.filters.command_cleared``).
-    and_(
-        T.c.command_hash.is_not(None),
-        or_(T.c.command_approved_hash.is_(None), T.c.command_hash != T.c.command_approved_hash),
-    ).label("command_pending"),
+#: Whether a task carries a command or names a pipeline: the command half of
+#: ``claims.filters.may_run``, so a ready card without either says it has nothing to run.
+HAS_COMMAND_OR_PIPELINE = or_(T.c.pipeline_template.is_not(None), T.c.command_hash.is_not(None))
+
+#: A command no worker may run until someone approves it (``claims.filters.command_cleared``).
+COMMAND_PENDING = and_(
+    T.c.command_hash.is_not(None),
+    or_(T.c.command_approved_hash.is_(None), T.c.command_hash != T.c.command_approved_hash),
 )
+
+#: A task's card as one JSON object, built by the database (``core/store/card_json.py``).
+CARD = card_object(
+    id=T.c.id,
+    ref=P.c.key.concat("-").concat(cast(T.c.number, String)),
+    project_id=T.c.project_id,
+    title=T.c.title,
+    task_type=T.c.task_type,
+    priority=T.c.priority,
+    status=T.c.status,
+    labels=json_value(T.c.labels),
+    assignee=T.c.assignee,
+    milestone_id=T.c.milestone_id,
+    due_date=T.c.due_date,
+    unresolved_blocker_count=T.c.unresolved_blockers,
+    version=T.c.version,
+    created_at=utc_text(T.c.created_at),
+    updated_at=utc_text(T.c.updated_at),
+    has_command_or_pipeline=HAS_COMMAND_OR_PIPELINE,
+    command_pending=COMMAND_PENDING,
+).label("card")
 
 
 def select_cards() -> Select[Any]:
-    """``SELECT`` of card columns with the project key joined in (for refs)."""
-    return select(*CARD_COLUMNS).select_from(T.join(P, P.c.id == T.c.project_id))
+    """``SELECT`` of each task's card (column ``card``: JSON text, see ``cards_from_json``)."""
+    return select(CARD).select_from(T.join(P, P.c.id == T.c.project_id))
 
 
 def select_tasks() -> Select[Any]:
@@ -88,36 +87,6 @@ def milestone_from_row(row: Mapping[Any, Any]) -> Milestone:
     return model_from_row(Milestone, row)
 
 
-def card_from_row(row: Mapping[Any, Any]) -> TaskCard:
-    """A ``TaskCard`` from a row of ``select_cards()`` (or ``select_tasks()``)."""
-    return TaskCard(
-        id=row["id"],
-        ref=format_ref(row["key"], row["number"]),
-        project_id=row["project_id"],
-        title=row["title"],
-        task_type=row["task_type"],
-        priority=Priority(row["priority"]),
-        status=TaskStatus(row["status"]),
-        labels=row["labels"],
-        assignee=row["assignee"],
-        milestone_id=row["milestone_id"],
-        due_date=row["due_date"],
-        unresolved_blocker_count=row["unresolved_blockers"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        has_command_or_pipeline=_flag(row.get("has_command_or_pipeline")),
-        command_pending=_pending(row),
-    )
-
-
-def _pending(row: Mapping[Any, Any]) -> bool:
-    if "command_pending" in row:
-        return bool(row["command_pending"])
-    digest = row.get("command_hash")
-    return digest is not None and digest != row.get("command_approved_hash")
-
-
 def command_from_row(row: Mapping[Any, Any]) -> CommandInfo | None:
     """A task's ``CommandInfo`` from its row (``None``: no command)."""
     text = command_text(row["meta"] or {})
@@ -133,10 +102,6 @@ def command_from_row(row: Mapping[Any, Any]) -> CommandInfo | None:
         approved_by=row["command_approved_by"],
         approved_at=row["command_approved_at"],
     )
-
-
-def _flag(value: Any) -> bool | None:
-    return None if value is None else bool(value)
 
 
 def link_from_row(row: Mapping[Any, Any]) -> TaskLink:

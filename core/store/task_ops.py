@@ -23,6 +23,7 @@ from core.errors import (
 )
 from core.store import command_ops, run_ops
 from core.store import tables as t
+from core.store.card_json import card_from_json
 from core.store.context import TxContext
 from core.store.folding import fold_text
 from core.store.graph_ops import (
@@ -39,7 +40,7 @@ from core.store.lookup import (
     task_not_found,
 )
 from core.store.project_ops import resolve_milestone
-from core.store.rows import attachment_from_row, card_from_row, select_cards
+from core.store.rows import attachment_from_row, select_cards
 from core.store.task_create import insert_attachment
 
 T, D, L, P = t.tasks, t.task_dependencies, t.task_labels, t.projects
@@ -360,8 +361,8 @@ def assign_tasks(
                 assignee,
                 {"ref": ref_of(row), "fields": ["assignee"], "changes": {"assignee": assignee}},
             )
-        card = conn.execute(select_cards().where(T.c.id == row["id"])).mappings().one()
-        items.append(BulkItemResult(ref=ref, ok=True, task=card_from_row(card)))
+        card = conn.execute(select_cards().where(T.c.id == row["id"])).scalar_one()
+        items.append(BulkItemResult(ref=ref, ok=True, task=card_from_json(card)))
     return BulkResult(items=items)
 
 
