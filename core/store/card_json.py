@@ -29,12 +29,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import Text
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement, literal_column
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.domain.models import TaskCard
+from core.store.dialects.functions import per_dialect
 
 
 class card_object(FunctionElement[str]):
@@ -53,14 +52,12 @@ class card_object(FunctionElement[str]):
         super().__init__(*pairs)
 
 
-@compiles(card_object, "sqlite")
-def _sqlite_object(element: card_object, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(card_object)
-def _other_object(element: card_object, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(json_build_object({compiler.process(element.clauses, **kw)}) AS TEXT)"
+per_dialect(
+    card_object,
+    sqlite="json_object({args})",
+    # As text: a driver may otherwise decode the object into Python values first.
+    other="CAST(json_build_object({args}) AS TEXT)",
+)
 
 
 class utc_text(FunctionElement[str]):
@@ -71,15 +68,11 @@ class utc_text(FunctionElement[str]):
     name = "utc_text"
 
 
-@compiles(utc_text, "sqlite")
-def _sqlite_utc(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} || '+00:00')"
-
-
-@compiles(utc_text)
-def _other_utc(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    return f"""to_char(({column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+per_dialect(
+    utc_text,
+    sqlite="({args} || '+00:00')",
+    other="""to_char(({args}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+)
 
 
 class json_value(FunctionElement[Any]):
@@ -90,14 +83,7 @@ class json_value(FunctionElement[Any]):
     name = "json_value"
 
 
-@compiles(json_value, "sqlite")
-def _sqlite_json(element: json_value, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_value)
-def _other_json(element: json_value, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
+per_dialect(json_value, sqlite="json({args})", other="{args}")
 
 
 @cache

@@ -19,13 +19,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Connection, bindparam, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.domain.identifiers import format_ref
 from core.domain.models import Attachment, TaskLink
 from core.store import tables as t
+from core.store.dialects.functions import per_dialect
 from core.store.lookup import chunks
 
 T, D, P, A, R = t.tasks, t.task_dependencies, t.projects, t.attachments, t.runs
@@ -39,15 +38,12 @@ class json_rows(FunctionElement[Any]):
     name = "json_rows"
 
 
-@compiles(json_rows, "sqlite")
-def _sqlite_rows(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
-
-
-@compiles(json_rows)
-def _other_rows(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
-    # PostgreSQL: json_agg gives NULL, not [], over no rows.
-    return f"coalesce(json_agg(json_build_array({compiler.process(element.clauses, **kw)})), '[]')"
+per_dialect(
+    json_rows,
+    sqlite="json_group_array(json_array({args}))",
+    # json_agg gives NULL, not [], over no rows.
+    other="coalesce(json_agg(json_build_array({args})), '[]')",
+)
 
 
 def _edges(owner: Any, other: Any) -> Any:
