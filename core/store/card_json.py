@@ -3,12 +3,13 @@
 A list of cards is what the board, the ready queue and the server's lists read most. Built
 from rows, each card cost its columns' result processing (two datetimes, the labels' JSON,
 the enums) and a model built from Python values: about 10 µs a card, two thirds of a
-50-card read (docs/performance.md, "Cards as JSON"). Here the database writes each card as a
-JSON object whose keys are ``TaskCard``'s fields, and ``TypeAdapter(list[TaskCard])``
-validates the whole list from that text in pydantic's own code: the same models, the same
-rules, a third of the time.
+50-card read (docs/performance.md, "cards as JSON from the database"). Here the database
+writes each card as a JSON object whose keys are ``TaskCard``'s fields, and
+``TypeAdapter(list[TaskCard])`` validates the whole list from that text in pydantic's own
+code: the same models, the same rules, a third of the time.
 
-SQLite and PostgreSQL spell the object differently, so the pieces compile per dialect:
+SQLite and PostgreSQL spell the object differently, so the pieces compile per dialect
+(``core.store.dialects.functions.per_dialect``):
 
 - ``card_object``: ``json_object`` on SQLite; ``json_build_object`` cast to text on PostgreSQL
   (a driver may otherwise decode it into Python values first).
