@@ -62,6 +62,7 @@ class Terminal:
 
     def __init__(self, home: Path) -> None:
         self.socket = f"taskyard-test-{uuid.uuid4().hex[:12]}"
+        self.socket_path: Path | None = None
         self.session = "taskyard"
         self.home = home
 
@@ -110,11 +111,15 @@ class Terminal:
             str(self.home),
             command,
         )
+        self.socket_path = Path(self.tmux("display-message", "-p", "#{socket_path}").strip())
 
     def stop(self) -> None:
         for args in (("kill-session", "-t", self.session), ("kill-server",)):
             with contextlib.suppress(AssertionError, subprocess.TimeoutExpired):
                 self.tmux(*args)
+        # tmux leaves its socket file behind when the server ends: one per test run otherwise.
+        if self.socket_path is not None:
+            self.socket_path.unlink(missing_ok=True)
 
     def keys(self, *keys: str) -> None:
         """Press keys by tmux name (``n``, ``C-s``, ``S-Right``, ``Enter``)."""
