@@ -423,6 +423,16 @@ def _key_at(
     return None if row is None else tuple(row)
 
 
+#: The ready queue's head across projects, what workers and boards poll most: built once, so a
+#: read spends nothing on building the statement or its cache key.
+_READY_HEAD = (
+    select_cards()
+    .where(T.c.status == TaskStatus.READY.value)
+    .order_by(*CARD_ORDER)
+    .limit(bindparam("limit"))
+)
+
+
 def ready_queue(
     conn: Connection,
     *,
@@ -449,16 +459,6 @@ def ready_queue(
         clauses.append(T.c.project_id == find_project(conn, project)["id"])
     rows = conn.execute(select_cards().where(*clauses).order_by(*CARD_ORDER).limit(limit))
     return cards_from_json(rows.scalars().all())
-
-
-#: The ready queue's head across projects, what workers and boards poll most: built once, so a
-#: read spends nothing on building the statement or its cache key.
-_READY_HEAD = (
-    select_cards()
-    .where(T.c.status == TaskStatus.READY.value)
-    .order_by(*CARD_ORDER)
-    .limit(bindparam("limit"))
-)
 
 
 def attachment_content(conn: Connection, attachment_id: str) -> tuple[Attachment, bytes]:
