@@ -11,6 +11,7 @@ Run from the repository root:
     .venv/bin/python bench/prd_quality.py             # a table per document, style, language
     .venv/bin/python bench/prd_quality.py --details   # plus what each document lost points for
     .venv/bin/python bench/prd_quality.py --json      # everything, machine-readable
+    .venv/bin/python bench/prd_quality.py --corpus DIR  # another folder of documents
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import dataclasses
 import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 import _common  # noqa: F401  (puts the repository root on sys.path)
 
 from tests.fixtures.prd_scoring import (
+    CORPUS,
     Counts,
     DocumentResult,
     iter_problems,
@@ -116,8 +119,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--details", action="store_true", help="list each document's problems")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS,
+        help="a folder of NAME.md + NAME.expected.json (default: the test corpus); "
+        "documents the planner was not tuned on score its general rules",
+    )
     args = ap.parse_args()
-    results = score_corpus()
+    if not args.corpus.is_dir():
+        ap.error(f"--corpus {args.corpus}: not a folder")
+    results = score_corpus(args.corpus)
     if args.json:
         json.dump(as_json(results), sys.stdout, indent=1, ensure_ascii=False)
         print()
