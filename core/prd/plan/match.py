@@ -282,7 +282,7 @@ class Resolver:
                 missing.append(ident if len(named) > 1 else raw)
         for number in numbers:
             numbered = self.builder.numbers.get(number.rstrip("."))
-            rows = self.by_ident.get(number.rstrip("."))
+            rows = self.by_ident.get(number.rstrip(".")) or self.by_ident.get(f"#{number}")
             if rows and numbered is None:
                 units.extend(rows)  # a table's "#" column: "Predecessors: 2, 3"
             elif numbered is not None:

@@ -20,9 +20,11 @@ from core.prd.parse import Block, Document, Paragraph, Section
 from core.prd.plan.lexicon import LABEL_WORDS, word_set
 
 _BOLD_LINE = re.compile(
-    r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1(?P<rest>[^\w*_`~\[(]*(?:\([^()]*\)\s*)?)$"
+    r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1"
+    r"(?P<rest>(?:[^\w*_`~\[(]|`[^`\n]{1,24}`|\[[^\[\]\n]{1,24}\])*(?:\([^()]*\)\s*)?)$"
 )
-"""A bold line, maybe with an emoji or an owner in parentheses: ``**Search API** (Priya)``."""
+"""A bold line, maybe with an emoji, a short tag (``· `P1` ``, ``[P0]``) or an owner in
+parentheses: ``**Search API** (Priya)``."""
 _PROPERTY_WORDS = word_set(
     "owner|assignee|author|authors|lead|team|date|version|reviewers|status|estimate"
     "|due|responsable|autor|autora|autor:innen|propriétaire|auteur|verantwortlich"

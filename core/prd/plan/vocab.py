@@ -38,6 +38,8 @@ WORDS = re.compile(r"[^\W_]+")
 REF_NUMBER = re.compile(r"(?:#|section\s+|§\s*)?(\d+(?:\.\d+)*)\.?$", re.IGNORECASE)
 IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}-?\d+[a-z]?)(?![\w-])")
 """An item id as written in a title or a reference (``A1``, ``EX-01``, ``PAY-101``, ``HU-3``)."""
+ISSUE_NUMBER = re.compile(r"#\d+(?![\w.-])")
+"""An issue number as trackers write it: ``#405``."""
 _P_ONLY = re.compile(r"P[0-3]")
 _EMOJI = re.compile("[" + "".join(PRIORITY_EMOJI) + "]")
 
@@ -113,7 +115,14 @@ def norm_plain(text: str) -> str:
 
 
 def ident_of(title: str) -> str | None:
-    """The id a title starts with (``EX-01 Coordonnées`` → ``EX-01``), if any."""
+    """The id a title starts with (``EX-01 Coordonnées`` → ``EX-01``), if any.
+
+    An issue number (``#405 Semantic tokens``, as GitHub and GitLab task lists write them) is
+    one too: ``#405`` elsewhere in the document names that task.
+    """
+    issue = ISSUE_NUMBER.match(title.lstrip(" *_[(`"))
+    if issue is not None:
+        return issue.group(0)
     m = IDENT.match(title.lstrip(" *_#[(`"))
     if m is None or _P_ONLY.fullmatch(m.group(1)):
         return None
