@@ -488,9 +488,13 @@ _FORWARD_STRONG = (
     r"|solo puede (empezar|comenzar) (cuando|después de|tras)|no puede (empezar|comenzar) hasta"
     r"|bloquead[oa] por|espera a|dépend de|nécessite|requiert|a besoin d(?:e|u|['’])"
     r"|ne peut (commencer|démarrer) qu['’ ]\s*(après|une fois|à partir)|bloqué(e)? par"
+    r"|dépend(ent)? d(?:u|es|['’])|a besoin des|(do not|don['’]t|not|never) (start|begin) until"
+    r"|not until|no (se )?(empieza|empezar|comienza|comenzar|arranca|arrancar) hasta( que| tener)?"
+    r"|ne (commence|démarre) pas avant|nicht vor|sits behind|gated behind"
 )
 _FORWARD_WEAK = (
-    r"after|once|starts? (when|after|once)|following|nach|sobald|después de|tras|on top of"
+    r"after|once|starts? (when|after|once)|following|follows|comes after|nach|sobald|después de"
+    r"|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
 )
@@ -526,6 +530,7 @@ id, a heading number or a whole task title."""
 DEP_ANCHORS = word_set(
     "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|baut|espera"
     "|relies on|rely on|necesario|unblock|contingent|conditional|on hold|paused|aufbauend"
+    "|follows|comes after|behind|hasta|until|pas avant"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|erst |wartet|neces|nécess|falta|puede|besoin|peut|after"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"

@@ -55,6 +55,7 @@ _STOP = word_set(
     "|listo|listos|fertig|abgeschlossen|erledigt|available|disponible|disponibles"
     "|completion|fertigstellung|abschluss|umsetzung|finalización|achèvement|finalisation"
     "|production|producción|produktion|prod|esté|estén|sea|sean|soit|soient|sei|seien"
+    "|above|below|aforementioned|mentioned|ci|dessus|dessous|susodicho|susodicha|oben|obigen"
 )
 _SUFFIXES = ("ing", "ed", "es", "s")
 _NUMBERED_PART = re.compile(

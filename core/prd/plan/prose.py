@@ -59,6 +59,24 @@ _LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
 _REF = r"(?:[A-Z][A-Z0-9]*-?\d+|\d+(?:\.\d+)+)"
 _PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
 _LEAD_SPAN = 40
+_NEGATION = re.compile(
+    r"(?<![\w-])(?:not|n['’]t|never|no|nothing|none|nobody|nicht|nichts|kein\w*|nie|nunca|nada"
+    r"|ningún|ninguna|pas|jamais|rien)(?![\w-])",
+    re.IGNORECASE,
+)
+"""A negation in the few words before a phrase: ``does not wait for``, ``can't move before``."""
+_NEGATION_SPAN = 4
+_NEGATION_STOP = re.compile(r"[.;:!?·|*_()\[\]—–]|\s-\s")
+"""What ends the clause a negation must be in (``*No priority* · blocked by …`` is no
+negated "blocked by")."""
+_COPULA = re.compile(
+    r"\s(?:is|are|was|were|has|have|had|gets|got|will|would|est|sont|soit|soient|sera|seront"
+    r"|ait|es|está|están|esté|estén|sea|sean|será|haya|hayan|ist|sind|sei|seien|wird|werden"
+    r"|hat)\s",
+    re.IGNORECASE,
+)
+"""Where a sentence's target stops naming a task and says what state it must be in:
+``once receipt OCR is live``, ``quand la catégorisation est en recette``."""
 _TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
 
 
@@ -81,6 +99,10 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         if any(a <= start and _same_clause(flat, a, start) for a, _ in blocked):
             continue
         kind = m.lastgroup or "fw"
+        if kind != "fl" and _negated(flat, start):
+            if kind != "rw":
+                continue  # "does not wait for OCR": no dependency
+            kind = "fw"  # "can't move before OCR v2 ships": it waits for OCR v2
         strength: Strength = "weak" if kind in ("fw", "rw") else "strong"
         if kind == "fl" or m.group(0).rstrip().endswith(":"):  # "(after: Build)" is a label
             strength = "label"
@@ -90,6 +112,8 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             raw = rest[1 : close if close > 0 else len(rest)]
         else:
             raw = _cut(rest, strength)
+            if strength != "label" and (copula := _COPULA.search(raw)) and raw[: copula.start()]:
+                raw = raw[: copula.start()]
         at = line + text.count("\n", 0, start)
         subject = _subject(flat, start)
         reverse = kind in ("rs", "rw")
@@ -114,6 +138,18 @@ def _maybe_none(flat: str) -> bool:
     return any(
         w in lowered for w in ("independ", "parallel", "unabhängig", "paralelo", "parallèle")
     )
+
+
+def _negated(flat: str, start: int) -> bool:
+    """Whether one of the few words before ``start``, in its clause, is a negation."""
+    head = flat[max(0, start - 60) : start]
+    last = None
+    for last in _NEGATION_STOP.finditer(head):
+        pass
+    if last is not None:
+        head = head[last.end() :]
+    words = head.replace("n't", " not").replace("n’t", " not").split()[-_NEGATION_SPAN:]
+    return any(_NEGATION.fullmatch(w.strip(",")) for w in words)
 
 
 def _same_clause(text: str, a: int, b: int) -> bool:

@@ -129,10 +129,17 @@ def ident_of(title: str) -> str | None:
     return m.group(1)
 
 
+_LEADING = frozenset(
+    "the section step task el la los las lo le les l der die das den dem des du del al au aux"
+    " un una une ein eine einen".split()
+)
+"""Words that lead a reference without naming anything (articles in the four languages)."""
+
+
 def norm_words(words: list[str]) -> str:
     """``norm`` of a text whose ``WORDS`` (of its casefold) are ``words``."""
     skip = 0
-    while skip < len(words) and words[skip] in ("the", "section", "step", "task"):
+    while skip < len(words) - 1 and words[skip] in _LEADING:
         skip += 1
     return " ".join(words[skip:])
 
