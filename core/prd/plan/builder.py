@@ -66,6 +66,9 @@ class Builder:
     group_deps: list[tuple[list[Unit], DepRef]] = field(default_factory=list)
     """Dependencies a section states for every task below it."""
     sequences: list[tuple[list[list[Unit]], int]] = field(default_factory=list)
+    listed_members: dict[str, list[Unit]] = field(default_factory=dict)
+    """Milestone key → the tasks of the sections its heading lists (``Fase 1`` over ``3.2, 3.3
+    y 3.4``), filled when the listed numbers are resolved."""
     """Groups of tasks the document says run in order (each waits for the one before)."""
     dep_sections: list[Section] = field(default_factory=list)
     gantt: list[GanttLine] = field(default_factory=list)
@@ -149,7 +152,17 @@ class Builder:
             )
             local = self.inherit(inh, own, section, sub_path)
             if verdict.kind == "milestone":
-                local = replace(local, milestone=self.rules.heading_milestone(section))
+                key = self.rules.heading_milestone(section)
+                local = replace(local, milestone=key)
+                listed = self.rules.scheduled_sections(section)
+                if listed:
+                    # The phase holds the sections it lists, known once references are
+                    # resolved (``resolve_edges``), besides any tasks of its own.
+                    self.listed_members[key] = self.section_units.setdefault(id(section), [])
+                    for number in listed:
+                        self.milestones.members.append((key, number, section.line_start))
+                    if not items and not holds_work:
+                        continue  # nothing but the list: not a task of its own
             if container:
                 self._add_group(section, sub_path, local, own, inh, criteria=False)
                 continue
@@ -217,7 +230,11 @@ class Builder:
             for dep in (*inh.deps, *own.deps):
                 self.group_deps.append((below, dep))
         if any(states_sequence(p) for p in own.prose):
-            groups = [g for c in section.children if (g := self.section_units.get(id(c))) and g]
+            # A phase that lists its sections is empty until references are resolved: the
+            # edges skip the groups still empty then.
+            groups = [
+                g for c in section.children if (g := self.section_units.get(id(c))) is not None
+            ]
             if len(groups) > 1:
                 self.sequences.append((groups, section.line_start))
 

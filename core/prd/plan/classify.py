@@ -50,6 +50,16 @@ from core.prd.plan.vocab import (
     type_of_words,
 )
 
+_SECTION_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)+)(?![\w]|\.\d)")
+"""A sub-section's number in running text (``3.2``, ``4.1.3``)."""
+_NUMBER_LIST = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+)+(?:\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b)\s*"
+    r"\d+(?:\.\d+)+)+(?![\w]|\.\d)",
+    re.IGNORECASE,
+)
+"""Sub-section numbers listed together (``3.2, 3.3 y 3.4``): a plan scheduling them. One
+number in a sentence (``design in 3.1``) is a pointer, not a schedule."""
+
 _LEAD = re.compile(r"^[^\w(]+")
 """What may precede a title's words: emphasis marks, emoji, punctuation."""
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
@@ -296,6 +306,9 @@ class SectionRules:
     checklist: bool = False
     """The document is a checklist: most sections are nothing but open checkboxes, so each
     checkbox is a task (an area like "Terraform" is a bucket, not a feature)."""
+    planned_numbers: frozenset[str] = frozenset()
+    """Heading numbers the work plan names (``Fase 1 — 3.2, 3.3 y 3.4``): the design
+    sections it schedules are its work items, not narrative it implements."""
 
     @classmethod
     def of(
@@ -317,6 +330,14 @@ class SectionRules:
         rules.has_build_plan = any(
             rules._plans_work(s) and not rules.lists_milestones(s) for s in sections
         )
+        if rules.has_plan:
+            rules.planned_numbers = frozenset(
+                m.group(1)
+                for s in sections
+                if rules._plans_work(s)
+                for listed in _NUMBER_LIST.finditer(doc.raw(s.line_start + 1, s.line_end))
+                for m in _SECTION_NUMBER.finditer(listed.group(0))
+            )
         leaves = [
             s
             for s in sections
@@ -432,7 +453,20 @@ class SectionRules:
             return not (lists_steps(section) or self._holds_plan(section))
         if category == "stories":
             return not self._stories_are_work(section)
+        if self._scheduled(section):
+            return False
         return self.has_plan and not self._inside_plan(section)
+
+    def _scheduled(self, section: Section) -> bool:
+        """Whether the work plan names two or more of the section's numbered sub-sections."""
+        if not self.planned_numbers or not section.children:
+            return False
+        named = 0
+        for child in section.children:
+            m = HEADING_NUMBER.match(child.title.strip())
+            if m is not None and "." in m.group(1) and m.group(1) in self.planned_numbers:
+                named += 1
+        return named >= 2
 
     def _inside_plan(self, section: Section) -> bool:
         parent = self.parents.get(id(section))
@@ -476,6 +510,18 @@ class SectionRules:
         if kind == "container":
             return any(self.has_work(c) for c in section.children)
         return True
+
+    def scheduled_sections(self, section: Section) -> list[str]:
+        """The sub-section numbers a milestone heading's text starts by listing.
+
+        ``### Fase 1 — Registro local`` over ``3.2, 3.3 y 3.4. Los registros…``: the phase
+        holds those sections' tasks.
+        """
+        first = section.blocks[0] if section.blocks else None
+        if not isinstance(first, Paragraph):
+            return []
+        listed = _NUMBER_LIST.match(first.text.lstrip())
+        return _SECTION_NUMBER.findall(listed.group(0)) if listed else []
 
     def heading_milestone(self, section: Section) -> str:
         """The key of the milestone a milestone heading declares."""

@@ -131,8 +131,9 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
     _gantt(builder, resolver, out)
     for section in builder.dep_sections:
         _dependency_section(builder, resolver, section, out)
+    _memberships(builder, resolver)
     for groups, line in builder.sequences:
-        for before, after in itertools.pairwise(groups):
+        for before, after in itertools.pairwise([g for g in groups if g]):
             out.connect(after, before, "order", line, "the document says these run in order")
     out.finish_groups()
     edges = _without_implied_order(out.edges)
@@ -140,7 +141,6 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
     for unit in builder.units:
         if unit.parent is not None:
             out.add(unit.parent, unit, "parent", unit.line_start, "a step of this task")
-    _memberships(builder, resolver)
     return out.edges
 
 
@@ -342,9 +342,12 @@ def _memberships(builder: Builder, resolver: Resolver) -> None:
     """Put the tasks a milestone table lists (``Umfang: A1, A2``) in that milestone."""
     for key, text, line in builder.milestones.members:
         found = resolver.resolve(DepRef(text, line, strength="label"), None)
+        listed = builder.listed_members.get(key)
         for unit in found.units:
             if unit.milestone is None:
                 unit.milestone = key
+                if listed is not None:
+                    listed.append(unit)
 
 
 def break_cycles(

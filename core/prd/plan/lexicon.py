@@ -493,8 +493,8 @@ _FORWARD_STRONG = (
     r"|ne (commence|démarre) pas avant|nicht vor|sits behind|gated behind"
 )
 _FORWARD_WEAK = (
-    r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after|nach|sobald|después de"
-    r"|tras|on top of"
+    r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
+    r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
 )

@@ -143,11 +143,9 @@ def _maybe_none(flat: str) -> bool:
 def _negated(flat: str, start: int) -> bool:
     """Whether one of the few words before ``start``, in its clause, is a negation."""
     head = flat[max(0, start - 60) : start]
-    last = None
-    for last in _NEGATION_STOP.finditer(head):
-        pass
-    if last is not None:
-        head = head[last.end() :]
+    stops = [m.end() for m in _NEGATION_STOP.finditer(head)]
+    if stops:
+        head = head[stops[-1] :]
     words = head.replace("n't", " not").replace("n’t", " not").split()[-_NEGATION_SPAN:]
     return any(_NEGATION.fullmatch(w.strip(",")) for w in words)
 

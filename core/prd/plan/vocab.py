@@ -129,9 +129,9 @@ def ident_of(title: str) -> str | None:
     return m.group(1)
 
 
-_LEADING = frozenset(
-    "the section step task el la los las lo le les l der die das den dem des du del al au aux"
-    " un una une ein eine einen".split()
+_LEADING = word_set(
+    "the|section|step|task|el|la|los|las|lo|le|les|l|der|die|das|den|dem|des|du|del|al|au|aux"
+    "|un|una|une|ein|eine|einen"
 )
 """Words that lead a reference without naming anything (articles in the four languages)."""
 
