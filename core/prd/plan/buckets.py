@@ -234,7 +234,19 @@ def _item_unit(
         item=item,
         origin="item",
         ident=ident_of(first),
+        number=_written_number(raw, block),
     )
+
+
+_ITEM_NUMBER = re.compile(r"\s*(\d{1,3})[.)]\s")
+
+
+def _written_number(raw: str, block: ListBlock) -> str | None:
+    """A numbered item's number as written (``7.``): "(needs 3)" names item 3."""
+    if not block.ordered:
+        return None
+    m = _ITEM_NUMBER.match(raw)
+    return m.group(1) if m else None
 
 
 def _table_rows(table: Table, spec: TaskTable) -> list[WorkItem]:

@@ -96,7 +96,22 @@ def item_priority(text: str) -> Priority | None:
     if inline is not None and (found := priority_of(inline.group("value"))) is not None:
         return found
     flat = " ".join(text.split())
-    return _segment_priority(flat) or priority_in_text(flat)
+    return _segment_priority(flat) or priority_in_text(flat) or _sentence_priority(flat)
+
+
+_PRIORITY_SENTENCE = re.compile(r"(?:^|[.!]\s)\s*([^.!]{3,24})\.(?=\s|$)")
+"""A sentence of a few words: ``… (Firmware). Launch-blocking. Move …``."""
+
+
+def _sentence_priority(flat: str) -> Priority | None:
+    """A sentence that is nothing but a priority (``Launch-blocking.``, ``Nice to have.``)."""
+    if "." not in flat:
+        return None
+    for m in _PRIORITY_SENTENCE.finditer(flat):
+        words = norm_plain(m.group(1))
+        if words in PRIORITY_WORDS:
+            return PRIORITY_WORDS[words]
+    return None
 
 
 _SENTENCE_STOP = re.compile(r"(?<=[^.\s])\.$")

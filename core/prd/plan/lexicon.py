@@ -35,6 +35,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         "a summary, not work",
         _phrases(
             r"(executive |project |product )?summary|overview|tl dr|tldr|abstract|synopsis",
+            r"press release|pr ?faq|working backwards|how to read (this|the) (document|doc|page)?",
+            r"how to read this|reading guide|legend|about this (document|doc|page)",
             r"description|beschreibung|descripción|descriptif",
             r"intro(duction)?|at a glance|in (short|brief)|about( this document)?",
             r"überblick|übersicht|(management )?zusammenfassung|kurzfassung|kurzbeschreibung",
@@ -48,6 +50,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"background|context|(the )?problem( statement| to solve)?|motivation",
             r"why( now| this| we re (building|doing) this)?|purpose|rationale",
             r"current (state|situation|process)|where we are( today)?|status quo",
+            r"où (on en est|en sommes nous|nous en sommes)|état des lieux|wo wir stehen",
+            r"dónde estamos|estado actual",
             r"assumptions|constraints|prior art|hintergrund|kontext|ausgangs(lage|situation)",
             r"problem(stellung|beschreibung)?|warum|zweck|ist zustand|annahmen",
             r"rahmenbedingungen|contexto|antecedentes|(el )?problema|motivación|por qué",
@@ -123,6 +127,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         "open questions, not work",
         _phrases(
             r"(open |unresolved )?questions|open (issues|points|items)|faq|q a|tbd|unknowns",
+            r"((customer|internal|external) )?faqs?|frequently asked questions",
+            r"preguntas frecuentes|foire aux questions|häufige fragen|häufig gestellte fragen",
             r"offene (fragen|punkte)|fragen|preguntas( abiertas| en suspenso| pendientes)?",
             r"cuestiones abiertas|puntos abiertos|questions (ouvertes|en suspens)",
             r"points (ouverts|en suspens)",
@@ -189,7 +195,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"not (in )?(this|the first|v\d+|release|version|now)( [^ ]+)?",
             r"nicht (in|im) (release|version|umfang|scope)( [^ ]+)?|später|zukünftig",
             r"ausblick|fuera (de|del) alcance|ideas para más adelante|más adelante|futuro",
-            r"no (haremos|incluido)|hors (périmètre|scope|champ)|plus tard|pour plus tard",
+            r"no (haremos|incluido)|hors (périmètre|scope|champ|trimestre|lot|version)",
+            r"plus tard|pour plus tard|not this (quarter|release|time)",
             r"(ideen|ideas|idées) (für später|para después|pour plus tard)|backlog (futur|futuro)",
             r"(évolutions|pistes) futures|perspectives",
         ),
@@ -423,7 +430,8 @@ for _level, _words in {
     Priority.CRITICAL: (
         "p0|critical|critique|kritisch|crítica|crítico|critica|critico|urgent|urgente|dringend"
         "|blocker|bloquant|bloquante|bloqueante|highest|höchste|máxima|maxima|sehr hoch|muy alta"
-        "|très haute|très élevée|la plus haute|plus haute|showstopper"
+        "|très haute|très élevée|la plus haute|plus haute|showstopper|launch blocking"
+        "|launch blocker|release blocker|release blocking"
     ),
     Priority.HIGH: (
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"

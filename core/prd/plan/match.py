@@ -36,6 +36,12 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _BARE_NUMBERS = re.compile(r"\d+(?:\.\d+)*\.?(?:\s*(?:,|;|&|and|und|y|et|e)\s*\d+(?:\.\d+)*\.?)*")
+_ITEMS = re.compile(
+    r"\b(?:items?|steps?|points?|pasos?|puntos?|punkte?|schritte?|étapes?)\s+"
+    r"(\d{1,3}(?:\s*(?:,|&|\band\b|\bund\b|\by\b|\bet\b|\be\b)\s*\d{1,3})*)(?![\w.])",
+    re.IGNORECASE,
+)
+"""Numbered items named as such: ``items 9 and 10``, ``paso 3``."""
 _STAGE_ID = re.compile(
     r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe|sprint"
     r"|week|woche|semana|semaine|iteration|release|lot|wave)\s*\d+)\b",
@@ -105,6 +111,8 @@ class Resolver:
     builder: Builder
     by_title: dict[str, list[Unit]] = field(default_factory=dict)
     by_ident: dict[str, list[Unit]] = field(default_factory=dict)
+    by_number: dict[str, list[Unit]] = field(default_factory=dict)
+    """A numbered item's number → the items written with it (each list counts from 1)."""
     starts: dict[str, dict[tuple[str, ...], None]] = field(default_factory=dict)
     """First word → the titles (as word tuples) starting with it, for the containment scan."""
     words_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -139,6 +147,8 @@ class Resolver:
                 resolver.context.setdefault(name, set()).update(area)
                 for word in area:
                     resolver.area_with.setdefault(word, set()).add(name)
+            if unit.number:
+                resolver.by_number.setdefault(unit.number, []).append(unit)
             if unit.ident:
                 resolver.by_ident.setdefault(unit.ident.casefold(), []).append(unit)
                 bare = (
@@ -261,8 +271,13 @@ class Resolver:
         if strength == "label" and not named:
             named = self._bare_idents(raw)
         numbers = [m.group(1) or m.group(2) for m in _NUMBER.finditer(raw)]
-        if strength == "label" and _BARE_NUMBERS.fullmatch(raw.strip()):
+        # Numbers that may name a numbered item: "Needs: 3, 4", "(needs 5)", "items 9 and 10".
+        items: list[str] = []
+        if strength != "weak" and _BARE_NUMBERS.fullmatch(raw.strip()):
             numbers = re.findall(r"\d+(?:\.\d+)*", raw)
+            items = numbers
+        for listed in _ITEMS.finditer(raw):
+            items = [*items, *re.findall(r"\d+", listed.group(1))]
         stages = [m.group(0) for m in _STAGE_ID.finditer(raw)]
         units: list[Unit] = []
         missing: list[str] = []
@@ -292,6 +307,14 @@ class Resolver:
                 group = group or len(inside) > 1
             elif strength == "label" and not units:
                 missing.append(number if len(numbers) > 1 else raw)
+        for number in items:
+            listed_as = self.by_number.get(number)
+            if listed_as and number not in self.builder.numbers and number not in self.by_ident:
+                # Several lists numbered alike are told apart by the referrer's section.
+                one = self._one_of(listed_as, referrer)
+                units.extend(one.units)
+                candidates.extend(one.candidates)
+                missing = [m for m in missing if m not in (number, raw)]
         for stage in stages:
             if (found := self._section(norm(stage))) is not None:
                 units.extend(found.units)

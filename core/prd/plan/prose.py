@@ -77,6 +77,8 @@ _COPULA = re.compile(
 )
 """Where a sentence's target stops naming a task and says what state it must be in:
 ``once receipt OCR is live``, ``quand la catégorisation est en recette``."""
+_CONJUNCTION = re.compile(r"\s(?:and|y|e|und|et)\s", re.IGNORECASE)
+"""Where a target names a second thing after the first one's verb (``… is a go and …``)."""
 _TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
 
 
@@ -112,12 +114,11 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             raw = rest[1 : close if close > 0 else len(rest)]
         else:
             raw = _cut(rest, strength)
-            if strength != "label" and (copula := _COPULA.search(raw)) and raw[: copula.start()]:
-                raw = raw[: copula.start()]
         at = line + text.count("\n", 0, start)
         subject = _subject(flat, start)
         reverse = kind in ("rs", "rw")
-        target = _TRAILING.sub("", raw.strip())
+        named = raw if strength == "label" or rest.startswith("[") else _before_verbs(raw)
+        target = _TRAILING.sub("", named.strip())
         if target:
             phrase = flat[start : m.end() + len(raw)].strip()
             found.append(DepRef(target, at, reverse, strength, subject, phrase=phrase))
@@ -152,6 +153,27 @@ def _negated(flat: str, start: int) -> bool:
 
 def _same_clause(text: str, a: int, b: int) -> bool:
     return _BOUNDARY.search(text, a, b) is None
+
+
+def _before_verbs(target: str) -> str:
+    """What a sentence's target names, without the state it must reach.
+
+    ``receipt OCR is live`` → ``receipt OCR``; ``the readout is a go and items 9 and 10 are
+    done`` → ``the readout, items 9 and 10``. Text without such a verb is kept whole.
+    """
+    named: list[str] = []
+    rest = target
+    while (verb := _COPULA.search(rest)) is not None and rest[: verb.start()].strip():
+        named.append(rest[: verb.start()].strip())
+        more = _CONJUNCTION.search(rest, verb.end())
+        if more is None:
+            return ", ".join(named)
+        rest = rest[more.end() :]
+    if not named:
+        return target
+    if not _COPULA.match(f" {rest.strip()} "):  # "… and is tested": nothing more is named
+        named.append(rest.strip())
+    return ", ".join(named)
 
 
 def _cut(rest: str, strength: Strength) -> str:

@@ -41,6 +41,8 @@ class Unit:
     fine child of a section task) or ``document``."""
     ident: str | None = None
     """The id the task is known by (``EX-01``, ``R3``), from its title or its id column."""
+    number: str | None = None
+    """A numbered item's number as written (``7.``): "(needs 7)", "items 9 and 10" name it."""
     holder: Section | None = None
     """The section an item or row task was listed in."""
     milestone: str | None = None
