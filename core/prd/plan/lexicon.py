@@ -285,7 +285,7 @@ MILESTONE_LIST_TITLES = _phrases(
     r"calendar|key dates|dates|deadlines|meilensteine|zeitplan|terminplan|phasen|zeitleiste",
     r"hitos|cronograma",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
-    r"étapes clés",
+    r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
 )
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
@@ -348,13 +348,14 @@ DATE_IN_TITLE = re.compile(
 """A calendar date in a heading (``31 Mar``, ``30 de junio``, ``30.05.2025``): a time box."""
 
 MILESTONE_HEADING = re.compile(
-    r"(?P<id>m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe"
+    r"(?P<id>m\d+|j\d+|ms\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
     r"|ola|vague|increment|inkrement|incremento|incrément)\s*\d+[a-z]?)\b"
     r"\s*(?:[:.\-—–)]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
 )
-"""A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``)."""
+"""A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``,
+``J1 — …`` as French roadmaps shorten it)."""
 
 STAGE_HEADING = re.compile(
     r"(?:alpha|beta|ga|general availability|mvp|rc\d*|release candidate"
