@@ -10,6 +10,7 @@ or struck-through items are left out. The section itself is then not a task.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,7 +31,7 @@ from core.prd.plan.lexicon import DATE_IN_TITLE, MILESTONE_HEADING, STAGE_HEADIN
 from core.prd.plan.prose import DepRef, find_dependencies, states_sequence
 from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
-from core.prd.plan.vocab import clean_title, flat_blocks, ident_of, priority_of, slug
+from core.prd.plan.vocab import clean_title, flat_blocks, ident_of, norm, priority_of, slug
 
 if TYPE_CHECKING:
     from core.prd.plan.builder import Builder
@@ -49,6 +50,8 @@ class WorkItem:
     row_index: int = 0
     spec: TaskTable | None = None
     group: str | None = None
+    notes: tuple[ListItem, ...] = ()
+    """Items below the table that describe this row (``- **SAML SP** — metadata, ACS…``)."""
 
     @property
     def ordered(self) -> bool:
@@ -117,8 +120,53 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
             items = _open(block, lines)
             if len(items) >= 2 and sum(marked(i.text) for i in items) * 2 > len(items):
                 chosen.extend(WorkItem(block, item=i) for i in items)
+    if rows:
+        chosen, rows = _notes_on_rows(builder, chosen, rows)
     chosen.extend(rows)
     return chosen
+
+
+def _notes_on_rows(
+    builder: Builder, chosen: list[WorkItem], rows: list[WorkItem]
+) -> tuple[list[WorkItem], list[WorkItem]]:
+    """Items named like a row of the section's task table are notes on that row.
+
+    A plan that lists its workstreams in a table often explains some of them below it, each
+    in an item led by the row's name (``**Home-realm discovery** — the login page…``). Those
+    are the row's description, not a second task of the same name.
+    """
+    by_name: dict[str, int] = {}
+    for n, row in enumerate(rows):
+        assert row.row is not None
+        assert row.spec is not None
+        by_name.setdefault(_row_name(cell(row.row, row.spec.title)), n)
+    notes: dict[int, list[ListItem]] = {}
+    kept: list[WorkItem] = []
+    lines = builder.doc.lines
+    for work in chosen:
+        item = work.item
+        if item is not None and item.line_start <= len(lines):
+            lead = bold_lead(lines[item.line_start - 1])
+            name = lead[0] if lead else item_title(item.text.split("\n", 1)[0])
+            row_index = by_name.get(_row_name(name))
+            if row_index is not None:
+                notes.setdefault(row_index, []).append(item)
+                continue
+        kept.append(work)
+    if not notes:
+        return chosen, rows
+    return kept, [
+        dataclasses.replace(row, notes=tuple(notes[n])) if n in notes else row
+        for n, row in enumerate(rows)
+    ]
+
+
+def _row_name(title: str) -> str:
+    """A row's or item's name as compared: without a parenthesis (``(login routing)``)."""
+    return norm(_PARENTHESIS.sub(" ", title))
+
+
+_PARENTHESIS = re.compile(r"\([^()]*\)")
 
 
 _BOLD_LEAD = re.compile(
@@ -306,6 +354,9 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     description = "\n".join(
         f"{h}: {c}" for h, c in zip(table.header, row, strict=False) if c.strip()
     )
+    for note in work.notes:
+        description += "\n\n" + builder.doc.raw(note.line_start, note.line_end)
+        meta.deps.extend(find_dependencies(note.text, note.line_start))
     return Unit(
         key=builder.unique_key(f"{builder.path_key(path)}/{slug(title, 48) or 'row'}"),
         title=title or "(untitled row)",
