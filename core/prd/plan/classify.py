@@ -198,10 +198,11 @@ def title_kind(words: str, clean: str) -> tuple[str, str] | None:
     found = _whole_kind(words)
     if found is not None:
         return found
-    head = clean.split(":", 1)[0] if ":" in clean else ""
-    if head:
+    subtitled = _SUBTITLE.split(clean, maxsplit=1)
+    head = subtitled[0] if len(subtitled) > 1 else ""
+    if head:  # "Risks: what could go wrong", "Sequencing — what waits for what"
         found = _whole_kind(" ".join(WORDS.findall(head.casefold())))
-        if found is not None and found[0] in ("info", "conditional"):
+        if found is not None and found[0] in ("info", "conditional", "deps"):
             return found
     parts = _CONNECTOR.split(words)
     if len(parts) > 1:
@@ -220,6 +221,9 @@ def title_kind(words: str, clean: str) -> tuple[str, str] | None:
                 return found
     return None
 
+
+_SUBTITLE = re.compile(r":\s|\s[—–-]\s")
+"""Where a title's subtitle starts: its head alone may say what the section is."""
 
 _KINDS: list[tuple[str, str, re.Pattern[str]]] = [
     ("ac", "acceptance", ACCEPTANCE_TITLES),

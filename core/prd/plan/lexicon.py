@@ -486,7 +486,7 @@ out most text ~7x faster than the full pattern."""
 _FORWARD_STRONG = (
     r"depends? on|dependent on|is blocked by|blocked (by|until)|requires|needs"
     r"|waits? for|waiting (on|for)|can only (start|begin) (after|once|when)|only (after|once)"
-    r"|can ?not (start|begin) (until|before)|can t (start|begin) (until|before)|builds on"
+    r"|can ?not (start|begin) (until|before)|can['’ ]t (start|begin) (until|before)|builds on"
     r"|blocked on|gated (on|by)|prereqs?|baut auf|a la espera de|en attente d[eu]"
     r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
     r"|voraussetzung (ist|dafür ist|sind)|setzt voraus, dass|es necesario que|requisito previo"

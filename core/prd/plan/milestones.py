@@ -31,6 +31,10 @@ _SCOPE_COLUMNS = re.compile(
 _LETTER = re.compile(r"[^\W\d_]")
 _ASIDE = re.compile(r"\(([^()]{1,40})\)|\s[—–|·]\s+([^—–|·]{1,40})$")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_MEMBER_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|und|y|et)\s+")
+_SENTENCE_END = re.compile(r"(?<=[^\s.])\.\s+(?=[A-ZÀ-Ý])")
+_MEMBER_WORDS = 8
+_LONE_MEMBER_WORDS = 5
 _ENTRY_END = re.compile(r"\s*\(|\s+[—–|]\s+|\s+-\s+|:\s")
 
 
@@ -128,15 +132,34 @@ class Milestones:
                 for item in block.items:
                     self._entry(item.text.split("\n", 1)[0], item.line_start, lines)
             elif isinstance(block, Paragraph):
+                key: str | None = None
                 for number in range(block.line_start, block.line_end + 1):
-                    self._entry("", number, lines, bold_only=True)
+                    named = self._entry("", number, lines, bold_only=True)
+                    if named is not None:
+                        key = named
+                    elif key is not None and 0 < number <= len(lines):
+                        self._listed_below(key, lines[number - 1], number)
             elif isinstance(block, Table) and task_table(block) is None:
                 self._table(block)
         for child in section.children:
             self.from_text(clean_title(child.title))
             self.read_section(child, lines)
 
-    def _entry(self, text: str, line: int, lines: list[str], *, bold_only: bool = False) -> None:
+    def _listed_below(self, key: str, text: str, line: int) -> None:
+        """The tasks a line under a bold milestone lists (``Connection data model, SAML…``).
+
+        Only a list of short names counts (its first sentence), or one name of a few words: a
+        line of prose under the milestone says something else.
+        """
+        first = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+        parts = [p.strip() for p in _MEMBER_SPLIT.split(first.rstrip(".")) if p.strip()]
+        short = _MEMBER_WORDS if len(parts) > 1 else _LONE_MEMBER_WORDS
+        if parts and all(len(p.split()) <= short for p in parts):
+            self.members.extend((key, part, line) for part in parts)
+
+    def _entry(
+        self, text: str, line: int, lines: list[str], *, bold_only: bool = False
+    ) -> str | None:
         """A milestone named by a list item or a line.
 
         ``**Beta** — May 2``, ``M1 – Links and tracking (Jul 15): REF-1, REF-2`` (what
@@ -145,21 +168,22 @@ class Milestones:
         raw = lines[line - 1] if 0 < line <= len(lines) else text
         bold = _BOLD_LEAD.match(_ITEM_MARK.sub("", raw, count=1))
         if bold_only and bold is None:
-            return
+            return None
         if bold is None and label_fields(text):
-            return  # "Priority: low" in a milestones list is a setting, not a milestone
+            return None  # "Priority: low" in a milestones list is a setting, not a milestone
         if bold is not None:
             name = bold.group("name").strip(" :")
             rest = _ITEM_MARK.sub("", raw, count=1)[bold.end() :]
         else:
             name, rest = _split_entry(text)
         if not _LETTER.search(name):
-            return
+            return None
         key = self.from_text(f"{name} {due_date(rest) or ''}")
         members = rest.split(":", 1)[1] if ":" in rest else ""
-        for part in re.split(r"\s*[,;]\s*|\s+(?:and|und|y|et)\s+", members):
+        for part in _MEMBER_SPLIT.split(members):
             if part.strip():
                 self.members.append((key, part.strip(), line))
+        return key
 
     def _table(self, table: Table) -> None:
         header = [norm_plain(h) for h in table.header]
@@ -181,6 +205,6 @@ class Milestones:
             due = next((d for c in row if (d := due_date(c))), None)
             key = self.from_text(f"{name} {due or ''}")
             if scope_col is not None and scope_col < len(row):
-                for part in re.split(r"\s*[,;]\s*|\s+(?:and|und|y|et)\s+", row[scope_col]):
+                for part in _MEMBER_SPLIT.split(row[scope_col]):
                     if part.strip():
                         self.members.append((key, part.strip(), table.line_start))
