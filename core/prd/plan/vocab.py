@@ -123,7 +123,7 @@ def ident_of(title: str) -> str | None:
     issue = ISSUE_NUMBER.match(title.lstrip(" *_[(`"))
     if issue is not None:
         return issue.group(0)
-    m = IDENT.match(title.lstrip(" *_#[(`"))
+    m = IDENT.match(title.lstrip(" *_#[(`/"))
     if m is None or _P_ONLY.fullmatch(m.group(1)):
         return None
     return m.group(1)
@@ -259,6 +259,10 @@ def priority_in_text(text: str) -> Priority | None:
     return None
 
 
+_TRAILING_WORD = re.compile(r"\(\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*\)$")
+"""A word or two in parentheses ending a title: ``(Muss)``, ``(nice to have)`` is too long."""
+
+
 def priority_in_title(title: str) -> Priority | None:
     """A title's first ``P0``-``P3`` or traffic light, else its strongest MoSCoW word."""
     m = _P_LEVEL.search(title) if "P" in title else None
@@ -267,6 +271,10 @@ def priority_in_title(title: str) -> Priority | None:
     for mark, level in PRIORITY_EMOJI.items():
         if mark in title:
             return level
+    if title.endswith(")") and (tail := _TRAILING_WORD.search(title)) is not None:
+        word = norm_plain(tail.group(1))  # "/F40/ Wareneingang buchen (Muss)"
+        if word in PRIORITY_WORDS:
+            return PRIORITY_WORDS[word]
     if "U" not in title:
         return None
     found = _MOSCOW.findall(title)
