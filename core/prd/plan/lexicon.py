@@ -129,6 +129,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         "open questions, not work",
         _phrases(
             r"(open |unresolved )?questions|open (issues|points|items)|faq|q a|tbd|unknowns",
+            r"open q ?s|open qs|questions ouvertes",
             r"((customer|internal|external) )?faqs?|frequently asked questions",
             r"preguntas frecuentes|foire aux questions|häufige fragen|häufig gestellte fragen",
             r"offene (fragen|punkte)|fragen|preguntas( abiertas| en suspenso| pendientes)?",
@@ -140,6 +141,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         "notes, decisions or links, not work",
         _phrases(
             r"notes?|meeting notes|comments|discussion|((weekly|project|latest|status) )?updates",
+            r"retro( notes)?|retrospective|retrospektive|rétrospective|retrospectiva",
+            r"retro notizen|notas de (la )?retro|notes de rétro",
             r"changelog|status|acknowledg(e)?ments|further reading|sources|decision record",
             r"change log|(revision |document |implementation |version )?history",
             r"decisions?( log| so far| made)?|decided|links|references|resources|see also",
@@ -174,6 +177,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         "budget or cost, not work",
         _phrases(
             r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
+            r"capacity|kapazität(en)?|capacidad|capacité|velocity|velocität|velocidad|vélocité",
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
         ),
     ),
@@ -194,7 +198,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"not doing|(future|later)( work| enhancements?| ideas| improvements)?",
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
-            r"later|ideas for later|parking lot|icebox|deferred",
+            r"later|ideas for later|parking lot|icebox|deferred|stretch( goals?)?",
+            r"(ausblick|vorschau)( (auf )?(den |das )?(nächsten? )?(sprint|release|version)( \d+)?)?",
             r"not (in )?(this|the first|v\d+|release|version|now)( [^ ]+)?",
             r"nicht (in|im) (release|version|umfang|scope)( [^ ]+)?|später|zukünftig",
             r"ausblick|fuera (de|del) alcance|ideas para más adelante|más adelante|futuro",
@@ -208,7 +213,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
     "done": (
         "work already done",
         _phrases(
-            r"done|shipped|completed|finished|released|erledigt|abgeschlossen|hecho",
+            r"(already )?(done|shipped|completed|finished|released)( already| so far)?",
+            r"(bereits )?(erledigt|abgeschlossen)|(ya )?hecho|déjà (fait|livré|réalisé)",
             r"completado|terminado|terminé|fait|réalisé|livré",
         ),
     ),
