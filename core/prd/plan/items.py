@@ -216,7 +216,7 @@ _DEP_COLUMNS = re.compile(
 )
 _NOTE_COLUMNS = re.compile(
     r"notes?|comments?|remarks|details|links|issue links|linked issues|relations"
-    r"|bemerkungen?|hinweise?|anmerkungen|verknüpfungen|notas|comentarios|observaciones"
+    r"|bemerkung(en)?|hinweise?|anmerkung(en)?|verknüpfungen|notas?|comentarios?|observaci(ón|ones)"
     r"|enlaces|vínculos|remarques|commentaires|liens"
 )
 _MILESTONE_COLUMNS = re.compile(

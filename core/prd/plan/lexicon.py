@@ -199,7 +199,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
             r"later|ideas for later|parking lot|icebox|deferred|stretch( goals?)?",
-            r"(ausblick|vorschau)( (auf )?(den |das )?(nächsten? )?(sprint|release|version)( \d+)?)?",
+            r"(ausblick|vorschau)( (auf )?(den |das )?(nächsten? )?(sprint|release|version)"
+            r"( \d+)?)?",
             r"not (in )?(this|the first|v\d+|release|version|now)( [^ ]+)?",
             r"nicht (in|im) (release|version|umfang|scope)( [^ ]+)?|später|zukünftig",
             r"ausblick|fuera (de|del) alcance|ideas para más adelante|más adelante|futuro",
@@ -502,7 +503,7 @@ _FORWARD_STRONG = (
     r"|voraussetzung (ist|dafür ist|sind)|setzt voraus, dass|es necesario que|requisito previo"
     r"|waits on|unblocked by|contingent (on|upon)|conditional on|(on hold|paused) until"
     r"|aufbauend auf|blockiert bis|condicionad[oa] a|conditionné(e)? (par|à)|bloqué(e)? tant que"
-    r"|abhängig von|hängt von|benötigt|erst nach|erst wenn|wartet auf"
+    r"|abhängig von|hängt von|benötigt|braucht|erst,? (nach|nachdem|wenn|sobald|mit)|wartet auf"
     r"|blockiert (durch|von)|depende de|requiere|necesita|hace falta( que)?"
     r"|solo puede (empezar|comenzar) (cuando|después de|tras)|no puede (empezar|comenzar) hasta"
     r"|bloquead[oa] por|espera a|dépend de|nécessite|requiert|a besoin d(?:e|u|['’])"
@@ -551,7 +552,8 @@ DEP_ANCHORS = word_set(
     "|relies on|rely on|necesario|unblock|contingent|conditional|on hold|paused|aufbauend"
     "|follows|comes after|behind|hasta|until|pas avant"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
-    "|attente|abhängig|hängt|benötig|erst |wartet|neces|nécess|falta|puede|besoin|peut|after"
+    "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
+    "|besoin|peut|after"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
 )
