@@ -20,7 +20,7 @@ from core.prd.parse import ListBlock, Paragraph, Section
 from core.prd.plan.builder import Builder
 from core.prd.plan.lexicon import DEP_TRIGGER
 from core.prd.plan.match import Found, Resolver
-from core.prd.plan.prose import DepRef, find_dependencies
+from core.prd.plan.prose import DepRef, find_dependencies, subject_name
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import flat_blocks, iter_items, norm, strip_number
 
@@ -117,6 +117,8 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
         if dep.order_key:
             out.add(subjects[0], by_key[dep.order_key], "order", dep.line, "numbered steps")
             continue
+        if len(subjects) > 1 and dep.subject:
+            subjects = _named_subjects(resolver, subjects, dep)
         referrer = subjects[0] if len(subjects) == 1 else None
         found = resolver.resolve(dep, referrer)
         targets = _usable(builder, found, dep, referrer)
@@ -142,6 +144,21 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
         if unit.parent is not None:
             out.add(unit.parent, unit, "parent", unit.line_start, "a step of this task")
     return out.edges
+
+
+def _named_subjects(resolver: Resolver, subjects: list[Unit], dep: DepRef) -> list[Unit]:
+    """The tasks of a section that a sentence of its text is about, when it names some.
+
+    Prose under a section speaks for all its tasks ("Everything here waits for the API"),
+    unless the sentence names one of them as its subject: "l'ajout de bénéficiaire doit être
+    en production avant le virement instantané" orders those two, not the whole section.
+    """
+    name = subject_name(dep.subject)
+    if not name:
+        return subjects
+    found = resolver.resolve(DepRef(name, dep.line, strength="strong"), None)
+    named = [u for u in found.units if u in subjects]
+    return named or subjects
 
 
 def _without_implied_order(edges: list[PlannedEdge]) -> list[PlannedEdge]:

@@ -77,6 +77,12 @@ _COPULA = re.compile(
 )
 """Where a sentence's target stops naming a task and says what state it must be in:
 ``once receipt OCR is live``, ``quand la catégorisation est en recette``."""
+_MODAL = re.compile(
+    r"\s(?:must|should|has to|have to|needs to|need to|doit|doivent|devra|devront|muss|müssen"
+    r"|soll|sollen|debe|deben|deberá|tiene que|tienen que|ha de|han de)\s",
+    re.IGNORECASE,
+)
+"""Where a subject's verb starts: ``X must be live before Y``."""
 _CONJUNCTION = re.compile(r"\s(?:and|y|e|und|et)\s", re.IGNORECASE)
 """Where a target names a second thing after the first one's verb (``… is a go and …``)."""
 _TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
@@ -153,6 +159,18 @@ def _negated(flat: str, start: int) -> bool:
 
 def _same_clause(text: str, a: int, b: int) -> bool:
     return _BOUNDARY.search(text, a, b) is None
+
+
+def subject_name(subject: str) -> str:
+    """What a sentence's subject names: its last clause, before its verb.
+
+    ``l'ajout de bénéficiaire doit donc être en production`` → ``l'ajout de bénéficiaire``.
+    """
+    clause = subject.rsplit(": ", 1)[-1].strip() or subject
+    cut = _MODAL.search(f" {clause} ")
+    if cut is not None and cut.start() > 0:
+        clause = clause[: cut.start()]
+    return _before_verbs(clause)
 
 
 def _before_verbs(target: str) -> str:
