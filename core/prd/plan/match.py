@@ -71,6 +71,8 @@ _NUMBERED_PART = re.compile(
 )
 """A numbered part before a title (``Scope 2 — Push the rota``): the title is also its name."""
 _PARENS = re.compile(r"\([^()]*\)")
+_TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
+"""A priority or status tag in a title (``[P2] Catégorisation…``): no word a reference names."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +174,7 @@ class Resolver:
             self.by_title.setdefault(name, []).append(unit)
         self._index_start(name)
         if name not in self.words_of:
-            bare = _PARENS.sub(" ", title)
+            bare = _TAGS.sub(" ", _PARENS.sub(" ", title))
             words = tuple(dict.fromkeys(content_words(bare))) or tuple(content_words(name))
             self.words_of[name] = words
             if len(set(words)) != len(words):
