@@ -135,11 +135,11 @@ def _notes_on_rows(
     in an item led by the row's name (``**Home-realm discovery** — the login page…``). Those
     are the row's description, not a second task of the same name.
     """
-    by_name: dict[str, int] = {}
-    for n, row in enumerate(rows):
+    names: list[str] = []
+    for row in rows:
         assert row.row is not None
         assert row.spec is not None
-        by_name.setdefault(_row_name(cell(row.row, row.spec.title)), n)
+        names.append(_row_name(cell(row.row, row.spec.title)))
     notes: dict[int, list[ListItem]] = {}
     kept: list[WorkItem] = []
     lines = builder.doc.lines
@@ -148,7 +148,7 @@ def _notes_on_rows(
         if item is not None and item.line_start <= len(lines):
             lead = bold_lead(lines[item.line_start - 1])
             name = lead[0] if lead else item_title(item.text.split("\n", 1)[0])
-            row_index = by_name.get(_row_name(name))
+            row_index = _row_named(names, _row_name(name))
             if row_index is not None:
                 notes.setdefault(row_index, []).append(item)
                 continue
@@ -159,6 +159,23 @@ def _notes_on_rows(
         dataclasses.replace(row, notes=tuple(notes[n])) if n in notes else row
         for n, row in enumerate(rows)
     ]
+
+
+def _row_named(names: list[str], name: str) -> int | None:
+    """The row an item's name names.
+
+    The same name, else the one row whose name holds it (or that it holds) word for word: a
+    row renamed "Revised …" keeps its notes.
+    """
+    if not name:
+        return None
+    if name in names:
+        return names.index(name)
+    padded = f" {name} "
+    holding = [
+        n for n, row in enumerate(names) if row and (padded in f" {row} " or f" {row} " in padded)
+    ]
+    return holding[0] if len(holding) == 1 else None
 
 
 def _row_name(title: str) -> str:

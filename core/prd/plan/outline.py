@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from core.prd.parse import Block, Document, Paragraph, Section
 from core.prd.plan.lexicon import LABEL_WORDS, word_set
+from core.prd.plan.vocab import ident_of
 
 _BOLD_LINE = re.compile(
     r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1"
@@ -107,8 +108,9 @@ def _split(
         return []
     if len(marks) == 1:
         title = marks[0][1]
-        if not known.fullmatch(" ".join(re.findall(r"[^\W_]+", title.casefold()))):
-            return []
+        words = " ".join(re.findall(r"[^\W_]+", title.casefold()))
+        if not known.fullmatch(words) and ident_of(title) is None:
+            return []  # one bold line is a heading only with a known title or an id
     blocks = section.blocks
     made: list[Section] = []
     next_start = section.children[0].line_start - 1 if section.children else section.line_end
