@@ -24,6 +24,7 @@ from core.prd.plan.items import (
     item_priority,
     item_title,
     marked,
+    row_done,
     struck,
     task_table,
 )
@@ -324,7 +325,7 @@ def _table_rows(table: Table, spec: TaskTable) -> list[WorkItem]:
     for n, row in enumerate(table.rows):
         if (heading := _group_heading(row, spec)) is not None:
             group = heading
-        elif cell(row, spec.title):
+        elif cell(row, spec.title) and not row_done(row, spec):
             rows.append(WorkItem(table, row=row, row_index=n, spec=spec, group=group))
     return rows
 

@@ -33,6 +33,12 @@ from core.prd.plan.vocab import (
 )
 
 _OWNER = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*")
+_OWNER_LABEL = re.compile(
+    r"(?<![\w-])(?:owner|assignee|responsable|verantwortlich|zuständig|propriétaire|dueño"
+    r"|encargad[oa])\s*:\s*\S",
+    re.IGNORECASE,
+)
+"""An owner given as a field on an item's first line (``— Owner: Maya Okafor · …``)."""
 _SEGMENT = re.compile(r"\s+[—–]\s*|\s+·\s+|\s+\|\s+")
 _TRAILING_DASH = re.compile(r"\s*[—–-]+\s*$")
 _TRAILING_OWNERS = re.compile(r"(?:\s+@[A-Za-z][\w.-]*)+\s*$")
@@ -69,7 +75,7 @@ def marked(text: str) -> bool:
     such items describe the feature (its criteria, and its priority).
     """
     first = text.split("\n", 1)[0]
-    if ident_of(first) is not None or _OWNER.search(text):
+    if ident_of(first) is not None or _OWNER.search(text) or _OWNER_LABEL.search(first):
         return True
     if DEP_ANCHOR.search(text.casefold()) is None:
         return False  # no DEP_TRIGGER phrase without one of its anchors
@@ -209,7 +215,8 @@ _ID_COLUMNS = re.compile(
 )
 _PRIORITY_COLUMNS = re.compile(r"priority|prio|priorität|prioridad|priorité|moscow|importance")
 _DEP_COLUMNS = re.compile(
-    r"depends on|dependencies|dependency|deps|blocked by|after|predecessors?|requires|needs"
+    r"depends on|dependencies|dependency|deps|blocked by|blocked on|waiting on|waits on"
+    r"|blockers?|after|predecessors?|requires|needs"
     r"|waits for|abhängig von|abhängigkeiten|voraussetzungen?|vorgänger|nach|blockiert durch"
     r"|depende de|dependencias|predecesoras?|requiere|después de|tras|bloqueado por"
     r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|après|bloqué par"
@@ -219,6 +226,13 @@ _NOTE_COLUMNS = re.compile(
     r"|bemerkung(en)?|hinweise?|anmerkung(en)?|verknüpfungen|notas?|comentarios?|observaci(ón|ones)"
     r"|enlaces|vínculos|remarques|commentaires|liens"
 )
+_STATUS_COLUMNS = re.compile(r"status|state|estado|statut|état|zustand")
+_DONE_STATUS = re.compile(
+    r"(?:✅ )?(done|closed|resolved|completed?|shipped|merged|fixed|released|erledigt"
+    r"|abgeschlossen|fertig|geschlossen|hecho|terminad[oa]|cerrad[oa]|resuelt[oa]|completad[oa]"
+    r"|fait|terminée?|clos|close|résolue?|livrée?)"
+)
+"""A status cell that says the row's work is done: such a row is no task."""
 _MILESTONE_COLUMNS = re.compile(
     r"milestone|phase|week|sprint|release|stage|meilenstein|woche|hito|fase|semana|jalon"
     r"|étape|semaine|lot|iteration"
@@ -235,6 +249,7 @@ class TaskTable:
     deps: int | None
     notes: int | None
     milestone: int | None
+    status: int | None = None
 
 
 _NUMBER_SIGN = re.compile(r"\s*n\s*[°º]\s*", re.IGNORECASE)
@@ -268,7 +283,13 @@ def task_table(table: Table) -> TaskTable | None:
         deps=column(_DEP_COLUMNS),
         notes=column(_NOTE_COLUMNS),
         milestone=column(_MILESTONE_COLUMNS),
+        status=column(_STATUS_COLUMNS),
     )
+
+
+def row_done(row: tuple[str, ...], spec: TaskTable) -> bool:
+    """Whether a task row's status says its work is done (``Done``, ``Erledigt``, ``Terminé``)."""
+    return _DONE_STATUS.fullmatch(norm_plain(cell(row, spec.status))) is not None
 
 
 def cell(row: tuple[str, ...], index: int | None) -> str:

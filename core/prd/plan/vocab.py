@@ -36,8 +36,9 @@ _PATH_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
 WORDS = re.compile(r"[^\W_]+")
 """Words of any script (case-folded text in, so ``Priorität`` is one word)."""
 REF_NUMBER = re.compile(r"(?:#|section\s+|§\s*)?(\d+(?:\.\d+)*)\.?$", re.IGNORECASE)
-IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}-?\d+[a-z]?)(?![\w-])")
-"""An item id as written in a title or a reference (``A1``, ``EX-01``, ``PAY-101``, ``HU-3``)."""
+IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*[a-z]?)(?![\w-]|\.\d)")
+"""An item id as written in a title or a reference (``A1``, ``EX-01``, ``PAY-101``, ``HU-3``,
+``F1.2``)."""
 ISSUE_NUMBER = re.compile(r"#\d+(?![\w.-])")
 """An issue number as trackers write it: ``#405``."""
 _P_ONLY = re.compile(r"P[0-3]")
