@@ -30,6 +30,7 @@ from core.prd.plan.vocab import (
     norm_plain,
     priority_in_text,
     priority_of,
+    trailing_priority,
 )
 
 _OWNER = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*")
@@ -102,7 +103,12 @@ def item_priority(text: str) -> Priority | None:
     if inline is not None and (found := priority_of(inline.group("value"))) is not None:
         return found
     flat = " ".join(text.split())
-    return _segment_priority(flat) or priority_in_text(flat) or _sentence_priority(flat)
+    return (
+        _segment_priority(flat)
+        or priority_in_text(flat)
+        or trailing_priority(text.split("\n", 1)[0])
+        or _sentence_priority(flat)
+    )
 
 
 _PRIORITY_SENTENCE = re.compile(r"(?:^|[.!]\s)\s*([^.!]{3,24})\.(?=\s|$)")
@@ -212,7 +218,9 @@ _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripc
 """Title columns of last resort (a Notion database's ``Name``), when no column says task."""
 _ID_COLUMNS = re.compile(
     r"id|key|ref|nr|no|n º|n°|número|numéro|code|#|clé|clave|schlüssel|issue key|ticket"
+    r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
 )
+"""An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
 _PRIORITY_COLUMNS = re.compile(r"priority|prio|priorität|prioridad|priorité|moscow|importance")
 _DEP_COLUMNS = re.compile(
     r"depends on|dependencies|dependency|deps|blocked by|blocked on|waiting on|waits on"

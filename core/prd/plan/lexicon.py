@@ -152,6 +152,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"notes?|meeting notes|comments|discussion|((weekly|project|latest|status) )?updates",
             r"retro( notes)?|retrospective|retrospektive|rétrospective|retrospectiva",
             r"retro notizen|notas de (la )?retro|notes de rétro",
+            r"communication plan|kommunikation(splan)?|plan de comunicación|plan de communication",
             r"changelog|status|acknowledg(e)?ments|further reading|sources|decision record",
             r"change log|(revision |document |implementation |version )?history",
             r"decisions?( log| so far| made)?|decided|links|references|resources|see also",

@@ -264,6 +264,17 @@ _TRAILING_WORD = re.compile(r"\(\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*\)$")
 """A word or two in parentheses ending a title: ``(Muss)``, ``(nice to have)`` is too long."""
 
 
+def trailing_priority(line: str) -> Priority | None:
+    """A priority word alone in the parentheses that end a line.
+
+    ``/F40/ Wareneingang buchen (Muss)``, ``Subir las fichas — Javier (alta)``.
+    """
+    line = line.rstrip(" .")
+    if not line.endswith(")") or (tail := _TRAILING_WORD.search(line)) is None:
+        return None
+    return PRIORITY_WORDS.get(norm_plain(tail.group(1)))
+
+
 def priority_in_title(title: str) -> Priority | None:
     """A title's first ``P0``-``P3`` or traffic light, else its strongest MoSCoW word."""
     m = _P_LEVEL.search(title) if "P" in title else None
@@ -272,10 +283,8 @@ def priority_in_title(title: str) -> Priority | None:
     for mark, level in PRIORITY_EMOJI.items():
         if mark in title:
             return level
-    if title.endswith(")") and (tail := _TRAILING_WORD.search(title)) is not None:
-        word = norm_plain(tail.group(1))  # "/F40/ Wareneingang buchen (Muss)"
-        if word in PRIORITY_WORDS:
-            return PRIORITY_WORDS[word]
+    if (said := trailing_priority(title)) is not None:
+        return said
     if "U" not in title:
         return None
     found = _MOSCOW.findall(title)
