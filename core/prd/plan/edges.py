@@ -259,20 +259,34 @@ def _is_ancestor(maybe: Unit, unit: Unit) -> bool:
 
 
 def _gantt(builder: Builder, resolver: Resolver, out: _Edges) -> None:
-    """Edges from a Mermaid gantt block: a line waits for the lines it comes ``after``."""
+    """Edges from a Mermaid gantt block: a line waits for the lines it comes ``after``.
+
+    A line that is no task (a ``:milestone`` such as "Code freeze") passes its own
+    ``after`` on: what comes after the freeze waits for what the freeze waits for.
+    """
     labels = {g.ident: g.label for g in builder.gantt if g.ident}
+    after_of = {g.ident: g.after for g in builder.gantt if g.ident}
+
+    def blockers(ident: str, seen: set[str]) -> list[Unit]:
+        if ident not in labels or ident in seen:
+            return []
+        seen.add(ident)
+        found = resolver.resolve(DepRef(labels[ident], 0, strength="strong"), None)
+        if len(found.units) == 1:
+            return [found.units[0]]
+        if found.units or found.candidates:
+            return []  # several tasks fit: no guess
+        return [u for before in after_of.get(ident, ()) for u in blockers(before, seen)]
+
     for g in builder.gantt:
         if not g.after:
             continue
         task = resolver.resolve(DepRef(g.label, g.line, strength="strong"), None)
+        if len(task.units) != 1:
+            continue
         for ident in g.after:
-            if ident not in labels or len(task.units) != 1:
-                continue
-            blocker = resolver.resolve(DepRef(labels[ident], g.line, strength="strong"), None)
-            if len(blocker.units) == 1:
-                out.add(
-                    task.units[0], blocker.units[0], "explicit", g.line, f"gantt: after {ident}"
-                )
+            for blocker in blockers(ident, set()):
+                out.add(task.units[0], blocker, "explicit", g.line, f"gantt: after {ident}")
 
 
 def _dependency_section(

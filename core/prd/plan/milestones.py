@@ -24,7 +24,8 @@ _EU_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _BOLD_LEAD = re.compile(r"\s*(?:\*\*|__)(?P<name>[^*_]+?)(?:\*\*|__)")
 _NAME_COLUMNS = re.compile(r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|name")
 _SCOPE_COLUMNS = re.compile(
-    r"scope|includes|contains|content|contents|tasks|requirements|features|items|deliverables"
+    r"(in )?scope|what s in( it)?|included|includes|contains|content|contents|tasks"
+    r"|requirements|features|items|deliverables"
     r"|stories|issues|umfang|inhalt|leistungsumfang|anforderungen|alcance|contenido|entregables"
     r"|requisitos|périmètre|contenu|livrables|exigences"
 )
@@ -194,8 +195,10 @@ class Milestones:
                 continue
             name = row[name_col].strip()
             following = name_col + 1
+            bare = MILESTONE_HEADING.fullmatch(name)
             if (
-                MILESTONE_HEADING.fullmatch(name)
+                bare is not None
+                and not bare.group("name").strip()  # "M1" alone: the next column names it
                 and following < len(row)
                 and following != scope_col
                 and _LETTER.search(row[following])
