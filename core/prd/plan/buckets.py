@@ -63,7 +63,10 @@ class WorkItem:
         """The task this item or row becomes."""
         if self.item is not None:
             assert isinstance(self.block, ListBlock)
-            return _item_unit(builder, self.item, path, inh, self.block)
+            unit = _item_unit(builder, self.item, path, inh, self.block)
+            if self.group is not None and unit.meta.milestone is None:
+                unit.meta.milestone = self.group
+            return unit
         assert self.row is not None
         assert self.spec is not None
         assert isinstance(self.block, Table)
@@ -115,7 +118,14 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
         if any(i.checked is False for _, items in candidates for i in items):
             candidates = [(b, [i for i in items if i.checked is False]) for b, items in candidates]
         for block, items in candidates:
-            chosen.extend(WorkItem(block, item=i) for i in items)
+            for item in items:
+                phase = _phase_of(item, lines)
+                if phase is None:
+                    chosen.append(WorkItem(block, item=item))
+                    continue
+                # "- **Phase 1 — Measurement**" over its tasks: a milestone, not a task.
+                for sub in item.lists:
+                    chosen.extend(WorkItem(sub, item=i, group=phase) for i in _open(sub, lines))
     else:
         for block in lists:
             items = _open(block, lines)
@@ -125,6 +135,17 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
         chosen, rows = _notes_on_rows(builder, chosen, rows)
     chosen.extend(rows)
     return chosen
+
+
+def _phase_of(item: ListItem, lines: list[str]) -> str | None:
+    """The milestone an item names when it is a phase over sub-items (``Phase 1 — …``)."""
+    if not item.lists or item.line_start > len(lines):
+        return None
+    lead = bold_lead(lines[item.line_start - 1])
+    name = lead[0] if lead else item_title(item.text.split("\n", 1)[0])
+    if not (MILESTONE_HEADING.match(name) or STAGE_HEADING.fullmatch(name)):
+        return None
+    return name if any(_open(sub, lines) for sub in item.lists) else None
 
 
 def _notes_on_rows(

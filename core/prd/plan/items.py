@@ -30,7 +30,6 @@ from core.prd.plan.vocab import (
     norm_plain,
     priority_in_text,
     priority_of,
-    trailing_priority,
 )
 
 _OWNER = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*")
@@ -106,9 +105,25 @@ def item_priority(text: str) -> Priority | None:
     return (
         _segment_priority(flat)
         or priority_in_text(flat)
-        or trailing_priority(text.split("\n", 1)[0])
+        or _paren_priority(text.split("\n", 1)[0])
         or _sentence_priority(flat)
     )
+
+
+_PAREN_WORDS = re.compile(r"\(\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*\)")
+
+
+def _paren_priority(first_line: str) -> Priority | None:
+    """A priority word alone in parentheses on an item's first line.
+
+    ``**Sync** (Must) — …``, ``Subir las fichas — Javier (alta)``.
+    """
+    if "(" not in first_line:
+        return None
+    for m in _PAREN_WORDS.finditer(first_line):
+        if (level := PRIORITY_WORDS.get(norm_plain(m.group(1)))) is not None:
+            return level
+    return None
 
 
 _PRIORITY_SENTENCE = re.compile(r"(?:^|[.!]\s)\s*([^.!]{3,24})\.(?=\s|$)")
