@@ -110,15 +110,15 @@ def item_priority(text: str) -> Priority | None:
     )
 
 
-_PAREN_WORDS = re.compile(r"\(\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*\)")
+_PAREN_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*[)\]]")
 
 
 def _paren_priority(first_line: str) -> Priority | None:
-    """A priority word alone in parentheses on an item's first line.
+    """A priority word alone in parentheses or brackets on an item's first line.
 
-    ``**Sync** (Must) — …``, ``Subir las fichas — Javier (alta)``.
+    ``**Sync** (Must) — …``, ``Subir las fichas — Javier (alta)``, ``[must] **Logging**``.
     """
-    if "(" not in first_line:
+    if "(" not in first_line and "[" not in first_line:
         return None
     for m in _PAREN_WORDS.finditer(first_line):
         if (level := PRIORITY_WORDS.get(norm_plain(m.group(1)))) is not None:

@@ -466,7 +466,7 @@ for _level, _words in {
     Priority.LOW: (
         "p3|low|lowest|niedrig|niedrige|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
         "|plus basse|la plus basse|très basse|minor|mineure|mineur"
-        "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|may"
+        "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert"
     ),
 }.items():

@@ -95,8 +95,10 @@ def _stem(word: str) -> str:
     English-leaning and harmless elsewhere, as both sides of a comparison are stemmed alike.
     """
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if suffix == "s" else 4):
             word = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2]:
+                word = word[:-1]  # "logging" → "log", as "logs"
             break
     return word[:-1] if word.endswith("e") and len(word) >= 5 else word
 
@@ -519,13 +521,16 @@ class Resolver:
         """Whether the shared words make the title the one the text names.
 
         Two shared words must cover half the title or every word of the text; one is enough
-        when it is the title's first word, distinctive (long or an acronym, in no other title)
-        and the title has at most three words (after a weak phrase, only when it is the one
-        word the phrase names).
+        when it is the title's first word (or last, not after a weak phrase), distinctive
+        (long or an acronym, in no other title) and the title has at most three words (after
+        a weak phrase, only when it is the one word the phrase names).
         """
         if len(shared) >= 2 and (len(shared) * 2 >= len(title) or len(shared) == len(phrase)):
             return strength != "weak" or len(shared) == len(phrase)
-        if len(shared) != 1 or len(title) > 3 or shared[0] != title[0]:
+        # One word names a short title by its first word, or (not after a weak phrase) by
+        # its last, its head noun in English: "the harness" names "Offline eval harness".
+        heads = (title[0],) if strength == "weak" else (title[0], title[-1])
+        if len(shared) != 1 or len(title) > 3 or shared[0] not in heads:
             return False
         if strength == "weak" and len(phrase) != 1:
             return False  # "une fois les travaux terminés" names "Travaux d'aménagement"
