@@ -37,9 +37,11 @@ from core.prd.plan.milestones import Milestones
 from core.prd.plan.outline import Outline
 from core.prd.plan.vocab import (
     HEADING_NUMBER,
+    ID_PATTERN,
     TAG,
     WORDS,
     clean_title,
+    expand_id_ranges,
     ident_of,
     iter_items,
     norm,
@@ -50,6 +52,11 @@ from core.prd.plan.vocab import (
     type_of_words,
 )
 
+_ID_LIST = re.compile(
+    rf"{ID_PATTERN}(?:\s*(?:,|;|&|\band\b|\bund\b|\bsowie\b|\by\b|\bet\b|\bbis\b|\bto\b|\bthrough\b"
+    rf"|\bà\b|\ba\b|–|-)\s*{ID_PATTERN})+"
+)
+"""Ids listed (and ranges: ``LH-01 bis LH-05``) at the start of a milestone's text."""
 _SECTION_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)+)(?![\w]|\.\d)")
 """A sub-section's number in running text (``3.2``, ``4.1.3``)."""
 _NUMBER_LIST = re.compile(
@@ -524,8 +531,12 @@ class SectionRules:
         first = section.blocks[0] if section.blocks else None
         if not isinstance(first, Paragraph):
             return []
-        listed = _NUMBER_LIST.match(first.text.lstrip())
-        return _SECTION_NUMBER.findall(listed.group(0)) if listed else []
+        text = first.text.lstrip()
+        listed = _NUMBER_LIST.match(text)
+        if listed is not None:
+            return _SECTION_NUMBER.findall(listed.group(0))
+        ids = _ID_LIST.match(text)  # "LH-01 bis LH-05 sowie LH-08 und LH-09."
+        return expand_id_ranges(ids.group(0)) if ids is not None else []
 
     def heading_milestone(self, section: Section) -> str:
         """The key of the milestone a milestone heading declares."""

@@ -307,6 +307,7 @@ MILESTONE_LIST_TITLES = _phrases(
     r"hitos|cronograma",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
+    r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
 )
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",

@@ -18,7 +18,16 @@ from core.prd.parse import ListBlock, Paragraph, Section, Table
 from core.prd.plan.items import schedule_list, task_table
 from core.prd.plan.lexicon import MILESTONE_HEADING
 from core.prd.plan.scan import label_fields
-from core.prd.plan.vocab import ISO_DATE, clean_title, flat_blocks, norm, norm_plain, slug
+from core.prd.plan.vocab import (
+    ID_RANGE,
+    ISO_DATE,
+    clean_title,
+    expand_id_ranges,
+    flat_blocks,
+    norm,
+    norm_plain,
+    slug,
+)
 
 _EU_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _BOLD_LEAD = re.compile(r"\s*(?:\*\*|__)(?P<name>[^*_]+?)(?:\*\*|__)")
@@ -37,6 +46,18 @@ _SENTENCE_END = re.compile(r"(?<=[^\s.])\.\s+(?=[A-ZÀ-Ý])")
 _MEMBER_WORDS = 8
 _LONE_MEMBER_WORDS = 5
 _ENTRY_END = re.compile(r"\s*\(|\s+[—–|]\s+|\s+-\s+|:\s")
+
+
+def _members(text: str) -> list[str]:
+    """The tasks a scope cell or entry lists, an id range spelled out (``F1.1 à F1.6``)."""
+    parts: list[str] = []
+    for part in _MEMBER_SPLIT.split(text):
+        part = part.strip()
+        if part and ID_RANGE.fullmatch(part):
+            parts.extend(expand_id_ranges(part))
+        elif part:
+            parts.append(part)
+    return parts
 
 
 def _split_entry(text: str) -> tuple[str, str]:
@@ -181,9 +202,8 @@ class Milestones:
             return None
         key = self.from_text(f"{name} {due_date(rest) or ''}")
         members = rest.split(":", 1)[1] if ":" in rest else ""
-        for part in _MEMBER_SPLIT.split(members):
-            if part.strip():
-                self.members.append((key, part.strip(), line))
+        for part in _members(members):
+            self.members.append((key, part, line))
         return key
 
     def _table(self, table: Table) -> None:
@@ -208,6 +228,5 @@ class Milestones:
             due = next((d for c in row if (d := due_date(c))), None)
             key = self.from_text(f"{name} {due or ''}")
             if scope_col is not None and scope_col < len(row):
-                for part in _MEMBER_SPLIT.split(row[scope_col]):
-                    if part.strip():
-                        self.members.append((key, part.strip(), table.line_start))
+                for part in _members(row[scope_col]):
+                    self.members.append((key, part, table.line_start))

@@ -45,6 +45,42 @@ _P_ONLY = re.compile(r"P[0-3]")
 _EMOJI = re.compile("[" + "".join(PRIORITY_EMOJI) + "]")
 
 
+ID_PATTERN = r"[A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*"
+"""An id as ``IDENT`` reads it, for patterns that list several."""
+ID_RANGE = re.compile(
+    rf"(?P<first>{ID_PATTERN})\s*(?:\bbis\b|\bto\b|\bthrough\b|\bà\b|\ba\b|–|-)\s*(?P<last>{ID_PATTERN})"
+)
+_ID_PARTS = re.compile(r"(?P<prefix>.*?)(?P<number>\d+)$")
+
+
+def expand_id_ranges(text: str) -> list[str]:
+    """The ids a list names, ranges spelled out: ``LH-01 bis LH-03, LH-08`` → four ids.
+
+    A range is spelled out only between two ids of one prefix and at most 100 apart.
+    """
+    out: list[str] = []
+    rest = text
+    while (m := ID_RANGE.search(rest)) is not None:
+        out.extend(re.findall(ID_PATTERN, rest[: m.start()]))
+        first = _ID_PARTS.match(m.group("first"))
+        last = _ID_PARTS.match(m.group("last"))
+        if (
+            first is not None
+            and last is not None
+            and first.group("prefix") == last.group("prefix")
+            and 0 <= int(last.group("number")) - int(first.group("number")) <= 100
+        ):
+            width = len(first.group("number"))
+            start, end = int(first.group("number")), int(last.group("number"))
+            prefix = first.group("prefix")
+            out.extend(f"{prefix}{n:0{width}d}" for n in range(start, end + 1))
+        else:
+            out.extend((m.group("first"), m.group("last")))
+        rest = rest[m.end() :]
+    out.extend(re.findall(ID_PATTERN, rest))
+    return out
+
+
 def _by_word(groups: dict[str, str], sep: str | None) -> dict[str, str]:
     """Each word of each group's ``sep``-separated list, mapped to the group's name."""
     return {word: name for name, words in groups.items() for word in words.split(sep)}
