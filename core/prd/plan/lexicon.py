@@ -93,7 +93,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(target )?users?|user (personas?|groups?|segments?)|personas?|audience",
             r"target (audience|groups?|customers|users)|who (it s|is it) for|stakeholders",
             r"customers|zielgruppen?|nutzer(gruppen)?|benutzer|anwender|stakeholder",
-            r"team|people|members|contacts|owners|roles and responsibilities|raci",
+            r"team|people|members|contacts|owners|roles and responsibilities|raci( matrix| chart)?",
+            r"(matriz|matrice|matrix) raci|verantwortlichkeiten|responsabilidades|responsabilités",
             r"beteiligte|ansprechpartner(innen)?|rollen|equipo|contactos|responsables",
             r"équipe|acteurs|gouvernance|organisation( du projet)?|pilotage",
             r"usuarios?( objetivo)?|público objetivo|destinatarios|utilisateurs?( cibles?)?",
@@ -138,6 +139,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         "open questions, not work",
         _phrases(
             r"(open |unresolved )?questions|open (issues|points|items)|faq|q a|tbd|unknowns",
+            r"(pending|open) decisions|decisions (needed|pending|to make)|decisiones pendientes",
+            r"offene entscheidungen|décisions (en attente|à prendre)",
             r"open q ?s|open qs|questions ouvertes",
             r"((customer|internal|external) )?faqs?|frequently asked questions",
             r"preguntas frecuentes|foire aux questions|häufige fragen|häufig gestellte fragen",
@@ -311,6 +314,8 @@ MILESTONE_LIST_TITLES = _phrases(
 )
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
+    r"erläuterungen( zu [^ ]+( [^ ]+){0,3})?|notes on (the )?(requirements|rows|items|stories)",
+    r"précisions sur (les )?(exigences|fonctionnalités)|aclaraciones( sobre [^ ]+( [^ ]+){0,3})?",
     r"chaîne (logique )?de dépendances( logique)?|cadena (lógica )?de dependencias( lógica)?",
     r"(logische )?abhängigkeitskette|graphe de dépendances|grafo de dependencias",
     r"order of (work|delivery|implementation)|build order|critical path|abhängigkeiten",
@@ -515,9 +520,11 @@ _FORWARD_STRONG = (
     r"|waits on|unblocked by|contingent (on|upon)|conditional on|(on hold|paused) until"
     r"|aufbauend auf|blockiert bis|condicionad[oa] a|conditionné(e)? (par|à)|bloqué(e)? tant que"
     r"|abhängig von|hängt von|benötigt|braucht|erst,? (nach|nachdem|wenn|sobald|mit)|wartet auf"
-    r"|blockiert (durch|von)|depende de|requiere|necesita|hace falta( que)?"
+    r"|blockiert( auch)? (durch|von)|depende de|requiere|necesita|hace falta( que)?"
+    r"|(also )?blocked (also )?by|erst( [a-zäöüß]+){1,4},? (wenn|nachdem|sobald)"
     r"|solo puede (empezar|comenzar) (cuando|después de|tras)|no puede (empezar|comenzar) hasta"
-    r"|bloquead[oa] por|espera a|dépend de|nécessite|requiert|a besoin d(?:e|u|['’])"
+    r"|bloquead[oa]s?( también)? por|espera a|dépend de|nécessite|requiert|a besoin d(?:e|u|['’])"
+    r"|bloqué(e)?s?( aussi| également)? par"
     r"|ne peut (commencer|démarrer) qu['’ ]\s*(après|une fois|à partir)|bloqué(e)? par"
     r"|dépend(ent)? d(?:u|es|['’])|a besoin des|(do not|don['’]t|not|never) (start|begin) until"
     r"|not until|no (se )?(empieza|empezar|comienza|comenzar|arranca|arrancar) hasta( que| tener)?"
