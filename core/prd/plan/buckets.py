@@ -211,7 +211,7 @@ _PARENTHESIS = re.compile(r"\([^()]*\)")
 _BOLD_LEAD = re.compile(
     r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
     r"(\*\*|__)(?P<name>[^*_]+?)\1\s*"
-    r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<after>[:—–-]\s|\(|[:.]$|$)"
+    r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<after>[:—–·|-]\s|\(|[:.]$|$)"
 )
 """An item led by a bold name, maybe after a tag (``- [P1] **Search API** — …``) and before
 labels in brackets, a dash, a colon or a parenthesis."""
