@@ -129,7 +129,9 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
     else:
         for block in lists:
             items = _open(block, lines)
-            if len(items) >= 2 and sum(marked(i.text) for i in items) * 2 > len(items):
+            if (len(items) >= 2 and sum(marked(i.text) for i in items) * 2 > len(items)) or (
+                len(items) == 1 and ident_of(items[0].text.split("\n", 1)[0]) is not None
+            ):  # one item left of an epic's list is still its own task when it has an id
                 chosen.extend(WorkItem(block, item=i) for i in items)
     if rows:
         chosen, rows = _notes_on_rows(builder, chosen, rows)

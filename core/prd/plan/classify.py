@@ -57,6 +57,7 @@ _ID_LIST = re.compile(
     rf"|\bà\b|\ba\b|–|-)\s*{ID_PATTERN})+"
 )
 """Ids listed (and ranges: ``LH-01 bis LH-05``) at the start of a milestone's text."""
+_BOLD_MILESTONE = re.compile(r"\s{0,3}(\*\*|__)(?P<name>[^*_]+?)\1")
 _SECTION_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)+)(?![\w]|\.\d)")
 """A sub-section's number in running text (``3.2``, ``4.1.3``)."""
 _NUMBER_LIST = re.compile(
@@ -317,6 +318,8 @@ class SectionRules:
     checklist: bool = False
     """The document is a checklist: most sections are nothing but open checkboxes, so each
     checkbox is a task (an area like "Terraform" is a bucket, not a feature)."""
+    lines: list[str] = field(default_factory=list)
+    """The document's source lines (bold marks are gone from the parsed text)."""
     planned_numbers: frozenset[str] = frozenset()
     """Heading numbers the work plan names (``Fase 1 — 3.2, 3.3 y 3.4``): the design
     sections it schedules are its work items, not narrative it implements."""
@@ -335,7 +338,7 @@ class SectionRules:
         for section in doc.walk():
             for child in section.children:
                 parents[id(child)] = section
-        rules = cls(outline, top, title_section, milestones, parents)
+        rules = cls(outline, top, title_section, milestones, parents, lines=doc.lines)
         sections = doc.walk()
         rules.has_plan = any(rules._plans_work(s) for s in sections)
         rules.has_build_plan = any(
@@ -391,7 +394,28 @@ class SectionRules:
         """
         info = self.title(section)
         found = info.kind
-        return info.ident is None and found is not None and found[0] == "milestone-list"
+        if info.ident is None and found is not None and found[0] == "milestone-list":
+            return True
+        return (found is None or found[0] == "work") and self._bold_milestones(section)
+
+    def _bold_milestones(self, section: Section) -> bool:
+        """Whether the section is nothing but paragraphs each led by a bold milestone name.
+
+        ``## Launch plan`` over ``**Stage 1 — Private beta:** deliverables 1, 2…`` and
+        ``**Stage 2 — GA:** …`` lists milestones, whatever its title says.
+        """
+        if section.children or len(section.blocks) < 2:
+            return False
+        for block in section.blocks:
+            if not isinstance(block, Paragraph) or block.line_start > len(self.lines):
+                return False
+            lead = _BOLD_MILESTONE.match(self.lines[block.line_start - 1])
+            if lead is None:
+                return False
+            name = lead.group("name").strip(" :")
+            if not (MILESTONE_HEADING.match(name) or STAGE_HEADING.fullmatch(name)):
+                return False
+        return True
 
     def _tags(self, section: Section) -> tuple[str, ...]:
         return self.outline.tags.get(id(section), ())
@@ -408,6 +432,12 @@ class SectionRules:
         if _wont(section):
             return Verdict("info", _WONT)
         info = self.title(section)
+        if (
+            info.ident is None
+            and (info.kind is None or info.kind[0] == "work")
+            and self._bold_milestones(section)
+        ):
+            return Verdict("milestone-list", "lists milestones")
         if info.ident is None:
             judged = self._by_words(section, info)
             if judged is not None:

@@ -37,7 +37,8 @@ _NUMBER = re.compile(
 )
 _BARE_NUMBERS = re.compile(r"\d+(?:\.\d+)*\.?(?:\s*(?:,|;|&|and|und|y|et|e)\s*\d+(?:\.\d+)*\.?)*")
 _ITEMS = re.compile(
-    r"\b(?:items?|steps?|points?|pasos?|puntos?|punkte?|schritte?|étapes?)\s+"
+    r"\b(?:items?|steps?|points?|pasos?|puntos?|punkte?|schritte?|étapes?|deliverables?"
+    r"|livrables?|entregables?)\s+"
     r"(\d{1,3}(?:\s*(?:,|&|\band\b|\bund\b|\by\b|\bet\b|\be\b)\s*\d{1,3})*)(?![\w.])",
     re.IGNORECASE,
 )
@@ -364,6 +365,11 @@ class Resolver:
             return contained
         if strength != "weak" and len(wanted) >= 4:
             starting = [n for n in self._names_starting(wanted) if n != wanted]
+            if len(starting) == 1 and " " not in wanted:
+                # One word names the title it starts only if no other title holds it: "las
+                # fotos" may be "Fotos de las tiendas" or "Sesión de fotos de producto".
+                holding = self.titles_with.get(_stem(wanted), set()) - set(starting)
+                starting += sorted(n for n in holding if self._targets(n))
             if len(starting) == 1:
                 return self._named(starting[0], referrer)
             if len(starting) > 1:

@@ -48,6 +48,16 @@ _LONE_MEMBER_WORDS = 5
 _ENTRY_END = re.compile(r"\s*\(|\s+[—–|]\s+|\s+-\s+|:\s")
 
 
+_LISTED_NUMBERS = re.compile(
+    r"\s*(?:(?:deliverables?|items?|requirements?|stories|tasks?|features?|steps?|livrables?"
+    r"|entregables?|lieferungen|anforderungen|exigences|requisitos)\s+)?"
+    r"(?P<list>(?:[A-Z][A-Z0-9]{0,7}-?)?\d+(?:\.\d+)*"
+    r"(?:\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b)\s*(?:[A-Z][A-Z0-9]{0,7}-?)?\d+(?:\.\d+)*)*)",
+    re.IGNORECASE,
+)
+"""Numbers or ids a bold milestone's line starts by listing (``deliverables 1, 2 and 8``)."""
+
+
 def _members(text: str) -> list[str]:
     """The tasks a scope cell or entry lists, an id range spelled out (``F1.1 à F1.6``)."""
     parts: list[str] = []
@@ -202,6 +212,10 @@ class Milestones:
             return None
         key = self.from_text(f"{name} {due_date(rest) or ''}")
         members = rest.split(":", 1)[1] if ":" in rest else ""
+        if not members and bold is not None and bold.group("name").rstrip().endswith(":"):
+            # "**Stage 1 — Private beta:** deliverables 1, 2, 3 and 8, switched on for…"
+            listed = _LISTED_NUMBERS.match(rest)
+            members = listed.group("list") if listed is not None else ""
         for part in _members(members):
             self.members.append((key, part, line))
         return key
