@@ -305,7 +305,8 @@ ACCEPTANCE_TITLES = _phrases(
     r"critères( d acceptation| de réussite)?",
 )
 MILESTONE_LIST_TITLES = _phrases(
-    r"milestones?( and [^ ]+)?|roadmap|timeline|schedule|phases|release plan|gantt( chart)?",
+    r"([^ ]+ )?milestones?( and [^ ]+)?|roadmap|timeline|schedule|phases|release plan",
+    r"gantt( chart)?",
     r"calendar|key dates|dates|deadlines|meilensteine|zeitplan|terminplan|phasen|zeitleiste",
     r"hitos|cronograma",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",

@@ -26,6 +26,10 @@ _BOLD_LINE = re.compile(
 )
 """A bold line, maybe with an emoji, a short tag (``· `P1` ``, ``[P0]``) or an owner in
 parentheses: ``**Search API** (Priya)``."""
+_BOLD_LEAD_TEXT = re.compile(
+    r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1\s*(?:\([^()]{1,20}\)\s*)?[.:—–-]?\s+\S"
+)
+"""A bold name leading a paragraph's text: ``**Search API** (P0). Every…``, ``**Export** — …``."""
 _PROPERTY_WORDS = word_set(
     "owner|assignee|author|authors|lead|team|date|version|reviewers|status|estimate"
     "|due|responsable|autor|autora|autor:innen|propriétaire|auteur|verantwortlich"
@@ -99,12 +103,40 @@ def _bold_title(block: Block, lines: list[str]) -> str | None:
     return f"{title} {rest}" if rest else title
 
 
+def _lead_title(block: Block, lines: list[str]) -> str | None:
+    """The name a paragraph leads with in bold before its text on the same line.
+
+    ``**R1. Usage event ingestion** (P0). Every metered service…``: a requirement written
+    as a paragraph. Only read where a section has several (see ``_split``).
+    """
+    if not isinstance(block, Paragraph) or block.line_start > len(lines):
+        return None
+    raw = lines[block.line_start - 1]
+    if "**" not in raw and "__" not in raw:
+        return None
+    m = _BOLD_LEAD_TEXT.match(raw)
+    if m is None:
+        return None
+    title = m.group("title").strip()
+    if title.endswith(".") and ident_of(title) is not None:
+        title = title[:-1]  # "**R9. Credits and grants.** P1. …"
+    if title.endswith((":", ".")) or len(title.split()) > _MAX_WORDS:
+        return None  # "**Done when:** …", "**Note.** …": a label, not a name
+    head = " ".join(re.findall(r"[^\W_]+", title.casefold()))
+    if head in LABEL_WORDS or head in _PROPERTY_WORDS or not block.text.startswith(title):
+        return None
+    return title
+
+
 def _split(
     section: Section, lines: list[str], known: re.Pattern[str], outline: Outline, level: int
 ) -> list[Section]:
     """Cut the section's blocks at its bold-line headings; return the new child sections."""
     marks = [(i, t) for i, b in enumerate(section.blocks) if (t := _bold_title(b, lines))]
     if not marks:
+        leads = [(i, t) for i, b in enumerate(section.blocks) if (t := _lead_title(b, lines))]
+        if len(leads) >= 2:
+            return _split_at_leads(section, leads, outline, level)
         return []
     if len(marks) == 1:
         title = marks[0][1]
@@ -135,6 +167,30 @@ def _split(
         section.body_line_end = max(
             (b.line_end for b in section.blocks), default=section.line_start
         )
+    return made
+
+
+def _split_at_leads(
+    section: Section, leads: list[tuple[int, str]], outline: Outline, level: int
+) -> list[Section]:
+    """Make each bold-led paragraph (with what follows it) a section named by its lead."""
+    blocks = section.blocks
+    made: list[Section] = []
+    next_start = section.children[0].line_start - 1 if section.children else section.line_end
+    for n, (index, title) in enumerate(leads):
+        first = blocks[index]
+        assert isinstance(first, Paragraph)
+        end_index = leads[n + 1][0] if n + 1 < len(leads) else len(blocks)
+        rest = first.text[len(title) :].lstrip(" *_")
+        own: list[Block] = [Paragraph(rest, first.code_spans, first.line_start, first.line_end)]
+        own.extend(blocks[index + 1 : end_index])
+        end = blocks[end_index].line_start - 1 if end_index < len(blocks) else next_start
+        child = Section(level, title, (), first.line_start, max(end, first.line_start), 0, own)
+        child.body_line_end = max(b.line_end for b in own)
+        outline.pseudo.add(id(child))
+        made.append(child)
+    section.blocks = blocks[: leads[0][0]]
+    section.body_line_end = max((b.line_end for b in section.blocks), default=section.line_start)
     return made
 
 
