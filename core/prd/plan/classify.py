@@ -518,7 +518,12 @@ class SectionRules:
         return False
 
     def _stories_are_work(self, section: Section) -> bool:
-        """Whether user stories carry ids, priorities or dependencies (a backlog)."""
+        """Whether user stories are a backlog.
+
+        They are as the rows of a task table, or with ids, priorities or dependencies.
+        """
+        if any(isinstance(b, Table) and task_table(b) is not None for b in section.blocks):
+            return True
         for child in section.children:
             info = self.title(child)
             if info.ident is not None or info.priority is not None:

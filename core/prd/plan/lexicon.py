@@ -82,7 +82,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         "goals, not work",
         _phrases(
             r"(business |product |project |key )?goals?|objectives?|aims|non goals?",
-            r"nongoals?|ziele|zielsetzung|zielbestimmung(en)?|nicht ziele|nichtziele|objetivos?",
+            r"nongoals?|ziele?|zielsetzung|zielbestimmung(en)?|nicht ziele|nichtziele|objetivos?",
             r"no objetivos",
             r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
         ),
@@ -155,6 +155,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"notes?|meeting notes|comments|discussion|((weekly|project|latest|status) )?updates",
             r"retro( notes)?|retrospective|retrospektive|rétrospective|retrospectiva",
             r"retro notizen|notas de (la )?retro|notes de rétro",
+            r"definition of ready|dor|ready criteria|definición de listo|définition de prêt",
             r"communication plan|kommunikation(splan)?|plan de comunicación|plan de communication",
             r"changelog|status|acknowledg(e)?ments|further reading|sources|decision record",
             r"change log|(revision |document |implementation |version )?history",
