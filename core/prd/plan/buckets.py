@@ -325,9 +325,21 @@ def _item_unit(
         inherited=inh,
         item=item,
         origin="item",
-        ident=ident_of(first),
+        ident=ident_of(first) or _issue_in_parentheses(first),
         number=_written_number(raw, block),
     )
+
+
+_ISSUE_IN_PARENS = re.compile(r"\((#\d+)\)")
+
+
+def _issue_in_parentheses(first_line: str) -> str | None:
+    """An issue number in parentheses on an item's first line: the item's id.
+
+    ``Migration guide (#150), needs #131`` is issue #150 (the issues it needs come after).
+    """
+    m = _ISSUE_IN_PARENS.search(first_line)
+    return m.group(1) if m else None
 
 
 _ITEM_NUMBER = re.compile(r"\s*(\d{1,3})[.)]\s")

@@ -50,6 +50,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"background|context|(the )?problem( statement| to solve)?|motivation",
             r"why( now| this| we re (building|doing) this)?|purpose|rationale",
             r"current (state|situation|process)|where we are( today)?|status quo",
+            r"ist analyse|istanalyse|ist aufnahme|what (v?\d+( \d+)* |this release |it )?means",
             r"root causes?( analysis)?|contributing factors|impact|customer impact|detection",
             r"what went (well|wrong|badly)( what (didn t|did not) go well| what went wrong)?",
             r"what went well (and )?what didn t|lessons learn(ed|t)|ursachen?( analyse)?",
@@ -213,6 +214,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
             r"later|ideas for later|parking lot|icebox|deferred|stretch( goals?)?",
+            r"some ?day(( and)? maybe)?|maybe later|vielleicht (später|irgendwann)|algún día",
             r"(ausblick|vorschau)( (auf )?(den |das )?(nächsten? )?(sprint|release|version)"
             r"( \d+)?)?",
             r"not (in )?(this|the first|v\d+|release|version|now)( [^ ]+)?",
@@ -271,6 +273,7 @@ CONDITIONAL_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"capacity( planning)?|monitoring|observability|compliance|privacy",
             r"security( and (compliance|privacy))?|cross cutting concerns|ux( notes)?",
             r"ui( notes)?|rollout( plan| strategy)?|operational readiness|(lösungs)?entwurf",
+            r"soll konzept|sollkonzept|soll zustand|zielbild|lösungskonzept|fachkonzept",
             r"mockups?|wireframes?|designs|figma|user flows?|flows|screens|prototype",
             r"architektur|technischer ansatz|technisches konzept|lösung|konzept|datenmodell",
             r"schnittstellen|test(strategie|konzept)|sicherheit|datenschutz",
@@ -388,10 +391,12 @@ MILESTONE_HEADING = re.compile(
 
 STAGE_HEADING = re.compile(
     r"(?:alpha|beta|ga|general availability|mvp|rc\d*|release candidate"
-    r"|(?:private |public )?preview|v\d+(?:\.\d+)*)(?:\s*[(:—–-].*)?$",
+    r"|(?:private |public )?preview|v\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)?(?=\s*(?:[(:—–-]|$)))"
+    r"(?:\s*[(:—–-].*)?$",
     re.IGNORECASE,
 )
-"""A release stage as a whole title (``Alpha (v0.14)``, ``GA``, ``MVP``): a milestone."""
+"""A release stage as a whole title (``Alpha (v0.14)``, ``GA``, ``MVP``, a bare version such
+as ``0.9`` or ``1.0 — stable``): a milestone."""
 
 # ---------------------------------------------------------------- labels
 
