@@ -380,14 +380,15 @@ DATE_IN_TITLE = re.compile(
 """A calendar date in a heading (``31 Mar``, ``30 de junio``, ``30.05.2025``): a time box."""
 
 MILESTONE_HEADING = re.compile(
-    r"(?P<id>m\d+|j\d+|ms\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe"
+    r"(?P<id>m\d+|j\d+|ms\d+|t ?[-+−] ?\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape"
+    r"|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
     r"|ola|vague|increment|inkrement|incremento|incrément)\s*\d+[a-z]?)\b"
     r"\s*(?:[:.\-—–)]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
 )
 """A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``,
-``J1 — …`` as French roadmaps shorten it)."""
+``J1 — …`` as French roadmaps shorten it, ``Entrega 2``, a countdown such as ``T-14``)."""
 
 STAGE_HEADING = re.compile(
     r"(?:alpha|beta|ga|general availability|mvp|rc\d*|release candidate"

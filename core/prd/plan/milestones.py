@@ -33,7 +33,8 @@ _EU_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _BOLD_LEAD = re.compile(r"\s*(?:\*\*|__)(?P<name>[^*_]+?)(?:\*\*|__)")
 _NAME_COLUMNS = re.compile(r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|name")
 _SCOPE_COLUMNS = re.compile(
-    r"(in )?scope|what s in( it)?|included|includes|contains|content|contents|tasks"
+    r"(in )?scope|what s in( it)?|included|includes|contains|content|contents|tasks|steps"
+    r"|schritte|arbeitspakete|pasos|étapes|work items|work packages|stories|epics"
     r"|requirements|features|items|deliverables"
     r"|stories|issues|umfang|inhalt|leistungsumfang|anforderungen|alcance|contenido|entregables"
     r"|requisitos|périmètre|contenu|livrables|exigences"
