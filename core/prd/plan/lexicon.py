@@ -36,7 +36,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"(executive |project |product )?summary|overview|tl dr|tldr|abstract|synopsis",
             r"press release|pr ?faq|working backwards|how to read (this|the) (document|doc|page)?",
-            r"how to read this|reading guide|legend|about this (document|doc|page)",
+            r"how to read this|reading guide|legend|about this (document|doc|page|board|list)",
+            r"how (we|to) use this (list|board|document|doc|page|checklist)",
             r"description|beschreibung|descripción|descriptif",
             r"intro(duction)?|at a glance|in (short|brief)|about( this document)?",
             r"überblick|übersicht|(management )?zusammenfassung|kurzfassung|kurzbeschreibung",
@@ -186,6 +187,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"back ?out plan|contingency( plan)?|disaster recovery|rückfall(plan|ebene)?",
             r"notfallplan|plan de (vuelta atrás|reversión|contingencia)|vuelta atrás",
             r"marcha atrás|plan de (retour arrière|repli|secours)|retour (en )?arrière",
+            r"if (something|anything|it|things) goes? wrong|when things go wrong",
+            r"wenn (etwas|es) schief ?geht",
+            r"si algo (sale|va) mal|en cas de (problème|pépin|souci)|incident response",
         ),
     ),
     "budget": (
