@@ -411,6 +411,7 @@ for _field, _words in {
     "depends": (
         "depends on|dependencies|dependency|depends|blocked by|requires|required|needs"
         "|prerequisites|prerequisite|prereqs|prereq|after|waits for|waiting on|blocked on"
+        "|dependent on|depending on|waits on|waiting for|blockers|predecessors|predecessor"
         "|abhängig von|abhängigkeiten"
         "|abhängigkeit|voraussetzungen|voraussetzung|benötigt|blockiert durch|blockiert von"
         "|nach|wartet auf|depende de|dependencias|dependencia|requiere|requisitos previos"
@@ -418,7 +419,7 @@ for _field, _words in {
         "|dépend de|dépendances|dépendance|nécessite|requiert|prérequis|pré requis|bloqué par"
         "|bloquée par|après"
     ),
-    "blocks": "blocks|blockiert|bloquea|bloque|is blocking|unblocks",
+    "blocks": "blocks|blockiert|bloquea|bloque|is blocking|unblocks|blocking",
     "priority": "priority|prio|priorität|prioridad|priorité|importance|moscow",
     "type": "type|typ|tipo|issue type",
     "labels": "labels|tags|etiquetas|étiquettes|schlagwörter|schlagworte",

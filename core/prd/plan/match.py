@@ -360,6 +360,12 @@ class Resolver:
         whole = self._whole(text, referrer)
         if whole is not None:
             return whole
+        if strength != "weak" and " " in wanted:
+            # "Sign venue contract" names the one title it starts ("Sign venue contract —
+            # Priya — Jun 13") before any shorter title inside it (the section "Venue").
+            starting = [n for n in self._names_starting(wanted) if n != wanted]
+            if len(starting) == 1:
+                return self._named(starting[0], referrer)
         contained = self._contained(wanted.split(), strength)
         if contained is not None:
             return contained
