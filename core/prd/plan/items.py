@@ -224,6 +224,7 @@ _FIELD = re.compile(
 _TITLE_COLUMNS = re.compile(
     r"(task|work item|item|requirement|req|story|user story|feature|deliverable|what"
     r"|activity|action|issue|summary|title|epic|step|work ?stream|stream|job|to ?do|aufgabe"
+    r"|initiatives?|iniciativas?|initiativen?|vorhaben|chantiers?|proyectos?|projets?|projects?"
     r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|zusammenfassung"
     r"|titel|tarea|requisito|historia|funcionalidad|entregable|actividad|acción|qué|paso"
     r"|resumen|título|tâche|exigence|besoin|fonctionnalité|livrable|activité|quoi|intitulé"

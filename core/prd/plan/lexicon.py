@@ -37,6 +37,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(executive |project |product )?summary|overview|tl dr|tldr|abstract|synopsis",
             r"press release|pr ?faq|working backwards|how to read (this|the) (document|doc|page)?",
             r"how to read this|reading guide|legend|about this (document|doc|page|board|list)",
+            r"legende|leyenda|légende|comment lire ce (plan|document)|lesehilfe",
+            r"cómo leer este (plan|documento)|worum es geht|de qué se trata|de quoi s agit il",
             r"how (we|to) use this (list|board|document|doc|page|checklist)",
             r"description|beschreibung|descripción|descriptif",
             r"intro(duction)?|at a glance|in (short|brief)|about( this document)?",
@@ -83,7 +85,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
     "goals": (
         "goals, not work",
         _phrases(
-            r"(business |product |project |key )?goals?|objectives?|aims|non goals?",
+            r"(business |product |project |key )?goals?( \d{4}| for \d{4})?|objectives?|aims",
+            r"non goals?|(ziele|objetivos|objectifs) \d{4}",
             r"nongoals?|ziele?|zielsetzung|zielbestimmung(en)?|nicht ziele|nichtziele|objetivos?",
             r"no objetivos",
             r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
@@ -323,6 +326,8 @@ MILESTONE_LIST_TITLES = _phrases(
 )
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
+    r"(notas|notes|anmerkungen|remarques|comentarios) (por|sobre|de la|del|on|per|about|to|zu|sur"
+    r"|pour|par) [^ ]+( [^ ]+){0,3}",
     r"erläuterungen( zu [^ ]+( [^ ]+){0,3})?|notes on (the )?(requirements|rows|items|stories)",
     r"précisions sur (les )?(exigences|fonctionnalités)|aclaraciones( sobre [^ ]+( [^ ]+){0,3})?",
     r"chaîne (logique )?de dépendances( logique)?|cadena (lógica )?de dependencias( lógica)?",
@@ -360,8 +365,11 @@ BUCKET_TITLES = _phrases(
     r"actions (à mener|à faire)|prochaines étapes|follow ups?|action points",
     r"tâches( techniques)?|étapes|actions|à faire|liste de (contrôle|vérification|tâches)",
     r"en parallèle",
+    r"(chantier|workstream|work stream|stream|track|arbeitspaket|teilprojekt|línea|frente)"
+    r" ([a-z]|\d+)( .*)?",
 )
-"""Sections whose list items are each a task (a bucket, not a feature)."""
+"""Sections whose list items are each a task (a bucket, not a feature): also a lettered or
+numbered workstream (``Chantier A — Contenus``, ``Workstream 2: Billing``)."""
 
 TIME_BOX = re.compile(
     r"(?:week|woche|semana|semaine|sprint|day|tag|día|dia|jour|iteration|iteración"
@@ -384,8 +392,8 @@ DATE_IN_TITLE = re.compile(
 """A calendar date in a heading (``31 Mar``, ``30 de junio``, ``30.05.2025``): a time box."""
 
 MILESTONE_HEADING = re.compile(
-    r"(?P<id>m\d+|j\d+|ms\d+|t ?[-+−] ?\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape"
-    r"|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
+    r"(?P<id>m\d+|j\d+|ms\d+|q[1-4](?: \d{4})?|t ?[-+−] ?\d+|(?:milestone|meilenstein|hito"
+    r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
     r"|ola|vague|increment|inkrement|incremento|incrément)\s*\d+[a-z]?)\b"
     r"\s*(?:[:.\-—–)]\s*)?(?P<name>.*)$",
