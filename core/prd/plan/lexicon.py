@@ -420,6 +420,8 @@ for _field, _words in {
         "depends on|dependencies|dependency|depends|blocked by|requires|required|needs"
         "|prerequisites|prerequisite|prereqs|prereq|after|waits for|waiting on|blocked on"
         "|dependent on|depending on|waits on|waiting for|blockers|predecessors|predecessor"
+        "|precondition|preconditions|precondición|precondiciones|vorbedingung|vorbedingungen"
+        "|précondition|préconditions|pré condition|requisito previo"
         "|abhängig von|abhängigkeiten"
         "|abhängigkeit|voraussetzungen|voraussetzung|benötigt|blockiert durch|blockiert von"
         "|nach|wartet auf|depende de|dependencias|dependencia|requiere|requisitos previos"

@@ -39,6 +39,7 @@ REF_NUMBER = re.compile(r"(?:#|section\s+|§\s*)?(\d+(?:\.\d+)*)\.?$", re.IGNORE
 IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*[a-z]?)(?![\w-]|\.\d)")
 """An item id as written in a title or a reference (``A1``, ``EX-01``, ``PAY-101``, ``HU-3``,
 ``F1.2``)."""
+_DOTTED_NUMBER = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
 ISSUE_NUMBER = re.compile(r"#\d+(?![\w.-])")
 """An issue number as trackers write it: ``#405``."""
 _P_ONLY = re.compile(r"P[0-3]")
@@ -160,6 +161,9 @@ def ident_of(title: str) -> str | None:
     issue = ISSUE_NUMBER.match(title.lstrip(" *_[(`"))
     if issue is not None:
         return issue.group(0)
+    dotted = _DOTTED_NUMBER.match(title.lstrip(" *_[(`"))
+    if dotted is not None:  # "1.2 Admin API — P0 (after 1.1)": a checklist item's number
+        return dotted.group(1)
     m = IDENT.match(title.lstrip(" *_#[(`/"))
     if m is None or _P_ONLY.fullmatch(m.group(1)):
         return None
