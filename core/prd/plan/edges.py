@@ -16,13 +16,14 @@ import re
 
 from core.domain import graph as graphs
 from core.prd.models import PlannedEdge, PlanWarning
-from core.prd.parse import ListBlock, Paragraph, Section
+from core.prd.parse import ListBlock, Paragraph, Section, Table
 from core.prd.plan.builder import Builder
+from core.prd.plan.items import DEP_COLUMNS
 from core.prd.plan.lexicon import DEP_TRIGGER
 from core.prd.plan.match import Found, Resolver
 from core.prd.plan.prose import DepRef, find_dependencies, subject_name
 from core.prd.plan.units import Unit
-from core.prd.plan.vocab import flat_blocks, iter_items, norm, strip_number
+from core.prd.plan.vocab import flat_blocks, iter_items, norm, norm_plain, strip_number
 
 _PARTS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b)\s*", re.IGNORECASE)
 _ARROW = re.compile(r"\s*(?:→|->|=>|⟶)\s*")
@@ -307,8 +308,33 @@ def _dependency_section(
                 texts = [(i.text, i.line_start) for i in iter_items(block)]
                 if chain:
                     _chain(resolver, block, out)
+            elif isinstance(block, Table):
+                _dependency_table(resolver, block, out)
             for text, line in texts:
                 _dependency_line(builder, resolver, text, line, out)
+
+
+def _dependency_table(resolver: Resolver, table: Table, out: _Edges) -> None:
+    """A table of a dependency section: each row's task waits for what its dependency column names.
+
+    ``| Anforderung | benötigt |`` over ``| A-10 | A-01, A-03 |``: A-10 waits for A-01 and A-03.
+    """
+    header = [norm_plain(h) for h in table.header]
+    deps = next((i for i, h in enumerate(header) if DEP_COLUMNS.fullmatch(h)), None)
+    if deps is None:
+        return
+    subject = next(i for i in range(len(header)) if i != deps)
+    for n, row in enumerate(table.rows):
+        if max(deps, subject) >= len(row) or not row[subject].strip() or not row[deps].strip():
+            continue
+        line = table.line_start + 2 + n
+        task = resolver.resolve(DepRef(row[subject], line, strength="strong"), None)
+        if len(task.units) != 1:
+            continue
+        found = resolver.resolve(DepRef(row[deps], line, strength="label"), task.units[0])
+        for blocker in found.units:
+            if blocker is not task.units[0]:
+                out.add(task.units[0], blocker, "explicit", line, f"{row[subject]}: {row[deps]}")
 
 
 def _descendants(section: Section) -> list[Section]:

@@ -238,8 +238,9 @@ _ID_COLUMNS = re.compile(
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
 _PRIORITY_COLUMNS = re.compile(r"priority|prio|priorität|prioridad|priorité|moscow|importance")
-_DEP_COLUMNS = re.compile(
+DEP_COLUMNS = re.compile(
     r"depends on|dependencies|dependency|deps|blocked by|blocked on|waiting on|waits on"
+    r"|benötigt|braucht|necesita|nécessite|requiert"
     r"|blockers?|after|predecessors?|requires|needs"
     r"|waits for|abhängig von|abhängigkeiten|voraussetzungen?|vorgänger|nach|blockiert durch"
     r"|depende de|dependencias|predecesoras?|requiere|después de|tras|bloqueado por"
@@ -304,7 +305,7 @@ def task_table(table: Table) -> TaskTable | None:
         title=title,
         ident=column(_ID_COLUMNS),
         priority=column(_PRIORITY_COLUMNS),
-        deps=column(_DEP_COLUMNS),
+        deps=column(DEP_COLUMNS),
         notes=column(_NOTE_COLUMNS),
         milestone=column(_MILESTONE_COLUMNS),
         status=column(_STATUS_COLUMNS),
