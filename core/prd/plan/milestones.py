@@ -20,6 +20,7 @@ from core.prd.plan.lexicon import MILESTONE_HEADING
 from core.prd.plan.scan import label_fields
 from core.prd.plan.vocab import (
     ID_RANGE,
+    IDENT,
     ISO_DATE,
     clean_title,
     expand_id_ranges,
@@ -224,7 +225,13 @@ class Milestones:
     def _table(self, table: Table) -> None:
         header = [norm_plain(h) for h in table.header]
         name_col = next((i for i, h in enumerate(header) if _NAME_COLUMNS.fullmatch(h)), 0)
-        scope_col = next((i for i, h in enumerate(header) if _SCOPE_COLUMNS.fullmatch(h)), None)
+        scopes = [i for i, h in enumerate(header) if _SCOPE_COLUMNS.fullmatch(h)]
+        # Of several scope columns ("Inhalt" and "Anforderungen"), the one that lists ids.
+        scope_col = max(
+            scopes,
+            key=lambda i: sum(len(IDENT.findall(r[i])) for r in table.rows if i < len(r)),
+            default=None,
+        )
         for row in table.rows:
             if name_col >= len(row) or not _LETTER.search(row[name_col]):
                 continue
