@@ -57,6 +57,16 @@ _ID_LIST = re.compile(
     rf"|\bà\b|\ba\b|–|-)\s*{ID_PATTERN})+"
 )
 """Ids listed (and ranges: ``LH-01 bis LH-05``) at the start of a milestone's text."""
+_INCLUDES = re.compile(
+    r"\b(?:includes?|including|incluye|incluyendo|enthält|umfasst|comprend|inclut|covers"
+    r"|contains|delivers|ships|clôt|closes|liefert|entrega)\s*:?\s*"
+    rf"(?P<ids>{ID_PATTERN}(?:\s*(?:,|;|&|\band\b|\bund\b|\bsowie\b|\by\b|\bet\b)\s*{ID_PATTERN})*)",
+    re.IGNORECASE,
+)
+"""A milestone's text saying which ids it holds: ``Incluye RF-01, RF-02 y RF-10``."""
+_VERSION_HEADING = re.compile(r"v?\d+\.\d+(?:\.\d+)?\s*[—–:]\s")
+"""A version heading with what it ships: ``0.9 — target: end of April`` (a numbered section
+is written ``2.1 Build``, without the dash)."""
 _BOLD_MILESTONE = re.compile(r"\s{0,3}(\*\*|__)(?P<name>[^*_]+?)\1")
 _SECTION_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)+)(?![\w]|\.\d)")
 """A sub-section's number in running text (``3.2``, ``4.1.3``)."""
@@ -171,7 +181,9 @@ class Title:
             norm=norm_words(words),
             number=number.group(1) if number else None,
             milestone=MILESTONE_HEADING.match(lead),
-            stage=bool(STAGE_HEADING.fullmatch(lead)) or bool(TIME_BOX.match(plain)),
+            stage=bool(STAGE_HEADING.fullmatch(lead))
+            or bool(TIME_BOX.match(plain))
+            or (numbered and bool(_VERSION_HEADING.match(clean_title(title)))),
             priority=priority_in_title(title) or named,
             names_priority=named is not None,
             task_type=type_of_words(WORDS.findall(title.casefold())),
@@ -571,7 +583,10 @@ class SectionRules:
         if listed is not None:
             return _SECTION_NUMBER.findall(listed.group(0))
         ids = _ID_LIST.match(text)  # "LH-01 bis LH-05 sowie LH-08 und LH-09."
-        return expand_id_ranges(ids.group(0)) if ids is not None else []
+        if ids is None:  # "Para 5 000 usuarios. Incluye RF-01, RF-02 y RF-10."
+            ids = _INCLUDES.search(text)
+            return expand_id_ranges(ids.group("ids")) if ids is not None else []
+        return expand_id_ranges(ids.group(0))
 
     def heading_milestone(self, section: Section) -> str:
         """The key of the milestone a milestone heading declares."""

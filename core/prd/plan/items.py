@@ -33,6 +33,7 @@ from core.prd.plan.vocab import (
 )
 
 _OWNER = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*")
+_LEAD_TAG = re.compile(r"\[([^\[\]\n]{1,20})\]\s+\S")
 _OWNER_LABEL = re.compile(
     r"(?<![\w-])(?:owner|assignee|responsable|verantwortlich|zuständig|propriétaire|dueño"
     r"|encargad[oa])\s*:\s*\S",
@@ -72,11 +73,15 @@ def marked(text: str) -> bool:
     """Whether an item carries a mark of its own: an id, an owner or a dependency.
 
     A priority alone (``- MUST show every open job``) is not one: under a feature's heading
-    such items describe the feature (its criteria, and its priority).
+    such items describe the feature (its criteria, and its priority). A priority tag in
+    brackets that leads the item (``- [Muss] Tarifwechsel…``, ``- [P1] …``) is: a roadmap
+    labels its items so.
     """
     first = text.split("\n", 1)[0]
     if ident_of(first) is not None or _OWNER.search(text) or _OWNER_LABEL.search(first):
         return True
+    if first.startswith("[") and (tag := _LEAD_TAG.match(first)) is not None:
+        return norm_plain(tag.group(1)) in PRIORITY_WORDS
     if DEP_ANCHOR.search(text.casefold()) is None:
         return False  # no DEP_TRIGGER phrase without one of its anchors
     m = DEP_TRIGGER.search(text.replace("\n", " "))
@@ -260,7 +265,7 @@ _DONE_STATUS = re.compile(
 """A status cell that says the row's work is done: such a row is no task."""
 _MILESTONE_COLUMNS = re.compile(
     r"milestone|phase|week|sprint|release|stage|meilenstein|woche|hito|fase|semana|jalon"
-    r"|étape|semaine|lot|iteration"
+    r"|étape|semaine|lot|iteration|trimestre|quarter|quartal|entrega|release train"
 )
 
 

@@ -214,7 +214,7 @@ class Milestones:
             return None
         key = self.from_text(f"{name} {due_date(rest) or ''}")
         members = rest.split(":", 1)[1] if ":" in rest else ""
-        if not members and bold is not None and bold.group("name").rstrip().endswith(":"):
+        if not members and bold is not None and bold.group("name").rstrip().endswith((":", ".")):
             # "**Stage 1 — Private beta:** deliverables 1, 2, 3 and 8, switched on for…"
             listed = _LISTED_NUMBERS.match(rest)
             members = listed.group("list") if listed is not None else ""
