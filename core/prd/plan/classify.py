@@ -332,9 +332,8 @@ class SectionRules:
     checkbox is a task (an area like "Terraform" is a bucket, not a feature)."""
     lines: list[str] = field(default_factory=list)
     """The document's source lines (bold marks are gone from the parsed text)."""
-    planned_numbers: frozenset[str] = frozenset()
-    """Heading numbers the work plan names (``Fase 1 — 3.2, 3.3 y 3.4``): the design
-    sections it schedules are its work items, not narrative it implements."""
+    doc: Document | None = None
+    _planned: frozenset[str] | None = None
 
     @classmethod
     def of(
@@ -350,20 +349,12 @@ class SectionRules:
         for section in doc.walk():
             for child in section.children:
                 parents[id(child)] = section
-        rules = cls(outline, top, title_section, milestones, parents, lines=doc.lines)
+        rules = cls(outline, top, title_section, milestones, parents, lines=doc.lines, doc=doc)
         sections = doc.walk()
         rules.has_plan = any(rules._plans_work(s) for s in sections)
         rules.has_build_plan = any(
             rules._plans_work(s) and not rules.lists_milestones(s) for s in sections
         )
-        if rules.has_plan:
-            rules.planned_numbers = frozenset(
-                m.group(1)
-                for s in sections
-                if rules._plans_work(s)
-                for listed in _NUMBER_LIST.finditer(doc.raw(s.line_start + 1, s.line_end))
-                for m in _SECTION_NUMBER.finditer(listed.group(0))
-            )
         leaves = [
             s
             for s in sections
@@ -512,14 +503,34 @@ class SectionRules:
 
     def _scheduled(self, section: Section) -> bool:
         """Whether the work plan names two or more of the section's numbered sub-sections."""
-        if not self.planned_numbers or not section.children:
+        if not self.has_plan or not section.children:
             return False
+        planned = self.planned_numbers()
         named = 0
         for child in section.children:
             m = HEADING_NUMBER.match(child.title.strip())
-            if m is not None and "." in m.group(1) and m.group(1) in self.planned_numbers:
+            if m is not None and "." in m.group(1) and m.group(1) in planned:
                 named += 1
         return named >= 2
+
+    def planned_numbers(self) -> frozenset[str]:
+        """Heading numbers the work plan lists together (``Fase 1 — 3.2, 3.3 y 3.4``).
+
+        The design sections it schedules are its work items, not narrative it implements.
+        Read once, when a design section with sub-sections is first judged.
+        """
+        if self._planned is None:
+            doc = self.doc
+            if doc is None:
+                return frozenset()
+            self._planned = frozenset(
+                m.group(1)
+                for s in doc.walk()
+                if self._plans_work(s)
+                for listed in _NUMBER_LIST.finditer(doc.raw(s.line_start + 1, s.line_end))
+                for m in _SECTION_NUMBER.finditer(listed.group(0))
+            )
+        return self._planned
 
     def _inside_plan(self, section: Section) -> bool:
         parent = self.parents.get(id(section))
