@@ -14,6 +14,7 @@ becomes a new ``Paragraph``, and only the (per-parse) ``Section`` objects are re
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.prd.parse import Block, Document, Paragraph, Section
@@ -83,21 +84,33 @@ def build_outline(doc: Document, known: re.Pattern[str]) -> Outline:
     return outline
 
 
-def _bold_title(block: Block, lines: list[str]) -> str | None:
-    """The heading a paragraph's bold first line makes, or ``None``."""
+def _bold_first_line(
+    block: Block, lines: list[str], pattern: re.Pattern[str]
+) -> re.Match[str] | None:
+    """``pattern`` matched on the source line a paragraph starts on (bold marks kept there)."""
     if not isinstance(block, Paragraph) or block.line_start > len(lines):
         return None
     raw = lines[block.line_start - 1]
     if "**" not in raw and "__" not in raw:
         return None
-    m = _BOLD_LINE.match(raw)
-    if m is None:
-        return None
-    title = m.group("title").strip()
+    return pattern.match(raw)
+
+
+def _a_name(title: str) -> bool:
+    """Whether a bold text can name a section.
+
+    Not a label (``Done when:``, ``Owner``), a sentence (``Note.``) or a line of prose.
+    """
     if title.endswith((":", ".")) or len(title.split()) > _MAX_WORDS:
-        return None
+        return False
     head = " ".join(re.findall(r"[^\W_]+", title.casefold()))
-    if head in LABEL_WORDS or head in _PROPERTY_WORDS:
+    return head not in LABEL_WORDS and head not in _PROPERTY_WORDS
+
+
+def _bold_title(block: Block, lines: list[str]) -> str | None:
+    """The heading a paragraph's bold first line makes, or ``None``."""
+    m = _bold_first_line(block, lines, _BOLD_LINE)
+    if m is None or not _a_name(title := m.group("title").strip()):
         return None
     rest = m.group("rest").strip()
     return f"{title} {rest}" if rest else title
@@ -109,23 +122,14 @@ def _lead_title(block: Block, lines: list[str]) -> str | None:
     ``**R1. Usage event ingestion** (P0). Every metered service…``: a requirement written
     as a paragraph. Only read where a section has several (see ``_split``).
     """
-    if not isinstance(block, Paragraph) or block.line_start > len(lines):
-        return None
-    raw = lines[block.line_start - 1]
-    if "**" not in raw and "__" not in raw:
-        return None
-    m = _BOLD_LEAD_TEXT.match(raw)
+    m = _bold_first_line(block, lines, _BOLD_LEAD_TEXT)
     if m is None:
         return None
     title = m.group("title").strip()
     if title.endswith(".") and ident_of(title) is not None:
         title = title[:-1]  # "**R9. Credits and grants.** P1. …"
-    if title.endswith((":", ".")) or len(title.split()) > _MAX_WORDS:
-        return None  # "**Done when:** …", "**Note.** …": a label, not a name
-    head = " ".join(re.findall(r"[^\W_]+", title.casefold()))
-    if head in LABEL_WORDS or head in _PROPERTY_WORDS or not block.text.startswith(title):
-        return None
-    return title
+    assert isinstance(block, Paragraph)
+    return title if _a_name(title) and block.text.startswith(title) else None
 
 
 def _split(
@@ -136,13 +140,38 @@ def _split(
     if not marks:
         leads = [(i, t) for i, b in enumerate(section.blocks) if (t := _lead_title(b, lines))]
         if len(leads) >= 2:
-            return _split_at_leads(section, leads, outline, level)
+            return _cut(section, leads, outline, level, _after_lead)
         return []
     if len(marks) == 1:
         title = marks[0][1]
         words = " ".join(re.findall(r"[^\W_]+", title.casefold()))
         if not known.fullmatch(words) and ident_of(title) is None:
             return []  # one bold line is a heading only with a known title or an id
+    return _cut(section, marks, outline, level, _below_bold_line)
+
+
+def _below_bold_line(first: Paragraph, title: str) -> list[Block]:
+    """What a bold line's own paragraph holds under it."""
+    if "\n" not in first.text:
+        return []
+    rest = first.text.split("\n", 1)[1]
+    return [Paragraph(rest, first.code_spans, first.line_start + 1, first.line_end)]
+
+
+def _after_lead(first: Paragraph, title: str) -> list[Block]:
+    """A bold-led paragraph's text after its lead."""
+    rest = first.text[len(title) :].lstrip(" *_")
+    return [Paragraph(rest, first.code_spans, first.line_start, first.line_end)]
+
+
+def _cut(
+    section: Section,
+    marks: list[tuple[int, str]],
+    outline: Outline,
+    level: int,
+    first_body: Callable[[Paragraph, str], list[Block]],
+) -> list[Section]:
+    """Make each marked paragraph (with the blocks up to the next mark) a child section."""
     blocks = section.blocks
     made: list[Section] = []
     next_start = section.children[0].line_start - 1 if section.children else section.line_end
@@ -150,11 +179,7 @@ def _split(
         first = blocks[index]
         assert isinstance(first, Paragraph)
         end_index = marks[n + 1][0] if n + 1 < len(marks) else len(blocks)
-        own: list[Block] = []
-        if "\n" in first.text:
-            rest = first.text.split("\n", 1)[1]
-            own.append(Paragraph(rest, first.code_spans, first.line_start + 1, first.line_end))
-        own.extend(blocks[index + 1 : end_index])
+        own = [*first_body(first, title), *blocks[index + 1 : end_index]]
         if not own:
             continue  # a bold line with nothing under it is emphasis, not a heading
         end = blocks[end_index].line_start - 1 if end_index < len(blocks) else next_start
@@ -167,30 +192,6 @@ def _split(
         section.body_line_end = max(
             (b.line_end for b in section.blocks), default=section.line_start
         )
-    return made
-
-
-def _split_at_leads(
-    section: Section, leads: list[tuple[int, str]], outline: Outline, level: int
-) -> list[Section]:
-    """Make each bold-led paragraph (with what follows it) a section named by its lead."""
-    blocks = section.blocks
-    made: list[Section] = []
-    next_start = section.children[0].line_start - 1 if section.children else section.line_end
-    for n, (index, title) in enumerate(leads):
-        first = blocks[index]
-        assert isinstance(first, Paragraph)
-        end_index = leads[n + 1][0] if n + 1 < len(leads) else len(blocks)
-        rest = first.text[len(title) :].lstrip(" *_")
-        own: list[Block] = [Paragraph(rest, first.code_spans, first.line_start, first.line_end)]
-        own.extend(blocks[index + 1 : end_index])
-        end = blocks[end_index].line_start - 1 if end_index < len(blocks) else next_start
-        child = Section(level, title, (), first.line_start, max(end, first.line_start), 0, own)
-        child.body_line_end = max(b.line_end for b in own)
-        outline.pseudo.add(id(child))
-        made.append(child)
-    section.blocks = blocks[: leads[0][0]]
-    section.body_line_end = max((b.line_end for b in section.blocks), default=section.line_start)
     return made
 
 
