@@ -131,7 +131,7 @@ def _paren_priority(first_line: str) -> Priority | None:
     return None
 
 
-_PRIORITY_SENTENCE = re.compile(r"(?:^|[.!]\s)\s*([^.!]{3,24})\.(?=\s|$)")
+_PRIORITY_SENTENCE = re.compile(r"(?:^|(?<=[.!]\s))\s*([^.!]{3,24})\.(?=\s|$)")
 """A sentence of a few words: ``… (Firmware). Launch-blocking. Move …``."""
 
 

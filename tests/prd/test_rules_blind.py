@@ -1,0 +1,178 @@
+"""The rules that documents written blind showed missing (corpus README, issue 21's note).
+
+Each test is a few lines in the shape such a document had, with what a careful planner reads
+from them: the corpus keeps the overall scores, these keep each rule.
+"""
+
+from __future__ import annotations
+
+from core.domain.models import Priority
+from core.prd.models import ImportOptions, ImportPlan
+from core.prd.plan import build_plan
+
+
+def plan_of(text: str) -> ImportPlan:
+    return build_plan(text, source="doc.md", options=ImportOptions())
+
+
+def pairs(plan: ImportPlan) -> set[tuple[str, str]]:
+    """(blocker title, waiting title) of every edge."""
+    title = {t.key: t.title for t in plan.tasks}
+    return {(title[e.blocker_key], title[e.task_key]) for e in plan.edges}
+
+
+def titles(plan: ImportPlan) -> list[str]:
+    return [t.title for t in plan.tasks]
+
+
+def members(plan: ImportPlan) -> dict[str, set[str]]:
+    """Milestone name → the titles of its tasks."""
+    names = {m.key: m.name for m in plan.milestones}
+    out: dict[str, set[str]] = {}
+    for task in plan.tasks:
+        if task.milestone_key:
+            out.setdefault(names[task.milestone_key], set()).add(task.title)
+    return out
+
+
+def test_issue_numbers_and_dotted_ids_name_their_tasks() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] #405 Semantic tokens\n- [ ] #406 Theme provider — blocked by #405\n"
+        "- [ ] Migration guide (#150), needs #406\n\n"
+        "## Lot 1\n\n### F1.1 — Login\nX.\n\n### F1.2 — Connecteur\nX.\n\n"
+        "### F1.3 — Tableau de bord\nElle nécessite la F1.1 et la F1.2.\n"
+    )
+    assert pairs(plan) == {
+        ("#405 Semantic tokens", "#406 Theme provider"),
+        ("#406 Theme provider", "Migration guide (#150)"),
+        ("F1.1 — Login", "F1.3 — Tableau de bord"),
+        ("F1.2 — Connecteur", "F1.3 — Tableau de bord"),
+    }
+
+
+def test_a_target_ends_at_its_verb_and_a_negation_drops_or_turns_a_phrase() -> None:
+    plan = plan_of(
+        "## Now\n\n**Receipt OCR v2** · `P0`\nExtraction on the server.\n\n"
+        "**Card matching** · `P0`\nThis can only ship once receipt OCR is live.\n\n"
+        "**Offline queue** · `P1`\nThis deliberately does not wait for OCR.\n\n"
+        "**Multi-currency** · `P2`\nThis can't move before OCR v2 ships.\n"
+    )
+    assert pairs(plan) == {
+        ("Receipt OCR v2 · `P0`", "Card matching · `P0`"),
+        ("Receipt OCR v2 · `P0`", "Multi-currency · `P2`"),
+    }
+
+
+def test_numbered_items_are_named_by_their_numbers() -> None:
+    plan = plan_of(
+        "## Execution plan\n\n1. **Schedule engine** — Priya. Launch-blocking.\n"
+        "2. **Occupancy pipeline** — Tomás. Nice to have.\n"
+        "3. **Suggestion model** — Dana. Launch-blocking. (needs 1, 2)\n"
+    )
+    assert pairs(plan) == {
+        ("Schedule engine", "Suggestion model"),
+        ("Occupancy pipeline", "Suggestion model"),
+    }
+    priority = {t.title: t.priority for t in plan.tasks}
+    assert priority["Schedule engine"] is Priority.CRITICAL
+    assert priority["Occupancy pipeline"] is Priority.LOW
+
+
+def test_requirements_written_as_bold_led_paragraphs_are_tasks() -> None:
+    plan = plan_of(
+        "## Requirements\n\n**R1. Usage ingestion** (P0). Every service emits events.\n\n"
+        "**R2. Hourly rollups** (P0). Depends on R1.\n\n"
+        "**R3. Usage page** — P1. Needs R2.\n"
+    )
+    assert titles(plan) == ["R1. Usage ingestion", "R2. Hourly rollups", "R3. Usage page"]
+    assert pairs(plan) == {
+        ("R1. Usage ingestion", "R2. Hourly rollups"),
+        ("R2. Hourly rollups", "R3. Usage page"),
+    }
+
+
+def test_a_dependency_sections_table_draws_its_edges() -> None:
+    plan = plan_of(
+        "## Anforderungen\n\n- [A-01] Dienstplan anlegen (Priorität: hoch)\n"
+        "- [A-02] Schichten tauschen (Priorität: mittel)\n- [A-03] Export (Priorität: niedrig)\n\n"
+        "## Abhängigkeiten\n\n| Anforderung | benötigt |\n|---|---|\n| A-02 | A-01 |\n"
+        "| A-03 | A-01, A-02 |\n"
+    )
+    by_id = {t.title.split("]")[0].strip("[") for t in plan.tasks}
+    assert by_id == {"A-01", "A-02", "A-03"}
+    assert {(b[:5], w[:5]) for b, w in pairs(plan)} == {
+        ("[A-01", "[A-02"),
+        ("[A-01", "[A-03"),
+        ("[A-02", "[A-03"),
+    }
+
+
+def test_phases_list_their_tasks_by_id_range_or_after_includes() -> None:
+    plan = plan_of(
+        "## Anforderungen\n\n| ID | Anforderung | Priorität |\n|---|---|---|\n"
+        "| LH-01 | Stellen anlegen | hoch |\n| LH-02 | Bewerbungen | hoch |\n"
+        "| LH-03 | Termine | mittel |\n| LH-04 | Absagen | niedrig |\n\n"
+        "## Projektphasen\n\n### Phase 1 – Grundfunktionen\n\nLH-01 bis LH-03.\n\n"
+        "### Phase 2 – Ausbau\n\nDanach. Incluye LH-04.\n"
+    )
+    got = members(plan)
+    assert got["Phase 1 – Grundfunktionen"] == {
+        "LH-01 Stellen anlegen",
+        "LH-02 Bewerbungen",
+        "LH-03 Termine",
+    }
+    assert got["Phase 2 – Ausbau"] == {"LH-04 Absagen"}
+
+
+def test_phase_bullets_hold_their_tasks_and_bracketed_priorities_mark_items() -> None:
+    plan = plan_of(
+        "## Work breakdown\n\n- **Phase 1 — Measurement (weeks 1–3)**\n"
+        "  - [must] **Click logging** — Priya, 5d.\n"
+        "  - [nice] **Health dashboard** — Aiko, 3d. Blocked until the click logs land.\n"
+    )
+    assert titles(plan) == ["Click logging", "Health dashboard"]
+    assert members(plan) == {"Phase 1 — Measurement (weeks 1–3)": set(titles(plan))}
+    assert pairs(plan) == {("Click logging", "Health dashboard")}
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.LOW]
+
+
+def test_notes_below_a_task_table_describe_its_rows() -> None:
+    plan = plan_of(
+        "## Workstreams\n\n| Workstream | Owner | Depends on |\n|---|---|---|\n"
+        "| Connection data model | Priya | — |\n| SAML service provider | Priya |"
+        " Connection data model |\n\n"
+        "- **SAML service provider** — metadata and ACS endpoints, replay cache in Redis.\n"
+    )
+    assert titles(plan) == ["Connection data model", "SAML service provider"]
+    saml = plan.tasks[1]
+    assert "replay cache in Redis" in saml.description
+    assert pairs(plan) == {("Connection data model", "SAML service provider")}
+
+
+def test_a_one_word_reference_that_several_titles_hold_draws_no_edge() -> None:
+    plan = plan_of(
+        "## Fase 1\n\n- [ ] Sesión de fotos de producto — Luis (alta)\n"
+        "- [ ] Fotos de las tiendas — Luis (baja)\n- [ ] Preparar la campaña — Luis\n"
+        "  Depende de: las fotos\n"
+    )
+    assert pairs(plan) == set()
+    assert "ambiguous_reference" in [w.code for w in plan.warnings]
+    priority = {t.title: t.priority for t in plan.tasks}
+    assert priority["Sesión de fotos de producto — Luis"] is Priority.HIGH
+
+
+def test_sections_that_are_not_work_in_the_blind_documents() -> None:
+    plan = plan_of(
+        "## Press release\n\nToday we launch.\n\n## Root cause\n\nA timeout.\n\n"
+        "## Matriz RACI\n\n| Tarea | R |\n|---|---|\n| Carga | Ana |\n\n"
+        "## If something goes wrong\n\nRoll back.\n\n## Legende\n\n🔴 Muss\n\n"
+        "## Build\n\nShip the thing.\n"
+    )
+    assert titles(plan) == ["Build"]
+    assert {n.section_path[-1] for n in plan.not_tasks} >= {
+        "Press release",
+        "Root cause",
+        "Matriz RACI",
+        "If something goes wrong",
+        "Legende",
+    }
