@@ -58,9 +58,16 @@ def test_a_target_ends_at_its_verb_and_a_negation_drops_or_turns_a_phrase() -> N
         "**Multi-currency** · `P2`\nThis can't move before OCR v2 ships.\n"
     )
     assert pairs(plan) == {
-        ("Receipt OCR v2 · `P0`", "Card matching · `P0`"),
-        ("Receipt OCR v2 · `P0`", "Multi-currency · `P2`"),
+        ("Receipt OCR v2", "Card matching"),
+        ("Receipt OCR v2", "Multi-currency"),
     }
+    # The tag after a bold title is its priority, not part of its name.
+    assert [t.priority for t in plan.tasks] == [
+        Priority.CRITICAL,
+        Priority.CRITICAL,
+        Priority.HIGH,
+        Priority.MEDIUM,
+    ]
 
 
 def test_numbered_items_are_named_by_their_numbers() -> None:

@@ -31,6 +31,8 @@ _BOLD_LEAD_TEXT = re.compile(
     r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1\s*(?:\([^()]{1,20}\)\s*)?[.:—–-]?\s+\S"
 )
 """A bold name leading a paragraph's text: ``**Search API** (P0). Every…``, ``**Export** — …``."""
+_TAGS_ONLY = re.compile(r"(?:[\s·|—–-]*(?:`[^`\n]{1,24}`|\[[^\[\]\n]{1,24}\]))+\s*")
+"""The tail of a bold line that is only tags: `` · `P1` ``, ``[P0] [Backend]``."""
 _PROPERTY_WORDS = word_set(
     "owner|assignee|author|authors|lead|team|date|version|reviewers|status|estimate"
     "|due|responsable|autor|autora|autor:innen|propriétaire|auteur|verantwortlich"
@@ -113,7 +115,9 @@ def _bold_title(block: Block, lines: list[str]) -> str | None:
     if m is None or not _a_name(title := m.group("title").strip()):
         return None
     rest = m.group("rest").strip()
-    return f"{title} {rest}" if rest else title
+    if not rest or _TAGS_ONLY.fullmatch(rest):
+        return title  # "**Receipt OCR v2** · `P0`": the tag stays in the body (its priority)
+    return f"{title} {rest}"
 
 
 def _lead_title(block: Block, lines: list[str]) -> str | None:
@@ -151,11 +155,14 @@ def _split(
 
 
 def _below_bold_line(first: Paragraph, title: str) -> list[Block]:
-    """What a bold line's own paragraph holds under it."""
-    if "\n" not in first.text:
+    """What a bold line's own paragraph holds under it, and the tags after its title."""
+    head, _, rest = first.text.partition("\n")
+    tags = head[len(title) :].strip(" ·|—–-") if head.startswith(title) else ""
+    text = "\n".join(t for t in (tags, rest) if t)
+    if not text:
         return []
-    rest = first.text.split("\n", 1)[1]
-    return [Paragraph(rest, first.code_spans, first.line_start + 1, first.line_end)]
+    start = first.line_start if tags else first.line_start + 1
+    return [Paragraph(text, first.code_spans, start, first.line_end)]
 
 
 def _after_lead(first: Paragraph, title: str) -> list[Block]:
