@@ -7,22 +7,8 @@ from them: the corpus keeps the overall scores, these keep each rule.
 from __future__ import annotations
 
 from core.domain.models import Priority
-from core.prd.models import ImportOptions, ImportPlan
-from core.prd.plan import build_plan
-
-
-def plan_of(text: str) -> ImportPlan:
-    return build_plan(text, source="doc.md", options=ImportOptions())
-
-
-def pairs(plan: ImportPlan) -> set[tuple[str, str]]:
-    """(blocker title, waiting title) of every edge."""
-    title = {t.key: t.title for t in plan.tasks}
-    return {(title[e.blocker_key], title[e.task_key]) for e in plan.edges}
-
-
-def titles(plan: ImportPlan) -> list[str]:
-    return [t.title for t in plan.tasks]
+from core.prd.models import ImportPlan
+from tests.prd.plans import codes, pairs, plan_of, titles
 
 
 def members(plan: ImportPlan) -> dict[str, set[str]]:
@@ -163,7 +149,7 @@ def test_a_one_word_reference_that_several_titles_hold_draws_no_edge() -> None:
         "  Depende de: las fotos\n"
     )
     assert pairs(plan) == set()
-    assert "ambiguous_reference" in [w.code for w in plan.warnings]
+    assert "ambiguous_reference" in codes(plan)
     priority = {t.title: t.priority for t in plan.tasks}
     assert priority["Sesión de fotos de producto — Luis"] is Priority.HIGH
 

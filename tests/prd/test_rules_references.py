@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-from core.prd.models import ImportOptions, ImportPlan
-from core.prd.plan import build_plan
-
-
-def plan_of(text: str) -> ImportPlan:
-    return build_plan(text, source="doc.md", options=ImportOptions())
-
-
-def pairs(plan: ImportPlan) -> set[tuple[str, str]]:
-    """(blocker title, waiting title) of every edge."""
-    title = {t.key: t.title for t in plan.tasks}
-    return {(title[e.blocker_key], title[e.task_key]) for e in plan.edges}
-
-
-def codes(plan: ImportPlan) -> list[str]:
-    return [w.code for w in plan.warnings]
+from tests.prd.plans import codes, pairs, plan_of
 
 
 def test_dependency_phrases_anywhere_in_a_sentence_in_four_languages() -> None:

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from core.prd.models import Granularity, ImportOptions, ImportPlan
-from core.prd.plan import build_plan
-
-
-def plan_of(text: str, granularity: Granularity = Granularity.BALANCED) -> ImportPlan:
-    return build_plan(text, source="doc.md", options=ImportOptions(granularity=granularity))
-
-
-def titles(plan: ImportPlan) -> list[str]:
-    return [t.title for t in plan.tasks]
+from core.prd.models import ImportPlan
+from tests.prd.plans import plan_of, titles
 
 
 def reasons(plan: ImportPlan) -> dict[str, str]:

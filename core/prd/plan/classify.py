@@ -330,9 +330,8 @@ class SectionRules:
     checklist: bool = False
     """The document is a checklist: most sections are nothing but open checkboxes, so each
     checkbox is a task (an area like "Terraform" is a bucket, not a feature)."""
-    lines: list[str] = field(default_factory=list)
-    """The document's source lines (bold marks are gone from the parsed text)."""
     doc: Document | None = None
+    """The document (its source lines keep the bold marks parsing drops)."""
     _planned: frozenset[str] | None = None
 
     @classmethod
@@ -349,7 +348,7 @@ class SectionRules:
         for section in doc.walk():
             for child in section.children:
                 parents[id(child)] = section
-        rules = cls(outline, top, title_section, milestones, parents, lines=doc.lines, doc=doc)
+        rules = cls(outline, top, title_section, milestones, parents, doc=doc)
         sections = doc.walk()
         rules.has_plan = any(rules._plans_work(s) for s in sections)
         rules.has_build_plan = any(
@@ -407,12 +406,13 @@ class SectionRules:
         ``## Launch plan`` over ``**Stage 1 — Private beta:** deliverables 1, 2…`` and
         ``**Stage 2 — GA:** …`` lists milestones, whatever its title says.
         """
-        if section.children or len(section.blocks) < 2:
+        if section.children or len(section.blocks) < 2 or self.doc is None:
             return False
+        lines = self.doc.lines
         for block in section.blocks:
-            if not isinstance(block, Paragraph) or block.line_start > len(self.lines):
+            if not isinstance(block, Paragraph) or block.line_start > len(lines):
                 return False
-            lead = _BOLD_MILESTONE.match(self.lines[block.line_start - 1])
+            lead = _BOLD_MILESTONE.match(lines[block.line_start - 1])
             if lead is None:
                 return False
             name = lead.group("name").strip(" :")

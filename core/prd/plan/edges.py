@@ -321,9 +321,9 @@ def _dependency_table(resolver: Resolver, table: Table, out: _Edges) -> None:
     """
     header = [norm_plain(h) for h in table.header]
     deps = next((i for i, h in enumerate(header) if DEP_COLUMNS.fullmatch(h)), None)
-    if deps is None:
-        return
-    subject = next(i for i in range(len(header)) if i != deps)
+    subject = next((i for i in range(len(header)) if i != deps), None)
+    if deps is None or subject is None:
+        return  # no dependency column, or nothing but one
     for n, row in enumerate(table.rows):
         if max(deps, subject) >= len(row) or not row[subject].strip() or not row[deps].strip():
             continue

@@ -26,6 +26,7 @@ from core.prd.plan.lexicon import (
     word_set,
 )
 from core.prd.plan.vocab import (
+    bracketed_priority,
     ident_of,
     norm_plain,
     priority_in_text,
@@ -110,25 +111,9 @@ def item_priority(text: str) -> Priority | None:
     return (
         _segment_priority(flat)
         or priority_in_text(flat)
-        or _paren_priority(text.split("\n", 1)[0])
+        or bracketed_priority(text.split("\n", 1)[0])
         or _sentence_priority(flat)
     )
-
-
-_PAREN_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*[)\]]")
-
-
-def _paren_priority(first_line: str) -> Priority | None:
-    """A priority word alone in parentheses or brackets on an item's first line.
-
-    ``**Sync** (Must) — …``, ``Subir las fichas — Javier (alta)``, ``[must] **Logging**``.
-    """
-    if "(" not in first_line and "[" not in first_line:
-        return None
-    for m in _PAREN_WORDS.finditer(first_line):
-        if (level := PRIORITY_WORDS.get(norm_plain(m.group(1)))) is not None:
-            return level
-    return None
 
 
 _PRIORITY_SENTENCE = re.compile(r"(?:^|(?<=[.!]\s))\s*([^.!]{3,24})\.(?=\s|$)")

@@ -360,17 +360,17 @@ class Resolver:
         whole = self._whole(text, referrer)
         if whole is not None:
             return whole
-        if strength != "weak" and " " in wanted:
-            # "Sign venue contract" names the one title it starts ("Sign venue contract —
-            # Priya — Jun 13") before any shorter title inside it (the section "Venue").
+        starting: list[str] = []
+        if strength != "weak" and len(wanted) >= 4:
             starting = [n for n in self._names_starting(wanted) if n != wanted]
-            if len(starting) == 1:
+            if len(starting) == 1 and " " in wanted:
+                # "Sign venue contract" names the one title it starts ("Sign venue contract —
+                # Priya — Jun 13") before any shorter title inside it (the section "Venue").
                 return self._named(starting[0], referrer)
         contained = self._contained(wanted.split(), strength)
         if contained is not None:
             return contained
-        if strength != "weak" and len(wanted) >= 4:
-            starting = [n for n in self._names_starting(wanted) if n != wanted]
+        if starting:
             if len(starting) == 1 and " " not in wanted:
                 # One word names the title it starts only if no other title holds it: "las
                 # fotos" may be "Fotos de las tiendas" or "Sesión de fotos de producto".

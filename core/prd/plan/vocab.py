@@ -300,19 +300,21 @@ def priority_in_text(text: str) -> Priority | None:
     return None
 
 
-_TRAILING_WORD = re.compile(r"\(\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*\)$")
-"""A word or two in parentheses ending a title: ``(Muss)``, ``(nice to have)`` is too long."""
+_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*[)\]]")
 
 
-def trailing_priority(line: str) -> Priority | None:
-    """A priority word alone in the parentheses that end a line.
+def bracketed_priority(line: str) -> Priority | None:
+    """A priority word alone in parentheses or brackets on a line.
 
-    ``/F40/ Wareneingang buchen (Muss)``, ``Subir las fichas — Javier (alta)``.
+    ``/F40/ Wareneingang buchen (Muss)``, ``Subir las fichas — Javier (alta)``,
+    ``[must] **Click logging**``; ``(high traffic)`` is no priority.
     """
-    line = line.rstrip(" .")
-    if not line.endswith(")") or (tail := _TRAILING_WORD.search(line)) is None:
+    if "(" not in line and "[" not in line:
         return None
-    return PRIORITY_WORDS.get(norm_plain(tail.group(1)))
+    for m in _BRACKETED_WORDS.finditer(line):
+        if (level := PRIORITY_WORDS.get(norm_plain(m.group(1)))) is not None:
+            return level
+    return None
 
 
 def priority_in_title(title: str) -> Priority | None:
@@ -323,7 +325,7 @@ def priority_in_title(title: str) -> Priority | None:
     for mark, level in PRIORITY_EMOJI.items():
         if mark in title:
             return level
-    if (said := trailing_priority(title)) is not None:
+    if (said := bracketed_priority(title)) is not None:
         return said
     if "U" not in title:
         return None
