@@ -186,6 +186,8 @@ class SqlTaskEngine:
         self._actor = actor
         self._settings = settings
         self._clock = clock
+        self._server_clock = False
+        """Whether ``_clock`` reads PostgreSQL's time (``open``'s ``server_time``)."""
         self._id_factory = id_factory
         self._fence = fence
         """Marks an idempotency key committed in every write's transaction (``acting_as``)."""
@@ -256,6 +258,7 @@ class SqlTaskEngine:
                     if correct and runner.pg_fast is not None:
                         offset = await server_clock_offset(runner.pg_fast, clock)
                         engine._clock = offset_clock(clock, offset)
+                        engine._server_clock = True
                 except BaseException:
                     # Refused (newer schema, failed migration, locked file): release the
                     # connections and threads instead of leaving them to the caller's exit.
@@ -629,6 +632,7 @@ class SqlTaskEngine:
                 lease_until=lease_until,
                 runnable=runnable,
                 approved_by=approvers,
+                server_clock=self._server_clock,
             )
             if fast_claims:
                 self._runner.notify_committed()

@@ -501,6 +501,7 @@ async def test_the_claim_reads_the_partial_claim_index(eng: SqlTaskEngine) -> No
         + postgres.CLAIM.replace("$10::int[]", "ARRAY[1]")
         .replace("$11::text[]", "ARRAY['feature']")
         .replace("$12::text[]", "NULL::text[]")
+        .replace("$13", "true")
         .replace("$1", "now()")
         .replace("$2", "1")
         .replace("$3::text[]", "ARRAY['r']")
@@ -570,7 +571,7 @@ async def _check_fast_plans(fast: Any) -> None:
         await conn.execute("PREPARE claim AS " + postgres.CLAIM)
         rows = await conn.fetch(
             "EXPLAIN EXECUTE claim(now(), 50, ARRAY['r'], ARRAY['t'], ARRAY['e'], ARRAY['w'], "
-            "ARRAY[now()], 'a', '01a22cff-f160-7', ARRAY[1], ARRAY['feature'], NULL)"
+            "ARRAY[now()], 'a', '01a22cff-f160-7', ARRAY[1], ARRAY['feature'], NULL, true)"
         )
         claim = "\n".join(r[0] for r in rows)
         await conn.execute("PREPARE finish AS " + postgres.FINISH)

@@ -54,3 +54,35 @@ async def test_a_pinned_clock_is_left_as_given(pg_schema_url: str) -> None:
         assert task.created_at == pinned
     finally:
         await engine.close()
+
+
+async def test_a_run_never_starts_before_the_run_it_waited_for_ended(pg_schema_url: str) -> None:
+    """A worker reads the time before its claim sees the blocker's finish; a worker whose clock
+    was read long before (here: frozen at its start) still stamps the dependent's start no
+    earlier than the blocker's end, as the monitor and the run history show them."""
+    started = datetime.now(UTC)
+    honest = await SqlTaskEngine.open(pg_schema_url, auto_approve=True)
+    stale = await SqlTaskEngine.open(pg_schema_url, clock=lambda: started, server_time=True)
+    try:
+        await honest.create_project(ProjectCreate(name="Inbox"))
+        blocker = (await honest.create_task(TaskCreate(title="a", status=TaskStatus.READY))).task
+        waiting = (
+            await honest.create_task(
+                TaskCreate(
+                    title="b",
+                    status=TaskStatus.READY,
+                    when_unblocked=True,
+                    blocked_by=[blocker.ref],
+                )
+            )
+        ).task
+        [first] = await honest.claim_tasks("w1", limit=1)
+        ended = await honest.finish_run(first.run_id, first.claim_token, success=True)
+        [second] = await stale.claim_tasks("w2", limit=1)
+        assert second.ref == waiting.ref
+        [run] = await honest.runs_of(waiting.ref)
+        assert ended.finished_at is not None
+        assert ended.finished_at <= run.started_at
+    finally:
+        for engine in (honest, stale):
+            await engine.close()

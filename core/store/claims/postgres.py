@@ -63,11 +63,14 @@ WITH cand AS MATERIALIZED (
     FOR UPDATE SKIP LOCKED
 ), picked AS (
     SELECT array_agg(id ORDER BY priority_rank, created_at, number) AS ids FROM cand
+), stamp AS MATERIALIZED (
+    SELECT CASE WHEN $13 THEN greatest($1::timestamptz, clock_timestamp()) ELSE $1 END AS at
 ), upd AS (
     UPDATE tasks AS t SET status = 'in_progress',
         current_agent_id =
             ($6::text[])[width_bucket(array_position((SELECT ids FROM picked), t.id), $10::int[])],
-        current_step = NULL, not_before = NULL, version = t.version + 1, updated_at = $1
+        current_step = NULL, not_before = NULL, version = t.version + 1,
+        updated_at = (SELECT at FROM stamp)
     WHERE t.id = ANY ((SELECT ids FROM picked)::text[])
     RETURNING {task_columns},
         t.retry_count + 1 AS attempt, array_position((SELECT ids FROM picked), t.id) AS rn
@@ -82,10 +85,11 @@ WITH cand AS MATERIALIZED (
 ), new_runs AS (
     INSERT INTO runs (id, task_id, attempt, worker_id, claim_token, lease_expires_at, status,
                       started_at)
-    SELECT run_id, id, attempt, worker_id, token, lease_until, 'running', $1 FROM claimed
+    SELECT run_id, id, attempt, worker_id, token, lease_until, 'running', (SELECT at FROM stamp)
+    FROM claimed
 ), new_events AS (
     INSERT INTO events (id, type, task_id, project_id, actor, at, payload)
-    SELECT c.event_id, 'task.claimed', c.id, c.project_id, $8, $1,
+    SELECT c.event_id, 'task.claimed', c.id, c.project_id, $8, (SELECT at FROM stamp),
         {claimed}
     FROM claimed AS c
     ORDER BY c.rn
@@ -108,19 +112,23 @@ FROM claimed ORDER BY rn
 )
 """Claim up to $2 ready tasks: runs, ``task.claimed`` events, one commit.
 
-$1 now; several workers' claims share one statement: $6 and $7 hold each caller's worker id
-and lease end, $10 the first of its slots (1, 1 + its limit, ...), and the n-th task in
-scheduler order takes slot n, so its caller is ``width_bucket(n, $10)``. (One array entry
-per slot instead cost asyncpg two ABC checks per entry: 800 for eight claims of 50, and
-batched claims ran ~7% slower.) Run ids, tokens and event ids from $3..$5 where given (an
-engine with an id factory), else made by the server, so a claim that finds little costs no
-ids: tokens random (``gen_random_uuid``), run and event ids time-ordered like
-``context.new_time_uuid`` ($9 is their first 15 characters, the statement's millisecond and
-the version digit, see ``time_uuid_prefix``); $8 the actor. Rows come back in scheduler
-order, ``rn`` naming their slot. $11: only tasks a worker with these pipelines can run
-(``filters.may_run``, spelled by ``may_carry_command_sql``), or ``NULL`` for any; $12: only
-commands these actors approved (``NULL``: any approver). A task whose command is not
-approved is never claimed. Calls share a statement only when they ask the same.
+$1 now, as the callers' clocks read it. When $13 (the engine reads the server's clock), what the
+claim writes is stamped no earlier than the statement's own clock (``stamp``): a caller's clock
+is read before the statement sees the blockers' finishes, so a run could otherwise start before
+the run it waited for ended (seen on CI, by 1 ms, with a worker in another process). A pinned
+test clock is written as given. Several workers' claims share one statement: $6 and $7 hold each
+caller's worker id and lease end, $10 the first of its slots (1, 1 + its limit, ...), and the
+n-th task in scheduler order takes slot n, so its caller is ``width_bucket(n, $10)``. (One array
+entry per slot instead cost asyncpg two ABC checks per entry: 800 for eight claims of 50, and
+batched claims ran ~7% slower.) Run ids, tokens and event ids from $3..$5 where given (an engine
+with an id factory), else made by the server, so a claim that finds little costs no ids: tokens
+random (``gen_random_uuid``), run and event ids time-ordered like ``context.new_time_uuid`` ($9
+is their first 15 characters, the statement's millisecond and the version digit, see
+``time_uuid_prefix``); $8 the actor. Rows come back in scheduler order, ``rn`` naming their
+slot. $11: only tasks a worker with these pipelines can run (``filters.may_run``, spelled by
+``may_carry_command_sql``), or ``NULL`` for any; $12: only commands these actors approved
+(``NULL``: any approver). A task whose command is not approved is never claimed. Calls share a
+statement only when they ask the same.
 
 No statement here joins another relation into an ``UPDATE`` or a ``FOR UPDATE``: the claimed
 ids travel as an array (``= ANY``, ``array_position``), because a joined CTE makes PostgreSQL
@@ -215,6 +223,8 @@ class ClaimRequest:
     lease_until: datetime
     runnable: tuple[str, ...] | None = None
     approved_by: tuple[str, ...] | None = None
+    server_clock: bool = False
+    """Whether the caller's clock is the server's (``CLAIM``'s $13)."""
 
 
 @dataclass
@@ -303,6 +313,7 @@ async def _claim_group(fetch: Fetch, group: list[ClaimRequest]) -> list[list[Cla
         list(accumulate((r.limit for r in group[:-1]), initial=1)),
         None if group[0].runnable is None else list(group[0].runnable),
         None if group[0].approved_by is None else list(group[0].approved_by),
+        any(r.server_clock for r in group),
     )
     owner = {id(r): i for i, r in enumerate(group)}
     answers: list[list[Claim]] = [[] for _ in group]
@@ -398,15 +409,17 @@ async def claim(
     lease_until: datetime,
     runnable: tuple[str, ...] | None = None,
     approved_by: tuple[str, ...] | None = None,
+    server_clock: bool = False,
 ) -> list[Claim]:
     """Claim up to ``limit`` ready tasks in scheduler order; one commit.
 
     The statement is shared with the process's concurrent claims (``PgFastPath.claims``).
     ``runnable``: only tasks a worker with these pipelines can run; ``approved_by``: only
-    commands these actors approved (see ``CLAIM``).
+    commands these actors approved; ``server_clock``: ``ctx.now`` is the server's time, so the
+    statement may stamp its own later one (see ``CLAIM``).
     """
     return await fast.claims.submit(
-        ClaimRequest(ctx, worker_id, limit, lease_until, runnable, approved_by)
+        ClaimRequest(ctx, worker_id, limit, lease_until, runnable, approved_by, server_clock)
     )
 
 
