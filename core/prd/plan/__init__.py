@@ -137,7 +137,7 @@ from core.prd.plan.outline import build_outline
 from core.prd.plan.scan import Meta, scan_blocks
 from core.prd.plan.tasks import size_warnings, to_task
 from core.prd.plan.units import Inherited
-from core.prd.plan.vocab import TOO_BIG, slug, source_stem
+from core.prd.plan.vocab import TOO_BIG, flat_blocks, slug, source_stem
 
 __all__ = ["TOO_BIG", "build_plan"]
 
@@ -175,6 +175,9 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     for section in sections:
         if rules.lists_milestones(section):
             milestones.read_section(section, doc.lines)
+        elif rules.verdict(section).kind != "info":
+            for block in flat_blocks(section.blocks):
+                milestones.read_block(block, doc.lines)
     builder = Builder(doc, source_key, options, top, title_section, outline, rules, milestones)
     inherited = Inherited(
         priority=doc_meta.priority,

@@ -92,6 +92,9 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
     rows: list[WorkItem] = []
     role: str | None = None
     for block in flat_blocks(section.blocks):
+        if id(block) in builder.milestones.blocks:
+            role = None  # "- **Jalon 1 — …** : A1, A2": names milestones, not work
+            continue
         if isinstance(block, Paragraph):
             role = _announced(block.text.rsplit("\n", 1)[-1])
         elif isinstance(block, ListBlock):
@@ -153,26 +156,32 @@ def _phase_of(item: ListItem, lines: list[str]) -> str | None:
 def _notes_on_rows(
     builder: Builder, chosen: list[WorkItem], rows: list[WorkItem]
 ) -> tuple[list[WorkItem], list[WorkItem]]:
-    """Items named like a row of the section's task table are notes on that row.
+    """Items named like a row of the section's task table, or led by its id, are notes on it.
 
     A plan that lists its workstreams in a table often explains some of them below it, each
     in an item led by the row's name (``**Home-realm discovery** — the login page…``). Those
     are the row's description, not a second task of the same name.
     """
     names: list[str] = []
-    for row in rows:
+    idents: dict[str, int] = {}
+    for n, row in enumerate(rows):
         assert row.row is not None
         assert row.spec is not None
         names.append(_row_name(cell(row.row, row.spec.title)))
+        if ident := cell(row.row, row.spec.ident):
+            idents.setdefault(ident.casefold(), n)
     notes: dict[int, list[ListItem]] = {}
     kept: list[WorkItem] = []
     lines = builder.doc.lines
     for work in chosen:
         item = work.item
         if item is not None and item.line_start <= len(lines):
+            first = item.text.split("\n", 1)[0]
             lead = bold_lead(lines[item.line_start - 1])
-            name = lead[0] if lead else item_title(item.text.split("\n", 1)[0])
+            name = lead[0] if lead else item_title(first)
             row_index = _row_named(names, _row_name(name))
+            if row_index is None and idents and (led := ident_of(first)) is not None:
+                row_index = idents.get(led.casefold())  # "**C6**: 14 instances. We do…"
             if row_index is not None:
                 notes.setdefault(row_index, []).append(item)
                 continue

@@ -26,6 +26,7 @@ from core.prd.plan.lexicon import (
     word_set,
 )
 from core.prd.plan.vocab import (
+    IDENT,
     bracketed_priority,
     ident_of,
     norm_plain,
@@ -289,17 +290,50 @@ def task_table(table: Table) -> TaskTable | None:
     title = column(_TITLE_COLUMNS)
     if title is None:
         title = column(_NAME_COLUMNS)
+    ident = column(_ID_COLUMNS)
+    priority = column(_PRIORITY_COLUMNS)
+    deps = column(DEP_COLUMNS)
+    notes = column(_NOTE_COLUMNS)
+    milestone = column(_MILESTONE_COLUMNS)
+    status = column(_STATUS_COLUMNS)
+    if title is None and ident is not None and (priority is not None or deps is not None):
+        # "| ID | Commitment | Theme | Priority | Owner | Depends on |": rows with ids, a
+        # priority or what they wait for are work, whatever the title column is called.
+        roles = {ident, priority, deps, notes, milestone, status}
+        title = _wordiest_column(table, roles) if _ids_column(table, ident) else None
     if title is None:
         return None
     return TaskTable(
         title=title,
-        ident=column(_ID_COLUMNS),
-        priority=column(_PRIORITY_COLUMNS),
-        deps=column(DEP_COLUMNS),
-        notes=column(_NOTE_COLUMNS),
-        milestone=column(_MILESTONE_COLUMNS),
-        status=column(_STATUS_COLUMNS),
+        ident=ident,
+        priority=priority,
+        deps=deps,
+        notes=notes,
+        milestone=milestone,
+        status=status,
     )
+
+
+def _ids_column(table: Table, index: int) -> bool:
+    """Whether most of the column's cells are an id (``C1``, ``PAY-901``, ``2.1``)."""
+    cells = [r[index].strip() for r in table.rows if index < len(r)]
+    ids = sum(1 for c in cells if IDENT.fullmatch(c) or _WBS.fullmatch(c))
+    return ids * 2 > len(table.rows)
+
+
+_WBS = re.compile(r"\d{1,2}(?:\.\d{1,2}){0,2}")
+
+
+def _wordiest_column(table: Table, taken: set[int | None]) -> int | None:
+    """The column, of those with no other role, with the most words per row: the titles."""
+    best: tuple[float, int] | None = None
+    for i in range(len(table.header)):
+        if i in taken:
+            continue
+        words = sum(len(r[i].split()) for r in table.rows if i < len(r)) / len(table.rows)
+        if words >= 2 and (best is None or words > best[0]):
+            best = (words, i)
+    return best[1] if best is not None else None
 
 
 def row_done(row: tuple[str, ...], spec: TaskTable) -> bool:

@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass, field
 
 from core.prd.models import PlannedMilestone
-from core.prd.parse import ListBlock, Paragraph, Section, Table
+from core.prd.parse import Block, ListBlock, Paragraph, Section, Table
 from core.prd.plan.items import schedule_list, task_table
-from core.prd.plan.lexicon import MILESTONE_HEADING
+from core.prd.plan.lexicon import MILESTONE_HEADING, STAGE_HEADING
 from core.prd.plan.scan import label_fields
 from core.prd.plan.vocab import (
+    ID_PATTERN,
     ID_RANGE,
     IDENT,
     ISO_DATE,
@@ -32,7 +33,11 @@ from core.prd.plan.vocab import (
 
 _EU_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _BOLD_LEAD = re.compile(r"\s*(?:\*\*|__)(?P<name>[^*_]+?)(?:\*\*|__)")
-_NAME_COLUMNS = re.compile(r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|name")
+_MILESTONE_COLUMNS = re.compile(
+    r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|etapas?|étapes?|phasen"
+)
+"""A column naming milestones: such a table names them wherever it stands."""
+_NAME_COLUMNS = re.compile(rf"{_MILESTONE_COLUMNS.pattern}|name")
 _SCOPE_COLUMNS = re.compile(
     r"(in )?scope|what s in( it)?|included|includes|contains|content|contents|tasks|steps"
     r"|schritte|arbeitspakete|pasos|étapes|work items|work packages|stories|epics"
@@ -48,6 +53,48 @@ _SENTENCE_END = re.compile(r"(?<=[^\s.])\.\s+(?=[A-ZÀ-Ý])")
 _MEMBER_WORDS = 8
 _LONE_MEMBER_WORDS = 5
 _ENTRY_END = re.compile(r"\s*\(|\s+[—–|]\s+|\s+-\s+|:\s")
+
+
+_WBS_NUMBER = r"\d{1,2}(?:\.\d{1,2}){1,2}"
+_CELL_MEMBER = re.compile(
+    rf"(?<![\w.])(?:(?P<first>{ID_PATTERN}|{_WBS_NUMBER})\s*(?:\bbis\b|\bto\b|\bthrough\b"
+    rf"|\bà\b|\ba\b|–|-)\s*(?P<last>{ID_PATTERN}|{_WBS_NUMBER})|{ID_PATTERN}|{_WBS_NUMBER})"
+    r"(?![\w]|\.\d)"
+)
+"""An id, a work-package number (``2.1``, not the date ``25.10.2024``) or a range of either
+(``AP 1.1 bis 1.4``) inside a cell's words."""
+_LEAD_IDS = re.compile(
+    rf"\s*[—–:-]?\s*(?:{ID_PATTERN}|{_WBS_NUMBER})(?:\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b)\s*"
+    rf"(?:{ID_PATTERN}|{_WBS_NUMBER}))*\s*\.?\s*$"
+)
+"""What follows a bold milestone name when it is nothing but ids (``**M1 — Foundations** — C1,
+C4, C6``)."""
+
+
+def cell_members(text: str) -> list[str]:
+    """The ids and numbers a table cell names among its words, ranges spelled out.
+
+    ``AP 2.6 und 3.5 erledigt`` → ``2.6``, ``3.5``; ``RF-04, RF-05 y los pasos 1 a 3`` →
+    ``RF-04``, ``RF-05``. Names that match no task drop out when they are resolved.
+    """
+    out: list[str] = []
+    for m in _CELL_MEMBER.finditer(text):
+        if m.group("first") is None:
+            out.append(m.group(0))
+            continue
+        first, last = m.group("first"), m.group("last")
+        spelled = expand_id_ranges(f"{first} - {last}") if first[0].isalpha() else None
+        out.extend(spelled or _number_range(first, last))
+    return out
+
+
+def _number_range(first: str, last: str) -> list[str]:
+    """``1.1`` to ``1.4`` spelled out (same prefix, at most 50 apart); else just the two."""
+    head, _, low = first.rpartition(".")
+    other, _, high = last.rpartition(".")
+    if head == other and low.isdigit() and high.isdigit() and 0 <= int(high) - int(low) <= 50:
+        return [f"{head}.{n}" for n in range(int(low), int(high) + 1)]
+    return [first, last]
 
 
 _LISTED_NUMBERS = re.compile(
@@ -105,6 +152,8 @@ class Milestones:
     """A milestone's normalized name (whole, and without its id) → its key."""
     members: list[tuple[str, str, int]] = field(default_factory=list)
     """(milestone key, the text naming a task, line) from scope columns."""
+    blocks: set[int] = field(default_factory=set)
+    """Blocks of other sections that name milestones (``read_block``): not work."""
 
     def add(self, ident: str, name: str, due: str | None = None) -> str:
         """The key of the milestone ``ident``, created when new; a later due date fills a gap."""
@@ -218,6 +267,11 @@ class Milestones:
             # "**Stage 1 — Private beta:** deliverables 1, 2, 3 and 8, switched on for…"
             listed = _LISTED_NUMBERS.match(rest)
             members = listed.group("list") if listed is not None else ""
+        if not members and bold is not None and _LEAD_IDS.fullmatch(rest):
+            members = rest.strip(" —–:-.")  # "**M1 — Foundations** — C1, C4, C6"
+            for part in cell_members(members):
+                self.members.append((key, part, line))
+            return key
         for part in _members(members):
             self.members.append((key, part, line))
         return key
@@ -232,6 +286,9 @@ class Milestones:
             key=lambda i: sum(len(IDENT.findall(r[i])) for r in table.rows if i < len(r)),
             default=None,
         )
+        loose = scope_col is None
+        if loose:  # "Erreicht, wenn: AP 1.1 bis 1.4 erledigt": the column that names work
+            scope_col = self._listing_column(table, name_col)
         for row in table.rows:
             if name_col >= len(row) or not _LETTER.search(row[name_col]):
                 continue
@@ -250,5 +307,67 @@ class Milestones:
             due = next((d for c in row if (d := due_date(c))), None)
             key = self.from_text(f"{name} {due or ''}")
             if scope_col is not None and scope_col < len(row):
-                for part in _members(row[scope_col]):
+                cell = row[scope_col]
+                for part in cell_members(cell) if loose else _members(cell):
                     self.members.append((key, part, table.line_start))
+
+    @staticmethod
+    def _listing_column(table: Table, name_col: int) -> int | None:
+        """The column, other than the name, that names the most ids, in most rows (``None``).
+
+        Counting every id, the milestone's own (``M1`` in a ``Nr.`` column) loses to a column
+        listing its tasks.
+        """
+        best: tuple[int, int] | None = None
+        for i in range(len(table.header)):
+            if i == name_col:
+                continue
+            counts = [len(cell_members(r[i])) for r in table.rows if i < len(r)]
+            named = sum(1 for n in counts if n)
+            if named * 2 > len(table.rows) and (best is None or sum(counts) > best[0]):
+                best = (sum(counts), i)
+        return best[1] if best is not None else None
+
+    def read_block(self, block: Block, lines: list[str]) -> bool:
+        """Read milestones a block names outside a milestones section; whether it names them.
+
+        A list or a run of lines each led by a bold milestone name (``- **Jalon 1 — …** : A1,
+        A2``, ``**M1 — July 31: Foundations** — C1, C4``), or a table with a milestone column
+        (``| Hito | Fecha | Incluye |``): wherever it stands, it names milestones and the tasks
+        each holds, and its entries are not tasks.
+        """
+        if isinstance(block, ListBlock):
+            if len(block.items) < 2 or not all(
+                not i.lists and _names_milestone(lines, i.line_start) for i in block.items
+            ):
+                return False  # a phase over a list of its tasks is read with them (buckets)
+            for item in block.items:
+                self._entry(item.text.split("\n", 1)[0], item.line_start, lines)
+            self.blocks.add(id(block))
+            return True
+        if isinstance(block, Paragraph):
+            numbers = range(block.line_start, block.line_end + 1)
+            if len(numbers) < 2 or not all(_names_milestone(lines, n) for n in numbers):
+                return False
+            for number in numbers:
+                self._entry("", number, lines, bold_only=True)
+            self.blocks.add(id(block))
+            return True
+        if isinstance(block, Table) and task_table(block) is None:
+            if not any(_MILESTONE_COLUMNS.fullmatch(norm_plain(h)) for h in block.header):
+                return False
+            self._table(block)
+            self.blocks.add(id(block))
+            return True
+        return False
+
+
+def _names_milestone(lines: list[str], number: int) -> bool:
+    """Whether source line ``number`` starts with a bold milestone name (``**Phase 2 — …**``)."""
+    if not 0 < number <= len(lines) or "*" not in lines[number - 1]:
+        return False
+    bold = _BOLD_LEAD.match(_ITEM_MARK.sub("", lines[number - 1], count=1))
+    if bold is None:
+        return False
+    name = bold.group("name").strip(" :")
+    return bool(MILESTONE_HEADING.match(name) or STAGE_HEADING.fullmatch(name))
