@@ -169,3 +169,68 @@ def test_sections_that_are_not_work_in_the_blind_documents() -> None:
         "If something goes wrong",
         "Legende",
     }
+
+
+def test_milestones_named_in_a_block_anywhere_hold_the_ids_they_list() -> None:
+    plan = plan_of(
+        "## Plan d'action\n\n| N° | Action | Priorité |\n|---|---|---|\n"
+        "| A1 | Signer l'avenant | Haute |\n| A2 | Commander les valideurs | Haute |\n"
+        "| A3 | Former les agents | Basse |\n\n"
+        "- **Jalon 1 — Valideurs certifiés (12 mars)** : A1, A2\n"
+        "- **Jalon 2 — Ouverture au public (12 avril)** : A3\n\n"
+        "## Calendar\n\n| Milestone | Date | Done when |\n|---|---|---|\n"
+        "| M1 | 25.10.2024 | AP 1.1 bis 1.2 erledigt |\n| M2 | 29.11.2024 | AP 2.1 erledigt |\n\n"
+        "## Work packages\n\n| No. | Work package | Predecessor |\n|---|---|---|\n"
+        "| 1.1 | Survey | – |\n| 1.2 | Mapping | 1.1 |\n| 2.1 | Cutover | 1.2 |\n"
+    )
+    assert titles(plan) == [
+        "A1 Signer l'avenant",
+        "A2 Commander les valideurs",
+        "A3 Former les agents",
+        "1.1 Survey",
+        "1.2 Mapping",
+        "2.1 Cutover",
+    ]
+    assert members(plan) == {
+        "Jalon 1 — Valideurs certifiés (12 mars)": {
+            "A1 Signer l'avenant",
+            "A2 Commander les valideurs",
+        },
+        "Jalon 2 — Ouverture au public (12 avril)": {"A3 Former les agents"},
+        "M1": {"1.1 Survey", "1.2 Mapping"},
+        "M2": {"2.1 Cutover"},
+    }
+
+
+def test_a_table_with_ids_and_priorities_is_work_and_items_led_by_its_ids_are_notes() -> None:
+    plan = plan_of(
+        "## Commitments\n\n| ID | Commitment | Priority | Depends on |\n|---|---|---|---|\n"
+        "| C1 | Move CI to Buildkite | P0 | — |\n| C2 | Remote build cache | P1 | C1 |\n"
+        "| C3 | Preview environments | P1 | — |\n\n"
+        "Notes:\n\n- **C1** includes the cutover of 212 jobs.\n"
+        "- **C3**: needs the build cache, so it waits for C2.\n"
+    )
+    assert titles(plan) == [
+        "C1 Move CI to Buildkite",
+        "C2 Remote build cache",
+        "C3 Preview environments",
+    ]
+    assert [t.priority for t in plan.tasks] == [Priority.CRITICAL, Priority.HIGH, Priority.HIGH]
+    assert pairs(plan) == {
+        ("C1 Move CI to Buildkite", "C2 Remote build cache"),
+        ("C2 Remote build cache", "C3 Preview environments"),
+    }
+
+
+def test_sections_around_a_work_plan_are_context_unless_they_carry_task_parts() -> None:
+    plan = plan_of(
+        "# ADR 12: attachments on S3\n\n## Decision drivers\n\n- Cost\n- Durability\n\n"
+        "## Considered options\n\n1. NFS\n2. S3\n\n"
+        "## Implementation plan\n\n1. Storage interface\n2. S3 backend\n\n"
+        "## Search index\n\nPriority: P1\n\nReindex the attachments.\n\n"
+        "## Verification\n\n### V1. Retest\nX.\n"
+    )
+    assert titles(plan) == ["Storage interface", "S3 backend", "Search index", "V1. Retest"]
+    skipped = {s.section_path[-1]: s.reason for s in plan.not_tasks}
+    assert skipped["Decision drivers"].startswith("context around the work plan")
+    assert skipped["Considered options"].startswith("context around the work plan")

@@ -35,6 +35,7 @@ from core.prd.plan.lexicon import (
 )
 from core.prd.plan.milestones import Milestones
 from core.prd.plan.outline import Outline
+from core.prd.plan.scan import label_fields
 from core.prd.plan.vocab import (
     HEADING_NUMBER,
     ID_PATTERN,
@@ -305,6 +306,7 @@ def norm_title(title: str) -> str:
 
 
 _STRUCK = "struck through: dropped"
+_AROUND_PLAN = "context around the work plan, not work (the plan lists the tasks)"
 _WONT = "marked won't do"
 _EMPTY_BUCKET = "an empty list of work: nothing to do in it"
 
@@ -454,7 +456,33 @@ class SectionRules:
             return Verdict("milestone")
         if section.level < self.top:
             return Verdict("container")
+        if self._around_plan(section):
+            return Verdict("info", _AROUND_PLAN)
         return Verdict("task")
+
+    def _around_plan(self, section: Section) -> bool:
+        """Whether an ordinary section is context around the document's work plan.
+
+        A document with a work plan (``Implementation plan``, ``Plan d'action``, a phase over
+        its tasks) lists its tasks there; a section outside it whose title names nothing the
+        rules know (``Decision drivers``, ``Objeto``, ``Ordre du jour``) describes, reviews or
+        motivates, unless the plan schedules its sub-sections (``Fase 1 — 3.2, 3.3``).
+        """
+        if not self.has_plan or self._inside_plan(section) or self._plans_work(section):
+            return False
+        info = self.title(section)
+        if info.ident is not None or info.kind is not None or info.names_priority:
+            return False  # "HU-3 …" is an item of a backlog; a known title has its own rules
+        if is_bucket_title(info.kind_words) or info.number in self.planned_numbers():
+            return False
+        if any(
+            self.title(c).ident is not None or self.verdict(c).kind == "ac"
+            for c in section.children
+        ):
+            return False  # "V1. Retest" below it, or its own "Done when": work
+        if _carries_fields(section):
+            return False  # "Priority: high", "Depends on: …": a task's fields
+        return not (self._holds_plan(section) or self._scheduled(section))
 
     def _by_words(self, section: Section, info: Title) -> Verdict | None:
         found = info.kind
@@ -616,6 +644,28 @@ def _schedule(section: Section) -> bool:
         or (isinstance(b, ListBlock) and schedule_list(b))
         for b in section.blocks
     )
+
+
+def _carries_fields(section: Section) -> bool:
+    """Whether the section reads like one task: fields in its first lines or criteria.
+
+    ``Priority: P1 · Owner: Tom``, ``Depends on: …``, a ``**Done when**`` line.
+    """
+    for block in section.blocks:
+        if isinstance(block, Paragraph) and len(block.text) < 40:
+            words = " ".join(WORDS.findall(block.text.casefold()))
+            if ACCEPTANCE_TITLES.fullmatch(words):
+                return True
+    for block in section.blocks[:3]:
+        if isinstance(block, Paragraph):
+            lines = block.text.split("\n")
+        elif isinstance(block, ListBlock):
+            lines = [i.text.split("\n", 1)[0] for i in block.items]
+        else:
+            continue
+        if any(":" in line and label_fields(line) for line in lines):
+            return True
+    return False
 
 
 def _checklist_only(section: Section) -> bool:

@@ -213,7 +213,7 @@ _FIELD = re.compile(
 # ---------------------------------------------------------------- tables
 
 _TITLE_COLUMNS = re.compile(
-    r"(task|work item|item|requirement|req|story|user story|feature|deliverable|what"
+    r"(task|work item|work package|item|requirement|req|story|user story|feature|deliverable|what"
     r"|activity|action|issue|summary|title|epic|step|work ?stream|stream|job|to ?do|aufgabe"
     r"|initiatives?|iniciativas?|initiativen?|vorhaben|chantiers?|proyectos?|projets?|projects?"
     r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|zusammenfassung"
@@ -322,6 +322,7 @@ def _ids_column(table: Table, index: int) -> bool:
 
 
 _WBS = re.compile(r"\d{1,2}(?:\.\d{1,2}){0,2}")
+_LETTERS = re.compile(r"[^\W\d_]{2}")
 
 
 def _wordiest_column(table: Table, taken: set[int | None]) -> int | None:
@@ -330,8 +331,11 @@ def _wordiest_column(table: Table, taken: set[int | None]) -> int | None:
     for i in range(len(table.header)):
         if i in taken:
             continue
-        words = sum(len(r[i].split()) for r in table.rows if i < len(r)) / len(table.rows)
-        if words >= 2 and (best is None or words > best[0]):
+        cells = [r[i] for r in table.rows if i < len(r)]
+        if sum(1 for c in cells if _LETTERS.search(c)) * 2 <= len(table.rows):
+            continue  # numbers, dates, dashes
+        words = sum(len(c.split()) for c in cells) / len(table.rows)
+        if best is None or words > best[0]:
             best = (words, i)
     return best[1] if best is not None else None
 

@@ -338,7 +338,10 @@ DEPENDENCY_TITLES = _phrases(
 )
 WORK_TITLES = _phrases(
     r"((functional|product|feature|key|core) )?requirements|features?( list)?|functionality",
-    r"(implementation|work|execution|delivery|development|project|release|launch|build) plan",
+    r"(implementation|work|execution|delivery|development|project|release|launch|build"
+    r"|remediation|deployment|test) plan",
+    r"plan de (lanzamiento|despliegue|pruebas|lancement|déploiement|tests?)",
+    r"(einführungs|test|maßnahmen|massnahmen)plan",
     r"(development )?roadmap|feuille de route( de développement)?|hoja de ruta( de desarrollo)?",
     r"(entwicklungs|umsetzungs)?fahrplan|plan de (desarrollo|développement)|entwicklungsplan",
     r"plan of (work|record)|implementation( roadmap)?|development (phases|roadmap)",
