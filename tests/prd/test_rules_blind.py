@@ -234,3 +234,22 @@ def test_sections_around_a_work_plan_are_context_unless_they_carry_task_parts() 
     skipped = {s.section_path[-1]: s.reason for s in plan.not_tasks}
     assert skipped["Decision drivers"].startswith("context around the work plan")
     assert skipped["Considered options"].startswith("context around the work plan")
+
+
+def test_gates_follows_and_must_not_start_before_state_dependencies() -> None:
+    plan = plan_of(
+        "## Implementation plan\n\n"
+        "1. **Buckets.** Terraform.\n"
+        "2. **Dual write.** Writes go to both.\n"
+        "3. **Backfill.** It must not start in a region before dual write (item 2) is on.\n"
+        "4. **Switch reads.** Gate: item 3.\n"
+        "5. **Stop NFS writes.** Follows item 4.\n\n"
+        "## Actividades\n\nLas fases son secuenciales.\n\n### Fase 1\n\n- PR-01 Entorno\n\n"
+        "### Fase 2\n\n- PR-02 Ejecución\n"
+    )
+    assert {
+        ("Dual write", "Backfill"),
+        ("Backfill", "Switch reads"),
+        ("Switch reads", "Stop NFS writes"),
+        ("PR-01 Entorno", "PR-02 Ejecución"),
+    } <= pairs(plan)

@@ -228,6 +228,14 @@ _BOLD_LEAD = re.compile(
 labels in brackets, a dash, a colon or a parenthesis."""
 
 
+_BOLD_SENTENCE = re.compile(
+    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?P<name>[^*_]+?)[.:]\1"
+    r"(?P<tags>)\s+\S"
+)
+"""An item led by a bold sentence of its own (``1. **Backfill existing files.** A batch job…``):
+the bold sentence is its name."""
+
+
 def bold_lead(raw: str) -> tuple[str, list[str]] | None:
     """The name a list item leads with in bold, and the labels in brackets after it.
 
@@ -235,7 +243,7 @@ def bold_lead(raw: str) -> tuple[str, list[str]] | None:
     from a board, ``- **CMS setup** [platform] — Storyblok…``, gives the label ``platform``
     too. An id alone (``**MOB-201** Register…``) is no name.
     """
-    m = _BOLD_LEAD.match(raw)
+    m = _BOLD_LEAD.match(raw) or _BOLD_SENTENCE.match(raw)
     if m is None or ident_of(m.group("name").strip()) == m.group("name").strip():
         return None
     tags = re.findall(r"\[([^\]\n]+)\]", m.group("tags"))

@@ -555,9 +555,11 @@ _FORWARD_STRONG = (
     r"|dépend(ent)? d(?:u|es|['’])|a besoin des|(do not|don['’]t|not|never) (start|begin) until"
     r"|not until|no (se )?(empieza|empezar|comienza|comenzar|arranca|arrancar) hasta( que| tener)?"
     r"|ne (commence|démarre) pas avant|nicht vor|sits behind|gated behind"
+    r"|(must|should|may|can|does|do) not (start|begin)( [\w-]+){0,4}? (before|until)"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
+    r"|(?<![Aa]s )follows(?= (?:items? |steps? |[A-Z][A-Z0-9]*-?\d))"
     r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
@@ -576,7 +578,7 @@ _REVERSE_WEAK = (
 )
 
 _LABEL_NOUNS = (
-    r"dependencies|dependency|prerequisites?|voraussetzung(?:en)?|abhängigkeit(?:en)?"
+    r"gate|dependencies|dependency|prerequisites?|voraussetzung(?:en)?|abhängigkeit(?:en)?"
     r"|dependencias?|requisitos? previos?|prerrequisitos?|dépendances?|pré-?requis"
 )
 DEP_TRIGGER = re.compile(
@@ -592,7 +594,7 @@ phrase ("after", "once", "avant") only counts with a reference a reader cannot m
 id, a heading number or a whole task title."""
 
 DEP_ANCHORS = word_set(
-    "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|baut|espera"
+    "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gate|baut|espera"
     "|relies on|rely on|necesario|unblock|contingent|conditional|on hold|paused|aufbauend"
     "|follows|comes after|behind|hasta|until|pas avant"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
@@ -627,9 +629,9 @@ SEQUENTIAL = re.compile(
     r"|von oben nach unten|de arriba abajo|de haut en bas|der reihe nach"
     r"|nacheinander|aufeinander aufbauend|baut auf (der|dem) vorherigen"
     r"|in (dieser|der angegebenen) reihenfolge|jede[rs]? (schritt|phase)\b[^.]*\b(vorherige|davor)"
-    r"|en (este )?orden|uno (tras|después de) otro|secuencial(mente)?"
+    r"|en (este )?orden|uno (tras|después de) otro|secuencial(es|mente)?|sequen[zt]iell"
     r"|cada (paso|fase|etapa)\b[^.]*\banterior|dans (cet |l['’ ])?ordre"
-    r"|l['’ ]une après l['’ ]autre|les uns après les autres|séquentiel(le)?(ment)?"
+    r"|l['’ ]une après l['’ ]autre|les uns après les autres|séquentiel(le)?s?(ment)?"
     r"|chaque (étape|phase)\b[^.]*\bprécédente?)(?![\w-])",
     re.IGNORECASE,
 )
