@@ -224,16 +224,16 @@ def test_a_table_with_ids_and_priorities_is_work_and_items_led_by_its_ids_are_no
 
 def test_sections_around_a_work_plan_are_context_unless_they_carry_task_parts() -> None:
     plan = plan_of(
-        "# ADR 12: attachments on S3\n\n## Decision drivers\n\n- Cost\n- Durability\n\n"
-        "## Considered options\n\n1. NFS\n2. S3\n\n"
+        "# ADR 12: attachments on S3\n\n## Storage today\n\n- NFS on two filers\n- 4 TB\n\n"
+        "## Vendors we looked at\n\n1. NetApp\n2. S3\n\n"
         "## Implementation plan\n\n1. Storage interface\n2. S3 backend\n\n"
         "## Search index\n\nPriority: P1\n\nReindex the attachments.\n\n"
         "## Verification\n\n### V1. Retest\nX.\n"
     )
     assert titles(plan) == ["Storage interface", "S3 backend", "Search index", "V1. Retest"]
     skipped = {s.section_path[-1]: s.reason for s in plan.not_tasks}
-    assert skipped["Decision drivers"].startswith("context around the work plan")
-    assert skipped["Considered options"].startswith("context around the work plan")
+    assert skipped["Storage today"].startswith("context around the work plan")
+    assert skipped["Vendors we looked at"].startswith("context around the work plan")
 
 
 def test_gates_follows_and_must_not_start_before_state_dependencies() -> None:
@@ -253,3 +253,24 @@ def test_gates_follows_and_must_not_start_before_state_dependencies() -> None:
         ("Switch reads", "Stop NFS writes"),
         ("PR-01 Entorno", "PR-02 Ejecución"),
     } <= pairs(plan)
+
+
+def test_a_scope_list_of_prioritised_entries_is_the_work_and_adr_and_minutes_words_are_not() -> (
+    None
+):
+    plan = plan_of(
+        "## Bet\n\nIf we pay $20 to both sides, referrals grow.\n\n"
+        "## Scope\n\n- Referral codes: one per member (Priya, mobile) — P0\n"
+        "- Reward payouts: $20 credit to both accounts (Tomás) — P0\n"
+        "- Your referrals screen (Priya) — P1\n\n"
+        "## Considered options\n\n- Cash bonus\n- Gift cards\n\n"
+        "## Ordre du jour\n\n1. Bilan du pilote\n2. Calendrier\n"
+    )
+    names = [t.split(":")[0].split(" (")[0] for t in titles(plan)]
+    assert names == ["Referral codes", "Reward payouts", "Your referrals screen"]
+    assert [t.priority for t in plan.tasks] == [Priority.CRITICAL, Priority.CRITICAL, Priority.HIGH]
+    assert {s.section_path[-1] for s in plan.not_tasks} == {
+        "Bet",
+        "Considered options",
+        "Ordre du jour",
+    }

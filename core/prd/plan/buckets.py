@@ -19,11 +19,11 @@ from core.prd.parse import ListBlock, ListItem, Paragraph, Section, Table
 from core.prd.plan.classify import Verdict, is_bucket_title, is_work_title
 from core.prd.plan.items import (
     TaskTable,
+    backlog_item,
     cell,
     is_label_item,
     item_priority,
     item_title,
-    marked,
     row_done,
     struck,
     task_table,
@@ -132,7 +132,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
     else:
         for block in lists:
             items = _open(block, lines)
-            if (len(items) >= 2 and sum(marked(i.text) for i in items) * 2 > len(items)) or (
+            if (len(items) >= 2 and sum(backlog_item(i.text) for i in items) * 2 > len(items)) or (
                 len(items) == 1 and ident_of(items[0].text.split("\n", 1)[0]) is not None
             ):  # one item left of an epic's list is still its own task when it has an id
                 chosen.extend(WorkItem(block, item=i) for i in items)

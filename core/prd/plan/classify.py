@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from core.domain.models import Priority
 from core.prd.parse import Document, ListBlock, Paragraph, Section, Table
-from core.prd.plan.items import marked, schedule_list, task_table
+from core.prd.plan.items import backlog_item, marked, schedule_list, task_table
 from core.prd.plan.lexicon import (
     ACCEPTANCE_TITLES,
     BUCKET_TITLES,
@@ -522,7 +522,7 @@ class SectionRules:
 
     def _not_work(self, section: Section, category: str) -> bool:
         if category == "scope":  # "Scope" over its milestones' checklists is the plan
-            return not (lists_steps(section) or self._holds_plan(section))
+            return not (lists_steps(section) or self._holds_plan(section) or _marked_items(section))
         if category == "stories":
             return not self._stories_are_work(section)
         if self._scheduled(section):
@@ -644,6 +644,18 @@ def _schedule(section: Section) -> bool:
         or (isinstance(b, ListBlock) and schedule_list(b))
         for b in section.blocks
     )
+
+
+def _marked_items(section: Section) -> bool:
+    """Whether a list of the section is mostly backlog entries (``… (Priya) — P0``)."""
+    for block in section.blocks:
+        if (
+            isinstance(block, ListBlock)
+            and len(block.items) >= 2
+            and sum(backlog_item(i.text) for i in block.items) * 2 > len(block.items)
+        ):
+            return True
+    return False
 
 
 def _carries_fields(section: Section) -> bool:

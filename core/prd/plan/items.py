@@ -90,6 +90,15 @@ def marked(text: str) -> bool:
     return m is not None and m.lastgroup in ("fs", "rs", "fl")
 
 
+def backlog_item(text: str) -> bool:
+    """Whether an item reads as a backlog entry: ``marked``, or ending in its own priority.
+
+    ``- Referral codes + share sheet: one code per member (Priya, mobile) — P0``: a list of
+    these under "Scope" is the work, not a description of its boundaries.
+    """
+    return marked(text) or _segment_priority(text.split("\n", 1)[0]) is not None
+
+
 def _segment_priority(first_line: str) -> Priority | None:
     """A priority word standing alone after a dash or a dot (``— *Urgent* · blocked by …``)."""
     for segment in _SEGMENT.split(first_line)[1:]:

@@ -39,6 +39,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"how to read this|reading guide|legend|about this (document|doc|page|board|list)",
             r"legende|leyenda|légende|comment lire ce (plan|document)|lesehilfe",
             r"cómo leer este (plan|documento)|worum es geht|de qué se trata|de quoi s agit il",
+            r"cómo leer (este|esta) (roadmap|hoja de ruta|tablero)|how to read this (roadmap|plan)",
+            r"comment lire (cette|ce) (feuille de route|roadmap)",
+            r"wie (diese|dieser) (roadmap|plan) zu lesen (ist)?",
+            r"(the )?bet|(the )?pitch|appetite|la apuesta|le pari|die wette",
             r"how (we|to) use this (list|board|document|doc|page|checklist)",
             r"description|beschreibung|descripción|descriptif",
             r"intro(duction)?|at a glance|in (short|brief)|about( this document)?",
@@ -80,6 +84,13 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"properties|eigenschaften|propiedades|propriétés|document (info|information)",
             r"geltungsbereich|zweck des dokuments|objet du document|alcance del documento",
             r"produkteinsatz|produktumgebung|produktübersicht|einsatzumgebung|anwendungsbereiche",
+            r"(test )?environments?|entornos?( de prueba)?|testumgebung(en)?|umgebungen",
+            r"environnements?( de test)?|scope and methodology|methodology|metodología",
+            r"méthodologie",
+            r"methodik|vorgehensweise der prüfung|decision drivers|entscheidungstreiber",
+            r"factores de decisión|critères de décision|consequences|konsequenzen|consecuencias",
+            r"conséquences|positive|negative|neutral|findings( summary)?|informational findings",
+            r"hallazgos|constats|befunde|feststellungen",
         ),
     ),
     "goals": (
@@ -90,6 +101,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"nongoals?|ziele?|zielsetzung|zielbestimmung(en)?|nicht ziele|nichtziele|objetivos?",
             r"no objetivos",
             r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
+            r"(sprint|iteration|release) goals?|sprintziel|objetivo del sprint|objectif du sprint",
         ),
     ),
     "users": (
@@ -127,6 +139,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"alternativas( consideradas| descartadas)?|opciones (consideradas|descartadas)",
             r"desventajas|alternatives (envisagées|écartées|étudiées)|options écartées",
             r"inconvénients",
+            r"considered options|options|optionen|opciones|decision outcome",
         ),
     ),
     "risks": (
@@ -138,6 +151,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"mitigaci(ón|ones)|gegenma(ß|ss)nahmen|risiques? (techniques|projet)",
             r"mesures d atténuation|medidas de mitigación",
             r"riesgos (técnicos|del proyecto)|(technische |projekt)?risiken",
+            r"risks? (and|/) blockers|blockers|risques et (blocages|points de blocage)",
+            r"riesgos y (bloqueos|contingencias)|risiken und (blocker|hindernisse)",
+            r"accepted risks?|risk acceptance|riesgos aceptados|risques acceptés",
+            r"akzeptierte risiken",
         ),
     ),
     "questions": (
@@ -172,6 +189,14 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"références|ressources",
             r"next meeting|(attendees|participants)|nächste(s)? (besprechung|treffen|termin)",
             r"teilnehmer(innen)?|próxima reunión|asistentes|prochaine réunion|participants",
+            r"meeting agenda|agenda items|tagesordnung|orden del día|ordre du jour",
+            r"questions diverses",
+            r"verschiedenes|varios|ruegos y preguntas|any other business|aob",
+            r"message board|hill chart|cool ?down|review log|dokument(en)?historie",
+            r"historique du document|historial del documento|document history",
+            r"definition of done|dod|definición de (hecho|terminado)|définition de (fini|terminé)",
+            r"definition of done \(dod\)|gestión de defectos|defect management|fehlermanagement",
+            r"gestion des (défauts|anomalies)",
         ),
     ),
     "appendix": (
@@ -198,6 +223,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
     "budget": (
         "budget or cost, not work",
         _phrases(
+            r"aufwandsübersicht|aufwandsschätzung|effort summary|resumen de esfuerzo",
+            r"synthèse des charges",
             r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
             r"capacity|kapazität(en)?|capacidad|capacité|velocity|velocität|velocidad|vélocité",
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
@@ -216,6 +243,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
     "later": (
         "future or won't-do items, not planned now",
         _phrases(
+            r"ausschlüsse|exclusions|exclusiones|nicht im umfang|fuera de(l)? alcance",
+            r"hors (du )?périmètre|not this (quarter|sprint|release|cycle)",
             r"out of scope|not in scope|non scope|(won t|wont|will not) (do|have|build)( .*)?",
             r"not doing|(future|later)( work| enhancements?| ideas| improvements)?",
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
