@@ -274,3 +274,20 @@ def test_a_scope_list_of_prioritised_entries_is_the_work_and_adr_and_minutes_wor
         "Considered options",
         "Ordre du jour",
     }
+
+
+def test_a_half_or_hito_heading_is_a_milestone_over_its_epics() -> None:
+    plan = plan_of(
+        "## H1 · Acceso e identidad (enero – marzo)\n\n"
+        "- **SSO con Google Workspace** [Alta] — SAML 2.0 y OIDC.\n"
+        "- **Registro de actividad xAPI** [Alta] — cada evento.\n\n"
+        "## H2 · Campus en el bolsillo (abril – junio)\n\n"
+        "- **App de alumnos** [Alta] (requiere el SSO) — React Native.\n"
+    )
+    assert members(plan) == {
+        "H1 · Acceso e identidad (enero – marzo)": {
+            "SSO con Google Workspace",
+            "Registro de actividad xAPI",
+        },
+        "H2 · Campus en el bolsillo (abril – junio)": {"App de alumnos"},
+    }

@@ -424,15 +424,17 @@ DATE_IN_TITLE = re.compile(
 """A calendar date in a heading (``31 Mar``, ``30 de junio``, ``30.05.2025``): a time box."""
 
 MILESTONE_HEADING = re.compile(
-    r"(?P<id>m\d+|j\d+|ms\d+|q[1-4](?: \d{4})?|t ?[-+−] ?\d+|(?:milestone|meilenstein|hito"
+    r"(?P<id>m\d+|j\d+|h[1-4](?=\s*[:.\-—–)·])|ms\d+|q[1-4](?: \d{4})?|t ?[-+−] ?\d+"
+    r"|(?:milestone|meilenstein|hito"
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
     r"|ola|vague|increment|inkrement|incremento|incrément)\s*\d+[a-z]?)\b"
-    r"\s*(?:[:.\-—–)]\s*)?(?P<name>.*)$",
+    r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
 )
 """A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``,
-``J1 — …`` as French roadmaps shorten it, ``Entrega 2``, a countdown such as ``T-14``)."""
+``J1 — …`` as French roadmaps shorten it, ``H1 · …`` for a half or a hito, ``Entrega 2``, a
+countdown such as ``T-14``)."""
 
 STAGE_HEADING = re.compile(
     r"(?:alpha|beta|ga|general availability|mvp|rc\d*|release candidate"
