@@ -291,3 +291,23 @@ def test_a_half_or_hito_heading_is_a_milestone_over_its_epics() -> None:
         },
         "H2 · Campus en el bolsillo (abril – junio)": {"App de alumnos"},
     }
+
+
+def test_an_id_listed_again_under_a_release_is_the_same_task_in_that_milestone() -> None:
+    plan = plan_of(
+        "## Backlog\n\n| ID | Historia | Prioridad MoSCoW | Bloqueada por |\n|---|---|---|---|\n"
+        "| TAP-01 | Registro con SMS | Must | — |\n| TAP-02 | Direcciones | Should | TAP-01 |\n"
+        "| TAP-03 | Carrito | Could | TAP-02 |\n\n"
+        "## Releases\n\n### R1 — Piloto (objetivo: 17 de abril)\n\n- TAP-01 Registro con SMS\n"
+        "- TAP-02 Direcciones de entrega\n\n### R2 — Toda Sevilla\n\n- TAP-03 Carrito\n"
+    )
+    assert titles(plan) == ["TAP-01 Registro con SMS", "TAP-02 Direcciones", "TAP-03 Carrito"]
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]
+    assert pairs(plan) == {
+        ("TAP-01 Registro con SMS", "TAP-02 Direcciones"),
+        ("TAP-02 Direcciones", "TAP-03 Carrito"),
+    }
+    assert members(plan) == {
+        "R1 — Piloto (objetivo: 17 de abril)": {"TAP-01 Registro con SMS", "TAP-02 Direcciones"},
+        "R2 — Toda Sevilla": {"TAP-03 Carrito"},
+    }

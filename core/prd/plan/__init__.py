@@ -134,6 +134,7 @@ from core.prd.plan.classify import KNOWN_ALONE, SectionRules
 from core.prd.plan.edges import break_cycles, resolve_edges
 from core.prd.plan.milestones import Milestones
 from core.prd.plan.outline import build_outline
+from core.prd.plan.repeats import merge_repeats
 from core.prd.plan.scan import Meta, scan_blocks
 from core.prd.plan.tasks import size_warnings, to_task
 from core.prd.plan.units import Inherited
@@ -188,6 +189,7 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
         builder.add_document_unit(source, inherited)
     else:
         builder.walk(doc.sections, [], inherited)
+        merge_repeats(builder)
     edges = resolve_edges(builder)
     tasks = [to_task(builder, unit, doc_meta) for unit in builder.units]
     edges = break_cycles(builder, edges, {t.key: t.title for t in tasks})

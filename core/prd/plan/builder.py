@@ -66,10 +66,10 @@ class Builder:
     group_deps: list[tuple[list[Unit], DepRef]] = field(default_factory=list)
     """Dependencies a section states for every task below it."""
     sequences: list[tuple[list[list[Unit]], int]] = field(default_factory=list)
+    """Groups of tasks the document says run in order (each waits for the one before)."""
     listed_members: dict[str, list[Unit]] = field(default_factory=dict)
     """Milestone key → the tasks of the sections its heading lists (``Fase 1`` over ``3.2, 3.3
     y 3.4``), filled when the listed numbers are resolved."""
-    """Groups of tasks the document says run in order (each waits for the one before)."""
     dep_sections: list[Section] = field(default_factory=list)
     gantt: list[GanttLine] = field(default_factory=list)
     path_slugs: dict[str, str] = field(default_factory=dict)

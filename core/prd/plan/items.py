@@ -237,13 +237,15 @@ _ID_COLUMNS = re.compile(
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
-_PRIORITY_COLUMNS = re.compile(r"priority|prio|priorität|prioridad|priorité|moscow|importance")
+_PRIORITY_WORD = r"(?:priority|prio|priorität|prioridad|priorité|moscow|importance)"
+_PRIORITY_COLUMNS = re.compile(rf"{_PRIORITY_WORD}(?: [^\W\d_]+)?|[^\W\d_]+ {_PRIORITY_WORD}")
+"""A priority column, also qualified: ``Prioridad MoSCoW``, ``Business priority``."""
 DEP_COLUMNS = re.compile(
     r"depends on|dependencies|dependency|deps|blocked by|blocked on|waiting on|waits on"
     r"|benötigt|braucht|necesita|nécessite|requiert"
     r"|blockers?|after|predecessors?|requires|needs"
     r"|waits for|abhängig von|abhängigkeiten|voraussetzungen?|vorgänger|nach|blockiert durch"
-    r"|depende de|dependencias|predecesoras?|requiere|después de|tras|bloqueado por"
+    r"|depende de|dependencias|predecesoras?|requiere|después de|tras|bloquead[oa]s? por"
     r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|après|bloqué par"
 )
 _NOTE_COLUMNS = re.compile(

@@ -1,0 +1,58 @@
+"""Tasks listed again by their id: a release naming backlog items does not add work.
+
+A backlog table defines ``TAP-01 … TAP-14``; a ``Releases`` section then lists ``- TAP-01
+Registro con SMS`` under ``R1``. The second listing is the same task, placed in a milestone:
+the planner keeps the first and takes from the repeat what it adds (its milestone, the
+dependencies it states).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.prd.plan.builder import Builder
+    from core.prd.plan.units import Unit
+
+_REPEAT_WORDS = 25
+"""A repeat says little of its own: an item or row of more words is kept as written."""
+
+
+def merge_repeats(builder: Builder) -> None:
+    """Fold each item or row that repeats an earlier task's id into that task."""
+    first: dict[str, Unit] = {}
+    same: dict[int, Unit] = {}
+    for unit in builder.units:
+        if unit.ident is None or unit.parent is not None:
+            continue
+        kept = first.setdefault(unit.ident.casefold(), unit)
+        if kept is unit or unit.origin not in ("item", "row"):
+            continue
+        if len(unit.description.split()) > _REPEAT_WORDS:
+            continue
+        same[id(unit)] = kept
+        milestone = unit.milestone or unit.inherited.milestone
+        placed = kept.milestone or kept.inherited.milestone or kept.meta.milestone
+        if milestone and not placed:
+            kept.milestone = milestone
+        kept.meta.deps.extend(unit.meta.deps)
+    if not same:
+        return
+    builder.units = [u for u in builder.units if id(u) not in same]
+
+    def mapped(units: list[Unit]) -> list[Unit]:
+        out: list[Unit] = []
+        for unit in units:
+            unit = same.get(id(unit), unit)
+            if not any(u is unit for u in out):
+                out.append(unit)
+        return out
+
+    for key, units in builder.section_units.items():
+        builder.section_units[key] = mapped(units)
+    builder.group_deps = [(mapped(units), dep) for units, dep in builder.group_deps]
+    builder.sequences = [
+        ([mapped(group) for group in groups], line) for groups, line in builder.sequences
+    ]
+    for units in builder.listed_members.values():
+        units[:] = mapped(units)
