@@ -311,3 +311,23 @@ def test_an_id_listed_again_under_a_release_is_the_same_task_in_that_milestone()
         "R1 — Piloto (objetivo: 17 de abril)": {"TAP-01 Registro con SMS", "TAP-02 Direcciones"},
         "R2 — Toda Sevilla": {"TAP-03 Carrito"},
     }
+
+
+def test_a_schedule_table_of_ids_places_tasks_named_with_a_kind_noun() -> None:
+    plan = plan_of(
+        "## Module 1\n\n### Exigence E-01 — Authentification\nX.\n\n"
+        "### Exigence E-02 — Profil\nY.\n\n### Exigence E-03 — Signalement\nZ.\n\n"
+        "## Planning prévisionnel\n\n| Lot | Période | Exigences |\n|---|---|---|\n"
+        "| Lot 1 — Socle | février → mai | E-01, E-03 |\n| Lot 2 — Démarches | juin | E-02 |\n\n"
+        "Le lot 2 démarre après le lot 1.\n"
+    )
+    assert titles(plan) == [
+        "Exigence E-01 — Authentification",
+        "Exigence E-02 — Profil",
+        "Exigence E-03 — Signalement",
+    ]
+    assert members(plan) == {
+        "Lot 1 — Socle": {"Exigence E-01 — Authentification", "Exigence E-03 — Signalement"},
+        "Lot 2 — Démarches": {"Exigence E-02 — Profil"},
+    }
+    assert "lists milestones" in {s.reason for s in plan.not_tasks}

@@ -150,6 +150,9 @@ class Builder:
             own_pending = scan_blocks(
                 section.blocks, own, skip=frozenset(id(w.block) for w in items)
             )
+            if leaf and not items and not holds_work and self._names_milestones_only(section):
+                self.skip(section, sub_path, "lists milestones")
+                continue
             local = self.inherit(inh, own, section, sub_path)
             if verdict.kind == "milestone":
                 key = self.rules.heading_milestone(section)
@@ -173,6 +176,20 @@ class Builder:
                 self.add_section_unit(section, sub_path, local, own, own_pending)
             else:
                 self._add_group(section, sub_path, local, own, inh)
+
+    def _names_milestones_only(self, section: Section) -> bool:
+        """Whether the section's only list or table names milestones (``| Lot | Exigences |``).
+
+        Around it there is prose at most: the section is a schedule of tasks defined
+        elsewhere, not a task of its own.
+        """
+        named = self.milestones.blocks
+        if not named or section.children:
+            return False
+        blocks = list(flat_blocks(section.blocks))
+        return any(id(b) in named for b in blocks) and all(
+            id(b) in named or isinstance(b, Paragraph) for b in blocks
+        )
 
     def index_title(self, section: Section) -> None:
         """Make the section findable by its title (and its title without a parenthesis)."""

@@ -312,7 +312,7 @@ def task_table(table: Table) -> TaskTable | None:
         # priority or what they wait for are work, whatever the title column is called.
         roles = {ident, priority, deps, notes, milestone, status}
         title = _wordiest_column(table, roles) if _ids_column(table, ident) else None
-    if title is None:
+    if title is None or _lists_ids(table, title):
         return None
     return TaskTable(
         title=title,
@@ -323,6 +323,23 @@ def task_table(table: Table) -> TaskTable | None:
         milestone=milestone,
         status=status,
     )
+
+
+_ID_LIST_CELL = re.compile(
+    r"(?:[A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*|\d{1,2}(?:\.\d{1,2}){1,2})"
+    r"(?:\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bbis\b|\bto\b|\bà\b|\ba\b|–|-)\s*"
+    r"(?:[A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*|\d{1,2}(?:\.\d{1,2}){1,2}))*"
+)
+"""A cell that is nothing but ids (``E-01, E-03, E-04``; ``E-02``)."""
+
+
+def _lists_ids(table: Table, index: int) -> bool:
+    """Whether most cells of the would-be title column only list ids: a schedule, not tasks.
+
+    ``| Lot 1 — Socle | février → mai | E-01, E-03, E-04 |`` places tasks defined elsewhere.
+    """
+    cells = [r[index].strip() for r in table.rows if index < len(r)]
+    return sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c)) * 2 > len(table.rows)
 
 
 def _ids_column(table: Table, index: int) -> bool:

@@ -164,10 +164,23 @@ def ident_of(title: str) -> str | None:
     dotted = _DOTTED_NUMBER.match(title.lstrip(" *_[(`"))
     if dotted is not None:  # "1.2 Admin API — P0 (after 1.1)": a checklist item's number
         return dotted.group(1)
-    m = IDENT.match(title.lstrip(" *_#[(`/"))
+    lead = title.lstrip(" *_#[(`/")
+    m = IDENT.match(lead)
+    if m is None and (kind := _KIND_NOUN.match(lead)) is not None:
+        m = IDENT.match(lead, kind.end())  # "Exigence E-01 — Authentification"
     if m is None or _P_ONLY.fullmatch(m.group(1)):
         return None
     return m.group(1)
+
+
+_KIND_NOUN = re.compile(
+    r"(?:requirement|req|exigence|anforderung|requisito|story|user story|historia|histoire"
+    r"|epic|épica|épique|feature|ticket|issue|item|work package|arbeitspaket|paquete"
+    r"|maßnahme|massnahme|action|acción|measure|medida|mesure|finding|befund)\s+",
+    re.IGNORECASE,
+)
+"""A noun that may name what an id is before the id itself (``Exigence E-01``, ``Story
+US-12``): the id still names the task."""
 
 
 _LEADING = word_set(
