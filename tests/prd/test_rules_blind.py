@@ -331,3 +331,28 @@ def test_a_schedule_table_of_ids_places_tasks_named_with_a_kind_noun() -> None:
         "Lot 2 — Démarches": {"Exigence E-02 — Profil"},
     }
     assert "lists milestones" in {s.reason for s in plan.not_tasks}
+
+
+def test_stretch_goals_with_ids_are_low_work_and_a_quarter_in_review_is_not() -> None:
+    plan = plan_of(
+        "## Q2 in review\n\n- Shipped: the module registry\n- Missed: the Buildkite pilot\n\n"
+        "## Stretch goals\n\n- **S1 — Graviton node pools.** Needs the new clusters.\n"
+        "- **S2 — Cost dashboards.** Independent.\n\n"
+        "## Bonus\n\n- a Teams version\n- templates\n"
+    )
+    assert [(t.title, t.priority) for t in plan.tasks] == [
+        ("S1 — Graviton node pools", Priority.LOW),
+        ("S2 — Cost dashboards", Priority.LOW),
+    ]
+    assert {s.section_path[-1] for s in plan.not_tasks} == {"Q2 in review", "Bonus"}
+
+
+def test_remarks_naming_a_row_by_its_id_in_parentheses_are_notes_on_it() -> None:
+    plan = plan_of(
+        "## Plan d'action\n\n| N° | Action | Priorité |\n|---|---|---|\n"
+        "| A1 | Signer l'avenant | Haute |\n| A5 | Recette du plafonnement | Moyenne |\n\n"
+        "Remarques :\n\n"
+        "- La recette du plafonnement (A5) attend donc aussi la signature de l'avenant (A1).\n"
+    )
+    assert titles(plan) == ["A1 Signer l'avenant", "A5 Recette du plafonnement"]
+    assert pairs(plan) == {("A1 Signer l'avenant", "A5 Recette du plafonnement")}

@@ -182,6 +182,9 @@ def _notes_on_rows(
             row_index = _row_named(names, _row_name(name))
             if row_index is None and idents and (led := ident_of(first)) is not None:
                 row_index = idents.get(led.casefold())  # "**C6**: 14 instances. We do…"
+            if row_index is None and idents and (named := _SUBJECT_ID.match(first)):
+                # "La recette du plafonnement (A5) utilise les premiers fichiers…"
+                row_index = idents.get(named.group(1).casefold())
             if row_index is not None:
                 notes.setdefault(row_index, []).append(item)
                 continue
@@ -192,6 +195,13 @@ def _notes_on_rows(
         dataclasses.replace(row, notes=tuple(notes[n])) if n in notes else row
         for n, row in enumerate(rows)
     ]
+
+
+_SUBJECT_ID = re.compile(
+    r"(?:\S+\s+){0,6}?\S+\s+\(([A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*)\)\s+\S+\s+\S+"
+)
+"""A sentence whose subject names a row by its id in parentheses, right after the words that
+describe it (``TramCheck (A7) ne peut être testée…``): a remark on that row."""
 
 
 def _row_named(names: list[str], name: str) -> int | None:

@@ -176,6 +176,9 @@ class Title:
         lead = _LEAD.sub("", clean)
         kind_words = " ".join(WORDS.findall(_kind_text(stripped)))
         named = _named_priority(kind_words)
+        kind = title_kind(kind_words, clean)
+        if named is None and kind == ("conditional", "stretch"):
+            named = Priority.LOW  # stretch goals are done last, if at all
         return cls(
             stripped=stripped,
             clean=clean,
@@ -190,7 +193,7 @@ class Title:
             task_type=type_of_words(WORDS.findall(title.casefold())),
             ident=ident_of(stripped),
             words=plain,
-            kind=title_kind(kind_words, clean),
+            kind=kind,
             kind_words=kind_words,
             tags=tags,
         )
@@ -525,6 +528,11 @@ class SectionRules:
             return not (lists_steps(section) or self._holds_plan(section) or _marked_items(section))
         if category == "stories":
             return not self._stories_are_work(section)
+        if category == "stretch":  # "S1 — Graviton node pools (needs C4)": planned, if late
+            return not (
+                _marked_items(section)
+                or any(self.title(c).ident is not None for c in section.children)
+            )
         if self._scheduled(section):
             return False
         return self.has_plan and not self._inside_plan(section)

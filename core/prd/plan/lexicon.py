@@ -102,6 +102,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"no objetivos",
             r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
             r"(sprint|iteration|release) goals?|sprintziel|objetivo del sprint|objectif du sprint",
+            r"(strategic |investment |quarterly )?themes|thèmes|temas|themen|schwerpunkte",
         ),
     ),
     "users": (
@@ -193,6 +194,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"questions diverses",
             r"verschiedenes|varios|ruegos y preguntas|any other business|aob",
             r"message board|hill chart|cool ?down|review log|dokument(en)?historie",
+            r"(q[1-4]|h[12]|\d{4}|last (quarter|year|sprint|cycle|half)|(the )?(quarter|year|half))"
+            r" in review|looking back|rückblick( auf .+)?|retour sur (le|la|l) .+|mirando atrás",
             r"historique du document|historial del documento|document history",
             r"definition of done|dod|definición de (hecho|terminado)|définition de (fini|terminé)",
             r"definition of done \(dod\)|gestión de defectos|defect management|fehlermanagement",
@@ -249,7 +252,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"not doing|(future|later)( work| enhancements?| ideas| improvements)?",
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
-            r"later|ideas for later|parking lot|icebox|deferred|stretch( goals?)?",
+            r"later|ideas for later|parking lot|icebox|deferred",
             r"some ?day(( and)? maybe)?|maybe later|vielleicht (später|irgendwann)|algún día",
             r"(ausblick|vorschau)( (auf )?(den |das )?(nächsten? )?(sprint|release|version)"
             r"( \d+)?)?",
@@ -282,6 +285,14 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
 """Category → (the reason the preview gives, the titles that mark it)."""
 
 CONDITIONAL_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
+    "stretch": (
+        "stretch goals, not committed",
+        _phrases(
+            r"stretch( goals?| items?| work)?|(if|when) (there s|we have) time|bonus",
+            r"zusatzziele|optionale ziele|objetivos (adicionales|opcionales)|si (hay|sobra) tiempo",
+            r"objectifs (bonus|optionnels)|si (on a|nous avons) le temps",
+        ),
+    ),
     "scope": (
         "scope, not work",
         _phrases(r"(in )?scope|umfang|abgrenzung|alcance|périmètre|portée"),
@@ -587,6 +598,7 @@ _FORWARD_STRONG = (
     r"|not until|no (se )?(empieza|empezar|comienza|comenzar|arranca|arrancar) hasta( que| tener)?"
     r"|ne (commence|démarre) pas avant|nicht vor|sits behind|gated behind"
     r"|(must|should|may|can|does|do) not (start|begin)( [\w-]+){0,4}? (before|until)"
+    r"|attend(ent)?( donc)?( aussi| également)?(?= (la|le|les|l['’]|que|qu['’]|la fin))"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
@@ -630,7 +642,7 @@ DEP_ANCHORS = word_set(
     "|follows|comes after|behind|hasta|until|pas avant"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
-    "|besoin|peut|after"
+    "|besoin|peut|after|attend"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
 )

@@ -42,7 +42,8 @@ IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*[a-z]?)(?![\w-]
 _DOTTED_NUMBER = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
 ISSUE_NUMBER = re.compile(r"#\d+(?![\w.-])")
 """An issue number as trackers write it: ``#405``."""
-_P_ONLY = re.compile(r"P[0-3]")
+_P_ONLY = re.compile(r"P[0-3]|[QH][1-4]")
+"""A priority level, a quarter or a half: not the id of a task (``Q2 in review``)."""
 _EMOJI = re.compile("[" + "".join(PRIORITY_EMOJI) + "]")
 
 
