@@ -356,3 +356,14 @@ def test_remarks_naming_a_row_by_its_id_in_parentheses_are_notes_on_it() -> None
     )
     assert titles(plan) == ["A1 Signer l'avenant", "A5 Recette du plafonnement"]
     assert pairs(plan) == {("A1 Signer l'avenant", "A5 Recette du plafonnement")}
+
+
+def test_an_item_is_named_whole_by_its_head_before_a_colon() -> None:
+    plan = plan_of(
+        "## Scope\n\n- Attribution: tie link click to signup, on top of Branch (Marco) — P0\n"
+        "- Attribution dashboard: referrals by channel (Ana) — P2\n"
+        "- Eligibility rules: KYC approved, first deposit (Dana) — P0\n\n"
+        "## Sequencing\n\nEligibility rules depends on attribution.\n"
+    )
+    heads = {(a.split(":")[0], b.split(":")[0]) for a, b in pairs(plan)}
+    assert heads == {("Attribution", "Eligibility rules")}

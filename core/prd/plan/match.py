@@ -76,6 +76,11 @@ _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 """A priority or status tag in a title (``[P2] Catégorisation…``): no word a reference names."""
 
 
+_NAMED_HEAD = re.compile(r"((?:[^\s:]+ ){0,3}[^\s:]+):\s+\S")
+"""An item's name before a colon and what it says of it (``Eligibility rules: KYC approved,
+$50+ …``): references name the task by it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     """What a reference names: tasks, or the equally good candidates when it is ambiguous."""
@@ -163,6 +168,13 @@ class Resolver:
                     resolver._add_title(bare, unit)
             if (numbered := _NUMBERED_PART.match(unit.title)) and unit.title[numbered.end() :]:
                 resolver._add_title(unit.title[numbered.end() :], unit)  # "Push the rota"
+            if unit.origin == "item" and (head := _NAMED_HEAD.match(unit.title)):
+                # "Attribution: tie link click → …" is named "attribution", whole: its words
+                # alone are not scored against other references.
+                name = norm(head.group(1))
+                if name and (name, id(unit)) not in resolver.titled:
+                    resolver.titled.add((name, id(unit)))
+                    resolver.by_title.setdefault(name, []).append(unit)
         for name in builder.section_titles:
             if name:
                 resolver._index_start(name)
