@@ -367,3 +367,12 @@ def test_an_item_is_named_whole_by_its_head_before_a_colon() -> None:
     )
     heads = {(a.split(":")[0], b.split(":")[0]) for a, b in pairs(plan)}
     assert heads == {("Attribution", "Eligibility rules")}
+
+
+def test_a_bracketed_depends_label_with_item_numbers_states_dependencies() -> None:
+    plan = plan_of(
+        "## Work items\n\n1. **Connector** — deploy the config. M [no deps]\n"
+        "2. **Event schema** — in the registry. S [no deps]\n"
+        "3. **Doc builder** — consumer group, enrichment. L [depends: 1, 2]\n"
+    )
+    assert pairs(plan) == {("Connector", "Doc builder"), ("Event schema", "Doc builder")}

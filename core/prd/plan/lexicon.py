@@ -621,7 +621,8 @@ _REVERSE_WEAK = (
 )
 
 _LABEL_NOUNS = (
-    r"gate|dependencies|dependency|prerequisites?|voraussetzung(?:en)?|abhängigkeit(?:en)?"
+    r"gate|depends|deps|needs|requires|blocked by|after|dependencies|dependency|prerequisites?"
+    r"|voraussetzung(?:en)?|abhängigkeit(?:en)?"
     r"|dependencias?|requisitos? previos?|prerrequisitos?|dépendances?|pré-?requis"
 )
 DEP_TRIGGER = re.compile(
