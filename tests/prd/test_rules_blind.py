@@ -376,3 +376,18 @@ def test_a_bracketed_depends_label_with_item_numbers_states_dependencies() -> No
         "3. **Doc builder** — consumer group, enrichment. L [depends: 1, 2]\n"
     )
     assert pairs(plan) == {("Connector", "Doc builder"), ("Event schema", "Doc builder")}
+
+
+def test_an_item_column_of_ids_is_the_id_and_a_list_of_ided_sends_stays_work() -> None:
+    plan = plan_of(
+        "## Work items\n\n| Item | What | Priority | Blocked by |\n|---|---|---|---|\n"
+        "| PAY-901 | Batch payouts endpoint | P0 | — |\n"
+        "| PAY-904 | Migration guide | P1 | PAY-901 |\n\n"
+        "## Customer communications\n\nThe sends go out in this order.\n\n"
+        "1. **C1 Announcement** (1 Mar): cannot go out before the migration guide (PAY-904).\n"
+        "2. **C2 Usage reminder** (3 May): per-account email.\n"
+    )
+    assert titles(plan)[:2] == ["PAY-901 Batch payouts endpoint", "PAY-904 Migration guide"]
+    assert [t.priority for t in plan.tasks][:2] == [Priority.CRITICAL, Priority.HIGH]
+    assert len(plan.tasks) == 4
+    assert ("PAY-901 Batch payouts endpoint", "PAY-904 Migration guide") in pairs(plan)

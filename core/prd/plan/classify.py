@@ -483,8 +483,8 @@ class SectionRules:
             for c in section.children
         ):
             return False  # "V1. Retest" below it, or its own "Done when": work
-        if _carries_fields(section):
-            return False  # "Priority: high", "Depends on: …": a task's fields
+        if _carries_fields(section) or _marked_items(section):
+            return False  # "Priority: high", "Depends on: …", items with ids: work
         return not (self._holds_plan(section) or self._scheduled(section))
 
     def _by_words(self, section: Section, info: Title) -> Verdict | None:

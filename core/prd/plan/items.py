@@ -307,6 +307,18 @@ def task_table(table: Table) -> TaskTable | None:
     notes = column(_NOTE_COLUMNS)
     milestone = column(_MILESTONE_COLUMNS)
     status = column(_STATUS_COLUMNS)
+    if title is not None and ident is None and _ids_column(table, title):
+        # "| Item | What | Owner |" over "| PAY-901 | Batch payouts endpoint |": the first
+        # title-like column holds ids; the titles are in the next one.
+        ident = title
+        title = next(
+            (
+                i
+                for i, h in enumerate(header)
+                if i != ident and (_TITLE_COLUMNS.fullmatch(h) or _NAME_COLUMNS.fullmatch(h))
+            ),
+            None,
+        )
     if title is None and ident is not None and (priority is not None or deps is not None):
         # "| ID | Commitment | Theme | Priority | Owner | Depends on |": rows with ids, a
         # priority or what they wait for are work, whatever the title column is called.
