@@ -23,10 +23,15 @@ users/personas, success metrics, alternatives, risks, open questions/FAQ, notes/
 glossary/appendix, rollback plans, budget, non-functional requirements, future/won't-do/out of
 scope, sign-off checklists, work already done — with its sub-sections (unless one of them is a
 work plan, a bucket or a milestone: "Status" over "Next"). Conditionally: *scope* unless it
-lists steps; *user stories* unless they carry ids, priorities or dependencies; *design
+lists steps or prioritised entries; *stretch goals* unless their entries carry ids, priorities
+or owners (then low-priority work); *user stories* unless they carry ids, priorities or
+dependencies; *design
 narrative* (design, architecture, technical approach, API, data model, testing, rollout,
 security…) when the document has a work plan elsewhere (requirements, implementation plan,
-roadmap, tasks, backlog, phases, milestone headings…). Titles combine (``Risks & mitigations``,
+roadmap, tasks, backlog, phases, milestone headings…); and any other section outside the work
+plan whose title names nothing known, as *context around the work plan*, unless it carries a
+task's parts (fields, criteria, items or sub-sections with ids) or the plan schedules its
+numbered sub-sections. Titles combine (``Risks & mitigations``,
 ``Background: how it works today``, ``Notes from the meeting``); a title with an id
 (``A7 Datenschutz``) is always work; a section inside ``<overview>`` / ``<context>`` tags is read
 by the tag's name too. *Acceptance* sections (Acceptance criteria, Done when, Akzeptanzkriterien,
@@ -85,7 +90,10 @@ the source's file name without extension.
   column or a list after a colon names the member tasks: ``M1 Pilot | … | A1, A2``); headings
   ``M1: …`` / ``Phase 2 — …`` / ``Jalon 1 …`` / ``Week 1 …`` / ``Alpha (v0.14)`` / ``Launch day``
   and headings named like a listed milestone hold the tasks below them; a ``Milestone:`` line or a
-  task table's milestone column names one. A milestone keeps its full name.
+  task table's milestone column names one. Outside milestones sections, a list or run of lines
+  each led by a bold milestone name, and a table with a milestone column, name milestones and
+  the ids each holds (``read_block``; work-package numbers and ranges in any column), and are
+  not work. A milestone keeps its full name.
 - *Dependencies* (``prose`` finds them anywhere in a sentence; ``match`` resolves them): labels
   as above, ``X depends on Y`` / ``X → Y`` / chains in dependency sections, a Mermaid gantt
   ``after``, and phrases such as "can only start after", "once … ships", "needs", "blocked
@@ -98,6 +106,9 @@ the source's file name without extension.
   a reference that fits several tasks equally is an ``ambiguous_reference`` warning, never an
   edge. When either end is a group (a section with several tasks), the group's first tasks wait
   for the other group's last ones. Each edge says in ``because`` which words gave it.
+
+**Repeats** (``repeats``). A short item or row that repeats an earlier task's id is that task:
+it adds its milestone and dependencies, not a second task.
 
 **Warnings.** ``cycle`` (the cycle's keys and titles; the latest-declared non-parent edge on it is
 dropped), ``dangling_reference`` (a label naming nothing), ``ambiguous_reference`` (the
@@ -119,7 +130,8 @@ The modules
 (bold headings, struck headings, tags), ``classify`` (what each section is, and why), ``scan``
 (what a run of blocks declares), ``prose`` (dependencies in sentences), ``items`` (item titles,
 marks, task tables, gantt lines), ``buckets`` (which items and rows are tasks), ``milestones``,
-``units``, ``builder`` (the walk over the sections), ``tasks`` (units → tasks), ``match`` (the
+``units``, ``builder`` (the walk over the sections), ``repeats`` (ids listed twice), ``tasks``
+(units → tasks), ``match`` (the
 reference matcher), ``edges`` (references → edges, cycles broken). This module runs them in order.
 """
 
