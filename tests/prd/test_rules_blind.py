@@ -391,3 +391,17 @@ def test_an_item_column_of_ids_is_the_id_and_a_list_of_ided_sends_stays_work() -
     assert [t.priority for t in plan.tasks][:2] == [Priority.CRITICAL, Priority.HIGH]
     assert len(plan.tasks) == 4
     assert ("PAY-901 Batch payouts endpoint", "PAY-904 Migration guide") in pairs(plan)
+
+
+def test_a_section_whose_parts_a_milestone_table_lists_is_work() -> None:
+    plan = plan_of(
+        "## 4 Anforderungen\n\n### 4.1 Buchung (Muss)\nX.\n\n### 4.2 Aufruf (Muss)\nY.\n\n"
+        "## 5 Leistungen des Auftragnehmers\n\n### 5.1 Testsystem\nA.\n\n### 5.2 Schulung\nB.\n\n"
+        "## 6 Terminplan\n\n| Meilenstein | Termin | Inhalt |\n|---|---|---|\n"
+        "| M1 Testsystem | 27.03.2026 | 5.1, 4.1 |\n| M2 Aufruf | 08.05.2026 | 4.2, 5.2 |\n"
+    )
+    assert titles(plan) == ["Buchung (Muss)", "Aufruf (Muss)", "Testsystem", "Schulung"]
+    assert members(plan) == {
+        "M1 Testsystem": {"Testsystem", "Buchung (Muss)"},
+        "M2 Aufruf": {"Aufruf (Muss)", "Schulung"},
+    }

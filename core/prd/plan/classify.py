@@ -338,6 +338,7 @@ class SectionRules:
     doc: Document | None = None
     """The document (its source lines keep the bold marks parsing drops)."""
     _planned: frozenset[str] | None = None
+    _named: frozenset[str] | None = None
 
     @classmethod
     def of(
@@ -478,6 +479,8 @@ class SectionRules:
             return False  # "HU-3 …" is an item of a backlog; a known title has its own rules
         if is_bucket_title(info.kind_words) or info.number in self.planned_numbers():
             return False
+        if self._milestones_name(section):
+            return False  # "M2 | 08.05. | 4.1.5, 5.2, 5.3": a milestone holds its parts
         if any(
             self.title(c).ident is not None or self.verdict(c).kind == "ac"
             for c in section.children
@@ -567,6 +570,16 @@ class SectionRules:
                 for m in _SECTION_NUMBER.finditer(listed.group(0))
             )
         return self._planned
+
+    def _milestones_name(self, section: Section) -> bool:
+        """Whether a milestone lists the section's number or one of its sub-sections'."""
+        if self._named is None:  # first asked once the milestones sections are read
+            self._named = frozenset(text.strip() for _, text, _ in self.milestones.members)
+        named = self._named
+        if not named:
+            return False
+        numbers = [self.title(c).number for c in section.children]
+        return any(n in named for n in [self.title(section).number, *numbers] if n)
 
     def _inside_plan(self, section: Section) -> bool:
         parent = self.parents.get(id(section))
