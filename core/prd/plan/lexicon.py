@@ -638,7 +638,7 @@ phrase ("after", "once", "avant") only counts with a reference a reader cannot m
 id, a heading number or a whole task title."""
 
 DEP_ANCHORS = word_set(
-    "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gate|baut|espera"
+    "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|gate:|baut|espera"
     "|relies on|rely on|necesario|unblock|contingent|conditional|on hold|paused|aufbauend"
     "|follows|comes after|behind|hasta|until|pas avant"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
