@@ -405,3 +405,18 @@ def test_a_section_whose_parts_a_milestone_table_lists_is_work() -> None:
         "M1 Testsystem": {"Testsystem", "Buchung (Muss)"},
         "M2 Aufruf": {"Aufruf (Muss)", "Schulung"},
     }
+
+
+def test_cant_ship_until_and_has_to_land_before_state_dependencies() -> None:
+    plan = plan_of(
+        "## To-dos\n\n- [ ] **Batch endpoint** — Tomasz\n"
+        "- [ ] **Reassign tray** — Noor. Built against a stub, but it can't ship until the "
+        "batch endpoint is done.\n"
+        "- [ ] **Fix Android push token refresh** — Efua. This has to land before the push "
+        "to the receiving tech.\n"
+        "- [ ] **Push to the receiving tech** — Efua\n"
+    )
+    assert pairs(plan) == {
+        ("Batch endpoint", "Reassign tray"),
+        ("Fix Android push token refresh", "Push to the receiving tech"),
+    }

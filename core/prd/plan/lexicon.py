@@ -598,6 +598,10 @@ _FORWARD_STRONG = (
     r"|not until|no (se )?(empieza|empezar|comienza|comenzar|arranca|arrancar) hasta( que| tener)?"
     r"|ne (commence|démarre) pas avant|nicht vor|sits behind|gated behind"
     r"|(must|should|may|can|does|do) not (start|begin)( [\w-]+){0,4}? (before|until)"
+    r"|(can ?not|can['’]t|won['’]t|will not|doesn['’]t|does not|don['’]t)"
+    r" (ship|launch|go out|go live|land|merge|release|roll out"
+    r"|be (released|shipped|merged|enabled|turned on))"
+    r"( [\w-]+){0,3}? until"
     r"|attend(ent)?( donc)?( aussi| également)?(?= (la|le|les|l['’]|que|qu['’]|la fin))"
 )
 _FORWARD_WEAK = (
@@ -610,6 +614,8 @@ _FORWARD_WEAK = (
 _REVERSE_STRONG = (
     r"blocks|is blocking|needed (for|by)|required (for|by)|prerequisite (for|of)|unblocks"
     r"|(has|have|needs?) to be (\w+ )?(live|done|ready|finished|in place|merged|shipped) before"
+    r"|(has|have|needs?) to (land|ship|merge|go out|go live|be published) before"
+    r"|must (land|ship|merge|go out|go live|be published) before"
     r"|must be (\w+ )?(live|done|ready|finished|in place|merged|shipped) before"
     r"|bloque(?=\s+[A-Z][A-Z0-9]*-?\d)"
     r"|voraussetzung für|nötig für|blockiert|necesari[oa]s? para|requisito para|bloquea"
