@@ -420,3 +420,20 @@ def test_cant_ship_until_and_has_to_land_before_state_dependencies() -> None:
         ("Batch endpoint", "Reassign tray"),
         ("Fix Android push token refresh", "Push to the receiving tech"),
     }
+
+
+def test_versions_and_nominalised_verbs_name_their_task() -> None:
+    plan = plan_of(
+        "# Terraform\n- [ ] Upgrade Terraform 1.5 → 1.9 across all workspaces\n"
+        "- [ ] Move state to one bucket per environment (after the 1.9 upgrade)\n\n"
+        "# Kubernetes\n- [ ] Upgrade EKS 1.27 → 1.29\n\n"
+        "# CI\n- [ ] Migrate the 14 remaining Jenkins jobs to GitHub Actions\n"
+        "- [ ] Shut down the Jenkins VM (blocked by the job migration)\n"
+    )
+    assert pairs(plan) == {
+        (
+            "Upgrade Terraform 1.5 → 1.9 across all workspaces",
+            "Move state to one bucket per environment",
+        ),
+        ("Migrate the 14 remaining Jenkins jobs to GitHub Actions", "Shut down the Jenkins VM"),
+    }

@@ -64,7 +64,7 @@ _STOP = word_set(
     "|production|producción|produktion|prod|esté|estén|sea|sean|soit|soient|sei|seien"
     "|above|below|aforementioned|mentioned|ci|dessus|dessous|susodicho|susodicha|oben|obigen"
 )
-_SUFFIXES = ("ing", "ed", "es", "s")
+_SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s")
 _NUMBERED_PART = re.compile(
     r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
     r"|paso|fase|partie|étape|volet|lot)\s*\d+[a-z]?\s*[:.)—–-]\s*",
@@ -110,8 +110,18 @@ def _stem(word: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    """The words that carry meaning, lightly stemmed (no articles, no plural ``s``, no digits)."""
-    return [_stem(w) for w in WORDS.findall(text.casefold()) if w not in _STOP and not w.isdigit()]
+    """The words that carry meaning, lightly stemmed (no articles, no plural ``s``, no digits).
+
+    A version number is one (``1.9`` in "after the 1.9 upgrade"): it tells two upgrades apart.
+    """
+    words = [_stem(w) for w in WORDS.findall(text.casefold()) if w not in _STOP and not w.isdigit()]
+    if "." in text:
+        words.extend(_VERSION.findall(text))
+    return words
+
+
+_VERSION = re.compile(r"(?<![\w.])v?\d{1,3}\.\d{1,3}(?:\.\d{1,3})?(?![\w]|\.\d)")
+"""A version number in running text (``1.29``, ``v2.1``), not a date or a section path."""
 
 
 @dataclass
