@@ -437,3 +437,16 @@ def test_versions_and_nominalised_verbs_name_their_task() -> None:
         ),
         ("Migrate the 14 remaining Jenkins jobs to GitHub Actions", "Shut down the Jenkins VM"),
     }
+
+
+def test_one_distinctive_word_names_the_one_task_whose_title_holds_it() -> None:
+    plan = plan_of(
+        "## To do\n\n- **Build page templates in WordPress** — Leo\n"
+        "- **Build pages & move content over** — Leo\n"
+        "  - Blocked: needs the templates, the copy and the photos before anything goes in.\n"
+        "- **Photo shoot at tutoring night** — Rosa\n"
+        "- **Accessibility check** — Leo. Run it once the photos are in.\n"
+    )
+    assert pairs(plan) == {
+        ("Build page templates in WordPress", "Build pages & move content over"),
+    }

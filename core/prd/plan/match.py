@@ -564,6 +564,14 @@ class Resolver:
         # One word names a short title by its first word, or (not after a weak phrase) by
         # its last, its head noun in English: "the harness" names "Offline eval harness".
         heads = (title[0],) if strength == "weak" else (title[0], title[-1])
+        if (
+            strength == "strong"
+            and len(shared) == 1
+            and len(phrase) == 1
+            and len(shared[0]) >= 7
+            and len(self._tasks_with(shared[0])) == 1
+        ):
+            return True  # "needs the templates": the one task whose title says templates
         if len(shared) != 1 or len(title) > 3 or shared[0] not in heads:
             return False
         if strength == "weak" and len(phrase) != 1:
@@ -572,8 +580,11 @@ class Resolver:
         # The text's only word ("after the push") may be shorter: it names nothing else.
         distinctive = len(word) >= (4 if len(phrase) == 1 else 6) or word in capitals
         # One task may go by two names ("Scope 2 — Push the rota", "Push the rota").
-        tasks = {id(u) for n in self.titles_with.get(word, ()) for u in self.by_title.get(n, ())}
-        return distinctive and len(tasks) == 1
+        return distinctive and len(self._tasks_with(word)) == 1
+
+    def _tasks_with(self, word: str) -> set[int]:
+        """The tasks (by identity) whose titles hold ``word``."""
+        return {id(u) for n in self.titles_with.get(word, ()) for u in self.by_title.get(n, ())}
 
     def _spelling(self, text: str) -> Found:
         """A title spelled almost like the text: a typo, not a different name.
