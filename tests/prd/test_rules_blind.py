@@ -450,3 +450,15 @@ def test_one_distinctive_word_names_the_one_task_whose_title_holds_it() -> None:
     assert pairs(plan) == {
         ("Build page templates in WordPress", "Build pages & move content over"),
     }
+
+
+def test_an_id_reused_in_the_same_list_under_another_name_is_another_task() -> None:
+    plan = plan_of(
+        "## Work plan\n\n- W1 Thumbnail worker with libvips\n- W1 Export the audit report\n"
+        "- W2 Backfill script\n"
+    )
+    assert titles(plan) == [
+        "W1 Thumbnail worker with libvips",
+        "W1 Export the audit report",
+        "W2 Backfill script",
+    ]

@@ -10,12 +10,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.prd.plan.match import content_words
+
 if TYPE_CHECKING:
     from core.prd.plan.builder import Builder
     from core.prd.plan.units import Unit
 
 _REPEAT_WORDS = 25
 """A repeat says little of its own: an item or row of more words is kept as written."""
+
+
+def _same_name(repeat: Unit, kept: Unit) -> bool:
+    """Whether the repeat names the task as the first listing does, in fewer words perhaps.
+
+    Asked of a repeat in the same list only: a release section may shorten a story to other
+    words (``TAP-09 Asignación automática`` for ``… quiero que se me asigne el pedido``), but
+    an item next to another that reuses its id under an unrelated title (a copy retitled, the
+    id kept by mistake) is a task of its own.
+    """
+    assert repeat.ident is not None
+    words = set(content_words(repeat.title.replace(repeat.ident, " ")))
+    return not words or bool(words & set(content_words(kept.title)))
 
 
 def merge_repeats(builder: Builder) -> None:
@@ -30,6 +45,8 @@ def merge_repeats(builder: Builder) -> None:
             continue
         if len(unit.description.split()) > _REPEAT_WORDS:
             continue
+        if unit.path == kept.path and not _same_name(unit, kept):
+            continue  # the id twice in one list, under two names: two tasks
         same[id(unit)] = kept
         milestone = unit.milestone or unit.inherited.milestone
         placed = kept.milestone or kept.inherited.milestone or kept.meta.milestone
