@@ -26,7 +26,11 @@ from core.prd.plan.lexicon import (
     word_set,
 )
 from core.prd.plan.vocab import (
+    ID_OR_NUMBER,
     IDENT,
+    LIST_SEPARATOR,
+    RANGE_SEPARATOR,
+    WBS_NUMBER,
     bracketed_priority,
     ident_of,
     norm_plain,
@@ -338,9 +342,7 @@ def task_table(table: Table) -> TaskTable | None:
 
 
 _ID_LIST_CELL = re.compile(
-    r"(?:[A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*|\d{1,2}(?:\.\d{1,2}){1,2})"
-    r"(?:\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bbis\b|\bto\b|\bà\b|\ba\b|–|-)\s*"
-    r"(?:[A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*|\d{1,2}(?:\.\d{1,2}){1,2}))*"
+    rf"{ID_OR_NUMBER}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*{ID_OR_NUMBER})*"
 )
 """A cell that is nothing but ids (``E-01, E-03, E-04``; ``E-02``)."""
 
@@ -357,11 +359,12 @@ def _lists_ids(table: Table, index: int) -> bool:
 def _ids_column(table: Table, index: int) -> bool:
     """Whether most of the column's cells are an id (``C1``, ``PAY-901``, ``2.1``)."""
     cells = [r[index].strip() for r in table.rows if index < len(r)]
-    ids = sum(1 for c in cells if IDENT.fullmatch(c) or _WBS.fullmatch(c))
+    ids = sum(1 for c in cells if IDENT.fullmatch(c) or _ROW_NUMBER.fullmatch(c))
     return ids * 2 > len(table.rows)
 
 
-_WBS = re.compile(r"\d{1,2}(?:\.\d{1,2}){0,2}")
+_ROW_NUMBER = re.compile(rf"\d{{1,2}}|{WBS_NUMBER}")
+"""A row's number in an id column: ``7`` or ``2.1``."""
 _LETTERS = re.compile(r"[^\W\d_]{2}")
 
 

@@ -19,10 +19,12 @@ from core.prd.plan.items import schedule_list, task_table
 from core.prd.plan.lexicon import MILESTONE_HEADING, STAGE_HEADING
 from core.prd.plan.scan import label_fields
 from core.prd.plan.vocab import (
-    ID_PATTERN,
+    ID_OR_NUMBER,
     ID_RANGE,
     IDENT,
     ISO_DATE,
+    LIST_SEPARATOR,
+    RANGE_SEPARATOR,
     clean_title,
     expand_id_ranges,
     flat_blocks,
@@ -56,17 +58,14 @@ _LONE_MEMBER_WORDS = 5
 _ENTRY_END = re.compile(r"\s*\(|\s+[—–|]\s+|\s+-\s+|:\s")
 
 
-_WBS_NUMBER = r"\d{1,2}(?:\.\d{1,2}){1,2}"
 _CELL_MEMBER = re.compile(
-    rf"(?<![\w.])(?:(?P<first>{ID_PATTERN}|{_WBS_NUMBER})\s*(?:\bbis\b|\bto\b|\bthrough\b"
-    rf"|\bà\b|\ba\b|–|-)\s*(?P<last>{ID_PATTERN}|{_WBS_NUMBER})|{ID_PATTERN}|{_WBS_NUMBER})"
-    r"(?![\w]|\.\d)"
+    rf"(?<![\w.])(?:(?P<first>{ID_OR_NUMBER})\s*{RANGE_SEPARATOR}\s*(?P<last>{ID_OR_NUMBER})"
+    rf"|{ID_OR_NUMBER})(?![\w]|\.\d)"
 )
 """An id, a work-package number (``2.1``, not the date ``25.10.2024``) or a range of either
 (``AP 1.1 bis 1.4``) inside a cell's words."""
 _LEAD_IDS = re.compile(
-    rf"\s*[—–:-]?\s*(?:{ID_PATTERN}|{_WBS_NUMBER})(?:\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b)\s*"
-    rf"(?:{ID_PATTERN}|{_WBS_NUMBER}))*\s*\.?\s*$"
+    rf"\s*[—–:-]?\s*{ID_OR_NUMBER}(?:\s*{LIST_SEPARATOR}\s*{ID_OR_NUMBER})*\s*\.?\s*$"
 )
 """What follows a bold milestone name when it is nothing but ids (``**M1 — Foundations** — C1,
 C4, C6``)."""

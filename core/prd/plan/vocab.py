@@ -49,9 +49,15 @@ _EMOJI = re.compile("[" + "".join(PRIORITY_EMOJI) + "]")
 
 ID_PATTERN = r"[A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*"
 """An id as ``IDENT`` reads it, for patterns that list several."""
-ID_RANGE = re.compile(
-    rf"(?P<first>{ID_PATTERN})\s*(?:\bbis\b|\bto\b|\bthrough\b|\bà\b|\ba\b|–|-)\s*(?P<last>{ID_PATTERN})"
-)
+WBS_NUMBER = r"\d{1,2}(?:\.\d{1,2}){1,2}"
+"""A work-package number (``2.1``, ``1.4.2``), never a date (``25.10.2024``)."""
+ID_OR_NUMBER = rf"(?:{ID_PATTERN}|{WBS_NUMBER})"
+"""What names a listed task: an id or a work-package number."""
+LIST_SEPARATOR = r"(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b)"
+"""What separates the entries of a list of ids, in the four languages."""
+RANGE_SEPARATOR = r"(?:\bbis\b|\bto\b|\bthrough\b|\bà\b|\ba\b|–|-)"
+"""What joins the two ends of a range of ids (``LH-01 bis LH-05``, ``1.1 à 1.4``)."""
+ID_RANGE = re.compile(rf"(?P<first>{ID_PATTERN})\s*{RANGE_SEPARATOR}\s*(?P<last>{ID_PATTERN})")
 _ID_PARTS = re.compile(r"(?P<prefix>.*?)(?P<number>\d+)$")
 
 
