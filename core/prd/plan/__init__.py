@@ -185,12 +185,12 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
 
     milestones = Milestones()
     rules = SectionRules.of(doc, outline, top, title_section, milestones)
-    listing = [s for s in sections if rules.lists_milestones(s)]
-    for section in listing:
+    listing = {id(s): s for s in sections if rules.lists_milestones(s)}
+    for section in listing.values():
         milestones.read_section(section, doc.lines)
     # Verdicts may ask which sections the milestones name: read those first.
     for section in sections:
-        if section not in listing and rules.verdict(section).kind != "info":
+        if id(section) not in listing and rules.verdict(section).kind != "info":
             for block in flat_blocks(section.blocks):
                 milestones.read_block(block, doc.lines)
     builder = Builder(doc, source_key, options, top, title_section, outline, rules, milestones)
