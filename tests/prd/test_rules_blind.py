@@ -462,3 +462,23 @@ def test_an_id_reused_in_the_same_list_under_another_name_is_another_task() -> N
         "W1 Export the audit report",
         "W2 Backfill script",
     ]
+
+
+def test_tasks_under_a_milestone_sub_heading_are_not_milestones_themselves() -> None:
+    plan = plan_of(
+        "## Milestones\n\n### M1 · SCIM core API — Aug 8\n\nEndpoints behind a flag.\n\n"
+        "- **ENG-2140** Workspace SCIM tokens — *Urgent* — @hana\n"
+        "- **ENG-2141** `/Users` endpoints — *High* — @dmitri\n\n"
+        "### M2 · Mapping & safety — Aug 29\n\n- **ENG-2150** Map IdP groups to roles — @lucas\n"
+    )
+    assert [m.name for m in plan.milestones] == [
+        "M1 · SCIM core API — Aug 8",
+        "M2 · Mapping & safety — Aug 29",
+    ]
+    assert members(plan) == {
+        "M1 · SCIM core API — Aug 8": {
+            "ENG-2140 Workspace SCIM tokens",
+            "ENG-2141 /Users endpoints",
+        },
+        "M2 · Mapping & safety — Aug 29": {"ENG-2150 Map IdP groups to roles"},
+    }

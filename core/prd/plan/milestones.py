@@ -204,29 +204,37 @@ class Milestones:
         due = due_date(title)
         return self.add(ident or clean, clean, due)
 
-    def read_section(self, section: Section, lines: list[str]) -> None:
+    def read_section(self, section: Section, lines: list[str], *, named: bool = False) -> None:
         """Create the milestones a milestones section names.
 
         Those are list items, bold lines (read from the source ``lines``, as parsing drops
-        the emphasis), table rows and sub-headings.
+        the emphasis), table rows and sub-headings. Below a sub-heading that is itself a
+        milestone (``named``: ``### M1 · SCIM core API``), list items and sub-sections are its
+        tasks, not more milestones.
         """
         for block in flat_blocks(section.blocks):
+            if isinstance(block, ListBlock) and named:
+                continue
             if isinstance(block, ListBlock) and not schedule_list(block):
                 for item in block.items:
                     self._entry(item.text.split("\n", 1)[0], item.line_start, lines)
             elif isinstance(block, Paragraph):
                 key: str | None = None
                 for number in range(block.line_start, block.line_end + 1):
-                    named = self._entry("", number, lines, bold_only=True)
-                    if named is not None:
-                        key = named
+                    entry = self._entry("", number, lines, bold_only=True)
+                    if entry is not None:
+                        key = entry
                     elif key is not None and 0 < number <= len(lines):
                         self._listed_below(key, lines[number - 1], number)
             elif isinstance(block, Table) and task_table(block) is None:
                 self._table(block)
+        if named:
+            return  # its sub-sections are its tasks
         for child in section.children:
-            self.from_text(clean_title(child.title))
-            self.read_section(child, lines)
+            name = clean_title(child.title)
+            self.from_text(name)
+            milestone = bool(MILESTONE_HEADING.match(name) or STAGE_HEADING.fullmatch(name))
+            self.read_section(child, lines, named=milestone)
 
     def _listed_below(self, key: str, text: str, line: int) -> None:
         """The tasks a line under a bold milestone lists (``Connection data model, SAML…``).
