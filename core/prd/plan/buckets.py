@@ -32,7 +32,15 @@ from core.prd.plan.lexicon import DATE_IN_TITLE, MILESTONE_HEADING, STAGE_HEADIN
 from core.prd.plan.prose import DepRef, find_dependencies, states_sequence
 from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
-from core.prd.plan.vocab import clean_title, flat_blocks, ident_of, norm, priority_of, slug
+from core.prd.plan.vocab import (
+    ID_PATTERN,
+    clean_title,
+    flat_blocks,
+    ident_of,
+    norm,
+    priority_of,
+    slug,
+)
 
 if TYPE_CHECKING:
     from core.prd.plan.builder import Builder
@@ -197,9 +205,7 @@ def _notes_on_rows(
     ]
 
 
-_SUBJECT_ID = re.compile(
-    r"(?:\S+\s+){0,6}?\S+\s+\(([A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*)\)\s+\S+\s+\S+"
-)
+_SUBJECT_ID = re.compile(rf"(?:\S+\s+){{0,6}}?\S+\s+\(({ID_PATTERN})\)\s+\S+\s+\S+")
 """A sentence whose subject names a row by its id in parentheses, right after the words that
 describe it (``TramCheck (A7) ne peut être testée…``): a remark on that row."""
 

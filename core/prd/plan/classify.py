@@ -33,7 +33,7 @@ from core.prd.plan.lexicon import (
     WORK_TITLES,
     word_set,
 )
-from core.prd.plan.milestones import Milestones
+from core.prd.plan.milestones import Milestones, names_milestone
 from core.prd.plan.outline import Outline
 from core.prd.plan.scan import label_fields
 from core.prd.plan.vocab import (
@@ -68,7 +68,6 @@ _INCLUDES = re.compile(
 _VERSION_HEADING = re.compile(r"v?\d+\.\d+(?:\.\d+)?\s*[—–:]\s")
 """A version heading with what it ships: ``0.9 — target: end of April`` (a numbered section
 is written ``2.1 Build``, without the dash)."""
-_BOLD_MILESTONE = re.compile(r"\s{0,3}(\*\*|__)(?P<name>[^*_]+?)\1")
 _SECTION_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)+)(?![\w]|\.\d)")
 """A sub-section's number in running text (``3.2``, ``4.1.3``)."""
 _NUMBER_LIST = re.compile(
@@ -143,8 +142,8 @@ class Title:
     """A release stage (``Alpha (v0.14)``) or a time box (``Week 1``, ``Launch day``)."""
     priority: Priority | None
     names_priority: bool
-    """The title is a priority (``Must have``, ``Nice to have``, ``Hohe Priorität``): its items
-    are tasks of that priority."""
+    """The title is a priority (``Must have``, ``Nice to have``, ``Hohe Priorität``), or says
+    stretch goals (low): its items are tasks of that priority."""
     task_type: str | None
     ident: str | None
     """The id the title starts with (``EX-01``)."""
@@ -415,16 +414,10 @@ class SectionRules:
         if section.children or len(section.blocks) < 2 or self.doc is None:
             return False
         lines = self.doc.lines
-        for block in section.blocks:
-            if not isinstance(block, Paragraph) or block.line_start > len(lines):
-                return False
-            lead = _BOLD_MILESTONE.match(lines[block.line_start - 1])
-            if lead is None:
-                return False
-            name = lead.group("name").strip(" :")
-            if not (MILESTONE_HEADING.match(name) or STAGE_HEADING.fullmatch(name)):
-                return False
-        return True
+        return all(
+            isinstance(b, Paragraph) and names_milestone(lines, b.line_start)
+            for b in section.blocks
+        )
 
     def _tags(self, section: Section) -> tuple[str, ...]:
         return self.outline.tags.get(id(section), ())
@@ -486,7 +479,7 @@ class SectionRules:
             for c in section.children
         ):
             return False  # "V1. Retest" below it, or its own "Done when": work
-        if _carries_fields(section) or _marked_items(section):
+        if _carries_fields(section) or _lists_backlog(section):
             return False  # "Priority: high", "Depends on: …", items with ids: work
         return not (self._holds_plan(section) or self._scheduled(section))
 
@@ -528,12 +521,14 @@ class SectionRules:
 
     def _not_work(self, section: Section, category: str) -> bool:
         if category == "scope":  # "Scope" over its milestones' checklists is the plan
-            return not (lists_steps(section) or self._holds_plan(section) or _marked_items(section))
+            return not (
+                lists_steps(section) or self._holds_plan(section) or _lists_backlog(section)
+            )
         if category == "stories":
             return not self._stories_are_work(section)
         if category == "stretch":  # "S1 — Graviton node pools (needs C4)": planned, if late
             return not (
-                _marked_items(section)
+                _lists_backlog(section)
                 or any(self.title(c).ident is not None for c in section.children)
             )
         if self._scheduled(section):
@@ -667,7 +662,7 @@ def _schedule(section: Section) -> bool:
     )
 
 
-def _marked_items(section: Section) -> bool:
+def _lists_backlog(section: Section) -> bool:
     """Whether a list of the section is mostly backlog entries (``… (Priya) — P0``)."""
     for block in section.blocks:
         if (

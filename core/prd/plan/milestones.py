@@ -31,6 +31,7 @@ from core.prd.plan.vocab import (
     norm,
     norm_plain,
     slug,
+    spell_range,
 )
 
 _EU_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
@@ -82,19 +83,8 @@ def cell_members(text: str) -> list[str]:
         if m.group("first") is None:
             out.append(m.group(0))
             continue
-        first, last = m.group("first"), m.group("last")
-        spelled = expand_id_ranges(f"{first} - {last}") if first[0].isalpha() else None
-        out.extend(spelled or _number_range(first, last))
+        out.extend(spell_range(m.group("first"), m.group("last")))
     return out
-
-
-def _number_range(first: str, last: str) -> list[str]:
-    """``1.1`` to ``1.4`` spelled out (same prefix, at most 50 apart); else just the two."""
-    head, _, low = first.rpartition(".")
-    other, _, high = last.rpartition(".")
-    if head == other and low.isdigit() and high.isdigit() and 0 <= int(high) - int(low) <= 50:
-        return [f"{head}.{n}" for n in range(int(low), int(high) + 1)]
-    return [first, last]
 
 
 _LISTED_NUMBERS = re.compile(
@@ -346,7 +336,7 @@ class Milestones:
         """
         if isinstance(block, ListBlock):
             if len(block.items) < 2 or not all(
-                not i.lists and _names_milestone(lines, i.line_start) for i in block.items
+                not i.lists and names_milestone(lines, i.line_start) for i in block.items
             ):
                 return False  # a phase over a list of its tasks is read with them (buckets)
             for item in block.items:
@@ -355,7 +345,7 @@ class Milestones:
             return True
         if isinstance(block, Paragraph):
             numbers = range(block.line_start, block.line_end + 1)
-            if len(numbers) < 2 or not all(_names_milestone(lines, n) for n in numbers):
+            if len(numbers) < 2 or not all(names_milestone(lines, n) for n in numbers):
                 return False
             for number in numbers:
                 self._entry("", number, lines, bold_only=True)
@@ -370,7 +360,7 @@ class Milestones:
         return False
 
 
-def _names_milestone(lines: list[str], number: int) -> bool:
+def names_milestone(lines: list[str], number: int) -> bool:
     """Whether source line ``number`` starts with a bold milestone name (``**Phase 2 — …**``)."""
     if not 0 < number <= len(lines) or "*" not in lines[number - 1]:
         return False

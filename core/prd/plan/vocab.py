@@ -70,23 +70,32 @@ def expand_id_ranges(text: str) -> list[str]:
     rest = text
     while (m := ID_RANGE.search(rest)) is not None:
         out.extend(re.findall(ID_PATTERN, rest[: m.start()]))
-        first = _ID_PARTS.match(m.group("first"))
-        last = _ID_PARTS.match(m.group("last"))
-        if (
-            first is not None
-            and last is not None
-            and first.group("prefix") == last.group("prefix")
-            and 0 <= int(last.group("number")) - int(first.group("number")) <= 100
-        ):
-            width = len(first.group("number"))
-            start, end = int(first.group("number")), int(last.group("number"))
-            prefix = first.group("prefix")
-            out.extend(f"{prefix}{n:0{width}d}" for n in range(start, end + 1))
-        else:
-            out.extend((m.group("first"), m.group("last")))
+        out.extend(spell_range(m.group("first"), m.group("last")))
         rest = rest[m.end() :]
     out.extend(re.findall(ID_PATTERN, rest))
     return out
+
+
+def spell_range(first: str, last: str) -> list[str]:
+    """Every id from ``first`` to ``last`` (``LH-01``…``LH-03``, work packages ``1.1``…``1.4``).
+
+    Only between two ids of one prefix and at most 100 apart; else just the two ends.
+    """
+    low = _ID_PARTS.match(first)
+    high = _ID_PARTS.match(last)
+    if (
+        low is None
+        or high is None
+        or low.group("prefix") != high.group("prefix")
+        or not 0 <= int(high.group("number")) - int(low.group("number")) <= 100
+    ):
+        return [first, last]
+    width = len(low.group("number"))
+    prefix = low.group("prefix")
+    return [
+        f"{prefix}{n:0{width}d}"
+        for n in range(int(low.group("number")), int(high.group("number")) + 1)
+    ]
 
 
 def _by_word(groups: dict[str, str], sep: str | None) -> dict[str, str]:
