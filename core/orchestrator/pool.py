@@ -132,6 +132,7 @@ class WorkerPool:
         self._slots = slots or config.slots
         self._worker_id = worker_id or default_worker_id()
         self._project = project
+        self._project_id: str | None = None
         self._listener = listener
         self._handles: dict[str, RunHandle] = {}
         self._paused = False
@@ -332,13 +333,17 @@ class WorkerPool:
 
         Ready tasks with nothing to run, or whose command awaits approval (by an approver
         this worker accepts), do not count: no worker of this configuration would claim them
-        until someone acts, so waiting for them would never end.
+        until someone acts, so waiting for them would never end. A pool kept to one project
+        looks at that project only: another project's queue is not its to drain.
         """
+        if self._project is not None and self._project_id is None:
+            self._project_id = (await self._engine.get_project(self._project)).id
         overview = await self._engine.execution_overview(
             queue_limit=1,
             recent_limit=1,
             pipelines=self._config.pipelines.keys(),
             approved_by=self._config.approved_by,
+            in_projects=None if self._project_id is None else [self._project_id],
         )
         return not (overview.runnable_total or overview.running or overview.queued_forced)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.domain.commands import BoardQuery, TaskCreate
+from core.domain.commands import BoardQuery, ProjectCreate, TaskCreate
 from core.domain.models import FailureReason, TaskStatus
 from core.domain.runs import QuickRunStatus, RunStatus, WorkerStatus
 from core.errors import DuplicateError, ValidationError
@@ -108,6 +108,21 @@ async def test_with_auto_approve_a_success_goes_straight_to_done(
     task = await engine.get_task(ref)
     assert task.status == S.DONE
     assert any(e.type == "task.completed" for e in await engine.events(task=ref))
+
+
+async def test_a_pool_kept_to_a_project_drains_that_project_and_stops(
+    open_engine: Opener, tmp_path: Path
+) -> None:
+    """``worker --once --project X`` ends when X is done, whatever waits in other projects."""
+    config = make_config(feature_config(tmp_path / "calls.jsonl", auto_approve=True))
+    engine = await open_engine(config)
+    mine = await engine.create_project(ProjectCreate(name="Mine", key="MIN"))
+    theirs = await engine.create_project(ProjectCreate(name="Theirs", key="THR"))
+    ref = (await engine.create_task(TaskCreate(title="t", status=S.READY, project=mine.slug))).task
+    other = await engine.create_task(TaskCreate(title="o", status=S.READY, project=theirs.slug))
+    await drain(WorkerPool(engine, config, slots=1, project=mine.slug))
+    assert (await engine.get_task(ref.ref)).status == S.DONE
+    assert (await engine.get_task(other.task.ref)).status == S.READY
 
 
 async def test_a_failing_step_stops_the_pipeline_and_blocks_after_the_attempts(
