@@ -284,6 +284,23 @@ class TaskEngine(Protocol):
             NotFoundError: the project does not exist.
         """
 
+    async def ready_tasks_json(
+        self,
+        *,
+        limit: int = 50,
+        project: str | None = None,
+        in_projects: Collection[str] | None = None,
+    ) -> str:
+        """``ready_tasks``' cards as the JSON array their serializer writes (a list of cards).
+
+        What the server sends for ``GET /api/v2/tasks/ready``: on SQLite the database writes
+        that text itself, and no model is built (the ready queue is what boards and workers
+        poll most; docs/performance.md).
+
+        Raises:
+            NotFoundError: the project does not exist.
+        """
+
     async def board(self, query: BoardQuery) -> BoardView:
         """Per-state counts and a first window of cards per column.
 

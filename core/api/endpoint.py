@@ -138,6 +138,10 @@ class Endpoint:
     """The JSON answer's model (``None``: no body)."""
     answer_field: str | None = None
     """The answer's field holding the method's result (``None``: the answer is the result)."""
+    json_method: str | None = None
+    """A ``TaskEngine`` method taking the same arguments that gives the result already as
+    the JSON text of a list (``ready_tasks_json``): the server sends that text in the answer's
+    ``answer_field`` as it is, with no model built or serialized."""
     status: int = 200
     errors: tuple[int, ...] = ()
     """Error statuses besides those every route may answer (400, 401, 403, 422, 429, 503)."""

@@ -225,6 +225,7 @@ TASKS = (
         query=ReadyQuery,
         answer=Items[TaskCard],
         answer_field="items",
+        json_method="ready_tasks_json",
         errors=(404, 422),
     ),
     Endpoint(

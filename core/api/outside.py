@@ -19,6 +19,8 @@ HAND_WRITTEN: dict[str, str] = {
     "(status, priority, label, q, order), narrowed to the caller's projects.",
     "assign_tasks": "POST /tasks/assign: tasks a limited token cannot see fail alone, in "
     "place, as missing ones do.",
+    "ready_tasks_json": "GET /tasks/ready, the route of ready_tasks: it sends this text "
+    "(its entry's json_method); a client reads the cards and writes them again.",
     "card_position": "GET /tasks/{ref}/card-position: the board's filters, and a pair "
     "answered as CardPosition.",
     "run_now": "POST /tasks/{ref}/run: 201 for a run it started, 200 for the active run.",

@@ -22,6 +22,7 @@ from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic_core import to_json
 
 from core.domain.access import (
     ApiToken,
@@ -317,6 +318,17 @@ class HttpTaskEngine(RunCalls, OrchestratorCalls):
         if in_projects is not None:
             cards = [c for c in cards if c.project_id in set(in_projects)]
         return cards
+
+    async def ready_tasks_json(
+        self,
+        *,
+        limit: int = 50,
+        project: str | None = None,
+        in_projects: Collection[str] | None = None,
+    ) -> str:
+        """See ``TaskEngine.ready_tasks_json``: the cards read, then written again."""
+        cards = await self.ready_tasks(limit=limit, project=project, in_projects=in_projects)
+        return to_json(cards).decode()
 
     board = table_method(TaskEngine.board)
 

@@ -13,13 +13,19 @@ SQLite and PostgreSQL spell the object differently, so the pieces compile per di
 
 - ``card_object``: ``json_object`` on SQLite; ``json_build_object`` cast to text on PostgreSQL
   (a driver may otherwise decode it into Python values first).
-- ``utc_text``: a stored time as ISO text with its UTC offset. SQLite keeps naive UTC text
+- ``utc_text``: a stored time as ISO text in UTC. SQLite keeps naive UTC text
   (``core.store.types.UtcDateTime``); PostgreSQL's ``timestamptz`` is written in UTC whatever
   the session's time zone, so a card reads the same from either.
+- ``json_bool``: a condition as JSON ``true``/``false`` (SQLite's booleans are ``0``/``1``).
 - ``json_value``: a JSON column embedded as JSON, not as a string holding JSON.
 
-SQLite writes a boolean as ``0`` or ``1``: pydantic takes those as ``bool`` (its lax mode, the
-one ``validate_json`` uses), so the two databases give equal cards.
+On SQLite the text is also byte for byte what pydantic writes for the card
+(``written_as_pydantic``): times as ``2026-12-07T09:30:00.123456Z`` (no fraction when it is
+zero), JSON values compact, strings escaped as pydantic escapes them. So the server can send
+the database's text as it is (``cards_json``), with no model built or serialized: that was
+half of ``GET /api/v2/tasks/ready`` (docs/performance.md, "the ready queue as the database
+wrote it"). PostgreSQL writes ``jsonb`` with spaces and times with ``+00:00``, so there the
+cards go through pydantic on their way out.
 """
 
 from __future__ import annotations
@@ -71,8 +77,27 @@ class utc_text(FunctionElement[str]):
 
 per_dialect(
     utc_text,
-    sqlite="({args} || '+00:00')",
+    # Stored as "2026-12-07 09:30:00.123456" (fixed width; a time written by SQL itself may
+    # lack the fraction): pydantic's form is "2026-12-07T09:30:00.123456Z", and drops a
+    # fraction of zero.
+    sqlite="replace(replace({args} || 'Z', ' ', 'T'), '.000000Z', 'Z')",
     other="""to_char(({args}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+)
+
+
+class json_bool(FunctionElement[Any]):
+    """A condition as a JSON boolean inside an object (``null`` when it is NULL)."""
+
+    type = Text()
+    inherit_cache = True
+    name = "json_bool"
+
+
+per_dialect(
+    json_bool,
+    # SQLite's conditions are 1 or 0 (NULL stays NULL).
+    sqlite="json(CASE {args} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)",
+    other="{args}",
 )
 
 
@@ -95,7 +120,30 @@ def _cards() -> TypeAdapter[list[TaskCard]]:
 
 def cards_from_json(objects: Iterable[str]) -> list[TaskCard]:
     """The cards of ``card_object`` texts, in their order, validated in one call."""
-    return _cards().validate_json("[" + ",".join(objects) + "]")
+    return _cards().validate_json(_array(objects))
+
+
+def written_as_pydantic(dialect: str) -> bool:
+    """Whether ``dialect``'s card text is pydantic's JSON of the card (see ``cards_json``)."""
+    return dialect == "sqlite"
+
+
+def cards_json(objects: Iterable[str], dialect: str) -> str:
+    r"""The JSON array of cards that ``TaskCard``'s serializer would write for these texts.
+
+    SQLite's texts are that already (``written_as_pydantic``) and are only joined, unless
+    one holds a ``\u`` escape: the labels column is stored as Python's ``json`` writes it,
+    non-ASCII letters escaped (``"\u00fc"``) where pydantic writes ``"ü"``. Those, and
+    another database's texts, are validated and written again.
+    """
+    text = _array(objects)
+    if written_as_pydantic(dialect) and "\\u" not in text:
+        return text
+    return _cards().dump_json(_cards().validate_json(text)).decode()
+
+
+def _array(objects: Iterable[str]) -> str:
+    return "[" + ",".join(objects) + "]"
 
 
 def card_from_json(text: str) -> TaskCard:

@@ -478,6 +478,20 @@ class SqlTaskEngine:
             point=within is None and limit <= POINT_READ_CARDS,
         )
 
+    async def ready_tasks_json(
+        self,
+        *,
+        limit: int = 50,
+        project: str | None = None,
+        in_projects: Collection[str] | None = None,
+    ) -> str:
+        """See ``TaskEngine.ready_tasks_json``."""
+        within = None if in_projects is None else list(in_projects)
+        return await self._runner.read(
+            lambda c: queries.ready_queue_json(c, limit=limit, project=project, in_projects=within),
+            point=within is None and limit <= POINT_READ_CARDS,
+        )
+
     async def board(self, query: BoardQuery) -> BoardView:
         """See ``TaskEngine.board``."""
         if self._runner.dialect == "postgresql":

@@ -22,7 +22,7 @@ from core.domain.views import BoardColumn, BoardView, Page
 from core.errors import NotFoundError
 from core.store import list_totals
 from core.store import tables as t
-from core.store.card_json import cards_from_json
+from core.store.card_json import cards_from_json, cards_json
 from core.store.events import last_seq
 from core.store.folding import fold, fold_text
 from core.store.hints import likely
@@ -449,16 +449,36 @@ def ready_queue(
     Raises:
         NotFoundError: the project names nothing.
     """
+    return cards_from_json(_ready_cards(conn, limit, project, in_projects))
+
+
+def ready_queue_json(
+    conn: Connection,
+    *,
+    limit: int,
+    project: str | None,
+    in_projects: Sequence[str] | None = None,
+) -> str:
+    """``ready_queue``'s cards as the JSON array pydantic would write for them.
+
+    Raises:
+        NotFoundError: the project names nothing.
+    """
+    return cards_json(_ready_cards(conn, limit, project, in_projects), conn.dialect.name)
+
+
+def _ready_cards(
+    conn: Connection, limit: int, project: str | None, in_projects: Sequence[str] | None
+) -> Sequence[str]:
     if in_projects is None and not project:
-        rows = conn.execute(_READY_HEAD, {"limit": limit})
-        return cards_from_json(rows.scalars().all())
+        return conn.execute(_READY_HEAD, {"limit": limit}).scalars().all()
     clauses: list[Any] = [T.c.status == TaskStatus.READY.value]
     if in_projects is not None:
         clauses.append(T.c.project_id.in_(list(in_projects)))
     if project:
         clauses.append(T.c.project_id == find_project(conn, project)["id"])
-    rows = conn.execute(select_cards().where(*clauses).order_by(*CARD_ORDER).limit(limit))
-    return cards_from_json(rows.scalars().all())
+    statement = select_cards().where(*clauses).order_by(*CARD_ORDER).limit(limit)
+    return conn.execute(statement).scalars().all()
 
 
 def attachment_content(conn: Connection, attachment_id: str) -> tuple[Attachment, bytes]:

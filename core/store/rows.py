@@ -19,7 +19,7 @@ from core.domain.models import (
 )
 from core.domain.runs import Run, RunStatus
 from core.store import tables as t
-from core.store.card_json import card_object, json_value, utc_text
+from core.store.card_json import card_object, json_bool, json_value, utc_text
 
 T, P = t.tasks, t.projects
 
@@ -52,8 +52,8 @@ CARD = card_object(
     version=T.c.version,
     created_at=utc_text(T.c.created_at),
     updated_at=utc_text(T.c.updated_at),
-    has_command_or_pipeline=HAS_COMMAND_OR_PIPELINE,
-    command_pending=COMMAND_PENDING,
+    has_command_or_pipeline=json_bool(HAS_COMMAND_OR_PIPELINE),
+    command_pending=json_bool(COMMAND_PENDING),
 ).label("card")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from core.api.schemas import Items
+from core.domain.models import TaskCard
+
 from .conftest import Served, error_of, new_project, new_task
 
 
@@ -100,9 +103,15 @@ def test_ready_queue_is_in_claim_order(served: Served) -> None:
     with served.client("writer") as api:
         for task in (low, high):
             api.post(f"/api/v2/tasks/{task['ref']}/transition", json={"to": "ready"})
-        queue = api.get("/api/v2/tasks/ready", params={"project": project["slug"]}).json()
+        answer = api.get("/api/v2/tasks/ready", params={"project": project["slug"]})
+        everyone = api.get("/api/v2/tasks/ready", params={"limit": 200})
+    queue = answer.json()
     assert [c["ref"] for c in queue["items"]] == [high["ref"], low["ref"]]
     assert queue["next_cursor"] is None
+    # The server sends the database's text: it is exactly the answer model's own JSON.
+    for sent in (answer, everyone):
+        assert sent.headers["content-type"] == "application/json"
+        assert sent.text == Items[TaskCard].model_validate_json(sent.text).model_dump_json()
 
 
 def test_bulk_assign_answers_per_item(served: Served) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import DateTime, func, literal, select
+from pydantic_core import to_json
+from sqlalchemy import DateTime, create_engine, func, literal, literal_column, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.domain.commands import BoardQuery, MilestoneCreate, TaskPatch
+from core.domain.commands import BoardQuery, MilestoneCreate, ProjectCreate, TaskPatch
 from core.domain.models import Priority, Task, TaskCard, TaskStatus
 from core.store.card_json import cards_from_json, utc_text
 from core.store.engine import SqlTaskEngine
@@ -82,6 +83,33 @@ async def test_a_card_says_what_its_full_task_says(open_engine: Opener) -> None:
         assert card.created_at.utcoffset() == card.updated_at.utcoffset() == UTC.utcoffset(None)
 
 
+async def test_the_ready_queue_as_json_is_its_cards_as_their_serializer_writes_them(
+    open_engine: Opener,
+) -> None:
+    """The server sends ``ready_tasks_json`` as it is: it must be the cards' own JSON, byte
+    for byte, whatever the titles hold and whether a time has a fraction of a second."""
+    ticks = iter(datetime(2026, 12, 7, 9, 30, s, s % 2 * 120, tzinfo=UTC) for s in range(60))
+    engine = await open_engine(
+        auto_approve=False, approve_own_commands=False, clock=lambda: next(ticks)
+    )
+    await _varied(engine)
+    other = await engine.create_project(ProjectCreate(name="Other", key="OTH"))
+    await new(
+        engine,
+        'Tab\there, bell \x07, \x1f, line sep \u2028, \U0001f600 </script> "q" \\',
+        status=TaskStatus.READY,
+        project=other.slug,
+        labels=["ü", 'a"b', "back\\slash"],
+        assignee="zoë",
+    )
+    for scope in ({}, {"project": other.slug}, {"in_projects": [other.id]}, {"limit": 2}):
+        cards = await engine.ready_tasks(**scope)  # type: ignore[arg-type]
+        assert cards, scope
+        text = await engine.ready_tasks_json(**scope)  # type: ignore[arg-type]
+        assert text == to_json(cards).decode(), scope
+    assert {card.created_at.microsecond for card in cards} >= {0}
+
+
 async def test_the_ready_queue_keeps_scheduler_order(open_engine: Opener) -> None:
     """The cards come back in the order the database sorted them (priority, then age)."""
     engine = await open_engine()
@@ -120,3 +148,26 @@ async def test_a_card_reads_the_same_whatever_the_sessions_time_zone(
             assert text == "2026-12-07T01:02:03.456789+00:00"
     finally:
         await zoned.dispose()
+
+
+async def test_sqlite_writes_each_card_as_pydantic_does(sqlite_url: str) -> None:
+    """On SQLite the database's own text is sent (no model built): for cards without escapes
+    it must already be pydantic's JSON, times with and without a fraction included."""
+    ticks = iter(datetime(2026, 12, 7, 9, 30, s, s % 2 * 7, tzinfo=UTC) for s in range(60))
+    engine = await SqlTaskEngine.open(sqlite_url, actor="tester", clock=lambda: next(ticks))
+    try:
+        await _varied(engine)
+        cards = await engine.ready_tasks(limit=50)
+    finally:
+        await engine.close()
+    database = create_engine(sqlite_url)
+    try:
+        with database.connect() as conn:
+            statement = select_cards().where(tasks.c.status == "ready").order_by(*CARD_ORDER)
+            texts = conn.scalars(statement).all()
+            bare = conn.scalar(select(utc_text(literal_column("'2026-12-07 09:30:00'"))))
+    finally:
+        database.dispose()
+    assert "[" + ",".join(texts) + "]" == to_json(cards).decode()
+    assert {card.created_at.microsecond for card in cards} == {0, 7}
+    assert bare == "2026-12-07T09:30:00Z"  # a time SQL wrote itself, with no fraction

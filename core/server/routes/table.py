@@ -31,8 +31,8 @@ from core.server.api_routes import api_router
 from core.server.auth import Caller
 from core.server.deps import CallerDep, EngineDep, TokenAdminDep, WriterDep
 from core.server.errors import ErrorBody, error_responses
-from core.server.responses import model_response, task_response
-from core.server.table_access import AFTER, CHECKS
+from core.server.responses import JSON_TYPE, model_response, task_response
+from core.server.table_access import AFTER, CHECKS, AfterCheck, Check
 
 _CALLER = {TokenScope.READ: CallerDep, TokenScope.WRITE: WriterDep, TokenScope.ADMIN: WriterDep}
 """The token's dependency by scope. An admin call (``Access.ADMIN``) is checked once the
@@ -77,6 +77,8 @@ def table_route(entry: Endpoint) -> Callable[..., Awaitable[Response]]:
     checks = [CHECKS[a] for a in entry.access if a in CHECKS]
     after = [AFTER[a] for a in entry.access if a in AFTER]
     method_name = entry.method
+    if entry.json_method is not None:
+        return _json_route(entry, checks, after)
 
     async def endpoint(
         request: Request, engine: TaskEngine, caller: Caller, **values: Any
@@ -91,6 +93,43 @@ def table_route(entry: Endpoint) -> Callable[..., Awaitable[Response]]:
         for check_answer in after:
             result = await check_answer(request, engine, caller, asked, result)
         return _answer(entry, result)
+
+    endpoint.__name__ = entry.method
+    endpoint.__signature__ = inspect.Signature(_parameters(entry))  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _json_route(
+    entry: Endpoint, checks: list[Check], after: list[AfterCheck]
+) -> Callable[..., Awaitable[Response]]:
+    """The endpoint of an entry whose engine method has a JSON twin: it sends the twin's text.
+
+    The answer around the list is written once, here, by the answer model itself.
+    """
+    json_method = entry.json_method
+    if json_method is None or after or entry.answer is None or entry.answer_field is None:
+        raise TypeError(f"{entry.method}: only a list in an answer's field is sent as text")
+    if entry.location is not None:
+        raise TypeError(f"{entry.method}: an answer sent as text names no Location")
+    empty = entry.answer.model_validate({entry.answer_field: []}).model_dump_json()
+    head, tail = empty.split(f'"{entry.answer_field}":[]')
+    head += f'"{entry.answer_field}":'
+    headers = dict(entry.headers) or None
+
+    async def endpoint(
+        request: Request, engine: TaskEngine, caller: Caller, **values: Any
+    ) -> Response:
+        path = {name: values.pop(name) for name in entry.path_params}
+        args = entry.arguments(path, values, None)
+        for check in checks:
+            await check(entry, engine, caller, args)
+        text: str = await getattr(engine, json_method)(**entry.assembled(args))
+        return Response(
+            (head + text + tail).encode(),
+            status_code=entry.status,
+            headers=headers,
+            media_type=JSON_TYPE,
+        )
 
     endpoint.__name__ = entry.method
     endpoint.__signature__ = inspect.Signature(_parameters(entry))  # type: ignore[attr-defined]
