@@ -20,9 +20,9 @@ SQLite and PostgreSQL spell the object differently, so the pieces compile per di
 - ``json_value``: a JSON column embedded as JSON, not as a string holding JSON.
 
 On SQLite the text is also byte for byte what pydantic writes for the card
-(``written_as_pydantic``): times as ``2026-12-07T09:30:00.123456Z`` (no fraction when it is
-zero), JSON values compact, strings escaped as pydantic escapes them. So the server can send
-the database's text as it is (``cards_json``), with no model built or serialized: that was
+(``written_as_pydantic``): times as ``2026-12-07T09:30:00.123456Z``, JSON values compact,
+strings escaped as pydantic escapes them, with two exceptions ``cards_json`` sees. So the
+server can send the database's text as it is, with no model built or serialized: that was
 half of ``GET /api/v2/tasks/ready`` (docs/performance.md, "the ready queue as the database
 wrote it"). PostgreSQL writes ``jsonb`` with spaces and times with ``+00:00``, so there the
 cards go through pydantic on their way out.
@@ -78,9 +78,10 @@ class utc_text(FunctionElement[str]):
 per_dialect(
     utc_text,
     # Stored as "2026-12-07 09:30:00.123456" (fixed width; a time written by SQL itself may
-    # lack the fraction): pydantic's form is "2026-12-07T09:30:00.123456Z", and drops a
-    # fraction of zero.
-    sqlite="replace(replace({args} || 'Z', ' ', 'T'), '.000000Z', 'Z')",
+    # lack the fraction): pydantic's form is "2026-12-07T09:30:00.123456Z". It drops a
+    # fraction of zero, which ``cards_json`` sees (a second replace here cost a fifth of the
+    # ready queue's SQL for a time in a million).
+    sqlite="(replace({args}, ' ', 'T') || 'Z')",
     other="""to_char(({args}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
 )
 
@@ -95,8 +96,8 @@ class json_bool(FunctionElement[Any]):
 
 per_dialect(
     json_bool,
-    # SQLite's conditions are 1 or 0 (NULL stays NULL).
-    sqlite="json(CASE {args} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)",
+    # SQLite's conditions are 1 or 0 (NULL stays NULL); the constants are made once.
+    sqlite="(CASE {args} WHEN 1 THEN json('true') WHEN 0 THEN json('false') END)",
     other="{args}",
 )
 
@@ -132,12 +133,13 @@ def cards_json(objects: Iterable[str], dialect: str) -> str:
     r"""The JSON array of cards that ``TaskCard``'s serializer would write for these texts.
 
     SQLite's texts are that already (``written_as_pydantic``) and are only joined, unless
-    one holds a ``\u`` escape: the labels column is stored as Python's ``json`` writes it,
-    non-ASCII letters escaped (``"\u00fc"``) where pydantic writes ``"ü"``. Those, and
-    another database's texts, are validated and written again.
+    one holds a ``\u`` escape (the labels column is stored as Python's ``json`` writes it,
+    non-ASCII letters escaped as ``"\u00fc"`` where pydantic writes ``"ü"``) or a time
+    whose fraction is zero (``.000000Z``, which pydantic leaves out). Those, and another
+    database's texts, are validated and written again.
     """
     text = _array(objects)
-    if written_as_pydantic(dialect) and "\\u" not in text:
+    if written_as_pydantic(dialect) and "\\u" not in text and ".000000Z" not in text:
         return text
     return _cards().dump_json(_cards().validate_json(text)).decode()
 

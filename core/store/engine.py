@@ -113,6 +113,7 @@ from core.store import (
     task_pages,
     token_ops,
 )
+from core.store.card_json import cards_from_json, cards_json
 from core.store.claims import postgres as claims_pg
 from core.store.context import StoreSettings, TxContext
 from core.store.dialects import sqlite as sqlite_dialect
@@ -472,10 +473,11 @@ class SqlTaskEngine:
         in_projects: Collection[str] | None = None,
     ) -> list[TaskCard]:
         """See ``TaskEngine.ready_tasks``."""
+        if in_projects is None and not project and limit <= POINT_READ_CARDS:
+            return cards_from_json(await self._ready_head(limit))
         within = None if in_projects is None else list(in_projects)
         return await self._runner.read(
-            lambda c: queries.ready_queue(c, limit=limit, project=project, in_projects=within),
-            point=within is None and limit <= POINT_READ_CARDS,
+            lambda c: queries.ready_queue(c, limit=limit, project=project, in_projects=within)
         )
 
     async def ready_tasks_json(
@@ -486,11 +488,19 @@ class SqlTaskEngine:
         in_projects: Collection[str] | None = None,
     ) -> str:
         """See ``TaskEngine.ready_tasks_json``."""
+        if in_projects is None and not project and limit <= POINT_READ_CARDS:
+            return cards_json(await self._ready_head(limit), self._runner.dialect)
         within = None if in_projects is None else list(in_projects)
         return await self._runner.read(
-            lambda c: queries.ready_queue_json(c, limit=limit, project=project, in_projects=within),
-            point=within is None and limit <= POINT_READ_CARDS,
+            lambda c: queries.ready_queue_json(c, limit=limit, project=project, in_projects=within)
         )
+
+    async def _ready_head(self, limit: int) -> Sequence[str]:
+        """The first ``limit`` ready cards' texts across projects: a point read."""
+        texts: Sequence[str] = await self._runner.read_first_column(
+            queries.READY_HEAD, {"limit": limit}
+        )
+        return texts
 
     async def board(self, query: BoardQuery) -> BoardView:
         """See ``TaskEngine.board``."""

@@ -424,8 +424,9 @@ def _key_at(
 
 
 #: The ready queue's head across projects, what workers and boards poll most: built once, so a
-#: read spends nothing on building the statement or its cache key.
-_READY_HEAD = (
+#: read spends nothing on building the statement or its cache key (and read on the driver's
+#: own connection where the runner can: ``Runner.read_first_column``).
+READY_HEAD = (
     select_cards()
     .where(T.c.status == TaskStatus.READY.value)
     .order_by(*CARD_ORDER)
@@ -471,7 +472,7 @@ def _ready_cards(
     conn: Connection, limit: int, project: str | None, in_projects: Sequence[str] | None
 ) -> Sequence[str]:
     if in_projects is None and not project:
-        return conn.execute(_READY_HEAD, {"limit": limit}).scalars().all()
+        return conn.execute(READY_HEAD, {"limit": limit}).scalars().all()
     clauses: list[Any] = [T.c.status == TaskStatus.READY.value]
     if in_projects is not None:
         clauses.append(T.c.project_id.in_(list(in_projects)))

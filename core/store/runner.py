@@ -21,17 +21,18 @@ import contextlib
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Select
 
 from core.store.context import TxContext
 from core.store.dialects import postgresql
 from core.store.dialects import sqlite as sqlite_dialect
+from core.store.driver_reads import DriverReads
 from core.store.errors import translate_db_errors
 from core.store.events import flush_events
 
@@ -87,6 +88,17 @@ class Runner(ABC):
         ``point``: ``op`` reads a few rows through an index (one task, the head of the ready
         queue), never a scan or a count; a runner may run it on the caller's thread.
         """
+
+    async def read_first_column(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> Sequence[Any]:
+        """A point read of ``statement``'s first column (values as the driver gives them).
+
+        For the few reads polled most (the ready queue's head): a runner may run it on the
+        database driver directly (``core.store.driver_reads``), which takes only statements
+        whose parameters need no conversion.
+        """
+        return await self.read(lambda c: c.execute(statement, params).scalars().all(), point=True)
 
     @abstractmethod
     async def close(self) -> None:
@@ -185,6 +197,7 @@ class ThreadRunner(Runner):
         self._queue: list[_Queued] = []
         self._queue_lock = threading.Lock()
         self._draining = False
+        self._driver_reads = None if reader is writer else DriverReads(reader)
 
     @contextlib.contextmanager
     def _begin_write(self) -> Iterator[Connection]:
@@ -292,8 +305,19 @@ class ThreadRunner(Runner):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._read_pool, self._read_tx, op)
 
+    async def read_first_column(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> Sequence[Any]:
+        """See ``Runner.read_first_column``: on this thread, on SQLite's own connection."""
+        if self._driver_reads is None:  # in memory: its one connection is the writer's
+            return await super().read_first_column(statement, params)
+        with translate_db_errors(self._path):
+            return self._driver_reads.first_column(statement, params)
+
     async def close(self) -> None:
         """See ``Runner.close``."""
+        if self._driver_reads is not None:
+            self._driver_reads.close()
         self._write_pool.shutdown(wait=True)
         if self._read_pool is not self._write_pool:
             self._read_pool.shutdown(wait=True)

@@ -7,11 +7,13 @@ scan (a list, a count, a search) still runs on a reader thread, beside the event
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection
 
 from core.store import queries
+from core.store.driver_reads import DriverReads
 from core.store.engine import SqlTaskEngine
 
 from .conftest import new
@@ -57,7 +59,9 @@ async def test_a_database_in_memory_reads_on_its_one_connections_thread() -> Non
 
 
 async def test_a_task_and_the_ready_queue_are_point_reads_and_a_list_is_not(
-    sqlite_engine: SqlTaskEngine, threads_of_reads: dict[str, list[str]]
+    sqlite_engine: SqlTaskEngine,
+    threads_of_reads: dict[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """What a worker and a board poll read most stays on the caller's thread; a list scans."""
     from core.domain.commands import TaskQuery
@@ -66,12 +70,22 @@ async def test_a_task_and_the_ready_queue_are_point_reads_and_a_list_is_not(
     for calls in threads_of_reads.values():
         calls.clear()  # a write reads its task back on the writer's thread
     here = threading.current_thread().name
+    head: list[str] = []
+    first_column = DriverReads.first_column
+
+    def spy(self: DriverReads, *args: Any) -> Any:
+        head.append(threading.current_thread().name)
+        return first_column(self, *args)
+
+    monkeypatch.setattr(DriverReads, "first_column", spy)
     assert (await sqlite_engine.get_task(task.ref)).title == "Read me"
     await sqlite_engine.ready_tasks(limit=20)
+    await sqlite_engine.ready_tasks_json(limit=20)
     await sqlite_engine.ready_tasks(limit=20, in_projects=[task.project_id])
     await sqlite_engine.list_tasks(TaskQuery())
     assert threads_of_reads["get_task"] == [here]
-    assert threads_of_reads["ready_queue"][0] == here
+    # The head across projects: on this thread, on SQLite's own connection (driver_reads).
+    assert head == [here, here]
     # Kept to a token's projects, the queue may skip many cards: a reader thread reads it.
-    assert threads_of_reads["ready_queue"][1].startswith("taskyard-reader")
+    assert threads_of_reads["ready_queue"][0].startswith("taskyard-reader")
     assert threads_of_reads["list_tasks"][0].startswith("taskyard-reader")
