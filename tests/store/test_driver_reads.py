@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import bindparam, select
+from sqlalchemy.pool import QueuePool
 
 from core.domain.models import TaskStatus
 from core.store.dialects.sqlite import make_engines
@@ -57,6 +58,8 @@ async def test_a_statement_needing_sqlalchemy_is_refused(sqlite_url: str) -> Non
         reads = DriverReads(reader)
         assert reads.first_column(READY_HEAD, {"limit": 5}) == []
         reads.close()
-        assert reader.pool.checkedout() == 0  # the kept connection went back
+        pool = reader.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.checkedout() == 0  # the kept connection went back
     finally:
         reader.dispose()
