@@ -1,11 +1,15 @@
-"""The hottest small reads, run on SQLite's own connection: no SQLAlchemy on the way.
+"""Point reads on a connection each thread keeps, the hottest on SQLite's own driver.
+
+A point read (one task, the head of the ready queue) runs on the caller's thread
+(``ThreadRunner.read``). Checking a reader connection out of the pool and back in for each
+cost a quarter of a task read, so each thread keeps one (``DriverReads.connection``).
 
 The head of the ready queue is what boards, workers and the server poll most. Through
-SQLAlchemy a read of it cost ~0.4 ms, of which SQLite's work was ~0.17 ms: the pool's
-checkout, the ``begin`` hook, the execution context and the result's processing were the
-rest (docs/performance.md, "the ready queue as the database wrote it"). Such a statement is
-compiled here once for the dialect, and each read is one ``execute`` on a connection the
-calling thread keeps: a single ``SELECT`` in SQLite's autocommit mode reads one consistent
+SQLAlchemy a read of it cost ~0.4 ms, of which SQLite's work was ~0.2 ms: the checkout, the
+``begin`` hook, the execution context and the result's processing were the rest
+(docs/performance.md, "the ready queue as the database wrote it"). Such a statement is
+compiled here once for the dialect, and each read is one ``execute`` on the kept
+connection's driver: a single ``SELECT`` in SQLite's autocommit mode reads one consistent
 snapshot, as a transaction of its own would.
 
 Only statements that need none of SQLAlchemy's help qualify: no bind parameter whose value
@@ -22,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -62,41 +66,50 @@ def compile_for_driver(
 
 
 class DriverReads:
-    """Compiled statements, and one raw connection per calling thread, of a reader engine."""
+    """A reader connection kept by each calling thread, and the statements run on its driver.
+
+    Point reads (``ThreadRunner.read(point=True)``) run on the caller's thread; checking a
+    connection out of the pool and back in for each cost as much as a third of SQLite's work
+    for a task read. The thread keeps one instead: ``connection`` for a transaction through
+    SQLAlchemy, ``first_column`` on its driver in autocommit.
+    """
 
     def __init__(self, reader: Engine) -> None:
         self._reader = reader
         self._compiled: dict[Select[Any], DriverStatement] = {}
         self._local = threading.local()
-        self._held: list[Any] = []
-        """The pool's connections the threads keep, given back on ``close``."""
+        self._kept: list[Connection] = []
+        """Every thread's connection, closed (given back to the pool) by ``close``."""
         self._lock = threading.Lock()
 
+    def connection(self) -> Connection:
+        """This thread's reader connection (opened on first use), outside any transaction."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            # From the reader pool, so it has the pool's pragmas and functions.
+            conn = self._reader.connect()
+            with self._lock:
+                self._kept.append(conn)
+            self._local.conn = conn
+        return conn
+
     def first_column(self, statement: Select[Any], params: Mapping[str, Any]) -> Sequence[Any]:
-        """``statement``'s first column, row by row, read on this thread's connection."""
+        """``statement``'s first column, row by row, read on this thread's connection.
+
+        On the driver itself, in autocommit (``install_pragmas``): one SELECT, one snapshot.
+        """
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = compile_for_driver(statement, self._reader.dialect, params)
             self._compiled[statement] = compiled
-        rows = self._connection().execute(compiled.sql, compiled.values(params)).fetchall()
+        raw = self.connection().connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        rows = raw.execute(compiled.sql, compiled.values(params)).fetchall()
         return [row[0] for row in rows]
-
-    def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            # From the reader pool, so it has the pool's pragmas and functions; in autocommit
-            # (``install_pragmas``), so each SELECT is its own snapshot.
-            fairy = self._reader.raw_connection()
-            with self._lock:
-                self._held.append(fairy)
-            conn = fairy.driver_connection
-            assert isinstance(conn, sqlite3.Connection)
-            self._local.conn = conn
-        return conn
 
     def close(self) -> None:
         """Give every kept connection back to the pool (before it is disposed of)."""
         with self._lock:
-            held, self._held = self._held, []
-        for fairy in held:
-            fairy.close()
+            kept, self._kept = self._kept, []
+        for conn in kept:
+            conn.close()

@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.pool import QueuePool
 
+from core.domain.commands import TaskPatch
 from core.domain.models import TaskStatus
+from core.errors import NotFoundError
 from core.store.dialects.sqlite import make_engines
 from core.store.driver_reads import DriverReads, compile_for_driver
 from core.store.engine import SqlTaskEngine
@@ -40,6 +42,23 @@ async def test_the_ready_head_reads_what_sqlalchemy_reads_and_every_commit(
     assert [c.ref for c in after] == [first.ref, second.ref]
     assert [c.ref for c in limited] == [first.ref]
     assert scoped == after  # the same cards through SQLAlchemy
+
+
+async def test_a_kept_reader_connection_sees_every_commit_and_outlives_a_failed_read(
+    sqlite_url: str,
+) -> None:
+    """A thread's point reads share one connection: each is still a snapshot of its own."""
+    engine = await SqlTaskEngine.open(sqlite_url, actor="tester")
+    try:
+        task = await new(engine, "Before")
+        assert (await engine.get_task(task.ref)).title == "Before"
+        with pytest.raises(NotFoundError):
+            await engine.get_task("TY-999")
+        await engine.update_task(task.ref, TaskPatch(title="After"), expected_version=task.version)
+        assert (await engine.get_task(task.ref)).title == "After"
+        assert [c.title for c in await engine.ready_tasks()] == []
+    finally:
+        await engine.close()
 
 
 async def test_a_statement_needing_sqlalchemy_is_refused(sqlite_url: str) -> None:
