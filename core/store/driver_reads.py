@@ -20,6 +20,7 @@ statement fails its tests instead of reading wrong values.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
@@ -65,32 +66,58 @@ def compile_for_driver(
     return DriverStatement(compiled.string, tuple(compiled.positiontup), constants)
 
 
+KEPT_CONNECTIONS = 2
+"""Threads that keep a reader connection at once. The pool holds eight, and the reader
+threads check theirs out per read. Reads on any further thread check one out each time, as
+every read did before."""
+
+
 class DriverReads:
     """A reader connection kept by each calling thread, and the statements run on its driver.
 
-    Point reads (``ThreadRunner.read(point=True)``) run on the caller's thread; checking a
-    connection out of the pool and back in for each cost as much as a third of SQLite's work
-    for a task read. The thread keeps one instead: ``connection`` for a transaction through
-    SQLAlchemy, ``first_column`` on its driver in autocommit.
+    Point reads (``ThreadRunner.read(point=True)``) run on the caller's thread, in practice
+    the event loop's; checking a connection out of the pool and back in for each cost a
+    quarter of a task read. That thread keeps one instead, until it ends or ``close``:
+    ``kept`` for a transaction through SQLAlchemy, ``first_column`` on its driver in
+    autocommit.
     """
 
     def __init__(self, reader: Engine) -> None:
         self._reader = reader
         self._compiled: dict[Select[Any], DriverStatement] = {}
         self._local = threading.local()
-        self._kept: list[Connection] = []
-        """Every thread's connection, closed (given back to the pool) by ``close``."""
+        self._kept: list[tuple[threading.Thread, Connection]] = []
+        """Each keeping thread and its connection, given back to the pool when the thread
+        has ended (seen by the next thread to ask) or by ``close``."""
         self._lock = threading.Lock()
 
-    def connection(self) -> Connection:
-        """This thread's reader connection (opened on first use), outside any transaction."""
+    def kept(self) -> Connection | None:
+        """This thread's kept reader connection, outside any transaction.
+
+        ``None`` when other threads keep ``KEPT_CONNECTIONS`` already: the read then checks
+        one out of the pool.
+        """
         conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is None or conn.closed or conn.invalidated:
-            # From the reader pool, so it has the pool's pragmas and functions.
-            conn = self._reader.connect()
-            with self._lock:
-                self._kept.append(conn)
-            self._local.conn = conn
+        if conn is not None and not conn.closed and not conn.invalidated:
+            return conn
+        stale: list[Connection] = []
+        with self._lock:
+            live = []
+            for thread, kept in self._kept:
+                if thread.is_alive() and not kept.closed and not kept.invalidated:
+                    live.append((thread, kept))
+                else:
+                    stale.append(kept)
+            self._kept = live
+            conn = None
+            if len(live) < KEPT_CONNECTIONS:
+                # From the reader pool, so it has the pool's pragmas and functions. Taken
+                # under the lock, so threads starting together cannot all keep one.
+                conn = self._reader.connect()
+                live.append((threading.current_thread(), conn))
+        for old in stale:
+            old.close()
+        self._local.conn = conn
         return conn
 
     def first_column(self, statement: Select[Any], params: Mapping[str, Any]) -> Sequence[Any]:
@@ -102,14 +129,16 @@ class DriverReads:
         if compiled is None:
             compiled = compile_for_driver(statement, self._reader.dialect, params)
             self._compiled[statement] = compiled
-        raw = self.connection().connection.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
-        rows = raw.execute(compiled.sql, compiled.values(params)).fetchall()
+        kept = self.kept()
+        with contextlib.nullcontext(kept) if kept is not None else self._reader.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            rows = raw.execute(compiled.sql, compiled.values(params)).fetchall()
         return [row[0] for row in rows]
 
     def close(self) -> None:
         """Give every kept connection back to the pool (before it is disposed of)."""
         with self._lock:
             kept, self._kept = self._kept, []
-        for conn in kept:
+        for _thread, conn in kept:
             conn.close()

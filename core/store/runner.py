@@ -295,15 +295,18 @@ class ThreadRunner(Runner):
         """See ``Runner.read``.
 
         A point read runs on the caller's thread, in the reader connection that thread keeps
-        (``DriverReads.connection``): it costs SQLite ~0.1 ms, and handing it to a reader
+        (``DriverReads.kept``): it costs SQLite ~0.1 ms, and handing it to a reader
         thread and back cost as much again (the wake-ups, and the GIL passed back and forth),
         a fifth of ``GET /api/v2/tasks/{ref}`` (docs/performance.md, "Point reads"); a pool
         checkout and check-in per read cost a quarter of a task read. Anything that may scan
         keeps to the reader threads, where SQLite's C code runs beside the event loop.
         """
         if point and self._driver_reads is not None:
-            with translate_db_errors(self._path), self._driver_reads.connection().begin() as tx:
-                return op(tx.connection)
+            conn = self._driver_reads.kept()
+            if conn is None:  # other threads keep theirs: one from the pool for this read
+                return self._read_tx(op)
+            with translate_db_errors(self._path), conn.begin():
+                return op(conn)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._read_pool, self._read_tx, op)
 

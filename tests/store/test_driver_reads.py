@@ -6,6 +6,8 @@ could not run as SQLAlchemy would must be refused, not read wrong.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -16,7 +18,7 @@ from core.domain.commands import TaskPatch
 from core.domain.models import TaskStatus
 from core.errors import NotFoundError
 from core.store.dialects.sqlite import make_engines
-from core.store.driver_reads import DriverReads, compile_for_driver
+from core.store.driver_reads import KEPT_CONNECTIONS, DriverReads, compile_for_driver
 from core.store.engine import SqlTaskEngine
 from core.store.queries import READY_HEAD
 from core.store.tables import tasks
@@ -80,5 +82,38 @@ async def test_a_statement_needing_sqlalchemy_is_refused(sqlite_url: str) -> Non
         pool = reader.pool
         assert isinstance(pool, QueuePool)
         assert pool.checkedout() == 0  # the kept connection went back
+    finally:
+        reader.dispose()
+
+
+async def test_kept_connections_are_capped_and_go_back_when_their_threads_end(
+    sqlite_url: str,
+) -> None:
+    """More threads than ``KEPT_CONNECTIONS`` still read; an ended thread's connection returns."""
+    await (await SqlTaskEngine.open(sqlite_url, actor="tester")).close()  # the schema
+    _writer, reader = make_engines(sqlite_url)
+    pool = reader.pool
+    assert isinstance(pool, QueuePool)
+    reads = DriverReads(reader)
+    together = threading.Barrier(5)
+    results: list[Sequence[object]] = []
+
+    def read_while_the_others_live() -> None:
+        together.wait()
+        results.append(reads.first_column(READY_HEAD, {"limit": 5}))
+        together.wait()
+
+    threads = [threading.Thread(target=read_while_the_others_live) for _ in range(5)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert results == [[]] * 5
+        assert pool.checkedout() == KEPT_CONNECTIONS  # the other three read and gave theirs back
+        assert reads.first_column(READY_HEAD, {"limit": 5}) == []
+        assert pool.checkedout() == 1  # the ended threads' went back; this thread keeps one
+        reads.close()
+        assert pool.checkedout() == 0
     finally:
         reader.dispose()
