@@ -2,7 +2,8 @@
 
 A point read (one task, the head of the ready queue) runs on the caller's thread
 (``ThreadRunner.read``). Checking a reader connection out of the pool and back in for each
-cost a quarter of a task read, so each thread keeps one (``DriverReads.connection``).
+cost a quarter of a task read, so that thread (in practice the event loop's) keeps one
+(``DriverReads.kept``; at most ``KEPT_CONNECTIONS`` threads do).
 
 The head of the ready queue is what boards, workers and the server poll most. Through
 SQLAlchemy a read of it cost ~0.4 ms, of which SQLite's work was ~0.2 ms: the checkout, the
