@@ -24,6 +24,12 @@ is measured, the token-checked ``/api/v2/state-machine``, which pays
 everything an API route pays before its own work (authentication, the API's middlewares and
 dependencies).
 
+Flat out, 32 clients that send back to back keep 32 requests queued, so every latency
+percentile is about 32 ÷ the rate: it measures throughput again, not what a client waits at
+a load the server keeps up with. ``--paced 0.5 0.75 0.9`` runs each GET route again with the
+clients pacing themselves (random gaps, Poisson arrivals) to offer that fraction of the rate
+the route reached flat out, and reports the latency then.
+
 wrk runs in C with two threads; its CPU time and the server's are printed for each route,
 so it can be seen that the load generator is not what limits the rate.
 """
@@ -60,6 +66,17 @@ request = function()
   return wrk.format("GET", "%s" .. i, {["Authorization"] = auth})
 end
 """
+
+LUA_PACED = """
+local mean = %f
+delay = function()
+  return -math.log(1 - math.random()) * mean
+end
+"""
+"""Appended to a GET script: each connection waits a random time before each request, with
+exponentially distributed gaps (Poisson arrivals) of ``mean`` ms, so 32 clients offer a set
+load instead of sending back to back. wrk times a request from when it is sent, not from
+when the connection started to wait."""
 
 LUA_CREATE = """
 local auth = "Bearer %s"
@@ -260,6 +277,15 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
     ap.add_argument("--only", nargs="*", help="routes whose name contains one of these")
+    ap.add_argument(
+        "--paced",
+        type=float,
+        nargs="*",
+        default=[],
+        metavar="FRACTION",
+        help="also run each GET route with its clients pacing themselves to offer this "
+        "fraction of the rate it reached flat out (e.g. 0.5 0.75): latency at a set load",
+    )
     args = ap.parse_args()
     if shutil.which(args.wrk) is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -297,6 +323,15 @@ def main() -> None:
         try:
             for name, script in routes.items():
                 results[name] = run_wrk(args, base, script, proc.pid)
+            for fraction in args.paced:
+                for name, script in routes.items():
+                    if not name.startswith("GET ") or name == "GET /healthz":
+                        continue
+                    offered = results[name]["rps"] * fraction
+                    mean_ms = args.connections / offered * 1000
+                    paced = run_wrk(args, base, script + LUA_PACED % mean_ms, proc.pid)
+                    paced["offered"] = offered
+                    results[f"{name} @ {fraction:.0%} load"] = paced
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -307,6 +342,14 @@ def main() -> None:
     token_route = results.get(TOKEN_ROUTE, {}).get("rps")
     print(f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, one server process")
     for name, r in results.items():
+        if "offered" in r:
+            print(
+                f"{name:<52} {r['rps']:8.0f} req/s  (offered {r['offered']:.0f})  "
+                f"p50 {r.get('p50', float('nan')):6.2f}  p90 {r.get('p90', float('nan')):6.2f}  "
+                f"p99 {r.get('p99', float('nan')):6.2f} ms  non-2xx {r['errors']}  "
+                f"cpu: server {r['server_cpu']:.2f} wrk {r['wrk_cpu']:.2f} cores"
+            )
+            continue
         beside_token = f"{r['rps'] / token_route:5.2f}x token route  " if token_route else ""
         print(
             f"{name:<52} {r['rps']:8.0f} req/s  {r['rps'] / health:5.2f}x healthz  {beside_token}"
