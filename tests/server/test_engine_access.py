@@ -212,3 +212,26 @@ async def test_a_key_left_by_a_stopped_server_is_taken_over_or_refused(sqlite_ur
     assert taken.attempt is not None
     assert pending.attempt is not None
     assert taken.attempt.attempt != pending.attempt.attempt
+
+
+async def test_an_answer_is_replayed_for_a_day_then_the_key_is_free(sqlite_url: str) -> None:
+    """A retry within a day gets the stored answer; after it, the key starts a new attempt."""
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    engine = await SqlTaskEngine.open(sqlite_url, actor="tester", clock=lambda: now[0])
+    answer = StoredResponse(status=201, body='{"ok": true}', headers={"etag": '"v1"'})
+    try:
+        first = await engine.reserve_idempotency_key("tok", "daily", "fp-a")
+        assert first.attempt is not None
+        await engine.complete_idempotency_key(first.attempt, answer)
+        now[0] += timedelta(hours=23, minutes=59)
+        replay = await engine.reserve_idempotency_key("tok", "daily", "fp-a")
+        assert replay.response == answer
+        with pytest.raises(ValidationError, match="different request"):
+            await engine.reserve_idempotency_key("tok", "daily", "fp-b")
+        now[0] += timedelta(minutes=2)
+        later = await engine.reserve_idempotency_key("tok", "daily", "fp-b")
+    finally:
+        await engine.close()
+    assert later.response is None
+    assert later.attempt is not None
+    assert later.attempt.attempt != first.attempt.attempt
