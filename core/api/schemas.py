@@ -11,6 +11,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core import __version__
 from core.domain.models import TaskStatus
 
 T = TypeVar("T")
@@ -89,6 +90,11 @@ class Readiness(BaseModel):
 
     status: Literal["ready"] = "ready"
     revision: str
+    version: str = Field(
+        default=__version__,
+        description="The server's taskyard version: a client checks it speaks the same API "
+        "(major and minor) when it connects",
+    )
 
 
 class ReadyQuery(BaseModel):

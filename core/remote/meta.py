@@ -1,8 +1,8 @@
 """What a client asks a server before using it: is it up, which version, who am I to it.
 
-``readiness`` runs when an ``HttpTaskEngine`` opens (one cheap request); ``server_status``
-is ``taskyard status``'s, which may take longer (it reads the OpenAPI document once for the
-server's version).
+``readiness`` runs when an ``HttpTaskEngine`` opens (one cheap request, which also refuses a
+server of another API version); ``server_status`` is ``taskyard status``'s and ``taskyard
+login``'s (a few more, and the token's identity from ``/api/v2/me``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,20 @@ async def readiness(transport: Transport) -> str:
     """The schema revision ``/readyz`` reports (the server and its database answer).
 
     Raises:
-        IncompatibleServerError: the URL answers, but not as a taskyard server.
+        IncompatibleServerError: the URL answers, but not as a taskyard server of this
+            client's API version.
         StorageError: the server's database is down (503) or the server is unreachable.
+    """
+    revision, _version = await _ready(transport)
+    return revision
+
+
+async def _ready(transport: Transport) -> tuple[str, str | None]:
+    """``/readyz``'s schema revision and the server's version (``None``: it does not say).
+
+    A server that names its version must speak this client's API; one that does not (older
+    than 0.x's ``/readyz`` with a version) is checked by ``server_status`` only, from its
+    OpenAPI document.
     """
     try:
         data = await transport.json("GET", "/readyz")
@@ -33,7 +45,12 @@ async def readiness(transport: Transport) -> str:
         raise _not_taskyard(transport, "no /readyz") from None
     if not isinstance(data, dict) or not isinstance(data.get("revision"), str):
         raise _not_taskyard(transport, "an unexpected /readyz answer")
-    return str(data["revision"])
+    version = data.get("version")
+    if not isinstance(version, str):
+        return str(data["revision"]), None
+    if not compatible(version):
+        raise _not_taskyard(transport, f"it runs taskyard {version}")
+    return str(data["revision"]), version
 
 
 def compatible(server_version: str, client_version: str = __version__) -> bool:
@@ -68,12 +85,13 @@ async def server_status(transport: Transport) -> ServerStatus:
     problem: TaskyardError | None = None
     elapsed = 0.0
     try:
-        revision = await readiness(transport)
+        revision, version = await _ready(transport)
         elapsed = await round_trip_ms(transport)
-        info = await transport.json("GET", "/openapi.json")
-        version = str(((info or {}).get("info") or {}).get("version") or "") or None
-        if version is not None and not compatible(version):
-            raise _not_taskyard(transport, f"it runs taskyard {version}")
+        if version is None:  # a server whose /readyz does not say: its OpenAPI document does
+            info = await transport.json("GET", "/openapi.json")
+            version = str(((info or {}).get("info") or {}).get("version") or "") or None
+            if version is not None and not compatible(version):
+                raise _not_taskyard(transport, f"it runs taskyard {version}")
         name, scope, projects = await whoami(transport)
     except TaskyardError as exc:
         problem = exc

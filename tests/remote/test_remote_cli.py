@@ -33,6 +33,9 @@ def test_login_status_logout(served_sqlite: Served, config_dir: Path) -> None:
     token = served_sqlite.token
     login = taskyard(env, "login", served_sqlite.url, stdin=token + "\n")
     assert login.returncode == 0, login.stderr
+    assert "as tester (scope admin)" in login.stdout
+    assert "Commands still use the local database." in login.stdout
+    assert f"pass --server {served_sqlite.url}" in login.stdout
     stored = config_dir / "credentials.json"
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert stat.S_IMODE(config_dir.stat().st_mode) == 0o700
@@ -40,6 +43,7 @@ def test_login_status_logout(served_sqlite: Served, config_dir: Path) -> None:
     assert status.returncode == 0, status.stderr
     report = json.loads(status.stdout)
     assert report["ok"] is True
+    assert (report["name"], report["scope"], report["projects"]) == ("tester", "admin", [])
     assert report["version"] == __import__("core").__version__
     assert report["revision"]
     assert report["round_trip_ms"] > 0
@@ -54,6 +58,34 @@ def test_login_status_logout(served_sqlite: Served, config_dir: Path) -> None:
     assert f"taskyard login {served_sqlite.url}" in after.stderr
     for run in (login, status, listed, out, after):
         assert token not in run.stdout + run.stderr
+
+
+def test_login_and_status_say_when_commands_use_the_local_database(
+    served_sqlite: Served, config_dir: Path
+) -> None:
+    """Logging in chooses a token, not where commands go: both commands say which it is."""
+    env = cli_env(config_dir)
+    login = taskyard(env, "--json", "login", served_sqlite.url, stdin=served_sqlite.token)
+    local = taskyard(env, "status")
+    local_json = taskyard(env, "--json", "status")
+    env["TASKYARD_SERVER"] = served_sqlite.url
+    chosen = taskyard(env, "--json", "login", served_sqlite.url, stdin=served_sqlite.token)
+    remote = taskyard(env, "status")
+    assert json.loads(login.stdout)["in_use"] is False
+    assert json.loads(chosen.stdout)["in_use"] is True
+    database = config_dir.parent / "data" / "taskyard.db"
+    assert local.returncode == 0, local.stderr
+    assert f"Local database: {database}" in local.stdout
+    assert f"Logged in to: {served_sqlite.url}." in local.stdout
+    assert json.loads(local_json.stdout) | {"kind": "status"} == {
+        "schemaVersion": 1,
+        "kind": "status",
+        "server": None,
+        "ok": True,
+        "database": str(database),
+        "logins": [served_sqlite.url],
+    }
+    assert "✓ Logged in as tester (scope admin, every project)" in remote.stdout
 
 
 def test_status_exits_1_on_a_refused_token_or_a_server_that_is_down(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+import core
 from core.errors import (
     AuthenticationError,
     ConflictError,
@@ -17,7 +18,13 @@ from core.errors import (
     StorageError,
     ValidationError,
 )
-from core.remote.errors import ServerError, ServerUnreachableError, error_from_body
+from core.remote.errors import (
+    IncompatibleServerError,
+    ServerError,
+    ServerUnreachableError,
+    error_from_body,
+)
+from core.remote.meta import readiness
 from core.remote.transport import Transport, normalize_server
 
 SECRET = "ty_" + "s3cr3t" * 8
@@ -164,3 +171,29 @@ def test_server_urls_are_normalized(given: str, url: str) -> None:
 def test_bad_server_urls_are_refused(given: str) -> None:
     with pytest.raises(ValidationError):
         normalize_server(given)
+
+
+@pytest.mark.parametrize(
+    ("answer", "refused"),
+    [
+        ({"status": "ready", "revision": "r1", "version": core.__version__}, None),
+        ({"status": "ready", "revision": "r1"}, None),  # a server older than the field
+        ({"status": "ready", "revision": "r1", "version": "97.3.0"}, "it runs taskyard 97.3.0"),
+        ({"status": "up"}, "an unexpected /readyz answer"),
+    ],
+)
+async def test_connecting_refuses_a_server_of_another_api_version(
+    answer: dict[str, str], refused: str | None
+) -> None:
+    """``/readyz`` names the server's version; another major or minor one is refused at once,
+    with both versions said, instead of failing later on a route that changed."""
+    client = transport(lambda request: httpx.Response(200, json=answer))
+    try:
+        if refused is None:
+            assert await readiness(client) == "r1"
+        else:
+            with pytest.raises(IncompatibleServerError, match=refused) as caught:
+                await readiness(client)
+            assert core.__version__ in (caught.value.hint or "")
+    finally:
+        await client.close()

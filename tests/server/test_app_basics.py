@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+import core
+
 from .conftest import Served, error_of
 
 ERROR_STATUSES = {"400", "401", "403", "422", "503"}
@@ -19,12 +21,17 @@ def test_healthz_needs_no_token(served: Served) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_reports_the_schema_revision(served: Served) -> None:
-    """Ready means the database answered and its schema is the one this release needs."""
+def test_readyz_reports_the_schema_revision_and_version(served: Served) -> None:
+    """Ready means the database answered and its schema is the one this release needs; the
+    version lets a client check it speaks the same API before anything else."""
     with served.client(token=None) as api:
         response = api.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "revision": "0014_newest_first_index"}
+    assert response.json() == {
+        "status": "ready",
+        "revision": "0014_newest_first_index",
+        "version": core.__version__,
+    }
 
 
 def test_every_response_carries_a_request_id(served: Served) -> None:

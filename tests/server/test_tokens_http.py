@@ -61,6 +61,22 @@ def test_only_an_admin_for_every_project_manages_tokens(served: Served) -> None:
     assert wanted["name"] not in names
 
 
+def test_a_token_reads_who_it_is(served: Served) -> None:
+    """``GET /api/v2/me``: name, scope and projects, for a token of any scope; 401 without."""
+    project = new_project(served)
+    limited = f"reader-{uuid.uuid4().hex[:8]}"
+    served.add_tokens(TokenCreate(name=limited, scope=TokenScope.READ, projects=[project["slug"]]))
+    with served.client("admin") as api:
+        admin = api.get("/api/v2/me")
+    with served.client(limited) as api:
+        reader = api.get("/api/v2/me")
+    with served.client(None) as api:
+        nobody = api.get("/api/v2/me")
+    assert admin.json() == {"name": "admin", "scope": "admin", "projects": []}
+    assert reader.json() == {"name": limited, "scope": "read", "projects": [project["slug"]]}
+    assert nobody.status_code == 401
+
+
 def test_milestones_are_found_by_slug_or_name(served: Served) -> None:
     """Case-insensitive matches; an empty list for none; another project's are invisible."""
     project, other = new_project(served), new_project(served)

@@ -64,14 +64,39 @@ async def _cmd_login(args: argparse.Namespace, out: Output) -> int:
     if status.token_name is None:  # pragma: no cover - server_status reports it
         raise AuthenticationError(f"{server} did not accept the token.")
     path = save_login(Login(server, token, status.token_name))
+    configured = _configured_server(args)
+    lines = [
+        f"Logged in to {server} as {status.token_name} (scope {status.scope}).",
+        f"The token is stored in {path} (readable by you only).",
+    ]
+    if configured != server:
+        # Logging in chooses a token, not where commands go: say so, or the next command
+        # quietly works on the local database while its author thinks it is shared.
+        now = f"the server {configured}" if configured else "the local database"
+        lines.append(
+            f"Commands still use {now}. To use this server, pass --server {server}, set "
+            f'TASKYARD_SERVER={server}, or put server = "{server}" under [remote] in '
+            "taskyard.toml."
+        )
     return out.result(
         "login",
-        lambda: {"server": server, "name": status.token_name, "scope": status.scope},
-        lambda: [
-            f"Logged in to {server} as {status.token_name} (scope {status.scope}).",
-            f"The token is stored in {path} (readable by you only).",
-        ],
+        lambda: {
+            "server": server,
+            "name": status.token_name,
+            "scope": status.scope,
+            "in_use": configured == server,
+        },
+        lambda: lines,
     )
+
+
+def _configured_server(args: argparse.Namespace) -> str | None:
+    """The server commands go to now (``--server``, the environment, taskyard.toml), if any."""
+    from core.remote.credentials import configured_server
+    from core.remote.transport import normalize_server
+
+    configured = configured_server(getattr(args, "server", None))
+    return normalize_server(configured) if configured else None
 
 
 def _server_or_configured(args: argparse.Namespace) -> str:
@@ -105,6 +130,32 @@ async def _cmd_logout(args: argparse.Namespace, out: Output) -> int:
     )
 
 
+def _local_status(args: argparse.Namespace, out: Output) -> int:
+    """``status`` with no server named or configured: commands use a database; which one."""
+    from core.cli.session import database_location
+    from core.config import shown_database
+    from core.remote.credentials import stored_logins
+
+    url, existed = database_location(getattr(args, "db", None))
+    where = shown_database(url)
+    logins = sorted(stored_logins())
+    lines = [
+        f"Local database: {where}" + ("" if existed else " (created by the first command)"),
+        "  No server is configured: commands read and write this database.",
+    ]
+    if logins:
+        lines.append(f"  Logged in to: {', '.join(logins)}.")
+    lines.append(
+        '  To use a server: --server URL, TASKYARD_SERVER, or server = "URL" under [remote] '
+        "in taskyard.toml (`taskyard login URL` stores its token)."
+    )
+    return out.result(
+        "status",
+        lambda: {"server": None, "ok": True, "database": where, "logins": logins},
+        lambda: lines,
+    )
+
+
 def _token_source(args: argparse.Namespace, server: str) -> tuple[str | None, str]:
     """The token for ``server`` and where it came from, in words."""
     import os
@@ -128,6 +179,8 @@ async def _cmd_status(args: argparse.Namespace, out: Output) -> int:
     from core.remote.meta import server_status
     from core.remote.transport import Transport
 
+    if not args.url and _configured_server(args) is None:
+        return _local_status(args, out)
     server = _server_or_configured(args)
     token, source = _token_source(args, server)
     transport = Transport(server, token)
