@@ -158,6 +158,25 @@ def test_milestone_headings_tables_and_lists_attach_their_tasks() -> None:
     assert set(milestones(listed).values()) == {"Foundations", "Delivery"}
 
 
+def test_a_heading_labelled_milestone_heads_its_tasks_in_four_languages() -> None:
+    """``Milestone: NAME`` is a milestone named NAME, with or without an id of its own; two
+    labelled milestones stay two. Their sub-sections are its tasks."""
+    plan = plan_of(
+        "# Wiki search\n\n## Milestone: M1 Indexing\n\n### Crawl the pages\nFetch.\n\n"
+        "### Build the index\nIndex.\n\n## Meilenstein: Suchmaske\n\n### Suchfeld\nX.\n\n"
+        "## Hito — Piloto\n\n### Invitar equipos\nY.\n\n## **Jalon : Recette**\n\n"
+        "### Tests de charge\nZ.\n"
+    )
+    assert milestones(plan) == {
+        "Crawl the pages": "M1 Indexing",
+        "Build the index": "M1 Indexing",
+        "Suchfeld": "Suchmaske",
+        "Invitar equipos": "Piloto",
+        "Tests de charge": "Recette",
+    }
+    assert [m.key for m in plan.milestones] == ["m1", "suchmaske", "piloto", "recette"]
+
+
 def test_priorities_from_every_form_and_the_own_beats_the_inherited() -> None:
     plan = plan_of(
         "# Epic\n\nPriority: High\n\n## A\nPriorität: niedrig\n\n## B\n"

@@ -24,7 +24,9 @@ from core.prd.plan.lexicon import (
     CONDITIONAL_CATEGORIES,
     DEPENDENCY_TITLES,
     INFO_CATEGORIES,
+    LABELLED_MILESTONE,
     MILESTONE_HEADING,
+    MILESTONE_LABEL,
     MILESTONE_LIST_TITLES,
     PRIORITY_WORDS,
     STAGE_HEADING,
@@ -95,6 +97,22 @@ def _named_priority(words: str) -> Priority | None:
         return PRIORITY_WORDS[words]
     kept = " ".join(w for w in words.split() if w not in _PRIORITY_FILLER)
     return PRIORITY_WORDS.get(kept) if kept else None
+
+
+def _milestone_in(lead: str) -> re.Match[str] | None:
+    """The milestone a title declares, if any: numbered, or named after a label.
+
+    ``M1: …`` and ``Phase 2 — …`` carry their id; after a label, ``Milestone: M1 Indexing``
+    has the id ``M1``, and ``Milestone: Beta launch`` none, so its name serves as one.
+    """
+    numbered = MILESTONE_HEADING.match(lead)
+    if numbered is not None:
+        return numbered
+    label = MILESTONE_LABEL.match(lead)
+    if label is None:
+        return None
+    rest = lead[label.end() :]
+    return MILESTONE_HEADING.match(rest) or LABELLED_MILESTONE.match(rest)
 
 
 def _kind_text(title: str) -> str:
@@ -183,7 +201,7 @@ class Title:
             clean=clean,
             norm=norm_words(words),
             number=number.group(1) if number else None,
-            milestone=MILESTONE_HEADING.match(lead),
+            milestone=_milestone_in(lead),
             stage=bool(STAGE_HEADING.fullmatch(lead))
             or bool(TIME_BOX.match(plain))
             or (numbered and bool(_VERSION_HEADING.match(clean_title(title)))),
@@ -647,7 +665,10 @@ class SectionRules:
         """The key of the milestone a milestone heading declares."""
         info = self.title(section)
         ident = info.milestone.group("id") if info.milestone is not None else None
-        return self.milestones.from_heading(section.title, ident)
+        title = section.title
+        if label := MILESTONE_LABEL.match(title.lstrip("*_# ")):
+            title = title.lstrip("*_# ")[label.end() :]  # "Milestone: Beta" is named "Beta"
+        return self.milestones.from_heading(title, ident)
 
 
 def _schedule(section: Section) -> bool:

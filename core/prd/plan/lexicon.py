@@ -447,6 +447,17 @@ MILESTONE_HEADING = re.compile(
 ``J1 — …`` as French roadmaps shorten it, ``H1 · …`` for a half or a hito, ``Entrega 2``, a
 countdown such as ``T-14``)."""
 
+MILESTONE_LABEL = re.compile(
+    r"(?:milestone|meilenstein|hito|jalon)\s*[:—–]\s*(?=\S)",
+    re.IGNORECASE,
+)
+"""A title that says it is a milestone before naming it (``Milestone: Beta launch``,
+``Meilenstein: Pilotbetrieb``, ``Hito — Piloto``, ``Jalon : Recette``)."""
+
+LABELLED_MILESTONE = re.compile(r"(?P<id>(?P<name>.+))$")
+"""The name after ``MILESTONE_LABEL`` when it has no id of its own: it is the milestone's id
+too (two labelled milestones differ by their names)."""
+
 STAGE_HEADING = re.compile(
     r"(?:alpha|beta|ga|general availability|mvp|rc\d*|release candidate"
     r"|(?:private |public )?preview|v\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)?(?=\s*(?:[(:—–-]|$)))"
