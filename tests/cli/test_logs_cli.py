@@ -84,6 +84,29 @@ def test_a_run_is_named_by_the_start_of_its_id(cli: CLI) -> None:
     assert "quick hello" in cli.ok("logs", quick_id[:13])
 
 
+def test_a_task_ref_names_its_latest_run(cli: CLI) -> None:
+    """`taskyard logs WS-5` after `taskyard run WS-5`: the task's latest attempt, said on
+    stderr (stdout stays the output); a task that has not run says so."""
+    ref = add(cli, "twice", "echo attempt $TASKYARD_ATTEMPT; exit 1", "--ready")
+    cli.run("worker", "--once")
+    cli.ok("retry", ref)
+    cli.run("worker", "--once")
+    runs = cli.json("runs", ref)["items"]
+    latest = max(runs, key=lambda r: r["attempt"])
+    shown = cli.run("logs", ref)
+    assert shown.returncode == 0
+    assert shown.stdout.splitlines()[2:] == ["attempt 2"]
+    assert f"its latest run, {latest['id']} (attempt 2, failed)" in shown.stderr
+    assert cli.json("logs", ref.lower())["ownerId"] == latest["id"]
+    idle = add(cli, "never ran")
+    missing = cli.run("logs", idle)
+    assert missing.returncode == 3
+    assert f"{idle} has not run yet" in missing.stderr
+    assert f"taskyard run {idle}" in missing.stderr
+    nothing = cli.run("logs", "ZZ-404")
+    assert nothing.returncode == 3
+
+
 def test_follow_ends_with_how_the_run_ended(cli: CLI) -> None:
     """`logs --follow` prints the output as it comes and, when the run ends, one line saying
     how: cancelled with the reason, or succeeded with the exit code."""

@@ -37,7 +37,7 @@ def test_a_remote_worker_runs_the_queue_through_the_api(
     worker = taskyard(env, "worker", "--once", "--project", slug, "--id", "w-remote")
     assert worker.returncode == 0, worker.stdout + worker.stderr
     assert "succeeded -> in review" in worker.stdout
-    assert served_sqlite.url in worker.stdout
+    assert f"  server: {served_sqlite.url}" in worker.stdout
     shown = json.loads(taskyard(env, "--json", "task", "show", ref).stdout)["task"]
     assert shown["status"] == "in_review"
     runs = json.loads(taskyard(env, "--json", "runs", ref).stdout)["items"]

@@ -125,7 +125,7 @@ async def _cmd_logs(s: Session) -> int:
     a = s.args
     if a.since < 0:
         raise ValidationError("--since cannot be negative.", field="since")
-    owner_id = await s.engine.resolve_run_id(a.run_id)
+    owner_id = await _owner_of(s, a.run_id)
     printer = LogPrinter(s.out, a.stream)
     if a.follow:
         async for chunk in s.engine.follow_log(owner_id, since=a.since):
@@ -162,6 +162,41 @@ async def _cmd_logs(s: Session) -> int:
     if not printed:
         s.out.lines([f"No output from {owner_id} after chunk {a.since}."])
     return 0
+
+
+async def _owner_of(s: Session, given: str) -> str:
+    """The run or quick run ``given`` names (its id or the id's start), or a task's latest run.
+
+    ``taskyard logs WS-5`` is what people type after ``taskyard run WS-5``: a task ref or id
+    names the task's latest attempt, and a note on stderr says which run that is.
+
+    Raises:
+        NotFoundError: nothing has that id or ref, or the task has not run yet.
+    """
+    from core.domain.identifiers import parse_ref
+
+    if parse_ref(given) is not None:  # a ref (``A-1`` is too short for a run id's start)
+        runs = await s.engine.runs_of(given)
+    else:
+        try:
+            return await s.engine.resolve_run_id(given)
+        except NotFoundError as no_run:  # a task's id, perhaps
+            try:
+                runs = await s.engine.runs_of(given)
+            except NotFoundError:
+                raise no_run from None
+    if not runs:
+        raise NotFoundError(
+            f"{given} has not run yet: there is no output to show.",
+            hint=f"Start it now with `taskyard run {given}`, or move it to ready for a worker.",
+            details={"ref": given},
+        )
+    latest = max(runs, key=lambda run: run.attempt)
+    s.out.note(
+        f"{given}: its latest run, {latest.id} (attempt {latest.attempt}, "
+        f"{latest.status.value}); earlier ones: taskyard runs {given}"
+    )
+    return latest.id
 
 
 async def _say_how_it_ended(s: Session, owner_id: str) -> None:
@@ -234,9 +269,9 @@ COMMANDS: Commands = (
     Command(
         "logs",
         _cmd_logs,
-        "a run's (or quick run's) output",
+        "a run's (or quick run's) output; a task ref: its latest run's",
         (
-            arg("run_id", metavar="RUN_ID"),
+            arg("run_id", metavar="RUN_ID|REF"),
             arg("--since", type=int, default=0, metavar="SEQ", help="after this chunk"),
             arg(
                 "--follow",
@@ -255,6 +290,7 @@ COMMANDS: Commands = (
         "`taskyard logs RUN_ID > out.txt` keeps all of it. Lines the step wrote to stderr start "
         f"with {STDERR_MARK.strip()!r}, and taskyard's own lines with '[taskyard]'; "
         "--stream picks one stream, unmarked. RUN_ID may be the start of the id (at least 4 "
-        "characters, as long as it names one run), like a short git hash.",
+        "characters, as long as it names one run), like a short git hash; a task's ref (WS-5) "
+        "means its latest run.",
     ),
 )

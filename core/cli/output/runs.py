@@ -34,14 +34,15 @@ def worker_banner(
 ) -> list[str]:
     """What a worker says when it starts: its slots, lease, filters, database and how it ends.
 
-    ``database``: the database as it may be shown (``shown_database``).
+    ``database``: the database as it may be shown (``shown_database``), or the server's URL.
     """
+    where = "server" if database.startswith(("http://", "https://")) else "database"
     return [
         f"Worker {worker_id}: {slots} slot(s), lease {config.lease_seconds:g} s"
         + (f", project {project}" if project else "")
         + (f", commands approved by {', '.join(config.approved_by)}" if config.approved_by else "")
         + (" (until the queue is empty)" if once else "; Ctrl-C stops it"),
-        f"  database: {database}",
+        f"  {where}: {database}",
     ]
 
 

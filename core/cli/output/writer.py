@@ -62,6 +62,11 @@ class Output:
             print(text)
         sys.stdout.flush()
 
+    def note(self, text: str) -> None:
+        """A line about the answer, not part of it: stderr, so ``> out.txt`` keeps the answer."""
+        if not self.json:
+            _stderr([text])
+
     # -- problems -----------------------------------------------------------------------
     def error(self, err: TaskyardError) -> None:
         """Explain a failure the user can act on: what went wrong and how to fix it."""
