@@ -11,6 +11,7 @@ takes effect within that bound; an expiry takes effect at once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Callable, Coroutine
@@ -119,6 +120,10 @@ TOKEN_CACHE_SECONDS = 2.0
 """How long a token that passed is trusted without reading the database again: the longest
 a revocation made elsewhere (``taskyard token revoke``) can take to be honoured here."""
 
+RECHECK_AFTER = 0.5
+"""The fraction of ``TOKEN_CACHE_SECONDS`` after which a request that finds its token cached
+also starts checking it again in the background (and is answered from the cache)."""
+
 _MAX_CACHED = 1000
 
 
@@ -130,11 +135,22 @@ class TokenCache:
     ``ttl`` seconds costs a revocation at most that long; expiry is checked on every
     request against the token's own ``expires_at``. Refusals are never kept, so a token
     created a moment ago works at once, and an unknown secret is looked up every time.
+
+    A token in use is checked again before its entry lapses: past ``RECHECK_AFTER`` of the
+    ``ttl``, one request starts a check in the background and every request is still
+    answered from the cache. Waiting for the lapse instead stalled every request in flight
+    at once: each found the entry stale and read the database, 32 reads queued on two reader
+    threads, 25-77 ms every two seconds for a task read under load — its whole p99
+    (docs/performance.md). One check per token runs at a time; requests that must wait for
+    it (a new token, a lapsed entry) share it.
     """
 
     def __init__(self, ttl: float = TOKEN_CACHE_SECONDS) -> None:
         self.ttl = ttl
         self._valid: dict[str, tuple[float, ApiToken, Caller]] = {}
+        self._checking: dict[str, asyncio.Task[Caller]] = {}
+        self._generation = 0
+        """Bumped by ``forget``: a check that began before it stores nothing."""
 
     async def caller(self, secret: str, engine: TaskEngine) -> Caller:
         """The caller ``secret`` authenticates, from the cache while it is fresh.
@@ -143,22 +159,50 @@ class TokenCache:
             AuthenticationError: not a valid token (unknown, expired or revoked).
         """
         key = hashlib.sha256(secret.encode()).hexdigest()
-        now = time.monotonic()
         kept = self._valid.get(key)
-        if kept is not None and now - kept[0] < self.ttl:
-            token, caller = kept[1], kept[2]
-            if token.state(datetime.now(UTC)) == "active":
-                return caller
-        token = await engine.authenticate_token(secret)
-        caller = Caller.from_token(token)
-        if len(self._valid) >= _MAX_CACHED:
-            self._valid = {k: v for k, v in self._valid.items() if now - v[0] < self.ttl}
-        self._valid[key] = (now, token, caller)
-        return caller
+        if kept is not None:
+            age = time.monotonic() - kept[0]
+            if age < self.ttl and kept[1].state(datetime.now(UTC)) == "active":
+                if age >= self.ttl * RECHECK_AFTER and key not in self._checking:
+                    self._start_check(key, secret, engine)
+                return kept[2]
+        check = self._checking.get(key) or self._start_check(key, secret, engine)
+        # Shielded: a request whose client left must not cancel a check others wait for.
+        return await asyncio.shield(check)
 
     def forget(self) -> None:
         """Trust no token until it is checked again (after revoking one here, say)."""
         self._valid.clear()
+        self._generation += 1
+
+    def _start_check(self, key: str, secret: str, engine: TaskEngine) -> asyncio.Task[Caller]:
+        check = asyncio.ensure_future(self._check(key, secret, engine, self._generation))
+        self._checking[key] = check
+        check.add_done_callback(lambda done: self._checked(key, done))
+        return check
+
+    async def _check(self, key: str, secret: str, engine: TaskEngine, generation: int) -> Caller:
+        checked_at = time.monotonic()
+        try:
+            token = await engine.authenticate_token(secret)
+        except AuthenticationError:
+            if generation == self._generation:
+                self._valid.pop(key, None)  # revoked or expired: the next request is refused
+            raise
+        caller = Caller.from_token(token)
+        if generation == self._generation:
+            if len(self._valid) >= _MAX_CACHED:
+                self._valid = {k: v for k, v in self._valid.items() if checked_at - v[0] < self.ttl}
+            self._valid[key] = (checked_at, token, caller)
+        return caller
+
+    def _checked(self, key: str, check: asyncio.Task[Caller]) -> None:
+        if self._checking.get(key) is check:
+            del self._checking[key]
+        if not check.cancelled():
+            # A background check that failed has nobody awaiting it; its error has done its
+            # work (the entry is gone). Retrieved here so asyncio does not log it as lost.
+            check.exception()
 
 
 async def authenticate(scope: Scope, engine: TaskEngine) -> Caller:
