@@ -177,6 +177,27 @@ def test_a_heading_labelled_milestone_heads_its_tasks_in_four_languages() -> Non
     assert [m.key for m in plan.milestones] == ["m1", "suchmaske", "piloto", "recette"]
 
 
+def test_a_bold_name_keeps_the_underscores_of_its_code() -> None:
+    """``**Dual write behind `attachments.dual_write`.**`` names its item: an underscore
+    inside a bold name (a code span, snake_case) does not end it; only the delimiter does."""
+    plan = plan_of(
+        "# Plan\n\n1. **Introduce the `blob_store` module.** Put the call sites behind it.\n"
+        "2. **Dual write behind `attachments.dual_write`.** New uploads go to both. Starts "
+        "only once item 1 is merged.\n3. **Fix user_id lookup** — the index is missing.\n"
+    )
+    assert titles(plan) == [
+        "Introduce the `blob_store` module",
+        "Dual write behind `attachments.dual_write`",
+        "Fix user_id lookup",
+    ]
+    assert [e.blocker_key for e in plan.edges] == [plan.tasks[0].key]
+    headed = plan_of(
+        "# Plan\n\n## Work\n\nIntro.\n\n**Rename __init__ hooks**\n\nThe hooks move.\n\n"
+        "**Drop the old_api shim**\n\nNobody calls it.\n"
+    )
+    assert titles(headed) == ["Rename __init__ hooks", "Drop the old_api shim"]
+
+
 def test_priorities_from_every_form_and_the_own_beats_the_inherited() -> None:
     plan = plan_of(
         "# Epic\n\nPriority: High\n\n## A\nPriorität: niedrig\n\n## B\n"

@@ -237,15 +237,16 @@ _PARENTHESIS = re.compile(r"\([^()]*\)")
 
 _BOLD_LEAD = re.compile(
     r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
-    r"(\*\*|__)(?P<name>[^*_]+?)\1\s*"
+    r"(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1\s*"
     r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<after>[:—–·|-]\s|\(|[:.]$|$)"
 )
 """An item led by a bold name, maybe after a tag (``- [P1] **Search API** — …``) and before
-labels in brackets, a dash, a colon or a parenthesis."""
+labels in brackets, a dash, a colon or a parenthesis. The name holds anything but its own
+delimiter: ``**Dual write behind `attachments.dual_write`.**`` keeps its underscores."""
 
 
 _BOLD_SENTENCE = re.compile(
-    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?P<name>[^*_]+?)[.:]\1"
+    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)[.:]\1"
     r"(?P<tags>)\s+\S"
 )
 """An item led by a bold sentence of its own (``1. **Backfill existing files.** A batch job…``):

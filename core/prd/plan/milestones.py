@@ -35,7 +35,7 @@ from core.prd.plan.vocab import (
 )
 
 _EU_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
-_BOLD_LEAD = re.compile(r"\s*(?:\*\*|__)(?P<name>[^*_]+?)(?:\*\*|__)")
+_BOLD_LEAD = re.compile(r"\s*(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1")
 _MILESTONE_COLUMNS = re.compile(
     r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|etapas?|étapes?|phasen"
     r"|lots?|releases?|waves?|tranches?"

@@ -22,13 +22,13 @@ from core.prd.plan.lexicon import LABEL_WORDS, word_set
 from core.prd.plan.vocab import ident_of
 
 _BOLD_LINE = re.compile(
-    r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1"
+    r" {0,3}(\*\*|__)(?P<title>(?!\s)(?:(?!\1)[^\n])+?)\1"
     r"(?P<rest>(?:[^\w*_`~\[(]|`[^`\n]{1,24}`|\[[^\[\]\n]{1,24}\])*(?:\([^()]*\)\s*)?)$"
 )
 """A bold line, maybe with an emoji, a short tag (``· `P1` ``, ``[P0]``) or an owner in
 parentheses: ``**Search API** (Priya)``."""
 _BOLD_LEAD_TEXT = re.compile(
-    r" {0,3}(\*\*|__)(?P<title>[^*_\s][^*_]*?)\1\s*(?:\([^()]{1,20}\)\s*)?[.:—–-]?\s+\S"
+    r" {0,3}(\*\*|__)(?P<title>(?!\s)(?:(?!\1)[^\n])+?)\1\s*(?:\([^()]{1,20}\)\s*)?[.:—–-]?\s+\S"
 )
 """A bold name leading a paragraph's text: ``**Search API** (P0). Every…``, ``**Export** — …``."""
 _TAGS_ONLY = re.compile(r"(?:[\s·|—–-]*(?:`[^`\n]{1,24}`|\[[^\[\]\n]{1,24}\]))+\s*")
