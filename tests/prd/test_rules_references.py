@@ -115,3 +115,15 @@ def test_a_dependency_section_orders_phases_and_leaves_out_implied_order() -> No
         ("Recipe import", "Weekly planner UI"),
         ("Weekly planner UI", "Shopping list"),
     }
+
+
+def test_a_title_led_by_a_numbered_part_is_named_by_that_part() -> None:
+    plan = plan_of(
+        "## Umsetzungsschritte\n\n**Schritt 1 – Kafka bereitstellen**\nDrei Broker.\n\n"
+        "**Schritt 2 – Ingest bauen**\nIdempotent.\n\n"
+        "**Schritt 3 – Export**\nNach Schritt 2. Braucht Daten aus Schritt 1.\n"
+    )
+    assert pairs(plan) == {
+        ("Schritt 2 – Ingest bauen", "Schritt 3 – Export"),  # a weak "nach", whole
+        ("Schritt 1 – Kafka bereitstellen", "Schritt 3 – Export"),  # inside a phrase
+    }

@@ -178,17 +178,24 @@ class Resolver:
                     resolver._add_title(bare, unit)
             if (numbered := _NUMBERED_PART.match(unit.title)) and unit.title[numbered.end() :]:
                 resolver._add_title(unit.title[numbered.end() :], unit)  # "Push the rota"
+                # "Schritt 4 – Flink-Job" is also "Schritt 4" ("nach Schritt 4"), whole.
+                label = norm(numbered.group(0))
+                resolver._add_name(label, unit)
+                resolver._index_start(label)  # "Daten aus Schritt 2" holds it
             if unit.origin == "item" and (head := _NAMED_HEAD.match(unit.title)):
                 # "Attribution: tie link click → …" is named "attribution", whole: its words
                 # alone are not scored against other references.
-                name = norm(head.group(1))
-                if name and (name, id(unit)) not in resolver.titled:
-                    resolver.titled.add((name, id(unit)))
-                    resolver.by_title.setdefault(name, []).append(unit)
+                resolver._add_name(norm(head.group(1)), unit)
         for name in builder.section_titles:
             if name:
                 resolver._index_start(name)
         return resolver
+
+    def _add_name(self, name: str, unit: Unit) -> None:
+        """Another name of the task, matched whole only (its words are not scored)."""
+        if name and (name, id(unit)) not in self.titled:
+            self.titled.add((name, id(unit)))
+            self.by_title.setdefault(name, []).append(unit)
 
     def _add_title(self, title: str, unit: Unit) -> None:
         name = norm(strip_number(title))
