@@ -14,17 +14,24 @@ are compared with every task title:
   or ends the other (a German compound: ``Stammdaten`` in ``Mitarbeiterstammdaten``).
 - **Weight.** A word the phrase shares with a title weighs one over the number of tasks whose
   titles hold it: a word every title says ("API" in an API project) tells little.
-- **One clear winner.** The task sharing the most weight is the blocker when it holds at least
-  half of the phrase's words, its weight is at least 1 (a word no other title holds, or rarer
-  words together) and it has more than twice the weight of any other task. A runner-up that
-  qualifies too makes the reference ambiguous: an ``ambiguous_reference`` warning with the
-  candidates, never an edge. The referring tasks (and a parent or step of one) are never
-  candidates.
-- **Not every "after" names work.** A phrase led by a quantifier ("after each booking",
-  "nach jeder Buchung", "avant toute diffusion") or holding a duration ("two weeks after the
-  cutover", "tras 30 días") is not read, nor is a weak "before" (``avant``, ``vor``, ``antes
-  de``): running text uses it for behaviour ("a reminder before the appointment") far more
-  than for order.
+- **One clear winner.** The task sharing the most weight is the blocker when it holds half of
+  the phrase's words, or its first word while no other title holds any of the rest (the name
+  comes first, then the state it must reach: "the firmware update lands"); when its weight is
+  at least 1 (a word no other title holds, or rarer words together); and when it weighs more
+  than twice any other task that holds the phrase's first word too (in "the namespaces exist"
+  the verb names nothing). A runner-up that qualifies as well makes the reference ambiguous:
+  an ``ambiguous_reference`` warning with the candidates, never an edge. The referring tasks,
+  their parents and their steps are never candidates.
+- **Not every "after" names work.** Not read: a weak "before" (``avant``, ``vor``, ``antes
+  de``), which running text uses for behaviour ("a reminder before the appointment"); a phrase
+  led by a quantifier ("after each booking", "nach jeder Buchung", "avant toute diffusion") or
+  holding a duration ("after 14 days at 100 %"); an owner's possessive ("Design's
+  screenshots"); the rest of a label that named a task already. After a weak phrase without a
+  determiner in its first two words ("Buchung nach Zeitraum und Fahrzeugtyp") a title must hold
+  two of its words.
+- **The clause.** When the target names nothing because it stopped at a verb ("once Maya has
+  locked pricing" reads "Maya"), the whole clause is compared, and a title must hold two of its
+  words.
 
 Each edge found here says why in ``because``: the phrase, then which title it matches by which
 words (“once the relay is publishing”: “the relay” matches “Outbox relay” by relay).
@@ -37,43 +44,19 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from core.prd.plan.lexicon import word_set
+from core.prd.plan.lexicon import (
+    DETERMINER_LEAD,
+    DURATION,
+    GENERIC_NOUNS,
+    POSSESSIVE,
+    QUANTIFIER_LEAD,
+)
 from core.prd.plan.match import Found, Resolver, content_words
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
-from core.prd.plan.vocab import WORDS
+from core.prd.plan.vocab import WORDS, norm_words
 
 _PARTS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bsowie\b|\by\b|\be\b|\bet\b)\s*", re.I)
-_QUANTIFIER = re.compile(
-    r"^(?:each|every|any|all|jede[rsmn]?|alle[nms]?|cada|tod[oa]s?|chaque|tou(?:te)?s?|tout)\b",
-    re.IGNORECASE,
-)
-"""A phrase led by one speaks of events ("after each booking"), not of a task."""
-_DURATION = re.compile(
-    r"\b(?:\d+|one|two|three|four|few|several|ein(?:e|en)?|zwei|drei|un[oa]?|dos|tres|deux"
-    r"|trois|quelques)\s*(?:minutes?|min|hours?|h|days?|weeks?|months?|sprints?|stunden?"
-    r"|tagen?|wochen?|monate?n?|horas?|días?|semanas?|mes(?:es)?|heures?|jours?|semaines?"
-    r"|mois)\b",
-    re.IGNORECASE,
-)
-"""A duration in the phrase ("two weeks after the cutover"): a wait, not a task."""
-_GENERIC = word_set(
-    "work|task|tasks|item|items|thing|things|part|stuff|bit|one|ones|arbeit|arbeiten|aufgabe"
-    "|aufgaben|teil|trabajo|trabajos|tarea|tareas|parte|travail|travaux|tâche|tâches|partie"
-    "|chose"
-)
-"""Nouns that stand for any task ("the co-op work"): no word of a title."""
-_DETERMINER = re.compile(
-    r"(?:both\s+|beide[ns]?\s+)?(?:the|this|that|these|those|its|their|our|der|die|das|den|dem"
-    r"|des|diese[rsmn]?|deren|dessen|el|la|los|las|al|del|este|esta|estos|estas|su|sus|le|les"
-    r"|l['’]|du|au|aux|ce|cet|cette|ces|son|sa|ses|leurs?)(?:\s+|(?<=['’]))",
-    re.IGNORECASE,
-)
-"""A weak phrase describes a task only when a determiner leads the description ("once the
-relay is publishing", "nach der Vertragsunterzeichnung", "une fois l'outil choisi"): without
-one, "after" and "nach" as often say how or by what ("Buchung nach Zeitraum")."""
-_POSSESSIVE = re.compile(r"\b[^\W\d_]+['’]s\b")
-"""An owner ("Design's store screenshots", "Priya's copy"): not the work's name."""
 _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 _MIN_PREFIX = 5
 _MIN_COMPOUND = 6
@@ -84,7 +67,7 @@ def roots(text: str) -> list[str]:
     return [
         _fold(w)
         for w in content_words(text)
-        if w not in _GENERIC and not w.isdigit() and len(w) > 1
+        if w not in GENERIC_NOUNS and not w.isdigit() and len(w) > 1
     ]
 
 
@@ -179,7 +162,7 @@ class Describer:
         if found.units and dep.strength == "label":
             return [], []  # a label's other words comment on what it names
         target = dep.target.strip()
-        if _QUANTIFIER.match(_without_article(target)) or _DURATION.search(target):
+        if QUANTIFIER_LEAD.match(_without_article(target)) or DURATION.search(target):
             return [], []
         # "Buchung nach Zeitraum": without a determiner a weak phrase needs two shared words.
         pairs = 1 if dep.strength != "weak" or _determined(target) else 2
@@ -190,7 +173,7 @@ class Describer:
         for part in parts:
             if found.units and self._resolves(part, dep):
                 continue  # the matcher read this part already
-            if _QUANTIFIER.match(_without_article(part)):
+            if QUANTIFIER_LEAD.match(_without_article(part)):
                 continue
             verdict = self.name(part, excluded, pairs)
             if isinstance(verdict, Described):
@@ -233,7 +216,7 @@ class Describer:
 
         ``least``: how many of its words the task's title must share.
         """
-        phrase = list(dict.fromkeys(roots(_POSSESSIVE.sub(" ", text))))
+        phrase = list(dict.fromkeys(roots(POSSESSIVE.sub(" ", text))))
         if not phrase:
             return None
         self._index()
@@ -310,20 +293,14 @@ def _determined(text: str) -> bool:
 
     "the relay", "une fois l'outil choisi", and a participle first: "liberado el pago".
     """
-    if _DETERMINER.match(text):
+    if DETERMINER_LEAD.match(text):
         return True
     _, _, rest = text.partition(" ")
-    return bool(rest) and _DETERMINER.match(rest) is not None
+    return bool(rest) and DETERMINER_LEAD.match(rest) is not None
 
 
 def _without_article(text: str) -> str:
-    words = WORDS.findall(text.casefold())
-    while words and words[0] in _ARTICLES:
-        words = words[1:]
-    return " ".join(words)
-
-
-_ARTICLES = word_set("the|a|an|der|die|das|den|dem|des|el|la|los|las|le|les|l|un|une|de|du")
+    return norm_words(WORDS.findall(text.casefold()))
 
 
 def _words_of(text: str, wanted: Iterable[str]) -> list[str]:
