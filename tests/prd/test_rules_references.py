@@ -127,3 +127,17 @@ def test_a_title_led_by_a_numbered_part_is_named_by_that_part() -> None:
         ("Schritt 2 – Ingest bauen", "Schritt 3 – Export"),  # a weak "nach", whole
         ("Schritt 1 – Kafka bereitstellen", "Schritt 3 – Export"),  # inside a phrase
     }
+
+
+def test_numbered_parts_named_together_are_each_named() -> None:
+    plan = plan_of(
+        "## 7. Umsetzung\n\n**Schritt 1 – Kafka**\nX.\n\n**Schritt 2 – Ingest**\nX.\n\n"
+        "**Schritt 3 – Export**\nX.\n\n**Schritt 4 – Umschaltung**\n"
+        "Voraussetzungen: Schritte 1, 2 und 3.\n"
+    )
+    # Not chapter "7." for a bare "7": each "Schritt n" task.
+    assert pairs(plan) == {
+        ("Schritt 1 – Kafka", "Schritt 4 – Umschaltung"),
+        ("Schritt 2 – Ingest", "Schritt 4 – Umschaltung"),
+        ("Schritt 3 – Export", "Schritt 4 – Umschaltung"),
+    }
