@@ -141,3 +141,16 @@ def test_numbered_parts_named_together_are_each_named() -> None:
         ("Schritt 2 – Ingest", "Schritt 4 – Umschaltung"),
         ("Schritt 3 – Export", "Schritt 4 – Umschaltung"),
     }
+
+
+def test_sentences_after_a_label_on_its_line_are_read_as_prose() -> None:
+    plan = plan_of(
+        "## Plan\n\n### Kafka cluster\nPriority: high. Three brokers.\n\n"
+        "### Ingest service\nPriorität: hoch. Setzt den Kafka cluster voraus.\n\n"
+        "### Export\nPriorité : moyenne. Nécessite le Ingest service.\n"
+    )
+    assert pairs(plan) == {
+        ("Kafka cluster", "Ingest service"),
+        ("Ingest service", "Export"),
+    }
+    assert [t.priority for t in plan.tasks] == ["high", "high", "medium"]
