@@ -486,3 +486,18 @@ def test_tasks_under_a_milestone_sub_heading_are_not_milestones_themselves() -> 
         },
         "M2 · Mapping & safety — Aug 29": {"ENG-2150 Map IdP groups to roles"},
     }
+
+
+def test_a_timeline_titled_with_more_words_still_lists_milestones() -> None:
+    plan = plan_of(
+        "## Work items\n\n| Item | What |\n|---|---|\n| PAY-1 | Batch endpoint |\n"
+        "| PAY-2 | Usage report |\n| PAY-3 | Turn off v1 |\n\n"
+        "## Timeline and sunset dates\n\n"
+        "**Phase 1 — Get ready (11 Jan – 26 Feb):** PAY-1, PAY-2.\n\n"
+        "**Phase 2 — Sunset (31 Aug):** PAY-3.\n\n"
+        "| Date | Window |\n|---|---|\n| 15 Jun | 14:00 |\n"
+    )
+    assert members(plan) == {
+        "Phase 1 — Get ready (11 Jan – 26 Feb)": {"PAY-1 Batch endpoint", "PAY-2 Usage report"},
+        "Phase 2 — Sunset (31 Aug)": {"PAY-3 Turn off v1"},
+    }

@@ -356,7 +356,8 @@ ACCEPTANCE_TITLES = _phrases(
     r"critères( d acceptation| de réussite)?",
 )
 MILESTONE_LIST_TITLES = _phrases(
-    r"([^ ]+ )?milestones?( and [^ ]+)?|roadmap|timeline|schedule|([^ ]+ )?phases|release plan",
+    r"([^ ]+ )?milestones?( and [^ ]+)?|roadmap|(timeline|schedule)( and [^ ]+( [^ ]+)?)?",
+    r"([^ ]+ )?phases|release plan",
     r"gantt( chart)?",
     r"calendar|key dates|dates|deadlines|meilensteine|zeitplan|terminplan|phasen|zeitleiste",
     r"hitos|cronograma",
