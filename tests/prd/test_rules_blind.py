@@ -501,3 +501,17 @@ def test_a_timeline_titled_with_more_words_still_lists_milestones() -> None:
         "Phase 1 — Get ready (11 Jan – 26 Feb)": {"PAY-1 Batch endpoint", "PAY-2 Usage report"},
         "Phase 2 — Sunset (31 Aug)": {"PAY-3 Turn off v1"},
     }
+
+
+def test_a_milestone_lists_numbered_parts_by_range_and_by_list() -> None:
+    plan = plan_of(
+        "## Umsetzung\n\n**Schritt 1 – Kafka**\nX.\n\n**Schritt 2 – Ingest**\nX.\n\n"
+        "**Schritt 3 – Export**\nX.\n\n**Schritt 4 – Trino**\nX.\n\n"
+        "**Schritt 5 – Umschaltung**\nX.\n\n"
+        "### Meilensteine\n\n- **M1 – Schattenbetrieb** (Ziel: 27.03.): Schritte 1 bis 3.\n"
+        "- **M2 – Produktivbetrieb** (Ziel: 29.05.): Schritte 4 und 5.\n"
+    )
+    assert members(plan) == {
+        "M1 – Schattenbetrieb": {"Schritt 1 – Kafka", "Schritt 2 – Ingest", "Schritt 3 – Export"},
+        "M2 – Produktivbetrieb": {"Schritt 4 – Trino", "Schritt 5 – Umschaltung"},
+    }

@@ -24,7 +24,15 @@ from core.prd.plan.builder import Builder
 from core.prd.plan.lexicon import NONE_REFERENCE, word_set
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
-from core.prd.plan.vocab import IDENT, WORDS, norm, norm_plain, strip_number
+from core.prd.plan.vocab import (
+    IDENT,
+    PLURAL_PARTS,
+    WORDS,
+    norm,
+    norm_plain,
+    spell_parts,
+    strip_number,
+)
 
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bsowie\b)\s*", re.I)
 _LIST_SPLIT = re.compile(r"\s*[,;]\s*")
@@ -43,12 +51,6 @@ _ITEMS = re.compile(
     re.IGNORECASE,
 )
 """Numbered items named as such: ``items 9 and 10``, ``paso 3``."""
-_PLURAL_PARTS = re.compile(
-    r"\b(schritte|steps|pasos|étapes|phases|fases|stages|parts|teile|partes|parties)\s+"
-    r"(\d{1,3}(?:\s*(?:,|&|\band\b|\bund\b|\by\b|\bet\b|\be\b)\s*\d{1,3})+)(?![\w.])",
-    re.IGNORECASE,
-)
-"""Several numbered parts named at once (``Schritte 6, 7 und 9``, ``steps 2 and 3``)."""
 _STAGE_ID = re.compile(
     r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe|sprint"
     r"|week|woche|semana|semaine|iteration|release|lot|wave)\s*\d+)\b",
@@ -232,8 +234,8 @@ class Resolver:
         plain = norm_plain(raw)
         if not plain or NONE_REFERENCE.fullmatch(plain) or not raw.strip("-—–. "):
             return Found(none=True)
-        if _PLURAL_PARTS.search(raw):
-            raw = _PLURAL_PARTS.sub(self._each_part, raw)
+        if PLURAL_PARTS.search(raw):
+            raw = PLURAL_PARTS.sub(self._each_part, raw)
         exact = self._whole(raw, referrer)  # "Writer library (Go)": its parenthesis is a name
         if exact is not None and not exact.candidates:
             return exact
@@ -267,8 +269,7 @@ class Resolver:
 
         Only when tasks go by those names (``Schritt 6 – …``): a bare "7" names chapter 7.
         """
-        noun = m.group(1)[:-1]
-        names = [f"{noun} {n}" for n in re.findall(r"\d+", m.group(2))]
+        names = spell_parts(m)
         if all(norm(name) in self.by_title for name in names):
             return ", ".join(names)
         return m.group(0)

@@ -24,6 +24,7 @@ from core.prd.plan.vocab import (
     IDENT,
     ISO_DATE,
     LIST_SEPARATOR,
+    PLURAL_PARTS,
     RANGE_SEPARATOR,
     clean_title,
     expand_id_ranges,
@@ -31,6 +32,7 @@ from core.prd.plan.vocab import (
     norm,
     norm_plain,
     slug,
+    spell_parts,
     spell_range,
 )
 
@@ -100,6 +102,8 @@ _LISTED_NUMBERS = re.compile(
 def _members(text: str) -> list[str]:
     """The tasks a scope cell or entry lists, an id range spelled out (``F1.1 à F1.6``)."""
     parts: list[str] = []
+    if PLURAL_PARTS.search(text):  # "Schritte 1 bis 6": Schritt 1, Schritt 2 …
+        text = PLURAL_PARTS.sub(lambda m: ", ".join(spell_parts(m)), text)
     for part in _MEMBER_SPLIT.split(text):
         part = part.strip()
         if part and ID_RANGE.fullmatch(part):
