@@ -515,3 +515,12 @@ def test_a_milestone_lists_numbered_parts_by_range_and_by_list() -> None:
         "M1 – Schattenbetrieb": {"Schritt 1 – Kafka", "Schritt 2 – Ingest", "Schritt 3 – Export"},
         "M2 – Produktivbetrieb": {"Schritt 4 – Trino", "Schritt 5 – Umschaltung"},
     }
+
+
+def test_a_french_ref_column_holds_the_ids_other_rows_name() -> None:
+    plan = plan_of(
+        "## Vague 0\n\n| Réf. | Action | Priorité | Prérequis |\n|---|---|---|---|\n"
+        "| PR-01 | Landing zone AWS | Critique | — |\n"
+        "| PR-02 | Liaison Direct Connect | Critique | PR-01 |\n"
+    )
+    assert pairs(plan) == {("PR-01 Landing zone AWS", "PR-02 Liaison Direct Connect")}
