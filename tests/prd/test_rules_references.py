@@ -154,3 +154,12 @@ def test_sentences_after_a_label_on_its_line_are_read_as_prose() -> None:
         ("Ingest service", "Export"),
     }
     assert [t.priority for t in plan.tasks] == ["high", "high", "medium"]
+
+
+def test_step_n_names_the_numbered_step_even_beside_a_heading_n() -> None:
+    plan = plan_of(
+        "## 1. Background\n\nContext.\n\n## 2. Data\n\nTables.\n\n## 3. Phases\n\n"
+        "### Phase 1\n\n1. **Freeze the labels** — review.\n2. **Baseline model** — LightGBM.\n"
+        "3. **Backtest** — by station. Waits for step 2.\n"
+    )
+    assert ("Baseline model", "Backtest") in pairs(plan)

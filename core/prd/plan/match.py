@@ -330,7 +330,9 @@ class Resolver:
         if strength != "weak" and _BARE_NUMBERS.fullmatch(raw.strip()):
             numbers = re.findall(r"\d+(?:\.\d+)*", raw)
             items = numbers
+        named_items: set[str] = set()
         for listed in _ITEMS.finditer(raw):
+            named_items.update(re.findall(r"\d+", listed.group(1)))
             items = [*items, *re.findall(r"\d+", listed.group(1))]
         stages = [m.group(0) for m in _STAGE_ID.finditer(raw)]
         units: list[Unit] = []
@@ -363,7 +365,9 @@ class Resolver:
                 missing.append(number if len(numbers) > 1 else raw)
         for number in items:
             listed_as = self.by_number.get(number)
-            if listed_as and number not in self.builder.numbers and number not in self.by_ident:
+            # "step 4" names the fourth step even beside a heading "4."; a bare "4" names it.
+            heading = number in self.builder.numbers and number not in named_items
+            if listed_as and not heading and number not in self.by_ident:
                 # Several lists numbered alike are told apart by the referrer's section.
                 one = self._one_of(listed_as, referrer)
                 units.extend(one.units)
