@@ -524,3 +524,17 @@ def test_a_french_ref_column_holds_the_ids_other_rows_name() -> None:
         "| PR-02 | Liaison Direct Connect | Critique | PR-01 |\n"
     )
     assert pairs(plan) == {("PR-01 Landing zone AWS", "PR-02 Liaison Direct Connect")}
+
+
+def test_a_milestone_heading_lists_its_tasks_after_a_scope_label() -> None:
+    plan = plan_of(
+        "## Requirements\n\n| ID | Requirement |\n|---|---|\n| AL-1 | Capture events |\n"
+        "| AL-2 | Event schema |\n| AL-3 | Audit log page |\n\n"
+        "## Release plan\n\n### Private beta — Oct 14\n\n"
+        "Ten design partners, behind a flag. Scope: AL-1 and AL-2.\n\n"
+        "### GA — Nov 18\n\nScope: AL-3. Announced in the release notes.\n"
+    )
+    assert members(plan) == {
+        "Private beta — Oct 14": {"AL-1 Capture events", "AL-2 Event schema"},
+        "GA — Nov 18": {"AL-3 Audit log page"},
+    }
