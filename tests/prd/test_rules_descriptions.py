@@ -7,7 +7,7 @@ close ones are a warning with both; the referring task is never its own blocker.
 
 from __future__ import annotations
 
-from core.prd.models import ImportPlan
+from core.prd.models import Granularity, ImportPlan
 from tests.prd.plans import codes, pairs, plan_of
 
 
@@ -102,3 +102,18 @@ def test_a_label_that_describes_its_blocker_is_no_dangling_reference() -> None:
     )
     assert pairs(plan) == {("Daily batch scoring job", "Control-room tile")}
     assert "dangling_reference" not in codes(plan)
+
+
+def test_a_step_never_describes_its_own_parent_at_fine_granularity() -> None:
+    plan = plan_of(
+        "## Tasks\n\n### Billing export\n\n- [ ] Write the exporter\n"
+        "- [ ] Load test, once the billing data is exported to staging\n\n"
+        "### Invoice emails\nSent once the billing export is live.\n",
+        Granularity.FINE,
+    )
+    title = {t.key: t.title for t in plan.tasks}
+    described = {
+        (title[e.blocker_key], title[e.task_key]) for e in plan.edges if e.reason != "parent"
+    }
+    assert described == {("Billing export", "Invoice emails")}
+    assert "cycle" not in codes(plan)  # no step → parent edge to break

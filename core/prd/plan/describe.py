@@ -13,7 +13,9 @@ are compared with every task title:
   five letters or more, three quarters of the shorter), or, from six letters, when one starts
   or ends the other (a German compound: ``Stammdaten`` in ``Mitarbeiterstammdaten``).
 - **Weight.** A word the phrase shares with a title weighs one over the number of tasks whose
-  titles hold it: a word every title says ("API" in an API project) tells little.
+  titles hold it: a word every title says ("API" in an API project) tells little. The
+  referring task's own title counts too: a phrase that repeats its own title's words is no
+  clear reference to another task.
 - **One clear winner.** The task sharing the most weight is the blocker when it holds half of
   the phrase's words, or its first word while no other title holds any of the rest (the name
   comes first, then the state it must reach: "the firmware update lands"); when its weight is
