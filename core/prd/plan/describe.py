@@ -56,25 +56,28 @@ from core.prd.plan.lexicon import (
 from core.prd.plan.match import Found, Resolver, content_words
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
-from core.prd.plan.vocab import WORDS, norm_words
+from core.prd.plan.vocab import WORDS, norm, norm_words, strip_number
 
 _PARTS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bsowie\b|\by\b|\be\b|\bet\b)\s*", re.I)
 _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
+_ASIDES = re.compile(r"\(([^()]*)\)")
 _MIN_PREFIX = 5
 _MIN_COMPOUND = 6
 
 
 def roots(text: str) -> list[str]:
     """The text's content words as compared here: stemmed, accents folded, no generic nouns."""
-    return [
-        _fold(w)
-        for w in content_words(text)
-        if w not in GENERIC_NOUNS and not w.isdigit() and len(w) > 1
-    ]
+    return [_fold(w) for w in content_words(text) if _counts(w)]
+
+
+def _counts(word: str) -> bool:
+    return word not in GENERIC_NOUNS and not word.isdigit() and len(word) > 1
 
 
 def _fold(word: str) -> str:
     """``Vérification`` → ``verification``, ``Straße`` → ``strasse``: one spelling per word."""
+    if word.isascii():
+        return word
     plain = unicodedata.normalize("NFKD", word.replace("ß", "ss"))
     return "".join(c for c in plain if not unicodedata.combining(c))
 
@@ -140,7 +143,15 @@ class Describer:
                 self.steps.setdefault(id(unit.parent), []).append(unit)
             if unit.origin == "document":
                 continue
-            words = frozenset(roots(_TAGS.sub(" ", unit.title)))
+            title = unit.title
+            known = self.resolver.words_of.get(norm(strip_number(title)))
+            if known is None:
+                words = frozenset(roots(_TAGS.sub(" ", title)))
+            else:  # the matcher's words of the title, and what it leaves out: "(SSO)"
+                asides = " ".join(_ASIDES.findall(title)) if "(" in title else ""
+                words = frozenset(
+                    [*(_fold(w) for w in known if _counts(w)), *roots(_TAGS.sub(" ", asides))]
+                )
             if not words:
                 continue
             for word in words:
@@ -169,6 +180,8 @@ class Describer:
         # "Buchung nach Zeitraum": without a determiner a weak phrase needs two shared words.
         pairs = 1 if dep.strength != "weak" or _determined(target) else 2
         parts = [p.strip() for p in _PARTS.split(target) if p.strip()] or [target]
+        if found.units and len(parts) == 1:
+            return [], []  # the matcher read the one reference there is
         excluded = self._family(subjects)
         described: list[Described] = []
         ambiguous: list[tuple[str, list[Unit]]] = []
