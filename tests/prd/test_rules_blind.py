@@ -447,8 +447,12 @@ def test_one_distinctive_word_names_the_one_task_whose_title_holds_it() -> None:
         "- **Photo shoot at tutoring night** — Rosa\n"
         "- **Accessibility check** — Leo. Run it once the photos are in.\n"
     )
+    # "the photos" is short for the matcher, but the one title holding it is the photo
+    # shoot: the descriptive rule (test_rules_descriptions) names it.
     assert pairs(plan) == {
         ("Build page templates in WordPress", "Build pages & move content over"),
+        ("Photo shoot at tutoring night", "Build pages & move content over"),
+        ("Photo shoot at tutoring night", "Accessibility check"),
     }
 
 
@@ -481,4 +485,56 @@ def test_tasks_under_a_milestone_sub_heading_are_not_milestones_themselves() -> 
             "ENG-2141 /Users endpoints",
         },
         "M2 · Mapping & safety — Aug 29": {"ENG-2150 Map IdP groups to roles"},
+    }
+
+
+def test_a_timeline_titled_with_more_words_still_lists_milestones() -> None:
+    plan = plan_of(
+        "## Work items\n\n| Item | What |\n|---|---|\n| PAY-1 | Batch endpoint |\n"
+        "| PAY-2 | Usage report |\n| PAY-3 | Turn off v1 |\n\n"
+        "## Timeline and sunset dates\n\n"
+        "**Phase 1 — Get ready (11 Jan – 26 Feb):** PAY-1, PAY-2.\n\n"
+        "**Phase 2 — Sunset (31 Aug):** PAY-3.\n\n"
+        "| Date | Window |\n|---|---|\n| 15 Jun | 14:00 |\n"
+    )
+    assert members(plan) == {
+        "Phase 1 — Get ready (11 Jan – 26 Feb)": {"PAY-1 Batch endpoint", "PAY-2 Usage report"},
+        "Phase 2 — Sunset (31 Aug)": {"PAY-3 Turn off v1"},
+    }
+
+
+def test_a_milestone_lists_numbered_parts_by_range_and_by_list() -> None:
+    plan = plan_of(
+        "## Umsetzung\n\n**Schritt 1 – Kafka**\nX.\n\n**Schritt 2 – Ingest**\nX.\n\n"
+        "**Schritt 3 – Export**\nX.\n\n**Schritt 4 – Trino**\nX.\n\n"
+        "**Schritt 5 – Umschaltung**\nX.\n\n"
+        "### Meilensteine\n\n- **M1 – Schattenbetrieb** (Ziel: 27.03.): Schritte 1 bis 3.\n"
+        "- **M2 – Produktivbetrieb** (Ziel: 29.05.): Schritte 4 und 5.\n"
+    )
+    assert members(plan) == {
+        "M1 – Schattenbetrieb": {"Schritt 1 – Kafka", "Schritt 2 – Ingest", "Schritt 3 – Export"},
+        "M2 – Produktivbetrieb": {"Schritt 4 – Trino", "Schritt 5 – Umschaltung"},
+    }
+
+
+def test_a_french_ref_column_holds_the_ids_other_rows_name() -> None:
+    plan = plan_of(
+        "## Vague 0\n\n| Réf. | Action | Priorité | Prérequis |\n|---|---|---|---|\n"
+        "| PR-01 | Landing zone AWS | Critique | — |\n"
+        "| PR-02 | Liaison Direct Connect | Critique | PR-01 |\n"
+    )
+    assert pairs(plan) == {("PR-01 Landing zone AWS", "PR-02 Liaison Direct Connect")}
+
+
+def test_a_milestone_heading_lists_its_tasks_after_a_scope_label() -> None:
+    plan = plan_of(
+        "## Requirements\n\n| ID | Requirement |\n|---|---|\n| AL-1 | Capture events |\n"
+        "| AL-2 | Event schema |\n| AL-3 | Audit log page |\n\n"
+        "## Release plan\n\n### Private beta — Oct 14\n\n"
+        "Ten design partners, behind a flag. Scope: AL-1 and AL-2.\n\n"
+        "### GA — Nov 18\n\nScope: AL-3. Announced in the release notes.\n"
+    )
+    assert members(plan) == {
+        "Private beta — Oct 14": {"AL-1 Capture events", "AL-2 Event schema"},
+        "GA — Nov 18": {"AL-3 Audit log page"},
     }

@@ -115,3 +115,51 @@ def test_a_dependency_section_orders_phases_and_leaves_out_implied_order() -> No
         ("Recipe import", "Weekly planner UI"),
         ("Weekly planner UI", "Shopping list"),
     }
+
+
+def test_a_title_led_by_a_numbered_part_is_named_by_that_part() -> None:
+    plan = plan_of(
+        "## Umsetzungsschritte\n\n**Schritt 1 – Kafka bereitstellen**\nDrei Broker.\n\n"
+        "**Schritt 2 – Ingest bauen**\nIdempotent.\n\n"
+        "**Schritt 3 – Export**\nNach Schritt 2. Braucht Daten aus Schritt 1.\n"
+    )
+    assert pairs(plan) == {
+        ("Schritt 2 – Ingest bauen", "Schritt 3 – Export"),  # a weak "nach", whole
+        ("Schritt 1 – Kafka bereitstellen", "Schritt 3 – Export"),  # inside a phrase
+    }
+
+
+def test_numbered_parts_named_together_are_each_named() -> None:
+    plan = plan_of(
+        "## 7. Umsetzung\n\n**Schritt 1 – Kafka**\nX.\n\n**Schritt 2 – Ingest**\nX.\n\n"
+        "**Schritt 3 – Export**\nX.\n\n**Schritt 4 – Umschaltung**\n"
+        "Voraussetzungen: Schritte 1, 2 und 3.\n"
+    )
+    # Not chapter "7." for a bare "7": each "Schritt n" task.
+    assert pairs(plan) == {
+        ("Schritt 1 – Kafka", "Schritt 4 – Umschaltung"),
+        ("Schritt 2 – Ingest", "Schritt 4 – Umschaltung"),
+        ("Schritt 3 – Export", "Schritt 4 – Umschaltung"),
+    }
+
+
+def test_sentences_after_a_label_on_its_line_are_read_as_prose() -> None:
+    plan = plan_of(
+        "## Plan\n\n### Kafka cluster\nPriority: high. Three brokers.\n\n"
+        "### Ingest service\nPriorität: hoch. Setzt den Kafka cluster voraus.\n\n"
+        "### Export\nPriorité : moyenne. Nécessite le Ingest service.\n"
+    )
+    assert pairs(plan) == {
+        ("Kafka cluster", "Ingest service"),
+        ("Ingest service", "Export"),
+    }
+    assert [t.priority for t in plan.tasks] == ["high", "high", "medium"]
+
+
+def test_step_n_names_the_numbered_step_even_beside_a_heading_n() -> None:
+    plan = plan_of(
+        "## 1. Background\n\nContext.\n\n## 2. Data\n\nTables.\n\n## 3. Phases\n\n"
+        "### Phase 1\n\n1. **Freeze the labels** — review.\n2. **Baseline model** — LightGBM.\n"
+        "3. **Backtest** — by station. Waits for step 2.\n"
+    )
+    assert ("Baseline model", "Backtest") in pairs(plan)

@@ -103,9 +103,13 @@ the source's file name without extension.
   chains them (reason ``order``); with ``options.order_dependencies`` each numbered step that
   became a task (fine) waits for the step before it. References resolve by id, heading number,
   whole title, section, contained title, prefix, shared words, close spelling (see ``match``);
-  a reference that fits several tasks equally is an ``ambiguous_reference`` warning, never an
-  edge. When either end is a group (a section with several tasks), the group's first tasks wait
-  for the other group's last ones. Each edge says in ``because`` which words gave it.
+  when none of these names anything, a *description* ("once the relay is publishing", "sobald
+  die Stammdaten übernommen sind", "después de la pasarela de pago", "une fois l'outil
+  choisi") names the one task whose title holds its words, by weight and with a margin (see
+  ``describe``); a reference that fits several tasks equally is an ``ambiguous_reference``
+  warning, never an edge. When either end is a group (a section with several tasks), the
+  group's first tasks wait for the other group's last ones. Each edge says in ``because``
+  which words gave it (a described one: which title its words matched).
 
 **Repeats** (``repeats``). A short item or row that repeats an earlier task's id is that task:
 it adds its milestone and dependencies, not a second task.
@@ -132,7 +136,8 @@ The modules
 marks, task tables, gantt lines), ``buckets`` (which items and rows are tasks), ``milestones``,
 ``units``, ``builder`` (the walk over the sections), ``repeats`` (ids listed twice), ``tasks``
 (units → tasks), ``match`` (the
-reference matcher), ``edges`` (references → edges, cycles broken). This module runs them in order.
+reference matcher), ``describe`` (references by description), ``edges`` (references → edges,
+cycles broken). This module runs them in order.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from core.domain import graph as graphs
 from core.prd.models import PlannedEdge, PlanWarning
 from core.prd.parse import ListBlock, Paragraph, Section, Table
 from core.prd.plan.builder import Builder
+from core.prd.plan.describe import Described, Describer
 from core.prd.plan.items import DEP_COLUMNS
 from core.prd.plan.lexicon import DEP_TRIGGER
 from core.prd.plan.match import Found, Resolver
@@ -106,6 +107,7 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
     reference that fits several tasks equally.
     """
     resolver = Resolver.of(builder)
+    describer = Describer(resolver)
     out = _Edges(builder)
     by_key = {u.key: u for u in builder.units}
     declared: list[tuple[list[Unit], DepRef]] = []
@@ -122,18 +124,23 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
             subjects = _named_subjects(resolver, subjects, dep)
         referrer = subjects[0] if len(subjects) == 1 else None
         found = resolver.resolve(dep, referrer)
-        targets = _usable(builder, found, dep, referrer)
-        if not targets:
-            continue
+        described = _described(builder, describer, dep, found, subjects)
+        targets = _usable(builder, found, dep, referrer) if found.units or not described else []
         group = found.group or len(subjects) > 1
         because = dep.phrase or dep.target
         if dep.reverse:
             out.connect(targets, subjects, "explicit", dep.line, because, group=group)
         else:
             out.connect(subjects, targets, "explicit", dep.line, because, group=group)
+        for d in described:
+            why = d.because(because)
+            if dep.reverse:
+                out.connect([d.unit], subjects, "explicit", dep.line, why, group=group)
+            else:
+                out.connect(subjects, [d.unit], "explicit", dep.line, why, group=group)
     _gantt(builder, resolver, out)
     for section in builder.dep_sections:
-        _dependency_section(builder, resolver, section, out)
+        _dependency_section(builder, resolver, describer, section, out)
     _memberships(builder, resolver)
     for groups, line in builder.sequences:
         for before, after in itertools.pairwise([g for g in groups if g]):
@@ -240,6 +247,29 @@ def _usable(builder: Builder, found: Found, dep: DepRef, referrer: Unit | None) 
     return targets
 
 
+def _described(
+    builder: Builder, describer: Describer, dep: DepRef, found: Found, subjects: list[Unit]
+) -> list[Described]:
+    """The tasks the reference describes beyond what ``found`` names (see ``describe``).
+
+    An ambiguous description is a warning with its candidates; the referring tasks, their
+    parents and their steps are never candidates.
+    """
+    described, ambiguous = describer.extra(dep, found, subjects)
+    key = subjects[0].key if len(subjects) == 1 else None
+    for part, candidates in ambiguous:
+        builder.warn(
+            code="ambiguous_reference",
+            message=f"“{part}” (line {dep.line}) could mean "
+            + " or ".join(f"“{u.title}”" for u in candidates)
+            + "; no dependency was added. Name the task exactly.",
+            line=dep.line,
+            task_key=key,
+            details={"reference": part, "candidates": [[u.key] for u in candidates]},
+        )
+    return described
+
+
 def _dangling(text: str, line: int, key: str | None) -> PlanWarning:
     return PlanWarning(
         code="dangling_reference",
@@ -291,7 +321,7 @@ def _gantt(builder: Builder, resolver: Resolver, out: _Edges) -> None:
 
 
 def _dependency_section(
-    builder: Builder, resolver: Resolver, section: Section, out: _Edges
+    builder: Builder, resolver: Resolver, describer: Describer, section: Section, out: _Edges
 ) -> None:
     """Read a dependency section: ``X depends on Y`` and ``X → Y`` lines, and chains.
 
@@ -311,7 +341,7 @@ def _dependency_section(
             elif isinstance(block, Table):
                 _dependency_table(resolver, block, out)
             for text, line in texts:
-                _dependency_line(builder, resolver, text, line, out)
+                _dependency_line(builder, resolver, describer, text, line, out)
 
 
 def _dependency_table(resolver: Resolver, table: Table, out: _Edges) -> None:
@@ -346,7 +376,12 @@ def _descendants(section: Section) -> list[Section]:
 
 
 def _dependency_line(
-    builder: Builder, resolver: Resolver, text: str, line: int, out: _Edges
+    builder: Builder,
+    resolver: Resolver,
+    describer: Describer,
+    text: str,
+    line: int,
+    out: _Edges,
 ) -> None:
     if any(a in text for a in ("→", "->", "=>", "⟶")):
         steps = [
@@ -365,12 +400,19 @@ def _dependency_line(
             continue
         referrer = subject.units[0] if len(subject.units) == 1 else None
         found = resolver.resolve(dep, referrer)
-        targets = _usable(builder, found, dep, referrer)
+        subjects = list(subject.units)
+        described = _described(builder, describer, dep, found, subjects)
+        targets = _usable(builder, found, dep, referrer) if found.units or not described else []
         group = found.group or subject.group
         if dep.reverse:
-            out.connect(targets, list(subject.units), "explicit", line, text, group=group)
+            out.connect(targets, subjects, "explicit", line, text, group=group)
         else:
-            out.connect(list(subject.units), targets, "explicit", line, text, group=group)
+            out.connect(subjects, targets, "explicit", line, text, group=group)
+        for d in described:
+            if dep.reverse:
+                out.connect([d.unit], subjects, "explicit", line, d.because(text), group=group)
+            else:
+                out.connect(subjects, [d.unit], "explicit", line, d.because(text), group=group)
 
 
 def _chain(resolver: Resolver, block: ListBlock, out: _Edges) -> None:

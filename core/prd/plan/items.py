@@ -237,7 +237,8 @@ _TITLE_COLUMNS = re.compile(
 _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripción|désignation")
 """Title columns of last resort (a Notion database's ``Name``), when no column says task."""
 _ID_COLUMNS = re.compile(
-    r"id|key|ref|nr|no|n º|n°|número|numéro|code|#|clé|clave|schlüssel|issue key|ticket"
+    r"id|key|ref|réf|reference|référence|referencia|referenz|nr|no|n º|n°|número|numéro|code|#"
+    r"|clé|clave|schlüssel|issue key|ticket"
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""

@@ -356,7 +356,8 @@ ACCEPTANCE_TITLES = _phrases(
     r"critères( d acceptation| de réussite)?",
 )
 MILESTONE_LIST_TITLES = _phrases(
-    r"([^ ]+ )?milestones?( and [^ ]+)?|roadmap|timeline|schedule|([^ ]+ )?phases|release plan",
+    r"([^ ]+ )?milestones?( and [^ ]+)?|roadmap|(timeline|schedule)( and [^ ]+( [^ ]+)?)?",
+    r"([^ ]+ )?phases|release plan",
     r"gantt( chart)?",
     r"calendar|key dates|dates|deadlines|meilensteine|zeitplan|terminplan|phasen|zeitleiste",
     r"hitos|cronograma",
@@ -672,6 +673,39 @@ them starts, in one scan instead of a ``str.find`` per anchor."""
 
 GERMAN_VORAUS = re.compile(r"\bsetzt\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
 """German wraps the target: ``Setzt den Ingest-Dienst voraus``."""
+
+# ---------------------------------------------------------------- descriptions (``describe``)
+
+QUANTIFIER_LEAD = re.compile(
+    r"^(?:each|every|any|all|jede[rsmn]?|alle[nms]?|cada|tod[oa]s?|chaque|tou(?:te)?s?|tout)\b",
+    re.IGNORECASE,
+)
+"""A phrase led by one speaks of events ("after each booking"), not of a task."""
+DURATION = re.compile(
+    r"\b(?:\d+|one|two|three|four|few|several|ein(?:e|en)?|zwei|drei|un[oa]?|dos|tres|deux"
+    r"|trois|quelques)\s*(?:minutes?|min|hours?|h|days?|weeks?|months?|sprints?|stunden?"
+    r"|tagen?|wochen?|monate?n?|horas?|días?|semanas?|mes(?:es)?|heures?|jours?|semaines?"
+    r"|mois)\b",
+    re.IGNORECASE,
+)
+"""A duration in the phrase ("two weeks after the cutover"): a wait, not a task."""
+GENERIC_NOUNS = word_set(
+    "work|task|tasks|item|items|thing|things|part|stuff|bit|one|ones|arbeit|arbeiten|aufgabe"
+    "|aufgaben|teil|trabajo|trabajos|tarea|tareas|parte|travail|travaux|tâche|tâches|partie"
+    "|chose"
+)
+"""Nouns that stand for any task ("the co-op work"): no word of a title."""
+DETERMINER_LEAD = re.compile(
+    r"(?:both\s+|beide[ns]?\s+)?(?:the|this|that|these|those|its|their|our|der|die|das|den|dem"
+    r"|des|diese[rsmn]?|deren|dessen|el|la|los|las|al|del|este|esta|estos|estas|su|sus|le|les"
+    r"|l['’]|du|au|aux|ce|cet|cette|ces|son|sa|ses|leurs?)(?:\s+|(?<=['’]))",
+    re.IGNORECASE,
+)
+"""A weak phrase describes a task only when a determiner leads the description ("once the
+relay is publishing", "nach der Vertragsunterzeichnung", "une fois l'outil choisi"): without
+one, "after" and "nach" as often say how or by what ("Buchung nach Zeitraum")."""
+POSSESSIVE = re.compile(r"\b[^\W\d_]+['’]s\b")
+"""An owner ("Design's store screenshots", "Priya's copy"): not the work's name."""
 
 NO_DEPENDENCY = re.compile(
     r"(?<![\w-])(?:independent (of|from)|(in )?parallel (with|to)|unabhängig von|parallel zu"

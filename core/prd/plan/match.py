@@ -24,7 +24,15 @@ from core.prd.plan.builder import Builder
 from core.prd.plan.lexicon import NONE_REFERENCE, word_set
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
-from core.prd.plan.vocab import IDENT, WORDS, norm, norm_plain, strip_number
+from core.prd.plan.vocab import (
+    IDENT,
+    PLURAL_PARTS,
+    WORDS,
+    norm,
+    norm_plain,
+    spell_parts,
+    strip_number,
+)
 
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bsowie\b)\s*", re.I)
 _LIST_SPLIT = re.compile(r"\s*[,;]\s*")
@@ -178,17 +186,24 @@ class Resolver:
                     resolver._add_title(bare, unit)
             if (numbered := _NUMBERED_PART.match(unit.title)) and unit.title[numbered.end() :]:
                 resolver._add_title(unit.title[numbered.end() :], unit)  # "Push the rota"
+                # "Schritt 4 – Flink-Job" is also "Schritt 4" ("nach Schritt 4"), whole.
+                label = norm(numbered.group(0))
+                resolver._add_name(label, unit)
+                resolver._index_start(label)  # "Daten aus Schritt 2" holds it
             if unit.origin == "item" and (head := _NAMED_HEAD.match(unit.title)):
                 # "Attribution: tie link click → …" is named "attribution", whole: its words
                 # alone are not scored against other references.
-                name = norm(head.group(1))
-                if name and (name, id(unit)) not in resolver.titled:
-                    resolver.titled.add((name, id(unit)))
-                    resolver.by_title.setdefault(name, []).append(unit)
+                resolver._add_name(norm(head.group(1)), unit)
         for name in builder.section_titles:
             if name:
                 resolver._index_start(name)
         return resolver
+
+    def _add_name(self, name: str, unit: Unit) -> None:
+        """Another name of the task, matched whole only (its words are not scored)."""
+        if name and (name, id(unit)) not in self.titled:
+            self.titled.add((name, id(unit)))
+            self.by_title.setdefault(name, []).append(unit)
 
     def _add_title(self, title: str, unit: Unit) -> None:
         name = norm(strip_number(title))
@@ -219,6 +234,8 @@ class Resolver:
         plain = norm_plain(raw)
         if not plain or NONE_REFERENCE.fullmatch(plain) or not raw.strip("-—–. "):
             return Found(none=True)
+        if PLURAL_PARTS.search(raw):
+            raw = PLURAL_PARTS.sub(self._each_part, raw)
         exact = self._whole(raw, referrer)  # "Writer library (Go)": its parenthesis is a name
         if exact is not None and not exact.candidates:
             return exact
@@ -246,6 +263,16 @@ class Resolver:
                     ),
                 )
         return self._single(raw, head, ref.strength, referrer)
+
+    def _each_part(self, m: re.Match[str]) -> str:
+        """``Schritte 6, 7 und 9`` → ``Schritt 6, Schritt 7, Schritt 9``, or as written.
+
+        Only when tasks go by those names (``Schritt 6 – …``): a bare "7" names chapter 7.
+        """
+        names = spell_parts(m)
+        if all(norm(name) in self.by_title for name in names):
+            return ", ".join(names)
+        return m.group(0)
 
     def _parts(self, text: str, referrer: Unit | None) -> list[str]:
         """The references a list names, split at commas and semicolons.
@@ -303,7 +330,9 @@ class Resolver:
         if strength != "weak" and _BARE_NUMBERS.fullmatch(raw.strip()):
             numbers = re.findall(r"\d+(?:\.\d+)*", raw)
             items = numbers
+        named_items: set[str] = set()
         for listed in _ITEMS.finditer(raw):
+            named_items.update(re.findall(r"\d+", listed.group(1)))
             items = [*items, *re.findall(r"\d+", listed.group(1))]
         stages = [m.group(0) for m in _STAGE_ID.finditer(raw)]
         units: list[Unit] = []
@@ -336,7 +365,9 @@ class Resolver:
                 missing.append(number if len(numbers) > 1 else raw)
         for number in items:
             listed_as = self.by_number.get(number)
-            if listed_as and number not in self.builder.numbers and number not in self.by_ident:
+            # "step 4" names the fourth step even beside a heading "4."; a bare "4" names it.
+            heading = number in self.builder.numbers and number not in named_items
+            if listed_as and not heading and number not in self.by_ident:
                 # Several lists numbered alike are told apart by the referrer's section.
                 one = self._one_of(listed_as, referrer)
                 units.extend(one.units)

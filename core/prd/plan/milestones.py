@@ -24,6 +24,7 @@ from core.prd.plan.vocab import (
     IDENT,
     ISO_DATE,
     LIST_SEPARATOR,
+    PLURAL_PARTS,
     RANGE_SEPARATOR,
     clean_title,
     expand_id_ranges,
@@ -31,6 +32,7 @@ from core.prd.plan.vocab import (
     norm,
     norm_plain,
     slug,
+    spell_parts,
     spell_range,
 )
 
@@ -49,6 +51,12 @@ _SCOPE_COLUMNS = re.compile(
     r"|stories|issues|umfang|inhalt|leistungsumfang|anforderungen|alcance|contenido|entregables"
     r"|requisitos|périmètre|contenu|livrables|exigences"
 )
+_SCOPE_LABEL = re.compile(
+    r"(?<![\w-])(?:scope|in scope|includes|contains|umfang|inhalt|alcance|incluye|contenido"
+    r"|périmètre|contenu|comprend)\s*:\s*(?P<list>[^.\n]+(?:\.\d[^.\n]*)*)",
+    re.IGNORECASE,
+)
+"""A scope label in a milestone's text and the list after it, to the sentence's end."""
 _LETTER = re.compile(r"[^\W\d_]")
 _ASIDE = re.compile(r"\(([^()]{1,40})\)|\s[—–|·]\s+([^—–|·]{1,40})$")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
@@ -100,6 +108,8 @@ _LISTED_NUMBERS = re.compile(
 def _members(text: str) -> list[str]:
     """The tasks a scope cell or entry lists, an id range spelled out (``F1.1 à F1.6``)."""
     parts: list[str] = []
+    if PLURAL_PARTS.search(text):  # "Schritte 1 bis 6": Schritt 1, Schritt 2 …
+        text = PLURAL_PARTS.sub(lambda m: ", ".join(spell_parts(m)), text)
     for part in _MEMBER_SPLIT.split(text):
         part = part.strip()
         if part and ID_RANGE.fullmatch(part):
@@ -222,9 +232,21 @@ class Milestones:
             return  # its sub-sections are its tasks
         for child in section.children:
             name = clean_title(child.title)
-            self.from_text(name)
+            key = self.from_text(name)
             milestone = bool(MILESTONE_HEADING.match(name) or STAGE_HEADING.fullmatch(name))
+            self._scope_lines(key, child)
             self.read_section(child, lines, named=milestone)
+
+    def _scope_lines(self, key: str, section: Section) -> None:
+        """The ids a milestone heading's text lists after a scope label.
+
+        ``### Private beta — Oct 14`` over "… behind the flag. Scope: AL-1, AL-2 and AL-6."
+        """
+        for block in flat_blocks(section.blocks):
+            if isinstance(block, Paragraph) and ":" in block.text:
+                for m in _SCOPE_LABEL.finditer(block.text):
+                    for part in cell_members(m.group("list")):
+                        self.members.append((key, part, block.line_start))
 
     def _listed_below(self, key: str, text: str, line: int) -> None:
         """The tasks a line under a bold milestone lists (``Connection data model, SAML…``).

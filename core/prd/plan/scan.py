@@ -108,6 +108,19 @@ def _label(text: str) -> tuple[str, str] | None:
 _SENTENCE_END = re.compile(r"(?<=[^\d\s])\.\s+(?=[A-ZÀ-ÖØ-Þ])")
 
 
+def _after_label(fields: list[tuple[str, str]]) -> str:
+    """The sentences a label line goes on with after its last label's value, as prose.
+
+    "Priorität: hoch. Setzt Schritt 1 voraus." sets the priority and states a dependency.
+    The rest of a dependency or acceptance label is that label's own (``_apply_label``).
+    """
+    name, value = fields[-1]
+    if name in ("depends", "blocks", "acceptance"):
+        return ""
+    parts = _SENTENCE_END.split(value, 1)
+    return parts[1] if len(parts) == 2 else ""
+
+
 def _apply_label(meta: Meta, name: str, value: str, line: int, said: str = "") -> None:
     """Set what a label says; ``said`` is the line as written (why an edge exists)."""
     if name in ("depends", "blocks"):
@@ -142,7 +155,7 @@ def scan_text(meta: Meta, text: str, spans: Iterable[str], line: int) -> str | N
         pending = None
         fields = label_fields(raw)
         if fields:
-            prose_lines.append("")
+            prose_lines.append(_after_label(fields))
             for name, value in fields:
                 if name == "acceptance":
                     if value:

@@ -76,6 +76,24 @@ def expand_id_ranges(text: str) -> list[str]:
     return out
 
 
+PLURAL_PARTS = re.compile(
+    r"\b(schritte|steps|pasos|étapes|phases|fases|stages|parts|teile|partes|parties)\s+"
+    rf"(\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})+)(?![\w]|\.\d)",
+    re.IGNORECASE,
+)
+"""Several numbered parts named at once (``Schritte 6, 7 und 9``, ``steps 2 to 4``)."""
+
+
+def spell_parts(m: re.Match[str]) -> list[str]:
+    """The parts a ``PLURAL_PARTS`` match names: ``Schritte 1 bis 3`` → ``Schritt 1`` … ``3``."""
+    noun = m.group(1)[:-1]
+    numbers: list[str] = []
+    for piece in re.split(rf"\s*{LIST_SEPARATOR}\s*", m.group(2)):
+        ends = re.findall(r"\d+", piece)
+        numbers.extend(spell_range(ends[0], ends[-1]) if len(ends) == 2 else ends)
+    return [f"{noun} {n}" for n in numbers]
+
+
 def spell_range(first: str, last: str) -> list[str]:
     """Every id from ``first`` to ``last`` (``LH-01``…``LH-03``, work packages ``1.1``…``1.4``).
 
