@@ -198,6 +198,62 @@ def test_a_bold_name_keeps_the_underscores_of_its_code() -> None:
     assert titles(headed) == ["Rename __init__ hooks", "Drop the old_api shim"]
 
 
+def test_work_packages_by_number_name_the_rows_of_a_numbered_table() -> None:
+    """``Arbeitspakete 1 bis 2`` and ``Arbeitspaket 3`` name the rows numbered so in a "Nr."
+    column, not the chapters numbered so; in a milestone line and in a dependency."""
+    plan = plan_of(
+        "# Konzept\n\n## 1. Ausgangslage\n\nText.\n\n## 2. Arbeitspakete\n\n"
+        "| Nr. | Arbeitspaket | Priorität |\n|---|---|---|\n| 1 | Datenbereinigung | hoch |\n"
+        "| 2 | Einrichtung VereinsPilot | hoch |\n| 3 | Schulung | mittel |\n\n"
+        "## 3. Abhängigkeiten\n\n- Arbeitspaket 3 setzt Arbeitspaket 2 voraus.\n\n"
+        "## 4. Meilensteine\n\n- **Meilenstein 1 – Daten (Ende Januar):** Arbeitspakete 1 bis 2.\n"
+        "- **Meilenstein 2 – Start:** Arbeitspaket 3.\n"
+    )
+    assert milestones(plan) == {
+        "Datenbereinigung": "Meilenstein 1 – Daten (Ende Januar)",
+        "Einrichtung VereinsPilot": "Meilenstein 1 – Daten (Ende Januar)",
+        "Schulung": "Meilenstein 2 – Start",
+    }
+    title = {t.key: t.title for t in plan.tasks}
+    assert [(title[e.task_key], title[e.blocker_key]) for e in plan.edges] == [
+        ("Schulung", "Einrichtung VereinsPilot")
+    ]
+
+
+def test_items_by_number_name_numbered_headings_when_no_list_or_row_has_them() -> None:
+    """``items 1–2`` in a milestone line, in a plan whose work is headings ``1.`` and ``2.``."""
+    plan = plan_of(
+        "# Design\n\n## Work plan\n\n### 1. Outbox table (P0)\nX.\n\n### 2. Relay (P0)\nY.\n\n"
+        "### 3. Cutover (P1)\nZ.\n\n## Milestones\n\n- **M1 — Shadow (Dec 18):** items 1–2.\n"
+        "- **M2 — Cutover (Jan 29):** item 3.\n"
+    )
+    assert milestones(plan) == {
+        "Outbox table (P0)": "M1 — Shadow (Dec 18)",
+        "Relay (P0)": "M1 — Shadow (Dec 18)",
+        "Cutover (P1)": "M2 — Cutover (Jan 29)",
+    }
+
+
+def test_a_lettered_phase_heads_its_items_and_named_items_with_a_priority_are_tasks() -> None:
+    """``Phase A – …`` is a milestone like ``Phase 1 — …``; items led by a name and a priority
+    in parentheses (``**Auswahl** (hoch) – …``) are its tasks, not criteria of the phase."""
+    plan = plan_of(
+        "# Projektauftrag\n\n## Arbeitspakete\n\n### Phase A – Vorbereitung\n\n"
+        "- **Anforderungsaufnahme** (hoch) – zwei Workshops.\n"
+        "- **Auswahl des Anbieters** (mittel) – Marktsichtung und Teststellungen.\n\n"
+        "### Phase B – Einführung\n\n- **Schulung** (niedrig) – zwei Termine.\n"
+        "- **Umstellung** (hoch) – ab dem Folgemonat.\n\n### Phase E-Mail-Versand\n\nText.\n"
+    )
+    assert milestones(plan) == {
+        "Anforderungsaufnahme": "Phase A – Vorbereitung",
+        "Auswahl des Anbieters": "Phase A – Vorbereitung",
+        "Schulung": "Phase B – Einführung",
+        "Umstellung": "Phase B – Einführung",
+        "Phase E-Mail-Versand": None,
+    }
+    assert priorities(plan)["Auswahl des Anbieters"] == "medium"
+
+
 def test_priorities_from_every_form_and_the_own_beats_the_inherited() -> None:
     plan = plan_of(
         "# Epic\n\nPriority: High\n\n## A\nPriorität: niedrig\n\n## B\n"

@@ -95,12 +95,23 @@ def marked(text: str) -> bool:
 
 
 def backlog_item(text: str) -> bool:
-    """Whether an item reads as a backlog entry: ``marked``, or ending in its own priority.
+    """Whether an item reads as a backlog entry: ``marked``, or stating its own priority.
 
-    ``- Referral codes + share sheet: one code per member (Priya, mobile) — P0``: a list of
-    these under "Scope" is the work, not a description of its boundaries.
+    ``- Referral codes + share sheet: one code per member (Priya, mobile) — P0``, or
+    ``- **Auswahl des Anbieters** (hoch) – Marktsichtung …``: a list of these under "Scope"
+    or a phase is the work, not a description of its boundaries.
     """
-    return marked(text) or _segment_priority(text.split("\n", 1)[0]) is not None
+    first = text.split("\n", 1)[0]
+    return marked(text) or _segment_priority(first) is not None or _named_priority(first)
+
+
+_NAME_THEN_PRIORITY = re.compile(r"[^()\n]{2,100}?\s*\((?P<value>[^()\n]{1,24})\)\s*(?:[–—:-]|$)")
+"""A name, a priority in parentheses, then a dash or the end: ``Auswahl des Anbieters (hoch) –``."""
+
+
+def _named_priority(first_line: str) -> bool:
+    m = _NAME_THEN_PRIORITY.match(first_line)
+    return m is not None and norm_plain(m.group("value")) in PRIORITY_WORDS
 
 
 def _segment_priority(first_line: str) -> Priority | None:

@@ -440,13 +440,14 @@ MILESTONE_HEADING = re.compile(
     r"|(?:milestone|meilenstein|hito"
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
-    r"|ola|vague|increment|inkrement|incremento|incrément)\s*\d+[a-z]?)\b"
+    r"|ola|vague|increment|inkrement|incremento|incrément)\s*\d+[a-z]?"
+    r"|(?:phase|fase|stufe|etapa|étape|stage|lot)\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
     r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
 )
 """A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``,
-``J1 — …`` as French roadmaps shorten it, ``H1 · …`` for a half or a hito, ``Entrega 2``, a
-countdown such as ``T-14``)."""
+``Phase B – …`` lettered, ``J1 — …`` as French roadmaps shorten it, ``H1 · …`` for a half
+or a hito, ``Entrega 2``, a countdown such as ``T-14``)."""
 
 MILESTONE_LABEL = re.compile(
     r"(?:milestone|meilenstein|hito|jalon)\s*[:—–]\s*(?=\S)",

@@ -26,10 +26,13 @@ from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import (
     IDENT,
+    LIST_SEPARATOR,
     PLURAL_PARTS,
+    RANGE_SEPARATOR,
     WORDS,
     norm,
     norm_plain,
+    spell_numbers,
     spell_parts,
     strip_number,
 )
@@ -45,12 +48,14 @@ _NUMBER = re.compile(
 )
 _BARE_NUMBERS = re.compile(r"\d+(?:\.\d+)*\.?(?:\s*(?:,|;|&|and|und|y|et|e)\s*\d+(?:\.\d+)*\.?)*")
 _ITEMS = re.compile(
-    r"\b(?:items?|steps?|points?|pasos?|puntos?|punkte?|schritte?|étapes?|deliverables?"
-    r"|livrables?|entregables?)\s+"
-    r"(\d{1,3}(?:\s*(?:,|&|\band\b|\bund\b|\by\b|\bet\b|\be\b)\s*\d{1,3})*)(?![\w.])",
+    r"\b(?P<noun>items?|steps?|points?|pasos?|puntos?|punkte?|schritte?|étapes?|deliverables?"
+    r"|livrables?|entregables?|work ?packages?|wps?|arbeitspakete?|aps?|paquetes? de trabajo"
+    r"|tasks?|aufgaben?|tareas?|tâches?)\s+"
+    rf"(?P<numbers>\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})*)(?![\w.])",
     re.IGNORECASE,
 )
-"""Numbered items named as such: ``items 9 and 10``, ``paso 3``."""
+"""Numbered items or rows named as such: ``items 9 and 10``, ``paso 3``, ``Arbeitspakete 1
+bis 3`` (a range is every number in it), ``WP 4``, ``tasks 2-5``."""
 _STAGE_ID = re.compile(
     r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe|sprint"
     r"|week|woche|semana|semaine|iteration|release|lot|wave)\s*\d+)\b",
@@ -331,9 +336,12 @@ class Resolver:
             numbers = re.findall(r"\d+(?:\.\d+)*", raw)
             items = numbers
         named_items: set[str] = set()
+        nouns: dict[str, str] = {}
         for listed in _ITEMS.finditer(raw):
-            named_items.update(re.findall(r"\d+", listed.group(1)))
-            items = [*items, *re.findall(r"\d+", listed.group(1))]
+            spelled = spell_numbers(listed.group("numbers"))
+            named_items.update(spelled)
+            items = [*items, *spelled]
+            nouns.update(dict.fromkeys(spelled, listed.group("noun")))
         stages = [m.group(0) for m in _STAGE_ID.finditer(raw)]
         units: list[Unit] = []
         missing: list[str] = []
@@ -373,6 +381,23 @@ class Resolver:
                 units.extend(one.units)
                 candidates.extend(one.candidates)
                 missing = [m for m in missing if m not in (number, raw)]
+            elif number in named_items and not listed_as and (rows := self.by_ident.get(number)):
+                # "Arbeitspaket 3" with no list item 3: the row numbered 3 in a "Nr." column.
+                units.extend(rows)
+                missing = [m for m in missing if m not in (number, raw)]
+            elif (
+                number in named_items
+                and not listed_as
+                and number not in numbers
+                and not self._titled_part(nouns[number], number)
+                and (section := self.builder.numbers.get(number)) is not None
+            ):
+                # "items 1–5" in a plan whose work is headings "1. …" to "5. …" (but
+                # "Schritt 4" names the task titled so, not chapter 4).
+                inside = self.builder.section_units.get(id(section), [])
+                units.extend(inside)
+                group = group or len(inside) > 1
+                missing = [m for m in missing if m not in (number, raw)]
         for stage in stages:
             if (found := self._section(norm(stage))) is not None:
                 units.extend(found.units)
@@ -387,6 +412,11 @@ class Resolver:
             missing=tuple(missing),
             group=group,
         )
+
+    def _titled_part(self, noun: str, number: str) -> bool:
+        """Whether a task goes by ``noun number`` (``Schritt 4 – …`` for "Schritte 4")."""
+        stems = {noun, noun[:-1]} if noun[-1:] in "se" else {noun}
+        return any(norm(f"{stem} {number}") in self.by_title for stem in stems)
 
     def _section(self, name: str) -> Found | None:
         """The tasks of the section titled ``name``, or ``None``.

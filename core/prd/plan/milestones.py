@@ -32,6 +32,7 @@ from core.prd.plan.vocab import (
     norm,
     norm_plain,
     slug,
+    spell_numbers,
     spell_parts,
     spell_range,
 )
@@ -96,13 +97,16 @@ def cell_members(text: str) -> list[str]:
 
 
 _LISTED_NUMBERS = re.compile(
-    r"\s*(?:(?:deliverables?|items?|requirements?|stories|tasks?|features?|steps?|livrables?"
-    r"|entregables?|lieferungen|anforderungen|exigences|requisitos)\s+)?"
+    r"\s*(?:(?P<noun>deliverables?|items?|requirements?|stories|tasks?|features?|steps?"
+    r"|livrables?|entregables?|lieferungen|anforderungen|exigences|requisitos|work ?packages?"
+    r"|arbeitspakete?|paquetes? de trabajo|aufgaben|tareas|tâches)\s+)?"
     r"(?P<list>(?:[A-Z][A-Z0-9]{0,7}-?)?\d+(?:\.\d+)*"
-    r"(?:\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b)\s*(?:[A-Z][A-Z0-9]{0,7}-?)?\d+(?:\.\d+)*)*)",
+    rf"(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*(?:[A-Z][A-Z0-9]{{0,7}}-?)?\d+(?:\.\d+)*)*)",
     re.IGNORECASE,
 )
-"""Numbers or ids a bold milestone's line starts by listing (``deliverables 1, 2 and 8``)."""
+"""Numbers or ids a bold milestone's line starts by listing (``deliverables 1, 2 and 8``,
+``Arbeitspakete 1 bis 3``)."""
+_PLAIN_NUMBERS = re.compile(rf"\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})*")
 
 
 def _members(text: str) -> list[str]:
@@ -286,6 +290,16 @@ class Milestones:
         if not members and bold is not None and bold.group("name").rstrip().endswith((":", ".")):
             # "**Stage 1 — Private beta:** deliverables 1, 2, 3 and 8, switched on for…"
             listed = _LISTED_NUMBERS.match(rest)
+            if (
+                listed is not None
+                and listed.group("noun")
+                and _PLAIN_NUMBERS.fullmatch(listed.group("list"))
+            ):
+                # "Arbeitspakete 1 bis 3": work package 1, 2 and 3, not chapters 1 to 3.
+                noun = listed.group("noun")
+                for number in spell_numbers(listed.group("list")):
+                    self.members.append((key, f"{noun} {number}", line))
+                return key
             members = listed.group("list") if listed is not None else ""
         if not members and bold is not None and _LEAD_IDS.fullmatch(rest):
             members = rest.strip(" —–:-.")  # "**M1 — Foundations** — C1, C4, C6"

@@ -94,6 +94,26 @@ def spell_parts(m: re.Match[str]) -> list[str]:
     return [f"{noun} {n}" for n in numbers]
 
 
+_NUMBER_RANGE = re.compile(rf"(\d{{1,3}})\s*{RANGE_SEPARATOR}\s*(\d{{1,3}})")
+
+
+def spell_numbers(listed: str) -> list[str]:
+    """The numbers a list names, ranges spelled out: ``1 bis 3 und 7`` → 1, 2, 3, 7.
+
+    A range more than 100 wide gives its two ends only.
+    """
+    out: list[str] = []
+    rest = listed
+    while (m := _NUMBER_RANGE.search(rest)) is not None:
+        out.extend(re.findall(r"\d+", rest[: m.start()]))
+        low, high = int(m.group(1)), int(m.group(2))
+        ends = range(low, high + 1) if 0 < high - low <= 100 else (low, high)
+        out.extend(str(n) for n in ends)
+        rest = rest[m.end() :]
+    out.extend(re.findall(r"\d+", rest))
+    return out
+
+
 def spell_range(first: str, last: str) -> list[str]:
     """Every id from ``first`` to ``last`` (``LH-01``…``LH-03``, work packages ``1.1``…``1.4``).
 
