@@ -69,7 +69,7 @@ def test_user_stories_are_context_unless_they_carry_ids() -> None:
     backlog = plan_of(
         "## Historias\n\n**HU-1 · Registro** 🔴\nComo dueño…\n\n**HU-2 · Cita** 🟢\nX.\n"
     )
-    assert priorities(backlog) == {"HU-1 · Registro 🔴": "critical", "HU-2 · Cita 🟢": "low"}
+    assert priorities(backlog) == {"HU-1 · Registro": "critical", "HU-2 · Cita": "low"}
 
 
 def test_checklist_weeks_give_a_task_per_open_item_in_a_milestone_per_week() -> None:
@@ -228,9 +228,9 @@ def test_items_by_number_name_numbered_headings_when_no_list_or_row_has_them() -
         "- **M2 — Cutover (Jan 29):** item 3.\n"
     )
     assert milestones(plan) == {
-        "Outbox table (P0)": "M1 — Shadow (Dec 18)",
-        "Relay (P0)": "M1 — Shadow (Dec 18)",
-        "Cutover (P1)": "M2 — Cutover (Jan 29)",
+        "Outbox table": "M1 — Shadow (Dec 18)",
+        "Relay": "M1 — Shadow (Dec 18)",
+        "Cutover": "M2 — Cutover (Jan 29)",
     }
 
 
@@ -252,6 +252,52 @@ def test_a_lettered_phase_heads_its_items_and_named_items_with_a_priority_are_ta
         "Phase E-Mail-Versand": None,
     }
     assert priorities(plan)["Auswahl des Anbieters"] == "medium"
+
+
+def test_a_title_does_not_repeat_the_priority_its_task_carries() -> None:
+    """Traffic lights and a bracketed priority at either end leave the title; the task keeps
+    the priority, and its key the title as written (re-imports match on it)."""
+    plan = plan_of(
+        "# Summit\n\n## Venue\n\n- [ ] 🔴 Sign the venue contract — @carla — due Feb 6\n"
+        "- [ ] 🟡 Reserve a dinner venue — @carla\n\n## Features\n\n### [Muss] Tarif-API v2\nX.\n\n"
+        "### Outbox table (P0)\nY.\n\n### Cache (Redis)\nZ.\n"
+    )
+    assert priorities(plan) == {
+        "Sign the venue contract": "critical",
+        "Reserve a dinner venue": "medium",
+        "Tarif-API v2": "high",
+        "Outbox table": "critical",
+        "Cache (Redis)": "medium",
+    }
+    assert [t.key.rsplit("/", 1)[-1] for t in plan.tasks][2:4] == [
+        "muss-tarif-api-v2",
+        "outbox-table-p0",
+    ]
+
+
+def test_why_and_what_success_looks_like_are_context_in_four_languages() -> None:
+    plan = plan_of(
+        "# Summit\n\n## Why a summit this year\nChurn went up.\n\n## Warum jetzt\nText.\n\n"
+        "## Pourquoi ce projet\nTexte.\n\n## What success looks like\n\n- 250 registered\n"
+        "- NPS ≥ 50\n\n## Book the venue\nDo it.\n"
+    )
+    assert titles(plan) == ["Book the venue"]
+    assert reasons(plan)["What success looks like"] == "how success is measured, not work"
+    assert reasons(plan)["Warum jetzt"] == "background or context, not work"
+
+
+def test_a_task_table_under_a_heading_with_a_notes_sub_section_is_still_the_work() -> None:
+    """``Cronograma de tareas`` over its task table and a ``Notas`` sub-section: the rows are the
+    tasks; notes led by a row's id are notes on it."""
+    plan = plan_of(
+        "# Cronograma\n\n## 4. Cronograma de tareas\n\n"
+        "| ID | Tarea | Prioridad | S1 | S2 | Depende de |\n"
+        "|---|---|---|---|---|---|\n| T1 | Actualizar Gesden | Alta | ██ | | — |\n"
+        "| T2 | Conector con la API | Alta | | ██ | T1 |\n| T3 | Diseño UX | Media | ██ | | — |\n\n"
+        "### Notas al cronograma\n\n- T1 lo hace el equipo de IT del cliente.\n"
+    )
+    assert titles(plan) == ["T1 Actualizar Gesden", "T2 Conector con la API", "T3 Diseño UX"]
+    assert pairs(plan) == {("T1 Actualizar Gesden", "T2 Conector con la API")}
 
 
 def test_priorities_from_every_form_and_the_own_beats_the_inherited() -> None:

@@ -21,10 +21,10 @@ from core.prd.models import (
     SkippedSection,
     WarningCode,
 )
-from core.prd.parse import Block, CodeBlock, Document, ListBlock, Paragraph, Section
+from core.prd.parse import Block, CodeBlock, Document, ListBlock, Paragraph, Section, Table
 from core.prd.plan.buckets import WorkItem, work_items
 from core.prd.plan.classify import SectionRules, Title
-from core.prd.plan.items import GanttLine, gantt_lines, item_title
+from core.prd.plan.items import GanttLine, gantt_lines, item_title, task_table
 from core.prd.plan.milestones import Milestones
 from core.prd.plan.outline import Outline
 from core.prd.plan.prose import DepRef, states_sequence
@@ -146,6 +146,10 @@ class Builder:
             coarse = self.options.granularity is Granularity.COARSE
             leaf = not container and (coarse or not holds_work)
             items = work_items(self, section, verdict) if leaf and not coarse else []
+            if not leaf and not container and not coarse and _has_task_table(section):
+                # "Cronograma de tareas" over its table of tasks and a "Notas" sub-section:
+                # the rows are tasks besides whatever the sub-sections hold.
+                items = [w for w in work_items(self, section, verdict) if w.row is not None]
             own = Meta()
             own_pending = scan_blocks(
                 section.blocks, own, skip=frozenset(id(w.block) for w in items)
@@ -171,6 +175,8 @@ class Builder:
                 continue
             if items:
                 self._add_items(section, sub_path, local, own, items)
+                if not leaf:
+                    self._add_group(section, sub_path, local, own, inh)
             elif leaf:
                 # ``own`` is not used again here: the task's scan continues from it.
                 self.add_section_unit(section, sub_path, local, own, own_pending)
@@ -445,3 +451,8 @@ def word_count(description: str, granularity: Granularity) -> int:
     """
     limit = TOO_BIG[granularity][1]
     return len(description.split()) if len(description) >= 2 * limit else 0
+
+
+def _has_task_table(section: Section) -> bool:
+    """Whether one of the section's own blocks is a table of tasks (``task_table``)."""
+    return any(isinstance(b, Table) and task_table(b) is not None for b in section.blocks)

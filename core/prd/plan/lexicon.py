@@ -56,6 +56,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"background|context|(the )?problem( statement| to solve)?|motivation",
             r"why( now| this| we re (building|doing) this)?|purpose|rationale",
+            r"(why|warum|wieso|weshalb|por qué|por que|pourquoi) [^\n]{1,60}",
             r"current (state|situation|process)|where we are( today)?|status quo",
             r"ist analyse|istanalyse|ist aufnahme|what (v?\d+( \d+)* |this release |it )?means",
             r"root causes?( analysis)?|contributing factors|impact|customer impact|detection",
@@ -123,6 +124,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         "how success is measured, not work",
         _phrases(
             r"(success |key |product |business )?metrics|kpis?|success measures",
+            r"what (does )?success (looks? like|means)|(definition of|defining) success",
+            r"woran (wir )?(den )?erfolg (messen|erkennen)|so sieht erfolg aus",
+            r"(cómo|como) (se ve|es) el éxito|qué es el éxito",
+            r"à quoi ressemble (le succès|la réussite)",
             r"measur(es|ing) (of )?success|how we( ll| will)? measure (success|it)",
             r"wie wir (den )?erfolg messen|cómo (lo )?mediremos( el éxito)?",
             r"comment (nous )?mesurer(ons)? (le succès|la réussite)",

@@ -11,7 +11,14 @@ from core.prd.models import Granularity, PlannedTask
 from core.prd.plan.builder import Builder
 from core.prd.plan.scan import Meta
 from core.prd.plan.units import Unit
-from core.prd.plan.vocab import TITLE_MAX, TOO_BIG, item_line, priority_in_title, type_of
+from core.prd.plan.vocab import (
+    TITLE_MAX,
+    TOO_BIG,
+    item_line,
+    priority_in_title,
+    type_of,
+    without_priority_marks,
+)
 
 
 def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
@@ -57,7 +64,9 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         milestone = builder.milestones.from_text(meta.milestone)
     else:
         milestone = inh.milestone or builder.milestones.mentioned(unit.title)
-    title, description = unit.title, unit.description
+    # The key keeps the title as written (re-imports match on it); the title shown does not
+    # repeat the priority the task carries.
+    title, description = without_priority_marks(unit.title), unit.description
     if len(title) > TITLE_MAX:
         description = f"{title}\n\n{description}".strip()
         title = title[: TITLE_MAX - 1].rstrip() + "…"

@@ -384,6 +384,29 @@ def bracketed_priority(line: str) -> Priority | None:
     return None
 
 
+_EDGE_TAG = re.compile(
+    r"^\s*[(\[]\s*([^()\[\]]{1,24}?)\s*[)\]]\s*|\s*[(\[]\s*([^()\[\]]{1,24}?)\s*[)\]]\s*$"
+)
+"""A tag in parentheses or brackets at either end of a title (``[P0] …``, ``… (Muss)``)."""
+
+
+def without_priority_marks(title: str) -> str:
+    """The title without the marks that state its priority, which the task carries anyway.
+
+    Traffic lights anywhere (``🔴 Sign the venue contract``), and a ``P0``-``P3`` or priority
+    word in parentheses or brackets at either end (``Outbox table (P0)``, ``[Muss] Tarif-API
+    v2``). Anything else in brackets stays: ``Cache (Redis)``, ``[API] Rate limits``.
+    """
+    text = _EMOJI.sub("", title) if _EMOJI.search(title) else title
+    while (m := _EDGE_TAG.search(text)) is not None:
+        tag = norm_plain(m.group(1) or m.group(2) or "")
+        if tag not in PRIORITY_WORDS:
+            break
+        text = text[: m.start()] + " " + text[m.end() :]
+    cleaned = " ".join(text.split()).strip(" -—–·:")
+    return cleaned or title
+
+
 def priority_in_title(title: str) -> Priority | None:
     """A title's first ``P0``-``P3`` or traffic light, else its strongest MoSCoW word."""
     m = _P_LEVEL.search(title) if "P" in title else None
