@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 
 from core.domain import graph as graphs
 from core.prd.models import PlannedEdge, PlanWarning
@@ -210,19 +211,7 @@ def _usable(builder: Builder, found: Found, dep: DepRef, referrer: Unit | None) 
     """The targets of a resolved reference, after the warnings it calls for."""
     key = referrer.key if referrer is not None else None
     if found.candidates:
-        names = [" / ".join(u.title for u in c) for c in found.candidates]
-        builder.warn(
-            code="ambiguous_reference",
-            message=f"“{dep.target}” (line {dep.line}) could mean "
-            + " or ".join(f"“{n}”" for n in names)
-            + "; no dependency was added. Name the task exactly.",
-            line=dep.line,
-            task_key=key,
-            details={
-                "reference": dep.target,
-                "candidates": [[u.key for u in c] for c in found.candidates],
-            },
-        )
+        _warn_ambiguous(builder, dep.target, dep.line, key, found.candidates)
     for missing in found.missing:
         builder.warnings.append(_dangling(missing, dep.line, key))
     if found.none or found.candidates:
@@ -258,16 +247,31 @@ def _described(
     described, ambiguous = describer.extra(dep, found, subjects)
     key = subjects[0].key if len(subjects) == 1 else None
     for part, candidates in ambiguous:
-        builder.warn(
-            code="ambiguous_reference",
-            message=f"“{part}” (line {dep.line}) could mean "
-            + " or ".join(f"“{u.title}”" for u in candidates)
-            + "; no dependency was added. Name the task exactly.",
-            line=dep.line,
-            task_key=key,
-            details={"reference": part, "candidates": [[u.key] for u in candidates]},
-        )
+        _warn_ambiguous(builder, part, dep.line, key, [(u,) for u in candidates])
     return described
+
+
+def _warn_ambiguous(
+    builder: Builder,
+    reference: str,
+    line: int,
+    key: str | None,
+    candidates: Sequence[tuple[Unit, ...]],
+) -> None:
+    """No edge for a reference that could mean several things: a warning naming them.
+
+    A candidate is a task, or the tasks of a section named as a whole (``A / B``).
+    """
+    names = [" / ".join(u.title for u in c) for c in candidates]
+    builder.warn(
+        code="ambiguous_reference",
+        message=f"“{reference}” (line {line}) could mean "
+        + " or ".join(f"“{n}”" for n in names)
+        + "; no dependency was added. Name the task exactly.",
+        line=line,
+        task_key=key,
+        details={"reference": reference, "candidates": [[u.key for u in c] for c in candidates]},
+    )
 
 
 def _dangling(text: str, line: int, key: str | None) -> PlanWarning:
