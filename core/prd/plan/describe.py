@@ -53,12 +53,11 @@ from core.prd.plan.lexicon import (
     POSSESSIVE,
     QUANTIFIER_LEAD,
 )
-from core.prd.plan.match import Found, Resolver, content_words
+from core.prd.plan.match import PART_SPLIT, Found, Resolver, content_words
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import WORDS, norm, norm_words, strip_number
 
-_PARTS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bsowie\b|\by\b|\be\b|\bet\b)\s*", re.I)
 _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 _ASIDES = re.compile(r"\(([^()]*)\)")
 _MIN_PREFIX = 5
@@ -179,7 +178,7 @@ class Describer:
             return [], []
         # "Buchung nach Zeitraum": without a determiner a weak phrase needs two shared words.
         pairs = 1 if dep.strength != "weak" or _determined(target) else 2
-        parts = [p.strip() for p in _PARTS.split(target) if p.strip()] or [target]
+        parts = [p.strip() for p in PART_SPLIT.split(target) if p.strip()] or [target]
         if found.units and len(parts) == 1:
             return [], []  # the matcher read the one reference there is
         excluded = self._family(subjects)

@@ -37,7 +37,8 @@ from core.prd.plan.vocab import (
     strip_number,
 )
 
-_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bsowie\b)\s*", re.I)
+PART_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bsowie\b)\s*", re.I)
+"""Splits a reference into the parts it names (``A, B and C``; und, y, e, et, sowie)."""
 _LIST_SPLIT = re.compile(r"\s*[,;]\s*")
 _ID_LIST_SPLIT = re.compile(r"\s*(?:[,;&/+]|\band\b|\bund\b|\bsowie\b|\bet\b)\s*", re.I)
 """Splits a cell of letter ids; the one-letter conjunctions (``y``, ``e``) may be ids there."""
@@ -245,7 +246,7 @@ class Resolver:
         if exact is not None and not exact.candidates:
             return exact
         head = _cut_aside(raw)
-        if ref.strength != "weak" and _SPLIT.search(_without_names(raw, self)):
+        if ref.strength != "weak" and PART_SPLIT.search(_without_names(raw, self)):
             whole = self._whole(head, referrer)
             if whole is not None and not whole.candidates:
                 return whole
@@ -293,7 +294,7 @@ class Resolver:
             if whole is not None and not whole.candidates:
                 parts.append(piece)
             else:
-                parts.extend(p.strip() for p in _SPLIT.split(piece) if p.strip())
+                parts.extend(p.strip() for p in PART_SPLIT.split(piece) if p.strip())
         return parts
 
     def _single(self, raw: str, head: str, strength: str, referrer: Unit | None) -> Found:
