@@ -275,6 +275,23 @@ def test_a_title_does_not_repeat_the_priority_its_task_carries() -> None:
     ]
 
 
+def test_an_exported_card_is_titled_without_its_owner_and_due_date() -> None:
+    """``Sign venue contract — Priya Nair — Jun 13``: a board export's owner and date leave the
+    title for the task's text; a second part with no date after it stays."""
+    plan = plan_of(
+        "# Conference\n\n## Venue\n\n- [ ] Sign venue contract — Priya Nair — Jun 13\n"
+        "- [ ] Post-event survey — Unassigned — No due date\n\n## App\n\n"
+        "- [ ] Ship the app — 2026-06-01\n- [ ] Export — Android\n"
+    )
+    assert titles(plan) == [
+        "Sign venue contract",
+        "Post-event survey",
+        "Ship the app",
+        "Export — Android",
+    ]
+    assert "Priya Nair — Jun 13" in plan.tasks[0].description
+
+
 def test_why_and_what_success_looks_like_are_context_in_four_languages() -> None:
     plan = plan_of(
         "# Summit\n\n## Why a summit this year\nChurn went up.\n\n## Warum jetzt\nText.\n\n"

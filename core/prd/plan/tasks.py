@@ -17,6 +17,7 @@ from core.prd.plan.vocab import (
     item_line,
     priority_in_title,
     type_of,
+    without_board_tail,
     without_priority_marks,
 )
 
@@ -67,6 +68,10 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
     # The key keeps the title as written (re-imports match on it); the title shown does not
     # repeat the priority the task carries.
     title, description = without_priority_marks(unit.title), unit.description
+    if unit.origin in ("item", "row") and (card := without_board_tail(title)) != title:
+        if title not in description:  # the owner and the date stay in the task's text
+            description = f"{title}\n\n{description}".strip()
+        title = card
     if len(title) > TITLE_MAX:
         description = f"{title}\n\n{description}".strip()
         title = title[: TITLE_MAX - 1].rstrip() + "…"

@@ -407,6 +407,42 @@ def without_priority_marks(title: str) -> str:
     return cleaned or title
 
 
+_MONTHS = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|mär|mai|okt|dez|ene|abr|ago|dic"
+    r"|janv|févr|fév|avr|juin|juil|août|déc)[a-zéû]*\.?"
+)
+_DATE_SEGMENT = re.compile(
+    r"(?:(?:due|by|until|bis|fällig|hasta|antes del?|avant le|pour le)\s+)?"
+    rf"(?:{_MONTHS}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{1,2}}\.?\s+(?:de\s+)?{_MONTHS}(?:\s+\d{{4}})?"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\.?"
+    r"|no due date|sin fecha|kein termin|pas d.échéance)",
+    re.IGNORECASE,
+)
+"""A segment that is only a due date: ``Jun 13``, ``due Sep 19``, ``15/05``, ``No due date``."""
+_OWNER_SEGMENT = re.compile(
+    r"@[\w.-]+|unassigned|sin asignar|nicht zugewiesen|non assigné"
+    r"|[A-ZÁÉÍÓÚÑÄÖÜ][\w'’-]+(?: [A-ZÁÉÍÓÚÑÄÖÜ][\w'’-]+){0,2}"
+)
+"""A segment that is only an owner: ``Priya Nair``, ``@carla``, ``Unassigned``."""
+_BOARD_SEGMENTS = re.compile(r"\s+[—–]\s+")
+
+
+def without_board_tail(title: str) -> str:
+    """An exported card's title without its due date and owner.
+
+    ``Sign venue contract — Priya Nair — Jun 13`` → ``Sign venue contract``. Only a date ends
+    such a tail (a board export writes the owner, then the date); the owner before it goes
+    with it. ``Export — Android`` keeps its second part: no date follows it.
+    """
+    parts = _BOARD_SEGMENTS.split(title)
+    if len(parts) < 2 or not _DATE_SEGMENT.fullmatch(parts[-1].strip()):
+        return title
+    parts.pop()
+    if len(parts) > 1 and _OWNER_SEGMENT.fullmatch(parts[-1].strip()):
+        parts.pop()
+    return " — ".join(parts)
+
+
 def priority_in_title(title: str) -> Priority | None:
     """A title's first ``P0``-``P3`` or traffic light, else its strongest MoSCoW word."""
     m = _P_LEVEL.search(title) if "P" in title else None
