@@ -35,9 +35,8 @@ async def readiness(transport: Transport) -> str:
 async def _ready(transport: Transport) -> tuple[str, str | None]:
     """``/readyz``'s schema revision and the server's version (``None``: it does not say).
 
-    A server that names its version must speak this client's API; one that does not (older
-    than 0.x's ``/readyz`` with a version) is checked by ``server_status`` only, from its
-    OpenAPI document.
+    A server that names its version must speak this client's API; one whose ``/readyz``
+    predates the field is checked by ``server_status`` only, from its OpenAPI document.
     """
     try:
         data = await transport.json("GET", "/readyz")

@@ -665,9 +665,9 @@ class SectionRules:
         """The key of the milestone a milestone heading declares."""
         info = self.title(section)
         ident = info.milestone.group("id") if info.milestone is not None else None
-        title = section.title
-        if label := MILESTONE_LABEL.match(title.lstrip("*_# ")):
-            title = title.lstrip("*_# ")[label.end() :]  # "Milestone: Beta" is named "Beta"
+        title, bare = section.title, section.title.lstrip("*_# ")
+        if label := MILESTONE_LABEL.match(bare):
+            title = bare[label.end() :]  # "Milestone: Beta" is named "Beta"
         return self.milestones.from_heading(title, ident)
 
 
