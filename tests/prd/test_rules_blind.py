@@ -538,3 +538,19 @@ def test_a_milestone_heading_lists_its_tasks_after_a_scope_label() -> None:
         "Private beta — Oct 14": {"AL-1 Capture events", "AL-2 Event schema"},
         "GA — Nov 18": {"AL-3 Audit log page"},
     }
+
+
+def test_a_legend_gives_its_marks_their_priority_and_they_leave_the_titles() -> None:
+    for legend, marks in (
+        ("Legend: 🔥 must-have · ⭐ should-have · 💤 nice-to-have", "🔥⭐💤"),
+        ("**Legende:** 🚀 Muss · 🙂 Soll · 💭 Kann", "🚀🙂💭"),
+        ("Leyenda: 🔥 imprescindible · ⭐ deseable · 💤 opcional", "🔥⭐💤"),
+        ("Légende :\n- 🔥 indispensable\n- ⭐ souhaitable\n- 💤 optionnel", "🔥⭐💤"),
+    ):
+        first, second, third = marks[0], marks[1], marks[2]
+        plan = plan_of(
+            f"## Action items\n\n{legend}\n\n- [ ] {first} **Get credentials** — @Priya\n"
+            f"- [ ] {second} **Write the policy** — @Lena\n- [ ] {third} **Exchanges** — @Tom\n"
+        )
+        assert titles(plan) == ["Get credentials", "Write the policy", "Exchanges"], legend
+        assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]

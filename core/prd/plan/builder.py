@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from core.domain.models import Priority
 from core.prd.models import (
     Granularity,
     ImportOptions,
@@ -74,6 +75,8 @@ class Builder:
     gantt: list[GanttLine] = field(default_factory=list)
     path_slugs: dict[str, str] = field(default_factory=dict)
     """Heading → its piece of a key: every task below a heading repeats it."""
+    legend: dict[str, Priority] = field(default_factory=dict)
+    """The document's legend: the priority each of its marks stands for (``🔥 must-have``)."""
 
     def warn(
         self,
