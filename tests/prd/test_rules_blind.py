@@ -554,3 +554,13 @@ def test_a_legend_gives_its_marks_their_priority_and_they_leave_the_titles() -> 
         )
         assert titles(plan) == ["Get credentials", "Write the policy", "Exchanges"], legend
         assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]
+
+
+def test_a_prerequisites_column_names_its_rows_by_id() -> None:
+    for column in ("Voraussetzung", "Prerequisites", "Prerrequisitos", "Préconditions"):
+        plan = plan_of(
+            f"## Vorbereitung\n\n| Nr. | Tätigkeit | {column} |\n|---|---|---|\n"
+            "| V1 | FortiGates einbauen | – |\n| V2 | Regelwerk migrieren | – |\n"
+            "| V3 | Regelwerk-Review | V2 |\n"
+        )
+        assert pairs(plan) == {("V2 Regelwerk migrieren", "V3 Regelwerk-Review")}, column

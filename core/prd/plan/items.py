@@ -259,10 +259,12 @@ _PRIORITY_COLUMNS = re.compile(rf"{_PRIORITY_WORD}(?: [^\W\d_]+)?|[^\W\d_]+ {_PR
 DEP_COLUMNS = re.compile(
     r"depends on|dependencies|dependency|deps|blocked by|blocked on|waiting on|waits on"
     r"|benötigt|braucht|necesita|nécessite|requiert"
-    r"|blockers?|after|predecessors?|requires|needs"
-    r"|waits for|abhängig von|abhängigkeiten|voraussetzungen?|vorgänger|nach|blockiert durch"
-    r"|depende de|dependencias|predecesoras?|requiere|después de|tras|bloquead[oa]s? por"
-    r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|après|bloqué par"
+    r"|blockers?|after|predecessors?|requires|needs|prerequisites?|prereqs?|preconditions?"
+    r"|waits for|abhängig von|abhängigkeiten|voraussetzung(?:en)?|vorgänger|nach|blockiert durch"
+    r"|vorbedingung(?:en)?|depende de|dependencias|predecesor(?:a|es|as)?|requiere|después de"
+    r"|tras|bloquead[oa]s? por|requisitos? previos?|prerrequisitos?|precondici(?:ón|ones)"
+    r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|préconditions?|après"
+    r"|bloqué par"
 )
 _NOTE_COLUMNS = re.compile(
     r"notes?|comments?|remarks|details|links|issue links|linked issues|relations"
