@@ -564,3 +564,28 @@ def test_a_prerequisites_column_names_its_rows_by_id() -> None:
             "| V3 | Regelwerk-Review | V2 |\n"
         )
         assert pairs(plan) == {("V2 Regelwerk migrieren", "V3 Regelwerk-Review")}, column
+
+
+def test_a_step_table_declared_sequential_runs_in_order_after_a_range() -> None:
+    for said in (
+        "The window only starts when V1 to V3 are done. The steps run strictly in order.",
+        "Das Fenster wird nur gestartet, wenn V1 bis V3 abgeschlossen sind. Die Schritte werden "
+        "streng nacheinander ausgeführt.",
+        "La ventana solo se inicia cuando V1 a V3 estén listos. Los pasos se ejecutan en orden.",
+        "La fenêtre ne démarre que lorsque V1 à V3 sont terminés. Les étapes se suivent dans "
+        "l'ordre.",
+    ):
+        plan = plan_of(
+            "## Prep\n\n| Nr. | Task |\n|---|---|\n| V1 | Install | \n| V2 | Migrate |\n"
+            "| V3 | Review |\n| V4 | Inform |\n\n"
+            f"## Window\n\n{said}\n\n| Step | Task |\n|---|---|\n| D1 | Back up |\n"
+            "| D2 | Switch |\n| D3 | Test |\n"
+        )
+        assert pairs(plan) >= {
+            ("V1 Install", "D1 Back up"),
+            ("V2 Migrate", "D1 Back up"),
+            ("V3 Review", "D1 Back up"),
+            ("D1 Back up", "D2 Switch"),
+            ("D2 Switch", "D3 Test"),
+        }, said
+        assert not any("V4" in a for a, _ in pairs(plan)), said
