@@ -589,3 +589,13 @@ def test_a_step_table_declared_sequential_runs_in_order_after_a_range() -> None:
             ("D2 Switch", "D3 Test"),
         }, said
         assert not any("V4" in a for a, _ in pairs(plan)), said
+
+
+def test_a_code_column_holds_the_ids_its_dependency_column_names() -> None:
+    for ident, deps in (("Código", "Depende de"), ("Kennung", "Abhängig von"), ("Code", "Needs")):
+        plan = plan_of(
+            f"## Fase 0\n\n| {ident} | Actividad | {deps} |\n|---|---|---|\n"
+            "| 0.1 | Firma del contrato | — |\n| 0.2 | Inventario del hardware | — |\n"
+            "| 0.3 | Compra del hardware | 0.2 |\n"
+        )
+        assert pairs(plan) == {("0.2 Inventario del hardware", "0.3 Compra del hardware")}, ident

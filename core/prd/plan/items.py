@@ -249,7 +249,8 @@ _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripc
 """Title columns of last resort (a Notion database's ``Name``), when no column says task."""
 _ID_COLUMNS = re.compile(
     r"id|key|ref|réf|reference|référence|referencia|referenz|nr|no|n º|n°|número|numéro|code|#"
-    r"|clé|clave|schlüssel|issue key|ticket"
+    r"|clé|clave|schlüssel|issue key|ticket|código|codigo|kennung|kürzel|identifiant"
+    r"|identificador"
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
