@@ -599,3 +599,20 @@ def test_a_code_column_holds_the_ids_its_dependency_column_names() -> None:
             "| 0.3 | Compra del hardware | 0.2 |\n"
         )
         assert pairs(plan) == {("0.2 Inventario del hardware", "0.3 Compra del hardware")}, ident
+
+
+def test_a_milestone_table_names_an_id_by_its_description_and_lists_id_ranges() -> None:
+    plan = plan_of(
+        "## Plan\n\n**T1.1 Levantamiento** (M1). X.\n\n**T1.2 Modelo de datos** (M2). X.\n\n"
+        "**T1.3 Diseño de la API** (M3). X.\n\n**T2.1 API de lotes** (M4). X.\n\n"
+        "## Hitos\n\n| Hito | Mes | Descripción | Tareas |\n|---|---|---|---|\n"
+        "| H1 | M3 | Diseño cerrado | T1.1 a T1.3 |\n| H2 | M8 | Plataforma desarrollada | T2.1 |\n"
+    )
+    assert members(plan) == {
+        "H1: Diseño cerrado": {
+            "T1.1 Levantamiento",
+            "T1.2 Modelo de datos",
+            "T1.3 Diseño de la API",
+        },
+        "H2: Plataforma desarrollada": {"T2.1 API de lotes"},
+    }
