@@ -616,3 +616,20 @@ def test_a_milestone_table_names_an_id_by_its_description_and_lists_id_ranges() 
         },
         "H2: Plataforma desarrollada": {"T2.1 API de lotes"},
     }
+
+
+def test_rationale_affected_services_organisation_capacity_and_pi_objectives_are_context() -> None:
+    for heading in (
+        "Beschreibung und Begründung",
+        "Betroffene Services und Auswirkungen",
+        "Affected services",
+        "Objeto",
+        "Organización",
+        "Project organization",
+        "PI objectives",
+        "Objectifs du PI",
+        "Teams and capacity",
+        "Program board: cross-team dependencies",
+    ):
+        plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
+        assert titles(plan) == ["Build the page"], heading

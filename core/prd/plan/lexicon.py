@@ -92,6 +92,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"factores de decisión|critères de décision|consequences|konsequenzen|consecuencias",
             r"conséquences|positive|negative|neutral|findings( summary)?|informational findings",
             r"hallazgos|constats|befunde|feststellungen",
+            r"begründung|justificación|justification|objeto( del (documento|proyecto))?",
+            r"affected (services|systems|components)|betroffene (services|systeme|dienste)",
+            r"servicios afectados|sistemas afectados|services (impactés|concernés)",
+            r"systèmes (impactés|concernés)",
         ),
     ),
     "goals": (
@@ -103,6 +107,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"no objetivos",
             r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
             r"(sprint|iteration|release) goals?|sprintziel|objetivo del sprint|objectif du sprint",
+            r"(pi|program|programme|team|quarterly|release|iteration) objectives?",
+            r"(pi|programm|quartals|team) ziele|objetivos del (pi|programa|trimestre|equipo)",
+            r"objectifs (du pi|du programme|du trimestre|de l équipe)",
             r"(strategic |investment |quarterly )?themes|thèmes|temas|themen|schwerpunkte",
         ),
     ),
@@ -118,6 +125,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"équipe|acteurs|gouvernance|organisation( du projet)?|pilotage",
             r"usuarios?( objetivo)?|público objetivo|destinatarios|utilisateurs?( cibles?)?",
             r"cibles?|public cible|parties prenantes",
+            r"teams|organización( del proyecto)?|projektorganisation|project organi[sz]ation",
+            r"organi[sz]ation|capacity( planning)?|kapazität(en)?|kapazitätsplanung",
+            r"capacidad(es)?|capacité(s)?",
         ),
     ),
     "metrics": (
@@ -372,6 +382,9 @@ MILESTONE_LIST_TITLES = _phrases(
 )
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
+    r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
+    r"(teamübergreifende|externe) abhängigkeiten|dependencias (entre equipos|externas)",
+    r"dépendances (entre équipes|externes)|tablero del programa|tableau du programme",
     r"(notas|notes|anmerkungen|remarques|comentarios) (por|sobre|de la|del|on|per|about|to|zu|sur"
     r"|pour|par) [^ ]+( [^ ]+){0,3}",
     r"erläuterungen( zu [^ ]+( [^ ]+){0,3})?|notes on (the )?(requirements|rows|items|stories)",
