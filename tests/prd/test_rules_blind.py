@@ -633,3 +633,17 @@ def test_rationale_affected_services_organisation_capacity_and_pi_objectives_are
     ):
         plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
         assert titles(plan) == ["Build the page"], heading
+
+
+def test_stages_said_to_overlap_are_not_ordered_by_their_numbers() -> None:
+    for said in (
+        "The lots are numbered in order, but lot 3 starts during the acceptance of lot 2.",
+        "Die Lose sind nacheinander nummeriert, aber Los 3 beginnt während der Abnahme von Los 2.",
+        "Los lotes se numeran en orden, pero el lote 3 empieza durante la recepción del lote 2.",
+        "Les lots sont numérotés dans l'ordre, mais le lot 3 commence pendant la recette du lot 2.",
+    ):
+        plan = plan_of(
+            f"## Plan\n\n{said}\n\n### Lot 1\n\n#### C1 — Cluster\nX.\n\n"
+            "### Lot 2\n\n#### C2 — Logs\nX.\n\n### Lot 3\n\n#### C3 — Alerts\nX.\n"
+        )
+        assert ("C2 — Logs", "C3 — Alerts") not in pairs(plan), said

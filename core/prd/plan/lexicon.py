@@ -757,6 +757,15 @@ SEQUENTIAL = re.compile(
 )
 """A statement that the numbered steps (or the sub-sections) of a section run in order."""
 
+OVERLAP = re.compile(
+    r"(?<![\w-])(?:overlaps?|overlapping|(starts?|begins?) (during|while|before the end of)"
+    r"|überlapp\w*|überschneiden sich|(beginnt|startet) (während|noch vor (dem )?ende)"
+    r"|se (solapan?|superponen?)|solapad[oa]s?|(empieza|comienza|arranca) (durante|mientras)"
+    r"|(se )?chevauch\w*|(commence|démarre|débute) (pendant|avant la fin))(?![\w-])",
+    re.IGNORECASE,
+)
+"""A statement that steps or stages overlap: an order said with it is only their numbering."""
+
 TASKS_LABEL = re.compile(
     r"(?:\*\*|__)?(tasks|to ?do|to dos|work items|aufgaben|tareas|tâches)(?:\*\*|__)?\s*:?"
     r"(?:\*\*|__)?\s*$",

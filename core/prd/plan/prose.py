@@ -18,6 +18,7 @@ from core.prd.plan.lexicon import (
     DEP_TRIGGER,
     GERMAN_VORAUS,
     NO_DEPENDENCY,
+    OVERLAP,
     SEQUENTIAL,
 )
 
@@ -219,5 +220,10 @@ def _subject(flat: str, start: int) -> str:
 
 
 def states_sequence(text: str) -> bool:
-    """Whether the text says its section's steps (or sub-sections) run one after the other."""
-    return SEQUENTIAL.search(text.replace("\n", " ")) is not None
+    """Whether the text says its section's steps (or sub-sections) run one after the other.
+
+    Not when it also says they overlap ("numérotés dans l'ordre de démarrage, mais le lot 3
+    commence pendant la recette du lot 2"): then the order is only their numbering.
+    """
+    flat = text.replace("\n", " ")
+    return SEQUENTIAL.search(flat) is not None and OVERLAP.search(flat) is None
