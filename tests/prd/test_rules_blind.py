@@ -665,3 +665,17 @@ def test_stages_that_build_on_each_other_and_a_joined_clause_with_its_own_depend
         got = pairs(plan)
         assert ("Scannen", "Schulung") in got or ("Stichprobe", "Schulung") in got, said
         assert not any(a in ("Schulung", "Freischalten") for a, _ in got), said
+
+
+def test_checkpoints_name_their_tasks_after_a_bold_name_with_a_colon() -> None:
+    for heading in ("Checkpoints", "Kontrollpunkte", "Puntos de control", "Points de contrôle"):
+        plan = plan_of(
+            "## Action items\n\n- [ ] **Get UPS credentials** — @Priya\n"
+            "- [ ] **Generate return labels** — @Tom\n- [ ] **Run the staff pilot** — @Marco\n\n"
+            f"## {heading}\n\n- **Pilot go — Fri 10/10:** UPS credentials and return labels are "
+            "done.\n- **Pilot review — Fri 10/24:** the staff pilot has run.\n"
+        )
+        assert members(plan) == {
+            "Pilot go — Fri 10/10": {"Get UPS credentials", "Generate return labels"},
+            "Pilot review — Fri 10/24": {"Run the staff pilot"},
+        }, heading

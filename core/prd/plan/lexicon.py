@@ -379,6 +379,8 @@ MILESTONE_LIST_TITLES = _phrases(
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
+    r"checkpoints|(quality )?gates|kontrollpunkte|prüfpunkte|quality gates|puntos de control",
+    r"points de contrôle|points d étape",
 )
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",

@@ -311,6 +311,10 @@ class Milestones:
             for part in cell_members(members):
                 self.members.append((key, part, line))
             return key
+        if not members and bold is not None and bold.group("name").rstrip().endswith(":"):
+            # "**Pilot go/no-go — Fri 10/10:** UPS credentials, return labels … are done"
+            self._listed_below(key, rest, line)
+            return key
         for part in _members(members):
             self.members.append((key, part, line))
         return key
