@@ -688,7 +688,8 @@ DEP_ANCHORS = word_set(
     "|follows|comes after|behind|hasta|until|pas avant"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
-    "|besoin|peut|after|attend|démarr|commenc|début|proceed|go ahead|goes ahead|begonn|durchgef"
+    "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
+    "|nur durchgef"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
 )

@@ -374,6 +374,7 @@ _LEGEND = re.compile(
 )
 """A legend line (``Legend: 🔥 must-have · ⭐ should-have``, ``**Leyenda de prioridad:** …``,
 ``Légende :``) with the list or table lines right below it."""
+_LEGEND_WORD = re.compile(r"l[eé][gy]end", re.IGNORECASE)
 _LEGEND_ENTRY = re.compile(r"([^\w\s.,;:·|*_()\[\]=—–-]+)\s*(?:[=:—–-]\s*)?([^·|;\n🏁-🫿☀-➿⬀-⯿]*)")
 
 
@@ -384,7 +385,11 @@ def emoji_legend(text: str) -> dict[str, Priority]:
     ``basse``); a mark whose words name none (``🟠 important``) keeps its common reading.
     """
     legend: dict[str, Priority] = {}
-    for block in _LEGEND.finditer(text):
+    for hint in _LEGEND_WORD.finditer(text):
+        start = text.rfind("\n", 0, hint.start()) + 1
+        block = _LEGEND.match(text, start)
+        if block is None:
+            continue
         for m in _LEGEND_ENTRY.finditer(block.group(0)):
             mark = m.group(1).replace("\ufe0f", "").strip()
             if not mark or not all(unicodedata.category(c) == "So" for c in mark):
