@@ -538,3 +538,144 @@ def test_a_milestone_heading_lists_its_tasks_after_a_scope_label() -> None:
         "Private beta — Oct 14": {"AL-1 Capture events", "AL-2 Event schema"},
         "GA — Nov 18": {"AL-3 Audit log page"},
     }
+
+
+def test_a_legend_gives_its_marks_their_priority_and_they_leave_the_titles() -> None:
+    for legend, marks in (
+        ("Legend: 🔥 must-have · ⭐ should-have · 💤 nice-to-have", "🔥⭐💤"),
+        ("**Legende:** 🚀 Muss · 🙂 Soll · 💭 Kann", "🚀🙂💭"),
+        ("Leyenda: 🔥 imprescindible · ⭐ deseable · 💤 opcional", "🔥⭐💤"),
+        ("Légende :\n- 🔥 indispensable\n- ⭐ souhaitable\n- 💤 optionnel", "🔥⭐💤"),
+    ):
+        first, second, third = marks[0], marks[1], marks[2]
+        plan = plan_of(
+            f"## Action items\n\n{legend}\n\n- [ ] {first} **Get credentials** — @Priya\n"
+            f"- [ ] {second} **Write the policy** — @Lena\n- [ ] {third} **Exchanges** — @Tom\n"
+        )
+        assert titles(plan) == ["Get credentials", "Write the policy", "Exchanges"], legend
+        assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]
+
+
+def test_a_prerequisites_column_names_its_rows_by_id() -> None:
+    for column in ("Voraussetzung", "Prerequisites", "Prerrequisitos", "Préconditions"):
+        plan = plan_of(
+            f"## Vorbereitung\n\n| Nr. | Tätigkeit | {column} |\n|---|---|---|\n"
+            "| V1 | FortiGates einbauen | – |\n| V2 | Regelwerk migrieren | – |\n"
+            "| V3 | Regelwerk-Review | V2 |\n"
+        )
+        assert pairs(plan) == {("V2 Regelwerk migrieren", "V3 Regelwerk-Review")}, column
+
+
+def test_a_step_table_declared_sequential_runs_in_order_after_a_range() -> None:
+    for said in (
+        "The window only starts when V1 to V3 are done. The steps run strictly in order.",
+        "Das Fenster wird nur gestartet, wenn V1 bis V3 abgeschlossen sind. Die Schritte werden "
+        "streng nacheinander ausgeführt.",
+        "La ventana solo se inicia cuando V1 a V3 estén listos. Los pasos se ejecutan en orden.",
+        "La fenêtre ne démarre que lorsque V1 à V3 sont terminés. Les étapes se suivent dans "
+        "l'ordre.",
+    ):
+        plan = plan_of(
+            "## Prep\n\n| Nr. | Task |\n|---|---|\n| V1 | Install | \n| V2 | Migrate |\n"
+            "| V3 | Review |\n| V4 | Inform |\n\n"
+            f"## Window\n\n{said}\n\n| Step | Task |\n|---|---|\n| D1 | Back up |\n"
+            "| D2 | Switch |\n| D3 | Test |\n"
+        )
+        assert pairs(plan) >= {
+            ("V1 Install", "D1 Back up"),
+            ("V2 Migrate", "D1 Back up"),
+            ("V3 Review", "D1 Back up"),
+            ("D1 Back up", "D2 Switch"),
+            ("D2 Switch", "D3 Test"),
+        }, said
+        assert not any("V4" in a for a, _ in pairs(plan)), said
+
+
+def test_a_code_column_holds_the_ids_its_dependency_column_names() -> None:
+    for ident, deps in (("Código", "Depende de"), ("Kennung", "Abhängig von"), ("Code", "Needs")):
+        plan = plan_of(
+            f"## Fase 0\n\n| {ident} | Actividad | {deps} |\n|---|---|---|\n"
+            "| 0.1 | Firma del contrato | — |\n| 0.2 | Inventario del hardware | — |\n"
+            "| 0.3 | Compra del hardware | 0.2 |\n"
+        )
+        assert pairs(plan) == {("0.2 Inventario del hardware", "0.3 Compra del hardware")}, ident
+
+
+def test_a_milestone_table_names_an_id_by_its_description_and_lists_id_ranges() -> None:
+    plan = plan_of(
+        "## Plan\n\n**T1.1 Levantamiento** (M1). X.\n\n**T1.2 Modelo de datos** (M2). X.\n\n"
+        "**T1.3 Diseño de la API** (M3). X.\n\n**T2.1 API de lotes** (M4). X.\n\n"
+        "## Hitos\n\n| Hito | Mes | Descripción | Tareas |\n|---|---|---|---|\n"
+        "| H1 | M3 | Diseño cerrado | T1.1 a T1.3 |\n| H2 | M8 | Plataforma desarrollada | T2.1 |\n"
+    )
+    assert members(plan) == {
+        "H1: Diseño cerrado": {
+            "T1.1 Levantamiento",
+            "T1.2 Modelo de datos",
+            "T1.3 Diseño de la API",
+        },
+        "H2: Plataforma desarrollada": {"T2.1 API de lotes"},
+    }
+
+
+def test_rationale_affected_services_organisation_capacity_and_pi_objectives_are_context() -> None:
+    for heading in (
+        "Beschreibung und Begründung",
+        "Betroffene Services und Auswirkungen",
+        "Affected services",
+        "Objeto",
+        "Organización",
+        "Project organization",
+        "PI objectives",
+        "Objectifs du PI",
+        "Teams and capacity",
+        "Program board: cross-team dependencies",
+    ):
+        plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
+        assert titles(plan) == ["Build the page"], heading
+
+
+def test_stages_said_to_overlap_are_not_ordered_by_their_numbers() -> None:
+    for said in (
+        "The lots are numbered in order, but lot 3 starts during the acceptance of lot 2.",
+        "Die Lose sind nacheinander nummeriert, aber Los 3 beginnt während der Abnahme von Los 2.",
+        "Los lotes se numeran en orden, pero el lote 3 empieza durante la recepción del lote 2.",
+        "Les lots sont numérotés dans l'ordre, mais le lot 3 commence pendant la recette du lot 2.",
+    ):
+        plan = plan_of(
+            f"## Plan\n\n{said}\n\n### Lot 1\n\n#### C1 — Cluster\nX.\n\n"
+            "### Lot 2\n\n#### C2 — Logs\nX.\n\n### Lot 3\n\n#### C3 — Alerts\nX.\n"
+        )
+        assert ("C2 — Logs", "C3 — Alerts") not in pairs(plan), said
+
+
+def test_stages_that_build_on_each_other_and_a_joined_clause_with_its_own_dependency() -> None:
+    for said in (
+        "Die Umsetzung erfolgt in drei Stufen, die aufeinander aufbauen: Stufe 2 beginnt erst, "
+        "wenn Stufe 1 abgenommen ist, und Stufe 3 erst nach Abschluss der Digitalisierung.",
+        "The rollout has three stages that run in order: stage 2 can only start after stage 1 "
+        "is accepted, and stage 3 only after the digitisation is complete.",
+    ):
+        plan = plan_of(
+            f"## Plan\n\n{said}\n\n### Stufe 1 – Grundlagen\n\n- **Aktenplan** (Muss) – x\n"
+            "- **Rechtekonzept** (Muss) – y\n\n### Stufe 2 – Digitalisierung\n\n"
+            "- **Scannen** (Muss) – x\n- **Stichprobe** (Soll) – y\n\n"
+            "### Stufe 3 – Einführung\n\n- **Schulung** (Muss) – x\n- **Freischalten** (Soll) – y\n"
+        )
+        got = pairs(plan)
+        assert ("Scannen", "Schulung") in got or ("Stichprobe", "Schulung") in got, said
+        assert not any(a in ("Schulung", "Freischalten") for a, _ in got), said
+
+
+def test_checkpoints_name_their_tasks_after_a_bold_name_with_a_colon() -> None:
+    for heading in ("Checkpoints", "Kontrollpunkte", "Puntos de control", "Points de contrôle"):
+        plan = plan_of(
+            "## Action items\n\n- [ ] **Get UPS credentials** — @Priya\n"
+            "- [ ] **Generate return labels** — @Tom\n- [ ] **Run the staff pilot** — @Marco\n\n"
+            f"## {heading}\n\n- **Pilot go — Fri 10/10:** UPS credentials and return labels are "
+            "done.\n- **Pilot review — Fri 10/24:** the staff pilot has run.\n"
+        )
+        assert members(plan) == {
+            "Pilot go — Fri 10/10": {"Get UPS credentials", "Generate return labels"},
+            "Pilot review — Fri 10/24": {"Run the staff pilot"},
+        }, heading

@@ -142,6 +142,8 @@ cycles broken). This module runs them in order.
 
 from __future__ import annotations
 
+import re
+
 from core.prd.commands import shell_block
 from core.prd.edit import summarize
 from core.prd.models import ImportOptions, ImportPlan, PlannedEdge, PlannedTask, PlanWarning
@@ -155,9 +157,12 @@ from core.prd.plan.repeats import merge_repeats
 from core.prd.plan.scan import Meta, scan_blocks
 from core.prd.plan.tasks import size_warnings, to_task
 from core.prd.plan.units import Inherited
-from core.prd.plan.vocab import TOO_BIG, flat_blocks, slug, source_stem
+from core.prd.plan.vocab import TOO_BIG, emoji_legend, flat_blocks, slug, source_stem
 
 __all__ = ["TOO_BIG", "build_plan"]
+
+_LEGEND_HINT = re.compile("l[eé][gy]end", re.IGNORECASE)
+"""What every legend holds (``Legend``, ``Legende``, ``Leyenda``, ``Légende``)."""
 
 
 def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
@@ -199,6 +204,8 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
             for block in flat_blocks(section.blocks):
                 milestones.read_block(block, doc.lines)
     builder = Builder(doc, source_key, options, top, title_section, outline, rules, milestones)
+    if _LEGEND_HINT.search(text):
+        builder.legend = emoji_legend(text)
     inherited = Inherited(
         priority=doc_meta.priority,
         task_type=doc_meta.task_type,

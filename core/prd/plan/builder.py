@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from core.domain.models import Priority
 from core.prd.models import (
     Granularity,
     ImportOptions,
@@ -74,6 +75,8 @@ class Builder:
     gantt: list[GanttLine] = field(default_factory=list)
     path_slugs: dict[str, str] = field(default_factory=dict)
     """Heading → its piece of a key: every task below a heading repeats it."""
+    legend: dict[str, Priority] = field(default_factory=dict)
+    """The document's legend: the priority each of its marks stands for (``🔥 must-have``)."""
 
     def warn(
         self,
@@ -272,9 +275,12 @@ class Builder:
         self.section_units.setdefault(id(section), []).extend(below)
         for dep in (*local.deps, *own.deps):
             self.group_deps.append((below, dep))
-        listed = [u for u, w in zip(below, items, strict=True) if w.item is not None]
-        if len(listed) > 1 and any(states_sequence(p) for p in own.prose):
-            self.sequences.append(([[u] for u in listed], section.line_start))
+        if len(below) > 1 and any(states_sequence(p) for p in own.prose):
+            # The items of a list, or the rows of a step table, run in the order written.
+            for block in dict.fromkeys(id(w.block) for w in items):
+                listed = [u for u, w in zip(below, items, strict=True) if id(w.block) == block]
+                if len(listed) > 1:
+                    self.sequences.append(([[u] for u in listed], section.line_start))
 
     def inherit(self, inh: Inherited, own: Meta, section: Section, path: list[str]) -> Inherited:
         """What the section passes down: its own settings, else its title's, else ``inh``'s."""

@@ -249,7 +249,8 @@ _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripc
 """Title columns of last resort (a Notion database's ``Name``), when no column says task."""
 _ID_COLUMNS = re.compile(
     r"id|key|ref|réf|reference|référence|referencia|referenz|nr|no|n º|n°|número|numéro|code|#"
-    r"|clé|clave|schlüssel|issue key|ticket"
+    r"|clé|clave|schlüssel|issue key|ticket|código|codigo|kennung|kürzel|identifiant"
+    r"|identificador"
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
@@ -259,10 +260,12 @@ _PRIORITY_COLUMNS = re.compile(rf"{_PRIORITY_WORD}(?: [^\W\d_]+)?|[^\W\d_]+ {_PR
 DEP_COLUMNS = re.compile(
     r"depends on|dependencies|dependency|deps|blocked by|blocked on|waiting on|waits on"
     r"|benötigt|braucht|necesita|nécessite|requiert"
-    r"|blockers?|after|predecessors?|requires|needs"
-    r"|waits for|abhängig von|abhängigkeiten|voraussetzungen?|vorgänger|nach|blockiert durch"
-    r"|depende de|dependencias|predecesoras?|requiere|después de|tras|bloquead[oa]s? por"
-    r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|après|bloqué par"
+    r"|blockers?|after|predecessors?|requires|needs|prerequisites?|prereqs?|preconditions?"
+    r"|waits for|abhängig von|abhängigkeiten|voraussetzung(?:en)?|vorgänger|nach|blockiert durch"
+    r"|vorbedingung(?:en)?|depende de|dependencias|predecesor(?:a|es|as)?|requiere|después de"
+    r"|tras|bloquead[oa]s? por|requisitos? previos?|prerrequisitos?|precondici(?:ón|ones)"
+    r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|préconditions?|après"
+    r"|bloqué par"
 )
 _NOTE_COLUMNS = re.compile(
     r"notes?|comments?|remarks|details|links|issue links|linked issues|relations"

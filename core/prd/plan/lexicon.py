@@ -92,6 +92,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"factores de decisión|critères de décision|consequences|konsequenzen|consecuencias",
             r"conséquences|positive|negative|neutral|findings( summary)?|informational findings",
             r"hallazgos|constats|befunde|feststellungen",
+            r"begründung|justificación|justification|objeto( del (documento|proyecto))?",
+            r"affected (services|systems|components)|betroffene (services|systeme|dienste)",
+            r"servicios afectados|sistemas afectados|services (impactés|concernés)",
+            r"systèmes (impactés|concernés)",
         ),
     ),
     "goals": (
@@ -103,6 +107,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"no objetivos",
             r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
             r"(sprint|iteration|release) goals?|sprintziel|objetivo del sprint|objectif du sprint",
+            r"(pi|program|programme|team|quarterly|release|iteration) objectives?",
+            r"(pi|programm|quartals|team) ziele|objetivos del (pi|programa|trimestre|equipo)",
+            r"objectifs (du pi|du programme|du trimestre|de l équipe)",
             r"(strategic |investment |quarterly )?themes|thèmes|temas|themen|schwerpunkte",
         ),
     ),
@@ -118,6 +125,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"équipe|acteurs|gouvernance|organisation( du projet)?|pilotage",
             r"usuarios?( objetivo)?|público objetivo|destinatarios|utilisateurs?( cibles?)?",
             r"cibles?|public cible|parties prenantes",
+            r"teams|organización( del proyecto)?|projektorganisation|project organi[sz]ation",
+            r"organi[sz]ation|capacity( planning)?|kapazität(en)?|kapazitätsplanung",
+            r"capacidad(es)?|capacité(s)?",
         ),
     ),
     "metrics": (
@@ -369,9 +379,14 @@ MILESTONE_LIST_TITLES = _phrases(
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
+    r"checkpoints|(quality )?gates|kontrollpunkte|prüfpunkte|quality gates|puntos de control",
+    r"points de contrôle|points d étape",
 )
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
+    r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
+    r"(teamübergreifende|externe) abhängigkeiten|dependencias (entre equipos|externas)",
+    r"dépendances (entre équipes|externes)|tablero del programa|tableau du programme",
     r"(notas|notes|anmerkungen|remarques|comentarios) (por|sobre|de la|del|on|per|about|to|zu|sur"
     r"|pour|par) [^ ]+( [^ ]+){0,3}",
     r"erläuterungen( zu [^ ]+( [^ ]+){0,3})?|notes on (the )?(requirements|rows|items|stories)",
@@ -615,6 +630,12 @@ _FORWARD_STRONG = (
     r"|dépend(ent)? d(?:u|es|['’])|a besoin des|(do not|don['’]t|not|never) (start|begin) until"
     r"|not until|no (se )?(empieza|empezar|comienza|comenzar|arranca|arrancar) hasta( que| tener)?"
     r"|ne (commence|démarre) pas avant|nicht vor|sits behind|gated behind"
+    r"|(is |are )?only (started|starts?|begins?|begun|proceeds?|goes ahead|go ahead)"
+    r" (when|once|after|if)|(wird|werden) nur (gestartet|begonnen|durchgeführt),? (wenn|nachdem"
+    r"|sobald)|(startet|starten|beginnt|beginnen) nur,? (wenn|nachdem|sobald)"
+    r"|solo (se inicia|se inician|empieza|empiezan|comienza|comienzan|arranca|arrancan)"
+    r" (cuando|si|una vez|después de|tras)|ne (démarre|démarrent|commence|commencent|débute"
+    r"|débutent) qu(e|['’])\s*(lorsque|quand|si|une fois|après)"
     r"|(must|should|may|can|does|do) not (start|begin)( [\w-]+){0,4}? (before|until)"
     r"|(can ?not|can['’]t|won['’]t|will not|doesn['’]t|does not|don['’]t)"
     r" (ship|launch|go out|go live|land|merge|release|roll out"
@@ -667,7 +688,8 @@ DEP_ANCHORS = word_set(
     "|follows|comes after|behind|hasta|until|pas avant"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
-    "|besoin|peut|after|attend"
+    "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
+    "|nur durchgef"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
 )
@@ -728,7 +750,8 @@ SEQUENTIAL = re.compile(
     r"|(phases|steps|stages|milestones) (are|run|happen|ship) (sequential(ly)?|in order|one after"
     r" (the )?(other|another))|in the order (below|listed|given|shown)|(from )?top to bottom"
     r"|von oben nach unten|de arriba abajo|de haut en bas|der reihe nach"
-    r"|nacheinander|aufeinander aufbauend|baut auf (der|dem) vorherigen"
+    r"|nacheinander|aufeinander aufbauend|(die |welche )?aufeinander aufbauen|bauen aufeinander auf"
+    r"|baut auf (der|dem) vorherigen"
     r"|in (dieser|der angegebenen) reihenfolge|jede[rs]? (schritt|phase)\b[^.]*\b(vorherige|davor)"
     r"|en (este )?orden|uno (tras|después de) otro|secuencial(es|mente)?|sequen[zt]iell"
     r"|cada (paso|fase|etapa)\b[^.]*\banterior|dans (cet |l['’ ])?ordre"
@@ -737,6 +760,15 @@ SEQUENTIAL = re.compile(
     re.IGNORECASE,
 )
 """A statement that the numbered steps (or the sub-sections) of a section run in order."""
+
+OVERLAP = re.compile(
+    r"(?<![\w-])(?:overlaps?|overlapping|(starts?|begins?) (during|while|before the end of)"
+    r"|überlapp\w*|überschneiden sich|(beginnt|startet) (während|noch vor (dem )?ende)"
+    r"|se (solapan?|superponen?)|solapad[oa]s?|(empieza|comienza|arranca) (durante|mientras)"
+    r"|(se )?chevauch\w*|(commence|démarre|débute) (pendant|avant la fin))(?![\w-])",
+    re.IGNORECASE,
+)
+"""A statement that steps or stages overlap: an order said with it is only their numbering."""
 
 TASKS_LABEL = re.compile(
     r"(?:\*\*|__)?(tasks|to ?do|to dos|work items|aufgaben|tareas|tâches)(?:\*\*|__)?\s*:?"

@@ -25,6 +25,7 @@ from core.prd.plan.lexicon import NONE_REFERENCE, word_set
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import (
+    ID_RANGE,
     IDENT,
     LIST_SEPARATOR,
     PLURAL_PARTS,
@@ -34,6 +35,7 @@ from core.prd.plan.vocab import (
     norm_plain,
     spell_numbers,
     spell_parts,
+    spell_range,
     strip_number,
 )
 
@@ -328,6 +330,15 @@ class Resolver:
     def _tokens(self, raw: str, strength: str, referrer: Unit | None) -> Found | None:
         """Ids, heading numbers and milestone ids in the text, or ``None`` when it has none."""
         named: list[str] = [m.group(1) for m in IDENT.finditer(raw) if not _p_level(m.group(1))]
+        if len(named) > 1 and (ranges := list(ID_RANGE.finditer(raw))):
+            # "V1 bis V6", "T2.1 a T2.5": the ids between the two ends, where tasks have them.
+            inner = [
+                i
+                for m in ranges
+                for i in spell_range(m.group("first"), m.group("last"))[1:-1]
+                if i.casefold() in self.by_ident and not _p_level(i)
+            ]
+            named = list(dict.fromkeys([*named, *inner]))
         if strength == "label" and not named:
             named = self._bare_idents(raw)
         numbers = [m.group(1) or m.group(2) for m in _NUMBER.finditer(raw)]

@@ -58,6 +58,11 @@ _SCOPE_LABEL = re.compile(
     re.IGNORECASE,
 )
 """A scope label in a milestone's text and the list after it, to the sentence's end."""
+_DESCRIPTION_COLUMNS = re.compile(
+    r"descriptions?|beschreibung|bezeichnung|descripción|descripcion|désignation|intitulé"
+    r"|libellé|titles?|titel|título|titulo|titre|nombre|nom"
+)
+"""The column naming a milestone whose own column holds only its id (``H1``, ``MS1``)."""
 _LETTER = re.compile(r"[^\W\d_]")
 _ASIDE = re.compile(r"\(([^()]{1,40})\)|\s[—–|·]\s+([^—–|·]{1,40})$")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
@@ -306,6 +311,10 @@ class Milestones:
             for part in cell_members(members):
                 self.members.append((key, part, line))
             return key
+        if not members and bold is not None and bold.group("name").rstrip().endswith(":"):
+            # "**Pilot go/no-go — Fri 10/10:** UPS credentials, return labels … are done"
+            self._listed_below(key, rest, line)
+            return key
         for part in _members(members):
             self.members.append((key, part, line))
         return key
@@ -323,15 +332,24 @@ class Milestones:
         loose = scope_col is None
         if loose:  # "Erreicht, wenn: AP 1.1 bis 1.4 erledigt": the column that names work
             scope_col = self._listing_column(table, name_col)
+        # "| Hito | Mes | Descripción | Tareas |": an id's name is in its description column.
+        described = next(
+            (
+                i
+                for i, h in enumerate(header)
+                if i not in (name_col, scope_col) and _DESCRIPTION_COLUMNS.fullmatch(h)
+            ),
+            None,
+        )
         for row in table.rows:
             if name_col >= len(row) or not _LETTER.search(row[name_col]):
                 continue
             name = row[name_col].strip()
-            following = name_col + 1
+            following = described if described is not None else name_col + 1
             bare = MILESTONE_HEADING.fullmatch(name)
             if (
-                bare is not None
-                and not bare.group("name").strip()  # "M1" alone: the next column names it
+                # "M1" (or any id: "H1", "MS2") alone: the next column names it
+                ((bare is not None and not bare.group("name").strip()) or IDENT.fullmatch(name))
                 and following < len(row)
                 and following != scope_col
                 and _LETTER.search(row[following])

@@ -18,6 +18,7 @@ from core.prd.plan.lexicon import (
     DEP_TRIGGER,
     GERMAN_VORAUS,
     NO_DEPENDENCY,
+    OVERLAP,
     SEQUENTIAL,
 )
 
@@ -120,6 +121,8 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             raw = rest[1 : close if close > 0 else len(rest)]
         else:
             raw = _cut(rest, strength)
+            if ", " in raw and (joined := _next_clause(raw)) is not None:
+                raw = raw[:joined]  # "…, und Stufe 3 erst nach …": the next clause has its own
         at = line + text.count("\n", 0, start)
         subject = _subject(flat, start)
         reverse = kind in ("rs", "rw")
@@ -215,9 +218,35 @@ def _subject(flat: str, start: int) -> str:
     """The clause's words before ``start`` (what a dependency section says depends)."""
     head = flat[:start]
     cut = max(head.rfind(". "), head.rfind("; "), head.rfind(" — "), head.rfind(" · "))
-    return head[cut + 2 :].strip(" :-—–*") if cut >= 0 else head.strip(" :-—–*")
+    subject = head[cut + 2 :] if cut >= 0 else head
+    if ", " in subject:
+        joined = list(_JOINED_CLAUSE.finditer(subject))
+        if joined:  # "…, und Stufe 3 erst nach …": the joined clause's own subject
+            subject = subject[joined[-1].end() :]
+    return subject.strip(" :-—–*")
+
+
+_JOINED_CLAUSE = re.compile(r",\s+(?:and|und|y|e|et|sowie)\s+", re.IGNORECASE)
+"""A comma and a conjunction that start a clause of their own."""
+
+
+def _next_clause(raw: str) -> int | None:
+    """Where a target's text starts a joined clause that states a dependency of its own.
+
+    "wenn Stufe 1 abgenommen ist, und Stufe 3 erst nach …": the target ends before ", und".
+    """
+    for m in _JOINED_CLAUSE.finditer(raw):
+        for t in DEP_TRIGGER.finditer(raw, m.end()):
+            if t.lastgroup in ("fs", "rs", "fl"):
+                return m.start()
+    return None
 
 
 def states_sequence(text: str) -> bool:
-    """Whether the text says its section's steps (or sub-sections) run one after the other."""
-    return SEQUENTIAL.search(text.replace("\n", " ")) is not None
+    """Whether the text says its section's steps (or sub-sections) run one after the other.
+
+    Not when it also says they overlap ("numérotés dans l'ordre de démarrage, mais le lot 3
+    commence pendant la recette du lot 2"): then the order is only their numbering.
+    """
+    flat = text.replace("\n", " ")
+    return SEQUENTIAL.search(flat) is not None and OVERLAP.search(flat) is None

@@ -15,6 +15,7 @@ from core.prd.plan.vocab import (
     TITLE_MAX,
     TOO_BIG,
     item_line,
+    legend_mark,
     priority_in_title,
     type_of,
     without_board_tail,
@@ -67,7 +68,12 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         milestone = inh.milestone or builder.milestones.mentioned(unit.title)
     # The key keeps the title as written (re-imports match on it); the title shown does not
     # repeat the priority the task carries.
-    title, description = without_priority_marks(unit.title), unit.description
+    title = unit.title
+    if builder.legend:
+        title, marked = legend_mark(title, builder.legend)
+        if marked is not None and not meta.priority:
+            priority = marked
+    title, description = without_priority_marks(title), unit.description
     if unit.origin in ("item", "row") and (card := without_board_tail(title)) != title:
         if title not in description:  # the owner and the date stay in the task's text
             description = f"{title}\n\n{description}".strip()

@@ -367,6 +367,51 @@ def priority_in_text(text: str) -> Priority | None:
     return None
 
 
+_LEGEND = re.compile(
+    r"^[\s>*_#|-]*(?:[\w ]{0,20}\b)?(?:legend|legende|leyenda|légende)\b[^\n]*"
+    r"(?:\n[ \t]*[-*|][^\n]*)*",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A legend line (``Legend: 🔥 must-have · ⭐ should-have``, ``**Leyenda de prioridad:** …``,
+``Légende :``) with the list or table lines right below it."""
+_LEGEND_WORD = re.compile(r"l[eé][gy]end", re.IGNORECASE)
+_LEGEND_ENTRY = re.compile(r"([^\w\s.,;:·|*_()\[\]=—–-]+)\s*(?:[=:—–-]\s*)?([^·|;\n🏁-🫿☀-➿⬀-⯿]*)")
+
+
+def emoji_legend(text: str) -> dict[str, Priority]:
+    """The priority each emoji of a legend stands for (``🔥 must-have · 💤 nice-to-have``).
+
+    A legend names a mark's level with a priority word (``must-have``, ``alta``, ``Soll``,
+    ``basse``); a mark whose words name none (``🟠 important``) keeps its common reading.
+    """
+    legend: dict[str, Priority] = {}
+    for hint in _LEGEND_WORD.finditer(text):
+        start = text.rfind("\n", 0, hint.start()) + 1
+        block = _LEGEND.match(text, start)
+        if block is None:
+            continue
+        for m in _LEGEND_ENTRY.finditer(block.group(0)):
+            mark = m.group(1).replace("\ufe0f", "").strip()
+            if not mark or not all(unicodedata.category(c) == "So" for c in mark):
+                continue
+            words = norm_plain(m.group(2)).split()
+            for n in (3, 2, 1):
+                level = PRIORITY_WORDS.get(" ".join(words[:n])) if len(words) >= n else None
+                if level is not None:
+                    legend[mark] = level
+                    break
+    return legend
+
+
+def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority | None]:
+    """The title without a legend's mark, and the level that mark stands for."""
+    for mark, level in legend.items():
+        if mark in title:
+            cleaned = " ".join(title.replace("\ufe0f", "").replace(mark, " ").split())
+            return cleaned.strip(" -—–·:") or title, level
+    return title, None
+
+
 _BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*[)\]]")
 
 
