@@ -8,6 +8,7 @@ about what 100 do.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -156,8 +157,9 @@ def get_task(conn: Connection, ref: str, *, links: bool = True) -> Task:
     """
     if not links:
         return task_from_row(find_task(conn, ref))
-    if conn.dialect.name == "sqlite":
-        task = task_json.read_task(conn, ref)
+    raw = conn.connection.driver_connection
+    if isinstance(raw, sqlite3.Connection):
+        task = task_json.read_task(raw, ref)
         if task is not None:
             return task
     return task_from_rows(conn, ref)

@@ -6,8 +6,10 @@ result's processing (nine JSON columns decoded, three times parsed) and a model 
 Python values were the rest, and with the server's own overhead they kept the route at
 ~1,400 requests/s on one process (docs/performance.md, "a task as the database wrote it").
 Here SQLite writes the task's own fields as one JSON object whose keys are ``Task``'s
-fields, the statement runs on the driver (compiled once), and ``Task.model_validate_json``
-builds the model from that text in pydantic's own code: the same model, the same rules.
+fields, the statement runs on the driver (compiled once; a read on its own runs in
+autocommit, ``Runner.read_on_driver``, with no transaction to begin and end), and
+``Task.model_validate_json`` builds the model from that text in pydantic's own code: the
+same model, the same rules.
 
 Three things stay in Python, so the result is the one ``queries.get_task`` builds from rows:
 
@@ -22,6 +24,7 @@ Three things stay in Python, so the result is the one ``queries.get_task`` build
 
 SQLite on the standard library's driver only (the default, and what ``taskyard serve``
 runs on): PostgreSQL's drivers decode rows in C, and aiosqlite's connection is asynchronous.
+A task that is not there is left to the read from rows too, for its error's hints.
 """
 
 from __future__ import annotations
@@ -30,14 +33,14 @@ import json
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, bindparam, cast, func, select
+from sqlalchemy import Select, String, bindparam, cast, func, select
+from sqlalchemy.dialects import sqlite
 
 from core.domain.identifiers import parse_ref
 from core.domain.models import Task
 from core.store import tables as t
 from core.store.card_json import card_object, json_value, utc_text
-from core.store.driver_reads import DriverStatement, compile_for_driver
-from core.store.lookup import task_not_found
+from core.store.driver_reads import compile_for_driver
 from core.store.task_links import LINK_COLUMNS, Links, links_of
 
 T, P = t.tasks, t.projects
@@ -88,34 +91,35 @@ def _statement(*where: Any) -> Select[Any]:
 _BY_ID = _statement(T.c.id == bindparam("id"))
 _BY_REF = _statement(P.c.key == bindparam("key"), T.c.number == bindparam("number"))
 
-_compiled: dict[int, DriverStatement] = {}
-"""The two statements compiled for SQLite's driver, on first use."""
+_DIALECT = sqlite.dialect()
+_COMPILED = {
+    which: compile_for_driver(statement, _DIALECT, params)
+    for which, statement, params in (
+        ("id", _BY_ID, {"id": ""}),
+        ("ref", _BY_REF, {"key": "", "number": 0}),
+    )
+}
+"""The two statements as SQLite's driver takes them."""
 
 _EMPTY = "[]"
 
 
-def read_task(conn: Connection, ref: str) -> Task | None:
+def read_task(raw: sqlite3.Connection, ref: str) -> Task | None:
     """The task ``ref`` (an id or a ref) in full; ``None``: read it from rows instead.
 
-    ``None`` when the task carries a command, or ``conn`` (a SQLite connection, inside the
-    read's transaction) is not on the standard library's driver.
-
-    Raises:
-        NotFoundError: no such task.
+    ``raw`` is SQLite's own connection: in autocommit (one ``SELECT``, one snapshot) or
+    inside the caller's transaction. ``None`` when there is no such task (the read from rows
+    says why, with its hints) or it carries a command.
     """
     parsed = parse_ref(ref)
-    which = 0 if parsed is None else 1
-    params = {"id": ref.strip()} if parsed is None else {"key": parsed[0], "number": parsed[1]}
-    compiled = _compiled.get(which)
-    if compiled is None:
-        statement = _BY_ID if parsed is None else _BY_REF
-        compiled = _compiled[which] = compile_for_driver(statement, conn.dialect, params)
-    raw = conn.connection.driver_connection
-    if not isinstance(raw, sqlite3.Connection):  # aiosqlite: its driver answers awaits
-        return None
+    params: dict[str, Any]
+    if parsed is None:
+        compiled, params = _COMPILED["id"], {"id": ref.strip()}
+    else:
+        compiled, params = _COMPILED["ref"], {"key": parsed[0], "number": parsed[1]}
     row = raw.execute(compiled.sql, compiled.values(params)).fetchone()
     if row is None:
-        raise task_not_found(conn, ref)
+        return None
     text, command_hash, effort, blocked_by, blocks, children, files, runs = row
     if command_hash is not None:
         return None

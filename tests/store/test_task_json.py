@@ -9,6 +9,7 @@ thing in the detail screen and another after an edit.
 from __future__ import annotations
 
 import base64
+import sqlite3
 from datetime import UTC, date, datetime
 from functools import partial
 
@@ -71,7 +72,9 @@ async def _varied(engine: SqlTaskEngine) -> list[Task]:
 
 
 def _both(conn: Connection, *, ref: str) -> tuple[Task | None, Task]:
-    return task_json.read_task(conn, ref), queries.task_from_rows(conn, ref)
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return task_json.read_task(raw, ref), queries.task_from_rows(conn, ref)
 
 
 async def test_a_task_read_as_json_is_the_task_its_rows_make(sqlite_url: str) -> None:
@@ -110,16 +113,19 @@ async def test_a_task_read_as_json_is_the_task_its_rows_make(sqlite_url: str) ->
         await engine.close()
 
 
-async def test_a_missing_task_is_the_same_error_either_way(sqlite_url: str) -> None:
-    """No such task: the same message and hint as the read from rows gives."""
+async def test_a_missing_task_gets_the_error_with_its_hints(sqlite_url: str) -> None:
+    """No such task: the JSON read leaves it to the read from rows, which says why."""
     engine = await SqlTaskEngine.open(sqlite_url, actor="tester")
     try:
         await new(engine, "Only")
         for ref in ("TY-404", "NOPE-1", "01HZZZZZZZZZZZZZZZZZZZZZZZ"):
-            with pytest.raises(NotFoundError) as fast:
-                await engine._runner.read(partial(task_json.read_task, ref=ref))
-            with pytest.raises(NotFoundError) as rows:
-                await engine._runner.read(partial(queries.task_from_rows, ref=ref))
-            assert str(fast.value) == str(rows.value)
+            assert (
+                await engine._runner.read_on_driver(partial(task_json.read_task, ref=ref)) is None
+            )
+            with pytest.raises(NotFoundError) as error:
+                await engine.get_task(ref)
+            assert ref in str(error.value)
+        with pytest.raises(NotFoundError, match="no project uses the key"):
+            await engine.get_task("NOPE-1")
     finally:
         await engine.close()
