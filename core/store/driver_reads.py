@@ -24,13 +24,15 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,14 @@ class DriverReads:
             assert isinstance(raw, sqlite3.Connection)
             rows = raw.execute(compiled.sql, compiled.values(params)).fetchall()
         return [row[0] for row in rows]
+
+    def on_driver(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        """``op`` on this thread's connection's driver, in autocommit (see ``first_column``)."""
+        kept = self.kept()
+        with contextlib.nullcontext(kept) if kept is not None else self._reader.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            return op(raw)
 
     def close(self) -> None:
         """Give every kept connection back to the pool (before it is disposed of)."""

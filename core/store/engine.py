@@ -109,6 +109,7 @@ from core.store import (
     step_ops,
     task_change,
     task_create,
+    task_json,
     task_ops,
     task_pages,
     token_ops,
@@ -391,6 +392,10 @@ class SqlTaskEngine:
 
     async def get_task(self, ref: str, *, links: bool = True) -> Task:
         """See ``TaskEngine.get_task``."""
+        if links:
+            task = await self._runner.read_on_driver(partial(task_json.read_task, ref=ref))
+            if task is not None:
+                return task
         return await self._runner.read(lambda c: queries.get_task(c, ref, links=links), point=True)
 
     async def list_tasks(self, query: TaskQuery) -> Page[Task]:

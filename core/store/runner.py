@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -99,6 +100,15 @@ class Runner(ABC):
         whose parameters need no conversion.
         """
         return await self.read(lambda c: c.execute(statement, params).scalars().all(), point=True)
+
+    async def read_on_driver(self, op: Callable[[sqlite3.Connection], T]) -> T | None:
+        """``op`` on SQLite's own connection, as one statement in autocommit, if it has one.
+
+        For a point read whose one ``SELECT`` the caller runs and decodes itself
+        (``core.store.task_json``). ``None``: this runner has no such connection (PostgreSQL,
+        aiosqlite, a database in memory); read through ``read`` instead.
+        """
+        return None
 
     @abstractmethod
     async def close(self) -> None:
@@ -318,6 +328,13 @@ class ThreadRunner(Runner):
             return await super().read_first_column(statement, params)
         with translate_db_errors(self._path):
             return self._driver_reads.first_column(statement, params)
+
+    async def read_on_driver(self, op: Callable[[sqlite3.Connection], T]) -> T | None:
+        """See ``Runner.read_on_driver``: on this thread's kept reader connection."""
+        if self._driver_reads is None:  # in memory: its one connection is the writer's
+            return None
+        with translate_db_errors(self._path):
+            return self._driver_reads.on_driver(op)
 
     async def close(self) -> None:
         """See ``Runner.close``."""

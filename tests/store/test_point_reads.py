@@ -67,23 +67,33 @@ async def test_a_task_and_the_ready_queue_are_point_reads_and_a_list_is_not(
     from core.domain.commands import TaskQuery
 
     task = await new(sqlite_engine, "Read me")
+    command = await new(sqlite_engine, "Deploy", metadata={"command": "make"})
     for calls in threads_of_reads.values():
         calls.clear()  # a write reads its task back on the writer's thread
     here = threading.current_thread().name
     head: list[str] = []
-    first_column = DriverReads.first_column
+    on_driver: list[str] = []
+    first_column, run_on_driver = DriverReads.first_column, DriverReads.on_driver
 
     def spy(self: DriverReads, *args: Any) -> Any:
         head.append(threading.current_thread().name)
         return first_column(self, *args)
 
+    def spy_driver(self: DriverReads, *args: Any) -> Any:
+        on_driver.append(threading.current_thread().name)
+        return run_on_driver(self, *args)
+
     monkeypatch.setattr(DriverReads, "first_column", spy)
+    monkeypatch.setattr(DriverReads, "on_driver", spy_driver)
     assert (await sqlite_engine.get_task(task.ref)).title == "Read me"
+    # A task with a command is read from rows (core/store/task_json.py), still on this thread.
+    assert (await sqlite_engine.get_task(command.ref)).command is not None
+    assert on_driver == [here, here]
     await sqlite_engine.ready_tasks(limit=20)
     await sqlite_engine.ready_tasks_json(limit=20)
     await sqlite_engine.ready_tasks(limit=20, in_projects=[task.project_id])
     await sqlite_engine.list_tasks(TaskQuery())
-    assert threads_of_reads["get_task"] == [here]
+    assert threads_of_reads["get_task"] == [here]  # only the task with a command
     # The head across projects: on this thread, on SQLite's own connection (driver_reads).
     assert head == [here, here]
     # Kept to a token's projects, the queue may skip many cards: a reader thread reads it.
