@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.prd.plan.builder import Builder
@@ -155,8 +156,9 @@ class Resolver:
     """Content word → the task titles holding it."""
     context: dict[str, set[str]] = field(default_factory=dict)
     """Task title → the content words of the section it is listed in (an item's area)."""
-    by_initial: dict[str, list[str]] = field(default_factory=dict)
-    """Every title by its first letter (filled on the first close-spelling search)."""
+    by_initial: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    """Every title by its first letter, then its length (filled on the first close-spelling
+    search): the titles of similar length are a few lists, not a scan of the letter's."""
     area_with: dict[str, set[str]] = field(default_factory=dict)
     """Content word → the task titles listed in a section holding it."""
     repeated_words: set[str] = field(default_factory=set)
@@ -657,12 +659,17 @@ class Resolver:
         if not self.by_initial:
             for name in {*self.by_title, *self.builder.section_titles}:
                 if name:
-                    self.by_initial.setdefault(name[0], []).append(name)
+                    self.by_initial.setdefault(name[0], {}).setdefault(len(name), []).append(name)
+        by_length = self.by_initial.get(wanted[:1], {})
+        slack = max(3, len(wanted) // 4)
+        quick_ratio = _quick_ratio(wanted)
         pool = [
             n
-            for n in self.by_initial.get(wanted[:1], ())
-            if abs(len(n) - len(wanted)) <= max(3, len(wanted) // 4)
+            for size in range(len(wanted) - slack, len(wanted) + slack + 1)
+            for n in by_length.get(size, ())
+            if quick_ratio(n) >= 0.8
         ]
+        # The pool's order does not matter: the best two (score, title) pairs are kept.
         close = difflib.get_close_matches(wanted, pool, n=2, cutoff=0.8)
         if len(close) == 2 and difflib.SequenceMatcher(None, wanted, close[0]).ratio() == (
             difflib.SequenceMatcher(None, wanted, close[1]).ratio()
@@ -671,6 +678,24 @@ class Resolver:
                 candidates=(tuple(self._targets(close[0])), tuple(self._targets(close[1])))
             )
         return Found(units=tuple(self._targets(close[0]))) if close else Found()
+
+
+def _quick_ratio(wanted: str) -> Callable[[str], float]:
+    """``SequenceMatcher(None, name, wanted).quick_ratio()`` for any ``name``, counted in C.
+
+    The characters both hold, each as often as the rarer side holds it, over both lengths:
+    the bound ``get_close_matches`` tests before its costly ``ratio``. Nearly every title of
+    similar length fails it, and difflib's own count (a dict update per character of each
+    title) cost more than the rest of a close-spelling search.
+    """
+    chars = tuple(set(wanted))
+    counts = tuple(map(wanted.count, chars))
+
+    def ratio(name: str) -> float:
+        length = len(wanted) + len(name)
+        return 2.0 * sum(map(min, counts, map(name.count, chars))) / length if length else 1.0
+
+    return ratio
 
 
 def _common(a: list[str], b: list[str]) -> int:
