@@ -39,6 +39,108 @@ def starts_pattern(words: frozenset[str]) -> str:
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
+def alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a pattern's source (``a|(b|c)d`` → ``a``, ``(b|c)d``).
+
+    A source that is one group (``(?:a|b)``, as ``_phrases`` writes them) gives the
+    alternatives inside it. Escapes and character classes are skipped whole.
+    """
+    pieces: list[str] = []
+    depth = start = 0
+    closed_at_end = True  # no group closes before the end, at depth 0
+    i = 0
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(source, i)
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i != len(source) - 1:
+                closed_at_end = False
+        elif ch == "|" and depth == 0:
+            pieces.append(source[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(source[start:])
+    if len(pieces) == 1 and source.startswith("(?:") and source.endswith(")") and closed_at_end:
+        return alternatives(source[3:-1])
+    return pieces
+
+
+def _class_end(source: str, start: int) -> int:
+    """Where the character class opened at ``start`` closes (a leading ``]`` or ``^]`` is in it)."""
+    i = start + 1
+    if source.startswith("^", i):
+        i += 1
+    if source.startswith("]", i):
+        i += 1
+    while i < len(source) and source[i] != "]":
+        i += 2 if source[i] == "\\" else 1
+    return i
+
+
+def first_letters(alternative: str) -> frozenset[str] | None:
+    r"""The characters a match of ``alternative`` can start with, or ``None`` if unknown.
+
+    Read from a plain letter or digit first (``summary``, ``c\w+``), or a group of such
+    alternatives (``(open|pending) items``); a group or letter made optional
+    (``(the )?plan``, ``s?ection``) adds what follows it. Anything else first (a class, an
+    escape, a look-around, a count) is unknown, and so is a match that may be empty.
+    """
+    if not alternative:
+        return None
+    if alternative[0] == "(":
+        close = _group_end(alternative, 0)
+        inner = alternative[1:close]
+        if inner.startswith("?:"):
+            inner = inner[2:]
+        elif inner.startswith("?"):
+            return None
+        found: set[str] = set()
+        for branch in alternatives(inner):
+            letters = first_letters(branch)
+            if letters is None:
+                return None
+            found |= letters
+        rest = close + 1
+    elif alternative[0].isalnum():
+        found, rest = {alternative[0]}, 1
+    else:
+        return None
+    quantifier = alternative[rest : rest + 1]
+    if quantifier == "{":
+        return None
+    if quantifier in ("?", "*"):
+        following = first_letters(alternative[rest + 1 :].lstrip("?+"))
+        return None if following is None else frozenset(found | following)
+    return frozenset(found)
+
+
+def _group_end(source: str, start: int) -> int:
+    """Where the group opened at ``start`` closes."""
+    depth = 0
+    i = start
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 1
+        elif ch == "[":
+            i = _class_end(source, i)
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(source)
+
+
 def _phrases(*parts: str) -> re.Pattern[str]:
     """A pattern that fully matches any of the phrase patterns (on a normalized title)."""
     return re.compile("(?:" + "|".join(parts) + ")")
