@@ -1,19 +1,29 @@
 """The planner's faster forms of a regex or a difflib test give what the plain forms give.
 
 Each was written for speed only (docs/performance.md, "PRD import"): the anchors as a letter
-tree, the section kinds split by a title's first letter, difflib's quick ratio counted in C.
+tree, the section kinds and the dependency phrases split by first letter, difflib's quick
+ratio counted in C.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.prd.plan import classify
-from core.prd.plan.lexicon import DEP_ANCHOR, DEP_ANCHORS, alternatives, first_letters
+from core.prd.plan.lexicon import (
+    DEP_ANCHOR,
+    DEP_ANCHORS,
+    DEP_TRIGGER,
+    TRIGGER_KINDS,
+    alternatives,
+    first_letters,
+    trigger_kind,
+)
 from core.prd.plan.match import _quick_ratio
 
 _PLAIN_ANCHOR = re.compile("|".join(re.escape(a) for a in sorted(DEP_ANCHORS)))
@@ -29,6 +39,25 @@ _LITERAL_PHRASES = sorted(
     for a in alternatives(p.pattern)
     if re.fullmatch(r"[^\W_]+(?: [^\W_]+)*", a)
 )
+
+_PLAIN_TRIGGER = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(f"(?P<{name}>(?:{phrases}){after})" for name, phrases, after in TRIGGER_KINDS)
+    + r")(?![\w-])\s*:?\s*",
+    re.IGNORECASE,
+)
+_TRIGGER_WORDS = sorted(
+    {w for _, p, _ in TRIGGER_KINDS for w in re.findall(r"[^\W\d_]+", p)} | {"A1", "2.1", "X"}
+)
+_PRDS = Path(__file__).resolve().parents[1] / "fixtures" / "prds"
+
+
+def _triggers(text: str) -> list[tuple[tuple[int, int], str]]:
+    return [(m.span(), trigger_kind(m)) for m in DEP_TRIGGER.finditer(text)]
+
+
+def _plain_triggers(text: str) -> list[tuple[tuple[int, int], str]]:
+    return [(m.span(), m.lastgroup or "") for m in _PLAIN_TRIGGER.finditer(text)]
 
 
 def _start(m: re.Match[str] | None) -> int | None:
@@ -51,6 +80,33 @@ def test_alternatives_rejoin_into_each_kind_pattern() -> None:
         pieces = alternatives(pattern.pattern)
         assert "(?:" + "|".join(pieces) + ")" == pattern.pattern
         assert all(pieces)
+
+
+def test_alternatives_rejoin_into_each_trigger_kind() -> None:
+    for _, phrases, _ in TRIGGER_KINDS:
+        assert "|".join(alternatives(phrases)) == phrases
+
+
+def test_dependency_phrases_match_as_the_plain_alternation_in_every_document() -> None:
+    for path in sorted(_PRDS.rglob("*.md")):
+        for paragraph in path.read_text(encoding="utf-8-sig").split("\n\n"):
+            flat = paragraph.replace("\n", " ")
+            assert _triggers(flat) == _plain_triggers(flat), (path.name, flat)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_TRIGGER_WORDS),
+            st.sampled_from(_TRIGGER_WORDS).map(str.upper),
+            st.sampled_from([" ", " ", ": ", ", ", "-", "'", "’", "ſ", "İ", "K"]),
+        ),
+        max_size=10,
+    ).map(" ".join)
+)
+def test_dependency_phrases_match_as_the_plain_alternation(text: str) -> None:
+    assert _triggers(text) == _plain_triggers(text)
 
 
 def test_first_letters_know_only_what_every_match_starts_with() -> None:

@@ -767,17 +767,77 @@ _LABEL_NOUNS = (
     r"|voraussetzung(?:en)?|abhängigkeit(?:en)?"
     r"|dependencias?|requisitos? previos?|prerrequisitos?|dépendances?|pré-?requis"
 )
+TRIGGER_KINDS: tuple[tuple[str, str, str], ...] = (
+    ("fl", _LABEL_NOUNS, r"(?=\s*:)"),
+    ("fs", _FORWARD_STRONG, ""),
+    ("rs", _REVERSE_STRONG, ""),
+    ("fw", _FORWARD_WEAK, ""),
+    ("rw", _REVERSE_WEAK, ""),
+)
+"""The kinds of ``DEP_TRIGGER`` phrase, in the order they are tried: name, phrases, and what
+must follow a phrase of that kind."""
+
+
+def _triggers_starting(letter: str | None, tag: int) -> str:
+    """Every kind's phrases that a phrase led by ``letter`` (any case) can be, in order.
+
+    Each kind is a group named ``<kind>_<tag>`` (a name appears once in a pattern). A phrase
+    whose first letters are unknown is kept for every letter (``None``: only those).
+    """
+    groups = []
+    for name, phrases, after in TRIGGER_KINDS:
+        kept = [
+            a
+            for a in alternatives(phrases)
+            if (letters := first_letters(a)) is None
+            or (letter is not None and any(_same_letter(c, letter) for c in letters))
+        ]
+        if kept:
+            body = "|".join(kept)
+            groups.append(f"(?P<{name}_{tag}>" + (f"(?:{body}){after}" if after else body) + ")")
+    return "|".join(groups)
+
+
+def _same_letter(a: str, b: str) -> bool:
+    """Whether the regex engine matches ``a`` and ``b`` alike under IGNORECASE."""
+    return re.fullmatch(re.escape(a), b, re.IGNORECASE) is not None
+
+
+_TRIGGER_LETTERS = sorted(
+    {
+        c.lower()
+        for _, phrases, _ in TRIGGER_KINDS
+        for a in alternatives(phrases)
+        for c in first_letters(a) or ()
+    }
+)
 DEP_TRIGGER = re.compile(
-    r"(?<![\w-])(?:(?P<fl>(?:" + _LABEL_NOUNS + r")(?=\s*:))"
-    r"|(?P<fs>" + _FORWARD_STRONG + r")|(?P<rs>" + _REVERSE_STRONG + r")"
-    r"|(?P<fw>" + _FORWARD_WEAK + r")|(?P<rw>" + _REVERSE_WEAK + r"))(?![\w-])\s*:?\s*",
+    r"(?<![\w-])(?:"
+    + "|".join(
+        f"(?={re.escape(letter)})(?:{_triggers_starting(letter, n)})"
+        for n, letter in enumerate(_TRIGGER_LETTERS)
+    )
+    + f"|{_triggers_starting(None, len(_TRIGGER_LETTERS))}"
+    + r")(?![\w-])\s*:?\s*",
     re.IGNORECASE,
 )
-"""A phrase that states a dependency in a sentence. ``fl``: a label noun with its colon
-(``… Voraussetzung: A3.``); ``fs``/``fw``: the text's task waits for what follows
-(strong/weak); ``rs``/``rw``: what follows waits for the text's task. A weak
-phrase ("after", "once", "avant") only counts with a reference a reader cannot misread: an
-id, a heading number or a whole task title."""
+"""A phrase that states a dependency in a sentence; ``trigger_kind`` says which kind.
+``fl``: a label noun with its colon (``… Voraussetzung: A3.``); ``fs``/``fw``: the text's
+task waits for what follows (strong/weak); ``rs``/``rw``: what follows waits for the text's
+task. A weak phrase ("after", "once", "avant") only counts with a reference a reader cannot
+misread: an id, a heading number or a whole task title.
+
+The kinds' phrases are laid out by first letter: where a word starts with "d", only the
+phrases that can start with a "d" are tried (a look-ahead picks them), not all ~150. A
+phrase left out of a letter's group cannot match there, and the kinds and phrases keep
+their order, so each match (its span and its kind) is the one the plain alternation of
+``TRIGGER_KINDS`` gives."""
+
+
+def trigger_kind(m: re.Match[str]) -> str:
+    """The kind (``TRIGGER_KINDS``) of a ``DEP_TRIGGER`` match: ``fs`` for ``fs_3``."""
+    return (m.lastgroup or "fw").split("_", 1)[0]
+
 
 DEP_ANCHORS = word_set(
     "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|gate:|baut|espera"
