@@ -80,6 +80,8 @@ _STOP = word_set(
     "|above|below|aforementioned|mentioned|ci|dessus|dessous|susodicho|susodicha|oben|obigen"
 )
 _SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s")
+_DIGIT = re.compile(r"\d")
+"""What ``IDENT``, ``_NUMBER``, ``_BARE_NUMBERS``, ``_ITEMS`` and ``_STAGE_ID`` all need."""
 _NUMBERED_PART = re.compile(
     r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
     r"|paso|fase|partie|étape|volet|lot)\s*\d+[a-z]?\s*[:.)—–-]\s*",
@@ -248,11 +250,11 @@ class Resolver:
         if exact is not None and not exact.candidates:
             return exact
         head = _cut_aside(raw)
-        if ref.strength != "weak" and PART_SPLIT.search(_without_names(raw, self)):
+        if ref.strength != "weak" and PART_SPLIT.search(unnamed := _without_names(raw, self)):
             whole = self._whole(head, referrer)
             if whole is not None and not whole.candidates:
                 return whole
-            parts = self._parts(_without_names(raw, self), referrer)
+            parts = self._parts(unnamed, referrer)
             found = [self._single(p, _cut_aside(p), ref.strength, referrer) for p in parts]
             if not any(f.units or f.candidates for f in found):
                 whole = self._single(raw, head, ref.strength, referrer)
@@ -329,6 +331,8 @@ class Resolver:
 
     def _tokens(self, raw: str, strength: str, referrer: Unit | None) -> Found | None:
         """Ids, heading numbers and milestone ids in the text, or ``None`` when it has none."""
+        if strength != "label" and _DIGIT.search(raw) is None:
+            return None  # every id, number and stage id holds a digit; only a label has others
         named: list[str] = [m.group(1) for m in IDENT.finditer(raw) if not _p_level(m.group(1))]
         if strength == "label" and not named:
             named = self._bare_idents(raw)
