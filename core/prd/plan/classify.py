@@ -248,14 +248,14 @@ def title_kind(words: str, clean: str) -> tuple[str, str] | None:
         if found is not None and found[0] in ("info", "conditional", "deps"):
             return found
     parts = _CONNECTOR.split(words)
-    if len(parts) > 1:
+    # Each part is read only while the parts before it are not work (most titles: none is).
+    if len(parts) > 1 and all(_aside_kind(_whole_kind(p)) for p in parts):
+        # "Assumptions and dependencies": read for dependencies, not a task.
         kinds = [_whole_kind(p) for p in parts]
-        if all(k is not None and k[0] in ("info", "conditional", "deps") for k in kinds):
-            # "Assumptions and dependencies": read for dependencies, not a task.
-            for wanted in ("deps", "conditional"):
-                if any(k is not None and k[0] == wanted for k in kinds):
-                    return next(k for k in kinds if k is not None and k[0] == wanted)
-            return kinds[0]
+        for wanted in ("deps", "conditional"):
+            if any(k is not None and k[0] == wanted for k in kinds):
+                return next(k for k in kinds if k is not None and k[0] == wanted)
+        return kinds[0]
     tokens = words.split()
     for size in (1, 2, 3):
         if len(tokens) > size and tokens[size] in _PREPOSITIONS:
@@ -263,6 +263,11 @@ def title_kind(words: str, clean: str) -> tuple[str, str] | None:
             if found is not None and found[0] == "info":
                 return found
     return None
+
+
+def _aside_kind(kind: tuple[str, str] | None) -> bool:
+    """Whether a part of a title says the section is not work (info, conditional, deps)."""
+    return kind is not None and kind[0] in ("info", "conditional", "deps")
 
 
 _SUBTITLE = re.compile(r":\s|\s[—–-]\s")

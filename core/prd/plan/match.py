@@ -80,6 +80,8 @@ _STOP = word_set(
     "|above|below|aforementioned|mentioned|ci|dessus|dessous|susodicho|susodicha|oben|obigen"
 )
 _SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s")
+_SUFFIX_ENDS = ("s", "n", "g", "d")
+"""The last letters of ``_SUFFIXES``: a word ending otherwise has none of them."""
 _DIGIT = re.compile(r"\d")
 """What ``IDENT``, ``_NUMBER``, ``_BARE_NUMBERS``, ``_ITEMS`` and ``_STAGE_ID`` all need."""
 _NUMBERED_PART = re.compile(
@@ -117,7 +119,7 @@ def _stem(word: str) -> str:
 
     English-leaning and harmless elsewhere, as both sides of a comparison are stemmed alike.
     """
-    for suffix in _SUFFIXES:
+    for suffix in _SUFFIXES if word.endswith(_SUFFIX_ENDS) else ():
         if word.endswith(suffix) and len(word) - len(suffix) >= (3 if suffix == "s" else 4):
             word = word[: -len(suffix)]
             if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2]:
