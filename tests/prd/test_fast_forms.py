@@ -24,7 +24,7 @@ from core.prd.plan.lexicon import (
     first_letters,
     trigger_kind,
 )
-from core.prd.plan.match import _quick_ratio
+from core.prd.plan.match import _quick_ratio_reaches
 
 _PLAIN_ANCHOR = re.compile("|".join(re.escape(a) for a in sorted(DEP_ANCHORS)))
 _PLAIN_KIND = re.compile(
@@ -145,7 +145,11 @@ def test_the_anchor_tree_starts_where_the_first_anchor_does(text: str, pos: int)
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.text("abcdeéß ü-.İ", max_size=14), st.text("abcdeéß ü-.İ", max_size=14))
-def test_quick_ratio_is_difflibs(wanted: str, name: str) -> None:
-    expected = difflib.SequenceMatcher(None, name, wanted).quick_ratio()
-    assert _quick_ratio(wanted)(name) == expected
+@given(
+    st.text("abcdeéß ü-.İ", max_size=14),
+    st.text("abcdeéß ü-.İ", max_size=14),
+    st.sampled_from([0.0, 0.5, 0.6, 0.8, 1.0]),
+)
+def test_quick_ratio_test_is_difflibs(wanted: str, name: str, cutoff: float) -> None:
+    expected = difflib.SequenceMatcher(None, name, wanted).quick_ratio() >= cutoff
+    assert _quick_ratio_reaches(wanted, cutoff)(name) == expected

@@ -668,12 +668,12 @@ class Resolver:
                     self.by_initial.setdefault(name[0], {}).setdefault(len(name), []).append(name)
         by_length = self.by_initial.get(wanted[:1], {})
         slack = max(3, len(wanted) // 4)
-        quick_ratio = _quick_ratio(wanted)
+        close_enough = _quick_ratio_reaches(wanted, 0.8)
         pool = [
             n
             for size in range(len(wanted) - slack, len(wanted) + slack + 1)
             for n in by_length.get(size, ())
-            if quick_ratio(n) >= 0.8
+            if close_enough(n)
         ]
         # The pool's order does not matter: the best two (score, title) pairs are kept.
         close = difflib.get_close_matches(wanted, pool, n=2, cutoff=0.8)
@@ -686,22 +686,29 @@ class Resolver:
         return Found(units=tuple(self._targets(close[0]))) if close else Found()
 
 
-def _quick_ratio(wanted: str) -> Callable[[str], float]:
-    """``SequenceMatcher(None, name, wanted).quick_ratio()`` for any ``name``, counted in C.
+def _quick_ratio_reaches(wanted: str, cutoff: float) -> Callable[[str], bool]:
+    """Whether ``SequenceMatcher(None, name, wanted).quick_ratio() >= cutoff``, counted in C.
 
-    The characters both hold, each as often as the rarer side holds it, over both lengths:
-    the bound ``get_close_matches`` tests before its costly ``ratio``. Nearly every title of
-    similar length fails it, and difflib's own count (a dict update per character of each
-    title) cost more than the rest of a close-spelling search.
+    The quick ratio counts the characters both hold, each as often as the rarer side holds
+    it, over both lengths: the bound ``get_close_matches`` tests before its costly ``ratio``.
+    Nearly every title of similar length fails it, and difflib's own count (a dict update per
+    character of each title) cost more than the rest of a close-spelling search. A title's
+    characters that ``wanted`` lacks match nothing: dropping them (one ``translate``) bounds
+    the count from above and rules out most titles before it is taken.
     """
     chars = tuple(set(wanted))
     counts = tuple(map(wanted.count, chars))
+    held: dict[int, None] = dict.fromkeys(map(ord, chars))  # deleted by translate
 
-    def ratio(name: str) -> float:
+    def reaches(name: str) -> bool:
         length = len(wanted) + len(name)
-        return 2.0 * sum(map(min, counts, map(name.count, chars))) / length if length else 1.0
+        if not length:
+            return cutoff <= 1.0
+        if 2.0 * (len(name) - len(name.translate(held))) / length < cutoff:
+            return False
+        return 2.0 * sum(map(min, counts, map(name.count, chars))) / length >= cutoff
 
-    return ratio
+    return reaches
 
 
 def _common(a: list[str], b: list[str]) -> int:
