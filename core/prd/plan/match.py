@@ -165,6 +165,9 @@ class Resolver:
     search): the titles of similar length are a few lists, not a scan of the letter's."""
     area_with: dict[str, set[str]] = field(default_factory=dict)
     """Content word → the task titles listed in a section holding it."""
+    names: dict[int, str] = field(default_factory=dict)
+    """A task (by identity) → its title as references are compared with it (``norm`` of the
+    title without its number), worked out once for the matcher and the description rule."""
     repeated_words: set[str] = field(default_factory=set)
     """Titles whose words (``words_of``) hold a word twice: they count it twice."""
     titled: set[tuple[str, int]] = field(default_factory=set)
@@ -179,11 +182,13 @@ class Resolver:
     def of(cls, builder: Builder) -> Resolver:
         """Index the builder's tasks (and section titles) for resolving references."""
         resolver = cls(builder)
+        areas: dict[str, set[str]] = {}  # a section title's words, read once for its items
         for unit in builder.units:
-            resolver._add_title(unit.title, unit)
+            name = resolver.names[id(unit)] = resolver._add_title(unit.title, unit)
             if unit.origin in ("item", "row") and unit.path:
-                area = set(content_words(unit.path[-1]))
-                name = norm(strip_number(unit.title))
+                area = areas.get(unit.path[-1])
+                if area is None:
+                    area = areas[unit.path[-1]] = set(content_words(unit.path[-1]))
                 resolver.context.setdefault(name, set()).update(area)
                 for word in area:
                     resolver.area_with.setdefault(word, set()).add(name)
@@ -217,10 +222,11 @@ class Resolver:
             self.titled.add((name, id(unit)))
             self.by_title.setdefault(name, []).append(unit)
 
-    def _add_title(self, title: str, unit: Unit) -> None:
+    def _add_title(self, title: str, unit: Unit) -> str:
+        """Index the task by ``title``; returns the title as references are compared with it."""
         name = norm(strip_number(title))
         if not name:
-            return
+            return name
         if (name, id(unit)) not in self.titled:
             self.titled.add((name, id(unit)))
             self.by_title.setdefault(name, []).append(unit)
@@ -233,6 +239,7 @@ class Resolver:
                 self.repeated_words.add(name)
             for word in words:
                 self.titles_with.setdefault(word, set()).add(name)
+        return name
 
     def _index_start(self, name: str) -> None:
         words = tuple(name.split())
