@@ -33,6 +33,8 @@ from core.prd.plan.lexicon import (
     TIME_BOX,
     WONT_STATUS,
     WORK_TITLES,
+    alternatives,
+    first_letters,
     word_set,
 )
 from core.prd.plan.milestones import Milestones, names_milestone
@@ -246,14 +248,14 @@ def title_kind(words: str, clean: str) -> tuple[str, str] | None:
         if found is not None and found[0] in ("info", "conditional", "deps"):
             return found
     parts = _CONNECTOR.split(words)
-    if len(parts) > 1:
+    # Each part is read only while the parts before it are not work (most titles: none is).
+    if len(parts) > 1 and all(_aside_kind(_whole_kind(p)) for p in parts):
+        # "Assumptions and dependencies": read for dependencies, not a task.
         kinds = [_whole_kind(p) for p in parts]
-        if all(k is not None and k[0] in ("info", "conditional", "deps") for k in kinds):
-            # "Assumptions and dependencies": read for dependencies, not a task.
-            for wanted in ("deps", "conditional"):
-                if any(k is not None and k[0] == wanted for k in kinds):
-                    return next(k for k in kinds if k is not None and k[0] == wanted)
-            return kinds[0]
+        for wanted in ("deps", "conditional"):
+            if any(k is not None and k[0] == wanted for k in kinds):
+                return next(k for k in kinds if k is not None and k[0] == wanted)
+        return kinds[0]
     tokens = words.split()
     for size in (1, 2, 3):
         if len(tokens) > size and tokens[size] in _PREPOSITIONS:
@@ -261,6 +263,11 @@ def title_kind(words: str, clean: str) -> tuple[str, str] | None:
             if found is not None and found[0] == "info":
                 return found
     return None
+
+
+def _aside_kind(kind: tuple[str, str] | None) -> bool:
+    """Whether a part of a title says the section is not work (info, conditional, deps)."""
+    return kind is not None and kind[0] in ("info", "conditional", "deps")
 
 
 _SUBTITLE = re.compile(r":\s|\s[—–-]\s")
@@ -275,15 +282,45 @@ _KINDS: list[tuple[str, str, re.Pattern[str]]] = [
     ("work", "work", WORK_TITLES),
 ]
 """In the order they are tried: the first kind whose pattern fits a title wins."""
-_ANY_KIND = re.compile("|".join(f"(?P<k{n}>{p.pattern})" for n, (_, _, p) in enumerate(_KINDS)))
-"""All of ``_KINDS`` at once (one regex run per title instead of twenty)."""
+
+
+def _kinds_starting(letter: str | None) -> re.Pattern[str]:
+    """All of ``_KINDS`` at once, each with only the phrases a title led by ``letter`` can fit.
+
+    A phrase whose first letters are known and exclude it cannot match such a title, so
+    leaving it out changes no match, and the kinds keep their order (the first that fits
+    wins, named by its group). Phrases whose first letters are unknown always stay
+    (``None``: only those, for a title led by a letter no phrase names).
+    """
+    groups = []
+    for n, (_, _, pattern) in enumerate(_KINDS):
+        kept = [
+            a
+            for a in alternatives(pattern.pattern)
+            if (letters := first_letters(a)) is None or letter in letters
+        ]
+        if kept:
+            groups.append(f"(?P<k{n}>{'|'.join(kept)})")
+    return re.compile("|".join(groups))
+
+
+_KIND_LETTERS = {
+    letter
+    for _, _, pattern in _KINDS
+    for a in alternatives(pattern.pattern)
+    for letter in first_letters(a) or ()
+}
+_ANY_KIND_BY_LETTER = {letter: _kinds_starting(letter) for letter in _KIND_LETTERS}
+"""All of ``_KINDS`` at once (one regex run per title instead of twenty), by a title's first
+letter: a title tries the ~150 phrases it can start with, not all ~940."""
+_ANY_KIND_OTHER = _kinds_starting(None)
 
 
 @functools.lru_cache(maxsize=4096)
 def _whole_kind(words: str) -> tuple[str, str] | None:
     if not words:
         return None
-    m = _ANY_KIND.fullmatch(words)
+    m = _ANY_KIND_BY_LETTER.get(words[0], _ANY_KIND_OTHER).fullmatch(words)
     if m is None or m.lastgroup is None:
         return None
     kind, category, _ = _KINDS[int(m.lastgroup[1:])]  # fullmatch: the first branch that fits

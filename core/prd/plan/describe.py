@@ -143,7 +143,8 @@ class Describer:
             if unit.origin == "document":
                 continue
             title = unit.title
-            known = self.resolver.words_of.get(norm(strip_number(title)))
+            name = self.resolver.names.get(id(unit))
+            known = self.resolver.words_of.get(norm(strip_number(title)) if name is None else name)
             if known is None:
                 words = frozenset(roots(_TAGS.sub(" ", title)))
             else:  # the matcher's words of the title, and what it leaves out: "(SSO)"

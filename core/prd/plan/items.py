@@ -23,6 +23,7 @@ from core.prd.plan.lexicon import (
     PRIORITY_INLINE,
     PRIORITY_INLINE_HINT,
     PRIORITY_WORDS,
+    trigger_kind,
     word_set,
 )
 from core.prd.plan.vocab import (
@@ -91,7 +92,7 @@ def marked(text: str) -> bool:
     if DEP_ANCHOR.search(text.casefold()) is None:
         return False  # no DEP_TRIGGER phrase without one of its anchors
     m = DEP_TRIGGER.search(text.replace("\n", " "))
-    return m is not None and m.lastgroup in ("fs", "rs", "fl")
+    return m is not None and trigger_kind(m) in ("fs", "rs", "fl")
 
 
 def backlog_item(text: str) -> bool:

@@ -23,6 +23,124 @@ def word_set(spec: str) -> frozenset[str]:
     return frozenset(spec.split("|"))
 
 
+def starts_pattern(words: frozenset[str]) -> str:
+    """A pattern that matches exactly where one of ``words`` starts, as a letter tree.
+
+    ``a|b|c`` over many words tries every word at every position; branching on one letter
+    at a time rejects a position after a letter or two. Only where a match starts is the
+    same: a word ending where a longer one goes on (``need``/``needs``) ends the match there.
+    """
+    if "" in words:
+        return ""
+    rests: dict[str, set[str]] = {}
+    for word in words:
+        rests.setdefault(word[0], set()).add(word[1:])
+    branches = [re.escape(c) + starts_pattern(frozenset(r)) for c, r in sorted(rests.items())]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+def alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a pattern's source (``a|(b|c)d`` → ``a``, ``(b|c)d``).
+
+    A source that is one group (``(?:a|b)``, as ``_phrases`` writes them) gives the
+    alternatives inside it. Escapes and character classes are skipped whole.
+    """
+    pieces: list[str] = []
+    depth = start = 0
+    closed_at_end = True  # no group closes before the end, at depth 0
+    i = 0
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(source, i)
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i != len(source) - 1:
+                closed_at_end = False
+        elif ch == "|" and depth == 0:
+            pieces.append(source[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(source[start:])
+    if len(pieces) == 1 and source.startswith("(?:") and source.endswith(")") and closed_at_end:
+        return alternatives(source[3:-1])
+    return pieces
+
+
+def _class_end(source: str, start: int) -> int:
+    """Where the character class opened at ``start`` closes (a leading ``]`` or ``^]`` is in it)."""
+    i = start + 1
+    if source.startswith("^", i):
+        i += 1
+    if source.startswith("]", i):
+        i += 1
+    while i < len(source) and source[i] != "]":
+        i += 2 if source[i] == "\\" else 1
+    return i
+
+
+def first_letters(alternative: str) -> frozenset[str] | None:
+    r"""The characters a match of ``alternative`` can start with, or ``None`` if unknown.
+
+    Read from a plain letter or digit first (``summary``, ``c\w+``), or a group of such
+    alternatives (``(open|pending) items``); a group or letter made optional
+    (``(the )?plan``, ``s?ection``) adds what follows it. Anything else first (a class, an
+    escape, a look-around, a count) is unknown, and so is a match that may be empty.
+    """
+    if not alternative:
+        return None
+    if alternative[0] == "(":
+        close = _group_end(alternative, 0)
+        inner = alternative[1:close]
+        if inner.startswith("?:"):
+            inner = inner[2:]
+        elif inner.startswith("?"):
+            return None
+        found: set[str] = set()
+        for branch in alternatives(inner):
+            letters = first_letters(branch)
+            if letters is None:
+                return None
+            found |= letters
+        rest = close + 1
+    elif alternative[0].isalnum():
+        found, rest = {alternative[0]}, 1
+    else:
+        return None
+    quantifier = alternative[rest : rest + 1]
+    if quantifier == "{":
+        return None
+    if quantifier in ("?", "*"):
+        following = first_letters(alternative[rest + 1 :].lstrip("?+"))
+        return None if following is None else frozenset(found | following)
+    return frozenset(found)
+
+
+def _group_end(source: str, start: int) -> int:
+    """Where the group opened at ``start`` closes."""
+    depth = 0
+    i = start
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 1
+        elif ch == "[":
+            i = _class_end(source, i)
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(source)
+
+
 def _phrases(*parts: str) -> re.Pattern[str]:
     """A pattern that fully matches any of the phrase patterns (on a normalized title)."""
     return re.compile("(?:" + "|".join(parts) + ")")
@@ -670,17 +788,77 @@ _LABEL_NOUNS = (
     r"|voraussetzung(?:en)?|abhängigkeit(?:en)?"
     r"|dependencias?|requisitos? previos?|prerrequisitos?|dépendances?|pré-?requis"
 )
+TRIGGER_KINDS: tuple[tuple[str, str, str], ...] = (
+    ("fl", _LABEL_NOUNS, r"(?=\s*:)"),
+    ("fs", _FORWARD_STRONG, ""),
+    ("rs", _REVERSE_STRONG, ""),
+    ("fw", _FORWARD_WEAK, ""),
+    ("rw", _REVERSE_WEAK, ""),
+)
+"""The kinds of ``DEP_TRIGGER`` phrase, in the order they are tried: name, phrases, and what
+must follow a phrase of that kind."""
+
+
+def _triggers_starting(letter: str | None, tag: int) -> str:
+    """Every kind's phrases that a phrase led by ``letter`` (any case) can be, in order.
+
+    Each kind is a group named ``<kind>_<tag>`` (a name appears once in a pattern). A phrase
+    whose first letters are unknown is kept for every letter (``None``: only those).
+    """
+    groups = []
+    for name, phrases, after in TRIGGER_KINDS:
+        kept = [
+            a
+            for a in alternatives(phrases)
+            if (letters := first_letters(a)) is None
+            or (letter is not None and any(_same_letter(c, letter) for c in letters))
+        ]
+        if kept:
+            body = "|".join(kept)
+            groups.append(f"(?P<{name}_{tag}>" + (f"(?:{body}){after}" if after else body) + ")")
+    return "|".join(groups)
+
+
+def _same_letter(a: str, b: str) -> bool:
+    """Whether the regex engine matches ``a`` and ``b`` alike under IGNORECASE."""
+    return re.fullmatch(re.escape(a), b, re.IGNORECASE) is not None
+
+
+_TRIGGER_LETTERS = sorted(
+    {
+        c.lower()
+        for _, phrases, _ in TRIGGER_KINDS
+        for a in alternatives(phrases)
+        for c in first_letters(a) or ()
+    }
+)
 DEP_TRIGGER = re.compile(
-    r"(?<![\w-])(?:(?P<fl>(?:" + _LABEL_NOUNS + r")(?=\s*:))"
-    r"|(?P<fs>" + _FORWARD_STRONG + r")|(?P<rs>" + _REVERSE_STRONG + r")"
-    r"|(?P<fw>" + _FORWARD_WEAK + r")|(?P<rw>" + _REVERSE_WEAK + r"))(?![\w-])\s*:?\s*",
+    r"(?<![\w-])(?:"
+    + "|".join(
+        f"(?={re.escape(letter)})(?:{_triggers_starting(letter, n)})"
+        for n, letter in enumerate(_TRIGGER_LETTERS)
+    )
+    + f"|{_triggers_starting(None, len(_TRIGGER_LETTERS))}"
+    + r")(?![\w-])\s*:?\s*",
     re.IGNORECASE,
 )
-"""A phrase that states a dependency in a sentence. ``fl``: a label noun with its colon
-(``… Voraussetzung: A3.``); ``fs``/``fw``: the text's task waits for what follows
-(strong/weak); ``rs``/``rw``: what follows waits for the text's task. A weak
-phrase ("after", "once", "avant") only counts with a reference a reader cannot misread: an
-id, a heading number or a whole task title."""
+"""A phrase that states a dependency in a sentence; ``trigger_kind`` says which kind.
+``fl``: a label noun with its colon (``… Voraussetzung: A3.``); ``fs``/``fw``: the text's
+task waits for what follows (strong/weak); ``rs``/``rw``: what follows waits for the text's
+task. A weak phrase ("after", "once", "avant") only counts with a reference a reader cannot
+misread: an id, a heading number or a whole task title.
+
+The kinds' phrases are laid out by first letter: where a word starts with "d", only the
+phrases that can start with a "d" are tried (a look-ahead picks them), not all ~150. A
+phrase left out of a letter's group cannot match there, and the kinds and phrases keep
+their order, so each match (its span and its kind) is the one the plain alternation of
+``TRIGGER_KINDS`` gives."""
+
+
+def trigger_kind(m: re.Match[str]) -> str:
+    """The kind (``TRIGGER_KINDS``) of a ``DEP_TRIGGER`` match: ``fs`` for ``fs_3``."""
+    return (m.lastgroup or "fw").split("_", 1)[0]
+
 
 DEP_ANCHORS = word_set(
     "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|gate:|baut|espera"
@@ -695,9 +873,10 @@ DEP_ANCHORS = word_set(
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""
-DEP_ANCHOR = re.compile("|".join(re.escape(a) for a in sorted(DEP_ANCHORS)))
+DEP_ANCHOR = re.compile(starts_pattern(DEP_ANCHORS))
 """Any of ``DEP_ANCHORS`` (search case-folded text): its leftmost match is where the first of
-them starts, in one scan instead of a ``str.find`` per anchor."""
+them starts, in one scan instead of a ``str.find`` per anchor (only its start means anything,
+``starts_pattern``)."""
 
 GERMAN_VORAUS = re.compile(r"\bsetzt\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
 """German wraps the target: ``Setzt den Ingest-Dienst voraus``."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.prd.plan.builder import Builder
@@ -81,6 +82,10 @@ _STOP = word_set(
     "|above|below|aforementioned|mentioned|ci|dessus|dessous|susodicho|susodicha|oben|obigen"
 )
 _SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s")
+_SUFFIX_ENDS = ("s", "n", "g", "d")
+"""The last letters of ``_SUFFIXES``: a word ending otherwise has none of them."""
+_DIGIT = re.compile(r"\d")
+"""What ``IDENT``, ``_NUMBER``, ``_BARE_NUMBERS``, ``_ITEMS`` and ``_STAGE_ID`` all need."""
 _NUMBERED_PART = re.compile(
     r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
     r"|paso|fase|partie|étape|volet|lot)\s*\d+[a-z]?\s*[:.)—–-]\s*",
@@ -116,7 +121,7 @@ def _stem(word: str) -> str:
 
     English-leaning and harmless elsewhere, as both sides of a comparison are stemmed alike.
     """
-    for suffix in _SUFFIXES:
+    for suffix in _SUFFIXES if word.endswith(_SUFFIX_ENDS) else ():
         if word.endswith(suffix) and len(word) - len(suffix) >= (3 if suffix == "s" else 4):
             word = word[: -len(suffix)]
             if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2]:
@@ -157,10 +162,14 @@ class Resolver:
     """Content word → the task titles holding it."""
     context: dict[str, set[str]] = field(default_factory=dict)
     """Task title → the content words of the section it is listed in (an item's area)."""
-    by_initial: dict[str, list[str]] = field(default_factory=dict)
-    """Every title by its first letter (filled on the first close-spelling search)."""
+    by_initial: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    """Every title by its first letter, then its length (filled on the first close-spelling
+    search): the titles of similar length are a few lists, not a scan of the letter's."""
     area_with: dict[str, set[str]] = field(default_factory=dict)
     """Content word → the task titles listed in a section holding it."""
+    names: dict[int, str] = field(default_factory=dict)
+    """A task (by identity) → its title as references are compared with it (``norm`` of the
+    title without its number), worked out once for the matcher and the description rule."""
     repeated_words: set[str] = field(default_factory=set)
     """Titles whose words (``words_of``) hold a word twice: they count it twice."""
     titled: set[tuple[str, int]] = field(default_factory=set)
@@ -175,11 +184,13 @@ class Resolver:
     def of(cls, builder: Builder) -> Resolver:
         """Index the builder's tasks (and section titles) for resolving references."""
         resolver = cls(builder)
+        areas: dict[str, set[str]] = {}  # a section title's words, read once for its items
         for unit in builder.units:
-            resolver._add_title(unit.title, unit)
+            name = resolver.names[id(unit)] = resolver._add_title(unit.title, unit)
             if unit.origin in ("item", "row") and unit.path:
-                area = set(content_words(unit.path[-1]))
-                name = norm(strip_number(unit.title))
+                area = areas.get(unit.path[-1])
+                if area is None:
+                    area = areas[unit.path[-1]] = set(content_words(unit.path[-1]))
                 resolver.context.setdefault(name, set()).update(area)
                 for word in area:
                     resolver.area_with.setdefault(word, set()).add(name)
@@ -213,10 +224,11 @@ class Resolver:
             self.titled.add((name, id(unit)))
             self.by_title.setdefault(name, []).append(unit)
 
-    def _add_title(self, title: str, unit: Unit) -> None:
+    def _add_title(self, title: str, unit: Unit) -> str:
+        """Index the task by ``title``; returns the title as references are compared with it."""
         name = norm(strip_number(title))
         if not name:
-            return
+            return name
         if (name, id(unit)) not in self.titled:
             self.titled.add((name, id(unit)))
             self.by_title.setdefault(name, []).append(unit)
@@ -229,6 +241,7 @@ class Resolver:
                 self.repeated_words.add(name)
             for word in words:
                 self.titles_with.setdefault(word, set()).add(name)
+        return name
 
     def _index_start(self, name: str) -> None:
         words = tuple(name.split())
@@ -248,11 +261,11 @@ class Resolver:
         if exact is not None and not exact.candidates:
             return exact
         head = _cut_aside(raw)
-        if ref.strength != "weak" and PART_SPLIT.search(_without_names(raw, self)):
+        if ref.strength != "weak" and PART_SPLIT.search(unnamed := _without_names(raw, self)):
             whole = self._whole(head, referrer)
             if whole is not None and not whole.candidates:
                 return whole
-            parts = self._parts(_without_names(raw, self), referrer)
+            parts = self._parts(unnamed, referrer)
             found = [self._single(p, _cut_aside(p), ref.strength, referrer) for p in parts]
             if not any(f.units or f.candidates for f in found):
                 whole = self._single(raw, head, ref.strength, referrer)
@@ -329,6 +342,8 @@ class Resolver:
 
     def _tokens(self, raw: str, strength: str, referrer: Unit | None) -> Found | None:
         """Ids, heading numbers and milestone ids in the text, or ``None`` when it has none."""
+        if strength != "label" and _DIGIT.search(raw) is None:
+            return None  # every id, number and stage id holds a digit; only a label has others
         named: list[str] = [m.group(1) for m in IDENT.finditer(raw) if not _p_level(m.group(1))]
         if len(named) > 1 and (ranges := list(ID_RANGE.finditer(raw))):
             # "V1 bis V6", "T2.1 a T2.5": the ids between the two ends, where tasks have them.
@@ -668,12 +683,17 @@ class Resolver:
         if not self.by_initial:
             for name in {*self.by_title, *self.builder.section_titles}:
                 if name:
-                    self.by_initial.setdefault(name[0], []).append(name)
+                    self.by_initial.setdefault(name[0], {}).setdefault(len(name), []).append(name)
+        by_length = self.by_initial.get(wanted[:1], {})
+        slack = max(3, len(wanted) // 4)
+        close_enough = _quick_ratio_reaches(wanted, 0.8)
         pool = [
             n
-            for n in self.by_initial.get(wanted[:1], ())
-            if abs(len(n) - len(wanted)) <= max(3, len(wanted) // 4)
+            for size in range(len(wanted) - slack, len(wanted) + slack + 1)
+            for n in by_length.get(size, ())
+            if close_enough(n)
         ]
+        # The pool's order does not matter: the best two (score, title) pairs are kept.
         close = difflib.get_close_matches(wanted, pool, n=2, cutoff=0.8)
         if len(close) == 2 and difflib.SequenceMatcher(None, wanted, close[0]).ratio() == (
             difflib.SequenceMatcher(None, wanted, close[1]).ratio()
@@ -682,6 +702,31 @@ class Resolver:
                 candidates=(tuple(self._targets(close[0])), tuple(self._targets(close[1])))
             )
         return Found(units=tuple(self._targets(close[0]))) if close else Found()
+
+
+def _quick_ratio_reaches(wanted: str, cutoff: float) -> Callable[[str], bool]:
+    """Whether ``SequenceMatcher(None, name, wanted).quick_ratio() >= cutoff``, counted in C.
+
+    The quick ratio counts the characters both hold, each as often as the rarer side holds
+    it, over both lengths: the bound ``get_close_matches`` tests before its costly ``ratio``.
+    Nearly every title of similar length fails it, and difflib's own count (a dict update per
+    character of each title) cost more than the rest of a close-spelling search. A title's
+    characters that ``wanted`` lacks match nothing: dropping them (one ``translate``) bounds
+    the count from above and rules out most titles before it is taken.
+    """
+    chars = tuple(set(wanted))
+    counts = tuple(map(wanted.count, chars))
+    held: dict[int, None] = dict.fromkeys(map(ord, chars))  # deleted by translate
+
+    def reaches(name: str) -> bool:
+        length = len(wanted) + len(name)
+        if not length:
+            return cutoff <= 1.0
+        if 2.0 * (len(name) - len(name.translate(held))) / length < cutoff:
+            return False
+        return 2.0 * sum(map(min, counts, map(name.count, chars))) / length >= cutoff
+
+    return reaches
 
 
 def _common(a: list[str], b: list[str]) -> int:

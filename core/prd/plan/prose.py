@@ -20,6 +20,7 @@ from core.prd.plan.lexicon import (
     NO_DEPENDENCY,
     OVERLAP,
     SEQUENTIAL,
+    trigger_kind,
 )
 
 Strength = Literal["label", "strong", "weak"]
@@ -107,7 +108,7 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         start = m.start()
         if any(a <= start and _same_clause(flat, a, start) for a, _ in blocked):
             continue
-        kind = m.lastgroup or "fw"
+        kind = trigger_kind(m)
         if kind != "fl" and _negated(flat, start):
             if kind != "rw":
                 continue  # "does not wait for OCR": no dependency
