@@ -238,7 +238,7 @@ def _next_clause(raw: str) -> int | None:
     """
     for m in _JOINED_CLAUSE.finditer(raw):
         for t in DEP_TRIGGER.finditer(raw, m.end()):
-            if t.lastgroup in ("fs", "rs", "fl"):
+            if trigger_kind(t) in ("fs", "rs", "fl"):
                 return m.start()
     return None
 
