@@ -31,16 +31,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, cast, func, select
+from sqlalchemy import Connection, Select, String, bindparam, cast, func, select
 from sqlalchemy.dialects import sqlite
 
 from core.domain.identifiers import parse_ref
 from core.domain.models import Task
 from core.store import tables as t
 from core.store.card_json import card_object, json_value, utc_text
-from core.store.driver_reads import compile_for_driver
+from core.store.driver_reads import DriverStatement, compile_for_driver
 from core.store.task_links import LINK_COLUMNS, Links, links_of
 
 T, P = t.tasks, t.projects
@@ -118,8 +120,11 @@ def read_task(raw: sqlite3.Connection, ref: str) -> Task | None:
     else:
         compiled, params = _COMPILED["ref"], {"key": parsed[0], "number": parsed[1]}
     row = raw.execute(compiled.sql, compiled.values(params)).fetchone()
-    if row is None:
-        return None
+    return None if row is None else _task(row)
+
+
+def _task(row: Sequence[Any]) -> Task | None:
+    """The task of one row of the statements above (``None``: it carries a command)."""
     text, command_hash, effort, blocked_by, blocks, children, files, runs = row
     if command_hash is not None:
         return None
@@ -131,6 +136,38 @@ def read_task(raw: sqlite3.Connection, ref: str) -> Task | None:
         links = links_of(_LinkRow(task.id, blocked_by, blocks, children, files, runs))
         update.update(_fields(links))
     return task.model_copy(update=update) if update else task
+
+
+def read_tasks(conn: Connection, ids: Sequence[str]) -> dict[str, Task]:
+    """The tasks ``ids`` in full, by id, read as ``read_task`` reads one.
+
+    Those it leaves out are read from rows by the caller: tasks that carry a command, any
+    that are gone, and all of them when ``conn`` is not on the standard library's driver.
+    """
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection) or not ids:
+        return {}
+    found: dict[str, Task] = {}
+    for start in range(0, len(ids), _MANY):
+        part = ids[start : start + _MANY]
+        compiled = _by_ids(len(part))
+        values = compiled.values({f"id_{n}": i for n, i in enumerate(part)})
+        for row in raw.execute(compiled.sql, values):
+            task = _task(row)
+            if task is not None:
+                found[task.id] = task
+    return found
+
+
+_MANY = 200
+"""Ids per statement (SQLite takes 32,766 parameters; a page is at most a few hundred)."""
+
+
+@cache
+def _by_ids(count: int) -> DriverStatement:
+    """The statement for ``count`` ids, compiled once per count (a list's pages share one)."""
+    where = T.c.id.in_([bindparam(f"id_{n}") for n in range(count)])
+    return compile_for_driver(_statement(where), _DIALECT, {f"id_{n}": "" for n in range(count)})
 
 
 class _LinkRow:

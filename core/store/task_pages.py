@@ -27,7 +27,7 @@ from core.domain.commands import SortField, TaskQuery
 from core.domain.models import Task
 from core.domain.views import CursorPage
 from core.errors import ValidationError
-from core.store import list_plans
+from core.store import list_plans, task_json
 from core.store import tables as t
 from core.store.queries import filter_parts, full_tasks, task_filters
 from core.store.rows import select_tasks
@@ -76,15 +76,17 @@ def list_tasks_keyset(
         keys = keys[: query.limit]
         next_cursor = _encode(fingerprint, list(keys[-1]))
     ids = [key[-1] for key in keys]
-    by_id = {r["id"]: r for r in conn.execute(_BY_IDS, {"ids": ids}).mappings()}
-    rows = [by_id[i] for i in ids]
+    tasks = task_json.read_tasks(conn, ids)
+    if missing := [i for i in ids if i not in tasks]:
+        rows = list(conn.execute(_BY_IDS, {"ids": missing}).mappings())
+        tasks.update((task.id, task) for task in full_tasks(conn, rows))
     total = None
     if with_total:
         base = T.join(P, P.c.id == T.c.project_id)
         clauses = task_filters(conn, query)
         total = conn.execute(select(func.count()).select_from(base).where(*clauses)).scalar_one()
     return CursorPage[Task](
-        items=full_tasks(conn, rows), limit=query.limit, next_cursor=next_cursor, total=total
+        items=[tasks[i] for i in ids], limit=query.limit, next_cursor=next_cursor, total=total
     )
 
 

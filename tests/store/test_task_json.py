@@ -16,7 +16,7 @@ from functools import partial
 import pytest
 from sqlalchemy import Connection
 
-from core.domain.commands import AttachmentIn, ProjectCreate, TaskPatch
+from core.domain.commands import AttachmentIn, ProjectCreate, SortField, TaskPatch, TaskQuery
 from core.domain.models import Priority, Task, TaskStatus
 from core.errors import NotFoundError
 from core.store import queries, task_json
@@ -127,5 +127,34 @@ async def test_a_missing_task_gets_the_error_with_its_hints(sqlite_url: str) -> 
             assert ref in str(error.value)
         with pytest.raises(NotFoundError, match="no project uses the key"):
             await engine.get_task("NOPE-1")
+    finally:
+        await engine.close()
+
+
+async def test_a_page_of_tasks_read_as_json_is_the_tasks_their_rows_make(sqlite_url: str) -> None:
+    """``list_tasks_keyset`` reads its pages as JSON: the same tasks, in the list's order, as
+    the offset list (read from rows), whatever the page size, with a task with a command."""
+    engine = await SqlTaskEngine.open(sqlite_url, actor="tester", auto_approve=False)
+    try:
+        tasks = await _varied(engine)
+        for sort in (SortField.PRIORITY, SortField.TITLE, SortField.UPDATED):
+            expected = (await engine.list_tasks(TaskQuery(limit=100, sort=sort))).items
+            assert {t.id for t in expected} <= {t.id for t in tasks}
+            assert any(t.command for t in expected)  # read from rows, in its place
+            assert any(t.blocked_by and t.attachments for t in expected)
+            for size in (1, 4, 100):
+                seen: list[Task] = []
+                cursor = None
+                while True:
+                    page = await engine.list_tasks_keyset(
+                        TaskQuery(limit=size, sort=sort), cursor=cursor
+                    )
+                    seen += page.items
+                    if (cursor := page.next_cursor) is None:
+                        break
+                assert seen == expected, (sort, size)
+                assert [t.model_dump_json() for t in seen] == [
+                    t.model_dump_json() for t in expected
+                ]
     finally:
         await engine.close()
