@@ -679,3 +679,35 @@ def test_checkpoints_name_their_tasks_after_a_bold_name_with_a_colon() -> None:
             "Pilot go — Fri 10/10": {"Get UPS credentials", "Generate return labels"},
             "Pilot review — Fri 10/24": {"Run the staff pilot"},
         }, heading
+
+
+def test_a_bracketed_priority_tag_ends_a_heading_in_each_language() -> None:
+    plan = plan_of(
+        "## Plan\n\n### 1.1 Mise en place des équipes [priorité haute]\nX.\n\n"
+        "### 1.2 Migrar el catálogo [prioridad baja]\nX.\n\n"
+        "### 1.3 Datenübernahme [Priorität: kritisch]\nX.\n\n"
+        "### 1.4 Write the runbook [high priority]\nX.\n\n"
+        "### 1.5 Cache warm-up [high traffic]\nX.\n"
+    )
+    assert [(t.title, t.priority) for t in plan.tasks] == [
+        ("Mise en place des équipes", Priority.HIGH),
+        ("Migrar el catálogo", Priority.LOW),
+        ("Datenübernahme", Priority.CRITICAL),
+        ("Write the runbook", Priority.HIGH),
+        ("Cache warm-up [high traffic]", Priority.MEDIUM),
+    ]
+
+
+def test_a_findings_severity_is_its_priority_unless_a_priority_is_stated() -> None:
+    plan = plan_of(
+        "## Remediation\n\n### F-01 — Restore the backup\n\nSeverity: Critical. Nobody tried.\n\n"
+        "### F-02 — Rotate the keys\n\nSchweregrad: niedrig. Die Schlüssel sind alt.\n\n"
+        "### F-03 — Cifrar los discos\n\nSeveridad: alta. Los discos no están cifrados.\n\n"
+        "### F-04 — Journaliser les accès\n\nGravité : moyenne. Priorité : haute.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.CRITICAL,
+        Priority.LOW,
+        Priority.HIGH,
+        Priority.HIGH,
+    ]

@@ -627,6 +627,7 @@ for _field, _words in {
     ),
     "blocks": "blocks|blockiert|bloquea|bloque|is blocking|unblocks|blocking",
     "priority": "priority|prio|priorität|prioridad|priorité|importance|moscow",
+    "severity": "severity|schweregrad|severidad|sévérité|gravité",
     "type": "type|typ|tipo|issue type",
     "labels": "labels|tags|etiquetas|étiquettes|schlagwörter|schlagworte",
     "milestone": "milestone|meilenstein|hito|jalon",
