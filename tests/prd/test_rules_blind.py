@@ -711,3 +711,37 @@ def test_a_findings_severity_is_its_priority_unless_a_priority_is_stated() -> No
         Priority.HIGH,
         Priority.HIGH,
     ]
+
+
+def test_a_bold_gate_or_beat_lead_lists_its_tasks_after_an_aside() -> None:
+    work = (
+        "## Work\n\n### F-01 — Restore the backup\nX.\n\n### F-02 — Page on stuck batches\nX.\n\n"
+        "### F-03 — Load test\nX.\n\n"
+    )
+    for lead_a, lead_b, section in (
+        ("Gate A — dark launch", "Gate B — real payouts", "Launch gates"),
+        ("Beat 1 — Ready", "Beat 2 — Launch week", "Launch beats"),
+        ("Meilenstein M1 — Dunkelstart", "Meilenstein M2 — Echtbetrieb", "Freigaben"),
+        ("Hito 1 — arranque oculto", "Hito 2 — pagos reales", "Puertas"),
+        ("Jalon J1 — lancement discret", "Jalon J2 — paiements réels", "Portes"),
+    ):
+        plan = plan_of(
+            f"{work}## {section}\n\n**{lead_a}** (nothing is released yet): F-01,\nF-02 closed."
+            f"\n\n**{lead_b}**: F-03 closed, plus everything in the first one.\n"
+        )
+        assert {k.split(" — ")[0]: v for k, v in members(plan).items()} == {
+            lead_a.split(" — ")[0]: {"F-01 — Restore the backup", "F-02 — Page on stuck batches"},
+            lead_b.split(" — ")[0]: {"F-03 — Load test"},
+        }, section
+        assert len(plan.tasks) == 3, section
+    plan = plan_of(
+        f"{work}## Launch beats\n\n- **Beat 1 — Ready (L-35 to L-10):** F-01, F-02.\n"
+        "- **Beat 2 — Launch week (L-9 to L+0):** F-03.\n"
+    )
+    assert members(plan) == {
+        "Beat 1 — Ready (L-35 to L-10)": {
+            "F-01 — Restore the backup",
+            "F-02 — Page on stuck batches",
+        },
+        "Beat 2 — Launch week (L-9 to L+0)": {"F-03 — Load test"},
+    }

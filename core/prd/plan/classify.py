@@ -62,6 +62,10 @@ _ID_LIST = re.compile(
     rf"|\bà\b|\ba\b|–|-)\s*{ID_PATTERN})+"
 )
 """Ids listed (and ranges: ``LH-01 bis LH-05``) at the start of a milestone's text."""
+_LONE_ID = re.compile(rf"({ID_PATTERN})(?![\w-])")
+_LISTING_LEAD = re.compile(r"\s*(?:\([^()\n]{0,160}\)\s*)?[:—–-]?\s*")
+"""What may stand before a milestone's list of ids: an aside and a colon (``**Gate A — dark
+launch** (computes, does not release): PRR-01, PRR-02 …``)."""
 _INCLUDES = re.compile(
     r"\b(?:includes?|including|incluye|incluyendo|enthält|umfasst|comprend|inclut|covers"
     r"|contains|delivers|ships|clôt|closes|liefert|entrega)\s*:?\s*"
@@ -689,6 +693,13 @@ class SectionRules:
         if not isinstance(first, Paragraph):
             return []
         text = first.text.lstrip()
+        if text[:1] in "(:—–-":
+            lead = _LISTING_LEAD.match(text)
+            if lead is not None and ":" in lead.group(0):
+                rest = text[lead.end() :]
+                if _ID_LIST.match(rest) is None and (one := _LONE_ID.match(rest)) is not None:
+                    return [one.group(1)]  # "**Gate B — payouts**: PRR-04 closed"
+                text = rest
         listed = _NUMBER_LIST.match(text)
         if listed is not None:
             return _SECTION_NUMBER.findall(listed.group(0))

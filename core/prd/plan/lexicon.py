@@ -497,7 +497,7 @@ MILESTONE_LIST_TITLES = _phrases(
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
-    r"checkpoints|(quality )?gates|kontrollpunkte|prüfpunkte|quality gates|puntos de control",
+    r"checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates|puntos de control",
     r"points de contrôle|points d étape",
 )
 DEPENDENCY_TITLES = _phrases(
@@ -575,16 +575,18 @@ DATE_IN_TITLE = re.compile(
 
 MILESTONE_HEADING = re.compile(
     r"(?P<id>m\d+|j\d+|h[1-4](?=\s*[:.\-—–)·])|ms\d+|q[1-4](?: \d{4})?|t ?[-+−] ?\d+"
+    r"|(?:milestone|meilenstein|hito|jalon)\s+(?:ms|m|h|j)\d+"
     r"|(?:milestone|meilenstein|hito"
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
-    r"|ola|vague|increment|inkrement|incremento|incrément)\s*\d+[a-z]?"
-    r"|(?:phase|fase|stufe|etapa|étape|stage|lot)\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
+    r"|ola|vague|increment|inkrement|incremento|incrément|gate|beat)\s*\d+[a-z]?"
+    r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate)\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
     r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
 )
 """A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``,
-``Phase B – …`` lettered, ``J1 — …`` as French roadmaps shorten it, ``H1 · …`` for a half
+``Phase B – …`` lettered, ``J1 — …`` as French roadmaps shorten it, ``Meilenstein M2``,
+``Gate A``, ``Beat 2``, ``H1 · …`` for a half
 or a hito, ``Entrega 2``, a countdown such as ``T-14``)."""
 
 MILESTONE_LABEL = re.compile(
