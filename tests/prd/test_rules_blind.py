@@ -745,3 +745,24 @@ def test_a_bold_gate_or_beat_lead_lists_its_tasks_after_an_aside() -> None:
         },
         "Beat 2 — Launch week (L-9 to L+0)": {"F-03 — Load test"},
     }
+
+
+def test_a_milestone_planning_table_lists_its_subtasks_column() -> None:
+    work = (
+        "## Arbeitsplan\n\n- **T1.1 Analyse** (M1–M4): X.\n- **T1.2 Konzept** (M3–M6): Y.\n"
+        "- **T2.1 Datensatz** (M5–M10): Z.\n\n"
+    )
+    for section, milestone, when, column in (
+        ("4 Meilensteinplanung", "Meilenstein", "Monat", "Teilaufgaben"),
+        ("4 Milestone planning", "Milestone", "Month", "Subtasks"),
+        ("4 Planificación de hitos", "Hito", "Mes", "Tareas"),
+        ("4 Planification des jalons", "Jalon", "Mois", "Tâches"),
+    ):
+        plan = plan_of(
+            f"{work}## {section}\n\n| Nr. | {milestone} | {when} | {column} |\n|---|---|---|---|\n"
+            "| M1 | Spezifikation | M6 | T1.1, T1.2 |\n| M2 | Labor | M16 | T2.1 |\n"
+        )
+        assert members(plan) == {
+            "Spezifikation": {"T1.1 Analyse", "T1.2 Konzept"},
+            "Labor": {"T2.1 Datensatz"},
+        }, section

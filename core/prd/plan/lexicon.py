@@ -496,6 +496,7 @@ MILESTONE_LIST_TITLES = _phrases(
     r"hitos|cronograma",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
+    r"meilensteinplanung|milestone planning|planificación de hitos|planification des jalons",
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
     r"checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates|puntos de control",
     r"points de contrôle|points d étape",
