@@ -766,3 +766,17 @@ def test_a_milestone_planning_table_lists_its_subtasks_column() -> None:
             "Spezifikation": {"T1.1 Analyse", "T1.2 Konzept"},
             "Labor": {"T2.1 Datensatz"},
         }, section
+
+
+def test_a_handoff_column_names_what_a_row_cannot_start_without() -> None:
+    for handoff in ("Handoff from", "Hand-off from", "Übergabe von", "Entrega de", "Remis par"):
+        plan = plan_of(
+            f"## Lane\n\n| ID | Deliverable | Due | {handoff} |\n|---|---|---|---|\n"
+            "| PMM-1 | Messaging doc | L-35 | — |\n| PMM-2 | Battlecard | L-20 | PMM-1 |\n"
+            "| WEB-1 | Feature page | L-10 | PMM-1, PMM-2 |\n"
+        )
+        assert pairs(plan) == {
+            ("PMM-1 Messaging doc", "PMM-2 Battlecard"),
+            ("PMM-1 Messaging doc", "WEB-1 Feature page"),
+            ("PMM-2 Battlecard", "WEB-1 Feature page"),
+        }, handoff
