@@ -780,3 +780,25 @@ def test_a_handoff_column_names_what_a_row_cannot_start_without() -> None:
             ("PMM-1 Messaging doc", "WEB-1 Feature page"),
             ("PMM-2 Battlecard", "WEB-1 Feature page"),
         }, handoff
+
+
+def test_phases_said_sequential_in_another_chapter_are_ordered() -> None:
+    for said in (
+        "Les phases s'enchaînent strictement : aucune ne démarre avant la validation.",
+        "The phases are strictly sequential: none starts before the previous one is signed off.",
+        "Die Phasen laufen strikt nacheinander.",
+        "Las fases son estrictamente secuenciales.",
+    ):
+        plan = plan_of(
+            f"## Gouvernance\n\nUn comité valide chaque passage. {said}\n\n## Plan\n\n"
+            "### Phase 1 — Initialisation\n\n#### Équipes\nX.\n\n#### Accès\nY.\n\n"
+            "### Phase 2 — Transfert\n\n#### Ateliers\nZ.\n"
+        )
+        got = pairs(plan)
+        assert ("Équipes", "Ateliers") in got and ("Accès", "Ateliers") in got, said
+    plan = plan_of(
+        "## Gouvernance\n\nUn comité valide chaque passage.\n\n## Plan\n\n"
+        "### Phase 1 — Initialisation\n\n#### Équipes\nX.\n\n### Phase 2 — Transfert\n\n"
+        "#### Ateliers\nZ.\n"
+    )
+    assert pairs(plan) == set()

@@ -939,6 +939,7 @@ SEQUENTIAL = re.compile(
     r"|en (este )?orden|uno (tras|después de) otro|secuencial(es|mente)?|sequen[zt]iell"
     r"|cada (paso|fase|etapa)\b[^.]*\banterior|dans (cet |l['’ ])?ordre"
     r"|l['’ ]une après l['’ ]autre|les uns après les autres|séquentiel(le)?s?(ment)?"
+    r"|s['’ ]enchaînent|se suceden|folgen aufeinander|follow (one another|each other)"
     r"|chaque (étape|phase)\b[^.]*\bprécédente?)(?![\w-])",
     re.IGNORECASE,
 )

@@ -251,3 +251,28 @@ def states_sequence(text: str) -> bool:
     """
     flat = text.replace("\n", " ")
     return SEQUENTIAL.search(flat) is not None and OVERLAP.search(flat) is None
+
+
+_PHASE_NOUNS = re.compile(
+    r"(?<![\w-])(?:phases|phasen|fases|stages|stufen|étapes|etapas)(?![\w-])", re.IGNORECASE
+)
+"""The phases of a plan, named in the plural: a statement about them all."""
+PHASE_HEADING = re.compile(
+    r"(?:phase|fase|stage|stufe|étape|etapa)\s+(?:\d+[a-z]?|(?-i:[A-H]))\b", re.IGNORECASE
+)
+"""A heading that is one phase of a plan (``Phase 1 — Initialisation``, ``Stufe B``)."""
+
+
+def says_phases_in_order(text: str) -> bool:
+    """Whether a sentence of the text says the plan's phases run one after the other.
+
+    A governance chapter may say it for the plan's phase headings elsewhere: "Les phases
+    s'enchaînent strictement", "The phases are strictly sequential", "Die Phasen laufen
+    nacheinander", "Las fases son secuenciales".
+    """
+    for m in _PHASE_NOUNS.finditer(text):
+        start = max(text.rfind(". ", 0, m.start()), text.rfind("\n\n", 0, m.start())) + 1
+        end = text.find(". ", m.end())
+        if states_sequence(text[start : len(text) if end < 0 else end]):
+            return True
+    return False
