@@ -802,3 +802,16 @@ def test_phases_said_sequential_in_another_chapter_are_ordered() -> None:
         "#### Ateliers\nZ.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_a_dotted_id_in_parentheses_after_a_phrase_names_the_task() -> None:
+    plan = plan_of(
+        "## Trabajos\n\n**L1.1 Plataforma.** X.\n\n**L1.2 Migración del catálogo.** Y.\n\n"
+        "**L1.5 Catálogo público.** Solo se publicará tras la carga definitiva del catálogo "
+        "(L1.2).\n\n**L2.1 Equipamiento.** Z.\n\n**L2.2 Etiquetado.** Necesita las estaciones "
+        "de etiquetado (L2.1).\n"
+    )
+    assert pairs(plan) == {
+        ("L1.2 Migración del catálogo", "L1.5 Catálogo público"),
+        ("L2.1 Equipamiento", "L2.2 Etiquetado"),
+    }

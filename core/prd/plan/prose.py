@@ -58,7 +58,7 @@ _BOUNDARY = re.compile(
 """Where a target ends: the end of its sentence or clause, or a parenthesis."""
 _WEAK_BOUNDARY = re.compile(r",\s|:\s")
 _LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
-_REF = r"(?:[A-Z][A-Z0-9]*-?\d+|\d+(?:\.\d+)+)"
+_REF = r"(?:[A-Z][A-Z0-9]*-?\d+(?:\.\d+)*|\d+(?:\.\d+)+)"
 _PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
 _LEAD_SPAN = 40
 _NEGATION = re.compile(
