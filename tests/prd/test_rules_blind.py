@@ -815,3 +815,16 @@ def test_a_dotted_id_in_parentheses_after_a_phrase_names_the_task() -> None:
         ("L1.2 Migración del catálogo", "L1.5 Catálogo público"),
         ("L2.1 Equipamiento", "L2.2 Etiquetado"),
     }
+
+
+def test_a_negated_cannot_be_done_until_is_a_dependency_in_each_language() -> None:
+    for said in (
+        "No podrá realizarse hasta que la migración (C-2) esté validada.",
+        "It cannot be carried out until the migration (C-2) is validated.",
+        "Il ne pourra être réalisé qu'après la migration (C-2).",
+        "Der Start darf erst nach der Migration (C-2) erfolgen.",
+    ):
+        plan = plan_of(
+            f"## Work\n\n### C-1 Platform\nX.\n\n### C-2 Migration\nY.\n\n### C-3 Go-live\n{said}\n"
+        )
+        assert pairs(plan) == {("C-2 Migration", "C-3 Go-live")}, said
