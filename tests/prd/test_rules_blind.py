@@ -828,3 +828,22 @@ def test_a_negated_cannot_be_done_until_is_a_dependency_in_each_language() -> No
             f"## Work\n\n### C-1 Platform\nX.\n\n### C-2 Migration\nY.\n\n### C-3 Go-live\n{said}\n"
         )
         assert pairs(plan) == {("C-2 Migration", "C-3 Go-live")}, said
+
+
+def test_an_introduction_heading_over_prioritized_subsections_is_a_rollout_plan() -> None:
+    for heading, tags in (
+        ("6 Einführung", ("(Muss)", "(Soll)")),
+        ("6 Introduction", ("(must)", "[high priority]")),
+        ("6 Introducción", ("(alta)", "(media)")),
+        ("6 Présentation", ("[priorité haute]", "(basse)")),
+    ):
+        plan = plan_of(
+            f"## 4 Anforderungen\n\n### 4.1 Dienstplan (Muss)\nX.\n\n### 4.2 Tausch (Soll)\nX.\n\n"
+            f"## {heading}\n\n### 6.1 Datenübernahme {tags[0]}\nStammdaten aus der Personalakte.\n"
+            f"\n### 6.2 Schulung {tags[1]}\nZwei Termine für die Teamleitungen.\n\n"
+            "## 7 Meilensteine\n\n| Meilenstein | Termin | Umfang |\n|---|---|---|\n"
+            "| MS 1 – Grundlagen | 31.03.2027 | 4.1, 6.1 |\n| MS 2 – Pilot | 31.05.2027 | 4.2, 6.2 |\n"
+        )
+        assert titles(plan) == ["Dienstplan", "Tausch", "Datenübernahme", "Schulung"], heading
+    plan = plan_of("## Einführung\n\n### Zweck\nX.\n\n### Leserkreis\nY.\n\n## Umsetzung\n\nZ.\n")
+    assert titles(plan) == ["Umsetzung"]

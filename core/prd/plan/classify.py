@@ -555,6 +555,8 @@ class SectionRules:
         kind, category = found
         if kind == "info" and self._holds_plan(section):
             return None  # "Status" over "In progress" and "Next": a group of work
+        if kind == "info" and category == "summary" and self._prioritized_children(section):
+            return None  # "Einführung" (a rollout) over "6.1 Datenübernahme (Muss)", …
         if kind == "info":
             return Verdict("info", reason_of(category))
         if kind == "conditional" and self._not_work(section, category):
@@ -577,6 +579,15 @@ class SectionRules:
             if (found is not None and found[0] == "work") or info.milestone or info.stage:
                 return True
         return False
+
+    def _prioritized_children(self, section: Section) -> bool:
+        """Whether the section has sub-sections and each states its priority in its title.
+
+        A title read as a summary ("Einführung", also a rollout; "Introduction") over
+        ``6.1 Datenübernahme (Muss)``, ``6.2 Schulung (Muss)`` introduces nothing: it plans.
+        """
+        children = section.children
+        return len(children) > 1 and all(self.title(c).priority is not None for c in children)
 
     def _not_work(self, section: Section, category: str) -> bool:
         if category == "scope":  # "Scope" over its milestones' checklists is the plan
