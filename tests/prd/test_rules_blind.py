@@ -847,3 +847,21 @@ def test_an_introduction_heading_over_prioritized_subsections_is_a_rollout_plan(
         assert titles(plan) == ["Dienstplan", "Tausch", "Datenübernahme", "Schulung"], heading
     plan = plan_of("## Einführung\n\n### Zweck\nX.\n\n### Leserkreis\nY.\n\n## Umsetzung\n\nZ.\n")
     assert titles(plan) == ["Umsetzung"]
+
+
+def test_a_range_of_heading_numbers_in_a_sentence_names_every_heading_in_it() -> None:
+    for said in (
+        "Die Schulung findet erst statt, wenn 4.1 bis 4.3 abgenommen sind.",
+        "Training can only start after 4.1 to 4.3 are accepted.",
+        "La formación solo empieza cuando 4.1 a 4.3 estén aceptados.",
+        "La formation ne commence qu'après la recette de 4.1 à 4.3.",
+    ):
+        plan = plan_of(
+            "## 4 Anforderungen\n\n### 4.1 Dienstplan\nX.\n\n### 4.2 Ruhezeiten\nX.\n\n"
+            f"### 4.3 Qualifikation\nX.\n\n### 4.4 Schulung\n{said}\n"
+        )
+        assert pairs(plan) == {
+            ("Dienstplan", "Schulung"),
+            ("Ruhezeiten", "Schulung"),
+            ("Qualifikation", "Schulung"),
+        }, said
