@@ -865,3 +865,31 @@ def test_a_range_of_heading_numbers_in_a_sentence_names_every_heading_in_it() ->
             ("Ruhezeiten", "Schulung"),
             ("Qualifikation", "Schulung"),
         }, said
+
+
+def test_overviews_reading_guides_goals_and_accepted_findings_are_context() -> None:
+    for heading in (
+        "Service overview",
+        "How to read the swimlanes",
+        "Cómo leer las tablas",
+        "Comment lire les couloirs",
+        "Wie die Tabellen zu lesen sind",
+        "Launch goals",
+        "Objetivos del lanzamiento",
+        "Objectifs du lancement",
+        "Positioning in one paragraph",
+        "What already meets the bar",
+        "Was bereits erfüllt ist",
+        "Lo que ya cumple",
+        "Ce qui est déjà en place",
+        "Scope of this review",
+        "Umfang dieser Prüfung",
+        "Alcance de esta revisión",
+        "Périmètre de cette revue",
+        "Accepted without remediation",
+        "Akzeptiert ohne Behebung",
+        "Aceptados sin corrección",
+        "Acceptés sans correction",
+    ):
+        plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
+        assert titles(plan) == ["Build the page"], heading

@@ -167,6 +167,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"überblick|übersicht|(management )?zusammenfassung|kurzfassung|kurzbeschreibung",
             r"einleitung|einführung|resumen( ejecutivo)?|visión general|introducción",
             r"en (breve|resumen)|résumé|aperçu|vue d ensemble|synthèse|en bref|présentation",
+            r"[^ ]+ overview|how to read (this|the) [^ ]+( [^ ]+)?|cómo leer (el|la|los|las) [^ ]+",
+            r"comment lire (le|la|les) [^ ]+|wie (die|der|das) [^ ]+ zu lesen (ist|sind)",
+            r"visión general (del|de la) [^ ]+|vue d ensemble (du|de la|des) [^ ]+",
         ),
     ),
     "background": (
@@ -214,13 +217,18 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"affected (services|systems|components)|betroffene (services|systeme|dienste)",
             r"servicios afectados|sistemas afectados|services (impactés|concernés)",
             r"systèmes (impactés|concernés)",
+            r"positioning( statement| in (one|a) (paragraph|sentence))?|positionierung",
+            r"posicionamiento|positionnement",
+            r"what( s| is)? already [^\n]{1,40}|was (schon|bereits) [^\n]{1,40}",
+            r"lo que ya [^\n]{1,40}|ce qui (est )?déjà [^\n]{1,40}",
         ),
     ),
     "goals": (
         "goals, not work",
         _phrases(
             r"(business |product |project |key )?goals?( \d{4}| for \d{4})?|objectives?|aims",
-            r"non goals?|(ziele|objetivos|objectifs) \d{4}",
+            r"non goals?|(ziele|objetivos|objectifs) \d{4}|(?!stretch )[^ ]+ goals",
+            r"objetivos (del|de la) [^ ]+|objectifs (du|de la|de l) [^ ]+",
             r"nongoals?|ziele?|zielsetzung|zielbestimmung(en)?|nicht ziele|nichtziele|objetivos?",
             r"no objetivos",
             r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
@@ -288,7 +296,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"risks? (and|/) blockers|blockers|risques et (blocages|points de blocage)",
             r"riesgos y (bloqueos|contingencias)|risiken und (blocker|hindernisse)",
             r"accepted risks?|risk acceptance|riesgos aceptados|risques acceptés",
-            r"akzeptierte risiken",
+            r"akzeptierte risiken|accepted without (remediation|a fix|mitigation)",
+            r"akzeptiert ohne (behebung|maßnahme|massnahme)|aceptad[oa]s sin (corrección|remediación)",
+            r"acceptée?s? sans (correction|remédiation)",
         ),
     ),
     "questions": (
@@ -428,7 +438,11 @@ CONDITIONAL_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
     ),
     "scope": (
         "scope, not work",
-        _phrases(r"(in )?scope|umfang|abgrenzung|alcance|périmètre|portée"),
+        _phrases(
+            r"(in )?scope|umfang|abgrenzung|alcance|périmètre|portée",
+            r"scope of (this|the) [^ ]+|umfang (dieser|dieses|des|der) [^ ]+",
+            r"alcance (de|del) (esta|este|la|el) [^ ]+|périmètre (de|du) (cette|ce|la|le) [^ ]+",
+        ),
     ),
     "stories": (
         "user stories written as context",
