@@ -297,7 +297,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"riesgos y (bloqueos|contingencias)|risiken und (blocker|hindernisse)",
             r"accepted risks?|risk acceptance|riesgos aceptados|risques acceptés",
             r"akzeptierte risiken|accepted without (remediation|a fix|mitigation)",
-            r"akzeptiert ohne (behebung|maßnahme|massnahme)|aceptad[oa]s sin (corrección|remediación)",
+            r"akzeptiert ohne (behebung|maßnahme|massnahme)",
+            r"aceptad[oa]s sin (corrección|remediación)",
             r"acceptée?s? sans (correction|remédiation)",
         ),
     ),
@@ -512,7 +513,8 @@ MILESTONE_LIST_TITLES = _phrases(
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
     r"meilensteinplanung|milestone planning|planificación de hitos|planification des jalons",
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
-    r"checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates|puntos de control",
+    r"checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates",
+    r"puntos de control",
     r"points de contrôle|points d étape",
 )
 DEPENDENCY_TITLES = _phrases(

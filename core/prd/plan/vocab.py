@@ -417,9 +417,11 @@ _PRIORITY_NOUNS = frozenset(("priority", "prio", "priorität", "prioridad", "pri
 
 
 def tag_priority(tag: str) -> Priority | None:
-    """The level a bracketed tag names: ``Muss``, ``alta``, or a level with the word priority
-    on either side (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high
-    priority``)."""
+    """The level a bracketed tag names, if any.
+
+    A level word (``Muss``, ``alta``), or one with the word priority on either side
+    (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high priority``).
+    """
     words = norm_plain(tag).split()
     if len(words) == 2 and (words[0] in _PRIORITY_NOUNS or words[1] in _PRIORITY_NOUNS):
         words = [w for w in words if w not in _PRIORITY_NOUNS] or words
