@@ -895,3 +895,22 @@ def test_overviews_reading_guides_goals_and_accepted_findings_are_context() -> N
     ):
         plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
         assert titles(plan) == ["Build the page"], heading
+
+
+def test_ids_in_parentheses_joined_to_a_phrase_name_more_blockers() -> None:
+    for said in (
+        "Not before the regression pass (C-1) is signed off and the screenshots (C-2) are up.",
+        "Erst nach dem Regressionstest (C-1) und den Screenshots (C-2).",
+        "Solo después de la regresión (C-1) y de las capturas (C-2).",
+        "Pas avant la recette (C-1) et les captures (C-2).",
+    ):
+        plan = plan_of(
+            "## Work\n\n### C-1 Regression\nX.\n\n### C-2 Screenshots\nY.\n\n"
+            f"### C-3 Submit\n{said}\n"
+        )
+        assert pairs(plan) == {("C-1 Regression", "C-3 Submit"), ("C-2 Screenshots", "C-3 Submit")}
+    plan = plan_of(
+        "## Work\n\n### C-1 Regression\nX.\n\n### C-2 Screenshots\nY.\n\n### C-3 Submit\n"
+        "It needs the regression pass (C-1); the screenshots (C-2) and the notes are optional.\n"
+    )
+    assert pairs(plan) == {("C-1 Regression", "C-3 Submit")}

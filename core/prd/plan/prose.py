@@ -136,12 +136,44 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         paren = _PAREN_REFS.match(after) if after.startswith("(") else None
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
             found.append(DepRef(paren.group(1), at, reverse, "label", subject))
+            for more in _joined_parens(after[paren.end() :]):
+                found.append(DepRef(more, at, reverse, "label", subject))
     if "voraus" in flat.casefold():
         for m in GERMAN_VORAUS.finditer(flat):
             at = line + text.count("\n", 0, m.start())
             subject = _subject(flat, m.start())
             found.append(DepRef(m.group("target"), at, False, "strong", subject, phrase=m.group(0)))
     return found
+
+
+_SENTENCE_STOP = re.compile(r"\.(?=\s|$)|;|[!?](?=\s|$)")
+_JOINED_REF = re.compile(r"(?<![\w-])(?:and|und|sowie|y|e|et|as well as)(?![\w-])", re.I)
+_JOINED_WORDS = 12
+
+
+def _joined_parens(tail: str) -> list[str]:
+    """More ids in parentheses the same sentence joins to a phrase's first one.
+
+    "Not before the regression pass (I3) is signed off and the screenshots (I4) are
+    uploaded", "Wait for the load test (PRR-04) …, and for the halt runbook (PRR-06)": each
+    joined by and/und/y/et within a few words, no other dependency phrase between.
+    """
+    stop = _SENTENCE_STOP.search(tail)
+    if stop is not None:
+        tail = tail[: stop.start()]
+    out: list[str] = []
+    pos = 0
+    for more in _PAREN_REFS.finditer(tail):
+        between = tail[pos : more.start()]
+        if (
+            _JOINED_REF.search(between) is None
+            or len(between.split()) > _JOINED_WORDS
+            or DEP_TRIGGER.search(between) is not None
+        ):
+            break
+        out.append(more.group(1))
+        pos = more.end()
+    return out
 
 
 def _maybe_none(flat: str) -> bool:
