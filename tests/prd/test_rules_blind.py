@@ -914,3 +914,18 @@ def test_ids_in_parentheses_joined_to_a_phrase_name_more_blockers() -> None:
         "It needs the regression pass (C-1); the screenshots (C-2) and the notes are optional.\n"
     )
     assert pairs(plan) == {("C-1 Regression", "C-3 Submit")}
+
+
+def test_work_based_on_another_tasks_output_or_starting_when_it_delivers_waits_for_it() -> None:
+    for said in (
+        "Restore a backup taken by the new jobs, based on the backup policy (T1.3).",
+        "Ebenfalls auf Basis der Spezifikation aus T1.3.",
+        "Beginnt, wenn die Spezifikation aus T1.3 erste Ergebnisse liefert.",
+        "Se construye sobre la base de la especificación (T1.3).",
+        "Restauration à partir d'une sauvegarde prise par les nouveaux travaux (T1.3).",
+    ):
+        plan = plan_of(
+            "## Plan\n\n### T1.3 Spezifikation\nX.\n\n### T3.1 Werkzeug\nY.\n\n"
+            f"### T3.2 Trennwerkzeug\n{said}\n"
+        )
+        assert pairs(plan) == {("T1.3 Spezifikation", "T3.2 Trennwerkzeug")}, said

@@ -793,6 +793,10 @@ _FORWARD_WEAK = (
     r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
+    r"|(beginnt|beginnen|startet|starten),? (wenn|sobald|nachdem)"
+    r"|based on|on the basis of|auf (der )?(basis|grundlage) (von|der|des|dem)"
+    r"|sobre la base de|con base en"
+    r"|(?:sur la base|à partir) (?:du|des|de la|de l(?=['’])|d(?=['’]))"
 )
 _REVERSE_STRONG = (
     r"blocks|is blocking|needed (for|by)|required (for|by)|prerequisite (for|of)|unblocks"
@@ -893,7 +897,8 @@ DEP_ANCHORS = word_set(
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
     "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
-    "|nur durchgef"
+    "|nur durchgef|based on|on the basis|basis|grundlage|sobre la base|con base en|sur la base"
+    "|à partir d"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
 )
