@@ -679,3 +679,253 @@ def test_checkpoints_name_their_tasks_after_a_bold_name_with_a_colon() -> None:
             "Pilot go — Fri 10/10": {"Get UPS credentials", "Generate return labels"},
             "Pilot review — Fri 10/24": {"Run the staff pilot"},
         }, heading
+
+
+def test_a_bracketed_priority_tag_ends_a_heading_in_each_language() -> None:
+    plan = plan_of(
+        "## Plan\n\n### 1.1 Mise en place des équipes [priorité haute]\nX.\n\n"
+        "### 1.2 Migrar el catálogo [prioridad baja]\nX.\n\n"
+        "### 1.3 Datenübernahme [Priorität: kritisch]\nX.\n\n"
+        "### 1.4 Write the runbook [high priority]\nX.\n\n"
+        "### 1.5 Cache warm-up [high traffic]\nX.\n"
+    )
+    assert [(t.title, t.priority) for t in plan.tasks] == [
+        ("Mise en place des équipes", Priority.HIGH),
+        ("Migrar el catálogo", Priority.LOW),
+        ("Datenübernahme", Priority.CRITICAL),
+        ("Write the runbook", Priority.HIGH),
+        ("Cache warm-up [high traffic]", Priority.MEDIUM),
+    ]
+
+
+def test_a_findings_severity_is_its_priority_unless_a_priority_is_stated() -> None:
+    plan = plan_of(
+        "## Remediation\n\n### F-01 — Restore the backup\n\nSeverity: Critical. Nobody tried.\n\n"
+        "### F-02 — Rotate the keys\n\nSchweregrad: niedrig. Die Schlüssel sind alt.\n\n"
+        "### F-03 — Cifrar los discos\n\nSeveridad: alta. Los discos no están cifrados.\n\n"
+        "### F-04 — Journaliser les accès\n\nGravité : moyenne. Priorité : haute.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.CRITICAL,
+        Priority.LOW,
+        Priority.HIGH,
+        Priority.HIGH,
+    ]
+
+
+def test_a_bold_gate_or_beat_lead_lists_its_tasks_after_an_aside() -> None:
+    work = (
+        "## Work\n\n### F-01 — Restore the backup\nX.\n\n### F-02 — Page on stuck batches\nX.\n\n"
+        "### F-03 — Load test\nX.\n\n"
+    )
+    for lead_a, lead_b, section in (
+        ("Gate A — dark launch", "Gate B — real payouts", "Launch gates"),
+        ("Beat 1 — Ready", "Beat 2 — Launch week", "Launch beats"),
+        ("Meilenstein M1 — Dunkelstart", "Meilenstein M2 — Echtbetrieb", "Freigaben"),
+        ("Hito 1 — arranque oculto", "Hito 2 — pagos reales", "Puertas"),
+        ("Jalon J1 — lancement discret", "Jalon J2 — paiements réels", "Portes"),
+    ):
+        plan = plan_of(
+            f"{work}## {section}\n\n**{lead_a}** (nothing is released yet): F-01,\nF-02 closed."
+            f"\n\n**{lead_b}**: F-03 closed, plus everything in the first one.\n"
+        )
+        assert {k.split(" — ")[0]: v for k, v in members(plan).items()} == {
+            lead_a.split(" — ")[0]: {"F-01 — Restore the backup", "F-02 — Page on stuck batches"},
+            lead_b.split(" — ")[0]: {"F-03 — Load test"},
+        }, section
+        assert len(plan.tasks) == 3, section
+    plan = plan_of(
+        f"{work}## Launch beats\n\n- **Beat 1 — Ready (L-35 to L-10):** F-01, F-02.\n"
+        "- **Beat 2 — Launch week (L-9 to L+0):** F-03.\n"
+    )
+    assert members(plan) == {
+        "Beat 1 — Ready (L-35 to L-10)": {
+            "F-01 — Restore the backup",
+            "F-02 — Page on stuck batches",
+        },
+        "Beat 2 — Launch week (L-9 to L+0)": {"F-03 — Load test"},
+    }
+
+
+def test_a_milestone_planning_table_lists_its_subtasks_column() -> None:
+    work = (
+        "## Arbeitsplan\n\n- **T1.1 Analyse** (M1–M4): X.\n- **T1.2 Konzept** (M3–M6): Y.\n"
+        "- **T2.1 Datensatz** (M5–M10): Z.\n\n"
+    )
+    for section, milestone, when, column in (
+        ("4 Meilensteinplanung", "Meilenstein", "Monat", "Teilaufgaben"),
+        ("4 Milestone planning", "Milestone", "Month", "Subtasks"),
+        ("4 Planificación de hitos", "Hito", "Mes", "Tareas"),
+        ("4 Planification des jalons", "Jalon", "Mois", "Tâches"),
+    ):
+        plan = plan_of(
+            f"{work}## {section}\n\n| Nr. | {milestone} | {when} | {column} |\n|---|---|---|---|\n"
+            "| M1 | Spezifikation | M6 | T1.1, T1.2 |\n| M2 | Labor | M16 | T2.1 |\n"
+        )
+        assert members(plan) == {
+            "Spezifikation": {"T1.1 Analyse", "T1.2 Konzept"},
+            "Labor": {"T2.1 Datensatz"},
+        }, section
+
+
+def test_a_handoff_column_names_what_a_row_cannot_start_without() -> None:
+    for handoff in ("Handoff from", "Hand-off from", "Übergabe von", "Entrega de", "Remis par"):
+        plan = plan_of(
+            f"## Lane\n\n| ID | Deliverable | Due | {handoff} |\n|---|---|---|---|\n"
+            "| PMM-1 | Messaging doc | L-35 | — |\n| PMM-2 | Battlecard | L-20 | PMM-1 |\n"
+            "| WEB-1 | Feature page | L-10 | PMM-1, PMM-2 |\n"
+        )
+        assert pairs(plan) == {
+            ("PMM-1 Messaging doc", "PMM-2 Battlecard"),
+            ("PMM-1 Messaging doc", "WEB-1 Feature page"),
+            ("PMM-2 Battlecard", "WEB-1 Feature page"),
+        }, handoff
+
+
+def test_phases_said_sequential_in_another_chapter_are_ordered() -> None:
+    for said in (
+        "Les phases s'enchaînent strictement : aucune ne démarre avant la validation.",
+        "The phases are strictly sequential: none starts before the previous one is signed off.",
+        "Die Phasen laufen strikt nacheinander.",
+        "Las fases son estrictamente secuenciales.",
+    ):
+        plan = plan_of(
+            f"## Gouvernance\n\nUn comité valide chaque passage. {said}\n\n## Plan\n\n"
+            "### Phase 1 — Initialisation\n\n#### Équipes\nX.\n\n#### Accès\nY.\n\n"
+            "### Phase 2 — Transfert\n\n#### Ateliers\nZ.\n"
+        )
+        got = pairs(plan)
+        assert ("Équipes", "Ateliers") in got, said
+        assert ("Accès", "Ateliers") in got, said
+    plan = plan_of(
+        "## Gouvernance\n\nUn comité valide chaque passage.\n\n## Plan\n\n"
+        "### Phase 1 — Initialisation\n\n#### Équipes\nX.\n\n### Phase 2 — Transfert\n\n"
+        "#### Ateliers\nZ.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_dotted_id_in_parentheses_after_a_phrase_names_the_task() -> None:
+    plan = plan_of(
+        "## Trabajos\n\n**L1.1 Plataforma.** X.\n\n**L1.2 Migración del catálogo.** Y.\n\n"
+        "**L1.5 Catálogo público.** Solo se publicará tras la carga definitiva del catálogo "
+        "(L1.2).\n\n**L2.1 Equipamiento.** Z.\n\n**L2.2 Etiquetado.** Necesita las estaciones "
+        "de etiquetado (L2.1).\n"
+    )
+    assert pairs(plan) == {
+        ("L1.2 Migración del catálogo", "L1.5 Catálogo público"),
+        ("L2.1 Equipamiento", "L2.2 Etiquetado"),
+    }
+
+
+def test_a_negated_cannot_be_done_until_is_a_dependency_in_each_language() -> None:
+    for said in (
+        "No podrá realizarse hasta que la migración (C-2) esté validada.",
+        "It cannot be carried out until the migration (C-2) is validated.",
+        "Il ne pourra être réalisé qu'après la migration (C-2).",
+        "Der Start darf erst nach der Migration (C-2) erfolgen.",
+    ):
+        plan = plan_of(
+            f"## Work\n\n### C-1 Platform\nX.\n\n### C-2 Migration\nY.\n\n### C-3 Go-live\n{said}\n"
+        )
+        assert pairs(plan) == {("C-2 Migration", "C-3 Go-live")}, said
+
+
+def test_an_introduction_heading_over_prioritized_subsections_is_a_rollout_plan() -> None:
+    for heading, tags in (
+        ("6 Einführung", ("(Muss)", "(Soll)")),
+        ("6 Introduction", ("(must)", "[high priority]")),
+        ("6 Introducción", ("(alta)", "(media)")),
+        ("6 Présentation", ("[priorité haute]", "(basse)")),
+    ):
+        plan = plan_of(
+            f"## 4 Anforderungen\n\n### 4.1 Dienstplan (Muss)\nX.\n\n### 4.2 Tausch (Soll)\nX.\n\n"
+            f"## {heading}\n\n### 6.1 Datenübernahme {tags[0]}\nStammdaten aus der Personalakte.\n"
+            f"\n### 6.2 Schulung {tags[1]}\nZwei Termine für die Teamleitungen.\n\n"
+            "## 7 Meilensteine\n\n| Meilenstein | Termin | Umfang |\n|---|---|---|\n"
+            "| MS 1 – Grundlagen | 31.03.2027 | 4.1, 6.1 |\n"
+            "| MS 2 – Pilot | 31.05.2027 | 4.2, 6.2 |\n"
+        )
+        assert titles(plan) == ["Dienstplan", "Tausch", "Datenübernahme", "Schulung"], heading
+    plan = plan_of("## Einführung\n\n### Zweck\nX.\n\n### Leserkreis\nY.\n\n## Umsetzung\n\nZ.\n")
+    assert titles(plan) == ["Umsetzung"]
+
+
+def test_a_range_of_heading_numbers_in_a_sentence_names_every_heading_in_it() -> None:
+    for said in (
+        "Die Schulung findet erst statt, wenn 4.1 bis 4.3 abgenommen sind.",
+        "Training can only start after 4.1 to 4.3 are accepted.",
+        "La formación solo empieza cuando 4.1 a 4.3 estén aceptados.",
+        "La formation ne commence qu'après la recette de 4.1 à 4.3.",
+    ):
+        plan = plan_of(
+            "## 4 Anforderungen\n\n### 4.1 Dienstplan\nX.\n\n### 4.2 Ruhezeiten\nX.\n\n"
+            f"### 4.3 Qualifikation\nX.\n\n### 4.4 Schulung\n{said}\n"
+        )
+        assert pairs(plan) == {
+            ("Dienstplan", "Schulung"),
+            ("Ruhezeiten", "Schulung"),
+            ("Qualifikation", "Schulung"),
+        }, said
+
+
+def test_overviews_reading_guides_goals_and_accepted_findings_are_context() -> None:
+    for heading in (
+        "Service overview",
+        "How to read the swimlanes",
+        "Cómo leer las tablas",
+        "Comment lire les couloirs",
+        "Wie die Tabellen zu lesen sind",
+        "Launch goals",
+        "Objetivos del lanzamiento",
+        "Objectifs du lancement",
+        "Positioning in one paragraph",
+        "What already meets the bar",
+        "Was bereits erfüllt ist",
+        "Lo que ya cumple",
+        "Ce qui est déjà en place",
+        "Scope of this review",
+        "Umfang dieser Prüfung",
+        "Alcance de esta revisión",
+        "Périmètre de cette revue",
+        "Accepted without remediation",
+        "Akzeptiert ohne Behebung",
+        "Aceptados sin corrección",
+        "Acceptés sans correction",
+    ):
+        plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
+        assert titles(plan) == ["Build the page"], heading
+
+
+def test_ids_in_parentheses_joined_to_a_phrase_name_more_blockers() -> None:
+    for said in (
+        "Not before the regression pass (C-1) is signed off and the screenshots (C-2) are up.",
+        "Erst nach dem Regressionstest (C-1) und den Screenshots (C-2).",
+        "Solo después de la regresión (C-1) y de las capturas (C-2).",
+        "Pas avant la recette (C-1) et les captures (C-2).",
+    ):
+        plan = plan_of(
+            "## Work\n\n### C-1 Regression\nX.\n\n### C-2 Screenshots\nY.\n\n"
+            f"### C-3 Submit\n{said}\n"
+        )
+        assert pairs(plan) == {("C-1 Regression", "C-3 Submit"), ("C-2 Screenshots", "C-3 Submit")}
+    plan = plan_of(
+        "## Work\n\n### C-1 Regression\nX.\n\n### C-2 Screenshots\nY.\n\n### C-3 Submit\n"
+        "It needs the regression pass (C-1); the screenshots (C-2) and the notes are optional.\n"
+    )
+    assert pairs(plan) == {("C-1 Regression", "C-3 Submit")}
+
+
+def test_work_based_on_another_tasks_output_or_starting_when_it_delivers_waits_for_it() -> None:
+    for said in (
+        "Restore a backup taken by the new jobs, based on the backup policy (T1.3).",
+        "Ebenfalls auf Basis der Spezifikation aus T1.3.",
+        "Beginnt, wenn die Spezifikation aus T1.3 erste Ergebnisse liefert.",
+        "Se construye sobre la base de la especificación (T1.3).",
+        "Restauration à partir d'une sauvegarde prise par les nouveaux travaux (T1.3).",
+    ):
+        plan = plan_of(
+            "## Plan\n\n### T1.3 Spezifikation\nX.\n\n### T3.1 Werkzeug\nY.\n\n"
+            f"### T3.2 Trennwerkzeug\n{said}\n"
+        )
+        assert pairs(plan) == {("T1.3 Spezifikation", "T3.2 Trennwerkzeug")}, said

@@ -28,7 +28,7 @@ from core.prd.plan.classify import SectionRules, Title
 from core.prd.plan.items import GanttLine, gantt_lines, item_title, task_table
 from core.prd.plan.milestones import Milestones
 from core.prd.plan.outline import Outline
-from core.prd.plan.prose import DepRef, states_sequence
+from core.prd.plan.prose import PHASE_HEADING, DepRef, says_phases_in_order, states_sequence
 from core.prd.plan.scan import Meta, scan_blocks, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
 from core.prd.plan.vocab import (
@@ -77,6 +77,13 @@ class Builder:
     """Heading → its piece of a key: every task below a heading repeats it."""
     legend: dict[str, Priority] = field(default_factory=dict)
     """The document's legend: the priority each of its marks stands for (``🔥 must-have``)."""
+    _phases_in_order: bool | None = None
+
+    def phases_in_order(self) -> bool:
+        """Whether the document says anywhere that its phases run one after the other."""
+        if self._phases_in_order is None:
+            self._phases_in_order = says_phases_in_order("\n".join(self.doc.lines))
+        return self._phases_in_order
 
     def warn(
         self,
@@ -255,7 +262,10 @@ class Builder:
         if section is not self.title_section:
             for dep in (*inh.deps, *own.deps):
                 self.group_deps.append((below, dep))
-        if any(states_sequence(p) for p in own.prose):
+        phases = len(section.children) > 1 and all(
+            PHASE_HEADING.match(clean_title(c.title)) for c in section.children
+        )
+        if any(states_sequence(p) for p in own.prose) or (phases and self.phases_in_order()):
             # A phase that lists its sections is empty until references are resolved: the
             # edges skip the groups still empty then.
             groups = [

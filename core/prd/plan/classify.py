@@ -62,6 +62,10 @@ _ID_LIST = re.compile(
     rf"|\bà\b|\ba\b|–|-)\s*{ID_PATTERN})+"
 )
 """Ids listed (and ranges: ``LH-01 bis LH-05``) at the start of a milestone's text."""
+_LONE_ID = re.compile(rf"({ID_PATTERN})(?![\w-])")
+_LISTING_LEAD = re.compile(r"\s*(?:\([^()\n]{0,160}\)\s*)?[:—–-]?\s*")
+"""What may stand before a milestone's list of ids: an aside and a colon (``**Gate A — dark
+launch** (computes, does not release): PRR-01, PRR-02 …``)."""
 _INCLUDES = re.compile(
     r"\b(?:includes?|including|incluye|incluyendo|enthält|umfasst|comprend|inclut|covers"
     r"|contains|delivers|ships|clôt|closes|liefert|entrega)\s*:?\s*"
@@ -551,6 +555,8 @@ class SectionRules:
         kind, category = found
         if kind == "info" and self._holds_plan(section):
             return None  # "Status" over "In progress" and "Next": a group of work
+        if kind == "info" and category == "summary" and self._prioritized_children(section):
+            return None  # "Einführung" (a rollout) over "6.1 Datenübernahme (Muss)", …
         if kind == "info":
             return Verdict("info", reason_of(category))
         if kind == "conditional" and self._not_work(section, category):
@@ -573,6 +579,15 @@ class SectionRules:
             if (found is not None and found[0] == "work") or info.milestone or info.stage:
                 return True
         return False
+
+    def _prioritized_children(self, section: Section) -> bool:
+        """Whether the section has sub-sections and each states its priority in its title.
+
+        A title read as a summary ("Einführung", also a rollout; "Introduction") over
+        ``6.1 Datenübernahme (Muss)``, ``6.2 Schulung (Muss)`` introduces nothing: it plans.
+        """
+        children = section.children
+        return len(children) > 1 and all(self.title(c).priority is not None for c in children)
 
     def _not_work(self, section: Section, category: str) -> bool:
         if category == "scope":  # "Scope" over its milestones' checklists is the plan
@@ -689,6 +704,13 @@ class SectionRules:
         if not isinstance(first, Paragraph):
             return []
         text = first.text.lstrip()
+        if text[:1] in "(:—–-":
+            lead = _LISTING_LEAD.match(text)
+            if lead is not None and ":" in lead.group(0):
+                rest = text[lead.end() :]
+                if _ID_LIST.match(rest) is None and (one := _LONE_ID.match(rest)) is not None:
+                    return [one.group(1)]  # "**Gate B — payouts**: PRR-04 closed"
+                text = rest
         listed = _NUMBER_LIST.match(text)
         if listed is not None:
             return _SECTION_NUMBER.findall(listed.group(0))

@@ -267,6 +267,9 @@ DEP_COLUMNS = re.compile(
     r"|tras|bloquead[oa]s? por|requisitos? previos?|prerrequisitos?|precondici(?:ón|ones)"
     r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|préconditions?|après"
     r"|bloqué par"
+    # A handoff column names what a row cannot start without (``| Handoff from |``).
+    r"|hand ?offs? from|hand off from|inputs? from|übergaben? von|zulieferung(?:en)? von"
+    r"|entregas? de|recibe de|remis par|remise par|reçu de|livré par"
 )
 _NOTE_COLUMNS = re.compile(
     r"notes?|comments?|remarks|details|links|issue links|linked issues|relations"

@@ -167,6 +167,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"überblick|übersicht|(management )?zusammenfassung|kurzfassung|kurzbeschreibung",
             r"einleitung|einführung|resumen( ejecutivo)?|visión general|introducción",
             r"en (breve|resumen)|résumé|aperçu|vue d ensemble|synthèse|en bref|présentation",
+            r"[^ ]+ overview|how to read (this|the) [^ ]+( [^ ]+)?|cómo leer (el|la|los|las) [^ ]+",
+            r"comment lire (le|la|les) [^ ]+|wie (die|der|das) [^ ]+ zu lesen (ist|sind)",
+            r"visión general (del|de la) [^ ]+|vue d ensemble (du|de la|des) [^ ]+",
         ),
     ),
     "background": (
@@ -214,13 +217,18 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"affected (services|systems|components)|betroffene (services|systeme|dienste)",
             r"servicios afectados|sistemas afectados|services (impactés|concernés)",
             r"systèmes (impactés|concernés)",
+            r"positioning( statement| in (one|a) (paragraph|sentence))?|positionierung",
+            r"posicionamiento|positionnement",
+            r"what( s| is)? already [^\n]{1,40}|was (schon|bereits) [^\n]{1,40}",
+            r"lo que ya [^\n]{1,40}|ce qui (est )?déjà [^\n]{1,40}",
         ),
     ),
     "goals": (
         "goals, not work",
         _phrases(
             r"(business |product |project |key )?goals?( \d{4}| for \d{4})?|objectives?|aims",
-            r"non goals?|(ziele|objetivos|objectifs) \d{4}",
+            r"non goals?|(ziele|objetivos|objectifs) \d{4}|(?!stretch )[^ ]+ goals",
+            r"objetivos (del|de la) [^ ]+|objectifs (du|de la|de l) [^ ]+",
             r"nongoals?|ziele?|zielsetzung|zielbestimmung(en)?|nicht ziele|nichtziele|objetivos?",
             r"no objetivos",
             r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
@@ -288,7 +296,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"risks? (and|/) blockers|blockers|risques et (blocages|points de blocage)",
             r"riesgos y (bloqueos|contingencias)|risiken und (blocker|hindernisse)",
             r"accepted risks?|risk acceptance|riesgos aceptados|risques acceptés",
-            r"akzeptierte risiken",
+            r"akzeptierte risiken|accepted without (remediation|a fix|mitigation)",
+            r"akzeptiert ohne (behebung|maßnahme|massnahme)",
+            r"aceptad[oa]s sin (corrección|remediación)",
+            r"acceptée?s? sans (correction|remédiation)",
         ),
     ),
     "questions": (
@@ -428,7 +439,11 @@ CONDITIONAL_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
     ),
     "scope": (
         "scope, not work",
-        _phrases(r"(in )?scope|umfang|abgrenzung|alcance|périmètre|portée"),
+        _phrases(
+            r"(in )?scope|umfang|abgrenzung|alcance|périmètre|portée",
+            r"scope of (this|the) [^ ]+|umfang (dieser|dieses|des|der) [^ ]+",
+            r"alcance (de|del) (esta|este|la|el) [^ ]+|périmètre (de|du) (cette|ce|la|le) [^ ]+",
+        ),
     ),
     "stories": (
         "user stories written as context",
@@ -496,8 +511,10 @@ MILESTONE_LIST_TITLES = _phrases(
     r"hitos|cronograma",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
+    r"meilensteinplanung|milestone planning|planificación de hitos|planification des jalons",
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
-    r"checkpoints|(quality )?gates|kontrollpunkte|prüfpunkte|quality gates|puntos de control",
+    r"checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates",
+    r"puntos de control",
     r"points de contrôle|points d étape",
 )
 DEPENDENCY_TITLES = _phrases(
@@ -575,16 +592,18 @@ DATE_IN_TITLE = re.compile(
 
 MILESTONE_HEADING = re.compile(
     r"(?P<id>m\d+|j\d+|h[1-4](?=\s*[:.\-—–)·])|ms\d+|q[1-4](?: \d{4})?|t ?[-+−] ?\d+"
+    r"|(?:milestone|meilenstein|hito|jalon)\s+(?:ms|m|h|j)\d+"
     r"|(?:milestone|meilenstein|hito"
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
-    r"|ola|vague|increment|inkrement|incremento|incrément)\s*\d+[a-z]?"
-    r"|(?:phase|fase|stufe|etapa|étape|stage|lot)\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
+    r"|ola|vague|increment|inkrement|incremento|incrément|gate|beat)\s*\d+[a-z]?"
+    r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate)\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
     r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
 )
 """A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``,
-``Phase B – …`` lettered, ``J1 — …`` as French roadmaps shorten it, ``H1 · …`` for a half
+``Phase B – …`` lettered, ``J1 — …`` as French roadmaps shorten it, ``Meilenstein M2``,
+``Gate A``, ``Beat 2``, ``H1 · …`` for a half
 or a hito, ``Entrega 2``, a countdown such as ``T-14``)."""
 
 MILESTONE_LABEL = re.compile(
@@ -627,6 +646,7 @@ for _field, _words in {
     ),
     "blocks": "blocks|blockiert|bloquea|bloque|is blocking|unblocks|blocking",
     "priority": "priority|prio|priorität|prioridad|priorité|importance|moscow",
+    "severity": "severity|schweregrad|severidad|sévérité|gravité",
     "type": "type|typ|tipo|issue type",
     "labels": "labels|tags|etiquetas|étiquettes|schlagwörter|schlagworte",
     "milestone": "milestone|meilenstein|hito|jalon",
@@ -748,6 +768,12 @@ _FORWARD_STRONG = (
     r"|dépend(ent)? d(?:u|es|['’])|a besoin des|(do not|don['’]t|not|never) (start|begin) until"
     r"|not until|no (se )?(empieza|empezar|comienza|comenzar|arranca|arrancar) hasta( que| tener)?"
     r"|ne (commence|démarre) pas avant|nicht vor|sits behind|gated behind"
+    r"|no (se )?(podrá|podrán|puede|pueden) (realizar(se)?|hacer(se)?|ejecutar(se)?|iniciar(se)?"
+    r"|empezar|comenzar|arrancar) hasta( que)?"
+    r"|(can ?not|can['’]t|may not|will not|won['’]t) be (done|carried out|performed|started|run)"
+    r" until|ne (pourra|pourront|peut|peuvent) (être (réalisée?s?|effectuée?s?|lancée?s?)"
+    r"|commencer|démarrer) qu['’ ]\s*(après|une fois|lorsque|quand)"
+    r"|(kann|können|darf|dürfen) erst (nach|nachdem|wenn|sobald)"
     r"|(is |are )?only (started|starts?|begins?|begun|proceeds?|goes ahead|go ahead)"
     r" (when|once|after|if)|(wird|werden) nur (gestartet|begonnen|durchgeführt),? (wenn|nachdem"
     r"|sobald)|(startet|starten|beginnt|beginnen) nur,? (wenn|nachdem|sobald)"
@@ -767,6 +793,10 @@ _FORWARD_WEAK = (
     r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
+    r"|(beginnt|beginnen|startet|starten),? (wenn|sobald|nachdem)"
+    r"|based on|on the basis of|auf (der )?(basis|grundlage) (von|der|des|dem)"
+    r"|sobre la base de|con base en"
+    r"|(?:sur la base|à partir) (?:du|des|de la|de l(?=['’])|d(?=['’]))"
 )
 _REVERSE_STRONG = (
     r"blocks|is blocking|needed (for|by)|required (for|by)|prerequisite (for|of)|unblocks"
@@ -867,7 +897,8 @@ DEP_ANCHORS = word_set(
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
     "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
-    "|nur durchgef"
+    "|nur durchgef|based on|on the basis|basis|grundlage|sobre la base|con base en|sur la base"
+    "|à partir d"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
 )
@@ -935,6 +966,7 @@ SEQUENTIAL = re.compile(
     r"|en (este )?orden|uno (tras|después de) otro|secuencial(es|mente)?|sequen[zt]iell"
     r"|cada (paso|fase|etapa)\b[^.]*\banterior|dans (cet |l['’ ])?ordre"
     r"|l['’ ]une après l['’ ]autre|les uns après les autres|séquentiel(le)?s?(ment)?"
+    r"|s['’ ]enchaînent|se suceden|folgen aufeinander|follow (one another|each other)"
     r"|chaque (étape|phase)\b[^.]*\bprécédente?)(?![\w-])",
     re.IGNORECASE,
 )

@@ -51,6 +51,10 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _BARE_NUMBERS = re.compile(r"\d+(?:\.\d+)*\.?(?:\s*(?:,|;|&|and|und|y|et|e)\s*\d+(?:\.\d+)*\.?)*")
+_NUMBER_RANGE = re.compile(
+    rf"(?<![\w.])(\d+(?:\.\d+)+)\s*{RANGE_SEPARATOR}\s*(\d+(?:\.\d+)+)(?![\w]|\.\d)"
+)
+"""A range of heading numbers in a sentence (``4.1 bis 4.4``, ``2.1 to 2.5``)."""
 _ITEMS = re.compile(
     r"\b(?P<noun>items?|steps?|points?|pasos?|puntos?|punkte?|schritte?|étapes?|deliverables?"
     r"|livrables?|entregables?|work ?packages?|wps?|arbeitspakete?|aps?|paquetes? de trabajo"
@@ -357,6 +361,15 @@ class Resolver:
         if strength == "label" and not named:
             named = self._bare_idents(raw)
         numbers = [m.group(1) or m.group(2) for m in _NUMBER.finditer(raw)]
+        if len(numbers) > 1 and (spans := list(_NUMBER_RANGE.finditer(raw))):
+            # "wenn 4.1 bis 4.4 abgenommen sind": the headings numbered in between too.
+            inner = [
+                i
+                for m in spans
+                for i in spell_range(m.group(1), m.group(2))[1:-1]
+                if i in self.builder.numbers
+            ]
+            numbers = list(dict.fromkeys([*numbers, *inner]))
         # Numbers that may name a numbered item: "Needs: 3, 4", "(needs 5)", "items 9 and 10".
         items: list[str] = []
         if strength != "weak" and _BARE_NUMBERS.fullmatch(raw.strip()):

@@ -48,6 +48,7 @@ _NAME_COLUMNS = re.compile(rf"{_MILESTONE_COLUMNS.pattern}|name")
 _SCOPE_COLUMNS = re.compile(
     r"(in )?scope|what s in( it)?|included|includes|contains|content|contents|tasks|steps"
     r"|schritte|arbeitspakete|pasos|étapes|work items|work packages|stories|epics"
+    r"|subtasks|sub tasks|aufgaben|teilaufgaben|tareas|subtareas|tâches|sous tâches"
     r"|requirements|features|items|deliverables"
     r"|stories|issues|umfang|inhalt|leistungsumfang|anforderungen|alcance|contenido|entregables"
     r"|requisitos|périmètre|contenu|livrables|exigences"

@@ -58,7 +58,7 @@ _BOUNDARY = re.compile(
 """Where a target ends: the end of its sentence or clause, or a parenthesis."""
 _WEAK_BOUNDARY = re.compile(r",\s|:\s")
 _LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
-_REF = r"(?:[A-Z][A-Z0-9]*-?\d+|\d+(?:\.\d+)+)"
+_REF = r"(?:[A-Z][A-Z0-9]*-?\d+(?:\.\d+)*|\d+(?:\.\d+)+)"
 _PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
 _LEAD_SPAN = 40
 _NEGATION = re.compile(
@@ -136,12 +136,44 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         paren = _PAREN_REFS.match(after) if after.startswith("(") else None
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
             found.append(DepRef(paren.group(1), at, reverse, "label", subject))
+            for more in _joined_parens(after[paren.end() :]):
+                found.append(DepRef(more, at, reverse, "label", subject))
     if "voraus" in flat.casefold():
         for m in GERMAN_VORAUS.finditer(flat):
             at = line + text.count("\n", 0, m.start())
             subject = _subject(flat, m.start())
             found.append(DepRef(m.group("target"), at, False, "strong", subject, phrase=m.group(0)))
     return found
+
+
+_SENTENCE_STOP = re.compile(r"\.(?=\s|$)|;|[!?](?=\s|$)")
+_JOINED_REF = re.compile(r"(?<![\w-])(?:and|und|sowie|y|e|et|as well as)(?![\w-])", re.I)
+_JOINED_WORDS = 12
+
+
+def _joined_parens(tail: str) -> list[str]:
+    """More ids in parentheses the same sentence joins to a phrase's first one.
+
+    "Not before the regression pass (I3) is signed off and the screenshots (I4) are
+    uploaded", "Wait for the load test (PRR-04) …, and for the halt runbook (PRR-06)": each
+    joined by and/und/y/et within a few words, no other dependency phrase between.
+    """
+    stop = _SENTENCE_STOP.search(tail)
+    if stop is not None:
+        tail = tail[: stop.start()]
+    out: list[str] = []
+    pos = 0
+    for more in _PAREN_REFS.finditer(tail):
+        between = tail[pos : more.start()]
+        if (
+            _JOINED_REF.search(between) is None
+            or len(between.split()) > _JOINED_WORDS
+            or DEP_TRIGGER.search(between) is not None
+        ):
+            break
+        out.append(more.group(1))
+        pos = more.end()
+    return out
 
 
 def _maybe_none(flat: str) -> bool:
@@ -251,3 +283,28 @@ def states_sequence(text: str) -> bool:
     """
     flat = text.replace("\n", " ")
     return SEQUENTIAL.search(flat) is not None and OVERLAP.search(flat) is None
+
+
+_PHASE_NOUNS = re.compile(
+    r"(?<![\w-])(?:phases|phasen|fases|stages|stufen|étapes|etapas)(?![\w-])", re.IGNORECASE
+)
+"""The phases of a plan, named in the plural: a statement about them all."""
+PHASE_HEADING = re.compile(
+    r"(?:phase|fase|stage|stufe|étape|etapa)\s+(?:\d+[a-z]?|(?-i:[A-H]))\b", re.IGNORECASE
+)
+"""A heading that is one phase of a plan (``Phase 1 — Initialisation``, ``Stufe B``)."""
+
+
+def says_phases_in_order(text: str) -> bool:
+    """Whether a sentence of the text says the plan's phases run one after the other.
+
+    A governance chapter may say it for the plan's phase headings elsewhere: "Les phases
+    s'enchaînent strictement", "The phases are strictly sequential", "Die Phasen laufen
+    nacheinander", "Las fases son secuenciales".
+    """
+    for m in _PHASE_NOUNS.finditer(text):
+        start = max(text.rfind(". ", 0, m.start()), text.rfind("\n\n", 0, m.start())) + 1
+        end = text.find(". ", m.end())
+        if states_sequence(text[start : len(text) if end < 0 else end]):
+            return True
+    return False

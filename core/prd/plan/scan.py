@@ -47,6 +47,8 @@ class Meta:
 
     priority: Priority | None = None
     text_priority: Priority | None = None
+    severity: Priority | None = None
+    """A finding's ``Severity:``: its priority when no priority is stated."""
     task_type: str | None = None
     milestone: str | None = None
     status: str | None = None
@@ -131,6 +133,10 @@ def _apply_label(meta: Meta, name: str, value: str, line: int, said: str = "") -
             meta.deps.append(DepRef(value, line, name == "blocks", "label", phrase=phrase))
     elif name == "priority":
         meta.priority = priority_of(value) or meta.priority
+    elif name == "severity":
+        # Read its first words only (``Severity: High. The service connects as …``).
+        first = " ".join(_SENTENCE_END.split(value, 1)[0].split()[:3])
+        meta.severity = priority_of(first) or meta.severity
     elif name == "type":
         meta.task_type = type_name(value) or meta.task_type
     elif name == "labels":

@@ -30,6 +30,7 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
     if unit.origin == "step" and unit.item is not None:
         priority = (
             meta.priority
+            or meta.severity
             or meta.text_priority
             or (unit.parent and _unit_priority(unit.parent))
             or Priority.MEDIUM
@@ -113,7 +114,12 @@ def _unit_priority(unit: Unit) -> Priority:
     else:
         titled = priority_in_title(unit.title) if unit.origin == "document" else None
     return (
-        meta.priority or titled or meta.text_priority or unit.inherited.priority or Priority.MEDIUM
+        meta.priority
+        or titled
+        or meta.severity
+        or meta.text_priority
+        or unit.inherited.priority
+        or Priority.MEDIUM
     )
 
 

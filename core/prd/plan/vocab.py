@@ -412,19 +412,33 @@ def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority 
     return title, None
 
 
-_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?: [^\W\d_]+)?)\s*[)\]]")
+_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :]+[^\W\d_]+)?)\s*[)\]]")
+_PRIORITY_NOUNS = frozenset(("priority", "prio", "priorität", "prioridad", "priorité"))
+
+
+def tag_priority(tag: str) -> Priority | None:
+    """The level a bracketed tag names, if any.
+
+    A level word (``Muss``, ``alta``), or one with the word priority on either side
+    (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high priority``).
+    """
+    words = norm_plain(tag).split()
+    if len(words) == 2 and (words[0] in _PRIORITY_NOUNS or words[1] in _PRIORITY_NOUNS):
+        words = [w for w in words if w not in _PRIORITY_NOUNS] or words
+    return PRIORITY_WORDS.get(" ".join(words))
 
 
 def bracketed_priority(line: str) -> Priority | None:
     """A priority word alone in parentheses or brackets on a line.
 
     ``/F40/ Wareneingang buchen (Muss)``, ``Subir las fichas — Javier (alta)``,
-    ``[must] **Click logging**``; ``(high traffic)`` is no priority.
+    ``[must] **Click logging**``, ``1.1 Mise en place [priorité haute]``; ``(high traffic)``
+    is no priority.
     """
     if "(" not in line and "[" not in line:
         return None
     for m in _BRACKETED_WORDS.finditer(line):
-        if (level := PRIORITY_WORDS.get(norm_plain(m.group(1)))) is not None:
+        if (level := tag_priority(m.group(1))) is not None:
             return level
     return None
 
@@ -444,8 +458,7 @@ def without_priority_marks(title: str) -> str:
     """
     text = _EMOJI.sub("", title) if _EMOJI.search(title) else title
     while (m := _EDGE_TAG.search(text)) is not None:
-        tag = norm_plain(m.group(1) or m.group(2) or "")
-        if tag not in PRIORITY_WORDS:
+        if tag_priority(m.group(1) or m.group(2) or "") is None:
             break
         text = text[: m.start()] + " " + text[m.end() :]
     cleaned = " ".join(text.split()).strip(" -—–·:")
