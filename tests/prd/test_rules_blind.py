@@ -929,3 +929,15 @@ def test_work_based_on_another_tasks_output_or_starting_when_it_delivers_waits_f
             f"### T3.2 Trennwerkzeug\n{said}\n"
         )
         assert pairs(plan) == {("T1.3 Spezifikation", "T3.2 Trennwerkzeug")}, said
+
+
+def test_criticality_is_a_priority_even_after_a_field_the_planner_does_not_read() -> None:
+    for said, level in (
+        ("Owner: Jordi · Criticality: critical · Depends on: —", Priority.CRITICAL),
+        ("Verantwortlich: Jordi · Kritikalität: sehr hoch", Priority.CRITICAL),
+        ("Responsable: Jordi Llorens (Sistemas) · Criticidad: baja · Depende de: —", Priority.LOW),
+        ("Responsable : Jordi · Criticité : haute", Priority.HIGH),
+    ):
+        plan = plan_of(f"## Actions\n\n### Build the link\n\n{said}\n\nSome text.\n")
+        assert [t.priority for t in plan.tasks] == [level], said
+

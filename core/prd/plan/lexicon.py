@@ -645,7 +645,10 @@ for _field, _words in {
         "|bloquée par|après"
     ),
     "blocks": "blocks|blockiert|bloquea|bloque|is blocking|unblocks|blocking",
-    "priority": "priority|prio|priorität|prioridad|priorité|importance|moscow",
+    "priority": (
+        "priority|prio|priorität|prioridad|priorité|importance|moscow"
+        "|criticality|kritikalität|criticidad|criticité"
+    ),
     "severity": "severity|schweregrad|severidad|sévérité|gravité",
     "type": "type|typ|tipo|issue type",
     "labels": "labels|tags|etiquetas|étiquettes|schlagwörter|schlagworte",
@@ -674,6 +677,8 @@ LABEL_LINE = re.compile(
 """A label at the start of a line: ``Depends on: …``, ``**Priorität:** hoch``."""
 
 FIELD_SEPARATOR = re.compile(r"\s+[·|•]\s+")
+LEADING_FIELD = re.compile(r"(?:\*\*|__)?[^\W\d_][\w ]{0,24}(?:\*\*|__)?\s*:(?:\*\*|__)?\s+\S")
+"""A field of any name before a line's labels (``Responsable: Marta · Criticidad: alta``)."""
 """Between fields on one line (``Type: Story · Priority: High · Status: To Do``)."""
 
 WONT_STATUS = re.compile(

@@ -20,6 +20,7 @@ from core.prd.plan.lexicon import (
     COLON_OPTIONAL,
     FIELD_SEPARATOR,
     LABEL_LINE,
+    LEADING_FIELD,
     LABEL_WORDS,
     MOSCOW_LEAD,
     PRIORITY_INLINE,
@@ -87,7 +88,8 @@ def label_fields(line: str) -> list[tuple[str, str]]:
     for index, part in enumerate(parts):
         found = _label(part)
         if found is None:
-            if index == 0:
+            # A field the planner does not read (an owner) may lead the labels it does.
+            if index == 0 and (len(parts) == 1 or not LEADING_FIELD.match(part)):
                 return []
             continue
         out.append(found)
