@@ -941,3 +941,17 @@ def test_criticality_is_a_priority_even_after_a_field_the_planner_does_not_read(
         plan = plan_of(f"## Actions\n\n### Build the link\n\n{said}\n\nSome text.\n")
         assert [t.priority for t in plan.tasks] == [level], said
 
+
+def test_a_lettered_number_names_its_section() -> None:
+    plan = plan_of(
+        "## Acciones\n\n### Línea A\n\n#### A.1 Enlace\n\nX.\n\n#### A.2 Réplica\n\n"
+        "Responsable: Jordi · Depende de: A.1\n\n### Cierre\n\n#### D.1 Simulacro\n\n"
+        "Responsable: Marta · Depende de: A.2\n\n"
+        "## Hitos\n\n| Hito | Fecha | Acciones incluidas |\n|---|---|---|\n"
+        "| Hito 1 — Infraestructura | 30 de junio | A.1, A.2 |\n| Hito 2 — Verificado | 30 de julio | D.1 |\n"
+    )
+    assert pairs(plan) == {("A.1 Enlace", "A.2 Réplica"), ("A.2 Réplica", "D.1 Simulacro")}
+    assert members(plan) == {
+        "Hito 1 — Infraestructura": {"A.1 Enlace", "A.2 Réplica"},
+        "Hito 2 — Verificado": {"D.1 Simulacro"},
+    }
