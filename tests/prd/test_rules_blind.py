@@ -955,3 +955,33 @@ def test_a_lettered_number_names_its_section() -> None:
         "Hito 1 — Infraestructura": {"A.1 Enlace", "A.2 Réplica"},
         "Hito 2 — Verificado": {"D.1 Simulacro"},
     }
+
+
+def test_a_priority_sentence_ending_a_paragraph_or_item_is_its_priority() -> None:
+    for said, level in (
+        ("Step by step, approved by HR. *Must have.*", Priority.HIGH),
+        ("Schritt für Schritt, von der Personalabteilung geprüft. **Wünschenswert.**", Priority.LOW),
+        ("Paso a paso, validado por RR. HH. Imprescindible.", Priority.HIGH),
+        ("Pas-à-pas illustré, validé par la DRH. *Indispensable.*", Priority.HIGH),
+        ("Centré sur les tableaux de bord. *Souhaitable.*", Priority.MEDIUM),
+        ("Only if the budget allows. Nice to have.", Priority.LOW),
+    ):
+        plan = plan_of(f"## Preparation\n\n### Write the guide\n\n{said}\n\n### Book rooms\n\nX.\n")
+        assert [t.priority for t in plan.tasks] == [level, Priority.MEDIUM], said
+    plan = plan_of("## Preparation\n\n### Write the guide\n\nWe do it when we may.\n")
+    assert [t.priority for t in plan.tasks] == [Priority.MEDIUM]
+
+
+def test_what_work_is_critical_for_in_brackets_and_very_high_are_critical() -> None:
+    plan = plan_of(
+        "## Board\n\n- [ ] BIB-1 Namespace and pipelines **(Release-kritisch)**\n"
+        "- [ ] OTT-1 Tariff model (launch-critical) – needs BIB-1\n"
+        "- [ ] OTT-2 Docs (non-critical) – needs OTT-1\n"
+        "- [ ] OTT-3 Endpoint, priority: very high – needs OTT-1\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.CRITICAL,
+        Priority.CRITICAL,
+        Priority.MEDIUM,
+        Priority.CRITICAL,
+    ]

@@ -37,6 +37,7 @@ from core.prd.plan.vocab import (
     norm_plain,
     priority_in_text,
     priority_of,
+    tail_priority,
 )
 
 _OWNER = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*")
@@ -139,6 +140,7 @@ def item_priority(text: str) -> Priority | None:
         or priority_in_text(flat)
         or bracketed_priority(text.split("\n", 1)[0])
         or _sentence_priority(flat)
+        or tail_priority(flat)
     )
 
 

@@ -702,6 +702,7 @@ for _level, _words in {
     Priority.CRITICAL: (
         "p0|critical|critique|kritisch|crítica|crítico|critica|critico|urgent|urgente|dringend"
         "|blocker|bloquant|bloquante|bloqueante|highest|höchste|máxima|maxima|sehr hoch|muy alta"
+        "|muy alto|very high"
         "|très haute|très élevée|la plus haute|plus haute|showstopper|launch blocking"
         "|launch blocker|release blocker|release blocking"
     ),
@@ -715,7 +716,8 @@ for _level, _words in {
     ),
     Priority.LOW: (
         "p3|low|lowest|niedrig|niedrige|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
-        "|plus basse|la plus basse|très basse|minor|mineure|mineur"
+        "|plus basse|la plus basse|très basse|minor|mineure|mineur|very low|sehr niedrig|muy baja"
+        "|muy bajo"
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert"
     ),
@@ -744,7 +746,7 @@ MOSCOW_LEAD = re.compile(
 
 PRIORITY_INLINE = re.compile(
     r"\b(?:priorität|prioridad|priorité|priority|prio)(?![\w-])\s*:?\s*\**\s*"
-    r"(?P<value>(?:sehr |muy |très )?[^\W\d_]+|p[0-3])",
+    r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""

@@ -38,6 +38,7 @@ from core.prd.plan.vocab import (
     priority_of,
     slug,
     tags_in,
+    tail_priority,
     type_name,
 )
 
@@ -203,6 +204,7 @@ def _prose_priority(meta: Meta, prose: str) -> None:
     if lead is not None:
         meta.add_text_priority(PRIORITY_WORDS.get(lead.group(1).casefold()))
     meta.add_text_priority(priority_in_text(prose))
+    meta.add_text_priority(tail_priority(prose))
 
 
 def scan_blocks(

@@ -412,19 +412,29 @@ def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority 
     return title, None
 
 
-_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :]+[^\W\d_]+)?)\s*[)\]]")
+_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :-]+[^\W\d_]+)?)\s*[)\]]")
 _PRIORITY_NOUNS = frozenset(("priority", "prio", "priorität", "prioridad", "priorité"))
+_CRITICAL_TAIL = frozenset(
+    "critical|kritisch|crítico|crítica|critico|critica|critique|blocking|blocker|bloquant"
+    "|bloquante|bloqueante".split("|")
+)
+"""The last word of a compound that says what the work is critical for (``Release-kritisch``,
+``launch-critical``, ``business critical``, ``crítico para el cierre``)."""
+_NOT = frozenset("non|not|no|nicht|kein|keine|sin|pas|un|ohne".split("|"))
 
 
 def tag_priority(tag: str) -> Priority | None:
     """The level a bracketed tag names, if any.
 
     A level word (``Muss``, ``alta``), or one with the word priority on either side
-    (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high priority``).
+    (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high priority``), or what
+    the work is critical for (``Release-kritisch``, ``launch-critical``: critical).
     """
     words = norm_plain(tag).split()
     if len(words) == 2 and (words[0] in _PRIORITY_NOUNS or words[1] in _PRIORITY_NOUNS):
         words = [w for w in words if w not in _PRIORITY_NOUNS] or words
+    if len(words) == 2 and words[1] in _CRITICAL_TAIL and words[0] not in _NOT:
+        return Priority.CRITICAL  # "Release-kritisch", "launch critical"
     return PRIORITY_WORDS.get(" ".join(words))
 
 
@@ -576,3 +586,34 @@ def flat_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
             yield from flat_blocks(block.blocks)
         else:
             yield block
+
+
+_TAIL_PRIORITY = re.compile(
+    r"(?:^|(?<=[.!?;)])\s+)(?P<em>\*\*|__|\*|_)?(?P<word>[^\W\d_]+(?:[ -][^\W\d_]+){0,3})"
+    r"(?:[.!]\s*(?P=em)|(?P=em)\s*[.!]?|[.!])\s*$"
+)
+"""A paragraph's last sentence: a few words, bold or italic or alone after a full stop
+(``… validé par la DRH. *Indispensable.*``, ``**(Release-kritisch)**``, ``Nice to have.``)."""
+_WEAK_ALONE = frozenset("may|kann|soll|muss|nice|bas|haut|normal|minor|media|medio|moyen".split("|"))
+"""Priority words that, not emphasized, end a paragraph as words of its own (``… if it may.``)."""
+
+
+def tail_priority(text: str) -> Priority | None:
+    """The priority a paragraph or item ends with, as a sentence of its own.
+
+    ``*Indispensable.*``, ``**Souhaitable.**``, ``_Wünschenswert_``, ``Nice to have.``,
+    ``Imprescindible.``: a careful planner reads them as the work's priority.
+    """
+    end = text.rstrip()[-48:]
+    if not end.endswith((".", "!", "*", "_")):
+        return None
+    m = _TAIL_PRIORITY.search(end)
+    if m is None:
+        return None
+    words = norm_plain(m.group("word"))
+    if m.group("em") is None and (words in _WEAK_ALONE or m.start() == 0 and len(end) < len(text.rstrip())):
+        return None
+    level = PRIORITY_WORDS.get(words)
+    if level is None and m.group("em") is not None:
+        level = tag_priority(m.group("word"))
+    return level
