@@ -985,3 +985,15 @@ def test_what_work_is_critical_for_in_brackets_and_very_high_are_critical() -> N
         Priority.MEDIUM,
         Priority.CRITICAL,
     ]
+
+
+def test_a_dotted_sprint_number_names_its_own_milestone() -> None:
+    plan = plan_of(
+        "## Board\n\n- [ ] BIB-1 Namespace\n- [ ] BIB-2 Flags\n- [ ] OTT-1 Model\n\n"
+        "## Sprints\n\n- **Sprint 3.1** (29.04.–10.05.): BIB-1, OTT-1\n"
+        "- **Sprint 3.2** (13.05.–24.05.): BIB-2\n"
+    )
+    assert members(plan) == {
+        "Sprint 3.1": {"BIB-1 Namespace", "OTT-1 Model"},
+        "Sprint 3.2": {"BIB-2 Flags"},
+    }
