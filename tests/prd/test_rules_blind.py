@@ -997,3 +997,26 @@ def test_a_dotted_sprint_number_names_its_own_milestone() -> None:
         "Sprint 3.1": {"BIB-1 Namespace", "OTT-1 Model"},
         "Sprint 3.2": {"BIB-2 Flags"},
     }
+
+
+def test_a_runbook_table_of_steps_with_ids_outside_the_work_plan_is_work() -> None:
+    plan = plan_of(
+        "## 5 Arbeitspakete\n\n### 5.1 Daten bereinigen\nX.\n\n### 5.2 Testmigration\nY.\n\n"
+        "## 7 Cutover-Drehbuch\n\nDie Schritte laufen nacheinander.\n\n"
+        "| Schritt | Was | Wann | Wer |\n|---|---|---|---|\n"
+        "| C1 | Sage für Buchungen sperren | Fr 31.10. | IT |\n"
+        "| C2 | Finale Datenextraktion | Fr 31.10. | IT |\n\n"
+        "## 8 Meilensteine\n\n- **MS 1 – Daten** (KW 36): AP 5.1 und 5.2\n"
+        "- **MS 2 – Go-Live** (03.11.): Cutover-Schritte C1 bis C2\n"
+    )
+    assert {"C1 Sage für Buchungen sperren", "C2 Finale Datenextraktion"} <= set(titles(plan))
+
+
+def test_a_table_citing_listed_tasks_by_id_in_parentheses_adds_no_task() -> None:
+    plan = plan_of(
+        "## Team Biber\n\n- [ ] BIB-1 Namespace und Pipelines\n- [ ] BIB-2 Flag-Service\n\n"
+        "## Lieferungen zwischen den Teams\n\n| Liefert | An | Was | fällig in |\n|---|---|---|---|\n"
+        "| Biber | Otter | Namespace und Pipelines (BIB-1) | Sprint 3.1 |\n"
+        "| Biber | Falke | Flag-Service (BIB-2) | Sprint 3.2 |\n"
+    )
+    assert not any("(BIB-" in t for t in titles(plan))
