@@ -1020,3 +1020,14 @@ def test_a_table_citing_listed_tasks_by_id_in_parentheses_adds_no_task() -> None
         "| Biber | Falke | Flag-Service (BIB-2) | Sprint 3.2 |\n"
     )
     assert not any("(BIB-" in t for t in titles(plan))
+
+
+def test_a_people_or_team_section_listing_items_with_ids_is_a_workstream() -> None:
+    for heading in ("People — Lena", "Personal — Lena", "Personas — Lena", "Équipe — Lena"):
+        plan = plan_of(
+            f"## Facilities — Rui\n\n- **FAC-1 Sign the lease.** By 9 January.\n\n## {heading}\n\n"
+            "- **PPL-1 Seating plan by team.** Draft with team leads.\n"
+            "- **PPL-2 Housewarming evening (nice to have).** After the move.\n"
+        )
+        assert "PPL-1 Seating plan by team" in titles(plan), heading
+        assert [t.priority for t in plan.tasks][-1] == Priority.LOW, heading

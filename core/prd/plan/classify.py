@@ -557,6 +557,8 @@ class SectionRules:
             return None  # "Status" over "In progress" and "Next": a group of work
         if kind == "info" and category == "summary" and self._prioritized_children(section):
             return None  # "Einführung" (a rollout) over "6.1 Datenübernahme (Muss)", …
+        if kind == "info" and category == "users" and _lists_backlog(section):
+            return None  # "People — Lena" over "PPL-1 Seating plan", …: a team's workstream
         if kind == "info":
             return Verdict("info", reason_of(category))
         if kind == "conditional" and self._not_work(section, category):

@@ -412,7 +412,7 @@ def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority 
     return title, None
 
 
-_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :-]+[^\W\d_]+)?)\s*[)\]]")
+_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :-]+[^\W\d_]+){0,2})\s*[)\]]")
 _PRIORITY_NOUNS = frozenset(("priority", "prio", "priorität", "prioridad", "priorité"))
 _CRITICAL_TAIL = frozenset(
     "critical|kritisch|crítico|crítica|critico|critica|critique|blocking|blocker|bloquant"
