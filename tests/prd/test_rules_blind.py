@@ -1031,3 +1031,29 @@ def test_a_people_or_team_section_listing_items_with_ids_is_a_workstream() -> No
         )
         assert "PPL-1 Seating plan by team" in titles(plan), heading
         assert [t.priority for t in plan.tasks][-1] == Priority.LOW, heading
+
+
+def test_stages_said_to_run_in_order_chain_beside_other_sections_except_one_let_start_early() -> None:
+    for said in (
+        "Stages run in order: a stage starts only when every item of the previous one passed.",
+        "Die Stufen laufen nacheinander.",
+        "Las etapas son secuenciales.",
+        "Les étapes s'enchaînent.",
+    ):
+        plan = plan_of(
+            f"# Plan\n\n## Overview\n\nBoards arrive Monday.\n\n## How to read\n\n{said}\n\n"
+            "## Stage 1 — Smoke\n\n- [ ] Power on\n\n## Stage 2 — Boot\n\n- [ ] Flash bootloader\n\n"
+            "## Glossary\n\n- **EVT** — first build.\n"
+        )
+        assert pairs(plan) == {("Power on", "Flash bootloader")}, said
+    plan = plan_of(
+        "# Plan\n\n## How to use\n\nPhases run in order. One exception: Phase 2 can begin as "
+        "soon as the first deploy is done.\n\n## Phase 0 — Intake\n\n- [ ] Register\n\n"
+        "## Phase 1 — Build\n\n- [ ] Pipeline\n\n## Phase 2 — Observe\n\n- [ ] Dashboards\n\n"
+        "## Phase 3 — Cutover\n\n- [ ] Switch traffic\n\n## Rollback\n\nSet the weight back.\n"
+    )
+    assert pairs(plan) == {
+        ("Register", "Pipeline"),
+        ("Pipeline", "Switch traffic"),
+        ("Dashboards", "Switch traffic"),
+    }
