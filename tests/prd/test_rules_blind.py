@@ -1057,3 +1057,17 @@ def test_stages_said_to_run_in_order_chain_beside_other_sections_except_one_let_
         ("Pipeline", "Switch traffic"),
         ("Dashboards", "Switch traffic"),
     }
+
+
+def test_a_table_with_a_prerequisites_column_is_not_chained_by_an_order_sentence() -> None:
+    plan = plan_of(
+        "## Sessions\n\nLes sessions de la vague 1 et de la vague 2 s'enchaînent.\n\n"
+        "| Réf. | Session | Dates | Prérequis |\n|---|---|---|---|\n"
+        "| S1 | Session pilote | 22 septembre | — |\n| S2 | Vague 1 | 1 octobre | S1 |\n"
+        "| S3 | Vague 2 | 20 octobre | S2 |\n| S4 | Sessions encadrants | 13 octobre | S1 |\n"
+    )
+    assert pairs(plan) == {
+        ("S1 Session pilote", "S2 Vague 1"),
+        ("S2 Vague 1", "S3 Vague 2"),
+        ("S1 Session pilote", "S4 Sessions encadrants"),
+    }

@@ -313,8 +313,17 @@ class Builder:
             self.group_deps.append((below, dep))
         if len(below) > 1 and any(states_sequence(p) for p in own.prose):
             # The items of a list, or the rows of a step table, run in the order written.
+            with_deps_column = {
+                id(w.block)
+                for w in items
+                if isinstance(w.block, Table)
+                and (found := task_table(w.block)) is not None
+                and found.deps is not None
+            }
             for block in dict.fromkeys(id(w.block) for w in items):
                 listed = [u for u, w in zip(below, items, strict=True) if id(w.block) == block]
+                if block in with_deps_column and sum(bool(u.meta.deps) for u in listed) > 1:
+                    continue  # its "Prerequisites" column says what each row waits for
                 if len(listed) > 1:
                     self.sequences.append(([[u] for u in listed], section.line_start))
 
