@@ -1071,3 +1071,30 @@ def test_a_table_with_a_prerequisites_column_is_not_chained_by_an_order_sentence
         ("S2 Vague 1", "S3 Vague 2"),
         ("S1 Session pilote", "S4 Sessions encadrants"),
     }
+
+
+def test_reading_guides_unchanged_things_errata_teams_and_learning_goals_are_not_work() -> None:
+    for heading in (
+        "How this plan works",
+        "So lesen wir das Board",
+        "Cómo funciona este plan",
+        "Comment fonctionne ce plan",
+        "What is not changing",
+        "Was sich nicht ändert",
+        "Lo que no cambia",
+        "Ce qui ne change pas",
+        "Known errata",
+        "Bekannte Fehler",
+        "Problemas conocidos",
+        "Problèmes connus",
+        "ROAM-Liste",
+        "Board summary",
+        "Lab and equipment",
+        "Teilnehmende Teams",
+        "Equipos participantes",
+        "Publics concernés",
+        "Learning objectives",
+        "Objectifs pédagogiques",
+    ):
+        plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
+        assert titles(plan) == ["Build the page"], heading
