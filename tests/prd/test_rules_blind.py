@@ -948,7 +948,8 @@ def test_a_lettered_number_names_its_section() -> None:
         "Responsable: Jordi · Depende de: A.1\n\n### Cierre\n\n#### D.1 Simulacro\n\n"
         "Responsable: Marta · Depende de: A.2\n\n"
         "## Hitos\n\n| Hito | Fecha | Acciones incluidas |\n|---|---|---|\n"
-        "| Hito 1 — Infraestructura | 30 de junio | A.1, A.2 |\n| Hito 2 — Verificado | 30 de julio | D.1 |\n"
+        "| Hito 1 — Infraestructura | 30 de junio | A.1, A.2 |\n"
+        "| Hito 2 — Verificado | 30 de julio | D.1 |\n"
     )
     assert pairs(plan) == {("A.1 Enlace", "A.2 Réplica"), ("A.2 Réplica", "D.1 Simulacro")}
     assert members(plan) == {
@@ -960,7 +961,7 @@ def test_a_lettered_number_names_its_section() -> None:
 def test_a_priority_sentence_ending_a_paragraph_or_item_is_its_priority() -> None:
     for said, level in (
         ("Step by step, approved by HR. *Must have.*", Priority.HIGH),
-        ("Schritt für Schritt, von der Personalabteilung geprüft. **Wünschenswert.**", Priority.LOW),
+        ("Von der Personalabteilung geprüft. **Wünschenswert.**", Priority.LOW),
         ("Paso a paso, validado por RR. HH. Imprescindible.", Priority.HIGH),
         ("Pas-à-pas illustré, validé par la DRH. *Indispensable.*", Priority.HIGH),
         ("Centré sur les tableaux de bord. *Souhaitable.*", Priority.MEDIUM),
@@ -1015,7 +1016,8 @@ def test_a_runbook_table_of_steps_with_ids_outside_the_work_plan_is_work() -> No
 def test_a_table_citing_listed_tasks_by_id_in_parentheses_adds_no_task() -> None:
     plan = plan_of(
         "## Team Biber\n\n- [ ] BIB-1 Namespace und Pipelines\n- [ ] BIB-2 Flag-Service\n\n"
-        "## Lieferungen zwischen den Teams\n\n| Liefert | An | Was | fällig in |\n|---|---|---|---|\n"
+        "## Lieferungen zwischen den Teams\n\n"
+        "| Liefert | An | Was | fällig in |\n|---|---|---|---|\n"
         "| Biber | Otter | Namespace und Pipelines (BIB-1) | Sprint 3.1 |\n"
         "| Biber | Falke | Flag-Service (BIB-2) | Sprint 3.2 |\n"
     )
@@ -1033,7 +1035,7 @@ def test_a_people_or_team_section_listing_items_with_ids_is_a_workstream() -> No
         assert [t.priority for t in plan.tasks][-1] == Priority.LOW, heading
 
 
-def test_stages_said_to_run_in_order_chain_beside_other_sections_except_one_let_start_early() -> None:
+def test_stages_in_order_chain_beside_other_sections_except_one_let_start_early() -> None:
     for said in (
         "Stages run in order: a stage starts only when every item of the previous one passed.",
         "Die Stufen laufen nacheinander.",
@@ -1042,7 +1044,8 @@ def test_stages_said_to_run_in_order_chain_beside_other_sections_except_one_let_
     ):
         plan = plan_of(
             f"# Plan\n\n## Overview\n\nBoards arrive Monday.\n\n## How to read\n\n{said}\n\n"
-            "## Stage 1 — Smoke\n\n- [ ] Power on\n\n## Stage 2 — Boot\n\n- [ ] Flash bootloader\n\n"
+            "## Stage 1 — Smoke\n\n- [ ] Power on\n\n"
+            "## Stage 2 — Boot\n\n- [ ] Flash bootloader\n\n"
             "## Glossary\n\n- **EVT** — first build.\n"
         )
         assert pairs(plan) == {("Power on", "Flash bootloader")}, said

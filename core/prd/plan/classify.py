@@ -763,9 +763,9 @@ def _tables_ids(section: Section) -> bool:
     dependencies name them by those ids.
     """
     for block in section.blocks:
-        if isinstance(block, Table) and (found := task_table(block)) is not None:
-            if found.ident is not None:
-                return True
+        found = task_table(block) if isinstance(block, Table) else None
+        if found is not None and found.ident is not None:
+            return True
     return False
 
 

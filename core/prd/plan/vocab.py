@@ -415,12 +415,14 @@ def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority 
 _BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :-]+[^\W\d_]+){0,2})\s*[)\]]")
 _PRIORITY_NOUNS = frozenset(("priority", "prio", "priorität", "prioridad", "priorité"))
 _CRITICAL_TAIL = frozenset(
-    "critical|kritisch|crítico|crítica|critico|critica|critique|blocking|blocker|bloquant"
-    "|bloquante|bloqueante".split("|")
+    (
+        *("critical", "kritisch", "crítico", "crítica", "critico", "critica", "critique"),
+        *("blocking", "blocker", "bloquant", "bloquante", "bloqueante"),
+    )
 )
 """The last word of a compound that says what the work is critical for (``Release-kritisch``,
 ``launch-critical``, ``business critical``, ``crítico para el cierre``)."""
-_NOT = frozenset("non|not|no|nicht|kein|keine|sin|pas|un|ohne".split("|"))
+_NOT = frozenset(("non", "not", "no", "nicht", "kein", "keine", "sin", "pas", "un", "ohne"))
 
 
 def tag_priority(tag: str) -> Priority | None:
@@ -594,7 +596,12 @@ _TAIL_PRIORITY = re.compile(
 )
 """A paragraph's last sentence: a few words, bold or italic or alone after a full stop
 (``… validé par la DRH. *Indispensable.*``, ``**(Release-kritisch)**``, ``Nice to have.``)."""
-_WEAK_ALONE = frozenset("may|kann|soll|muss|nice|bas|haut|normal|minor|media|medio|moyen".split("|"))
+_WEAK_ALONE = frozenset(
+    (
+        *("may", "kann", "soll", "muss", "nice", "bas", "haut", "normal", "minor", "media"),
+        *("medio", "moyen"),
+    )
+)
 """Priority words that, not emphasized, end a paragraph as words of its own (``… if it may.``)."""
 
 
@@ -611,7 +618,9 @@ def tail_priority(text: str) -> Priority | None:
     if m is None:
         return None
     words = norm_plain(m.group("word"))
-    if m.group("em") is None and (words in _WEAK_ALONE or m.start() == 0 and len(end) < len(text.rstrip())):
+    if m.group("em") is None and (
+        words in _WEAK_ALONE or (m.start() == 0 and len(end) < len(text.rstrip()))
+    ):
         return None
     level = PRIORITY_WORDS.get(words)
     if level is None and m.group("em") is not None:
