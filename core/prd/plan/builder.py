@@ -279,11 +279,11 @@ class Builder:
             ]
             if len(groups) > 1:
                 self.sequences.append((groups, section.line_start))
-        elif len(staged) > 1 and self.phases_in_order():
+        elif len(staged) > 1 and says_phases_in_order(around := self._beside(section, staged)):
             # "Stages run in order" over "Stage 0 — Smoke test", "Stage 1 — Boot" beside an
-            # overview and a glossary: the stages run in order, the rest is no step. A stage
-            # said to start early waits for what that sentence names, not the one before.
-            early = phase_exceptions("\n".join(self.doc.lines))
+            # overview and a reading guide that says so: the stages run in order, the rest is
+            # no step. A stage said to start early waits for what that sentence names.
+            early = phase_exceptions(around)
             chain: list[list[Unit]] = []
             for child in staged:
                 group = self.section_units.get(id(child))
@@ -299,6 +299,12 @@ class Builder:
                 chain.append(group)
             if len(chain) > 1:
                 self.sequences.append((chain, section.line_start))
+
+    def _beside(self, section: Section, staged: list[Section]) -> str:
+        """The section's own text and that of its sub-sections other than ``staged``."""
+        lines = self.doc.lines
+        parts = [section, *(c for c in section.children if c not in staged)]
+        return "\n".join("\n".join(lines[p.line_start - 1 : p.body_line_end]) for p in parts)
 
     def _add_items(
         self, section: Section, path: list[str], local: Inherited, own: Meta, items: list[WorkItem]

@@ -36,7 +36,7 @@ _PATH_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
 WORDS = re.compile(r"[^\W_]+")
 """Words of any script (case-folded text in, so ``Priorität`` is one word)."""
 REF_NUMBER = re.compile(r"(?:#|section\s+|§\s*)?(\d+(?:\.\d+)*)\.?$", re.IGNORECASE)
-IDENT = re.compile(r"(?<![\w-])([A-Z](?:[A-Z0-9]{0,7}-?|\.)\d+(?:\.\d+)*[a-z]?)(?![\w-]|\.\d)")
+IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}[-.]?\d+(?:\.\d+)*[a-z]?)(?![\w-]|\.\d)")
 """An item id as written in a title or a reference (``A1``, ``EX-01``, ``PAY-101``, ``HU-3``,
 ``F1.2``, a lettered number ``A.2``)."""
 _DOTTED_NUMBER = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
@@ -47,7 +47,7 @@ _P_ONLY = re.compile(r"P[0-3]|[QH][1-4]")
 _EMOJI = re.compile("[" + "".join(PRIORITY_EMOJI) + "]")
 
 
-ID_PATTERN = r"[A-Z](?:[A-Z0-9]{0,7}-?|\.)\d+(?:\.\d+)*"
+ID_PATTERN = r"[A-Z][A-Z0-9]{0,7}[-.]?\d+(?:\.\d+)*"
 """An id as ``IDENT`` reads it, for patterns that list several."""
 WBS_NUMBER = r"\d{1,2}(?:\.\d{1,2}){1,2}"
 """A work-package number (``2.1``, ``1.4.2``), never a date (``25.10.2024``)."""
