@@ -929,3 +929,175 @@ def test_work_based_on_another_tasks_output_or_starting_when_it_delivers_waits_f
             f"### T3.2 Trennwerkzeug\n{said}\n"
         )
         assert pairs(plan) == {("T1.3 Spezifikation", "T3.2 Trennwerkzeug")}, said
+
+
+def test_criticality_is_a_priority_even_after_a_field_the_planner_does_not_read() -> None:
+    for said, level in (
+        ("Owner: Jordi · Criticality: critical · Depends on: —", Priority.CRITICAL),
+        ("Verantwortlich: Jordi · Kritikalität: sehr hoch", Priority.CRITICAL),
+        ("Responsable: Jordi Llorens (Sistemas) · Criticidad: baja · Depende de: —", Priority.LOW),
+        ("Responsable : Jordi · Criticité : haute", Priority.HIGH),
+    ):
+        plan = plan_of(f"## Actions\n\n### Build the link\n\n{said}\n\nSome text.\n")
+        assert [t.priority for t in plan.tasks] == [level], said
+
+
+def test_a_lettered_number_names_its_section() -> None:
+    plan = plan_of(
+        "## Acciones\n\n### Línea A\n\n#### A.1 Enlace\n\nX.\n\n#### A.2 Réplica\n\n"
+        "Responsable: Jordi · Depende de: A.1\n\n### Cierre\n\n#### D.1 Simulacro\n\n"
+        "Responsable: Marta · Depende de: A.2\n\n"
+        "## Hitos\n\n| Hito | Fecha | Acciones incluidas |\n|---|---|---|\n"
+        "| Hito 1 — Infraestructura | 30 de junio | A.1, A.2 |\n"
+        "| Hito 2 — Verificado | 30 de julio | D.1 |\n"
+    )
+    assert pairs(plan) == {("A.1 Enlace", "A.2 Réplica"), ("A.2 Réplica", "D.1 Simulacro")}
+    assert members(plan) == {
+        "Hito 1 — Infraestructura": {"A.1 Enlace", "A.2 Réplica"},
+        "Hito 2 — Verificado": {"D.1 Simulacro"},
+    }
+
+
+def test_a_priority_sentence_ending_a_paragraph_or_item_is_its_priority() -> None:
+    for said, level in (
+        ("Step by step, approved by HR. *Must have.*", Priority.HIGH),
+        ("Von der Personalabteilung geprüft. **Wünschenswert.**", Priority.LOW),
+        ("Paso a paso, validado por RR. HH. Imprescindible.", Priority.HIGH),
+        ("Pas-à-pas illustré, validé par la DRH. *Indispensable.*", Priority.HIGH),
+        ("Centré sur les tableaux de bord. *Souhaitable.*", Priority.MEDIUM),
+        ("Only if the budget allows. Nice to have.", Priority.LOW),
+    ):
+        plan = plan_of(f"## Preparation\n\n### Write the guide\n\n{said}\n\n### Book rooms\n\nX.\n")
+        assert [t.priority for t in plan.tasks] == [level, Priority.MEDIUM], said
+    plan = plan_of("## Preparation\n\n### Write the guide\n\nWe do it when we may.\n")
+    assert [t.priority for t in plan.tasks] == [Priority.MEDIUM]
+
+
+def test_what_work_is_critical_for_in_brackets_and_very_high_are_critical() -> None:
+    plan = plan_of(
+        "## Board\n\n- [ ] BIB-1 Namespace and pipelines **(Release-kritisch)**\n"
+        "- [ ] OTT-1 Tariff model (launch-critical) – needs BIB-1\n"
+        "- [ ] OTT-2 Docs (non-critical) – needs OTT-1\n"
+        "- [ ] OTT-3 Endpoint, priority: very high – needs OTT-1\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.CRITICAL,
+        Priority.CRITICAL,
+        Priority.MEDIUM,
+        Priority.CRITICAL,
+    ]
+
+
+def test_a_dotted_sprint_number_names_its_own_milestone() -> None:
+    plan = plan_of(
+        "## Board\n\n- [ ] BIB-1 Namespace\n- [ ] BIB-2 Flags\n- [ ] OTT-1 Model\n\n"
+        "## Sprints\n\n- **Sprint 3.1** (29.04.–10.05.): BIB-1, OTT-1\n"
+        "- **Sprint 3.2** (13.05.–24.05.): BIB-2\n"
+    )
+    assert members(plan) == {
+        "Sprint 3.1": {"BIB-1 Namespace", "OTT-1 Model"},
+        "Sprint 3.2": {"BIB-2 Flags"},
+    }
+
+
+def test_a_runbook_table_of_steps_with_ids_outside_the_work_plan_is_work() -> None:
+    plan = plan_of(
+        "## 5 Arbeitspakete\n\n### 5.1 Daten bereinigen\nX.\n\n### 5.2 Testmigration\nY.\n\n"
+        "## 7 Cutover-Drehbuch\n\nDie Schritte laufen nacheinander.\n\n"
+        "| Schritt | Was | Wann | Wer |\n|---|---|---|---|\n"
+        "| C1 | Sage für Buchungen sperren | Fr 31.10. | IT |\n"
+        "| C2 | Finale Datenextraktion | Fr 31.10. | IT |\n\n"
+        "## 8 Meilensteine\n\n- **MS 1 – Daten** (KW 36): AP 5.1 und 5.2\n"
+        "- **MS 2 – Go-Live** (03.11.): Cutover-Schritte C1 bis C2\n"
+    )
+    assert {"C1 Sage für Buchungen sperren", "C2 Finale Datenextraktion"} <= set(titles(plan))
+
+
+def test_a_table_citing_listed_tasks_by_id_in_parentheses_adds_no_task() -> None:
+    plan = plan_of(
+        "## Team Biber\n\n- [ ] BIB-1 Namespace und Pipelines\n- [ ] BIB-2 Flag-Service\n\n"
+        "## Lieferungen zwischen den Teams\n\n"
+        "| Liefert | An | Was | fällig in |\n|---|---|---|---|\n"
+        "| Biber | Otter | Namespace und Pipelines (BIB-1) | Sprint 3.1 |\n"
+        "| Biber | Falke | Flag-Service (BIB-2) | Sprint 3.2 |\n"
+    )
+    assert not any("(BIB-" in t for t in titles(plan))
+
+
+def test_a_people_or_team_section_listing_items_with_ids_is_a_workstream() -> None:
+    for heading in ("People — Lena", "Personal — Lena", "Personas — Lena", "Équipe — Lena"):
+        plan = plan_of(
+            f"## Facilities — Rui\n\n- **FAC-1 Sign the lease.** By 9 January.\n\n## {heading}\n\n"
+            "- **PPL-1 Seating plan by team.** Draft with team leads.\n"
+            "- **PPL-2 Housewarming evening (nice to have).** After the move.\n"
+        )
+        assert "PPL-1 Seating plan by team" in titles(plan), heading
+        assert [t.priority for t in plan.tasks][-1] == Priority.LOW, heading
+
+
+def test_stages_in_order_chain_beside_other_sections_except_one_let_start_early() -> None:
+    for said in (
+        "Stages run in order: a stage starts only when every item of the previous one passed.",
+        "Die Stufen laufen nacheinander.",
+        "Las etapas son secuenciales.",
+        "Les étapes s'enchaînent.",
+    ):
+        plan = plan_of(
+            f"# Plan\n\n## Overview\n\nBoards arrive Monday.\n\n## How to read\n\n{said}\n\n"
+            "## Stage 1 — Smoke\n\n- [ ] Power on\n\n"
+            "## Stage 2 — Boot\n\n- [ ] Flash bootloader\n\n"
+            "## Glossary\n\n- **EVT** — first build.\n"
+        )
+        assert pairs(plan) == {("Power on", "Flash bootloader")}, said
+    plan = plan_of(
+        "# Plan\n\n## How to use\n\nPhases run in order. One exception: Phase 2 can begin as "
+        "soon as the first deploy is done.\n\n## Phase 0 — Intake\n\n- [ ] Register\n\n"
+        "## Phase 1 — Build\n\n- [ ] Pipeline\n\n## Phase 2 — Observe\n\n- [ ] Dashboards\n\n"
+        "## Phase 3 — Cutover\n\n- [ ] Switch traffic\n\n## Rollback\n\nSet the weight back.\n"
+    )
+    assert pairs(plan) == {
+        ("Register", "Pipeline"),
+        ("Pipeline", "Switch traffic"),
+        ("Dashboards", "Switch traffic"),
+    }
+
+
+def test_a_table_with_a_prerequisites_column_is_not_chained_by_an_order_sentence() -> None:
+    plan = plan_of(
+        "## Sessions\n\nLes sessions de la vague 1 et de la vague 2 s'enchaînent.\n\n"
+        "| Réf. | Session | Dates | Prérequis |\n|---|---|---|---|\n"
+        "| S1 | Session pilote | 22 septembre | — |\n| S2 | Vague 1 | 1 octobre | S1 |\n"
+        "| S3 | Vague 2 | 20 octobre | S2 |\n| S4 | Sessions encadrants | 13 octobre | S1 |\n"
+    )
+    assert pairs(plan) == {
+        ("S1 Session pilote", "S2 Vague 1"),
+        ("S2 Vague 1", "S3 Vague 2"),
+        ("S1 Session pilote", "S4 Sessions encadrants"),
+    }
+
+
+def test_reading_guides_unchanged_things_errata_teams_and_learning_goals_are_not_work() -> None:
+    for heading in (
+        "How this plan works",
+        "So lesen wir das Board",
+        "Cómo funciona este plan",
+        "Comment fonctionne ce plan",
+        "What is not changing",
+        "Was sich nicht ändert",
+        "Lo que no cambia",
+        "Ce qui ne change pas",
+        "Known errata",
+        "Bekannte Fehler",
+        "Problemas conocidos",
+        "Problèmes connus",
+        "ROAM-Liste",
+        "Board summary",
+        "Lab and equipment",
+        "Teilnehmende Teams",
+        "Equipos participantes",
+        "Publics concernés",
+        "Learning objectives",
+        "Objectifs pédagogiques",
+    ):
+        plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
+        assert titles(plan) == ["Build the page"], heading

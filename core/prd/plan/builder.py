@@ -28,7 +28,13 @@ from core.prd.plan.classify import SectionRules, Title
 from core.prd.plan.items import GanttLine, gantt_lines, item_title, task_table
 from core.prd.plan.milestones import Milestones
 from core.prd.plan.outline import Outline
-from core.prd.plan.prose import PHASE_HEADING, DepRef, says_phases_in_order, states_sequence
+from core.prd.plan.prose import (
+    PHASE_HEADING,
+    DepRef,
+    phase_exceptions,
+    says_phases_in_order,
+    states_sequence,
+)
 from core.prd.plan.scan import Meta, scan_blocks, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
 from core.prd.plan.vocab import (
@@ -262,10 +268,10 @@ class Builder:
         if section is not self.title_section:
             for dep in (*inh.deps, *own.deps):
                 self.group_deps.append((below, dep))
-        phases = len(section.children) > 1 and all(
-            PHASE_HEADING.match(clean_title(c.title)) for c in section.children
-        )
-        if any(states_sequence(p) for p in own.prose) or (phases and self.phases_in_order()):
+        staged = [c for c in section.children if PHASE_HEADING.match(clean_title(c.title))]
+        phases = len(staged) > 1 and len(staged) == len(section.children)
+        ordered = any(states_sequence(p) for p in own.prose)
+        if ordered or (phases and self.phases_in_order()):
             # A phase that lists its sections is empty until references are resolved: the
             # edges skip the groups still empty then.
             groups = [
@@ -273,6 +279,32 @@ class Builder:
             ]
             if len(groups) > 1:
                 self.sequences.append((groups, section.line_start))
+        elif len(staged) > 1 and says_phases_in_order(around := self._beside(section, staged)):
+            # "Stages run in order" over "Stage 0 — Smoke test", "Stage 1 — Boot" beside an
+            # overview and a reading guide that says so: the stages run in order, the rest is
+            # no step. A stage said to start early waits for what that sentence names.
+            early = phase_exceptions(around)
+            chain: list[list[Unit]] = []
+            for child in staged:
+                group = self.section_units.get(id(child))
+                if group is None:
+                    continue
+                m = PHASE_HEADING.match(clean_title(child.title))
+                if m is not None and " ".join(m.group(0).casefold().split()) in early:
+                    after = staged[staged.index(child) + 1 :]
+                    nxt = next((g for c in after if (g := self.section_units.get(id(c)))), None)
+                    if nxt is not None:
+                        self.sequences.append(([group, nxt], section.line_start))
+                    continue
+                chain.append(group)
+            if len(chain) > 1:
+                self.sequences.append((chain, section.line_start))
+
+    def _beside(self, section: Section, staged: list[Section]) -> str:
+        """The section's own text and that of its sub-sections other than ``staged``."""
+        lines = self.doc.lines
+        parts = [section, *(c for c in section.children if c not in staged)]
+        return "\n".join("\n".join(lines[p.line_start - 1 : p.body_line_end]) for p in parts)
 
     def _add_items(
         self, section: Section, path: list[str], local: Inherited, own: Meta, items: list[WorkItem]
@@ -287,8 +319,17 @@ class Builder:
             self.group_deps.append((below, dep))
         if len(below) > 1 and any(states_sequence(p) for p in own.prose):
             # The items of a list, or the rows of a step table, run in the order written.
+            with_deps_column = {
+                id(w.block)
+                for w in items
+                if isinstance(w.block, Table)
+                and (found := task_table(w.block)) is not None
+                and found.deps is not None
+            }
             for block in dict.fromkeys(id(w.block) for w in items):
                 listed = [u for u, w in zip(below, items, strict=True) if id(w.block) == block]
+                if block in with_deps_column and sum(bool(u.meta.deps) for u in listed) > 1:
+                    continue  # its "Prerequisites" column says what each row waits for
                 if len(listed) > 1:
                     self.sequences.append(([[u] for u in listed], section.line_start))
 

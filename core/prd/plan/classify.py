@@ -538,8 +538,8 @@ class SectionRules:
             for c in section.children
         ):
             return False  # "V1. Retest" below it, or its own "Done when": work
-        if _carries_fields(section) or _lists_backlog(section):
-            return False  # "Priority: high", "Depends on: …", items with ids: work
+        if _carries_fields(section) or _lists_backlog(section) or _tables_ids(section):
+            return False  # "Priority: high", "Depends on: …", items or rows with ids: work
         return not (self._holds_plan(section) or self._scheduled(section))
 
     def _by_words(self, section: Section, info: Title) -> Verdict | None:
@@ -557,6 +557,8 @@ class SectionRules:
             return None  # "Status" over "In progress" and "Next": a group of work
         if kind == "info" and category == "summary" and self._prioritized_children(section):
             return None  # "Einführung" (a rollout) over "6.1 Datenübernahme (Muss)", …
+        if kind == "info" and category == "users" and _lists_backlog(section):
+            return None  # "People — Lena" over "PPL-1 Seating plan", …: a team's workstream
         if kind == "info":
             return Verdict("info", reason_of(category))
         if kind == "conditional" and self._not_work(section, category):
@@ -750,6 +752,19 @@ def _lists_backlog(section: Section) -> bool:
             and len(block.items) >= 2
             and sum(backlog_item(i.text) for i in block.items) * 2 > len(block.items)
         ):
+            return True
+    return False
+
+
+def _tables_ids(section: Section) -> bool:
+    """Whether a table of the section is a task table whose rows carry ids (``| C1 | … |``).
+
+    A cut-over runbook's numbered steps outside the work plan are work too: milestones and
+    dependencies name them by those ids.
+    """
+    for block in section.blocks:
+        found = task_table(block) if isinstance(block, Table) else None
+        if found is not None and found.ident is not None:
             return True
     return False
 

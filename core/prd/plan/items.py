@@ -28,6 +28,7 @@ from core.prd.plan.lexicon import (
 )
 from core.prd.plan.vocab import (
     ID_OR_NUMBER,
+    ID_PATTERN,
     IDENT,
     LIST_SEPARATOR,
     RANGE_SEPARATOR,
@@ -37,6 +38,7 @@ from core.prd.plan.vocab import (
     norm_plain,
     priority_in_text,
     priority_of,
+    tail_priority,
 )
 
 _OWNER = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*")
@@ -139,6 +141,7 @@ def item_priority(text: str) -> Priority | None:
         or priority_in_text(flat)
         or bracketed_priority(text.split("\n", 1)[0])
         or _sentence_priority(flat)
+        or tail_priority(flat)
     )
 
 
@@ -241,7 +244,7 @@ _TITLE_COLUMNS = re.compile(
     r"(task|work item|work package|item|requirement|req|story|user story|feature|deliverable|what"
     r"|activity|action|issue|summary|title|epic|step|work ?stream|stream|job|to ?do|aufgabe"
     r"|initiatives?|iniciativas?|initiativen?|vorhaben|chantiers?|proyectos?|projets?|projects?"
-    r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|zusammenfassung"
+    r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|was|zusammenfassung"
     r"|titel|tarea|requisito|historia|funcionalidad|entregable|actividad|acción|qué|paso"
     r"|resumen|título|tâche|exigence|besoin|fonctionnalité|livrable|activité|quoi|intitulé"
     r"|libellé|étape|résumé|titre)s?"
@@ -349,6 +352,8 @@ def task_table(table: Table) -> TaskTable | None:
         title = _wordiest_column(table, roles) if _ids_column(table, ident) else None
     if title is None or _lists_ids(table, title):
         return None
+    if ident is None and _cites_ids(table, title):
+        return None
     return TaskTable(
         title=title,
         ident=ident,
@@ -364,6 +369,19 @@ _ID_LIST_CELL = re.compile(
     rf"{ID_OR_NUMBER}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*{ID_OR_NUMBER})*"
 )
 """A cell that is nothing but ids (``E-01, E-03, E-04``; ``E-02``)."""
+
+
+_CITED_ID = re.compile(rf"\(\s*{ID_PATTERN}\s*\)")
+
+
+def _cites_ids(table: Table, index: int) -> bool:
+    """Whether each title cell cites a task by its id in parentheses, in a table without ids.
+
+    ``| Biber | Otter | Namespace und Pipelines (BIB-1) | Sprint 3.1 |``: a view of tasks the
+    document lists elsewhere (who delivers what to whom), not new ones.
+    """
+    cells = [r[index] for r in table.rows if index < len(r)]
+    return bool(cells) and all(_CITED_ID.search(c) for c in cells)
 
 
 def _lists_ids(table: Table, index: int) -> bool:

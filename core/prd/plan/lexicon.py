@@ -170,6 +170,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"[^ ]+ overview|how to read (this|the) [^ ]+( [^ ]+)?|cómo leer (el|la|los|las) [^ ]+",
             r"comment lire (le|la|les) [^ ]+|wie (die|der|das) [^ ]+ zu lesen (ist|sind)",
             r"visión general (del|de la) [^ ]+|vue d ensemble (du|de la|des) [^ ]+",
+            r"how (this|the) (plan|board|list|document|doc|page|checklist) works",
+            r"so (lesen|nutzen|verwenden) wir (das|den|die|diese[nrs]?) [^ ]+",
+            r"so funktioniert (dieser|diese|dieses|der|die|das) [^ ]+",
+            r"cómo funciona (este|esta|el|la) [^ ]+|comment fonctionne (ce|cette|le|la) [^ ]+",
+            r"[^ ]+ summary|(board|system|hardware) (summary|overview)",
         ),
     ),
     "background": (
@@ -233,6 +238,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"no objetivos",
             r"metas|objectifs?|non objectifs|buts|okrs?|key results|projektziele",
             r"(sprint|iteration|release) goals?|sprintziel|objetivo del sprint|objectif du sprint",
+            r"what (is|s) not changing|what (isn t|is not|won t|will not) change",
+            r"was sich nicht ändert|was gleich bleibt|lo que no cambia|ce qui ne change pas",
+            r"learning (objectives|goals|outcomes)|lernziele|objectifs pédagogiques",
+            r"objetivos (de aprendizaje|pedagógicos|didácticos)",
             r"(pi|program|programme|team|quarterly|release|iteration) objectives?",
             r"(pi|programm|quartals|team) ziele|objetivos del (pi|programa|trimestre|equipo)",
             r"objectifs (du pi|du programme|du trimestre|de l équipe)",
@@ -254,6 +263,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"teams|organización( del proyecto)?|projektorganisation|project organi[sz]ation",
             r"organi[sz]ation|capacity( planning)?|kapazität(en)?|kapazitätsplanung",
             r"capacidad(es)?|capacité(s)?",
+            r"(participating|involved) teams|teilnehmende teams|beteiligte teams",
+            r"equipos (participantes|implicados)|équipes (participantes|impliquées)",
+            r"publics?( concernés| visés)?|público (afectado|destinatario)|betroffene zielgruppen",
+            r"(lab|labor|laboratorio|laboratoire)( and equipment| und ausstattung| y equipos"
+            r"| et équipements?)?|(test )?equipment|ausstattung|equipamiento|équipements?",
         ),
     ),
     "metrics": (
@@ -298,6 +312,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"accepted risks?|risk acceptance|riesgos aceptados|risques acceptés",
             r"akzeptierte risiken|accepted without (remediation|a fix|mitigation)",
             r"akzeptiert ohne (behebung|maßnahme|massnahme)",
+            r"(known )?errata|known (issues|bugs|problems|defects)",
+            r"bekannte (fehler|probleme|mängel)",
+            r"errores conocidos|problemas conocidos|erratas?( conocidas)?|problèmes connus",
+            r"anomalies connues|roam( liste| list| board| tabelle| table)?|roam risiken",
             r"aceptad[oa]s sin (corrección|remediación)",
             r"acceptée?s? sans (correction|remédiation)",
         ),
@@ -596,7 +614,7 @@ MILESTONE_HEADING = re.compile(
     r"|(?:milestone|meilenstein|hito"
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
-    r"|ola|vague|increment|inkrement|incremento|incrément|gate|beat)\s*\d+[a-z]?"
+    r"|ola|vague|increment|inkrement|incremento|incrément|gate|beat)\s*\d+(?:\.\d+)?[a-z]?"
     r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate)\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
     r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
@@ -645,7 +663,10 @@ for _field, _words in {
         "|bloquée par|après"
     ),
     "blocks": "blocks|blockiert|bloquea|bloque|is blocking|unblocks|blocking",
-    "priority": "priority|prio|priorität|prioridad|priorité|importance|moscow",
+    "priority": (
+        "priority|prio|priorität|prioridad|priorité|importance|moscow"
+        "|criticality|kritikalität|criticidad|criticité"
+    ),
     "severity": "severity|schweregrad|severidad|sévérité|gravité",
     "type": "type|typ|tipo|issue type",
     "labels": "labels|tags|etiquetas|étiquettes|schlagwörter|schlagworte",
@@ -674,6 +695,8 @@ LABEL_LINE = re.compile(
 """A label at the start of a line: ``Depends on: …``, ``**Priorität:** hoch``."""
 
 FIELD_SEPARATOR = re.compile(r"\s+[·|•]\s+")
+LEADING_FIELD = re.compile(r"(?:\*\*|__)?[^\W\d_][\w ]{0,24}(?:\*\*|__)?\s*:(?:\*\*|__)?\s+\S")
+"""A field of any name before a line's labels (``Responsable: Marta · Criticidad: alta``)."""
 """Between fields on one line (``Type: Story · Priority: High · Status: To Do``)."""
 
 WONT_STATUS = re.compile(
@@ -697,6 +720,7 @@ for _level, _words in {
     Priority.CRITICAL: (
         "p0|critical|critique|kritisch|crítica|crítico|critica|critico|urgent|urgente|dringend"
         "|blocker|bloquant|bloquante|bloqueante|highest|höchste|máxima|maxima|sehr hoch|muy alta"
+        "|muy alto|very high"
         "|très haute|très élevée|la plus haute|plus haute|showstopper|launch blocking"
         "|launch blocker|release blocker|release blocking"
     ),
@@ -710,7 +734,8 @@ for _level, _words in {
     ),
     Priority.LOW: (
         "p3|low|lowest|niedrig|niedrige|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
-        "|plus basse|la plus basse|très basse|minor|mineure|mineur"
+        "|plus basse|la plus basse|très basse|minor|mineure|mineur|very low|sehr niedrig|muy baja"
+        "|muy bajo"
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert"
     ),
@@ -739,7 +764,7 @@ MOSCOW_LEAD = re.compile(
 
 PRIORITY_INLINE = re.compile(
     r"\b(?:priorität|prioridad|priorité|priority|prio)(?![\w-])\s*:?\s*\**\s*"
-    r"(?P<value>(?:sehr |muy |très )?[^\W\d_]+|p[0-3])",
+    r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""

@@ -308,3 +308,27 @@ def says_phases_in_order(text: str) -> bool:
         if states_sequence(text[start : len(text) if end < 0 else end]):
             return True
     return False
+
+
+_PHASE_EXCEPTION = re.compile(
+    r"(?<![\w-])(?P<phase>(?:phase|fase|stage|stufe|étape|etapa)\s+(?:\d+[a-z]?|(?-i:[A-H])))\b"
+    r"[^.\n]{0,60}?(?<![\w-])(?:can (?:already )?(?:begin|start)|may (?:begin|start)"
+    r"|does(?:n['’]t| not) (?:have|need) to wait|kann (?:schon |bereits )?(?:beginnen|starten)"
+    r"|muss nicht warten|puede (?:empezar|comenzar|arrancar)|no (?:tiene que|necesita) esperar"
+    r"|peut (?:déjà )?(?:commencer|démarrer|débuter)|n['’]a pas à attendre)(?![\w-])",
+    re.IGNORECASE,
+)
+"""A phase the document lets start early (``Phase 3 can begin as soon as …``)."""
+
+
+def phase_exceptions(text: str) -> frozenset[str]:
+    """The phases (normalized, ``phase 3``) the text lets start before the one before ends.
+
+    "Phases run in order … One exception — Phase 3 can begin as soon as the first staging
+    deploy is done": Phase 3 waits for what the sentence names, not for Phase 2.
+    """
+    if not _PHASE_NOUNS.search(text):
+        return frozenset()
+    return frozenset(
+        " ".join(m.group("phase").casefold().split()) for m in _PHASE_EXCEPTION.finditer(text)
+    )

@@ -21,6 +21,7 @@ from core.prd.plan.lexicon import (
     FIELD_SEPARATOR,
     LABEL_LINE,
     LABEL_WORDS,
+    LEADING_FIELD,
     MOSCOW_LEAD,
     PRIORITY_INLINE,
     PRIORITY_INLINE_HINT,
@@ -37,6 +38,7 @@ from core.prd.plan.vocab import (
     priority_of,
     slug,
     tags_in,
+    tail_priority,
     type_name,
 )
 
@@ -87,7 +89,8 @@ def label_fields(line: str) -> list[tuple[str, str]]:
     for index, part in enumerate(parts):
         found = _label(part)
         if found is None:
-            if index == 0:
+            # A field the planner does not read (an owner) may lead the labels it does.
+            if index == 0 and (len(parts) == 1 or not LEADING_FIELD.match(part)):
                 return []
             continue
         out.append(found)
@@ -201,6 +204,7 @@ def _prose_priority(meta: Meta, prose: str) -> None:
     if lead is not None:
         meta.add_text_priority(PRIORITY_WORDS.get(lead.group(1).casefold()))
     meta.add_text_priority(priority_in_text(prose))
+    meta.add_text_priority(tail_priority(prose))
 
 
 def scan_blocks(

@@ -36,9 +36,9 @@ _PATH_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
 WORDS = re.compile(r"[^\W_]+")
 """Words of any script (case-folded text in, so ``Priorität`` is one word)."""
 REF_NUMBER = re.compile(r"(?:#|section\s+|§\s*)?(\d+(?:\.\d+)*)\.?$", re.IGNORECASE)
-IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*[a-z]?)(?![\w-]|\.\d)")
+IDENT = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{0,7}[-.]?\d+(?:\.\d+)*[a-z]?)(?![\w-]|\.\d)")
 """An item id as written in a title or a reference (``A1``, ``EX-01``, ``PAY-101``, ``HU-3``,
-``F1.2``)."""
+``F1.2``, a lettered number ``A.2``)."""
 _DOTTED_NUMBER = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
 ISSUE_NUMBER = re.compile(r"#\d+(?![\w.-])")
 """An issue number as trackers write it: ``#405``."""
@@ -47,7 +47,7 @@ _P_ONLY = re.compile(r"P[0-3]|[QH][1-4]")
 _EMOJI = re.compile("[" + "".join(PRIORITY_EMOJI) + "]")
 
 
-ID_PATTERN = r"[A-Z][A-Z0-9]{0,7}-?\d+(?:\.\d+)*"
+ID_PATTERN = r"[A-Z][A-Z0-9]{0,7}[-.]?\d+(?:\.\d+)*"
 """An id as ``IDENT`` reads it, for patterns that list several."""
 WBS_NUMBER = r"\d{1,2}(?:\.\d{1,2}){1,2}"
 """A work-package number (``2.1``, ``1.4.2``), never a date (``25.10.2024``)."""
@@ -412,19 +412,31 @@ def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority 
     return title, None
 
 
-_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :]+[^\W\d_]+)?)\s*[)\]]")
+_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :-]+[^\W\d_]+){0,2})\s*[)\]]")
 _PRIORITY_NOUNS = frozenset(("priority", "prio", "priorität", "prioridad", "priorité"))
+_CRITICAL_TAIL = frozenset(
+    (
+        *("critical", "kritisch", "crítico", "crítica", "critico", "critica", "critique"),
+        *("blocking", "blocker", "bloquant", "bloquante", "bloqueante"),
+    )
+)
+"""The last word of a compound that says what the work is critical for (``Release-kritisch``,
+``launch-critical``, ``business critical``, ``crítico para el cierre``)."""
+_NOT = frozenset(("non", "not", "no", "nicht", "kein", "keine", "sin", "pas", "un", "ohne"))
 
 
 def tag_priority(tag: str) -> Priority | None:
     """The level a bracketed tag names, if any.
 
     A level word (``Muss``, ``alta``), or one with the word priority on either side
-    (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high priority``).
+    (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high priority``), or what
+    the work is critical for (``Release-kritisch``, ``launch-critical``: critical).
     """
     words = norm_plain(tag).split()
     if len(words) == 2 and (words[0] in _PRIORITY_NOUNS or words[1] in _PRIORITY_NOUNS):
         words = [w for w in words if w not in _PRIORITY_NOUNS] or words
+    if len(words) == 2 and words[1] in _CRITICAL_TAIL and words[0] not in _NOT:
+        return Priority.CRITICAL  # "Release-kritisch", "launch critical"
     return PRIORITY_WORDS.get(" ".join(words))
 
 
@@ -576,3 +588,41 @@ def flat_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
             yield from flat_blocks(block.blocks)
         else:
             yield block
+
+
+_TAIL_PRIORITY = re.compile(
+    r"(?:^|(?<=[.!?;)])\s+)(?P<em>\*\*|__|\*|_)?(?P<word>[^\W\d_]+(?:[ -][^\W\d_]+){0,3})"
+    r"(?:[.!]\s*(?P=em)|(?P=em)\s*[.!]?|[.!])\s*$"
+)
+"""A paragraph's last sentence: a few words, bold or italic or alone after a full stop
+(``… validé par la DRH. *Indispensable.*``, ``**(Release-kritisch)**``, ``Nice to have.``)."""
+_WEAK_ALONE = frozenset(
+    (
+        *("may", "kann", "soll", "muss", "nice", "bas", "haut", "normal", "minor", "media"),
+        *("medio", "moyen"),
+    )
+)
+"""Priority words that, not emphasized, end a paragraph as words of its own (``… if it may.``)."""
+
+
+def tail_priority(text: str) -> Priority | None:
+    """The priority a paragraph or item ends with, as a sentence of its own.
+
+    ``*Indispensable.*``, ``**Souhaitable.**``, ``_Wünschenswert_``, ``Nice to have.``,
+    ``Imprescindible.``: a careful planner reads them as the work's priority.
+    """
+    end = text.rstrip()[-48:]
+    if not end.endswith((".", "!", "*", "_")):
+        return None
+    m = _TAIL_PRIORITY.search(end)
+    if m is None:
+        return None
+    words = norm_plain(m.group("word"))
+    if m.group("em") is None and (
+        words in _WEAK_ALONE or (m.start() == 0 and len(end) < len(text.rstrip()))
+    ):
+        return None
+    level = PRIORITY_WORDS.get(words)
+    if level is None and m.group("em") is not None:
+        level = tag_priority(m.group("word"))
+    return level
