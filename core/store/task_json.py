@@ -94,14 +94,18 @@ _BY_ID = _statement(T.c.id == bindparam("id"))
 _BY_REF = _statement(P.c.key == bindparam("key"), T.c.number == bindparam("number"))
 
 _DIALECT = sqlite.dialect()
-_COMPILED = {
-    which: compile_for_driver(statement, _DIALECT, params)
-    for which, statement, params in (
-        ("id", _BY_ID, {"id": ""}),
-        ("ref", _BY_REF, {"key": "", "number": 0}),
-    )
-}
-"""The two statements as SQLite's driver takes them."""
+
+
+@cache
+def _by_id_or_ref(by_ref: bool) -> DriverStatement:
+    """The statement by id or by ref as SQLite's driver takes it, compiled on first use.
+
+    Not at import: every CLI command imports the store, and most never read a task.
+    """
+    if by_ref:
+        return compile_for_driver(_BY_REF, _DIALECT, {"key": "", "number": 0})
+    return compile_for_driver(_BY_ID, _DIALECT, {"id": ""})
+
 
 _EMPTY = "[]"
 
@@ -116,9 +120,9 @@ def read_task(raw: sqlite3.Connection, ref: str) -> Task | None:
     parsed = parse_ref(ref)
     params: dict[str, Any]
     if parsed is None:
-        compiled, params = _COMPILED["id"], {"id": ref.strip()}
+        compiled, params = _by_id_or_ref(False), {"id": ref.strip()}
     else:
-        compiled, params = _COMPILED["ref"], {"key": parsed[0], "number": parsed[1]}
+        compiled, params = _by_id_or_ref(True), {"key": parsed[0], "number": parsed[1]}
     row = raw.execute(compiled.sql, compiled.values(params)).fetchone()
     return None if row is None else _task(row)
 
