@@ -42,7 +42,7 @@ async def request_engine(request: Request) -> TaskEngine:
     a plain ``def`` dependency on a worker thread, a thread hop on every request. The caller
     is asked of ``current_caller`` here rather than declared as a ``CallerDep``: the router
     has checked the token already (it is kept in the request's state), and FastAPI solves
-    each declared dependency again on every request, ~6 % of a task read.
+    each declared dependency again on every request.
     """
     caller = await current_caller(request)
     state: dict[str, Any] = request.scope.setdefault("state", {})

@@ -132,11 +132,8 @@ class DriverReads:
         if compiled is None:
             compiled = compile_for_driver(statement, self._reader.dialect, params)
             self._compiled[statement] = compiled
-        kept = self.kept()
-        with contextlib.nullcontext(kept) if kept is not None else self._reader.connect() as conn:
-            raw = conn.connection.driver_connection
-            assert isinstance(raw, sqlite3.Connection)
-            rows = raw.execute(compiled.sql, compiled.values(params)).fetchall()
+        values = compiled.values(params)
+        rows = self.on_driver(lambda raw: raw.execute(compiled.sql, values).fetchall())
         return [row[0] for row in rows]
 
     def on_driver(self, op: Callable[[sqlite3.Connection], T]) -> T:
