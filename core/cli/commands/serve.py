@@ -49,6 +49,10 @@ def _count(text: str) -> int:
 
 # -- serve -----------------------------------------------------------------------------------
 async def _cmd_serve(s: Session) -> int:
+    a = s.args
+    # Before the server's imports (about a second): a bad option is refused at once.
+    _check_serve_options(a, s.database)
+
     import os
 
     from core.config import shown_database
@@ -56,7 +60,6 @@ async def _cmd_serve(s: Session) -> int:
     from core.server.serve import ServeOptions, serve_many, serve_one
     from core.server.settings import ServerSettings
 
-    a = s.args
     settings = ServerSettings.load(
         load_config(), os.environ, rate_limit=a.rate_limit, rate_burst=a.rate_burst
     )
@@ -67,7 +70,6 @@ async def _cmd_serve(s: Session) -> int:
         ssl_certfile=a.ssl_certfile,
         ssl_keyfile=a.ssl_keyfile,
     )
-    _check_serve_options(options, s.database)
     no_tokens = not await s.engine.list_tokens()
     db_option = f"--db {shown_database(s.database)} " if a.db else ""
 
