@@ -41,11 +41,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked ``local_only(reason)`` skip their remote runs, saying why; the PostgreSQL
-    run of a test marked ``slow_on_postgres(reason)`` joins ``make slow``."""
+    run of a test marked ``slow_on_postgres(reason)`` joins ``make slow``, and so does the
+    aiosqlite run of one marked ``slow_on_aiosqlite(reason)``."""
     skip_remote_runs_of_local_only(items)
     for item in items:
-        if item.get_closest_marker("slow_on_postgres") and "postgres" in item.keywords:
-            item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        ids = set(callspec.id.split("-")) if callspec is not None else set()
+        for backend in ("postgres", "aiosqlite"):
+            if item.get_closest_marker(f"slow_on_{backend}") and (
+                backend in item.keywords or backend in ids
+            ):
+                item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,10 @@ async def heartbeats_span(engine: SqlTaskEngine, seconds: float) -> bool:
     )
 
 
+@pytest.mark.slow_on_postgres(
+    "real worker processes; the claim's approval filter is tested on PostgreSQL in "
+    "tests/store/test_command_approval.py"
+)
 async def test_a_sh_block_in_a_description_runs_nothing(
     open_engine: Opener, db_url: str, tmp_path: Path
 ) -> None:
@@ -103,6 +107,10 @@ async def test_a_command_set_with_task_add_runs(db_url: str, tmp_path: Path) -> 
     assert runs_of(marker) == 1
 
 
+@pytest.mark.slow_on_postgres(
+    "real worker processes; the claim's approval filter is tested on PostgreSQL in "
+    "tests/store/test_command_approval.py"
+)
 async def test_an_unapproved_command_runs_only_after_approval_and_once(
     open_engine: Opener, db_url: str, tmp_path: Path
 ) -> None:
@@ -129,6 +137,10 @@ async def test_an_unapproved_command_runs_only_after_approval_and_once(
     assert (await author.get_task(ref)).status == S.IN_REVIEW
 
 
+@pytest.mark.slow_on_postgres(
+    "real worker processes; the claim's approval filter is tested on PostgreSQL in "
+    "tests/store/test_command_approval.py"
+)
 async def test_a_command_edited_after_approval_waits_for_approval_again(
     open_engine: Opener, db_url: str, tmp_path: Path
 ) -> None:

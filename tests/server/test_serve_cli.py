@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from core.server.auth import TOKEN_CACHE_SECONDS
+from tests.fixtures.cli import CLI
 from tests.fixtures.servers import ROOT, ServerProcess, server_env
 
 
@@ -101,12 +102,17 @@ def test_token_commands_create_list_and_revoke(tmp_path: Path) -> None:
     ],
 )
 def test_refusals_use_the_cli_error_style(tmp_path: Path, args: list[str], message: str) -> None:
-    """Bad options fail before anything starts, with the CLI's error and hint lines."""
-    result = taskyard(str(tmp_path / "t.db"), tmp_path, *args)
+    """Bad options fail before anything starts, with the CLI's error and hint lines.
+
+    ``serve`` runs as a process of its own (a refusal that broke would start a server); the
+    token commands run in this process, as tests/fixtures/cli.py runs every short command.
+    """
+    cli = CLI(tmp_path)
+    result = cli.run(*args)
     assert result.returncode in {2, 3}
     assert message in result.stderr
     assert "hint:" in result.stderr
-    as_json = taskyard(str(tmp_path / "t.db"), tmp_path, "--json", *args)
+    as_json = cli.run(*args, json_mode=True)
     assert json.loads(as_json.stderr)["kind"] == "error"
 
 

@@ -95,6 +95,7 @@ async def walk(engine: SqlTaskEngine, query: TaskQuery) -> list[str]:
             return refs
 
 
+@pytest.mark.slow_on_aiosqlite("5 s a run; aiosqlite sends SQLite the same statements")
 @pytest.mark.parametrize("sparse_rows", [0, 10**6], ids=["walk-or-cells", "driven"])
 async def test_every_plan_pages_through_the_offset_lists_order(
     seeded: SqlTaskEngine, sparse_rows: int, monkeypatch: pytest.MonkeyPatch
