@@ -1101,3 +1101,16 @@ def test_reading_guides_unchanged_things_errata_teams_and_learning_goals_are_not
     ):
         plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
         assert titles(plan) == ["Build the page"], heading
+
+
+def test_a_successor_column_names_the_rows_that_wait() -> None:
+    for column in ("Precede a", "Blocks", "Nachfolger", "Précède"):
+        plan = plan_of(
+            f"## Plan\n\n| Código | Tarea | {column} |\n|---|---|---|\n"
+            "| CX-01 | Inventario | CX-03 |\n| CX-02 | Conciliación | CX-03 |\n"
+            "| CX-03 | Asientos de ajuste | — |\n"
+        )
+        assert pairs(plan) == {
+            ("CX-01 Inventario", "CX-03 Asientos de ajuste"),
+            ("CX-02 Conciliación", "CX-03 Asientos de ajuste"),
+        }, column

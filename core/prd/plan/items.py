@@ -274,6 +274,13 @@ DEP_COLUMNS = re.compile(
     r"|hand ?offs? from|hand off from|inputs? from|übergaben? von|zulieferung(?:en)? von"
     r"|entregas? de|recibe de|remis par|remise par|reçu de|livré par"
 )
+SUCCESSOR_COLUMNS = re.compile(
+    r"blocks|successors?|followed by|precedes|required for|needed for|prerequisite for"
+    r"|before|nachfolger|blockiert|voraussetzung für|nötig für|vor"
+    r"|precede a|sucesor(?:a|es|as)?|bloquea|necesari[oa] para|requisito para|antes de"
+    r"|précède|successeurs?|bloque|nécessaire (?:pour|à)|prérequis (?:pour|à)|avant"
+)
+"""A successor column: the rows that cannot start until this one ends (``| Precede a |``)."""
 _NOTE_COLUMNS = re.compile(
     r"notes?|comments?|remarks|details|links|issue links|linked issues|relations"
     r"|bemerkung(en)?|hinweise?|anmerkung(en)?|verknüpfungen|notas?|comentarios?|observaci(ón|ones)"
@@ -303,6 +310,8 @@ class TaskTable:
     notes: int | None
     milestone: int | None
     status: int | None = None
+    blocks: int | None = None
+    """A successor column (``| Precede a |``): the rows that wait for this one."""
 
 
 _NUMBER_SIGN = re.compile(r"\s*n\s*[°º]\s*", re.IGNORECASE)
@@ -330,6 +339,7 @@ def task_table(table: Table) -> TaskTable | None:
     ident = column(_ID_COLUMNS)
     priority = column(_PRIORITY_COLUMNS)
     deps = column(DEP_COLUMNS)
+    blocks = column(SUCCESSOR_COLUMNS)
     notes = column(_NOTE_COLUMNS)
     milestone = column(_MILESTONE_COLUMNS)
     status = column(_STATUS_COLUMNS)
@@ -362,6 +372,7 @@ def task_table(table: Table) -> TaskTable | None:
         notes=notes,
         milestone=milestone,
         status=status,
+        blocks=blocks,
     )
 
 
