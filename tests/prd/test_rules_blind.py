@@ -1114,3 +1114,17 @@ def test_a_successor_column_names_the_rows_that_wait() -> None:
             ("CX-01 Inventario", "CX-03 Asientos de ajuste"),
             ("CX-02 Conciliación", "CX-03 Asientos de ajuste"),
         }, column
+
+
+def test_a_sequence_section_of_arrow_chains_orders_each_chain_alone() -> None:
+    for title in ("Enchaînements", "Task sequence", "Secuencia de las tareas", "Abfolge"):
+        plan = plan_of(
+            "## Plan\n\n| Ref | Action |\n|---|---|\n| C1 | Key visual |\n| C2 | Shooting |\n"
+            "| D1 | Règlement |\n| D2 | Landing page |\n| P2 | Dégustations |\n\n"
+            f"## {title}\n\n- C1 → C2 → P2\n- D1 → D2\n"
+        )
+        assert pairs(plan) == {
+            ("C1 Key visual", "C2 Shooting"),
+            ("C2 Shooting", "P2 Dégustations"),
+            ("D1 Règlement", "D2 Landing page"),
+        }, title

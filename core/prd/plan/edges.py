@@ -340,7 +340,8 @@ def _dependency_section(
                 texts = list(zip(block.text.split("\n"), itertools.count(block.line_start)))
             elif isinstance(block, ListBlock):
                 texts = [(i.text, i.line_start) for i in iter_items(block)]
-                if chain:
+                if chain and not any(_ARROW.search(t) for t, _ in texts):
+                    # A list of arrow chains ("C1 → C2", "D1 → D2") is chains side by side.
                     _chain(resolver, block, out)
             elif isinstance(block, Table):
                 _dependency_table(resolver, block, out)

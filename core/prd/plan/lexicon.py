@@ -548,7 +548,12 @@ DEPENDENCY_TITLES = _phrases(
     r"(logische )?abhängigkeitskette|graphe de dépendances|grafo de dependencias",
     r"order of (work|delivery|implementation)|build order|critical path|abhängigkeiten",
     r"reihenfolge|dependencias|cadena de dependencias|orden de (trabajo|implementación)",
-    r"dépendances|enchaînement|ordonnancement",
+    r"dépendances|enchaînements?|ordonnancement",
+    # What runs after what, as a section of its own ("Secuencia de las tareas").
+    r"(task|work|step) sequence|sequence of (the )?(tasks|work|steps|activities|actions)",
+    r"(abfolge|reihenfolge) der (aufgaben|arbeiten|schritte|maßnahmen|massnahmen)|abfolge",
+    r"secuencia( de (las )?(tareas|actividades|acciones|pasos))?",
+    r"(séquence|ordre|enchaînement) des (tâches|actions|activités|étapes)|séquencement",
 )
 WORK_TITLES = _phrases(
     r"((functional|product|feature|key|core) )?requirements|features?( list)?|functionality",
