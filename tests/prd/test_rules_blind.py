@@ -1128,3 +1128,22 @@ def test_a_sequence_section_of_arrow_chains_orders_each_chain_alone() -> None:
             ("C2 Shooting", "P2 Dégustations"),
             ("D1 Règlement", "D2 Landing page"),
         }, title
+
+
+def test_urgency_is_a_priority_label_and_column() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n| ID | Maßnahme | Dringlichkeit |\n|---|---|---|\n"
+        "| MA-01 | Leitlinie verabschieden | sehr hoch |\n| MA-02 | Inventar | niedrig |\n\n"
+        "**MA-03 Schulung** – Dringlichkeit: mittel. Für alle.\n\n"
+        "**MA-04 Backup test** – Urgency: high. On the TMS.\n\n"
+        "**MA-05 Auditoría** – Urgencia: baja. Externa.\n\n"
+        "**MA-06 Revue** – Urgence : haute. Direction.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.CRITICAL,
+        Priority.LOW,
+        Priority.MEDIUM,
+        Priority.HIGH,
+        Priority.LOW,
+        Priority.HIGH,
+    ]

@@ -258,7 +258,10 @@ _ID_COLUMNS = re.compile(
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
-_PRIORITY_WORD = r"(?:priority|prio|priorität|prioridad|priorité|moscow|importance)"
+_PRIORITY_WORD = (
+    r"(?:priority|prio|priorität|prioridad|priorité|moscow|importance"
+    r"|urgency|dringlichkeit|urgencia|urgence)"
+)
 _PRIORITY_COLUMNS = re.compile(rf"{_PRIORITY_WORD}(?: [^\W\d_]+)?|[^\W\d_]+ {_PRIORITY_WORD}")
 """A priority column, also qualified: ``Prioridad MoSCoW``, ``Business priority``."""
 DEP_COLUMNS = re.compile(

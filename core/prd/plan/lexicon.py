@@ -671,6 +671,7 @@ for _field, _words in {
     "priority": (
         "priority|prio|priorität|prioridad|priorité|importance|moscow"
         "|criticality|kritikalität|criticidad|criticité"
+        "|urgency|dringlichkeit|urgencia|urgence"
     ),
     "severity": "severity|schweregrad|severidad|sévérité|gravité",
     "type": "type|typ|tipo|issue type",
@@ -768,12 +769,13 @@ MOSCOW_LEAD = re.compile(
 """A MoSCoW word leading a paragraph or item (``**Imprescindible.** El …``, ``- MUST: …``)."""
 
 PRIORITY_INLINE = re.compile(
-    r"\b(?:priorität|prioridad|priorité|priority|prio)(?![\w-])\s*:?\s*\**\s*"
+    r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence)"
+    r"(?![\w-])\s*:?\s*\**\s*"
     r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
-PRIORITY_INLINE_HINT = re.compile("prio", re.IGNORECASE)
+PRIORITY_INLINE_HINT = re.compile("prio|dringlich|urgen", re.IGNORECASE)
 """What every ``PRIORITY_INLINE`` match holds, under the same flags: a literal scan that rules
 out most text ~7x faster than the full pattern."""
 

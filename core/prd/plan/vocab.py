@@ -413,7 +413,12 @@ def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority 
 
 
 _BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :-]+[^\W\d_]+){0,2})\s*[)\]]")
-_PRIORITY_NOUNS = frozenset(("priority", "prio", "priorität", "prioridad", "priorité"))
+_PRIORITY_NOUNS = frozenset(
+    (
+        *("priority", "prio", "priorität", "prioridad", "priorité"),
+        *("urgency", "dringlichkeit", "urgencia", "urgence"),
+    )
+)
 _CRITICAL_TAIL = frozenset(
     (
         *("critical", "kritisch", "crítico", "crítica", "critico", "critica", "critique"),
