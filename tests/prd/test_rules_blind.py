@@ -1147,3 +1147,33 @@ def test_urgency_is_a_priority_label_and_column() -> None:
         Priority.LOW,
         Priority.HIGH,
     ]
+
+
+def test_star_ratings_level_numbers_and_gate_tags_are_priorities() -> None:
+    stars = plan_of(
+        "## Plan\n\n| Réf. | Action | Importance |\n|---|---|---|\n"
+        "| C1 | Key visual | ★★★ |\n| C2 | Film | ★★ |\n| C3 | Box | ★ |\n"
+    )
+    assert [t.priority for t in stars.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]
+    for column in ("Nivel", "Level", "Stufe", "Niveau"):
+        levels = plan_of(
+            f"## Plan\n\n| Código | Tarea | {column} |\n|---|---|---|\n"
+            "| CX-01 | Inventario | 1 |\n| CX-02 | Conciliación | 2 |\n| CX-03 | Retro | 3 |\n"
+        )
+        assert [t.priority for t in levels.tasks] == [
+            Priority.HIGH,
+            Priority.MEDIUM,
+            Priority.LOW,
+        ], column
+    gates = plan_of(
+        "## Stage 1\n\n- [ ] **L-01 Freeze the snapshot** [gate] — @mk.\n"
+        "- [ ] **L-02 Fairness review** [should] — @mk.\n- [ ] **L-03 Blog post** [nice] — @mk.\n"
+        "- [ ] **L-04 Checklist** [bloquant] — @mk.\n"
+    )
+    assert [t.priority for t in gates.tasks] == [
+        Priority.CRITICAL,
+        Priority.MEDIUM,
+        Priority.LOW,
+        Priority.CRITICAL,
+    ]
+    assert gates.tasks[0].title == "L-01 Freeze the snapshot"

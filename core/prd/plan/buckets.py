@@ -34,11 +34,11 @@ from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
 from core.prd.plan.vocab import (
     ID_PATTERN,
+    cell_priority,
     clean_title,
     flat_blocks,
     ident_of,
     norm,
-    priority_of,
     slug,
 )
 
@@ -433,7 +433,7 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     title = clean_title(f"{ident} {text}" if named else text)
     line = table.line_start + 2 + index
     meta = Meta()
-    meta.priority = priority_of(cell(row, spec.priority)) if spec.priority is not None else None
+    meta.priority = cell_priority(cell(row, spec.priority)) if spec.priority is not None else None
     if deps := cell(row, spec.deps):
         meta.deps.append(DepRef(deps, line, strength="label"))
     if (successors := cell(row, spec.blocks)) and _WORD.search(successors):

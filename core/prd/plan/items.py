@@ -264,6 +264,9 @@ _PRIORITY_WORD = (
 )
 _PRIORITY_COLUMNS = re.compile(rf"{_PRIORITY_WORD}(?: [^\W\d_]+)?|[^\W\d_]+ {_PRIORITY_WORD}")
 """A priority column, also qualified: ``Prioridad MoSCoW``, ``Business priority``."""
+_LEVEL_COLUMNS = re.compile(r"level|nivel|niveau|stufe|priority level|nivel de prioridad")
+_LEVEL_CELL = re.compile(r"[0-4]|[—–-]?")
+"""A level column's cells: a rank, or none."""
 DEP_COLUMNS = re.compile(
     r"depends on|dependencies|dependency|deps|blocked by|blocked on|waiting on|waits on"
     r"|benötigt|braucht|necesita|nécessite|requiert"
@@ -341,6 +344,11 @@ def task_table(table: Table) -> TaskTable | None:
         title = column(_NAME_COLUMNS)
     ident = column(_ID_COLUMNS)
     priority = column(_PRIORITY_COLUMNS)
+    if priority is None and (level := column(_LEVEL_COLUMNS)) is not None:
+        # "| Nivel |" over 1, 2, 3: a ranked level is the priority (a defined scale).
+        cells = [r[level].strip() for r in table.rows if level < len(r)]
+        if all(_LEVEL_CELL.fullmatch(c) for c in cells):
+            priority = level
     deps = column(DEP_COLUMNS)
     blocks = column(SUCCESSOR_COLUMNS)
     notes = column(_NOTE_COLUMNS)
