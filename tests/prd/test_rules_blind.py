@@ -1177,3 +1177,22 @@ def test_star_ratings_level_numbers_and_gate_tags_are_priorities() -> None:
         Priority.CRITICAL,
     ]
     assert gates.tasks[0].title == "L-01 Freeze the snapshot"
+
+
+def test_a_hand_over_table_between_tasks_orders_receiver_after_giver() -> None:
+    for title, head in (
+        ("Interdependencies between tasks", "| From | To | What |"),
+        ("Abhängigkeiten zwischen den Arbeitspaketen", "| Von | An | Was |"),
+        ("Interdependencias entre tareas", "| Desde | Hacia | Qué |"),
+        ("Interdépendances entre les tâches", "| De | Vers | Quoi |"),
+    ):
+        plan = plan_of(
+            "## Tasks\n\n- **T1.1 Probe v1.** Build it.\n- **T1.2 Library.** Samples.\n"
+            "- **T1.3 Trial.** In the field.\n\n"
+            f"## {title}\n\n{head}\n|---|---|---|\n| T1.1 | T1.3 | probes |\n"
+            "| T1.2 | T1.3 | values |\n"
+        )
+        assert pairs(plan) == {
+            ("T1.1 Probe v1", "T1.3 Trial"),
+            ("T1.2 Library", "T1.3 Trial"),
+        }, title

@@ -549,6 +549,14 @@ DEPENDENCY_TITLES = _phrases(
     r"order of (work|delivery|implementation)|build order|critical path|abhängigkeiten",
     r"reihenfolge|dependencias|cadena de dependencias|orden de (trabajo|implementación)",
     r"dépendances|enchaînements?|ordonnancement",
+    # What one task hands over to another ("Interdependencies between tasks").
+    r"interdependenc(y|ies)( between (the )?(tasks|work packages|activities))?",
+    r"hand ?overs between (the )?(tasks|work packages|teams)",
+    r"(abhängigkeiten|übergaben) zwischen (den )?(aufgaben|arbeitspaketen|maßnahmen|teams)",
+    r"interdependencias( entre (las )?(tareas|actividades|paquetes de trabajo))?",
+    r"entregas entre (las )?(tareas|actividades|equipos)",
+    r"interdépendances( entre (les )?(tâches|actions|lots))?",
+    r"passations entre (les )?(tâches|actions|lots|équipes)",
     # What runs after what, as a section of its own ("Secuencia de las tareas").
     r"(task|work|step) sequence|sequence of (the )?(tasks|work|steps|activities|actions)",
     r"(abfolge|reihenfolge) der (aufgaben|arbeiten|schritte|maßnahmen|massnahmen)|abfolge",
