@@ -1196,3 +1196,18 @@ def test_a_hand_over_table_between_tasks_orders_receiver_after_giver() -> None:
             ("T1.1 Probe v1", "T1.3 Trial"),
             ("T1.2 Library", "T1.3 Trial"),
         }, title
+
+
+def test_a_stage_table_listing_actions_by_reference_names_milestones_not_tasks() -> None:
+    for stage, actions in (("Étape", "Actions"), ("Stage", "Actions"), ("Etapa", "Acciones")):
+        plan = plan_of(
+            "## Plan\n\n| Ref | Action |\n|---|---|\n| C1 | Key visual |\n| C2 | Shooting |\n"
+            "| D1 | Landing page |\n\n"
+            f"## Calendar\n\n| {stage} | Weeks | {actions} |\n|---|---|---|\n"
+            "| 1 — Production | S-12 | C1, C2 |\n| 2 — Teasing | S-5 | D1 |\n"
+        )
+        assert titles(plan) == ["C1 Key visual", "C2 Shooting", "D1 Landing page"], stage
+        assert members(plan) == {
+            "1 — Production": {"C1 Key visual", "C2 Shooting"},
+            "2 — Teasing": {"D1 Landing page"},
+        }, stage

@@ -373,6 +373,12 @@ def task_table(table: Table) -> TaskTable | None:
         title = _wordiest_column(table, roles) if _ids_column(table, ident) else None
     if title is None or _lists_ids(table, title):
         return None
+    if _MILESTONE_COLUMNS.fullmatch(header[title]) and any(
+        _lists_ids(table, i) for i in range(len(header)) if i != title
+    ):
+        # "| Étape | Semaines | Actions |" over "| 1 — Production | … | C1, C2, C3 |": a
+        # schedule placing tasks listed elsewhere, not tasks.
+        return None
     if ident is None and _cites_ids(table, title):
         return None
     return TaskTable(
