@@ -1211,3 +1211,29 @@ def test_a_stage_table_listing_actions_by_reference_names_milestones_not_tasks()
             "1 — Production": {"C1 Key visual", "C2 Shooting"},
             "2 — Teasing": {"D1 Landing page"},
         }, stage
+
+
+def test_defect_tables_by_trade_are_work_and_a_grade_column_ranks_them() -> None:
+    for title, grade in (
+        ("Mangel / Restarbeit", "Kat."),
+        ("Defect", "Category"),
+        ("Defecto", "Categoría"),
+        ("Réserve", "Catégorie"),
+    ):
+        plan = plan_of(
+            "## Mängel nach Gewerken\n\n### Elektro\n\n"
+            f"| Nr. | Ort | {title} | Firma | {grade} |\n|---|---|---|---|---|\n"
+            "| M-01 | Flur | Tür schließt nicht | Rieger | A |\n"
+            "| M-02 | Technik | BMA-Aufschaltung fehlt | Haas | B |\n"
+            "| M-03 | Flur | Anstrich nachbessern | Wendt | C |\n"
+        )
+        assert titles(plan) == [
+            "M-01 Tür schließt nicht",
+            "M-02 BMA-Aufschaltung fehlt",
+            "M-03 Anstrich nachbessern",
+        ], title
+        assert [t.priority for t in plan.tasks] == [
+            Priority.HIGH,
+            Priority.MEDIUM,
+            Priority.LOW,
+        ], title

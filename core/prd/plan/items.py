@@ -247,7 +247,10 @@ _TITLE_COLUMNS = re.compile(
     r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|was|zusammenfassung"
     r"|titel|tarea|requisito|historia|funcionalidad|entregable|actividad|acción|qué|paso"
     r"|resumen|título|tâche|exigence|besoin|fonctionnalité|livrable|activité|quoi|intitulé"
-    r"|libellé|étape|résumé|titre)s?"
+    r"|libellé|étape|résumé|titre"
+    # A defect or punch list's item ("| Mangel / Restarbeit |", "| Defect |", "| Réserve |").
+    r"|mangel|restarbeit|mangel restarbeit|defect|snag|punch item|defecto|deficiencia"
+    r"|defecto pendiente|réserve|défaut)s?"
 )
 _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripción|désignation")
 """Title columns of last resort (a Notion database's ``Name``), when no column says task."""
@@ -264,9 +267,12 @@ _PRIORITY_WORD = (
 )
 _PRIORITY_COLUMNS = re.compile(rf"{_PRIORITY_WORD}(?: [^\W\d_]+)?|[^\W\d_]+ {_PRIORITY_WORD}")
 """A priority column, also qualified: ``Prioridad MoSCoW``, ``Business priority``."""
-_LEVEL_COLUMNS = re.compile(r"level|nivel|niveau|stufe|priority level|nivel de prioridad")
-_LEVEL_CELL = re.compile(r"[0-4]|[—–-]?")
-"""A level column's cells: a rank, or none."""
+_LEVEL_COLUMNS = re.compile(
+    r"level|nivel|niveau|stufe|priority level|nivel de prioridad"
+    r"|kat|kategorie|category|cat|categoría|catégorie|klasse|class|clase|classe|grade"
+)
+_LEVEL_CELL = re.compile(r"[0-4]|[A-D]|[—–-]?")
+"""A level or grade column's cells: a rank (``1``, ``A``), or none."""
 DEP_COLUMNS = re.compile(
     r"depends on|dependencies|dependency|deps|blocked by|blocked on|waiting on|waits on"
     r"|benötigt|braucht|necesita|nécessite|requiert"
@@ -345,7 +351,7 @@ def task_table(table: Table) -> TaskTable | None:
     ident = column(_ID_COLUMNS)
     priority = column(_PRIORITY_COLUMNS)
     if priority is None and (level := column(_LEVEL_COLUMNS)) is not None:
-        # "| Nivel |" over 1, 2, 3: a ranked level is the priority (a defined scale).
+        # "| Nivel |" over 1, 2, 3, "| Kat. |" over A, B, C: a ranked scale is the priority.
         cells = [r[level].strip() for r in table.rows if level < len(r)]
         if all(_LEVEL_CELL.fullmatch(c) for c in cells):
             priority = level

@@ -324,6 +324,7 @@ def priority_of(value: str) -> Priority | None:
 
 _STARS = re.compile(r"★+☆*")
 _LEVEL_NUMBER = re.compile(r"[0-4]")
+_GRADE = re.compile(r"[A-D]")
 _RANKED = (Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM, Priority.LOW, Priority.LOW)
 
 
@@ -332,13 +333,16 @@ def cell_priority(value: str) -> Priority | None:
 
     Stars rate importance (``★★★`` high, ``★★`` medium, ``★`` low, four or more critical); a
     level number ranks urgency from the top (``1`` high, ``2`` medium, ``3`` low, ``0``
-    critical), as a "Nivel" / "Level" / "Stufe" column holds it.
+    critical), as a "Nivel" / "Level" / "Stufe" column holds it; a grade likewise (``A`` high,
+    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it.
     """
     text = value.strip()
     if _STARS.fullmatch(text):
         return _RANKED[max(0, 4 - text.count("★"))]
     if _LEVEL_NUMBER.fullmatch(text):
         return _RANKED[int(text)]
+    if _GRADE.fullmatch(text):
+        return _RANKED["ABCD".index(text) + 1]
     return priority_of(text)
 
 
