@@ -1237,3 +1237,18 @@ def test_defect_tables_by_trade_are_work_and_a_grade_column_ranks_them() -> None
             Priority.MEDIUM,
             Priority.LOW,
         ], title
+
+
+def test_a_dates_section_of_bold_dated_bullets_names_milestones() -> None:
+    for title in ("Termine", "Fechas clave", "Échéances"):
+        plan = plan_of(
+            "## Punkte\n\n| Nr. | Mangel | Kat. |\n|---|---|---|\n| M-01 | Tür | A |\n"
+            "| M-02 | Steckdosen | A |\n| M-03 | Estrich | B |\n\n"
+            f"## {title}\n\n- **Abnahme am 22.01.2027:** M-01 und M-02.\n"
+            "- **Übergabe am 01.03.2027:** M-03.\n"
+        )
+        assert titles(plan) == ["M-01 Tür", "M-02 Steckdosen", "M-03 Estrich"], title
+        assert members(plan) == {
+            "Abnahme am 22.01.2027": {"M-01 Tür", "M-02 Steckdosen"},
+            "Übergabe am 01.03.2027": {"M-03 Estrich"},
+        }, title

@@ -526,6 +526,7 @@ MILESTONE_LIST_TITLES = _phrases(
     r"([^ ]+ )?phases|release plan",
     r"gantt( chart)?",
     r"calendar|key dates|dates|deadlines|meilensteine|zeitplan|terminplan|phasen|zeitleiste",
+    r"(wichtige )?termine|fechas( clave| importantes)?|dates clés|échéances",
     r"hitos|cronograma",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
