@@ -1252,3 +1252,22 @@ def test_a_dates_section_of_bold_dated_bullets_names_milestones() -> None:
             "Abnahme am 22.01.2027": {"M-01 Tür", "M-02 Steckdosen"},
             "Übergabe am 01.03.2027": {"M-03 Estrich"},
         }, title
+
+
+def test_lessons_audiences_watch_points_attachments_and_deferred_items_are_not_work() -> None:
+    for title in (
+        "Lo que aprendimos en el cierre de 2025",
+        "What we learned from last year's close",
+        "Cibles et messages",
+        "Points d'attention",
+        "Riesgos para el calendario",
+        "Anlagen",
+        "Calendario de días hábiles",
+        "Vom Bauherrn zurückgestellt – keine Mängel",
+        "Consideraciones éticas y protección de datos",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"
+            f"## {title}\n\n- Banks answered late.\n- Count was wrong.\n"
+        )
+        assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
