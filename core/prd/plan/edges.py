@@ -363,6 +363,7 @@ def _dependency_table(resolver: Resolver, table: Table, out: _Edges) -> None:
     deps = next((i for i, h in enumerate(header) if DEP_COLUMNS.fullmatch(h)), None)
     giver = next((i for i, h in enumerate(header) if _FROM_COLUMN.fullmatch(h)), None)
     taker = next((i for i, h in enumerate(header) if _TO_COLUMN.fullmatch(h)), None)
+    subject: int | None
     if deps is None and giver is not None and taker is not None:
         # "| From | To | What is handed over |": the receiving task waits for the giving one.
         deps, subject = giver, taker
