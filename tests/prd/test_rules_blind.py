@@ -1271,3 +1271,5 @@ def test_lessons_audiences_watch_points_attachments_and_deferred_items_are_not_w
             f"## {title}\n\n- Banks answered late.\n- Count was wrong.\n"
         )
         assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
+        alone = plan_of(f"# Close\n\n## Inventory\n\nCount it.\n\n## {title}\n\nBanks were late.\n")
+        assert titles(alone) == ["Inventory"], title

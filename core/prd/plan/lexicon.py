@@ -196,8 +196,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"enseignements|retour d expérience|leçons apprises|lessons",
             r"où (on en est|en sommes nous|nous en sommes)|état des lieux|wo wir stehen",
             r"dónde estamos|estado actual",
-            r"(what|lo que|ce que|was) (we|nous|wir) (learned|learnt|aprendimos|avons appris"
-            r"|gelernt haben)( [^ ]+){0,6}",
+            r"(what we (learned|learnt)|lo que aprendimos|ce que nous avons appris)( [^ ]+){0,6}",
+            r"was wir( [^ ]+){0,4} gelernt haben",
             r"(ethical|ethics) considerations( and [^ ]+( [^ ]+){0,3})?",
             r"consideraciones éticas( y [^ ]+( [^ ]+){0,3})?",
             r"considérations éthiques( et [^ ]+( [^ ]+){0,3})?",
@@ -441,7 +441,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(ideen|ideas|idées) (für später|para después|pour plus tard)|backlog (futur|futuro)",
             r"abgrenzungskriterien|abgrenzungen",
             r"(évolutions|pistes) futures|perspectives",
-            r"(deferred|postponed|zurückgestellt|aplazad[oa]s?|reporté(e)?s?)( [^ ]+){0,6}",
+            r"(deferred|postponed|zurückgestellt|aplazad[oa]s?|reporté(e)?s?)( (items|punkte"
+            r"|puntos|points|by|to|until|vom|von|bis|hasta|por|à|au|par)( [^ ]+){0,4})?",
+            r"(by the|vom|von der|por el|por la|par le|par la) [^ ]+ (deferred|postponed"
+            r"|zurückgestellt|aplazad[oa]s?|reporté(e)?s?)( [^ ]+){0,4}",
         ),
     ),
     "done": (
