@@ -1273,3 +1273,23 @@ def test_lessons_audiences_watch_points_attachments_and_deferred_items_are_not_w
         assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
         alone = plan_of(f"# Close\n\n## Inventory\n\nCount it.\n\n## {title}\n\nBanks were late.\n")
         assert titles(alone) == ["Inventory"], title
+
+
+def test_a_deliverables_table_the_tasks_cite_is_not_work() -> None:
+    for column in ("Deliverable", "Lieferobjekt", "Entregable", "Livrable"):
+        plan = plan_of(
+            "## Work plan\n\n- **T1.1 Data plan.** A FAIR plan (D1.1).\n"
+            "- **T1.2 Probe.** Sixty units.\n\n"
+            "## Milestones\n\n| No. | Milestone | Tasks concluded | Verification |\n"
+            "|---|---|---|---|\n| MS1 | Ready | T1.1, T1.2 | D1.1, D1.2 accepted |\n"
+            "| MS2 | Done | T1.2 | D1.2 |\n\n"
+            f"## Outputs\n\n| No. | {column} | Due |\n|---|---|---|\n"
+            "| D1.1 | Data management plan | M6 |\n| D1.2 | Prototype probe | M10 |\n"
+        )
+        assert titles(plan) == ["T1.1 Data plan", "T1.2 Probe"], column
+    # Deliverables planned with a priority or prerequisites stay the work.
+    planned = plan_of(
+        "## Lanes\n\n| ID | Deliverable | Priority | Handoff from |\n|---|---|---|---|\n"
+        "| S1 | Pricing page | Must | — |\n| S2 | Launch email (S1) | Should | S1 |\n"
+    )
+    assert len(planned.tasks) == 2
