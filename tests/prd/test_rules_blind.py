@@ -1101,3 +1101,195 @@ def test_reading_guides_unchanged_things_errata_teams_and_learning_goals_are_not
     ):
         plan = plan_of(f"## {heading}\n\nSome text about it.\n\n## Build the page\n\nWork.\n")
         assert titles(plan) == ["Build the page"], heading
+
+
+def test_a_successor_column_names_the_rows_that_wait() -> None:
+    for column in ("Precede a", "Blocks", "Nachfolger", "Précède"):
+        plan = plan_of(
+            f"## Plan\n\n| Código | Tarea | {column} |\n|---|---|---|\n"
+            "| CX-01 | Inventario | CX-03 |\n| CX-02 | Conciliación | CX-03 |\n"
+            "| CX-03 | Asientos de ajuste | — |\n"
+        )
+        assert pairs(plan) == {
+            ("CX-01 Inventario", "CX-03 Asientos de ajuste"),
+            ("CX-02 Conciliación", "CX-03 Asientos de ajuste"),
+        }, column
+
+
+def test_a_sequence_section_of_arrow_chains_orders_each_chain_alone() -> None:
+    for title in ("Enchaînements", "Task sequence", "Secuencia de las tareas", "Abfolge"):
+        plan = plan_of(
+            "## Plan\n\n| Ref | Action |\n|---|---|\n| C1 | Key visual |\n| C2 | Shooting |\n"
+            "| D1 | Règlement |\n| D2 | Landing page |\n| P2 | Dégustations |\n\n"
+            f"## {title}\n\n- C1 → C2 → P2\n- D1 → D2\n"
+        )
+        assert pairs(plan) == {
+            ("C1 Key visual", "C2 Shooting"),
+            ("C2 Shooting", "P2 Dégustations"),
+            ("D1 Règlement", "D2 Landing page"),
+        }, title
+
+
+def test_urgency_is_a_priority_label_and_column() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n| ID | Maßnahme | Dringlichkeit |\n|---|---|---|\n"
+        "| MA-01 | Leitlinie verabschieden | sehr hoch |\n| MA-02 | Inventar | niedrig |\n\n"
+        "**MA-03 Schulung** – Dringlichkeit: mittel. Für alle.\n\n"
+        "**MA-04 Backup test** – Urgency: high. On the TMS.\n\n"
+        "**MA-05 Auditoría** – Urgencia: baja. Externa.\n\n"
+        "**MA-06 Revue** – Urgence : haute. Direction.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.CRITICAL,
+        Priority.LOW,
+        Priority.MEDIUM,
+        Priority.HIGH,
+        Priority.LOW,
+        Priority.HIGH,
+    ]
+
+
+def test_star_ratings_level_numbers_and_gate_tags_are_priorities() -> None:
+    stars = plan_of(
+        "## Plan\n\n| Réf. | Action | Importance |\n|---|---|---|\n"
+        "| C1 | Key visual | ★★★ |\n| C2 | Film | ★★ |\n| C3 | Box | ★ |\n"
+    )
+    assert [t.priority for t in stars.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]
+    for column in ("Nivel", "Level", "Stufe", "Niveau"):
+        levels = plan_of(
+            f"## Plan\n\n| Código | Tarea | {column} |\n|---|---|---|\n"
+            "| CX-01 | Inventario | 1 |\n| CX-02 | Conciliación | 2 |\n| CX-03 | Retro | 3 |\n"
+        )
+        assert [t.priority for t in levels.tasks] == [
+            Priority.HIGH,
+            Priority.MEDIUM,
+            Priority.LOW,
+        ], column
+    gates = plan_of(
+        "## Stage 1\n\n- [ ] **L-01 Freeze the snapshot** [gate] — @mk.\n"
+        "- [ ] **L-02 Fairness review** [should] — @mk.\n- [ ] **L-03 Blog post** [nice] — @mk.\n"
+        "- [ ] **L-04 Checklist** [bloquant] — @mk.\n"
+    )
+    assert [t.priority for t in gates.tasks] == [
+        Priority.CRITICAL,
+        Priority.MEDIUM,
+        Priority.LOW,
+        Priority.CRITICAL,
+    ]
+    assert gates.tasks[0].title == "L-01 Freeze the snapshot"
+
+
+def test_a_hand_over_table_between_tasks_orders_receiver_after_giver() -> None:
+    for title, head in (
+        ("Interdependencies between tasks", "| From | To | What |"),
+        ("Abhängigkeiten zwischen den Arbeitspaketen", "| Von | An | Was |"),
+        ("Interdependencias entre tareas", "| Desde | Hacia | Qué |"),
+        ("Interdépendances entre les tâches", "| De | Vers | Quoi |"),
+    ):
+        plan = plan_of(
+            "## Tasks\n\n- **T1.1 Probe v1.** Build it.\n- **T1.2 Library.** Samples.\n"
+            "- **T1.3 Trial.** In the field.\n\n"
+            f"## {title}\n\n{head}\n|---|---|---|\n| T1.1 | T1.3 | probes |\n"
+            "| T1.2 | T1.3 | values |\n"
+        )
+        assert pairs(plan) == {
+            ("T1.1 Probe v1", "T1.3 Trial"),
+            ("T1.2 Library", "T1.3 Trial"),
+        }, title
+
+
+def test_a_stage_table_listing_actions_by_reference_names_milestones_not_tasks() -> None:
+    for stage, actions in (("Étape", "Actions"), ("Stage", "Actions"), ("Etapa", "Acciones")):
+        plan = plan_of(
+            "## Plan\n\n| Ref | Action |\n|---|---|\n| C1 | Key visual |\n| C2 | Shooting |\n"
+            "| D1 | Landing page |\n\n"
+            f"## Calendar\n\n| {stage} | Weeks | {actions} |\n|---|---|---|\n"
+            "| 1 — Production | S-12 | C1, C2 |\n| 2 — Teasing | S-5 | D1 |\n"
+        )
+        assert titles(plan) == ["C1 Key visual", "C2 Shooting", "D1 Landing page"], stage
+        assert members(plan) == {
+            "1 — Production": {"C1 Key visual", "C2 Shooting"},
+            "2 — Teasing": {"D1 Landing page"},
+        }, stage
+
+
+def test_defect_tables_by_trade_are_work_and_a_grade_column_ranks_them() -> None:
+    for title, grade in (
+        ("Mangel / Restarbeit", "Kat."),
+        ("Defect", "Category"),
+        ("Defecto", "Categoría"),
+        ("Réserve", "Catégorie"),
+    ):
+        plan = plan_of(
+            "## Mängel nach Gewerken\n\n### Elektro\n\n"
+            f"| Nr. | Ort | {title} | Firma | {grade} |\n|---|---|---|---|---|\n"
+            "| M-01 | Flur | Tür schließt nicht | Rieger | A |\n"
+            "| M-02 | Technik | BMA-Aufschaltung fehlt | Haas | B |\n"
+            "| M-03 | Flur | Anstrich nachbessern | Wendt | C |\n"
+        )
+        assert titles(plan) == [
+            "M-01 Tür schließt nicht",
+            "M-02 BMA-Aufschaltung fehlt",
+            "M-03 Anstrich nachbessern",
+        ], title
+        assert [t.priority for t in plan.tasks] == [
+            Priority.HIGH,
+            Priority.MEDIUM,
+            Priority.LOW,
+        ], title
+
+
+def test_a_dates_section_of_bold_dated_bullets_names_milestones() -> None:
+    for title in ("Termine", "Fechas clave", "Échéances"):
+        plan = plan_of(
+            "## Punkte\n\n| Nr. | Mangel | Kat. |\n|---|---|---|\n| M-01 | Tür | A |\n"
+            "| M-02 | Steckdosen | A |\n| M-03 | Estrich | B |\n\n"
+            f"## {title}\n\n- **Abnahme am 22.01.2027:** M-01 und M-02.\n"
+            "- **Übergabe am 01.03.2027:** M-03.\n"
+        )
+        assert titles(plan) == ["M-01 Tür", "M-02 Steckdosen", "M-03 Estrich"], title
+        assert members(plan) == {
+            "Abnahme am 22.01.2027": {"M-01 Tür", "M-02 Steckdosen"},
+            "Übergabe am 01.03.2027": {"M-03 Estrich"},
+        }, title
+
+
+def test_lessons_audiences_watch_points_attachments_and_deferred_items_are_not_work() -> None:
+    for title in (
+        "Lo que aprendimos en el cierre de 2025",
+        "What we learned from last year's close",
+        "Cibles et messages",
+        "Points d'attention",
+        "Riesgos para el calendario",
+        "Anlagen",
+        "Calendario de días hábiles",
+        "Vom Bauherrn zurückgestellt – keine Mängel",
+        "Consideraciones éticas y protección de datos",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"
+            f"## {title}\n\n- Banks answered late.\n- Count was wrong.\n"
+        )
+        assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
+        alone = plan_of(f"# Close\n\n## Inventory\n\nCount it.\n\n## {title}\n\nBanks were late.\n")
+        assert titles(alone) == ["Inventory"], title
+
+
+def test_a_deliverables_table_the_tasks_cite_is_not_work() -> None:
+    for column in ("Deliverable", "Lieferobjekt", "Entregable", "Livrable"):
+        plan = plan_of(
+            "## Work plan\n\n- **T1.1 Data plan.** A FAIR plan (D1.1).\n"
+            "- **T1.2 Probe.** Sixty units.\n\n"
+            "## Milestones\n\n| No. | Milestone | Tasks concluded | Verification |\n"
+            "|---|---|---|---|\n| MS1 | Ready | T1.1, T1.2 | D1.1, D1.2 accepted |\n"
+            "| MS2 | Done | T1.2 | D1.2 |\n\n"
+            f"## Outputs\n\n| No. | {column} | Due |\n|---|---|---|\n"
+            "| D1.1 | Data management plan | M6 |\n| D1.2 | Prototype probe | M10 |\n"
+        )
+        assert titles(plan) == ["T1.1 Data plan", "T1.2 Probe"], column
+    # Deliverables planned with a priority or prerequisites stay the work.
+    planned = plan_of(
+        "## Lanes\n\n| ID | Deliverable | Priority | Handoff from |\n|---|---|---|---|\n"
+        "| S1 | Pricing page | Must | — |\n| S2 | Launch email (S1) | Should | S1 |\n"
+    )
+    assert len(planned.tasks) == 2

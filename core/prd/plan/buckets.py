@@ -34,11 +34,11 @@ from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
 from core.prd.plan.vocab import (
     ID_PATTERN,
+    cell_priority,
     clean_title,
     flat_blocks,
     ident_of,
     norm,
-    priority_of,
     slug,
 )
 
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 _LIST_MARKER = "-*+0123456789.) \t[]xX"
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"\w")
+"""A cell that says something (not ``—``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,9 +433,11 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     title = clean_title(f"{ident} {text}" if named else text)
     line = table.line_start + 2 + index
     meta = Meta()
-    meta.priority = priority_of(cell(row, spec.priority)) if spec.priority is not None else None
+    meta.priority = cell_priority(cell(row, spec.priority)) if spec.priority is not None else None
     if deps := cell(row, spec.deps):
         meta.deps.append(DepRef(deps, line, strength="label"))
+    if (successors := cell(row, spec.blocks)) and _WORD.search(successors):
+        meta.deps.append(DepRef(successors, line, reverse=True, strength="label"))
     if notes := cell(row, spec.notes):
         meta.deps.extend(find_dependencies(notes, line))
     if stage := cell(row, spec.milestone):

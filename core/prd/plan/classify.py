@@ -368,6 +368,18 @@ def norm_title(title: str) -> str:
 
 _STRUCK = "struck through: dropped"
 _AROUND_PLAN = "context around the work plan, not work (the plan lists the tasks)"
+_DELIVERABLES = "deliverables the tasks yield, not work (the tasks cite them)"
+_DELIVERABLE_COLUMN = re.compile(
+    r"deliverables?|lieferobjekte?|lieferergebnisse?|entregables?|livrables?"
+)
+"""A deliverables table's title column (Deliverable, Lieferobjekt, Entregable, Livrable)."""
+
+
+def _cites(text: str, ident: str) -> bool:
+    """Whether ``text`` names the id ``ident`` as a whole word (``D2.1``, not ``D2.10``)."""
+    return re.search(rf"(?<![\w.-]){re.escape(ident)}(?![\w-]|\.\d)", text) is not None
+
+
 _WONT = "marked won't do"
 _EMPTY_BUCKET = "an empty list of work: nothing to do in it"
 
@@ -478,6 +490,36 @@ class SectionRules:
             for b in section.blocks
         )
 
+    def _yields_deliverables(self, section: Section) -> bool:
+        """Whether the section is a table of deliverables the document's tasks say they yield.
+
+        ``| D2.1 | Electrode chemistry shortlist | WP2 | M5 |`` beside ``**T2.1 …** shortlist
+        of two chemistries (D2.1).``: the outputs of tasks listed elsewhere, not more work, when
+        a task cites one in parentheses and the document names most of them outside the table
+        (a milestone's means of verification). A table with a priority, prerequisites or
+        successors column plans its deliverables as work.
+        """
+        if self.doc is None:
+            return False
+        for block in section.blocks:
+            if not isinstance(block, Table):
+                continue
+            found = task_table(block)
+            if found is None or found.ident is None:
+                continue
+            if not _DELIVERABLE_COLUMN.fullmatch(norm_plain(block.header[found.title])):
+                continue
+            if any(c is not None for c in (found.priority, found.deps, found.blocks)):
+                return False  # a priority or what it waits for: deliverables planned as work
+            ids = [r[found.ident].strip() for r in block.rows if found.ident < len(r)]
+            lines = self.doc.lines
+            outside = "\n".join(lines[: section.line_start - 1] + lines[section.body_line_end :])
+            if not any(f"({i})" in outside for i in ids if i):
+                return False  # no task says "… (D1.1)": nothing yields them
+            cited = sum(1 for i in ids if i and _cites(outside, i))
+            return cited * 2 >= len(ids) > 0
+        return False
+
     def _tags(self, section: Section) -> tuple[str, ...]:
         return self.outline.tags.get(id(section), ())
 
@@ -499,6 +541,8 @@ class SectionRules:
             and self._bold_milestones(section)
         ):
             return Verdict("milestone-list", "lists milestones")
+        if not section.children and self._yields_deliverables(section):
+            return Verdict("info", _DELIVERABLES)
         if info.ident is None:
             judged = self._by_words(section, info)
             if judged is not None:

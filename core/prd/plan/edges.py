@@ -34,6 +34,11 @@ _CHAIN_TITLE = re.compile(
 )
 
 
+_FROM_COLUMN = re.compile(r"from|von|de|desde|origen|emisor|source|provenance|giver|lieferant")
+_TO_COLUMN = re.compile(r"to|an|für|para|hacia|destino|receptor|vers|à|pour|receiver|empfänger")
+"""A hand-over table's columns (``| From | To |``): the row's receiving task waits for the giver."""
+
+
 class _Edges:
     """The edges found so far, without repeats, and the groups still to connect."""
 
@@ -340,7 +345,8 @@ def _dependency_section(
                 texts = list(zip(block.text.split("\n"), itertools.count(block.line_start)))
             elif isinstance(block, ListBlock):
                 texts = [(i.text, i.line_start) for i in iter_items(block)]
-                if chain:
+                if chain and not any(_ARROW.search(t) for t, _ in texts):
+                    # A list of arrow chains ("C1 → C2", "D1 → D2") is chains side by side.
                     _chain(resolver, block, out)
             elif isinstance(block, Table):
                 _dependency_table(resolver, block, out)
@@ -355,7 +361,14 @@ def _dependency_table(resolver: Resolver, table: Table, out: _Edges) -> None:
     """
     header = [norm_plain(h) for h in table.header]
     deps = next((i for i, h in enumerate(header) if DEP_COLUMNS.fullmatch(h)), None)
-    subject = next((i for i in range(len(header)) if i != deps), None)
+    giver = next((i for i, h in enumerate(header) if _FROM_COLUMN.fullmatch(h)), None)
+    taker = next((i for i, h in enumerate(header) if _TO_COLUMN.fullmatch(h)), None)
+    subject: int | None
+    if deps is None and giver is not None and taker is not None:
+        # "| From | To | What is handed over |": the receiving task waits for the giving one.
+        deps, subject = giver, taker
+    else:
+        subject = next((i for i in range(len(header)) if i != deps), None)
     if deps is None or subject is None:
         return  # no dependency column, or nothing but one
     for n, row in enumerate(table.rows):

@@ -247,7 +247,10 @@ _TITLE_COLUMNS = re.compile(
     r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|was|zusammenfassung"
     r"|titel|tarea|requisito|historia|funcionalidad|entregable|actividad|acción|qué|paso"
     r"|resumen|título|tâche|exigence|besoin|fonctionnalité|livrable|activité|quoi|intitulé"
-    r"|libellé|étape|résumé|titre)s?"
+    r"|libellé|étape|résumé|titre"
+    # A defect or punch list's item ("| Mangel / Restarbeit |", "| Defect |", "| Réserve |").
+    r"|mangel|restarbeit|mangel restarbeit|defect|snag|punch item|defecto|deficiencia"
+    r"|defecto pendiente|réserve|défaut)s?"
 )
 _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripción|désignation")
 """Title columns of last resort (a Notion database's ``Name``), when no column says task."""
@@ -258,9 +261,18 @@ _ID_COLUMNS = re.compile(
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
-_PRIORITY_WORD = r"(?:priority|prio|priorität|prioridad|priorité|moscow|importance)"
+_PRIORITY_WORD = (
+    r"(?:priority|prio|priorität|prioridad|priorité|moscow|importance"
+    r"|urgency|dringlichkeit|urgencia|urgence)"
+)
 _PRIORITY_COLUMNS = re.compile(rf"{_PRIORITY_WORD}(?: [^\W\d_]+)?|[^\W\d_]+ {_PRIORITY_WORD}")
 """A priority column, also qualified: ``Prioridad MoSCoW``, ``Business priority``."""
+_LEVEL_COLUMNS = re.compile(
+    r"level|nivel|niveau|stufe|priority level|nivel de prioridad"
+    r"|kat|kategorie|category|cat|categoría|catégorie|klasse|class|clase|classe|grade"
+)
+_LEVEL_CELL = re.compile(r"[0-4]|[A-D]|[—–-]?")
+"""A level or grade column's cells: a rank (``1``, ``A``), or none."""
 DEP_COLUMNS = re.compile(
     r"depends on|dependencies|dependency|deps|blocked by|blocked on|waiting on|waits on"
     r"|benötigt|braucht|necesita|nécessite|requiert"
@@ -274,6 +286,13 @@ DEP_COLUMNS = re.compile(
     r"|hand ?offs? from|hand off from|inputs? from|übergaben? von|zulieferung(?:en)? von"
     r"|entregas? de|recibe de|remis par|remise par|reçu de|livré par"
 )
+SUCCESSOR_COLUMNS = re.compile(
+    r"blocks|successors?|followed by|precedes|required for|needed for|prerequisite for"
+    r"|before|nachfolger|blockiert|voraussetzung für|nötig für|vor"
+    r"|precede a|sucesor(?:a|es|as)?|bloquea|necesari[oa] para|requisito para|antes de"
+    r"|précède|successeurs?|bloque|nécessaire (?:pour|à)|prérequis (?:pour|à)|avant"
+)
+"""A successor column: the rows that cannot start until this one ends (``| Precede a |``)."""
 _NOTE_COLUMNS = re.compile(
     r"notes?|comments?|remarks|details|links|issue links|linked issues|relations"
     r"|bemerkung(en)?|hinweise?|anmerkung(en)?|verknüpfungen|notas?|comentarios?|observaci(ón|ones)"
@@ -303,6 +322,8 @@ class TaskTable:
     notes: int | None
     milestone: int | None
     status: int | None = None
+    blocks: int | None = None
+    """A successor column (``| Precede a |``): the rows that wait for this one."""
 
 
 _NUMBER_SIGN = re.compile(r"\s*n\s*[°º]\s*", re.IGNORECASE)
@@ -329,7 +350,13 @@ def task_table(table: Table) -> TaskTable | None:
         title = column(_NAME_COLUMNS)
     ident = column(_ID_COLUMNS)
     priority = column(_PRIORITY_COLUMNS)
+    if priority is None and (level := column(_LEVEL_COLUMNS)) is not None:
+        # "| Nivel |" over 1, 2, 3, "| Kat. |" over A, B, C: a ranked scale is the priority.
+        cells = [r[level].strip() for r in table.rows if level < len(r)]
+        if all(_LEVEL_CELL.fullmatch(c) for c in cells):
+            priority = level
     deps = column(DEP_COLUMNS)
+    blocks = column(SUCCESSOR_COLUMNS)
     notes = column(_NOTE_COLUMNS)
     milestone = column(_MILESTONE_COLUMNS)
     status = column(_STATUS_COLUMNS)
@@ -352,6 +379,12 @@ def task_table(table: Table) -> TaskTable | None:
         title = _wordiest_column(table, roles) if _ids_column(table, ident) else None
     if title is None or _lists_ids(table, title):
         return None
+    if _MILESTONE_COLUMNS.fullmatch(header[title]) and any(
+        _lists_ids(table, i) for i in range(len(header)) if i != title
+    ):
+        # "| Étape | Semaines | Actions |" over "| 1 — Production | … | C1, C2, C3 |": a
+        # schedule placing tasks listed elsewhere, not tasks.
+        return None
     if ident is None and _cites_ids(table, title):
         return None
     return TaskTable(
@@ -362,6 +395,7 @@ def task_table(table: Table) -> TaskTable | None:
         notes=notes,
         milestone=milestone,
         status=status,
+        blocks=blocks,
     )
 
 

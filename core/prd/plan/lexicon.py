@@ -196,6 +196,12 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"enseignements|retour d expérience|leçons apprises|lessons",
             r"où (on en est|en sommes nous|nous en sommes)|état des lieux|wo wir stehen",
             r"dónde estamos|estado actual",
+            r"(what we (learned|learnt)|lo que aprendimos|ce que nous avons appris)( [^ ]+){0,6}",
+            r"was wir( [^ ]+){0,4} gelernt haben",
+            r"(ethical|ethics) considerations( and [^ ]+( [^ ]+){0,3})?",
+            r"consideraciones éticas( y [^ ]+( [^ ]+){0,3})?",
+            r"considérations éthiques( et [^ ]+( [^ ]+){0,3})?",
+            r"ethische (aspekte|überlegungen)( und [^ ]+( [^ ]+){0,2})?",
             r"assumptions|constraints|prior art|hintergrund|kontext|ausgangs(lage|situation)",
             r"problem(stellung|beschreibung)?|warum|zweck|ist zustand|annahmen",
             r"rahmenbedingungen|contexto|antecedentes|(el )?problema|motivación|por qué",
@@ -260,6 +266,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"équipe|acteurs|gouvernance|organisation( du projet)?|pilotage",
             r"usuarios?( objetivo)?|público objetivo|destinatarios|utilisateurs?( cibles?)?",
             r"cibles?|public cible|parties prenantes",
+            r"(targets?|audiences?) and messag(es|ing)|zielgruppen? und botschaften",
+            r"(público objetivo|audiencia) y mensajes|cibles? et messages",
             r"teams|organización( del proyecto)?|projektorganisation|project organi[sz]ation",
             r"organi[sz]ation|capacity( planning)?|kapazität(en)?|kapazitätsplanung",
             r"capacidad(es)?|capacité(s)?",
@@ -317,6 +325,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"errores conocidos|problemas conocidos|erratas?( conocidas)?|problèmes connus",
             r"anomalies connues|roam( liste| list| board| tabelle| table)?|roam risiken",
             r"aceptad[oa]s sin (corrección|remediación)",
+            r"risks? (to|for) the (schedule|timeline|plan)|riesgos (para|del) (el )?calendario",
+            r"risiken für den zeitplan|risques (pour le|sur le) (calendrier|planning)",
+            r"points? d attention|points? de vigilance|watch ?points|caveats|puntos de atención",
+            r"worauf (wir )?achten|zu beachten",
             r"acceptée?s? sans (correction|remédiation)",
         ),
     ),
@@ -371,6 +383,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"contents|toc|anhang|glossar|begriffe|begriffsdefinitionen|inhaltsverzeichnis",
             r"anexos?|apéndices?|glosario|índice|annexes?|glossaire|sommaire",
             r"table des matières|lexique",
+            r"anlagen|attachments|adjuntos|pièces jointes",
+            r"(working|business) days? calendar|calendario de días hábiles",
+            r"arbeitstagekalender|calendrier des jours ouvrés",
         ),
     ),
     "rollback": (
@@ -426,6 +441,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(ideen|ideas|idées) (für später|para después|pour plus tard)|backlog (futur|futuro)",
             r"abgrenzungskriterien|abgrenzungen",
             r"(évolutions|pistes) futures|perspectives",
+            r"(deferred|postponed|zurückgestellt|aplazad[oa]s?|reporté(e)?s?)( (items|punkte"
+            r"|puntos|points|by|to|until|vom|von|bis|hasta|por|à|au|par)( [^ ]+){0,4})?",
+            r"(by the|vom|von der|por el|por la|par le|par la) [^ ]+ (deferred|postponed"
+            r"|zurückgestellt|aplazad[oa]s?|reporté(e)?s?)( [^ ]+){0,4}",
         ),
     ),
     "done": (
@@ -526,6 +545,7 @@ MILESTONE_LIST_TITLES = _phrases(
     r"([^ ]+ )?phases|release plan",
     r"gantt( chart)?",
     r"calendar|key dates|dates|deadlines|meilensteine|zeitplan|terminplan|phasen|zeitleiste",
+    r"(wichtige )?termine|fechas( clave| importantes)?|dates clés|échéances",
     r"hitos|cronograma",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
@@ -548,7 +568,20 @@ DEPENDENCY_TITLES = _phrases(
     r"(logische )?abhängigkeitskette|graphe de dépendances|grafo de dependencias",
     r"order of (work|delivery|implementation)|build order|critical path|abhängigkeiten",
     r"reihenfolge|dependencias|cadena de dependencias|orden de (trabajo|implementación)",
-    r"dépendances|enchaînement|ordonnancement",
+    r"dépendances|enchaînements?|ordonnancement",
+    # What one task hands over to another ("Interdependencies between tasks").
+    r"interdependenc(y|ies)( between (the )?(tasks|work packages|activities))?",
+    r"hand ?overs between (the )?(tasks|work packages|teams)",
+    r"(abhängigkeiten|übergaben) zwischen (den )?(aufgaben|arbeitspaketen|maßnahmen|teams)",
+    r"interdependencias( entre (las )?(tareas|actividades|paquetes de trabajo))?",
+    r"entregas entre (las )?(tareas|actividades|equipos)",
+    r"interdépendances( entre (les )?(tâches|actions|lots))?",
+    r"passations entre (les )?(tâches|actions|lots|équipes)",
+    # What runs after what, as a section of its own ("Secuencia de las tareas").
+    r"(task|work|step) sequence|sequence of (the )?(tasks|work|steps|activities|actions)",
+    r"(abfolge|reihenfolge) der (aufgaben|arbeiten|schritte|maßnahmen|massnahmen)|abfolge",
+    r"secuencia( de (las )?(tareas|actividades|acciones|pasos))?",
+    r"(séquence|ordre|enchaînement) des (tâches|actions|activités|étapes)|séquencement",
 )
 WORK_TITLES = _phrases(
     r"((functional|product|feature|key|core) )?requirements|features?( list)?|functionality",
@@ -666,6 +699,7 @@ for _field, _words in {
     "priority": (
         "priority|prio|priorität|prioridad|priorité|importance|moscow"
         "|criticality|kritikalität|criticidad|criticité"
+        "|urgency|dringlichkeit|urgencia|urgence"
     ),
     "severity": "severity|schweregrad|severidad|sévérité|gravité",
     "type": "type|typ|tipo|issue type",
@@ -763,12 +797,13 @@ MOSCOW_LEAD = re.compile(
 """A MoSCoW word leading a paragraph or item (``**Imprescindible.** El …``, ``- MUST: …``)."""
 
 PRIORITY_INLINE = re.compile(
-    r"\b(?:priorität|prioridad|priorité|priority|prio)(?![\w-])\s*:?\s*\**\s*"
+    r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence)"
+    r"(?![\w-])\s*:?\s*\**\s*"
     r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
-PRIORITY_INLINE_HINT = re.compile("prio", re.IGNORECASE)
+PRIORITY_INLINE_HINT = re.compile("prio|dringlich|urgen", re.IGNORECASE)
 """What every ``PRIORITY_INLINE`` match holds, under the same flags: a literal scan that rules
 out most text ~7x faster than the full pattern."""
 

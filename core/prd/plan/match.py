@@ -332,6 +332,10 @@ class Resolver:
             return self._one_of(self.by_title[wanted], referrer)
         return self._section(wanted)
 
+    def _p_level(self, ident: str) -> bool:
+        """Whether ``P2`` is a priority level, not the id of a task that goes by it."""
+        return _p_level(ident) and ident.casefold() not in self.by_ident
+
     def _bare_idents(self, raw: str) -> list[str]:
         """A table cell of ids with no digits (``C, D``), when every one is a row's id.
 
@@ -348,14 +352,16 @@ class Resolver:
         """Ids, heading numbers and milestone ids in the text, or ``None`` when it has none."""
         if strength != "label" and _DIGIT.search(raw) is None:
             return None  # every id, number and stage id holds a digit; only a label has others
-        named: list[str] = [m.group(1) for m in IDENT.finditer(raw) if not _p_level(m.group(1))]
+        named: list[str] = [
+            m.group(1) for m in IDENT.finditer(raw) if not self._p_level(m.group(1))
+        ]
         if len(named) > 1 and (ranges := list(ID_RANGE.finditer(raw))):
             # "V1 bis V6", "T2.1 a T2.5": the ids between the two ends, where tasks have them.
             inner = [
                 i
                 for m in ranges
                 for i in spell_range(m.group("first"), m.group("last"))[1:-1]
-                if i.casefold() in self.by_ident and not _p_level(i)
+                if i.casefold() in self.by_ident and not self._p_level(i)
             ]
             named = list(dict.fromkeys([*named, *inner]))
         if strength == "label" and not named:

@@ -52,6 +52,8 @@ _SCOPE_COLUMNS = re.compile(
     r"|requirements|features|items|deliverables"
     r"|stories|issues|umfang|inhalt|leistungsumfang|anforderungen|alcance|contenido|entregables"
     r"|requisitos|périmètre|contenu|livrables|exigences"
+    r"|actions|activities|aktionen|maßnahmen|massnahmen|aktivitäten|acciones|actividades"
+    r"|activités"
 )
 _SCOPE_LABEL = re.compile(
     r"(?<![\w-])(?:scope|in scope|includes|contains|umfang|inhalt|alcance|incluye|contenido"

@@ -322,6 +322,30 @@ def priority_of(value: str) -> Priority | None:
     return None
 
 
+_STARS = re.compile(r"★+☆*")
+_LEVEL_NUMBER = re.compile(r"[0-4]")
+_GRADE = re.compile(r"[A-D]")
+_RANKED = (Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM, Priority.LOW, Priority.LOW)
+
+
+def cell_priority(value: str) -> Priority | None:
+    """The priority a priority column's cell states: a word, a star rating or a level number.
+
+    Stars rate importance (``★★★`` high, ``★★`` medium, ``★`` low, four or more critical); a
+    level number ranks urgency from the top (``1`` high, ``2`` medium, ``3`` low, ``0``
+    critical), as a "Nivel" / "Level" / "Stufe" column holds it; a grade likewise (``A`` high,
+    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it.
+    """
+    text = value.strip()
+    if _STARS.fullmatch(text):
+        return _RANKED[max(0, 4 - text.count("★"))]
+    if _LEVEL_NUMBER.fullmatch(text):
+        return _RANKED[int(text)]
+    if _GRADE.fullmatch(text):
+        return _RANKED["ABCD".index(text) + 1]
+    return priority_of(text)
+
+
 def strongest(priorities: Iterable[Priority]) -> Priority | None:
     """The most urgent of the priorities (``None`` when there are none)."""
     return min(priorities, key=lambda p: p.rank, default=None)
@@ -413,7 +437,12 @@ def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority 
 
 
 _BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :-]+[^\W\d_]+){0,2})\s*[)\]]")
-_PRIORITY_NOUNS = frozenset(("priority", "prio", "priorität", "prioridad", "priorité"))
+_PRIORITY_NOUNS = frozenset(
+    (
+        *("priority", "prio", "priorität", "prioridad", "priorité"),
+        *("urgency", "dringlichkeit", "urgencia", "urgence"),
+    )
+)
 _CRITICAL_TAIL = frozenset(
     (
         *("critical", "kritisch", "crítico", "crítica", "critico", "critica", "critique"),
@@ -422,6 +451,8 @@ _CRITICAL_TAIL = frozenset(
 )
 """The last word of a compound that says what the work is critical for (``Release-kritisch``,
 ``launch-critical``, ``business critical``, ``crítico para el cierre``)."""
+_GATING = frozenset(("gate", "gating", "blocking", "blockierend", "bloqueante", "bloquant"))
+"""A tag that says the work gates what follows (``[gate]``): only as a whole tag."""
 _NOT = frozenset(("non", "not", "no", "nicht", "kein", "keine", "sin", "pas", "un", "ohne"))
 
 
@@ -437,6 +468,8 @@ def tag_priority(tag: str) -> Priority | None:
         words = [w for w in words if w not in _PRIORITY_NOUNS] or words
     if len(words) == 2 and words[1] in _CRITICAL_TAIL and words[0] not in _NOT:
         return Priority.CRITICAL  # "Release-kritisch", "launch critical"
+    if len(words) == 1 and words[0] in _GATING:
+        return Priority.CRITICAL  # "[gate]": what the next stage cannot start without
     return PRIORITY_WORDS.get(" ".join(words))
 
 
