@@ -123,12 +123,14 @@ def render(failure: Failure) -> Response:
     return json_answer(body, status=status, headers=headers)
 
 
-def check_version(
+async def check_version(
     x_api_version: Annotated[
         str | None, Header(description="1, 1.0 or 1.0.0 (the default, and the only one)")
     ] = None,
 ) -> None:
     """Refuse a version this server does not speak.
+
+    Async though it awaits nothing: FastAPI runs a plain ``def`` dependency on a worker thread.
 
     Raises:
         ValidationError: ``X-API-Version`` names another version.

@@ -53,8 +53,12 @@ class EventPage(BaseModel):
     """Whether the log held more events after ``next_since`` when this page was read."""
 
 
-def request_hub(request: Request) -> EventHub:
-    """The app's ``EventHub`` (started by the lifespan before any request)."""
+async def request_hub(request: Request) -> EventHub:
+    """The app's ``EventHub`` (started by the lifespan before any request).
+
+    Async though it awaits nothing: FastAPI runs a plain ``def`` dependency on a worker
+    thread, a thread hop on every stream and poll.
+    """
     hub = getattr(request.app.state, "event_hub", None)
     if not isinstance(hub, EventHub):
         raise RuntimeError("The app has no event hub: start one in its lifespan.")
