@@ -1293,3 +1293,38 @@ def test_a_deliverables_table_the_tasks_cite_is_not_work() -> None:
         "| S1 | Pricing page | Must | — |\n| S2 | Launch email (S1) | Should | S1 |\n"
     )
     assert len(planned.tasks) == 2
+
+
+def test_waves_tranches_reviews_and_compound_dates_sections_list_milestones() -> None:
+    work = "## Work\n\n- [ ] AB-1 Extract strings\n- [ ] AB-2 Translate\n- [ ] AB-3 Review\n\n"
+    for title, first, second in (
+        ("Release waves", "Wave 1 — core (26 Jan):", "Wave 2 — rest (9 Mar):"),
+        ("Savings tranches", "Tranche A — quick wins:", "Tranche B — structural:"),
+        ("Go/no-go reviews", "G1 — Ready (week 6)", "G2 — Live (week 9)"),
+        ("Rollout-Wellen", "Welle 1 — Kern:", "Welle 2 — Rest:"),
+        ("Oleadas de despliegue", "Oleada 1 — núcleo:", "Oleada 2 — resto:"),
+        ("Revues de passage", "RP1 — Site prêt (semaine 6)", "RP2 — Robots prêts (semaine 9)"),
+    ):
+        plan = plan_of(
+            f"{work}## {title}\n\nEach one is reviewed by the board.\n\n"
+            f"**{first}** AB-1, AB-2\n**{second}** : AB-3\n"
+        )
+        assert titles(plan) == ["AB-1 Extract strings", "AB-2 Translate", "AB-3 Review"], title
+        got = members(plan)
+        assert sorted(len(v) for v in got.values()) == [1, 2], (title, got)
+    table = plan_of(
+        "## 3 Aufgaben\n\n### 3.1 Profil festlegen\nX.\n\n### 3.2 Handbuch erstellen\nY.\n\n"
+        "## 4 Gremientermine\n\nDie Sitzungen sind die Meilensteine.\n\n"
+        "| Meilenstein | Termin | Beschlussreif |\n|---|---|---|\n"
+        "| Fakultätsrat | 20.01.2027 | 3.1 |\n| Senat | 17.02.2027 | 3.2 |\n"
+    )
+    assert members(table) == {
+        "Fakultätsrat": {"Profil festlegen"},
+        "Senat": {"Handbuch erstellen"},
+    }
+    # Over sub-headings, a waves section is the work plan and its headings the milestones.
+    nested = plan_of(
+        "## Vagues de migration\n\n### Vague 1 — Socle\n\n- [ ] Créer le compte\n\n"
+        "### Vague 2 — Bascule\n\n- [ ] Basculer le DNS\n"
+    )
+    assert titles(nested) == ["Créer le compte", "Basculer le DNS"]

@@ -555,6 +555,20 @@ MILESTONE_LIST_TITLES = _phrases(
     r"puntos de control",
     r"points de contrôle|points d étape",
 )
+MILESTONE_ENTRY_TITLES = _phrases(
+    # Waves and tranches a plan ships or books in (``Release waves``, ``Savings tranches``).
+    r"([^ ]+ )?(waves|tranches)|(rollout |release |einführungs)?wellen|tranchen",
+    r"oleadas( de [^ ]+)?|tramos( de [^ ]+)?|vagues( de [^ ]+)?|tranches( de [^ ]+)?",
+    # Go/no-go reviews between stages: each is a milestone.
+    r"(go (and )?no go|gate|phase|stage|milestone) reviews|(phasen|meilenstein|gate)reviews",
+    r"revisiones (de (fase|hito|paso)|go (and )?no go)",
+    r"revues (de passage|de jalon|de phase|go (and )?no go)",
+    # A German compound of dates or milestones (``Gremientermine``, ``Projektmeilensteine``).
+    r"[a-zäöüß]+(termine|meilensteine)",
+)
+"""Titles of a section that lists milestones in its own text (bold lines, a list, a table):
+waves, tranches, go/no-go reviews. Over sub-headings (``### Vague 0 — …``) such a title is a
+work plan whose sub-sections are milestones, and its own text holds their rules."""
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
     r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
