@@ -1328,3 +1328,23 @@ def test_waves_tranches_reviews_and_compound_dates_sections_list_milestones() ->
         "### Vague 2 — Bascule\n\n- [ ] Basculer le DNS\n"
     )
     assert titles(nested) == ["Créer le compte", "Basculer le DNS"]
+
+
+def test_a_milestone_tables_prerequisites_column_lists_its_tasks_by_number() -> None:
+    for column, first, second in (
+        ("Voraussetzung (Pendenzen)", "Technik bereit", "Go-Live"),
+        ("Prerequisites", "Tech ready", "Go-live"),
+        ("Prerrequisitos", "Técnica lista", "Arranque"),
+        ("Prérequis", "Technique prête", "Démarrage"),
+    ):
+        plan = plan_of(
+            "## Tasks\n\n| Nr. | Task | Owner |\n|---|---|---|\n"
+            "| 14 | Measure the WLAN | Ops |\n| 17 | Buy six carts | Purchasing |\n"
+            "| 22 | Test the interface | IT |\n\n"
+            f"## Milestones\n\n| Milestone | Date | {column} |\n|---|---|---|\n"
+            f"| {first} | 18.12.2026 | 14, 17 |\n| {second} | 01.02.2027 | 22 |\n"
+        )
+        assert members(plan) == {
+            first: {"Measure the WLAN", "Buy six carts"},
+            second: {"Test the interface"},
+        }, column
