@@ -1348,3 +1348,41 @@ def test_a_milestone_tables_prerequisites_column_lists_its_tasks_by_number() -> 
             first: {"Measure the WLAN", "Buy six carts"},
             second: {"Test the interface"},
         }, column
+
+
+def test_short_scales_importance_labels_and_tags_state_priorities() -> None:
+    high, medium, low = Priority.HIGH, Priority.MEDIUM, Priority.LOW
+    table = plan_of(
+        "## Register\n\n| # | Initiative | Priority |\n|---|---|---|\n"
+        "| S1 | Enforce tags | Hi |\n| S2 | Dashboards | Med |\n| S3 | Alerts | Lo |\n"
+    )
+    assert [t.priority for t in table.tasks] == [high, medium, low]
+    tags = plan_of(
+        "## Work\n\n| ID | Item | Tag |\n|---|---|---|\n| L-1 | Externalize | must-ship |\n"
+        "| L-2 | Formatting | should-ship |\n| L-3 | RTL layout | could-slip |\n"
+    )
+    assert [t.priority for t in tags.tasks] == [high, medium, low]
+    bold = plan_of(
+        "## Content\n\n**L-6 Connect the TMS** — must-ship. An action pushes keys.\n\n"
+        "**L-7 Glossary** — should-ship. Reviewers sign off.\n\n"
+        "**L-8 Help articles** — could-slip. Support owns it.\n"
+    )
+    assert [t.priority for t in bold.tasks] == [high, medium, low]
+    for label, words in (
+        ("Importance :", ("forte", "moyenne", "faible")),
+        ("Einstufung:", ("zwingend", "wichtig", "wünschenswert")),
+        ("Importancia:", ("alta", "media", "baja")),
+    ):
+        plan = plan_of(
+            "## Chantiers\n\n"
+            + "".join(
+                f"- **A{n} — Item {n}.** {label} {word}. Responsable : X.\n"
+                for n, word in enumerate(words, 1)
+            )
+        )
+        assert [t.priority for t in plan.tasks] == [high, medium, low], label
+    spanish = plan_of(
+        "## Tareas\n\n- **PAT-1 Cerrar patrocinios (imprescindible)** — Ana.\n"
+        "- **PAT-2 Rifa (conveniente)** — Luis.\n- **PAT-3 Photocall (si da tiempo)** — Eva.\n"
+    )
+    assert [t.priority for t in spanish.tasks] == [high, medium, low]

@@ -774,18 +774,18 @@ for _level, _words in {
     ),
     Priority.HIGH: (
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
-        "|indispensable|obligatoire|obligatorio"
+        "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
-        "|sollte|deseable|souhaitable|recomendable"
+        "|sollte|deseable|souhaitable|recomendable|med|wichtig|conveniente|should ship|should do"
     ),
     Priority.LOW: (
         "p3|low|lowest|niedrig|niedrige|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
         "|plus basse|la plus basse|très basse|minor|mineure|mineur|very low|sehr niedrig|muy baja"
         "|muy bajo"
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
-        "|wünschenswert"
+        "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do"
     ),
 }.items():
     for _word in _words.split("|"):
@@ -810,14 +810,21 @@ MOSCOW_LEAD = re.compile(
 )
 """A MoSCoW word leading a paragraph or item (``**Imprescindible.** El …``, ``- MUST: …``)."""
 
+PRIORITY_AFTER_DASH = re.compile(r"\s*[—–]\s*(?P<words>[^,.;:\n]{2,30}?)\s*(?:[,.;]|$)")
+"""A bold name's text led by a dash and a priority (``**L-6 …** — must-ship. A GitHub …``):
+the first clause, read as a priority when it is nothing but one."""
+
 PRIORITY_INLINE = re.compile(
-    r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence)"
+    r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence"
+    r"|importance|importancia|wichtigkeit|einstufung)"
     r"(?![\w-])\s*:?\s*\**\s*"
     r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
-PRIORITY_INLINE_HINT = re.compile("prio|dringlich|urgen", re.IGNORECASE)
+PRIORITY_INLINE_HINT = re.compile(
+    "prio|dringlich|urgen|importan|wichtigkeit|einstufung", re.IGNORECASE
+)
 """What every ``PRIORITY_INLINE`` match holds, under the same flags: a literal scan that rules
 out most text ~7x faster than the full pattern."""
 
