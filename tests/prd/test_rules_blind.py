@@ -1386,3 +1386,31 @@ def test_short_scales_importance_labels_and_tags_state_priorities() -> None:
         "- **PAT-2 Rifa (conveniente)** — Luis.\n- **PAT-3 Photocall (si da tiempo)** — Eva.\n"
     )
     assert [t.priority for t in spanish.tasks] == [high, medium, low]
+
+
+def test_a_sequencing_list_that_says_what_runs_in_parallel_is_not_a_chain() -> None:
+    register = (
+        "## Register\n\n- [ ] S1 Enforce tags\n- [ ] S3 Delete volumes\n- [ ] S4 Dashboards\n"
+        "- [ ] S5 Lifecycle rules\n\n"
+    )
+    for title, items in (
+        (
+            "Sequencing",
+            "- S1 has to be in place before S4.\n- S3 can start on day one, in parallel with S1.\n"
+            "- S5 runs on its own.\n",
+        ),
+        (
+            "Reihenfolge",
+            "- S4 erst nach S1.\n- S3 läuft parallel zu S1.\n- S5 ist Sache des Data-Teams.\n",
+        ),
+        (
+            "Secuencia",
+            "- S4 después de S1.\n- S3 va en paralelo con S1.\n- S5 lo lleva Datos.\n",
+        ),
+        (
+            "Enchaînements",
+            "- S4 après S1.\n- S3 se fait en parallèle de S1.\n- S5 est à part.\n",
+        ),
+    ):
+        plan = plan_of(f"{register}## {title}\n\n{items}")
+        assert pairs(plan) == {("S1 Enforce tags", "S4 Dashboards")}, title
