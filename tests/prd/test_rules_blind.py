@@ -1414,3 +1414,28 @@ def test_a_sequencing_list_that_says_what_runs_in_parallel_is_not_a_chain() -> N
     ):
         plan = plan_of(f"{register}## {title}\n\n{items}")
         assert pairs(plan) == {("S1 Enforce tags", "S4 Dashboards")}, title
+
+
+def test_one_task_reached_by_two_of_its_names_is_no_ambiguity() -> None:
+    plan = plan_of(
+        "## Content\n\n**L-8 Wave 1 string freeze and first translation pass** — must-ship. "
+        "Freeze the strings.\n\n"
+        "**L-9 Linguistic QA on staging** — must-ship. Starts the Monday after the first "
+        "translation pass is back.\n"
+    )
+    assert pairs(plan) == {
+        (
+            "L-8 Wave 1 string freeze and first translation pass",
+            "L-9 Linguistic QA on staging",
+        )
+    }
+    assert "ambiguous_reference" not in codes(plan)
+    german = plan_of(
+        "## Aufgaben\n\n**P-3 Rollenkonzept und Berechtigungsrollen einrichten** — hoch. "
+        "Im KIS.\n\n"
+        "**P-4 Schnittstelle testen** — mittel. Erst wenn die Berechtigungsrollen eingerichtet "
+        "sind.\n"
+    )
+    assert pairs(german) == {
+        ("P-3 Rollenkonzept und Berechtigungsrollen einrichten", "P-4 Schnittstelle testen")
+    }

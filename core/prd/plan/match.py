@@ -19,7 +19,7 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.prd.plan.builder import Builder
 from core.prd.plan.lexicon import NONE_REFERENCE, word_set
@@ -254,7 +254,22 @@ class Resolver:
     # ------------------------------------------------------------ resolving
 
     def resolve(self, ref: DepRef, referrer: Unit | None) -> Found:
-        """The tasks ``ref`` names, seen from ``referrer`` (whose own section wins a tie)."""
+        """The tasks ``ref`` names, seen from ``referrer`` (whose own section wins a tie).
+
+        Candidates that are the same tasks (one task reached by two of its names: its title
+        and its title without its id) are one: a reference naming only them names them.
+        """
+        found = self._resolve(ref, referrer)
+        if len(found.candidates) < 2:
+            return found
+        distinct = tuple(dict.fromkeys(found.candidates))
+        if len(distinct) == 1 and not found.units:
+            return replace(found, units=distinct[0], candidates=())
+        if len(distinct) < len(found.candidates):
+            return replace(found, candidates=distinct)
+        return found
+
+    def _resolve(self, ref: DepRef, referrer: Unit | None) -> Found:
         raw = ref.target.strip().strip("\"'`*_“”«»").strip()
         plain = norm_plain(raw)
         if not plain or NONE_REFERENCE.fullmatch(plain) or not raw.strip("-—–. "):
