@@ -1439,3 +1439,20 @@ def test_one_task_reached_by_two_of_its_names_is_no_ambiguity() -> None:
     assert pairs(german) == {
         ("P-3 Rollenkonzept und Berechtigungsrollen einrichten", "P-4 Schnittstelle testen")
     }
+
+
+def test_no_point_starting_until_and_goes_behind_state_dependencies() -> None:
+    for second in (
+        "There is no point starting until LOG-1 is signed.",
+        "No tiene sentido empezar hasta que LOG-1 esté firmado.",
+        "Es hat keinen Sinn, vor LOG-1 anzufangen.",
+        "Inutile de commencer avant LOG-1.",
+        "Va detrás de LOG-1.",
+    ):
+        plan = plan_of(
+            "## Logística\n\n- **LOG-1 Sign the venue contract** (must). The president signs.\n"
+            f"- **LOG-2 Choose the caterer** (must). {second}\n"
+        )
+        assert pairs(plan) == {("LOG-1 Sign the venue contract", "LOG-2 Choose the caterer")}, (
+            second
+        )

@@ -867,9 +867,15 @@ _FORWARD_STRONG = (
     r"|be (released|shipped|merged|enabled|turned on))"
     r"( [\w-]+){0,3}? until"
     r"|attend(ent)?( donc)?( aussi| également)?(?= (la|le|les|l['’]|que|qu['’]|la fin))"
+    # "there is no point starting until …" in the four languages
+    r"|(there is |there['’]s )?no point (in )?(starting|beginning)( [\w-]+){0,2}? (until|before)"
+    r"|no tiene sentido (empezar|comenzar|arrancar)( [\w-]+){0,2}? (hasta( que| tener)?|antes de)"
+    r"|(es )?(hat|macht) keinen sinn,? (vor|bevor|vorher)"
+    r"|(inutile|pas la peine) de (commencer|démarrer)( [\w-]+){0,2}? (avant|tant que)"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
+    r"|va(n)? detrás de|viene(n)? detrás de"
     r"|(?<![Aa]s )follows(?= (?:items? |steps? |[A-Z][A-Z0-9]*-?\d))"
     r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
@@ -974,7 +980,8 @@ def trigger_kind(m: re.Match[str]) -> str:
 DEP_ANCHORS = word_set(
     "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|gate:|baut|espera"
     "|relies on|rely on|necesario|unblock|contingent|conditional|on hold|paused|aufbauend"
-    "|follows|comes after|behind|hasta|until|pas avant"
+    "|follows|comes after|behind|hasta|until|pas avant|detrás|no point|keinen sinn|inutile"
+    "|pas la peine"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
     "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
