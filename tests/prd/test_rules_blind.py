@@ -1456,3 +1456,31 @@ def test_no_point_starting_until_and_goes_behind_state_dependencies() -> None:
         assert pairs(plan) == {("LOG-1 Sign the venue contract", "LOG-2 Choose the caterer")}, (
             second
         )
+
+
+def test_agendas_done_items_misc_reading_guides_budgets_and_dropped_levers_are_not_work() -> None:
+    for title in (
+        "Traktanden der Sitzung Nr. 7",
+        "Orden del día de la reunión",
+        "Erledigte Pendenzen (seit Sitzung Nr. 6)",
+        "Completed items",
+        "Tareas cerradas",
+        "Points réglés",
+        "Varia",
+        "Sonstiges",
+        "Cómo se organiza este plan",
+        "How this tracker is organized",
+        "Presupuesto orientativo",
+        "Budget estimate",
+        "Where the money goes today",
+        "Dudas para el patronato",
+        "Questions for the board",
+        "Fragen an die Fakultätsleitung",
+        "Levers we looked at and are not pursuing",
+        "Options écartées pour ce pilote",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"
+            f"## {title}\n\n- Banks answered late.\n- Count was wrong.\n"
+        )
+        assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title

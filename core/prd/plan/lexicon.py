@@ -174,6 +174,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"so (lesen|nutzen|verwenden) wir (das|den|die|diese[nrs]?) [^ ]+",
             r"so funktioniert (dieser|diese|dieses|der|die|das) [^ ]+",
             r"cómo funciona (este|esta|el|la) [^ ]+|comment fonctionne (ce|cette|le|la) [^ ]+",
+            r"how (this|the) [^ ]+ is (organi[sz]ed|structured)",
+            r"cómo se organiza (este|esta) [^ ]+|wie (dieser|diese|dieses) [^ ]+ aufgebaut ist",
+            r"comment (ce|cette) [^ ]+ est organisée?",
             r"[^ ]+ summary|(board|system|hardware) (summary|overview)",
         ),
     ),
@@ -304,6 +307,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"desventajas|alternatives (envisagées|écartées|étudiées)|options écartées",
             r"inconvénients",
             r"considered options|options|optionen|opciones|decision outcome",
+            # "Levers we looked at and are not pursuing"
+            r"([^ ]+ ){1,5}(are |we re )?not pursu(ing|ed)|([^ ]+ ){1,4}nicht weiterverfolg(t|en)",
+            r"([^ ]+ ){1,4}(descartad[oa]s|que no seguimos)|([^ ]+ ){1,4}(écartée?s|non retenue?s)",
         ),
     ),
     "risks": (
@@ -343,6 +349,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"preguntas frecuentes|foire aux questions|häufige fragen|häufig gestellte fragen",
             r"offene (fragen|punkte)|fragen|preguntas( abiertas| en suspenso| pendientes)?",
             r"cuestiones abiertas|puntos abiertos|questions (ouvertes|en suspens)",
+            r"dudas( (abiertas|pendientes))?|(dudas|preguntas) para (el |la |los |las )?[^ ]+",
+            r"(open )?questions for (the )?[^ ]+|fragen an (den |die |das )?[^ ]+",
+            r"questions pour (le |la |les |l )?[^ ]+",
             r"points (ouverts|en suspens)",
         ),
     ),
@@ -367,6 +376,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"meeting agenda|agenda items|tagesordnung|orden del día|ordre du jour",
             r"questions diverses",
             r"verschiedenes|varios|ruegos y preguntas|any other business|aob",
+            r"varia|sonstiges|miscellaneous|misc|divers",
+            # A meeting's agenda items (Swiss "Traktanden"), whatever meeting they name.
+            r"(traktanden|traktandenliste|tagesordnung|meeting agenda|agenda items) [^\n]{1,40}",
+            r"traktanden|traktandenliste|(orden del día|ordre du jour) [^\n]{1,40}",
             r"message board|hill chart|cool ?down|review log|dokument(en)?historie",
             r"(q[1-4]|h[12]|\d{4}|last (quarter|year|sprint|cycle|half)|(the )?(quarter|year|half))"
             r" in review|looking back|rückblick( auf .+)?|retour sur (le|la|l) .+|mirando atrás",
@@ -408,6 +421,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
             r"capacity|kapazität(en)?|capacidad|capacité|velocity|velocität|velocidad|vélocité",
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
+            r"(budget|presupuesto|costs?|cost breakdown|kosten|coûts?|costes)"
+            r" (orientativo|indicativo|estimado|aproximado|previsto|estimate|estimated|indicative"
+            r"|rough|overview|breakdown|estimé|indicatif|prévisionnel|übersicht|schätzung)",
+            r"where the money goes( today| now)?|wohin das geld (fließt|geht)( heute)?",
+            r"en qué se (va|gasta) el dinero( hoy)?|où va l argent( aujourd hui)?",
         ),
     ),
     "nfr": (
@@ -453,6 +471,12 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(already )?(done|shipped|completed|finished|released)( already| so far)?",
             r"(bereits )?(erledigt|abgeschlossen)|(ya )?hecho|déjà (fait|livré|réalisé)",
             r"completado|terminado|terminé|fait|réalisé|livré",
+            # "Erledigte Pendenzen", "Completed items", "Tareas cerradas", "Points réglés"
+            r"(erledigte|abgeschlossene) [^ ]+",
+            r"(done|completed|closed|finished) (items|tasks|actions)",
+            r"(tareas|puntos|acciones|pendientes)"
+            r" (completad[oa]s|cerrad[oa]s|hech[oa]s|terminad[oa]s)",
+            r"(tâches|actions|points) (terminée?s|réalisée?s|clos|closes|réglée?s)",
         ),
     ),
     "signoff": (
