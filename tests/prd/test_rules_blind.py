@@ -1484,3 +1484,22 @@ def test_agendas_done_items_misc_reading_guides_budgets_and_dropped_levers_are_n
             f"## {title}\n\n- Banks answered late.\n- Count was wrong.\n"
         )
         assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
+
+
+def test_conditions_presupposes_and_in_the_wake_of_state_dependencies() -> None:
+    tasks = (
+        "## Chantiers\n\n- **B1 — Cartographie de la zone.** X.\n"
+        "- **B4 — Mise en service des robots.** Y.\n- **C3 — Formation des préparateurs.** Z.\n"
+    )
+    expected = {("B1 — Cartographie de la zone", "B4 — Mise en service des robots")}
+    for sentence in (
+        "La cartographie (B1) conditionne la mise en service des robots (B4).",
+        "La cartografía (B1) condiciona la puesta en servicio (B4).",
+        "La mise en service (B4) suppose que la cartographie B1 soit livrée.",
+        "The commissioning (B4) presupposes B1.",
+        "La mise en service (B4) se fait dans la foulée de B1.",
+        "La puesta en servicio (B4) va a continuación de B1.",
+        "Commissioning (B4) comes on the heels of B1.",
+    ):
+        plan = plan_of(f"{tasks}\n## Enchaînements\n\n{sentence}\n")
+        assert pairs(plan) == expected, sentence

@@ -896,10 +896,12 @@ _FORWARD_STRONG = (
     r"|no tiene sentido (empezar|comenzar|arrancar)( [\w-]+){0,2}? (hasta( que| tener)?|antes de)"
     r"|(es )?(hat|macht) keinen sinn,? (vor|bevor|vorher)"
     r"|(inutile|pas la peine) de (commencer|démarrer)( [\w-]+){0,2}? (avant|tant que)"
+    r"|presupposes|presupone( que)?|présuppose( que| qu['’])?|suppose que|suppose qu['’]"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
-    r"|va(n)? detrás de|viene(n)? detrás de"
+    r"|va(n)? detrás de|viene(n)? detrás de|on the heels of|a continuación de"
+    r"|dans la foulée (de|du|des|d['’])"
     r"|(?<![Aa]s )follows(?= (?:items? |steps? |[A-Z][A-Z0-9]*-?\d))"
     r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
@@ -918,6 +920,7 @@ _REVERSE_STRONG = (
     r"|bloque(?=\s+[A-Z][A-Z0-9]*-?\d)"
     r"|voraussetzung für|nötig für|blockiert|necesari[oa]s? para|requisito para|bloquea"
     r"|imprescindible para|nécessaire (pour|à)|prérequis (pour|à)|indispensable (pour|à)"
+    r"|conditionne(nt)?(?= (la|le|les|l['’]))|condiciona(n)?(?= (el|la|los|las))"
 )
 _REVERSE_WEAK = (
     r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|previo a|avant"
@@ -1005,7 +1008,7 @@ DEP_ANCHORS = word_set(
     "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|gate:|baut|espera"
     "|relies on|rely on|necesario|unblock|contingent|conditional|on hold|paused|aufbauend"
     "|follows|comes after|behind|hasta|until|pas avant|detrás|no point|keinen sinn|inutile"
-    "|pas la peine"
+    "|pas la peine|suppos|presup|présup|heels|continuación|foulée|condiciona"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
     "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
