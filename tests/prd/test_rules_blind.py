@@ -1503,3 +1503,18 @@ def test_conditions_presupposes_and_in_the_wake_of_state_dependencies() -> None:
     ):
         plan = plan_of(f"{tasks}\n## Enchaînements\n\n{sentence}\n")
         assert pairs(plan) == expected, sentence
+
+
+def test_a_row_number_with_only_its_state_around_it_names_the_row() -> None:
+    for note in (
+        "erst wenn 14 abgeschlossen ist",
+        "only once 14 is done",
+        "solo puede empezar cuando 14 esté terminado",
+        "ne peut commencer qu'après 14 terminé",
+    ):
+        plan = plan_of(
+            "## Offene Pendenzen\n\n| Nr. | Aufgabe | Bemerkung |\n|---|---|---|\n"
+            "| 14 | WLAN ausleuchten | Offerte liegt vor |\n"
+            f"| 33 | Laptops ins WLAN einbinden | {note} |\n"
+        )
+        assert pairs(plan) == {("WLAN ausleuchten", "Laptops ins WLAN einbinden")}, note

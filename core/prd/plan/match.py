@@ -120,6 +120,11 @@ class Found:
     """Some tasks came from a section named as a whole (its first or last tasks are enough)."""
 
 
+def _stated(raw: str) -> str:
+    """The reference without the words that only say a state (``14 abgeschlossen`` → ``14``)."""
+    return " ".join(w for w in raw.split() if w.casefold() not in _STOP)
+
+
 def _stem(word: str) -> str:
     """A light stem: ``imported``/``imports`` → ``import``, ``share``/``sharing`` → ``shar``.
 
@@ -393,7 +398,10 @@ class Resolver:
             numbers = list(dict.fromkeys([*numbers, *inner]))
         # Numbers that may name a numbered item: "Needs: 3, 4", "(needs 5)", "items 9 and 10".
         items: list[str] = []
-        if strength != "weak" and _BARE_NUMBERS.fullmatch(raw.strip()):
+        if strength != "weak" and (
+            _BARE_NUMBERS.fullmatch(raw.strip()) or _BARE_NUMBERS.fullmatch(_stated(raw))
+        ):
+            # "erst wenn 14 abgeschlossen ist": the number with only its state around it.
             numbers = re.findall(r"\d+(?:\.\d+)*", raw)
             items = numbers
         named_items: set[str] = set()
