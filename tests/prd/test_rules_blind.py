@@ -1293,3 +1293,228 @@ def test_a_deliverables_table_the_tasks_cite_is_not_work() -> None:
         "| S1 | Pricing page | Must | — |\n| S2 | Launch email (S1) | Should | S1 |\n"
     )
     assert len(planned.tasks) == 2
+
+
+def test_waves_tranches_reviews_and_compound_dates_sections_list_milestones() -> None:
+    work = "## Work\n\n- [ ] AB-1 Extract strings\n- [ ] AB-2 Translate\n- [ ] AB-3 Review\n\n"
+    for title, first, second in (
+        ("Release waves", "Wave 1 — core (26 Jan):", "Wave 2 — rest (9 Mar):"),
+        ("Savings tranches", "Tranche A — quick wins:", "Tranche B — structural:"),
+        ("Go/no-go reviews", "G1 — Ready (week 6)", "G2 — Live (week 9)"),
+        ("Rollout-Wellen", "Welle 1 — Kern:", "Welle 2 — Rest:"),
+        ("Oleadas de despliegue", "Oleada 1 — núcleo:", "Oleada 2 — resto:"),
+        ("Revues de passage", "RP1 — Site prêt (semaine 6)", "RP2 — Robots prêts (semaine 9)"),
+    ):
+        plan = plan_of(
+            f"{work}## {title}\n\nEach one is reviewed by the board.\n\n"
+            f"**{first}** AB-1, AB-2\n**{second}** : AB-3\n"
+        )
+        assert titles(plan) == ["AB-1 Extract strings", "AB-2 Translate", "AB-3 Review"], title
+        got = members(plan)
+        assert sorted(len(v) for v in got.values()) == [1, 2], (title, got)
+    table = plan_of(
+        "## 3 Aufgaben\n\n### 3.1 Profil festlegen\nX.\n\n### 3.2 Handbuch erstellen\nY.\n\n"
+        "## 4 Gremientermine\n\nDie Sitzungen sind die Meilensteine.\n\n"
+        "| Meilenstein | Termin | Beschlussreif |\n|---|---|---|\n"
+        "| Fakultätsrat | 20.01.2027 | 3.1 |\n| Senat | 17.02.2027 | 3.2 |\n"
+    )
+    assert members(table) == {
+        "Fakultätsrat": {"Profil festlegen"},
+        "Senat": {"Handbuch erstellen"},
+    }
+    # Over sub-headings, a waves section is the work plan and its headings the milestones.
+    nested = plan_of(
+        "## Vagues de migration\n\n### Vague 1 — Socle\n\n- [ ] Créer le compte\n\n"
+        "### Vague 2 — Bascule\n\n- [ ] Basculer le DNS\n"
+    )
+    assert titles(nested) == ["Créer le compte", "Basculer le DNS"]
+
+
+def test_a_milestone_tables_prerequisites_column_lists_its_tasks_by_number() -> None:
+    for column, first, second in (
+        ("Voraussetzung (Pendenzen)", "Technik bereit", "Go-Live"),
+        ("Prerequisites", "Tech ready", "Go-live"),
+        ("Prerrequisitos", "Técnica lista", "Arranque"),
+        ("Prérequis", "Technique prête", "Démarrage"),
+    ):
+        plan = plan_of(
+            "## Tasks\n\n| Nr. | Task | Owner |\n|---|---|---|\n"
+            "| 14 | Measure the WLAN | Ops |\n| 17 | Buy six carts | Purchasing |\n"
+            "| 22 | Test the interface | IT |\n\n"
+            f"## Milestones\n\n| Milestone | Date | {column} |\n|---|---|---|\n"
+            f"| {first} | 18.12.2026 | 14, 17 |\n| {second} | 01.02.2027 | 22 |\n"
+        )
+        assert members(plan) == {
+            first: {"Measure the WLAN", "Buy six carts"},
+            second: {"Test the interface"},
+        }, column
+
+
+def test_short_scales_importance_labels_and_tags_state_priorities() -> None:
+    high, medium, low = Priority.HIGH, Priority.MEDIUM, Priority.LOW
+    table = plan_of(
+        "## Register\n\n| # | Initiative | Priority |\n|---|---|---|\n"
+        "| S1 | Enforce tags | Hi |\n| S2 | Dashboards | Med |\n| S3 | Alerts | Lo |\n"
+    )
+    assert [t.priority for t in table.tasks] == [high, medium, low]
+    tags = plan_of(
+        "## Work\n\n| ID | Item | Tag |\n|---|---|---|\n| L-1 | Externalize | must-ship |\n"
+        "| L-2 | Formatting | should-ship |\n| L-3 | RTL layout | could-slip |\n"
+    )
+    assert [t.priority for t in tags.tasks] == [high, medium, low]
+    bold = plan_of(
+        "## Content\n\n**L-6 Connect the TMS** — must-ship. An action pushes keys.\n\n"
+        "**L-7 Glossary** — should-ship. Reviewers sign off.\n\n"
+        "**L-8 Help articles** — could-slip. Support owns it.\n"
+    )
+    assert [t.priority for t in bold.tasks] == [high, medium, low]
+    for label, words in (
+        ("Importance :", ("forte", "moyenne", "faible")),
+        ("Einstufung:", ("zwingend", "wichtig", "wünschenswert")),
+        ("Importancia:", ("alta", "media", "baja")),
+    ):
+        plan = plan_of(
+            "## Chantiers\n\n"
+            + "".join(
+                f"- **A{n} — Item {n}.** {label} {word}. Responsable : X.\n"
+                for n, word in enumerate(words, 1)
+            )
+        )
+        assert [t.priority for t in plan.tasks] == [high, medium, low], label
+    spanish = plan_of(
+        "## Tareas\n\n- **PAT-1 Cerrar patrocinios (imprescindible)** — Ana.\n"
+        "- **PAT-2 Rifa (conveniente)** — Luis.\n- **PAT-3 Photocall (si da tiempo)** — Eva.\n"
+    )
+    assert [t.priority for t in spanish.tasks] == [high, medium, low]
+
+
+def test_a_sequencing_list_that_says_what_runs_in_parallel_is_not_a_chain() -> None:
+    register = (
+        "## Register\n\n- [ ] S1 Enforce tags\n- [ ] S3 Delete volumes\n- [ ] S4 Dashboards\n"
+        "- [ ] S5 Lifecycle rules\n\n"
+    )
+    for title, items in (
+        (
+            "Sequencing",
+            "- S1 has to be in place before S4.\n- S3 can start on day one, in parallel with S1.\n"
+            "- S5 runs on its own.\n",
+        ),
+        (
+            "Reihenfolge",
+            "- S4 erst nach S1.\n- S3 läuft parallel zu S1.\n- S5 ist Sache des Data-Teams.\n",
+        ),
+        (
+            "Secuencia",
+            "- S4 después de S1.\n- S3 va en paralelo con S1.\n- S5 lo lleva Datos.\n",
+        ),
+        (
+            "Enchaînements",
+            "- S4 après S1.\n- S3 se fait en parallèle de S1.\n- S5 est à part.\n",
+        ),
+    ):
+        plan = plan_of(f"{register}## {title}\n\n{items}")
+        assert pairs(plan) == {("S1 Enforce tags", "S4 Dashboards")}, title
+
+
+def test_one_task_reached_by_two_of_its_names_is_no_ambiguity() -> None:
+    plan = plan_of(
+        "## Content\n\n**L-8 Wave 1 string freeze and first translation pass** — must-ship. "
+        "Freeze the strings.\n\n"
+        "**L-9 Linguistic QA on staging** — must-ship. Starts the Monday after the first "
+        "translation pass is back.\n"
+    )
+    assert pairs(plan) == {
+        (
+            "L-8 Wave 1 string freeze and first translation pass",
+            "L-9 Linguistic QA on staging",
+        )
+    }
+    assert "ambiguous_reference" not in codes(plan)
+    german = plan_of(
+        "## Aufgaben\n\n**P-3 Rollenkonzept und Berechtigungsrollen einrichten** — hoch. "
+        "Im KIS.\n\n"
+        "**P-4 Schnittstelle testen** — mittel. Erst wenn die Berechtigungsrollen eingerichtet "
+        "sind.\n"
+    )
+    assert pairs(german) == {
+        ("P-3 Rollenkonzept und Berechtigungsrollen einrichten", "P-4 Schnittstelle testen")
+    }
+
+
+def test_no_point_starting_until_and_goes_behind_state_dependencies() -> None:
+    for second in (
+        "There is no point starting until LOG-1 is signed.",
+        "No tiene sentido empezar hasta que LOG-1 esté firmado.",
+        "Es hat keinen Sinn, vor LOG-1 anzufangen.",
+        "Inutile de commencer avant LOG-1.",
+        "Va detrás de LOG-1.",
+    ):
+        plan = plan_of(
+            "## Logística\n\n- **LOG-1 Sign the venue contract** (must). The president signs.\n"
+            f"- **LOG-2 Choose the caterer** (must). {second}\n"
+        )
+        assert pairs(plan) == {("LOG-1 Sign the venue contract", "LOG-2 Choose the caterer")}, (
+            second
+        )
+
+
+def test_agendas_done_items_misc_reading_guides_budgets_and_dropped_levers_are_not_work() -> None:
+    for title in (
+        "Traktanden der Sitzung Nr. 7",
+        "Orden del día de la reunión",
+        "Erledigte Pendenzen (seit Sitzung Nr. 6)",
+        "Completed items",
+        "Tareas cerradas",
+        "Points réglés",
+        "Varia",
+        "Sonstiges",
+        "Cómo se organiza este plan",
+        "How this tracker is organized",
+        "Presupuesto orientativo",
+        "Budget estimate",
+        "Where the money goes today",
+        "Dudas para el patronato",
+        "Questions for the board",
+        "Fragen an die Fakultätsleitung",
+        "Levers we looked at and are not pursuing",
+        "Options écartées pour ce pilote",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"
+            f"## {title}\n\n- Banks answered late.\n- Count was wrong.\n"
+        )
+        assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
+
+
+def test_conditions_presupposes_and_in_the_wake_of_state_dependencies() -> None:
+    tasks = (
+        "## Chantiers\n\n- **B1 — Cartographie de la zone.** X.\n"
+        "- **B4 — Mise en service des robots.** Y.\n- **C3 — Formation des préparateurs.** Z.\n"
+    )
+    expected = {("B1 — Cartographie de la zone", "B4 — Mise en service des robots")}
+    for sentence in (
+        "La cartographie (B1) conditionne la mise en service des robots (B4).",
+        "La cartografía (B1) condiciona la puesta en servicio (B4).",
+        "La mise en service (B4) suppose que la cartographie B1 soit livrée.",
+        "The commissioning (B4) presupposes B1.",
+        "La mise en service (B4) se fait dans la foulée de B1.",
+        "La puesta en servicio (B4) va a continuación de B1.",
+        "Commissioning (B4) comes on the heels of B1.",
+    ):
+        plan = plan_of(f"{tasks}\n## Enchaînements\n\n{sentence}\n")
+        assert pairs(plan) == expected, sentence
+
+
+def test_a_row_number_with_only_its_state_around_it_names_the_row() -> None:
+    for note in (
+        "erst wenn 14 abgeschlossen ist",
+        "only once 14 is done",
+        "solo puede empezar cuando 14 esté terminado",
+        "ne peut commencer qu'après 14 terminé",
+    ):
+        plan = plan_of(
+            "## Offene Pendenzen\n\n| Nr. | Aufgabe | Bemerkung |\n|---|---|---|\n"
+            "| 14 | WLAN ausleuchten | Offerte liegt vor |\n"
+            f"| 33 | Laptops ins WLAN einbinden | {note} |\n"
+        )
+        assert pairs(plan) == {("WLAN ausleuchten", "Laptops ins WLAN einbinden")}, note

@@ -25,6 +25,7 @@ from core.prd.plan.lexicon import (
     DEPENDENCY_TITLES,
     INFO_CATEGORIES,
     LABELLED_MILESTONE,
+    MILESTONE_ENTRY_TITLES,
     MILESTONE_HEADING,
     MILESTONE_LABEL,
     MILESTONE_LIST_TITLES,
@@ -220,6 +221,20 @@ class Title:
             kind_words=kind_words,
             tags=tags,
         )
+
+
+def _entry_titled(section: Section, info: Title) -> bool:
+    """Whether a section without sub-sections is titled as a list of milestones in its text.
+
+    ``Release waves``, ``Savings tranches``, ``Revues de passage``, ``Gremientermine``: the
+    bold lines, list items or table rows below name the milestones and the tasks each holds.
+    """
+    return (
+        info.ident is None
+        and info.kind is None
+        and not section.children
+        and MILESTONE_ENTRY_TITLES.fullmatch(info.kind_words) is not None
+    )
 
 
 _TRAILING_TAGS = re.compile(r"(?:\s+#[A-Za-z][\w-]{0,39})+\s*$")
@@ -474,6 +489,8 @@ class SectionRules:
         found = info.kind
         if info.ident is None and found is not None and found[0] == "milestone-list":
             return True
+        if _entry_titled(section, info):
+            return True  # "Release waves" over "**Wave 1 — …:** L-1, L-2"
         return (found is None or found[0] == "work") and self._bold_milestones(section)
 
     def _bold_milestones(self, section: Section) -> bool:
@@ -539,7 +556,7 @@ class SectionRules:
             info.ident is None
             and (info.kind is None or info.kind[0] == "work")
             and self._bold_milestones(section)
-        ):
+        ) or _entry_titled(section, info):
             return Verdict("milestone-list", "lists milestones")
         if not section.children and self._yields_deliverables(section):
             return Verdict("info", _DELIVERABLES)

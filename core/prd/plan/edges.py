@@ -21,7 +21,7 @@ from core.prd.parse import ListBlock, Paragraph, Section, Table
 from core.prd.plan.builder import Builder
 from core.prd.plan.describe import Described, Describer
 from core.prd.plan.items import DEP_COLUMNS
-from core.prd.plan.lexicon import DEP_TRIGGER
+from core.prd.plan.lexicon import DEP_TRIGGER, NO_DEPENDENCY
 from core.prd.plan.match import Found, Resolver
 from core.prd.plan.prose import DepRef, find_dependencies, subject_name
 from core.prd.plan.units import Unit
@@ -345,8 +345,14 @@ def _dependency_section(
                 texts = list(zip(block.text.split("\n"), itertools.count(block.line_start)))
             elif isinstance(block, ListBlock):
                 texts = [(i.text, i.line_start) for i in iter_items(block)]
-                if chain and not any(_ARROW.search(t) for t, _ in texts):
-                    # A list of arrow chains ("C1 → C2", "D1 → D2") is chains side by side.
+                if (
+                    chain
+                    and not any(_ARROW.search(t) for t, _ in texts)
+                    and not any(NO_DEPENDENCY.search(t) for t, _ in texts)
+                ):
+                    # A list of arrow chains ("C1 → C2", "D1 → D2") is chains side by side;
+                    # a list of which items wait and which run "in parallel with S1" states
+                    # its own dependencies, item by item.
                     _chain(resolver, block, out)
             elif isinstance(block, Table):
                 _dependency_table(resolver, block, out)

@@ -117,10 +117,14 @@ def _named_priority(first_line: str) -> bool:
     return m is not None and norm_plain(m.group("value")) in PRIORITY_WORDS
 
 
+_CLAUSE_END = re.compile(r",|\.(?:\s|$)")
+
+
 def _segment_priority(first_line: str) -> Priority | None:
     """A priority word standing alone after a dash or a dot (``— *Urgent* · blocked by …``)."""
     for segment in _SEGMENT.split(first_line)[1:]:
-        words = norm_plain(segment.split(",", 1)[0])
+        # "— must-ship. A GitHub Action pushes …": the priority is the segment's first clause.
+        words = norm_plain(_CLAUSE_END.split(segment, maxsplit=1)[0])
         if words in PRIORITY_WORDS:
             return PRIORITY_WORDS[words]
     return None
@@ -271,6 +275,11 @@ _LEVEL_COLUMNS = re.compile(
     r"level|nivel|niveau|stufe|priority level|nivel de prioridad"
     r"|kat|kategorie|category|cat|categoría|catégorie|klasse|class|clase|classe|grade"
 )
+_TAG_COLUMNS = re.compile(
+    r"tags?|labels?|einstufung|etikett|etiketten|etiquetas?|clasificación|étiquettes?"
+    r"|importancia|wichtigkeit|classement"
+)
+"""A column of tags: the priority when every cell is a priority word (``must-ship``)."""
 _LEVEL_CELL = re.compile(r"[0-4]|[A-D]|[—–-]?")
 """A level or grade column's cells: a rank (``1``, ``A``), or none."""
 DEP_COLUMNS = re.compile(
@@ -355,6 +364,11 @@ def task_table(table: Table) -> TaskTable | None:
         cells = [r[level].strip() for r in table.rows if level < len(r)]
         if all(_LEVEL_CELL.fullmatch(c) for c in cells):
             priority = level
+    if priority is None and (tag := column(_TAG_COLUMNS)) is not None:
+        # "| Tag |" over must-ship, should-ship, could-slip: each row's priority.
+        cells = [norm_plain(r[tag]) for r in table.rows if tag < len(r)]
+        if any(cells) and all(c in PRIORITY_WORDS for c in cells if c):
+            priority = tag
     deps = column(DEP_COLUMNS)
     blocks = column(SUCCESSOR_COLUMNS)
     notes = column(_NOTE_COLUMNS)

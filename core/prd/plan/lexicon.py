@@ -174,6 +174,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"so (lesen|nutzen|verwenden) wir (das|den|die|diese[nrs]?) [^ ]+",
             r"so funktioniert (dieser|diese|dieses|der|die|das) [^ ]+",
             r"cómo funciona (este|esta|el|la) [^ ]+|comment fonctionne (ce|cette|le|la) [^ ]+",
+            r"how (this|the) [^ ]+ is (organi[sz]ed|structured)",
+            r"cómo se organiza (este|esta) [^ ]+|wie (dieser|diese|dieses) [^ ]+ aufgebaut ist",
+            r"comment (ce|cette) [^ ]+ est organisée?",
             r"[^ ]+ summary|(board|system|hardware) (summary|overview)",
         ),
     ),
@@ -304,6 +307,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"desventajas|alternatives (envisagées|écartées|étudiées)|options écartées",
             r"inconvénients",
             r"considered options|options|optionen|opciones|decision outcome",
+            # "Levers we looked at and are not pursuing"
+            r"([^ ]+ ){1,5}(are |we re )?not pursu(ing|ed)|([^ ]+ ){1,4}nicht weiterverfolg(t|en)",
+            r"([^ ]+ ){1,4}(descartad[oa]s|que no seguimos)|([^ ]+ ){1,4}(écartée?s|non retenue?s)",
         ),
     ),
     "risks": (
@@ -343,6 +349,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"preguntas frecuentes|foire aux questions|häufige fragen|häufig gestellte fragen",
             r"offene (fragen|punkte)|fragen|preguntas( abiertas| en suspenso| pendientes)?",
             r"cuestiones abiertas|puntos abiertos|questions (ouvertes|en suspens)",
+            r"dudas( (abiertas|pendientes))?|(dudas|preguntas) para (el |la |los |las )?[^ ]+",
+            r"(open )?questions for (the )?[^ ]+|fragen an (den |die |das )?[^ ]+",
+            r"questions pour (le |la |les |l )?[^ ]+",
             r"points (ouverts|en suspens)",
         ),
     ),
@@ -367,6 +376,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"meeting agenda|agenda items|tagesordnung|orden del día|ordre du jour",
             r"questions diverses",
             r"verschiedenes|varios|ruegos y preguntas|any other business|aob",
+            r"varia|sonstiges|miscellaneous|misc|divers",
+            # A meeting's agenda items (Swiss "Traktanden"), whatever meeting they name.
+            r"(traktanden|traktandenliste|tagesordnung|meeting agenda|agenda items) [^\n]{1,40}",
+            r"traktanden|traktandenliste|(orden del día|ordre du jour) [^\n]{1,40}",
             r"message board|hill chart|cool ?down|review log|dokument(en)?historie",
             r"(q[1-4]|h[12]|\d{4}|last (quarter|year|sprint|cycle|half)|(the )?(quarter|year|half))"
             r" in review|looking back|rückblick( auf .+)?|retour sur (le|la|l) .+|mirando atrás",
@@ -408,6 +421,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
             r"capacity|kapazität(en)?|capacidad|capacité|velocity|velocität|velocidad|vélocité",
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
+            r"(budget|presupuesto|costs?|cost breakdown|kosten|coûts?|costes)"
+            r" (orientativo|indicativo|estimado|aproximado|previsto|estimate|estimated|indicative"
+            r"|rough|overview|breakdown|estimé|indicatif|prévisionnel|übersicht|schätzung)",
+            r"where the money goes( today| now)?|wohin das geld (fließt|geht)( heute)?",
+            r"en qué se (va|gasta) el dinero( hoy)?|où va l argent( aujourd hui)?",
         ),
     ),
     "nfr": (
@@ -453,6 +471,12 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(already )?(done|shipped|completed|finished|released)( already| so far)?",
             r"(bereits )?(erledigt|abgeschlossen)|(ya )?hecho|déjà (fait|livré|réalisé)",
             r"completado|terminado|terminé|fait|réalisé|livré",
+            # "Erledigte Pendenzen", "Completed items", "Tareas cerradas", "Points réglés"
+            r"(erledigte|abgeschlossene) [^ ]+",
+            r"(done|completed|closed|finished) (items|tasks|actions)",
+            r"(tareas|puntos|acciones|pendientes)"
+            r" (completad[oa]s|cerrad[oa]s|hech[oa]s|terminad[oa]s)",
+            r"(tâches|actions|points) (terminée?s|réalisée?s|clos|closes|réglée?s)",
         ),
     ),
     "signoff": (
@@ -555,6 +579,20 @@ MILESTONE_LIST_TITLES = _phrases(
     r"puntos de control",
     r"points de contrôle|points d étape",
 )
+MILESTONE_ENTRY_TITLES = _phrases(
+    # Waves and tranches a plan ships or books in (``Release waves``, ``Savings tranches``).
+    r"([^ ]+ )?(waves|tranches)|(rollout |release |einführungs)?wellen|tranchen",
+    r"oleadas( de [^ ]+)?|tramos( de [^ ]+)?|vagues( de [^ ]+)?|tranches( de [^ ]+)?",
+    # Go/no-go reviews between stages: each is a milestone.
+    r"(go (and )?no go|gate|phase|stage|milestone) reviews|(phasen|meilenstein|gate)reviews",
+    r"revisiones (de (fase|hito|paso)|go (and )?no go)",
+    r"revues (de passage|de jalon|de phase|go (and )?no go)",
+    # A German compound of dates or milestones (``Gremientermine``, ``Projektmeilensteine``).
+    r"[a-zäöüß]+(termine|meilensteine)",
+)
+"""Titles of a section that lists milestones in its own text (bold lines, a list, a table):
+waves, tranches, go/no-go reviews. Over sub-headings (``### Vague 0 — …``) such a title is a
+work plan whose sub-sections are milestones, and its own text holds their rules."""
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
     r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
@@ -760,18 +798,18 @@ for _level, _words in {
     ),
     Priority.HIGH: (
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
-        "|indispensable|obligatoire|obligatorio"
+        "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
-        "|sollte|deseable|souhaitable|recomendable"
+        "|sollte|deseable|souhaitable|recomendable|med|wichtig|conveniente|should ship|should do"
     ),
     Priority.LOW: (
         "p3|low|lowest|niedrig|niedrige|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
         "|plus basse|la plus basse|très basse|minor|mineure|mineur|very low|sehr niedrig|muy baja"
         "|muy bajo"
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
-        "|wünschenswert"
+        "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do"
     ),
 }.items():
     for _word in _words.split("|"):
@@ -796,14 +834,21 @@ MOSCOW_LEAD = re.compile(
 )
 """A MoSCoW word leading a paragraph or item (``**Imprescindible.** El …``, ``- MUST: …``)."""
 
+PRIORITY_AFTER_DASH = re.compile(r"\s*[—–]\s*(?P<words>[^,.;:\n]{2,30}?)\s*(?:[,.;]|$)")
+"""A bold name's text led by a dash and a priority (``**L-6 …** — must-ship. A GitHub …``):
+the first clause, read as a priority when it is nothing but one."""
+
 PRIORITY_INLINE = re.compile(
-    r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence)"
+    r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence"
+    r"|importance|importancia|wichtigkeit|einstufung)"
     r"(?![\w-])\s*:?\s*\**\s*"
     r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
-PRIORITY_INLINE_HINT = re.compile("prio|dringlich|urgen", re.IGNORECASE)
+PRIORITY_INLINE_HINT = re.compile(
+    "prio|dringlich|urgen|importan|wichtigkeit|einstufung", re.IGNORECASE
+)
 """What every ``PRIORITY_INLINE`` match holds, under the same flags: a literal scan that rules
 out most text ~7x faster than the full pattern."""
 
@@ -846,9 +891,17 @@ _FORWARD_STRONG = (
     r"|be (released|shipped|merged|enabled|turned on))"
     r"( [\w-]+){0,3}? until"
     r"|attend(ent)?( donc)?( aussi| également)?(?= (la|le|les|l['’]|que|qu['’]|la fin))"
+    # "there is no point starting until …" in the four languages
+    r"|(there is |there['’]s )?no point (in )?(starting|beginning)( [\w-]+){0,2}? (until|before)"
+    r"|no tiene sentido (empezar|comenzar|arrancar)( [\w-]+){0,2}? (hasta( que| tener)?|antes de)"
+    r"|(es )?(hat|macht) keinen sinn,? (vor|bevor|vorher)"
+    r"|(inutile|pas la peine) de (commencer|démarrer)( [\w-]+){0,2}? (avant|tant que)"
+    r"|presupposes|presupone( que)?|présuppose( que| qu['’])?|suppose que|suppose qu['’]"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
+    r"|va(n)? detrás de|viene(n)? detrás de|on the heels of|a continuación de"
+    r"|dans la foulée (de|du|des|d['’])"
     r"|(?<![Aa]s )follows(?= (?:items? |steps? |[A-Z][A-Z0-9]*-?\d))"
     r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
@@ -867,6 +920,7 @@ _REVERSE_STRONG = (
     r"|bloque(?=\s+[A-Z][A-Z0-9]*-?\d)"
     r"|voraussetzung für|nötig für|blockiert|necesari[oa]s? para|requisito para|bloquea"
     r"|imprescindible para|nécessaire (pour|à)|prérequis (pour|à)|indispensable (pour|à)"
+    r"|conditionne(nt)?(?= (la|le|les|l['’]))|condiciona(n)?(?= (el|la|los|las))"
 )
 _REVERSE_WEAK = (
     r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|previo a|avant"
@@ -953,7 +1007,8 @@ def trigger_kind(m: re.Match[str]) -> str:
 DEP_ANCHORS = word_set(
     "depend|dépend|bloc|bloq|requi|need|prereq|wait|start|begin|builds on|gated|gate:|baut|espera"
     "|relies on|rely on|necesario|unblock|contingent|conditional|on hold|paused|aufbauend"
-    "|follows|comes after|behind|hasta|until|pas avant"
+    "|follows|comes after|behind|hasta|until|pas avant|detrás|no point|keinen sinn|inutile"
+    "|pas la peine|suppos|presup|présup|heels|continuación|foulée|condiciona"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
     "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"

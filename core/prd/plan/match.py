@@ -19,7 +19,7 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.prd.plan.builder import Builder
 from core.prd.plan.lexicon import NONE_REFERENCE, word_set
@@ -118,6 +118,11 @@ class Found:
     """The text says there is no dependency (``none``, ``nothing``, ``—``)."""
     group: bool = False
     """Some tasks came from a section named as a whole (its first or last tasks are enough)."""
+
+
+def _stated(raw: str) -> str:
+    """The reference without the words that only say a state (``14 abgeschlossen`` → ``14``)."""
+    return " ".join(w for w in raw.split() if w.casefold() not in _STOP)
 
 
 def _stem(word: str) -> str:
@@ -254,7 +259,22 @@ class Resolver:
     # ------------------------------------------------------------ resolving
 
     def resolve(self, ref: DepRef, referrer: Unit | None) -> Found:
-        """The tasks ``ref`` names, seen from ``referrer`` (whose own section wins a tie)."""
+        """The tasks ``ref`` names, seen from ``referrer`` (whose own section wins a tie).
+
+        Candidates that are the same tasks (one task reached by two of its names: its title
+        and its title without its id) are one: a reference naming only them names them.
+        """
+        found = self._resolve(ref, referrer)
+        if len(found.candidates) < 2:
+            return found
+        distinct = tuple(dict.fromkeys(found.candidates))
+        if len(distinct) == 1 and not found.units:
+            return replace(found, units=distinct[0], candidates=())
+        if len(distinct) < len(found.candidates):
+            return replace(found, candidates=distinct)
+        return found
+
+    def _resolve(self, ref: DepRef, referrer: Unit | None) -> Found:
         raw = ref.target.strip().strip("\"'`*_“”«»").strip()
         plain = norm_plain(raw)
         if not plain or NONE_REFERENCE.fullmatch(plain) or not raw.strip("-—–. "):
@@ -378,7 +398,10 @@ class Resolver:
             numbers = list(dict.fromkeys([*numbers, *inner]))
         # Numbers that may name a numbered item: "Needs: 3, 4", "(needs 5)", "items 9 and 10".
         items: list[str] = []
-        if strength != "weak" and _BARE_NUMBERS.fullmatch(raw.strip()):
+        if strength != "weak" and (
+            _BARE_NUMBERS.fullmatch(raw.strip()) or _BARE_NUMBERS.fullmatch(_stated(raw))
+        ):
+            # "erst wenn 14 abgeschlossen ist": the number with only its state around it.
             numbers = re.findall(r"\d+(?:\.\d+)*", raw)
             items = numbers
         named_items: set[str] = set()

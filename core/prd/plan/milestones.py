@@ -61,6 +61,13 @@ _SCOPE_LABEL = re.compile(
     re.IGNORECASE,
 )
 """A scope label in a milestone's text and the list after it, to the sentence's end."""
+_PREREQUISITE_COLUMNS = re.compile(
+    r"(?:prerequisites?|preconditions?|requires|required|voraussetzung(?:en)?|vorbedingung(?:en)?"
+    r"|prerrequisitos?|requisitos previos|precondici(?:ó|o)n(?:es)?|prérequis|préalables?"
+    r"|préconditions?)\b"
+)
+"""A milestone table's column of what must be done by it (``Voraussetzung (Pendenzen)``,
+``Prerequisites``, ``Prerrequisitos``, ``Prérequis``): it lists the milestone's tasks."""
 _DESCRIPTION_COLUMNS = re.compile(
     r"descriptions?|beschreibung|bezeichnung|descripción|descripcion|désignation|intitulé"
     r"|libellé|titles?|titel|título|titulo|titre|nombre|nom"
@@ -325,7 +332,9 @@ class Milestones:
     def _table(self, table: Table) -> None:
         header = [norm_plain(h) for h in table.header]
         name_col = next((i for i, h in enumerate(header) if _NAME_COLUMNS.fullmatch(h)), 0)
-        scopes = [i for i, h in enumerate(header) if _SCOPE_COLUMNS.fullmatch(h)]
+        scopes = [i for i, h in enumerate(header) if _SCOPE_COLUMNS.fullmatch(h)] or [
+            i for i, h in enumerate(header) if i != name_col and _PREREQUISITE_COLUMNS.match(h)
+        ]
         # Of several scope columns ("Inhalt" and "Anforderungen"), the one that lists ids.
         scope_col = max(
             scopes,

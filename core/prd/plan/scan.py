@@ -23,6 +23,7 @@ from core.prd.plan.lexicon import (
     LABEL_WORDS,
     LEADING_FIELD,
     MOSCOW_LEAD,
+    PRIORITY_AFTER_DASH,
     PRIORITY_INLINE,
     PRIORITY_INLINE_HINT,
     PRIORITY_WORDS,
@@ -34,6 +35,7 @@ from core.prd.plan.vocab import (
     item_line,
     iter_items,
     looks_like_path,
+    norm_plain,
     priority_in_text,
     priority_of,
     slug,
@@ -203,6 +205,9 @@ def _prose_priority(meta: Meta, prose: str) -> None:
     lead = MOSCOW_LEAD.match(prose.lstrip())
     if lead is not None:
         meta.add_text_priority(PRIORITY_WORDS.get(lead.group(1).casefold()))
+    dashed = PRIORITY_AFTER_DASH.match(prose)
+    if dashed is not None:
+        meta.add_text_priority(PRIORITY_WORDS.get(norm_plain(dashed.group("words"))))
     meta.add_text_priority(priority_in_text(prose))
     meta.add_text_priority(tail_priority(prose))
 
