@@ -7,7 +7,7 @@ what a worker would do (``task show``, ``ready``) say less instead.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.errors import TaskyardError
 
@@ -27,13 +27,6 @@ def load_orchestrator_config() -> OrchestratorConfig:
     return OrchestratorConfig.from_config(load_config())
 
 
-def engine_options(config: OrchestratorConfig) -> dict[str, Any]:
-    """What the engine must know of the orchestrator's settings (retries, leases, approval)."""
-    return {
-        "auto_approve": config.auto_approve,
-        "retry_policy": config.retry,
-        "lease_seconds": config.lease_seconds,
-    }
 
 
 def configured_pipelines() -> Collection[str] | None:

@@ -134,10 +134,10 @@ async def run_command(
     options: dict[str, Any] = {}
     orchestrator = None
     if asks(args, "orchestrated"):
-        from core.cli.orchestration import engine_options, load_orchestrator_config
+        from core.cli.orchestration import load_orchestrator_config
 
         orchestrator = load_orchestrator_config()
-        options = engine_options(orchestrator)
+        options = orchestrator.engine_options()
     if asks(args, "stores_files"):
         # Only the commands that store files read [limits]: a broken taskyard.toml must not
         # stop `task list`.

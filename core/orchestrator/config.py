@@ -93,6 +93,19 @@ class OrchestratorConfig:
     source: Path | None = None
     """The file the settings came from."""
 
+    def engine_options(self) -> dict[str, Any]:
+        """What the engine must know of these settings: it applies them when a run ends.
+
+        Retries and ``auto_approve`` are decided where a run's end is written, so a server
+        applies its own taskyard.toml to every worker's runs; ``lease_seconds`` is the lease
+        of a claim that names none, and how long a silent worker counts as alive.
+        """
+        return {
+            "auto_approve": self.auto_approve,
+            "retry_policy": self.retry,
+            "lease_seconds": self.lease_seconds,
+        }
+
     @classmethod
     def from_config(
         cls, config: ConfigFile, environ: Mapping[str, str] | None = None

@@ -182,18 +182,22 @@ def app_from_environment() -> FastAPI:
     """The app of one ``--workers`` process: its engine opens on ``TASKYARD_DB``.
 
     Its settings are the parent's (``serve_many`` put them in the environment) and
-    taskyard.toml's ``[limits]``, read again here.
+    taskyard.toml's ``[limits]`` and ``[orchestrator]``, read again here.
     """
     from core.bootstrap import open_engine
     from core.config_file import load_config
+    from core.orchestrator.config import OrchestratorConfig
 
-    settings = ServerSettings.load(load_config(), os.environ)
+    config = load_config()
+    settings = ServerSettings.load(config, os.environ)
+    orchestrator = OrchestratorConfig.from_config(config)
 
     async def open_from_environment() -> TaskEngine:
         return await open_engine(
             os.environ[DB_ENV],
             actor="taskyard-server",
             attachment_max_bytes=settings.attachment_max_bytes,
+            **orchestrator.engine_options(),
         )
 
     return create_app(open_from_environment, settings)

@@ -15,6 +15,9 @@ from core.server.auth import TOKEN_CACHE_SECONDS
 from tests.fixtures.cli import CLI
 from tests.fixtures.servers import ROOT, ServerProcess, server_env
 
+from .conftest import STANDARD_TOKENS, Served, new_project
+from .workers import claim, fenced, ready_task, register
+
 
 def taskyard(db: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the real CLI against ``db``."""
@@ -165,3 +168,35 @@ def test_several_workers_on_postgresql(tmp_path: Path, pg_module_url: str) -> No
     assert created.status_code == 201
     assert seen == {200}
     assert code == 0
+
+
+def test_the_servers_orchestrator_settings_decide_how_remote_runs_end(tmp_path: Path) -> None:
+    """The server's taskyard.toml ``[orchestrator]`` applies to the runs its workers report.
+
+    Retries and auto-approval are decided where a run's end is written: with one attempt
+    allowed and auto_approve on, a remote worker's failure blocks its task at once and its
+    success lands in done (the defaults would retry the one and leave the other in review).
+    """
+    config = tmp_path / "taskyard.toml"
+    config.write_text(
+        "[orchestrator]\nauto_approve = true\n\n[orchestrator.retry]\nmax_attempts = 1\n"
+    )
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    server = ServerProcess(db, tmp_path, config=config)
+    served = Served(server=server, db_url=db)
+    try:
+        served.add_tokens(*STANDARD_TOKENS)
+        project = new_project(served)
+        good, bad = (ready_task(served, project, title) for title in ("Passes", "Fails"))
+        with served.client("writer") as api:
+            register(api, "remote-1", slots=2)
+            claims = {c["ref"]: c for c in claim(api, "remote-1", project, limit=2)}
+            fenced(api, claims[good], "finish", success=True, exit_code=0)
+            fenced(api, claims[bad], "finish", success=False, error="exit 2")
+            passed = api.get(f"/api/v2/tasks/{good}").json()
+            failed = api.get(f"/api/v2/tasks/{bad}").json()
+    finally:
+        server.stop()
+    assert passed["status"] == "done"
+    assert failed["status"] == "blocked"
+    assert failed["blocked_reason"]["kind"] == "failure"

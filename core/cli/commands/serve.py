@@ -258,8 +258,10 @@ COMMANDS: Commands = (
         "request needs a token (`taskyard token create NAME`), on localhost too. Prints "
         "`taskyard server listening on URL` once it accepts requests; Ctrl-C or SIGTERM "
         "stops it (exit code 0).",
-        # stores_files: the engine reads [limits] (attachment sizes), as the server does.
-        needs={"stores_files": True, "local_only": True},
+        # stores_files: the engine reads [limits] (attachment sizes), as the server does;
+        # orchestrated: [orchestrator]'s retries, auto_approve and lease apply to every run
+        # the server's workers report.
+        needs={"stores_files": True, "local_only": True, "orchestrated": True},
     ),
     Group(
         "token",
