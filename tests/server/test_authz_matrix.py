@@ -112,7 +112,12 @@ def matrix(
     ]
     tokens = {r.name: db.run(db.engine.create_token(r)).secret for r in requests}
     db.run(db.engine.revoke_token("revoked"))
-    server = ServerProcess(db_url, folder)
+    # The matrix's worker registers once and never beats: with the default lease (15 s) the
+    # server would call it lost 30 s later, and a read taken either side of that moment
+    # would differ for a reason that has nothing to do with who asks.
+    config = folder / "taskyard.toml"
+    config.write_text("[orchestrator]\nlease_seconds = 3600\nheartbeat_seconds = 60\n")
+    server = ServerProcess(db_url, folder, config=config)
     served = Served(server=server, db_url=db_url, tokens=tokens)
     try:
         yield Matrix(served, db, mine, theirs, Builder(mine), Builder(theirs))
