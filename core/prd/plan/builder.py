@@ -32,6 +32,7 @@ from core.prd.plan.prose import (
     PHASE_HEADING,
     DepRef,
     phase_exceptions,
+    phase_order_exempt,
     says_phases_in_order,
     states_sequence,
 )
@@ -84,12 +85,25 @@ class Builder:
     legend: dict[str, Priority] = field(default_factory=dict)
     """The document's legend: the priority each of its marks stands for (``🔥 must-have``)."""
     _phases_in_order: bool | None = None
+    _phase_order_exempt: frozenset[str] | None = None
 
     def phases_in_order(self) -> bool:
         """Whether the document says anywhere that its phases run one after the other."""
         if self._phases_in_order is None:
             self._phases_in_order = says_phases_in_order("\n".join(self.doc.lines))
         return self._phases_in_order
+
+    def phase_order_exempt(self) -> frozenset[str]:
+        """The tasks (ids, numbers) the statement that the phases run in order leaves out."""
+        if self._phase_order_exempt is None:
+            self._phase_order_exempt = phase_order_exempt("\n".join(self.doc.lines))
+        return self._phase_order_exempt
+
+    def _named_in(self, unit: Unit, names: frozenset[str]) -> bool:
+        """Whether the task's id, item number or heading number is one of ``names``."""
+        held = unit.section if unit.origin == "section" else None
+        number = self.title(held).number if held is not None else None
+        return bool({unit.ident, (unit.number or "").rstrip(".)"), number} & names)
 
     def warn(
         self,
@@ -277,6 +291,9 @@ class Builder:
             groups = [
                 g for c in section.children if (g := self.section_units.get(id(c))) is not None
             ]
+            if not ordered and (exempt := self.phase_order_exempt()):
+                # "… except the till (2.2) and social media (3.3)": they wait for no phase.
+                groups = [[u for u in g if not self._named_in(u, exempt)] for g in groups]
             if len(groups) > 1:
                 self.sequences.append((groups, section.line_start))
         elif len(staged) > 1 and says_phases_in_order(around := self._beside(section, staged)):
@@ -297,6 +314,9 @@ class Builder:
                         self.sequences.append(([group, nxt], section.line_start))
                     continue
                 chain.append(group)
+            if exempt := phase_order_exempt(around):
+                # "… except the till (2.2) and social media (3.3)": they wait for no phase.
+                chain = [[u for u in g if not self._named_in(u, exempt)] for g in chain]
             if len(chain) > 1:
                 self.sequences.append((chain, section.line_start))
 

@@ -22,6 +22,7 @@ from core.prd.plan.lexicon import (
     SEQUENTIAL,
     trigger_kind,
 )
+from core.prd.plan.vocab import ID_OR_NUMBER
 
 Strength = Literal["label", "strong", "weak"]
 
@@ -332,3 +333,39 @@ def phase_exceptions(text: str) -> frozenset[str]:
     return frozenset(
         " ".join(m.group("phase").casefold().split()) for m in _PHASE_EXCEPTION.finditer(text)
     )
+
+
+_EXEMPT_LEAD = re.compile(
+    r"(?<![\w-])(?:ausgenommen|außer|ausser|mit ausnahme (?:von|der|des)|except(?:ing| for)?"
+    r"|apart from|other than|excepto|salvo|a excepción de|menos|sauf|excepté|hormis"
+    r"|à l['’]exception (?:de|des|du))(?![\w-])",
+    re.IGNORECASE,
+)
+"""What leads the tasks a statement about the phases' order leaves out."""
+_EXEMPT_NAME = re.compile(rf"(?<![\w.-])({ID_OR_NUMBER})(?![\w-]|\.\d)")
+
+
+def phase_order_exempt(text: str) -> frozenset[str]:
+    """The tasks (by id or number) that a statement of the phases' order leaves out.
+
+    "Die Phasen bauen aufeinander auf … Ausgenommen sind die Kasse (2.2) und Social Media
+    (3.3): sie beginnen sofort", "Phases run in order, except for 2.2 and 3.3": the named
+    tasks wait for no phase and hold none up. Only the sentence that says the phases run in
+    order and the two after it are read.
+    """
+    names: set[str] = set()
+    for m in _PHASE_NOUNS.finditer(text):
+        start = max(text.rfind(". ", 0, m.start()), text.rfind("\n\n", 0, m.start())) + 1
+        end = text.find(". ", m.end())
+        if not states_sequence(text[start : len(text) if end < 0 else end]):
+            continue
+        stop = text.find("\n\n", m.end())
+        stop = len(text) if stop < 0 else stop
+        for _ in range(2):
+            nxt = text.find(". ", end + 2, stop) if end >= 0 else -1
+            end = nxt if nxt >= 0 else stop
+        part = text[start:end]
+        for lead in _EXEMPT_LEAD.finditer(part):
+            close = part.find(". ", lead.end())
+            names.update(_EXEMPT_NAME.findall(part[lead.end() : len(part) if close < 0 else close]))
+    return frozenset(names)

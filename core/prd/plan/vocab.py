@@ -454,6 +454,22 @@ _CRITICAL_TAIL = frozenset(
 _GATING = frozenset(("gate", "gating", "blocking", "blockierend", "bloqueante", "bloquant"))
 """A tag that says the work gates what follows (``[gate]``): only as a whole tag."""
 _NOT = frozenset(("non", "not", "no", "nicht", "kein", "keine", "sin", "pas", "un", "ohne"))
+_MODAL_LEVELS = frozenset(
+    (
+        *("must", "should", "could", "muss", "soll", "sollte", "kann"),
+        *("imprescindible", "deseable", "opcional", "indispensable", "souhaitable"),
+        *("optionnel", "optionnelle", "obligatoire", "obligatorio"),
+    )
+)
+"""A level word a tag may qualify with when the work is due (``(Muss vor Eröffnung)``)."""
+_WHEN_WORDS = frozenset(
+    (
+        *("before", "by", "for", "after", "later", "now", "vor", "bis", "für", "zur", "zum"),
+        *("nach", "später", "spaeter", "sofort", "antes", "para", "después", "despues", "luego"),
+        *("ya", "avant", "pour", "après", "apres", "plus", "tard", "ensuite"),
+    )
+)
+"""Words that say when a level applies: ``before launch``, ``später``, ``plus tard``."""
 
 
 def tag_priority(tag: str) -> Priority | None:
@@ -461,7 +477,9 @@ def tag_priority(tag: str) -> Priority | None:
 
     A level word (``Muss``, ``alta``), or one with the word priority on either side
     (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high priority``), or what
-    the work is critical for (``Release-kritisch``, ``launch-critical``: critical).
+    the work is critical for (``Release-kritisch``, ``launch-critical``: critical), or a
+    modal level word with when it applies (``Muss vor Eröffnung``, ``Kann später``, ``must
+    before launch``, ``optionnel plus tard``): the level.
     """
     words = norm_plain(tag).split()
     if len(words) == 2 and (words[0] in _PRIORITY_NOUNS or words[1] in _PRIORITY_NOUNS):
@@ -470,6 +488,8 @@ def tag_priority(tag: str) -> Priority | None:
         return Priority.CRITICAL  # "Release-kritisch", "launch critical"
     if len(words) == 1 and words[0] in _GATING:
         return Priority.CRITICAL  # "[gate]": what the next stage cannot start without
+    if 2 <= len(words) <= 3 and words[0] in _MODAL_LEVELS and words[1] in _WHEN_WORDS:
+        return PRIORITY_WORDS[words[0]]  # "Muss vor Eröffnung", "Could later", "Kann später"
     return PRIORITY_WORDS.get(" ".join(words))
 
 
