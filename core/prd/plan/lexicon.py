@@ -897,6 +897,16 @@ _FORWARD_STRONG = (
     r"|(es )?(hat|macht) keinen sinn,? (vor|bevor|vorher)"
     r"|(inutile|pas la peine) de (commencer|démarrer)( [\w-]+){0,2}? (avant|tant que)"
     r"|presupposes|presupone( que)?|présuppose( que| qu['’])?|suppose que|suppose qu['’]"
+    # plural subjects: "Las dos instrumentaciones necesitan …", "Fotos brauchen die Karte"
+    r"|necesitan|requieren|dependen de|brauchen|benötigen|hängen von|nécessitent|requièrent"
+    r"|ont besoin d(?:e|u|['’])"
+    # "only makes sense with …" in the four languages
+    r"|only makes? sense (with|once|after)|(ergibt|ergeben|macht|machen) (erst|nur) sinn,? (mit"
+    r"|nach|wenn|sobald)|(sólo|solo) tiene(n)? sentido (con|cuando|una vez|después de|tras)"
+    r"|n['’]ont? de sens qu['’]\s*(avec|après|une fois|lorsque|quand)"
+    # "is built on …", "no se apaga hasta que …": what it is built on, what it waits for
+    r"|(is|are) built on( top of)?|se construyen? sobre|(est|sont) construite?s? sur"
+    r"|no se [a-záéíóúñ]+ hasta( que)?"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
