@@ -809,7 +809,8 @@ for _level, _words in {
         "|plus basse|la plus basse|très basse|minor|mineure|mineur|very low|sehr niedrig|muy baja"
         "|muy bajo"
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
-        "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do"
+        "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do|si possible"
+        "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
     ),
 }.items():
     for _word in _words.split("|"):
