@@ -23,7 +23,7 @@ from core.prd.models import (
     WarningCode,
 )
 from core.prd.parse import Block, CodeBlock, Document, ListBlock, Paragraph, Section, Table
-from core.prd.plan.buckets import WorkItem, work_items
+from core.prd.plan.buckets import WorkItem, notes_on_tasks, work_items
 from core.prd.plan.classify import SectionRules, Title
 from core.prd.plan.items import GanttLine, gantt_lines, item_title, task_table
 from core.prd.plan.milestones import Milestones
@@ -31,6 +31,7 @@ from core.prd.plan.outline import Outline
 from core.prd.plan.prose import (
     PHASE_HEADING,
     DepRef,
+    find_dependencies,
     phase_exceptions,
     phase_order_exempt,
     says_phases_in_order,
@@ -175,6 +176,14 @@ class Builder:
             container = verdict.kind == "container" or (verdict.kind == "milestone" and holds_work)
             coarse = self.options.granularity is Granularity.COARSE
             leaf = not container and (coarse or not holds_work)
+            if leaf and not coarse and (notes := notes_on_tasks(self, section)) is not None:
+                # "- **A4** : on ne peut désigner personne tant que …" below the actions: each
+                # item remarks on the task its id names; the section is no task.
+                for unit, item in notes:
+                    unit.description += "\n\n" + self.doc.raw(item.line_start, item.line_end)
+                    unit.meta.deps.extend(find_dependencies(item.text, item.line_start))
+                self.skip(section, sub_path, "notes on tasks listed above, not work")
+                continue
             items = work_items(self, section, verdict) if leaf and not coarse else []
             if not leaf and not container and not coarse and _has_task_table(section):
                 # "Cronograma de tareas" over its table of tasks and a "Notas" sub-section:
