@@ -85,6 +85,8 @@ class Builder:
     """Heading → its piece of a key: every task below a heading repeats it."""
     legend: dict[str, Priority] = field(default_factory=dict)
     """The document's legend: the priority each of its marks stands for (``🔥 must-have``)."""
+    tag_legend: dict[str, Priority] = field(default_factory=dict)
+    """The priority each ``[tag]`` a legend ranks stands for (``[slice]`` → high)."""
     _phases_in_order: bool | None = None
     _phase_order_exempt: frozenset[str] | None = None
 
