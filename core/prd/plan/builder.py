@@ -178,6 +178,14 @@ class Builder:
             container = verdict.kind == "container" or (verdict.kind == "milestone" and holds_work)
             coarse = self.options.granularity is Granularity.COARSE
             leaf = not container and (coarse or not holds_work)
+            if leaf:
+                # "### Sequencing notes" below a backlog table: its sentences are read for
+                # dependencies. (A list of notes led by the items' names is their text.)
+                for child in section.children:
+                    if self.rules.verdict(child).kind == "deps" and not any(
+                        isinstance(b, ListBlock) for b in flat_blocks(child.blocks)
+                    ):
+                        self.dep_sections.append(child)
             if leaf and not coarse and (notes := notes_on_tasks(self, section)) is not None:
                 # "- **A4** : on ne peut désigner personne tant que …" below the actions: each
                 # item remarks on the task its id names; the section is no task.

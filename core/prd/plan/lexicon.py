@@ -607,6 +607,9 @@ DEPENDENCY_TITLES = _phrases(
     r"order of (work|delivery|implementation)|build order|critical path|abhängigkeiten",
     r"reihenfolge|dependencias|cadena de dependencias|orden de (trabajo|implementación)",
     r"dépendances|enchaînements?|ordonnancement",
+    r"(sequencing|scheduling|ordering|dependency) notes",
+    r"notas de (secuenciación|orden|dependencias)",
+    r"(hinweise|anmerkungen) zur reihenfolge|notes (de séquencement|d['’ ]ordonnancement)",
     # What one task hands over to another ("Interdependencies between tasks").
     r"interdependenc(y|ies)( between (the )?(tasks|work packages|activities))?",
     r"hand ?overs between (the )?(tasks|work packages|teams)",
