@@ -22,7 +22,7 @@ from core.prd.plan.lexicon import (
     SEQUENTIAL,
     trigger_kind,
 )
-from core.prd.plan.vocab import ID_OR_NUMBER
+from core.prd.plan.vocab import ID_OR_NUMBER, ID_PATTERN, LIST_SEPARATOR
 
 Strength = Literal["label", "strong", "weak"]
 
@@ -89,6 +89,12 @@ _MODAL = re.compile(
 _CONJUNCTION = re.compile(r"\s(?:and|y|e|und|et)\s", re.IGNORECASE)
 """Where a target names a second thing after the first one's verb (``… is a go and …``)."""
 _TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
+_ID_THEN_CLAUSE = re.compile(
+    rf"(?P<id>{ID_PATTERN}),\s+(?P<rest>(?:the|der|die|das|el|la|los|las|le|les|l['’])\s[^,;]*)$"
+)
+"""An id, a comma and a clause about something else (``needs EH-102, the boss is fought with
+the lantern``): the id alone is named. A list of names goes on with ids or "and"."""
+_LISTS_ON = re.compile(rf"{LIST_SEPARATOR}|\bor\b|\boder\b|\bo\b|\bou\b|{ID_PATTERN}")
 
 
 def find_dependencies(text: str, line: int) -> list[DepRef]:
@@ -130,6 +136,9 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         reverse = kind in ("rs", "rw")
         named = raw if strength == "label" or rest.startswith("[") else _before_verbs(raw)
         target = _TRAILING.sub("", named.strip())
+        clause = _ID_THEN_CLAUSE.match(target) if "," in target else None
+        if clause is not None and not _LISTS_ON.search(clause.group("rest")):
+            target = clause.group("id")
         if target:
             phrase = flat[start : m.end() + len(raw)].strip()
             found.append(DepRef(target, at, reverse, strength, subject, phrase=phrase))
