@@ -1030,6 +1030,7 @@ DEP_ANCHORS = word_set(
     "|à partir d"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
+    "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""
