@@ -1538,7 +1538,8 @@ def test_a_modal_level_with_when_it_applies_is_a_priority_tag() -> None:
 
 def test_tasks_a_phase_order_statement_excepts_wait_for_no_phase() -> None:
     phases = (
-        "## Phase 1 – Build\n\n**1.1 Pour the slab**\nConcrete.\n\n**1.2 Raise the walls**\nBricks.\n\n"
+        "## Phase 1 – Build\n\n**1.1 Pour the slab**\nConcrete.\n\n"
+        "**1.2 Raise the walls**\nBricks.\n\n"
         "## Phase 2 – Fit-out\n\n**2.1 Install the kitchen**\nOvens.\n\n"
         "**2.2 Set up the till**\nPOS.\n\n"
     )
