@@ -227,20 +227,20 @@ def notes_on_tasks(builder: Builder, section: Section) -> list[tuple[Unit, ListI
     lists = [b for b in flat_blocks(section.blocks) if isinstance(b, ListBlock)]
     if not lists or any(isinstance(b, Table) for b in flat_blocks(section.blocks)):
         return None
+    lines = builder.doc.lines
+    items = [i for b in lists for i in b.items]
+    leads: list[tuple[str, ListItem]] = []
+    for item in items:
+        m = _NOTE_LEAD.match(lines[item.line_start - 1]) if item.line_start <= len(lines) else None
+        if m is not None:
+            leads.append(((m.group(1) or m.group(2)).casefold(), item))
+    if len(leads) < 2 or len(leads) * 2 <= len(items):
+        return None  # most lists: no need to look at the tasks so far
     known: dict[str, list[Unit]] = {}
     for unit in builder.units:
         if unit.ident:
             known.setdefault(unit.ident.casefold(), []).append(unit)
-    if not known:
-        return None
-    lines = builder.doc.lines
-    items = [i for b in lists for i in b.items]
-    notes: list[tuple[Unit, ListItem]] = []
-    for item in items:
-        m = _NOTE_LEAD.match(lines[item.line_start - 1]) if item.line_start <= len(lines) else None
-        led = known.get((m.group(1) or m.group(2)).casefold(), []) if m else []
-        if len(led) == 1:
-            notes.append((led[0], item))
+    notes = [(led[0], item) for ident, item in leads if len(led := known.get(ident, [])) == 1]
     return notes if len(notes) >= 2 and len(notes) * 2 > len(items) else None
 
 

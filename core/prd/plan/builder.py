@@ -182,8 +182,11 @@ class Builder:
                 # "### Sequencing notes" below a backlog table: its sentences are read for
                 # dependencies. (A list of notes led by the items' names is their text.)
                 for child in section.children:
-                    if self.rules.verdict(child).kind == "deps" and not any(
-                        isinstance(b, ListBlock) for b in flat_blocks(child.blocks)
+                    kind = self.title(child).kind
+                    if (
+                        kind is not None
+                        and kind[0] == "deps"
+                        and not any(isinstance(b, ListBlock) for b in flat_blocks(child.blocks))
                     ):
                         self.dep_sections.append(child)
             if leaf and not coarse and (notes := notes_on_tasks(self, section)) is not None:

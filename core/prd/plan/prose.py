@@ -365,11 +365,14 @@ def phase_order_exempt(text: str) -> frozenset[str]:
     names: set[str] = set()
     for m in _PHASE_NOUNS.finditer(text):
         start = max(text.rfind(". ", 0, m.start()), text.rfind("\n\n", 0, m.start())) + 1
-        end = text.find(". ", m.end())
-        if not states_sequence(text[start : len(text) if end < 0 else end]):
+        first = text.find(". ", m.end())
+        if not states_sequence(text[start : len(text) if first < 0 else first]):
             continue
-        stop = text.find("\n\n", m.end())
+        # The statement ``says_phases_in_order`` read (the first), to the end of its
+        # paragraph's next two sentences: "… nacheinander. Ausgenommen sind … (2.2) …".
+        stop = text.find("\n\n", first) if first >= 0 else -1
         stop = len(text) if stop < 0 else stop
+        end = first
         for _ in range(2):
             nxt = text.find(". ", end + 2, stop) if end >= 0 else -1
             end = nxt if nxt >= 0 else stop
@@ -377,4 +380,5 @@ def phase_order_exempt(text: str) -> frozenset[str]:
         for lead in _EXEMPT_LEAD.finditer(part):
             close = part.find(". ", lead.end())
             names.update(_EXEMPT_NAME.findall(part[lead.end() : len(part) if close < 0 else close]))
+        break
     return frozenset(names)
