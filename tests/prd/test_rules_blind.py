@@ -1669,3 +1669,21 @@ def test_an_id_then_a_clause_about_something_else_names_the_id() -> None:
             f"{note} |\n| K-3 | Boss animation | |\n"
         )
         assert pairs(plan) == {("K-1 Lantern mechanic", "K-2 Boss fight")}, note
+
+
+def test_what_the_work_is_what_the_plan_leaves_out_and_hypotheses_are_not_work() -> None:
+    for title in (
+        "What the slice is",
+        "Was das Produkt ist",
+        "Hipótesis de beneficio",
+        "Benefit hypothesis",
+        "Ce que ce plan ne couvre pas",
+        "What this plan does not cover",
+        "Cut list",
+        "Lo que este plan no cubre",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"
+            f"## {title}\n\nSome prose about it.\n"
+        )
+        assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title

@@ -198,6 +198,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"causas? (raíz|raiz)|impacto|lecciones aprendidas|causes? (racines?|profondes?)",
             r"enseignements|retour d expérience|leçons apprises|lessons",
             r"où (on en est|en sommes nous|nous en sommes)|état des lieux|wo wir stehen",
+            # "What the slice is", "Hipótesis de beneficio": what the work is and why
+            r"what (the|this) [^ ]+ is|was (der|die|das) [^ ]+ ist|qué es (el|la) [^ ]+",
+            r"ce qu est (le|la|l) [^ ]+|(benefit|nutzen|business) hypothes[ie]s",
+            r"hipótesis de (beneficio|negocio)|nutzenhypothese|hypothèse de (bénéfice|valeur)",
             r"dónde estamos|estado actual",
             r"(what we (learned|learnt)|lo que aprendimos|ce que nous avons appris)( [^ ]+){0,6}",
             r"was wir( [^ ]+){0,4} gelernt haben",
@@ -458,6 +462,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"plus tard|pour plus tard|not this (quarter|release|time)",
             r"(ideen|ideas|idées) (für später|para después|pour plus tard)|backlog (futur|futuro)",
             r"abgrenzungskriterien|abgrenzungen",
+            # "Ce que ce plan ne couvre pas", "Cut list": what the plan leaves out
+            r"what (this|the) (plan|document|doc|page) (does not|doesn t) cover",
+            r"was (dieser|der) plan nicht abdeckt|lo que (este|el) plan no cubre",
+            r"ce que (ce|le) plan ne couvre pas|cut list|streichliste|lista de recortes",
+            r"liste des coupes",
             r"(évolutions|pistes) futures|perspectives",
             r"(deferred|postponed|zurückgestellt|aplazad[oa]s?|reporté(e)?s?)( (items|punkte"
             r"|puntos|points|by|to|until|vom|von|bis|hasta|por|à|au|par)( [^ ]+){0,4})?",
