@@ -1518,3 +1518,172 @@ def test_a_row_number_with_only_its_state_around_it_names_the_row() -> None:
             f"| 33 | Laptops ins WLAN einbinden | {note} |\n"
         )
         assert pairs(plan) == {("WLAN ausleuchten", "Laptops ins WLAN einbinden")}, note
+
+
+def test_a_modal_level_with_when_it_applies_is_a_priority_tag() -> None:
+    for tag, level in (
+        ("(Muss vor Umzug)", Priority.HIGH),
+        ("(Kann später)", Priority.LOW),
+        ("(must before launch)", Priority.HIGH),
+        ("(could later)", Priority.LOW),
+        ("(opcional después)", Priority.LOW),
+        ("(optionnel plus tard)", Priority.LOW),
+    ):
+        plan = plan_of(f"## Plan\n\n### Regale aufbauen {tag}\n\nText.\n\n### Zweites\n\nText.\n")
+        assert plan.tasks[0].title == "Regale aufbauen", tag
+        assert plan.tasks[0].priority == level, tag
+    plan = plan_of("## Plan\n\n### Cache (high traffic)\n\nText.\n\n### Other\n\nText.\n")
+    assert plan.tasks[0].title == "Cache (high traffic)"
+
+
+def test_tasks_a_phase_order_statement_excepts_wait_for_no_phase() -> None:
+    phases = (
+        "## Phase 1 – Build\n\n**1.1 Pour the slab**\nConcrete.\n\n"
+        "**1.2 Raise the walls**\nBricks.\n\n"
+        "## Phase 2 – Fit-out\n\n**2.1 Install the kitchen**\nOvens.\n\n"
+        "**2.2 Set up the till**\nPOS.\n\n"
+    )
+    for sentence in (
+        "The phases run in order. Except for the till (2.2): it starts right away.",
+        "Die Phasen bauen aufeinander auf. Ausgenommen ist die Kasse (2.2): sie beginnt sofort.",
+        "Las fases son secuenciales, salvo la caja (2.2), que empieza ya.",
+        "Les phases s'enchaînent, sauf la caisse (2.2) qui démarre tout de suite.",
+    ):
+        plan = plan_of(f"# Opening\n\n{phases}## Order of phases\n\n{sentence}\n")
+        got = pairs(plan)
+        assert ("Raise the walls", "Install the kitchen") in got, sentence
+        assert not any("till" in a or "till" in b for a, b in got), sentence
+
+
+def test_a_plain_note_among_bold_milestone_entries_is_no_milestone() -> None:
+    for note in (
+        "- Die Punkte ohne Kategorie haben keinen festen Termin.",
+        "- Row 14 lands after launch and is in no key date.",
+    ):
+        plan = plan_of(
+            "## Aufgaben\n\n- [ ] M-01 Tür\n- [ ] M-02 Fenster\n\n## Termine\n\n"
+            "- **Abnahme am 22.01.2027:** M-01\n- **Übergabe am 01.03.2027:** M-02\n"
+            f"{note}\n"
+        )
+        assert len(plan.milestones) == 2, note
+
+
+def test_plural_and_only_makes_sense_with_phrases_state_dependencies() -> None:
+    tasks = (
+        "## Tareas\n\n- [ ] T1 Desplegar el collector\n- [ ] T2 Instrumentar la pasarela\n"
+        "- [ ] T3 Backend de trazas\n- [ ] T4 Muestreo por cola\n"
+    )
+    for sentence, expected in (
+        ("La pasarela (T2) necesita el collector ya desplegado.", ("T1", "T2")),
+        ("Las instrumentaciones (T2) necesitan el collector (T1).", ("T1", "T2")),
+        (
+            "El muestreo por cola (T4) sólo tiene sentido con el backend de trazas (T3).",
+            ("T3", "T4"),
+        ),
+        ("Sampling (T4) only makes sense with the trace backend (T3).", ("T3", "T4")),
+        ("Das Sampling (T4) ergibt nur Sinn mit dem Backend (T3).", ("T3", "T4")),
+        ("T4 no se activa hasta que T3 esté en producción.", ("T3", "T4")),
+    ):
+        plan = plan_of(f"{tasks}\n## Dependencias\n\n{sentence}\n")
+        got = {(a[:2], b[:2]) for a, b in pairs(plan)}
+        assert got == {expected}, sentence
+
+
+def test_a_dependency_paragraph_wrapped_over_lines_is_read_whole() -> None:
+    tasks = "## Tasks\n\n- [ ] T1 Deploy the collector\n- [ ] T2 Instrument the gateway\n"
+    for text in (
+        "The gateway work (T2) needs the collector already deployed in\nstaging (T1).",
+        "Die Instrumentierung (T2) braucht den Collector, der schon in\nStaging läuft (T1).",
+    ):
+        plan = plan_of(f"{tasks}\n## Dependencies\n\n{text}\n")
+        assert {(a[:2], b[:2]) for a, b in pairs(plan)} == {("T1", "T2")}, text
+
+
+def test_a_prealable_column_and_if_possible_priority() -> None:
+    plan = plan_of(
+        "## Actions\n\n| N° | Action | Priorité | Préalable |\n|---|---|---|---|\n"
+        "| A1 | Recueillir l'avis | indispensable | — |\n"
+        "| A2 | Introduire le dossier | si possible | A1 |\n"
+    )
+    assert pairs(plan) == {("A1 Recueillir l'avis", "A2 Introduire le dossier")}
+    assert plan.tasks[1].priority == Priority.LOW
+
+
+def test_items_led_by_the_ids_of_tasks_above_are_notes_on_them() -> None:
+    table = (
+        "## Actions\n\n| N° | Action |\n|---|---|\n| A1 | Submit the file |\n"
+        "| A2 | Hire the teacher |\n| A3 | Plan the lessons |\n\n"
+    )
+    for notes in (
+        "- **A2** : we hire only after the file (A1) is accepted.\n"
+        "- **A3** needs the teacher (A2).\n- The rest is independent.\n",
+        "- A2: erst nach A1.\n- A3: braucht A2.\n",
+    ):
+        plan = plan_of(f"{table}### Details on some actions\n\n{notes}")
+        assert [t.title[:2] for t in plan.tasks] == ["A1", "A2", "A3"], notes
+        assert {(a[:2], b[:2]) for a, b in pairs(plan)} == {("A1", "A2"), ("A2", "A3")}, notes
+
+
+def test_a_legend_that_ranks_its_tags_gives_priorities() -> None:
+    rows = (
+        "| Key | Work item | Tag |\n|---|---|---|\n| K-1 | Boss fight | [core] |\n"
+        "| K-2 | Water shader | [extra] |\n| K-3 | Photo mode | [maybe] |\n"
+    )
+    for legend in (
+        "Tags: **[core]** — the demo fails without it; **[extra]** — we want it in; "
+        "**[maybe]** — first thing to go if the schedule slips.",
+        "Legende: **[core]** — ohne sie scheitert die Demo; **[extra]** — gewünscht; "
+        "**[maybe]** — optional.",
+    ):
+        plan = plan_of(f"## Backlog\n\n{legend}\n\n{rows}")
+        assert [t.priority for t in plan.tasks] == [
+            Priority.HIGH,
+            Priority.MEDIUM,
+            Priority.LOW,
+        ], legend
+    plan = plan_of(
+        "## Backlog\n\nTags: **[core]** — server work; **[extra]** — screens; "
+        f"**[maybe]** — docs.\n\n{rows}"
+    )
+    assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
+
+
+def test_sequencing_notes_below_a_backlog_table_are_read_for_dependencies() -> None:
+    for title, sentence in (
+        ("Sequencing notes", "The lighting pass can't begin until the art pass (K-1) is in."),
+        ("Hinweise zur Reihenfolge", "Die Beleuchtung (K-2) wartet auf den Kunstdurchgang (K-1)."),
+    ):
+        plan = plan_of(
+            "## Backlog\n\n| Key | Work item |\n|---|---|\n| K-1 | Final art pass |\n"
+            f"| K-2 | Lighting pass |\n\n### {title}\n\n{sentence}\n"
+        )
+        assert pairs(plan) == {("K-1 Final art pass", "K-2 Lighting pass")}, title
+        assert len(plan.tasks) == 2, title
+
+
+def test_an_id_then_a_clause_about_something_else_names_the_id() -> None:
+    for note in ("needs K-1, the boss is fought with it", "braucht K-1, die Karte ist neu"):
+        plan = plan_of(
+            "## Backlog\n\n| Key | Work item | Notes |\n|---|---|---|\n"
+            "| K-1 | Lantern mechanic | |\n| K-2 | Boss fight | "
+            f"{note} |\n| K-3 | Boss animation | |\n"
+        )
+        assert pairs(plan) == {("K-1 Lantern mechanic", "K-2 Boss fight")}, note
+
+
+def test_what_the_work_is_what_the_plan_leaves_out_and_hypotheses_are_not_work() -> None:
+    for title in (
+        "What the slice is",
+        "Was das Produkt ist",
+        "Hipótesis de beneficio",
+        "Benefit hypothesis",
+        "Ce que ce plan ne couvre pas",
+        "What this plan does not cover",
+        "Cut list",
+        "Lo que este plan no cubre",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"
+            f"## {title}\n\nSome prose about it.\n"
+        )
+        assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title

@@ -157,7 +157,14 @@ from core.prd.plan.repeats import merge_repeats
 from core.prd.plan.scan import Meta, scan_blocks
 from core.prd.plan.tasks import size_warnings, to_task
 from core.prd.plan.units import Inherited
-from core.prd.plan.vocab import TOO_BIG, emoji_legend, flat_blocks, slug, source_stem
+from core.prd.plan.vocab import (
+    TOO_BIG,
+    emoji_legend,
+    flat_blocks,
+    slug,
+    source_stem,
+    tag_legend,
+)
 
 __all__ = ["TOO_BIG", "build_plan"]
 
@@ -206,6 +213,8 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     builder = Builder(doc, source_key, options, top, title_section, outline, rules, milestones)
     if _LEGEND_HINT.search(text):
         builder.legend = emoji_legend(text)
+    if "[" in text:
+        builder.tag_legend = tag_legend(text)
     inherited = Inherited(
         priority=doc_meta.priority,
         task_type=doc_meta.task_type,

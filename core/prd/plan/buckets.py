@@ -207,6 +207,43 @@ def _notes_on_rows(
     ]
 
 
+_NOTE_LEAD = re.compile(
+    rf"\s*(?:[-*+]|\d+[.)])\s+(?:(?:\*\*|__)({ID_PATTERN})(?:\*\*|__)\s*[:—–-]?|({ID_PATTERN})\s*:)"
+)
+"""An item led by an id alone, bold or before a colon (``- **A4** : on ne peut …``)."""
+
+
+def notes_on_tasks(builder: Builder, section: Section) -> list[tuple[Unit, ListItem]] | None:
+    """The section's items as notes on tasks the plan already has, when it is such a list.
+
+    "Précisions sur certaines actions" under a table of actions: ``- **A4** : on ne peut
+    désigner personne tant que …``, ``- **A12** se fait quand …``. When most items of its
+    lists lead with the id of a task above (the id alone, bold or before a colon), the
+    section remarks on those tasks: each such item is its task's note, the others are
+    commentary, and the section is no task.
+    """
+    if section.children:
+        return None
+    lists = [b for b in flat_blocks(section.blocks) if isinstance(b, ListBlock)]
+    if not lists or any(isinstance(b, Table) for b in flat_blocks(section.blocks)):
+        return None
+    lines = builder.doc.lines
+    items = [i for b in lists for i in b.items]
+    leads: list[tuple[str, ListItem]] = []
+    for item in items:
+        m = _NOTE_LEAD.match(lines[item.line_start - 1]) if item.line_start <= len(lines) else None
+        if m is not None:
+            leads.append(((m.group(1) or m.group(2)).casefold(), item))
+    if len(leads) < 2 or len(leads) * 2 <= len(items):
+        return None  # most lists: no need to look at the tasks so far
+    known: dict[str, list[Unit]] = {}
+    for unit in builder.units:
+        if unit.ident:
+            known.setdefault(unit.ident.casefold(), []).append(unit)
+    notes = [(led[0], item) for ident, item in leads if len(led := known.get(ident, [])) == 1]
+    return notes if len(notes) >= 2 and len(notes) * 2 > len(items) else None
+
+
 _SUBJECT_ID = re.compile(rf"(?:\S+\s+){{0,6}}?\S+\s+\(({ID_PATTERN})\)\s+\S+\s+\S+")
 """A sentence whose subject names a row by its id in parentheses, right after the words that
 describe it (``TramCheck (A7) ne peut être testée…``): a remark on that row."""

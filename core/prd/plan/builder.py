@@ -23,7 +23,7 @@ from core.prd.models import (
     WarningCode,
 )
 from core.prd.parse import Block, CodeBlock, Document, ListBlock, Paragraph, Section, Table
-from core.prd.plan.buckets import WorkItem, work_items
+from core.prd.plan.buckets import WorkItem, notes_on_tasks, work_items
 from core.prd.plan.classify import SectionRules, Title
 from core.prd.plan.items import GanttLine, gantt_lines, item_title, task_table
 from core.prd.plan.milestones import Milestones
@@ -31,7 +31,9 @@ from core.prd.plan.outline import Outline
 from core.prd.plan.prose import (
     PHASE_HEADING,
     DepRef,
+    find_dependencies,
     phase_exceptions,
+    phase_order_exempt,
     says_phases_in_order,
     states_sequence,
 )
@@ -83,13 +85,28 @@ class Builder:
     """Heading → its piece of a key: every task below a heading repeats it."""
     legend: dict[str, Priority] = field(default_factory=dict)
     """The document's legend: the priority each of its marks stands for (``🔥 must-have``)."""
+    tag_legend: dict[str, Priority] = field(default_factory=dict)
+    """The priority each ``[tag]`` a legend ranks stands for (``[slice]`` → high)."""
     _phases_in_order: bool | None = None
+    _phase_order_exempt: frozenset[str] | None = None
 
     def phases_in_order(self) -> bool:
         """Whether the document says anywhere that its phases run one after the other."""
         if self._phases_in_order is None:
             self._phases_in_order = says_phases_in_order("\n".join(self.doc.lines))
         return self._phases_in_order
+
+    def phase_order_exempt(self) -> frozenset[str]:
+        """The tasks (ids, numbers) the statement that the phases run in order leaves out."""
+        if self._phase_order_exempt is None:
+            self._phase_order_exempt = phase_order_exempt("\n".join(self.doc.lines))
+        return self._phase_order_exempt
+
+    def _named_in(self, unit: Unit, names: frozenset[str]) -> bool:
+        """Whether the task's id, item number or heading number is one of ``names``."""
+        held = unit.section if unit.origin == "section" else None
+        number = self.title(held).number if held is not None else None
+        return bool({unit.ident, (unit.number or "").rstrip(".)"), number} & names)
 
     def warn(
         self,
@@ -161,6 +178,25 @@ class Builder:
             container = verdict.kind == "container" or (verdict.kind == "milestone" and holds_work)
             coarse = self.options.granularity is Granularity.COARSE
             leaf = not container and (coarse or not holds_work)
+            if leaf:
+                # "### Sequencing notes" below a backlog table: its sentences are read for
+                # dependencies. (A list of notes led by the items' names is their text.)
+                for child in section.children:
+                    kind = self.title(child).kind
+                    if (
+                        kind is not None
+                        and kind[0] == "deps"
+                        and not any(isinstance(b, ListBlock) for b in flat_blocks(child.blocks))
+                    ):
+                        self.dep_sections.append(child)
+            if leaf and not coarse and (notes := notes_on_tasks(self, section)) is not None:
+                # "- **A4** : on ne peut désigner personne tant que …" below the actions: each
+                # item remarks on the task its id names; the section is no task.
+                for unit, item in notes:
+                    unit.description += "\n\n" + self.doc.raw(item.line_start, item.line_end)
+                    unit.meta.deps.extend(find_dependencies(item.text, item.line_start))
+                self.skip(section, sub_path, "notes on tasks listed above, not work")
+                continue
             items = work_items(self, section, verdict) if leaf and not coarse else []
             if not leaf and not container and not coarse and _has_task_table(section):
                 # "Cronograma de tareas" over its table of tasks and a "Notas" sub-section:
@@ -277,6 +313,9 @@ class Builder:
             groups = [
                 g for c in section.children if (g := self.section_units.get(id(c))) is not None
             ]
+            if not ordered and (exempt := self.phase_order_exempt()):
+                # "… except the till (2.2) and social media (3.3)": they wait for no phase.
+                groups = [[u for u in g if not self._named_in(u, exempt)] for g in groups]
             if len(groups) > 1:
                 self.sequences.append((groups, section.line_start))
         elif len(staged) > 1 and says_phases_in_order(around := self._beside(section, staged)):
@@ -297,6 +336,9 @@ class Builder:
                         self.sequences.append(([group, nxt], section.line_start))
                     continue
                 chain.append(group)
+            if exempt := phase_order_exempt(around):
+                # "… except the till (2.2) and social media (3.3)": they wait for no phase.
+                chain = [[u for u in g if not self._named_in(u, exempt)] for g in chain]
             if len(chain) > 1:
                 self.sequences.append((chain, section.line_start))
 

@@ -341,7 +341,9 @@ def _dependency_section(
     for s in [section, *_descendants(section)]:
         for block in flat_blocks(s.blocks):
             texts: list[tuple[str, int]] = []
-            if isinstance(block, Paragraph):
+            if isinstance(block, Paragraph) and _wrapped_prose(block.text):
+                texts = [(block.text, block.line_start)]  # sentences wrapped over lines
+            elif isinstance(block, Paragraph):
                 texts = list(zip(block.text.split("\n"), itertools.count(block.line_start)))
             elif isinstance(block, ListBlock):
                 texts = [(i.text, i.line_start) for i in iter_items(block)]
@@ -358,6 +360,23 @@ def _dependency_section(
                 _dependency_table(resolver, block, out)
             for text, line in texts:
                 _dependency_line(builder, resolver, describer, text, line, out)
+
+
+def _wrapped_prose(text: str) -> bool:
+    """Whether a paragraph is sentences wrapped over lines, not one statement per line.
+
+    A line that stops mid-sentence before a line that goes on in lower case ("… necesitan el
+    collector ya desplegado en" / "preproducción.") wraps a sentence: the paragraph is read
+    whole, so a sentence is not cut at the line's end. A paragraph with an arrow keeps its
+    lines apart.
+    """
+    if any(a in text for a in ("→", "->", "=>", "⟶")):
+        return False  # "(M10 → M11)" in a sentence: an arrow is read line by line
+    lines = text.split("\n")
+    return any(
+        not a.rstrip().endswith((".", "!", "?", ":", ";")) and b.lstrip()[:1].islower()
+        for a, b in itertools.pairwise(lines)
+    )
 
 
 def _dependency_table(resolver: Resolver, table: Table, out: _Edges) -> None:

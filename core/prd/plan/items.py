@@ -290,7 +290,7 @@ DEP_COLUMNS = re.compile(
     r"|vorbedingung(?:en)?|depende de|dependencias|predecesor(?:a|es|as)?|requiere|después de"
     r"|tras|bloquead[oa]s? por|requisitos? previos?|prerrequisitos?|precondici(?:ón|ones)"
     r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|préconditions?|après"
-    r"|bloqué par"
+    r"|bloqué par|préalables?|conditions? préalables?|erfordert"
     # A handoff column names what a row cannot start without (``| Handoff from |``).
     r"|hand ?offs? from|hand off from|inputs? from|übergaben? von|zulieferung(?:en)? von"
     r"|entregas? de|recibe de|remis par|remise par|reçu de|livré par"

@@ -198,6 +198,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"causas? (raíz|raiz)|impacto|lecciones aprendidas|causes? (racines?|profondes?)",
             r"enseignements|retour d expérience|leçons apprises|lessons",
             r"où (on en est|en sommes nous|nous en sommes)|état des lieux|wo wir stehen",
+            # "What the slice is", "Hipótesis de beneficio": what the work is and why
+            r"what (the|this) [^ ]+ is|was (der|die|das) [^ ]+ ist|qué es (el|la) [^ ]+",
+            r"ce qu est (le|la|l) [^ ]+|(benefit|nutzen|business) hypothes[ie]s",
+            r"hipótesis de (beneficio|negocio)|nutzenhypothese|hypothèse de (bénéfice|valeur)",
             r"dónde estamos|estado actual",
             r"(what we (learned|learnt)|lo que aprendimos|ce que nous avons appris)( [^ ]+){0,6}",
             r"was wir( [^ ]+){0,4} gelernt haben",
@@ -458,6 +462,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"plus tard|pour plus tard|not this (quarter|release|time)",
             r"(ideen|ideas|idées) (für später|para después|pour plus tard)|backlog (futur|futuro)",
             r"abgrenzungskriterien|abgrenzungen",
+            # "Ce que ce plan ne couvre pas", "Cut list": what the plan leaves out
+            r"what (this|the) (plan|document|doc|page) (does not|doesn t) cover",
+            r"was (dieser|der) plan nicht abdeckt|lo que (este|el) plan no cubre",
+            r"ce que (ce|le) plan ne couvre pas|cut list|streichliste|lista de recortes",
+            r"liste des coupes",
             r"(évolutions|pistes) futures|perspectives",
             r"(deferred|postponed|zurückgestellt|aplazad[oa]s?|reporté(e)?s?)( (items|punkte"
             r"|puntos|points|by|to|until|vom|von|bis|hasta|por|à|au|par)( [^ ]+){0,4})?",
@@ -607,6 +616,9 @@ DEPENDENCY_TITLES = _phrases(
     r"order of (work|delivery|implementation)|build order|critical path|abhängigkeiten",
     r"reihenfolge|dependencias|cadena de dependencias|orden de (trabajo|implementación)",
     r"dépendances|enchaînements?|ordonnancement",
+    r"(sequencing|scheduling|ordering|dependency) notes",
+    r"notas de (secuenciación|orden|dependencias)",
+    r"(hinweise|anmerkungen) zur reihenfolge|notes (de séquencement|d['’ ]ordonnancement)",
     # What one task hands over to another ("Interdependencies between tasks").
     r"interdependenc(y|ies)( between (the )?(tasks|work packages|activities))?",
     r"hand ?overs between (the )?(tasks|work packages|teams)",
@@ -809,7 +821,8 @@ for _level, _words in {
         "|plus basse|la plus basse|très basse|minor|mineure|mineur|very low|sehr niedrig|muy baja"
         "|muy bajo"
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
-        "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do"
+        "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do|si possible"
+        "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
     ),
 }.items():
     for _word in _words.split("|"):
@@ -897,6 +910,16 @@ _FORWARD_STRONG = (
     r"|(es )?(hat|macht) keinen sinn,? (vor|bevor|vorher)"
     r"|(inutile|pas la peine) de (commencer|démarrer)( [\w-]+){0,2}? (avant|tant que)"
     r"|presupposes|presupone( que)?|présuppose( que| qu['’])?|suppose que|suppose qu['’]"
+    # plural subjects: "Las dos instrumentaciones necesitan …", "Fotos brauchen die Karte"
+    r"|necesitan|requieren|dependen de|brauchen|benötigen|hängen von|nécessitent|requièrent"
+    r"|ont besoin d(?:e|u|['’])"
+    # "only makes sense with …" in the four languages
+    r"|only makes? sense (with|once|after)|(ergibt|ergeben|macht|machen) (erst|nur) sinn,? (mit"
+    r"|nach|wenn|sobald)|(sólo|solo) tiene(n)? sentido (con|cuando|una vez|después de|tras)"
+    r"|n['’]ont? de sens qu['’]\s*(avec|après|une fois|lorsque|quand)"
+    # "is built on …", "no se apaga hasta que …": what it is built on, what it waits for
+    r"|(is|are) built on( top of)?|se construyen? sobre|(est|sont) construite?s? sur"
+    r"|no se [a-záéíóúñ]+ hasta( que)?"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
@@ -1016,6 +1039,7 @@ DEP_ANCHORS = word_set(
     "|à partir d"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
+    "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""

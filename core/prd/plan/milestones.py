@@ -235,7 +235,13 @@ class Milestones:
             if isinstance(block, ListBlock) and named:
                 continue
             if isinstance(block, ListBlock) and not schedule_list(block):
+                # Among bold-led entries, an item without the bold lead is a note on them
+                # ("Die Kat.-C-Punkte haben keinen festen Termin."), not a milestone.
+                bold = sum(self._bold_led(item.line_start, lines) for item in block.items)
+                notes = bold > 1 and bold < len(block.items)
                 for item in block.items:
+                    if notes and not self._bold_led(item.line_start, lines):
+                        continue
                     self._entry(item.text.split("\n", 1)[0], item.line_start, lines)
             elif isinstance(block, Paragraph):
                 key: str | None = None
@@ -278,6 +284,12 @@ class Milestones:
         short = _MEMBER_WORDS if len(parts) > 1 else _LONE_MEMBER_WORDS
         if parts and all(len(p.split()) <= short for p in parts):
             self.members.extend((key, part, line) for part in parts)
+
+    @staticmethod
+    def _bold_led(line: int, lines: list[str]) -> bool:
+        """Whether the source line (a list item's first) starts with a bold name."""
+        raw = lines[line - 1] if 0 < line <= len(lines) else ""
+        return _BOLD_LEAD.match(_ITEM_MARK.sub("", raw, count=1)) is not None
 
     def _entry(
         self, text: str, line: int, lines: list[str], *, bold_only: bool = False

@@ -22,6 +22,7 @@ from core.prd.plan.lexicon import (
     SEQUENTIAL,
     trigger_kind,
 )
+from core.prd.plan.vocab import ID_OR_NUMBER, ID_PATTERN, LIST_SEPARATOR
 
 Strength = Literal["label", "strong", "weak"]
 
@@ -88,6 +89,12 @@ _MODAL = re.compile(
 _CONJUNCTION = re.compile(r"\s(?:and|y|e|und|et)\s", re.IGNORECASE)
 """Where a target names a second thing after the first one's verb (``… is a go and …``)."""
 _TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
+_ID_THEN_CLAUSE = re.compile(
+    rf"(?P<id>{ID_PATTERN}),\s+(?P<rest>(?:the|der|die|das|el|la|los|las|le|les|l['’])\s[^,;]*)$"
+)
+"""An id, a comma and a clause about something else (``needs EH-102, the boss is fought with
+the lantern``): the id alone is named. A list of names goes on with ids or "and"."""
+_LISTS_ON = re.compile(rf"{LIST_SEPARATOR}|\bor\b|\boder\b|\bo\b|\bou\b|{ID_PATTERN}")
 
 
 def find_dependencies(text: str, line: int) -> list[DepRef]:
@@ -129,6 +136,9 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         reverse = kind in ("rs", "rw")
         named = raw if strength == "label" or rest.startswith("[") else _before_verbs(raw)
         target = _TRAILING.sub("", named.strip())
+        clause = _ID_THEN_CLAUSE.match(target) if "," in target else None
+        if clause is not None and not _LISTS_ON.search(clause.group("rest")):
+            target = clause.group("id")
         if target:
             phrase = flat[start : m.end() + len(raw)].strip()
             found.append(DepRef(target, at, reverse, strength, subject, phrase=phrase))
@@ -332,3 +342,43 @@ def phase_exceptions(text: str) -> frozenset[str]:
     return frozenset(
         " ".join(m.group("phase").casefold().split()) for m in _PHASE_EXCEPTION.finditer(text)
     )
+
+
+_EXEMPT_LEAD = re.compile(
+    r"(?<![\w-])(?:ausgenommen|außer|ausser|mit ausnahme (?:von|der|des)|except(?:ing| for)?"
+    r"|apart from|other than|excepto|salvo|a excepción de|menos|sauf|excepté|hormis"
+    r"|à l['’]exception (?:de|des|du))(?![\w-])",
+    re.IGNORECASE,
+)
+"""What leads the tasks a statement about the phases' order leaves out."""
+_EXEMPT_NAME = re.compile(rf"(?<![\w.-])({ID_OR_NUMBER})(?![\w-]|\.\d)")
+
+
+def phase_order_exempt(text: str) -> frozenset[str]:
+    """The tasks (by id or number) that a statement of the phases' order leaves out.
+
+    "Die Phasen bauen aufeinander auf … Ausgenommen sind die Kasse (2.2) und Social Media
+    (3.3): sie beginnen sofort", "Phases run in order, except for 2.2 and 3.3": the named
+    tasks wait for no phase and hold none up. Only the sentence that says the phases run in
+    order and the two after it are read.
+    """
+    names: set[str] = set()
+    for m in _PHASE_NOUNS.finditer(text):
+        start = max(text.rfind(". ", 0, m.start()), text.rfind("\n\n", 0, m.start())) + 1
+        first = text.find(". ", m.end())
+        if not states_sequence(text[start : len(text) if first < 0 else first]):
+            continue
+        # The statement ``says_phases_in_order`` read (the first), to the end of its
+        # paragraph's next two sentences: "… nacheinander. Ausgenommen sind … (2.2) …".
+        stop = text.find("\n\n", first) if first >= 0 else -1
+        stop = len(text) if stop < 0 else stop
+        end = first
+        for _ in range(2):
+            nxt = text.find(". ", end + 2, stop) if end >= 0 else -1
+            end = nxt if nxt >= 0 else stop
+        part = text[start:end]
+        for lead in _EXEMPT_LEAD.finditer(part):
+            close = part.find(". ", lead.end())
+            names.update(_EXEMPT_NAME.findall(part[lead.end() : len(part) if close < 0 else close]))
+        break
+    return frozenset(names)

@@ -16,6 +16,7 @@ from core.prd.plan.vocab import (
     TOO_BIG,
     item_line,
     legend_mark,
+    legend_tag,
     priority_in_title,
     type_of,
     without_board_tail,
@@ -74,6 +75,11 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         title, marked = legend_mark(title, builder.legend)
         if marked is not None and not meta.priority:
             priority = marked
+    if builder.tag_legend and not meta.priority:
+        # "Tags: **[slice]** — the showcase fails without it; …" over a "| Tag |" column
+        text = unit.description if unit.origin == "row" else title
+        if (tagged := legend_tag(text, builder.tag_legend)) is not None:
+            priority = tagged
     title, description = without_priority_marks(title), unit.description
     if unit.origin in ("item", "row") and (card := without_board_tail(title)) != title:
         if title not in description:  # the owner and the date stay in the task's text

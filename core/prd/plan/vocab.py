@@ -427,6 +427,72 @@ def emoji_legend(text: str) -> dict[str, Priority]:
     return legend
 
 
+_TAG_LEGEND = re.compile(
+    r"^[\s>*_]*(?:tags|labels|legend|legende|leyenda|légende|etiquetas|étiquettes|marker"
+    r"|markierungen)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?(?P<body>[^\n]*(?:\n(?![ \t]*\n)[^\n]*)*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A legend line that names its tags (``Tags: **[slice]** — …; **[polish]** — …``)."""
+_TAG_ENTRY = re.compile(
+    r"(?:\*\*|__)?\[(?P<name>[^\]\n]{1,24})\](?:\*\*|__)?\s*[—–:=-]\s*(?P<says>[^;·\n]*(?:\n[^;·\n]*)?)"
+)
+_MUST_SAYS = re.compile(
+    r"\bwithout (it|them|which)\b|\bfails?\b|\bmust\b|\bblocks?\b|\bohne (sie|ihn|es|das)\b"
+    r"|\bscheitert\b|\bsin (ella|él|ello|esto)\b|\bfracasa\b|\bsans (elle|lui|cela|quoi)\b"
+    r"|\béchoue\b",
+    re.IGNORECASE,
+)
+"""A legend's words for work that everything hangs on (``the showcase fails without it``)."""
+_MAY_SAYS = re.compile(
+    r"\b(first|erste[sr]?|primer[oa]?|premi[eè]re?) (thing |to |lo |à )?"
+    r"(go|cut|drop|fallen|streichen|en caer|recortar|sauter|couper)"
+    r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b"
+    r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay) tiempo\b"
+    r"|\bsi le temps\b",
+    re.IGNORECASE,
+)
+"""A legend's words for work that goes first when time runs short."""
+_RANKS = {
+    2: (Priority.HIGH, Priority.LOW),
+    3: (Priority.HIGH, Priority.MEDIUM, Priority.LOW),
+    4: (Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM, Priority.LOW),
+}
+
+
+def tag_legend(text: str) -> dict[str, Priority]:
+    """The priority each bracketed tag of a legend stands for (``[slice]`` → high).
+
+    A legend (``Tags:``, ``Legend:``, ``Légende :``) that names two to four ``[tags]``, each
+    with what it means, ranks them in the order written when its words say so: the first is
+    what the work fails without, or the last is the first thing cut. A tag that is itself a
+    priority word (``[must]``) keeps its level.
+    """
+    legend: dict[str, Priority] = {}
+    for m in _TAG_LEGEND.finditer(text):
+        entries = [(e.group("name"), e.group("says")) for e in _TAG_ENTRY.finditer(m.group("body"))]
+        if not 2 <= len(entries) <= 4:
+            continue
+        ranked = bool(_MUST_SAYS.search(entries[0][1]) or _MAY_SAYS.search(entries[-1][1]))
+        for (name, _), rank in zip(entries, _RANKS[len(entries)], strict=True):
+            level = tag_priority(name) or (rank if ranked else None)
+            if level is not None:
+                legend.setdefault(norm_plain(name), level)
+    return legend
+
+
+def legend_tag(text: str, legend: dict[str, Priority]) -> Priority | None:
+    """The level of the legend's tag a title or a cell carries (``[slice]``), if any."""
+    if "[" not in text:
+        return None
+    for m in _LEGEND_TAG.finditer(text):
+        if (level := legend.get(norm_plain(m.group(1)))) is not None:
+            return level
+    return None
+
+
+_LEGEND_TAG = re.compile(r"\[([^\]\n]{1,24})\]")
+
+
 def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority | None]:
     """The title without a legend's mark, and the level that mark stands for."""
     for mark, level in legend.items():
@@ -454,6 +520,22 @@ _CRITICAL_TAIL = frozenset(
 _GATING = frozenset(("gate", "gating", "blocking", "blockierend", "bloqueante", "bloquant"))
 """A tag that says the work gates what follows (``[gate]``): only as a whole tag."""
 _NOT = frozenset(("non", "not", "no", "nicht", "kein", "keine", "sin", "pas", "un", "ohne"))
+_MODAL_LEVELS = frozenset(
+    (
+        *("must", "should", "could", "muss", "soll", "sollte", "kann"),
+        *("imprescindible", "deseable", "opcional", "indispensable", "souhaitable"),
+        *("optionnel", "optionnelle", "obligatoire", "obligatorio"),
+    )
+)
+"""A level word a tag may qualify with when the work is due (``(Muss vor Eröffnung)``)."""
+_WHEN_WORDS = frozenset(
+    (
+        *("before", "by", "for", "after", "later", "now", "vor", "bis", "für", "zur", "zum"),
+        *("nach", "später", "spaeter", "sofort", "antes", "para", "después", "despues", "luego"),
+        *("ya", "avant", "pour", "après", "apres", "plus", "tard", "ensuite"),
+    )
+)
+"""Words that say when a level applies: ``before launch``, ``später``, ``plus tard``."""
 
 
 def tag_priority(tag: str) -> Priority | None:
@@ -461,7 +543,9 @@ def tag_priority(tag: str) -> Priority | None:
 
     A level word (``Muss``, ``alta``), or one with the word priority on either side
     (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high priority``), or what
-    the work is critical for (``Release-kritisch``, ``launch-critical``: critical).
+    the work is critical for (``Release-kritisch``, ``launch-critical``: critical), or a
+    modal level word with when it applies (``Muss vor Eröffnung``, ``Kann später``, ``must
+    before launch``, ``optionnel plus tard``): the level.
     """
     words = norm_plain(tag).split()
     if len(words) == 2 and (words[0] in _PRIORITY_NOUNS or words[1] in _PRIORITY_NOUNS):
@@ -470,6 +554,8 @@ def tag_priority(tag: str) -> Priority | None:
         return Priority.CRITICAL  # "Release-kritisch", "launch critical"
     if len(words) == 1 and words[0] in _GATING:
         return Priority.CRITICAL  # "[gate]": what the next stage cannot start without
+    if 2 <= len(words) <= 3 and words[0] in _MODAL_LEVELS and words[1] in _WHEN_WORDS:
+        return PRIORITY_WORDS[words[0]]  # "Muss vor Eröffnung", "Could later", "Kann später"
     return PRIORITY_WORDS.get(" ".join(words))
 
 
