@@ -27,8 +27,6 @@ def load_orchestrator_config() -> OrchestratorConfig:
     return OrchestratorConfig.from_config(load_config())
 
 
-
-
 def configured_pipelines() -> Collection[str] | None:
     """The pipelines taskyard.toml configures, or ``None`` when it cannot be read."""
     from core.config_file import load_config
