@@ -1687,3 +1687,29 @@ def test_what_the_work_is_what_the_plan_leaves_out_and_hypotheses_are_not_work()
             f"## {title}\n\nSome prose about it.\n"
         )
         assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
+
+
+def test_priority_words_for_precedence_deferral_stakes_and_standing_are_levels() -> None:
+    plan = plan_of(
+        "## Tâches\n\n- [ ] **Réserver la salle** — prioritaire. Acompte versé.\n"
+        "- [ ] **Photomaton** — bonus.\n\n"
+        "## Tareas\n\n**T-1 Inventario (prioritaria).** Revisión.\n\n"
+        "**T-2 Exposición virtual (aplazable).** Más tarde.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.HIGH,
+        Priority.LOW,
+        Priority.HIGH,
+        Priority.LOW,
+    ]
+    table = plan_of(
+        "## Actions\n\n| Réf. | Action | Enjeu |\n|---|---|---|\n"
+        "| A-1 | Extraction | majeur |\n| A-2 | Export | faible |\n"
+    )
+    assert [t.priority for t in table.tasks] == [Priority.HIGH, Priority.LOW]
+    steps = plan_of(
+        "## Schritte\n\n### 1 Raum vorbereiten\n\n"
+        "Zuständig: Bau · Stellenwert: hoch · Termin: KW 2\n\n"
+        "### 2 Schulung\n\nZuständig: Team · Stellenwert: niedrig · Termin: KW 9\n"
+    )
+    assert [t.priority for t in steps.tasks] == [Priority.HIGH, Priority.LOW]

@@ -267,7 +267,7 @@ _ID_COLUMNS = re.compile(
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
 _PRIORITY_WORD = (
     r"(?:priority|prio|priorität|prioridad|priorité|moscow|importance"
-    r"|urgency|dringlichkeit|urgencia|urgence)"
+    r"|urgency|dringlichkeit|urgencia|urgence|stellenwert|enjeu)"
 )
 _PRIORITY_COLUMNS = re.compile(rf"{_PRIORITY_WORD}(?: [^\W\d_]+)?|[^\W\d_]+ {_PRIORITY_WORD}")
 """A priority column, also qualified: ``Prioridad MoSCoW``, ``Business priority``."""

@@ -811,6 +811,7 @@ for _level, _words in {
     Priority.HIGH: (
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
         "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
+        "|prioritaire|prioritaria|prioritario|prioritär|vorrangig|major|majeur|majeure"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
@@ -823,6 +824,7 @@ for _level, _words in {
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do|si possible"
         "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
+        "|aplazable|postergable|deferrable|verschiebbar|bonus"
     ),
 }.items():
     for _word in _words.split("|"):
@@ -853,14 +855,14 @@ the first clause, read as a priority when it is nothing but one."""
 
 PRIORITY_INLINE = re.compile(
     r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence"
-    r"|importance|importancia|wichtigkeit|einstufung)"
+    r"|importance|importancia|wichtigkeit|einstufung|stellenwert|enjeu)"
     r"(?![\w-])\s*:?\s*\**\s*"
     r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
 PRIORITY_INLINE_HINT = re.compile(
-    "prio|dringlich|urgen|importan|wichtigkeit|einstufung", re.IGNORECASE
+    "prio|dringlich|urgen|importan|wichtigkeit|einstufung|stellenwert|enjeu", re.IGNORECASE
 )
 """What every ``PRIORITY_INLINE`` match holds, under the same flags: a literal scan that rules
 out most text ~7x faster than the full pattern."""
