@@ -1713,3 +1713,18 @@ def test_priority_words_for_precedence_deferral_stakes_and_standing_are_levels()
         "### 2 Schulung\n\nZuständig: Team · Stellenwert: niedrig · Termin: KW 9\n"
     )
     assert [t.priority for t in steps.tasks] == [Priority.HIGH, Priority.LOW]
+
+
+def test_a_ranked_tier_in_parentheses_is_a_priority() -> None:
+    plan = plan_of(
+        "## Work\n\n- [ ] **E1 Results ingest** (Tier 1) — Ken. Poll often.\n"
+        "- [ ] **E2 Social cards** (Tier 3) — Marco.\n"
+        "- [ ] **E3 Plan de salle** (Niveau de priorité 2) — Inès.\n"
+        "- [ ] **E4 Lager räumen** (Prioritätsstufe 1) — Jens.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.HIGH,
+        Priority.LOW,
+        Priority.MEDIUM,
+        Priority.HIGH,
+    ]
