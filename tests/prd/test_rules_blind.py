@@ -1728,3 +1728,18 @@ def test_a_ranked_tier_in_parentheses_is_a_priority() -> None:
         Priority.MEDIUM,
         Priority.HIGH,
     ]
+
+
+def test_a_calendar_of_one_thing_lists_milestones_by_the_ids_it_names() -> None:
+    for heading, entry in (
+        ("Calendario de justificación", "Primera justificación — 30 de junio de 2027"),
+        ("Schedule of payments", "First instalment — 30 June 2027"),
+        ("Calendrier des livraisons", "Première livraison — 30 juin 2027"),
+    ):
+        plan = plan_of(
+            "## Work\n\n**K-1 Inventory.** Count the books.\n\n"
+            "**K-2 Scanning.** Scan them after K-1.\n\n"
+            f"## {heading}\n\n1. **{entry}:** K-1 y K-2.\n"
+        )
+        assert len(plan.milestones) == 1, heading
+        assert all(t.milestone_key for t in plan.tasks), heading

@@ -580,6 +580,11 @@ MILESTONE_LIST_TITLES = _phrases(
     r"calendar|key dates|dates|deadlines|meilensteine|zeitplan|terminplan|phasen|zeitleiste",
     r"(wichtige )?termine|fechas( clave| importantes)?|dates clés|échéances",
     r"hitos|cronograma",
+    # A calendar of one thing (``Calendario de justificación``, ``Schedule of payments``).
+    # Not a schedule of the work itself (``Cronograma de tareas``: the task table).
+    r"(calendar|schedule|timeline) of (?!tasks|work)[^ ]+|calendario de (?!tareas|trabajos)[^ ]+",
+    r"(calendrier|échéancier) (de|des|d) (?!tâches|travaux)[^ ]+",
+    r"[a-zäöüß]+(zeitplan|kalender)",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
     r"meilensteinplanung|milestone planning|planificación de hitos|planification des jalons",
