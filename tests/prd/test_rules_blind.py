@@ -1743,3 +1743,18 @@ def test_a_calendar_of_one_thing_lists_milestones_by_the_ids_it_names() -> None:
         )
         assert len(plan.milestones) == 1, heading
         assert all(t.milestone_key for t in plan.tasks), heading
+
+
+def test_a_heading_with_a_weekday_and_its_date_is_a_time_box_milestone() -> None:
+    for first, second in (
+        ("By Friday 5 March — tools built", "Launch night, Tuesday 16 March"),
+        ("Bis Freitag, 5. März", "Wahlabend, Dienstag 16. März"),
+        ("Antes del viernes 5 de marzo", "Noche electoral, martes 16 de marzo"),
+        ("Avant le vendredi 5 mars", "Soirée électorale, mardi 16 mars"),
+    ):
+        plan = plan_of(
+            f"## Build list\n\n### {first}\n\n- [ ] Results widget\n- [ ] Precinct map\n\n"
+            f"### {second}\n\n- [ ] Publish the winner story\n"
+        )
+        assert len(plan.milestones) == 2, first
+        assert len(members(plan)) == 2, first

@@ -22,6 +22,7 @@ from core.prd.plan.lexicon import (
     ACCEPTANCE_TITLES,
     BUCKET_TITLES,
     CONDITIONAL_CATEGORIES,
+    DAY_DATE,
     DEPENDENCY_TITLES,
     INFO_CATEGORIES,
     LABELLED_MILESTONE,
@@ -211,6 +212,7 @@ class Title:
             milestone=_milestone_in(lead),
             stage=bool(STAGE_HEADING.fullmatch(lead))
             or bool(TIME_BOX.match(plain))
+            or bool(DAY_DATE.search(plain))
             or (numbered and bool(_VERSION_HEADING.match(clean_title(title)))),
             priority=priority_in_title(title) or named,
             names_priority=named is not None,

@@ -696,6 +696,21 @@ DATE_IN_TITLE = re.compile(
 )
 """A calendar date in a heading (``31 Mar``, ``30 de junio``, ``30.05.2025``): a time box."""
 
+_MONTH_WORD = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez|ene|abr|ago|dic|janv"
+    r"|févr|fév|avr|juin|juil|août|déc)[a-zéûä]*"
+)
+DAY_DATE = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch"
+    r"|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|miercoles|jueves|viernes"
+    r"|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+    rf" (?:the |der |den )?(?:\d{{1,2}}(?:st|nd|rd|th)? (?:de )?{_MONTH_WORD}"
+    rf"|{_MONTH_WORD} \d{{1,2}})\b"
+)
+"""A weekday with its calendar date in a normalized heading (``by friday 5 march``, ``election
+night tuesday 16 march``, ``viernes 30 de mayo``, ``dienstag 16 märz``): a day the plan is
+scheduled by, so a time box."""
+
 MILESTONE_HEADING = re.compile(
     r"(?P<id>m\d+|j\d+|h[1-4](?=\s*[:.\-—–)·])|ms\d+|q[1-4](?: \d{4})?|t ?[-+−] ?\d+"
     r"|(?:milestone|meilenstein|hito|jalon)\s+(?:ms|m|h|j)\d+"
