@@ -1758,3 +1758,31 @@ def test_a_heading_with_a_weekday_and_its_date_is_a_time_box_milestone() -> None
         )
         assert len(plan.milestones) == 2, first
         assert len(members(plan)) == 2, first
+
+
+def test_key_meetings_are_milestones_and_a_phrase_naming_a_section_and_its_task_is_the_task() -> (
+    None
+):
+    for heading, section, first, second, entry in (
+        (
+            "Rendez-vous clés",
+            "Traiteur",
+            "Signer le contrat du traiteur",
+            "Dégustation du menu",
+            "**Visite du domaine, samedi 13 février** : contrat traiteur signé, DJ choisi.",
+        ),
+        (
+            "Key meetings",
+            "Caterer",
+            "Sign the caterer contract",
+            "Menu tasting",
+            "**Venue visit, Saturday 13 February**: caterer contract signed, DJ chosen.",
+        ),
+    ):
+        plan = plan_of(
+            f"## Vendors\n\n### {section}\n\n- [ ] **{first}** — now.\n"
+            f"- [ ] **{second}** — later.\n\n### DJ\n\n- [ ] **Choose the DJ** — soon.\n\n"
+            f"## {heading}\n\n- {entry}\n"
+        )
+        assert len(plan.milestones) == 1, heading
+        assert members(plan) == {plan.milestones[0].name: {first, "Choose the DJ"}}, heading

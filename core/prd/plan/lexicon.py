@@ -591,6 +591,9 @@ MILESTONE_LIST_TITLES = _phrases(
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
     r"checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates",
     r"puntos de control",
+    # Key meetings a plan is reviewed at (``Rendez-vous clés``, ``Key meetings``).
+    r"key (meetings|reviews|appointments)|rendez vous clés|réunions clés|reuniones clave",
+    r"citas clave|schlüsseltermine",
     r"points de contrôle|points d étape",
 )
 MILESTONE_ENTRY_TITLES = _phrases(
