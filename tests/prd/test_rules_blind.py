@@ -1786,3 +1786,21 @@ def test_key_meetings_are_milestones_and_a_phrase_naming_a_section_and_its_task_
         )
         assert len(plan.milestones) == 1, heading
         assert members(plan) == {plan.milestones[0].name: {first, "Choose the DJ"}}, heading
+
+
+def test_a_section_saying_it_holds_no_tasks_and_a_reading_guide_are_not_work() -> None:
+    for title in (
+        "Ideas (not tasks)",
+        "Ideen (keine Aufgaben)",
+        "Ideas sueltas (no son tareas)",
+        "Idées en vrac (pas des tâches)",
+        "Reading the tables",
+        "Lesehilfe zu den Tabellen",
+        "Lectura de las tablas",
+        "Lecture des tableaux",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"
+            f"## {title}\n\n- A photobooth?\n- Lanterns at midnight.\n"
+        )
+        assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title

@@ -91,6 +91,13 @@ number in a sentence (``design in 3.1``) is a pointer, not a schedule."""
 _LEAD = re.compile(r"^[^\w(]+")
 """What may precede a title's words: emphasis marks, emoji, punctuation."""
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
+_NOT_TASKS_ASIDE = re.compile(
+    r"\((?:not|no|pas des?|keine|no son|ce ne sont pas des)\s+(?:tasks|to-?dos|work items|tâches"
+    r"|aufgaben|tareas)\b[^()]*\)\s*$",
+    re.IGNORECASE,
+)
+"""A trailing aside that says the section holds no tasks (``Idées en vrac (pas des tâches)``):
+unlike other asides, it says what the section is, so its words are kept."""
 
 
 _PRIORITY_FILLER = word_set(
@@ -125,7 +132,10 @@ def _milestone_in(lead: str) -> re.Match[str] | None:
 
 def _kind_text(title: str) -> str:
     # Each pattern needs a character most titles lack: test for it before running it.
-    text = (_TRAILING_PAREN.sub("", title) or title) if ")" in title else title
+    if ")" in title and not _NOT_TASKS_ASIDE.search(title):
+        text = _TRAILING_PAREN.sub("", title) or title
+    else:
+        text = title
     if "&" in text or "/" in text or "+" in text:
         text = _AND_SIGN.sub(" and ", text)
     return text.casefold()

@@ -169,6 +169,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"en (breve|resumen)|résumé|aperçu|vue d ensemble|synthèse|en bref|présentation",
             r"[^ ]+ overview|how to read (this|the) [^ ]+( [^ ]+)?|cómo leer (el|la|los|las) [^ ]+",
             r"comment lire (le|la|les) [^ ]+|wie (die|der|das) [^ ]+ zu lesen (ist|sind)",
+            # A reading guide to the plan's tables (``Lecture des tableaux``).
+            r"reading (the|this|these) (tables?|plan|list)|lecture (des tableaux|du tableau"
+            r"|du plan)|lectura de (las tablas|la tabla|este plan)|lesehilfe (zu den|zur) [^ ]+",
             r"visión general (del|de la) [^ ]+|vue d ensemble (du|de la|des) [^ ]+",
             r"how (this|the) (plan|board|list|document|doc|page|checklist) works",
             r"so (lesen|nutzen|verwenden) wir (das|den|die|diese[nrs]?) [^ ]+",
@@ -461,6 +464,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"no (haremos|incluido)|hors (périmètre|scope|champ|trimestre|lot|version)",
             r"plus tard|pour plus tard|not this (quarter|release|time)",
             r"(ideen|ideas|idées) (für später|para después|pour plus tard)|backlog (futur|futuro)",
+            # A section that says it holds no tasks (``Idées en vrac (pas des tâches)``).
+            r"([^ ]+ ){0,4}(not|no|pas des?|keine|no son|ce ne sont pas des) (tasks|to ?dos"
+            r"|work items|tâches|aufgaben|tareas)( [^ ]+)?",
             r"abgrenzungskriterien|abgrenzungen",
             # "Ce que ce plan ne couvre pas", "Cut list": what the plan leaves out
             r"what (this|the) (plan|document|doc|page) (does not|doesn t) cover",
