@@ -1804,3 +1804,23 @@ def test_a_section_saying_it_holds_no_tasks_and_a_reading_guide_are_not_work() -
             f"## {title}\n\n- A photobooth?\n- Lanterns at midnight.\n"
         )
         assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
+
+
+def test_dependencies_at_a_glance_is_a_dependency_table_and_a_relative_clause_is_none() -> None:
+    for heading, column, note in (
+        ("Abhängigkeiten im Überblick", "benötigt vorher", "nach dem das Fundament gebaut wird"),
+        ("Dependencies at a glance", "needs first", "after which the foundation is poured"),
+        ("Orden de los trabajos", "necesita antes", "tras el cual se hace el fundamento"),
+        ("Ordre des travaux", "nécessite avant", "après lequel on coule la fondation"),
+    ):
+        plan = plan_of(
+            "## Raum\n\n### 2.1 Messung\n\nGutachten, "
+            f"{note}.\n\n### 2.2 Fundament\n\nBeton.\n\n### 2.3 Anlieferung\n\nLkw.\n\n"
+            f"## {heading}\n\n| Schritt | {column} |\n|---|---|\n| 2.2 Fundament | 2.1 |\n"
+            "| 2.3 Anlieferung | 2.2 |\n"
+        )
+        assert titles(plan) == ["Messung", "Fundament", "Anlieferung"], heading
+        assert pairs(plan) == {
+            ("Messung", "Fundament"),
+            ("Fundament", "Anlieferung"),
+        }, heading

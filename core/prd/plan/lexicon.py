@@ -631,6 +631,12 @@ DEPENDENCY_TITLES = _phrases(
     r"reihenfolge|dependencias|cadena de dependencias|orden de (trabajo|implementación)",
     r"dépendances|enchaînements?|ordonnancement",
     r"(sequencing|scheduling|ordering|dependency) notes",
+    # Dependencies at a glance, the order of the works (``Abhängigkeiten im Überblick``).
+    r"(dependencies|abhängigkeiten|dependencias|dépendances) (at a glance|in brief|im überblick"
+    r"|auf einen blick|en resumen|de un vistazo|en bref|d un coup d œil|en un coup d œil)",
+    r"order of (the )?(works?|tasks|steps)|orden de (los|las) (trabajos|tareas|actuaciones|pasos)",
+    r"reihenfolge der (arbeiten|schritte|aufgaben|maßnahmen)|ordre des (travaux|tâches|actions"
+    r"|étapes)",
     r"notas de (secuenciación|orden|dependencias)",
     r"(hinweise|anmerkungen) zur reihenfolge|notes (de séquencement|d['’ ]ordonnancement)",
     # What one task hands over to another ("Interdependencies between tasks").
