@@ -1798,6 +1798,10 @@ def test_a_section_saying_it_holds_no_tasks_and_a_reading_guide_are_not_work() -
         "Lesehilfe zu den Tabellen",
         "Lectura de las tablas",
         "Lecture des tableaux",
+        "Not doing this year",
+        "Dieses Jahr nicht",
+        "Lo que no haremos este año",
+        "Pas cette année",
     ):
         plan = plan_of(
             "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"

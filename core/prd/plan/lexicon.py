@@ -452,6 +452,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"hors (du )?périmètre|not this (quarter|sprint|release|cycle)",
             r"out of scope|not in scope|non scope|(won t|wont|will not) (do|have|build)( .*)?",
             r"not doing|(future|later)( work| enhancements?| ideas| improvements)?",
+            # Not this time (``Not doing this year``, ``Dieses Jahr nicht``).
+            r"not doing (this|in) (year|quarter|cycle|release|round|season|edition)",
+            r"(dieses|in diesem) (jahr|quartal) nicht|nicht (dieses|in diesem) (jahr|quartal)",
+            r"(lo que )?no (haremos|hacemos) este (año|trimestre)",
+            r"(ce que nous ne ferons pas|pas) cette (année|fois)|pas ce trimestre",
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
             r"later|ideas for later|parking lot|icebox|deferred",
