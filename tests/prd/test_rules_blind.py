@@ -1802,6 +1802,10 @@ def test_a_section_saying_it_holds_no_tasks_and_a_reading_guide_are_not_work() -
         "Dieses Jahr nicht",
         "Lo que no haremos este año",
         "Pas cette année",
+        "What we're covering",
+        "Was wir abdecken",
+        "Lo que cubrimos",
+        "Ce que nous couvrons",
     ):
         plan = plan_of(
             "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"

@@ -206,6 +206,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"ce qu est (le|la|l) [^ ]+|(benefit|nutzen|business) hypothes[ie]s",
             r"hipótesis de (beneficio|negocio)|nutzenhypothese|hypothèse de (bénéfice|valeur)",
             r"dónde estamos|estado actual",
+            # What the plan covers, as its subject (``What we're covering``).
+            r"what (we re|we are|this plan is) covering|was wir abdecken|worüber wir berichten",
+            r"lo que cubrimos|de qué informamos|ce que nous couvrons|ce que l on couvre",
             r"(what we (learned|learnt)|lo que aprendimos|ce que nous avons appris)( [^ ]+){0,6}",
             r"was wir( [^ ]+){0,4} gelernt haben",
             r"(ethical|ethics) considerations( and [^ ]+( [^ ]+){0,3})?",
