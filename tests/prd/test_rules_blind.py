@@ -1832,3 +1832,17 @@ def test_dependencies_at_a_glance_is_a_dependency_table_and_a_relative_clause_is
             ("Messung", "Fundament"),
             ("Fundament", "Anlieferung"),
         }, heading
+
+
+def test_a_numbered_acceptance_step_a_milestone_lists_in_a_range_is_a_task() -> None:
+    for step, chapter, label in (
+        ("Abnahme (Site Acceptance Test)", "Installation", "Meilensteine"),
+        ("Acceptance", "Installation", "Milestones"),
+    ):
+        plan = plan_of(
+            f"## 3 {chapter}\n\n### 3.1 Delivery\n\nTruck.\n\n### 3.2 Mounting\n\nBolts.\n\n"
+            f"### 3.3 {step}\n\nThe vendor demonstrates the specified resolution.\n\n"
+            f"## 5 {label}\n\n- **M2 Ready (KW 15):** 3.1 bis 3.3\n"
+        )
+        assert len(plan.tasks) == 3, step
+        assert all(t.milestone_key for t in plan.tasks), step

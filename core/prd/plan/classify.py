@@ -39,7 +39,7 @@ from core.prd.plan.lexicon import (
     first_letters,
     word_set,
 )
-from core.prd.plan.milestones import Milestones, names_milestone
+from core.prd.plan.milestones import Milestones, cell_members, names_milestone
 from core.prd.plan.outline import Outline
 from core.prd.plan.scan import label_fields
 from core.prd.plan.vocab import (
@@ -638,6 +638,8 @@ class SectionRules:
             return Verdict("info", reason_of(category))
         if kind == "milestone-list" and not self.has_build_plan and _schedule(section):
             return None  # a schedule of tasks (a table, a rétroplanning) is the work plan itself
+        if kind == "ac" and info.number is not None and self._milestone_lists(info.number):
+            return None  # "3.4 Abnahme", which a milestone lists (3.1 bis 3.4): a step
         if kind in ("ac", "milestone-list", "deps"):
             reason = {"milestone-list": "lists milestones", "deps": "states dependencies"}
             return Verdict(kind, reason.get(kind, ""))
@@ -720,6 +722,14 @@ class SectionRules:
             return False
         numbers = [self.title(c).number for c in section.children]
         return any(n in named for n in [self.title(section).number, *numbers] if n)
+
+    def _milestone_lists(self, number: str) -> bool:
+        """Whether a milestone lists the heading number, also inside a range (``3.1 bis 3.4``)."""
+        return any(
+            number in cell_members(text)
+            for _, text, _ in self.milestones.members
+            if number[0] in text
+        )
 
     def _inside_plan(self, section: Section) -> bool:
         parent = self.parents.get(id(section))
