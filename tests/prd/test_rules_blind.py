@@ -1846,3 +1846,18 @@ def test_a_numbered_acceptance_step_a_milestone_lists_in_a_range_is_a_task() -> 
         )
         assert len(plan.tasks) == 3, step
         assert all(t.milestone_key for t in plan.tasks), step
+
+
+def test_a_schedule_area_of_prioritised_entries_in_a_work_list_is_work() -> None:
+    for area, level in (("Schedule", "High"), ("Zeitplan", "hoch"), ("Calendrier", "haute")):
+        plan = plan_of(
+            f"## Work list\n\n### Review\n\n- **REV-1 · Blind review** — {level}. Owner: Ana.\n"
+            f"- **REV-2 · Selection meeting** — {level}. Owner: Ben.\n\n### {area}\n\n"
+            f"- **SCH-1 · Build the grid** — {level}. Owner: Ana.\n"
+            f"- **SCH-2 · Publish the pages** — {level}. Needs SCH-1.\n\n"
+            "## Timeline\n\n| Milestone | Date | Done means |\n|---|---|---|\n"
+            "| Lineup | 19 Mar | REV-1, REV-2 |\n| Live | 9 Apr | SCH-1, SCH-2 |\n"
+        )
+        assert len(plan.tasks) == 4, area
+        assert [m.name for m in plan.milestones] == ["Lineup", "Live"], area
+        assert all(t.milestone_key for t in plan.tasks), area

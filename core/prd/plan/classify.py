@@ -500,10 +500,24 @@ class SectionRules:
         info = self.title(section)
         found = info.kind
         if info.ident is None and found is not None and found[0] == "milestone-list":
-            return True
+            return not self._scheduling_area(section, info)
         if _entry_titled(section, info):
             return True  # "Release waves" over "**Wave 1 — …:** L-1, L-2"
         return (found is None or found[0] == "work") and self._bold_milestones(section)
+
+    def _scheduling_area(self, section: Section, info: Title) -> bool:
+        """Whether a section titled like a schedule is an area of the work instead.
+
+        A "Schedule" sub-section of a work list, beside "Review" and "Speakers", whose items
+        are prioritised entries (``SCH-1 · Build the schedule grid — High``) is the work of
+        building the schedule, not the plan's milestones.
+        """
+        return (
+            info.kind_words in _SCHEDULE_WORDS
+            and section.level > self.top
+            and self.parents.get(id(section)) is not None
+            and _lists_backlog(section)
+        )
 
     def _bold_milestones(self, section: Section) -> bool:
         """Whether the section is nothing but paragraphs each led by a bold milestone name.
@@ -640,6 +654,8 @@ class SectionRules:
             return None  # a schedule of tasks (a table, a rétroplanning) is the work plan itself
         if kind == "ac" and info.number is not None and self._milestone_lists(info.number):
             return None  # "3.4 Abnahme", which a milestone lists (3.1 bis 3.4): a step
+        if kind == "milestone-list" and self._scheduling_area(section, info):
+            return None  # "Schedule" beside "Review" under "Work list", of "SCH-1 … — High"
         if kind in ("ac", "milestone-list", "deps"):
             reason = {"milestone-list": "lists milestones", "deps": "states dependencies"}
             return Verdict(kind, reason.get(kind, ""))
@@ -813,6 +829,16 @@ class SectionRules:
         if label := MILESTONE_LABEL.match(bare):
             title = bare[label.end() :]  # "Milestone: Beta" is named "Beta"
         return self.milestones.from_heading(title, ident)
+
+
+_SCHEDULE_WORDS = frozenset(
+    (
+        *("schedule", "scheduling", "zeitplan", "terminplanung", "calendario", "cronograma"),
+        *("calendrier", "planning", "programación", "programacion"),
+    )
+)
+"""A milestones title that also names an area of work (the conference's "Schedule": building
+and publishing it), when it sits beside other areas and lists prioritised entries."""
 
 
 def _schedule(section: Section) -> bool:
