@@ -1687,3 +1687,177 @@ def test_what_the_work_is_what_the_plan_leaves_out_and_hypotheses_are_not_work()
             f"## {title}\n\nSome prose about it.\n"
         )
         assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
+
+
+def test_priority_words_for_precedence_deferral_stakes_and_standing_are_levels() -> None:
+    plan = plan_of(
+        "## Tâches\n\n- [ ] **Réserver la salle** — prioritaire. Acompte versé.\n"
+        "- [ ] **Photomaton** — bonus.\n\n"
+        "## Tareas\n\n**T-1 Inventario (prioritaria).** Revisión.\n\n"
+        "**T-2 Exposición virtual (aplazable).** Más tarde.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.HIGH,
+        Priority.LOW,
+        Priority.HIGH,
+        Priority.LOW,
+    ]
+    table = plan_of(
+        "## Actions\n\n| Réf. | Action | Enjeu |\n|---|---|---|\n"
+        "| A-1 | Extraction | majeur |\n| A-2 | Export | faible |\n"
+    )
+    assert [t.priority for t in table.tasks] == [Priority.HIGH, Priority.LOW]
+    steps = plan_of(
+        "## Schritte\n\n### 1 Raum vorbereiten\n\n"
+        "Zuständig: Bau · Stellenwert: hoch · Termin: KW 2\n\n"
+        "### 2 Schulung\n\nZuständig: Team · Stellenwert: niedrig · Termin: KW 9\n"
+    )
+    assert [t.priority for t in steps.tasks] == [Priority.HIGH, Priority.LOW]
+
+
+def test_a_ranked_tier_in_parentheses_is_a_priority() -> None:
+    plan = plan_of(
+        "## Work\n\n- [ ] **E1 Results ingest** (Tier 1) — Ken. Poll often.\n"
+        "- [ ] **E2 Social cards** (Tier 3) — Marco.\n"
+        "- [ ] **E3 Plan de salle** (Niveau de priorité 2) — Inès.\n"
+        "- [ ] **E4 Lager räumen** (Prioritätsstufe 1) — Jens.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [
+        Priority.HIGH,
+        Priority.LOW,
+        Priority.MEDIUM,
+        Priority.HIGH,
+    ]
+
+
+def test_a_calendar_of_one_thing_lists_milestones_by_the_ids_it_names() -> None:
+    for heading, entry in (
+        ("Calendario de justificación", "Primera justificación — 30 de junio de 2027"),
+        ("Schedule of payments", "First instalment — 30 June 2027"),
+        ("Calendrier des livraisons", "Première livraison — 30 juin 2027"),
+    ):
+        plan = plan_of(
+            "## Work\n\n**K-1 Inventory.** Count the books.\n\n"
+            "**K-2 Scanning.** Scan them after K-1.\n\n"
+            f"## {heading}\n\n1. **{entry}:** K-1 y K-2.\n"
+        )
+        assert len(plan.milestones) == 1, heading
+        assert all(t.milestone_key for t in plan.tasks), heading
+
+
+def test_a_heading_with_a_weekday_and_its_date_is_a_time_box_milestone() -> None:
+    for first, second in (
+        ("By Friday 5 March — tools built", "Launch night, Tuesday 16 March"),
+        ("Bis Freitag, 5. März", "Wahlabend, Dienstag 16. März"),
+        ("Antes del viernes 5 de marzo", "Noche electoral, martes 16 de marzo"),
+        ("Avant le vendredi 5 mars", "Soirée électorale, mardi 16 mars"),
+    ):
+        plan = plan_of(
+            f"## Build list\n\n### {first}\n\n- [ ] Results widget\n- [ ] Precinct map\n\n"
+            f"### {second}\n\n- [ ] Publish the winner story\n"
+        )
+        assert len(plan.milestones) == 2, first
+        assert len(members(plan)) == 2, first
+
+
+def test_key_meetings_are_milestones_and_a_phrase_naming_a_section_and_its_task_is_the_task() -> (
+    None
+):
+    for heading, section, first, second, entry in (
+        (
+            "Rendez-vous clés",
+            "Traiteur",
+            "Signer le contrat du traiteur",
+            "Dégustation du menu",
+            "**Visite du domaine, samedi 13 février** : contrat traiteur signé, DJ choisi.",
+        ),
+        (
+            "Key meetings",
+            "Caterer",
+            "Sign the caterer contract",
+            "Menu tasting",
+            "**Venue visit, Saturday 13 February**: caterer contract signed, DJ chosen.",
+        ),
+    ):
+        plan = plan_of(
+            f"## Vendors\n\n### {section}\n\n- [ ] **{first}** — now.\n"
+            f"- [ ] **{second}** — later.\n\n### DJ\n\n- [ ] **Choose the DJ** — soon.\n\n"
+            f"## {heading}\n\n- {entry}\n"
+        )
+        assert len(plan.milestones) == 1, heading
+        assert members(plan) == {plan.milestones[0].name: {first, "Choose the DJ"}}, heading
+
+
+def test_a_section_saying_it_holds_no_tasks_and_a_reading_guide_are_not_work() -> None:
+    for title in (
+        "Ideas (not tasks)",
+        "Ideen (keine Aufgaben)",
+        "Ideas sueltas (no son tareas)",
+        "Idées en vrac (pas des tâches)",
+        "Reading the tables",
+        "Lesehilfe zu den Tabellen",
+        "Lectura de las tablas",
+        "Lecture des tableaux",
+        "Not doing this year",
+        "Dieses Jahr nicht",
+        "Lo que no haremos este año",
+        "Pas cette année",
+        "What we're covering",
+        "Was wir abdecken",
+        "Lo que cubrimos",
+        "Ce que nous couvrons",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- [ ] A1 Inventory\n- [ ] A2 Reconciliation\n\n"
+            f"## {title}\n\n- A photobooth?\n- Lanterns at midnight.\n"
+        )
+        assert titles(plan) == ["A1 Inventory", "A2 Reconciliation"], title
+
+
+def test_dependencies_at_a_glance_is_a_dependency_table_and_a_relative_clause_is_none() -> None:
+    for heading, column, note in (
+        ("Abhängigkeiten im Überblick", "benötigt vorher", "nach dem das Fundament gebaut wird"),
+        ("Dependencies at a glance", "needs first", "after which the foundation is poured"),
+        ("Orden de los trabajos", "necesita antes", "tras el cual se hace el fundamento"),
+        ("Ordre des travaux", "nécessite avant", "après lequel on coule la fondation"),
+    ):
+        plan = plan_of(
+            "## Raum\n\n### 2.1 Messung\n\nGutachten, "
+            f"{note}.\n\n### 2.2 Fundament\n\nBeton.\n\n### 2.3 Anlieferung\n\nLkw.\n\n"
+            f"## {heading}\n\n| Schritt | {column} |\n|---|---|\n| 2.2 Fundament | 2.1 |\n"
+            "| 2.3 Anlieferung | 2.2 |\n"
+        )
+        assert titles(plan) == ["Messung", "Fundament", "Anlieferung"], heading
+        assert pairs(plan) == {
+            ("Messung", "Fundament"),
+            ("Fundament", "Anlieferung"),
+        }, heading
+
+
+def test_a_numbered_acceptance_step_a_milestone_lists_in_a_range_is_a_task() -> None:
+    for step, chapter, label in (
+        ("Abnahme (Site Acceptance Test)", "Installation", "Meilensteine"),
+        ("Acceptance", "Installation", "Milestones"),
+    ):
+        plan = plan_of(
+            f"## 3 {chapter}\n\n### 3.1 Delivery\n\nTruck.\n\n### 3.2 Mounting\n\nBolts.\n\n"
+            f"### 3.3 {step}\n\nThe vendor demonstrates the specified resolution.\n\n"
+            f"## 5 {label}\n\n- **M2 Ready (KW 15):** 3.1 bis 3.3\n"
+        )
+        assert len(plan.tasks) == 3, step
+        assert all(t.milestone_key for t in plan.tasks), step
+
+
+def test_a_schedule_area_of_prioritised_entries_in_a_work_list_is_work() -> None:
+    for area, level in (("Schedule", "High"), ("Zeitplan", "hoch"), ("Calendrier", "haute")):
+        plan = plan_of(
+            f"## Work list\n\n### Review\n\n- **REV-1 · Blind review** — {level}. Owner: Ana.\n"
+            f"- **REV-2 · Selection meeting** — {level}. Owner: Ben.\n\n### {area}\n\n"
+            f"- **SCH-1 · Build the grid** — {level}. Owner: Ana.\n"
+            f"- **SCH-2 · Publish the pages** — {level}. Needs SCH-1.\n\n"
+            "## Timeline\n\n| Milestone | Date | Done means |\n|---|---|---|\n"
+            "| Lineup | 19 Mar | REV-1, REV-2 |\n| Live | 9 Apr | SCH-1, SCH-2 |\n"
+        )
+        assert len(plan.tasks) == 4, area
+        assert [m.name for m in plan.milestones] == ["Lineup", "Live"], area
+        assert all(t.milestone_key for t in plan.tasks), area

@@ -22,6 +22,7 @@ from core.prd.plan.lexicon import (
     ACCEPTANCE_TITLES,
     BUCKET_TITLES,
     CONDITIONAL_CATEGORIES,
+    DAY_DATE,
     DEPENDENCY_TITLES,
     INFO_CATEGORIES,
     LABELLED_MILESTONE,
@@ -38,7 +39,7 @@ from core.prd.plan.lexicon import (
     first_letters,
     word_set,
 )
-from core.prd.plan.milestones import Milestones, names_milestone
+from core.prd.plan.milestones import Milestones, cell_members, names_milestone
 from core.prd.plan.outline import Outline
 from core.prd.plan.scan import label_fields
 from core.prd.plan.vocab import (
@@ -90,6 +91,13 @@ number in a sentence (``design in 3.1``) is a pointer, not a schedule."""
 _LEAD = re.compile(r"^[^\w(]+")
 """What may precede a title's words: emphasis marks, emoji, punctuation."""
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
+_NOT_TASKS_ASIDE = re.compile(
+    r"\((?:not|no|pas des?|keine|no son|ce ne sont pas des)\s+(?:tasks|to-?dos|work items|tâches"
+    r"|aufgaben|tareas)\b[^()]*\)\s*$",
+    re.IGNORECASE,
+)
+"""A trailing aside that says the section holds no tasks (``Idées en vrac (pas des tâches)``):
+unlike other asides, it says what the section is, so its words are kept."""
 
 
 _PRIORITY_FILLER = word_set(
@@ -124,7 +132,10 @@ def _milestone_in(lead: str) -> re.Match[str] | None:
 
 def _kind_text(title: str) -> str:
     # Each pattern needs a character most titles lack: test for it before running it.
-    text = (_TRAILING_PAREN.sub("", title) or title) if ")" in title else title
+    if ")" in title and not _NOT_TASKS_ASIDE.search(title):
+        text = _TRAILING_PAREN.sub("", title) or title
+    else:
+        text = title
     if "&" in text or "/" in text or "+" in text:
         text = _AND_SIGN.sub(" and ", text)
     return text.casefold()
@@ -211,6 +222,7 @@ class Title:
             milestone=_milestone_in(lead),
             stage=bool(STAGE_HEADING.fullmatch(lead))
             or bool(TIME_BOX.match(plain))
+            or bool(DAY_DATE.search(plain))
             or (numbered and bool(_VERSION_HEADING.match(clean_title(title)))),
             priority=priority_in_title(title) or named,
             names_priority=named is not None,
@@ -488,10 +500,24 @@ class SectionRules:
         info = self.title(section)
         found = info.kind
         if info.ident is None and found is not None and found[0] == "milestone-list":
-            return True
+            return not self._scheduling_area(section, info)
         if _entry_titled(section, info):
             return True  # "Release waves" over "**Wave 1 — …:** L-1, L-2"
         return (found is None or found[0] == "work") and self._bold_milestones(section)
+
+    def _scheduling_area(self, section: Section, info: Title) -> bool:
+        """Whether a section titled like a schedule is an area of the work instead.
+
+        A "Schedule" sub-section of a work list, beside "Review" and "Speakers", whose items
+        are prioritised entries (``SCH-1 · Build the schedule grid — High``) is the work of
+        building the schedule, not the plan's milestones.
+        """
+        return (
+            info.kind_words in _SCHEDULE_WORDS
+            and section.level > self.top
+            and self.parents.get(id(section)) is not None
+            and _lists_backlog(section)
+        )
 
     def _bold_milestones(self, section: Section) -> bool:
         """Whether the section is nothing but paragraphs each led by a bold milestone name.
@@ -626,6 +652,10 @@ class SectionRules:
             return Verdict("info", reason_of(category))
         if kind == "milestone-list" and not self.has_build_plan and _schedule(section):
             return None  # a schedule of tasks (a table, a rétroplanning) is the work plan itself
+        if kind == "ac" and info.number is not None and self._milestone_lists(info.number):
+            return None  # "3.4 Abnahme", which a milestone lists (3.1 bis 3.4): a step
+        if kind == "milestone-list" and self._scheduling_area(section, info):
+            return None  # "Schedule" beside "Review" under "Work list", of "SCH-1 … — High"
         if kind in ("ac", "milestone-list", "deps"):
             reason = {"milestone-list": "lists milestones", "deps": "states dependencies"}
             return Verdict(kind, reason.get(kind, ""))
@@ -709,6 +739,14 @@ class SectionRules:
         numbers = [self.title(c).number for c in section.children]
         return any(n in named for n in [self.title(section).number, *numbers] if n)
 
+    def _milestone_lists(self, number: str) -> bool:
+        """Whether a milestone lists the heading number, also inside a range (``3.1 bis 3.4``)."""
+        return any(
+            number in cell_members(text)
+            for _, text, _ in self.milestones.members
+            if number[0] in text
+        )
+
     def _inside_plan(self, section: Section) -> bool:
         parent = self.parents.get(id(section))
         while parent is not None:
@@ -791,6 +829,16 @@ class SectionRules:
         if label := MILESTONE_LABEL.match(bare):
             title = bare[label.end() :]  # "Milestone: Beta" is named "Beta"
         return self.milestones.from_heading(title, ident)
+
+
+_SCHEDULE_WORDS = frozenset(
+    (
+        *("schedule", "scheduling", "zeitplan", "terminplanung", "calendario", "cronograma"),
+        *("calendrier", "planning", "programación", "programacion"),
+    )
+)
+"""A milestones title that also names an area of work (the conference's "Schedule": building
+and publishing it), when it sits beside other areas and lists prioritised entries."""
 
 
 def _schedule(section: Section) -> bool:

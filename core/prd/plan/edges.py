@@ -22,7 +22,7 @@ from core.prd.plan.builder import Builder
 from core.prd.plan.describe import Described, Describer
 from core.prd.plan.items import DEP_COLUMNS
 from core.prd.plan.lexicon import DEP_TRIGGER, NO_DEPENDENCY
-from core.prd.plan.match import Found, Resolver
+from core.prd.plan.match import Found, Resolver, named_in_group
 from core.prd.plan.prose import DepRef, find_dependencies, subject_name
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import flat_blocks, iter_items, norm, norm_plain, strip_number
@@ -484,7 +484,7 @@ def _memberships(builder: Builder, resolver: Resolver) -> None:
     for key, text, line in builder.milestones.members:
         found = resolver.resolve(DepRef(text, line, strength="label"), None)
         listed = builder.listed_members.get(key)
-        for unit in found.units:
+        for unit in named_in_group(found, text):
             if unit.milestone is None:
                 unit.milestone = key
                 if listed is not None:

@@ -267,7 +267,7 @@ _ID_COLUMNS = re.compile(
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
 _PRIORITY_WORD = (
     r"(?:priority|prio|priorität|prioridad|priorité|moscow|importance"
-    r"|urgency|dringlichkeit|urgencia|urgence)"
+    r"|urgency|dringlichkeit|urgencia|urgence|stellenwert|enjeu)"
 )
 _PRIORITY_COLUMNS = re.compile(rf"{_PRIORITY_WORD}(?: [^\W\d_]+)?|[^\W\d_]+ {_PRIORITY_WORD}")
 """A priority column, also qualified: ``Prioridad MoSCoW``, ``Business priority``."""
@@ -291,6 +291,9 @@ DEP_COLUMNS = re.compile(
     r"|tras|bloquead[oa]s? por|requisitos? previos?|prerrequisitos?|precondici(?:ón|ones)"
     r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|préconditions?|après"
     r"|bloqué par|préalables?|conditions? préalables?|erfordert"
+    # Qualified by when (``| Schritt | benötigt vorher |``, ``needs first``).
+    r"|(?:benötigt|braucht|erfordert|needs|requires|necesita|requiere|nécessite|requiert)"
+    r" (?:vorher|zuvor|first|beforehand|antes|previamente|avant|au préalable)"
     # A handoff column names what a row cannot start without (``| Handoff from |``).
     r"|hand ?offs? from|hand off from|inputs? from|übergaben? von|zulieferung(?:en)? von"
     r"|entregas? de|recibe de|remis par|remise par|reçu de|livré par"

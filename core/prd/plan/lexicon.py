@@ -169,6 +169,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"en (breve|resumen)|résumé|aperçu|vue d ensemble|synthèse|en bref|présentation",
             r"[^ ]+ overview|how to read (this|the) [^ ]+( [^ ]+)?|cómo leer (el|la|los|las) [^ ]+",
             r"comment lire (le|la|les) [^ ]+|wie (die|der|das) [^ ]+ zu lesen (ist|sind)",
+            # A reading guide to the plan's tables (``Lecture des tableaux``).
+            r"reading (the|this|these) (tables?|plan|list)|lecture (des tableaux|du tableau"
+            r"|du plan)|lectura de (las tablas|la tabla|este plan)|lesehilfe (zu den|zur) [^ ]+",
             r"visión general (del|de la) [^ ]+|vue d ensemble (du|de la|des) [^ ]+",
             r"how (this|the) (plan|board|list|document|doc|page|checklist) works",
             r"so (lesen|nutzen|verwenden) wir (das|den|die|diese[nrs]?) [^ ]+",
@@ -203,6 +206,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"ce qu est (le|la|l) [^ ]+|(benefit|nutzen|business) hypothes[ie]s",
             r"hipótesis de (beneficio|negocio)|nutzenhypothese|hypothèse de (bénéfice|valeur)",
             r"dónde estamos|estado actual",
+            # What the plan covers, as its subject (``What we're covering``).
+            r"what (we re|we are|this plan is) covering|was wir abdecken|worüber wir berichten",
+            r"lo que cubrimos|de qué informamos|ce que nous couvrons|ce que l on couvre",
             r"(what we (learned|learnt)|lo que aprendimos|ce que nous avons appris)( [^ ]+){0,6}",
             r"was wir( [^ ]+){0,4} gelernt haben",
             r"(ethical|ethics) considerations( and [^ ]+( [^ ]+){0,3})?",
@@ -449,6 +455,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"hors (du )?périmètre|not this (quarter|sprint|release|cycle)",
             r"out of scope|not in scope|non scope|(won t|wont|will not) (do|have|build)( .*)?",
             r"not doing|(future|later)( work| enhancements?| ideas| improvements)?",
+            # Not this time (``Not doing this year``, ``Dieses Jahr nicht``).
+            r"not doing (this|in) (year|quarter|cycle|release|round|season|edition)",
+            r"(dieses|in diesem) (jahr|quartal) nicht|nicht (dieses|in diesem) (jahr|quartal)",
+            r"(lo que )?no (haremos|hacemos) este (año|trimestre)",
+            r"(ce que nous ne ferons pas|pas) cette (année|fois)|pas ce trimestre",
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
             r"later|ideas for later|parking lot|icebox|deferred",
@@ -461,6 +472,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"no (haremos|incluido)|hors (périmètre|scope|champ|trimestre|lot|version)",
             r"plus tard|pour plus tard|not this (quarter|release|time)",
             r"(ideen|ideas|idées) (für später|para después|pour plus tard)|backlog (futur|futuro)",
+            # A section that says it holds no tasks (``Idées en vrac (pas des tâches)``).
+            r"([^ ]+ ){0,4}(not|no|pas des?|keine|no son|ce ne sont pas des) (tasks|to ?dos"
+            r"|work items|tâches|aufgaben|tareas)( [^ ]+)?",
             r"abgrenzungskriterien|abgrenzungen",
             # "Ce que ce plan ne couvre pas", "Cut list": what the plan leaves out
             r"what (this|the) (plan|document|doc|page) (does not|doesn t) cover",
@@ -580,12 +594,20 @@ MILESTONE_LIST_TITLES = _phrases(
     r"calendar|key dates|dates|deadlines|meilensteine|zeitplan|terminplan|phasen|zeitleiste",
     r"(wichtige )?termine|fechas( clave| importantes)?|dates clés|échéances",
     r"hitos|cronograma",
+    # A calendar of one thing (``Calendario de justificación``, ``Schedule of payments``).
+    # Not a schedule of the work itself (``Cronograma de tareas``: the task table).
+    r"(calendar|schedule|timeline) of (?!tasks|work)[^ ]+|calendario de (?!tareas|trabajos)[^ ]+",
+    r"(calendrier|échéancier) (de|des|d) (?!tâches|travaux)[^ ]+",
+    r"[a-zäöüß]+(zeitplan|kalender)",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
     r"meilensteinplanung|milestone planning|planificación de hitos|planification des jalons",
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
     r"checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates",
     r"puntos de control",
+    # Key meetings a plan is reviewed at (``Rendez-vous clés``, ``Key meetings``).
+    r"key (meetings|reviews|appointments)|rendez vous clés|réunions clés|reuniones clave",
+    r"citas clave|schlüsseltermine",
     r"points de contrôle|points d étape",
 )
 MILESTONE_ENTRY_TITLES = _phrases(
@@ -617,6 +639,12 @@ DEPENDENCY_TITLES = _phrases(
     r"reihenfolge|dependencias|cadena de dependencias|orden de (trabajo|implementación)",
     r"dépendances|enchaînements?|ordonnancement",
     r"(sequencing|scheduling|ordering|dependency) notes",
+    # Dependencies at a glance, the order of the works (``Abhängigkeiten im Überblick``).
+    r"(dependencies|abhängigkeiten|dependencias|dépendances) (at a glance|in brief|im überblick"
+    r"|auf einen blick|en resumen|de un vistazo|en bref|d un coup d œil|en un coup d œil)",
+    r"order of (the )?(works?|tasks|steps)|orden de (los|las) (trabajos|tareas|actuaciones|pasos)",
+    r"reihenfolge der (arbeiten|schritte|aufgaben|maßnahmen)|ordre des (travaux|tâches|actions"
+    r"|étapes)",
     r"notas de (secuenciación|orden|dependencias)",
     r"(hinweise|anmerkungen) zur reihenfolge|notes (de séquencement|d['’ ]ordonnancement)",
     # What one task hands over to another ("Interdependencies between tasks").
@@ -690,6 +718,21 @@ DATE_IN_TITLE = re.compile(
     re.IGNORECASE,
 )
 """A calendar date in a heading (``31 Mar``, ``30 de junio``, ``30.05.2025``): a time box."""
+
+_MONTH_WORD = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez|ene|abr|ago|dic|janv"
+    r"|févr|fév|avr|juin|juil|août|déc)[a-zéûä]*"
+)
+DAY_DATE = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch"
+    r"|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|miercoles|jueves|viernes"
+    r"|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+    rf" (?:the |der |den )?(?:\d{{1,2}}(?:st|nd|rd|th)? (?:de )?{_MONTH_WORD}"
+    rf"|{_MONTH_WORD} \d{{1,2}})\b"
+)
+"""A weekday with its calendar date in a normalized heading (``by friday 5 march``, ``election
+night tuesday 16 march``, ``viernes 30 de mayo``, ``dienstag 16 märz``): a day the plan is
+scheduled by, so a time box."""
 
 MILESTONE_HEADING = re.compile(
     r"(?P<id>m\d+|j\d+|h[1-4](?=\s*[:.\-—–)·])|ms\d+|q[1-4](?: \d{4})?|t ?[-+−] ?\d+"
@@ -811,6 +854,7 @@ for _level, _words in {
     Priority.HIGH: (
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
         "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
+        "|prioritaire|prioritaria|prioritario|prioritär|vorrangig|major|majeur|majeure"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
@@ -823,6 +867,7 @@ for _level, _words in {
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do|si possible"
         "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
+        "|aplazable|postergable|deferrable|verschiebbar|bonus"
     ),
 }.items():
     for _word in _words.split("|"):
@@ -853,14 +898,14 @@ the first clause, read as a priority when it is nothing but one."""
 
 PRIORITY_INLINE = re.compile(
     r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence"
-    r"|importance|importancia|wichtigkeit|einstufung)"
+    r"|importance|importancia|wichtigkeit|einstufung|stellenwert|enjeu)"
     r"(?![\w-])\s*:?\s*\**\s*"
     r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
 PRIORITY_INLINE_HINT = re.compile(
-    "prio|dringlich|urgen|importan|wichtigkeit|einstufung", re.IGNORECASE
+    "prio|dringlich|urgen|importan|wichtigkeit|einstufung|stellenwert|enjeu", re.IGNORECASE
 )
 """What every ``PRIORITY_INLINE`` match holds, under the same flags: a literal scan that rules
 out most text ~7x faster than the full pattern."""

@@ -150,6 +150,23 @@ def content_words(text: str) -> list[str]:
     return words
 
 
+def named_in_group(found: Found, text: str) -> tuple[Unit, ...]:
+    """The tasks a reference names, narrowed to one when it names a section as a whole.
+
+    "contrat traiteur signé" names the section "Traiteur" and, within it, the task "Signer le
+    contrat du traiteur" by two more words: the one task whose title shares the most words
+    with the reference (two at least) is the one it names, not the whole section.
+    """
+    if not found.group or len(found.units) < 2:
+        return found.units
+    phrase = set(content_words(text))
+    shared = [len(phrase.intersection(content_words(u.title))) for u in found.units]
+    best = max(shared)
+    if best < 2 or shared.count(best) > 1:
+        return found.units
+    return (found.units[shared.index(best)],)
+
+
 _VERSION = re.compile(r"(?<![\w.])v?\d{1,3}\.\d{1,3}(?:\.\d{1,3})?(?![\w]|\.\d)")
 """A version number in running text (``1.29``, ``v2.1``), not a date or a section path."""
 

@@ -97,6 +97,17 @@ the lantern``): the id alone is named. A list of names goes on with ids or "and"
 _LISTS_ON = re.compile(rf"{LIST_SEPARATOR}|\bor\b|\boder\b|\bo\b|\bou\b|{ID_PATTERN}")
 
 
+_RELATIVE_LEAD = re.compile(
+    r"(?:dem|der|denen|which|whom|el cual|la cual|lo cual|los cuales|las cuales|lequel|laquelle"
+    r"|lesquels|lesquelles)\s+(?:der|die|das|den|ein|eine|man|sie|er|es|wir|the|a|an|we|they"
+    r"|el|la|los|las|se|le|les|l['’]|on|nous|il|elle)\b",
+    re.IGNORECASE,
+)
+"""A weak phrase's target that opens a relative clause ("nach dem das Fundament ausgelegt
+wird", "after which the team", "tras el cual se", "après lequel on"): it says by or after what
+something else happens, not what the subject waits for."""
+
+
 def find_dependencies(text: str, line: int) -> list[DepRef]:
     """The dependencies stated anywhere in ``text``, each with the line it is on.
 
@@ -139,6 +150,8 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         clause = _ID_THEN_CLAUSE.match(target) if "," in target else None
         if clause is not None and not _LISTS_ON.search(clause.group("rest")):
             target = clause.group("id")
+        if target and strength == "weak" and _RELATIVE_LEAD.match(target):
+            target = ""  # "das Gutachten, nach dem das Fundament ausgelegt wird": by which
         if target:
             phrase = flat[start : m.end() + len(raw)].strip()
             found.append(DepRef(target, at, reverse, strength, subject, phrase=phrase))

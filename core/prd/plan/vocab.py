@@ -502,7 +502,7 @@ def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority 
     return title, None
 
 
-_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :-]+[^\W\d_]+){0,2})\s*[)\]]")
+_BRACKETED_WORDS = re.compile(r"[(\[]\s*([^\W\d_]+(?:[ :-]+[^\W\d_]+){0,2}(?: [0-3])?)\s*[)\]]")
 _PRIORITY_NOUNS = frozenset(
     (
         *("priority", "prio", "priorität", "prioridad", "priorité"),
@@ -536,6 +536,13 @@ _WHEN_WORDS = frozenset(
     )
 )
 """Words that say when a level applies: ``before launch``, ``später``, ``plus tard``."""
+_TIERS = frozenset(
+    (
+        *("tier", "priority tier", "priority level", "prioritätsstufe", "priostufe"),
+        *("nivel de prioridad", "niveau de priorité", "niveau de priorite"),
+    )
+)
+"""A ranked scale's name before its number (``(Tier 1)``, ``(Prioritätsstufe 2)``)."""
 
 
 def tag_priority(tag: str) -> Priority | None:
@@ -545,7 +552,8 @@ def tag_priority(tag: str) -> Priority | None:
     (``priorité haute``, ``prioridad alta``, ``Priorität: hoch``, ``high priority``), or what
     the work is critical for (``Release-kritisch``, ``launch-critical``: critical), or a
     modal level word with when it applies (``Muss vor Eröffnung``, ``Kann später``, ``must
-    before launch``, ``optionnel plus tard``): the level.
+    before launch``, ``optionnel plus tard``): the level; a ranked tier (``Tier 1`` high,
+    ``Tier 2`` medium, ``Tier 3`` low, ``Tier 0`` critical).
     """
     words = norm_plain(tag).split()
     if len(words) == 2 and (words[0] in _PRIORITY_NOUNS or words[1] in _PRIORITY_NOUNS):
@@ -554,6 +562,8 @@ def tag_priority(tag: str) -> Priority | None:
         return Priority.CRITICAL  # "Release-kritisch", "launch critical"
     if len(words) == 1 and words[0] in _GATING:
         return Priority.CRITICAL  # "[gate]": what the next stage cannot start without
+    if len(words) >= 2 and words[-1] in ("0", "1", "2", "3") and " ".join(words[:-1]) in _TIERS:
+        return _RANKED[int(words[-1])]  # "(Tier 1)": a ranked scale, 1 first
     if 2 <= len(words) <= 3 and words[0] in _MODAL_LEVELS and words[1] in _WHEN_WORDS:
         return PRIORITY_WORDS[words[0]]  # "Muss vor Eröffnung", "Could later", "Kann später"
     return PRIORITY_WORDS.get(" ".join(words))
