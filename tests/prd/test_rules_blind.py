@@ -1861,3 +1861,18 @@ def test_a_schedule_area_of_prioritised_entries_in_a_work_list_is_work() -> None
         assert len(plan.tasks) == 4, area
         assert [m.name for m in plan.milestones] == ["Lineup", "Live"], area
         assert all(t.milestone_key for t in plan.tasks), area
+
+
+def test_short_level_words_count_only_where_the_value_is_levels_alone() -> None:
+    """ "Lo" is a level in a ``Hi / Med / Lo`` scale, and a Spanish article elsewhere:
+    "Prioridad: lo antes posible" (as soon as possible) must not read as low."""
+    plan = plan_of(
+        "# Plan\n\n## Tareas\n\n"
+        "### Migrar la base de datos\nPrioridad: lo antes posible.\n\n"
+        "### Revisar los informes\nPrioridad: Lo\n\n"
+        "### Limpiar los logs\nPriority: Hi / Med / Lo\n"
+    )
+    levels = {t.title: t.priority for t in plan.tasks}
+    assert levels["Migrar la base de datos"] != Priority.LOW
+    assert levels["Revisar los informes"] == Priority.LOW
+    assert levels["Limpiar los logs"] == Priority.HIGH

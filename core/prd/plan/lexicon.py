@@ -900,6 +900,8 @@ PRIORITY_INLINE = re.compile(
     r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence"
     r"|importance|importancia|wichtigkeit|einstufung|stellenwert|enjeu)"
     r"(?![\w-])\s*:?\s*\**\s*"
+    # "Prioridad: lo antes posible": "lo" begins a phrase there, not a Hi/Med/Lo level.
+    r"(?!(?:lo|hi|med)\s+[^\W\d_])"
     r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )

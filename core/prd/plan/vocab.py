@@ -309,15 +309,22 @@ _CHANNEL = re.compile(
 )
 
 
+_SHORT_FORMS = frozenset({"hi", "med", "lo"})
+"""Abbreviated levels that are also common words (Spanish "lo", as in "lo antes posible"):
+a level only in a value made of levels alone (``Lo``, ``Hi / Med / Lo``)."""
+
+
 def priority_of(value: str) -> Priority | None:
     """The priority a ``Priority:`` value names: its first priority word, in any language."""
     words = norm_plain(value).split()
     if NO_PRIORITY.match(" ".join(words)):
         return None
+    levels_only = all(w in PRIORITY_WORDS for w in words)
     for index in range(len(words)):
         for size in (3, 2, 1):
-            found = PRIORITY_WORDS.get(" ".join(words[index : index + size]))
-            if found is not None:
+            phrase = " ".join(words[index : index + size])
+            found = PRIORITY_WORDS.get(phrase)
+            if found is not None and (levels_only or phrase not in _SHORT_FORMS):
                 return found
     return None
 
