@@ -38,6 +38,8 @@ def test_a_remote_worker_runs_the_queue_through_the_api(
     assert worker.returncode == 0, worker.stdout + worker.stderr
     assert "succeeded -> in review" in worker.stdout
     assert f"  server: {served_sqlite.url}" in worker.stdout
+    # Its max_attempts = 1 is not the server's: the worker says so rather than pretend.
+    assert "retries and auto_approve are the server's settings" in worker.stdout
     shown = json.loads(taskyard(env, "--json", "task", "show", ref).stdout)["task"]
     assert shown["status"] == "in_review"
     runs = json.loads(taskyard(env, "--json", "runs", ref).stdout)["items"]

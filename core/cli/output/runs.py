@@ -36,14 +36,23 @@ def worker_banner(
 
     ``database``: the database as it may be shown (``shown_database``), or the server's URL.
     """
-    where = "server" if database.startswith(("http://", "https://")) else "database"
-    return [
+    from core.domain.runs import RetryPolicy
+
+    remote = database.startswith(("http://", "https://"))
+    lines = [
         f"Worker {worker_id}: {slots} slot(s), lease {config.lease_seconds:g} s"
         + (f", project {project}" if project else "")
         + (f", commands approved by {', '.join(config.approved_by)}" if config.approved_by else "")
         + (" (until the queue is empty)" if once else "; Ctrl-C stops it"),
-        f"  {where}: {database}",
+        f"  {'server' if remote else 'database'}: {database}",
     ]
+    if remote and (config.auto_approve or config.retry != RetryPolicy()):
+        # The server writes each run's end, with its own taskyard.toml (docs/server.md).
+        lines.append(
+            "  note: retries and auto_approve are the server's settings; this worker's "
+            "[orchestrator.retry] and auto_approve do not apply to its runs."
+        )
+    return lines
 
 
 def worker_stopped_lines(
