@@ -102,6 +102,10 @@ class Builder:
             self._phase_order_exempt = phase_order_exempt("\n".join(self.doc.lines))
         return self._phase_order_exempt
 
+    def _without(self, groups: list[list[Unit]], names: frozenset[str]) -> list[list[Unit]]:
+        """The groups less the tasks ``names`` names (those a phase order leaves out)."""
+        return [[u for u in g if not self._named_in(u, names)] for g in groups]
+
     def _named_in(self, unit: Unit, names: frozenset[str]) -> bool:
         """Whether the task's id, item number or heading number is one of ``names``."""
         held = unit.section if unit.origin == "section" else None
@@ -315,7 +319,7 @@ class Builder:
             ]
             if not ordered and (exempt := self.phase_order_exempt()):
                 # "… except the till (2.2) and social media (3.3)": they wait for no phase.
-                groups = [[u for u in g if not self._named_in(u, exempt)] for g in groups]
+                groups = self._without(groups, exempt)
             if len(groups) > 1:
                 self.sequences.append((groups, section.line_start))
         elif len(staged) > 1 and says_phases_in_order(around := self._beside(section, staged)):
@@ -338,7 +342,7 @@ class Builder:
                 chain.append(group)
             if exempt := phase_order_exempt(around):
                 # "… except the till (2.2) and social media (3.3)": they wait for no phase.
-                chain = [[u for u in g if not self._named_in(u, exempt)] for g in chain]
+                chain = self._without(chain, exempt)
             if len(chain) > 1:
                 self.sequences.append((chain, section.line_start))
 
