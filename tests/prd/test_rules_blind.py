@@ -1876,3 +1876,18 @@ def test_short_level_words_count_only_where_the_value_is_levels_alone() -> None:
     assert levels["Migrar la base de datos"] != Priority.LOW
     assert levels["Revisar los informes"] == Priority.LOW
     assert levels["Limpiar los logs"] == Priority.HIGH
+
+
+def test_what_needs_to_be_done_is_a_bucket_and_what_is_not_in_is_not_work() -> None:
+    for title, later in (
+        ("What needs to be done", "What's not in this year"),
+        ("Lo que hay que hacer", "Lo que NO entra este año"),
+        ("Was zu tun ist", "Was nicht dazugehört"),
+        ("Ce qu'il faut faire", "Ce qui n'entre pas cette année"),
+    ):
+        plan = plan_of(
+            f"**{title}**\n\n1) **Order the tyres** — Lucy. Three weeks.\n\n"
+            "2) **Fit the tyres** — workshop. Once the order arrives.\n\n"
+            f"**{later}**\n\n- Replace truck 1: next year.\n- The new depot.\n"
+        )
+        assert titles(plan) == ["Order the tyres", "Fit the tyres"], title

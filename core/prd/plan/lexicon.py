@@ -459,6 +459,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"not doing (this|in) (year|quarter|cycle|release|round|season|edition)",
             r"(dieses|in diesem) (jahr|quartal) nicht|nicht (dieses|in diesem) (jahr|quartal)",
             r"(lo que )?no (haremos|hacemos) este (año|trimestre)",
+            # What is left out, said plainly (``Lo que NO entra este año``, ``What's not in``).
+            r"(what s|what is) not (in|included)( [^ ]+){0,3}|lo que no (entra|incluye)( [^ ]+){0,3}",
+            r"was nicht (dazu ?gehört|enthalten ist)( [^ ]+){0,3}|ce qui n (entre|est) pas( [^ ]+){0,3}",
             r"(ce que nous ne ferons pas|pas) cette (année|fois)|pas ce trimestre",
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
@@ -693,6 +696,11 @@ BUCKET_TITLES = _phrases(
     r"actions (à mener|à faire)|prochaines étapes|follow ups?|action points",
     r"tâches( techniques)?|étapes|actions|à faire|liste de (contrôle|vérification|tâches)",
     r"en parallèle",
+    # The work, said plainly (``Lo que hay que hacer``, ``What needs to be done``).
+    r"what (needs|has|have) to (be done|happen)|what (we need )?to do|what needs doing",
+    r"(lo )?que hay que hacer|qué (hay que|tenemos que) hacer|lo que tenemos que hacer",
+    r"was (zu tun ist|ist zu tun|wir tun müssen|noch zu tun ist)",
+    r"ce qu il (faut|reste à) faire|ce qui (est|reste) à faire|ce que nous devons faire",
     r"(chantier|workstream|work stream|stream|track|arbeitspaket|teilprojekt|línea|frente)"
     r" ([a-z]|\d+)( .*)?",
 )
