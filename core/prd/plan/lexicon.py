@@ -460,8 +460,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(dieses|in diesem) (jahr|quartal) nicht|nicht (dieses|in diesem) (jahr|quartal)",
             r"(lo que )?no (haremos|hacemos) este (año|trimestre)",
             # What is left out, said plainly (``Lo que NO entra este año``, ``What's not in``).
-            r"(what s|what is) not (in|included)( [^ ]+){0,3}|lo que no (entra|incluye)( [^ ]+){0,3}",
-            r"was nicht (dazu ?gehört|enthalten ist)( [^ ]+){0,3}|ce qui n (entre|est) pas( [^ ]+){0,3}",
+            r"(what s|what is) not (in|included)( [^ ]+){0,3}",
+            r"lo que no (entra|incluye)( [^ ]+){0,3}|ce qui n (entre|est) pas( [^ ]+){0,3}",
+            r"was nicht (dazu ?gehört|enthalten ist)( [^ ]+){0,3}",
             r"(ce que nous ne ferons pas|pas) cette (année|fois)|pas ce trimestre",
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
