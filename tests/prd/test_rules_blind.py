@@ -1891,3 +1891,40 @@ def test_what_needs_to_be_done_is_a_bucket_and_what_is_not_in_is_not_work() -> N
             f"**{later}**\n\n- Replace truck 1: next year.\n- The new depot.\n"
         )
         assert titles(plan) == ["Order the tyres", "Fit the tyres"], title
+
+
+def test_a_position_table_is_a_task_table_and_marks_by_the_number_are_priorities() -> None:
+    plan = plan_of(
+        "## Objekt\n\nEin Haus.\n\n## Ablauf\n\n"
+        "| Pos. | Leistung | Gewerk | Vorgänger |\n|---|---|---|---|\n"
+        "| 01 ! | Gutachten | Statik | – |\n| 02 | Abbruch | Rückbau | 01 |\n"
+        "| 03 (opt.) | Terrasse | Garten | 02 |\n\n"
+        "## Kostenrahmen (nachrichtlich)\n\n| Gruppe | Betrag |\n|---|---|\n| A | 1 € |\n"
+        "| B | 2 € |\n"
+    )
+    assert titles(plan) == ["Gutachten", "Abbruch", "Terrasse"]
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]
+    assert pairs(plan) == {("Gutachten", "Abbruch"), ("Abbruch", "Terrasse")}
+
+
+def test_a_milestone_cell_naming_positions_by_number_lists_those_rows() -> None:
+    plan = plan_of(
+        "## Ablauf\n\n| Pos. | Leistung |\n|---|---|\n| 01 | Gutachten |\n| 02 | Abbruch |\n"
+        "| 03 | Dach |\n| 04 | Fenster |\n\n"
+        "## Meilensteine\n\n| Meilenstein | KW | erreicht, wenn |\n|---|---|---|\n"
+        "| MS 1 Rohbau | 12 | Pos. 01 bis 02 abgeschlossen |\n"
+        "| MS 2 Haus dicht | 16 | Pos. 03 und 04 abgeschlossen |\n"
+    )
+    assert members(plan) == {
+        "MS 1 Rohbau": {"Gutachten", "Abbruch"},
+        "MS 2 Haus dicht": {"Dach", "Fenster"},
+    }
+
+
+def test_notes_on_the_sequence_are_read_for_dependencies() -> None:
+    plan = plan_of(
+        "## Aufgaben\n\n- [ ] Elektro-Rohinstallation\n- [ ] Innenputz\n\n"
+        "## Hinweise zum Ablauf\n\n"
+        "Der Innenputz kommt erst nach der Elektro-Rohinstallation.\n"
+    )
+    assert pairs(plan) == {("Elektro-Rohinstallation", "Innenputz")}

@@ -21,6 +21,7 @@ from core.prd.plan.items import (
     TaskTable,
     backlog_item,
     cell,
+    id_mark,
     is_label_item,
     item_priority,
     item_title,
@@ -463,7 +464,8 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     assert isinstance(table, Table)
     assert row is not None
     assert spec is not None
-    ident = cell(row, spec.ident) or None
+    bare, marked_level = id_mark(cell(row, spec.ident))
+    ident = bare or None
     text = cell(row, spec.title)
     # A number column ("#") only counts rows: it is no name to keep in the title.
     named = ident is not None and not ident.isdigit() and not text.startswith(ident)
@@ -471,6 +473,7 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     line = table.line_start + 2 + index
     meta = Meta()
     meta.priority = cell_priority(cell(row, spec.priority)) if spec.priority is not None else None
+    meta.priority = meta.priority or marked_level
     if deps := cell(row, spec.deps):
         meta.deps.append(DepRef(deps, line, strength="label"))
     if (successors := cell(row, spec.blocks)) and _WORD.search(successors):

@@ -254,7 +254,9 @@ _TITLE_COLUMNS = re.compile(
     r"|libellé|étape|résumé|titre"
     # A defect or punch list's item ("| Mangel / Restarbeit |", "| Defect |", "| Réserve |").
     r"|mangel|restarbeit|mangel restarbeit|defect|snag|punch item|defecto|deficiencia"
-    r"|defecto pendiente|réserve|défaut)s?"
+    r"|defecto pendiente|réserve|défaut"
+    # A construction schedule's work item ("| Pos. | Leistung |", "| Partida |", "| Ouvrage |").
+    r"|leistung|bauleistung|partida|prestation|ouvrage)s?"
 )
 _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripción|désignation")
 """Title columns of last resort (a Notion database's ``Name``), when no column says task."""
@@ -263,6 +265,8 @@ _ID_COLUMNS = re.compile(
     r"|clé|clave|schlüssel|issue key|ticket|código|codigo|kennung|kürzel|identifiant"
     r"|identificador"
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
+    # A bill of quantities' or construction schedule's position number ("| Pos. |").
+    r"|pos|pos nr|position|posten|posición|poste"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
 _PRIORITY_WORD = (
@@ -444,9 +448,31 @@ def _lists_ids(table: Table, index: int) -> bool:
     return sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c)) * 2 > len(table.rows)
 
 
+_ID_MARK = re.compile(
+    r"\s*(?:(?P<high>!{1,3})|(?P<low>\((?:opt|optional|optionnel|opcional|fakultativ|wahlweise)\.?\)))"
+    r"\s*$",
+    re.IGNORECASE,
+)
+"""A mark after a row's number: ``01 !`` (the row that must not slip), ``15 (opt.)``."""
+
+
+def id_mark(ident: str) -> tuple[str, Priority | None]:
+    """A row id without its mark, and the priority the mark states.
+
+    Schedules flag rows beside their number rather than in a column of their own: an
+    exclamation mark for what must not slip (high), ``(opt.)`` for what is dropped first (low).
+    """
+    if not ident or ("!" not in ident and "(" not in ident):
+        return ident, None
+    m = _ID_MARK.search(ident)
+    if m is None or not m.start():
+        return ident, None
+    return ident[: m.start()], Priority.HIGH if m.group("high") else Priority.LOW
+
+
 def _ids_column(table: Table, index: int) -> bool:
     """Whether most of the column's cells are an id (``C1``, ``PAY-901``, ``2.1``)."""
-    cells = [r[index].strip() for r in table.rows if index < len(r)]
+    cells = [id_mark(r[index].strip())[0] for r in table.rows if index < len(r)]
     ids = sum(1 for c in cells if IDENT.fullmatch(c) or _ROW_NUMBER.fullmatch(c))
     return ids * 2 > len(table.rows)
 

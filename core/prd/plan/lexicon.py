@@ -190,6 +190,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"why( now| this| we re (building|doing) this)?|purpose|rationale",
             r"(why|warum|wieso|weshalb|por qué|por que|pourquoi) [^\n]{1,60}",
             r"current (state|situation|process)|where we are( today)?|status quo",
+            # The building or site a works plan is about (``Objekt``, ``Objektbeschreibung``).
+            r"objekt(beschreibung|daten)?|bauvorhaben|baubeschreibung|(the )?(site|property)",
+            r"descripción del (inmueble|edificio|objeto)|description (de l ouvrage|du bâtiment)",
             r"ist analyse|istanalyse|ist aufnahme|what (v?\d+( \d+)* |this release |it )?means",
             r"root causes?( analysis)?|contributing factors|impact|customer impact|detection",
             r"what went (well|wrong|badly)( what (didn t|did not) go well| what went wrong)?",
@@ -431,6 +434,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
             r"capacity|kapazität(en)?|capacidad|capacité|velocity|velocität|velocidad|vélocité",
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
+            # A construction plan's cost frame, given for information (``Kostenrahmen``).
+            r"kosten(rahmen|plan|schätzung|berechnung|aufstellung)( nachrichtlich)?",
+            r"(budget|costs?|presupuesto|coûts?)( for information| a título informativo"
+            r"| pour information| à titre indicatif)",
             r"(budget|presupuesto|costs?|cost breakdown|kosten|coûts?|costes)"
             r" (orientativo|indicativo|estimado|aproximado|previsto|estimate|estimated|indicative"
             r"|rough|overview|breakdown|estimé|indicatif|prévisionnel|übersicht|schätzung)",
@@ -633,8 +640,8 @@ DEPENDENCY_TITLES = _phrases(
     r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
     r"(teamübergreifende|externe) abhängigkeiten|dependencias (entre equipos|externas)",
     r"dépendances (entre équipes|externes)|tablero del programa|tableau du programme",
-    r"(notas|notes|anmerkungen|remarques|comentarios) (por|sobre|de la|del|on|per|about|to|zu|sur"
-    r"|pour|par) [^ ]+( [^ ]+){0,3}",
+    r"(notas|notes|anmerkungen|hinweise|remarques|comentarios) (por|sobre|de la|del|on|per|about"
+    r"|to|zu|zum|zur|sur|pour|par) [^ ]+( [^ ]+){0,3}",
     r"erläuterungen( zu [^ ]+( [^ ]+){0,3})?|notes on (the )?(requirements|rows|items|stories)",
     r"précisions sur (les )?(exigences|fonctionnalités)|aclaraciones( sobre [^ ]+( [^ ]+){0,3})?",
     r"chaîne (logique )?de dépendances( logique)?|cadena (lógica )?de dependencias( lógica)?",

@@ -96,12 +96,37 @@ _LEAD_IDS = re.compile(
 C4, C6``)."""
 
 
+_POSITIONS = re.compile(
+    r"\b(?:pos|positions?|positionen|posiciones|posición|postes?)\.?\s*"
+    rf"(\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})*)(?![\w]|\.\d)",
+    re.IGNORECASE,
+)
+"""Position numbers named after their noun (``Pos. 01 bis 03``, ``Positionen 4 und 5``)."""
+
+
+def _positions(text: str) -> list[str]:
+    """The position numbers a cell names, ranges spelled out as written (``01`` … ``03``).
+
+    A schedule of numbered positions names its rows by number alone; the noun before the
+    numbers says they are rows, not weeks or amounts.
+    """
+    out: list[str] = []
+    for m in _POSITIONS.finditer(text):
+        for piece in re.split(rf"\s*{LIST_SEPARATOR}\s*", m.group(1)):
+            ends = re.findall(r"\d+", piece)
+            out.extend(spell_range(ends[0], ends[-1]) if len(ends) == 2 else ends)
+    return out
+
+
 def cell_members(text: str) -> list[str]:
     """The ids and numbers a table cell names among its words, ranges spelled out.
 
     ``AP 2.6 und 3.5 erledigt`` → ``2.6``, ``3.5``; ``RF-04, RF-05 y los pasos 1 a 3`` →
-    ``RF-04``, ``RF-05``. Names that match no task drop out when they are resolved.
+    ``RF-04``, ``RF-05``; ``Pos. 01 bis 03`` → ``01``, ``02``, ``03``. Names that match no
+    task drop out when they are resolved.
     """
+    if "pos" in text.lower() and (positions := _positions(text)):
+        return positions
     out: list[str] = []
     for m in _CELL_MEMBER.finditer(text):
         if m.group("first") is None:
