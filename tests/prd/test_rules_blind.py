@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from core.domain.models import Priority
 from core.prd.models import ImportPlan
+from core.prd.plan.outline import plain_outline
 from tests.prd.plans import codes, pairs, plan_of, titles
 
 
@@ -1928,3 +1929,39 @@ def test_notes_on_the_sequence_are_read_for_dependencies() -> None:
         "Der Innenputz kommt erst nach der Elektro-Rohinstallation.\n"
     )
     assert pairs(plan) == {("Elektro-Rohinstallation", "Innenputz")}
+
+
+_PLAIN_PLAN = (
+    "# Arbeitsplan\n\nStand: 2027\n\n\n1. Vorbemerkung\n\n"
+    "Kennzeichnung: (P) = Pflicht, ohne das geht es nicht. (K) = Kür, nur wenn Zeit ist.\n\n\n"
+    "2. Theorie\n\n2.1 Literaturrecherche (P)\n    Scoping Review, ca. 120 Quellen.\n\n"
+    "2.2 Theorierahmen\n    Auf Basis von 2.1.\n\n\n3. Empirie\n\n3.1 Interviews (K)\n"
+    "    Setzt 2.2 voraus.\n\n\n4. Meilensteine\n\n"
+    "M1  Kolloquium (Juni 2027): 2.1, 2.2\nM2  Feldphase (Oktober 2027): 3.1\n\n"
+    "3.1 gehört zu keinem Meilenstein.\n\n\n5. Risiken und Puffer\n\n- Verzögerung.\n\n\n"
+    "6. Unterschriften\n\nDoktorandin ______\n"
+)
+
+
+def test_a_plain_text_outline_of_numbered_lines_is_read_as_headings() -> None:
+    plan = plan_of(_PLAIN_PLAN)
+    assert titles(plan) == ["Literaturrecherche", "Theorierahmen", "Interviews"]
+    assert pairs(plan) == {("Literaturrecherche", "Theorierahmen"), ("Theorierahmen", "Interviews")}
+    assert members(plan) == {
+        "M1 Kolloquium": {"Literaturrecherche", "Theorierahmen"},
+        "M2 Feldphase": {"Interviews"},
+    }
+
+
+def test_a_legend_of_letters_in_parentheses_gives_the_priorities_they_stand_for() -> None:
+    plan = plan_of(_PLAIN_PLAN)
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]
+    plan = plan_of("## Tasks\n\n- [ ] Review (P)\n- [ ] Survey (K)\n")
+    assert titles(plan) == ["Review (P)", "Survey (K)"]  # no legend: the letters are no level
+
+
+def test_a_numbered_list_without_sub_numbers_stays_a_list() -> None:
+    text = "# Plan\n\n1. Order the tyres\n\n2. Fit the tyres\n\n3. Check the trucks\n"
+    assert plain_outline(text) == text
+    text = "# Plan\n\n## 1. Prep\n\n1.1 Order the tyres\n\n1.2 Fit the tyres\n"
+    assert plain_outline(text) == text  # a Markdown outline already

@@ -152,13 +152,14 @@ from core.prd.plan.builder import Builder
 from core.prd.plan.classify import KNOWN_ALONE, SectionRules
 from core.prd.plan.edges import break_cycles, resolve_edges
 from core.prd.plan.milestones import Milestones
-from core.prd.plan.outline import build_outline
+from core.prd.plan.outline import build_outline, plain_outline
 from core.prd.plan.repeats import merge_repeats
 from core.prd.plan.scan import Meta, scan_blocks
 from core.prd.plan.tasks import size_warnings, to_task
 from core.prd.plan.units import Inherited
 from core.prd.plan.vocab import (
     TOO_BIG,
+    abbreviation_legend,
     emoji_legend,
     flat_blocks,
     slug,
@@ -183,7 +184,7 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     Raises:
         ValidationError: the text is empty, whitespace only or binary.
     """
-    doc = parse_document(text)
+    doc = parse_document(plain_outline(text))
     outline = build_outline(doc, KNOWN_ALONE)
     sections = doc.walk()
     levels = {s.level for s in sections}
@@ -215,6 +216,8 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
         builder.legend = emoji_legend(text)
     if "[" in text:
         builder.tag_legend = tag_legend(text)
+    if ") =" in text or ")=" in text:
+        builder.abbreviations = abbreviation_legend(text)
     inherited = Inherited(
         priority=doc_meta.priority,
         task_type=doc_meta.task_type,

@@ -330,6 +330,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"((technical|key|main|open|known|project) )?risks?( and (mitigations?|issues))?",
             r"mitigations?|concerns|risiken|riesgos|risques|atténuations?|parades",
+            # The slack kept against them (``Risiken und Puffer``, ``Buffers``).
+            r"puffer(zeiten)?|buffers?|contingenc(y|ies)|holguras?|márgenes|marges?( de sécurité)?",
             r"rabbit holes?|pitfalls|gotchas|stolpersteine|escollos|écueils",
             r"mitigaci(ón|ones)|gegenma(ß|ss)nahmen|risiques? (techniques|projet)",
             r"mesures d atténuation|medidas de mitigación",
@@ -377,6 +379,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"definition of ready|dor|ready criteria|definición de listo|définition de prêt",
             r"communication plan|kommunikation(splan)?|plan de comunicación|plan de communication",
             r"changelog|status|acknowledg(e)?ments|further reading|sources|decision record",
+            # Preliminary remarks before the plan (``Vorbemerkung``, ``Remarques préliminaires``).
+            r"vorbemerkung(en)?|preliminary (remarks|notes)|observaciones preliminares",
+            r"notas? preliminar(es)?|remarques? préliminaires?|préambule|preamble",
             r"change log|(revision |document |implementation |version )?history",
             r"decisions?( log| so far| made)?|decided|links|references|resources|see also",
             r"related( documents| links| work)?|attachments|notizen|anmerkungen|hinweise",
@@ -518,6 +523,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"(release )?sign ?off( checklist)?|approvals?|approvers|reviewers|freigaben?",
             r"aprobaciones",
+            # The signature lines closing an agreement (``Unterschriften``, ``Firmas``).
+            r"unterschriften?|firmas|signatures des parties|signature lines",
         ),
     ),
 }
@@ -871,6 +878,7 @@ for _level, _words in {
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
         "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
         "|prioritaire|prioritaria|prioritario|prioritär|vorrangig|major|majeur|majeure"
+        "|pflicht|mandatory|obligatorisch|verpflichtend"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
@@ -883,7 +891,7 @@ for _level, _words in {
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do|si possible"
         "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
-        "|aplazable|postergable|deferrable|verschiebbar|bonus"
+        "|aplazable|postergable|deferrable|verschiebbar|bonus|kür"
     ),
 }.items():
     for _word in _words.split("|"):

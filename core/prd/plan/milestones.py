@@ -272,6 +272,8 @@ class Milestones:
                 key: str | None = None
                 for number in range(block.line_start, block.line_end + 1):
                     entry = self._entry("", number, lines, bold_only=True)
+                    if entry is None and block.line_end > block.line_start:
+                        entry = self._plain_entry(number, lines)
                     if entry is not None:
                         key = entry
                     elif key is not None and 0 < number <= len(lines):
@@ -286,6 +288,20 @@ class Milestones:
             milestone = bool(MILESTONE_HEADING.match(name) or STAGE_HEADING.fullmatch(name))
             self._scope_lines(key, child)
             self.read_section(child, lines, named=milestone)
+
+    def _plain_entry(self, line: int, lines: list[str]) -> str | None:
+        """A milestone a plain line of several names by its id, listing its tasks after a colon.
+
+        ``M1  Promotionskolloquium (Juni 2027): 2.1, 2.2, 2.3``: a plan typed without Markdown
+        writes its milestones as lines of their own, one per milestone, each led by its id.
+        """
+        raw = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        if ":" not in raw or not raw[:1].isalpha():
+            return None
+        head = MILESTONE_HEADING.match(raw)
+        if head is None or not head.group("name").strip():
+            return None
+        return self._entry(raw, line, lines)
 
     def _scope_lines(self, key: str, section: Section) -> None:
         """The ids a milestone heading's text lists after a scope label.

@@ -499,6 +499,38 @@ def legend_tag(text: str, legend: dict[str, Priority]) -> Priority | None:
 
 _LEGEND_TAG = re.compile(r"\[([^\]\n]{1,24})\]")
 
+_ABBREVIATION_ENTRY = re.compile(
+    r"\((?P<abbr>[^\W\d_]{1,4}\.?)\)\s*(?:=|:|[—–])\s*(?P<words>[^\W\d_][^\W\d_ ]*(?: [^\W\d_]+)?)"
+)
+"""A legend's entry for a letter in parentheses: ``(P) = Pflicht``, ``(K): Kür``."""
+
+
+def abbreviation_legend(text: str) -> dict[str, Priority]:
+    """The priority each parenthesised letter of a legend stands for (``(P) = Pflicht``).
+
+    Plans written outside a tracker abbreviate their levels to a letter after the title
+    (``2.1 Literaturrecherche (P)``) and say once what each letter means; the letter counts
+    only when its meaning is a priority word. Two such entries make a legend.
+    """
+    legend: dict[str, Priority] = {}
+    for m in _ABBREVIATION_ENTRY.finditer(text):
+        words = norm_plain(m.group("words")).split()
+        for n in (2, 1):
+            if len(words) >= n and (level := PRIORITY_WORDS.get(" ".join(words[:n]))):
+                legend[f"({m.group('abbr')})"] = level
+                break
+    return legend if len(legend) >= 2 else {}
+
+
+def abbreviation_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority | None]:
+    """The title without a legend's letter ending it (``… (P)``), and the level it stands for."""
+    if not title.endswith(")"):
+        return title, None
+    for mark, level in legend.items():
+        if title.endswith(mark) and len(title) > len(mark):
+            return title[: -len(mark)].rstrip(" -—–·:"), level
+    return title, None
+
 
 def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority | None]:
     """The title without a legend's mark, and the level that mark stands for."""
