@@ -1965,3 +1965,14 @@ def test_a_numbered_list_without_sub_numbers_stays_a_list() -> None:
     assert plain_outline(text) == text
     text = "# Plan\n\n## 1. Prep\n\n1.1 Order the tyres\n\n1.2 Fit the tyres\n"
     assert plain_outline(text) == text  # a Markdown outline already
+
+
+def test_a_chapter_a_task_writes_is_named_by_its_noun_and_number() -> None:
+    plan = plan_of(
+        "## 4. Schreiben\n\n### 4.1 Konferenzbeitrag\nX.\n\n"
+        "### 4.2 Kapitel 4 Ergebnisse und Kapitel 6 Diskussion\nX.\n\n"
+        "### 4.3 Einleitung und Schluss\nWerden zuletzt geschrieben, nach Kapitel 4 und 6.\n"
+    )
+    assert pairs(plan) == {
+        ("Kapitel 4 Ergebnisse und Kapitel 6 Diskussion", "Einleitung und Schluss")
+    }

@@ -120,6 +120,10 @@ class Found:
     """Some tasks came from a section named as a whole (its first or last tasks are enough)."""
 
 
+_NOUN_NUMBER = re.compile(r"([^\W\d_]{4,}) (\d{1,2}(?: ?(?:,|and|und|y|et|&) ?\d{1,2})*)")
+"""A reference that is a noun and its numbers (``kapitel 4``, ``kapitel 4 und 6``)."""
+
+
 def _stated(raw: str) -> str:
     """The reference without the words that only say a state (``14 abgeschlossen`` → ``14``)."""
     return " ".join(w for w in raw.split() if w.casefold() not in _STOP)
@@ -355,12 +359,42 @@ class Resolver:
 
     def _single(self, raw: str, head: str, strength: str, referrer: Unit | None) -> Found:
         """One reference: its ids and numbers when it names any, else its words."""
+        if (titled := self._noun_number_in_title(raw)) is not None:
+            return titled
         found = self._tokens(raw, strength, referrer)
         if found is not None:
             return found
         if head != raw and (exact := self._whole(raw, referrer)) and not exact.candidates:
             return exact
         return self._text(head, strength, referrer)
+
+    def _noun_number_in_title(self, raw: str) -> Found | None:
+        """The tasks whose titles hold the noun and numbers the reference is (``Kapitel 4``).
+
+        A thesis plan's packages name the chapters they write (``Kapitel 4 Ergebnisse``,
+        ``Literaturrecherche (Kapitel 2)``): "nach Kapitel 4 und 6" then names those packages,
+        not the document's own headings 4 and 6. Only a reference that is nothing but a noun
+        and its numbers, each held by exactly one task's title.
+        """
+        if not raw[-1:].isdigit():
+            return None
+        m = _NOUN_NUMBER.fullmatch(norm(raw))
+        if m is None:
+            return None
+        found: dict[int, Unit] = {}
+        for number in re.findall(r"\d+", m.group(2)):
+            phrase = re.escape(f"{m.group(1)} {number}")
+            pattern = re.compile(rf"(?<![\w.]){phrase}(?![\w]|\.\d)")
+            holders = {
+                id(u): u
+                for title, units in self.by_title.items()
+                if pattern.search(title)
+                for u in units
+            }
+            if len(holders) != 1:
+                return None
+            found.update(holders)
+        return Found(units=tuple(found.values()))
 
     def _whole(self, text: str, referrer: Unit | None) -> Found | None:
         """The task or section whose title is exactly the text (``Roles and permissions``)."""
