@@ -1976,3 +1976,17 @@ def test_a_chapter_a_task_writes_is_named_by_its_noun_and_number() -> None:
     assert pairs(plan) == {
         ("Kapitel 4 Ergebnisse und Kapitel 6 Diskussion", "Einleitung und Schluss")
     }
+
+
+def test_a_dated_phase_heading_is_the_milestone_of_its_tasks_and_days() -> None:
+    plan = plan_of(
+        "## Prep (week of 11 January)\n\n- **Lock the locations** — Joe.\n"
+        "- **Cast the lead** — Tuesday.\n\n"
+        "## Shoot (18–20 January)\n\n### Day 1 — Thu 18 Jan — beach\nScenes 1, 4.\n\n"
+        "### Day 2 — Fri 19 Jan — hut\nScenes 2, 3.\n\n"
+        "## Delivery (by 26 February)\n\nExport the DCP and the subtitles.\n"
+    )
+    assert members(plan) == {
+        "Prep (week of 11 January)": {"Lock the locations", "Cast the lead"},
+        "Shoot (18–20 January)": {"Day 1 — Thu 18 Jan — beach", "Day 2 — Fri 19 Jan — hut"},
+    }

@@ -216,7 +216,10 @@ class Builder:
                 self.skip(section, sub_path, "lists milestones")
                 continue
             local = self.inherit(inh, own, section, sub_path)
-            if verdict.kind == "milestone":
+            # A dated day that is one task of a dated phase ("### Day 1 — Thu 18 Jan" under
+            # "## Shoot (18–20 January)") belongs to the phase, not to a milestone of its own.
+            one_task = leaf and not items and not holds_work and inh.milestone is not None
+            if verdict.kind == "milestone" and not one_task:
                 key = self.rules.heading_milestone(section)
                 local = replace(local, milestone=key)
                 listed = self.rules.scheduled_sections(section)

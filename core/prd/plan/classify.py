@@ -22,6 +22,7 @@ from core.prd.plan.lexicon import (
     ACCEPTANCE_TITLES,
     BUCKET_TITLES,
     CONDITIONAL_CATEGORIES,
+    DATE_IN_TITLE,
     DAY_DATE,
     DEPENDENCY_TITLES,
     INFO_CATEGORIES,
@@ -233,6 +234,18 @@ class Title:
             kind_words=kind_words,
             tags=tags,
         )
+
+
+def _dated_phase(section: Section, info: Title) -> bool:
+    """Whether a heading dates a phase of work (``Prep (week of 11 January)``).
+
+    A schedule names its phases with the date they run or end by; the phase is a milestone
+    of the tasks below it, its sub-sections or its list. A dated heading over prose alone is
+    one task, not a phase.
+    """
+    if not DATE_IN_TITLE.search(info.clean):
+        return False
+    return bool(section.children) or any(isinstance(b, ListBlock) for b in section.blocks)
 
 
 def _entry_titled(section: Section, info: Title) -> bool:
@@ -596,6 +609,8 @@ class SectionRules:
                     return Verdict("info", _EMPTY_BUCKET)  # a board's empty "Doing" column
         # info.norm is norm(info.clean): cleaning only trims non-word marks and spaces.
         if info.milestone is not None or info.stage or info.norm in self.milestones.known:
+            return Verdict("milestone")
+        if _dated_phase(section, info):
             return Verdict("milestone")
         if section.level < self.top:
             return Verdict("container")
