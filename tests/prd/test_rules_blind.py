@@ -1990,3 +1990,17 @@ def test_a_dated_phase_heading_is_the_milestone_of_its_tasks_and_days() -> None:
         "Prep (week of 11 January)": {"Lock the locations", "Cast the lead"},
         "Shoot (18–20 January)": {"Day 1 — Thu 18 Jan — beach", "Day 2 — Fri 19 Jan — hut"},
     }
+
+
+def test_a_legend_of_symbols_ranks_the_titles_marked_with_them() -> None:
+    plan = plan_of(
+        "## Crew and contacts\n\n| Role | Name | Phone |\n|---|---|---|\n"
+        "| Producer | Hannah | 0770 |\n| 1st AD | Priya | 0771 |\n\n"
+        "## How to read the marks\n\n★ = no shoot without it. ○ = first thing we drop if the "
+        "money runs short.\n\n"
+        "## Prep (week of 11 January)\n\n- **Lock the locations** ★ — Joe, Monday.\n"
+        "- **Table read** ○ — Zoom.\n"
+        "- **Camera hire** — Sam.\n\n## Safety notes\n\nNobody below the tide line after 14:30.\n"
+    )
+    assert titles(plan) == ["Lock the locations", "Table read", "Camera hire"]
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.LOW, Priority.MEDIUM]

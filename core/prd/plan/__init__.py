@@ -164,6 +164,7 @@ from core.prd.plan.vocab import (
     abbreviation_legend,
     emoji_legend,
     flat_blocks,
+    mark_legend,
     slug,
     source_stem,
     tag_legend,
@@ -216,6 +217,9 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     builder = Builder(doc, source_key, options, top, title_section, outline, rules, milestones)
     if _LEGEND_HINT.search(text):
         builder.legend = emoji_legend(text)
+    if " = " in text and not text.isascii():
+        for mark, level in mark_legend(text).items():
+            builder.legend.setdefault(mark, level)
     if "[" in text:
         builder.tag_legend = tag_legend(text)
     if ") =" in text or ")=" in text:

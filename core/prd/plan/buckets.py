@@ -278,10 +278,12 @@ _PARENTHESIS = re.compile(r"\([^()]*\)")
 _BOLD_LEAD = re.compile(
     r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
     r"(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1\s*"
-    r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<after>[:—–·|-]\s|\(|[:.]$|$)"
+    r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<mark>[^\w\s\[\]()*_:—–·|.,;!?'\"-]{1,3}\s*)?"
+    r"(?P<after>[:—–·|-]\s|\(|[:.]$|$)"
 )
 """An item led by a bold name, maybe after a tag (``- [P1] **Search API** — …``) and before
-labels in brackets, a dash, a colon or a parenthesis. The name holds anything but its own
+labels in brackets, a symbol a legend defines (``**Cast Nell** ★ — …``), a dash, a colon or a
+parenthesis. The name holds anything but its own
 delimiter: ``**Dual write behind `attachments.dual_write`.**`` keeps its underscores."""
 
 
@@ -304,7 +306,10 @@ def bold_lead(raw: str) -> tuple[str, list[str]] | None:
     if m is None or ident_of(m.group("name").strip()) == m.group("name").strip():
         return None
     tags = re.findall(r"\[([^\]\n]+)\]", m.group("tags"))
-    return m.group("name").strip(" :"), [t for tag in tags if (t := slug(tag, 40))]
+    name = m.group("name").strip(" :")
+    if mark := (m.groupdict().get("mark") or "").strip():
+        name = f"{name} {mark}"  # "**Cast Nell** ★ — …": the mark stays for the legend
+    return name, [t for tag in tags if (t := slug(tag, 40))]
 
 
 def _names_a_person(name: str, block: ListBlock, builder: Builder) -> bool:

@@ -279,6 +279,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"team|people|members|contacts|owners|roles and responsibilities|raci( matrix| chart)?",
             r"(matriz|matrice|matrix) raci|verantwortlichkeiten|responsabilidades|responsabilités",
             r"beteiligte|ansprechpartner(innen)?|rollen|equipo|contactos|responsables",
+            # A production's people (``Crew and contacts``, ``Cast and crew``, ``Besetzung``).
+            r"crew|cast( and crew)?|crew and cast|besetzung|team und kontakte|reparto",
+            r"equipo técnico|équipe technique",
             r"équipe|acteurs|gouvernance|organisation( du projet)?|pilotage",
             r"usuarios?( objetivo)?|público objetivo|destinatarios|utilisateurs?( cibles?)?",
             r"cibles?|public cible|parties prenantes",
@@ -379,6 +382,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"definition of ready|dor|ready criteria|definición de listo|définition de prêt",
             r"communication plan|kommunikation(splan)?|plan de comunicación|plan de communication",
             r"changelog|status|acknowledg(e)?ments|further reading|sources|decision record",
+            # Safety rules for the people on site: how to behave, not work to plan.
+            r"(safety|health and safety|site safety|security) (notes|rules|briefing)",
+            r"sicherheitshinweise|sicherheitsregeln|notas de seguridad|normas de seguridad",
+            r"consignes de sécurité|règles de sécurité",
             # Preliminary remarks before the plan (``Vorbemerkung``, ``Remarques préliminaires``).
             r"vorbemerkung(en)?|preliminary (remarks|notes)|observaciones preliminares",
             r"notas? preliminar(es)?|remarques? préliminaires?|préambule|preamble",

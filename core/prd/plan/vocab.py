@@ -451,7 +451,7 @@ _MUST_SAYS = re.compile(
 )
 """A legend's words for work that everything hangs on (``the showcase fails without it``)."""
 _MAY_SAYS = re.compile(
-    r"\b(first|erste[sr]?|primer[oa]?|premi[eè]re?) (thing |to |lo |à )?"
+    r"\b(first|erste[sr]?|primer[oa]?|premi[eè]re?) (thing |to |lo |à )?(we |que )?"
     r"(go|cut|drop|fallen|streichen|en caer|recortar|sauter|couper)"
     r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b"
     r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay) tiempo\b"
@@ -459,6 +459,47 @@ _MAY_SAYS = re.compile(
     re.IGNORECASE,
 )
 """A legend's words for work that goes first when time runs short."""
+_MARK_EQUALS = " = "
+_MARK_SAYS_END = re.compile(r"[.;\n]")
+
+
+def mark_legend(text: str) -> dict[str, Priority]:
+    """The priority each symbol of a legend written ``★ = …`` stands for.
+
+    ``★ = no shoot without it. ○ = first thing we drop if the money runs short.``: a schedule
+    marks its titles with symbols and says once what each means. A symbol's meaning is a
+    priority word (``● = must have``), else words for what everything fails without (high)
+    or what goes first when time runs short (low). Only the few `` = `` in the text are read.
+    """
+    legend: dict[str, Priority] = {}
+    at = text.find(_MARK_EQUALS)
+    while at != -1:
+        start = at
+        while start > 0 and not text[start - 1].isspace() and at - start < 3:
+            start -= 1
+        mark = text[start:at].strip("*_")
+        if mark and all(unicodedata.category(c) == "So" for c in mark):
+            rest = text[at + len(_MARK_EQUALS) : at + 200]
+            end = _MARK_SAYS_END.search(rest)
+            if (level := _says_level(rest[: end.start()] if end else rest)) is not None:
+                legend.setdefault(mark, level)
+        at = text.find(_MARK_EQUALS, at + len(_MARK_EQUALS))
+    return legend
+
+
+def _says_level(says: str) -> Priority | None:
+    """The level a legend's words give a mark: a priority word, else what they say of it."""
+    words = norm_plain(says).split()
+    for n in (3, 2, 1):
+        if len(words) >= n and (level := PRIORITY_WORDS.get(" ".join(words[:n]))) is not None:
+            return level
+    if _MUST_SAYS.search(says):
+        return Priority.HIGH
+    if _MAY_SAYS.search(says):
+        return Priority.LOW
+    return None
+
+
 _RANKS = {
     2: (Priority.HIGH, Priority.LOW),
     3: (Priority.HIGH, Priority.MEDIUM, Priority.LOW),
