@@ -2004,3 +2004,37 @@ def test_a_legend_of_symbols_ranks_the_titles_marked_with_them() -> None:
     )
     assert titles(plan) == ["Lock the locations", "Table read", "Camera hire"]
     assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.LOW, Priority.MEDIUM]
+
+
+def test_an_audit_impact_in_parentheses_is_the_priority() -> None:
+    plan = plan_of(
+        "## Plan d'actions\n\n**Action 1 — Corriger le gabarit** (impact : bloquant)\nX.\n\n"
+        "**Action 2 — Former les contributeurs** (impact : majeur)\nY.\n\n"
+        "**Action 3 — Sous-titrer les vidéos** (impact : mineur)\nZ.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.CRITICAL, Priority.HIGH, Priority.LOW]
+    assert titles(plan)[1] == "Action 2 — Former les contributeurs"
+
+
+def test_a_period_table_of_action_numbers_places_the_numbered_actions() -> None:
+    plan = plan_of(
+        "## Lecture du plan d'actions\n\nChaque action porte un niveau.\n\n"
+        "## Plan d'actions\n\n**Action 1 — Corriger le gabarit**\nX.\n\n"
+        "**Action 2 — Former les contributeurs**\nY.\n\n"
+        "**Action 3 — Publier la déclaration**\nZ.\n\n"
+        "## Calendrier de mise en œuvre\n\n| Période | Actions |\n|---|---|\n"
+        "| 1er trimestre 2027 | 1, 2 |\n| 2e semestre 2027 | 3 |\n\n"
+        "## Moyens\n\nBudget : 18 500 €.\n\n## Bilan du plan 2026\n\n- [x] Audit initial\n"
+    )
+    assert titles(plan) == [
+        "Action 1 — Corriger le gabarit",
+        "Action 2 — Former les contributeurs",
+        "Action 3 — Publier la déclaration",
+    ]
+    assert members(plan) == {
+        "1er trimestre 2027": {
+            "Action 1 — Corriger le gabarit",
+            "Action 2 — Former les contributeurs",
+        },
+        "2e semestre 2027": {"Action 3 — Publier la déclaration"},
+    }

@@ -422,8 +422,10 @@ def task_table(table: Table) -> TaskTable | None:
 
 _ID_LIST_CELL = re.compile(
     rf"{ID_OR_NUMBER}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*{ID_OR_NUMBER})*"
+    # Numbers of tasks listed elsewhere, two or more (``1, 4, 5, 9``; ``7 à 11``).
+    rf"|\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})+"
 )
-"""A cell that is nothing but ids (``E-01, E-03, E-04``; ``E-02``)."""
+"""A cell that is nothing but ids (``E-01, E-03, E-04``; ``E-02``) or task numbers."""
 
 
 _CITED_ID = re.compile(rf"\(\s*{ID_PATTERN}\s*\)")
@@ -445,7 +447,10 @@ def _lists_ids(table: Table, index: int) -> bool:
     ``| Lot 1 — Socle | février → mai | E-01, E-03, E-04 |`` places tasks defined elsewhere.
     """
     cells = [r[index].strip() for r in table.rows if index < len(r)]
-    return sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c)) * 2 > len(table.rows)
+    listed = sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c))
+    if listed:  # beside "1, 4, 5", a lone "3" is one task's number too
+        listed += sum(1 for c in cells if c.isdigit() and len(c) <= 3)
+    return listed * 2 > len(table.rows)
 
 
 _ID_MARK = re.compile(

@@ -162,6 +162,13 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"wie (diese|dieser) (roadmap|plan) zu lesen (ist)?",
             r"(the )?bet|(the )?pitch|appetite|la apuesta|le pari|die wette",
             r"how (we|to) use this (list|board|document|doc|page|checklist)",
+            # How to read or use the table or plan below (``Lecture du plan d'actions``,
+            # ``How to use the tracker``, ``How to read the marks``).
+            r"how to (read|use) (the|this|our) [^ ]+( [^ ]+)?|reading the [^ ]+( [^ ]+)?",
+            r"lecture (du|de la|des|de l) [^ ]+( [^ ]+){0,2}",
+            r"comment (lire|utiliser) [^ ]+( [^ ]+){0,3}",
+            r"cómo (leer|usar) (el|la|los|las|este|esta) [^ ]+( [^ ]+)?",
+            r"(so|wie) (liest|lesen|nutzt|nutzen) (man|sie|wir) [^ ]+( [^ ]+){0,3}",
             r"description|beschreibung|descripción|descriptif",
             r"intro(duction)?|at a glance|in (short|brief)|about( this document)?",
             r"überblick|übersicht|(management )?zusammenfassung|kurzfassung|kurzbeschreibung",
@@ -446,6 +453,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
             r"capacity|kapazität(en)?|capacidad|capacité|velocity|velocität|velocidad|vélocité",
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
+            # The means a plan is given (``Moyens``, ``Ressourcen``, ``Medios``).
+            r"moyens( humains| financiers| humains et financiers)?|ressources|resources",
+            r"ressourcen|medios|recursos",
             # A construction plan's cost frame, given for information (``Kostenrahmen``).
             r"kosten(rahmen|plan|schätzung|berechnung|aufstellung)( nachrichtlich)?",
             r"(budget|costs?|presupuesto|coûts?)( for information| a título informativo"
@@ -523,6 +533,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(tareas|puntos|acciones|pendientes)"
             r" (completad[oa]s|cerrad[oa]s|hech[oa]s|terminad[oa]s)",
             r"(tâches|actions|points) (terminée?s|réalisée?s|clos|closes|réglée?s)",
+            # A review of the previous plan (``Bilan du plan 2026``, ``Review of the 2026 plan``).
+            r"bilan (du|de la|de l|des) [^ ]+( [^ ]+){0,3}|rückblick( auf [^ ]+( [^ ]+){0,3})?",
+            r"review of (the |last year s )?[^ ]+( [^ ]+){0,2} plan|last year s (plan|actions)",
+            r"balance del (plan|año|ejercicio)( [^ ]+){0,2}",
         ),
     ),
     "signoff": (
@@ -623,6 +637,10 @@ MILESTONE_LIST_TITLES = _phrases(
     # Not a schedule of the work itself (``Cronograma de tareas``: the task table).
     r"(calendar|schedule|timeline) of (?!tasks|work)[^ ]+|calendario de (?!tareas|trabajos)[^ ]+",
     r"(calendrier|échéancier) (de|des|d) (?!tâches|travaux)[^ ]+",
+    # When the plan is carried out (``Calendrier de mise en œuvre``, ``Implementation schedule``).
+    r"calendrier de (mise en œuvre|réalisation)|(implementation|delivery) (schedule|timeline)",
+    r"calendario de (implantación|ejecución|implementación)",
+    r"umsetzungszeitplan|zeitplan der umsetzung",
     r"[a-zäöüß]+(zeitplan|kalender)",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
@@ -929,7 +947,9 @@ the first clause, read as a priority when it is nothing but one."""
 
 PRIORITY_INLINE = re.compile(
     r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence"
-    r"|importance|importancia|wichtigkeit|einstufung|stellenwert|enjeu)"
+    r"|importance|importancia|wichtigkeit|einstufung|stellenwert|enjeu"
+    # An audit's impact or severity on the people affected (``(impact : bloquant)``).
+    r"|impact|impacto|auswirkung|severity|severidad|sévérité|gravité|schweregrad)"
     r"(?![\w-])\s*:?\s*\**\s*"
     # "Prioridad: lo antes posible": "lo" begins a phrase there, not a Hi/Med/Lo level.
     r"(?!(?:lo|hi|med)\s+[^\W\d_])"
@@ -938,7 +958,9 @@ PRIORITY_INLINE = re.compile(
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
 PRIORITY_INLINE_HINT = re.compile(
-    "prio|dringlich|urgen|importan|wichtigkeit|einstufung|stellenwert|enjeu", re.IGNORECASE
+    "prio|dringlich|urgen|importan|wichtigkeit|einstufung|stellenwert|enjeu|impact|auswirkung"
+    "|sever|sévérit|gravit|schweregrad",
+    re.IGNORECASE,
 )
 """What every ``PRIORITY_INLINE`` match holds, under the same flags: a literal scan that rules
 out most text ~7x faster than the full pattern."""

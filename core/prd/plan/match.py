@@ -92,7 +92,9 @@ _DIGIT = re.compile(r"\d")
 """What ``IDENT``, ``_NUMBER``, ``_BARE_NUMBERS``, ``_ITEMS`` and ``_STAGE_ID`` all need."""
 _NUMBERED_PART = re.compile(
     r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
-    r"|paso|fase|partie|étape|volet|lot)\s*\d+[a-z]?\s*[:.)—–-]\s*",
+    r"|paso|fase|partie|étape|volet|lot"
+    # A numbered action of an action plan (``Action 1 — Corriger le gabarit``).
+    r"|action|acción|aktion|ma(?:ß|ss)nahme|measure|mesure|medida)\s*(?P<n>\d+)[a-z]?\s*[:.)—–-]\s*",
     re.IGNORECASE,
 )
 """A numbered part before a title (``Scope 2 — Push the rota``): the title is also its name."""
@@ -215,6 +217,7 @@ class Resolver:
         """Index the builder's tasks (and section titles) for resolving references."""
         resolver = cls(builder)
         areas: dict[str, set[str]] = {}  # a section title's words, read once for its items
+        numbered_titles: dict[str, list[Unit]] = {}  # "Action 1 — …" by its number
         for unit in builder.units:
             name = resolver.names[id(unit)] = resolver._add_title(unit.title, unit)
             if unit.origin in ("item", "row") and unit.path:
@@ -239,10 +242,16 @@ class Resolver:
                 label = norm(numbered.group(0))
                 resolver._add_name(label, unit)
                 resolver._index_start(label)  # "Daten aus Schritt 2" holds it
+                if not unit.number and numbered.group("n"):
+                    numbered_titles.setdefault(numbered.group("n"), []).append(unit)
             if unit.origin == "item" and (head := _NAMED_HEAD.match(unit.title)):
                 # "Attribution: tie link click → …" is named "attribution", whole: its words
                 # alone are not scored against other references.
                 resolver._add_name(norm(head.group(1)), unit)
+        for number, units in numbered_titles.items():
+            # "| 1er trimestre | 1, 4, 5 |": a bare number names "Action 1 — …" when no list
+            # item has that number.
+            resolver.by_number.setdefault(number, units)
         for name in builder.section_titles:
             if name:
                 resolver._index_start(name)

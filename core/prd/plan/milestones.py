@@ -42,6 +42,9 @@ _BOLD_LEAD = re.compile(r"\s*(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1")
 _MILESTONE_COLUMNS = re.compile(
     r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|etapas?|étapes?|phasen"
     r"|lots?|releases?|waves?|tranches?"
+    # The period a schedule places its tasks in (``| Période | Actions |``).
+    r"|periods?|périodes?|períodos?|zeitraum|zeiträume|quarters?|quartale?|trimestres?"
+    r"|semesters?|semestres?|halbjahre?"
 )
 """A column naming milestones: such a table names them wherever it stands."""
 _NAME_COLUMNS = re.compile(rf"{_MILESTONE_COLUMNS.pattern}|name")

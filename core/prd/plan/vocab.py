@@ -587,6 +587,9 @@ _PRIORITY_NOUNS = frozenset(
     (
         *("priority", "prio", "priorität", "prioridad", "priorité"),
         *("urgency", "dringlichkeit", "urgencia", "urgence"),
+        # An audit's impact or severity on the people affected: ``(impact : majeur)``.
+        *("impact", "impacto", "auswirkung", "severity", "severidad", "sévérité", "gravité"),
+        *("schweregrad",),
     )
 )
 _CRITICAL_TAIL = frozenset(
