@@ -947,9 +947,7 @@ the first clause, read as a priority when it is nothing but one."""
 
 PRIORITY_INLINE = re.compile(
     r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence"
-    r"|importance|importancia|wichtigkeit|einstufung|stellenwert|enjeu"
-    # An audit's impact or severity on the people affected (``(impact : bloquant)``).
-    r"|impact|impacto|auswirkung|severity|severidad|sévérité|gravité|schweregrad)"
+    r"|importance|importancia|wichtigkeit|einstufung|stellenwert|enjeu)"
     r"(?![\w-])\s*:?\s*\**\s*"
     # "Prioridad: lo antes posible": "lo" begins a phrase there, not a Hi/Med/Lo level.
     r"(?!(?:lo|hi|med)\s+[^\W\d_])"
@@ -958,9 +956,7 @@ PRIORITY_INLINE = re.compile(
 )
 """A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
 PRIORITY_INLINE_HINT = re.compile(
-    "prio|dringlich|urgen|importan|wichtigkeit|einstufung|stellenwert|enjeu|impact|auswirkung"
-    "|sever|sévérit|gravit|schweregrad",
-    re.IGNORECASE,
+    "prio|dringlich|urgen|importan|wichtigkeit|einstufung|stellenwert|enjeu", re.IGNORECASE
 )
 """What every ``PRIORITY_INLINE`` match holds, under the same flags: a literal scan that rules
 out most text ~7x faster than the full pattern."""
