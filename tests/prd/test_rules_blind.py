@@ -2038,3 +2038,22 @@ def test_a_period_table_of_action_numbers_places_the_numbered_actions() -> None:
         },
         "2e semestre 2027": {"Action 3 — Publier la déclaration"},
     }
+
+
+def test_a_notion_relation_cell_names_each_row_before_its_page_path() -> None:
+    plan = plan_of(
+        "## Tracker\n\n| Name | Priority | Phase | Blocked by |\n|---|---|---|---|\n"
+        "| Write the policy | 🔴 Audit blocker | Phase 1 — Policies | |\n"
+        "| Access review | 🟠 Important | Phase 2 — Controls | |\n"
+        "| Readiness assessment | ⚪ Low | Phase 2 — Controls | Write the policy "
+        "(Write%20the%20policy%204f1a2c.md), Access review (Access%20review%20e04b7a.md) |\n\n"
+        "## Phases\n\n| Name | Window | Exit |\n|---|---|---|\n"
+        "| Phase 1 — Policies | Dec 7 – Jan 15 | every policy approved |\n"
+        "| Phase 2 — Controls | Jan 4 – Feb 26 | every row done |\n"
+    )
+    assert titles(plan) == ["Write the policy", "Access review", "Readiness assessment"]
+    assert [t.priority for t in plan.tasks] == [Priority.CRITICAL, Priority.HIGH, Priority.LOW]
+    assert pairs(plan) == {
+        ("Write the policy", "Readiness assessment"),
+        ("Access review", "Readiness assessment"),
+    }

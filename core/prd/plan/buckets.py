@@ -464,6 +464,10 @@ def _group_heading(row: tuple[str, ...], spec: TaskTable) -> str | None:
     return None
 
 
+_PAGE_PATH = re.compile(r"\s*\((?:[^()\s]*%20[^()\s]*|[^()\s]+\.md)\)")
+"""The page path a Notion export writes after a relation's title (``(Write%20the%20po….md)``)."""
+
+
 def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited) -> Unit:
     table, row, index, spec = work.block, work.row, work.row_index, work.spec
     assert isinstance(table, Table)
@@ -480,6 +484,8 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     meta.priority = cell_priority(cell(row, spec.priority)) if spec.priority is not None else None
     meta.priority = meta.priority or marked_level
     if deps := cell(row, spec.deps):
+        if "%20" in deps or ".md)" in deps:
+            deps = _PAGE_PATH.sub("", deps)
         meta.deps.append(DepRef(deps, line, strength="label"))
     if (successors := cell(row, spec.blocks)) and _WORD.search(successors):
         meta.deps.append(DepRef(successors, line, reverse=True, strength="label"))

@@ -26,6 +26,7 @@ from core.prd.parse import Block, CodeBlock, Document, ListBlock, Paragraph, Sec
 from core.prd.plan.buckets import WorkItem, notes_on_tasks, work_items
 from core.prd.plan.classify import SectionRules, Title
 from core.prd.plan.items import GanttLine, gantt_lines, item_title, task_table
+from core.prd.plan.lexicon import STAGE_HEADING
 from core.prd.plan.milestones import Milestones
 from core.prd.plan.outline import Outline
 from core.prd.plan.prose import (
@@ -218,7 +219,14 @@ class Builder:
             local = self.inherit(inh, own, section, sub_path)
             # A dated day that is one task of a dated phase ("### Day 1 — Thu 18 Jan" under
             # "## Shoot (18–20 January)") belongs to the phase, not to a milestone of its own.
-            one_task = leaf and not items and not holds_work and inh.milestone is not None
+            one_task = (
+                leaf
+                and not items
+                and not holds_work
+                and inh.milestone is not None
+                and info.milestone is None  # "M1: Start", "Phase 2" name a milestone
+                and not STAGE_HEADING.fullmatch(info.clean)  # so do "Alpha", "Beta"
+            )
             if verdict.kind == "milestone" and not one_task:
                 key = self.rules.heading_milestone(section)
                 local = replace(local, milestone=key)

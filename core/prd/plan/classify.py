@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from core.domain.models import Priority
 from core.prd.parse import Document, ListBlock, Paragraph, Section, Table
-from core.prd.plan.items import backlog_item, marked, schedule_list, task_table
+from core.prd.plan.items import backlog_item, cell, marked, schedule_list, task_table
 from core.prd.plan.lexicon import (
     ACCEPTANCE_TITLES,
     BUCKET_TITLES,
@@ -862,10 +862,23 @@ def _schedule(section: Section) -> bool:
     It does with a table of tasks, or dated items saying what to do (``J-60 — Signer le bail``).
     """
     return any(
-        (isinstance(b, Table) and task_table(b) is not None)
+        (isinstance(b, Table) and _table_of_tasks(b))
         or (isinstance(b, ListBlock) and schedule_list(b))
         for b in section.blocks
     )
+
+
+def _table_of_tasks(table: Table) -> bool:
+    """Whether a milestones section's table lists tasks: not when each row names a phase.
+
+    ``| Name | Window | Exit |`` over ``Phase 1 — Policies & people``: the phases a tracker's
+    Phase column points to, with their dates and exit criteria, not work of their own.
+    """
+    spec = task_table(table)
+    if spec is None:
+        return False
+    names = [cell(r, spec.title) for r in table.rows]
+    return not all(MILESTONE_HEADING.match(n) for n in names)
 
 
 def _lists_backlog(section: Section) -> bool:

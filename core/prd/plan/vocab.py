@@ -341,7 +341,8 @@ def cell_priority(value: str) -> Priority | None:
     Stars rate importance (``★★★`` high, ``★★`` medium, ``★`` low, four or more critical); a
     level number ranks urgency from the top (``1`` high, ``2`` medium, ``3`` low, ``0``
     critical), as a "Nivel" / "Level" / "Stufe" column holds it; a grade likewise (``A`` high,
-    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it.
+    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it; a traffic light
+    (``🟠 Important``) when the cell's words name no level.
     """
     text = value.strip()
     if _STARS.fullmatch(text):
@@ -350,7 +351,11 @@ def cell_priority(value: str) -> Priority | None:
         return _RANKED[int(text)]
     if _GRADE.fullmatch(text):
         return _RANKED["ABCD".index(text) + 1]
-    return priority_of(text)
+    said = priority_of(text)
+    if said is None and not text.isascii():
+        # "🟠 Important" in a Notion select: the traffic light when its words name no level.
+        said = next((level for mark, level in PRIORITY_EMOJI.items() if mark in text), None)
+    return said
 
 
 def strongest(priorities: Iterable[Priority]) -> Priority | None:
