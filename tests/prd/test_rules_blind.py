@@ -2057,3 +2057,21 @@ def test_a_notion_relation_cell_names_each_row_before_its_page_path() -> None:
         ("Write the policy", "Readiness assessment"),
         ("Access review", "Readiness assessment"),
     }
+
+
+def test_a_described_blocker_list_names_each_thing_listed() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Corriger le gabarit\nX.\n\n### Corriger les formulaires\nX.\n\n"
+        "### Baliser les PDF\nX.\n\n### Audit intermédiaire\n"
+        "Par un prestataire, après les corrections du gabarit, des formulaires et des PDF.\n"
+    )
+    assert pairs(plan) == {
+        ("Corriger le gabarit", "Audit intermédiaire"),
+        ("Corriger les formulaires", "Audit intermédiaire"),
+        ("Baliser les PDF", "Audit intermédiaire"),
+    }
+    plan = plan_of(
+        "## Steps\n\n### Relay\nX.\n\n### Ship the docs\nX.\n\n### Rollout\n"
+        "Once the relay is publishing, we ship the docs and the SDK.\n"
+    )
+    assert pairs(plan) == {("Relay", "Rollout")}  # a clause after the comma is no list

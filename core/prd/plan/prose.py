@@ -154,7 +154,11 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             target = ""  # "das Gutachten, nach dem das Fundament ausgelegt wird": by which
         if target:
             phrase = flat[start : m.end() + len(raw)].strip()
-            found.append(DepRef(target, at, reverse, strength, subject, phrase=phrase))
+            # "après les corrections du gabarit, des formulaires et des PDF": each thing listed
+            # is a description of its own.
+            listed = _listed(target) if strength == "weak" and ", " in target else [target]
+            for one in listed:
+                found.append(DepRef(one, at, reverse, strength, subject, phrase=phrase))
         after = rest[len(raw) :].lstrip() if not rest.startswith("[") else ""
         paren = _PAREN_REFS.match(after) if after.startswith("(") else None
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
@@ -265,9 +269,44 @@ def _cut(rest: str, strength: Strength) -> str:
         end = m.start()
     if strength == "weak":
         w = _WEAK_BOUNDARY.search(rest, 0, end)
-        if w:
+        if w and not _list_goes_on(rest[w.end() : end]):
             end = w.start()
     return rest[:end]
+
+
+_LIST_END = re.compile(r"\s(?:and|y|e|und|et|sowie)\s", re.IGNORECASE)
+_CLAUSE_LEAD = re.compile(
+    r"(?:we|they|it|you|i|this|that|which|wir|sie|es|er|man|das|nosotros|ellos|ello|esto|que"
+    r"|nous|ils|elles|on|il|elle|cela|ce|qui|then|dann|luego|puis|so|also|donc|entonces)\b",
+    re.IGNORECASE,
+)
+_LIST_PARTS = 3
+_LIST_WORDS = 8
+
+
+def _listed(target: str) -> list[str]:
+    """The things a weak target lists (``a, b et c`` → a, b, c), or the target alone."""
+    head, _, after = target.partition(", ")
+    if not _list_goes_on(after):
+        return [target]
+    parts = [head, *(p.strip() for p in after.split(","))]
+    last = _LIST_END.split(parts.pop(), maxsplit=1)
+    return [p for p in (*parts, *last) if p.strip()]
+
+
+def _list_goes_on(after: str) -> bool:
+    """Whether the text after a weak phrase's comma continues its list of things.
+
+    "après les corrections du gabarit, des formulaires et des PDF", "cuando estén cambiados
+    los neumáticos, pasadas las ITV y reparado el frío del 12": a few short parts to the
+    clause's end, the last joined by "and", none opening a clause of its own ("…, we ship").
+    """
+    if not _LIST_END.search(after):
+        return False
+    parts = [p.strip() for p in after.split(",")]
+    return len(parts) <= _LIST_PARTS and all(
+        p and len(p.split()) <= _LIST_WORDS and not _CLAUSE_LEAD.match(p) for p in parts
+    )
 
 
 def _subject(flat: str, start: int) -> str:
