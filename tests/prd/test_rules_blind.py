@@ -2075,3 +2075,17 @@ def test_a_described_blocker_list_names_each_thing_listed() -> None:
         "Once the relay is publishing, we ship the docs and the SDK.\n"
     )
     assert pairs(plan) == {("Relay", "Rollout")}  # a clause after the comma is no list
+
+
+def test_a_name_begun_in_bold_runs_to_its_dash() -> None:
+    plan = plan_of(
+        "## To do\n\n1) **Order the tyres** — Lucy. Booked for May.\n\n"
+        "2) **Pending services** of trucks 2 and 5 — at the Lorca garage. Order booked.\n\n"
+        "3) **Fit the tyres** — garage. As soon as the order arrives, not before.\n"
+    )
+    assert titles(plan) == [
+        "Order the tyres",
+        "Pending services of trucks 2 and 5",
+        "Fit the tyres",
+    ]
+    assert pairs(plan) == {("Order the tyres", "Fit the tyres")}

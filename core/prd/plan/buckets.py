@@ -372,6 +372,9 @@ def _open(block: ListBlock, lines: list[str]) -> list[ListItem]:
     return out
 
 
+_BOLD_START = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?:\*\*|__)")
+
+
 def _item_unit(
     builder: Builder, item: ListItem, path: list[str], inh: Inherited, block: ListBlock
 ) -> Unit:
@@ -383,6 +386,10 @@ def _item_unit(
         # "**Marcos** — Terminar la API": the work is what follows the owner's name.
         rest = first.split(lead[0], 1)[-1].lstrip(" :—–-")
         lead = (item_title(rest), lead[1]) if rest else lead
+    if lead is None and _BOLD_START.match(raw) and " — " in first:
+        # "4) **Revisiones pendientes** de los camiones 2 y 5 — en el taller de Lorca. …":
+        # a name begun in bold runs to its dash; what follows is where, who and how.
+        first = first.split(" — ", 1)[0]
     title = clean_title(lead[0] if lead else item_title(first)) or "(untitled item)"
     meta = Meta()
     scan_text(meta, item.text, item.code_spans, item.line_start)

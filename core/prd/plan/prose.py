@@ -281,7 +281,7 @@ _CLAUSE_LEAD = re.compile(
     re.IGNORECASE,
 )
 _LIST_PARTS = 3
-_LIST_WORDS = 8
+_LIST_WORDS = 10
 
 
 def _listed(target: str) -> list[str]:
