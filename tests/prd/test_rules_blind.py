@@ -2089,3 +2089,16 @@ def test_a_name_begun_in_bold_runs_to_its_dash() -> None:
         "Fit the tyres",
     ]
     assert pairs(plan) == {("Order the tyres", "Fit the tyres")}
+
+
+def test_wont_without_and_must_be_done_before_state_dependencies() -> None:
+    plan = plan_of(
+        "## Prep\n\n### Production insurance\nX.\n\n### Filming permit\n"
+        "The Trust won't even look at the application without our insurance certificate.\n\n"
+        "### Music licensing\nPaperwork, but the cue must be cleared before the final mix.\n\n"
+        "### Sound mix\nTwo days.\n"
+    )
+    assert pairs(plan) == {
+        ("Production insurance", "Filming permit"),
+        ("Music licensing", "Sound mix"),
+    }

@@ -1029,6 +1029,11 @@ _FORWARD_WEAK = (
     r"|based on|on the basis of|auf (der )?(basis|grundlage) (von|der|des|dem)"
     r"|sobre la base de|con base en"
     r"|(?:sur la base|à partir) (?:du|des|de la|de l(?=['’])|d(?=['’]))"
+    # "won't even look at the application without our insurance certificate"
+    r"|(won['’]t|will not|can['’]t|cannot|can not|doesn['’]t|does not|don['’]t)"
+    r"( [\w'’-]+){0,6}? without"
+    r"|(nicht|keine?n?)( [\w-]+){0,6}? ohne|(ne|n['’])( ?[\w'’-]+){1,6}? pas( [\w'’-]+){0,4}? sans"
+    r"|no( [\w-]+){0,6}? sin(?= (el|la|los|las|nuestr[oa]s?|su|sus) )"
 )
 _REVERSE_STRONG = (
     r"blocks|is blocking|needed (for|by)|required (for|by)|prerequisite (for|of)|unblocks"
@@ -1036,6 +1041,11 @@ _REVERSE_STRONG = (
     r"|(has|have|needs?) to (land|ship|merge|go out|go live|be published) before"
     r"|must (land|ship|merge|go out|go live|be published) before"
     r"|must be (\w+ )?(live|done|ready|finished|in place|merged|shipped) before"
+    # "the cue must be cleared before the final mix": a state it must reach first.
+    r"|must be ([\w-]+ )?[a-z]+(ed|en) before"
+    r"|(debe|deben|tiene que|tienen que) (estar|quedar) ([\w-]+ )?[a-záéíóúñ]+(ad|id)[oa]s?"
+    r" antes de"
+    r"|(doit|doivent) être ([\w-]+ )?[a-zéèêàâîôûç]+(é|ée|és|ées|i|ie|is|ies) avant"
     r"|bloque(?=\s+[A-Z][A-Z0-9]*-?\d)"
     r"|voraussetzung für|nötig für|blockiert|necesari[oa]s? para|requisito para|bloquea"
     r"|imprescindible para|nécessaire (pour|à)|prérequis (pour|à)|indispensable (pour|à)"
@@ -1136,6 +1146,7 @@ DEP_ANCHORS = word_set(
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
+    "|without|ohne |sans | sin "
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""
