@@ -2102,3 +2102,21 @@ def test_wont_without_and_must_be_done_before_state_dependencies() -> None:
         ("Production insurance", "Filming permit"),
         ("Music licensing", "Sound mix"),
     }
+
+
+def test_follows_on_takes_place_when_and_rows_in_parentheses_state_dependencies() -> None:
+    plan = plan_of(
+        "## Ablauf\n\n| Pos. | Leistung |\n|---|---|\n| 09 | Heizestrich |\n"
+        "| 10 | Belegreifheizen |\n| 11 | Fliesen |\n| 12 | Malerarbeiten |\n"
+        "| 13 | Parkett |\n| 14 | Bauabnahme |\n\n## Hinweise zum Ablauf\n\n"
+        "Das Belegreifheizen folgt also auf den Heizestrich.\n\n"
+        "Das Parkett kommt erst nach den Malerarbeiten, damit es nicht verkleckert wird.\n\n"
+        "Die Bauabnahme findet statt, wenn alle Innengewerke (Pos. 11 bis 13) fertig sind.\n"
+    )
+    assert pairs(plan) == {
+        ("Heizestrich", "Belegreifheizen"),
+        ("Malerarbeiten", "Parkett"),
+        ("Fliesen", "Bauabnahme"),
+        ("Malerarbeiten", "Bauabnahme"),
+        ("Parkett", "Bauabnahme"),
+    }

@@ -1016,11 +1016,16 @@ _FORWARD_STRONG = (
     # "is built on …", "no se apaga hasta que …": what it is built on, what it waits for
     r"|(is|are) built on( top of)?|se construyen? sobre|(est|sont) construite?s? sur"
     r"|no se [a-záéíóúñ]+ hasta( que)?"
+    # "Die Bauabnahme findet statt, wenn …": it takes place once the others are done
+    r"|findet (erst )?statt,? (wenn|sobald|nachdem)|takes place (only )?(once|when|after)"
+    r"|tiene lugar (cuando|una vez|después de)|a lieu (quand|lorsque|une fois|après)"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
     r"|va(n)? detrás de|viene(n)? detrás de|on the heels of|a continuación de"
     r"|dans la foulée (de|du|des|d['’])"
+    # "Das Belegreifheizen folgt also auf den Heizestrich"
+    r"|folg(t|en)( also| dann| direkt| erst)? auf|fait suite à|font suite à|sigue(n)? (a|al)"
     r"|(?<![Aa]s )follows(?= (?:items? |steps? |[A-Z][A-Z0-9]*-?\d))"
     r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
@@ -1146,7 +1151,7 @@ DEP_ANCHORS = word_set(
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
-    "|without|ohne |sans | sin "
+    "|without|ohne |sans | sin |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""

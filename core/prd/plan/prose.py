@@ -22,7 +22,13 @@ from core.prd.plan.lexicon import (
     SEQUENTIAL,
     trigger_kind,
 )
-from core.prd.plan.vocab import ID_OR_NUMBER, ID_PATTERN, LIST_SEPARATOR
+from core.prd.plan.vocab import (
+    ID_OR_NUMBER,
+    ID_PATTERN,
+    LIST_SEPARATOR,
+    RANGE_SEPARATOR,
+    spell_range,
+)
 
 Strength = Literal["label", "strong", "weak"]
 
@@ -53,7 +59,9 @@ class DepRef:
 _BOUNDARY = re.compile(
     r"\.(?=\s|$)|[;()\[\]]|\s[—–]\s|\s-\s|[!?](?=\s|$)"
     r"|,\s+(?=(?:but|otherwise|because|so|since|which|as|though|sonst|weil|da|denn|aber"
-    r"|porque|pero|sino|que|sinon|car|mais|parce|puisque)\b)",
+    r"|porque|pero|sino|que|sinon|car|mais|parce|puisque"
+    # A purpose clause says why, not what it waits for ("…, damit das Parkett sauber bleibt").
+    r"|damit|so that|para que|pour que|afin que|afin de)\b)",
     re.IGNORECASE,
 )
 """Where a target ends: the end of its sentence or clause, or a parenthesis."""
@@ -61,6 +69,12 @@ _WEAK_BOUNDARY = re.compile(r",\s|:\s")
 _LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
 _REF = r"(?:[A-Z][A-Z0-9]*-?\d+(?:\.\d+)*|\d+(?:\.\d+)+)"
 _PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
+_PAREN_POSITIONS = re.compile(
+    r"\(\s*(?:pos\.?|positions?|positionen|posiciones|items?|punkte?|puntos?|points?)\s*"
+    rf"(\d{{1,3}}(?:\s*(?:,|and|y|und|et|&|{RANGE_SEPARATOR})\s*\d{{1,3}})*)\s*\)",
+    re.IGNORECASE,
+)
+"""Numbered rows in parentheses after a description (``alle Innengewerke (Pos. 11 bis 14)``)."""
 _LEAD_SPAN = 40
 _NEGATION = re.compile(
     r"(?<![\w-])(?:not|n['’]t|never|no|nothing|none|nobody|nicht|nichts|kein\w*|nie|nunca|nada"
@@ -161,6 +175,10 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
                 found.append(DepRef(one, at, reverse, strength, subject, phrase=phrase))
         after = rest[len(raw) :].lstrip() if not rest.startswith("[") else ""
         paren = _PAREN_REFS.match(after) if after.startswith("(") else None
+        if paren is None and after.startswith("(") and (rows := _PAREN_POSITIONS.match(after)):
+            # "wenn alle Innengewerke (Pos. 11 bis 14) fertig sind": those rows, each
+            numbers = ", ".join(_spelled(rows.group(1)))
+            found.append(DepRef(numbers, at, reverse, "label", subject))
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
             found.append(DepRef(paren.group(1), at, reverse, "label", subject))
             for more in _joined_parens(after[paren.end() :]):
@@ -176,6 +194,15 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
 _SENTENCE_STOP = re.compile(r"\.(?=\s|$)|;|[!?](?=\s|$)")
 _JOINED_REF = re.compile(r"(?<![\w-])(?:and|und|sowie|y|e|et|as well as)(?![\w-])", re.I)
 _JOINED_WORDS = 12
+
+
+def _spelled(listed: str) -> list[str]:
+    """The numbers a list names, ranges spelled out as written (``01 bis 03`` → 01, 02, 03)."""
+    out: list[str] = []
+    for piece in re.split(rf"\s*(?:{LIST_SEPARATOR}|&)\s*", listed):
+        ends = re.findall(r"\d+", piece)
+        out.extend(spell_range(ends[0], ends[-1]) if len(ends) == 2 else ends)
+    return out
 
 
 def _joined_parens(tail: str) -> list[str]:
