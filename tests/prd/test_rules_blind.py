@@ -2120,3 +2120,32 @@ def test_follows_on_takes_place_when_and_rows_in_parentheses_state_dependencies(
         ("Malerarbeiten", "Bauabnahme"),
         ("Parkett", "Bauabnahme"),
     }
+
+
+def test_relies_on_only_possible_with_and_from_state_dependencies() -> None:
+    plan = plan_of(
+        "## Actions\n\n**Action 1 — Rédiger la charte**\nX.\n\n"
+        "**Action 2 — Former les contributeurs**\n"
+        "La formation s'appuie sur la charte (action 1).\n\n"
+        "**Action 3 — Kooperation mit den Stadtwerken**\nX.\n\n"
+        "**Action 4 — Sekundäranalyse**\nNur möglich mit den Daten aus der Kooperation.\n\n"
+        "**Action 5 — Plan de mantenimiento**\nYo mismo, a partir del inventario.\n\n"
+        "**Action 6 — Inventario de vehículos**\nX.\n"
+    )
+    assert pairs(plan) == {
+        ("Action 1 — Rédiger la charte", "Action 2 — Former les contributeurs"),
+        ("Action 3 — Kooperation mit den Stadtwerken", "Action 4 — Sekundäranalyse"),
+        ("Action 6 — Inventario de vehículos", "Action 5 — Plan de mantenimiento"),
+    }
+
+
+def test_a_description_naming_a_lot_and_one_of_its_tasks_names_that_task() -> None:
+    plan = plan_of(
+        "## Lot 2\n\n- Demandes de congés avec validation\n- Export mensuel vers la paie\n"
+        "- Planning d'équipe des absences\n\n## Lot 3\n\n"
+        "- Version mobile, à engager une fois le parcours de demande de congés du lot 2 "
+        "stabilisé\n- Notes de frais\n"
+    )
+    assert {a for a, b in pairs(plan) if b.startswith("Version mobile")} == {
+        "Demandes de congés avec validation"
+    }

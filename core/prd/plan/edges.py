@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from core.domain import graph as graphs
 from core.prd.models import PlannedEdge, PlanWarning
@@ -130,6 +131,15 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
             subjects = _named_subjects(resolver, subjects, dep)
         referrer = subjects[0] if len(subjects) == 1 else None
         found = resolver.resolve(dep, referrer)
+        if (
+            found.group
+            and dep.strength != "label"
+            and len(found.units) > 1
+            and len(narrowed := named_in_group(found, dep.target)) == 1
+        ):
+            # "une fois le parcours de demande de congés du lot 2 stabilisé": the one task of
+            # the lot the description's words name, not the whole lot.
+            found = replace(found, units=narrowed, group=False)
         described = _described(builder, describer, dep, found, subjects)
         targets = _usable(builder, found, dep, referrer) if found.units or not described else []
         group = found.group or len(subjects) > 1

@@ -167,6 +167,10 @@ def _sentence_priority(flat: str) -> Priority | None:
 _SENTENCE_STOP = re.compile(r"(?<=[^.\s])\.$")
 
 
+_RELATIVE = re.compile(r"(?:qui|which|that|die|der|das|welche[rs]?|que|quien|quienes)\s+", re.I)
+"""A relative pronoun before a dependency phrase ends a title too (``…, qui s'appuie sur …``)."""
+
+
 def item_title(first_line: str) -> str:
     """An item's first line without what marks it.
 
@@ -185,7 +189,8 @@ def item_title(first_line: str) -> str:
     for comma in (", ", "; "):
         clauses = title.split(comma)
         for n, clause in enumerate(clauses[1:], start=1):
-            if DEP_TRIGGER.match(clause):  # "Travaux, après la signature du bail"
+            if DEP_TRIGGER.match(_RELATIVE.sub("", clause, count=1)):
+                # "Travaux, après la signature du bail"; "Planning, qui s'appuie sur …"
                 title = comma.join(clauses[:n])
                 break
     parts = _SEGMENT.split(title)

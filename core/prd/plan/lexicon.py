@@ -1018,6 +1018,10 @@ _FORWARD_STRONG = (
     r"|no se [a-záéíóúñ]+ hasta( que)?"
     # "Die Bauabnahme findet statt, wenn …": it takes place once the others are done
     r"|findet (erst )?statt,? (wenn|sobald|nachdem)|takes place (only )?(once|when|after)"
+    # "Nur möglich mit den Daten aus der Kooperation": what makes it possible at all
+    r"|(nur|erst) möglich (mit|nach|wenn|sobald)|only possible (with|after|once|when)"
+    r"|(solo|sólo|únicamente) (es )?posible (con|después de|tras|cuando|una vez)"
+    r"|(seulement|uniquement) possible (avec|après|une fois|lorsque|quand)"
     r"|tiene lugar (cuando|una vez|después de)|a lieu (quand|lorsque|une fois|après)"
 )
 _FORWARD_WEAK = (
@@ -1034,6 +1038,10 @@ _FORWARD_WEAK = (
     r"|based on|on the basis of|auf (der )?(basis|grundlage) (von|der|des|dem)"
     r"|sobre la base de|con base en"
     r"|(?:sur la base|à partir) (?:du|des|de la|de l(?=['’])|d(?=['’]))"
+    # "a partir del inventario", "s'appuie sur la charte": the work it starts from
+    r"|a partir (?:del|de la|de los|de las)(?= [^\d\s])"
+    r"|s['’]appuie(nt)? sur|se base(nt)? sur|repose(nt)? sur|se apoya(n)? en|se basa(n)? en"
+    r"|stützt sich auf|stützen sich auf"
     # "won't even look at the application without our insurance certificate"
     r"|(won['’]t|will not|can['’]t|cannot|can not|doesn['’]t|does not|don['’]t)"
     r"( [\w'’-]+){0,6}? without"
@@ -1152,6 +1160,7 @@ DEP_ANCHORS = word_set(
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
     "|without|ohne |sans | sin |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
+    "|möglich|possible|posible|a partir|appuie|se base|repose|apoya|se basa|stützt|stützen"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""
