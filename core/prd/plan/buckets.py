@@ -372,7 +372,10 @@ def _open(block: ListBlock, lines: list[str]) -> list[ListItem]:
     return out
 
 
-_BOLD_START = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?:\*\*|__)")
+_BOLD_START = re.compile(
+    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?:(?!\1).)+\1\s*[^\W\d_]"
+)
+"""An item whose bold start runs on in plain words (``**Revisiones pendientes** de los…``)."""
 
 
 def _item_unit(
