@@ -2149,3 +2149,11 @@ def test_a_description_naming_a_lot_and_one_of_its_tasks_names_that_task() -> No
     assert {a for a, b in pairs(plan) if b.startswith("Version mobile")} == {
         "Demandes de congés avec validation"
     }
+
+
+def test_a_plural_gerund_title_is_named_by_its_singular() -> None:
+    plan = plan_of(
+        "## Prep\n\n### Costume fittings\nThursday.\n\n### Day 1\n"
+        "Needs the costume signed off after the fitting.\n"
+    )
+    assert pairs(plan) == {("Costume fittings", "Day 1")}

@@ -141,6 +141,8 @@ def _stem(word: str) -> str:
             word = word[: -len(suffix)]
             if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2]:
                 word = word[:-1]  # "logging" → "log", as "logs"
+            if suffix == "s" and word.endswith("ing") and len(word) >= 7:
+                return _stem(word)  # "fittings" → "fit", as "the fitting"
             break
     return word[:-1] if word.endswith("e") and len(word) >= 5 else word
 
