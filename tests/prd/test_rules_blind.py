@@ -2157,3 +2157,11 @@ def test_a_plural_gerund_title_is_named_by_its_singular() -> None:
         "Needs the costume signed off after the fitting.\n"
     )
     assert pairs(plan) == {("Costume fittings", "Day 1")}
+
+
+def test_a_demonstrative_after_once_stands_for_the_thing_just_named() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Corriger le gabarit du site\nX.\n\n### Former les contributeurs\n"
+        "La formation se fait sur le nouveau gabarit, une fois celui-ci livré.\n"
+    )
+    assert pairs(plan) == {("Corriger le gabarit du site", "Former les contributeurs")}

@@ -162,6 +162,9 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         reverse = kind in ("rs", "rw")
         named = raw if strength == "label" or rest.startswith("[") else _before_verbs(raw)
         target = _TRAILING.sub("", named.strip())
+        if strength == "weak" and _PRONOUN.match(target):
+            # "se fait sur le nouveau gabarit, une fois celui-ci livré": what it stands for
+            target = _antecedent(flat[:start])
         clause = _ID_THEN_CLAUSE.match(target) if "," in target else None
         if clause is not None and not _LISTS_ON.search(clause.group("rest")):
             target = clause.group("id")
@@ -195,6 +198,25 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
 _SENTENCE_STOP = re.compile(r"\.(?=\s|$)|;|[!?](?=\s|$)")
 _JOINED_REF = re.compile(r"(?<![\w-])(?:and|und|sowie|y|e|et|as well as)(?![\w-])", re.I)
 _JOINED_WORDS = 12
+
+
+_PRONOUN = re.compile(
+    r"(?:celui-ci|celle-ci|ceux-ci|celles-ci|celui-là|celle-là|this one|that one|éste|ésta"
+    r"|éstos|éstas|ése|ésa)(?:\s|$)",
+    re.IGNORECASE,
+)
+"""A demonstrative standing for the thing just named (``une fois celui-ci livré``)."""
+_ANTECEDENT = re.compile(
+    r"\b(?:le|la|les|l['’]|the|der|die|das|den|dem|el|los|las)\s*([^\W\d_][^,.;:()]{2,60})"
+    r"[\s,]*$",
+    re.IGNORECASE,
+)
+
+
+def _antecedent(before: str) -> str:
+    """The noun phrase a demonstrative stands for: the last one before its comma, or ""."""
+    m = _ANTECEDENT.search(before.rstrip())
+    return m.group(0).strip(" ,") if m else ""
 
 
 def _spelled(listed: str) -> list[str]:
