@@ -206,17 +206,22 @@ _PRONOUN = re.compile(
     re.IGNORECASE,
 )
 """A demonstrative standing for the thing just named (``une fois celui-ci livré``)."""
-_ANTECEDENT = re.compile(
-    r"\b(?:le|la|les|l['’]|the|der|die|das|den|dem|el|los|las)\s*([^\W\d_][^,.;:()]{2,60})"
-    r"[\s,]*$",
-    re.IGNORECASE,
+_DETERMINER = re.compile(
+    r"(?<![\w'’])(?:le|la|les|l['’]|the|der|die|das|den|dem|el|los|las)(?=[\s'’])", re.IGNORECASE
 )
+_ANTECEDENT_CHARS = 60
 
 
 def _antecedent(before: str) -> str:
     """The noun phrase a demonstrative stands for: the last one before its comma, or ""."""
-    m = _ANTECEDENT.search(before.rstrip())
-    return m.group(0).strip(" ,") if m else ""
+    text = before.rstrip(" ,")
+    last = max(_DETERMINER.finditer(text), key=lambda m: m.start(), default=None)
+    if last is None:
+        return ""
+    phrase = text[last.start() :]
+    if len(phrase) > _ANTECEDENT_CHARS or any(c in phrase for c in ",.;:()"):
+        return ""
+    return phrase
 
 
 def _spelled(listed: str) -> list[str]:
