@@ -2165,3 +2165,18 @@ def test_a_demonstrative_after_once_stands_for_the_thing_just_named() -> None:
         "La formation se fait sur le nouveau gabarit, une fois celui-ci livré.\n"
     )
     assert pairs(plan) == {("Corriger le gabarit du site", "Former les contributeurs")}
+
+
+def test_a_phases_section_orders_the_phases_a_column_names() -> None:
+    plan = plan_of(
+        "## Tracker\n\n| Name | Phase |\n|---|---|\n| Write the policy | Phase 1 — Policies |\n"
+        "| Enforce MFA | Phase 2 — Controls |\n| Readiness assessment | Phase 3 — Audit |\n"
+        "| Type I fieldwork | Phase 3 — Audit |\n\n"
+        "## Phases\n\n| Name | Window |\n|---|---|\n| Phase 1 — Policies | Dec |\n"
+        "| Phase 2 — Controls | Jan |\n| Phase 3 — Audit | Mar |\n\n"
+        "Phase 2 overlaps Phase 1 on purpose. Phase 3 starts only when Phase 2 is closed.\n"
+    )
+    assert pairs(plan) == {
+        ("Enforce MFA", "Readiness assessment"),
+        ("Enforce MFA", "Type I fieldwork"),
+    }

@@ -81,6 +81,9 @@ class Builder:
     """Milestone key → the tasks of the sections its heading lists (``Fase 1`` over ``3.2, 3.3
     y 3.4``), filled when the listed numbers are resolved."""
     dep_sections: list[Section] = field(default_factory=list)
+    milestone_prose: list[Section] = field(default_factory=list)
+    """Milestone sections, whose prose may order the milestones ("Phase 3 starts only when
+    Phase 2 is closed")."""
     gantt: list[GanttLine] = field(default_factory=list)
     path_slugs: dict[str, str] = field(default_factory=dict)
     """Heading → its piece of a key: every task below a heading repeats it."""
@@ -176,6 +179,7 @@ class Builder:
                 if verdict.kind == "deps":
                     self.dep_sections.append(section)
                 elif verdict.kind == "milestone-list":
+                    self.milestone_prose.append(section)
                     self.walk(self.rules.walked_milestones(section), sub_path, inh)
                 continue
             if verdict.kind == "ac":

@@ -157,6 +157,8 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
     _gantt(builder, resolver, out)
     for section in builder.dep_sections:
         _dependency_section(builder, resolver, describer, section, out)
+    for section in builder.milestone_prose:
+        _milestone_order(builder, resolver, describer, section, out)
     _memberships(builder, resolver)
     for groups, line in builder.sequences:
         for before, after in itertools.pairwise([g for g in groups if g]):
@@ -370,6 +372,28 @@ def _dependency_section(
                 _dependency_table(resolver, block, out)
             for text, line in texts:
                 _dependency_line(builder, resolver, describer, text, line, out)
+
+
+def _milestone_order(
+    builder: Builder, resolver: Resolver, describer: Describer, section: Section, out: _Edges
+) -> None:
+    """Read a milestones section's own sentences that order its stages by their ids.
+
+    "Phase 3 starts only when Phase 2 is closed": both ends name a stage (``Phase 3``,
+    ``M2``), whose tasks the document put in it. Other prose there describes the milestones.
+    """
+    for block in section.blocks:
+        if isinstance(block, Paragraph) and _STAGE_HINT.search(block.text):
+            for sentence in _SENTENCES.split(block.text.replace("\n", " ")):
+                if len(_STAGE_HINT.findall(sentence)) >= 2:
+                    _dependency_line(builder, resolver, describer, sentence, block.line_start, out)
+
+
+_STAGE_HINT = re.compile(
+    r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe)\s*\d+)\b",
+    re.IGNORECASE,
+)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def _wrapped_prose(text: str) -> bool:

@@ -187,6 +187,8 @@ class Resolver:
     by_title: dict[str, list[Unit]] = field(default_factory=dict)
     by_ident: dict[str, list[Unit]] = field(default_factory=dict)
     by_number: dict[str, list[Unit]] = field(default_factory=dict)
+    by_stage: dict[str, list[Unit]] = field(default_factory=dict)
+    """A numbered stage (``phase 2``) → the tasks of the milestone it leads the name of."""
     """A numbered item's number → the items written with it (each list counts from 1)."""
     starts: dict[str, dict[tuple[str, ...], None]] = field(default_factory=dict)
     """First word → the titles (as word tuples) starting with it, for the containment scan."""
@@ -250,6 +252,13 @@ class Resolver:
                 # "Attribution: tie link click → …" is named "attribution", whole: its words
                 # alone are not scored against other references.
                 resolver._add_name(norm(head.group(1)), unit)
+        milestones = builder.milestones.by_key
+        for unit in builder.units:
+            # "Phase 2" names the tasks a Phase column or heading put in "Phase 2 — …".
+            key = unit.milestone or unit.inherited.milestone
+            name = unit.meta.milestone or (milestones[key].name if key in milestones else "")
+            if name and (stage := _STAGE_ID.match(name)) is not None:
+                resolver.by_stage.setdefault(norm(stage.group(0)), []).append(unit)
         for number, units in numbered_titles.items():
             # "| 1er trimestre | 1, 4, 5 |": a bare number names "Action 1 — …" when no list
             # item has that number.
@@ -534,6 +543,9 @@ class Resolver:
                 units.extend(found.units)
                 candidates.extend(found.candidates)
                 group = group or found.group
+            elif strength != "label" and (staged := self.by_stage.get(norm(stage))):
+                units.extend(staged)  # "Phase 2" of a Phase column, in a sentence: its rows
+                group = group or len(staged) > 1
         if not units and not candidates:
             return None  # nothing the tokens name exists: read the words instead
         missing = [m for m in missing if m != raw]
