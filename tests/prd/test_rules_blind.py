@@ -2180,3 +2180,12 @@ def test_a_phases_section_orders_the_phases_a_column_names() -> None:
         ("Enforce MFA", "Readiness assessment"),
         ("Enforce MFA", "Type I fieldwork"),
     }
+
+
+def test_when_the_thing_is_done_states_a_dependency_but_when_alone_does_not() -> None:
+    plan = plan_of(
+        "## Prep\n\n### Filming permit\nJoe.\n\n### Call sheets\n"
+        "Written when the permit is granted.\n\n### Table read\n"
+        "Cast reads when they have time; the permit office is closed then.\n"
+    )
+    assert pairs(plan) == {("Filming permit", "Call sheets")}

@@ -1037,6 +1037,9 @@ _FORWARD_WEAK = (
     r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
+    # "Written when the permit is granted": a state the work waits for
+    r"|(?<=\w )when(?= (?:the|our|its|their|all|both) [\w-]+(?: [\w-]+){0,3} (?:is|are|has been"
+    r"|have been) [a-z]+(?:ed|en|t)\b)"
     r"|(beginnt|beginnen|startet|starten),? (wenn|sobald|nachdem)"
     r"|based on|on the basis of|auf (der )?(basis|grundlage) (von|der|des|dem)"
     r"|sobre la base de|con base en"
@@ -1162,7 +1165,7 @@ DEP_ANCHORS = word_set(
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
-    "|without|ohne |sans | sin |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
+    "|without|ohne |sans | sin | when |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
     "|möglich|possible|posible|a partir|appuie|se base|repose|apoya|se basa|stützt|stützen"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
