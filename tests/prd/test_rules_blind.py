@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from core.domain.models import Priority
 from core.prd.models import ImportPlan
+from core.prd.plan.outline import plain_outline
 from tests.prd.plans import codes, pairs, plan_of, titles
 
 
@@ -1876,3 +1877,315 @@ def test_short_level_words_count_only_where_the_value_is_levels_alone() -> None:
     assert levels["Migrar la base de datos"] != Priority.LOW
     assert levels["Revisar los informes"] == Priority.LOW
     assert levels["Limpiar los logs"] == Priority.HIGH
+
+
+def test_what_needs_to_be_done_is_a_bucket_and_what_is_not_in_is_not_work() -> None:
+    for title, later in (
+        ("What needs to be done", "What's not in this year"),
+        ("Lo que hay que hacer", "Lo que NO entra este año"),
+        ("Was zu tun ist", "Was nicht dazugehört"),
+        ("Ce qu'il faut faire", "Ce qui n'entre pas cette année"),
+    ):
+        plan = plan_of(
+            f"**{title}**\n\n1) **Order the tyres** — Lucy. Three weeks.\n\n"
+            "2) **Fit the tyres** — workshop. Once the order arrives.\n\n"
+            f"**{later}**\n\n- Replace truck 1: next year.\n- The new depot.\n"
+        )
+        assert titles(plan) == ["Order the tyres", "Fit the tyres"], title
+
+
+def test_a_position_table_is_a_task_table_and_marks_by_the_number_are_priorities() -> None:
+    plan = plan_of(
+        "## Objekt\n\nEin Haus.\n\n## Ablauf\n\n"
+        "| Pos. | Leistung | Gewerk | Vorgänger |\n|---|---|---|---|\n"
+        "| 01 ! | Gutachten | Statik | – |\n| 02 | Abbruch | Rückbau | 01 |\n"
+        "| 03 (opt.) | Terrasse | Garten | 02 |\n\n"
+        "## Kostenrahmen (nachrichtlich)\n\n| Gruppe | Betrag |\n|---|---|\n| A | 1 € |\n"
+        "| B | 2 € |\n"
+    )
+    assert titles(plan) == ["Gutachten", "Abbruch", "Terrasse"]
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]
+    assert pairs(plan) == {("Gutachten", "Abbruch"), ("Abbruch", "Terrasse")}
+
+
+def test_a_milestone_cell_naming_positions_by_number_lists_those_rows() -> None:
+    plan = plan_of(
+        "## Ablauf\n\n| Pos. | Leistung |\n|---|---|\n| 01 | Gutachten |\n| 02 | Abbruch |\n"
+        "| 03 | Dach |\n| 04 | Fenster |\n\n"
+        "## Meilensteine\n\n| Meilenstein | KW | erreicht, wenn |\n|---|---|---|\n"
+        "| MS 1 Rohbau | 12 | Pos. 01 bis 02 abgeschlossen |\n"
+        "| MS 2 Haus dicht | 16 | Pos. 03 und 04 abgeschlossen |\n"
+    )
+    assert members(plan) == {
+        "MS 1 Rohbau": {"Gutachten", "Abbruch"},
+        "MS 2 Haus dicht": {"Dach", "Fenster"},
+    }
+
+
+def test_notes_on_the_sequence_are_read_for_dependencies() -> None:
+    plan = plan_of(
+        "## Aufgaben\n\n- [ ] Elektro-Rohinstallation\n- [ ] Innenputz\n\n"
+        "## Hinweise zum Ablauf\n\n"
+        "Der Innenputz kommt erst nach der Elektro-Rohinstallation.\n"
+    )
+    assert pairs(plan) == {("Elektro-Rohinstallation", "Innenputz")}
+
+
+_PLAIN_PLAN = (
+    "# Arbeitsplan\n\nStand: 2027\n\n\n1. Vorbemerkung\n\n"
+    "Kennzeichnung: (P) = Pflicht, ohne das geht es nicht. (K) = Kür, nur wenn Zeit ist.\n\n\n"
+    "2. Theorie\n\n2.1 Literaturrecherche (P)\n    Scoping Review, ca. 120 Quellen.\n\n"
+    "2.2 Theorierahmen\n    Auf Basis von 2.1.\n\n\n3. Empirie\n\n3.1 Interviews (K)\n"
+    "    Setzt 2.2 voraus.\n\n\n4. Meilensteine\n\n"
+    "M1  Kolloquium (Juni 2027): 2.1, 2.2\nM2  Feldphase (Oktober 2027): 3.1\n\n"
+    "3.1 gehört zu keinem Meilenstein.\n\n\n5. Risiken und Puffer\n\n- Verzögerung.\n\n\n"
+    "6. Unterschriften\n\nDoktorandin ______\n"
+)
+
+
+def test_a_plain_text_outline_of_numbered_lines_is_read_as_headings() -> None:
+    plan = plan_of(_PLAIN_PLAN)
+    assert titles(plan) == ["Literaturrecherche", "Theorierahmen", "Interviews"]
+    assert pairs(plan) == {("Literaturrecherche", "Theorierahmen"), ("Theorierahmen", "Interviews")}
+    assert members(plan) == {
+        "M1 Kolloquium": {"Literaturrecherche", "Theorierahmen"},
+        "M2 Feldphase": {"Interviews"},
+    }
+
+
+def test_a_legend_of_letters_in_parentheses_gives_the_priorities_they_stand_for() -> None:
+    plan = plan_of(_PLAIN_PLAN)
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.MEDIUM, Priority.LOW]
+    plan = plan_of("## Tasks\n\n- [ ] Review (P)\n- [ ] Survey (K)\n")
+    assert titles(plan) == ["Review (P)", "Survey (K)"]  # no legend: the letters are no level
+
+
+def test_a_numbered_list_without_sub_numbers_stays_a_list() -> None:
+    text = "# Plan\n\n1. Order the tyres\n\n2. Fit the tyres\n\n3. Check the trucks\n"
+    assert plain_outline(text) == text
+    text = "# Plan\n\n## 1. Prep\n\n1.1 Order the tyres\n\n1.2 Fit the tyres\n"
+    assert plain_outline(text) == text  # a Markdown outline already
+
+
+def test_a_chapter_a_task_writes_is_named_by_its_noun_and_number() -> None:
+    plan = plan_of(
+        "## 4. Schreiben\n\n### 4.1 Konferenzbeitrag\nX.\n\n"
+        "### 4.2 Kapitel 4 Ergebnisse und Kapitel 6 Diskussion\nX.\n\n"
+        "### 4.3 Einleitung und Schluss\nWerden zuletzt geschrieben, nach Kapitel 4 und 6.\n"
+    )
+    assert pairs(plan) == {
+        ("Kapitel 4 Ergebnisse und Kapitel 6 Diskussion", "Einleitung und Schluss")
+    }
+
+
+def test_a_dated_phase_heading_is_the_milestone_of_its_tasks_and_days() -> None:
+    plan = plan_of(
+        "## Prep (week of 11 January)\n\n- **Lock the locations** — Joe.\n"
+        "- **Cast the lead** — Tuesday.\n\n"
+        "## Shoot (18–20 January)\n\n### Day 1 — Thu 18 Jan — beach\nScenes 1, 4.\n\n"
+        "### Day 2 — Fri 19 Jan — hut\nScenes 2, 3.\n\n"
+        "## Delivery (by 26 February)\n\nExport the DCP and the subtitles.\n"
+    )
+    assert members(plan) == {
+        "Prep (week of 11 January)": {"Lock the locations", "Cast the lead"},
+        "Shoot (18–20 January)": {"Day 1 — Thu 18 Jan — beach", "Day 2 — Fri 19 Jan — hut"},
+    }
+
+
+def test_a_legend_of_symbols_ranks_the_titles_marked_with_them() -> None:
+    plan = plan_of(
+        "## Crew and contacts\n\n| Role | Name | Phone |\n|---|---|---|\n"
+        "| Producer | Hannah | 0770 |\n| 1st AD | Priya | 0771 |\n\n"
+        "## How to read the marks\n\n★ = no shoot without it. ○ = first thing we drop if the "
+        "money runs short.\n\n"
+        "## Prep (week of 11 January)\n\n- **Lock the locations** ★ — Joe, Monday.\n"
+        "- **Table read** ○ — Zoom.\n"
+        "- **Camera hire** — Sam.\n\n## Safety notes\n\nNobody below the tide line after 14:30.\n"
+    )
+    assert titles(plan) == ["Lock the locations", "Table read", "Camera hire"]
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.LOW, Priority.MEDIUM]
+
+
+def test_an_audit_impact_in_parentheses_is_the_priority() -> None:
+    plan = plan_of(
+        "## Plan d'actions\n\n**Action 1 — Corriger le gabarit** (impact : bloquant)\nX.\n\n"
+        "**Action 2 — Former les contributeurs** (impact : majeur)\nY.\n\n"
+        "**Action 3 — Sous-titrer les vidéos** (impact : mineur)\nZ.\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.CRITICAL, Priority.HIGH, Priority.LOW]
+    assert titles(plan)[1] == "Action 2 — Former les contributeurs"
+
+
+def test_a_period_table_of_action_numbers_places_the_numbered_actions() -> None:
+    plan = plan_of(
+        "## Lecture du plan d'actions\n\nChaque action porte un niveau.\n\n"
+        "## Plan d'actions\n\n**Action 1 — Corriger le gabarit**\nX.\n\n"
+        "**Action 2 — Former les contributeurs**\nY.\n\n"
+        "**Action 3 — Publier la déclaration**\nZ.\n\n"
+        "## Calendrier de mise en œuvre\n\n| Période | Actions |\n|---|---|\n"
+        "| 1er trimestre 2027 | 1, 2 |\n| 2e semestre 2027 | 3 |\n\n"
+        "## Moyens\n\nBudget : 18 500 €.\n\n## Bilan du plan 2026\n\n- [x] Audit initial\n"
+    )
+    assert titles(plan) == [
+        "Action 1 — Corriger le gabarit",
+        "Action 2 — Former les contributeurs",
+        "Action 3 — Publier la déclaration",
+    ]
+    assert members(plan) == {
+        "1er trimestre 2027": {
+            "Action 1 — Corriger le gabarit",
+            "Action 2 — Former les contributeurs",
+        },
+        "2e semestre 2027": {"Action 3 — Publier la déclaration"},
+    }
+
+
+def test_a_notion_relation_cell_names_each_row_before_its_page_path() -> None:
+    plan = plan_of(
+        "## Tracker\n\n| Name | Priority | Phase | Blocked by |\n|---|---|---|---|\n"
+        "| Write the policy | 🔴 Audit blocker | Phase 1 — Policies | |\n"
+        "| Access review | 🟠 Important | Phase 2 — Controls | |\n"
+        "| Readiness assessment | ⚪ Low | Phase 2 — Controls | Write the policy "
+        "(Write%20the%20policy%204f1a2c.md), Access review (Access%20review%20e04b7a.md) |\n\n"
+        "## Phases\n\n| Name | Window | Exit |\n|---|---|---|\n"
+        "| Phase 1 — Policies | Dec 7 – Jan 15 | every policy approved |\n"
+        "| Phase 2 — Controls | Jan 4 – Feb 26 | every row done |\n"
+    )
+    assert titles(plan) == ["Write the policy", "Access review", "Readiness assessment"]
+    assert [t.priority for t in plan.tasks] == [Priority.CRITICAL, Priority.HIGH, Priority.LOW]
+    assert pairs(plan) == {
+        ("Write the policy", "Readiness assessment"),
+        ("Access review", "Readiness assessment"),
+    }
+
+
+def test_a_described_blocker_list_names_each_thing_listed() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Corriger le gabarit\nX.\n\n### Corriger les formulaires\nX.\n\n"
+        "### Baliser les PDF\nX.\n\n### Audit intermédiaire\n"
+        "Par un prestataire, après les corrections du gabarit, des formulaires et des PDF.\n"
+    )
+    assert pairs(plan) == {
+        ("Corriger le gabarit", "Audit intermédiaire"),
+        ("Corriger les formulaires", "Audit intermédiaire"),
+        ("Baliser les PDF", "Audit intermédiaire"),
+    }
+    plan = plan_of(
+        "## Steps\n\n### Relay\nX.\n\n### Ship the docs\nX.\n\n### Rollout\n"
+        "Once the relay is publishing, we ship the docs and the SDK.\n"
+    )
+    assert pairs(plan) == {("Relay", "Rollout")}  # a clause after the comma is no list
+
+
+def test_a_name_begun_in_bold_runs_to_its_dash() -> None:
+    plan = plan_of(
+        "## To do\n\n1) **Order the tyres** — Lucy. Booked for May.\n\n"
+        "2) **Pending services** of trucks 2 and 5 — at the Lorca garage. Order booked.\n\n"
+        "3) **Fit the tyres** — garage. As soon as the order arrives, not before.\n"
+    )
+    assert titles(plan) == [
+        "Order the tyres",
+        "Pending services of trucks 2 and 5",
+        "Fit the tyres",
+    ]
+    assert pairs(plan) == {("Order the tyres", "Fit the tyres")}
+
+
+def test_wont_without_and_must_be_done_before_state_dependencies() -> None:
+    plan = plan_of(
+        "## Prep\n\n### Production insurance\nX.\n\n### Filming permit\n"
+        "The Trust won't even look at the application without our insurance certificate.\n\n"
+        "### Music licensing\nPaperwork, but the cue must be cleared before the final mix.\n\n"
+        "### Sound mix\nTwo days.\n"
+    )
+    assert pairs(plan) == {
+        ("Production insurance", "Filming permit"),
+        ("Music licensing", "Sound mix"),
+    }
+
+
+def test_follows_on_takes_place_when_and_rows_in_parentheses_state_dependencies() -> None:
+    plan = plan_of(
+        "## Ablauf\n\n| Pos. | Leistung |\n|---|---|\n| 09 | Heizestrich |\n"
+        "| 10 | Belegreifheizen |\n| 11 | Fliesen |\n| 12 | Malerarbeiten |\n"
+        "| 13 | Parkett |\n| 14 | Bauabnahme |\n\n## Hinweise zum Ablauf\n\n"
+        "Das Belegreifheizen folgt also auf den Heizestrich.\n\n"
+        "Das Parkett kommt erst nach den Malerarbeiten, damit es nicht verkleckert wird.\n\n"
+        "Die Bauabnahme findet statt, wenn alle Innengewerke (Pos. 11 bis 13) fertig sind.\n"
+    )
+    assert pairs(plan) == {
+        ("Heizestrich", "Belegreifheizen"),
+        ("Malerarbeiten", "Parkett"),
+        ("Fliesen", "Bauabnahme"),
+        ("Malerarbeiten", "Bauabnahme"),
+        ("Parkett", "Bauabnahme"),
+    }
+
+
+def test_relies_on_only_possible_with_and_from_state_dependencies() -> None:
+    plan = plan_of(
+        "## Actions\n\n**Action 1 — Rédiger la charte**\nX.\n\n"
+        "**Action 2 — Former les contributeurs**\n"
+        "La formation s'appuie sur la charte (action 1).\n\n"
+        "**Action 3 — Kooperation mit den Stadtwerken**\nX.\n\n"
+        "**Action 4 — Sekundäranalyse**\nNur möglich mit den Daten aus der Kooperation.\n\n"
+        "**Action 5 — Plan de mantenimiento**\nYo mismo, a partir del inventario.\n\n"
+        "**Action 6 — Inventario de vehículos**\nX.\n"
+    )
+    assert pairs(plan) == {
+        ("Action 1 — Rédiger la charte", "Action 2 — Former les contributeurs"),
+        ("Action 3 — Kooperation mit den Stadtwerken", "Action 4 — Sekundäranalyse"),
+        ("Action 6 — Inventario de vehículos", "Action 5 — Plan de mantenimiento"),
+    }
+
+
+def test_a_description_naming_a_lot_and_one_of_its_tasks_names_that_task() -> None:
+    plan = plan_of(
+        "## Lot 2\n\n- Demandes de congés avec validation\n- Export mensuel vers la paie\n"
+        "- Planning d'équipe des absences\n\n## Lot 3\n\n"
+        "- Version mobile, à engager une fois le parcours de demande de congés du lot 2 "
+        "stabilisé\n- Notes de frais\n"
+    )
+    assert {a for a, b in pairs(plan) if b.startswith("Version mobile")} == {
+        "Demandes de congés avec validation"
+    }
+
+
+def test_a_plural_gerund_title_is_named_by_its_singular() -> None:
+    plan = plan_of(
+        "## Prep\n\n### Costume fittings\nThursday.\n\n### Day 1\n"
+        "Needs the costume signed off after the fitting.\n"
+    )
+    assert pairs(plan) == {("Costume fittings", "Day 1")}
+
+
+def test_a_demonstrative_after_once_stands_for_the_thing_just_named() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Corriger le gabarit du site\nX.\n\n### Former les contributeurs\n"
+        "La formation se fait sur le nouveau gabarit, une fois celui-ci livré.\n"
+    )
+    assert pairs(plan) == {("Corriger le gabarit du site", "Former les contributeurs")}
+
+
+def test_a_phases_section_orders_the_phases_a_column_names() -> None:
+    plan = plan_of(
+        "## Tracker\n\n| Name | Phase |\n|---|---|\n| Write the policy | Phase 1 — Policies |\n"
+        "| Enforce MFA | Phase 2 — Controls |\n| Readiness assessment | Phase 3 — Audit |\n"
+        "| Type I fieldwork | Phase 3 — Audit |\n\n"
+        "## Phases\n\n| Name | Window |\n|---|---|\n| Phase 1 — Policies | Dec |\n"
+        "| Phase 2 — Controls | Jan |\n| Phase 3 — Audit | Mar |\n\n"
+        "Phase 2 overlaps Phase 1 on purpose. Phase 3 starts only when Phase 2 is closed.\n"
+    )
+    assert pairs(plan) == {
+        ("Enforce MFA", "Readiness assessment"),
+        ("Enforce MFA", "Type I fieldwork"),
+    }
+
+
+def test_when_the_thing_is_done_states_a_dependency_but_when_alone_does_not() -> None:
+    plan = plan_of(
+        "## Prep\n\n### Filming permit\nJoe.\n\n### Call sheets\n"
+        "Written when the permit is granted.\n\n### Table read\n"
+        "Cast reads when they have time; the permit office is closed then.\n"
+    )
+    assert pairs(plan) == {("Filming permit", "Call sheets")}

@@ -89,7 +89,9 @@ the source's file name without extension.
 - *Milestones*: a milestones section's items, bold lines, table rows and sub-headings (a scope
   column or a list after a colon names the member tasks: ``M1 Pilot | … | A1, A2``); headings
   ``M1: …`` / ``Phase 2 — …`` / ``Jalon 1 …`` / ``Week 1 …`` / ``Alpha (v0.14)`` / ``Launch day``
-  and headings named like a listed milestone hold the tasks below them; a ``Milestone:`` line or a
+  and headings named like a listed milestone hold the tasks below them, as does a heading
+  dated in its title over a list or sub-sections (``Prep (week of 11 January)``; a dated day
+  below it that is one task belongs to it); a ``Milestone:`` line or a
   task table's milestone column names one. Outside milestones sections, a list or run of lines
   each led by a bold milestone name, and a table with a milestone column, name milestones and
   the ids each holds (``read_block``; work-package numbers and ranges in any column), and are
@@ -152,15 +154,17 @@ from core.prd.plan.builder import Builder
 from core.prd.plan.classify import KNOWN_ALONE, SectionRules
 from core.prd.plan.edges import break_cycles, resolve_edges
 from core.prd.plan.milestones import Milestones
-from core.prd.plan.outline import build_outline
+from core.prd.plan.outline import build_outline, plain_outline
 from core.prd.plan.repeats import merge_repeats
 from core.prd.plan.scan import Meta, scan_blocks
 from core.prd.plan.tasks import size_warnings, to_task
 from core.prd.plan.units import Inherited
 from core.prd.plan.vocab import (
     TOO_BIG,
+    abbreviation_legend,
     emoji_legend,
     flat_blocks,
+    mark_legend,
     slug,
     source_stem,
     tag_legend,
@@ -183,7 +187,7 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     Raises:
         ValidationError: the text is empty, whitespace only or binary.
     """
-    doc = parse_document(text)
+    doc = parse_document(plain_outline(text))
     outline = build_outline(doc, KNOWN_ALONE)
     sections = doc.walk()
     levels = {s.level for s in sections}
@@ -213,8 +217,13 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     builder = Builder(doc, source_key, options, top, title_section, outline, rules, milestones)
     if _LEGEND_HINT.search(text):
         builder.legend = emoji_legend(text)
+    if " = " in text and not text.isascii():
+        for mark, level in mark_legend(text).items():
+            builder.legend.setdefault(mark, level)
     if "[" in text:
         builder.tag_legend = tag_legend(text)
+    if ") =" in text or ")=" in text:
+        builder.abbreviations = abbreviation_legend(text)
     inherited = Inherited(
         priority=doc_meta.priority,
         task_type=doc_meta.task_type,

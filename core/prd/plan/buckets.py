@@ -21,6 +21,7 @@ from core.prd.plan.items import (
     TaskTable,
     backlog_item,
     cell,
+    id_mark,
     is_label_item,
     item_priority,
     item_title,
@@ -277,10 +278,12 @@ _PARENTHESIS = re.compile(r"\([^()]*\)")
 _BOLD_LEAD = re.compile(
     r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
     r"(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1\s*"
-    r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<after>[:—–·|-]\s|\(|[:.]$|$)"
+    r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<mark>[^\w\s\[\]()*_:—–·|.,;!?'\"-]{1,3}\s*)?"
+    r"(?P<after>[:—–·|-]\s|\(|[:.]$|$)"
 )
 """An item led by a bold name, maybe after a tag (``- [P1] **Search API** — …``) and before
-labels in brackets, a dash, a colon or a parenthesis. The name holds anything but its own
+labels in brackets, a symbol a legend defines (``**Cast Nell** ★ — …``), a dash, a colon or a
+parenthesis. The name holds anything but its own
 delimiter: ``**Dual write behind `attachments.dual_write`.**`` keeps its underscores."""
 
 
@@ -303,7 +306,10 @@ def bold_lead(raw: str) -> tuple[str, list[str]] | None:
     if m is None or ident_of(m.group("name").strip()) == m.group("name").strip():
         return None
     tags = re.findall(r"\[([^\]\n]+)\]", m.group("tags"))
-    return m.group("name").strip(" :"), [t for tag in tags if (t := slug(tag, 40))]
+    name = m.group("name").strip(" :")
+    if mark := (m.groupdict().get("mark") or "").strip():
+        name = f"{name} {mark}"  # "**Cast Nell** ★ — …": the mark stays for the legend
+    return name, [t for tag in tags if (t := slug(tag, 40))]
 
 
 def _names_a_person(name: str, block: ListBlock, builder: Builder) -> bool:
@@ -366,6 +372,12 @@ def _open(block: ListBlock, lines: list[str]) -> list[ListItem]:
     return out
 
 
+_BOLD_START = re.compile(
+    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?:(?!\1).)+\1\s*[^\W\d_]"
+)
+"""An item whose bold start runs on in plain words (``**Revisiones pendientes** de los…``)."""
+
+
 def _item_unit(
     builder: Builder, item: ListItem, path: list[str], inh: Inherited, block: ListBlock
 ) -> Unit:
@@ -377,6 +389,10 @@ def _item_unit(
         # "**Marcos** — Terminar la API": the work is what follows the owner's name.
         rest = first.split(lead[0], 1)[-1].lstrip(" :—–-")
         lead = (item_title(rest), lead[1]) if rest else lead
+    if lead is None and _BOLD_START.match(raw) and " — " in first:
+        # "4) **Revisiones pendientes** de los camiones 2 y 5 — en el taller de Lorca. …":
+        # a name begun in bold runs to its dash; what follows is where, who and how.
+        first = first.split(" — ", 1)[0]
     title = clean_title(lead[0] if lead else item_title(first)) or "(untitled item)"
     meta = Meta()
     scan_text(meta, item.text, item.code_spans, item.line_start)
@@ -458,12 +474,17 @@ def _group_heading(row: tuple[str, ...], spec: TaskTable) -> str | None:
     return None
 
 
+_PAGE_PATH = re.compile(r"\s*\((?:[^()\s]*%20[^()\s]*|[^()\s]+\.md)\)")
+"""The page path a Notion export writes after a relation's title (``(Write%20the%20po….md)``)."""
+
+
 def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited) -> Unit:
     table, row, index, spec = work.block, work.row, work.row_index, work.spec
     assert isinstance(table, Table)
     assert row is not None
     assert spec is not None
-    ident = cell(row, spec.ident) or None
+    bare, marked_level = id_mark(cell(row, spec.ident))
+    ident = bare or None
     text = cell(row, spec.title)
     # A number column ("#") only counts rows: it is no name to keep in the title.
     named = ident is not None and not ident.isdigit() and not text.startswith(ident)
@@ -471,7 +492,10 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     line = table.line_start + 2 + index
     meta = Meta()
     meta.priority = cell_priority(cell(row, spec.priority)) if spec.priority is not None else None
+    meta.priority = meta.priority or marked_level
     if deps := cell(row, spec.deps):
+        if "%20" in deps or ".md)" in deps:
+            deps = _PAGE_PATH.sub("", deps)
         meta.deps.append(DepRef(deps, line, strength="label"))
     if (successors := cell(row, spec.blocks)) and _WORD.search(successors):
         meta.deps.append(DepRef(successors, line, reverse=True, strength="label"))

@@ -26,6 +26,7 @@ from core.prd.parse import Block, CodeBlock, Document, ListBlock, Paragraph, Sec
 from core.prd.plan.buckets import WorkItem, notes_on_tasks, work_items
 from core.prd.plan.classify import SectionRules, Title
 from core.prd.plan.items import GanttLine, gantt_lines, item_title, task_table
+from core.prd.plan.lexicon import STAGE_HEADING
 from core.prd.plan.milestones import Milestones
 from core.prd.plan.outline import Outline
 from core.prd.plan.prose import (
@@ -80,12 +81,17 @@ class Builder:
     """Milestone key → the tasks of the sections its heading lists (``Fase 1`` over ``3.2, 3.3
     y 3.4``), filled when the listed numbers are resolved."""
     dep_sections: list[Section] = field(default_factory=list)
+    milestone_prose: list[Section] = field(default_factory=list)
+    """Milestone sections, whose prose may order the milestones ("Phase 3 starts only when
+    Phase 2 is closed")."""
     gantt: list[GanttLine] = field(default_factory=list)
     path_slugs: dict[str, str] = field(default_factory=dict)
     """Heading → its piece of a key: every task below a heading repeats it."""
     legend: dict[str, Priority] = field(default_factory=dict)
     """The document's legend: the priority each of its marks stands for (``🔥 must-have``)."""
     tag_legend: dict[str, Priority] = field(default_factory=dict)
+    abbreviations: dict[str, Priority] = field(default_factory=dict)
+    """A legend's letters in parentheses (``(P) = Pflicht``) → the level each stands for."""
     """The priority each ``[tag]`` a legend ranks stands for (``[slice]`` → high)."""
     _phases_in_order: bool | None = None
     _phase_order_exempt: frozenset[str] | None = None
@@ -173,6 +179,7 @@ class Builder:
                 if verdict.kind == "deps":
                     self.dep_sections.append(section)
                 elif verdict.kind == "milestone-list":
+                    self.milestone_prose.append(section)
                     self.walk(self.rules.walked_milestones(section), sub_path, inh)
                 continue
             if verdict.kind == "ac":
@@ -214,7 +221,17 @@ class Builder:
                 self.skip(section, sub_path, "lists milestones")
                 continue
             local = self.inherit(inh, own, section, sub_path)
-            if verdict.kind == "milestone":
+            # A dated day that is one task of a dated phase ("### Day 1 — Thu 18 Jan" under
+            # "## Shoot (18–20 January)") belongs to the phase, not to a milestone of its own.
+            one_task = (
+                leaf
+                and not items
+                and not holds_work
+                and inh.milestone is not None
+                and info.milestone is None  # "M1: Start", "Phase 2" name a milestone
+                and not STAGE_HEADING.fullmatch(info.clean)  # so do "Alpha", "Beta"
+            )
+            if verdict.kind == "milestone" and not one_task:
                 key = self.rules.heading_milestone(section)
                 local = replace(local, milestone=key)
                 listed = self.rules.scheduled_sections(section)

@@ -17,11 +17,12 @@ from typing import TypeVar
 
 from core.domain.models import Priority
 from core.prd.parse import Document, ListBlock, Paragraph, Section, Table
-from core.prd.plan.items import backlog_item, marked, schedule_list, task_table
+from core.prd.plan.items import backlog_item, cell, marked, schedule_list, task_table
 from core.prd.plan.lexicon import (
     ACCEPTANCE_TITLES,
     BUCKET_TITLES,
     CONDITIONAL_CATEGORIES,
+    DATE_IN_TITLE,
     DAY_DATE,
     DEPENDENCY_TITLES,
     INFO_CATEGORIES,
@@ -233,6 +234,18 @@ class Title:
             kind_words=kind_words,
             tags=tags,
         )
+
+
+def _dated_phase(section: Section, info: Title) -> bool:
+    """Whether a heading dates a phase of work (``Prep (week of 11 January)``).
+
+    A schedule names its phases with the date they run or end by; the phase is a milestone
+    of the tasks below it, its sub-sections or its list. A dated heading over prose alone is
+    one task, not a phase.
+    """
+    if not DATE_IN_TITLE.search(info.clean):
+        return False
+    return bool(section.children) or any(isinstance(b, ListBlock) for b in section.blocks)
 
 
 def _entry_titled(section: Section, info: Title) -> bool:
@@ -597,6 +610,8 @@ class SectionRules:
         # info.norm is norm(info.clean): cleaning only trims non-word marks and spaces.
         if info.milestone is not None or info.stage or info.norm in self.milestones.known:
             return Verdict("milestone")
+        if _dated_phase(section, info):
+            return Verdict("milestone")
         if section.level < self.top:
             return Verdict("container")
         if self._around_plan(section):
@@ -847,10 +862,23 @@ def _schedule(section: Section) -> bool:
     It does with a table of tasks, or dated items saying what to do (``J-60 — Signer le bail``).
     """
     return any(
-        (isinstance(b, Table) and task_table(b) is not None)
+        (isinstance(b, Table) and _table_of_tasks(b))
         or (isinstance(b, ListBlock) and schedule_list(b))
         for b in section.blocks
     )
+
+
+def _table_of_tasks(table: Table) -> bool:
+    """Whether a milestones section's table lists tasks: not when each row names a phase.
+
+    ``| Name | Window | Exit |`` over ``Phase 1 — Policies & people``: the phases a tracker's
+    Phase column points to, with their dates and exit criteria, not work of their own.
+    """
+    spec = task_table(table)
+    if spec is None:
+        return False
+    names = [cell(r, spec.title) for r in table.rows]
+    return not all(MILESTONE_HEADING.match(n) for n in names)
 
 
 def _lists_backlog(section: Section) -> bool:

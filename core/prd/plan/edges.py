@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from core.domain import graph as graphs
 from core.prd.models import PlannedEdge, PlanWarning
@@ -130,6 +131,15 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
             subjects = _named_subjects(resolver, subjects, dep)
         referrer = subjects[0] if len(subjects) == 1 else None
         found = resolver.resolve(dep, referrer)
+        if (
+            found.group
+            and dep.strength != "label"
+            and len(found.units) > 1
+            and len(narrowed := named_in_group(found, dep.target)) == 1
+        ):
+            # "une fois le parcours de demande de congés du lot 2 stabilisé": the one task of
+            # the lot the description's words name, not the whole lot.
+            found = replace(found, units=narrowed, group=False)
         described = _described(builder, describer, dep, found, subjects)
         targets = _usable(builder, found, dep, referrer) if found.units or not described else []
         group = found.group or len(subjects) > 1
@@ -147,6 +157,8 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
     _gantt(builder, resolver, out)
     for section in builder.dep_sections:
         _dependency_section(builder, resolver, describer, section, out)
+    for section in builder.milestone_prose:
+        _milestone_order(builder, resolver, describer, section, out)
     _memberships(builder, resolver)
     for groups, line in builder.sequences:
         for before, after in itertools.pairwise([g for g in groups if g]):
@@ -360,6 +372,28 @@ def _dependency_section(
                 _dependency_table(resolver, block, out)
             for text, line in texts:
                 _dependency_line(builder, resolver, describer, text, line, out)
+
+
+def _milestone_order(
+    builder: Builder, resolver: Resolver, describer: Describer, section: Section, out: _Edges
+) -> None:
+    """Read a milestones section's own sentences that order its stages by their ids.
+
+    "Phase 3 starts only when Phase 2 is closed": both ends name a stage (``Phase 3``,
+    ``M2``), whose tasks the document put in it. Other prose there describes the milestones.
+    """
+    for block in section.blocks:
+        if isinstance(block, Paragraph) and _STAGE_HINT.search(block.text):
+            for sentence in _SENTENCES.split(block.text.replace("\n", " ")):
+                if len(_STAGE_HINT.findall(sentence)) >= 2:
+                    _dependency_line(builder, resolver, describer, sentence, block.line_start, out)
+
+
+_STAGE_HINT = re.compile(
+    r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe)\s*\d+)\b",
+    re.IGNORECASE,
+)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def _wrapped_prose(text: str) -> bool:

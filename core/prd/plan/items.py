@@ -167,6 +167,10 @@ def _sentence_priority(flat: str) -> Priority | None:
 _SENTENCE_STOP = re.compile(r"(?<=[^.\s])\.$")
 
 
+_RELATIVE = re.compile(r"(?:qui|which|that|die|der|das|welche[rs]?|que|quien|quienes)\s+", re.I)
+"""A relative pronoun before a dependency phrase ends a title too (``…, qui s'appuie sur …``)."""
+
+
 def item_title(first_line: str) -> str:
     """An item's first line without what marks it.
 
@@ -185,7 +189,8 @@ def item_title(first_line: str) -> str:
     for comma in (", ", "; "):
         clauses = title.split(comma)
         for n, clause in enumerate(clauses[1:], start=1):
-            if DEP_TRIGGER.match(clause):  # "Travaux, après la signature du bail"
+            if DEP_TRIGGER.match(_RELATIVE.sub("", clause, count=1)):
+                # "Travaux, après la signature du bail"; "Planning, qui s'appuie sur …"
                 title = comma.join(clauses[:n])
                 break
     parts = _SEGMENT.split(title)
@@ -254,7 +259,9 @@ _TITLE_COLUMNS = re.compile(
     r"|libellé|étape|résumé|titre"
     # A defect or punch list's item ("| Mangel / Restarbeit |", "| Defect |", "| Réserve |").
     r"|mangel|restarbeit|mangel restarbeit|defect|snag|punch item|defecto|deficiencia"
-    r"|defecto pendiente|réserve|défaut)s?"
+    r"|defecto pendiente|réserve|défaut"
+    # A construction schedule's work item ("| Pos. | Leistung |", "| Partida |", "| Ouvrage |").
+    r"|leistung|bauleistung|partida|prestation|ouvrage)s?"
 )
 _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripción|désignation")
 """Title columns of last resort (a Notion database's ``Name``), when no column says task."""
@@ -263,6 +270,8 @@ _ID_COLUMNS = re.compile(
     r"|clé|clave|schlüssel|issue key|ticket|código|codigo|kennung|kürzel|identifiant"
     r"|identificador"
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
+    # A bill of quantities' or construction schedule's position number ("| Pos. |").
+    r"|pos|pos nr|position|posten|posición|poste"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
 _PRIORITY_WORD = (
@@ -418,8 +427,10 @@ def task_table(table: Table) -> TaskTable | None:
 
 _ID_LIST_CELL = re.compile(
     rf"{ID_OR_NUMBER}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*{ID_OR_NUMBER})*"
+    # Numbers of tasks listed elsewhere, two or more (``1, 4, 5, 9``; ``7 à 11``).
+    rf"|\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})+"
 )
-"""A cell that is nothing but ids (``E-01, E-03, E-04``; ``E-02``)."""
+"""A cell that is nothing but ids (``E-01, E-03, E-04``; ``E-02``) or task numbers."""
 
 
 _CITED_ID = re.compile(rf"\(\s*{ID_PATTERN}\s*\)")
@@ -441,12 +452,37 @@ def _lists_ids(table: Table, index: int) -> bool:
     ``| Lot 1 — Socle | février → mai | E-01, E-03, E-04 |`` places tasks defined elsewhere.
     """
     cells = [r[index].strip() for r in table.rows if index < len(r)]
-    return sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c)) * 2 > len(table.rows)
+    listed = sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c))
+    if listed:  # beside "1, 4, 5", a lone "3" is one task's number too
+        listed += sum(1 for c in cells if c.isdigit() and len(c) <= 3)
+    return listed * 2 > len(table.rows)
+
+
+_ID_MARK = re.compile(
+    r"\s*(?:(?P<high>!{1,3})|(?P<low>\((?:opt|optional|optionnel|opcional|fakultativ|wahlweise)\.?\)))"
+    r"\s*$",
+    re.IGNORECASE,
+)
+"""A mark after a row's number: ``01 !`` (the row that must not slip), ``15 (opt.)``."""
+
+
+def id_mark(ident: str) -> tuple[str, Priority | None]:
+    """A row id without its mark, and the priority the mark states.
+
+    Schedules flag rows beside their number rather than in a column of their own: an
+    exclamation mark for what must not slip (high), ``(opt.)`` for what is dropped first (low).
+    """
+    if not ident or ("!" not in ident and "(" not in ident):
+        return ident, None
+    m = _ID_MARK.search(ident)
+    if m is None or not m.start():
+        return ident, None
+    return ident[: m.start()], Priority.HIGH if m.group("high") else Priority.LOW
 
 
 def _ids_column(table: Table, index: int) -> bool:
     """Whether most of the column's cells are an id (``C1``, ``PAY-901``, ``2.1``)."""
-    cells = [r[index].strip() for r in table.rows if index < len(r)]
+    cells = [id_mark(r[index].strip())[0] for r in table.rows if index < len(r)]
     ids = sum(1 for c in cells if IDENT.fullmatch(c) or _ROW_NUMBER.fullmatch(c))
     return ids * 2 > len(table.rows)
 

@@ -162,6 +162,13 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"wie (diese|dieser) (roadmap|plan) zu lesen (ist)?",
             r"(the )?bet|(the )?pitch|appetite|la apuesta|le pari|die wette",
             r"how (we|to) use this (list|board|document|doc|page|checklist)",
+            # How to read or use the table or plan below (``Lecture du plan d'actions``,
+            # ``How to use the tracker``, ``How to read the marks``).
+            r"how to (read|use) (the|this|our) [^ ]+( [^ ]+)?|reading the [^ ]+( [^ ]+)?",
+            r"lecture (du|de la|des|de l) [^ ]+( [^ ]+){0,2}",
+            r"comment (lire|utiliser) [^ ]+( [^ ]+){0,3}",
+            r"cómo (leer|usar) (el|la|los|las|este|esta) [^ ]+( [^ ]+)?",
+            r"(so|wie) (liest|lesen|nutzt|nutzen) (man|sie|wir) [^ ]+( [^ ]+){0,3}",
             r"description|beschreibung|descripción|descriptif",
             r"intro(duction)?|at a glance|in (short|brief)|about( this document)?",
             r"überblick|übersicht|(management )?zusammenfassung|kurzfassung|kurzbeschreibung",
@@ -190,6 +197,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"why( now| this| we re (building|doing) this)?|purpose|rationale",
             r"(why|warum|wieso|weshalb|por qué|por que|pourquoi) [^\n]{1,60}",
             r"current (state|situation|process)|where we are( today)?|status quo",
+            # The building or site a works plan is about (``Objekt``, ``Objektbeschreibung``).
+            r"objekt(beschreibung|daten)?|bauvorhaben|baubeschreibung|(the )?(site|property)",
+            r"descripción del (inmueble|edificio|objeto)|description (de l ouvrage|du bâtiment)",
             r"ist analyse|istanalyse|ist aufnahme|what (v?\d+( \d+)* |this release |it )?means",
             r"root causes?( analysis)?|contributing factors|impact|customer impact|detection",
             r"what went (well|wrong|badly)( what (didn t|did not) go well| what went wrong)?",
@@ -276,6 +286,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"team|people|members|contacts|owners|roles and responsibilities|raci( matrix| chart)?",
             r"(matriz|matrice|matrix) raci|verantwortlichkeiten|responsabilidades|responsabilités",
             r"beteiligte|ansprechpartner(innen)?|rollen|equipo|contactos|responsables",
+            # A production's people (``Crew and contacts``, ``Cast and crew``, ``Besetzung``).
+            r"crew|cast( and crew)?|crew and cast|besetzung|team und kontakte|reparto",
+            r"equipo técnico|équipe technique",
             r"équipe|acteurs|gouvernance|organisation( du projet)?|pilotage",
             r"usuarios?( objetivo)?|público objetivo|destinatarios|utilisateurs?( cibles?)?",
             r"cibles?|public cible|parties prenantes",
@@ -327,6 +340,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"((technical|key|main|open|known|project) )?risks?( and (mitigations?|issues))?",
             r"mitigations?|concerns|risiken|riesgos|risques|atténuations?|parades",
+            # The slack kept against them (``Risiken und Puffer``, ``Buffers``).
+            r"puffer(zeiten)?|buffers?|contingenc(y|ies)|holguras?|márgenes|marges?( de sécurité)?",
             r"rabbit holes?|pitfalls|gotchas|stolpersteine|escollos|écueils",
             r"mitigaci(ón|ones)|gegenma(ß|ss)nahmen|risiques? (techniques|projet)",
             r"mesures d atténuation|medidas de mitigación",
@@ -374,6 +389,13 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"definition of ready|dor|ready criteria|definición de listo|définition de prêt",
             r"communication plan|kommunikation(splan)?|plan de comunicación|plan de communication",
             r"changelog|status|acknowledg(e)?ments|further reading|sources|decision record",
+            # Safety rules for the people on site: how to behave, not work to plan.
+            r"(safety|health and safety|site safety|security) (notes|rules|briefing)",
+            r"sicherheitshinweise|sicherheitsregeln|notas de seguridad|normas de seguridad",
+            r"consignes de sécurité|règles de sécurité",
+            # Preliminary remarks before the plan (``Vorbemerkung``, ``Remarques préliminaires``).
+            r"vorbemerkung(en)?|preliminary (remarks|notes)|observaciones preliminares",
+            r"notas? preliminar(es)?|remarques? préliminaires?|préambule|preamble",
             r"change log|(revision |document |implementation |version )?history",
             r"decisions?( log| so far| made)?|decided|links|references|resources|see also",
             r"related( documents| links| work)?|attachments|notizen|anmerkungen|hinweise",
@@ -431,6 +453,13 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
             r"capacity|kapazität(en)?|capacidad|capacité|velocity|velocität|velocidad|vélocité",
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
+            # The means a plan is given (``Moyens``, ``Ressourcen``, ``Medios``).
+            r"moyens( humains| financiers| humains et financiers)?|ressources|resources",
+            r"ressourcen|medios|recursos",
+            # A construction plan's cost frame, given for information (``Kostenrahmen``).
+            r"kosten(rahmen|plan|schätzung|berechnung|aufstellung)( nachrichtlich)?",
+            r"(budget|costs?|presupuesto|coûts?)( for information| a título informativo"
+            r"| pour information| à titre indicatif)",
             r"(budget|presupuesto|costs?|cost breakdown|kosten|coûts?|costes)"
             r" (orientativo|indicativo|estimado|aproximado|previsto|estimate|estimated|indicative"
             r"|rough|overview|breakdown|estimé|indicatif|prévisionnel|übersicht|schätzung)",
@@ -459,6 +488,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"not doing (this|in) (year|quarter|cycle|release|round|season|edition)",
             r"(dieses|in diesem) (jahr|quartal) nicht|nicht (dieses|in diesem) (jahr|quartal)",
             r"(lo que )?no (haremos|hacemos) este (año|trimestre)",
+            # What is left out, said plainly (``Lo que NO entra este año``, ``What's not in``).
+            r"(what s|what is) not (in|included)( [^ ]+){0,3}",
+            r"lo que no (entra|incluye)( [^ ]+){0,3}|ce qui n (entre|est) pas( [^ ]+){0,3}",
+            r"was nicht (dazu ?gehört|enthalten ist)( [^ ]+){0,3}",
             r"(ce que nous ne ferons pas|pas) cette (année|fois)|pas ce trimestre",
             r"no ?gos?|nogos|out of bounds|tabu|tabús|hors limites",
             r"future (considerations|iterations|phases|versions)|v ?next|nice to have later",
@@ -500,6 +533,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(tareas|puntos|acciones|pendientes)"
             r" (completad[oa]s|cerrad[oa]s|hech[oa]s|terminad[oa]s)",
             r"(tâches|actions|points) (terminée?s|réalisée?s|clos|closes|réglée?s)",
+            # A review of the previous plan (``Bilan du plan 2026``, ``Review of the 2026 plan``).
+            r"bilan (du|de la|de l|des) [^ ]+( [^ ]+){0,3}|rückblick( auf [^ ]+( [^ ]+){0,3})?",
+            r"review of (the |last year s )?[^ ]+( [^ ]+){0,2} plan|last year s (plan|actions)",
+            r"balance del (plan|año|ejercicio)( [^ ]+){0,2}",
         ),
     ),
     "signoff": (
@@ -507,6 +544,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"(release )?sign ?off( checklist)?|approvals?|approvers|reviewers|freigaben?",
             r"aprobaciones",
+            # The signature lines closing an agreement (``Unterschriften``, ``Firmas``).
+            r"unterschriften?|firmas|signatures des parties|signature lines",
         ),
     ),
 }
@@ -598,6 +637,10 @@ MILESTONE_LIST_TITLES = _phrases(
     # Not a schedule of the work itself (``Cronograma de tareas``: the task table).
     r"(calendar|schedule|timeline) of (?!tasks|work)[^ ]+|calendario de (?!tareas|trabajos)[^ ]+",
     r"(calendrier|échéancier) (de|des|d) (?!tâches|travaux)[^ ]+",
+    # When the plan is carried out (``Calendrier de mise en œuvre``, ``Implementation schedule``).
+    r"calendrier de (mise en œuvre|réalisation)|(implementation|delivery) (schedule|timeline)",
+    r"calendario de (implantación|ejecución|implementación)",
+    r"umsetzungszeitplan|zeitplan der umsetzung",
     r"[a-zäöüß]+(zeitplan|kalender)",
     r"calendario|fases|planificación|jalons|calendrier|planning|rétroplanning|échéancier",
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
@@ -629,8 +672,8 @@ DEPENDENCY_TITLES = _phrases(
     r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
     r"(teamübergreifende|externe) abhängigkeiten|dependencias (entre equipos|externas)",
     r"dépendances (entre équipes|externes)|tablero del programa|tableau du programme",
-    r"(notas|notes|anmerkungen|remarques|comentarios) (por|sobre|de la|del|on|per|about|to|zu|sur"
-    r"|pour|par) [^ ]+( [^ ]+){0,3}",
+    r"(notas|notes|anmerkungen|hinweise|remarques|comentarios) (por|sobre|de la|del|on|per|about"
+    r"|to|zu|zum|zur|sur|pour|par) [^ ]+( [^ ]+){0,3}",
     r"erläuterungen( zu [^ ]+( [^ ]+){0,3})?|notes on (the )?(requirements|rows|items|stories)",
     r"précisions sur (les )?(exigences|fonctionnalités)|aclaraciones( sobre [^ ]+( [^ ]+){0,3})?",
     r"chaîne (logique )?de dépendances( logique)?|cadena (lógica )?de dependencias( lógica)?",
@@ -693,6 +736,11 @@ BUCKET_TITLES = _phrases(
     r"actions (à mener|à faire)|prochaines étapes|follow ups?|action points",
     r"tâches( techniques)?|étapes|actions|à faire|liste de (contrôle|vérification|tâches)",
     r"en parallèle",
+    # The work, said plainly (``Lo que hay que hacer``, ``What needs to be done``).
+    r"what (needs|has|have) to (be done|happen)|what (we need )?to do|what needs doing",
+    r"(lo )?que hay que hacer|qué (hay que|tenemos que) hacer|lo que tenemos que hacer",
+    r"was (zu tun ist|ist zu tun|wir tun müssen|noch zu tun ist)",
+    r"ce qu il (faut|reste à) faire|ce qui (est|reste) à faire|ce que nous devons faire",
     r"(chantier|workstream|work stream|stream|track|arbeitspaket|teilprojekt|línea|frente)"
     r" ([a-z]|\d+)( .*)?",
 )
@@ -855,6 +903,7 @@ for _level, _words in {
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
         "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
         "|prioritaire|prioritaria|prioritario|prioritär|vorrangig|major|majeur|majeure"
+        "|pflicht|mandatory|obligatorisch|verpflichtend"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
@@ -867,7 +916,7 @@ for _level, _words in {
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do|si possible"
         "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
-        "|aplazable|postergable|deferrable|verschiebbar|bonus"
+        "|aplazable|postergable|deferrable|verschiebbar|bonus|kür"
     ),
 }.items():
     for _word in _words.split("|"):
@@ -940,7 +989,10 @@ _FORWARD_STRONG = (
     r"|commencer|démarrer) qu['’ ]\s*(après|une fois|lorsque|quand)"
     r"|(kann|können|darf|dürfen) erst (nach|nachdem|wenn|sobald)"
     r"|(is |are )?only (started|starts?|begins?|begun|proceeds?|goes ahead|go ahead)"
-    r" (when|once|after|if)|(wird|werden) nur (gestartet|begonnen|durchgeführt),? (wenn|nachdem"
+    r" (when|once|after|if)|(starts?|begins?|can start|can begin) only (when|once|after|if)"
+    r"|(empieza|empiezan|comienza|comienzan|arranca|arrancan) (solo|sólo|únicamente)"
+    r" (cuando|una vez|después de|tras)"
+    r"|(wird|werden) nur (gestartet|begonnen|durchgeführt),? (wenn|nachdem"
     r"|sobald)|(startet|starten|beginnt|beginnen) nur,? (wenn|nachdem|sobald)"
     r"|solo (se inicia|se inician|empieza|empiezan|comienza|comienzan|arranca|arrancan)"
     r" (cuando|si|una vez|después de|tras)|ne (démarre|démarrent|commence|commencent|débute"
@@ -967,19 +1019,40 @@ _FORWARD_STRONG = (
     # "is built on …", "no se apaga hasta que …": what it is built on, what it waits for
     r"|(is|are) built on( top of)?|se construyen? sobre|(est|sont) construite?s? sur"
     r"|no se [a-záéíóúñ]+ hasta( que)?"
+    # "Die Bauabnahme findet statt, wenn …": it takes place once the others are done
+    r"|findet (erst )?statt,? (wenn|sobald|nachdem)|takes place (only )?(once|when|after)"
+    # "Nur möglich mit den Daten aus der Kooperation": what makes it possible at all
+    r"|(nur|erst) möglich (mit|nach|wenn|sobald)|only possible (with|after|once|when)"
+    r"|(solo|sólo|únicamente) (es )?posible (con|después de|tras|cuando|una vez)"
+    r"|(seulement|uniquement) possible (avec|après|une fois|lorsque|quand)"
+    r"|tiene lugar (cuando|una vez|después de)|a lieu (quand|lorsque|une fois|après)"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
     r"|va(n)? detrás de|viene(n)? detrás de|on the heels of|a continuación de"
     r"|dans la foulée (de|du|des|d['’])"
+    # "Das Belegreifheizen folgt also auf den Heizestrich"
+    r"|folg(t|en)( also| dann| direkt| erst)? auf|fait suite à|font suite à|sigue(n)? (a|al)"
     r"|(?<![Aa]s )follows(?= (?:items? |steps? |[A-Z][A-Z0-9]*-?\d))"
     r"|nach|sobald|después de|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
+    # "Written when the permit is granted": a state the work waits for
+    r"|(?<=\w )when(?= (?:the|our|its|their|all|both) [\w-]+(?: [\w-]+){0,3} (?:is|are|has been"
+    r"|have been) [a-z]+(?:ed|en|t)\b)"
     r"|(beginnt|beginnen|startet|starten),? (wenn|sobald|nachdem)"
     r"|based on|on the basis of|auf (der )?(basis|grundlage) (von|der|des|dem)"
     r"|sobre la base de|con base en"
     r"|(?:sur la base|à partir) (?:du|des|de la|de l(?=['’])|d(?=['’]))"
+    # "a partir del inventario", "s'appuie sur la charte": the work it starts from
+    r"|a partir (?:del|de la|de los|de las)(?= [^\d\s])"
+    r"|s['’]appuie(nt)? sur|se base(nt)? sur|repose(nt)? sur|se apoya(n)? en|se basa(n)? en"
+    r"|stützt sich auf|stützen sich auf"
+    # "won't even look at the application without our insurance certificate"
+    r"|(won['’]t|will not|can['’]t|cannot|can not|doesn['’]t|does not|don['’]t)"
+    r"( [\w'’-]+){0,6}? without"
+    r"|(nicht|keine?n?)( [\w-]+){0,6}? ohne|(ne|n['’])( ?[\w'’-]+){1,6}? pas( [\w'’-]+){0,4}? sans"
+    r"|no( [\w-]+){0,6}? sin(?= (el|la|los|las|nuestr[oa]s?|su|sus) )"
 )
 _REVERSE_STRONG = (
     r"blocks|is blocking|needed (for|by)|required (for|by)|prerequisite (for|of)|unblocks"
@@ -987,6 +1060,11 @@ _REVERSE_STRONG = (
     r"|(has|have|needs?) to (land|ship|merge|go out|go live|be published) before"
     r"|must (land|ship|merge|go out|go live|be published) before"
     r"|must be (\w+ )?(live|done|ready|finished|in place|merged|shipped) before"
+    # "the cue must be cleared before the final mix": a state it must reach first.
+    r"|must be ([\w-]+ )?[a-z]+(ed|en) before"
+    r"|(debe|deben|tiene que|tienen que) (estar|quedar) ([\w-]+ )?[a-záéíóúñ]+(ad|id)[oa]s?"
+    r" antes de"
+    r"|(doit|doivent) être ([\w-]+ )?[a-zéèêàâîôûç]+(é|ée|és|ées|i|ie|is|ies) avant"
     r"|bloque(?=\s+[A-Z][A-Z0-9]*-?\d)"
     r"|voraussetzung für|nötig für|blockiert|necesari[oa]s? para|requisito para|bloquea"
     r"|imprescindible para|nécessaire (pour|à)|prérequis (pour|à)|indispensable (pour|à)"
@@ -1087,6 +1165,8 @@ DEP_ANCHORS = word_set(
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
+    "|without|ohne |sans | sin | when |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
+    "|möglich|possible|posible|a partir|appuie|se base|repose|apoya|se basa|stützt|stützen"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""

@@ -92,7 +92,9 @@ _DIGIT = re.compile(r"\d")
 """What ``IDENT``, ``_NUMBER``, ``_BARE_NUMBERS``, ``_ITEMS`` and ``_STAGE_ID`` all need."""
 _NUMBERED_PART = re.compile(
     r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
-    r"|paso|fase|partie|étape|volet|lot)\s*\d+[a-z]?\s*[:.)—–-]\s*",
+    r"|paso|fase|partie|étape|volet|lot"
+    # A numbered action of an action plan (``Action 1 — Corriger le gabarit``).
+    r"|action|acción|aktion|ma(?:ß|ss)nahme|measure|mesure|medida)\s*(?P<n>\d+)[a-z]?\s*[:.)—–-]\s*",
     re.IGNORECASE,
 )
 """A numbered part before a title (``Scope 2 — Push the rota``): the title is also its name."""
@@ -120,6 +122,10 @@ class Found:
     """Some tasks came from a section named as a whole (its first or last tasks are enough)."""
 
 
+_NOUN_NUMBER = re.compile(r"([^\W\d_]{4,}) (\d{1,2}(?: ?(?:,|and|und|y|et|&) ?\d{1,2})*)")
+"""A reference that is a noun and its numbers (``kapitel 4``, ``kapitel 4 und 6``)."""
+
+
 def _stated(raw: str) -> str:
     """The reference without the words that only say a state (``14 abgeschlossen`` → ``14``)."""
     return " ".join(w for w in raw.split() if w.casefold() not in _STOP)
@@ -135,6 +141,8 @@ def _stem(word: str) -> str:
             word = word[: -len(suffix)]
             if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2]:
                 word = word[:-1]  # "logging" → "log", as "logs"
+            if suffix == "s" and word.endswith("ing") and len(word) >= 7:
+                return _stem(word)  # "fittings" → "fit", as "the fitting"
             break
     return word[:-1] if word.endswith("e") and len(word) >= 5 else word
 
@@ -179,6 +187,8 @@ class Resolver:
     by_title: dict[str, list[Unit]] = field(default_factory=dict)
     by_ident: dict[str, list[Unit]] = field(default_factory=dict)
     by_number: dict[str, list[Unit]] = field(default_factory=dict)
+    by_stage: dict[str, list[Unit]] = field(default_factory=dict)
+    """A numbered stage (``phase 2``) → the tasks of the milestone it leads the name of."""
     """A numbered item's number → the items written with it (each list counts from 1)."""
     starts: dict[str, dict[tuple[str, ...], None]] = field(default_factory=dict)
     """First word → the titles (as word tuples) starting with it, for the containment scan."""
@@ -211,6 +221,7 @@ class Resolver:
         """Index the builder's tasks (and section titles) for resolving references."""
         resolver = cls(builder)
         areas: dict[str, set[str]] = {}  # a section title's words, read once for its items
+        numbered_titles: dict[str, list[Unit]] = {}  # "Action 1 — …" by its number
         for unit in builder.units:
             name = resolver.names[id(unit)] = resolver._add_title(unit.title, unit)
             if unit.origin in ("item", "row") and unit.path:
@@ -235,10 +246,23 @@ class Resolver:
                 label = norm(numbered.group(0))
                 resolver._add_name(label, unit)
                 resolver._index_start(label)  # "Daten aus Schritt 2" holds it
+                if not unit.number and numbered.group("n"):
+                    numbered_titles.setdefault(numbered.group("n"), []).append(unit)
             if unit.origin == "item" and (head := _NAMED_HEAD.match(unit.title)):
                 # "Attribution: tie link click → …" is named "attribution", whole: its words
                 # alone are not scored against other references.
                 resolver._add_name(norm(head.group(1)), unit)
+        milestones = builder.milestones.by_key
+        for unit in builder.units:
+            # "Phase 2" names the tasks a Phase column or heading put in "Phase 2 — …".
+            key = unit.milestone or unit.inherited.milestone
+            name = unit.meta.milestone or (milestones[key].name if key in milestones else "")
+            if name and (stage := _STAGE_ID.match(name)) is not None:
+                resolver.by_stage.setdefault(norm(stage.group(0)), []).append(unit)
+        for number, units in numbered_titles.items():
+            # "| 1er trimestre | 1, 4, 5 |": a bare number names "Action 1 — …" when no list
+            # item has that number.
+            resolver.by_number.setdefault(number, units)
         for name in builder.section_titles:
             if name:
                 resolver._index_start(name)
@@ -355,12 +379,42 @@ class Resolver:
 
     def _single(self, raw: str, head: str, strength: str, referrer: Unit | None) -> Found:
         """One reference: its ids and numbers when it names any, else its words."""
+        if (titled := self._noun_number_in_title(raw)) is not None:
+            return titled
         found = self._tokens(raw, strength, referrer)
         if found is not None:
             return found
         if head != raw and (exact := self._whole(raw, referrer)) and not exact.candidates:
             return exact
         return self._text(head, strength, referrer)
+
+    def _noun_number_in_title(self, raw: str) -> Found | None:
+        """The tasks whose titles hold the noun and numbers the reference is (``Kapitel 4``).
+
+        A thesis plan's packages name the chapters they write (``Kapitel 4 Ergebnisse``,
+        ``Literaturrecherche (Kapitel 2)``): "nach Kapitel 4 und 6" then names those packages,
+        not the document's own headings 4 and 6. Only a reference that is nothing but a noun
+        and its numbers, each held by exactly one task's title.
+        """
+        if not raw[-1:].isdigit():
+            return None
+        m = _NOUN_NUMBER.fullmatch(norm(raw))
+        if m is None:
+            return None
+        found: dict[int, Unit] = {}
+        for number in re.findall(r"\d+", m.group(2)):
+            phrase = re.escape(f"{m.group(1)} {number}")
+            pattern = re.compile(rf"(?<![\w.]){phrase}(?![\w]|\.\d)")
+            holders = {
+                id(u): u
+                for title, units in self.by_title.items()
+                if pattern.search(title)
+                for u in units
+            }
+            if len(holders) != 1:
+                return None
+            found.update(holders)
+        return Found(units=tuple(found.values()))
 
     def _whole(self, text: str, referrer: Unit | None) -> Found | None:
         """The task or section whose title is exactly the text (``Roles and permissions``)."""
@@ -489,6 +543,9 @@ class Resolver:
                 units.extend(found.units)
                 candidates.extend(found.candidates)
                 group = group or found.group
+            elif strength != "label" and (staged := self.by_stage.get(norm(stage))):
+                units.extend(staged)  # "Phase 2" of a Phase column, in a sentence: its rows
+                group = group or len(staged) > 1
         if not units and not candidates:
             return None  # nothing the tokens name exists: read the words instead
         missing = [m for m in missing if m != raw]

@@ -42,6 +42,9 @@ _BOLD_LEAD = re.compile(r"\s*(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1")
 _MILESTONE_COLUMNS = re.compile(
     r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|etapas?|étapes?|phasen"
     r"|lots?|releases?|waves?|tranches?"
+    # The period a schedule places its tasks in (``| Période | Actions |``).
+    r"|periods?|périodes?|períodos?|zeitraum|zeiträume|quarters?|quartale?|trimestres?"
+    r"|semesters?|semestres?|halbjahre?"
 )
 """A column naming milestones: such a table names them wherever it stands."""
 _NAME_COLUMNS = re.compile(rf"{_MILESTONE_COLUMNS.pattern}|name")
@@ -96,12 +99,37 @@ _LEAD_IDS = re.compile(
 C4, C6``)."""
 
 
+_POSITIONS = re.compile(
+    r"\b(?:pos|positions?|positionen|posiciones|posición|postes?)\.?\s*"
+    rf"(\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})*)(?![\w]|\.\d)",
+    re.IGNORECASE,
+)
+"""Position numbers named after their noun (``Pos. 01 bis 03``, ``Positionen 4 und 5``)."""
+
+
+def _positions(text: str) -> list[str]:
+    """The position numbers a cell names, ranges spelled out as written (``01`` … ``03``).
+
+    A schedule of numbered positions names its rows by number alone; the noun before the
+    numbers says they are rows, not weeks or amounts.
+    """
+    out: list[str] = []
+    for m in _POSITIONS.finditer(text):
+        for piece in re.split(rf"\s*{LIST_SEPARATOR}\s*", m.group(1)):
+            ends = re.findall(r"\d+", piece)
+            out.extend(spell_range(ends[0], ends[-1]) if len(ends) == 2 else ends)
+    return out
+
+
 def cell_members(text: str) -> list[str]:
     """The ids and numbers a table cell names among its words, ranges spelled out.
 
     ``AP 2.6 und 3.5 erledigt`` → ``2.6``, ``3.5``; ``RF-04, RF-05 y los pasos 1 a 3`` →
-    ``RF-04``, ``RF-05``. Names that match no task drop out when they are resolved.
+    ``RF-04``, ``RF-05``; ``Pos. 01 bis 03`` → ``01``, ``02``, ``03``. Names that match no
+    task drop out when they are resolved.
     """
+    if "pos" in text.lower() and (positions := _positions(text)):
+        return positions
     out: list[str] = []
     for m in _CELL_MEMBER.finditer(text):
         if m.group("first") is None:
@@ -247,6 +275,8 @@ class Milestones:
                 key: str | None = None
                 for number in range(block.line_start, block.line_end + 1):
                     entry = self._entry("", number, lines, bold_only=True)
+                    if entry is None and block.line_end > block.line_start:
+                        entry = self._plain_entry(number, lines)
                     if entry is not None:
                         key = entry
                     elif key is not None and 0 < number <= len(lines):
@@ -261,6 +291,20 @@ class Milestones:
             milestone = bool(MILESTONE_HEADING.match(name) or STAGE_HEADING.fullmatch(name))
             self._scope_lines(key, child)
             self.read_section(child, lines, named=milestone)
+
+    def _plain_entry(self, line: int, lines: list[str]) -> str | None:
+        """A milestone a plain line of several names by its id, listing its tasks after a colon.
+
+        ``M1  Promotionskolloquium (Juni 2027): 2.1, 2.2, 2.3``: a plan typed without Markdown
+        writes its milestones as lines of their own, one per milestone, each led by its id.
+        """
+        raw = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        if ":" not in raw or not raw[:1].isalpha():
+            return None
+        head = MILESTONE_HEADING.match(raw)
+        if head is None or not head.group("name").strip():
+            return None
+        return self._entry(raw, line, lines)
 
     def _scope_lines(self, key: str, section: Section) -> None:
         """The ids a milestone heading's text lists after a scope label.

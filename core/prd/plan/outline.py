@@ -222,3 +222,51 @@ def _tag_context(doc: Document, outline: Outline) -> None:
             position += 1
         if open_tags:
             outline.tags[id(section)] = tuple(open_tags)
+
+
+_OUTLINE_TOP = re.compile(r"(\d{1,2})\.[ \t]+([^\W\d_][^\n]{0,80})")
+"""A plain-text chapter line: ``2. Theorie und Forschungsstand``."""
+_OUTLINE_SUB = re.compile(r"(\d{1,2})\.\d{1,2}\.?[ \t]+([^\W\d_][^\n]*[^.:\s])")
+"""A plain-text sub-chapter line: ``2.1 Systematische Literaturrecherche (P)``."""
+_MIN_SUBS = 2
+
+
+def plain_outline(text: str) -> str:
+    """The text with a plain-text outline's numbered lines made headings, else the text.
+
+    Documents written outside Markdown (a Word export, an attachment to an agreement) number
+    their chapters ``2.`` and sub-chapters ``2.1`` on lines of their own, with no ``#``. A
+    reader sees the outline: so when a document has no heading below a title, and at least two
+    sub-chapter lines each start a paragraph under a chapter line of the same number that
+    stands alone, each such line becomes a heading (chapter H2, sub-chapter H3) and the
+    indented lines right under it its text. Lines keep their numbers.
+    """
+    if "\n##" in text or text.startswith("##") or "\n1" not in text:
+        return text
+    lines = text.split("\n")
+    tops: dict[int, str] = {}
+    subs: list[int] = []
+    chapter = ""
+    fenced = False
+    for n, line in enumerate(lines):
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+        if fenced or not line[:1].isdigit() or (n and lines[n - 1].strip()):
+            continue
+        if (top := _OUTLINE_TOP.fullmatch(line.rstrip())) and not (
+            n + 1 < len(lines) and lines[n + 1].strip()
+        ):
+            tops[n] = chapter = top.group(1)
+        elif (sub := _OUTLINE_SUB.fullmatch(line.rstrip())) and sub.group(1) == chapter:
+            subs.append(n)
+    if len(subs) < _MIN_SUBS:
+        return text
+    for n in tops:
+        lines[n] = "## " + lines[n]
+    for n in subs:
+        lines[n] = "### " + lines[n]
+        below = n + 1
+        while below < len(lines) and lines[below][:1] in (" ", "\t") and lines[below].strip():
+            lines[below] = lines[below].strip()
+            below += 1
+    return "\n".join(lines)

@@ -22,7 +22,13 @@ from core.prd.plan.lexicon import (
     SEQUENTIAL,
     trigger_kind,
 )
-from core.prd.plan.vocab import ID_OR_NUMBER, ID_PATTERN, LIST_SEPARATOR
+from core.prd.plan.vocab import (
+    ID_OR_NUMBER,
+    ID_PATTERN,
+    LIST_SEPARATOR,
+    RANGE_SEPARATOR,
+    spell_range,
+)
 
 Strength = Literal["label", "strong", "weak"]
 
@@ -53,7 +59,9 @@ class DepRef:
 _BOUNDARY = re.compile(
     r"\.(?=\s|$)|[;()\[\]]|\s[—–]\s|\s-\s|[!?](?=\s|$)"
     r"|,\s+(?=(?:but|otherwise|because|so|since|which|as|though|sonst|weil|da|denn|aber"
-    r"|porque|pero|sino|que|sinon|car|mais|parce|puisque)\b)",
+    r"|porque|pero|sino|que|sinon|car|mais|parce|puisque"
+    # A purpose clause says why, not what it waits for ("…, damit das Parkett sauber bleibt").
+    r"|damit|so that|para que|pour que|afin que|afin de)\b)",
     re.IGNORECASE,
 )
 """Where a target ends: the end of its sentence or clause, or a parenthesis."""
@@ -61,6 +69,13 @@ _WEAK_BOUNDARY = re.compile(r",\s|:\s")
 _LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
 _REF = r"(?:[A-Z][A-Z0-9]*-?\d+(?:\.\d+)*|\d+(?:\.\d+)+)"
 _PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
+_PAREN_POSITIONS = re.compile(
+    r"\(\s*(?:pos\.?|positions?|positionen|posiciones|items?|punkte?|puntos?|points?|actions?"
+    r"|acci(?:ón|ones)|ma(?:ß|ss)nahmen?|measures?|mesures?)\s*"
+    rf"(\d{{1,3}}(?:\s*(?:,|and|y|und|et|&|{RANGE_SEPARATOR})\s*\d{{1,3}})*)\s*\)",
+    re.IGNORECASE,
+)
+"""Numbered rows in parentheses after a description (``alle Innengewerke (Pos. 11 bis 14)``)."""
 _LEAD_SPAN = 40
 _NEGATION = re.compile(
     r"(?<![\w-])(?:not|n['’]t|never|no|nothing|none|nobody|nicht|nichts|kein\w*|nie|nunca|nada"
@@ -147,6 +162,9 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         reverse = kind in ("rs", "rw")
         named = raw if strength == "label" or rest.startswith("[") else _before_verbs(raw)
         target = _TRAILING.sub("", named.strip())
+        if strength == "weak" and _PRONOUN.match(target):
+            # "se fait sur le nouveau gabarit, une fois celui-ci livré": what it stands for
+            target = _antecedent(flat[:start])
         clause = _ID_THEN_CLAUSE.match(target) if "," in target else None
         if clause is not None and not _LISTS_ON.search(clause.group("rest")):
             target = clause.group("id")
@@ -154,9 +172,17 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             target = ""  # "das Gutachten, nach dem das Fundament ausgelegt wird": by which
         if target:
             phrase = flat[start : m.end() + len(raw)].strip()
-            found.append(DepRef(target, at, reverse, strength, subject, phrase=phrase))
+            # "après les corrections du gabarit, des formulaires et des PDF": each thing listed
+            # is a description of its own.
+            listed = _listed(target) if strength == "weak" and ", " in target else [target]
+            for one in listed:
+                found.append(DepRef(one, at, reverse, strength, subject, phrase=phrase))
         after = rest[len(raw) :].lstrip() if not rest.startswith("[") else ""
         paren = _PAREN_REFS.match(after) if after.startswith("(") else None
+        if paren is None and after.startswith("(") and (rows := _PAREN_POSITIONS.match(after)):
+            # "wenn alle Innengewerke (Pos. 11 bis 14) fertig sind": those rows, each
+            numbers = ", ".join(_spelled(rows.group(1)))
+            found.append(DepRef(numbers, at, reverse, "label", subject))
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
             found.append(DepRef(paren.group(1), at, reverse, "label", subject))
             for more in _joined_parens(after[paren.end() :]):
@@ -172,6 +198,39 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
 _SENTENCE_STOP = re.compile(r"\.(?=\s|$)|;|[!?](?=\s|$)")
 _JOINED_REF = re.compile(r"(?<![\w-])(?:and|und|sowie|y|e|et|as well as)(?![\w-])", re.I)
 _JOINED_WORDS = 12
+
+
+_PRONOUN = re.compile(
+    r"(?:celui-ci|celle-ci|ceux-ci|celles-ci|celui-là|celle-là|this one|that one|éste|ésta"
+    r"|éstos|éstas|ése|ésa)(?:\s|$)",
+    re.IGNORECASE,
+)
+"""A demonstrative standing for the thing just named (``une fois celui-ci livré``)."""
+_DETERMINER = re.compile(
+    r"(?<![\w'’])(?:le|la|les|l['’]|the|der|die|das|den|dem|el|los|las)(?=[\s'’])", re.IGNORECASE
+)
+_ANTECEDENT_CHARS = 60
+
+
+def _antecedent(before: str) -> str:
+    """The noun phrase a demonstrative stands for: the last one before its comma, or ""."""
+    text = before.rstrip(" ,")
+    last = max(_DETERMINER.finditer(text), key=lambda m: m.start(), default=None)
+    if last is None:
+        return ""
+    phrase = text[last.start() :]
+    if len(phrase) > _ANTECEDENT_CHARS or any(c in phrase for c in ",.;:()"):
+        return ""
+    return phrase
+
+
+def _spelled(listed: str) -> list[str]:
+    """The numbers a list names, ranges spelled out as written (``01 bis 03`` → 01, 02, 03)."""
+    out: list[str] = []
+    for piece in re.split(rf"\s*(?:{LIST_SEPARATOR}|&)\s*", listed):
+        ends = re.findall(r"\d+", piece)
+        out.extend(spell_range(ends[0], ends[-1]) if len(ends) == 2 else ends)
+    return out
 
 
 def _joined_parens(tail: str) -> list[str]:
@@ -265,9 +324,44 @@ def _cut(rest: str, strength: Strength) -> str:
         end = m.start()
     if strength == "weak":
         w = _WEAK_BOUNDARY.search(rest, 0, end)
-        if w:
+        if w and not _list_goes_on(rest[w.end() : end]):
             end = w.start()
     return rest[:end]
+
+
+_LIST_END = re.compile(r"\s(?:and|y|e|und|et|sowie)\s", re.IGNORECASE)
+_CLAUSE_LEAD = re.compile(
+    r"(?:we|they|it|you|i|this|that|which|wir|sie|es|er|man|das|nosotros|ellos|ello|esto|que"
+    r"|nous|ils|elles|on|il|elle|cela|ce|qui|then|dann|luego|puis|so|also|donc|entonces)\b",
+    re.IGNORECASE,
+)
+_LIST_PARTS = 3
+_LIST_WORDS = 10
+
+
+def _listed(target: str) -> list[str]:
+    """The things a weak target lists (``a, b et c`` → a, b, c), or the target alone."""
+    head, _, after = target.partition(", ")
+    if not _list_goes_on(after):
+        return [target]
+    parts = [head, *(p.strip() for p in after.split(","))]
+    last = _LIST_END.split(parts.pop(), maxsplit=1)
+    return [p for p in (*parts, *last) if p.strip()]
+
+
+def _list_goes_on(after: str) -> bool:
+    """Whether the text after a weak phrase's comma continues its list of things.
+
+    "après les corrections du gabarit, des formulaires et des PDF", "cuando estén cambiados
+    los neumáticos, pasadas las ITV y reparado el frío del 12": a few short parts to the
+    clause's end, the last joined by "and", none opening a clause of its own ("…, we ship").
+    """
+    if not _LIST_END.search(after):
+        return False
+    parts = [p.strip() for p in after.split(",")]
+    return len(parts) <= _LIST_PARTS and all(
+        p and len(p.split()) <= _LIST_WORDS and not _CLAUSE_LEAD.match(p) for p in parts
+    )
 
 
 def _subject(flat: str, start: int) -> str:

@@ -14,6 +14,7 @@ from core.prd.plan.units import Unit
 from core.prd.plan.vocab import (
     TITLE_MAX,
     TOO_BIG,
+    abbreviation_mark,
     item_line,
     legend_mark,
     legend_tag,
@@ -75,6 +76,10 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         title, marked = legend_mark(title, builder.legend)
         if marked is not None and not meta.priority:
             priority = marked
+    if builder.abbreviations:
+        title, abbreviated = abbreviation_mark(title, builder.abbreviations)
+        if abbreviated is not None and not meta.priority:
+            priority = abbreviated
     if builder.tag_legend and not meta.priority:
         # "Tags: **[slice]** — the showcase fails without it; …" over a "| Tag |" column
         text = unit.description if unit.origin == "row" else title

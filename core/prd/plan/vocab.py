@@ -341,7 +341,8 @@ def cell_priority(value: str) -> Priority | None:
     Stars rate importance (``★★★`` high, ``★★`` medium, ``★`` low, four or more critical); a
     level number ranks urgency from the top (``1`` high, ``2`` medium, ``3`` low, ``0``
     critical), as a "Nivel" / "Level" / "Stufe" column holds it; a grade likewise (``A`` high,
-    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it.
+    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it; a traffic light
+    (``🟠 Important``) when the cell's words name no level.
     """
     text = value.strip()
     if _STARS.fullmatch(text):
@@ -350,7 +351,11 @@ def cell_priority(value: str) -> Priority | None:
         return _RANKED[int(text)]
     if _GRADE.fullmatch(text):
         return _RANKED["ABCD".index(text) + 1]
-    return priority_of(text)
+    said = priority_of(text)
+    if said is None and not text.isascii():
+        # "🟠 Important" in a Notion select: the traffic light when its words name no level.
+        said = next((level for mark, level in PRIORITY_EMOJI.items() if mark in text), None)
+    return said
 
 
 def strongest(priorities: Iterable[Priority]) -> Priority | None:
@@ -451,7 +456,7 @@ _MUST_SAYS = re.compile(
 )
 """A legend's words for work that everything hangs on (``the showcase fails without it``)."""
 _MAY_SAYS = re.compile(
-    r"\b(first|erste[sr]?|primer[oa]?|premi[eè]re?) (thing |to |lo |à )?"
+    r"\b(first|erste[sr]?|primer[oa]?|premi[eè]re?) (thing |to |lo |à )?(we |que )?"
     r"(go|cut|drop|fallen|streichen|en caer|recortar|sauter|couper)"
     r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b"
     r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay) tiempo\b"
@@ -459,6 +464,47 @@ _MAY_SAYS = re.compile(
     re.IGNORECASE,
 )
 """A legend's words for work that goes first when time runs short."""
+_MARK_EQUALS = " = "
+_MARK_SAYS_END = re.compile(r"[.;\n]")
+
+
+def mark_legend(text: str) -> dict[str, Priority]:
+    """The priority each symbol of a legend written ``★ = …`` stands for.
+
+    ``★ = no shoot without it. ○ = first thing we drop if the money runs short.``: a schedule
+    marks its titles with symbols and says once what each means. A symbol's meaning is a
+    priority word (``● = must have``), else words for what everything fails without (high)
+    or what goes first when time runs short (low). Only the few `` = `` in the text are read.
+    """
+    legend: dict[str, Priority] = {}
+    at = text.find(_MARK_EQUALS)
+    while at != -1:
+        start = at
+        while start > 0 and not text[start - 1].isspace() and at - start < 3:
+            start -= 1
+        mark = text[start:at].strip("*_")
+        if mark and all(unicodedata.category(c) == "So" for c in mark):
+            rest = text[at + len(_MARK_EQUALS) : at + 200]
+            end = _MARK_SAYS_END.search(rest)
+            if (level := _says_level(rest[: end.start()] if end else rest)) is not None:
+                legend.setdefault(mark, level)
+        at = text.find(_MARK_EQUALS, at + len(_MARK_EQUALS))
+    return legend
+
+
+def _says_level(says: str) -> Priority | None:
+    """The level a legend's words give a mark: a priority word, else what they say of it."""
+    words = norm_plain(says).split()
+    for n in (3, 2, 1):
+        if len(words) >= n and (level := PRIORITY_WORDS.get(" ".join(words[:n]))) is not None:
+            return level
+    if _MUST_SAYS.search(says):
+        return Priority.HIGH
+    if _MAY_SAYS.search(says):
+        return Priority.LOW
+    return None
+
+
 _RANKS = {
     2: (Priority.HIGH, Priority.LOW),
     3: (Priority.HIGH, Priority.MEDIUM, Priority.LOW),
@@ -499,6 +545,38 @@ def legend_tag(text: str, legend: dict[str, Priority]) -> Priority | None:
 
 _LEGEND_TAG = re.compile(r"\[([^\]\n]{1,24})\]")
 
+_ABBREVIATION_ENTRY = re.compile(
+    r"\((?P<abbr>[^\W\d_]{1,4}\.?)\)\s*(?:=|:|[—–])\s*(?P<words>[^\W\d_][^\W\d_ ]*(?: [^\W\d_]+)?)"
+)
+"""A legend's entry for a letter in parentheses: ``(P) = Pflicht``, ``(K): Kür``."""
+
+
+def abbreviation_legend(text: str) -> dict[str, Priority]:
+    """The priority each parenthesised letter of a legend stands for (``(P) = Pflicht``).
+
+    Plans written outside a tracker abbreviate their levels to a letter after the title
+    (``2.1 Literaturrecherche (P)``) and say once what each letter means; the letter counts
+    only when its meaning is a priority word. Two such entries make a legend.
+    """
+    legend: dict[str, Priority] = {}
+    for m in _ABBREVIATION_ENTRY.finditer(text):
+        words = norm_plain(m.group("words")).split()
+        for n in (2, 1):
+            if len(words) >= n and (level := PRIORITY_WORDS.get(" ".join(words[:n]))):
+                legend[f"({m.group('abbr')})"] = level
+                break
+    return legend if len(legend) >= 2 else {}
+
+
+def abbreviation_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority | None]:
+    """The title without a legend's letter ending it (``… (P)``), and the level it stands for."""
+    if not title.endswith(")"):
+        return title, None
+    for mark, level in legend.items():
+        if title.endswith(mark) and len(title) > len(mark):
+            return title[: -len(mark)].rstrip(" -—–·:"), level
+    return title, None
+
 
 def legend_mark(title: str, legend: dict[str, Priority]) -> tuple[str, Priority | None]:
     """The title without a legend's mark, and the level that mark stands for."""
@@ -514,6 +592,9 @@ _PRIORITY_NOUNS = frozenset(
     (
         *("priority", "prio", "priorität", "prioridad", "priorité"),
         *("urgency", "dringlichkeit", "urgencia", "urgence"),
+        # An audit's impact or severity on the people affected: ``(impact : majeur)``.
+        *("impact", "impacto", "auswirkung", "severity", "severidad", "sévérité", "gravité"),
+        *("schweregrad",),
     )
 )
 _CRITICAL_TAIL = frozenset(
