@@ -1876,3 +1876,23 @@ def test_short_level_words_count_only_where_the_value_is_levels_alone() -> None:
     assert levels["Migrar la base de datos"] != Priority.LOW
     assert levels["Revisar los informes"] == Priority.LOW
     assert levels["Limpiar los logs"] == Priority.HIGH
+
+
+# Batch 20
+
+
+def test_a_one_row_table_of_fields_under_a_heading_is_that_tasks_fields() -> None:
+    for owner, waits, stone in (
+        ("Owner", "Waits for", "Milestone"),
+        ("Verantwortlich", "Abhängig von", "Meilenstein"),
+        ("Responsable", "Depende de", "Hito"),
+    ):
+        plan = plan_of(
+            "## Work\n\n### 1.1 Create the account\n\n"
+            f"| {owner} | {waits} | {stone} |\n|---|---|---|\n| Ana | — | M1 |\n\nSSO too.\n\n"
+            f"### 1.2 Write the Terraform\n\n| {owner} | {waits} | {stone} |\n|---|---|---|\n"
+            "| Ben | 1.1 | M1 |\n"
+        )
+        assert titles(plan) == ["Create the account", "Write the Terraform"], owner
+        assert pairs(plan) == {("Create the account", "Write the Terraform")}, owner
+        assert all(t.milestone_key for t in plan.tasks), owner

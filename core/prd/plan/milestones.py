@@ -17,7 +17,7 @@ from core.prd.models import PlannedMilestone
 from core.prd.parse import Block, ListBlock, Paragraph, Section, Table
 from core.prd.plan.items import schedule_list, task_table
 from core.prd.plan.lexicon import MILESTONE_HEADING, STAGE_HEADING
-from core.prd.plan.scan import label_fields
+from core.prd.plan.scan import field_row, label_fields
 from core.prd.plan.vocab import (
     ID_OR_NUMBER,
     ID_RANGE,
@@ -429,7 +429,7 @@ class Milestones:
                 self._entry("", number, lines, bold_only=True)
             self.blocks.add(id(block))
             return True
-        if isinstance(block, Table) and task_table(block) is None:
+        if isinstance(block, Table) and task_table(block) is None and not field_row(block):
             if not any(_MILESTONE_COLUMNS.fullmatch(norm_plain(h)) for h in block.header):
                 return False
             self._table(block)

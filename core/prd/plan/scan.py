@@ -241,10 +241,33 @@ def scan_blocks(
                 for row in (block.header, *block.rows):
                     if len(row) == 2 and (found := _label(f"{row[0]}: {row[1]}")):
                         _apply_label(meta, *found, block.line_start)
+            else:
+                for name, value in field_row(block):
+                    _apply_label(meta, name, value, block.line_start)
             pending = None
         elif isinstance(block, CodeBlock):
             pending = None
     return pending
+
+
+def field_row(table: Table) -> list[tuple[str, str]]:
+    """The labels a one-row table of fields gives (``[]`` for any other table).
+
+    ``| Owner | Priority | Waits for | Milestone |`` over one row under a task's heading is
+    that task's fields laid out sideways: two or more known labels in the header make it one,
+    and each cell is its label's value.
+    """
+    if len(table.rows) != 1 or len(table.header) < 3:
+        return []
+    row = table.rows[0]
+    found = [
+        (name, value)
+        for header, cell in zip(table.header, row, strict=False)
+        if (named := _label(f"{header.strip()}: {cell.strip()}")) is not None
+        for name, value in [named]
+    ]
+    labelled = sum(1 for h in table.header if _label(f"{h.strip()}: x") is not None)
+    return found if labelled >= 2 else []
 
 
 def scan_list(block: ListBlock, meta: Meta, role: str | None) -> None:
