@@ -1896,3 +1896,48 @@ def test_a_one_row_table_of_fields_under_a_heading_is_that_tasks_fields() -> Non
         assert titles(plan) == ["Create the account", "Write the Terraform"], owner
         assert pairs(plan) == {("Create the account", "Write the Terraform")}, owner
         assert all(t.milestone_key for t in plan.tasks), owner
+
+
+def test_numbered_lines_under_an_outline_item_are_its_tasks() -> None:
+    for area, head in (
+        ("Work plan", "Outreach"),
+        ("Arbeitsplan", "Werbung"),
+        ("Plan de trabajo", "Captación"),
+    ):
+        plan = plan_of(
+            f"## {area}\n\n1. **{head}**\n   1.1. Put the form online — Ana. (high)\n"
+            "   1.2. Radio spots — Ben.\n\n2. **Shops**\n   2.1. Confirm the shops — Eva.\n"
+            "   2.2. Name a captain per shop — Ana.\n"
+        )
+        assert len(plan.tasks) == 4, area
+        assert [t.title[:4] for t in plan.tasks] == ["1.1.", "1.2.", "2.1.", "2.2."], area
+
+
+def test_a_range_across_chapters_holds_every_number_written_between() -> None:
+    for line in ("from 1.2 to 2.2", "de la 1.2 a la 2.2", "von 1.2 bis 2.2", "de la 1.2 à la 2.2"):
+        plan = plan_of(
+            "## Plan\n\n1. **A**\n   1.1. One thing\n   1.2. Two things\n\n"
+            "2. **B**\n   2.1. Three things\n   2.2. Four things\n   2.3. Five things\n\n"
+            f"## Dates\n\n- **Phase one (May):** 1.1.\n- **Phase two (June):** {line}.\n"
+        )
+        got = members(plan)
+        assert got["Phase two (June)"] == {
+            "1.2. Two things",
+            "2.1. Three things",
+            "2.2. Four things",
+        }, line
+
+
+def test_listed_phases_run_in_order_when_the_document_says_so() -> None:
+    for said in (
+        "The phases run one after the other.",
+        "Las fases van una detrás de otra.",
+        "Die Phasen laufen nacheinander.",
+        "Les phases s'enchaînent.",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- Build the form\n- Print the posters\n- Send the thanks\n\n"
+            "## Dates\n\n- **Phase of outreach (May):** build the form\n"
+            "- **Phase of follow-up (June):** send the thanks\n\n" + said + "\n"
+        )
+        assert ("Build the form", "Send the thanks") in pairs(plan), said

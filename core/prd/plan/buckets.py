@@ -132,6 +132,11 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
             candidates = [(b, [i for i in items if i.checked is False]) for b, items in candidates]
         for block, items in candidates:
             for item in items:
+                steps = outline_steps(item, lines)
+                if steps is not None:
+                    # "1. **Captación**" over "1.1. …", "1.2. …": a heading of the outline.
+                    chosen.extend(WorkItem(steps, item=i) for i in steps.items)
+                    continue
                 phase = _phase_of(item, lines)
                 if phase is None:
                     chosen.append(WorkItem(block, item=item))
@@ -150,6 +155,40 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
         chosen, rows = _notes_on_rows(builder, chosen, rows)
     chosen.extend(rows)
     return chosen
+
+
+_OUTLINE_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})+)\.?\s+\S")
+"""A line of a numbered outline below its heading item: ``1.1. Pasar el formulario …``."""
+
+
+def outline_steps(item: ListItem, lines: list[str]) -> ListBlock | None:
+    """The numbered lines an item holds under its title, as a list (``None``: it holds none).
+
+    A numbered outline written as ``1. **Captación**`` with ``1.1. …``, ``1.2. …`` indented
+    below it parses as one item whose text goes on over those lines, as Markdown knows no
+    ``1.1.`` marker. A reader sees a heading over its numbered entries: each is an item of
+    its own (a line that carries no number goes on the entry before it).
+    """
+    parts = item.text.split("\n")
+    if len(parts) < 3 or item.lists or "." not in parts[1][:6]:
+        return None
+    first = item.line_start
+    steps: list[ListItem] = []
+    for offset, text in enumerate(parts[1:], start=1):
+        number = first + offset
+        raw = lines[number - 1] if number <= len(lines) else ""
+        if _OUTLINE_NUMBER.match(text) and raw.strip().startswith(text.strip()[:12]):
+            steps.append(ListItem(text.strip(), None, (), (), number, number))
+        elif steps and text.strip():
+            last = steps[-1]
+            steps[-1] = ListItem(
+                f"{last.text}\n{text.strip()}", None, (), (), last.line_start, number
+            )
+        elif text.strip():
+            return None  # the item's own prose, not an outline
+    if len(steps) < 2:
+        return None
+    return ListBlock(True, 1, tuple(steps), steps[0].line_start, steps[-1].line_end)
 
 
 def _phase_of(item: ListItem, lines: list[str]) -> str | None:
@@ -415,7 +454,7 @@ def _issue_in_parentheses(first_line: str) -> str | None:
     return m.group(1) if m else None
 
 
-_ITEM_NUMBER = re.compile(r"\s*(\d{1,3})[.)]\s")
+_ITEM_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*)[.)]?\s")
 
 
 def _written_number(raw: str, block: ListBlock) -> str | None:

@@ -30,6 +30,7 @@ from core.prd.plan.vocab import (
     IDENT,
     LIST_SEPARATOR,
     PLURAL_PARTS,
+    RANGE_ARTICLE,
     RANGE_SEPARATOR,
     WORDS,
     norm,
@@ -52,9 +53,10 @@ _NUMBER = re.compile(
 )
 _BARE_NUMBERS = re.compile(r"\d+(?:\.\d+)*\.?(?:\s*(?:,|;|&|and|und|y|et|e)\s*\d+(?:\.\d+)*\.?)*")
 _NUMBER_RANGE = re.compile(
-    rf"(?<![\w.])(\d+(?:\.\d+)+)\s*{RANGE_SEPARATOR}\s*(\d+(?:\.\d+)+)(?![\w]|\.\d)"
+    rf"(?<![\w.])(\d+(?:\.\d+)+)\s*{RANGE_SEPARATOR}\s*{RANGE_ARTICLE}(\d+(?:\.\d+)+)(?![\w]|\.\d)"
 )
-"""A range of heading numbers in a sentence (``4.1 bis 4.4``, ``2.1 to 2.5``)."""
+"""A range of heading numbers in a sentence (``4.1 bis 4.4``, ``2.1 to 2.5``, ``de la 2.2 a
+la 4.3``)."""
 _ITEMS = re.compile(
     r"\b(?P<noun>items?|steps?|points?|pasos?|puntos?|punkte?|schritte?|étapes?|deliverables?"
     r"|livrables?|entregables?|work ?packages?|wps?|arbeitspakete?|aps?|paquetes? de trabajo"
@@ -409,8 +411,11 @@ class Resolver:
             inner = [
                 i
                 for m in spans
-                for i in spell_range(m.group(1), m.group(2))[1:-1]
-                if i in self.builder.numbers
+                for i in (
+                    spell_range(m.group(1), m.group(2))[1:-1]
+                    or self._numbers_between(m.group(1), m.group(2))
+                )
+                if i in self.builder.numbers or i in self.by_ident
             ]
             numbers = list(dict.fromkeys([*numbers, *inner]))
         # Numbers that may name a numbered item: "Needs: 3, 4", "(needs 5)", "items 9 and 10".
@@ -550,6 +555,22 @@ class Resolver:
             if len(starting) > 1:
                 return Found(candidates=tuple(tuple(self._targets(n)) for n in starting))
         return self._by_words(text, strength, referrer)
+
+    def _numbers_between(self, first: str, last: str) -> list[str]:
+        """The outline numbers the document uses strictly between ``first`` and ``last``.
+
+        ``de la 2.2 a la 4.3`` crosses chapters: 2.3, 3.1 … 4.2 are the numbers written in
+        between (the outline's own, not every number one could count).
+        """
+        low, high = _outline_key(first), _outline_key(last)
+        if low is None or high is None or not low < high:
+            return []
+        known = [*self.builder.numbers, *(i for i in self.by_ident if i[:1].isdigit())]
+        return [
+            n
+            for n in dict.fromkeys(known)
+            if (k := _outline_key(n)) and len(k) == len(low) and low < k < high
+        ]
 
     def _one_of(self, units: list[Unit], referrer: Unit | None) -> Found:
         """One of several tasks of the same name: the one nearest the referrer.
@@ -827,3 +848,9 @@ def _empty(found: Found) -> bool:
 
 def _p_level(ident: str) -> bool:
     return len(ident) == 2 and ident[0] == "P" and ident[1] in "0123"
+
+
+def _outline_key(number: str) -> tuple[int, ...] | None:
+    """``4.3`` → ``(4, 3)``, to order outline numbers; ``None`` for anything else."""
+    parts = number.rstrip(".").split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None

@@ -25,6 +25,8 @@ from core.prd.plan.vocab import (
     ISO_DATE,
     LIST_SEPARATOR,
     PLURAL_PARTS,
+    RANGE_ARTICLE,
+    RANGE_LEAD,
     RANGE_SEPARATOR,
     clean_title,
     expand_id_ranges,
@@ -115,8 +117,9 @@ _LISTED_NUMBERS = re.compile(
     r"\s*(?:(?P<noun>deliverables?|items?|requirements?|stories|tasks?|features?|steps?"
     r"|livrables?|entregables?|lieferungen|anforderungen|exigences|requisitos|work ?packages?"
     r"|arbeitspakete?|paquetes? de trabajo|aufgaben|tareas|tâches)\s+)?"
-    r"(?P<list>(?:[A-Z][A-Z0-9]{0,7}-?)?\d+(?:\.\d+)*"
-    rf"(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*(?:[A-Z][A-Z0-9]{{0,7}}-?)?\d+(?:\.\d+)*)*)",
+    rf"{RANGE_LEAD}(?P<list>(?:[A-Z][A-Z0-9]{{0,7}}-?)?\d+(?:\.\d+)*"
+    rf"(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR}\s*{RANGE_ARTICLE})\s*"
+    r"(?:[A-Z][A-Z0-9]{0,7}-?)?\d+(?:\.\d+)*)*)",
     re.IGNORECASE,
 )
 """Numbers or ids a bold milestone's line starts by listing (``deliverables 1, 2 and 8``,

@@ -57,6 +57,10 @@ LIST_SEPARATOR = r"(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b)"
 """What separates the entries of a list of ids, in the four languages."""
 RANGE_SEPARATOR = r"(?:\bbis\b|\bto\b|\bthrough\b|\bà\b|\ba\b|–|-)"
 """What joins the two ends of a range of ids (``LH-01 bis LH-05``, ``1.1 à 1.4``)."""
+RANGE_ARTICLE = r"(?:(?:la|las|los|el|le|les|the|zu[mr]?)\s+)?"
+"""An article a written-out range may put before its last end (``de la 2.2 a la 4.3``)."""
+RANGE_LEAD = r"(?:(?:from|von|vom|de|desde|del|du|des)\s+(?:(?:la|las|los|el|l')\s*)?)?"
+"""What a written-out range may open with (``from 2.2 to 4.3``, ``de la 2.2 a la 4.3``)."""
 ID_RANGE = re.compile(rf"(?P<first>{ID_PATTERN})\s*{RANGE_SEPARATOR}\s*(?P<last>{ID_PATTERN})")
 _ID_PARTS = re.compile(r"(?P<prefix>.*?)(?P<number>\d+)$")
 
