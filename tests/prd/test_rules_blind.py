@@ -1941,3 +1941,25 @@ def test_listed_phases_run_in_order_when_the_document_says_so() -> None:
             "- **Phase of follow-up (June):** send the thanks\n\n" + said + "\n"
         )
         assert ("Build the form", "Send the thanks") in pairs(plan), said
+
+
+def test_numbered_quarters_are_time_boxes_and_the_section_over_them_plans() -> None:
+    for plan_title, first, second in (
+        ("Projects by quarter", "1st quarter (Jan – Mar)", "2nd quarter (Apr – Jun)"),
+        ("Vorhaben nach Quartal", "1. Quartal (Januar – März)", "2. Quartal (April – Juni)"),
+        ("Proyectos", "Primer trimestre", "Segundo trimestre"),
+        ("Projets", "1er trimestre", "2e trimestre"),
+    ):
+        plan = plan_of(
+            "# Year plan\n\n## Framework\n\nThe board meets monthly.\n\n"
+            f"## {plan_title}\n\n### {first}\n\n- **Write the fee rules** (Jens)\n"
+            "- **Apply for the grant** (Stefan)\n\n"
+            f"### {second}\n\n- **Collect the fees** (Jens)\n\n"
+            "## Next board meeting\n\nTuesday, 19:30.\n"
+        )
+        assert titles(plan) == [
+            "Write the fee rules",
+            "Apply for the grant",
+            "Collect the fees",
+        ], plan_title
+        assert len(members(plan)) == 2, plan_title

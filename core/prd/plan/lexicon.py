@@ -708,6 +708,16 @@ TIME_BOX = re.compile(
 )
 """A time box at the start of a normalized title: its list items are tasks, it is a milestone."""
 
+PERIOD_HEADING = re.compile(
+    r"(?:(?:\d{1,2}(?:\.|st|nd|rd|th|er|re|e|ème|º|°|o|a)?|first|second|third|fourth|erstes"
+    r"|zweites|drittes|viertes|premier|deuxième|troisième|quatrième|primer|segundo|tercer|cuarto)"
+    r"\s*(?:quarter|quartal|trimester|trimestre|halbjahr|semester|semestre)"
+    r"|(?:quarter|quartal|trimester|trimestre|halbjahr|semester|semestre)\s*\d{1,2})\b",
+    re.IGNORECASE,
+)
+"""A numbered period of the year at the start of a title (``1. Quartal (Januar – März)``,
+``2nd quarter``, ``primer trimestre``, ``Trimestre 3``): a time box, like ``Q1``."""
+
 DATE_IN_TITLE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b"
     r"|\b\d{1,2}\.? (?:de )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez"
