@@ -1963,3 +1963,14 @@ def test_numbered_quarters_are_time_boxes_and_the_section_over_them_plans() -> N
             "Collect the fees",
         ], plan_title
         assert len(members(plan)) == 2, plan_title
+
+
+def test_a_priority_label_reads_a_star_rating_or_a_level_number() -> None:
+    for label in ("Priority", "Priorität", "Prioridad", "Priorité"):
+        plan = plan_of(
+            f"## Actions\n\n### Action 1 — Study\n\n- {label} : ★★★\n\nCounts.\n\n"
+            f"### Action 2 — Bike racks\n\n- {label} : ★\n\nRacks.\n\n"
+            f"### Action 3 — Signs\n\n- {label}: 2\n\nSigns.\n"
+        )
+        levels = [t.priority for t in plan.tasks]
+        assert levels == [Priority.HIGH, Priority.LOW, Priority.MEDIUM], label

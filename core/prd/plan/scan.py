@@ -31,6 +31,7 @@ from core.prd.plan.lexicon import (
 )
 from core.prd.plan.prose import DepRef, find_dependencies
 from core.prd.plan.vocab import (
+    cell_priority,
     flat_blocks,
     item_line,
     iter_items,
@@ -137,7 +138,8 @@ def _apply_label(meta: Meta, name: str, value: str, line: int, said: str = "") -
             phrase = said.strip() or f"{word}: {value}"
             meta.deps.append(DepRef(value, line, name == "blocks", "label", phrase=phrase))
     elif name == "priority":
-        meta.priority = priority_of(value) or meta.priority
+        # "Priorité : ★★★", "Prioridad: 1": a star rating or a level, as a priority column.
+        meta.priority = priority_of(value) or cell_priority(value) or meta.priority
     elif name == "severity":
         # Read its first words only (``Severity: High. The service connects as …``).
         first = " ".join(_SENTENCE_END.split(value, 1)[0].split()[:3])
