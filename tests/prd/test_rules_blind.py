@@ -1974,3 +1974,28 @@ def test_a_priority_label_reads_a_star_rating_or_a_level_number() -> None:
         )
         levels = [t.priority for t in plan.tasks]
         assert levels == [Priority.HIGH, Priority.LOW, Priority.MEDIUM], label
+
+
+def test_a_must_field_answered_yes_or_stretch_ranks_the_task() -> None:
+    for must, yes, no in (
+        ("Must land", "yes", "stretch"),
+        ("Pflicht", "ja", "nein"),
+        ("Imprescindible", "sí", "no"),
+        ("Obligatoire", "oui", "non"),
+    ):
+        plan = plan_of(
+            f"## Work\n\n### Load the history\n\n| Owner | {must} | Waits for |\n|---|---|---|\n"
+            f"| Ines | {yes} | — |\n\n### Move the syncs\n\n| Owner | {must} | Waits for |\n"
+            f"|---|---|---|\n| Grace | {no} | — |\n\n### Set up notebooks\n\n"
+            f"| Owner | {must} | Waits for |\n|---|---|---|\n| Kemi |  | — |\n"
+        )
+        levels = [t.priority for t in plan.tasks]
+        assert levels == [Priority.HIGH, Priority.LOW, Priority.MEDIUM], must
+
+
+def test_a_prealable_field_names_what_the_action_waits_for() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Action 1 — Étude de circulation\n\n- Pilote : voirie\n\nComptages.\n\n"
+        "### Action 2 — Zone de rencontre\n\n- Pilote : voirie\n- Préalable : action 1\n"
+    )
+    assert pairs(plan) == {("Action 1 — Étude de circulation", "Action 2 — Zone de rencontre")}

@@ -796,13 +796,17 @@ for _field, _words in {
         "|nach|wartet auf|depende de|dependencias|dependencia|requiere|requisitos previos"
         "|prerrequisitos|prerrequisito|necesita|bloqueado por|bloqueada por|después de|tras"
         "|dépend de|dépendances|dépendance|nécessite|requiert|prérequis|pré requis|bloqué par"
-        "|bloquée par|après"
+        "|bloquée par|après|préalable|préalables|prealable"
     ),
     "blocks": "blocks|blockiert|bloquea|bloque|is blocking|unblocks|blocking",
     "priority": (
         "priority|prio|priorität|prioridad|priorité|importance|moscow"
         "|criticality|kritikalität|criticidad|criticité"
         "|urgency|dringlichkeit|urgencia|urgence"
+    ),
+    "must": (
+        "must land|must have|must ship|must do|pflicht|imprescindible|obligatorio"
+        "|obligatoire|indispensable"
     ),
     "severity": "severity|schweregrad|severidad|sévérité|gravité",
     "type": "type|typ|tipo|issue type",
@@ -816,6 +820,19 @@ for _field, _words in {
 }.items():
     for _word in _words.split("|"):
         LABEL_WORDS[_word] = _field
+
+MUST_ANSWERS: dict[str, Priority] = {
+    **dict.fromkeys(("yes", "y", "ja", "sí", "si", "oui", "x", "✓", "✔", "✅"), Priority.HIGH),
+    **dict.fromkeys(
+        (
+            *("no", "n", "nein", "non", "stretch", "optional", "optionnel", "opcional"),
+            *("nice to have", "if time", "wenn zeit", "si da tiempo", "si possible"),
+        ),
+        Priority.LOW,
+    ),
+}
+"""The answers a "Must land" / "Pflicht" / "Imprescindible" field gives: yes is a task the plan
+cannot do without (high), no or stretch one it drops first (low)."""
 
 COLON_OPTIONAL = word_set(
     "depends on|blocked by|abhängig von|blockiert durch|depende de|bloqueado por"

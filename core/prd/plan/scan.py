@@ -23,6 +23,7 @@ from core.prd.plan.lexicon import (
     LABEL_WORDS,
     LEADING_FIELD,
     MOSCOW_LEAD,
+    MUST_ANSWERS,
     PRIORITY_AFTER_DASH,
     PRIORITY_INLINE,
     PRIORITY_INLINE_HINT,
@@ -140,6 +141,10 @@ def _apply_label(meta: Meta, name: str, value: str, line: int, said: str = "") -
     elif name == "priority":
         # "Priorité : ★★★", "Prioridad: 1": a star rating or a level, as a priority column.
         meta.priority = priority_of(value) or cell_priority(value) or meta.priority
+    elif name == "must":
+        # "Must land: yes" / "Pflicht: nein": a yes-or-no answer ranks the task.
+        answer = MUST_ANSWERS.get(norm_plain(value))
+        meta.priority = meta.priority or answer
     elif name == "severity":
         # Read its first words only (``Severity: High. The service connects as …``).
         first = " ".join(_SENTENCE_END.split(value, 1)[0].split()[:3])
