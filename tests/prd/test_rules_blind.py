@@ -1999,3 +1999,33 @@ def test_a_prealable_field_names_what_the_action_waits_for() -> None:
         "### Action 2 — Zone de rencontre\n\n- Pilote : voirie\n- Préalable : action 1\n"
     )
     assert pairs(plan) == {("Action 1 — Étude de circulation", "Action 2 — Zone de rencontre")}
+
+
+def test_action_n_names_that_action_not_action_n0() -> None:
+    body = "".join(
+        f"### Action {n} — Thing {n}\n\n- Pilote : voirie\n\nText.\n\n" for n in range(1, 12)
+    )
+    plan = plan_of(f"## Actions\n\n{body}### Action 12 — Last\n\n- Préalable : action 1\n")
+    assert pairs(plan) == {("Action 1 — Thing 1", "Action 12 — Last")}
+    assert "ambiguous_reference" not in codes(plan)
+
+
+def test_preambles_legends_frames_financing_and_next_meetings_are_not_work() -> None:
+    for context in (
+        "Préambule",
+        "Kennzeichnung",
+        "Lecture des fiches",
+        "Rahmen",
+        "Diagnostic en bref",
+        "Lo que sabemos del año pasado",
+        "Financement",
+        "Suivi et évaluation",
+        "Nächste Vorstandssitzung",
+        "Rückblick 2026",
+        "Erledigt / gestrichen",
+        "Pendiente de decidir",
+    ):
+        plan = plan_of(
+            f"## {context}\n\nSome words about it.\n\n## Tasks\n\n- Build the form\n- Print it\n"
+        )
+        assert titles(plan) == ["Build the form", "Print it"], context

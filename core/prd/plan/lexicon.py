@@ -181,6 +181,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"cómo se organiza (este|esta) [^ ]+|wie (dieser|diese|dieses) [^ ]+ aufgebaut ist",
             r"comment (ce|cette) [^ ]+ est organisée?",
             r"[^ ]+ summary|(board|system|hardware) (summary|overview)",
+            # A preamble, and a legend of the marks the plan uses (``Kennzeichnung``).
+            r"preamble|préambule|präambel|preámbulo|vorwort|avant propos|foreword",
+            r"kennzeichnung(en)?|zeichenerklärung|markierungen|lecture (des|du|de la|de l) [^ ]+",
         ),
     ),
     "background": (
@@ -206,6 +209,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"ce qu est (le|la|l) [^ ]+|(benefit|nutzen|business) hypothes[ie]s",
             r"hipótesis de (beneficio|negocio)|nutzenhypothese|hypothèse de (bénéfice|valeur)",
             r"dónde estamos|estado actual",
+            # The frame and the diagnosis a plan starts from; what last year taught.
+            r"rahmen|diagnostic( en bref)?|diagnóstico( en breve)?|diagnosis|bestandsaufnahme",
+            r"[^\n]{0,40}(del año pasado|de l année (dernière|passée)|from last year"
+            r"|aus dem (letzten|vorigen|vergangenen) jahr|des letzten jahres)",
             # What the plan covers, as its subject (``What we're covering``).
             r"what (we re|we are|this plan is) covering|was wir abdecken|worüber wir berichten",
             r"lo que cubrimos|de qué informamos|ce que nous couvrons|ce que l on couvre",
@@ -305,6 +312,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"north star( metric)?|kennzahlen|metriken|erfolgs(messung|kennzahlen|kriterien)",
             r"métricas( de éxito)?|indicadores( de éxito)?|indicateurs( de (succès|réussite))?",
             r"métriques|mesures? de (succès|réussite)",
+            r"(suivi|monitoring|seguimiento) (and|et|y|und) (evaluation|évaluation|evaluación"
+            r"|evaluierung)|erfolgskontrolle",
         ),
     ),
     "alternatives": (
@@ -363,6 +372,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(open )?questions for (the )?[^ ]+|fragen an (den |die |das )?[^ ]+",
             r"questions pour (le |la |les |l )?[^ ]+",
             r"points (ouverts|en suspens)",
+            r"(pendiente|pendientes|por|to be|noch zu|reste à|à) (de )?(decidir|decided|entscheiden"
+            r"|décider)",
         ),
     ),
     "notes": (
@@ -382,6 +393,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"enlaces|referencias|remarques|commentaires|historique|décisions|décidé|liens",
             r"références|ressources",
             r"next meeting|(attendees|participants)|nächste(s)? (besprechung|treffen|termin)",
+            r"next [^ ]+ meeting|nächste(s)? [^ ]+(sitzung|besprechung|treffen)",
+            r"próxima reunión( de(l)? [^ ]+)?|prochaine réunion( du| de la)? [^ ]+",
+            r"rückblick \d{4}|(review|bilan|balance) (of )?\d{4}",
             r"teilnehmer(innen)?|próxima reunión|asistentes|prochaine réunion|participants",
             r"meeting agenda|agenda items|tagesordnung|orden del día|ordre du jour",
             r"questions diverses",
@@ -428,6 +442,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"aufwandsübersicht|aufwandsschätzung|effort summary|resumen de esfuerzo",
             r"synthèse des charges",
+            r"financement|financing|funding|finanzierung|financiación|financiamiento",
             r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
             r"capacity|kapazität(en)?|capacidad|capacité|velocity|velocität|velocidad|vélocité",
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
@@ -493,6 +508,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"(already )?(done|shipped|completed|finished|released)( already| so far)?",
             r"(bereits )?(erledigt|abgeschlossen)|(ya )?hecho|déjà (fait|livré|réalisé)",
+            # Done and dropped together ("Erledigt / gestrichen", "Done and cut").
+            r"(done|erledigt|hecho|fait) (and|und|y|et) (dropped|cut|cancelled|gestrichen"
+            r"|verworfen|descartado|cancelado|abandonné|annulé)",
             r"completado|terminado|terminé|fait|réalisé|livré",
             # "Erledigte Pendenzen", "Completed items", "Tareas cerradas", "Points réglés"
             r"(erledigte|abgeschlossene) [^ ]+",

@@ -94,10 +94,12 @@ _DIGIT = re.compile(r"\d")
 """What ``IDENT``, ``_NUMBER``, ``_BARE_NUMBERS``, ``_ITEMS`` and ``_STAGE_ID`` all need."""
 _NUMBERED_PART = re.compile(
     r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
-    r"|paso|fase|partie|étape|volet|lot)\s*\d+[a-z]?\s*[:.)—–-]\s*",
+    r"|paso|fase|partie|étape|volet|lot|action|acción|accion|aktion|maßnahme|massnahme|mesure"
+    r"|medida|measure)\s*\d+[a-z]?\s*[:.)—–-]\s*",
     re.IGNORECASE,
 )
-"""A numbered part before a title (``Scope 2 — Push the rota``): the title is also its name."""
+"""A numbered part before a title (``Scope 2 — Push the rota``, ``Action 3 — Parking``): the
+title is also its name."""
 _PARENS = re.compile(r"\([^()]*\)")
 _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 """A priority or status tag in a title (``[P2] Catégorisation…``): no word a reference names."""
