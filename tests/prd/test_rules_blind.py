@@ -2029,3 +2029,23 @@ def test_preambles_legends_frames_financing_and_next_meetings_are_not_work() -> 
             f"## {context}\n\nSome words about it.\n\n## Tasks\n\n- Build the form\n- Print it\n"
         )
         assert titles(plan) == ["Build the form", "Print it"], context
+
+
+def test_an_horizon_field_and_a_table_of_horizons_place_the_actions() -> None:
+    for label, short, long in (
+        ("Horizon", "Court terme", "Long terme"),
+        ("Horizon", "Short term", "Long term"),
+        ("Horizonte", "Corto plazo", "Largo plazo"),
+        ("Zeithorizont", "Kurzfristig", "Langfristig"),
+    ):
+        plan = plan_of(
+            f"## Actions\n\n### Action 1 — Study\n\n- {label} : {short.lower()}\n\nCounts.\n\n"
+            f"### Action 2 — Parking\n\n- {label} : {long.lower()}\n\nPlaces.\n\n"
+            f"## Calendar\n\n| {label} | Period | Actions |\n|---|---|---|\n"
+            f"| {short} | 2027 | 1, 3 |\n| {long} | 2030 | 2, 4 |\n"
+        )
+        assert titles(plan) == ["Action 1 — Study", "Action 2 — Parking"], label
+        assert members(plan) == {
+            short: {"Action 1 — Study"},
+            long: {"Action 2 — Parking"},
+        }, label

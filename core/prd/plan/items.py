@@ -441,7 +441,12 @@ def _lists_ids(table: Table, index: int) -> bool:
     ``| Lot 1 — Socle | février → mai | E-01, E-03, E-04 |`` places tasks defined elsewhere.
     """
     cells = [r[index].strip() for r in table.rows if index < len(r)]
-    return sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c)) * 2 > len(table.rows)
+    listed = sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c) or _NUMBER_LIST.fullmatch(c))
+    return listed * 2 > len(table.rows)
+
+
+_NUMBER_LIST = re.compile(rf"\d{{1,3}}(?:\s*{LIST_SEPARATOR}\s*\d{{1,3}})+")
+"""A cell listing numbered tasks (``1, 4, 5, 7, 8``): two or more plain numbers."""
 
 
 def _ids_column(table: Table, index: int) -> bool:

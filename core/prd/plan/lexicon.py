@@ -829,7 +829,7 @@ for _field, _words in {
     "severity": "severity|schweregrad|severidad|sévérité|gravité",
     "type": "type|typ|tipo|issue type",
     "labels": "labels|tags|etiquetas|étiquettes|schlagwörter|schlagworte",
-    "milestone": "milestone|meilenstein|hito|jalon",
+    "milestone": "milestone|meilenstein|hito|jalon|horizon|horizonte|zeithorizont",
     "acceptance": (
         "acceptance criteria|done when|definition of done|akzeptanzkriterien"
         "|abnahmekriterien|criterios de aceptación|criterios|critères d acceptation|critères"
