@@ -2049,3 +2049,23 @@ def test_an_horizon_field_and_a_table_of_horizons_place_the_actions() -> None:
             short: {"Action 1 — Study"},
             long: {"Action 2 — Parking"},
         }, label
+
+
+def test_a_reading_guide_names_the_milestones_tasks_give_by_id() -> None:
+    for guide in (
+        "How to read this plan",
+        "Cómo leer el plan",
+        "Lesehilfe",
+        "Comment lire ce plan",
+    ):
+        plan = plan_of(
+            f"## {guide}\n\nEach task has a table.\n\n"
+            "- **M1 Snowflake usable** – 29 January\n- **M2 Data at parity** – 5 March\n\n"
+            "## Work\n\n### Create the account\n\n| Owner | Waits for | Milestone |\n"
+            "|---|---|---|\n| Ana | — | M1 |\n\n### Load the history\n\n"
+            "| Owner | Waits for | Milestone |\n|---|---|---|\n| Ben | the account | M2 |\n"
+        )
+        assert members(plan) == {
+            "M1 Snowflake usable": {"Create the account"},
+            "M2 Data at parity": {"Load the history"},
+        }, guide

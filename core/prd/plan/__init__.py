@@ -147,7 +147,7 @@ import re
 from core.prd.commands import shell_block
 from core.prd.edit import summarize
 from core.prd.models import ImportOptions, ImportPlan, PlannedEdge, PlannedTask, PlanWarning
-from core.prd.parse import Section, parse_document
+from core.prd.parse import ListBlock, Section, parse_document
 from core.prd.plan.builder import Builder
 from core.prd.plan.classify import KNOWN_ALONE, SectionRules
 from core.prd.plan.edges import break_cycles, resolve_edges
@@ -168,6 +168,8 @@ from core.prd.plan.vocab import (
 
 __all__ = ["TOO_BIG", "build_plan"]
 
+_READING_GUIDE = ("info", "summary")
+"""A reading guide's kind: it may list the milestones its tasks name by id."""
 _LEGEND_HINT = re.compile("l[eé][gy]end", re.IGNORECASE)
 """What every legend holds (``Legend``, ``Legende``, ``Leyenda``, ``Légende``)."""
 
@@ -207,9 +209,16 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
         milestones.read_section(section, doc.lines)
     # Verdicts may ask which sections the milestones name: read those first.
     for section in sections:
-        if id(section) not in listing and rules.verdict(section).kind != "info":
+        if id(section) in listing:
+            continue
+        if rules.verdict(section).kind != "info":
             for block in flat_blocks(section.blocks):
                 milestones.read_block(block, doc.lines)
+        elif rules.title(section).kind == _READING_GUIDE:
+            # "How to read this plan" defines the milestones the tasks name (``M1``).
+            for block in section.blocks:
+                if isinstance(block, ListBlock):
+                    milestones.read_block(block, doc.lines)
     builder = Builder(doc, source_key, options, top, title_section, outline, rules, milestones)
     if _LEGEND_HINT.search(text):
         builder.legend = emoji_legend(text)
