@@ -2069,3 +2069,18 @@ def test_a_reading_guide_names_the_milestones_tasks_give_by_id() -> None:
             "M1 Snowflake usable": {"Create the account"},
             "M2 Data at parity": {"Load the history"},
         }, guide
+
+
+def test_headings_dated_by_a_short_weekday_or_a_span_of_days_are_time_boxes() -> None:
+    for first, second in (
+        ("Before submission — by Mon 17 February", "Last week — 8 to 14 April"),
+        ("Vor der Abgabe — bis Mo 17 Februar", "Letzte Woche — 8 bis 14 April"),
+        ("Antes del envío — lun 17 febrero", "Última semana — del 8 al 14 de abril"),
+        ("Avant la soumission — jeu 17 février", "Dernière semaine — du 8 au 14 avril"),
+    ):
+        plan = plan_of(
+            f"## Plan\n\n### {first}\n\n- [ ] Reward table — Mei\n- [ ] Tier art — Lina\n\n"
+            f"### {second}\n\n- [ ] Recap dashboard — data team\n"
+        )
+        assert len(plan.tasks) == 3, first
+        assert len(members(plan)) == 2, first

@@ -754,9 +754,15 @@ _MONTH_WORD = (
 DAY_DATE = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch"
     r"|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|miercoles|jueves|viernes"
-    r"|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+    r"|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    # Their short forms (``Tue 4 March``, ``Mo 17 Februar``, ``jeu 6 mars``), always with the
+    # date after them; "mar" (martes, mardi) is left out, being a month too.
+    r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|lun|mié|mie|jue|vie|sáb|sab|dom|mer|jeu"
+    r"|ven|sam|dim|mo|di|mi|do|fr|sa|so)"
     rf" (?:the |der |den )?(?:\d{{1,2}}(?:st|nd|rd|th)? (?:de )?{_MONTH_WORD}"
     rf"|{_MONTH_WORD} \d{{1,2}})\b"
+    # A span of days in one month (``8 to 14 april``, ``del 8 al 14 de abril``).
+    rf"|\b\d{{1,2}} (?:to |bis |al |au |a )?\d{{1,2}} (?:de )?{_MONTH_WORD}\b"
 )
 """A weekday with its calendar date in a normalized heading (``by friday 5 march``, ``election
 night tuesday 16 march``, ``viernes 30 de mayo``, ``dienstag 16 märz``): a day the plan is
