@@ -2084,3 +2084,30 @@ def test_headings_dated_by_a_short_weekday_or_a_span_of_days_are_time_boxes() ->
         )
         assert len(plan.tasks) == 3, first
         assert len(members(plan)) == 2, first
+
+
+def test_a_legend_of_signs_with_equals_ranks_the_items_that_carry_them() -> None:
+    for urgent, important, spare in (
+        ("urgent", "important", "(later)** = only if time"),
+        ("dringend", "wichtig", "(später)** = nur wenn Zeit"),
+        ("urgente", "importante", "(luego)** = si hay tiempo"),
+        ("urgent", "importante", "(après)** = si possible"),
+    ):
+        mark = spare.split("**")[0]
+        plan = plan_of(
+            f"## Legend\n\n**(!!)** = {urgent} · **(!)** = {important} · **{spare}\n\n"
+            f"## Plan\n\n- **Fees** (Jens) (!!) — new rates.\n- **Camp** (Tobias) {mark} — if"
+            " money is left.\n- **Party** (Anja) — in June.\n"
+        )
+        levels = {t.title: t.priority for t in plan.tasks}
+        assert levels["Fees"] == Priority.CRITICAL, urgent
+        assert levels["Camp"] == Priority.LOW, urgent
+        assert levels["Party"] == Priority.MEDIUM, urgent
+
+
+def test_cuttable_is_a_low_priority_word() -> None:
+    for word in ("cuttable", "streichbar", "prescindible", "facultatif"):
+        plan = plan_of(
+            f"## Plan\n\n- [ ] **LO-1 Preview build** — Aoife. — {word}\n- [ ] **LO-2 Flag** — Pavel.\n"
+        )
+        assert plan.tasks[0].priority == Priority.LOW, word

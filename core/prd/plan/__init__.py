@@ -161,6 +161,7 @@ from core.prd.plan.vocab import (
     TOO_BIG,
     emoji_legend,
     flat_blocks,
+    mark_legend,
     slug,
     source_stem,
     tag_legend,
@@ -224,6 +225,8 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
         builder.legend = emoji_legend(text)
     if "[" in text:
         builder.tag_legend = tag_legend(text)
+    if " = " in text:
+        builder.mark_legend = mark_legend(text)
     inherited = Inherited(
         priority=doc_meta.priority,
         task_type=doc_meta.task_type,

@@ -918,7 +918,8 @@ for _level, _words in {
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do|si possible"
         "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
-        "|aplazable|postergable|deferrable|verschiebbar|bonus"
+        "|aplazable|postergable|deferrable|verschiebbar|bonus|cuttable|droppable|streichbar"
+        "|verzichtbar|prescindible|recortable|sacrificable|supprimable|facultatif|facultative"
     ),
 }.items():
     for _word in _words.split("|"):

@@ -17,6 +17,7 @@ from core.prd.plan.vocab import (
     item_line,
     legend_mark,
     legend_tag,
+    marked_level,
     priority_in_title,
     type_of,
     without_board_tail,
@@ -75,6 +76,11 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         title, marked = legend_mark(title, builder.legend)
         if marked is not None and not meta.priority:
             priority = marked
+    if builder.mark_legend and not meta.priority and unit.origin == "item":
+        # "- **Neue Beitragsordnung** (Jens) (!!) — …" under "(!!) = dringend · (!) = wichtig"
+        first = unit.description.split("\n", 1)[0]
+        if (level := marked_level(first, builder.mark_legend)) is not None:
+            priority = level
     if builder.tag_legend and not meta.priority:
         # "Tags: **[slice]** — the showcase fails without it; …" over a "| Tag |" column
         text = unit.description if unit.origin == "row" else title

@@ -457,7 +457,7 @@ _MUST_SAYS = re.compile(
 _MAY_SAYS = re.compile(
     r"\b(first|erste[sr]?|primer[oa]?|premi[eè]re?) (thing |to |lo |à )?"
     r"(go|cut|drop|fallen|streichen|en caer|recortar|sauter|couper)"
-    r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b"
+    r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b|\bonly if (there is )?time\b"
     r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay) tiempo\b"
     r"|\bsi le temps\b",
     re.IGNORECASE,
@@ -489,6 +489,46 @@ def tag_legend(text: str) -> dict[str, Priority]:
             if level is not None:
                 legend.setdefault(norm_plain(name), level)
     return legend
+
+
+_MARK_ENTRY = re.compile(
+    r"(?:\*\*|__)?(?P<mark>[(\[]?[^\w\s()\[\]*_=·;,.:|-]{1,4}[)\]]?|\([^\W\d_]{2,12}\))"
+    r"(?:\*\*|__)?\s*=\s*"
+    r"(?P<says>[^·;|\n=]+)"
+)
+"""A legend entry that says what a mark means: ``**(!!)** = dringend``, ``+++ = must``,
+``(später) = nur wenn Zeit …`` (a word in parentheses)."""
+
+
+def mark_legend(text: str) -> dict[str, Priority]:
+    """The priority each mark of an ``=`` legend stands for (``(!!) = dringend · (!) = wichtig``).
+
+    A line defining two or more marks made of signs alone, each with ``=`` and its meaning,
+    is a legend: a meaning that names a priority word gives its level, one that says the
+    work waits for spare time (``nur wenn Zeit``) is low. Read from lines holding " = " only.
+    """
+    legend: dict[str, Priority] = {}
+    for line in text.splitlines():
+        if " = " not in line:
+            continue
+        entries = [(m.group("mark"), m.group("says")) for m in _MARK_ENTRY.finditer(line)]
+        if len(entries) < 2:
+            continue
+        for mark, says in entries:
+            level = priority_of(says)
+            if level is None and _MAY_SAYS.search(says):
+                level = Priority.LOW
+            elif level is None and _MUST_SAYS.search(says):
+                level = Priority.HIGH
+            if level is not None:
+                legend.setdefault(mark, level)
+    return legend
+
+
+def marked_level(line: str, legend: dict[str, Priority]) -> Priority | None:
+    """The level of the legend's longest mark the line carries, if any."""
+    found = [mark for mark in legend if mark in line]
+    return legend[max(found, key=len)] if found else None
 
 
 def legend_tag(text: str, legend: dict[str, Priority]) -> Priority | None:
