@@ -2108,6 +2108,7 @@ def test_a_legend_of_signs_with_equals_ranks_the_items_that_carry_them() -> None
 def test_cuttable_is_a_low_priority_word() -> None:
     for word in ("cuttable", "streichbar", "prescindible", "facultatif"):
         plan = plan_of(
-            f"## Plan\n\n- [ ] **LO-1 Preview build** — Aoife. — {word}\n- [ ] **LO-2 Flag** — Pavel.\n"
+            f"## Plan\n\n- [ ] **LO-1 Preview build** — Aoife. — {word}\n"
+            "- [ ] **LO-2 Flag** — Pavel.\n"
         )
         assert plan.tasks[0].priority == Priority.LOW, word
