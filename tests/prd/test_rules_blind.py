@@ -2112,3 +2112,37 @@ def test_cuttable_is_a_low_priority_word() -> None:
             "- [ ] **LO-2 Flag** — Pavel.\n"
         )
         assert plan.tasks[0].priority == Priority.LOW, word
+
+
+def test_work_that_must_be_ready_before_another_task_is_its_blocker() -> None:
+    for first, second, said in (
+        ("Fee rules", "General meeting", "Must be ready two weeks before the general meeting."),
+        (
+            "Beitragsordnung",
+            "Mitgliederversammlung",
+            "Muss vier Wochen vor der Mitgliederversammlung fertig sein.",
+        ),
+        (
+            "Reglamento de cuotas",
+            "Asamblea general",
+            "Debe estar listo dos semanas antes de la asamblea general.",
+        ),
+        (
+            "Règlement des cotisations",
+            "Assemblée générale",
+            "Doit être prêt deux semaines avant l'assemblée générale.",
+        ),
+    ):
+        plan = plan_of(
+            f"## Plan\n\n- **{first}** (Jens) — {said}\n- **{second}** (Martina) — invite.\n"
+        )
+        assert pairs(plan) == {(first, second)}, said
+
+
+def test_a_state_word_is_no_word_of_a_title() -> None:
+    plan = plan_of(
+        "## Plan\n\n- **Umstieg auf die Vereinssoftware** (Laura)\n"
+        "- **Sommerfest durchführen** (alle)\n"
+        "- **Weihnachtsfeier** (Martina) — erst, wenn die Umstellung durch ist.\n"
+    )
+    assert ("Sommerfest durchführen", "Weihnachtsfeier") not in pairs(plan)

@@ -1049,6 +1049,24 @@ _REVERSE_WEAK = (
     r"|préalable à"
 )
 
+_READY_STATE = (
+    r"(?:fertig|abgeschlossen|erledigt|bereit|done|ready|finished|complete|completed|listo"
+    r"|lista|listos|listas|terminado|terminada|acabado|prêt|prête|prêts|prêtes|terminé|terminée"
+    r"|achevé|achevée)"
+)
+READY_TAIL = re.compile(
+    rf"\s+{_READY_STATE}(?:\s+(?:sein|werden|haben|ist|sind))?\s*$", re.IGNORECASE
+)
+"""The state a "before" phrase ends on in German word order ("vor der Mitgliederversammlung
+fertig sein"): the work must be done before what it names, a dependency."""
+READY_LEAD = re.compile(
+    rf"\b(?:must|muss|müssen|debe|deben|tiene que|doit|doivent|has to|have to|needs to)\b"
+    rf"[^.;:]{{0,40}}\b{_READY_STATE}\b[^.;:]{{0,30}}$",
+    re.IGNORECASE,
+)
+"""The state a "before" phrase follows ("must be ready two weeks before", "debe estar listo
+antes de", "doit être prêt avant"): the work must be done before what it names."""
+
 _LABEL_NOUNS = (
     r"gate|depends|deps|needs|requires|blocked by|after|dependencies|dependency|prerequisites?"
     r"|voraussetzung(?:en)?|abhängigkeit(?:en)?"

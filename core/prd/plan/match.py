@@ -86,6 +86,8 @@ _STOP = word_set(
     "|completion|fertigstellung|abschluss|umsetzung|finalización|achèvement|finalisation"
     "|production|producción|produktion|prod|esté|estén|sea|sean|soit|soient|sei|seien"
     "|above|below|aforementioned|mentioned|ci|dessus|dessous|susodicho|susodicha|oben|obigen"
+    # German states a phrase ends on ("wenn die Umstellung durch ist", "der Bescheid da ist")
+    "|durch|da|sein|hat|haben|steht|stehen|vorliegt|vorliegen|vorhanden"
 )
 _SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s")
 _SUFFIX_ENDS = ("s", "n", "g", "d")

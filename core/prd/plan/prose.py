@@ -19,6 +19,8 @@ from core.prd.plan.lexicon import (
     GERMAN_VORAUS,
     NO_DEPENDENCY,
     OVERLAP,
+    READY_LEAD,
+    READY_TAIL,
     SEQUENTIAL,
     trigger_kind,
 )
@@ -152,6 +154,9 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             target = clause.group("id")
         if target and strength == "weak" and _RELATIVE_LEAD.match(target):
             target = ""  # "das Gutachten, nach dem das Fundament ausgelegt wird": by which
+        if target and kind == "rw" and (ready := _must_be_ready(flat, start, target)):
+            # "Muss vier Wochen vor der Mitgliederversammlung fertig sein": done before it.
+            strength, target = "strong", ready
         if target:
             phrase = flat[start : m.end() + len(raw)].strip()
             found.append(DepRef(target, at, reverse, strength, subject, phrase=phrase))
@@ -395,3 +400,16 @@ def phase_order_exempt(text: str) -> frozenset[str]:
             names.update(_EXEMPT_NAME.findall(part[lead.end() : len(part) if close < 0 else close]))
         break
     return frozenset(names)
+
+
+def _must_be_ready(flat: str, start: int, target: str) -> str:
+    """The target of a "before" phrase that says the work must be done by then, else "".
+
+    A weak "before" often speaks of behaviour ("a reminder before the appointment"); said of
+    the work being done or ready ("must be ready before", "vor der Versammlung fertig sein",
+    "debe estar listo antes de"), it orders two tasks.
+    """
+    tail = READY_TAIL.search(target)
+    if tail is not None:
+        return target[: tail.start()].strip()
+    return target if READY_LEAD.search(flat[max(0, start - 80) : start]) else ""
