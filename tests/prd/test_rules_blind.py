@@ -2146,3 +2146,12 @@ def test_a_state_word_is_no_word_of_a_title() -> None:
         "- **Weihnachtsfeier** (Martina) — erst, wenn die Umstellung durch ist.\n"
     )
     assert ("Sommerfest durchführen", "Weihnachtsfeier") not in pairs(plan)
+
+
+def test_a_german_participle_names_the_task_of_its_verb() -> None:
+    plan = plan_of(
+        "## Plan\n\n- **Vereinssoftware auswählen** (Jens)\n- **Sommerfest planen** (Stefan)\n"
+        "- **Umstieg auf die neue Vereinssoftware** (Laura) — Geht erst los, wenn die Software "
+        "ausgewählt ist.\n"
+    )
+    assert pairs(plan) == {("Vereinssoftware auswählen", "Umstieg auf die neue Vereinssoftware")}

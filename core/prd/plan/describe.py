@@ -66,7 +66,25 @@ _MIN_COMPOUND = 6
 
 def roots(text: str) -> list[str]:
     """The text's content words as compared here: stemmed, accents folded, no generic nouns."""
-    return [_fold(w) for w in content_words(text) if _counts(w)]
+    return [_participle(_fold(w)) for w in content_words(text) if _counts(w)]
+
+
+_PARTICIPLE = re.compile(
+    r"(ab|an|auf|aus|ein|fest|her|hin|mit|nach|um|vor|weg|zu|zuruck)ge([a-z]{3,}?)(?:et|t|en)"
+)
+"""A German past participle with a separable prefix (``ausgewählt``, ``umgestellt``)."""
+
+
+def _participle(word: str) -> str:
+    """``ausgewahlt`` → ``auswahl``: the participle as its verb's root.
+
+    "wenn die Software ausgewählt ist" names "Vereinssoftware auswählen". Other words are
+    left as they are.
+    """
+    if len(word) < 8 or "ge" not in word[2:8]:
+        return word
+    m = _PARTICIPLE.fullmatch(word)
+    return m.group(1) + m.group(2) if m else word
 
 
 def _counts(word: str) -> bool:
