@@ -2155,3 +2155,17 @@ def test_a_german_participle_names_the_task_of_its_verb() -> None:
         "ausgewählt ist.\n"
     )
     assert pairs(plan) == {("Vereinssoftware auswählen", "Umstieg auf die neue Vereinssoftware")}
+
+
+def test_a_spanish_verb_before_its_subject_and_despues_del_name_tasks() -> None:
+    plan = plan_of(
+        "## Plan\n\n- Pedido de petos y carteles — Andrés.\n- Sesión para capitanes — Lucía.\n"
+        "- Cuadrante de turnos — Marcos.\n"
+        "- Reparto de material — Pablo. Cuando haya llegado el pedido y se haya hecho la "
+        "sesión de capitanes.\n- Envío de la guía — Marcos. Después del cuadrante.\n"
+    )
+    assert pairs(plan) == {
+        ("Pedido de petos y carteles — Andrés", "Reparto de material — Pablo"),
+        ("Sesión para capitanes — Lucía", "Reparto de material — Pablo"),
+        ("Cuadrante de turnos — Marcos", "Envío de la guía — Marcos"),
+    }

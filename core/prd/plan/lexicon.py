@@ -1025,7 +1025,7 @@ _FORWARD_WEAK = (
     r"|va(n)? detrás de|viene(n)? detrás de|on the heels of|a continuación de"
     r"|dans la foulée (de|du|des|d['’])"
     r"|(?<![Aa]s )follows(?= (?:items? |steps? |[A-Z][A-Z0-9]*-?\d))"
-    r"|nach|sobald|después de|tras|on top of"
+    r"|nach|sobald|después de|después(?= del )|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
     r"|(beginnt|beginnen|startet|starten),? (wenn|sobald|nachdem)"
@@ -1045,7 +1045,8 @@ _REVERSE_STRONG = (
     r"|conditionne(nt)?(?= (la|le|les|l['’]))|condiciona(n)?(?= (el|la|los|las))"
 )
 _REVERSE_WEAK = (
-    r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|previo a|avant"
+    r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|antes(?= del )"
+    r"|previo a|avant"
     r"|préalable à"
 )
 

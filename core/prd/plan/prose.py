@@ -237,12 +237,23 @@ def subject_name(subject: str) -> str:
     return _before_verbs(clause)
 
 
+_VERB_FIRST = re.compile(
+    r"\b(?:se\s+)?(?:haya|hayan|ha|han|esté|estén|sea|sean)\s+"
+    r"[a-záéíóúñ]+(?:ad[oa]s?|id[oa]s?|cho|cha|to|ta)\b\s*",
+    re.IGNORECASE,
+)
+"""A Spanish verb put before its subject: ``haya llegado el pedido``, ``se haya hecho la
+sesión``, ``esté publicado el formulario``."""
+
+
 def _before_verbs(target: str) -> str:
     """What a sentence's target names, without the state it must reach.
 
     ``receipt OCR is live`` → ``receipt OCR``; ``the readout is a go and items 9 and 10 are
-    done`` → ``the readout, items 9 and 10``. Text without such a verb is kept whole.
+    done`` → ``the readout, items 9 and 10``; ``haya llegado el pedido y se haya hecho la
+    sesión`` → ``el pedido y la sesión``. Text without such a verb is kept whole.
     """
+    target = _VERB_FIRST.sub("", target) or target
     named: list[str] = []
     rest = target
     while (verb := _COPULA.search(rest)) is not None and rest[: verb.start()].strip():
