@@ -2169,3 +2169,19 @@ def test_a_spanish_verb_before_its_subject_and_despues_del_name_tasks() -> None:
         ("Sesión para capitanes — Lucía", "Reparto de material — Pablo"),
         ("Cuadrante de turnos — Marcos", "Envío de la guía — Marcos"),
     }
+
+
+def test_a_list_announced_as_notes_below_a_task_table_holds_no_task() -> None:
+    for lead in (
+        "Notes on phase 2:",
+        "Notas de la fase 2:",
+        "Anmerkungen zu Phase 2:",
+        "Remarques :",
+    ):
+        plan = plan_of(
+            "## Plan\n\n### Phase 2 — Materials\n\n| Nº | Action | Owner |\n|---|---|---|\n"
+            "| 5 | Notebooks in R | Ana |\n| 6 | Short videos | Elena |\n\n"
+            f"{lead}\n\n- The videos are recorded while the notebooks are written.\n"
+            "- The question bank waits for nothing.\n"
+        )
+        assert titles(plan) == ["Notebooks in R", "Short videos"], lead

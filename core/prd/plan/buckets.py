@@ -28,7 +28,13 @@ from core.prd.plan.items import (
     struck,
     task_table,
 )
-from core.prd.plan.lexicon import DATE_IN_TITLE, MILESTONE_HEADING, STAGE_HEADING, TASKS_LABEL
+from core.prd.plan.lexicon import (
+    DATE_IN_TITLE,
+    MILESTONE_HEADING,
+    NOTES_LABEL,
+    STAGE_HEADING,
+    TASKS_LABEL,
+)
 from core.prd.plan.prose import DepRef, find_dependencies, states_sequence
 from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
@@ -99,6 +105,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
     lines = builder.doc.lines
     lists: list[ListBlock] = []
     forced: list[ListBlock] = []
+    noted: list[ListBlock] = []
     rows: list[WorkItem] = []
     role: str | None = None
     for block in flat_blocks(section.blocks):
@@ -110,6 +117,8 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
         elif isinstance(block, ListBlock):
             if role == "tasks":
                 forced.append(block)
+            elif role == "notes":
+                noted.append(block)
             elif role is None:
                 lists.append(block)
             role = None
@@ -152,7 +161,12 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
             ):  # one item left of an epic's list is still its own task when it has an id
                 chosen.extend(WorkItem(block, item=i) for i in items)
     if rows:
-        chosen, rows = _notes_on_rows(builder, chosen, rows)
+        # Notes below a task table ("Remarques sur les enchaînements :") remark on its rows;
+        # a note that names no row is the section's prose, never a task.
+        remarks = [WorkItem(b, item=i) for b in noted for i in _open(b, lines)]
+        chosen, rows = _notes_on_rows(builder, [*chosen, *remarks], rows)
+        unnamed = {id(w.item) for w in remarks}
+        chosen = [w for w in chosen if id(w.item) not in unnamed]
     chosen.extend(rows)
     return chosen
 
@@ -379,6 +393,8 @@ def _announced(line: str) -> str | None:
     """The role a paragraph's last line gives the list after it."""
     if TASKS_LABEL.fullmatch(line.strip()):
         return "tasks"
+    if ":" in line and NOTES_LABEL.fullmatch(line.strip()):
+        return "notes"  # "Notas de la fase 2:" over remarks on the tasks above
     fields = label_fields(line)
     if fields and not fields[-1][1]:
         return (

@@ -1239,6 +1239,12 @@ OVERLAP = re.compile(
 )
 """A statement that steps or stages overlap: an order said with it is only their numbering."""
 
+NOTES_LABEL = re.compile(
+    r"(?:\*\*|__)?(?:notes?|notas?|anmerkungen|hinweise|bemerkungen|remarques?|observaciones"
+    r"|comentarios|commentaires)\b[^:\n]{0,40}:(?:\*\*|__)?\s*$",
+    re.IGNORECASE,
+)
+"""A line that announces the list after it as notes (``Notas de la fase 2:``), not tasks."""
 TASKS_LABEL = re.compile(
     r"(?:\*\*|__)?(tasks|to ?do|to dos|work items|aufgaben|tareas|tâches)(?:\*\*|__)?\s*:?"
     r"(?:\*\*|__)?\s*$",
