@@ -2185,3 +2185,15 @@ def test_a_list_announced_as_notes_below_a_task_table_holds_no_task() -> None:
             "- The question bank waits for nothing.\n"
         )
         assert titles(plan) == ["Notebooks in R", "Short videos"], lead
+
+
+def test_the_whole_clause_decides_a_target_that_fits_two_tasks() -> None:
+    plan = plan_of(
+        "## Plan\n\n- [ ] **LO-315 Build 7.0 store submission** — Jonah.\n"
+        "- [ ] **LO-322 Store featuring assets** — Lina.\n"
+        "- [ ] **LO-323 Creator preview build** — Aoife. Only after the store has approved 7.0.\n"
+    )
+    assert pairs(plan) == {
+        ("LO-315 Build 7.0 store submission", "LO-323 Creator preview build"),
+    }
+    assert "ambiguous_reference" not in codes(plan)

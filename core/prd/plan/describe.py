@@ -188,6 +188,8 @@ class Describer:
         Returns the described tasks and the ambiguous parts (with their candidates). The
         referring tasks ``subjects``, their parents and their steps are never named.
         """
+        if found.candidates and not found.units and dep.strength != "label":
+            return self._clause_decides(dep, found, subjects), []
         if found.none or found.candidates or (dep.reverse and dep.strength == "weak"):
             return [], []
         if found.units and dep.strength == "label":
@@ -224,6 +226,20 @@ class Describer:
             elif verdict:
                 ambiguous.append((clause, verdict))
         return described, ambiguous
+
+    def _clause_decides(self, dep: DepRef, found: Found, subjects: list[Unit]) -> list[Described]:
+        """The one candidate of an ambiguous target that the whole clause names, if any.
+
+        "Only after the store has approved 7.0": "the store" fits "Store featuring assets"
+        and "Build 7.0 store submission" alike; the clause, by two of its words, names the
+        second. Else nothing (the ambiguity is reported as it was).
+        """
+        clause = _clause(dep)
+        if not clause:
+            return []
+        verdict = self.name(clause, self._family(subjects), 2)
+        held = {u for c in found.candidates for u in c}
+        return [verdict] if isinstance(verdict, Described) and verdict.unit in held else []
 
     def _family(self, subjects: list[Unit]) -> set[Unit]:
         """The referring tasks with their parents and their steps (fine granularity)."""
