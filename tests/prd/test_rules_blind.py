@@ -2197,3 +2197,11 @@ def test_the_whole_clause_decides_a_target_that_fits_two_tasks() -> None:
         ("LO-315 Build 7.0 store submission", "LO-323 Creator preview build"),
     }
     assert "ambiguous_reference" not in codes(plan)
+
+
+def test_a_german_noun_in_ung_names_the_task_of_its_verb() -> None:
+    plan = plan_of(
+        "## Plan\n\n- **Sommerfest planen** (Stefan)\n- **Haushaltsplan aufstellen** (Jens)\n"
+        "- **Sommerfest durchführen** (alle) — nach der Planung aus dem Frühjahr.\n"
+    )
+    assert pairs(plan) == {("Sommerfest planen", "Sommerfest durchführen")}

@@ -76,11 +76,14 @@ _PARTICIPLE = re.compile(
 
 
 def _participle(word: str) -> str:
-    """``ausgewahlt`` → ``auswahl``: the participle as its verb's root.
+    """``ausgewahlt`` → ``auswahl``, ``planung`` → ``planen``: as the verb's root.
 
-    "wenn die Software ausgewählt ist" names "Vereinssoftware auswählen". Other words are
+    "wenn die Software ausgewählt ist" names "Vereinssoftware auswählen", "nach der Planung"
+    names "Sommerfest planen" (a German noun in -ung is its verb's action). Other words are
     left as they are.
     """
+    if len(word) >= 7 and word.endswith("ung"):
+        return word[:-3] + "en"
     if len(word) < 8 or "ge" not in word[2:8]:
         return word
     m = _PARTICIPLE.fullmatch(word)
