@@ -2205,3 +2205,13 @@ def test_a_german_noun_in_ung_names_the_task_of_its_verb() -> None:
         "- **Sommerfest durchführen** (alle) — nach der Planung aus dem Frühjahr.\n"
     )
     assert pairs(plan) == {("Sommerfest planen", "Sommerfest durchführen")}
+
+
+def test_a_based_on_phrase_that_took_the_article_still_describes_a_task() -> None:
+    for done, later, said in (
+        ("Collect the 2027 fees", "Draw up the 2028 budget", "on the basis of the fee income"),
+        ("Beitragseinzug 2027", "Haushaltsplan 2028 aufstellen", "auf Basis der Beitragseinnahmen"),
+        ("Cobro de cuotas 2027", "Presupuesto 2028", "sobre la base del cobro de las cuotas"),
+    ):
+        plan = plan_of(f"## Plan\n\n- **{done}** (Jens)\n- **{later}** (Jens) — {said}.\n")
+        assert pairs(plan) == {(done, later)}, said

@@ -201,7 +201,7 @@ class Describer:
         if QUANTIFIER_LEAD.match(_without_article(target)) or DURATION.search(target):
             return [], []
         # "Buchung nach Zeitraum": without a determiner a weak phrase needs two shared words.
-        pairs = 1 if dep.strength != "weak" or _determined(target) else 2
+        pairs = 1 if dep.strength != "weak" or _determined(target) or _led_by_article(dep) else 2
         parts = [p.strip() for p in PART_SPLIT.split(target) if p.strip()] or [target]
         if found.units and len(parts) == 1:
             return [], []  # the matcher read the one reference there is
@@ -349,6 +349,28 @@ def _determined(text: str) -> bool:
         return True
     _, _, rest = text.partition(" ")
     return bool(rest) and DETERMINER_LEAD.match(rest) is not None
+
+
+_BASED_ON = re.compile(
+    r"(?:auf (?:der )?(?:basis|grundlage)|sur la base|on the basis|sobre la base|con base)\b",
+    re.IGNORECASE,
+)
+
+
+def _led_by_article(dep: DepRef) -> bool:
+    """Whether a "based on" phrase ends on a determiner just before its target.
+
+    "auf Basis der Beitragseinnahmen", "sur la base du schéma": the trigger took the article,
+    the target still names a thing. ("à partir du numéro d'adhérent" says what from, not
+    what after: only the "based on" phrases count.)
+    """
+    if not _BASED_ON.match(dep.phrase):
+        return False
+    at = dep.phrase.rfind(dep.target.strip()) if dep.target.strip() else -1
+    if at <= 0:
+        return False
+    words = dep.phrase[:at].split()
+    return bool(words) and DETERMINER_LEAD.fullmatch(words[-1] + " ") is not None
 
 
 def _without_article(text: str) -> str:

@@ -1030,7 +1030,7 @@ _FORWARD_WEAK = (
     r"|una vez|cuando|après|une fois|dès que|quand"
     r"|(beginnt|beginnen|startet|starten),? (wenn|sobald|nachdem)"
     r"|based on|on the basis of|auf (der )?(basis|grundlage) (von|der|des|dem)"
-    r"|sobre la base de|con base en"
+    r"|sobre la base del?|con base en"
     r"|(?:sur la base|à partir) (?:du|des|de la|de l(?=['’])|d(?=['’]))"
 )
 _REVERSE_STRONG = (
