@@ -1913,6 +1913,15 @@ def test_numbered_lines_under_an_outline_item_are_its_tasks() -> None:
         assert [t.title[:4] for t in plan.tasks] == ["1.1.", "1.2.", "2.1.", "2.2."], area
 
 
+def test_a_numbered_outline_as_a_real_sub_list_gives_its_entries_as_tasks() -> None:
+    plan = plan_of(
+        "## Work plan\n\n1. **Outreach**\n   - 1.1. Put the form online — Ana.\n"
+        "   - 1.2. Radio spots — Ben.\n   - [x] 1.3. Old flyer — done.\n\n"
+        "2. **Shops**\n   - 2.1. Confirm the shops — Eva.\n   - 2.2. Name a captain — Ana.\n"
+    )
+    assert [t.title[:4] for t in plan.tasks] == ["1.1.", "1.2.", "2.1.", "2.2."]
+
+
 def test_a_range_across_chapters_holds_every_number_written_between() -> None:
     for line in ("from 1.2 to 2.2", "de la 1.2 a la 2.2", "von 1.2 bis 2.2", "de la 1.2 à la 2.2"):
         plan = plan_of(

@@ -144,7 +144,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
                 steps = outline_steps(item, lines)
                 if steps is not None:
                     # "1. **Captación**" over "1.1. …", "1.2. …": a heading of the outline.
-                    chosen.extend(WorkItem(steps, item=i) for i in steps.items)
+                    chosen.extend(WorkItem(steps, item=i) for i in _open(steps, lines))
                     continue
                 phase = _phase_of(item, lines)
                 if phase is None:
@@ -183,8 +183,17 @@ def outline_steps(item: ListItem, lines: list[str]) -> ListBlock | None:
     ``1.1.`` marker. A reader sees a heading over its numbered entries: each is an item of
     its own (a line that carries no number goes on the entry before it).
     """
+    if item.lists:
+        # The same outline as a real sub-list: "- 1.1. …", "- 1.2. …" under the heading item.
+        subs = [i for sub in item.lists for i in sub.items]
+        numbered = len(subs) >= 2 and all(_OUTLINE_NUMBER.match(i.text) for i in subs)
+        return (
+            ListBlock(True, 1, tuple(subs), subs[0].line_start, subs[-1].line_end)
+            if numbered
+            else None
+        )
     parts = item.text.split("\n")
-    if len(parts) < 3 or item.lists or "." not in parts[1][:6]:
+    if len(parts) < 3 or "." not in parts[1][:6]:
         return None
     first = item.line_start
     steps: list[ListItem] = []
