@@ -192,8 +192,10 @@ def outline_steps(item: ListItem, lines: list[str]) -> ListBlock | None:
             if numbered
             else None
         )
+    if item.text.count("\n") < 2:
+        return None
     parts = item.text.split("\n")
-    if len(parts) < 3 or "." not in parts[1][:6]:
+    if "." not in parts[1][:6]:
         return None
     first = item.line_start
     steps: list[ListItem] = []

@@ -503,11 +503,9 @@ class SectionRules:
         whatever its own title says: the rest of the document is context around it.
         """
         children = section.children
-        if section.level > self.top or self.title(section).kind is not None:
+        if len(children) < 2 or section.level > self.top or self.title(section).kind is not None:
             return False  # a known title ("Rollout plan") has its own rules
-        return len(children) > 1 and all(
-            (t := self.title(c)).stage or t.milestone is not None for c in children
-        )
+        return all((t := self.title(c)).stage or t.milestone is not None for c in children)
 
     def lists_milestones(self, section: Section) -> bool:
         """Whether the section's title names a milestones section.

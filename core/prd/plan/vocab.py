@@ -508,9 +508,13 @@ def mark_legend(text: str) -> dict[str, Priority]:
     work waits for spare time (``nur wenn Zeit``) is low. Read from lines holding " = " only.
     """
     legend: dict[str, Priority] = {}
-    for line in text.splitlines():
-        if " = " not in line:
-            continue
+    at = text.find(" = ")
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        at = text.find(" = ", end)
         entries = [(m.group("mark"), m.group("says")) for m in _MARK_ENTRY.finditer(line)]
         if len(entries) < 2:
             continue
