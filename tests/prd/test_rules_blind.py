@@ -2100,6 +2100,7 @@ def test_a_legend_of_signs_with_equals_ranks_the_items_that_carry_them() -> None
         ("urgent", "important", "(later)** = only if time"),
         ("dringend", "wichtig", "(später)** = nur wenn Zeit"),
         ("urgente", "importante", "(luego)** = si hay tiempo"),
+        ("urgente", "importante", "(más adelante)** = solo si sobra tiempo"),
         ("urgent", "importante", "(après)** = si possible"),
     ):
         mark = spare.split("**")[0]

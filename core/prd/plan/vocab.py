@@ -458,8 +458,8 @@ _MAY_SAYS = re.compile(
     r"\b(first|erste[sr]?|primer[oa]?|premi[eè]re?) (thing |to |lo |à )?"
     r"(go|cut|drop|fallen|streichen|en caer|recortar|sauter|couper)"
     r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b|\bonly if (there is )?time\b"
-    r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay) tiempo\b"
-    r"|\bsi le temps\b",
+    r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay|sobra|queda) tiempo\b"
+    r"|\bsi le temps\b|\bs'il reste du temps\b|\bif time (allows|permits|is left)\b",
     re.IGNORECASE,
 )
 """A legend's words for work that goes first when time runs short."""
@@ -492,7 +492,8 @@ def tag_legend(text: str) -> dict[str, Priority]:
 
 
 _MARK_ENTRY = re.compile(
-    r"(?:\*\*|__)?(?P<mark>[(\[]?[^\w\s()\[\]*_=·;,.:|-]{1,4}[)\]]?|\([^\W\d_]{2,12}\))"
+    r"(?:\*\*|__)?(?P<mark>[(\[]?[^\w\s()\[\]*_=·;,.:|-]{1,4}[)\]]?"
+    r"|\([^\W\d_]{2,12}(?: [^\W\d_]{1,12}){0,2}\))"
     r"(?:\*\*|__)?\s*=\s*"
     r"(?P<says>[^·;|\n=]+)"
 )
