@@ -2225,3 +2225,43 @@ def test_a_based_on_phrase_that_took_the_article_still_describes_a_task() -> Non
     ):
         plan = plan_of(f"## Plan\n\n- **{done}** (Jens)\n- **{later}** (Jens) — {said}.\n")
         assert pairs(plan) == {(done, later)}, said
+
+
+def test_items_of_a_lettered_workstream_go_by_letter_and_number() -> None:
+    for area in ("Chantier", "Workstream", "Track", "Lot"):
+        plan = plan_of(
+            f"## {area} A — Structure\n\n1. **Audit** — stats.\n"
+            "2. **Target tree** — eight entries.\n\n"
+            f"## {area} B — Content\n\n1. **Inventory** — each page sorted.\n"
+            "2. **Migration** — page by page. Elle attend la livraison de l'arbre (A2).\n"
+        )
+        assert ("Target tree", "Migration") in pairs(plan), area
+
+
+def test_il_faut_que_states_what_a_task_needs() -> None:
+    plan = plan_of(
+        "## Chantier A\n\n1. **Charte éditoriale** — rôles.\n\n## Chantier D\n\n"
+        "1. **Formation des contributeurs** — huit sessions. Il faut que la charte éditoriale "
+        "(A1) soit livrée.\n"
+    )
+    assert pairs(plan) == {("Charte éditoriale", "Formation des contributeurs")}
+
+
+def test_a_later_sentence_that_orders_an_item_is_its_text_not_its_title() -> None:
+    plan = plan_of(
+        "## Plan de travail\n\n1. **Recrutement**\n   1.1. Mettre le formulaire en ligne — Marc.\n"
+        "   1.2. Campagne sur les réseaux — Nora. Démarre une fois le formulaire publié.\n"
+    )
+    assert [t.title for t in plan.tasks] == [
+        "1.1. Mettre le formulaire en ligne — Marc",
+        "1.2. Campagne sur les réseaux — Nora",
+    ]
+    assert len(pairs(plan)) == 1
+
+
+def test_an_id_that_names_no_task_is_no_description() -> None:
+    plan = plan_of(
+        "## Plan\n\n- Train the editors — they need the charter (X9) delivered first.\n"
+        "- Migrate the pages — waits for X9.\n"
+    )
+    assert not any(b.startswith("Train") for b, _ in pairs(plan))

@@ -56,7 +56,7 @@ from core.prd.plan.lexicon import (
 from core.prd.plan.match import PART_SPLIT, Found, Resolver, content_words
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
-from core.prd.plan.vocab import WORDS, norm, norm_words, strip_number
+from core.prd.plan.vocab import IDENT, WORDS, norm, norm_words, strip_number
 
 _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 _ASIDES = re.compile(r"\(([^()]*)\)")
@@ -200,6 +200,8 @@ class Describer:
         target = dep.target.strip()
         if QUANTIFIER_LEAD.match(_without_article(target)) or DURATION.search(target):
             return [], []
+        if IDENT.fullmatch(target):
+            return [], []  # "C3" names by id or not at all: a title citing "(C3)" is not it
         # "Buchung nach Zeitraum": without a determiner a weak phrase needs two shared words.
         pairs = 1 if dep.strength != "weak" or _determined(target) or _led_by_article(dep) else 2
         parts = [p.strip() for p in PART_SPLIT.split(target) if p.strip()] or [target]

@@ -179,7 +179,9 @@ def item_title(first_line: str) -> str:
             title = title[: m.start()] + title[m.end() :]
     sentences = _SENTENCE.split(title)
     for n, sentence in enumerate(sentences[1:], start=1):
-        if _is_mark(sentence.rstrip(". ")):  # "Sellers add a bank account. Priority: P0"
+        if _is_mark(sentence.rstrip(". ")) or DEP_TRIGGER.search(sentence):
+            # "Sellers add a bank account. Priority: P0", "Campagne — Nora. Démarre une fois
+            # le formulaire publié.": a later sentence that marks or orders it is its text.
             title = ". ".join(sentences[:n])
             break
     for comma in (", ", "; "):

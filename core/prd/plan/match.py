@@ -94,6 +94,12 @@ _SUFFIX_ENDS = ("s", "n", "g", "d")
 """The last letters of ``_SUFFIXES``: a word ending otherwise has none of them."""
 _DIGIT = re.compile(r"\d")
 """What ``IDENT``, ``_NUMBER``, ``_BARE_NUMBERS``, ``_ITEMS`` and ``_STAGE_ID`` all need."""
+_LETTERED_AREA = re.compile(
+    r"(?:chantier|workstream|work stream|stream|track|lot|axe|axis|achse|eje|línea|frente"
+    r"|teilprojekt|volet|bloc|block|bloque|área|area|bereich|domaine)\s+([A-Z])\b",
+    re.IGNORECASE,
+)
+"""A lettered workstream (``Chantier C — Socle technique``): its items go by ``C1``, ``C2``."""
 _NUMBERED_PART = re.compile(
     r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
     r"|paso|fase|partie|étape|volet|lot|action|acción|accion|aktion|maßnahme|massnahme|mesure"
@@ -248,7 +254,25 @@ class Resolver:
         for name in builder.section_titles:
             if name:
                 resolver._index_start(name)
+        resolver._index_lettered_items()
         return resolver
+
+    def _index_lettered_items(self) -> None:
+        """Item 3 of ``Chantier C`` (Workstream C, Track C, Lot C) goes by ``C3``.
+
+        Plans by lettered workstreams cite their numbered items so ("attend les gabarits
+        (C3)"), when no task carries that id itself.
+        """
+        found: dict[str, list[Unit]] = {}
+        for unit in self.builder.units:
+            if unit.origin != "item" or not unit.number or not unit.path or "." in unit.number:
+                continue
+            area = _LETTERED_AREA.match(unit.path[-1])
+            if area is not None:
+                found.setdefault(f"{area.group(1)}{unit.number}".casefold(), []).append(unit)
+        for ident, units in found.items():
+            if len(units) == 1:
+                self.by_ident.setdefault(ident, units)
 
     def _add_name(self, name: str, unit: Unit) -> None:
         """Another name of the task, matched whole only (its words are not scored)."""
