@@ -2265,3 +2265,18 @@ def test_an_id_that_names_no_task_is_no_description() -> None:
         "- Migrate the pages — waits for X9.\n"
     )
     assert not any(b.startswith("Train") for b, _ in pairs(plan))
+
+
+def test_a_fiche_action_numbered_with_n_degree_is_named_every_usual_way() -> None:
+    body = "".join(
+        f"### Fiche-action n°{n} — Sujet {n}\n\n- Pilote : voirie\n\nTexte.\n\n"
+        for n in range(1, 11)
+    )
+    plan = plan_of(
+        f"## Axe 1\n\n{body}### Fiche-action n°11 — Parking\n\n- Préalable : fiche n°1\n\n"
+        "### Fiche-action n°12 — Navette\n\n- Préalable : action 2\n"
+    )
+    assert pairs(plan) == {
+        ("Fiche-action n°1 — Sujet 1", "Fiche-action n°11 — Parking"),
+        ("Fiche-action n°2 — Sujet 2", "Fiche-action n°12 — Navette"),
+    }

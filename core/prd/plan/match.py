@@ -103,7 +103,8 @@ _LETTERED_AREA = re.compile(
 _NUMBERED_PART = re.compile(
     r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
     r"|paso|fase|partie|étape|volet|lot|action|acción|accion|aktion|maßnahme|massnahme|mesure"
-    r"|medida|measure)\s*\d+[a-z]?\s*[:.)—–-]\s*",
+    r"|medida|measure|fiche(?:[- ]action)?)\s*(?:n°|nº|no\.|nr\.|núm\.|#)?\s*\d+[a-z]?"
+    r"\s*[:.)—–-]\s*",
     re.IGNORECASE,
 )
 """A numbered part before a title (``Scope 2 — Push the rota``, ``Action 3 — Parking``): the
@@ -247,6 +248,8 @@ class Resolver:
                 label = norm(numbered.group(0))
                 resolver._add_name(label, unit)
                 resolver._index_start(label)  # "Daten aus Schritt 2" holds it
+                for alias in _part_aliases(label):
+                    resolver._add_name(alias, unit)  # "Fiche-action n°3" is "fiche n°3" too
             if unit.origin == "item" and (head := _NAMED_HEAD.match(unit.title)):
                 # "Attribution: tie link click → …" is named "attribution", whole: its words
                 # alone are not scored against other references.
@@ -882,3 +885,19 @@ def _outline_key(number: str) -> tuple[int, ...] | None:
     """``4.3`` → ``(4, 3)``, to order outline numbers; ``None`` for anything else."""
     parts = number.rstrip(".").split(".")
     return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+
+
+def _part_aliases(label: str) -> list[str]:
+    """Other ways to write a numbered part's name.
+
+    ``fiche action n 3`` (``Fiche-action n°3``) → ``fiche action 3``, ``fiche n 3``,
+    ``fiche 3``, ``action n 3``, ``action 3``: a plan cites its fiches all these ways.
+    """
+    if " n " not in label and not label.startswith("fiche action"):
+        return []
+    forms = [label]
+    if label.startswith("fiche action "):
+        rest = label[len("fiche action ") :]
+        forms = [label, f"fiche {rest}", f"action {rest}"]
+    out = [*forms, *(f.replace(" n ", " ") for f in forms if " n " in f)]
+    return [f for f in dict.fromkeys(out) if f != label]
