@@ -51,10 +51,13 @@ dependencies.
   *bucket* (a checklist, tasks, to-dos, steps, "in parallel", a week, a sprint, a date, a
   release stage, a milestone heading, a work plan such as Roadmap or Requirements, or any
   checklist-only section of a document made of checklists: its open checkboxes, else its other
-  open items), when most items of a list carry their own id, owner or dependency, when a list
+  open items), when a numbered outline's heading item holds ``1.1. …`` lines or a
+  ``- 1.1. …`` sub-list (the entries are the tasks), when most items of a list carry their own id, owner or dependency, when a list
   follows ``Tasks:``, when its numbered steps are said to run in order, and for the rows of a
   requirements table (a column named task, requirement, story, feature, summary, name…; id,
-  priority, dependency, notes and milestone columns are read). Checked and struck-through items
+  priority, dependency, notes and milestone columns are read). A one-row table whose header
+  holds two or more known labels is its section's fields; a list announced as notes
+  (``Notas de la fase 2:``) below a task table holds no task. Checked and struck-through items
   are not tasks. Otherwise the section is one task and its items are its criteria.
 - ``fine``: the balanced tasks, plus one child task (``parent_key``) per open checklist item and
   numbered step of a section task (the parent waits for its children, edges with reason
