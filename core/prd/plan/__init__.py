@@ -52,7 +52,8 @@ dependencies.
   release stage, a milestone heading, a work plan such as Roadmap or Requirements, or any
   checklist-only section of a document made of checklists: its open checkboxes, else its other
   open items), when a numbered outline's heading item holds ``1.1. …`` lines or a
-  ``- 1.1. …`` sub-list (the entries are the tasks), when most items of a list carry their own id, owner or dependency, when a list
+  ``- 1.1. …`` sub-list (the entries are the tasks), when most items of a list carry their
+  own id, owner or dependency, when a list
   follows ``Tasks:``, when its numbered steps are said to run in order, and for the rows of a
   requirements table (a column named task, requirement, story, feature, summary, name…; id,
   priority, dependency, notes and milestone columns are read). A one-row table whose header
