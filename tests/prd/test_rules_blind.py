@@ -2280,3 +2280,18 @@ def test_a_fiche_action_numbered_with_n_degree_is_named_every_usual_way() -> Non
         ("Fiche-action n°1 — Sujet 1", "Fiche-action n°11 — Parking"),
         ("Fiche-action n°2 — Sujet 2", "Fiche-action n°12 — Navette"),
     }
+
+
+def test_a_must_column_answered_yes_or_stretch_ranks_the_rows() -> None:
+    for must, yes, no in (
+        ("Must land", "yes", "stretch"),
+        ("Pflicht", "ja", "nein"),
+        ("Imprescindible", "sí", "no"),
+        ("Obligatoire", "oui", "non"),
+    ):
+        plan = plan_of(
+            f"## Work items\n\n| ID | Task | {must} |\n|---|---|---|\n| W1 | Create the account |"
+            f" {yes} |\n| W2 | Move the syncs | {no} |\n| W3 | Notebooks |  |\n"
+        )
+        levels = [t.priority for t in plan.tasks]
+        assert levels == [Priority.HIGH, Priority.LOW, Priority.MEDIUM], must

@@ -20,6 +20,7 @@ from core.prd.plan.lexicon import (
     DEP_TRIGGER,
     LABEL_LINE,
     LABEL_WORDS,
+    MUST_ANSWERS,
     PRIORITY_INLINE,
     PRIORITY_INLINE_HINT,
     PRIORITY_WORDS,
@@ -282,6 +283,11 @@ _TAG_COLUMNS = re.compile(
     r"|importancia|wichtigkeit|classement"
 )
 """A column of tags: the priority when every cell is a priority word (``must-ship``)."""
+_MUST_COLUMNS = re.compile(
+    r"must( land| have| ship| do)?|muss|pflicht|imprescindible|obligatori[oa]|obligatoire"
+    r"|indispensable|mandatory|required|erforderlich|requerido"
+)
+"""A column answering whether the plan can do without the row (``| Must land |``: yes, no)."""
 _LEVEL_CELL = re.compile(r"[0-4]|[A-D]|[—–-]?")
 """A level or grade column's cells: a rank (``1``, ``A``), or none."""
 DEP_COLUMNS = re.compile(
@@ -374,6 +380,11 @@ def task_table(table: Table) -> TaskTable | None:
         cells = [norm_plain(r[tag]) for r in table.rows if tag < len(r)]
         if any(cells) and all(c in PRIORITY_WORDS for c in cells if c):
             priority = tag
+    if priority is None and (must := column(_MUST_COLUMNS)) is not None:
+        # "| Must land |" over yes, stretch, blank: each row's answer ranks it.
+        cells = [norm_plain(r[must]) for r in table.rows if must < len(r)]
+        if any(cells) and all(c in MUST_ANSWERS for c in cells if c):
+            priority = must
     deps = column(DEP_COLUMNS)
     blocks = column(SUCCESSOR_COLUMNS)
     notes = column(_NOTE_COLUMNS)

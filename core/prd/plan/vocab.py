@@ -14,7 +14,13 @@ from collections.abc import Iterable, Iterator
 from core.domain.models import Priority
 from core.prd.models import Granularity
 from core.prd.parse import Block, ListBlock, ListItem, Quote
-from core.prd.plan.lexicon import NO_PRIORITY, PRIORITY_EMOJI, PRIORITY_WORDS, word_set
+from core.prd.plan.lexicon import (
+    MUST_ANSWERS,
+    NO_PRIORITY,
+    PRIORITY_EMOJI,
+    PRIORITY_WORDS,
+    word_set,
+)
 
 TITLE_MAX = 500
 
@@ -345,7 +351,8 @@ def cell_priority(value: str) -> Priority | None:
     Stars rate importance (``★★★`` high, ``★★`` medium, ``★`` low, four or more critical); a
     level number ranks urgency from the top (``1`` high, ``2`` medium, ``3`` low, ``0``
     critical), as a "Nivel" / "Level" / "Stufe" column holds it; a grade likewise (``A`` high,
-    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it.
+    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it; a must column's
+    answer likewise (``yes`` high, ``stretch`` or ``no`` low).
     """
     text = value.strip()
     if _STARS.fullmatch(text):
@@ -354,7 +361,7 @@ def cell_priority(value: str) -> Priority | None:
         return _RANKED[int(text)]
     if _GRADE.fullmatch(text):
         return _RANKED["ABCD".index(text) + 1]
-    return priority_of(text)
+    return priority_of(text) or MUST_ANSWERS.get(norm_plain(text))
 
 
 def strongest(priorities: Iterable[Priority]) -> Priority | None:
