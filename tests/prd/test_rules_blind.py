@@ -2295,3 +2295,19 @@ def test_a_must_column_answered_yes_or_stretch_ranks_the_rows() -> None:
         )
         levels = [t.priority for t in plan.tasks]
         assert levels == [Priority.HIGH, Priority.LOW, Priority.MEDIUM], must
+
+
+def test_month_headings_are_time_boxes() -> None:
+    for plan_title, first, second in (
+        ("Projects by month", "January", "February – March"),
+        ("Vorhaben nach Monat", "Januar", "April 2027"),
+        ("Proyectos por mes", "Enero", "Febrero – marzo"),
+        ("Projets par mois", "Janvier", "Février à mars"),
+    ):
+        plan = plan_of(
+            f"## {plan_title}\n\n### {first}\n\n- **Write the fee rules** (Jens)\n"
+            "- **Apply for the grant** (Stefan)\n\n"
+            f"### {second}\n\n- **Collect the fees** (Jens)\n\n## Nächste Sitzung\n\nDienstag.\n"
+        )
+        assert len(plan.tasks) == 3, first
+        assert len(members(plan)) == 2, first

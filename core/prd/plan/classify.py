@@ -30,6 +30,7 @@ from core.prd.plan.lexicon import (
     MILESTONE_HEADING,
     MILESTONE_LABEL,
     MILESTONE_LIST_TITLES,
+    MONTH_HEADING,
     PERIOD_HEADING,
     PRIORITY_WORDS,
     STAGE_HEADING,
@@ -224,6 +225,7 @@ class Title:
             stage=bool(STAGE_HEADING.fullmatch(lead))
             or bool(TIME_BOX.match(plain))
             or bool(PERIOD_HEADING.match(title.lstrip("*_ ")))
+            or bool(MONTH_HEADING.fullmatch(plain))
             or bool(DAY_DATE.search(plain))
             or (numbered and bool(_VERSION_HEADING.match(clean_title(title)))),
             priority=priority_in_title(title) or named,

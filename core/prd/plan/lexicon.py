@@ -393,7 +393,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"enlaces|referencias|remarques|commentaires|historique|décisions|décidé|liens",
             r"références|ressources",
             r"next meeting|(attendees|participants)|nächste(s)? (besprechung|treffen|termin)",
-            r"next [^ ]+ meeting|nächste(s)? [^ ]+(sitzung|besprechung|treffen)",
+            r"next [^ ]+ meeting|nächste(s)? [^ ]*(sitzung|besprechung|treffen)",
             r"próxima reunión( de(l)? [^ ]+)?|prochaine réunion( du| de la)? [^ ]+",
             r"rückblick \d{4}|(review|bilan|balance) (of )?\d{4}",
             r"teilnehmer(innen)?|próxima reunión|asistentes|prochaine réunion|participants",
@@ -751,6 +751,19 @@ _MONTH_WORD = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez|ene|abr|ago|dic|janv"
     r"|févr|fév|avr|juin|juil|août|déc)[a-zéûä]*"
 )
+_MONTH_NAME = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|enero|febrero|marzo"
+    r"|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janvier"
+    r"|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre)"
+)
+MONTH_HEADING = re.compile(
+    rf"{_MONTH_NAME}(?: \d{{4}})?(?: (?:to |bis |a |al |à |au |hasta |until )?{_MONTH_NAME}"
+    r"(?: \d{4})?)?"
+)
+"""A title that is a month, or a span of months (``Januar``, ``Februar – März``, ``April
+2027``, ``de enero a marzo`` without its article): a time box, fully matched on the
+normalized title."""
 DAY_DATE = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch"
     r"|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|miercoles|jueves|viernes"
