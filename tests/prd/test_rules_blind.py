@@ -2311,3 +2311,30 @@ def test_month_headings_are_time_boxes() -> None:
         )
         assert len(plan.tasks) == 3, first
         assert len(members(plan)) == 2, first
+
+
+def test_a_work_breakdown_outline_and_its_schedule_table_are_one_set_of_tasks() -> None:
+    for wbs, package, after, notes in (
+        ("WBS", "Work package", "Predecessors", "**Notes on the schedule**"),
+        ("PSP", "Arbeitspaket", "Vorgänger", "**Anmerkungen zum Zeitplan**"),
+        ("EDT", "Paquete de trabajo", "Predecesoras", "**Notas al cronograma**"),
+    ):
+        plan = plan_of(
+            "## Breakdown of the work\n\n- **1 Phase 1 — Design**\n  - 1.1 Process analysis\n"
+            "  - 1.2 Functional design\n- **2 Phase 2 — Build**\n  - 2.1 Configuration\n"
+            f"  - 2.2 ERP interface\n\n## Budget summary\n\n| Item | Amount |\n|---|---|\n"
+            f"| Licences | 68,000 € |\n\n## Schedule\n\n| {wbs} | {package} | Days | {after} |\n"
+            "|---|---|---|---|\n| 1.1 | Process analysis | 15 | — |\n"
+            "| 1.2 | Functional design | 10 | 1.1 |\n| 2.1 | Configuration | 20 | 1.2 |\n"
+            f"| 2.2 | ERP interface | 25 | 1.2 |\n\n{notes}\n\n"
+            "- The configuration (2.1) starts on the approved design, whatever the calendar says"
+            " about the holidays and the freeze of the warehouse in December.\n"
+            "- Nothing is installed in the warehouse during the freeze.\n"
+        )
+        assert [t.title for t in plan.tasks] == [
+            "1.1 Process analysis",
+            "1.2 Functional design",
+            "2.1 Configuration",
+            "2.2 ERP interface",
+        ], wbs
+        assert ("1.2 Functional design", "2.2 ERP interface") in pairs(plan), wbs

@@ -113,7 +113,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
             role = None  # "- **Jalon 1 — …** : A1, A2": names milestones, not work
             continue
         if isinstance(block, Paragraph):
-            role = _announced(block.text.rsplit("\n", 1)[-1])
+            role = _announced(block.text.rsplit("\n", 1)[-1]) or _bold_notes(block, lines)
         elif isinstance(block, ListBlock):
             if role == "tasks":
                 forced.append(block)
@@ -156,6 +156,11 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
     else:
         for block in lists:
             items = _open(block, lines)
+            outline = [steps for i in items if (steps := outline_steps(i, lines)) is not None]
+            if len(items) >= 2 and len(outline) == len(items):
+                # A numbered outline anywhere (1. over 1.1., 1.2.): its entries are the work.
+                chosen.extend(WorkItem(o, item=i) for o in outline for i in _open(o, lines))
+                continue
             if (len(items) >= 2 and sum(backlog_item(i.text) for i in items) * 2 > len(items)) or (
                 len(items) == 1 and ident_of(items[0].text.split("\n", 1)[0]) is not None
             ):  # one item left of an epic's list is still its own task when it has an id
@@ -416,6 +421,16 @@ def _announced(line: str) -> str | None:
             else None
         )
     return None
+
+
+def _bold_notes(block: Paragraph, lines: list[str]) -> str | None:
+    """``"notes"`` for a bold line alone that names notes (``**Notas al cronograma**``)."""
+    if block.line_start != block.line_end or block.line_start > len(lines):
+        return None
+    raw = lines[block.line_start - 1].strip()
+    if not raw.startswith(("**", "__")) or not raw.rstrip(":").endswith(("**", "__")):
+        return None
+    return "notes" if NOTES_LABEL.fullmatch(f"{raw.strip('*_: ')}:") else None
 
 
 def _open(block: ListBlock, lines: list[str]) -> list[ListItem]:

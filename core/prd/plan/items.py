@@ -254,7 +254,7 @@ _TITLE_COLUMNS = re.compile(
     r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|was|zusammenfassung"
     r"|titel|tarea|requisito|historia|funcionalidad|entregable|actividad|acción|qué|paso"
     r"|resumen|título|tâche|exigence|besoin|fonctionnalité|livrable|activité|quoi|intitulé"
-    r"|libellé|étape|résumé|titre"
+    r"|libellé|étape|résumé|titre|paquete de trabajo|paquet de travail|lot de travaux"
     # A defect or punch list's item ("| Mangel / Restarbeit |", "| Defect |", "| Réserve |").
     r"|mangel|restarbeit|mangel restarbeit|defect|snag|punch item|defecto|deficiencia"
     r"|defecto pendiente|réserve|défaut)s?"
@@ -264,7 +264,7 @@ _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripc
 _ID_COLUMNS = re.compile(
     r"id|key|ref|réf|reference|référence|referencia|referenz|nr|no|n º|n°|número|numéro|code|#"
     r"|clé|clave|schlüssel|issue key|ticket|código|codigo|kennung|kürzel|identifiant"
-    r"|identificador"
+    r"|identificador|wbs|edt|psp|wbs code|código edt|psp code"
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""

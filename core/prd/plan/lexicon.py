@@ -448,6 +448,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
             r"(budget|presupuesto|costs?|cost breakdown|kosten|coûts?|costes)"
             r" (orientativo|indicativo|estimado|aproximado|previsto|estimate|estimated|indicative"
+            r"|resumido|summary|resumen|récapitulatif|zusammenfassung"
             r"|rough|overview|breakdown|estimé|indicatif|prévisionnel|übersicht|schätzung)",
             r"where the money goes( today| now)?|wohin das geld (fließt|geht)( heute)?",
             r"en qué se (va|gasta) el dinero( hoy)?|où va l argent( aujourd hui)?",

@@ -43,7 +43,9 @@ def merge_repeats(builder: Builder) -> None:
         kept = first.setdefault(unit.ident.casefold(), unit)
         if kept is unit or unit.origin not in ("item", "row"):
             continue
-        if len(unit.description.split()) > _REPEAT_WORDS:
+        # A row's own words, not the notes below its table that remark on it.
+        own = unit.description.split("\n\n", 1)[0] if unit.origin == "row" else unit.description
+        if len(own.split()) > _REPEAT_WORDS:
             continue
         if unit.path == kept.path and not _same_name(unit, kept):
             continue  # the id twice in one list, under two names: two tasks
