@@ -2338,3 +2338,18 @@ def test_a_work_breakdown_outline_and_its_schedule_table_are_one_set_of_tasks() 
             "2.2 ERP interface",
         ], wbs
         assert ("1.2 Functional design", "2.2 ERP interface") in pairs(plan), wbs
+
+
+def test_a_schedule_row_whose_task_the_breakdown_dropped_is_no_new_task() -> None:
+    plan = plan_of(
+        "## Breakdown of the work\n\n- **1 Phase 1 — Design**\n  - 1.1 Process analysis\n"
+        "  - Revised functional design\n  - 1.3 Layout\n\n"
+        "## Schedule\n\n| WBS | Work package | Predecessors |\n|---|---|---|\n"
+        "| 1.1 | Process analysis | — |\n| 1.3 | Layout | 1.1 |\n| 1.4 | Hypercare | 1.3 |\n"
+    )
+    assert [t.title for t in plan.tasks] == [
+        "1.1 Process analysis",
+        "Revised functional design",
+        "1.3 Layout",
+    ]
+    assert ("1.1 Process analysis", "1.3 Layout") in pairs(plan)

@@ -156,10 +156,15 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
     else:
         for block in lists:
             items = _open(block, lines)
-            outline = [steps for i in items if (steps := outline_steps(i, lines)) is not None]
-            if len(items) >= 2 and len(outline) == len(items):
-                # A numbered outline anywhere (1. over 1.1., 1.2.): its entries are the work.
-                chosen.extend(WorkItem(o, item=i) for o in outline for i in _open(o, lines))
+            outline = [(i, outline_steps(i, lines)) for i in items]
+            if items and sum(o is not None for _, o in outline) * 2 > len(items):
+                # A numbered outline anywhere (1. over 1.1., 1.2.): its entries are the work
+                # (an item without entries is one of its own).
+                for item, steps in outline:
+                    if steps is None:
+                        chosen.append(WorkItem(block, item=item))
+                    else:
+                        chosen.extend(WorkItem(steps, item=i) for i in _open(steps, lines))
                 continue
             if (len(items) >= 2 and sum(backlog_item(i.text) for i in items) * 2 > len(items)) or (
                 len(items) == 1 and ident_of(items[0].text.split("\n", 1)[0]) is not None
@@ -191,7 +196,9 @@ def outline_steps(item: ListItem, lines: list[str]) -> ListBlock | None:
     if item.lists:
         # The same outline as a real sub-list: "- 1.1. …", "- 1.2. …" under the heading item.
         subs = [i for sub in item.lists for i in sub.items]
-        numbered = len(subs) >= 2 and all(_OUTLINE_NUMBER.match(i.text) for i in subs)
+        # Half of them numbered: an entry added or renamed without its number stays one.
+        count = sum(1 for i in subs if _OUTLINE_NUMBER.match(i.text))
+        numbered = len(subs) >= 2 and count > 0 and count * 2 >= len(subs)
         return (
             ListBlock(True, 1, tuple(subs), subs[0].line_start, subs[-1].line_end)
             if numbered
