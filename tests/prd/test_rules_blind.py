@@ -2085,6 +2085,7 @@ def test_headings_dated_by_a_short_weekday_or_a_span_of_days_are_time_boxes() ->
         ("Before submission — by Mon 17 February", "Last week — 8 to 14 April"),
         ("Vor der Abgabe — bis Mo 17 Februar", "Letzte Woche — 8 bis 14 April"),
         ("Antes del envío — lun 17 febrero", "Última semana — del 8 al 14 de abril"),
+        ("Lanzamiento — mar 4 de marzo", "Última semana — del 8 al 14 de abril"),
         ("Avant la soumission — jeu 17 février", "Dernière semaine — du 8 au 14 avril"),
     ):
         plan = plan_of(

@@ -769,10 +769,11 @@ DAY_DATE = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch"
     r"|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|miercoles|jueves|viernes"
     r"|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-    # Their short forms (``Tue 4 March``, ``Mo 17 Februar``, ``jeu 6 mars``), always with the
-    # date after them; "mar" (martes, mardi) is left out, being a month too.
+    # Their short forms (``Tue 4 March``, ``Mo 17 Februar``, ``jeu 6 mars``, ``mar 4 de
+    # marzo``), always with the day and month after them ("mar" is a month too, but not
+    # before a day and a month).
     r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|lun|mié|mie|jue|vie|sáb|sab|dom|mer|jeu"
-    r"|ven|sam|dim|mo|di|mi|do|fr|sa|so)"
+    r"|ven|sam|dim|mo|di|mi|do|fr|sa|so|mar)"
     rf" (?:the |der |den )?(?:\d{{1,2}}(?:st|nd|rd|th)? (?:de )?{_MONTH_WORD}"
     rf"|{_MONTH_WORD} \d{{1,2}})\b"
     # A span of days in one month (``8 to 14 april``, ``del 8 al 14 de abril``).
