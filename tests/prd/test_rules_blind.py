@@ -2189,3 +2189,481 @@ def test_when_the_thing_is_done_states_a_dependency_but_when_alone_does_not() ->
         "Cast reads when they have time; the permit office is closed then.\n"
     )
     assert pairs(plan) == {("Filming permit", "Call sheets")}
+
+
+# Batch 20
+
+
+def test_a_one_row_table_of_fields_under_a_heading_is_that_tasks_fields() -> None:
+    for owner, waits, stone in (
+        ("Owner", "Waits for", "Milestone"),
+        ("Verantwortlich", "Abhängig von", "Meilenstein"),
+        ("Responsable", "Depende de", "Hito"),
+    ):
+        plan = plan_of(
+            "## Work\n\n### 1.1 Create the account\n\n"
+            f"| {owner} | {waits} | {stone} |\n|---|---|---|\n| Ana | — | M1 |\n\nSSO too.\n\n"
+            f"### 1.2 Write the Terraform\n\n| {owner} | {waits} | {stone} |\n|---|---|---|\n"
+            "| Ben | 1.1 | M1 |\n"
+        )
+        assert titles(plan) == ["Create the account", "Write the Terraform"], owner
+        assert pairs(plan) == {("Create the account", "Write the Terraform")}, owner
+        assert all(t.milestone_key for t in plan.tasks), owner
+
+
+def test_numbered_lines_under_an_outline_item_are_its_tasks() -> None:
+    for area, head in (
+        ("Work plan", "Outreach"),
+        ("Arbeitsplan", "Werbung"),
+        ("Plan de trabajo", "Captación"),
+    ):
+        plan = plan_of(
+            f"## {area}\n\n1. **{head}**\n   1.1. Put the form online — Ana. (high)\n"
+            "   1.2. Radio spots — Ben.\n\n2. **Shops**\n   2.1. Confirm the shops — Eva.\n"
+            "   2.2. Name a captain per shop — Ana.\n"
+        )
+        assert len(plan.tasks) == 4, area
+        assert [t.title[:4] for t in plan.tasks] == ["1.1.", "1.2.", "2.1.", "2.2."], area
+
+
+def test_a_numbered_outline_as_a_real_sub_list_gives_its_entries_as_tasks() -> None:
+    plan = plan_of(
+        "## Work plan\n\n1. **Outreach**\n   - 1.1. Put the form online — Ana.\n"
+        "   - 1.2. Radio spots — Ben.\n   - [x] 1.3. Old flyer — done.\n\n"
+        "2. **Shops**\n   - 2.1. Confirm the shops — Eva.\n   - 2.2. Name a captain — Ana.\n"
+    )
+    assert [t.title[:4] for t in plan.tasks] == ["1.1.", "1.2.", "2.1.", "2.2."]
+
+
+def test_a_range_across_chapters_holds_every_number_written_between() -> None:
+    for line in ("from 1.2 to 2.2", "de la 1.2 a la 2.2", "von 1.2 bis 2.2", "de la 1.2 à la 2.2"):
+        plan = plan_of(
+            "## Plan\n\n1. **A**\n   1.1. One thing\n   1.2. Two things\n\n"
+            "2. **B**\n   2.1. Three things\n   2.2. Four things\n   2.3. Five things\n\n"
+            f"## Dates\n\n- **Phase one (May):** 1.1.\n- **Phase two (June):** {line}.\n"
+        )
+        got = members(plan)
+        assert got["Phase two (June)"] == {
+            "1.2. Two things",
+            "2.1. Three things",
+            "2.2. Four things",
+        }, line
+
+
+def test_listed_phases_run_in_order_when_the_document_says_so() -> None:
+    for said in (
+        "The phases run one after the other.",
+        "Las fases van una detrás de otra.",
+        "Die Phasen laufen nacheinander.",
+        "Les phases s'enchaînent.",
+    ):
+        plan = plan_of(
+            "## Plan\n\n- Build the form\n- Print the posters\n- Send the thanks\n\n"
+            "## Dates\n\n- **Phase of outreach (May):** build the form\n"
+            "- **Phase of follow-up (June):** send the thanks\n\n" + said + "\n"
+        )
+        assert ("Build the form", "Send the thanks") in pairs(plan), said
+
+
+def test_numbered_quarters_are_time_boxes_and_the_section_over_them_plans() -> None:
+    for plan_title, first, second in (
+        ("Projects by quarter", "1st quarter (Jan – Mar)", "2nd quarter (Apr – Jun)"),
+        ("Vorhaben nach Quartal", "1. Quartal (Januar – März)", "2. Quartal (April – Juni)"),
+        ("Proyectos", "Primer trimestre", "Segundo trimestre"),
+        ("Projets", "1er trimestre", "2e trimestre"),
+    ):
+        plan = plan_of(
+            "# Year plan\n\n## Framework\n\nThe board meets monthly.\n\n"
+            f"## {plan_title}\n\n### {first}\n\n- **Write the fee rules** (Jens)\n"
+            "- **Apply for the grant** (Stefan)\n\n"
+            f"### {second}\n\n- **Collect the fees** (Jens)\n\n"
+            "## Next board meeting\n\nTuesday, 19:30.\n"
+        )
+        assert titles(plan) == [
+            "Write the fee rules",
+            "Apply for the grant",
+            "Collect the fees",
+        ], plan_title
+        assert len(members(plan)) == 2, plan_title
+
+
+def test_a_priority_label_reads_a_star_rating_or_a_level_number() -> None:
+    for label in ("Priority", "Priorität", "Prioridad", "Priorité"):
+        plan = plan_of(
+            f"## Actions\n\n### Action 1 — Study\n\n- {label} : ★★★\n\nCounts.\n\n"
+            f"### Action 2 — Bike racks\n\n- {label} : ★\n\nRacks.\n\n"
+            f"### Action 3 — Signs\n\n- {label}: 2\n\nSigns.\n"
+        )
+        levels = [t.priority for t in plan.tasks]
+        assert levels == [Priority.HIGH, Priority.LOW, Priority.MEDIUM], label
+
+
+def test_a_must_field_answered_yes_or_stretch_ranks_the_task() -> None:
+    for must, yes, no in (
+        ("Must land", "yes", "stretch"),
+        ("Pflicht", "ja", "nein"),
+        ("Imprescindible", "sí", "no"),
+        ("Obligatoire", "oui", "non"),
+    ):
+        plan = plan_of(
+            f"## Work\n\n### Load the history\n\n| Owner | {must} | Waits for |\n|---|---|---|\n"
+            f"| Ines | {yes} | — |\n\n### Move the syncs\n\n| Owner | {must} | Waits for |\n"
+            f"|---|---|---|\n| Grace | {no} | — |\n\n### Set up notebooks\n\n"
+            f"| Owner | {must} | Waits for |\n|---|---|---|\n| Kemi |  | — |\n"
+        )
+        levels = [t.priority for t in plan.tasks]
+        assert levels == [Priority.HIGH, Priority.LOW, Priority.MEDIUM], must
+
+
+def test_a_prealable_field_names_what_the_action_waits_for() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Action 1 — Étude de circulation\n\n- Pilote : voirie\n\nComptages.\n\n"
+        "### Action 2 — Zone de rencontre\n\n- Pilote : voirie\n- Préalable : action 1\n"
+    )
+    assert pairs(plan) == {("Action 1 — Étude de circulation", "Action 2 — Zone de rencontre")}
+
+
+def test_action_n_names_that_action_not_action_n0() -> None:
+    body = "".join(
+        f"### Action {n} — Thing {n}\n\n- Pilote : voirie\n\nText.\n\n" for n in range(1, 12)
+    )
+    plan = plan_of(f"## Actions\n\n{body}### Action 12 — Last\n\n- Préalable : action 1\n")
+    assert pairs(plan) == {("Action 1 — Thing 1", "Action 12 — Last")}
+    assert "ambiguous_reference" not in codes(plan)
+
+
+def test_preambles_legends_frames_financing_and_next_meetings_are_not_work() -> None:
+    for context in (
+        "Préambule",
+        "Kennzeichnung",
+        "Lecture des fiches",
+        "Rahmen",
+        "Diagnostic en bref",
+        "Lo que sabemos del año pasado",
+        "Financement",
+        "Suivi et évaluation",
+        "Nächste Vorstandssitzung",
+        "Rückblick 2026",
+        "Erledigt / gestrichen",
+        "Pendiente de decidir",
+    ):
+        plan = plan_of(
+            f"## {context}\n\nSome words about it.\n\n## Tasks\n\n- Build the form\n- Print it\n"
+        )
+        assert titles(plan) == ["Build the form", "Print it"], context
+
+
+def test_an_horizon_field_and_a_table_of_horizons_place_the_actions() -> None:
+    for label, short, long in (
+        ("Horizon", "Court terme", "Long terme"),
+        ("Horizon", "Short term", "Long term"),
+        ("Horizonte", "Corto plazo", "Largo plazo"),
+        ("Zeithorizont", "Kurzfristig", "Langfristig"),
+    ):
+        plan = plan_of(
+            f"## Actions\n\n### Action 1 — Study\n\n- {label} : {short.lower()}\n\nCounts.\n\n"
+            f"### Action 2 — Parking\n\n- {label} : {long.lower()}\n\nPlaces.\n\n"
+            f"## Calendar\n\n| {label} | Period | Actions |\n|---|---|---|\n"
+            f"| {short} | 2027 | 1, 3 |\n| {long} | 2030 | 2, 4 |\n"
+        )
+        assert titles(plan) == ["Action 1 — Study", "Action 2 — Parking"], label
+        assert members(plan) == {
+            short: {"Action 1 — Study"},
+            long: {"Action 2 — Parking"},
+        }, label
+
+
+def test_a_reading_guide_names_the_milestones_tasks_give_by_id() -> None:
+    for guide in (
+        "How to read this plan",
+        "Cómo leer el plan",
+        "Lesehilfe",
+        "Comment lire ce plan",
+    ):
+        plan = plan_of(
+            f"## {guide}\n\nEach task has a table.\n\n"
+            "- **M1 Snowflake usable** – 29 January\n- **M2 Data at parity** – 5 March\n\n"
+            "## Work\n\n### Create the account\n\n| Owner | Waits for | Milestone |\n"
+            "|---|---|---|\n| Ana | — | M1 |\n\n### Load the history\n\n"
+            "| Owner | Waits for | Milestone |\n|---|---|---|\n| Ben | the account | M2 |\n"
+        )
+        assert members(plan) == {
+            "M1 Snowflake usable": {"Create the account"},
+            "M2 Data at parity": {"Load the history"},
+        }, guide
+
+
+def test_headings_dated_by_a_short_weekday_or_a_span_of_days_are_time_boxes() -> None:
+    for first, second in (
+        ("Before submission — by Mon 17 February", "Last week — 8 to 14 April"),
+        ("Vor der Abgabe — bis Mo 17 Februar", "Letzte Woche — 8 bis 14 April"),
+        ("Antes del envío — lun 17 febrero", "Última semana — del 8 al 14 de abril"),
+        ("Lanzamiento — mar 4 de marzo", "Última semana — del 8 al 14 de abril"),
+        ("Avant la soumission — jeu 17 février", "Dernière semaine — du 8 au 14 avril"),
+    ):
+        plan = plan_of(
+            f"## Plan\n\n### {first}\n\n- [ ] Reward table — Mei\n- [ ] Tier art — Lina\n\n"
+            f"### {second}\n\n- [ ] Recap dashboard — data team\n"
+        )
+        assert len(plan.tasks) == 3, first
+        assert len(members(plan)) == 2, first
+
+
+def test_a_legend_of_signs_with_equals_ranks_the_items_that_carry_them() -> None:
+    for urgent, important, spare in (
+        ("urgent", "important", "(later)** = only if time"),
+        ("dringend", "wichtig", "(später)** = nur wenn Zeit"),
+        ("urgente", "importante", "(luego)** = si hay tiempo"),
+        ("urgente", "importante", "(más adelante)** = solo si sobra tiempo"),
+        ("urgent", "importante", "(après)** = si possible"),
+    ):
+        mark = spare.split("**")[0]
+        plan = plan_of(
+            f"## Legend\n\n**(!!)** = {urgent} · **(!)** = {important} · **{spare}\n\n"
+            f"## Plan\n\n- **Fees** (Jens) (!!) — new rates.\n- **Camp** (Tobias) {mark} — if"
+            " money is left.\n- **Party** (Anja) — in June.\n"
+        )
+        levels = {t.title: t.priority for t in plan.tasks}
+        assert levels["Fees"] == Priority.CRITICAL, urgent
+        assert levels["Camp"] == Priority.LOW, urgent
+        assert levels["Party"] == Priority.MEDIUM, urgent
+
+
+def test_cuttable_is_a_low_priority_word() -> None:
+    for word in ("cuttable", "streichbar", "prescindible", "facultatif"):
+        plan = plan_of(
+            f"## Plan\n\n- [ ] **LO-1 Preview build** — Aoife. — {word}\n"
+            "- [ ] **LO-2 Flag** — Pavel.\n"
+        )
+        assert plan.tasks[0].priority == Priority.LOW, word
+
+
+def test_work_that_must_be_ready_before_another_task_is_its_blocker() -> None:
+    for first, second, said in (
+        ("Fee rules", "General meeting", "Must be ready two weeks before the general meeting."),
+        (
+            "Beitragsordnung",
+            "Mitgliederversammlung",
+            "Muss vier Wochen vor der Mitgliederversammlung fertig sein.",
+        ),
+        (
+            "Reglamento de cuotas",
+            "Asamblea general",
+            "Debe estar listo dos semanas antes de la asamblea general.",
+        ),
+        (
+            "Règlement des cotisations",
+            "Assemblée générale",
+            "Doit être prêt deux semaines avant l'assemblée générale.",
+        ),
+    ):
+        plan = plan_of(
+            f"## Plan\n\n- **{first}** (Jens) — {said}\n- **{second}** (Martina) — invite.\n"
+        )
+        assert pairs(plan) == {(first, second)}, said
+
+
+def test_a_state_word_is_no_word_of_a_title() -> None:
+    plan = plan_of(
+        "## Plan\n\n- **Umstieg auf die Vereinssoftware** (Laura)\n"
+        "- **Sommerfest durchführen** (alle)\n"
+        "- **Weihnachtsfeier** (Martina) — erst, wenn die Umstellung durch ist.\n"
+    )
+    assert ("Sommerfest durchführen", "Weihnachtsfeier") not in pairs(plan)
+
+
+def test_a_german_participle_names_the_task_of_its_verb() -> None:
+    plan = plan_of(
+        "## Plan\n\n- **Vereinssoftware auswählen** (Jens)\n- **Sommerfest planen** (Stefan)\n"
+        "- **Umstieg auf die neue Vereinssoftware** (Laura) — Geht erst los, wenn die Software "
+        "ausgewählt ist.\n"
+    )
+    assert pairs(plan) == {("Vereinssoftware auswählen", "Umstieg auf die neue Vereinssoftware")}
+
+
+def test_a_spanish_verb_before_its_subject_and_despues_del_name_tasks() -> None:
+    plan = plan_of(
+        "## Plan\n\n- Pedido de petos y carteles — Andrés.\n- Sesión para capitanes — Lucía.\n"
+        "- Cuadrante de turnos — Marcos.\n"
+        "- Reparto de material — Pablo. Cuando haya llegado el pedido y se haya hecho la "
+        "sesión de capitanes.\n- Envío de la guía — Marcos. Después del cuadrante.\n"
+    )
+    assert pairs(plan) == {
+        ("Pedido de petos y carteles — Andrés", "Reparto de material — Pablo"),
+        ("Sesión para capitanes — Lucía", "Reparto de material — Pablo"),
+        ("Cuadrante de turnos — Marcos", "Envío de la guía — Marcos"),
+    }
+
+
+def test_a_list_announced_as_notes_below_a_task_table_holds_no_task() -> None:
+    for lead in (
+        "Notes on phase 2:",
+        "Notas de la fase 2:",
+        "Anmerkungen zu Phase 2:",
+        "Remarques :",
+    ):
+        plan = plan_of(
+            "## Plan\n\n### Phase 2 — Materials\n\n| Nº | Action | Owner |\n|---|---|---|\n"
+            "| 5 | Notebooks in R | Ana |\n| 6 | Short videos | Elena |\n\n"
+            f"{lead}\n\n- The videos are recorded while the notebooks are written.\n"
+            "- The question bank waits for nothing.\n"
+        )
+        assert titles(plan) == ["Notebooks in R", "Short videos"], lead
+
+
+def test_the_whole_clause_decides_a_target_that_fits_two_tasks() -> None:
+    plan = plan_of(
+        "## Plan\n\n- [ ] **LO-315 Build 7.0 store submission** — Jonah.\n"
+        "- [ ] **LO-322 Store featuring assets** — Lina.\n"
+        "- [ ] **LO-323 Creator preview build** — Aoife. Only after the store has approved 7.0.\n"
+    )
+    assert pairs(plan) == {
+        ("LO-315 Build 7.0 store submission", "LO-323 Creator preview build"),
+    }
+    assert "ambiguous_reference" not in codes(plan)
+
+
+def test_a_german_noun_in_ung_names_the_task_of_its_verb() -> None:
+    plan = plan_of(
+        "## Plan\n\n- **Sommerfest planen** (Stefan)\n- **Haushaltsplan aufstellen** (Jens)\n"
+        "- **Sommerfest durchführen** (alle) — nach der Planung aus dem Frühjahr.\n"
+    )
+    assert pairs(plan) == {("Sommerfest planen", "Sommerfest durchführen")}
+
+
+def test_a_based_on_phrase_that_took_the_article_still_describes_a_task() -> None:
+    for done, later, said in (
+        ("Collect the 2027 fees", "Draw up the 2028 budget", "on the basis of the fee income"),
+        ("Beitragseinzug 2027", "Haushaltsplan 2028 aufstellen", "auf Basis der Beitragseinnahmen"),
+        ("Cobro de cuotas 2027", "Presupuesto 2028", "sobre la base del cobro de las cuotas"),
+    ):
+        plan = plan_of(f"## Plan\n\n- **{done}** (Jens)\n- **{later}** (Jens) — {said}.\n")
+        assert pairs(plan) == {(done, later)}, said
+
+
+def test_items_of_a_lettered_workstream_go_by_letter_and_number() -> None:
+    for area in ("Chantier", "Workstream", "Track", "Lot"):
+        plan = plan_of(
+            f"## {area} A — Structure\n\n1. **Audit** — stats.\n"
+            "2. **Target tree** — eight entries.\n\n"
+            f"## {area} B — Content\n\n1. **Inventory** — each page sorted.\n"
+            "2. **Migration** — page by page. Elle attend la livraison de l'arbre (A2).\n"
+        )
+        assert ("Target tree", "Migration") in pairs(plan), area
+
+
+def test_il_faut_que_states_what_a_task_needs() -> None:
+    plan = plan_of(
+        "## Chantier A\n\n1. **Charte éditoriale** — rôles.\n\n## Chantier D\n\n"
+        "1. **Formation des contributeurs** — huit sessions. Il faut que la charte éditoriale "
+        "(A1) soit livrée.\n"
+    )
+    assert pairs(plan) == {("Charte éditoriale", "Formation des contributeurs")}
+
+
+def test_a_later_sentence_that_orders_an_item_is_its_text_not_its_title() -> None:
+    plan = plan_of(
+        "## Plan de travail\n\n1. **Recrutement**\n   1.1. Mettre le formulaire en ligne — Marc.\n"
+        "   1.2. Campagne sur les réseaux — Nora. Démarre une fois le formulaire publié.\n"
+    )
+    assert [t.title for t in plan.tasks] == [
+        "1.1. Mettre le formulaire en ligne — Marc",
+        "1.2. Campagne sur les réseaux — Nora",
+    ]
+    assert len(pairs(plan)) == 1
+
+
+def test_an_id_that_names_no_task_is_no_description() -> None:
+    plan = plan_of(
+        "## Plan\n\n- Train the editors — they need the charter (X9) delivered first.\n"
+        "- Migrate the pages — waits for X9.\n"
+    )
+    assert not any(b.startswith("Train") for b, _ in pairs(plan))
+
+
+def test_a_fiche_action_numbered_with_n_degree_is_named_every_usual_way() -> None:
+    body = "".join(
+        f"### Fiche-action n°{n} — Sujet {n}\n\n- Pilote : voirie\n\nTexte.\n\n"
+        for n in range(1, 11)
+    )
+    plan = plan_of(
+        f"## Axe 1\n\n{body}### Fiche-action n°11 — Parking\n\n- Préalable : fiche n°1\n\n"
+        "### Fiche-action n°12 — Navette\n\n- Préalable : action 2\n"
+    )
+    assert pairs(plan) == {
+        ("Fiche-action n°1 — Sujet 1", "Fiche-action n°11 — Parking"),
+        ("Fiche-action n°2 — Sujet 2", "Fiche-action n°12 — Navette"),
+    }
+
+
+def test_a_must_column_answered_yes_or_stretch_ranks_the_rows() -> None:
+    for must, yes, no in (
+        ("Must land", "yes", "stretch"),
+        ("Pflicht", "ja", "nein"),
+        ("Imprescindible", "sí", "no"),
+        ("Obligatoire", "oui", "non"),
+    ):
+        plan = plan_of(
+            f"## Work items\n\n| ID | Task | {must} |\n|---|---|---|\n| W1 | Create the account |"
+            f" {yes} |\n| W2 | Move the syncs | {no} |\n| W3 | Notebooks |  |\n"
+        )
+        levels = [t.priority for t in plan.tasks]
+        assert levels == [Priority.HIGH, Priority.LOW, Priority.MEDIUM], must
+
+
+def test_month_headings_are_time_boxes() -> None:
+    for plan_title, first, second in (
+        ("Projects by month", "January", "February – March"),
+        ("Vorhaben nach Monat", "Januar", "April 2027"),
+        ("Proyectos por mes", "Enero", "Febrero – marzo"),
+        ("Projets par mois", "Janvier", "Février à mars"),
+    ):
+        plan = plan_of(
+            f"## {plan_title}\n\n### {first}\n\n- **Write the fee rules** (Jens)\n"
+            "- **Apply for the grant** (Stefan)\n\n"
+            f"### {second}\n\n- **Collect the fees** (Jens)\n\n## Nächste Sitzung\n\nDienstag.\n"
+        )
+        assert len(plan.tasks) == 3, first
+        assert len(members(plan)) == 2, first
+
+
+def test_a_work_breakdown_outline_and_its_schedule_table_are_one_set_of_tasks() -> None:
+    for wbs, package, after, notes in (
+        ("WBS", "Work package", "Predecessors", "**Notes on the schedule**"),
+        ("PSP", "Arbeitspaket", "Vorgänger", "**Anmerkungen zum Zeitplan**"),
+        ("EDT", "Paquete de trabajo", "Predecesoras", "**Notas al cronograma**"),
+    ):
+        plan = plan_of(
+            "## Breakdown of the work\n\n- **1 Phase 1 — Design**\n  - 1.1 Process analysis\n"
+            "  - 1.2 Functional design\n- **2 Phase 2 — Build**\n  - 2.1 Configuration\n"
+            f"  - 2.2 ERP interface\n\n## Budget summary\n\n| Item | Amount |\n|---|---|\n"
+            f"| Licences | 68,000 € |\n\n## Schedule\n\n| {wbs} | {package} | Days | {after} |\n"
+            "|---|---|---|---|\n| 1.1 | Process analysis | 15 | — |\n"
+            "| 1.2 | Functional design | 10 | 1.1 |\n| 2.1 | Configuration | 20 | 1.2 |\n"
+            f"| 2.2 | ERP interface | 25 | 1.2 |\n\n{notes}\n\n"
+            "- The configuration (2.1) starts on the approved design, whatever the calendar says"
+            " about the holidays and the freeze of the warehouse in December.\n"
+            "- Nothing is installed in the warehouse during the freeze.\n"
+        )
+        assert [t.title for t in plan.tasks] == [
+            "1.1 Process analysis",
+            "1.2 Functional design",
+            "2.1 Configuration",
+            "2.2 ERP interface",
+        ], wbs
+        assert ("1.2 Functional design", "2.2 ERP interface") in pairs(plan), wbs
+
+
+def test_a_schedule_row_whose_task_the_breakdown_dropped_is_no_new_task() -> None:
+    plan = plan_of(
+        "## Breakdown of the work\n\n- **1 Phase 1 — Design**\n  - 1.1 Process analysis\n"
+        "  - Revised functional design\n  - 1.3 Layout\n\n"
+        "## Schedule\n\n| WBS | Work package | Predecessors |\n|---|---|---|\n"
+        "| 1.1 | Process analysis | — |\n| 1.3 | Layout | 1.1 |\n| 1.4 | Hypercare | 1.3 |\n"
+    )
+    assert [t.title for t in plan.tasks] == [
+        "1.1 Process analysis",
+        "Revised functional design",
+        "1.3 Layout",
+    ]
+    assert ("1.1 Process analysis", "1.3 Layout") in pairs(plan)

@@ -51,10 +51,14 @@ dependencies.
   *bucket* (a checklist, tasks, to-dos, steps, "in parallel", a week, a sprint, a date, a
   release stage, a milestone heading, a work plan such as Roadmap or Requirements, or any
   checklist-only section of a document made of checklists: its open checkboxes, else its other
-  open items), when most items of a list carry their own id, owner or dependency, when a list
+  open items), when a numbered outline's heading item holds ``1.1. …`` lines or a
+  ``- 1.1. …`` sub-list (the entries are the tasks), when most items of a list carry their
+  own id, owner or dependency, when a list
   follows ``Tasks:``, when its numbered steps are said to run in order, and for the rows of a
   requirements table (a column named task, requirement, story, feature, summary, name…; id,
-  priority, dependency, notes and milestone columns are read). Checked and struck-through items
+  priority, dependency, notes and milestone columns are read). A one-row table whose header
+  holds two or more known labels is its section's fields; a list announced as notes
+  (``Notas de la fase 2:``) below a task table holds no task. Checked and struck-through items
   are not tasks. Otherwise the section is one task and its items are its criteria.
 - ``fine``: the balanced tasks, plus one child task (``parent_key``) per open checklist item and
   numbered step of a section task (the parent waits for its children, edges with reason
@@ -149,7 +153,7 @@ import re
 from core.prd.commands import shell_block
 from core.prd.edit import summarize
 from core.prd.models import ImportOptions, ImportPlan, PlannedEdge, PlannedTask, PlanWarning
-from core.prd.parse import Section, parse_document
+from core.prd.parse import ListBlock, Section, parse_document
 from core.prd.plan.builder import Builder
 from core.prd.plan.classify import KNOWN_ALONE, SectionRules
 from core.prd.plan.edges import break_cycles, resolve_edges
@@ -167,11 +171,14 @@ from core.prd.plan.vocab import (
     mark_legend,
     slug,
     source_stem,
+    symbol_legend,
     tag_legend,
 )
 
 __all__ = ["TOO_BIG", "build_plan"]
 
+_READING_GUIDE = ("info", "summary")
+"""A reading guide's kind: it may list the milestones its tasks name by id."""
 _LEGEND_HINT = re.compile("l[eé][gy]end", re.IGNORECASE)
 """What every legend holds (``Legend``, ``Legende``, ``Leyenda``, ``Légende``)."""
 
@@ -211,19 +218,28 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
         milestones.read_section(section, doc.lines)
     # Verdicts may ask which sections the milestones name: read those first.
     for section in sections:
-        if id(section) not in listing and rules.verdict(section).kind != "info":
+        if id(section) in listing:
+            continue
+        if rules.verdict(section).kind != "info":
             for block in flat_blocks(section.blocks):
                 milestones.read_block(block, doc.lines)
+        elif rules.title(section).kind == _READING_GUIDE:
+            # "How to read this plan" defines the milestones the tasks name (``M1``).
+            for block in section.blocks:
+                if isinstance(block, ListBlock):
+                    milestones.read_block(block, doc.lines)
     builder = Builder(doc, source_key, options, top, title_section, outline, rules, milestones)
     if _LEGEND_HINT.search(text):
         builder.legend = emoji_legend(text)
     if " = " in text and not text.isascii():
-        for mark, level in mark_legend(text).items():
+        for mark, level in symbol_legend(text).items():
             builder.legend.setdefault(mark, level)
     if "[" in text:
         builder.tag_legend = tag_legend(text)
     if ") =" in text or ")=" in text:
         builder.abbreviations = abbreviation_legend(text)
+    if " = " in text:
+        builder.mark_legend = mark_legend(text)
     inherited = Inherited(
         priority=doc_meta.priority,
         task_type=doc_meta.task_type,

@@ -29,7 +29,13 @@ from core.prd.plan.items import (
     struck,
     task_table,
 )
-from core.prd.plan.lexicon import DATE_IN_TITLE, MILESTONE_HEADING, STAGE_HEADING, TASKS_LABEL
+from core.prd.plan.lexicon import (
+    DATE_IN_TITLE,
+    MILESTONE_HEADING,
+    NOTES_LABEL,
+    STAGE_HEADING,
+    TASKS_LABEL,
+)
 from core.prd.plan.prose import DepRef, find_dependencies, states_sequence
 from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
@@ -100,6 +106,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
     lines = builder.doc.lines
     lists: list[ListBlock] = []
     forced: list[ListBlock] = []
+    noted: list[ListBlock] = []
     rows: list[WorkItem] = []
     role: str | None = None
     for block in flat_blocks(section.blocks):
@@ -107,10 +114,12 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
             role = None  # "- **Jalon 1 — …** : A1, A2": names milestones, not work
             continue
         if isinstance(block, Paragraph):
-            role = _announced(block.text.rsplit("\n", 1)[-1])
+            role = _announced(block.text.rsplit("\n", 1)[-1]) or _bold_notes(block, lines)
         elif isinstance(block, ListBlock):
             if role == "tasks":
                 forced.append(block)
+            elif role == "notes":
+                noted.append(block)
             elif role is None:
                 lists.append(block)
             role = None
@@ -133,6 +142,11 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
             candidates = [(b, [i for i in items if i.checked is False]) for b, items in candidates]
         for block, items in candidates:
             for item in items:
+                steps = outline_steps(item, lines)
+                if steps is not None:
+                    # "1. **Captación**" over "1.1. …", "1.2. …": a heading of the outline.
+                    chosen.extend(WorkItem(steps, item=i) for i in _open(steps, lines))
+                    continue
                 phase = _phase_of(item, lines)
                 if phase is None:
                     chosen.append(WorkItem(block, item=item))
@@ -143,14 +157,76 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
     else:
         for block in lists:
             items = _open(block, lines)
+            outline = [(i, outline_steps(i, lines)) for i in items]
+            if items and sum(o is not None for _, o in outline) * 2 > len(items):
+                # A numbered outline anywhere (1. over 1.1., 1.2.): its entries are the work
+                # (an item without entries is one of its own).
+                for item, steps in outline:
+                    if steps is None:
+                        chosen.append(WorkItem(block, item=item))
+                    else:
+                        chosen.extend(WorkItem(steps, item=i) for i in _open(steps, lines))
+                continue
             if (len(items) >= 2 and sum(backlog_item(i.text) for i in items) * 2 > len(items)) or (
                 len(items) == 1 and ident_of(items[0].text.split("\n", 1)[0]) is not None
             ):  # one item left of an epic's list is still its own task when it has an id
                 chosen.extend(WorkItem(block, item=i) for i in items)
     if rows:
-        chosen, rows = _notes_on_rows(builder, chosen, rows)
+        # Notes below a task table ("Remarques sur les enchaînements :") remark on its rows;
+        # a note that names no row is the section's prose, never a task.
+        remarks = [WorkItem(b, item=i) for b in noted for i in _open(b, lines)]
+        chosen, rows = _notes_on_rows(builder, [*chosen, *remarks], rows)
+        unnamed = {id(w.item) for w in remarks}
+        chosen = [w for w in chosen if id(w.item) not in unnamed]
     chosen.extend(rows)
     return chosen
+
+
+_OUTLINE_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})+)\.?\s+\S")
+"""A line of a numbered outline below its heading item: ``1.1. Pasar el formulario …``."""
+
+
+def outline_steps(item: ListItem, lines: list[str]) -> ListBlock | None:
+    """The numbered lines an item holds under its title, as a list (``None``: it holds none).
+
+    A numbered outline written as ``1. **Captación**`` with ``1.1. …``, ``1.2. …`` indented
+    below it parses as one item whose text goes on over those lines, as Markdown knows no
+    ``1.1.`` marker. A reader sees a heading over its numbered entries: each is an item of
+    its own (a line that carries no number goes on the entry before it).
+    """
+    if item.lists:
+        # The same outline as a real sub-list: "- 1.1. …", "- 1.2. …" under the heading item.
+        subs = [i for sub in item.lists for i in sub.items]
+        # Half of them numbered: an entry added or renamed without its number stays one.
+        count = sum(1 for i in subs if _OUTLINE_NUMBER.match(i.text))
+        numbered = len(subs) >= 2 and count > 0 and count * 2 >= len(subs)
+        return (
+            ListBlock(True, 1, tuple(subs), subs[0].line_start, subs[-1].line_end)
+            if numbered
+            else None
+        )
+    if item.text.count("\n") < 2:
+        return None
+    parts = item.text.split("\n")
+    if "." not in parts[1][:6]:
+        return None
+    first = item.line_start
+    steps: list[ListItem] = []
+    for offset, text in enumerate(parts[1:], start=1):
+        number = first + offset
+        raw = lines[number - 1] if number <= len(lines) else ""
+        if _OUTLINE_NUMBER.match(text) and raw.strip().startswith(text.strip()[:12]):
+            steps.append(ListItem(text.strip(), None, (), (), number, number))
+        elif steps and text.strip():
+            last = steps[-1]
+            steps[-1] = ListItem(
+                f"{last.text}\n{text.strip()}", None, (), (), last.line_start, number
+            )
+        elif text.strip():
+            return None  # the item's own prose, not an outline
+    if len(steps) < 2:
+        return None
+    return ListBlock(True, 1, tuple(steps), steps[0].line_start, steps[-1].line_end)
 
 
 def _phase_of(item: ListItem, lines: list[str]) -> str | None:
@@ -346,6 +422,8 @@ def _announced(line: str) -> str | None:
     """The role a paragraph's last line gives the list after it."""
     if TASKS_LABEL.fullmatch(line.strip()):
         return "tasks"
+    if ":" in line and NOTES_LABEL.fullmatch(line.strip()):
+        return "notes"  # "Notas de la fase 2:" over remarks on the tasks above
     fields = label_fields(line)
     if fields and not fields[-1][1]:
         return (
@@ -356,6 +434,16 @@ def _announced(line: str) -> str | None:
             else None
         )
     return None
+
+
+def _bold_notes(block: Paragraph, lines: list[str]) -> str | None:
+    """``"notes"`` for a bold line alone that names notes (``**Notas al cronograma**``)."""
+    if block.line_start != block.line_end or block.line_start > len(lines):
+        return None
+    raw = lines[block.line_start - 1].strip()
+    if not raw.startswith(("**", "__")) or not raw.rstrip(":").endswith(("**", "__")):
+        return None
+    return "notes" if NOTES_LABEL.fullmatch(f"{raw.strip('*_: ')}:") else None
 
 
 def _open(block: ListBlock, lines: list[str]) -> list[ListItem]:
@@ -431,7 +519,7 @@ def _issue_in_parentheses(first_line: str) -> str | None:
     return m.group(1) if m else None
 
 
-_ITEM_NUMBER = re.compile(r"\s*(\d{1,3})[.)]\s")
+_ITEM_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*)[.)]?\s")
 
 
 def _written_number(raw: str, block: ListBlock) -> str | None:

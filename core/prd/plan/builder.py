@@ -92,6 +92,8 @@ class Builder:
     tag_legend: dict[str, Priority] = field(default_factory=dict)
     abbreviations: dict[str, Priority] = field(default_factory=dict)
     """A legend's letters in parentheses (``(P) = Pflicht``) → the level each stands for."""
+    mark_legend: dict[str, Priority] = field(default_factory=dict)
+    """The priority each sign of an ``=`` legend stands for (``(!!) = dringend``)."""
     """The priority each ``[tag]`` a legend ranks stands for (``[slice]`` → high)."""
     _phases_in_order: bool | None = None
     _phase_order_exempt: frozenset[str] | None = None

@@ -31,6 +31,8 @@ from core.prd.plan.lexicon import (
     MILESTONE_HEADING,
     MILESTONE_LABEL,
     MILESTONE_LIST_TITLES,
+    MONTH_HEADING,
+    PERIOD_HEADING,
     PRIORITY_WORDS,
     STAGE_HEADING,
     TIME_BOX,
@@ -223,6 +225,8 @@ class Title:
             milestone=_milestone_in(lead),
             stage=bool(STAGE_HEADING.fullmatch(lead))
             or bool(TIME_BOX.match(plain))
+            or bool(PERIOD_HEADING.match(title.lstrip("*_ ")))
+            or bool(MONTH_HEADING.fullmatch(plain))
             or bool(DAY_DATE.search(plain))
             or (numbered and bool(_VERSION_HEADING.match(clean_title(title)))),
             priority=priority_in_title(title) or named,
@@ -503,7 +507,20 @@ class SectionRules:
             return True
         if any(title_kind(_tag_words(t), t) == ("work", "work") for t in self._tags(section)):
             return True
-        return (info.milestone is not None or info.stage) and bool(section.children)
+        if (info.milestone is not None or info.stage) and bool(section.children):
+            return True
+        return self._over_time_boxes(section)
+
+    def _over_time_boxes(self, section: Section) -> bool:
+        """Whether a top-level section of no known kind has only time boxes below it (two or more).
+
+        "Vorhaben nach Quartal" over "1. Quartal", "2. Quartal" … is the year's work plan,
+        whatever its own title says: the rest of the document is context around it.
+        """
+        children = section.children
+        if len(children) < 2 or section.level > self.top or self.title(section).kind is not None:
+            return False  # a known title ("Rollout plan") has its own rules
+        return all((t := self.title(c)).stage or t.milestone is not None for c in children)
 
     def lists_milestones(self, section: Section) -> bool:
         """Whether the section's title names a milestones section.

@@ -56,7 +56,7 @@ from core.prd.plan.lexicon import (
 from core.prd.plan.match import PART_SPLIT, Found, Resolver, content_words
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
-from core.prd.plan.vocab import WORDS, norm, norm_words, strip_number
+from core.prd.plan.vocab import IDENT, WORDS, norm, norm_words, strip_number
 
 _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 _ASIDES = re.compile(r"\(([^()]*)\)")
@@ -66,7 +66,28 @@ _MIN_COMPOUND = 6
 
 def roots(text: str) -> list[str]:
     """The text's content words as compared here: stemmed, accents folded, no generic nouns."""
-    return [_fold(w) for w in content_words(text) if _counts(w)]
+    return [_participle(_fold(w)) for w in content_words(text) if _counts(w)]
+
+
+_PARTICIPLE = re.compile(
+    r"(ab|an|auf|aus|ein|fest|her|hin|mit|nach|um|vor|weg|zu|zuruck)ge([a-z]{3,}?)(?:et|t|en)"
+)
+"""A German past participle with a separable prefix (``ausgewählt``, ``umgestellt``)."""
+
+
+def _participle(word: str) -> str:
+    """``ausgewahlt`` → ``auswahl``, ``planung`` → ``planen``: as the verb's root.
+
+    "wenn die Software ausgewählt ist" names "Vereinssoftware auswählen", "nach der Planung"
+    names "Sommerfest planen" (a German noun in -ung is its verb's action). Other words are
+    left as they are.
+    """
+    if len(word) >= 7 and word.endswith("ung"):
+        return word[:-3] + "en"
+    if len(word) < 8 or "ge" not in word[2:8]:
+        return word
+    m = _PARTICIPLE.fullmatch(word)
+    return m.group(1) + m.group(2) if m else word
 
 
 def _counts(word: str) -> bool:
@@ -170,6 +191,8 @@ class Describer:
         Returns the described tasks and the ambiguous parts (with their candidates). The
         referring tasks ``subjects``, their parents and their steps are never named.
         """
+        if found.candidates and not found.units and dep.strength != "label":
+            return self._clause_decides(dep, found, subjects), []
         if found.none or found.candidates or (dep.reverse and dep.strength == "weak"):
             return [], []
         if found.units and dep.strength == "label":
@@ -177,8 +200,10 @@ class Describer:
         target = dep.target.strip()
         if QUANTIFIER_LEAD.match(_without_article(target)) or DURATION.search(target):
             return [], []
+        if IDENT.fullmatch(target):
+            return [], []  # "C3" names by id or not at all: a title citing "(C3)" is not it
         # "Buchung nach Zeitraum": without a determiner a weak phrase needs two shared words.
-        pairs = 1 if dep.strength != "weak" or _determined(target) else 2
+        pairs = 1 if dep.strength != "weak" or _determined(target) or _led_by_article(dep) else 2
         parts = [p.strip() for p in PART_SPLIT.split(target) if p.strip()] or [target]
         if found.units and len(parts) == 1:
             return [], []  # the matcher read the one reference there is
@@ -206,6 +231,20 @@ class Describer:
             elif verdict:
                 ambiguous.append((clause, verdict))
         return described, ambiguous
+
+    def _clause_decides(self, dep: DepRef, found: Found, subjects: list[Unit]) -> list[Described]:
+        """The one candidate of an ambiguous target that the whole clause names, if any.
+
+        "Only after the store has approved 7.0": "the store" fits "Store featuring assets"
+        and "Build 7.0 store submission" alike; the clause, by two of its words, names the
+        second. Else nothing (the ambiguity is reported as it was).
+        """
+        clause = _clause(dep)
+        if not clause:
+            return []
+        verdict = self.name(clause, self._family(subjects), 2)
+        held = {u for c in found.candidates for u in c}
+        return [verdict] if isinstance(verdict, Described) and verdict.unit in held else []
 
     def _family(self, subjects: list[Unit]) -> set[Unit]:
         """The referring tasks with their parents and their steps (fine granularity)."""
@@ -312,6 +351,28 @@ def _determined(text: str) -> bool:
         return True
     _, _, rest = text.partition(" ")
     return bool(rest) and DETERMINER_LEAD.match(rest) is not None
+
+
+_BASED_ON = re.compile(
+    r"(?:auf (?:der )?(?:basis|grundlage)|sur la base|on the basis|sobre la base|con base)\b",
+    re.IGNORECASE,
+)
+
+
+def _led_by_article(dep: DepRef) -> bool:
+    """Whether a "based on" phrase ends on a determiner just before its target.
+
+    "auf Basis der Beitragseinnahmen", "sur la base du schéma": the trigger took the article,
+    the target still names a thing. ("à partir du numéro d'adhérent" says what from, not
+    what after: only the "based on" phrases count.)
+    """
+    if not _BASED_ON.match(dep.phrase):
+        return False
+    at = dep.phrase.rfind(dep.target.strip()) if dep.target.strip() else -1
+    if at <= 0:
+        return False
+    words = dep.phrase[:at].split()
+    return bool(words) and DETERMINER_LEAD.fullmatch(words[-1] + " ") is not None
 
 
 def _without_article(text: str) -> str:

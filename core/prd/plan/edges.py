@@ -160,6 +160,7 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
     for section in builder.milestone_prose:
         _milestone_order(builder, resolver, describer, section, out)
     _memberships(builder, resolver)
+    _listed_phases_in_order(builder)
     for groups, line in builder.sequences:
         for before, after in itertools.pairwise([g for g in groups if g]):
             out.connect(after, before, "order", line, "the document says these run in order")
@@ -523,6 +524,29 @@ def _memberships(builder: Builder, resolver: Resolver) -> None:
                 unit.milestone = key
                 if listed is not None:
                     listed.append(unit)
+
+
+def _listed_phases_in_order(builder: Builder) -> None:
+    """Chain the milestones a list names when the document says its phases run in order.
+
+    ``**Fase de captación:** 1.1, 1.2 …`` then ``**Fase de organización:** de la 2.2 a la
+    4.3`` under "Las fases van una detrás de otra": each phase's tasks wait for the one
+    before, as phase headings would. Only where no task sits under a milestone heading (those
+    are chained where they stand).
+    """
+    if len(builder.milestones.by_key) < 2 or not builder.milestones.members:
+        return
+    listed = {key for key, _, _ in builder.milestones.members}
+    held: dict[str, list[Unit]] = {}
+    for unit in builder.units:
+        if unit.milestone is not None and unit.parent is None:
+            if unit.milestone not in listed:
+                return  # a milestone heading over its tasks: ordered where it stands
+            held.setdefault(unit.milestone, []).append(unit)
+    groups = [held[key] for key in builder.milestones.by_key if key in held]
+    if len(groups) > 1 and builder.phases_in_order():
+        line = min(line for _, _, line in builder.milestones.members)
+        builder.sequences.append((groups, line))
 
 
 def break_cycles(

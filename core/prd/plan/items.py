@@ -20,6 +20,7 @@ from core.prd.plan.lexicon import (
     DEP_TRIGGER,
     LABEL_LINE,
     LABEL_WORDS,
+    MUST_ANSWERS,
     PRIORITY_INLINE,
     PRIORITY_INLINE_HINT,
     PRIORITY_WORDS,
@@ -183,7 +184,9 @@ def item_title(first_line: str) -> str:
             title = title[: m.start()] + title[m.end() :]
     sentences = _SENTENCE.split(title)
     for n, sentence in enumerate(sentences[1:], start=1):
-        if _is_mark(sentence.rstrip(". ")):  # "Sellers add a bank account. Priority: P0"
+        if _is_mark(sentence.rstrip(". ")) or DEP_TRIGGER.search(sentence):
+            # "Sellers add a bank account. Priority: P0", "Campagne — Nora. Démarre une fois
+            # le formulaire publié.": a later sentence that marks or orders it is its text.
             title = ". ".join(sentences[:n])
             break
     for comma in (", ", "; "):
@@ -256,7 +259,7 @@ _TITLE_COLUMNS = re.compile(
     r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|was|zusammenfassung"
     r"|titel|tarea|requisito|historia|funcionalidad|entregable|actividad|acción|qué|paso"
     r"|resumen|título|tâche|exigence|besoin|fonctionnalité|livrable|activité|quoi|intitulé"
-    r"|libellé|étape|résumé|titre"
+    r"|libellé|étape|résumé|titre|paquete de trabajo|paquet de travail|lot de travaux"
     # A defect or punch list's item ("| Mangel / Restarbeit |", "| Defect |", "| Réserve |").
     r"|mangel|restarbeit|mangel restarbeit|defect|snag|punch item|defecto|deficiencia"
     r"|defecto pendiente|réserve|défaut"
@@ -268,7 +271,7 @@ _NAME_COLUMNS = re.compile(r"names?|nom|nombre|description|beschreibung|descripc
 _ID_COLUMNS = re.compile(
     r"id|key|ref|réf|reference|référence|referencia|referenz|nr|no|n º|n°|número|numéro|code|#"
     r"|clé|clave|schlüssel|issue key|ticket|código|codigo|kennung|kürzel|identifiant"
-    r"|identificador"
+    r"|identificador|wbs|edt|psp|wbs code|código edt|psp code"
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
     # A bill of quantities' or construction schedule's position number ("| Pos. |").
     r"|pos|pos nr|position|posten|posición|poste"
@@ -289,6 +292,11 @@ _TAG_COLUMNS = re.compile(
     r"|importancia|wichtigkeit|classement"
 )
 """A column of tags: the priority when every cell is a priority word (``must-ship``)."""
+_MUST_COLUMNS = re.compile(
+    r"must( land| have| ship| do)?|muss|pflicht|imprescindible|obligatori[oa]|obligatoire"
+    r"|indispensable|mandatory|required|erforderlich|requerido"
+)
+"""A column answering whether the plan can do without the row (``| Must land |``: yes, no)."""
 _LEVEL_CELL = re.compile(r"[0-4]|[A-D]|[—–-]?")
 """A level or grade column's cells: a rank (``1``, ``A``), or none."""
 DEP_COLUMNS = re.compile(
@@ -381,6 +389,11 @@ def task_table(table: Table) -> TaskTable | None:
         cells = [norm_plain(r[tag]) for r in table.rows if tag < len(r)]
         if any(cells) and all(c in PRIORITY_WORDS for c in cells if c):
             priority = tag
+    if priority is None and (must := column(_MUST_COLUMNS)) is not None:
+        # "| Must land |" over yes, stretch, blank: each row's answer ranks it.
+        cells = [norm_plain(r[must]) for r in table.rows if must < len(r)]
+        if any(cells) and all(c in MUST_ANSWERS for c in cells if c):
+            priority = must
     deps = column(DEP_COLUMNS)
     blocks = column(SUCCESSOR_COLUMNS)
     notes = column(_NOTE_COLUMNS)
@@ -452,10 +465,14 @@ def _lists_ids(table: Table, index: int) -> bool:
     ``| Lot 1 — Socle | février → mai | E-01, E-03, E-04 |`` places tasks defined elsewhere.
     """
     cells = [r[index].strip() for r in table.rows if index < len(r)]
-    listed = sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c))
+    listed = sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c) or _NUMBER_LIST.fullmatch(c))
     if listed:  # beside "1, 4, 5", a lone "3" is one task's number too
         listed += sum(1 for c in cells if c.isdigit() and len(c) <= 3)
     return listed * 2 > len(table.rows)
+
+
+_NUMBER_LIST = re.compile(rf"\d{{1,3}}(?:\s*{LIST_SEPARATOR}\s*\d{{1,3}})+")
+"""A cell listing numbered tasks (``1, 4, 5, 7, 8``): two or more plain numbers."""
 
 
 _ID_MARK = re.compile(

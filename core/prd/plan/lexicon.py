@@ -188,6 +188,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"cómo se organiza (este|esta) [^ ]+|wie (dieser|diese|dieses) [^ ]+ aufgebaut ist",
             r"comment (ce|cette) [^ ]+ est organisée?",
             r"[^ ]+ summary|(board|system|hardware) (summary|overview)",
+            # A preamble, and a legend of the marks the plan uses (``Kennzeichnung``).
+            r"preamble|préambule|präambel|preámbulo|vorwort|avant propos|foreword",
+            r"kennzeichnung(en)?|zeichenerklärung|markierungen|lecture (des|du|de la|de l) [^ ]+",
         ),
     ),
     "background": (
@@ -216,6 +219,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"ce qu est (le|la|l) [^ ]+|(benefit|nutzen|business) hypothes[ie]s",
             r"hipótesis de (beneficio|negocio)|nutzenhypothese|hypothèse de (bénéfice|valeur)",
             r"dónde estamos|estado actual",
+            # The frame and the diagnosis a plan starts from; what last year taught.
+            r"rahmen|diagnostic( en bref)?|diagnóstico( en breve)?|diagnosis|bestandsaufnahme",
+            r"[^\n]{0,40}(del año pasado|de l année (dernière|passée)|from last year"
+            r"|aus dem (letzten|vorigen|vergangenen) jahr|des letzten jahres)",
             # What the plan covers, as its subject (``What we're covering``).
             r"what (we re|we are|this plan is) covering|was wir abdecken|worüber wir berichten",
             r"lo que cubrimos|de qué informamos|ce que nous couvrons|ce que l on couvre",
@@ -318,6 +325,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"north star( metric)?|kennzahlen|metriken|erfolgs(messung|kennzahlen|kriterien)",
             r"métricas( de éxito)?|indicadores( de éxito)?|indicateurs( de (succès|réussite))?",
             r"métriques|mesures? de (succès|réussite)",
+            r"(suivi|monitoring|seguimiento) (and|et|y|und) (evaluation|évaluation|evaluación"
+            r"|evaluierung)|erfolgskontrolle",
         ),
     ),
     "alternatives": (
@@ -378,6 +387,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(open )?questions for (the )?[^ ]+|fragen an (den |die |das )?[^ ]+",
             r"questions pour (le |la |les |l )?[^ ]+",
             r"points (ouverts|en suspens)",
+            r"(pendiente|pendientes|por|to be|noch zu|reste à|à) (de )?(decidir|decided|entscheiden"
+            r"|décider)",
         ),
     ),
     "notes": (
@@ -404,6 +415,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"enlaces|referencias|remarques|commentaires|historique|décisions|décidé|liens",
             r"références|ressources",
             r"next meeting|(attendees|participants)|nächste(s)? (besprechung|treffen|termin)",
+            r"next [^ ]+ meeting|nächste(s)? [^ ]*(sitzung|besprechung|treffen)",
+            r"próxima reunión( de(l)? [^ ]+)?|prochaine réunion( du| de la)? [^ ]+",
+            r"rückblick \d{4}|(review|bilan|balance) (of )?\d{4}",
             r"teilnehmer(innen)?|próxima reunión|asistentes|prochaine réunion|participants",
             r"meeting agenda|agenda items|tagesordnung|orden del día|ordre du jour",
             r"questions diverses",
@@ -450,6 +464,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"aufwandsübersicht|aufwandsschätzung|effort summary|resumen de esfuerzo",
             r"synthèse des charges",
+            r"financement|financing|funding|finanzierung|financiación|financiamiento",
             r"budget|costs?|cost estimates?|pricing|resourcing|staffing",
             r"capacity|kapazität(en)?|capacidad|capacité|velocity|velocität|velocidad|vélocité",
             r"kosten|aufwand(sschätzung)?|presupuesto|costes|costos|coûts?|chiffrage",
@@ -462,6 +477,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"| pour information| à titre indicatif)",
             r"(budget|presupuesto|costs?|cost breakdown|kosten|coûts?|costes)"
             r" (orientativo|indicativo|estimado|aproximado|previsto|estimate|estimated|indicative"
+            r"|resumido|summary|resumen|récapitulatif|zusammenfassung"
             r"|rough|overview|breakdown|estimé|indicatif|prévisionnel|übersicht|schätzung)",
             r"where the money goes( today| now)?|wohin das geld (fließt|geht)( heute)?",
             r"en qué se (va|gasta) el dinero( hoy)?|où va l argent( aujourd hui)?",
@@ -526,6 +542,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"(already )?(done|shipped|completed|finished|released)( already| so far)?",
             r"(bereits )?(erledigt|abgeschlossen)|(ya )?hecho|déjà (fait|livré|réalisé)",
+            # Done and dropped together ("Erledigt / gestrichen", "Done and cut").
+            r"(done|erledigt|hecho|fait) (and|und|y|et) (dropped|cut|cancelled|gestrichen"
+            r"|verworfen|descartado|cancelado|abandonné|annulé)",
             r"completado|terminado|terminé|fait|réalisé|livré",
             # "Erledigte Pendenzen", "Completed items", "Tareas cerradas", "Points réglés"
             r"(erledigte|abgeschlossene) [^ ]+",
@@ -756,6 +775,16 @@ TIME_BOX = re.compile(
 )
 """A time box at the start of a normalized title: its list items are tasks, it is a milestone."""
 
+PERIOD_HEADING = re.compile(
+    r"(?:(?:\d{1,2}(?:\.|st|nd|rd|th|er|re|e|ème|º|°|o|a)?|first|second|third|fourth|erstes"
+    r"|zweites|drittes|viertes|premier|deuxième|troisième|quatrième|primer|segundo|tercer|cuarto)"
+    r"\s*(?:quarter|quartal|trimester|trimestre|halbjahr|semester|semestre)"
+    r"|(?:quarter|quartal|trimester|trimestre|halbjahr|semester|semestre)\s*\d{1,2})\b",
+    re.IGNORECASE,
+)
+"""A numbered period of the year at the start of a title (``1. Quartal (Januar – März)``,
+``2nd quarter``, ``primer trimestre``, ``Trimestre 3``): a time box, like ``Q1``."""
+
 DATE_IN_TITLE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b"
     r"|\b\d{1,2}\.? (?:de )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez"
@@ -771,12 +800,32 @@ _MONTH_WORD = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez|ene|abr|ago|dic|janv"
     r"|févr|fév|avr|juin|juil|août|déc)[a-zéûä]*"
 )
+_MONTH_NAME = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|enero|febrero|marzo"
+    r"|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janvier"
+    r"|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre)"
+)
+MONTH_HEADING = re.compile(
+    rf"{_MONTH_NAME}(?: \d{{4}})?(?: (?:to |bis |a |al |à |au |hasta |until )?{_MONTH_NAME}"
+    r"(?: \d{4})?)?"
+)
+"""A title that is a month, or a span of months (``Januar``, ``Februar – März``, ``April
+2027``, ``de enero a marzo`` without its article): a time box, fully matched on the
+normalized title."""
 DAY_DATE = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch"
     r"|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|miercoles|jueves|viernes"
-    r"|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+    r"|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    # Their short forms (``Tue 4 March``, ``Mo 17 Februar``, ``jeu 6 mars``, ``mar 4 de
+    # marzo``), always with the day and month after them ("mar" is a month too, but not
+    # before a day and a month).
+    r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|lun|mié|mie|jue|vie|sáb|sab|dom|mer|jeu"
+    r"|ven|sam|dim|mo|di|mi|do|fr|sa|so|mar)"
     rf" (?:the |der |den )?(?:\d{{1,2}}(?:st|nd|rd|th)? (?:de )?{_MONTH_WORD}"
     rf"|{_MONTH_WORD} \d{{1,2}})\b"
+    # A span of days in one month (``8 to 14 april``, ``del 8 al 14 de abril``).
+    rf"|\b\d{{1,2}} (?:to |bis |al |au |a )?\d{{1,2}} (?:de )?{_MONTH_WORD}\b"
 )
 """A weekday with its calendar date in a normalized heading (``by friday 5 march``, ``election
 night tuesday 16 march``, ``viernes 30 de mayo``, ``dienstag 16 märz``): a day the plan is
@@ -834,7 +883,7 @@ for _field, _words in {
         "|nach|wartet auf|depende de|dependencias|dependencia|requiere|requisitos previos"
         "|prerrequisitos|prerrequisito|necesita|bloqueado por|bloqueada por|después de|tras"
         "|dépend de|dépendances|dépendance|nécessite|requiert|prérequis|pré requis|bloqué par"
-        "|bloquée par|après"
+        "|bloquée par|après|préalable|préalables|prealable"
     ),
     "blocks": "blocks|blockiert|bloquea|bloque|is blocking|unblocks|blocking",
     "priority": (
@@ -842,10 +891,14 @@ for _field, _words in {
         "|criticality|kritikalität|criticidad|criticité"
         "|urgency|dringlichkeit|urgencia|urgence"
     ),
+    "must": (
+        "must land|must have|must ship|must do|pflicht|imprescindible|obligatorio"
+        "|obligatoire|indispensable"
+    ),
     "severity": "severity|schweregrad|severidad|sévérité|gravité",
     "type": "type|typ|tipo|issue type",
     "labels": "labels|tags|etiquetas|étiquettes|schlagwörter|schlagworte",
-    "milestone": "milestone|meilenstein|hito|jalon",
+    "milestone": "milestone|meilenstein|hito|jalon|horizon|horizonte|zeithorizont",
     "acceptance": (
         "acceptance criteria|done when|definition of done|akzeptanzkriterien"
         "|abnahmekriterien|criterios de aceptación|criterios|critères d acceptation|critères"
@@ -854,6 +907,19 @@ for _field, _words in {
 }.items():
     for _word in _words.split("|"):
         LABEL_WORDS[_word] = _field
+
+MUST_ANSWERS: dict[str, Priority] = {
+    **dict.fromkeys(("yes", "y", "ja", "sí", "si", "oui", "x", "✓", "✔", "✅"), Priority.HIGH),
+    **dict.fromkeys(
+        (
+            *("no", "n", "nein", "non", "stretch", "optional", "optionnel", "opcional"),
+            *("nice to have", "if time", "wenn zeit", "si da tiempo", "si possible"),
+        ),
+        Priority.LOW,
+    ),
+}
+"""The answers a "Must land" / "Pflicht" / "Imprescindible" field gives: yes is a task the plan
+cannot do without (high), no or stretch one it drops first (low)."""
 
 COLON_OPTIONAL = word_set(
     "depends on|blocked by|abhängig von|blockiert durch|depende de|bloqueado por"
@@ -916,7 +982,8 @@ for _level, _words in {
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do|si possible"
         "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
-        "|aplazable|postergable|deferrable|verschiebbar|bonus|kür"
+        "|aplazable|postergable|deferrable|verschiebbar|bonus|kür|cuttable|droppable|streichbar"
+        "|verzichtbar|prescindible|recortable|sacrificable|supprimable|facultatif|facultative"
     ),
 }.items():
     for _word in _words.split("|"):
@@ -974,6 +1041,7 @@ _FORWARD_STRONG = (
     r"|aufbauend auf|blockiert bis|condicionad[oa] a|conditionné(e)? (par|à)|bloqué(e)? tant que"
     r"|abhängig von|hängt von|benötigt|braucht|erst,? (nach|nachdem|wenn|sobald|mit)|wartet auf"
     r"|blockiert( auch)? (durch|von)|depende de|requiere|necesita|hace falta( que)?"
+    r"|il faut (d.abord )?que"
     r"|(also )?blocked (also )?by|erst( [a-zäöüß]+){1,4},? (wenn|nachdem|sobald)"
     r"|solo puede (empezar|comenzar) (cuando|después de|tras)|no puede (empezar|comenzar) hasta"
     r"|bloquead[oa]s?( también)? por|espera a|dépend de|nécessite|requiert|a besoin d(?:e|u|['’])"
@@ -1034,7 +1102,7 @@ _FORWARD_WEAK = (
     # "Das Belegreifheizen folgt also auf den Heizestrich"
     r"|folg(t|en)( also| dann| direkt| erst)? auf|fait suite à|font suite à|sigue(n)? (a|al)"
     r"|(?<![Aa]s )follows(?= (?:items? |steps? |[A-Z][A-Z0-9]*-?\d))"
-    r"|nach|sobald|después de|tras|on top of"
+    r"|nach|sobald|después de|después(?= del )|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
     # "Written when the permit is granted": a state the work waits for
@@ -1042,7 +1110,7 @@ _FORWARD_WEAK = (
     r"|have been) [a-z]+(?:ed|en|t)\b)"
     r"|(beginnt|beginnen|startet|starten),? (wenn|sobald|nachdem)"
     r"|based on|on the basis of|auf (der )?(basis|grundlage) (von|der|des|dem)"
-    r"|sobre la base de|con base en"
+    r"|sobre la base del?|con base en"
     r"|(?:sur la base|à partir) (?:du|des|de la|de l(?=['’])|d(?=['’]))"
     # "a partir del inventario", "s'appuie sur la charte": the work it starts from
     r"|a partir (?:del|de la|de los|de las)(?= [^\d\s])"
@@ -1071,9 +1139,28 @@ _REVERSE_STRONG = (
     r"|conditionne(nt)?(?= (la|le|les|l['’]))|condiciona(n)?(?= (el|la|los|las))"
 )
 _REVERSE_WEAK = (
-    r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|previo a|avant"
+    r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|antes(?= del )"
+    r"|previo a|avant"
     r"|préalable à"
 )
+
+_READY_STATE = (
+    r"(?:fertig|abgeschlossen|erledigt|bereit|done|ready|finished|complete|completed|listo"
+    r"|lista|listos|listas|terminado|terminada|acabado|prêt|prête|prêts|prêtes|terminé|terminée"
+    r"|achevé|achevée)"
+)
+READY_TAIL = re.compile(
+    rf"\s+{_READY_STATE}(?:\s+(?:sein|werden|haben|ist|sind))?\s*$", re.IGNORECASE
+)
+"""The state a "before" phrase ends on in German word order ("vor der Mitgliederversammlung
+fertig sein"): the work must be done before what it names, a dependency."""
+READY_LEAD = re.compile(
+    rf"\b(?:must|muss|müssen|debe|deben|tiene que|doit|doivent|has to|have to|needs to)\b"
+    rf"[^.;:]{{0,40}}\b{_READY_STATE}\b[^.;:]{{0,30}}$",
+    re.IGNORECASE,
+)
+"""The state a "before" phrase follows ("must be ready two weeks before", "debe estar listo
+antes de", "doit être prêt avant"): the work must be done before what it names."""
 
 _LABEL_NOUNS = (
     r"gate|depends|deps|needs|requires|blocked by|after|dependencies|dependency|prerequisites?"
@@ -1161,7 +1248,7 @@ DEP_ANCHORS = word_set(
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
     "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
     "|nur durchgef|based on|on the basis|basis|grundlage|sobre la base|con base en|sur la base"
-    "|à partir d"
+    "|à partir d|il faut"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
@@ -1229,7 +1316,8 @@ SEQUENTIAL = re.compile(
     r"|nacheinander|aufeinander aufbauend|(die |welche )?aufeinander aufbauen|bauen aufeinander auf"
     r"|baut auf (der|dem) vorherigen"
     r"|in (dieser|der angegebenen) reihenfolge|jede[rs]? (schritt|phase)\b[^.]*\b(vorherige|davor)"
-    r"|en (este )?orden|uno (tras|después de) otro|secuencial(es|mente)?|sequen[zt]iell"
+    r"|en (este )?orden|un[oa]s? (tras|después de|detrás de) otr[oa]s?"
+    r"|secuencial(es|mente)?|sequen[zt]iell"
     r"|cada (paso|fase|etapa)\b[^.]*\banterior|dans (cet |l['’ ])?ordre"
     r"|l['’ ]une après l['’ ]autre|les uns après les autres|séquentiel(le)?s?(ment)?"
     r"|s['’ ]enchaînent|se suceden|folgen aufeinander|follow (one another|each other)"
@@ -1247,6 +1335,12 @@ OVERLAP = re.compile(
 )
 """A statement that steps or stages overlap: an order said with it is only their numbering."""
 
+NOTES_LABEL = re.compile(
+    r"(?:\*\*|__)?(?:notes?|notas?|anmerkungen|hinweise|bemerkungen|remarques?|observaciones"
+    r"|comentarios|commentaires)\b[^:\n]{0,40}:(?:\*\*|__)?\s*$",
+    re.IGNORECASE,
+)
+"""A line that announces the list after it as notes (``Notas de la fase 2:``), not tasks."""
 TASKS_LABEL = re.compile(
     r"(?:\*\*|__)?(tasks|to ?do|to dos|work items|aufgaben|tareas|tâches)(?:\*\*|__)?\s*:?"
     r"(?:\*\*|__)?\s*$",

@@ -30,6 +30,7 @@ from core.prd.plan.vocab import (
     IDENT,
     LIST_SEPARATOR,
     PLURAL_PARTS,
+    RANGE_ARTICLE,
     RANGE_SEPARATOR,
     WORDS,
     norm,
@@ -52,9 +53,10 @@ _NUMBER = re.compile(
 )
 _BARE_NUMBERS = re.compile(r"\d+(?:\.\d+)*\.?(?:\s*(?:,|;|&|and|und|y|et|e)\s*\d+(?:\.\d+)*\.?)*")
 _NUMBER_RANGE = re.compile(
-    rf"(?<![\w.])(\d+(?:\.\d+)+)\s*{RANGE_SEPARATOR}\s*(\d+(?:\.\d+)+)(?![\w]|\.\d)"
+    rf"(?<![\w.])(\d+(?:\.\d+)+)\s*{RANGE_SEPARATOR}\s*{RANGE_ARTICLE}(\d+(?:\.\d+)+)(?![\w]|\.\d)"
 )
-"""A range of heading numbers in a sentence (``4.1 bis 4.4``, ``2.1 to 2.5``)."""
+"""A range of heading numbers in a sentence (``4.1 bis 4.4``, ``2.1 to 2.5``, ``de la 2.2 a
+la 4.3``)."""
 _ITEMS = re.compile(
     r"\b(?P<noun>items?|steps?|points?|pasos?|puntos?|punkte?|schritte?|étapes?|deliverables?"
     r"|livrables?|entregables?|work ?packages?|wps?|arbeitspakete?|aps?|paquetes? de trabajo"
@@ -84,20 +86,29 @@ _STOP = word_set(
     "|completion|fertigstellung|abschluss|umsetzung|finalización|achèvement|finalisation"
     "|production|producción|produktion|prod|esté|estén|sea|sean|soit|soient|sei|seien"
     "|above|below|aforementioned|mentioned|ci|dessus|dessous|susodicho|susodicha|oben|obigen"
+    # German states a phrase ends on ("wenn die Umstellung durch ist", "der Bescheid da ist")
+    "|durch|da|sein|hat|haben|steht|stehen|vorliegt|vorliegen|vorhanden"
 )
 _SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s")
 _SUFFIX_ENDS = ("s", "n", "g", "d")
 """The last letters of ``_SUFFIXES``: a word ending otherwise has none of them."""
 _DIGIT = re.compile(r"\d")
 """What ``IDENT``, ``_NUMBER``, ``_BARE_NUMBERS``, ``_ITEMS`` and ``_STAGE_ID`` all need."""
-_NUMBERED_PART = re.compile(
-    r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
-    r"|paso|fase|partie|étape|volet|lot"
-    # A numbered action of an action plan (``Action 1 — Corriger le gabarit``).
-    r"|action|acción|aktion|ma(?:ß|ss)nahme|measure|mesure|medida)\s*(?P<n>\d+)[a-z]?\s*[:.)—–-]\s*",
+_LETTERED_AREA = re.compile(
+    r"(?:chantier|workstream|work stream|stream|track|lot|axe|axis|achse|eje|línea|frente"
+    r"|teilprojekt|volet|bloc|block|bloque|área|area|bereich|domaine)\s+([A-Z])\b",
     re.IGNORECASE,
 )
-"""A numbered part before a title (``Scope 2 — Push the rota``): the title is also its name."""
+"""A lettered workstream (``Chantier C — Socle technique``): its items go by ``C1``, ``C2``."""
+_NUMBERED_PART = re.compile(
+    r"(?:scope|part|step|phase|stage|milestone|workstream|track|teil|schritt|phase|parte"
+    r"|paso|fase|partie|étape|volet|lot|action|acción|accion|aktion|maßnahme|massnahme|mesure"
+    r"|medida|measure|fiche(?:[- ]action)?)\s*(?:n°|nº|no\.|nr\.|núm\.|#)?\s*(?P<n>\d+)[a-z]?"
+    r"\s*[:.)—–-]\s*",
+    re.IGNORECASE,
+)
+"""A numbered part before a title (``Scope 2 — Push the rota``, ``Action 3 — Parking``): the
+title is also its name."""
 _PARENS = re.compile(r"\([^()]*\)")
 _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 """A priority or status tag in a title (``[P2] Catégorisation…``): no word a reference names."""
@@ -248,6 +259,8 @@ class Resolver:
                 resolver._index_start(label)  # "Daten aus Schritt 2" holds it
                 if not unit.number and numbered.group("n"):
                     numbered_titles.setdefault(numbered.group("n"), []).append(unit)
+                for alias in _part_aliases(label):
+                    resolver._add_name(alias, unit)  # "Fiche-action n°3" is "fiche n°3" too
             if unit.origin == "item" and (head := _NAMED_HEAD.match(unit.title)):
                 # "Attribution: tie link click → …" is named "attribution", whole: its words
                 # alone are not scored against other references.
@@ -266,7 +279,25 @@ class Resolver:
         for name in builder.section_titles:
             if name:
                 resolver._index_start(name)
+        resolver._index_lettered_items()
         return resolver
+
+    def _index_lettered_items(self) -> None:
+        """Item 3 of ``Chantier C`` (Workstream C, Track C, Lot C) goes by ``C3``.
+
+        Plans by lettered workstreams cite their numbered items so ("attend les gabarits
+        (C3)"), when no task carries that id itself.
+        """
+        found: dict[str, list[Unit]] = {}
+        for unit in self.builder.units:
+            if unit.origin != "item" or not unit.number or not unit.path or "." in unit.number:
+                continue
+            area = _LETTERED_AREA.match(unit.path[-1])
+            if area is not None:
+                found.setdefault(f"{area.group(1)}{unit.number}".casefold(), []).append(unit)
+        for ident, units in found.items():
+            if len(units) == 1:
+                self.by_ident.setdefault(ident, units)
 
     def _add_name(self, name: str, unit: Unit) -> None:
         """Another name of the task, matched whole only (its words are not scored)."""
@@ -463,8 +494,11 @@ class Resolver:
             inner = [
                 i
                 for m in spans
-                for i in spell_range(m.group(1), m.group(2))[1:-1]
-                if i in self.builder.numbers
+                for i in (
+                    spell_range(m.group(1), m.group(2))[1:-1]
+                    or self._numbers_between(m.group(1), m.group(2))
+                )
+                if i in self.builder.numbers or i in self.by_ident
             ]
             numbers = list(dict.fromkeys([*numbers, *inner]))
         # Numbers that may name a numbered item: "Needs: 3, 4", "(needs 5)", "items 9 and 10".
@@ -607,6 +641,22 @@ class Resolver:
             if len(starting) > 1:
                 return Found(candidates=tuple(tuple(self._targets(n)) for n in starting))
         return self._by_words(text, strength, referrer)
+
+    def _numbers_between(self, first: str, last: str) -> list[str]:
+        """The outline numbers the document uses strictly between ``first`` and ``last``.
+
+        ``de la 2.2 a la 4.3`` crosses chapters: 2.3, 3.1 … 4.2 are the numbers written in
+        between (the outline's own, not every number one could count).
+        """
+        low, high = _outline_key(first), _outline_key(last)
+        if low is None or high is None or not low < high:
+            return []
+        known = [*self.builder.numbers, *(i for i in self.by_ident if i[:1].isdigit())]
+        return [
+            n
+            for n in dict.fromkeys(known)
+            if (k := _outline_key(n)) and len(k) == len(low) and low < k < high
+        ]
 
     def _one_of(self, units: list[Unit], referrer: Unit | None) -> Found:
         """One of several tasks of the same name: the one nearest the referrer.
@@ -884,3 +934,25 @@ def _empty(found: Found) -> bool:
 
 def _p_level(ident: str) -> bool:
     return len(ident) == 2 and ident[0] == "P" and ident[1] in "0123"
+
+
+def _outline_key(number: str) -> tuple[int, ...] | None:
+    """``4.3`` → ``(4, 3)``, to order outline numbers; ``None`` for anything else."""
+    parts = number.rstrip(".").split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+
+
+def _part_aliases(label: str) -> list[str]:
+    """Other ways to write a numbered part's name.
+
+    ``fiche action n 3`` (``Fiche-action n°3``) → ``fiche action 3``, ``fiche n 3``,
+    ``fiche 3``, ``action n 3``, ``action 3``: a plan cites its fiches all these ways.
+    """
+    if " n " not in label and not label.startswith("fiche action"):
+        return []
+    forms = [label]
+    if label.startswith("fiche action "):
+        rest = label[len("fiche action ") :]
+        forms = [label, f"fiche {rest}", f"action {rest}"]
+    out = [*forms, *(f.replace(" n ", " ") for f in forms if " n " in f)]
+    return [f for f in dict.fromkeys(out) if f != label]

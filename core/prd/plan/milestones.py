@@ -17,7 +17,7 @@ from core.prd.models import PlannedMilestone
 from core.prd.parse import Block, ListBlock, Paragraph, Section, Table
 from core.prd.plan.items import schedule_list, task_table
 from core.prd.plan.lexicon import MILESTONE_HEADING, STAGE_HEADING
-from core.prd.plan.scan import label_fields
+from core.prd.plan.scan import field_row, label_fields
 from core.prd.plan.vocab import (
     ID_OR_NUMBER,
     ID_RANGE,
@@ -25,6 +25,8 @@ from core.prd.plan.vocab import (
     ISO_DATE,
     LIST_SEPARATOR,
     PLURAL_PARTS,
+    RANGE_ARTICLE,
+    RANGE_LEAD,
     RANGE_SEPARATOR,
     clean_title,
     expand_id_ranges,
@@ -41,7 +43,7 @@ _EU_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _BOLD_LEAD = re.compile(r"\s*(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1")
 _MILESTONE_COLUMNS = re.compile(
     r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|etapas?|étapes?|phasen"
-    r"|lots?|releases?|waves?|tranches?"
+    r"|lots?|releases?|waves?|tranches?|horizons?|horizont(e)?|zeithorizont|horizontes?"
     # The period a schedule places its tasks in (``| Période | Actions |``).
     r"|periods?|périodes?|períodos?|zeitraum|zeiträume|quarters?|quartale?|trimestres?"
     r"|semesters?|semestres?|halbjahre?"
@@ -143,8 +145,9 @@ _LISTED_NUMBERS = re.compile(
     r"\s*(?:(?P<noun>deliverables?|items?|requirements?|stories|tasks?|features?|steps?"
     r"|livrables?|entregables?|lieferungen|anforderungen|exigences|requisitos|work ?packages?"
     r"|arbeitspakete?|paquetes? de trabajo|aufgaben|tareas|tâches)\s+)?"
-    r"(?P<list>(?:[A-Z][A-Z0-9]{0,7}-?)?\d+(?:\.\d+)*"
-    rf"(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*(?:[A-Z][A-Z0-9]{{0,7}}-?)?\d+(?:\.\d+)*)*)",
+    rf"{RANGE_LEAD}(?P<list>(?:[A-Z][A-Z0-9]{{0,7}}-?)?\d+(?:\.\d+)*"
+    rf"(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR}\s*{RANGE_ARTICLE})\s*"
+    r"(?:[A-Z][A-Z0-9]{0,7}-?)?\d+(?:\.\d+)*)*)",
     re.IGNORECASE,
 )
 """Numbers or ids a bold milestone's line starts by listing (``deliverables 1, 2 and 8``,
@@ -473,7 +476,7 @@ class Milestones:
                 self._entry("", number, lines, bold_only=True)
             self.blocks.add(id(block))
             return True
-        if isinstance(block, Table) and task_table(block) is None:
+        if isinstance(block, Table) and task_table(block) is None and not field_row(block):
             if not any(_MILESTONE_COLUMNS.fullmatch(norm_plain(h)) for h in block.header):
                 return False
             self._table(block)

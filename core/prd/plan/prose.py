@@ -19,6 +19,8 @@ from core.prd.plan.lexicon import (
     GERMAN_VORAUS,
     NO_DEPENDENCY,
     OVERLAP,
+    READY_LEAD,
+    READY_TAIL,
     SEQUENTIAL,
     trigger_kind,
 )
@@ -170,6 +172,9 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             target = clause.group("id")
         if target and strength == "weak" and _RELATIVE_LEAD.match(target):
             target = ""  # "das Gutachten, nach dem das Fundament ausgelegt wird": by which
+        if target and kind == "rw" and (ready := _must_be_ready(flat, start, target)):
+            # "Muss vier Wochen vor der Mitgliederversammlung fertig sein": done before it.
+            strength, target = "strong", ready
         if target:
             phrase = flat[start : m.end() + len(raw)].strip()
             # "après les corrections du gabarit, des formulaires et des PDF": each thing listed
@@ -291,12 +296,41 @@ def subject_name(subject: str) -> str:
     return _before_verbs(clause)
 
 
+_VERB_FIRST = re.compile(
+    r"\b(?:se\s+)?(?:haya|hayan|ha|han|esté|estén|sea|sean)\s+"
+    r"(?P<participle>[a-záéíóúñ]+(?:ad[oa]s?|id[oa]s?|cho|cha|to|ta))\b\s*",
+    re.IGNORECASE,
+)
+"""A Spanish verb put before its subject: ``haya llegado el pedido``, ``se haya hecho la
+sesión``, ``esté publicado el formulario``."""
+_VERB_FIRST_PARTS = re.compile(r"(,\s|\s(?:y|e)\s)")
+
+
+def _verb_last(target: str) -> str:
+    """Each part's verb put after its subject (``estén cambiados los neumáticos``).
+
+    ``los neumáticos cambiados``: the subject is what names the task; the participle may name
+    it too ("cambiados" for "Cambio de neumáticos" beside "Pedido de neumáticos"), so it is
+    kept, after the name.
+    """
+    pieces = _VERB_FIRST_PARTS.split(target)
+    for n in range(0, len(pieces), 2):
+        m = _VERB_FIRST.search(pieces[n])
+        if m is not None and pieces[n][m.end() :].strip():
+            rest = pieces[n][: m.start()] + pieces[n][m.end() :]
+            pieces[n] = f"{rest.rstrip()} {m.group('participle')}"
+    return "".join(pieces)
+
+
 def _before_verbs(target: str) -> str:
     """What a sentence's target names, without the state it must reach.
 
     ``receipt OCR is live`` → ``receipt OCR``; ``the readout is a go and items 9 and 10 are
-    done`` → ``the readout, items 9 and 10``. Text without such a verb is kept whole.
+    done`` → ``the readout, items 9 and 10``; ``haya llegado el pedido y se haya hecho la
+    sesión`` → ``el pedido llegado y la sesión hecho``. Text without such a verb is kept whole.
     """
+    if _VERB_FIRST.search(target):
+        target = _verb_last(target)
     named: list[str] = []
     rest = target
     while (verb := _COPULA.search(rest)) is not None and rest[: verb.start()].strip():
@@ -324,7 +358,7 @@ def _cut(rest: str, strength: Strength) -> str:
         end = m.start()
     if strength == "weak":
         w = _WEAK_BOUNDARY.search(rest, 0, end)
-        if w and not _list_goes_on(rest[w.end() : end]):
+        if w and not (w.group(0).startswith(",") and _list_goes_on(rest[w.end() : end])):
             end = w.start()
     return rest[:end]
 
@@ -489,3 +523,16 @@ def phase_order_exempt(text: str) -> frozenset[str]:
             names.update(_EXEMPT_NAME.findall(part[lead.end() : len(part) if close < 0 else close]))
         break
     return frozenset(names)
+
+
+def _must_be_ready(flat: str, start: int, target: str) -> str:
+    """The target of a "before" phrase that says the work must be done by then, else "".
+
+    A weak "before" often speaks of behaviour ("a reminder before the appointment"); said of
+    the work being done or ready ("must be ready before", "vor der Versammlung fertig sein",
+    "debe estar listo antes de"), it orders two tasks.
+    """
+    tail = READY_TAIL.search(target)
+    if tail is not None:
+        return target[: tail.start()].strip()
+    return target if READY_LEAD.search(flat[max(0, start - 80) : start]) else ""

@@ -43,7 +43,9 @@ def merge_repeats(builder: Builder) -> None:
         kept = first.setdefault(unit.ident.casefold(), unit)
         if kept is unit or unit.origin not in ("item", "row"):
             continue
-        if len(unit.description.split()) > _REPEAT_WORDS:
+        # A row's own words, not the notes below its table that remark on it.
+        own = unit.description.split("\n\n", 1)[0] if unit.origin == "row" else unit.description
+        if len(own.split()) > _REPEAT_WORDS:
             continue
         if unit.path == kept.path and not _same_name(unit, kept):
             continue  # the id twice in one list, under two names: two tasks
@@ -55,7 +57,8 @@ def merge_repeats(builder: Builder) -> None:
         kept.meta.deps.extend(unit.meta.deps)
     if not same:
         return
-    builder.units = [u for u in builder.units if id(u) not in same]
+    drop = set(same) | _stale_rows(builder, same)
+    builder.units = [u for u in builder.units if id(u) not in drop]
 
     def mapped(units: list[Unit]) -> list[Unit]:
         out: list[Unit] = []
@@ -73,3 +76,24 @@ def merge_repeats(builder: Builder) -> None:
     ]
     for units in builder.listed_members.values():
         units[:] = mapped(units)
+
+
+def _stale_rows(builder: Builder, same: dict[int, Unit]) -> set[int]:
+    """Rows of a schedule section that repeat no listed task, when most of its rows do.
+
+    A "Cronograma" table over the work breakdown's ``1.1`` … ``4.3``: a row whose task the
+    breakdown no longer lists is a stale line of the schedule, not new work.
+    """
+    rows: dict[tuple[str, ...], list[Unit]] = {}
+    for unit in builder.units:
+        if unit.origin == "row" and unit.path and unit.ident is not None:
+            rows.setdefault(tuple(unit.path), []).append(unit)
+    stale: set[int] = set()
+    for path, listed in rows.items():
+        kind = builder.rules.title_of(path[-1]).kind
+        if kind is None or kind[0] != "milestone-list":
+            continue
+        repeated = sum(1 for u in listed if id(u) in same)
+        if repeated * 2 > len(listed):
+            stale.update(id(u) for u in listed if id(u) not in same)
+    return stale

@@ -23,6 +23,7 @@ from core.prd.plan.lexicon import (
     LABEL_WORDS,
     LEADING_FIELD,
     MOSCOW_LEAD,
+    MUST_ANSWERS,
     PRIORITY_AFTER_DASH,
     PRIORITY_INLINE,
     PRIORITY_INLINE_HINT,
@@ -31,6 +32,7 @@ from core.prd.plan.lexicon import (
 )
 from core.prd.plan.prose import DepRef, find_dependencies
 from core.prd.plan.vocab import (
+    cell_priority,
     flat_blocks,
     item_line,
     iter_items,
@@ -137,7 +139,12 @@ def _apply_label(meta: Meta, name: str, value: str, line: int, said: str = "") -
             phrase = said.strip() or f"{word}: {value}"
             meta.deps.append(DepRef(value, line, name == "blocks", "label", phrase=phrase))
     elif name == "priority":
-        meta.priority = priority_of(value) or meta.priority
+        # "Priorité : ★★★", "Prioridad: 1": a star rating or a level, as a priority column.
+        meta.priority = priority_of(value) or cell_priority(value) or meta.priority
+    elif name == "must":
+        # "Must land: yes" / "Pflicht: nein": a yes-or-no answer ranks the task.
+        answer = MUST_ANSWERS.get(norm_plain(value))
+        meta.priority = meta.priority or answer
     elif name == "severity":
         # Read its first words only (``Severity: High. The service connects as …``).
         first = " ".join(_SENTENCE_END.split(value, 1)[0].split()[:3])
@@ -241,10 +248,33 @@ def scan_blocks(
                 for row in (block.header, *block.rows):
                     if len(row) == 2 and (found := _label(f"{row[0]}: {row[1]}")):
                         _apply_label(meta, *found, block.line_start)
+            else:
+                for name, value in field_row(block):
+                    _apply_label(meta, name, value, block.line_start)
             pending = None
         elif isinstance(block, CodeBlock):
             pending = None
     return pending
+
+
+def field_row(table: Table) -> list[tuple[str, str]]:
+    """The labels a one-row table of fields gives (``[]`` for any other table).
+
+    ``| Owner | Priority | Waits for | Milestone |`` over one row under a task's heading is
+    that task's fields laid out sideways: two or more known labels in the header make it one,
+    and each cell is its label's value.
+    """
+    if len(table.rows) != 1 or len(table.header) < 3:
+        return []
+    row = table.rows[0]
+    found = [
+        (name, value)
+        for header, cell in zip(table.header, row, strict=False)
+        if (named := _label(f"{header.strip()}: {cell.strip()}")) is not None
+        for name, value in [named]
+    ]
+    labelled = sum(1 for h in table.header if _label(f"{h.strip()}: x") is not None)
+    return found if labelled >= 2 else []
 
 
 def scan_list(block: ListBlock, meta: Meta, role: str | None) -> None:

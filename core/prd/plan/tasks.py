@@ -18,6 +18,7 @@ from core.prd.plan.vocab import (
     item_line,
     legend_mark,
     legend_tag,
+    marked_level,
     priority_in_title,
     type_of,
     without_board_tail,
@@ -80,6 +81,11 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         title, abbreviated = abbreviation_mark(title, builder.abbreviations)
         if abbreviated is not None and not meta.priority:
             priority = abbreviated
+    if builder.mark_legend and not meta.priority and unit.origin == "item":
+        # "- **Neue Beitragsordnung** (Jens) (!!) — …" under "(!!) = dringend · (!) = wichtig"
+        first = unit.description.split("\n", 1)[0]
+        if (level := marked_level(first, builder.mark_legend)) is not None:
+            priority = level
     if builder.tag_legend and not meta.priority:
         # "Tags: **[slice]** — the showcase fails without it; …" over a "| Tag |" column
         text = unit.description if unit.origin == "row" else title

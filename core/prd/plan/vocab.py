@@ -14,7 +14,13 @@ from collections.abc import Iterable, Iterator
 from core.domain.models import Priority
 from core.prd.models import Granularity
 from core.prd.parse import Block, ListBlock, ListItem, Quote
-from core.prd.plan.lexicon import NO_PRIORITY, PRIORITY_EMOJI, PRIORITY_WORDS, word_set
+from core.prd.plan.lexicon import (
+    MUST_ANSWERS,
+    NO_PRIORITY,
+    PRIORITY_EMOJI,
+    PRIORITY_WORDS,
+    word_set,
+)
 
 TITLE_MAX = 500
 
@@ -57,6 +63,10 @@ LIST_SEPARATOR = r"(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\be\b)"
 """What separates the entries of a list of ids, in the four languages."""
 RANGE_SEPARATOR = r"(?:\bbis\b|\bto\b|\bthrough\b|\bà\b|\ba\b|–|-)"
 """What joins the two ends of a range of ids (``LH-01 bis LH-05``, ``1.1 à 1.4``)."""
+RANGE_ARTICLE = r"(?:(?:la|las|los|el|le|les|the|zu[mr]?)\s+)?"
+"""An article a written-out range may put before its last end (``de la 2.2 a la 4.3``)."""
+RANGE_LEAD = r"(?:(?:from|von|vom|de|desde|del|du|des)\s+(?:(?:la|las|los|el|l')\s*)?)?"
+"""What a written-out range may open with (``from 2.2 to 4.3``, ``de la 2.2 a la 4.3``)."""
 ID_RANGE = re.compile(rf"(?P<first>{ID_PATTERN})\s*{RANGE_SEPARATOR}\s*(?P<last>{ID_PATTERN})")
 _ID_PARTS = re.compile(r"(?P<prefix>.*?)(?P<number>\d+)$")
 
@@ -341,7 +351,8 @@ def cell_priority(value: str) -> Priority | None:
     Stars rate importance (``★★★`` high, ``★★`` medium, ``★`` low, four or more critical); a
     level number ranks urgency from the top (``1`` high, ``2`` medium, ``3`` low, ``0``
     critical), as a "Nivel" / "Level" / "Stufe" column holds it; a grade likewise (``A`` high,
-    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it; a traffic light
+    ``B`` medium, ``C`` low), as a "Kat." / "Category" column holds it; a must column's
+    answer likewise (``yes`` high, ``stretch`` or ``no`` low); a traffic light
     (``🟠 Important``) when the cell's words name no level.
     """
     text = value.strip()
@@ -351,7 +362,7 @@ def cell_priority(value: str) -> Priority | None:
         return _RANKED[int(text)]
     if _GRADE.fullmatch(text):
         return _RANKED["ABCD".index(text) + 1]
-    said = priority_of(text)
+    said = priority_of(text) or MUST_ANSWERS.get(norm_plain(text))
     if said is None and not text.isascii():
         # "🟠 Important" in a Notion select: the traffic light when its words name no level.
         said = next((level for mark, level in PRIORITY_EMOJI.items() if mark in text), None)
@@ -458,9 +469,9 @@ _MUST_SAYS = re.compile(
 _MAY_SAYS = re.compile(
     r"\b(first|erste[sr]?|primer[oa]?|premi[eè]re?) (thing |to |lo |à )?(we |que )?"
     r"(go|cut|drop|fallen|streichen|en caer|recortar|sauter|couper)"
-    r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b"
-    r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay) tiempo\b"
-    r"|\bsi le temps\b",
+    r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b|\bonly if (there is )?time\b"
+    r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay|sobra|queda) tiempo\b"
+    r"|\bsi le temps\b|\bs'il reste du temps\b|\bif time (allows|permits|is left)\b",
     re.IGNORECASE,
 )
 """A legend's words for work that goes first when time runs short."""
@@ -468,7 +479,7 @@ _MARK_EQUALS = " = "
 _MARK_SAYS_END = re.compile(r"[.;\n]")
 
 
-def mark_legend(text: str) -> dict[str, Priority]:
+def symbol_legend(text: str) -> dict[str, Priority]:
     """The priority each symbol of a legend written ``★ = …`` stands for.
 
     ``★ = no shoot without it. ○ = first thing we drop if the money runs short.``: a schedule
@@ -531,6 +542,51 @@ def tag_legend(text: str) -> dict[str, Priority]:
             if level is not None:
                 legend.setdefault(norm_plain(name), level)
     return legend
+
+
+_MARK_ENTRY = re.compile(
+    r"(?:\*\*|__)?(?P<mark>[(\[]?[^\w\s()\[\]*_=·;,.:|-]{1,4}[)\]]?"
+    r"|\([^\W\d_]{2,12}(?: [^\W\d_]{1,12}){0,2}\))"
+    r"(?:\*\*|__)?\s*=\s*"
+    r"(?P<says>[^·;|\n=]+)"
+)
+"""A legend entry that says what a mark means: ``**(!!)** = dringend``, ``+++ = must``,
+``(später) = nur wenn Zeit …`` (a word in parentheses)."""
+
+
+def mark_legend(text: str) -> dict[str, Priority]:
+    """The priority each mark of an ``=`` legend stands for (``(!!) = dringend · (!) = wichtig``).
+
+    A line defining two or more marks made of signs alone, each with ``=`` and its meaning,
+    is a legend: a meaning that names a priority word gives its level, one that says the
+    work waits for spare time (``nur wenn Zeit``) is low. Read from lines holding " = " only.
+    """
+    legend: dict[str, Priority] = {}
+    at = text.find(" = ")
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        at = text.find(" = ", end)
+        entries = [(m.group("mark"), m.group("says")) for m in _MARK_ENTRY.finditer(line)]
+        if len(entries) < 2:
+            continue
+        for mark, says in entries:
+            level = priority_of(says)
+            if level is None and _MAY_SAYS.search(says):
+                level = Priority.LOW
+            elif level is None and _MUST_SAYS.search(says):
+                level = Priority.HIGH
+            if level is not None:
+                legend.setdefault(mark, level)
+    return legend
+
+
+def marked_level(line: str, legend: dict[str, Priority]) -> Priority | None:
+    """The level of the legend's longest mark the line carries, if any."""
+    found = [mark for mark in legend if mark in line]
+    return legend[max(found, key=len)] if found else None
 
 
 def legend_tag(text: str, legend: dict[str, Priority]) -> Priority | None:
