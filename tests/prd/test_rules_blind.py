@@ -2667,3 +2667,25 @@ def test_a_schedule_row_whose_task_the_breakdown_dropped_is_no_new_task() -> Non
         "1.3 Layout",
     ]
     assert ("1.1 Process analysis", "1.3 Layout") in pairs(plan)
+
+
+# Merging batches 19 and 20
+
+
+def test_a_weak_phrase_ends_at_a_colon_even_when_a_list_follows() -> None:
+    plan = plan_of(
+        "## Plan\n\n1. **Cuadrante de turnos** — Marcos.\n"
+        "2. **Envío de la guía** — Marcos. Después del cuadrante: cada persona recibe su tienda"
+        " y su hora.\n3. **Compra de chalecos** — Ana.\n"
+    )
+    assert ("Cuadrante de turnos", "Envío de la guía") in pairs(plan)
+
+
+def test_a_spanish_verb_before_its_subject_keeps_the_participle_that_names_the_task() -> None:
+    plan = plan_of(
+        "## Lo que hay que hacer\n\n1) **Pedido de neumáticos** — Paco.\n"
+        "2) **Cambio de neumáticos** — taller. En cuanto llegue el pedido.\n"
+        "3) **Revisión de salida** — todos. Solo cuando estén cambiados los neumáticos.\n"
+    )
+    assert ("Cambio de neumáticos", "Revisión de salida") in pairs(plan)
+    assert ("Pedido de neumáticos", "Revisión de salida") not in pairs(plan)
