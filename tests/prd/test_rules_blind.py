@@ -2689,3 +2689,12 @@ def test_a_spanish_verb_before_its_subject_keeps_the_participle_that_names_the_t
     )
     assert ("Cambio de neumáticos", "Revisión de salida") in pairs(plan)
     assert ("Pedido de neumáticos", "Revisión de salida") not in pairs(plan)
+
+
+def test_a_task_table_down_to_one_row_with_an_id_is_still_a_task_table() -> None:
+    plan = plan_of(
+        "## Recepción\n\n| Id | Tarea | Responsable | Urgencia |\n|---|---|---|---|\n"
+        "| REC-1 | Cargar tarifas en el PMS | Laura | alta |\n\n"
+        "## Contexto\n\n| Dato | Valor |\n|---|---|\n| Habitaciones | 84 |\n"
+    )
+    assert titles(plan) == ["REC-1 Cargar tarifas en el PMS"]

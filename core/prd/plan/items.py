@@ -368,7 +368,7 @@ def _header(text: str) -> str:
 def task_table(table: Table) -> TaskTable | None:
     """The column roles of a table whose rows are tasks, or ``None`` for any other table."""
     header = [_header(h) for h in table.header]
-    if len(header) < 2 or len(table.rows) < 2:
+    if len(header) < 2 or not table.rows:
         return None
 
     def column(pattern: re.Pattern[str]) -> int | None:
@@ -426,6 +426,8 @@ def task_table(table: Table) -> TaskTable | None:
         return None
     if ident is None and _cites_ids(table, title):
         return None
+    if len(table.rows) == 1 and not _one_task_row(table.rows[0], ident):
+        return None
     return TaskTable(
         title=title,
         ident=ident,
@@ -435,6 +437,18 @@ def task_table(table: Table) -> TaskTable | None:
         milestone=milestone,
         status=status,
         blocks=blocks,
+    )
+
+
+def _one_task_row(row: list[str], ident: int | None) -> bool:
+    """Whether a table's only row is a task: it carries an id (``| REC-1 | Cargar tarifas |``).
+
+    A department's table that is down to one task (the others done, moved or not yet
+    written) is still that department's work list; without an id, one row is as likely a
+    record of facts about its section.
+    """
+    return (
+        ident is not None and ident < len(row) and IDENT.fullmatch(row[ident].strip()) is not None
     )
 
 
