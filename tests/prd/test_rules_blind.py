@@ -2698,3 +2698,12 @@ def test_a_task_table_down_to_one_row_with_an_id_is_still_a_task_table() -> None
         "## Contexto\n\n| Dato | Valor |\n|---|---|\n| Habitaciones | 84 |\n"
     )
     assert titles(plan) == ["REC-1 Cargar tarifas en el PMS"]
+
+
+def test_a_section_down_to_one_entry_beside_sections_listing_entries_keeps_it_a_task() -> None:
+    plan = plan_of(
+        "## Herbst\n\n- **Bachbegehung** – Pflicht. Mit der Försterin.\n"
+        "- **Forscherecke einrichten** – Kür. Regal und Lupen.\n\n"
+        "## Sommer\n\n- **Ausstellung im Flur** – Pflicht. Fotos aus dem ganzen Jahr.\n"
+    )
+    assert titles(plan) == ["Bachbegehung", "Forscherecke einrichten", "Ausstellung im Flur"]

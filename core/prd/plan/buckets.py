@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -167,9 +168,14 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
                     else:
                         chosen.extend(WorkItem(steps, item=i) for i in _open(steps, lines))
                 continue
-            if (len(items) >= 2 and sum(backlog_item(i.text) for i in items) * 2 > len(items)) or (
-                len(items) == 1 and ident_of(items[0].text.split("\n", 1)[0]) is not None
-            ):  # one item left of an epic's list is still its own task when it has an id
+            if _backlog(items) or (
+                len(items) == 1
+                and (
+                    ident_of(items[0].text.split("\n", 1)[0]) is not None
+                    or (_entry(items[0]) and _siblings_hold_backlogs(builder, section))
+                )
+            ):  # one item left of an epic's list is still its own task when it has an id,
+                # or when the sections beside it list their work the same way
                 chosen.extend(WorkItem(block, item=i) for i in items)
     if rows:
         # Notes below a task table ("Remarques sur les enchaînements :") remark on its rows;
@@ -180,6 +186,41 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
         chosen = [w for w in chosen if id(w.item) not in unnamed]
     chosen.extend(rows)
     return chosen
+
+
+def _backlog(items: Sequence[ListItem]) -> bool:
+    """Whether two or more items are mostly backlog entries (``items.backlog_item``)."""
+    return len(items) >= 2 and sum(backlog_item(i.text) for i in items) * 2 > len(items)
+
+
+_FIELD_LEAD = re.compile(
+    r"\s*(?:\*\*|__)[^*_\n]{1,40}?:\s*(?:\*\*|__)|\s*(?:\*\*|__)[^*_\n]{1,40}?(?:\*\*|__)\s*:"
+)
+"""A field line's bold label: ``**Links:** blocks PAY-101``, ``**Type**: Story``."""
+
+
+def _entry(item: ListItem) -> bool:
+    """A backlog entry that is no field line (``- **Links:** blocks PAY-101`` is a field)."""
+    first = item.text.split("\n", 1)[0]
+    return backlog_item(item.text) and not is_label_item(first) and _FIELD_LEAD.match(first) is None
+
+
+def _siblings_hold_backlogs(builder: Builder, section: Section) -> bool:
+    """Whether a section beside this one lists backlog entries as its work.
+
+    "## Sommer" down to one entry ("- **Ausstellung im Flur** – Pflicht. …") after an edit
+    beside "## Herbst" and "## Frühling" listing several: the one entry is still a task, so a
+    re-import does not turn it into the section.
+    """
+    for other in builder.siblings.get(id(section), ()):
+        if other is not section and any(
+            isinstance(b, ListBlock)
+            and len(b.items) >= 2
+            and sum(_entry(i) for i in b.items) * 2 > len(b.items)
+            for b in flat_blocks(other.blocks)
+        ):
+            return True
+    return False
 
 
 _OUTLINE_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})+)\.?\s+\S")

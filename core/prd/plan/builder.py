@@ -90,11 +90,14 @@ class Builder:
     legend: dict[str, Priority] = field(default_factory=dict)
     """The document's legend: the priority each of its marks stands for (``🔥 must-have``)."""
     tag_legend: dict[str, Priority] = field(default_factory=dict)
+    """The priority each ``[tag]`` a legend ranks stands for (``[slice]`` → high)."""
     abbreviations: dict[str, Priority] = field(default_factory=dict)
     """A legend's letters in parentheses (``(P) = Pflicht``) → the level each stands for."""
     mark_legend: dict[str, Priority] = field(default_factory=dict)
     """The priority each sign of an ``=`` legend stands for (``(!!) = dringend``)."""
-    """The priority each ``[tag]`` a legend ranks stands for (``[slice]`` → high)."""
+    siblings: dict[int, list[Section]] = field(default_factory=dict)
+    """A section (by identity) → the sections of its level under the same heading, itself
+    included: a section down to one item reads like its siblings (``buckets.work_items``)."""
     _phases_in_order: bool | None = None
     _phase_order_exempt: frozenset[str] | None = None
 
@@ -169,6 +172,7 @@ class Builder:
     def walk(self, sections: list[Section], path: list[str], inh: Inherited) -> None:
         """Add the units of ``sections`` and everything below them, in document order."""
         for section in sections:
+            self.siblings[id(section)] = sections
             verdict = self.rules.verdict(section)
             info = self.title(section)
             if info.number:

@@ -11,6 +11,7 @@ gives a task per row, with its id, priority, dependency and milestone columns. A
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.domain.models import Priority
@@ -440,7 +441,7 @@ def task_table(table: Table) -> TaskTable | None:
     )
 
 
-def _one_task_row(row: list[str], ident: int | None) -> bool:
+def _one_task_row(row: Sequence[str], ident: int | None) -> bool:
     """Whether a table's only row is a task: it carries an id (``| REC-1 | Cargar tarifas |``).
 
     A department's table that is down to one task (the others done, moved or not yet
