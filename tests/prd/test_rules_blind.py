@@ -2707,3 +2707,16 @@ def test_a_section_down_to_one_entry_beside_sections_listing_entries_keeps_it_a_
         "## Sommer\n\n- **Ausstellung im Flur** – Pflicht. Fotos aus dem ganzen Jahr.\n"
     )
     assert titles(plan) == ["Bachbegehung", "Forscherecke einrichten", "Ausstellung im Flur"]
+
+
+def test_an_outline_chapter_down_to_one_entry_still_gives_the_entry() -> None:
+    plan = plan_of(
+        "## Plan de trabajo\n\n1. **Captación**\n   1.1. Pasar el formulario a la web — Marcos.\n"
+        "   1.2. Campaña en redes — Nerea.\n2. **Después de la recogida**\n"
+        "   2.1. Encuesta a voluntarios nuevos — Nerea.\n"
+    )
+    assert titles(plan) == [
+        "1.1. Pasar el formulario a la web — Marcos",
+        "1.2. Campaña en redes — Nerea",
+        "2.1. Encuesta a voluntarios nuevos — Nerea",
+    ]

@@ -246,7 +246,7 @@ def outline_steps(item: ListItem, lines: list[str]) -> ListBlock | None:
             if numbered
             else None
         )
-    if item.text.count("\n") < 2:
+    if "\n" not in item.text:
         return None
     parts = item.text.split("\n")
     if "." not in parts[1][:6]:
@@ -265,9 +265,23 @@ def outline_steps(item: ListItem, lines: list[str]) -> ListBlock | None:
             )
         elif text.strip():
             return None  # the item's own prose, not an outline
-    if len(steps) < 2:
+    if not steps or (len(steps) == 1 and not _extends(lines[first - 1], steps[0].text)):
         return None
     return ListBlock(True, 1, tuple(steps), steps[0].line_start, steps[-1].line_end)
+
+
+_OWN_NUMBER = re.compile(r"\s*(\d{1,3})[.)]\s")
+
+
+def _extends(heading_line: str, step: str) -> bool:
+    """Whether a lone entry's number continues its heading item's (``5.1.`` under ``5.``).
+
+    An outline's chapter down to one entry (the others done or dropped) is still a chapter
+    over its entry; any other line below an item is the item's own text.
+    """
+    own = _OWN_NUMBER.match(heading_line)
+    entry = _OUTLINE_NUMBER.match(step)
+    return own is not None and entry is not None and entry.group(1).split(".")[0] == own.group(1)
 
 
 def _phase_of(item: ListItem, lines: list[str]) -> str | None:
