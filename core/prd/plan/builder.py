@@ -93,6 +93,8 @@ class Builder:
     abbreviations: dict[str, Priority] = field(default_factory=dict)
     """A legend's letters in parentheses (``(P) = Pflicht``) → the level each stands for."""
     """The priority each ``[tag]`` a legend ranks stands for (``[slice]`` → high)."""
+    enumerated: set[int] = field(default_factory=set)
+    """Sections whose numbered list continues a sibling's numbering: each item is a task."""
     _phases_in_order: bool | None = None
     _phase_order_exempt: frozenset[str] | None = None
 
@@ -166,6 +168,7 @@ class Builder:
 
     def walk(self, sections: list[Section], path: list[str], inh: Inherited) -> None:
         """Add the units of ``sections`` and everything below them, in document order."""
+        self.enumerated.update(continued_numbering(sections))
         for section in sections:
             verdict = self.rules.verdict(section)
             info = self.title(section)
@@ -571,6 +574,27 @@ def word_count(description: str, granularity: Granularity) -> int:
     """
     limit = TOO_BIG[granularity][1]
     return len(description.split()) if len(description) >= 2 * limit else 0
+
+
+def continued_numbering(sections: list[Section]) -> Iterator[int]:
+    """The sibling sections whose numbered lists run on from one to the next (their ``id``).
+
+    "### Bodega" holding items 1 to 5 and "### Viña" holding 6 to 9: numbering that continues
+    across sections marks one enumeration of work items, grouped by area; the headings are
+    buckets of those items, not tasks whose steps the items are.
+    """
+    previous: tuple[Section, ListBlock] | None = None
+    for section in sections:
+        block = next((b for b in section.blocks if isinstance(b, ListBlock) and b.ordered), None)
+        if block is None or section.children:
+            previous = None
+            continue
+        if previous is not None and block.start > 1:
+            before, listed = previous
+            if block.start == listed.start + len(listed.items):
+                yield id(before)
+                yield id(section)
+        previous = (section, block)
 
 
 def _has_task_table(section: Section) -> bool:
