@@ -903,11 +903,12 @@ for _level, _words in {
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
         "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
         "|prioritaire|prioritaria|prioritario|prioritär|vorrangig|major|majeur|majeure"
-        "|pflicht|mandatory|obligatorisch|verpflichtend"
+        "|pflicht|mandatory|obligatorisch|verpflichtend|important|importante"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
         "|sollte|deseable|souhaitable|recomendable|med|wichtig|conveniente|should ship|should do"
+        "|recommended|empfohlen|recomendado|recomendada|conseillé|conseillée|recommandé|recommandée"
     ),
     Priority.LOW: (
         "p3|low|lowest|niedrig|niedrige|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
@@ -916,7 +917,8 @@ for _level, _words in {
         "|could|could have|kann|opcional|optionnel|optionnelle|optional|nice to have|nice|may"
         "|wünschenswert|lo|tief|si da tiempo|could slip|can slip|could do|si possible"
         "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
-        "|aplazable|postergable|deferrable|verschiebbar|bonus|kür"
+        "|aplazable|postergable|deferrable|verschiebbar|bonus|kür|facultatif|facultative"
+        "|facultativo|facultativa|fakultativ|can wait|kann warten|puede esperar|peut attendre"
     ),
 }.items():
     for _word in _words.split("|"):
