@@ -448,7 +448,9 @@ def _written_number(raw: str, block: ListBlock) -> str | None:
     return m.group(1) if m else None
 
 
-_RECORD_FIELD = re.compile(r"\s*(?:[-*+]\s+)?(?P<key>[^\W\d_][\w'·-]{0,23}?)\s*:(?:\s+(?P<value>.*))?")
+_RECORD_FIELD = re.compile(
+    r"\s*(?:[-*+]\s+)?(?P<key>[^\W\d_][\w'·-]{0,23}?)\s*:(?:\s+(?P<value>.*))?"
+)
 """One ``key: value`` line of a YAML-like record (``  après: [EX-04, EX-05]``)."""
 
 

@@ -222,6 +222,8 @@ class Builder:
             )
             if leaf and not items and not holds_work and self._names_milestones_only(section):
                 self.skip(section, sub_path, "lists milestones")
+                # Its prose may order them ("Phase 3 does not start until Phase 2 is in").
+                self.milestone_prose.append(section)
                 continue
             local = self.inherit(inh, own, section, sub_path)
             # A dated day that is one task of a dated phase ("### Day 1 — Thu 18 Jan" under

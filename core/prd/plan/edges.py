@@ -11,6 +11,7 @@ fewer edges. An ambiguous reference is a warning with its candidates, never an e
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Sequence
@@ -386,7 +387,9 @@ def _milestone_order(
         if isinstance(block, Paragraph) and _STAGE_HINT.search(block.text):
             for sentence in _SENTENCES.split(block.text.replace("\n", " ")):
                 if len(_STAGE_HINT.findall(sentence)) >= 2:
-                    _dependency_line(builder, resolver, describer, sentence, block.line_start, out)
+                    _dependency_line(
+                        builder, resolver, describer, sentence, block.line_start, out, stages=True
+                    )
 
 
 _STAGE_HINT = re.compile(
@@ -458,7 +461,14 @@ def _dependency_line(
     text: str,
     line: int,
     out: _Edges,
+    *,
+    stages: bool = False,
 ) -> None:
+    """Connect what one line of a dependency or milestones section orders.
+
+    Between ``stages`` ("Phase 3 does not start until every Phase 2 review memo is in") the
+    stage a side names is that side: the words around it describe the stage's work.
+    """
     if any(a in text for a in ("→", "->", "=>", "⟶")):
         steps = [
             resolver.resolve(DepRef(p, line, strength="strong"), None) for p in _ARROW.split(text)
@@ -468,6 +478,8 @@ def _dependency_line(
                 out.connect(list(after.units), list(before.units), "explicit", line, text)
         return
     for dep in find_dependencies(text, line):
+        if stages and (stage := _STAGE_HINT.search(dep.target)) is not None:
+            dep = dataclasses.replace(dep, target=stage.group(0))
         if not dep.subject:
             continue
         # In a dependency section even "before"/"after" state one: "Phase 1 before Phase 2".
