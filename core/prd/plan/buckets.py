@@ -40,6 +40,7 @@ from core.prd.plan.vocab import (
     flat_blocks,
     ident_of,
     norm,
+    norm_plain,
     slug,
 )
 
@@ -547,6 +548,8 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     line = work.line or table.line_start + 2 + index
     meta = Meta()
     meta.priority = cell_priority(cell(row, spec.priority)) if spec.priority is not None else None
+    if meta.priority is None and spec.priority is not None and builder.term_legend:
+        meta.priority = builder.term_legend.get(norm_plain(cell(row, spec.priority)))
     meta.priority = meta.priority or marked_level
     if deps := cell(row, spec.deps):
         if "%20" in deps or ".md)" in deps:

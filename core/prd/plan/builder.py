@@ -90,6 +90,10 @@ class Builder:
     legend: dict[str, Priority] = field(default_factory=dict)
     """The document's legend: the priority each of its marks stands for (``🔥 must-have``)."""
     tag_legend: dict[str, Priority] = field(default_factory=dict)
+    term_legend: dict[str, Priority] = field(default_factory=dict)
+    """The priority each bold term of a legend stands for (``**Core** items …`` → medium)."""
+    priority_terms: frozenset[str] = frozenset()
+    """The document's own word for priority (``Caractère : obligatoire``)."""
     abbreviations: dict[str, Priority] = field(default_factory=dict)
     """A legend's letters in parentheses (``(P) = Pflicht``) → the level each stands for."""
     """The priority each ``[tag]`` a legend ranks stands for (``[slice]`` → high)."""
