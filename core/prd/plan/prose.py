@@ -403,13 +403,18 @@ def states_sequence(text: str) -> bool:
 
 
 _PHASE_NOUNS = re.compile(
-    r"(?<![\w-])(?:phases|phasen|fases|stages|stufen|étapes|etapas)(?![\w-])", re.IGNORECASE
+    r"(?<![\w-])(?:phases|phasen|fases|stages|stufen|étapes|etapas|rings|ringe|anillos|anneaux"
+    r"|waves|wellen|olas|vagues)(?![\w-])",
+    re.IGNORECASE,
 )
 """The phases of a plan, named in the plural: a statement about them all."""
 PHASE_HEADING = re.compile(
-    r"(?:phase|fase|stage|stufe|étape|etapa)\s+(?:\d+[a-z]?|(?-i:[A-H]))\b", re.IGNORECASE
+    r"(?:phase|fase|stage|stufe|étape|etapa|ring|anillo|anneau|wave|welle|ola|vague)"
+    r"\s+(?:\d+[a-z]?|(?-i:[A-H]))\b",
+    re.IGNORECASE,
 )
-"""A heading that is one phase of a plan (``Phase 1 — Initialisation``, ``Stufe B``)."""
+"""A heading that is one phase of a plan (``Phase 1 — Initialisation``, ``Stufe B``,
+``Ring 2`` of a rollout)."""
 
 
 def says_phases_in_order(text: str) -> bool:
