@@ -503,7 +503,10 @@ class SectionRules:
             return True
         if any(title_kind(_tag_words(t), t) == ("work", "work") for t in self._tags(section)):
             return True
-        return (info.milestone is not None or info.stage) and bool(section.children)
+        # "Ring 1 — 1% of customers" over its steps' table: a stage of the plan, too.
+        return (info.milestone is not None or info.stage) and (
+            bool(section.children) or _tables_ids(section)
+        )
 
     def lists_milestones(self, section: Section) -> bool:
         """Whether the section's title names a milestones section.
