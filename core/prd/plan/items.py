@@ -403,8 +403,12 @@ def task_table(table: Table) -> TaskTable | None:
         # priority or what they wait for are work, whatever the title column is called.
         roles = {ident, priority, deps, notes, milestone, status}
         title = _wordiest_column(table, roles) if _ids_column(table, ident) else None
-    if title is None or _lists_ids(table, title):
+    if title is None or _lists_ids(table, title) or _counts(table, title):
         return None
+    if not _TITLE_COLUMNS.fullmatch(header[title]) and any(
+        _ROLE_COLUMNS.fullmatch(h) for h in header
+    ):
+        return None  # "| Initials | Name | Role |": who is on the team, not work
     if _MILESTONE_COLUMNS.fullmatch(header[title]) and any(
         _lists_ids(table, i) for i in range(len(header)) if i != title
     ):
@@ -423,6 +427,20 @@ def task_table(table: Table) -> TaskTable | None:
         status=status,
         blocks=blocks,
     )
+
+
+_ROLE_COLUMNS = re.compile(
+    r"roles?|rolle|rol|rôle|function|funktion|función|fonction|position|poste|puesto|stelle"
+    r"|seniority|job title|dienstgrad"
+)
+"""A column of people's roles: a table named by a ``Name`` column and one of these lists people."""
+_COUNT_CELL = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _counts(table: Table, index: int) -> bool:
+    """Whether a title-like column holds only numbers (``| Nombre |`` over ``6``): a count."""
+    cells = [r[index].strip() for r in table.rows if index < len(r)]
+    return bool(cells) and all(_COUNT_CELL.fullmatch(c) for c in cells)
 
 
 _ID_LIST_CELL = re.compile(
