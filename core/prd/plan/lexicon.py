@@ -1036,7 +1036,7 @@ _FORWARD_WEAK = (
     # "Das Belegreifheizen folgt also auf den Heizestrich"
     r"|folg(t|en)( also| dann| direkt| erst)? auf|fait suite à|font suite à|sigue(n)? (a|al)"
     r"|(?<![Aa]s )follows(?= (?:items? |steps? |[A-Z][A-Z0-9]*-?\d))"
-    r"|nach|sobald|después de|tras|on top of"
+    r"|nach|sobald|después del?|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
     # "Written when the permit is granted": a state the work waits for
