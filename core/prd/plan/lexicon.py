@@ -1177,7 +1177,7 @@ DEP_ANCHOR = re.compile(starts_pattern(DEP_ANCHORS))
 them starts, in one scan instead of a ``str.find`` per anchor (only its start means anything,
 ``starts_pattern``)."""
 
-GERMAN_VORAUS = re.compile(r"\bsetzt\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
+GERMAN_VORAUS = re.compile(r"\bsetz(?:t|en)\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
 """German wraps the target: ``Setzt den Ingest-Dienst voraus``."""
 
 # ---------------------------------------------------------------- descriptions (``describe``)
