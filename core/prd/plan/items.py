@@ -330,7 +330,8 @@ _MILESTONE_COLUMNS = re.compile(
     r"milestone|phase|week|sprint|release|stage|meilenstein|woche|hito|fase|semana|jalon"
     r"|étape|semaine|lot|iteration|trimestre|quarter|quartal|entrega|release train"
     # Jira's "Fix Version/s", where an issue filter says which release or milestone holds it.
-    r"|fix versions?|fix version s|lösungsversion(?:en)?|versión de corrección|versiones de corrección"
+    r"|fix versions?|fix version s|lösungsversion(?:en)?|versión de corrección"
+    r"|versiones de corrección"
     r"|version corrective|versions correctives|version de correction|ring|wave|welle|vague|ola"
 )
 
