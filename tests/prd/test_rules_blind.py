@@ -2353,3 +2353,14 @@ def test_setzen_voraus_states_a_dependency_as_setzt_voraus_does() -> None:
         "Die Templates setzen die Grundinstallation voraus.\n"
     )
     assert pairs(plan) == {("Grundinstallation", "Templates")}
+
+
+def test_only_starting_with_the_numbered_tasks_in_parentheses_waits_for_them() -> None:
+    plan = plan_of(
+        "## Tareas\n\n1. **Limpiar los depósitos** — Chema.\n2. **Revisar la prensa** — Chema.\n"
+        "3. **Primer corte** — todos. Sólo se empieza a cortar con la bodega lista (tareas 1 a 2).\n"
+    )
+    assert pairs(plan) == {
+        ("Limpiar los depósitos", "Primer corte"),
+        ("Revisar la prensa", "Primer corte"),
+    }

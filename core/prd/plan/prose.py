@@ -71,7 +71,8 @@ _REF = r"(?:[A-Z][A-Z0-9]*-?\d+(?:\.\d+)*|\d+(?:\.\d+)+)"
 _PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
 _PAREN_POSITIONS = re.compile(
     r"\(\s*(?:pos\.?|positions?|positionen|posiciones|items?|punkte?|puntos?|points?|actions?"
-    r"|acci(?:ón|ones)|ma(?:ß|ss)nahmen?|measures?|mesures?)\s*"
+    r"|acci(?:ón|ones)|ma(?:ß|ss)nahmen?|measures?|mesures?|tasks?|tareas?|aufgaben?|tâches?"
+    r"|steps?|pasos?|schritte?|étapes?|rows?|filas?|zeilen?|lignes?)\s*"
     rf"(\d{{1,3}}(?:\s*(?:,|and|y|und|et|&|{RANGE_SEPARATOR})\s*\d{{1,3}})*)\s*\)",
     re.IGNORECASE,
 )
