@@ -2364,3 +2364,11 @@ def test_only_starting_with_the_numbered_tasks_in_parentheses_waits_for_them() -
         ("Limpiar los depósitos", "Primer corte"),
         ("Revisar la prensa", "Primer corte"),
     }
+
+
+def test_antes_del_states_an_order_as_antes_de_does() -> None:
+    plan = plan_of(
+        "## Tareas\n\n### Tratamiento fitosanitario\nComo muy tarde 21 días antes del primer "
+        "corte.\n\n### Primer corte\nTodos.\n"
+    )
+    assert pairs(plan) == {("Tratamiento fitosanitario", "Primer corte")}

@@ -1075,7 +1075,7 @@ _REVERSE_STRONG = (
     r"|conditionne(nt)?(?= (la|le|les|l['’]))|condiciona(n)?(?= (el|la|los|las))"
 )
 _REVERSE_WEAK = (
-    r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|previo a|avant"
+    r"before|must (happen|be done|ship|land) before|prior to|vor|antes del?|previo a|avant"
     r"|préalable à"
 )
 
