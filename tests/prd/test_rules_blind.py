@@ -2372,3 +2372,11 @@ def test_antes_del_states_an_order_as_antes_de_does() -> None:
         "corte.\n\n### Primer corte\nTodos.\n"
     )
     assert pairs(plan) == {("Tratamiento fitosanitario", "Primer corte")}
+
+
+def test_n_a_lieu_que_si_states_a_dependency() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Installer les postes de travail\nRomain.\n\n### Journée d'accueil\n"
+        "Elle n'a lieu que si les postes sont installés.\n"
+    )
+    assert pairs(plan) == {("Installer les postes de travail", "Journée d'accueil")}

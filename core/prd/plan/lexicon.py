@@ -1030,6 +1030,8 @@ _FORWARD_STRONG = (
     r"|(solo|sólo|únicamente) (es )?posible (con|después de|tras|cuando|una vez)"
     r"|(seulement|uniquement) possible (avec|après|une fois|lorsque|quand)"
     r"|tiene lugar (cuando|una vez|después de)|a lieu (quand|lorsque|une fois|après)"
+    r"|n['’]a lieu qu(?:e\s+|['’]\s*)(si|lorsque|quand|une fois|après)|takes place only (if|when|once|after)"
+    r"|only takes place (if|when|once|after)|s[oó]lo tiene lugar (si|cuando|una vez|después de)"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
