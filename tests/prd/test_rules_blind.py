@@ -2380,3 +2380,16 @@ def test_n_a_lieu_que_si_states_a_dependency() -> None:
         "Elle n'a lieu que si les postes sont installés.\n"
     )
     assert pairs(plan) == {("Installer les postes de travail", "Journée d'accueil")}
+
+
+def test_waiting_until_or_starting_the_day_after_states_a_dependency() -> None:
+    plan = plan_of(
+        "## Steps\n\n### Migrate the cohort\nArjun.\n\n### Push notification\n"
+        "The push waits until the cohort has been migrated.\n\n"
+        "### Journée d'accueil\nKarim.\n\n### Formation produit\n"
+        "Commence le lendemain de la journée d'accueil.\n"
+    )
+    assert pairs(plan) == {
+        ("Migrate the cohort", "Push notification"),
+        ("Journée d'accueil", "Formation produit"),
+    }
