@@ -2393,3 +2393,16 @@ def test_waiting_until_or_starting_the_day_after_states_a_dependency() -> None:
         ("Migrate the cohort", "Push notification"),
         ("Journée d'accueil", "Formation produit"),
     }
+
+
+def test_se_caler_sur_and_ne_que_quand_state_dependencies() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Rédiger le programme scénographique\nClaire.\n\n"
+        "### Concevoir l'éclairage\nSe cale sur les plans du programme scénographique.\n\n"
+        "### Monter les cimaises\nAtelier.\n\n### Commission de sécurité\n"
+        "La commission ne passe que quand les cimaises sont montées.\n"
+    )
+    assert pairs(plan) == {
+        ("Rédiger le programme scénographique", "Concevoir l'éclairage"),
+        ("Monter les cimaises", "Commission de sécurité"),
+    }

@@ -1033,6 +1033,8 @@ _FORWARD_STRONG = (
     # "Commence le lendemain de la journée d'accueil": the day after it, so after it
     r"|(commence|démarre|débute|a lieu) le lendemain d(?:e|u|es)|starts? the day after"
     r"|(beginnt|startet|folgt) am tag nach|(empieza|comienza|arranca) al día siguiente d(?:e|el)"
+    # "la commission ne passe que quand les vitrines sont montées": only when
+    r"|ne [^\W\d_]+ qu(?:e\s+|['’]\s*)(quand|lorsque|une fois)"
     r"|n['’]a lieu qu(?:e\s+|['’]\s*)(si|lorsque|quand|une fois|après)|takes place only (if|when|once|after)"
     r"|only takes place (if|when|once|after)|s[oó]lo tiene lugar (si|cuando|una vez|después de)"
 )
@@ -1056,6 +1058,7 @@ _FORWARD_WEAK = (
     # "a partir del inventario", "s'appuie sur la charte": the work it starts from
     r"|a partir (?:del|de la|de los|de las)(?= [^\d\s])"
     r"|s['’]appuie(nt)? sur|se base(nt)? sur|repose(nt)? sur|se apoya(n)? en|se basa(n)? en"
+    r"|se cale(nt)? sur"
     r"|stützt sich auf|stützen sich auf"
     # "won't even look at the application without our insurance certificate"
     r"|(won['’]t|will not|can['’]t|cannot|can not|doesn['’]t|does not|don['’]t)"
@@ -1170,7 +1173,7 @@ DEP_ANCHORS = word_set(
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
     "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
     "|nur durchgef|based on|on the basis|basis|grundlage|sobre la base|con base en|sur la base"
-    "|lendemain|day after|tag nach|día siguiente|à partir d|se empieza|se comienza|se arranca|se inicia|qu'avec|qu’avec"
+    "|lendemain|day after|se cale|tag nach|día siguiente|à partir d|se empieza|se comienza|se arranca|se inicia|qu'avec|qu’avec"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
