@@ -2358,7 +2358,8 @@ def test_setzen_voraus_states_a_dependency_as_setzt_voraus_does() -> None:
 def test_only_starting_with_the_numbered_tasks_in_parentheses_waits_for_them() -> None:
     plan = plan_of(
         "## Tareas\n\n1. **Limpiar los depósitos** — Chema.\n2. **Revisar la prensa** — Chema.\n"
-        "3. **Primer corte** — todos. Sólo se empieza a cortar con la bodega lista (tareas 1 a 2).\n"
+        "3. **Primer corte** — todos. Sólo se empieza a cortar con la bodega lista "
+        "(tareas 1 a 2).\n"
     )
     assert pairs(plan) == {
         ("Limpiar los depósitos", "Primer corte"),
@@ -2405,4 +2406,17 @@ def test_se_caler_sur_and_ne_que_quand_state_dependencies() -> None:
     assert pairs(plan) == {
         ("Rédiger le programme scénographique", "Concevoir l'éclairage"),
         ("Monter les cimaises", "Commission de sécurité"),
+    }
+
+
+def test_a_list_of_things_waited_for_goes_on_past_a_parenthesis_of_numbers() -> None:
+    plan = plan_of(
+        "## Tareas\n\n1. **Limpiar los depósitos** — Chema.\n2. **Preparar las cajas** — Luis.\n"
+        "3. **Alta de la cuadrilla** — Marta.\n4. **Primer corte** — todos. Sólo se empieza con "
+        "la bodega lista (tarea 1), la cuadrilla dada de alta y las cajas preparadas.\n"
+    )
+    assert pairs(plan) == {
+        ("Limpiar los depósitos", "Primer corte"),
+        ("Preparar las cajas", "Primer corte"),
+        ("Alta de la cuadrilla", "Primer corte"),
     }

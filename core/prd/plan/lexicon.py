@@ -967,7 +967,8 @@ out most text ~7x faster than the full pattern."""
 
 _FORWARD_STRONG = (
     r"depends? on|dependent on|is blocked by|blocked (by|until)|requires|needs"
-    r"|waits? for|waits? until|waiting (on|for|until)|can only (start|begin) (after|once|when)|only (after|once)"
+    r"|waits? for|waits? until|waiting (on|for|until)|can only (start|begin) (after|once|when)"
+    r"|only (after|once)"
     r"|can ?not (start|begin) (until|before)|can['’ ]t (start|begin) (until|before)|builds on"
     r"|blocked on|gated (on|by)|prereqs?|baut auf|a la espera de|en attente d[eu]"
     r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
@@ -1035,7 +1036,8 @@ _FORWARD_STRONG = (
     r"|(beginnt|startet|folgt) am tag nach|(empieza|comienza|arranca) al día siguiente d(?:e|el)"
     # "la commission ne passe que quand les vitrines sont montées": only when
     r"|ne [^\W\d_]+ qu(?:e\s+|['’]\s*)(quand|lorsque|une fois)"
-    r"|n['’]a lieu qu(?:e\s+|['’]\s*)(si|lorsque|quand|une fois|après)|takes place only (if|when|once|after)"
+    r"|n['’]a lieu qu(?:e\s+|['’]\s*)(si|lorsque|quand|une fois|après)"
+    r"|takes place only (if|when|once|after)"
     r"|only takes place (if|when|once|after)|s[oó]lo tiene lugar (si|cuando|una vez|después de)"
 )
 _FORWARD_WEAK = (
@@ -1173,7 +1175,8 @@ DEP_ANCHORS = word_set(
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
     "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
     "|nur durchgef|based on|on the basis|basis|grundlage|sobre la base|con base en|sur la base"
-    "|lendemain|day after|se cale|tag nach|día siguiente|à partir d|se empieza|se comienza|se arranca|se inicia|qu'avec|qu’avec"
+    "|lendemain|day after|se cale|tag nach|día siguiente|à partir d|se empieza|se comienza"
+    "|se arranca|se inicia|qu'avec|qu’avec"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"

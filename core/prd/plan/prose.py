@@ -184,6 +184,10 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             # "wenn alle Innengewerke (Pos. 11 bis 14) fertig sind": those rows, each
             numbers = ", ".join(_spelled(rows.group(1)))
             found.append(DepRef(numbers, at, reverse, "label", subject))
+            # "… lista (tareas 1 a 5), la cuadrilla dada de alta y las cajas preparadas": the
+            # list of things it waits for goes on past the parenthesis.
+            for one in _listed_after(after[rows.end() :]):
+                found.append(DepRef(one, at, reverse, "weak", subject, phrase=one))
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
             found.append(DepRef(paren.group(1), at, reverse, "label", subject))
             for more in _joined_parens(after[paren.end() :]):
@@ -348,6 +352,17 @@ def _listed(target: str) -> list[str]:
     parts = [head, *(p.strip() for p in after.split(","))]
     last = _LIST_END.split(parts.pop(), maxsplit=1)
     return [p for p in (*parts, *last) if p.strip()]
+
+
+def _listed_after(tail: str) -> list[str]:
+    """The things a list goes on naming after a parenthesis, to the sentence's end (or none)."""
+    if not tail.startswith(", "):
+        return []
+    rest = _SENTENCE_STOP.split(tail[2:], 1)[0]
+    if not _list_goes_on(rest):
+        return []
+    parts = [p.strip() for p in rest.split(",")]
+    return [p for part in parts for p in _LIST_END.split(part, maxsplit=1) if p.strip()]
 
 
 def _list_goes_on(after: str) -> bool:
