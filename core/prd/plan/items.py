@@ -409,9 +409,7 @@ def task_table(table: Table) -> TaskTable | None:
         title = _wordiest_column(table, roles) if _ids_column(table, ident) else None
     if title is None or _lists_ids(table, title) or _counts(table, title):
         return None
-    if not _TITLE_COLUMNS.fullmatch(header[title]) and any(
-        _ROLE_COLUMNS.fullmatch(h) for h in header
-    ):
+    if not _TITLE_COLUMNS.fullmatch(header[title]) and _has_roles(header):
         return None  # "| Initials | Name | Role |": who is on the team, not work
     if _MILESTONE_COLUMNS.fullmatch(header[title]) and any(
         _lists_ids(table, i) for i in range(len(header)) if i != title
@@ -439,6 +437,20 @@ _ROLE_COLUMNS = re.compile(
 )
 """A column of people's roles: a table named by a ``Name`` column and one of these lists people."""
 _COUNT_CELL = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _has_roles(header: list[str]) -> bool:
+    return any(_ROLE_COLUMNS.fullmatch(h) for h in header)
+
+
+def people_table(table: Table) -> bool:
+    """Whether a table lists people: a ``Name`` column beside a ``Role`` one, no task column."""
+    header = [_header(h) for h in table.header]
+    return (
+        _has_roles(header)
+        and any(_NAME_COLUMNS.fullmatch(h) for h in header)
+        and not any(_TITLE_COLUMNS.fullmatch(h) for h in header)
+    )
 
 
 def _counts(table: Table, index: int) -> bool:
