@@ -2420,3 +2420,12 @@ def test_a_list_of_things_waited_for_goes_on_past_a_parenthesis_of_numbers() -> 
         ("Preparar las cajas", "Primer corte"),
         ("Alta de la cuadrilla", "Primer corte"),
     }
+
+
+def test_focus_words_leading_a_target_are_not_its_name() -> None:
+    plan = plan_of(
+        "## Arbeiten\n\n### Grundinstallation im Rechenzentrum\nIT.\n\n"
+        "### Import Veranstaltungskalender\nX.\n\n## Abhängigkeiten\n\n"
+        "Der Kalender-Import braucht ebenfalls nur die Grundinstallation.\n"
+    )
+    assert pairs(plan) == {("Grundinstallation im Rechenzentrum", "Import Veranstaltungskalender")}

@@ -104,6 +104,12 @@ _MODAL = re.compile(
 """Where a subject's verb starts: ``X must be live before Y``."""
 _CONJUNCTION = re.compile(r"\s(?:and|y|e|und|et)\s", re.IGNORECASE)
 """Where a target names a second thing after the first one's verb (``… is a go and …``)."""
+_FOCUS = re.compile(
+    r"^(?:(?:ebenfalls|auch|nur|lediglich|also|too|only|just|even|también|solo|sólo|únicamente"
+    r"|aussi|seulement|uniquement|également|même)\s+)+",
+    re.IGNORECASE,
+)
+"""Focus words leading a target ("brauchen ebenfalls nur die Grundinstallation"): not its name."""
 _TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
 _ID_THEN_CLAUSE = re.compile(
     rf"(?P<id>{ID_PATTERN}),\s+(?P<rest>(?:the|der|die|das|el|la|los|las|le|les|l['’])\s[^,;]*)$"
@@ -162,7 +168,7 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         subject = _subject(flat, start)
         reverse = kind in ("rs", "rw")
         named = raw if strength == "label" or rest.startswith("[") else _before_verbs(raw)
-        target = _TRAILING.sub("", named.strip())
+        target = _FOCUS.sub("", _TRAILING.sub("", named.strip()))
         if strength == "weak" and _PRONOUN.match(target):
             # "se fait sur le nouveau gabarit, une fois celui-ci livré": what it stands for
             target = _antecedent(flat[:start])
