@@ -2429,3 +2429,13 @@ def test_focus_words_leading_a_target_are_not_its_name() -> None:
         "Der Kalender-Import braucht ebenfalls nur die Grundinstallation.\n"
     )
     assert pairs(plan) == {("Grundinstallation im Rechenzentrum", "Import Veranstaltungskalender")}
+
+
+def test_a_sentence_of_a_dependency_paragraph_with_an_arrow_leaves_the_others_alone() -> None:
+    plan = plan_of(
+        "## Arbeiten\n\n### TYPO3-Grundinstallation\nIT.\n\n### Redaktionsschulung\nX.\n\n"
+        "### Weiterleitungen\nX.\n\n## Abhängigkeiten\n\n"
+        "Die Redaktionsschulung findet auf dem Testsystem statt, also nach der "
+        "TYPO3-Grundinstallation. Die Weiterleitungen brauchen die Zuordnung alt → neu.\n"
+    )
+    assert pairs(plan) == {("TYPO3-Grundinstallation", "Redaktionsschulung")}

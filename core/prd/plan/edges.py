@@ -470,6 +470,12 @@ def _dependency_line(
     stage a side names is that side: the words around it describe the stage's work.
     """
     if any(a in text for a in ("→", "->", "=>", "⟶")):
+        if len(sentences := _SENTENCES.split(text.replace("\n", " "))) > 1:
+            # A paragraph of sentences, one with an arrow ("Zuordnung alt → neu"): each
+            # sentence is read on its own, the arrow only in its own.
+            for sentence in sentences:
+                _dependency_line(builder, resolver, describer, sentence, line, out)
+            return
         steps = [
             resolver.resolve(DepRef(p, line, strength="strong"), None) for p in _ARROW.split(text)
         ]
@@ -484,6 +490,9 @@ def _dependency_line(
             continue
         # In a dependency section even "before"/"after" state one: "Phase 1 before Phase 2".
         subject = resolver.resolve(DepRef(dep.subject, line, strength="strong"), None)
+        if not subject.units and (name := subject_name(dep.subject)) != dep.subject:
+            # "Die Redaktionsschulung findet auf dem Testsystem statt, also nach WEB-212"
+            subject = resolver.resolve(DepRef(name, line, strength="strong"), None)
         if not subject.units:
             continue
         referrer = subject.units[0] if len(subject.units) == 1 else None

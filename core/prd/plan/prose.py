@@ -98,7 +98,10 @@ _COPULA = re.compile(
 ``once receipt OCR is live``, ``quand la catégorisation est en recette``."""
 _MODAL = re.compile(
     r"\s(?:must|should|has to|have to|needs to|need to|doit|doivent|devra|devront|muss|müssen"
-    r"|soll|sollen|debe|deben|deberá|tiene que|tienen que|ha de|han de)\s",
+    r"|soll|sollen|debe|deben|deberá|tiene que|tienen que|ha de|han de"
+    # "Die Redaktionsschulung findet auf dem Testsystem statt": where it happens, then when
+    r"|findet|finden|erfolgt|erfolgen|takes place|take place|tiene lugar|tienen lugar|a lieu"
+    r"|ont lieu)\s",
     re.IGNORECASE,
 )
 """Where a subject's verb starts: ``X must be live before Y``."""
