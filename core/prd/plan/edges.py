@@ -474,7 +474,7 @@ def _dependency_line(
             # A paragraph of sentences, one with an arrow ("Zuordnung alt → neu"): each
             # sentence is read on its own, the arrow only in its own.
             for sentence in sentences:
-                _dependency_line(builder, resolver, describer, sentence, line, out)
+                _dependency_line(builder, resolver, describer, sentence, line, out, stages=stages)
             return
         steps = [
             resolver.resolve(DepRef(p, line, strength="strong"), None) for p in _ARROW.split(text)
