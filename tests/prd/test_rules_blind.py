@@ -2439,3 +2439,15 @@ def test_a_sentence_of_a_dependency_paragraph_with_an_arrow_leaves_the_others_al
         "TYPO3-Grundinstallation. Die Weiterleitungen brauchen die Zuordnung alt → neu.\n"
     )
     assert pairs(plan) == {("TYPO3-Grundinstallation", "Redaktionsschulung")}
+
+
+def test_what_a_task_is_drawn_from_is_what_it_waits_for() -> None:
+    plan = plan_of(
+        "## Tareas\n\n### Muestreos de maduración\nLuis.\n\n### Fecha de corte\n"
+        "Sale de los muestreos de maduración.\n\n### Content-Inventur\nX.\n\n"
+        "### Seitenauswahl\nSie ergibt sich aus der Content-Inventur.\n"
+    )
+    assert pairs(plan) == {
+        ("Muestreos de maduración", "Fecha de corte"),
+        ("Content-Inventur", "Seitenauswahl"),
+    }
