@@ -2451,3 +2451,11 @@ def test_what_a_task_is_drawn_from_is_what_it_waits_for() -> None:
         ("Muestreos de maduración", "Fecha de corte"),
         ("Content-Inventur", "Seitenauswahl"),
     }
+
+
+def test_a_spaced_colon_ends_what_a_task_waits_for() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Créer les comptes\nRomain.\n\n### Journée d'accueil\n"
+        "Elle n'a lieu que si les comptes sont créés : personne ne doit attendre.\n"
+    )
+    assert pairs(plan) == {("Créer les comptes", "Journée d'accueil")}

@@ -336,6 +336,9 @@ def _cut(rest: str, strength: Strength) -> str:
     m = _BOUNDARY.search(rest, number.end() if number else 0)
     if m:
         end = m.start()
+    colon = rest.find(" : ", 0, end)
+    if colon > 0 and rest[:colon].strip():
+        end = colon  # "… et les comptes ouverts : personne ne doit …": what follows explains
     if strength == "weak":
         w = _WEAK_BOUNDARY.search(rest, 0, end)
         if w and not _list_goes_on(rest[w.end() : end]):
