@@ -2720,3 +2720,273 @@ def test_an_outline_chapter_down_to_one_entry_still_gives_the_entry() -> None:
         "1.2. Campaña en redes — Nerea",
         "2.1. Encuesta a voluntarios nuevos — Nerea",
     ]
+
+
+# Batch 21
+
+
+def _priorities(plan: ImportPlan) -> dict[str, Priority]:
+    return {t.title: t.priority for t in plan.tasks}
+
+
+def test_a_list_of_yaml_like_records_is_a_table_of_tasks() -> None:
+    plan = plan_of(
+        "## Suivi\n\nChamps : `prio` (1 = bloquant, 3 = confort).\n\n"
+        "- id: T-01\n  tâche: Arrêter la liste des œuvres\n  resp: Claire\n  prio: 1\n"
+        "  après: []\n  jalon: J1\n"
+        "- id: T-02\n  tâche: Envoyer les demandes de prêt\n  resp: Mathis\n"
+        "  après: [T-01]\n  jalon: J2\n"
+    )
+    assert titles(plan) == ["T-01 Arrêter la liste des œuvres", "T-02 Envoyer les demandes de prêt"]
+    assert pairs(plan) == {
+        ("T-01 Arrêter la liste des œuvres", "T-02 Envoyer les demandes de prêt")
+    }
+    assert set(members(plan)) == {"J1", "J2"}
+
+
+def test_a_list_of_ordinary_items_with_a_colon_stays_one_list() -> None:
+    plan = plan_of("## Login page\n\n- Owner: Ana\n- Due: Friday\n")
+    assert titles(plan) == ["Login page"]
+
+
+def test_numbering_that_runs_on_across_area_headings_makes_each_item_a_task() -> None:
+    plan = plan_of(
+        "## Tareas\n\n### Bodega\n\n1. **Limpiar los depósitos** — Chema.\n"
+        "2. **Revisar la prensa** — Chema.\n\n### Viña\n\n3. **Muestreos** — Luis.\n"
+        "4. **Poner a punto el frío** — Chema. Después de la 1.\n"
+    )
+    assert titles(plan) == [
+        "Limpiar los depósitos",
+        "Revisar la prensa",
+        "Muestreos",
+        "Poner a punto el frío",
+    ]
+    assert pairs(plan) == {("Limpiar los depósitos", "Poner a punto el frío")}
+
+
+def test_numbered_steps_restarting_in_each_section_stay_that_sections_criteria() -> None:
+    plan = plan_of("## Work\n\n### Login\n\n1. Form\n2. Errors\n\n### Export\n\n1. CSV\n2. PDF\n")
+    assert titles(plan) == ["Login", "Export"]
+
+
+def test_recommended_optional_and_can_wait_are_priorities() -> None:
+    plan = plan_of(
+        "## Tasks\n\n| Task | Priority |\n|---|---|\n| A | conseillé |\n| B | facultatif |\n"
+        "| C | puede esperar |\n| D | importante |\n"
+    )
+    assert _priorities(plan) == {
+        "A": Priority.MEDIUM,
+        "B": Priority.LOW,
+        "C": Priority.LOW,
+        "D": Priority.HIGH,
+    }
+
+
+def test_a_milestone_tables_numbered_names_answer_to_its_column_and_number() -> None:
+    plan = plan_of(
+        "## Phases\n\nPhase 2 does not start until every Phase 1 memo is in.\n\n"
+        "| Phase | Window |\n|---|---|\n| 1 — Mobilisation | May |\n| 2 — Reporting | June |\n\n"
+        "## Work\n\n| # | Task | Phase |\n|---|---|---|\n| 1 | Engagement letter | 1 |\n"
+        "| 2 | Request list | 1 |\n| 3 | Report | 2 |\n"
+    )
+    assert members(plan) == {
+        "1 — Mobilisation": {"Engagement letter", "Request list"},
+        "2 — Reporting": {"Report"},
+    }
+    assert pairs(plan) == {("Engagement letter", "Report"), ("Request list", "Report")}
+
+
+def test_a_legend_of_bold_terms_ranks_the_priority_column() -> None:
+    plan = plan_of(
+        "## How to read\n\nPriority is the client's call. **Red-flag** items come first. "
+        "**Core** items belong in the report. **Optional** items only if the budget allows.\n\n"
+        "## Work\n\n| Task | Priority |\n|---|---|\n| A | Red-flag |\n| B | Core |\n"
+        "| C | Optional |\n| D | |\n"
+    )
+    assert _priorities(plan) == {
+        "A": Priority.HIGH,
+        "B": Priority.MEDIUM,
+        "C": Priority.LOW,
+        "D": Priority.MEDIUM,
+    }
+
+
+def test_a_word_the_legend_defines_as_the_priority_states_it() -> None:
+    plan = plan_of(
+        "## Comment lire\n\nSon **caractère** dit si on peut s'en passer : *obligatoire* (légal), "
+        "*conseillé* (recommandé), *facultatif* (si le temps le permet).\n\n"
+        "## Actions\n\n### A1. Contrats\nPilote : Élodie. Caractère : obligatoire.\n\n"
+        "### A2. Livret\nPilote : Élodie. Caractère : facultatif.\n\n### A3. Parrains\nX.\n"
+    )
+    assert _priorities(plan) == {
+        "A1. Contrats": Priority.HIGH,
+        "A2. Livret": Priority.LOW,
+        "A3. Parrains": Priority.MEDIUM,
+    }
+
+
+def test_rollout_rings_are_stages_and_said_sequential_they_are_ordered() -> None:
+    plan = plan_of(
+        "# Round-ups v2\n\n## How the rings work\n\nThe rings are strictly sequential: "
+        "we widen only after every step is done.\n\n"
+        "## Ring 0 — Staff\n\n| Step | What |\n|---|---|\n"
+        "| R0.1 | Ship the writer |\n| R0.2 | Enable the flag |\n\n"
+        "## Ring 1 — 1% of customers\n\n| Step | What |\n|---|---|\n| R1.1 | Risk sign-off |\n"
+        "| R1.2 | Open the flag |\n"
+    )
+    assert titles(plan) == [
+        "R0.1 Ship the writer",
+        "R0.2 Enable the flag",
+        "R1.1 Risk sign-off",
+        "R1.2 Open the flag",
+    ]
+    assert set(members(plan)) == {"Ring 0 — Staff", "Ring 1 — 1% of customers"}
+    assert ("R0.2 Enable the flag", "R1.1 Risk sign-off") in pairs(plan)
+
+
+def test_a_table_of_people_or_of_counts_is_no_work() -> None:
+    plan = plan_of(
+        "## Team\n\n| Initials | Name | Role |\n|---|---|---|\n| HA | Helen | Partner |\n"
+        "| OP | Owen | Associate |\n\n"
+        "## Équipe\n\n| Poste | Nombre | Contrat |\n|---|---|---|\n| Responsable | 1 | CDI |\n"
+        "| Conseiller | 6 | CDI |\n\n## Tasks\n\n- [ ] Write the letter\n"
+    )
+    assert titles(plan) == ["Write the letter"]
+    assert "a table of people, not work" in {s.reason for s in plan.not_tasks}
+
+
+def test_despues_del_states_a_dependency() -> None:
+    plan = plan_of(
+        "## Tareas\n\n### Primer corte\nTodos.\n\n### Jornada con los socios\n"
+        "El segundo sábado, o sea después del primer corte.\n"
+    )
+    assert pairs(plan) == {("Primer corte", "Jornada con los socios")}
+
+
+def test_a_jira_fix_version_column_names_each_issues_milestone() -> None:
+    plan = plan_of(
+        "## Meilensteine\n\n| Meilenstein | Termin |\n|---|---|\n"
+        "| M1 Konzept abgenommen | 30.04. |\n"
+        "| M2 Templates fertig | 30.06. |\n\n## Vorgänge\n\n"
+        "| Schlüssel | Zusammenfassung | Lösungsversion |\n|---|---|---|\n"
+        "| WEB-1 | Navigationskonzept | M1 Konzept |\n"
+        "| WEB-2 | Templates umsetzen | M2 Templates |\n"
+    )
+    assert members(plan) == {
+        "M1 Konzept abgenommen": {"WEB-1 Navigationskonzept"},
+        "M2 Templates fertig": {"WEB-2 Templates umsetzen"},
+    }
+
+
+def test_setzen_voraus_states_a_dependency_as_setzt_voraus_does() -> None:
+    plan = plan_of(
+        "## Arbeiten\n\n### Grundinstallation\nIT.\n\n### Templates\n"
+        "Die Templates setzen die Grundinstallation voraus.\n"
+    )
+    assert pairs(plan) == {("Grundinstallation", "Templates")}
+
+
+def test_only_starting_with_the_numbered_tasks_in_parentheses_waits_for_them() -> None:
+    plan = plan_of(
+        "## Tareas\n\n1. **Limpiar los depósitos** — Chema.\n2. **Revisar la prensa** — Chema.\n"
+        "3. **Primer corte** — todos. Sólo se empieza a cortar con la bodega lista "
+        "(tareas 1 a 2).\n"
+    )
+    assert pairs(plan) == {
+        ("Limpiar los depósitos", "Primer corte"),
+        ("Revisar la prensa", "Primer corte"),
+    }
+
+
+def test_antes_del_states_an_order_as_antes_de_does() -> None:
+    plan = plan_of(
+        "## Tareas\n\n### Tratamiento fitosanitario\nComo muy tarde 21 días antes del primer "
+        "corte.\n\n### Primer corte\nTodos.\n"
+    )
+    assert pairs(plan) == {("Tratamiento fitosanitario", "Primer corte")}
+
+
+def test_n_a_lieu_que_si_states_a_dependency() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Installer les postes de travail\nRomain.\n\n### Journée d'accueil\n"
+        "Elle n'a lieu que si les postes sont installés.\n"
+    )
+    assert pairs(plan) == {("Installer les postes de travail", "Journée d'accueil")}
+
+
+def test_waiting_until_or_starting_the_day_after_states_a_dependency() -> None:
+    plan = plan_of(
+        "## Steps\n\n### Migrate the cohort\nArjun.\n\n### Push notification\n"
+        "The push waits until the cohort has been migrated.\n\n"
+        "### Journée d'accueil\nKarim.\n\n### Formation produit\n"
+        "Commence le lendemain de la journée d'accueil.\n"
+    )
+    assert pairs(plan) == {
+        ("Migrate the cohort", "Push notification"),
+        ("Journée d'accueil", "Formation produit"),
+    }
+
+
+def test_se_caler_sur_and_ne_que_quand_state_dependencies() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Rédiger le programme scénographique\nClaire.\n\n"
+        "### Concevoir l'éclairage\nSe cale sur les plans du programme scénographique.\n\n"
+        "### Monter les cimaises\nAtelier.\n\n### Commission de sécurité\n"
+        "La commission ne passe que quand les cimaises sont montées.\n"
+    )
+    assert pairs(plan) == {
+        ("Rédiger le programme scénographique", "Concevoir l'éclairage"),
+        ("Monter les cimaises", "Commission de sécurité"),
+    }
+
+
+def test_a_list_of_things_waited_for_goes_on_past_a_parenthesis_of_numbers() -> None:
+    plan = plan_of(
+        "## Tareas\n\n1. **Limpiar los depósitos** — Chema.\n2. **Preparar las cajas** — Luis.\n"
+        "3. **Alta de la cuadrilla** — Marta.\n4. **Primer corte** — todos. Sólo se empieza con "
+        "la bodega lista (tarea 1), la cuadrilla dada de alta y las cajas preparadas.\n"
+    )
+    assert pairs(plan) == {
+        ("Limpiar los depósitos", "Primer corte"),
+        ("Preparar las cajas", "Primer corte"),
+        ("Alta de la cuadrilla", "Primer corte"),
+    }
+
+
+def test_focus_words_leading_a_target_are_not_its_name() -> None:
+    plan = plan_of(
+        "## Arbeiten\n\n### Grundinstallation im Rechenzentrum\nIT.\n\n"
+        "### Import Veranstaltungskalender\nX.\n\n## Abhängigkeiten\n\n"
+        "Der Kalender-Import braucht ebenfalls nur die Grundinstallation.\n"
+    )
+    assert pairs(plan) == {("Grundinstallation im Rechenzentrum", "Import Veranstaltungskalender")}
+
+
+def test_a_sentence_of_a_dependency_paragraph_with_an_arrow_leaves_the_others_alone() -> None:
+    plan = plan_of(
+        "## Arbeiten\n\n### TYPO3-Grundinstallation\nIT.\n\n### Redaktionsschulung\nX.\n\n"
+        "### Weiterleitungen\nX.\n\n## Abhängigkeiten\n\n"
+        "Die Redaktionsschulung findet auf dem Testsystem statt, also nach der "
+        "TYPO3-Grundinstallation. Die Weiterleitungen brauchen die Zuordnung alt → neu.\n"
+    )
+    assert pairs(plan) == {("TYPO3-Grundinstallation", "Redaktionsschulung")}
+
+
+def test_what_a_task_is_drawn_from_is_what_it_waits_for() -> None:
+    plan = plan_of(
+        "## Tareas\n\n### Muestreos de maduración\nLuis.\n\n### Fecha de corte\n"
+        "Sale de los muestreos de maduración.\n\n### Content-Inventur\nX.\n\n"
+        "### Seitenauswahl\nSie ergibt sich aus der Content-Inventur.\n"
+    )
+    assert pairs(plan) == {
+        ("Muestreos de maduración", "Fecha de corte"),
+        ("Content-Inventur", "Seitenauswahl"),
+    }
+
+
+def test_a_spaced_colon_ends_what_a_task_waits_for() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Créer les comptes\nRomain.\n\n### Journée d'accueil\n"
+        "Elle n'a lieu que si les comptes sont créés : personne ne doit attendre.\n"
+    )
+    assert pairs(plan) == {("Créer les comptes", "Journée d'accueil")}

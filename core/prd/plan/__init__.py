@@ -169,10 +169,12 @@ from core.prd.plan.vocab import (
     emoji_legend,
     flat_blocks,
     mark_legend,
+    priority_terms,
     slug,
     source_stem,
     symbol_legend,
     tag_legend,
+    term_legend,
 )
 
 __all__ = ["TOO_BIG", "build_plan"]
@@ -236,6 +238,9 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
             builder.legend.setdefault(mark, level)
     if "[" in text:
         builder.tag_legend = tag_legend(text)
+    if "**" in text:
+        builder.term_legend = term_legend(text)
+        builder.priority_terms = priority_terms(text)
     if ") =" in text or ")=" in text:
         builder.abbreviations = abbreviation_legend(text)
     if " = " in text:

@@ -47,6 +47,7 @@ from core.prd.plan.vocab import (
     flat_blocks,
     ident_of,
     norm,
+    norm_plain,
     slug,
 )
 
@@ -71,6 +72,8 @@ class WorkItem:
     group: str | None = None
     notes: tuple[ListItem, ...] = ()
     """Items below the table that describe this row (``- **SAML SP** — metadata, ACS…``)."""
+    line: int = 0
+    """The row's line when it is not the table's (a record of a YAML-like list)."""
 
     @property
     def ordered(self) -> bool:
@@ -103,6 +106,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
         or bool(DATE_IN_TITLE.search(info.clean))
         or (builder.rules.checklist and not section.children)
         or is_work_title(info.kind_words)
+        or id(section) in builder.enumerated
     )
     lines = builder.doc.lines
     lists: list[ListBlock] = []
@@ -116,6 +120,9 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
             continue
         if isinstance(block, Paragraph):
             role = _announced(block.text.rsplit("\n", 1)[-1]) or _bold_notes(block, lines)
+        elif isinstance(block, ListBlock) and (records := record_rows(block, lines)):
+            rows.extend(records)  # "- id: EX-01 / tâche: … / après: [EX-02]": a table's rows
+            role = None
         elif isinstance(block, ListBlock):
             if role == "tasks":
                 forced.append(block)
@@ -585,6 +592,55 @@ def _written_number(raw: str, block: ListBlock) -> str | None:
     return m.group(1) if m else None
 
 
+_RECORD_FIELD = re.compile(
+    r"\s*(?:[-*+]\s+)?(?P<key>[^\W\d_][\w'·-]{0,23}?)\s*:(?:\s+(?P<value>.*))?"
+)
+"""One ``key: value`` line of a YAML-like record (``  après: [EX-04, EX-05]``)."""
+
+
+def record_rows(block: ListBlock, lines: list[str]) -> list[WorkItem]:
+    """The task rows of a list of YAML-like records, read as a table (empty: not such a list).
+
+    A tracker exported as YAML and pasted without a code fence (``- id: EX-01`` /
+    ``tâche: …`` / ``après: [EX-01]``) is a table written sideways: every line of every item is
+    ``key: value``, the keys are its columns. Reading it as one lets the table's rules find the
+    titles, ids, priorities, dependencies and milestones.
+    """
+    if block.ordered or len(block.items) < 2 or ":" not in lines[block.line_start - 1]:
+        return []
+    keys: list[str] = []
+    records: list[dict[str, str]] = []
+    for item in block.items:
+        fields: dict[str, str] = {}
+        for raw in lines[item.line_start - 1 : item.line_end]:
+            if not raw.strip():
+                continue
+            m = _RECORD_FIELD.fullmatch(raw)
+            if m is None:
+                return []
+            key = m.group("key").strip()
+            fields[key] = (m.group("value") or "").strip().strip("[]").strip()
+            if key not in keys:
+                keys.append(key)
+        if len(fields) < 3:
+            return []
+        records.append(fields)
+    table = Table(
+        header=tuple(keys),
+        rows=tuple(tuple(r.get(k, "") for k in keys) for r in records),
+        code_spans=(),
+        line_start=block.line_start,
+        line_end=block.line_end,
+    )
+    spec = task_table(table)
+    if spec is None:
+        return []
+    return [
+        dataclasses.replace(w, line=block.items[w.row_index].line_start)
+        for w in _table_rows(table, spec)
+    ]
+
+
 def _table_rows(table: Table, spec: TaskTable) -> list[WorkItem]:
     """The task rows of a task table, each with the group row above it (if any)."""
     rows: list[WorkItem] = []
@@ -632,9 +688,11 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     # A number column ("#") only counts rows: it is no name to keep in the title.
     named = ident is not None and not ident.isdigit() and not text.startswith(ident)
     title = clean_title(f"{ident} {text}" if named else text)
-    line = table.line_start + 2 + index
+    line = work.line or table.line_start + 2 + index
     meta = Meta()
     meta.priority = cell_priority(cell(row, spec.priority)) if spec.priority is not None else None
+    if meta.priority is None and spec.priority is not None and builder.term_legend:
+        meta.priority = builder.term_legend.get(norm_plain(cell(row, spec.priority)))
     meta.priority = meta.priority or marked_level
     if deps := cell(row, spec.deps):
         if "%20" in deps or ".md)" in deps:

@@ -98,6 +98,12 @@ class Builder:
     siblings: dict[int, list[Section]] = field(default_factory=dict)
     """A section (by identity) → the sections of its level under the same heading, itself
     included: a section down to one item reads like its siblings (``buckets.work_items``)."""
+    term_legend: dict[str, Priority] = field(default_factory=dict)
+    """The priority each bold term of a legend stands for (``**Core** items …`` → medium)."""
+    priority_terms: frozenset[str] = frozenset()
+    """The document's own word for priority (``Caractère : obligatoire``)."""
+    enumerated: set[int] = field(default_factory=set)
+    """Sections whose numbered list continues a sibling's numbering: each item is a task."""
     _phases_in_order: bool | None = None
     _phase_order_exempt: frozenset[str] | None = None
 
@@ -171,6 +177,7 @@ class Builder:
 
     def walk(self, sections: list[Section], path: list[str], inh: Inherited) -> None:
         """Add the units of ``sections`` and everything below them, in document order."""
+        self.enumerated.update(continued_numbering(sections))
         for section in sections:
             self.siblings[id(section)] = sections
             verdict = self.rules.verdict(section)
@@ -225,6 +232,8 @@ class Builder:
             )
             if leaf and not items and not holds_work and self._names_milestones_only(section):
                 self.skip(section, sub_path, "lists milestones")
+                # Its prose may order them ("Phase 3 does not start until Phase 2 is in").
+                self.milestone_prose.append(section)
                 continue
             local = self.inherit(inh, own, section, sub_path)
             # A dated day that is one task of a dated phase ("### Day 1 — Thu 18 Jan" under
@@ -577,6 +586,27 @@ def word_count(description: str, granularity: Granularity) -> int:
     """
     limit = TOO_BIG[granularity][1]
     return len(description.split()) if len(description) >= 2 * limit else 0
+
+
+def continued_numbering(sections: list[Section]) -> Iterator[int]:
+    """The sibling sections whose numbered lists run on from one to the next (their ``id``).
+
+    "### Bodega" holding items 1 to 5 and "### Viña" holding 6 to 9: numbering that continues
+    across sections marks one enumeration of work items, grouped by area; the headings are
+    buckets of those items, not tasks whose steps the items are.
+    """
+    previous: tuple[Section, ListBlock] | None = None
+    for section in sections:
+        block = next((b for b in section.blocks if isinstance(b, ListBlock) and b.ordered), None)
+        if block is None or section.children:
+            previous = None
+            continue
+        if previous is not None and block.start > 1:
+            before, listed = previous
+            if block.start == listed.start + len(listed.items):
+                yield id(before)
+                yield id(section)
+        previous = (section, block)
 
 
 def _has_task_table(section: Section) -> bool:

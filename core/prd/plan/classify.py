@@ -17,7 +17,14 @@ from typing import TypeVar
 
 from core.domain.models import Priority
 from core.prd.parse import Document, ListBlock, Paragraph, Section, Table
-from core.prd.plan.items import backlog_item, cell, marked, schedule_list, task_table
+from core.prd.plan.items import (
+    backlog_item,
+    cell,
+    marked,
+    people_table,
+    schedule_list,
+    task_table,
+)
 from core.prd.plan.lexicon import (
     ACCEPTANCE_TITLES,
     BUCKET_TITLES,
@@ -411,6 +418,7 @@ def norm_title(title: str) -> str:
 
 
 _STRUCK = "struck through: dropped"
+_PEOPLE = "a table of people, not work"
 _AROUND_PLAN = "context around the work plan, not work (the plan lists the tasks)"
 _DELIVERABLES = "deliverables the tasks yield, not work (the tasks cite them)"
 _DELIVERABLE_COLUMN = re.compile(
@@ -507,7 +515,10 @@ class SectionRules:
             return True
         if any(title_kind(_tag_words(t), t) == ("work", "work") for t in self._tags(section)):
             return True
-        if (info.milestone is not None or info.stage) and bool(section.children):
+        # "Ring 1 — 1% of customers" over its steps' table: a stage of the plan, too.
+        if (info.milestone is not None or info.stage) and (
+            bool(section.children) or _tables_ids(section)
+        ):
             return True
         return self._over_time_boxes(section)
 
@@ -616,6 +627,8 @@ class SectionRules:
             return Verdict("milestone-list", "lists milestones")
         if not section.children and self._yields_deliverables(section):
             return Verdict("info", _DELIVERABLES)
+        if not section.children and _people_only(section):
+            return Verdict("info", _PEOPLE)
         if info.ident is None:
             judged = self._by_words(section, info)
             if judged is not None:
@@ -908,6 +921,19 @@ def _lists_backlog(section: Section) -> bool:
         ):
             return True
     return False
+
+
+def _people_only(section: Section) -> bool:
+    """Whether the section holds nothing but a table of people (``| Name | Role |``).
+
+    A deal team or a staffing table says who works on the plan, not what they do.
+    """
+    tables = [b for b in section.blocks if isinstance(b, Table)]
+    return (
+        len(tables) == 1
+        and all(isinstance(b, (Table, Paragraph)) for b in section.blocks)
+        and people_table(tables[0])
+    )
 
 
 def _tables_ids(section: Section) -> bool:

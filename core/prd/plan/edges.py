@@ -11,6 +11,7 @@ fewer edges. An ambiguous reference is a warning with its candidates, never an e
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Sequence
@@ -387,7 +388,9 @@ def _milestone_order(
         if isinstance(block, Paragraph) and _STAGE_HINT.search(block.text):
             for sentence in _SENTENCES.split(block.text.replace("\n", " ")):
                 if len(_STAGE_HINT.findall(sentence)) >= 2:
-                    _dependency_line(builder, resolver, describer, sentence, block.line_start, out)
+                    _dependency_line(
+                        builder, resolver, describer, sentence, block.line_start, out, stages=True
+                    )
 
 
 _STAGE_HINT = re.compile(
@@ -459,8 +462,21 @@ def _dependency_line(
     text: str,
     line: int,
     out: _Edges,
+    *,
+    stages: bool = False,
 ) -> None:
+    """Connect what one line of a dependency or milestones section orders.
+
+    Between ``stages`` ("Phase 3 does not start until every Phase 2 review memo is in") the
+    stage a side names is that side: the words around it describe the stage's work.
+    """
     if any(a in text for a in ("→", "->", "=>", "⟶")):
+        if len(sentences := _SENTENCES.split(text.replace("\n", " "))) > 1:
+            # A paragraph of sentences, one with an arrow ("Zuordnung alt → neu"): each
+            # sentence is read on its own, the arrow only in its own.
+            for sentence in sentences:
+                _dependency_line(builder, resolver, describer, sentence, line, out, stages=stages)
+            return
         steps = [
             resolver.resolve(DepRef(p, line, strength="strong"), None) for p in _ARROW.split(text)
         ]
@@ -469,10 +485,15 @@ def _dependency_line(
                 out.connect(list(after.units), list(before.units), "explicit", line, text)
         return
     for dep in find_dependencies(text, line):
+        if stages and (stage := _STAGE_HINT.search(dep.target)) is not None:
+            dep = dataclasses.replace(dep, target=stage.group(0))
         if not dep.subject:
             continue
         # In a dependency section even "before"/"after" state one: "Phase 1 before Phase 2".
         subject = resolver.resolve(DepRef(dep.subject, line, strength="strong"), None)
+        if not subject.units and (name := subject_name(dep.subject)) != dep.subject:
+            # "Die Redaktionsschulung findet auf dem Testsystem statt, also nach WEB-212"
+            subject = resolver.resolve(DepRef(name, line, strength="strong"), None)
         if not subject.units:
             continue
         referrer = subject.units[0] if len(subject.units) == 1 else None

@@ -338,6 +338,10 @@ _DONE_STATUS = re.compile(
 _MILESTONE_COLUMNS = re.compile(
     r"milestone|phase|week|sprint|release|stage|meilenstein|woche|hito|fase|semana|jalon"
     r"|étape|semaine|lot|iteration|trimestre|quarter|quartal|entrega|release train"
+    # Jira's "Fix Version/s", where an issue filter says which release or milestone holds it.
+    r"|fix versions?|fix version s|lösungsversion(?:en)?|versión de corrección"
+    r"|versiones de corrección"
+    r"|version corrective|versions correctives|version de correction|ring|wave|welle|vague|ola"
 )
 
 
@@ -417,8 +421,10 @@ def task_table(table: Table) -> TaskTable | None:
         # priority or what they wait for are work, whatever the title column is called.
         roles = {ident, priority, deps, notes, milestone, status}
         title = _wordiest_column(table, roles) if _ids_column(table, ident) else None
-    if title is None or _lists_ids(table, title):
+    if title is None or _lists_ids(table, title) or _counts(table, title):
         return None
+    if not _TITLE_COLUMNS.fullmatch(header[title]) and _has_roles(header):
+        return None  # "| Initials | Name | Role |": who is on the team, not work
     if _MILESTONE_COLUMNS.fullmatch(header[title]) and any(
         _lists_ids(table, i) for i in range(len(header)) if i != title
     ):
@@ -451,6 +457,34 @@ def _one_task_row(row: Sequence[str], ident: int | None) -> bool:
     return (
         ident is not None and ident < len(row) and IDENT.fullmatch(row[ident].strip()) is not None
     )
+
+
+_ROLE_COLUMNS = re.compile(
+    r"roles?|rolle|rol|rôle|function|funktion|función|fonction|position|poste|puesto|stelle"
+    r"|seniority|job title|dienstgrad"
+)
+"""A column of people's roles: a table named by a ``Name`` column and one of these lists people."""
+_COUNT_CELL = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _has_roles(header: list[str]) -> bool:
+    return any(_ROLE_COLUMNS.fullmatch(h) for h in header)
+
+
+def people_table(table: Table) -> bool:
+    """Whether a table lists people: a ``Name`` column beside a ``Role`` one, no task column."""
+    header = [_header(h) for h in table.header]
+    return (
+        _has_roles(header)
+        and any(_NAME_COLUMNS.fullmatch(h) for h in header)
+        and not any(_TITLE_COLUMNS.fullmatch(h) for h in header)
+    )
+
+
+def _counts(table: Table, index: int) -> bool:
+    """Whether a title-like column holds only numbers (``| Nombre |`` over ``6``): a count."""
+    cells = [r[index].strip() for r in table.rows if index < len(r)]
+    return bool(cells) and all(_COUNT_CELL.fullmatch(c) for c in cells)
 
 
 _ID_LIST_CELL = re.compile(

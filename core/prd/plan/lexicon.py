@@ -837,7 +837,7 @@ MILESTONE_HEADING = re.compile(
     r"|(?:milestone|meilenstein|hito"
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
-    r"|ola|vague|increment|inkrement|incremento|incrément|gate|beat)\s*\d+(?:\.\d+)?[a-z]?"
+    r"|ola|vague|ring|anillo|anneau|increment|inkrement|incremento|incrément|gate|beat)\s*\d+(?:\.\d+)?[a-z]?"
     r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate)\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
     r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
@@ -969,11 +969,12 @@ for _level, _words in {
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
         "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
         "|prioritaire|prioritaria|prioritario|prioritär|vorrangig|major|majeur|majeure"
-        "|pflicht|mandatory|obligatorisch|verpflichtend"
+        "|pflicht|mandatory|obligatorisch|verpflichtend|important|importante"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
         "|sollte|deseable|souhaitable|recomendable|med|wichtig|conveniente|should ship|should do"
+        "|recommended|empfohlen|recomendado|recomendada|conseillé|conseillée|recommandé|recommandée"
     ),
     Priority.LOW: (
         "p3|low|lowest|niedrig|niedrige|niedrigste|gering|baja|bajo|mínima|minima|basse|bas|faible"
@@ -984,6 +985,7 @@ for _level, _words in {
         "|if possible|wenn möglich|falls möglich|si es posible|si hay tiempo|si le temps le permet"
         "|aplazable|postergable|deferrable|verschiebbar|bonus|kür|cuttable|droppable|streichbar"
         "|verzichtbar|prescindible|recortable|sacrificable|supprimable|facultatif|facultative"
+        "|facultativo|facultativa|fakultativ|can wait|kann warten|puede esperar|peut attendre"
     ),
 }.items():
     for _word in _words.split("|"):
@@ -1032,7 +1034,8 @@ out most text ~7x faster than the full pattern."""
 
 _FORWARD_STRONG = (
     r"depends? on|dependent on|is blocked by|blocked (by|until)|requires|needs"
-    r"|waits? for|waiting (on|for)|can only (start|begin) (after|once|when)|only (after|once)"
+    r"|waits? for|waits? until|waiting (on|for|until)|can only (start|begin) (after|once|when)"
+    r"|only (after|once)"
     r"|can ?not (start|begin) (until|before)|can['’ ]t (start|begin) (until|before)|builds on"
     r"|blocked on|gated (on|by)|prereqs?|baut auf|a la espera de|en attente d[eu]"
     r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
@@ -1062,6 +1065,8 @@ _FORWARD_STRONG = (
     r" (cuando|una vez|después de|tras)"
     r"|(wird|werden) nur (gestartet|begonnen|durchgeführt),? (wenn|nachdem"
     r"|sobald)|(startet|starten|beginnt|beginnen) nur,? (wenn|nachdem|sobald)"
+    r"|s[oó]lo se (empieza|comienza|arranca|inicia)( a [^\W\d_]+)? con"
+    r"|ne (commence|commencent|démarre|démarrent) qu['’]\s*avec"
     r"|solo (se inicia|se inician|empieza|empiezan|comienza|comienzan|arranca|arrancan)"
     r" (cuando|si|una vez|después de|tras)|ne (démarre|démarrent|commence|commencent|débute"
     r"|débutent) qu(e|['’])\s*(lorsque|quand|si|une fois|après)"
@@ -1094,6 +1099,14 @@ _FORWARD_STRONG = (
     r"|(solo|sólo|únicamente) (es )?posible (con|después de|tras|cuando|una vez)"
     r"|(seulement|uniquement) possible (avec|après|une fois|lorsque|quand)"
     r"|tiene lugar (cuando|una vez|después de)|a lieu (quand|lorsque|une fois|après)"
+    # "Commence le lendemain de la journée d'accueil": the day after it, so after it
+    r"|(commence|démarre|débute|a lieu) le lendemain d(?:e|u|es)|starts? the day after"
+    r"|(beginnt|startet|folgt) am tag nach|(empieza|comienza|arranca) al día siguiente d(?:e|el)"
+    # "la commission ne passe que quand les vitrines sont montées": only when
+    r"|ne [^\W\d_]+ qu(?:e\s+|['’]\s*)(quand|lorsque|une fois)"
+    r"|n['’]a lieu qu(?:e\s+|['’]\s*)(si|lorsque|quand|une fois|après)"
+    r"|takes place only (if|when|once|after)"
+    r"|only takes place (if|when|once|after)|s[oó]lo tiene lugar (si|cuando|una vez|después de)"
 )
 _FORWARD_WEAK = (
     r"after|once|starts? (when|after|once)|following|(?:it|this|which|that) follows|comes after"
@@ -1115,6 +1128,11 @@ _FORWARD_WEAK = (
     # "a partir del inventario", "s'appuie sur la charte": the work it starts from
     r"|a partir (?:del|de la|de los|de las)(?= [^\d\s])"
     r"|s['’]appuie(nt)? sur|se base(nt)? sur|repose(nt)? sur|se apoya(n)? en|se basa(n)? en"
+    r"|se cale(nt)? sur"
+    # "Sale de los muestreos", "ergibt sich aus der Content-Inventur": what it is drawn from
+    r"|(ergibt|ergeben) sich aus|sale(n)? de(?= (?:los|las|la|el) )|sale(n)? del|resulta(n)? de"
+    r"|se deduce(n)? de|se dédui(t|sent) d(?:e|u|es)|découle(nt)? d(?:e|u|es)|results? from"
+    r"|is drawn from|are drawn from"
     r"|stützt sich auf|stützen sich auf"
     # "won't even look at the application without our insurance certificate"
     r"|(won['’]t|will not|can['’]t|cannot|can not|doesn['’]t|does not|don['’]t)"
@@ -1140,8 +1158,7 @@ _REVERSE_STRONG = (
 )
 _REVERSE_WEAK = (
     r"before|must (happen|be done|ship|land) before|prior to|vor|antes de|antes(?= del )"
-    r"|previo a|avant"
-    r"|préalable à"
+    r"|previo a|avant|préalable à"
 )
 
 _READY_STATE = (
@@ -1248,7 +1265,9 @@ DEP_ANCHORS = word_set(
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
     "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
     "|nur durchgef|based on|on the basis|basis|grundlage|sobre la base|con base en|sur la base"
-    "|à partir d|il faut"
+    "|lendemain|day after|se cale|sich aus|sale de|sale del|salen de|resulta|se dedu|déduit"
+    "|découl|drawn from|tag nach|día siguiente|à partir d|se empieza|se comienza"
+    "|se arranca|se inicia|qu'avec|qu’avec|il faut"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
     "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
@@ -1262,7 +1281,7 @@ DEP_ANCHOR = re.compile(starts_pattern(DEP_ANCHORS))
 them starts, in one scan instead of a ``str.find`` per anchor (only its start means anything,
 ``starts_pattern``)."""
 
-GERMAN_VORAUS = re.compile(r"\bsetzt\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
+GERMAN_VORAUS = re.compile(r"\bsetz(?:t|en)\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
 """German wraps the target: ``Setzt den Ingest-Dienst voraus``."""
 
 # ---------------------------------------------------------------- descriptions (``describe``)

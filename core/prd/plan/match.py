@@ -66,6 +66,11 @@ _ITEMS = re.compile(
 )
 """Numbered items or rows named as such: ``items 9 and 10``, ``paso 3``, ``Arbeitspakete 1
 bis 3`` (a range is every number in it), ``WP 4``, ``tasks 2-5``."""
+_ARTICLE_NUMBER = re.compile(
+    r"(?:the|der|die|das|el|la|los|las|le|les|l['’])\s*(?:n(?:[º°o.]|úm\.?)\s*)?(\d{1,3})",
+    re.IGNORECASE,
+)
+"""A number after an article, its noun left out: ``después de la 1``, ``après la 3``."""
 _STAGE_ID = re.compile(
     r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe|sprint"
     r"|week|woche|semana|semaine|iteration|release|lot|wave)\s*\d+)\b",
@@ -509,6 +514,8 @@ class Resolver:
             # "erst wenn 14 abgeschlossen ist": the number with only its state around it.
             numbers = re.findall(r"\d+(?:\.\d+)*", raw)
             items = numbers
+        if not items and (elided := _ARTICLE_NUMBER.fullmatch(raw.strip())) is not None:
+            items = [elided.group(1)]  # "Después de la 1": "la (tarea) 1", the noun left out
         named_items: set[str] = set()
         nouns: dict[str, str] = {}
         for listed in _ITEMS.finditer(raw):

@@ -193,6 +193,10 @@ def due_date(text: str) -> str | None:
     return None
 
 
+_NUMBER_LED = re.compile(r"(\d{1,2})\s*[—–:.)-]\s*[^\W\d_]")
+"""A milestone named by its number first (``1 — Mobilisation``)."""
+
+
 @dataclass
 class Milestones:
     """The plan's milestones, the names that point at them, and their listed members."""
@@ -429,6 +433,11 @@ class Milestones:
                 name = f"{name}: {row[following].strip()}"
             due = next((d for c in row if (d := due_date(c))), None)
             key = self.from_text(f"{name} {due or ''}")
+            if (numbered := _NUMBER_LED.match(name)) and (
+                n := norm(f"{header[name_col]} {numbered[1]}")
+            ):
+                # "| Phase |" over "1 — Mobilisation": a task table's "Phase" 1 names it.
+                self.known.setdefault(n, key)
             if scope_col is not None and scope_col < len(row):
                 cell = row[scope_col]
                 for part in cell_members(cell) if loose else _members(cell):

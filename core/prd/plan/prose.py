@@ -73,7 +73,8 @@ _REF = r"(?:[A-Z][A-Z0-9]*-?\d+(?:\.\d+)*|\d+(?:\.\d+)+)"
 _PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
 _PAREN_POSITIONS = re.compile(
     r"\(\s*(?:pos\.?|positions?|positionen|posiciones|items?|punkte?|puntos?|points?|actions?"
-    r"|acci(?:ón|ones)|ma(?:ß|ss)nahmen?|measures?|mesures?)\s*"
+    r"|acci(?:ón|ones)|ma(?:ß|ss)nahmen?|measures?|mesures?|tasks?|tareas?|aufgaben?|tâches?"
+    r"|steps?|pasos?|schritte?|étapes?|rows?|filas?|zeilen?|lignes?)\s*"
     rf"(\d{{1,3}}(?:\s*(?:,|and|y|und|et|&|{RANGE_SEPARATOR})\s*\d{{1,3}})*)\s*\)",
     re.IGNORECASE,
 )
@@ -99,12 +100,21 @@ _COPULA = re.compile(
 ``once receipt OCR is live``, ``quand la catégorisation est en recette``."""
 _MODAL = re.compile(
     r"\s(?:must|should|has to|have to|needs to|need to|doit|doivent|devra|devront|muss|müssen"
-    r"|soll|sollen|debe|deben|deberá|tiene que|tienen que|ha de|han de)\s",
+    r"|soll|sollen|debe|deben|deberá|tiene que|tienen que|ha de|han de"
+    # "Die Redaktionsschulung findet auf dem Testsystem statt": where it happens, then when
+    r"|findet|finden|erfolgt|erfolgen|takes place|take place|tiene lugar|tienen lugar|a lieu"
+    r"|ont lieu)\s",
     re.IGNORECASE,
 )
 """Where a subject's verb starts: ``X must be live before Y``."""
 _CONJUNCTION = re.compile(r"\s(?:and|y|e|und|et)\s", re.IGNORECASE)
 """Where a target names a second thing after the first one's verb (``… is a go and …``)."""
+_FOCUS = re.compile(
+    r"^(?:(?:ebenfalls|auch|nur|lediglich|also|too|only|just|even|también|solo|sólo|únicamente"
+    r"|aussi|seulement|uniquement|également|même)\s+)+",
+    re.IGNORECASE,
+)
+"""Focus words leading a target ("brauchen ebenfalls nur die Grundinstallation"): not its name."""
 _TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
 _ID_THEN_CLAUSE = re.compile(
     rf"(?P<id>{ID_PATTERN}),\s+(?P<rest>(?:the|der|die|das|el|la|los|las|le|les|l['’])\s[^,;]*)$"
@@ -163,7 +173,7 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         subject = _subject(flat, start)
         reverse = kind in ("rs", "rw")
         named = raw if strength == "label" or rest.startswith("[") else _before_verbs(raw)
-        target = _TRAILING.sub("", named.strip())
+        target = _FOCUS.sub("", _TRAILING.sub("", named.strip()))
         if strength == "weak" and _PRONOUN.match(target):
             # "se fait sur le nouveau gabarit, une fois celui-ci livré": what it stands for
             target = _antecedent(flat[:start])
@@ -188,6 +198,10 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             # "wenn alle Innengewerke (Pos. 11 bis 14) fertig sind": those rows, each
             numbers = ", ".join(_spelled(rows.group(1)))
             found.append(DepRef(numbers, at, reverse, "label", subject))
+            # "… lista (tareas 1 a 5), la cuadrilla dada de alta y las cajas preparadas": the
+            # list of things it waits for goes on past the parenthesis.
+            for one in _listed_after(after[rows.end() :]):
+                found.append(DepRef(one, at, reverse, "weak", subject, phrase=one))
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
             found.append(DepRef(paren.group(1), at, reverse, "label", subject))
             for more in _joined_parens(after[paren.end() :]):
@@ -356,6 +370,9 @@ def _cut(rest: str, strength: Strength) -> str:
     m = _BOUNDARY.search(rest, number.end() if number else 0)
     if m:
         end = m.start()
+    colon = rest.find(" : ", 0, end)
+    if colon > 0 and rest[:colon].strip():
+        end = colon  # "… et les comptes ouverts : personne ne doit …": what follows explains
     if strength == "weak":
         w = _WEAK_BOUNDARY.search(rest, 0, end)
         if w and not (w.group(0).startswith(",") and _list_goes_on(rest[w.end() : end])):
@@ -381,6 +398,17 @@ def _listed(target: str) -> list[str]:
     parts = [head, *(p.strip() for p in after.split(","))]
     last = _LIST_END.split(parts.pop(), maxsplit=1)
     return [p for p in (*parts, *last) if p.strip()]
+
+
+def _listed_after(tail: str) -> list[str]:
+    """The things a list goes on naming after a parenthesis, to the sentence's end (or none)."""
+    if not tail.startswith(", "):
+        return []
+    rest = _SENTENCE_STOP.split(tail[2:], 1)[0]
+    if not _list_goes_on(rest):
+        return []
+    parts = [p.strip() for p in rest.split(",")]
+    return [p for part in parts for p in _LIST_END.split(part, maxsplit=1) if p.strip()]
 
 
 def _list_goes_on(after: str) -> bool:
@@ -437,13 +465,18 @@ def states_sequence(text: str) -> bool:
 
 
 _PHASE_NOUNS = re.compile(
-    r"(?<![\w-])(?:phases|phasen|fases|stages|stufen|étapes|etapas)(?![\w-])", re.IGNORECASE
+    r"(?<![\w-])(?:phases|phasen|fases|stages|stufen|étapes|etapas|rings|ringe|anillos|anneaux"
+    r"|waves|wellen|olas|vagues)(?![\w-])",
+    re.IGNORECASE,
 )
 """The phases of a plan, named in the plural: a statement about them all."""
 PHASE_HEADING = re.compile(
-    r"(?:phase|fase|stage|stufe|étape|etapa)\s+(?:\d+[a-z]?|(?-i:[A-H]))\b", re.IGNORECASE
+    r"(?:phase|fase|stage|stufe|étape|etapa|ring|anillo|anneau|wave|welle|ola|vague)"
+    r"\s+(?:\d+[a-z]?|(?-i:[A-H]))\b",
+    re.IGNORECASE,
 )
-"""A heading that is one phase of a plan (``Phase 1 — Initialisation``, ``Stufe B``)."""
+"""A heading that is one phase of a plan (``Phase 1 — Initialisation``, ``Stufe B``,
+``Ring 2`` of a rollout)."""
 
 
 def says_phases_in_order(text: str) -> bool:

@@ -20,6 +20,7 @@ from core.prd.plan.vocab import (
     legend_tag,
     marked_level,
     priority_in_title,
+    stated_priority,
     type_of,
     without_board_tail,
     without_priority_marks,
@@ -91,6 +92,10 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         text = unit.description if unit.origin == "row" else title
         if (tagged := legend_tag(text, builder.tag_legend)) is not None:
             priority = tagged
+    if builder.priority_terms and not meta.priority:
+        # "Caractère : obligatoire", the legend having said what "caractère" ranks
+        said = stated_priority(_own_text(builder, unit), builder.priority_terms)
+        priority = said or priority
     title, description = without_priority_marks(title), unit.description
     if unit.origin in ("item", "row") and (card := without_board_tail(title)) != title:
         if title not in description:  # the owner and the date stay in the task's text
@@ -122,6 +127,13 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
 
 def _ordered_texts(meta: Meta) -> set[str]:
     return {item_line(i.text) for b, items in meta.steps for i in items}
+
+
+def _own_text(builder: Builder, unit: Unit) -> str:
+    """The text a task was made from: its section's own blocks, or its item or row."""
+    if unit.section is not None:
+        return builder.doc.raw(unit.section.line_start, unit.section.body_line_end)
+    return unit.description
 
 
 def _unit_priority(unit: Unit) -> Priority:

@@ -589,6 +589,84 @@ def marked_level(line: str, legend: dict[str, Priority]) -> Priority | None:
     return legend[max(found, key=len)] if found else None
 
 
+_BOLD_TERM = re.compile(r"(\*\*|__)(?P<name>[^*_\n]{1,24}?)\1(?P<says>[^*\n]*)")
+_ITALIC_WORD = re.compile(r"(?<![*\w])\*(?P<word>[^*\n]{2,24})\*(?![*\w])")
+
+
+def _legend_paragraphs(text: str) -> Iterator[str]:
+    """The paragraphs that may define bold terms: two or more of them."""
+    for paragraph in text.split("\n\n"):
+        if paragraph.count("**") + paragraph.count("__") >= 4:
+            yield paragraph
+
+
+def term_legend(text: str) -> dict[str, Priority]:
+    """The priority each bold term of a legend paragraph stands for (``**Core**`` → medium).
+
+    "**Red-flag** items have to be covered first. **Core** items belong in the full report.
+    **Optional** items we only do if the fee cap allows.": a paragraph that says what two to
+    four bold terms mean, one after the other, ranks them in the order written when the first
+    is a high level or the last a low one (or their words say so), as a ``[tag]`` legend does.
+    A priority column's cells then name them.
+    """
+    legend: dict[str, Priority] = {}
+    for paragraph in _legend_paragraphs(text):
+        entries = [
+            (e.group("name").strip(" :"), e.group("says")) for e in _BOLD_TERM.finditer(paragraph)
+        ]
+        if not 2 <= len(entries) <= 4 or any(not says.strip(" :") for _, says in entries):
+            continue
+        first, last = tag_priority(entries[0][0]), tag_priority(entries[-1][0])
+        ranked = (
+            first in (Priority.CRITICAL, Priority.HIGH)
+            or last is Priority.LOW
+            or bool(_MUST_SAYS.search(entries[0][1]) or _MAY_SAYS.search(entries[-1][1]))
+        )
+        if not ranked:
+            continue
+        for (name, _), rank in zip(entries, _RANKS[len(entries)], strict=True):
+            legend.setdefault(norm_plain(name), tag_priority(name) or rank)
+    return legend
+
+
+def priority_terms(text: str) -> frozenset[str]:
+    """The words a legend defines as a priority scale: a task's ``Word: value`` states one.
+
+    "Son **caractère** dit si on peut s'en passer : *obligatoire* (…), *conseillé* (…),
+    *facultatif* (…)": a bold term followed, in its paragraph, by two or more emphasized
+    priority words is what the document calls its priority.
+    """
+    terms: set[str] = set()
+    for paragraph in text.split("\n\n"):
+        if "**" not in paragraph or paragraph.count("*") < 8:
+            continue
+        for m in _BOLD_TERM.finditer(paragraph):
+            values = [w.group("word") for w in _ITALIC_WORD.finditer(paragraph, m.end())][:4]
+            if len(values) >= 2 and all(norm_plain(v) in PRIORITY_WORDS for v in values):
+                terms.add(norm_plain(m.group("name")))
+                break
+    return frozenset(terms)
+
+
+def stated_priority(text: str, terms: frozenset[str]) -> Priority | None:
+    """The level a ``Word: value`` of the document's own priority word states, if any.
+
+    ``Caractère : obligatoire`` when the legend made "caractère" the priority.
+    """
+    lowered = text.casefold()
+    for term in terms:
+        at = lowered.find(term)
+        while at >= 0:
+            m = _TERM_VALUE.match(lowered, at + len(term))
+            if m is not None and (level := priority_of(m.group(1).split()[0])) is not None:
+                return level
+            at = lowered.find(term, at + 1)
+    return None
+
+
+_TERM_VALUE = re.compile(r"\s*:\s*\**\s*([^\W\d_]+)")
+
+
 def legend_tag(text: str, legend: dict[str, Priority]) -> Priority | None:
     """The level of the legend's tag a title or a cell carries (``[slice]``), if any."""
     if "[" not in text:
