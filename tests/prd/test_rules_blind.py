@@ -2742,6 +2742,8 @@ def test_a_list_of_yaml_like_records_is_a_table_of_tasks() -> None:
         ("T-01 Arrêter la liste des œuvres", "T-02 Envoyer les demandes de prêt")
     }
     assert set(members(plan)) == {"J1", "J2"}
+    # Each task's source is its whole record (the preview shows it; a re-import finds it).
+    assert [(t.source.line_start, t.source.line_end) for t in plan.tasks] == [(5, 10), (11, 15)]
 
 
 def test_a_list_of_ordinary_items_with_a_colon_stays_one_list() -> None:

@@ -74,6 +74,8 @@ class WorkItem:
     """Items below the table that describe this row (``- **SAML SP** — metadata, ACS…``)."""
     line: int = 0
     """The row's line when it is not the table's (a record of a YAML-like list)."""
+    line_end: int = 0
+    """Its last line, when it spans several (a record's ``key: value`` lines)."""
 
     @property
     def ordered(self) -> bool:
@@ -636,7 +638,11 @@ def record_rows(block: ListBlock, lines: list[str]) -> list[WorkItem]:
     if spec is None:
         return []
     return [
-        dataclasses.replace(w, line=block.items[w.row_index].line_start)
+        dataclasses.replace(
+            w,
+            line=block.items[w.row_index].line_start,
+            line_end=block.items[w.row_index].line_end,
+        )
         for w in _table_rows(table, spec)
     ]
 
@@ -718,7 +724,7 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
         title=title or "(untitled row)",
         path=path,
         line_start=line,
-        line_end=line,
+        line_end=max(line, work.line_end),
         description=description,
         meta=meta,
         section=None,
