@@ -2992,3 +2992,17 @@ def test_a_spaced_colon_ends_what_a_task_waits_for() -> None:
         "Elle n'a lieu que si les comptes sont créés : personne ne doit attendre.\n"
     )
     assert pairs(plan) == {("Créer les comptes", "Journée d'accueil")}
+
+
+def test_a_stage_down_to_one_numbered_bold_action_beside_stages_of_several_keeps_it() -> None:
+    plan = plan_of(
+        "## Étape 1 — Accueil\n\n**A1. Finaliser les contrats.** Pilote : Élodie.\n\n"
+        "**A2. Commander les postes.** Pilote : Romain.\n\n"
+        "## Étape 2 — Fin de période d'essai\n\n"
+        "**A3. Entretiens de fin de période d'essai.** Pilote : Camille.\n"
+    )
+    assert titles(plan) == [
+        "A1. Finaliser les contrats",
+        "A2. Commander les postes",
+        "A3. Entretiens de fin de période d'essai",
+    ]

@@ -73,11 +73,18 @@ def build_outline(doc: Document, known: re.Pattern[str]) -> Outline:
             doc.preamble[:] = holder.blocks
             doc.sections[:0] = made
     stack = list(doc.sections)
+    # Each section's bold-led paragraphs, counted before any sibling is cut at its own.
+    leads = {id(s): _leads(s, lines) for s in doc.sections}
+    siblings = {id(s): doc.sections for s in doc.sections}
     while stack:
         section = stack.pop()
-        made = _split(section, lines, known, outline, section.level + 1)
+        beside = max((leads[id(s)] for s in siblings[id(section)] if s is not section), default=0)
+        made = _split(section, lines, known, outline, section.level + 1, beside)
         if made:
             section.children[:0] = made
+        for child in section.children:
+            siblings[id(child)] = section.children
+            leads[id(child)] = _leads(child, lines)
         stack.extend(section.children)
         raw = lines[section.line_start - 1] if section.line_start <= len(lines) else ""
         if id(section) not in outline.pseudo and "~~" in raw and _STRUCK_HEADING.match(raw):
@@ -136,14 +143,31 @@ def _lead_title(block: Block, lines: list[str]) -> str | None:
     return title if _a_name(title) and block.text.startswith(title) else None
 
 
+def _leads(section: Section, lines: list[str]) -> int:
+    """How many of the section's paragraphs lead with a bold name (``_lead_title``)."""
+    return sum(1 for b in section.blocks if _lead_title(b, lines))
+
+
 def _split(
-    section: Section, lines: list[str], known: re.Pattern[str], outline: Outline, level: int
+    section: Section,
+    lines: list[str],
+    known: re.Pattern[str],
+    outline: Outline,
+    level: int,
+    leads_beside: int = 0,
 ) -> list[Section]:
-    """Cut the section's blocks at its bold-line headings; return the new child sections."""
+    """Cut the section's blocks at its bold-line headings; return the new child sections.
+
+    ``leads_beside``: the most bold-led paragraphs a section beside it holds.
+    """
     marks = [(i, t) for i, b in enumerate(section.blocks) if (t := _bold_title(b, lines))]
     if not marks:
         leads = [(i, t) for i, b in enumerate(section.blocks) if (t := _lead_title(b, lines))]
-        if len(leads) >= 2:
+        if len(leads) >= 2 or (
+            len(leads) == 1 and ident_of(leads[0][1]) is not None and leads_beside >= 2
+        ):
+            # One lead names a task only with an id and beside sections of several ("**A13.
+            # Entretiens …** Pilote : …"): a stage down to one of its actions still holds it.
             return _cut(section, leads, outline, level, _after_lead)
         return []
     if len(marks) == 1:
