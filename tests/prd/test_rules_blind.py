@@ -3006,3 +3006,12 @@ def test_a_stage_down_to_one_numbered_bold_action_beside_stages_of_several_keeps
         "A2. Commander les postes",
         "A3. Entretiens de fin de période d'essai",
     ]
+
+
+def test_an_open_item_with_its_own_due_date_is_a_task() -> None:
+    plan = plan_of(
+        "## Aufgaben ohne Jira-Vorgang\n\n"
+        "- [ ] @Tim Berger Impressum aktualisieren – fällig 05.10.2027\n"
+        "- [ ] Pressemitteilung vorbereiten – fällig 08.10.2027\n"
+    )
+    assert len(plan.tasks) == 2

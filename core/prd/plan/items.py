@@ -80,8 +80,16 @@ def struck(first_line: str) -> bool:
     return first_line.startswith("~~") or bool(_STRUCK_ITEM.match(first_line))
 
 
+_DUE = re.compile(
+    r"(?:\bdue|\bfällig(?: am)?|\bdeadline|\bvence(?: el)?|\béchéance|\bà rendre le)\s*:?\s*"
+    r"\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b",
+    re.IGNORECASE,
+)
+"""A due date of the item's own (``– fällig 05.10.2027``, ``due 12/3``): something to do by then."""
+
+
 def marked(text: str) -> bool:
-    """Whether an item carries a mark of its own: an id, an owner or a dependency.
+    """Whether an item carries a mark of its own: an id, an owner, a due date or a dependency.
 
     A priority alone (``- MUST show every open job``) is not one: under a feature's heading
     such items describe the feature (its criteria, and its priority). A priority tag in
@@ -90,6 +98,8 @@ def marked(text: str) -> bool:
     """
     first = text.split("\n", 1)[0]
     if ident_of(first) is not None or _OWNER.search(text) or _OWNER_LABEL.search(first):
+        return True
+    if _DUE.search(first) is not None:
         return True
     if first.startswith("[") and (tag := _LEAD_TAG.match(first)) is not None:
         return norm_plain(tag.group(1)) in PRIORITY_WORDS
