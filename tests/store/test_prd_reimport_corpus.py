@@ -17,9 +17,12 @@ from core.prd.models import DiffKind, ImportOptions
 from core.store.engine import SqlTaskEngine
 from tests.fixtures.prd_edits import NEW_TITLE, rename_remove_add
 
-CORPUS = Path(__file__).parents[1] / "fixtures" / "prds" / "corpus"
-DOCUMENTS = sorted(p for p in CORPUS.glob("*.md") if p.name != "README.md")
-TEXTS = {p.stem: p.read_text(encoding="utf-8-sig") for p in DOCUMENTS}
+PRDS = Path(__file__).parents[1] / "fixtures" / "prds"
+DOCUMENTS = sorted(p for p in (PRDS / "corpus").glob("*.md") if p.name != "README.md")
+BLIND = sorted(p for p in PRDS.glob("blind*/*.md") if p.name != "README.md")
+"""The documents written blind (``tests/fixtures/prds/blind*``): the planner was not made
+for them, so neither was the re-import's rename matcher. Re-imported by ``make slow``."""
+TEXTS = {p.stem: p.read_text(encoding="utf-8-sig") for p in [*DOCUMENTS, *BLIND]}
 
 
 async def _count(engine: SqlTaskEngine) -> int:
@@ -33,7 +36,7 @@ languages); the others are ``slow``, so CI's ``make slow`` still re-imports the 
 CASES = [
     pytest.param(p, id=p.stem, marks=() if i % QUICK_EVERY == 0 else pytest.mark.slow)
     for i, p in enumerate(DOCUMENTS)
-]
+] + [pytest.param(p, id=f"{p.parent.name}/{p.stem}", marks=pytest.mark.slow) for p in BLIND]
 
 
 @pytest.mark.parametrize("document", CASES)
