@@ -3015,3 +3015,18 @@ def test_an_open_item_with_its_own_due_date_is_a_task() -> None:
         "- [ ] Pressemitteilung vorbereiten – fällig 08.10.2027\n"
     )
     assert len(plan.tasks) == 2
+
+
+def test_a_legend_of_bold_terms_ranks_an_items_trailing_word_over_its_usual_level() -> None:
+    plan = plan_of(
+        "## How to read this\n\nEach item ends with how much it matters: **blocker** (we do not"
+        " launch without it), **important** (we want it), **if time** (first to go).\n\n"
+        "## Launch\n\n- [ ] **Capsule art** (Jun) — blocker. All sizes.\n"
+        "- [ ] **Store copy** (Sam) — important. Short description.\n"
+        "- [ ] **Discord server** (Ola) — if time. Roles and channels.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "Capsule art": Priority.HIGH,
+        "Store copy": Priority.MEDIUM,
+        "Discord server": Priority.LOW,
+    }

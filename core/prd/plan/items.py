@@ -142,6 +142,19 @@ def _segment_priority(first_line: str) -> Priority | None:
     return None
 
 
+def segment_term(first_line: str, legend: dict[str, Priority]) -> Priority | None:
+    """The level of a legend's term standing alone after a dash (``— important.``), if any.
+
+    The document's own legend ranks its words (**blocker** / **important** / **if time**:
+    three levels), which wins over what a word means elsewhere ("important" alone is high).
+    """
+    for segment in _SEGMENT.split(first_line)[1:]:
+        words = norm_plain(_CLAUSE_END.split(segment, maxsplit=1)[0])
+        if words in legend:
+            return legend[words]
+    return None
+
+
 def item_priority(text: str) -> Priority | None:
     """The priority an item states, if any.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.domain.models import Priority
 from core.prd.models import Granularity, PlannedTask
 from core.prd.plan.builder import Builder
+from core.prd.plan.items import segment_term
 from core.prd.plan.scan import Meta
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import (
@@ -82,6 +83,12 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         title, abbreviated = abbreviation_mark(title, builder.abbreviations)
         if abbreviated is not None and not meta.priority:
             priority = abbreviated
+    if builder.term_legend and unit.origin == "item":
+        # "- [ ] **String freeze** (Ola) — important." under "**blocker** (…), **important**
+        # (…), **if time** (…)": the legend's rank, not the word's usual level.
+        first = unit.description.split("\n", 1)[0]
+        if (ranked := segment_term(first, builder.term_legend)) is not None:
+            priority = ranked
     if builder.mark_legend and not meta.priority and unit.origin == "item":
         # "- **Neue Beitragsordnung** (Jens) (!!) — …" under "(!!) = dringend · (!) = wichtig"
         first = unit.description.split("\n", 1)[0]

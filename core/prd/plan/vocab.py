@@ -6,6 +6,7 @@ place: every heading kind, label word, priority and type word the planner knows 
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 import unicodedata
@@ -624,9 +625,19 @@ def term_legend(text: str) -> dict[str, Priority]:
         )
         if not ranked:
             continue
-        for (name, _), rank in zip(entries, _RANKS[len(entries)], strict=True):
-            legend.setdefault(norm_plain(name), tag_priority(name) or rank)
+        said = [tag_priority(name) for name, _ in entries]
+        own = [level for level in said if level is not None]
+        # "**blocker** … **important** … **if time**": the order ranks them, whatever
+        # "important" means alone; "**P0** … **P1** … **P2**" keep their own levels.
+        levels = own if len(own) == len(said) and _falling(own) else list(_RANKS[len(entries)])
+        for (name, _), level in zip(entries, levels, strict=True):
+            legend.setdefault(norm_plain(name), level)
     return legend
+
+
+def _falling(levels: list[Priority]) -> bool:
+    """Whether the levels go strictly from the most urgent down."""
+    return all(a.rank < b.rank for a, b in itertools.pairwise(levels))
 
 
 def priority_terms(text: str) -> frozenset[str]:
