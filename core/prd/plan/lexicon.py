@@ -1137,7 +1137,10 @@ _FORWARD_WEAK = (
     # "won't even look at the application without our insurance certificate"
     r"|(won['’]t|will not|can['’]t|cannot|can not|doesn['’]t|does not|don['’]t)"
     r"( [\w'’-]+){0,6}? without"
-    r"|(nicht|keine?n?)( [\w-]+){0,6}? ohne|(ne|n['’])( ?[\w'’-]+){1,6}? pas( [\w'’-]+){0,4}? sans"
+    r"|(nicht|keine?n?)( [\w-]+){0,6}? ohne"
+    # "ne … pas … sans": "ne" a word of its own (or "n'" before one), else every word led by
+    # "ne" (never, network) was split into pieces in every way before failing.
+    r"|(ne |n['’])[\w'’-]+( [\w'’-]+){0,5}? pas( [\w'’-]+){0,4}? sans"
     r"|no( [\w-]+){0,6}? sin(?= (el|la|los|las|nuestr[oa]s?|su|sus) )"
 )
 _REVERSE_STRONG = (
