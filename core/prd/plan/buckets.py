@@ -219,17 +219,21 @@ def _siblings_hold_backlogs(builder: Builder, section: Section) -> bool:
 
     "## Sommer" down to one entry ("- **Ausstellung im Flur** – Pflicht. …") after an edit
     beside "## Herbst" and "## Frühling" listing several: the one entry is still a task, so a
-    re-import does not turn it into the section.
+    re-import does not turn it into the section. Read once per group of sections.
     """
-    for other in builder.siblings.get(id(section), ()):
-        if other is not section and any(
+    group = builder.siblings.get(id(section))
+    if group is None:
+        return False
+    held = builder.group_backlogs.get(id(group))
+    if held is None:
+        held = builder.group_backlogs[id(group)] = any(
             isinstance(b, ListBlock)
             and len(b.items) >= 2
             and sum(_entry(i) for i in b.items) * 2 > len(b.items)
+            for other in group
             for b in flat_blocks(other.blocks)
-        ):
-            return True
-    return False
+        )
+    return held
 
 
 _OUTLINE_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})+)\.?\s+\S")

@@ -98,6 +98,8 @@ class Builder:
     siblings: dict[int, list[Section]] = field(default_factory=dict)
     """A section (by identity) → the sections of its level under the same heading, itself
     included: a section down to one item reads like its siblings (``buckets.work_items``)."""
+    group_backlogs: dict[int, bool] = field(default_factory=dict)
+    """A group of sibling sections (by identity) → whether one of them lists backlog entries."""
     term_legend: dict[str, Priority] = field(default_factory=dict)
     """The priority each bold term of a legend stands for (``**Core** items …`` → medium)."""
     priority_terms: frozenset[str] = frozenset()

@@ -73,18 +73,16 @@ def build_outline(doc: Document, known: re.Pattern[str]) -> Outline:
             doc.preamble[:] = holder.blocks
             doc.sections[:0] = made
     stack = list(doc.sections)
-    # Each section's bold-led paragraphs, counted before any sibling is cut at its own.
-    leads = {id(s): _leads(s, lines) for s in doc.sections}
-    siblings = {id(s): doc.sections for s in doc.sections}
+    # Each section's bold-led paragraphs, counted before any sibling is cut at its own, and
+    # the most any section beside it holds (the two largest of its group: no pass per section).
+    beside: dict[int, int] = {}
+    _count_beside(doc.sections, lines, beside)
     while stack:
         section = stack.pop()
-        beside = max((leads[id(s)] for s in siblings[id(section)] if s is not section), default=0)
-        made = _split(section, lines, known, outline, section.level + 1, beside)
+        made = _split(section, lines, known, outline, section.level + 1, beside[id(section)])
         if made:
             section.children[:0] = made
-        for child in section.children:
-            siblings[id(child)] = section.children
-            leads[id(child)] = _leads(child, lines)
+        _count_beside(section.children, lines, beside)
         stack.extend(section.children)
         raw = lines[section.line_start - 1] if section.line_start <= len(lines) else ""
         if id(section) not in outline.pseudo and "~~" in raw and _STRUCK_HEADING.match(raw):
@@ -141,6 +139,14 @@ def _lead_title(block: Block, lines: list[str]) -> str | None:
         title = title[:-1]  # "**R9. Credits and grants.** P1. …"
     assert isinstance(block, Paragraph)
     return title if _a_name(title) and block.text.startswith(title) else None
+
+
+def _count_beside(group: list[Section], lines: list[str], beside: dict[int, int]) -> None:
+    """For each section of a group, the most bold-led paragraphs another one holds."""
+    counts = [_leads(s, lines) for s in group]
+    top = [*sorted(counts, reverse=True)[:2], 0, 0]
+    for section, count in zip(group, counts, strict=True):
+        beside[id(section)] = top[1] if count == top[0] else top[0]
 
 
 def _leads(section: Section, lines: list[str]) -> int:
