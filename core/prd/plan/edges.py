@@ -576,10 +576,10 @@ def break_cycles(
     """Drop, per cycle, its latest-declared non-parent edge (with a warning), until acyclic."""
     kept = list(edges)
     order = {(e.task_key, e.blocker_key): i for i, e in enumerate(edges)}
+    graph: dict[str, set[str]] = {key: set() for key in titles}
+    for edge in kept:
+        graph[edge.task_key].add(edge.blocker_key)
     while True:
-        graph: dict[str, set[str]] = {key: set() for key in titles}
-        for edge in kept:
-            graph[edge.task_key].add(edge.blocker_key)
         cycle = graphs.find_cycle(graph)
         if cycle is None:
             return kept
@@ -591,6 +591,7 @@ def break_cycles(
         candidates = [e for e in on_cycle if e.reason != "parent"] or on_cycle
         drop = max(candidates, key=lambda e: order[(e.task_key, e.blocker_key)])
         kept.remove(drop)
+        graph[drop.task_key].discard(drop.blocker_key)  # one edge per pair: the graph follows
         names = [titles.get(k, k) for k in cycle]
         builder.warn(
             code="cycle",
