@@ -3030,3 +3030,11 @@ def test_a_legend_of_bold_terms_ranks_an_items_trailing_word_over_its_usual_leve
         "Store copy": Priority.MEDIUM,
         "Discord server": Priority.LOW,
     }
+
+
+def test_a_clause_led_by_nothing_makes_before_a_wait_not_an_order_the_other_way() -> None:
+    plan = plan_of(
+        "## The plan\n\nNothing goes to press or to the stores before the mastering is done.\n\n"
+        "### Mastering\nJonas.\n\n### Press campaign\nRuth.\n"
+    )
+    assert ("Press campaign", "Mastering") not in pairs(plan)

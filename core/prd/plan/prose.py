@@ -158,6 +158,8 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             if kind != "rw":
                 continue  # "does not wait for OCR": no dependency
             kind = "fw"  # "can't move before OCR v2 ships": it waits for OCR v2
+        elif kind == "rw" and _led_by_none(flat, start):
+            kind = "fw"  # "nothing goes to press before every Stage 1 job is done"
         strength: Strength = "weak" if kind in ("fw", "rw") else "strong"
         if kind == "fl" or m.group(0).rstrip().endswith(":"):  # "(after: Build)" is a label
             strength = "label"
@@ -292,6 +294,24 @@ def _negated(flat: str, start: int) -> bool:
         head = head[stops[-1] :]
     words = head.replace("n't", " not").replace("n’t", " not").split()[-_NEGATION_SPAN:]
     return any(_NEGATION.fullmatch(w.strip(",")) for w in words)
+
+
+_NONE_LEAD = re.compile(
+    r"(?:nothing|nobody|no one|none|nichts|niemand|keine?r?s?|nada|nadie|ningún|ninguna|rien"
+    r"|personne|aucune?)\b",
+    re.IGNORECASE,
+)
+"""A clause led by "nothing" (nichts, nada, rien…): "nothing goes out before X" means all of
+it waits for X, whatever number of words stands between."""
+_CLAUSE_CHARS = 160
+
+
+def _led_by_none(flat: str, start: int) -> bool:
+    """Whether the clause that holds ``start`` opens with "nothing" or its kin."""
+    head = flat[max(0, start - _CLAUSE_CHARS) : start]
+    stops = [m.end() for m in _NEGATION_STOP.finditer(head)]
+    clause = head[stops[-1] :] if stops else head
+    return _NONE_LEAD.match(clause.lstrip(" *_")) is not None
 
 
 def _same_clause(text: str, a: int, b: int) -> bool:
