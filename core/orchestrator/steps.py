@@ -203,7 +203,11 @@ class _Attempt:
         workdir: str | None = None
         if any(self.config.profiles[spec.profile].name != NOOP for spec in plan):
             try:
-                workdir = await workdir_for(self.engine, self.config, self.task)
+                workdir = await self._workdir()
+            except StorageError as exc:
+                # The server or the database did not answer (a restart, a failover): not
+                # the task's fault, so no attempt is used; no step has started.
+                return await self._stop(f"its directory could not be prepared: {exc.message}")
             except TaskyardError as exc:
                 return await self._fail(exc.message, shown=exc.message)
         for spec in plan:  # a program that is not there fails every attempt the same way
@@ -211,6 +215,23 @@ class _Attempt:
             if missing:
                 return await self._block(f"step {spec.name}: {missing}", step=spec.name, retry=True)
         return await self._run_steps(plan, workdir)
+
+    async def _workdir(self) -> str | None:
+        """``workdir_for`` (it reads the task's project), retried while the store is away.
+
+        As ``persist`` retries a write: a few tries, then on while the run's lease lasts.
+        """
+        tries = 0
+        while True:
+            try:
+                return await workdir_for(self.engine, self.config, self.task)
+            except StorageError:
+                tries += 1
+                pause = min(0.2 * 2 ** (tries - 1), RETRY_PAUSE_MAX)
+                lease_left = time.monotonic() + pause < self.handle.lease_until
+                if self.handle.lost or (tries >= STORAGE_RETRIES and not lease_left):
+                    raise
+                await asyncio.sleep(pause)
 
     async def _checked_plan(self) -> tuple[StepSpec, ...] | None:
         """The steps to run, or ``None`` once the run is blocked because none of it could run.
