@@ -60,7 +60,7 @@ async def test_a_store_back_within_the_lease_lets_the_run_go_on(
     engine, claim, marker = await claimed_task(open_engine, tmp_path)
     away = ProjectsAway(engine, times=2)
     handle = RunHandle(claim, lease_until=time.monotonic() + 30)
-    outcome = await execute_claim(away, make_config({}), handle)  # type: ignore[arg-type]
+    outcome = await execute_claim(away, make_config({}), handle)
     assert outcome == "succeeded"
     assert away.left == 0
     assert marker.read_text() == "ran\n"
@@ -74,7 +74,7 @@ async def test_a_store_away_past_the_lease_interrupts_the_run_instead_of_failing
     engine, claim, marker = await claimed_task(open_engine, tmp_path)
     away = ProjectsAway(engine, times=1_000)
     handle = RunHandle(claim, lease_until=time.monotonic() + 1)
-    outcome = await execute_claim(away, make_config({}), handle)  # type: ignore[arg-type]
+    outcome = await execute_claim(away, make_config({}), handle)
     assert outcome == "stopped"
     assert not marker.exists()
     [run] = await engine.runs_of(claim.ref)
