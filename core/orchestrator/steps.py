@@ -108,11 +108,23 @@ async def persist(
             tries += 1
             if tries == 1:
                 until = handle.lease_until
-            pause = min(0.2 * 2 ** (tries - 1), RETRY_PAUSE_MAX)
-            lease_left = time.monotonic() + pause < until < math.inf
-            if handle.lost or (tries >= STORAGE_RETRIES and not lease_left):
+            pause = retry_pause(handle, tries, until)
+            if pause is None:
                 raise
             await asyncio.sleep(pause)
+
+
+def retry_pause(handle: RunHandle, tries: int, until: float) -> float | None:
+    """The pause before the next try of a worker's call to an away store, or ``None``: give up.
+
+    ``tries`` failed so far; ``until``: the lease held when the failures began (``persist``
+    says why not the renewed one).
+    """
+    pause: float = min(0.2 * 2.0 ** (tries - 1), RETRY_PAUSE_MAX)
+    lease_left = time.monotonic() + pause < until < math.inf
+    if handle.lost or (tries >= STORAGE_RETRIES and not lease_left):
+        return None
+    return pause
 
 
 def command_not_approved(task: Task, command: str | None) -> str | None:
@@ -222,14 +234,16 @@ class _Attempt:
         As ``persist`` retries a write: a few tries, then on while the run's lease lasts.
         """
         tries = 0
+        until = math.inf
         while True:
             try:
                 return await workdir_for(self.engine, self.config, self.task)
             except StorageError:
                 tries += 1
-                pause = min(0.2 * 2 ** (tries - 1), RETRY_PAUSE_MAX)
-                lease_left = time.monotonic() + pause < self.handle.lease_until
-                if self.handle.lost or (tries >= STORAGE_RETRIES and not lease_left):
+                if tries == 1:
+                    until = self.handle.lease_until
+                pause = retry_pause(self.handle, tries, until)
+                if pause is None:
                     raise
                 await asyncio.sleep(pause)
 
