@@ -413,12 +413,23 @@ class TaskEngine(Protocol):
     # -- events ------------------------------------------------------------------------
     # -- workers, claims and runs ------------------------------------------------------
     async def register_worker(
-        self, worker_id: str, *, host: str, pid: int, slots: int = 1
+        self,
+        worker_id: str,
+        *,
+        host: str,
+        pid: int,
+        slots: int = 1,
+        lease_seconds: float | None = None,
     ) -> Worker:
         """Record a worker process (again after a restart: same id, fresh start time).
 
+        ``lease_seconds`` is the lease the worker claims and heartbeats with (``None``: the
+        engine's): the worker is listed as lost after two of its own lease periods of
+        silence, whatever lease the process listing it runs with.
+
         Raises:
-            ValidationError: an empty or reserved id, or fewer than one slot.
+            ValidationError: an empty or reserved id, fewer than one slot, or a lease of 0
+                seconds or less or of more than a week.
         """
 
     async def heartbeat(
@@ -450,7 +461,10 @@ class TaskEngine(Protocol):
         """
 
     async def list_workers(self) -> list[Worker]:
-        """Every registered worker; one silent for two lease periods is shown as lost."""
+        """Every registered worker; one silent for two of its own lease periods is lost.
+
+        Its own lease is the one it registered or last heartbeat with, else the engine's.
+        """
 
     async def claim_tasks(
         self,

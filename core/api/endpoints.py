@@ -416,7 +416,10 @@ WORKERS = (
         "/workers",
         "List workers",
         "workers",
-        """Every registered worker; one silent for two lease periods shows as ``lost``.
+        """Every registered worker; one silent for two of its own lease periods is ``lost``.
+
+        A worker's lease is the ``lease_seconds`` it registered or last heartbeat with (the
+        server's lease for one that named none).
 
         Workers are shared by every project (they claim from all the projects their tokens
         see), so every token sees them.

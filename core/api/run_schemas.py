@@ -38,6 +38,13 @@ class WorkerRegistration(_Request):
     host: str = Field(max_length=255)
     pid: Count
     slots: int = Field(default=1, ge=1, le=10_000)
+    lease_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=604_800,
+        description="The lease the worker claims with; it is listed as lost after two "
+        "such periods of silence (the server's lease when left out).",
+    )
 
 
 class HeartbeatBody(_Request):

@@ -103,6 +103,8 @@ class Worker(_Frozen):
     started_at: AwareDatetime
     last_heartbeat_at: AwareDatetime
     status: WorkerStatus
+    lease_seconds: float | None = None
+    """The lease it runs with, as it last said (``None``: it did not; the reader's applies)."""
 
 
 class Claim(_Frozen):

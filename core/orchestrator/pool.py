@@ -190,7 +190,11 @@ class WorkerPool:
         """
         self._once = once
         await self._engine.register_worker(
-            self._worker_id, host=socket.gethostname(), pid=os.getpid(), slots=self._slots
+            self._worker_id,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            slots=self._slots,
+            lease_seconds=self._config.lease_seconds,
         )
         self._beat_task = asyncio.create_task(self._heartbeat_loop())
         GROUPS.add_fencer(self._first_fence)

@@ -599,11 +599,19 @@ class SqlTaskEngine:
 
     # -- workers, claims and runs ------------------------------------------------------
     async def register_worker(
-        self, worker_id: str, *, host: str, pid: int, slots: int = 1
+        self,
+        worker_id: str,
+        *,
+        host: str,
+        pid: int,
+        slots: int = 1,
+        lease_seconds: float | None = None,
     ) -> Worker:
         """See ``TaskEngine.register_worker``."""
         worker: Worker = await self._write(
-            lambda c, x: lease_ops.register_worker(c, x, worker_id, host=host, pid=pid, slots=slots)
+            lambda c, x: lease_ops.register_worker(
+                c, x, worker_id, host=host, pid=pid, slots=slots, lease_seconds=lease_seconds
+            )
         )
         return worker
 
@@ -628,9 +636,9 @@ class SqlTaskEngine:
     async def list_workers(self) -> list[Worker]:
         """See ``TaskEngine.list_workers``."""
         now = self._clock()
-        lost_after = 2 * self._settings.lease_seconds
+        lease = self._settings.lease_seconds
         return await self._runner.read(
-            lambda c: lease_ops.list_workers(c, now, lost_after=lost_after)
+            lambda c: lease_ops.list_workers(c, now, lease_seconds=lease)
         )
 
     async def claim_tasks(
@@ -966,7 +974,7 @@ class SqlTaskEngine:
         """See ``TaskEngine.execution_overview``."""
         within = None if in_projects is None else sorted(set(in_projects))
         now = self._clock()
-        lost_after = 2 * self._settings.lease_seconds
+        lease = self._settings.lease_seconds
         return await self._runner.read(
             lambda c: execution_view.execution_overview(
                 c,
@@ -974,7 +982,7 @@ class SqlTaskEngine:
                 queue_limit=queue_limit,
                 recent_limit=recent_limit,
                 max_per_project=max_per_project,
-                lost_after=lost_after,
+                lease_seconds=lease,
                 pipelines=pipelines,
                 approved_by=approved_by,
                 in_projects=within,

@@ -165,7 +165,7 @@ def execution_overview(
     queue_limit: int,
     recent_limit: int,
     max_per_project: int | None,
-    lost_after: float,
+    lease_seconds: float,
     pipelines: Collection[str] | None = None,
     approved_by: Collection[str] | None = None,
     in_projects: Sequence[str] | None = None,
@@ -196,7 +196,7 @@ def execution_overview(
         conn, cleared, pipelines, in_projects
     )
     running, queued, recent = _runs(conn, recent_limit, in_projects)
-    workers = list_workers(conn, now, lost_after=lost_after)
+    workers = list_workers(conn, now, lease_seconds=lease_seconds)
     reasons = _waiting_reasons(
         conn,
         rows,

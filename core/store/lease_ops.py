@@ -50,11 +50,15 @@ def register_worker(
     host: str,
     pid: int,
     slots: int,
+    lease_seconds: float | None = None,
 ) -> Worker:
     """Record a worker process (again, after a restart: same id, fresh start time).
 
+    ``lease_seconds`` is the lease the worker runs with (``None``: the reader's own), kept
+    so that whoever lists workers judges its silence by it.
+
     Raises:
-        ValidationError: an empty id or fewer than one slot.
+        ValidationError: an empty id, fewer than one slot, or a lease out of range.
     """
     if not worker_id.strip() or len(worker_id) > 100:
         raise ValidationError("A worker id is 1 to 100 characters.", field="worker_id")
@@ -66,6 +70,8 @@ def register_worker(
         )
     if slots < 1:
         raise ValidationError("A worker needs at least one slot.", field="slots")
+    if lease_seconds is not None:
+        lease_until(ctx, lease_seconds)  # refuses a lease out of range
     values = {
         "host": host,
         "pid": pid,
@@ -73,13 +79,20 @@ def register_worker(
         "started_at": ctx.now,
         "last_heartbeat_at": ctx.now,
         "status": WorkerStatus.ACTIVE.value,
+        "lease_seconds": lease_seconds,
     }
     updated = conn.execute(update(W).where(W.c.id == worker_id).values(**values)).rowcount
     if not updated:
         conn.execute(insert(W).values(id=worker_id, **values))
     ctx.emit(
         "worker.registered",
-        payload={"worker_id": worker_id, "host": host, "pid": pid, "slots": slots},
+        payload={
+            "worker_id": worker_id,
+            "host": host,
+            "pid": pid,
+            "slots": slots,
+            "lease_seconds": lease_seconds,
+        },
     )
     return Worker(id=worker_id, **values)
 
@@ -99,11 +112,11 @@ def heartbeat(
     Raises:
         NotFoundError: the worker never registered.
     """
-    seen = conn.execute(
-        update(W)
-        .where(W.c.id == worker_id)
-        .values(last_heartbeat_at=ctx.now, status=WorkerStatus.ACTIVE.value)
-    ).rowcount
+    until = lease_until(ctx, lease_seconds)
+    beat: dict[str, Any] = {"last_heartbeat_at": ctx.now, "status": WorkerStatus.ACTIVE.value}
+    if lease_seconds is not None:
+        beat["lease_seconds"] = lease_seconds
+    seen = conn.execute(update(W).where(W.c.id == worker_id).values(**beat)).rowcount
     if not seen:
         raise _no_worker(worker_id, "Register the worker before it heartbeats.")
     if leases is not None and not leases:
@@ -115,7 +128,7 @@ def heartbeat(
             IS_ACTIVE_RUN,
             R.c.lease_expires_at > ctx.now,
         )
-        .values(lease_expires_at=lease_until(ctx, lease_seconds))
+        .values(lease_expires_at=until)
         .returning(R.c.id)
     )
     if leases is not None:
@@ -149,14 +162,21 @@ def stop_worker(conn: Connection, ctx: TxContext, worker_id: str) -> Worker:
     return _worker(row, WorkerStatus.STOPPED)
 
 
-def list_workers(conn: Connection, now: datetime, *, lost_after: float) -> list[Worker]:
-    """Every registered worker, with ``lost`` for the silent ones."""
+def list_workers(conn: Connection, now: datetime, *, lease_seconds: float) -> list[Worker]:
+    """Every registered worker, with ``lost`` for the silent ones.
+
+    A worker is lost once silent for two of its own lease periods (its runs' leases have
+    then expired); ``lease_seconds`` stands in for a worker that did not say its own.
+    """
     rows = conn.execute(select(W).order_by(W.c.started_at, W.c.id)).mappings()
     return [
         _worker(
             r,
             worker_status(
-                WorkerStatus(r["status"]), r["last_heartbeat_at"], now, lost_after=lost_after
+                WorkerStatus(r["status"]),
+                r["last_heartbeat_at"],
+                now,
+                lost_after=2 * (r["lease_seconds"] or lease_seconds),
             ),
         )
         for r in rows

@@ -23,7 +23,7 @@ from core.errors import StorageError
 from core.store.dialects import sqlite as sq
 from core.store.errors import os_storage_error, sqlite_storage_error
 
-HEAD_REVISION = "0014_newest_first_index"
+HEAD_REVISION = "0015_worker_lease"
 """The newest migration in ``migrations/versions`` (a test checks it matches alembic's head)."""
 
 KNOWN_REVISIONS = (
@@ -41,6 +41,7 @@ KNOWN_REVISIONS = (
     "0012_list_sort_indexes",
     "0013_orchestrators",
     "0014_newest_first_index",
+    "0015_worker_lease",
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

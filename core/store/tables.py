@@ -319,6 +319,8 @@ workers = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("last_heartbeat_at", UtcDateTime, nullable=False),
     Column("status", String(20), nullable=False),
+    # The lease the worker runs with, renewed by each heartbeat; NULL: the reader's (0015).
+    Column("lease_seconds", Float, nullable=True),
 )
 
 run_steps = Table(

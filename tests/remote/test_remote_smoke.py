@@ -82,7 +82,9 @@ async def test_a_worker_claims_logs_and_finishes_fenced_by_its_token(
     slug = await project(remote)
     ready = TaskCreate(title="Job", project=slug, status=TaskStatus.READY)
     ref = (await remote.create_task(ready)).task.ref
-    await remote.register_worker("smoke-w1", host="h", pid=1, slots=1)
+    registered = await remote.register_worker("smoke-w1", host="h", pid=1, lease_seconds=90)
+    assert registered.lease_seconds == 90  # the server judges its silence by its own lease
+    assert {w.id: w.lease_seconds for w in await remote.list_workers()}["smoke-w1"] == 90
     claims = await remote.claim_tasks("smoke-w1", project=slug, pipelines=["feature"])
     assert [c.ref for c in claims] == [ref]
     claim = claims[0]

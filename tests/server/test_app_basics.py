@@ -29,7 +29,7 @@ def test_readyz_reports_the_schema_revision_and_version(served: Served) -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "revision": "0014_newest_first_index",
+        "revision": "0015_worker_lease",
         "version": core.__version__,
     }
 

@@ -282,6 +282,46 @@ async def test_workers_register_and_go_lost_when_silent(open_engine: Opener) -> 
         await eng.register_worker("w3", host="box", pid=1, slots=0)
 
 
+async def test_a_worker_is_judged_lost_by_its_own_lease_not_the_readers(
+    open_engine: Opener,
+) -> None:
+    """A worker with a long lease beats rarely: a reader with a short lease (a server with
+    the default) must not list it as lost between two of its beats; one with a short lease
+    is lost sooner than the reader's own lease would say."""
+    clock = Clock()
+    eng = await open_engine(clock=clock, lease_seconds=10)
+    slow = await eng.register_worker("slow", host="far", pid=1, lease_seconds=300)
+    assert slow.lease_seconds == 300
+    await eng.register_worker("quick", host="far", pid=2, lease_seconds=2)
+    await eng.register_worker("silent", host="far", pid=3)  # says nothing: the reader's 10 s
+    clock.advance(5)
+    status = {w.id: w.status for w in await eng.list_workers()}
+    assert status == {
+        "slow": WorkerStatus.ACTIVE,
+        "quick": WorkerStatus.LOST,
+        "silent": WorkerStatus.ACTIVE,
+    }
+    clock.advance(100)  # 105 s of silence: ten of the reader's leases, a third of slow's
+    status = {w.id: w.status for w in await eng.list_workers()}
+    assert status["slow"] == WorkerStatus.ACTIVE
+    assert status["silent"] == WorkerStatus.LOST
+    overview = await eng.execution_overview()
+    assert {w.id: w.status for w in overview.workers}["slow"] == WorkerStatus.ACTIVE
+    clock.advance(500)
+    assert {w.id: w.status for w in await eng.list_workers()}["slow"] == WorkerStatus.LOST
+    # A heartbeat that names a lease keeps it: the silent worker now asks for 600 s.
+    await eng.heartbeat("silent", lease_seconds=600)
+    clock.advance(900)
+    status = {w.id: w.status for w in await eng.list_workers()}
+    assert status["silent"] == WorkerStatus.ACTIVE
+    for bad in (0, -1, 8 * 24 * 3600):
+        with pytest.raises(ValidationError):
+            await eng.register_worker("bad", host="far", pid=4, lease_seconds=bad)
+        with pytest.raises(ValidationError):
+            await eng.heartbeat("silent", lease_seconds=bad)
+    assert {w.id for w in await eng.list_workers()} == {"slow", "quick", "silent"}
+
+
 async def test_a_stopped_worker_shows_stopped_not_lost(open_engine: Opener) -> None:
     clock = Clock()
     eng = await open_engine(clock=clock, lease_seconds=10)

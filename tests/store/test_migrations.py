@@ -1075,3 +1075,38 @@ async def test_newest_first_index_migration_round_trip_on_postgres(fresh_pg_url:
         "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_tasks_newest_first'",
     )
     assert "(created_at DESC, number DESC, id, status, priority_rank)" in rows[0][0], rows
+
+
+# ------------------------------------------------------------------------------ 0015 worker lease
+async def test_worker_lease_migration_keeps_workers_and_judges_old_rows_by_the_readers_lease(
+    tmp_path: Path,
+) -> None:
+    """0015 down to 0014 and up again: a worker registered before it keeps its row, with no
+    lease of its own (the reader's lease judges it), and the schema matches the tables."""
+    path = tmp_path / "old.db"
+    url = f"sqlite:///{path}"
+    engine = await SqlTaskEngine.open(url)
+    try:
+        await engine.register_worker("w1", host="h", pid=1, slots=2, lease_seconds=120)
+    finally:
+        await engine.close()
+    with downgraded(path, "0014_newest_first_index") as conn:
+        assert "lease_seconds" not in {c["name"] for c in inspect(conn).get_columns("workers")}
+    engine = await SqlTaskEngine.open(url)  # upgraded on open
+    try:
+        [worker] = await engine.list_workers()
+        assert (worker.id, worker.slots, worker.lease_seconds) == ("w1", 2, None)
+    finally:
+        await engine.close()
+    sync = create_engine(url)
+    try:
+        with sync.connect() as conn:
+            assert schema_drift(conn) == []
+    finally:
+        sync.dispose()
+
+
+@pytest.mark.postgres
+async def test_worker_lease_migration_round_trip_on_postgres(fresh_pg_url: str) -> None:
+    """On PostgreSQL too: down to 0014 and up again, the schema as the tables say."""
+    await pg_round_trip(fresh_pg_url, "0014_newest_first_index")
