@@ -90,6 +90,8 @@ async def measure(db: Path, routes: list[str], rounds: int, calls: int) -> None:
             "state-machine": lambda i: call("/api/v2/state-machine"),
             "task": lambda i: call("/api/v2/tasks/" + refs[i % len(refs)]),
             "ready50": lambda i: call("/api/v2/tasks/ready", b"limit=50"),
+            "page50": lambda i: call("/api/v2/tasks", b"limit=50"),
+            "column50": lambda i: call("/api/v2/tasks/board/ready", b"limit=50"),
         }
         print(f"machine: {machine_note()}")
         print(f"{calls} requests x {rounds} rounds, CPU time per request")
@@ -113,7 +115,9 @@ def main() -> None:
     ap.add_argument("--db", type=Path, required=True, help="a seeded SQLite file (copied)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--calls", type=int, default=1000)
-    ap.add_argument("routes", nargs="*", help="healthz, state-machine, task, ready50")
+    ap.add_argument(
+        "routes", nargs="*", help="healthz, state-machine, task, ready50, page50, column50"
+    )
     args = ap.parse_args()
     asyncio.run(measure(args.db, args.routes, args.rounds, args.calls))
 
