@@ -179,8 +179,9 @@ class _LinkRow:
 
     def __init__(self, task_id: str, *arrays: str) -> None:
         self.id = task_id
+        # Most tasks have some links but not all five kinds: an empty array needs no parse.
         self.blocked_by, self.blocks, self.children, self.files, self.runs = (
-            json.loads(a) for a in arrays
+            [] if a == _EMPTY else json.loads(a) for a in arrays
         )
 
 
