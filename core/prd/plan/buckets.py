@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -199,7 +199,12 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
 
 def _backlog(items: Sequence[ListItem]) -> bool:
     """Whether two or more items are mostly backlog entries (``items.backlog_item``)."""
-    return len(items) >= 2 and sum(backlog_item(i.text) for i in items) * 2 > len(items)
+    return _mostly(items, lambda i: backlog_item(i.text))
+
+
+def _mostly(items: Sequence[ListItem], test: Callable[[ListItem], bool]) -> bool:
+    """Whether there are two items or more and more than half of them pass ``test``."""
+    return len(items) >= 2 and sum(test(i) for i in items) * 2 > len(items)
 
 
 _FIELD_LEAD = re.compile(
@@ -227,9 +232,7 @@ def _siblings_hold_backlogs(builder: Builder, section: Section) -> bool:
     held = builder.group_backlogs.get(id(group))
     if held is None:
         held = builder.group_backlogs[id(group)] = any(
-            isinstance(b, ListBlock)
-            and len(b.items) >= 2
-            and sum(_entry(i) for i in b.items) * 2 > len(b.items)
+            isinstance(b, ListBlock) and _mostly(b.items, _entry)
             for other in group
             for b in flat_blocks(other.blocks)
         )
