@@ -3038,3 +3038,49 @@ def test_a_clause_led_by_nothing_makes_before_a_wait_not_an_order_the_other_way(
         "### Mastering\nJonas.\n\n### Press campaign\nRuth.\n"
     )
     assert ("Press campaign", "Mastering") not in pairs(plan)
+
+
+# Batch 25
+
+
+def test_a_lettered_part_number_before_a_known_title_is_a_heading_number() -> None:
+    plan = plan_of(
+        "## Part C: Delivery\n\n### C.1 Background\nWe have old laptops.\n\n"
+        "### C.2 Work\n\n- [ ] Buy laptops\n- [ ] Set up MDM\n\n"
+        "### C.3 Risks\n\n- Delivery times are long.\n\n### C.4 Glossary\n\n- MDM: device management.\n"
+    )
+    assert titles(plan) == ["Buy laptops", "Set up MDM"]
+    german = plan_of(
+        "## Teil B: Umsetzung\n\n### B.1 Ausgangslage\nAlt.\n\n"
+        "### B.2 Maßnahmen\n\n- [ ] Router tauschen\n\n### B.3 Offene Punkte\n\n- Wer zahlt?\n"
+    )
+    assert titles(german) == ["Router tauschen"]
+
+
+def test_a_lettered_id_before_a_plain_title_stays_the_items_id() -> None:
+    plan = plan_of(
+        "## Línea A — Sistemas\n\n### A.1 Contratar un enlace\nX.\n\n"
+        "### A.2 Replicar el ERP\nDespués de A.1.\n\n### A.3 Copias inmutables\nX.\n"
+    )
+    assert ("A.1 Contratar un enlace", "A.2 Replicar el ERP") in pairs(plan)
+
+
+def test_what_we_want_whom_the_team_holds_and_decisions_taken_are_not_work() -> None:
+    plan = plan_of(
+        "## Qué queremos y qué no\n\nVender más.\n\n"
+        "## Tareas\n\n- [ ] Escalar la base\n\n"
+        "## Indicadores que miramos durante el evento\n\n- Sesiones simultáneas\n\n"
+        "## Pendientes por decidir\n\n- ¿Quién firma?\n"
+    )
+    assert titles(plan) == ["Escalar la base"]
+    french = plan_of(
+        "## Ce qui est dans le périmètre, et ce qui ne l'est pas\n\nLe portage seulement.\n\n"
+        "## L'équipe\n\nJeanne, Paul.\n\n## Les tâches\n\n### Moteur\nMise à jour.\n\n"
+        "## Décisions prises\n\n- On garde Unity.\n"
+    )
+    assert titles(french) == ["Moteur"]
+
+
+def test_a_section_wanting_something_of_its_own_is_still_work() -> None:
+    plan = plan_of("## Tareas\n\n### Queremos un checkout nuevo\nX.\n\n### Webhooks\nY.\n")
+    assert titles(plan) == ["Queremos un checkout nuevo", "Webhooks"]

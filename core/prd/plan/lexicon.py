@@ -282,6 +282,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(pi|programm|quartals|team) ziele|objetivos del (pi|programa|trimestre|equipo)",
             r"objectifs (du pi|du programme|du trimestre|de l équipe)",
             r"(strategic |investment |quarterly )?themes|thèmes|temas|themen|schwerpunkte",
+            # What the plan wants, and what it does not (``Qué queremos y qué no``).
+            r"what we want( and (what we )?(don t|do not))?|was wir wollen( und was nicht)?",
+            r"(lo )?qué queremos( y qué no)?|lo que queremos( y lo que no)?",
+            r"ce que nous voulons( et ce que nous ne voulons pas)?",
         ),
     ),
     "users": (
@@ -296,6 +300,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             # A production's people (``Crew and contacts``, ``Cast and crew``, ``Besetzung``).
             r"crew|cast( and crew)?|crew and cast|besetzung|team und kontakte|reparto",
             r"equipo técnico|équipe technique",
+            r"(the|l|el|das) (team|équipe|equipo)",
             r"équipe|acteurs|gouvernance|organisation( du projet)?|pilotage",
             r"usuarios?( objetivo)?|público objetivo|destinatarios|utilisateurs?( cibles?)?",
             r"cibles?|public cible|parties prenantes",
@@ -327,6 +332,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"métriques|mesures? de (succès|réussite)",
             r"(suivi|monitoring|seguimiento) (and|et|y|und) (evaluation|évaluation|evaluación"
             r"|evaluierung)|erfolgskontrolle",
+            # The numbers watched while the plan runs (``Indicadores que miramos …``).
+            r"(metrics|kpis|indicators) (we|to) (watch|track|monitor)( [^ ]+){0,5}",
+            r"(indicadores|métricas) que (miramos|seguimos|vigilamos|monitoreamos)( [^ ]+){0,5}",
+            r"(indicateurs|métriques) (que nous (suivons|surveillons)|à suivre)( [^ ]+){0,5}",
+            r"(kennzahlen|metriken) die wir (beobachten|verfolgen)( [^ ]+){0,5}",
         ),
     ),
     "alternatives": (
@@ -389,6 +399,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"points (ouverts|en suspens)",
             r"(pendiente|pendientes|por|to be|noch zu|reste à|à) (de )?(decidir|decided|entscheiden"
             r"|décider)",
+            r"(pendientes|puntos|temas|cosas) por decidir|(points|questions) à trancher",
         ),
     ),
     "notes": (
@@ -414,6 +425,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"notas|comentarios|actualizaciones|historial( de cambios)?|decisiones|decidido",
             r"enlaces|referencias|remarques|commentaires|historique|décisions|décidé|liens",
             r"références|ressources",
+            r"(décisions|decisiones) (prises|tomadas)|decisions (taken|made)|getroffene entscheidungen",
             r"next meeting|(attendees|participants)|nächste(s)? (besprechung|treffen|termin)",
             r"next [^ ]+ meeting|nächste(s)? [^ ]*(sitzung|besprechung|treffen)",
             r"próxima reunión( de(l)? [^ ]+)?|prochaine réunion( du| de la)? [^ ]+",
@@ -585,6 +597,10 @@ CONDITIONAL_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(in )?scope|umfang|abgrenzung|alcance|périmètre|portée",
             r"scope of (this|the) [^ ]+|umfang (dieser|dieses|des|der) [^ ]+",
             r"alcance (de|del) (esta|este|la|el) [^ ]+|périmètre (de|du) (cette|ce|la|le) [^ ]+",
+            # What is in and out (``Ce qui est dans le périmètre, et ce qui ne l'est pas``).
+            r"what (is|s) in scope( and what (is|s) not| and what isn t)?",
+            r"ce qui est (dans le|hors du) périmètre( et ce qui ne l est pas)?",
+            r"lo que (entra|está) en (el )?alcance( y lo que no)?|was im umfang ist( und was nicht)?",
         ),
     ),
     "stories": (
