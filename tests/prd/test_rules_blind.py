@@ -3084,3 +3084,30 @@ def test_what_we_want_whom_the_team_holds_and_decisions_taken_are_not_work() -> 
 def test_a_section_wanting_something_of_its_own_is_still_work() -> None:
     plan = plan_of("## Tareas\n\n### Queremos un checkout nuevo\nX.\n\n### Webhooks\nY.\n")
     assert titles(plan) == ["Queremos un checkout nuevo", "Webhooks"]
+
+
+def test_a_stage_column_names_the_milestone_beside_its_period_column() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n**M1 – Router** (A)\nX.\n\n**M2 – Tablets**\nY.\n\n"
+        "## Zeitplan\n\n| Stufe | Zeitraum | Maßnahmen |\n|---|---|---|\n"
+        "| Stufe 1 – Grundlagen | 2. Halbjahr 2026/27 | M1 |\n"
+        "| Stufe 2 – Ausstattung | 1. Halbjahr 2027/28 | M2 |\n"
+    )
+    assert members(plan) == {
+        "Stufe 1 – Grundlagen": {"M1 – Router (A)"},
+        "Stufe 2 – Ausstattung": {"M2 – Tablets"},
+    }
+    english = plan_of(
+        "## Work\n\n- [ ] A1 Router\n- [ ] A2 Tablets\n\n"
+        "## Schedule\n\n| Stage | Period | Tasks |\n|---|---|---|\n"
+        "| Foundations | H1 2027 | A1 |\n| Rollout | H2 2027 | A2 |\n"
+    )
+    assert set(members(english)) == {"Foundations", "Rollout"}
+
+
+def test_a_period_column_alone_still_names_the_milestones() -> None:
+    plan = plan_of(
+        "## Work\n\n- [ ] A1 Router\n- [ ] A2 Tablets\n\n"
+        "## Schedule\n\n| Period | Tasks |\n|---|---|\n| H1 2027 | A1 |\n| H2 2027 | A2 |\n"
+    )
+    assert set(members(plan)) == {"H1 2027", "H2 2027"}
