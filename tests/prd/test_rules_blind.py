@@ -3111,3 +3111,33 @@ def test_a_period_column_alone_still_names_the_milestones() -> None:
         "## Schedule\n\n| Period | Tasks |\n|---|---|\n| H1 2027 | A1 |\n| H2 2027 | A2 |\n"
     )
     assert set(members(plan)) == {"H1 2027", "H2 2027"}
+
+
+def test_a_priority_label_names_a_bold_letter_a_legend_ranked() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\nDie Dringlichkeit ist mit **A** (muss umgesetzt werden), **B** (wichtig)"
+        " und **C** (wünschenswert, wenn Zeit bleibt) angegeben.\n\n"
+        "**M1 – Router tauschen** (Dringlichkeit A)\nX.\n\n"
+        "**M2 – Tablets kaufen** (Dringlichkeit C)\nY.\n\n**M3 – Schulung**\nZ.\n"
+    )
+    assert {t.title.split(" (")[0]: t.priority for t in plan.tasks} == {
+        "M1 – Router tauschen": Priority.HIGH,
+        "M2 – Tablets kaufen": Priority.LOW,
+        "M3 – Schulung": Priority.MEDIUM,
+    }
+    english = plan_of(
+        "## Work\n\nUrgency is **A** (must ship), **B** (should ship) or **C** (desirable).\n\n"
+        "- [ ] Swap routers (urgency: C)\n- [ ] Buy tablets (urgency: A)\n"
+    )
+    assert {t.title.split(" (")[0]: t.priority for t in english.tasks} == {
+        "Swap routers": Priority.LOW,
+        "Buy tablets": Priority.HIGH,
+    }
+
+
+def test_bold_letters_that_rank_nothing_give_no_priority() -> None:
+    plan = plan_of(
+        "## Work\n\nRooms are **A** (ground floor), **B** (first floor) and **C** (attic).\n\n"
+        "- [ ] Paint room (priority A)\n- [ ] Fix the door\n"
+    )
+    assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
