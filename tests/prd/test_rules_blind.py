@@ -3141,3 +3141,52 @@ def test_bold_letters_that_rank_nothing_give_no_priority() -> None:
         "- [ ] Paint room (priority A)\n- [ ] Fix the door\n"
     )
     assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
+
+
+_GATE = (
+    "## Gate 2\n\n| Key | Work item |\n|---|---|\n| K-1 | Build cache |\n| K-2 | Version policy |\n\n"
+    "## Gate 3\n\n| Key | Work item |\n|---|---|\n"
+    "| K-11 | Wave A: checkout services |\n| K-12 | Wave B: catalog services |\n"
+    "| K-13 | Wave C: remaining services |\n| K-14 | Consolidate shared libraries |\n"
+    "| K-15 | Archive old repos |\n| K-16 | Turn off Jenkins jobs |\n\n"
+)
+
+
+def test_a_sequence_said_of_a_noun_chains_only_the_rows_it_names() -> None:
+    plan = plan_of(_GATE + "The waves go one after the other because support is thin.\n")
+    assert pairs(plan) == {
+        ("K-11 Wave A: checkout services", "K-12 Wave B: catalog services"),
+        ("K-12 Wave B: catalog services", "K-13 Wave C: remaining services"),
+    }
+    german = plan_of(
+        "## Umzug\n\n| Nr. | Aufgabe |\n|---|---|\n| U-1 | Welle 1: Kasse |\n"
+        "| U-2 | Welle 2: Lager |\n| U-3 | Altsysteme abschalten |\n\n"
+        "Die Wellen laufen nacheinander.\n"
+    )
+    assert pairs(german) == {("U-1 Welle 1: Kasse", "U-2 Welle 2: Lager")}
+
+
+def test_a_sentence_names_its_rows_by_their_words_and_shares_its_subject() -> None:
+    plan = plan_of(
+        _GATE + "Library consolidation can begin as soon as the version policy is agreed, and must"
+        " be finished before Wave C. Archiving the repos and turning off their Jenkins jobs both"
+        " happen after Wave C. No wave starts before Gate 2 has passed, i.e. before everything"
+        " in the Gate 2 table is done.\n"
+    )
+    found = pairs(plan)
+    assert ("K-2 Version policy", "K-14 Consolidate shared libraries") in found
+    assert ("K-14 Consolidate shared libraries", "K-13 Wave C: remaining services") in found
+    assert ("K-13 Wave C: remaining services", "K-15 Archive old repos") in found
+    assert ("K-13 Wave C: remaining services", "K-16 Turn off Jenkins jobs") in found
+    assert ("K-1 Build cache", "K-11 Wave A: checkout services") in found
+    assert not any(b.startswith("K-1 ") and w.startswith(("K-14", "K-15", "K-16")) for b, w in found)
+    assert not any(w.startswith(("K-1 ", "K-2 ")) for _, w in found)
+
+
+def test_a_prepositional_phrase_before_the_verb_names_no_subject() -> None:
+    plan = plan_of(
+        "## Salles\n\n### Concevoir l'éclairage des salles\nX.\n\n### Cartels de salle\nY.\n\n"
+        "### Installer les œuvres\nZ.\n\n### Former les agents\nDans les salles, une fois les"
+        " œuvres installées.\n"
+    )
+    assert ("Installer les œuvres", "Concevoir l'éclairage des salles") not in pairs(plan)

@@ -270,6 +270,14 @@ class Resolver:
                 # "Attribution: tie link click → …" is named "attribution", whole: its words
                 # alone are not scored against other references.
                 resolver._add_name(norm(head.group(1)), unit)
+            elif (
+                unit.origin == "row"
+                and unit.ident
+                and unit.title.startswith(unit.ident)
+                and (head := _NAMED_HEAD.match(unit.title[len(unit.ident) :].lstrip(" -—–:")))
+            ):
+                # "ONE-43 | Wave C: the remaining 12 services": a row named "Wave C" too.
+                resolver._add_name(norm(head.group(1)), unit)
         milestones = builder.milestones.by_key
         for unit in builder.units:
             # "Phase 2" names the tasks a Phase column or heading put in "Phase 2 — …".

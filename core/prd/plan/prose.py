@@ -25,6 +25,7 @@ from core.prd.plan.lexicon import (
     trigger_kind,
 )
 from core.prd.plan.vocab import (
+    WORDS,
     ID_OR_NUMBER,
     ID_PATTERN,
     LIST_SEPARATOR,
@@ -98,12 +99,23 @@ _COPULA = re.compile(
 )
 """Where a sentence's target stops naming a task and says what state it must be in:
 ``once receipt OCR is live``, ``quand la catégorisation est en recette``."""
+_RESTATED = re.compile(
+    r"(?:\bi\.\s?e\.|\bthat is|\bd\.\s?h\.|\bdas heißt|\bes decir|\bo sea|\bc['’]est[- ]à[- ]dire"
+    r"|\bsoit),?\s*$",
+    re.IGNORECASE,
+)
+"""An apposition's lead (``i.e.``, ``d. h.``, ``es decir``, ``c'est-à-dire``) ending right before
+a phrase: it says the dependency before it again."""
 _MODAL = re.compile(
     r"\s(?:must|should|has to|have to|needs to|need to|doit|doivent|devra|devront|muss|müssen"
     r"|soll|sollen|debe|deben|deberá|tiene que|tienen que|ha de|han de"
     # "Die Redaktionsschulung findet auf dem Testsystem statt": where it happens, then when
     r"|findet|finden|erfolgt|erfolgen|takes place|take place|tiene lugar|tienen lugar|a lieu"
-    r"|ont lieu)\s",
+    r"|ont lieu"
+    # "X and Y both happen after Z", "No wave starts before …": the subject ends there.
+    r"|both|beide|ambos|ambas|tous (les )?deux|toutes (les )?deux"
+    r"|starts|begins|beginnt|beginnen|empieza|empiezan|arranca|arrancan|commence|commencent"
+    r"|démarre|démarrent)\s",
     re.IGNORECASE,
 )
 """Where a subject's verb starts: ``X must be live before Y``."""
@@ -147,6 +159,7 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
     first = anchor.start()
     flat = text.replace("\n", " ")
     found: list[DepRef] = []
+    previous = 0  # where the last phrase found starts
     blocked = [m.span() for m in NO_DEPENDENCY.finditer(flat)] if _maybe_none(flat) else []
     # A phrase starts at most a few words before its anchor ("can only start after").
     for m in DEP_TRIGGER.finditer(flat, max(0, first - _LEAD_SPAN)):
@@ -174,6 +187,14 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         at = line + text.count("\n", 0, start)
         subject = _subject(flat, start)
         reverse = kind in ("rs", "rw")
+        if (
+            found
+            and (restated := _RESTATED.search(flat, max(0, start - 24), start)) is not None
+            and ". " not in flat[previous : restated.start()]
+        ):
+            # "No wave starts before Gate 2 has passed, i.e. before everything in …": the same
+            # dependency said again, with the first one's subject and direction.
+            subject, reverse = found[-1].subject, found[-1].reverse
         named = raw if strength == "label" or rest.startswith("[") else _before_verbs(raw)
         target = _FOCUS.sub("", _TRAILING.sub("", named.strip()))
         if strength == "weak" and _PRONOUN.match(target):
@@ -194,6 +215,7 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             listed = _listed(target) if strength == "weak" and ", " in target else [target]
             for one in listed:
                 found.append(DepRef(one, at, reverse, strength, subject, phrase=phrase))
+            previous = start
         after = rest[len(raw) :].lstrip() if not rest.startswith("[") else ""
         paren = _PAREN_REFS.match(after) if after.startswith("(") else None
         if paren is None and after.startswith("(") and (rows := _PAREN_POSITIONS.match(after)):
@@ -454,7 +476,11 @@ def _subject(flat: str, start: int) -> str:
     if ", " in subject:
         joined = list(_JOINED_CLAUSE.finditer(subject))
         if joined:  # "…, und Stufe 3 erst nach …": the joined clause's own subject
-            subject = subject[joined[-1].end() :]
+            own = subject[joined[-1].end() :]
+            if own.strip() or (first := DEP_TRIGGER.search(subject)) is None:
+                subject = own
+            else:  # "X can begin once …, and must be finished before Y": X's, shared
+                subject = subject[: first.start()]
     return subject.strip(" :-—–*")
 
 
@@ -482,6 +508,19 @@ def states_sequence(text: str) -> bool:
     """
     flat = text.replace("\n", " ")
     return SEQUENTIAL.search(flat) is not None and OVERLAP.search(flat) is None
+
+
+def sequence_subject(text: str) -> list[str]:
+    """The words before the verb of the sentence saying items run in order (``The waves``).
+
+    "The waves go one after the other" orders the waves of a table, not every row of it.
+    """
+    flat = text.replace("\n", " ")
+    m = SEQUENTIAL.search(flat)
+    if m is None:
+        return []
+    start = max(flat.rfind(". ", 0, m.start()), flat.rfind("; ", 0, m.start())) + 1
+    return [w for w in WORDS.findall(flat[start : m.start()].casefold()) if len(w) >= 4]
 
 
 _PHASE_NOUNS = re.compile(
