@@ -3190,3 +3190,28 @@ def test_a_prepositional_phrase_before_the_verb_names_no_subject() -> None:
         " œuvres installées.\n"
     )
     assert ("Installer les œuvres", "Concevoir l'éclairage des salles") not in pairs(plan)
+
+
+def test_the_next_stage_starting_after_the_previous_one_orders_a_tables_stages() -> None:
+    body = (
+        "## Maßnahmen\n\n**M1 – Router**\nX.\n\n**M2 – Tablets**\nY.\n\n"
+        "## Zeitplan\n\n{}\n\n| Stufe | Maßnahmen |\n|---|---|\n"
+        "| Stufe 1 – Netz | M1 |\n| Stufe 2 – Geräte | M2 |\n"
+    )
+    plan = plan_of(
+        body.format("Die folgende Stufe beginnt erst nach dem Abschluss der vorherigen.")
+    )
+    assert pairs(plan) == {("M1 – Router", "M2 – Tablets")}
+    english = plan_of(
+        body.format("The next stage only starts once the board has signed off the previous one.")
+    )
+    assert pairs(english) == {("M1 – Router", "M2 – Tablets")}
+
+
+def test_a_stage_said_to_be_finished_orders_nothing() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n**M1 – Router**\nX.\n\n**M2 – Tablets**\nY.\n\n"
+        "## Zeitplan\n\nEine Stufe gilt als abgeschlossen, wenn ihre Maßnahmen umgesetzt sind.\n\n"
+        "| Stufe | Maßnahmen |\n|---|---|\n| Stufe 1 – Netz | M1 |\n| Stufe 2 – Geräte | M2 |\n"
+    )
+    assert pairs(plan) == set()

@@ -1359,7 +1359,12 @@ SEQUENTIAL = re.compile(
     r"|cada (paso|fase|etapa)\b[^.]*\banterior|dans (cet |l['’ ])?ordre"
     r"|l['’ ]une après l['’ ]autre|les uns après les autres|séquentiel(le)?s?(ment)?"
     r"|s['’ ]enchaînent|se suceden|folgen aufeinander|follow (one another|each other)"
-    r"|chaque (étape|phase)\b[^.]*\bprécédente?)(?![\w-])",
+    r"|chaque (étape|phase)\b[^.]*\bprécédente?"
+    # "die folgende Stufe beginnt erst nach dem Beschluss über den Abschluss der vorherigen"
+    r"|the (next|following) (step|phase|stage|wave|ring)\b[^.]*\b(previous|prior|preceding) one"
+    r"|(folgende|nächste) (stufe|phase|etappe|welle)\b[^.]*\bvorherigen"
+    r"|(siguiente|próxima) (fase|etapa|ola)\b[^.]*\banterior"
+    r"|(phase|étape|vague) suivante\b[^.]*\bprécédente)(?![\w-])",
     re.IGNORECASE,
 )
 """A statement that the numbered steps (or the sub-sections) of a section run in order."""

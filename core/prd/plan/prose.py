@@ -550,7 +550,19 @@ def says_phases_in_order(text: str) -> bool:
         end = text.find(". ", m.end())
         if states_sequence(text[start : len(text) if end < 0 else end]):
             return True
-    return False
+    # "die folgende Stufe beginnt erst nach … der vorherigen": one phase said of the next.
+    return any(
+        _PHASE_NOUN.search(m.group(0)) and OVERLAP.search(m.group(0)) is None
+        for m in SEQUENTIAL.finditer(text)
+    )
+
+
+_PHASE_NOUN = re.compile(
+    r"(?<![\w-])(?:phase|fase|stage|stufe|étape|etapa|ring|anillo|anneau|wave|welle|ola|vague)"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+"""One phase of a plan, named in the singular."""
 
 
 _PHASE_EXCEPTION = re.compile(
