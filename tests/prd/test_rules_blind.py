@@ -3215,3 +3215,23 @@ def test_a_stage_said_to_be_finished_orders_nothing() -> None:
         "| Stufe | Maßnahmen |\n|---|---|\n| Stufe 1 – Netz | M1 |\n| Stufe 2 – Geräte | M2 |\n"
     )
     assert pairs(plan) == set()
+
+
+def test_dashes_and_quotation_marks_are_no_words_of_a_bold_heading() -> None:
+    plan = plan_of(
+        "## Contenu\n\n**T-14 — Intégration du DLC « Les Caves » dans la build console**\n"
+        "Après la mise à jour du moteur.\n\n**T-15 — Mixage audio**\nLou.\n"
+    )
+    assert titles(plan) == [
+        "T-14 — Intégration du DLC « Les Caves » dans la build console",
+        "T-15 — Mixage audio",
+    ]
+
+
+def test_a_bold_line_of_more_than_twelve_words_is_prose_not_a_heading() -> None:
+    plan = plan_of(
+        "## Work\n\n**We will ship the console build with every level and all of the cut"
+        " content restored**\nDetails.\n\n**We will also ship the handheld build with every"
+        " level and all of the cut content**\nMore.\n"
+    )
+    assert titles(plan) == ["Work"]
