@@ -3235,3 +3235,48 @@ def test_a_bold_line_of_more_than_twelve_words_is_prose_not_a_heading() -> None:
         " level and all of the cut content**\nMore.\n"
     )
     assert titles(plan) == ["Work"]
+
+
+def test_french_phrases_for_work_done_on_or_right_after_another() -> None:
+    plan = plan_of(
+        "## Tâches\n\n**T-01 — Mise à jour du moteur**\nKarim.\n\n"
+        "**T-02 — Profilage mémoire**\nSe fait sur la mise à jour du moteur.\n\n"
+        "**T-03 — Chargement asynchrone**\nS'enchaîne sur le profilage mémoire.\n\n"
+        "**T-04 — Sauvegarde plateforme**\nKarim.\n\n"
+        "**T-05 — Sélection de compte**\nDoit s'appuyer sur la sauvegarde plateforme (T-04).\n\n"
+        "**T-06 — Passe de conformité**\nTestLab.\n\n"
+        "**T-07 — Correction des retours**\nSuit la passe de conformité.\n\n"
+        "**T-08 — Soumission**\nOn ne soumet que lorsque la correction des retours est faite.\n"
+    )
+    assert pairs(plan) == {
+        ("T-01 — Mise à jour du moteur", "T-02 — Profilage mémoire"),
+        ("T-02 — Profilage mémoire", "T-03 — Chargement asynchrone"),
+        ("T-04 — Sauvegarde plateforme", "T-05 — Sélection de compte"),
+        ("T-06 — Passe de conformité", "T-07 — Correction des retours"),
+        ("T-07 — Correction des retours", "T-08 — Soumission"),
+    }
+
+
+def test_german_and_spanish_phrases_for_what_follows_or_conditions_a_task() -> None:
+    german = plan_of(
+        "## Maßnahmen\n\n**M6 – Pilotklassen**\nX.\n\n**M7 – Auswertung**\nSchließt an M6 an.\n\n"
+        "**M9 – Ausgabe Welle 1**\nY.\n\n"
+        "**M11 – Supportvertrag**\nDer Vertrag muss vor der Ausgabe Welle 1 wirksam sein.\n"
+    )
+    assert pairs(german) == {
+        ("M6 – Pilotklassen", "M7 – Auswertung"),
+        ("M11 – Supportvertrag", "M9 – Ausgabe Welle 1"),
+    }
+    spanish = plan_of(
+        "## Logística\n\n- [ ] **LOG-1 Segundo turno en el CEDIS** — Julio\n"
+        "- [ ] **LOG-3 Simulacro de surtido** — Julio. Condicionado al segundo turno.\n"
+    )
+    assert pairs(spanish) == {("LOG-1 Segundo turno en el CEDIS", "LOG-3 Simulacro de surtido")}
+
+
+def test_a_thing_that_follows_its_course_or_is_merely_effective_waits_for_nothing() -> None:
+    plan = plan_of(
+        "## Tâches\n\n### Dossier de presse\nLe dossier suit son cours.\n\n"
+        "### Contrat\nDer Vertrag muss wirksam sein.\n"
+    )
+    assert pairs(plan) == set()

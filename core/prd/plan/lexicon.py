@@ -1057,7 +1057,7 @@ _FORWARD_STRONG = (
     r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
     r"|voraussetzung (ist|dafür ist|sind)|setzt voraus, dass|es necesario que|requisito previo"
     r"|waits on|unblocked by|contingent (on|upon)|conditional on|(on hold|paused) until"
-    r"|aufbauend auf|blockiert bis|condicionad[oa] a|conditionné(e)? (par|à)|bloqué(e)? tant que"
+    r"|aufbauend auf|blockiert bis|condicionad[oa]s? (a|al)|conditionné(e)? (par|à)|bloqué(e)? tant que"
     r"|abhängig von|hängt von|benötigt|braucht|erst,? (nach|nachdem|wenn|sobald|mit)|wartet auf"
     r"|blockiert( auch)? (durch|von)|depende de|requiere|necesita|hace falta( que)?"
     r"|il faut (d.abord )?que"
@@ -1144,7 +1144,12 @@ _FORWARD_WEAK = (
     # "a partir del inventario", "s'appuie sur la charte": the work it starts from
     r"|a partir (?:del|de la|de los|de las)(?= [^\d\s])"
     r"|s['’]appuie(nt)? sur|se base(nt)? sur|repose(nt)? sur|se apoya(n)? en|se basa(n)? en"
-    r"|se cale(nt)? sur"
+    r"|se cale(nt)? sur|s['’]appuyer sur|s['’]enchaîne(nt)? (sur|avec)"
+    # "Se fait sur la version Unity 6": the work it is done on
+    r"|se (fait|font) sur|se hacen? sobre(?= (el|la|los|las) )"
+    # "Suit la passe de conformité", "Schließt an M6 an": it comes right after
+    r"|suit(?= (la|le|les|l['’]) )|suivent(?= (la|le|les|l['’]) )"
+    r"|schließt (sich )?(direkt |unmittelbar )?an(?= (den|die|das|dem|der|[A-Z][A-Z0-9]*-?\d))"
     # "Sale de los muestreos", "ergibt sich aus der Content-Inventur": what it is drawn from
     r"|(ergibt|ergeben) sich aus|sale(n)? de(?= (?:los|las|la|el) )|sale(n)? del|resulta(n)? de"
     r"|se deduce(n)? de|se dédui(t|sent) d(?:e|u|es)|découle(nt)? d(?:e|u|es)|results? from"
@@ -1183,7 +1188,7 @@ _REVERSE_WEAK = (
 _READY_STATE = (
     r"(?:fertig|abgeschlossen|erledigt|bereit|done|ready|finished|complete|completed|listo"
     r"|lista|listos|listas|terminado|terminada|acabado|prêt|prête|prêts|prêtes|terminé|terminée"
-    r"|achevé|achevée)"
+    r"|achevé|achevée|wirksam|in kraft|in place|in force|effective|vigente|en vigor|en vigueur)"
 )
 READY_TAIL = re.compile(
     rf"\s+{_READY_STATE}(?:\s+(?:sein|werden|haben|ist|sind))?\s*$", re.IGNORECASE
@@ -1292,6 +1297,7 @@ DEP_ANCHORS = word_set(
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
     "|without|ohne |sans | sin | when |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
     "|möglich|possible|posible|a partir|appuie|se base|repose|apoya|se basa|stützt|stützen"
+    "|appuyer|enchaîne|se fait|se font|se hace|suit |suivent|schlie|lorsque"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""
