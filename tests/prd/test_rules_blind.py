@@ -3280,3 +3280,27 @@ def test_a_thing_that_follows_its_course_or_is_merely_effective_waits_for_nothin
         "### Contrat\nDer Vertrag muss wirksam sein.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_a_sentence_of_what_must_be_ready_names_what_a_task_waits_for() -> None:
+    plan = plan_of(
+        "## Tareas\n\n1. **Webhooks idempotentes** — Nico.\n2. **Checkout nuevo** — Lucía.\n"
+        "3. **Beta con empleados** — Vale. Con el checkout nuevo y los webhooks andando.\n"
+    )
+    assert pairs(plan) == {
+        ("Webhooks idempotentes", "Beta con empleados"),
+        ("Checkout nuevo", "Beta con empleados"),
+    }
+    english = plan_of(
+        "## Tasks\n\n### Remote cache\nX.\n\n### Merge queue\nY.\n\n"
+        "### Developer guide\nWith the merge queue in place.\n"
+    )
+    assert pairs(english) == {("Merge queue", "Developer guide")}
+
+
+def test_with_a_person_or_a_thing_not_said_ready_is_no_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n### Merge queue\nY.\n\n### Developer guide\nWith the merge queue team.\n\n"
+        "### Beta\nCon Ana y el equipo.\n"
+    )
+    assert pairs(plan) == set()

@@ -1308,6 +1308,15 @@ them starts, in one scan instead of a ``str.find`` per anchor (only its start me
 
 GERMAN_VORAUS = re.compile(r"\bsetz(?:t|en)\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
 """German wraps the target: ``Setzt den Ingest-Dienst voraus``."""
+WITH_READY = re.compile(
+    r"(?:^|(?<=[.;] ))(?:con|with|avec|mit) (?P<target>[^.;:\n]{3,80}?) (?:ya )?"
+    r"(?:andando|funcionando|list[oa]s?|hech[oa]s?|terminad[oa]s?|en producción|in place|done"
+    r"|ready|running|working|live|prêt(?:e|s|es)?|terminée?s?|en place|fertig|bereit|in betrieb)"
+    r"(?=\s*(?:[.;]|$))",
+    re.IGNORECASE,
+)
+"""A sentence that is only what must be ready: ``Con el checkout nuevo y los webhooks
+andando.``, ``With the API and the cache in place.``, ``Mit dem WLAN in Betrieb.``"""
 
 # ---------------------------------------------------------------- descriptions (``describe``)
 

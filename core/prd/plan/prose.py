@@ -17,6 +17,7 @@ from core.prd.plan.lexicon import (
     DEP_ANCHOR,
     DEP_TRIGGER,
     GERMAN_VORAUS,
+    WITH_READY,
     NO_DEPENDENCY,
     OVERLAP,
     READY_LEAD,
@@ -147,18 +148,41 @@ wird", "after which the team", "tras el cual se", "après lequel on"): it says b
 something else happens, not what the subject waits for."""
 
 
+def _with_ready(text: str, folded: str, line: int) -> list[DepRef]:
+    """``Con el checkout nuevo y los webhooks andando.``: a sentence naming what must be ready."""
+    if not any(folded.startswith(w) or f". {w}" in folded for w in _WITH_LEADS):
+        return []
+    flat = text.replace("\n", " ")
+    return [
+        DepRef(
+            m.group("target"),
+            line + text.count("\n", 0, m.start()),
+            False,
+            "strong",
+            "",
+            phrase=m.group(0),
+        )
+        for m in WITH_READY.finditer(flat)
+    ]
+
+
+_WITH_LEADS = ("con ", "with ", "avec ", "mit ")
+
+
 def find_dependencies(text: str, line: int) -> list[DepRef]:
     """The dependencies stated anywhere in ``text``, each with the line it is on.
 
     ``text`` is a paragraph or an item (its line breaks read as spaces); ``line`` is its
     first line.
     """
-    anchor = DEP_ANCHOR.search(text.casefold())
+    folded = text.casefold()
+    anchor = DEP_ANCHOR.search(folded)
+    ready = _with_ready(text, folded, line)
     if anchor is None:
-        return []
+        return ready
     first = anchor.start()
     flat = text.replace("\n", " ")
-    found: list[DepRef] = []
+    found: list[DepRef] = ready
     previous = 0  # where the last phrase found starts
     blocked = [m.span() for m in NO_DEPENDENCY.finditer(flat)] if _maybe_none(flat) else []
     # A phrase starts at most a few words before its anchor ("can only start after").
