@@ -3304,3 +3304,33 @@ def test_with_a_person_or_a_thing_not_said_ready_is_no_dependency() -> None:
         "### Beta\nCon Ana y el equipo.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_bare_numbers_in_parentheses_later_in_a_clause_name_tickets_by_their_number() -> None:
+    plan = plan_of(
+        "## Work\n\n**APP-101 Design tokens**\nX.\n\n**APP-103 Slot grid**\nY.\n\n"
+        "**APP-107 Captions in video consult**\nZ.\n\n"
+        "**APP-111 Re-test**\nNot before every Blocker ticket has shipped to the release"
+        " candidate (101, 103) and the captions work is in.\n"
+    )
+    assert pairs(plan) == {
+        ("APP-101 Design tokens", "APP-111 Re-test"),
+        ("APP-103 Slot grid", "APP-111 Re-test"),
+        ("APP-107 Captions in video consult", "APP-111 Re-test"),
+    }
+    spanish = plan_of(
+        "## Trabajo\n\n**TK-201 Base de datos**\nX.\n\n**TK-202 Colas**\nY.\n\n"
+        "**TK-210 Prueba de carga**\nSolo después de que todo esté en producción (201, 202).\n"
+    )
+    assert pairs(spanish) == {
+        ("TK-201 Base de datos", "TK-210 Prueba de carga"),
+        ("TK-202 Colas", "TK-210 Prueba de carga"),
+    }
+
+
+def test_numbers_in_parentheses_without_a_dependency_phrase_name_nothing() -> None:
+    plan = plan_of(
+        "## Work\n\n**APP-101 Design tokens**\nX.\n\n**APP-103 Slot grid**\nY.\n\n"
+        "**APP-111 Re-test**\nCovers the screens of the audit (101, 103).\n"
+    )
+    assert pairs(plan) == set()

@@ -119,6 +119,8 @@ _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 """A priority or status tag in a title (``[P2] Catégorisation…``): no word a reference names."""
 
 
+_ID_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9]*-(\d{2,})$")
+"""The number an id ends in after its dash (``A11Y-101`` → ``101``)."""
 _NAMED_HEAD = re.compile(r"((?:[^\s:]+ ){0,3}[^\s:]+):\s+\S")
 """An item's name before a colon and what it says of it (``Eligibility rules: KYC approved,
 $50+ …``): references name the task by it."""
@@ -203,6 +205,8 @@ class Resolver:
     by_title: dict[str, list[Unit]] = field(default_factory=dict)
     by_ident: dict[str, list[Unit]] = field(default_factory=dict)
     by_number: dict[str, list[Unit]] = field(default_factory=dict)
+    by_id_number: dict[str, list[Unit]] = field(default_factory=dict)
+    """An id's number (``101`` of ``A11Y-101``) → the tasks whose ids end in it."""
     by_stage: dict[str, list[Unit]] = field(default_factory=dict)
     """A numbered stage (``phase 2``) → the tasks of the milestone it leads the name of."""
     """A numbered item's number → the items written with it (each list counts from 1)."""
@@ -251,6 +255,8 @@ class Resolver:
                 resolver.by_number.setdefault(unit.number, []).append(unit)
             if unit.ident:
                 resolver.by_ident.setdefault(unit.ident.casefold(), []).append(unit)
+                if (tail := _ID_NUMBER.search(unit.ident)) is not None:
+                    resolver.by_id_number.setdefault(tail.group(1), []).append(unit)
                 bare = (
                     unit.title.split(unit.ident, 1)[-1] if unit.title.startswith(unit.ident) else ""
                 )
@@ -573,6 +579,14 @@ class Resolver:
             elif number in named_items and not listed_as and (rows := self.by_ident.get(number)):
                 # "Arbeitspaket 3" with no list item 3: the row numbered 3 in a "Nr." column.
                 units.extend(rows)
+                missing = [m for m in missing if m not in (number, raw)]
+            elif (
+                not listed_as
+                and number not in named_items
+                and len(by_id := self.by_id_number.get(number, ())) == 1
+            ):
+                # "(101, 103, 104, 106)" among tickets A11Y-101 …: the one id ending so.
+                units.extend(by_id)
                 missing = [m for m in missing if m not in (number, raw)]
             elif (
                 number in named_items

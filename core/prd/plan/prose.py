@@ -81,6 +81,11 @@ _PAREN_POSITIONS = re.compile(
     re.IGNORECASE,
 )
 """Numbered rows in parentheses after a description (``alle Innengewerke (Pos. 11 bis 14)``)."""
+_LATER_NUMBERS = re.compile(
+    r"\((\d{2,4}(?:\s*(?:,|and|y|und|et|&)\s*\d{2,4})+)\)", re.IGNORECASE
+)
+"""Two or more bare numbers in parentheses (``(101, 103, 104, 106)``): tickets by number."""
+_AND_LEAD = re.compile(r"\s+(?:and|und|y|e|et)\s+", re.IGNORECASE)
 _LEAD_SPAN = 40
 _NEGATION = re.compile(
     r"(?<![\w-])(?:not|n['’]t|never|no|nothing|none|nobody|nicht|nichts|kein\w*|nie|nunca|nada"
@@ -250,6 +255,25 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             # list of things it waits for goes on past the parenthesis.
             for one in _listed_after(after[rows.end() :]):
                 found.append(DepRef(one, at, reverse, "weak", subject, phrase=one))
+        elif (
+            paren is None
+            and "(" in after
+            and (listed := _LATER_NUMBERS.search(after)) is not None
+            and ". " not in after[: listed.start()]
+        ):
+            # "Not before every Blocker ticket above has shipped … (101, 103, 104, 106) and
+            # the captions work is in": the numbers of the tickets it means, then the rest.
+            found.append(DepRef(listed.group(1), at, reverse, "strong", subject))
+            tail = after[listed.end() :]
+            joined = _AND_LEAD.match(tail)
+            more = (
+                [_before_verbs(_SENTENCE_STOP.split(tail[joined.end() :], 1)[0]).strip()]
+                if joined is not None
+                else _listed_after(tail)
+            )
+            for one in more:
+                if one:
+                    found.append(DepRef(one, at, reverse, "weak", subject, phrase=one))
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
             found.append(DepRef(paren.group(1), at, reverse, "label", subject))
             for more in _joined_parens(after[paren.end() :]):
