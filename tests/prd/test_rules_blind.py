@@ -3334,3 +3334,28 @@ def test_numbers_in_parentheses_without_a_dependency_phrase_name_nothing() -> No
         "**APP-111 Re-test**\nCovers the screens of the audit (101, 103).\n"
     )
     assert pairs(plan) == set()
+
+
+def test_a_required_thing_and_a_state_it_must_be_in_name_their_task() -> None:
+    plan = plan_of(
+        "## Tâches\n\n**T-01 — Mise à jour vers Unity 6**\nKarim.\n\n"
+        "**T-05 — Mode 60 i/s**\nPeut se faire en même temps que le reste, une fois Unity 6 en"
+        " place.\n\n**T-06 — Interface adaptée**\nSofia.\n\n"
+        "**T-16 — Polices CJK**\nL'intégration des polices demande l'interface adaptée (T-06).\n"
+    )
+    assert pairs(plan) == {
+        ("T-01 — Mise à jour vers Unity 6", "T-05 — Mode 60 i/s"),
+        ("T-06 — Interface adaptée", "T-16 — Polices CJK"),
+    }
+    english = plan_of(
+        "## Tasks\n\n### Remote cache\nX.\n\n### Affected CI\nOnce the remote cache in place.\n"
+    )
+    assert pairs(english) == {("Remote cache", "Affected CI")}
+
+
+def test_a_request_as_a_noun_is_no_dependency() -> None:
+    plan = plan_of(
+        "## Tâches\n\n### Interface adaptée\nSofia.\n\n"
+        "### Support\nLa demande de l'éditeur porte sur la traduction.\n"
+    )
+    assert pairs(plan) == set()

@@ -1145,6 +1145,8 @@ _FORWARD_WEAK = (
     r"|a partir (?:del|de la|de los|de las)(?= [^\d\s])"
     r"|s['’]appuie(nt)? sur|se base(nt)? sur|repose(nt)? sur|se apoya(n)? en|se basa(n)? en"
     r"|se cale(nt)? sur|s['’]appuyer sur|s['’]enchaîne(nt)? (sur|avec)"
+    # "L'intégration des polices demande l'interface adaptée (T-06)": it requires it
+    r"|demande(nt)?(?= (l['’]|la |le |les ))"
     # "Se fait sur la version Unity 6": the work it is done on
     r"|se (fait|font) sur|se hacen? sobre(?= (el|la|los|las) )"
     # "Suit la passe de conformité", "Schließt an M6 an": it comes right after
@@ -1297,7 +1299,7 @@ DEP_ANCHORS = word_set(
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
     "|without|ohne |sans | sin | when |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
     "|möglich|possible|posible|a partir|appuie|se base|repose|apoya|se basa|stützt|stützen"
-    "|appuyer|enchaîne|se fait|se font|se hace|suit |suivent|schlie|lorsque"
+    "|appuyer|enchaîne|se fait|se font|se hace|suit |suivent|schlie|lorsque|demande"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""

@@ -133,7 +133,12 @@ _FOCUS = re.compile(
     re.IGNORECASE,
 )
 """Focus words leading a target ("brauchen ebenfalls nur die Grundinstallation"): not its name."""
-_TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
+_TRAILING = re.compile(
+    r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord"
+    # "une fois Unity 6 en place": the state it must be in, not part of its name
+    r"|en place|in place|in betrieb|en marcha|en producción|en production|in production)$",
+    re.IGNORECASE,
+)
 _ID_THEN_CLAUSE = re.compile(
     rf"(?P<id>{ID_PATTERN}),\s+(?P<rest>(?:the|der|die|das|el|la|los|las|le|les|l['’])\s[^,;]*)$"
 )
