@@ -3359,3 +3359,29 @@ def test_a_request_as_a_noun_is_no_dependency() -> None:
         "### Support\nLa demande de l'éditeur porte sur la traduction.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_a_colon_opening_a_clause_ends_what_a_task_waits_for() -> None:
+    plan = plan_of(
+        "## Logística\n\n- [ ] **LOG-1 Segundo turno en el CEDIS** — Julio\n"
+        "- [ ] **LOG-2 Acuerdo con dos paqueterías** — Julio\n"
+        "- [ ] **LOG-3 Simulacro de surtido** — Julio. Condicionado al segundo turno y a las"
+        " paqueterías: el simulacro tiene que correr con la operación real.\n"
+    )
+    assert pairs(plan) == {
+        ("LOG-1 Segundo turno en el CEDIS", "LOG-3 Simulacro de surtido"),
+        ("LOG-2 Acuerdo con dos paqueterías", "LOG-3 Simulacro de surtido"),
+    }
+    english = plan_of(
+        "## Work\n\n### Payment API\nX.\n\n### Checkout\nNeeds the payment API: the form posts"
+        " to it.\n"
+    )
+    assert pairs(english) == {("Payment API", "Checkout")}
+
+
+def test_a_colon_inside_a_name_does_not_end_it() -> None:
+    plan = plan_of(
+        "## Work\n\n### Wave C: remaining services\nX.\n\n### Archive repos\nNeeds Wave C:"
+        " remaining services.\n"
+    )
+    assert pairs(plan) == {("Wave C: remaining services", "Archive repos")}

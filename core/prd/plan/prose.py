@@ -468,6 +468,8 @@ def _cut(rest: str, strength: Strength) -> str:
     colon = rest.find(" : ", 0, end)
     if colon > 0 and rest[:colon].strip():
         end = colon  # "… et les comptes ouverts : personne ne doit …": what follows explains
+    elif ": " in rest[:end] and (clause := _COLON_CLAUSE.search(rest, 0, end)) is not None:
+        end = clause.start()  # "… y a las paqueterías: el simulacro tiene que …": a new clause
     if strength == "weak":
         w = _WEAK_BOUNDARY.search(rest, 0, end)
         if w and not (w.group(0).startswith(",") and _list_goes_on(rest[w.end() : end])):
@@ -475,6 +477,10 @@ def _cut(rest: str, strength: Strength) -> str:
     return rest[:end]
 
 
+_COLON_CLAUSE = re.compile(
+    r"(?<=\w):\s+(?:the|der|die|das|el|la|los|las|le|les)\s+\w+\s+\w+", re.IGNORECASE
+)
+"""A colon that starts a clause of its own (``…: el simulacro tiene que correr``)."""
 _LIST_END = re.compile(r"\s(?:and|y|e|und|et|sowie)\s", re.IGNORECASE)
 _CLAUSE_LEAD = re.compile(
     r"(?:we|they|it|you|i|this|that|which|wir|sie|es|er|man|das|nosotros|ellos|ello|esto|que"
