@@ -3385,3 +3385,25 @@ def test_a_colon_inside_a_name_does_not_end_it() -> None:
         " remaining services.\n"
     )
     assert pairs(plan) == {("Wave C: remaining services", "Archive repos")}
+
+
+def test_work_configured_on_another_waits_for_it() -> None:
+    plan = plan_of(
+        "## Catálogo\n\n- [ ] **CAT-1 Carga del catálogo de temporada** — Mariana\n"
+        "- [ ] **CAT-2 Reglas de promoción** — Mariana. Se configuran sobre el catálogo de"
+        " temporada.\n"
+    )
+    assert pairs(plan) == {("CAT-1 Carga del catálogo de temporada", "CAT-2 Reglas de promoción")}
+    english = plan_of(
+        "## Work\n\n### Season catalogue load\nX.\n\n### Promotion rules\nThey are configured"
+        " on the season catalogue load.\n"
+    )
+    assert pairs(english) == {("Season catalogue load", "Promotion rules")}
+
+
+def test_something_set_up_on_a_thing_that_is_no_task_waits_for_nothing() -> None:
+    plan = plan_of(
+        "## Work\n\n### Catalogue load\nX.\n\n### Promotion rules\nThey are configured on the"
+        " admin panel.\n"
+    )
+    assert pairs(plan) == set()

@@ -1149,6 +1149,9 @@ _FORWARD_WEAK = (
     r"|demande(nt)?(?= (l['’]|la |le |les ))"
     # "Se fait sur la version Unity 6": the work it is done on
     r"|se (fait|font) sur|se hacen? sobre(?= (el|la|los|las) )"
+    r"|se (configuran?|montan?|arman?) sobre(?= (el|la|los|las) )"
+    r"|se (configurent|configure|montent|monte) sur(?= (le|la|les|l['’]))"
+    r"|(is|are) (configured|set up|built) on(?= (the|our) )"
     # "Suit la passe de conformité", "Schließt an M6 an": it comes right after
     r"|suit(?= (la|le|les|l['’]) )|suivent(?= (la|le|les|l['’]) )"
     r"|schließt (sich )?(direkt |unmittelbar )?an(?= (den|die|das|dem|der|[A-Z][A-Z0-9]*-?\d))"
@@ -1300,6 +1303,7 @@ DEP_ANCHORS = word_set(
     "|without|ohne |sans | sin | when |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
     "|möglich|possible|posible|a partir|appuie|se base|repose|apoya|se basa|stützt|stützen"
     "|appuyer|enchaîne|se fait|se font|se hace|suit |suivent|schlie|lorsque|demande"
+    "|se configur|se mont|se arma|configured on|set up on"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""
