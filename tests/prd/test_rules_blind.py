@@ -3407,3 +3407,27 @@ def test_something_set_up_on_a_thing_that_is_no_task_waits_for_nothing() -> None
         " admin panel.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_an_aside_that_describes_the_awaited_work_again_names_it() -> None:
+    plan = plan_of(
+        "## Work\n\n**APP-102 Label every icon-only button**\nX.\n\n"
+        "**APP-107 Captions in video consult**\nThe toggle lives in the call controls, so it"
+        " comes after the call-control labels (the icon button ticket) are in.\n"
+    )
+    assert pairs(plan) == {
+        ("APP-102 Label every icon-only button", "APP-107 Captions in video consult")
+    }
+    french = plan_of(
+        "## Tâches\n\n### Sauvegarde plateforme\nX.\n\n### Sélection de compte\nVient après le"
+        " choix du fichier (la sauvegarde plateforme).\n"
+    )
+    assert pairs(french) == {("Sauvegarde plateforme", "Sélection de compte")}
+
+
+def test_an_aside_without_an_article_is_no_description() -> None:
+    plan = plan_of(
+        "## Work\n\n### Icon button labels\nX.\n\n### Captions\nComes after the call controls"
+        " (icon button labels, maybe) are in.\n"
+    )
+    assert pairs(plan) == set()

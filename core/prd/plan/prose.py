@@ -81,11 +81,13 @@ _PAREN_POSITIONS = re.compile(
     re.IGNORECASE,
 )
 """Numbered rows in parentheses after a description (``alle Innengewerke (Pos. 11 bis 14)``)."""
-_LATER_NUMBERS = re.compile(
-    r"\((\d{2,4}(?:\s*(?:,|and|y|und|et|&)\s*\d{2,4})+)\)", re.IGNORECASE
-)
+_LATER_NUMBERS = re.compile(r"\((\d{2,4}(?:\s*(?:,|and|y|und|et|&)\s*\d{2,4})+)\)", re.IGNORECASE)
 """Two or more bare numbers in parentheses (``(101, 103, 104, 106)``): tickets by number."""
 _AND_LEAD = re.compile(r"\s+(?:and|und|y|e|et)\s+", re.IGNORECASE)
+_PAREN_DESCRIPTION = re.compile(
+    r"\(((?:the|der|die|das|el|la|los|las|le|les|l['’])\s*[^()\d]{3,60}?)\)", re.IGNORECASE
+)
+"""A parenthesis after what a task waits for that says it again with an article."""
 _LEAD_SPAN = 40
 _NEGATION = re.compile(
     r"(?<![\w-])(?:not|n['’]t|never|no|nothing|none|nobody|nicht|nichts|kein\w*|nie|nunca|nada"
@@ -279,6 +281,16 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             for one in more:
                 if one:
                     found.append(DepRef(one, at, reverse, "weak", subject, phrase=one))
+        elif (
+            paren is None
+            and strength == "weak"
+            and (aside := _PAREN_DESCRIPTION.match(after)) is not None
+        ):
+            # "after the call-control labels (the icon button ticket) are in": the aside
+            # describes the same work in other words, a description of its own.
+            found.append(
+                DepRef(aside.group(1), at, reverse, "weak", subject, phrase=aside.group(1))
+            )
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
             found.append(DepRef(paren.group(1), at, reverse, "label", subject))
             for more in _joined_parens(after[paren.end() :]):
