@@ -3431,3 +3431,24 @@ def test_an_aside_without_an_article_is_no_description() -> None:
         " (icon button labels, maybe) are in.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_a_version_names_the_tasks_of_the_milestone_it_names() -> None:
+    plan = plan_of(
+        "## Work\n\n### Release train 6.3 (code freeze 24 Nov)\n\n**APP-1 Tokens**\nX.\n\n"
+        "**APP-2 Labels**\nY.\n\n### Release train 6.4 (code freeze 15 Dec)\n\n"
+        "**APP-3 CI checks**\nIt should go in after the 6.3 fixes.\n\n**APP-4 Script**\nZ.\n"
+    )
+    assert pairs(plan) == {("APP-1 Tokens", "APP-3 CI checks"), ("APP-2 Labels", "APP-3 CI checks")}
+    german = plan_of(
+        "## Arbeit\n\n### Version 2.1\n\n- [ ] Export\n- [ ] Import\n\n### Version 2.2\n\n"
+        "- [ ] Archiv — erst nach den Korrekturen aus 2.1\n"
+    )
+    assert pairs(german) == {("Export", "Archiv"), ("Import", "Archiv")}
+
+
+def test_a_heading_number_wins_over_a_milestones_version() -> None:
+    plan = plan_of(
+        "## 6. Work\n\n### 6.3 Release train 6.3\n\nX.\n\n### 6.4 CI checks\nAfter 6.3.\n"
+    )
+    assert pairs(plan) == {("Release train 6.3", "CI checks")}

@@ -119,6 +119,8 @@ _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 """A priority or status tag in a title (``[P2] Catégorisation…``): no word a reference names."""
 
 
+_VERSION = re.compile(r"(?<![\w.])(\d{1,2}\.\d{1,2})(?![\w]|\.\d)")
+"""A version a milestone is named by (``Release train 6.3``, ``Version 2.1``)."""
 _ID_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9]*-(\d{2,})$")
 """The number an id ends in after its dash (``A11Y-101`` → ``101``)."""
 _NAMED_HEAD = re.compile(r"((?:[^\s:]+ ){0,3}[^\s:]+):\s+\S")
@@ -206,6 +208,8 @@ class Resolver:
     by_ident: dict[str, list[Unit]] = field(default_factory=dict)
     by_number: dict[str, list[Unit]] = field(default_factory=dict)
     by_id_number: dict[str, list[Unit]] = field(default_factory=dict)
+    by_version: dict[str, list[Unit]] = field(default_factory=dict)
+    """A version a milestone's name holds (``6.3`` of ``Release train 6.3``) → its tasks."""
     """An id's number (``101`` of ``A11Y-101``) → the tasks whose ids end in it."""
     by_stage: dict[str, list[Unit]] = field(default_factory=dict)
     """A numbered stage (``phase 2``) → the tasks of the milestone it leads the name of."""
@@ -291,6 +295,17 @@ class Resolver:
             name = unit.meta.milestone or (milestones[key].name if key in milestones else "")
             if name and (stage := _STAGE_ID.match(name)) is not None:
                 resolver.by_stage.setdefault(norm(stage.group(0)), []).append(unit)
+        versions: dict[str, set[str]] = {}
+        for key, milestone in milestones.items():
+            for version in _VERSION.findall(milestone.name):
+                versions.setdefault(version, set()).add(key)
+        for unit in builder.units:
+            key = unit.milestone or unit.inherited.milestone
+            for version, keys in versions.items():
+                # A version the milestones carry (a heading and a table may both name it),
+                # and no heading's number.
+                if key in keys and version not in builder.numbers:
+                    resolver.by_version.setdefault(version, []).append(unit)
         for number, units in numbered_titles.items():
             # "| 1er trimestre | 1, 4, 5 |": a bare number names "Action 1 — …" when no list
             # item has that number.
@@ -564,6 +579,10 @@ class Resolver:
                 inside = self.builder.section_units.get(id(numbered), [])
                 units.extend(inside)
                 group = group or len(inside) > 1
+            elif (released := self.by_version.get(number)) is not None:
+                # "after the 6.3 fixes" under "Release train 6.3 (…)": that milestone's tasks
+                units.extend(released)
+                group = group or len(released) > 1
             elif strength == "label" and not units:
                 missing.append(number if len(numbers) > 1 else raw)
         for number in items:
