@@ -3047,7 +3047,8 @@ def test_a_lettered_part_number_before_a_known_title_is_a_heading_number() -> No
     plan = plan_of(
         "## Part C: Delivery\n\n### C.1 Background\nWe have old laptops.\n\n"
         "### C.2 Work\n\n- [ ] Buy laptops\n- [ ] Set up MDM\n\n"
-        "### C.3 Risks\n\n- Delivery times are long.\n\n### C.4 Glossary\n\n- MDM: device management.\n"
+        "### C.3 Risks\n\n- Delivery times are long.\n\n"
+        "### C.4 Glossary\n\n- MDM: device management.\n"
     )
     assert titles(plan) == ["Buy laptops", "Set up MDM"]
     german = plan_of(
@@ -3144,7 +3145,8 @@ def test_bold_letters_that_rank_nothing_give_no_priority() -> None:
 
 
 _GATE = (
-    "## Gate 2\n\n| Key | Work item |\n|---|---|\n| K-1 | Build cache |\n| K-2 | Version policy |\n\n"
+    "## Gate 2\n\n| Key | Work item |\n|---|---|\n| K-1 | Build cache |\n"
+    "| K-2 | Version policy |\n\n"
     "## Gate 3\n\n| Key | Work item |\n|---|---|\n"
     "| K-11 | Wave A: checkout services |\n| K-12 | Wave B: catalog services |\n"
     "| K-13 | Wave C: remaining services |\n| K-14 | Consolidate shared libraries |\n"
@@ -3179,7 +3181,9 @@ def test_a_sentence_names_its_rows_by_their_words_and_shares_its_subject() -> No
     assert ("K-13 Wave C: remaining services", "K-15 Archive old repos") in found
     assert ("K-13 Wave C: remaining services", "K-16 Turn off Jenkins jobs") in found
     assert ("K-1 Build cache", "K-11 Wave A: checkout services") in found
-    assert not any(b.startswith("K-1 ") and w.startswith(("K-14", "K-15", "K-16")) for b, w in found)
+    assert not any(
+        b.startswith("K-1 ") and w.startswith(("K-14", "K-15", "K-16")) for b, w in found
+    )
     assert not any(w.startswith(("K-1 ", "K-2 ")) for _, w in found)
 
 

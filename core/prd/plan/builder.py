@@ -399,7 +399,9 @@ class Builder:
         self.section_units.setdefault(id(section), []).extend(below)
         for dep in (*local.deps, *own.deps):
             self.group_deps.append((below, dep))
-        saying = next((p for p in own.prose if states_sequence(p)), None) if len(below) > 1 else None
+        saying = (
+            next((p for p in own.prose if states_sequence(p)), None) if len(below) > 1 else None
+        )
         if saying is not None:
             # The items of a list, or the rows of a step table, run in the order written.
             with_deps_column = {

@@ -425,7 +425,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"notas|comentarios|actualizaciones|historial( de cambios)?|decisiones|decidido",
             r"enlaces|referencias|remarques|commentaires|historique|décisions|décidé|liens",
             r"références|ressources",
-            r"(décisions|decisiones) (prises|tomadas)|decisions (taken|made)|getroffene entscheidungen",
+            r"(décisions|decisiones) (prises|tomadas)|decisions (taken|made)",
+            r"getroffene entscheidungen",
             r"next meeting|(attendees|participants)|nächste(s)? (besprechung|treffen|termin)",
             r"next [^ ]+ meeting|nächste(s)? [^ ]*(sitzung|besprechung|treffen)",
             r"próxima reunión( de(l)? [^ ]+)?|prochaine réunion( du| de la)? [^ ]+",
@@ -600,7 +601,8 @@ CONDITIONAL_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             # What is in and out (``Ce qui est dans le périmètre, et ce qui ne l'est pas``).
             r"what (is|s) in scope( and what (is|s) not| and what isn t)?",
             r"ce qui est (dans le|hors du) périmètre( et ce qui ne l est pas)?",
-            r"lo que (entra|está) en (el )?alcance( y lo que no)?|was im umfang ist( und was nicht)?",
+            r"lo que (entra|está) en (el )?alcance( y lo que no)?",
+            r"was im umfang ist( und was nicht)?",
         ),
     ),
     "stories": (
@@ -1057,7 +1059,8 @@ _FORWARD_STRONG = (
     r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
     r"|voraussetzung (ist|dafür ist|sind)|setzt voraus, dass|es necesario que|requisito previo"
     r"|waits on|unblocked by|contingent (on|upon)|conditional on|(on hold|paused) until"
-    r"|aufbauend auf|blockiert bis|condicionad[oa]s? (a|al)|conditionné(e)? (par|à)|bloqué(e)? tant que"
+    r"|aufbauend auf|blockiert bis|condicionad[oa]s? (a|al)|conditionné(e)? (par|à)"
+    r"|bloqué(e)? tant que"
     r"|abhängig von|hängt von|benötigt|braucht|erst,? (nach|nachdem|wenn|sobald|mit)|wartet auf"
     r"|blockiert( auch)? (durch|von)|depende de|requiere|necesita|hace falta( que)?"
     r"|il faut (d.abord )?que"

@@ -17,20 +17,20 @@ from core.prd.plan.lexicon import (
     DEP_ANCHOR,
     DEP_TRIGGER,
     GERMAN_VORAUS,
-    WITH_READY,
     NO_DEPENDENCY,
     OVERLAP,
     READY_LEAD,
     READY_TAIL,
     SEQUENTIAL,
+    WITH_READY,
     trigger_kind,
 )
 from core.prd.plan.vocab import (
-    WORDS,
     ID_OR_NUMBER,
     ID_PATTERN,
     LIST_SEPARATOR,
     RANGE_SEPARATOR,
+    WORDS,
     spell_range,
 )
 
@@ -189,12 +189,12 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
     """
     folded = text.casefold()
     anchor = DEP_ANCHOR.search(folded)
-    ready = _with_ready(text, folded, line)
+    with_ready = _with_ready(text, folded, line)
     if anchor is None:
-        return ready
+        return with_ready
     first = anchor.start()
     flat = text.replace("\n", " ")
-    found: list[DepRef] = ready
+    found: list[DepRef] = with_ready
     previous = 0  # where the last phrase found starts
     blocked = [m.span() for m in NO_DEPENDENCY.finditer(flat)] if _maybe_none(flat) else []
     # A phrase starts at most a few words before its anchor ("can only start after").
@@ -265,20 +265,20 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         elif (
             paren is None
             and "(" in after
-            and (listed := _LATER_NUMBERS.search(after)) is not None
-            and ". " not in after[: listed.start()]
+            and (later := _LATER_NUMBERS.search(after)) is not None
+            and ". " not in after[: later.start()]
         ):
             # "Not before every Blocker ticket above has shipped … (101, 103, 104, 106) and
             # the captions work is in": the numbers of the tickets it means, then the rest.
-            found.append(DepRef(listed.group(1), at, reverse, "strong", subject))
-            tail = after[listed.end() :]
-            joined = _AND_LEAD.match(tail)
-            more = (
-                [_before_verbs(_SENTENCE_STOP.split(tail[joined.end() :], 1)[0]).strip()]
-                if joined is not None
+            found.append(DepRef(later.group(1), at, reverse, "strong", subject))
+            tail = after[later.end() :]
+            conj = _AND_LEAD.match(tail)
+            extra = (
+                [_before_verbs(_SENTENCE_STOP.split(tail[conj.end() :], 1)[0]).strip()]
+                if conj is not None
                 else _listed_after(tail)
             )
-            for one in more:
+            for one in extra:
                 if one:
                     found.append(DepRef(one, at, reverse, "weak", subject, phrase=one))
         elif (
