@@ -579,8 +579,9 @@ class Resolver:
                 inside = self.builder.section_units.get(id(numbered), [])
                 units.extend(inside)
                 group = group or len(inside) > 1
-            elif (released := self.by_version.get(number)) is not None:
+            elif strength != "label" and (released := self.by_version.get(number)) is not None:
                 # "after the 6.3 fixes" under "Release train 6.3 (…)": that milestone's tasks
+                # (a label's number names a heading or a row, as it always did)
                 units.extend(released)
                 group = group or len(released) > 1
             elif strength == "label" and not units:
