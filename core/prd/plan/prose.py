@@ -621,11 +621,25 @@ def says_phases_in_order(text: str) -> bool:
         end = text.find(". ", m.end())
         if states_sequence(text[start : len(text) if end < 0 else end]):
             return True
-    # "die folgende Stufe beginnt erst nach … der vorherigen": one phase said of the next.
-    return any(
-        _PHASE_NOUN.search(m.group(0)) and OVERLAP.search(m.group(0)) is None
-        for m in SEQUENTIAL.finditer(text)
-    )
+    # "die folgende Stufe beginnt erst nach … der vorherigen": one phase said of the next,
+    # read only in the sentences that name the previous one (a literal test first: cheap).
+    folded = text.casefold()
+    if not any(word in folded for word in _PREVIOUS_WORDS):
+        return False
+    for m in _PREVIOUS.finditer(text):
+        start = max(text.rfind(". ", 0, m.start()), text.rfind("\n\n", 0, m.start())) + 1
+        said = SEQUENTIAL.search(text[start : m.end() + 5])
+        if (
+            said is not None
+            and _PHASE_NOUN.search(said.group(0))
+            and not OVERLAP.search(said.group(0))
+        ):
+            return True
+    return False
+
+
+_PREVIOUS_WORDS = ("previous", "prior", "preceding", "vorherigen", "anterior", "précédent")
+_PREVIOUS = re.compile(r"(?i)\b(?:previous|prior|preceding|vorherigen|anterior|précédente?)\b")
 
 
 _PHASE_NOUN = re.compile(
