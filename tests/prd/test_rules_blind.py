@@ -3456,3 +3456,39 @@ def test_a_heading_number_wins_over_a_milestones_version() -> None:
         "## 6. Work\n\n### 6.3 Release train 6.3\n\nX.\n\n### 6.4 CI checks\nAfter 6.3.\n"
     )
     assert pairs(plan) == {("Release train 6.3", "CI checks")}
+
+
+_PORT = (
+    "## Tâches\n\n**T-01 — Moteur**\nImportance : bloquante · Jalon : Alpha\n\n"
+    "**T-02 — Menus**\nImportance : normale · Jalon : Alpha\n\n"
+    "**T-03 — Sauvegardes**\nImportance : bloquante · Jalon : Bêta\n\n"
+    "**T-04 — Soumission**\nImportance : bloquante · Jalon : Soumission\n\n"
+    "**T-05 — Conformité**\nImportance : bloquante · Jalon : Soumission\n{}\n\n"
+    "## Jalons\n\n1. **Alpha — 18 décembre.** T-01, T-02.\n2. **Bêta — 5 février.** T-03.\n"
+    "3. **Soumission — 19 février.** T-04, T-05.\n"
+)
+
+
+def test_every_task_of_a_priority_in_named_milestones_is_what_a_task_waits_for() -> None:
+    plan = plan_of(
+        _PORT.format(
+            "N'a de sens qu'une fois toutes les tâches bloquantes de l'alpha et de la bêta"
+            " terminées."
+        )
+    )
+    assert pairs(plan) == {
+        ("T-01 — Moteur", "T-05 — Conformité"),
+        ("T-03 — Sauvegardes", "T-05 — Conformité"),
+    }
+    english = plan_of(
+        _PORT.replace("Importance : bloquante", "Priority: blocker").format(
+            "Only once all blocker tasks of the alpha and the bêta are done."
+        )
+    )
+    assert ("T-01 — Moteur", "T-05 — Conformité") in pairs(english)
+    assert ("T-04 — Soumission", "T-05 — Conformité") not in pairs(english)
+
+
+def test_every_task_of_a_priority_without_a_milestone_names_nothing() -> None:
+    plan = plan_of(_PORT.format("Une fois toutes les tâches bloquantes terminées."))
+    assert pairs(plan) == set()

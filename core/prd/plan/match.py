@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from core.domain.models import Priority
 from core.prd.plan.builder import Builder
 from core.prd.plan.lexicon import NONE_REFERENCE, word_set
 from core.prd.plan.prose import DepRef
@@ -35,6 +36,7 @@ from core.prd.plan.vocab import (
     WORDS,
     norm,
     norm_plain,
+    priority_of,
     spell_numbers,
     spell_parts,
     spell_range,
@@ -121,6 +123,25 @@ _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 
 _VERSION = re.compile(r"(?<![\w.])(\d{1,2}\.\d{1,2})(?![\w]|\.\d)")
 """A version a milestone is named by (``Release train 6.3``, ``Version 2.1``)."""
+
+
+def _level(word: str | None) -> Priority | None:
+    """The priority a word of a group names (``bloquantes``: a plural too)."""
+    if not word:
+        return None
+    return priority_of(word) or (priority_of(word[:-1]) if word.endswith("s") else None)
+
+
+_RANKED_GROUP = re.compile(
+    r"(?:every|all( the)?|toutes les|tous les|alle|todas las|todos los)\s+"
+    r"(?:(?P<lead>\w+)\s+)?(?:tasks?|tickets?|items?|tâches|aufgaben|maßnahmen|tareas)"
+    r"(?:\s+(?P<tail>\w+))?(?:\s+(?:of|in|from|de|du|des|der|aus|in der|del)\s+"
+    r"(?:the\s+|la\s+|l\s+|el\s+)?(?P<where>.+))?$"
+)
+"""Every task of a stated priority, maybe in named milestones (norm_plain text)."""
+_MILESTONE_LIST = re.compile(
+    r"\s+(?:and|et|und|y)\s+(?:(?:of|de|du|des|der|del)\s+)?(?:the\s+|la\s+|l\s+|el\s+)?"
+)
 _ID_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9]*-(\d{2,})$")
 """The number an id ends in after its dash (``A11Y-101`` → ``101``)."""
 _NAMED_HEAD = re.compile(r"((?:[^\s:]+ ){0,3}[^\s:]+):\s+\S")
@@ -385,6 +406,10 @@ class Resolver:
         plain = norm_plain(raw)
         if not plain or NONE_REFERENCE.fullmatch(plain) or not raw.strip("-—–. "):
             return Found(none=True)
+        if (ranked := _RANKED_GROUP.match(plain)) is not None and (
+            by_rank := self._ranked(ranked, referrer)
+        ):
+            return Found(units=tuple(by_rank), group=len(by_rank) > 1)
         if PLURAL_PARTS.search(raw):
             raw = PLURAL_PARTS.sub(self._each_part, raw)
         exact = self._whole(raw, referrer)  # "Writer library (Go)": its parenthesis is a name
@@ -638,6 +663,33 @@ class Resolver:
             missing=tuple(missing),
             group=group,
         )
+
+    def _ranked(self, ranked: re.Match[str], referrer: Unit | None) -> list[Unit]:
+        """The tasks of one stated priority in the milestones named, the referrer left out.
+
+        ``toutes les tâches bloquantes de l'alpha et de la bêta``: none unless a milestone is
+        named and each name (its first word) starts the milestone of one such task.
+        """
+        level = _level(ranked.group("lead")) or _level(ranked.group("tail"))
+        names = [
+            n.split()[0] for n in _MILESTONE_LIST.split(ranked.group("where") or "") if n.split()
+        ]
+        if level is None or not names:
+            return []
+        wanted = set(names)
+        by_key = self.builder.milestones.by_key
+        found: list[Unit] = []
+        held: set[str] = set()
+        for u in self.builder.units:
+            if u is referrer or u.meta.priority is not level:
+                continue
+            said = [u.meta.milestone or ""]
+            said += [by_key[k].name for k in (u.milestone, u.inherited.milestone) if k in by_key]
+            firsts = {w[0] for n in said if (w := norm_plain(n).split())}
+            if firsts & wanted:
+                found.append(u)
+                held |= firsts & wanted
+        return found if held == wanted else []
 
     def _titled_part(self, noun: str, number: str) -> bool:
         """Whether a task goes by ``noun number`` (``Schritt 4 – …`` for "Schritte 4")."""
