@@ -3038,3 +3038,457 @@ def test_a_clause_led_by_nothing_makes_before_a_wait_not_an_order_the_other_way(
         "### Mastering\nJonas.\n\n### Press campaign\nRuth.\n"
     )
     assert ("Press campaign", "Mastering") not in pairs(plan)
+
+
+# Batch 25
+
+
+def test_a_lettered_part_number_before_a_known_title_is_a_heading_number() -> None:
+    plan = plan_of(
+        "## Part C: Delivery\n\n### C.1 Background\nWe have old laptops.\n\n"
+        "### C.2 Work\n\n- [ ] Buy laptops\n- [ ] Set up MDM\n\n"
+        "### C.3 Risks\n\n- Delivery times are long.\n\n"
+        "### C.4 Glossary\n\n- MDM: device management.\n"
+    )
+    assert titles(plan) == ["Buy laptops", "Set up MDM"]
+    german = plan_of(
+        "## Teil B: Umsetzung\n\n### B.1 Ausgangslage\nAlt.\n\n"
+        "### B.2 Maßnahmen\n\n- [ ] Router tauschen\n\n### B.3 Offene Punkte\n\n- Wer zahlt?\n"
+    )
+    assert titles(german) == ["Router tauschen"]
+
+
+def test_a_lettered_id_before_a_plain_title_stays_the_items_id() -> None:
+    plan = plan_of(
+        "## Línea A — Sistemas\n\n### A.1 Contratar un enlace\nX.\n\n"
+        "### A.2 Replicar el ERP\nDespués de A.1.\n\n### A.3 Copias inmutables\nX.\n"
+    )
+    assert ("A.1 Contratar un enlace", "A.2 Replicar el ERP") in pairs(plan)
+
+
+def test_what_we_want_whom_the_team_holds_and_decisions_taken_are_not_work() -> None:
+    plan = plan_of(
+        "## Qué queremos y qué no\n\nVender más.\n\n"
+        "## Tareas\n\n- [ ] Escalar la base\n\n"
+        "## Indicadores que miramos durante el evento\n\n- Sesiones simultáneas\n\n"
+        "## Pendientes por decidir\n\n- ¿Quién firma?\n"
+    )
+    assert titles(plan) == ["Escalar la base"]
+    french = plan_of(
+        "## Ce qui est dans le périmètre, et ce qui ne l'est pas\n\nLe portage seulement.\n\n"
+        "## L'équipe\n\nJeanne, Paul.\n\n## Les tâches\n\n### Moteur\nMise à jour.\n\n"
+        "## Décisions prises\n\n- On garde Unity.\n"
+    )
+    assert titles(french) == ["Moteur"]
+
+
+def test_a_section_wanting_something_of_its_own_is_still_work() -> None:
+    plan = plan_of("## Tareas\n\n### Queremos un checkout nuevo\nX.\n\n### Webhooks\nY.\n")
+    assert titles(plan) == ["Queremos un checkout nuevo", "Webhooks"]
+
+
+def test_a_stage_column_names_the_milestone_beside_its_period_column() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n**M1 – Router** (A)\nX.\n\n**M2 – Tablets**\nY.\n\n"
+        "## Zeitplan\n\n| Stufe | Zeitraum | Maßnahmen |\n|---|---|---|\n"
+        "| Stufe 1 – Grundlagen | 2. Halbjahr 2026/27 | M1 |\n"
+        "| Stufe 2 – Ausstattung | 1. Halbjahr 2027/28 | M2 |\n"
+    )
+    assert members(plan) == {
+        "Stufe 1 – Grundlagen": {"M1 – Router (A)"},
+        "Stufe 2 – Ausstattung": {"M2 – Tablets"},
+    }
+    english = plan_of(
+        "## Work\n\n- [ ] A1 Router\n- [ ] A2 Tablets\n\n"
+        "## Schedule\n\n| Stage | Period | Tasks |\n|---|---|---|\n"
+        "| Foundations | H1 2027 | A1 |\n| Rollout | H2 2027 | A2 |\n"
+    )
+    assert set(members(english)) == {"Foundations", "Rollout"}
+
+
+def test_a_period_column_alone_still_names_the_milestones() -> None:
+    plan = plan_of(
+        "## Work\n\n- [ ] A1 Router\n- [ ] A2 Tablets\n\n"
+        "## Schedule\n\n| Period | Tasks |\n|---|---|\n| H1 2027 | A1 |\n| H2 2027 | A2 |\n"
+    )
+    assert set(members(plan)) == {"H1 2027", "H2 2027"}
+
+
+def test_a_priority_label_names_a_bold_letter_a_legend_ranked() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\nDie Dringlichkeit ist mit **A** (muss umgesetzt werden), **B** (wichtig)"
+        " und **C** (wünschenswert, wenn Zeit bleibt) angegeben.\n\n"
+        "**M1 – Router tauschen** (Dringlichkeit A)\nX.\n\n"
+        "**M2 – Tablets kaufen** (Dringlichkeit C)\nY.\n\n**M3 – Schulung**\nZ.\n"
+    )
+    assert {t.title.split(" (")[0]: t.priority for t in plan.tasks} == {
+        "M1 – Router tauschen": Priority.HIGH,
+        "M2 – Tablets kaufen": Priority.LOW,
+        "M3 – Schulung": Priority.MEDIUM,
+    }
+    english = plan_of(
+        "## Work\n\nUrgency is **A** (must ship), **B** (should ship) or **C** (desirable).\n\n"
+        "- [ ] Swap routers (urgency: C)\n- [ ] Buy tablets (urgency: A)\n"
+    )
+    assert {t.title.split(" (")[0]: t.priority for t in english.tasks} == {
+        "Swap routers": Priority.LOW,
+        "Buy tablets": Priority.HIGH,
+    }
+
+
+def test_bold_letters_that_rank_nothing_give_no_priority() -> None:
+    plan = plan_of(
+        "## Work\n\nRooms are **A** (ground floor), **B** (first floor) and **C** (attic).\n\n"
+        "- [ ] Paint room (priority A)\n- [ ] Fix the door\n"
+    )
+    assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
+
+
+_GATE = (
+    "## Gate 2\n\n| Key | Work item |\n|---|---|\n| K-1 | Build cache |\n"
+    "| K-2 | Version policy |\n\n"
+    "## Gate 3\n\n| Key | Work item |\n|---|---|\n"
+    "| K-11 | Wave A: checkout services |\n| K-12 | Wave B: catalog services |\n"
+    "| K-13 | Wave C: remaining services |\n| K-14 | Consolidate shared libraries |\n"
+    "| K-15 | Archive old repos |\n| K-16 | Turn off Jenkins jobs |\n\n"
+)
+
+
+def test_a_sequence_said_of_a_noun_chains_only_the_rows_it_names() -> None:
+    plan = plan_of(_GATE + "The waves go one after the other because support is thin.\n")
+    assert pairs(plan) == {
+        ("K-11 Wave A: checkout services", "K-12 Wave B: catalog services"),
+        ("K-12 Wave B: catalog services", "K-13 Wave C: remaining services"),
+    }
+    german = plan_of(
+        "## Umzug\n\n| Nr. | Aufgabe |\n|---|---|\n| U-1 | Welle 1: Kasse |\n"
+        "| U-2 | Welle 2: Lager |\n| U-3 | Altsysteme abschalten |\n\n"
+        "Die Wellen laufen nacheinander.\n"
+    )
+    assert pairs(german) == {("U-1 Welle 1: Kasse", "U-2 Welle 2: Lager")}
+
+
+def test_a_sentence_names_its_rows_by_their_words_and_shares_its_subject() -> None:
+    plan = plan_of(
+        _GATE + "Library consolidation can begin as soon as the version policy is agreed, and must"
+        " be finished before Wave C. Archiving the repos and turning off their Jenkins jobs both"
+        " happen after Wave C. No wave starts before Gate 2 has passed, i.e. before everything"
+        " in the Gate 2 table is done.\n"
+    )
+    found = pairs(plan)
+    assert ("K-2 Version policy", "K-14 Consolidate shared libraries") in found
+    assert ("K-14 Consolidate shared libraries", "K-13 Wave C: remaining services") in found
+    assert ("K-13 Wave C: remaining services", "K-15 Archive old repos") in found
+    assert ("K-13 Wave C: remaining services", "K-16 Turn off Jenkins jobs") in found
+    assert ("K-1 Build cache", "K-11 Wave A: checkout services") in found
+    assert not any(
+        b.startswith("K-1 ") and w.startswith(("K-14", "K-15", "K-16")) for b, w in found
+    )
+    assert not any(w.startswith(("K-1 ", "K-2 ")) for _, w in found)
+
+
+def test_a_prepositional_phrase_before_the_verb_names_no_subject() -> None:
+    plan = plan_of(
+        "## Salles\n\n### Concevoir l'éclairage des salles\nX.\n\n### Cartels de salle\nY.\n\n"
+        "### Installer les œuvres\nZ.\n\n### Former les agents\nDans les salles, une fois les"
+        " œuvres installées.\n"
+    )
+    assert ("Installer les œuvres", "Concevoir l'éclairage des salles") not in pairs(plan)
+
+
+def test_the_next_stage_starting_after_the_previous_one_orders_a_tables_stages() -> None:
+    body = (
+        "## Maßnahmen\n\n**M1 – Router**\nX.\n\n**M2 – Tablets**\nY.\n\n"
+        "## Zeitplan\n\n{}\n\n| Stufe | Maßnahmen |\n|---|---|\n"
+        "| Stufe 1 – Netz | M1 |\n| Stufe 2 – Geräte | M2 |\n"
+    )
+    plan = plan_of(
+        body.format("Die folgende Stufe beginnt erst nach dem Abschluss der vorherigen.")
+    )
+    assert pairs(plan) == {("M1 – Router", "M2 – Tablets")}
+    english = plan_of(
+        body.format("The next stage only starts once the board has signed off the previous one.")
+    )
+    assert pairs(english) == {("M1 – Router", "M2 – Tablets")}
+
+
+def test_a_stage_said_to_be_finished_orders_nothing() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n**M1 – Router**\nX.\n\n**M2 – Tablets**\nY.\n\n"
+        "## Zeitplan\n\nEine Stufe gilt als abgeschlossen, wenn ihre Maßnahmen umgesetzt sind.\n\n"
+        "| Stufe | Maßnahmen |\n|---|---|\n| Stufe 1 – Netz | M1 |\n| Stufe 2 – Geräte | M2 |\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_dashes_and_quotation_marks_are_no_words_of_a_bold_heading() -> None:
+    plan = plan_of(
+        "## Contenu\n\n**T-14 — Intégration du DLC « Les Caves » dans la build console**\n"
+        "Après la mise à jour du moteur.\n\n**T-15 — Mixage audio**\nLou.\n"
+    )
+    assert titles(plan) == [
+        "T-14 — Intégration du DLC « Les Caves » dans la build console",
+        "T-15 — Mixage audio",
+    ]
+
+
+def test_a_bold_line_of_more_than_twelve_words_is_prose_not_a_heading() -> None:
+    plan = plan_of(
+        "## Work\n\n**We will ship the console build with every level and all of the cut"
+        " content restored**\nDetails.\n\n**We will also ship the handheld build with every"
+        " level and all of the cut content**\nMore.\n"
+    )
+    assert titles(plan) == ["Work"]
+
+
+def test_french_phrases_for_work_done_on_or_right_after_another() -> None:
+    plan = plan_of(
+        "## Tâches\n\n**T-01 — Mise à jour du moteur**\nKarim.\n\n"
+        "**T-02 — Profilage mémoire**\nSe fait sur la mise à jour du moteur.\n\n"
+        "**T-03 — Chargement asynchrone**\nS'enchaîne sur le profilage mémoire.\n\n"
+        "**T-04 — Sauvegarde plateforme**\nKarim.\n\n"
+        "**T-05 — Sélection de compte**\nDoit s'appuyer sur la sauvegarde plateforme (T-04).\n\n"
+        "**T-06 — Passe de conformité**\nTestLab.\n\n"
+        "**T-07 — Correction des retours**\nSuit la passe de conformité.\n\n"
+        "**T-08 — Soumission**\nOn ne soumet que lorsque la correction des retours est faite.\n"
+    )
+    assert pairs(plan) == {
+        ("T-01 — Mise à jour du moteur", "T-02 — Profilage mémoire"),
+        ("T-02 — Profilage mémoire", "T-03 — Chargement asynchrone"),
+        ("T-04 — Sauvegarde plateforme", "T-05 — Sélection de compte"),
+        ("T-06 — Passe de conformité", "T-07 — Correction des retours"),
+        ("T-07 — Correction des retours", "T-08 — Soumission"),
+    }
+
+
+def test_german_and_spanish_phrases_for_what_follows_or_conditions_a_task() -> None:
+    german = plan_of(
+        "## Maßnahmen\n\n**M6 – Pilotklassen**\nX.\n\n**M7 – Auswertung**\nSchließt an M6 an.\n\n"
+        "**M9 – Ausgabe Welle 1**\nY.\n\n"
+        "**M11 – Supportvertrag**\nDer Vertrag muss vor der Ausgabe Welle 1 wirksam sein.\n"
+    )
+    assert pairs(german) == {
+        ("M6 – Pilotklassen", "M7 – Auswertung"),
+        ("M11 – Supportvertrag", "M9 – Ausgabe Welle 1"),
+    }
+    spanish = plan_of(
+        "## Logística\n\n- [ ] **LOG-1 Segundo turno en el CEDIS** — Julio\n"
+        "- [ ] **LOG-3 Simulacro de surtido** — Julio. Condicionado al segundo turno.\n"
+    )
+    assert pairs(spanish) == {("LOG-1 Segundo turno en el CEDIS", "LOG-3 Simulacro de surtido")}
+
+
+def test_a_thing_that_follows_its_course_or_is_merely_effective_waits_for_nothing() -> None:
+    plan = plan_of(
+        "## Tâches\n\n### Dossier de presse\nLe dossier suit son cours.\n\n"
+        "### Contrat\nDer Vertrag muss wirksam sein.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_sentence_of_what_must_be_ready_names_what_a_task_waits_for() -> None:
+    plan = plan_of(
+        "## Tareas\n\n1. **Webhooks idempotentes** — Nico.\n2. **Checkout nuevo** — Lucía.\n"
+        "3. **Beta con empleados** — Vale. Con el checkout nuevo y los webhooks andando.\n"
+    )
+    assert pairs(plan) == {
+        ("Webhooks idempotentes", "Beta con empleados"),
+        ("Checkout nuevo", "Beta con empleados"),
+    }
+    english = plan_of(
+        "## Tasks\n\n### Remote cache\nX.\n\n### Merge queue\nY.\n\n"
+        "### Developer guide\nWith the merge queue in place.\n"
+    )
+    assert pairs(english) == {("Merge queue", "Developer guide")}
+
+
+def test_with_a_person_or_a_thing_not_said_ready_is_no_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n### Merge queue\nY.\n\n### Developer guide\nWith the merge queue team.\n\n"
+        "### Beta\nCon Ana y el equipo.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_bare_numbers_in_parentheses_later_in_a_clause_name_tickets_by_their_number() -> None:
+    plan = plan_of(
+        "## Work\n\n**APP-101 Design tokens**\nX.\n\n**APP-103 Slot grid**\nY.\n\n"
+        "**APP-107 Captions in video consult**\nZ.\n\n"
+        "**APP-111 Re-test**\nNot before every Blocker ticket has shipped to the release"
+        " candidate (101, 103) and the captions work is in.\n"
+    )
+    assert pairs(plan) == {
+        ("APP-101 Design tokens", "APP-111 Re-test"),
+        ("APP-103 Slot grid", "APP-111 Re-test"),
+        ("APP-107 Captions in video consult", "APP-111 Re-test"),
+    }
+    spanish = plan_of(
+        "## Trabajo\n\n**TK-201 Base de datos**\nX.\n\n**TK-202 Colas**\nY.\n\n"
+        "**TK-210 Prueba de carga**\nSolo después de que todo esté en producción (201, 202).\n"
+    )
+    assert pairs(spanish) == {
+        ("TK-201 Base de datos", "TK-210 Prueba de carga"),
+        ("TK-202 Colas", "TK-210 Prueba de carga"),
+    }
+
+
+def test_numbers_in_parentheses_without_a_dependency_phrase_name_nothing() -> None:
+    plan = plan_of(
+        "## Work\n\n**APP-101 Design tokens**\nX.\n\n**APP-103 Slot grid**\nY.\n\n"
+        "**APP-111 Re-test**\nCovers the screens of the audit (101, 103).\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_required_thing_and_a_state_it_must_be_in_name_their_task() -> None:
+    plan = plan_of(
+        "## Tâches\n\n**T-01 — Mise à jour vers Unity 6**\nKarim.\n\n"
+        "**T-05 — Mode 60 i/s**\nPeut se faire en même temps que le reste, une fois Unity 6 en"
+        " place.\n\n**T-06 — Interface adaptée**\nSofia.\n\n"
+        "**T-16 — Polices CJK**\nL'intégration des polices demande l'interface adaptée (T-06).\n"
+    )
+    assert pairs(plan) == {
+        ("T-01 — Mise à jour vers Unity 6", "T-05 — Mode 60 i/s"),
+        ("T-06 — Interface adaptée", "T-16 — Polices CJK"),
+    }
+    english = plan_of(
+        "## Tasks\n\n### Remote cache\nX.\n\n### Affected CI\nOnce the remote cache in place.\n"
+    )
+    assert pairs(english) == {("Remote cache", "Affected CI")}
+
+
+def test_a_request_as_a_noun_is_no_dependency() -> None:
+    plan = plan_of(
+        "## Tâches\n\n### Interface adaptée\nSofia.\n\n"
+        "### Support\nLa demande de l'éditeur porte sur la traduction.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_colon_opening_a_clause_ends_what_a_task_waits_for() -> None:
+    plan = plan_of(
+        "## Logística\n\n- [ ] **LOG-1 Segundo turno en el CEDIS** — Julio\n"
+        "- [ ] **LOG-2 Acuerdo con dos paqueterías** — Julio\n"
+        "- [ ] **LOG-3 Simulacro de surtido** — Julio. Condicionado al segundo turno y a las"
+        " paqueterías: el simulacro tiene que correr con la operación real.\n"
+    )
+    assert pairs(plan) == {
+        ("LOG-1 Segundo turno en el CEDIS", "LOG-3 Simulacro de surtido"),
+        ("LOG-2 Acuerdo con dos paqueterías", "LOG-3 Simulacro de surtido"),
+    }
+    english = plan_of(
+        "## Work\n\n### Payment API\nX.\n\n### Checkout\nNeeds the payment API: the form posts"
+        " to it.\n"
+    )
+    assert pairs(english) == {("Payment API", "Checkout")}
+
+
+def test_a_colon_inside_a_name_does_not_end_it() -> None:
+    plan = plan_of(
+        "## Work\n\n### Wave C: remaining services\nX.\n\n### Archive repos\nNeeds Wave C:"
+        " remaining services.\n"
+    )
+    assert pairs(plan) == {("Wave C: remaining services", "Archive repos")}
+
+
+def test_work_configured_on_another_waits_for_it() -> None:
+    plan = plan_of(
+        "## Catálogo\n\n- [ ] **CAT-1 Carga del catálogo de temporada** — Mariana\n"
+        "- [ ] **CAT-2 Reglas de promoción** — Mariana. Se configuran sobre el catálogo de"
+        " temporada.\n"
+    )
+    assert pairs(plan) == {("CAT-1 Carga del catálogo de temporada", "CAT-2 Reglas de promoción")}
+    english = plan_of(
+        "## Work\n\n### Season catalogue load\nX.\n\n### Promotion rules\nThey are configured"
+        " on the season catalogue load.\n"
+    )
+    assert pairs(english) == {("Season catalogue load", "Promotion rules")}
+
+
+def test_something_set_up_on_a_thing_that_is_no_task_waits_for_nothing() -> None:
+    plan = plan_of(
+        "## Work\n\n### Catalogue load\nX.\n\n### Promotion rules\nThey are configured on the"
+        " admin panel.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_an_aside_that_describes_the_awaited_work_again_names_it() -> None:
+    plan = plan_of(
+        "## Work\n\n**APP-102 Label every icon-only button**\nX.\n\n"
+        "**APP-107 Captions in video consult**\nThe toggle lives in the call controls, so it"
+        " comes after the call-control labels (the icon button ticket) are in.\n"
+    )
+    assert pairs(plan) == {
+        ("APP-102 Label every icon-only button", "APP-107 Captions in video consult")
+    }
+    french = plan_of(
+        "## Tâches\n\n### Sauvegarde plateforme\nX.\n\n### Sélection de compte\nVient après le"
+        " choix du fichier (la sauvegarde plateforme).\n"
+    )
+    assert pairs(french) == {("Sauvegarde plateforme", "Sélection de compte")}
+
+
+def test_an_aside_without_an_article_is_no_description() -> None:
+    plan = plan_of(
+        "## Work\n\n### Icon button labels\nX.\n\n### Captions\nComes after the call controls"
+        " (icon button labels, maybe) are in.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_version_names_the_tasks_of_the_milestone_it_names() -> None:
+    plan = plan_of(
+        "## Work\n\n### Release train 6.3 (code freeze 24 Nov)\n\n**APP-1 Tokens**\nX.\n\n"
+        "**APP-2 Labels**\nY.\n\n### Release train 6.4 (code freeze 15 Dec)\n\n"
+        "**APP-3 CI checks**\nIt should go in after the 6.3 fixes.\n\n**APP-4 Script**\nZ.\n"
+    )
+    assert pairs(plan) == {("APP-1 Tokens", "APP-3 CI checks"), ("APP-2 Labels", "APP-3 CI checks")}
+    german = plan_of(
+        "## Arbeit\n\n### Version 2.1\n\n- [ ] Export\n- [ ] Import\n\n### Version 2.2\n\n"
+        "- [ ] Archiv — erst nach den Korrekturen aus 2.1\n"
+    )
+    assert pairs(german) == {("Export", "Archiv"), ("Import", "Archiv")}
+
+
+def test_a_heading_number_wins_over_a_milestones_version() -> None:
+    plan = plan_of(
+        "## 6. Work\n\n### 6.3 Release train 6.3\n\nX.\n\n### 6.4 CI checks\nAfter 6.3.\n"
+    )
+    assert pairs(plan) == {("Release train 6.3", "CI checks")}
+
+
+_PORT = (
+    "## Tâches\n\n**T-01 — Moteur**\nImportance : bloquante · Jalon : Alpha\n\n"
+    "**T-02 — Menus**\nImportance : normale · Jalon : Alpha\n\n"
+    "**T-03 — Sauvegardes**\nImportance : bloquante · Jalon : Bêta\n\n"
+    "**T-04 — Soumission**\nImportance : bloquante · Jalon : Soumission\n\n"
+    "**T-05 — Conformité**\nImportance : bloquante · Jalon : Soumission\n{}\n\n"
+    "## Jalons\n\n1. **Alpha — 18 décembre.** T-01, T-02.\n2. **Bêta — 5 février.** T-03.\n"
+    "3. **Soumission — 19 février.** T-04, T-05.\n"
+)
+
+
+def test_every_task_of_a_priority_in_named_milestones_is_what_a_task_waits_for() -> None:
+    plan = plan_of(
+        _PORT.format(
+            "N'a de sens qu'une fois toutes les tâches bloquantes de l'alpha et de la bêta"
+            " terminées."
+        )
+    )
+    assert pairs(plan) == {
+        ("T-01 — Moteur", "T-05 — Conformité"),
+        ("T-03 — Sauvegardes", "T-05 — Conformité"),
+    }
+    english = plan_of(
+        _PORT.replace("Importance : bloquante", "Priority: blocker").format(
+            "Only once all blocker tasks of the alpha and the bêta are done."
+        )
+    )
+    assert ("T-01 — Moteur", "T-05 — Conformité") in pairs(english)
+    assert ("T-04 — Soumission", "T-05 — Conformité") not in pairs(english)
+
+
+def test_every_task_of_a_priority_without_a_milestone_names_nothing() -> None:
+    plan = plan_of(_PORT.format("Une fois toutes les tâches bloquantes terminées."))
+    assert pairs(plan) == set()

@@ -36,12 +36,14 @@ from core.prd.plan.prose import (
     phase_exceptions,
     phase_order_exempt,
     says_phases_in_order,
+    sequence_subject,
     states_sequence,
 )
 from core.prd.plan.scan import Meta, scan_blocks, scan_list, scan_text
 from core.prd.plan.units import Inherited, Unit
 from core.prd.plan.vocab import (
     TOO_BIG,
+    WORDS,
     clean_title,
     flat_blocks,
     ident_of,
@@ -397,7 +399,10 @@ class Builder:
         self.section_units.setdefault(id(section), []).extend(below)
         for dep in (*local.deps, *own.deps):
             self.group_deps.append((below, dep))
-        if len(below) > 1 and any(states_sequence(p) for p in own.prose):
+        saying = (
+            next((p for p in own.prose if states_sequence(p)), None) if len(below) > 1 else None
+        )
+        if saying is not None:
             # The items of a list, or the rows of a step table, run in the order written.
             with_deps_column = {
                 id(w.block)
@@ -410,6 +415,7 @@ class Builder:
                 listed = [u for u, w in zip(below, items, strict=True) if id(w.block) == block]
                 if block in with_deps_column and sum(bool(u.meta.deps) for u in listed) > 1:
                     continue  # its "Prerequisites" column says what each row waits for
+                listed = named_by_noun(listed, sequence_subject(saying))
                 if len(listed) > 1:
                     self.sequences.append(([[u] for u in listed], section.line_start))
 
@@ -614,3 +620,27 @@ def continued_numbering(sections: list[Section]) -> Iterator[int]:
 def _has_task_table(section: Section) -> bool:
     """Whether one of the section's own blocks is a table of tasks (``task_table``)."""
     return any(isinstance(b, Table) and task_table(b) is not None for b in section.blocks)
+
+
+def _same_noun(said: str, word: str) -> bool:
+    """Whether a title's word is the noun a sentence said, give or take a plural ending."""
+    if len(word) < 3:
+        return False
+    if said.startswith(word):
+        return len(said) - len(word) <= 2
+    return word.startswith(said) and len(word) - len(said) <= 2
+
+
+def named_by_noun(listed: list[Unit], subject: list[str]) -> list[Unit]:
+    """The listed tasks a sentence names by its subject's noun, when some but not all carry it.
+
+    "The waves go one after the other" under ``Wave A``, ``Wave B``, ``Wave C`` and two
+    clean-up rows: the waves run in order, the clean-up is not a wave.
+    """
+    for said in subject:
+        named = [
+            u for u in listed if any(_same_noun(said, w) for w in WORDS.findall(u.title.casefold()))
+        ]
+        if 1 < len(named) < len(listed):
+            return named
+    return listed

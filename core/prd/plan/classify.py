@@ -74,6 +74,8 @@ _ID_LIST = re.compile(
     rf"|\bà\b|\ba\b|–|-)\s*{ID_PATTERN})+"
 )
 """Ids listed (and ranges: ``LH-01 bis LH-05``) at the start of a milestone's text."""
+_PART_NUMBER = re.compile(r"[A-Z]\.\d{1,2}\.?\s+(\S.*)$")
+"""A lettered heading number (``C.1 Ausgangslage``): the title after it."""
 _LONE_ID = re.compile(rf"({ID_PATTERN})(?![\w-])")
 _LISTING_LEAD = re.compile(r"\s*(?:\([^()\n]{0,160}\)\s*)?[:—–-]?\s*")
 """What may stand before a milestone's list of ids: an aside and a colon (``**Gate A — dark
@@ -495,8 +497,25 @@ class SectionRules:
         return rules
 
     def title(self, section: Section) -> Title:
-        """What the rules read from the section's heading (cached per heading text)."""
-        return self.title_of(section.title)
+        """What the rules read from the section's heading (cached per heading text).
+
+        A lettered number that every sibling shares (``C.1 Ausgangslage``, ``C.2 Ziele`` under
+        ``Teil C``) numbers the parts of an appendix or a part: before a title the rules know
+        (background, risks, a schedule) it is a heading number, not an id. Before any other
+        title it stays the item's id (``A.2 Replicar el ERP``).
+        """
+        title = section.title
+        if title[1:2] == "." and (m := _PART_NUMBER.match(title)) is not None:
+            parent = self.parents.get(id(section))
+            siblings = parent.children if parent is not None else []
+            letter = title[0]
+            if len(siblings) >= 3 and all(
+                c.title[:1] == letter and _PART_NUMBER.match(c.title) for c in siblings
+            ):
+                plain = self.title_of(m.group(1))
+                if plain.kind is not None:
+                    return plain
+        return self.title_of(title)
 
     def title_of(self, text: str) -> Title:
         """``Title.of(text)``, cached per text (titles repeat: "Acceptance criteria")."""

@@ -20,11 +20,11 @@ from dataclasses import replace
 from core.domain import graph as graphs
 from core.prd.models import PlannedEdge, PlanWarning
 from core.prd.parse import ListBlock, Paragraph, Section, Table
-from core.prd.plan.builder import Builder
+from core.prd.plan.builder import Builder, named_by_noun
 from core.prd.plan.describe import Described, Describer
 from core.prd.plan.items import DEP_COLUMNS
 from core.prd.plan.lexicon import DEP_TRIGGER, NO_DEPENDENCY
-from core.prd.plan.match import Found, Resolver, named_in_group
+from core.prd.plan.match import PART_SPLIT, Found, Resolver, named_in_group
 from core.prd.plan.prose import DepRef, find_dependencies, subject_name
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import flat_blocks, iter_items, norm, norm_plain, strip_number
@@ -129,7 +129,7 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
             out.add(subjects[0], by_key[dep.order_key], "order", dep.line, "numbered steps")
             continue
         if len(subjects) > 1 and dep.subject:
-            subjects = _named_subjects(resolver, subjects, dep)
+            subjects = _named_subjects(resolver, subjects, dep, describer)
         referrer = subjects[0] if len(subjects) == 1 else None
         found = resolver.resolve(dep, referrer)
         if (
@@ -174,19 +174,44 @@ def resolve_edges(builder: Builder) -> list[PlannedEdge]:
     return out.edges
 
 
-def _named_subjects(resolver: Resolver, subjects: list[Unit], dep: DepRef) -> list[Unit]:
+def _named_subjects(
+    resolver: Resolver, subjects: list[Unit], dep: DepRef, describer: Describer
+) -> list[Unit]:
     """The tasks of a section that a sentence of its text is about, when it names some.
 
     Prose under a section speaks for all its tasks ("Everything here waits for the API"),
     unless the sentence names one of them as its subject: "l'ajout de bénéficiaire doit être
-    en production avant le virement instantané" orders those two, not the whole section.
+    en production avant le virement instantané" orders those two, not the whole section. A
+    subject that names no title describes its tasks by their words ("Library consolidation"
+    for "Consolidate shared libraries"; "Archiving the repos and turning off their Jenkins
+    jobs": one task per part), each by two of its words.
     """
     name = subject_name(dep.subject)
     if not name:
         return subjects
     found = resolver.resolve(DepRef(name, dep.line, strength="strong"), None)
     named = [u for u in found.units if u in subjects]
-    return named or subjects
+    if named:
+        return named
+    for part in [p for p in PART_SPLIT.split(name) if p.strip()]:
+        verdict = describer.name(part, (), 2)
+        if not isinstance(verdict, Described) or verdict.unit not in subjects:
+            named = []  # every part names one of them, or none counts
+            break
+        named.append(verdict.unit)
+    if named:
+        return named
+    # "No wave starts before …" over Wave A, Wave B, Wave C and two clean-up rows: the waves.
+    noun = _DETERMINED_NOUN.fullmatch(name.strip())
+    return named_by_noun(subjects, [noun.group(1).casefold()]) if noun else subjects
+
+
+_DETERMINED_NOUN = re.compile(
+    r"(?:no|each|every|all|the|kein[e]?|jede[rs]?|alle|die|ningún|ninguna|cada|tod[oa]s los"
+    r"|tod[oa]s las|l[oa]s|aucun[e]?|chaque|tou(?:te)?s les|les)\s+([^\W\d_]{4,})",
+    re.IGNORECASE,
+)
+"""A subject that is one noun after a determiner (``No wave``, ``Jede Welle``, ``Cada ola``)."""
 
 
 def _without_implied_order(edges: list[PlannedEdge]) -> list[PlannedEdge]:

@@ -155,6 +155,20 @@ def segment_term(first_line: str, legend: dict[str, Priority]) -> Priority | Non
     return None
 
 
+def labelled_term(text: str, legend: dict[str, Priority]) -> Priority | None:
+    """The level of a legend's term a priority label names (``(Dringlichkeit A)``), if any.
+
+    "**A** (…, muss …), **B** (…) und **C** (wünschenswert …)": the legend ranks the letters,
+    and a priority word followed by one of them states that level.
+    """
+    if not PRIORITY_INLINE_HINT.search(text):
+        return None
+    for m in PRIORITY_INLINE.finditer(text):
+        if (level := legend.get(norm_plain(m.group("value")))) is not None:
+            return level
+    return None
+
+
 def item_priority(text: str) -> Priority | None:
     """The priority an item states, if any.
 

@@ -282,6 +282,10 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(pi|programm|quartals|team) ziele|objetivos del (pi|programa|trimestre|equipo)",
             r"objectifs (du pi|du programme|du trimestre|de l équipe)",
             r"(strategic |investment |quarterly )?themes|thèmes|temas|themen|schwerpunkte",
+            # What the plan wants, and what it does not (``Qué queremos y qué no``).
+            r"what we want( and (what we )?(don t|do not))?|was wir wollen( und was nicht)?",
+            r"(lo )?qué queremos( y qué no)?|lo que queremos( y lo que no)?",
+            r"ce que nous voulons( et ce que nous ne voulons pas)?",
         ),
     ),
     "users": (
@@ -296,6 +300,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             # A production's people (``Crew and contacts``, ``Cast and crew``, ``Besetzung``).
             r"crew|cast( and crew)?|crew and cast|besetzung|team und kontakte|reparto",
             r"equipo técnico|équipe technique",
+            r"(the|l|el|das) (team|équipe|equipo)",
             r"équipe|acteurs|gouvernance|organisation( du projet)?|pilotage",
             r"usuarios?( objetivo)?|público objetivo|destinatarios|utilisateurs?( cibles?)?",
             r"cibles?|public cible|parties prenantes",
@@ -327,6 +332,11 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"métriques|mesures? de (succès|réussite)",
             r"(suivi|monitoring|seguimiento) (and|et|y|und) (evaluation|évaluation|evaluación"
             r"|evaluierung)|erfolgskontrolle",
+            # The numbers watched while the plan runs (``Indicadores que miramos …``).
+            r"(metrics|kpis|indicators) (we|to) (watch|track|monitor)( [^ ]+){0,5}",
+            r"(indicadores|métricas) que (miramos|seguimos|vigilamos|monitoreamos)( [^ ]+){0,5}",
+            r"(indicateurs|métriques) (que nous (suivons|surveillons)|à suivre)( [^ ]+){0,5}",
+            r"(kennzahlen|metriken) die wir (beobachten|verfolgen)( [^ ]+){0,5}",
         ),
     ),
     "alternatives": (
@@ -389,6 +399,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"points (ouverts|en suspens)",
             r"(pendiente|pendientes|por|to be|noch zu|reste à|à) (de )?(decidir|decided|entscheiden"
             r"|décider)",
+            r"(pendientes|puntos|temas|cosas) por decidir|(points|questions) à trancher",
         ),
     ),
     "notes": (
@@ -414,6 +425,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"notas|comentarios|actualizaciones|historial( de cambios)?|decisiones|decidido",
             r"enlaces|referencias|remarques|commentaires|historique|décisions|décidé|liens",
             r"références|ressources",
+            r"(décisions|decisiones) (prises|tomadas)|decisions (taken|made)",
+            r"getroffene entscheidungen",
             r"next meeting|(attendees|participants)|nächste(s)? (besprechung|treffen|termin)",
             r"next [^ ]+ meeting|nächste(s)? [^ ]*(sitzung|besprechung|treffen)",
             r"próxima reunión( de(l)? [^ ]+)?|prochaine réunion( du| de la)? [^ ]+",
@@ -585,6 +598,11 @@ CONDITIONAL_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"(in )?scope|umfang|abgrenzung|alcance|périmètre|portée",
             r"scope of (this|the) [^ ]+|umfang (dieser|dieses|des|der) [^ ]+",
             r"alcance (de|del) (esta|este|la|el) [^ ]+|périmètre (de|du) (cette|ce|la|le) [^ ]+",
+            # What is in and out (``Ce qui est dans le périmètre, et ce qui ne l'est pas``).
+            r"what (is|s) in scope( and what (is|s) not| and what isn t)?",
+            r"ce qui est (dans le|hors du) périmètre( et ce qui ne l est pas)?",
+            r"lo que (entra|está) en (el )?alcance( y lo que no)?",
+            r"was im umfang ist( und was nicht)?",
         ),
     ),
     "stories": (
@@ -1041,7 +1059,8 @@ _FORWARD_STRONG = (
     r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
     r"|voraussetzung (ist|dafür ist|sind)|setzt voraus, dass|es necesario que|requisito previo"
     r"|waits on|unblocked by|contingent (on|upon)|conditional on|(on hold|paused) until"
-    r"|aufbauend auf|blockiert bis|condicionad[oa] a|conditionné(e)? (par|à)|bloqué(e)? tant que"
+    r"|aufbauend auf|blockiert bis|condicionad[oa]s? (a|al)|conditionné(e)? (par|à)"
+    r"|bloqué(e)? tant que"
     r"|abhängig von|hängt von|benötigt|braucht|erst,? (nach|nachdem|wenn|sobald|mit)|wartet auf"
     r"|blockiert( auch)? (durch|von)|depende de|requiere|necesita|hace falta( que)?"
     r"|il faut (d.abord )?que"
@@ -1128,7 +1147,17 @@ _FORWARD_WEAK = (
     # "a partir del inventario", "s'appuie sur la charte": the work it starts from
     r"|a partir (?:del|de la|de los|de las)(?= [^\d\s])"
     r"|s['’]appuie(nt)? sur|se base(nt)? sur|repose(nt)? sur|se apoya(n)? en|se basa(n)? en"
-    r"|se cale(nt)? sur"
+    r"|se cale(nt)? sur|s['’]appuyer sur|s['’]enchaîne(nt)? (sur|avec)"
+    # "L'intégration des polices demande l'interface adaptée (T-06)": it requires it
+    r"|demande(nt)?(?= (l['’]|la |le |les ))"
+    # "Se fait sur la version Unity 6": the work it is done on
+    r"|se (fait|font) sur|se hacen? sobre(?= (el|la|los|las) )"
+    r"|se (configuran?|montan?|arman?) sobre(?= (el|la|los|las) )"
+    r"|se (configurent|configure|montent|monte) sur(?= (le|la|les|l['’]))"
+    r"|(is|are) (configured|set up|built) on(?= (the|our) )"
+    # "Suit la passe de conformité", "Schließt an M6 an": it comes right after
+    r"|suit(?= (la|le|les|l['’]) )|suivent(?= (la|le|les|l['’]) )"
+    r"|schließt (sich )?(direkt |unmittelbar )?an(?= (den|die|das|dem|der|[A-Z][A-Z0-9]*-?\d))"
     # "Sale de los muestreos", "ergibt sich aus der Content-Inventur": what it is drawn from
     r"|(ergibt|ergeben) sich aus|sale(n)? de(?= (?:los|las|la|el) )|sale(n)? del|resulta(n)? de"
     r"|se deduce(n)? de|se dédui(t|sent) d(?:e|u|es)|découle(nt)? d(?:e|u|es)|results? from"
@@ -1167,7 +1196,7 @@ _REVERSE_WEAK = (
 _READY_STATE = (
     r"(?:fertig|abgeschlossen|erledigt|bereit|done|ready|finished|complete|completed|listo"
     r"|lista|listos|listas|terminado|terminada|acabado|prêt|prête|prêts|prêtes|terminé|terminée"
-    r"|achevé|achevée)"
+    r"|achevé|achevée|wirksam|in kraft|in place|in force|effective|vigente|en vigor|en vigueur)"
 )
 READY_TAIL = re.compile(
     rf"\s+{_READY_STATE}(?:\s+(?:sein|werden|haben|ist|sind))?\s*$", re.IGNORECASE
@@ -1276,6 +1305,8 @@ DEP_ANCHORS = word_set(
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
     "|without|ohne |sans | sin | when |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
     "|möglich|possible|posible|a partir|appuie|se base|repose|apoya|se basa|stützt|stützen"
+    "|appuyer|enchaîne|se fait|se font|se hace|suit |suivent|schlie|lorsque|demande"
+    "|se configur|se mont|se arma|configured on|set up on"
 )
 """Lower-case pieces of which every ``DEP_TRIGGER`` phrase holds one: text without any of
 them states no dependency, and skips the (slower) regex."""
@@ -1286,6 +1317,15 @@ them starts, in one scan instead of a ``str.find`` per anchor (only its start me
 
 GERMAN_VORAUS = re.compile(r"\bsetz(?:t|en)\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
 """German wraps the target: ``Setzt den Ingest-Dienst voraus``."""
+WITH_READY = re.compile(
+    r"(?:^|(?<=[.;] ))(?:con|with|avec|mit) (?P<target>[^.;:\n]{3,80}?) (?:ya )?"
+    r"(?:andando|funcionando|list[oa]s?|hech[oa]s?|terminad[oa]s?|en producción|in place|done"
+    r"|ready|running|working|live|prêt(?:e|s|es)?|terminée?s?|en place|fertig|bereit|in betrieb)"
+    r"(?=\s*(?:[.;]|$))",
+    re.IGNORECASE,
+)
+"""A sentence that is only what must be ready: ``Con el checkout nuevo y los webhooks
+andando.``, ``With the API and the cache in place.``, ``Mit dem WLAN in Betrieb.``"""
 
 # ---------------------------------------------------------------- descriptions (``describe``)
 
@@ -1343,7 +1383,12 @@ SEQUENTIAL = re.compile(
     r"|cada (paso|fase|etapa)\b[^.]*\banterior|dans (cet |l['’ ])?ordre"
     r"|l['’ ]une après l['’ ]autre|les uns après les autres|séquentiel(le)?s?(ment)?"
     r"|s['’ ]enchaînent|se suceden|folgen aufeinander|follow (one another|each other)"
-    r"|chaque (étape|phase)\b[^.]*\bprécédente?)(?![\w-])",
+    r"|chaque (étape|phase)\b[^.]*\bprécédente?"
+    # "die folgende Stufe beginnt erst nach dem Beschluss über den Abschluss der vorherigen"
+    r"|the (next|following) (step|phase|stage|wave|ring)\b[^.]*\b(previous|prior|preceding) one"
+    r"|(folgende|nächste) (stufe|phase|etappe|welle)\b[^.]*\bvorherigen"
+    r"|(siguiente|próxima) (fase|etapa|ola)\b[^.]*\banterior"
+    r"|(phase|étape|vague) suivante\b[^.]*\bprécédente)(?![\w-])",
     re.IGNORECASE,
 )
 """A statement that the numbered steps (or the sub-sections) of a section run in order."""

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from core.domain.models import Priority
 from core.prd.plan.builder import Builder
 from core.prd.plan.lexicon import NONE_REFERENCE, word_set
 from core.prd.plan.prose import DepRef
@@ -35,6 +36,7 @@ from core.prd.plan.vocab import (
     WORDS,
     norm,
     norm_plain,
+    priority_of,
     spell_numbers,
     spell_parts,
     spell_range,
@@ -119,6 +121,29 @@ _TAGS = re.compile(r"\[[^\[\]]{1,24}\]|(?<![\w-])P[0-3](?![\w-])")
 """A priority or status tag in a title (``[P2] Catégorisation…``): no word a reference names."""
 
 
+_VERSION = re.compile(r"(?<![\w.])(\d{1,2}\.\d{1,2})(?![\w]|\.\d)")
+"""A version a milestone is named by (``Release train 6.3``, ``Version 2.1``)."""
+
+
+def _level(word: str | None) -> Priority | None:
+    """The priority a word of a group names (``bloquantes``: a plural too)."""
+    if not word:
+        return None
+    return priority_of(word) or (priority_of(word[:-1]) if word.endswith("s") else None)
+
+
+_RANKED_GROUP = re.compile(
+    r"(?:every|all( the)?|toutes les|tous les|alle|todas las|todos los)\s+"
+    r"(?:(?P<lead>\w+)\s+)?(?:tasks?|tickets?|items?|tâches|aufgaben|maßnahmen|tareas)"
+    r"(?:\s+(?P<tail>\w+))?(?:\s+(?:of|in|from|de|du|des|der|aus|in der|del)\s+"
+    r"(?:the\s+|la\s+|l\s+|el\s+)?(?P<where>.+))?$"
+)
+"""Every task of a stated priority, maybe in named milestones (norm_plain text)."""
+_MILESTONE_LIST = re.compile(
+    r"\s+(?:and|et|und|y)\s+(?:(?:of|de|du|des|der|del)\s+)?(?:the\s+|la\s+|l\s+|el\s+)?"
+)
+_ID_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9]*-(\d{2,})$")
+"""The number an id ends in after its dash (``A11Y-101`` → ``101``)."""
 _NAMED_HEAD = re.compile(r"((?:[^\s:]+ ){0,3}[^\s:]+):\s+\S")
 """An item's name before a colon and what it says of it (``Eligibility rules: KYC approved,
 $50+ …``): references name the task by it."""
@@ -203,6 +228,10 @@ class Resolver:
     by_title: dict[str, list[Unit]] = field(default_factory=dict)
     by_ident: dict[str, list[Unit]] = field(default_factory=dict)
     by_number: dict[str, list[Unit]] = field(default_factory=dict)
+    by_id_number: dict[str, list[Unit]] = field(default_factory=dict)
+    by_version: dict[str, list[Unit]] = field(default_factory=dict)
+    """A version a milestone's name holds (``6.3`` of ``Release train 6.3``) → its tasks."""
+    """An id's number (``101`` of ``A11Y-101``) → the tasks whose ids end in it."""
     by_stage: dict[str, list[Unit]] = field(default_factory=dict)
     """A numbered stage (``phase 2``) → the tasks of the milestone it leads the name of."""
     """A numbered item's number → the items written with it (each list counts from 1)."""
@@ -251,6 +280,8 @@ class Resolver:
                 resolver.by_number.setdefault(unit.number, []).append(unit)
             if unit.ident:
                 resolver.by_ident.setdefault(unit.ident.casefold(), []).append(unit)
+                if (tail := _ID_NUMBER.search(unit.ident)) is not None:
+                    resolver.by_id_number.setdefault(tail.group(1), []).append(unit)
                 bare = (
                     unit.title.split(unit.ident, 1)[-1] if unit.title.startswith(unit.ident) else ""
                 )
@@ -270,6 +301,14 @@ class Resolver:
                 # "Attribution: tie link click → …" is named "attribution", whole: its words
                 # alone are not scored against other references.
                 resolver._add_name(norm(head.group(1)), unit)
+            elif (
+                unit.origin == "row"
+                and unit.ident
+                and unit.title.startswith(unit.ident)
+                and (head := _NAMED_HEAD.match(unit.title[len(unit.ident) :].lstrip(" -—–:")))
+            ):
+                # "ONE-43 | Wave C: the remaining 12 services": a row named "Wave C" too.
+                resolver._add_name(norm(head.group(1)), unit)
         milestones = builder.milestones.by_key
         for unit in builder.units:
             # "Phase 2" names the tasks a Phase column or heading put in "Phase 2 — …".
@@ -277,6 +316,17 @@ class Resolver:
             name = unit.meta.milestone or (milestones[key].name if key in milestones else "")
             if name and (stage := _STAGE_ID.match(name)) is not None:
                 resolver.by_stage.setdefault(norm(stage.group(0)), []).append(unit)
+        versions: dict[str, set[str]] = {}
+        for key, milestone in milestones.items():
+            for version in _VERSION.findall(milestone.name):
+                versions.setdefault(version, set()).add(key)
+        for unit in builder.units:
+            key = unit.milestone or unit.inherited.milestone
+            for version, keys in versions.items():
+                # A version the milestones carry (a heading and a table may both name it),
+                # and no heading's number.
+                if key in keys and version not in builder.numbers:
+                    resolver.by_version.setdefault(version, []).append(unit)
         for number, units in numbered_titles.items():
             # "| 1er trimestre | 1, 4, 5 |": a bare number names "Action 1 — …" when no list
             # item has that number.
@@ -356,6 +406,10 @@ class Resolver:
         plain = norm_plain(raw)
         if not plain or NONE_REFERENCE.fullmatch(plain) or not raw.strip("-—–. "):
             return Found(none=True)
+        if (ranked := _RANKED_GROUP.match(plain)) is not None and (
+            by_rank := self._ranked(ranked, referrer)
+        ):
+            return Found(units=tuple(by_rank), group=len(by_rank) > 1)
         if PLURAL_PARTS.search(raw):
             raw = PLURAL_PARTS.sub(self._each_part, raw)
         exact = self._whole(raw, referrer)  # "Writer library (Go)": its parenthesis is a name
@@ -550,6 +604,11 @@ class Resolver:
                 inside = self.builder.section_units.get(id(numbered), [])
                 units.extend(inside)
                 group = group or len(inside) > 1
+            elif strength != "label" and (released := self.by_version.get(number)) is not None:
+                # "after the 6.3 fixes" under "Release train 6.3 (…)": that milestone's tasks
+                # (a label's number names a heading or a row, as it always did)
+                units.extend(released)
+                group = group or len(released) > 1
             elif strength == "label" and not units:
                 missing.append(number if len(numbers) > 1 else raw)
         for number in items:
@@ -565,6 +624,14 @@ class Resolver:
             elif number in named_items and not listed_as and (rows := self.by_ident.get(number)):
                 # "Arbeitspaket 3" with no list item 3: the row numbered 3 in a "Nr." column.
                 units.extend(rows)
+                missing = [m for m in missing if m not in (number, raw)]
+            elif (
+                not listed_as
+                and number not in named_items
+                and len(by_id := self.by_id_number.get(number, ())) == 1
+            ):
+                # "(101, 103, 104, 106)" among tickets A11Y-101 …: the one id ending so.
+                units.extend(by_id)
                 missing = [m for m in missing if m not in (number, raw)]
             elif (
                 number in named_items
@@ -596,6 +663,33 @@ class Resolver:
             missing=tuple(missing),
             group=group,
         )
+
+    def _ranked(self, ranked: re.Match[str], referrer: Unit | None) -> list[Unit]:
+        """The tasks of one stated priority in the milestones named, the referrer left out.
+
+        ``toutes les tâches bloquantes de l'alpha et de la bêta``: none unless a milestone is
+        named and each name (its first word) starts the milestone of one such task.
+        """
+        level = _level(ranked.group("lead")) or _level(ranked.group("tail"))
+        names = [
+            n.split()[0] for n in _MILESTONE_LIST.split(ranked.group("where") or "") if n.split()
+        ]
+        if level is None or not names:
+            return []
+        wanted = set(names)
+        by_key = self.builder.milestones.by_key
+        found: list[Unit] = []
+        held: set[str] = set()
+        for u in self.builder.units:
+            if u is referrer or u.meta.priority is not level:
+                continue
+            said = [u.meta.milestone or ""]
+            said += [by_key[k].name for k in (u.milestone, u.inherited.milestone) if k in by_key]
+            firsts = {w[0] for n in said if (w := norm_plain(n).split())}
+            if firsts & wanted:
+                found.append(u)
+                held |= firsts & wanted
+        return found if held == wanted else []
 
     def _titled_part(self, noun: str, number: str) -> bool:
         """Whether a task goes by ``noun number`` (``Schritt 4 – …`` for "Schritte 4")."""

@@ -44,12 +44,18 @@ _BOLD_LEAD = re.compile(r"\s*(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1")
 _MILESTONE_COLUMNS = re.compile(
     r"milestones?|meilensteine?|hitos?|jalons?|phases?|fases?|stages?|etapas?|étapes?|phasen"
     r"|lots?|releases?|waves?|tranches?|horizons?|horizont(e)?|zeithorizont|horizontes?"
+    r"|stufen?|etappen?"
     # The period a schedule places its tasks in (``| Période | Actions |``).
     r"|periods?|périodes?|períodos?|zeitraum|zeiträume|quarters?|quartale?|trimestres?"
     r"|semesters?|semestres?|halbjahre?"
 )
 """A column naming milestones: such a table names them wherever it stands."""
 _NAME_COLUMNS = re.compile(rf"{_MILESTONE_COLUMNS.pattern}|name")
+_PERIOD_COLUMNS = re.compile(
+    r"periods?|périodes?|períodos?|zeitraum|zeiträume|quarters?|quartale?|trimestres?"
+    r"|semesters?|semestres?|halbjahre?"
+)
+"""A column dating the milestones: their name is in a stage column beside it, if any."""
 _SCOPE_COLUMNS = re.compile(
     r"(in )?scope|what s in( it)?|included|includes|contains|content|contents|tasks|steps"
     r"|schritte|arbeitspakete|pasos|étapes|work items|work packages|stories|epics"
@@ -394,7 +400,10 @@ class Milestones:
 
     def _table(self, table: Table) -> None:
         header = [norm_plain(h) for h in table.header]
-        name_col = next((i for i, h in enumerate(header) if _NAME_COLUMNS.fullmatch(h)), 0)
+        named = [i for i, h in enumerate(header) if _NAME_COLUMNS.fullmatch(h)]
+        # "| Stufe | Zeitraum | Maßnahmen |": the stage names the milestone, not its period.
+        name_col = next((i for i in named if not _PERIOD_COLUMNS.fullmatch(header[i])), None)
+        name_col = name_col if name_col is not None else (named[0] if named else 0)
         scopes = [i for i, h in enumerate(header) if _SCOPE_COLUMNS.fullmatch(h)] or [
             i for i, h in enumerate(header) if i != name_col and _PREREQUISITE_COLUMNS.match(h)
         ]

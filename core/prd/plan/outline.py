@@ -103,12 +103,21 @@ def _bold_first_line(
     return pattern.match(raw)
 
 
+def _word_count(title: str) -> int:
+    return sum(1 for token in title.split() if _HAS_WORD.search(token))
+
+
+_HAS_WORD = re.compile(r"[^\W_]")
+
+
 def _a_name(title: str) -> bool:
     """Whether a bold text can name a section.
 
-    Not a label (``Done when:``, ``Owner``), a sentence (``Note.``) or a line of prose.
+    Not a label (``Done when:``, ``Owner``), a sentence (``Note.``) or a line of prose. Dashes
+    and quotation marks standing alone (``T-14 — Intégration du DLC « Les Caves »``) are no
+    words.
     """
-    if title.endswith((":", ".")) or len(title.split()) > _MAX_WORDS:
+    if title.endswith((":", ".")) or _word_count(title) > _MAX_WORDS:
         return False
     head = " ".join(re.findall(r"[^\W_]+", title.casefold()))
     return head not in LABEL_WORDS and head not in _PROPERTY_WORDS

@@ -22,6 +22,7 @@ from core.prd.plan.lexicon import (
     READY_LEAD,
     READY_TAIL,
     SEQUENTIAL,
+    WITH_READY,
     trigger_kind,
 )
 from core.prd.plan.vocab import (
@@ -29,6 +30,7 @@ from core.prd.plan.vocab import (
     ID_PATTERN,
     LIST_SEPARATOR,
     RANGE_SEPARATOR,
+    WORDS,
     spell_range,
 )
 
@@ -79,6 +81,13 @@ _PAREN_POSITIONS = re.compile(
     re.IGNORECASE,
 )
 """Numbered rows in parentheses after a description (``alle Innengewerke (Pos. 11 bis 14)``)."""
+_LATER_NUMBERS = re.compile(r"\((\d{2,4}(?:\s*(?:,|and|y|und|et|&)\s*\d{2,4})+)\)", re.IGNORECASE)
+"""Two or more bare numbers in parentheses (``(101, 103, 104, 106)``): tickets by number."""
+_AND_LEAD = re.compile(r"\s+(?:and|und|y|e|et)\s+", re.IGNORECASE)
+_PAREN_DESCRIPTION = re.compile(
+    r"\(((?:the|der|die|das|el|la|los|las|le|les|l['’])\s*[^()\d]{3,60}?)\)", re.IGNORECASE
+)
+"""A parenthesis after what a task waits for that says it again with an article."""
 _LEAD_SPAN = 40
 _NEGATION = re.compile(
     r"(?<![\w-])(?:not|n['’]t|never|no|nothing|none|nobody|nicht|nichts|kein\w*|nie|nunca|nada"
@@ -98,12 +107,23 @@ _COPULA = re.compile(
 )
 """Where a sentence's target stops naming a task and says what state it must be in:
 ``once receipt OCR is live``, ``quand la catégorisation est en recette``."""
+_RESTATED = re.compile(
+    r"(?:\bi\.\s?e\.|\bthat is|\bd\.\s?h\.|\bdas heißt|\bes decir|\bo sea|\bc['’]est[- ]à[- ]dire"
+    r"|\bsoit),?\s*$",
+    re.IGNORECASE,
+)
+"""An apposition's lead (``i.e.``, ``d. h.``, ``es decir``, ``c'est-à-dire``) ending right before
+a phrase: it says the dependency before it again."""
 _MODAL = re.compile(
     r"\s(?:must|should|has to|have to|needs to|need to|doit|doivent|devra|devront|muss|müssen"
     r"|soll|sollen|debe|deben|deberá|tiene que|tienen que|ha de|han de"
     # "Die Redaktionsschulung findet auf dem Testsystem statt": where it happens, then when
     r"|findet|finden|erfolgt|erfolgen|takes place|take place|tiene lugar|tienen lugar|a lieu"
-    r"|ont lieu)\s",
+    r"|ont lieu"
+    # "X and Y both happen after Z", "No wave starts before …": the subject ends there.
+    r"|both|beide|ambos|ambas|tous (les )?deux|toutes (les )?deux"
+    r"|starts|begins|beginnt|beginnen|empieza|empiezan|arranca|arrancan|commence|commencent"
+    r"|démarre|démarrent)\s",
     re.IGNORECASE,
 )
 """Where a subject's verb starts: ``X must be live before Y``."""
@@ -115,7 +135,12 @@ _FOCUS = re.compile(
     re.IGNORECASE,
 )
 """Focus words leading a target ("brauchen ebenfalls nur die Grundinstallation"): not its name."""
-_TRAILING = re.compile(r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord)$", re.IGNORECASE)
+_TRAILING = re.compile(
+    r"\s+(ab|voraus|first|zuerst|primero|d abord|d'abord"
+    # "une fois Unity 6 en place": the state it must be in, not part of its name
+    r"|en place|in place|in betrieb|en marcha|en producción|en production|in production)$",
+    re.IGNORECASE,
+)
 _ID_THEN_CLAUSE = re.compile(
     rf"(?P<id>{ID_PATTERN}),\s+(?P<rest>(?:the|der|die|das|el|la|los|las|le|les|l['’])\s[^,;]*)$"
 )
@@ -135,18 +160,42 @@ wird", "after which the team", "tras el cual se", "après lequel on"): it says b
 something else happens, not what the subject waits for."""
 
 
+def _with_ready(text: str, folded: str, line: int) -> list[DepRef]:
+    """``Con el checkout nuevo y los webhooks andando.``: a sentence naming what must be ready."""
+    if not any(folded.startswith(w) or f". {w}" in folded for w in _WITH_LEADS):
+        return []
+    flat = text.replace("\n", " ")
+    return [
+        DepRef(
+            m.group("target"),
+            line + text.count("\n", 0, m.start()),
+            False,
+            "strong",
+            "",
+            phrase=m.group(0),
+        )
+        for m in WITH_READY.finditer(flat)
+    ]
+
+
+_WITH_LEADS = ("con ", "with ", "avec ", "mit ")
+
+
 def find_dependencies(text: str, line: int) -> list[DepRef]:
     """The dependencies stated anywhere in ``text``, each with the line it is on.
 
     ``text`` is a paragraph or an item (its line breaks read as spaces); ``line`` is its
     first line.
     """
-    anchor = DEP_ANCHOR.search(text.casefold())
+    folded = text.casefold()
+    anchor = DEP_ANCHOR.search(folded)
+    with_ready = _with_ready(text, folded, line)
     if anchor is None:
-        return []
+        return with_ready
     first = anchor.start()
     flat = text.replace("\n", " ")
-    found: list[DepRef] = []
+    found: list[DepRef] = with_ready
+    previous = 0  # where the last phrase found starts
     blocked = [m.span() for m in NO_DEPENDENCY.finditer(flat)] if _maybe_none(flat) else []
     # A phrase starts at most a few words before its anchor ("can only start after").
     for m in DEP_TRIGGER.finditer(flat, max(0, first - _LEAD_SPAN)):
@@ -174,6 +223,14 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
         at = line + text.count("\n", 0, start)
         subject = _subject(flat, start)
         reverse = kind in ("rs", "rw")
+        if (
+            found
+            and (restated := _RESTATED.search(flat, max(0, start - 24), start)) is not None
+            and ". " not in flat[previous : restated.start()]
+        ):
+            # "No wave starts before Gate 2 has passed, i.e. before everything in …": the same
+            # dependency said again, with the first one's subject and direction.
+            subject, reverse = found[-1].subject, found[-1].reverse
         named = raw if strength == "label" or rest.startswith("[") else _before_verbs(raw)
         target = _FOCUS.sub("", _TRAILING.sub("", named.strip()))
         if strength == "weak" and _PRONOUN.match(target):
@@ -194,6 +251,7 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             listed = _listed(target) if strength == "weak" and ", " in target else [target]
             for one in listed:
                 found.append(DepRef(one, at, reverse, strength, subject, phrase=phrase))
+            previous = start
         after = rest[len(raw) :].lstrip() if not rest.startswith("[") else ""
         paren = _PAREN_REFS.match(after) if after.startswith("(") else None
         if paren is None and after.startswith("(") and (rows := _PAREN_POSITIONS.match(after)):
@@ -204,6 +262,35 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             # list of things it waits for goes on past the parenthesis.
             for one in _listed_after(after[rows.end() :]):
                 found.append(DepRef(one, at, reverse, "weak", subject, phrase=one))
+        elif (
+            paren is None
+            and "(" in after
+            and (later := _LATER_NUMBERS.search(after)) is not None
+            and ". " not in after[: later.start()]
+        ):
+            # "Not before every Blocker ticket above has shipped … (101, 103, 104, 106) and
+            # the captions work is in": the numbers of the tickets it means, then the rest.
+            found.append(DepRef(later.group(1), at, reverse, "strong", subject))
+            tail = after[later.end() :]
+            conj = _AND_LEAD.match(tail)
+            extra = (
+                [_before_verbs(_SENTENCE_STOP.split(tail[conj.end() :], 1)[0]).strip()]
+                if conj is not None
+                else _listed_after(tail)
+            )
+            for one in extra:
+                if one:
+                    found.append(DepRef(one, at, reverse, "weak", subject, phrase=one))
+        elif (
+            paren is None
+            and strength == "weak"
+            and (aside := _PAREN_DESCRIPTION.match(after)) is not None
+        ):
+            # "after the call-control labels (the icon button ticket) are in": the aside
+            # describes the same work in other words, a description of its own.
+            found.append(
+                DepRef(aside.group(1), at, reverse, "weak", subject, phrase=aside.group(1))
+            )
         if paren is not None:  # "Needs the us-east-1 infrastructure (1.3)"
             found.append(DepRef(paren.group(1), at, reverse, "label", subject))
             for more in _joined_parens(after[paren.end() :]):
@@ -393,6 +480,8 @@ def _cut(rest: str, strength: Strength) -> str:
     colon = rest.find(" : ", 0, end)
     if colon > 0 and rest[:colon].strip():
         end = colon  # "… et les comptes ouverts : personne ne doit …": what follows explains
+    elif ": " in rest[:end] and (clause := _COLON_CLAUSE.search(rest, 0, end)) is not None:
+        end = clause.start()  # "… y a las paqueterías: el simulacro tiene que …": a new clause
     if strength == "weak":
         w = _WEAK_BOUNDARY.search(rest, 0, end)
         if w and not (w.group(0).startswith(",") and _list_goes_on(rest[w.end() : end])):
@@ -400,6 +489,10 @@ def _cut(rest: str, strength: Strength) -> str:
     return rest[:end]
 
 
+_COLON_CLAUSE = re.compile(
+    r"(?<=\w):\s+(?:the|der|die|das|el|la|los|las|le|les)\s+\w+\s+\w+", re.IGNORECASE
+)
+"""A colon that starts a clause of its own (``…: el simulacro tiene que correr``)."""
 _LIST_END = re.compile(r"\s(?:and|y|e|und|et|sowie)\s", re.IGNORECASE)
 _CLAUSE_LEAD = re.compile(
     r"(?:we|they|it|you|i|this|that|which|wir|sie|es|er|man|das|nosotros|ellos|ello|esto|que"
@@ -454,7 +547,11 @@ def _subject(flat: str, start: int) -> str:
     if ", " in subject:
         joined = list(_JOINED_CLAUSE.finditer(subject))
         if joined:  # "…, und Stufe 3 erst nach …": the joined clause's own subject
-            subject = subject[joined[-1].end() :]
+            own = subject[joined[-1].end() :]
+            if own.strip() or (first := DEP_TRIGGER.search(subject)) is None:
+                subject = own
+            else:  # "X can begin once …, and must be finished before Y": X's, shared
+                subject = subject[: first.start()]
     return subject.strip(" :-—–*")
 
 
@@ -484,6 +581,19 @@ def states_sequence(text: str) -> bool:
     return SEQUENTIAL.search(flat) is not None and OVERLAP.search(flat) is None
 
 
+def sequence_subject(text: str) -> list[str]:
+    """The words before the verb of the sentence saying items run in order (``The waves``).
+
+    "The waves go one after the other" orders the waves of a table, not every row of it.
+    """
+    flat = text.replace("\n", " ")
+    m = SEQUENTIAL.search(flat)
+    if m is None:
+        return []
+    start = max(flat.rfind(". ", 0, m.start()), flat.rfind("; ", 0, m.start())) + 1
+    return [w for w in WORDS.findall(flat[start : m.start()].casefold()) if len(w) >= 4]
+
+
 _PHASE_NOUNS = re.compile(
     r"(?<![\w-])(?:phases|phasen|fases|stages|stufen|étapes|etapas|rings|ringe|anillos|anneaux"
     r"|waves|wellen|olas|vagues)(?![\w-])",
@@ -511,7 +621,33 @@ def says_phases_in_order(text: str) -> bool:
         end = text.find(". ", m.end())
         if states_sequence(text[start : len(text) if end < 0 else end]):
             return True
+    # "die folgende Stufe beginnt erst nach … der vorherigen": one phase said of the next,
+    # read only in the sentences that name the previous one (a literal test first: cheap).
+    folded = text.casefold()
+    if not any(word in folded for word in _PREVIOUS_WORDS):
+        return False
+    for m in _PREVIOUS.finditer(text):
+        start = max(text.rfind(". ", 0, m.start()), text.rfind("\n\n", 0, m.start())) + 1
+        said = SEQUENTIAL.search(text[start : m.end() + 5])
+        if (
+            said is not None
+            and _PHASE_NOUN.search(said.group(0))
+            and not OVERLAP.search(said.group(0))
+        ):
+            return True
     return False
+
+
+_PREVIOUS_WORDS = ("previous", "prior", "preceding", "vorherigen", "anterior", "précédent")
+_PREVIOUS = re.compile(r"(?i)\b(?:previous|prior|preceding|vorherigen|anterior|précédente?)\b")
+
+
+_PHASE_NOUN = re.compile(
+    r"(?<![\w-])(?:phase|fase|stage|stufe|étape|etapa|ring|anillo|anneau|wave|welle|ola|vague)"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+"""One phase of a plan, named in the singular."""
 
 
 _PHASE_EXCEPTION = re.compile(

@@ -463,7 +463,7 @@ _TAG_ENTRY = re.compile(
 _MUST_SAYS = re.compile(
     r"\bwithout (it|them|which)\b|\bfails?\b|\bmust\b|\bblocks?\b|\bohne (sie|ihn|es|das)\b"
     r"|\bscheitert\b|\bsin (ella|él|ello|esto)\b|\bfracasa\b|\bsans (elle|lui|cela|quoi)\b"
-    r"|\béchoue\b",
+    r"|\béchoue\b|\bmuss\b|\bdebe\b|\bdoit\b",
     re.IGNORECASE,
 )
 """A legend's words for work that everything hangs on (``the showcase fails without it``)."""
@@ -472,7 +472,8 @@ _MAY_SAYS = re.compile(
     r"(go|cut|drop|fallen|streichen|en caer|recortar|sauter|couper)"
     r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b|\bonly if (there is )?time\b"
     r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay|sobra|queda) tiempo\b"
-    r"|\bsi le temps\b|\bs'il reste du temps\b|\bif time (allows|permits|is left)\b",
+    r"|\bsi le temps\b|\bs'il reste du temps\b|\bif time (allows|permits|is left)\b"
+    r"|\bdesirable\b|\bwünschenswert\b|\bdeseable\b|\bsouhaitable\b",
     re.IGNORECASE,
 )
 """A legend's words for work that goes first when time runs short."""
