@@ -3038,3 +3038,52 @@ def test_a_clause_led_by_nothing_makes_before_a_wait_not_an_order_the_other_way(
         "### Mastering\nJonas.\n\n### Press campaign\nRuth.\n"
     )
     assert ("Press campaign", "Mastering") not in pairs(plan)
+
+
+# Batch 24
+
+
+def test_a_ballot_box_glyph_is_a_checkbox_and_its_bold_lead_the_title() -> None:
+    plan = plan_of(
+        "## Feuille de route\n\n- ☐ **Signer le bail** — Anne. Avant la fin du mois.\n"
+        "- ☐ **Commander le four** — Yves.\n- ☑ **Ouvrir le compte** — fait.\n"
+    )
+    assert titles(plan) == ["Signer le bail", "Commander le four"]
+
+
+def test_a_ballot_box_glyph_in_prose_is_no_checkbox() -> None:
+    plan = plan_of("## Form\n\nTick ☐ when the form is signed, then send it back.\n")
+    assert len(plan.tasks) == 1
+    assert "☐" in plan.tasks[0].description
+
+
+def test_a_scale_of_one_symbol_repeated_is_a_priority_legend() -> None:
+    plan = plan_of(
+        "## How to read this\n\n- ◆◆◆ we do not open without it\n- ◆◆ strongly advised\n"
+        "- ◆ if we have the time\n\n## Work\n\n- [ ] **Sign the lease** ◆◆◆ — Ann.\n"
+        "- [ ] **Hire a baker** ◆◆ — Ben.\n- [ ] **New sign** ◆ — Cy.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "Sign the lease": Priority.HIGH,
+        "Hire a baker": Priority.MEDIUM,
+        "New sign": Priority.LOW,
+    }
+
+
+def test_a_scale_legend_in_german_takes_its_priority_words() -> None:
+    plan = plan_of(
+        "## Lesehilfe\n\n★★ = hoch\n★ = niedrig\n\n## Aufgaben\n\n"
+        "- [ ] **Vertrag prüfen** ★★ — Jan.\n- [ ] **Flyer drucken** ★ — Eva.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "Vertrag prüfen": Priority.HIGH,
+        "Flyer drucken": Priority.LOW,
+    }
+
+
+def test_lines_led_by_different_symbols_are_no_scale() -> None:
+    plan = plan_of(
+        "## Status\n\n- ✅ shipped the login page\n- 🚧 building the search\n\n"
+        "## Work\n\n- [ ] **Search** 🚧 — Ann.\n- [ ] **Export** — Ben.\n"
+    )
+    assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}

@@ -51,7 +51,8 @@ dependencies.
   *bucket* (a checklist, tasks, to-dos, steps, "in parallel", a week, a sprint, a date, a
   release stage, a milestone heading, a work plan such as Roadmap or Requirements, or any
   checklist-only section of a document made of checklists: its open checkboxes, else its other
-  open items), when a numbered outline's heading item holds ``1.1. …`` lines or a
+  open items; a ballot-box glyph ``☐`` is an open checkbox, ``☑``/``☒`` checked ones), when a
+  numbered outline's heading item holds ``1.1. …`` lines or a
   ``- 1.1. …`` sub-list (the entries are the tasks), when most items of a list carry their
   own id, owner or dependency, when a list
   follows ``Tasks:``, when its numbered steps are said to run in order, and for the rows of a
@@ -80,7 +81,9 @@ the source's file name without extension.
   Abhängig von, Voraussetzung, Depende de, Requiere, Dépend de, Nécessite…), blocks, priority
   (Priorität, Prioridad, Priorité), type, labels/tags, milestone, status, acceptance criteria.
 - *Priority*: a ``Priority`` label or a priority stated mid-sentence (``— prioridad alta``), else
-  ``P0``–``P3``, a traffic light (🔴🟠🟡🟢) or MUST/SHOULD/COULD in the title, else in the
+  ``P0``–``P3``, a traffic light (🔴🟠🟡🟢), a step of a symbol scale the document defines
+  (``- ★★★ indispensable`` / ``- ★★ …`` / ``- ★ …``: its priority word, else more symbols rank
+  higher) or MUST/SHOULD/COULD in the title, else in the
   task's own text and items (a leading ``**Imprescindible.**``, a ``— *Urgent*`` segment; the
   strongest wins), else inherited, else medium. Words: P0/critical/urgent/blocker/highest →
   critical, P1/high/MUST → high, P2/medium/SHOULD → medium, P3/low/lowest/COULD/nice to have →
@@ -170,6 +173,7 @@ from core.prd.plan.vocab import (
     flat_blocks,
     mark_legend,
     priority_terms,
+    scale_legend,
     slug,
     source_stem,
     symbol_legend,
@@ -236,6 +240,8 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     if " = " in text and not text.isascii():
         for mark, level in symbol_legend(text).items():
             builder.legend.setdefault(mark, level)
+    if not text.isascii() and (scale := scale_legend(text)):
+        builder.legend = {**scale, **builder.legend}
     if "[" in text:
         builder.tag_legend = tag_legend(text)
     if "**" in text:

@@ -419,8 +419,11 @@ def _row_name(title: str) -> str:
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 
 
+_ITEM_START = r"\s*(?:[-*+]|\d+[.)])\s+(?:(?:\[[ xX]\]|[\u2610-\u2612])\s+)?"
+"""A list item's marker and its checkbox, ``[ ]`` or a ballot-box glyph (``☐``, ``☑``, ``☒``)."""
+
 _BOLD_LEAD = re.compile(
-    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
+    _ITEM_START + r"(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
     r"(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1\s*"
     r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<mark>[^\w\s\[\]()*_:—–·|.,;!?'\"-]{1,3}\s*)?"
     r"(?P<after>[:—–·|-]\s|\(|[:.]$|$)"
@@ -432,7 +435,7 @@ delimiter: ``**Dual write behind `attachments.dual_write`.**`` keeps its undersc
 
 
 _BOLD_SENTENCE = re.compile(
-    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)[.:]\1"
+    _ITEM_START + r"(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)[.:]\1"
     r"(?P<tags>)\s+\S"
 )
 """An item led by a bold sentence of its own (``1. **Backfill existing files.** A batch job…``):
@@ -528,9 +531,7 @@ def _open(block: ListBlock, lines: list[str]) -> list[ListItem]:
     return out
 
 
-_BOLD_START = re.compile(
-    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?:(?!\1).)+\1\s*[^\W\d_]"
-)
+_BOLD_START = re.compile(_ITEM_START + r"(\*\*|__)(?:(?!\1).)+\1\s*[^\W\d_]")
 """An item whose bold start runs on in plain words (``**Revisiones pendientes** de los…``)."""
 
 

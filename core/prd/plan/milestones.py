@@ -80,7 +80,7 @@ _DESCRIPTION_COLUMNS = re.compile(
 """The column naming a milestone whose own column holds only its id (``H1``, ``MS1``)."""
 _LETTER = re.compile(r"[^\W\d_]")
 _ASIDE = re.compile(r"\(([^()]{1,40})\)|\s[—–|·]\s+([^—–|·]{1,40})$")
-_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:(?:\[[ xX]\]|[\u2610-\u2612])\s+)?")
 _MEMBER_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|und|y|et)\s+")
 _SENTENCE_END = re.compile(r"(?<=[^\s.])\.\s+(?=[A-ZÀ-Ý])")
 _MEMBER_WORDS = 8

@@ -480,6 +480,54 @@ _MARK_EQUALS = " = "
 _MARK_SAYS_END = re.compile(r"[.;\n]")
 
 
+_SCALE_LINE = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?(?P<mark>([^\w\s\[\](){}<>|*_`#~!?.,;:'\"=+\\/&%$@^-])\2{0,3})"
+    r"[ \t]*(?:[=:—–-][ \t]*)?(?P<says>[^\W\d_][^\n]{0,200})$",
+    re.MULTILINE,
+)
+"""A line led by a symbol repeated up to four times, then what it means (``- ★★ conseillé``)."""
+
+
+def scale_legend(text: str) -> dict[str, Priority]:
+    """The priority each step of a symbol scale stands for (``★★★`` / ``★★`` / ``★``).
+
+    A run of two to four lines (list items or not), each led by the same symbol repeated a
+    different number of times and followed by words, is a legend: its words' priority word
+    gives a step its level, else more symbols rank higher. The longest mark comes first, so
+    that ``★`` does not claim a title marked ``★★★``.
+    """
+    runs: list[list[tuple[str, str]]] = []
+    last_end = -2
+    for m in _SCALE_LINE.finditer(text):
+        mark = m.group("mark")
+        if unicodedata.category(mark[0]) != "So":
+            continue
+        entry = (mark, m.group("says"))
+        if runs and m.start() == last_end + 1 and runs[-1][0][0][0] == mark[0]:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+        last_end = m.end()
+    legend: dict[str, Priority] = {}
+    for run in runs:
+        if not 2 <= len(run) <= 4 or len({mark for mark, _ in run}) != len(run):
+            continue
+        ranked = sorted(run, key=lambda entry: -len(entry[0]))
+        for (mark, says), rank in zip(ranked, _RANKS[len(run)], strict=True):
+            words = norm_plain(says).split()
+            level = next(
+                (
+                    found
+                    for n in (3, 2, 1)
+                    if len(words) >= n
+                    and (found := PRIORITY_WORDS.get(" ".join(words[:n]))) is not None
+                ),
+                rank,
+            )
+            legend.setdefault(mark, level)
+    return legend
+
+
 def symbol_legend(text: str) -> dict[str, Priority]:
     """The priority each symbol of a legend written ``★ = …`` stands for.
 
