@@ -3087,3 +3087,59 @@ def test_lines_led_by_different_symbols_are_no_scale() -> None:
         "## Work\n\n- [ ] **Search** 🚧 — Ann.\n- [ ] **Export** — Ben.\n"
     )
     assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
+
+
+def test_a_work_step_table_with_an_only_after_column_names_rows_of_its_own_table() -> None:
+    plan = plan_of(
+        "## 1. Lage\n\nDas Dach ist undicht.\n\n## 2. Arbeitsschritte\n\n"
+        "| Nr. | Arbeitsschritt | Zuständig | erst nach |\n|---|---|---|---|\n"
+        "| 1 | Angebote einholen | Kämmerei | |\n| 2 | Auftrag vergeben | Rat | 1 |\n"
+        "| 3 | Dach decken | Firma | 1, 2 |\n"
+    )
+    assert titles(plan)[-3:] == ["Angebote einholen", "Auftrag vergeben", "Dach decken"]
+    assert pairs(plan) == {
+        ("Angebote einholen", "Auftrag vergeben"),
+        ("Angebote einholen", "Dach decken"),
+        ("Auftrag vergeben", "Dach decken"),
+    }
+
+
+def test_an_only_after_column_in_english_reads_row_numbers() -> None:
+    plan = plan_of(
+        "## Work steps\n\n| No. | Work step | Owner | Only after |\n|---|---|---|---|\n"
+        "| 1 | Get quotes | Ann | |\n| 2 | Sign the contract | Ben | 1 |\n"
+    )
+    assert pairs(plan) == {("Get quotes", "Sign the contract")}
+
+
+def test_a_label_outside_the_table_still_names_the_heading_of_its_number() -> None:
+    plan = plan_of(
+        "## 1. Survey\n\nMeasure the roof.\n\n## 2. Work steps\n\n"
+        "| No. | Work step | Owner |\n|---|---|---|\n| 1 | Get quotes | Ann |\n"
+        "| 2 | Sign the contract | Ben |\n\n## 3. Handover\n\nDepends on: 1\n"
+    )
+    assert ("Survey", "Handover") in pairs(plan)  # only a row's own column prefers its rows
+
+
+def test_a_milestone_table_column_of_numbered_steps_named_at_once_holds_them() -> None:
+    plan = plan_of(
+        "## Meilensteine\n\n| Meilenstein | Was bis dahin fertig sein muss |\n|---|---|\n"
+        "| M1 Beschluss | Schritte 1 bis 2 |\n| M2 Auftrag | Schritte 3 und 4 |\n\n"
+        "## Arbeitsschritte\n\n| Nr. | Arbeitsschritt |\n|---|---|\n| 1 | Angebote einholen |\n"
+        "| 2 | Vorlage schreiben |\n| 3 | Auftrag vergeben |\n| 4 | Förderstelle informieren |\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert {t.title: names[t.milestone_key] for t in plan.tasks if t.milestone_key} == {
+        "Angebote einholen": "M1 Beschluss",
+        "Vorlage schreiben": "M1 Beschluss",
+        "Auftrag vergeben": "M2 Auftrag",
+        "Förderstelle informieren": "M2 Auftrag",
+    }
+
+
+def test_a_list_of_abbreviations_is_no_task() -> None:
+    plan = plan_of(
+        "## Aufgaben\n\n- [ ] Antrag stellen\n- [ ] Angebot prüfen\n\n"
+        "## Abkürzungen\n\n- **GR** – Gemeinderat\n- **AG** – Arbeitsgruppe\n"
+    )
+    assert titles(plan) == ["Antrag stellen", "Angebot prüfen"]

@@ -20,26 +20,25 @@ Headings above the top level group tasks and stay in their section paths.
 ``ImportPlan.not_tasks``). Struck through (``### ~~Tax~~``) or ``Status: Won't Do``: dropped.
 Titled as *informational* — summary/TL;DR, background/context/problem, goals/non-goals,
 users/personas, success metrics, alternatives, risks, open questions/FAQ, notes/decisions/links,
-glossary/appendix, rollback plans, budget, non-functional requirements, future/won't-do/out of
-scope, sign-off checklists, work already done — with its sub-sections (unless one of them is a
-work plan, a bucket or a milestone: "Status" over "Next"). Conditionally: *scope* unless it
-lists steps or prioritised entries; *stretch goals* unless their entries carry ids, priorities
-or owners (then low-priority work); *user stories* unless they carry ids, priorities or
-dependencies; *design
-narrative* (design, architecture, technical approach, API, data model, testing, rollout,
-security…) when the document has a work plan elsewhere (requirements, implementation plan,
-roadmap, tasks, backlog, phases, milestone headings…); and any other section outside the work
-plan whose title names nothing known, as *context around the work plan*, unless it carries a
-task's parts (fields, criteria, items or sub-sections with ids) or the plan schedules its
-numbered sub-sections. Titles combine (``Risks & mitigations``,
-``Background: how it works today``, ``Notes from the meeting``); a title with an id
-(``A7 Datenschutz``) is always work; a section inside ``<overview>`` / ``<context>`` tags is read
-by the tag's name too. *Acceptance* sections (Acceptance criteria, Done when, Akzeptanzkriterien,
-Criterios, Critères…) give the enclosing task's criteria; *milestone lists* (Milestones,
-Meilensteine, Hitos, Jalons, Roadmap, Timeline, Cronograma, Rétroplanning…) name milestones (a
-schedule table of tasks is the work plan itself when there is no other); *dependency sections*
-(Dependencies, Logical Dependency Chain, Abhängigkeiten, Dependencias, Dépendances…) are read for
-dependencies.
+glossary/appendix/abbreviations, rollback plans, budget, non-functional requirements,
+future/won't-do/out of scope, sign-off checklists, work already done — with its sub-sections
+(unless one of them is a work plan, a bucket or a milestone: "Status" over "Next").
+Conditionally: *scope* unless it lists steps or prioritised entries; *stretch goals* unless
+their entries carry ids, priorities or owners (then low-priority work); *user stories* unless
+they carry ids, priorities or dependencies; *design narrative* (design, architecture, technical
+approach, API, data model, testing, rollout, security…) when the document has a work plan
+elsewhere (requirements, implementation plan, roadmap, tasks, backlog, phases, milestone
+headings…); and any other section outside the work plan whose title names nothing known, as
+*context around the work plan*, unless it carries a task's parts (fields, criteria, items or
+sub-sections with ids) or the plan schedules its numbered sub-sections. Titles combine (``Risks
+& mitigations``, ``Background: how it works today``, ``Notes from the meeting``); a title with
+an id (``A7 Datenschutz``) is always work; a section inside ``<overview>`` / ``<context>`` tags
+is read by the tag's name too. *Acceptance* sections (Acceptance criteria, Done when,
+Akzeptanzkriterien, Criterios, Critères…) give the enclosing task's criteria; *milestone lists*
+(Milestones, Meilensteine, Hitos, Jalons, Roadmap, Timeline, Cronograma, Rétroplanning…) name
+milestones (a schedule table of tasks is the work plan itself when there is no other);
+*dependency sections* (Dependencies, Logical Dependency Chain, Abhängigkeiten, Dependencias,
+Dépendances…) are read for dependencies.
 
 **Granularity.**
 
@@ -57,7 +56,8 @@ dependencies.
   own id, owner or dependency, when a list
   follows ``Tasks:``, when its numbered steps are said to run in order, and for the rows of a
   requirements table (a column named task, requirement, story, feature, summary, name…; id,
-  priority, dependency, notes and milestone columns are read). A one-row table whose header
+  priority, dependency (also "erst nach", "only after": row numbers there name rows of
+  the same table first), notes and milestone columns are read). A one-row table whose header
   holds two or more known labels is its section's fields; a list announced as notes
   (``Notas de la fase 2:``) below a task table holds no task. Checked and struck-through items
   are not tasks. Otherwise the section is one task and its items are its criteria.
@@ -94,7 +94,8 @@ the source's file name without extension.
 - *Labels*: ``#tags`` in the text (not ``#3``), ``Labels:`` lines, and the slug of the top-level
   section for the tasks below it. *Context files*: code spans that look like paths.
 - *Milestones*: a milestones section's items, bold lines, table rows and sub-headings (a scope
-  column or a list after a colon names the member tasks: ``M1 Pilot | … | A1, A2``); headings
+  column or a list after a colon names the member tasks: ``M1 Pilot | … | A1, A2``; so
+  does any column naming numbered steps at once, ``Schritte 1 bis 3``); headings
   ``M1: …`` / ``Phase 2 — …`` / ``Jalon 1 …`` / ``Week 1 …`` / ``Alpha (v0.14)`` / ``Launch day``
   and headings named like a listed milestone hold the tasks below them, as does a heading
   dated in its title over a list or sub-sections (``Prep (week of 11 January)``; a dated day

@@ -281,6 +281,8 @@ _TITLE_COLUMNS = re.compile(
     r"|activity|action|issue|summary|title|epic|step|work ?stream|stream|job|to ?do|aufgabe"
     r"|initiatives?|iniciativas?|initiativen?|vorhaben|chantiers?|proyectos?|projets?|projects?"
     r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|was|zusammenfassung"
+    # A work step ("| Nr. | Arbeitsschritt |", "| Work step |", "| Paso de trabajo |").
+    r"|arbeitsschritt|arbeitsgang|work step|paso de trabajo|étape de travail"
     r"|titel|tarea|requisito|historia|funcionalidad|entregable|actividad|acción|qué|paso"
     r"|resumen|título|tâche|exigence|besoin|fonctionnalité|livrable|activité|quoi|intitulé"
     r"|libellé|étape|résumé|titre|paquete de trabajo|paquet de travail|lot de travaux"
@@ -332,6 +334,9 @@ DEP_COLUMNS = re.compile(
     r"|tras|bloquead[oa]s? por|requisitos? previos?|prerrequisitos?|precondici(?:ón|ones)"
     r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|préconditions?|après"
     r"|bloqué par|préalables?|conditions? préalables?|erfordert"
+    # Only after the rows it names ("| erst nach |", "| only after |", "| seulement après |").
+    r"|erst nach|only after|not before|solo después de|sólo después de|seulement après"
+    r"|uniquement après|pas avant|nicht vor"
     # Qualified by when (``| Schritt | benötigt vorher |``, ``needs first``).
     r"|(?:benötigt|braucht|erfordert|needs|requires|necesita|requiere|nécessite|requiert)"
     r" (?:vorher|zuvor|first|beforehand|antes|previamente|avant|au préalable)"

@@ -442,6 +442,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"contents|toc|anhang|glossar|begriffe|begriffsdefinitionen|inhaltsverzeichnis",
             r"anexos?|apéndices?|glosario|índice|annexes?|glossaire|sommaire",
             r"table des matières|lexique",
+            # A list of abbreviations (Abkürzungen, Abreviaturas, Siglas, Abréviations, Sigles).
+            r"abbreviations|acronyms|abkürzungen|abkürzungsverzeichnis|abreviaturas|siglas",
+            r"abréviations|sigles|acronymes",
             r"anlagen|attachments|adjuntos|pièces jointes",
             r"(working|business) days? calendar|calendario de días hábiles",
             r"arbeitstagekalender|calendrier des jours ouvrés",

@@ -544,7 +544,14 @@ class Resolver:
         for number in numbers:
             numbered = self.builder.numbers.get(number.rstrip("."))
             rows = self.by_ident.get(number.rstrip(".")) or self.by_ident.get(f"#{number}")
-            if rows and numbered is None:
+            own = (
+                [r for r in rows if r.holder is referrer.holder]
+                if rows and referrer is not None and referrer.origin == "row"
+                else []
+            )
+            if own:
+                units.extend(own)  # "| 7 | … | erst nach | 4, 5 |": rows of its own table
+            elif rows and numbered is None:
                 units.extend(rows)  # a table's "#" column: "Predecessors: 2, 3"
             elif numbered is not None:
                 inside = self.builder.section_units.get(id(numbered), [])

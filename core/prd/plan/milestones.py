@@ -141,6 +141,16 @@ def cell_members(text: str) -> list[str]:
     return out
 
 
+def _cell_parts(text: str) -> list[str]:
+    """What a cell of no scope column names: its ids and numbers, or numbered parts.
+
+    Numbered parts are named at once: ``Schritte 1 bis 3``, ``steps 4 to 9``, ``étapes 10 et 11``.
+    """
+    if PLURAL_PARTS.search(text):
+        return [part for m in PLURAL_PARTS.finditer(text) for part in spell_parts(m)]
+    return cell_members(text)
+
+
 _LISTED_NUMBERS = re.compile(
     r"\s*(?:(?P<noun>deliverables?|items?|requirements?|stories|tasks?|features?|steps?"
     r"|livrables?|entregables?|lieferungen|anforderungen|exigences|requisitos|work ?packages?"
@@ -440,7 +450,7 @@ class Milestones:
                 self.known.setdefault(n, key)
             if scope_col is not None and scope_col < len(row):
                 cell = row[scope_col]
-                for part in cell_members(cell) if loose else _members(cell):
+                for part in _cell_parts(cell) if loose else _members(cell):
                     self.members.append((key, part, table.line_start))
 
     @staticmethod
@@ -454,7 +464,7 @@ class Milestones:
         for i in range(len(table.header)):
             if i == name_col:
                 continue
-            counts = [len(cell_members(r[i])) for r in table.rows if i < len(r)]
+            counts = [len(_cell_parts(r[i])) for r in table.rows if i < len(r)]
             named = sum(1 for n in counts if n)
             if named * 2 > len(table.rows) and (best is None or sum(counts) > best[0]):
                 best = (sum(counts), i)
