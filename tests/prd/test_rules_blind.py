@@ -3143,3 +3143,57 @@ def test_a_list_of_abbreviations_is_no_task() -> None:
         "## Abkürzungen\n\n- **GR** – Gemeinderat\n- **AG** – Arbeitsgruppe\n"
     )
     assert titles(plan) == ["Antrag stellen", "Angebot prüfen"]
+
+
+def test_a_pr_stack_table_reads_its_base_column_as_the_blocker_and_main_as_none() -> None:
+    plan = plan_of(
+        "## The stack\n\n| PR | What it does | Base |\n|---|---|---|\n"
+        "| #11 | Add the schema | `main` |\n| #12 | Write the rows | #11 |\n"
+        "| #13 | Publish the rows | #12 |\n"
+    )
+    assert titles(plan) == ["#11 Add the schema", "#12 Write the rows", "#13 Publish the rows"]
+    assert pairs(plan) == {
+        ("#11 Add the schema", "#12 Write the rows"),
+        ("#12 Write the rows", "#13 Publish the rows"),
+    }
+    assert codes(plan) == []
+
+
+def test_a_pr_stack_table_in_spanish() -> None:
+    plan = plan_of(
+        "## La pila\n\n| PR | Qué hace | Rama base |\n|---|---|---|\n"
+        "| #21 | Crear la tabla | `main` |\n| #22 | Escribir las filas | #21 |\n"
+    )
+    assert pairs(plan) == {("#21 Crear la tabla", "#22 Escribir las filas")}
+
+
+def test_labels_a_sentence_defines_rank_a_labels_column() -> None:
+    plan = plan_of(
+        "## Stack\n\n| PR | What it does | Labels |\n|---|---|---|\n"
+        "| #1 | Schema | `in-cut` |\n| #2 | Relay | `nice-one` |\n| #3 | Cleanup | `later` |\n\n"
+        "`in-cut` has to be in the branch cut; `nice-one` should be in it; `later` can wait.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "#1 Schema": Priority.HIGH,
+        "#2 Relay": Priority.MEDIUM,
+        "#3 Cleanup": Priority.LOW,
+    }
+
+
+def test_labels_a_german_sentence_defines_rank_a_labels_column() -> None:
+    plan = plan_of(
+        "## Stapel\n\n| PR | Was sie tut | Labels |\n|---|---|---|\n"
+        "| #1 | Schema | `zum-start` |\n| #2 | Aufräumen | `danach` |\n\n"
+        "`zum-start` muss in den Release; `danach` kann warten.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "#1 Schema": Priority.HIGH,
+        "#2 Aufräumen": Priority.LOW,
+    }
+
+
+def test_a_code_span_followed_by_can_ranks_no_title() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] Run `later` on staging\n- [ ] Ship it\n\n`later` can take a while.\n"
+    )
+    assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}

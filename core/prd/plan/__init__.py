@@ -57,7 +57,9 @@ Dépendances…) are read for dependencies.
   follows ``Tasks:``, when its numbered steps are said to run in order, and for the rows of a
   requirements table (a column named task, requirement, story, feature, summary, name…; id,
   priority, dependency (also "erst nach", "only after": row numbers there name rows of
-  the same table first), notes and milestone columns are read). A one-row table whose header
+  the same table first; a review stack's ``Base``, where ``main`` names nothing), notes,
+  labels (ranked by a sentence defining them: ```can-slip` is fine …``) and milestone columns
+  are read). A one-row table whose header
   holds two or more known labels is its section's fields; a list announced as notes
   (``Notas de la fase 2:``) below a task table holds no task. Checked and struck-through items
   are not tasks. Otherwise the section is one task and its items are its criteria.
@@ -172,6 +174,7 @@ from core.prd.plan.vocab import (
     abbreviation_legend,
     emoji_legend,
     flat_blocks,
+    label_legend,
     mark_legend,
     priority_terms,
     scale_legend,
@@ -243,6 +246,8 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
             builder.legend.setdefault(mark, level)
     if not text.isascii() and (scale := scale_legend(text)):
         builder.legend = {**scale, **builder.legend}
+    if "`" in text:
+        builder.label_legend = label_legend(text)
     if "[" in text:
         builder.tag_legend = tag_legend(text)
     if "**" in text:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.domain.models import Priority
 from core.prd.parse import ListBlock, ListItem, Paragraph, Section, Table
 from core.prd.plan.classify import Verdict, is_bucket_title, is_work_title
 from core.prd.plan.items import (
@@ -36,6 +37,7 @@ from core.prd.plan.lexicon import (
     NOTES_LABEL,
     STAGE_HEADING,
     TASKS_LABEL,
+    TRUNK_BRANCH,
 )
 from core.prd.plan.prose import DepRef, find_dependencies, states_sequence
 from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
@@ -49,6 +51,7 @@ from core.prd.plan.vocab import (
     norm,
     norm_plain,
     slug,
+    tag_priority,
 )
 
 if TYPE_CHECKING:
@@ -688,6 +691,22 @@ _PAGE_PATH = re.compile(r"\s*\((?:[^()\s]*%20[^()\s]*|[^()\s]+\.md)\)")
 """The page path a Notion export writes after a relation's title (``(Write%20the%20po….md)``)."""
 
 
+_LABEL_SPLIT = re.compile(r"[`,;\s]+")
+
+
+def _tagged_level(text: str, legend: dict[str, Priority]) -> Priority | None:
+    """The strongest level a labels cell's labels name, or a legend ranks.
+
+    ``release-blocker`` names one; ```needs-4.0` should be in 4.0`` ranks another.
+    """
+    levels = [
+        level
+        for label in _LABEL_SPLIT.split(text)
+        if label and (level := tag_priority(label) or legend.get(norm_plain(label)))
+    ]
+    return min(levels, key=lambda level: level.rank) if levels else None
+
+
 def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited) -> Unit:
     table, row, index, spec = work.block, work.row, work.row_index, work.spec
     assert isinstance(table, Table)
@@ -705,7 +724,9 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     if meta.priority is None and spec.priority is not None and builder.term_legend:
         meta.priority = builder.term_legend.get(norm_plain(cell(row, spec.priority)))
     meta.priority = meta.priority or marked_level
-    if deps := cell(row, spec.deps):
+    if meta.priority is None and spec.tags is not None:
+        meta.priority = _tagged_level(cell(row, spec.tags), builder.label_legend)
+    if (deps := cell(row, spec.deps)) and not TRUNK_BRANCH.fullmatch(norm_plain(deps)):
         if "%20" in deps or ".md)" in deps:
             deps = _PAGE_PATH.sub("", deps)
         meta.deps.append(DepRef(deps, line, strength="label"))

@@ -911,6 +911,21 @@ for _field, _words in {
     for _word in _words.split("|"):
         LABEL_WORDS[_word] = _field
 
+LABEL_SAYS = re.compile(
+    r"(?:(?:is|are|ist|sind|es|son|est|sont)\s+)?(?:"
+    r"(?P<high>(?:has|have) to|must|needs? to|muss|müssen|debe|deben|tiene que|tienen que|doit"
+    r"|doivent)"
+    r"|(?P<medium>should|ought to|sollte|sollten|debería|deberían|devrait|devraient)"
+    r"|(?P<low>can|could|may|fine|optional|kann|können|darf|dürfen|puede|pueden|peut|peuvent"
+    r"|optionnel(?:le)?|opcional|optional))\b",
+    re.IGNORECASE,
+)
+"""What a label's definition says of it (```release-blocker` has to be in the cut``,
+```needs-4.0` should be``, ```can-slip` is fine in a patch``; muss/sollte/kann, debe/debería/
+puede, doit/devrait/peut): high, medium, low."""
+TRUNK_BRANCH = re.compile(r"main|master|trunk|develop|default branch|default")
+"""A base column's trunk (``main``): the change stacks on nothing of the plan."""
+
 MUST_ANSWERS: dict[str, Priority] = {
     **dict.fromkeys(("yes", "y", "ja", "sí", "si", "oui", "x", "✓", "✔", "✅"), Priority.HIGH),
     **dict.fromkeys(

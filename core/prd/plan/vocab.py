@@ -16,6 +16,7 @@ from core.domain.models import Priority
 from core.prd.models import Granularity
 from core.prd.parse import Block, ListBlock, ListItem, Quote
 from core.prd.plan.lexicon import (
+    LABEL_SAYS,
     MUST_ANSWERS,
     NO_PRIORITY,
     PRIORITY_EMOJI,
@@ -525,6 +526,24 @@ def scale_legend(text: str) -> dict[str, Priority]:
                 rank,
             )
             legend.setdefault(mark, level)
+    return legend
+
+
+_SPAN_SAYS = re.compile(r"`(?P<name>[^`\n]{1,40})`\s+(?P<says>[^;.\n`]{1,80})")
+
+
+def label_legend(text: str) -> dict[str, Priority]:
+    """The priority a sentence defines for each label in code (```can-slip` is fine in …``).
+
+    A label written as code and followed by a modal (has to / must, should, can / is fine, and
+    their German, Spanish and French words) is ranked by it; the rows of a labels column
+    carrying it take that level.
+    """
+    legend: dict[str, Priority] = {}
+    for m in _SPAN_SAYS.finditer(text):
+        said = LABEL_SAYS.match(m.group("says"))
+        if said is not None and said.lastgroup is not None:
+            legend.setdefault(norm_plain(m.group("name")), Priority(said.lastgroup))
     return legend
 
 
