@@ -3197,3 +3197,34 @@ def test_a_code_span_followed_by_can_ranks_no_title() -> None:
         "## Tasks\n\n- [ ] Run `later` on staging\n- [ ] Ship it\n\n`later` can take a while.\n"
     )
     assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
+
+
+def test_a_list_of_tags_and_their_meaning_ranks_the_tags_a_bold_heading_line_carries() -> None:
+    plan = plan_of(
+        "## How to read this\n\n- **[Grant]** required for the grant report\n"
+        "- **[Should]** expected but not a condition\n- **[Extra]** do it if there is time\n\n"
+        "## Plan\n\n**A1. Book the hall** [Grant] — Lead: Ann.\nBoth dates.\n\n"
+        "**A2. Print the forms** [Should] — Lead: Ben.\nTwo hundred.\n\n"
+        "**A3. Order badges** [Extra] — Lead: Cy.\nIf the budget allows.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "A1. Book the hall": Priority.HIGH,
+        "A2. Print the forms": Priority.MEDIUM,
+        "A3. Order badges": Priority.LOW,
+    }
+
+
+def test_a_list_of_tags_in_french_ranks_them() -> None:
+    plan = plan_of(
+        "## Lecture\n\n- [Socle] nécessaire pour l'ouverture\n- [Bonus] s'il y a le temps\n\n"
+        "## Tâches\n\n- [ ] Signer le bail [Socle]\n- [ ] Décorer la vitrine [Bonus]\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.LOW]
+
+
+def test_a_list_of_tags_without_ranking_words_ranks_nothing() -> None:
+    plan = plan_of(
+        "## Areas\n\n- [Web] the public site\n- [App] the phone app\n\n"
+        "## Tasks\n\n- [ ] Login page [Web]\n- [ ] Push alerts [App]\n"
+    )
+    assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}

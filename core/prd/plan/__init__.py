@@ -85,7 +85,8 @@ the source's file name without extension.
 - *Priority*: a ``Priority`` label or a priority stated mid-sentence (``— prioridad alta``), else
   ``P0``–``P3``, a traffic light (🔴🟠🟡🟢), a step of a symbol scale the document defines
   (``- ★★★ indispensable`` / ``- ★★ …`` / ``- ★ …``: its priority word, else more symbols rank
-  higher) or MUST/SHOULD/COULD in the title, else in the
+  higher), a ``[tag]`` a legend ranks (a ``Tags:`` line or a list of ``- **[tag]** meaning``) or
+  MUST/SHOULD/COULD in the title, else in the
   task's own text and items (a leading ``**Imprescindible.**``, a ``— *Urgent*`` segment; the
   strongest wins), else inherited, else medium. Words: P0/critical/urgent/blocker/highest →
   critical, P1/high/MUST → high, P2/medium/SHOULD → medium, P3/low/lowest/COULD/nice to have →

@@ -464,7 +464,8 @@ _TAG_ENTRY = re.compile(
 _MUST_SAYS = re.compile(
     r"\bwithout (it|them|which)\b|\bfails?\b|\bmust\b|\bblocks?\b|\bohne (sie|ihn|es|das)\b"
     r"|\bscheitert\b|\bsin (ella|él|ello|esto)\b|\bfracasa\b|\bsans (elle|lui|cela|quoi)\b"
-    r"|\béchoue\b",
+    r"|\béchoue\b|\brequired for\b|\berforderlich für\b|\bnecesari[oa] para\b"
+    r"|\b(requis|nécessaire) pour\b",
     re.IGNORECASE,
 )
 """A legend's words for work that everything hangs on (``the showcase fails without it``)."""
@@ -473,7 +474,8 @@ _MAY_SAYS = re.compile(
     r"(go|cut|drop|fallen|streichen|en caer|recortar|sauter|couper)"
     r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b|\bonly if (there is )?time\b"
     r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay|sobra|queda) tiempo\b"
-    r"|\bsi le temps\b|\bs'il reste du temps\b|\bif time (allows|permits|is left)\b",
+    r"|\bsi le temps\b|\bs'il reste du temps\b|\bif time (allows|permits|is left)\b"
+    r"|\bif there is time\b|\bwenn (noch )?zeit (ist|bleibt)\b|\bs'il y a (du|le) temps\b",
     re.IGNORECASE,
 )
 """A legend's words for work that goes first when time runs short."""
@@ -591,6 +593,28 @@ _RANKS = {
 }
 
 
+_TAG_LIST_LINE = re.compile(
+    r"^[ \t]*[-*+][ \t]+(?:\*\*|__)?\[(?P<name>[^\]\n]{1,24})\](?:\*\*|__)?[ \t]*"
+    r"(?:[—–:=-][ \t]*)?(?P<says>[^\W\d_][^\n]{0,200})$",
+    re.MULTILINE,
+)
+"""A list item that is a ``[tag]`` and what it means (``- **[Nice]** do it if there is time``)."""
+
+
+def _tag_list_runs(text: str) -> list[list[tuple[str, str]]]:
+    """Runs of consecutive list items each led by a ``[tag]`` and its meaning."""
+    runs: list[list[tuple[str, str]]] = []
+    last_end = -2
+    for m in _TAG_LIST_LINE.finditer(text):
+        entry = (m.group("name"), m.group("says"))
+        if runs and m.start() == last_end + 1:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+        last_end = m.end()
+    return runs
+
+
 def tag_legend(text: str) -> dict[str, Priority]:
     """The priority each bracketed tag of a legend stands for (``[slice]`` → high).
 
@@ -600,8 +624,11 @@ def tag_legend(text: str) -> dict[str, Priority]:
     priority word (``[must]``) keeps its level.
     """
     legend: dict[str, Priority] = {}
-    for m in _TAG_LEGEND.finditer(text):
-        entries = [(e.group("name"), e.group("says")) for e in _TAG_ENTRY.finditer(m.group("body"))]
+    runs = [
+        [(e.group("name"), e.group("says")) for e in _TAG_ENTRY.finditer(m.group("body"))]
+        for m in _TAG_LEGEND.finditer(text)
+    ]
+    for entries in [*runs, *_tag_list_runs(text)]:
         if not 2 <= len(entries) <= 4:
             continue
         ranked = bool(_MUST_SAYS.search(entries[0][1]) or _MAY_SAYS.search(entries[-1][1]))
