@@ -3228,3 +3228,39 @@ def test_a_list_of_tags_without_ranking_words_ranks_nothing() -> None:
         "## Tasks\n\n- [ ] Login page [Web]\n- [ ] Push alerts [App]\n"
     )
     assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
+
+
+def test_a_deliveries_table_places_the_numbered_checklist_items_it_lists() -> None:
+    plan = plan_of(
+        "## Entregas\n\n| Entrega | Fecha | Tareas |\n|---|---|---|\n"
+        "| Entrega 1 — Alta | 15 enero | 1 y 2 |\n"
+        "| Entrega 2 — Imprenta | 5 marzo | de la 3 a la 4 |\n\n"
+        "## Tareas\n\n- [ ] **1. Diseño de cubierta** — Estudio.\n"
+        "- [ ] **2. Ficha técnica** — Lucía.\n"
+        "- [ ] **3. Maquetación** — Estudio.\n- [ ] **4. Pruebas** — Marta.\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert [names.get(t.milestone_key or "") for t in plan.tasks] == [
+        "Entrega 1 — Alta",
+        "Entrega 1 — Alta",
+        "Entrega 2 — Imprenta",
+        "Entrega 2 — Imprenta",
+    ]
+
+
+def test_a_deliveries_section_in_english_names_milestones_not_tasks() -> None:
+    plan = plan_of(
+        "## Deliveries\n\n| Delivery | Date | Tasks |\n|---|---|---|\n"
+        "| Drop 1 — Files | 5 March | from 1 to 2 |\n\n"
+        "## Tasks\n\n- [ ] **1. Layout** — Ann.\n- [ ] **2. Proofs** — Ben.\n"
+    )
+    assert titles(plan) == ["1. Layout", "2. Proofs"]
+    assert {m.name for m in plan.milestones} == {"Drop 1 — Files"}
+    assert all(t.milestone_key for t in plan.tasks)
+
+
+def test_a_bold_title_starting_with_a_number_but_no_dot_is_no_item_number() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **3 month review** — Ann.\n- [ ] **Hire** — Ben. Depends on 3.\n"
+    )
+    assert pairs(plan) == set()

@@ -35,10 +35,10 @@ sub-sections with ids) or the plan schedules its numbered sub-sections. Titles c
 an id (``A7 Datenschutz``) is always work; a section inside ``<overview>`` / ``<context>`` tags
 is read by the tag's name too. *Acceptance* sections (Acceptance criteria, Done when,
 Akzeptanzkriterien, Criterios, Critères…) give the enclosing task's criteria; *milestone lists*
-(Milestones, Meilensteine, Hitos, Jalons, Roadmap, Timeline, Cronograma, Rétroplanning…) name
-milestones (a schedule table of tasks is the work plan itself when there is no other);
-*dependency sections* (Dependencies, Logical Dependency Chain, Abhängigkeiten, Dependencias,
-Dépendances…) are read for dependencies.
+(Milestones, Meilensteine, Hitos, Jalons, Roadmap, Timeline, Cronograma, Rétroplanning,
+Deliveries, Entregas…) name milestones (a schedule table of tasks is the work plan itself when
+there is no other); *dependency sections* (Dependencies, Logical Dependency Chain,
+Abhängigkeiten, Dependencias, Dépendances…) are read for dependencies.
 
 **Granularity.**
 

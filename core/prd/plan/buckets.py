@@ -594,10 +594,16 @@ def _issue_in_parentheses(first_line: str) -> str | None:
 _ITEM_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*)[.)]?\s")
 
 
+_TITLE_NUMBER = re.compile(_ITEM_START + r"(?:\*\*|__)(\d{1,3})[.)]\s")
+"""A bulleted item whose bold title starts with its number (``- [ ] **3. Cubierta**``)."""
+
+
 def _written_number(raw: str, block: ListBlock) -> str | None:
     """A numbered item's number as written (``7.``): "(needs 3)" names item 3."""
     if not block.ordered:
-        return None
+        # "- [ ] **3. Diseño de cubierta** — …": a bulleted checklist that numbers its titles
+        m = _TITLE_NUMBER.match(raw)
+        return m.group(1) if m else None
     m = _ITEM_NUMBER.match(raw)
     return m.group(1) if m else None
 

@@ -33,6 +33,8 @@ from core.prd.plan.vocab import (
     ID_PATTERN,
     IDENT,
     LIST_SEPARATOR,
+    RANGE_ARTICLE,
+    RANGE_LEAD,
     RANGE_SEPARATOR,
     WBS_NUMBER,
     bracketed_priority,
@@ -554,7 +556,11 @@ def _lists_ids(table: Table, index: int) -> bool:
     ``| Lot 1 — Socle | février → mai | E-01, E-03, E-04 |`` places tasks defined elsewhere.
     """
     cells = [r[index].strip() for r in table.rows if index < len(r)]
-    listed = sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c) or _NUMBER_LIST.fullmatch(c))
+    listed = sum(
+        1
+        for c in cells
+        if _ID_LIST_CELL.fullmatch(c) or _NUMBER_LIST.fullmatch(c) or _NUMBER_SPAN.fullmatch(c)
+    )
     if listed:  # beside "1, 4, 5", a lone "3" is one task's number too
         listed += sum(1 for c in cells if c.isdigit() and len(c) <= 3)
     return listed * 2 > len(table.rows)
@@ -562,6 +568,10 @@ def _lists_ids(table: Table, index: int) -> bool:
 
 _NUMBER_LIST = re.compile(rf"\d{{1,3}}(?:\s*{LIST_SEPARATOR}\s*\d{{1,3}})+")
 """A cell listing numbered tasks (``1, 4, 5, 7, 8``): two or more plain numbers."""
+_NUMBER_SPAN = re.compile(
+    rf"{RANGE_LEAD}\d{{1,3}}\s*{RANGE_SEPARATOR}\s*{RANGE_ARTICLE}\d{{1,3}}", re.IGNORECASE
+)
+"""A cell naming a range of numbered tasks (``de la 7 a la 13``, ``from 3 to 4``)."""
 
 
 _ID_MARK = re.compile(

@@ -674,6 +674,9 @@ MILESTONE_LIST_TITLES = _phrases(
     r"key (meetings|reviews|appointments)|rendez vous clés|réunions clés|reuniones clave",
     r"citas clave|schlüsseltermine",
     r"points de contrôle|points d étape",
+    # The deliveries promised to a partner, each grouping the tasks due that day.
+    r"deliveries|delivery dates|lieferungen|liefertermine|entregas|fechas de entrega",
+    r"livraisons|dates de livraison",
 )
 MILESTONE_ENTRY_TITLES = _phrases(
     # Waves and tranches a plan ships or books in (``Release waves``, ``Savings tranches``).

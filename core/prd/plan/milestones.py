@@ -47,6 +47,8 @@ _MILESTONE_COLUMNS = re.compile(
     # The period a schedule places its tasks in (``| Période | Actions |``).
     r"|periods?|périodes?|períodos?|zeitraum|zeiträume|quarters?|quartale?|trimestres?"
     r"|semesters?|semestres?|halbjahre?"
+    # The deliveries a plan promises someone, each grouping the tasks due that day.
+    r"|deliveries|delivery|drops?|entregas?|lieferungen|lieferung|livraisons?"
 )
 """A column naming milestones: such a table names them wherever it stands."""
 _NAME_COLUMNS = re.compile(rf"{_MILESTONE_COLUMNS.pattern}|name")
@@ -165,6 +167,12 @@ _LISTED_NUMBERS = re.compile(
 _PLAIN_NUMBERS = re.compile(rf"\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})*")
 
 
+_NUMBER_SPAN = re.compile(
+    rf"{RANGE_LEAD}(\d{{1,3}})\s*{RANGE_SEPARATOR}\s*{RANGE_ARTICLE}(\d{{1,3}})", re.IGNORECASE
+)
+"""A range of task numbers written out (``de la 7 a la 13``, ``7 bis 13``, ``from 7 to 13``)."""
+
+
 def _members(text: str) -> list[str]:
     """The tasks a scope cell or entry lists, an id range spelled out (``F1.1 à F1.6``)."""
     parts: list[str] = []
@@ -172,7 +180,9 @@ def _members(text: str) -> list[str]:
         text = PLURAL_PARTS.sub(lambda m: ", ".join(spell_parts(m)), text)
     for part in _MEMBER_SPLIT.split(text):
         part = part.strip()
-        if part and ID_RANGE.fullmatch(part):
+        if part and (numbers := _NUMBER_SPAN.fullmatch(part)):
+            parts.extend(spell_range(numbers.group(1), numbers.group(2)))  # "de la 7 a la 13"
+        elif part and ID_RANGE.fullmatch(part):
             parts.extend(expand_id_ranges(part))
         elif part:
             parts.append(part)
