@@ -3264,3 +3264,40 @@ def test_a_bold_title_starting_with_a_number_but_no_dot_is_no_item_number() -> N
         "## Tasks\n\n- [ ] **3 month review** — Ann.\n- [ ] **Hire** — Ben. Depends on 3.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_a_bold_item_name_wrapped_onto_the_next_line_is_the_whole_title() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Betriebsvereinbarung verhandeln und\n   unterschreiben** *(dringend)*"
+        " – Personal. Entwurf liegt beim BR.\n"
+        "2. **Schichtplan festlegen** *(dringend)* – Kellner.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "Betriebsvereinbarung verhandeln und unterschreiben": Priority.CRITICAL,
+        "Schichtplan festlegen": Priority.CRITICAL,
+    }
+
+
+def test_a_wrapped_bold_item_name_in_english() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Negotiate the works agreement and get it\n  signed** — HR.\n"
+        "- [ ] **Publish the rota** — Ops.\n"
+    )
+    assert titles(plan) == ["Negotiate the works agreement and get it signed", "Publish the rota"]
+
+
+def test_concerns_and_still_open_sections_are_no_tasks() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] Publish the rota\n- [ ] Hire two fitters\n\n"
+        "**Was mir Sorgen macht**\n\nDer Arbeitsmarkt ist knapp.\n\n"
+        "**Noch offen**\n\n- Nachtzuschlag 25 % oder 30 %?\n"
+    )
+    assert titles(plan) == ["Publish the rota", "Hire two fitters"]
+
+
+def test_a_bold_name_closed_on_its_own_line_takes_nothing_from_the_next() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Publish the rota** — Ops.\n  Then **tell** the team.\n"
+        "- [ ] **Hire two fitters** — HR.\n"
+    )
+    assert titles(plan) == ["Publish the rota", "Hire two fitters"]

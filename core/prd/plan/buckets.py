@@ -429,7 +429,7 @@ _BOLD_LEAD = re.compile(
     _ITEM_START + r"(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
     r"(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1\s*"
     r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<mark>[^\w\s\[\]()*_:—–·|.,;!?'\"-]{1,3}\s*)?"
-    r"(?P<after>[:—–·|-]\s|\(|[:.]$|$)"
+    r"(?P<after>[:—–·|-]\s|\(|[*_]\(|[:.]$|$)"
 )
 """An item led by a bold name, maybe after a tag (``- [P1] **Search API** — …``) and before
 labels in brackets, a symbol a legend defines (``**Cast Nell** ★ — …``), a dash, a colon or a
@@ -544,6 +544,12 @@ def _item_unit(
     first = item.text.split("\n", 1)[0]
     lines = builder.doc.lines
     raw = lines[item.line_start - 1] if item.line_start <= len(lines) else ""
+    stated = item.text
+    if raw.count("**") % 2 and item.line_end > item.line_start and item.line_start < len(lines):
+        # "1. **Betriebsvereinbarung … verhandeln und\n   unterschreiben** *(dringend)*": the
+        # bold name wraps onto the item's next line, and what marks it with it.
+        raw = f"{raw.rstrip()} {lines[item.line_start].strip()}"
+        stated = stated.replace("\n", " ", 1)
     lead = bold_lead(raw)
     if lead and _names_a_person(lead[0], block, builder):
         # "**Marcos** — Terminar la API": the work is what follows the owner's name.
@@ -561,7 +567,7 @@ def _item_unit(
     for sub in item.lists:
         scan_list(sub, meta, None)
     if meta.priority is None:
-        meta.priority = item_priority(item.text)
+        meta.priority = item_priority(stated)
     return Unit(
         key=builder.unique_key(f"{builder.path_key(path)}/{slug(title, 48) or 'item'}"),
         title=title,

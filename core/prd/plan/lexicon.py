@@ -349,6 +349,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"((technical|key|main|open|known|project) )?risks?( and (mitigations?|issues))?",
             r"mitigations?|concerns|risiken|riesgos|risques|atténuations?|parades",
+            # What worries the writer (``Was mir Sorgen macht``, ``What worries me``).
+            r"(what|was) (worries|concerns|mir sorgen macht|mich beunruhigt) ?(me|us)?",
+            r"sorgen|bedenken|preocupaciones|lo que me preocupa|inquiétudes|ce qui m inquiète",
             # The slack kept against them (``Risiken und Puffer``, ``Buffers``).
             r"puffer(zeiten)?|buffers?|contingenc(y|ies)|holguras?|márgenes|marges?( de sécurité)?",
             r"rabbit holes?|pitfalls|gotchas|stolpersteine|escollos|écueils",
@@ -382,6 +385,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"((customer|internal|external) )?faqs?|frequently asked questions",
             r"preguntas frecuentes|foire aux questions|häufige fragen|häufig gestellte fragen",
             r"offene (fragen|punkte)|fragen|preguntas( abiertas| en suspenso| pendientes)?",
+            r"noch offen|still open|aún pendiente|todavía abierto|encore ouvert|en suspens",
             r"cuestiones abiertas|puntos abiertos|questions (ouvertes|en suspens)",
             r"dudas( (abiertas|pendientes))?|(dudas|preguntas) para (el |la |los |las )?[^ ]+",
             r"(open )?questions for (the )?[^ ]+|fragen an (den |die |das )?[^ ]+",
