@@ -3301,3 +3301,31 @@ def test_a_bold_name_closed_on_its_own_line_takes_nothing_from_the_next() -> Non
         "- [ ] **Hire two fitters** — HR.\n"
     )
     assert titles(plan) == ["Publish the rota", "Hire two fitters"]
+
+
+def test_a_note_led_by_a_row_number_states_that_rows_dependencies() -> None:
+    plan = plan_of(
+        "## Arbeitsschritte\n\n| Nr. | Arbeitsschritt | Zuständig |\n|---|---|---|\n"
+        "| 1 | Stellplatz umbauen | Bauamt |\n| 2 | Fahrzeug abnehmen | Kdt. |\n\n"
+        "### Anmerkungen zu einzelnen Schritten\n\n"
+        "**Zu 2:** Abnahme erst, wenn der Stellplatz fertig umgebaut ist.\n"
+    )
+    assert pairs(plan) == {("Stellplatz umbauen", "Fahrzeug abnehmen")}
+
+
+def test_a_note_led_by_an_id_in_english() -> None:
+    plan = plan_of(
+        "## Stack\n\n| PR | What it does |\n|---|---|\n| #11 | Relay worker |\n"
+        "| #12 | Lag alerts |\n\n### Notes per PR\n\n"
+        "**#12 — alerts.** Paging rules. It can only start after #11 is merged.\n"
+    )
+    assert pairs(plan) == {("#11 Relay worker", "#12 Lag alerts")}
+
+
+def test_a_note_whose_sentence_names_its_own_subject_keeps_it() -> None:
+    plan = plan_of(
+        "## Work steps\n\n| No. | Work step |\n|---|---|\n| 1 | Survey |\n| 2 | Quote |\n"
+        "| 3 | Build |\n\n### Notes on the steps\n\n"
+        "**On 1:** Nothing to add. Build needs Quote.\n"
+    )
+    assert pairs(plan) == {("Quote", "Build")}

@@ -107,22 +107,23 @@ the source's file name without extension.
   each led by a bold milestone name, and a table with a milestone column, name milestones and
   the ids each holds (``read_block``; work-package numbers and ranges in any column), and are
   not work. A milestone keeps its full name.
-- *Dependencies* (``prose`` finds them anywhere in a sentence; ``match`` resolves them): labels
-  as above, ``X depends on Y`` / ``X → Y`` / chains in dependency sections, a Mermaid gantt
-  ``after``, and phrases such as "can only start after", "once … ships", "needs", "blocked
-  until", "before" (reversed), "setzt … voraus", "erst nach", "solo puede empezar cuando", "ne
-  peut commencer qu'une fois". "Independent of" / "in parallel with" state none; "none" and
-  "nothing" name nothing. A section whose prose says its steps or sub-sections run in order
-  chains them (reason ``order``); with ``options.order_dependencies`` each numbered step that
-  became a task (fine) waits for the step before it. References resolve by id, heading number,
-  whole title, section, contained title, prefix, shared words, close spelling (see ``match``);
-  when none of these names anything, a *description* ("once the relay is publishing", "sobald
-  die Stammdaten übernommen sind", "después de la pasarela de pago", "une fois l'outil
-  choisi") names the one task whose title holds its words, by weight and with a margin (see
-  ``describe``); a reference that fits several tasks equally is an ``ambiguous_reference``
-  warning, never an edge. When either end is a group (a section with several tasks), the
-  group's first tasks wait for the other group's last ones. Each edge says in ``because``
-  which words gave it (a described one: which title its words matched).
+- *Dependencies* (``prose`` finds them anywhere in a sentence; ``match`` resolves them): labels as
+  above, ``X depends on Y`` / ``X → Y`` / chains in dependency sections, a Mermaid gantt
+  ``after``, and phrases such as "can only start after", "once … ships", "needs", "blocked until",
+  "before" (reversed), "setzt … voraus", "erst nach", "solo puede empezar cuando", "ne peut
+  commencer qu'une fois". "Independent of" / "in parallel with" state none; "none" and "nothing"
+  name nothing. In a notes section, a paragraph led in bold by a task's number or id (``**Zu
+  14:**``, ``**#2206 — diff.**``) speaks for that task. A section whose prose says its steps or
+  sub-sections run in order chains them (reason ``order``); with ``options.order_dependencies``
+  each numbered step that became a task (fine) waits for the step before it. References resolve by
+  id, heading number, whole title, section, contained title, prefix, shared words, close spelling
+  (see ``match``); when none of these names anything, a *description* ("once the relay is
+  publishing", "sobald die Stammdaten übernommen sind", "después de la pasarela de pago", "une
+  fois l'outil choisi") names the one task whose title holds its words, by weight and with a
+  margin (see ``describe``); a reference that fits several tasks equally is an
+  ``ambiguous_reference`` warning, never an edge. When either end is a group (a section with
+  several tasks), the group's first tasks wait for the other group's last ones. Each edge says in
+  ``because`` which words gave it (a described one: which title its words matched).
 
 **Repeats** (``repeats``). A short item or row that repeats an earlier task's id is that task:
 it adds its milestone and dependencies, not a second task.

@@ -696,6 +696,16 @@ MILESTONE_ENTRY_TITLES = _phrases(
 """Titles of a section that lists milestones in its own text (bold lines, a list, a table):
 waves, tranches, go/no-go reviews. Over sub-headings (``### Vague 0 — …``) such a title is a
 work plan whose sub-sections are milestones, and its own text holds their rules."""
+NOTE_LEAD = re.compile(
+    r"\s*(?:(?:zu|zum|zur|re|to|on|about|note on|note to|ad|sobre|acerca de|à propos de"
+    r"|au sujet de|pour|concernant|quant à)\s+)?"
+    r"(?:(?:punkt|schritt|nr\.?|step|item|row|pr|paso|punto|fila|étape|point|ligne|action)\s*)?"
+    r"(?P<ref>#?\d{1,5}(?:\.\d{1,3})*|[A-Z][A-Z0-9]{0,7}-\d{1,5})"
+    r"(?:\s*[—–-]\s*[^.:\n]{1,40})?\s*[:.](?=\s)",
+    re.IGNORECASE,
+)
+"""A note's bold lead naming the task it remarks on (``**Zu 14:**``, ``**Re step 3:**``,
+``**#2206 — dual-run diff.**``, ``**Sobre 4:**``, ``**À propos de 2 :**``)."""
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
     r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
