@@ -3329,3 +3329,34 @@ def test_a_note_whose_sentence_names_its_own_subject_keeps_it() -> None:
         "**On 1:** Nothing to add. Build needs Quote.\n"
     )
     assert pairs(plan) == {("Quote", "Build")}
+
+
+def test_a_landing_plan_of_bold_lines_listing_ids_names_milestones() -> None:
+    plan = plan_of(
+        "## The stack\n\n| PR | What it does | Base |\n|---|---|---|\n| #11 | Schema | `main` |\n"
+        "| #12 | Writer | #11 |\n| #13 | Cleanup | #12 |\n\n## Landing plan\n\n"
+        "**Before the branch cut (20 Nov):** #11, #12.\n**After the cut:** #13.\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert [names[t.milestone_key or ""] for t in plan.tasks] == [
+        "Before the branch cut (20 Nov)",
+        "Before the branch cut (20 Nov)",
+        "After the cut",
+    ]
+
+
+def test_a_merge_plan_in_spanish_names_milestones_not_tasks() -> None:
+    plan = plan_of(
+        "## La pila\n\n| PR | Qué hace | Rama base |\n|---|---|---|\n| #21 | Tabla | `main` |\n"
+        "| #22 | Filas | #21 |\n\n## Plan de fusión\n\n**Antes del corte:** #21.\n"
+        "**Después del corte:** #22.\n"
+    )
+    assert titles(plan) == ["#21 Tabla", "#22 Filas"]
+    assert len(plan.milestones) == 2
+
+
+def test_a_landing_section_without_bold_milestones_holds_no_milestone() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] Schema\n- [ ] Writer\n\n## Landing plan\n\nWe land them in order.\n"
+    )
+    assert plan.milestones == []

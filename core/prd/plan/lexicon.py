@@ -681,6 +681,9 @@ MILESTONE_LIST_TITLES = _phrases(
     # The deliveries promised to a partner, each grouping the tasks due that day.
     r"deliveries|delivery dates|lieferungen|liefertermine|entregas|fechas de entrega",
     r"livraisons|dates de livraison",
+    # When a stack of changes lands (``Landing plan``, ``Merge plan``, ``Merge-Plan``).
+    r"landing plan|merge plan|merge order|merge reihenfolge|plan de fusión",
+    r"orden de fusión|plan de fusion|ordre de fusion",
 )
 MILESTONE_ENTRY_TITLES = _phrases(
     # Waves and tranches a plan ships or books in (``Release waves``, ``Savings tranches``).
