@@ -3360,3 +3360,28 @@ def test_a_landing_section_without_bold_milestones_holds_no_milestone() -> None:
         "## Tasks\n\n- [ ] Schema\n- [ ] Writer\n\n## Landing plan\n\nWe land them in order.\n"
     )
     assert plan.milestones == []
+
+
+def test_all_items_but_the_numbers_named_are_the_blockers() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Vertrag** – Personal.\n2. **Kantine** – Facility.\n"
+        "3. **Schulung** – Meister.\n4. **Umstellung** – alle. Voraussetzung sind alle Punkte"
+        " außer 2.\n"
+    )
+    assert pairs(plan) == {("Vertrag", "Umstellung"), ("Schulung", "Umstellung")}
+
+
+def test_all_other_items_except_in_english() -> None:
+    plan = plan_of(
+        "## Steps\n\n1. **Contract** — HR.\n2. **Canteen** — Facility.\n"
+        "3. **Go live** — all. Requires all other items except 2.\n"
+    )
+    assert pairs(plan) == {("Contract", "Go live")}
+
+
+def test_all_items_without_an_exception_is_not_read_as_all_but() -> None:
+    plan = plan_of(
+        "## Steps\n\n1. **Contract** — HR.\n2. **Canteen** — Facility.\n"
+        "3. **Go live** — all. Requires all items 8.\n"
+    )
+    assert ("Canteen", "Go live") not in pairs(plan)

@@ -699,6 +699,18 @@ MILESTONE_ENTRY_TITLES = _phrases(
 """Titles of a section that lists milestones in its own text (bold lines, a list, a table):
 waves, tranches, go/no-go reviews. Over sub-headings (``### Vague 0 — …``) such a title is a
 work plan whose sub-sections are milestones, and its own text holds their rules."""
+ALL_BUT = re.compile(
+    r"(?:all|every|alle|sämtliche|todas|todos|toutes|tous)\s+(?:(?:the|die|las|los|les)\s+)?"
+    r"(?:(?:other|others|anderen|übrigen|demás|otras|otros|autres)\s+)?"
+    r"(?:items?|tasks?|points?|steps?|punkte|schritte|aufgaben|maßnahmen|massnahmen|tareas"
+    r"|puntos|pasos|tâches|actions|étapes)\s+"
+    r"(?:except|except for|but|other than|außer|ausser|ausgenommen|excepto|salvo|menos"
+    r"|sauf|hormis|excepté)\s+"
+    r"(?P<numbers>\d{1,3}(?:\s*(?:,|and|und|y|et|&)\s*\d{1,3})*)",
+    re.IGNORECASE,
+)
+"""Every other task of the list but the numbers named (``alle Punkte außer 8``, ``all items
+except 3 and 5``, ``todas las tareas excepto 4``, ``toutes les actions sauf 2``)."""
 NOTE_LEAD = re.compile(
     r"\s*(?:(?:zu|zum|zur|re|to|on|about|note on|note to|ad|sobre|acerca de|à propos de"
     r"|au sujet de|pour|concernant|quant à)\s+)?"

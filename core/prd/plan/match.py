@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from core.prd.plan.builder import Builder
-from core.prd.plan.lexicon import NONE_REFERENCE, word_set
+from core.prd.plan.lexicon import ALL_BUT, NONE_REFERENCE, word_set
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import (
@@ -356,6 +356,8 @@ class Resolver:
         plain = norm_plain(raw)
         if not plain or NONE_REFERENCE.fullmatch(plain) or not raw.strip("-—–. "):
             return Found(none=True)
+        if referrer is not None and (all_but := ALL_BUT.fullmatch(raw.rstrip(". "))):
+            return self._all_but(all_but.group("numbers"), referrer)
         if PLURAL_PARTS.search(raw):
             raw = PLURAL_PARTS.sub(self._each_part, raw)
         exact = self._whole(raw, referrer)  # "Writer library (Go)": its parenthesis is a name
@@ -385,6 +387,20 @@ class Resolver:
                     ),
                 )
         return self._single(raw, head, ref.strength, referrer)
+
+    def _all_but(self, numbers: str, referrer: Unit) -> Found:
+        """The numbered tasks listed beside ``referrer`` but those ``numbers`` name."""
+        left_out = set(re.findall(r"\d+", numbers))
+        units = tuple(
+            u
+            for u in self.builder.units
+            if u is not referrer
+            and u.origin == referrer.origin
+            and u.path == referrer.path
+            and u.number is not None
+            and u.number.rstrip(".") not in left_out
+        )
+        return Found(units=units)
 
     def _each_part(self, m: re.Match[str]) -> str:
         """``Schritte 6, 7 und 9`` → ``Schritt 6, Schritt 7, Schritt 9``, or as written.
