@@ -3385,3 +3385,20 @@ def test_all_items_without_an_exception_is_not_read_as_all_but() -> None:
         "3. **Go live** — all. Requires all items 8.\n"
     )
     assert ("Canteen", "Go live") not in pairs(plan)
+
+
+def test_des_la_names_what_a_french_task_starts_as_soon_as() -> None:
+    plan = plan_of(
+        "## Actions\n\n- [ ] **Rédiger le compromis de vente** — Me Corre.\n"
+        "- [ ] **Obtenir l'agrément du bailleur** — Me Corre. À lancer dès la signature du"
+        " compromis.\n"
+    )
+    assert pairs(plan) == {("Rédiger le compromis de vente", "Obtenir l'agrément du bailleur")}
+
+
+def test_des_maintenant_names_nothing() -> None:
+    plan = plan_of(
+        "## Actions\n\n- [ ] **Préparer la nouvelle enseigne** — Gwen. Dès maintenant.\n"
+        "- [ ] **Maintenant la vitrine** — Yann.\n"
+    )
+    assert pairs(plan) == set()

@@ -1168,6 +1168,8 @@ _FORWARD_WEAK = (
     r"|nach|sobald|después de|después(?= del )|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
+    # "À lancer dès la signature du compromis": as soon as what it names is done
+    r"|dès(?= (?:la|le|les|l['’]|réception|validation|signature|obtention)\b)"
     # "Written when the permit is granted": a state the work waits for
     r"|(?<=\w )when(?= (?:the|our|its|their|all|both) [\w-]+(?: [\w-]+){0,3} (?:is|are|has been"
     r"|have been) [a-z]+(?:ed|en|t)\b)"
@@ -1322,7 +1324,7 @@ DEP_ANCHORS = word_set(
     "|découl|drawn from|tag nach|día siguiente|à partir d|se empieza|se comienza"
     "|se arranca|se inicia|qu'avec|qu’avec|il faut"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
-    "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
+    "|fois|dès|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
     "|without|ohne |sans | sin | when |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
     "|möglich|possible|posible|a partir|appuie|se base|repose|apoya|se basa|stützt|stützen"
