@@ -3402,3 +3402,33 @@ def test_des_maintenant_names_nothing() -> None:
         "- [ ] **Maintenant la vitrine** — Yann.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_ids_in_parentheses_after_a_few_words_of_state_name_the_blockers() -> None:
+    plan = plan_of(
+        "## Tasks\n\n**D1. Print the manual** — Amira.\nTwo hundred copies.\n\n"
+        "**D2. Brief the evaluators** — Renée.\nThirty minutes.\n\n"
+        "**E1. Run the exercise** — Renée.\nOnly after the final meeting items are all closed"
+        " (D1–D2).\n"
+    )
+    assert pairs(plan) == {
+        ("D1. Print the manual", "E1. Run the exercise"),
+        ("D2. Brief the evaluators", "E1. Run the exercise"),
+    }
+
+
+def test_ids_in_parentheses_after_state_words_in_german() -> None:
+    plan = plan_of(
+        "## Plan\n\n**A1. Vertrag prüfen** — Jan.\nZwei Tage.\n\n"
+        "**A2. Auftrag vergeben** — Eva.\nErst wenn die Prüfung abgeschlossen ist (A1).\n"
+    )
+    assert pairs(plan) == {("A1. Vertrag prüfen", "A2. Auftrag vergeben")}
+
+
+def test_a_parenthesis_of_words_after_state_words_names_nothing() -> None:
+    plan = plan_of(
+        "## Plan\n\n**A1. Check the contract** — Jan.\nTwo days.\n\n"
+        "**A2. Award the job** — Eva.\nOnly after the board is happy (see the minutes).\n"
+    )
+    assert pairs(plan) == set()
+    assert "dangling_reference" not in codes(plan)

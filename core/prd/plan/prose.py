@@ -70,7 +70,11 @@ _BOUNDARY = re.compile(
 _WEAK_BOUNDARY = re.compile(r",\s|:\s")
 _LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
 _REF = r"(?:[A-Z][A-Z0-9]*-?\d+(?:\.\d+)*|\d+(?:\.\d+)+)"
-_PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
+_PAREN_REFS = re.compile(
+    rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&|–|—|\bto\b|\bbis\b|\bà\b)\s*{_REF})*)\s*\)"
+)
+_STATE_BEFORE_PAREN = re.compile(r"(?:[^\W\d_]+\s+){1,4}(?=\()")
+"""A few words of state between a description and its ids (``items are all closed (D1–D3)``)."""
 _PAREN_POSITIONS = re.compile(
     r"\(\s*(?:pos\.?|positions?|positionen|posiciones|items?|punkte?|puntos?|points?|actions?"
     r"|acci(?:ón|ones)|ma(?:ß|ss)nahmen?|measures?|mesures?|tasks?|tareas?|aufgaben?|tâches?"
@@ -195,6 +199,9 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             for one in listed:
                 found.append(DepRef(one, at, reverse, strength, subject, phrase=phrase))
         after = rest[len(raw) :].lstrip() if not rest.startswith("[") else ""
+        if target and (state := _STATE_BEFORE_PAREN.match(after)) is not None:
+            # "Only after the final planning meeting items are all closed (D1–D3)."
+            after = after[state.end() :]
         paren = _PAREN_REFS.match(after) if after.startswith("(") else None
         if paren is None and after.startswith("(") and (rows := _PAREN_POSITIONS.match(after)):
             # "wenn alle Innengewerke (Pos. 11 bis 14) fertig sind": those rows, each
