@@ -3432,3 +3432,28 @@ def test_a_parenthesis_of_words_after_state_words_names_nothing() -> None:
     )
     assert pairs(plan) == set()
     assert "dangling_reference" not in codes(plan)
+
+
+def test_cannot_be_done_until_takes_any_participle() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Approve the budget** — Ann.\n"
+        "- [ ] **Scenario narrative** — Josh. Cannot be drafted until the budget is approved.\n"
+    )
+    assert pairs(plan) == {("Approve the budget", "Scenario narrative")}
+
+
+def test_no_puede_ser_participle_hasta_in_spanish() -> None:
+    plan = plan_of(
+        "## Tareas\n\n- [ ] **Aprobar el guion** — Ana.\n"
+        "- [ ] **Grabar el vídeo** — Luis. No puede ser grabado hasta que el guion esté"
+        " aprobado.\n"
+    )
+    assert pairs(plan) == {("Aprobar el guion", "Grabar el vídeo")}
+
+
+def test_cannot_be_participle_without_until_states_nothing() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Approve the budget** — Ann.\n"
+        "- [ ] **Scenario narrative** — Josh. Cannot be drafted by the budget team.\n"
+    )
+    assert pairs(plan) == set()

@@ -1106,7 +1106,13 @@ _FORWARD_STRONG = (
     r"|no (se )?(podrá|podrán|puede|pueden) (realizar(se)?|hacer(se)?|ejecutar(se)?|iniciar(se)?"
     r"|empezar|comenzar|arrancar) hasta( que)?"
     r"|(can ?not|can['’]t|may not|will not|won['’]t) be (done|carried out|performed|started|run)"
-    r" until|ne (pourra|pourront|peut|peuvent) (être (réalisée?s?|effectuée?s?|lancée?s?)"
+    r" until"
+    # Any participle: "Cannot be drafted until", "no puede ser redactado hasta", "ne peut être
+    # rédigé qu'après".
+    r"|(can ?not|can['’]t|may not|will not|won['’]t|must not) be [a-z]{3,20}(ed|en|wn|t) until"
+    r"|no (puede|pueden|podrá|podrán) ser [a-záéíóú]{3,20}(ad|id)[oa]s? hasta( que)?"
+    r"|ne (peut|peuvent|pourra|pourront) être [a-zéèêàâîôûç]{3,20}ée?s? qu['’ ]\s*(après|une fois"
+    r"|lorsque|quand)|ne (pourra|pourront|peut|peuvent) (être (réalisée?s?|effectuée?s?|lancée?s?)"
     r"|commencer|démarrer) qu['’ ]\s*(après|une fois|lorsque|quand)"
     r"|(kann|können|darf|dürfen) erst (nach|nachdem|wenn|sobald)"
     r"|(is |are )?only (started|starts?|begins?|begun|proceeds?|goes ahead|go ahead)"
