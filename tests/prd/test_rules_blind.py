@@ -3457,3 +3457,27 @@ def test_cannot_be_participle_without_until_states_nothing() -> None:
         "- [ ] **Scenario narrative** — Josh. Cannot be drafted by the budget team.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_a_section_of_named_objectives_is_no_task() -> None:
+    plan = plan_of(
+        "## Exercise objectives (draft)\n\n1. Assess the evacuation order.\n"
+        "2. Validate the warning sequence.\n\n## Tasks\n\n- [ ] Book the hall\n- [ ] Print forms\n"
+    )
+    assert titles(plan) == ["Book the hall", "Print forms"]
+
+
+def test_a_section_of_named_objectives_in_spanish_is_no_task() -> None:
+    plan = plan_of(
+        "## Objetivos de la campaña\n\nLlegar a 40 toneladas.\n\n"
+        "## Tareas\n\n- [ ] Reservar el almacén\n- [ ] Imprimir carteles\n"
+    )
+    assert titles(plan) == ["Reservar el almacén", "Imprimir carteles"]
+
+
+def test_work_named_after_objectives_stays_work() -> None:
+    plan = plan_of(
+        "## Align on objectives\n\nWorkshop with the leads.\n\n"
+        "## Draft the objectives\n\nFirst version by Friday.\n"
+    )
+    assert titles(plan) == ["Align on objectives", "Draft the objectives"]

@@ -269,6 +269,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"(business |product |project |key )?goals?( \d{4}| for \d{4})?|objectives?|aims",
             r"non goals?|(ziele|objetivos|objectifs) \d{4}|(?!stretch )[^ ]+ goals",
+            r"(?!stretch )[^ ]+ objectives|objetivos (de|del) [^ ]+|objectifs (d|de) [^ ]+",
             r"objetivos (del|de la) [^ ]+|objectifs (du|de la|de l) [^ ]+",
             r"nongoals?|ziele?|zielsetzung|zielbestimmung(en)?|nicht ziele|nichtziele|objetivos?",
             r"no objetivos",
