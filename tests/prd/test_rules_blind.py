@@ -3481,3 +3481,32 @@ def test_work_named_after_objectives_stays_work() -> None:
         "## Draft the objectives\n\nFirst version by Friday.\n"
     )
     assert titles(plan) == ["Align on objectives", "Draft the objectives"]
+
+
+def test_a_bold_lead_wrapped_onto_the_next_line_heads_its_paragraph() -> None:
+    plan = plan_of(
+        "## Tasks\n\n**B3. Recruit evaluators** — Lead: Renée.\nEight of them.\n\n"
+        "**B4. Pull the 2025 improvement items and the annex changes into a reference\n"
+        "packet** — Lead: Amira.\nOne binder.\n"
+    )
+    assert titles(plan) == [
+        "B3. Recruit evaluators",
+        "B4. Pull the 2025 improvement items and the annex changes into a reference packet",
+    ]
+
+
+def test_a_wrapped_bold_lead_in_german() -> None:
+    plan = plan_of(
+        "## Aufgaben\n\n**A1. Vertrag prüfen** — Jan.\nZwei Tage.\n\n"
+        "**A2. Angebote der drei Hersteller einholen und\nvergleichen** — Eva.\nBis Freitag.\n"
+    )
+    assert titles(plan)[-1] == "A2. Angebote der drei Hersteller einholen und vergleichen"
+
+
+def test_a_long_bold_lead_without_an_id_is_no_heading() -> None:
+    plan = plan_of(
+        "## Notes\n\n**We will not be able to start any of this before the new budget year"
+        " begins in the spring** — sadly.\nMore text.\n\n**Another very long sentence in bold"
+        " that is clearly prose and not a name at all here** — yes.\n"
+    )
+    assert len(plan.tasks) <= 1
