@@ -3510,3 +3510,37 @@ def test_a_long_bold_lead_without_an_id_is_no_heading() -> None:
         " that is clearly prose and not a name at all here** — yes.\n"
     )
     assert len(plan.tasks) <= 1
+
+
+def test_a_lettered_milestone_heading_holds_its_bold_tasks() -> None:
+    plan = plan_of(
+        "## Timeline\n\n### Milestone A — Kickoff (14 January)\n\n"
+        "**A1. Confirm the scope** — Lead: Ann.\nLetters to the agencies.\n\n"
+        "**A2. Draft the objectives** — Lead: Ben.\nFour of them.\n\n"
+        "### Milestone B — Planning (11 February)\n\n"
+        "**B1. Write the scenario** — Lead: Ben.\nAfter the kickoff.\n\n"
+        "**B2. Recruit evaluators** — Lead: Ann.\nEight.\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert len(names) == 2
+    assert [names[t.milestone_key or ""][:11] for t in plan.tasks] == [
+        "Milestone A",
+        "Milestone A",
+        "Milestone B",
+        "Milestone B",
+    ]
+
+
+def test_a_lettered_milestone_heading_in_german() -> None:
+    plan = plan_of(
+        "## Zeitplan\n\n### Meilenstein A – Auftakt\n\n**A1. Umfang klären** — Jan.\nBriefe.\n\n"
+        "**A2. Ziele entwerfen** — Eva.\nVier.\n"
+    )
+    assert len(plan.milestones) == 1
+    assert all(t.milestone_key for t in plan.tasks)
+
+
+def test_a_milestone_word_before_a_lowercase_word_is_no_lettered_milestone() -> None:
+    plan = plan_of("## Work\n\n### Milestone review\n\nWalk the board.\n\n### Ship\n\nGo.\n")
+    assert titles(plan) == ["Milestone review", "Ship"]
+    assert plan.milestones == []

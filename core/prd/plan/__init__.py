@@ -97,16 +97,16 @@ the source's file name without extension.
 - *Labels*: ``#tags`` in the text (not ``#3``), ``Labels:`` lines, and the slug of the top-level
   section for the tasks below it. *Context files*: code spans that look like paths.
 - *Milestones*: a milestones section's items, bold lines, table rows and sub-headings (a scope
-  column or a list after a colon names the member tasks: ``M1 Pilot | … | A1, A2``; so
-  does any column naming numbered steps at once, ``Schritte 1 bis 3``); headings
-  ``M1: …`` / ``Phase 2 — …`` / ``Jalon 1 …`` / ``Week 1 …`` / ``Alpha (v0.14)`` / ``Launch day``
-  and headings named like a listed milestone hold the tasks below them, as does a heading
-  dated in its title over a list or sub-sections (``Prep (week of 11 January)``; a dated day
-  below it that is one task belongs to it); a ``Milestone:`` line or a
-  task table's milestone column names one. Outside milestones sections, a list or run of lines
-  each led by a bold milestone name, and a table with a milestone column, name milestones and
-  the ids each holds (``read_block``; work-package numbers and ranges in any column), and are
-  not work. A milestone keeps its full name.
+  column or a list after a colon names the member tasks: ``M1 Pilot | … | A1, A2``; so does any
+  column naming numbered steps at once, ``Schritte 1 bis 3``); headings ``M1: …`` / ``Phase 2 —
+  …`` / ``Jalon 1 …`` / ``Week 1 …`` / ``Milestone A — …`` / ``Alpha (v0.14)`` / ``Launch day``
+  and headings named like a listed milestone hold the tasks below them, as does a heading dated in
+  its title over a list or sub-sections (``Prep (week of 11 January)``; a dated day below it that
+  is one task belongs to it); a ``Milestone:`` line or a task table's milestone column names one.
+  Outside milestones sections, a list or run of lines each led by a bold milestone name, and a
+  table with a milestone column, name milestones and the ids each holds (``read_block``;
+  work-package numbers and ranges in any column), and are not work. A milestone keeps its full
+  name.
 - *Dependencies* (``prose`` finds them anywhere in a sentence; ``match`` resolves them): labels as
   above, ``X depends on Y`` / ``X → Y`` / chains in dependency sections, a Mermaid gantt
   ``after``, and phrases such as "can only start after", "once … ships", "needs", "blocked until",

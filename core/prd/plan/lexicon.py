@@ -874,7 +874,8 @@ MILESTONE_HEADING = re.compile(
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
     r"|ola|vague|ring|anillo|anneau|increment|inkrement|incremento|incrément|gate|beat)\s*\d+(?:\.\d+)?[a-z]?"
-    r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate)\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
+    r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate|milestone|meilenstein|hito|jalon)"
+    r"\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
     r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
 )
