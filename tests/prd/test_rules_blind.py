@@ -3544,3 +3544,28 @@ def test_a_milestone_word_before_a_lowercase_word_is_no_lettered_milestone() -> 
     plan = plan_of("## Work\n\n### Milestone review\n\nWalk the board.\n\n### Ship\n\nGo.\n")
     assert titles(plan) == ["Milestone review", "Ship"]
     assert plan.milestones == []
+
+
+def test_a_quoted_dependency_ends_after_the_number_it_names() -> None:
+    plan = plan_of(
+        "## Arbeitsschritte\n\n| Nr. | Arbeitsschritt |\n|---|---|\n| 1 | Aufträge erteilen |\n"
+        "| 2 | Förderstelle informieren |\n\n### Anmerkungen zu einzelnen Schritten\n\n"
+        "**Zu 2:** In der Tabelle fehlt der Eintrag „erst nach 1“, bitte ergänzen.\n"
+    )
+    assert pairs(plan) == {("Aufträge erteilen", "Förderstelle informieren")}
+
+
+def test_a_quoted_dependency_in_english() -> None:
+    plan = plan_of(
+        "## Work steps\n\n| No. | Work step |\n|---|---|\n| 1 | Award the contract |\n"
+        "| 2 | Tell the funder |\n\n### Notes on the steps\n\n"
+        '**Re 2:** The table misses "only after 1", please add it.\n'
+    )
+    assert pairs(plan) == {("Award the contract", "Tell the funder")}
+
+
+def test_a_quoted_title_is_not_cut_at_a_quote_after_words() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Design review 2**\n- [ ] **Build** — needs “Design review 2”.\n"
+    )
+    assert pairs(plan) == {("Design review 2", "Build")}

@@ -60,6 +60,8 @@ class DepRef:
 
 _BOUNDARY = re.compile(
     r"\.(?=\s|$)|[;()\[\]]|\s[—–]\s|\s-\s|[!?](?=\s|$)"
+    # A quotation ends after the number it names: "der Eintrag „erst nach 10“, bitte …"
+    r"|(?<=\d)[“”\"»](?=[\s,.;:]|$)"
     r"|,\s+(?=(?:but|otherwise|because|so|since|which|as|though|sonst|weil|da|denn|aber"
     r"|porque|pero|sino|que|sinon|car|mais|parce|puisque"
     # A purpose clause says why, not what it waits for ("…, damit das Parkett sauber bleibt").
