@@ -3569,3 +3569,28 @@ def test_a_quoted_title_is_not_cut_at_a_quote_after_words() -> None:
         "## Tasks\n\n- [ ] **Design review 2**\n- [ ] **Build** — needs “Design review 2”.\n"
     )
     assert pairs(plan) == {("Design review 2", "Build")}
+
+
+def test_can_only_be_participle_when_states_a_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Relay worker** — Ann.\n"
+        "- [ ] **Dual-run diff** — Ben. Can only be turned on when the relay worker is live.\n"
+    )
+    assert pairs(plan) == {("Relay worker", "Dual-run diff")}
+
+
+def test_solo_puede_ser_participle_cuando_in_spanish() -> None:
+    plan = plan_of(
+        "## Tareas\n\n- [ ] **Aprobar el presupuesto** — Ana.\n"
+        "- [ ] **Contratar la imprenta** — Luis. Solo puede ser firmado cuando el presupuesto"
+        " esté aprobado.\n"
+    )
+    assert pairs(plan) == {("Aprobar el presupuesto", "Contratar la imprenta")}
+
+
+def test_can_only_be_participle_without_when_states_nothing() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Relay worker** — Ann.\n"
+        "- [ ] **Dual-run diff** — Ben. Can only be turned on by the relay team.\n"
+    )
+    assert pairs(plan) == set()

@@ -1112,6 +1112,8 @@ _FORWARD_STRONG = (
     # Any participle: "Cannot be drafted until", "no puede ser redactado hasta", "ne peut être
     # rédigé qu'après".
     r"|(can ?not|can['’]t|may not|will not|won['’]t|must not) be [a-z]{3,20}(ed|en|wn|t) until"
+    r"|can only be [a-z]{3,20}(ed|en|wn|t)( on| off| up| out)? (after|once|when)"
+    r"|solo (puede|pueden|podrá|podrán) ser [a-záéíóú]{3,20}(ad|id)[oa]s? (cuando|después de|tras)"
     r"|no (puede|pueden|podrá|podrán) ser [a-záéíóú]{3,20}(ad|id)[oa]s? hasta( que)?"
     r"|ne (peut|peuvent|pourra|pourront) être [a-zéèêàâîôûç]{3,20}ée?s? qu['’ ]\s*(après|une fois"
     r"|lorsque|quand)|ne (pourra|pourront|peut|peuvent) (être (réalisée?s?|effectuée?s?|lancée?s?)"
