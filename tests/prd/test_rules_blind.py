@@ -3594,3 +3594,13 @@ def test_can_only_be_participle_without_when_states_nothing() -> None:
         "- [ ] **Dual-run diff** — Ben. Can only be turned on by the relay team.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_notes_cut_into_sections_by_their_bold_leads_speak_for_their_tasks() -> None:
+    plan = plan_of(
+        "## Stack\n\n| PR | What it does |\n|---|---|\n| #11 | Relay worker |\n"
+        "| #12 | Lag alerts |\n| #13 | Diff job |\n\n### Notes per PR\n\n"
+        "**#11 — relay.** Publishes in batches of 500.\n\n"
+        "**#13 — diff.** Runs nightly. Can only be turned on when the relay worker is live.\n"
+    )
+    assert pairs(plan) == {("#11 Relay worker", "#13 Diff job")}

@@ -353,6 +353,7 @@ def _dependency_section(
     """
     chain = bool(_CHAIN_TITLE.search(section.title.casefold()))
     for s in [section, *_descendants(section)]:
+        headed = _titled_subject(resolver, s) if s is not section else None
         for block in flat_blocks(s.blocks):
             texts: list[tuple[str, int]] = []
             if isinstance(block, Paragraph) and _wrapped_prose(block.text):
@@ -373,6 +374,8 @@ def _dependency_section(
             elif isinstance(block, Table):
                 _dependency_table(resolver, block, out)
             lead = _note_subject(builder, resolver, block) if isinstance(block, Paragraph) else None
+            if lead is None and s is not section:
+                lead = headed  # "**#2206 — dual-run diff.** …" cut into a section of its own
             for text, line in texts:
                 _dependency_line(builder, resolver, describer, text, line, out, lead=lead)
 
@@ -474,6 +477,15 @@ def _note_subject(
         return None
     found = resolver.resolve(DepRef(m.group("ref"), block.line_start, strength="strong"), None)
     return (block.text[: m.end()].strip(), found) if len(found.units) == 1 else None
+
+
+def _titled_subject(resolver: Resolver, section: Section) -> tuple[str, Found] | None:
+    """The task a note section's title names by its number or id (``#2206 — dual-run diff``)."""
+    m = NOTE_LEAD.match(f"{section.title.rstrip(' .:')}: ")
+    if m is None:
+        return None
+    found = resolver.resolve(DepRef(m.group("ref"), section.line_start, strength="strong"), None)
+    return (section.title, found) if len(found.units) == 1 else None
 
 
 def _dependency_line(
