@@ -3604,3 +3604,20 @@ def test_notes_cut_into_sections_by_their_bold_leads_speak_for_their_tasks() -> 
         "**#13 — diff.** Runs nightly. Can only be turned on when the relay worker is live.\n"
     )
     assert pairs(plan) == {("#11 Relay worker", "#13 Diff job")}
+
+
+def test_haengt_an_names_what_a_german_task_hinges_on() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Schichtgruppen festlegen** – Kellner.\n"
+        "2. **Zeiterfassung umstellen** – IT. Das Anlegen der Modelle hängt an Punkt 1.\n"
+    )
+    assert pairs(plan) == {("Schichtgruppen festlegen", "Zeiterfassung umstellen")}
+
+
+def test_haengt_an_naming_no_task_states_nothing() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Plakat drucken** – Eva.\n"
+        "2. **Plakat aufhängen** – Jan. Es hängt an der Wand im Flur.\n"
+    )
+    assert pairs(plan) == set()
+    assert "dangling_reference" not in codes(plan)
