@@ -3621,3 +3621,24 @@ def test_haengt_an_naming_no_task_states_nothing() -> None:
     )
     assert pairs(plan) == set()
     assert "dangling_reference" not in codes(plan)
+
+
+def test_a_section_titled_as_a_summary_of_something_is_no_task() -> None:
+    plan = plan_of(
+        "## Fahrzeugkonzept (Kurzfassung)\n\n- Allrad, 16 t\n- Tank 2.000 l\n\n"
+        "## Aufgaben\n\n- [ ] Angebote einholen\n- [ ] Antrag stellen\n"
+    )
+    assert titles(plan) == ["Angebote einholen", "Antrag stellen"]
+
+
+def test_a_section_titled_as_an_overview_of_something_in_english_is_no_task() -> None:
+    plan = plan_of(
+        "## Architecture (overview)\n\nThree services.\n\n"
+        "## Tasks\n\n- [ ] Build the relay\n- [ ] Add alerts\n"
+    )
+    assert titles(plan) == ["Build the relay", "Add alerts"]
+
+
+def test_a_parenthesis_that_names_no_summary_keeps_the_task() -> None:
+    plan = plan_of("## Work\n\n### Build the relay (draft)\n\nGo.\n\n### Add alerts\n\nGo.\n")
+    assert titles(plan) == ["Build the relay (draft)", "Add alerts"]

@@ -30,10 +30,11 @@ approach, API, data model, testing, rollout, security…) when the document has 
 elsewhere (requirements, implementation plan, roadmap, tasks, backlog, phases, milestone
 headings…); and any other section outside the work plan whose title names nothing known, as
 *context around the work plan*, unless it carries a task's parts (fields, criteria, items or
-sub-sections with ids) or the plan schedules its numbered sub-sections. Titles combine (``Risks
-& mitigations``, ``Background: how it works today``, ``Notes from the meeting``); a title with
-an id (``A7 Datenschutz``) is always work; a section inside ``<overview>`` / ``<context>`` tags
-is read by the tag's name too. *Acceptance* sections (Acceptance criteria, Done when,
+sub-sections with ids) or the plan schedules its numbered sub-sections. A trailing
+``(Kurzfassung)`` / ``(overview)`` makes a title a summary. Titles combine (``Risks &
+mitigations``, ``Background: how it works today``, ``Notes from the meeting``); a title with an
+id (``A7 Datenschutz``) is always work; a section inside ``<overview>`` / ``<context>`` tags is
+read by the tag's name too. *Acceptance* sections (Acceptance criteria, Done when,
 Akzeptanzkriterien, Criterios, Critères…) give the enclosing task's criteria; *milestone lists*
 (Milestones, Meilensteine, Hitos, Jalons, Roadmap, Timeline, Cronograma, Rétroplanning,
 Deliveries, Entregas…) name milestones (a schedule table of tasks is the work plan itself when
