@@ -3642,3 +3642,40 @@ def test_a_section_titled_as_an_overview_of_something_in_english_is_no_task() ->
 def test_a_parenthesis_that_names_no_summary_keeps_the_task() -> None:
     plan = plan_of("## Work\n\n### Build the relay (draft)\n\nGo.\n\n### Add alerts\n\nGo.\n")
     assert titles(plan) == ["Build the relay (draft)", "Add alerts"]
+
+
+def test_a_list_of_dated_checkpoints_naming_task_numbers_names_milestones() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Vertrag** – Personal.\n2. **Schichtplan** – Kellner.\n"
+        "3. **Zeiterfassung** – IT.\n4. **Probelauf** – alle.\n\n"
+        "**Wie das zeitlich zusammenhängt**\n\n"
+        "- **Betriebsversammlung am 19. Januar:** bis dahin erledigt 1 und 2.\n"
+        "- **Freigabe Probelauf am 5. Februar:** bis dahin 3 und 4.\n"
+        "- Alles andere läuft nebenher.\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert titles(plan) == ["Vertrag", "Schichtplan", "Zeiterfassung", "Probelauf"]
+    assert [names[t.milestone_key or ""] for t in plan.tasks] == [
+        "Betriebsversammlung am 19. Januar",
+        "Betriebsversammlung am 19. Januar",
+        "Freigabe Probelauf am 5. Februar",
+        "Freigabe Probelauf am 5. Februar",
+    ]
+
+
+def test_dated_checkpoints_in_english() -> None:
+    plan = plan_of(
+        "## Steps\n\n1. **Contract** — HR.\n2. **Rota** — Ops.\n3. **Pilot** — all.\n\n"
+        "**How it fits together**\n\n- **All-hands on 19 January:** by then 1 and 2 are done.\n"
+        "- **Pilot sign-off on 5 February:** by then 3, 1 and 2.\n"
+    )
+    assert len(plan.milestones) == 2
+    assert all(t.milestone_key for t in plan.tasks)
+
+
+def test_one_dated_bold_item_is_no_checkpoint_list() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Book the hall on 19 January:** rooms 1 and 2.\n- [ ] Print the forms\n"
+    )
+    assert plan.milestones == []
+    assert len(plan.tasks) == 2

@@ -104,10 +104,11 @@ the source's file name without extension.
   and headings named like a listed milestone hold the tasks below them, as does a heading dated in
   its title over a list or sub-sections (``Prep (week of 11 January)``; a dated day below it that
   is one task belongs to it); a ``Milestone:`` line or a task table's milestone column names one.
-  Outside milestones sections, a list or run of lines each led by a bold milestone name, and a
-  table with a milestone column, name milestones and the ids each holds (``read_block``;
-  work-package numbers and ranges in any column), and are not work. A milestone keeps its full
-  name.
+  Outside milestones sections, a list or run of lines each led by a bold milestone name (or by a
+  dated checkpoint listing task numbers: ``**Betriebsversammlung am 19. Januar:** bis dahin 1, 2
+  und 6``), and a table with a milestone column, name milestones and the ids each holds
+  (``read_block``; work-package numbers and ranges in any column), and are not work. A milestone
+  keeps its full name.
 - *Dependencies* (``prose`` finds them anywhere in a sentence; ``match`` resolves them): labels as
   above, ``X depends on Y`` / ``X → Y`` / chains in dependency sections, a Mermaid gantt
   ``after``, and phrases such as "can only start after", "once … ships", "needs", "blocked until",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from core.prd.models import PlannedMilestone
 from core.prd.parse import Block, ListBlock, Paragraph, Section, Table
 from core.prd.plan.items import schedule_list, task_table
-from core.prd.plan.lexicon import MILESTONE_HEADING, STAGE_HEADING
+from core.prd.plan.lexicon import DATE_IN_TITLE, MILESTONE_HEADING, STAGE_HEADING
 from core.prd.plan.scan import field_row, label_fields
 from core.prd.plan.vocab import (
     ID_OR_NUMBER,
@@ -356,6 +356,28 @@ class Milestones:
         if parts and all(len(p.split()) <= short for p in parts):
             self.members.extend((key, part, line) for part in parts)
 
+    def _dated_checkpoints(self, block: ListBlock, lines: list[str]) -> bool:
+        """Read a list of dated checkpoints, each listing the task numbers due by it.
+
+        ``- **Betriebsversammlung am 19. Januar:** bis dahin erledigt 1, 2, 3 und 6.``: two
+        or more such items name milestones and their tasks; an item without a bold lead
+        beside them is a note on them.
+        """
+        found: list[tuple[int, tuple[str, list[str]]]] = []
+        for item in block.items:
+            raw = lines[item.line_start - 1] if 0 < item.line_start <= len(lines) else ""
+            entry = _checkpoint(raw)
+            if entry is not None:
+                found.append((item.line_start, entry))
+            elif self._bold_led(item.line_start, lines) or item.lists:
+                return False
+        if len(found) < 2:
+            return False
+        for line, (name, numbers) in found:
+            key = self.from_text(f"{name} {due_date(name) or ''}")
+            self.members.extend((key, number, line) for number in numbers)
+        return True
+
     @staticmethod
     def _bold_led(line: int, lines: list[str]) -> bool:
         """Whether the source line (a list item's first) starts with a bold name."""
@@ -489,6 +511,9 @@ class Milestones:
         each holds, and its entries are not tasks.
         """
         if isinstance(block, ListBlock):
+            if self._dated_checkpoints(block, lines):
+                self.blocks.add(id(block))
+                return True
             if len(block.items) < 2 or not all(
                 not i.lists and names_milestone(lines, i.line_start) for i in block.items
             ):
@@ -512,6 +537,24 @@ class Milestones:
             self.blocks.add(id(block))
             return True
         return False
+
+
+_CHECKPOINT = re.compile(
+    r"\s*(?:[-*+]|\d+[.)])\s+(\*\*|__)(?P<name>[^*_\n]{3,80}?):?\1:?\s*(?P<rest>[^\n]*)"
+)
+"""A list item led by a bold name and a colon (``- **Betriebsversammlung am 19. Januar:** …``)."""
+
+
+def _checkpoint(raw: str) -> tuple[str, list[str]] | None:
+    """A dated checkpoint's name and the task numbers its first sentence lists, or ``None``."""
+    m = _CHECKPOINT.match(raw)
+    if m is None or not DATE_IN_TITLE.search(m.group("name")) or ":" not in m.group(0):
+        return None
+    sentence = re.split(r"[.;](?:\s|$)", m.group("rest"), maxsplit=1)[0]
+    listed = re.search(r"(?<![\w.])" + _PLAIN_NUMBERS.pattern + r"(?![\w.])", sentence)
+    if listed is None or not re.search(LIST_SEPARATOR, listed.group(0)):
+        return None
+    return m.group("name").strip(" :"), spell_numbers(listed.group(0))
 
 
 def names_milestone(lines: list[str], number: int) -> bool:
