@@ -3679,3 +3679,29 @@ def test_one_dated_bold_item_is_no_checkpoint_list() -> None:
     )
     assert plan.milestones == []
     assert len(plan.tasks) == 2
+
+
+def test_a_legend_of_marks_in_parentheses_states_no_dependency() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\nIch habe markiert: *(dringend)* heißt, es hängt alles daran;"
+        " *(wichtig)* muss vor der Umstellung fertig sein; *(kann warten)* darf danach kommen.\n\n"
+        "1. **Kantine anpassen** *(kann warten)* – Facility.\n"
+        "2. **Umstellung** *(dringend)* – alle.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_legend_of_marks_in_english_states_no_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\nMarks: (urgent) blocks the launch; (low) can wait until after the launch.\n\n"
+        "- [ ] **Launch** (urgent) — all.\n- [ ] **Stickers** (low) — Ann.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_sentence_with_one_priority_in_parentheses_still_states_its_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n### Relay\n\nBuild it.\n\n### Alerts\n\n"
+        "This one (urgent) can only start after Relay.\n"
+    )
+    assert pairs(plan) == {("Relay", "Alerts")}
