@@ -3705,3 +3705,29 @@ def test_a_sentence_with_one_priority_in_parentheses_still_states_its_dependency
         "This one (urgent) can only start after Relay.\n"
     )
     assert pairs(plan) == {("Relay", "Alerts")}
+
+
+def test_work_that_uses_something_from_a_task_by_id_waits_for_it() -> None:
+    plan = plan_of(
+        "## Timeline\n\n### Milestone A — Kickoff\n\n**A1. Confirm the agencies** — Ann.\n"
+        "Letters out.\n\n**A2. Book the hall** — Ben.\nBoth dates.\n\n### Milestone B — Plan\n\n"
+        "**B1. Draft the plan** — Amira.\nUses the participant list from A1.\n\n"
+        "**B2. Print badges** — Cy.\nFifty.\n"
+    )
+    assert pairs(plan) == {("A1. Confirm the agencies", "B1. Draft the plan")}
+
+
+def test_uses_from_an_id_in_german() -> None:
+    plan = plan_of(
+        "## Aufgaben\n\n- [ ] **A1** Teilnehmerliste erstellen — Jan.\n"
+        "- [ ] **A2** Plan entwerfen — Eva. Nutzt die Liste aus A1.\n"
+    )
+    assert len(plan.edges) == 1
+
+
+def test_uses_from_a_word_is_no_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Draft the plan** — Amira. Uses the template from Marketing.\n"
+        "- [ ] **Marketing kit** — Ben.\n"
+    )
+    assert pairs(plan) == set()

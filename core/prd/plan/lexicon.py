@@ -1347,6 +1347,13 @@ DEP_ANCHOR = re.compile(starts_pattern(DEP_ANCHORS))
 them starts, in one scan instead of a ``str.find`` per anchor (only its start means anything,
 ``starts_pattern``)."""
 
+USES_FROM = re.compile(
+    r"\b(?i:uses?|using|builds? on the|nutzt|verwendet|benutzt|usa|usan|utiliza|utilizan"
+    r"|utilise|utilisent|reprend)\b[^.;:!?]{0,80}?\b(?i:from|aus|von|de|del|du|des|de la)\s+"
+    r"(?P<target>[A-Z][A-Z0-9]{0,7}[-.]?\d+(?:\.\d+)*)(?![\w-])"
+)
+"""Work that uses what a task by id makes (``Uses the participant list from A1``, ``nutzt die
+Liste aus A1``, ``usa la lista de A1``, ``utilise la liste de A1``): it waits for that task."""
 GERMAN_VORAUS = re.compile(r"\bsetz(?:t|en)\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
 """German wraps the target: ``Setzt den Ingest-Dienst voraus``."""
 

@@ -22,6 +22,7 @@ from core.prd.plan.lexicon import (
     READY_LEAD,
     READY_TAIL,
     SEQUENTIAL,
+    USES_FROM,
     trigger_kind,
 )
 from core.prd.plan.vocab import (
@@ -147,9 +148,10 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
     ``text`` is a paragraph or an item (its line breaks read as spaces); ``line`` is its
     first line.
     """
+    used = _uses_from(text, line)
     anchor = DEP_ANCHOR.search(text.casefold())
     if anchor is None:
-        return []
+        return used
     first = anchor.start()
     flat = text.replace("\n", " ")
     found: list[DepRef] = []
@@ -222,7 +224,32 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             at = line + text.count("\n", 0, m.start())
             subject = _subject(flat, m.start())
             found.append(DepRef(m.group("target"), at, False, "strong", subject, phrase=m.group(0)))
-    return found
+    return [*found, *used]
+
+
+def _uses_from(text: str, line: int) -> list[DepRef]:
+    """What the text uses from a task named by id (``the participant list from A1``)."""
+    if not _USES_HINT.search(text):
+        return []
+    flat = text.replace("\n", " ")
+    return [
+        DepRef(
+            m.group("target"),
+            line + text.count("\n", 0, m.start()),
+            False,
+            "label",
+            _subject(flat, m.start()),
+            phrase=m.group(0),
+        )
+        for m in USES_FROM.finditer(flat)
+    ]
+
+
+_USES_HINT = re.compile(
+    r"\b(?:uses?|using|builds?|nutzt|verwendet|benutzt|usan?|utiliza|utilizan|utilise|utilisent"
+    r"|reprend)\b",
+    re.IGNORECASE,
+)
 
 
 _SENTENCE_STOP = re.compile(r"\.(?=\s|$)|;|[!?](?=\s|$)")
