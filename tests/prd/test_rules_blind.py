@@ -3731,3 +3731,19 @@ def test_uses_from_a_word_is_no_dependency() -> None:
         "- [ ] **Marketing kit** — Ben.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_french_suppose_names_what_a_task_presupposes() -> None:
+    plan = plan_of(
+        "## Actions\n\n- [ ] **Obtenir l'agrément du bailleur** — Me Corre.\n"
+        "- [ ] **Signer l'acte de cession** — Me Corre. Suppose l'agrément du bailleur.\n"
+    )
+    assert pairs(plan) == {("Obtenir l'agrément du bailleur", "Signer l'acte de cession")}
+
+
+def test_english_suppose_is_no_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Relay worker** — Ann.\n"
+        "- [ ] **Runbook** — Ben. Suppose the relay worker is down: write what to do.\n"
+    )
+    assert pairs(plan) == set()

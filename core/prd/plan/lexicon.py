@@ -1098,6 +1098,9 @@ _FORWARD_STRONG = (
     r"|benötigt|braucht|erst,? (nach|nachdem|wenn|sobald|mit)|wartet auf"
     r"|blockiert( auch)? (durch|von)|depende de|requiere|necesita|hace falta( que)?"
     r"|il faut (d.abord )?que"
+    # "Suppose le prêt accordé, la société immatriculée …": French presupposes (a French
+    # article must follow, so English "Suppose the …" is no trigger).
+    r"|(pré)?suppos(e|ent)(?= (le|la|les|l['’]|que|qu['’]|un|une|des|d['’]abord)\b)"
     r"|(also )?blocked (also )?by|erst( [a-zäöüß]+){1,4},? (wenn|nachdem|sobald)"
     r"|solo puede (empezar|comenzar) (cuando|después de|tras)|no puede (empezar|comenzar) hasta"
     r"|bloquead[oa]s?( también)? por|espera a|dépend de|nécessite|requiert|a besoin d(?:e|u|['’])"
@@ -1329,7 +1332,7 @@ DEP_ANCHORS = word_set(
     "|pas la peine|suppos|presup|présup|heels|continuación|foulée|condiciona"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
-    "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
+    "|besoin|peut|suppos|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
     "|nur durchgef|based on|on the basis|basis|grundlage|sobre la base|con base en|sur la base"
     "|lendemain|day after|se cale|sich aus|sale de|sale del|salen de|resulta|se dedu|déduit"
     "|découl|drawn from|tag nach|día siguiente|à partir d|se empieza|se comienza"
