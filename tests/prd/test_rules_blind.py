@@ -3492,3 +3492,712 @@ def test_every_task_of_a_priority_in_named_milestones_is_what_a_task_waits_for()
 def test_every_task_of_a_priority_without_a_milestone_names_nothing() -> None:
     plan = plan_of(_PORT.format("Une fois toutes les tâches bloquantes terminées."))
     assert pairs(plan) == set()
+
+
+# Batch 24
+
+
+def test_a_ballot_box_glyph_is_a_checkbox_and_its_bold_lead_the_title() -> None:
+    plan = plan_of(
+        "## Feuille de route\n\n- ☐ **Signer le bail** — Anne. Avant la fin du mois.\n"
+        "- ☐ **Commander le four** — Yves.\n- ☑ **Ouvrir le compte** — fait.\n"
+    )
+    assert titles(plan) == ["Signer le bail", "Commander le four"]
+
+
+def test_a_ballot_box_glyph_in_prose_is_no_checkbox() -> None:
+    plan = plan_of("## Form\n\nTick ☐ when the form is signed, then send it back.\n")
+    assert len(plan.tasks) == 1
+    assert "☐" in plan.tasks[0].description
+
+
+def test_a_scale_of_one_symbol_repeated_is_a_priority_legend() -> None:
+    plan = plan_of(
+        "## How to read this\n\n- ◆◆◆ we do not open without it\n- ◆◆ strongly advised\n"
+        "- ◆ if we have the time\n\n## Work\n\n- [ ] **Sign the lease** ◆◆◆ — Ann.\n"
+        "- [ ] **Hire a baker** ◆◆ — Ben.\n- [ ] **New sign** ◆ — Cy.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "Sign the lease": Priority.HIGH,
+        "Hire a baker": Priority.MEDIUM,
+        "New sign": Priority.LOW,
+    }
+
+
+def test_a_scale_legend_in_german_takes_its_priority_words() -> None:
+    plan = plan_of(
+        "## Lesehilfe\n\n★★ = hoch\n★ = niedrig\n\n## Aufgaben\n\n"
+        "- [ ] **Vertrag prüfen** ★★ — Jan.\n- [ ] **Flyer drucken** ★ — Eva.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "Vertrag prüfen": Priority.HIGH,
+        "Flyer drucken": Priority.LOW,
+    }
+
+
+def test_lines_led_by_different_symbols_are_no_scale() -> None:
+    plan = plan_of(
+        "## Status\n\n- ✅ shipped the login page\n- 🚧 building the search\n\n"
+        "## Work\n\n- [ ] **Search** 🚧 — Ann.\n- [ ] **Export** — Ben.\n"
+    )
+    assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
+
+
+def test_a_work_step_table_with_an_only_after_column_names_rows_of_its_own_table() -> None:
+    plan = plan_of(
+        "## 1. Lage\n\nDas Dach ist undicht.\n\n## 2. Arbeitsschritte\n\n"
+        "| Nr. | Arbeitsschritt | Zuständig | erst nach |\n|---|---|---|---|\n"
+        "| 1 | Angebote einholen | Kämmerei | |\n| 2 | Auftrag vergeben | Rat | 1 |\n"
+        "| 3 | Dach decken | Firma | 1, 2 |\n"
+    )
+    assert titles(plan)[-3:] == ["Angebote einholen", "Auftrag vergeben", "Dach decken"]
+    assert pairs(plan) == {
+        ("Angebote einholen", "Auftrag vergeben"),
+        ("Angebote einholen", "Dach decken"),
+        ("Auftrag vergeben", "Dach decken"),
+    }
+
+
+def test_an_only_after_column_in_english_reads_row_numbers() -> None:
+    plan = plan_of(
+        "## Work steps\n\n| No. | Work step | Owner | Only after |\n|---|---|---|---|\n"
+        "| 1 | Get quotes | Ann | |\n| 2 | Sign the contract | Ben | 1 |\n"
+    )
+    assert pairs(plan) == {("Get quotes", "Sign the contract")}
+
+
+def test_a_label_outside_the_table_still_names_the_heading_of_its_number() -> None:
+    plan = plan_of(
+        "## 1. Survey\n\nMeasure the roof.\n\n## 2. Work steps\n\n"
+        "| No. | Work step | Owner |\n|---|---|---|\n| 1 | Get quotes | Ann |\n"
+        "| 2 | Sign the contract | Ben |\n\n## 3. Handover\n\nDepends on: 1\n"
+    )
+    assert ("Survey", "Handover") in pairs(plan)  # only a row's own column prefers its rows
+
+
+def test_a_milestone_table_column_of_numbered_steps_named_at_once_holds_them() -> None:
+    plan = plan_of(
+        "## Meilensteine\n\n| Meilenstein | Was bis dahin fertig sein muss |\n|---|---|\n"
+        "| M1 Beschluss | Schritte 1 bis 2 |\n| M2 Auftrag | Schritte 3 und 4 |\n\n"
+        "## Arbeitsschritte\n\n| Nr. | Arbeitsschritt |\n|---|---|\n| 1 | Angebote einholen |\n"
+        "| 2 | Vorlage schreiben |\n| 3 | Auftrag vergeben |\n| 4 | Förderstelle informieren |\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert {t.title: names[t.milestone_key] for t in plan.tasks if t.milestone_key} == {
+        "Angebote einholen": "M1 Beschluss",
+        "Vorlage schreiben": "M1 Beschluss",
+        "Auftrag vergeben": "M2 Auftrag",
+        "Förderstelle informieren": "M2 Auftrag",
+    }
+
+
+def test_a_list_of_abbreviations_is_no_task() -> None:
+    plan = plan_of(
+        "## Aufgaben\n\n- [ ] Antrag stellen\n- [ ] Angebot prüfen\n\n"
+        "## Abkürzungen\n\n- **GR** – Gemeinderat\n- **AG** – Arbeitsgruppe\n"
+    )
+    assert titles(plan) == ["Antrag stellen", "Angebot prüfen"]
+
+
+def test_a_pr_stack_table_reads_its_base_column_as_the_blocker_and_main_as_none() -> None:
+    plan = plan_of(
+        "## The stack\n\n| PR | What it does | Base |\n|---|---|---|\n"
+        "| #11 | Add the schema | `main` |\n| #12 | Write the rows | #11 |\n"
+        "| #13 | Publish the rows | #12 |\n"
+    )
+    assert titles(plan) == ["#11 Add the schema", "#12 Write the rows", "#13 Publish the rows"]
+    assert pairs(plan) == {
+        ("#11 Add the schema", "#12 Write the rows"),
+        ("#12 Write the rows", "#13 Publish the rows"),
+    }
+    assert codes(plan) == []
+
+
+def test_a_pr_stack_table_in_spanish() -> None:
+    plan = plan_of(
+        "## La pila\n\n| PR | Qué hace | Rama base |\n|---|---|---|\n"
+        "| #21 | Crear la tabla | `main` |\n| #22 | Escribir las filas | #21 |\n"
+    )
+    assert pairs(plan) == {("#21 Crear la tabla", "#22 Escribir las filas")}
+
+
+def test_labels_a_sentence_defines_rank_a_labels_column() -> None:
+    plan = plan_of(
+        "## Stack\n\n| PR | What it does | Labels |\n|---|---|---|\n"
+        "| #1 | Schema | `in-cut` |\n| #2 | Relay | `nice-one` |\n| #3 | Cleanup | `later` |\n\n"
+        "`in-cut` has to be in the branch cut; `nice-one` should be in it; `later` can wait.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "#1 Schema": Priority.HIGH,
+        "#2 Relay": Priority.MEDIUM,
+        "#3 Cleanup": Priority.LOW,
+    }
+
+
+def test_labels_a_german_sentence_defines_rank_a_labels_column() -> None:
+    plan = plan_of(
+        "## Stapel\n\n| PR | Was sie tut | Labels |\n|---|---|---|\n"
+        "| #1 | Schema | `zum-start` |\n| #2 | Aufräumen | `danach` |\n\n"
+        "`zum-start` muss in den Release; `danach` kann warten.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "#1 Schema": Priority.HIGH,
+        "#2 Aufräumen": Priority.LOW,
+    }
+
+
+def test_a_code_span_followed_by_can_ranks_no_title() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] Run `later` on staging\n- [ ] Ship it\n\n`later` can take a while.\n"
+    )
+    assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
+
+
+def test_a_list_of_tags_and_their_meaning_ranks_the_tags_a_bold_heading_line_carries() -> None:
+    plan = plan_of(
+        "## How to read this\n\n- **[Grant]** required for the grant report\n"
+        "- **[Should]** expected but not a condition\n- **[Extra]** do it if there is time\n\n"
+        "## Plan\n\n**A1. Book the hall** [Grant] — Lead: Ann.\nBoth dates.\n\n"
+        "**A2. Print the forms** [Should] — Lead: Ben.\nTwo hundred.\n\n"
+        "**A3. Order badges** [Extra] — Lead: Cy.\nIf the budget allows.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "A1. Book the hall": Priority.HIGH,
+        "A2. Print the forms": Priority.MEDIUM,
+        "A3. Order badges": Priority.LOW,
+    }
+
+
+def test_a_list_of_tags_in_french_ranks_them() -> None:
+    plan = plan_of(
+        "## Lecture\n\n- [Socle] nécessaire pour l'ouverture\n- [Bonus] s'il y a le temps\n\n"
+        "## Tâches\n\n- [ ] Signer le bail [Socle]\n- [ ] Décorer la vitrine [Bonus]\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.LOW]
+
+
+def test_a_list_of_tags_without_ranking_words_ranks_nothing() -> None:
+    plan = plan_of(
+        "## Areas\n\n- [Web] the public site\n- [App] the phone app\n\n"
+        "## Tasks\n\n- [ ] Login page [Web]\n- [ ] Push alerts [App]\n"
+    )
+    assert {t.priority for t in plan.tasks} == {Priority.MEDIUM}
+
+
+def test_a_deliveries_table_places_the_numbered_checklist_items_it_lists() -> None:
+    plan = plan_of(
+        "## Entregas\n\n| Entrega | Fecha | Tareas |\n|---|---|---|\n"
+        "| Entrega 1 — Alta | 15 enero | 1 y 2 |\n"
+        "| Entrega 2 — Imprenta | 5 marzo | de la 3 a la 4 |\n\n"
+        "## Tareas\n\n- [ ] **1. Diseño de cubierta** — Estudio.\n"
+        "- [ ] **2. Ficha técnica** — Lucía.\n"
+        "- [ ] **3. Maquetación** — Estudio.\n- [ ] **4. Pruebas** — Marta.\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert [names.get(t.milestone_key or "") for t in plan.tasks] == [
+        "Entrega 1 — Alta",
+        "Entrega 1 — Alta",
+        "Entrega 2 — Imprenta",
+        "Entrega 2 — Imprenta",
+    ]
+
+
+def test_a_deliveries_section_in_english_names_milestones_not_tasks() -> None:
+    plan = plan_of(
+        "## Deliveries\n\n| Delivery | Date | Tasks |\n|---|---|---|\n"
+        "| Drop 1 — Files | 5 March | from 1 to 2 |\n\n"
+        "## Tasks\n\n- [ ] **1. Layout** — Ann.\n- [ ] **2. Proofs** — Ben.\n"
+    )
+    assert titles(plan) == ["1. Layout", "2. Proofs"]
+    assert {m.name for m in plan.milestones} == {"Drop 1 — Files"}
+    assert all(t.milestone_key for t in plan.tasks)
+
+
+def test_a_bold_title_starting_with_a_number_but_no_dot_is_no_item_number() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **3 month review** — Ann.\n- [ ] **Hire** — Ben. Depends on 3.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_bold_item_name_wrapped_onto_the_next_line_is_the_whole_title() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Betriebsvereinbarung verhandeln und\n   unterschreiben** *(dringend)*"
+        " – Personal. Entwurf liegt beim BR.\n"
+        "2. **Schichtplan festlegen** *(dringend)* – Kellner.\n"
+    )
+    assert {t.title: t.priority for t in plan.tasks} == {
+        "Betriebsvereinbarung verhandeln und unterschreiben": Priority.CRITICAL,
+        "Schichtplan festlegen": Priority.CRITICAL,
+    }
+
+
+def test_a_wrapped_bold_item_name_in_english() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Negotiate the works agreement and get it\n  signed** — HR.\n"
+        "- [ ] **Publish the rota** — Ops.\n"
+    )
+    assert titles(plan) == ["Negotiate the works agreement and get it signed", "Publish the rota"]
+
+
+def test_concerns_and_still_open_sections_are_no_tasks() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] Publish the rota\n- [ ] Hire two fitters\n\n"
+        "**Was mir Sorgen macht**\n\nDer Arbeitsmarkt ist knapp.\n\n"
+        "**Noch offen**\n\n- Nachtzuschlag 25 % oder 30 %?\n"
+    )
+    assert titles(plan) == ["Publish the rota", "Hire two fitters"]
+
+
+def test_a_bold_name_closed_on_its_own_line_takes_nothing_from_the_next() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Publish the rota** — Ops.\n  Then **tell** the team.\n"
+        "- [ ] **Hire two fitters** — HR.\n"
+    )
+    assert titles(plan) == ["Publish the rota", "Hire two fitters"]
+
+
+def test_a_note_led_by_a_row_number_states_that_rows_dependencies() -> None:
+    plan = plan_of(
+        "## Arbeitsschritte\n\n| Nr. | Arbeitsschritt | Zuständig |\n|---|---|---|\n"
+        "| 1 | Stellplatz umbauen | Bauamt |\n| 2 | Fahrzeug abnehmen | Kdt. |\n\n"
+        "### Anmerkungen zu einzelnen Schritten\n\n"
+        "**Zu 2:** Abnahme erst, wenn der Stellplatz fertig umgebaut ist.\n"
+    )
+    assert pairs(plan) == {("Stellplatz umbauen", "Fahrzeug abnehmen")}
+
+
+def test_a_note_led_by_an_id_in_english() -> None:
+    plan = plan_of(
+        "## Stack\n\n| PR | What it does |\n|---|---|\n| #11 | Relay worker |\n"
+        "| #12 | Lag alerts |\n\n### Notes per PR\n\n"
+        "**#12 — alerts.** Paging rules. It can only start after #11 is merged.\n"
+    )
+    assert pairs(plan) == {("#11 Relay worker", "#12 Lag alerts")}
+
+
+def test_a_note_whose_sentence_names_its_own_subject_keeps_it() -> None:
+    plan = plan_of(
+        "## Work steps\n\n| No. | Work step |\n|---|---|\n| 1 | Survey |\n| 2 | Quote |\n"
+        "| 3 | Build |\n\n### Notes on the steps\n\n"
+        "**On 1:** Nothing to add. Build needs Quote.\n"
+    )
+    assert pairs(plan) == {("Quote", "Build")}
+
+
+def test_a_landing_plan_of_bold_lines_listing_ids_names_milestones() -> None:
+    plan = plan_of(
+        "## The stack\n\n| PR | What it does | Base |\n|---|---|---|\n| #11 | Schema | `main` |\n"
+        "| #12 | Writer | #11 |\n| #13 | Cleanup | #12 |\n\n## Landing plan\n\n"
+        "**Before the branch cut (20 Nov):** #11, #12.\n**After the cut:** #13.\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert [names[t.milestone_key or ""] for t in plan.tasks] == [
+        "Before the branch cut (20 Nov)",
+        "Before the branch cut (20 Nov)",
+        "After the cut",
+    ]
+
+
+def test_a_merge_plan_in_spanish_names_milestones_not_tasks() -> None:
+    plan = plan_of(
+        "## La pila\n\n| PR | Qué hace | Rama base |\n|---|---|---|\n| #21 | Tabla | `main` |\n"
+        "| #22 | Filas | #21 |\n\n## Plan de fusión\n\n**Antes del corte:** #21.\n"
+        "**Después del corte:** #22.\n"
+    )
+    assert titles(plan) == ["#21 Tabla", "#22 Filas"]
+    assert len(plan.milestones) == 2
+
+
+def test_a_landing_section_without_bold_milestones_holds_no_milestone() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] Schema\n- [ ] Writer\n\n## Landing plan\n\nWe land them in order.\n"
+    )
+    assert plan.milestones == []
+
+
+def test_all_items_but_the_numbers_named_are_the_blockers() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Vertrag** – Personal.\n2. **Kantine** – Facility.\n"
+        "3. **Schulung** – Meister.\n4. **Umstellung** – alle. Voraussetzung sind alle Punkte"
+        " außer 2.\n"
+    )
+    assert pairs(plan) == {("Vertrag", "Umstellung"), ("Schulung", "Umstellung")}
+
+
+def test_all_other_items_except_in_english() -> None:
+    plan = plan_of(
+        "## Steps\n\n1. **Contract** — HR.\n2. **Canteen** — Facility.\n"
+        "3. **Go live** — all. Requires all other items except 2.\n"
+    )
+    assert pairs(plan) == {("Contract", "Go live")}
+
+
+def test_all_items_without_an_exception_is_not_read_as_all_but() -> None:
+    plan = plan_of(
+        "## Steps\n\n1. **Contract** — HR.\n2. **Canteen** — Facility.\n"
+        "3. **Go live** — all. Requires all items 8.\n"
+    )
+    assert ("Canteen", "Go live") not in pairs(plan)
+
+
+def test_des_la_names_what_a_french_task_starts_as_soon_as() -> None:
+    plan = plan_of(
+        "## Actions\n\n- [ ] **Rédiger le compromis de vente** — Me Corre.\n"
+        "- [ ] **Obtenir l'agrément du bailleur** — Me Corre. À lancer dès la signature du"
+        " compromis.\n"
+    )
+    assert pairs(plan) == {("Rédiger le compromis de vente", "Obtenir l'agrément du bailleur")}
+
+
+def test_des_maintenant_names_nothing() -> None:
+    plan = plan_of(
+        "## Actions\n\n- [ ] **Préparer la nouvelle enseigne** — Gwen. Dès maintenant.\n"
+        "- [ ] **Maintenant la vitrine** — Yann.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_ids_in_parentheses_after_a_few_words_of_state_name_the_blockers() -> None:
+    plan = plan_of(
+        "## Tasks\n\n**D1. Print the manual** — Amira.\nTwo hundred copies.\n\n"
+        "**D2. Brief the evaluators** — Renée.\nThirty minutes.\n\n"
+        "**E1. Run the exercise** — Renée.\nOnly after the final meeting items are all closed"
+        " (D1–D2).\n"
+    )
+    assert pairs(plan) == {
+        ("D1. Print the manual", "E1. Run the exercise"),
+        ("D2. Brief the evaluators", "E1. Run the exercise"),
+    }
+
+
+def test_ids_in_parentheses_after_state_words_in_german() -> None:
+    plan = plan_of(
+        "## Plan\n\n**A1. Vertrag prüfen** — Jan.\nZwei Tage.\n\n"
+        "**A2. Auftrag vergeben** — Eva.\nErst wenn die Prüfung abgeschlossen ist (A1).\n"
+    )
+    assert pairs(plan) == {("A1. Vertrag prüfen", "A2. Auftrag vergeben")}
+
+
+def test_a_parenthesis_of_words_after_state_words_names_nothing() -> None:
+    plan = plan_of(
+        "## Plan\n\n**A1. Check the contract** — Jan.\nTwo days.\n\n"
+        "**A2. Award the job** — Eva.\nOnly after the board is happy (see the minutes).\n"
+    )
+    assert pairs(plan) == set()
+    assert "dangling_reference" not in codes(plan)
+
+
+def test_cannot_be_done_until_takes_any_participle() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Approve the budget** — Ann.\n"
+        "- [ ] **Scenario narrative** — Josh. Cannot be drafted until the budget is approved.\n"
+    )
+    assert pairs(plan) == {("Approve the budget", "Scenario narrative")}
+
+
+def test_no_puede_ser_participle_hasta_in_spanish() -> None:
+    plan = plan_of(
+        "## Tareas\n\n- [ ] **Aprobar el guion** — Ana.\n"
+        "- [ ] **Grabar el vídeo** — Luis. No puede ser grabado hasta que el guion esté"
+        " aprobado.\n"
+    )
+    assert pairs(plan) == {("Aprobar el guion", "Grabar el vídeo")}
+
+
+def test_cannot_be_participle_without_until_states_nothing() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Approve the budget** — Ann.\n"
+        "- [ ] **Scenario narrative** — Josh. Cannot be drafted by the budget team.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_section_of_named_objectives_is_no_task() -> None:
+    plan = plan_of(
+        "## Exercise objectives (draft)\n\n1. Assess the evacuation order.\n"
+        "2. Validate the warning sequence.\n\n## Tasks\n\n- [ ] Book the hall\n- [ ] Print forms\n"
+    )
+    assert titles(plan) == ["Book the hall", "Print forms"]
+
+
+def test_a_section_of_named_objectives_in_spanish_is_no_task() -> None:
+    plan = plan_of(
+        "## Objetivos de la campaña\n\nLlegar a 40 toneladas.\n\n"
+        "## Tareas\n\n- [ ] Reservar el almacén\n- [ ] Imprimir carteles\n"
+    )
+    assert titles(plan) == ["Reservar el almacén", "Imprimir carteles"]
+
+
+def test_work_named_after_objectives_stays_work() -> None:
+    plan = plan_of(
+        "## Align on objectives\n\nWorkshop with the leads.\n\n"
+        "## Draft the objectives\n\nFirst version by Friday.\n"
+    )
+    assert titles(plan) == ["Align on objectives", "Draft the objectives"]
+
+
+def test_a_bold_lead_wrapped_onto_the_next_line_heads_its_paragraph() -> None:
+    plan = plan_of(
+        "## Tasks\n\n**B3. Recruit evaluators** — Lead: Renée.\nEight of them.\n\n"
+        "**B4. Pull the 2025 improvement items and the annex changes into a reference\n"
+        "packet** — Lead: Amira.\nOne binder.\n"
+    )
+    assert titles(plan) == [
+        "B3. Recruit evaluators",
+        "B4. Pull the 2025 improvement items and the annex changes into a reference packet",
+    ]
+
+
+def test_a_wrapped_bold_lead_in_german() -> None:
+    plan = plan_of(
+        "## Aufgaben\n\n**A1. Vertrag prüfen** — Jan.\nZwei Tage.\n\n"
+        "**A2. Angebote der drei Hersteller einholen und\nvergleichen** — Eva.\nBis Freitag.\n"
+    )
+    assert titles(plan)[-1] == "A2. Angebote der drei Hersteller einholen und vergleichen"
+
+
+def test_a_long_bold_lead_without_an_id_is_no_heading() -> None:
+    plan = plan_of(
+        "## Notes\n\n**We will not be able to start any of this before the new budget year"
+        " begins in the spring** — sadly.\nMore text.\n\n**Another very long sentence in bold"
+        " that is clearly prose and not a name at all here** — yes.\n"
+    )
+    assert len(plan.tasks) <= 1
+
+
+def test_a_lettered_milestone_heading_holds_its_bold_tasks() -> None:
+    plan = plan_of(
+        "## Timeline\n\n### Milestone A — Kickoff (14 January)\n\n"
+        "**A1. Confirm the scope** — Lead: Ann.\nLetters to the agencies.\n\n"
+        "**A2. Draft the objectives** — Lead: Ben.\nFour of them.\n\n"
+        "### Milestone B — Planning (11 February)\n\n"
+        "**B1. Write the scenario** — Lead: Ben.\nAfter the kickoff.\n\n"
+        "**B2. Recruit evaluators** — Lead: Ann.\nEight.\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert len(names) == 2
+    assert [names[t.milestone_key or ""][:11] for t in plan.tasks] == [
+        "Milestone A",
+        "Milestone A",
+        "Milestone B",
+        "Milestone B",
+    ]
+
+
+def test_a_lettered_milestone_heading_in_german() -> None:
+    plan = plan_of(
+        "## Zeitplan\n\n### Meilenstein A – Auftakt\n\n**A1. Umfang klären** — Jan.\nBriefe.\n\n"
+        "**A2. Ziele entwerfen** — Eva.\nVier.\n"
+    )
+    assert len(plan.milestones) == 1
+    assert all(t.milestone_key for t in plan.tasks)
+
+
+def test_a_milestone_word_before_a_lowercase_word_is_no_lettered_milestone() -> None:
+    plan = plan_of("## Work\n\n### Milestone review\n\nWalk the board.\n\n### Ship\n\nGo.\n")
+    assert titles(plan) == ["Milestone review", "Ship"]
+    assert plan.milestones == []
+
+
+def test_a_quoted_dependency_ends_after_the_number_it_names() -> None:
+    plan = plan_of(
+        "## Arbeitsschritte\n\n| Nr. | Arbeitsschritt |\n|---|---|\n| 1 | Aufträge erteilen |\n"
+        "| 2 | Förderstelle informieren |\n\n### Anmerkungen zu einzelnen Schritten\n\n"
+        "**Zu 2:** In der Tabelle fehlt der Eintrag „erst nach 1“, bitte ergänzen.\n"
+    )
+    assert pairs(plan) == {("Aufträge erteilen", "Förderstelle informieren")}
+
+
+def test_a_quoted_dependency_in_english() -> None:
+    plan = plan_of(
+        "## Work steps\n\n| No. | Work step |\n|---|---|\n| 1 | Award the contract |\n"
+        "| 2 | Tell the funder |\n\n### Notes on the steps\n\n"
+        '**Re 2:** The table misses "only after 1", please add it.\n'
+    )
+    assert pairs(plan) == {("Award the contract", "Tell the funder")}
+
+
+def test_a_quoted_title_is_not_cut_at_a_quote_after_words() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Design review 2**\n- [ ] **Build** — needs “Design review 2”.\n"
+    )
+    assert pairs(plan) == {("Design review 2", "Build")}
+
+
+def test_can_only_be_participle_when_states_a_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Relay worker** — Ann.\n"
+        "- [ ] **Dual-run diff** — Ben. Can only be turned on when the relay worker is live.\n"
+    )
+    assert pairs(plan) == {("Relay worker", "Dual-run diff")}
+
+
+def test_solo_puede_ser_participle_cuando_in_spanish() -> None:
+    plan = plan_of(
+        "## Tareas\n\n- [ ] **Aprobar el presupuesto** — Ana.\n"
+        "- [ ] **Contratar la imprenta** — Luis. Solo puede ser firmado cuando el presupuesto"
+        " esté aprobado.\n"
+    )
+    assert pairs(plan) == {("Aprobar el presupuesto", "Contratar la imprenta")}
+
+
+def test_can_only_be_participle_without_when_states_nothing() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Relay worker** — Ann.\n"
+        "- [ ] **Dual-run diff** — Ben. Can only be turned on by the relay team.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_notes_cut_into_sections_by_their_bold_leads_speak_for_their_tasks() -> None:
+    plan = plan_of(
+        "## Stack\n\n| PR | What it does |\n|---|---|\n| #11 | Relay worker |\n"
+        "| #12 | Lag alerts |\n| #13 | Diff job |\n\n### Notes per PR\n\n"
+        "**#11 — relay.** Publishes in batches of 500.\n\n"
+        "**#13 — diff.** Runs nightly. Can only be turned on when the relay worker is live.\n"
+    )
+    assert pairs(plan) == {("#11 Relay worker", "#13 Diff job")}
+
+
+def test_haengt_an_names_what_a_german_task_hinges_on() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Schichtgruppen festlegen** – Kellner.\n"
+        "2. **Zeiterfassung umstellen** – IT. Das Anlegen der Modelle hängt an Punkt 1.\n"
+    )
+    assert pairs(plan) == {("Schichtgruppen festlegen", "Zeiterfassung umstellen")}
+
+
+def test_haengt_an_naming_no_task_states_nothing() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Plakat drucken** – Eva.\n"
+        "2. **Plakat aufhängen** – Jan. Es hängt an der Wand im Flur.\n"
+    )
+    assert pairs(plan) == set()
+    assert "dangling_reference" not in codes(plan)
+
+
+def test_a_section_titled_as_a_summary_of_something_is_no_task() -> None:
+    plan = plan_of(
+        "## Fahrzeugkonzept (Kurzfassung)\n\n- Allrad, 16 t\n- Tank 2.000 l\n\n"
+        "## Aufgaben\n\n- [ ] Angebote einholen\n- [ ] Antrag stellen\n"
+    )
+    assert titles(plan) == ["Angebote einholen", "Antrag stellen"]
+
+
+def test_a_section_titled_as_an_overview_of_something_in_english_is_no_task() -> None:
+    plan = plan_of(
+        "## Architecture (overview)\n\nThree services.\n\n"
+        "## Tasks\n\n- [ ] Build the relay\n- [ ] Add alerts\n"
+    )
+    assert titles(plan) == ["Build the relay", "Add alerts"]
+
+
+def test_a_parenthesis_that_names_no_summary_keeps_the_task() -> None:
+    plan = plan_of("## Work\n\n### Build the relay (draft)\n\nGo.\n\n### Add alerts\n\nGo.\n")
+    assert titles(plan) == ["Build the relay (draft)", "Add alerts"]
+
+
+def test_a_list_of_dated_checkpoints_naming_task_numbers_names_milestones() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n1. **Vertrag** – Personal.\n2. **Schichtplan** – Kellner.\n"
+        "3. **Zeiterfassung** – IT.\n4. **Probelauf** – alle.\n\n"
+        "**Wie das zeitlich zusammenhängt**\n\n"
+        "- **Betriebsversammlung am 19. Januar:** bis dahin erledigt 1 und 2.\n"
+        "- **Freigabe Probelauf am 5. Februar:** bis dahin 3 und 4.\n"
+        "- Alles andere läuft nebenher.\n"
+    )
+    names = {m.key: m.name for m in plan.milestones}
+    assert titles(plan) == ["Vertrag", "Schichtplan", "Zeiterfassung", "Probelauf"]
+    assert [names[t.milestone_key or ""] for t in plan.tasks] == [
+        "Betriebsversammlung am 19. Januar",
+        "Betriebsversammlung am 19. Januar",
+        "Freigabe Probelauf am 5. Februar",
+        "Freigabe Probelauf am 5. Februar",
+    ]
+
+
+def test_dated_checkpoints_in_english() -> None:
+    plan = plan_of(
+        "## Steps\n\n1. **Contract** — HR.\n2. **Rota** — Ops.\n3. **Pilot** — all.\n\n"
+        "**How it fits together**\n\n- **All-hands on 19 January:** by then 1 and 2 are done.\n"
+        "- **Pilot sign-off on 5 February:** by then 3, 1 and 2.\n"
+    )
+    assert len(plan.milestones) == 2
+    assert all(t.milestone_key for t in plan.tasks)
+
+
+def test_one_dated_bold_item_is_no_checkpoint_list() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Book the hall on 19 January:** rooms 1 and 2.\n- [ ] Print the forms\n"
+    )
+    assert plan.milestones == []
+    assert len(plan.tasks) == 2
+
+
+def test_a_legend_of_marks_in_parentheses_states_no_dependency() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\nIch habe markiert: *(dringend)* heißt, es hängt alles daran;"
+        " *(wichtig)* muss vor der Umstellung fertig sein; *(kann warten)* darf danach kommen.\n\n"
+        "1. **Kantine anpassen** *(kann warten)* – Facility.\n"
+        "2. **Umstellung** *(dringend)* – alle.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_legend_of_marks_in_english_states_no_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\nMarks: (urgent) blocks the launch; (low) can wait until after the launch.\n\n"
+        "- [ ] **Launch** (urgent) — all.\n- [ ] **Stickers** (low) — Ann.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_sentence_with_one_priority_in_parentheses_still_states_its_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n### Relay\n\nBuild it.\n\n### Alerts\n\n"
+        "This one (urgent) can only start after Relay.\n"
+    )
+    assert pairs(plan) == {("Relay", "Alerts")}
+
+
+def test_work_that_uses_something_from_a_task_by_id_waits_for_it() -> None:
+    plan = plan_of(
+        "## Timeline\n\n### Milestone A — Kickoff\n\n**A1. Confirm the agencies** — Ann.\n"
+        "Letters out.\n\n**A2. Book the hall** — Ben.\nBoth dates.\n\n### Milestone B — Plan\n\n"
+        "**B1. Draft the plan** — Amira.\nUses the participant list from A1.\n\n"
+        "**B2. Print badges** — Cy.\nFifty.\n"
+    )
+    assert pairs(plan) == {("A1. Confirm the agencies", "B1. Draft the plan")}
+
+
+def test_uses_from_an_id_in_german() -> None:
+    plan = plan_of(
+        "## Aufgaben\n\n- [ ] **A1** Teilnehmerliste erstellen — Jan.\n"
+        "- [ ] **A2** Plan entwerfen — Eva. Nutzt die Liste aus A1.\n"
+    )
+    assert len(plan.edges) == 1
+
+
+def test_uses_from_a_word_is_no_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Draft the plan** — Amira. Uses the template from Marketing.\n"
+        "- [ ] **Marketing kit** — Ben.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_french_suppose_names_what_a_task_presupposes() -> None:
+    plan = plan_of(
+        "## Actions\n\n- [ ] **Obtenir l'agrément du bailleur** — Me Corre.\n"
+        "- [ ] **Signer l'acte de cession** — Me Corre. Suppose l'agrément du bailleur.\n"
+    )
+    assert pairs(plan) == {("Obtenir l'agrément du bailleur", "Signer l'acte de cession")}
+
+
+def test_english_suppose_is_no_dependency() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **Relay worker** — Ann.\n"
+        "- [ ] **Runbook** — Ben. Suppose the relay worker is down: write what to do.\n"
+    )
+    assert pairs(plan) == set()

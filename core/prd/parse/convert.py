@@ -39,6 +39,8 @@ _WORD = re.compile(r"\w{2,}")
 _ITEM_LEAD = re.compile(r"[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?[^\w\n]*")
 """What stands before an item's first word on its line: indent, marker, checkbox, markup."""
 _NEWLINE = re.compile(r"\n")
+_BALLOT = {"\u2610": False, "\u2611": True, "\u2612": True}
+"""Ballot-box glyphs that stand for a task-list checkbox: ☐ open, ☑ and ☒ checked."""
 
 
 class _Locator:
@@ -108,6 +110,9 @@ def _convert_list(
                 texts.append(child.get("raw", ""))
         text = "\n\n".join(t for t in texts if t).strip()  # one blank line between blocks
         checked = item["attrs"]["checked"] if item["type"] == "task_list_item" else None
+        if checked is None and text[:1] in _BALLOT:  # "- ☐ Title": a checkbox drawn as a glyph
+            checked = _BALLOT[text[0]]
+            text = text[1:].lstrip()
         starts.append(loc.line_of(loc.find(text, limit)))
         built.append((text, checked, tuple(spans), sublists))
     # Sub-lists are located after their own item, before the next one: walk them in order.

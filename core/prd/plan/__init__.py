@@ -20,26 +20,26 @@ Headings above the top level group tasks and stay in their section paths.
 ``ImportPlan.not_tasks``). Struck through (``### ~~Tax~~``) or ``Status: Won't Do``: dropped.
 Titled as *informational* — summary/TL;DR, background/context/problem, goals/non-goals,
 users/personas, success metrics, alternatives, risks, open questions/FAQ, notes/decisions/links,
-glossary/appendix, rollback plans, budget, non-functional requirements, future/won't-do/out of
-scope, sign-off checklists, work already done — with its sub-sections (unless one of them is a
-work plan, a bucket or a milestone: "Status" over "Next"). Conditionally: *scope* unless it
-lists steps or prioritised entries; *stretch goals* unless their entries carry ids, priorities
-or owners (then low-priority work); *user stories* unless they carry ids, priorities or
-dependencies; *design
-narrative* (design, architecture, technical approach, API, data model, testing, rollout,
-security…) when the document has a work plan elsewhere (requirements, implementation plan,
-roadmap, tasks, backlog, phases, milestone headings…); and any other section outside the work
-plan whose title names nothing known, as *context around the work plan*, unless it carries a
-task's parts (fields, criteria, items or sub-sections with ids) or the plan schedules its
-numbered sub-sections. Titles combine (``Risks & mitigations``,
-``Background: how it works today``, ``Notes from the meeting``); a title with an id
-(``A7 Datenschutz``) is always work; a section inside ``<overview>`` / ``<context>`` tags is read
-by the tag's name too. *Acceptance* sections (Acceptance criteria, Done when, Akzeptanzkriterien,
-Criterios, Critères…) give the enclosing task's criteria; *milestone lists* (Milestones,
-Meilensteine, Hitos, Jalons, Roadmap, Timeline, Cronograma, Rétroplanning…) name milestones (a
-schedule table of tasks is the work plan itself when there is no other); *dependency sections*
-(Dependencies, Logical Dependency Chain, Abhängigkeiten, Dependencias, Dépendances…) are read for
-dependencies.
+glossary/appendix/abbreviations, rollback plans, budget, non-functional requirements,
+future/won't-do/out of scope, sign-off checklists, work already done — with its sub-sections
+(unless one of them is a work plan, a bucket or a milestone: "Status" over "Next").
+Conditionally: *scope* unless it lists steps or prioritised entries; *stretch goals* unless
+their entries carry ids, priorities or owners (then low-priority work); *user stories* unless
+they carry ids, priorities or dependencies; *design narrative* (design, architecture, technical
+approach, API, data model, testing, rollout, security…) when the document has a work plan
+elsewhere (requirements, implementation plan, roadmap, tasks, backlog, phases, milestone
+headings…); and any other section outside the work plan whose title names nothing known, as
+*context around the work plan*, unless it carries a task's parts (fields, criteria, items or
+sub-sections with ids) or the plan schedules its numbered sub-sections. A trailing
+``(Kurzfassung)`` / ``(overview)`` makes a title a summary. Titles combine (``Risks &
+mitigations``, ``Background: how it works today``, ``Notes from the meeting``); a title with an
+id (``A7 Datenschutz``) is always work; a section inside ``<overview>`` / ``<context>`` tags is
+read by the tag's name too. *Acceptance* sections (Acceptance criteria, Done when,
+Akzeptanzkriterien, Criterios, Critères…) give the enclosing task's criteria; *milestone lists*
+(Milestones, Meilensteine, Hitos, Jalons, Roadmap, Timeline, Cronograma, Rétroplanning,
+Deliveries, Entregas…) name milestones (a schedule table of tasks is the work plan itself when
+there is no other); *dependency sections* (Dependencies, Logical Dependency Chain,
+Abhängigkeiten, Dependencias, Dépendances…) are read for dependencies.
 
 **Granularity.**
 
@@ -51,12 +51,16 @@ dependencies.
   *bucket* (a checklist, tasks, to-dos, steps, "in parallel", a week, a sprint, a date, a
   release stage, a milestone heading, a work plan such as Roadmap or Requirements, or any
   checklist-only section of a document made of checklists: its open checkboxes, else its other
-  open items), when a numbered outline's heading item holds ``1.1. …`` lines or a
+  open items; a ballot-box glyph ``☐`` is an open checkbox, ``☑``/``☒`` checked ones), when a
+  numbered outline's heading item holds ``1.1. …`` lines or a
   ``- 1.1. …`` sub-list (the entries are the tasks), when most items of a list carry their
   own id, owner or dependency, when a list
   follows ``Tasks:``, when its numbered steps are said to run in order, and for the rows of a
   requirements table (a column named task, requirement, story, feature, summary, name…; id,
-  priority, dependency, notes and milestone columns are read). A one-row table whose header
+  priority, dependency (also "erst nach", "only after": row numbers there name rows of
+  the same table first; a review stack's ``Base``, where ``main`` names nothing), notes,
+  labels (ranked by a sentence defining them: ```can-slip` is fine …``) and milestone columns
+  are read). A one-row table whose header
   holds two or more known labels is its section's fields; a list announced as notes
   (``Notas de la fase 2:``) below a task table holds no task. Checked and struck-through items
   are not tasks. Otherwise the section is one task and its items are its criteria.
@@ -80,7 +84,10 @@ the source's file name without extension.
   Abhängig von, Voraussetzung, Depende de, Requiere, Dépend de, Nécessite…), blocks, priority
   (Priorität, Prioridad, Priorité), type, labels/tags, milestone, status, acceptance criteria.
 - *Priority*: a ``Priority`` label or a priority stated mid-sentence (``— prioridad alta``), else
-  ``P0``–``P3``, a traffic light (🔴🟠🟡🟢) or MUST/SHOULD/COULD in the title, else in the
+  ``P0``–``P3``, a traffic light (🔴🟠🟡🟢), a step of a symbol scale the document defines
+  (``- ★★★ indispensable`` / ``- ★★ …`` / ``- ★ …``: its priority word, else more symbols rank
+  higher), a ``[tag]`` a legend ranks (a ``Tags:`` line or a list of ``- **[tag]** meaning``) or
+  MUST/SHOULD/COULD in the title, else in the
   task's own text and items (a leading ``**Imprescindible.**``, a ``— *Urgent*`` segment; the
   strongest wins), else inherited, else medium. Words: P0/critical/urgent/blocker/highest →
   critical, P1/high/MUST → high, P2/medium/SHOULD → medium, P3/low/lowest/COULD/nice to have →
@@ -91,31 +98,34 @@ the source's file name without extension.
 - *Labels*: ``#tags`` in the text (not ``#3``), ``Labels:`` lines, and the slug of the top-level
   section for the tasks below it. *Context files*: code spans that look like paths.
 - *Milestones*: a milestones section's items, bold lines, table rows and sub-headings (a scope
-  column or a list after a colon names the member tasks: ``M1 Pilot | … | A1, A2``); headings
-  ``M1: …`` / ``Phase 2 — …`` / ``Jalon 1 …`` / ``Week 1 …`` / ``Alpha (v0.14)`` / ``Launch day``
-  and headings named like a listed milestone hold the tasks below them, as does a heading
-  dated in its title over a list or sub-sections (``Prep (week of 11 January)``; a dated day
-  below it that is one task belongs to it); a ``Milestone:`` line or a
-  task table's milestone column names one. Outside milestones sections, a list or run of lines
-  each led by a bold milestone name, and a table with a milestone column, name milestones and
-  the ids each holds (``read_block``; work-package numbers and ranges in any column), and are
-  not work. A milestone keeps its full name.
-- *Dependencies* (``prose`` finds them anywhere in a sentence; ``match`` resolves them): labels
-  as above, ``X depends on Y`` / ``X → Y`` / chains in dependency sections, a Mermaid gantt
-  ``after``, and phrases such as "can only start after", "once … ships", "needs", "blocked
-  until", "before" (reversed), "setzt … voraus", "erst nach", "solo puede empezar cuando", "ne
-  peut commencer qu'une fois". "Independent of" / "in parallel with" state none; "none" and
-  "nothing" name nothing. A section whose prose says its steps or sub-sections run in order
-  chains them (reason ``order``); with ``options.order_dependencies`` each numbered step that
-  became a task (fine) waits for the step before it. References resolve by id, heading number,
-  whole title, section, contained title, prefix, shared words, close spelling (see ``match``);
-  when none of these names anything, a *description* ("once the relay is publishing", "sobald
-  die Stammdaten übernommen sind", "después de la pasarela de pago", "une fois l'outil
-  choisi") names the one task whose title holds its words, by weight and with a margin (see
-  ``describe``); a reference that fits several tasks equally is an ``ambiguous_reference``
-  warning, never an edge. When either end is a group (a section with several tasks), the
-  group's first tasks wait for the other group's last ones. Each edge says in ``because``
-  which words gave it (a described one: which title its words matched).
+  column or a list after a colon names the member tasks: ``M1 Pilot | … | A1, A2``; so does any
+  column naming numbered steps at once, ``Schritte 1 bis 3``); headings ``M1: …`` / ``Phase 2 —
+  …`` / ``Jalon 1 …`` / ``Week 1 …`` / ``Milestone A — …`` / ``Alpha (v0.14)`` / ``Launch day``
+  and headings named like a listed milestone hold the tasks below them, as does a heading dated in
+  its title over a list or sub-sections (``Prep (week of 11 January)``; a dated day below it that
+  is one task belongs to it); a ``Milestone:`` line or a task table's milestone column names one.
+  Outside milestones sections, a list or run of lines each led by a bold milestone name (or by a
+  dated checkpoint listing task numbers: ``**Betriebsversammlung am 19. Januar:** bis dahin 1, 2
+  und 6``), and a table with a milestone column, name milestones and the ids each holds
+  (``read_block``; work-package numbers and ranges in any column), and are not work. A milestone
+  keeps its full name.
+- *Dependencies* (``prose`` finds them anywhere in a sentence; ``match`` resolves them): labels as
+  above, ``X depends on Y`` / ``X → Y`` / chains in dependency sections, a Mermaid gantt
+  ``after``, and phrases such as "can only start after", "once … ships", "needs", "blocked until",
+  "before" (reversed), "setzt … voraus", "erst nach", "solo puede empezar cuando", "ne peut
+  commencer qu'une fois". "Independent of" / "in parallel with" state none; "none" and "nothing"
+  name nothing. In a notes section, a paragraph led in bold by a task's number or id (``**Zu
+  14:**``, ``**#2206 — diff.**``) speaks for that task. A section whose prose says its steps or
+  sub-sections run in order chains them (reason ``order``); with ``options.order_dependencies``
+  each numbered step that became a task (fine) waits for the step before it. References resolve by
+  id, heading number, whole title, section, contained title, prefix, shared words, close spelling
+  (see ``match``); when none of these names anything, a *description* ("once the relay is
+  publishing", "sobald die Stammdaten übernommen sind", "después de la pasarela de pago", "une
+  fois l'outil choisi") names the one task whose title holds its words, by weight and with a
+  margin (see ``describe``); a reference that fits several tasks equally is an
+  ``ambiguous_reference`` warning, never an edge. When either end is a group (a section with
+  several tasks), the group's first tasks wait for the other group's last ones. Each edge says in
+  ``because`` which words gave it (a described one: which title its words matched).
 
 **Repeats** (``repeats``). A short item or row that repeats an earlier task's id is that task:
 it adds its milestone and dependencies, not a second task.
@@ -168,8 +178,10 @@ from core.prd.plan.vocab import (
     abbreviation_legend,
     emoji_legend,
     flat_blocks,
+    label_legend,
     mark_legend,
     priority_terms,
+    scale_legend,
     slug,
     source_stem,
     symbol_legend,
@@ -236,6 +248,10 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
     if " = " in text and not text.isascii():
         for mark, level in symbol_legend(text).items():
             builder.legend.setdefault(mark, level)
+    if not text.isascii() and (scale := scale_legend(text)):
+        builder.legend = {**scale, **builder.legend}
+    if "`" in text:
+        builder.label_legend = label_legend(text)
     if "[" in text:
         builder.tag_legend = tag_legend(text)
     if "**" in text:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.domain.models import Priority
 from core.prd.parse import ListBlock, ListItem, Paragraph, Section, Table
 from core.prd.plan.classify import Verdict, is_bucket_title, is_work_title
 from core.prd.plan.items import (
@@ -36,6 +37,7 @@ from core.prd.plan.lexicon import (
     NOTES_LABEL,
     STAGE_HEADING,
     TASKS_LABEL,
+    TRUNK_BRANCH,
 )
 from core.prd.plan.prose import DepRef, find_dependencies, states_sequence
 from core.prd.plan.scan import Meta, label_fields, scan_list, scan_text
@@ -49,6 +51,7 @@ from core.prd.plan.vocab import (
     norm,
     norm_plain,
     slug,
+    tag_priority,
 )
 
 if TYPE_CHECKING:
@@ -422,11 +425,14 @@ def _row_name(title: str) -> str:
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 
 
+_ITEM_START = r"\s*(?:[-*+]|\d+[.)])\s+(?:(?:\[[ xX]\]|[\u2610-\u2612])\s+)?"
+"""A list item's marker and its checkbox, ``[ ]`` or a ballot-box glyph (``☐``, ``☑``, ``☒``)."""
+
 _BOLD_LEAD = re.compile(
-    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
+    _ITEM_START + r"(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
     r"(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1\s*"
     r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<mark>[^\w\s\[\]()*_:—–·|.,;!?'\"-]{1,3}\s*)?"
-    r"(?P<after>[:—–·|-]\s|\(|[:.]$|$)"
+    r"(?P<after>[:—–·|-]\s|\(|[*_]\(|[:.]$|$)"
 )
 """An item led by a bold name, maybe after a tag (``- [P1] **Search API** — …``) and before
 labels in brackets, a symbol a legend defines (``**Cast Nell** ★ — …``), a dash, a colon or a
@@ -435,7 +441,7 @@ delimiter: ``**Dual write behind `attachments.dual_write`.**`` keeps its undersc
 
 
 _BOLD_SENTENCE = re.compile(
-    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)[.:]\1"
+    _ITEM_START + r"(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)[.:]\1"
     r"(?P<tags>)\s+\S"
 )
 """An item led by a bold sentence of its own (``1. **Backfill existing files.** A batch job…``):
@@ -531,9 +537,7 @@ def _open(block: ListBlock, lines: list[str]) -> list[ListItem]:
     return out
 
 
-_BOLD_START = re.compile(
-    r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(\*\*|__)(?:(?!\1).)+\1\s*[^\W\d_]"
-)
+_BOLD_START = re.compile(_ITEM_START + r"(\*\*|__)(?:(?!\1).)+\1\s*[^\W\d_]")
 """An item whose bold start runs on in plain words (``**Revisiones pendientes** de los…``)."""
 
 
@@ -543,6 +547,12 @@ def _item_unit(
     first = item.text.split("\n", 1)[0]
     lines = builder.doc.lines
     raw = lines[item.line_start - 1] if item.line_start <= len(lines) else ""
+    stated = item.text
+    if raw.count("**") % 2 and item.line_end > item.line_start and item.line_start < len(lines):
+        # "1. **Betriebsvereinbarung … verhandeln und\n   unterschreiben** *(dringend)*": the
+        # bold name wraps onto the item's next line, and what marks it with it.
+        raw = f"{raw.rstrip()} {lines[item.line_start].strip()}"
+        stated = stated.replace("\n", " ", 1)
     lead = bold_lead(raw)
     if lead and _names_a_person(lead[0], block, builder):
         # "**Marcos** — Terminar la API": the work is what follows the owner's name.
@@ -560,7 +570,7 @@ def _item_unit(
     for sub in item.lists:
         scan_list(sub, meta, None)
     if meta.priority is None:
-        meta.priority = item_priority(item.text)
+        meta.priority = item_priority(stated)
     return Unit(
         key=builder.unique_key(f"{builder.path_key(path)}/{slug(title, 48) or 'item'}"),
         title=title,
@@ -593,10 +603,16 @@ def _issue_in_parentheses(first_line: str) -> str | None:
 _ITEM_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*)[.)]?\s")
 
 
+_TITLE_NUMBER = re.compile(_ITEM_START + r"(?:\*\*|__)(\d{1,3})[.)]\s")
+"""A bulleted item whose bold title starts with its number (``- [ ] **3. Cubierta**``)."""
+
+
 def _written_number(raw: str, block: ListBlock) -> str | None:
     """A numbered item's number as written (``7.``): "(needs 3)" names item 3."""
     if not block.ordered:
-        return None
+        # "- [ ] **3. Diseño de cubierta** — …": a bulleted checklist that numbers its titles
+        m = _TITLE_NUMBER.match(raw)
+        return m.group(1) if m else None
     m = _ITEM_NUMBER.match(raw)
     return m.group(1) if m else None
 
@@ -690,6 +706,22 @@ _PAGE_PATH = re.compile(r"\s*\((?:[^()\s]*%20[^()\s]*|[^()\s]+\.md)\)")
 """The page path a Notion export writes after a relation's title (``(Write%20the%20po….md)``)."""
 
 
+_LABEL_SPLIT = re.compile(r"[`,;\s]+")
+
+
+def _tagged_level(text: str, legend: dict[str, Priority]) -> Priority | None:
+    """The strongest level a labels cell's labels name, or a legend ranks.
+
+    ``release-blocker`` names one; ```needs-4.0` should be in 4.0`` ranks another.
+    """
+    levels = [
+        level
+        for label in _LABEL_SPLIT.split(text)
+        if label and (level := tag_priority(label) or legend.get(norm_plain(label)))
+    ]
+    return min(levels, key=lambda level: level.rank) if levels else None
+
+
 def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited) -> Unit:
     table, row, index, spec = work.block, work.row, work.row_index, work.spec
     assert isinstance(table, Table)
@@ -707,7 +739,9 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     if meta.priority is None and spec.priority is not None and builder.term_legend:
         meta.priority = builder.term_legend.get(norm_plain(cell(row, spec.priority)))
     meta.priority = meta.priority or marked_level
-    if deps := cell(row, spec.deps):
+    if meta.priority is None and spec.tags is not None:
+        meta.priority = _tagged_level(cell(row, spec.tags), builder.label_legend)
+    if (deps := cell(row, spec.deps)) and not TRUNK_BRANCH.fullmatch(norm_plain(deps)):
         if "%20" in deps or ".md)" in deps:
             deps = _PAGE_PATH.sub("", deps)
         meta.deps.append(DepRef(deps, line, strength="label"))

@@ -224,6 +224,11 @@ class Title:
         kind_words = " ".join(WORDS.findall(_kind_text(stripped)))
         named = _named_priority(kind_words)
         kind = title_kind(kind_words, clean)
+        if kind is None and stripped.endswith(")") and (aside := _TRAILING_PAREN.search(stripped)):
+            # "Fahrzeugkonzept (Kurzfassung)", "Architecture (overview)": a summary of it
+            said = " ".join(WORDS.findall(aside.group(0).casefold()))
+            if title_kind(said, said) == ("info", "summary"):
+                kind = ("info", "summary")
         if named is None and kind == ("conditional", "stretch"):
             named = Priority.LOW  # stretch goals are done last, if at all
         return cls(

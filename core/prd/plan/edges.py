@@ -23,7 +23,7 @@ from core.prd.parse import ListBlock, Paragraph, Section, Table
 from core.prd.plan.builder import Builder, named_by_noun
 from core.prd.plan.describe import Described, Describer
 from core.prd.plan.items import DEP_COLUMNS
-from core.prd.plan.lexicon import DEP_TRIGGER, NO_DEPENDENCY
+from core.prd.plan.lexicon import DEP_TRIGGER, NO_DEPENDENCY, NOTE_LEAD
 from core.prd.plan.match import PART_SPLIT, Found, Resolver, named_in_group
 from core.prd.plan.prose import DepRef, find_dependencies, subject_name
 from core.prd.plan.units import Unit
@@ -378,6 +378,7 @@ def _dependency_section(
     """
     chain = bool(_CHAIN_TITLE.search(section.title.casefold()))
     for s in [section, *_descendants(section)]:
+        headed = _titled_subject(resolver, s) if s is not section else None
         for block in flat_blocks(s.blocks):
             texts: list[tuple[str, int]] = []
             if isinstance(block, Paragraph) and _wrapped_prose(block.text):
@@ -397,8 +398,11 @@ def _dependency_section(
                     _chain(resolver, block, out)
             elif isinstance(block, Table):
                 _dependency_table(resolver, block, out)
+            lead = _note_subject(builder, resolver, block) if isinstance(block, Paragraph) else None
+            if lead is None and s is not section:
+                lead = headed  # "**#2206 — dual-run diff.** …" cut into a section of its own
             for text, line in texts:
-                _dependency_line(builder, resolver, describer, text, line, out)
+                _dependency_line(builder, resolver, describer, text, line, out, lead=lead)
 
 
 def _milestone_order(
@@ -480,6 +484,35 @@ def _descendants(section: Section) -> list[Section]:
     return out
 
 
+def _note_subject(
+    builder: Builder, resolver: Resolver, block: Paragraph
+) -> tuple[str, Found] | None:
+    """The task a note paragraph's bold lead names (``**Zu 14:** Abnahme erst, wenn …``).
+
+    Its sentences' dependencies are that task's when their own subject names no task, or
+    is the lead itself.
+    """
+    lines = builder.doc.lines
+    if block.line_start > len(lines) or not lines[block.line_start - 1].lstrip().startswith(
+        ("**", "__")
+    ):
+        return None
+    m = NOTE_LEAD.match(block.text)
+    if m is None:
+        return None
+    found = resolver.resolve(DepRef(m.group("ref"), block.line_start, strength="strong"), None)
+    return (block.text[: m.end()].strip(), found) if len(found.units) == 1 else None
+
+
+def _titled_subject(resolver: Resolver, section: Section) -> tuple[str, Found] | None:
+    """The task a note section's title names by its number or id (``#2206 — dual-run diff``)."""
+    m = NOTE_LEAD.match(f"{section.title.rstrip(' .:')}: ")
+    if m is None:
+        return None
+    found = resolver.resolve(DepRef(m.group("ref"), section.line_start, strength="strong"), None)
+    return (section.title, found) if len(found.units) == 1 else None
+
+
 def _dependency_line(
     builder: Builder,
     resolver: Resolver,
@@ -489,6 +522,7 @@ def _dependency_line(
     out: _Edges,
     *,
     stages: bool = False,
+    lead: tuple[str, Found] | None = None,
 ) -> None:
     """Connect what one line of a dependency or milestones section orders.
 
@@ -512,13 +546,18 @@ def _dependency_line(
     for dep in find_dependencies(text, line):
         if stages and (stage := _STAGE_HINT.search(dep.target)) is not None:
             dep = dataclasses.replace(dep, target=stage.group(0))
-        if not dep.subject:
+        if lead is not None and (not dep.subject or dep.subject.startswith(lead[0])):
+            subject = lead[1]  # "Zu 14: Abnahme erst, wenn …": the task the note is on
+        elif not dep.subject:
             continue
-        # In a dependency section even "before"/"after" state one: "Phase 1 before Phase 2".
-        subject = resolver.resolve(DepRef(dep.subject, line, strength="strong"), None)
-        if not subject.units and (name := subject_name(dep.subject)) != dep.subject:
-            # "Die Redaktionsschulung findet auf dem Testsystem statt, also nach WEB-212"
-            subject = resolver.resolve(DepRef(name, line, strength="strong"), None)
+        else:
+            # In a dependency section even "before"/"after" state one: "Phase 1 before Phase 2".
+            subject = resolver.resolve(DepRef(dep.subject, line, strength="strong"), None)
+            if not subject.units and (name := subject_name(dep.subject)) != dep.subject:
+                # "Die Redaktionsschulung findet auf dem Testsystem statt, also nach WEB-212"
+                subject = resolver.resolve(DepRef(name, line, strength="strong"), None)
+            if not subject.units and lead is not None:
+                subject = lead[1]
         if not subject.units:
             continue
         referrer = subject.units[0] if len(subject.units) == 1 else None

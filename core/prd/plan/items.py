@@ -33,6 +33,8 @@ from core.prd.plan.vocab import (
     ID_PATTERN,
     IDENT,
     LIST_SEPARATOR,
+    RANGE_ARTICLE,
+    RANGE_LEAD,
     RANGE_SEPARATOR,
     WBS_NUMBER,
     bracketed_priority,
@@ -295,6 +297,11 @@ _TITLE_COLUMNS = re.compile(
     r"|activity|action|issue|summary|title|epic|step|work ?stream|stream|job|to ?do|aufgabe"
     r"|initiatives?|iniciativas?|initiativen?|vorhaben|chantiers?|proyectos?|projets?|projects?"
     r"|anforderung|arbeitspaket|tätigkeit|ma(ß|ss)nahme|funktion|schritt|was|zusammenfassung"
+    # A work step ("| Nr. | Arbeitsschritt |", "| Work step |", "| Paso de trabajo |").
+    r"|arbeitsschritt|arbeitsgang|work step|paso de trabajo|étape de travail"
+    # A pull request stack's "| PR | What it does |" (was sie tut, qué hace, ce qu'elle fait).
+    r"|what it does|what it changes|was (?:es|sie) (?:tut|macht|ändert)|qué hace|qué cambia"
+    r"|ce qu (?:il|elle) fait|ce qu (?:il|elle) change"
     r"|titel|tarea|requisito|historia|funcionalidad|entregable|actividad|acción|qué|paso"
     r"|resumen|título|tâche|exigence|besoin|fonctionnalité|livrable|activité|quoi|intitulé"
     r"|libellé|étape|résumé|titre|paquete de trabajo|paquet de travail|lot de travaux"
@@ -313,6 +320,8 @@ _ID_COLUMNS = re.compile(
     r"|[^\W\d_]{1,8} (nr|no|id|nummer)|lfd nr|nummer"
     # A bill of quantities' or construction schedule's position number ("| Pos. |").
     r"|pos|pos nr|position|posten|posición|poste"
+    # A change's number in a review stack ("| PR |", "| MR |").
+    r"|pr|prs|pull request|mr|merge request"
 )
 """An id column, also named after its ids (``AP-Nr.``, ``Req ID``)."""
 _PRIORITY_WORD = (
@@ -346,6 +355,12 @@ DEP_COLUMNS = re.compile(
     r"|tras|bloquead[oa]s? por|requisitos? previos?|prerrequisitos?|precondici(?:ón|ones)"
     r"|dépend de|dépendances|prédécesseurs?|antériorités|prérequis|préconditions?|après"
     r"|bloqué par|préalables?|conditions? préalables?|erfordert"
+    # Only after the rows it names ("| erst nach |", "| only after |", "| seulement après |").
+    r"|erst nach|only after|not before|solo después de|sólo después de|seulement après"
+    r"|uniquement après|pas avant|nicht vor"
+    # A stacked change's base: it cannot merge before its base ("| Base |", "| Stacked on |").
+    r"|base|base branch|stacked on|basis|basiert auf|basisbranch|rama base|base de la rama"
+    r"|apilad[oa] sobre|branche de base|empilée? sur"
     # Qualified by when (``| Schritt | benötigt vorher |``, ``needs first``).
     r"|(?:benötigt|braucht|erfordert|needs|requires|necesita|requiere|nécessite|requiert)"
     r" (?:vorher|zuvor|first|beforehand|antes|previamente|avant|au préalable)"
@@ -395,6 +410,8 @@ class TaskTable:
     status: int | None = None
     blocks: int | None = None
     """A successor column (``| Precede a |``): the rows that wait for this one."""
+    tags: int | None = None
+    """A column of tags that is not the priority: a legend may rank its tags."""
 
 
 _NUMBER_SIGN = re.compile(r"\s*n\s*[°º]\s*", re.IGNORECASE)
@@ -426,7 +443,8 @@ def task_table(table: Table) -> TaskTable | None:
         cells = [r[level].strip() for r in table.rows if level < len(r)]
         if all(_LEVEL_CELL.fullmatch(c) for c in cells):
             priority = level
-    if priority is None and (tag := column(_TAG_COLUMNS)) is not None:
+    tags = column(_TAG_COLUMNS)
+    if priority is None and (tag := tags) is not None:
         # "| Tag |" over must-ship, should-ship, could-slip: each row's priority.
         cells = [norm_plain(r[tag]) for r in table.rows if tag < len(r)]
         if any(cells) and all(c in PRIORITY_WORDS for c in cells if c):
@@ -481,6 +499,7 @@ def task_table(table: Table) -> TaskTable | None:
         milestone=milestone,
         status=status,
         blocks=blocks,
+        tags=tags if tags != priority else None,
     )
 
 
@@ -551,7 +570,11 @@ def _lists_ids(table: Table, index: int) -> bool:
     ``| Lot 1 — Socle | février → mai | E-01, E-03, E-04 |`` places tasks defined elsewhere.
     """
     cells = [r[index].strip() for r in table.rows if index < len(r)]
-    listed = sum(1 for c in cells if _ID_LIST_CELL.fullmatch(c) or _NUMBER_LIST.fullmatch(c))
+    listed = sum(
+        1
+        for c in cells
+        if _ID_LIST_CELL.fullmatch(c) or _NUMBER_LIST.fullmatch(c) or _NUMBER_SPAN.fullmatch(c)
+    )
     if listed:  # beside "1, 4, 5", a lone "3" is one task's number too
         listed += sum(1 for c in cells if c.isdigit() and len(c) <= 3)
     return listed * 2 > len(table.rows)
@@ -559,6 +582,10 @@ def _lists_ids(table: Table, index: int) -> bool:
 
 _NUMBER_LIST = re.compile(rf"\d{{1,3}}(?:\s*{LIST_SEPARATOR}\s*\d{{1,3}})+")
 """A cell listing numbered tasks (``1, 4, 5, 7, 8``): two or more plain numbers."""
+_NUMBER_SPAN = re.compile(
+    rf"{RANGE_LEAD}\d{{1,3}}\s*{RANGE_SEPARATOR}\s*{RANGE_ARTICLE}\d{{1,3}}", re.IGNORECASE
+)
+"""A cell naming a range of numbered tasks (``de la 7 a la 13``, ``from 3 to 4``)."""
 
 
 _ID_MARK = re.compile(

@@ -269,6 +269,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"(business |product |project |key )?goals?( \d{4}| for \d{4})?|objectives?|aims",
             r"non goals?|(ziele|objetivos|objectifs) \d{4}|(?!stretch )[^ ]+ goals",
+            r"(?!stretch )[^ ]+ objectives|objetivos (de|del) [^ ]+|objectifs (d|de) [^ ]+",
             r"objetivos (del|de la) [^ ]+|objectifs (du|de la|de l) [^ ]+",
             r"nongoals?|ziele?|zielsetzung|zielbestimmung(en)?|nicht ziele|nichtziele|objetivos?",
             r"no objetivos",
@@ -359,6 +360,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
         _phrases(
             r"((technical|key|main|open|known|project) )?risks?( and (mitigations?|issues))?",
             r"mitigations?|concerns|risiken|riesgos|risques|atténuations?|parades",
+            # What worries the writer (``Was mir Sorgen macht``, ``What worries me``).
+            r"(what|was) (worries|concerns|mir sorgen macht|mich beunruhigt) ?(me|us)?",
+            r"sorgen|bedenken|preocupaciones|lo que me preocupa|inquiétudes|ce qui m inquiète",
             # The slack kept against them (``Risiken und Puffer``, ``Buffers``).
             r"puffer(zeiten)?|buffers?|contingenc(y|ies)|holguras?|márgenes|marges?( de sécurité)?",
             r"rabbit holes?|pitfalls|gotchas|stolpersteine|escollos|écueils",
@@ -392,6 +396,7 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"((customer|internal|external) )?faqs?|frequently asked questions",
             r"preguntas frecuentes|foire aux questions|häufige fragen|häufig gestellte fragen",
             r"offene (fragen|punkte)|fragen|preguntas( abiertas| en suspenso| pendientes)?",
+            r"noch offen|still open|aún pendiente|todavía abierto|encore ouvert|en suspens",
             r"cuestiones abiertas|puntos abiertos|questions (ouvertes|en suspens)",
             r"dudas( (abiertas|pendientes))?|(dudas|preguntas) para (el |la |los |las )?[^ ]+",
             r"(open )?questions for (the )?[^ ]+|fragen an (den |die |das )?[^ ]+",
@@ -455,6 +460,9 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"contents|toc|anhang|glossar|begriffe|begriffsdefinitionen|inhaltsverzeichnis",
             r"anexos?|apéndices?|glosario|índice|annexes?|glossaire|sommaire",
             r"table des matières|lexique",
+            # A list of abbreviations (Abkürzungen, Abreviaturas, Siglas, Abréviations, Sigles).
+            r"abbreviations|acronyms|abkürzungen|abkürzungsverzeichnis|abreviaturas|siglas",
+            r"abréviations|sigles|acronymes",
             r"anlagen|attachments|adjuntos|pièces jointes",
             r"(working|business) days? calendar|calendario de días hábiles",
             r"arbeitstagekalender|calendrier des jours ouvrés",
@@ -689,6 +697,12 @@ MILESTONE_LIST_TITLES = _phrases(
     r"key (meetings|reviews|appointments)|rendez vous clés|réunions clés|reuniones clave",
     r"citas clave|schlüsseltermine",
     r"points de contrôle|points d étape",
+    # The deliveries promised to a partner, each grouping the tasks due that day.
+    r"deliveries|delivery dates|lieferungen|liefertermine|entregas|fechas de entrega",
+    r"livraisons|dates de livraison",
+    # When a stack of changes lands (``Landing plan``, ``Merge plan``, ``Merge-Plan``).
+    r"landing plan|merge plan|merge order|merge reihenfolge|plan de fusión",
+    r"orden de fusión|plan de fusion|ordre de fusion",
 )
 MILESTONE_ENTRY_TITLES = _phrases(
     # Waves and tranches a plan ships or books in (``Release waves``, ``Savings tranches``).
@@ -704,6 +718,28 @@ MILESTONE_ENTRY_TITLES = _phrases(
 """Titles of a section that lists milestones in its own text (bold lines, a list, a table):
 waves, tranches, go/no-go reviews. Over sub-headings (``### Vague 0 — …``) such a title is a
 work plan whose sub-sections are milestones, and its own text holds their rules."""
+ALL_BUT = re.compile(
+    r"(?:all|every|alle|sämtliche|todas|todos|toutes|tous)\s+(?:(?:the|die|las|los|les)\s+)?"
+    r"(?:(?:other|others|anderen|übrigen|demás|otras|otros|autres)\s+)?"
+    r"(?:items?|tasks?|points?|steps?|punkte|schritte|aufgaben|maßnahmen|massnahmen|tareas"
+    r"|puntos|pasos|tâches|actions|étapes)\s+"
+    r"(?:except|except for|but|other than|außer|ausser|ausgenommen|excepto|salvo|menos"
+    r"|sauf|hormis|excepté)\s+"
+    r"(?P<numbers>\d{1,3}(?:\s*(?:,|and|und|y|et|&)\s*\d{1,3})*)",
+    re.IGNORECASE,
+)
+"""Every other task of the list but the numbers named (``alle Punkte außer 8``, ``all items
+except 3 and 5``, ``todas las tareas excepto 4``, ``toutes les actions sauf 2``)."""
+NOTE_LEAD = re.compile(
+    r"\s*(?:(?:zu|zum|zur|re|to|on|about|note on|note to|ad|sobre|acerca de|à propos de"
+    r"|au sujet de|pour|concernant|quant à)\s+)?"
+    r"(?:(?:punkt|schritt|nr\.?|step|item|row|pr|paso|punto|fila|étape|point|ligne|action)\s*)?"
+    r"(?P<ref>#?\d{1,5}(?:\.\d{1,3})*|[A-Z][A-Z0-9]{0,7}-\d{1,5})"
+    r"(?:\s*[—–-]\s*[^.:\n]{1,40})?\s*[:.](?=\s)",
+    re.IGNORECASE,
+)
+"""A note's bold lead naming the task it remarks on (``**Zu 14:**``, ``**Re step 3:**``,
+``**#2206 — dual-run diff.**``, ``**Sobre 4:**``, ``**À propos de 2 :**``)."""
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
     r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
@@ -856,7 +892,8 @@ MILESTONE_HEADING = re.compile(
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
     r"|ola|vague|ring|anillo|anneau|increment|inkrement|incremento|incrément|gate|beat)\s*\d+(?:\.\d+)?[a-z]?"
-    r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate)\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
+    r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate|milestone|meilenstein|hito|jalon)"
+    r"\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
     r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
     re.IGNORECASE,
 )
@@ -925,6 +962,21 @@ for _field, _words in {
 }.items():
     for _word in _words.split("|"):
         LABEL_WORDS[_word] = _field
+
+LABEL_SAYS = re.compile(
+    r"(?:(?:is|are|ist|sind|es|son|est|sont)\s+)?(?:"
+    r"(?P<high>(?:has|have) to|must|needs? to|muss|müssen|debe|deben|tiene que|tienen que|doit"
+    r"|doivent)"
+    r"|(?P<medium>should|ought to|sollte|sollten|debería|deberían|devrait|devraient)"
+    r"|(?P<low>can|could|may|fine|optional|kann|können|darf|dürfen|puede|pueden|peut|peuvent"
+    r"|optionnel(?:le)?|opcional|optional))\b",
+    re.IGNORECASE,
+)
+"""What a label's definition says of it (```release-blocker` has to be in the cut``,
+```needs-4.0` should be``, ```can-slip` is fine in a patch``; muss/sollte/kann, debe/debería/
+puede, doit/devrait/peut): high, medium, low."""
+TRUNK_BRANCH = re.compile(r"main|master|trunk|develop|default branch|default")
+"""A base column's trunk (``main``): the change stacks on nothing of the plan."""
 
 MUST_ANSWERS: dict[str, Priority] = {
     **dict.fromkeys(("yes", "y", "ja", "sí", "si", "oui", "x", "✓", "✔", "✅"), Priority.HIGH),
@@ -1061,9 +1113,13 @@ _FORWARD_STRONG = (
     r"|waits on|unblocked by|contingent (on|upon)|conditional on|(on hold|paused) until"
     r"|aufbauend auf|blockiert bis|condicionad[oa]s? (a|al)|conditionné(e)? (par|à)"
     r"|bloqué(e)? tant que"
-    r"|abhängig von|hängt von|benötigt|braucht|erst,? (nach|nachdem|wenn|sobald|mit)|wartet auf"
+    r"|abhängig von|hängt von|hängt( selbst)? an|hängen( selbst)? an|hängt ab von"
+    r"|benötigt|braucht|erst,? (nach|nachdem|wenn|sobald|mit)|wartet auf"
     r"|blockiert( auch)? (durch|von)|depende de|requiere|necesita|hace falta( que)?"
     r"|il faut (d.abord )?que"
+    # "Suppose le prêt accordé, la société immatriculée …": French presupposes (a French
+    # article must follow, so English "Suppose the …" is no trigger).
+    r"|(pré)?suppos(e|ent)(?= (le|la|les|l['’]|que|qu['’]|un|une|des|d['’]abord)\b)"
     r"|(also )?blocked (also )?by|erst( [a-zäöüß]+){1,4},? (wenn|nachdem|sobald)"
     r"|solo puede (empezar|comenzar) (cuando|después de|tras)|no puede (empezar|comenzar) hasta"
     r"|bloquead[oa]s?( también)? por|espera a|dépend de|nécessite|requiert|a besoin d(?:e|u|['’])"
@@ -1075,7 +1131,15 @@ _FORWARD_STRONG = (
     r"|no (se )?(podrá|podrán|puede|pueden) (realizar(se)?|hacer(se)?|ejecutar(se)?|iniciar(se)?"
     r"|empezar|comenzar|arrancar) hasta( que)?"
     r"|(can ?not|can['’]t|may not|will not|won['’]t) be (done|carried out|performed|started|run)"
-    r" until|ne (pourra|pourront|peut|peuvent) (être (réalisée?s?|effectuée?s?|lancée?s?)"
+    r" until"
+    # Any participle: "Cannot be drafted until", "no puede ser redactado hasta", "ne peut être
+    # rédigé qu'après".
+    r"|(can ?not|can['’]t|may not|will not|won['’]t|must not) be [a-z]{3,20}(ed|en|wn|t) until"
+    r"|can only be [a-z]{3,20}(ed|en|wn|t)( on| off| up| out)? (after|once|when)"
+    r"|solo (puede|pueden|podrá|podrán) ser [a-záéíóú]{3,20}(ad|id)[oa]s? (cuando|después de|tras)"
+    r"|no (puede|pueden|podrá|podrán) ser [a-záéíóú]{3,20}(ad|id)[oa]s? hasta( que)?"
+    r"|ne (peut|peuvent|pourra|pourront) être [a-zéèêàâîôûç]{3,20}ée?s? qu['’ ]\s*(après|une fois"
+    r"|lorsque|quand)|ne (pourra|pourront|peut|peuvent) (être (réalisée?s?|effectuée?s?|lancée?s?)"
     r"|commencer|démarrer) qu['’ ]\s*(après|une fois|lorsque|quand)"
     r"|(kann|können|darf|dürfen) erst (nach|nachdem|wenn|sobald)"
     r"|(is |are )?only (started|starts?|begins?|begun|proceeds?|goes ahead|go ahead)"
@@ -1137,6 +1201,8 @@ _FORWARD_WEAK = (
     r"|nach|sobald|después de|después(?= del )|tras|on top of"
     r"|as soon as|en cuanto|im anschluss an|à la suite d[eu]|suite à"
     r"|una vez|cuando|après|une fois|dès que|quand"
+    # "À lancer dès la signature du compromis": as soon as what it names is done
+    r"|dès(?= (?:la|le|les|l['’]|réception|validation|signature|obtention)\b)"
     # "Written when the permit is granted": a state the work waits for
     r"|(?<=\w )when(?= (?:the|our|its|their|all|both) [\w-]+(?: [\w-]+){0,3} (?:is|are|has been"
     r"|have been) [a-z]+(?:ed|en|t)\b)"
@@ -1295,13 +1361,13 @@ DEP_ANCHORS = word_set(
     "|pas la peine|suppos|presup|présup|heels|continuación|foulée|condiciona"
     "|condicionad|conditionn|tant que|anschluss|suite|prior|previo|préalable"
     "|attente|abhängig|hängt|benötig|braucht|erst |erst,|wartet|neces|nécess|falta|puede"
-    "|besoin|peut|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
+    "|besoin|peut|suppos|after|attend|ne démarr|ne commenc|ne début|only proceed|only go|nur begonn"
     "|nur durchgef|based on|on the basis|basis|grundlage|sobre la base|con base en|sur la base"
     "|lendemain|day after|se cale|sich aus|sale de|sale del|salen de|resulta|se dedu|déduit"
     "|découl|drawn from|tag nach|día siguiente|à partir d|se empieza|se comienza"
     "|se arranca|se inicia|qu'avec|qu’avec|il faut"
     "|once|following|nach|sobald|despu|tras|on top of|as soon as|cuanto|una vez|cuando|après"
-    "|fois|dès que|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
+    "|fois|dès|quand|before|vor|antes|avant|voraus|nötig|imprescindible|indispensable"
     "|sense|sinn|sentido|sens qu|built on|construy|construit|brauchen|hängen"
     "|without|ohne |sans | sin | when |findet|takes place|tiene lugar|a lieu|folgt|folgen|sigue"
     "|möglich|possible|posible|a partir|appuie|se base|repose|apoya|se basa|stützt|stützen"
@@ -1315,6 +1381,13 @@ DEP_ANCHOR = re.compile(starts_pattern(DEP_ANCHORS))
 them starts, in one scan instead of a ``str.find`` per anchor (only its start means anything,
 ``starts_pattern``)."""
 
+USES_FROM = re.compile(
+    r"\b(?i:uses?|using|builds? on the|nutzt|verwendet|benutzt|usa|usan|utiliza|utilizan"
+    r"|utilise|utilisent|reprend)\b[^.;:!?]{0,80}?\b(?i:from|aus|von|de|del|du|des|de la)\s+"
+    r"(?P<target>[A-Z][A-Z0-9]{0,7}[-.]?\d+(?:\.\d+)*)(?![\w-])"
+)
+"""Work that uses what a task by id makes (``Uses the participant list from A1``, ``nutzt die
+Liste aus A1``, ``usa la lista de A1``, ``utilise la liste de A1``): it waits for that task."""
 GERMAN_VORAUS = re.compile(r"\bsetz(?:t|en)\s+(?P<target>.+?)\s+voraus\b", re.IGNORECASE)
 """German wraps the target: ``Setzt den Ingest-Dienst voraus``."""
 WITH_READY = re.compile(

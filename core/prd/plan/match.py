@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from core.domain.models import Priority
 from core.prd.plan.builder import Builder
-from core.prd.plan.lexicon import NONE_REFERENCE, word_set
+from core.prd.plan.lexicon import ALL_BUT, NONE_REFERENCE, word_set
 from core.prd.plan.prose import DepRef
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import (
@@ -410,6 +410,8 @@ class Resolver:
             by_rank := self._ranked(ranked, referrer)
         ):
             return Found(units=tuple(by_rank), group=len(by_rank) > 1)
+        if referrer is not None and (all_but := ALL_BUT.fullmatch(raw.rstrip(". "))):
+            return self._all_but(all_but.group("numbers"), referrer)
         if PLURAL_PARTS.search(raw):
             raw = PLURAL_PARTS.sub(self._each_part, raw)
         exact = self._whole(raw, referrer)  # "Writer library (Go)": its parenthesis is a name
@@ -439,6 +441,20 @@ class Resolver:
                     ),
                 )
         return self._single(raw, head, ref.strength, referrer)
+
+    def _all_but(self, numbers: str, referrer: Unit) -> Found:
+        """The numbered tasks listed beside ``referrer`` but those ``numbers`` name."""
+        left_out = set(re.findall(r"\d+", numbers))
+        units = tuple(
+            u
+            for u in self.builder.units
+            if u is not referrer
+            and u.origin == referrer.origin
+            and u.path == referrer.path
+            and u.number is not None
+            and u.number.rstrip(".") not in left_out
+        )
+        return Found(units=units)
 
     def _each_part(self, m: re.Match[str]) -> str:
         """``Schritte 6, 7 und 9`` → ``Schritt 6, Schritt 7, Schritt 9``, or as written.
@@ -598,7 +614,14 @@ class Resolver:
         for number in numbers:
             numbered = self.builder.numbers.get(number.rstrip("."))
             rows = self.by_ident.get(number.rstrip(".")) or self.by_ident.get(f"#{number}")
-            if rows and numbered is None:
+            own = (
+                [r for r in rows if r.holder is referrer.holder]
+                if rows and referrer is not None and referrer.origin == "row"
+                else []
+            )
+            if own:
+                units.extend(own)  # "| 7 | … | erst nach | 4, 5 |": rows of its own table
+            elif rows and numbered is None:
                 units.extend(rows)  # a table's "#" column: "Predecessors: 2, 3"
             elif numbered is not None:
                 inside = self.builder.section_units.get(id(numbered), [])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from core.prd.models import PlannedMilestone
 from core.prd.parse import Block, ListBlock, Paragraph, Section, Table
 from core.prd.plan.items import schedule_list, task_table
-from core.prd.plan.lexicon import MILESTONE_HEADING, STAGE_HEADING
+from core.prd.plan.lexicon import DATE_IN_TITLE, MILESTONE_HEADING, STAGE_HEADING
 from core.prd.plan.scan import field_row, label_fields
 from core.prd.plan.vocab import (
     ID_OR_NUMBER,
@@ -48,6 +48,8 @@ _MILESTONE_COLUMNS = re.compile(
     # The period a schedule places its tasks in (``| Période | Actions |``).
     r"|periods?|périodes?|períodos?|zeitraum|zeiträume|quarters?|quartale?|trimestres?"
     r"|semesters?|semestres?|halbjahre?"
+    # The deliveries a plan promises someone, each grouping the tasks due that day.
+    r"|deliveries|delivery|drops?|entregas?|lieferungen|lieferung|livraisons?"
 )
 """A column naming milestones: such a table names them wherever it stands."""
 _NAME_COLUMNS = re.compile(rf"{_MILESTONE_COLUMNS.pattern}|name")
@@ -86,7 +88,7 @@ _DESCRIPTION_COLUMNS = re.compile(
 """The column naming a milestone whose own column holds only its id (``H1``, ``MS1``)."""
 _LETTER = re.compile(r"[^\W\d_]")
 _ASIDE = re.compile(r"\(([^()]{1,40})\)|\s[—–|·]\s+([^—–|·]{1,40})$")
-_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:(?:\[[ xX]\]|[\u2610-\u2612])\s+)?")
 _MEMBER_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|und|y|et)\s+")
 _SENTENCE_END = re.compile(r"(?<=[^\s.])\.\s+(?=[A-ZÀ-Ý])")
 _MEMBER_WORDS = 8
@@ -147,6 +149,16 @@ def cell_members(text: str) -> list[str]:
     return out
 
 
+def _cell_parts(text: str) -> list[str]:
+    """What a cell of no scope column names: its ids and numbers, or numbered parts.
+
+    Numbered parts are named at once: ``Schritte 1 bis 3``, ``steps 4 to 9``, ``étapes 10 et 11``.
+    """
+    if PLURAL_PARTS.search(text):
+        return [part for m in PLURAL_PARTS.finditer(text) for part in spell_parts(m)]
+    return cell_members(text)
+
+
 _LISTED_NUMBERS = re.compile(
     r"\s*(?:(?P<noun>deliverables?|items?|requirements?|stories|tasks?|features?|steps?"
     r"|livrables?|entregables?|lieferungen|anforderungen|exigences|requisitos|work ?packages?"
@@ -161,6 +173,12 @@ _LISTED_NUMBERS = re.compile(
 _PLAIN_NUMBERS = re.compile(rf"\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})*")
 
 
+_NUMBER_SPAN = re.compile(
+    rf"{RANGE_LEAD}(\d{{1,3}})\s*{RANGE_SEPARATOR}\s*{RANGE_ARTICLE}(\d{{1,3}})", re.IGNORECASE
+)
+"""A range of task numbers written out (``de la 7 a la 13``, ``7 bis 13``, ``from 7 to 13``)."""
+
+
 def _members(text: str) -> list[str]:
     """The tasks a scope cell or entry lists, an id range spelled out (``F1.1 à F1.6``)."""
     parts: list[str] = []
@@ -168,7 +186,9 @@ def _members(text: str) -> list[str]:
         text = PLURAL_PARTS.sub(lambda m: ", ".join(spell_parts(m)), text)
     for part in _MEMBER_SPLIT.split(text):
         part = part.strip()
-        if part and ID_RANGE.fullmatch(part):
+        if part and (numbers := _NUMBER_SPAN.fullmatch(part)):
+            parts.extend(spell_range(numbers.group(1), numbers.group(2)))  # "de la 7 a la 13"
+        elif part and ID_RANGE.fullmatch(part):
             parts.extend(expand_id_ranges(part))
         elif part:
             parts.append(part)
@@ -342,6 +362,28 @@ class Milestones:
         if parts and all(len(p.split()) <= short for p in parts):
             self.members.extend((key, part, line) for part in parts)
 
+    def _dated_checkpoints(self, block: ListBlock, lines: list[str]) -> bool:
+        """Read a list of dated checkpoints, each listing the task numbers due by it.
+
+        ``- **Betriebsversammlung am 19. Januar:** bis dahin erledigt 1, 2, 3 und 6.``: two
+        or more such items name milestones and their tasks; an item without a bold lead
+        beside them is a note on them.
+        """
+        found: list[tuple[int, tuple[str, list[str]]]] = []
+        for item in block.items:
+            raw = lines[item.line_start - 1] if 0 < item.line_start <= len(lines) else ""
+            entry = _checkpoint(raw)
+            if entry is not None:
+                found.append((item.line_start, entry))
+            elif self._bold_led(item.line_start, lines) or item.lists:
+                return False
+        if len(found) < 2:
+            return False
+        for line, (name, numbers) in found:
+            key = self.from_text(f"{name} {due_date(name) or ''}")
+            self.members.extend((key, number, line) for number in numbers)
+        return True
+
     @staticmethod
     def _bold_led(line: int, lines: list[str]) -> bool:
         """Whether the source line (a list item's first) starts with a bold name."""
@@ -449,7 +491,7 @@ class Milestones:
                 self.known.setdefault(n, key)
             if scope_col is not None and scope_col < len(row):
                 cell = row[scope_col]
-                for part in cell_members(cell) if loose else _members(cell):
+                for part in _cell_parts(cell) if loose else _members(cell):
                     self.members.append((key, part, table.line_start))
 
     @staticmethod
@@ -463,7 +505,7 @@ class Milestones:
         for i in range(len(table.header)):
             if i == name_col:
                 continue
-            counts = [len(cell_members(r[i])) for r in table.rows if i < len(r)]
+            counts = [len(_cell_parts(r[i])) for r in table.rows if i < len(r)]
             named = sum(1 for n in counts if n)
             if named * 2 > len(table.rows) and (best is None or sum(counts) > best[0]):
                 best = (sum(counts), i)
@@ -478,6 +520,9 @@ class Milestones:
         each holds, and its entries are not tasks.
         """
         if isinstance(block, ListBlock):
+            if self._dated_checkpoints(block, lines):
+                self.blocks.add(id(block))
+                return True
             if len(block.items) < 2 or not all(
                 not i.lists and names_milestone(lines, i.line_start) for i in block.items
             ):
@@ -501,6 +546,24 @@ class Milestones:
             self.blocks.add(id(block))
             return True
         return False
+
+
+_CHECKPOINT = re.compile(
+    r"\s*(?:[-*+]|\d+[.)])\s+(\*\*|__)(?P<name>[^*_\n]{3,80}?):?\1:?\s*(?P<rest>[^\n]*)"
+)
+"""A list item led by a bold name and a colon (``- **Betriebsversammlung am 19. Januar:** …``)."""
+
+
+def _checkpoint(raw: str) -> tuple[str, list[str]] | None:
+    """A dated checkpoint's name and the task numbers its first sentence lists, or ``None``."""
+    m = _CHECKPOINT.match(raw)
+    if m is None or not DATE_IN_TITLE.search(m.group("name")) or ":" not in m.group(0):
+        return None
+    sentence = re.split(r"[.;](?:\s|$)", m.group("rest"), maxsplit=1)[0]
+    listed = re.search(r"(?<![\w.])" + _PLAIN_NUMBERS.pattern + r"(?![\w.])", sentence)
+    if listed is None or not re.search(LIST_SEPARATOR, listed.group(0)):
+        return None
+    return m.group("name").strip(" :"), spell_numbers(listed.group(0))
 
 
 def names_milestone(lines: list[str], number: int) -> bool:

@@ -100,6 +100,9 @@ def _bold_first_line(
     raw = lines[block.line_start - 1]
     if "**" not in raw and "__" not in raw:
         return None
+    if raw.count("**") % 2 and block.line_end > block.line_start:
+        # "**B4. Pull the items into a reference\npacket** [Nice] — …": a bold name wrapped
+        raw = f"{raw.rstrip()} {lines[block.line_start].strip()}"
     return pattern.match(raw)
 
 
@@ -147,7 +150,11 @@ def _lead_title(block: Block, lines: list[str]) -> str | None:
     if title.endswith(".") and ident_of(title) is not None:
         title = title[:-1]  # "**R9. Credits and grants.** P1. …"
     assert isinstance(block, Paragraph)
-    return title if _a_name(title) and block.text.startswith(title) else None
+    # An id-led name may run longer ("**B4. Pull the 2025 items … into a reference packet**").
+    named = _a_name(title) or (
+        ident_of(title) is not None and not title.endswith(":") and len(title.split()) <= 24
+    )
+    return title if named and block.text.replace("\n", " ", 1).startswith(title) else None
 
 
 def _count_beside(group: list[Section], lines: list[str], beside: dict[int, int]) -> None:

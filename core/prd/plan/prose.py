@@ -22,6 +22,7 @@ from core.prd.plan.lexicon import (
     READY_LEAD,
     READY_TAIL,
     SEQUENTIAL,
+    USES_FROM,
     WITH_READY,
     trigger_kind,
 )
@@ -62,6 +63,8 @@ class DepRef:
 
 _BOUNDARY = re.compile(
     r"\.(?=\s|$)|[;()\[\]]|\s[—–]\s|\s-\s|[!?](?=\s|$)"
+    # A quotation ends after the number it names: "der Eintrag „erst nach 10“, bitte …"
+    r"|(?<=\d)[“”\"»](?=[\s,.;:]|$)"
     r"|,\s+(?=(?:but|otherwise|because|so|since|which|as|though|sonst|weil|da|denn|aber"
     r"|porque|pero|sino|que|sinon|car|mais|parce|puisque"
     # A purpose clause says why, not what it waits for ("…, damit das Parkett sauber bleibt").
@@ -72,7 +75,11 @@ _BOUNDARY = re.compile(
 _WEAK_BOUNDARY = re.compile(r",\s|:\s")
 _LEADING_NUMBER = re.compile(r"\s*\d+(?:\.\d+)*\.(?=\s+\S)")
 _REF = r"(?:[A-Z][A-Z0-9]*-?\d+(?:\.\d+)*|\d+(?:\.\d+)+)"
-_PAREN_REFS = re.compile(rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&)\s*{_REF})*)\s*\)")
+_PAREN_REFS = re.compile(
+    rf"\(\s*({_REF}(?:\s*(?:,|and|y|und|et|&|–|—|\bto\b|\bbis\b|\bà\b)\s*{_REF})*)\s*\)"
+)
+_STATE_BEFORE_PAREN = re.compile(r"(?:[^\W\d_]+\s+){1,4}(?=\()")
+"""A few words of state between a description and its ids (``items are all closed (D1–D3)``)."""
 _PAREN_POSITIONS = re.compile(
     r"\(\s*(?:pos\.?|positions?|positionen|posiciones|items?|punkte?|puntos?|points?|actions?"
     r"|acci(?:ón|ones)|ma(?:ß|ss)nahmen?|measures?|mesures?|tasks?|tareas?|aufgaben?|tâches?"
@@ -188,10 +195,11 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
     first line.
     """
     folded = text.casefold()
+    used = _uses_from(text, line)
     anchor = DEP_ANCHOR.search(folded)
     with_ready = _with_ready(text, folded, line)
     if anchor is None:
-        return with_ready
+        return [*with_ready, *used]
     first = anchor.start()
     flat = text.replace("\n", " ")
     found: list[DepRef] = with_ready
@@ -253,6 +261,9 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
                 found.append(DepRef(one, at, reverse, strength, subject, phrase=phrase))
             previous = start
         after = rest[len(raw) :].lstrip() if not rest.startswith("[") else ""
+        if target and (state := _STATE_BEFORE_PAREN.match(after)) is not None:
+            # "Only after the final planning meeting items are all closed (D1–D3)."
+            after = after[state.end() :]
         paren = _PAREN_REFS.match(after) if after.startswith("(") else None
         if paren is None and after.startswith("(") and (rows := _PAREN_POSITIONS.match(after)):
             # "wenn alle Innengewerke (Pos. 11 bis 14) fertig sind": those rows, each
@@ -300,7 +311,32 @@ def find_dependencies(text: str, line: int) -> list[DepRef]:
             at = line + text.count("\n", 0, m.start())
             subject = _subject(flat, m.start())
             found.append(DepRef(m.group("target"), at, False, "strong", subject, phrase=m.group(0)))
-    return found
+    return [*found, *used]
+
+
+def _uses_from(text: str, line: int) -> list[DepRef]:
+    """What the text uses from a task named by id (``the participant list from A1``)."""
+    if not _USES_HINT.search(text):
+        return []
+    flat = text.replace("\n", " ")
+    return [
+        DepRef(
+            m.group("target"),
+            line + text.count("\n", 0, m.start()),
+            False,
+            "label",
+            _subject(flat, m.start()),
+            phrase=m.group(0),
+        )
+        for m in USES_FROM.finditer(flat)
+    ]
+
+
+_USES_HINT = re.compile(
+    r"\b(?:uses?|using|builds?|nutzt|verwendet|benutzt|usan?|utiliza|utilizan|utilise|utilisent"
+    r"|reprend)\b",
+    re.IGNORECASE,
+)
 
 
 _SENTENCE_STOP = re.compile(r"\.(?=\s|$)|;|[!?](?=\s|$)")

@@ -161,6 +161,21 @@ def _apply_label(meta: Meta, name: str, value: str, line: int, said: str = "") -
         meta.status = value
 
 
+_MARK_IN_PARENS = re.compile(r"\(([^()\n]{2,24})\)")
+
+
+def _defines_marks(prose: str) -> bool:
+    """Whether a paragraph is a legend of priority marks in parentheses.
+
+    "*(dringend)* heißt …; *(wichtig)* muss vor der Umstellung fertig sein; *(kann warten)*
+    darf …" says what each mark means: its "vor der Umstellung" is no dependency.
+    """
+    if prose.count("(") < 2:
+        return False
+    marks = [m for m in _MARK_IN_PARENS.findall(prose) if norm_plain(m) in PRIORITY_WORDS]
+    return len(set(marks)) >= 2
+
+
 def scan_text(meta: Meta, text: str, spans: Iterable[str], line: int) -> str | None:
     """Scan a paragraph: label lines, dependency phrases, priorities, tags, files.
 
@@ -198,7 +213,8 @@ def scan_text(meta: Meta, text: str, spans: Iterable[str], line: int) -> str | N
     prose = "\n".join(prose_lines)
     if prose.strip():
         meta.prose.append(prose)
-        meta.deps.extend(find_dependencies(prose, line))
+        if not _defines_marks(prose):
+            meta.deps.extend(find_dependencies(prose, line))
     _prose_priority(meta, text)
     meta.files.extend(s.strip() for s in spans if looks_like_path(s))
     return pending

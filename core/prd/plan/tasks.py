@@ -102,6 +102,12 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
     if builder.tag_legend and not meta.priority:
         # "Tags: **[slice]** — the showcase fails without it; …" over a "| Tag |" column
         text = unit.description if unit.origin == "row" else title
+        if unit.origin == "section" and unit.section is not None and "[" not in text:
+            # "**A1. Confirm the scope** [EMPG] — Lead: …": the tag stays on its heading line
+            start = unit.section.line_start
+            text = builder.doc.raw(start, start)
+            if text.count("**") % 2:  # the bold name wraps: its tag is on the next line
+                text = builder.doc.raw(start, start + 1)
         if (tagged := legend_tag(text, builder.tag_legend)) is not None:
             priority = tagged
     if builder.priority_terms and not meta.priority:

@@ -16,6 +16,7 @@ from core.domain.models import Priority
 from core.prd.models import Granularity
 from core.prd.parse import Block, ListBlock, ListItem, Quote
 from core.prd.plan.lexicon import (
+    LABEL_SAYS,
     MUST_ANSWERS,
     NO_PRIORITY,
     PRIORITY_EMOJI,
@@ -463,7 +464,9 @@ _TAG_ENTRY = re.compile(
 _MUST_SAYS = re.compile(
     r"\bwithout (it|them|which)\b|\bfails?\b|\bmust\b|\bblocks?\b|\bohne (sie|ihn|es|das)\b"
     r"|\bscheitert\b|\bsin (ella|él|ello|esto)\b|\bfracasa\b|\bsans (elle|lui|cela|quoi)\b"
-    r"|\béchoue\b|\bmuss\b|\bdebe\b|\bdoit\b",
+    r"|\béchoue\b|\bmuss\b|\bdebe\b|\bdoit\b"
+    r"|\brequired for\b|\berforderlich für\b|\bnecesari[oa] para\b"
+    r"|\b(requis|nécessaire) pour\b",
     re.IGNORECASE,
 )
 """A legend's words for work that everything hangs on (``the showcase fails without it``)."""
@@ -473,12 +476,79 @@ _MAY_SAYS = re.compile(
     r"|\bif (the schedule|time|we) slips?\b|\bnice to have\b|\bonly if (there is )?time\b"
     r"|\boptional\b|\boptionnel|\bopcional\b|\bwenn zeit\b|\bsi (da|hay|sobra|queda) tiempo\b"
     r"|\bsi le temps\b|\bs'il reste du temps\b|\bif time (allows|permits|is left)\b"
-    r"|\bdesirable\b|\bwünschenswert\b|\bdeseable\b|\bsouhaitable\b",
+    r"|\bdesirable\b|\bwünschenswert\b|\bdeseable\b|\bsouhaitable\b"
+    r"|\bif there is time\b|\bwenn (noch )?zeit (ist|bleibt)\b|\bs'il y a (du|le) temps\b",
     re.IGNORECASE,
 )
 """A legend's words for work that goes first when time runs short."""
 _MARK_EQUALS = " = "
 _MARK_SAYS_END = re.compile(r"[.;\n]")
+
+
+_SCALE_LINE = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?(?P<mark>([^\w\s\[\](){}<>|*_`#~!?.,;:'\"=+\\/&%$@^-])\2{0,3})"
+    r"[ \t]*(?:[=:—–-][ \t]*)?(?P<says>[^\W\d_][^\n]{0,200})$",
+    re.MULTILINE,
+)
+"""A line led by a symbol repeated up to four times, then what it means (``- ★★ conseillé``)."""
+
+
+def scale_legend(text: str) -> dict[str, Priority]:
+    """The priority each step of a symbol scale stands for (``★★★`` / ``★★`` / ``★``).
+
+    A run of two to four lines (list items or not), each led by the same symbol repeated a
+    different number of times and followed by words, is a legend: its words' priority word
+    gives a step its level, else more symbols rank higher. The longest mark comes first, so
+    that ``★`` does not claim a title marked ``★★★``.
+    """
+    runs: list[list[tuple[str, str]]] = []
+    last_end = -2
+    for m in _SCALE_LINE.finditer(text):
+        mark = m.group("mark")
+        if unicodedata.category(mark[0]) != "So":
+            continue
+        entry = (mark, m.group("says"))
+        if runs and m.start() == last_end + 1 and runs[-1][0][0][0] == mark[0]:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+        last_end = m.end()
+    legend: dict[str, Priority] = {}
+    for run in runs:
+        if not 2 <= len(run) <= 4 or len({mark for mark, _ in run}) != len(run):
+            continue
+        ranked = sorted(run, key=lambda entry: -len(entry[0]))
+        for (mark, says), rank in zip(ranked, _RANKS[len(run)], strict=True):
+            words = norm_plain(says).split()
+            level = next(
+                (
+                    found
+                    for n in (3, 2, 1)
+                    if len(words) >= n
+                    and (found := PRIORITY_WORDS.get(" ".join(words[:n]))) is not None
+                ),
+                rank,
+            )
+            legend.setdefault(mark, level)
+    return legend
+
+
+_SPAN_SAYS = re.compile(r"`(?P<name>[^`\n]{1,40})`\s+(?P<says>[^;.\n`]{1,80})")
+
+
+def label_legend(text: str) -> dict[str, Priority]:
+    """The priority a sentence defines for each label in code (```can-slip` is fine in …``).
+
+    A label written as code and followed by a modal (has to / must, should, can / is fine, and
+    their German, Spanish and French words) is ranked by it; the rows of a labels column
+    carrying it take that level.
+    """
+    legend: dict[str, Priority] = {}
+    for m in _SPAN_SAYS.finditer(text):
+        said = LABEL_SAYS.match(m.group("says"))
+        if said is not None and said.lastgroup is not None:
+            legend.setdefault(norm_plain(m.group("name")), Priority(said.lastgroup))
+    return legend
 
 
 def symbol_legend(text: str) -> dict[str, Priority]:
@@ -525,6 +595,28 @@ _RANKS = {
 }
 
 
+_TAG_LIST_LINE = re.compile(
+    r"^[ \t]*[-*+][ \t]+(?:\*\*|__)?\[(?P<name>[^\]\n]{1,24})\](?:\*\*|__)?[ \t]*"
+    r"(?:[—–:=-][ \t]*)?(?P<says>[^\W\d_][^\n]{0,200})$",
+    re.MULTILINE,
+)
+"""A list item that is a ``[tag]`` and what it means (``- **[Nice]** do it if there is time``)."""
+
+
+def _tag_list_runs(text: str) -> list[list[tuple[str, str]]]:
+    """Runs of consecutive list items each led by a ``[tag]`` and its meaning."""
+    runs: list[list[tuple[str, str]]] = []
+    last_end = -2
+    for m in _TAG_LIST_LINE.finditer(text):
+        entry = (m.group("name"), m.group("says"))
+        if runs and m.start() == last_end + 1:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+        last_end = m.end()
+    return runs
+
+
 def tag_legend(text: str) -> dict[str, Priority]:
     """The priority each bracketed tag of a legend stands for (``[slice]`` → high).
 
@@ -534,8 +626,11 @@ def tag_legend(text: str) -> dict[str, Priority]:
     priority word (``[must]``) keeps its level.
     """
     legend: dict[str, Priority] = {}
-    for m in _TAG_LEGEND.finditer(text):
-        entries = [(e.group("name"), e.group("says")) for e in _TAG_ENTRY.finditer(m.group("body"))]
+    runs = [
+        [(e.group("name"), e.group("says")) for e in _TAG_ENTRY.finditer(m.group("body"))]
+        for m in _TAG_LEGEND.finditer(text)
+    ]
+    for entries in [*runs, *_tag_list_runs(text)]:
         if not 2 <= len(entries) <= 4:
             continue
         ranked = bool(_MUST_SAYS.search(entries[0][1]) or _MAY_SAYS.search(entries[-1][1]))
