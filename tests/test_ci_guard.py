@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+"""Each starts a pytest session of its own (~7-15 s of a core): `make slow`, which CI runs."""
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_TEST = (
     "tests/store/test_event_order.py::test_the_log_is_read_in_seq_order_when_stored_out_of_order"
