@@ -4201,3 +4201,49 @@ def test_english_suppose_is_no_dependency() -> None:
         "- [ ] **Runbook** — Ben. Suppose the relay worker is down: write what to do.\n"
     )
     assert pairs(plan) == set()
+
+
+# Batch 26
+
+
+def test_bold_numbered_action_paragraphs_are_tasks_in_french() -> None:
+    plan = plan_of(
+        "## Actions\n\n**Action 1 – Réserver la salle.** Pilote : accueil. Avant le 3 mai.\n\n"
+        "**Action 2 – Envoyer les invitations.** Pilote : communication. Après la réservation.\n"
+    )
+    assert titles(plan) == ["Action 1 – Réserver la salle", "Action 2 – Envoyer les invitations"]
+
+
+def test_bold_numbered_measure_paragraphs_are_tasks_in_german() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n**Maßnahme 1: Räume ausmessen.** Verantwortlich: Technik.\n\n"
+        "**Maßnahme 2: Möbel bestellen.** Verantwortlich: Einkauf.\n"
+    )
+    assert len(plan.tasks) == 2
+
+
+def test_one_bold_sentence_without_a_number_stays_text() -> None:
+    plan = plan_of("## Actions\n\n**Note importante.** Tout le monde est concerné.\n")
+    assert len(plan.tasks) == 1
+
+
+def test_checkpoints_listing_actions_by_number_hold_those_actions() -> None:
+    plan = plan_of(
+        "## Actions\n\n**Action 1 – Réserver la salle.** Pilote : accueil.\n\n"
+        "**Action 2 – Envoyer les invitations.** Pilote : communication.\n\n"
+        "**Action 3 – Imprimer les badges.** Pilote : accueil.\n\n"
+        "## Points d'étape\n\n- **Réunion du 4 juin** : actions 1 et 3.\n"
+        "- **Bilan de rentrée** : action 2.\n"
+    )
+    assert members(plan) == {
+        "Réunion du 4 juin": {"Action 1 – Réserver la salle", "Action 3 – Imprimer les badges"},
+        "Bilan de rentrée": {"Action 2 – Envoyer les invitations"},
+    }
+
+
+def test_a_checkpoint_listing_a_noun_that_names_no_numbered_task_holds_nothing() -> None:
+    plan = plan_of(
+        "## Tasks\n\n### Book the hall\n\nCall them.\n\n### Print badges\n\nFifty.\n\n"
+        "## Checkpoints\n\n- **Review on June 4** : actions 7 and 9.\n"
+    )
+    assert all(t.milestone_key is None for t in plan.tasks)

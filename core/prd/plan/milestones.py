@@ -170,7 +170,23 @@ _LISTED_NUMBERS = re.compile(
 )
 """Numbers or ids a bold milestone's line starts by listing (``deliverables 1, 2 and 8``,
 ``Arbeitspakete 1 bis 3``)."""
+def _numbered_noun(text: str) -> tuple[str, str] | None:
+    """The noun and plain numbers a list after a colon names (``actions 2, 4 et 5``), if so."""
+    listed = _ACTION_NUMBERS.fullmatch(text)
+    if listed is None or not _PLAIN_NUMBERS.fullmatch(listed.group("list")):
+        return None
+    return listed.group("noun"), listed.group("list")
+
+
 _PLAIN_NUMBERS = re.compile(rf"\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})*")
+
+
+_ACTION_NUMBERS = re.compile(
+    r"\s*(?P<noun>actions?|acciones|acción|actuaciones|actuación|mesures?|medidas?|measures?"
+    r"|maßnahmen?|massnahmen?)\s+(?P<list>[\d\s,;&]+(?:\s*\w{1,3}\s+\d{1,3})?)\s*[.;]?\s*",
+    re.IGNORECASE,
+)
+"""Numbered actions a checkpoint lists after a colon (``actions 1 et 3``, ``Maßnahmen 2, 4``)."""
 
 
 _NUMBER_SPAN = re.compile(
@@ -413,6 +429,11 @@ class Milestones:
             return None
         key = self.from_text(f"{name} {due_date(rest) or ''}")
         members = rest.split(":", 1)[1] if ":" in rest else ""
+        if members and (noun := _numbered_noun(members)) is not None:
+            # "**COPIL du 16 juin** : actions 1 et 3.": the tasks numbered 1 and 3, not a
+            # section named "actions"
+            self.members.extend((key, number, line) for number in spell_numbers(noun[1]))
+            return key
         if not members and bold is not None and bold.group("name").rstrip().endswith((":", ".")):
             # "**Stage 1 — Private beta:** deliverables 1, 2, 3 and 8, switched on for…"
             listed = _LISTED_NUMBERS.match(rest)

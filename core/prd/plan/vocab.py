@@ -248,6 +248,15 @@ _KIND_NOUN = re.compile(
 """A noun that may name what an id is before the id itself (``Exigence E-01``, ``Story
 US-12``): the id still names the task."""
 
+_NUMBERED_KIND = re.compile(_KIND_NOUN.pattern + r"(\d{1,3})\s*[–—:.-]\s+\w", re.IGNORECASE)
+
+
+def numbered_kind(title: str) -> str | None:
+    """The number of a title led by a kind noun and a plain number (``Action 3 – Visite…``,
+    ``Maßnahme 2: …``, ``Acción 4. …``), if any."""
+    m = _NUMBERED_KIND.match(title.lstrip(" *_"))
+    return m.group(1) if m else None
+
 
 _LEADING = word_set(
     "the|section|step|task|el|la|los|las|lo|le|les|l|der|die|das|den|dem|des|du|del|al|au|aux"
