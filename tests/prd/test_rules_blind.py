@@ -4206,6 +4206,10 @@ def test_english_suppose_is_no_dependency() -> None:
 # Batch 26
 
 
+def _levels(plan: ImportPlan) -> dict[str, Priority]:
+    return {t.title: t.priority for t in plan.tasks}
+
+
 def test_bold_numbered_action_paragraphs_are_tasks_in_french() -> None:
     plan = plan_of(
         "## Actions\n\n**Action 1 – Réserver la salle.** Pilote : accueil. Avant le 3 mai.\n\n"
@@ -4247,3 +4251,61 @@ def test_a_checkpoint_listing_a_noun_that_names_no_numbered_task_holds_nothing()
         "## Checkpoints\n\n- **Review on June 4** : actions 7 and 9.\n"
     )
     assert all(t.milestone_key is None for t in plan.tasks)
+
+
+def test_a_label_naming_a_legend_term_in_french_states_its_rank() -> None:
+    plan = plan_of(
+        "Chaque action a un niveau : **impératif** (rien ne se fait sans), **important** (on "
+        "peut attendre un peu), **souhaitable**.\n\n## Actions\n\n"
+        "**Action 1 – Réserver la salle.** Pilote : accueil. Niveau : impératif.\n\n"
+        "**Action 2 – Imprimer les badges.** Pilote : accueil. Niveau : souhaitable.\n"
+    )
+    assert _levels(plan) == {
+        "Action 1 – Réserver la salle": Priority.HIGH,
+        "Action 2 – Imprimer les badges": Priority.LOW,
+    }
+
+
+def test_a_label_naming_a_legend_term_in_spanish_states_its_rank() -> None:
+    plan = plan_of(
+        "Cada actuación lleva su carácter: **obligatoria** (sin ella no hay piloto) o "
+        "**conveniente** (podría recortarse).\n\n## Actuaciones\n\n"
+        "**A1. Conteo previo.** Carácter: obligatoria. Dos semanas.\n\n"
+        "**A2. Encuesta.** Carácter: conveniente. Un mes.\n"
+    )
+    assert _levels(plan) == {
+        "A1. Conteo previo": Priority.HIGH,
+        "A2. Encuesta": Priority.MEDIUM,
+    }
+
+
+def test_a_label_whose_value_runs_on_names_no_legend_term() -> None:
+    plan = plan_of(
+        "Levels: **Acme** (must ship, nothing works without it), **Later** (if time).\n\n"
+        "## Tasks\n\n**T1. Book the hall.** Vendor: Acme, with Ben. Soon.\n\n"
+        "**T2. Print badges.** Vendor: Acme, with Cy.\n"
+    )
+    assert set(_levels(plan).values()) == {Priority.MEDIUM}
+
+
+def test_a_column_of_legend_terms_ranks_its_rows() -> None:
+    plan = plan_of(
+        "## How to read the table\n\nColumn **Call** is our shorthand:\n**SS** = show-stopper, we do not open "
+        "without it; **PRV** = needed by first preview; **if time** = lovely.\n\n"
+        "## Block A\n\n| # | Item | Call |\n|---|---|---|\n| A1 | Build the set | SS |\n"
+        "| A2 | Paint the set | PRV |\n| A3 | Spare props | if time |\n"
+    )
+    assert _levels(plan) == {
+        "A1 Build the set": Priority.CRITICAL,
+        "A2 Paint the set": Priority.HIGH,
+        "A3 Spare props": Priority.LOW,
+    }
+
+
+def test_a_column_of_words_no_legend_defines_ranks_nothing() -> None:
+    plan = plan_of(
+        "## Key\n\n**SS** = show-stopper, we do not open without it; **PRV** = needed by first "
+        "preview.\n\n## Block A\n\n| # | Item | Crew |\n|---|---|---|\n"
+        "| A1 | Build the set | Tom |\n| A2 | Paint the set | Ana |\n"
+    )
+    assert set(_levels(plan).values()) == {Priority.MEDIUM}

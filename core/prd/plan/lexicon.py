@@ -1033,13 +1033,14 @@ for _level, _words in {
         "|blocker|bloquant|bloquante|bloqueante|highest|höchste|máxima|maxima|sehr hoch|muy alta"
         "|muy alto|very high"
         "|très haute|très élevée|la plus haute|plus haute|showstopper|launch blocking"
-        "|launch blocker|release blocker|release blocking"
+        "|launch blocker|release blocker|release blocking|show stopper"
     ),
     Priority.HIGH: (
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
         "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
         "|prioritaire|prioritaria|prioritario|prioritär|vorrangig|major|majeur|majeure"
-        "|pflicht|mandatory|obligatorisch|verpflichtend|important|importante"
+        "|pflicht|mandatory|obligatorisch|verpflichtend|important|importante|obligatoria"
+        "|impératif|impérative|imperativo|imperativa"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
