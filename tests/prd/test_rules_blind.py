@@ -4309,3 +4309,40 @@ def test_a_column_of_words_no_legend_defines_ranks_nothing() -> None:
         "| A1 | Build the set | Tom |\n| A2 | Paint the set | Ana |\n"
     )
     assert set(_levels(plan).values()) == {Priority.MEDIUM}
+
+
+def test_a_checkpoints_table_listing_tasks_that_must_be_complete_holds_them() -> None:
+    plan = plan_of(
+        "## Background\n\nWe keep survey data for ten years.\n\n## Work plan\n\n"
+        "### Task list\n\n- [ ] **TK-01 Name the files** — owner Ann\n  One convention.\n"
+        "- [ ] **TK-02 Write the template** — owner Ben\n  Built on the convention.\n"
+        "- [ ] **TK-03 Train the team** — owner Cy\n  Half a day.\n\n"
+        "### Reporting checkpoints\n\n| Checkpoint | Due | Tasks that must be complete |\n"
+        "|---|---|---|\n| R1 — First report | Month 12 | TK-01 to TK-02 |\n"
+        "| R2 — Final report | Month 24 | TK-03 |\n"
+    )
+    assert members(plan) == {
+        "R1 — First report": {"TK-01 Name the files", "TK-02 Write the template"},
+        "R2 — Final report": {"TK-03 Train the team"},
+    }
+
+
+def test_a_german_checkpoints_table_with_tasks_due_by_then_holds_them() -> None:
+    plan = plan_of(
+        "## Arbeitsplan\n\n### Aufgaben\n\n- [ ] **A-1 Räume messen** — Jan\n"
+        "- [ ] **A-2 Möbel bestellen** — Eva\n\n### Prüfpunkte\n\n"
+        "| Prüfpunkt | Termin | Aufgaben bis dahin erledigt |\n|---|---|---|\n"
+        "| P1 Bauabnahme | KW 9 | A-1 |\n| P2 Bezug | KW 12 | A-2 |\n"
+    )
+    assert members(plan) == {
+        "P1 Bauabnahme": {"A-1 Räume messen"},
+        "P2 Bezug": {"A-2 Möbel bestellen"},
+    }
+
+
+def test_a_table_of_tasks_that_are_risks_is_no_checkpoint_list() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **T-01 Name the files** — Ann\n- [ ] **T-02 Write it** — Ben\n\n"
+        "## Risks\n\n| Risk | Tasks that suffer |\n|---|---|\n| Storage full | T-01 |\n"
+    )
+    assert members(plan) == {}

@@ -691,7 +691,7 @@ MILESTONE_LIST_TITLES = _phrases(
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
     r"meilensteinplanung|milestone planning|planificación de hitos|planification des jalons",
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
-    r"checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates",
+    r"([^ ]+ )?checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates",
     r"puntos de control",
     # Key meetings a plan is reviewed at (``Rendez-vous clés``, ``Key meetings``).
     r"key (meetings|reviews|appointments)|rendez vous clés|réunions clés|reuniones clave",

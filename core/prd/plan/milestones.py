@@ -65,6 +65,8 @@ _SCOPE_COLUMNS = re.compile(
     r"|requirements|features|items|deliverables"
     r"|stories|issues|umfang|inhalt|leistungsumfang|anforderungen|alcance|contenido|entregables"
     r"|requisitos|périmètre|contenu|livrables|exigences"
+    # What must be done by then (``Tasks that must be complete``, ``Aufgaben bis dahin``).
+    r"|(tasks|aufgaben|tareas|tâches|actions|maßnahmen|acciones) [^\d]{3,40}"
     r"|actions|activities|aktionen|maßnahmen|massnahmen|aktivitäten|acciones|actividades"
     r"|activités"
 )
