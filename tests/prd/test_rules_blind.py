@@ -4346,3 +4346,41 @@ def test_a_table_of_tasks_that_are_risks_is_no_checkpoint_list() -> None:
         "## Risks\n\n| Risk | Tasks that suffer |\n|---|---|\n| Storage full | T-01 |\n"
     )
     assert members(plan) == {}
+
+
+_NUMBERED_TABLE = (
+    "## 1. Maßnahmen\n\n| Nr. | Maßnahme | Termin |\n|---|---|---|\n"
+    "| 1 | Räume ausmessen | KW 2 |\n| 2 | Möbel bestellen | KW 3 |\n| 3 | Umzug | KW 5 |\n\n"
+)
+
+
+def test_milestone_lines_naming_task_numbers_after_a_number_sign_hold_them() -> None:
+    plan = plan_of(
+        _NUMBERED_TABLE + "## 2. Meilensteine\n\n"
+        "**MS 1 – Räume bereit:** erreicht, wenn Nr. 1 und 2 erledigt sind.\n\n"
+        "**MS 2 – Umzug vollzogen:** erreicht mit Nr. 3.\n"
+    )
+    assert members(plan) == {
+        "MS 1 – Räume bereit": {"Räume ausmessen", "Möbel bestellen"},
+        "MS 2 – Umzug vollzogen": {"Umzug"},
+    }
+
+
+def test_milestone_lines_naming_task_numbers_in_english() -> None:
+    plan = plan_of(
+        "## 1. Tasks\n\n| No. | Task | Due |\n|---|---|---|\n| 1 | Measure rooms | W2 |\n"
+        "| 2 | Order desks | W3 |\n| 3 | Move | W5 |\n\n## 2. Milestones\n\n"
+        "**M1 – Rooms ready:** reached once nos. 1 and 2 are done.\n\n"
+        "**M2 – Moved:** reached with no. 3.\n"
+    )
+    assert members(plan) == {
+        "M1 – Rooms ready": {"Measure rooms", "Order desks"},
+        "M2 – Moved": {"Move"},
+    }
+
+
+def test_milestone_line_with_a_bare_heading_number_does_not_narrow() -> None:
+    plan = plan_of(
+        _NUMBERED_TABLE + "## 2. Meilensteine\n\n**MS 1 – Bereit:** Kapitel 1 fertig.\n"
+    )
+    assert "MS 1 – Bereit" not in members(plan) or len(members(plan)["MS 1 – Bereit"]) != 1

@@ -604,7 +604,11 @@ def _memberships(builder: Builder, resolver: Resolver) -> None:
     for key, text, line in builder.milestones.members:
         found = resolver.resolve(DepRef(text, line, strength="label"), None)
         listed = builder.listed_members.get(key)
-        for unit in named_in_group(found, text):
+        units = named_in_group(found, text)
+        if found.group and line in builder.milestones.numbered:
+            # "Nr. 3" of a numbered task list, not the heading "3. Maßnahmenliste" as a whole
+            units = tuple(u for u in units if text in (u.number, u.ident)) or units
+        for unit in units:
             if unit.milestone is None:
                 unit.milestone = key
                 if listed is not None:
