@@ -4384,3 +4384,27 @@ def test_milestone_line_with_a_bare_heading_number_does_not_narrow() -> None:
         _NUMBERED_TABLE + "## 2. Meilensteine\n\n**MS 1 – Bereit:** Kapitel 1 fertig.\n"
     )
     assert "MS 1 – Bereit" not in members(plan) or len(members(plan)["MS 1 – Bereit"]) != 1
+
+
+def test_an_anlass_section_in_german_is_context() -> None:
+    plan = plan_of(
+        "## 1. Anlass\n\nDie Station zieht um.\n\n## 2. Maßnahmen\n\n- [ ] Räume messen\n"
+        "- [ ] Möbel bestellen\n"
+    )
+    assert "Anlass" not in titles(plan)
+
+
+def test_cuestiones_pendientes_in_spanish_are_open_questions() -> None:
+    plan = plan_of(
+        "## Actuaciones\n\n- [ ] Pintar el carril\n- [ ] Poner balizas\n\n"
+        "## Cuestiones pendientes\n\n- ¿Quién paga las balizas?\n"
+    )
+    assert "Cuestiones pendientes" not in titles(plan)
+
+
+def test_a_section_on_pending_payments_is_still_work() -> None:
+    plan = plan_of(
+        "## Tasks\n\n### Pending payments\n\nChase the three invoices.\n\n"
+        "### Reminders\n\nSend them.\n"
+    )
+    assert "Pending payments" in titles(plan)

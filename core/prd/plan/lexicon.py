@@ -233,6 +233,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"considérations éthiques( et [^ ]+( [^ ]+){0,3})?",
             r"ethische (aspekte|überlegungen)( und [^ ]+( [^ ]+){0,2})?",
             r"assumptions|constraints|prior art|hintergrund|kontext|ausgangs(lage|situation)",
+            # Why the plan exists (``Anlass``, ``Motivo``, ``Motif``).
+            r"anlass|motivo|motif|raison d être",
             r"problem(stellung|beschreibung)?|warum|zweck|ist zustand|annahmen",
             r"rahmenbedingungen|contexto|antecedentes|(el )?problema|motivación|por qué",
             r"propósito|situación actual|supuestos|restricciones|contexte|problème",
@@ -397,7 +399,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"preguntas frecuentes|foire aux questions|häufige fragen|häufig gestellte fragen",
             r"offene (fragen|punkte)|fragen|preguntas( abiertas| en suspenso| pendientes)?",
             r"noch offen|still open|aún pendiente|todavía abierto|encore ouvert|en suspens",
-            r"cuestiones abiertas|puntos abiertos|questions (ouvertes|en suspens)",
+            r"cuestiones (abiertas|pendientes)|puntos (abiertos|pendientes)",
+            r"questions (ouvertes|en suspens)",
             r"dudas( (abiertas|pendientes))?|(dudas|preguntas) para (el |la |los |las )?[^ ]+",
             r"(open )?questions for (the )?[^ ]+|fragen an (den |die |das )?[^ ]+",
             r"questions pour (le |la |les |l )?[^ ]+",
