@@ -4408,3 +4408,34 @@ def test_a_section_on_pending_payments_is_still_work() -> None:
         "### Reminders\n\nSend them.\n"
     )
     assert "Pending payments" in titles(plan)
+
+
+_MOVE_TABLE = (
+    "## 1. Maßnahmen\n\n| Nr. | Maßnahme | Bemerkung |\n|---|---|---|\n"
+    "| 1 | Abnahme Lichtruf | Technik. |\n| 2 | Patienten verlegen | Siehe unten. |\n\n"
+)
+
+
+def test_a_section_titled_for_a_numbered_task_is_its_notes_in_german() -> None:
+    plan = plan_of(
+        _MOVE_TABLE + "## 2. Ablauf am Umzugstag (Nr. 2)\n\n"
+        "Die Verlegung beginnt erst, wenn die Abnahme Lichtruf vorliegt.\n\n"
+        "| Uhrzeit | Was |\n|---|---|\n| 06:30 | Übergabe |\n| 07:30 | Start |\n"
+    )
+    assert titles(plan) == ["Abnahme Lichtruf", "Patienten verlegen"]
+    assert pairs(plan) == {("Abnahme Lichtruf", "Patienten verlegen")}
+
+
+def test_a_section_titled_for_a_numbered_task_in_english() -> None:
+    plan = plan_of(
+        "## 1. Tasks\n\n| No. | Task | Notes |\n|---|---|---|\n| 1 | Sign off the alarms | - |\n"
+        "| 2 | Move the patients | - |\n\n## 2. Moving-day timeline (no. 2)\n\n"
+        "The move starts only after the alarms are signed off.\n\n"
+        "- 06:30 handover\n- 07:30 first transport\n"
+    )
+    assert titles(plan) == ["Sign off the alarms", "Move the patients"]
+
+
+def test_a_title_with_a_plain_number_in_parentheses_is_still_work() -> None:
+    plan = plan_of(_MOVE_TABLE + "## 2. Nachbereitung (2)\n\nFragebogen verschicken.\n")
+    assert all("numbered task" not in n.reason for n in plan.not_tasks)

@@ -32,6 +32,7 @@ from core.prd.plan.lexicon import (
     DATE_IN_TITLE,
     DAY_DATE,
     DEPENDENCY_TITLES,
+    NOTED_TASK_TITLE,
     INFO_CATEGORIES,
     LABELLED_MILESTONE,
     MILESTONE_ENTRY_TITLES,
@@ -699,6 +700,9 @@ class SectionRules:
         return not (self._holds_plan(section) or self._scheduled(section))
 
     def _by_words(self, section: Section, info: Title) -> Verdict | None:
+        if "(" in section.title and NOTED_TASK_TITLE.search(section.title):
+            # "Ablauf am Umzugstag (Nr. 11)": notes on task 11, read for its dependencies
+            return Verdict("deps", "notes on a numbered task, read for its dependencies")
         found = info.kind
         if found is None:
             for tag in reversed(self._tags(section)):

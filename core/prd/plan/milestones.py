@@ -172,6 +172,8 @@ _LISTED_NUMBERS = re.compile(
 )
 """Numbers or ids a bold milestone's line starts by listing (``deliverables 1, 2 and 8``,
 ``Arbeitspakete 1 bis 3``)."""
+
+
 def _numbered_noun(text: str) -> tuple[str, str] | None:
     """The noun and plain numbers a list after a colon names (``actions 2, 4 et 5``), if so."""
     listed = _ACTION_NUMBERS.fullmatch(text)
