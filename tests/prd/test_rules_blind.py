@@ -4439,3 +4439,21 @@ def test_a_section_titled_for_a_numbered_task_in_english() -> None:
 def test_a_title_with_a_plain_number_in_parentheses_is_still_work() -> None:
     plan = plan_of(_MOVE_TABLE + "## 2. Nachbereitung (2)\n\nFragebogen verschicken.\n")
     assert all("numbered task" not in n.reason for n in plan.not_tasks)
+
+
+_CREW_TABLE = "## Tech\n\n| # | Item | Notes |\n|---|---|---|\n| C1 | Focus the rig | Monday. |\n"
+
+
+def test_we_dont_start_the_work_until_names_what_it_waits_for() -> None:
+    plan = plan_of(
+        _CREW_TABLE + "| C2 | Cue-to-cue run | We don't start the cue-to-cue until the rig "
+        "focus is done. |\n"
+    )
+    assert pairs(plan) == {("C1 Focus the rig", "C2 Cue-to-cue run")}
+
+
+def test_follows_the_inside_a_sentence_is_no_dependency() -> None:
+    plan = plan_of(
+        _CREW_TABLE + "| C2 | Dress rehearsal | The team follows the rig focus sheet loosely. |\n"
+    )
+    assert pairs(plan) == set()

@@ -1116,6 +1116,7 @@ _FORWARD_STRONG = (
     r"depends? on|dependent on|is blocked by|blocked (by|until)|requires|needs"
     r"|waits? for|waits? until|waiting (on|for|until)|can only (start|begin) (after|once|when)"
     r"|only (after|once)"
+    r"|(don['’]t|do not|won['’]t|will not) (start|begin) the [^\W\d_][^,.;]{0,30}? until"
     r"|can ?not (start|begin) (until|before)|can['’ ]t (start|begin) (until|before)|builds on"
     r"|blocked on|gated (on|by)|prereqs?|baut auf|a la espera de|en attente d[eu]"
     r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"
