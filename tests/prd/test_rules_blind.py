@@ -4290,7 +4290,8 @@ def test_a_label_whose_value_runs_on_names_no_legend_term() -> None:
 
 def test_a_column_of_legend_terms_ranks_its_rows() -> None:
     plan = plan_of(
-        "## How to read the table\n\nColumn **Call** is our shorthand:\n**SS** = show-stopper, we do not open "
+        "## How to read the table\n\nColumn **Call** is our shorthand:\n"
+        "**SS** = show-stopper, we do not open "
         "without it; **PRV** = needed by first preview; **if time** = lovely.\n\n"
         "## Block A\n\n| # | Item | Call |\n|---|---|---|\n| A1 | Build the set | SS |\n"
         "| A2 | Paint the set | PRV |\n| A3 | Spare props | if time |\n"
@@ -4380,9 +4381,7 @@ def test_milestone_lines_naming_task_numbers_in_english() -> None:
 
 
 def test_milestone_line_with_a_bare_heading_number_does_not_narrow() -> None:
-    plan = plan_of(
-        _NUMBERED_TABLE + "## 2. Meilensteine\n\n**MS 1 – Bereit:** Kapitel 1 fertig.\n"
-    )
+    plan = plan_of(_NUMBERED_TABLE + "## 2. Meilensteine\n\n**MS 1 – Bereit:** Kapitel 1 fertig.\n")
     assert "MS 1 – Bereit" not in members(plan) or len(members(plan)["MS 1 – Bereit"]) != 1
 
 

@@ -172,8 +172,9 @@ def labelled_term(text: str, legend: dict[str, Priority]) -> Priority | None:
 
 
 def label_term(text: str, legend: dict[str, Priority]) -> Priority | None:
-    """The level of a legend's term a ``Word: term.`` label gives whole (``Niveau :
-    impératif.``, ``Carácter: obligatoria.``, ``Stufe: kritisch.``), if any.
+    """The level of a legend's term a ``Word: term.`` label gives whole, if any.
+
+    ``Niveau : impératif.``, ``Carácter: obligatoria.``, ``Stufe: kritisch.``.
 
     The value runs from the colon to the end of its sentence or line: a label whose value
     goes on (``Pilote : Saveurs du Val, suivi par …``) names no term.

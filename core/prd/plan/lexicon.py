@@ -734,7 +734,8 @@ ALL_BUT = re.compile(
 """Every other task of the list but the numbers named (``alle Punkte außer 8``, ``all items
 except 3 and 5``, ``todas las tareas excepto 4``, ``toutes les actions sauf 2``)."""
 NOTED_TASK_TITLE = re.compile(
-    r"\(\s*(?:nrn?\.?|nos?\.|n\s?[°º]|núms?\.?|zu|re|sobre|à propos de)\s*(?P<ref>\d{1,3})\s*\)\s*$",
+    r"\(\s*(?:nrn?\.?|nos?\.|n\s?[°º]|núms?\.?|zu|re|sobre|à propos de)\s*"
+    r"(?P<ref>\d{1,3})\s*\)\s*$",
     re.IGNORECASE,
 )
 """A title naming in parentheses the numbered task it remarks on (``Ablauf am Umzugstag (Nr.

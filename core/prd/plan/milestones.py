@@ -460,10 +460,10 @@ class Milestones:
         members = rest.split(":", 1)[1] if ":" in rest else ""
         if members and self._sign_numbered(key, members, line):
             return key
-        if members and (noun := _numbered_noun(members)) is not None:
+        if members and (actions := _numbered_noun(members)) is not None:
             # "**COPIL du 16 juin** : actions 1 et 3.": the tasks numbered 1 and 3, not a
             # section named "actions"
-            self.members.extend((key, number, line) for number in spell_numbers(noun[1]))
+            self.members.extend((key, number, line) for number in spell_numbers(actions[1]))
             return key
         if not members and bold is not None and bold.group("name").rstrip().endswith((":", ".")):
             # "**Stage 1 — Private beta:** deliverables 1, 2, 3 and 8, switched on for…"

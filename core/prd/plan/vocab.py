@@ -252,8 +252,10 @@ _NUMBERED_KIND = re.compile(_KIND_NOUN.pattern + r"(\d{1,3})\s*[–—:.-]\s+\w"
 
 
 def numbered_kind(title: str) -> str | None:
-    """The number of a title led by a kind noun and a plain number (``Action 3 – Visite…``,
-    ``Maßnahme 2: …``, ``Acción 4. …``), if any."""
+    """The number of a title led by a kind noun and a plain number, if any.
+
+    ``Action 3 – Visite…``, ``Maßnahme 2: …``, ``Acción 4. …``.
+    """
     m = _NUMBERED_KIND.match(title.lstrip(" *_"))
     return m.group(1) if m else None
 
