@@ -4201,3 +4201,258 @@ def test_english_suppose_is_no_dependency() -> None:
         "- [ ] **Runbook** — Ben. Suppose the relay worker is down: write what to do.\n"
     )
     assert pairs(plan) == set()
+
+
+# Batch 26
+
+
+def _levels(plan: ImportPlan) -> dict[str, Priority]:
+    return {t.title: t.priority for t in plan.tasks}
+
+
+def test_bold_numbered_action_paragraphs_are_tasks_in_french() -> None:
+    plan = plan_of(
+        "## Actions\n\n**Action 1 – Réserver la salle.** Pilote : accueil. Avant le 3 mai.\n\n"
+        "**Action 2 – Envoyer les invitations.** Pilote : communication. Après la réservation.\n"
+    )
+    assert titles(plan) == ["Action 1 – Réserver la salle", "Action 2 – Envoyer les invitations"]
+
+
+def test_bold_numbered_measure_paragraphs_are_tasks_in_german() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n**Maßnahme 1: Räume ausmessen.** Verantwortlich: Technik.\n\n"
+        "**Maßnahme 2: Möbel bestellen.** Verantwortlich: Einkauf.\n"
+    )
+    assert len(plan.tasks) == 2
+
+
+def test_one_bold_sentence_without_a_number_stays_text() -> None:
+    plan = plan_of("## Actions\n\n**Note importante.** Tout le monde est concerné.\n")
+    assert len(plan.tasks) == 1
+
+
+def test_checkpoints_listing_actions_by_number_hold_those_actions() -> None:
+    plan = plan_of(
+        "## Actions\n\n**Action 1 – Réserver la salle.** Pilote : accueil.\n\n"
+        "**Action 2 – Envoyer les invitations.** Pilote : communication.\n\n"
+        "**Action 3 – Imprimer les badges.** Pilote : accueil.\n\n"
+        "## Points d'étape\n\n- **Réunion du 4 juin** : actions 1 et 3.\n"
+        "- **Bilan de rentrée** : action 2.\n"
+    )
+    assert members(plan) == {
+        "Réunion du 4 juin": {"Action 1 – Réserver la salle", "Action 3 – Imprimer les badges"},
+        "Bilan de rentrée": {"Action 2 – Envoyer les invitations"},
+    }
+
+
+def test_a_checkpoint_listing_a_noun_that_names_no_numbered_task_holds_nothing() -> None:
+    plan = plan_of(
+        "## Tasks\n\n### Book the hall\n\nCall them.\n\n### Print badges\n\nFifty.\n\n"
+        "## Checkpoints\n\n- **Review on June 4** : actions 7 and 9.\n"
+    )
+    assert all(t.milestone_key is None for t in plan.tasks)
+
+
+def test_a_label_naming_a_legend_term_in_french_states_its_rank() -> None:
+    plan = plan_of(
+        "Chaque action a un niveau : **impératif** (rien ne se fait sans), **important** (on "
+        "peut attendre un peu), **souhaitable**.\n\n## Actions\n\n"
+        "**Action 1 – Réserver la salle.** Pilote : accueil. Niveau : impératif.\n\n"
+        "**Action 2 – Imprimer les badges.** Pilote : accueil. Niveau : souhaitable.\n"
+    )
+    assert _levels(plan) == {
+        "Action 1 – Réserver la salle": Priority.HIGH,
+        "Action 2 – Imprimer les badges": Priority.LOW,
+    }
+
+
+def test_a_label_naming_a_legend_term_in_spanish_states_its_rank() -> None:
+    plan = plan_of(
+        "Cada actuación lleva su carácter: **obligatoria** (sin ella no hay piloto) o "
+        "**conveniente** (podría recortarse).\n\n## Actuaciones\n\n"
+        "**A1. Conteo previo.** Carácter: obligatoria. Dos semanas.\n\n"
+        "**A2. Encuesta.** Carácter: conveniente. Un mes.\n"
+    )
+    assert _levels(plan) == {
+        "A1. Conteo previo": Priority.HIGH,
+        "A2. Encuesta": Priority.MEDIUM,
+    }
+
+
+def test_a_label_whose_value_runs_on_names_no_legend_term() -> None:
+    plan = plan_of(
+        "Levels: **Acme** (must ship, nothing works without it), **Later** (if time).\n\n"
+        "## Tasks\n\n**T1. Book the hall.** Vendor: Acme, with Ben. Soon.\n\n"
+        "**T2. Print badges.** Vendor: Acme, with Cy.\n"
+    )
+    assert set(_levels(plan).values()) == {Priority.MEDIUM}
+
+
+def test_a_column_of_legend_terms_ranks_its_rows() -> None:
+    plan = plan_of(
+        "## How to read the table\n\nColumn **Call** is our shorthand:\n"
+        "**SS** = show-stopper, we do not open "
+        "without it; **PRV** = needed by first preview; **if time** = lovely.\n\n"
+        "## Block A\n\n| # | Item | Call |\n|---|---|---|\n| A1 | Build the set | SS |\n"
+        "| A2 | Paint the set | PRV |\n| A3 | Spare props | if time |\n"
+    )
+    assert _levels(plan) == {
+        "A1 Build the set": Priority.CRITICAL,
+        "A2 Paint the set": Priority.HIGH,
+        "A3 Spare props": Priority.LOW,
+    }
+
+
+def test_a_column_of_words_no_legend_defines_ranks_nothing() -> None:
+    plan = plan_of(
+        "## Key\n\n**SS** = show-stopper, we do not open without it; **PRV** = needed by first "
+        "preview.\n\n## Block A\n\n| # | Item | Crew |\n|---|---|---|\n"
+        "| A1 | Build the set | Tom |\n| A2 | Paint the set | Ana |\n"
+    )
+    assert set(_levels(plan).values()) == {Priority.MEDIUM}
+
+
+def test_a_checkpoints_table_listing_tasks_that_must_be_complete_holds_them() -> None:
+    plan = plan_of(
+        "## Background\n\nWe keep survey data for ten years.\n\n## Work plan\n\n"
+        "### Task list\n\n- [ ] **TK-01 Name the files** — owner Ann\n  One convention.\n"
+        "- [ ] **TK-02 Write the template** — owner Ben\n  Built on the convention.\n"
+        "- [ ] **TK-03 Train the team** — owner Cy\n  Half a day.\n\n"
+        "### Reporting checkpoints\n\n| Checkpoint | Due | Tasks that must be complete |\n"
+        "|---|---|---|\n| R1 — First report | Month 12 | TK-01 to TK-02 |\n"
+        "| R2 — Final report | Month 24 | TK-03 |\n"
+    )
+    assert members(plan) == {
+        "R1 — First report": {"TK-01 Name the files", "TK-02 Write the template"},
+        "R2 — Final report": {"TK-03 Train the team"},
+    }
+
+
+def test_a_german_checkpoints_table_with_tasks_due_by_then_holds_them() -> None:
+    plan = plan_of(
+        "## Arbeitsplan\n\n### Aufgaben\n\n- [ ] **A-1 Räume messen** — Jan\n"
+        "- [ ] **A-2 Möbel bestellen** — Eva\n\n### Prüfpunkte\n\n"
+        "| Prüfpunkt | Termin | Aufgaben bis dahin erledigt |\n|---|---|---|\n"
+        "| P1 Bauabnahme | KW 9 | A-1 |\n| P2 Bezug | KW 12 | A-2 |\n"
+    )
+    assert members(plan) == {
+        "P1 Bauabnahme": {"A-1 Räume messen"},
+        "P2 Bezug": {"A-2 Möbel bestellen"},
+    }
+
+
+def test_a_table_of_tasks_that_are_risks_is_no_checkpoint_list() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- [ ] **T-01 Name the files** — Ann\n- [ ] **T-02 Write it** — Ben\n\n"
+        "## Risks\n\n| Risk | Tasks that suffer |\n|---|---|\n| Storage full | T-01 |\n"
+    )
+    assert members(plan) == {}
+
+
+_NUMBERED_TABLE = (
+    "## 1. Maßnahmen\n\n| Nr. | Maßnahme | Termin |\n|---|---|---|\n"
+    "| 1 | Räume ausmessen | KW 2 |\n| 2 | Möbel bestellen | KW 3 |\n| 3 | Umzug | KW 5 |\n\n"
+)
+
+
+def test_milestone_lines_naming_task_numbers_after_a_number_sign_hold_them() -> None:
+    plan = plan_of(
+        _NUMBERED_TABLE + "## 2. Meilensteine\n\n"
+        "**MS 1 – Räume bereit:** erreicht, wenn Nr. 1 und 2 erledigt sind.\n\n"
+        "**MS 2 – Umzug vollzogen:** erreicht mit Nr. 3.\n"
+    )
+    assert members(plan) == {
+        "MS 1 – Räume bereit": {"Räume ausmessen", "Möbel bestellen"},
+        "MS 2 – Umzug vollzogen": {"Umzug"},
+    }
+
+
+def test_milestone_lines_naming_task_numbers_in_english() -> None:
+    plan = plan_of(
+        "## 1. Tasks\n\n| No. | Task | Due |\n|---|---|---|\n| 1 | Measure rooms | W2 |\n"
+        "| 2 | Order desks | W3 |\n| 3 | Move | W5 |\n\n## 2. Milestones\n\n"
+        "**M1 – Rooms ready:** reached once nos. 1 and 2 are done.\n\n"
+        "**M2 – Moved:** reached with no. 3.\n"
+    )
+    assert members(plan) == {
+        "M1 – Rooms ready": {"Measure rooms", "Order desks"},
+        "M2 – Moved": {"Move"},
+    }
+
+
+def test_milestone_line_with_a_bare_heading_number_does_not_narrow() -> None:
+    plan = plan_of(_NUMBERED_TABLE + "## 2. Meilensteine\n\n**MS 1 – Bereit:** Kapitel 1 fertig.\n")
+    assert "MS 1 – Bereit" not in members(plan) or len(members(plan)["MS 1 – Bereit"]) != 1
+
+
+def test_an_anlass_section_in_german_is_context() -> None:
+    plan = plan_of(
+        "## 1. Anlass\n\nDie Station zieht um.\n\n## 2. Maßnahmen\n\n- [ ] Räume messen\n"
+        "- [ ] Möbel bestellen\n"
+    )
+    assert "Anlass" not in titles(plan)
+
+
+def test_cuestiones_pendientes_in_spanish_are_open_questions() -> None:
+    plan = plan_of(
+        "## Actuaciones\n\n- [ ] Pintar el carril\n- [ ] Poner balizas\n\n"
+        "## Cuestiones pendientes\n\n- ¿Quién paga las balizas?\n"
+    )
+    assert "Cuestiones pendientes" not in titles(plan)
+
+
+def test_a_section_on_pending_payments_is_still_work() -> None:
+    plan = plan_of(
+        "## Tasks\n\n### Pending payments\n\nChase the three invoices.\n\n"
+        "### Reminders\n\nSend them.\n"
+    )
+    assert "Pending payments" in titles(plan)
+
+
+_MOVE_TABLE = (
+    "## 1. Maßnahmen\n\n| Nr. | Maßnahme | Bemerkung |\n|---|---|---|\n"
+    "| 1 | Abnahme Lichtruf | Technik. |\n| 2 | Patienten verlegen | Siehe unten. |\n\n"
+)
+
+
+def test_a_section_titled_for_a_numbered_task_is_its_notes_in_german() -> None:
+    plan = plan_of(
+        _MOVE_TABLE + "## 2. Ablauf am Umzugstag (Nr. 2)\n\n"
+        "Die Verlegung beginnt erst, wenn die Abnahme Lichtruf vorliegt.\n\n"
+        "| Uhrzeit | Was |\n|---|---|\n| 06:30 | Übergabe |\n| 07:30 | Start |\n"
+    )
+    assert titles(plan) == ["Abnahme Lichtruf", "Patienten verlegen"]
+    assert pairs(plan) == {("Abnahme Lichtruf", "Patienten verlegen")}
+
+
+def test_a_section_titled_for_a_numbered_task_in_english() -> None:
+    plan = plan_of(
+        "## 1. Tasks\n\n| No. | Task | Notes |\n|---|---|---|\n| 1 | Sign off the alarms | - |\n"
+        "| 2 | Move the patients | - |\n\n## 2. Moving-day timeline (no. 2)\n\n"
+        "The move starts only after the alarms are signed off.\n\n"
+        "- 06:30 handover\n- 07:30 first transport\n"
+    )
+    assert titles(plan) == ["Sign off the alarms", "Move the patients"]
+
+
+def test_a_title_with_a_plain_number_in_parentheses_is_still_work() -> None:
+    plan = plan_of(_MOVE_TABLE + "## 2. Nachbereitung (2)\n\nFragebogen verschicken.\n")
+    assert all("numbered task" not in n.reason for n in plan.not_tasks)
+
+
+_CREW_TABLE = "## Tech\n\n| # | Item | Notes |\n|---|---|---|\n| C1 | Focus the rig | Monday. |\n"
+
+
+def test_we_dont_start_the_work_until_names_what_it_waits_for() -> None:
+    plan = plan_of(
+        _CREW_TABLE + "| C2 | Cue-to-cue run | We don't start the cue-to-cue until the rig "
+        "focus is done. |\n"
+    )
+    assert pairs(plan) == {("C1 Focus the rig", "C2 Cue-to-cue run")}
+
+
+def test_follows_the_inside_a_sentence_is_no_dependency() -> None:
+    plan = plan_of(
+        _CREW_TABLE + "| C2 | Dress rehearsal | The team follows the rig focus sheet loosely. |\n"
+    )
+    assert pairs(plan) == set()

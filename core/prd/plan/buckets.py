@@ -722,6 +722,15 @@ def _tagged_level(text: str, legend: dict[str, Priority]) -> Priority | None:
     return min(levels, key=lambda level: level.rank) if levels else None
 
 
+def _legend_column(table: Table, legend: dict[str, Priority]) -> int | None:
+    """The column whose every filled cell (two or more) is a term the legend ranks, if one."""
+    for column in range(len(table.header)):
+        cells = [norm_plain(r[column]) for r in table.rows if column < len(r) and r[column].strip()]
+        if len(cells) >= 2 and all(c in legend for c in cells):
+            return column
+    return None
+
+
 def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited) -> Unit:
     table, row, index, spec = work.block, work.row, work.row_index, work.spec
     assert isinstance(table, Table)
@@ -738,6 +747,12 @@ def _row_unit(builder: Builder, work: WorkItem, path: list[str], inh: Inherited)
     meta.priority = cell_priority(cell(row, spec.priority)) if spec.priority is not None else None
     if meta.priority is None and spec.priority is not None and builder.term_legend:
         meta.priority = builder.term_legend.get(norm_plain(cell(row, spec.priority)))
+    if spec.priority is None and builder.term_legend:
+        # "| Call |" over SS, PRV, if time under "**SS** = show-stopper; **PRV** = …"
+        if id(table) not in builder.legend_columns:
+            builder.legend_columns[id(table)] = _legend_column(table, builder.term_legend)
+        if (column := builder.legend_columns[id(table)]) is not None:
+            meta.priority = builder.term_legend.get(norm_plain(cell(row, column)))
     meta.priority = meta.priority or marked_level
     if meta.priority is None and spec.tags is not None:
         meta.priority = _tagged_level(cell(row, spec.tags), builder.label_legend)

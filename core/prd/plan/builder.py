@@ -104,6 +104,8 @@ class Builder:
     """A group of sibling sections (by identity) → whether one of them lists backlog entries."""
     term_legend: dict[str, Priority] = field(default_factory=dict)
     """The priority each bold term of a legend stands for (``**Core** items …`` → medium)."""
+    legend_columns: dict[int, int | None] = field(default_factory=dict)
+    """A task table (by identity) → its column of the legend's terms, if it has one."""
     label_legend: dict[str, Priority] = field(default_factory=dict)
     """The priority a sentence gives each label in code (```can-slip` is fine …``)."""
     priority_terms: frozenset[str] = frozenset()

@@ -39,6 +39,7 @@ from core.prd.plan.lexicon import (
     MILESTONE_LABEL,
     MILESTONE_LIST_TITLES,
     MONTH_HEADING,
+    NOTED_TASK_TITLE,
     PERIOD_HEADING,
     PRIORITY_WORDS,
     STAGE_HEADING,
@@ -699,6 +700,9 @@ class SectionRules:
         return not (self._holds_plan(section) or self._scheduled(section))
 
     def _by_words(self, section: Section, info: Title) -> Verdict | None:
+        if "(" in section.title and NOTED_TASK_TITLE.search(section.title):
+            # "Ablauf am Umzugstag (Nr. 11)": notes on task 11, read for its dependencies
+            return Verdict("deps", "notes on a numbered task, read for its dependencies")
         found = info.kind
         if found is None:
             for tag in reversed(self._tags(section)):

@@ -23,7 +23,7 @@ from core.prd.parse import ListBlock, Paragraph, Section, Table
 from core.prd.plan.builder import Builder, named_by_noun
 from core.prd.plan.describe import Described, Describer
 from core.prd.plan.items import DEP_COLUMNS
-from core.prd.plan.lexicon import DEP_TRIGGER, NO_DEPENDENCY, NOTE_LEAD
+from core.prd.plan.lexicon import DEP_TRIGGER, NO_DEPENDENCY, NOTE_LEAD, NOTED_TASK_TITLE
 from core.prd.plan.match import PART_SPLIT, Found, Resolver, named_in_group
 from core.prd.plan.prose import DepRef, find_dependencies, subject_name
 from core.prd.plan.units import Unit
@@ -378,7 +378,7 @@ def _dependency_section(
     """
     chain = bool(_CHAIN_TITLE.search(section.title.casefold()))
     for s in [section, *_descendants(section)]:
-        headed = _titled_subject(resolver, s) if s is not section else None
+        headed = _titled_subject(resolver, s) if s is not section else _noted(resolver, s)
         for block in flat_blocks(s.blocks):
             texts: list[tuple[str, int]] = []
             if isinstance(block, Paragraph) and _wrapped_prose(block.text):
@@ -399,7 +399,7 @@ def _dependency_section(
             elif isinstance(block, Table):
                 _dependency_table(resolver, block, out)
             lead = _note_subject(builder, resolver, block) if isinstance(block, Paragraph) else None
-            if lead is None and s is not section:
+            if lead is None and (s is not section or headed is not None):
                 lead = headed  # "**#2206 — dual-run diff.** …" cut into a section of its own
             for text, line in texts:
                 _dependency_line(builder, resolver, describer, text, line, out, lead=lead)
@@ -504,6 +504,19 @@ def _note_subject(
     return (block.text[: m.end()].strip(), found) if len(found.units) == 1 else None
 
 
+def _noted(resolver: Resolver, section: Section) -> tuple[str, Found] | None:
+    """The numbered task a section's title remarks on in parentheses (``… (Nr. 11)``)."""
+    m = NOTED_TASK_TITLE.search(section.title) if "(" in section.title else None
+    if m is None:
+        return None
+    found = resolver.resolve(DepRef(m.group("ref"), section.line_start, strength="label"), None)
+    if found.group:
+        found = dataclasses.replace(
+            found, units=tuple(u for u in found.units if m.group("ref") in (u.number, u.ident))
+        )
+    return (section.title, found) if len(found.units) == 1 else None
+
+
 def _titled_subject(resolver: Resolver, section: Section) -> tuple[str, Found] | None:
     """The task a note section's title names by its number or id (``#2206 — dual-run diff``)."""
     m = NOTE_LEAD.match(f"{section.title.rstrip(' .:')}: ")
@@ -604,7 +617,11 @@ def _memberships(builder: Builder, resolver: Resolver) -> None:
     for key, text, line in builder.milestones.members:
         found = resolver.resolve(DepRef(text, line, strength="label"), None)
         listed = builder.listed_members.get(key)
-        for unit in named_in_group(found, text):
+        units = named_in_group(found, text)
+        if found.group and line in builder.milestones.numbered:
+            # "Nr. 3" of a numbered task list, not the heading "3. Maßnahmenliste" as a whole
+            units = tuple(u for u in units if text in (u.number, u.ident)) or units
+        for unit in units:
             if unit.milestone is None:
                 unit.milestone = key
                 if listed is not None:

@@ -171,6 +171,30 @@ def labelled_term(text: str, legend: dict[str, Priority]) -> Priority | None:
     return None
 
 
+def label_term(text: str, legend: dict[str, Priority]) -> Priority | None:
+    """The level of a legend's term a ``Word: term.`` label gives whole, if any.
+
+    ``Niveau : impératif.``, ``Carácter: obligatoria.``, ``Stufe: kritisch.``.
+
+    The value runs from the colon to the end of its sentence or line: a label whose value
+    goes on (``Pilote : Saveurs du Val, suivi par …``) names no term.
+    """
+    at = text.find(":")
+    while at > 0:
+        head = text[max(0, at - 25) : at].rstrip().rsplit(None, 1)[-1:] or [""]
+        end = _VALUE_END.search(text, at + 1)
+        value = text[at + 1 : end.start() if end else len(text)]
+        if head[0].isalpha() and len(value) <= 40:
+            level = legend.get(norm_plain(value.strip(" *_")))
+            if level is not None and (end is None or end.group(0) in ".;\n"):
+                return level
+        at = text.find(":", at + 1)
+    return None
+
+
+_VALUE_END = re.compile(r"[.;,\n]")
+
+
 def item_priority(text: str) -> Priority | None:
     """The priority an item states, if any.
 

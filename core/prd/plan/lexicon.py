@@ -233,6 +233,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"considérations éthiques( et [^ ]+( [^ ]+){0,3})?",
             r"ethische (aspekte|überlegungen)( und [^ ]+( [^ ]+){0,2})?",
             r"assumptions|constraints|prior art|hintergrund|kontext|ausgangs(lage|situation)",
+            # Why the plan exists (``Anlass``, ``Motivo``, ``Motif``).
+            r"anlass|motivo|motif|raison d être",
             r"problem(stellung|beschreibung)?|warum|zweck|ist zustand|annahmen",
             r"rahmenbedingungen|contexto|antecedentes|(el )?problema|motivación|por qué",
             r"propósito|situación actual|supuestos|restricciones|contexte|problème",
@@ -397,7 +399,8 @@ INFO_CATEGORIES: dict[str, tuple[str, re.Pattern[str]]] = {
             r"preguntas frecuentes|foire aux questions|häufige fragen|häufig gestellte fragen",
             r"offene (fragen|punkte)|fragen|preguntas( abiertas| en suspenso| pendientes)?",
             r"noch offen|still open|aún pendiente|todavía abierto|encore ouvert|en suspens",
-            r"cuestiones abiertas|puntos abiertos|questions (ouvertes|en suspens)",
+            r"cuestiones (abiertas|pendientes)|puntos (abiertos|pendientes)",
+            r"questions (ouvertes|en suspens)",
             r"dudas( (abiertas|pendientes))?|(dudas|preguntas) para (el |la |los |las )?[^ ]+",
             r"(open )?questions for (the )?[^ ]+|fragen an (den |die |das )?[^ ]+",
             r"questions pour (le |la |les |l )?[^ ]+",
@@ -691,7 +694,7 @@ MILESTONE_LIST_TITLES = _phrases(
     r"étapes clés|phasage|phasing|phase plan|meilensteinplan|plan de jalons|plan de fases",
     r"meilensteinplanung|milestone planning|planificación de hitos|planification des jalons",
     r"sprints|sprint plan|sprintplan|iterations|iteraciones|itérations|releases",
-    r"checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates",
+    r"([^ ]+ )?checkpoints|([^ ]+ )?gates|([^ ]+ )?beats|kontrollpunkte|prüfpunkte|quality gates",
     r"puntos de control",
     # Key meetings a plan is reviewed at (``Rendez-vous clés``, ``Key meetings``).
     r"key (meetings|reviews|appointments)|rendez vous clés|réunions clés|reuniones clave",
@@ -730,6 +733,13 @@ ALL_BUT = re.compile(
 )
 """Every other task of the list but the numbers named (``alle Punkte außer 8``, ``all items
 except 3 and 5``, ``todas las tareas excepto 4``, ``toutes les actions sauf 2``)."""
+NOTED_TASK_TITLE = re.compile(
+    r"\(\s*(?:nrn?\.?|nos?\.|n\s?[°º]|núms?\.?|zu|re|sobre|à propos de)\s*"
+    r"(?P<ref>\d{1,3})\s*\)\s*$",
+    re.IGNORECASE,
+)
+"""A title naming in parentheses the numbered task it remarks on (``Ablauf am Umzugstag (Nr.
+11)``, ``Moving-day timeline (no. 11)``, ``Desarrollo (núm. 11)``, ``Déroulé (n° 11)``)."""
 NOTE_LEAD = re.compile(
     r"\s*(?:(?:zu|zum|zur|re|to|on|about|note on|note to|ad|sobre|acerca de|à propos de"
     r"|au sujet de|pour|concernant|quant à)\s+)?"
@@ -1033,13 +1043,14 @@ for _level, _words in {
         "|blocker|bloquant|bloquante|bloqueante|highest|höchste|máxima|maxima|sehr hoch|muy alta"
         "|muy alto|very high"
         "|très haute|très élevée|la plus haute|plus haute|showstopper|launch blocking"
-        "|launch blocker|release blocker|release blocking"
+        "|launch blocker|release blocker|release blocking|show stopper"
     ),
     Priority.HIGH: (
         "p1|high|hoch|hohe|alta|alto|haute|haut|élevée|élevé|must|must have|muss|imprescindible"
         "|indispensable|obligatoire|obligatorio|hi|forte|zwingend|must ship|must do"
         "|prioritaire|prioritaria|prioritario|prioritär|vorrangig|major|majeur|majeure"
-        "|pflicht|mandatory|obligatorisch|verpflichtend|important|importante"
+        "|pflicht|mandatory|obligatorisch|verpflichtend|important|importante|obligatoria"
+        "|impératif|impérative|imperativo|imperativa"
     ),
     Priority.MEDIUM: (
         "p2|medium|normal|normale|mittel|mittlere|media|medio|moyenne|moyen|should|should have|soll"
@@ -1106,6 +1117,7 @@ _FORWARD_STRONG = (
     r"depends? on|dependent on|is blocked by|blocked (by|until)|requires|needs"
     r"|waits? for|waits? until|waiting (on|for|until)|can only (start|begin) (after|once|when)"
     r"|only (after|once)"
+    r"|(don['’]t|do not|won['’]t|will not) (start|begin) the [^\W\d_][^,.;]{0,30}? until"
     r"|can ?not (start|begin) (until|before)|can['’ ]t (start|begin) (until|before)|builds on"
     r"|blocked on|gated (on|by)|prereqs?|baut auf|a la espera de|en attente d[eu]"
     r"|(has a |a )?dependency on|depends upon|relies on|rely on|bloquead[oa] hasta( que)?"

@@ -65,6 +65,8 @@ _SCOPE_COLUMNS = re.compile(
     r"|requirements|features|items|deliverables"
     r"|stories|issues|umfang|inhalt|leistungsumfang|anforderungen|alcance|contenido|entregables"
     r"|requisitos|périmètre|contenu|livrables|exigences"
+    # What must be done by then (``Tasks that must be complete``, ``Aufgaben bis dahin``).
+    r"|(tasks|aufgaben|tareas|tâches|actions|maßnahmen|acciones) [^\d]{3,40}"
     r"|actions|activities|aktionen|maßnahmen|massnahmen|aktivitäten|acciones|actividades"
     r"|activités"
 )
@@ -170,7 +172,33 @@ _LISTED_NUMBERS = re.compile(
 )
 """Numbers or ids a bold milestone's line starts by listing (``deliverables 1, 2 and 8``,
 ``Arbeitspakete 1 bis 3``)."""
+
+
+def _numbered_noun(text: str) -> tuple[str, str] | None:
+    """The noun and plain numbers a list after a colon names (``actions 2, 4 et 5``), if so."""
+    listed = _ACTION_NUMBERS.fullmatch(text)
+    if listed is None or not _PLAIN_NUMBERS.fullmatch(listed.group("list")):
+        return None
+    return listed.group("noun"), listed.group("list")
+
+
 _PLAIN_NUMBERS = re.compile(rf"\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})*")
+
+
+_NUMBER_SIGN_HINT = re.compile(r"\b(?:nrn?|nos?|núms?)\b|[°º]", re.IGNORECASE)
+_NUMBER_SIGN_RUN = re.compile(
+    r"(?<!\w)(?:nrn?\.?|nos?\.|n\s?[°º]s?|núms?\.?)\s*"
+    rf"(?P<list>\d{{1,3}}(?:\s*(?:{LIST_SEPARATOR}|{RANGE_SEPARATOR})\s*\d{{1,3}})*)(?!\w|\.\d)",
+    re.IGNORECASE,
+)
+"""Task numbers after a number sign in a milestone's sentence (``wenn Nr. 3, 4 und 6 …``,
+``once nos. 2 and 5 are done``, ``con los núm. 1 y 2``, ``quand les n° 4 et 7 …``)."""
+_ACTION_NUMBERS = re.compile(
+    r"\s*(?P<noun>actions?|acciones|acción|actuaciones|actuación|mesures?|medidas?|measures?"
+    r"|maßnahmen?|massnahmen?)\s+(?P<list>[\d\s,;&]+(?:\s*\w{1,3}\s+\d{1,3})?)\s*[.;]?\s*",
+    re.IGNORECASE,
+)
+"""Numbered actions a checkpoint lists after a colon (``actions 1 et 3``, ``Maßnahmen 2, 4``)."""
 
 
 _NUMBER_SPAN = re.compile(
@@ -232,6 +260,9 @@ class Milestones:
     """A milestone's normalized name (whole, and without its id) → its key."""
     members: list[tuple[str, str, int]] = field(default_factory=list)
     """(milestone key, the text naming a task, line) from scope columns."""
+    numbered: set[int] = field(default_factory=set)
+    """Lines whose members are task numbers after a number sign (``Nr. 3, 4``): they name
+    numbered tasks, not a numbered heading."""
     blocks: set[int] = field(default_factory=set)
     """Blocks of other sections that name milestones (``read_block``): not work."""
 
@@ -384,6 +415,20 @@ class Milestones:
             self.members.extend((key, number, line) for number in numbers)
         return True
 
+    def _sign_numbered(self, key: str, text: str, line: int) -> bool:
+        """Read the task numbers a milestone's text names after a number sign, if it does.
+
+        "**MS 1 – Räume abgenommen:** erreicht, wenn Nr. 3, 4, 5 und 6 erledigt sind": the
+        tasks numbered 3 to 6 (its first sentence, but "nos. 1 and 2" holds a full stop).
+        """
+        first = text[:200]
+        numbered = _NUMBER_SIGN_RUN.search(first) if _NUMBER_SIGN_HINT.search(first) else None
+        if numbered is None:
+            return False
+        self.members.extend((key, n, line) for n in spell_numbers(numbered.group("list")))
+        self.numbered.add(line)
+        return True
+
     @staticmethod
     def _bold_led(line: int, lines: list[str]) -> bool:
         """Whether the source line (a list item's first) starts with a bold name."""
@@ -413,6 +458,13 @@ class Milestones:
             return None
         key = self.from_text(f"{name} {due_date(rest) or ''}")
         members = rest.split(":", 1)[1] if ":" in rest else ""
+        if members and self._sign_numbered(key, members, line):
+            return key
+        if members and (actions := _numbered_noun(members)) is not None:
+            # "**COPIL du 16 juin** : actions 1 et 3.": the tasks numbered 1 and 3, not a
+            # section named "actions"
+            self.members.extend((key, number, line) for number in spell_numbers(actions[1]))
+            return key
         if not members and bold is not None and bold.group("name").rstrip().endswith((":", ".")):
             # "**Stage 1 — Private beta:** deliverables 1, 2, 3 and 8, switched on for…"
             listed = _LISTED_NUMBERS.match(rest)
@@ -433,6 +485,8 @@ class Milestones:
                 self.members.append((key, part, line))
             return key
         if not members and bold is not None and bold.group("name").rstrip().endswith(":"):
+            if self._sign_numbered(key, rest, line):
+                return key
             # "**Pilot go/no-go — Fri 10/10:** UPS credentials, return labels … are done"
             self._listed_below(key, rest, line)
             return key

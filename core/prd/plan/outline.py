@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from core.prd.parse import Block, Document, Paragraph, Section
 from core.prd.plan.lexicon import LABEL_WORDS, word_set
-from core.prd.plan.vocab import ident_of
+from core.prd.plan.vocab import ident_of, numbered_kind
 
 _BOLD_LINE = re.compile(
     r" {0,3}(\*\*|__)(?P<title>(?!\s)(?:(?!\1)[^\n])+?)\1"
@@ -147,12 +147,15 @@ def _lead_title(block: Block, lines: list[str]) -> str | None:
     if m is None:
         return None
     title = m.group("title").strip()
-    if title.endswith(".") and ident_of(title) is not None:
+    if title.endswith(".") and (ident_of(title) or numbered_kind(title)) is not None:
         title = title[:-1]  # "**R9. Credits and grants.** P1. …"
     assert isinstance(block, Paragraph)
     # An id-led name may run longer ("**B4. Pull the 2025 items … into a reference packet**").
+    # So may a numbered kind's ("**Action 3 – Inventaire du matériel.** Pilote : …").
     named = _a_name(title) or (
-        ident_of(title) is not None and not title.endswith(":") and len(title.split()) <= 24
+        (ident_of(title) is not None or numbered_kind(title) is not None)
+        and not title.endswith(":")
+        and len(title.split()) <= 24
     )
     return title if named and block.text.replace("\n", " ", 1).startswith(title) else None
 

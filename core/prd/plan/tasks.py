@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.domain.models import Priority
 from core.prd.models import Granularity, PlannedTask
 from core.prd.plan.builder import Builder
-from core.prd.plan.items import labelled_term, segment_term
+from core.prd.plan.items import label_term, labelled_term, segment_term
 from core.prd.plan.scan import Meta
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import (
@@ -94,6 +94,11 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         first = unit.description.split("\n", 1)[0]
         if (labelled := labelled_term(f"{unit.title}\n{first}", builder.term_legend)) is not None:
             priority = labelled
+        elif (
+            level := label_term(first or _own_text(builder, unit), builder.term_legend)
+        ) is not None:
+            # "Niveau : impératif." under "un niveau : **impératif** (…), **important** (…)"
+            priority = level
     if builder.mark_legend and not meta.priority and unit.origin == "item":
         # "- **Neue Beitragsordnung** (Jens) (!!) — …" under "(!!) = dringend · (!) = wichtig"
         first = unit.description.split("\n", 1)[0]

@@ -248,6 +248,17 @@ _KIND_NOUN = re.compile(
 """A noun that may name what an id is before the id itself (``Exigence E-01``, ``Story
 US-12``): the id still names the task."""
 
+_NUMBERED_KIND = re.compile(_KIND_NOUN.pattern + r"(\d{1,3})\s*[–—:.-]\s+\w", re.IGNORECASE)
+
+
+def numbered_kind(title: str) -> str | None:
+    """The number of a title led by a kind noun and a plain number, if any.
+
+    ``Action 3 – Visite…``, ``Maßnahme 2: …``, ``Acción 4. …``.
+    """
+    m = _NUMBERED_KIND.match(title.lstrip(" *_"))
+    return m.group(1) if m else None
+
 
 _LEADING = word_set(
     "the|section|step|task|el|la|los|las|lo|le|les|l|der|die|das|den|dem|des|du|del|al|au|aux"
@@ -588,6 +599,7 @@ def _says_level(says: str) -> Priority | None:
     return None
 
 
+_LADDER = (Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM, Priority.LOW)
 _RANKS = {
     2: (Priority.HIGH, Priority.LOW),
     3: (Priority.HIGH, Priority.MEDIUM, Priority.LOW),
@@ -711,6 +723,8 @@ def term_legend(text: str) -> dict[str, Priority]:
         entries = [
             (e.group("name").strip(" :"), e.group("says")) for e in _BOLD_TERM.finditer(paragraph)
         ]
+        if len(entries) > 2 and entries[0][1].rstrip().endswith(":"):
+            entries = entries[1:]  # "Column **Call** is how much it matters:": its subject
         if not 2 <= len(entries) <= 4 or any(not says.strip(" :") for _, says in entries):
             continue
         first, last = tag_priority(entries[0][0]), tag_priority(entries[-1][0])
@@ -725,10 +739,27 @@ def term_legend(text: str) -> dict[str, Priority]:
         own = [level for level in said if level is not None]
         # "**blocker** … **important** … **if time**": the order ranks them, whatever
         # "important" means alone; "**P0** … **P1** … **P2**" keep their own levels.
-        levels = own if len(own) == len(said) and _falling(own) else list(_RANKS[len(entries)])
+        if len(own) == len(said) and _falling(own):
+            levels = own
+        else:
+            # "**SS** = show-stopper; **PRV** = …; **if time** = …": a first definition that
+            # is a level word sets the top of the ladder (critical, high … low).
+            top = _leading_level(entries[0][1])
+            levels = list(_RANKS[len(entries)])
+            if top is not None and top.rank + len(entries) - 2 < len(_LADDER):
+                levels = [*_LADDER[top.rank : top.rank + len(entries) - 1], Priority.LOW]
         for (name, _), level in zip(entries, levels, strict=True):
             legend.setdefault(norm_plain(name), level)
     return legend
+
+
+def _leading_level(says: str) -> Priority | None:
+    """The level word a legend's definition starts with (``= show-stopper, we …``), if any."""
+    words = norm_plain(says.lstrip(" =:—–-")[:40]).split()
+    for n in (2, 1):
+        if len(words) >= n and (level := PRIORITY_WORDS.get(" ".join(words[:n]))) is not None:
+            return level
+    return None
 
 
 def _falling(levels: list[Priority]) -> bool:
