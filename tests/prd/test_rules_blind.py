@@ -4201,3 +4201,37 @@ def test_english_suppose_is_no_dependency() -> None:
         "- [ ] **Runbook** — Ben. Suppose the relay worker is down: write what to do.\n"
     )
     assert pairs(plan) == set()
+
+
+# Batch 27
+
+
+def test_lettered_paragraphs_are_a_list_of_tasks() -> None:
+    plan = plan_of(
+        "## Plan\n\n### Stage 1\n\na) **Build the index** (high priority) — Ann.\n\n"
+        "b) **Tune the ranking** — Ben. Relies on the index.\n\n"
+        "### Stage 2\n\nc) **Ship the dashboard** — Cy.\n\nd) **Write the runbook** — Di.\n"
+    )
+    assert titles(plan) == [
+        "Build the index",
+        "Tune the ranking",
+        "Ship the dashboard",
+        "Write the runbook",
+    ]
+
+
+def test_lettered_paragraphs_in_french() -> None:
+    plan = plan_of(
+        "## Tâches\n\n(a) **Jeu de jugements** (priorité forte) — Inès.\n\n"
+        "(b) **Tableau de bord** — Paul. S'appuie sur le jeu de jugements.\n"
+    )
+    assert titles(plan) == ["Jeu de jugements", "Tableau de bord"]
+    assert plan.tasks[0].priority == Priority.HIGH
+
+
+def test_one_lettered_paragraph_or_letters_out_of_order_are_prose() -> None:
+    plan = plan_of(
+        "## Cleanup\n\na) drop the old index.\n\nc) drop the old ranking.\n\n"
+        "## Search\n\na) only one point here.\n"
+    )
+    assert titles(plan) == ["Cleanup", "Search"]

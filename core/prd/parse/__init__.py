@@ -201,6 +201,9 @@ def _build_tree(nodes: list[Heading | Block], lines: list[str], front: dict[str,
             )
             (stack[-1].children if stack else roots).append(section)
             stack.append(section)
+        elif stack and _lettered(node, stack[-1].blocks):
+            stack[-1].blocks[-1] = _letter_list(stack[-1].blocks[-1], node)
+            stack[-1].body_line_end = max(stack[-1].body_line_end, node.line_end)
         elif stack:
             stack[-1].blocks.append(node)
             stack[-1].body_line_end = max(stack[-1].body_line_end, node.line_end)
@@ -208,6 +211,54 @@ def _build_tree(nodes: list[Heading | Block], lines: list[str], front: dict[str,
             preamble.append(node)
     _close(roots, last_line)
     return Document(preamble, roots, lines, front)
+
+
+_LETTER_MARK = re.compile(r"\(?([a-z])\)\s+\S")
+"""A paragraph led by a letter, ``a) **Jeu de jugements** …`` or ``(b) …``."""
+
+
+def _letter_of(block: Block | Heading) -> str | None:
+    if not isinstance(block, Paragraph) or block.text[:1] not in "(abcdefghijklmnopqrstuvwxyz":
+        return None
+    m = _LETTER_MARK.match(block.text)
+    return m.group(1) if m else None
+
+
+def _lettered(node: Block | Heading, blocks: list[Block]) -> bool:
+    """Whether a paragraph continues a run of lettered paragraphs (``a)`` then ``b)`` …).
+
+    A run of paragraphs led by consecutive letters is a list written without list markers (the
+    letters may go on from an earlier section: ``d)``, ``e)`` under the next heading).
+    """
+    letter = _letter_of(node)
+    if letter is None or letter == "a" or not blocks:
+        return False
+    last = blocks[-1]
+    if isinstance(last, ListBlock):
+        if not last.items or last.start >= 0:
+            return False
+        expected = chr(ord("a") - last.start - 1 + len(last.items))
+    else:
+        previous = _letter_of(last)
+        expected = chr(ord(previous) + 1) if previous else ""
+    return letter == expected
+
+
+def _as_item(block: Paragraph) -> ListItem:
+    text = _LETTER_MARK.sub(lambda m: m.group(0)[-1], block.text, count=1)
+    return ListItem(text, None, block.code_spans, (), block.line_start, block.line_end)
+
+
+def _letter_list(last: Block, node: Block | Heading) -> ListBlock:
+    assert isinstance(node, Paragraph)
+    if isinstance(last, ListBlock):
+        last.items = (*last.items, _as_item(node))
+        last.line_end = node.line_end
+        return last
+    assert isinstance(last, Paragraph)
+    # A negative start marks a lettered list: -1 for ``a)``, -4 for ``d)`` …
+    start = ord("a") - ord(_letter_of(last) or "a") - 1
+    return ListBlock(True, start, (_as_item(last), _as_item(node)), last.line_start, node.line_end)
 
 
 def _close(sections: list[Section], end: int) -> None:

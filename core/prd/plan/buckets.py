@@ -425,7 +425,7 @@ def _row_name(title: str) -> str:
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 
 
-_ITEM_START = r"\s*(?:[-*+]|\d+[.)])\s+(?:(?:\[[ xX]\]|[\u2610-\u2612])\s+)?"
+_ITEM_START = r"\s*(?:[-*+]|\d+[.)]|\(?[a-z]\))\s+(?:(?:\[[ xX]\]|[\u2610-\u2612])\s+)?"
 """A list item's marker and its checkbox, ``[ ]`` or a ballot-box glyph (``☐``, ``☑``, ``☒``)."""
 
 _BOLD_LEAD = re.compile(
