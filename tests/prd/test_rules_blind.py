@@ -4235,3 +4235,19 @@ def test_one_lettered_paragraph_or_letters_out_of_order_are_prose() -> None:
         "## Search\n\na) only one point here.\n"
     )
     assert titles(plan) == ["Cleanup", "Search"]
+
+
+def test_palier_headings_are_milestones_over_their_tasks() -> None:
+    plan = plan_of(
+        "## Plan\n\n### Palier 1 — Mesurer\n\n- [ ] Jeu de jugements\n- [ ] Tableau de bord\n\n"
+        "### Palier 2 — Lexical\n\n- [ ] Synonymes\n"
+    )
+    assert [m.name for m in plan.milestones] == ["Palier 1 — Mesurer", "Palier 2 — Lexical"]
+    assert titles(plan) == ["Jeu de jugements", "Tableau de bord", "Synonymes"]
+
+
+def test_tramo_headings_in_spanish_and_a_plain_palier_word_is_no_milestone() -> None:
+    plan = plan_of("## Tramo 1 — Staging\n\n- [ ] Modelos de SAP\n- [ ] Modelos de Stripe\n")
+    assert [m.name for m in plan.milestones] == ["Tramo 1 — Staging"]
+    plan = plan_of("## Palier de service\n\nLe palier actuel suffit.\n")
+    assert plan.milestones == []

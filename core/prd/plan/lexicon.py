@@ -891,7 +891,8 @@ MILESTONE_HEADING = re.compile(
     r"|(?:milestone|meilenstein|hito"
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
-    r"|ola|vague|ring|anillo|anneau|increment|inkrement|incremento|incrément|gate|beat)\s*\d+(?:\.\d+)?[a-z]?"
+    r"|ola|vague|ring|anillo|anneau|increment|inkrement|incremento|incrément|gate|beat"
+    r"|palier|tramo)\s*\d+(?:\.\d+)?[a-z]?"
     r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate|milestone|meilenstein|hito|jalon)"
     r"\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
     r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
@@ -899,7 +900,7 @@ MILESTONE_HEADING = re.compile(
 )
 """A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``,
 ``Phase B – …`` lettered, ``J1 — …`` as French roadmaps shorten it, ``Meilenstein M2``,
-``Gate A``, ``Beat 2``, ``H1 · …`` for a half
+``Gate A``, ``Beat 2``, ``Palier 1 — …``, ``H1 · …`` for a half
 or a hito, ``Entrega 2``, a countdown such as ``T-14``)."""
 
 MILESTONE_LABEL = re.compile(
