@@ -4251,3 +4251,45 @@ def test_tramo_headings_in_spanish_and_a_plain_palier_word_is_no_milestone() -> 
     assert [m.name for m in plan.milestones] == ["Tramo 1 — Staging"]
     plan = plan_of("## Palier de service\n\nLe palier actuel suffit.\n")
     assert plan.milestones == []
+
+
+def test_an_order_of_work_whose_steps_name_owners_is_the_plan() -> None:
+    plan = plan_of(
+        "## Setup\n\n- Python 3.11\n\n## Refactor\n\n### Why\n\nThe old models are slow.\n\n"
+        "### Order of work\n\n1. **Staging models** — @ana.\n2. **Ledger** — @ben. Once the "
+        "staging models are merged.\n3. **Dashboards** — @cy.\n"
+    )
+    assert titles(plan) == ["Staging models", "Ledger", "Dashboards"]
+    assert pairs(plan) == {("Staging models", "Ledger")}
+
+
+def test_an_order_of_work_with_owners_in_spanish() -> None:
+    plan = plan_of(
+        "## Orden de trabajo\n\n1. **Modelos de staging** — @marta.\n"
+        "2. **Libro mayor** — @diego. Requiere los modelos de staging.\n"
+        "3. **Dimensión de clientes** — @alba.\n"
+    )
+    assert titles(plan) == ["Modelos de staging", "Libro mayor", "Dimensión de clientes"]
+
+
+def test_an_order_of_work_without_owners_only_states_dependencies() -> None:
+    plan = plan_of(
+        "## Ledger\n\nOne ledger.\n\n## Staging\n\nModels.\n\n## Dashboards\n\nLooker.\n\n"
+        "## Order of work\n\n1. Staging first.\n2. Ledger after staging.\n3. Dashboards last.\n"
+    )
+    assert titles(plan) == ["Ledger", "Staging", "Dashboards"]
+
+
+def test_a_scoped_priority_label_in_code_gives_the_priority_and_leaves_the_title() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- **Staging models** `~priority::high` — @ana.\n"
+        "- **Freeze legacy** `~prioridad::baja` — @ben.\n- **Ledger** — @cy.\n"
+    )
+    assert titles(plan) == ["Staging models", "Freeze legacy", "Ledger"]
+    assert [t.priority for t in plan.tasks][:2] == [Priority.HIGH, Priority.LOW]
+
+
+def test_a_scoped_label_that_is_no_priority_sets_none() -> None:
+    plan = plan_of("## Tasks\n\n- **Staging models** `~team::data` — @ana.\n- **Ledger** — @cy.\n")
+    assert titles(plan) == ["Staging models", "Ledger"]
+    assert [t.priority for t in plan.tasks] == [Priority.MEDIUM, Priority.MEDIUM]

@@ -21,6 +21,7 @@ from core.prd.plan.items import (
     backlog_item,
     cell,
     marked,
+    owned_item,
     people_table,
     schedule_list,
     task_table,
@@ -537,6 +538,8 @@ class SectionRules:
         found = info.kind
         if found is not None and found[0] == "work":
             return True
+        if found == ("deps", "dependencies") and _owned_steps(section):
+            return True  # an order of work whose steps name their owners: the plan
         if any(title_kind(_tag_words(t), t) == ("work", "work") for t in self._tags(section)):
             return True
         # "Ring 1 — 1% of customers" over its steps' table: a stage of the plan, too.
@@ -717,6 +720,8 @@ class SectionRules:
             return None  # "People — Lena" over "PPL-1 Seating plan", …: a team's workstream
         if kind == "info":
             return Verdict("info", reason_of(category))
+        if kind == "deps" and _owned_steps(section):
+            return None  # "Orden de trabajo" over "1. **…** — @marta": the steps are the plan
         if kind == "conditional" and self._not_work(section, category):
             return Verdict("info", reason_of(category))
         if kind == "milestone-list" and not self.has_build_plan and _schedule(section):
@@ -739,6 +744,8 @@ class SectionRules:
             info = self.title(child)
             found = info.kind
             if (found is not None and found[0] == "work") or info.milestone or info.stage:
+                return True
+            if found == ("deps", "dependencies") and _owned_steps(child):
                 return True
         return False
 
@@ -942,6 +949,22 @@ def _lists_backlog(section: Section) -> bool:
             isinstance(block, ListBlock)
             and len(block.items) >= 2
             and sum(backlog_item(i.text) for i in block.items) * 2 > len(block.items)
+        ):
+            return True
+    return False
+
+
+def _owned_steps(section: Section) -> bool:
+    """Whether a list of the section has three or more items, most of them naming an owner.
+
+    An "Order of work" (``Orden de trabajo``) whose steps each name who does them is the
+    work plan itself, not notes on the order of tasks listed elsewhere.
+    """
+    for block in section.blocks:
+        if (
+            isinstance(block, ListBlock)
+            and len(block.items) >= 3
+            and sum(owned_item(i.text) for i in block.items) * 2 > len(block.items)
         ):
             return True
     return False

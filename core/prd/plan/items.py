@@ -122,6 +122,12 @@ def backlog_item(text: str) -> bool:
     return marked(text) or _segment_priority(first) is not None or _named_priority(first)
 
 
+def owned_item(text: str) -> bool:
+    """Whether an item's first line names its owner (``— @marta.ruiz``, ``Owner: Sam``)."""
+    first = text.split("\n", 1)[0]
+    return bool(_OWNER.search(first) or _OWNER_LABEL.search(first))
+
+
 _NAME_THEN_PRIORITY = re.compile(r"[^()\n]{2,100}?\s*\((?P<value>[^()\n]{1,24})\)\s*(?:[–—:-]|$)")
 """A name, a priority in parentheses, then a dash or the end: ``Auswahl des Anbieters (hoch) –``."""
 

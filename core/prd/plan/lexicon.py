@@ -1088,13 +1088,14 @@ the first clause, read as a priority when it is nothing but one."""
 PRIORITY_INLINE = re.compile(
     r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence"
     r"|importance|importancia|wichtigkeit|einstufung|stellenwert|enjeu)"
-    r"(?![\w-])\s*:?\s*\**\s*"
+    r"(?![\w-])\s*:{0,2}\s*\**\s*"
     # "Prioridad: lo antes posible": "lo" begins a phrase there, not a Hi/Med/Lo level.
     r"(?!(?:lo|hi|med)\s+[^\W\d_])"
     r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
-"""A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
+"""A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``), or as a
+scoped label (GitLab's ``~prioridad::alta``, ``~priority::high``)."""
 PRIORITY_INLINE_HINT = re.compile(
     "prio|dringlich|urgen|importan|wichtigkeit|einstufung|stellenwert|enjeu", re.IGNORECASE
 )
