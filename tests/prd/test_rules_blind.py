@@ -4293,3 +4293,32 @@ def test_a_scoped_label_that_is_no_priority_sets_none() -> None:
     plan = plan_of("## Tasks\n\n- **Staging models** `~team::data` — @ana.\n- **Ledger** — @cy.\n")
     assert titles(plan) == ["Staging models", "Ledger"]
     assert [t.priority for t in plan.tasks] == [Priority.MEDIUM, Priority.MEDIUM]
+
+
+_STEPS_B27 = (
+    "## Steps\n\n1. First — @ana.\n2. Second — @ben.\n3. Third — @cy.\n4. Fourth — @di.\n\n"
+)
+
+
+def test_bold_milestones_mid_sentence_hold_their_numbered_steps() -> None:
+    plan = plan_of(
+        _STEPS_B27 + "## Milestones\n\nThe **Milestone A – Staging** (January) is reached with "
+        "steps 1 to 3. The **Milestone B – Cleanup** holds step 4 and steps 4 and 4.\n"
+    )
+    assert [m.name for m in plan.milestones] == ["Milestone A – Staging", "Milestone B – Cleanup"]
+    names = {m.key: m.name for m in plan.milestones}
+    held = [names.get(t.milestone_key or "") for t in plan.tasks]
+    assert held[:3] == ["Milestone A – Staging"] * 3
+
+
+def test_bold_milestones_mid_sentence_in_spanish() -> None:
+    plan = plan_of(
+        _STEPS_B27 + "## Hitos\n\nEl **Hito A – Staging** se alcanza con los pasos 1 a 2. "
+        "El **Hito B – Marts** incluye los pasos 3 y 4.\n"
+    )
+    assert [m.name for m in plan.milestones] == ["Hito A – Staging", "Hito B – Marts"]
+
+
+def test_a_bold_word_mid_sentence_without_steps_names_no_milestone() -> None:
+    plan = plan_of(_STEPS_B27 + "## Milestones\n\nThe **Phase 2 – Pilot** is still open.\n")
+    assert "Phase 2 – Pilot" not in [m.name for m in plan.milestones]
