@@ -4322,3 +4322,36 @@ def test_bold_milestones_mid_sentence_in_spanish() -> None:
 def test_a_bold_word_mid_sentence_without_steps_names_no_milestone() -> None:
     plan = plan_of(_STEPS_B27 + "## Milestones\n\nThe **Phase 2 – Pilot** is still open.\n")
     assert "Phase 2 – Pilot" not in [m.name for m in plan.milestones]
+
+
+_BOARD_B27 = (
+    "## Board\n\n| # | Title | Owner |\n|---|---|---|\n| #11 | Base image | @kaya |\n"
+    "| #12 | Service template | @tr |\n| #13 | Pilot with two teams | @tr |\n\n"
+)
+
+
+def test_a_note_led_by_an_id_and_a_short_name_speaks_for_that_task() -> None:
+    plan = plan_of(
+        _BOARD_B27 + "## Notes on the open items\n\n**#12 Template.** Needs the base image.\n\n"
+        "**#13 Pilot.** Starts once the template is done.\n"
+    )
+    assert pairs(plan) == {
+        ("#11 Base image", "#12 Service template"),
+        ("#12 Service template", "#13 Pilot with two teams"),
+    }
+
+
+def test_a_note_led_by_an_id_and_a_short_name_in_german() -> None:
+    plan = plan_of(
+        _BOARD_B27 + "## Erläuterungen zu den Einträgen\n\n**#13 Pilot.** Startet, sobald das "
+        "Service template fertig ist.\n"
+    )
+    assert pairs(plan) == {("#12 Service template", "#13 Pilot with two teams")}
+
+
+def test_a_note_led_by_an_id_and_a_long_sentence_speaks_for_nothing() -> None:
+    plan = plan_of(
+        _BOARD_B27 + "## Notes on the open items\n\n**#13 was reopened by the two pilot teams "
+        "last week because of the quota.** Starts once the template is done.\n"
+    )
+    assert pairs(plan) == set()

@@ -735,11 +735,12 @@ NOTE_LEAD = re.compile(
     r"|au sujet de|pour|concernant|quant à)\s+)?"
     r"(?:(?:punkt|schritt|nr\.?|step|item|row|pr|paso|punto|fila|étape|point|ligne|action)\s*)?"
     r"(?P<ref>#?\d{1,5}(?:\.\d{1,3})*|[A-Z][A-Z0-9]{0,7}-\d{1,5})"
-    r"(?:\s*[—–-]\s*[^.:\n]{1,40})?\s*[:.](?=\s)",
+    r"(?:\s*[—–-]\s*[^.:\n]{1,40}|\s+[^\W\d_][^.:\n]{0,39})?\s*[:.](?=\s)",
     re.IGNORECASE,
 )
 """A note's bold lead naming the task it remarks on (``**Zu 14:**``, ``**Re step 3:**``,
-``**#2206 — dual-run diff.**``, ``**Sobre 4:**``, ``**À propos de 2 :**``)."""
+``**#2206 — dual-run diff.**``, ``**#238 Workflows.**`` (a short name after the id, no dash),
+``**Sobre 4:**``, ``**À propos de 2 :**``)."""
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
     r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
