@@ -4355,3 +4355,23 @@ def test_a_note_led_by_an_id_and_a_long_sentence_speaks_for_nothing() -> None:
         "last week because of the quota.** Starts once the template is done.\n"
     )
     assert pairs(plan) == set()
+
+
+def test_a_heading_dated_by_a_quarter_is_a_phase_over_its_list() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Short term (due 2027-01-29)\n\n- [ ] Circuit breaker\n\n"
+        "### Medium term (Q1 2027)\n\n- [ ] Game day\n- [ ] SLO\n"
+    )
+    assert [m.name for m in plan.milestones][1:] == ["Medium term (Q1 2027)"]
+
+
+def test_a_heading_dated_by_a_quarter_in_german() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n### Mittelfristig (1. Quartal 2027)\n\n- [ ] Übung\n- [ ] SLO\n"
+    )
+    assert [m.name for m in plan.milestones] == ["Mittelfristig (1. Quartal 2027)"]
+
+
+def test_a_quarter_outside_parentheses_dates_no_phase() -> None:
+    plan = plan_of("## Maßnahmen\n\n### Ziele für Q1 2027\n\n- [ ] Übung\n- [ ] SLO\n")
+    assert plan.milestones == []

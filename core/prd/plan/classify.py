@@ -42,6 +42,7 @@ from core.prd.plan.lexicon import (
     MONTH_HEADING,
     PERIOD_HEADING,
     PRIORITY_WORDS,
+    QUARTER_IN_TITLE,
     STAGE_HEADING,
     TIME_BOX,
     WONT_STATUS,
@@ -262,7 +263,7 @@ def _dated_phase(section: Section, info: Title) -> bool:
     of the tasks below it, its sub-sections or its list. A dated heading over prose alone is
     one task, not a phase.
     """
-    if not DATE_IN_TITLE.search(info.clean):
+    if not DATE_IN_TITLE.search(info.clean) and not QUARTER_IN_TITLE.search(info.clean):
         return False
     return bool(section.children) or any(isinstance(b, ListBlock) for b in section.blocks)
 

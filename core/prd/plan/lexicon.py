@@ -851,6 +851,13 @@ DATE_IN_TITLE = re.compile(
 )
 """A calendar date in a heading (``31 Mar``, ``30 de junio``, ``30.05.2025``): a time box."""
 
+QUARTER_IN_TITLE = re.compile(
+    r"\((?:q|t|k)[1-4] (?:\d{4}|\d{2})\)|\([1-4]\.? (?:quarter|quartal|trimestre) \d{4}\)",
+    re.IGNORECASE,
+)
+"""A quarter with its year in a heading's parentheses (``Mittelfristig (Q1 2027)``, ``(T2
+2027)``, ``(1. Quartal 2027)``): like a date, it dates a phase of work over a list."""
+
 _MONTH_WORD = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez|ene|abr|ago|dic|janv"
     r"|févr|fév|avr|juin|juil|août|déc)[a-zéûä]*"
