@@ -4375,3 +4375,28 @@ def test_a_heading_dated_by_a_quarter_in_german() -> None:
 def test_a_quarter_outside_parentheses_dates_no_phase() -> None:
     plan = plan_of("## Maßnahmen\n\n### Ziele für Q1 2027\n\n- [ ] Übung\n- [ ] SLO\n")
     assert plan.milestones == []
+
+
+def test_a_bare_list_of_bold_priority_words_ranks_them_in_order() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\nDie Dringlichkeit steht in Klammern: **dringend**, **wichtig**, "
+        "**normal** oder **niedrig**.\n\n- [ ] M1 – Konfiguration korrigieren (dringend)\n"
+        "- [ ] M2 – Runbook ergänzen (wichtig)\n- [ ] M3 – Bereitschaftsplan (normal)\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM]
+
+
+def test_a_bare_list_of_bold_priority_words_in_english() -> None:
+    plan = plan_of(
+        "## Actions\n\nUrgency is in brackets: **urgent**, **important**, **normal** or "
+        "**low**.\n\n- [ ] A1 – Fix the config (important)\n- [ ] A2 – Runbook (low)\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.LOW]
+
+
+def test_bold_words_that_do_not_run_from_high_to_low_rank_nothing() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\nStufen: **normal**, **wichtig** oder **dringend**.\n\n"
+        "- [ ] M1 – Runbook ergänzen (wichtig)\n- [ ] M2 – Plan (normal)\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.MEDIUM, Priority.MEDIUM]

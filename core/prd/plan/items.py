@@ -163,6 +163,14 @@ def segment_term(first_line: str, legend: dict[str, Priority]) -> Priority | Non
     return None
 
 
+def paren_term(first_line: str, legend: dict[str, Priority]) -> Priority | None:
+    """The level of a legend's term standing alone in parentheses (``… ergänzen (wichtig)``)."""
+    for m in _PAREN.finditer(first_line):
+        if (level := legend.get(norm_plain(m.group(1)))) is not None:
+            return level
+    return None
+
+
 def labelled_term(text: str, legend: dict[str, Priority]) -> Priority | None:
     """The level of a legend's term a priority label names (``(Dringlichkeit A)``), if any.
 
