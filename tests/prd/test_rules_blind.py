@@ -4400,3 +4400,16 @@ def test_bold_words_that_do_not_run_from_high_to_low_rank_nothing() -> None:
         "- [ ] M1 – Runbook ergänzen (wichtig)\n- [ ] M2 – Plan (normal)\n"
     )
     assert [t.priority for t in plan.tasks] == [Priority.MEDIUM, Priority.MEDIUM]
+
+
+def test_a_lettered_point_inserted_under_its_neighbours_letter_is_a_task_too() -> None:
+    plan = plan_of(
+        "## Tasks\n\na) **Build the index** — Ann.\n\nb) **Tune the ranking** — Ben.\n"
+        "b) **Export the report** — Cy.\n\nc) **Write the runbook** — Di.\n"
+    )
+    assert titles(plan) == [
+        "Build the index",
+        "Tune the ranking",
+        "Export the report",
+        "Write the runbook",
+    ]
