@@ -4413,3 +4413,33 @@ def test_a_lettered_point_inserted_under_its_neighbours_letter_is_a_task_too() -
         "Export the report",
         "Write the runbook",
     ]
+
+
+_GUIDE_B27 = (
+    "## Part A — Upgrading\n\n### Step by step\n\n1. Bump the dependency.\n2. Rename the class.\n\n"
+)
+
+
+def test_stage_headings_over_open_checklists_make_the_plan() -> None:
+    plan = plan_of(
+        _GUIDE_B27 + "## Part B — Shipping it\n\n### Stage 0 — API freeze (target 9 Jan)\n\n"
+        "- [ ] **Rename the class** — @ines.\n- [ ] **Suspend API** — @kwame.\n\n"
+        "### Stage 1 — Beta\n\n- [ ] **Port the sample** — @ines.\n- [ ] **Docs** — @li.\n"
+    )
+    assert titles(plan) == ["Rename the class", "Suspend API", "Port the sample", "Docs"]
+
+
+def test_etapa_headings_over_open_checklists_in_spanish() -> None:
+    plan = plan_of(
+        "## Guía\n\n### Paso a paso\n\n1. Subir la versión.\n2. Renombrar.\n\n"
+        "## Plan interno\n\n### Etapa 0 — Congelación\n\n- [ ] **Renombrar** — @ines.\n"
+        "- [ ] **API** — @kwame.\n"
+    )
+    assert titles(plan) == ["Renombrar", "API"]
+
+
+def test_stage_headings_under_a_known_title_keep_the_context_as_work() -> None:
+    plan = plan_of(
+        _GUIDE_B27 + "## Rollout plan\n\n### Phase 1 — Core\n\n- [ ] Schema\n- [ ] Admin API\n"
+    )
+    assert "Step by step" in titles(plan)

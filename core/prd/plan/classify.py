@@ -548,7 +548,23 @@ class SectionRules:
             bool(section.children) or _tables_ids(section)
         ):
             return True
+        if (
+            info.milestone is not None
+            and section.level > self.top
+            and _open_checklist(section)
+            and self._plain_above(section)
+        ):
+            return True  # "Stage 0 — API freeze (target 9 Jan)" over "- [ ] **…** — @ines": a stage
         return self._over_time_boxes(section)
+
+    def _plain_above(self, section: Section) -> bool:
+        """Whether no heading above the section names a known kind (``Rollout plan``)."""
+        parent = self.parents.get(id(section))
+        while parent is not None:
+            if self.title(parent).kind is not None:
+                return False
+            parent = self.parents.get(id(parent))
+        return True
 
     def _over_time_boxes(self, section: Section) -> bool:
         """Whether a top-level section of no known kind has only time boxes below it (two or more).
@@ -953,6 +969,14 @@ def _lists_backlog(section: Section) -> bool:
         ):
             return True
     return False
+
+
+def _open_checklist(section: Section) -> bool:
+    """Whether the section's own list holds two or more open checkboxes (``- [ ] …``)."""
+    return any(
+        isinstance(b, ListBlock) and sum(i.checked is False for i in b.items) >= 2
+        for b in section.blocks
+    )
 
 
 def _owned_steps(section: Section) -> bool:
