@@ -4456,3 +4456,245 @@ def test_follows_the_inside_a_sentence_is_no_dependency() -> None:
         _CREW_TABLE + "| C2 | Dress rehearsal | The team follows the rig focus sheet loosely. |\n"
     )
     assert pairs(plan) == set()
+
+
+# Batch 27
+
+
+def test_lettered_paragraphs_are_a_list_of_tasks() -> None:
+    plan = plan_of(
+        "## Plan\n\n### Stage 1\n\na) **Build the index** (high priority) — Ann.\n\n"
+        "b) **Tune the ranking** — Ben. Relies on the index.\n\n"
+        "### Stage 2\n\nc) **Ship the dashboard** — Cy.\n\nd) **Write the runbook** — Di.\n"
+    )
+    assert titles(plan) == [
+        "Build the index",
+        "Tune the ranking",
+        "Ship the dashboard",
+        "Write the runbook",
+    ]
+
+
+def test_lettered_paragraphs_in_french() -> None:
+    plan = plan_of(
+        "## Tâches\n\n(a) **Jeu de jugements** (priorité forte) — Inès.\n\n"
+        "(b) **Tableau de bord** — Paul. S'appuie sur le jeu de jugements.\n"
+    )
+    assert titles(plan) == ["Jeu de jugements", "Tableau de bord"]
+    assert plan.tasks[0].priority == Priority.HIGH
+
+
+def test_one_lettered_paragraph_or_letters_out_of_order_are_prose() -> None:
+    plan = plan_of(
+        "## Cleanup\n\na) drop the old index.\n\nc) drop the old ranking.\n\n"
+        "## Search\n\na) only one point here.\n"
+    )
+    assert titles(plan) == ["Cleanup", "Search"]
+
+
+def test_palier_headings_are_milestones_over_their_tasks() -> None:
+    plan = plan_of(
+        "## Plan\n\n### Palier 1 — Mesurer\n\n- [ ] Jeu de jugements\n- [ ] Tableau de bord\n\n"
+        "### Palier 2 — Lexical\n\n- [ ] Synonymes\n"
+    )
+    assert [m.name for m in plan.milestones] == ["Palier 1 — Mesurer", "Palier 2 — Lexical"]
+    assert titles(plan) == ["Jeu de jugements", "Tableau de bord", "Synonymes"]
+
+
+def test_tramo_headings_in_spanish_and_a_plain_palier_word_is_no_milestone() -> None:
+    plan = plan_of("## Tramo 1 — Staging\n\n- [ ] Modelos de SAP\n- [ ] Modelos de Stripe\n")
+    assert [m.name for m in plan.milestones] == ["Tramo 1 — Staging"]
+    plan = plan_of("## Palier de service\n\nLe palier actuel suffit.\n")
+    assert plan.milestones == []
+
+
+def test_an_order_of_work_whose_steps_name_owners_is_the_plan() -> None:
+    plan = plan_of(
+        "## Setup\n\n- Python 3.11\n\n## Refactor\n\n### Why\n\nThe old models are slow.\n\n"
+        "### Order of work\n\n1. **Staging models** — @ana.\n2. **Ledger** — @ben. Once the "
+        "staging models are merged.\n3. **Dashboards** — @cy.\n"
+    )
+    assert titles(plan) == ["Staging models", "Ledger", "Dashboards"]
+    assert pairs(plan) == {("Staging models", "Ledger")}
+
+
+def test_an_order_of_work_with_owners_in_spanish() -> None:
+    plan = plan_of(
+        "## Orden de trabajo\n\n1. **Modelos de staging** — @marta.\n"
+        "2. **Libro mayor** — @diego. Requiere los modelos de staging.\n"
+        "3. **Dimensión de clientes** — @alba.\n"
+    )
+    assert titles(plan) == ["Modelos de staging", "Libro mayor", "Dimensión de clientes"]
+
+
+def test_an_order_of_work_without_owners_only_states_dependencies() -> None:
+    plan = plan_of(
+        "## Ledger\n\nOne ledger.\n\n## Staging\n\nModels.\n\n## Dashboards\n\nLooker.\n\n"
+        "## Order of work\n\n1. Staging first.\n2. Ledger after staging.\n3. Dashboards last.\n"
+    )
+    assert titles(plan) == ["Ledger", "Staging", "Dashboards"]
+
+
+def test_a_scoped_priority_label_in_code_gives_the_priority_and_leaves_the_title() -> None:
+    plan = plan_of(
+        "## Tasks\n\n- **Staging models** `~priority::high` — @ana.\n"
+        "- **Freeze legacy** `~prioridad::baja` — @ben.\n- **Ledger** — @cy.\n"
+    )
+    assert titles(plan) == ["Staging models", "Freeze legacy", "Ledger"]
+    assert [t.priority for t in plan.tasks][:2] == [Priority.HIGH, Priority.LOW]
+
+
+def test_a_scoped_label_that_is_no_priority_sets_none() -> None:
+    plan = plan_of("## Tasks\n\n- **Staging models** `~team::data` — @ana.\n- **Ledger** — @cy.\n")
+    assert titles(plan) == ["Staging models", "Ledger"]
+    assert [t.priority for t in plan.tasks] == [Priority.MEDIUM, Priority.MEDIUM]
+
+
+_STEPS_B27 = (
+    "## Steps\n\n1. First — @ana.\n2. Second — @ben.\n3. Third — @cy.\n4. Fourth — @di.\n\n"
+)
+
+
+def test_bold_milestones_mid_sentence_hold_their_numbered_steps() -> None:
+    plan = plan_of(
+        _STEPS_B27 + "## Milestones\n\nThe **Milestone A – Staging** (January) is reached with "
+        "steps 1 to 3. The **Milestone B – Cleanup** holds step 4 and steps 4 and 4.\n"
+    )
+    assert [m.name for m in plan.milestones] == ["Milestone A – Staging", "Milestone B – Cleanup"]
+    names = {m.key: m.name for m in plan.milestones}
+    held = [names.get(t.milestone_key or "") for t in plan.tasks]
+    assert held[:3] == ["Milestone A – Staging"] * 3
+
+
+def test_bold_milestones_mid_sentence_in_spanish() -> None:
+    plan = plan_of(
+        _STEPS_B27 + "## Hitos\n\nEl **Hito A – Staging** se alcanza con los pasos 1 a 2. "
+        "El **Hito B – Marts** incluye los pasos 3 y 4.\n"
+    )
+    assert [m.name for m in plan.milestones] == ["Hito A – Staging", "Hito B – Marts"]
+
+
+def test_a_bold_word_mid_sentence_without_steps_names_no_milestone() -> None:
+    plan = plan_of(_STEPS_B27 + "## Milestones\n\nThe **Phase 2 – Pilot** is still open.\n")
+    assert "Phase 2 – Pilot" not in [m.name for m in plan.milestones]
+
+
+_BOARD_B27 = (
+    "## Board\n\n| # | Title | Owner |\n|---|---|---|\n| #11 | Base image | @kaya |\n"
+    "| #12 | Service template | @tr |\n| #13 | Pilot with two teams | @tr |\n\n"
+)
+
+
+def test_a_note_led_by_an_id_and_a_short_name_speaks_for_that_task() -> None:
+    plan = plan_of(
+        _BOARD_B27 + "## Notes on the open items\n\n**#12 Template.** Needs the base image.\n\n"
+        "**#13 Pilot.** Starts once the template is done.\n"
+    )
+    assert pairs(plan) == {
+        ("#11 Base image", "#12 Service template"),
+        ("#12 Service template", "#13 Pilot with two teams"),
+    }
+
+
+def test_a_note_led_by_an_id_and_a_short_name_in_german() -> None:
+    plan = plan_of(
+        _BOARD_B27 + "## Erläuterungen zu den Einträgen\n\n**#13 Pilot.** Startet, sobald das "
+        "Service template fertig ist.\n"
+    )
+    assert pairs(plan) == {("#12 Service template", "#13 Pilot with two teams")}
+
+
+def test_a_note_led_by_an_id_and_a_long_sentence_speaks_for_nothing() -> None:
+    plan = plan_of(
+        _BOARD_B27 + "## Notes on the open items\n\n**#13 was reopened by the two pilot teams "
+        "last week because of the quota.** Starts once the template is done.\n"
+    )
+    assert pairs(plan) == set()
+
+
+def test_a_heading_dated_by_a_quarter_is_a_phase_over_its_list() -> None:
+    plan = plan_of(
+        "## Actions\n\n### Short term (due 2027-01-29)\n\n- [ ] Circuit breaker\n\n"
+        "### Medium term (Q1 2027)\n\n- [ ] Game day\n- [ ] SLO\n"
+    )
+    assert [m.name for m in plan.milestones][1:] == ["Medium term (Q1 2027)"]
+
+
+def test_a_heading_dated_by_a_quarter_in_german() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\n### Mittelfristig (1. Quartal 2027)\n\n- [ ] Übung\n- [ ] SLO\n"
+    )
+    assert [m.name for m in plan.milestones] == ["Mittelfristig (1. Quartal 2027)"]
+
+
+def test_a_quarter_outside_parentheses_dates_no_phase() -> None:
+    plan = plan_of("## Maßnahmen\n\n### Ziele für Q1 2027\n\n- [ ] Übung\n- [ ] SLO\n")
+    assert plan.milestones == []
+
+
+def test_a_bare_list_of_bold_priority_words_ranks_them_in_order() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\nDie Dringlichkeit steht in Klammern: **dringend**, **wichtig**, "
+        "**normal** oder **niedrig**.\n\n- [ ] M1 – Konfiguration korrigieren (dringend)\n"
+        "- [ ] M2 – Runbook ergänzen (wichtig)\n- [ ] M3 – Bereitschaftsplan (normal)\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM]
+
+
+def test_a_bare_list_of_bold_priority_words_in_english() -> None:
+    plan = plan_of(
+        "## Actions\n\nUrgency is in brackets: **urgent**, **important**, **normal** or "
+        "**low**.\n\n- [ ] A1 – Fix the config (important)\n- [ ] A2 – Runbook (low)\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.HIGH, Priority.LOW]
+
+
+def test_bold_words_that_do_not_run_from_high_to_low_rank_nothing() -> None:
+    plan = plan_of(
+        "## Maßnahmen\n\nStufen: **normal**, **wichtig** oder **dringend**.\n\n"
+        "- [ ] M1 – Runbook ergänzen (wichtig)\n- [ ] M2 – Plan (normal)\n"
+    )
+    assert [t.priority for t in plan.tasks] == [Priority.MEDIUM, Priority.MEDIUM]
+
+
+def test_a_lettered_point_inserted_under_its_neighbours_letter_is_a_task_too() -> None:
+    plan = plan_of(
+        "## Tasks\n\na) **Build the index** — Ann.\n\nb) **Tune the ranking** — Ben.\n"
+        "b) **Export the report** — Cy.\n\nc) **Write the runbook** — Di.\n"
+    )
+    assert titles(plan) == [
+        "Build the index",
+        "Tune the ranking",
+        "Export the report",
+        "Write the runbook",
+    ]
+
+
+_GUIDE_B27 = (
+    "## Part A — Upgrading\n\n### Step by step\n\n1. Bump the dependency.\n2. Rename the class.\n\n"
+)
+
+
+def test_stage_headings_over_open_checklists_make_the_plan() -> None:
+    plan = plan_of(
+        _GUIDE_B27 + "## Part B — Shipping it\n\n### Stage 0 — API freeze (target 9 Jan)\n\n"
+        "- [ ] **Rename the class** — @ines.\n- [ ] **Suspend API** — @kwame.\n\n"
+        "### Stage 1 — Beta\n\n- [ ] **Port the sample** — @ines.\n- [ ] **Docs** — @li.\n"
+    )
+    assert titles(plan) == ["Rename the class", "Suspend API", "Port the sample", "Docs"]
+
+
+def test_etapa_headings_over_open_checklists_in_spanish() -> None:
+    plan = plan_of(
+        "## Guía\n\n### Paso a paso\n\n1. Subir la versión.\n2. Renombrar.\n\n"
+        "## Plan interno\n\n### Etapa 0 — Congelación\n\n- [ ] **Renombrar** — @ines.\n"
+        "- [ ] **API** — @kwame.\n"
+    )
+    assert titles(plan) == ["Renombrar", "API"]
+
+
+def test_stage_headings_under_a_known_title_keep_the_context_as_work() -> None:
+    plan = plan_of(
+        _GUIDE_B27 + "## Rollout plan\n\n### Phase 1 — Core\n\n- [ ] Schema\n- [ ] Admin API\n"
+    )
+    assert "Step by step" in titles(plan)

@@ -201,6 +201,9 @@ def _build_tree(nodes: list[Heading | Block], lines: list[str], front: dict[str,
             )
             (stack[-1].children if stack else roots).append(section)
             stack.append(section)
+        elif stack and _lettered(node, stack[-1].blocks, lines):
+            stack[-1].blocks[-1] = _letter_list(stack[-1].blocks[-1], node)
+            stack[-1].body_line_end = max(stack[-1].body_line_end, node.line_end)
         elif stack:
             stack[-1].blocks.append(node)
             stack[-1].body_line_end = max(stack[-1].body_line_end, node.line_end)
@@ -208,6 +211,83 @@ def _build_tree(nodes: list[Heading | Block], lines: list[str], front: dict[str,
             preamble.append(node)
     _close(roots, last_line)
     return Document(preamble, roots, lines, front)
+
+
+_LETTER_MARK = re.compile(r"\(?([a-z])\)\s+\S")
+"""A paragraph led by a letter, ``a) **Jeu de jugements** …`` or ``(b) …``."""
+
+
+def _letter_of(block: Block | Heading) -> str | None:
+    if not isinstance(block, Paragraph) or block.text[:1] not in "(abcdefghijklmnopqrstuvwxyz":
+        return None
+    m = _LETTER_MARK.match(block.text)
+    return m.group(1) if m else None
+
+
+def _follows(letter: str, previous: str | None) -> bool:
+    """Whether ``letter`` goes on from ``previous``: the next letter, or the same one again.
+
+    A point inserted under its neighbour's letter (``b)`` twice) is a point of its own.
+    """
+    return previous is not None and letter in (previous, chr(ord(previous) + 1))
+
+
+def _last_letter(block: Block, lines: list[str]) -> str | None:
+    """The letter of a lettered list's last item, or of a lettered paragraph's last point."""
+    if isinstance(block, ListBlock):
+        if block.start >= 0 or not block.items:
+            return None
+        number = block.items[-1].line_start
+        m = _LETTER_MARK.match(lines[number - 1].lstrip()) if number <= len(lines) else None
+        return m.group(1) if m else None
+    if _letter_of(block) is None:
+        return None
+    assert isinstance(block, Paragraph)
+    return _points(block)[-1][0]
+
+
+def _lettered(node: Block | Heading, blocks: list[Block], lines: list[str]) -> bool:
+    """Whether a paragraph continues a run of lettered paragraphs (``a)`` then ``b)`` …).
+
+    A run of paragraphs led by consecutive letters is a list written without list markers (the
+    letters may go on from an earlier section: ``d)``, ``e)`` under the next heading).
+    """
+    letter = _letter_of(node)
+    if letter is None or not blocks:
+        return False
+    return _follows(letter, _last_letter(blocks[-1], lines))
+
+
+def _points(block: Paragraph) -> list[tuple[str, ListItem]]:
+    """A lettered paragraph's points: each line led by the same or the next letter starts one."""
+    points: list[tuple[str, list[str], int]] = []
+    for n, line in enumerate(block.text.split("\n")):
+        m = _LETTER_MARK.match(line)
+        if m is not None and (not points or _follows(m.group(1), points[-1][0])):
+            points.append((m.group(1), [line], block.line_start + n))
+        elif points:
+            points[-1][1].append(line)
+    out: list[tuple[str, ListItem]] = []
+    for n, (letter, texts, first) in enumerate(points):
+        last = points[n + 1][2] - 1 if n + 1 < len(points) else block.line_end
+        text = _LETTER_MARK.sub(lambda m: m.group(0)[-1], "\n".join(texts), count=1)
+        out.append((letter, ListItem(text, None, block.code_spans, (), first, last)))
+    return out
+
+
+def _letter_list(last: Block, node: Block | Heading) -> ListBlock:
+    assert isinstance(node, Paragraph)
+    added = tuple(item for _, item in _points(node))
+    if isinstance(last, ListBlock):
+        last.items = (*last.items, *added)
+        last.line_end = node.line_end
+        return last
+    assert isinstance(last, Paragraph)
+    points = _points(last)
+    # A negative start marks a lettered list: -1 for ``a)``, -4 for ``d)`` …
+    start = ord("a") - ord(points[0][0]) - 1
+    items = (*(item for _, item in points), *added)
+    return ListBlock(True, start, items, last.line_start, node.line_end)
 
 
 def _close(sections: list[Section], end: int) -> None:

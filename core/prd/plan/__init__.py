@@ -179,6 +179,7 @@ from core.prd.plan.vocab import (
     emoji_legend,
     flat_blocks,
     label_legend,
+    listed_legend,
     mark_legend,
     priority_terms,
     scale_legend,
@@ -256,6 +257,8 @@ def build_plan(text: str, *, source: str, options: ImportOptions) -> ImportPlan:
         builder.tag_legend = tag_legend(text)
     if "**" in text:
         builder.term_legend = term_legend(text)
+        for term, level in listed_legend(text).items():
+            builder.term_legend.setdefault(term, level)
         builder.priority_terms = priority_terms(text)
     if ") =" in text or ")=" in text:
         builder.abbreviations = abbreviation_legend(text)

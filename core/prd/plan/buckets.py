@@ -425,17 +425,18 @@ def _row_name(title: str) -> str:
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 
 
-_ITEM_START = r"\s*(?:[-*+]|\d+[.)])\s+(?:(?:\[[ xX]\]|[\u2610-\u2612])\s+)?"
+_ITEM_START = r"\s*(?:[-*+]|\d+[.)]|\(?[a-z]\))\s+(?:(?:\[[ xX]\]|[\u2610-\u2612])\s+)?"
 """A list item's marker and its checkbox, ``[ ]`` or a ballot-box glyph (``☐``, ``☑``, ``☒``)."""
 
 _BOLD_LEAD = re.compile(
     _ITEM_START + r"(?:\[[^\]\n]{1,24}\]\s*|`[^`\n]{1,24}`\s*)*"
     r"(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1\s*"
-    r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*)*)(?P<mark>[^\w\s\[\]()*_:—–·|.,;!?'\"-]{1,3}\s*)?"
+    r"(?P<tags>(?:\[[^\]\n]{1,40}\]\s*|`~[^`\n]{1,40}`\s*)*)(?P<mark>[^\w\s\[\]()*_:—–·|.,;!?'\"-]{1,3}\s*)?"
     r"(?P<after>[:—–·|-]\s|\(|[*_]\(|[:.]$|$)"
 )
 """An item led by a bold name, maybe after a tag (``- [P1] **Search API** — …``) and before
-labels in brackets, a symbol a legend defines (``**Cast Nell** ★ — …``), a dash, a colon or a
+labels in brackets or scoped labels in code (``**Borrar legacy** `~prioridad::baja` —``), a
+symbol a legend defines (``**Cast Nell** ★ — …``), a dash, a colon or a
 parenthesis. The name holds anything but its own
 delimiter: ``**Dual write behind `attachments.dual_write`.**`` keeps its underscores."""
 

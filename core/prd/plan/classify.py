@@ -21,6 +21,7 @@ from core.prd.plan.items import (
     backlog_item,
     cell,
     marked,
+    owned_item,
     people_table,
     schedule_list,
     task_table,
@@ -42,6 +43,7 @@ from core.prd.plan.lexicon import (
     NOTED_TASK_TITLE,
     PERIOD_HEADING,
     PRIORITY_WORDS,
+    QUARTER_IN_TITLE,
     STAGE_HEADING,
     TIME_BOX,
     WONT_STATUS,
@@ -262,7 +264,7 @@ def _dated_phase(section: Section, info: Title) -> bool:
     of the tasks below it, its sub-sections or its list. A dated heading over prose alone is
     one task, not a phase.
     """
-    if not DATE_IN_TITLE.search(info.clean):
+    if not DATE_IN_TITLE.search(info.clean) and not QUARTER_IN_TITLE.search(info.clean):
         return False
     return bool(section.children) or any(isinstance(b, ListBlock) for b in section.blocks)
 
@@ -538,6 +540,8 @@ class SectionRules:
         found = info.kind
         if found is not None and found[0] == "work":
             return True
+        if found == ("deps", "dependencies") and _owned_steps(section):
+            return True  # an order of work whose steps name their owners: the plan
         if any(title_kind(_tag_words(t), t) == ("work", "work") for t in self._tags(section)):
             return True
         # "Ring 1 — 1% of customers" over its steps' table: a stage of the plan, too.
@@ -545,7 +549,23 @@ class SectionRules:
             bool(section.children) or _tables_ids(section)
         ):
             return True
+        if (
+            info.milestone is not None
+            and section.level > self.top
+            and _open_checklist(section)
+            and self._plain_above(section)
+        ):
+            return True  # "Stage 0 — API freeze (target 9 Jan)" over "- [ ] **…** — @ines": a stage
         return self._over_time_boxes(section)
+
+    def _plain_above(self, section: Section) -> bool:
+        """Whether no heading above the section names a known kind (``Rollout plan``)."""
+        parent = self.parents.get(id(section))
+        while parent is not None:
+            if self.title(parent).kind is not None:
+                return False
+            parent = self.parents.get(id(parent))
+        return True
 
     def _over_time_boxes(self, section: Section) -> bool:
         """Whether a top-level section of no known kind has only time boxes below it (two or more).
@@ -721,6 +741,8 @@ class SectionRules:
             return None  # "People — Lena" over "PPL-1 Seating plan", …: a team's workstream
         if kind == "info":
             return Verdict("info", reason_of(category))
+        if kind == "deps" and _owned_steps(section):
+            return None  # "Orden de trabajo" over "1. **…** — @marta": the steps are the plan
         if kind == "conditional" and self._not_work(section, category):
             return Verdict("info", reason_of(category))
         if kind == "milestone-list" and not self.has_build_plan and _schedule(section):
@@ -743,6 +765,8 @@ class SectionRules:
             info = self.title(child)
             found = info.kind
             if (found is not None and found[0] == "work") or info.milestone or info.stage:
+                return True
+            if found == ("deps", "dependencies") and _owned_steps(child):
                 return True
         return False
 
@@ -946,6 +970,30 @@ def _lists_backlog(section: Section) -> bool:
             isinstance(block, ListBlock)
             and len(block.items) >= 2
             and sum(backlog_item(i.text) for i in block.items) * 2 > len(block.items)
+        ):
+            return True
+    return False
+
+
+def _open_checklist(section: Section) -> bool:
+    """Whether the section's own list holds two or more open checkboxes (``- [ ] …``)."""
+    return any(
+        isinstance(b, ListBlock) and sum(i.checked is False for i in b.items) >= 2
+        for b in section.blocks
+    )
+
+
+def _owned_steps(section: Section) -> bool:
+    """Whether a list of the section has three or more items, most of them naming an owner.
+
+    An "Order of work" (``Orden de trabajo``) whose steps each name who does them is the
+    work plan itself, not notes on the order of tasks listed elsewhere.
+    """
+    for block in section.blocks:
+        if (
+            isinstance(block, ListBlock)
+            and len(block.items) >= 3
+            and sum(owned_item(i.text) for i in block.items) * 2 > len(block.items)
         ):
             return True
     return False

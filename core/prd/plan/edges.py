@@ -423,7 +423,7 @@ def _milestone_order(
 
 
 _STAGE_HINT = re.compile(
-    r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe)\s*\d+)\b",
+    r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe|palier)\s*\d+)\b",
     re.IGNORECASE,
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")

@@ -122,6 +122,12 @@ def backlog_item(text: str) -> bool:
     return marked(text) or _segment_priority(first) is not None or _named_priority(first)
 
 
+def owned_item(text: str) -> bool:
+    """Whether an item's first line names its owner (``— @marta.ruiz``, ``Owner: Sam``)."""
+    first = text.split("\n", 1)[0]
+    return bool(_OWNER.search(first) or _OWNER_LABEL.search(first))
+
+
 _NAME_THEN_PRIORITY = re.compile(r"[^()\n]{2,100}?\s*\((?P<value>[^()\n]{1,24})\)\s*(?:[–—:-]|$)")
 """A name, a priority in parentheses, then a dash or the end: ``Auswahl des Anbieters (hoch) –``."""
 
@@ -154,6 +160,14 @@ def segment_term(first_line: str, legend: dict[str, Priority]) -> Priority | Non
         words = norm_plain(_CLAUSE_END.split(segment, maxsplit=1)[0])
         if words in legend:
             return legend[words]
+    return None
+
+
+def paren_term(first_line: str, legend: dict[str, Priority]) -> Priority | None:
+    """The level of a legend's term standing alone in parentheses (``… ergänzen (wichtig)``)."""
+    for m in _PAREN.finditer(first_line):
+        if (level := legend.get(norm_plain(m.group(1)))) is not None:
+            return level
     return None
 
 

@@ -745,11 +745,12 @@ NOTE_LEAD = re.compile(
     r"|au sujet de|pour|concernant|quant à)\s+)?"
     r"(?:(?:punkt|schritt|nr\.?|step|item|row|pr|paso|punto|fila|étape|point|ligne|action)\s*)?"
     r"(?P<ref>#?\d{1,5}(?:\.\d{1,3})*|[A-Z][A-Z0-9]{0,7}-\d{1,5})"
-    r"(?:\s*[—–-]\s*[^.:\n]{1,40})?\s*[:.](?=\s)",
+    r"(?:\s*[—–-]\s*[^.:\n]{1,40}|\s+[^\W\d_][^.:\n]{0,39})?\s*[:.](?=\s)",
     re.IGNORECASE,
 )
 """A note's bold lead naming the task it remarks on (``**Zu 14:**``, ``**Re step 3:**``,
-``**#2206 — dual-run diff.**``, ``**Sobre 4:**``, ``**À propos de 2 :**``)."""
+``**#2206 — dual-run diff.**``, ``**#238 Workflows.**`` (a short name after the id, no dash),
+``**Sobre 4:**``, ``**À propos de 2 :**``)."""
 DEPENDENCY_TITLES = _phrases(
     r"(logical )?dependency (chain|graph|order|map)|(external )?dependencies|sequencing",
     r"(cross team|inter team|team|program|programme) dependencies|(program|programme|pi) board",
@@ -860,6 +861,13 @@ DATE_IN_TITLE = re.compile(
 )
 """A calendar date in a heading (``31 Mar``, ``30 de junio``, ``30.05.2025``): a time box."""
 
+QUARTER_IN_TITLE = re.compile(
+    r"\((?:q|t|k)[1-4] (?:\d{4}|\d{2})\)|\([1-4]\.? (?:quarter|quartal|trimestre) \d{4}\)",
+    re.IGNORECASE,
+)
+"""A quarter with its year in a heading's parentheses (``Mittelfristig (Q1 2027)``, ``(T2
+2027)``, ``(1. Quartal 2027)``): like a date, it dates a phase of work over a list."""
+
 _MONTH_WORD = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez|ene|abr|ago|dic|janv"
     r"|févr|fév|avr|juin|juil|août|déc)[a-zéûä]*"
@@ -901,7 +909,8 @@ MILESTONE_HEADING = re.compile(
     r"|(?:milestone|meilenstein|hito"
     r"|jalon|phase|fase|étape|etapa|stage|stufe|entrega|livraison|lieferung|delivery|drop|tranche"
     r"|sprint|week|woche|semana|semaine|iteration|iteración|itération|release|lot|wave|welle"
-    r"|ola|vague|ring|anillo|anneau|increment|inkrement|incremento|incrément|gate|beat)\s*\d+(?:\.\d+)?[a-z]?"
+    r"|ola|vague|ring|anillo|anneau|increment|inkrement|incremento|incrément|gate|beat"
+    r"|palier|tramo)\s*\d+(?:\.\d+)?[a-z]?"
     r"|(?:phase|fase|stufe|etapa|étape|stage|lot|gate|milestone|meilenstein|hito|jalon)"
     r"\s+(?-i:[A-H])(?=\s*[:.)·]|\s+[-—–]|\s*$))\b"
     r"\s*(?:[:.\-—–)·]\s*)?(?P<name>.*)$",
@@ -909,7 +918,7 @@ MILESTONE_HEADING = re.compile(
 )
 """A numbered milestone at the start of a title (``M1: …``, ``Phase 2 — …``, ``Jalon 1 …``,
 ``Phase B – …`` lettered, ``J1 — …`` as French roadmaps shorten it, ``Meilenstein M2``,
-``Gate A``, ``Beat 2``, ``H1 · …`` for a half
+``Gate A``, ``Beat 2``, ``Palier 1 — …``, ``H1 · …`` for a half
 or a hito, ``Entrega 2``, a countdown such as ``T-14``)."""
 
 MILESTONE_LABEL = re.compile(
@@ -1098,13 +1107,14 @@ the first clause, read as a priority when it is nothing but one."""
 PRIORITY_INLINE = re.compile(
     r"\b(?:priorität|prioridad|priorité|priority|prio|urgency|dringlichkeit|urgencia|urgence"
     r"|importance|importancia|wichtigkeit|einstufung|stellenwert|enjeu)"
-    r"(?![\w-])\s*:?\s*\**\s*"
+    r"(?![\w-])\s*:{0,2}\s*\**\s*"
     # "Prioridad: lo antes posible": "lo" begins a phrase there, not a Hi/Med/Lo level.
     r"(?!(?:lo|hi|med)\s+[^\W\d_])"
     r"(?P<value>(?:sehr |muy |très |very )?[^\W\d_]+|p[0-3])",
     re.IGNORECASE,
 )
-"""A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``)."""
+"""A priority stated mid-sentence (``— prioridad alta, …``, ``Priorité : basse.``), or as a
+scoped label (GitLab's ``~prioridad::alta``, ``~priority::high``)."""
 PRIORITY_INLINE_HINT = re.compile(
     "prio|dringlich|urgen|importan|wichtigkeit|einstufung|stellenwert|enjeu", re.IGNORECASE
 )

@@ -75,7 +75,7 @@ _ARTICLE_NUMBER = re.compile(
 """A number after an article, its noun left out: ``después de la 1``, ``après la 3``."""
 _STAGE_ID = re.compile(
     r"\b(?:m\d+|(?:milestone|meilenstein|hito|jalon|phase|fase|étape|etapa|stage|stufe|sprint"
-    r"|week|woche|semana|semaine|iteration|release|lot|wave)\s*\d+)\b",
+    r"|week|woche|semana|semaine|iteration|release|lot|wave|palier)\s*\d+)\b",
     re.IGNORECASE,
 )
 _STOP = word_set(

@@ -39,6 +39,8 @@ from core.prd.plan.vocab import (
     spell_range,
 )
 
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_BOLD_SPAN = re.compile(r"\*\*([^*\n]{2,120})\*\*")
 _EU_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _BOLD_LEAD = re.compile(r"\s*(\*\*|__)(?P<name>(?:(?!\1)[^\n])+?)\1")
 _MILESTONE_COLUMNS = re.compile(
@@ -345,6 +347,8 @@ class Milestones:
                         key = entry
                     elif key is not None and 0 < number <= len(lines):
                         self._listed_below(key, lines[number - 1], number)
+                if key is None:
+                    self._sentence_milestones(block, lines)
             elif isinstance(block, Table) and task_table(block) is None:
                 self._table(block)
         if named:
@@ -355,6 +359,28 @@ class Milestones:
             milestone = bool(MILESTONE_HEADING.match(name) or STAGE_HEADING.fullmatch(name))
             self._scope_lines(key, child)
             self.read_section(child, lines, named=milestone)
+
+    def _sentence_milestones(self, block: Paragraph, lines: list[str]) -> None:
+        """Milestones a paragraph names in bold mid-sentence, each with its numbered steps.
+
+        ``El **Hito A – Staging completo** (cierre de enero) se alcanza con los pasos 1 a 4.
+        El **Hito B – …** incluye los pasos 5 a 9.``: a sentence with a bold numbered or
+        lettered milestone name and numbered parts (``steps 5 to 9``, ``Schritte 1 bis 3``)
+        names the milestone and its tasks.
+        """
+        raw = " ".join(lines[block.line_start - 1 : block.line_end])
+        if raw.count("**") < 2:
+            return
+        for sentence in _SENTENCES.split(raw):
+            bold = _BOLD_SPAN.search(sentence)
+            if bold is None:
+                continue
+            head = MILESTONE_HEADING.match(bold.group(1).strip())
+            rest = sentence[bold.end() :]
+            if head is None or not head.group("name").strip() or not PLURAL_PARTS.search(rest):
+                continue
+            key = self.from_text(f"{bold.group(1).strip()} {due_date(rest) or ''}")
+            self.members.extend((key, part, block.line_start) for part in _cell_parts(rest))
 
     def _plain_entry(self, line: int, lines: list[str]) -> str | None:
         """A milestone a plain line of several names by its id, listing its tasks after a colon.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.domain.models import Priority
 from core.prd.models import Granularity, PlannedTask
 from core.prd.plan.builder import Builder
-from core.prd.plan.items import label_term, labelled_term, segment_term
+from core.prd.plan.items import label_term, labelled_term, paren_term, segment_term
 from core.prd.plan.scan import Meta
 from core.prd.plan.units import Unit
 from core.prd.plan.vocab import (
@@ -89,6 +89,8 @@ def to_task(builder: Builder, unit: Unit, doc_meta: Meta) -> PlannedTask:
         first = unit.description.split("\n", 1)[0]
         if (ranked := segment_term(first, builder.term_legend)) is not None:
             priority = ranked
+        elif (ranked := paren_term(first, builder.term_legend)) is not None:
+            priority = ranked  # "… ergänzen (wichtig) – @Jonas" under a ranked list of words
     if builder.term_legend and not meta.priority:
         # "M1 – Ausschreibung (Dringlichkeit A)" under "**A** (…, muss …), **B** (…), **C** (…)"
         first = unit.description.split("\n", 1)[0]

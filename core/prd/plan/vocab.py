@@ -762,6 +762,35 @@ def _leading_level(says: str) -> Priority | None:
     return None
 
 
+_LISTED_TERMS = re.compile(
+    r"\*\*[^*\n]{2,24}\*\*(?:\s*,\s*\*\*[^*\n]{2,24}\*\*){1,2}"
+    r",?\s+(?:or|oder|o|ou|and|und|y|et)\s+\*\*[^*\n]{2,24}\*\*"
+)
+_BOLD_WORD = re.compile(r"\*\*([^*\n]{2,24})\*\*")
+
+
+def listed_legend(text: str) -> dict[str, Priority]:
+    """The levels a bare list of three or four bold priority words ranks, in the order written.
+
+    "Die Dringlichkeit steht in Klammern: **dringend**, **wichtig**, **normal** oder
+    **niedrig**" (also ``**urgent**, **important**, **normal** or **low**``): when the first
+    is a high level and the last a low one, the list is the document's scale, from the top:
+    "wichtig" is its second level (high), whatever it means alone.
+    """
+    legend: dict[str, Priority] = {}
+    for run in _LISTED_TERMS.finditer(text):
+        names = [norm_plain(m.group(1)) for m in _BOLD_WORD.finditer(run.group(0))]
+        if not 3 <= len(names) <= 4 or any(n not in PRIORITY_WORDS for n in names):
+            continue
+        own = [PRIORITY_WORDS[n] for n in names]
+        if own[0] not in (Priority.CRITICAL, Priority.HIGH) or own[-1] is not Priority.LOW:
+            continue
+        levels = own if _falling(own) else list(_RANKS[len(names)])
+        for name, level in zip(names, levels, strict=True):
+            legend.setdefault(name, level)
+    return legend
+
+
 def _falling(levels: list[Priority]) -> bool:
     """Whether the levels go strictly from the most urgent down."""
     return all(a.rank < b.rank for a, b in itertools.pairwise(levels))
