@@ -90,12 +90,14 @@ BLIND_FLOORS: dict[str, float] = {
     "task_precision": 0.97,
     "task_recall": 0.99,
     "edge_precision": 0.99,
-    "edge_recall": 0.78,
+    "edge_recall": 0.75,
     "priority_accuracy": 0.99,
-    "milestone_attachment": 0.97,
+    "milestone_attachment": 0.98,
 }
-"""The blind folder's overall scores once the planner learned from its 92 documents (0.980,
-0.997, 0.995, 0.785, 0.999, 0.979 on 2026-12-08), rounded down. Not issue 21's targets (edge
+"""The blind folder's overall scores once the planner learned from its 102 documents (0.979,
+0.997, 0.995, 0.757, 0.999, 0.983 on 2026-12-08), rounded down. Edge recall fell from 0.785
+when batches 26 and 27 joined (0.47 and 0.50 after tuning: their dependencies are mostly
+written as descriptions the matcher cannot tie to one task). Not issue 21's targets (edge
 recall is below 0.8): what was learned stays learned. The targets are held on the corpus."""
 
 
