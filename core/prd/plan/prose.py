@@ -171,17 +171,24 @@ def _with_ready(text: str, folded: str, line: int) -> list[DepRef]:
     """``Con el checkout nuevo y los webhooks andando.``: a sentence naming what must be ready."""
     if not any(folded.startswith(w) or f". {w}" in folded for w in _WITH_LEADS):
         return []
+    return _each_match(text, line, WITH_READY, "strong", with_subject=False)
+
+
+def _each_match(
+    text: str, line: int, pattern: re.Pattern[str], strength: Strength, *, with_subject: bool
+) -> list[DepRef]:
+    """Each match of ``pattern`` (its ``target`` group) as what the text's task waits for."""
     flat = text.replace("\n", " ")
     return [
         DepRef(
             m.group("target"),
             line + text.count("\n", 0, m.start()),
             False,
-            "strong",
-            "",
+            strength,
+            _subject(flat, m.start()) if with_subject else "",
             phrase=m.group(0),
         )
-        for m in WITH_READY.finditer(flat)
+        for m in pattern.finditer(flat)
     ]
 
 
@@ -318,18 +325,7 @@ def _uses_from(text: str, line: int) -> list[DepRef]:
     """What the text uses from a task named by id (``the participant list from A1``)."""
     if not _USES_HINT.search(text):
         return []
-    flat = text.replace("\n", " ")
-    return [
-        DepRef(
-            m.group("target"),
-            line + text.count("\n", 0, m.start()),
-            False,
-            "label",
-            _subject(flat, m.start()),
-            phrase=m.group(0),
-        )
-        for m in USES_FROM.finditer(flat)
-    ]
+    return _each_match(text, line, USES_FROM, "label", with_subject=True)
 
 
 _USES_HINT = re.compile(
