@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from core.prd.plan.items import (
     is_label_item,
     item_priority,
     item_title,
+    mostly,
     row_done,
     struck,
     task_table,
@@ -202,12 +203,7 @@ def work_items(builder: Builder, section: Section, verdict: Verdict) -> list[Wor
 
 def _backlog(items: Sequence[ListItem]) -> bool:
     """Whether two or more items are mostly backlog entries (``items.backlog_item``)."""
-    return _mostly(items, lambda i: backlog_item(i.text))
-
-
-def _mostly(items: Sequence[ListItem], test: Callable[[ListItem], bool]) -> bool:
-    """Whether there are two items or more and more than half of them pass ``test``."""
-    return len(items) >= 2 and sum(test(i) for i in items) * 2 > len(items)
+    return mostly(items, lambda i: backlog_item(i.text))
 
 
 _FIELD_LEAD = re.compile(
@@ -235,7 +231,7 @@ def _siblings_hold_backlogs(builder: Builder, section: Section) -> bool:
     held = builder.group_backlogs.get(id(group))
     if held is None:
         held = builder.group_backlogs[id(group)] = any(
-            isinstance(b, ListBlock) and _mostly(b.items, _entry)
+            isinstance(b, ListBlock) and mostly(b.items, _entry)
             for other in group
             for b in flat_blocks(other.blocks)
         )

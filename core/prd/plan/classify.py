@@ -21,6 +21,7 @@ from core.prd.plan.items import (
     backlog_item,
     cell,
     marked,
+    mostly,
     owned_item,
     people_table,
     schedule_list,
@@ -965,14 +966,10 @@ def _table_of_tasks(table: Table) -> bool:
 
 def _lists_backlog(section: Section) -> bool:
     """Whether a list of the section is mostly backlog entries (``… (Priya) — P0``)."""
-    for block in section.blocks:
-        if (
-            isinstance(block, ListBlock)
-            and len(block.items) >= 2
-            and sum(backlog_item(i.text) for i in block.items) * 2 > len(block.items)
-        ):
-            return True
-    return False
+    return any(
+        isinstance(b, ListBlock) and mostly(b.items, lambda i: backlog_item(i.text))
+        for b in section.blocks
+    )
 
 
 def _open_checklist(section: Section) -> bool:
@@ -989,14 +986,10 @@ def _owned_steps(section: Section) -> bool:
     An "Order of work" (``Orden de trabajo``) whose steps each name who does them is the
     work plan itself, not notes on the order of tasks listed elsewhere.
     """
-    for block in section.blocks:
-        if (
-            isinstance(block, ListBlock)
-            and len(block.items) >= 3
-            and sum(owned_item(i.text) for i in block.items) * 2 > len(block.items)
-        ):
-            return True
-    return False
+    return any(
+        isinstance(b, ListBlock) and mostly(b.items, lambda i: owned_item(i.text), at_least=3)
+        for b in section.blocks
+    )
 
 
 def _people_only(section: Section) -> bool:

@@ -11,7 +11,7 @@ gives a task per row, with its id, priority, dependency and milestone columns. A
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.domain.models import Priority
@@ -120,6 +120,17 @@ def backlog_item(text: str) -> bool:
     """
     first = text.split("\n", 1)[0]
     return marked(text) or _segment_priority(first) is not None or _named_priority(first)
+
+
+def mostly(
+    items: Sequence[ListItem], test: Callable[[ListItem], bool], *, at_least: int = 2
+) -> bool:
+    """Whether there are ``at_least`` items or more and more than half of them pass ``test``.
+
+    How a list is judged to be made of one kind of item (backlog entries, owned steps): one
+    item of a kind in a list of other things says nothing about the list.
+    """
+    return len(items) >= at_least and sum(test(i) for i in items) * 2 > len(items)
 
 
 def owned_item(text: str) -> bool:
