@@ -19,7 +19,7 @@ from core.domain.models import TaskStatus
 from core.domain.runs import MANUAL_WORKER_ID, RunStatus, Worker, WorkerStatus, worker_status
 from core.errors import NotFoundError, ValidationError
 from core.store import tables as t
-from core.store.claims import lease_until
+from core.store.claims import check_lease, lease_until
 from core.store.claims.fence import IS_ACTIVE_RUN
 from core.store.context import TxContext
 from core.store.finish_ops import requeue_interrupted
@@ -71,7 +71,7 @@ def register_worker(
     if slots < 1:
         raise ValidationError("A worker needs at least one slot.", field="slots")
     if lease_seconds is not None:
-        lease_until(ctx, lease_seconds)  # refuses a lease out of range
+        check_lease(lease_seconds)
     values = {
         "host": host,
         "pid": pid,

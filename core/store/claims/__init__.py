@@ -91,13 +91,22 @@ def lease_until(ctx: TxContext, lease_seconds: float | None) -> datetime:
         ValidationError: a lease of 0 seconds or less, or of more than a week.
     """
     seconds = ctx.settings.lease_seconds if lease_seconds is None else lease_seconds
+    check_lease(seconds)
+    return ctx.now + timedelta(seconds=seconds)
+
+
+def check_lease(seconds: float) -> None:
+    """Refuse a lease length no clock should hold (also a worker's, stored at register).
+
+    Raises:
+        ValidationError: a lease of 0 seconds or less, or of more than a week.
+    """
     if not 0 < seconds <= MAX_LEASE_SECONDS:
         raise ValidationError(
             f"A lease must last longer than 0 seconds and at most {MAX_LEASE_SECONDS:,} "
             f"(a week), not {seconds}.",
             field="lease_seconds",
         )
-    return ctx.now + timedelta(seconds=seconds)
 
 
 def check_claim(
