@@ -11,9 +11,10 @@ CPU time per request: the number a change to the server's own code moves, steadi
 wall time. uvicorn and h11 add ~0.17 ms to every request over HTTP on top of this.
 
 Routes: ``/healthz``, ``/api/v2/state-machine`` (a token checked, no database), a task by ref
-(a random one of 2,000), the head of the ready queue (50 cards). Medians (and minimums) of
-``--rounds`` rounds of ``--calls`` requests each, after 300 to warm up. The access log is
-written to a file, as a server writes it to its log.
+(a random one of 2,000), the head of the ready queue (50 cards), a page of 50 full tasks at a
+random depth (one of 100 cursors) and the board column ``ready`` with its count. Medians (and
+minimums) of ``--rounds`` rounds of ``--calls`` requests each, after 300 to warm up. The access
+log is written to a file, as a server writes it to its log.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ async def measure(db: Path, routes: list[str], rounds: int, calls: int) -> None:
         access.propagate = False
         auth = f"Bearer {data['token']}".encode()
         refs: list[str] = data["refs"]
+        cursors: list[str] = data["cursors"]
 
         async def call(path: str, query: bytes = b"") -> None:
             scope = {
@@ -90,7 +92,10 @@ async def measure(db: Path, routes: list[str], rounds: int, calls: int) -> None:
             "state-machine": lambda i: call("/api/v2/state-machine"),
             "task": lambda i: call("/api/v2/tasks/" + refs[i % len(refs)]),
             "ready50": lambda i: call("/api/v2/tasks/ready", b"limit=50"),
-            "page50": lambda i: call("/api/v2/tasks", b"limit=50"),
+            # A page at a random depth (one of 100 cursors), not the first page over and over.
+            "page50": lambda i: call(
+                "/api/v2/tasks", b"limit=50&cursor=" + cursors[i % len(cursors)].encode()
+            ),
             "column50": lambda i: call("/api/v2/tasks/board/ready", b"limit=50"),
         }
         print(f"machine: {machine_note()}")
